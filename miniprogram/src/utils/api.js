@@ -1,0 +1,83 @@
+// Every server URL the mini-program uses lives in this file.
+const { request, upload, newIdempotencyKey } = require('./request')
+
+/** Builds "?a=1&b=2" from an object, skipping empty values. */
+function qs(params) {
+  const parts = Object.keys(params || {})
+    .filter((k) => params[k] !== undefined && params[k] !== null && params[k] !== '')
+    .map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(params[k])}`)
+  return parts.length ? `?${parts.join('&')}` : ''
+}
+
+const get = (url) => request({ url })
+const post = (url, data, header) => request({ url, method: 'POST', data: data || {}, header })
+const patch = (url, data) => request({ url, method: 'PATCH', data })
+const del = (url) => request({ url, method: 'DELETE' })
+
+module.exports = {
+  qs,
+  newIdempotencyKey,
+
+  // Me
+  getMe: () => get('/api/v1/me'),
+  updateMe: (body) => patch('/api/v1/me', body),
+  bindPhone: (code) => post('/api/v1/me/phone', { code }),
+
+  // Family members (dependents)
+  listDependents: () => get('/api/v1/me/dependents'),
+  createDependent: (body) => post('/api/v1/me/dependents', body),
+  updateDependent: (id, body) => patch(`/api/v1/me/dependents/${id}`, body),
+  deleteDependent: (id) => del(`/api/v1/me/dependents/${id}`),
+
+  // Communities and activities
+  listCommunities: () => get('/api/v1/communities'),
+  listActivities: (params) => get(`/api/v1/activities${qs(params)}`),
+  getActivity: (id) => get(`/api/v1/activities/${id}`),
+
+  // Registrations
+  /** @param {any} body @param {string} idempotencyKey */
+  createRegistrations: (body, idempotencyKey) => post('/api/v1/registrations', body, { 'Idempotency-Key': idempotencyKey }),
+  myRegistrations: (scope) => get(`/api/v1/me/registrations${qs({ scope })}`),
+  cancelRegistration: (id) => post(`/api/v1/registrations/${id}/cancel`),
+  getTicket: (id) => get(`/api/v1/registrations/${id}/ticket`),
+
+  // Subscribe messages
+  subscriptionTemplates: () => get('/api/v1/subscriptions'),
+  reportSubscriptions: (results) => post('/api/v1/subscriptions', { results }),
+
+  // Messages
+  listMessages: () => get('/api/v1/me/messages'),
+  readMessage: (id) => post(`/api/v1/me/messages/${id}/read`),
+
+  // Check-in
+  checkin: (body) => post('/api/v1/checkins', body),
+  checkinKit: (activityId) => get(`/api/v1/activities/${activityId}/checkin-kit`),
+  checkinBatch: (scans) => post('/api/v1/checkins/batch', { scans }),
+  rotatingCode: (sessionId) => get(`/api/v1/admin/sessions/${sessionId}/rotating-code`),
+  selfCheckin: (body) => post('/api/v1/self-checkins', body),
+
+  // Volunteer hours
+  myHours: () => get('/api/v1/me/hours'),
+  myHoursRecord: () => get('/api/v1/me/hours/record'),
+  createClaim: (body) => post('/api/v1/hours/claims', body),
+  uploadFile: (filePath) => upload('/api/v1/uploads', filePath),
+  pendingClaims: () => get(`/api/v1/admin/hours/claims${qs({ status: 'pending' })}`),
+  approveClaim: (id, minutes) => post(`/api/v1/admin/hours/claims/${id}/approve`, { minutes }),
+  rejectClaim: (id, reason) => post(`/api/v1/admin/hours/claims/${id}/reject`, { reason }),
+
+  // Wristbands
+  bindWristband: (body) => post('/api/v1/wristbands/bind', body),
+  unbindWristband: (id) => post(`/api/v1/wristbands/${id}/unbind`),
+  myWristbands: () => get('/api/v1/me/wristbands'),
+  wristbandAlarms: (id) => get(`/api/v1/wristbands/${id}/alarms`),
+  inviteGuardian: (id) => post(`/api/v1/wristbands/${id}/invitations`),
+  acceptInvitation: (code) => post('/api/v1/wristbands/invitations/accept', { code }),
+  wristbandGuardians: (id) => get(`/api/v1/wristbands/${id}/guardians`),
+  removeGuardian: (id, userId) => del(`/api/v1/wristbands/${id}/guardians/${userId}`),
+
+  // Staff
+  adminAlarms: () => get('/api/v1/admin/wristbands/alarms'),
+  ackAlarm: (id, note) => post(`/api/v1/admin/wristbands/alarms/${id}/ack`, { note }),
+  resolveAlarm: (id, note) => post(`/api/v1/admin/wristbands/alarms/${id}/resolve`, { note }),
+  activityRegistrations: (id) => get(`/api/v1/admin/activities/${id}/registrations`),
+}

@@ -1,0 +1,123 @@
+// Labels and date formatting shared by pages.
+
+const CATEGORIES = [
+  { key: 'after_school', name: '四点半学校' },
+  { key: 'clinic', name: '义诊' },
+  { key: 'performance', name: '文艺演出' },
+  { key: 'youth_camp', name: '青少年快乐营地' },
+  { key: 'lecture', name: '讲座' },
+  { key: 'volunteer', name: '志愿服务' },
+]
+
+const CATEGORY_NAMES = CATEGORIES.reduce((m, c) => Object.assign(m, { [c.key]: c.name }), {})
+
+const REGISTRATION_STATUS = {
+  confirmed: '报名成功',
+  waitlisted: '候补中',
+  cancelled: '已取消',
+  checked_in: '已签到',
+}
+
+const RELATIONS = [
+  { key: 'child', name: '子女' },
+  { key: 'parent', name: '父母' },
+  { key: 'spouse', name: '配偶' },
+  { key: 'other', name: '其他' },
+]
+const RELATION_NAMES = RELATIONS.reduce((m, r) => Object.assign(m, { [r.key]: r.name }), {})
+
+const ROLE_NAMES = {
+  resident: '居民',
+  volunteer: '志愿者',
+  staff: '社区工作人员',
+  checker: '签到核验员',
+  admin: '管理员',
+  community_admin: '社区管理员',
+  guardian: '监护人',
+}
+
+const WEEKDAYS = ['日', '一', '二', '三', '四', '五', '六']
+
+const pad = (n) => (n < 10 ? `0${n}` : `${n}`)
+
+/** @param {string|number|Date|undefined|null} v */
+function toDate(v) {
+  if (!v) return null
+  const d = v instanceof Date ? v : new Date(v)
+  return isNaN(d.getTime()) ? null : d
+}
+
+/** "11月28日 周六 16:30" */
+function formatDateTime(v) {
+  const d = toDate(v)
+  if (!d) return ''
+  return `${d.getMonth() + 1}月${d.getDate()}日 周${WEEKDAYS[d.getDay()]} ${pad(d.getHours())}:${pad(d.getMinutes())}`
+}
+
+/** "16:30" */
+function formatTime(v) {
+  const d = toDate(v)
+  return d ? `${pad(d.getHours())}:${pad(d.getMinutes())}` : ''
+}
+
+/** "11月28日 周六 16:30-18:00" */
+function formatRange(start, end) {
+  const s = formatDateTime(start)
+  const e = formatTime(end)
+  return e ? `${s}-${e}` : s
+}
+
+/** "2026-11-28" */
+function formatDate(v) {
+  const d = toDate(v)
+  return d ? `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}` : ''
+}
+
+/** "2026年11月" from "2026-11" */
+function formatMonth(m) {
+  const parts = String(m || '').split('-')
+  return parts.length === 2 ? `${parts[0]}年${Number(parts[1])}月` : String(m || '')
+}
+
+/** "3小时30分钟" */
+function formatMinutes(min) {
+  const m = Math.max(0, Math.round(Number(min) || 0))
+  const h = Math.floor(m / 60)
+  const r = m % 60
+  if (!h) return `${r}分钟`
+  return r ? `${h}小时${r}分钟` : `${h}小时`
+}
+
+/** Age in whole years on a given day. */
+function ageOn(birthDate, on) {
+  const b = toDate(birthDate)
+  const d = toDate(on) || new Date()
+  if (!b) return null
+  let age = d.getFullYear() - b.getFullYear()
+  if (d.getMonth() < b.getMonth() || (d.getMonth() === b.getMonth() && d.getDate() < b.getDate())) age -= 1
+  return age
+}
+
+/** "剩余 12 个名额" / "已满" */
+function remainingText(remaining) {
+  if (remaining === undefined || remaining === null) return ''
+  return remaining > 0 ? `剩余 ${remaining} 个名额` : '名额已满'
+}
+
+module.exports = {
+  CATEGORIES,
+  CATEGORY_NAMES,
+  REGISTRATION_STATUS,
+  RELATIONS,
+  RELATION_NAMES,
+  ROLE_NAMES,
+  toDate,
+  formatDateTime,
+  formatTime,
+  formatRange,
+  formatDate,
+  formatMonth,
+  formatMinutes,
+  ageOn,
+  remainingText,
+}

@@ -1,0 +1,57 @@
+// WeChat privacy authorisation (用户隐私保护指引). Before location, phone number, camera and album
+// use, ensure() asks WeChat whether the user still has to agree; if so WeChat calls the
+// onNeedPrivacyAuthorization handler, which shows the <privacy-popup> of the current page.
+
+const popups = []
+let installed = false
+
+function install() {
+  if (installed || typeof wx.onNeedPrivacyAuthorization !== 'function') return
+  installed = true
+  wx.onNeedPrivacyAuthorization((/** @type {any} */ resolve) => {
+    const popup = popups[popups.length - 1]
+    if (popup) popup.open(resolve)
+    else resolve({ event: 'disagree' })
+  })
+}
+
+/** Called by <privacy-popup> when attached/detached. */
+function register(popup) {
+  install()
+  popups.push(popup)
+}
+
+function unregister(popup) {
+  const i = popups.indexOf(popup)
+  if (i >= 0) popups.splice(i, 1)
+}
+
+/**
+ * Resolves when the user has agreed to the privacy guide (at once if already agreed);
+ * rejects with a Chinese message otherwise.
+ * @returns {Promise<void>}
+ */
+function ensure() {
+  install()
+  return new Promise((resolve, reject) => {
+    if (typeof wx.getPrivacySetting !== 'function') {
+      resolve()
+      return
+    }
+    wx.getPrivacySetting({
+      success: (res) => {
+        if (!res.needAuthorization) {
+          resolve()
+          return
+        }
+        wx.requirePrivacyAuthorize({
+          success: () => resolve(),
+          fail: () => reject(new Error('需要您同意《用户隐私保护指引》后才能使用此功能')),
+        })
+      },
+      fail: () => resolve(),
+    })
+  })
+}
+
+module.exports = { install, register, unregister, ensure }

@@ -1,0 +1,205 @@
+// HTTP layer: base URL, login on demand (wx.login → token), one refresh-and-retry on 401,
+// server errors turned into ApiError carrying the server's Chinese message.
+const config = require('../config')
+const session = require('./session')
+
+class ApiError extends Error {
+  /**
+   * @param {number} status HTTP status (0 for a network failure)
+   * @param {string} code machine code from the server, e.g. QUOTA_FULL
+   * @param {string} message Chinese message to show
+   * @param {string} [requestId]
+   */
+  constructor(status, code, message, requestId) {
+    super(message)
+    this.status = status
+    this.code = code
+    this.requestId = requestId || ''
+  }
+}
+
+const NETWORK_MESSAGE = '网络连接失败，请检查网络后重试'
+const GENERIC_MESSAGE = '服务暂时不可用，请稍后再试'
+
+function toError(res) {
+  const body = res && res.data && typeof res.data === 'object' ? res.data : {}
+  const status = (res && res.statusCode) || 0
+  let message = body.message
+  if (!message) {
+    if (status === 401) message = '登录已过期，请重新进入小程序'
+    else if (status === 403) message = '没有权限进行此操作'
+    else if (status === 404) message = '内容不存在或已删除'
+    else message = GENERIC_MESSAGE
+  }
+  return new ApiError(status, body.code || `HTTP_${status}`, message, body.request_id)
+}
+
+/**
+ * One wx.request, resolved with {statusCode, data} for any HTTP status.
+ * @param {{url: string, method?: string, data?: any, header?: Record<string, string>}} opts
+ * @returns {Promise<{statusCode: number, data: any}>}
+ */
+function send(opts) {
+  return new Promise((resolve, reject) => {
+    wx.request({
+      url: config.baseUrl + opts.url,
+      method: /** @type {any} */ (opts.method || 'GET'),
+      data: opts.data,
+      header: Object.assign({ 'Content-Type': 'application/json' }, opts.header || {}),
+      timeout: config.timeout,
+      success: (res) => resolve({ statusCode: res.statusCode, data: res.data }),
+      fail: () => reject(new ApiError(0, 'NETWORK', NETWORK_MESSAGE)),
+    })
+  })
+}
+
+function wxLogin() {
+  return new Promise((resolve, reject) => {
+    wx.login({
+      success: (res) => (res.code ? resolve(res.code) : reject(new ApiError(0, 'WX_LOGIN', '微信登录失败，请稍后再试'))),
+      fail: () => reject(new ApiError(0, 'WX_LOGIN', '微信登录失败，请稍后再试')),
+    })
+  })
+}
+
+let loginPromise = null
+
+async function doLogin() {
+  const code = config.devLoginCode || (await wxLogin())
+  const res = await send({ url: '/api/v1/auth/login', method: 'POST', data: { code } })
+  if (res.statusCode !== 200 && res.statusCode !== 201) throw toError(res)
+  session.setSession(res.data)
+  return res.data.user
+}
+
+/** Logs in once even when many requests ask at the same time. */
+function login() {
+  if (!loginPromise) {
+    loginPromise = doLogin().then(
+      (u) => {
+        loginPromise = null
+        return u
+      },
+      (e) => {
+        loginPromise = null
+        throw e
+      },
+    )
+  }
+  return loginPromise
+}
+
+let refreshPromise = null
+
+/** Refreshes with the in-memory refresh token, or logs in again when there is none or it fails. */
+function refresh() {
+  if (!refreshPromise) {
+    const rt = session.getRefreshToken()
+    const p = rt
+      ? send({ url: '/api/v1/auth/refresh', method: 'POST', data: { refresh_token: rt } }).then((res) => {
+          if (res.statusCode === 200 || res.statusCode === 201) {
+            session.setSession(res.data)
+            return res.data.user
+          }
+          return doLogin()
+        })
+      : doLogin()
+    refreshPromise = p.then(
+      (u) => {
+        refreshPromise = null
+        return u
+      },
+      (e) => {
+        refreshPromise = null
+        throw e
+      },
+    )
+  }
+  return refreshPromise
+}
+
+function authHeader() {
+  const t = session.getToken()
+  return t ? { Authorization: `Bearer ${t}` } : {}
+}
+
+/**
+ * Authenticated JSON request. Resolves with the response body; rejects with ApiError.
+ * @param {{url: string, method?: string, data?: any, header?: Record<string, string>, auth?: boolean}} opts
+ */
+async function request(opts) {
+  const auth = opts.auth !== false
+  if (auth && !session.getToken()) await login()
+  const build = () => Object.assign({}, opts, { header: Object.assign({}, opts.header || {}, auth ? authHeader() : {}) })
+  let res = await send(build())
+  if (res.statusCode === 401 && auth) {
+    await refresh()
+    res = await send(build())
+  }
+  if (res.statusCode >= 200 && res.statusCode < 300) return res.data
+  throw toError(res)
+}
+
+/**
+ * Multipart upload of a local file as field "file". Resolves with the parsed JSON body.
+ * @param {string} url
+ * @param {string} filePath
+ */
+async function upload(url, filePath) {
+  if (!session.getToken()) await login()
+  const once = () =>
+    new Promise((resolve, reject) => {
+      wx.uploadFile({
+        url: config.baseUrl + url,
+        filePath,
+        name: 'file',
+        header: authHeader(),
+        timeout: config.timeout,
+        success: (res) => {
+          let data = res.data
+          try {
+            data = JSON.parse(/** @type {string} */ (res.data))
+          } catch (e) {
+            // not JSON
+          }
+          resolve({ statusCode: res.statusCode, data })
+        },
+        fail: () => reject(new ApiError(0, 'NETWORK', NETWORK_MESSAGE)),
+      })
+    })
+  /** @type {any} */
+  let res = await once()
+  if (res.statusCode === 401) {
+    await refresh()
+    res = await once()
+  }
+  if (res.statusCode >= 200 && res.statusCode < 300) return res.data
+  throw toError(res)
+}
+
+/**
+ * Shows an error to the user: the server's Chinese message, in a modal (easy to read for
+ * elderly users, does not vanish by itself).
+ * @param {any} err
+ * @param {string} [fallback]
+ */
+function showError(err, fallback) {
+  const message = (err && err instanceof ApiError && err.message) || (err && err.message && /[\u4e00-\u9fa5]/.test(err.message) ? err.message : '') || fallback || GENERIC_MESSAGE
+  wx.showModal({ title: '提示', content: message, showCancel: false, confirmText: '知道了' })
+}
+
+/** A random key for Idempotency-Key headers. */
+function newIdempotencyKey() {
+  const hex = () => Math.floor(Math.random() * 0x10000).toString(16).padStart(4, '0')
+  return `${Date.now().toString(16)}-${hex()}${hex()}-${hex()}${hex()}`
+}
+
+module.exports = {
+  ApiError,
+  request,
+  upload,
+  login,
+  refresh,
+  showError,
+  newIdempotencyKey,
+}
