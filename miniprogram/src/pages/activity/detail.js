@@ -1,0 +1,285 @@
+// Activity detail and sign-up: sessions / clinic time slots with live remaining places,
+// eligibility, questions, attendees (self and family members), sign-up or waitlist.
+const api = require('../../utils/api')
+const fmt = require('../../utils/format')
+const session = require('../../utils/session')
+const subscribe = require('../../utils/subscribe')
+const local = require('../../utils/local')
+const { showError } = require('../../utils/request')
+
+// How often remaining places are refreshed while the page is visible.
+const LIVE_REFRESH_MS = 15000
+
+function eligibilityLines(a) {
+  const e = a.eligibility || {}
+  const lines = []
+  if (e.community_only) lines.push('仅限本社区居民报名')
+  if (e.min_age && e.max_age) lines.push(`年龄 ${e.min_age}-${e.max_age} 岁`)
+  else if (e.min_age) lines.push(`年龄 ${e.min_age} 岁及以上`)
+  else if (e.max_age) lines.push(`年龄 ${e.max_age} 岁及以下`)
+  if (e.roles && e.roles.length) lines.push(`仅限${e.roles.map((r) => fmt.ROLE_NAMES[r] || r).join('、')}报名`)
+  if (a.per_account_limit) lines.push(`每个账号最多报名 ${a.per_account_limit} 人`)
+  return lines
+}
+
+function sessionView(s) {
+  const full = s.remaining <= 0
+  const canWait = full && s.waitlist_remaining > 0
+  let remainingText = `剩余 ${s.remaining} / ${s.capacity} 个名额`
+  if (full) remainingText = canWait ? `名额已满，可候补（候补剩 ${s.waitlist_remaining} 位）` : '名额已满，候补也已满'
+  return Object.assign({}, s, {
+    timeText: fmt.formatRange(s.starts_at, s.ends_at),
+    remainingText,
+    disabled: full && !canWait,
+  })
+}
+
+Component({
+  data: {
+    id: '',
+    loading: true,
+    error: '',
+    activity: null,
+    categoryName: '',
+    isClinic: false,
+    signupWindow: '',
+    signupOpen: false,
+    signupStatusText: '',
+    eligibility: [],
+    sessions: [],
+    sessionId: null,
+    dependents: [],
+    attendeeOptions: [],
+    questions: [],
+    answers: {},
+    results: [],
+    submitting: false,
+    canSubmit: false,
+    submitText: '立即报名',
+  },
+  lifetimes: {
+    detached() {
+      this.stopLive()
+    },
+  },
+  methods: {
+    onLoad(query) {
+      this.setData({ id: query.id })
+      subscribe.prefetch()
+      return Promise.all([this.reload(), this.loadDependents()])
+    },
+    onShow() {
+      this.startLive()
+    },
+    onHide() {
+      this.stopLive()
+    },
+    onUnload() {
+      this.stopLive()
+    },
+    onPullDownRefresh() {
+      return this.reload().then(() => wx.stopPullDownRefresh())
+    },
+    onShareAppMessage() {
+      const a = this.data.activity
+      return { title: a ? a.title : '社区活动', path: `/pages/activity/detail?id=${this.data.id}` }
+    },
+    startLive() {
+      this.stopLive()
+      local(this).timer = setInterval(() => this.refreshRemaining(), LIVE_REFRESH_MS)
+    },
+    stopLive() {
+      const l = local(this)
+      if (l.timer) clearInterval(l.timer)
+      l.timer = null
+    },
+
+    reload() {
+      this.setData({ loading: !this.data.activity, error: '' })
+      return api.getActivity(this.data.id).then(
+        (a) => this.applyActivity(a),
+        (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
+      )
+    },
+    /** Quietly refreshes remaining places (live updates). */
+    refreshRemaining() {
+      return api.getActivity(this.data.id).then(
+        (a) => this.applyActivity(a),
+        () => {},
+      )
+    },
+    applyActivity(a) {
+      const now = Date.now()
+      const opens = fmt.toDate(a.signup_opens_at)
+      const closes = fmt.toDate(a.signup_closes_at)
+      let signupOpen = a.status !== 'closed' && a.status !== 'cancelled' && a.status !== 'ended'
+      let signupStatusText = '正在报名'
+      if (opens && now < opens.getTime()) {
+        signupOpen = false
+        signupStatusText = `报名尚未开始，${fmt.formatDateTime(opens)} 开放报名`
+      } else if ((closes && now > closes.getTime()) || !signupOpen) {
+        signupOpen = false
+        signupStatusText = a.status === 'cancelled' ? '活动已取消' : '报名已结束'
+      }
+      const sessions = (a.sessions || []).map(sessionView)
+      let sessionId = this.data.sessionId
+      if (!sessions.some((s) => s.id === sessionId && !s.disabled)) {
+        const first = sessions.find((s) => !s.disabled)
+        sessionId = first ? first.id : null
+      }
+      this.setData({
+        loading: false,
+        activity: a,
+        categoryName: fmt.CATEGORY_NAMES[a.category] || a.category || '',
+        isClinic: a.category === 'clinic',
+        signupWindow: `${fmt.formatDateTime(a.signup_opens_at)} 至 ${fmt.formatDateTime(a.signup_closes_at)}`,
+        signupOpen,
+        signupStatusText,
+        eligibility: eligibilityLines(a),
+        sessions,
+        sessionId,
+        questions: a.questions || [],
+      })
+      wx.setNavigationBarTitle({ title: a.title })
+      this.refreshAttendees()
+    },
+    loadDependents() {
+      return api.listDependents().then(
+        (res) => {
+          this.setData({ dependents: (res && res.items) || [] })
+          this.refreshAttendees()
+        },
+        () => this.refreshAttendees(),
+      )
+    },
+    /** Builds the attendee chips: self plus family members, marking those who do not fit the age range. */
+    refreshAttendees() {
+      const a = this.data.activity
+      const e = (a && a.eligibility) || {}
+      const chosen = {}
+      this.data.attendeeOptions.forEach((o) => {
+        if (o.selected) chosen[o.key] = true
+      })
+      const first = this.data.attendeeOptions.length === 0
+      const opts = [{ key: 'self', label: '本人', selected: first ? true : !!chosen.self, disabled: false }]
+      this.data.dependents.forEach((d) => {
+        const age = fmt.ageOn(d.birth_date)
+        const tooYoung = e.min_age && age !== null && age < e.min_age
+        const tooOld = e.max_age && age !== null && age > e.max_age
+        const disabled = !!(tooYoung || tooOld)
+        const rel = fmt.RELATION_NAMES[d.relation] || ''
+        opts.push({
+          key: `d${d.id}`,
+          dependentId: d.id,
+          label: `${d.name}${rel ? `（${rel}）` : ''}${disabled ? ' 年龄不符' : ''}`,
+          selected: !disabled && !!chosen[`d${d.id}`],
+          disabled,
+        })
+      })
+      this.setData({ attendeeOptions: opts })
+      this.updateSubmit()
+    },
+    updateSubmit() {
+      const s = this.data.sessions.find((x) => x.id === this.data.sessionId)
+      const waitlist = !!(s && s.remaining <= 0)
+      const any = this.data.attendeeOptions.some((o) => o.selected)
+      let submitText = waitlist ? '名额已满，加入候补' : '立即报名'
+      if (!this.data.signupOpen) submitText = this.data.signupStatusText.indexOf('尚未开始') >= 0 ? '报名尚未开始' : '报名已结束'
+      this.setData({ canSubmit: !!s && any && this.data.signupOpen && !this.data.submitting, submitText })
+    },
+
+    onSession(e) {
+      const id = e.currentTarget.dataset.id
+      const s = this.data.sessions.find((x) => x.id === id)
+      if (!s || s.disabled) return
+      local(this).idemKey = null
+      this.setData({ sessionId: id })
+      this.updateSubmit()
+    },
+    onAttendee(e) {
+      const key = e.currentTarget.dataset.key
+      const opts = this.data.attendeeOptions.map((o) => (o.key === key && !o.disabled ? Object.assign({}, o, { selected: !o.selected }) : o))
+      local(this).idemKey = null
+      this.setData({ attendeeOptions: opts })
+      this.updateSubmit()
+    },
+    onAnswer(e) {
+      this.setData({ [`answers.${e.currentTarget.dataset.qid}`]: e.detail.value })
+    },
+    onChoice(e) {
+      const { qid, value } = e.currentTarget.dataset
+      this.setData({ [`answers.${qid}`]: value })
+    },
+    onAddMember() {
+      wx.navigateTo({ url: '/pages/family/edit' })
+    },
+    onOpenMap() {
+      const p = this.data.activity && this.data.activity.place
+      if (p && p.lat && p.lng) wx.openLocation({ latitude: Number(p.lat), longitude: Number(p.lng), name: this.data.activity.title, address: p.address, scale: 16 })
+    },
+    onMyRegistrations() {
+      wx.switchTab({ url: '/pages/registrations/index' })
+    },
+
+    /** Checks the form; returns a Chinese message for the first problem, or ''. */
+    validate() {
+      if (!this.data.sessionId) return '请选择场次'
+      const selected = this.data.attendeeOptions.filter((o) => o.selected)
+      if (!selected.length) return '请选择报名人'
+      const limit = this.data.activity.per_account_limit
+      if (limit && selected.length > limit) return `每个账号最多报名 ${limit} 人`
+      const missing = this.data.questions.find((q) => q.required && !String(this.data.answers[q.id] || '').trim())
+      if (missing) return `请填写：${missing.title}`
+      return ''
+    },
+
+    /** Sign-up tap: ask for subscribe messages first (must be in the tap), then submit. */
+    onSubmit() {
+      if (this.data.submitting) return Promise.resolve()
+      const problem = this.validate()
+      if (problem) {
+        wx.showToast({ title: problem, icon: 'none', duration: 2500 })
+        return Promise.resolve()
+      }
+      const s = this.data.sessions.find((x) => x.id === this.data.sessionId)
+      const waitlist = s.remaining <= 0
+      const keys = waitlist ? ['waitlist_promoted', 'activity_reminder', 'activity_changed'] : ['registration_confirmed', 'activity_reminder', 'activity_changed']
+      return subscribe.ask(keys).then(() => this.submit())
+    },
+    submit() {
+      const l = local(this)
+      // The same key is reused when the same sign-up is retried after a network failure.
+      if (!l.idemKey) l.idemKey = api.newIdempotencyKey()
+      const attendees = this.data.attendeeOptions.filter((o) => o.selected).map((o) => (o.key === 'self' ? { self: true } : { dependent_id: o.dependentId }))
+      const answers = {}
+      this.data.questions.forEach((q) => {
+        const v = this.data.answers[q.id]
+        if (v !== undefined && v !== '') answers[q.id] = v
+      })
+      const body = { session_id: this.data.sessionId, attendees, answers }
+      this.setData({ submitting: true, canSubmit: false })
+      return api.createRegistrations(body, l.idemKey).then(
+        (res) => {
+          l.idemKey = null
+          const me = session.getUser()
+          const results = ((res && res.registrations) || []).map((r) => ({
+            id: r.id,
+            name: (r.attendee && r.attendee.name) || (r.attendee && r.attendee.self ? (me && (me.real_name || me.nickname)) || '本人' : ''),
+            text: r.status === 'waitlisted' ? `候补第 ${r.waitlist_position} 位，有名额时自动递补并通知您` : '报名成功',
+          }))
+          this.setData({ submitting: false, results })
+          wx.showToast({ title: results.some((r) => r.text !== '报名成功') ? '已加入候补' : '报名成功', icon: 'success' })
+          return this.refreshRemaining().then(() => this.updateSubmit())
+        },
+        (err) => {
+          if (err.status !== 0) l.idemKey = null
+          this.setData({ submitting: false })
+          this.updateSubmit()
+          showError(err)
+          if (err.code === 'QUOTA_FULL') return this.refreshRemaining().then(() => this.updateSubmit())
+          return undefined
+        },
+      )
+    },
+  },
+})

@@ -1,0 +1,134 @@
+// Add or edit a family member. Children under 14 need a guardian-consent step before saving.
+const api = require('../../utils/api')
+const fmt = require('../../utils/format')
+const { showError } = require('../../utils/request')
+
+const CONSENT_AGE = 14
+const CONSENT_VERSION = 'v1'
+
+Component({
+  data: {
+    id: '',
+    form: { name: '', relation: 'child', gender: '', birth_date: '', id_number: '' },
+    relations: fmt.RELATIONS,
+    today: fmt.formatDate(new Date()),
+    idPlaceholder: '选填，用于义诊等实名活动',
+    hasConsent: false,
+    needsConsent: false,
+    steps: [{ text: '填写信息' }, { text: '监护人同意' }],
+    step: 0,
+    agreed: false,
+    saving: false,
+  },
+  methods: {
+    onLoad(query) {
+      if (!query || !query.id) return Promise.resolve()
+      this.setData({ id: query.id })
+      wx.setNavigationBarTitle({ title: '编辑家庭成员' })
+      return api.listDependents().then(
+        (res) => {
+          const d = ((res && res.items) || []).find((x) => String(x.id) === String(query.id))
+          if (!d) return
+          this.setData({
+            form: { name: d.name, relation: d.relation, gender: d.gender, birth_date: d.birth_date, id_number: '' },
+            idPlaceholder: d.id_number_masked ? `已登记 ${d.id_number_masked}，不改请留空` : '选填，用于义诊等实名活动',
+            hasConsent: !!d.consent,
+          })
+          this.updateConsent()
+        },
+        (err) => showError(err),
+      )
+    },
+    updateConsent() {
+      const age = fmt.ageOn(this.data.form.birth_date)
+      const needsConsent = age !== null && age < CONSENT_AGE && !this.data.hasConsent
+      this.setData({ needsConsent, step: needsConsent ? this.data.step : 0 })
+    },
+    onInput(e) {
+      this.setData({ [`form.${e.currentTarget.dataset.field}`]: e.detail.value })
+    },
+    onPick(e) {
+      const { field, value } = e.currentTarget.dataset
+      this.setData({ [`form.${field}`]: value })
+    },
+    onBirthDate(e) {
+      this.setData({ 'form.birth_date': e.detail.value })
+      this.updateConsent()
+    },
+    onToggleAgree() {
+      this.setData({ agreed: !this.data.agreed })
+    },
+    onBack() {
+      this.setData({ step: 0 })
+    },
+    validate() {
+      const f = this.data.form
+      if (!f.name.trim()) return '请填写姓名'
+      if (!f.relation) return '请选择关系'
+      if (!f.gender) return '请选择性别'
+      if (!f.birth_date) return '请选择出生日期'
+      if (f.id_number && !/^\d{17}[\dXx]$/.test(f.id_number.trim())) return '身份证号格式不正确'
+      return ''
+    },
+    onNext() {
+      const problem = this.validate()
+      if (problem) {
+        wx.showToast({ title: problem, icon: 'none' })
+        return Promise.resolve()
+      }
+      if (this.data.needsConsent && this.data.step === 0) {
+        this.setData({ step: 1 })
+        return Promise.resolve()
+      }
+      if (this.data.needsConsent && !this.data.agreed) {
+        wx.showToast({ title: '请先勾选监护人同意', icon: 'none' })
+        return Promise.resolve()
+      }
+      return this.save()
+    },
+    save() {
+      const f = this.data.form
+      /** @type {Record<string, any>} */
+      const body = { name: f.name.trim(), relation: f.relation, gender: f.gender, birth_date: f.birth_date }
+      if (f.id_number.trim()) body.id_number = f.id_number.trim().toUpperCase()
+      if (this.data.needsConsent) body.guardian_consent = { version: CONSENT_VERSION }
+      this.setData({ saving: true })
+      const p = this.data.id ? api.updateDependent(this.data.id, body) : api.createDependent(body)
+      return p.then(
+        () => {
+          this.setData({ saving: false })
+          wx.showToast({ title: '已保存', icon: 'success' })
+          wx.navigateBack()
+        },
+        (err) => {
+          this.setData({ saving: false })
+          showError(err)
+        },
+      )
+    },
+    onDelete() {
+      return new Promise((resolve) => {
+        wx.showModal({
+          title: '删除家庭成员',
+          content: `确定删除「${this.data.form.name}」吗？其未开始的报名不受影响。`,
+          confirmText: '删除',
+          success: (res) => {
+            if (!res.confirm) return resolve(undefined)
+            api.deleteDependent(this.data.id).then(
+              () => {
+                wx.showToast({ title: '已删除', icon: 'success' })
+                wx.navigateBack()
+                resolve(undefined)
+              },
+              (err) => {
+                showError(err)
+                resolve(undefined)
+              },
+            )
+          },
+          fail: () => resolve(undefined),
+        })
+      })
+    },
+  },
+})

@@ -1,0 +1,35 @@
+// Family members (dependents) list.
+const api = require('../../utils/api')
+const fmt = require('../../utils/format')
+
+function view(d) {
+  const age = fmt.ageOn(d.birth_date)
+  return Object.assign({}, d, {
+    relationName: fmt.RELATION_NAMES[d.relation] || '',
+    genderName: d.gender === 'female' ? '女' : d.gender === 'male' ? '男' : '',
+    ageText: age === null ? '' : `${age} 岁`,
+    consentText: d.consent ? fmt.formatDate(d.consent.at) : '',
+  })
+}
+
+Component({
+  data: { items: [], loading: true, error: '' },
+  methods: {
+    onShow() {
+      return this.reload()
+    },
+    reload() {
+      this.setData({ error: '' })
+      return api.listDependents().then(
+        (res) => this.setData({ items: ((res && res.items) || []).map(view), loading: false }),
+        (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
+      )
+    },
+    onAdd() {
+      wx.navigateTo({ url: '/pages/family/edit' })
+    },
+    onEdit(e) {
+      wx.navigateTo({ url: `/pages/family/edit?id=${e.currentTarget.dataset.id}` })
+    },
+  },
+})

@@ -1,0 +1,78 @@
+// Me: profile, phone binding (getPhoneNumber), roles, unread messages and entries to other pages.
+const api = require('../../utils/api')
+const fmt = require('../../utils/format')
+const session = require('../../utils/session')
+const { showError } = require('../../utils/request')
+
+Component({
+  data: { user: {}, avatarText: '我', communityName: '', roleNames: [], isStaff: false, unread: 0 },
+  methods: {
+    onShow() {
+      return Promise.all([this.loadMe(), this.loadUnread()])
+    },
+    loadMe() {
+      return Promise.all([api.getMe(), api.listCommunities().catch(() => ({ items: [] }))]).then(
+        ([user, communities]) => {
+          session.setUser(user)
+          this.applyUser(user, (communities && communities.items) || [])
+        },
+        (err) => showError(err),
+      )
+    },
+    applyUser(user, communities) {
+      const c = communities.find((x) => x.id === user.community_id)
+      const roleNames = []
+      ;(user.roles || []).forEach((r) => {
+        const name = fmt.ROLE_NAMES[r.role] || r.role
+        if (roleNames.indexOf(name) < 0) roleNames.push(name)
+      })
+      this.setData({
+        user,
+        avatarText: (user.nickname || user.real_name || '我').slice(0, 1),
+        communityName: c ? c.name : this.data.communityName,
+        roleNames,
+        isStaff: session.isStaff(),
+      })
+    },
+    loadUnread() {
+      return api.listMessages().then(
+        (res) => this.setData({ unread: (res && res.unread) || 0 }),
+        () => {},
+      )
+    },
+    /** getPhoneNumber button: WeChat has already run the privacy flow (privacy-popup) by now. */
+    onGetPhone(e) {
+      const code = e.detail && e.detail.code
+      if (!code) {
+        wx.showToast({ title: '未授权手机号', icon: 'none' })
+        return Promise.resolve()
+      }
+      return api.bindPhone(code).then(
+        (user) => {
+          session.setUser(user)
+          this.setData({ user })
+          wx.showToast({ title: '绑定成功', icon: 'success' })
+        },
+        (err) => showError(err),
+      )
+    },
+    onEditProfile() {
+      wx.navigateTo({ url: '/pages/profile/edit' })
+    },
+    onMessages() {
+      wx.navigateTo({ url: '/pages/messages/index' })
+    },
+    onFamily() {
+      wx.navigateTo({ url: '/pages/family/index' })
+    },
+    onWristbands() {
+      wx.navigateTo({ url: '/pages/wristband/index' })
+    },
+    onVolunteer() {
+      wx.switchTab({ url: '/pages/volunteer/index' })
+    },
+    onStaff() {
+      wx.navigateTo({ url: '/pages/staff/index' })
+    },
+  },
+})

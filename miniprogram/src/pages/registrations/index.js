@@ -1,0 +1,88 @@
+// My registrations: upcoming and past, cancel, entry QR (ticket page), waitlist position.
+const api = require('../../utils/api')
+const fmt = require('../../utils/format')
+const { showError } = require('../../utils/request')
+
+const TAG_TYPES = { confirmed: 'success', waitlisted: 'warning', cancelled: 'default', checked_in: 'primary' }
+
+function view(r) {
+  return Object.assign({}, r, {
+    timeText: fmt.formatRange(r.starts_at, r.ends_at),
+    statusText: fmt.REGISTRATION_STATUS[r.status] || r.status,
+    tagType: TAG_TYPES[r.status] || 'default',
+    canTicket: r.status === 'confirmed',
+    canCancel: r.status === 'confirmed' || r.status === 'waitlisted',
+    attendee: r.attendee || {},
+  })
+}
+
+Component({
+  data: { scope: 'upcoming', items: [], loading: true, error: '' },
+  methods: {
+    onLoad(query) {
+      if (query && query.scope === 'past') this.setData({ scope: 'past' })
+    },
+    onShow() {
+      return this.reload()
+    },
+    onPullDownRefresh() {
+      return this.reload().then(() => wx.stopPullDownRefresh())
+    },
+    reload() {
+      this.setData({ loading: !this.data.items.length, error: '' })
+      const scope = this.data.scope
+      return api.myRegistrations(scope).then(
+        (res) => {
+          if (scope !== this.data.scope) return
+          this.setData({ items: ((res && res.items) || []).map(view), loading: false })
+        },
+        (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
+      )
+    },
+    onScope(e) {
+      const scope = e.currentTarget.dataset.scope
+      if (scope === this.data.scope) return Promise.resolve()
+      this.setData({ scope, items: [] })
+      return this.reload()
+    },
+    onTicket(e) {
+      const id = e.currentTarget.dataset.id
+      const r = this.data.items.find((x) => x.id === id)
+      const title = encodeURIComponent((r && r.activity_title) || '')
+      const name = encodeURIComponent((r && r.attendee && r.attendee.name) || '')
+      wx.navigateTo({ url: `/pages/ticket/ticket?id=${id}&title=${title}&name=${name}` })
+    },
+    onCancel(e) {
+      const id = e.currentTarget.dataset.id
+      const r = this.data.items.find((x) => x.id === id)
+      return new Promise((resolve) => {
+        wx.showModal({
+          title: '取消报名',
+          content: `确定取消「${r ? r.activity_title : ''}」${r && r.attendee.name ? `（${r.attendee.name}）` : ''}的报名吗？名额将让给其他居民。`,
+          confirmText: '确定取消',
+          cancelText: '再想想',
+          success: (res) => {
+            if (!res.confirm) return resolve(undefined)
+            api.cancelRegistration(id).then(
+              () => {
+                wx.showToast({ title: '已取消', icon: 'success' })
+                resolve(this.reload())
+              },
+              (err) => {
+                showError(err)
+                resolve(undefined)
+              },
+            )
+          },
+          fail: () => resolve(undefined),
+        })
+      })
+    },
+    onOpenActivity(e) {
+      wx.navigateTo({ url: `/pages/activity/detail?id=${e.currentTarget.dataset.activity}` })
+    },
+    onBrowse() {
+      wx.switchTab({ url: '/pages/index/index' })
+    },
+  },
+})

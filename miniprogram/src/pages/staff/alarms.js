@@ -1,0 +1,76 @@
+// Staff: wristband alarms of the community; acknowledge, resolve with a note, open location.
+const api = require('../../utils/api')
+const fmt = require('../../utils/format')
+const { showError } = require('../../utils/request')
+
+const ALARM_TYPES = { sos: '紧急呼叫（SOS）', fall: '跌倒告警', fence: '离开安全区域', low_battery: '电量过低', heart_rate: '心率异常', blood_pressure: '血压异常', offline: '手环离线' }
+const ALARM_STATUS = { open: '待处理', acked: '处理中', resolved: '已处理' }
+
+function view(a) {
+  const loc = a.location || a.latest_location || {}
+  return Object.assign({}, a, {
+    typeText: ALARM_TYPES[a.type] || a.type || '告警',
+    statusText: ALARM_STATUS[a.status] || a.status || '',
+    timeText: fmt.formatDateTime(a.at || a.created_at),
+    hasLocation: !!(loc.lat && loc.lng),
+    lat: loc.lat,
+    lng: loc.lng,
+    address: loc.address || '',
+  })
+}
+
+Component({
+  data: { items: [], loading: true, error: '' },
+  methods: {
+    onLoad() {
+      return this.load()
+    },
+    onPullDownRefresh() {
+      return this.load().then(() => wx.stopPullDownRefresh())
+    },
+    load() {
+      this.setData({ error: '' })
+      return api.adminAlarms().then(
+        (res) => this.setData({ loading: false, items: ((res && res.items) || []).map(view) }),
+        (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
+      )
+    },
+    onMap(e) {
+      const a = this.data.items.find((x) => x.id === e.currentTarget.dataset.id)
+      if (a && a.hasLocation) wx.openLocation({ latitude: Number(a.lat), longitude: Number(a.lng), name: a.wearer_name, address: a.address, scale: 17 })
+    },
+    /** Asks for a note, then calls ack or resolve. */
+    act(id, kind) {
+      return new Promise((resolve) => {
+        wx.showModal({
+          title: kind === 'ack' ? '受理告警' : '处理完成',
+          editable: true,
+          placeholderText: kind === 'ack' ? '例如：已电话联系家属' : '例如：已上门查看，老人无碍',
+          confirmText: '确定',
+          success: (res) => {
+            if (!res.confirm) return resolve(undefined)
+            const note = String(res.content || '').trim()
+            const call = kind === 'ack' ? api.ackAlarm(id, note) : api.resolveAlarm(id, note)
+            call.then(
+              () => {
+                wx.showToast({ title: kind === 'ack' ? '已受理' : '已处理', icon: 'success' })
+                resolve(this.load())
+              },
+              (err) => {
+                showError(err)
+                resolve(undefined)
+              },
+            )
+          },
+          fail: () => resolve(undefined),
+        })
+      })
+    },
+    onAck(e) {
+      return this.act(e.currentTarget.dataset.id, 'ack')
+    },
+    onResolve(e) {
+      return this.act(e.currentTarget.dataset.id, 'resolve')
+    },
+  },
+})

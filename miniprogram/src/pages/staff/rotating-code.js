@@ -1,0 +1,49 @@
+// Rotating self-check-in code for one session, shown on the staff's phone at the venue.
+// Fetched again shortly before it expires.
+const api = require('../../utils/api')
+const fmt = require('../../utils/format')
+const local = require('../../utils/local')
+
+const EARLY_MS = 3000
+
+Component({
+  data: { sessionId: '', title: '', time: '', code: '', expiresAt: 0, secondsLeft: 0, loading: true, error: '' },
+  lifetimes: {
+    detached() {
+      this.stop()
+    },
+  },
+  methods: {
+    onLoad(query) {
+      this.setData({ sessionId: query.session_id, title: decodeURIComponent(query.title || '') || '自助签到码', time: decodeURIComponent(query.time || '') })
+      if (wx.setKeepScreenOn) wx.setKeepScreenOn({ keepScreenOn: true })
+      return this.refresh()
+    },
+    onUnload() {
+      this.stop()
+    },
+    stop() {
+      const l = local(this)
+      if (l.timer) clearInterval(l.timer)
+      l.timer = null
+    },
+    refresh() {
+      this.stop()
+      return api.rotatingCode(this.data.sessionId).then(
+        (res) => {
+          const exp = fmt.toDate(res.expires_at)
+          const expiresAt = exp ? exp.getTime() : Date.now() + 30000
+          this.setData({ loading: false, error: '', code: res.code, expiresAt })
+          this.tick()
+          local(this).timer = setInterval(() => this.tick(), 1000)
+        },
+        (err) => this.setData({ loading: false, error: err.message || '签到码加载失败' }),
+      )
+    },
+    tick() {
+      const left = this.data.expiresAt - Date.now()
+      this.setData({ secondsLeft: Math.max(0, Math.ceil(left / 1000)) })
+      if (left <= EARLY_MS) this.refresh()
+    },
+  },
+})

@@ -1,0 +1,112 @@
+// Hours claim: activity, minutes, description and photos (wx.chooseMedia, each uploaded first).
+const api = require('../../utils/api')
+const privacy = require('../../utils/privacy')
+const subscribe = require('../../utils/subscribe')
+const { showError } = require('../../utils/request')
+
+const MAX_PHOTOS = 6
+
+function choose(count) {
+  return new Promise((resolve, reject) => {
+    wx.chooseMedia({
+      count,
+      mediaType: ['image'],
+      sourceType: ['album', 'camera'],
+      sizeType: ['compressed'],
+      success: (res) => resolve(res.tempFiles.map((f) => f.tempFilePath)),
+      fail: () => reject(new Error('已取消选择')),
+    })
+  })
+}
+
+Component({
+  data: { activities: [], activityIndex: -1, hours: '', description: '', photos: [], maxPhotos: MAX_PHOTOS, submitting: false },
+  methods: {
+    onLoad(query) {
+      subscribe.prefetch()
+      return api.myRegistrations('past').then(
+        (res) => {
+          const seen = {}
+          const activities = []
+          ;((res && res.items) || []).forEach((r) => {
+            if (seen[r.activity_id]) return
+            seen[r.activity_id] = true
+            activities.push({ id: r.activity_id, title: r.activity_title })
+          })
+          let activityIndex = -1
+          if (query && query.activity_id) activityIndex = activities.findIndex((a) => String(a.id) === String(query.activity_id))
+          this.setData({ activities, activityIndex })
+        },
+        (err) => showError(err),
+      )
+    },
+    onActivity(e) {
+      this.setData({ activityIndex: Number(e.detail.value) })
+    },
+    onHours(e) {
+      this.setData({ hours: e.detail.value })
+    },
+    onDescription(e) {
+      this.setData({ description: e.detail.value })
+    },
+    /** Privacy flow, then album/camera, then upload each photo. */
+    onAddPhoto() {
+      const left = MAX_PHOTOS - this.data.photos.length
+      if (left <= 0) return Promise.resolve()
+      return privacy
+        .ensure()
+        .then(() => choose(left))
+        .then((paths) => {
+          wx.showLoading({ title: '正在上传', mask: true })
+          return Promise.all(paths.map((p) => api.uploadFile(p).then((res) => ({ local: p, url: res.url }))))
+        })
+        .then(
+          (uploaded) => {
+            wx.hideLoading()
+            this.setData({ photos: this.data.photos.concat(uploaded) })
+          },
+          (err) => {
+            wx.hideLoading()
+            if (err && err.message === '已取消选择') return
+            showError(err, '照片上传失败，请重试')
+          },
+        )
+    },
+    onRemovePhoto(e) {
+      const photos = this.data.photos.slice()
+      photos.splice(Number(e.currentTarget.dataset.index), 1)
+      this.setData({ photos })
+    },
+    onPreview(e) {
+      const urls = this.data.photos.map((p) => p.local)
+      wx.previewImage({ urls, current: urls[Number(e.currentTarget.dataset.index)] })
+    },
+    onSubmit() {
+      const a = this.data.activities[this.data.activityIndex]
+      const minutes = Math.round(parseFloat(this.data.hours) * 60)
+      let problem = ''
+      if (!a) problem = '请选择服务活动'
+      else if (!(minutes > 0) || minutes > 24 * 60) problem = '请填写正确的服务时长'
+      else if (!this.data.description.trim()) problem = '请填写服务内容'
+      if (problem) {
+        wx.showToast({ title: problem, icon: 'none' })
+        return Promise.resolve()
+      }
+      this.setData({ submitting: true })
+      return subscribe
+        .ask(['claim_reviewed'])
+        .then(() => api.createClaim({ activity_id: a.id, description: this.data.description.trim(), minutes, photo_urls: this.data.photos.map((p) => p.url) }))
+        .then(
+          () => {
+            this.setData({ submitting: false })
+            wx.showToast({ title: '已提交，等待审核', icon: 'none' })
+            wx.navigateBack()
+          },
+          (err) => {
+            this.setData({ submitting: false })
+            showError(err)
+          },
+        )
+    },
+  },
+})

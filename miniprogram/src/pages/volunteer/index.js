@@ -1,0 +1,105 @@
+// Volunteer centre: scan the session's rotating code to check in / out (with location, after the
+// privacy flow), hours by month, recent entries, links to claims and the service record.
+const api = require('../../utils/api')
+const fmt = require('../../utils/format')
+const privacy = require('../../utils/privacy')
+const subscribe = require('../../utils/subscribe')
+const { showError } = require('../../utils/request')
+
+const SOURCE_NAMES = { checkin: '扫码签到', self_checkin: '扫码签到', claim: '申报审核', manual: '工作人员登记' }
+
+function scan() {
+  return new Promise((resolve, reject) => {
+    wx.scanCode({
+      onlyFromCamera: true,
+      scanType: ['qrCode'],
+      success: (res) => resolve(res.result),
+      fail: () => reject(new Error('已取消扫码')),
+    })
+  })
+}
+
+function locate() {
+  return new Promise((resolve, reject) => {
+    wx.getLocation({
+      type: 'gcj02',
+      success: (res) => resolve(res),
+      fail: () => reject(new Error('无法获取位置，请在设置中允许使用位置信息后重试')),
+    })
+  })
+}
+
+Component({
+  data: { totalText: '0分钟', months: [], entries: [], loading: true, error: '', lastResult: '', busy: false },
+  methods: {
+    onLoad() {
+      subscribe.prefetch()
+    },
+    onShow() {
+      return this.load()
+    },
+    onPullDownRefresh() {
+      return this.load().then(() => wx.stopPullDownRefresh())
+    },
+    load() {
+      this.setData({ error: '' })
+      return api.myHours().then(
+        (res) => {
+          const byMonth = (res && res.by_month) || []
+          const max = byMonth.reduce((m, x) => Math.max(m, x.minutes), 0) || 1
+          this.setData({
+            loading: false,
+            totalText: fmt.formatMinutes(res.total_minutes),
+            months: byMonth.map((x) => ({ month: x.month, monthText: fmt.formatMonth(x.month), text: fmt.formatMinutes(x.minutes), percent: Math.round((x.minutes / max) * 100) })),
+            entries: ((res && res.entries) || []).slice(0, 10).map((x, i) => ({
+              id: x.id || i,
+              title: x.activity_title || x.title || '志愿服务',
+              minutesText: fmt.formatMinutes(x.minutes),
+              dateText: fmt.formatDateTime(x.started_at || x.date || x.created_at),
+              sourceText: SOURCE_NAMES[x.source] || '服务时长',
+            })),
+          })
+        },
+        (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
+      )
+    },
+    onCheckIn() {
+      return this.selfCheck('in')
+    },
+    onCheckOut() {
+      return this.selfCheck('out')
+    },
+    /** Tap → subscribe prompt → privacy → scan → location → POST /self-checkins. */
+    selfCheck(action) {
+      if (this.data.busy) return Promise.resolve()
+      this.setData({ busy: true })
+      return subscribe
+        .ask(action === 'in' ? ['checkin_done', 'hours_credited'] : ['hours_credited'])
+        .then(() => privacy.ensure())
+        .then(() => scan())
+        .then((code) => locate().then((loc) => ({ code, loc })))
+        .then(({ code, loc }) => api.selfCheckin({ code: String(code).trim(), lat: loc.latitude, lng: loc.longitude, action }))
+        .then(
+          (res) => {
+            const at = fmt.formatTime((res && (res.at || res.checked_in_at)) || new Date())
+            const title = action === 'in' ? '签到成功' : '签退成功'
+            const extra = res && res.minutes ? `，本次服务 ${fmt.formatMinutes(res.minutes)}` : ''
+            this.setData({ busy: false, lastResult: `${title}（${at}）${extra}${res && res.activity_title ? ` · ${res.activity_title}` : ''}` })
+            wx.showToast({ title, icon: 'success' })
+            return this.load()
+          },
+          (err) => {
+            this.setData({ busy: false })
+            if (err && err.message === '已取消扫码') return
+            showError(err)
+          },
+        )
+    },
+    onClaim() {
+      wx.navigateTo({ url: '/pages/volunteer/claim' })
+    },
+    onRecord() {
+      wx.navigateTo({ url: '/pages/volunteer/record' })
+    },
+  },
+})

@@ -1,0 +1,123 @@
+// Bind a wristband: scan its code (camera, after the privacy flow), choose the wearer, consent.
+const api = require('../../utils/api')
+const fmt = require('../../utils/format')
+const privacy = require('../../utils/privacy')
+const subscribe = require('../../utils/subscribe')
+const { showError } = require('../../utils/request')
+
+const CONSENT_VERSION = 'v1'
+
+/** Finds the 15-digit IMEI in what the band's code holds ("IMEI:86…", a URL, or digits). */
+function parseImei(text) {
+  const m = String(text || '').match(/\d{15}/)
+  return m ? m[0] : ''
+}
+
+Component({
+  data: {
+    steps: [{ text: '扫码' }, { text: '佩戴人' }, { text: '同意' }],
+    step: 0,
+    imei: '',
+    imeiMasked: '',
+    wearers: /** @type {{key: string, label: string, id?: number}[]} */ ([{ key: 'self', label: '本人' }]),
+    wearerKey: 'self',
+    wearerName: '本人',
+    agreed: false,
+    binding: false,
+  },
+  methods: {
+    onLoad() {
+      subscribe.prefetch()
+      return this.loadDependents()
+    },
+    onShow() {
+      return this.loadDependents()
+    },
+    loadDependents() {
+      return api.listDependents().then(
+        (res) => {
+          const wearers = [{ key: 'self', label: '本人' }].concat(((res && res.items) || []).map((d) => ({ key: `d${d.id}`, id: d.id, label: `${d.name}（${fmt.RELATION_NAMES[d.relation] || '家人'}）` })))
+          this.setData({ wearers })
+        },
+        () => {},
+      )
+    },
+    onScan() {
+      return privacy
+        .ensure()
+        .then(
+          () =>
+            new Promise((resolve, reject) => {
+              wx.scanCode({ onlyFromCamera: true, success: (r) => resolve(r.result), fail: () => reject(new Error('已取消扫码')) })
+            }),
+        )
+        .then(
+          (text) => {
+            const imei = parseImei(text)
+            if (!imei) {
+              wx.showModal({ title: '提示', content: '没有识别到手环号，请扫描手环背面的二维码，或手动输入 IMEI 号。', showCancel: false })
+              return
+            }
+            this.setData({ imei })
+            this.onNext()
+          },
+          (err) => {
+            if (err && err.message === '已取消扫码') return
+            showError(err)
+          },
+        )
+    },
+    onImeiInput(e) {
+      this.setData({ imei: e.detail.value })
+    },
+    onWearer(e) {
+      const key = e.currentTarget.dataset.key
+      const w = this.data.wearers.find((x) => x.key === key)
+      this.setData({ wearerKey: key, wearerName: w ? w.label : '' })
+    },
+    onAddMember() {
+      wx.navigateTo({ url: '/pages/family/edit' })
+    },
+    onToggleAgree() {
+      this.setData({ agreed: !this.data.agreed })
+    },
+    onBack() {
+      this.setData({ step: Math.max(0, this.data.step - 1) })
+    },
+    onNext() {
+      if (this.data.step === 0) {
+        if (!/^\d{15}$/.test(this.data.imei)) {
+          wx.showToast({ title: '请扫描或输入15位手环号', icon: 'none' })
+          return
+        }
+        this.setData({ step: 1, imeiMasked: `${this.data.imei.slice(0, 4)}****${this.data.imei.slice(-4)}` })
+        return
+      }
+      if (this.data.step === 1) this.setData({ step: 2 })
+    },
+    onBind() {
+      if (!this.data.agreed) {
+        wx.showToast({ title: '请先勾选知情同意', icon: 'none' })
+        return Promise.resolve()
+      }
+      const w = this.data.wearers.find((x) => x.key === this.data.wearerKey)
+      const wearer = !w || w.key === 'self' ? { self: true } : { dependent_id: w.id }
+      this.setData({ binding: true })
+      return subscribe
+        .ask(['wristband_alert'])
+        .then(() => api.bindWristband({ imei: this.data.imei, wearer, consent: { version: CONSENT_VERSION } }))
+        .then(
+          (band) => {
+            this.setData({ binding: false })
+            wx.showToast({ title: '绑定成功', icon: 'success' })
+            if (band && band.id) wx.redirectTo({ url: `/pages/wristband/detail?id=${band.id}` })
+            else wx.navigateBack()
+          },
+          (err) => {
+            this.setData({ binding: false })
+            showError(err)
+          },
+        )
+    },
+  },
+})

@@ -1,0 +1,127 @@
+// One wristband: latest location on a map, readings, alarms, guardians and invitations, unbind.
+const api = require('../../utils/api')
+const fmt = require('../../utils/format')
+const session = require('../../utils/session')
+const { showError } = require('../../utils/request')
+
+const ALARM_TYPES = { sos: '紧急呼叫（SOS）', fall: '跌倒告警', fence: '离开安全区域', low_battery: '电量过低', heart_rate: '心率异常', blood_pressure: '血压异常', offline: '手环离线' }
+const ALARM_STATUS = { open: '待处理', acked: '处理中', resolved: '已处理' }
+
+function readingList(r) {
+  if (!r) return []
+  const out = []
+  if (r.heart_rate) out.push({ label: '心率(次/分)', value: `${r.heart_rate}` })
+  if (r.blood_pressure) out.push({ label: '血压(mmHg)', value: `${r.blood_pressure}` })
+  else if (r.systolic && r.diastolic) out.push({ label: '血压(mmHg)', value: `${r.systolic}/${r.diastolic}` })
+  if (r.spo2) out.push({ label: '血氧(%)', value: `${r.spo2}` })
+  if (r.temperature) out.push({ label: '体温(℃)', value: `${r.temperature}` })
+  if (r.steps !== undefined && r.steps !== null) out.push({ label: '今日步数', value: `${r.steps}` })
+  if (r.battery !== undefined && r.battery !== null) out.push({ label: '电量(%)', value: `${r.battery}` })
+  return out
+}
+
+function alarmView(a) {
+  return Object.assign({}, a, {
+    typeText: ALARM_TYPES[a.type] || a.type || '告警',
+    statusText: ALARM_STATUS[a.status] || a.status || '',
+    timeText: fmt.formatDateTime(a.at || a.created_at),
+  })
+}
+
+Component({
+  data: { id: '', loading: true, error: '', band: null, hasLocation: false, locationText: '', markers: [], readings: [], alarms: [], guardians: [], invite: null },
+  methods: {
+    onLoad(query) {
+      this.setData({ id: query.id })
+      return this.load()
+    },
+    onPullDownRefresh() {
+      return this.load().then(() => wx.stopPullDownRefresh())
+    },
+    load() {
+      this.setData({ error: '' })
+      const id = this.data.id
+      return Promise.all([api.myWristbands(), api.wristbandAlarms(id).catch(() => ({ items: [] })), api.wristbandGuardians(id).catch(() => ({ items: [] }))]).then(
+        ([bands, alarms, guardians]) => {
+          const band = ((bands && bands.items) || []).find((b) => String(b.id) === String(id))
+          if (!band) {
+            this.setData({ loading: false, error: '手环不存在或已解绑' })
+            return
+          }
+          const loc = band.latest_location
+          const hasLocation = !!(loc && loc.lat && loc.lng)
+          const me = session.getUser()
+          this.setData({
+            loading: false,
+            band,
+            hasLocation,
+            locationText: hasLocation ? `最近定位：${fmt.formatDateTime(loc.at)}` : '暂无定位',
+            markers: hasLocation ? [{ id: 1, latitude: Number(loc.lat), longitude: Number(loc.lng), title: band.wearer_name, width: 32, height: 40, callout: { content: `${band.wearer_name} ${fmt.formatTime(loc.at)}`, display: 'ALWAYS', fontSize: 16, padding: 8, borderRadius: 8 } }] : [],
+            readings: readingList(band.latest_readings),
+            alarms: ((alarms && alarms.items) || []).map(alarmView),
+            guardians: ((guardians && guardians.items) || []).map((g) => Object.assign({}, g, {
+              name: g.name || g.nickname || '家人',
+              roleText: g.owner ? '（绑定人）' : me && g.user_id === me.id ? '（我）' : '',
+            })),
+          })
+          wx.setNavigationBarTitle({ title: `${band.wearer_name}的手环` })
+        },
+        (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
+      )
+    },
+    onInvite() {
+      return api.inviteGuardian(this.data.id).then(
+        (res) => this.setData({ invite: { code: res.code, expiresText: fmt.formatDateTime(res.expires_at) } }),
+        (err) => showError(err),
+      )
+    },
+    onCopy() {
+      if (this.data.invite) wx.setClipboardData({ data: this.data.invite.code })
+    },
+    onRemoveGuardian(e) {
+      const uid = e.currentTarget.dataset.uid
+      const g = this.data.guardians.find((x) => x.user_id === uid)
+      return new Promise((resolve) => {
+        wx.showModal({
+          title: '移除监护人',
+          content: `确定不再让「${g ? g.name : ''}」查看该手环的位置和告警吗？`,
+          success: (res) => {
+            if (!res.confirm) return resolve(undefined)
+            api.removeGuardian(this.data.id, uid).then(
+              () => resolve(this.load()),
+              (err) => {
+                showError(err)
+                resolve(undefined)
+              },
+            )
+          },
+          fail: () => resolve(undefined),
+        })
+      })
+    },
+    onUnbind() {
+      return new Promise((resolve) => {
+        wx.showModal({
+          title: '解绑手环',
+          content: '解绑后将停止采集位置和健康数据，监护人也无法再查看。确定解绑吗？',
+          confirmText: '解绑',
+          success: (res) => {
+            if (!res.confirm) return resolve(undefined)
+            api.unbindWristband(this.data.id).then(
+              () => {
+                wx.showToast({ title: '已解绑', icon: 'success' })
+                wx.navigateBack()
+                resolve(undefined)
+              },
+              (err) => {
+                showError(err)
+                resolve(undefined)
+              },
+            )
+          },
+          fail: () => resolve(undefined),
+        })
+      })
+    },
+  },
+})

@@ -1,0 +1,63 @@
+// Wristbands I wear or guard: list, bind a new one, accept a guardian invitation.
+const api = require('../../utils/api')
+const fmt = require('../../utils/format')
+const { showError } = require('../../utils/request')
+
+function readingsText(r) {
+  if (!r) return ''
+  const parts = []
+  if (r.heart_rate) parts.push(`心率 ${r.heart_rate}`)
+  if (r.blood_pressure) parts.push(`血压 ${r.blood_pressure}`)
+  else if (r.systolic && r.diastolic) parts.push(`血压 ${r.systolic}/${r.diastolic}`)
+  if (r.battery !== undefined && r.battery !== null) parts.push(`电量 ${r.battery}%`)
+  return parts.join(' · ')
+}
+
+Component({
+  data: { items: [], loading: true, error: '', inviteCode: '' },
+  methods: {
+    onShow() {
+      return this.reload()
+    },
+    onPullDownRefresh() {
+      return this.reload().then(() => wx.stopPullDownRefresh())
+    },
+    reload() {
+      this.setData({ error: '' })
+      return api.myWristbands().then(
+        (res) => {
+          const items = ((res && res.items) || []).map((b) => Object.assign({}, b, {
+            locationText: b.latest_location && b.latest_location.at ? `最近定位：${fmt.formatDateTime(b.latest_location.at)}` : '暂无定位',
+            readingsText: readingsText(b.latest_readings),
+          }))
+          this.setData({ items, loading: false })
+        },
+        (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
+      )
+    },
+    onOpen(e) {
+      wx.navigateTo({ url: `/pages/wristband/detail?id=${e.currentTarget.dataset.id}` })
+    },
+    onBind() {
+      wx.navigateTo({ url: '/pages/wristband/bind' })
+    },
+    onInviteInput(e) {
+      this.setData({ inviteCode: e.detail.value })
+    },
+    onAccept() {
+      const code = this.data.inviteCode.trim()
+      if (!code) {
+        wx.showToast({ title: '请输入邀请码', icon: 'none' })
+        return Promise.resolve()
+      }
+      return api.acceptInvitation(code).then(
+        () => {
+          this.setData({ inviteCode: '' })
+          wx.showToast({ title: '已成为监护人', icon: 'success' })
+          return this.reload()
+        },
+        (err) => showError(err),
+      )
+    },
+  },
+})
