@@ -1,0 +1,54 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestExampleFileLoads(t *testing.T) {
+	cfg, err := Load("config.example.yaml", func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.HTTP.Addr != "127.0.0.1:8080" || !cfg.EmbeddedDB() || !cfg.EmulatedWeChat() {
+		t.Fatalf("unexpected %+v", cfg.HTTP)
+	}
+}
+
+func TestEnvOverridesAndValidation(t *testing.T) {
+	cases := []struct {
+		env     map[string]string
+		wantErr string
+		check   func(Config) bool
+	}{
+		{map[string]string{"GONGJIAN_HTTP_ADDR": "0.0.0.0:9000", "GONGJIAN_REDIS_ADDR": "a:1,b:2", "GONGJIAN_REDIS_DB": "3"}, "",
+			func(c Config) bool { return c.HTTP.Addr == "0.0.0.0:9000" && c.Redis.Addr == "a:1,b:2" && c.Redis.DB == 3 }},
+		{map[string]string{"GONGJIAN_TEMPLATE_REGISTRATION_CONFIRMED": "tmplX"}, "",
+			func(c Config) bool { return c.WeChat.Templates["registration_confirmed"].ID == "tmplX" }},
+		{map[string]string{"GONGJIAN_SEED_COMMUNITIES": "阳光社区, 和平社区"}, "",
+			func(c Config) bool { return len(c.Seed.Communities) == 2 && c.Seed.Communities[1] == "和平社区" }},
+		{map[string]string{"GONGJIAN_REDIS_DB": "x"}, "GONGJIAN_REDIS_DB", nil},
+		{map[string]string{"GONGJIAN_HTTP_READ_TIMEOUT": "soon"}, "GONGJIAN_HTTP_READ_TIMEOUT", nil},
+		{map[string]string{"GONGJIAN_DATA_KEY": "c2hvcnQ="}, "GONGJIAN_DATA_KEY", nil},
+		{map[string]string{"GONGJIAN_ENV": "staging"}, "GONGJIAN_ENV", nil},
+		{map[string]string{"GONGJIAN_MYSQL_DSN": "nonsense"}, "GONGJIAN_MYSQL_DSN", nil},
+		{map[string]string{"GONGJIAN_WECHAT_APP_ID": "wx1"}, "GONGJIAN_WECHAT_APP_SECRET", nil},
+		{map[string]string{"GONGJIAN_ENV": "production"}, "GONGJIAN_MYSQL_DSN", nil},
+		{map[string]string{"GONGJIAN_ENV": "production", "GONGJIAN_MYSQL_DSN": "u@tcp(h:3306)/db"}, "GONGJIAN_REDIS_ADDR", nil},
+		{map[string]string{"GONGJIAN_ENV": "production", "GONGJIAN_MYSQL_DSN": "u@tcp(h:3306)/db", "GONGJIAN_REDIS_ADDR": "r:6379"}, "GONGJIAN_WECHAT_APP_ID", nil},
+		{map[string]string{"GONGJIAN_ENV": "production", "GONGJIAN_MYSQL_DSN": "u@tcp(h:3306)/db", "GONGJIAN_REDIS_ADDR": "r:6379",
+			"GONGJIAN_WECHAT_APP_ID": "wx1", "GONGJIAN_WECHAT_APP_SECRET": "s"}, "GONGJIAN_JWT_SECRET", nil},
+	}
+	for i, c := range cases {
+		cfg, err := Load("", func(k string) string { return c.env[k] })
+		if c.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+				t.Errorf("case %d: want error naming %s, got %v", i, c.wantErr, err)
+			}
+			continue
+		}
+		if err != nil || !c.check(cfg) {
+			t.Errorf("case %d: err %v cfg %+v", i, err, cfg)
+		}
+	}
+}

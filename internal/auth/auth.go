@@ -1,0 +1,227 @@
+// Package auth logs residents in with WeChat and issues the tokens that
+// identify them: short-lived signed access tokens and rotating refresh tokens
+// stored hashed, where reuse of a rotated token revokes the whole login.
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"gongjian/internal/errs"
+	"gongjian/internal/pii"
+	"gongjian/internal/resident"
+)
+
+// Session is what WeChat's code2session returns.
+type Session struct {
+	OpenID     string
+	UnionID    string
+	SessionKey string
+}
+
+// WeChat is the part of the WeChat client that login needs.
+type WeChat interface {
+	Code2Session(ctx context.Context, code string) (Session, error)
+}
+
+// RefreshToken is a stored refresh token (only its hash is kept).
+type RefreshToken struct {
+	Hash      string
+	UserID    int64
+	FamilyID  string // one login; all rotations share it
+	ExpiresAt time.Time
+}
+
+// ErrRefreshReused is returned by RotateRefresh when the presented token was
+// already rotated (the store has revoked the family).
+var ErrRefreshReused = errors.New("auth: refresh token reused")
+
+// Store is what auth needs from persistence.
+type Store interface {
+	// LoginUser creates or updates the user with that openid, storing the
+	// sealed session key, and returns it.
+	LoginUser(ctx context.Context, openID, unionID, sealedSessionKey string) (resident.User, error)
+	SaveRefresh(ctx context.Context, t RefreshToken) error
+	// RotateRefresh atomically replaces the token with hash old by next.
+	// Unknown or expired → NotFound; already rotated → ErrRefreshReused
+	// (after revoking every token of the family); revoked family → NotFound.
+	RotateRefresh(ctx context.Context, old string, next RefreshToken, now time.Time) (userID int64, err error)
+	UserByID(ctx context.Context, id int64) (resident.User, error)
+}
+
+// RateLimiter counts attempts in a window; Allow reports whether one more is allowed.
+type RateLimiter interface {
+	Allow(ctx context.Context, key string, limit int, window time.Duration) (bool, error)
+}
+
+// Config holds token settings.
+type Config struct {
+	JWTSecret        []byte
+	AccessTTL        time.Duration
+	RefreshTTL       time.Duration
+	PerUserPerMinute int
+}
+
+// Service logs people in.
+type Service struct {
+	cfg    Config
+	wechat WeChat
+	store  Store
+	box    *pii.Box
+	limit  RateLimiter
+	now    func() time.Time
+}
+
+// NewService builds the service; now may be nil.
+func NewService(cfg Config, wc WeChat, store Store, box *pii.Box, limit RateLimiter, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{cfg: cfg, wechat: wc, store: store, box: box, limit: limit, now: now}
+}
+
+// Tokens is the answer to a login or a refresh.
+type Tokens struct {
+	Token        string
+	RefreshToken string
+	ExpiresIn    int // seconds
+	User         resident.User
+}
+
+// Login exchanges a wx.login code for tokens. Nothing is written when WeChat refuses.
+func (s *Service) Login(ctx context.Context, code string) (Tokens, error) {
+	code = strings.TrimSpace(code)
+	if code == "" || len(code) > 128 {
+		return Tokens{}, errs.Invalid("INVALID_CODE", "登录凭证无效，请重新打开小程序")
+	}
+	sess, err := s.wechat.Code2Session(ctx, code)
+	if err != nil {
+		return Tokens{}, err
+	}
+	if sess.OpenID == "" {
+		return Tokens{}, errs.Unavailable(errors.New("code2session: empty openid"), "微信登录服务暂时不可用，请稍后再试")
+	}
+	if s.limit != nil && s.cfg.PerUserPerMinute > 0 {
+		ok, err := s.limit.Allow(ctx, "login:user:"+sess.OpenID, s.cfg.PerUserPerMinute, time.Minute)
+		if err != nil {
+			return Tokens{}, err
+		}
+		if !ok {
+			return Tokens{}, errs.New(errs.KindRateLimited, "RATE_LIMITED", "登录太频繁，请一分钟后再试")
+		}
+	}
+	sealed, err := s.box.Seal(sess.SessionKey)
+	if err != nil {
+		return Tokens{}, errs.Internal(err)
+	}
+	u, err := s.store.LoginUser(ctx, sess.OpenID, sess.UnionID, sealed)
+	if err != nil {
+		return Tokens{}, err
+	}
+	family, err := randomToken(16)
+	if err != nil {
+		return Tokens{}, errs.Internal(err)
+	}
+	now := s.now()
+	access, err := s.sign(u.ID, now)
+	if err != nil {
+		return Tokens{}, errs.Internal(err)
+	}
+	raw, err := randomToken(32)
+	if err != nil {
+		return Tokens{}, errs.Internal(err)
+	}
+	rt := RefreshToken{Hash: HashRefresh(raw), UserID: u.ID, FamilyID: family, ExpiresAt: now.Add(s.cfg.RefreshTTL)}
+	if err := s.store.SaveRefresh(ctx, rt); err != nil {
+		return Tokens{}, err
+	}
+	return Tokens{Token: access, RefreshToken: family + "." + raw, ExpiresIn: int(s.cfg.AccessTTL.Seconds()), User: u}, nil
+}
+
+var errBadRefresh = errs.Unauthorized("INVALID_REFRESH_TOKEN", "登录已失效，请重新登录")
+
+// Refresh rotates a refresh token. A token already rotated revokes its login.
+func (s *Service) Refresh(ctx context.Context, presented string) (Tokens, error) {
+	family, raw, ok := strings.Cut(strings.TrimSpace(presented), ".")
+	if !ok || family == "" || raw == "" || len(presented) > 200 {
+		return Tokens{}, errBadRefresh
+	}
+	now := s.now()
+	newRaw, err := randomToken(32)
+	if err != nil {
+		return Tokens{}, errs.Internal(err)
+	}
+	next := RefreshToken{Hash: HashRefresh(newRaw), FamilyID: family, ExpiresAt: now.Add(s.cfg.RefreshTTL)}
+	uid, err := s.store.RotateRefresh(ctx, HashRefresh(raw), next, now)
+	switch {
+	case errors.Is(err, ErrRefreshReused):
+		return Tokens{}, errs.Unauthorized("REFRESH_TOKEN_REUSED", "登录凭证已被使用过，为保护账号安全已退出登录，请重新登录")
+	case errs.KindOf(err) == errs.KindNotFound:
+		return Tokens{}, errBadRefresh
+	case err != nil:
+		return Tokens{}, err
+	}
+	u, err := s.store.UserByID(ctx, uid)
+	if err != nil {
+		return Tokens{}, err
+	}
+	tok, err := s.sign(uid, now)
+	if err != nil {
+		return Tokens{}, errs.Internal(err)
+	}
+	return Tokens{Token: tok, RefreshToken: family + "." + newRaw, ExpiresIn: int(s.cfg.AccessTTL.Seconds()), User: u}, nil
+}
+
+// HashRefresh hashes a raw refresh token for storage.
+func HashRefresh(raw string) string {
+	h := sha256.Sum256([]byte(raw))
+	return hex.EncodeToString(h[:])
+}
+
+func randomToken(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+const issuer = "gongjian"
+
+func (s *Service) sign(userID int64, now time.Time) (string, error) {
+	claims := jwt.RegisteredClaims{
+		Issuer:    issuer,
+		Subject:   strconv.FormatInt(userID, 10),
+		IssuedAt:  jwt.NewNumericDate(now),
+		ExpiresAt: jwt.NewNumericDate(now.Add(s.cfg.AccessTTL)),
+	}
+	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.cfg.JWTSecret)
+}
+
+// Verify checks an access token and returns the user id in it.
+func (s *Service) Verify(token string) (int64, error) {
+	parsed, err := jwt.ParseWithClaims(token, &jwt.RegisteredClaims{}, func(t *jwt.Token) (any, error) {
+		return s.cfg.JWTSecret, nil
+	}, jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer(issuer), jwt.WithTimeFunc(s.now), jwt.WithExpirationRequired())
+	if err != nil {
+		if errors.Is(err, jwt.ErrTokenExpired) {
+			return 0, errs.Unauthorized("TOKEN_EXPIRED", "登录已过期，请重新登录")
+		}
+		return 0, errs.Unauthorized("INVALID_TOKEN", "登录凭证无效，请重新登录")
+	}
+	c := parsed.Claims.(*jwt.RegisteredClaims)
+	id, err := strconv.ParseInt(c.Subject, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errs.Unauthorized("INVALID_TOKEN", "登录凭证无效，请重新登录")
+	}
+	return id, nil
+}

@@ -1,0 +1,111 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"gongjian/internal/resident"
+)
+
+type communityDTO struct {
+	ID      int64  `json:"id"`
+	Name    string `json:"name"`
+	Address string `json:"address,omitempty"`
+}
+
+func (a *API) listCommunities(c *gin.Context) {
+	cs, err := a.d.Residents.Communities(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	items := make([]communityDTO, 0, len(cs))
+	for _, x := range cs {
+		items = append(items, communityDTO{ID: x.ID, Name: x.Name, Address: x.Address})
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+func (a *API) mountAdmin(r *gin.RouterGroup) {
+	admin := r.Group("", a.requireAdmin)
+	admin.POST("/communities", a.createCommunity)
+	admin.POST("/users/:id/roles", a.grantRole)
+	admin.DELETE("/users/:id/roles", a.revokeRole)
+	admin.GET("/users/:id", a.getUser)
+}
+
+func (a *API) createCommunity(c *gin.Context) {
+	var req struct {
+		Name    string `json:"name"`
+		Address string `json:"address"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	x, err := a.d.Residents.AddCommunity(c.Request.Context(), req.Name, req.Address)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, communityDTO{ID: x.ID, Name: x.Name, Address: x.Address})
+}
+
+type roleReq struct {
+	Role        string `json:"role"`
+	CommunityID int64  `json:"community_id"`
+	OrgID       int64  `json:"org_id"`
+}
+
+func (a *API) grantRole(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var req roleReq
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	u, err := a.d.Residents.GrantRole(c.Request.Context(), userID(c), id, resident.RoleChange{Role: req.Role, CommunityID: req.CommunityID, OrgID: req.OrgID})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toUserDTO(u))
+}
+
+func (a *API) revokeRole(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var req roleReq
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	u, err := a.d.Residents.RevokeRole(c.Request.Context(), id, resident.RoleChange{Role: req.Role, CommunityID: req.CommunityID, OrgID: req.OrgID})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toUserDTO(u))
+}
+
+func (a *API) getUser(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	u, err := a.d.Residents.Me(c.Request.Context(), id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toUserDTO(u))
+}

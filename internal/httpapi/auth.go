@@ -1,0 +1,81 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"gongjian/internal/auth"
+	"gongjian/internal/resident"
+)
+
+type roleDTO struct {
+	Role        string `json:"role"`
+	CommunityID int64  `json:"community_id,omitempty"`
+	OrgID       int64  `json:"org_id,omitempty"`
+}
+
+type userDTO struct {
+	ID          int64     `json:"id"`
+	Nickname    string    `json:"nickname"`
+	AvatarURL   string    `json:"avatar_url"`
+	RealName    string    `json:"real_name"`
+	CommunityID int64     `json:"community_id,omitempty"`
+	PhoneMasked string    `json:"phone_masked,omitempty"`
+	Roles       []roleDTO `json:"roles"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+func toUserDTO(u resident.User) userDTO {
+	d := userDTO{ID: u.ID, Nickname: u.Nickname, AvatarURL: u.AvatarURL, RealName: u.RealName,
+		CommunityID: u.CommunityID, PhoneMasked: u.PhoneMasked, CreatedAt: u.CreatedAt,
+		Roles: []roleDTO{{Role: resident.RoleResident}}}
+	for _, r := range u.Roles {
+		d.Roles = append(d.Roles, roleDTO{Role: r.Role, CommunityID: r.CommunityID, OrgID: r.OrgID})
+	}
+	return d
+}
+
+type tokensDTO struct {
+	Token        string  `json:"token"`
+	RefreshToken string  `json:"refresh_token"`
+	ExpiresIn    int     `json:"expires_in"`
+	User         userDTO `json:"user"`
+}
+
+func toTokensDTO(t auth.Tokens) tokensDTO {
+	return tokensDTO{Token: t.Token, RefreshToken: t.RefreshToken, ExpiresIn: t.ExpiresIn, User: toUserDTO(t.User)}
+}
+
+func (a *API) login(c *gin.Context) {
+	var req struct {
+		Code string `json:"code"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	t, err := a.d.Auth.Login(c.Request.Context(), req.Code)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toTokensDTO(t))
+}
+
+func (a *API) refresh(c *gin.Context) {
+	var req struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	t, err := a.d.Auth.Refresh(c.Request.Context(), req.RefreshToken)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toTokensDTO(t))
+}

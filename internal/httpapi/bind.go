@@ -1,0 +1,82 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"gongjian/internal/errs"
+)
+
+var (
+	errBadJSON     = errs.Invalid("BAD_JSON", "请求内容不是有效的 JSON")
+	errTooLarge    = errs.New(errs.KindTooLarge, "BODY_TOO_LARGE", "请求内容太大")
+	errEmptyBody   = errs.Invalid("EMPTY_BODY", "请求内容不能为空")
+	errBadID       = errs.Invalid("BAD_ID", "编号无效")
+	errContentType = errs.New(errs.KindInvalid, "UNSUPPORTED_MEDIA_TYPE", "请以 JSON 格式提交")
+)
+
+// decode reads the body strictly into v: JSON only, no unknown fields, one
+// value, within the size limit set by the middleware.
+func decode(c *gin.Context, v any) error {
+	if ct := c.ContentType(); ct != "" && ct != "application/json" {
+		return errContentType
+	}
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return errTooLarge
+		}
+		return errBadJSON
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return errEmptyBody
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var ute *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &ute):
+			return errs.Invalid("BAD_FIELD", "字段 "+ute.Field+" 的类型不正确")
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			name := strings.TrimPrefix(err.Error(), "json: unknown field ")
+			return errs.Invalid("UNKNOWN_FIELD", "不认识的字段 "+name)
+		default:
+			return errBadJSON
+		}
+	}
+	if dec.More() {
+		return errBadJSON
+	}
+	return nil
+}
+
+// pathID parses a positive integer path parameter.
+func pathID(c *gin.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errBadID
+	}
+	return id, nil
+}
+
+// queryInt parses an optional integer query parameter within [min, max].
+func queryInt(c *gin.Context, name string, def, min, max int) (int, error) {
+	s := c.Query(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < min || n > max {
+		return 0, errs.Invalid("BAD_QUERY", "参数 "+name+" 无效")
+	}
+	return n, nil
+}

@@ -1,0 +1,63 @@
+package httpapi
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"gongjian/internal/errs"
+)
+
+// statusOf is THE table mapping error kinds to HTTP statuses.
+var statusOf = map[errs.Kind]int{
+	errs.KindInvalid:       http.StatusBadRequest,
+	errs.KindUnprocessable: http.StatusUnprocessableEntity,
+	errs.KindUnauthorized:  http.StatusUnauthorized,
+	errs.KindForbidden:     http.StatusForbidden,
+	errs.KindNotFound:      http.StatusNotFound,
+	errs.KindConflict:      http.StatusConflict,
+	errs.KindQuotaFull:     http.StatusConflict,
+	errs.KindRateLimited:   http.StatusTooManyRequests,
+	errs.KindTooLarge:      http.StatusRequestEntityTooLarge,
+	errs.KindUnavailable:   http.StatusServiceUnavailable,
+	errs.KindInternal:      http.StatusInternalServerError,
+}
+
+// ErrorBody is the JSON of every error answer.
+type ErrorBody struct {
+	Code      string         `json:"code"`
+	Message   string         `json:"message"`
+	RequestID string         `json:"request_id"`
+	Details   map[string]any `json:"details,omitempty"`
+}
+
+// fail writes err as the JSON error answer and aborts the chain.
+func fail(c *gin.Context, err error) {
+	e := errs.As(err)
+	status, ok := statusOf[e.Kind]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	if status >= 500 {
+		// The cause goes to the log (it never holds personal data: stores
+		// and clients wrap driver errors only); the client sees the kind.
+		logger(c).Error("request failed", slog.String("code", e.Code), slog.String("cause", causeOf(e)))
+	}
+	if status == http.StatusServiceUnavailable {
+		c.Header("Retry-After", "2")
+	}
+	c.AbortWithStatusJSON(status, ErrorBody{Code: e.Code, Message: e.Message, RequestID: requestID(c), Details: e.Details})
+}
+
+func causeOf(e *errs.Error) string {
+	if e.Err == nil {
+		return e.Code
+	}
+	var inner *errs.Error
+	if errors.As(e.Err, &inner) && inner != e {
+		return causeOf(inner)
+	}
+	return e.Err.Error()
+}

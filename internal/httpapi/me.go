@@ -1,0 +1,209 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"gongjian/internal/errs"
+	"gongjian/internal/resident"
+)
+
+func (a *API) mountMe(r *gin.RouterGroup) {
+	r.GET("/me", a.getMe)
+	r.PATCH("/me", a.patchMe)
+	r.POST("/me/phone", a.bindPhone)
+	r.GET("/me/dependents", a.listDependents)
+	r.POST("/me/dependents", a.addDependent)
+	r.PATCH("/me/dependents/:id", a.patchDependent)
+	r.DELETE("/me/dependents/:id", a.deleteDependent)
+}
+
+func (a *API) getMe(c *gin.Context) {
+	u, err := a.currentUser(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toUserDTO(u))
+}
+
+func (a *API) patchMe(c *gin.Context) {
+	var req struct {
+		Nickname    *string `json:"nickname"`
+		AvatarURL   *string `json:"avatar_url"`
+		RealName    *string `json:"real_name"`
+		CommunityID *int64  `json:"community_id"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	u, err := a.d.Residents.UpdateProfile(c.Request.Context(), userID(c), resident.ProfilePatch{
+		Nickname: req.Nickname, AvatarURL: req.AvatarURL, RealName: req.RealName, CommunityID: req.CommunityID,
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toUserDTO(u))
+}
+
+func (a *API) bindPhone(c *gin.Context) {
+	var req struct {
+		Code string `json:"code"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	u, err := a.d.Residents.BindPhone(c.Request.Context(), userID(c), req.Code)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toUserDTO(u))
+}
+
+type consentDTO struct {
+	Version string    `json:"version"`
+	At      time.Time `json:"at"`
+}
+
+type dependentDTO struct {
+	ID             int64       `json:"id"`
+	Name           string      `json:"name"`
+	Relation       string      `json:"relation"`
+	BirthDate      string      `json:"birth_date"`
+	Gender         string      `json:"gender"`
+	Age            int         `json:"age"`
+	IDNumberMasked string      `json:"id_number_masked,omitempty"`
+	NeedsConsent   bool        `json:"needs_consent"`
+	Consent        *consentDTO `json:"consent,omitempty"`
+	Usable         bool        `json:"usable"`
+}
+
+func toDependentDTO(d resident.Dependent, now time.Time) dependentDTO {
+	out := dependentDTO{ID: d.ID, Name: d.Name, Relation: d.Relation, BirthDate: d.BirthDate.Format(dateLayout),
+		Gender: d.Gender, Age: resident.AgeOn(d.BirthDate, now), IDNumberMasked: d.IDNumberMasked,
+		NeedsConsent: d.NeedsConsent(now), Usable: d.Usable(now)}
+	if d.ConsentAt != nil {
+		out.Consent = &consentDTO{Version: d.ConsentVersion, At: *d.ConsentAt}
+	}
+	return out
+}
+
+const dateLayout = "2006-01-02"
+
+type dependentReq struct {
+	Name            *string `json:"name"`
+	Relation        *string `json:"relation"`
+	BirthDate       *string `json:"birth_date"`
+	Gender          *string `json:"gender"`
+	IDNumber        *string `json:"id_number"`
+	GuardianConsent *struct {
+		Version string `json:"version"`
+	} `json:"guardian_consent"`
+}
+
+func parseDate(s string) (time.Time, error) {
+	t, err := time.Parse(dateLayout, s)
+	if err != nil {
+		return time.Time{}, errs.Invalid("INVALID_BIRTH_DATE", "出生日期格式应为 2016-05-01")
+	}
+	return t, nil
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func (a *API) listDependents(c *gin.Context) {
+	ds, err := a.d.Residents.Dependents(c.Request.Context(), userID(c))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	now := time.Now()
+	items := make([]dependentDTO, 0, len(ds))
+	for _, d := range ds {
+		items = append(items, toDependentDTO(d, now))
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+func (a *API) addDependent(c *gin.Context) {
+	var req dependentReq
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	in := resident.DependentInput{Name: str(req.Name), Relation: str(req.Relation), Gender: str(req.Gender), IDNumber: str(req.IDNumber)}
+	if req.BirthDate == nil {
+		fail(c, errs.Invalid("INVALID_BIRTH_DATE", "请填写出生日期"))
+		return
+	}
+	bd, err := parseDate(*req.BirthDate)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	in.BirthDate = bd
+	if req.GuardianConsent != nil {
+		in.ConsentVersion = req.GuardianConsent.Version
+	}
+	d, err := a.d.Residents.AddDependent(c.Request.Context(), userID(c), in)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, toDependentDTO(d, time.Now()))
+}
+
+func (a *API) patchDependent(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var req dependentReq
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	p := resident.DependentPatch{Name: req.Name, Relation: req.Relation, Gender: req.Gender, IDNumber: req.IDNumber}
+	if req.BirthDate != nil {
+		bd, err := parseDate(*req.BirthDate)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		p.BirthDate = &bd
+	}
+	if req.GuardianConsent != nil {
+		p.ConsentVersion = &req.GuardianConsent.Version
+	}
+	d, err := a.d.Residents.UpdateDependent(c.Request.Context(), userID(c), id, p)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toDependentDTO(d, time.Now()))
+}
+
+func (a *API) deleteDependent(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if err := a.d.Residents.RemoveDependent(c.Request.Context(), userID(c), id); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}

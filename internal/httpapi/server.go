@@ -1,0 +1,286 @@
+// Package httpapi is the HTTP layer: routing, middleware, JSON decoding and
+// encoding, and the one table that maps error kinds to statuses. Handlers
+// translate between JSON DTOs and the domain services; they hold no rules.
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	_ "embed"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"gongjian/internal/auth"
+	"gongjian/internal/errs"
+	"gongjian/internal/resident"
+)
+
+//go:embed openapi.yaml
+var openAPISpec []byte
+
+// OpenAPISpec returns the OpenAPI document served at /api/openapi.yaml.
+func OpenAPISpec() []byte { return openAPISpec }
+
+// Pinger checks a dependency for /readyz.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// RateLimiter limits requests per key (shared across processes through Redis).
+type RateLimiter interface {
+	Allow(ctx context.Context, key string, limit int, window time.Duration) (bool, error)
+}
+
+// Deps are the services the API serves. Every field is required unless noted.
+type Deps struct {
+	Logger    *slog.Logger
+	Registry  *prometheus.Registry
+	Auth      *auth.Service
+	Residents *resident.Service
+	Limiter   RateLimiter
+	Ready     map[string]Pinger // name -> dependency checked by /readyz
+
+	MaxBodyBytes        int64
+	LoginPerIPPerMinute int
+}
+
+// API is the HTTP API.
+type API struct {
+	d       Deps
+	metrics *httpMetrics
+}
+
+// New builds the gin engine with every route.
+func New(d Deps) http.Handler {
+	a := &API{d: d, metrics: newHTTPMetrics(d.Registry)}
+	return a.engine()
+}
+
+func (a *API) engine() *gin.Engine {
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	r.Use(a.requestID, a.recoverer, a.accessLog, a.limitBody)
+	r.NoRoute(func(c *gin.Context) { fail(c, errs.NotFound("ROUTE_NOT_FOUND", "接口不存在")) })
+	r.NoMethod(func(c *gin.Context) {
+		fail(c, errs.New(errs.KindInvalid, "METHOD_NOT_ALLOWED", "不支持的请求方式"))
+	})
+
+	r.GET("/healthz", a.healthz)
+	r.GET("/readyz", a.readyz)
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(a.d.Registry, promhttp.HandlerOpts{})))
+	r.GET("/api/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openAPISpec) })
+
+	v1 := r.Group("/api/v1")
+	v1.POST("/auth/login", a.loginLimit, a.login)
+	v1.POST("/auth/refresh", a.loginLimit, a.refresh)
+	v1.GET("/communities", a.listCommunities)
+
+	authed := v1.Group("", a.authenticate)
+	a.mountMe(authed)
+	a.mountAdmin(authed.Group("/admin"))
+	return r
+}
+
+// ---- middleware ----
+
+const (
+	ctxRequestID = "gj.request_id"
+	ctxUserID    = "gj.user_id"
+	ctxUser      = "gj.user"
+	ctxLogger    = "gj.logger"
+)
+
+func (a *API) requestID(c *gin.Context) {
+	id := c.GetHeader("X-Request-Id")
+	if id == "" || len(id) > 64 || strings.ContainsAny(id, " \r\n\t") {
+		b := make([]byte, 8)
+		rand.Read(b)
+		id = hex.EncodeToString(b)
+	}
+	c.Set(ctxRequestID, id)
+	c.Header("X-Request-Id", id)
+	c.Set(ctxLogger, a.d.Logger.With(slog.String("request_id", id)))
+	c.Next()
+}
+
+func requestID(c *gin.Context) string { return c.GetString(ctxRequestID) }
+
+func logger(c *gin.Context) *slog.Logger {
+	if l, ok := c.Get(ctxLogger); ok {
+		return l.(*slog.Logger)
+	}
+	return slog.Default()
+}
+
+func (a *API) recoverer(c *gin.Context) {
+	defer func() {
+		if r := recover(); r != nil {
+			if r == http.ErrAbortHandler {
+				panic(r)
+			}
+			logger(c).Error("panic", slog.Any("panic", r), slog.String("route", c.FullPath()))
+			fail(c, errs.Internal(nil))
+		}
+	}()
+	c.Next()
+}
+
+// accessLog writes one line per request: route template (never the raw
+// query or body), status, latency, user id. No personal data.
+func (a *API) accessLog(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	status := c.Writer.Status()
+	d := time.Since(start)
+	a.metrics.observe(c.Request.Method, route, status, d)
+	if route == "/metrics" || route == "/healthz" {
+		return
+	}
+	logger(c).LogAttrs(c.Request.Context(), slog.LevelInfo, "http",
+		slog.String("method", c.Request.Method),
+		slog.String("route", route),
+		slog.Int("status", status),
+		slog.Int64("ms", d.Milliseconds()),
+		slog.Int64("user_id", c.GetInt64(ctxUserID)),
+	)
+}
+
+func (a *API) limitBody(c *gin.Context) {
+	if c.Request.ContentLength > a.d.MaxBodyBytes {
+		fail(c, errTooLarge)
+		return
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, a.d.MaxBodyBytes)
+	c.Next()
+}
+
+var errNoToken = errs.Unauthorized("UNAUTHENTICATED", "请先登录")
+
+func (a *API) authenticate(c *gin.Context) {
+	h := c.GetHeader("Authorization")
+	token, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || token == "" {
+		fail(c, errNoToken)
+		return
+	}
+	uid, err := a.d.Auth.Verify(token)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Set(ctxUserID, uid)
+	c.Next()
+}
+
+// userID returns the authenticated user's id.
+func userID(c *gin.Context) int64 { return c.GetInt64(ctxUserID) }
+
+// currentUser loads the authenticated user with roles, once per request, so
+// a role change applies from the next request on.
+func (a *API) currentUser(c *gin.Context) (resident.User, error) {
+	if u, ok := c.Get(ctxUser); ok {
+		return u.(resident.User), nil
+	}
+	u, err := a.d.Residents.Me(c.Request.Context(), userID(c))
+	if err != nil {
+		if errs.KindOf(err) == errs.KindNotFound {
+			return resident.User{}, errs.Unauthorized("INVALID_TOKEN", "登录凭证无效，请重新登录")
+		}
+		return resident.User{}, err
+	}
+	c.Set(ctxUser, u)
+	return u, nil
+}
+
+var errForbidden = errs.Forbidden("FORBIDDEN", "没有权限进行此操作")
+
+// requireAdmin aborts unless the user is an admin.
+func (a *API) requireAdmin(c *gin.Context) {
+	u, err := a.currentUser(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if !u.IsAdmin() {
+		fail(c, errForbidden)
+		return
+	}
+	c.Next()
+}
+
+func (a *API) loginLimit(c *gin.Context) {
+	ok, err := a.d.Limiter.Allow(c.Request.Context(), "login:ip:"+c.ClientIP(), a.d.LoginPerIPPerMinute, time.Minute)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if !ok {
+		c.Header("Retry-After", "60")
+		fail(c, errs.New(errs.KindRateLimited, "RATE_LIMITED", "操作太频繁，请一分钟后再试"))
+		return
+	}
+	c.Next()
+}
+
+// ---- health ----
+
+func (a *API) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
+
+func (a *API) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	out := gin.H{}
+	ok := true
+	for name, p := range a.d.Ready {
+		if err := p.Ping(ctx); err != nil {
+			out[name] = "down"
+			ok = false
+		} else {
+			out[name] = "ok"
+		}
+	}
+	if !ok {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "checks": out})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ok", "checks": out})
+}
+
+// ---- metrics ----
+
+type httpMetrics struct {
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
+	m := &httpMetrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gongjian_http_requests_total", Help: "HTTP requests by route and status.",
+		}, []string{"method", "route", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "gongjian_http_request_seconds", Help: "HTTP request latency.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"method", "route"}),
+	}
+	reg.MustRegister(m.requests, m.latency)
+	return m
+}
+
+func (m *httpMetrics) observe(method, route string, status int, d time.Duration) {
+	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(method, route).Observe(d.Seconds())
+}

@@ -1,0 +1,213 @@
+// Package mysqlstore keeps Gongjian's data in MySQL/MariaDB through GORM, or
+// in an embedded SQLite file (pure Go, no cgo) for development. Both use one
+// code path and one set of migrations. GORM rows never leave this package:
+// stores translate them to the domain packages' types.
+package mysqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	mysqldrv "github.com/go-sql-driver/mysql"
+	"gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"gongjian/internal/errs"
+)
+
+// DB is an open database.
+type DB struct {
+	G       *gorm.DB
+	Dialect string // "mysql" or "sqlite"
+}
+
+// Options configure Open.
+type Options struct {
+	DSN          string // go-sql-driver DSN; empty = SQLite at SQLitePath
+	SQLitePath   string
+	MaxOpenConns int
+	Logger       *slog.Logger
+}
+
+// Open connects to MySQL (DSN set) or the SQLite file.
+func Open(ctx context.Context, o Options) (*DB, error) {
+	gcfg := &gorm.Config{
+		Logger:                                   logger.Discard,
+		SkipDefaultTransaction:                   true,
+		PrepareStmt:                              false,
+		DisableForeignKeyConstraintWhenMigrating: true,
+		NowFunc:                                  func() time.Time { return time.Now().UTC() },
+	}
+	var (
+		g       *gorm.DB
+		err     error
+		dialect string
+	)
+	if o.DSN != "" {
+		dsn, derr := normalizeDSN(o.DSN)
+		if derr != nil {
+			return nil, derr
+		}
+		dialect = "mysql"
+		g, err = gorm.Open(mysql.New(mysql.Config{DSN: dsn}), gcfg)
+	} else {
+		dialect = "sqlite"
+		if err := os.MkdirAll(filepath.Dir(o.SQLitePath), 0o700); err != nil {
+			return nil, err
+		}
+		// WAL and a busy timeout let readers run beside the single writer.
+		dsn := o.SQLitePath + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(0)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		g, err = gorm.Open(sqlite.Open(dsn), gcfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("mysqlstore: open %s: %w", dialect, err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, err
+	}
+	if dialect == "sqlite" {
+		// One writer at a time is SQLite's model; a single connection avoids SQLITE_BUSY storms.
+		sqlDB.SetMaxOpenConns(1)
+	} else {
+		n := o.MaxOpenConns
+		if n <= 0 {
+			n = 64
+		}
+		sqlDB.SetMaxOpenConns(n)
+		sqlDB.SetMaxIdleConns(n)
+		sqlDB.SetConnMaxLifetime(30 * time.Minute)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pctx); err != nil {
+		return nil, fmt.Errorf("mysqlstore: ping %s: %w", dialect, err)
+	}
+	return &DB{G: g, Dialect: dialect}, nil
+}
+
+// normalizeDSN forces the settings the stores rely on: UTC times parsed into
+// time.Time, utf8mb4 and client-side interpolation (one round trip a query).
+func normalizeDSN(dsn string) (string, error) {
+	cfg, err := mysqldrv.ParseDSN(dsn)
+	if err != nil {
+		return "", fmt.Errorf("mysqlstore: bad GONGJIAN_MYSQL_DSN: %w", err)
+	}
+	cfg.ParseTime = true
+	cfg.Loc = time.UTC
+	cfg.InterpolateParams = true
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	if _, ok := cfg.Params["charset"]; !ok {
+		cfg.Params["charset"] = "utf8mb4"
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 5 * time.Second
+	}
+	if cfg.ReadTimeout == 0 {
+		cfg.ReadTimeout = 30 * time.Second
+	}
+	if cfg.WriteTimeout == 0 {
+		cfg.WriteTimeout = 30 * time.Second
+	}
+	return cfg.FormatDSN(), nil
+}
+
+// Close closes the pool.
+func (db *DB) Close() error {
+	s, err := db.G.DB()
+	if err != nil {
+		return err
+	}
+	return s.Close()
+}
+
+// Ping checks the database is reachable.
+func (db *DB) Ping(ctx context.Context) error {
+	s, err := db.G.DB()
+	if err != nil {
+		return err
+	}
+	return s.PingContext(ctx)
+}
+
+// SQL returns the underlying *sql.DB.
+func (db *DB) SQL() *sql.DB {
+	s, _ := db.G.DB()
+	return s
+}
+
+// IsDuplicate reports whether err is a unique-key violation.
+func IsDuplicate(err error) bool {
+	if err == nil {
+		return false
+	}
+	var me *mysqldrv.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1062
+	}
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return true
+	}
+	return strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// translate turns driver errors into errs.Error values. notFound is the
+// error to use for a missing row.
+func translate(err error, notFound *errs.Error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		if notFound != nil {
+			return notFound
+		}
+		return errs.NotFound("NOT_FOUND", "记录不存在")
+	case IsDuplicate(err):
+		return errs.Wrap(err, errs.KindConflict, "DUPLICATE", "记录已存在")
+	case isUnavailable(err):
+		return errs.Unavailable(err, "数据库暂时不可用，请稍后再试")
+	default:
+		var e *errs.Error
+		if errors.As(err, &e) {
+			return e
+		}
+		return errs.Internal(err)
+	}
+}
+
+// isUnavailable reports connection-level failures (the database is down or
+// unreachable) as opposed to bugs.
+func isUnavailable(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, mysqldrv.ErrInvalidConn) {
+		return true
+	}
+	var me *mysqldrv.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1040, 1053, 1205, 1213, 1290, 1836, 2002, 2003, 2006, 2013:
+			return true
+		}
+		return false
+	}
+	s := err.Error()
+	for _, frag := range []string{"connection refused", "broken pipe", "bad connection", "i/o timeout", "connection reset", "database is locked", "EOF"} {
+		if strings.Contains(s, frag) {
+			return true
+		}
+	}
+	return false
+}
+
+// Translate exposes translate for other store packages.
+func Translate(err error) error { return translate(err, nil) }

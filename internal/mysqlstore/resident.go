@@ -1,0 +1,382 @@
+package mysqlstore
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"gongjian/internal/auth"
+	"gongjian/internal/errs"
+	"gongjian/internal/resident"
+)
+
+type userRow struct {
+	ID               int64  `gorm:"primaryKey;autoIncrement"`
+	OpenID           string `gorm:"size:64;not null;uniqueIndex:uq_users_openid"`
+	UnionID          string `gorm:"size:64;not null;default:''"`
+	Nickname         string `gorm:"size:64;not null;default:''"`
+	AvatarURL        string `gorm:"size:512;not null;default:''"`
+	RealName         string `gorm:"size:64;not null;default:''"`
+	CommunityID      int64  `gorm:"not null;default:0;index"`
+	PhoneSealed      string `gorm:"size:255;not null;default:''"`
+	PhoneHash        string `gorm:"size:64;not null;default:'';index"`
+	PhoneMasked      string `gorm:"size:20;not null;default:''"`
+	SessionKeySealed string `gorm:"size:255;not null;default:''"`
+	LastLoginAt      *time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+func (userRow) TableName() string { return "users" }
+
+type roleRow struct {
+	ID          int64  `gorm:"primaryKey;autoIncrement"`
+	UserID      int64  `gorm:"not null;uniqueIndex:uq_user_roles,priority:1"`
+	Role        string `gorm:"size:20;not null;uniqueIndex:uq_user_roles,priority:2"`
+	CommunityID int64  `gorm:"not null;default:0;uniqueIndex:uq_user_roles,priority:3"`
+	OrgID       int64  `gorm:"not null;default:0;uniqueIndex:uq_user_roles,priority:4"`
+	GrantedBy   int64  `gorm:"not null;default:0"`
+	CreatedAt   time.Time
+}
+
+func (roleRow) TableName() string { return "user_roles" }
+
+type dependentRow struct {
+	ID             int64     `gorm:"primaryKey;autoIncrement"`
+	UserID         int64     `gorm:"not null;index"`
+	Name           string    `gorm:"size:64;not null"`
+	Relation       string    `gorm:"size:16;not null"`
+	BirthDate      time.Time `gorm:"type:date;not null"`
+	Gender         string    `gorm:"size:8;not null"`
+	IDNumberSealed string    `gorm:"size:255;not null;default:''"`
+	IDNumberHash   string    `gorm:"size:64;not null;default:'';index"`
+	IDNumberMasked string    `gorm:"size:24;not null;default:''"`
+	ConsentVersion string    `gorm:"size:32;not null;default:''"`
+	ConsentAt      *time.Time
+	DeletedAt      gorm.DeletedAt `gorm:"index"`
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+func (dependentRow) TableName() string { return "dependents" }
+
+type communityRow struct {
+	ID        int64  `gorm:"primaryKey;autoIncrement"`
+	Name      string `gorm:"size:64;not null;uniqueIndex:uq_communities_name"`
+	Address   string `gorm:"size:200;not null;default:''"`
+	CreatedAt time.Time
+}
+
+func (communityRow) TableName() string { return "communities" }
+
+type refreshTokenRow struct {
+	Hash      string    `gorm:"primaryKey;size:64"`
+	UserID    int64     `gorm:"not null;index"`
+	FamilyID  string    `gorm:"size:32;not null;index"`
+	ExpiresAt time.Time `gorm:"not null"`
+	RotatedAt *time.Time
+	RevokedAt *time.Time
+	CreatedAt time.Time
+}
+
+func (refreshTokenRow) TableName() string { return "refresh_tokens" }
+
+var foundationMigrations = []Migration{
+	{ID: "0001_foundation", Up: createTables(&userRow{}, &roleRow{}, &dependentRow{}, &communityRow{}, &refreshTokenRow{})},
+}
+
+// ResidentStore implements resident.Store and auth.Store.
+type ResidentStore struct{ db *DB }
+
+// NewResidentStore returns the store of people.
+func NewResidentStore(db *DB) *ResidentStore { return &ResidentStore{db: db} }
+
+var (
+	_ resident.Store = (*ResidentStore)(nil)
+	_ auth.Store     = (*ResidentStore)(nil)
+)
+
+var errUserNotFound = errs.NotFound("USER_NOT_FOUND", "用户不存在")
+
+func (s *ResidentStore) g(ctx context.Context) *gorm.DB { return s.db.G.WithContext(ctx) }
+
+func (s *ResidentStore) withRoles(ctx context.Context, r userRow) (resident.User, error) {
+	var roles []roleRow
+	if err := s.g(ctx).Where("user_id = ?", r.ID).Order("id").Find(&roles).Error; err != nil {
+		return resident.User{}, translate(err, nil)
+	}
+	u := resident.User{
+		ID: r.ID, OpenID: r.OpenID, Nickname: r.Nickname, AvatarURL: r.AvatarURL, RealName: r.RealName,
+		CommunityID: r.CommunityID, PhoneMasked: r.PhoneMasked, PhoneSealed: r.PhoneSealed, CreatedAt: r.CreatedAt,
+	}
+	for _, rr := range roles {
+		u.Roles = append(u.Roles, resident.Role{Role: rr.Role, CommunityID: rr.CommunityID, OrgID: rr.OrgID})
+	}
+	return u, nil
+}
+
+// UserByID loads a user with roles.
+func (s *ResidentStore) UserByID(ctx context.Context, id int64) (resident.User, error) {
+	var r userRow
+	if err := s.g(ctx).First(&r, id).Error; err != nil {
+		return resident.User{}, translate(err, errUserNotFound)
+	}
+	return s.withRoles(ctx, r)
+}
+
+// UserByOpenID loads a user by openid.
+func (s *ResidentStore) UserByOpenID(ctx context.Context, openID string) (resident.User, error) {
+	var r userRow
+	if err := s.g(ctx).Where("open_id = ?", openID).First(&r).Error; err != nil {
+		return resident.User{}, translate(err, errUserNotFound)
+	}
+	return s.withRoles(ctx, r)
+}
+
+// EnsureUser returns the user with openid, creating it if missing.
+func (s *ResidentStore) EnsureUser(ctx context.Context, openID string) (resident.User, error) {
+	r := userRow{OpenID: openID}
+	if err := s.g(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&r).Error; err != nil {
+		return resident.User{}, translate(err, nil)
+	}
+	return s.UserByOpenID(ctx, openID)
+}
+
+// LoginUser upserts the user and stores the sealed session key.
+func (s *ResidentStore) LoginUser(ctx context.Context, openID, unionID, sealedKey string) (resident.User, error) {
+	now := time.Now().UTC()
+	r := userRow{OpenID: openID, UnionID: unionID, SessionKeySealed: sealedKey, LastLoginAt: &now}
+	err := s.g(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "open_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"union_id", "session_key_sealed", "last_login_at", "updated_at"}),
+	}).Create(&r).Error
+	if err != nil {
+		return resident.User{}, translate(err, nil)
+	}
+	return s.UserByOpenID(ctx, openID)
+}
+
+// UpdateProfile applies a patch.
+func (s *ResidentStore) UpdateProfile(ctx context.Context, id int64, p resident.ProfilePatch) error {
+	upd := map[string]any{}
+	if p.Nickname != nil {
+		upd["nickname"] = *p.Nickname
+	}
+	if p.AvatarURL != nil {
+		upd["avatar_url"] = *p.AvatarURL
+	}
+	if p.RealName != nil {
+		upd["real_name"] = *p.RealName
+	}
+	if p.CommunityID != nil {
+		upd["community_id"] = *p.CommunityID
+	}
+	if len(upd) == 0 {
+		return nil
+	}
+	upd["updated_at"] = time.Now().UTC()
+	res := s.g(ctx).Model(&userRow{}).Where("id = ?", id).Updates(upd)
+	if res.Error != nil {
+		return translate(res.Error, nil)
+	}
+	return nil
+}
+
+// SetPhone stores the sealed phone.
+func (s *ResidentStore) SetPhone(ctx context.Context, id int64, sealed, hash, masked string) error {
+	return translate(s.g(ctx).Model(&userRow{}).Where("id = ?", id).Updates(map[string]any{
+		"phone_sealed": sealed, "phone_hash": hash, "phone_masked": masked, "updated_at": time.Now().UTC(),
+	}).Error, nil)
+}
+
+func toDependent(r dependentRow) resident.Dependent {
+	return resident.Dependent{
+		ID: r.ID, UserID: r.UserID, Name: r.Name, Relation: r.Relation, BirthDate: r.BirthDate, Gender: r.Gender,
+		IDNumberSealed: r.IDNumberSealed, IDNumberHash: r.IDNumberHash, IDNumberMasked: r.IDNumberMasked,
+		ConsentVersion: r.ConsentVersion, ConsentAt: r.ConsentAt, CreatedAt: r.CreatedAt,
+	}
+}
+
+func fromDependent(d resident.Dependent) dependentRow {
+	return dependentRow{
+		ID: d.ID, UserID: d.UserID, Name: d.Name, Relation: d.Relation, BirthDate: d.BirthDate, Gender: d.Gender,
+		IDNumberSealed: d.IDNumberSealed, IDNumberHash: d.IDNumberHash, IDNumberMasked: d.IDNumberMasked,
+		ConsentVersion: d.ConsentVersion, ConsentAt: d.ConsentAt, CreatedAt: d.CreatedAt,
+	}
+}
+
+// ListDependents lists a user's dependents.
+func (s *ResidentStore) ListDependents(ctx context.Context, userID int64) ([]resident.Dependent, error) {
+	var rows []dependentRow
+	if err := s.g(ctx).Where("user_id = ?", userID).Order("id").Find(&rows).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	out := make([]resident.Dependent, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, toDependent(r))
+	}
+	return out, nil
+}
+
+var errDependentNotFound = errs.NotFound("DEPENDENT_NOT_FOUND", "家庭成员不存在")
+
+// Dependent returns a dependent owned by userID.
+func (s *ResidentStore) Dependent(ctx context.Context, userID, id int64) (resident.Dependent, error) {
+	var r dependentRow
+	if err := s.g(ctx).Where("id = ? AND user_id = ?", id, userID).First(&r).Error; err != nil {
+		return resident.Dependent{}, translate(err, errDependentNotFound)
+	}
+	return toDependent(r), nil
+}
+
+// CreateDependent inserts a dependent and sets its ID.
+func (s *ResidentStore) CreateDependent(ctx context.Context, d *resident.Dependent) error {
+	r := fromDependent(*d)
+	if err := s.g(ctx).Create(&r).Error; err != nil {
+		return translate(err, nil)
+	}
+	d.ID, d.CreatedAt = r.ID, r.CreatedAt
+	return nil
+}
+
+// UpdateDependent saves every field of d (owner checked).
+func (s *ResidentStore) UpdateDependent(ctx context.Context, d resident.Dependent) error {
+	r := fromDependent(d)
+	res := s.g(ctx).Model(&dependentRow{}).Where("id = ? AND user_id = ?", d.ID, d.UserID).Updates(map[string]any{
+		"name": r.Name, "relation": r.Relation, "birth_date": r.BirthDate, "gender": r.Gender,
+		"id_number_sealed": r.IDNumberSealed, "id_number_hash": r.IDNumberHash, "id_number_masked": r.IDNumberMasked,
+		"consent_version": r.ConsentVersion, "consent_at": r.ConsentAt, "updated_at": time.Now().UTC(),
+	})
+	if res.Error != nil {
+		return translate(res.Error, nil)
+	}
+	if res.RowsAffected == 0 {
+		return errDependentNotFound
+	}
+	return nil
+}
+
+// DeleteDependent soft-deletes a dependent (registrations keep referring to it).
+func (s *ResidentStore) DeleteDependent(ctx context.Context, userID, id int64) error {
+	res := s.g(ctx).Where("id = ? AND user_id = ?", id, userID).Delete(&dependentRow{})
+	if res.Error != nil {
+		return translate(res.Error, nil)
+	}
+	if res.RowsAffected == 0 {
+		return errDependentNotFound
+	}
+	return nil
+}
+
+// ListCommunities lists communities by id.
+func (s *ResidentStore) ListCommunities(ctx context.Context) ([]resident.Community, error) {
+	var rows []communityRow
+	if err := s.g(ctx).Order("id").Find(&rows).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	out := make([]resident.Community, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, resident.Community{ID: r.ID, Name: r.Name, Address: r.Address, CreatedAt: r.CreatedAt})
+	}
+	return out, nil
+}
+
+// Community loads one community.
+func (s *ResidentStore) Community(ctx context.Context, id int64) (resident.Community, error) {
+	var r communityRow
+	if err := s.g(ctx).First(&r, id).Error; err != nil {
+		return resident.Community{}, translate(err, errs.NotFound("COMMUNITY_NOT_FOUND", "社区不存在"))
+	}
+	return resident.Community{ID: r.ID, Name: r.Name, Address: r.Address, CreatedAt: r.CreatedAt}, nil
+}
+
+// CreateCommunity inserts a community.
+func (s *ResidentStore) CreateCommunity(ctx context.Context, c *resident.Community) error {
+	r := communityRow{Name: c.Name, Address: c.Address}
+	if err := s.g(ctx).Create(&r).Error; err != nil {
+		return translate(err, nil)
+	}
+	c.ID, c.CreatedAt = r.ID, r.CreatedAt
+	return nil
+}
+
+// EnsureCommunity returns the community named name, creating it if needed.
+func (s *ResidentStore) EnsureCommunity(ctx context.Context, name string) (resident.Community, error) {
+	r := communityRow{Name: name}
+	if err := s.g(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&r).Error; err != nil {
+		return resident.Community{}, translate(err, nil)
+	}
+	var got communityRow
+	if err := s.g(ctx).Where("name = ?", name).First(&got).Error; err != nil {
+		return resident.Community{}, translate(err, nil)
+	}
+	return resident.Community{ID: got.ID, Name: got.Name, Address: got.Address, CreatedAt: got.CreatedAt}, nil
+}
+
+// GrantRole adds a role (idempotent).
+func (s *ResidentStore) GrantRole(ctx context.Context, userID int64, r resident.Role, by int64) error {
+	row := roleRow{UserID: userID, Role: r.Role, CommunityID: r.CommunityID, OrgID: r.OrgID, GrantedBy: by}
+	return translate(s.g(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error, nil)
+}
+
+// RevokeRole removes a role.
+func (s *ResidentStore) RevokeRole(ctx context.Context, userID int64, r resident.Role) error {
+	res := s.g(ctx).Where("user_id = ? AND role = ? AND community_id = ? AND org_id = ?", userID, r.Role, r.CommunityID, r.OrgID).Delete(&roleRow{})
+	if res.Error != nil {
+		return translate(res.Error, nil)
+	}
+	if res.RowsAffected == 0 {
+		return errs.NotFound("ROLE_NOT_FOUND", "该用户没有这个角色")
+	}
+	return nil
+}
+
+// SaveRefresh stores a new refresh token.
+func (s *ResidentStore) SaveRefresh(ctx context.Context, t auth.RefreshToken) error {
+	return translate(s.g(ctx).Create(&refreshTokenRow{Hash: t.Hash, UserID: t.UserID, FamilyID: t.FamilyID, ExpiresAt: t.ExpiresAt.UTC()}).Error, nil)
+}
+
+// RotateRefresh replaces a refresh token atomically; reuse revokes the family.
+func (s *ResidentStore) RotateRefresh(ctx context.Context, old string, next auth.RefreshToken, now time.Time) (int64, error) {
+	var userID int64
+	reused := false
+	err := s.g(ctx).Transaction(func(tx *gorm.DB) error {
+		var r refreshTokenRow
+		q := tx
+		if s.db.Dialect == "mysql" {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		if err := q.Where("hash = ?", old).First(&r).Error; err != nil {
+			return translate(err, errs.NotFound("REFRESH_NOT_FOUND", "登录已失效"))
+		}
+		if r.FamilyID != next.FamilyID || r.RevokedAt != nil || !now.Before(r.ExpiresAt) {
+			return errs.NotFound("REFRESH_NOT_FOUND", "登录已失效")
+		}
+		if r.RotatedAt != nil {
+			reused = true
+			return tx.Model(&refreshTokenRow{}).Where("family_id = ? AND revoked_at IS NULL", r.FamilyID).
+				Update("revoked_at", now.UTC()).Error
+		}
+		// Mark rotated only if nobody else rotated it concurrently.
+		res := tx.Model(&refreshTokenRow{}).Where("hash = ? AND rotated_at IS NULL", old).Update("rotated_at", now.UTC())
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			reused = true
+			return tx.Model(&refreshTokenRow{}).Where("family_id = ? AND revoked_at IS NULL", r.FamilyID).
+				Update("revoked_at", now.UTC()).Error
+		}
+		userID = r.UserID
+		return tx.Create(&refreshTokenRow{Hash: next.Hash, UserID: r.UserID, FamilyID: r.FamilyID, ExpiresAt: next.ExpiresAt.UTC()}).Error
+	})
+	if err != nil {
+		return 0, translate(err, nil)
+	}
+	if reused {
+		return 0, auth.ErrRefreshReused
+	}
+	return userID, nil
+}

@@ -1,0 +1,198 @@
+// Package resident owns the people of the system: users (one per WeChat
+// account), their family members (dependents), the communities they live in
+// and the roles they hold.
+package resident
+
+import (
+	"context"
+	"time"
+)
+
+// Role names.
+const (
+	RoleResident    = "resident"
+	RoleVolunteer   = "volunteer"
+	RolePartyMember = "party_member"
+	RoleStaff       = "staff"
+	RoleAdmin       = "admin"
+)
+
+// GrantableRoles are the roles an admin may grant (resident is implicit).
+var GrantableRoles = []string{RoleAdmin, RoleStaff, RoleVolunteer, RolePartyMember}
+
+// IsGrantable reports whether r can be granted.
+func IsGrantable(r string) bool {
+	for _, g := range GrantableRoles {
+		if g == r {
+			return true
+		}
+	}
+	return false
+}
+
+// User is one WeChat account.
+type User struct {
+	ID          int64
+	OpenID      string
+	Nickname    string
+	AvatarURL   string
+	RealName    string
+	CommunityID int64 // 0 = not chosen
+	PhoneMasked string
+	PhoneSealed string // AES-GCM ciphertext, never shown
+	CreatedAt   time.Time
+	Roles       []Role
+}
+
+// Role is a role a user holds, optionally scoped to a community or an organisation.
+type Role struct {
+	Role        string
+	CommunityID int64 // 0 = every community
+	OrgID       int64 // 0 = no organisation scope
+}
+
+// HasRole reports whether u holds role anywhere.
+func (u User) HasRole(role string) bool {
+	if role == RoleResident {
+		return true
+	}
+	for _, r := range u.Roles {
+		if r.Role == role {
+			return true
+		}
+	}
+	return false
+}
+
+// IsAdmin reports whether u is an administrator.
+func (u User) IsAdmin() bool { return u.HasRole(RoleAdmin) }
+
+// IsStaffOf reports whether u is staff for the community (or an admin).
+// Staff without a community scope serve every community.
+func (u User) IsStaffOf(communityID int64) bool {
+	if u.IsAdmin() {
+		return true
+	}
+	for _, r := range u.Roles {
+		if r.Role == RoleStaff && r.OrgID == 0 && (r.CommunityID == 0 || r.CommunityID == communityID) {
+			return true
+		}
+	}
+	return false
+}
+
+// IsStaffOfOrg reports whether u is staff of the organisation (or an admin).
+func (u User) IsStaffOfOrg(orgID int64) bool {
+	if u.IsAdmin() {
+		return true
+	}
+	for _, r := range u.Roles {
+		if r.Role == RoleStaff && orgID != 0 && r.OrgID == orgID {
+			return true
+		}
+	}
+	return false
+}
+
+// IsAnyStaff reports whether u holds a staff or admin role anywhere.
+func (u User) IsAnyStaff() bool { return u.IsAdmin() || u.HasRole(RoleStaff) }
+
+// Relations of a dependent to the account holder.
+const (
+	RelationChild  = "child"
+	RelationParent = "parent"
+	RelationSpouse = "spouse"
+	RelationOther  = "other"
+)
+
+// ConsentAge is the age under which a dependent needs the guardian's consent.
+const ConsentAge = 14
+
+// CurrentConsentVersion is the version of the guardian-consent text in force.
+const CurrentConsentVersion = "guardian-v1"
+
+// Dependent is a family member an account holder acts for.
+type Dependent struct {
+	ID             int64
+	UserID         int64
+	Name           string
+	Relation       string
+	BirthDate      time.Time
+	Gender         string // male | female
+	IDNumberSealed string
+	IDNumberHash   string
+	IDNumberMasked string
+	ConsentVersion string
+	ConsentAt      *time.Time
+	CreatedAt      time.Time
+}
+
+// AgeOn returns the age in whole years on day t.
+func AgeOn(birth, t time.Time) int {
+	age := t.Year() - birth.Year()
+	if t.Month() < birth.Month() || (t.Month() == birth.Month() && t.Day() < birth.Day()) {
+		age--
+	}
+	return age
+}
+
+// NeedsConsent reports whether d is under ConsentAge on t.
+func (d Dependent) NeedsConsent(t time.Time) bool {
+	return AgeOn(d.BirthDate, t) < ConsentAge
+}
+
+// Usable reports whether d may be signed up or bound anywhere: adults always,
+// children only with the guardian's recorded consent.
+func (d Dependent) Usable(t time.Time) bool {
+	return !d.NeedsConsent(t) || (d.ConsentAt != nil && d.ConsentVersion != "")
+}
+
+// Community is a residents' community (社区).
+type Community struct {
+	ID        int64
+	Name      string
+	Address   string
+	CreatedAt time.Time
+}
+
+// ProfilePatch changes a user's profile; nil fields stay as they are.
+type ProfilePatch struct {
+	Nickname    *string
+	AvatarURL   *string
+	RealName    *string
+	CommunityID *int64
+}
+
+// DependentPatch changes a dependent; nil fields stay as they are.
+type DependentPatch struct {
+	Name           *string
+	Relation       *string
+	BirthDate      *time.Time
+	Gender         *string
+	IDNumber       *string // plain, validated and sealed by the service
+	ConsentVersion *string
+}
+
+// Store is what the resident service needs from persistence.
+type Store interface {
+	UserByID(ctx context.Context, id int64) (User, error)
+	UserByOpenID(ctx context.Context, openID string) (User, error)
+	EnsureUser(ctx context.Context, openID string) (User, error)
+	UpdateProfile(ctx context.Context, id int64, p ProfilePatch) error
+	SetPhone(ctx context.Context, id int64, sealed, hash, masked string) error
+
+	ListDependents(ctx context.Context, userID int64) ([]Dependent, error)
+	// Dependent returns the dependent only if userID owns it (NotFound otherwise).
+	Dependent(ctx context.Context, userID, id int64) (Dependent, error)
+	CreateDependent(ctx context.Context, d *Dependent) error
+	UpdateDependent(ctx context.Context, d Dependent) error
+	DeleteDependent(ctx context.Context, userID, id int64) error
+
+	ListCommunities(ctx context.Context) ([]Community, error)
+	Community(ctx context.Context, id int64) (Community, error)
+	CreateCommunity(ctx context.Context, c *Community) error
+	EnsureCommunity(ctx context.Context, name string) (Community, error)
+
+	GrantRole(ctx context.Context, userID int64, r Role, grantedBy int64) error
+	RevokeRole(ctx context.Context, userID int64, r Role) error
+}

@@ -1,0 +1,353 @@
+package resident
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gongjian/internal/errs"
+	"gongjian/internal/pii"
+)
+
+// PhoneSource resolves a getPhoneNumber code to a phone number (WeChat).
+type PhoneSource interface {
+	PhoneNumber(ctx context.Context, code string) (phone, countryCode string, err error)
+}
+
+// Service holds the rules about people.
+type Service struct {
+	store  Store
+	box    *pii.Box
+	phones PhoneSource
+	now    func() time.Time
+}
+
+// NewService builds a Service; now may be nil (time.Now).
+func NewService(store Store, box *pii.Box, phones PhoneSource, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: store, box: box, phones: phones, now: now}
+}
+
+// Me returns the user with roles.
+func (s *Service) Me(ctx context.Context, userID int64) (User, error) {
+	return s.store.UserByID(ctx, userID)
+}
+
+func checkText(field, label string, v *string, max int) error {
+	if v == nil {
+		return nil
+	}
+	*v = strings.TrimSpace(*v)
+	if utf8.RuneCountInString(*v) > max {
+		return errs.Invalid("INVALID_"+strings.ToUpper(field), label+"不能超过"+strconv.Itoa(max)+"个字")
+	}
+	if strings.ContainsAny(*v, "\x00\r\n\t") {
+		return errs.Invalid("INVALID_"+strings.ToUpper(field), label+"包含不允许的字符")
+	}
+	return nil
+}
+
+// UpdateProfile validates and applies a profile patch.
+func (s *Service) UpdateProfile(ctx context.Context, userID int64, p ProfilePatch) (User, error) {
+	if err := checkText("nickname", "昵称", p.Nickname, 32); err != nil {
+		return User{}, err
+	}
+	if err := checkText("real_name", "姓名", p.RealName, 32); err != nil {
+		return User{}, err
+	}
+	if p.AvatarURL != nil && *p.AvatarURL != "" {
+		u, err := url.Parse(*p.AvatarURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(*p.AvatarURL) > 512 {
+			return User{}, errs.Invalid("INVALID_AVATAR_URL", "头像地址无效，请使用 https 开头的图片链接")
+		}
+	}
+	if p.CommunityID != nil && *p.CommunityID != 0 {
+		if _, err := s.store.Community(ctx, *p.CommunityID); err != nil {
+			if errs.KindOf(err) == errs.KindNotFound {
+				return User{}, errs.Invalid("UNKNOWN_COMMUNITY", "所选社区不存在")
+			}
+			return User{}, err
+		}
+	}
+	if err := s.store.UpdateProfile(ctx, userID, p); err != nil {
+		return User{}, err
+	}
+	return s.store.UserByID(ctx, userID)
+}
+
+// BindPhone exchanges a getPhoneNumber code for the phone and stores it encrypted.
+func (s *Service) BindPhone(ctx context.Context, userID int64, code string) (User, error) {
+	code = strings.TrimSpace(code)
+	if code == "" || len(code) > 256 {
+		return User{}, errs.Invalid("INVALID_PHONE_CODE", "手机号授权码无效，请重新授权")
+	}
+	phone, _, err := s.phones.PhoneNumber(ctx, code)
+	if err != nil {
+		return User{}, err
+	}
+	sealed, err := s.box.Seal(phone)
+	if err != nil {
+		return User{}, errs.Internal(err)
+	}
+	if err := s.store.SetPhone(ctx, userID, sealed, s.box.Hash(phone), pii.MaskPhone(phone)); err != nil {
+		return User{}, err
+	}
+	return s.store.UserByID(ctx, userID)
+}
+
+// DependentInput is what a resident submits for a family member.
+type DependentInput struct {
+	Name           string
+	Relation       string
+	BirthDate      time.Time
+	Gender         string
+	IDNumber       string
+	ConsentVersion string // guardian consent for under-14s
+}
+
+func validRelation(r string) bool {
+	switch r {
+	case RelationChild, RelationParent, RelationSpouse, RelationOther:
+		return true
+	}
+	return false
+}
+
+func validGender(g string) bool { return g == "male" || g == "female" }
+
+// applyIDNumber validates, seals and masks an ID number into d.
+func (s *Service) applyIDNumber(d *Dependent, id string) error {
+	id = pii.NormalizeIDNumber(id)
+	if id == "" {
+		d.IDNumberSealed, d.IDNumberHash, d.IDNumberMasked = "", "", ""
+		return nil
+	}
+	birth, err := pii.ValidateIDNumber(id, s.now())
+	if err != nil {
+		return errs.Invalid("INVALID_ID_NUMBER", err.Error())
+	}
+	if !d.BirthDate.IsZero() && !sameDay(birth, d.BirthDate) {
+		return errs.Invalid("ID_NUMBER_BIRTH_MISMATCH", "身份证号中的出生日期与填写的出生日期不一致")
+	}
+	sealed, err := s.box.Seal(id)
+	if err != nil {
+		return errs.Internal(err)
+	}
+	d.IDNumberSealed, d.IDNumberHash, d.IDNumberMasked = sealed, s.box.Hash(id), pii.MaskIDNumber(id)
+	return nil
+}
+
+func sameDay(a, b time.Time) bool {
+	return a.Year() == b.Year() && a.Month() == b.Month() && a.Day() == b.Day()
+}
+
+func (s *Service) validateDependent(d *Dependent) error {
+	name := strings.TrimSpace(d.Name)
+	if name == "" || utf8.RuneCountInString(name) > 32 || strings.ContainsAny(name, "\x00\r\n\t") {
+		return errs.Invalid("INVALID_NAME", "请填写家庭成员的姓名（不超过32个字）")
+	}
+	d.Name = name
+	if !validRelation(d.Relation) {
+		return errs.Invalid("INVALID_RELATION", "关系只能是子女、父母、配偶或其他")
+	}
+	if !validGender(d.Gender) {
+		return errs.Invalid("INVALID_GENDER", "请选择性别")
+	}
+	now := s.now()
+	if d.BirthDate.IsZero() || d.BirthDate.After(now) || d.BirthDate.Year() < 1900 {
+		return errs.Invalid("INVALID_BIRTH_DATE", "出生日期无效")
+	}
+	return nil
+}
+
+// AddDependent creates a family member.
+func (s *Service) AddDependent(ctx context.Context, userID int64, in DependentInput) (Dependent, error) {
+	d := Dependent{UserID: userID, Name: in.Name, Relation: in.Relation, BirthDate: in.BirthDate, Gender: in.Gender}
+	if err := s.validateDependent(&d); err != nil {
+		return Dependent{}, err
+	}
+	if err := s.applyIDNumber(&d, in.IDNumber); err != nil {
+		return Dependent{}, err
+	}
+	if err := s.applyConsent(&d, in.ConsentVersion); err != nil {
+		return Dependent{}, err
+	}
+	existing, err := s.store.ListDependents(ctx, userID)
+	if err != nil {
+		return Dependent{}, err
+	}
+	if len(existing) >= 20 {
+		return Dependent{}, errs.Unprocessable("TOO_MANY_DEPENDENTS", "家庭成员最多添加20位")
+	}
+	if err := s.store.CreateDependent(ctx, &d); err != nil {
+		return Dependent{}, err
+	}
+	return d, nil
+}
+
+func (s *Service) applyConsent(d *Dependent, version string) error {
+	version = strings.TrimSpace(version)
+	if version == "" {
+		return nil
+	}
+	if version != CurrentConsentVersion {
+		return errs.Invalid("CONSENT_VERSION_OUTDATED", "监护人同意书已更新，请阅读最新版本后重新确认")
+	}
+	now := s.now().UTC()
+	d.ConsentVersion, d.ConsentAt = version, &now
+	return nil
+}
+
+// UpdateDependent changes a family member the user owns.
+func (s *Service) UpdateDependent(ctx context.Context, userID, id int64, p DependentPatch) (Dependent, error) {
+	d, err := s.store.Dependent(ctx, userID, id)
+	if err != nil {
+		return Dependent{}, err
+	}
+	if p.Name != nil {
+		d.Name = *p.Name
+	}
+	if p.Relation != nil {
+		d.Relation = *p.Relation
+	}
+	if p.BirthDate != nil {
+		d.BirthDate = *p.BirthDate
+	}
+	if p.Gender != nil {
+		d.Gender = *p.Gender
+	}
+	if err := s.validateDependent(&d); err != nil {
+		return Dependent{}, err
+	}
+	if p.IDNumber != nil {
+		if err := s.applyIDNumber(&d, *p.IDNumber); err != nil {
+			return Dependent{}, err
+		}
+	}
+	if p.ConsentVersion != nil {
+		if err := s.applyConsent(&d, *p.ConsentVersion); err != nil {
+			return Dependent{}, err
+		}
+	}
+	if err := s.store.UpdateDependent(ctx, d); err != nil {
+		return Dependent{}, err
+	}
+	return d, nil
+}
+
+// Dependents lists the user's family members.
+func (s *Service) Dependents(ctx context.Context, userID int64) ([]Dependent, error) {
+	return s.store.ListDependents(ctx, userID)
+}
+
+// RemoveDependent deletes a family member the user owns.
+func (s *Service) RemoveDependent(ctx context.Context, userID, id int64) error {
+	return s.store.DeleteDependent(ctx, userID, id)
+}
+
+// UsableDependent returns a dependent the user owns that may be used now:
+// under-14s need the guardian's consent on record.
+func (s *Service) UsableDependent(ctx context.Context, userID, id int64) (Dependent, error) {
+	d, err := s.store.Dependent(ctx, userID, id)
+	if err != nil {
+		return Dependent{}, err
+	}
+	if !d.Usable(s.now()) {
+		return Dependent{}, errs.Unprocessable("CONSENT_REQUIRED", "未满14周岁的家庭成员需要监护人先确认同意书")
+	}
+	return d, nil
+}
+
+// Communities lists communities.
+func (s *Service) Communities(ctx context.Context) ([]Community, error) {
+	return s.store.ListCommunities(ctx)
+}
+
+// AddCommunity creates a community (admin).
+func (s *Service) AddCommunity(ctx context.Context, name, address string) (Community, error) {
+	if err := checkText("name", "社区名称", &name, 64); err != nil {
+		return Community{}, err
+	}
+	if name == "" {
+		return Community{}, errs.Invalid("INVALID_NAME", "请填写社区名称")
+	}
+	if err := checkText("address", "地址", &address, 200); err != nil {
+		return Community{}, err
+	}
+	c := Community{Name: name, Address: address}
+	if err := s.store.CreateCommunity(ctx, &c); err != nil {
+		if errs.KindOf(err) == errs.KindConflict {
+			return Community{}, errs.Conflict("COMMUNITY_EXISTS", "同名社区已存在")
+		}
+		return Community{}, err
+	}
+	return c, nil
+}
+
+// RoleChange describes a grant or revocation by an admin or the CLI.
+type RoleChange struct {
+	Role        string
+	CommunityID int64
+	OrgID       int64
+}
+
+func (s *Service) checkRole(ctx context.Context, rc RoleChange) error {
+	if !IsGrantable(rc.Role) {
+		return errs.Invalid("INVALID_ROLE", "角色只能是 admin、staff、volunteer 或 party_member")
+	}
+	if rc.CommunityID != 0 {
+		if _, err := s.store.Community(ctx, rc.CommunityID); err != nil {
+			if errs.KindOf(err) == errs.KindNotFound {
+				return errs.Invalid("UNKNOWN_COMMUNITY", "所选社区不存在")
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// GrantRole grants a role to a user id.
+func (s *Service) GrantRole(ctx context.Context, by, userID int64, rc RoleChange) (User, error) {
+	if err := s.checkRole(ctx, rc); err != nil {
+		return User{}, err
+	}
+	if _, err := s.store.UserByID(ctx, userID); err != nil {
+		return User{}, err
+	}
+	if err := s.store.GrantRole(ctx, userID, Role{Role: rc.Role, CommunityID: rc.CommunityID, OrgID: rc.OrgID}, by); err != nil {
+		return User{}, err
+	}
+	return s.store.UserByID(ctx, userID)
+}
+
+// GrantRoleByOpenID grants a role, creating the user if the openid never logged in (CLI).
+func (s *Service) GrantRoleByOpenID(ctx context.Context, openID string, rc RoleChange) (User, error) {
+	openID = strings.TrimSpace(openID)
+	if openID == "" || len(openID) > 64 {
+		return User{}, errs.Invalid("INVALID_OPENID", "openid 无效")
+	}
+	if err := s.checkRole(ctx, rc); err != nil {
+		return User{}, err
+	}
+	u, err := s.store.EnsureUser(ctx, openID)
+	if err != nil {
+		return User{}, err
+	}
+	return s.GrantRole(ctx, 0, u.ID, rc)
+}
+
+// RevokeRole removes a role from a user.
+func (s *Service) RevokeRole(ctx context.Context, userID int64, rc RoleChange) (User, error) {
+	if !IsGrantable(rc.Role) {
+		return User{}, errs.Invalid("INVALID_ROLE", "角色只能是 admin、staff、volunteer 或 party_member")
+	}
+	if err := s.store.RevokeRole(ctx, userID, Role{Role: rc.Role, CommunityID: rc.CommunityID, OrgID: rc.OrgID}); err != nil {
+		return User{}, err
+	}
+	return s.store.UserByID(ctx, userID)
+}

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gongjian/config"
+	"gongjian/internal/testenv"
+	"gongjian/internal/wxemu"
+)
+
+// emu is the one fake WeChat of this test binary; every test app has its own AppID.
+var (
+	emu     *wxemu.Emulator
+	emuBase string
+)
+
+func TestMain(m *testing.M) {
+	emu = wxemu.New(wxemu.Options{})
+	var closeEmu func()
+	emuBase, closeEmu = emu.Start()
+	fmt.Fprintf(os.Stderr, "server tests: backend %s\n", testenv.Backend())
+	code := m.Run()
+	closeEmu()
+	os.Exit(code)
+}
+
+// syncBuffer collects log output safely from many goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// testApp is the real application (built by build, the composition root)
+// serving over HTTP against the test database, Redis and the fake WeChat.
+type testApp struct {
+	t      *testing.T
+	app    *App
+	srv    *httptest.Server
+	appID  string
+	tenant *wxemu.Tenant
+	logs   *syncBuffer
+	// secrets seen in answers; none may appear in a log line.
+	mu      sync.Mutex
+	secrets []string
+}
+
+type appOption func(*config.Config)
+
+func newTestApp(t *testing.T, opts ...appOption) *testApp {
+	t.Helper()
+	cfg := config.Defaults()
+	cfg.DataDir = t.TempDir()
+	cfg.MySQL.DSN = testenv.DSN(t)
+	if testenv.RealRedis() {
+		cfg.Redis.Addr = testenv.RedisAddr()
+	}
+	cfg.Redis.KeyPrefix = testenv.RandomName("gjt:") + ":"
+	appID := testenv.RandomName("wxt")
+	cfg.WeChat.AppID, cfg.WeChat.AppSecret, cfg.WeChat.APIBase = appID, "test-secret", emuBase
+	cfg.WeChat.Timeout = 2 * time.Second
+	cfg.Seed.Demo = "never"
+	cfg.Login.PerIPPerMinute, cfg.Login.PerUserPerMinute = 10000, 10000
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	app, err := build(context.Background(), cfg, log, true)
+	if err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	ta := &testApp{t: t, app: app, srv: httptest.NewServer(app.handler), appID: appID, tenant: emu.Tenant(appID), logs: logs}
+	t.Cleanup(func() {
+		ta.srv.Close()
+		app.Close()
+		ta.checkLogs()
+	})
+	return ta
+}
+
+// checkLogs fails the test if any secret seen in an answer was logged.
+func (ta *testApp) checkLogs() {
+	out := ta.logs.String()
+	ta.mu.Lock()
+	defer ta.mu.Unlock()
+	for _, s := range ta.secrets {
+		if s != "" && strings.Contains(out, s) {
+			ta.t.Errorf("a log line contains a secret or personal datum %q", s)
+		}
+	}
+}
+
+func (ta *testApp) remember(s ...string) {
+	ta.mu.Lock()
+	ta.secrets = append(ta.secrets, s...)
+	ta.mu.Unlock()
+}
+
+type resp struct {
+	Status int
+	Body   map[string]any
+	Raw    []byte
+	Header http.Header
+}
+
+func (r resp) str(k string) string { s, _ := r.Body[k].(string); return s }
+
+// do sends a JSON request; body may be a string (sent raw) or a value (encoded).
+func (ta *testApp) do(method, path, token string, body any, headers ...string) resp {
+	ta.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, _ := json.Marshal(b)
+		rd = bytes.NewReader(j)
+	}
+	req, _ := http.NewRequest(method, ta.srv.URL+path, rd)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		ta.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	out := resp{Status: res.StatusCode, Raw: raw, Header: res.Header}
+	_ = json.Unmarshal(raw, &out.Body)
+	if t, ok := out.Body["token"].(string); ok {
+		ta.remember(t)
+	}
+	if t, ok := out.Body["refresh_token"].(string); ok {
+		ta.remember(t)
+	}
+	return out
+}
+
+// login logs name in through the fake WeChat and returns the access token and user id.
+func (ta *testApp) login(name string) (string, int64) {
+	ta.t.Helper()
+	r := ta.do("POST", "/api/v1/auth/login", "", map[string]string{"code": wxemu.LoginCode(name)})
+	if r.Status != 200 {
+		ta.t.Fatalf("login %s: %d %s", name, r.Status, r.Raw)
+	}
+	u := r.Body["user"].(map[string]any)
+	return r.str("token"), int64(u["id"].(float64))
+}
+
+// expectError asserts a 4xx/5xx with the code and a Chinese message.
+func expectError(t *testing.T, r resp, status int, code string) {
+	t.Helper()
+	if r.Status != status || r.str("code") != code {
+		t.Fatalf("want %d %s, got %d %s", status, code, r.Status, r.Raw)
+	}
+	msg := r.str("message")
+	if !hasHan(msg) {
+		t.Fatalf("message %q is not in Chinese", msg)
+	}
+	if r.str("request_id") == "" {
+		t.Fatalf("no request_id in %s", r.Raw)
+	}
+}
+
+func hasHan(s string) bool {
+	for _, r := range s {
+		if r >= 0x4e00 && r <= 0x9fff {
+			return true
+		}
+	}
+	return false
+}
+
+// count returns the number of rows in table.
+func (ta *testApp) count(table string) int64 {
+	var n int64
+	if err := ta.app.db.G.Table(table).Count(&n).Error; err != nil {
+		ta.t.Fatal(err)
+	}
+	return n
+}

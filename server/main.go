@@ -1,0 +1,309 @@
+// Command gongjian is the Gongjian server and its operator commands:
+//
+//	gongjian [-config FILE]                 serve the API (the default)
+//	gongjian [-config FILE] migrate         apply pending schema migrations
+//	gongjian [-config FILE] seed-demo       load the demo data set
+//	gongjian [-config FILE] admin grant --openid OPENID --role ROLE [--community ID] [--org ID]
+//
+// This file is the composition root: every dependency is built and wired here.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"gongjian/config"
+	"gongjian/internal/auth"
+	"gongjian/internal/demo"
+	"gongjian/internal/httpapi"
+	"gongjian/internal/mysqlstore"
+	"gongjian/internal/pii"
+	"gongjian/internal/redisstore"
+	"gongjian/internal/resident"
+	"gongjian/internal/wechat"
+	"gongjian/internal/wxemu"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "gongjian:", err)
+		os.Exit(1)
+	}
+}
+
+// run parses the command line and runs one command until ctx ends or SIGTERM/SIGINT.
+func run(ctx context.Context, args []string, getenv func(string) string, stderr *os.File) error {
+	fs := flag.NewFlagSet("gongjian", flag.ContinueOnError)
+	cfgPath := fs.String("config", getenv("GONGJIAN_CONFIG"), "path of a YAML config file (see config/config.example.yaml)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(*cfgPath, getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, stderr)
+	cmd, rest := "serve", fs.Args()
+	if len(rest) > 0 {
+		cmd, rest = rest[0], rest[1:]
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+
+	switch cmd {
+	case "serve":
+		app, err := build(ctx, cfg, log, true)
+		if err != nil {
+			return err
+		}
+		defer app.Close()
+		return app.Serve(ctx)
+	case "migrate":
+		app, err := build(ctx, cfg, log, false)
+		if err != nil {
+			return err
+		}
+		defer app.Close()
+		applied, err := app.db.Migrate(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stdout, "migrations applied: %d %v\n", len(applied), applied)
+		return nil
+	case "seed-demo":
+		app, err := build(ctx, cfg, log, true)
+		if err != nil {
+			return err
+		}
+		defer app.Close()
+		return app.seeder.Load(ctx)
+	case "admin":
+		app, err := build(ctx, cfg, log, true)
+		if err != nil {
+			return err
+		}
+		defer app.Close()
+		return adminCommand(ctx, app, rest)
+	default:
+		return fmt.Errorf("unknown command %q (serve, migrate, seed-demo, admin)", cmd)
+	}
+}
+
+func adminCommand(ctx context.Context, app *App, args []string) error {
+	if len(args) == 0 || (args[0] != "grant" && args[0] != "revoke") {
+		return errors.New("usage: admin grant|revoke --openid OPENID --role admin|staff|volunteer|party_member [--community ID] [--org ID]")
+	}
+	fs := flag.NewFlagSet("admin "+args[0], flag.ContinueOnError)
+	openid := fs.String("openid", "", "the user's WeChat openid")
+	role := fs.String("role", "", "admin | staff | volunteer | party_member")
+	community := fs.Int64("community", 0, "community id the role is scoped to (staff)")
+	org := fs.Int64("org", 0, "organisation id the role is scoped to (staff)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	rc := resident.RoleChange{Role: *role, CommunityID: *community, OrgID: *org}
+	var u resident.User
+	var err error
+	if args[0] == "grant" {
+		u, err = app.residents.GrantRoleByOpenID(ctx, *openid, rc)
+	} else {
+		u, err = app.store.UserByOpenID(ctx, *openid)
+		if err == nil {
+			u, err = app.residents.RevokeRole(ctx, u.ID, rc)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stdout, "user %d (%s) roles:", u.ID, u.OpenID)
+	for _, r := range u.Roles {
+		fmt.Fprintf(os.Stdout, " %s", r.Role)
+		if r.CommunityID != 0 {
+			fmt.Fprintf(os.Stdout, "@community:%d", r.CommunityID)
+		}
+		if r.OrgID != 0 {
+			fmt.Fprintf(os.Stdout, "@org:%d", r.OrgID)
+		}
+	}
+	fmt.Fprintln(os.Stdout)
+	return nil
+}
+
+func newLogger(c config.Log, w *os.File) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(c.Level))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if c.Format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// App is the wired application.
+type App struct {
+	cfg       config.Config
+	log       *slog.Logger
+	db        *mysqlstore.DB
+	redis     *redisstore.Conn
+	store     *mysqlstore.ResidentStore
+	residents *resident.Service
+	seeder    *demo.Seeder
+	handler   http.Handler
+	closers   []func()
+}
+
+// Close releases everything App opened, last first.
+func (a *App) Close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+}
+
+// build wires the application. migrate applies migrations (when enabled in config).
+func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool) (_ *App, err error) {
+	app := &App{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			app.Close()
+		}
+	}()
+	secrets, err := loadSecrets(cfg)
+	if err != nil {
+		return nil, err
+	}
+
+	// Storage: MySQL or the embedded SQLite file.
+	if cfg.EmbeddedDB() {
+		log.Warn("EMBEDDED MODE: using the SQLite file under the data directory instead of MySQL; for development only",
+			slog.String("data_dir", cfg.DataDir))
+	}
+	app.db, err = mysqlstore.Open(ctx, mysqlstore.Options{
+		DSN: cfg.MySQL.DSN, SQLitePath: cfg.DataDir + "/gongjian.db", MaxOpenConns: cfg.MySQL.MaxOpenConns, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	app.closers = append(app.closers, func() { app.db.Close() })
+	if migrate && cfg.MySQL.AutoMigrate {
+		applied, err := app.db.Migrate(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(applied) > 0 {
+			log.Info("migrations applied", slog.Any("ids", applied))
+		}
+	}
+
+	// Redis or the in-process Redis-protocol server.
+	if cfg.EmbeddedRedis() {
+		log.Warn("EMBEDDED MODE: using an in-process Redis server (nothing survives a restart); for development only")
+	}
+	app.redis, err = redisstore.Open(ctx, redisstore.Options{
+		Addr: cfg.Redis.Addr, Password: cfg.Redis.Password, DB: cfg.Redis.DB, MasterName: cfg.Redis.MasterName,
+	})
+	if err != nil {
+		return nil, err
+	}
+	app.closers = append(app.closers, app.redis.Close)
+	rdb, prefix := app.redis.Client, cfg.Redis.KeyPrefix
+
+	// WeChat, or the built-in emulator when no app id is configured.
+	wcfg := wechat.Config{AppID: cfg.WeChat.AppID, AppSecret: cfg.WeChat.AppSecret, APIBase: cfg.WeChat.APIBase, Timeout: cfg.WeChat.Timeout}
+	if cfg.EmulatedWeChat() {
+		emu := wxemu.New(wxemu.Options{})
+		base, closeEmu, err := emu.Listen("127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		app.closers = append(app.closers, closeEmu)
+		wcfg = wechat.Config{AppID: "wxemulator0000000", AppSecret: "emulator-secret", APIBase: base, Timeout: cfg.WeChat.Timeout}
+		log.Warn("EMBEDDED MODE: WeChat calls go to the built-in emulator; log in with the code dev:<name>", slog.String("emulator", base))
+	}
+	wc, err := wechat.New(wcfg, rdb, prefix)
+	if err != nil {
+		return nil, err
+	}
+
+	box, err := pii.NewBox(secrets.dataKey)
+	if err != nil {
+		return nil, err
+	}
+	app.store = mysqlstore.NewResidentStore(app.db)
+	app.residents = resident.NewService(app.store, box, wc, nil)
+	limiter := redisstore.NewLimiter(rdb, prefix)
+	authSvc := auth.NewService(auth.Config{
+		JWTSecret: secrets.jwt, AccessTTL: cfg.Security.AccessTokenTTL, RefreshTTL: cfg.Security.RefreshTokenTTL,
+		PerUserPerMinute: cfg.Login.PerUserPerMinute,
+	}, wechatLogin{wc}, app.store, box, limiter, nil)
+
+	app.seeder = demo.NewSeeder(app.residents, app.store, log)
+	if migrate {
+		if err := app.seeder.Communities(ctx, cfg.Seed.Communities); err != nil {
+			return nil, err
+		}
+		if cfg.Seed.Demo == "always" || (cfg.Seed.Demo == "auto" && cfg.EmbeddedDB()) {
+			if err := app.seeder.Load(ctx); err != nil {
+				return nil, err
+			}
+		}
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	gin.SetMode(gin.ReleaseMode)
+	app.handler = httpapi.New(httpapi.Deps{
+		Logger: log, Registry: reg, Auth: authSvc, Residents: app.residents, Limiter: limiter,
+		Ready:        map[string]httpapi.Pinger{"database": app.db, "redis": redisPinger{rdb}},
+		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, LoginPerIPPerMinute: cfg.Login.PerIPPerMinute,
+	})
+	return app, nil
+}
+
+// Serve runs the HTTP server until ctx ends, then finishes in-flight requests.
+func (a *App) Serve(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.cfg.HTTP.Addr)
+	if err != nil {
+		return err
+	}
+	return a.serveOn(ctx, ln)
+}
+
+func (a *App) serveOn(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       a.cfg.HTTP.ReadTimeout,
+		WriteTimeout:      a.cfg.HTTP.WriteTimeout,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	a.log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("env", a.cfg.Env))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down: finishing in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.HTTP.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	a.log.Info("stopped")
+	return nil
+}

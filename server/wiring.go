@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"gongjian/config"
+	"gongjian/internal/auth"
+	"gongjian/internal/wechat"
+)
+
+// wechatLogin adapts the WeChat client to what auth needs.
+type wechatLogin struct{ c *wechat.Client }
+
+func (w wechatLogin) Code2Session(ctx context.Context, code string) (auth.Session, error) {
+	s, err := w.c.Code2Session(ctx, code)
+	if err != nil {
+		return auth.Session{}, err
+	}
+	return auth.Session{OpenID: s.OpenID, UnionID: s.UnionID, SessionKey: s.SessionKey}, nil
+}
+
+type redisPinger struct{ c redis.UniversalClient }
+
+func (p redisPinger) Ping(ctx context.Context) error { return p.c.Ping(ctx).Err() }
+
+type secrets struct {
+	jwt     []byte
+	dataKey []byte
+}
+
+// loadSecrets takes the keys from config or, outside production, from files
+// under the data directory, generating them on first start so restarts keep
+// sessions and encrypted data readable.
+func loadSecrets(cfg config.Config) (secrets, error) {
+	var s secrets
+	jwt, err := secret(cfg, cfg.Security.JWTSecret, "jwt_secret", func(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) })
+	if err != nil {
+		return s, err
+	}
+	s.jwt = []byte(jwt)
+	dk, err := secret(cfg, cfg.Security.DataKey, "data_key", base64.StdEncoding.EncodeToString)
+	if err != nil {
+		return s, err
+	}
+	s.dataKey, err = base64.StdEncoding.DecodeString(dk)
+	if err != nil || len(s.dataKey) != 32 {
+		return s, fmt.Errorf("data key in %s is not base64 of 32 bytes", filepath.Join(cfg.DataDir, "data_key"))
+	}
+	return s, nil
+}
+
+func secret(cfg config.Config, configured, name string, encode func([]byte) string) (string, error) {
+	if configured != "" {
+		return configured, nil
+	}
+	if cfg.Production() {
+		return "", fmt.Errorf("%s is required in production", name)
+	}
+	path := filepath.Join(cfg.DataDir, name)
+	if b, err := os.ReadFile(path); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return "", err
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	v := encode(raw)
+	// O_EXCL: two processes starting together keep the first one's key.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		if os.IsExist(err) {
+			b, rerr := os.ReadFile(path)
+			return strings.TrimSpace(string(b)), rerr
+		}
+		return "", err
+	}
+	defer f.Close()
+	if _, err := f.WriteString(v + "\n"); err != nil {
+		return "", err
+	}
+	return v, nil
+}
