@@ -22,7 +22,9 @@ func TestEnvOverridesAndValidation(t *testing.T) {
 		check   func(Config) bool
 	}{
 		{map[string]string{"GONGJIAN_HTTP_ADDR": "0.0.0.0:9000", "GONGJIAN_REDIS_ADDR": "a:1,b:2", "GONGJIAN_REDIS_DB": "3"}, "",
-			func(c Config) bool { return c.HTTP.Addr == "0.0.0.0:9000" && c.Redis.Addr == "a:1,b:2" && c.Redis.DB == 3 }},
+			func(c Config) bool {
+				return c.HTTP.Addr == "0.0.0.0:9000" && c.Redis.Addr == "a:1,b:2" && c.Redis.DB == 3
+			}},
 		{map[string]string{"GONGJIAN_TEMPLATE_REGISTRATION_CONFIRMED": "tmplX"}, "",
 			func(c Config) bool { return c.WeChat.Templates["registration_confirmed"].ID == "tmplX" }},
 		{map[string]string{"GONGJIAN_SEED_COMMUNITIES": "阳光社区, 和平社区"}, "",

@@ -50,6 +50,7 @@ func migrations() []Migration {
 // (plain data, no init functions).
 var migrationGroups = [][]Migration{
 	foundationMigrations,
+	outboxMigrations,
 }
 
 // Migrate applies every pending migration. On MySQL it holds a named lock so
