@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"gongjian/internal/activity"
 	"gongjian/internal/auth"
 	"gongjian/internal/errs"
 	"gongjian/internal/resident"
@@ -47,6 +48,8 @@ type Deps struct {
 	Residents *resident.Service
 	Limiter   RateLimiter
 	Ready     map[string]Pinger // name -> dependency checked by /readyz
+	// Activities: activities and registrations (issue 3).
+	Activities *activity.Service
 
 	MaxBodyBytes        int64
 	LoginPerIPPerMinute int
@@ -87,6 +90,7 @@ func (a *API) engine() *gin.Engine {
 	authed := v1.Group("", a.authenticate)
 	a.mountMe(authed)
 	a.mountAdmin(authed.Group("/admin"))
+	a.mountActivity(v1, authed)
 	return r
 }
 
