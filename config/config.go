@@ -138,7 +138,7 @@ func Defaults() Config {
 		Log:   Log{Level: "info", Format: "json"},
 		Registration: Registration{
 			NoShowStrikes: 3, NoShowWindow: 90 * 24 * time.Hour, NoShowSuspension: 30 * 24 * time.Hour,
-			Writers: 4, WriteBatch: 200, ReconcileInterval: 30 * time.Second,
+			Writers: 2, WriteBatch: 200, ReconcileInterval: 30 * time.Second,
 		},
 	}
 }
