@@ -330,8 +330,30 @@ function installWx(opts = {}) {
 
 // Fresh module state (session, subscription templates, privacy popups) for each test.
 function resetModules() {
+  detachAll()
   for (const k of Object.keys(require.cache)) {
     if (k.startsWith(ROOT + path.sep)) delete require.cache[k]
+  }
+}
+
+// Page timers (live refresh, countdowns) must never keep the test process alive.
+const realSetInterval = globalThis.setInterval
+globalThis.setInterval = (...args) => {
+  const t = realSetInterval(...args)
+  if (t && typeof t.unref === 'function') t.unref()
+  return t
+}
+
+// Pages rendered by a test are detached after it (runs their detached lifetimes).
+const rendered = []
+function detachAll() {
+  while (rendered.length) {
+    const p = rendered.pop()
+    try {
+      p.detach()
+    } catch {
+      // already detached
+    }
   }
 }
 
@@ -352,6 +374,7 @@ async function renderPage(route, query, props) {
   })
   const page = simulate.render(id, props || {})
   page.attach(document.createElement('parent-wrapper'))
+  rendered.push(page)
   const inst = page.instance
   if (query !== null && typeof inst.onLoad === 'function') await inst.onLoad(query || {})
   if (query !== null && typeof inst.onShow === 'function') await inst.onShow()
@@ -385,7 +408,7 @@ async function tap(page, selectorOrEl) {
   const el = typeof selectorOrEl === 'string' ? $(page, selectorOrEl) : selectorOrEl
   let target = el
   if (el.querySelector) {
-    const inner = el.querySelector('.van-button')
+    const inner = el.querySelector('.van-button') || el.querySelector('.van-cell')
     if (inner) target = inner
   }
   target.dispatchEvent('tap')
@@ -399,4 +422,4 @@ async function input(page, selector, value, eventName = 'input') {
   await settle()
 }
 
-module.exports = { simulate, ROOT, APP_JSON, installWx, resetModules, renderPage, settle, text, $, $$, tap, input }
+module.exports = { detachAll, simulate, ROOT, APP_JSON, installWx, resetModules, renderPage, settle, text, $, $$, tap, input }

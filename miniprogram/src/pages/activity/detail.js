@@ -124,7 +124,7 @@ Component({
       const sessions = (a.sessions || []).map(sessionView)
       let sessionId = this.data.sessionId
       if (!sessions.some((s) => s.id === sessionId && !s.disabled)) {
-        const first = sessions.find((s) => !s.disabled)
+        const first = sessions.find((s) => s.remaining > 0) || sessions.find((s) => !s.disabled)
         sessionId = first ? first.id : null
       }
       this.setData({
