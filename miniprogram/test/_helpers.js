@@ -35,7 +35,6 @@ const baseWx = Object.assign({}, globalThis.wx)
 function makeServer(routes) {
   const calls = []
   function handle(req) {
-    calls.push(req)
     const pathOnly = req.path
     const key = `${req.method} ${pathOnly}`
     let handler = routes[key]
@@ -144,6 +143,7 @@ function installWx(opts = {}) {
         }
       }
       const req = { method: (o.method || 'GET').toUpperCase(), url: o.url, path: u.pathname, query: Object.fromEntries(u.searchParams), header: o.header || {}, data }
+      server.calls.push(req)
       Promise.resolve()
         .then(() => transport(req))
         .then(
@@ -161,6 +161,7 @@ function installWx(opts = {}) {
     uploadFile(o) {
       const u = new URL(o.url)
       const req = { method: 'POST', url: o.url, path: u.pathname, query: {}, header: o.header || {}, data: { file: o.filePath, name: o.name }, upload: true }
+      server.calls.push(req)
       Promise.resolve()
         .then(() => transport(req))
         .then((res) => o.success && o.success({ statusCode: res.status, data: JSON.stringify(res.body) }))
