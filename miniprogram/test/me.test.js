@@ -25,7 +25,7 @@ test('me shows profile, community, roles and the unread count', async () => {
   assert.match(t, /幸福里社区/)
   assert.match(t, /居民/)
   assert.match(t, /志愿者/)
-  assert.equal(h.$(page, '.unread-badge').dom.textContent.trim(), '2')
+  assert.equal(h.$(page, '.unread-badge').dom.textContent.trim(), '2 条未读')
   assert.match(t, /绑定手机号/)
   assert.equal(h.$$(page, '.menu-staff').length, 0)
 })

@@ -60,11 +60,14 @@ function formatTime(v) {
   return d ? `${pad(d.getHours())}:${pad(d.getMinutes())}` : ''
 }
 
-/** "11月28日 周六 16:30-18:00" */
+/** "11月28日 周六 16:30-18:00"; across days "11月28日 周六 16:30 至 11月29日 周日 12:00" */
 function formatRange(start, end) {
   const s = formatDateTime(start)
-  const e = formatTime(end)
-  return e ? `${s}-${e}` : s
+  const a = toDate(start)
+  const b = toDate(end)
+  if (!b) return s
+  if (a && a.toDateString() !== b.toDateString()) return `${s} 至 ${formatDateTime(b)}`
+  return `${s}-${formatTime(b)}`
 }
 
 /** "2026-11-28" */

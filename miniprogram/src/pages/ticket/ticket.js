@@ -21,7 +21,7 @@ Component({
           this.setData({
             loading: false,
             ticket: res.ticket,
-            validText: `${fmt.formatDateTime(res.valid_from)} 至 ${fmt.formatDateTime(res.valid_until)}`,
+            validText: fmt.formatRange(res.valid_from, res.valid_until),
           })
         },
         (err) => this.setData({ loading: false, error: err.message || '入场码加载失败' }),
