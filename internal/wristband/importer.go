@@ -141,7 +141,9 @@ func (s *Service) Import(ctx context.Context, u resident.User, rows []ImportRow)
 		return 0, errImportTooLarge
 	}
 	var bad []LineError
-	fail := func(r ImportRow, e *errs.Error) { bad = append(bad, LineError{Line: r.Line, IMEI: r.IMEI, Code: e.Code, Message: e.Message}) }
+	fail := func(r ImportRow, e *errs.Error) {
+		bad = append(bad, LineError{Line: r.Line, IMEI: r.IMEI, Code: e.Code, Message: e.Message})
+	}
 	first := map[string]int{}
 	devs := make([]Device, 0, len(rows))
 	var imeis []string
