@@ -212,9 +212,9 @@ func toDevice(r wbDeviceRow) wristband.Device {
 
 // bindingScan is a binding with the owner's community and the device's IMEI.
 type bindingScan struct {
-	wbBindingRow `gorm:"embedded"`
-	CommunityID  int64
-	IMEI         string `gorm:"column:imei"`
+	Row         wbBindingRow `gorm:"embedded"`
+	CommunityID int64
+	IMEI        string `gorm:"column:imei"`
 }
 
 func toBinding(r wbBindingRow) wristband.Binding {
@@ -227,7 +227,7 @@ func toBinding(r wbBindingRow) wristband.Binding {
 }
 
 func (b bindingScan) binding() wristband.Binding {
-	out := toBinding(b.wbBindingRow)
+	out := toBinding(b.Row)
 	out.CommunityID, out.IMEI = b.CommunityID, b.IMEI
 	return out
 }
@@ -365,9 +365,9 @@ func (s *WristbandStore) GuardedBindings(ctx context.Context, userID int64) ([]w
 }
 
 type guardianScan struct {
-	wbGuardianRow `gorm:"embedded"`
-	RealName      string
-	Nickname      string
+	Row      wbGuardianRow `gorm:"embedded"`
+	RealName string
+	Nickname string
 }
 
 func userName(realName, nickname string) string {
@@ -408,7 +408,7 @@ func (s *WristbandStore) Guardians(ctx context.Context, bindingID int64) ([]wris
 	}
 	out := make([]wristband.Guardian, 0, len(rows))
 	for _, r := range rows {
-		g := toGuardian(r.wbGuardianRow)
+		g := toGuardian(r.Row)
 		g.Name = userName(r.RealName, r.Nickname)
 		out = append(out, g)
 	}
@@ -539,18 +539,19 @@ func (s *WristbandStore) SaveThresholds(ctx context.Context, wearerKey string, t
 }
 
 type alarmScan struct {
-	wbAlarmRow  `gorm:"embedded"`
+	Row         wbAlarmRow `gorm:"embedded"`
 	WearerName  string
 	CommunityID int64
 	IMEI        string `gorm:"column:imei"`
 }
 
-func (r alarmScan) alarm() wristband.Alarm {
+func (s alarmScan) alarm() wristband.Alarm {
+	r := s.Row
 	return wristband.Alarm{
 		ID: r.ID, BindingID: r.BindingID, DeviceID: r.DeviceID, Type: wristband.AlarmType(r.Type), Status: wristband.AlarmStatus(r.Status),
 		Detail: r.Detail, Lat: r.Lat, Lng: r.Lng, OpenedAt: r.OpenedAt, LastEventAt: r.LastEventAt, Repeats: r.Repeats,
 		AckedAt: r.AckedAt, AckedBy: r.AckedBy, AckNote: r.AckNote, ResolvedAt: r.ResolvedAt, ResolvedBy: r.ResolvedBy,
-		ResolveNote: r.ResolveNote, EscalatedAt: r.EscalatedAt, WearerName: r.WearerName, CommunityID: r.CommunityID, IMEI: r.IMEI,
+		ResolveNote: r.ResolveNote, EscalatedAt: r.EscalatedAt, WearerName: s.WearerName, CommunityID: s.CommunityID, IMEI: s.IMEI,
 	}
 }
 
@@ -675,9 +676,9 @@ func (s *WristbandStore) LogAccess(ctx context.Context, entries []wristband.Acce
 // AccessLog lists the binding's access-log entries newest first.
 func (s *WristbandStore) AccessLog(ctx context.Context, bindingID, beforeID int64, limit int) ([]wristband.AccessEntry, error) {
 	var rows []struct {
-		wbAccessRow `gorm:"embedded"`
-		RealName    string
-		Nickname    string
+		Row      wbAccessRow `gorm:"embedded"`
+		RealName string
+		Nickname string
 	}
 	q := s.g(ctx).Table("wristband_access_log l").
 		Select("l.*, COALESCE(u.real_name, '') AS real_name, COALESCE(u.nickname, '') AS nickname").
@@ -691,8 +692,8 @@ func (s *WristbandStore) AccessLog(ctx context.Context, bindingID, beforeID int6
 	}
 	out := make([]wristband.AccessEntry, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, wristband.AccessEntry{ID: r.ID, BindingID: r.BindingID, DeviceID: r.DeviceID, ViewerUserID: r.ViewerUserID,
-			ViewerRole: r.ViewerRole, ViewerName: userName(r.RealName, r.Nickname), What: r.What, At: r.At})
+		out = append(out, wristband.AccessEntry{ID: r.Row.ID, BindingID: r.Row.BindingID, DeviceID: r.Row.DeviceID, ViewerUserID: r.Row.ViewerUserID,
+			ViewerRole: r.Row.ViewerRole, ViewerName: userName(r.RealName, r.Nickname), What: r.Row.What, At: r.Row.At})
 	}
 	return out, nil
 }
@@ -925,8 +926,14 @@ func (t *wbTx) AcceptInvitation(id, userID int64, at time.Time) error {
 
 func (t *wbTx) InsertEvent(e wristband.Event) (bool, error) {
 	r := wbEventRow{Vendor: e.Vendor, EventID: e.EventID, DeviceID: e.DeviceID, BindingID: e.BindingID, Outcome: e.Outcome, ReceivedAt: e.ReceivedAt.UTC()}
-	res := t.db().Clauses(clause.OnConflict{DoNothing: true}).Create(&r)
-	return res.RowsAffected == 1, res.Error
+	// A plain insert whose duplicate-key error is expected: it fails only the
+	// statement, on MySQL and SQLite alike, not the transaction. (ON CONFLICT
+	// DO NOTHING cannot tell: GORM reports a row on MariaDB's RETURNING.)
+	err := t.db().Create(&r).Error
+	if IsDuplicate(err) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 func (t *wbTx) InsertReading(r *wristband.Reading) error {
@@ -966,13 +973,13 @@ func (t *wbTx) RaiseAlarm(a *wristband.Alarm) (bool, error) {
 	key := fmt.Sprintf("%d:%s", a.BindingID, a.Type)
 	r := wbAlarmRow{BindingID: a.BindingID, DeviceID: a.DeviceID, Type: string(a.Type), Status: string(wristband.StatusOpen), OpenKey: &key,
 		Detail: a.Detail, Lat: a.Lat, Lng: a.Lng, OpenedAt: a.OpenedAt.UTC(), LastEventAt: a.LastEventAt.UTC()}
-	res := t.db().Clauses(clause.OnConflict{DoNothing: true}).Create(&r)
-	if res.Error != nil {
-		return false, res.Error
-	}
-	if res.RowsAffected == 1 {
+	err := t.db().Create(&r).Error
+	if err == nil {
 		a.ID = r.ID
 		return true, nil
+	}
+	if !IsDuplicate(err) {
+		return false, err
 	}
 	// An unresolved alarm of this type exists: count a repeat, notify nobody.
 	if err := t.db().Model(&wbAlarmRow{}).Where("open_key = ?", key).
