@@ -21,6 +21,7 @@ import (
 	"gongjian/internal/auth"
 	"gongjian/internal/errs"
 	"gongjian/internal/resident"
+	"gongjian/internal/wristband"
 )
 
 //go:embed openapi.yaml
@@ -47,6 +48,8 @@ type Deps struct {
 	Residents *resident.Service
 	Limiter   RateLimiter
 	Ready     map[string]Pinger // name -> dependency checked by /readyz
+
+	Wristbands *wristband.Service
 
 	MaxBodyBytes        int64
 	LoginPerIPPerMinute int
@@ -87,6 +90,7 @@ func (a *API) engine() *gin.Engine {
 	authed := v1.Group("", a.authenticate)
 	a.mountMe(authed)
 	a.mountAdmin(authed.Group("/admin"))
+	a.mountWristbands(v1)
 	return r
 }
 
