@@ -20,6 +20,7 @@ import (
 
 	"gongjian/internal/auth"
 	"gongjian/internal/errs"
+	"gongjian/internal/notify"
 	"gongjian/internal/resident"
 )
 
@@ -50,6 +51,8 @@ type Deps struct {
 
 	MaxBodyBytes        int64
 	LoginPerIPPerMinute int
+
+	Notify *notify.Service // subscriptions, in-app messages, delivery state
 }
 
 // API is the HTTP API.
@@ -87,6 +90,7 @@ func (a *API) engine() *gin.Engine {
 	authed := v1.Group("", a.authenticate)
 	a.mountMe(authed)
 	a.mountAdmin(authed.Group("/admin"))
+	a.mountNotify(authed)
 	return r
 }
 
