@@ -249,7 +249,7 @@ func (r *Runner) checkReminders(ctx context.Context, ds []Delivery) []Delivery {
 		switch {
 		case !ok || !a.Confirmed:
 			reason = "registration no longer confirmed"
-		case !d.ExpiresAt.IsZero() && !a.StartsAt.Equal(d.ExpiresAt):
+		case !d.ExpiresAt.IsZero() && !a.StartsAt.Truncate(time.Second).Equal(d.ExpiresAt.Truncate(time.Second)):
 			reason = "session moved"
 		}
 		if reason == "" {
