@@ -236,7 +236,7 @@ func Defaults() Config {
 		},
 		MySQL:  MySQL{MaxOpenConns: 64, AutoMigrate: true},
 		Redis:  Redis{KeyPrefix: "gj:"},
-		WeChat: WeChat{APIBase: "https://api.weixin.qq.com", Timeout: 5 * time.Second},
+		WeChat: WeChat{APIBase: "https://api.weixin.qq.com", Timeout: 5 * time.Second, Templates: DefaultTemplates()},
 		Security: Security{
 			AccessTokenTTL:  2 * time.Hour,
 			RefreshTokenTTL: 30 * 24 * time.Hour,
