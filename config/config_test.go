@@ -67,3 +67,39 @@ func TestEnvOverridesAndValidation(t *testing.T) {
 		}
 	}
 }
+
+// A file that sets only a template's id keeps the built-in page and
+// fields; the environment sets ids; bad field keys name the key to fix.
+func TestTemplateDefaultsMerge(t *testing.T) {
+	cfg, err := Load("config.example.yaml", func(k string) string {
+		return map[string]string{"GONGJIAN_TEMPLATE_WRISTBAND_ALERT": "tmplBand"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range TemplateKeys {
+		tpl := cfg.WeChat.Templates[key]
+		if tpl.Page == "" || len(tpl.Fields) == 0 {
+			t.Errorf("%s lacks built-in page or fields: %+v", key, tpl)
+		}
+	}
+	if cfg.WeChat.Templates["wristband_alert"].ID != "tmplBand" || cfg.WeChat.Templates["wristband_alert"].Fields["wearer"] != "name1" {
+		t.Fatalf("wristband_alert %+v", cfg.WeChat.Templates["wristband_alert"])
+	}
+	if cfg.Notify.Reminder.EveningAt != "18:00" || cfg.Notify.RatePerSecond != 50 {
+		t.Fatalf("notify %+v", cfg.Notify)
+	}
+	bad := Defaults()
+	bad.WeChat.Templates["checkin_done"] = Template{Fields: map[string]string{"activity": "title1"}}
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "wechat.templates.checkin_done.fields.activity") {
+		t.Fatalf("bad field key: %v", err)
+	}
+	for _, env := range []map[string]string{
+		{"GONGJIAN_NOTIFY_BATCH_SIZE": "0"}, {"GONGJIAN_NOTIFY_REMINDER_EVENING_AT": "6pm"},
+		{"GONGJIAN_NOTIFY_REMINDER_TIME_ZONE": "Mars/Base"}, {"GONGJIAN_NOTIFY_MINIPROGRAM_STATE": "beta"},
+	} {
+		if _, err := Load("", func(k string) string { return env[k] }); err == nil {
+			t.Errorf("%v accepted", env)
+		}
+	}
+}

@@ -168,7 +168,9 @@ type App struct {
 
 	wristbands *wristband.Service
 	// jobs run beside the HTTP server in Serve until its context ends.
-	jobs []func(ctx context.Context)
+	jobs      []func(ctx context.Context)
+	emuTenant *wxemu.Tenant // the built-in emulator's tenant (embedded mode only)
+	notify    notifyParts
 }
 
 // Close releases everything App opened, last first.
@@ -236,6 +238,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		}
 		app.closers = append(app.closers, closeEmu)
 		wcfg = wechat.Config{AppID: "wxemulator0000000", AppSecret: "emulator-secret", APIBase: base, Timeout: cfg.WeChat.Timeout}
+		app.emuTenant = emu.Tenant(wcfg.AppID)
 		log.Warn("EMBEDDED MODE: WeChat calls go to the built-in emulator; log in with the code dev:<name>", slog.String("emulator", base))
 	}
 	wc, err := wechat.New(wcfg, rdb, prefix)
@@ -276,12 +279,17 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	app.notify, err = newNotify(cfg, app.db, rdb, prefix, wc, reg, log, app.emuTenant, nil, nil)
+	if err != nil {
+		return nil, err
+	}
 	gin.SetMode(gin.ReleaseMode)
 	app.handler = httpapi.New(httpapi.Deps{
 		Logger: log, Registry: reg, Auth: authSvc, Residents: app.residents, Limiter: limiter,
 		Ready:        map[string]httpapi.Pinger{"database": app.db, "redis": redisPinger{rdb}},
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, LoginPerIPPerMinute: cfg.Login.PerIPPerMinute,
 		Wristbands: app.wristbands,
+		Notify:     app.notify.service,
 	})
 	return app, nil
 }
@@ -311,6 +319,8 @@ func (a *App) serveOn(ctx context.Context, ln net.Listener) error {
 		jobs.Go(func() { j(jobCtx) })
 	}
 	defer func() { stopJobs(); jobs.Wait() }()
+	stopWorkers := a.startWorkers(ctx)
+	defer stopWorkers() // after the HTTP shutdown below: WeChat calls under way finish and are recorded
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

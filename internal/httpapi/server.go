@@ -20,6 +20,7 @@ import (
 
 	"gongjian/internal/auth"
 	"gongjian/internal/errs"
+	"gongjian/internal/notify"
 	"gongjian/internal/resident"
 	"gongjian/internal/wristband"
 )
@@ -53,6 +54,8 @@ type Deps struct {
 
 	MaxBodyBytes        int64
 	LoginPerIPPerMinute int
+
+	Notify *notify.Service // subscriptions, in-app messages, delivery state
 }
 
 // API is the HTTP API.
@@ -91,6 +94,7 @@ func (a *API) engine() *gin.Engine {
 	a.mountMe(authed)
 	a.mountAdmin(authed.Group("/admin"))
 	a.mountWristbands(v1)
+	a.mountNotify(authed)
 	return r
 }
 

@@ -97,19 +97,6 @@ func decodeOptional(c *gin.Context, v any) error {
 	return decode(c, v)
 }
 
-// queryID parses an optional positive id query parameter (0 when absent).
-func queryID(c *gin.Context, name string) (int64, error) {
-	s := c.Query(name)
-	if s == "" {
-		return 0, nil
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 {
-		return 0, errs.Invalid("BAD_QUERY", "参数 "+name+" 无效")
-	}
-	return n, nil
-}
-
 func queryStatuses(c *gin.Context) ([]wristband.AlarmStatus, error) {
 	s := c.Query("status")
 	if s == "" {

@@ -131,3 +131,17 @@ test('after a network failure the retry reuses the same Idempotency-Key', async 
   assert.match(h.text(page), /报名成功/)
   page.detach()
 })
+
+test('a child still waiting for guardian consent cannot be chosen', async () => {
+  const deps = fx.dependents()
+  deps.push({ id: 13, name: '李小雨', relation: 'child', birth_date: '2019-03-15', gender: 'female', age: 7, needs_consent: true, usable: false })
+  const detail = Object.assign(fx.clinicDetail(), { eligibility: {} })
+  h.installWx({ routes: routes({ 'GET /api/v1/activities/:id': detail, 'GET /api/v1/me/dependents': { items: deps } }) })
+  const page = await h.renderPage('pages/activity/detail', { id: '102' })
+  assert.match(h.text(page), /李小雨（子女） 待监护人同意/)
+  await h.tap(page, h.$$(page, '.attendee')[3])
+  assert.equal(page.data.attendeeOptions[3].selected, false)
+  // the consented child is fine without an age limit
+  await h.tap(page, h.$$(page, '.attendee')[1])
+  assert.equal(page.data.attendeeOptions[1].selected, true)
+})

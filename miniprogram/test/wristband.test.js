@@ -16,6 +16,7 @@ function routes(over = {}) {
     'DELETE /api/v1/wristbands/:id/guardians/:uid': { status: 204, body: null },
     'POST /api/v1/wristbands/:id/unbind': { ok: true },
     'POST /api/v1/wristbands/invitations/accept': { ok: true },
+    'POST /api/v1/wristbands/:id/alarms/:aid/ack': { id: 71, status: 'acked' },
     'POST /api/v1/wristbands/bind': { status: 201, body: { id: 32, imei_masked: '8612****0015', wearer_name: '王德福' } },
   }, over)
 }
@@ -115,4 +116,17 @@ test('detail: invite a guardian shows the code; remove a guardian; unbind', asyn
   await h.settle(10)
   assert.equal(w.requests('POST', '/api/v1/wristbands/31/unbind').length, 1)
   assert.deepEqual(w.navigations, [{ type: 'navigateBack' }])
+})
+
+test('detail: a guardian acknowledges an open alarm; server labels are used when sent', async () => {
+  const w = h.installWx({
+    routes: routes({
+      'GET /api/v1/wristbands/:id/alarms': { items: [{ id: 75, type: 'taken_off', type_text: '手环被摘下', status: 'open', status_text: '待处理', detail: '手环已摘下超过 30 分钟', at: fx.at(0, 9, 0) }] },
+    }),
+  })
+  const page = await h.renderPage('pages/wristband/detail', { id: '31' })
+  assert.match(h.text(page), /手环被摘下\s*待处理/)
+  assert.match(h.text(page), /手环已摘下超过 30 分钟/)
+  await h.tap(page, '.btn-ack-alarm')
+  assert.deepEqual(w.requests('POST', '/api/v1/wristbands/31/alarms/75/ack')[0].data, { note: '家属已知晓，正在处理' })
 })
