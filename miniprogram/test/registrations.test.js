@@ -85,3 +85,19 @@ test('a failed ticket load shows the server message', async () => {
   const page = await h.renderPage('pages/ticket/ticket', { id: '9', title: '', name: '' })
   assert.match(h.text(page), /该报名已取消，无法出示入场码/)
 })
+
+test('the ticket is kept in encrypted storage and shown without network', async () => {
+  const w = h.installWx({ routes: routes() })
+  await h.renderPage('pages/ticket/ticket', { id: '501', title: '', name: '' })
+  await h.settle(10)
+  const saved = w.storage.get('gj_ticket_501')
+  assert.equal(saved.encrypt, true)
+  assert.equal(saved.data.ticket, 'GJ1.501.1002.Zm9vYmFy')
+  // no network now
+  globalThis.wx.request = (o) => setTimeout(() => o.fail({ errMsg: 'request:fail' }), 0)
+  w.canvasOps.length = 0
+  const page = await h.renderPage('pages/ticket/ticket', { id: '501', title: '', name: '' })
+  await h.settle(10)
+  assert.match(h.text(page), /当前无网络，显示的是本机保存的入场码/)
+  assert.ok(w.canvasOps.length > 50)
+})
