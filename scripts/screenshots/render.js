@@ -198,9 +198,8 @@ wx-map { display: block; overflow: hidden; }
 .content { padding-bottom: 8px; }
 .tabbar { position: fixed; left: 0; right: 0; bottom: 0; height: 56px; background: #fff; border-top: 1px solid #ddd; display: flex; }
 .tabbar .tab-item { flex: 1; text-align: center; font-size: 13px; color: ${APP_JSON.tabBar.color}; padding-top: 6px; }
-.tabbar .tab-item .ico { display: block; width: 24px; height: 24px; border-radius: 6px; margin: 0 auto 2px; background: #ccc; }
+.tabbar .tab-item .ico { display: block; width: 26px; height: 26px; margin: 0 auto 1px; }
 .tabbar .tab-item.on { color: ${APP_JSON.tabBar.selectedColor}; font-weight: 600; }
-.tabbar .tab-item.on .ico { background: ${APP_JSON.tabBar.selectedColor}; }
 .has-tabbar .content { padding-bottom: 64px; }
 /* Vant's icon font comes from a CDN in WeChat; draw the few icons used here with text instead. */
 .van-icon { font-family: sans-serif !important; font-style: normal; }
@@ -248,7 +247,7 @@ async function shoot(shot, chromium, tmp) {
 
   const isTab = TABS.includes(shot.route)
   const tabbar = isTab
-    ? `<div class="tabbar">${APP_JSON.tabBar.list.map((t) => `<div class="tab-item ${t.pagePath === shot.route ? 'on' : ''}"><span class="ico"></span>${t.text}</div>`).join('')}</div>`
+    ? `<div class="tabbar">${APP_JSON.tabBar.list.map((t) => `<div class="tab-item ${t.pagePath === shot.route ? 'on' : ''}"><img class="ico" src="file://${path.join(h.ROOT, t.pagePath === shot.route ? t.selectedIconPath : t.iconPath)}">${t.text}</div>`).join('')}</div>`
     : ''
   let title = pageTitle(shot.route)
   if (shot.route === 'pages/activity/detail' && page.data.activity) title = page.data.activity.title
