@@ -27,6 +27,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"gongjian/config"
+	"gongjian/internal/activity"
 	"gongjian/internal/auth"
 	"gongjian/internal/demo"
 	"gongjian/internal/httpapi"
@@ -171,6 +172,8 @@ type App struct {
 	jobs      []func(ctx context.Context)
 	emuTenant *wxemu.Tenant // the built-in emulator's tenant (embedded mode only)
 	notify    notifyParts
+	// activities: activities and registrations (issue 3).
+	activities *activity.Service
 }
 
 // Close releases everything App opened, last first.
@@ -258,7 +261,14 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		PerUserPerMinute: cfg.Login.PerUserPerMinute,
 	}, wechatLogin{wc}, app.store, box, limiter, nil)
 
-	app.seeder = demo.NewSeeder(app.residents, app.store, log)
+	// Activities and registrations: quotas in Redis, truth in MySQL.
+	app.activities = activity.NewService(activity.Deps{
+		Store: mysqlstore.NewActivityStore(app.db), Quota: redisstore.NewQuota(rdb, prefix), People: app.residents, Box: box,
+		Log: log, Config: activityConfig(cfg.Registration),
+	})
+	app.closers = append(app.closers, app.activities.Close)
+
+	app.seeder = demo.NewSeeder(app.residents, app.store, log, demo.Activities(app.activities, nil))
 	if migrate {
 		if err := app.seeder.Communities(ctx, cfg.Seed.Communities); err != nil {
 			return nil, err
@@ -283,6 +293,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 	if err != nil {
 		return nil, err
 	}
+	reg.MustRegister(app.activities.Collectors()...)
 	gin.SetMode(gin.ReleaseMode)
 	app.handler = httpapi.New(httpapi.Deps{
 		Logger: log, Registry: reg, Auth: authSvc, Residents: app.residents, Limiter: limiter,
@@ -290,6 +301,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, LoginPerIPPerMinute: cfg.Login.PerIPPerMinute,
 		Wristbands: app.wristbands,
 		Notify:     app.notify.service,
+		Activities: app.activities,
 	})
 	return app, nil
 }

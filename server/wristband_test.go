@@ -161,17 +161,13 @@ func (w *wbApp) signed(vendor, secret string, ts time.Time, body []byte) resp {
 		"X-Vendor", vendor, "X-Timestamp", t, "X-Signature", wristband.Sign(secret, t, body))
 }
 
-func items(t *testing.T, r resp) []map[string]any {
+// okItems asserts a 200 list answer and returns its items.
+func okItems(t *testing.T, r resp) []map[string]any {
 	t.Helper()
 	if r.Status != 200 {
 		t.Fatalf("list: %d %s", r.Status, r.Raw)
 	}
-	raw, _ := r.Body["items"].([]any)
-	out := make([]map[string]any, 0, len(raw))
-	for _, x := range raw {
-		out = append(out, x.(map[string]any))
-	}
-	return out
+	return items(r)
 }
 
 // Two families binding one wristband at the same moment: exactly one
@@ -215,7 +211,7 @@ func TestWristbandConcurrentBindsGiveOneBinding(t *testing.T) {
 		t.Fatalf("%d binding rows, want 1", n)
 	}
 	// Only the winning family sees it.
-	a, b := items(t, w.do("GET", "/api/v1/me/wristbands", alice, nil)), items(t, w.do("GET", "/api/v1/me/wristbands", bob, nil))
+	a, b := okItems(t, w.do("GET", "/api/v1/me/wristbands", alice, nil)), okItems(t, w.do("GET", "/api/v1/me/wristbands", bob, nil))
 	if len(a)+len(b) != 1 {
 		t.Fatalf("bands seen: alice %d bob %d", len(a), len(b))
 	}
@@ -263,16 +259,16 @@ func TestWristbandHistorySurvivesTransfers(t *testing.T) {
 		t.Fatalf("transfer: %d %s", r.Status, r.Raw)
 	}
 	for _, tok := range []string{alice, son} {
-		if got := items(t, w.do("GET", "/api/v1/me/wristbands", tok, nil)); len(got) != 0 {
+		if got := okItems(t, w.do("GET", "/api/v1/me/wristbands", tok, nil)); len(got) != 0 {
 			t.Fatalf("old guardians still see the band: %v", got)
 		}
 		expectError(t, w.do("GET", path+"/readings", tok, nil), 404, "WRISTBAND_NOT_FOUND")
 	}
-	bands := items(t, w.do("GET", "/api/v1/me/wristbands", bob, nil))
+	bands := okItems(t, w.do("GET", "/api/v1/me/wristbands", bob, nil))
 	if len(bands) != 1 || bands[0]["wearer_name"] != "鲍奶奶" || bands[0]["latest_location"] != nil {
 		t.Fatalf("bob sees %v (alice's location must not follow the device)", bands)
 	}
-	if rs := items(t, w.do("GET", path+"/readings", bob, nil)); len(rs) != 0 {
+	if rs := okItems(t, w.do("GET", path+"/readings", bob, nil)); len(rs) != 0 {
 		t.Fatalf("bob reads the previous wearer's data: %v", rs)
 	}
 
@@ -325,7 +321,7 @@ func TestWristbandRemovedGuardianLosesAccessAtOnce(t *testing.T) {
 	sos := w.push(imei, "sos", nil)
 	alarm := fmt.Sprint(int64(sos.Body["alarm_id"].(float64)))
 
-	gs := items(t, w.do("GET", path+"/guardians", son, nil))
+	gs := okItems(t, w.do("GET", path+"/guardians", son, nil))
 	if len(gs) != 3 || gs[0]["owner"] != true {
 		t.Fatalf("guardians: %v", gs)
 	}
@@ -348,7 +344,7 @@ func TestWristbandRemovedGuardianLosesAccessAtOnce(t *testing.T) {
 		expectError(t, w.do(c.method, c.path, son, nil), 404, "WRISTBAND_NOT_FOUND")
 	}
 	expectError(t, w.do("POST", path+"/alarms/"+alarm+"/ack", son, map[string]string{"note": "x"}), 404, "WRISTBAND_NOT_FOUND")
-	if got := items(t, w.do("GET", "/api/v1/me/wristbands", son, nil)); len(got) != 0 {
+	if got := okItems(t, w.do("GET", "/api/v1/me/wristbands", son, nil)); len(got) != 0 {
 		t.Fatalf("removed guardian still lists the band: %v", got)
 	}
 	// The daughter leaves by herself; the owner cannot be removed.
@@ -448,7 +444,7 @@ func TestWristbandNoAccessToOthersOnEveryEndpoint(t *testing.T) {
 		}
 	}
 	// The staff lists hide the wearer from other communities' staff too.
-	if got := items(t, w.do("GET", "/api/v1/admin/wristbands/alarms", otherStaff, nil)); len(got) != 0 {
+	if got := okItems(t, w.do("GET", "/api/v1/admin/wristbands/alarms", otherStaff, nil)); len(got) != 0 {
 		t.Fatalf("other community's staff list alarms: %v", got)
 	}
 	list := w.do("GET", "/api/v1/admin/wristbands?imei="+imei, otherStaff, nil)
@@ -456,7 +452,7 @@ func TestWristbandNoAccessToOthersOnEveryEndpoint(t *testing.T) {
 		t.Fatalf("device list leaks the wearer: %s", list.Raw)
 	}
 	// And the stranger's own list never shows the owner's band.
-	if bands := items(t, w.do("GET", "/api/v1/me/wristbands", stranger, nil)); len(bands) != 1 || bands[0]["wearer_name"] != "stranger" {
+	if bands := okItems(t, w.do("GET", "/api/v1/me/wristbands", stranger, nil)); len(bands) != 1 || bands[0]["wearer_name"] != "stranger" {
 		t.Fatalf("stranger's list: %v", bands)
 	}
 }
@@ -528,7 +524,7 @@ func TestWristbandWebhookSignatureReplayAndDuplicates(t *testing.T) {
 	if stored() != n {
 		t.Fatal("a replay or duplicate stored something")
 	}
-	if rs := items(t, w.do("GET", path+"/readings?kind=heart_rate", owner, nil)); len(rs) != 1 || rs[0]["heart_rate"] != float64(72) {
+	if rs := okItems(t, w.do("GET", path+"/readings?kind=heart_rate", owner, nil)); len(rs) != 1 || rs[0]["heart_rate"] != float64(72) {
 		t.Fatalf("readings: %v", rs)
 	}
 
@@ -541,7 +537,7 @@ func TestWristbandWebhookSignatureReplayAndDuplicates(t *testing.T) {
 	if r := w.push(spare, "sos", nil); r.str("status") != "unattached" || r.Body["alarm_id"] != nil {
 		t.Fatalf("unbound device: %s", r.Raw)
 	}
-	aside := items(t, w.do("GET", "/api/v1/admin/wristbands/unattached", w.admin, nil))
+	aside := okItems(t, w.do("GET", "/api/v1/admin/wristbands/unattached", w.admin, nil))
 	if len(aside) != 2 || aside[0]["reason"] != "unbound" || aside[1]["reason"] != "unknown_device" || aside[1]["imei"] != unknown {
 		t.Fatalf("unattached: %v", aside)
 	}
@@ -591,7 +587,7 @@ func TestWristbandAlarmsNotifyAckResolveEscalateAndLog(t *testing.T) {
 		t.Fatalf("notice title %q page %q", title, page)
 	}
 	sos := w.push(imei, "sos", map[string]any{"lat": 30.51, "lng": 114.31})
-	bands := items(t, w.do("GET", "/api/v1/me/wristbands", son, nil))
+	bands := okItems(t, w.do("GET", "/api/v1/me/wristbands", son, nil))
 	if len(bands) != 1 || bands[0]["open_alarms"] != float64(2) || bands[0]["imei_masked"] != imei[:4]+"****"+imei[11:] {
 		t.Fatalf("son's bands: %v", bands)
 	}
@@ -607,12 +603,12 @@ func TestWristbandAlarmsNotifyAckResolveEscalateAndLog(t *testing.T) {
 	}
 
 	// Staff of the community see both alarms with the location; staff of another do not.
-	list := items(t, w.do("GET", "/api/v1/admin/wristbands/alarms?status=open", staffTok, nil))
+	list := okItems(t, w.do("GET", "/api/v1/admin/wristbands/alarms?status=open", staffTok, nil))
 	if len(list) != 2 || list[0]["type"] != "sos" || list[0]["location"] == nil || list[0]["wearer_name"] != "王奶奶" {
 		t.Fatalf("staff alarms: %v", list)
 	}
 	// Guardians see alarms without location.
-	galarms := items(t, w.do("GET", path+"/alarms", son, nil))
+	galarms := okItems(t, w.do("GET", path+"/alarms", son, nil))
 	if len(galarms) != 2 || galarms[0]["location"] != nil {
 		t.Fatalf("guardian alarms: %v", galarms)
 	}
@@ -640,7 +636,7 @@ func TestWristbandAlarmsNotifyAckResolveEscalateAndLog(t *testing.T) {
 	if alerts(staffID) != 1 || alerts(otherStaffID) != 0 {
 		t.Fatalf("escalation notices: staff1 %d, other community's staff %d", alerts(staffID), alerts(otherStaffID))
 	}
-	if list := items(t, w.do("GET", "/api/v1/admin/wristbands/alarms?status=open", staffTok, nil)); len(list) != 1 || list[0]["escalated_at"] == nil || list[0]["id"] != a1.Body["alarm_id"] {
+	if list := okItems(t, w.do("GET", "/api/v1/admin/wristbands/alarms?status=open", staffTok, nil)); len(list) != 1 || list[0]["escalated_at"] == nil || list[0]["id"] != a1.Body["alarm_id"] {
 		t.Fatalf("escalated alarm: %v", list)
 	}
 	if r := w.do("POST", "/api/v1/admin/wristbands/alarms/"+bpID+"/ack", staffTok, map[string]string{"note": "已电话联系家属"}); r.Status != 200 {
@@ -649,9 +645,9 @@ func TestWristbandAlarmsNotifyAckResolveEscalateAndLog(t *testing.T) {
 
 	// The access log: the son's and the owner's views of the latest location,
 	// the readings with locations and the staff's views of alarm locations.
-	items(t, w.do("GET", path+"/readings?kind=location", son, nil))
+	okItems(t, w.do("GET", path+"/readings?kind=location", son, nil))
 	expectError(t, w.do("GET", path+"/access-log", son, nil), 403, "NOT_PRIMARY_GUARDIAN")
-	log := items(t, w.do("GET", path+"/access-log", owner, nil))
+	log := okItems(t, w.do("GET", path+"/access-log", owner, nil))
 	seen := map[string]bool{}
 	for _, e := range log {
 		seen[fmt.Sprint(e["viewer_name"], "/", e["viewer_role"], "/", e["what"])] = true
@@ -664,7 +660,7 @@ func TestWristbandAlarmsNotifyAckResolveEscalateAndLog(t *testing.T) {
 	// Viewing without any location shown is not a location view.
 	quiet, _ := w.resident("quiet", 0)
 	w.bind(quiet, w.device(), self)
-	items(t, w.do("GET", "/api/v1/me/wristbands", quiet, nil))
+	okItems(t, w.do("GET", "/api/v1/me/wristbands", quiet, nil))
 	var quietViews int64
 	w.app.db.G.Table("wristband_access_log l").Joins("JOIN users u ON u.id = l.viewer_user_id").Where("u.real_name = ?", "quiet").Count(&quietViews)
 	if quietViews != 0 {
@@ -703,7 +699,7 @@ func TestWristbandThresholdsAndConsent(t *testing.T) {
 	if w.count("wristband_readings") != 0 {
 		t.Fatal("readings kept after revocation")
 	}
-	bands := items(t, w.do("GET", "/api/v1/me/wristbands", owner, nil))
+	bands := okItems(t, w.do("GET", "/api/v1/me/wristbands", owner, nil))
 	if bands[0]["collecting"] != false || bands[0]["latest_location"] != nil || bands[0]["open_alarms"] != float64(0) {
 		t.Fatalf("after revoke: %v", bands)
 	}
@@ -797,7 +793,7 @@ func TestWristbandImportFiles(t *testing.T) {
 	if r := w.upload(staffTok, "bands.xlsx", buf.Bytes()); r.Status != 201 || r.Body["imported"] != float64(1) {
 		t.Fatalf("xlsx: %d %s", r.Status, r.Raw)
 	}
-	list := items(t, w.do("GET", "/api/v1/admin/wristbands?batch=B2", staffTok, nil))
+	list := okItems(t, w.do("GET", "/api/v1/admin/wristbands?batch=B2", staffTok, nil))
 	if len(list) != 1 || list[0]["imei"] != c || list[0]["binding"] != nil {
 		t.Fatalf("list: %v", list)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"gongjian/internal/activity"
 	"gongjian/internal/auth"
 	"gongjian/internal/errs"
 	"gongjian/internal/notify"
@@ -49,6 +50,8 @@ type Deps struct {
 	Residents *resident.Service
 	Limiter   RateLimiter
 	Ready     map[string]Pinger // name -> dependency checked by /readyz
+	// Activities: activities and registrations (issue 3).
+	Activities *activity.Service
 
 	Wristbands *wristband.Service
 
@@ -95,6 +98,7 @@ func (a *API) engine() *gin.Engine {
 	a.mountAdmin(authed.Group("/admin"))
 	a.mountWristbands(v1)
 	a.mountNotify(authed)
+	a.mountActivity(v1, authed)
 	return r
 }
 

@@ -53,6 +53,7 @@ var migrationGroups = [][]Migration{
 	outboxMigrations,
 	wristbandMigrations,
 	notifyMigrations,
+	activityMigrations,
 }
 
 // Migrate applies every pending migration. On MySQL it holds a named lock so

@@ -294,7 +294,9 @@ function installWx(opts = {}) {
     getNetworkType(o) {
       ok(o, { networkType: 'wifi' })
     },
-    onNetworkStatusChange() {},
+    onNetworkStatusChange(fn) {
+      h.networkHandlers = (h.networkHandlers || []).concat([fn])
+    },
     offNetworkStatusChange() {},
     getWindowInfo() {
       return { pixelRatio: 2, windowWidth: 375, windowHeight: 812, screenWidth: 375, screenHeight: 812, statusBarHeight: 20, safeArea: { top: 20, bottom: 812, left: 0, right: 375, width: 375, height: 792 } }

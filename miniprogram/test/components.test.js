@@ -24,7 +24,7 @@ test('state-view shows loading, error with retry, and empty text', async () => {
 test('activity-card shows category, remaining places and opens the detail', async () => {
   const w = h.installWx()
   const c = await h.renderPage('components/activity-card/index', null, {
-    activity: { id: 7, title: '重阳节敬老包饺子', category: 'volunteer', remaining: 0, status: 'open', next_starts_at: '2026-10-29T09:00:00+08:00', sessions_count: 2, place: { address: '长者食堂' }, host_org_name: '居委会' },
+    activity: { id: 7, title: '重阳节敬老包饺子', category: 'volunteer_service', remaining: 0, status: 'open', next_starts_at: '2026-10-29T09:00:00+08:00', sessions_count: 2, place: { address: '长者食堂' }, host_org_name: '居委会' },
     communityName: '幸福里社区',
   })
   const t = h.text(c)
@@ -80,4 +80,13 @@ test('format helpers: dates, months, durations, ages', () => {
   assert.equal(fmt.formatMinutes(45), '45分钟')
   assert.equal(fmt.ageOn('2016-05-01', '2026-04-30'), 9)
   assert.equal(fmt.ageOn('2016-05-01', '2026-05-01'), 10)
+})
+
+test('activity-card prefers the server category name and shows finished activities as closed', async () => {
+  h.installWx()
+  const c = await h.renderPage('components/activity-card/index', null, {
+    activity: { id: 8, title: '秋季运动会', category: 'other', category_name: '其他活动', remaining: 5, status: 'finished', next_starts_at: '2026-10-29T09:00:00+08:00', sessions_count: 1, place: { address: '操场' }, host_org_name: '居委会' },
+  })
+  assert.match(h.text(c), /其他活动/)
+  assert.match(h.text(c), /报名已结束/)
 })

@@ -36,6 +36,7 @@ test('category, community and has-seats filters reload with the right query', as
   const page = await h.renderPage('pages/index/index')
   const chips = h.$$(page, '.category-chip')
   assert.deepEqual(chips.map((c) => c.dom.textContent.trim()), ['全部', '四点半学校', '义诊', '文艺演出', '青少年快乐营地', '讲座', '志愿服务'])
+  assert.equal(chips[6].dom.getAttribute('data-key'), 'volunteer_service')
   await h.tap(page, chips[2])
   let q = w.requests('GET', '/api/v1/activities').pop().query
   assert.equal(q.category, 'clinic')

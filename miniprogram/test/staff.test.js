@@ -13,7 +13,7 @@ function routes(over = {}) {
     'POST /api/v1/checkins': (r) => (r.data.ticket === 'GJ1.bad'
       ? { status: 409, body: { code: 'ALREADY_CHECKED_IN', message: '该入场码已于 09:05 签到' } }
       : { attendee_name_masked: '王*英', session_id: 1002, result: 'checked_in', checked_in_at: fx.at(0, 9, 31) }),
-    'GET /api/v1/activities/:id/checkin-kit': { public_key: 'MCowBQYDK2VwAyEA', revoked: ['GJ1.revoked'], window: { opens_at: fx.at(0, 8, 0), closes_at: fx.at(0, 12, 0) }, sessions: [{ id: 1002 }] },
+    'GET /api/v1/activities/:id/checkin-kit': { public_key: 'MCowBQYDK2VwAyEA', revoked: ['GJ1.revoked'], window: { opens_at: new Date(Date.now() - 3600e3).toISOString(), closes_at: new Date(Date.now() + 7200e3).toISOString() }, sessions: [{ id: 1002 }] },
     'POST /api/v1/checkins/batch': (r) => ({ results: r.data.scans.map((s, i) => ({ nonce: s.nonce, result: i === 0 ? 'checked_in' : 'rejected', code: i === 0 ? '' : 'ALREADY_CHECKED_IN' })) }),
     'GET /api/v1/admin/sessions/:id/rotating-code': { code: 'GJSC:1002:7f3a9c', expires_at: new Date(Date.now() + 30000).toISOString() },
     'GET /api/v1/admin/activities/:id/registrations': { items: [
@@ -189,4 +189,20 @@ test('alarms: acknowledge and resolve with a note', async () => {
   await h.tap(page, h.$$(page, '.btn-resolve')[1])
   await h.settle(10)
   assert.deepEqual(w.requests('POST', '/api/v1/admin/wristbands/alarms/72/resolve')[0].data, { note: '家属已接回' })
+})
+
+test('offline: scans outside the kit window are refused; coming back online syncs by itself', async () => {
+  const w = h.installWx({ routes: routes() })
+  w.storage.set('gj_checkin_kit_102', { data: { revoked: [], window: { opens_at: fx.at(-2, 8, 0), closes_at: fx.at(-1, 12, 0) }, downloaded_at: fx.at(-2, 7, 0) }, encrypt: true })
+  w.storage.set('gj_checkin_queue_102', { data: [{ ticket: 'GJ1.x', nonce: 'n1', scanned_at: fx.at(-1, 9, 0) }], encrypt: true })
+  w.scanResults.push('GJ1.late')
+  const page = await h.renderPage('pages/staff/scan', { activity_id: '102', title: '' })
+  await h.tap(page, '.btn-scan')
+  await h.settle(10)
+  assert.match(h.text(page), /签到时间已过\s*本场签到已结束/)
+  assert.equal(page.data.pending.length, 1)
+  w.networkHandlers.forEach((fn) => fn({ isConnected: true, networkType: 'wifi' }))
+  await h.settle(10)
+  assert.deepEqual(w.requests('POST', '/api/v1/checkins/batch')[0].data.scans.map((s) => s.nonce), ['n1'])
+  assert.match(h.text(page), /待同步 0 条/)
 })

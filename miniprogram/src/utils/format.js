@@ -6,10 +6,13 @@ const CATEGORIES = [
   { key: 'performance', name: '文艺演出' },
   { key: 'youth_camp', name: '青少年快乐营地' },
   { key: 'lecture', name: '讲座' },
-  { key: 'volunteer', name: '志愿服务' },
+  { key: 'volunteer_service', name: '志愿服务' },
 ]
 
-const CATEGORY_NAMES = CATEGORIES.reduce((m, c) => Object.assign(m, { [c.key]: c.name }), {})
+const CATEGORY_NAMES = CATEGORIES.reduce((m, c) => Object.assign(m, { [c.key]: c.name }), { volunteer: '志愿服务', other: '其他' })
+
+/** Activity statuses in which sign-up is over. */
+const CLOSED_STATUSES = ['closed', 'ended', 'finished', 'cancelled', 'draft']
 
 const REGISTRATION_STATUS = {
   confirmed: '报名成功',
@@ -134,6 +137,7 @@ function remainingText(remaining) {
 module.exports = {
   CATEGORIES,
   CATEGORY_NAMES,
+  CLOSED_STATUSES,
   REGISTRATION_STATUS,
   RELATIONS,
   RELATION_NAMES,

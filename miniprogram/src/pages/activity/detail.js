@@ -112,7 +112,7 @@ Component({
       const now = Date.now()
       const opens = fmt.toDate(a.signup_opens_at)
       const closes = fmt.toDate(a.signup_closes_at)
-      let signupOpen = a.status !== 'closed' && a.status !== 'cancelled' && a.status !== 'ended'
+      let signupOpen = fmt.CLOSED_STATUSES.indexOf(a.status) < 0
       let signupStatusText = '正在报名'
       if (opens && now < opens.getTime()) {
         signupOpen = false
@@ -130,7 +130,7 @@ Component({
       this.setData({
         loading: false,
         activity: a,
-        categoryName: fmt.CATEGORY_NAMES[a.category] || a.category || '',
+        categoryName: a.category_name || fmt.CATEGORY_NAMES[a.category] || '',
         isClinic: a.category === 'clinic',
         signupWindow: `${fmt.formatDateTime(a.signup_opens_at)} 至 ${fmt.formatDateTime(a.signup_closes_at)}`,
         signupOpen,
