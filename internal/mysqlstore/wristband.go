@@ -739,24 +739,23 @@ func (s *WristbandStore) purgeTable(ctx context.Context, model any, column strin
 	}
 }
 
-// Purge deletes old readings, push records, unattached pushes, spent
-// invitations (before readingsBefore) and access-log entries (before accessBefore).
-func (s *WristbandStore) Purge(ctx context.Context, readingsBefore, accessBefore time.Time, batch int) (wristband.PurgeResult, error) {
+// Purge deletes rows older than the cut-offs.
+func (s *WristbandStore) Purge(ctx context.Context, before wristband.PurgeBefore, batch int) (wristband.PurgeResult, error) {
 	var r wristband.PurgeResult
 	var err error
-	if r.Readings, err = s.purgeTable(ctx, &wbReadingRow{}, "measured_at", readingsBefore, batch); err != nil {
+	if r.Readings, err = s.purgeTable(ctx, &wbReadingRow{}, "measured_at", before.Readings, batch); err != nil {
 		return r, err
 	}
-	if r.Events, err = s.purgeTable(ctx, &wbEventRow{}, "received_at", readingsBefore, batch); err != nil {
+	if r.Events, err = s.purgeTable(ctx, &wbEventRow{}, "received_at", before.PushRecords, batch); err != nil {
 		return r, err
 	}
-	if r.Unattached, err = s.purgeTable(ctx, &wbUnattachedRow{}, "received_at", readingsBefore, batch); err != nil {
+	if r.Unattached, err = s.purgeTable(ctx, &wbUnattachedRow{}, "received_at", before.Readings, batch); err != nil {
 		return r, err
 	}
-	if r.Invitations, err = s.purgeTable(ctx, &wbInvitationRow{}, "expires_at", readingsBefore, batch); err != nil {
+	if r.Invitations, err = s.purgeTable(ctx, &wbInvitationRow{}, "expires_at", before.Readings, batch); err != nil {
 		return r, err
 	}
-	if r.AccessLog, err = s.purgeTable(ctx, &wbAccessRow{}, "at", accessBefore, batch); err != nil {
+	if r.AccessLog, err = s.purgeTable(ctx, &wbAccessRow{}, "at", before.AccessLog, batch); err != nil {
 		return r, err
 	}
 	return r, nil

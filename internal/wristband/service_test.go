@@ -292,6 +292,10 @@ func TestPurgeJob(t *testing.T) {
 	f.push(imei, wristband.EventLocation, old, loc(30, 120))
 	f.push(imei, wristband.EventBloodPressure, old, bp(170, 90)) // opens an alarm
 	f.push("490154203237518", wristband.EventSOS, old, nil)      // unknown device: kept aside
+	// A month ago: the reading is within the retention period, its push
+	// record (event id) is not (kept 7 days by default).
+	f.clock.Set(now.AddDate(0, 0, -30))
+	f.push(imei, wristband.EventLocation, now.AddDate(0, 0, -30), loc(30.2, 120.2))
 	f.clock.Set(now)
 	f.push(imei, wristband.EventLocation, now.Add(-time.Hour), loc(30.1, 120.1))
 	f.push(imei, wristband.EventBloodPressure, now.Add(-time.Hour), bp(130, 80))
@@ -302,11 +306,14 @@ func TestPurgeJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Readings != 2 || res.Unattached != 1 || res.Events != 3 {
+	if res.Readings != 2 || res.Unattached != 1 || res.Events != 4 {
 		t.Fatalf("purged %+v", res)
 	}
-	if n := f.count("wristband_readings", ""); n != 2 {
-		t.Fatalf("%d recent readings left, want 2", n)
+	if n := f.count("wristband_readings", ""); n != 3 {
+		t.Fatalf("%d recent readings left, want 3", n)
+	}
+	if n := f.count("wristband_events", ""); n != 2 {
+		t.Fatalf("%d push records left, want the 2 of the last hour", n)
 	}
 	if f.count("wristband_alarms", "") != 1 || f.count("wristband_bindings", "") != 1 || f.count("wristband_guardians", "") != 1 {
 		t.Fatal("alarms or binding history were purged")

@@ -377,6 +377,13 @@ type DeviceListItem struct {
 	Binding *Binding
 }
 
+// PurgeBefore are the purge cut-offs: rows older than these go.
+type PurgeBefore struct {
+	Readings    time.Time // readings, locations, unattached pushes, invitations
+	PushRecords time.Time // vendor event ids
+	AccessLog   time.Time
+}
+
 // PurgeResult counts what a purge removed.
 type PurgeResult struct {
 	Readings, Events, Unattached, AccessLog, Invitations int64
@@ -417,7 +424,7 @@ type Store interface {
 	AccessLog(ctx context.Context, bindingID, beforeID int64, limit int) ([]AccessEntry, error)
 	UnattachedPushes(ctx context.Context, beforeID int64, limit int) ([]Unattached, error)
 
-	Purge(ctx context.Context, readingsBefore, accessBefore time.Time, batch int) (PurgeResult, error)
+	Purge(ctx context.Context, before PurgeBefore, batch int) (PurgeResult, error)
 
 	Atomically(ctx context.Context, fn func(tx Tx) error) error
 }
