@@ -273,8 +273,8 @@ func (s *WristbandStore) DeviceByID(ctx context.Context, id int64) (wristband.De
 // ListDevices lists devices newest first with their active bindings.
 func (s *WristbandStore) ListDevices(ctx context.Context, f wristband.DeviceFilter) ([]wristband.DeviceListItem, error) {
 	q := s.g(ctx).Model(&wbDeviceRow{}).Order("id DESC").Limit(f.Limit)
-	if f.IMEI != "" {
-		q = q.Where("imei LIKE ?", escapeLike(f.IMEI)+"%")
+	if f.IMEI != "" { // digits only (checked by the service): no LIKE escaping needed
+		q = q.Where("imei LIKE ?", f.IMEI+"%")
 	}
 	if f.Batch != "" {
 		q = q.Where("batch = ?", f.Batch)
@@ -309,10 +309,6 @@ func (s *WristbandStore) ListDevices(ctx context.Context, f wristband.DeviceFilt
 		out = append(out, it)
 	}
 	return out, nil
-}
-
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // ExistingIMEIs returns which of imeis are registered.
@@ -1007,11 +1003,18 @@ func (t *wbTx) MarkEscalated(alarmID int64, at time.Time) (bool, error) {
 	return res.RowsAffected == 1, res.Error
 }
 
+// StaffOfCommunity returns the staff serving the community (scoped to it or
+// to every community) or, when there are none, the admins: an escalation
+// never goes to nobody.
 func (t *wbTx) StaffOfCommunity(communityID int64) ([]int64, error) {
 	var ids []int64
 	err := t.db().Model(&roleRow{}).Distinct("user_id").
 		Where("role = ? AND org_id = 0 AND (community_id = ? OR community_id = 0)", "staff", communityID).
 		Order("user_id").Pluck("user_id", &ids).Error
+	if err != nil || len(ids) > 0 {
+		return ids, err
+	}
+	err = t.db().Model(&roleRow{}).Distinct("user_id").Where("role = ?", "admin").Order("user_id").Pluck("user_id", &ids).Error
 	return ids, err
 }
 

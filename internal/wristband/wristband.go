@@ -467,6 +467,7 @@ type Tx interface {
 	RaiseAlarm(a *Alarm) (opened bool, err error)
 	ResolveOpenAlarms(bindingID int64, at time.Time, note string) error
 	MarkEscalated(alarmID int64, at time.Time) (bool, error)
+	// StaffOfCommunity returns the community's staff (or the admins if none).
 	StaffOfCommunity(communityID int64) ([]int64, error)
 
 	AddNotices(ns []notify.Notice) error
