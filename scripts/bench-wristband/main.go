@@ -190,19 +190,23 @@ func storage(admin *sql.DB, db *mysqlstore.DB, dbName string, target int, perDay
 		"wristband_readings": "INSERT INTO wristband_readings (binding_id, kind, measured_at, lat, lng, heart_rate, systolic, diastolic, glucose_tenths) " +
 			"SELECT binding_id, kind, measured_at, lat, lng, heart_rate, systolic, diastolic, glucose_tenths FROM wristband_readings",
 		"wristband_events": "INSERT INTO wristband_events (vendor, event_id, device_id, binding_id, outcome, received_at) " +
-			"SELECT vendor, CONCAT(event_id, '.', id), device_id, binding_id, outcome, received_at FROM wristband_events",
+			"SELECT vendor, CONCAT(event_id, '.r%d'), device_id, binding_id, outcome, received_at FROM wristband_events",
 	}
 	perRow := map[string]float64{}
 	for _, tb := range []string{"wristband_readings", "wristband_events"} {
 		var n int64
-		for {
+		for round := 1; ; round++ {
 			if err := db.G.Table(tb).Count(&n).Error; err != nil {
 				return err
 			}
 			if n == 0 || n >= int64(target) {
 				break
 			}
-			if err := db.G.Exec(copies[tb]).Error; err != nil {
+			q := copies[tb]
+			if strings.Contains(q, "%d") {
+				q = fmt.Sprintf(q, round) // copied event ids stay unique
+			}
+			if err := db.G.Exec(q).Error; err != nil {
 				return err
 			}
 		}
