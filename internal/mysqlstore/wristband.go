@@ -50,6 +50,8 @@ type wbBindingRow struct {
 	ConsentAt         time.Time
 	ConsentBy         int64 `gorm:"not null;default:0"`
 	ConsentRevokedAt  *time.Time
+	ConsentRevokedBy  int64  `gorm:"not null;default:0"`
+	ConsentRevokeNote string `gorm:"size:200;not null;default:''"`
 	BoundBy           int64  `gorm:"not null;default:0"`
 	BindReason        string `gorm:"size:200;not null;default:''"`
 	StartedAt         time.Time
@@ -221,6 +223,7 @@ func toBinding(r wbBindingRow) wristband.Binding {
 	return wristband.Binding{
 		ID: r.ID, DeviceID: r.DeviceID, OwnerUserID: r.OwnerUserID, WearerDependentID: r.WearerDependentID, WearerName: r.WearerName,
 		ConsentVersion: r.ConsentVersion, ConsentAt: r.ConsentAt, ConsentBy: r.ConsentBy, ConsentRevokedAt: r.ConsentRevokedAt,
+		ConsentRevokedBy: r.ConsentRevokedBy, ConsentRevokeNote: r.ConsentRevokeNote,
 		BoundBy: r.BoundBy, BindReason: r.BindReason, StartedAt: r.StartedAt,
 		EndedAt: r.EndedAt, EndedBy: r.EndedBy, EndReason: r.EndReason, EndNote: r.EndNote,
 	}
@@ -843,12 +846,14 @@ func (t *wbTx) EndBinding(id int64, at time.Time, by int64, reason, note string)
 
 func (t *wbTx) SetConsent(bindingID int64, version string, at time.Time, by int64) error {
 	return t.db().Model(&wbBindingRow{}).Where("id = ?", bindingID).Updates(map[string]any{
-		"consent_version": version, "consent_at": at.UTC(), "consent_by": by, "consent_revoked_at": nil,
+		"consent_version": version, "consent_at": at.UTC(), "consent_by": by,
+		"consent_revoked_at": nil, "consent_revoked_by": 0, "consent_revoke_note": "",
 	}).Error
 }
 
-func (t *wbTx) RevokeConsent(bindingID int64, at time.Time) error {
-	return t.db().Model(&wbBindingRow{}).Where("id = ?", bindingID).Update("consent_revoked_at", at.UTC()).Error
+func (t *wbTx) RevokeConsent(bindingID int64, at time.Time, by int64, note string) error {
+	return t.db().Model(&wbBindingRow{}).Where("id = ?", bindingID).
+		Updates(map[string]any{"consent_revoked_at": at.UTC(), "consent_revoked_by": by, "consent_revoke_note": note}).Error
 }
 
 func (t *wbTx) DeleteWearerData(wearerKey string) (int64, error) {

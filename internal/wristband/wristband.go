@@ -59,10 +59,12 @@ type Binding struct {
 	WearerDependentID int64 // 0 = the owner wears it
 	WearerName        string
 
-	ConsentVersion   string
-	ConsentAt        time.Time
-	ConsentBy        int64 // who recorded the consent (owner or staff)
-	ConsentRevokedAt *time.Time
+	ConsentVersion    string
+	ConsentAt         time.Time
+	ConsentBy         int64 // who recorded the consent (owner or staff)
+	ConsentRevokedAt  *time.Time
+	ConsentRevokedBy  int64  // the owner, or staff on the wearer's behalf
+	ConsentRevokeNote string // staff: why
 
 	BoundBy    int64  // the owner, or the staff member at the service centre
 	BindReason string // staff only
@@ -439,7 +441,7 @@ type Tx interface {
 	InsertBinding(b *Binding) error
 	EndBinding(id int64, at time.Time, by int64, reason, note string) error
 	SetConsent(bindingID int64, version string, at time.Time, by int64) error
-	RevokeConsent(bindingID int64, at time.Time) error
+	RevokeConsent(bindingID int64, at time.Time, by int64, note string) error
 	// DeleteWearerData deletes the readings of every binding of the wearer and
 	// clears the location and values kept in their alarms.
 	DeleteWearerData(wearerKey string) (int64, error)
