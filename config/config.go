@@ -130,6 +130,7 @@ type Wristband struct {
 	Vendors                map[string]string `yaml:"vendors" env:"GONGJIAN_WRISTBAND_VENDOR_SECRETS"`
 	ReplayWindow           time.Duration     `yaml:"replay_window" env:"GONGJIAN_WRISTBAND_REPLAY_WINDOW"`
 	RetentionDays          int               `yaml:"retention_days" env:"GONGJIAN_WRISTBAND_RETENTION_DAYS"`
+	PushRecordDays         int               `yaml:"push_record_days" env:"GONGJIAN_WRISTBAND_PUSH_RECORD_DAYS"`
 	AccessLogRetentionDays int               `yaml:"access_log_retention_days" env:"GONGJIAN_WRISTBAND_ACCESS_LOG_RETENTION_DAYS"`
 	EscalationDelay        time.Duration     `yaml:"escalation_delay" env:"GONGJIAN_WRISTBAND_ESCALATION_DELAY"`
 	InvitationTTL          time.Duration     `yaml:"invitation_ttl" env:"GONGJIAN_WRISTBAND_INVITATION_TTL"`
@@ -274,7 +275,7 @@ func Defaults() Config {
 		Seed:  Seed{Demo: "auto"},
 		Log:   Log{Level: "info", Format: "json"},
 		Wristband: Wristband{
-			ReplayWindow: 5 * time.Minute, RetentionDays: 180, AccessLogRetentionDays: 365,
+			ReplayWindow: 5 * time.Minute, RetentionDays: 180, PushRecordDays: 7, AccessLogRetentionDays: 365,
 			EscalationDelay: 15 * time.Minute, InvitationTTL: 48 * time.Hour, JobInterval: time.Minute,
 		},
 		Notify: Notify{
@@ -575,7 +576,7 @@ func (w Wristband) validate(bad func(key, why string) error) error {
 	if w.ReplayWindow < 30*time.Second || w.ReplayWindow > time.Hour {
 		return bad("wristband.replay_window (GONGJIAN_WRISTBAND_REPLAY_WINDOW)", "must be between 30s and 1h")
 	}
-	if w.RetentionDays < 1 || w.AccessLogRetentionDays < 1 {
+	if w.RetentionDays < 1 || w.AccessLogRetentionDays < 1 || w.PushRecordDays < 1 {
 		return bad("wristband.retention_days (GONGJIAN_WRISTBAND_RETENTION_DAYS)", "retention periods must be at least 1 day")
 	}
 	if w.EscalationDelay <= 0 {

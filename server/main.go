@@ -282,8 +282,13 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 
 	wb := cfg.Wristband
 	app.wristbands = wristband.NewService(wristband.Config{
-		Vendors: wb.Vendors, ReplayWindow: wb.ReplayWindow, RetentionDays: wb.RetentionDays, AccessLogRetentionDays: wb.AccessLogRetentionDays,
-		EscalationDelay: wb.EscalationDelay, InvitationTTL: wb.InvitationTTL,
+		Vendors:                wb.Vendors,
+		ReplayWindow:           wb.ReplayWindow,
+		RetentionDays:          wb.RetentionDays,
+		PushRecordDays:         wb.PushRecordDays,
+		AccessLogRetentionDays: wb.AccessLogRetentionDays,
+		EscalationDelay:        wb.EscalationDelay,
+		InvitationTTL:          wb.InvitationTTL,
 	}, mysqlstore.NewWristbandStore(app.db), app.residents, redisstore.NewNonces(rdb, prefix), nil)
 	app.jobs = append(app.jobs, func(ctx context.Context) { app.wristbands.Run(ctx, wb.JobInterval, log) })
 

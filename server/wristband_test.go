@@ -296,6 +296,16 @@ func TestWristbandHistorySurvivesTransfers(t *testing.T) {
 	if w.count("wristband_bindings") != 3 || w.count("wristband_guardians") != 4 {
 		t.Fatal("binding or guardian rows were deleted")
 	}
+	// Staff revoke the consent at the service centre: the reason is kept.
+	expectError(t, w.do("POST", admin+"/consent/revoke", staffTok, map[string]string{}), 400, "REASON_REQUIRED")
+	if r := w.do("POST", admin+"/consent/revoke", staffTok, map[string]string{"reason": "本人到服务中心撤回同意"}); r.Status != 200 {
+		t.Fatalf("staff revoke: %d %s", r.Status, r.Raw)
+	}
+	r = w.do("GET", admin, staffTok, nil)
+	cur := r.Body["history"].([]any)[0].(map[string]any)["consent"].(map[string]any)
+	if cur["revoke_reason"] != "本人到服务中心撤回同意" || cur["revoked_at"] == nil {
+		t.Fatalf("revocation not recorded: %v", cur)
+	}
 }
 
 // A guardian removed by the primary guardian loses access on the very next

@@ -132,9 +132,12 @@ type consentReq struct {
 }
 
 type wbConsentDTO struct {
-	Version   string     `json:"version"`
-	At        time.Time  `json:"at"`
-	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	Version      string     `json:"version"`
+	At           time.Time  `json:"at"`
+	By           int64      `json:"by,omitempty"` // staff view only
+	RevokedAt    *time.Time `json:"revoked_at,omitempty"`
+	RevokedBy    int64      `json:"revoked_by,omitempty"`    // staff view only
+	RevokeReason string     `json:"revoke_reason,omitempty"` // staff view only
 }
 
 type locationDTO struct {
@@ -231,7 +234,8 @@ func toBindingDTO(b wristband.Binding) bindingDTO {
 	if b.OwnerUserID != 0 { // not redacted
 		w := wearerOf(b)
 		out.Wearer = &w
-		out.Consent = &wbConsentDTO{Version: b.ConsentVersion, At: b.ConsentAt, RevokedAt: b.ConsentRevokedAt}
+		out.Consent = &wbConsentDTO{Version: b.ConsentVersion, At: b.ConsentAt, By: b.ConsentBy, RevokedAt: b.ConsentRevokedAt,
+			RevokedBy: b.ConsentRevokedBy, RevokeReason: b.ConsentRevokeNote}
 	}
 	return out
 }

@@ -50,6 +50,8 @@ type wbBindingRow struct {
 	ConsentAt         time.Time
 	ConsentBy         int64 `gorm:"not null;default:0"`
 	ConsentRevokedAt  *time.Time
+	ConsentRevokedBy  int64  `gorm:"not null;default:0"`
+	ConsentRevokeNote string `gorm:"size:200;not null;default:''"`
 	BoundBy           int64  `gorm:"not null;default:0"`
 	BindReason        string `gorm:"size:200;not null;default:''"`
 	StartedAt         time.Time
@@ -221,6 +223,7 @@ func toBinding(r wbBindingRow) wristband.Binding {
 	return wristband.Binding{
 		ID: r.ID, DeviceID: r.DeviceID, OwnerUserID: r.OwnerUserID, WearerDependentID: r.WearerDependentID, WearerName: r.WearerName,
 		ConsentVersion: r.ConsentVersion, ConsentAt: r.ConsentAt, ConsentBy: r.ConsentBy, ConsentRevokedAt: r.ConsentRevokedAt,
+		ConsentRevokedBy: r.ConsentRevokedBy, ConsentRevokeNote: r.ConsentRevokeNote,
 		BoundBy: r.BoundBy, BindReason: r.BindReason, StartedAt: r.StartedAt,
 		EndedAt: r.EndedAt, EndedBy: r.EndedBy, EndReason: r.EndReason, EndNote: r.EndNote,
 	}
@@ -273,8 +276,8 @@ func (s *WristbandStore) DeviceByID(ctx context.Context, id int64) (wristband.De
 // ListDevices lists devices newest first with their active bindings.
 func (s *WristbandStore) ListDevices(ctx context.Context, f wristband.DeviceFilter) ([]wristband.DeviceListItem, error) {
 	q := s.g(ctx).Model(&wbDeviceRow{}).Order("id DESC").Limit(f.Limit)
-	if f.IMEI != "" {
-		q = q.Where("imei LIKE ?", escapeLike(f.IMEI)+"%")
+	if f.IMEI != "" { // digits only (checked by the service): no LIKE escaping needed
+		q = q.Where("imei LIKE ?", f.IMEI+"%")
 	}
 	if f.Batch != "" {
 		q = q.Where("batch = ?", f.Batch)
@@ -309,10 +312,6 @@ func (s *WristbandStore) ListDevices(ctx context.Context, f wristband.DeviceFilt
 		out = append(out, it)
 	}
 	return out, nil
-}
-
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // ExistingIMEIs returns which of imeis are registered.
@@ -739,24 +738,23 @@ func (s *WristbandStore) purgeTable(ctx context.Context, model any, column strin
 	}
 }
 
-// Purge deletes old readings, push records, unattached pushes, spent
-// invitations (before readingsBefore) and access-log entries (before accessBefore).
-func (s *WristbandStore) Purge(ctx context.Context, readingsBefore, accessBefore time.Time, batch int) (wristband.PurgeResult, error) {
+// Purge deletes rows older than the cut-offs.
+func (s *WristbandStore) Purge(ctx context.Context, before wristband.PurgeBefore, batch int) (wristband.PurgeResult, error) {
 	var r wristband.PurgeResult
 	var err error
-	if r.Readings, err = s.purgeTable(ctx, &wbReadingRow{}, "measured_at", readingsBefore, batch); err != nil {
+	if r.Readings, err = s.purgeTable(ctx, &wbReadingRow{}, "measured_at", before.Readings, batch); err != nil {
 		return r, err
 	}
-	if r.Events, err = s.purgeTable(ctx, &wbEventRow{}, "received_at", readingsBefore, batch); err != nil {
+	if r.Events, err = s.purgeTable(ctx, &wbEventRow{}, "received_at", before.PushRecords, batch); err != nil {
 		return r, err
 	}
-	if r.Unattached, err = s.purgeTable(ctx, &wbUnattachedRow{}, "received_at", readingsBefore, batch); err != nil {
+	if r.Unattached, err = s.purgeTable(ctx, &wbUnattachedRow{}, "received_at", before.Readings, batch); err != nil {
 		return r, err
 	}
-	if r.Invitations, err = s.purgeTable(ctx, &wbInvitationRow{}, "expires_at", readingsBefore, batch); err != nil {
+	if r.Invitations, err = s.purgeTable(ctx, &wbInvitationRow{}, "expires_at", before.Readings, batch); err != nil {
 		return r, err
 	}
-	if r.AccessLog, err = s.purgeTable(ctx, &wbAccessRow{}, "at", accessBefore, batch); err != nil {
+	if r.AccessLog, err = s.purgeTable(ctx, &wbAccessRow{}, "at", before.AccessLog, batch); err != nil {
 		return r, err
 	}
 	return r, nil
@@ -848,12 +846,14 @@ func (t *wbTx) EndBinding(id int64, at time.Time, by int64, reason, note string)
 
 func (t *wbTx) SetConsent(bindingID int64, version string, at time.Time, by int64) error {
 	return t.db().Model(&wbBindingRow{}).Where("id = ?", bindingID).Updates(map[string]any{
-		"consent_version": version, "consent_at": at.UTC(), "consent_by": by, "consent_revoked_at": nil,
+		"consent_version": version, "consent_at": at.UTC(), "consent_by": by,
+		"consent_revoked_at": nil, "consent_revoked_by": 0, "consent_revoke_note": "",
 	}).Error
 }
 
-func (t *wbTx) RevokeConsent(bindingID int64, at time.Time) error {
-	return t.db().Model(&wbBindingRow{}).Where("id = ?", bindingID).Update("consent_revoked_at", at.UTC()).Error
+func (t *wbTx) RevokeConsent(bindingID int64, at time.Time, by int64, note string) error {
+	return t.db().Model(&wbBindingRow{}).Where("id = ?", bindingID).
+		Updates(map[string]any{"consent_revoked_at": at.UTC(), "consent_revoked_by": by, "consent_revoke_note": note}).Error
 }
 
 func (t *wbTx) DeleteWearerData(wearerKey string) (int64, error) {
@@ -1008,11 +1008,18 @@ func (t *wbTx) MarkEscalated(alarmID int64, at time.Time) (bool, error) {
 	return res.RowsAffected == 1, res.Error
 }
 
+// StaffOfCommunity returns the staff serving the community (scoped to it or
+// to every community) or, when there are none, the admins: an escalation
+// never goes to nobody.
 func (t *wbTx) StaffOfCommunity(communityID int64) ([]int64, error) {
 	var ids []int64
 	err := t.db().Model(&roleRow{}).Distinct("user_id").
 		Where("role = ? AND org_id = 0 AND (community_id = ? OR community_id = 0)", "staff", communityID).
 		Order("user_id").Pluck("user_id", &ids).Error
+	if err != nil || len(ids) > 0 {
+		return ids, err
+	}
+	err = t.db().Model(&roleRow{}).Distinct("user_id").Where("role = ?", "admin").Order("user_id").Pluck("user_id", &ids).Error
 	return ids, err
 }
 

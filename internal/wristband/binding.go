@@ -194,7 +194,7 @@ func (s *Service) RevokeConsent(ctx context.Context, a Actor, deviceID int64, re
 	if err != nil {
 		return 0, err
 	}
-	if _, err = text(reason, a.Staff, errReasonRequired); err != nil {
+	if reason, err = text(reason, a.Staff, errReasonRequired); err != nil {
 		return 0, err
 	}
 	now := s.now().UTC()
@@ -210,7 +210,7 @@ func (s *Service) RevokeConsent(ctx context.Context, a Actor, deviceID int64, re
 		if cur.ConsentRevokedAt != nil {
 			return errConsentRevoked
 		}
-		if err := tx.RevokeConsent(cur.ID, now); err != nil {
+		if err := tx.RevokeConsent(cur.ID, now, a.User.ID, reason); err != nil {
 			return err
 		}
 		if err := tx.ResolveOpenAlarms(cur.ID, now, "佩戴人已撤回数据使用同意，告警自动关闭"); err != nil {

@@ -3,6 +3,7 @@ package wristband
 import (
 	"context"
 	"math"
+	"strings"
 
 	"gongjian/internal/errs"
 	"gongjian/internal/resident"
@@ -322,6 +323,9 @@ func (s *Service) Devices(ctx context.Context, u resident.User, f DeviceFilter) 
 		return nil, ErrNotStaff
 	}
 	f.IMEI = NormalizeIMEI(f.IMEI)
+	if strings.Trim(f.IMEI, "0123456789") != "" || len(f.IMEI) > 15 {
+		return nil, errs.Invalid("BAD_QUERY", "参数 imei 应为手环号的数字（可只填前几位）")
+	}
 	f.Limit = clampLimit(f.Limit)
 	items, err := s.store.ListDevices(ctx, f)
 	if err != nil {

@@ -64,12 +64,16 @@ func (s *Service) escalationNotices(a Alarm, staff []int64) []notify.Notice {
 	return out
 }
 
-// Purge deletes raw readings, locations, push records and spent invitations
-// older than the retention period, and access-log entries older than theirs.
-// Alarms and binding history are kept.
+// Purge deletes raw readings, locations, pushes kept aside and invitations
+// older than the retention period, push records (event ids) and access-log
+// entries older than theirs. Alarms and binding history are kept.
 func (s *Service) Purge(ctx context.Context, now time.Time) (PurgeResult, error) {
 	now = now.UTC()
-	return s.store.Purge(ctx, now.AddDate(0, 0, -s.cfg.RetentionDays), now.AddDate(0, 0, -s.cfg.AccessLogRetentionDays), 1000)
+	return s.store.Purge(ctx, PurgeBefore{
+		Readings:    now.AddDate(0, 0, -s.cfg.RetentionDays),
+		PushRecords: now.AddDate(0, 0, -s.cfg.PushRecordDays),
+		AccessLog:   now.AddDate(0, 0, -s.cfg.AccessLogRetentionDays),
+	}, 1000)
 }
 
 // Run escalates overdue alarms every interval and purges old data every

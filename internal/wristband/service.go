@@ -18,8 +18,12 @@ type Config struct {
 	// ReplayWindow is how far a push's timestamp may be from now; a request
 	// seen once within it is refused when sent again.
 	ReplayWindow time.Duration
-	// RetentionDays is how long raw readings, locations and push records are kept.
+	// RetentionDays is how long raw readings, locations and pushes kept
+	// aside for staff are kept.
 	RetentionDays int
+	// PushRecordDays is how long the vendors' event ids are remembered to
+	// make pushes idempotent (a retry later than that would be stored again).
+	PushRecordDays int
 	// AccessLogRetentionDays is how long the location access log is kept.
 	AccessLogRetentionDays int
 	// EscalationDelay is how long an alarm may stay unacknowledged before the
@@ -35,6 +39,7 @@ type Config struct {
 const (
 	DefaultReplayWindow    = 5 * time.Minute
 	DefaultRetentionDays   = 180
+	DefaultPushRecordDays  = 7
 	DefaultAccessLogDays   = 365
 	DefaultEscalationDelay = 15 * time.Minute
 	DefaultInvitationTTL   = 48 * time.Hour
@@ -47,6 +52,9 @@ func (c *Config) fill() {
 	}
 	if c.RetentionDays <= 0 {
 		c.RetentionDays = DefaultRetentionDays
+	}
+	if c.PushRecordDays <= 0 {
+		c.PushRecordDays = DefaultPushRecordDays
 	}
 	if c.AccessLogRetentionDays <= 0 {
 		c.AccessLogRetentionDays = DefaultAccessLogDays

@@ -292,6 +292,10 @@ func TestPurgeJob(t *testing.T) {
 	f.push(imei, wristband.EventLocation, old, loc(30, 120))
 	f.push(imei, wristband.EventBloodPressure, old, bp(170, 90)) // opens an alarm
 	f.push("490154203237518", wristband.EventSOS, old, nil)      // unknown device: kept aside
+	// A month ago: the reading is within the retention period, its push
+	// record (event id) is not (kept 7 days by default).
+	f.clock.Set(now.AddDate(0, 0, -30))
+	f.push(imei, wristband.EventLocation, now.AddDate(0, 0, -30), loc(30.2, 120.2))
 	f.clock.Set(now)
 	f.push(imei, wristband.EventLocation, now.Add(-time.Hour), loc(30.1, 120.1))
 	f.push(imei, wristband.EventBloodPressure, now.Add(-time.Hour), bp(130, 80))
@@ -302,11 +306,14 @@ func TestPurgeJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Readings != 2 || res.Unattached != 1 || res.Events != 3 {
+	if res.Readings != 2 || res.Unattached != 1 || res.Events != 4 {
 		t.Fatalf("purged %+v", res)
 	}
-	if n := f.count("wristband_readings", ""); n != 2 {
-		t.Fatalf("%d recent readings left, want 2", n)
+	if n := f.count("wristband_readings", ""); n != 3 {
+		t.Fatalf("%d recent readings left, want 3", n)
+	}
+	if n := f.count("wristband_events", ""); n != 2 {
+		t.Fatalf("%d push records left, want the 2 of the last hour", n)
 	}
 	if f.count("wristband_alarms", "") != 1 || f.count("wristband_bindings", "") != 1 || f.count("wristband_guardians", "") != 1 {
 		t.Fatal("alarms or binding history were purged")
@@ -391,5 +398,68 @@ func TestImportAllOrNothing(t *testing.T) {
 	}
 	if _, err := f.svc.Import(f.ctx, f.user("居民", 0), rows[:1]); errs.CodeOf(err) != "FORBIDDEN" {
 		t.Fatalf("a resident imported: %v", err)
+	}
+}
+
+// An invitation code works once, before it expires and while the binding lasts.
+func TestInvitationLifetime(t *testing.T) {
+	f := newFixture(t)
+	admin := f.staff("admin", 0)
+	owner, a, b, c := f.user("owner", 0), f.user("a", 0), f.user("b", 0), f.user("c", 0)
+	imei := f.device(admin)
+	bd := f.bindSelf(owner, imei)
+	invite := func() string {
+		code, exp, err := f.svc.Invite(f.ctx, wristband.GuardianActor(owner), bd.DeviceID)
+		if err != nil || !exp.Equal(f.clock.Now().Add(wristband.DefaultInvitationTTL)) {
+			t.Fatalf("invite: %v %v", exp, err)
+		}
+		return code
+	}
+	expired := invite()
+	f.clock.Set(f.clock.Now().Add(wristband.DefaultInvitationTTL))
+	if _, err := f.svc.AcceptInvitation(f.ctx, a.ID, expired); errs.CodeOf(err) != "INVITATION_EXPIRED" {
+		t.Fatalf("expired code: %v", err)
+	}
+	code := invite()
+	if _, err := f.svc.AcceptInvitation(f.ctx, a.ID, code); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.AcceptInvitation(f.ctx, a.ID, code); errs.CodeOf(err) != "ALREADY_GUARDIAN" {
+		t.Fatalf("same user again: %v", err)
+	}
+	if _, err := f.svc.AcceptInvitation(f.ctx, b.ID, code); errs.CodeOf(err) != "INVITATION_USED" {
+		t.Fatalf("used code: %v", err)
+	}
+	pending := invite()
+	if err := f.svc.Unbind(f.ctx, wristband.GuardianActor(owner), bd.DeviceID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.AcceptInvitation(f.ctx, c.ID, pending); errs.CodeOf(err) != "INVITATION_EXPIRED" {
+		t.Fatalf("code of an ended binding: %v", err)
+	}
+	if bands, _ := f.svc.MyBands(f.ctx, wristband.GuardianActor(a)); len(bands) != 0 {
+		t.Fatal("a guardian of an ended binding still sees it")
+	}
+}
+
+// A community without staff escalates to the admins rather than to nobody.
+func TestEscalationWithoutStaffGoesToAdmins(t *testing.T) {
+	f := newFixture(t)
+	registrar := f.staff("registrar", f.community("另一个社区"))
+	adminUser := f.user("admin", 0)
+	if err := f.people.GrantRole(f.ctx, adminUser.ID, resident.Role{Role: resident.RoleAdmin}, 0); err != nil {
+		t.Fatal(err)
+	}
+	u := f.user("周奶奶", f.community("无人社区"))
+	imei := f.device(registrar)
+	f.bindSelf(u, imei)
+	t0 := f.clock.Now()
+	f.push(imei, wristband.EventFall, t0, nil)
+	if n, err := f.svc.Escalate(f.ctx, t0.Add(time.Hour)); err != nil || n != 1 {
+		t.Fatalf("escalate: %d %v", n, err)
+	}
+	if f.count("outbox", "dedup_key LIKE ? AND user_id = ?", "wristband:escalate:%", adminUser.ID) != 1 ||
+		f.count("outbox", "dedup_key LIKE ? AND user_id = ?", "wristband:escalate:%", registrar.ID) != 0 {
+		t.Fatal("escalation did not go to the admin (and only to them)")
 	}
 }

@@ -59,10 +59,12 @@ type Binding struct {
 	WearerDependentID int64 // 0 = the owner wears it
 	WearerName        string
 
-	ConsentVersion   string
-	ConsentAt        time.Time
-	ConsentBy        int64 // who recorded the consent (owner or staff)
-	ConsentRevokedAt *time.Time
+	ConsentVersion    string
+	ConsentAt         time.Time
+	ConsentBy         int64 // who recorded the consent (owner or staff)
+	ConsentRevokedAt  *time.Time
+	ConsentRevokedBy  int64  // the owner, or staff on the wearer's behalf
+	ConsentRevokeNote string // staff: why
 
 	BoundBy    int64  // the owner, or the staff member at the service centre
 	BindReason string // staff only
@@ -377,6 +379,13 @@ type DeviceListItem struct {
 	Binding *Binding
 }
 
+// PurgeBefore are the purge cut-offs: rows older than these go.
+type PurgeBefore struct {
+	Readings    time.Time // readings, locations, unattached pushes, invitations
+	PushRecords time.Time // vendor event ids
+	AccessLog   time.Time
+}
+
 // PurgeResult counts what a purge removed.
 type PurgeResult struct {
 	Readings, Events, Unattached, AccessLog, Invitations int64
@@ -417,7 +426,7 @@ type Store interface {
 	AccessLog(ctx context.Context, bindingID, beforeID int64, limit int) ([]AccessEntry, error)
 	UnattachedPushes(ctx context.Context, beforeID int64, limit int) ([]Unattached, error)
 
-	Purge(ctx context.Context, readingsBefore, accessBefore time.Time, batch int) (PurgeResult, error)
+	Purge(ctx context.Context, before PurgeBefore, batch int) (PurgeResult, error)
 
 	Atomically(ctx context.Context, fn func(tx Tx) error) error
 }
@@ -432,7 +441,7 @@ type Tx interface {
 	InsertBinding(b *Binding) error
 	EndBinding(id int64, at time.Time, by int64, reason, note string) error
 	SetConsent(bindingID int64, version string, at time.Time, by int64) error
-	RevokeConsent(bindingID int64, at time.Time) error
+	RevokeConsent(bindingID int64, at time.Time, by int64, note string) error
 	// DeleteWearerData deletes the readings of every binding of the wearer and
 	// clears the location and values kept in their alarms.
 	DeleteWearerData(wearerKey string) (int64, error)
@@ -460,6 +469,7 @@ type Tx interface {
 	RaiseAlarm(a *Alarm) (opened bool, err error)
 	ResolveOpenAlarms(bindingID int64, at time.Time, note string) error
 	MarkEscalated(alarmID int64, at time.Time) (bool, error)
+	// StaffOfCommunity returns the community's staff (or the admins if none).
 	StaffOfCommunity(communityID int64) ([]int64, error)
 
 	AddNotices(ns []notify.Notice) error
