@@ -22,12 +22,12 @@ const communities = [
 
 function activities(base) {
   return [
-    { id: 101, title: '四点半学校·秋季书法兴趣班', category: 'after_school', community_id: 1, host_org_name: '幸福里社区居委会', cover_url: '', place: { address: '幸福里社区党群服务中心三楼书画室', lat: 31.2304, lng: 121.4737 }, signup_opens_at: at(-3, 9, 0, base), signup_closes_at: at(5, 18, 0, base), status: 'open', remaining: 8, sessions_count: 4, next_starts_at: at(2, 16, 30, base) },
-    { id: 102, title: '三甲医院专家义诊（心血管·内分泌）', category: 'clinic', community_id: 1, host_org_name: '市第一人民医院 · 幸福里社区卫生服务站', cover_url: '', place: { address: '幸福里社区卫生服务站一楼大厅', lat: 31.2311, lng: 121.4742 }, signup_opens_at: at(-2, 8, 0, base), signup_closes_at: at(3, 12, 0, base), status: 'open', remaining: 23, sessions_count: 6, next_starts_at: at(3, 8, 30, base) },
-    { id: 103, title: '“邻里同乐”迎新年文艺汇演', category: 'performance', community_id: 2, host_org_name: '和平街街道文化站', cover_url: '', place: { address: '和平街街道文化活动中心大礼堂', lat: 31.228, lng: 121.47 }, signup_opens_at: at(-5, 9, 0, base), signup_closes_at: at(9, 18, 0, base), status: 'open', remaining: 0, sessions_count: 1, next_starts_at: at(10, 19, 0, base) },
-    { id: 104, title: '青少年快乐营地·冬季科学探索营', category: 'youth_camp', community_id: 3, host_org_name: '光明新村社区 · 区青少年活动中心', cover_url: '', place: { address: '区青少年活动中心科技楼', lat: 31.225, lng: 121.48 }, signup_opens_at: at(-1, 9, 0, base), signup_closes_at: at(12, 18, 0, base), status: 'open', remaining: 15, sessions_count: 2, next_starts_at: at(14, 9, 0, base) },
-    { id: 105, title: '防范电信诈骗 · 老年人专题讲座', category: 'lecture', community_id: 1, host_org_name: '幸福里派出所 · 社区居委会', cover_url: '', place: { address: '幸福里社区党群服务中心一楼报告厅', lat: 31.2304, lng: 121.4737 }, signup_opens_at: at(-4, 9, 0, base), signup_closes_at: at(4, 12, 0, base), status: 'open', remaining: 46, sessions_count: 1, next_starts_at: at(4, 14, 30, base) },
-    { id: 106, title: '助老送餐 · 周末志愿服务', category: 'volunteer_service', community_id: 2, host_org_name: '和平街社区志愿者服务队', cover_url: '', place: { address: '和平街社区长者食堂', lat: 31.228, lng: 121.471 }, signup_opens_at: at(-6, 9, 0, base), signup_closes_at: at(6, 20, 0, base), status: 'open', remaining: 5, sessions_count: 2, next_starts_at: at(6, 10, 30, base) },
+    { id: 101, title: '四点半学校·秋季书法兴趣班', category: 'after_school', community_id: 1, host_org_name: '幸福里社区居委会', cover_url: '', place: { address: '幸福里社区党群服务中心三楼书画室', lat: 31.2304, lng: 121.4737 }, signup_opens_at: at(-3, 9, 0, base), signup_closes_at: at(5, 18, 0, base), status: 'published', remaining: 8, sessions_count: 4, next_starts_at: at(2, 16, 30, base) },
+    { id: 102, title: '三甲医院专家义诊（心血管·内分泌）', category: 'clinic', community_id: 1, host_org_name: '市第一人民医院 · 幸福里社区卫生服务站', cover_url: '', place: { address: '幸福里社区卫生服务站一楼大厅', lat: 31.2311, lng: 121.4742 }, signup_opens_at: at(-2, 8, 0, base), signup_closes_at: at(3, 12, 0, base), status: 'published', remaining: 23, sessions_count: 6, next_starts_at: at(3, 8, 30, base) },
+    { id: 103, title: '“邻里同乐”迎新年文艺汇演', category: 'performance', community_id: 2, host_org_name: '和平街街道文化站', cover_url: '', place: { address: '和平街街道文化活动中心大礼堂', lat: 31.228, lng: 121.47 }, signup_opens_at: at(-5, 9, 0, base), signup_closes_at: at(9, 18, 0, base), status: 'published', remaining: 0, sessions_count: 1, next_starts_at: at(10, 19, 0, base) },
+    { id: 104, title: '青少年快乐营地·冬季科学探索营', category: 'youth_camp', community_id: 3, host_org_name: '光明新村社区 · 区青少年活动中心', cover_url: '', place: { address: '区青少年活动中心科技楼', lat: 31.225, lng: 121.48 }, signup_opens_at: at(-1, 9, 0, base), signup_closes_at: at(12, 18, 0, base), status: 'published', remaining: 15, sessions_count: 2, next_starts_at: at(14, 9, 0, base) },
+    { id: 105, title: '防范电信诈骗 · 老年人专题讲座', category: 'lecture', community_id: 1, host_org_name: '幸福里派出所 · 社区居委会', cover_url: '', place: { address: '幸福里社区党群服务中心一楼报告厅', lat: 31.2304, lng: 121.4737 }, signup_opens_at: at(-4, 9, 0, base), signup_closes_at: at(4, 12, 0, base), status: 'published', remaining: 46, sessions_count: 1, next_starts_at: at(4, 14, 30, base) },
+    { id: 106, title: '助老送餐 · 周末志愿服务', category: 'volunteer_service', community_id: 2, host_org_name: '和平街社区志愿者服务队', cover_url: '', place: { address: '和平街社区长者食堂', lat: 31.228, lng: 121.471 }, signup_opens_at: at(-6, 9, 0, base), signup_closes_at: at(6, 20, 0, base), status: 'published', remaining: 5, sessions_count: 2, next_starts_at: at(6, 10, 30, base) },
   ]
 }
 
@@ -100,7 +100,7 @@ function wristbands(base) {
 
 function bandAlarms(base) {
   return [
-    { id: 71, type: 'fence', status: 'open', at: at(0, 9, 40, base) },
+    { id: 71, type: 'fence', status: 'published', at: at(0, 9, 40, base) },
     { id: 70, type: 'sos', status: 'resolved', at: at(-3, 15, 12, base) },
   ]
 }

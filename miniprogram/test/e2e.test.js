@@ -167,6 +167,7 @@ test('front to back: dev login, activity list, sign-up on the detail page, confi
     tried.push(`${a.title}: ${(w.modals[w.modals.length - 1] || {}).content || 'no result'}`)
   }
   assert.ok(confirmed, `no sign-up was confirmed:\n${tried.join('\n')}`)
+  t.diagnostic(`signed up for "${confirmed.activity.title}" (${tried.length} other activities tried first)`)
   // The page reloads remaining places after the sign-up (a cached count may lag, so only "not up").
   assert.ok(confirmed.sessionAfter <= confirmed.sessionBefore, 'remaining places did not go down after the sign-up')
 
