@@ -100,7 +100,7 @@ function wristbands(base) {
 
 function bandAlarms(base) {
   return [
-    { id: 71, type: 'fence', status: 'published', at: at(0, 9, 40, base) },
+    { id: 71, type: 'fence', status: 'open', at: at(0, 9, 40, base) },
     { id: 70, type: 'sos', status: 'resolved', at: at(-3, 15, 12, base) },
   ]
 }
