@@ -245,7 +245,7 @@ func Defaults() Config {
 		Seed:  Seed{Demo: "auto"},
 		Log:   Log{Level: "info", Format: "json"},
 		Notify: Notify{
-			Workers: true, PollInterval: time.Second, BatchSize: 50, Concurrency: 4,
+			Workers: true, PollInterval: time.Second, BatchSize: 20, Concurrency: 4,
 			RatePerSecond: 50, Burst: 50, MaxAttempts: 6, RetryBase: 30 * time.Second, RetryMax: 30 * time.Minute,
 			Lease: 2 * time.Minute,
 			Reminder: Reminder{Lead: 2 * time.Hour, EveningAt: "18:00", MorningUntil: "12:00",
