@@ -355,3 +355,47 @@ func TestFairnessAcrossPriorities(t *testing.T) {
 		t.Fatalf("the personal notice did not go first: %v", first[0].Data)
 	}
 }
+
+// slowLimiter never has a token: senders wait for it.
+type slowLimiter struct{ asked chan struct{} }
+
+func (l slowLimiter) Take(ctx context.Context) (time.Duration, error) {
+	select {
+	case l.asked <- struct{}{}:
+	default:
+	}
+	return time.Hour, nil
+}
+
+// Stopping a worker set gracefully gives its claimed, unsent notices back
+// at once (no lease to wait for), and sends nothing.
+func TestGracefulStopReleasesClaims(t *testing.T) {
+	e := newEnv(t)
+	uid, _ := e.user("stop")
+	e.grant(uid, notify.RegistrationConfirmed, 20)
+	var ns []notify.Notice
+	for i := range 15 {
+		ns = append(ns, notice(uid, notify.RegistrationConfirmed, fmt.Sprintf("stop:%d", i), "活动"))
+	}
+	e.add(ns...)
+	lim := slowLimiter{asked: make(chan struct{}, 1)}
+	r := e.runner("w1", func(_ *notify.RunnerConfig, d *notify.RunnerDeps) { d.Limiter = lim })
+	ctx, cancel := context.WithCancel(e.ctx)
+	done := make(chan struct{})
+	go func() { r.Run(ctx); close(done) }()
+	<-lim.asked // a sender holds a claimed notice and waits for a token
+	if st := e.statuses(); st[notify.StatusClaimed] == 0 {
+		t.Fatalf("nothing claimed: %v", st)
+	}
+	cancel()
+	<-done
+	if st := e.statuses(); st[notify.StatusPending] != 15 {
+		t.Fatalf("after the stop: %v, want all 15 pending", st)
+	}
+	if n := e.tenant.Count(wxemu.EndpointSubscribeSend); n != 0 {
+		t.Fatalf("%d sends", n)
+	}
+	if b := e.balance(uid, notify.RegistrationConfirmed); b != 20 {
+		t.Fatalf("grants %d", b)
+	}
+}
