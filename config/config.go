@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -32,7 +33,9 @@ type Config struct {
 	Login    Login    `yaml:"login"`
 	Seed     Seed     `yaml:"seed"`
 	Log      Log      `yaml:"log"`
-	Notify   Notify   `yaml:"notify"`
+
+	Wristband Wristband `yaml:"wristband"`
+	Notify    Notify    `yaml:"notify"`
 }
 
 // HTTP configures the API listener.
@@ -105,6 +108,20 @@ type Seed struct {
 type Log struct {
 	Level  string `yaml:"level" env:"GONGJIAN_LOG_LEVEL"`   // debug | info | warn | error
 	Format string `yaml:"format" env:"GONGJIAN_LOG_FORMAT"` // json | text
+}
+
+// Wristband configures the smart wristbands: the vendors' webhook secrets,
+// the replay window, data retention, alarm escalation and guardian invitations.
+type Wristband struct {
+	// Vendors maps a vendor name (the X-Vendor header of its pushes) to the
+	// shared HMAC secret. From the environment: name:secret,name2:secret2.
+	Vendors                map[string]string `yaml:"vendors" env:"GONGJIAN_WRISTBAND_VENDOR_SECRETS"`
+	ReplayWindow           time.Duration     `yaml:"replay_window" env:"GONGJIAN_WRISTBAND_REPLAY_WINDOW"`
+	RetentionDays          int               `yaml:"retention_days" env:"GONGJIAN_WRISTBAND_RETENTION_DAYS"`
+	AccessLogRetentionDays int               `yaml:"access_log_retention_days" env:"GONGJIAN_WRISTBAND_ACCESS_LOG_RETENTION_DAYS"`
+	EscalationDelay        time.Duration     `yaml:"escalation_delay" env:"GONGJIAN_WRISTBAND_ESCALATION_DELAY"`
+	InvitationTTL          time.Duration     `yaml:"invitation_ttl" env:"GONGJIAN_WRISTBAND_INVITATION_TTL"`
+	JobInterval            time.Duration     `yaml:"job_interval" env:"GONGJIAN_WRISTBAND_JOB_INTERVAL"`
 }
 
 // Notify configures the delivery of notices (subscribe messages) and reminders.
@@ -244,6 +261,10 @@ func Defaults() Config {
 		Login: Login{PerIPPerMinute: 60, PerUserPerMinute: 10},
 		Seed:  Seed{Demo: "auto"},
 		Log:   Log{Level: "info", Format: "json"},
+		Wristband: Wristband{
+			ReplayWindow: 5 * time.Minute, RetentionDays: 180, AccessLogRetentionDays: 365,
+			EscalationDelay: 15 * time.Minute, InvitationTTL: 48 * time.Hour, JobInterval: time.Minute,
+		},
 		Notify: Notify{
 			Workers: true, PollInterval: time.Second, BatchSize: 20, Concurrency: 4,
 			RatePerSecond: 50, Burst: 50, MaxAttempts: 6, RetryBase: 30 * time.Second, RetryMax: 30 * time.Minute,
@@ -323,6 +344,22 @@ func setField(fv reflect.Value, raw string) error {
 			return fmt.Errorf("not a duration (e.g. 30s, 5m)")
 		}
 		fv.SetInt(int64(d))
+		return nil
+	}
+	switch fv.Interface().(type) {
+	case map[string]string:
+		m := map[string]string{}
+		for _, item := range strings.Split(raw, ",") {
+			if item = strings.TrimSpace(item); item == "" {
+				continue
+			}
+			k, v, ok := strings.Cut(item, ":")
+			if !ok || strings.TrimSpace(k) == "" {
+				return fmt.Errorf("not a list of name:value pairs (e.g. a:1,b:2)")
+			}
+			m[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+		fv.Set(reflect.ValueOf(m))
 		return nil
 	}
 	switch fv.Kind() {
@@ -443,6 +480,9 @@ func (c Config) Validate() error {
 	default:
 		return bad("seed.demo (GONGJIAN_SEED_DEMO)", "must be auto, always or never")
 	}
+	if err := c.Wristband.validate(bad); err != nil {
+		return err
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -492,6 +532,35 @@ func (c Config) Validate() error {
 		case c.Security.DataKey == "":
 			return bad("security.data_key (GONGJIAN_DATA_KEY)", "is required in production")
 		}
+	}
+	return nil
+}
+
+var vendorName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
+
+func (w Wristband) validate(bad func(key, why string) error) error {
+	for name, secret := range w.Vendors {
+		if !vendorName.MatchString(name) {
+			return bad("wristband.vendors (GONGJIAN_WRISTBAND_VENDOR_SECRETS)", fmt.Sprintf("vendor name %q must be lower-case letters, digits, - or _", name))
+		}
+		if len(secret) < 16 {
+			return bad("wristband.vendors (GONGJIAN_WRISTBAND_VENDOR_SECRETS)", fmt.Sprintf("the secret of vendor %q must be at least 16 characters", name))
+		}
+	}
+	if w.ReplayWindow < 30*time.Second || w.ReplayWindow > time.Hour {
+		return bad("wristband.replay_window (GONGJIAN_WRISTBAND_REPLAY_WINDOW)", "must be between 30s and 1h")
+	}
+	if w.RetentionDays < 1 || w.AccessLogRetentionDays < 1 {
+		return bad("wristband.retention_days (GONGJIAN_WRISTBAND_RETENTION_DAYS)", "retention periods must be at least 1 day")
+	}
+	if w.EscalationDelay <= 0 {
+		return bad("wristband.escalation_delay (GONGJIAN_WRISTBAND_ESCALATION_DELAY)", "must be positive")
+	}
+	if w.InvitationTTL < time.Minute {
+		return bad("wristband.invitation_ttl (GONGJIAN_WRISTBAND_INVITATION_TTL)", "must be at least 1m")
+	}
+	if w.JobInterval < time.Second {
+		return bad("wristband.job_interval (GONGJIAN_WRISTBAND_JOB_INTERVAL)", "must be at least 1s")
 	}
 	return nil
 }

@@ -29,6 +29,19 @@ func TestEnvOverridesAndValidation(t *testing.T) {
 			func(c Config) bool { return c.WeChat.Templates["registration_confirmed"].ID == "tmplX" }},
 		{map[string]string{"GONGJIAN_SEED_COMMUNITIES": "阳光社区, 和平社区"}, "",
 			func(c Config) bool { return len(c.Seed.Communities) == 2 && c.Seed.Communities[1] == "和平社区" }},
+		{map[string]string{"GONGJIAN_WRISTBAND_VENDOR_SECRETS": "acme:0123456789abcdef, kangle:s3cr3t:with:colons!"}, "",
+			func(c Config) bool {
+				return len(c.Wristband.Vendors) == 2 && c.Wristband.Vendors["acme"] == "0123456789abcdef" &&
+					c.Wristband.Vendors["kangle"] == "s3cr3t:with:colons!" && c.Wristband.RetentionDays == 180
+			}},
+		{map[string]string{"GONGJIAN_WRISTBAND_RETENTION_DAYS": "30", "GONGJIAN_WRISTBAND_ESCALATION_DELAY": "5m"}, "",
+			func(c Config) bool {
+				return c.Wristband.RetentionDays == 30 && c.Wristband.EscalationDelay.Minutes() == 5
+			}},
+		{map[string]string{"GONGJIAN_WRISTBAND_VENDOR_SECRETS": "acme:short"}, "GONGJIAN_WRISTBAND_VENDOR_SECRETS", nil},
+		{map[string]string{"GONGJIAN_WRISTBAND_VENDOR_SECRETS": "Acme Inc:0123456789abcdef"}, "GONGJIAN_WRISTBAND_VENDOR_SECRETS", nil},
+		{map[string]string{"GONGJIAN_WRISTBAND_VENDOR_SECRETS": "nocolon"}, "GONGJIAN_WRISTBAND_VENDOR_SECRETS", nil},
+		{map[string]string{"GONGJIAN_WRISTBAND_REPLAY_WINDOW": "5h"}, "GONGJIAN_WRISTBAND_REPLAY_WINDOW", nil},
 		{map[string]string{"GONGJIAN_REDIS_DB": "x"}, "GONGJIAN_REDIS_DB", nil},
 		{map[string]string{"GONGJIAN_HTTP_READ_TIMEOUT": "soon"}, "GONGJIAN_HTTP_READ_TIMEOUT", nil},
 		{map[string]string{"GONGJIAN_DATA_KEY": "c2hvcnQ="}, "GONGJIAN_DATA_KEY", nil},

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -34,6 +35,7 @@ import (
 	"gongjian/internal/redisstore"
 	"gongjian/internal/resident"
 	"gongjian/internal/wechat"
+	"gongjian/internal/wristband"
 	"gongjian/internal/wxemu"
 )
 
@@ -163,6 +165,10 @@ type App struct {
 	seeder    *demo.Seeder
 	handler   http.Handler
 	closers   []func()
+
+	wristbands *wristband.Service
+	// jobs run beside the HTTP server in Serve until its context ends.
+	jobs      []func(ctx context.Context)
 	emuTenant *wxemu.Tenant // the built-in emulator's tenant (embedded mode only)
 	notify    notifyParts
 }
@@ -264,6 +270,13 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		}
 	}
 
+	wb := cfg.Wristband
+	app.wristbands = wristband.NewService(wristband.Config{
+		Vendors: wb.Vendors, ReplayWindow: wb.ReplayWindow, RetentionDays: wb.RetentionDays, AccessLogRetentionDays: wb.AccessLogRetentionDays,
+		EscalationDelay: wb.EscalationDelay, InvitationTTL: wb.InvitationTTL,
+	}, mysqlstore.NewWristbandStore(app.db), app.residents, redisstore.NewNonces(rdb, prefix), nil)
+	app.jobs = append(app.jobs, func(ctx context.Context) { app.wristbands.Run(ctx, wb.JobInterval, log) })
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	app.notify, err = newNotify(cfg, app.db, rdb, prefix, wc, reg, log, app.emuTenant)
@@ -275,7 +288,8 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		Logger: log, Registry: reg, Auth: authSvc, Residents: app.residents, Limiter: limiter,
 		Ready:        map[string]httpapi.Pinger{"database": app.db, "redis": redisPinger{rdb}},
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, LoginPerIPPerMinute: cfg.Login.PerIPPerMinute,
-		Notify: app.notify.service,
+		Wristbands: app.wristbands,
+		Notify:     app.notify.service,
 	})
 	return app, nil
 }
@@ -299,6 +313,12 @@ func (a *App) serveOn(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 	}
 	a.log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("env", a.cfg.Env))
+	jobCtx, stopJobs := context.WithCancel(ctx)
+	var jobs sync.WaitGroup
+	for _, j := range a.jobs {
+		jobs.Go(func() { j(jobCtx) })
+	}
+	defer func() { stopJobs(); jobs.Wait() }()
 	stopWorkers := a.startWorkers(ctx)
 	defer stopWorkers() // after the HTTP shutdown below: WeChat calls under way finish and are recorded
 	errc := make(chan error, 1)

@@ -7,7 +7,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"gongjian/internal/errs"
 	"gongjian/internal/notify"
 )
 
@@ -183,17 +182,4 @@ func (a *API) activityMessages(c *gin.Context) {
 		next = rs[len(rs)-1].ID
 	}
 	c.JSON(http.StatusOK, gin.H{"activity_id": id, "counts": counts, "items": items, "next_after_id": next})
-}
-
-// queryID parses an optional positive id query parameter (0 when absent).
-func queryID(c *gin.Context, name string) (int64, error) {
-	s := c.Query(name)
-	if s == "" {
-		return 0, nil
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 {
-		return 0, errs.Invalid("BAD_QUERY", "参数 "+name+" 无效")
-	}
-	return n, nil
 }

@@ -22,6 +22,7 @@ import (
 	"gongjian/internal/errs"
 	"gongjian/internal/notify"
 	"gongjian/internal/resident"
+	"gongjian/internal/wristband"
 )
 
 //go:embed openapi.yaml
@@ -48,6 +49,8 @@ type Deps struct {
 	Residents *resident.Service
 	Limiter   RateLimiter
 	Ready     map[string]Pinger // name -> dependency checked by /readyz
+
+	Wristbands *wristband.Service
 
 	MaxBodyBytes        int64
 	LoginPerIPPerMinute int
@@ -90,6 +93,7 @@ func (a *API) engine() *gin.Engine {
 	authed := v1.Group("", a.authenticate)
 	a.mountMe(authed)
 	a.mountAdmin(authed.Group("/admin"))
+	a.mountWristbands(v1)
 	a.mountNotify(authed)
 	return r
 }

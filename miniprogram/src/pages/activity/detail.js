@@ -124,7 +124,7 @@ Component({
       const sessions = (a.sessions || []).map(sessionView)
       let sessionId = this.data.sessionId
       if (!sessions.some((s) => s.id === sessionId && !s.disabled)) {
-        const first = sessions.find((s) => !s.disabled)
+        const first = sessions.find((s) => s.remaining > 0) || sessions.find((s) => !s.disabled)
         sessionId = first ? first.id : null
       }
       this.setData({
@@ -163,15 +163,20 @@ Component({
       const first = this.data.attendeeOptions.length === 0
       const opts = [{ key: 'self', label: '本人', selected: first ? true : !!chosen.self, disabled: false }]
       this.data.dependents.forEach((d) => {
-        const age = fmt.ageOn(d.birth_date)
+        const age = typeof d.age === 'number' ? d.age : fmt.ageOn(d.birth_date)
         const tooYoung = e.min_age && age !== null && age < e.min_age
         const tooOld = e.max_age && age !== null && age > e.max_age
-        const disabled = !!(tooYoung || tooOld)
+        // usable=false: the server still waits for the guardian's consent for this child
+        const noConsent = d.usable === false || (d.needs_consent && !d.consent)
+        const disabled = !!(tooYoung || tooOld || noConsent)
         const rel = fmt.RELATION_NAMES[d.relation] || ''
+        let why = ''
+        if (tooYoung || tooOld) why = ' 年龄不符'
+        else if (noConsent) why = ' 待监护人同意'
         opts.push({
           key: `d${d.id}`,
           dependentId: d.id,
-          label: `${d.name}${rel ? `（${rel}）` : ''}${disabled ? ' 年龄不符' : ''}`,
+          label: `${d.name}${rel ? `（${rel}）` : ''}${why}`,
           selected: !disabled && !!chosen[`d${d.id}`],
           disabled,
         })
