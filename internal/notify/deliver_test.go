@@ -51,7 +51,7 @@ func TestOutcomeOfEachWeChatAnswer(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			uid, openID := e.user(fmt.Sprintf("outcome%d", i))
 			e.grant(uid, key, 2)
-			if _, err := e.wc.SendSubscribe(e.ctx, wechatWarmup(openID)); err != nil { // fetch a token first
+			if _, err := e.wc.SendSubscribe(e.ctx, e.warmup(openID)); err != nil { // fetch a token first
 				t.Fatal(err)
 			}
 			calls0, tokens0 := e.tenant.Count(wxemu.EndpointSubscribeSend), e.tenant.TokensIssued()
@@ -106,10 +106,10 @@ func TestOutcomeOfEachWeChatAnswer(t *testing.T) {
 	}
 }
 
-func wechatWarmup(openID string) wechat.Message {
-	return wechat.Message{ToUser: openID, TemplateID: "tpl-" + notify.CheckinDone, Data: map[string]string{
-		"thing1": "热身", "time2": "2026年5月1日 09:00", "name3": "本人", "thing4": "社区",
-	}}
+// warmup is a valid checkin_done message for openID.
+func (e *env) warmup(openID string) wechat.Message {
+	tpl, _ := e.templates.Get(notify.CheckinDone)
+	return wechat.Message{ToUser: openID, TemplateID: tpl.ID, Data: tpl.Data(map[string]string{"activity": "热身"}, e.clock.Now(), shanghai)}
 }
 
 // Transient errors are retried with growing delays up to MaxAttempts, then
