@@ -179,29 +179,37 @@ type Reminder struct {
 // WeChat field type). Template ids are per mini-program and come from the
 // file or GONGJIAN_TEMPLATE_<KEY>; the embedded mode invents them.
 func DefaultTemplates() map[string]Template {
-	activity := func(page string) Template {
-		return Template{Page: page, Fields: map[string]string{
-			"activity": "thing1", "time": "time2", "place": "thing3", "attendee": "name4", "note": "thing5",
-		}}
+	signup := Template{Page: "pages/registrations/index", Fields: map[string]string{
+		"activity": "thing1", "time": "time2", "place": "thing3", "status": "phrase4", "note": "thing5",
+	}}
+	clone := func(t Template) Template {
+		f := make(map[string]string, len(t.Fields))
+		for k, v := range t.Fields {
+			f[k] = v
+		}
+		t.Fields = f
+		return t
 	}
 	return map[string]Template{
-		"registration_confirmed": activity("pages/registrations/index"),
-		"waitlist_promoted":      activity("pages/registrations/index"),
-		"activity_reminder":      activity("pages/registrations/index"),
+		"registration_confirmed": clone(signup),
+		"waitlist_promoted":      clone(signup),
+		"activity_reminder": {Page: "pages/registrations/index", Fields: map[string]string{
+			"activity": "thing1", "time": "time2", "place": "thing3", "attendee": "name4", "note": "thing5",
+		}},
 		"activity_changed": {Page: "pages/registrations/index", Fields: map[string]string{
 			"activity": "thing1", "status": "phrase2", "time": "time3", "place": "thing4", "note": "thing5",
 		}},
 		"checkin_done": {Page: "pages/volunteer/index", Fields: map[string]string{
-			"activity": "thing1", "time": "time2", "attendee": "name3", "place": "thing4",
+			"activity": "thing1", "time": "time2", "name": "name3", "place": "thing4", "status": "phrase5",
 		}},
 		"hours_credited": {Page: "pages/volunteer/index", Fields: map[string]string{
-			"activity": "thing1", "hours": "number2", "total": "number3", "time": "time4",
+			"activity": "thing1", "hours": "thing2", "time": "time3", "note": "thing4",
 		}},
 		"claim_reviewed": {Page: "pages/volunteer/index", Fields: map[string]string{
 			"activity": "thing1", "status": "phrase2", "note": "thing3", "time": "time4",
 		}},
 		"wristband_alert": {Page: "pages/wristband/index", Fields: map[string]string{
-			"wearer": "name1", "alert": "thing2", "time": "time3", "place": "thing4", "note": "thing5",
+			"wearer": "name1", "type": "thing2", "time": "time3", "detail": "thing4", "status": "phrase5",
 		}},
 	}
 }
@@ -279,7 +287,7 @@ func Defaults() Config {
 			EscalationDelay: 15 * time.Minute, InvitationTTL: 48 * time.Hour, JobInterval: time.Minute,
 		},
 		Notify: Notify{
-			Workers: true, PollInterval: time.Second, BatchSize: 50, Concurrency: 4,
+			Workers: true, PollInterval: time.Second, BatchSize: 20, Concurrency: 4,
 			RatePerSecond: 50, Burst: 50, MaxAttempts: 6, RetryBase: 30 * time.Second, RetryMax: 30 * time.Minute,
 			Lease: 2 * time.Minute,
 			Reminder: Reminder{Lead: 2 * time.Hour, EveningAt: "18:00", MorningUntil: "12:00",

@@ -294,7 +294,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	app.notify, err = newNotify(cfg, app.db, rdb, prefix, wc, reg, log, app.emuTenant, nil, nil)
+	app.notify, err = newNotify(cfg, app.db, rdb, prefix, wc, reg, log, app.emuTenant)
 	if err != nil {
 		return nil, err
 	}

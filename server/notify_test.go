@@ -473,8 +473,9 @@ func TestEmbeddedModeDeliversEveryTemplate(t *testing.T) {
 			t.Fatal(err)
 		}
 		ns = append(ns, notify.Notice{UserID: u.ID, TemplateKey: key, DedupKey: "embedded:" + key, Title: "通知", Body: long,
-			Fields: map[string]string{"activity": long, "place": long, "note": long, "alert": long, "status": "演出取消了", "attendee": "欧阳娜娜娜娜娜娜娜娜娜娜",
-				"wearer": "王秀英", "hours": "2.5", "total": "120", "time": time.Now().Format(time.RFC3339)}})
+			Fields: map[string]string{"activity": long, "place": long, "note": long, "type": long, "detail": long, "status": "演出取消了",
+				"attendee": "欧阳娜娜娜娜娜娜娜娜娜娜", "name": "欧阳娜娜娜娜娜娜娜娜娜娜", "wearer": "王秀英", "hours": "2小时30分钟",
+				"time": time.Now().Format(time.RFC3339)}})
 	}
 	if err := app.db.G.Transaction(func(tx *gorm.DB) error { return mysqlstore.AddNotices(tx, ns) }); err != nil {
 		t.Fatal(err)

@@ -27,13 +27,25 @@ type notifyParts struct {
 
 // newNotify wires notice delivery: templates from config (in the embedded
 // mode given invented ids and registered with the emulator tenant), the
-// store, the shared rate limiter and the delivery runner. Reminders and the
-// staff scope of activities need the registration tables: source and
-// activities are nil until they exist (then reminders are not scheduled
-// and only admins see an activity's notices).
+// store, the shared rate limiter and the delivery runner.
+//
+// Reminders and the staff scope of an activity's notices are read from
+// the registration tables (feature/registration). Until their migrations
+// are in the build, the tables are missing: then no reminders are
+// scheduled and only admins see an activity's notices. Once they are, the
+// same binary picks them up at start (call it after migrating).
 func newNotify(cfg config.Config, db *mysqlstore.DB, rdb redis.UniversalClient, prefix string, wc *wechat.Client,
-	reg prometheus.Registerer, log *slog.Logger, emuTenant *wxemu.Tenant,
-	source notify.ReminderSource, activities notify.ActivityDirectory) (notifyParts, error) {
+	reg prometheus.Registerer, log *slog.Logger, emuTenant *wxemu.Tenant) (notifyParts, error) {
+	var (
+		source     notify.ReminderSource
+		activities notify.ActivityDirectory
+	)
+	if db.HasRegistrationTables() {
+		r := mysqlstore.NewRegistrationReminders(db)
+		source, activities = r, r
+	} else {
+		log.Warn("notify: no registration tables yet: activity reminders are off and only admins see an activity's notices")
+	}
 	keys := make([]string, 0, len(cfg.WeChat.Templates))
 	for k := range cfg.WeChat.Templates {
 		keys = append(keys, k)

@@ -118,7 +118,7 @@ func NewRunner(cfg RunnerConfig, d RunnerDeps) *Runner {
 		cfg.PollInterval = time.Second
 	}
 	if cfg.BatchSize <= 0 {
-		cfg.BatchSize = 50
+		cfg.BatchSize = 20
 	}
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 4

@@ -51,7 +51,7 @@ func TestOutcomeOfEachWeChatAnswer(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			uid, openID := e.user(fmt.Sprintf("outcome%d", i))
 			e.grant(uid, key, 2)
-			if _, err := e.wc.SendSubscribe(e.ctx, wechatWarmup(openID)); err != nil { // fetch a token first
+			if _, err := e.wc.SendSubscribe(e.ctx, e.warmup(openID)); err != nil { // fetch a token first
 				t.Fatal(err)
 			}
 			calls0, tokens0 := e.tenant.Count(wxemu.EndpointSubscribeSend), e.tenant.TokensIssued()
@@ -106,10 +106,10 @@ func TestOutcomeOfEachWeChatAnswer(t *testing.T) {
 	}
 }
 
-func wechatWarmup(openID string) wechat.Message {
-	return wechat.Message{ToUser: openID, TemplateID: "tpl-" + notify.CheckinDone, Data: map[string]string{
-		"thing1": "热身", "time2": "2026年5月1日 09:00", "name3": "本人", "thing4": "社区",
-	}}
+// warmup is a valid checkin_done message for openID.
+func (e *env) warmup(openID string) wechat.Message {
+	tpl, _ := e.templates.Get(notify.CheckinDone)
+	return wechat.Message{ToUser: openID, TemplateID: tpl.ID, Data: tpl.Data(map[string]string{"activity": "热身"}, e.clock.Now(), shanghai)}
 }
 
 // Transient errors are retried with growing delays up to MaxAttempts, then
@@ -353,5 +353,49 @@ func TestFairnessAcrossPriorities(t *testing.T) {
 	}
 	if first[0].TemplateID != "tpl-"+notify.RegistrationConfirmed || first[0].Data["thing1"] != "报名" {
 		t.Fatalf("the personal notice did not go first: %v", first[0].Data)
+	}
+}
+
+// slowLimiter never has a token: senders wait for it.
+type slowLimiter struct{ asked chan struct{} }
+
+func (l slowLimiter) Take(ctx context.Context) (time.Duration, error) {
+	select {
+	case l.asked <- struct{}{}:
+	default:
+	}
+	return time.Hour, nil
+}
+
+// Stopping a worker set gracefully gives its claimed, unsent notices back
+// at once (no lease to wait for), and sends nothing.
+func TestGracefulStopReleasesClaims(t *testing.T) {
+	e := newEnv(t)
+	uid, _ := e.user("stop")
+	e.grant(uid, notify.RegistrationConfirmed, 20)
+	var ns []notify.Notice
+	for i := range 15 {
+		ns = append(ns, notice(uid, notify.RegistrationConfirmed, fmt.Sprintf("stop:%d", i), "活动"))
+	}
+	e.add(ns...)
+	lim := slowLimiter{asked: make(chan struct{}, 1)}
+	r := e.runner("w1", func(_ *notify.RunnerConfig, d *notify.RunnerDeps) { d.Limiter = lim })
+	ctx, cancel := context.WithCancel(e.ctx)
+	done := make(chan struct{})
+	go func() { r.Run(ctx); close(done) }()
+	<-lim.asked // a sender holds a claimed notice and waits for a token
+	if st := e.statuses(); st[notify.StatusClaimed] == 0 {
+		t.Fatalf("nothing claimed: %v", st)
+	}
+	cancel()
+	<-done
+	if st := e.statuses(); st[notify.StatusPending] != 15 {
+		t.Fatalf("after the stop: %v, want all 15 pending", st)
+	}
+	if n := e.tenant.Count(wxemu.EndpointSubscribeSend); n != 0 {
+		t.Fatalf("%d sends", n)
+	}
+	if b := e.balance(uid, notify.RegistrationConfirmed); b != 20 {
+		t.Fatalf("grants %d", b)
 	}
 }

@@ -31,15 +31,17 @@ type Notice struct {
 	Title string
 	Body  string
 	// Fields are the logical template values, formatted and cut to
-	// WeChat's limits when sent (see template.go for each template's names):
+	// WeChat's limits when sent; names a template does not use are
+	// ignored, and a missing one gets a neutral placeholder. The built-in
+	// templates (config.DefaultTemplates) use:
 	//
 	//	activity  the activity title (any length; cut to 20 characters)
-	//	time      RFC 3339 ("2026-05-01T09:00:00+08:00"), or a range
-	//	          "RFC3339~RFC3339"; shown as "2026年5月1日 09:00~11:00"
-	//	place, note, alert   free text
-	//	attendee, wearer     a person's name
-	//	status    a short Chinese phrase ("已取消", "时间变更", "已通过")
-	//	hours, total         numbers ("2.5")
+	//	time      RFC 3339 ("2026-05-01T09:00:00+08:00"), a range
+	//	          "RFC3339~RFC3339", or WeChat's own formats ("2026-05-01 09:00",
+	//	          "2026年5月1日 09:00"); shown as "2026年5月1日 09:00~11:00"
+	//	place, note, detail, type, hours   free text ("2小时30分钟")
+	//	attendee, name, wearer             a person's name
+	//	status    a short Chinese phrase, ≤ 5 characters ("已取消", "已通过")
 	Fields map[string]string
 	// Page is the mini-program page to open, e.g. "pages/registrations/index".
 	Page string

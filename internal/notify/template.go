@@ -108,6 +108,9 @@ func (t Template) Data(values map[string]string, at time.Time, loc *time.Locatio
 		kind, _ := FieldType(key)
 		v := FormatValue(kind, values[name], loc)
 		if v == "" {
+			v = FormatValue(kind, namedPlaceholders[name], loc)
+		}
+		if v == "" {
 			v = placeholder(kind, at, loc)
 		}
 		out[key] = v
@@ -181,7 +184,14 @@ func FormatValue(kind, v string, loc *time.Location) string {
 	return ""
 }
 
-// placeholder is the value of a required field the notice left empty.
+// namedPlaceholders stand in for values a notice left out, by logical name.
+var namedPlaceholders = map[string]string{
+	"activity": "社区活动", "place": "详见活动详情", "note": "详情请在小程序中查看", "detail": "详情请在小程序中查看",
+	"attendee": "本人", "name": "本人", "wearer": "家人", "type": "设备提醒", "hours": "详见服务记录", "status": "有更新",
+}
+
+// placeholder is the value, by type, of a required field the notice left
+// empty.
 func placeholder(kind string, at time.Time, loc *time.Location) string {
 	switch kind {
 	case "time":
