@@ -87,7 +87,7 @@ async function realTransport(req) {
   return { status: res.status, body }
 }
 
-test('front to back: dev login, activity list, sign-up on the detail page, confirmed registration', { timeout: 900000 }, async (t) => {
+test('front to back: dev login, activity list, sign-up on the detail page, confirmed registration, cancel', { timeout: 900000 }, async (t) => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gj-e2e-'))
   t.after(() => fs.rmSync(tmp, { recursive: true, force: true }))
   const { bin, reason } = serverBinary(tmp)
@@ -178,4 +178,13 @@ test('front to back: dev login, activity list, sign-up on the detail page, confi
   assert.ok(item, `registration not listed: ${h.text(mine).slice(0, 300)}`)
   assert.equal(item.status, 'confirmed')
   assert.match(h.text(mine), /报名成功/)
+
+  // 4. Cancel it from the list (the confirmation modal is accepted): the server no longer has it confirmed.
+  const idx = mine.data.items.filter((r) => r.canCancel).findIndex((r) => r.id === item.id)
+  assert.ok(idx >= 0, 'the confirmed registration can be cancelled')
+  await h.tap(mine, h.$$(mine, '.btn-cancel')[idx])
+  for (let i = 0; i < 50 && !w.calls.some((c) => c.path === `/api/v1/registrations/${item.id}/cancel`); i++) await h.settle(20)
+  await h.settle(50)
+  const after = mine.data.items.find((r) => r.id === item.id)
+  assert.ok(!after || after.status === 'cancelled', `still ${after && after.status} after cancelling: ${JSON.stringify(w.modals.slice(-1))}`)
 })
