@@ -51,6 +51,7 @@ func migrations() []Migration {
 var migrationGroups = [][]Migration{
 	foundationMigrations,
 	outboxMigrations,
+	hoursMigrations,
 }
 
 // Migrate applies every pending migration. On MySQL it holds a named lock so
