@@ -27,7 +27,9 @@ import (
 
 	"gongjian/config"
 	"gongjian/internal/auth"
+	"gongjian/internal/checkin"
 	"gongjian/internal/demo"
+	"gongjian/internal/hours"
 	"gongjian/internal/httpapi"
 	"gongjian/internal/mysqlstore"
 	"gongjian/internal/pii"
@@ -161,6 +163,7 @@ type App struct {
 	store     *mysqlstore.ResidentStore
 	residents *resident.Service
 	seeder    *demo.Seeder
+	checkin   *checkin.Service
 	handler   http.Handler
 	closers   []func()
 }
@@ -261,6 +264,18 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		}
 	}
 
+	// Check-in and service hours.
+	ticketKeys, err := checkin.NewKeys(secrets.ticketSeed)
+	if err != nil {
+		return nil, err
+	}
+	view := mysqlstore.NewActivityView(app.db)
+	app.checkin = checkin.NewService(ticketKeys, view, mysqlstore.NewCheckinStore(app.db), wc, redisstore.NewBlobs(rdb, prefix), checkin.Config{
+		OpenBefore: cfg.Checkin.OpenBefore, CloseAfter: cfg.Checkin.CloseAfter,
+		RadiusMeters: float64(cfg.Checkin.RadiusMeters), ClockSkew: cfg.Checkin.ClockSkew,
+	}, nil)
+	hoursSvc := hours.NewService(mysqlstore.NewHoursStore(app.db), view, view, app.store, box, nil)
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	gin.SetMode(gin.ReleaseMode)
@@ -268,6 +283,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		Logger: log, Registry: reg, Auth: authSvc, Residents: app.residents, Limiter: limiter,
 		Ready:        map[string]httpapi.Pinger{"database": app.db, "redis": redisPinger{rdb}},
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, LoginPerIPPerMinute: cfg.Login.PerIPPerMinute,
+		Checkin: app.checkin, Hours: hoursSvc,
 	})
 	return app, nil
 }
@@ -282,6 +298,13 @@ func (a *App) Serve(ctx context.Context) error {
 }
 
 func (a *App) serveOn(ctx context.Context, ln net.Listener) error {
+	// Forgotten check-outs are closed at their session's end (every process
+	// may run it: closing is a conditional update).
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	defer stopSweep()
+	go a.checkin.RunSweeper(sweepCtx, time.Minute, func(err error) {
+		a.log.Warn("closing forgotten check-outs failed", slog.String("error", err.Error()))
+	})
 	srv := &http.Server{
 		Handler:           a.handler,
 		ReadHeaderTimeout: 5 * time.Second,

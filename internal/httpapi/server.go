@@ -19,7 +19,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"gongjian/internal/auth"
+	"gongjian/internal/checkin"
 	"gongjian/internal/errs"
+	"gongjian/internal/hours"
 	"gongjian/internal/resident"
 )
 
@@ -47,6 +49,8 @@ type Deps struct {
 	Residents *resident.Service
 	Limiter   RateLimiter
 	Ready     map[string]Pinger // name -> dependency checked by /readyz
+	Checkin   *checkin.Service
+	Hours     *hours.Service
 
 	MaxBodyBytes        int64
 	LoginPerIPPerMinute int
@@ -87,6 +91,8 @@ func (a *API) engine() *gin.Engine {
 	authed := v1.Group("", a.authenticate)
 	a.mountMe(authed)
 	a.mountAdmin(authed.Group("/admin"))
+	a.mountCheckin(authed)
+	a.mountHours(authed)
 	return r
 }
 

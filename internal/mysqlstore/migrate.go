@@ -52,6 +52,7 @@ var migrationGroups = [][]Migration{
 	foundationMigrations,
 	outboxMigrations,
 	hoursMigrations,
+	checkinMigrations,
 }
 
 // Migrate applies every pending migration. On MySQL it holds a named lock so
