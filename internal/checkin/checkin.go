@@ -166,7 +166,8 @@ type Store interface {
 	CheckedIn(ctx context.Context, activityID int64) ([]Record, error)
 
 	// OpenPresence records a check-in; with one already there it returns
-	// that one and created=false.
+	// that one and created=false. One closed with nothing credited (checked
+	// out before the session began) is opened again (created=true).
 	OpenPresence(ctx context.Context, p Presence, notices []notify.Notice) (Presence, bool, error)
 	Presence(ctx context.Context, userID, sessionID int64) (Presence, error)
 	// ClosePresence checks out an open presence and credits it through

@@ -281,10 +281,16 @@ func (s *Service) selfIn(ctx context.Context, u resident.User, sess Session, reg
 // session, once per session and person.
 func credit(sess Session, recordedBy int64) CreditFunc {
 	return func(p Presence) (hours.Entry, []notify.Notice) {
-		m := hours.PresenceMinutes(p.InAt, *p.OutAt, p.SessionStartsAt, p.SessionEndsAt)
+		// The session's times as they are now (staff may have moved it
+		// since the check-in); the presence's copy when it is gone.
+		start, end := sess.StartsAt, sess.EndsAt
+		if start.IsZero() {
+			start, end = p.SessionStartsAt, p.SessionEndsAt
+		}
+		m := hours.PresenceMinutes(p.InAt, *p.OutAt, start, end)
 		e := hours.Entry{
 			UserID: p.UserID, ActivityID: p.ActivityID, SessionID: p.SessionID, Minutes: m, Source: hours.SourceCheckin,
-			RecordedBy: recordedBy, ServedAt: p.SessionStartsAt,
+			RecordedBy: recordedBy, ServedAt: start,
 			CreditKey:     fmt.Sprintf("checkin:s%d:u%d", p.SessionID, p.UserID),
 			ActivityTitle: sess.ActivityTitle, Content: sess.ActivityTitle, Place: sess.Place, OrganiserName: sess.HostOrgName,
 			HostOrgID: sess.HostOrgID, ActivityCommunityID: sess.CommunityID,
@@ -335,11 +341,16 @@ func (s *Service) CloseForgotten(ctx context.Context) (int, error) {
 		progressed := false
 		for _, p := range ps {
 			sess, err := s.regs.Session(ctx, p.SessionID)
-			if err != nil {
+			switch {
+			case errs.KindOf(err) == errs.KindNotFound:
 				// The session is gone: close on the stored times.
 				sess = Session{ID: p.SessionID, ActivityID: p.ActivityID, StartsAt: p.SessionStartsAt, EndsAt: p.SessionEndsAt}
+			case err != nil:
+				return n, err
+			case !sess.EndsAt.Before(before):
+				continue // moved later since the check-in: not overdue yet
 			}
-			_, closed, err := s.store.ClosePresence(ctx, p.UserID, p.SessionID, p.SessionEndsAt, 0, 0, true, credit(sess, 0))
+			_, closed, err := s.store.ClosePresence(ctx, p.UserID, p.SessionID, sess.EndsAt, 0, 0, true, credit(sess, 0))
 			if err != nil && errs.KindOf(err) != errs.KindNotFound {
 				return n, err
 			}

@@ -216,3 +216,34 @@ func TestForgottenCheckoutClosedAtSessionEnd(t *testing.T) {
 		t.Fatalf("flagged %d, ledger %d", flagged, f.count(t, "hours_ledger", "session_id = ?", 3))
 	}
 }
+
+// Checking out before the session begins credits nothing; the volunteer
+// may then check in again, and the later check-out credits the session.
+func TestEarlyCheckoutCanCheckInAgain(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	poster := f.svc.Keys().PosterCode(2)
+	self := func(action string) (checkin.SelfResult, error) {
+		return f.svc.SelfCheck(ctx, volunteer(234), checkin.SelfInput{Code: poster, Lat: place.lat, Lng: place.lng, Action: action})
+	}
+	f.clock.set(f.start.Add(-40 * time.Minute))
+	if _, err := self("in"); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.add(5 * time.Minute)
+	if out, err := self("out"); err != nil || out.Minutes != 0 {
+		t.Fatalf("early check-out: %+v %v", out, err)
+	}
+	f.clock.add(5 * time.Minute)
+	in, err := self("in")
+	if err != nil || in.Repeated || !in.CheckedInAt.Equal(f.clock.now()) {
+		t.Fatalf("check-in again: %+v %v", in, err)
+	}
+	f.clock.set(f.start.Add(45 * time.Minute))
+	if out, err := self("out"); err != nil || out.Minutes != 45 {
+		t.Fatalf("check-out: %+v %v", out, err)
+	}
+	if n := f.count(t, "hours_ledger", "user_id = ?", 234); n != 1 {
+		t.Fatalf("%d entries", n)
+	}
+}

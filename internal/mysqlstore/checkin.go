@@ -375,8 +375,18 @@ func (s *CheckinStore) OpenPresence(ctx context.Context, p checkin.Presence, not
 		return AddNotices(tx, notices)
 	})
 	if IsDuplicate(err) {
+		// A presence closed without credit (checked out before the session
+		// began) may be opened again; any other is returned as it is.
+		res := s.g(ctx).Model(&presenceRow{}).
+			Where("user_id = ? AND session_id = ? AND is_open = ? AND entry_id = 0 AND minutes = 0", p.UserID, p.SessionID, false).
+			Updates(map[string]any{"in_at": r.InAt, "out_at": nil, "is_open": true, "in_lat": r.InLat, "in_lng": r.InLng, "out_lat": 0,
+				"out_lng": 0, "auto_closed": false, "flagged": false, "session_starts_at": r.SessionStartsAt, "session_ends_at": r.SessionEndsAt,
+				"updated_at": time.Now().UTC()})
+		if res.Error != nil {
+			return checkin.Presence{}, false, translate(res.Error, nil)
+		}
 		got, err := s.Presence(ctx, p.UserID, p.SessionID)
-		return got, false, err
+		return got, res.RowsAffected == 1, err
 	}
 	if err != nil {
 		return checkin.Presence{}, false, translate(err, nil)
