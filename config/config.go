@@ -32,6 +32,8 @@ type Config struct {
 	Seed     Seed     `yaml:"seed"`
 	Log      Log      `yaml:"log"`
 	Checkin  Checkin  `yaml:"checkin"`
+
+	Registration Registration `yaml:"registration"`
 }
 
 // HTTP configures the API listener.
@@ -97,6 +99,17 @@ type Seed struct {
 	Demo        string   `yaml:"demo" env:"GONGJIAN_SEED_DEMO"`               // auto | always | never
 }
 
+// Registration tunes sign-ups: no-show strikes, the group-commit writers and
+// the reconciler that compares Redis quotas with MySQL.
+type Registration struct {
+	NoShowStrikes     int           `yaml:"no_show_strikes" env:"GONGJIAN_NO_SHOW_STRIKES"`
+	NoShowWindow      time.Duration `yaml:"no_show_window" env:"GONGJIAN_NO_SHOW_WINDOW"`
+	NoShowSuspension  time.Duration `yaml:"no_show_suspension" env:"GONGJIAN_NO_SHOW_SUSPENSION"`
+	Writers           int           `yaml:"writers" env:"GONGJIAN_REGISTRATION_WRITERS"`
+	WriteBatch        int           `yaml:"write_batch" env:"GONGJIAN_REGISTRATION_WRITE_BATCH"`
+	ReconcileInterval time.Duration `yaml:"reconcile_interval" env:"GONGJIAN_RECONCILE_INTERVAL"`
+}
+
 // Log configures logging.
 type Log struct {
 	Level  string `yaml:"level" env:"GONGJIAN_LOG_LEVEL"`   // debug | info | warn | error
@@ -139,6 +152,10 @@ func Defaults() Config {
 		Log:   Log{Level: "info", Format: "json"},
 		Checkin: Checkin{
 			OpenBefore: time.Hour, CloseAfter: 30 * time.Minute, RadiusMeters: 500, ClockSkew: 2 * time.Minute,
+		},
+		Registration: Registration{
+			NoShowStrikes: 3, NoShowWindow: 90 * 24 * time.Hour, NoShowSuspension: 30 * 24 * time.Hour,
+			Writers: 4, WriteBatch: 200, ReconcileInterval: 30 * time.Second,
 		},
 	}
 }
@@ -350,6 +367,15 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return bad("log.level (GONGJIAN_LOG_LEVEL)", "must be debug, info, warn or error")
+	}
+	if r := c.Registration; r.NoShowStrikes < 1 || r.NoShowWindow <= 0 || r.NoShowSuspension <= 0 {
+		return bad("registration.no_show_* (GONGJIAN_NO_SHOW_*)", "strikes must be at least 1 and durations positive")
+	}
+	if r := c.Registration; r.Writers < 1 || r.Writers > 64 || r.WriteBatch < 1 || r.WriteBatch > 1000 {
+		return bad("registration.writers / write_batch", "writers must be 1..64 and write_batch 1..1000")
+	}
+	if c.Registration.ReconcileInterval < 0 {
+		return bad("registration.reconcile_interval (GONGJIAN_RECONCILE_INTERVAL)", "must not be negative (0 turns it off)")
 	}
 	if c.Production() {
 		switch {

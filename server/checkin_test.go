@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -50,10 +51,6 @@ func newCkWorld(t *testing.T, opts ...appOption) *ckWorld {
 		t.Fatal(err)
 	}
 	w.community = num(w.must(ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": "阳光社区"}), 201).Body["id"])
-	if r := ta.do("GET", "/api/v1/admin/organizations", w.admin, nil); r.str("code") == "ROUTE_NOT_FOUND" {
-		// TEMPORARY until feat/registration is merged into this branch.
-		t.Skip("needs the registration feature's API (feat/registration)")
-	}
 	w.org = num(w.must(ta.do("POST", "/api/v1/admin/organizations", w.admin, map[string]any{
 		"name": "幸福街道社区卫生服务中心", "type": "co_building_unit", "community_ids": []int64{w.community}}), 201).Body["id"])
 	w.staff, w.staffID = ta.login("ck-staff")
@@ -298,9 +295,13 @@ func TestSelfCheckinHoursAndRecordEndToEnd(t *testing.T) {
 		t.Fatalf("check-out before the start credited %s", out.Raw)
 	}
 	w.must(self(volTok, 31.2305, "in"), 200)
-	// Time passes: the session began 90 minutes ago. Check-out credits the
-	// overlap (from the session's start), once.
+	// Time passes: two hours later the session began 90 minutes ago and the
+	// check-in was two hours ago. Check-out credits the overlap (from the
+	// session's start), once.
 	w.shiftSessions(w.vol, -2*time.Hour)
+	if err := ta.app.db.G.Exec("UPDATE self_presences SET in_at = ? WHERE user_id = ?", time.Now().UTC().Add(-2*time.Hour), volID).Error; err != nil {
+		t.Fatal(err)
+	}
 	out = w.must(self(volTok, 31.2305, "out"), 200)
 	served := num(out.Body["minutes"])
 	if served < 90 || served > 91 {
@@ -342,10 +343,11 @@ func TestSelfCheckinHoursAndRecordEndToEnd(t *testing.T) {
 	claimID := num(claim.Body["id"])
 	w.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/hours/claims/%d/approve", claimID), w.staff, map[string]any{"minutes": 150}), 200)
 	expectError(t, ta.do("POST", fmt.Sprintf("/api/v1/admin/hours/claims/%d/reject", claimID), w.staff, map[string]any{"reason": "晚了"}), 409, "CLAIM_ALREADY_REVIEWED")
-	var n int64
-	ta.app.db.G.Table("outbox").Where("user_id = ? AND template_key IN ?", volID, []string{"claim_reviewed", "hours_credited"}).Count(&n)
-	if n != 2 {
-		t.Fatalf("%d claim notices, want 2", n)
+	var reviewed, credited int64
+	ta.app.db.G.Table("outbox").Where("user_id = ? AND template_key = ?", volID, "claim_reviewed").Count(&reviewed)
+	ta.app.db.G.Table("outbox").Where("user_id = ? AND template_key = ?", volID, "hours_credited").Count(&credited)
+	if reviewed != 1 || credited != 2 { // check-out and claim
+		t.Fatalf("claim_reviewed %d (want 1), hours_credited %d (want 2)", reviewed, credited)
 	}
 
 	// A correction is a new entry; the record nets it.
@@ -365,9 +367,16 @@ func TestSelfCheckinHoursAndRecordEndToEnd(t *testing.T) {
 	ta.remember("11010519491231002X")
 	rec := w.must(ta.do("GET", "/api/v1/me/hours/record", volTok, nil), 200)
 	lines := rec.Body["entries"].([]any)
+	byContent := map[string]int64{}
+	for _, l := range lines {
+		m := l.(map[string]any)
+		if m["organiser"] != "幸福街道社区卫生服务中心" || m["place"] != "阳光社区活动中心" {
+			t.Fatalf("record line %v", m)
+		}
+		byContent[m["content"].(string)] = num(m["minutes"])
+	}
 	if num(rec.Body["total_minutes"]) != served+120 || rec.str("name") != "周志愿" || rec.str("id_number_masked") != "110***********002X" ||
-		len(lines) != 2 || lines[0].(map[string]any)["organiser"] != "幸福街道社区卫生服务中心" || num(lines[1].(map[string]any)["minutes"]) != 120 ||
-		rec.str("record_number") == "" {
+		len(lines) != 2 || byContent["垃圾分类宣传（补录）"] != 120 || byContent["垃圾分类宣传"] != served || rec.str("record_number") == "" {
 		t.Fatalf("record %s", rec.Raw)
 	}
 	x := w.must(ta.do("GET", "/api/v1/me/hours/record?format=xlsx", volTok, nil), 200)
@@ -375,14 +384,16 @@ func TestSelfCheckinHoursAndRecordEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("record xlsx: %v", err)
 	}
-	if v, _ := f.GetCellValue("志愿服务记录", "B8"); v != "垃圾分类宣传（补录）" {
-		t.Fatalf("record xlsx B8 = %q", v)
+	b7, _ := f.GetCellValue("志愿服务记录", "B7")
+	b8, _ := f.GetCellValue("志愿服务记录", "B8")
+	if total, _ := f.GetCellValue("志愿服务记录", "E9"); b7+b8 != "垃圾分类宣传（补录）垃圾分类宣传" || total != fmt.Sprint(math.Round(float64(served+120)/60*100)/100) {
+		t.Fatalf("record xlsx: %q %q total %q", b7, b8, total)
 	}
 
 	// Party membership and the report: the volunteer is a party member of
 	// a branch under the host's party committee; the report rolls up.
-	parent := num(w.must(ta.do("POST", "/api/v1/admin/organizations", w.admin, map[string]any{"name": "街道党工委", "type": "party_org"}), 201).Body["id"])
-	branch := num(w.must(ta.do("POST", "/api/v1/admin/organizations", w.admin, map[string]any{"name": "阳光社区第一党支部", "type": "party_org", "parent_id": parent}), 201).Body["id"])
+	parent := num(w.must(ta.do("POST", "/api/v1/admin/organizations", w.admin, map[string]any{"name": "街道党工委", "type": "party_org", "community_ids": []int64{w.community}}), 201).Body["id"])
+	branch := num(w.must(ta.do("POST", "/api/v1/admin/organizations", w.admin, map[string]any{"name": "阳光社区第一党支部", "type": "party_org", "parent_id": parent, "community_ids": []int64{w.community}}), 201).Body["id"])
 	expectError(t, ta.do("POST", "/api/v1/me/party-membership", volTok, map[string]any{"org_id": branch, "community_id": w.community}), 403, "NOT_PARTY_MEMBER")
 	w.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/users/%d/roles", volID), w.admin, map[string]any{"role": "party_member"}), 200)
 	w.must(ta.do("POST", "/api/v1/me/party-membership", volTok, map[string]any{"org_id": branch, "community_id": w.community}), 200)

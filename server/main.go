@@ -26,6 +26,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"gongjian/config"
+	"gongjian/internal/activity"
 	"gongjian/internal/auth"
 	"gongjian/internal/checkin"
 	"gongjian/internal/demo"
@@ -164,8 +165,10 @@ type App struct {
 	residents *resident.Service
 	seeder    *demo.Seeder
 	checkin   *checkin.Service
-	handler   http.Handler
-	closers   []func()
+	// activities: activities and registrations (issue 3).
+	activities *activity.Service
+	handler    http.Handler
+	closers    []func()
 }
 
 // Close releases everything App opened, last first.
@@ -252,7 +255,14 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		PerUserPerMinute: cfg.Login.PerUserPerMinute,
 	}, wechatLogin{wc}, app.store, box, limiter, nil)
 
-	app.seeder = demo.NewSeeder(app.residents, app.store, log)
+	// Activities and registrations: quotas in Redis, truth in MySQL.
+	app.activities = activity.NewService(activity.Deps{
+		Store: mysqlstore.NewActivityStore(app.db), Quota: redisstore.NewQuota(rdb, prefix), People: app.residents, Box: box,
+		Log: log, Config: activityConfig(cfg.Registration),
+	})
+	app.closers = append(app.closers, app.activities.Close)
+
+	app.seeder = demo.NewSeeder(app.residents, app.store, log, demo.Activities(app.activities, nil))
 	if migrate {
 		if err := app.seeder.Communities(ctx, cfg.Seed.Communities); err != nil {
 			return nil, err
@@ -278,12 +288,14 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(app.activities.Collectors()...)
 	gin.SetMode(gin.ReleaseMode)
 	app.handler = httpapi.New(httpapi.Deps{
 		Logger: log, Registry: reg, Auth: authSvc, Residents: app.residents, Limiter: limiter,
 		Ready:        map[string]httpapi.Pinger{"database": app.db, "redis": redisPinger{rdb}},
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, LoginPerIPPerMinute: cfg.Login.PerIPPerMinute,
 		Checkin: app.checkin, Hours: hoursSvc,
+		Activities: app.activities,
 	})
 	return app, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"gongjian/config"
+	"gongjian/internal/activity"
 	"gongjian/internal/auth"
 	"gongjian/internal/wechat"
 )
@@ -100,4 +101,13 @@ func secret(cfg config.Config, configured, name string, encode func([]byte) stri
 		return "", err
 	}
 	return v, nil
+}
+
+// activityConfig maps the registration settings to the activity service.
+func activityConfig(r config.Registration) activity.Config {
+	return activity.Config{
+		NoShow:     activity.NoShowPolicy{Strikes: r.NoShowStrikes, Window: r.NoShowWindow, Suspension: r.NoShowSuspension},
+		Writers:    r.Writers,
+		WriteBatch: r.WriteBatch, ReconcileInterval: r.ReconcileInterval,
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -11,8 +12,9 @@ import (
 	"gongjian/internal/resident"
 )
 
-// Hours renders minutes as hours with two decimals (the unit of reports).
-func Hours(minutes int) float64 { return float64(minutes) / 60 }
+// Hours renders minutes as hours rounded to two decimals (the unit of
+// reports; minutes stay the exact figure).
+func Hours(minutes int) float64 { return math.Round(float64(minutes)/60*100) / 100 }
 
 var sourceNames = map[string]string{SourceCheckin: "扫码签到", SourceClaim: "补录审核", SourceCorrection: "更正"}
 

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"gongjian/internal/activity"
 	"gongjian/internal/auth"
 	"gongjian/internal/checkin"
 	"gongjian/internal/errs"
@@ -51,6 +52,8 @@ type Deps struct {
 	Ready     map[string]Pinger // name -> dependency checked by /readyz
 	Checkin   *checkin.Service
 	Hours     *hours.Service
+	// Activities: activities and registrations (issue 3).
+	Activities *activity.Service
 
 	MaxBodyBytes        int64
 	LoginPerIPPerMinute int
@@ -93,6 +96,7 @@ func (a *API) engine() *gin.Engine {
 	a.mountAdmin(authed.Group("/admin"))
 	a.mountCheckin(authed)
 	a.mountHours(authed)
+	a.mountActivity(v1, authed)
 	return r
 }
 

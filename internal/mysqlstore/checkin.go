@@ -526,7 +526,7 @@ func (v sessionView) session() checkin.Session {
 }
 
 type registrationView struct {
-	sessionView
+	SessionView   sessionView `gorm:"embedded"`
 	RegID         int64
 	UserID        int64
 	DependentID   int64
@@ -544,7 +544,7 @@ func (v registrationView) registration() checkin.Registration {
 			name = v.Nickname
 		}
 	}
-	return checkin.Registration{ID: v.RegID, UserID: v.UserID, DependentID: v.DependentID, AttendeeName: name, Status: v.Status, Session: v.session()}
+	return checkin.Registration{ID: v.RegID, UserID: v.UserID, DependentID: v.DependentID, AttendeeName: name, Status: v.Status, Session: v.SessionView.session()}
 }
 
 func (s *ActivityView) g(ctx context.Context) *gorm.DB { return s.db.G.WithContext(ctx) }

@@ -51,6 +51,7 @@ func migrations() []Migration {
 var migrationGroups = [][]Migration{
 	foundationMigrations,
 	outboxMigrations,
+	activityMigrations,
 	hoursMigrations,
 	checkinMigrations,
 }

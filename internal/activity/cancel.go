@@ -1,0 +1,191 @@
+package activity
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gongjian/internal/errs"
+	"gongjian/internal/resident"
+)
+
+var (
+	errRegistrationNotFound = errs.NotFound("REGISTRATION_NOT_FOUND", "报名记录不存在")
+	errAlreadyCancelled     = errs.Conflict("ALREADY_CANCELLED", "该报名已取消")
+	errReasonRequired       = errs.Invalid("REASON_REQUIRED", "请填写原因（不超过200字）")
+)
+
+// CancelDeadline is the last moment a confirmed registration of the
+// activity may be cancelled by the resident.
+func CancelDeadline(a *Activity, sess Session) time.Time {
+	start := sess.StartsAt
+	if a.Series {
+		start = a.FirstStart()
+	}
+	return start.Add(-time.Duration(a.CancelDeadlineMinutes) * time.Minute)
+}
+
+// Cancel cancels one of the account's own registrations (for a series, the
+// attendee's whole series). A waitlisted one can always leave the queue.
+func (s *Service) Cancel(ctx context.Context, userID, regID int64) (CancelResult, error) {
+	d, err := s.store.Registration(ctx, regID)
+	if err != nil {
+		return CancelResult{}, err
+	}
+	r := d.Registration
+	if r.UserID != userID {
+		return CancelResult{}, errRegistrationNotFound
+	}
+	if !r.Live() {
+		return CancelResult{}, errAlreadyCancelled
+	}
+	if r.Status == RegConfirmed && !s.now().Before(CancelDeadline(&d.Activity, d.Session)) {
+		return CancelResult{}, errs.Unprocessable("CANCEL_DEADLINE_PASSED",
+			"已过取消截止时间（"+FormatTime(CancelDeadline(&d.Activity, d.Session))+"），如需取消请联系活动组织方").
+			With("deadline", CancelDeadline(&d.Activity, d.Session).UTC().Format(time.RFC3339))
+	}
+	return s.cancel(ctx, &d.Activity, r, 0, "本人取消", false)
+}
+
+// Remove removes a registration by hand (staff), with a reason the
+// resident is told.
+func (s *Service) Remove(ctx context.Context, staff resident.User, regID int64, reason string) (CancelResult, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" || utf8.RuneCountInString(reason) > 200 {
+		return CancelResult{}, errReasonRequired
+	}
+	d, err := s.store.Registration(ctx, regID)
+	if err != nil {
+		return CancelResult{}, err
+	}
+	if !CanManage(staff, &d.Activity) {
+		return CancelResult{}, errRegistrationNotFound
+	}
+	if !d.Registration.Live() {
+		return CancelResult{}, errAlreadyCancelled
+	}
+	return s.cancel(ctx, &d.Activity, d.Registration, staff.ID, reason, true)
+}
+
+// cancel runs the cancellation: MySQL first (cancelled rows, promotions,
+// notices in one transaction, with the promotions' seats reserved in Redis
+// before the commit), then Redis frees the cancelled seats. It runs to its
+// end whatever the caller's context does.
+func (s *Service) cancel(ctx context.Context, a *Activity, r Registration, by int64, reason string, byStaff bool) (CancelResult, error) {
+	dctx, cancel := s.detached(ctx)
+	defer cancel()
+	targets := []int64{r.ID}
+	if a.Series {
+		rows, err := s.store.AttendeeRegistrations(dctx, r.GroupKey, r.UserID, r.DependentID)
+		if err != nil {
+			return CancelResult{}, err
+		}
+		targets = targets[:0]
+		for _, x := range rows {
+			targets = append(targets, x.ID)
+		}
+		if len(targets) == 0 {
+			return CancelResult{}, errAlreadyCancelled
+		}
+	}
+	for attempt := 0; attempt < 6; attempt++ {
+		epoch, exists, err := s.quota.Epoch(dctx, a.ID)
+		if err != nil {
+			return CancelResult{}, err
+		}
+		if !exists {
+			if err := s.rebuild(dctx, a.ID); err != nil {
+				return CancelResult{}, err
+			}
+			continue
+		}
+		opKey := newKey()
+		var prepared bool
+		var needRebuild bool
+		op := CancelOp{ActivityID: a.ID, RegIDs: targets, By: by, Reason: reason, Epoch: epoch,
+			Notices: noticesFor(a, reason), NoticeCancelled: byStaff}
+		res, err := s.store.CancelRegistrations(dctx, op, func(freed map[int64]int, cands []Candidate) ([]int, error) {
+			out, chosen, err := s.quota.Prepare(dctx, a.ID, epoch, opKey, freed, cands, s.now())
+			if err != nil {
+				return nil, err
+			}
+			switch out {
+			case Reserved:
+				prepared = true
+				return chosen, nil
+			case NeedsRebuild:
+				needRebuild = true
+			}
+			return nil, ErrFenced
+		})
+		switch {
+		case err == nil:
+			if len(res.Cancelled) == 0 {
+				return res, errAlreadyCancelled
+			}
+			s.apply(dctx, a.ID, epoch, opKey, res)
+			return res, nil
+		case errors.Is(err, ErrFenced):
+			if prepared {
+				s.unprepare(dctx, a.ID, epoch, opKey, res.Chosen)
+			}
+			if needRebuild {
+				if err := s.rebuild(dctx, a.ID); err != nil {
+					return CancelResult{}, err
+				}
+			} else if cur, exists, _ := s.quota.Epoch(dctx, a.ID); exists && cur == epoch {
+				// MySQL moved on but Redis did not: drop the stale quota.
+				_ = s.quota.Invalidate(dctx, a.ID, epoch)
+			}
+			continue
+		case errors.Is(err, ErrUnclear):
+			done, oerr := s.store.CancelOutcome(dctx, targets)
+			if oerr != nil {
+				// Leave the prepared seats pending: the reconciler rebuilds.
+				return CancelResult{}, errs.Unavailable(err, "取消结果暂时无法确认，请稍后在“我的报名”中查看")
+			}
+			if done {
+				s.apply(dctx, a.ID, epoch, opKey, res)
+				return res, nil
+			}
+			if prepared {
+				s.unprepare(dctx, a.ID, epoch, opKey, res.Chosen)
+			}
+			return CancelResult{}, errs.Unavailable(err, "取消失败，请稍后再试")
+		default:
+			if prepared {
+				s.unprepare(dctx, a.ID, epoch, opKey, res.Chosen)
+			}
+			if errs.KindOf(err) == errs.KindInternal {
+				return CancelResult{}, errs.Unavailable(err, "取消失败，请稍后再试")
+			}
+			return CancelResult{}, err
+		}
+	}
+	return CancelResult{}, errBusy
+}
+
+func seatsOf(regs []Registration) []Seat {
+	out := make([]Seat, 0, len(regs))
+	for _, r := range regs {
+		out = append(out, Seat{SessionID: r.SessionID, AttendeeKey: r.AttendeeKey(), UserID: r.UserID, Status: r.Status})
+	}
+	return out
+}
+
+func (s *Service) apply(ctx context.Context, activityID, epoch int64, opKey string, res CancelResult) {
+	if err := s.quota.Apply(ctx, activityID, epoch, opKey, seatsOf(res.Cancelled), seatsOf(res.Promoted)); err != nil {
+		// Redis still counts the cancelled seats (never too few): the
+		// reconciler finds the operation pending and rebuilds.
+		s.log.Warn("quota apply failed; the reconciler will repair it", slog.Int64("activity_id", activityID), slog.String("err", err.Error()))
+	}
+}
+
+func (s *Service) unprepare(ctx context.Context, activityID, epoch int64, opKey string, chosen []Candidate) {
+	if err := s.quota.Unprepare(ctx, activityID, epoch, opKey, chosen); err != nil {
+		s.log.Warn("quota unprepare failed; the reconciler will repair it", slog.Int64("activity_id", activityID), slog.String("err", err.Error()))
+	}
+}

@@ -1,0 +1,469 @@
+package activity
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"gongjian/internal/errs"
+	"gongjian/internal/resident"
+)
+
+// People is what the services need to know about residents.
+type People interface {
+	Me(ctx context.Context, userID int64) (resident.User, error)
+	// UsableDependent returns a dependent the user owns that may be signed
+	// up now (NotFound for someone else's).
+	UsableDependent(ctx context.Context, userID, id int64) (resident.Dependent, error)
+	Communities(ctx context.Context) ([]resident.Community, error)
+}
+
+// Unsealer opens encrypted personal data (phones) for staff allowed to see it.
+type Unsealer interface {
+	Open(sealed string) (string, error)
+}
+
+// Config tunes the services. Zero fields take the defaults.
+type Config struct {
+	NoShow NoShowPolicy
+	// DefinitionTTL: how long an activity's definition is kept in memory
+	// (a changed quota epoch reloads it at once).
+	DefinitionTTL time.Duration
+	// Writers and WriteBatch: goroutines writing registrations, and the most
+	// sign-ups one of them puts in one transaction (group commit).
+	Writers    int
+	WriteBatch int
+	// WriteTimeout bounds the MySQL half of a sign-up once a seat is reserved.
+	WriteTimeout time.Duration
+	// IdemTTL: how long Redis remembers an Idempotency-Key (MySQL keeps it).
+	IdemTTL time.Duration
+	// RebuildWait: how long a request waits for another one rebuilding the quota.
+	RebuildWait time.Duration
+	// StaleAfter: a reservation not acknowledged by then is examined by the reconciler.
+	StaleAfter time.Duration
+	// ReconcileInterval: how often the reconciler compares Redis with MySQL (0 = never).
+	ReconcileInterval time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.NoShow == (NoShowPolicy{}) {
+		c.NoShow = DefaultNoShowPolicy
+	}
+	if c.DefinitionTTL <= 0 {
+		c.DefinitionTTL = 2 * time.Second
+	}
+	if c.Writers <= 0 {
+		c.Writers = 4
+	}
+	if c.WriteBatch <= 0 {
+		c.WriteBatch = 200
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 15 * time.Second
+	}
+	if c.IdemTTL <= 0 {
+		c.IdemTTL = 24 * time.Hour
+	}
+	if c.RebuildWait <= 0 {
+		c.RebuildWait = 5 * time.Second
+	}
+	if c.StaleAfter <= 0 {
+		c.StaleAfter = 30 * time.Second
+	}
+	return c
+}
+
+// Deps are the service's collaborators. Log and Now may be nil.
+type Deps struct {
+	Store  Store
+	Quota  Quota
+	People People
+	Box    Unsealer
+	Log    *slog.Logger
+	Config Config
+	Now    func() time.Time
+}
+
+// Service holds the rules about activities and registrations.
+type Service struct {
+	store  Store
+	quota  Quota
+	people People
+	box    Unsealer
+	log    *slog.Logger
+	cfg    Config
+	now    func() time.Time
+
+	defs    *defCache
+	sessAct sync.Map // session id -> activity id (never changes)
+	writer  *writer
+	acks    *acker
+	metrics *metrics
+
+	rebuilds atomic.Int64
+	stop     context.CancelFunc
+	wg       sync.WaitGroup
+	closed   atomic.Bool
+}
+
+// NewService builds the service and starts its background work (the
+// registration writers and, when configured, the reconciler). Close stops it.
+func NewService(d Deps) *Service {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	s := &Service{store: d.Store, quota: d.Quota, people: d.People, box: d.Box, log: d.Log, cfg: d.Config.withDefaults(), now: d.Now}
+	s.metrics = newMetrics()
+	s.defs = newDefCache(d.Store, s.cfg.DefinitionTTL, d.Now)
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stop = cancel
+	s.writer = newWriter(d.Store, s.cfg.Writers, s.cfg.WriteBatch, s.cfg.WriteTimeout, s.metrics)
+	s.acks = newAcker(d.Quota, d.Log)
+	if s.cfg.ReconcileInterval > 0 {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.reconcileLoop(ctx)
+		}()
+	}
+	return s
+}
+
+// Close stops the background work after the writes in flight are done.
+func (s *Service) Close() {
+	if !s.closed.CompareAndSwap(false, true) {
+		return
+	}
+	s.stop()
+	s.wg.Wait()
+	s.writer.close()
+	s.acks.close()
+}
+
+// Collectors are the service's Prometheus metrics, for the registry.
+func (s *Service) Collectors() []prometheus.Collector {
+	m := s.metrics
+	return []prometheus.Collector{m.decisions, m.batch, m.rebuilds, m.drift, m.driftSeat}
+}
+
+// Rebuilds reports how many times this process rebuilt a quota from MySQL.
+func (s *Service) Rebuilds() int64 { return s.rebuilds.Load() }
+
+// Store returns the store (the check-in feature reads registrations through it).
+func (s *Service) Store() Store { return s.store }
+
+func newKey() string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// detached keeps a started change alive whatever the client does.
+func (s *Service) detached(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), s.cfg.WriteTimeout+5*time.Second)
+}
+
+var errBusy = errs.New(errs.KindUnavailable, "UNAVAILABLE", "报名的人太多了，请稍后再试")
+
+// ---- definitions cached in memory ----
+
+type defEntry struct {
+	a  *Activity
+	at time.Time
+}
+
+type defCall struct {
+	done chan struct{}
+	a    *Activity
+	err  error
+}
+
+// defCache keeps activity definitions in memory for a short time; loads of
+// one activity are collapsed into one query.
+type defCache struct {
+	store Store
+	ttl   time.Duration
+	now   func() time.Time
+	mu    sync.Mutex
+	m     map[int64]defEntry
+	calls map[int64]*defCall
+}
+
+func newDefCache(store Store, ttl time.Duration, now func() time.Time) *defCache {
+	return &defCache{store: store, ttl: ttl, now: now, m: map[int64]defEntry{}, calls: map[int64]*defCall{}}
+}
+
+// get returns a definition not older than the TTL.
+func (c *defCache) get(ctx context.Context, id int64) (*Activity, error) {
+	c.mu.Lock()
+	if e, ok := c.m[id]; ok && c.now().Sub(e.at) < c.ttl {
+		c.mu.Unlock()
+		return e.a, nil
+	}
+	c.mu.Unlock()
+	return c.load(ctx, id, time.Time{})
+}
+
+// reload returns a definition loaded after since (a fresh one).
+func (c *defCache) reload(ctx context.Context, id int64) (*Activity, error) {
+	return c.load(ctx, id, c.now())
+}
+
+func (c *defCache) load(ctx context.Context, id int64, since time.Time) (*Activity, error) {
+	c.mu.Lock()
+	if e, ok := c.m[id]; ok && !since.IsZero() && !e.at.Before(since) {
+		c.mu.Unlock()
+		return e.a, nil
+	}
+	if call, ok := c.calls[id]; ok {
+		c.mu.Unlock()
+		<-call.done
+		if call.err == nil || since.IsZero() {
+			return call.a, call.err
+		}
+		return c.load(ctx, id, since)
+	}
+	call := &defCall{done: make(chan struct{})}
+	c.calls[id] = call
+	c.mu.Unlock()
+	started := c.now()
+	// Others wait for this load: one caller hanging up must not fail them.
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	a, err := c.store.Activity(lctx, id)
+	cancel()
+	c.mu.Lock()
+	delete(c.calls, id)
+	if err == nil {
+		call.a = &a
+		c.m[id] = defEntry{a: &a, at: started}
+	}
+	call.err = err
+	c.mu.Unlock()
+	close(call.done)
+	return call.a, err
+}
+
+func (c *defCache) invalidate(id int64) {
+	c.mu.Lock()
+	delete(c.m, id)
+	c.mu.Unlock()
+}
+
+// activityOf returns the activity id of a session (cached forever: a
+// session never moves).
+func (s *Service) activityOf(ctx context.Context, sessionID int64) (int64, error) {
+	if v, ok := s.sessAct.Load(sessionID); ok {
+		return v.(int64), nil
+	}
+	aid, err := s.store.SessionActivity(ctx, sessionID)
+	if err != nil {
+		return 0, err
+	}
+	s.sessAct.Store(sessionID, aid)
+	return aid, nil
+}
+
+// ---- metrics ----
+
+type metrics struct {
+	decisions *prometheus.CounterVec
+	batch     prometheus.Histogram
+	rebuilds  prometheus.Counter
+	drift     *prometheus.CounterVec
+	driftSeat prometheus.Gauge
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gongjian_registration_decisions_total", Help: "Sign-up decisions by outcome.",
+		}, []string{"outcome"}),
+		batch: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "gongjian_registration_write_batch_size", Help: "Sign-ups written per MySQL transaction (group commit).",
+			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256},
+		}),
+		rebuilds: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "gongjian_quota_rebuilds_total", Help: "Quotas rebuilt in Redis from MySQL.",
+		}),
+		drift: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gongjian_quota_drift_total", Help: "Differences between Redis and MySQL found and repaired by the reconciler, by kind (missing, orphan, count, epoch).",
+		}, []string{"kind"}),
+		driftSeat: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "gongjian_quota_drift_seats", Help: "Seats and waitlist places by which Redis differed from MySQL in the last reconciliation.",
+		}),
+	}
+	return m
+}
+
+// ---- group commit ----
+
+type writeJob struct {
+	w   Write
+	res chan WriteResult
+}
+
+// writer collects reserved sign-ups from many requests and writes them in
+// few transactions: each writer goroutine takes whatever is queued (up to
+// the batch size) without waiting, so an idle server writes one at a time
+// and a busy one writes many per commit.
+type writer struct {
+	store   Store
+	jobs    chan *writeJob
+	batch   int
+	timeout time.Duration
+	metrics *metrics
+	mu      sync.RWMutex
+	closed  bool
+	wg      sync.WaitGroup
+}
+
+func newWriter(store Store, n, batch int, timeout time.Duration, m *metrics) *writer {
+	w := &writer{store: store, jobs: make(chan *writeJob, 4096), batch: batch, timeout: timeout, metrics: m}
+	for i := 0; i < n; i++ {
+		w.wg.Add(1)
+		go w.loop()
+	}
+	return w
+}
+
+var errClosing = errs.New(errs.KindUnavailable, "UNAVAILABLE", "服务正在重启，请稍后再试")
+
+// write queues w and waits for its outcome. It does not watch the
+// caller's context: a reserved sign-up is always written or settled.
+func (w *writer) write(wr Write) WriteResult {
+	job := &writeJob{w: wr, res: make(chan WriteResult, 1)}
+	w.mu.RLock()
+	if w.closed {
+		w.mu.RUnlock()
+		return WriteResult{Err: errClosing}
+	}
+	w.jobs <- job
+	w.mu.RUnlock()
+	return <-job.res
+}
+
+func (w *writer) loop() {
+	defer w.wg.Done()
+	for job := range w.jobs {
+		batch := []*writeJob{job}
+	drain:
+		for len(batch) < w.batch {
+			select {
+			case j, ok := <-w.jobs:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, j)
+			default:
+				break drain
+			}
+		}
+		ws := make([]Write, len(batch))
+		for i, j := range batch {
+			ws[i] = j.w
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), w.timeout)
+		res := w.store.CommitRegistrations(ctx, ws)
+		cancel()
+		w.metrics.batch.Observe(float64(len(batch)))
+		for i, j := range batch {
+			j.res <- res[i]
+		}
+	}
+}
+
+func (w *writer) close() {
+	w.mu.Lock()
+	if !w.closed {
+		w.closed = true
+		close(w.jobs)
+	}
+	w.mu.Unlock()
+	w.wg.Wait()
+}
+
+// ---- acknowledgements ----
+
+type ack struct {
+	activityID int64
+	key        string
+}
+
+// acker removes acknowledged reservations from the quota's pending set in
+// the background, batched: it is bookkeeping for the reconciler, off the
+// hot path.
+type acker struct {
+	quota Quota
+	log   *slog.Logger
+	ch    chan ack
+	mu    sync.RWMutex
+	done  bool
+	wg    sync.WaitGroup
+}
+
+func newAcker(q Quota, log *slog.Logger) *acker {
+	a := &acker{quota: q, log: log, ch: make(chan ack, 8192)}
+	a.wg.Add(1)
+	go a.loop()
+	return a
+}
+
+func (a *acker) add(activityID int64, key string) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	if a.done {
+		return
+	}
+	select {
+	case a.ch <- ack{activityID, key}:
+	default:
+		// Full: the reconciler will find the group committed and drop it.
+	}
+}
+
+func (a *acker) loop() {
+	defer a.wg.Done()
+	for first := range a.ch {
+		byAct := map[int64][]string{first.activityID: {first.key}}
+	drain:
+		for i := 0; i < 1024; i++ {
+			select {
+			case x, ok := <-a.ch:
+				if !ok {
+					break drain
+				}
+				byAct[x.activityID] = append(byAct[x.activityID], x.key)
+			default:
+				break drain
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		for aid, keys := range byAct {
+			if err := a.quota.Ack(ctx, aid, keys); err != nil {
+				a.log.Warn("quota ack failed; the reconciler will settle it", slog.Int64("activity_id", aid), slog.String("err", err.Error()))
+			}
+		}
+		cancel()
+	}
+}
+
+func (a *acker) close() {
+	a.mu.Lock()
+	if !a.done {
+		a.done = true
+		close(a.ch)
+	}
+	a.mu.Unlock()
+	a.wg.Wait()
+}

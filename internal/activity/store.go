@@ -1,0 +1,262 @@
+package activity
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"time"
+
+	"gongjian/internal/notify"
+)
+
+// Events that residents hear of (see notices.go).
+const (
+	EventConfirmed  = "confirmed"
+	EventWaitlisted = "waitlisted"
+	EventPromoted   = "promoted"
+	EventCancelled  = "cancelled" // by staff, or the whole activity
+	EventChanged    = "changed"
+)
+
+// NoticeFunc builds the notices of an event for registrations whose ids are
+// known. Stores call it inside the transaction that makes the change.
+type NoticeFunc func(event string, regs []Registration) []notify.Notice
+
+// Group is one sign-up request: every registration it made shares the key.
+type Group struct {
+	Key         string // 32 hex characters, chosen by the server
+	UserID      int64
+	ActivityID  int64
+	IdemKey     string // the client's Idempotency-Key ("" = none)
+	Fingerprint string // what was asked for, to refuse a reused key
+	Answers     map[string]string
+	Source      string
+	CreatedBy   int64
+	Reason      string
+}
+
+// Write is the MySQL half of one reserved sign-up.
+type Write struct {
+	Group   Group
+	Regs    []Registration // IDs are filled on success
+	Epoch   int64          // the quota epoch the reservation was made under
+	Notices NoticeFunc
+}
+
+// WriteResult is the outcome of one Write.
+type WriteResult struct {
+	Regs []Registration
+	Err  error
+}
+
+// Store errors the services react to.
+var (
+	// ErrFenced: the activity's quota epoch changed since the reservation;
+	// nothing was written.
+	ErrFenced = errors.New("activity: quota epoch changed")
+	// ErrDuplicateAttendee: the unique key (session, attendee) refused a row.
+	ErrDuplicateAttendee = errors.New("activity: attendee already registered")
+	// ErrDuplicateIdem: the account already used this Idempotency-Key.
+	ErrDuplicateIdem = errors.New("activity: idempotency key already used")
+	// ErrUnclear: the outcome could not be settled (the database is away).
+	ErrUnclear = errors.New("activity: write outcome unclear")
+)
+
+// Candidate is a waitlisted group that a freed seat may promote.
+type Candidate struct {
+	GroupKey string
+	Sizes    map[int64]int  // session id -> waitlisted attendees of the group
+	Regs     []Registration // the group's waitlisted rows
+}
+
+// SessionIDs returns the candidate's sessions in ascending order.
+func (c Candidate) SessionIDs() []int64 {
+	out := make([]int64, 0, len(c.Sizes))
+	for s := range c.Sizes {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// PickPromotions is the waitlist rule: walk the groups in FIFO order and
+// promote every group that fits entirely in the seats available (groups
+// never split; a group too large is skipped, the next one may fit). avail
+// is changed in place. The Redis script implements the same rule.
+func PickPromotions(cands []Candidate, avail map[int64]int) []int {
+	var chosen []int
+	for i, c := range cands {
+		fits := len(c.Sizes) > 0
+		for s, n := range c.Sizes {
+			if n > avail[s] {
+				fits = false
+				break
+			}
+		}
+		if !fits {
+			continue
+		}
+		for s, n := range c.Sizes {
+			avail[s] -= n
+		}
+		chosen = append(chosen, i)
+	}
+	return chosen
+}
+
+// PrepareFunc reserves seats in the quota for the candidates that fit,
+// given the seats freed by a cancellation; it returns the chosen indexes.
+type PrepareFunc func(freed map[int64]int, cands []Candidate) ([]int, error)
+
+// CancelOp cancels live registrations and promotes from the waitlist in one
+// transaction.
+type CancelOp struct {
+	ActivityID int64
+	RegIDs     []int64
+	By         int64 // 0 = the resident
+	Reason     string
+	Epoch      int64 // the quota epoch Prepare runs under
+	Notices    NoticeFunc
+	// NoticeCancelled: tell the resident (cancelled by staff).
+	NoticeCancelled bool
+}
+
+// CancelResult says what a cancellation changed.
+type CancelResult struct {
+	Cancelled []Registration
+	Promoted  []Registration
+	Chosen    []Candidate
+}
+
+// SessionQuota is one session's counts in a snapshot.
+type SessionQuota struct {
+	ID               int64
+	Capacity         int
+	WaitlistCapacity int
+	Confirmed        int
+	Waitlisted       int
+}
+
+// Member is one live registration in a snapshot.
+type Member struct {
+	SessionID   int64
+	AttendeeKey string
+	UserID      int64
+	Status      string
+}
+
+// Snapshot is the quota state of an activity as MySQL holds it.
+type Snapshot struct {
+	ActivityID int64
+	Epoch      int64
+	Open       bool // published: sign-ups may be decided
+	Sessions   []SessionQuota
+	Members    []Member
+}
+
+// Counts are the live counts of one session.
+type Counts struct {
+	Capacity         int
+	WaitlistCapacity int
+	Confirmed        int
+	Waitlisted       int
+}
+
+// Remaining seats (never negative).
+func (c Counts) Remaining() int { return max(0, c.Capacity-c.Confirmed) }
+
+// WaitlistRemaining places (never negative).
+func (c Counts) WaitlistRemaining() int { return max(0, c.WaitlistCapacity-c.Waitlisted) }
+
+// ActivityFilter selects activities.
+type ActivityFilter struct {
+	Category    string
+	CommunityID int64
+	From, To    time.Time // sessions starting in [From, To)
+	Statuses    []string
+	EndsAfter   time.Time // the last session ends after it (zero = any)
+	// Staff scope (admin lists): any of these communities or host orgs; nil = no restriction.
+	ScopeCommunities []int64
+	ScopeOrgs        []int64
+	ScopeAll         bool
+}
+
+// RegistrationFilter selects an activity's registrations (staff).
+type RegistrationFilter struct {
+	SessionID int64
+	Status    string
+	NoShow    *bool
+	Page      int
+	PageSize  int // 0 = all
+}
+
+// Store is what the services need from MySQL.
+type Store interface {
+	CreateOrganization(ctx context.Context, o *Organization) error
+	Organization(ctx context.Context, id int64) (Organization, error)
+	ListOrganizations(ctx context.Context) ([]Organization, error)
+
+	// CreateActivity inserts a draft activity with its sessions (IDs filled).
+	CreateActivity(ctx context.Context, a *Activity) error
+	// Activity loads an activity with its sessions and host organisation name.
+	Activity(ctx context.Context, id int64) (Activity, error)
+	// SessionActivity returns the activity id of a session.
+	SessionActivity(ctx context.Context, sessionID int64) (int64, error)
+	// ListActivities lists activities (with sessions), soonest first.
+	ListActivities(ctx context.Context, f ActivityFilter) ([]Activity, error)
+
+	// Fenced changes of an activity: each bumps the quota epoch under an
+	// exclusive lock on the activity row (so no write reserved under an older
+	// quota can land afterwards) and changes the activity in one transaction.
+
+	// UpdateActivity saves a's editable fields (not sessions, not status).
+	UpdateActivity(ctx context.Context, a Activity, notices NoticeFunc, notify bool) error
+	// SetStatus moves the activity from one of from to status.
+	SetStatus(ctx context.Context, id int64, from []string, status string) error
+	// CancelActivity cancels the activity and every live registration.
+	CancelActivity(ctx context.Context, id int64, by int64, reason string, notices NoticeFunc) ([]Registration, error)
+	// AddSession adds a session to an activity.
+	AddSession(ctx context.Context, s *Session) error
+	// UpdateSession changes a session's times and capacities: refused below
+	// the confirmed count; a raise promotes waitlisted groups that fit.
+	UpdateSession(ctx context.Context, s Session, notices NoticeFunc) (promoted []Registration, err error)
+
+	// CommitRegistrations writes reserved sign-ups, as one transaction when
+	// possible; every write gets its own result.
+	CommitRegistrations(ctx context.Context, ws []Write) []WriteResult
+	// SettleGroup decides a write whose commit outcome was unclear: it either
+	// finds the group committed, or makes sure it never will be.
+	SettleGroup(ctx context.Context, g Group) (committed bool, regs []Registration, err error)
+	// CancelRegistrations cancels rows and promotes from the waitlist.
+	CancelRegistrations(ctx context.Context, op CancelOp, prepare PrepareFunc) (CancelResult, error)
+	// CancelOutcome reports, after an unclear commit, whether the rows are cancelled.
+	CancelOutcome(ctx context.Context, regIDs []int64) (bool, error)
+
+	// QuotaSnapshot bumps the quota epoch and reads the quota state.
+	QuotaSnapshot(ctx context.Context, activityID int64) (Snapshot, error)
+	// SessionCounts counts live registrations per session of the activities.
+	SessionCounts(ctx context.Context, activityIDs []int64) (map[int64]Counts, error)
+	// OpenActivityIDs lists activities whose quota the reconciler watches.
+	OpenActivityIDs(ctx context.Context, endsAfter time.Time) ([]int64, error)
+	// GroupExists reports whether a (non-void) group was committed.
+	GroupExists(ctx context.Context, key string) (bool, error)
+
+	// RegistrationsByGroup loads a group's registrations (nil when absent).
+	RegistrationsByGroup(ctx context.Context, key string) (Group, []Registration, error)
+	// GroupByIdem finds the group an account made with an Idempotency-Key.
+	GroupByIdem(ctx context.Context, userID int64, idemKey string) (Group, []Registration, error)
+	// Registration loads one registration with its session and activity.
+	Registration(ctx context.Context, id int64) (RegistrationDetail, error)
+	// AttendeeRegistrations lists the live rows of one attendee in an
+	// activity's group (a series books every session for the attendee).
+	AttendeeRegistrations(ctx context.Context, groupKey string, userID, dependentID int64) ([]Registration, error)
+	// UserRegistrations lists an account's registrations with session and
+	// activity; upcoming = sessions not ended and not cancelled.
+	UserRegistrations(ctx context.Context, userID int64, upcoming bool, now time.Time, page, pageSize int) ([]RegistrationDetail, int, error)
+	// ActivityRegistrations lists an activity's registrations for staff.
+	ActivityRegistrations(ctx context.Context, activityID int64, f RegistrationFilter) ([]RegistrationDetail, int, error)
+	// SetNoShow marks or clears a confirmed registration's no-show.
+	SetNoShow(ctx context.Context, regID int64, noShow bool) error
+	// NoShowTimes lists the session start times of an account's no-shows since t.
+	NoShowTimes(ctx context.Context, userID int64, since time.Time) ([]time.Time, error)
+}
