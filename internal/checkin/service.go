@@ -366,16 +366,6 @@ func (s *Service) Scan(ctx context.Context, u resident.User, in ScanInput) (Scan
 	if !validNonce(in.Nonce) {
 		return ScanResult{}, errBadNonce
 	}
-	if res, ok, err := s.replayed(ctx, u, in); ok || err != nil {
-		if err == nil && res.Superseded {
-			r, rerr := s.regs.Registration(ctx, res.RegistrationID)
-			if rerr != nil {
-				return ScanResult{}, rerr
-			}
-			return ScanResult{}, alreadyErr(r, Record{At: res.CheckedInAt})
-		}
-		return res, err
-	}
 	now := s.now().UTC()
 	reported := in.ScannedAt
 	if reported.IsZero() || reported.Sub(now).Abs() > s.cfg.ClockSkew {
@@ -383,21 +373,21 @@ func (s *Service) Scan(ctx context.Context, u resident.User, in ScanInput) (Scan
 	}
 	r, err := s.admit(ctx, u, in, now)
 	if err != nil {
+		// A retry of a scan accepted before answers as it did, whatever
+		// changed since (looked up only here: the door's path stays short;
+		// a retry that passes admission is settled by the store's keys).
+		if res, ok, rerr := s.replayed(ctx, u, in); rerr != nil || ok {
+			return s.replayAnswer(ctx, res, rerr)
+		}
 		return ScanResult{}, err
 	}
 	sc := Scan{RegistrationID: r.ID, SessionID: r.Session.ID, ActivityID: r.Session.ActivityID, UserID: r.UserID,
 		CheckerID: u.ID, Nonce: in.Nonce, At: now, ReportedAt: reported.UTC()}
 	out, err := s.store.Scan(ctx, sc, false, []notify.Notice{s.checkinNotice(r, now)})
 	if errors.Is(err, ErrNonceUsed) {
-		// The same request arrived twice at once: answer as the first did.
-		res, ok, rerr := s.replayed(ctx, u, in)
-		if rerr == nil && ok && !res.Superseded {
-			return res, nil
-		}
-		if rerr != nil {
-			return ScanResult{}, rerr
-		}
-		return ScanResult{}, alreadyErr(r, Record{At: res.CheckedInAt})
+		// This checker sent the nonce before: answer as the first time.
+		res, _, rerr := s.replayed(ctx, u, in)
+		return s.replayAnswer(ctx, res, rerr)
 	}
 	if err != nil {
 		return ScanResult{}, err
@@ -412,6 +402,19 @@ func (s *Service) Scan(ctx context.Context, u resident.User, in ScanInput) (Scan
 		return ScanResult{}, alreadyErr(r, out.Record)
 	}
 	return resultOf(r, out.Record), nil
+}
+
+// replayAnswer repeats the answer of an earlier scan with the same nonce:
+// success, or ALREADY_CHECKED_IN when an earlier scan took the check-in over.
+func (s *Service) replayAnswer(ctx context.Context, res ScanResult, err error) (ScanResult, error) {
+	if err != nil || !res.Superseded {
+		return res, err
+	}
+	r, err := s.regs.Registration(ctx, res.RegistrationID)
+	if err != nil {
+		return ScanResult{}, err
+	}
+	return ScanResult{}, alreadyErr(r, Record{At: res.CheckedInAt})
 }
 
 // BatchResult is the answer for one offline scan.

@@ -300,6 +300,11 @@ func (s *CheckinStore) Scan(ctx context.Context, sc checkin.Scan, earliestWins b
 	if err != nil && !errors.Is(err, errCheckinTaken) {
 		return checkin.ScanOutcome{}, translate(err, nil)
 	}
+	if counted && err == nil && !earliestWins {
+		// The row this transaction inserted is the check-in.
+		return checkin.ScanOutcome{Counted: true, Record: checkin.Record{RegistrationID: sc.RegistrationID, SessionID: sc.SessionID,
+			ActivityID: sc.ActivityID, CheckerID: sc.CheckerID, Nonce: sc.Nonce, At: at, Offline: sc.Offline}}, nil
+	}
 	r, rerr := s.record(ctx, sc.RegistrationID)
 	if rerr != nil {
 		return checkin.ScanOutcome{}, translate(rerr, nil)

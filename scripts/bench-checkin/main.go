@@ -30,6 +30,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -193,7 +194,7 @@ func benchHTTP(adminDSN, redisAddr string, n, phones int) (err error) {
 	env := append(os.Environ(),
 		"GONGJIAN_DATA_DIR="+tmp, "GONGJIAN_HTTP_ADDR="+addr, "GONGJIAN_MYSQL_DSN="+cfg.FormatDSN(),
 		"GONGJIAN_REDIS_ADDR="+redisAddr, "GONGJIAN_REDIS_KEY_PREFIX="+prefix, "GONGJIAN_SEED_DEMO=never",
-		"GONGJIAN_LOG_LEVEL=warn", "GONGJIAN_LOGIN_PER_IP_PER_MINUTE=100000", "GONGJIAN_LOGIN_PER_USER_PER_MINUTE=100000",
+		"GONGJIAN_LOG_LEVEL=info", "GONGJIAN_LOG_FORMAT=json", "GONGJIAN_LOGIN_PER_IP_PER_MINUTE=100000", "GONGJIAN_LOGIN_PER_USER_PER_MINUTE=100000",
 		"GONGJIAN_WECHAT_APP_ID=", "GONGJIAN_SEED_COMMUNITIES=阳光社区")
 	srv := exec.Command(bin)
 	srv.Env = env
@@ -246,15 +247,57 @@ func benchHTTP(adminDSN, redisAddr string, n, phones int) (err error) {
 		return err
 	}
 
-	// The door: every ticket once, the phones scanning as fast as they can
-	// (a worst case: a real door scans one ticket every few seconds).
-	fmt.Printf("== online check-in over HTTP (server binary on MariaDB + Redis, %d phones at once)\n", phones)
-	lat, errs := door(c, checkers, fx.tickets, "a")
-	report(fmt.Sprintf("burst: %d scans", len(fx.tickets)), lat, errs)
-	// The same tickets again: every answer is ALREADY_CHECKED_IN (409).
-	lat, errs = door(c, checkers, fx.tickets, "b")
-	report(fmt.Sprintf("repeat scans (ALREADY_CHECKED_IN): %d scans", len(fx.tickets)), lat, errs)
+	// Server-side time of every scan comes from the access log ("ms" of
+	// each POST /api/v1/checkins line); the client-side time includes this
+	// program's own scheduling on a shared machine.
+	logPath := filepath.Join(tmp, "server.log")
+	fmt.Printf("== online check-in over HTTP (server binary on MariaDB + Redis; %d CPUs, load average %s)\n", runtime.NumCPU(), loadavg())
+	half := len(fx.tickets) / 2
+	// A real door: each phone scans a ticket every 600 ms (200 people in 30 s with 4 phones… and then some).
+	mark := countLines(logPath)
+	lat, outc := door(c, checkers, fx.tickets[:half], "p", 600*time.Millisecond)
+	report(fmt.Sprintf("paced door (a scan per phone every 600 ms): %d scans", half), lat, outc, serverMs(logPath, mark))
+	// A burst: the phones scanning as fast as they can (the worst case).
+	mark = countLines(logPath)
+	lat, outc = door(c, checkers, fx.tickets[half:], "b", 0)
+	report(fmt.Sprintf("burst (phones back to back): %d scans", len(fx.tickets)-half), lat, outc, serverMs(logPath, mark))
+	// Every ticket again: all ALREADY_CHECKED_IN (409).
+	mark = countLines(logPath)
+	lat, outc = door(c, checkers, fx.tickets, "r", 0)
+	report(fmt.Sprintf("repeat scans, burst: %d scans", len(fx.tickets)), lat, outc, serverMs(logPath, mark))
 	return nil
+}
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	return strings.Join(f[:3], " ")
+}
+
+func countLines(path string) int {
+	b, _ := os.ReadFile(path)
+	return bytes.Count(b, []byte("\n"))
+}
+
+// serverMs reads the server-side milliseconds of the check-in requests
+// logged after line skip.
+func serverMs(path string, skip int) []time.Duration {
+	b, _ := os.ReadFile(path)
+	lines := bytes.Split(b, []byte("\n"))
+	var out []time.Duration
+	for _, l := range lines[min(skip, len(lines)):] {
+		var e struct {
+			Msg, Route, Method string
+			Ms                 int64
+		}
+		if json.Unmarshal(l, &e) == nil && e.Msg == "http" && e.Route == "/api/v1/checkins" && e.Method == "POST" {
+			out = append(out, time.Duration(e.Ms)*time.Millisecond)
+		}
+	}
+	return out
 }
 
 type fixture struct {
@@ -335,8 +378,9 @@ func appoint(c *client, adminTok string, activityID int64, phones int) (toks []s
 	return toks, nil
 }
 
-// door scans every ticket once, the phones taking turns from one queue.
-func door(c *client, phones []string, tickets []string, tag string) ([]time.Duration, map[string]int) {
+// door scans every ticket once, the phones taking turns from one queue,
+// each waiting pace between its scans.
+func door(c *client, phones []string, tickets []string, tag string, pace time.Duration) ([]time.Duration, map[string]int) {
 	queue := make(chan int, len(tickets))
 	for i := range tickets {
 		queue <- i
@@ -366,6 +410,7 @@ func door(c *client, phones []string, tickets []string, tag string) ([]time.Dura
 					outcomes[fmt.Sprintf("%d %v", st, out["code"])]++
 				}
 				mu.Unlock()
+				time.Sleep(pace)
 			}
 		}(p, tok)
 	}
@@ -373,12 +418,12 @@ func door(c *client, phones []string, tickets []string, tag string) ([]time.Dura
 	return lat, outcomes
 }
 
-func report(name string, lat []time.Duration, outcomes map[string]int) {
+func percentiles(lat []time.Duration) (p50, p90, p99, top, mean time.Duration) {
+	if len(lat) == 0 {
+		return
+	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	pct := func(p float64) time.Duration {
-		if len(lat) == 0 {
-			return 0
-		}
 		i := int(p*float64(len(lat))+0.5) - 1
 		return lat[max(0, min(i, len(lat)-1))]
 	}
@@ -386,16 +431,23 @@ func report(name string, lat []time.Duration, outcomes map[string]int) {
 	for _, d := range lat {
 		sum += d
 	}
+	r := func(d time.Duration) time.Duration { return d.Round(10 * time.Microsecond) }
+	return r(pct(0.5)), r(pct(0.9)), r(pct(0.99)), r(lat[len(lat)-1]), r(sum / time.Duration(len(lat)))
+}
+
+func report(name string, client []time.Duration, outcomes map[string]int, server []time.Duration) {
 	keys := make([]string, 0, len(outcomes))
 	for k := range outcomes {
 		keys = append(keys, fmt.Sprintf("%s×%d", k, outcomes[k]))
 	}
 	sort.Strings(keys)
+	fmt.Printf("%s  [%s]\n", name, strings.Join(keys, ", "))
+	c50, c90, c99, cmax, cmean := percentiles(client)
+	fmt.Printf("   client-observed: p50 %v  p90 %v  p99 %v  max %v  mean %v\n", c50, c90, c99, cmax, cmean)
+	s50, s90, s99, smax, smean := percentiles(server)
 	verdict := "OK (p99 ≤ 100 ms)"
-	if pct(0.99) > 100*time.Millisecond {
+	if s99 > 100*time.Millisecond {
 		verdict = "OVER the 100 ms p99 goal"
 	}
-	fmt.Printf("%s: p50 %v  p90 %v  p99 %v  max %v  mean %v  [%s]  %s\n", name,
-		pct(0.50).Round(10*time.Microsecond), pct(0.90).Round(10*time.Microsecond), pct(0.99).Round(10*time.Microsecond),
-		pct(1).Round(10*time.Microsecond), (sum / time.Duration(max(1, len(lat)))).Round(10*time.Microsecond), strings.Join(keys, ", "), verdict)
+	fmt.Printf("   server (access log, whole ms, %d requests): p50 %v  p90 %v  p99 %v  max %v  mean %v  %s\n", len(server), s50, s90, s99, smax, smean, verdict)
 }
