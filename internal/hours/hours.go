@@ -101,7 +101,11 @@ type Org struct {
 	ID       int64
 	ParentID int64 // 0 = root
 	Name     string
+	Type     string // e.g. "party_org"; "" = unknown
 }
+
+// OrgParty is the type of party organisations (the registration feature's).
+const OrgParty = "party_org"
 
 // Activity is what hours needs to know of an activity (and one of its sessions).
 type Activity struct {

@@ -200,7 +200,17 @@ func (s *Service) buildReport(ctx context.Context, from, to time.Time, tree []Or
 		}
 	}
 	r.Leaderboard = r.Persons[:min(LeaderboardSize, len(r.Persons))]
-	r.Orgs = RollUp(tree, sums)
+	// Party organisations (and any other organisation its members' hours
+	// count for) in tree order.
+	types := map[int64]string{}
+	for _, o := range tree {
+		types[o.ID] = o.Type
+	}
+	for _, o := range RollUp(tree, sums) {
+		if t := types[o.OrgID]; t == "" || t == OrgParty || o.Minutes != 0 {
+			r.Orgs = append(r.Orgs, o)
+		}
+	}
 	for id, c := range coms {
 		c.Persons = len(comPersons[id])
 		r.Communities = append(r.Communities, *c)

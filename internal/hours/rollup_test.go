@@ -37,7 +37,7 @@ func TestPresenceMinutes(t *testing.T) {
 func TestRollUpSmallTree(t *testing.T) {
 	// 1 街道党工委 ─ 2 社区党委 ─ 4 支部
 	//              └ 3 机关党委
-	tree := []Org{{1, 0, "街道党工委"}, {2, 1, "社区党委"}, {3, 1, "机关党委"}, {4, 2, "第一支部"}}
+	tree := []Org{{1, 0, "街道党工委", OrgParty}, {2, 1, "社区党委", OrgParty}, {3, 1, "机关党委", OrgParty}, {4, 2, "第一支部", OrgParty}}
 	sums := []Sum{
 		{UserID: 10, OrgID: 4, Minutes: 60}, {UserID: 11, OrgID: 4, Minutes: 30},
 		{UserID: 12, OrgID: 3, Minutes: 45}, {UserID: 13, OrgID: 0, Minutes: 999}, {UserID: 14, OrgID: 99, Minutes: 5},
@@ -64,7 +64,7 @@ func TestRollUpSmallTree(t *testing.T) {
 		t.Errorf("subtree of 2: %v", sub)
 	}
 	// A cycle in bad data does not hang.
-	cyc := RollUp([]Org{{1, 2, "a"}, {2, 1, "b"}}, []Sum{{UserID: 1, OrgID: 1, Minutes: 7}})
+	cyc := RollUp([]Org{{1, 2, "a", ""}, {2, 1, "b", ""}}, []Sum{{UserID: 1, OrgID: 1, Minutes: 7}})
 	if len(cyc) != 2 {
 		t.Errorf("cycle: %+v", cyc)
 	}

@@ -151,7 +151,12 @@ func (s *Service) SetMembership(ctx context.Context, u resident.User, orgID, com
 	}
 	found := false
 	for _, o := range tree {
-		found = found || o.ID == orgID
+		if o.ID == orgID {
+			found = true
+			if o.Type != "" && o.Type != OrgParty {
+				return Membership{}, errs.Invalid("NOT_A_PARTY_ORG", "所选组织不是党组织")
+			}
+		}
 	}
 	if !found {
 		return Membership{}, errs.Invalid("UNKNOWN_ORG", "所选党组织不存在")

@@ -663,13 +663,14 @@ func (s *ActivityView) OrgTree(ctx context.Context) ([]hours.Org, error) {
 		ID       int64
 		ParentID int64
 		Name     string
+		Type     string
 	}
-	if err := s.g(ctx).Table("organizations").Select("id, parent_id, name").Order("id").Scan(&rows).Error; err != nil {
+	if err := s.g(ctx).Table("organizations").Select("id, parent_id, name, type").Order("id").Scan(&rows).Error; err != nil {
 		return nil, translate(err, nil)
 	}
 	out := make([]hours.Org, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, hours.Org{ID: r.ID, ParentID: r.ParentID, Name: r.Name})
+		out = append(out, hours.Org{ID: r.ID, ParentID: r.ParentID, Name: r.Name, Type: r.Type})
 	}
 	return out, nil
 }
