@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"gongjian/internal/errs"
+	"gongjian/internal/hours"
 	"gongjian/internal/notify"
 	"gongjian/internal/pii"
 	"gongjian/internal/resident"
@@ -330,13 +331,11 @@ func (s *Service) checkinNotice(r Registration, at time.Time) notify.Notice {
 		UserID: r.UserID, TemplateKey: notify.CheckinDone, DedupKey: "checkin:reg:" + strconv.FormatInt(r.ID, 10),
 		Title: "签到成功",
 		Body:  fmt.Sprintf("%s已在「%s」签到。", who, r.Session.ActivityTitle),
-		Fields: map[string]string{"activity": r.Session.ActivityTitle, "name": who, "time": at.In(zone).Format("2006-01-02 15:04"),
+		Fields: map[string]string{"activity": r.Session.ActivityTitle, "name": who, "time": at.In(hours.Zone).Format("2006-01-02 15:04"),
 			"place": r.Session.Place, "status": "已签到"},
 		Page: "pages/registrations/index", ActivityID: r.Session.ActivityID, RegistrationID: r.ID,
 	}
 }
-
-var zone = time.FixedZone("CST", 8*3600)
 
 // replayed answers a nonce the checker used before: the same outcome again.
 func (s *Service) replayed(ctx context.Context, u resident.User, in ScanInput) (ScanResult, bool, error) {
@@ -458,8 +457,10 @@ func (s *Service) Batch(ctx context.Context, u resident.User, scans []ScanInput,
 	out := make([]BatchResult, len(scans))
 	for _, i := range idx {
 		out[i] = s.batchOne(ctx, u, scans[i], shift, now)
-		if out[i].Err != nil && out[i].Err.Kind == errs.KindUnavailable {
-			return nil, out[i].Err
+		// A failure of ours fails the whole batch: the phone keeps every scan
+		// it gets no answer for and sends them again (stored ones replay).
+		if e := out[i].Err; e != nil && (e.Kind == errs.KindUnavailable || e.Kind == errs.KindInternal) {
+			return nil, e
 		}
 	}
 	return out, nil
