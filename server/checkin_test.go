@@ -32,8 +32,6 @@ type ckWorld struct {
 
 var ckPlace = map[string]any{"address": "阳光社区活动中心", "lat": 31.2304, "lng": 121.4737}
 
-func num(v any) int64 { f, _ := v.(float64); return int64(f) }
-
 func (w *ckWorld) must(r resp, status int) resp {
 	w.ta.t.Helper()
 	if r.Status != status {
@@ -160,7 +158,8 @@ func TestTicketScanningEndToEnd(t *testing.T) {
 	expectError(t, ta.do("POST", "/api/v1/checkins", volTok, scanBody(bob, "n-5")), 422, "REVOKED")
 	expectError(t, ta.do("GET", fmt.Sprintf("/api/v1/registrations/%d/ticket", bobReg), bobTok, nil), 422, "REVOKED")
 	kit := w.must(ta.do("GET", fmt.Sprintf("/api/v1/activities/%d/checkin-kit", w.clinic), volTok, nil), 200)
-	if rv := kit.Body["revoked"].([]any); len(rv) != 1 || rv[0] != bob || kit.str("public_key") == "" || len(kit.Body["sessions"].([]any)) != 2 {
+	if rv := kit.Body["revoked"].([]any); len(rv) != 1 || rv[0] != bob || kit.str("public_key") == "" || len(kit.Body["sessions"].([]any)) != 2 ||
+		num(kit.Body["window"].(map[string]any)["session_id"]) != w.clinicS1 {
 		t.Fatalf("kit %s", kit.Raw)
 	}
 	expectError(t, ta.do("GET", fmt.Sprintf("/api/v1/activities/%d/checkin-kit", w.clinic), bobTok, nil), 403, "NOT_A_CHECKER")

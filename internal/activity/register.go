@@ -543,6 +543,9 @@ func (s *Service) replayed(g Group, regs []Registration, in RegisterInput, fp st
 	for i, r := range regs {
 		r.Status = r.FirstStatus
 		r.WaitlistPosition = r.FirstPosition
+		if r.DependentID == 0 {
+			r.AttendeeName = "" // as in the first answer, which does not look the account up
+		}
 		out[i] = r
 	}
 	return RegisterResult{Registrations: out, Replayed: true}, nil

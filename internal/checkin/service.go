@@ -529,11 +529,14 @@ type KitSession struct {
 
 // Kit is what a checker's phone needs to admit people with no network.
 type Kit struct {
-	ActivityID             int64
-	ActivityTitle          string
-	Algorithm              string // "Ed25519"
-	PublicKey              string // base64
-	Sessions               []KitSession
+	ActivityID    int64
+	ActivityTitle string
+	Algorithm     string // "Ed25519"
+	PublicKey     string // base64
+	Sessions      []KitSession
+	// Window is the acceptance window of the session the kit is for: the
+	// first one not closed yet at GeneratedAt (else the last one).
+	Window                 KitSession
 	Revoked                []string // the cancelled registrations' ticket strings
 	RevokedRegistrationIDs []int64
 	CheckedIn              []int64 // registrations already checked in
@@ -560,7 +563,14 @@ func (s *Service) Kit(ctx context.Context, u resident.User, activityID int64) (K
 		PublicKey: s.keys.PublicKeyBase64(), GeneratedAt: s.now().UTC(), Revoked: []string{}, RevokedRegistrationIDs: []int64{}, CheckedIn: []int64{}}
 	for _, x := range sessions {
 		from, until := s.window(x)
-		k.Sessions = append(k.Sessions, KitSession{ID: x.ID, StartsAt: x.StartsAt, EndsAt: x.EndsAt, AcceptFrom: from, AcceptUntil: until})
+		ks := KitSession{ID: x.ID, StartsAt: x.StartsAt, EndsAt: x.EndsAt, AcceptFrom: from, AcceptUntil: until}
+		k.Sessions = append(k.Sessions, ks)
+		if k.Window.ID == 0 && !until.Before(k.GeneratedAt) {
+			k.Window = ks
+		}
+	}
+	if k.Window.ID == 0 {
+		k.Window = k.Sessions[len(k.Sessions)-1]
 	}
 	cancelled, err := s.regs.Cancelled(ctx, activityID)
 	if err != nil {

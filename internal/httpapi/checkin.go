@@ -211,7 +211,8 @@ func (a *API) getCheckinKit(c *gin.Context) {
 		}
 		c.JSON(http.StatusOK, gin.H{
 			"activity_id": k.ActivityID, "activity_title": k.ActivityTitle, "algorithm": k.Algorithm, "public_key": k.PublicKey,
-			"ticket_format": TicketFormat, "sessions": ss, "revoked": k.Revoked, "revoked_registration_ids": k.RevokedRegistrationIDs,
+			"ticket_format": TicketFormat, "sessions": ss, "revoked": k.Revoked,
+			"window": gin.H{"session_id": k.Window.ID, "opens_at": k.Window.AcceptFrom, "closes_at": k.Window.AcceptUntil}, "revoked_registration_ids": k.RevokedRegistrationIDs,
 			"checked_in_registration_ids": k.CheckedIn, "generated_at": k.GeneratedAt,
 		})
 	})

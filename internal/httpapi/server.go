@@ -23,7 +23,9 @@ import (
 	"gongjian/internal/checkin"
 	"gongjian/internal/errs"
 	"gongjian/internal/hours"
+	"gongjian/internal/notify"
 	"gongjian/internal/resident"
+	"gongjian/internal/wristband"
 )
 
 //go:embed openapi.yaml
@@ -55,8 +57,12 @@ type Deps struct {
 	// Activities: activities and registrations (issue 3).
 	Activities *activity.Service
 
+	Wristbands *wristband.Service
+
 	MaxBodyBytes        int64
 	LoginPerIPPerMinute int
+
+	Notify *notify.Service // subscriptions, in-app messages, delivery state
 }
 
 // API is the HTTP API.
@@ -96,6 +102,8 @@ func (a *API) engine() *gin.Engine {
 	a.mountAdmin(authed.Group("/admin"))
 	a.mountCheckin(authed)
 	a.mountHours(authed)
+	a.mountWristbands(v1)
+	a.mountNotify(authed)
 	a.mountActivity(v1, authed)
 	return r
 }

@@ -110,20 +110,20 @@ var _ checkin.Store = (*CheckinStore)(nil)
 
 func (s *CheckinStore) g(ctx context.Context) *gorm.DB { return s.db.G.WithContext(ctx) }
 
-func fresh(tx *gorm.DB) *gorm.DB { return tx.Session(&gorm.Session{NewDB: true}) }
+func ckFresh(tx *gorm.DB) *gorm.DB { return tx.Session(&gorm.Session{NewDB: true}) }
 
-// isDeadlock reports a MySQL deadlock or lock wait timeout: the transaction
+// ckRetryable reports a MySQL deadlock or lock wait timeout: the transaction
 // was rolled back and may simply be run again.
-func isDeadlock(err error) bool {
+func ckRetryable(err error) bool {
 	var me *mysqldrv.MySQLError
 	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
 }
 
-// retry runs f again when MySQL picked it as a deadlock victim.
-func retry(ctx context.Context, f func() error) error {
+// ckRetry runs f again when MySQL picked it as a deadlock victim.
+func ckRetry(ctx context.Context, f func() error) error {
 	var err error
 	for i := 0; i < 6; i++ {
-		if err = f(); !isDeadlock(err) {
+		if err = f(); !ckRetryable(err) {
 			return err
 		}
 		select {
@@ -256,7 +256,7 @@ func (s *CheckinStore) record(ctx context.Context, regID int64) (checkinRow, err
 func (s *CheckinStore) Scan(ctx context.Context, sc checkin.Scan, earliestWins bool, notices []notify.Notice) (checkin.ScanOutcome, error) {
 	at := sc.At.UTC().Truncate(time.Millisecond)
 	var counted bool
-	err := retry(ctx, func() error {
+	err := ckRetry(ctx, func() error {
 		counted = false
 		return s.g(ctx).Transaction(func(tx *gorm.DB) error {
 			scan := checkinScanRow{CheckerID: sc.CheckerID, Nonce: sc.Nonce, RegistrationID: sc.RegistrationID, SessionID: sc.SessionID,
@@ -265,7 +265,7 @@ func (s *CheckinStore) Scan(ctx context.Context, sc checkin.Scan, earliestWins b
 				CheckerID: sc.CheckerID, Nonce: sc.Nonce, CheckedInAt: at, Offline: sc.Offline}
 			// The check-in first: its unique key is what concurrent scans of
 			// one ticket queue on.
-			err := fresh(tx).Create(&row).Error
+			err := ckFresh(tx).Create(&row).Error
 			switch {
 			case err == nil:
 				counted = true
@@ -274,7 +274,7 @@ func (s *CheckinStore) Scan(ctx context.Context, sc checkin.Scan, earliestWins b
 			case !earliestWins:
 				return errCheckinTaken
 			}
-			if err := fresh(tx).Create(&scan).Error; err != nil {
+			if err := ckFresh(tx).Create(&scan).Error; err != nil {
 				if IsDuplicate(err) {
 					return checkin.ErrNonceUsed
 				}
@@ -282,7 +282,7 @@ func (s *CheckinStore) Scan(ctx context.Context, sc checkin.Scan, earliestWins b
 			}
 			if !counted {
 				// An offline scan earlier than the check-in takes it over.
-				res := fresh(tx).Model(&checkinRow{}).Where("registration_id = ? AND checked_in_at > ?", sc.RegistrationID, at).
+				res := ckFresh(tx).Model(&checkinRow{}).Where("registration_id = ? AND checked_in_at > ?", sc.RegistrationID, at).
 					Updates(map[string]any{"checked_in_at": at, "checker_id": sc.CheckerID, "nonce": sc.Nonce, "offline": sc.Offline,
 						"updated_at": time.Now().UTC()})
 				if res.Error != nil {
@@ -374,7 +374,7 @@ func (s *CheckinStore) OpenPresence(ctx context.Context, p checkin.Presence, not
 		SessionStartsAt: p.SessionStartsAt.UTC(), SessionEndsAt: p.SessionEndsAt.UTC(), InAt: p.InAt.UTC().Truncate(time.Millisecond),
 		IsOpen: true, InLat: p.InLat, InLng: p.InLng}
 	err := s.g(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := fresh(tx).Create(&r).Error; err != nil {
+		if err := ckFresh(tx).Create(&r).Error; err != nil {
 			return err
 		}
 		return AddNotices(tx, notices)
@@ -406,10 +406,10 @@ func (s *CheckinStore) ClosePresence(ctx context.Context, userID, sessionID int6
 	credit checkin.CreditFunc) (checkin.Presence, bool, error) {
 	out = out.UTC().Truncate(time.Millisecond)
 	var got presenceRow
-	err := retry(ctx, func() error {
+	err := ckRetry(ctx, func() error {
 		return s.g(ctx).Transaction(func(tx *gorm.DB) error {
 			now := time.Now().UTC()
-			res := fresh(tx).Model(&presenceRow{}).Where("user_id = ? AND session_id = ? AND is_open = ?", userID, sessionID, true).
+			res := ckFresh(tx).Model(&presenceRow{}).Where("user_id = ? AND session_id = ? AND is_open = ?", userID, sessionID, true).
 				Updates(map[string]any{"out_at": out, "is_open": false, "out_lat": lat, "out_lng": lng, "auto_closed": auto,
 					"flagged": auto, "updated_at": now})
 			if res.Error != nil {
@@ -418,7 +418,7 @@ func (s *CheckinStore) ClosePresence(ctx context.Context, userID, sessionID int6
 			if res.RowsAffected != 1 {
 				return errPresenceNotOpen
 			}
-			if err := fresh(tx).Where("user_id = ? AND session_id = ?", userID, sessionID).First(&got).Error; err != nil {
+			if err := ckFresh(tx).Where("user_id = ? AND session_id = ?", userID, sessionID).First(&got).Error; err != nil {
 				return err
 			}
 			e, notices := credit(toPresence(got))
@@ -435,7 +435,7 @@ func (s *CheckinStore) ClosePresence(ctx context.Context, userID, sessionID int6
 				return nil
 			}
 			got.Minutes, got.EntryID = entry.Minutes, entry.ID
-			if err := fresh(tx).Model(&presenceRow{}).Where("id = ?", got.ID).
+			if err := ckFresh(tx).Model(&presenceRow{}).Where("id = ?", got.ID).
 				Updates(map[string]any{"minutes": entry.Minutes, "entry_id": entry.ID}).Error; err != nil {
 				return err
 			}

@@ -389,9 +389,9 @@ func (s *HoursStore) HasPendingClaim(ctx context.Context, userID, activityID int
 
 var errAlreadyReviewed = errs.Conflict("CLAIM_ALREADY_REVIEWED", "这条申报已经审核过了")
 
-// review moves a pending claim to status inside tx; errAlreadyReviewed when
+// reviewClaim moves a pending claim to status inside tx; errAlreadyReviewed when
 // someone else did first.
-func review(tx *gorm.DB, id int64, upd map[string]any) error {
+func reviewClaim(tx *gorm.DB, id int64, upd map[string]any) error {
 	res := tx.Session(&gorm.Session{NewDB: true}).Model(&hourClaimRow{}).Where("id = ? AND status = ?", id, hours.ClaimPending).Updates(upd)
 	if res.Error != nil {
 		return res.Error
@@ -413,7 +413,7 @@ func review(tx *gorm.DB, id int64, upd map[string]any) error {
 func (s *HoursStore) ApproveClaim(ctx context.Context, id, by int64, e hours.Entry, notices []notify.Notice) (hours.Claim, error) {
 	now := time.Now().UTC()
 	err := s.g(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := review(tx, id, map[string]any{"status": hours.ClaimApproved, "reviewed_by": by, "reviewed_at": now,
+		if err := reviewClaim(tx, id, map[string]any{"status": hours.ClaimApproved, "reviewed_by": by, "reviewed_at": now,
 			"granted_minutes": e.Minutes, "updated_at": now}); err != nil {
 			return err
 		}
@@ -439,7 +439,7 @@ func (s *HoursStore) ApproveClaim(ctx context.Context, id, by int64, e hours.Ent
 func (s *HoursStore) RejectClaim(ctx context.Context, id, by int64, reason string, notices []notify.Notice) (hours.Claim, error) {
 	now := time.Now().UTC()
 	err := s.g(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := review(tx, id, map[string]any{"status": hours.ClaimRejected, "reviewed_by": by, "reviewed_at": now,
+		if err := reviewClaim(tx, id, map[string]any{"status": hours.ClaimRejected, "reviewed_by": by, "reviewed_at": now,
 			"reject_reason": reason, "updated_at": now}); err != nil {
 			return err
 		}

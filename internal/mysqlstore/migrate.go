@@ -51,6 +51,8 @@ func migrations() []Migration {
 var migrationGroups = [][]Migration{
 	foundationMigrations,
 	outboxMigrations,
+	wristbandMigrations,
+	notifyMigrations,
 	activityMigrations,
 	hoursMigrations,
 	checkinMigrations,

@@ -35,7 +35,6 @@ const baseWx = Object.assign({}, globalThis.wx)
 function makeServer(routes) {
   const calls = []
   function handle(req) {
-    calls.push(req)
     const pathOnly = req.path
     const key = `${req.method} ${pathOnly}`
     let handler = routes[key]
@@ -144,6 +143,7 @@ function installWx(opts = {}) {
         }
       }
       const req = { method: (o.method || 'GET').toUpperCase(), url: o.url, path: u.pathname, query: Object.fromEntries(u.searchParams), header: o.header || {}, data }
+      server.calls.push(req)
       Promise.resolve()
         .then(() => transport(req))
         .then(
@@ -161,6 +161,7 @@ function installWx(opts = {}) {
     uploadFile(o) {
       const u = new URL(o.url)
       const req = { method: 'POST', url: o.url, path: u.pathname, query: {}, header: o.header || {}, data: { file: o.filePath, name: o.name }, upload: true }
+      server.calls.push(req)
       Promise.resolve()
         .then(() => transport(req))
         .then((res) => o.success && o.success({ statusCode: res.status, data: JSON.stringify(res.body) }))
@@ -293,7 +294,9 @@ function installWx(opts = {}) {
     getNetworkType(o) {
       ok(o, { networkType: 'wifi' })
     },
-    onNetworkStatusChange() {},
+    onNetworkStatusChange(fn) {
+      h.networkHandlers = (h.networkHandlers || []).concat([fn])
+    },
     offNetworkStatusChange() {},
     getWindowInfo() {
       return { pixelRatio: 2, windowWidth: 375, windowHeight: 812, screenWidth: 375, screenHeight: 812, statusBarHeight: 20, safeArea: { top: 20, bottom: 812, left: 0, right: 375, width: 375, height: 792 } }
@@ -330,8 +333,30 @@ function installWx(opts = {}) {
 
 // Fresh module state (session, subscription templates, privacy popups) for each test.
 function resetModules() {
+  detachAll()
   for (const k of Object.keys(require.cache)) {
     if (k.startsWith(ROOT + path.sep)) delete require.cache[k]
+  }
+}
+
+// Page timers (live refresh, countdowns) must never keep the test process alive.
+const realSetInterval = globalThis.setInterval
+globalThis.setInterval = (...args) => {
+  const t = realSetInterval(...args)
+  if (t && typeof t.unref === 'function') t.unref()
+  return t
+}
+
+// Pages rendered by a test are detached after it (runs their detached lifetimes).
+const rendered = []
+function detachAll() {
+  while (rendered.length) {
+    const p = rendered.pop()
+    try {
+      p.detach()
+    } catch {
+      // already detached
+    }
   }
 }
 
@@ -352,6 +377,7 @@ async function renderPage(route, query, props) {
   })
   const page = simulate.render(id, props || {})
   page.attach(document.createElement('parent-wrapper'))
+  rendered.push(page)
   const inst = page.instance
   if (query !== null && typeof inst.onLoad === 'function') await inst.onLoad(query || {})
   if (query !== null && typeof inst.onShow === 'function') await inst.onShow()
@@ -385,7 +411,7 @@ async function tap(page, selectorOrEl) {
   const el = typeof selectorOrEl === 'string' ? $(page, selectorOrEl) : selectorOrEl
   let target = el
   if (el.querySelector) {
-    const inner = el.querySelector('.van-button')
+    const inner = el.querySelector('.van-button') || el.querySelector('.van-cell')
     if (inner) target = inner
   }
   target.dispatchEvent('tap')
@@ -399,4 +425,4 @@ async function input(page, selector, value, eventName = 'input') {
   await settle()
 }
 
-module.exports = { simulate, ROOT, APP_JSON, installWx, resetModules, renderPage, settle, text, $, $$, tap, input }
+module.exports = { detachAll, simulate, ROOT, APP_JSON, installWx, resetModules, renderPage, settle, text, $, $$, tap, input }

@@ -72,6 +72,7 @@ module.exports = {
   wristbandAlarms: (id) => get(`/api/v1/wristbands/${id}/alarms`),
   inviteGuardian: (id) => post(`/api/v1/wristbands/${id}/invitations`),
   acceptInvitation: (code) => post('/api/v1/wristbands/invitations/accept', { code }),
+  ackBandAlarm: (id, alarmId, note) => post(`/api/v1/wristbands/${id}/alarms/${alarmId}/ack`, { note }),
   wristbandGuardians: (id) => get(`/api/v1/wristbands/${id}/guardians`),
   removeGuardian: (id, userId) => del(`/api/v1/wristbands/${id}/guardians/${userId}`),
 

@@ -6,12 +6,15 @@ const { showError } = require('../../utils/request')
 const TAG_TYPES = { confirmed: 'success', waitlisted: 'warning', cancelled: 'default', checked_in: 'primary' }
 
 function view(r) {
+  const deadline = fmt.toDate(r.cancel_deadline)
+  const beforeDeadline = !deadline || Date.now() < deadline.getTime()
   return Object.assign({}, r, {
     timeText: fmt.formatRange(r.starts_at, r.ends_at),
-    statusText: fmt.REGISTRATION_STATUS[r.status] || r.status,
-    tagType: TAG_TYPES[r.status] || 'default',
+    statusText: r.no_show ? '未到场' : fmt.REGISTRATION_STATUS[r.status] || r.status,
+    tagType: r.no_show ? 'danger' : TAG_TYPES[r.status] || 'default',
     canTicket: r.status === 'confirmed',
-    canCancel: r.status === 'confirmed' || r.status === 'waitlisted',
+    canCancel: (r.status === 'confirmed' || r.status === 'waitlisted') && beforeDeadline,
+    deadlineText: deadline && beforeDeadline && r.status !== 'cancelled' ? fmt.formatDateTime(deadline) : '',
     attendee: r.attendee || {},
   })
 }
