@@ -33,6 +33,7 @@ type Config struct {
 	Login    Login    `yaml:"login"`
 	Seed     Seed     `yaml:"seed"`
 	Log      Log      `yaml:"log"`
+	Checkin  Checkin  `yaml:"checkin"`
 
 	Wristband    Wristband    `yaml:"wristband"`
 	Notify       Notify       `yaml:"notify"`
@@ -91,6 +92,7 @@ type Security struct {
 	DataKey         string        `yaml:"data_key" env:"GONGJIAN_DATA_KEY"` // base64 of 32 bytes
 	AccessTokenTTL  time.Duration `yaml:"access_token_ttl" env:"GONGJIAN_ACCESS_TOKEN_TTL"`
 	RefreshTokenTTL time.Duration `yaml:"refresh_token_ttl" env:"GONGJIAN_REFRESH_TOKEN_TTL"`
+	TicketKey       string        `yaml:"ticket_key" env:"GONGJIAN_TICKET_KEY"` // base64 of a 32-byte Ed25519 seed
 }
 
 // Login configures login rate limits.
@@ -120,6 +122,18 @@ type Registration struct {
 type Log struct {
 	Level  string `yaml:"level" env:"GONGJIAN_LOG_LEVEL"`   // debug | info | warn | error
 	Format string `yaml:"format" env:"GONGJIAN_LOG_FORMAT"` // json | text
+}
+
+// Checkin configures ticket scanning and self check-in.
+type Checkin struct {
+	// OpenBefore is how long before a session starts tickets are accepted.
+	OpenBefore time.Duration `yaml:"open_before" env:"GONGJIAN_CHECKIN_OPEN_BEFORE"`
+	// CloseAfter is how long after a session ends tickets (and check-outs) are accepted.
+	CloseAfter time.Duration `yaml:"close_after" env:"GONGJIAN_CHECKIN_CLOSE_AFTER"`
+	// RadiusMeters is how far from the activity's place a self check-in may be.
+	RadiusMeters int `yaml:"radius_meters" env:"GONGJIAN_CHECKIN_RADIUS_METERS"`
+	// ClockSkew is how far a phone's scanned_at may be from the server's clock.
+	ClockSkew time.Duration `yaml:"clock_skew" env:"GONGJIAN_CHECKIN_CLOCK_SKEW"`
 }
 
 // Wristband configures the smart wristbands: the vendors' webhook secrets,
@@ -282,6 +296,9 @@ func Defaults() Config {
 		Login: Login{PerIPPerMinute: 60, PerUserPerMinute: 10},
 		Seed:  Seed{Demo: "auto"},
 		Log:   Log{Level: "info", Format: "json"},
+		Checkin: Checkin{
+			OpenBefore: time.Hour, CloseAfter: 30 * time.Minute, RadiusMeters: 500, ClockSkew: 2 * time.Minute,
+		},
 		Wristband: Wristband{
 			ReplayWindow: 5 * time.Minute, RetentionDays: 180, PushRecordDays: 7, AccessLogRetentionDays: 365,
 			EscalationDelay: 15 * time.Minute, InvitationTTL: 48 * time.Hour, JobInterval: time.Minute,
@@ -494,6 +511,21 @@ func (c Config) Validate() error {
 	if c.Security.JWTSecret != "" && len(c.Security.JWTSecret) < 32 {
 		return bad("security.jwt_secret (GONGJIAN_JWT_SECRET)", "must be at least 32 characters")
 	}
+	if c.Security.TicketKey != "" {
+		k, err := base64.StdEncoding.DecodeString(c.Security.TicketKey)
+		if err != nil || len(k) != 32 {
+			return bad("security.ticket_key (GONGJIAN_TICKET_KEY)", "must be base64 of a 32-byte Ed25519 seed (openssl rand -base64 32)")
+		}
+	}
+	if c.Checkin.OpenBefore < 0 || c.Checkin.CloseAfter < 0 {
+		return bad("checkin.open_before / checkin.close_after", "must not be negative")
+	}
+	if c.Checkin.RadiusMeters <= 0 {
+		return bad("checkin.radius_meters (GONGJIAN_CHECKIN_RADIUS_METERS)", "must be positive")
+	}
+	if c.Checkin.ClockSkew <= 0 {
+		return bad("checkin.clock_skew (GONGJIAN_CHECKIN_CLOCK_SKEW)", "must be positive")
+	}
 	if c.Security.AccessTokenTTL <= 0 || c.Security.RefreshTokenTTL <= c.Security.AccessTokenTTL {
 		return bad("security.refresh_token_ttl", "must be longer than a positive access_token_ttl")
 	}
@@ -565,6 +597,8 @@ func (c Config) Validate() error {
 			return bad("security.jwt_secret (GONGJIAN_JWT_SECRET)", "is required in production")
 		case c.Security.DataKey == "":
 			return bad("security.data_key (GONGJIAN_DATA_KEY)", "is required in production")
+		case c.Security.TicketKey == "":
+			return bad("security.ticket_key (GONGJIAN_TICKET_KEY)", "is required in production")
 		}
 	}
 	return nil

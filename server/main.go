@@ -29,7 +29,9 @@ import (
 	"gongjian/config"
 	"gongjian/internal/activity"
 	"gongjian/internal/auth"
+	"gongjian/internal/checkin"
 	"gongjian/internal/demo"
+	"gongjian/internal/hours"
 	"gongjian/internal/httpapi"
 	"gongjian/internal/mysqlstore"
 	"gongjian/internal/pii"
@@ -164,6 +166,7 @@ type App struct {
 	store     *mysqlstore.ResidentStore
 	residents *resident.Service
 	seeder    *demo.Seeder
+	checkin   *checkin.Service
 	handler   http.Handler
 	closers   []func()
 
@@ -280,6 +283,24 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		}
 	}
 
+	// Check-in and service hours.
+	ticketKeys, err := checkin.NewKeys(secrets.ticketSeed)
+	if err != nil {
+		return nil, err
+	}
+	view := mysqlstore.NewActivityView(app.db)
+	app.checkin = checkin.NewService(ticketKeys, view, mysqlstore.NewCheckinStore(app.db), wc, redisstore.NewBlobs(rdb, prefix), checkin.Config{
+		OpenBefore: cfg.Checkin.OpenBefore, CloseAfter: cfg.Checkin.CloseAfter,
+		RadiusMeters: float64(cfg.Checkin.RadiusMeters), ClockSkew: cfg.Checkin.ClockSkew,
+	}, nil)
+	hoursSvc := hours.NewService(mysqlstore.NewHoursStore(app.db), view, view, app.store, box, nil)
+	// Forgotten check-outs are closed at their session's end (every process
+	// may run it: closing is a conditional update).
+	app.jobs = append(app.jobs, func(ctx context.Context) {
+		app.checkin.RunSweeper(ctx, time.Minute, func(err error) {
+			log.Warn("closing forgotten check-outs failed", slog.String("error", err.Error()))
+		})
+	})
 	wb := cfg.Wristband
 	app.wristbands = wristband.NewService(wristband.Config{
 		Vendors:                wb.Vendors,
@@ -304,6 +325,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		Logger: log, Registry: reg, Auth: authSvc, Residents: app.residents, Limiter: limiter,
 		Ready:        map[string]httpapi.Pinger{"database": app.db, "redis": redisPinger{rdb}},
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, LoginPerIPPerMinute: cfg.Login.PerIPPerMinute,
+		Checkin: app.checkin, Hours: hoursSvc,
 		Wristbands: app.wristbands,
 		Notify:     app.notify.service,
 		Activities: app.activities,

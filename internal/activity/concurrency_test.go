@@ -19,6 +19,7 @@ func TestConcurrentSignUpsNeverOversell(t *testing.T) {
 	users := e.newUsers(500)
 	codes := map[string]int{}
 	positions := map[int]bool{}
+	owners := map[int64]int64{} // registration id answered -> account
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	start := make(chan struct{})
@@ -32,6 +33,7 @@ func TestConcurrentSignUpsNeverOversell(t *testing.T) {
 			defer mu.Unlock()
 			c := code(err)
 			if err == nil {
+				owners[res.Registrations[0].ID] = uid
 				c = res.Registrations[0].Status
 				if c == activity.RegWaitlisted {
 					positions[res.Registrations[0].WaitlistPosition] = true
@@ -51,6 +53,17 @@ func TestConcurrentSignUpsNeverOversell(t *testing.T) {
 		}
 	}
 	e.assertConsistent(a.ID)
+	// The ids in the answers are the rows written (batched inserts).
+	var rows []struct{ ID, UserID int64 }
+	e.db.G.Table("registrations").Select("id, user_id").Where("activity_id = ?", a.ID).Scan(&rows)
+	for _, r := range rows {
+		if owners[r.ID] != r.UserID {
+			t.Fatalf("registration %d belongs to %d, answered to %d", r.ID, r.UserID, owners[r.ID])
+		}
+	}
+	if len(rows) != len(owners) {
+		t.Fatalf("%d rows, %d answers", len(rows), len(owners))
+	}
 	if n := e.outbox("registration_confirmed", a.ID); n != 50 {
 		t.Fatalf("want 50 confirmation notices in the outbox, got %d", n)
 	}

@@ -284,6 +284,9 @@ func AgeRange(e Eligibility) string {
 // validateAnswers checks answers against the questions (required ones only
 // when requireAll) and returns them cleaned.
 func validateAnswers(qs []Question, in map[string]string, requireAll bool) (map[string]string, error) {
+	if len(qs) == 0 && len(in) == 0 {
+		return nil, nil
+	}
 	byID := map[string]Question{}
 	for _, q := range qs {
 		byID[q.ID] = q

@@ -3,6 +3,7 @@ package activity
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"log/slog"
 	"sync"
@@ -161,12 +162,24 @@ func (s *Service) Rebuilds() int64 { return s.rebuilds.Load() }
 // Store returns the store (the check-in feature reads registrations through it).
 func (s *Service) Store() Store { return s.store }
 
+// keyPrefix makes this process's keys unique among processes; a counter
+// makes them unique within it (no system call per key).
+var (
+	keyPrefix = func() string {
+		b := make([]byte, 8)
+		if _, err := rand.Read(b); err != nil {
+			panic(err)
+		}
+		return hex.EncodeToString(b)
+	}()
+	keySeq atomic.Uint64
+)
+
+// newKey returns a key unique across processes: 32 hex characters.
 func newKey() string {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		panic(err)
-	}
-	return hex.EncodeToString(b)
+	var b [16]byte
+	hex.Encode(b[:], binary.BigEndian.AppendUint64(nil, keySeq.Add(1)))
+	return keyPrefix + string(b[:])
 }
 
 // detached keeps a started change alive whatever the client does.

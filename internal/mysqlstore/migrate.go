@@ -54,6 +54,8 @@ var migrationGroups = [][]Migration{
 	wristbandMigrations,
 	notifyMigrations,
 	activityMigrations,
+	hoursMigrations,
+	checkinMigrations,
 }
 
 // Migrate applies every pending migration. On MySQL it holds a named lock so
