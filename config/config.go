@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // time zones work on hosts without a zoneinfo database
 
 	"gopkg.in/yaml.v3"
 )
@@ -31,7 +33,10 @@ type Config struct {
 	Login    Login    `yaml:"login"`
 	Seed     Seed     `yaml:"seed"`
 	Log      Log      `yaml:"log"`
+	Checkin  Checkin  `yaml:"checkin"`
 
+	Wristband    Wristband    `yaml:"wristband"`
+	Notify       Notify       `yaml:"notify"`
 	Registration Registration `yaml:"registration"`
 }
 
@@ -75,6 +80,10 @@ type Template struct {
 	ID     string            `yaml:"id"`
 	Page   string            `yaml:"page"`
 	Fields map[string]string `yaml:"fields"` // logical name -> WeChat field, e.g. title -> thing1
+	// LongTerm marks a long-term subscription template (only some
+	// public-service categories have them): one "accept" allows every later
+	// message instead of one.
+	LongTerm bool `yaml:"long_term"`
 }
 
 // Security holds keys. Missing ones are generated under DataDir outside production.
@@ -83,6 +92,7 @@ type Security struct {
 	DataKey         string        `yaml:"data_key" env:"GONGJIAN_DATA_KEY"` // base64 of 32 bytes
 	AccessTokenTTL  time.Duration `yaml:"access_token_ttl" env:"GONGJIAN_ACCESS_TOKEN_TTL"`
 	RefreshTokenTTL time.Duration `yaml:"refresh_token_ttl" env:"GONGJIAN_REFRESH_TOKEN_TTL"`
+	TicketKey       string        `yaml:"ticket_key" env:"GONGJIAN_TICKET_KEY"` // base64 of a 32-byte Ed25519 seed
 }
 
 // Login configures login rate limits.
@@ -114,6 +124,156 @@ type Log struct {
 	Format string `yaml:"format" env:"GONGJIAN_LOG_FORMAT"` // json | text
 }
 
+// Checkin configures ticket scanning and self check-in.
+type Checkin struct {
+	// OpenBefore is how long before a session starts tickets are accepted.
+	OpenBefore time.Duration `yaml:"open_before" env:"GONGJIAN_CHECKIN_OPEN_BEFORE"`
+	// CloseAfter is how long after a session ends tickets (and check-outs) are accepted.
+	CloseAfter time.Duration `yaml:"close_after" env:"GONGJIAN_CHECKIN_CLOSE_AFTER"`
+	// RadiusMeters is how far from the activity's place a self check-in may be.
+	RadiusMeters int `yaml:"radius_meters" env:"GONGJIAN_CHECKIN_RADIUS_METERS"`
+	// ClockSkew is how far a phone's scanned_at may be from the server's clock.
+	ClockSkew time.Duration `yaml:"clock_skew" env:"GONGJIAN_CHECKIN_CLOCK_SKEW"`
+}
+
+// Wristband configures the smart wristbands: the vendors' webhook secrets,
+// the replay window, data retention, alarm escalation and guardian invitations.
+type Wristband struct {
+	// Vendors maps a vendor name (the X-Vendor header of its pushes) to the
+	// shared HMAC secret. From the environment: name:secret,name2:secret2.
+	Vendors                map[string]string `yaml:"vendors" env:"GONGJIAN_WRISTBAND_VENDOR_SECRETS"`
+	ReplayWindow           time.Duration     `yaml:"replay_window" env:"GONGJIAN_WRISTBAND_REPLAY_WINDOW"`
+	RetentionDays          int               `yaml:"retention_days" env:"GONGJIAN_WRISTBAND_RETENTION_DAYS"`
+	PushRecordDays         int               `yaml:"push_record_days" env:"GONGJIAN_WRISTBAND_PUSH_RECORD_DAYS"`
+	AccessLogRetentionDays int               `yaml:"access_log_retention_days" env:"GONGJIAN_WRISTBAND_ACCESS_LOG_RETENTION_DAYS"`
+	EscalationDelay        time.Duration     `yaml:"escalation_delay" env:"GONGJIAN_WRISTBAND_ESCALATION_DELAY"`
+	InvitationTTL          time.Duration     `yaml:"invitation_ttl" env:"GONGJIAN_WRISTBAND_INVITATION_TTL"`
+	JobInterval            time.Duration     `yaml:"job_interval" env:"GONGJIAN_WRISTBAND_JOB_INTERVAL"`
+}
+
+// Notify configures the delivery of notices (subscribe messages) and reminders.
+type Notify struct {
+	// Workers runs the delivery workers and the reminder scheduler in the
+	// serving process. Any number of processes may run them together.
+	Workers      bool          `yaml:"workers" env:"GONGJIAN_NOTIFY_WORKERS"`
+	PollInterval time.Duration `yaml:"poll_interval" env:"GONGJIAN_NOTIFY_POLL_INTERVAL"`
+	BatchSize    int           `yaml:"batch_size" env:"GONGJIAN_NOTIFY_BATCH_SIZE"`   // notices one worker set claims at a time
+	Concurrency  int           `yaml:"concurrency" env:"GONGJIAN_NOTIFY_CONCURRENCY"` // parallel WeChat calls per process
+	// RatePerSecond caps subscribe-message sends per second across ALL
+	// processes (a token bucket in Redis); 0 means no cap.
+	RatePerSecond int           `yaml:"rate_per_second" env:"GONGJIAN_NOTIFY_RATE_PER_SECOND"`
+	Burst         int           `yaml:"burst" env:"GONGJIAN_NOTIFY_BURST"`
+	MaxAttempts   int           `yaml:"max_attempts" env:"GONGJIAN_NOTIFY_MAX_ATTEMPTS"` // WeChat calls per notice before "failed"
+	RetryBase     time.Duration `yaml:"retry_base" env:"GONGJIAN_NOTIFY_RETRY_BASE"`     // first retry delay, doubled each time, with jitter
+	RetryMax      time.Duration `yaml:"retry_max" env:"GONGJIAN_NOTIFY_RETRY_MAX"`
+	// Lease is how long a claimed notice stays reserved to one process
+	// before another may take it over.
+	Lease time.Duration `yaml:"lease" env:"GONGJIAN_NOTIFY_LEASE"`
+	// MiniprogramState is the mini-program version a message opens:
+	// formal (default), trial or developer.
+	MiniprogramState string   `yaml:"miniprogram_state" env:"GONGJIAN_NOTIFY_MINIPROGRAM_STATE"`
+	Reminder         Reminder `yaml:"reminder"`
+}
+
+// Reminder configures activity reminders.
+type Reminder struct {
+	// Lead is how long before the session the reminder is sent.
+	Lead time.Duration `yaml:"lead" env:"GONGJIAN_NOTIFY_REMINDER_LEAD"`
+	// EveningAt ("18:00") is when sessions starting before MorningUntil
+	// are reminded, on the evening before; empty disables that rule.
+	EveningAt    string `yaml:"evening_at" env:"GONGJIAN_NOTIFY_REMINDER_EVENING_AT"`
+	MorningUntil string `yaml:"morning_until" env:"GONGJIAN_NOTIFY_REMINDER_MORNING_UNTIL"`
+	TimeZone     string `yaml:"time_zone" env:"GONGJIAN_NOTIFY_REMINDER_TIME_ZONE"`
+	// Interval is how often the scheduler looks for reminders that are due.
+	Interval time.Duration `yaml:"interval" env:"GONGJIAN_NOTIFY_REMINDER_INTERVAL"`
+}
+
+// DefaultTemplates returns the built-in subscribe-message templates: page
+// and field mapping (logical name -> WeChat data key, whose prefix is the
+// WeChat field type). Template ids are per mini-program and come from the
+// file or GONGJIAN_TEMPLATE_<KEY>; the embedded mode invents them.
+func DefaultTemplates() map[string]Template {
+	signup := Template{Page: "pages/registrations/index", Fields: map[string]string{
+		"activity": "thing1", "time": "time2", "place": "thing3", "status": "phrase4", "note": "thing5",
+	}}
+	clone := func(t Template) Template {
+		f := make(map[string]string, len(t.Fields))
+		for k, v := range t.Fields {
+			f[k] = v
+		}
+		t.Fields = f
+		return t
+	}
+	return map[string]Template{
+		"registration_confirmed": clone(signup),
+		"waitlist_promoted":      clone(signup),
+		"activity_reminder": {Page: "pages/registrations/index", Fields: map[string]string{
+			"activity": "thing1", "time": "time2", "place": "thing3", "attendee": "name4", "note": "thing5",
+		}},
+		"activity_changed": {Page: "pages/registrations/index", Fields: map[string]string{
+			"activity": "thing1", "status": "phrase2", "time": "time3", "place": "thing4", "note": "thing5",
+		}},
+		"checkin_done": {Page: "pages/volunteer/index", Fields: map[string]string{
+			"activity": "thing1", "time": "time2", "name": "name3", "place": "thing4", "status": "phrase5",
+		}},
+		"hours_credited": {Page: "pages/volunteer/index", Fields: map[string]string{
+			"activity": "thing1", "hours": "thing2", "time": "time3", "note": "thing4",
+		}},
+		"claim_reviewed": {Page: "pages/volunteer/index", Fields: map[string]string{
+			"activity": "thing1", "status": "phrase2", "note": "thing3", "time": "time4",
+		}},
+		"wristband_alert": {Page: "pages/wristband/index", Fields: map[string]string{
+			"wearer": "name1", "type": "thing2", "time": "time3", "detail": "thing4", "status": "phrase5",
+		}},
+	}
+}
+
+// fillTemplateDefaults completes configured templates with the built-in
+// page and fields, and adds built-in templates that are not configured.
+func fillTemplateDefaults(cfg *Config) {
+	if cfg.WeChat.Templates == nil {
+		cfg.WeChat.Templates = map[string]Template{}
+	}
+	for key, def := range DefaultTemplates() {
+		t, ok := cfg.WeChat.Templates[key]
+		if !ok {
+			cfg.WeChat.Templates[key] = def
+			continue
+		}
+		if t.Page == "" {
+			t.Page = def.Page
+		}
+		if len(t.Fields) == 0 {
+			t.Fields = def.Fields
+		}
+		cfg.WeChat.Templates[key] = t
+	}
+}
+
+// wechatFieldTypes are the subscribe-message data key prefixes.
+var wechatFieldTypes = []string{"thing", "short_thing", "number", "letter", "symbol", "character_string",
+	"time", "date", "amount", "phone_number", "car_number", "name", "phrase"}
+
+// validFieldKey reports whether k is a WeChat data key: a type and digits ("thing1").
+func validFieldKey(k string) bool {
+	kind := strings.TrimRight(k, "0123456789")
+	if kind == k || kind == "" {
+		return false
+	}
+	for _, t := range wechatFieldTypes {
+		if kind == t {
+			return true
+		}
+	}
+	return false
+}
+
+// validClock reports whether s is "HH:MM".
+func validClock(s string) bool {
+	_, err := time.Parse("15:04", s)
+	return err == nil
+}
+
 // Defaults returns the configuration used when nothing is set.
 func Defaults() Config {
 	return Config{
@@ -128,7 +288,7 @@ func Defaults() Config {
 		},
 		MySQL:  MySQL{MaxOpenConns: 64, AutoMigrate: true},
 		Redis:  Redis{KeyPrefix: "gj:"},
-		WeChat: WeChat{APIBase: "https://api.weixin.qq.com", Timeout: 5 * time.Second},
+		WeChat: WeChat{APIBase: "https://api.weixin.qq.com", Timeout: 5 * time.Second, Templates: DefaultTemplates()},
 		Security: Security{
 			AccessTokenTTL:  2 * time.Hour,
 			RefreshTokenTTL: 30 * 24 * time.Hour,
@@ -136,6 +296,20 @@ func Defaults() Config {
 		Login: Login{PerIPPerMinute: 60, PerUserPerMinute: 10},
 		Seed:  Seed{Demo: "auto"},
 		Log:   Log{Level: "info", Format: "json"},
+		Checkin: Checkin{
+			OpenBefore: time.Hour, CloseAfter: 30 * time.Minute, RadiusMeters: 500, ClockSkew: 2 * time.Minute,
+		},
+		Wristband: Wristband{
+			ReplayWindow: 5 * time.Minute, RetentionDays: 180, PushRecordDays: 7, AccessLogRetentionDays: 365,
+			EscalationDelay: 15 * time.Minute, InvitationTTL: 48 * time.Hour, JobInterval: time.Minute,
+		},
+		Notify: Notify{
+			Workers: true, PollInterval: time.Second, BatchSize: 20, Concurrency: 4,
+			RatePerSecond: 50, Burst: 50, MaxAttempts: 6, RetryBase: 30 * time.Second, RetryMax: 30 * time.Minute,
+			Lease: 2 * time.Minute,
+			Reminder: Reminder{Lead: 2 * time.Hour, EveningAt: "18:00", MorningUntil: "12:00",
+				TimeZone: "Asia/Shanghai", Interval: 30 * time.Second},
+		},
 		Registration: Registration{
 			NoShowStrikes: 3, NoShowWindow: 90 * 24 * time.Hour, NoShowSuspension: 30 * 24 * time.Hour,
 			Writers: 2, WriteBatch: 200, ReconcileInterval: 30 * time.Second,
@@ -165,6 +339,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 		return cfg, err
 	}
 	applyTemplateEnv(&cfg, getenv)
+	fillTemplateDefaults(&cfg)
 	if err := cfg.Validate(); err != nil {
 		return cfg, err
 	}
@@ -211,6 +386,22 @@ func setField(fv reflect.Value, raw string) error {
 			return fmt.Errorf("not a duration (e.g. 30s, 5m)")
 		}
 		fv.SetInt(int64(d))
+		return nil
+	}
+	switch fv.Interface().(type) {
+	case map[string]string:
+		m := map[string]string{}
+		for _, item := range strings.Split(raw, ",") {
+			if item = strings.TrimSpace(item); item == "" {
+				continue
+			}
+			k, v, ok := strings.Cut(item, ":")
+			if !ok || strings.TrimSpace(k) == "" {
+				return fmt.Errorf("not a list of name:value pairs (e.g. a:1,b:2)")
+			}
+			m[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+		fv.Set(reflect.ValueOf(m))
 		return nil
 	}
 	switch fv.Kind() {
@@ -320,6 +511,21 @@ func (c Config) Validate() error {
 	if c.Security.JWTSecret != "" && len(c.Security.JWTSecret) < 32 {
 		return bad("security.jwt_secret (GONGJIAN_JWT_SECRET)", "must be at least 32 characters")
 	}
+	if c.Security.TicketKey != "" {
+		k, err := base64.StdEncoding.DecodeString(c.Security.TicketKey)
+		if err != nil || len(k) != 32 {
+			return bad("security.ticket_key (GONGJIAN_TICKET_KEY)", "must be base64 of a 32-byte Ed25519 seed (openssl rand -base64 32)")
+		}
+	}
+	if c.Checkin.OpenBefore < 0 || c.Checkin.CloseAfter < 0 {
+		return bad("checkin.open_before / checkin.close_after", "must not be negative")
+	}
+	if c.Checkin.RadiusMeters <= 0 {
+		return bad("checkin.radius_meters (GONGJIAN_CHECKIN_RADIUS_METERS)", "must be positive")
+	}
+	if c.Checkin.ClockSkew <= 0 {
+		return bad("checkin.clock_skew (GONGJIAN_CHECKIN_CLOCK_SKEW)", "must be positive")
+	}
 	if c.Security.AccessTokenTTL <= 0 || c.Security.RefreshTokenTTL <= c.Security.AccessTokenTTL {
 		return bad("security.refresh_token_ttl", "must be longer than a positive access_token_ttl")
 	}
@@ -331,10 +537,44 @@ func (c Config) Validate() error {
 	default:
 		return bad("seed.demo (GONGJIAN_SEED_DEMO)", "must be auto, always or never")
 	}
+	if err := c.Wristband.validate(bad); err != nil {
+		return err
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
 		return bad("log.level (GONGJIAN_LOG_LEVEL)", "must be debug, info, warn or error")
+	}
+	for key, t := range c.WeChat.Templates {
+		for name, k := range t.Fields {
+			if !validFieldKey(k) {
+				return bad("wechat.templates."+key+".fields."+name, "must be a WeChat data key such as thing1, time2, phrase3")
+			}
+		}
+	}
+	n := c.Notify
+	if n.PollInterval <= 0 || n.Lease <= 0 || n.RetryBase <= 0 || n.RetryMax < n.RetryBase {
+		return bad("notify.poll_interval/lease/retry_base/retry_max", "must be positive, retry_max ≥ retry_base")
+	}
+	if n.BatchSize <= 0 || n.Concurrency <= 0 || n.MaxAttempts <= 0 {
+		return bad("notify.batch_size/concurrency/max_attempts (GONGJIAN_NOTIFY_*)", "must be positive")
+	}
+	if n.RatePerSecond < 0 || (n.RatePerSecond > 0 && n.Burst <= 0) {
+		return bad("notify.rate_per_second/burst (GONGJIAN_NOTIFY_RATE_PER_SECOND)", "rate must be ≥ 0 (0 = no cap) and burst positive")
+	}
+	switch n.MiniprogramState {
+	case "", "formal", "trial", "developer":
+	default:
+		return bad("notify.miniprogram_state (GONGJIAN_NOTIFY_MINIPROGRAM_STATE)", "must be formal, trial or developer")
+	}
+	if n.Reminder.Lead <= 0 || n.Reminder.Interval <= 0 {
+		return bad("notify.reminder.lead/interval (GONGJIAN_NOTIFY_REMINDER_LEAD)", "must be positive")
+	}
+	if (n.Reminder.EveningAt != "" && !validClock(n.Reminder.EveningAt)) || !validClock(n.Reminder.MorningUntil) {
+		return bad("notify.reminder.evening_at/morning_until", "must be HH:MM, e.g. 18:00")
+	}
+	if _, err := time.LoadLocation(n.Reminder.TimeZone); err != nil || n.Reminder.TimeZone == "" {
+		return bad("notify.reminder.time_zone (GONGJIAN_NOTIFY_REMINDER_TIME_ZONE)", "must be an IANA time zone such as Asia/Shanghai")
 	}
 	if r := c.Registration; r.NoShowStrikes < 1 || r.NoShowWindow <= 0 || r.NoShowSuspension <= 0 {
 		return bad("registration.no_show_* (GONGJIAN_NO_SHOW_*)", "strikes must be at least 1 and durations positive")
@@ -357,7 +597,38 @@ func (c Config) Validate() error {
 			return bad("security.jwt_secret (GONGJIAN_JWT_SECRET)", "is required in production")
 		case c.Security.DataKey == "":
 			return bad("security.data_key (GONGJIAN_DATA_KEY)", "is required in production")
+		case c.Security.TicketKey == "":
+			return bad("security.ticket_key (GONGJIAN_TICKET_KEY)", "is required in production")
 		}
+	}
+	return nil
+}
+
+var vendorName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
+
+func (w Wristband) validate(bad func(key, why string) error) error {
+	for name, secret := range w.Vendors {
+		if !vendorName.MatchString(name) {
+			return bad("wristband.vendors (GONGJIAN_WRISTBAND_VENDOR_SECRETS)", fmt.Sprintf("vendor name %q must be lower-case letters, digits, - or _", name))
+		}
+		if len(secret) < 16 {
+			return bad("wristband.vendors (GONGJIAN_WRISTBAND_VENDOR_SECRETS)", fmt.Sprintf("the secret of vendor %q must be at least 16 characters", name))
+		}
+	}
+	if w.ReplayWindow < 30*time.Second || w.ReplayWindow > time.Hour {
+		return bad("wristband.replay_window (GONGJIAN_WRISTBAND_REPLAY_WINDOW)", "must be between 30s and 1h")
+	}
+	if w.RetentionDays < 1 || w.AccessLogRetentionDays < 1 || w.PushRecordDays < 1 {
+		return bad("wristband.retention_days (GONGJIAN_WRISTBAND_RETENTION_DAYS)", "retention periods must be at least 1 day")
+	}
+	if w.EscalationDelay <= 0 {
+		return bad("wristband.escalation_delay (GONGJIAN_WRISTBAND_ESCALATION_DELAY)", "must be positive")
+	}
+	if w.InvitationTTL < time.Minute {
+		return bad("wristband.invitation_ttl (GONGJIAN_WRISTBAND_INVITATION_TTL)", "must be at least 1m")
+	}
+	if w.JobInterval < time.Second {
+		return bad("wristband.job_interval (GONGJIAN_WRISTBAND_JOB_INTERVAL)", "must be at least 1s")
 	}
 	return nil
 }

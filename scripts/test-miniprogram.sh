@@ -5,7 +5,9 @@
 #
 # Idempotent: npm ci runs only when node_modules is missing or package-lock.json changed;
 # miniprogram_npm is rebuilt only when missing or older than package-lock.json.
-# Env: GONGJIAN_SERVER_BIN=/path/to/gongjian uses a prebuilt server for the front-to-back test.
+# Env: GONGJIAN_SERVER_BIN=/path/to/gongjian uses a prebuilt server for the front-to-back test;
+#      GONGJIAN_E2E_REQUIRED=1 makes that test fail instead of skipping when it cannot run.
+# `--install-only` installs and packs npm without running the checks (used by scripts/screenshots).
 set -euo pipefail
 
 MP_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../miniprogram" && pwd)"
@@ -26,6 +28,10 @@ fi
 if [ ! -d src/miniprogram_npm ] || [ package-lock.json -nt src/miniprogram_npm ]; then
   node tools/pack-npm.js
   touch src/miniprogram_npm
+fi
+
+if [ "${1:-}" = "--install-only" ]; then
+  exit 0
 fi
 
 # miniprogram-ci leaves empty hash-named folders in the working directory; remove ours.

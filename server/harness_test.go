@@ -216,3 +216,13 @@ func (ta *testApp) count(table string) int64 {
 	}
 	return n
 }
+
+// items returns the "items" list of a JSON answer.
+func items(r resp) []map[string]any {
+	list, _ := r.Body["items"].([]any)
+	out := make([]map[string]any, 0, len(list))
+	for _, x := range list {
+		out = append(out, x.(map[string]any))
+	}
+	return out
+}

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -28,13 +29,16 @@ import (
 	"gongjian/config"
 	"gongjian/internal/activity"
 	"gongjian/internal/auth"
+	"gongjian/internal/checkin"
 	"gongjian/internal/demo"
+	"gongjian/internal/hours"
 	"gongjian/internal/httpapi"
 	"gongjian/internal/mysqlstore"
 	"gongjian/internal/pii"
 	"gongjian/internal/redisstore"
 	"gongjian/internal/resident"
 	"gongjian/internal/wechat"
+	"gongjian/internal/wristband"
 	"gongjian/internal/wxemu"
 )
 
@@ -162,10 +166,17 @@ type App struct {
 	store     *mysqlstore.ResidentStore
 	residents *resident.Service
 	seeder    *demo.Seeder
+	checkin   *checkin.Service
+	handler   http.Handler
+	closers   []func()
+
+	wristbands *wristband.Service
+	// jobs run beside the HTTP server in Serve until its context ends.
+	jobs      []func(ctx context.Context)
+	emuTenant *wxemu.Tenant // the built-in emulator's tenant (embedded mode only)
+	notify    notifyParts
 	// activities: activities and registrations (issue 3).
 	activities *activity.Service
-	handler    http.Handler
-	closers    []func()
 }
 
 // Close releases everything App opened, last first.
@@ -233,6 +244,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		}
 		app.closers = append(app.closers, closeEmu)
 		wcfg = wechat.Config{AppID: "wxemulator0000000", AppSecret: "emulator-secret", APIBase: base, Timeout: cfg.WeChat.Timeout}
+		app.emuTenant = emu.Tenant(wcfg.AppID)
 		log.Warn("EMBEDDED MODE: WeChat calls go to the built-in emulator; log in with the code dev:<name>", slog.String("emulator", base))
 	}
 	wc, err := wechat.New(wcfg, rdb, prefix)
@@ -273,14 +285,51 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		}
 	}
 
+	// Check-in and service hours.
+	ticketKeys, err := checkin.NewKeys(secrets.ticketSeed)
+	if err != nil {
+		return nil, err
+	}
+	view := mysqlstore.NewActivityView(app.db)
+	app.checkin = checkin.NewService(ticketKeys, view, mysqlstore.NewCheckinStore(app.db), wc, redisstore.NewBlobs(rdb, prefix), checkin.Config{
+		OpenBefore: cfg.Checkin.OpenBefore, CloseAfter: cfg.Checkin.CloseAfter,
+		RadiusMeters: float64(cfg.Checkin.RadiusMeters), ClockSkew: cfg.Checkin.ClockSkew,
+	}, nil)
+	hoursSvc := hours.NewService(mysqlstore.NewHoursStore(app.db), view, view, app.store, box, nil)
+	// Forgotten check-outs are closed at their session's end (every process
+	// may run it: closing is a conditional update).
+	app.jobs = append(app.jobs, func(ctx context.Context) {
+		app.checkin.RunSweeper(ctx, time.Minute, func(err error) {
+			log.Warn("closing forgotten check-outs failed", slog.String("error", err.Error()))
+		})
+	})
+	wb := cfg.Wristband
+	app.wristbands = wristband.NewService(wristband.Config{
+		Vendors:                wb.Vendors,
+		ReplayWindow:           wb.ReplayWindow,
+		RetentionDays:          wb.RetentionDays,
+		PushRecordDays:         wb.PushRecordDays,
+		AccessLogRetentionDays: wb.AccessLogRetentionDays,
+		EscalationDelay:        wb.EscalationDelay,
+		InvitationTTL:          wb.InvitationTTL,
+	}, mysqlstore.NewWristbandStore(app.db), app.residents, redisstore.NewNonces(rdb, prefix), nil)
+	app.jobs = append(app.jobs, func(ctx context.Context) { app.wristbands.Run(ctx, wb.JobInterval, log) })
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	app.notify, err = newNotify(cfg, app.db, rdb, prefix, wc, reg, log, app.emuTenant)
+	if err != nil {
+		return nil, err
+	}
 	reg.MustRegister(app.activities.Collectors()...)
 	gin.SetMode(gin.ReleaseMode)
 	app.handler = httpapi.New(httpapi.Deps{
 		Logger: log, Registry: reg, Auth: authSvc, Residents: app.residents, Limiter: limiter,
 		Ready:        map[string]httpapi.Pinger{"database": app.db, "redis": redisPinger{rdb}},
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, LoginPerIPPerMinute: cfg.Login.PerIPPerMinute,
+		Checkin: app.checkin, Hours: hoursSvc,
+		Wristbands: app.wristbands,
+		Notify:     app.notify.service,
 		Activities: app.activities,
 	})
 	return app, nil
@@ -305,6 +354,14 @@ func (a *App) serveOn(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 	}
 	a.log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("env", a.cfg.Env))
+	jobCtx, stopJobs := context.WithCancel(ctx)
+	var jobs sync.WaitGroup
+	for _, j := range a.jobs {
+		jobs.Go(func() { j(jobCtx) })
+	}
+	defer func() { stopJobs(); jobs.Wait() }()
+	stopWorkers := a.startWorkers(ctx)
+	defer stopWorkers() // after the HTTP shutdown below: WeChat calls under way finish and are recorded
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -24,15 +24,6 @@ func num(v any) int64 {
 	return int64(f)
 }
 
-func items(r resp) []map[string]any {
-	var out []map[string]any
-	list, _ := r.Body["items"].([]any)
-	for _, x := range list {
-		out = append(out, x.(map[string]any))
-	}
-	return out
-}
-
 // regWorld is an app with a community, a host organisation, an admin and
 // staff of the organisation and of the community.
 type regWorld struct {

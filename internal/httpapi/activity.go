@@ -316,18 +316,6 @@ func queryBool(c *gin.Context, name string) (bool, error) {
 	return false, errs.Invalid("BAD_QUERY", "参数 "+name+" 应为 true 或 false")
 }
 
-func queryID(c *gin.Context, name string) (int64, error) {
-	s := c.Query(name)
-	if s == "" {
-		return 0, nil
-	}
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, errs.Invalid("BAD_QUERY", "参数 "+name+" 无效")
-	}
-	return id, nil
-}
-
 // ---- residents ----
 
 func (a *API) listActivities(c *gin.Context) {

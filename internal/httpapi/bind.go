@@ -80,3 +80,16 @@ func queryInt(c *gin.Context, name string, def, min, max int) (int, error) {
 	}
 	return n, nil
 }
+
+// queryID parses an optional positive id query parameter (0 when absent).
+func queryID(c *gin.Context, name string) (int64, error) {
+	s := c.Query(name)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, errs.Invalid("BAD_QUERY", "参数 "+name+" 无效")
+	}
+	return n, nil
+}

@@ -20,8 +20,12 @@ import (
 
 	"gongjian/internal/activity"
 	"gongjian/internal/auth"
+	"gongjian/internal/checkin"
 	"gongjian/internal/errs"
+	"gongjian/internal/hours"
+	"gongjian/internal/notify"
 	"gongjian/internal/resident"
+	"gongjian/internal/wristband"
 )
 
 //go:embed openapi.yaml
@@ -48,11 +52,17 @@ type Deps struct {
 	Residents *resident.Service
 	Limiter   RateLimiter
 	Ready     map[string]Pinger // name -> dependency checked by /readyz
+	Checkin   *checkin.Service
+	Hours     *hours.Service
 	// Activities: activities and registrations (issue 3).
 	Activities *activity.Service
 
+	Wristbands *wristband.Service
+
 	MaxBodyBytes        int64
 	LoginPerIPPerMinute int
+
+	Notify *notify.Service // subscriptions, in-app messages, delivery state
 }
 
 // API is the HTTP API.
@@ -90,6 +100,10 @@ func (a *API) engine() *gin.Engine {
 	authed := v1.Group("", a.authenticate)
 	a.mountMe(authed)
 	a.mountAdmin(authed.Group("/admin"))
+	a.mountCheckin(authed)
+	a.mountHours(authed)
+	a.mountWristbands(v1)
+	a.mountNotify(authed)
 	a.mountActivity(v1, authed)
 	return r
 }

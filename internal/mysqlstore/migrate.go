@@ -51,7 +51,11 @@ func migrations() []Migration {
 var migrationGroups = [][]Migration{
 	foundationMigrations,
 	outboxMigrations,
+	wristbandMigrations,
+	notifyMigrations,
 	activityMigrations,
+	hoursMigrations,
+	checkinMigrations,
 }
 
 // Migrate applies every pending migration. On MySQL it holds a named lock so

@@ -3,6 +3,7 @@ package mysqlstore
 import (
 	"encoding/json"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -23,7 +24,7 @@ type outboxRow struct {
 	Page           string    `gorm:"size:200;not null;default:''"`
 	ActivityID     int64     `gorm:"not null;default:0;index"`
 	RegistrationID int64     `gorm:"not null;default:0;index"`
-	Status         string    `gorm:"size:16;not null;default:'pending';index:idx_outbox_due,priority:1"` // pending | sending | sent | no_grant | failed | cancelled
+	Status         string    `gorm:"size:16;not null;default:'pending';index:idx_outbox_due,priority:1;index:idx_outbox_claim,priority:1"` // see notify.Status*
 	DueAt          time.Time `gorm:"not null;index:idx_outbox_due,priority:2"`
 	Attempts       int       `gorm:"not null;default:0"`
 	ClaimedBy      string    `gorm:"size:40;not null;default:''"`
@@ -34,6 +35,12 @@ type outboxRow struct {
 	ReadAt         *time.Time
 	CreatedAt      time.Time `gorm:"index:idx_outbox_user,priority:2"`
 	UpdatedAt      time.Time
+	// Added by 0200_notify_delivery.
+	Priority  int        `gorm:"not null;default:1;index:idx_outbox_claim,priority:2"` // notify.Priority*
+	NextAt    *time.Time `gorm:"index:idx_outbox_claim,priority:3"`                    // next attempt (due_at, later after a retry)
+	ExpiresAt *time.Time // not sent after this (reminders: the session start)
+	ErrCode   int        `gorm:"not null;default:0"`     // WeChat errcode of the last attempt
+	GrantHeld bool       `gorm:"not null;default:false"` // the attempt under way spent a one-time grant
 }
 
 func (outboxRow) TableName() string { return "outbox" }
@@ -59,11 +66,26 @@ func AddNotices(tx *gorm.DB, notices []notify.Notice) error {
 		if n.DueAt.IsZero() {
 			due = now
 		}
+		var expires *time.Time
+		if !n.ExpiresAt.IsZero() {
+			e := n.ExpiresAt.UTC()
+			expires = &e
+		}
+		next := due
 		rows = append(rows, outboxRow{
-			UserID: n.UserID, TemplateKey: n.TemplateKey, DedupKey: n.DedupKey, Title: n.Title, Body: n.Body,
+			UserID: n.UserID, TemplateKey: n.TemplateKey, DedupKey: n.DedupKey, Title: runeCut(n.Title, 100), Body: runeCut(n.Body, 500),
 			Fields: string(fields), Page: n.Page, ActivityID: n.ActivityID, RegistrationID: n.RegistrationID,
 			Status: "pending", DueAt: due,
+			Priority: notify.PriorityOf(n.TemplateKey), NextAt: &next, ExpiresAt: expires,
 		})
 	}
 	return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error
+}
+
+// runeCut shortens s to at most n characters (the column's size).
+func runeCut(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
 }

@@ -30,8 +30,18 @@ type Notice struct {
 	// Title and Body are the in-app message in Chinese.
 	Title string
 	Body  string
-	// Fields are the logical template values (e.g. "activity", "time",
-	// "place", "status", "note"), formatted and cut to WeChat's limits when sent.
+	// Fields are the logical template values, formatted and cut to
+	// WeChat's limits when sent; names a template does not use are
+	// ignored, and a missing one gets a neutral placeholder. The built-in
+	// templates (config.DefaultTemplates) use:
+	//
+	//	activity  the activity title (any length; cut to 20 characters)
+	//	time      RFC 3339 ("2026-05-01T09:00:00+08:00"), a range
+	//	          "RFC3339~RFC3339", or WeChat's own formats ("2026-05-01 09:00",
+	//	          "2026年5月1日 09:00"); shown as "2026年5月1日 09:00~11:00"
+	//	place, note, detail, type, hours   free text ("2小时30分钟")
+	//	attendee, name, wearer             a person's name
+	//	status    a short Chinese phrase, ≤ 5 characters ("已取消", "已通过")
 	Fields map[string]string
 	// Page is the mini-program page to open, e.g. "pages/registrations/index".
 	Page string
@@ -40,4 +50,26 @@ type Notice struct {
 	RegistrationID int64
 	// DueAt is when to send; zero means now.
 	DueAt time.Time
+	// ExpiresAt, when set, drops the notice if it could not be sent
+	// before then (a reminder expires when the session starts).
+	ExpiresAt time.Time
+}
+
+// Delivery priorities: lower is claimed first, but every lane keeps a
+// guaranteed share of each batch (see Runner), so none starves.
+const (
+	PriorityUrgent = 0 // alarms
+	PriorityNormal = 1 // one person's own action or result
+	PriorityBulk   = 2 // many people at once: changes, reminders
+)
+
+// PriorityOf returns the delivery priority of a template key.
+func PriorityOf(templateKey string) int {
+	switch templateKey {
+	case WristbandAlert:
+		return PriorityUrgent
+	case ActivityChanged, ActivityReminder:
+		return PriorityBulk
+	}
+	return PriorityNormal
 }

@@ -175,3 +175,12 @@ func IDCheckChar(first17 string) byte {
 	}
 	return idCheckChars[sum%11]
 }
+
+// MaskIMEI shows the first 4 and last 4 digits of a device IMEI: 8612****1234
+// (the form the mini-program shows while binding).
+func MaskIMEI(imei string) string {
+	if len(imei) < 9 {
+		return strings.Repeat("*", len(imei))
+	}
+	return imei[:4] + "****" + imei[len(imei)-4:]
+}

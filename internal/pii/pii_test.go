@@ -81,3 +81,16 @@ func TestValidateIDNumber(t *testing.T) {
 		t.Fatal("IDCheckChar")
 	}
 }
+
+func TestMaskIMEI(t *testing.T) {
+	cases := map[string]string{
+		"490154203237518": "4901****7518",
+		"12345678":        "********",
+		"":                "",
+	}
+	for in, want := range cases {
+		if got := MaskIMEI(in); got != want {
+			t.Errorf("MaskIMEI(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -28,6 +28,23 @@ for (const [tag, p] of Object.entries(APP_JSON.usingComponents || {})) {
 
 const baseWx = Object.assign({}, globalThis.wx)
 
+// Async work started by the wx mock (callbacks, requests) that has not finished yet: settle()
+// waits for it, so tests do not depend on how fast the machine is.
+let pending = 0
+function later(fn, ms = 0) {
+  pending++
+  setTimeout(() => {
+    pending--
+    fn()
+  }, ms)
+}
+function track(promise) {
+  pending++
+  return promise.finally(() => {
+    pending--
+  })
+}
+
 /**
  * A fake server: routes like {'GET /api/v1/activities': (req) => body | {status, body}}.
  * A route may be a function or a plain value. Unknown routes answer 404.
@@ -35,7 +52,6 @@ const baseWx = Object.assign({}, globalThis.wx)
 function makeServer(routes) {
   const calls = []
   function handle(req) {
-    calls.push(req)
     const pathOnly = req.path
     const key = `${req.method} ${pathOnly}`
     let handler = routes[key]
@@ -115,16 +131,16 @@ function installWx(opts = {}) {
   }
 
   function answer(cb, res) {
-    setTimeout(() => cb(res), 0)
+    later(() => cb(res))
   }
   function ok(o, res = {}) {
-    setTimeout(() => {
+    later(() => {
       if (o.success) o.success(Object.assign({ errMsg: 'ok' }, res))
       if (o.complete) o.complete(res)
     }, 0)
   }
   function fail(o, errMsg) {
-    setTimeout(() => {
+    later(() => {
       if (o.fail) o.fail({ errMsg })
       if (o.complete) o.complete({ errMsg })
     }, 0)
@@ -144,7 +160,8 @@ function installWx(opts = {}) {
         }
       }
       const req = { method: (o.method || 'GET').toUpperCase(), url: o.url, path: u.pathname, query: Object.fromEntries(u.searchParams), header: o.header || {}, data }
-      Promise.resolve()
+      server.calls.push(req)
+      track(Promise.resolve()
         .then(() => transport(req))
         .then(
           (res) => {
@@ -155,15 +172,16 @@ function installWx(opts = {}) {
             o.success && o.success({ statusCode: res.status, data: res.body, header: {} })
           },
           () => o.fail && o.fail({ errMsg: 'request:fail' }),
-        )
+        ))
       return { abort() {} }
     },
     uploadFile(o) {
       const u = new URL(o.url)
       const req = { method: 'POST', url: o.url, path: u.pathname, query: {}, header: o.header || {}, data: { file: o.filePath, name: o.name }, upload: true }
-      Promise.resolve()
+      server.calls.push(req)
+      track(Promise.resolve()
         .then(() => transport(req))
-        .then((res) => o.success && o.success({ statusCode: res.status, data: JSON.stringify(res.body) }))
+        .then((res) => o.success && o.success({ statusCode: res.status, data: JSON.stringify(res.body) })))
       return { abort() {}, onProgressUpdate() {} }
     },
     login(o) {
@@ -293,7 +311,9 @@ function installWx(opts = {}) {
     getNetworkType(o) {
       ok(o, { networkType: 'wifi' })
     },
-    onNetworkStatusChange() {},
+    onNetworkStatusChange(fn) {
+      h.networkHandlers = (h.networkHandlers || []).concat([fn])
+    },
     offNetworkStatusChange() {},
     getWindowInfo() {
       return { pixelRatio: 2, windowWidth: 375, windowHeight: 812, screenWidth: 375, screenHeight: 812, statusBarHeight: 20, safeArea: { top: 20, bottom: 812, left: 0, right: 375, width: 375, height: 792 } }
@@ -318,7 +338,7 @@ function installWx(opts = {}) {
             set fillStyle(v) {},
           }
           const node = { width: 0, height: 0, getContext: () => ctx }
-          setTimeout(() => cb([{ node, width: 240, height: 240 }]), 0)
+          later(() => cb([{ node, width: 240, height: 240 }]))
         },
       }
       return q
@@ -330,8 +350,30 @@ function installWx(opts = {}) {
 
 // Fresh module state (session, subscription templates, privacy popups) for each test.
 function resetModules() {
+  detachAll()
   for (const k of Object.keys(require.cache)) {
     if (k.startsWith(ROOT + path.sep)) delete require.cache[k]
+  }
+}
+
+// Page timers (live refresh, countdowns) must never keep the test process alive.
+const realSetInterval = globalThis.setInterval
+globalThis.setInterval = (...args) => {
+  const t = realSetInterval(...args)
+  if (t && typeof t.unref === 'function') t.unref()
+  return t
+}
+
+// Pages rendered by a test are detached after it (runs their detached lifetimes).
+const rendered = []
+function detachAll() {
+  while (rendered.length) {
+    const p = rendered.pop()
+    try {
+      p.detach()
+    } catch {
+      // already detached
+    }
   }
 }
 
@@ -352,6 +394,7 @@ async function renderPage(route, query, props) {
   })
   const page = simulate.render(id, props || {})
   page.attach(document.createElement('parent-wrapper'))
+  rendered.push(page)
   const inst = page.instance
   if (query !== null && typeof inst.onLoad === 'function') await inst.onLoad(query || {})
   if (query !== null && typeof inst.onShow === 'function') await inst.onShow()
@@ -359,9 +402,14 @@ async function renderPage(route, query, props) {
   return page
 }
 
-/** Lets pending mock callbacks and setData run. */
+/** Lets pending mock callbacks, requests and setData run: returns once nothing the wx mock
+ * started is still in flight for two turns in a row (at least ms × 2, at most ~5 s). */
 async function settle(ms = 5) {
-  for (let i = 0; i < 4; i++) await simulate.sleep(ms)
+  let quiet = 0
+  for (let i = 0; i < 1000 && quiet < 2; i++) {
+    await simulate.sleep(ms)
+    quiet = pending === 0 ? quiet + 1 : 0
+  }
 }
 
 /** Text content of the page (whitespace collapsed). */
@@ -385,7 +433,7 @@ async function tap(page, selectorOrEl) {
   const el = typeof selectorOrEl === 'string' ? $(page, selectorOrEl) : selectorOrEl
   let target = el
   if (el.querySelector) {
-    const inner = el.querySelector('.van-button')
+    const inner = el.querySelector('.van-button') || el.querySelector('.van-cell')
     if (inner) target = inner
   }
   target.dispatchEvent('tap')
@@ -399,4 +447,4 @@ async function input(page, selector, value, eventName = 'input') {
   await settle()
 }
 
-module.exports = { simulate, ROOT, APP_JSON, installWx, resetModules, renderPage, settle, text, $, $$, tap, input }
+module.exports = { detachAll, simulate, ROOT, APP_JSON, installWx, resetModules, renderPage, settle, text, $, $$, tap, input }

@@ -30,3 +30,66 @@ test('home lists activities with category, remaining places and community name',
   assert.equal(req.query.page, '1')
   assert.equal(req.header.Authorization, 'Bearer tok-1')
 })
+
+test('category, community and has-seats filters reload with the right query', async () => {
+  const w = h.installWx({ routes: { 'GET /api/v1/activities': { items: [activity(1)], page: 1, page_size: 20, total: 1 } } })
+  const page = await h.renderPage('pages/index/index')
+  const chips = h.$$(page, '.category-chip')
+  assert.deepEqual(chips.map((c) => c.dom.textContent.trim()), ['全部', '四点半学校', '义诊', '文艺演出', '青少年快乐营地', '讲座', '志愿服务'])
+  assert.equal(chips[6].dom.getAttribute('data-key'), 'volunteer_service')
+  await h.tap(page, chips[2])
+  let q = w.requests('GET', '/api/v1/activities').pop().query
+  assert.equal(q.category, 'clinic')
+  await h.input(page, '.community-filter', '2', 'change')
+  q = w.requests('GET', '/api/v1/activities').pop().query
+  assert.equal(q.community_id, '2')
+  await h.tap(page, '.seats-toggle')
+  q = w.requests('GET', '/api/v1/activities').pop().query
+  assert.equal(q.has_seats, 'true')
+  assert.equal(q.category, 'clinic')
+})
+
+test('reaching the bottom loads the next page; pull-to-refresh reloads page 1', async () => {
+  const items = Array.from({ length: 25 }, (_, i) => activity(i + 1))
+  const w = h.installWx({
+    routes: {
+      'GET /api/v1/activities': (r) => {
+        const p = Number(r.query.page)
+        return { items: items.slice((p - 1) * 20, p * 20), page: p, page_size: 20, total: 25 }
+      },
+    },
+  })
+  const page = await h.renderPage('pages/index/index')
+  assert.equal(h.$$(page, '.activity-item').length, 20)
+  assert.match(h.text(page), /上拉加载更多/)
+  await page.instance.onReachBottom()
+  await h.settle()
+  assert.equal(h.$$(page, '.activity-item').length, 25)
+  assert.match(h.text(page), /已经到底了，共 25 个活动/)
+  await page.instance.onReachBottom()
+  assert.equal(w.requests('GET', '/api/v1/activities').length, 2)
+  await page.instance.onPullDownRefresh()
+  assert.equal(w.requests('GET', '/api/v1/activities').pop().query.page, '1')
+  assert.ok(w.stoppedPullDown)
+})
+
+test('tapping an activity opens its detail page', async () => {
+  const w = h.installWx({ routes: { 'GET /api/v1/activities': { items: [activity(42)], page: 1, page_size: 20, total: 1 } } })
+  const page = await h.renderPage('pages/index/index')
+  await h.tap(page, '.activity-item >>> .activity-card')
+  assert.deepEqual(w.navigations, [{ type: 'navigateTo', url: '/pages/activity/detail?id=42' }])
+})
+
+test('an error shows the server message and a retry; the empty state has its own text', async () => {
+  let fail = true
+  h.installWx({
+    routes: {
+      'GET /api/v1/activities': () => (fail ? { status: 503, body: { code: 'UNAVAILABLE', message: '系统维护中，请稍后再试' } } : { items: [], page: 1, page_size: 20, total: 0 }),
+    },
+  })
+  const page = await h.renderPage('pages/index/index')
+  assert.match(h.text(page), /系统维护中，请稍后再试/)
+  fail = false
+  await h.tap(page, '.state-view >>> .btn-retry')
+  assert.match(h.text(page), /暂时没有符合条件的活动/)
+})

@@ -6,10 +6,13 @@ const CATEGORIES = [
   { key: 'performance', name: '文艺演出' },
   { key: 'youth_camp', name: '青少年快乐营地' },
   { key: 'lecture', name: '讲座' },
-  { key: 'volunteer', name: '志愿服务' },
+  { key: 'volunteer_service', name: '志愿服务' },
 ]
 
-const CATEGORY_NAMES = CATEGORIES.reduce((m, c) => Object.assign(m, { [c.key]: c.name }), {})
+const CATEGORY_NAMES = CATEGORIES.reduce((m, c) => Object.assign(m, { [c.key]: c.name }), { volunteer: '志愿服务', other: '其他' })
+
+/** Activity statuses in which sign-up is over. */
+const CLOSED_STATUSES = ['closed', 'ended', 'finished', 'cancelled', 'draft']
 
 const REGISTRATION_STATUS = {
   confirmed: '报名成功',
@@ -29,11 +32,35 @@ const RELATION_NAMES = RELATIONS.reduce((m, r) => Object.assign(m, { [r.key]: r.
 const ROLE_NAMES = {
   resident: '居民',
   volunteer: '志愿者',
+  party_member: '党员',
   staff: '社区工作人员',
   checker: '签到核验员',
   admin: '管理员',
   community_admin: '社区管理员',
   guardian: '监护人',
+}
+
+const ALARM_TYPES = {
+  sos: '紧急呼叫（SOS）',
+  fall: '跌倒告警',
+  taken_off: '手环被摘下',
+  heart_rate: '心率异常',
+  blood_pressure: '血压异常',
+  blood_glucose: '血糖异常',
+  fence: '离开安全区域',
+  low_battery: '电量过低',
+  offline: '手环离线',
+}
+const ALARM_STATUS = { open: '待处理', acked: '处理中', resolved: '已处理' }
+
+/** Alarm labels: the server's own Chinese text when it sends it. */
+function alarmView(a) {
+  return Object.assign({}, a, {
+    typeText: a.type_text || ALARM_TYPES[a.type] || '告警',
+    statusText: a.status_text || ALARM_STATUS[a.status] || '',
+    timeText: formatDateTime(a.at || a.created_at),
+    note: a.note || a.resolve_note || a.ack_note || '',
+  })
 }
 
 const WEEKDAYS = ['日', '一', '二', '三', '四', '五', '六']
@@ -60,11 +87,14 @@ function formatTime(v) {
   return d ? `${pad(d.getHours())}:${pad(d.getMinutes())}` : ''
 }
 
-/** "11月28日 周六 16:30-18:00" */
+/** "11月28日 周六 16:30-18:00"; across days "11月28日 周六 16:30 至 11月29日 周日 12:00" */
 function formatRange(start, end) {
   const s = formatDateTime(start)
-  const e = formatTime(end)
-  return e ? `${s}-${e}` : s
+  const a = toDate(start)
+  const b = toDate(end)
+  if (!b) return s
+  if (a && a.toDateString() !== b.toDateString()) return `${s} 至 ${formatDateTime(b)}`
+  return `${s}-${formatTime(b)}`
 }
 
 /** "2026-11-28" */
@@ -107,6 +137,7 @@ function remainingText(remaining) {
 module.exports = {
   CATEGORIES,
   CATEGORY_NAMES,
+  CLOSED_STATUSES,
   REGISTRATION_STATUS,
   RELATIONS,
   RELATION_NAMES,
@@ -120,4 +151,7 @@ module.exports = {
   formatMinutes,
   ageOn,
   remainingText,
+  ALARM_TYPES,
+  ALARM_STATUS,
+  alarmView,
 }

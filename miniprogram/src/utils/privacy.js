@@ -15,9 +15,11 @@ function install() {
   })
 }
 
-/** Called by <privacy-popup> when attached/detached. */
+/** Called by <privacy-popup> when attached and when its page shows: the popup of the page on
+ * screen is the last one (tab pages stay attached while hidden). */
 function register(popup) {
   install()
+  unregister(popup)
   popups.push(popup)
 }
 

@@ -5,15 +5,20 @@ const api = require('./api')
 
 /** @type {{key: string, template_id: string}[] | null} */
 let templates = null
+let fetchedAt = 0
 let loading = null
 
-/** Loads the template list once; safe to call from every page's onLoad. */
+// The server decides what to ask for (e.g. only templates whose one-time grant is used up).
+const MAX_AGE_MS = 60 * 1000
+
+/** Loads the template list (again when older than a minute); call from every page's onLoad. */
 function prefetch() {
-  if (templates) return Promise.resolve(templates)
+  if (templates && Date.now() - fetchedAt < MAX_AGE_MS) return Promise.resolve(templates)
   if (!loading) {
     loading = api.subscriptionTemplates().then(
       (res) => {
         templates = (res && res.ask) || []
+        fetchedAt = Date.now()
         loading = null
         return templates
       },
@@ -44,7 +49,17 @@ function ask(keys) {
           const v = res[t.template_id]
           if (v === 'accept' || v === 'reject' || v === 'ban') results[t.key] = v
         })
-        if (Object.keys(results).length) api.reportSubscriptions(results).catch(() => {})
+        if (Object.keys(results).length) {
+          api.reportSubscriptions(results).then(
+            (r) => {
+              if (r && Array.isArray(r.ask)) {
+                templates = r.ask
+                fetchedAt = Date.now()
+              }
+            },
+            () => {},
+          )
+        }
         resolve(results)
       },
       fail: () => resolve(null),
@@ -54,6 +69,7 @@ function ask(keys) {
 
 function reset() {
   templates = null
+  fetchedAt = 0
   loading = null
 }
 

@@ -11,9 +11,9 @@ Component({
   observers: {
     activity(a) {
       this.setData({
-        categoryName: fmt.CATEGORY_NAMES[a.category] || a.category || '',
+        categoryName: a.category_name || fmt.CATEGORY_NAMES[a.category] || '',
         timeText: fmt.formatDateTime(a.next_starts_at),
-        remainingText: a.status === 'closed' || a.status === 'ended' ? '报名已结束' : fmt.remainingText(a.remaining),
+        remainingText: a.status === 'cancelled' ? '活动已取消' : fmt.CLOSED_STATUSES.indexOf(a.status) >= 0 ? '报名已结束' : fmt.remainingText(a.remaining),
       })
     },
   },

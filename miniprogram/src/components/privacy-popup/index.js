@@ -22,6 +22,11 @@ Component({
       privacy.unregister(this)
     },
   },
+  pageLifetimes: {
+    show() {
+      privacy.register(this)
+    },
+  },
   methods: {
     /** @param {(r: {event: string, buttonId?: string}) => void} resolve */
     open(resolve) {

@@ -112,7 +112,7 @@ Component({
       const now = Date.now()
       const opens = fmt.toDate(a.signup_opens_at)
       const closes = fmt.toDate(a.signup_closes_at)
-      let signupOpen = a.status !== 'closed' && a.status !== 'cancelled' && a.status !== 'ended'
+      let signupOpen = fmt.CLOSED_STATUSES.indexOf(a.status) < 0
       let signupStatusText = '正在报名'
       if (opens && now < opens.getTime()) {
         signupOpen = false
@@ -124,13 +124,13 @@ Component({
       const sessions = (a.sessions || []).map(sessionView)
       let sessionId = this.data.sessionId
       if (!sessions.some((s) => s.id === sessionId && !s.disabled)) {
-        const first = sessions.find((s) => !s.disabled)
+        const first = sessions.find((s) => s.remaining > 0) || sessions.find((s) => !s.disabled)
         sessionId = first ? first.id : null
       }
       this.setData({
         loading: false,
         activity: a,
-        categoryName: fmt.CATEGORY_NAMES[a.category] || a.category || '',
+        categoryName: a.category_name || fmt.CATEGORY_NAMES[a.category] || '',
         isClinic: a.category === 'clinic',
         signupWindow: `${fmt.formatDateTime(a.signup_opens_at)} 至 ${fmt.formatDateTime(a.signup_closes_at)}`,
         signupOpen,
@@ -163,15 +163,20 @@ Component({
       const first = this.data.attendeeOptions.length === 0
       const opts = [{ key: 'self', label: '本人', selected: first ? true : !!chosen.self, disabled: false }]
       this.data.dependents.forEach((d) => {
-        const age = fmt.ageOn(d.birth_date)
+        const age = typeof d.age === 'number' ? d.age : fmt.ageOn(d.birth_date)
         const tooYoung = e.min_age && age !== null && age < e.min_age
         const tooOld = e.max_age && age !== null && age > e.max_age
-        const disabled = !!(tooYoung || tooOld)
+        // usable=false: the server still waits for the guardian's consent for this child
+        const noConsent = d.usable === false || (d.needs_consent && !d.consent)
+        const disabled = !!(tooYoung || tooOld || noConsent)
         const rel = fmt.RELATION_NAMES[d.relation] || ''
+        let why = ''
+        if (tooYoung || tooOld) why = ' 年龄不符'
+        else if (noConsent) why = ' 待监护人同意'
         opts.push({
           key: `d${d.id}`,
           dependentId: d.id,
-          label: `${d.name}${rel ? `（${rel}）` : ''}${disabled ? ' 年龄不符' : ''}`,
+          label: `${d.name}${rel ? `（${rel}）` : ''}${why}`,
           selected: !disabled && !!chosen[`d${d.id}`],
           disabled,
         })

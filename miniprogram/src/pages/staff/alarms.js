@@ -3,15 +3,9 @@ const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const { showError } = require('../../utils/request')
 
-const ALARM_TYPES = { sos: '紧急呼叫（SOS）', fall: '跌倒告警', fence: '离开安全区域', low_battery: '电量过低', heart_rate: '心率异常', blood_pressure: '血压异常', offline: '手环离线' }
-const ALARM_STATUS = { open: '待处理', acked: '处理中', resolved: '已处理' }
-
 function view(a) {
   const loc = a.location || a.latest_location || {}
-  return Object.assign({}, a, {
-    typeText: ALARM_TYPES[a.type] || a.type || '告警',
-    statusText: ALARM_STATUS[a.status] || a.status || '',
-    timeText: fmt.formatDateTime(a.at || a.created_at),
+  return Object.assign(fmt.alarmView(a), {
     hasLocation: !!(loc.lat && loc.lng),
     lat: loc.lat,
     lng: loc.lng,

@@ -20,7 +20,7 @@ Component({
       return api.listActivities({ community_id: staffRole ? staffRole.community_id : '', page: 1, page_size: 50 }).then(
         (res) => this.setData({
           loading: false,
-          activities: ((res && res.items) || []).map((a) => Object.assign({}, a, { categoryName: fmt.CATEGORY_NAMES[a.category] || '', timeText: fmt.formatDateTime(a.next_starts_at) })),
+          activities: ((res && res.items) || []).map((a) => Object.assign({}, a, { categoryName: a.category_name || fmt.CATEGORY_NAMES[a.category] || '', timeText: fmt.formatDateTime(a.next_starts_at) })),
         }),
         (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
       )

@@ -22,6 +22,16 @@ const RESULT_TEXT = {
 const kitKey = (activityId) => `gj_checkin_kit_${activityId}`
 const queueKey = (activityId) => `gj_checkin_queue_${activityId}`
 
+/** TOO_EARLY / TOO_LATE against the kit's check-in window ('' when inside or unknown). */
+function windowCheck(win, now) {
+  if (!win) return ''
+  const start = fmt.toDate(win.opens_at || win.from || win.not_before || win.starts_at)
+  const end = fmt.toDate(win.closes_at || win.until || win.not_after || win.ends_at)
+  if (start && now < start.getTime()) return 'TOO_EARLY'
+  if (end && now > end.getTime()) return 'TOO_LATE'
+  return ''
+}
+
 function nonce() {
   return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`
 }
@@ -104,6 +114,8 @@ Component({
         wx.showModal({ title: '提示', content: '请先在有网络的地方下载核验包。', showCancel: false })
         return Promise.resolve()
       }
+      const outside = windowCheck(kit.window, Date.now())
+      if (outside) return Promise.resolve(this.show(false, RESULT_TEXT[outside], outside === 'TOO_EARLY' ? '请在签到开始后再扫码' : '本场签到已结束', n))
       if ((kit.revoked || []).indexOf(ticket) >= 0) return Promise.resolve(this.show(false, RESULT_TEXT.REVOKED, '该入场码已取消或作废', n))
       if (this.data.pending.some((p) => p.ticket === ticket)) return Promise.resolve(this.show(false, RESULT_TEXT.ALREADY_CHECKED_IN, '本机已记录过这张入场码', n))
       return this.enqueue(ticket, n).then(() => this.show(true, '已离线记录', `待同步第 ${this.data.pending.length} 条`, n))

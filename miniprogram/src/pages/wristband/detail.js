@@ -4,15 +4,13 @@ const fmt = require('../../utils/format')
 const session = require('../../utils/session')
 const { showError } = require('../../utils/request')
 
-const ALARM_TYPES = { sos: '紧急呼叫（SOS）', fall: '跌倒告警', fence: '离开安全区域', low_battery: '电量过低', heart_rate: '心率异常', blood_pressure: '血压异常', offline: '手环离线' }
-const ALARM_STATUS = { open: '待处理', acked: '处理中', resolved: '已处理' }
-
 function readingList(r) {
   if (!r) return []
   const out = []
   if (r.heart_rate) out.push({ label: '心率(次/分)', value: `${r.heart_rate}` })
   if (r.blood_pressure) out.push({ label: '血压(mmHg)', value: `${r.blood_pressure}` })
   else if (r.systolic && r.diastolic) out.push({ label: '血压(mmHg)', value: `${r.systolic}/${r.diastolic}` })
+  if (r.glucose) out.push({ label: '血糖(mmol/L)', value: `${r.glucose}` })
   if (r.spo2) out.push({ label: '血氧(%)', value: `${r.spo2}` })
   if (r.temperature) out.push({ label: '体温(℃)', value: `${r.temperature}` })
   if (r.steps !== undefined && r.steps !== null) out.push({ label: '今日步数', value: `${r.steps}` })
@@ -20,16 +18,9 @@ function readingList(r) {
   return out
 }
 
-function alarmView(a) {
-  return Object.assign({}, a, {
-    typeText: ALARM_TYPES[a.type] || a.type || '告警',
-    statusText: ALARM_STATUS[a.status] || a.status || '',
-    timeText: fmt.formatDateTime(a.at || a.created_at),
-  })
-}
 
 Component({
-  data: { id: '', loading: true, error: '', band: null, hasLocation: false, locationText: '', markers: [], readings: [], alarms: [], guardians: [], invite: null },
+  data: { id: '', loading: true, error: '', band: null, isOwner: true, hasLocation: false, locationText: '', markers: [], readings: [], alarms: [], guardians: [], invite: null },
   methods: {
     onLoad(query) {
       this.setData({ id: query.id })
@@ -58,15 +49,30 @@ Component({
             locationText: hasLocation ? `最近定位：${fmt.formatDateTime(loc.at)}` : '暂无定位',
             markers: hasLocation ? [{ id: 1, latitude: Number(loc.lat), longitude: Number(loc.lng), title: band.wearer_name, width: 32, height: 40, callout: { content: `${band.wearer_name} ${fmt.formatTime(loc.at)}`, display: 'ALWAYS', fontSize: 16, padding: 8, borderRadius: 8 } }] : [],
             readings: readingList(band.latest_readings),
-            alarms: ((alarms && alarms.items) || []).map(alarmView),
+            alarms: ((alarms && alarms.items) || []).map(fmt.alarmView),
+            isOwner: band.owner !== false,
             guardians: ((guardians && guardians.items) || []).map((g) => Object.assign({}, g, {
               name: g.name || g.nickname || '家人',
               roleText: g.owner ? '（绑定人）' : me && g.user_id === me.id ? '（我）' : '',
+              // the owner removes others; a guardian may only leave
+              canRemove: !g.owner && (band.owner !== false || (me && g.user_id === me.id)),
+              removeText: me && g.user_id === me.id ? '退出监护' : '移除',
             })),
           })
           wx.setNavigationBarTitle({ title: `${band.wearer_name}的手环` })
         },
         (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
+      )
+    },
+    /** A guardian confirms they are dealing with an open alarm. */
+    onAckAlarm(e) {
+      const alarmId = e.currentTarget.dataset.id
+      return api.ackBandAlarm(this.data.id, alarmId, '家属已知晓，正在处理').then(
+        () => {
+          wx.showToast({ title: '已告知社区', icon: 'success' })
+          return this.load()
+        },
+        (err) => showError(err),
       )
     },
     onInvite() {
@@ -84,11 +90,17 @@ Component({
       return new Promise((resolve) => {
         wx.showModal({
           title: '移除监护人',
-          content: `确定不再让「${g ? g.name : ''}」查看该手环的位置和告警吗？`,
+          content: g && g.removeText === '退出监护' ? '退出后您将不再收到该手环的位置和告警。确定退出吗？' : `确定不再让「${g ? g.name : ''}」查看该手环的位置和告警吗？`,
           success: (res) => {
             if (!res.confirm) return resolve(undefined)
             api.removeGuardian(this.data.id, uid).then(
-              () => resolve(this.load()),
+              () => {
+                if (g && g.removeText === '退出监护') {
+                  wx.navigateBack()
+                  return resolve(undefined)
+                }
+                return resolve(this.load())
+              },
               (err) => {
                 showError(err)
                 resolve(undefined)

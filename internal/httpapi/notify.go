@@ -1,0 +1,185 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"gongjian/internal/notify"
+)
+
+func (a *API) mountNotify(r *gin.RouterGroup) {
+	r.GET("/subscriptions", a.getSubscriptions)
+	r.POST("/subscriptions", a.postSubscriptions)
+	r.GET("/me/messages", a.listMessages)
+	r.POST("/me/messages/:id/read", a.readMessage)
+	r.GET("/admin/activities/:id/messages", a.activityMessages)
+}
+
+type askDTO struct {
+	Key        string `json:"key"`
+	TemplateID string `json:"template_id"`
+}
+
+type grantDTO struct {
+	TemplateID string `json:"template_id"`
+	Status     string `json:"status"`  // last answer: accept | reject | ban | "" (never asked)
+	Balance    int    `json:"balance"` // one-time sends left
+	LongTerm   bool   `json:"long_term"`
+}
+
+type subscriptionsDTO struct {
+	Ask    []askDTO            `json:"ask"`
+	Grants map[string]grantDTO `json:"grants"`
+}
+
+func toSubscriptionsDTO(s notify.Subscriptions) subscriptionsDTO {
+	out := subscriptionsDTO{Ask: make([]askDTO, 0, len(s.Ask)), Grants: map[string]grantDTO{}}
+	for _, a := range s.Ask {
+		out.Ask = append(out.Ask, askDTO{Key: a.Key, TemplateID: a.TemplateID})
+	}
+	for k, g := range s.Grants {
+		out.Grants[k] = grantDTO{TemplateID: g.TemplateID, Status: g.Status, Balance: g.Balance, LongTerm: g.LongTerm}
+	}
+	return out
+}
+
+func (a *API) getSubscriptions(c *gin.Context) {
+	s, err := a.d.Notify.Subscriptions(c.Request.Context(), userID(c))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toSubscriptionsDTO(s))
+}
+
+func (a *API) postSubscriptions(c *gin.Context) {
+	var req struct {
+		Results map[string]string `json:"results"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	s, err := a.d.Notify.RecordSubscriptions(c.Request.Context(), userID(c), req.Results)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toSubscriptionsDTO(s))
+}
+
+type messageDTO struct {
+	ID          int64      `json:"id"`
+	TemplateKey string     `json:"template_key"`
+	Title       string     `json:"title"`
+	Body        string     `json:"body"`
+	Page        string     `json:"page,omitempty"`
+	ActivityID  int64      `json:"activity_id,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	Read        bool       `json:"read"`
+	ReadAt      *time.Time `json:"read_at,omitempty"`
+}
+
+func (a *API) listMessages(c *gin.Context) {
+	before, err := queryID(c, "before_id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	limit, err := queryInt(c, "limit", 20, 1, notify.MaxPage)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ms, unread, err := a.d.Notify.Messages(c.Request.Context(), userID(c), before, limit)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	items := make([]messageDTO, 0, len(ms))
+	for _, m := range ms {
+		items = append(items, messageDTO{ID: m.ID, TemplateKey: m.TemplateKey, Title: m.Title, Body: m.Body, Page: m.Page,
+			ActivityID: m.ActivityID, CreatedAt: m.At, Read: m.ReadAt != nil, ReadAt: m.ReadAt})
+	}
+	var next int64
+	if len(ms) == limit {
+		next = ms[len(ms)-1].ID
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items, "unread": unread, "next_before_id": next})
+}
+
+func (a *API) readMessage(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	unread, err := a.d.Notify.MarkRead(c.Request.Context(), userID(c), id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"id": id, "read": true, "unread": unread})
+}
+
+type messageRecordDTO struct {
+	ID          int64      `json:"id"`
+	UserID      int64      `json:"user_id"`
+	TemplateKey string     `json:"template_key"`
+	Title       string     `json:"title"`
+	Status      string     `json:"status"`
+	Attempts    int        `json:"attempts"`
+	ErrCode     int        `json:"err_code,omitempty"`
+	LastError   string     `json:"last_error,omitempty"`
+	MsgID       string     `json:"msg_id,omitempty"` // a string: WeChat's ids exceed JavaScript's safe integers
+	DueAt       time.Time  `json:"due_at"`
+	SentAt      *time.Time `json:"sent_at,omitempty"`
+	Read        bool       `json:"read"`
+	CreatedAt   time.Time  `json:"created_at"`
+}
+
+func (a *API) activityMessages(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	after, err := queryID(c, "after_id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	limit, err := queryInt(c, "limit", 200, 1, 1000)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	u, err := a.currentUser(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	rs, counts, err := a.d.Notify.ActivityMessages(c.Request.Context(), u, id, after, limit)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	items := make([]messageRecordDTO, 0, len(rs))
+	for _, r := range rs {
+		d := messageRecordDTO{ID: r.ID, UserID: r.UserID, TemplateKey: r.TemplateKey, Title: r.Title, Status: r.Status,
+			Attempts: r.Attempts, ErrCode: r.ErrCode, LastError: r.LastError, DueAt: r.DueAt, SentAt: r.SentAt,
+			Read: r.ReadAt != nil, CreatedAt: r.CreatedAt}
+		if r.MsgID != 0 {
+			d.MsgID = strconv.FormatInt(r.MsgID, 10)
+		}
+		items = append(items, d)
+	}
+	var next int64
+	if len(rs) == limit {
+		next = rs[len(rs)-1].ID
+	}
+	c.JSON(http.StatusOK, gin.H{"activity_id": id, "counts": counts, "items": items, "next_after_id": next})
+}

@@ -1,0 +1,147 @@
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const h = require('./_helpers')
+const fx = require('./_fixtures')
+
+test.beforeEach(() => h.resetModules())
+
+function routes(over = {}) {
+  return Object.assign({
+    'GET /api/v1/activities/:id': fx.clinicDetail(),
+    'GET /api/v1/me/dependents': { items: fx.dependents() },
+    'POST /api/v1/registrations': { status: 201, body: { registrations: [{ id: 9001, attendee: { self: true, name: '王秀英' }, status: 'confirmed', waitlist_position: null }] } },
+  }, over)
+}
+
+test('detail shows clinic time slots with remaining places, eligibility and questions', async () => {
+  h.installWx({ routes: routes() })
+  const page = await h.renderPage('pages/activity/detail', { id: '102' })
+  const t = h.text(page)
+  assert.match(t, /三甲医院专家义诊/)
+  assert.match(t, /选择就诊时段/)
+  assert.match(t, /剩余 6 \/ 10 个名额/)
+  assert.match(t, /名额已满，可候补（候补剩 3 位）/)
+  assert.match(t, /仅限本社区居民报名/)
+  assert.match(t, /每个账号最多报名 2 人/)
+  assert.match(t, /希望咨询的科室/)
+  assert.match(t, /张小明（子女） 年龄不符/)
+  assert.match(t, /王德福（父母）/)
+  // The first session is full: the first open slot is preselected.
+  assert.equal(page.data.sessionId, 1002)
+  assert.match(t, /立即报名/)
+  page.detach()
+})
+
+test('sign-up asks for subscribe messages, then posts the body with an Idempotency-Key', async () => {
+  const w = h.installWx({ routes: routes() })
+  const page = await h.renderPage('pages/activity/detail', { id: '102' })
+  // choose the parent as a second attendee, answer the required question
+  const chips = h.$$(page, '.attendee')
+  await h.tap(page, chips[2])
+  await h.tap(page, h.$$(page, '.option')[1])
+  await h.input(page, '.question-input', '血压偏高，想调整用药')
+  await h.tap(page, '.btn-submit')
+  await h.settle(20)
+
+  assert.deepEqual(w.subscribeRequests, [['T_CONFIRMED', 'T_REMINDER', 'T_CHANGED']])
+  const report = w.requests('POST', '/api/v1/subscriptions')[0]
+  assert.deepEqual(report.data, { results: { registration_confirmed: 'accept', activity_reminder: 'accept', activity_changed: 'accept' } })
+
+  const reqs = w.requests('POST', '/api/v1/registrations')
+  assert.equal(reqs.length, 1)
+  assert.deepEqual(reqs[0].data, { session_id: 1002, attendees: [{ self: true }, { dependent_id: 12 }], answers: { q1: '内分泌科', q2: '血压偏高，想调整用药' } })
+  assert.ok(reqs[0].header['Idempotency-Key'].length >= 16)
+  assert.equal(reqs[0].header.Authorization, 'Bearer tok-1')
+  assert.match(h.text(page), /王秀英：报名成功/)
+  page.detach()
+})
+
+test('a full slot offers the waitlist and shows the waitlist position', async () => {
+  const w = h.installWx({
+    routes: routes({
+      'POST /api/v1/registrations': { status: 201, body: { registrations: [{ id: 9002, attendee: { self: true, name: '王秀英' }, status: 'waitlisted', waitlist_position: 2 }] } },
+    }),
+  })
+  const page = await h.renderPage('pages/activity/detail', { id: '102' })
+  await h.tap(page, h.$$(page, '.session')[0])
+  assert.match(h.text(page), /名额已满，加入候补/)
+  await h.tap(page, h.$$(page, '.option')[0])
+  await h.tap(page, '.btn-submit')
+  await h.settle(20)
+  assert.deepEqual(w.subscribeRequests, [['T_PROMOTED', 'T_REMINDER', 'T_CHANGED']])
+  assert.equal(w.requests('POST', '/api/v1/registrations')[0].data.session_id, 1001)
+  assert.match(h.text(page), /候补第 2 位/)
+  page.detach()
+})
+
+test('a required question blocks the sign-up with a Chinese hint', async () => {
+  const w = h.installWx({ routes: routes() })
+  const page = await h.renderPage('pages/activity/detail', { id: '102' })
+  await h.tap(page, '.btn-submit')
+  assert.equal(w.requests('POST', '/api/v1/registrations').length, 0)
+  assert.deepEqual(w.toasts, ['请填写：希望咨询的科室'])
+  page.detach()
+})
+
+test('server errors show the server message; QUOTA_FULL reloads remaining places', async () => {
+  let gets = 0
+  const w = h.installWx({
+    routes: routes({
+      'GET /api/v1/activities/:id': () => {
+        gets++
+        return fx.clinicDetail()
+      },
+      'POST /api/v1/registrations': { status: 409, body: { code: 'QUOTA_FULL', message: '该时段名额已满，请选择其他时段或加入候补', request_id: 'r1' } },
+    }),
+  })
+  const page = await h.renderPage('pages/activity/detail', { id: '102' })
+  await h.tap(page, h.$$(page, '.option')[0])
+  await h.tap(page, '.btn-submit')
+  await h.settle(20)
+  assert.deepEqual(w.modals.map((m) => m.content), ['该时段名额已满，请选择其他时段或加入候补'])
+  assert.equal(gets, 2)
+  page.detach()
+})
+
+test('after a network failure the retry reuses the same Idempotency-Key', async () => {
+  let n = 0
+  const w = h.installWx({ routes: routes() })
+  const handle = w.server.handle
+  const keys = []
+  globalThis.wx.request = ((orig) => (o) => {
+    if (o.url.endsWith('/api/v1/registrations')) {
+      keys.push(o.header['Idempotency-Key'])
+      if (n++ === 0) {
+        setTimeout(() => o.fail({ errMsg: 'request:fail timeout' }), 0)
+        return { abort() {} }
+      }
+    }
+    return orig(o)
+  })(globalThis.wx.request)
+  void handle
+  const page = await h.renderPage('pages/activity/detail', { id: '102' })
+  await h.tap(page, h.$$(page, '.option')[0])
+  await h.tap(page, '.btn-submit')
+  await h.settle(20)
+  assert.match(w.modals[0].content, /网络连接失败/)
+  await h.tap(page, '.btn-submit')
+  await h.settle(20)
+  assert.equal(keys.length, 2)
+  assert.equal(keys[0], keys[1])
+  assert.match(h.text(page), /报名成功/)
+  page.detach()
+})
+
+test('a child still waiting for guardian consent cannot be chosen', async () => {
+  const deps = fx.dependents()
+  deps.push({ id: 13, name: '李小雨', relation: 'child', birth_date: '2019-03-15', gender: 'female', age: 7, needs_consent: true, usable: false })
+  const detail = Object.assign(fx.clinicDetail(), { eligibility: {} })
+  h.installWx({ routes: routes({ 'GET /api/v1/activities/:id': detail, 'GET /api/v1/me/dependents': { items: deps } }) })
+  const page = await h.renderPage('pages/activity/detail', { id: '102' })
+  assert.match(h.text(page), /李小雨（子女） 待监护人同意/)
+  await h.tap(page, h.$$(page, '.attendee')[3])
+  assert.equal(page.data.attendeeOptions[3].selected, false)
+  // the consented child is fine without an age limit
+  await h.tap(page, h.$$(page, '.attendee')[1])
+  assert.equal(page.data.attendeeOptions[1].selected, true)
+})

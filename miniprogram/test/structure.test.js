@@ -1,0 +1,81 @@
+// Project structure: every page exists, is reachable, and is rendered by some test.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('fs')
+const path = require('path')
+const h = require('./_helpers')
+
+const pages = h.APP_JSON.pages
+
+function srcFiles(ext) {
+  const out = []
+  const walk = (dir) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (e.name === 'miniprogram_npm') continue
+      const p = path.join(dir, e.name)
+      if (e.isDirectory()) walk(p)
+      else if (p.endsWith(ext)) out.push(p)
+    }
+  }
+  walk(h.ROOT)
+  return out
+}
+
+test('every page in app.json has its .js, .json, .wxml and .wxss and is a Component() page', () => {
+  for (const p of pages) {
+    for (const ext of ['.js', '.json', '.wxml', '.wxss']) assert.ok(fs.existsSync(path.join(h.ROOT, p + ext)), `${p}${ext} missing`)
+    const js = fs.readFileSync(path.join(h.ROOT, `${p}.js`), 'utf8')
+    assert.match(js, /^Component\(\{/m, `${p} must be written as Component()`)
+  }
+})
+
+test('every page is reachable from the tab bar or a link in another page', () => {
+  const tabs = h.APP_JSON.tabBar.list.map((t) => t.pagePath)
+  const code = srcFiles('.js').concat(srcFiles('.wxml')).map((f) => ({ f, s: fs.readFileSync(f, 'utf8') }))
+  for (const p of pages) {
+    if (tabs.includes(p)) continue
+    const linked = code.some(({ f, s }) => !f.startsWith(path.join(h.ROOT, p)) && s.includes(`/${p}`))
+    assert.ok(linked, `${p} is not reachable`)
+  }
+  assert.equal(tabs.length, 4)
+})
+
+test('every page is rendered by at least one test', () => {
+  const tests = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).map((f) => fs.readFileSync(path.join(__dirname, f), 'utf8')).join('\n')
+  const missing = pages.filter((p) => !tests.includes(`renderPage('${p}'`))
+  assert.deepEqual(missing, [])
+})
+
+test('pages using location, camera, album or phone carry the privacy popup', () => {
+  for (const p of pages) {
+    const js = fs.readFileSync(path.join(h.ROOT, `${p}.js`), 'utf8')
+    const wxml = fs.readFileSync(path.join(h.ROOT, `${p}.wxml`), 'utf8')
+    const usesPrivate = /wx\.(scanCode|getLocation|chooseMedia)|getPhoneNumber|chooseAvatar/.test(js + wxml)
+    if (usesPrivate) {
+      assert.match(wxml, /<privacy-popup/, `${p} uses a privacy API without <privacy-popup>`)
+      if (/wx\.(scanCode|getLocation|chooseMedia)/.test(js)) assert.match(js, /privacy\s*\.\s*ensure\(\)/, `${p} must call privacy.ensure() first`)
+    }
+  }
+})
+
+test('app.json declares location use, privacy check and a sitemap', () => {
+  assert.deepEqual(h.APP_JSON.requiredPrivateInfos, ['getLocation'])
+  assert.ok(h.APP_JSON.permission['scope.userLocation'].desc)
+  assert.equal(h.APP_JSON.__usePrivacyCheck__, true)
+  const sitemap = JSON.parse(fs.readFileSync(path.join(h.ROOT, 'sitemap.json'), 'utf8'))
+  assert.ok(sitemap.rules.length > 0)
+  const project = JSON.parse(fs.readFileSync(path.join(h.ROOT, '..', 'project.config.json'), 'utf8'))
+  assert.equal(project.miniprogramRoot, 'src/')
+})
+
+test('user-facing text in templates is Chinese (no leftover English labels)', () => {
+  const offenders = []
+  for (const f of srcFiles('.wxml')) {
+    const s = fs.readFileSync(f, 'utf8').replace(/\{\{[^}]*\}\}/g, '').replace(/<[^>]+>/g, '\n')
+    for (const line of s.split('\n')) {
+      const t = line.trim()
+      if (/[A-Za-z]{4,}/.test(t) && !/[\u4e00-\u9fa5]/.test(t) && !/^(IMEI|SOS)/.test(t)) offenders.push(`${path.relative(h.ROOT, f)}: ${t}`)
+    }
+  }
+  assert.deepEqual(offenders, [])
+})

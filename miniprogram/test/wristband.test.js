@@ -1,0 +1,153 @@
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const h = require('./_helpers')
+const fx = require('./_fixtures')
+
+test.beforeEach(() => h.resetModules())
+
+function routes(over = {}) {
+  return Object.assign({
+    'GET /api/v1/me': fx.user,
+    'GET /api/v1/me/wristbands': { items: fx.wristbands() },
+    'GET /api/v1/me/dependents': { items: fx.dependents() },
+    'GET /api/v1/wristbands/:id/alarms': { items: fx.bandAlarms() },
+    'GET /api/v1/wristbands/:id/guardians': { items: [{ user_id: 7, name: '王秀英', owner: true }, { user_id: 8, name: '王建华', owner: false }] },
+    'POST /api/v1/wristbands/:id/invitations': { code: 'K7P2QX', expires_at: fx.at(1, 20, 0) },
+    'DELETE /api/v1/wristbands/:id/guardians/:uid': { status: 204, body: null },
+    'POST /api/v1/wristbands/:id/unbind': { ok: true },
+    'POST /api/v1/wristbands/invitations/accept': { ok: true },
+    'POST /api/v1/wristbands/:id/alarms/:aid/ack': { id: 71, status: 'acked' },
+    'POST /api/v1/wristbands/bind': { status: 201, body: { id: 32, imei_masked: '8612****0015', wearer_name: '王德福' } },
+  }, over)
+}
+
+test('wristband list shows wearer, open alarms and readings', async () => {
+  const w = h.installWx({ routes: routes() })
+  const page = await h.renderPage('pages/wristband/index')
+  const t = h.text(page)
+  assert.match(t, /王德福/)
+  assert.match(t, /1 条告警/)
+  assert.match(t, /心率 72 · 血压 128\/82 · 电量 64%/)
+  assert.match(t, /手环号 8620\*\*\*\*4471/)
+  await h.tap(page, '.band')
+  await h.tap(page, '.btn-bind')
+  assert.deepEqual(w.navigations.map((n) => n.url), ['/pages/wristband/detail?id=31', '/pages/wristband/bind'])
+})
+
+test('accepting a guardian invitation posts the code', async () => {
+  const w = h.installWx({ routes: routes() })
+  const page = await h.renderPage('pages/wristband/index')
+  await h.input(page, '.invite-input', ' K7P2QX ')
+  await h.tap(page, '.btn-accept')
+  assert.deepEqual(w.requests('POST', '/api/v1/wristbands/invitations/accept')[0].data, { code: 'K7P2QX' })
+  assert.equal(w.requests('GET', '/api/v1/me/wristbands').length, 2)
+})
+
+test('bind: privacy, scan the band code, choose the wearer, consent, then POST /wristbands/bind', async () => {
+  const w = h.installWx({ routes: routes() })
+  w.privacyNeeded = true
+  w.scanResults.push('IMEI:861234567890015;SN:GJ-B2')
+  const page = await h.renderPage('pages/wristband/bind', {})
+  await h.tap(page, '.btn-scan')
+  await h.settle(10)
+  assert.equal(w.scanCalls || 0, 0)
+  h.$(page, '.privacy-popup').querySelector('.privacy-agree').dispatchEvent('agreeprivacyauthorization')
+  await h.settle(10)
+  assert.equal(w.scanCalls, 1)
+  assert.equal(page.data.imei, '861234567890015')
+  assert.match(h.text(page), /手环号 8612\*\*\*\*0015/)
+  await h.tap(page, h.$$(page, '.wearer')[2])
+  await h.tap(page, '.btn-next')
+  assert.match(h.text(page), /佩戴人（王德福（父母））/)
+  await h.tap(page, '.btn-bind')
+  assert.deepEqual(w.toasts, ['请先勾选知情同意'])
+  await h.tap(page, '.consent-check')
+  await h.tap(page, '.btn-bind')
+  await h.settle(10)
+  assert.deepEqual(w.subscribeRequests, [['T_BAND']])
+  assert.deepEqual(w.requests('POST', '/api/v1/wristbands/bind')[0].data, { imei: '861234567890015', wearer: { dependent_id: 12 }, consent: { version: 'v1' } })
+  assert.deepEqual(w.navigations, [{ type: 'redirectTo', url: '/pages/wristband/detail?id=32' }])
+})
+
+test('bind: a manually typed IMEI works for the wearer themself', async () => {
+  const w = h.installWx({ routes: routes() })
+  const page = await h.renderPage('pages/wristband/bind', {})
+  await h.input(page, '.imei-input', '12345')
+  await h.tap(page, '.btn-next')
+  assert.deepEqual(w.toasts, ['请扫描或输入15位手环号'])
+  await h.input(page, '.imei-input', '861234567890015')
+  await h.tap(page, '.btn-next')
+  await h.tap(page, '.btn-next')
+  await h.tap(page, '.consent-check')
+  await h.tap(page, '.btn-bind')
+  await h.settle(10)
+  assert.deepEqual(w.requests('POST', '/api/v1/wristbands/bind')[0].data.wearer, { self: true })
+})
+
+test('detail shows the location on a map, readings, alarms and guardians', async () => {
+  h.installWx({ routes: routes() })
+  const page = await h.renderPage('pages/wristband/detail', { id: '31' })
+  const t = h.text(page)
+  assert.match(t, /最近定位：/)
+  assert.equal(page.data.markers.length, 1)
+  assert.equal(page.data.markers[0].latitude, 31.2306)
+  assert.ok(h.$(page, '.map'))
+  assert.match(t, /72\s*心率/)
+  assert.match(t, /128\/82/)
+  assert.match(t, /3260/)
+  assert.match(t, /离开安全区域\s*待处理/)
+  assert.match(t, /紧急呼叫（SOS）\s*已处理/)
+  assert.match(t, /王秀英\s*（绑定人）/)
+  assert.match(t, /王建华/)
+})
+
+test('detail: invite a guardian shows the code; remove a guardian; unbind', async () => {
+  const w = h.installWx({ routes: routes() })
+  const page = await h.renderPage('pages/wristband/detail', { id: '31' })
+  await h.tap(page, '.btn-invite')
+  assert.match(h.text(page), /邀请码：\s*K7P2QX/)
+  await h.tap(page, '.btn-copy')
+  assert.equal(w.clipboard, 'K7P2QX')
+  await h.tap(page, '.guardian-remove')
+  await h.settle(10)
+  assert.match(w.modals[0].content, /王建华/)
+  assert.equal(w.requests('DELETE', '/api/v1/wristbands/31/guardians/8').length, 1)
+  await h.tap(page, '.btn-unbind')
+  await h.settle(10)
+  assert.equal(w.requests('POST', '/api/v1/wristbands/31/unbind').length, 1)
+  assert.deepEqual(w.navigations, [{ type: 'navigateBack' }])
+})
+
+test('detail: a guardian acknowledges an open alarm; server labels are used when sent', async () => {
+  const w = h.installWx({
+    routes: routes({
+      'GET /api/v1/wristbands/:id/alarms': { items: [{ id: 75, type: 'taken_off', type_text: '手环被摘下', status: 'open', status_text: '待处理', detail: '手环已摘下超过 30 分钟', at: fx.at(0, 9, 0) }] },
+    }),
+  })
+  const page = await h.renderPage('pages/wristband/detail', { id: '31' })
+  assert.match(h.text(page), /手环被摘下\s*待处理/)
+  assert.match(h.text(page), /手环已摘下超过 30 分钟/)
+  await h.tap(page, '.btn-ack-alarm')
+  assert.deepEqual(w.requests('POST', '/api/v1/wristbands/31/alarms/75/ack')[0].data, { note: '家属已知晓，正在处理' })
+})
+
+test('detail for a guardian (not the owner): no invite or unbind, only leaving', async () => {
+  const bands = fx.wristbands().map((b) => Object.assign({}, b, { owner: false }))
+  const w = h.installWx({
+    routes: routes({
+      'GET /api/v1/me/wristbands': { items: bands },
+      'GET /api/v1/wristbands/:id/guardians': { items: [{ user_id: 5, name: '王建华', owner: true }, { user_id: 7, name: '王秀英', owner: false }] },
+      'POST /api/v1/auth/login': { token: 't', refresh_token: 'r', expires_in: 7200, user: fx.user },
+    }),
+  })
+  const page = await h.renderPage('pages/wristband/detail', { id: '31' })
+  assert.equal(h.$$(page, '.btn-invite').length, 0)
+  assert.equal(h.$$(page, '.btn-unbind').length, 0)
+  const removes = h.$$(page, '.guardian-remove')
+  assert.equal(removes.length, 1)
+  assert.equal(removes[0].dom.textContent, '退出监护')
+  await h.tap(page, removes[0])
+  assert.match(w.modals[0].content, /退出后您将不再收到/)
+  assert.equal(w.requests('DELETE', '/api/v1/wristbands/31/guardians/7').length, 1)
+  assert.deepEqual(w.navigations, [{ type: 'navigateBack' }])
+})

@@ -1,0 +1,290 @@
+// Renders the mini-program's main pages with demo data to PNGs, without WeChat DevTools:
+// each page is rendered by miniprogram-simulate (the same set-up as the tests), its DOM and the
+// compiled WXSS are written to an HTML file (rpx → px at 375 px width, WeChat-like navigation and
+// tab bars around it), and headless Chromium takes the screenshot.
+//
+// Usage: node scripts/screenshots/render.js [outDir]   (default docs/screenshots)
+// Needs: miniprogram/node_modules and src/miniprogram_npm (scripts/test-miniprogram.sh builds
+// them), chromium and fonts-noto-cjk from apt (scripts/screenshots/run.sh installs them).
+const fs = require('fs')
+const os = require('os')
+const path = require('path')
+const { execFileSync } = require('child_process')
+
+const REPO = path.join(__dirname, '..', '..')
+const MP = path.join(REPO, 'miniprogram')
+const h = require(path.join(MP, 'test', '_helpers'))
+// Keep rpx in the compiled WXSS (simulate turns 1rpx into 1px); converted below at 375 px width.
+require(path.join(MP, 'node_modules', 'miniprogram-simulate', 'src', 'utils')).transformRpx = (css) => css
+const fx = require(path.join(MP, 'test', '_fixtures'))
+const qrcode = require(path.join(MP, 'node_modules', 'qrcode-generator'))
+
+const OUT = path.resolve(process.argv[2] || path.join(REPO, 'docs', 'screenshots'))
+const WIDTH = 375
+const APP_JSON = h.APP_JSON
+const TABS = APP_JSON.tabBar.list.map((t) => t.pagePath)
+
+// Demo data for every page.
+function routes() {
+  return {
+    'POST /api/v1/auth/login': { token: 'demo', refresh_token: 'demo', expires_in: 7200, user: fx.staffUser },
+    'GET /api/v1/me': fx.user,
+    'GET /api/v1/communities': { items: fx.communities },
+    'GET /api/v1/activities': { items: fx.activities(), page: 1, page_size: 20, total: 6 },
+    'GET /api/v1/activities/:id': fx.clinicDetail(),
+    'GET /api/v1/me/dependents': { items: fx.dependents() },
+    'GET /api/v1/me/registrations': (r) => ({ items: r.query.scope === 'past' ? fx.pastRegistrations() : fx.registrations() }),
+    'GET /api/v1/registrations/:id/ticket': { ticket: 'GJ1.501.1002.MEUCIQDx7kq2Yw9pX3fV5uJ8sLrT0aNc4bHdEeKgZmWzQyPvIAIgS1', valid_from: fx.at(3, 8, 30), valid_until: fx.at(3, 10, 30) },
+    'GET /api/v1/me/messages': fx.messages(),
+    'GET /api/v1/me/hours': fx.hours(),
+    'GET /api/v1/me/hours/record': { name: '王秀英', total_minutes: 1530, generated_at: fx.at(0, 10, 0), entries: fx.hours().entries.map((e) => Object.assign({ host_org_name: '幸福里社区志愿者服务队' }, e)) },
+    'GET /api/v1/me/wristbands': { items: fx.wristbands() },
+    'GET /api/v1/wristbands/:id/alarms': { items: fx.bandAlarms() },
+    'GET /api/v1/wristbands/:id/guardians': { items: [{ user_id: 7, name: '王秀英', owner: true }, { user_id: 8, name: '王建华（儿子）', owner: false }] },
+    'POST /api/v1/wristbands/:id/invitations': { code: 'K7P2QX', expires_at: fx.at(1, 20, 0) },
+    'POST /api/v1/checkins': { attendee_name_masked: '王*英', session_id: 1002, result: 'checked_in', checked_in_at: fx.at(0, 9, 31) },
+    'GET /api/v1/admin/sessions/:id/rotating-code': { code: 'GJSC:1062:7f3a9c51d2', expires_at: new Date(Date.now() + 27000).toISOString() },
+    'GET /api/v1/admin/activities/:id/registrations': { items: [
+      { id: 1, session_id: 1002, starts_at: fx.at(3, 9, 30), ends_at: fx.at(3, 10, 30), attendee: { name: '王秀英' }, phone_masked: '138****1234', status: 'checked_in', answers: { q1: '内分泌科' } },
+      { id: 2, session_id: 1002, starts_at: fx.at(3, 9, 30), ends_at: fx.at(3, 10, 30), attendee: { name: '赵桂兰' }, phone_masked: '139****5521', status: 'confirmed', answers: { q1: '心血管内科' } },
+      { id: 3, session_id: 1002, starts_at: fx.at(3, 9, 30), ends_at: fx.at(3, 10, 30), attendee: { name: '钱志明' }, phone_masked: '137****0802', status: 'confirmed', answers: { q1: '都需要' } },
+      { id: 4, session_id: 1003, starts_at: fx.at(3, 10, 30), ends_at: fx.at(3, 11, 30), attendee: { name: '孙大伟' }, phone_masked: '136****7765', status: 'waitlisted', waitlist_position: 1, answers: { q1: '内分泌科' } },
+    ] },
+    'GET /api/v1/admin/hours/claims': { items: [
+      { id: 61, volunteer_name: '刘志强', activity_title: '垃圾分类宣传志愿服务', description: '周末两天在小区东门值守垃圾分类投放点，指导居民分类投放。', minutes: 180, photo_urls: [] },
+      { id: 62, volunteer_name: '陈晓燕', activity_title: '重阳节敬老包饺子', description: '帮厨并给行动不便的 6 位老人送餐上门。', minutes: 150, photo_urls: [] },
+    ] },
+    'GET /api/v1/admin/wristbands/alarms': { items: [
+      { id: 71, type: 'sos', status: 'open', wearer_name: '王德福', phone_masked: '139****8888', at: fx.at(0, 9, 40), location: { lat: 31.2306, lng: 121.4741, address: '幸福里小区北门' } },
+      { id: 72, type: 'fall', status: 'acked', wearer_name: '周玉珍', phone_masked: '135****2210', at: fx.at(0, 8, 52), note: '已电话联系女儿，正在赶往', location: { lat: 31.231, lng: 121.475, address: '和平街 88 弄' } },
+      { id: 73, type: 'low_battery', status: 'acked', wearer_name: '吴长生', at: fx.at(0, 8, 10), note: '已提醒家属充电' },
+    ] },
+  }
+}
+
+// The pages to shoot: file name, route, query, window height, interactions before the shot.
+const SHOTS = [
+  { name: '01-home', route: 'pages/index/index', height: 1180 },
+  { name: '02-activity-detail', route: 'pages/activity/detail', query: { id: '102' }, height: 1580,
+    async before(page) {
+      await h.tap(page, h.$$(page, '.attendee')[2])
+      await h.tap(page, h.$$(page, '.option')[1])
+    } },
+  { name: '03-signup-done', route: 'pages/activity/detail', query: { id: '102' }, height: 900,
+    routes: { 'POST /api/v1/registrations': { status: 201, body: { registrations: [{ id: 9001, attendee: { self: true, name: '王秀英' }, status: 'confirmed' }, { id: 9002, attendee: { dependent_id: 12, name: '王德福' }, status: 'waitlisted', waitlist_position: 2 }] } } },
+    async before(page) {
+      await h.tap(page, h.$$(page, '.attendee')[2])
+      await h.tap(page, h.$$(page, '.option')[1])
+      await h.tap(page, '.btn-submit')
+      await h.settle(20)
+    },
+    shift: 900 },
+  { name: '04-my-registrations', route: 'pages/registrations/index', height: 900 },
+  { name: '05-ticket', route: 'pages/ticket/ticket', query: { id: '501', title: encodeURIComponent('三甲医院专家义诊（心血管·内分泌）'), name: encodeURIComponent('王秀英') }, height: 812, qr: 'GJ1.501.1002.MEUCIQDx7kq2Yw9pX3fV5uJ8sLrT0aNc4bHdEeKgZmWzQyPvIAIgS1' },
+  { name: '06-family', route: 'pages/family/index', height: 812 },
+  { name: '07-family-consent', route: 'pages/family/edit', query: {}, height: 812,
+    async before(page) {
+      const y = new Date().getFullYear()
+      await h.input(page, '.input-name', '李小雨')
+      await h.tap(page, '.gender-female')
+      await h.input(page, '.birth-picker', `${y - 7}-03-15`, 'change')
+      await h.tap(page, '.btn-save')
+      await h.tap(page, '.consent-check')
+    } },
+  { name: '08-me', route: 'pages/me/index', height: 900, routes: { 'GET /api/v1/me': fx.staffUser } },
+  { name: '09-messages', route: 'pages/messages/index', height: 812 },
+  { name: '10-volunteer', route: 'pages/volunteer/index', height: 1250,
+    routes: { 'POST /api/v1/self-checkins': { result: 'checked_in', at: fx.at(0, 9, 2), activity_title: '助老送餐 · 周末志愿服务' } },
+    async before(page, w) {
+      w.scanResults.push('GJSC:1062:7f3a9c51d2')
+      await h.tap(page, '.btn-checkin')
+      await h.settle(20)
+      w.toasts.length = 0
+    } },
+  { name: '11-hours-claim', route: 'pages/volunteer/claim', query: {}, height: 812, fill: { '.input-hours': '3' },
+    async before(page) {
+      await h.input(page, '.activity-picker', '1', 'change')
+      await h.input(page, '.input-description', '周末在小区东门值守垃圾分类投放点，指导居民分类投放，发放宣传册 120 份。')
+    } },
+  { name: '12-wristbands', route: 'pages/wristband/index', height: 812 },
+  { name: '13-wristband-detail', route: 'pages/wristband/detail', query: { id: '31' }, height: 1230,
+    async before(page) {
+      await h.tap(page, '.btn-invite')
+    } },
+  { name: '14-wristband-bind', route: 'pages/wristband/bind', query: {}, height: 812,
+    async before(page) {
+      await h.input(page, '.imei-input', '861234567890015')
+      await h.tap(page, '.btn-next')
+      await h.tap(page, h.$$(page, '.wearer')[2])
+      await h.tap(page, '.btn-next')
+      await h.tap(page, '.consent-check')
+    } },
+  { name: '15-staff', route: 'pages/staff/index', height: 1080, beforeRender: async () => require(path.join(h.ROOT, 'utils', 'request')).login() },
+  { name: '16-staff-scan', route: 'pages/staff/scan', query: { activity_id: '102', title: encodeURIComponent('三甲医院专家义诊（心血管·内分泌）') }, height: 812,
+    async before(page, w) {
+      w.scanResults.push('GJ1.501.1002.sig')
+      await h.tap(page, '.btn-scan')
+      await h.settle(20)
+    } },
+  { name: '16b-staff-scan-offline', route: 'pages/staff/scan', query: { activity_id: '104', title: encodeURIComponent('青少年快乐营地·冬季科学探索营') }, height: 812,
+    async beforeRender(w) {
+      w.storage.set('gj_checkin_kit_104', { data: { revoked: ['GJ1.revoked'], downloaded_at: fx.at(0, 7, 45) }, encrypt: true })
+      w.storage.set('gj_checkin_queue_104', { data: ['a', 'b', 'c'].map((x, i) => ({ ticket: `GJ1.${x}`, nonce: `n${i}`, scanned_at: fx.at(0, 9, 1 + i) })), encrypt: true })
+    },
+    async before(page, w) {
+      w.scanResults.push('GJ1.d')
+      await h.tap(page, '.btn-scan')
+      await h.settle(20)
+    } },
+  { name: '17-rotating-code', route: 'pages/staff/rotating-code', query: { session_id: '1062', title: encodeURIComponent('助老送餐 · 周末志愿服务'), time: encodeURIComponent('11月28日 周六 10:30-12:30') }, height: 812, qr: 'GJSC:1062:7f3a9c51d2' },
+  { name: '18-staff-registrations', route: 'pages/staff/registrations', query: { activity_id: '102', title: encodeURIComponent('三甲医院专家义诊（心血管·内分泌）') }, height: 900 },
+  { name: '19-staff-claims', route: 'pages/staff/claims', height: 1000 },
+  { name: '20-staff-alarms', route: 'pages/staff/alarms', height: 840 },
+]
+
+const rpx = (css) => css.replace(/(-?\d*\.?\d+)rpx/g, (_, n) => `${+(n * WIDTH / 750).toFixed(2)}px`)
+
+function pageTitle(route, page) {
+  const json = JSON.parse(fs.readFileSync(path.join(h.ROOT, `${route}.json`), 'utf8'))
+  return (page && page.__title) || json.navigationBarTitleText || APP_JSON.window.navigationBarTitleText
+}
+
+/** Strips simulate's per-component class prefixes ("main--card" → "card") in HTML and CSS. */
+function unprefix(html, css) {
+  const tags = new Set(['main'])
+  for (const m of html.matchAll(/<([a-z][a-z0-9-]*)[\s>]/g)) if (!m[1].startsWith('wx-')) tags.add(m[1])
+  const list = [...tags].sort((a, b) => b.length - a.length).map((t) => t.replace(/[-]/g, '\\-'))
+  const re = new RegExp(`(^|[\\s."])(?:${list.join('|')})--`, 'g')
+  const fixClass = (s) => s.replace(/class="([^"]*)"/g, (_, c) => `class="${c.split(/\s+/).map((t) => t.replace(new RegExp(`^(?:${list.join('|')})--`), '')).join(' ')}"`)
+  return { html: fixClass(html), css: css.replace(re, '$1') }
+}
+
+function qrSvg(text, size) {
+  const qr = qrcode(0, 'M')
+  qr.addData(text)
+  qr.make()
+  const n = qr.getModuleCount()
+  const cell = size / (n + 4)
+  let rects = ''
+  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) if (qr.isDark(r, c)) rects += `<rect x="${((c + 2) * cell).toFixed(2)}" y="${((r + 2) * cell).toFixed(2)}" width="${cell.toFixed(2) * 1 + 0.3}" height="${cell.toFixed(2) * 1 + 0.3}"/>`
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 ${size} ${size}"><rect width="100%" height="100%" fill="#fff"/><g fill="#000">${rects}</g></svg>`
+}
+
+// A street-map look-alike for <map> (no map tiles offline).
+const MAP_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="100%" height="100%" viewBox="0 0 350 200" preserveAspectRatio="xMidYMid slice">
+<rect width="350" height="200" fill="#eef0e8"/><rect x="0" y="0" width="120" height="70" fill="#dfe8d0"/><rect x="240" y="120" width="110" height="80" fill="#d6e4f0"/>
+<path d="M0 90 H350 M0 150 H350 M90 0 V200 M210 0 V200 M300 0 V200" stroke="#fff" stroke-width="12"/>
+<path d="M0 90 H350 M90 0 V200 M210 0 V200" stroke="#f6d98a" stroke-width="5"/>
+<text x="100" y="85" font-size="9" fill="#777">幸福路</text><text x="215" y="40" font-size="9" fill="#777" transform="rotate(90 215 40)">和平街</text>
+<circle cx="175" cy="112" r="24" fill="#c8322b" fill-opacity="0.12"/><path d="M175 112 l-9 -14 a11 11 0 1 1 18 0 z" fill="#c8322b"/><circle cx="175" cy="94" r="4" fill="#fff"/>
+<rect x="125" y="56" width="100" height="22" rx="6" fill="#fff" stroke="#ddd"/><text x="175" y="71" font-size="11" text-anchor="middle" fill="#333">王德福 09:42</text></svg>`
+
+const BASE_CSS = `
+html, body { margin: 0; padding: 0; }
+body { width: ${WIDTH}px; -webkit-font-smoothing: antialiased; }
+wx-view, wx-scroll-view, wx-picker, wx-form, wx-label, main { display: block; }
+wx-text { display: inline; }
+wx-scroll-view { overflow: hidden; }
+wx-button { display: block; position: relative; box-sizing: border-box; text-align: center; border-radius: 5px; font-size: 18px; line-height: 2.55555556; background: #f8f8f8; color: #000; padding: 0 14px; margin: 0 auto; }
+wx-input { display: block; min-height: 1.4em; color: #1f1f1f; }
+wx-input:empty::before { content: "请填写"; color: #aaa; }
+wx-textarea { display: block; white-space: pre-wrap; }
+wx-image { display: inline-block; background: #e8e8e8; overflow: hidden; }
+wx-canvas { display: inline-block; }
+wx-map { display: block; overflow: hidden; }
+.nav { z-index: 5; height: 64px; background: ${APP_JSON.window.navigationBarBackgroundColor}; color: #fff; box-sizing: border-box; padding-top: 20px; text-align: center; line-height: 44px; font-size: 17px; font-weight: 600; position: relative; }
+.nav .back { position: absolute; left: 12px; top: 20px; font-size: 22px; font-weight: 400; }
+.nav .capsule { position: absolute; right: 8px; top: 26px; width: 86px; height: 30px; border-radius: 16px; border: 1px solid rgba(255,255,255,.5); box-sizing: border-box; }
+.content { padding-bottom: 8px; }
+.tabbar { position: fixed; left: 0; right: 0; bottom: 0; height: 56px; background: #fff; border-top: 1px solid #ddd; display: flex; }
+.tabbar .tab-item { flex: 1; text-align: center; font-size: 13px; color: ${APP_JSON.tabBar.color}; padding-top: 6px; }
+.tabbar .tab-item .ico { display: block; width: 26px; height: 26px; margin: 0 auto 1px; }
+.tabbar .tab-item.on { color: ${APP_JSON.tabBar.selectedColor}; font-weight: 600; }
+.has-tabbar .content { padding-bottom: 64px; }
+/* Vant's icon font comes from a CDN in WeChat; draw the few icons used here with text instead. */
+.van-icon { font-family: sans-serif !important; font-style: normal; }
+.van-icon-arrow::before { content: "›" !important; font-size: 22px; color: #999; }
+.van-icon-success::before, .van-icon-checked::before { content: "✓" !important; }
+.toast { position: fixed; left: 50%; top: 45%; transform: translateX(-50%); background: rgba(17,17,17,.8); color: #fff; padding: 12px 18px; border-radius: 8px; font-size: 16px; }
+`
+
+function findChromium() {
+  for (const c of ['chromium', 'chromium-browser', 'google-chrome']) {
+    try {
+      return execFileSync('sh', ['-c', `command -v ${c}`], { encoding: 'utf8' }).trim()
+    } catch {
+      // next
+    }
+  }
+  throw new Error('chromium not found: apt-get install -y chromium fonts-noto-cjk')
+}
+
+async function shoot(shot, chromium, tmp) {
+  h.resetModules()
+  for (const el of [...document.head.querySelectorAll('style')]) el.remove()
+  const w = h.installWx({ routes: Object.assign(routes(), shot.routes || {}) })
+  if (shot.beforeRender) await shot.beforeRender(w)
+  const page = await h.renderPage(shot.route, shot.query || {})
+  await h.settle(20)
+  if (shot.before) await shot.before(page, w)
+  await h.settle(20)
+
+  let html = page.dom.outerHTML
+  const styles = [...document.head.querySelectorAll('style')].map((s) => s.textContent).join('\n')
+  const app = fs.readFileSync(path.join(h.ROOT, 'app.wxss'), 'utf8').replace(/(^|\n)page\s*\{/g, '$1body {')
+  const fixed = unprefix(html, styles)
+  html = fixed.html
+  if (shot.qr) html = html.replace(/<wx-canvas[^>]*>(<\/wx-canvas>)?/g, qrSvg(shot.qr, /rotating/.test(shot.route) ? 280 : 260))
+  html = html.replace(/<wx-map([^>]*)>(<\/wx-map>)?/g, `<wx-map$1>${MAP_SVG}</wx-map>`)
+  for (const [sel, value] of Object.entries(shot.fill || {})) {
+    const cls = sel.replace(/^\./, '')
+    html = html.replace(new RegExp(`(<wx-input class="[^"]*\\b${cls}\\b[^"]*"[^>]*>)(</wx-input>)`), `$1${value}$2`)
+  }
+  // textareas and inputs filled through their input events
+  html = html.replace(/(<wx-textarea class="[^"]*input-description[^"]*"[^>]*>)(<\/wx-textarea>)/, `$1${page.data.description || ''}$2`)
+  html = html.replace(/(<wx-input class="[^"]*input-name[^"]*"[^>]*>)(<\/wx-input>)/, `$1${(page.data.form && page.data.form.name) || ''}$2`)
+  html = html.replace(/(<wx-input class="[^"]*imei-input[^"]*"[^>]*>)(<\/wx-input>)/, `$1${page.data.imei || ''}$2`)
+
+  const isTab = TABS.includes(shot.route)
+  const tabbar = isTab
+    ? `<div class="tabbar">${APP_JSON.tabBar.list.map((t) => `<div class="tab-item ${t.pagePath === shot.route ? 'on' : ''}"><img class="ico" src="file://${path.join(h.ROOT, t.pagePath === shot.route ? t.selectedIconPath : t.iconPath)}">${t.text}</div>`).join('')}</div>`
+    : ''
+  let title = pageTitle(shot.route)
+  if (shot.route === 'pages/activity/detail' && page.data.activity) title = page.data.activity.title
+  if (shot.route === 'pages/wristband/detail' && page.data.band) title = `${page.data.band.wearer_name}的手环`
+  const doc = `<!doctype html><html><head><meta charset="utf-8"><style>${BASE_CSS}</style><style>${rpx(app)}</style><style>${rpx(fixed.css)}</style></head>
+<body class="${isTab ? 'has-tabbar' : ''}"><div class="nav">${isTab ? '' : '<span class="back">‹</span>'}${title.length > 12 ? `${title.slice(0, 11)}…` : title}<span class="capsule"></span></div>
+<div class="content"${shot.shift ? ` style="margin-top: -${shot.shift}px"` : ''}>${html}</div>${tabbar}</body></html>`
+  const file = path.join(tmp, `${shot.name}.html`)
+  fs.writeFileSync(file, doc)
+  const png = path.join(OUT, `${shot.name}.png`)
+  execFileSync(chromium, [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--no-first-run', '--hide-scrollbars', '--force-device-scale-factor=2', `--user-data-dir=${path.join(tmp, 'profile')}`,
+    `--window-size=${WIDTH},${shot.height || 812}`, `--screenshot=${png}`, `file://${file}`,
+  ], { stdio: 'ignore', timeout: 60000 })
+  page.detach()
+  return png
+}
+
+async function main() {
+  const chromium = findChromium()
+  fs.mkdirSync(OUT, { recursive: true })
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gj-shots-'))
+  const only = process.env.SHOTS ? process.env.SHOTS.split(',') : null
+  for (const shot of SHOTS) {
+    if (only && !only.some((o) => shot.name.includes(o))) continue
+    const png = await shoot(shot, chromium, tmp)
+    console.log(`${path.relative(REPO, png)}`)
+  }
+  if (process.env.KEEP_HTML) console.log(`HTML kept in ${tmp}`)
+  else fs.rmSync(tmp, { recursive: true, force: true })
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err)
+    process.exit(1)
+  },
+)
