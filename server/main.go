@@ -272,6 +272,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		Log: log, Config: activityConfig(cfg.Registration),
 	})
 	app.closers = append(app.closers, app.activities.Close)
+	app.jobs = append(app.jobs, app.activities.RunReconciler)
 
 	app.seeder = demo.NewSeeder(app.residents, app.store, log, demo.Activities(app.activities, nil))
 	if migrate {

@@ -107,13 +107,11 @@ type Service struct {
 	metrics *metrics
 
 	rebuilds atomic.Int64
-	stop     context.CancelFunc
-	wg       sync.WaitGroup
 	closed   atomic.Bool
 }
 
-// NewService builds the service and starts its background work (the
-// registration writers and, when configured, the reconciler). Close stops it.
+// NewService builds the service and starts its registration writers; Close
+// stops them. RunReconciler is the periodic reconciler (an app job).
 func NewService(d Deps) *Service {
 	if d.Now == nil {
 		d.Now = time.Now
@@ -124,16 +122,7 @@ func NewService(d Deps) *Service {
 	s := &Service{store: d.Store, quota: d.Quota, people: d.People, box: d.Box, log: d.Log, cfg: d.Config.withDefaults(), now: d.Now}
 	s.metrics = newMetrics()
 	s.defs = newDefCache(d.Store, s.cfg.DefinitionTTL, d.Now)
-	ctx, cancel := context.WithCancel(context.Background())
-	s.stop = cancel
 	s.writer = newWriter(d.Store, d.Quota, d.Log, s.cfg.Writers, s.cfg.WriteBatch, s.cfg.WriteTimeout, s.metrics)
-	if s.cfg.ReconcileInterval > 0 {
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			s.reconcileLoop(ctx)
-		}()
-	}
 	return s
 }
 
@@ -142,8 +131,6 @@ func (s *Service) Close() {
 	if !s.closed.CompareAndSwap(false, true) {
 		return
 	}
-	s.stop()
-	s.wg.Wait()
 	s.writer.close()
 }
 
