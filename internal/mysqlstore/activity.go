@@ -1269,7 +1269,8 @@ func (s *ActivityStore) QuotaSnapshot(ctx context.Context, activityID int64) (ac
 			Where(bySessionsOf+" AND status IN ?", activityID, []string{activity.RegConfirmed, activity.RegWaitlisted}).Find(&regs).Error; err != nil {
 			return err
 		}
-		snap = activity.Snapshot{ActivityID: activityID, Epoch: a.QuotaEpoch, Open: a.Status == activity.StatusPublished}
+		snap = activity.Snapshot{ActivityID: activityID, Epoch: a.QuotaEpoch, Open: a.Status == activity.StatusPublished,
+			ExpiresAt: a.LastEndsAt.Add(7 * 24 * time.Hour)}
 		counts := map[int64]*activity.SessionQuota{}
 		for _, x := range ss {
 			snap.Sessions = append(snap.Sessions, activity.SessionQuota{ID: x.ID, Capacity: x.Capacity, WaitlistCapacity: x.WaitlistCapacity})
