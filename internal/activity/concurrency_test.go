@@ -66,7 +66,13 @@ func TestConcurrentSignUpsNeverOversell(t *testing.T) {
 		t.Fatalf("%d rows, %d answers", len(rows), len(owners))
 	}
 	// The quota does not outlive the activity for long.
-	if ttl := e.rdb.PTTL(e.ctx, e.quota.HashKey(a.ID)).Val(); ttl < 7*24*time.Hour || ttl > 11*24*time.Hour {
+	keys, _ := e.quota.ActivityKeys(e.ctx, a.ID)
+	for _, k := range keys {
+		if ttl := e.rdb.PTTL(e.ctx, k).Val(); ttl <= 0 || ttl > 11*24*time.Hour {
+			t.Fatalf("%s expires in %v: every quota key must expire", k, ttl)
+		}
+	}
+	if ttl := e.rdb.PTTL(e.ctx, e.quota.HashKey(a.ID)).Val(); ttl < 7*24*time.Hour {
 		t.Fatalf("quota expiry %v: want a week after the last session", ttl)
 	}
 	if n := e.outbox("registration_confirmed", a.ID); n != 50 {

@@ -567,6 +567,9 @@ func (q *Quota) State(ctx context.Context, activityID int64, sessions []int64) (
 	st.Sessions = parseCounts(sessions, vals)
 	st.Pending = map[string]time.Time{}
 	for k, v := range pend.Val() {
+		if k == "_" {
+			continue // the placeholder that keeps the set (and its expiry) alive
+		}
 		ms, _ := strconv.ParseInt(strings.SplitN(v, "|", 2)[0], 10, 64)
 		st.Pending[k] = time.UnixMilli(ms)
 	}

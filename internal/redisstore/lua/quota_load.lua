@@ -12,6 +12,10 @@ while i <= n do
   redis.call('HSET', KEYS[1], unpack(ARGV, i, j))
   i = j + 1
 end
+-- The pending set keeps a placeholder so that it never empties (an empty
+-- hash is deleted, and with it its expiry).
+redis.call('HSET', KEYS[2], '_', '0')
 redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+redis.call('PEXPIREAT', KEYS[2], ARGV[2])
 redis.call('DEL', KEYS[3])
 return 1
