@@ -312,7 +312,7 @@ func Defaults() Config {
 		},
 		Registration: Registration{
 			NoShowStrikes: 3, NoShowWindow: 90 * 24 * time.Hour, NoShowSuspension: 30 * 24 * time.Hour,
-			Writers: 4, WriteBatch: 200, ReconcileInterval: 30 * time.Second,
+			Writers: 2, WriteBatch: 200, ReconcileInterval: 30 * time.Second,
 		},
 	}
 }

@@ -265,11 +265,14 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 	}, wechatLogin{wc}, app.store, box, limiter, nil)
 
 	// Activities and registrations: quotas in Redis, truth in MySQL.
+	quota := redisstore.NewQuota(rdb, prefix)
+	app.closers = append(app.closers, quota.Close)
 	app.activities = activity.NewService(activity.Deps{
-		Store: mysqlstore.NewActivityStore(app.db), Quota: redisstore.NewQuota(rdb, prefix), People: app.residents, Box: box,
+		Store: mysqlstore.NewActivityStore(app.db), Quota: quota, People: app.residents, Box: box,
 		Log: log, Config: activityConfig(cfg.Registration),
 	})
 	app.closers = append(app.closers, app.activities.Close)
+	app.jobs = append(app.jobs, app.activities.RunReconciler)
 
 	app.seeder = demo.NewSeeder(app.residents, app.store, log, demo.Activities(app.activities, nil))
 	if migrate {

@@ -63,6 +63,7 @@ func newEnv(t *testing.T, cfg activity.Config) *env {
 	e.residents = resident.NewService(e.people, box, nil, now)
 	e.store = mysqlstore.NewActivityStore(e.db)
 	e.quota = redisstore.NewQuota(rdb, prefix)
+	t.Cleanup(e.quota.Close)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))

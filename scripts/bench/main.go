@@ -92,12 +92,24 @@ type bench struct {
 	naive     *naive
 	tokens    []string
 	fails     int
+	cpu       *cpuMeter
+}
+
+// measure runs fn (which returns how many requests it sent) and prints the
+// CPU every process spent per request.
+func (b *bench) measure(label string, fn func() int) {
+	busy0, total0 := machineCPU()
+	before := b.cpu.sample()
+	t0 := time.Now()
+	n := fn()
+	b.cpu.report(label, before, b.cpu.sample(), n, time.Since(t0), busy0, total0)
 }
 
 func run(o options) (int, error) {
 	b := &bench{o: o, client: &http.Client{Transport: newTransport(64), Timeout: 60 * time.Second}}
 	secret := o.jwtSecret
 	dsn := o.mysqlDSN
+	serverPID := 0
 	if o.addr == "" {
 		srv, err := startServer(o)
 		if err != nil {
@@ -105,6 +117,7 @@ func run(o options) (int, error) {
 		}
 		defer srv.stop()
 		b.base, secret, dsn = srv.base, srv.jwtSecret, srv.dsn
+		serverPID = srv.cmd.Process.Pid
 	} else {
 		if secret == "" || dsn == "" {
 			return 0, errors.New("-addr needs -jwt-secret and -mysql-dsn (the baseline checks the same tokens in the same database)")
@@ -118,6 +131,7 @@ func run(o options) (int, error) {
 	if b.naive, err = startNaive(dsn, []byte(secret)); err != nil {
 		return 0, err
 	}
+	b.cpu = newCPUMeter(serverPID)
 	defer b.naive.close()
 	if b.admin, err = b.login(o.admin); err != nil {
 		return 0, fmt.Errorf("admin login: %w", err)
@@ -336,7 +350,8 @@ func (b *bench) hot() error {
 	if err != nil {
 		return err
 	}
-	rs, err := hotRelease(b.base, b.tokens[:n], sid)
+	var rs []result
+	b.measure("ours", func() int { rs, err = hotRelease(b.base, b.tokens[:n], sid); return len(rs) })
 	if err != nil {
 		return err
 	}
@@ -350,7 +365,8 @@ func (b *bench) hot() error {
 	if err != nil {
 		return err
 	}
-	nrs, err := hotRelease(b.naive.url, b.tokens[:n], nsid)
+	var nrs []result
+	b.measure("naive, served by the bench process", func() int { nrs, err = hotRelease(b.naive.url, b.tokens[:n], nsid); return len(nrs) })
 	if err != nil {
 		return err
 	}
@@ -379,7 +395,9 @@ func (b *bench) sustained() error {
 	if err != nil {
 		return err
 	}
-	rs, took, err := sustained(b.base, b.tokens[:n], sid, conns)
+	var rs []result
+	var took time.Duration
+	b.measure("ours", func() int { rs, took, err = sustained(b.base, b.tokens[:n], sid, conns); return len(rs) })
 	if err != nil {
 		return err
 	}
@@ -393,14 +411,16 @@ func (b *bench) sustained() error {
 	if err != nil {
 		return err
 	}
-	nrs, ntook, err := sustained(b.naive.url, b.tokens[:n], nsid, conns)
+	var nrs []result
+	var ntook time.Duration
+	b.measure("naive, served by the bench process", func() int { nrs, ntook, err = sustained(b.naive.url, b.tokens[:n], nsid, conns); return len(nrs) })
 	if err != nil {
 		return err
 	}
 	theirs := summarize(nrs)
 	rate, nrate := float64(ours.confirmed)/took.Seconds(), float64(theirs.confirmed)/ntook.Seconds()
 	printTable(ours, theirs, rate, nrate)
-	fmt.Printf("  registrations/s: ours %.0f, naive %.0f (ours/naive = %.2f×); confirmed in the database %d\n", rate, nrate, rate/nrate, got)
+	fmt.Printf("  registrations/s: ours %.0f, naive %.0f (ours/naive = %.2f×); confirmed in the database %d; %s\n", rate, nrate, rate/nrate, got, b.batchSize())
 	b.check(ours.confirmed == n && got == n && ours.other == 0, "every sign-up confirmed (%d of %d, database %d, %d errors %s)", ours.confirmed, n, got, ours.other, ours.firstOther)
 	b.check(rate >= 3*nrate, "at least 3× the naive baseline's registrations per second (%.2f×)", rate/nrate)
 	b.check(ours.p99 <= 50*time.Millisecond, "p99 ≤ 50 ms (%s)", ms(ours.p99))
@@ -417,7 +437,9 @@ func (b *bench) soldOut() error {
 	if rs, _, err := sustained(b.base, b.tokens[:1], sid, 1); err != nil || rs[0].status != 201 {
 		return fmt.Errorf("filling the session: %v %+v", err, rs)
 	}
-	rs, took, err := soldOut(b.base, b.tokens[1:], sid, conns, d)
+	var rs []result
+	var took time.Duration
+	b.measure("ours", func() int { rs, took, err = soldOut(b.base, b.tokens[1:], sid, conns, d); return len(rs) })
 	if err != nil {
 		return err
 	}
@@ -427,7 +449,9 @@ func (b *bench) soldOut() error {
 	if err != nil {
 		return err
 	}
-	nrs, ntook, err := soldOut(b.naive.url, b.tokens[1:], nsid, conns, d)
+	var nrs []result
+	var ntook time.Duration
+	b.measure("naive, served by the bench process", func() int { nrs, ntook, err = soldOut(b.naive.url, b.tokens[1:], nsid, conns, d); return len(nrs) })
 	if err != nil {
 		return err
 	}
@@ -438,6 +462,29 @@ func (b *bench) soldOut() error {
 	b.check(ours.confirmed == 0 && ours.other == 0, "only QUOTA_FULL answers (%d confirmed, %d others %s)", ours.confirmed, ours.other, ours.firstOther)
 	b.check(rate >= 8000, "at least 8,000 refusals per second (%.0f)", rate)
 	return nil
+}
+
+// batchSize reads the server's group-commit figure from /metrics.
+func (b *bench) batchSize() string {
+	res, err := b.client.Get(b.base + "/metrics")
+	if err != nil {
+		return ""
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	var sum, count float64
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "gongjian_registration_write_batch_size_sum "); ok {
+			fmt.Sscan(v, &sum)
+		}
+		if v, ok := strings.CutPrefix(line, "gongjian_registration_write_batch_size_count "); ok {
+			fmt.Sscan(v, &count)
+		}
+	}
+	if count == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.1f sign-ups per MySQL transaction on average", sum/count)
 }
 
 func ratio(a, b time.Duration) float64 {
