@@ -5,12 +5,14 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/xuri/excelize/v2"
 
+	"gongjian/config"
 	"gongjian/internal/checkin"
 	"gongjian/internal/resident"
 	"gongjian/internal/testenv"
@@ -41,6 +43,9 @@ func (w *ckWorld) must(r resp, status int) resp {
 }
 
 func newCkWorld(t *testing.T, opts ...appOption) *ckWorld {
+	// A small pool: the machine's MariaDB is shared by every test running
+	// (max_connections); concurrent requests queue for a connection.
+	opts = append([]appOption{func(c *config.Config) { c.MySQL.MaxOpenConns = 12 }}, opts...)
 	ta := newTestApp(t, opts...)
 	w := &ckWorld{ta: ta, start: time.Now().UTC().Truncate(time.Minute).Add(30 * time.Minute)}
 	var err error
@@ -195,6 +200,11 @@ func TestTicketScanningEndToEnd(t *testing.T) {
 	}
 	wg.Wait()
 	if codes["ok"] != 1 || codes["ALREADY_CHECKED_IN"] != 49 {
+		for _, l := range strings.Split(ta.logs.String(), "\n") {
+			if strings.Contains(l, "request failed") {
+				t.Log(l)
+			}
+		}
 		t.Fatalf("50 concurrent scans: %v", codes)
 	}
 	if first.str("attendee_name_masked") != "张**" || num(first.Body["session"].(map[string]any)["id"]) != w.clinicS1 {

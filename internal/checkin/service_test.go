@@ -134,6 +134,8 @@ var place = struct{ lat, lng float64 }{31.2304, 121.4737}
 
 func newFixture(t *testing.T) *fixture {
 	db := testenv.DB(t)
+	// A small pool: the machine's MariaDB is shared by every test running.
+	db.SQL().SetMaxOpenConns(12)
 	start := time.Now().UTC().Truncate(time.Minute).Add(2 * time.Hour)
 	sess := func(id, act int64, title, cat string, starts time.Time) checkin.Session {
 		return checkin.Session{ID: id, ActivityID: act, ActivityTitle: title, Category: cat, ActivityStatus: "published",
