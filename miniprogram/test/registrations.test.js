@@ -117,3 +117,21 @@ test('cancel is offered only before the cancel deadline; cancel reasons and no-s
   await h.tap(page, '.tab-past')
   assert.match(h.text(page), /未到场/)
 })
+
+test('my registrations page through with page and page_size', async () => {
+  const many = Array.from({ length: 23 }, (_, i) => Object.assign({}, fx.registrations()[0], { id: 1000 + i }))
+  const w = h.installWx({
+    routes: routes({
+      'GET /api/v1/me/registrations': (r) => {
+        const p = Number(r.query.page)
+        return { items: many.slice((p - 1) * 20, p * 20), total: 23, page: p, page_size: 20 }
+      },
+    }),
+  })
+  const page = await h.renderPage('pages/registrations/index')
+  assert.equal(h.$$(page, '.registration').length, 20)
+  await page.instance.onReachBottom()
+  await h.settle()
+  assert.equal(h.$$(page, '.registration').length, 23)
+  assert.deepEqual(w.requests('GET', '/api/v1/me/registrations').map((r) => [r.query.page, r.query.page_size]), [['1', '20'], ['2', '20']])
+})

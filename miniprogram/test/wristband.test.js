@@ -130,3 +130,24 @@ test('detail: a guardian acknowledges an open alarm; server labels are used when
   await h.tap(page, '.btn-ack-alarm')
   assert.deepEqual(w.requests('POST', '/api/v1/wristbands/31/alarms/75/ack')[0].data, { note: '家属已知晓，正在处理' })
 })
+
+test('detail for a guardian (not the owner): no invite or unbind, only leaving', async () => {
+  const bands = fx.wristbands().map((b) => Object.assign({}, b, { owner: false }))
+  const w = h.installWx({
+    routes: routes({
+      'GET /api/v1/me/wristbands': { items: bands },
+      'GET /api/v1/wristbands/:id/guardians': { items: [{ user_id: 5, name: '王建华', owner: true }, { user_id: 7, name: '王秀英', owner: false }] },
+      'POST /api/v1/auth/login': { token: 't', refresh_token: 'r', expires_in: 7200, user: fx.user },
+    }),
+  })
+  const page = await h.renderPage('pages/wristband/detail', { id: '31' })
+  assert.equal(h.$$(page, '.btn-invite').length, 0)
+  assert.equal(h.$$(page, '.btn-unbind').length, 0)
+  const removes = h.$$(page, '.guardian-remove')
+  assert.equal(removes.length, 1)
+  assert.equal(removes[0].dom.textContent, '退出监护')
+  await h.tap(page, removes[0])
+  assert.match(w.modals[0].content, /退出后您将不再收到/)
+  assert.equal(w.requests('DELETE', '/api/v1/wristbands/31/guardians/7').length, 1)
+  assert.deepEqual(w.navigations, [{ type: 'navigateBack' }])
+})

@@ -37,7 +37,7 @@ module.exports = {
   // Registrations
   /** @param {any} body @param {string} idempotencyKey */
   createRegistrations: (body, idempotencyKey) => post('/api/v1/registrations', body, { 'Idempotency-Key': idempotencyKey }),
-  myRegistrations: (scope) => get(`/api/v1/me/registrations${qs({ scope })}`),
+  myRegistrations: (scope, page = 1, pageSize = 20) => get(`/api/v1/me/registrations${qs({ scope, page, page_size: pageSize })}`),
   cancelRegistration: (id) => post(`/api/v1/registrations/${id}/cancel`),
   getTicket: (id) => get(`/api/v1/registrations/${id}/ticket`),
 

@@ -3,6 +3,8 @@ const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const { showError } = require('../../utils/request')
 
+const PAGE_SIZE = 20
+
 const TAG_TYPES = { confirmed: 'success', waitlisted: 'warning', cancelled: 'default', checked_in: 'primary' }
 
 function view(r) {
@@ -20,7 +22,7 @@ function view(r) {
 }
 
 Component({
-  data: { scope: 'upcoming', items: [], loading: true, error: '' },
+  data: { scope: 'upcoming', items: [], page: 0, noMore: true, loading: true, error: '' },
   methods: {
     onLoad(query) {
       if (query && query.scope === 'past') this.setData({ scope: 'past' })
@@ -32,12 +34,22 @@ Component({
       return this.reload().then(() => wx.stopPullDownRefresh())
     },
     reload() {
-      this.setData({ loading: !this.data.items.length, error: '' })
+      return this.fetch(1)
+    },
+    onReachBottom() {
+      if (this.data.noMore || this.data.loading) return Promise.resolve()
+      return this.fetch(this.data.page + 1)
+    },
+    fetch(page) {
+      if (page === 1) this.setData({ loading: !this.data.items.length, error: '' })
       const scope = this.data.scope
-      return api.myRegistrations(scope).then(
+      return api.myRegistrations(scope, page, PAGE_SIZE).then(
         (res) => {
           if (scope !== this.data.scope) return
-          this.setData({ items: ((res && res.items) || []).map(view), loading: false })
+          const got = ((res && res.items) || []).map(view)
+          const items = page === 1 ? got : this.data.items.concat(got)
+          const total = res && typeof res.total === 'number' ? res.total : items.length
+          this.setData({ items, page, noMore: items.length >= total || got.length < PAGE_SIZE, loading: false })
         },
         (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
       )

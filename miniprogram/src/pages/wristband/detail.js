@@ -20,7 +20,7 @@ function readingList(r) {
 
 
 Component({
-  data: { id: '', loading: true, error: '', band: null, hasLocation: false, locationText: '', markers: [], readings: [], alarms: [], guardians: [], invite: null },
+  data: { id: '', loading: true, error: '', band: null, isOwner: true, hasLocation: false, locationText: '', markers: [], readings: [], alarms: [], guardians: [], invite: null },
   methods: {
     onLoad(query) {
       this.setData({ id: query.id })
@@ -50,9 +50,13 @@ Component({
             markers: hasLocation ? [{ id: 1, latitude: Number(loc.lat), longitude: Number(loc.lng), title: band.wearer_name, width: 32, height: 40, callout: { content: `${band.wearer_name} ${fmt.formatTime(loc.at)}`, display: 'ALWAYS', fontSize: 16, padding: 8, borderRadius: 8 } }] : [],
             readings: readingList(band.latest_readings),
             alarms: ((alarms && alarms.items) || []).map(fmt.alarmView),
+            isOwner: band.owner !== false,
             guardians: ((guardians && guardians.items) || []).map((g) => Object.assign({}, g, {
               name: g.name || g.nickname || '家人',
               roleText: g.owner ? '（绑定人）' : me && g.user_id === me.id ? '（我）' : '',
+              // the owner removes others; a guardian may only leave
+              canRemove: !g.owner && (band.owner !== false || (me && g.user_id === me.id)),
+              removeText: me && g.user_id === me.id ? '退出监护' : '移除',
             })),
           })
           wx.setNavigationBarTitle({ title: `${band.wearer_name}的手环` })
@@ -86,11 +90,17 @@ Component({
       return new Promise((resolve) => {
         wx.showModal({
           title: '移除监护人',
-          content: `确定不再让「${g ? g.name : ''}」查看该手环的位置和告警吗？`,
+          content: g && g.removeText === '退出监护' ? '退出后您将不再收到该手环的位置和告警。确定退出吗？' : `确定不再让「${g ? g.name : ''}」查看该手环的位置和告警吗？`,
           success: (res) => {
             if (!res.confirm) return resolve(undefined)
             api.removeGuardian(this.data.id, uid).then(
-              () => resolve(this.load()),
+              () => {
+                if (g && g.removeText === '退出监护') {
+                  wx.navigateBack()
+                  return resolve(undefined)
+                }
+                return resolve(this.load())
+              },
               (err) => {
                 showError(err)
                 resolve(undefined)
