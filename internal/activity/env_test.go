@@ -50,6 +50,9 @@ func newEnv(t *testing.T, cfg activity.Config) *env {
 	t.Helper()
 	e := &env{t: t, ctx: context.Background()}
 	e.db = testenv.DB(t)
+	// The MariaDB here is shared by every engineer's tests: stay well within
+	// its connection limit (requests queue in the pool instead).
+	e.db.SQL().SetMaxOpenConns(16)
 	rdb, prefix := testenv.Redis(t)
 	e.rdb = rdb
 	key := make([]byte, 32)

@@ -241,8 +241,9 @@ func asInt(v any) int64 {
 	}
 }
 
-// Reserve runs the decision script.
-func (q *Quota) Reserve(ctx context.Context, r activity.Reservation) (activity.ReserveResult, error) {
+// Reserve runs the decision script (through the dispatchers, which give it
+// its own deadline: a started decision is not abandoned with the caller).
+func (q *Quota) Reserve(_ context.Context, r activity.Reservation) (activity.ReserveResult, error) {
 	idem := "0"
 	if r.IdemKey != "" {
 		idem = "1"
