@@ -54,6 +54,7 @@ var migrationGroups = [][]Migration{
 	wristbandMigrations,
 	notifyMigrations,
 	activityMigrations,
+	keyRegistryMigrations,
 }
 
 // Migrate applies every pending migration. On MySQL it holds a named lock so
