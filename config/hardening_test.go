@@ -27,13 +27,17 @@ func TestHardeningKeys(t *testing.T) {
 		{map[string]string{"GONGJIAN_DATA_KEY": key(1), "GONGJIAN_DATA_KEY_OLD": "c2hvcnQ="}, "GONGJIAN_DATA_KEY_OLD", nil},
 		{map[string]string{"GONGJIAN_DATA_KEY_OLD": key(2)}, "data_key", nil},
 		{map[string]string{"GONGJIAN_HTTP_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.10"}, "",
-			func(c Config) bool { return len(c.HTTP.TrustedProxies) == 2 && c.HTTP.TrustedProxies[1] == "192.168.1.10" }},
+			func(c Config) bool {
+				return len(c.HTTP.TrustedProxies) == 2 && c.HTTP.TrustedProxies[1] == "192.168.1.10"
+			}},
 		{map[string]string{"GONGJIAN_HTTP_TRUSTED_PROXIES": "lb.internal"}, "GONGJIAN_HTTP_TRUSTED_PROXIES", nil},
 		{map[string]string{"GONGJIAN_LIMIT_REGISTRATION_PER_IP": "0", "GONGJIAN_LIMIT_CHECKIN_PER_USER": "100"}, "",
 			func(c Config) bool { return c.Limits.RegistrationPerIP == 0 && c.Limits.CheckinPerUser == 100 }},
 		{map[string]string{"GONGJIAN_LIMIT_CHECKIN_PER_IP": "-1"}, "GONGJIAN_LIMIT_", nil},
 		{map[string]string{"GONGJIAN_HTTP_READ_HEADER_TIMEOUT": "300ms", "GONGJIAN_RECONCILE_STALE_AFTER": "2s"}, "",
-			func(c Config) bool { return c.HTTP.ReadHeaderTimeout == 300*time.Millisecond && c.Registration.StaleAfter == 2*time.Second }},
+			func(c Config) bool {
+				return c.HTTP.ReadHeaderTimeout == 300*time.Millisecond && c.Registration.StaleAfter == 2*time.Second
+			}},
 		{map[string]string{"GONGJIAN_RECONCILE_STALE_AFTER": "10ms"}, "GONGJIAN_RECONCILE_STALE_AFTER", nil},
 	}
 	for i, c := range cases {
