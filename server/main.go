@@ -306,6 +306,9 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		Wristbands: app.wristbands,
 		Notify:     app.notify.service,
 		Activities: app.activities,
+		Limits: httpapi.Limits{RegistrationPerUser: cfg.Limits.RegistrationPerUser, RegistrationPerIP: cfg.Limits.RegistrationPerIP,
+			CheckinPerUser: cfg.Limits.CheckinPerUser, CheckinPerIP: cfg.Limits.CheckinPerIP},
+		TrustedProxies: cfg.HTTP.TrustedProxies,
 	})
 	return app, nil
 }
