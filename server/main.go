@@ -34,7 +34,6 @@ import (
 	"gongjian/internal/hours"
 	"gongjian/internal/httpapi"
 	"gongjian/internal/mysqlstore"
-	"gongjian/internal/pii"
 	"gongjian/internal/redisstore"
 	"gongjian/internal/resident"
 	"gongjian/internal/wechat"
@@ -252,7 +251,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		return nil, err
 	}
 
-	box, err := pii.NewBox(secrets.dataKey)
+	box, err := newBox(ctx, app.db, secrets, log)
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +259,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 	app.residents = resident.NewService(app.store, box, wc, nil)
 	limiter := redisstore.NewLimiter(rdb, prefix)
 	authSvc := auth.NewService(auth.Config{
-		JWTSecret: secrets.jwt, AccessTTL: cfg.Security.AccessTokenTTL, RefreshTTL: cfg.Security.RefreshTokenTTL,
+		JWTSecret: secrets.jwt, OldJWTSecrets: secrets.jwtOld, AccessTTL: cfg.Security.AccessTokenTTL, RefreshTTL: cfg.Security.RefreshTokenTTL,
 		PerUserPerMinute: cfg.Login.PerUserPerMinute,
 	}, wechatLogin{wc}, app.store, box, limiter, nil)
 
@@ -332,6 +331,9 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		Wristbands: app.wristbands,
 		Notify:     app.notify.service,
 		Activities: app.activities,
+		Limits: httpapi.Limits{RegistrationPerUser: cfg.Limits.RegistrationPerUser, RegistrationPerIP: cfg.Limits.RegistrationPerIP,
+			CheckinPerUser: cfg.Limits.CheckinPerUser, CheckinPerIP: cfg.Limits.CheckinPerIP},
+		TrustedProxies: cfg.HTTP.TrustedProxies,
 	})
 	return app, nil
 }
@@ -348,7 +350,7 @@ func (a *App) Serve(ctx context.Context) error {
 func (a *App) serveOn(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.handler,
-		ReadHeaderTimeout: 5 * time.Second,
+		ReadHeaderTimeout: a.cfg.HTTP.ReadHeaderTimeout,
 		ReadTimeout:       a.cfg.HTTP.ReadTimeout,
 		WriteTimeout:      a.cfg.HTTP.WriteTimeout,
 		IdleTimeout:       120 * time.Second,
