@@ -38,6 +38,12 @@ type Config struct {
 	Wristband    Wristband    `yaml:"wristband"`
 	Notify       Notify       `yaml:"notify"`
 	Registration Registration `yaml:"registration"`
+	Uploads      Uploads      `yaml:"uploads"`
+}
+
+// Uploads configures photo uploads (the pictures of hours claims).
+type Uploads struct {
+	PerUserPerHour int `yaml:"per_user_per_hour" env:"GONGJIAN_UPLOADS_PER_USER_PER_HOUR"`
 }
 
 // HTTP configures the API listener.
@@ -314,6 +320,7 @@ func Defaults() Config {
 			NoShowStrikes: 3, NoShowWindow: 90 * 24 * time.Hour, NoShowSuspension: 30 * 24 * time.Hour,
 			Writers: 4, WriteBatch: 200, ReconcileInterval: 30 * time.Second,
 		},
+		Uploads: Uploads{PerUserPerHour: 60},
 	}
 }
 
@@ -581,6 +588,9 @@ func (c Config) Validate() error {
 	}
 	if r := c.Registration; r.Writers < 1 || r.Writers > 64 || r.WriteBatch < 1 || r.WriteBatch > 1000 {
 		return bad("registration.writers / write_batch", "writers must be 1..64 and write_batch 1..1000")
+	}
+	if c.Uploads.PerUserPerHour <= 0 {
+		return bad("uploads.per_user_per_hour (GONGJIAN_UPLOADS_PER_USER_PER_HOUR)", "must be positive")
 	}
 	if c.Registration.ReconcileInterval < 0 {
 		return bad("registration.reconcile_interval (GONGJIAN_RECONCILE_INTERVAL)", "must not be negative (0 turns it off)")

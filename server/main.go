@@ -33,6 +33,7 @@ import (
 	"gongjian/internal/demo"
 	"gongjian/internal/hours"
 	"gongjian/internal/httpapi"
+	"gongjian/internal/media"
 	"gongjian/internal/mysqlstore"
 	"gongjian/internal/pii"
 	"gongjian/internal/redisstore"
@@ -293,7 +294,9 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		OpenBefore: cfg.Checkin.OpenBefore, CloseAfter: cfg.Checkin.CloseAfter,
 		RadiusMeters: float64(cfg.Checkin.RadiusMeters), ClockSkew: cfg.Checkin.ClockSkew,
 	}, nil)
-	hoursSvc := hours.NewService(mysqlstore.NewHoursStore(app.db), view, view, app.store, box, nil)
+	// Photo uploads (in the database: every process serves them); claims accept only the claimant's own.
+	mediaSvc := media.NewService(mysqlstore.NewMediaStore(app.db), limiter, media.Config{PerUserPerHour: cfg.Uploads.PerUserPerHour}, nil)
+	hoursSvc := hours.NewService(mysqlstore.NewHoursStore(app.db), view, view, app.store, mediaSvc, box, nil)
 	// Forgotten check-outs are closed at their session's end (every process
 	// may run it: closing is a conditional update).
 	app.jobs = append(app.jobs, func(ctx context.Context) {
@@ -329,6 +332,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		Wristbands: app.wristbands,
 		Notify:     app.notify.service,
 		Activities: app.activities,
+		Media:      mediaSvc,
 	})
 	return app, nil
 }

@@ -56,6 +56,7 @@ var migrationGroups = [][]Migration{
 	activityMigrations,
 	hoursMigrations,
 	checkinMigrations,
+	mediaMigrations,
 }
 
 // Migrate applies every pending migration. On MySQL it holds a named lock so
