@@ -40,6 +40,7 @@ type Config struct {
 	Notify       Notify       `yaml:"notify"`
 	Registration Registration `yaml:"registration"`
 	Limits       Limits       `yaml:"limits"`
+	Uploads      Uploads      `yaml:"uploads"`
 }
 
 // Limits are per-minute request limits counted in Redis, so they hold across
@@ -49,6 +50,11 @@ type Limits struct {
 	RegistrationPerIP   int `yaml:"registration_per_ip_per_minute" env:"GONGJIAN_LIMIT_REGISTRATION_PER_IP"`
 	CheckinPerUser      int `yaml:"checkin_per_user_per_minute" env:"GONGJIAN_LIMIT_CHECKIN_PER_USER"`
 	CheckinPerIP        int `yaml:"checkin_per_ip_per_minute" env:"GONGJIAN_LIMIT_CHECKIN_PER_IP"`
+}
+
+// Uploads configures photo uploads (the pictures of hours claims).
+type Uploads struct {
+	PerUserPerHour int `yaml:"per_user_per_hour" env:"GONGJIAN_UPLOADS_PER_USER_PER_HOUR"`
 }
 
 // HTTP configures the API listener.
@@ -343,7 +349,8 @@ func Defaults() Config {
 			Writers: 2, WriteBatch: 200, ReconcileInterval: 30 * time.Second,
 			StaleAfter: 30 * time.Second,
 		},
-		Limits: Limits{RegistrationPerUser: 30, RegistrationPerIP: 3000, CheckinPerUser: 600, CheckinPerIP: 6000},
+		Limits:  Limits{RegistrationPerUser: 30, RegistrationPerIP: 3000, CheckinPerUser: 600, CheckinPerIP: 6000},
+		Uploads: Uploads{PerUserPerHour: 60},
 	}
 }
 
@@ -637,6 +644,9 @@ func (c Config) Validate() error {
 	}
 	if c.Registration.StaleAfter < time.Second {
 		return bad("registration.stale_after (GONGJIAN_RECONCILE_STALE_AFTER)", "must be at least 1s")
+	}
+	if c.Uploads.PerUserPerHour <= 0 {
+		return bad("uploads.per_user_per_hour (GONGJIAN_UPLOADS_PER_USER_PER_HOUR)", "must be positive")
 	}
 	if c.Registration.ReconcileInterval < 0 {
 		return bad("registration.reconcile_interval (GONGJIAN_RECONCILE_INTERVAL)", "must not be negative (0 turns it off)")

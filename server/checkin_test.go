@@ -346,8 +346,9 @@ func TestSelfCheckinHoursAndRecordEndToEnd(t *testing.T) {
 
 	// A claim for more of the (now past) service: the staff grant 150 minutes.
 	w.shiftSessions(w.vol, -6*time.Hour)
+	photo := w.must(ta.upload(volTok, testJPEG(t, 32, 32), false), 201).str("url")
 	claim := w.must(ta.do("POST", "/api/v1/hours/claims", volTok, map[string]any{
-		"activity_id": w.vol, "minutes": 180, "description": "在小区门口宣传垃圾分类", "photo_urls": []string{"https://img.example.com/a.jpg"}}), 201)
+		"activity_id": w.vol, "minutes": 180, "description": "在小区门口宣传垃圾分类", "photo_urls": []string{photo}}), 201)
 	expectError(t, ta.do("POST", "/api/v1/hours/claims", volTok, map[string]any{"activity_id": w.vol, "minutes": 60, "description": "再来一次"}), 409, "CLAIM_PENDING")
 	list := w.must(ta.do("GET", "/api/v1/admin/hours/claims?status=pending", w.staff, nil), 200)
 	if items := list.Body["items"].([]any); len(items) != 1 || items[0].(map[string]any)["volunteer_name"] != "周志愿" {

@@ -33,6 +33,7 @@ import (
 	"gongjian/internal/demo"
 	"gongjian/internal/hours"
 	"gongjian/internal/httpapi"
+	"gongjian/internal/media"
 	"gongjian/internal/mysqlstore"
 	"gongjian/internal/redisstore"
 	"gongjian/internal/resident"
@@ -295,7 +296,9 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		OpenBefore: cfg.Checkin.OpenBefore, CloseAfter: cfg.Checkin.CloseAfter,
 		RadiusMeters: float64(cfg.Checkin.RadiusMeters), ClockSkew: cfg.Checkin.ClockSkew,
 	}, nil)
-	hoursSvc := hours.NewService(mysqlstore.NewHoursStore(app.db), view, view, app.store, box, nil)
+	// Photo uploads (in the database: every process serves them); claims accept only the claimant's own.
+	mediaSvc := media.NewService(mysqlstore.NewMediaStore(app.db), limiter, media.Config{PerUserPerHour: cfg.Uploads.PerUserPerHour}, nil)
+	hoursSvc := hours.NewService(mysqlstore.NewHoursStore(app.db), view, view, app.store, mediaSvc, box, nil)
 	// Forgotten check-outs are closed at their session's end (every process
 	// may run it: closing is a conditional update).
 	app.jobs = append(app.jobs, func(ctx context.Context) {
@@ -334,6 +337,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		Limits: httpapi.Limits{RegistrationPerUser: cfg.Limits.RegistrationPerUser, RegistrationPerIP: cfg.Limits.RegistrationPerIP,
 			CheckinPerUser: cfg.Limits.CheckinPerUser, CheckinPerIP: cfg.Limits.CheckinPerIP},
 		TrustedProxies: cfg.HTTP.TrustedProxies,
+		Media:          mediaSvc,
 	})
 	return app, nil
 }

@@ -121,7 +121,7 @@ func TestRollUpEqualsLedgerSumsProperty(t *testing.T) {
 		}
 		from := time.Date(year, time.Month(m1), 1, 0, 0, 0, 0, hours.Zone)
 		to := time.Date(year, time.Month(m2)+1, 1, 0, 0, 0, 0, hours.Zone)
-		svc := hours.NewService(store, nil, tree, people, newBox(t), nil)
+		svc := hours.NewService(store, nil, tree, people, nil, newBox(t), nil)
 		rep, err := svc.Report(ctx, admin, from, to)
 		if err != nil {
 			t.Fatal(err)

@@ -57,6 +57,7 @@ var migrationGroups = [][]Migration{
 	hoursMigrations,
 	checkinMigrations,
 	keyRegistryMigrations,
+	mediaMigrations,
 }
 
 // Migrate applies every pending migration. On MySQL it holds a named lock so
