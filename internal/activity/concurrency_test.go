@@ -65,6 +65,10 @@ func TestConcurrentSignUpsNeverOversell(t *testing.T) {
 	if len(rows) != len(owners) {
 		t.Fatalf("%d rows, %d answers", len(rows), len(owners))
 	}
+	// The quota does not outlive the activity for long.
+	if ttl := e.rdb.PTTL(e.ctx, e.quota.HashKey(a.ID)).Val(); ttl < 7*24*time.Hour || ttl > 11*24*time.Hour {
+		t.Fatalf("quota expiry %v: want a week after the last session", ttl)
+	}
 	if n := e.outbox("registration_confirmed", a.ID); n != 50 {
 		t.Fatalf("want 50 confirmation notices in the outbox, got %d", n)
 	}

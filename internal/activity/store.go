@@ -149,7 +149,8 @@ type Member struct {
 type Snapshot struct {
 	ActivityID int64
 	Epoch      int64
-	Open       bool // published: sign-ups may be decided
+	Open       bool      // published: sign-ups may be decided
+	ExpiresAt  time.Time // when the quota may be dropped (a week after the last session)
 	Sessions   []SessionQuota
 	Members    []Member
 }

@@ -945,16 +945,9 @@ func (s *ActivityStore) commitBatch(ctx context.Context, ws []activity.Write, re
 			ids = append(ids, w.Group.ActivityID)
 		}
 	}
-	var eps []struct {
-		ID         int64
-		QuotaEpoch int64
-	}
-	if err := tx.Raw("SELECT id, quota_epoch FROM activities WHERE id IN ?"+s.shareLock(), ids).Scan(&eps).Error; err != nil {
+	epoch, err := s.lockEpochs(ctx, tx, ids)
+	if err != nil {
 		return err
-	}
-	epoch := map[int64]int64{}
-	for _, e := range eps {
-		epoch[e.ID] = e.QuotaEpoch
 	}
 	var okIdx []int
 	var groups []registrationGroupRow
@@ -1019,6 +1012,31 @@ func (s *ActivityStore) commitBatch(ctx context.Context, ws []activity.Write, re
 	}
 	committed = true
 	return nil
+}
+
+// lockEpochs reads the activities' quota epochs under a shared lock: a
+// rebuild or a staff change (exclusive lock, epoch bump) waits for this
+// transaction, and this one sees theirs.
+func (s *ActivityStore) lockEpochs(ctx context.Context, tx *gorm.DB, ids []int64) (map[int64]int64, error) {
+	q := "SELECT id, quota_epoch FROM activities WHERE id IN (" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")" + s.shareLock()
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := tx.Statement.ConnPool.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[int64]int64, len(ids))
+	for rows.Next() {
+		var id, e int64
+		if err := rows.Scan(&id, &e); err != nil {
+			return nil, err
+		}
+		out[id] = e
+	}
+	return out, rows.Err()
 }
 
 // The hot inserts are written by hand: building a multi-row INSERT costs a
@@ -1269,7 +1287,8 @@ func (s *ActivityStore) QuotaSnapshot(ctx context.Context, activityID int64) (ac
 			Where(bySessionsOf+" AND status IN ?", activityID, []string{activity.RegConfirmed, activity.RegWaitlisted}).Find(&regs).Error; err != nil {
 			return err
 		}
-		snap = activity.Snapshot{ActivityID: activityID, Epoch: a.QuotaEpoch, Open: a.Status == activity.StatusPublished}
+		snap = activity.Snapshot{ActivityID: activityID, Epoch: a.QuotaEpoch, Open: a.Status == activity.StatusPublished,
+			ExpiresAt: a.LastEndsAt.Add(7 * 24 * time.Hour)}
 		counts := map[int64]*activity.SessionQuota{}
 		for _, x := range ss {
 			snap.Sessions = append(snap.Sessions, activity.SessionQuota{ID: x.ID, Capacity: x.Capacity, WaitlistCapacity: x.WaitlistCapacity})

@@ -29,7 +29,9 @@ import (
 //
 // beside it "{a<id>}:p" (operations reserved but not yet acknowledged, with
 // their time), "{a<id>}:lock" (the rebuild lock) and "{a<id>}:i:<uid>:<key>"
-// (Idempotency-Key → group). One hash tag per activity keeps every key a
+// (Idempotency-Key → group). Every key expires: the quota a week after the
+// activity's last session (a decision after that rebuilds it), the pending
+// set with it, the lock and the idempotency keys on their own. One hash tag per activity keeps every key a
 // script touches, a series' sessions included, in one Cluster slot; a lost
 // hash is lost whole, so the quota is either complete or missing.
 
@@ -465,7 +467,11 @@ func (q *Quota) Load(ctx context.Context, token string, s activity.Snapshot) (bo
 		st = "open"
 	}
 	args := make([]any, 0, 8+8*len(s.Sessions)+2*len(s.Members))
-	args = append(args, token, "epoch", i64(s.Epoch), "st", st, "ver", 1)
+	expires := s.ExpiresAt
+	if expires.IsZero() || expires.Before(time.Now().Add(time.Hour)) {
+		expires = time.Now().Add(7 * 24 * time.Hour)
+	}
+	args = append(args, token, expires.UnixMilli(), "epoch", i64(s.Epoch), "st", st, "ver", 1)
 	accounts := map[string]int{}
 	for _, m := range s.Members {
 		sid := i64(m.SessionID)
