@@ -11,7 +11,7 @@ function routes(over = {}) {
     'GET /api/v1/me/messages': fx.messages(),
     'POST /api/v1/me/phone': Object.assign({}, fx.user, { phone_masked: '138****1234' }),
     'PATCH /api/v1/me': (r) => Object.assign({}, fx.user, r.data),
-    'POST /api/v1/me/messages/:id/read': { ok: true },
+    'POST /api/v1/me/messages/:id/read': (r) => ({ id: Number(r.path.split('/')[5]), read: true, unread: 1 }),
     'POST /api/v1/uploads': { url: 'https://files.example/avatar.jpg' },
   }, over)
 }
@@ -79,7 +79,7 @@ test('choosing an avatar uploads it and saves its URL', async () => {
   assert.equal(w.requests('PATCH', '/api/v1/me')[0].data.avatar_url, 'https://files.example/avatar.jpg')
 })
 
-test('messages list unread ones; opening one marks it read', async () => {
+test('messages list unread ones; opening one marks it read and links to its page', async () => {
   const w = h.installWx({ routes: routes() })
   const page = await h.renderPage('pages/messages/index')
   const t = h.text(page)
@@ -87,9 +87,29 @@ test('messages list unread ones; opening one marks it read', async () => {
   assert.match(t, /报名成功/)
   assert.match(t, /候补递补提醒/)
   await h.tap(page, h.$$(page, '.message')[0])
-  assert.equal(w.requests('POST', '/api/v1/me/messages/1/read').length, 1)
+  assert.equal(w.requests('POST', '/api/v1/me/messages/3/read').length, 1)
+  // the unread count is the server's answer to the read
   assert.match(h.text(page), /未读 1 条/)
   // an already-read message is not posted again
   await h.tap(page, h.$$(page, '.message')[2])
   assert.equal(w.requests('POST', /\/read$/).length, 1)
+  // an opened message links to its page (a tab page: switchTab)
+  await h.tap(page, h.$$(page, '.message-link')[0])
+  assert.deepEqual(w.navigations.pop(), { type: 'switchTab', url: '/pages/registrations/index' })
+})
+
+test('messages: older ones load page by page with before_id', async () => {
+  const first = fx.messages()
+  const older = { unread: 2, next_before_id: 0, items: [{ id: 0.5, template_key: 'claim_reviewed', title: '补录申请已通过', body: '您申报的「疫苗接种点秩序维护」服务时长已审核通过，核定3小时30分钟。', page: 'pages/volunteer/index', activity_id: 206, created_at: fx.at(-25, 9, 0), read: true }] }
+  const w = h.installWx({ routes: routes({ 'GET /api/v1/me/messages': (r) => (r.query.before_id ? older : Object.assign({}, first, { next_before_id: 1 })) }) })
+  const page = await h.renderPage('pages/messages/index')
+  assert.match(h.text(page), /上拉加载更早的消息/)
+  await page.instance.onReachBottom()
+  await h.settle()
+  assert.equal(w.requests('GET', '/api/v1/me/messages').pop().query.before_id, '1')
+  assert.match(h.text(page), /补录申请已通过/)
+  assert.equal(h.$$(page, '.message').length, 4)
+  assert.doesNotMatch(h.text(page), /上拉加载更早的消息/)
+  await page.instance.onReachBottom() // nothing more to load
+  assert.equal(w.requests('GET', '/api/v1/me/messages').length, 2)
 })
