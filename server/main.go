@@ -35,7 +35,6 @@ import (
 	"gongjian/internal/httpapi"
 	"gongjian/internal/media"
 	"gongjian/internal/mysqlstore"
-	"gongjian/internal/pii"
 	"gongjian/internal/redisstore"
 	"gongjian/internal/resident"
 	"gongjian/internal/wechat"
@@ -253,7 +252,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		return nil, err
 	}
 
-	box, err := pii.NewBox(secrets.dataKey)
+	box, err := newBox(ctx, app.db, secrets, log)
 	if err != nil {
 		return nil, err
 	}
@@ -261,16 +260,19 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 	app.residents = resident.NewService(app.store, box, wc, nil)
 	limiter := redisstore.NewLimiter(rdb, prefix)
 	authSvc := auth.NewService(auth.Config{
-		JWTSecret: secrets.jwt, AccessTTL: cfg.Security.AccessTokenTTL, RefreshTTL: cfg.Security.RefreshTokenTTL,
+		JWTSecret: secrets.jwt, OldJWTSecrets: secrets.jwtOld, AccessTTL: cfg.Security.AccessTokenTTL, RefreshTTL: cfg.Security.RefreshTokenTTL,
 		PerUserPerMinute: cfg.Login.PerUserPerMinute,
 	}, wechatLogin{wc}, app.store, box, limiter, nil)
 
 	// Activities and registrations: quotas in Redis, truth in MySQL.
+	quota := redisstore.NewQuota(rdb, prefix)
+	app.closers = append(app.closers, quota.Close)
 	app.activities = activity.NewService(activity.Deps{
-		Store: mysqlstore.NewActivityStore(app.db), Quota: redisstore.NewQuota(rdb, prefix), People: app.residents, Box: box,
+		Store: mysqlstore.NewActivityStore(app.db), Quota: quota, People: app.residents, Box: box,
 		Log: log, Config: activityConfig(cfg.Registration),
 	})
 	app.closers = append(app.closers, app.activities.Close)
+	app.jobs = append(app.jobs, app.activities.RunReconciler)
 
 	app.seeder = demo.NewSeeder(app.residents, app.store, log, demo.Activities(app.activities, nil))
 	if migrate {
@@ -332,7 +334,10 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		Wristbands: app.wristbands,
 		Notify:     app.notify.service,
 		Activities: app.activities,
-		Media:      mediaSvc,
+		Limits: httpapi.Limits{RegistrationPerUser: cfg.Limits.RegistrationPerUser, RegistrationPerIP: cfg.Limits.RegistrationPerIP,
+			CheckinPerUser: cfg.Limits.CheckinPerUser, CheckinPerIP: cfg.Limits.CheckinPerIP},
+		TrustedProxies: cfg.HTTP.TrustedProxies,
+		Media:          mediaSvc,
 	})
 	return app, nil
 }
@@ -349,7 +354,7 @@ func (a *App) Serve(ctx context.Context) error {
 func (a *App) serveOn(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.handler,
-		ReadHeaderTimeout: 5 * time.Second,
+		ReadHeaderTimeout: a.cfg.HTTP.ReadHeaderTimeout,
 		ReadTimeout:       a.cfg.HTTP.ReadTimeout,
 		WriteTimeout:      a.cfg.HTTP.WriteTimeout,
 		IdleTimeout:       120 * time.Second,

@@ -571,5 +571,5 @@ func (s *Service) MarkNoShow(ctx context.Context, staff resident.User, regID int
 		return Registration{}, err
 	}
 	d.Registration.NoShow = noShow
-	return d.Registration, nil
+	return d.Registration, nil // (a fresh read: session times may have just changed)
 }

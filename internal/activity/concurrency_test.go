@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -139,9 +140,13 @@ func TestGroupsNeverSplit(t *testing.T) {
 // 200 cancellations and sign-ups at once keep Redis equal to MySQL, and a
 // freed seat always goes to the waitlist first.
 func TestCancelRegisterMixKeepsRedisEqualToMySQL(t *testing.T) {
-	for _, flush := range []bool{false, true} {
-		t.Run(fmt.Sprintf("redis flushed midway=%v", flush), func(t *testing.T) {
+	for _, fault := range []string{"none", "redis flushed midway", "mysql refusing writes midway"} {
+		t.Run(fault, func(t *testing.T) {
 			e := newEnv(t, activity.Config{})
+			var refuse func(bool)
+			if fault == "mysql refusing writes midway" {
+				refuse = installWriteFault(t, e)
+			}
 			a := e.publish(nil, sess{40, 30})
 			sid := a.Sessions[0].ID
 			first := e.newUsers(100)
@@ -171,23 +176,39 @@ func TestCancelRegisterMixKeepsRedisEqualToMySQL(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					<-start
+					time.Sleep(time.Duration(i%50) * 4 * time.Millisecond)
 					_, err := e.svc.Cancel(e.ctx, r.UserID, r.ID)
+					if code(err) == "UNAVAILABLE" && refuse == nil {
+						t.Log(err)
+					}
 					count("cancel", err)
 				}()
 				go func() {
 					defer wg.Done()
 					<-start
+					time.Sleep(time.Duration(i) * 8 * time.Millisecond) // many come after seats were freed
 					_, err := e.register(e.ctx, newcomers[i], sid)
 					count("register", err)
 				}()
 			}
-			if flush {
+			switch fault {
+			case "redis flushed midway":
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
 					<-start
-					time.Sleep(5 * time.Millisecond)
+					time.Sleep(100 * time.Millisecond)
 					e.flushActivity(a.ID)
+				}()
+			case "mysql refusing writes midway":
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					time.Sleep(100 * time.Millisecond)
+					refuse(true)
+					time.Sleep(100 * time.Millisecond)
+					refuse(false)
 				}()
 			}
 			close(start)
@@ -195,6 +216,10 @@ func TestCancelRegisterMixKeepsRedisEqualToMySQL(t *testing.T) {
 			for k := range codes {
 				switch k {
 				case "cancel:OK", "cancel:ALREADY_CANCELLED", "register:OK", "register:QUOTA_FULL":
+				case "cancel:UNAVAILABLE", "register:UNAVAILABLE":
+					if refuse == nil {
+						t.Fatalf("unexpected outcome %s: %v", k, codes)
+					}
 				default:
 					t.Fatalf("unexpected outcome %s: %v", k, codes)
 				}
@@ -206,6 +231,14 @@ func TestCancelRegisterMixKeepsRedisEqualToMySQL(t *testing.T) {
 			}
 			var promoted int64
 			e.db.G.Table("registrations").Where("activity_id = ? AND promoted_at IS NOT NULL", a.ID).Count(&promoted)
+			total := 0
+			for _, n := range codes {
+				total += n
+			}
+			if total != 200 {
+				t.Fatalf("every request must be answered: %v", codes)
+			}
+			t.Logf("outcomes: %v", codes)
 			if n := e.outbox("waitlist_promoted", a.ID); n != promoted || promoted == 0 {
 				t.Fatalf("%d promoted registrations, %d promotion notices", promoted, n)
 			}
@@ -325,8 +358,8 @@ func TestMySQLRefusingWrites(t *testing.T) {
 	e.assertConsistent(a.ID)
 }
 
-// installWriteFault adds a trigger that refuses new registration groups
-// while the fault is on (this test's database only).
+// installWriteFault adds triggers that refuse new sign-ups and changes of
+// registrations while the fault is on (this test's database only).
 func installWriteFault(t *testing.T, e *env) func(on bool) {
 	t.Helper()
 	g := e.db.G
@@ -336,12 +369,15 @@ func installWriteFault(t *testing.T, e *env) func(on bool) {
 		}
 	}
 	must("CREATE TABLE write_fault (id INTEGER PRIMARY KEY)")
-	if e.db.Dialect == "mysql" {
-		must(`CREATE TRIGGER refuse_groups BEFORE INSERT ON registration_groups FOR EACH ROW
+	for _, on := range []string{"INSERT ON registration_groups", "UPDATE ON registrations"} {
+		name := "refuse_" + strings.Fields(on)[0] + "_" + strings.Fields(on)[2]
+		if e.db.Dialect == "mysql" {
+			must(`CREATE TRIGGER ` + name + ` BEFORE ` + on + ` FOR EACH ROW
 BEGIN IF (SELECT COUNT(*) FROM write_fault) > 0 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'writes refused'; END IF; END`)
-	} else {
-		must(`CREATE TRIGGER refuse_groups BEFORE INSERT ON registration_groups
+		} else {
+			must(`CREATE TRIGGER ` + name + ` BEFORE ` + on + `
 BEGIN SELECT RAISE(ABORT, 'writes refused') WHERE EXISTS (SELECT 1 FROM write_fault); END`)
+		}
 	}
 	return func(on bool) {
 		if on {

@@ -452,7 +452,6 @@ func (s *Service) decide(ctx context.Context, ap **Activity, in RegisterInput, a
 	wr := s.writer.write(Write{Group: group, Regs: regs, Epoch: res.Epoch, Notices: noticesFor(a, "")})
 	switch {
 	case wr.Err == nil:
-		s.acks.add(a.ID, r.GroupKey)
 		out := wr.Regs
 		for i := range out {
 			out[i].WaitlistPosition = out[i].FirstPosition

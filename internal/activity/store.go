@@ -247,6 +247,8 @@ type Store interface {
 	GroupByIdem(ctx context.Context, userID int64, idemKey string) (Group, []Registration, error)
 	// Registration loads one registration with its session and activity.
 	Registration(ctx context.Context, id int64) (RegistrationDetail, error)
+	// RegistrationRow loads one registration alone (no names, no answers).
+	RegistrationRow(ctx context.Context, id int64) (Registration, error)
 	// AttendeeRegistrations lists the live rows of one attendee in an
 	// activity's group (a series books every session for the attendee).
 	AttendeeRegistrations(ctx context.Context, groupKey string, userID, dependentID int64) ([]Registration, error)

@@ -18,9 +18,10 @@ func (a *API) mountActivity(v1, authed *gin.RouterGroup) {
 	v1.GET("/activities", a.listActivities)
 	v1.GET("/activities/:id", a.optionalAuth, a.getActivity)
 
-	authed.POST("/registrations", a.register)
+	regLimit := a.rateLimit("registration", a.d.Limits.RegistrationPerUser, a.d.Limits.RegistrationPerIP)
+	authed.POST("/registrations", regLimit, a.register)
 	authed.GET("/registrations/:id", a.getRegistration)
-	authed.POST("/registrations/:id/cancel", a.cancelRegistration)
+	authed.POST("/registrations/:id/cancel", regLimit, a.cancelRegistration)
 	authed.GET("/me/registrations", a.myRegistrations)
 	authed.GET("/me/no-shows", a.myNoShows)
 

@@ -62,6 +62,10 @@ type Deps struct {
 
 	MaxBodyBytes        int64
 	LoginPerIPPerMinute int
+	// Limits: per-account and per-address limits of sign-ups and check-ins.
+	Limits Limits
+	// TrustedProxies: load balancers whose X-Forwarded-For names the client.
+	TrustedProxies []string
 
 	Notify *notify.Service // subscriptions, in-app messages, delivery state
 
@@ -100,6 +104,12 @@ func (a *API) engine() *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
+	// The client address (per-IP limits) is the connection's unless it
+	// comes from a trusted load balancer: a header alone cannot pick it.
+	if err := r.SetTrustedProxies(a.d.TrustedProxies); err != nil {
+		a.d.Logger.Error("http.trusted_proxies refused; trusting none", slog.String("err", err.Error()))
+		_ = r.SetTrustedProxies(nil)
+	}
 	r.Use(a.requestID, a.recoverer, a.accessLog, a.limitBody)
 	r.NoRoute(func(c *gin.Context) { fail(c, errs.NotFound("ROUTE_NOT_FOUND", "接口不存在")) })
 	r.NoMethod(func(c *gin.Context) {

@@ -1526,6 +1526,15 @@ func (s *ActivityStore) Registration(ctx context.Context, id int64) (activity.Re
 	return ds[0], nil
 }
 
+// RegistrationRow loads one registration alone.
+func (s *ActivityStore) RegistrationRow(ctx context.Context, id int64) (activity.Registration, error) {
+	var r registrationRow
+	if err := s.g(ctx).First(&r, id).Error; err != nil {
+		return activity.Registration{}, translate(err, errRegistrationNotFound)
+	}
+	return toReg(r), nil
+}
+
 // AttendeeRegistrations lists the live rows of an attendee in a group.
 func (s *ActivityStore) AttendeeRegistrations(ctx context.Context, groupKey string, userID, dependentID int64) ([]activity.Registration, error) {
 	rows, err := liveRegs(s.g(ctx), "user_id = ? AND group_key = ? AND attendee_key = ?", userID, groupKey, activity.AttendeeKey(userID, dependentID))

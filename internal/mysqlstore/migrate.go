@@ -56,6 +56,7 @@ var migrationGroups = [][]Migration{
 	activityMigrations,
 	hoursMigrations,
 	checkinMigrations,
+	keyRegistryMigrations,
 	mediaMigrations,
 }
 

