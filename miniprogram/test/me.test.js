@@ -12,7 +12,8 @@ function routes(over = {}) {
     'POST /api/v1/me/phone': Object.assign({}, fx.user, { phone_masked: '138****1234' }),
     'PATCH /api/v1/me': (r) => Object.assign({}, fx.user, r.data),
     'POST /api/v1/me/messages/:id/read': (r) => ({ id: Number(r.path.split('/')[5]), read: true, unread: 1 }),
-    'POST /api/v1/uploads': { url: 'https://files.example/avatar.jpg' },
+    'POST /api/v1/uploads': { status: 201, body: { url: '/api/v1/uploads/a1b2c3d4e5f60718293a4b5c6d7e8f90', id: 'a1b2c3d4e5f60718293a4b5c6d7e8f90', content_type: 'image/jpeg', size: 20480, width: 132, height: 132 } },
+    'GET /api/v1/uploads/:id': 'JPEG',
   }, over)
 }
 
@@ -69,6 +70,16 @@ test('profile edit saves nickname, real name and community with PATCH /me', asyn
   assert.deepEqual(w.navigations, [{ type: 'navigateBack' }])
 })
 
+test('an uploaded avatar is shown on the me page from a download with the token', async () => {
+  const w = h.installWx({ routes: routes({ 'GET /api/v1/me': Object.assign({}, fx.user, { avatar_url: '/api/v1/uploads/a1b2c3d4e5f60718293a4b5c6d7e8f90' }) }) })
+  const page = await h.renderPage('pages/me/index')
+  const dl = w.requests('GET', '/api/v1/uploads/a1b2c3d4e5f60718293a4b5c6d7e8f90')
+  assert.equal(dl.length, 1)
+  assert.equal(dl[0].header.Authorization, 'Bearer tok-1')
+  assert.equal(w.downloads[page.data.avatarSrc], 'JPEG')
+  assert.equal(h.$$(page, '.avatar-img').length, 1)
+})
+
 test('choosing an avatar uploads it and saves its URL', async () => {
   const w = h.installWx({ routes: routes() })
   const page = await h.renderPage('pages/profile/edit')
@@ -76,7 +87,9 @@ test('choosing an avatar uploads it and saves its URL', async () => {
   await h.settle()
   assert.equal(w.requests('POST', '/api/v1/uploads')[0].data.file, 'wxfile://tmp/avatar.jpg')
   await h.tap(page, '.btn-save')
-  assert.equal(w.requests('PATCH', '/api/v1/me')[0].data.avatar_url, 'https://files.example/avatar.jpg')
+  // the avatar is the upload's server path (the server checks it is this user's upload)
+  assert.equal(w.requests('PATCH', '/api/v1/me')[0].data.avatar_url, '/api/v1/uploads/a1b2c3d4e5f60718293a4b5c6d7e8f90')
+  assert.equal(page.data.avatarSrc, 'wxfile://tmp/avatar.jpg')
 })
 
 test('messages list unread ones; opening one marks it read and links to its page', async () => {
