@@ -298,6 +298,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 	}, nil)
 	// Photo uploads (in the database: every process serves them); claims accept only the claimant's own.
 	mediaSvc := media.NewService(mysqlstore.NewMediaStore(app.db), limiter, media.Config{PerUserPerHour: cfg.Uploads.PerUserPerHour}, nil)
+	app.residents.AcceptUploadedAvatars(mediaSvc) // the mini-program's chooseAvatar picture is an upload
 	hoursSvc := hours.NewService(mysqlstore.NewHoursStore(app.db), view, view, app.store, mediaSvc, box, nil)
 	// Forgotten check-outs are closed at their session's end (every process
 	// may run it: closing is a conditional update).

@@ -102,8 +102,8 @@ func (ta *testApp) fetchUpload(token, ref string, headers ...string) resp {
 // the global 1 MiB body limit) and WebP are stored and served back with
 // their type to the owner and staff only; too-large files (with and
 // without a Content-Length), non-images and anonymous callers are refused;
-// the rest of the API keeps its 1 MiB limit; claims take only the
-// claimant's own uploads, and the reviewing staff fetch them.
+// the rest of the API keeps its 1 MiB limit; an avatar and a claim take only
+// the user's own uploads, and the reviewing staff fetch the claim's photos.
 func TestUploadsEndToEnd(t *testing.T) {
 	w := newCkWorld(t, func(c *config.Config) { c.Uploads.PerUserPerHour = uploadPerHour })
 	ta := w.ta
@@ -193,6 +193,16 @@ func TestUploadsEndToEnd(t *testing.T) {
 	expectError(t, ta.fetchUpload(otherTok, media.RefPrefix+"not-an-upload-id"), 404, "UPLOAD_NOT_FOUND")
 	w.must(ta.fetchUpload(w.staff, refs[0]), 200)
 	w.must(ta.fetchUpload(w.admin, refs[2]), 200)
+
+	// The avatar chosen in the mini-program is an upload too: only one's own.
+	me := w.must(ta.do("PATCH", "/api/v1/me", volTok, map[string]any{"avatar_url": refs[0]}), 200)
+	if me.str("avatar_url") != refs[0] {
+		t.Fatalf("avatar %s", me.Raw)
+	}
+	expectError(t, ta.do("PATCH", "/api/v1/me", otherTok, map[string]any{"avatar_url": refs[0]}), 400, "INVALID_AVATAR_URL")
+	expectError(t, ta.do("PATCH", "/api/v1/me", otherTok, map[string]any{"avatar_url": "/etc/passwd"}), 400, "INVALID_AVATAR_URL")
+	expectError(t, ta.do("PATCH", "/api/v1/me", otherTok, map[string]any{"avatar_url": "//evil.example/a.jpg"}), 400, "INVALID_AVATAR_URL")
+	w.must(ta.do("PATCH", "/api/v1/me", otherTok, map[string]any{"avatar_url": "https://thirdwx.qlogo.cn/a.jpg"}), 200)
 
 	// Claims: only the claimant's own uploads, as the exact reference.
 	w.shiftSessions(w.vol, -6*time.Hour)

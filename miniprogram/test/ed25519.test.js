@@ -77,3 +77,13 @@ test('base64 decoders match Node on random bytes and refuse what Go strict decod
   assert.equal(ticket.base64UrlDecode('AB'), null) // leftover bits set
   assert.equal(ticket.base64UrlDecode('a+b/'), null) // standard alphabet
 })
+
+test('the tests\' ticket issuer reproduces the Go server\'s tickets byte for byte', () => {
+  const { ticketKey } = require('./_tickets')
+  const k = ticketKey(Buffer.alloc(32, 7)) // the fixture's seed
+  assert.equal(k.publicKey, fixture.public_key)
+  for (const v of fixture.valid) {
+    const s = k.issue({ registrationId: v.registration_id, sessionId: v.session_id, validFrom: v.valid_from * 1000, validUntil: v.valid_until * 1000 })
+    assert.equal(s, v.ticket, v.why)
+  }
+})
