@@ -55,6 +55,8 @@ type Limits struct {
 // Uploads configures photo uploads (the pictures of hours claims).
 type Uploads struct {
 	PerUserPerHour int `yaml:"per_user_per_hour" env:"GONGJIAN_UPLOADS_PER_USER_PER_HOUR"`
+	// UnattachedTTL: an upload no claim or avatar uses is deleted after this.
+	UnattachedTTL time.Duration `yaml:"unattached_ttl" env:"GONGJIAN_UPLOADS_UNATTACHED_TTL"`
 }
 
 // HTTP configures the API listener.
@@ -350,7 +352,7 @@ func Defaults() Config {
 			StaleAfter: 30 * time.Second,
 		},
 		Limits:  Limits{RegistrationPerUser: 30, RegistrationPerIP: 3000, CheckinPerUser: 600, CheckinPerIP: 6000},
-		Uploads: Uploads{PerUserPerHour: 60},
+		Uploads: Uploads{PerUserPerHour: 60, UnattachedTTL: 7 * 24 * time.Hour},
 	}
 }
 
@@ -647,6 +649,9 @@ func (c Config) Validate() error {
 	}
 	if c.Uploads.PerUserPerHour <= 0 {
 		return bad("uploads.per_user_per_hour (GONGJIAN_UPLOADS_PER_USER_PER_HOUR)", "must be positive")
+	}
+	if c.Uploads.UnattachedTTL < time.Hour {
+		return bad("uploads.unattached_ttl (GONGJIAN_UPLOADS_UNATTACHED_TTL)", "must be at least 1h")
 	}
 	if c.Registration.ReconcileInterval < 0 {
 		return bad("registration.reconcile_interval (GONGJIAN_RECONCILE_INTERVAL)", "must not be negative (0 turns it off)")

@@ -297,7 +297,13 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		RadiusMeters: float64(cfg.Checkin.RadiusMeters), ClockSkew: cfg.Checkin.ClockSkew,
 	}, nil)
 	// Photo uploads (in the database: every process serves them); claims accept only the claimant's own.
-	mediaSvc := media.NewService(mysqlstore.NewMediaStore(app.db), limiter, media.Config{PerUserPerHour: cfg.Uploads.PerUserPerHour}, nil)
+	mediaSvc := media.NewService(mysqlstore.NewMediaStore(app.db), limiter, media.Config{
+		PerUserPerHour: cfg.Uploads.PerUserPerHour, UnattachedTTL: cfg.Uploads.UnattachedTTL}, nil)
+	app.jobs = append(app.jobs, func(ctx context.Context) {
+		mediaSvc.RunPurge(ctx, time.Hour, func(err error) {
+			log.Warn("purging unattached uploads failed", slog.String("error", err.Error()))
+		})
+	})
 	app.residents.AcceptUploadedAvatars(mediaSvc) // the mini-program's chooseAvatar picture is an upload
 	hoursSvc := hours.NewService(mysqlstore.NewHoursStore(app.db), view, view, app.store, mediaSvc, box, nil)
 	// Forgotten check-outs are closed at their session's end (every process

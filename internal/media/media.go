@@ -62,6 +62,10 @@ type Store interface {
 	Upload(ctx context.Context, id string) (Upload, error)
 	// Owners returns the owner of every id that exists.
 	Owners(ctx context.Context, ids []string) (map[string]int64, error)
+	// PurgeUnattached looks at up to limit uploads created before before
+	// and not looked at yet: it deletes those nothing refers to (no claim's
+	// photos, no avatar) and marks the others kept (never looked at again).
+	PurgeUnattached(ctx context.Context, before time.Time, limit int) (deleted, examined int, err error)
 }
 
 // Limiter limits attempts per key (shared by every process).
@@ -71,7 +75,8 @@ type Limiter interface {
 
 // Config tunes the service.
 type Config struct {
-	PerUserPerHour int // uploads a user may make in an hour; 0 = 60
+	PerUserPerHour int           // uploads a user may make in an hour; 0 = 60
+	UnattachedTTL  time.Duration // an upload no claim or avatar uses is deleted after this; 0 = 7 days
 }
 
 // Service holds the rules of uploads.
@@ -86,6 +91,9 @@ type Service struct {
 func NewService(store Store, limiter Limiter, cfg Config, now func() time.Time) *Service {
 	if cfg.PerUserPerHour <= 0 {
 		cfg.PerUserPerHour = 60
+	}
+	if cfg.UnattachedTTL <= 0 {
+		cfg.UnattachedTTL = 7 * 24 * time.Hour
 	}
 	if now == nil {
 		now = time.Now
@@ -180,6 +188,38 @@ func (s *Service) CheckOwned(ctx context.Context, ownerID int64, refs []string) 
 		}
 	}
 	return nil
+}
+
+// PurgeUnattached deletes the uploads older than the configured TTL that
+// no claim and no avatar uses (photos chosen and never submitted), in
+// batches, and returns how many it deleted. Safe in every process at once.
+func (s *Service) PurgeUnattached(ctx context.Context) (int, error) {
+	before := s.now().Add(-s.cfg.UnattachedTTL)
+	total := 0
+	const batch = 200
+	for {
+		n, seen, err := s.store.PurgeUnattached(ctx, before, batch)
+		total += n
+		if err != nil || seen < batch {
+			return total, err
+		}
+	}
+}
+
+// RunPurge runs PurgeUnattached every interval until ctx ends.
+func (s *Service) RunPurge(ctx context.Context, interval time.Duration, onErr func(error)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if _, err := s.PurgeUnattached(ctx); err != nil && ctx.Err() == nil && onErr != nil {
+			onErr(err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // ParseRef returns the upload id of a reference RefPrefix + id.

@@ -8,8 +8,10 @@ import (
 	"image/png"
 	"strings"
 	"testing"
+	"time"
 
 	"gongjian/internal/errs"
+	"gongjian/internal/hours"
 	"gongjian/internal/media"
 	"gongjian/internal/mysqlstore"
 	"gongjian/internal/redisstore"
@@ -191,5 +193,68 @@ func TestSaveRateLimit(t *testing.T) {
 	}
 	if _, err := e.svc.Save(ctx, 6, bytes.NewReader(data)); err != nil {
 		t.Fatalf("another user: %v", err)
+	}
+}
+
+// Photos chosen and never submitted are deleted after the TTL; photos of a
+// claim, an avatar and recent uploads stay; looked-at ones are not looked
+// at again.
+func TestPurgeUnattached(t *testing.T) {
+	db := testenv.DB(t)
+	rdb, prefix := testenv.Redis(t)
+	ctx := context.Background()
+	store := mysqlstore.NewMediaStore(db)
+	now := time.Now()
+	clock := now.Add(-8 * 24 * time.Hour)
+	svc := media.NewService(store, redisstore.NewLimiter(rdb, prefix), media.Config{UnattachedTTL: 7 * 24 * time.Hour}, func() time.Time { return clock })
+	people := mysqlstore.NewResidentStore(db)
+	u, err := people.LoginUser(ctx, testenv.RandomName("o-purge"), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	save := func() media.Upload {
+		x, err := svc.Save(ctx, u.ID, bytes.NewReader(pngOf(t, 2, 2)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	inClaim, avatar, forgotten, forgotten2 := save(), save(), save(), save()
+	clock = now
+	recent := save()
+	claim := hours.Claim{UserID: u.ID, ActivityID: 4, ActivityTitle: "敬老院探访", ServedAt: now.Add(-9 * 24 * time.Hour), Minutes: 60,
+		Description: "陪老人聊天", PhotoURLs: []string{inClaim.Ref()}}
+	if err := mysqlstore.NewHoursStore(db).CreateClaim(ctx, &claim); err != nil {
+		t.Fatal(err)
+	}
+	ref := avatar.Ref()
+	if err := people.UpdateProfile(ctx, u.ID, resident.ProfilePatch{AvatarURL: &ref}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := svc.PurgeUnattached(ctx)
+	if err != nil || n != 2 {
+		t.Fatalf("purged %d (%v), want 2", n, err)
+	}
+	all := []string{inClaim.ID, avatar.ID, forgotten.ID, forgotten2.ID, recent.ID}
+	owners, err := store.Owners(ctx, all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]bool{inClaim.ID: true, avatar.ID: true, forgotten.ID: false, forgotten2.ID: false, recent.ID: true} {
+		if _, ok := owners[id]; ok != want {
+			t.Fatalf("upload %s present=%v, want %v", id, ok, want)
+		}
+	}
+	// The kept ones are not examined again; the recent one is not due yet.
+	if deleted, examined, err := store.PurgeUnattached(ctx, now.Add(-7*24*time.Hour), 10); err != nil || deleted != 0 || examined != 0 {
+		t.Fatalf("second pass: deleted %d, examined %d, %v", deleted, examined, err)
+	}
+	// Much later the recent one, never attached, goes too; the kept ones stay.
+	clock = now.Add(8 * 24 * time.Hour)
+	if n, err := svc.PurgeUnattached(ctx); err != nil || n != 1 {
+		t.Fatalf("later pass purged %d (%v), want 1", n, err)
+	}
+	if owners, _ := store.Owners(ctx, all); len(owners) != 2 {
+		t.Fatalf("left %v, want the claim's photo and the avatar", owners)
 	}
 }

@@ -34,13 +34,16 @@ type uploadRow struct {
 	Width       int       `gorm:"not null;default:0"`
 	Height      int       `gorm:"not null;default:0"`
 	Data        blob      `gorm:"not null"`
-	CreatedAt   time.Time `gorm:"not null;index:idx_uploads_owner,priority:2"`
+	CreatedAt   time.Time `gorm:"not null;index:idx_uploads_owner,priority:2;index:idx_uploads_purge,priority:2"`
+	// KeptAt: the purge found a claim or an avatar using it (0501).
+	KeptAt *time.Time `gorm:"index:idx_uploads_purge,priority:1"`
 }
 
 func (uploadRow) TableName() string { return "uploads" }
 
 var mediaMigrations = []Migration{
 	{ID: "0500_uploads", Up: createTables(&uploadRow{})},
+	{ID: "0501_uploads_kept", Up: createTables(&uploadRow{})}, // adds kept_at and idx_uploads_purge
 }
 
 // MediaStore implements media.Store.
@@ -84,4 +87,38 @@ func (s *MediaStore) Owners(ctx context.Context, ids []string) (map[string]int64
 		out[r.ID] = r.OwnerID
 	}
 	return out, nil
+}
+
+// PurgeUnattached deletes old uploads nothing refers to: a claim's photos
+// (hour_claims.photo_urls, a JSON list of references) or an avatar
+// (users.avatar_url). Referenced ones are marked kept. Each delete re-checks
+// the references in its own statement, so a claim or avatar saved meanwhile
+// keeps its upload.
+func (s *MediaStore) PurgeUnattached(ctx context.Context, before time.Time, limit int) (int, int, error) {
+	g := s.db.G.WithContext(ctx)
+	var ids []string
+	if err := g.Model(&uploadRow{}).Where("kept_at IS NULL AND created_at < ?", before.UTC()).Order("created_at").Limit(limit).Pluck("id", &ids).Error; err != nil {
+		return 0, 0, translate(err, nil)
+	}
+	deleted := 0
+	for _, id := range ids {
+		ref := media.RefPrefix + id
+		// ref holds no LIKE wildcard (a fixed prefix and lower-case hex).
+		like := "%" + ref + "%"
+		res := g.Exec(`DELETE FROM uploads WHERE id = ?
+			AND NOT EXISTS (SELECT 1 FROM hour_claims WHERE photo_urls LIKE ?)
+			AND NOT EXISTS (SELECT 1 FROM users WHERE avatar_url = ?)`, id, like, ref)
+		if res.Error != nil {
+			return deleted, 0, translate(res.Error, nil)
+		}
+		if res.RowsAffected == 1 {
+			deleted++
+			continue
+		}
+		now := time.Now().UTC()
+		if err := g.Model(&uploadRow{}).Where("id = ?", id).Update("kept_at", &now).Error; err != nil {
+			return deleted, 0, translate(err, nil)
+		}
+	}
+	return deleted, len(ids), nil
 }
