@@ -139,7 +139,7 @@ func TestTicketScanningEndToEnd(t *testing.T) {
 
 	// Checkers: the host's staff appoint them; nobody else may.
 	volTok, volID := ta.login("ck-checker")
-	expectError(t, ta.do("POST", fmt.Sprintf("/api/v1/admin/activities/%d/checkers", w.clinic), bobTok, map[string]any{"user_id": volID}), 403, "NOT_ACTIVITY_STAFF")
+	expectError(t, ta.do("POST", fmt.Sprintf("/api/v1/admin/activities/%d/checkers", w.clinic), bobTok, map[string]any{"user_id": volID}), 403, "FORBIDDEN") // a plain resident stops at the staff door
 	expectError(t, ta.do("POST", "/api/v1/checkins", volTok, scanBody(alice, "n-0")), 403, "NOT_A_CHECKER")
 	r := w.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/activities/%d/checkers", w.clinic), w.staff, map[string]any{"user_id": volID}), 201)
 	if len(r.Body["items"].([]any)) != 1 {
@@ -286,7 +286,7 @@ func TestSelfCheckinHoursAndRecordEndToEnd(t *testing.T) {
 	strangerTok, _ := ta.login("ck-stranger")
 
 	code := w.must(ta.do("GET", fmt.Sprintf("/api/v1/admin/sessions/%d/rotating-code", w.volS), w.staff, nil), 200)
-	expectError(t, ta.do("GET", fmt.Sprintf("/api/v1/admin/sessions/%d/rotating-code", w.volS), volTok, nil), 403, "NOT_ACTIVITY_STAFF")
+	expectError(t, ta.do("GET", fmt.Sprintf("/api/v1/admin/sessions/%d/rotating-code", w.volS), volTok, nil), 403, "FORBIDDEN") // a plain resident stops at the staff door
 	self := func(tok string, lat float64, action string) resp {
 		return ta.do("POST", "/api/v1/self-checkins", tok, map[string]any{"code": code.str("code"), "lat": lat, "lng": 121.4737, "action": action})
 	}
@@ -354,7 +354,7 @@ func TestSelfCheckinHoursAndRecordEndToEnd(t *testing.T) {
 	if items := list.Body["items"].([]any); len(items) != 1 || items[0].(map[string]any)["volunteer_name"] != "周志愿" {
 		t.Fatalf("pending claims %s", list.Raw)
 	}
-	expectError(t, ta.do("GET", "/api/v1/admin/hours/claims?status=pending", volTok, nil), 403, "NOT_REVIEWER")
+	expectError(t, ta.do("GET", "/api/v1/admin/hours/claims?status=pending", volTok, nil), 403, "FORBIDDEN") // a volunteer stops at the staff door
 	claimID := num(claim.Body["id"])
 	w.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/hours/claims/%d/approve", claimID), w.staff, map[string]any{"minutes": 150}), 200)
 	expectError(t, ta.do("POST", fmt.Sprintf("/api/v1/admin/hours/claims/%d/reject", claimID), w.staff, map[string]any{"reason": "晚了"}), 409, "CLAIM_ALREADY_REVIEWED")

@@ -45,21 +45,6 @@ func (a *API) mountActivity(v1, authed *gin.RouterGroup) {
 	staff.POST("/quota/reconcile", a.requireAdmin, a.reconcile)
 }
 
-// requireStaff aborts unless the user is staff somewhere (or an admin);
-// each operation then checks the activity's scope.
-func (a *API) requireStaff(c *gin.Context) {
-	u, err := a.currentUser(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	if !u.IsAnyStaff() {
-		fail(c, errForbidden)
-		return
-	}
-	c.Next()
-}
-
 // optionalAuth identifies the caller when a valid token is sent; anonymous otherwise.
 func (a *API) optionalAuth(c *gin.Context) {
 	if token, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer "); ok && token != "" {

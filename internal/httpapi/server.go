@@ -273,6 +273,21 @@ func (a *API) requireAdmin(c *gin.Context) {
 	c.Next()
 }
 
+// requireStaff aborts unless the user is staff somewhere (or an admin);
+// each operation then checks the activity's scope.
+func (a *API) requireStaff(c *gin.Context) {
+	u, err := a.currentUser(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if !u.IsAnyStaff() {
+		fail(c, errForbidden)
+		return
+	}
+	c.Next()
+}
+
 func (a *API) loginLimit(c *gin.Context) {
 	ok, err := a.d.Limiter.Allow(c.Request.Context(), "login:ip:"+c.ClientIP(), a.d.LoginPerIPPerMinute, time.Minute)
 	if err != nil {
