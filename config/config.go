@@ -34,11 +34,13 @@ type Config struct {
 	Login    Login    `yaml:"login"`
 	Seed     Seed     `yaml:"seed"`
 	Log      Log      `yaml:"log"`
+	Checkin  Checkin  `yaml:"checkin"`
 
 	Wristband    Wristband    `yaml:"wristband"`
 	Notify       Notify       `yaml:"notify"`
 	Registration Registration `yaml:"registration"`
 	Limits       Limits       `yaml:"limits"`
+	Uploads      Uploads      `yaml:"uploads"`
 }
 
 // Limits are per-minute request limits counted in Redis, so they hold across
@@ -48,6 +50,13 @@ type Limits struct {
 	RegistrationPerIP   int `yaml:"registration_per_ip_per_minute" env:"GONGJIAN_LIMIT_REGISTRATION_PER_IP"`
 	CheckinPerUser      int `yaml:"checkin_per_user_per_minute" env:"GONGJIAN_LIMIT_CHECKIN_PER_USER"`
 	CheckinPerIP        int `yaml:"checkin_per_ip_per_minute" env:"GONGJIAN_LIMIT_CHECKIN_PER_IP"`
+}
+
+// Uploads configures photo uploads (the pictures of hours claims).
+type Uploads struct {
+	PerUserPerHour int `yaml:"per_user_per_hour" env:"GONGJIAN_UPLOADS_PER_USER_PER_HOUR"`
+	// UnattachedTTL: an upload no claim or avatar uses is deleted after this.
+	UnattachedTTL time.Duration `yaml:"unattached_ttl" env:"GONGJIAN_UPLOADS_UNATTACHED_TTL"`
 }
 
 // HTTP configures the API listener.
@@ -108,6 +117,7 @@ type Security struct {
 	DataKey         string        `yaml:"data_key" env:"GONGJIAN_DATA_KEY"` // base64 of 32 bytes
 	AccessTokenTTL  time.Duration `yaml:"access_token_ttl" env:"GONGJIAN_ACCESS_TOKEN_TTL"`
 	RefreshTokenTTL time.Duration `yaml:"refresh_token_ttl" env:"GONGJIAN_REFRESH_TOKEN_TTL"`
+	TicketKey       string        `yaml:"ticket_key" env:"GONGJIAN_TICKET_KEY"` // base64 of a 32-byte Ed25519 seed
 	// JWTSecretOld are earlier JWT secrets, still accepted when verifying
 	// access tokens (never used to sign) during a rotation.
 	JWTSecretOld []string `yaml:"jwt_secret_old" env:"GONGJIAN_JWT_SECRET_OLD"`
@@ -146,6 +156,18 @@ type Registration struct {
 type Log struct {
 	Level  string `yaml:"level" env:"GONGJIAN_LOG_LEVEL"`   // debug | info | warn | error
 	Format string `yaml:"format" env:"GONGJIAN_LOG_FORMAT"` // json | text
+}
+
+// Checkin configures ticket scanning and self check-in.
+type Checkin struct {
+	// OpenBefore is how long before a session starts tickets are accepted.
+	OpenBefore time.Duration `yaml:"open_before" env:"GONGJIAN_CHECKIN_OPEN_BEFORE"`
+	// CloseAfter is how long after a session ends tickets (and check-outs) are accepted.
+	CloseAfter time.Duration `yaml:"close_after" env:"GONGJIAN_CHECKIN_CLOSE_AFTER"`
+	// RadiusMeters is how far from the activity's place a self check-in may be.
+	RadiusMeters int `yaml:"radius_meters" env:"GONGJIAN_CHECKIN_RADIUS_METERS"`
+	// ClockSkew is how far a phone's scanned_at may be from the server's clock.
+	ClockSkew time.Duration `yaml:"clock_skew" env:"GONGJIAN_CHECKIN_CLOCK_SKEW"`
 }
 
 // Wristband configures the smart wristbands: the vendors' webhook secrets,
@@ -310,6 +332,9 @@ func Defaults() Config {
 		Login: Login{PerIPPerMinute: 60, PerUserPerMinute: 10},
 		Seed:  Seed{Demo: "auto"},
 		Log:   Log{Level: "info", Format: "json"},
+		Checkin: Checkin{
+			OpenBefore: time.Hour, CloseAfter: 30 * time.Minute, RadiusMeters: 500, ClockSkew: 2 * time.Minute,
+		},
 		Wristband: Wristband{
 			ReplayWindow: 5 * time.Minute, RetentionDays: 180, PushRecordDays: 7, AccessLogRetentionDays: 365,
 			EscalationDelay: 15 * time.Minute, InvitationTTL: 48 * time.Hour, JobInterval: time.Minute,
@@ -323,10 +348,11 @@ func Defaults() Config {
 		},
 		Registration: Registration{
 			NoShowStrikes: 3, NoShowWindow: 90 * 24 * time.Hour, NoShowSuspension: 30 * 24 * time.Hour,
-			Writers: 4, WriteBatch: 200, ReconcileInterval: 30 * time.Second,
+			Writers: 2, WriteBatch: 200, ReconcileInterval: 30 * time.Second,
 			StaleAfter: 30 * time.Second,
 		},
-		Limits: Limits{RegistrationPerUser: 30, RegistrationPerIP: 3000, CheckinPerUser: 600, CheckinPerIP: 6000},
+		Limits:  Limits{RegistrationPerUser: 30, RegistrationPerIP: 3000, CheckinPerUser: 600, CheckinPerIP: 6000},
+		Uploads: Uploads{PerUserPerHour: 60, UnattachedTTL: 7 * 24 * time.Hour},
 	}
 }
 
@@ -524,6 +550,21 @@ func (c Config) Validate() error {
 	if c.Security.JWTSecret != "" && len(c.Security.JWTSecret) < 32 {
 		return bad("security.jwt_secret (GONGJIAN_JWT_SECRET)", "must be at least 32 characters")
 	}
+	if c.Security.TicketKey != "" {
+		k, err := base64.StdEncoding.DecodeString(c.Security.TicketKey)
+		if err != nil || len(k) != 32 {
+			return bad("security.ticket_key (GONGJIAN_TICKET_KEY)", "must be base64 of a 32-byte Ed25519 seed (openssl rand -base64 32)")
+		}
+	}
+	if c.Checkin.OpenBefore < 0 || c.Checkin.CloseAfter < 0 {
+		return bad("checkin.open_before / checkin.close_after", "must not be negative")
+	}
+	if c.Checkin.RadiusMeters <= 0 {
+		return bad("checkin.radius_meters (GONGJIAN_CHECKIN_RADIUS_METERS)", "must be positive")
+	}
+	if c.Checkin.ClockSkew <= 0 {
+		return bad("checkin.clock_skew (GONGJIAN_CHECKIN_CLOCK_SKEW)", "must be positive")
+	}
 	for _, old := range c.Security.JWTSecretOld {
 		if len(old) < 32 {
 			return bad("security.jwt_secret_old (GONGJIAN_JWT_SECRET_OLD)", "each earlier secret must be at least 32 characters (comma-separated)")
@@ -606,6 +647,12 @@ func (c Config) Validate() error {
 	if c.Registration.StaleAfter < time.Second {
 		return bad("registration.stale_after (GONGJIAN_RECONCILE_STALE_AFTER)", "must be at least 1s")
 	}
+	if c.Uploads.PerUserPerHour <= 0 {
+		return bad("uploads.per_user_per_hour (GONGJIAN_UPLOADS_PER_USER_PER_HOUR)", "must be positive")
+	}
+	if c.Uploads.UnattachedTTL < time.Hour {
+		return bad("uploads.unattached_ttl (GONGJIAN_UPLOADS_UNATTACHED_TTL)", "must be at least 1h")
+	}
 	if c.Registration.ReconcileInterval < 0 {
 		return bad("registration.reconcile_interval (GONGJIAN_RECONCILE_INTERVAL)", "must not be negative (0 turns it off)")
 	}
@@ -621,6 +668,8 @@ func (c Config) Validate() error {
 			return bad("security.jwt_secret (GONGJIAN_JWT_SECRET)", "is required in production")
 		case c.Security.DataKey == "":
 			return bad("security.data_key (GONGJIAN_DATA_KEY)", "is required in production")
+		case c.Security.TicketKey == "":
+			return bad("security.ticket_key (GONGJIAN_TICKET_KEY)", "is required in production")
 		}
 	}
 	return nil

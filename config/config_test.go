@@ -53,6 +53,13 @@ func TestEnvOverridesAndValidation(t *testing.T) {
 		{map[string]string{"GONGJIAN_ENV": "production", "GONGJIAN_MYSQL_DSN": "u@tcp(h:3306)/db", "GONGJIAN_REDIS_ADDR": "r:6379"}, "GONGJIAN_WECHAT_APP_ID", nil},
 		{map[string]string{"GONGJIAN_ENV": "production", "GONGJIAN_MYSQL_DSN": "u@tcp(h:3306)/db", "GONGJIAN_REDIS_ADDR": "r:6379",
 			"GONGJIAN_WECHAT_APP_ID": "wx1", "GONGJIAN_WECHAT_APP_SECRET": "s"}, "GONGJIAN_JWT_SECRET", nil},
+		{map[string]string{"GONGJIAN_ENV": "production", "GONGJIAN_MYSQL_DSN": "u@tcp(h:3306)/db", "GONGJIAN_REDIS_ADDR": "r:6379",
+			"GONGJIAN_WECHAT_APP_ID": "wx1", "GONGJIAN_WECHAT_APP_SECRET": "s", "GONGJIAN_JWT_SECRET": "0123456789abcdef0123456789abcdef",
+			"GONGJIAN_DATA_KEY": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}, "GONGJIAN_TICKET_KEY", nil},
+		{map[string]string{"GONGJIAN_TICKET_KEY": "c2hvcnQ="}, "GONGJIAN_TICKET_KEY", nil},
+		{map[string]string{"GONGJIAN_CHECKIN_RADIUS_METERS": "0"}, "GONGJIAN_CHECKIN_RADIUS_METERS", nil},
+		{map[string]string{"GONGJIAN_CHECKIN_OPEN_BEFORE": "90m", "GONGJIAN_CHECKIN_RADIUS_METERS": "300"}, "",
+			func(c Config) bool { return c.Checkin.OpenBefore.Minutes() == 90 && c.Checkin.RadiusMeters == 300 }},
 	}
 	for i, c := range cases {
 		cfg, err := Load("", func(k string) string { return c.env[k] })

@@ -29,8 +29,11 @@ import (
 	"gongjian/config"
 	"gongjian/internal/activity"
 	"gongjian/internal/auth"
+	"gongjian/internal/checkin"
 	"gongjian/internal/demo"
+	"gongjian/internal/hours"
 	"gongjian/internal/httpapi"
+	"gongjian/internal/media"
 	"gongjian/internal/mysqlstore"
 	"gongjian/internal/redisstore"
 	"gongjian/internal/resident"
@@ -163,6 +166,7 @@ type App struct {
 	store     *mysqlstore.ResidentStore
 	residents *resident.Service
 	seeder    *demo.Seeder
+	checkin   *checkin.Service
 	handler   http.Handler
 	closers   []func()
 
@@ -261,11 +265,14 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 	}, wechatLogin{wc}, app.store, box, limiter, nil)
 
 	// Activities and registrations: quotas in Redis, truth in MySQL.
+	quota := redisstore.NewQuota(rdb, prefix)
+	app.closers = append(app.closers, quota.Close)
 	app.activities = activity.NewService(activity.Deps{
-		Store: mysqlstore.NewActivityStore(app.db), Quota: redisstore.NewQuota(rdb, prefix), People: app.residents, Box: box,
+		Store: mysqlstore.NewActivityStore(app.db), Quota: quota, People: app.residents, Box: box,
 		Log: log, Config: activityConfig(cfg.Registration),
 	})
 	app.closers = append(app.closers, app.activities.Close)
+	app.jobs = append(app.jobs, app.activities.RunReconciler)
 
 	app.seeder = demo.NewSeeder(app.residents, app.store, log, demo.Activities(app.activities, nil))
 	if migrate {
@@ -279,6 +286,33 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		}
 	}
 
+	// Check-in and service hours.
+	ticketKeys, err := checkin.NewKeys(secrets.ticketSeed)
+	if err != nil {
+		return nil, err
+	}
+	view := mysqlstore.NewActivityView(app.db)
+	app.checkin = checkin.NewService(ticketKeys, view, mysqlstore.NewCheckinStore(app.db), wc, redisstore.NewBlobs(rdb, prefix), checkin.Config{
+		OpenBefore: cfg.Checkin.OpenBefore, CloseAfter: cfg.Checkin.CloseAfter,
+		RadiusMeters: float64(cfg.Checkin.RadiusMeters), ClockSkew: cfg.Checkin.ClockSkew,
+	}, nil)
+	// Photo uploads (in the database: every process serves them); claims accept only the claimant's own.
+	mediaSvc := media.NewService(mysqlstore.NewMediaStore(app.db), limiter, media.Config{
+		PerUserPerHour: cfg.Uploads.PerUserPerHour, UnattachedTTL: cfg.Uploads.UnattachedTTL}, nil)
+	app.jobs = append(app.jobs, func(ctx context.Context) {
+		mediaSvc.RunPurge(ctx, time.Hour, func(err error) {
+			log.Warn("purging unattached uploads failed", slog.String("error", err.Error()))
+		})
+	})
+	app.residents.AcceptUploadedAvatars(mediaSvc) // the mini-program's chooseAvatar picture is an upload
+	hoursSvc := hours.NewService(mysqlstore.NewHoursStore(app.db), view, view, app.store, mediaSvc, box, nil)
+	// Forgotten check-outs are closed at their session's end (every process
+	// may run it: closing is a conditional update).
+	app.jobs = append(app.jobs, func(ctx context.Context) {
+		app.checkin.RunSweeper(ctx, time.Minute, func(err error) {
+			log.Warn("closing forgotten check-outs failed", slog.String("error", err.Error()))
+		})
+	})
 	wb := cfg.Wristband
 	app.wristbands = wristband.NewService(wristband.Config{
 		Vendors:                wb.Vendors,
@@ -303,12 +337,14 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		Logger: log, Registry: reg, Auth: authSvc, Residents: app.residents, Limiter: limiter,
 		Ready:        map[string]httpapi.Pinger{"database": app.db, "redis": redisPinger{rdb}},
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, LoginPerIPPerMinute: cfg.Login.PerIPPerMinute,
+		Checkin: app.checkin, Hours: hoursSvc,
 		Wristbands: app.wristbands,
 		Notify:     app.notify.service,
 		Activities: app.activities,
 		Limits: httpapi.Limits{RegistrationPerUser: cfg.Limits.RegistrationPerUser, RegistrationPerIP: cfg.Limits.RegistrationPerIP,
 			CheckinPerUser: cfg.Limits.CheckinPerUser, CheckinPerIP: cfg.Limits.CheckinPerIP},
 		TrustedProxies: cfg.HTTP.TrustedProxies,
+		Media:          mediaSvc,
 	})
 	return app, nil
 }

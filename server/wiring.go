@@ -39,6 +39,8 @@ func (p redisPinger) Ping(ctx context.Context) error { return p.c.Ping(ctx).Err(
 type secrets struct {
 	jwt     []byte
 	dataKey []byte
+	// ticketSeed is the Ed25519 seed signing check-in tickets.
+	ticketSeed []byte
 	// Earlier keys still accepted during a rotation (docs/operations.md).
 	jwtOld     [][]byte
 	dataKeyOld [][]byte
@@ -61,6 +63,14 @@ func loadSecrets(cfg config.Config) (secrets, error) {
 	s.dataKey, err = base64.StdEncoding.DecodeString(dk)
 	if err != nil || len(s.dataKey) != 32 {
 		return s, fmt.Errorf("data key in %s is not base64 of 32 bytes", filepath.Join(cfg.DataDir, "data_key"))
+	}
+	tk, err := secret(cfg, cfg.Security.TicketKey, "ticket_key", base64.StdEncoding.EncodeToString)
+	if err != nil {
+		return s, err
+	}
+	s.ticketSeed, err = base64.StdEncoding.DecodeString(tk)
+	if err != nil || len(s.ticketSeed) != 32 {
+		return s, fmt.Errorf("ticket key in %s is not base64 of a 32-byte seed", filepath.Join(cfg.DataDir, "ticket_key"))
 	}
 	for _, old := range cfg.Security.JWTSecretOld {
 		s.jwtOld = append(s.jwtOld, []byte(old))

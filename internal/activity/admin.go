@@ -400,12 +400,14 @@ func (s *Service) UpdateActivity(ctx context.Context, u resident.User, id int64,
 		return Activity{}, err
 	}
 	moved := a.Place.Address != old.Address
-	err = s.store.UpdateActivity(ctx, a, noticesFor(&a, "活动地点变更为："+a.Place.Address), moved)
-	s.afterChange(ctx, id)
+	dctx, cancel := s.detached(ctx)
+	defer cancel()
+	err = s.store.UpdateActivity(dctx, a, noticesFor(&a, "活动地点变更为："+a.Place.Address), moved)
+	s.afterChange(dctx, id)
 	if err != nil {
 		return Activity{}, err
 	}
-	return s.store.Activity(ctx, id)
+	return s.store.Activity(dctx, id)
 }
 
 // Publish opens a draft activity to residents.
@@ -417,12 +419,14 @@ func (s *Service) Publish(ctx context.Context, u resident.User, id int64) (Activ
 	if a.LastEnd().Before(s.now()) {
 		return Activity{}, errs.Unprocessable("ACTIVITY_OVER", "活动已结束，不能发布")
 	}
-	err = s.store.SetStatus(ctx, id, []string{StatusDraft}, StatusPublished)
-	s.afterChange(ctx, id)
+	dctx, cancel := s.detached(ctx)
+	defer cancel()
+	err = s.store.SetStatus(dctx, id, []string{StatusDraft}, StatusPublished)
+	s.afterChange(dctx, id)
 	if err != nil {
 		return Activity{}, err
 	}
-	return s.store.Activity(ctx, id)
+	return s.store.Activity(dctx, id)
 }
 
 // Finish marks an activity over (it no longer takes sign-ups).
@@ -430,12 +434,14 @@ func (s *Service) Finish(ctx context.Context, u resident.User, id int64) (Activi
 	if _, err := s.managed(ctx, u, id); err != nil {
 		return Activity{}, err
 	}
-	err := s.store.SetStatus(ctx, id, []string{StatusPublished}, StatusFinished)
-	s.afterChange(ctx, id)
+	dctx, cancel := s.detached(ctx)
+	defer cancel()
+	err := s.store.SetStatus(dctx, id, []string{StatusPublished}, StatusFinished)
+	s.afterChange(dctx, id)
 	if err != nil {
 		return Activity{}, err
 	}
-	return s.store.Activity(ctx, id)
+	return s.store.Activity(dctx, id)
 }
 
 // CancelActivity cancels an activity: every registration is cancelled and
@@ -473,8 +479,10 @@ func (s *Service) AddSession(ctx context.Context, u resident.User, activityID in
 		return Session{}, errs.Invalid("INVALID_SESSION", "场次结束时间不能早于报名截止时间")
 	}
 	ss := Session{ActivityID: activityID, StartsAt: in.StartsAt, EndsAt: in.EndsAt, Capacity: in.Capacity, WaitlistCapacity: in.WaitlistCapacity}
-	err = s.store.AddSession(ctx, &ss)
-	s.afterChange(ctx, activityID)
+	dctx, cancel := s.detached(ctx)
+	defer cancel()
+	err = s.store.AddSession(dctx, &ss)
+	s.afterChange(dctx, activityID)
 	return ss, err
 }
 
@@ -563,5 +571,5 @@ func (s *Service) MarkNoShow(ctx context.Context, staff resident.User, regID int
 		return Registration{}, err
 	}
 	d.Registration.NoShow = noShow
-	return d.Registration, nil
+	return d.Registration, nil // (a fresh read: session times may have just changed)
 }

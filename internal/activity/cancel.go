@@ -31,23 +31,43 @@ func CancelDeadline(a *Activity, sess Session) time.Time {
 // Cancel cancels one of the account's own registrations (for a series, the
 // attendee's whole series). A waitlisted one can always leave the queue.
 func (s *Service) Cancel(ctx context.Context, userID, regID int64) (CancelResult, error) {
-	d, err := s.store.Registration(ctx, regID)
+	r, a, sess, err := s.loadRegistration(ctx, regID)
 	if err != nil {
 		return CancelResult{}, err
 	}
-	r := d.Registration
 	if r.UserID != userID {
 		return CancelResult{}, errRegistrationNotFound
 	}
 	if !r.Live() {
 		return CancelResult{}, errAlreadyCancelled
 	}
-	if r.Status == RegConfirmed && !s.now().Before(CancelDeadline(&d.Activity, d.Session)) {
+	if r.Status == RegConfirmed && !s.now().Before(CancelDeadline(a, sess)) {
 		return CancelResult{}, errs.Unprocessable("CANCEL_DEADLINE_PASSED",
-			"已过取消截止时间（"+FormatTime(CancelDeadline(&d.Activity, d.Session))+"），如需取消请联系活动组织方").
-			With("deadline", CancelDeadline(&d.Activity, d.Session).UTC().Format(time.RFC3339))
+			"已过取消截止时间（"+FormatTime(CancelDeadline(a, sess))+"），如需取消请联系活动组织方").
+			With("deadline", CancelDeadline(a, sess).UTC().Format(time.RFC3339))
 	}
-	return s.cancel(ctx, &d.Activity, r, 0, "本人取消", false)
+	return s.cancel(ctx, a, r, 0, "本人取消", false)
+}
+
+// loadRegistration loads a registration with its activity's definition
+// (from memory when recent).
+func (s *Service) loadRegistration(ctx context.Context, regID int64) (Registration, *Activity, Session, error) {
+	r, err := s.store.RegistrationRow(ctx, regID)
+	if err != nil {
+		return Registration{}, nil, Session{}, err
+	}
+	a, err := s.defs.get(ctx, r.ActivityID)
+	if err != nil {
+		return Registration{}, nil, Session{}, err
+	}
+	sess, ok := a.Session(r.SessionID)
+	if !ok {
+		if a, err = s.defs.reload(ctx, r.ActivityID); err != nil {
+			return Registration{}, nil, Session{}, err
+		}
+		sess, _ = a.Session(r.SessionID)
+	}
+	return r, a, sess, nil
 }
 
 // Remove removes a registration by hand (staff), with a reason the
@@ -57,17 +77,17 @@ func (s *Service) Remove(ctx context.Context, staff resident.User, regID int64, 
 	if reason == "" || utf8.RuneCountInString(reason) > 200 {
 		return CancelResult{}, errReasonRequired
 	}
-	d, err := s.store.Registration(ctx, regID)
+	r, a, _, err := s.loadRegistration(ctx, regID)
 	if err != nil {
 		return CancelResult{}, err
 	}
-	if !CanManage(staff, &d.Activity) {
+	if !CanManage(staff, a) {
 		return CancelResult{}, errRegistrationNotFound
 	}
-	if !d.Registration.Live() {
+	if !r.Live() {
 		return CancelResult{}, errAlreadyCancelled
 	}
-	return s.cancel(ctx, &d.Activity, d.Registration, staff.ID, reason, true)
+	return s.cancel(ctx, a, r, staff.ID, reason, true)
 }
 
 // cancel runs the cancellation: MySQL first (cancelled rows, promotions,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ func TestConcurrentSignUpsNeverOversell(t *testing.T) {
 	users := e.newUsers(500)
 	codes := map[string]int{}
 	positions := map[int]bool{}
+	owners := map[int64]int64{} // registration id answered -> account
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	start := make(chan struct{})
@@ -32,6 +34,7 @@ func TestConcurrentSignUpsNeverOversell(t *testing.T) {
 			defer mu.Unlock()
 			c := code(err)
 			if err == nil {
+				owners[res.Registrations[0].ID] = uid
 				c = res.Registrations[0].Status
 				if c == activity.RegWaitlisted {
 					positions[res.Registrations[0].WaitlistPosition] = true
@@ -51,6 +54,21 @@ func TestConcurrentSignUpsNeverOversell(t *testing.T) {
 		}
 	}
 	e.assertConsistent(a.ID)
+	// The ids in the answers are the rows written (batched inserts).
+	var rows []struct{ ID, UserID int64 }
+	e.db.G.Table("registrations").Select("id, user_id").Where("activity_id = ?", a.ID).Scan(&rows)
+	for _, r := range rows {
+		if owners[r.ID] != r.UserID {
+			t.Fatalf("registration %d belongs to %d, answered to %d", r.ID, r.UserID, owners[r.ID])
+		}
+	}
+	if len(rows) != len(owners) {
+		t.Fatalf("%d rows, %d answers", len(rows), len(owners))
+	}
+	// The quota does not outlive the activity for long.
+	if ttl := e.rdb.PTTL(e.ctx, e.quota.HashKey(a.ID)).Val(); ttl < 7*24*time.Hour || ttl > 11*24*time.Hour {
+		t.Fatalf("quota expiry %v: want a week after the last session", ttl)
+	}
 	if n := e.outbox("registration_confirmed", a.ID); n != 50 {
 		t.Fatalf("want 50 confirmation notices in the outbox, got %d", n)
 	}
@@ -126,9 +144,13 @@ func TestGroupsNeverSplit(t *testing.T) {
 // 200 cancellations and sign-ups at once keep Redis equal to MySQL, and a
 // freed seat always goes to the waitlist first.
 func TestCancelRegisterMixKeepsRedisEqualToMySQL(t *testing.T) {
-	for _, flush := range []bool{false, true} {
-		t.Run(fmt.Sprintf("redis flushed midway=%v", flush), func(t *testing.T) {
+	for _, fault := range []string{"none", "redis flushed midway", "mysql refusing writes midway"} {
+		t.Run(fault, func(t *testing.T) {
 			e := newEnv(t, activity.Config{})
+			var refuse func(bool)
+			if fault == "mysql refusing writes midway" {
+				refuse = installWriteFault(t, e)
+			}
 			a := e.publish(nil, sess{40, 30})
 			sid := a.Sessions[0].ID
 			first := e.newUsers(100)
@@ -158,23 +180,39 @@ func TestCancelRegisterMixKeepsRedisEqualToMySQL(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					<-start
+					time.Sleep(time.Duration(i%50) * 4 * time.Millisecond)
 					_, err := e.svc.Cancel(e.ctx, r.UserID, r.ID)
+					if code(err) == "UNAVAILABLE" && refuse == nil {
+						t.Log(err)
+					}
 					count("cancel", err)
 				}()
 				go func() {
 					defer wg.Done()
 					<-start
+					time.Sleep(time.Duration(i) * 8 * time.Millisecond) // many come after seats were freed
 					_, err := e.register(e.ctx, newcomers[i], sid)
 					count("register", err)
 				}()
 			}
-			if flush {
+			switch fault {
+			case "redis flushed midway":
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
 					<-start
-					time.Sleep(5 * time.Millisecond)
+					time.Sleep(100 * time.Millisecond)
 					e.flushActivity(a.ID)
+				}()
+			case "mysql refusing writes midway":
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					time.Sleep(100 * time.Millisecond)
+					refuse(true)
+					time.Sleep(100 * time.Millisecond)
+					refuse(false)
 				}()
 			}
 			close(start)
@@ -182,6 +220,10 @@ func TestCancelRegisterMixKeepsRedisEqualToMySQL(t *testing.T) {
 			for k := range codes {
 				switch k {
 				case "cancel:OK", "cancel:ALREADY_CANCELLED", "register:OK", "register:QUOTA_FULL":
+				case "cancel:UNAVAILABLE", "register:UNAVAILABLE":
+					if refuse == nil {
+						t.Fatalf("unexpected outcome %s: %v", k, codes)
+					}
 				default:
 					t.Fatalf("unexpected outcome %s: %v", k, codes)
 				}
@@ -193,6 +235,14 @@ func TestCancelRegisterMixKeepsRedisEqualToMySQL(t *testing.T) {
 			}
 			var promoted int64
 			e.db.G.Table("registrations").Where("activity_id = ? AND promoted_at IS NOT NULL", a.ID).Count(&promoted)
+			total := 0
+			for _, n := range codes {
+				total += n
+			}
+			if total != 200 {
+				t.Fatalf("every request must be answered: %v", codes)
+			}
+			t.Logf("outcomes: %v", codes)
 			if n := e.outbox("waitlist_promoted", a.ID); n != promoted || promoted == 0 {
 				t.Fatalf("%d promoted registrations, %d promotion notices", promoted, n)
 			}
@@ -312,8 +362,8 @@ func TestMySQLRefusingWrites(t *testing.T) {
 	e.assertConsistent(a.ID)
 }
 
-// installWriteFault adds a trigger that refuses new registration groups
-// while the fault is on (this test's database only).
+// installWriteFault adds triggers that refuse new sign-ups and changes of
+// registrations while the fault is on (this test's database only).
 func installWriteFault(t *testing.T, e *env) func(on bool) {
 	t.Helper()
 	g := e.db.G
@@ -323,12 +373,15 @@ func installWriteFault(t *testing.T, e *env) func(on bool) {
 		}
 	}
 	must("CREATE TABLE write_fault (id INTEGER PRIMARY KEY)")
-	if e.db.Dialect == "mysql" {
-		must(`CREATE TRIGGER refuse_groups BEFORE INSERT ON registration_groups FOR EACH ROW
+	for _, on := range []string{"INSERT ON registration_groups", "UPDATE ON registrations"} {
+		name := "refuse_" + strings.Fields(on)[0] + "_" + strings.Fields(on)[2]
+		if e.db.Dialect == "mysql" {
+			must(`CREATE TRIGGER ` + name + ` BEFORE ` + on + ` FOR EACH ROW
 BEGIN IF (SELECT COUNT(*) FROM write_fault) > 0 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'writes refused'; END IF; END`)
-	} else {
-		must(`CREATE TRIGGER refuse_groups BEFORE INSERT ON registration_groups
+		} else {
+			must(`CREATE TRIGGER ` + name + ` BEFORE ` + on + `
 BEGIN SELECT RAISE(ABORT, 'writes refused') WHERE EXISTS (SELECT 1 FROM write_fault); END`)
+		}
 	}
 	return func(on bool) {
 		if on {

@@ -50,6 +50,9 @@ func newEnv(t *testing.T, cfg activity.Config) *env {
 	t.Helper()
 	e := &env{t: t, ctx: context.Background()}
 	e.db = testenv.DB(t)
+	// The MariaDB here is shared by every engineer's tests: stay well within
+	// its connection limit (requests queue in the pool instead).
+	e.db.SQL().SetMaxOpenConns(16)
 	rdb, prefix := testenv.Redis(t)
 	e.rdb = rdb
 	key := make([]byte, 32)
@@ -63,6 +66,7 @@ func newEnv(t *testing.T, cfg activity.Config) *env {
 	e.residents = resident.NewService(e.people, box, nil, now)
 	e.store = mysqlstore.NewActivityStore(e.db)
 	e.quota = redisstore.NewQuota(rdb, prefix)
+	t.Cleanup(e.quota.Close)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))

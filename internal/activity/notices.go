@@ -23,18 +23,22 @@ func FormatTime(t time.Time) string {
 func noticesFor(a *Activity, reason string) NoticeFunc {
 	return func(event string, regs []Registration) []notify.Notice {
 		out := make([]notify.Notice, 0, len(regs))
+		when := map[int64]string{}
 		for _, r := range regs {
-			out = append(out, buildNotice(a, event, r, reason))
+			w, ok := when[r.SessionID]
+			if !ok {
+				if s, found := a.Session(r.SessionID); found {
+					w = FormatTime(s.StartsAt)
+				}
+				when[r.SessionID] = w
+			}
+			out = append(out, buildNotice(a, event, r, reason, w))
 		}
 		return out
 	}
 }
 
-func buildNotice(a *Activity, event string, r Registration, reason string) notify.Notice {
-	when := ""
-	if s, ok := a.Session(r.SessionID); ok {
-		when = FormatTime(s.StartsAt)
-	}
+func buildNotice(a *Activity, event string, r Registration, reason, when string) notify.Notice {
 	n := notify.Notice{
 		UserID: r.UserID, Page: registrationsPage, ActivityID: a.ID, RegistrationID: r.ID,
 		DedupKey: "reg:" + strconv.FormatInt(r.ID, 10) + ":" + event,
@@ -43,7 +47,7 @@ func buildNotice(a *Activity, event string, r Registration, reason string) notif
 	switch event {
 	case EventConfirmed:
 		n.TemplateKey, n.Title = notify.RegistrationConfirmed, "报名成功"
-		n.Body = fmt.Sprintf("您已成功报名「%s」，时间：%s，地点：%s。请准时参加。", a.Title, when, a.Place.Address)
+		n.Body = "您已成功报名「" + a.Title + "」，时间：" + when + "，地点：" + a.Place.Address + "。请准时参加。"
 		n.Fields["status"] = "报名成功"
 	case EventWaitlisted:
 		n.TemplateKey, n.Title = notify.RegistrationWaitlisted, "已加入候补"

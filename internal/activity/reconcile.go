@@ -14,7 +14,12 @@ type ReconcileReport struct {
 	Seats   int            // seats and waitlist places Redis differed by
 }
 
-func (s *Service) reconcileLoop(ctx context.Context) {
+// RunReconciler reconciles every ReconcileInterval until ctx ends (it
+// returns at once when the interval is 0).
+func (s *Service) RunReconciler(ctx context.Context) {
+	if s.cfg.ReconcileInterval <= 0 {
+		return
+	}
 	t := time.NewTicker(s.cfg.ReconcileInterval)
 	defer t.Stop()
 	for {

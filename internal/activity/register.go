@@ -284,6 +284,9 @@ func AgeRange(e Eligibility) string {
 // validateAnswers checks answers against the questions (required ones only
 // when requireAll) and returns them cleaned.
 func validateAnswers(qs []Question, in map[string]string, requireAll bool) (map[string]string, error) {
+	if len(qs) == 0 && len(in) == 0 {
+		return nil, nil
+	}
 	byID := map[string]Question{}
 	for _, q := range qs {
 		byID[q.ID] = q
@@ -451,7 +454,6 @@ func (s *Service) decide(ctx context.Context, ap **Activity, in RegisterInput, a
 	wr := s.writer.write(Write{Group: group, Regs: regs, Epoch: res.Epoch, Notices: noticesFor(a, "")})
 	switch {
 	case wr.Err == nil:
-		s.acks.add(a.ID, r.GroupKey)
 		out := wr.Regs
 		for i := range out {
 			out[i].WaitlistPosition = out[i].FirstPosition

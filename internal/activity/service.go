@@ -3,6 +3,7 @@ package activity
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"log/slog"
 	"sync"
@@ -59,7 +60,7 @@ func (c Config) withDefaults() Config {
 		c.DefinitionTTL = 2 * time.Second
 	}
 	if c.Writers <= 0 {
-		c.Writers = 4
+		c.Writers = 2
 	}
 	if c.WriteBatch <= 0 {
 		c.WriteBatch = 200
@@ -103,17 +104,14 @@ type Service struct {
 	defs    *defCache
 	sessAct sync.Map // session id -> activity id (never changes)
 	writer  *writer
-	acks    *acker
 	metrics *metrics
 
 	rebuilds atomic.Int64
-	stop     context.CancelFunc
-	wg       sync.WaitGroup
 	closed   atomic.Bool
 }
 
-// NewService builds the service and starts its background work (the
-// registration writers and, when configured, the reconciler). Close stops it.
+// NewService builds the service and starts its registration writers; Close
+// stops them. RunReconciler is the periodic reconciler (an app job).
 func NewService(d Deps) *Service {
 	if d.Now == nil {
 		d.Now = time.Now
@@ -124,17 +122,7 @@ func NewService(d Deps) *Service {
 	s := &Service{store: d.Store, quota: d.Quota, people: d.People, box: d.Box, log: d.Log, cfg: d.Config.withDefaults(), now: d.Now}
 	s.metrics = newMetrics()
 	s.defs = newDefCache(d.Store, s.cfg.DefinitionTTL, d.Now)
-	ctx, cancel := context.WithCancel(context.Background())
-	s.stop = cancel
-	s.writer = newWriter(d.Store, s.cfg.Writers, s.cfg.WriteBatch, s.cfg.WriteTimeout, s.metrics)
-	s.acks = newAcker(d.Quota, d.Log)
-	if s.cfg.ReconcileInterval > 0 {
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			s.reconcileLoop(ctx)
-		}()
-	}
+	s.writer = newWriter(d.Store, d.Quota, d.Log, s.cfg.Writers, s.cfg.WriteBatch, s.cfg.WriteTimeout, s.metrics)
 	return s
 }
 
@@ -143,10 +131,7 @@ func (s *Service) Close() {
 	if !s.closed.CompareAndSwap(false, true) {
 		return
 	}
-	s.stop()
-	s.wg.Wait()
 	s.writer.close()
-	s.acks.close()
 }
 
 // Collectors are the service's Prometheus metrics, for the registry.
@@ -161,12 +146,24 @@ func (s *Service) Rebuilds() int64 { return s.rebuilds.Load() }
 // Store returns the store (the check-in feature reads registrations through it).
 func (s *Service) Store() Store { return s.store }
 
+// keyPrefix makes this process's keys unique among processes; a counter
+// makes them unique within it (no system call per key).
+var (
+	keyPrefix = func() string {
+		b := make([]byte, 8)
+		if _, err := rand.Read(b); err != nil {
+			panic(err)
+		}
+		return hex.EncodeToString(b)
+	}()
+	keySeq atomic.Uint64
+)
+
+// newKey returns a key unique across processes: 32 hex characters.
 func newKey() string {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		panic(err)
-	}
-	return hex.EncodeToString(b)
+	var b [16]byte
+	hex.Encode(b[:], binary.BigEndian.AppendUint64(nil, keySeq.Add(1)))
+	return keyPrefix + string(b[:])
 }
 
 // detached keeps a started change alive whatever the client does.
@@ -319,6 +316,8 @@ type writeJob struct {
 // and a busy one writes many per commit.
 type writer struct {
 	store   Store
+	quota   Quota
+	log     *slog.Logger
 	jobs    chan *writeJob
 	batch   int
 	timeout time.Duration
@@ -328,8 +327,8 @@ type writer struct {
 	wg      sync.WaitGroup
 }
 
-func newWriter(store Store, n, batch int, timeout time.Duration, m *metrics) *writer {
-	w := &writer{store: store, jobs: make(chan *writeJob, 4096), batch: batch, timeout: timeout, metrics: m}
+func newWriter(store Store, quota Quota, log *slog.Logger, n, batch int, timeout time.Duration, m *metrics) *writer {
+	w := &writer{store: store, quota: quota, log: log, jobs: make(chan *writeJob, 4096), batch: batch, timeout: timeout, metrics: m}
 	for i := 0; i < n; i++ {
 		w.wg.Add(1)
 		go w.loop()
@@ -353,10 +352,25 @@ func (w *writer) write(wr Write) WriteResult {
 	return <-job.res
 }
 
+// linger is how long a busy writer waits for more sign-ups to join a
+// batch. An idle writer (its last batch held one sign-up) does not wait.
+const linger = time.Millisecond
+
 func (w *writer) loop() {
 	defer w.wg.Done()
+	busy := false
+	var timer *time.Timer
 	for job := range w.jobs {
 		batch := []*writeJob{job}
+		var wait <-chan time.Time
+		if busy {
+			if timer == nil {
+				timer = time.NewTimer(linger)
+			} else {
+				timer.Reset(linger)
+			}
+			wait = timer.C
+		}
 	drain:
 		for len(batch) < w.batch {
 			select {
@@ -366,9 +380,25 @@ func (w *writer) loop() {
 				}
 				batch = append(batch, j)
 			default:
-				break drain
+				if wait == nil {
+					break drain
+				}
+				select {
+				case j, ok := <-w.jobs:
+					if !ok {
+						break drain
+					}
+					batch = append(batch, j)
+				case <-wait:
+					wait = nil
+					break drain
+				}
 			}
 		}
+		if wait != nil {
+			timer.Stop() // Go ≥ 1.23: no stale tick is left behind
+		}
+		busy = len(batch) > 1
 		ws := make([]Write, len(batch))
 		for i, j := range batch {
 			ws[i] = j.w
@@ -377,8 +407,27 @@ func (w *writer) loop() {
 		res := w.store.CommitRegistrations(ctx, ws)
 		cancel()
 		w.metrics.batch.Observe(float64(len(batch)))
+		acked := map[int64][]string{}
 		for i, j := range batch {
 			j.res <- res[i]
+			if res[i].Err == nil {
+				acked[j.w.Group.ActivityID] = append(acked[j.w.Group.ActivityID], j.w.Group.Key)
+			}
+		}
+		w.ack(acked)
+	}
+}
+
+// ack tells the quota that the batch's reservations are written (after
+// the answers went out): they stop looking in flight to the reconciler.
+// A lost acknowledgement is harmless: the reconciler finds the group in
+// MySQL and drops it.
+func (w *writer) ack(byActivity map[int64][]string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for aid, keys := range byActivity {
+		if err := w.quota.Ack(ctx, aid, keys); err != nil {
+			w.log.Warn("quota ack failed; the reconciler will settle it", slog.Int64("activity_id", aid), slog.String("err", err.Error()))
 		}
 	}
 }
@@ -391,79 +440,4 @@ func (w *writer) close() {
 	}
 	w.mu.Unlock()
 	w.wg.Wait()
-}
-
-// ---- acknowledgements ----
-
-type ack struct {
-	activityID int64
-	key        string
-}
-
-// acker removes acknowledged reservations from the quota's pending set in
-// the background, batched: it is bookkeeping for the reconciler, off the
-// hot path.
-type acker struct {
-	quota Quota
-	log   *slog.Logger
-	ch    chan ack
-	mu    sync.RWMutex
-	done  bool
-	wg    sync.WaitGroup
-}
-
-func newAcker(q Quota, log *slog.Logger) *acker {
-	a := &acker{quota: q, log: log, ch: make(chan ack, 8192)}
-	a.wg.Add(1)
-	go a.loop()
-	return a
-}
-
-func (a *acker) add(activityID int64, key string) {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	if a.done {
-		return
-	}
-	select {
-	case a.ch <- ack{activityID, key}:
-	default:
-		// Full: the reconciler will find the group committed and drop it.
-	}
-}
-
-func (a *acker) loop() {
-	defer a.wg.Done()
-	for first := range a.ch {
-		byAct := map[int64][]string{first.activityID: {first.key}}
-	drain:
-		for i := 0; i < 1024; i++ {
-			select {
-			case x, ok := <-a.ch:
-				if !ok {
-					break drain
-				}
-				byAct[x.activityID] = append(byAct[x.activityID], x.key)
-			default:
-				break drain
-			}
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		for aid, keys := range byAct {
-			if err := a.quota.Ack(ctx, aid, keys); err != nil {
-				a.log.Warn("quota ack failed; the reconciler will settle it", slog.Int64("activity_id", aid), slog.String("err", err.Error()))
-			}
-		}
-		cancel()
-	}
-}
-
-func (a *acker) close() {
-	a.mu.Lock()
-	if !a.done {
-		a.done = true
-		close(a.ch)
-	}
-	a.mu.Unlock()
-	a.wg.Wait()
 }

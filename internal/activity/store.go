@@ -149,7 +149,8 @@ type Member struct {
 type Snapshot struct {
 	ActivityID int64
 	Epoch      int64
-	Open       bool // published: sign-ups may be decided
+	Open       bool      // published: sign-ups may be decided
+	ExpiresAt  time.Time // when the quota may be dropped (a week after the last session)
 	Sessions   []SessionQuota
 	Members    []Member
 }
@@ -247,6 +248,8 @@ type Store interface {
 	GroupByIdem(ctx context.Context, userID int64, idemKey string) (Group, []Registration, error)
 	// Registration loads one registration with its session and activity.
 	Registration(ctx context.Context, id int64) (RegistrationDetail, error)
+	// RegistrationRow loads one registration alone (no names, no answers).
+	RegistrationRow(ctx context.Context, id int64) (Registration, error)
 	// AttendeeRegistrations lists the live rows of one attendee in an
 	// activity's group (a series books every session for the attendee).
 	AttendeeRegistrations(ctx context.Context, groupKey string, userID, dependentID int64) ([]Registration, error)

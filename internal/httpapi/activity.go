@@ -411,6 +411,10 @@ func (a *API) register(c *gin.Context) {
 	writeRegistered(c, res)
 }
 
+type registeredDTO struct {
+	Registrations []registrationDTO `json:"registrations"`
+}
+
 func writeRegistered(c *gin.Context, res activity.RegisterResult) {
 	out := make([]registrationDTO, 0, len(res.Registrations))
 	for _, r := range res.Registrations {
@@ -419,7 +423,7 @@ func writeRegistered(c *gin.Context, res activity.RegisterResult) {
 	if res.Replayed {
 		c.Header("Idempotent-Replayed", "true")
 	}
-	c.JSON(http.StatusCreated, gin.H{"registrations": out})
+	c.JSON(http.StatusCreated, registeredDTO{Registrations: out})
 }
 
 func (a *API) getRegistration(c *gin.Context) {

@@ -20,7 +20,10 @@ import (
 
 	"gongjian/internal/activity"
 	"gongjian/internal/auth"
+	"gongjian/internal/checkin"
 	"gongjian/internal/errs"
+	"gongjian/internal/hours"
+	"gongjian/internal/media"
 	"gongjian/internal/notify"
 	"gongjian/internal/resident"
 	"gongjian/internal/wristband"
@@ -50,6 +53,8 @@ type Deps struct {
 	Residents *resident.Service
 	Limiter   RateLimiter
 	Ready     map[string]Pinger // name -> dependency checked by /readyz
+	Checkin   *checkin.Service
+	Hours     *hours.Service
 	// Activities: activities and registrations (issue 3).
 	Activities *activity.Service
 
@@ -63,12 +68,30 @@ type Deps struct {
 	TrustedProxies []string
 
 	Notify *notify.Service // subscriptions, in-app messages, delivery state
+
+	Media *media.Service // photo uploads (hours claims)
 }
 
 // API is the HTTP API.
 type API struct {
 	d       Deps
 	metrics *httpMetrics
+	// bodyLimits overrides MaxBodyBytes for the few routes that take files,
+	// by "METHOD /route/template"; filled while the routes are mounted.
+	bodyLimits map[string]routeBodyLimit
+}
+
+type routeBodyLimit struct {
+	max      int64
+	tooLarge error
+}
+
+// bodyLimit gives one route its own body limit and too-large answer.
+func (a *API) bodyLimit(method, route string, max int64, tooLarge error) {
+	if a.bodyLimits == nil {
+		a.bodyLimits = map[string]routeBodyLimit{}
+	}
+	a.bodyLimits[method+" "+route] = routeBodyLimit{max, tooLarge}
 }
 
 // New builds the gin engine with every route.
@@ -106,9 +129,12 @@ func (a *API) engine() *gin.Engine {
 	authed := v1.Group("", a.authenticate)
 	a.mountMe(authed)
 	a.mountAdmin(authed.Group("/admin"))
+	a.mountCheckin(authed)
+	a.mountHours(authed)
 	a.mountWristbands(v1)
 	a.mountNotify(authed)
 	a.mountActivity(v1, authed)
+	a.mountUploads(authed)
 	return r
 }
 
@@ -181,11 +207,15 @@ func (a *API) accessLog(c *gin.Context) {
 }
 
 func (a *API) limitBody(c *gin.Context) {
-	if c.Request.ContentLength > a.d.MaxBodyBytes {
-		fail(c, errTooLarge)
+	max, tooLarge := a.d.MaxBodyBytes, error(errTooLarge)
+	if l, ok := a.bodyLimits[c.Request.Method+" "+c.FullPath()]; ok {
+		max, tooLarge = l.max, l.tooLarge
+	}
+	if c.Request.ContentLength > max {
+		fail(c, tooLarge)
 		return
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, a.d.MaxBodyBytes)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max)
 	c.Next()
 }
 

@@ -105,16 +105,19 @@ func (registrationGroupRow) TableName() string { return "registration_groups" }
 // while the registration is confirmed or waitlisted and is NULL once
 // cancelled: the unique key (session_id, live_key) is the last guard against
 // registering one attendee twice, and lets a cancelled attendee sign up again.
+// Every insert pays for each index, so there are two besides it: queries by
+// activity go through its sessions (the unique key's first column), queries
+// by group through the account (user_id).
 type registrationRow struct {
 	ID            int64   `gorm:"primaryKey;autoIncrement"`
-	ActivityID    int64   `gorm:"not null;index:idx_registrations_activity,priority:1"`
+	ActivityID    int64   `gorm:"not null"`
 	SessionID     int64   `gorm:"not null;uniqueIndex:uq_registrations_live,priority:1"`
-	GroupKey      string  `gorm:"size:32;not null;index"`
+	GroupKey      string  `gorm:"size:32;not null"`
 	UserID        int64   `gorm:"not null;index"`
 	DependentID   int64   `gorm:"not null;default:0"`
 	AttendeeKey   string  `gorm:"size:24;not null"`
 	LiveKey       *string `gorm:"size:24;uniqueIndex:uq_registrations_live,priority:2"`
-	Status        string  `gorm:"size:12;not null;index:idx_registrations_activity,priority:2"`
+	Status        string  `gorm:"size:12;not null"`
 	FirstStatus   string  `gorm:"size:12;not null"`
 	FirstPosition int     `gorm:"not null;default:0"`
 	NoShow        bool    `gorm:"not null;default:false"`
@@ -479,6 +482,10 @@ func (s *ActivityStore) fenced(ctx context.Context, activityID int64, fn func(tx
 	return translate(tx.Commit().Error, nil)
 }
 
+// bySessionsOf selects an activity's registrations through the unique
+// key's first column.
+const bySessionsOf = "session_id IN (SELECT id FROM sessions WHERE activity_id = ?)"
+
 func liveRegs(tx *gorm.DB, where string, args ...any) ([]registrationRow, error) {
 	var rows []registrationRow
 	err := tx.Session(&gorm.Session{NewDB: true}).Where("status IN ?", []string{activity.RegConfirmed, activity.RegWaitlisted}).
@@ -506,7 +513,7 @@ func (s *ActivityStore) UpdateActivity(ctx context.Context, a activity.Activity,
 		if !notifyChange || notices == nil {
 			return nil
 		}
-		rows, err := liveRegs(tx, "activity_id = ?", a.ID)
+		rows, err := liveRegs(tx, bySessionsOf, a.ID)
 		if err != nil {
 			return err
 		}
@@ -553,7 +560,7 @@ func (s *ActivityStore) CancelActivity(ctx context.Context, id, by int64, reason
 		if err := tx.Model(&activityRow{}).Where("id = ?", id).Updates(map[string]any{"status": activity.StatusCancelled, "cancel_reason": reason, "updated_at": now}).Error; err != nil {
 			return err
 		}
-		rows, err := liveRegs(tx, "activity_id = ?", id)
+		rows, err := liveRegs(tx, bySessionsOf, id)
 		if err != nil {
 			return err
 		}
@@ -711,7 +718,7 @@ func (s *ActivityStore) UpdateSession(ctx context.Context, ss activity.Session, 
 		if a.Status == activity.StatusCancelled || a.Status == activity.StatusFinished {
 			return errs.Unprocessable("ACTIVITY_STATUS", "活动当前状态（"+statusName(a.Status)+"）不能修改场次")
 		}
-		counts, err := countLive(tx, "activity_id = ?", ss.ActivityID)
+		counts, err := countLive(tx, bySessionsOf, ss.ActivityID)
 		if err != nil {
 			return err
 		}
@@ -938,16 +945,9 @@ func (s *ActivityStore) commitBatch(ctx context.Context, ws []activity.Write, re
 			ids = append(ids, w.Group.ActivityID)
 		}
 	}
-	var eps []struct {
-		ID         int64
-		QuotaEpoch int64
-	}
-	if err := tx.Raw("SELECT id, quota_epoch FROM activities WHERE id IN ?"+s.shareLock(), ids).Scan(&eps).Error; err != nil {
+	epoch, err := s.lockEpochs(ctx, tx, ids)
+	if err != nil {
 		return err
-	}
-	epoch := map[int64]int64{}
-	for _, e := range eps {
-		epoch[e.ID] = e.QuotaEpoch
 	}
 	var okIdx []int
 	var groups []registrationGroupRow
@@ -975,10 +975,10 @@ func (s *ActivityStore) commitBatch(ctx context.Context, ws []activity.Write, re
 	if len(okIdx) == 0 {
 		return nil
 	}
-	if err := tx.Create(&groups).Error; err != nil {
+	if err := s.insertGroups(ctx, tx, groups); err != nil {
 		return err
 	}
-	if err := tx.Create(&regs).Error; err != nil {
+	if err := s.insertRegistrations(ctx, tx, regs); err != nil {
 		return err
 	}
 	var notices []notify.Notice
@@ -1011,6 +1011,93 @@ func (s *ActivityStore) commitBatch(ctx context.Context, ws []activity.Write, re
 		return errCommit{err}
 	}
 	committed = true
+	return nil
+}
+
+// lockEpochs reads the activities' quota epochs under a shared lock: a
+// rebuild or a staff change (exclusive lock, epoch bump) waits for this
+// transaction, and this one sees theirs.
+func (s *ActivityStore) lockEpochs(ctx context.Context, tx *gorm.DB, ids []int64) (map[int64]int64, error) {
+	q := "SELECT id, quota_epoch FROM activities WHERE id IN (" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")" + s.shareLock()
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := tx.Statement.ConnPool.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[int64]int64, len(ids))
+	for rows.Next() {
+		var id, e int64
+		if err := rows.Scan(&id, &e); err != nil {
+			return nil, err
+		}
+		out[id] = e
+	}
+	return out, rows.Err()
+}
+
+// The hot inserts are written by hand: building a multi-row INSERT costs a
+// fraction of GORM's reflection, and these run for every sign-up.
+
+func placeholders(b *strings.Builder, rows, cols int) {
+	row := "(" + strings.Repeat("?,", cols-1) + "?)"
+	for i := 0; i < rows; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(row)
+	}
+}
+
+func (s *ActivityStore) insertGroups(ctx context.Context, tx *gorm.DB, rows []registrationGroupRow) error {
+	var b strings.Builder
+	b.WriteString("INSERT INTO registration_groups (group_key, user_id, idem_key, activity_id, fingerprint, answers, source, created_by, reason, void, created_at) VALUES ")
+	placeholders(&b, len(rows), 11)
+	now := time.Now().UTC()
+	args := make([]any, 0, 11*len(rows))
+	for _, r := range rows {
+		var idem any
+		if r.IdemKey != nil {
+			idem = *r.IdemKey
+		}
+		args = append(args, r.GroupKey, r.UserID, idem, r.ActivityID, r.Fingerprint, r.Answers, r.Source, r.CreatedBy, r.Reason, false, now)
+	}
+	_, err := tx.Statement.ConnPool.ExecContext(ctx, b.String(), args...)
+	return err
+}
+
+// insertRegistrations inserts the rows in one statement and sets their IDs:
+// one multi-row INSERT gets consecutive ids (MySQL reports the first, SQLite
+// the last).
+func (s *ActivityStore) insertRegistrations(ctx context.Context, tx *gorm.DB, rows []registrationRow) error {
+	var b strings.Builder
+	b.WriteString("INSERT INTO registrations (activity_id, session_id, group_key, user_id, dependent_id, attendee_key, live_key, status, first_status, first_position, no_show, source, reason, cancel_reason, cancelled_by, created_at, updated_at) VALUES ")
+	placeholders(&b, len(rows), 17)
+	now := time.Now().UTC()
+	args := make([]any, 0, 17*len(rows))
+	for i := range rows {
+		r := &rows[i]
+		r.CreatedAt, r.UpdatedAt = now, now
+		args = append(args, r.ActivityID, r.SessionID, r.GroupKey, r.UserID, r.DependentID, r.AttendeeKey, *r.LiveKey, r.Status, r.FirstStatus,
+			r.FirstPosition, false, r.Source, r.Reason, "", 0, now, now)
+	}
+	res, err := tx.Statement.ConnPool.ExecContext(ctx, b.String(), args...)
+	if err != nil {
+		return err
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return err
+	}
+	if !s.mysql() {
+		id -= int64(len(rows) - 1)
+	}
+	for i := range rows {
+		rows[i].ID = id + int64(i)
+	}
 	return nil
 }
 
@@ -1197,10 +1284,11 @@ func (s *ActivityStore) QuotaSnapshot(ctx context.Context, activityID int64) (ac
 		}
 		var regs []registrationRow
 		if err := tx.Session(&gorm.Session{NewDB: true}).Select("session_id", "attendee_key", "user_id", "status").
-			Where("activity_id = ? AND status IN ?", activityID, []string{activity.RegConfirmed, activity.RegWaitlisted}).Find(&regs).Error; err != nil {
+			Where(bySessionsOf+" AND status IN ?", activityID, []string{activity.RegConfirmed, activity.RegWaitlisted}).Find(&regs).Error; err != nil {
 			return err
 		}
-		snap = activity.Snapshot{ActivityID: activityID, Epoch: a.QuotaEpoch, Open: a.Status == activity.StatusPublished}
+		snap = activity.Snapshot{ActivityID: activityID, Epoch: a.QuotaEpoch, Open: a.Status == activity.StatusPublished,
+			ExpiresAt: a.LastEndsAt.Add(7 * 24 * time.Hour)}
 		counts := map[int64]*activity.SessionQuota{}
 		for _, x := range ss {
 			snap.Sessions = append(snap.Sessions, activity.SessionQuota{ID: x.ID, Capacity: x.Capacity, WaitlistCapacity: x.WaitlistCapacity})
@@ -1228,7 +1316,7 @@ func (s *ActivityStore) SessionCounts(ctx context.Context, activityIDs []int64) 
 	if len(activityIDs) == 0 {
 		return map[int64]activity.Counts{}, nil
 	}
-	counts, err := countLive(s.g(ctx), "activity_id IN ?", activityIDs)
+	counts, err := countLive(s.g(ctx), "session_id IN (SELECT id FROM sessions WHERE activity_id IN ?)", activityIDs)
 	if err != nil {
 		return nil, translate(err, nil)
 	}
@@ -1280,7 +1368,7 @@ func (s *ActivityStore) RegistrationsByGroup(ctx context.Context, key string) (a
 
 func (s *ActivityStore) groupRegs(ctx context.Context, g registrationGroupRow) (activity.Group, []activity.Registration, error) {
 	var rows []registrationRow
-	if err := s.g(ctx).Where("group_key = ?", g.GroupKey).Order("id").Find(&rows).Error; err != nil {
+	if err := s.g(ctx).Where("user_id = ? AND group_key = ?", g.UserID, g.GroupKey).Order("id").Find(&rows).Error; err != nil {
 		return activity.Group{}, nil, translate(err, nil)
 	}
 	grp := toGroup(g)
@@ -1457,9 +1545,18 @@ func (s *ActivityStore) Registration(ctx context.Context, id int64) (activity.Re
 	return ds[0], nil
 }
 
+// RegistrationRow loads one registration alone.
+func (s *ActivityStore) RegistrationRow(ctx context.Context, id int64) (activity.Registration, error) {
+	var r registrationRow
+	if err := s.g(ctx).First(&r, id).Error; err != nil {
+		return activity.Registration{}, translate(err, errRegistrationNotFound)
+	}
+	return toReg(r), nil
+}
+
 // AttendeeRegistrations lists the live rows of an attendee in a group.
 func (s *ActivityStore) AttendeeRegistrations(ctx context.Context, groupKey string, userID, dependentID int64) ([]activity.Registration, error) {
-	rows, err := liveRegs(s.g(ctx), "group_key = ? AND attendee_key = ?", groupKey, activity.AttendeeKey(userID, dependentID))
+	rows, err := liveRegs(s.g(ctx), "user_id = ? AND group_key = ? AND attendee_key = ?", userID, groupKey, activity.AttendeeKey(userID, dependentID))
 	if err != nil {
 		return nil, translate(err, nil)
 	}
@@ -1490,7 +1587,7 @@ func (s *ActivityStore) UserRegistrations(ctx context.Context, userID int64, upc
 
 // ActivityRegistrations lists an activity's registrations (staff).
 func (s *ActivityStore) ActivityRegistrations(ctx context.Context, activityID int64, f activity.RegistrationFilter) ([]activity.RegistrationDetail, int, error) {
-	q := s.g(ctx).Model(&registrationRow{}).Where("activity_id = ?", activityID)
+	q := s.g(ctx).Model(&registrationRow{}).Where(bySessionsOf, activityID)
 	if f.SessionID != 0 {
 		q = q.Where("session_id = ?", f.SessionID)
 	}

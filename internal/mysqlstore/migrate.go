@@ -54,7 +54,10 @@ var migrationGroups = [][]Migration{
 	wristbandMigrations,
 	notifyMigrations,
 	activityMigrations,
+	hoursMigrations,
+	checkinMigrations,
 	keyRegistryMigrations,
+	mediaMigrations,
 }
 
 // Migrate applies every pending migration. On MySQL it holds a named lock so

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -28,7 +29,9 @@ import (
 //
 // beside it "{a<id>}:p" (operations reserved but not yet acknowledged, with
 // their time), "{a<id>}:lock" (the rebuild lock) and "{a<id>}:i:<uid>:<key>"
-// (Idempotency-Key → group). One hash tag per activity keeps every key a
+// (Idempotency-Key → group). Every key expires: the quota a week after the
+// activity's last session (a decision after that rebuilds it), the pending
+// set with it, the lock and the idempotency keys on their own. One hash tag per activity keeps every key a
 // script touches, a series' sessions included, in one Cluster slot; a lost
 // hash is lost whole, so the quota is either complete or missing.
 
@@ -64,13 +67,111 @@ var (
 type Quota struct {
 	rdb  redis.UniversalClient
 	keys Keys
+
+	// Decisions from concurrent requests are sent together: a few
+	// dispatchers each take whatever decisions are queued and send them as
+	// one pipeline (one write and one read instead of one each per request;
+	// every decision is still one script run on its own). An idle server
+	// sends each at once, without waiting for company.
+	calls  chan *reserveCall
+	mu     sync.RWMutex
+	closed bool
+	wg     sync.WaitGroup
+}
+
+type reserveCall struct {
+	keys []string
+	args []any
+	res  chan reserveReply
+}
+
+type reserveReply struct {
+	v   any
+	err error
 }
 
 var _ activity.Quota = (*Quota)(nil)
 
-// NewQuota builds the quota store.
+const (
+	dispatchers   = 2
+	maxPipeline   = 128
+	reserveBudget = 5 * time.Second
+)
+
+// NewQuota builds the quota store; Close stops its dispatchers.
 func NewQuota(rdb redis.UniversalClient, prefix string) *Quota {
-	return &Quota{rdb: rdb, keys: Keys{Prefix: prefix}}
+	q := &Quota{rdb: rdb, keys: Keys{Prefix: prefix}, calls: make(chan *reserveCall, 4096)}
+	for range dispatchers {
+		q.wg.Add(1)
+		go q.dispatch()
+	}
+	return q
+}
+
+// Close stops the dispatchers after the decisions queued are sent.
+func (q *Quota) Close() {
+	q.mu.Lock()
+	if !q.closed {
+		q.closed = true
+		close(q.calls)
+	}
+	q.mu.Unlock()
+	q.wg.Wait()
+}
+
+func (q *Quota) dispatch() {
+	defer q.wg.Done()
+	for call := range q.calls {
+		batch := []*reserveCall{call}
+	drain:
+		for len(batch) < maxPipeline {
+			select {
+			case c, ok := <-q.calls:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, c)
+			default:
+				break drain
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), reserveBudget)
+		if len(batch) == 1 {
+			v, err := reserveScript.Run(ctx, q.rdb, call.keys, call.args...).Result()
+			call.res <- reserveReply{v, err}
+			cancel()
+			continue
+		}
+		pipe := q.rdb.Pipeline()
+		cmds := make([]*redis.Cmd, len(batch))
+		for i, c := range batch {
+			cmds[i] = pipe.EvalSha(ctx, reserveScript.Hash(), c.keys, c.args...)
+		}
+		_, _ = pipe.Exec(ctx)
+		for i, c := range batch {
+			v, err := cmds[i].Result()
+			if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+				// Redis lost its script cache: run it the slow way (EVAL loads it).
+				v, err = reserveScript.Run(ctx, q.rdb, c.keys, c.args...).Result()
+			}
+			c.res <- reserveReply{v, err}
+		}
+		cancel()
+	}
+}
+
+// decide queues one decision for the dispatchers.
+func (q *Quota) decide(keys []string, args []any) (any, error) {
+	call := &reserveCall{keys: keys, args: args, res: make(chan reserveReply, 1)}
+	q.mu.RLock()
+	if q.closed {
+		q.mu.RUnlock()
+		return nil, errors.New("quota: closed")
+	}
+	q.calls <- call
+	q.mu.RUnlock()
+	r := <-call.res
+	return r.v, r.err
 }
 
 func tag(activityID int64) string { return Tag("a", strconv.FormatInt(activityID, 10)) }
@@ -142,8 +243,9 @@ func asInt(v any) int64 {
 	}
 }
 
-// Reserve runs the decision script.
-func (q *Quota) Reserve(ctx context.Context, r activity.Reservation) (activity.ReserveResult, error) {
+// Reserve runs the decision script (through the dispatchers, which give it
+// its own deadline: a started decision is not abandoned with the caller).
+func (q *Quota) Reserve(_ context.Context, r activity.Reservation) (activity.ReserveResult, error) {
 	idem := "0"
 	if r.IdemKey != "" {
 		idem = "1"
@@ -162,7 +264,7 @@ func (q *Quota) Reserve(ctx context.Context, r activity.Reservation) (activity.R
 		args = append(args, a)
 	}
 	keys := []string{q.HashKey(r.ActivityID), q.pendingKey(r.ActivityID), q.idemKey(r.ActivityID, r.UserID, r.IdemKey)}
-	v, err := reserveScript.Run(ctx, q.rdb, keys, args...).Result()
+	v, err := q.decide(keys, args)
 	if err != nil {
 		return activity.ReserveResult{}, unavailable(err)
 	}
@@ -365,7 +467,11 @@ func (q *Quota) Load(ctx context.Context, token string, s activity.Snapshot) (bo
 		st = "open"
 	}
 	args := make([]any, 0, 8+8*len(s.Sessions)+2*len(s.Members))
-	args = append(args, token, "epoch", i64(s.Epoch), "st", st, "ver", 1)
+	expires := s.ExpiresAt
+	if expires.IsZero() || expires.Before(time.Now().Add(time.Hour)) {
+		expires = time.Now().Add(7 * 24 * time.Hour)
+	}
+	args = append(args, token, expires.UnixMilli(), "epoch", i64(s.Epoch), "st", st, "ver", 1)
 	accounts := map[string]int{}
 	for _, m := range s.Members {
 		sid := i64(m.SessionID)

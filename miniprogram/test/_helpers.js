@@ -28,9 +28,27 @@ for (const [tag, p] of Object.entries(APP_JSON.usingComponents || {})) {
 
 const baseWx = Object.assign({}, globalThis.wx)
 
+// Async work started by the wx mock (callbacks, requests) that has not finished yet: settle()
+// waits for it, so tests do not depend on how fast the machine is.
+let pending = 0
+function later(fn, ms = 0) {
+  pending++
+  setTimeout(() => {
+    pending--
+    fn()
+  }, ms)
+}
+function track(promise) {
+  pending++
+  return promise.finally(() => {
+    pending--
+  })
+}
+
 /**
  * A fake server: routes like {'GET /api/v1/activities': (req) => body | {status, body}}.
- * A route may be a function or a plain value. Unknown routes answer 404.
+ * A route may be a function or a plain value; {status, body} sets the status, {networkError: true}
+ * fails the request like a lost connection. Unknown routes answer 404.
  */
 function makeServer(routes) {
   const calls = []
@@ -52,7 +70,7 @@ function makeServer(routes) {
     }
     if (handler === undefined) return { status: 404, body: { code: 'NOT_FOUND', message: '接口不存在' } }
     let out = typeof handler === 'function' ? handler(req) : handler
-    if (out && typeof out === 'object' && 'status' in out && 'body' in out) return out
+    if (out && typeof out === 'object' && (('status' in out && 'body' in out) || out.networkError)) return out
     return { status: 200, body: out }
   }
   return { calls, handle }
@@ -107,6 +125,8 @@ function installWx(opts = {}) {
     privacyHandler: null,
     canvasOps: [],
     clipboard: null,
+    downloads: {}, // temp file path -> the body the server answered
+    openedDocuments: [],
     /** requests to a path (optionally method) */
     requests(method, p) {
       return server.calls.filter((c) => c.method === method && (p instanceof RegExp ? p.test(c.path) : c.path === p))
@@ -114,16 +134,16 @@ function installWx(opts = {}) {
   }
 
   function answer(cb, res) {
-    setTimeout(() => cb(res), 0)
+    later(() => cb(res))
   }
   function ok(o, res = {}) {
-    setTimeout(() => {
+    later(() => {
       if (o.success) o.success(Object.assign({ errMsg: 'ok' }, res))
       if (o.complete) o.complete(res)
     }, 0)
   }
   function fail(o, errMsg) {
-    setTimeout(() => {
+    later(() => {
       if (o.fail) o.fail({ errMsg })
       if (o.complete) o.complete({ errMsg })
     }, 0)
@@ -144,7 +164,7 @@ function installWx(opts = {}) {
       }
       const req = { method: (o.method || 'GET').toUpperCase(), url: o.url, path: u.pathname, query: Object.fromEntries(u.searchParams), header: o.header || {}, data }
       server.calls.push(req)
-      Promise.resolve()
+      track(Promise.resolve()
         .then(() => transport(req))
         .then(
           (res) => {
@@ -155,17 +175,37 @@ function installWx(opts = {}) {
             o.success && o.success({ statusCode: res.status, data: res.body, header: {} })
           },
           () => o.fail && o.fail({ errMsg: 'request:fail' }),
-        )
+        ))
       return { abort() {} }
     },
     uploadFile(o) {
       const u = new URL(o.url)
-      const req = { method: 'POST', url: o.url, path: u.pathname, query: {}, header: o.header || {}, data: { file: o.filePath, name: o.name }, upload: true }
+      const req = { method: 'POST', url: o.url, path: u.pathname, query: {}, header: o.header || {}, data: { file: o.filePath, name: o.name }, upload: true, filePath: o.filePath }
       server.calls.push(req)
-      Promise.resolve()
+      track(Promise.resolve()
         .then(() => transport(req))
-        .then((res) => o.success && o.success({ statusCode: res.status, data: JSON.stringify(res.body) }))
+        .then((res) => o.success && o.success({ statusCode: res.status, data: JSON.stringify(res.body) })))
       return { abort() {}, onProgressUpdate() {} }
+    },
+    downloadFile(o) {
+      const u = new URL(o.url)
+      const req = { method: 'GET', url: o.url, path: u.pathname, query: Object.fromEntries(u.searchParams), header: o.header || {}, data: undefined, download: true }
+      server.calls.push(req)
+      track(Promise.resolve()
+        .then(() => transport(req))
+        .then(
+          (res) => {
+            const tempFilePath = `wxfile://tmp/download-${server.calls.length}`
+            h.downloads[tempFilePath] = res.body
+            o.success && o.success({ statusCode: res.status, tempFilePath })
+          },
+          () => o.fail && o.fail({ errMsg: 'downloadFile:fail' }),
+        ))
+      return { abort() {}, onProgressUpdate() {} }
+    },
+    openDocument(o) {
+      h.openedDocuments.push({ filePath: o.filePath, fileType: o.fileType })
+      ok(o)
     },
     login(o) {
       ok(o, { code: 'wx-code-1' })
@@ -321,7 +361,7 @@ function installWx(opts = {}) {
             set fillStyle(v) {},
           }
           const node = { width: 0, height: 0, getContext: () => ctx }
-          setTimeout(() => cb([{ node, width: 240, height: 240 }]), 0)
+          later(() => cb([{ node, width: 240, height: 240 }]))
         },
       }
       return q
@@ -385,9 +425,14 @@ async function renderPage(route, query, props) {
   return page
 }
 
-/** Lets pending mock callbacks and setData run. */
+/** Lets pending mock callbacks, requests and setData run: returns once nothing the wx mock
+ * started is still in flight for two turns in a row (at least ms × 2, at most ~5 s). */
 async function settle(ms = 5) {
-  for (let i = 0; i < 4; i++) await simulate.sleep(ms)
+  let quiet = 0
+  for (let i = 0; i < 1000 && quiet < 2; i++) {
+    await simulate.sleep(ms)
+    quiet = pending === 0 ? quiet + 1 : 0
+  }
 }
 
 /** Text content of the page (whitespace collapsed). */

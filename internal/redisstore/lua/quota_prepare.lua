@@ -51,5 +51,6 @@ for c = 1, nc do
   end
 end
 redis.call('HSET', P, ARGV[2], ARGV[3] .. '|x')
+if redis.call('PTTL', P) == -1 then redis.call('PEXPIRE', P, math.max(redis.call('PTTL', Q), 1000)) end
 redis.call('HINCRBY', Q, 'ver', 1)
 return {'OK', e, chosen}

@@ -54,5 +54,6 @@ for _, s in ipairs(sess) do
 end
 redis.call('HINCRBY', Q, 'ver', 1)
 redis.call('HSET', P, gk, ARGV[5] .. '|' .. st)
+if redis.call('PTTL', P) == -1 then redis.call('PEXPIRE', P, math.max(redis.call('PTTL', Q), 1000)) end
 if ARGV[6] == '1' then redis.call('SET', I, gk, 'EX', ARGV[7]) end
 return {'OK', e, st, ahead}

@@ -1,0 +1,456 @@
+package hours
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gongjian/internal/errs"
+	"gongjian/internal/notify"
+	"gongjian/internal/pii"
+	"gongjian/internal/resident"
+)
+
+// Limits of claims and corrections.
+const (
+	MaxMinutesPerService = 24 * 60
+	MaxPhotos            = 9
+	MaxDescription       = 500
+	MaxReason            = 200
+)
+
+// Service holds the rules of service hours.
+type Service struct {
+	store  Store
+	acts   Activities
+	orgs   Orgs
+	people People
+	photos Photos
+	box    *pii.Box
+	now    func() time.Time
+}
+
+// NewService builds the service; now may be nil (time.Now). With photos
+// nil no claim may carry photos.
+func NewService(store Store, acts Activities, orgs Orgs, people People, photos Photos, box *pii.Box, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: store, acts: acts, orgs: orgs, people: people, photos: photos, box: box, now: now}
+}
+
+// FormatMinutes renders minutes as 2小时30分钟.
+func FormatMinutes(m int) string {
+	sign := ""
+	if m < 0 {
+		sign, m = "-", -m
+	}
+	switch {
+	case m < 60:
+		return sign + strconv.Itoa(m) + "分钟"
+	case m%60 == 0:
+		return sign + strconv.Itoa(m/60) + "小时"
+	default:
+		return sign + strconv.Itoa(m/60) + "小时" + strconv.Itoa(m%60) + "分钟"
+	}
+}
+
+// CreditedNotice is the hours_credited notice of an entry.
+func CreditedNotice(e Entry, dedup string) notify.Notice {
+	return notify.Notice{
+		UserID: e.UserID, TemplateKey: notify.HoursCredited, DedupKey: dedup,
+		Title: "服务时长已记录",
+		Body:  fmt.Sprintf("您参加「%s」的服务时长 %s 已记入志愿服务记录。", e.ActivityTitle, FormatMinutes(e.Minutes)),
+		Fields: map[string]string{
+			"activity": e.ActivityTitle, "hours": FormatMinutes(e.Minutes),
+			"time": e.ServedAt.In(Zone).Format("2006-01-02 15:04"), "note": "可在“我的-志愿服务”查看",
+		},
+		Page: "pages/volunteer/index", ActivityID: e.ActivityID,
+	}
+}
+
+// ---- my hours ----
+
+// Month is the minutes of one calendar month (CST), "2025-03".
+type Month struct {
+	Month   string
+	Minutes int
+}
+
+// Summary is a person's hours.
+type Summary struct {
+	TotalMinutes int
+	ByMonth      []Month // oldest first
+	Entries      []Entry // newest first
+}
+
+// MyHours returns the person's total, months and entries.
+func (s *Service) MyHours(ctx context.Context, userID int64) (Summary, error) {
+	es, err := s.store.Entries(ctx, userID)
+	if err != nil {
+		return Summary{}, err
+	}
+	var sum Summary
+	months := map[string]int{}
+	for _, e := range es {
+		sum.TotalMinutes += e.Minutes
+		months[e.ServedAt.In(Zone).Format("2006-01")] += e.Minutes
+	}
+	for m, n := range months {
+		sum.ByMonth = append(sum.ByMonth, Month{Month: m, Minutes: n})
+	}
+	sort.Slice(sum.ByMonth, func(i, j int) bool { return sum.ByMonth[i].Month < sum.ByMonth[j].Month })
+	sort.Slice(es, func(i, j int) bool {
+		if !es[i].ServedAt.Equal(es[j].ServedAt) {
+			return es[i].ServedAt.After(es[j].ServedAt)
+		}
+		return es[i].ID > es[j].ID
+	})
+	sum.Entries = es
+	return sum, nil
+}
+
+// ---- identity for the record ----
+
+// SetIdentity stores the volunteer's ID number (sealed) for the service
+// record, and returns it masked.
+func (s *Service) SetIdentity(ctx context.Context, userID int64, idNumber string) (string, error) {
+	id := pii.NormalizeIDNumber(idNumber)
+	if _, err := pii.ValidateIDNumber(id, s.now()); err != nil {
+		return "", errs.Invalid("INVALID_ID_NUMBER", err.Error())
+	}
+	sealed, err := s.box.Seal(id)
+	if err != nil {
+		return "", errs.Internal(err)
+	}
+	masked := pii.MaskIDNumber(id)
+	if err := s.store.SetIdentity(ctx, userID, sealed, s.box.Hash(id), masked); err != nil {
+		return "", err
+	}
+	return masked, nil
+}
+
+// ---- party membership ----
+
+// SetMembership records that a party member belongs to orgID and reports
+// to communityID (在职党员社区报到; 0 = not reported). Entries written from
+// now on count for them; earlier entries keep what they were written with.
+func (s *Service) SetMembership(ctx context.Context, u resident.User, orgID, communityID int64) (Membership, error) {
+	if !u.HasRole(resident.RolePartyMember) {
+		return Membership{}, errs.Forbidden("NOT_PARTY_MEMBER", "只有党员可以登记所属党组织，请联系社区工作人员开通党员身份")
+	}
+	if orgID <= 0 {
+		return Membership{}, errs.Invalid("UNKNOWN_ORG", "请选择所属党组织")
+	}
+	tree, err := s.orgs.OrgTree(ctx)
+	if err != nil {
+		return Membership{}, err
+	}
+	found := false
+	for _, o := range tree {
+		if o.ID == orgID {
+			found = true
+			if o.Type != "" && o.Type != OrgParty {
+				return Membership{}, errs.Invalid("NOT_A_PARTY_ORG", "所选组织不是党组织")
+			}
+		}
+	}
+	if !found {
+		return Membership{}, errs.Invalid("UNKNOWN_ORG", "所选党组织不存在")
+	}
+	if communityID != 0 {
+		cs, err := s.people.ListCommunities(ctx)
+		if err != nil {
+			return Membership{}, err
+		}
+		ok := false
+		for _, c := range cs {
+			ok = ok || c.ID == communityID
+		}
+		if !ok {
+			return Membership{}, errs.Invalid("UNKNOWN_COMMUNITY", "所选社区不存在")
+		}
+	}
+	m := Membership{UserID: u.ID, OrgID: orgID, CommunityID: communityID}
+	if err := s.store.SetMembership(ctx, m); err != nil {
+		return Membership{}, err
+	}
+	return s.store.Membership(ctx, u.ID)
+}
+
+// Membership returns the user's party membership (NotFound when none).
+func (s *Service) Membership(ctx context.Context, userID int64) (Membership, error) {
+	return s.store.Membership(ctx, userID)
+}
+
+// ---- claims ----
+
+// ClaimInput is a volunteer's claim.
+type ClaimInput struct {
+	ActivityID  int64
+	SessionID   int64
+	Minutes     int
+	Description string
+	PhotoURLs   []string
+}
+
+func validMinutes(m int) error {
+	if m <= 0 || m > MaxMinutesPerService {
+		return errs.Invalid("INVALID_MINUTES", "服务时长应在1分钟到24小时之间")
+	}
+	return nil
+}
+
+func checkReason(reason, label string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" || utf8.RuneCountInString(reason) > MaxReason || strings.ContainsRune(reason, 0) {
+		return "", errs.Invalid("INVALID_REASON", label+"不能为空，且不超过200个字")
+	}
+	return reason, nil
+}
+
+// CreateClaim records a claim for a past service.
+func (s *Service) CreateClaim(ctx context.Context, u resident.User, in ClaimInput) (Claim, error) {
+	if err := validMinutes(in.Minutes); err != nil {
+		return Claim{}, err
+	}
+	desc := strings.TrimSpace(in.Description)
+	if desc == "" || utf8.RuneCountInString(desc) > MaxDescription || strings.ContainsRune(desc, 0) {
+		return Claim{}, errs.Invalid("INVALID_DESCRIPTION", "请填写服务内容（不超过500个字）")
+	}
+	if len(in.PhotoURLs) > MaxPhotos {
+		return Claim{}, errs.Invalid("TOO_MANY_PHOTOS", "照片最多9张")
+	}
+	if in.ActivityID <= 0 {
+		return Claim{}, errs.Invalid("ACTIVITY_REQUIRED", "请选择服务活动")
+	}
+	// Photos are only the claimant's own uploads (references the upload
+	// endpoint answered), never arbitrary URLs: reviewers' phones fetch
+	// them with their credentials.
+	if len(in.PhotoURLs) > 0 {
+		if s.photos == nil {
+			return Claim{}, errs.Invalid("INVALID_PHOTO_URL", "照片地址无效，请重新上传")
+		}
+		if err := s.photos.CheckOwned(ctx, u.ID, in.PhotoURLs); err != nil {
+			return Claim{}, err
+		}
+	}
+	a, err := s.acts.Activity(ctx, in.ActivityID, in.SessionID)
+	if err != nil {
+		return Claim{}, err
+	}
+	if !a.StartsAt.Before(s.now()) {
+		return Claim{}, errs.Unprocessable("CLAIM_TOO_EARLY", "活动还没有开始，结束后再申报服务时长")
+	}
+	pending, err := s.store.HasPendingClaim(ctx, u.ID, in.ActivityID)
+	if err != nil {
+		return Claim{}, err
+	}
+	if pending {
+		return Claim{}, errs.Conflict("CLAIM_PENDING", "这个活动已有一条待审核的申报，请等待审核结果")
+	}
+	c := Claim{
+		UserID: u.ID, ActivityID: a.ID, SessionID: in.SessionID, ActivityTitle: a.Title, HostOrgID: a.HostOrgID,
+		CommunityID: a.CommunityID, ServedAt: a.StartsAt, Minutes: in.Minutes, Description: desc,
+		PhotoURLs: append([]string{}, in.PhotoURLs...), Status: ClaimPending,
+	}
+	if err := s.store.CreateClaim(ctx, &c); err != nil {
+		return Claim{}, err
+	}
+	return c, nil
+}
+
+// MyClaims lists the user's own claims, newest first.
+func (s *Service) MyClaims(ctx context.Context, userID int64) ([]Claim, error) {
+	return s.store.Claims(ctx, ClaimFilter{UserID: userID, All: true, Limit: 200})
+}
+
+var errNotReviewer = errs.Forbidden("NOT_REVIEWER", "只有主办单位或社区的工作人员可以审核")
+
+// reviewScope is what claims u may review: admins all; staff their
+// organisations and communities.
+func reviewScope(u resident.User) (ClaimFilter, bool) {
+	if u.IsAdmin() {
+		return ClaimFilter{All: true}, true
+	}
+	var f ClaimFilter
+	for _, r := range u.Roles {
+		if r.Role != resident.RoleStaff {
+			continue
+		}
+		switch {
+		case r.OrgID != 0:
+			f.OrgIDs = append(f.OrgIDs, r.OrgID)
+		case r.CommunityID == 0:
+			f.All = true
+		default:
+			f.CommunityIDs = append(f.CommunityIDs, r.CommunityID)
+		}
+	}
+	return f, f.All || len(f.OrgIDs) > 0 || len(f.CommunityIDs) > 0
+}
+
+func canReview(u resident.User, c Claim) bool {
+	return u.IsStaffOfOrg(c.HostOrgID) || u.IsStaffOf(c.CommunityID)
+}
+
+// Claims lists the claims u may review, with status ("" = any).
+func (s *Service) Claims(ctx context.Context, u resident.User, status string) ([]Claim, error) {
+	switch status {
+	case "", ClaimPending, ClaimApproved, ClaimRejected:
+	default:
+		return nil, errs.Invalid("BAD_STATUS", "状态只能是 pending、approved 或 rejected")
+	}
+	f, ok := reviewScope(u)
+	if !ok {
+		return nil, errNotReviewer
+	}
+	f.Status, f.Limit = status, 500
+	cs, err := s.store.Claims(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, 0, len(cs))
+	for _, c := range cs {
+		ids = append(ids, c.UserID)
+	}
+	names, err := s.store.Names(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range cs {
+		cs[i].UserName = names[cs[i].UserID]
+	}
+	return cs, nil
+}
+
+func displayName(u resident.User) string {
+	if u.RealName != "" {
+		return u.RealName
+	}
+	return u.Nickname
+}
+
+func (s *Service) reviewable(ctx context.Context, u resident.User, id int64) (Claim, error) {
+	c, err := s.store.Claim(ctx, id)
+	if err != nil {
+		return Claim{}, err
+	}
+	if !canReview(u, c) {
+		return Claim{}, errNotReviewer
+	}
+	if c.UserID == u.ID {
+		return Claim{}, errs.Forbidden("OWN_CLAIM", "不能审核自己的申报")
+	}
+	return c, nil
+}
+
+// ApproveClaim grants minutes for a pending claim: the claim is marked
+// approved, the ledger gets an entry and the volunteer two notices, all in
+// one transaction.
+func (s *Service) ApproveClaim(ctx context.Context, u resident.User, id int64, minutes int) (Claim, error) {
+	if err := validMinutes(minutes); err != nil {
+		return Claim{}, err
+	}
+	c, err := s.reviewable(ctx, u, id)
+	if err != nil {
+		return Claim{}, err
+	}
+	a, err := s.acts.Activity(ctx, c.ActivityID, c.SessionID)
+	if err != nil {
+		return Claim{}, err
+	}
+	e := Entry{
+		UserID: c.UserID, ActivityID: c.ActivityID, SessionID: c.SessionID, Minutes: minutes, Source: SourceClaim,
+		RecordedBy: c.UserID, ApprovedBy: u.ID, ServedAt: c.ServedAt, Reason: "补录：" + truncate(c.Description, 150),
+		CreditKey: "claim:" + strconv.FormatInt(c.ID, 10), ClaimID: c.ID,
+	}
+	fillActivity(&e, a)
+	e.Content = a.Title + "（补录）"
+	notices := []notify.Notice{
+		{
+			UserID: c.UserID, TemplateKey: notify.ClaimReviewed, DedupKey: fmt.Sprintf("claim:%d:reviewed", c.ID),
+			Title: "补录申请已通过",
+			Body:  fmt.Sprintf("您申报的「%s」服务时长已审核通过，核定%s。", a.Title, FormatMinutes(minutes)),
+			Fields: map[string]string{"activity": a.Title, "status": "已通过", "hours": FormatMinutes(minutes),
+				"note": "已记入志愿服务记录", "time": s.now().In(Zone).Format("2006-01-02 15:04")},
+			Page: "pages/volunteer/index", ActivityID: c.ActivityID,
+		},
+		CreditedNotice(e, fmt.Sprintf("hours:claim:%d", c.ID)),
+	}
+	return s.store.ApproveClaim(ctx, id, u.ID, e, notices)
+}
+
+// RejectClaim rejects a pending claim with a reason the volunteer is told.
+func (s *Service) RejectClaim(ctx context.Context, u resident.User, id int64, reason string) (Claim, error) {
+	reason, err := checkReason(reason, "驳回原因")
+	if err != nil {
+		return Claim{}, err
+	}
+	c, err := s.reviewable(ctx, u, id)
+	if err != nil {
+		return Claim{}, err
+	}
+	n := notify.Notice{
+		UserID: c.UserID, TemplateKey: notify.ClaimReviewed, DedupKey: fmt.Sprintf("claim:%d:reviewed", c.ID),
+		Title: "补录申请未通过",
+		Body:  fmt.Sprintf("您申报的「%s」服务时长未通过审核，原因：%s", c.ActivityTitle, reason),
+		Fields: map[string]string{"activity": c.ActivityTitle, "status": "未通过", "note": reason,
+			"time": s.now().In(Zone).Format("2006-01-02 15:04")},
+		Page: "pages/volunteer/index", ActivityID: c.ActivityID,
+	}
+	return s.store.RejectClaim(ctx, id, u.ID, reason, []notify.Notice{n})
+}
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
+}
+
+func fillActivity(e *Entry, a Activity) {
+	e.ActivityTitle, e.Content, e.Place, e.OrganiserName = a.Title, a.Title, a.Place, a.HostOrgName
+	e.HostOrgID, e.ActivityCommunityID = a.HostOrgID, a.CommunityID
+}
+
+// ---- corrections ----
+
+// CorrectionInput corrects one entry by a signed number of minutes
+// (-entry.Minutes reverses it entirely).
+type CorrectionInput struct {
+	EntryID int64
+	Minutes int
+	Reason  string
+}
+
+// Correct appends a correction entry. Only staff of the activity's host or
+// community may correct; the corrected entry's net minutes stay ≥ 0.
+func (s *Service) Correct(ctx context.Context, u resident.User, in CorrectionInput) (Entry, error) {
+	reason, err := checkReason(in.Reason, "更正原因")
+	if err != nil {
+		return Entry{}, err
+	}
+	if in.Minutes == 0 || in.Minutes > MaxMinutesPerService || in.Minutes < -MaxMinutesPerService {
+		return Entry{}, errs.Invalid("INVALID_MINUTES", "更正的分钟数不能为0，且不超过24小时")
+	}
+	orig, err := s.store.Entry(ctx, in.EntryID)
+	if err != nil {
+		return Entry{}, err
+	}
+	if !u.IsStaffOfOrg(orig.HostOrgID) && !u.IsStaffOf(orig.ActivityCommunityID) {
+		return Entry{}, errs.Forbidden("NOT_REVIEWER", "只有主办单位或社区的工作人员可以更正服务时长")
+	}
+	if orig.Source == SourceCorrection {
+		return Entry{}, errs.Unprocessable("CORRECT_THE_ORIGINAL", "请更正原始记录，而不是更正记录")
+	}
+	e := orig
+	e.ID, e.CreatedAt = 0, time.Time{}
+	e.Minutes, e.Source, e.RecordedBy, e.ApprovedBy = in.Minutes, SourceCorrection, u.ID, u.ID
+	e.Reason, e.CreditKey, e.ReversesID, e.ClaimID = reason, "", orig.ID, 0
+	return s.store.Correct(ctx, e, nil)
+}

@@ -1,0 +1,442 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"gongjian/internal/checkin"
+	"gongjian/internal/errs"
+	"gongjian/internal/resident"
+)
+
+func (a *API) mountCheckin(r *gin.RouterGroup) {
+	r.GET("/registrations/:id/ticket", a.getTicket)
+	r.POST("/checkins", a.postCheckin)
+	r.POST("/checkins/batch", a.postCheckinBatch)
+	r.GET("/activities/:id/checkin-kit", a.getCheckinKit)
+	r.GET("/activities/:id/poster", a.getPoster)
+	r.POST("/self-checkins", a.postSelfCheckin)
+	r.GET("/admin/activities/:id/checkers", a.listCheckers)
+	r.POST("/admin/activities/:id/checkers", a.addChecker)
+	r.DELETE("/admin/activities/:id/checkers", a.removeCheckerBody)
+	r.DELETE("/admin/activities/:id/checkers/:user_id", a.removeChecker)
+	r.GET("/admin/sessions/:id/rotating-code", a.getRotatingCode)
+	r.GET("/admin/sessions/:id/attendance", a.getAttendance)
+	r.GET("/admin/sessions/:id/volunteers", a.listVolunteers)
+	r.POST("/admin/sessions/:id/volunteers", a.addVolunteer)
+	r.DELETE("/admin/sessions/:id/volunteers/:user_id", a.removeVolunteer)
+}
+
+// withUser runs h with the current user and the path id.
+func (a *API) withUser(c *gin.Context, pathParam string, h func(u resident.User, id int64)) {
+	u, err := a.currentUser(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var id int64
+	if pathParam != "" {
+		if id, err = pathID(c, pathParam); err != nil {
+			fail(c, err)
+			return
+		}
+	}
+	h(u, id)
+}
+
+func (a *API) getTicket(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	t, err := a.d.Checkin.Ticket(c.Request.Context(), userID(c), id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"ticket": t.Ticket, "valid_from": t.ValidFrom, "valid_until": t.ValidUntil, "registration_id": id})
+}
+
+type scanReq struct {
+	Ticket     string `json:"ticket"`
+	Nonce      string `json:"nonce"`
+	ScannedAt  string `json:"scanned_at"`
+	SessionID  int64  `json:"session_id"`
+	ActivityID int64  `json:"activity_id"`
+}
+
+var errScannedAt = errs.Invalid("BAD_SCANNED_AT", "扫码时间格式无效")
+
+func parseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, errScannedAt
+	}
+	return t, nil
+}
+
+func (r scanReq) input() (checkin.ScanInput, error) {
+	at, err := parseTime(r.ScannedAt)
+	return checkin.ScanInput{Ticket: strings.TrimSpace(r.Ticket), Nonce: r.Nonce, ScannedAt: at, SessionID: r.SessionID, ActivityID: r.ActivityID}, err
+}
+
+type scanSessionDTO struct {
+	ID            int64     `json:"id"`
+	ActivityID    int64     `json:"activity_id"`
+	ActivityTitle string    `json:"activity_title"`
+	StartsAt      time.Time `json:"starts_at"`
+	EndsAt        time.Time `json:"ends_at"`
+}
+
+type scanDTO struct {
+	Result             string         `json:"result"`
+	RegistrationID     int64          `json:"registration_id"`
+	AttendeeNameMasked string         `json:"attendee_name_masked"`
+	Session            scanSessionDTO `json:"session"`
+	CheckedInAt        time.Time      `json:"checked_in_at"`
+	Replay             bool           `json:"replay,omitempty"`
+}
+
+func toScanDTO(r checkin.ScanResult) scanDTO {
+	return scanDTO{Result: checkin.ResultCheckedIn, RegistrationID: r.RegistrationID, AttendeeNameMasked: r.AttendeeNameMasked,
+		Session:     scanSessionDTO{ID: r.SessionID, ActivityID: r.ActivityID, ActivityTitle: r.ActivityTitle, StartsAt: r.StartsAt, EndsAt: r.EndsAt},
+		CheckedInAt: r.CheckedInAt, Replay: r.Replay}
+}
+
+func (a *API) postCheckin(c *gin.Context) {
+	var req scanReq
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	in, err := req.input()
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	a.withUser(c, "", func(u resident.User, _ int64) {
+		res, err := a.d.Checkin.Scan(c.Request.Context(), u, in)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, toScanDTO(res))
+	})
+}
+
+type batchResultDTO struct {
+	Nonce              string     `json:"nonce"`
+	Result             string     `json:"result"`
+	Code               string     `json:"code,omitempty"`
+	Message            string     `json:"message,omitempty"`
+	RegistrationID     int64      `json:"registration_id,omitempty"`
+	AttendeeNameMasked string     `json:"attendee_name_masked,omitempty"`
+	SessionID          int64      `json:"session_id,omitempty"`
+	CheckedInAt        *time.Time `json:"checked_in_at,omitempty"`
+}
+
+func (a *API) postCheckinBatch(c *gin.Context) {
+	var req struct {
+		Scans  []scanReq `json:"scans"`
+		SentAt string    `json:"sent_at"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	sentAt, err := parseTime(req.SentAt)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ins := make([]checkin.ScanInput, len(req.Scans))
+	for i, s := range req.Scans {
+		// A scan with an unreadable time is refused by the service (no time).
+		ins[i], _ = s.input()
+	}
+	a.withUser(c, "", func(u resident.User, _ int64) {
+		rs, err := a.d.Checkin.Batch(c.Request.Context(), u, ins, sentAt)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		out := make([]batchResultDTO, len(rs))
+		counts := map[string]int{}
+		for i, r := range rs {
+			counts[r.Result]++
+			d := batchResultDTO{Nonce: r.Nonce, Result: r.Result}
+			if r.Err != nil {
+				d.Code, d.Message = r.Err.Code, r.Err.Message
+			}
+			if r.Scan.RegistrationID != 0 {
+				at := r.Scan.CheckedInAt
+				d.RegistrationID, d.AttendeeNameMasked, d.SessionID, d.CheckedInAt = r.Scan.RegistrationID, r.Scan.AttendeeNameMasked, r.Scan.SessionID, &at
+			}
+			out[i] = d
+		}
+		c.JSON(http.StatusOK, gin.H{"results": out, "checked_in": counts[checkin.ResultCheckedIn],
+			"duplicates": counts[checkin.ResultDuplicate], "refused": counts[checkin.ResultRefused]})
+	})
+}
+
+// TicketFormat documents the ticket for offline verifiers (in every kit).
+const TicketFormat = "base64url(no padding) of: version(1 byte = 1) | uvarint registration_id | uvarint session_id | " +
+	"uvarint valid_from (unix seconds) | uvarint valid_minutes | Ed25519 signature (64 bytes) over " +
+	"\"gongjian/ticket/v1\" followed by the bytes before the signature"
+
+func (a *API) getCheckinKit(c *gin.Context) {
+	a.withUser(c, "id", func(u resident.User, id int64) {
+		k, err := a.d.Checkin.Kit(c.Request.Context(), u, id)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		type kitSession struct {
+			ID          int64     `json:"id"`
+			StartsAt    time.Time `json:"starts_at"`
+			EndsAt      time.Time `json:"ends_at"`
+			AcceptFrom  time.Time `json:"accept_from"`
+			AcceptUntil time.Time `json:"accept_until"`
+		}
+		ss := make([]kitSession, 0, len(k.Sessions))
+		for _, s := range k.Sessions {
+			ss = append(ss, kitSession{s.ID, s.StartsAt, s.EndsAt, s.AcceptFrom, s.AcceptUntil})
+		}
+		c.JSON(http.StatusOK, gin.H{
+			"activity_id": k.ActivityID, "activity_title": k.ActivityTitle, "algorithm": k.Algorithm, "public_key": k.PublicKey,
+			"ticket_format": TicketFormat, "sessions": ss, "revoked": k.Revoked,
+			"window": gin.H{"session_id": k.Window.ID, "opens_at": k.Window.AcceptFrom, "closes_at": k.Window.AcceptUntil}, "revoked_registration_ids": k.RevokedRegistrationIDs,
+			"checked_in_registration_ids": k.CheckedIn, "generated_at": k.GeneratedAt,
+		})
+	})
+}
+
+func (a *API) getPoster(c *gin.Context) {
+	a.withUser(c, "id", func(u resident.User, id int64) {
+		img, err := a.d.Checkin.Poster(c.Request.Context(), u, id)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.Header("Cache-Control", "private, max-age=86400")
+		c.Data(http.StatusOK, "image/jpeg", img)
+	})
+}
+
+func (a *API) postSelfCheckin(c *gin.Context) {
+	var req struct {
+		Code   string   `json:"code"`
+		Lat    *float64 `json:"lat"`
+		Lng    *float64 `json:"lng"`
+		Action string   `json:"action"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	if req.Lat == nil || req.Lng == nil {
+		fail(c, errs.Invalid("BAD_LOCATION", "无法获取您的位置，请允许使用位置信息后重试"))
+		return
+	}
+	a.withUser(c, "", func(u resident.User, _ int64) {
+		r, err := a.d.Checkin.SelfCheck(c.Request.Context(), u, checkin.SelfInput{Code: req.Code, Lat: *req.Lat, Lng: *req.Lng, Action: req.Action})
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"action": r.Action, "at": r.At, "checked_in_at": r.CheckedInAt, "minutes": r.Minutes,
+			"session_id": r.SessionID, "activity_id": r.ActivityID, "activity_title": r.ActivityTitle, "repeated": r.Repeated})
+	})
+}
+
+type appointeeDTO struct {
+	UserID      int64     `json:"user_id"`
+	Name        string    `json:"name"`
+	ActivityID  int64     `json:"activity_id"`
+	SessionID   int64     `json:"session_id,omitempty"`
+	AppointedBy int64     `json:"appointed_by"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+func appointees(xs []checkin.Appointee) []appointeeDTO {
+	out := make([]appointeeDTO, 0, len(xs))
+	for _, x := range xs {
+		out = append(out, appointeeDTO{x.UserID, x.Name, x.ActivityID, x.SessionID, x.AppointedBy, x.CreatedAt})
+	}
+	return out
+}
+
+type userIDReq struct {
+	UserID int64 `json:"user_id"`
+}
+
+func (a *API) listCheckers(c *gin.Context) {
+	a.withUser(c, "id", func(u resident.User, id int64) {
+		xs, err := a.d.Checkin.Checkers(c.Request.Context(), u, id)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"items": appointees(xs)})
+	})
+}
+
+func (a *API) addChecker(c *gin.Context) {
+	var req userIDReq
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	a.withUser(c, "id", func(u resident.User, id int64) {
+		if err := a.d.Checkin.AddChecker(c.Request.Context(), u, id, req.UserID); err != nil {
+			fail(c, err)
+			return
+		}
+		xs, err := a.d.Checkin.Checkers(c.Request.Context(), u, id)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusCreated, gin.H{"items": appointees(xs)})
+	})
+}
+
+func (a *API) removeCheckerBody(c *gin.Context) {
+	var req userIDReq
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	a.withUser(c, "id", func(u resident.User, id int64) {
+		if err := a.d.Checkin.RemoveChecker(c.Request.Context(), u, id, req.UserID); err != nil {
+			fail(c, err)
+			return
+		}
+		c.Status(http.StatusNoContent)
+	})
+}
+
+func (a *API) removeChecker(c *gin.Context) {
+	uid, err := pathID(c, "user_id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	a.withUser(c, "id", func(u resident.User, id int64) {
+		if err := a.d.Checkin.RemoveChecker(c.Request.Context(), u, id, uid); err != nil {
+			fail(c, err)
+			return
+		}
+		c.Status(http.StatusNoContent)
+	})
+}
+
+func (a *API) getRotatingCode(c *gin.Context) {
+	a.withUser(c, "id", func(u resident.User, id int64) {
+		rc, err := a.d.Checkin.RotatingCode(c.Request.Context(), u, id)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.Header("Cache-Control", "no-store")
+		c.JSON(http.StatusOK, gin.H{"code": rc.Code, "session_id": rc.SessionID, "step_seconds": int(checkin.CodeStep / time.Second),
+			"expires_at": rc.ShowUntil, "accepted_until": rc.AcceptedUntil, "server_time": time.Now().UTC()})
+	})
+}
+
+func (a *API) getAttendance(c *gin.Context) {
+	a.withUser(c, "id", func(u resident.User, id int64) {
+		at, err := a.d.Checkin.Attendance(c.Request.Context(), u, id)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		type line struct {
+			RegistrationID int64      `json:"registration_id"`
+			AttendeeName   string     `json:"attendee_name"`
+			UserID         int64      `json:"user_id"`
+			CheckedInAt    *time.Time `json:"checked_in_at"`
+			CheckerID      int64      `json:"checker_id,omitempty"`
+			Offline        bool       `json:"offline,omitempty"`
+		}
+		type presence struct {
+			UserID     int64      `json:"user_id"`
+			InAt       time.Time  `json:"in_at"`
+			OutAt      *time.Time `json:"out_at"`
+			Minutes    int        `json:"minutes"`
+			AutoClosed bool       `json:"auto_closed"`
+			Flagged    bool       `json:"flagged"`
+			EntryID    int64      `json:"entry_id,omitempty"`
+		}
+		regs := make([]line, 0, len(at.Registrations))
+		checkedIn := 0
+		for _, l := range at.Registrations {
+			x := line{RegistrationID: l.Registration.ID, AttendeeName: l.Registration.AttendeeName, UserID: l.Registration.UserID}
+			if l.CheckedIn != nil {
+				t := l.CheckedIn.At
+				x.CheckedInAt, x.CheckerID, x.Offline = &t, l.CheckedIn.CheckerID, l.CheckedIn.Offline
+				checkedIn++
+			}
+			regs = append(regs, x)
+		}
+		ps := make([]presence, 0, len(at.Presences))
+		for _, p := range at.Presences {
+			ps = append(ps, presence{p.UserID, p.InAt, p.OutAt, p.Minutes, p.AutoClosed, p.Flagged, p.EntryID})
+		}
+		c.JSON(http.StatusOK, gin.H{"session_id": at.Session.ID, "activity_id": at.Session.ActivityID, "activity_title": at.Session.ActivityTitle,
+			"registrations": regs, "confirmed": len(regs), "checked_in": checkedIn, "presences": ps})
+	})
+}
+
+func (a *API) listVolunteers(c *gin.Context) {
+	a.withUser(c, "id", func(u resident.User, id int64) {
+		xs, err := a.d.Checkin.Volunteers(c.Request.Context(), u, id)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"items": appointees(xs)})
+	})
+}
+
+func (a *API) addVolunteer(c *gin.Context) {
+	var req userIDReq
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	a.withUser(c, "id", func(u resident.User, id int64) {
+		if err := a.d.Checkin.AddVolunteer(c.Request.Context(), u, id, req.UserID); err != nil {
+			fail(c, err)
+			return
+		}
+		xs, err := a.d.Checkin.Volunteers(c.Request.Context(), u, id)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusCreated, gin.H{"items": appointees(xs)})
+	})
+}
+
+func (a *API) removeVolunteer(c *gin.Context) {
+	uid, err := pathID(c, "user_id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	a.withUser(c, "id", func(u resident.User, id int64) {
+		if err := a.d.Checkin.RemoveVolunteer(c.Request.Context(), u, id, uid); err != nil {
+			fail(c, err)
+			return
+		}
+		c.Status(http.StatusNoContent)
+	})
+}

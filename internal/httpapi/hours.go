@@ -1,0 +1,383 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"gongjian/internal/errs"
+	"gongjian/internal/hours"
+	"gongjian/internal/resident"
+)
+
+const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+func (a *API) mountHours(r *gin.RouterGroup) {
+	r.GET("/me/hours", a.myHours)
+	r.GET("/me/hours/record", a.myRecord)
+	r.PUT("/me/hours/identity", a.putIdentity)
+	r.GET("/me/hours/claims", a.myClaims)
+	r.GET("/me/party-membership", a.getMembership)
+	r.POST("/me/party-membership", a.postMembership)
+	r.POST("/hours/claims", a.createClaim)
+	r.GET("/admin/hours/claims", a.listClaims)
+	r.POST("/admin/hours/claims/:id/approve", a.approveClaim)
+	r.POST("/admin/hours/claims/:id/reject", a.rejectClaim)
+	r.POST("/admin/hours/corrections", a.correctHours)
+	r.GET("/admin/hours", a.hoursReport)
+}
+
+type entryDTO struct {
+	ID            int64     `json:"id"`
+	ActivityID    int64     `json:"activity_id"`
+	SessionID     int64     `json:"session_id"`
+	ActivityTitle string    `json:"activity_title"`
+	Minutes       int       `json:"minutes"`
+	Source        string    `json:"source"`
+	Reason        string    `json:"reason"`
+	ServedAt      time.Time `json:"served_at"`
+	StartedAt     time.Time `json:"started_at"`
+	CreatedAt     time.Time `json:"created_at"`
+	ReversesID    int64     `json:"reverses_id,omitempty"`
+	ApprovedBy    int64     `json:"approved_by,omitempty"`
+}
+
+func toEntryDTO(e hours.Entry) entryDTO {
+	return entryDTO{ID: e.ID, ActivityID: e.ActivityID, SessionID: e.SessionID, ActivityTitle: e.ActivityTitle, Minutes: e.Minutes,
+		Source: e.Source, Reason: e.Reason, ServedAt: e.ServedAt, StartedAt: e.ServedAt, CreatedAt: e.CreatedAt,
+		ReversesID: e.ReversesID, ApprovedBy: e.ApprovedBy}
+}
+
+func (a *API) myHours(c *gin.Context) {
+	s, err := a.d.Hours.MyHours(c.Request.Context(), userID(c))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	type month struct {
+		Month   string `json:"month"`
+		Minutes int    `json:"minutes"`
+	}
+	months := make([]month, 0, len(s.ByMonth))
+	for _, m := range s.ByMonth {
+		months = append(months, month{m.Month, m.Minutes})
+	}
+	entries := make([]entryDTO, 0, len(s.Entries))
+	for _, e := range s.Entries {
+		entries = append(entries, toEntryDTO(e))
+	}
+	c.JSON(http.StatusOK, gin.H{"total_minutes": s.TotalMinutes, "total_hours": hours.Hours(s.TotalMinutes), "by_month": months, "entries": entries})
+}
+
+func attachment(c *gin.Context, name string, body []byte) {
+	c.Header("Content-Disposition", "attachment; filename=\"export.xlsx\"; filename*=UTF-8''"+url.PathEscape(name))
+	c.Data(http.StatusOK, xlsxType, body)
+}
+
+var errFormat = errs.Invalid("BAD_FORMAT", "format 只能是 json 或 xlsx")
+
+func (a *API) myRecord(c *gin.Context) {
+	format := c.DefaultQuery("format", "json")
+	if format != "json" && format != "xlsx" {
+		fail(c, errFormat)
+		return
+	}
+	rec, err := a.d.Hours.Record(c.Request.Context(), userID(c))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if format == "xlsx" {
+		b, err := hours.RecordXLSX(rec)
+		if err != nil {
+			fail(c, errs.Internal(err))
+			return
+		}
+		attachment(c, "志愿服务记录-"+rec.Number+".xlsx", b)
+		return
+	}
+	type line struct {
+		ActivityID    int64     `json:"activity_id"`
+		SessionID     int64     `json:"session_id"`
+		Content       string    `json:"content"`
+		ActivityTitle string    `json:"activity_title"`
+		Date          time.Time `json:"date"`
+		StartedAt     time.Time `json:"started_at"`
+		Place         string    `json:"place"`
+		Minutes       int       `json:"minutes"`
+		Hours         float64   `json:"hours"`
+		Organiser     string    `json:"organiser"`
+		HostOrgName   string    `json:"host_org_name"`
+		Sources       []string  `json:"sources"`
+	}
+	lines := make([]line, 0, len(rec.Lines))
+	for _, l := range rec.Lines {
+		lines = append(lines, line{l.ActivityID, l.SessionID, l.Content, l.Content, l.Date, l.Date, l.Place, l.Minutes, hours.Hours(l.Minutes),
+			l.Organiser, l.Organiser, l.Sources})
+	}
+	c.JSON(http.StatusOK, gin.H{"record_number": rec.Number, "name": rec.Name, "id_number_masked": rec.IDNumberMasked,
+		"total_minutes": rec.TotalMinutes, "total_hours": hours.Hours(rec.TotalMinutes), "generated_at": rec.GeneratedAt, "entries": lines})
+}
+
+func (a *API) putIdentity(c *gin.Context) {
+	var req struct {
+		IDNumber string `json:"id_number"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	masked, err := a.d.Hours.SetIdentity(c.Request.Context(), userID(c), req.IDNumber)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"id_number_masked": masked})
+}
+
+type membershipDTO struct {
+	OrgID       int64     `json:"org_id"`
+	CommunityID int64     `json:"community_id"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+func (a *API) getMembership(c *gin.Context) {
+	m, err := a.d.Hours.Membership(c.Request.Context(), userID(c))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, membershipDTO{m.OrgID, m.CommunityID, m.UpdatedAt})
+}
+
+func (a *API) postMembership(c *gin.Context) {
+	var req struct {
+		OrgID       int64 `json:"org_id"`
+		CommunityID int64 `json:"community_id"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	a.withUser(c, "", func(u resident.User, _ int64) {
+		m, err := a.d.Hours.SetMembership(c.Request.Context(), u, req.OrgID, req.CommunityID)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, membershipDTO{m.OrgID, m.CommunityID, m.UpdatedAt})
+	})
+}
+
+type claimDTO struct {
+	ID             int64      `json:"id"`
+	UserID         int64      `json:"user_id"`
+	VolunteerName  string     `json:"volunteer_name,omitempty"`
+	ActivityID     int64      `json:"activity_id"`
+	SessionID      int64      `json:"session_id,omitempty"`
+	ActivityTitle  string     `json:"activity_title"`
+	ServedAt       time.Time  `json:"served_at"`
+	Minutes        int        `json:"minutes"`
+	Description    string     `json:"description"`
+	PhotoURLs      []string   `json:"photo_urls"`
+	Status         string     `json:"status"`
+	ReviewedBy     int64      `json:"reviewed_by,omitempty"`
+	ReviewedAt     *time.Time `json:"reviewed_at,omitempty"`
+	GrantedMinutes int        `json:"granted_minutes,omitempty"`
+	RejectReason   string     `json:"reject_reason,omitempty"`
+	EntryID        int64      `json:"entry_id,omitempty"`
+	CreatedAt      time.Time  `json:"created_at"`
+}
+
+func toClaimDTO(x hours.Claim) claimDTO {
+	return claimDTO{x.ID, x.UserID, x.UserName, x.ActivityID, x.SessionID, x.ActivityTitle, x.ServedAt, x.Minutes, x.Description,
+		x.PhotoURLs, x.Status, x.ReviewedBy, x.ReviewedAt, x.GrantedMinutes, x.RejectReason, x.EntryID, x.CreatedAt}
+}
+
+func claimList(xs []hours.Claim) gin.H {
+	out := make([]claimDTO, 0, len(xs))
+	for _, x := range xs {
+		out = append(out, toClaimDTO(x))
+	}
+	return gin.H{"items": out}
+}
+
+func (a *API) createClaim(c *gin.Context) {
+	var req struct {
+		ActivityID  int64    `json:"activity_id"`
+		SessionID   int64    `json:"session_id"`
+		Minutes     int      `json:"minutes"`
+		Description string   `json:"description"`
+		PhotoURLs   []string `json:"photo_urls"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	a.withUser(c, "", func(u resident.User, _ int64) {
+		x, err := a.d.Hours.CreateClaim(c.Request.Context(), u, hours.ClaimInput{ActivityID: req.ActivityID, SessionID: req.SessionID,
+			Minutes: req.Minutes, Description: req.Description, PhotoURLs: req.PhotoURLs})
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusCreated, toClaimDTO(x))
+	})
+}
+
+func (a *API) myClaims(c *gin.Context) {
+	xs, err := a.d.Hours.MyClaims(c.Request.Context(), userID(c))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, claimList(xs))
+}
+
+func (a *API) listClaims(c *gin.Context) {
+	a.withUser(c, "", func(u resident.User, _ int64) {
+		xs, err := a.d.Hours.Claims(c.Request.Context(), u, c.Query("status"))
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, claimList(xs))
+	})
+}
+
+func (a *API) approveClaim(c *gin.Context) {
+	var req struct {
+		Minutes int `json:"minutes"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	a.withUser(c, "id", func(u resident.User, id int64) {
+		x, err := a.d.Hours.ApproveClaim(c.Request.Context(), u, id, req.Minutes)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, toClaimDTO(x))
+	})
+}
+
+func (a *API) rejectClaim(c *gin.Context) {
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	a.withUser(c, "id", func(u resident.User, id int64) {
+		x, err := a.d.Hours.RejectClaim(c.Request.Context(), u, id, req.Reason)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, toClaimDTO(x))
+	})
+}
+
+func (a *API) correctHours(c *gin.Context) {
+	var req struct {
+		EntryID int64  `json:"entry_id"`
+		Minutes int    `json:"minutes"`
+		Reason  string `json:"reason"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	a.withUser(c, "", func(u resident.User, _ int64) {
+		e, err := a.d.Hours.Correct(c.Request.Context(), u, hours.CorrectionInput{EntryID: req.EntryID, Minutes: req.Minutes, Reason: req.Reason})
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusCreated, toEntryDTO(e))
+	})
+}
+
+type personTotalDTO struct {
+	Rank          int     `json:"rank"`
+	UserID        int64   `json:"user_id"`
+	Name          string  `json:"name"`
+	OrgID         int64   `json:"org_id,omitempty"`
+	OrgName       string  `json:"org_name,omitempty"`
+	CommunityID   int64   `json:"community_id,omitempty"`
+	CommunityName string  `json:"community_name,omitempty"`
+	Minutes       int     `json:"minutes"`
+	Hours         float64 `json:"hours"`
+	Entries       int     `json:"entries"`
+}
+
+func persons(ps []hours.PersonTotal) []personTotalDTO {
+	out := make([]personTotalDTO, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, personTotalDTO{p.Rank, p.UserID, p.Name, p.OrgID, p.OrgName, p.CommunityID, p.CommunityName, p.Minutes, hours.Hours(p.Minutes), p.Entries})
+	}
+	return out
+}
+
+func (a *API) hoursReport(c *gin.Context) {
+	format := c.DefaultQuery("format", "json")
+	if format != "json" && format != "xlsx" {
+		fail(c, errFormat)
+		return
+	}
+	from, to, err := hours.ParseRange(c.Query("from"), c.Query("to"), time.Now())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	a.withUser(c, "", func(u resident.User, _ int64) {
+		ctx := c.Request.Context()
+		r, err := a.d.Hours.Report(ctx, u, from, to)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		if format == "xlsx" {
+			b, err := a.d.Hours.ReportXLSX(ctx, u, r)
+			if err != nil {
+				fail(c, err)
+				return
+			}
+			attachment(c, "志愿服务时长统计-"+from.In(hours.Zone).Format("20060102")+"-"+to.In(hours.Zone).AddDate(0, 0, -1).Format("20060102")+".xlsx", b)
+			return
+		}
+		type org struct {
+			OrgID      int64   `json:"org_id"`
+			ParentID   int64   `json:"parent_id"`
+			Name       string  `json:"name"`
+			Depth      int     `json:"depth"`
+			OwnMinutes int     `json:"own_minutes"`
+			Minutes    int     `json:"minutes"`
+			Hours      float64 `json:"hours"`
+			Members    int     `json:"members"`
+		}
+		type com struct {
+			CommunityID int64   `json:"community_id"`
+			Name        string  `json:"name"`
+			Minutes     int     `json:"minutes"`
+			Hours       float64 `json:"hours"`
+			Persons     int     `json:"persons"`
+		}
+		orgs := make([]org, 0, len(r.Orgs))
+		for _, o := range r.Orgs {
+			orgs = append(orgs, org{o.OrgID, o.ParentID, o.Name, o.Depth, o.OwnMinutes, o.Minutes, hours.Hours(o.Minutes), o.Members})
+		}
+		coms := make([]com, 0, len(r.Communities))
+		for _, x := range r.Communities {
+			coms = append(coms, com{x.CommunityID, x.Name, x.Minutes, hours.Hours(x.Minutes), x.Persons})
+		}
+		c.JSON(http.StatusOK, gin.H{"from": from.In(hours.Zone).Format("2006-01-02"), "to": to.In(hours.Zone).AddDate(0, 0, -1).Format("2006-01-02"),
+			"total_minutes": r.TotalMinutes, "total_hours": hours.Hours(r.TotalMinutes), "entries": r.Entries,
+			"persons": persons(r.Persons), "organizations": orgs, "communities": coms, "leaderboard": persons(r.Leaderboard)})
+	})
+}

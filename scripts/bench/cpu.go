@@ -1,0 +1,119 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// cpuMeter reads the CPU time the processes of the run used (Linux
+// /proc), so each mode can say where the two cores went.
+type cpuMeter struct {
+	names []string
+	pids  map[string][]int
+}
+
+const clockTick = 100 // USER_HZ on Linux
+
+func newCPUMeter(serverPID int) *cpuMeter {
+	m := &cpuMeter{pids: map[string][]int{}}
+	if serverPID > 0 {
+		m.add("server", serverPID)
+	}
+	m.add("bench", os.Getpid())
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		comm, _ := os.ReadFile("/proc/" + e.Name() + "/comm")
+		switch strings.TrimSpace(string(comm)) {
+		case "redis-server":
+			m.add("redis", pid)
+		case "mariadbd", "mysqld":
+			m.add("mariadb", pid)
+		}
+	}
+	return m
+}
+
+func (m *cpuMeter) add(name string, pid int) {
+	if _, ok := m.pids[name]; !ok {
+		m.names = append(m.names, name)
+	}
+	m.pids[name] = append(m.pids[name], pid)
+}
+
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 {
+		s = s[i+2:]
+	}
+	f := strings.Fields(s)
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	k, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+k) * time.Second / clockTick
+}
+
+type cpuSample map[string]time.Duration
+
+func (m *cpuMeter) sample() cpuSample {
+	out := cpuSample{}
+	for name, pids := range m.pids {
+		for _, p := range pids {
+			out[name] += procCPU(p)
+		}
+	}
+	return out
+}
+
+// machineBusy returns the share of the machine's CPU time used in total
+// between two /proc/stat readings (to tell when others load the machine).
+func machineCPU() (busy, total int64) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line := strings.SplitN(string(b), "\n", 2)[0]
+	f := strings.Fields(line)
+	for i, x := range f[1:] {
+		n, _ := strconv.ParseInt(x, 10, 64)
+		total += n
+		if i != 3 && i != 4 { // idle, iowait
+			busy += n
+		}
+	}
+	return busy, total
+}
+
+// report prints the CPU each process used per request between two samples,
+// and how much of the machine's CPU the rest of the machine took.
+func (m *cpuMeter) report(label string, before, after cpuSample, requests int, wall time.Duration, busy0, total0 int64) {
+	if requests == 0 {
+		return
+	}
+	var parts []string
+	var ours time.Duration
+	for _, name := range m.names {
+		d := after[name] - before[name]
+		ours += d
+		parts = append(parts, fmt.Sprintf("%s %.0f µs", name, float64(d.Microseconds())/float64(requests)))
+	}
+	busy1, total1 := machineCPU()
+	others := ""
+	if total1 > total0 {
+		used := time.Duration(busy1-busy0) * time.Second / clockTick
+		others = fmt.Sprintf("; other processes used %.0f%% of the machine", 100*float64(used-ours)/float64(time.Duration(numCPU())*wall))
+	}
+	fmt.Printf("  CPU per request (%s): %s%s\n", label, strings.Join(parts, ", "), others)
+}
