@@ -14,11 +14,12 @@ import (
 
 func (a *API) mountCheckin(r *gin.RouterGroup) {
 	r.GET("/registrations/:id/ticket", a.getTicket)
-	r.POST("/checkins", a.postCheckin)
-	r.POST("/checkins/batch", a.postCheckinBatch)
+	scanLimit := a.rateLimit("checkin", a.d.Limits.CheckinPerUser, a.d.Limits.CheckinPerIP)
+	r.POST("/checkins", scanLimit, a.postCheckin)
+	r.POST("/checkins/batch", scanLimit, a.postCheckinBatch)
 	r.GET("/activities/:id/checkin-kit", a.getCheckinKit)
 	r.GET("/activities/:id/poster", a.getPoster)
-	r.POST("/self-checkins", a.postSelfCheckin)
+	r.POST("/self-checkins", scanLimit, a.postSelfCheckin)
 	r.GET("/admin/activities/:id/checkers", a.listCheckers)
 	r.POST("/admin/activities/:id/checkers", a.addChecker)
 	r.DELETE("/admin/activities/:id/checkers", a.removeCheckerBody)
