@@ -139,3 +139,24 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 		t.Fatalf("healthz: %q", line)
 	}
 }
+
+// Check-in scans (single, batch and self check-in share one count) are
+// limited per account too: a runaway scanner gets 429, another checker
+// at the same door goes on.
+func TestCheckinLimits(t *testing.T) {
+	ta := newTestApp(t, func(c *config.Config) { c.Limits = config.Limits{CheckinPerUser: 3} })
+	if left := time.Until(time.Now().Truncate(time.Minute).Add(time.Minute)); left < 5*time.Second {
+		time.Sleep(left)
+	}
+	checker, _ := ta.login("checker")
+	for _, p := range []string{"/api/v1/checkins", "/api/v1/checkins/batch", "/api/v1/self-checkins"} {
+		if r := ta.do("POST", p, checker, `{"ticket":1}`); r.Status != 400 {
+			t.Fatalf("%s: %d %s", p, r.Status, r.Raw)
+		}
+	}
+	expectError(t, ta.do("POST", "/api/v1/checkins", checker, `{"ticket":"x"}`), 429, "RATE_LIMITED")
+	other, _ := ta.login("other-checker")
+	if r := ta.do("POST", "/api/v1/checkins", other, `{"ticket":1}`); r.Status != 400 {
+		t.Fatalf("another checker: %d %s", r.Status, r.Raw)
+	}
+}
