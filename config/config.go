@@ -8,6 +8,7 @@ package config
 import (
 	"encoding/base64"
 	"fmt"
+	"net"
 	"os"
 	"reflect"
 	"regexp"
@@ -38,6 +39,24 @@ type Config struct {
 	Wristband    Wristband    `yaml:"wristband"`
 	Notify       Notify       `yaml:"notify"`
 	Registration Registration `yaml:"registration"`
+	Limits       Limits       `yaml:"limits"`
+	Uploads      Uploads      `yaml:"uploads"`
+}
+
+// Limits are per-minute request limits counted in Redis, so they hold across
+// every server process. 0 turns a limit off.
+type Limits struct {
+	RegistrationPerUser int `yaml:"registration_per_user_per_minute" env:"GONGJIAN_LIMIT_REGISTRATION_PER_USER"`
+	RegistrationPerIP   int `yaml:"registration_per_ip_per_minute" env:"GONGJIAN_LIMIT_REGISTRATION_PER_IP"`
+	CheckinPerUser      int `yaml:"checkin_per_user_per_minute" env:"GONGJIAN_LIMIT_CHECKIN_PER_USER"`
+	CheckinPerIP        int `yaml:"checkin_per_ip_per_minute" env:"GONGJIAN_LIMIT_CHECKIN_PER_IP"`
+}
+
+// Uploads configures photo uploads (the pictures of hours claims).
+type Uploads struct {
+	PerUserPerHour int `yaml:"per_user_per_hour" env:"GONGJIAN_UPLOADS_PER_USER_PER_HOUR"`
+	// UnattachedTTL: an upload no claim or avatar uses is deleted after this.
+	UnattachedTTL time.Duration `yaml:"unattached_ttl" env:"GONGJIAN_UPLOADS_UNATTACHED_TTL"`
 }
 
 // HTTP configures the API listener.
@@ -47,6 +66,12 @@ type HTTP struct {
 	WriteTimeout    time.Duration `yaml:"write_timeout" env:"GONGJIAN_HTTP_WRITE_TIMEOUT"`
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout" env:"GONGJIAN_HTTP_SHUTDOWN_TIMEOUT"`
 	MaxBodyBytes    int64         `yaml:"max_body_bytes" env:"GONGJIAN_HTTP_MAX_BODY_BYTES"`
+	// ReadHeaderTimeout cuts off clients that send their headers slowly (slow loris).
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout" env:"GONGJIAN_HTTP_READ_HEADER_TIMEOUT"`
+	// TrustedProxies are the load balancers (IPs or CIDRs) whose
+	// X-Forwarded-For is believed for the client address that per-IP
+	// limits count; empty = the connection's address is the client.
+	TrustedProxies []string `yaml:"trusted_proxies" env:"GONGJIAN_HTTP_TRUSTED_PROXIES"`
 }
 
 // MySQL configures the relational store. Empty DSN selects the embedded SQLite file.
@@ -93,6 +118,12 @@ type Security struct {
 	AccessTokenTTL  time.Duration `yaml:"access_token_ttl" env:"GONGJIAN_ACCESS_TOKEN_TTL"`
 	RefreshTokenTTL time.Duration `yaml:"refresh_token_ttl" env:"GONGJIAN_REFRESH_TOKEN_TTL"`
 	TicketKey       string        `yaml:"ticket_key" env:"GONGJIAN_TICKET_KEY"` // base64 of a 32-byte Ed25519 seed
+	// JWTSecretOld are earlier JWT secrets, still accepted when verifying
+	// access tokens (never used to sign) during a rotation.
+	JWTSecretOld []string `yaml:"jwt_secret_old" env:"GONGJIAN_JWT_SECRET_OLD"`
+	// DataKeyOld are earlier data keys (base64 of 32 bytes): what they
+	// sealed stays readable; new data is sealed with data_key.
+	DataKeyOld []string `yaml:"data_key_old" env:"GONGJIAN_DATA_KEY_OLD"`
 }
 
 // Login configures login rate limits.
@@ -116,6 +147,9 @@ type Registration struct {
 	Writers           int           `yaml:"writers" env:"GONGJIAN_REGISTRATION_WRITERS"`
 	WriteBatch        int           `yaml:"write_batch" env:"GONGJIAN_REGISTRATION_WRITE_BATCH"`
 	ReconcileInterval time.Duration `yaml:"reconcile_interval" env:"GONGJIAN_RECONCILE_INTERVAL"`
+	// StaleAfter: a seat reserved in Redis whose write was not confirmed by
+	// then is settled by the reconciler against MySQL (a crashed process's).
+	StaleAfter time.Duration `yaml:"stale_after" env:"GONGJIAN_RECONCILE_STALE_AFTER"`
 }
 
 // Log configures logging.
@@ -285,6 +319,8 @@ func Defaults() Config {
 			WriteTimeout:    30 * time.Second,
 			ShutdownTimeout: 20 * time.Second,
 			MaxBodyBytes:    1 << 20,
+
+			ReadHeaderTimeout: 5 * time.Second,
 		},
 		MySQL:  MySQL{MaxOpenConns: 64, AutoMigrate: true},
 		Redis:  Redis{KeyPrefix: "gj:"},
@@ -313,7 +349,10 @@ func Defaults() Config {
 		Registration: Registration{
 			NoShowStrikes: 3, NoShowWindow: 90 * 24 * time.Hour, NoShowSuspension: 30 * 24 * time.Hour,
 			Writers: 2, WriteBatch: 200, ReconcileInterval: 30 * time.Second,
+			StaleAfter: 30 * time.Second,
 		},
+		Limits:  Limits{RegistrationPerUser: 30, RegistrationPerIP: 3000, CheckinPerUser: 600, CheckinPerIP: 6000},
+		Uploads: Uploads{PerUserPerHour: 60, UnattachedTTL: 7 * 24 * time.Hour},
 	}
 }
 
@@ -481,7 +520,7 @@ func (c Config) Validate() error {
 	if c.HTTP.MaxBodyBytes <= 0 {
 		return bad("http.max_body_bytes (GONGJIAN_HTTP_MAX_BODY_BYTES)", "must be positive")
 	}
-	if c.HTTP.ReadTimeout <= 0 || c.HTTP.WriteTimeout <= 0 || c.HTTP.ShutdownTimeout <= 0 {
+	if c.HTTP.ReadTimeout <= 0 || c.HTTP.WriteTimeout <= 0 || c.HTTP.ShutdownTimeout <= 0 || c.HTTP.ReadHeaderTimeout <= 0 {
 		return bad("http.*_timeout", "timeouts must be positive")
 	}
 	if c.MySQL.DSN != "" && !strings.Contains(c.MySQL.DSN, "/") {
@@ -525,6 +564,29 @@ func (c Config) Validate() error {
 	}
 	if c.Checkin.ClockSkew <= 0 {
 		return bad("checkin.clock_skew (GONGJIAN_CHECKIN_CLOCK_SKEW)", "must be positive")
+	}
+	for _, old := range c.Security.JWTSecretOld {
+		if len(old) < 32 {
+			return bad("security.jwt_secret_old (GONGJIAN_JWT_SECRET_OLD)", "each earlier secret must be at least 32 characters (comma-separated)")
+		}
+	}
+	for _, old := range c.Security.DataKeyOld {
+		if k, err := base64.StdEncoding.DecodeString(old); err != nil || len(k) != 32 {
+			return bad("security.data_key_old (GONGJIAN_DATA_KEY_OLD)", "each earlier key must be base64 of exactly 32 bytes (comma-separated)")
+		}
+	}
+	if (len(c.Security.JWTSecretOld) > 0 && c.Security.JWTSecret == "") || (len(c.Security.DataKeyOld) > 0 && c.Security.DataKey == "") {
+		return bad("security.jwt_secret / data_key", "a rotation needs the new key set beside the old ones")
+	}
+	for _, p := range c.HTTP.TrustedProxies {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				return bad("http.trusted_proxies (GONGJIAN_HTTP_TRUSTED_PROXIES)", fmt.Sprintf("%q is not an IP address or CIDR", p))
+			}
+		}
+	}
+	if l := c.Limits; l.RegistrationPerUser < 0 || l.RegistrationPerIP < 0 || l.CheckinPerUser < 0 || l.CheckinPerIP < 0 {
+		return bad("limits.* (GONGJIAN_LIMIT_*)", "must not be negative (0 turns a limit off)")
 	}
 	if c.Security.AccessTokenTTL <= 0 || c.Security.RefreshTokenTTL <= c.Security.AccessTokenTTL {
 		return bad("security.refresh_token_ttl", "must be longer than a positive access_token_ttl")
@@ -581,6 +643,15 @@ func (c Config) Validate() error {
 	}
 	if r := c.Registration; r.Writers < 1 || r.Writers > 64 || r.WriteBatch < 1 || r.WriteBatch > 1000 {
 		return bad("registration.writers / write_batch", "writers must be 1..64 and write_batch 1..1000")
+	}
+	if c.Registration.StaleAfter < time.Second {
+		return bad("registration.stale_after (GONGJIAN_RECONCILE_STALE_AFTER)", "must be at least 1s")
+	}
+	if c.Uploads.PerUserPerHour <= 0 {
+		return bad("uploads.per_user_per_hour (GONGJIAN_UPLOADS_PER_USER_PER_HOUR)", "must be positive")
+	}
+	if c.Uploads.UnattachedTTL < time.Hour {
+		return bad("uploads.unattached_ttl (GONGJIAN_UPLOADS_UNATTACHED_TTL)", "must be at least 1h")
 	}
 	if c.Registration.ReconcileInterval < 0 {
 		return bad("registration.reconcile_interval (GONGJIAN_RECONCILE_INTERVAL)", "must not be negative (0 turns it off)")

@@ -32,6 +32,12 @@ else
   say "backend: EMBEDDED (SQLite + in-process Redis): MariaDB/Redis not available here"
 fi
 
+# Every test creates its own database with its own pool; packages run in
+# parallel, so allow more connections than MariaDB's default 151.
+if [ "$GONGJIAN_TEST_BACKEND" = real ] && command -v mariadb >/dev/null; then
+  mariadb -h 127.0.0.1 -u root -e "SET GLOBAL max_connections = 2000" 2>/dev/null || true
+fi
+
 status=0
 
 # --- Go ---------------------------------------------------------------------

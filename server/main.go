@@ -33,8 +33,8 @@ import (
 	"gongjian/internal/demo"
 	"gongjian/internal/hours"
 	"gongjian/internal/httpapi"
+	"gongjian/internal/media"
 	"gongjian/internal/mysqlstore"
-	"gongjian/internal/pii"
 	"gongjian/internal/redisstore"
 	"gongjian/internal/resident"
 	"gongjian/internal/wechat"
@@ -252,7 +252,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		return nil, err
 	}
 
-	box, err := pii.NewBox(secrets.dataKey)
+	box, err := newBox(ctx, app.db, secrets, log)
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +260,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 	app.residents = resident.NewService(app.store, box, wc, nil)
 	limiter := redisstore.NewLimiter(rdb, prefix)
 	authSvc := auth.NewService(auth.Config{
-		JWTSecret: secrets.jwt, AccessTTL: cfg.Security.AccessTokenTTL, RefreshTTL: cfg.Security.RefreshTokenTTL,
+		JWTSecret: secrets.jwt, OldJWTSecrets: secrets.jwtOld, AccessTTL: cfg.Security.AccessTokenTTL, RefreshTTL: cfg.Security.RefreshTokenTTL,
 		PerUserPerMinute: cfg.Login.PerUserPerMinute,
 	}, wechatLogin{wc}, app.store, box, limiter, nil)
 
@@ -296,7 +296,16 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		OpenBefore: cfg.Checkin.OpenBefore, CloseAfter: cfg.Checkin.CloseAfter,
 		RadiusMeters: float64(cfg.Checkin.RadiusMeters), ClockSkew: cfg.Checkin.ClockSkew,
 	}, nil)
-	hoursSvc := hours.NewService(mysqlstore.NewHoursStore(app.db), view, view, app.store, box, nil)
+	// Photo uploads (in the database: every process serves them); claims accept only the claimant's own.
+	mediaSvc := media.NewService(mysqlstore.NewMediaStore(app.db), limiter, media.Config{
+		PerUserPerHour: cfg.Uploads.PerUserPerHour, UnattachedTTL: cfg.Uploads.UnattachedTTL}, nil)
+	app.jobs = append(app.jobs, func(ctx context.Context) {
+		mediaSvc.RunPurge(ctx, time.Hour, func(err error) {
+			log.Warn("purging unattached uploads failed", slog.String("error", err.Error()))
+		})
+	})
+	app.residents.AcceptUploadedAvatars(mediaSvc) // the mini-program's chooseAvatar picture is an upload
+	hoursSvc := hours.NewService(mysqlstore.NewHoursStore(app.db), view, view, app.store, mediaSvc, box, nil)
 	// Forgotten check-outs are closed at their session's end (every process
 	// may run it: closing is a conditional update).
 	app.jobs = append(app.jobs, func(ctx context.Context) {
@@ -332,6 +341,10 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		Wristbands: app.wristbands,
 		Notify:     app.notify.service,
 		Activities: app.activities,
+		Limits: httpapi.Limits{RegistrationPerUser: cfg.Limits.RegistrationPerUser, RegistrationPerIP: cfg.Limits.RegistrationPerIP,
+			CheckinPerUser: cfg.Limits.CheckinPerUser, CheckinPerIP: cfg.Limits.CheckinPerIP},
+		TrustedProxies: cfg.HTTP.TrustedProxies,
+		Media:          mediaSvc,
 	})
 	return app, nil
 }
@@ -348,7 +361,7 @@ func (a *App) Serve(ctx context.Context) error {
 func (a *App) serveOn(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.handler,
-		ReadHeaderTimeout: 5 * time.Second,
+		ReadHeaderTimeout: a.cfg.HTTP.ReadHeaderTimeout,
 		ReadTimeout:       a.cfg.HTTP.ReadTimeout,
 		WriteTimeout:      a.cfg.HTTP.WriteTimeout,
 		IdleTimeout:       120 * time.Second,

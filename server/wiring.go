@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +16,8 @@ import (
 	"gongjian/config"
 	"gongjian/internal/activity"
 	"gongjian/internal/auth"
+	"gongjian/internal/mysqlstore"
+	"gongjian/internal/pii"
 	"gongjian/internal/wechat"
 )
 
@@ -37,6 +41,9 @@ type secrets struct {
 	dataKey []byte
 	// ticketSeed is the Ed25519 seed signing check-in tickets.
 	ticketSeed []byte
+	// Earlier keys still accepted during a rotation (docs/operations.md).
+	jwtOld     [][]byte
+	dataKeyOld [][]byte
 }
 
 // loadSecrets takes the keys from config or, outside production, from files
@@ -65,7 +72,48 @@ func loadSecrets(cfg config.Config) (secrets, error) {
 	if err != nil || len(s.ticketSeed) != 32 {
 		return s, fmt.Errorf("ticket key in %s is not base64 of a 32-byte seed", filepath.Join(cfg.DataDir, "ticket_key"))
 	}
+	for _, old := range cfg.Security.JWTSecretOld {
+		s.jwtOld = append(s.jwtOld, []byte(old))
+	}
+	for _, old := range cfg.Security.DataKeyOld {
+		k, err := base64.StdEncoding.DecodeString(old)
+		if err != nil || len(k) != 32 {
+			return s, fmt.Errorf("GONGJIAN_DATA_KEY_OLD: a key is not base64 of 32 bytes")
+		}
+		s.dataKeyOld = append(s.dataKeyOld, k)
+	}
 	return s, nil
+}
+
+// newBox builds the personal-data box: sealing with the current data key,
+// opening with it and the older ones, and hashing (for look-ups compared
+// with stored hashes) with the key the database has bound for hashing
+// since its first start, whatever was rotated since.
+func newBox(ctx context.Context, db *mysqlstore.DB, s secrets, log *slog.Logger) (*pii.Box, error) {
+	box, err := pii.NewBox(s.dataKey, s.dataKeyOld...)
+	if err != nil {
+		return nil, err
+	}
+	if !db.G.Migrator().HasTable("key_registry") {
+		if len(s.dataKeyOld) > 0 {
+			return nil, errors.New("GONGJIAN_DATA_KEY_OLD is set but the database is not migrated: run `gongjian migrate` first")
+		}
+		return box, nil // not migrated yet (the migrate command): hashing is not used
+	}
+	// Before key ids existed only one key was ever used: on the first start
+	// that binds, during a first rotation, that key is the oldest one given.
+	ids := box.KeyIDs()
+	bound, err := db.BindKey(ctx, "pii_hash", ids[len(ids)-1])
+	if err != nil {
+		return nil, err
+	}
+	if err := box.UseHashKey(bound); err != nil {
+		return nil, fmt.Errorf("%w (GONGJIAN_DATA_KEY_OLD)", err)
+	}
+	if len(ids) > 1 {
+		log.Info("personal-data keys", slog.String("sealing", box.KeyID()), slog.Any("opening", ids), slog.String("hashing", bound))
+	}
+	return box, nil
 }
 
 func secret(cfg config.Config, configured, name string, encode func([]byte) string) (string, error) {
@@ -108,6 +156,6 @@ func activityConfig(r config.Registration) activity.Config {
 	return activity.Config{
 		NoShow:     activity.NoShowPolicy{Strikes: r.NoShowStrikes, Window: r.NoShowWindow, Suspension: r.NoShowSuspension},
 		Writers:    r.Writers,
-		WriteBatch: r.WriteBatch, ReconcileInterval: r.ReconcileInterval,
+		WriteBatch: r.WriteBatch, ReconcileInterval: r.ReconcileInterval, StaleAfter: r.StaleAfter,
 	}
 }

@@ -411,7 +411,9 @@ func (s *Service) decide(ctx context.Context, ap **Activity, in RegisterInput, a
 		}
 		return RegisterResult{}, errRetryFresh
 	case IdemHit:
-		return s.replay(ctx, a.ID, in, fingerprint(in, atts), res.GroupKey)
+		earlier := r
+		earlier.GroupKey = res.GroupKey
+		return s.replay(ctx, earlier, in, fingerprint(in, atts))
 	case Duplicate:
 		if in.IdemKey != "" {
 			if g, regs, err := s.store.GroupByIdem(ctx, in.UserID, in.IdemKey); err == nil && g.Key != "" {
@@ -508,8 +510,10 @@ func (s *Service) release(ctx context.Context, r Reservation, res ReserveResult)
 	}
 }
 
-// replay answers a retried request with the first answer.
-func (s *Service) replay(ctx context.Context, activityID int64, in RegisterInput, fp, groupKey string) (RegisterResult, error) {
+// replay answers a retried request with the first answer. earlier is the
+// reservation the Idempotency-Key points to.
+func (s *Service) replay(ctx context.Context, earlier Reservation, in RegisterInput, fp string) (RegisterResult, error) {
+	activityID, groupKey := earlier.ActivityID, earlier.GroupKey
 	deadline := time.Now().Add(3 * time.Second)
 	for {
 		g, regs, err := s.store.RegistrationsByGroup(ctx, groupKey)
@@ -527,6 +531,15 @@ func (s *Service) replay(ctx context.Context, activityID int64, in RegisterInput
 			// Not in flight: either committed just now or failed.
 			if g, regs, err := s.store.RegistrationsByGroup(ctx, groupKey); err == nil && g.Key != "" {
 				return s.replayed(g, regs, in, fp)
+			}
+			// It failed for good (its process died, or the quota was
+			// rebuilt under it: a fenced write never lands). Let go of the
+			// key, which still points at it, so this request is decided
+			// afresh instead of replaying a sign-up that never happened.
+			// Release only drops the key while it names that attempt; the
+			// reservation itself is no longer pending, so no count moves.
+			if err := s.quota.Release(ctx, earlier, 0); err != nil {
+				return RegisterResult{}, err
 			}
 			return RegisterResult{}, errRetryFresh
 		}

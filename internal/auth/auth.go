@@ -65,7 +65,10 @@ type RateLimiter interface {
 
 // Config holds token settings.
 type Config struct {
-	JWTSecret        []byte
+	JWTSecret []byte
+	// OldJWTSecrets still verify access tokens (never sign) while a rotated
+	// secret's tokens expire.
+	OldJWTSecrets    [][]byte
 	AccessTTL        time.Duration
 	RefreshTTL       time.Duration
 	PerUserPerMinute int
@@ -207,11 +210,18 @@ func (s *Service) sign(userID int64, now time.Time) (string, error) {
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.cfg.JWTSecret)
 }
 
-// Verify checks an access token and returns the user id in it.
+// Verify checks an access token, signed with the current secret or an
+// older one, and returns the user id in it.
 func (s *Service) Verify(token string) (int64, error) {
-	parsed, err := jwt.ParseWithClaims(token, &jwt.RegisteredClaims{}, func(t *jwt.Token) (any, error) {
-		return s.cfg.JWTSecret, nil
-	}, jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer(issuer), jwt.WithTimeFunc(s.now), jwt.WithExpirationRequired())
+	parse := func(secret []byte) (*jwt.Token, error) {
+		return jwt.ParseWithClaims(token, &jwt.RegisteredClaims{}, func(t *jwt.Token) (any, error) {
+			return secret, nil
+		}, jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer(issuer), jwt.WithTimeFunc(s.now), jwt.WithExpirationRequired())
+	}
+	parsed, err := parse(s.cfg.JWTSecret)
+	for i := 0; err != nil && errors.Is(err, jwt.ErrTokenSignatureInvalid) && i < len(s.cfg.OldJWTSecrets); i++ {
+		parsed, err = parse(s.cfg.OldJWTSecrets[i])
+	}
 	if err != nil {
 		if errors.Is(err, jwt.ErrTokenExpired) {
 			return 0, errs.Unauthorized("TOKEN_EXPIRED", "登录已过期，请重新登录")

@@ -47,7 +47,7 @@ func TestSelfCheckinCodeWindowRadiusAndSignup(t *testing.T) {
 	if d := errs.As(err).Details; d["distance_m"].(int) < 600 || d["radius_m"].(int) != 500 {
 		t.Fatalf("details %v", d)
 	}
-	_, err = self(vol, rc.Code[:len(rc.Code)-1]+"x", 0, "in")
+	_, err = self(vol, flip(rc.Code, len(rc.Code)-1), 0, "in")
 	wantCode(t, err, "BAD_CODE")
 	_, err = f.svc.SelfCheck(ctx, vol, checkin.SelfInput{Code: rc.Code, Action: "in"})
 	wantCode(t, err, "BAD_LOCATION")

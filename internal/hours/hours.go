@@ -139,6 +139,12 @@ type People interface {
 	ListCommunities(ctx context.Context) ([]resident.Community, error)
 }
 
+// Photos checks a claim's photos: every reference must be an upload of the
+// claimant (implemented by the media package).
+type Photos interface {
+	CheckOwned(ctx context.Context, ownerID int64, refs []string) error
+}
+
 // Filter selects ledger entries for reports.
 type Filter struct {
 	From, To time.Time // served_at in [From, To)

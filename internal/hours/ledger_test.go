@@ -42,6 +42,7 @@ var admin = resident.User{ID: 1, Roles: []resident.Role{{Role: resident.RoleAdmi
 // from the one under test.
 func TestRollUpEqualsLedgerSumsProperty(t *testing.T) {
 	db := testenv.DB(t)
+	db.SQL().SetMaxOpenConns(12) // the machine's MariaDB is shared by every test running
 	store := mysqlstore.NewHoursStore(db)
 	people := mysqlstore.NewResidentStore(db)
 	ctx := context.Background()
@@ -120,7 +121,7 @@ func TestRollUpEqualsLedgerSumsProperty(t *testing.T) {
 		}
 		from := time.Date(year, time.Month(m1), 1, 0, 0, 0, 0, hours.Zone)
 		to := time.Date(year, time.Month(m2)+1, 1, 0, 0, 0, 0, hours.Zone)
-		svc := hours.NewService(store, nil, tree, people, newBox(t), nil)
+		svc := hours.NewService(store, nil, tree, people, nil, newBox(t), nil)
 		rep, err := svc.Report(ctx, admin, from, to)
 		if err != nil {
 			t.Fatal(err)
@@ -185,6 +186,7 @@ func TestRollUpEqualsLedgerSumsProperty(t *testing.T) {
 // ledger holds one entry and the outbox one notice.
 func TestCreditKeyCreditsOnce(t *testing.T) {
 	db := testenv.DB(t)
+	db.SQL().SetMaxOpenConns(12) // the machine's MariaDB is shared by every test running
 	store := mysqlstore.NewHoursStore(db)
 	ctx := context.Background()
 	e := hours.Entry{UserID: 7, ActivityID: 3, SessionID: 9, Minutes: 95, Source: hours.SourceCheckin,
@@ -222,6 +224,7 @@ func TestCreditKeyCreditsOnce(t *testing.T) {
 // below zero, and the original is never changed.
 func TestCorrectionsAppendAndStayNonNegative(t *testing.T) {
 	db := testenv.DB(t)
+	db.SQL().SetMaxOpenConns(12) // the machine's MariaDB is shared by every test running
 	store := mysqlstore.NewHoursStore(db)
 	ctx := context.Background()
 	orig, _, err := store.Append(ctx, hours.Entry{UserID: 5, ActivityID: 1, SessionID: 1, Minutes: 120, Source: hours.SourceCheckin,
@@ -269,6 +272,7 @@ func TestCorrectionsAppendAndStayNonNegative(t *testing.T) {
 // A claim is approved once however many reviewers press the button.
 func TestClaimApprovedOnce(t *testing.T) {
 	db := testenv.DB(t)
+	db.SQL().SetMaxOpenConns(12) // the machine's MariaDB is shared by every test running
 	store := mysqlstore.NewHoursStore(db)
 	ctx := context.Background()
 	c := hours.Claim{UserID: 8, ActivityID: 4, ActivityTitle: "敬老院探访", HostOrgID: 2, CommunityID: 1,

@@ -3,7 +3,6 @@ package hours
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,16 +29,18 @@ type Service struct {
 	acts   Activities
 	orgs   Orgs
 	people People
+	photos Photos
 	box    *pii.Box
 	now    func() time.Time
 }
 
-// NewService builds the service; now may be nil (time.Now).
-func NewService(store Store, acts Activities, orgs Orgs, people People, box *pii.Box, now func() time.Time) *Service {
+// NewService builds the service; now may be nil (time.Now). With photos
+// nil no claim may carry photos.
+func NewService(store Store, acts Activities, orgs Orgs, people People, photos Photos, box *pii.Box, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: store, acts: acts, orgs: orgs, people: people, box: box, now: now}
+	return &Service{store: store, acts: acts, orgs: orgs, people: people, photos: photos, box: box, now: now}
 }
 
 // FormatMinutes renders minutes as 2小时30分钟.
@@ -204,11 +205,6 @@ func validMinutes(m int) error {
 	return nil
 }
 
-func validPhotoURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && len(s) <= 512
-}
-
 func checkReason(reason, label string) (string, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" || utf8.RuneCountInString(reason) > MaxReason || strings.ContainsRune(reason, 0) {
@@ -229,13 +225,19 @@ func (s *Service) CreateClaim(ctx context.Context, u resident.User, in ClaimInpu
 	if len(in.PhotoURLs) > MaxPhotos {
 		return Claim{}, errs.Invalid("TOO_MANY_PHOTOS", "照片最多9张")
 	}
-	for _, p := range in.PhotoURLs {
-		if !validPhotoURL(p) {
-			return Claim{}, errs.Invalid("INVALID_PHOTO_URL", "照片地址无效，请重新上传")
-		}
-	}
 	if in.ActivityID <= 0 {
 		return Claim{}, errs.Invalid("ACTIVITY_REQUIRED", "请选择服务活动")
+	}
+	// Photos are only the claimant's own uploads (references the upload
+	// endpoint answered), never arbitrary URLs: reviewers' phones fetch
+	// them with their credentials.
+	if len(in.PhotoURLs) > 0 {
+		if s.photos == nil {
+			return Claim{}, errs.Invalid("INVALID_PHOTO_URL", "照片地址无效，请重新上传")
+		}
+		if err := s.photos.CheckOwned(ctx, u.ID, in.PhotoURLs); err != nil {
+			return Claim{}, err
+		}
 	}
 	a, err := s.acts.Activity(ctx, in.ActivityID, in.SessionID)
 	if err != nil {

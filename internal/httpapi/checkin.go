@@ -13,21 +13,24 @@ import (
 )
 
 func (a *API) mountCheckin(r *gin.RouterGroup) {
+	// Every /admin route is for staff and admins: residents stop at this door.
+	staff := r.Group("/admin", a.requireStaff)
 	r.GET("/registrations/:id/ticket", a.getTicket)
-	r.POST("/checkins", a.postCheckin)
-	r.POST("/checkins/batch", a.postCheckinBatch)
+	scanLimit := a.rateLimit("checkin", a.d.Limits.CheckinPerUser, a.d.Limits.CheckinPerIP)
+	r.POST("/checkins", scanLimit, a.postCheckin)
+	r.POST("/checkins/batch", scanLimit, a.postCheckinBatch)
 	r.GET("/activities/:id/checkin-kit", a.getCheckinKit)
 	r.GET("/activities/:id/poster", a.getPoster)
-	r.POST("/self-checkins", a.postSelfCheckin)
-	r.GET("/admin/activities/:id/checkers", a.listCheckers)
-	r.POST("/admin/activities/:id/checkers", a.addChecker)
-	r.DELETE("/admin/activities/:id/checkers", a.removeCheckerBody)
-	r.DELETE("/admin/activities/:id/checkers/:user_id", a.removeChecker)
-	r.GET("/admin/sessions/:id/rotating-code", a.getRotatingCode)
-	r.GET("/admin/sessions/:id/attendance", a.getAttendance)
-	r.GET("/admin/sessions/:id/volunteers", a.listVolunteers)
-	r.POST("/admin/sessions/:id/volunteers", a.addVolunteer)
-	r.DELETE("/admin/sessions/:id/volunteers/:user_id", a.removeVolunteer)
+	r.POST("/self-checkins", scanLimit, a.postSelfCheckin)
+	staff.GET("/activities/:id/checkers", a.listCheckers)
+	staff.POST("/activities/:id/checkers", a.addChecker)
+	staff.DELETE("/activities/:id/checkers", a.removeCheckerBody)
+	staff.DELETE("/activities/:id/checkers/:user_id", a.removeChecker)
+	staff.GET("/sessions/:id/rotating-code", a.getRotatingCode)
+	staff.GET("/sessions/:id/attendance", a.getAttendance)
+	staff.GET("/sessions/:id/volunteers", a.listVolunteers)
+	staff.POST("/sessions/:id/volunteers", a.addVolunteer)
+	staff.DELETE("/sessions/:id/volunteers/:user_id", a.removeVolunteer)
 }
 
 // withUser runs h with the current user and the path id.

@@ -15,6 +15,8 @@ import (
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 func (a *API) mountHours(r *gin.RouterGroup) {
+	// Every /admin route is for staff and admins: residents stop at this door.
+	staff := r.Group("/admin", a.requireStaff)
 	r.GET("/me/hours", a.myHours)
 	r.GET("/me/hours/record", a.myRecord)
 	r.PUT("/me/hours/identity", a.putIdentity)
@@ -22,11 +24,11 @@ func (a *API) mountHours(r *gin.RouterGroup) {
 	r.GET("/me/party-membership", a.getMembership)
 	r.POST("/me/party-membership", a.postMembership)
 	r.POST("/hours/claims", a.createClaim)
-	r.GET("/admin/hours/claims", a.listClaims)
-	r.POST("/admin/hours/claims/:id/approve", a.approveClaim)
-	r.POST("/admin/hours/claims/:id/reject", a.rejectClaim)
-	r.POST("/admin/hours/corrections", a.correctHours)
-	r.GET("/admin/hours", a.hoursReport)
+	staff.GET("/hours/claims", a.listClaims)
+	staff.POST("/hours/claims/:id/approve", a.approveClaim)
+	staff.POST("/hours/claims/:id/reject", a.rejectClaim)
+	staff.POST("/hours/corrections", a.correctHours)
+	staff.GET("/hours", a.hoursReport)
 }
 
 type entryDTO struct {

@@ -23,6 +23,7 @@ import (
 	"gongjian/internal/checkin"
 	"gongjian/internal/errs"
 	"gongjian/internal/hours"
+	"gongjian/internal/media"
 	"gongjian/internal/notify"
 	"gongjian/internal/resident"
 	"gongjian/internal/wristband"
@@ -61,14 +62,36 @@ type Deps struct {
 
 	MaxBodyBytes        int64
 	LoginPerIPPerMinute int
+	// Limits: per-account and per-address limits of sign-ups and check-ins.
+	Limits Limits
+	// TrustedProxies: load balancers whose X-Forwarded-For names the client.
+	TrustedProxies []string
 
 	Notify *notify.Service // subscriptions, in-app messages, delivery state
+
+	Media *media.Service // photo uploads (hours claims)
 }
 
 // API is the HTTP API.
 type API struct {
 	d       Deps
 	metrics *httpMetrics
+	// bodyLimits overrides MaxBodyBytes for the few routes that take files,
+	// by "METHOD /route/template"; filled while the routes are mounted.
+	bodyLimits map[string]routeBodyLimit
+}
+
+type routeBodyLimit struct {
+	max      int64
+	tooLarge error
+}
+
+// bodyLimit gives one route its own body limit and too-large answer.
+func (a *API) bodyLimit(method, route string, max int64, tooLarge error) {
+	if a.bodyLimits == nil {
+		a.bodyLimits = map[string]routeBodyLimit{}
+	}
+	a.bodyLimits[method+" "+route] = routeBodyLimit{max, tooLarge}
 }
 
 // New builds the gin engine with every route.
@@ -81,6 +104,12 @@ func (a *API) engine() *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
+	// The client address (per-IP limits) is the connection's unless it
+	// comes from a trusted load balancer: a header alone cannot pick it.
+	if err := r.SetTrustedProxies(a.d.TrustedProxies); err != nil {
+		a.d.Logger.Error("http.trusted_proxies refused; trusting none", slog.String("err", err.Error()))
+		_ = r.SetTrustedProxies(nil)
+	}
 	r.Use(a.requestID, a.recoverer, a.accessLog, a.limitBody)
 	r.NoRoute(func(c *gin.Context) { fail(c, errs.NotFound("ROUTE_NOT_FOUND", "接口不存在")) })
 	r.NoMethod(func(c *gin.Context) {
@@ -105,6 +134,7 @@ func (a *API) engine() *gin.Engine {
 	a.mountWristbands(v1)
 	a.mountNotify(authed)
 	a.mountActivity(v1, authed)
+	a.mountUploads(authed)
 	return r
 }
 
@@ -177,11 +207,15 @@ func (a *API) accessLog(c *gin.Context) {
 }
 
 func (a *API) limitBody(c *gin.Context) {
-	if c.Request.ContentLength > a.d.MaxBodyBytes {
-		fail(c, errTooLarge)
+	max, tooLarge := a.d.MaxBodyBytes, error(errTooLarge)
+	if l, ok := a.bodyLimits[c.Request.Method+" "+c.FullPath()]; ok {
+		max, tooLarge = l.max, l.tooLarge
+	}
+	if c.Request.ContentLength > max {
+		fail(c, tooLarge)
 		return
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, a.d.MaxBodyBytes)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max)
 	c.Next()
 }
 
@@ -233,6 +267,21 @@ func (a *API) requireAdmin(c *gin.Context) {
 		return
 	}
 	if !u.IsAdmin() {
+		fail(c, errForbidden)
+		return
+	}
+	c.Next()
+}
+
+// requireStaff aborts unless the user is staff somewhere (or an admin);
+// each operation then checks the activity's scope.
+func (a *API) requireStaff(c *gin.Context) {
+	u, err := a.currentUser(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if !u.IsAnyStaff() {
 		fail(c, errForbidden)
 		return
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"time"
 
-	mysqldrv "github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 
 	"gongjian/internal/checkin"
@@ -111,29 +110,6 @@ var _ checkin.Store = (*CheckinStore)(nil)
 func (s *CheckinStore) g(ctx context.Context) *gorm.DB { return s.db.G.WithContext(ctx) }
 
 func ckFresh(tx *gorm.DB) *gorm.DB { return tx.Session(&gorm.Session{NewDB: true}) }
-
-// ckRetryable reports a MySQL deadlock or lock wait timeout: the transaction
-// was rolled back and may simply be run again.
-func ckRetryable(err error) bool {
-	var me *mysqldrv.MySQLError
-	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
-}
-
-// ckRetry runs f again when MySQL picked it as a deadlock victim.
-func ckRetry(ctx context.Context, f func() error) error {
-	var err error
-	for i := 0; i < 6; i++ {
-		if err = f(); !ckRetryable(err) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(time.Duration(i+1) * 3 * time.Millisecond):
-		}
-	}
-	return err
-}
 
 // ---- checkers and volunteer slots ----
 
@@ -256,7 +232,7 @@ func (s *CheckinStore) record(ctx context.Context, regID int64) (checkinRow, err
 func (s *CheckinStore) Scan(ctx context.Context, sc checkin.Scan, earliestWins bool, notices []notify.Notice) (checkin.ScanOutcome, error) {
 	at := sc.At.UTC().Truncate(time.Millisecond)
 	var counted bool
-	err := ckRetry(ctx, func() error {
+	err := retry(ctx, func() error {
 		counted = false
 		return s.g(ctx).Transaction(func(tx *gorm.DB) error {
 			scan := checkinScanRow{CheckerID: sc.CheckerID, Nonce: sc.Nonce, RegistrationID: sc.RegistrationID, SessionID: sc.SessionID,
@@ -406,7 +382,7 @@ func (s *CheckinStore) ClosePresence(ctx context.Context, userID, sessionID int6
 	credit checkin.CreditFunc) (checkin.Presence, bool, error) {
 	out = out.UTC().Truncate(time.Millisecond)
 	var got presenceRow
-	err := ckRetry(ctx, func() error {
+	err := retry(ctx, func() error {
 		return s.g(ctx).Transaction(func(tx *gorm.DB) error {
 			now := time.Now().UTC()
 			res := ckFresh(tx).Model(&presenceRow{}).Where("user_id = ? AND session_id = ? AND is_open = ?", userID, sessionID, true).

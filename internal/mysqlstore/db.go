@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -211,3 +212,33 @@ func isUnavailable(err error) bool {
 
 // Translate exposes translate for other store packages.
 func Translate(err error) error { return translate(err, nil) }
+
+// retryable reports a MySQL deadlock (1213) or lock wait timeout (1205):
+// the transaction was rolled back whole and may simply be run again.
+func retryable(err error) bool {
+	var me *mysqldrv.MySQLError
+	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
+}
+
+// retry runs f, and runs it again (up to 5 more times, after a short growing
+// pause with jitter) while it fails with a retryable error.
+func retry(ctx context.Context, f func() error) error {
+	var err error
+	for attempt := 0; attempt < 6; attempt++ {
+		if err = f(); !retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(3*(attempt+1)+rand.IntN(10*(attempt+1))) * time.Millisecond):
+		}
+	}
+	return err
+}
+
+// transaction runs fn in one transaction, again when MySQL chose it as a
+// deadlock victim or it timed out waiting for a lock.
+func (db *DB) transaction(ctx context.Context, fn func(tx *gorm.DB) error, opts ...*sql.TxOptions) error {
+	return retry(ctx, func() error { return db.G.WithContext(ctx).Transaction(fn, opts...) })
+}

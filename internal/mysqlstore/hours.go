@@ -188,7 +188,7 @@ func (s *HoursStore) byCreditKey(ctx context.Context, key string) (hours.Entry, 
 func (s *HoursStore) Append(ctx context.Context, e hours.Entry, notices []notify.Notice) (hours.Entry, bool, error) {
 	var out hours.Entry
 	var created bool
-	err := s.g(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
 		var err error
 		out, created, err = appendLedger(tx, e)
 		if err != nil || !created {
@@ -211,7 +211,7 @@ var errNetNegative = errs.Unprocessable("NET_NEGATIVE", "更正后这条记录�
 // Correct appends a correction of e.ReversesID, keeping the original's net ≥ 0.
 func (s *HoursStore) Correct(ctx context.Context, e hours.Entry, notices []notify.Notice) (hours.Entry, error) {
 	var out hours.Entry
-	err := s.g(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
 		q := tx.Session(&gorm.Session{NewDB: true})
 		if s.db.Dialect == "mysql" {
 			// Locks the original so concurrent corrections of it queue up;
@@ -412,7 +412,7 @@ func reviewClaim(tx *gorm.DB, id int64, upd map[string]any) error {
 // ApproveClaim approves a pending claim, appends its entry and notices.
 func (s *HoursStore) ApproveClaim(ctx context.Context, id, by int64, e hours.Entry, notices []notify.Notice) (hours.Claim, error) {
 	now := time.Now().UTC()
-	err := s.g(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
 		if err := reviewClaim(tx, id, map[string]any{"status": hours.ClaimApproved, "reviewed_by": by, "reviewed_at": now,
 			"granted_minutes": e.Minutes, "updated_at": now}); err != nil {
 			return err
@@ -438,7 +438,7 @@ func (s *HoursStore) ApproveClaim(ctx context.Context, id, by int64, e hours.Ent
 // RejectClaim rejects a pending claim and queues the notice.
 func (s *HoursStore) RejectClaim(ctx context.Context, id, by int64, reason string, notices []notify.Notice) (hours.Claim, error) {
 	now := time.Now().UTC()
-	err := s.g(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
 		if err := reviewClaim(tx, id, map[string]any{"status": hours.ClaimRejected, "reviewed_by": by, "reviewed_at": now,
 			"reject_reason": reason, "updated_at": now}); err != nil {
 			return err

@@ -56,6 +56,8 @@ var migrationGroups = [][]Migration{
 	activityMigrations,
 	hoursMigrations,
 	checkinMigrations,
+	keyRegistryMigrations,
+	mediaMigrations,
 }
 
 // Migrate applies every pending migration. On MySQL it holds a named lock so

@@ -5,10 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"math/rand/v2"
 	"time"
 
-	mysqldrv "github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -75,21 +73,7 @@ func (s *NotifyStore) tx(ctx context.Context, fn func(tx *gorm.DB) error) error 
 	if s.db.Dialect == "mysql" {
 		opts = append(opts, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
 	}
-	for attempt := 0; ; attempt++ {
-		err := s.g(ctx).Transaction(fn, opts...)
-		if err == nil || attempt == 4 || !retryableTx(err) || ctx.Err() != nil {
-			return err
-		}
-		time.Sleep(time.Duration(5+rand.IntN(20*(attempt+1))) * time.Millisecond)
-	}
-}
-
-func retryableTx(err error) bool {
-	var me *mysqldrv.MySQLError
-	if errors.As(err, &me) {
-		return me.Number == 1213 || me.Number == 1205
-	}
-	return false
+	return s.db.transaction(ctx, fn, opts...)
 }
 
 // lockClause locks selected rows on MySQL, skipping rows other

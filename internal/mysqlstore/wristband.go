@@ -2,12 +2,10 @@ package mysqlstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
-	mysqldrv "github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -761,23 +759,12 @@ func (s *WristbandStore) Purge(ctx context.Context, before wristband.PurgeBefore
 }
 
 // Atomically runs fn in a transaction. On MySQL a deadlock victim's
-// transaction is rolled back whole, so it is run again (up to 3 times).
+// transaction is rolled back whole, so it is run again.
 func (s *WristbandStore) Atomically(ctx context.Context, fn func(tx wristband.Tx) error) error {
-	var err error
-	for attempt := 0; attempt < 3; attempt++ {
-		err = s.g(ctx).Transaction(func(g *gorm.DB) error {
-			return fn(&wbTx{g: g, mysql: s.db.Dialect == "mysql"})
-		})
-		if !isDeadlock(err) {
-			break
-		}
-	}
+	err := s.db.transaction(ctx, func(g *gorm.DB) error {
+		return fn(&wbTx{g: g, mysql: s.db.Dialect == "mysql"})
+	})
 	return translate(err, nil)
-}
-
-func isDeadlock(err error) bool {
-	var me *mysqldrv.MySQLError
-	return errors.As(err, &me) && me.Number == 1213
 }
 
 // ---- transaction ----

@@ -377,12 +377,19 @@ func (r *Runner) deliver(ctx context.Context, d Delivery) {
 	msgID, sendErr := r.sender.SendSubscribe(wctx, msg)
 	r.metrics.sendSeconds.Observe(time.Since(start).Seconds())
 	o := r.outcome(d, msgID, sendErr)
+	// The outcome is known: record it. While the database is away (a
+	// restart), keep trying for a while — a late record still wins over
+	// "uncertain" — rather than leave a delivered message uncertain.
 	var ferr error
-	for i := range 3 {
+	patience := time.Now().Add(min(r.cfg.SendLease, 30*time.Second))
+	for i := 0; ; i++ {
 		if ferr = r.store.Finish(wctx, d, o, r.now()); ferr == nil {
 			break
 		}
-		time.Sleep(time.Duration(100*(i+1)) * time.Millisecond)
+		if i >= 2 && (errs.KindOf(ferr) != errs.KindUnavailable || time.Now().After(patience)) {
+			break
+		}
+		time.Sleep(min(time.Duration(100<<i)*time.Millisecond, 2*time.Second))
 	}
 	if ferr != nil {
 		// Left as sending: it becomes uncertain after SendLease, never resent.

@@ -18,14 +18,52 @@ import (
 	"unicode/utf8"
 )
 
-// Box encrypts and hashes personal data with one 32-byte key.
+// Box encrypts and hashes personal data. It seals with its current key and
+// opens what any of its keys sealed, so a rotated key (kept as an older
+// key) leaves earlier data readable.
+//
+// Sealed values are "k<id>:" + base64(nonce|ciphertext), where <id> names
+// the key (8 hex characters derived from it) and the prefix is the AEAD's
+// additional data. Values sealed before key ids existed start with "v1:"
+// and are opened by trying each key (GCM authenticates: a wrong key fails).
 type Box struct {
+	cur     *boxKey
+	byID    map[string]*boxKey
+	keys    []*boxKey // current first, then older ones in the order given
+	hashKey []byte
+	hashID  string
+}
+
+type boxKey struct {
+	id      string
 	aead    cipher.AEAD
 	hashKey []byte
 }
 
-// NewBox builds a Box from a 32-byte key.
-func NewBox(key []byte) (*Box, error) {
+// NewBox builds a Box sealing with key (32 bytes) and also opening what the
+// older keys sealed. Look-up hashes are keyed by key (see [Box.UseHashKey]).
+func NewBox(key []byte, older ...[]byte) (*Box, error) {
+	b := &Box{byID: map[string]*boxKey{}}
+	for i, k := range append([][]byte{key}, older...) {
+		bk, err := newBoxKey(k)
+		if err != nil {
+			if i > 0 {
+				return nil, fmt.Errorf("pii: older key %d: %w", i, err)
+			}
+			return nil, err
+		}
+		if _, dup := b.byID[bk.id]; dup {
+			continue
+		}
+		b.byID[bk.id] = bk
+		b.keys = append(b.keys, bk)
+	}
+	b.cur = b.keys[0]
+	b.hashKey, b.hashID = b.cur.hashKey, b.cur.id
+	return b, nil
+}
+
+func newBoxKey(key []byte) (*boxKey, error) {
 	if len(key) != 32 {
 		return nil, fmt.Errorf("pii: key must be 32 bytes, got %d", len(key))
 	}
@@ -37,48 +75,108 @@ func NewBox(key []byte) (*Box, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The hash key is derived so the encryption key is never used twice.
+	// The hash key and the key id are derived so the encryption key is
+	// never used twice and never revealed.
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte("gongjian/pii/hash"))
-	return &Box{aead: aead, hashKey: m.Sum(nil)}, nil
+	id := hmac.New(sha256.New, key)
+	id.Write([]byte("gongjian/pii/key-id"))
+	return &boxKey{id: hex.EncodeToString(id.Sum(nil)[:4]), aead: aead, hashKey: m.Sum(nil)}, nil
 }
 
-const version = "v1:"
+// KeyID returns the id of the current (sealing) key.
+func (b *Box) KeyID() string { return b.cur.id }
 
-// Seal encrypts plain; the empty string stays empty.
+// KeyIDs returns the ids of every key, the current one first.
+func (b *Box) KeyIDs() []string {
+	out := make([]string, len(b.keys))
+	for i, k := range b.keys {
+		out[i] = k.id
+	}
+	return out
+}
+
+// HashKeyID returns the id of the key the look-up hashes are derived from.
+func (b *Box) HashKeyID() string { return b.hashID }
+
+// UseHashKey keys the look-up hashes by the key with that id. Hashes must
+// stay stable across rotations (they are compared with stored ones), so a
+// deployment keeps hashing with the key it first hashed with: that key must
+// stay among the older keys.
+func (b *Box) UseHashKey(id string) error {
+	k, ok := b.byID[id]
+	if !ok {
+		return fmt.Errorf("pii: look-up hashes are keyed by data key %s, which is not configured: keep it in the older keys", id)
+	}
+	b.hashKey, b.hashID = k.hashKey, k.id
+	return nil
+}
+
+const legacyVersion = "v1:"
+
+// ErrUnknownKey is returned by Open for a value sealed by a key the Box does not hold.
+var ErrUnknownKey = errors.New("pii: sealed with a key that is not configured (add it to the older keys)")
+
+// Seal encrypts plain with the current key; the empty string stays empty.
 func (b *Box) Seal(plain string) (string, error) {
 	if plain == "" {
 		return "", nil
 	}
-	nonce := make([]byte, b.aead.NonceSize())
+	prefix := "k" + b.cur.id + ":"
+	nonce := make([]byte, b.cur.aead.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
 		return "", err
 	}
-	out := b.aead.Seal(nonce, nonce, []byte(plain), []byte(version))
-	return version + base64.RawStdEncoding.EncodeToString(out), nil
+	out := b.cur.aead.Seal(nonce, nonce, []byte(plain), []byte(prefix))
+	return prefix + base64.RawStdEncoding.EncodeToString(out), nil
 }
 
-// Open decrypts what Seal produced.
+// Open decrypts what Seal produced with any of the Box's keys.
 func (b *Box) Open(sealed string) (string, error) {
 	if sealed == "" {
 		return "", nil
 	}
-	if !strings.HasPrefix(sealed, version) {
+	prefix, body, ok := strings.Cut(sealed, ":")
+	if !ok {
 		return "", errors.New("pii: unknown ciphertext version")
 	}
-	raw, err := base64.RawStdEncoding.DecodeString(sealed[len(version):])
+	prefix += ":"
+	raw, err := base64.RawStdEncoding.DecodeString(body)
 	if err != nil {
 		return "", fmt.Errorf("pii: decode: %w", err)
 	}
-	ns := b.aead.NonceSize()
-	if len(raw) < ns {
-		return "", errors.New("pii: ciphertext too short")
+	var keys []*boxKey
+	switch {
+	case prefix == legacyVersion:
+		keys = b.keys
+	case len(prefix) == 10 && prefix[0] == 'k':
+		k, ok := b.byID[prefix[1:9]]
+		if !ok {
+			return "", ErrUnknownKey
+		}
+		keys = []*boxKey{k}
+	default:
+		return "", errors.New("pii: unknown ciphertext version")
 	}
-	plain, err := b.aead.Open(nil, raw[:ns], raw[ns:], []byte(version))
-	if err != nil {
-		return "", fmt.Errorf("pii: open: %w", err)
+	var lastErr error
+	for _, k := range keys {
+		ns := k.aead.NonceSize()
+		if len(raw) < ns {
+			return "", errors.New("pii: ciphertext too short")
+		}
+		plain, err := k.aead.Open(nil, raw[:ns], raw[ns:], []byte(prefix))
+		if err == nil {
+			return string(plain), nil
+		}
+		lastErr = err
 	}
-	return string(plain), nil
+	return "", fmt.Errorf("pii: open: %w", lastErr)
+}
+
+// Current reports whether sealed was sealed with the current key (false for
+// values to re-seal after a rotation).
+func (b *Box) Current(sealed string) bool {
+	return sealed == "" || strings.HasPrefix(sealed, "k"+b.cur.id+":")
 }
 
 // Hash returns a keyed hash of v for equality look-ups (hex, 64 chars).

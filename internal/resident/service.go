@@ -17,13 +17,27 @@ type PhoneSource interface {
 	PhoneNumber(ctx context.Context, code string) (phone, countryCode string, err error)
 }
 
+// AvatarUploads checks upload references (implemented by the media
+// package): the mini-program uploads the picture chosen with chooseAvatar
+// and sets the answer as the avatar.
+type AvatarUploads interface {
+	// CheckOwned checks every ref is a reference to an upload of ownerID.
+	CheckOwned(ctx context.Context, ownerID int64, refs []string) error
+}
+
 // Service holds the rules about people.
 type Service struct {
-	store  Store
-	box    *pii.Box
-	phones PhoneSource
-	now    func() time.Time
+	store   Store
+	box     *pii.Box
+	phones  PhoneSource
+	avatars AvatarUploads // nil: avatars are http(s) URLs only
+	now     func() time.Time
 }
+
+// AcceptUploadedAvatars lets a profile's avatar_url be, besides an http(s)
+// URL, a reference to one of the user's own uploads. Call it while wiring,
+// before the service is used.
+func (s *Service) AcceptUploadedAvatars(u AvatarUploads) { s.avatars = u }
 
 // NewService builds a Service; now may be nil (time.Now).
 func NewService(store Store, box *pii.Box, phones PhoneSource, now func() time.Time) *Service {
@@ -52,6 +66,28 @@ func checkText(field, label string, v *string, max int) error {
 	return nil
 }
 
+var errAvatarURL = errs.Invalid("INVALID_AVATAR_URL", "头像地址无效，请重新选择头像")
+
+// checkAvatar accepts an http(s) URL, or (with AcceptUploadedAvatars) a
+// server path that is one of the user's own uploads.
+func (s *Service) checkAvatar(ctx context.Context, userID int64, avatar string) error {
+	if len(avatar) > 512 {
+		return errAvatarURL
+	}
+	if strings.HasPrefix(avatar, "/") && !strings.HasPrefix(avatar, "//") && s.avatars != nil {
+		err := s.avatars.CheckOwned(ctx, userID, []string{avatar})
+		if err != nil && errs.KindOf(err) == errs.KindInvalid {
+			return errAvatarURL
+		}
+		return err
+	}
+	u, err := url.Parse(avatar)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return errAvatarURL
+	}
+	return nil
+}
+
 // UpdateProfile validates and applies a profile patch.
 func (s *Service) UpdateProfile(ctx context.Context, userID int64, p ProfilePatch) (User, error) {
 	if err := checkText("nickname", "昵称", p.Nickname, 32); err != nil {
@@ -61,9 +97,8 @@ func (s *Service) UpdateProfile(ctx context.Context, userID int64, p ProfilePatc
 		return User{}, err
 	}
 	if p.AvatarURL != nil && *p.AvatarURL != "" {
-		u, err := url.Parse(*p.AvatarURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(*p.AvatarURL) > 512 {
-			return User{}, errs.Invalid("INVALID_AVATAR_URL", "头像地址无效，请使用 https 开头的图片链接")
+		if err := s.checkAvatar(ctx, userID, *p.AvatarURL); err != nil {
+			return User{}, err
 		}
 	}
 	if p.CommunityID != nil && *p.CommunityID != 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -13,9 +14,22 @@ import (
 // redisCache adapts a go-redis v9 client to silenceper's cache.Cache (the
 // library's own Redis cache uses go-redis v8). silenceper stores only the
 // access token in it, as a string.
+//
+// The last value set is also kept in the process and used while Redis
+// cannot answer: without it every WeChat call of a process would fetch a
+// token (one at a time, behind silenceper's lock) for as long as Redis is
+// down, and calls would time out queueing for tokens.
 type redisCache struct {
 	rdb    redis.UniversalClient
 	prefix string
+
+	mu    sync.Mutex
+	local map[string]localValue
+}
+
+type localValue struct {
+	val     string
+	expires time.Time
 }
 
 var _ cache.ContextCache = (*redisCache)(nil)
@@ -27,10 +41,18 @@ func (c *redisCache) Get(key string) any { return c.GetContext(context.Backgroun
 // GetContext is Get with a context.
 func (c *redisCache) GetContext(ctx context.Context, key string) any {
 	v, err := c.rdb.Get(ctx, c.prefix+key).Result()
-	if err != nil {
-		return nil
+	switch {
+	case err == nil:
+		return v
+	case errors.Is(err, redis.Nil):
+		return nil // really missing (deleted after WeChat refused it, or expired)
 	}
-	return v
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if lv, ok := c.local[key]; ok && time.Now().Before(lv.expires) {
+		return lv.val
+	}
+	return nil
 }
 
 // Set stores val (a string or []byte) for timeout. A timeout of zero or
@@ -59,6 +81,12 @@ func (c *redisCache) SetContext(ctx context.Context, key string, val any, timeou
 		_ = c.DeleteContext(ctx, key)
 		return nil
 	}
+	c.mu.Lock()
+	if c.local == nil {
+		c.local = map[string]localValue{}
+	}
+	c.local[key] = localValue{val: s, expires: time.Now().Add(timeout)}
+	c.mu.Unlock()
 	_ = c.rdb.Set(ctx, c.prefix+key, s, timeout).Err()
 	return nil
 }
@@ -77,6 +105,9 @@ func (c *redisCache) Delete(key string) error { return c.DeleteContext(context.B
 
 // DeleteContext is Delete with a context.
 func (c *redisCache) DeleteContext(ctx context.Context, key string) error {
+	c.mu.Lock()
+	delete(c.local, key)
+	c.mu.Unlock()
 	err := c.rdb.Del(ctx, c.prefix+key).Err()
 	if errors.Is(err, redis.Nil) {
 		return nil

@@ -23,6 +23,7 @@ package wechat
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -36,6 +37,7 @@ import (
 	"github.com/silenceper/wechat/v2/miniprogram/qrcode"
 	"github.com/silenceper/wechat/v2/miniprogram/security"
 	"github.com/silenceper/wechat/v2/miniprogram/subscribe"
+	"github.com/silenceper/wechat/v2/util"
 
 	"gongjian/internal/errs"
 )
@@ -222,8 +224,7 @@ func (c *Client) SendSubscribe(ctx context.Context, m Message) (msgID int64, err
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	err = c.withTokenRetry(ctx, func(ctx context.Context) error {
-		// The library has no context variant of this call.
-		id, err := detached(ctx, func() (int64, error) { return c.mp.GetSubscribe().SendGetMsgID(msg) })
+		id, err := c.sendSubscribe(ctx, msg)
 		msgID = id
 		return err
 	})
@@ -231,6 +232,42 @@ func (c *Client) SendSubscribe(ctx context.Context, m Message) (msgID int64, err
 		return 0, classify(opSubscribeSend, err)
 	}
 	return msgID, nil
+}
+
+// subscribeSendPath is where silenceper's Subscribe.SendGetMsgID posts
+// (the transport installed by [Install] redirects it to the API base).
+const subscribeSendPath = DefaultAPIBase + "/cgi-bin/message/subscribe/send"
+
+// sendSubscribe is silenceper's Subscribe.SendGetMsgID with the caller's
+// context carried to the HTTP request, which the library's version cannot
+// do. A send given up on (its deadline passed while waiting for the access
+// token, e.g. behind other calls fetching one while Redis is down) must
+// never go out afterwards: the caller records it as failed and retries it,
+// so a late send would deliver the message twice.
+func (c *Client) sendSubscribe(ctx context.Context, msg *subscribe.Message) (int64, error) {
+	token, err := detached(ctx, func() (string, error) { return c.mp.GetContext().GetAccessTokenContext(ctx) })
+	if err != nil {
+		return 0, err
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	body, err := util.PostJSONContext(ctx, subscribeSendPath+"?access_token="+url.QueryEscape(token), msg)
+	if err != nil {
+		return 0, err
+	}
+	var res struct {
+		ErrCode int64  `json:"errcode"`
+		ErrMsg  string `json:"errmsg"`
+		MsgID   int64  `json:"msgid"`
+	}
+	if err := json.Unmarshal(body, &res); err != nil {
+		return 0, fmt.Errorf("subscribe send: answer is not JSON: %w", err)
+	}
+	if res.ErrCode != 0 {
+		return 0, &APIError{Code: int(res.ErrCode), Msg: res.ErrMsg}
+	}
+	return res.MsgID, nil
 }
 
 // MaxSceneLen is the longest scene getwxacodeunlimit accepts.

@@ -47,7 +47,8 @@ function track(promise) {
 
 /**
  * A fake server: routes like {'GET /api/v1/activities': (req) => body | {status, body}}.
- * A route may be a function or a plain value. Unknown routes answer 404.
+ * A route may be a function or a plain value; {status, body} sets the status, {networkError: true}
+ * fails the request like a lost connection. Unknown routes answer 404.
  */
 function makeServer(routes) {
   const calls = []
@@ -69,7 +70,7 @@ function makeServer(routes) {
     }
     if (handler === undefined) return { status: 404, body: { code: 'NOT_FOUND', message: '接口不存在' } }
     let out = typeof handler === 'function' ? handler(req) : handler
-    if (out && typeof out === 'object' && 'status' in out && 'body' in out) return out
+    if (out && typeof out === 'object' && (('status' in out && 'body' in out) || out.networkError)) return out
     return { status: 200, body: out }
   }
   return { calls, handle }
@@ -124,6 +125,8 @@ function installWx(opts = {}) {
     privacyHandler: null,
     canvasOps: [],
     clipboard: null,
+    downloads: {}, // temp file path -> the body the server answered
+    openedDocuments: [],
     /** requests to a path (optionally method) */
     requests(method, p) {
       return server.calls.filter((c) => c.method === method && (p instanceof RegExp ? p.test(c.path) : c.path === p))
@@ -177,12 +180,32 @@ function installWx(opts = {}) {
     },
     uploadFile(o) {
       const u = new URL(o.url)
-      const req = { method: 'POST', url: o.url, path: u.pathname, query: {}, header: o.header || {}, data: { file: o.filePath, name: o.name }, upload: true }
+      const req = { method: 'POST', url: o.url, path: u.pathname, query: {}, header: o.header || {}, data: { file: o.filePath, name: o.name }, upload: true, filePath: o.filePath }
       server.calls.push(req)
       track(Promise.resolve()
         .then(() => transport(req))
         .then((res) => o.success && o.success({ statusCode: res.status, data: JSON.stringify(res.body) })))
       return { abort() {}, onProgressUpdate() {} }
+    },
+    downloadFile(o) {
+      const u = new URL(o.url)
+      const req = { method: 'GET', url: o.url, path: u.pathname, query: Object.fromEntries(u.searchParams), header: o.header || {}, data: undefined, download: true }
+      server.calls.push(req)
+      track(Promise.resolve()
+        .then(() => transport(req))
+        .then(
+          (res) => {
+            const tempFilePath = `wxfile://tmp/download-${server.calls.length}`
+            h.downloads[tempFilePath] = res.body
+            o.success && o.success({ statusCode: res.status, tempFilePath })
+          },
+          () => o.fail && o.fail({ errMsg: 'downloadFile:fail' }),
+        ))
+      return { abort() {}, onProgressUpdate() {} }
+    },
+    openDocument(o) {
+      h.openedDocuments.push({ filePath: o.filePath, fileType: o.fileType })
+      ok(o)
     },
     login(o) {
       ok(o, { code: 'wx-code-1' })

@@ -114,14 +114,58 @@ test('wx storage holds only the session token: no refresh token, phone or profil
 })
 
 test('uploads are multipart "file" with the token, answering the parsed JSON', async () => {
-  const w = h.installWx({ routes: { 'POST /api/v1/uploads': { url: 'https://files.example/1.jpg' } } })
+  const answer = { url: '/api/v1/uploads/3f1c0e4b9a2d4c6e8f0a1b2c3d4e5f60', id: '3f1c0e4b9a2d4c6e8f0a1b2c3d4e5f60', content_type: 'image/jpeg', size: 182044, width: 1280, height: 960 }
+  const w = h.installWx({ routes: { 'POST /api/v1/uploads': { status: 201, body: answer } } })
   const res = await req('api').uploadFile('wxfile://tmp/a.jpg')
-  assert.equal(res.url, 'https://files.example/1.jpg')
+  assert.deepEqual(res, answer)
   const up = w.requests('POST', '/api/v1/uploads')[0]
   assert.equal(up.data.name, 'file')
   assert.equal(up.header.Authorization, 'Bearer tok-1')
 })
 
+test('downloads of private files send the token, refresh once on 401, and fail with the server status', async () => {
+  let n = 0
+  const w = h.installWx({ routes: {
+    'GET /api/v1/uploads/:id': () => (++n === 1 ? { status: 401, body: { code: 'TOKEN_EXPIRED', message: '登录已过期' } } : 'JPEG'),
+    'POST /api/v1/auth/refresh': { token: 'tok-2', refresh_token: 'ref-2', expires_in: 7200, user: { id: 1, roles: [] } },
+  } })
+  const path1 = await req('api').downloadPhoto('/api/v1/uploads/3f1c0e4b9a2d4c6e8f0a1b2c3d4e5f60')
+  assert.equal(w.downloads[path1], 'JPEG')
+  assert.deepEqual(w.requests('GET', '/api/v1/uploads/3f1c0e4b9a2d4c6e8f0a1b2c3d4e5f60').map((r) => r.header.Authorization), ['Bearer tok-1', 'Bearer tok-2'])
+  h.resetModules()
+  h.installWx({ routes: { 'GET /api/v1/uploads/:id': { status: 404, body: {} } } })
+  await assert.rejects(req('api').downloadPhoto('/api/v1/uploads/00000000000000000000000000000000'), (e) => e.status === 404 && /内容不存在/.test(e.message))
+})
+
+test('every request the app makes is a route of the server (internal/httpapi/openapi.yaml)', async () => {
+  const fs = require('fs')
+  const spec = fs.readFileSync(path.join(__dirname, '..', '..', 'internal', 'httpapi', 'openapi.yaml'), 'utf8')
+  // paths: "  /api/v1/...:" then methods "    get:" until the next path
+  const routes = []
+  let current = null
+  for (const line of spec.split('\n')) {
+    const p = line.match(/^  (\/api\/v1\/\S+):\s*$/)
+    if (p) current = p[1]
+    else if (/^\S/.test(line)) current = null
+    const m = line.match(/^    (get|post|put|patch|delete):/)
+    if (current && m) routes.push({ method: m[1].toUpperCase(), re: new RegExp(`^${current.replace(/\{[a-z_]+\}/g, '[^/]+')}$`) })
+  }
+  assert.ok(routes.length > 50, `only ${routes.length} routes read from openapi.yaml`)
+  const w = h.installWx({ routes: {} })
+  const api = req('api')
+  const args = { createRegistrations: [{}, 'k'], myRegistrations: ['upcoming'], bindPhone: ['c'], acceptInvitation: ['c'], reportSubscriptions: [{}] }
+  const calls = []
+  for (const name of Object.keys(api)) {
+    if (typeof api[name] !== 'function' || ['qs', 'newIdempotencyKey'].includes(name)) continue
+    const before = w.calls.length
+    await api[name](...(args[name] || ['1', '2', '3'])).catch(() => {})
+    await h.settle()
+    for (const c of w.calls.slice(before)) if (c.path !== '/api/v1/auth/login') calls.push({ name, method: c.method, path: c.path })
+  }
+  assert.ok(calls.length >= 40, `only ${calls.length} calls recorded`)
+  const unknown = calls.filter((c) => !routes.some((r) => r.method === c.method && r.re.test(c.path)))
+  assert.deepEqual(unknown, [])
+})
 test('every URL is built in utils/api.js: no page or component calls wx.request itself', () => {
   const fs = require('fs')
   const offenders = []
@@ -132,7 +176,7 @@ test('every URL is built in utils/api.js: no page or component calls wx.request 
       if (e.isDirectory()) walk(p)
       else if (p.endsWith('.js') && !p.endsWith(path.join('utils', 'request.js'))) {
         const s = fs.readFileSync(p, 'utf8')
-        if (/wx\.(request|uploadFile)\(/.test(s) || (/\/api\/v1\//.test(s) && !p.endsWith(path.join('utils', 'api.js')))) offenders.push(path.relative(h.ROOT, p))
+        if (/wx\.(request|uploadFile|downloadFile)\(/.test(s) || (/\/api\/v1\//.test(s) && !p.endsWith(path.join('utils', 'api.js')))) offenders.push(path.relative(h.ROOT, p))
         if (/setStorageSync\(/.test(s) && !p.endsWith(path.join('utils', 'session.js'))) offenders.push(`${path.relative(h.ROOT, p)} (plain storage)`)
       }
     }

@@ -11,8 +11,9 @@ function routes(over = {}) {
     'GET /api/v1/me/messages': fx.messages(),
     'POST /api/v1/me/phone': Object.assign({}, fx.user, { phone_masked: '138****1234' }),
     'PATCH /api/v1/me': (r) => Object.assign({}, fx.user, r.data),
-    'POST /api/v1/me/messages/:id/read': { ok: true },
-    'POST /api/v1/uploads': { url: 'https://files.example/avatar.jpg' },
+    'POST /api/v1/me/messages/:id/read': (r) => ({ id: Number(r.path.split('/')[5]), read: true, unread: 1 }),
+    'POST /api/v1/uploads': { status: 201, body: { url: '/api/v1/uploads/a1b2c3d4e5f60718293a4b5c6d7e8f90', id: 'a1b2c3d4e5f60718293a4b5c6d7e8f90', content_type: 'image/jpeg', size: 20480, width: 132, height: 132 } },
+    'GET /api/v1/uploads/:id': 'JPEG',
   }, over)
 }
 
@@ -69,6 +70,16 @@ test('profile edit saves nickname, real name and community with PATCH /me', asyn
   assert.deepEqual(w.navigations, [{ type: 'navigateBack' }])
 })
 
+test('an uploaded avatar is shown on the me page from a download with the token', async () => {
+  const w = h.installWx({ routes: routes({ 'GET /api/v1/me': Object.assign({}, fx.user, { avatar_url: '/api/v1/uploads/a1b2c3d4e5f60718293a4b5c6d7e8f90' }) }) })
+  const page = await h.renderPage('pages/me/index')
+  const dl = w.requests('GET', '/api/v1/uploads/a1b2c3d4e5f60718293a4b5c6d7e8f90')
+  assert.equal(dl.length, 1)
+  assert.equal(dl[0].header.Authorization, 'Bearer tok-1')
+  assert.equal(w.downloads[page.data.avatarSrc], 'JPEG')
+  assert.equal(h.$$(page, '.avatar-img').length, 1)
+})
+
 test('choosing an avatar uploads it and saves its URL', async () => {
   const w = h.installWx({ routes: routes() })
   const page = await h.renderPage('pages/profile/edit')
@@ -76,10 +87,12 @@ test('choosing an avatar uploads it and saves its URL', async () => {
   await h.settle()
   assert.equal(w.requests('POST', '/api/v1/uploads')[0].data.file, 'wxfile://tmp/avatar.jpg')
   await h.tap(page, '.btn-save')
-  assert.equal(w.requests('PATCH', '/api/v1/me')[0].data.avatar_url, 'https://files.example/avatar.jpg')
+  // the avatar is the upload's server path (the server checks it is this user's upload)
+  assert.equal(w.requests('PATCH', '/api/v1/me')[0].data.avatar_url, '/api/v1/uploads/a1b2c3d4e5f60718293a4b5c6d7e8f90')
+  assert.equal(page.data.avatarSrc, 'wxfile://tmp/avatar.jpg')
 })
 
-test('messages list unread ones; opening one marks it read', async () => {
+test('messages list unread ones; opening one marks it read and links to its page', async () => {
   const w = h.installWx({ routes: routes() })
   const page = await h.renderPage('pages/messages/index')
   const t = h.text(page)
@@ -87,9 +100,29 @@ test('messages list unread ones; opening one marks it read', async () => {
   assert.match(t, /报名成功/)
   assert.match(t, /候补递补提醒/)
   await h.tap(page, h.$$(page, '.message')[0])
-  assert.equal(w.requests('POST', '/api/v1/me/messages/1/read').length, 1)
+  assert.equal(w.requests('POST', '/api/v1/me/messages/3/read').length, 1)
+  // the unread count is the server's answer to the read
   assert.match(h.text(page), /未读 1 条/)
   // an already-read message is not posted again
   await h.tap(page, h.$$(page, '.message')[2])
   assert.equal(w.requests('POST', /\/read$/).length, 1)
+  // an opened message links to its page (a tab page: switchTab)
+  await h.tap(page, h.$$(page, '.message-link')[0])
+  assert.deepEqual(w.navigations.pop(), { type: 'switchTab', url: '/pages/registrations/index' })
+})
+
+test('messages: older ones load page by page with before_id', async () => {
+  const first = fx.messages()
+  const older = { unread: 2, next_before_id: 0, items: [{ id: 0.5, template_key: 'claim_reviewed', title: '补录申请已通过', body: '您申报的「疫苗接种点秩序维护」服务时长已审核通过，核定3小时30分钟。', page: 'pages/volunteer/index', activity_id: 206, created_at: fx.at(-25, 9, 0), read: true }] }
+  const w = h.installWx({ routes: routes({ 'GET /api/v1/me/messages': (r) => (r.query.before_id ? older : Object.assign({}, first, { next_before_id: 1 })) }) })
+  const page = await h.renderPage('pages/messages/index')
+  assert.match(h.text(page), /上拉加载更早的消息/)
+  await page.instance.onReachBottom()
+  await h.settle()
+  assert.equal(w.requests('GET', '/api/v1/me/messages').pop().query.before_id, '1')
+  assert.match(h.text(page), /补录申请已通过/)
+  assert.equal(h.$$(page, '.message').length, 4)
+  assert.doesNotMatch(h.text(page), /上拉加载更早的消息/)
+  await page.instance.onReachBottom() // nothing more to load
+  assert.equal(w.requests('GET', '/api/v1/me/messages').length, 2)
 })

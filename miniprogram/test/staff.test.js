@@ -2,37 +2,75 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const h = require('./_helpers')
 const fx = require('./_fixtures')
+const { ticketKey } = require('./_tickets')
+const { verifyTicket } = require(require('path').join(h.ROOT, 'utils', 'ticket'))
 
 test.beforeEach(() => h.resetModules())
+
+// The kit's key: tickets in these tests are real, signed tickets (see _tickets.js).
+const key = ticketKey()
+const HOUR = 3600e3
+const T0 = Date.now()
+
+/** A signed ticket of registration reg for session (1002 = in the kit, open now). */
+function signed(reg, session = 1002) {
+  return key.issue({ registrationId: reg, sessionId: session, validFrom: T0 - HOUR, validUntil: T0 + 3 * HOUR })
+}
+
+/** GET /activities/102/checkin-kit: session 1002 open now, 1003 tomorrow; registration 77 revoked, 78 checked in. */
+function kit(over = {}) {
+  const now = Date.now()
+  const iso = (ms) => new Date(ms).toISOString()
+  return Object.assign({
+    activity_id: 102, activity_title: '三甲医院专家义诊（心血管·内分泌）', algorithm: 'Ed25519', public_key: key.publicKey,
+    ticket_format: 'base64url(no padding) of: version(1 byte = 1) | …',
+    sessions: [
+      { id: 1002, starts_at: iso(now + 0.5 * HOUR), ends_at: iso(now + 1.5 * HOUR), accept_from: iso(now - 0.5 * HOUR), accept_until: iso(now + 2 * HOUR) },
+      { id: 1003, starts_at: iso(now + 24.5 * HOUR), ends_at: iso(now + 25.5 * HOUR), accept_from: iso(now + 23.5 * HOUR), accept_until: iso(now + 26 * HOUR) },
+    ],
+    revoked: [signed(77)], window: { session_id: 1002, opens_at: iso(now - 0.5 * HOUR), closes_at: iso(now + 2 * HOUR) },
+    revoked_registration_ids: [77], checked_in_registration_ids: [78], generated_at: iso(now - 60e3),
+  }, over)
+}
+
+const scanSession = { id: 1002, activity_id: 102, activity_title: '三甲医院专家义诊（心血管·内分泌）', starts_at: fx.at(0, 9, 30), ends_at: fx.at(0, 10, 30) }
+
+/** POST /checkins/batch answer for the scans sent: the server judges each (first one wins per registration). */
+function batchAnswer(r) {
+  const seen = {}
+  const results = r.data.scans.map((sc) => {
+    const t = verifyTicket(sc.ticket, key.publicKey)
+    const reg = t ? t.registrationId : 0
+    if (!reg) return { nonce: sc.nonce, result: 'refused', code: 'BAD_TICKET', message: '无效的入场码' }
+    if (seen[sc.ticket]) return { nonce: sc.nonce, result: 'duplicate', code: 'ALREADY_CHECKED_IN', message: '已经签到过了', registration_id: reg, attendee_name_masked: '王*英', session_id: 1002, checked_in_at: fx.at(0, 9, 1) }
+    seen[sc.ticket] = true
+    return { nonce: sc.nonce, result: 'checked_in', registration_id: reg, attendee_name_masked: '王*英', session_id: 1002, checked_in_at: sc.scanned_at }
+  })
+  const count = (x) => results.filter((y) => y.result === x).length
+  return { results, checked_in: count('checked_in'), duplicates: count('duplicate'), refused: count('refused') }
+}
 
 function routes(over = {}) {
   return Object.assign({
     'POST /api/v1/auth/login': { token: 'tok-staff', refresh_token: 'ref-s', expires_in: 7200, user: fx.staffUser },
-    'GET /api/v1/activities': { items: fx.activities(), page: 1, page_size: 50, total: 6 },
-    'GET /api/v1/activities/:id': fx.clinicDetail(),
-    'POST /api/v1/checkins': (r) => (r.data.ticket === 'GJ1.bad'
-      ? { status: 409, body: { code: 'ALREADY_CHECKED_IN', message: '该入场码已于 09:05 签到' } }
-      : { attendee_name_masked: '王*英', session_id: 1002, result: 'checked_in', checked_in_at: fx.at(0, 9, 31) }),
-    'GET /api/v1/activities/:id/checkin-kit': { public_key: 'MCowBQYDK2VwAyEA', revoked: ['GJ1.revoked'], window: { opens_at: new Date(Date.now() - 3600e3).toISOString(), closes_at: new Date(Date.now() + 7200e3).toISOString() }, sessions: [{ id: 1002 }] },
-    'POST /api/v1/checkins/batch': (r) => ({ results: r.data.scans.map((s, i) => ({ nonce: s.nonce, result: i === 0 ? 'checked_in' : 'rejected', code: i === 0 ? '' : 'ALREADY_CHECKED_IN' })) }),
-    'GET /api/v1/admin/sessions/:id/rotating-code': { code: 'GJSC:1002:7f3a9c', expires_at: new Date(Date.now() + 30000).toISOString() },
-    'GET /api/v1/admin/activities/:id/registrations': { items: [
-      { id: 1, session_id: 1002, starts_at: fx.at(3, 9, 30), ends_at: fx.at(3, 10, 30), attendee: { name: '王秀英' }, phone_masked: '138****1234', status: 'checked_in', answers: { q1: '内分泌科' } },
-      { id: 2, session_id: 1002, starts_at: fx.at(3, 9, 30), ends_at: fx.at(3, 10, 30), attendee: { name: '赵桂兰' }, status: 'confirmed', answers: {} },
-      { id: 3, session_id: 1003, starts_at: fx.at(3, 10, 30), ends_at: fx.at(3, 11, 30), attendee: { name: '孙大伟' }, status: 'waitlisted', waitlist_position: 1, answers: {} },
-    ] },
-    'GET /api/v1/admin/hours/claims': { items: [
-      { id: 61, volunteer_name: '刘志强', activity_title: '垃圾分类宣传志愿服务', description: '周末在小区东门值守垃圾分类点', minutes: 180, photo_urls: ['https://files.example/a.jpg'] },
-      { id: 62, volunteer_name: '陈晓燕', activity_title: '重阳节敬老包饺子', description: '帮厨并给行动不便的老人送餐上门', minutes: 150, photo_urls: [] },
-    ] },
-    'POST /api/v1/admin/hours/claims/:id/approve': { ok: true },
-    'POST /api/v1/admin/hours/claims/:id/reject': { ok: true },
-    'GET /api/v1/admin/wristbands/alarms': { items: [
-      { id: 71, type: 'fence', status: 'open', wearer_name: '王德福', phone_masked: '139****8888', at: fx.at(0, 9, 40), location: { lat: 31.2306, lng: 121.4741, address: '幸福里小区北门' } },
-      { id: 72, type: 'low_battery', status: 'acked', wearer_name: '周玉珍', at: fx.at(0, 8, 10), note: '已电话提醒家属充电' },
-    ] },
-    'POST /api/v1/admin/wristbands/alarms/:id/ack': { ok: true },
-    'POST /api/v1/admin/wristbands/alarms/:id/resolve': { ok: true },
+    'GET /api/v1/admin/activities': fx.adminActivities(),
+    'POST /api/v1/checkins': (r) => (r.data.ticket === signed(501)
+      ? { result: 'checked_in', registration_id: 501, attendee_name_masked: '王*英', session: scanSession, checked_in_at: fx.at(0, 9, 31) }
+      : { status: 409, body: { code: 'ALREADY_CHECKED_IN', message: '已经签到过了', request_id: 'r1',
+        details: { registration_id: 502, attendee_name_masked: '张*明', session_id: 1002, activity_id: 102, activity_title: scanSession.activity_title, first_checked_in_at: fx.at(0, 9, 5) } } }),
+    'GET /api/v1/activities/:id/checkin-kit': kit(),
+    'POST /api/v1/checkins/batch': batchAnswer,
+    'GET /api/v1/admin/sessions/:id/rotating-code': { code: 'GJSC:1002:7f3a9c', session_id: 1002, step_seconds: 30, expires_at: new Date(Date.now() + 30000).toISOString(),
+      accepted_until: new Date(Date.now() + 60000).toISOString(), server_time: new Date().toISOString() },
+    'GET /api/v1/admin/activities/:id/registrations': fx.staffRegistrations(),
+    'GET /api/v1/admin/sessions/:id/attendance': (r) => fx.attendance(undefined, Number(r.path.split('/')[5])),
+    'GET /api/v1/admin/hours/claims': fx.pendingClaims(),
+    'GET /api/v1/uploads/:id': 'JPEG-BYTES',
+    'POST /api/v1/admin/hours/claims/:id/approve': (r) => Object.assign({}, fx.pendingClaims().items[0], { status: 'approved', granted_minutes: r.data.minutes }),
+    'POST /api/v1/admin/hours/claims/:id/reject': (r) => Object.assign({}, fx.pendingClaims().items[1], { status: 'rejected', reject_reason: r.data.reason }),
+    'GET /api/v1/admin/wristbands/alarms': fx.staffAlarms(),
+    'POST /api/v1/admin/wristbands/alarms/:id/ack': (r) => Object.assign({}, fx.staffAlarms().items[0], { status: 'acked', status_text: '处理中', ack_note: r.data.note }),
+    'POST /api/v1/admin/wristbands/alarms/:id/resolve': (r) => Object.assign({}, fx.staffAlarms().items[1], { status: 'resolved', status_text: '已处理', resolve_note: r.data.note }),
   }, over)
 }
 
@@ -42,12 +80,12 @@ async function staffLogin() {
   await api.login()
 }
 
-test('staff hub lists activities with their actions and opens each tool', async () => {
+test('staff hub lists the activities I manage with their actions and opens each tool', async () => {
   const w = h.installWx({ routes: routes() })
   await staffLogin()
   const page = await h.renderPage('pages/staff/index')
   assert.match(h.text(page), /防范电信诈骗 · 老年人专题讲座/)
-  assert.equal(w.requests('GET', '/api/v1/activities')[0].query.community_id, '1')
+  assert.deepEqual(w.requests('GET', '/api/v1/admin/activities')[0].query, { status: 'published', page: '1', page_size: '50' })
   await h.tap(page, h.$$(page, '.btn-registrations')[1])
   await h.tap(page, h.$$(page, '.btn-scan')[1])
   await h.tap(page, '.grid-claims')
@@ -58,66 +96,105 @@ test('staff hub lists activities with their actions and opens each tool', async 
     '/pages/staff/claims',
     '/pages/staff/alarms',
   ])
-  // rotating code: the activity has 3 sessions, so a session is picked first
+  // rotating code: the activity has 3 sessions (from the admin list), so a session is picked first
   await h.tap(page, h.$$(page, '.btn-code')[1])
   assert.equal(h.$$(page, '.session-option').length, 3)
   await h.tap(page, h.$$(page, '.session-option')[1])
   assert.match(w.navigations.pop().url, /^\/pages\/staff\/rotating-code\?session_id=1002&/)
+  // one session: straight to its code
+  await h.tap(page, h.$$(page, '.btn-code')[4])
+  assert.match(w.navigations.pop().url, /^\/pages\/staff\/rotating-code\?session_id=1051&/)
 })
 
-test('online scan checks the ticket in and shows the masked name; errors show the server message', async () => {
+test('online scan checks the ticket in for this activity and shows the masked name; a repeat shows who and when', async () => {
   const w = h.installWx({ routes: routes() })
   w.privacyNeeded = true
-  w.scanResults.push('GJ1.501.1002.sig', 'GJ1.bad')
+  w.scanResults.push(signed(501), signed(502))
   const page = await h.renderPage('pages/staff/scan', { activity_id: '102', title: encodeURIComponent('义诊') })
   await h.tap(page, '.btn-scan')
   await h.settle(10)
   h.$(page, '.privacy-popup').querySelector('.privacy-agree').dispatchEvent('agreeprivacyauthorization')
   await h.settle(10)
   const req = w.requests('POST', '/api/v1/checkins')[0]
-  assert.equal(req.data.ticket, 'GJ1.501.1002.sig')
+  assert.deepEqual(Object.keys(req.data).sort(), ['activity_id', 'nonce', 'scanned_at', 'ticket'])
+  assert.equal(req.data.ticket, signed(501))
+  assert.equal(req.data.activity_id, 102)
   assert.ok(req.data.nonce.length >= 8)
   assert.ok(!isNaN(Date.parse(req.data.scanned_at)))
-  assert.match(h.text(page), /签到成功\s*王\*英 · 09:31/)
+  assert.match(h.text(page), /签到成功 · 三甲医院专家义诊（心血管·内分泌）\s*王\*英 · 09:31/)
   await h.tap(page, '.btn-scan')
   await h.settle(10)
-  assert.match(h.text(page), /已签到过\s*该入场码已于 09:05 签到/)
+  assert.match(h.text(page), /已签到过\s*张\*明 已于 09:05 签到/)
 })
 
-test('offline: download the kit, scan without network into encrypted storage, sync with /checkins/batch', async () => {
+test('offline: download the kit, verify tickets on the phone, keep scans in encrypted storage, sync with /checkins/batch', async () => {
   const w = h.installWx({ routes: routes() })
-  w.scanResults.push('GJ1.a', 'GJ1.a', 'GJ1.revoked', 'GJ1.b')
+  const forged = signed(501).slice(0, -3) + (signed(501).slice(-3) === 'AAA' ? 'BBA' : 'AAA')
+  const otherKey = ticketKey().issue({ registrationId: 503, sessionId: 1002, validFrom: Date.now() - HOUR, validUntil: Date.now() + HOUR })
+  w.scanResults.push(signed(501), signed(501), signed(77), signed(78), forged, otherKey, signed(504, 9999), signed(505, 1003), 'GJSC:1002:7f3a9c', signed(506))
   const page = await h.renderPage('pages/staff/scan', { activity_id: '102', title: '' })
   await h.tap(page, '.mode-offline')
   await h.tap(page, '.btn-kit')
   await h.settle(10)
   assert.equal(w.requests('GET', '/api/v1/activities/102/checkin-kit').length, 1)
   assert.ok(w.storage.get('gj_checkin_kit_102').encrypt)
-  for (let i = 0; i < 4; i++) {
+  const seen = []
+  for (let i = 0; i < 10; i++) {
     await h.tap(page, '.btn-scan')
     await h.settle(5)
+    seen.push(`${page.data.result.title}｜${page.data.result.detail}`)
   }
   assert.equal(w.requests('POST', '/api/v1/checkins').length, 0)
+  assert.deepEqual(seen, [
+    '入场码有效，已离线记录｜报名编号 501 · 待同步第 1 条',
+    '已签到过｜本机已记录过这张入场码',
+    '入场码已作废｜这张入场码已作废（报名已取消）',
+    '已签到过｜下载核验包时已签到过',
+    '无效的入场码｜无效的入场码，请让居民在“我的报名”中重新打开入场码',
+    '无效的入场码｜无效的入场码，请让居民在“我的报名”中重新打开入场码',
+    '不是本场次的入场码｜不是本活动的入场码',
+    seen[7].startsWith('还没到签到时间｜还没到签到时间（') ? seen[7] : 'TOO_EARLY expected',
+    '无效的入场码｜无效的入场码，请让居民在“我的报名”中重新打开入场码',
+    '入场码有效，已离线记录｜报名编号 506 · 待同步第 2 条',
+  ])
   assert.match(h.text(page), /待同步 2 条/)
-  assert.match(h.text(page), /入场码已作废/)
-  assert.match(h.text(page), /已签到过/)
   const q = w.storage.get('gj_checkin_queue_102')
   assert.equal(q.encrypt, true)
-  assert.deepEqual(q.data.map((s) => s.ticket), ['GJ1.a', 'GJ1.b'])
+  assert.deepEqual(q.data.map((s) => [s.ticket, s.registration_id, s.session_id]), [[signed(501), 501, 1002], [signed(506), 506, 1002]])
 
   await h.tap(page, '.btn-sync')
   await h.settle(10)
-  const batch = w.requests('POST', '/api/v1/checkins/batch')[0].data.scans
-  assert.deepEqual(batch.map((s) => s.ticket), ['GJ1.a', 'GJ1.b'])
-  assert.match(h.text(page), /已同步：1 人签到成功，1 条未通过/)
+  const sent = w.requests('POST', '/api/v1/checkins/batch')[0].data
+  assert.ok(!isNaN(Date.parse(sent.sent_at)))
+  // only the fields the server knows (it refuses unknown ones)
+  assert.deepEqual(sent.scans.map((s) => Object.keys(s).sort().join()), ['activity_id,nonce,scanned_at,ticket', 'activity_id,nonce,scanned_at,ticket'])
+  assert.deepEqual(sent.scans.map((s) => s.ticket), [signed(501), signed(506)])
+  assert.match(h.text(page), /已同步：2 人签到成功/)
   assert.match(h.text(page), /待同步 0 条/)
   assert.deepEqual(w.storage.get('gj_checkin_queue_102').data, [])
 })
 
+test('offline sync reports duplicates and refusals from the server, and sends big queues in batches of 500', async () => {
+  const w = h.installWx({ routes: routes() })
+  const queue = []
+  for (let i = 0; i < 600; i++) queue.push({ ticket: i === 1 ? signed(1000) : i === 2 ? 'not-a-ticket' : signed(1000 + i), nonce: `n${i}`, scanned_at: new Date(Date.now() - (600 - i) * 1000).toISOString() })
+  w.storage.set('gj_checkin_kit_102', { data: kit({ downloaded_at: fx.at(0, 7, 0) }), encrypt: true })
+  w.storage.set('gj_checkin_queue_102', { data: queue, encrypt: true })
+  const page = await h.renderPage('pages/staff/scan', { activity_id: '102', title: '' })
+  assert.equal(page.data.mode, 'offline')
+  await h.tap(page, '.btn-sync')
+  await h.settle(10)
+  const batches = w.requests('POST', '/api/v1/checkins/batch').map((r) => r.data.scans.length)
+  assert.deepEqual(batches, [500, 100])
+  assert.match(h.text(page), /已同步：598 人签到成功，1 条重复（已签到过），1 条未通过/)
+  assert.match(h.text(page), /未通过：无效的入场码/)
+  assert.match(h.text(page), /待同步 0 条/)
+})
+
 test('offline queue survives a restart of the page and is kept when sync fails', async () => {
   const w = h.installWx({ routes: routes({ 'POST /api/v1/checkins/batch': { status: 503, body: { code: 'UNAVAILABLE', message: '服务繁忙，请稍后再同步' } } }) })
-  w.storage.set('gj_checkin_kit_102', { data: { revoked: [], downloaded_at: fx.at(0, 7, 0) }, encrypt: true })
-  w.storage.set('gj_checkin_queue_102', { data: [{ ticket: 'GJ1.x', nonce: 'n1', scanned_at: fx.at(0, 9, 0) }], encrypt: true })
+  w.storage.set('gj_checkin_kit_102', { data: kit({ downloaded_at: fx.at(0, 7, 0) }), encrypt: true })
+  w.storage.set('gj_checkin_queue_102', { data: [{ ticket: signed(501), nonce: 'n1', scanned_at: fx.at(0, 9, 0), registration_id: 501, session_id: 1002 }], encrypt: true })
   const page = await h.renderPage('pages/staff/scan', { activity_id: '102', title: '' })
   assert.equal(page.data.mode, 'offline')
   assert.match(h.text(page), /待同步 1 条/)
@@ -125,6 +202,16 @@ test('offline queue survives a restart of the page and is kept when sync fails',
   await h.settle(10)
   assert.equal(w.modals[0].content, '服务繁忙，请稍后再同步')
   assert.match(h.text(page), /待同步 1 条/)
+})
+
+test('online scan without network keeps the scan for the next sync', async () => {
+  const w = h.installWx({ routes: routes({ 'POST /api/v1/checkins': { networkError: true } }) })
+  w.scanResults.push(signed(501))
+  const page = await h.renderPage('pages/staff/scan', { activity_id: '102', title: '' })
+  await h.tap(page, '.btn-scan')
+  await h.settle(10)
+  assert.match(h.text(page), /已离线记录\s*网络不可用，联网后自动同步/)
+  assert.deepEqual(w.storage.get('gj_checkin_queue_102').data.map((s) => s.ticket), [signed(501)])
 })
 
 test('rotating code page draws the code as a QR and counts down', async () => {
@@ -137,32 +224,51 @@ test('rotating code page draws the code as a QR and counts down', async () => {
   assert.match(h.text(page), /(29|30) 秒后自动更新/)
 })
 
+test('rotating code: the countdown follows the server clock, not a wrong phone clock', async () => {
+  // The phone is 10 minutes fast: the code still shows its 30 s, and is not fetched in a loop.
+  const skew = 10 * 60e3
+  h.installWx({ routes: routes({ 'GET /api/v1/admin/sessions/:id/rotating-code': () => ({ code: 'C1', session_id: 1002, step_seconds: 30,
+    expires_at: new Date(Date.now() - skew + 30000).toISOString(), accepted_until: new Date(Date.now() - skew + 60000).toISOString(), server_time: new Date(Date.now() - skew).toISOString() }) }) })
+  const page = await h.renderPage('pages/staff/rotating-code', { session_id: '1002', title: '', time: '' })
+  await h.settle(10)
+  assert.match(h.text(page), /(29|30) 秒后自动更新/)
+})
+
 test('rotating code is fetched again when it is about to expire', async () => {
   let n = 0
-  const w = h.installWx({ routes: routes({ 'GET /api/v1/admin/sessions/:id/rotating-code': () => ({ code: `C${++n}`, expires_at: new Date(Date.now() + (n === 1 ? 1000 : 60000)).toISOString() }) }) })
+  const w = h.installWx({ routes: routes({ 'GET /api/v1/admin/sessions/:id/rotating-code': () => ({ code: `C${++n}`, session_id: 1002, step_seconds: 30,
+    expires_at: new Date(Date.now() + (n === 1 ? 1000 : 60000)).toISOString(), accepted_until: new Date(Date.now() + 90000).toISOString(), server_time: new Date().toISOString() }) }) })
   const page = await h.renderPage('pages/staff/rotating-code', { session_id: '1002', title: '', time: '' })
   await h.settle(10)
   assert.equal(page.data.code, 'C2')
   assert.equal(w.requests('GET', '/api/v1/admin/sessions/1002/rotating-code').length, 2)
 })
 
-test('registrations of an activity: counts by status, grouped by session', async () => {
-  h.installWx({ routes: routes() })
+test('registrations of an activity: counts by status, check-ins from the attendance, grouped by session', async () => {
+  const w = h.installWx({ routes: routes() })
   const page = await h.renderPage('pages/staff/registrations', { activity_id: '102', title: encodeURIComponent('三甲医院专家义诊') })
   const t = h.text(page)
   assert.match(t, /三甲医院专家义诊/)
-  assert.deepEqual(h.$$(page, '.count-num').map((c) => c.dom.textContent), ['2', '1', '1', '0'])
-  assert.match(t, /王秀英\s*138\*\*\*\*1234/)
-  assert.match(t, /内分泌科/)
-  assert.match(t, /候补第1位/)
-  assert.equal(h.$$(page, '.reg-row').length, 3)
+  // confirmed 3 (one checked in), waitlisted 1, cancelled 1
+  assert.deepEqual(h.$$(page, '.count-num').map((c) => c.dom.textContent), ['3', '1', '1', '1'])
+  // attendance only of the sessions with confirmed registrations
+  assert.deepEqual(w.requests('GET', /\/attendance$/).map((r) => r.path), ['/api/v1/admin/sessions/1002/attendance'])
+  assert.match(t, /王秀英\s*13812341234\s*内分泌科\s*已签到 \d\d:21/)
+  assert.match(t, /钱志明.*工作人员代报：电话报名\s*报名成功/)
+  assert.match(t, /孙大伟.*候补第1位/)
+  assert.match(t, /李明.*已取消/)
+  assert.equal(h.$$(page, '.reg-row').length, 5)
+  await h.tap(page, h.$$(page, '.reg-phone')[0])
 })
 
-test('claims: approve with edited minutes, reject with a reason', async () => {
+test('claims: photos are fetched with the staff credentials; approve with edited minutes, reject with a reason', async () => {
   const w = h.installWx({ routes: routes() })
   const page = await h.renderPage('pages/staff/claims')
   assert.match(h.text(page), /刘志强/)
   assert.match(h.text(page), /申报 3小时/)
+  const dls = w.requests('GET', /^\/api\/v1\/uploads\//)
+  assert.deepEqual(dls.map((r) => [r.path, r.header.Authorization, !!r.download]), fx.pendingClaims().items[0].photo_urls.map((u) => [u, 'Bearer tok-staff', true]))
+  assert.equal(h.$$(page, '.photo-img').length, 2)
   await h.input(page, h.$$(page, '.approve-minutes')[0], '120')
   await h.tap(page, h.$$(page, '.btn-approve')[0])
   assert.deepEqual(w.requests('POST', '/api/v1/admin/hours/claims/61/approve')[0].data, { minutes: 120 })
@@ -174,13 +280,23 @@ test('claims: approve with edited minutes, reject with a reason', async () => {
   assert.match(h.text(page), /没有待审核的申报/)
 })
 
+test('claims: a photo the server does not give shows as failed, the claim stays reviewable', async () => {
+  h.installWx({ routes: routes({ 'GET /api/v1/uploads/:id': { status: 404, body: { code: 'UPLOAD_NOT_FOUND', message: '照片不存在或已删除' } } }) })
+  const page = await h.renderPage('pages/staff/claims')
+  assert.equal(h.$$(page, '.photo-img').length, 0)
+  assert.match(h.text(page), /照片加载失败\s*照片加载失败/)
+  assert.equal(h.$$(page, '.btn-approve').length, 2)
+})
+
 test('alarms: acknowledge and resolve with a note', async () => {
   const w = h.installWx({ routes: routes() })
   const page = await h.renderPage('pages/staff/alarms')
   const t = h.text(page)
-  assert.match(t, /离开安全区域\s*待处理/)
-  assert.match(t, /幸福里小区北门/)
-  assert.match(t, /电量过低\s*处理中/)
+  assert.match(t, /离开安全区域（2 次）\s*待处理/)
+  assert.match(t, /王德福\s*手环号 862012345674471/)
+  assert.match(t, /电量低\s*处理中/)
+  assert.match(t, /备注：已电话提醒家属充电/)
+  await h.tap(page, '.btn-map')
   w.modalAnswers.push({ confirm: true, content: '已电话联系家属' })
   await h.tap(page, '.btn-ack')
   await h.settle(10)
@@ -191,11 +307,14 @@ test('alarms: acknowledge and resolve with a note', async () => {
   assert.deepEqual(w.requests('POST', '/api/v1/admin/wristbands/alarms/72/resolve')[0].data, { note: '家属已接回' })
 })
 
-test('offline: scans outside the kit window are refused; coming back online syncs by itself', async () => {
+test('offline: scans outside the session\'s check-in window are refused; coming back online syncs by itself', async () => {
   const w = h.installWx({ routes: routes() })
-  w.storage.set('gj_checkin_kit_102', { data: { revoked: [], window: { opens_at: fx.at(-2, 8, 0), closes_at: fx.at(-1, 12, 0) }, downloaded_at: fx.at(-2, 7, 0) }, encrypt: true })
-  w.storage.set('gj_checkin_queue_102', { data: [{ ticket: 'GJ1.x', nonce: 'n1', scanned_at: fx.at(-1, 9, 0) }], encrypt: true })
-  w.scanResults.push('GJ1.late')
+  const closed = kit()
+  closed.sessions[0].accept_from = fx.at(-2, 8, 0)
+  closed.sessions[0].accept_until = fx.at(-1, 12, 0)
+  w.storage.set('gj_checkin_kit_102', { data: Object.assign(closed, { downloaded_at: fx.at(-2, 7, 0) }), encrypt: true })
+  w.storage.set('gj_checkin_queue_102', { data: [{ ticket: signed(501), nonce: 'n1', scanned_at: fx.at(-1, 9, 0), registration_id: 501, session_id: 1002 }], encrypt: true })
+  w.scanResults.push(signed(600))
   const page = await h.renderPage('pages/staff/scan', { activity_id: '102', title: '' })
   await h.tap(page, '.btn-scan')
   await h.settle(10)

@@ -5,28 +5,37 @@ const fx = require('./_fixtures')
 
 test.beforeEach(() => h.resetModules())
 
+/** A stable 32-hex upload id per local file path. */
+function uploadID(file) {
+  return require('crypto').createHash('md5').update(file).digest('hex')
+}
+
 function routes(over = {}) {
   return Object.assign({
     'GET /api/v1/me/hours': fx.hours(),
-    'GET /api/v1/me/hours/record': { name: '王秀英', total_minutes: 1530, generated_at: fx.at(0, 10, 0), entries: fx.hours().entries.map((e) => Object.assign({ host_org_name: '幸福里社区志愿者服务队' }, e)) },
-    'POST /api/v1/self-checkins': (r) => ({ result: r.data.action === 'in' ? 'checked_in' : 'checked_out', at: fx.at(0, 9, 2), activity_title: '助老送餐 · 周末志愿服务', minutes: r.data.action === 'out' ? 125 : 0 }),
-    'GET /api/v1/me/registrations': { items: fx.pastRegistrations() },
-    'POST /api/v1/uploads': (r) => ({ url: `https://files.example/${r.data.file.split('/').pop()}` }),
-    'POST /api/v1/hours/claims': { status: 201, body: { id: 1, status: 'pending' } },
+    'GET /api/v1/me/hours/record': fx.record(),
+    'POST /api/v1/self-checkins': (r) => ({ action: r.data.action, at: fx.at(0, 9, 2), checked_in_at: fx.at(0, 6, 57), minutes: r.data.action === 'out' ? 125 : 0,
+      session_id: 2061, activity_id: 206, activity_title: '助老送餐 · 周末志愿服务', repeated: false }),
+    'GET /api/v1/me/registrations': { items: fx.pastRegistrations(), total: 4, page: 1, page_size: 100 },
+    'GET /api/v1/me/hours/claims': fx.myClaims(),
+    // the upload answer: the reference to put in photo_urls (one id per file here)
+    'POST /api/v1/uploads': (r) => ({ status: 201, body: { url: `/api/v1/uploads/${uploadID(r.data.file)}`, id: uploadID(r.data.file), content_type: 'image/jpeg', size: 182044, width: 1280, height: 960 } }),
+    'POST /api/v1/hours/claims': (r) => ({ status: 201, body: Object.assign({ id: 64, user_id: 7, activity_title: '垃圾分类宣传志愿服务', served_at: fx.at(-12, 14, 0), status: 'pending', created_at: fx.at(0, 9, 0) }, r.data) }),
   }, over)
 }
 
-test('volunteer centre shows total hours and hours by month', async () => {
+test('volunteer centre shows total hours, hours by month and entries by source', async () => {
   h.installWx({ routes: routes() })
   const page = await h.renderPage('pages/volunteer/index')
   const t = h.text(page)
   assert.match(t, /25小时30分钟/)
   assert.match(t, /2026年10月\s*11小时30分钟/)
   assert.match(t, /2026年11月\s*8小时/)
-  assert.match(t, /垃圾分类宣传志愿服务/)
-  assert.match(t, /申报审核/)
+  assert.match(t, /垃圾分类宣传志愿服务\s*2小时\s*\S+ \S+ 14:00 · 扫码签到签退/)
+  assert.match(t, /疫苗接种点秩序维护\s*3小时30分钟\s*\S+ \S+ 08:00 · 补录审核通过/)
+  // a correction: negative minutes, with the staff's reason
+  assert.match(t, /助老送餐 · 周末志愿服务\s*-30分钟\s*\S+ \S+ 10:30 · 时长更正\s*原因：提前离开半小时/)
 })
-
 test('check-in: subscribe prompt, privacy popup, scan, location, then POST /self-checkins', async () => {
   const w = h.installWx({ routes: routes() })
   w.privacyNeeded = true
@@ -54,7 +63,7 @@ test('check-out posts action "out" and shows the credited time', async () => {
   await h.tap(page, '.btn-checkout')
   await h.settle(10)
   assert.equal(w.requests('POST', '/api/v1/self-checkins')[0].data.action, 'out')
-  assert.match(h.text(page), /签退成功（09:02），本次服务 2小时5分钟/)
+  assert.match(h.text(page), /签退成功（09:02），本次服务 2小时5分钟 · 助老送餐 · 周末志愿服务/)
 })
 
 test('refusing the privacy guide stops before the camera and location', async () => {
@@ -89,28 +98,51 @@ test('menu opens the claim and record pages', async () => {
   assert.deepEqual(w.navigations.map((n) => n.url), ['/pages/volunteer/claim', '/pages/volunteer/record'])
 })
 
-test('claim: photos go through the privacy flow, chooseMedia and upload; the claim carries their URLs', async () => {
+test('claim: photos go through the privacy flow, chooseMedia and upload; the claim carries the upload references', async () => {
   const w = h.installWx({ routes: routes() })
   w.chooseMediaResult = { tempFiles: [{ tempFilePath: 'wxfile://tmp/p1.jpg' }, { tempFilePath: 'wxfile://tmp/p2.jpg' }] }
   const page = await h.renderPage('pages/volunteer/claim', {})
-  assert.deepEqual(page.data.activities.map((a) => a.title), ['重阳节敬老包饺子', '垃圾分类宣传志愿服务'])
+  // past registrations, without the cancelled one
+  assert.deepEqual(page.data.activities.map((a) => a.title), ['重阳节敬老包饺子', '垃圾分类宣传志愿服务', '社区消防安全讲座'])
   await h.input(page, '.activity-picker', '1', 'change')
   await h.input(page, '.input-hours', '2.5')
   await h.input(page, '.input-description', '在小区东门宣传垃圾分类，发放宣传册')
   await h.tap(page, '.photo-add')
   await h.settle(10)
   assert.equal(w.chooseMediaCalls, 1)
-  assert.equal(w.requests('POST', '/api/v1/uploads').length, 2)
+  const ups = w.requests('POST', '/api/v1/uploads')
+  assert.deepEqual(ups.map((u) => [u.data.name, u.data.file]), [['file', 'wxfile://tmp/p1.jpg'], ['file', 'wxfile://tmp/p2.jpg']])
+  // the photos show from the local files (the uploads are private to the server)
   assert.equal(h.$$(page, '.photo-img').length, 2)
+  assert.deepEqual(page.data.photos.map((p) => p.local), ['wxfile://tmp/p1.jpg', 'wxfile://tmp/p2.jpg'])
   await h.tap(page, '.btn-submit')
   await h.settle(10)
   assert.deepEqual(w.subscribeRequests, [['T_CLAIM']])
   assert.deepEqual(w.requests('POST', '/api/v1/hours/claims')[0].data, {
-    activity_id: 202, description: '在小区东门宣传垃圾分类，发放宣传册', minutes: 150, photo_urls: ['https://files.example/p1.jpg', 'https://files.example/p2.jpg'],
+    activity_id: 202, description: '在小区东门宣传垃圾分类，发放宣传册', minutes: 150,
+    photo_urls: [`/api/v1/uploads/${uploadID('wxfile://tmp/p1.jpg')}`, `/api/v1/uploads/${uploadID('wxfile://tmp/p2.jpg')}`],
   })
   assert.deepEqual(w.navigations, [{ type: 'navigateBack' }])
 })
 
+test('claim: a refused upload (too large, not a photo) shows the server message and adds nothing', async () => {
+  const w = h.installWx({ routes: routes({ 'POST /api/v1/uploads': { status: 413, body: { code: 'UPLOAD_TOO_LARGE', message: '照片不能超过5MB，请压缩后再上传', request_id: 'r1' } } }) })
+  const page = await h.renderPage('pages/volunteer/claim', {})
+  await h.tap(page, '.photo-add')
+  await h.settle(10)
+  assert.equal(w.modals[0].content, '照片不能超过5MB，请压缩后再上传')
+  assert.equal(h.$$(page, '.photo-img').length, 0)
+})
+
+test('claim page lists my earlier claims with their review', async () => {
+  h.installWx({ routes: routes() })
+  const page = await h.renderPage('pages/volunteer/claim', {})
+  const t = h.text(page)
+  assert.match(t, /我的申报/)
+  assert.match(t, /垃圾分类宣传志愿服务\s*待审核/)
+  assert.match(t, /疫苗接种点秩序维护\s*已通过\s*申报 4小时.*核定 3小时30分钟，已计入服务时长/)
+  assert.match(t, /重阳节敬老包饺子\s*未通过.*未通过原因：签到记录已计入该次服务时长/)
+})
 test('claim: missing fields are reported in Chinese and nothing is sent', async () => {
   const w = h.installWx({ routes: routes() })
   const page = await h.renderPage('pages/volunteer/claim', {})
@@ -121,12 +153,21 @@ test('claim: missing fields are reported in Chinese and nothing is sent', async 
   assert.equal(w.requests('POST', '/api/v1/hours/claims').length, 0)
 })
 
-test('service record lists every credited entry with the total', async () => {
-  h.installWx({ routes: routes() })
+test('service record lists every credited entry with the total; exports the XLSX', async () => {
+  const w = h.installWx({ routes: routes() })
   const page = await h.renderPage('pages/volunteer/record')
   const t = h.text(page)
+  assert.match(t, /编号：GJ-2026-000007/)
   assert.match(t, /姓名：王秀英/)
+  assert.match(t, /身份证号：310\*{11}1234/)
   assert.match(t, /25小时30分钟/)
-  assert.match(t, /疫苗接种点秩序维护/)
+  assert.match(t, /疫苗接种点秩序维护（补录）\s*3小时30分钟/)
   assert.match(t, /幸福里社区志愿者服务队/)
+  assert.match(t, /📍 幸福里小区东门/)
+  await h.tap(page, '.btn-export')
+  const dl = w.requests('GET', '/api/v1/me/hours/record').filter((r) => r.download)
+  assert.equal(dl.length, 1)
+  assert.equal(dl[0].query.format, 'xlsx')
+  assert.equal(dl[0].header.Authorization, 'Bearer tok-1')
+  assert.deepEqual(w.openedDocuments.map((d) => d.fileType), ['xlsx'])
 })

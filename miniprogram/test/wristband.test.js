@@ -21,13 +21,21 @@ function routes(over = {}) {
   }, over)
 }
 
+test('a band whose consent was revoked says it no longer collects', async () => {
+  const bands = fx.wristbands().map((b) => Object.assign({}, b, { collecting: false, open_alarms: 0, consent: Object.assign({}, b.consent, { revoked_at: fx.at(-1, 9, 0) }) }))
+  h.installWx({ routes: routes({ 'GET /api/v1/me/wristbands': { items: bands } }) })
+  const page = await h.renderPage('pages/wristband/index')
+  assert.match(h.text(page), /已停止采集数据/)
+  assert.doesNotMatch(h.text(page), /状态正常/)
+})
+
 test('wristband list shows wearer, open alarms and readings', async () => {
   const w = h.installWx({ routes: routes() })
   const page = await h.renderPage('pages/wristband/index')
   const t = h.text(page)
   assert.match(t, /王德福/)
   assert.match(t, /1 条告警/)
-  assert.match(t, /心率 72 · 血压 128\/82 · 电量 64%/)
+  assert.match(t, /心率 72 · 血压 128\/82 · 血糖 6.1 · 电量 64%/)
   assert.match(t, /手环号 8620\*\*\*\*4471/)
   await h.tap(page, '.band')
   await h.tap(page, '.btn-bind')
@@ -92,11 +100,13 @@ test('detail shows the location on a map, readings, alarms and guardians', async
   assert.equal(page.data.markers.length, 1)
   assert.equal(page.data.markers[0].latitude, 31.2306)
   assert.ok(h.$(page, '.map'))
-  assert.match(t, /72\s*心率/)
-  assert.match(t, /128\/82/)
-  assert.match(t, /3260/)
+  assert.match(t, /72\s*心率\(次\/分\)\s*09:40/)
+  assert.match(t, /128\/82\s*血压\(mmHg\)\s*08:00/)
+  assert.match(t, /6.1\s*血糖/)
   assert.match(t, /离开安全区域\s*待处理/)
-  assert.match(t, /紧急呼叫（SOS）\s*已处理/)
+  // the server's own labels (type_text, status_text) and the latest note
+  assert.match(t, /紧急呼叫\s*已处理/)
+  assert.match(t, /处理情况：老人误触，已确认安全/)
   assert.match(t, /王秀英\s*（绑定人）/)
   assert.match(t, /王建华/)
 })

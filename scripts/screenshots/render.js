@@ -17,6 +17,7 @@ const h = require(path.join(MP, 'test', '_helpers'))
 // Keep rpx in the compiled WXSS (simulate turns 1rpx into 1px); converted below at 375 px width.
 require(path.join(MP, 'node_modules', 'miniprogram-simulate', 'src', 'utils')).transformRpx = (css) => css
 const fx = require(path.join(MP, 'test', '_fixtures'))
+const { ticketKey } = require(path.join(MP, 'test', '_tickets'))
 const qrcode = require(path.join(MP, 'node_modules', 'qrcode-generator'))
 
 const OUT = path.resolve(process.argv[2] || path.join(REPO, 'docs', 'screenshots'))
@@ -24,8 +25,24 @@ const WIDTH = 375
 const APP_JSON = h.APP_JSON
 const TABS = APP_JSON.tabBar.list.map((t) => t.pagePath)
 
-// Demo data for every page.
+// Demo tickets, signed like the server's (a fixed demo key, so the pictures do not change).
+const demoKey = ticketKey(Buffer.alloc(32, 42))
+const T0 = Date.now()
+const demoTicket = (reg, session = 1002) => demoKey.issue({ registrationId: reg, sessionId: session, validFrom: T0 - 3600e3, validUntil: T0 + 3 * 3600e3 })
+
+function demoKit() {
+  const iso = (ms) => new Date(ms).toISOString()
+  return { activity_id: 104, activity_title: '青少年快乐营地·冬季科学探索营', algorithm: 'Ed25519', public_key: demoKey.publicKey, ticket_format: '',
+    sessions: [{ id: 1002, starts_at: iso(T0 + 1800e3), ends_at: iso(T0 + 5400e3), accept_from: iso(T0 - 1800e3), accept_until: iso(T0 + 7200e3) }],
+    revoked: [], window: { session_id: 1002, opens_at: iso(T0 - 1800e3), closes_at: iso(T0 + 7200e3) }, revoked_registration_ids: [], checked_in_registration_ids: [],
+    generated_at: fx.at(0, 7, 45), downloaded_at: fx.at(0, 7, 45) }
+}
+
+// Demo data for every page, in the server's shapes (test/_fixtures.js).
 function routes() {
+  const scanSession = { id: 1002, activity_id: 102, activity_title: '三甲医院专家义诊（心血管·内分泌）', starts_at: fx.at(0, 9, 30), ends_at: fx.at(0, 10, 30) }
+  const claims = fx.pendingClaims()
+  claims.items.forEach((c) => { c.photo_urls = [] }) // private photos are downloaded files, which a static picture cannot show
   return {
     'POST /api/v1/auth/login': { token: 'demo', refresh_token: 'demo', expires_in: 7200, user: fx.staffUser },
     'GET /api/v1/me': fx.user,
@@ -33,32 +50,28 @@ function routes() {
     'GET /api/v1/activities': { items: fx.activities(), page: 1, page_size: 20, total: 6 },
     'GET /api/v1/activities/:id': fx.clinicDetail(),
     'GET /api/v1/me/dependents': { items: fx.dependents() },
-    'GET /api/v1/me/registrations': (r) => ({ items: r.query.scope === 'past' ? fx.pastRegistrations() : fx.registrations() }),
-    'GET /api/v1/registrations/:id/ticket': { ticket: 'GJ1.501.1002.MEUCIQDx7kq2Yw9pX3fV5uJ8sLrT0aNc4bHdEeKgZmWzQyPvIAIgS1', valid_from: fx.at(3, 8, 30), valid_until: fx.at(3, 10, 30) },
+    'GET /api/v1/me/registrations': (r) => {
+      const items = r.query.scope === 'past' ? fx.pastRegistrations() : fx.registrations()
+      return { items, total: items.length, page: 1, page_size: 20 }
+    },
+    'GET /api/v1/registrations/:id/ticket': { ticket: demoTicket(501), valid_from: fx.at(3, 8, 30), valid_until: fx.at(3, 10, 30), registration_id: 501 },
     'GET /api/v1/me/messages': fx.messages(),
     'GET /api/v1/me/hours': fx.hours(),
-    'GET /api/v1/me/hours/record': { name: '王秀英', total_minutes: 1530, generated_at: fx.at(0, 10, 0), entries: fx.hours().entries.map((e) => Object.assign({ host_org_name: '幸福里社区志愿者服务队' }, e)) },
+    'GET /api/v1/me/hours/record': fx.record(),
+    'GET /api/v1/me/hours/claims': fx.myClaims(),
     'GET /api/v1/me/wristbands': { items: fx.wristbands() },
     'GET /api/v1/wristbands/:id/alarms': { items: fx.bandAlarms() },
-    'GET /api/v1/wristbands/:id/guardians': { items: [{ user_id: 7, name: '王秀英', owner: true }, { user_id: 8, name: '王建华（儿子）', owner: false }] },
-    'POST /api/v1/wristbands/:id/invitations': { code: 'K7P2QX', expires_at: fx.at(1, 20, 0) },
-    'POST /api/v1/checkins': { attendee_name_masked: '王*英', session_id: 1002, result: 'checked_in', checked_in_at: fx.at(0, 9, 31) },
-    'GET /api/v1/admin/sessions/:id/rotating-code': { code: 'GJSC:1062:7f3a9c51d2', expires_at: new Date(Date.now() + 27000).toISOString() },
-    'GET /api/v1/admin/activities/:id/registrations': { items: [
-      { id: 1, session_id: 1002, starts_at: fx.at(3, 9, 30), ends_at: fx.at(3, 10, 30), attendee: { name: '王秀英' }, phone_masked: '138****1234', status: 'checked_in', answers: { q1: '内分泌科' } },
-      { id: 2, session_id: 1002, starts_at: fx.at(3, 9, 30), ends_at: fx.at(3, 10, 30), attendee: { name: '赵桂兰' }, phone_masked: '139****5521', status: 'confirmed', answers: { q1: '心血管内科' } },
-      { id: 3, session_id: 1002, starts_at: fx.at(3, 9, 30), ends_at: fx.at(3, 10, 30), attendee: { name: '钱志明' }, phone_masked: '137****0802', status: 'confirmed', answers: { q1: '都需要' } },
-      { id: 4, session_id: 1003, starts_at: fx.at(3, 10, 30), ends_at: fx.at(3, 11, 30), attendee: { name: '孙大伟' }, phone_masked: '136****7765', status: 'waitlisted', waitlist_position: 1, answers: { q1: '内分泌科' } },
-    ] },
-    'GET /api/v1/admin/hours/claims': { items: [
-      { id: 61, volunteer_name: '刘志强', activity_title: '垃圾分类宣传志愿服务', description: '周末两天在小区东门值守垃圾分类投放点，指导居民分类投放。', minutes: 180, photo_urls: [] },
-      { id: 62, volunteer_name: '陈晓燕', activity_title: '重阳节敬老包饺子', description: '帮厨并给行动不便的 6 位老人送餐上门。', minutes: 150, photo_urls: [] },
-    ] },
-    'GET /api/v1/admin/wristbands/alarms': { items: [
-      { id: 71, type: 'sos', status: 'open', wearer_name: '王德福', phone_masked: '139****8888', at: fx.at(0, 9, 40), location: { lat: 31.2306, lng: 121.4741, address: '幸福里小区北门' } },
-      { id: 72, type: 'fall', status: 'acked', wearer_name: '周玉珍', phone_masked: '135****2210', at: fx.at(0, 8, 52), note: '已电话联系女儿，正在赶往', location: { lat: 31.231, lng: 121.475, address: '和平街 88 弄' } },
-      { id: 73, type: 'low_battery', status: 'acked', wearer_name: '吴长生', at: fx.at(0, 8, 10), note: '已提醒家属充电' },
-    ] },
+    'GET /api/v1/wristbands/:id/guardians': { items: [{ user_id: 7, name: '王秀英', owner: true, added_at: fx.at(-30, 10, 0) }, { user_id: 8, name: '王建华（儿子）', owner: false, added_at: fx.at(-20, 19, 0) }] },
+    'POST /api/v1/wristbands/:id/invitations': { status: 201, body: { code: 'K7P2QX', expires_at: fx.at(1, 20, 0) } },
+    'POST /api/v1/checkins': { result: 'checked_in', registration_id: 501, attendee_name_masked: '王*英', session: scanSession, checked_in_at: fx.at(0, 9, 31) },
+    'GET /api/v1/activities/:id/checkin-kit': demoKit(),
+    'GET /api/v1/admin/activities': fx.adminActivities(),
+    'GET /api/v1/admin/sessions/:id/rotating-code': { code: 'GJSC:1062:7f3a9c51d2', session_id: 1062, step_seconds: 30, expires_at: new Date(Date.now() + 27000).toISOString(),
+      accepted_until: new Date(Date.now() + 57000).toISOString(), server_time: new Date().toISOString() },
+    'GET /api/v1/admin/activities/:id/registrations': fx.staffRegistrations(),
+    'GET /api/v1/admin/sessions/:id/attendance': (r) => fx.attendance(undefined, Number(r.path.split('/')[5])),
+    'GET /api/v1/admin/hours/claims': claims,
+    'GET /api/v1/admin/wristbands/alarms': fx.staffAlarms(),
   }
 }
 
@@ -71,7 +84,7 @@ const SHOTS = [
       await h.tap(page, h.$$(page, '.option')[1])
     } },
   { name: '03-signup-done', route: 'pages/activity/detail', query: { id: '102' }, height: 900,
-    routes: { 'POST /api/v1/registrations': { status: 201, body: { registrations: [{ id: 9001, attendee: { self: true, name: '王秀英' }, status: 'confirmed' }, { id: 9002, attendee: { dependent_id: 12, name: '王德福' }, status: 'waitlisted', waitlist_position: 2 }] } } },
+    routes: { 'POST /api/v1/registrations': { status: 201, body: { registrations: [{ id: 9001, activity_id: 102, session_id: 1002, attendee: { self: true, dependent_id: null, name: '王秀英' }, status: 'confirmed', waitlist_position: null }, { id: 9002, activity_id: 102, session_id: 1002, attendee: { self: false, dependent_id: 12, name: '王德福' }, status: 'waitlisted', waitlist_position: 2 }] } } },
     async before(page) {
       await h.tap(page, h.$$(page, '.attendee')[2])
       await h.tap(page, h.$$(page, '.option')[1])
@@ -80,7 +93,7 @@ const SHOTS = [
     },
     shift: 900 },
   { name: '04-my-registrations', route: 'pages/registrations/index', height: 900 },
-  { name: '05-ticket', route: 'pages/ticket/ticket', query: { id: '501', title: encodeURIComponent('三甲医院专家义诊（心血管·内分泌）'), name: encodeURIComponent('王秀英') }, height: 812, qr: 'GJ1.501.1002.MEUCIQDx7kq2Yw9pX3fV5uJ8sLrT0aNc4bHdEeKgZmWzQyPvIAIgS1' },
+  { name: '05-ticket', route: 'pages/ticket/ticket', query: { id: '501', title: encodeURIComponent('三甲医院专家义诊（心血管·内分泌）'), name: encodeURIComponent('王秀英') }, height: 812, qr: demoTicket(501) },
   { name: '06-family', route: 'pages/family/index', height: 812 },
   { name: '07-family-consent', route: 'pages/family/edit', query: {}, height: 812,
     async before(page) {
@@ -94,7 +107,7 @@ const SHOTS = [
   { name: '08-me', route: 'pages/me/index', height: 900, routes: { 'GET /api/v1/me': fx.staffUser } },
   { name: '09-messages', route: 'pages/messages/index', height: 812 },
   { name: '10-volunteer', route: 'pages/volunteer/index', height: 1250,
-    routes: { 'POST /api/v1/self-checkins': { result: 'checked_in', at: fx.at(0, 9, 2), activity_title: '助老送餐 · 周末志愿服务' } },
+    routes: { 'POST /api/v1/self-checkins': { action: 'in', at: fx.at(0, 9, 2), checked_in_at: fx.at(0, 9, 2), minutes: 0, session_id: 1062, activity_id: 106, activity_title: '助老送餐 · 周末志愿服务', repeated: false } },
     async before(page, w) {
       w.scanResults.push('GJSC:1062:7f3a9c51d2')
       await h.tap(page, '.btn-checkin')
@@ -122,17 +135,17 @@ const SHOTS = [
   { name: '15-staff', route: 'pages/staff/index', height: 1080, beforeRender: async () => require(path.join(h.ROOT, 'utils', 'request')).login() },
   { name: '16-staff-scan', route: 'pages/staff/scan', query: { activity_id: '102', title: encodeURIComponent('三甲医院专家义诊（心血管·内分泌）') }, height: 812,
     async before(page, w) {
-      w.scanResults.push('GJ1.501.1002.sig')
+      w.scanResults.push(demoTicket(501))
       await h.tap(page, '.btn-scan')
       await h.settle(20)
     } },
   { name: '16b-staff-scan-offline', route: 'pages/staff/scan', query: { activity_id: '104', title: encodeURIComponent('青少年快乐营地·冬季科学探索营') }, height: 812,
     async beforeRender(w) {
-      w.storage.set('gj_checkin_kit_104', { data: { revoked: ['GJ1.revoked'], downloaded_at: fx.at(0, 7, 45) }, encrypt: true })
-      w.storage.set('gj_checkin_queue_104', { data: ['a', 'b', 'c'].map((x, i) => ({ ticket: `GJ1.${x}`, nonce: `n${i}`, scanned_at: fx.at(0, 9, 1 + i) })), encrypt: true })
+      w.storage.set('gj_checkin_kit_104', { data: demoKit(), encrypt: true })
+      w.storage.set('gj_checkin_queue_104', { data: [611, 612, 613].map((reg, i) => ({ ticket: demoTicket(reg), nonce: `n${i}`, scanned_at: fx.at(0, 9, 1 + i), registration_id: reg, session_id: 1002 })), encrypt: true })
     },
     async before(page, w) {
-      w.scanResults.push('GJ1.d')
+      w.scanResults.push(demoTicket(614))
       await h.tap(page, '.btn-scan')
       await h.settle(20)
     } },

@@ -1,5 +1,5 @@
 // Every server URL the mini-program uses lives in this file.
-const { request, upload, newIdempotencyKey } = require('./request')
+const { request, upload, download, newIdempotencyKey } = require('./request')
 
 /** Builds "?a=1&b=2" from an object, skipping empty values. */
 function qs(params) {
@@ -46,21 +46,27 @@ module.exports = {
   reportSubscriptions: (results) => post('/api/v1/subscriptions', { results }),
 
   // Messages
-  listMessages: () => get('/api/v1/me/messages'),
+  listMessages: (beforeId) => get(`/api/v1/me/messages${qs({ before_id: beforeId })}`),
   readMessage: (id) => post(`/api/v1/me/messages/${id}/read`),
 
   // Check-in
   checkin: (body) => post('/api/v1/checkins', body),
   checkinKit: (activityId) => get(`/api/v1/activities/${activityId}/checkin-kit`),
-  checkinBatch: (scans) => post('/api/v1/checkins/batch', { scans }),
+  checkinBatch: (scans) => post('/api/v1/checkins/batch', { scans, sent_at: new Date().toISOString() }),
   rotatingCode: (sessionId) => get(`/api/v1/admin/sessions/${sessionId}/rotating-code`),
   selfCheckin: (body) => post('/api/v1/self-checkins', body),
 
   // Volunteer hours
   myHours: () => get('/api/v1/me/hours'),
   myHoursRecord: () => get('/api/v1/me/hours/record'),
+  /** Downloads the service record as XLSX; resolves with the temporary file path. */
+  downloadHoursRecord: () => download('/api/v1/me/hours/record?format=xlsx'),
+  myClaims: () => get('/api/v1/me/hours/claims'),
   createClaim: (body) => post('/api/v1/hours/claims', body),
+  /** Uploads a photo; resolves with {url, id, content_type, size, width, height} (url: the path to put in photo_urls). */
   uploadFile: (filePath) => upload('/api/v1/uploads', filePath),
+  /** An uploaded photo (url as the upload answered) to a temporary file path, with the user's credentials. */
+  downloadPhoto: (url) => download(url),
   pendingClaims: () => get(`/api/v1/admin/hours/claims${qs({ status: 'pending' })}`),
   approveClaim: (id, minutes) => post(`/api/v1/admin/hours/claims/${id}/approve`, { minutes }),
   rejectClaim: (id, reason) => post(`/api/v1/admin/hours/claims/${id}/reject`, { reason }),
@@ -80,5 +86,7 @@ module.exports = {
   adminAlarms: () => get('/api/v1/admin/wristbands/alarms'),
   ackAlarm: (id, note) => post(`/api/v1/admin/wristbands/alarms/${id}/ack`, { note }),
   resolveAlarm: (id, note) => post(`/api/v1/admin/wristbands/alarms/${id}/resolve`, { note }),
+  adminActivities: (params) => get(`/api/v1/admin/activities${qs(params)}`),
   activityRegistrations: (id) => get(`/api/v1/admin/activities/${id}/registrations`),
+  sessionAttendance: (sessionId) => get(`/api/v1/admin/sessions/${sessionId}/attendance`),
 }

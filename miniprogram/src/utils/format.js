@@ -14,12 +14,18 @@ const CATEGORY_NAMES = CATEGORIES.reduce((m, c) => Object.assign(m, { [c.key]: c
 /** Activity statuses in which sign-up is over. */
 const CLOSED_STATUSES = ['closed', 'ended', 'finished', 'cancelled', 'draft']
 
+// Registration statuses the server sends (confirmed, waitlisted, cancelled); whether someone came
+// is not a status: staff see check-ins in the session's attendance, residents a no-show flag.
 const REGISTRATION_STATUS = {
   confirmed: '报名成功',
   waitlisted: '候补中',
   cancelled: '已取消',
-  checked_in: '已签到',
 }
+
+// Sources of hours-ledger entries (internal/hours: checkin, claim, correction).
+const HOURS_SOURCES = { checkin: '扫码签到签退', claim: '补录审核通过', correction: '时长更正' }
+
+const CLAIM_STATUS = { pending: '待审核', approved: '已通过', rejected: '未通过' }
 
 const RELATIONS = [
   { key: 'child', name: '子女' },
@@ -29,15 +35,13 @@ const RELATIONS = [
 ]
 const RELATION_NAMES = RELATIONS.reduce((m, r) => Object.assign(m, { [r.key]: r.name }), {})
 
+// The server's roles (internal/resident).
 const ROLE_NAMES = {
   resident: '居民',
   volunteer: '志愿者',
   party_member: '党员',
   staff: '社区工作人员',
-  checker: '签到核验员',
   admin: '管理员',
-  community_admin: '社区管理员',
-  guardian: '监护人',
 }
 
 const ALARM_TYPES = {
@@ -53,13 +57,14 @@ const ALARM_TYPES = {
 }
 const ALARM_STATUS = { open: '待处理', acked: '处理中', resolved: '已处理' }
 
-/** Alarm labels: the server's own Chinese text when it sends it. */
+/** Alarm labels: the server's own Chinese text (type_text, status_text); the latest note. */
 function alarmView(a) {
   return Object.assign({}, a, {
     typeText: a.type_text || ALARM_TYPES[a.type] || '告警',
     statusText: a.status_text || ALARM_STATUS[a.status] || '',
-    timeText: formatDateTime(a.at || a.created_at),
-    note: a.note || a.resolve_note || a.ack_note || '',
+    timeText: formatDateTime(a.at),
+    repeatsText: a.repeats > 1 ? `（${a.repeats} 次）` : '',
+    note: a.resolve_note || a.ack_note || '',
   })
 }
 
@@ -109,13 +114,15 @@ function formatMonth(m) {
   return parts.length === 2 ? `${parts[0]}年${Number(parts[1])}月` : String(m || '')
 }
 
-/** "3小时30分钟" */
+/** "3小时30分钟"; a correction's negative minutes as "-30分钟" (like the server's FormatMinutes). */
 function formatMinutes(min) {
-  const m = Math.max(0, Math.round(Number(min) || 0))
+  const n = Math.round(Number(min) || 0)
+  const sign = n < 0 ? '-' : ''
+  const m = Math.abs(n)
   const h = Math.floor(m / 60)
   const r = m % 60
-  if (!h) return `${r}分钟`
-  return r ? `${h}小时${r}分钟` : `${h}小时`
+  if (!h) return `${sign}${r}分钟`
+  return sign + (r ? `${h}小时${r}分钟` : `${h}小时`)
 }
 
 /** Age in whole years on a given day. */
@@ -139,6 +146,8 @@ module.exports = {
   CATEGORY_NAMES,
   CLOSED_STATUSES,
   REGISTRATION_STATUS,
+  HOURS_SOURCES,
+  CLAIM_STATUS,
   RELATIONS,
   RELATION_NAMES,
   ROLE_NAMES,

@@ -9,12 +9,14 @@ class ApiError extends Error {
    * @param {string} code machine code from the server, e.g. QUOTA_FULL
    * @param {string} message Chinese message to show
    * @param {string} [requestId]
+   * @param {Record<string, any>} [details] structured details (e.g. first_checked_in_at)
    */
-  constructor(status, code, message, requestId) {
+  constructor(status, code, message, requestId, details) {
     super(message)
     this.status = status
     this.code = code
     this.requestId = requestId || ''
+    this.details = details || {}
   }
 }
 
@@ -31,7 +33,7 @@ function toError(res) {
     else if (status === 404) message = '内容不存在或已删除'
     else message = GENERIC_MESSAGE
   }
-  return new ApiError(status, body.code || `HTTP_${status}`, message, body.request_id)
+  return new ApiError(status, body.code || `HTTP_${status}`, message, body.request_id, body.details)
 }
 
 /**
@@ -178,6 +180,34 @@ async function upload(url, filePath) {
 }
 
 /**
+ * Authenticated download of a server path (e.g. an uploaded photo, an XLSX export) to a local
+ * temporary file: <image> and wx.previewImage cannot send the Authorization header themselves.
+ * Resolves with the temporary file path.
+ * @param {string} url a path on the server, e.g. /api/v1/uploads/…
+ */
+async function download(url) {
+  if (!session.getToken()) await login()
+  const once = () =>
+    new Promise((resolve, reject) => {
+      wx.downloadFile({
+        url: config.baseUrl + url,
+        header: authHeader(),
+        timeout: config.timeout,
+        success: (res) => resolve(res),
+        fail: () => reject(new ApiError(0, 'NETWORK', NETWORK_MESSAGE)),
+      })
+    })
+  /** @type {any} */
+  let res = await once()
+  if (res.statusCode === 401) {
+    await refresh()
+    res = await once()
+  }
+  if (res.statusCode >= 200 && res.statusCode < 300) return res.tempFilePath
+  throw toError({ statusCode: res.statusCode, data: {} })
+}
+
+/**
  * Shows an error to the user: the server's Chinese message, in a modal (easy to read for
  * elderly users, does not vanish by itself).
  * @param {any} err
@@ -198,6 +228,7 @@ module.exports = {
   ApiError,
   request,
   upload,
+  download,
   login,
   refresh,
   showError,

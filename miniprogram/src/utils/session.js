@@ -58,7 +58,7 @@ function hasRole(role) {
 }
 
 function isStaff() {
-  return hasRole('staff') || hasRole('admin') || hasRole('checker') || hasRole('community_admin')
+  return hasRole('staff') || hasRole('admin')
 }
 
 function clear() {

@@ -5,7 +5,7 @@ const session = require('../../utils/session')
 const { showError } = require('../../utils/request')
 
 Component({
-  data: { user: {}, avatarText: '我', communityName: '', roleNames: [], isStaff: false, unread: 0 },
+  data: { user: {}, avatarSrc: '', avatarText: '我', communityName: '', roleNames: [], isStaff: false, unread: 0 },
   methods: {
     onShow() {
       return Promise.all([this.loadMe(), this.loadUnread()])
@@ -26,6 +26,7 @@ Component({
         const name = fmt.ROLE_NAMES[r.role] || r.role
         if (roleNames.indexOf(name) < 0) roleNames.push(name)
       })
+      this.showAvatar(user.avatar_url)
       this.setData({
         user,
         avatarText: (user.nickname || user.real_name || '我').slice(0, 1),
@@ -33,6 +34,14 @@ Component({
         roleNames,
         isStaff: session.isStaff(),
       })
+    },
+    /** An uploaded avatar (a server path) is private: shown from a download with the token. */
+    showAvatar(url) {
+      if (!url || url.charAt(0) !== '/') return this.setData({ avatarSrc: url || '' })
+      return api.downloadPhoto(url).then(
+        (local) => this.setData({ avatarSrc: local }),
+        () => this.setData({ avatarSrc: '' }),
+      )
     },
     loadUnread() {
       return api.listMessages().then(

@@ -1,9 +1,16 @@
-// Messages: list with unread count; opening one marks it read.
+// Messages: list with unread count, older ones page by page (before_id); opening one marks it
+// read; a message about something in the app links to its page.
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 
+const TAB_PAGES = ['pages/index/index', 'pages/registrations/index', 'pages/volunteer/index', 'pages/me/index']
+
+function view(m) {
+  return Object.assign({}, m, { timeText: fmt.formatDateTime(m.created_at), expanded: false, link: m.page ? `/${m.page}` : '' })
+}
+
 Component({
-  data: { items: [], unread: 0, loading: true, error: '' },
+  data: { items: [], unread: 0, nextBefore: 0, loading: true, loadingMore: false, error: '' },
   methods: {
     onLoad() {
       return this.reload()
@@ -14,11 +21,16 @@ Component({
     reload() {
       this.setData({ error: '' })
       return api.listMessages().then(
-        (res) => {
-          const items = ((res && res.items) || []).map((m) => Object.assign({}, m, { timeText: fmt.formatDateTime(m.created_at), expanded: false }))
-          this.setData({ items, unread: (res && res.unread) || 0, loading: false })
-        },
+        (res) => this.setData({ items: res.items.map(view), unread: res.unread, nextBefore: res.next_before_id || 0, loading: false }),
         (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
+      )
+    },
+    onReachBottom() {
+      if (!this.data.nextBefore || this.data.loadingMore) return Promise.resolve()
+      this.setData({ loadingMore: true })
+      return api.listMessages(this.data.nextBefore).then(
+        (res) => this.setData({ items: this.data.items.concat(res.items.map(view)), unread: res.unread, nextBefore: res.next_before_id || 0, loadingMore: false }),
+        () => this.setData({ loadingMore: false }),
       )
     },
     onOpen(e) {
@@ -29,9 +41,15 @@ Component({
       this.setData({ [`items[${i}].expanded`]: !m.expanded })
       if (m.read) return Promise.resolve()
       return api.readMessage(id).then(
-        () => this.setData({ [`items[${i}].read`]: true, unread: Math.max(0, this.data.unread - 1) }),
+        (res) => this.setData({ [`items[${i}].read`]: true, unread: res.unread }),
         () => {},
       )
+    },
+    onGo(e) {
+      const link = e.currentTarget.dataset.link
+      if (!link) return
+      if (TAB_PAGES.indexOf(link.slice(1)) >= 0) wx.switchTab({ url: link })
+      else wx.navigateTo({ url: link })
     },
   },
 })

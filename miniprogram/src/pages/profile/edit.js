@@ -1,10 +1,11 @@
-// Edit profile: avatar (chooseAvatar, uploaded), nickname, real name, community.
+// Edit profile: avatar (chooseAvatar, uploaded: its avatar_url is the upload's server path, shown
+// from the local file or a download with the token), nickname, real name, community.
 const api = require('../../utils/api')
 const session = require('../../utils/session')
 const { showError } = require('../../utils/request')
 
 Component({
-  data: { form: { nickname: '', real_name: '', avatar_url: '', community_id: null }, communities: [], communityIndex: -1, saving: false },
+  data: { form: { nickname: '', real_name: '', avatar_url: '', community_id: null }, avatarSrc: '', communities: [], communityIndex: -1, saving: false },
   methods: {
     onLoad() {
       return Promise.all([api.getMe(), api.listCommunities()]).then(
@@ -15,6 +16,9 @@ Component({
             communities,
             communityIndex: communities.findIndex((c) => c.id === user.community_id),
           })
+          const url = user.avatar_url || ''
+          if (url.charAt(0) !== '/') this.setData({ avatarSrc: url })
+          else api.downloadPhoto(url).then((local) => this.setData({ avatarSrc: local }), () => {})
         },
         (err) => showError(err),
       )
@@ -33,7 +37,7 @@ Component({
       return api.uploadFile(path).then(
         (res) => {
           wx.hideLoading()
-          this.setData({ 'form.avatar_url': res.url })
+          this.setData({ 'form.avatar_url': res.url, avatarSrc: path })
         },
         (err) => {
           wx.hideLoading()

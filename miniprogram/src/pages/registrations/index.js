@@ -5,15 +5,22 @@ const { showError } = require('../../utils/request')
 
 const PAGE_SIZE = 20
 
-const TAG_TYPES = { confirmed: 'success', waitlisted: 'warning', cancelled: 'default', checked_in: 'primary' }
+const TAG_TYPES = { confirmed: 'success', waitlisted: 'warning', cancelled: 'default' }
 
-function view(r) {
+function statusOf(r, past) {
+  if (r.no_show) return { text: '未到场', tag: 'danger' }
+  if (past && r.status === 'confirmed') return { text: '已结束', tag: 'primary' }
+  return { text: fmt.REGISTRATION_STATUS[r.status] || r.status, tag: TAG_TYPES[r.status] || 'default' }
+}
+
+function view(r, past) {
   const deadline = fmt.toDate(r.cancel_deadline)
   const beforeDeadline = !deadline || Date.now() < deadline.getTime()
+  const st = statusOf(r, past)
   return Object.assign({}, r, {
     timeText: fmt.formatRange(r.starts_at, r.ends_at),
-    statusText: r.no_show ? '未到场' : fmt.REGISTRATION_STATUS[r.status] || r.status,
-    tagType: r.no_show ? 'danger' : TAG_TYPES[r.status] || 'default',
+    statusText: st.text,
+    tagType: st.tag,
     canTicket: r.status === 'confirmed',
     canCancel: (r.status === 'confirmed' || r.status === 'waitlisted') && beforeDeadline,
     deadlineText: deadline && beforeDeadline && r.status !== 'cancelled' ? fmt.formatDateTime(deadline) : '',
@@ -46,7 +53,7 @@ Component({
       return api.myRegistrations(scope, page, PAGE_SIZE).then(
         (res) => {
           if (scope !== this.data.scope) return
-          const got = ((res && res.items) || []).map(view)
+          const got = ((res && res.items) || []).map((r) => view(r, scope === 'past'))
           const items = page === 1 ? got : this.data.items.concat(got)
           const total = res && typeof res.total === 'number' ? res.total : items.length
           this.setData({ items, page, noMore: items.length >= total || got.length < PAGE_SIZE, loading: false })

@@ -3,13 +3,13 @@ const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const { showError } = require('../../utils/request')
 
+/** Staff see the alarm's location (when the band sent one) and the band's IMEI. */
 function view(a) {
-  const loc = a.location || a.latest_location || {}
+  const loc = a.location || {}
   return Object.assign(fmt.alarmView(a), {
     hasLocation: !!(loc.lat && loc.lng),
     lat: loc.lat,
     lng: loc.lng,
-    address: loc.address || '',
   })
 }
 
@@ -31,7 +31,7 @@ Component({
     },
     onMap(e) {
       const a = this.data.items.find((x) => x.id === e.currentTarget.dataset.id)
-      if (a && a.hasLocation) wx.openLocation({ latitude: Number(a.lat), longitude: Number(a.lng), name: a.wearer_name, address: a.address, scale: 17 })
+      if (a && a.hasLocation) wx.openLocation({ latitude: Number(a.lat), longitude: Number(a.lng), name: a.wearer_name, address: a.typeText, scale: 17 })
     },
     /** Asks for a note, then calls ack or resolve. */
     act(id, kind) {

@@ -1,4 +1,6 @@
-// Staff: review volunteers' hours claims (approve with minutes, or reject with a reason).
+// Staff: review volunteers' hours claims (approve with minutes, or reject with a reason). The
+// photos are private uploads: each is downloaded with the staff member's credentials and shown
+// from the local temporary file (an <image> cannot send the Authorization header).
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const { showError } = require('../../utils/request')
@@ -15,17 +17,43 @@ Component({
     load() {
       this.setData({ error: '' })
       return api.pendingClaims().then(
-        (res) => this.setData({
-          loading: false,
-          items: ((res && res.items) || []).map((c) => Object.assign({}, c, {
-            volunteerName: c.volunteer_name || c.user_name || (c.user && (c.user.real_name || c.user.nickname)) || '志愿者',
+        (res) => {
+          const items = ((res && res.items) || []).map((c) => Object.assign({}, c, {
+            volunteerName: c.volunteer_name || '志愿者',
             minutesText: fmt.formatMinutes(c.minutes),
+            servedText: fmt.formatDateTime(c.served_at),
             approveMinutes: c.minutes,
-            photo_urls: c.photo_urls || [],
-          })),
-        }),
+            photos: (c.photo_urls || []).map((url) => ({ url, local: '', failed: false })),
+          }))
+          this.setData({ loading: false, items })
+          return this.loadPhotos(items)
+        },
         (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
       )
+    },
+    /** Downloads every claim's photos; each shows as soon as it is there. */
+    loadPhotos(items) {
+      const jobs = []
+      items.forEach((c) => {
+        c.photos.forEach((p, j) => {
+          jobs.push(
+            api.downloadPhoto(p.url).then(
+              (local) => this.setPhoto(c.id, j, { local }),
+              () => this.setPhoto(c.id, j, { failed: true }),
+            ),
+          )
+        })
+      })
+      return Promise.all(jobs)
+    },
+    setPhoto(claimId, j, patch) {
+      const i = this.data.items.findIndex((x) => x.id === claimId)
+      if (i < 0) return
+      const upd = {}
+      Object.keys(patch).forEach((k) => {
+        upd[`items[${i}].photos[${j}].${k}`] = patch[k]
+      })
+      this.setData(upd)
     },
     onMinutes(e) {
       const i = this.data.items.findIndex((c) => c.id === e.currentTarget.dataset.id)
@@ -33,7 +61,8 @@ Component({
     },
     onPreview(e) {
       const c = this.data.items.find((x) => x.id === e.currentTarget.dataset.id)
-      wx.previewImage({ urls: c ? c.photo_urls : [e.currentTarget.dataset.url], current: e.currentTarget.dataset.url })
+      const urls = c ? c.photos.filter((p) => p.local).map((p) => p.local) : []
+      if (urls.length) wx.previewImage({ urls, current: e.currentTarget.dataset.local })
     },
     remove(id) {
       this.setData({ items: this.data.items.filter((c) => c.id !== id) })

@@ -1,5 +1,6 @@
 // Rotating self-check-in code for one session, shown on the staff's phone at the venue.
-// Fetched again shortly before it expires.
+// Fetched again shortly before it expires; the countdown uses the server's clock (server_time),
+// so a phone whose clock is off neither shows an expired code nor fetches in a loop.
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const local = require('../../utils/local')
@@ -8,6 +9,7 @@ const EARLY_MS = 3000
 
 Component({
   data: { sessionId: '', title: '', time: '', code: '', expiresAt: 0, secondsLeft: 0, loading: true, error: '' },
+  // expiresAt is in the phone's clock: the server's expires_at shifted by (phone − server) time.
   lifetimes: {
     detached() {
       this.stop()
@@ -32,7 +34,10 @@ Component({
       return api.rotatingCode(this.data.sessionId).then(
         (res) => {
           const exp = fmt.toDate(res.expires_at)
-          const expiresAt = exp ? exp.getTime() : Date.now() + 30000
+          const serverNow = fmt.toDate(res.server_time)
+          const skew = serverNow ? Date.now() - serverNow.getTime() : 0
+          const step = (res.step_seconds || 30) * 1000
+          const expiresAt = exp ? exp.getTime() + skew : Date.now() + step
           this.setData({ loading: false, error: '', code: res.code, expiresAt })
           this.tick()
           local(this).timer = setInterval(() => this.tick(), 1000)

@@ -1,11 +1,14 @@
 // Staff ticket scanning. Online: POST /checkins per scan. Offline: the activity's check-in kit
-// (downloaded beforehand) screens revoked tickets and repeats; scans are kept in encrypted storage
-// and sent with POST /checkins/batch when back online.
+// (downloaded beforehand) verifies each ticket's signature with the kit's public key and screens
+// other activities' tickets, revoked and already checked-in registrations, repeats and the
+// session's check-in window; scans are kept in encrypted storage and sent with
+// POST /checkins/batch when back online (the server judges each one again).
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const privacy = require('../../utils/privacy')
 const store = require('../../utils/secure-store')
 const local = require('../../utils/local')
+const { judge } = require('../../utils/offline-check')
 const { showError } = require('../../utils/request')
 
 const RESULT_TEXT = {
@@ -17,27 +20,35 @@ const RESULT_TEXT = {
   TOO_LATE: '签到时间已过',
   NOT_A_CHECKER: '您没有核验权限',
   BAD_TICKET: '无效的入场码',
+  NO_KIT: '核验包不完整',
 }
+
+// The server takes at most this many scans in one batch.
+const BATCH_MAX = 500
 
 const kitKey = (activityId) => `gj_checkin_kit_${activityId}`
 const queueKey = (activityId) => `gj_checkin_queue_${activityId}`
-
-/** TOO_EARLY / TOO_LATE against the kit's check-in window ('' when inside or unknown). */
-function windowCheck(win, now) {
-  if (!win) return ''
-  const start = fmt.toDate(win.opens_at || win.from || win.not_before || win.starts_at)
-  const end = fmt.toDate(win.closes_at || win.until || win.not_after || win.ends_at)
-  if (start && now < start.getTime()) return 'TOO_EARLY'
-  if (end && now > end.getTime()) return 'TOO_LATE'
-  return ''
-}
 
 function nonce() {
   return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`
 }
 
+/** What the server accepts for one scan (it refuses unknown fields). */
+function wireScan(p, activityId) {
+  const s = { ticket: p.ticket, nonce: p.nonce, scanned_at: p.scanned_at }
+  if (activityId) s.activity_id = activityId
+  return s
+}
+
+/** "王*英 · 09:31" from an answer or an error's details. */
+function who(x, at) {
+  const name = (x && x.attendee_name_masked) || ''
+  const time = fmt.formatTime(at)
+  return [name, time].filter(Boolean).join(' · ')
+}
+
 Component({
-  data: { activityId: '', title: '', mode: 'online', kitReady: false, kitTime: '', result: null, pending: [], syncing: false, syncSummary: '', history: [] },
+  data: { activityId: '', title: '', mode: 'online', kitReady: false, kitTime: '', kitTitle: '', result: null, pending: [], syncing: false, syncSummary: '', history: [] },
   lifetimes: {
     detached() {
       const l = local(this)
@@ -54,8 +65,18 @@ Component({
       if (wx.onNetworkStatusChange) wx.onNetworkStatusChange(l.netHandler)
       return Promise.all([store.read(kitKey(query.activity_id)), store.read(queueKey(query.activity_id))]).then(([kit, queue]) => {
         l.kit = kit
-        this.setData({ kitReady: !!kit, kitTime: kit ? fmt.formatDateTime(kit.downloaded_at) : '', pending: queue || [], mode: kit && queue && queue.length ? 'offline' : 'online' })
+        this.setData({
+          kitReady: !!kit,
+          kitTime: kit ? fmt.formatDateTime(kit.downloaded_at) : '',
+          kitTitle: (kit && kit.activity_title) || '',
+          pending: queue || [],
+          mode: kit && queue && queue.length ? 'offline' : 'online',
+        })
       })
+    },
+    activityId() {
+      const n = Number(this.data.activityId)
+      return n > 0 ? n : 0
     },
     onMode(e) {
       this.setData({ mode: e.currentTarget.dataset.mode, result: null })
@@ -66,7 +87,7 @@ Component({
           const saved = Object.assign({}, kit, { downloaded_at: new Date().toISOString() })
           local(this).kit = saved
           return store.write(kitKey(this.data.activityId), saved).then(() => {
-            this.setData({ kitReady: true, kitTime: fmt.formatDateTime(saved.downloaded_at) })
+            this.setData({ kitReady: true, kitTime: fmt.formatDateTime(saved.downloaded_at), kitTitle: saved.activity_title || '' })
             wx.showToast({ title: '核验包已下载', icon: 'success' })
           })
         },
@@ -83,7 +104,7 @@ Component({
             }),
         )
         .then(
-          (ticket) => (this.data.mode === 'online' ? this.checkOnline(String(ticket)) : this.checkOffline(String(ticket))),
+          (ticket) => (this.data.mode === 'online' ? this.checkOnline(String(ticket).trim()) : this.checkOffline(String(ticket).trim())),
           (err) => {
             if (err && err.message === '已取消扫码') return
             showError(err)
@@ -96,14 +117,22 @@ Component({
     },
     checkOnline(ticket) {
       const n = nonce()
-      return api.checkin({ ticket, nonce: n, scanned_at: new Date().toISOString() }).then(
-        (res) => this.show(true, '签到成功', `${res.attendee_name_masked} · ${fmt.formatTime(res.checked_in_at)}`, n),
+      const body = wireScan({ ticket, nonce: n, scanned_at: new Date().toISOString() }, this.activityId())
+      return api.checkin(body).then(
+        (res) => {
+          const title = res.session && res.session.activity_title ? `签到成功 · ${res.session.activity_title}` : '签到成功'
+          this.show(true, title, who(res, res.checked_in_at), n)
+        },
         (err) => {
           if (err.status === 0) {
-            // Network gone: keep the scan for later instead of losing it.
-            return this.enqueue(ticket, n).then(() => this.show(true, '已离线记录', '网络不可用，联网后自动同步', n))
+            // Network gone: keep the scan for later instead of losing it (the server judges it at sync).
+            return this.enqueue({ ticket, nonce: n, scanned_at: body.scanned_at }).then(() => this.show(true, '已离线记录', '网络不可用，联网后自动同步', n))
           }
-          return this.show(false, RESULT_TEXT[err.code] || '核验失败', err.message, n)
+          const d = err.details || {}
+          let detail = err.message
+          if (err.code === 'ALREADY_CHECKED_IN' && d.first_checked_in_at) detail = `${who(d, '')} 已于 ${fmt.formatTime(d.first_checked_in_at)} 签到`.trim()
+          else if (d.attendee_name_masked) detail = `${d.attendee_name_masked} · ${err.message}`
+          return this.show(false, RESULT_TEXT[err.code] || '核验失败', detail, n)
         },
       )
     },
@@ -114,42 +143,52 @@ Component({
         wx.showModal({ title: '提示', content: '请先在有网络的地方下载核验包。', showCancel: false })
         return Promise.resolve()
       }
-      const outside = windowCheck(kit.window, Date.now())
-      if (outside) return Promise.resolve(this.show(false, RESULT_TEXT[outside], outside === 'TOO_EARLY' ? '请在签到开始后再扫码' : '本场签到已结束', n))
-      if ((kit.revoked || []).indexOf(ticket) >= 0) return Promise.resolve(this.show(false, RESULT_TEXT.REVOKED, '该入场码已取消或作废', n))
-      if (this.data.pending.some((p) => p.ticket === ticket)) return Promise.resolve(this.show(false, RESULT_TEXT.ALREADY_CHECKED_IN, '本机已记录过这张入场码', n))
-      return this.enqueue(ticket, n).then(() => this.show(true, '已离线记录', `待同步第 ${this.data.pending.length} 条`, n))
+      const v = judge(kit, ticket, Date.now(), this.data.pending)
+      if (!v.ok) return Promise.resolve(this.show(false, RESULT_TEXT[v.code] || '核验失败', v.message, n))
+      return this.enqueue({ ticket, nonce: n, scanned_at: new Date().toISOString(), registration_id: v.registrationId, session_id: v.sessionId }).then(() =>
+        this.show(true, '入场码有效，已离线记录', `报名编号 ${v.registrationId} · 待同步第 ${this.data.pending.length} 条`, n),
+      )
     },
-    enqueue(ticket, n) {
-      const pending = this.data.pending.concat([{ ticket, nonce: n, scanned_at: new Date().toISOString() }])
+    enqueue(scan) {
+      const pending = this.data.pending.concat([scan])
       this.setData({ pending })
       return store.write(queueKey(this.data.activityId), pending)
     },
+    /** Sends the queue in batches; keeps whatever the server did not answer for. */
     onSync() {
       if (!this.data.pending.length || this.data.syncing) return Promise.resolve()
       const batch = this.data.pending.slice()
+      const activityId = this.activityId()
       this.setData({ syncing: true })
-      return api.checkinBatch(batch).then(
-        (res) => {
-          const results = (res && res.results) || []
-          const done = {}
-          let ok = 0
-          let bad = 0
-          results.forEach((r) => {
+      const counts = { checked_in: 0, duplicate: 0, refused: 0 }
+      const done = {}
+      const notes = []
+      const send = (from) => {
+        if (from >= batch.length) return Promise.resolve()
+        const chunk = batch.slice(from, from + BATCH_MAX)
+        return api.checkinBatch(chunk.map((p) => wireScan(p, activityId))).then((res) => {
+          ;((res && res.results) || []).forEach((r) => {
             done[r.nonce] = true
-            if (r.result === 'checked_in') ok++
-            else bad++
+            counts[r.result] = (counts[r.result] || 0) + 1
+            const text = r.result === 'checked_in' ? '已同步：签到成功' : r.result === 'duplicate' ? '已同步：重复签到' : `未通过：${r.message || RESULT_TEXT[r.code] || '无效'}`
+            notes.push({ nonce: `sync-${r.nonce}`, name: who(r, r.checked_in_at) || `扫码 ${r.nonce}`, text, ok: r.result !== 'refused' })
           })
-          // Keep anything the server did not answer for (and anything scanned meanwhile).
-          const pending = this.data.pending.filter((p) => !done[p.nonce])
-          this.setData({ syncing: false, pending, syncSummary: `已同步：${ok} 人签到成功${bad ? `，${bad} 条未通过（重复或无效）` : ''}` })
-          return store.write(queueKey(this.data.activityId), pending)
-        },
-        (err) => {
-          this.setData({ syncing: false })
-          showError(err, '同步失败，请稍后再试')
-        },
-      )
+          return send(from + BATCH_MAX)
+        })
+      }
+      const finish = () => {
+        // Keep anything the server did not answer for (and anything scanned meanwhile).
+        const pending = this.data.pending.filter((p) => !done[p.nonce])
+        const parts = [`已同步：${counts.checked_in} 人签到成功`]
+        if (counts.duplicate) parts.push(`${counts.duplicate} 条重复（已签到过）`)
+        if (counts.refused) parts.push(`${counts.refused} 条未通过`)
+        this.setData({ syncing: false, pending, syncSummary: parts.join('，'), history: notes.concat(this.data.history).slice(0, 50) })
+        return store.write(queueKey(this.data.activityId), pending)
+      }
+      return send(0).then(finish, (err) => {
+        const answered = Object.keys(done).length
+        return (answered ? finish() : Promise.resolve(this.setData({ syncing: false }))).then(() => showError(err, '同步失败，请稍后再试'))
+      })
     },
   },
 })

@@ -1,5 +1,8 @@
-// Hours claim: activity, minutes, description and photos (wx.chooseMedia, each uploaded first).
+// Hours claim (补录): activity, minutes, description and photos (wx.chooseMedia, each uploaded first
+// to POST /uploads, whose answer `url` goes into photo_urls); below, my earlier claims and how
+// they were reviewed.
 const api = require('../../utils/api')
+const fmt = require('../../utils/format')
 const privacy = require('../../utils/privacy')
 const subscribe = require('../../utils/subscribe')
 const { showError } = require('../../utils/request')
@@ -20,16 +23,18 @@ function choose(count) {
 }
 
 Component({
-  data: { activities: [], activityIndex: -1, hours: '', description: '', photos: [], maxPhotos: MAX_PHOTOS, submitting: false },
+  data: { activities: [], activityIndex: -1, hours: '', description: '', photos: [], maxPhotos: MAX_PHOTOS, submitting: false, claims: [] },
   methods: {
     onLoad(query) {
       subscribe.prefetch()
-      return api.myRegistrations('past').then(
+      this.loadClaims()
+      return api.myRegistrations('past', 1, 100).then(
         (res) => {
           const seen = {}
           const activities = []
           ;((res && res.items) || []).forEach((r) => {
-            if (seen[r.activity_id]) return
+            // a cancelled registration is no service to claim for
+            if (seen[r.activity_id] || r.status === 'cancelled') return
             seen[r.activity_id] = true
             activities.push({ id: r.activity_id, title: r.activity_title })
           })
@@ -38,6 +43,23 @@ Component({
           this.setData({ activities, activityIndex })
         },
         (err) => showError(err),
+      )
+    },
+    loadClaims() {
+      return api.myClaims().then(
+        (res) => this.setData({
+          claims: ((res && res.items) || []).map((c) => ({
+            id: c.id,
+            title: c.activity_title,
+            status: c.status,
+            statusText: fmt.CLAIM_STATUS[c.status] || c.status,
+            minutesText: fmt.formatMinutes(c.minutes),
+            grantedText: c.status === 'approved' ? fmt.formatMinutes(c.granted_minutes) : '',
+            reason: c.reject_reason || '',
+            dateText: fmt.formatDateTime(c.created_at),
+          })),
+        }),
+        () => {},
       )
     },
     onActivity(e) {

@@ -6,7 +6,6 @@ const privacy = require('../../utils/privacy')
 const subscribe = require('../../utils/subscribe')
 const { showError } = require('../../utils/request')
 
-const SOURCE_NAMES = { checkin: '扫码签到', self_checkin: '扫码签到', claim: '申报审核', manual: '工作人员登记' }
 
 function scan() {
   return new Promise((resolve, reject) => {
@@ -51,12 +50,15 @@ Component({
             loading: false,
             totalText: fmt.formatMinutes(res.total_minutes),
             months: byMonth.map((x) => ({ month: x.month, monthText: fmt.formatMonth(x.month), text: fmt.formatMinutes(x.minutes), percent: Math.round((x.minutes / max) * 100) })),
-            entries: ((res && res.entries) || []).slice(0, 10).map((x, i) => ({
-              id: x.id || i,
-              title: x.activity_title || x.title || '志愿服务',
+            entries: ((res && res.entries) || []).slice(0, 10).map((x) => ({
+              id: x.id,
+              title: x.activity_title || '志愿服务',
               minutesText: fmt.formatMinutes(x.minutes),
-              dateText: fmt.formatDateTime(x.started_at || x.date || x.created_at),
-              sourceText: SOURCE_NAMES[x.source] || '服务时长',
+              negative: x.minutes < 0,
+              dateText: fmt.formatDateTime(x.served_at),
+              sourceText: fmt.HOURS_SOURCES[x.source] || '服务时长',
+              // corrections carry the staff's reason; approved claims "补录：…"
+              reason: x.source === 'correction' ? x.reason : '',
             })),
           })
         },
@@ -81,10 +83,11 @@ Component({
         .then(({ code, loc }) => api.selfCheckin({ code: String(code).trim(), lat: loc.latitude, lng: loc.longitude, action }))
         .then(
           (res) => {
-            const at = fmt.formatTime((res && (res.at || res.checked_in_at)) || new Date())
-            const title = action === 'in' ? '签到成功' : '签退成功'
-            const extra = res && res.minutes ? `，本次服务 ${fmt.formatMinutes(res.minutes)}` : ''
-            this.setData({ busy: false, lastResult: `${title}（${at}）${extra}${res && res.activity_title ? ` · ${res.activity_title}` : ''}` })
+            // A repeated check-in or check-out answers the first one again (repeated: true).
+            const at = fmt.formatTime(res.at)
+            const title = action === 'in' ? (res.repeated ? '已签到过' : '签到成功') : res.repeated ? '已签退过' : '签退成功'
+            const extra = action === 'out' ? `，本次服务 ${fmt.formatMinutes(res.minutes)}` : ''
+            this.setData({ busy: false, lastResult: `${title}（${at}）${extra}${res.activity_title ? ` · ${res.activity_title}` : ''}` })
             wx.showToast({ title, icon: 'success' })
             return this.load()
           },

@@ -1,10 +1,10 @@
 // Service record: every credited entry, to show to a school or employer.
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
-const session = require('../../utils/session')
+const { showError } = require('../../utils/request')
 
 Component({
-  data: { loading: true, loaded: false, error: '', name: '', totalText: '', generatedText: '', entries: [] },
+  data: { loading: true, loaded: false, error: '', name: '', number: '', idNumber: '', totalText: '', generatedText: '', entries: [], exporting: false },
   methods: {
     onLoad() {
       return this.load()
@@ -13,24 +13,41 @@ Component({
       this.setData({ error: '' })
       return api.myHoursRecord().then(
         (res) => {
-          const me = session.getUser() || {}
-          const list = (res && (res.entries || res.items)) || []
           this.setData({
             loading: false,
             loaded: true,
-            name: (res && (res.name || res.real_name)) || me.real_name || me.nickname || '',
-            totalText: fmt.formatMinutes(res && res.total_minutes !== undefined ? res.total_minutes : list.reduce((s, x) => s + (x.minutes || 0), 0)),
-            generatedText: fmt.formatDateTime(res && res.generated_at),
-            entries: list.map((x, i) => ({
-              key: x.id || i,
-              title: x.activity_title || x.title || '志愿服务',
+            name: res.name,
+            number: res.record_number,
+            idNumber: res.id_number_masked || '',
+            totalText: fmt.formatMinutes(res.total_minutes),
+            generatedText: fmt.formatDateTime(res.generated_at),
+            // one line per activity and session (net of corrections), oldest first
+            entries: (res.entries || []).map((x, i) => ({
+              key: `${x.activity_id}-${x.session_id}-${i}`,
+              title: x.content,
               minutesText: fmt.formatMinutes(x.minutes),
-              dateText: fmt.formatDateTime(x.started_at || x.date || x.created_at),
-              org: x.host_org_name || '',
+              dateText: fmt.formatDateTime(x.date),
+              place: x.place || '',
+              org: x.organiser || '',
             })),
           })
         },
         (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
+      )
+    },
+    /** The same record as an XLSX file (the format schools and employers ask for), opened in WeChat. */
+    onExport() {
+      if (this.data.exporting) return Promise.resolve()
+      this.setData({ exporting: true })
+      return api.downloadHoursRecord().then(
+        (filePath) =>
+          new Promise((resolve) => {
+            wx.openDocument({ filePath, fileType: 'xlsx', showMenu: true, complete: () => resolve(undefined) })
+          }).then(() => this.setData({ exporting: false })),
+        (err) => {
+          this.setData({ exporting: false })
+          showError(err, '导出失败，请稍后再试')
+        },
       )
     },
   },

@@ -4,23 +4,20 @@ const fmt = require('../../utils/format')
 const session = require('../../utils/session')
 const { showError } = require('../../utils/request')
 
+/** latest_readings of the server's band, each with the time it was measured. */
 function readingList(r) {
   if (!r) return []
   const out = []
-  if (r.heart_rate) out.push({ label: '心率(次/分)', value: `${r.heart_rate}` })
-  if (r.blood_pressure) out.push({ label: '血压(mmHg)', value: `${r.blood_pressure}` })
-  else if (r.systolic && r.diastolic) out.push({ label: '血压(mmHg)', value: `${r.systolic}/${r.diastolic}` })
-  if (r.glucose) out.push({ label: '血糖(mmol/L)', value: `${r.glucose}` })
-  if (r.spo2) out.push({ label: '血氧(%)', value: `${r.spo2}` })
-  if (r.temperature) out.push({ label: '体温(℃)', value: `${r.temperature}` })
-  if (r.steps !== undefined && r.steps !== null) out.push({ label: '今日步数', value: `${r.steps}` })
-  if (r.battery !== undefined && r.battery !== null) out.push({ label: '电量(%)', value: `${r.battery}` })
+  if (r.heart_rate) out.push({ label: '心率(次/分)', value: `${r.heart_rate}`, at: fmt.formatTime(r.heart_rate_at) })
+  if (r.systolic && r.diastolic) out.push({ label: '血压(mmHg)', value: `${r.systolic}/${r.diastolic}`, at: fmt.formatTime(r.blood_pressure_at) })
+  if (r.glucose) out.push({ label: '血糖(mmol/L)', value: `${r.glucose}`, at: fmt.formatTime(r.glucose_at) })
+  if (r.battery !== undefined && r.battery !== null) out.push({ label: '电量(%)', value: `${r.battery}`, at: '' })
   return out
 }
 
 
 Component({
-  data: { id: '', loading: true, error: '', band: null, isOwner: true, hasLocation: false, locationText: '', markers: [], readings: [], alarms: [], guardians: [], invite: null },
+  data: { id: '', loading: true, error: '', band: null, isOwner: true, stateText: '', hasLocation: false, locationText: '', markers: [], readings: [], alarms: [], guardians: [], invite: null },
   methods: {
     onLoad(query) {
       this.setData({ id: query.id })
@@ -51,6 +48,7 @@ Component({
             readings: readingList(band.latest_readings),
             alarms: ((alarms && alarms.items) || []).map(fmt.alarmView),
             isOwner: band.owner !== false,
+            stateText: band.collecting === false ? '监护同意已撤回，手环已停止采集数据' : band.online === false ? '手环离线，显示的是最后一次上报的数据' : '',
             guardians: ((guardians && guardians.items) || []).map((g) => Object.assign({}, g, {
               name: g.name || g.nickname || '家人',
               roleText: g.owner ? '（绑定人）' : me && g.user_id === me.id ? '（我）' : '',

@@ -3,14 +3,24 @@ const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const { showError } = require('../../utils/request')
 
+
+/** The band's latest readings (latest_readings of the server's band: heart rate, blood pressure,
+ * glucose, battery; each only when the band has reported it). */
 function readingsText(r) {
   if (!r) return ''
   const parts = []
   if (r.heart_rate) parts.push(`心率 ${r.heart_rate}`)
-  if (r.blood_pressure) parts.push(`血压 ${r.blood_pressure}`)
-  else if (r.systolic && r.diastolic) parts.push(`血压 ${r.systolic}/${r.diastolic}`)
+  if (r.systolic && r.diastolic) parts.push(`血压 ${r.systolic}/${r.diastolic}`)
+  if (r.glucose) parts.push(`血糖 ${r.glucose}`)
   if (r.battery !== undefined && r.battery !== null) parts.push(`电量 ${r.battery}%`)
   return parts.join(' · ')
+}
+
+/** Collection stopped (consent revoked) or the band offline, else ''. */
+function stateText(b) {
+  if (b.collecting === false) return '已停止采集数据'
+  if (b.online === false) return '手环离线'
+  return ''
 }
 
 Component({
@@ -29,6 +39,7 @@ Component({
           const items = ((res && res.items) || []).map((b) => Object.assign({}, b, {
             locationText: b.latest_location && b.latest_location.at ? `最近定位：${fmt.formatDateTime(b.latest_location.at)}` : '暂无定位',
             readingsText: readingsText(b.latest_readings),
+            stateText: stateText(b),
           }))
           this.setData({ items, loading: false })
         },

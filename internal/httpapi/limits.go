@@ -1,0 +1,66 @@
+package httpapi
+
+import (
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"gongjian/internal/errs"
+)
+
+// Limits are per-minute request limits, counted in Redis so they hold
+// across every server process. 0 turns a limit off.
+type Limits struct {
+	RegistrationPerUser int
+	RegistrationPerIP   int
+	CheckinPerUser      int
+	CheckinPerIP        int
+}
+
+var errRateLimited = errs.New(errs.KindRateLimited, "RATE_LIMITED", "操作太频繁，请稍后再试")
+
+// rateLimit returns a middleware allowing each account perUser and each
+// client address perIP requests a minute to the routes it guards (name
+// keeps the counters of different route families apart). Mount it after
+// authentication so the account is known. The client address is the
+// connection's own unless it comes from a trusted proxy (http.trusted_proxies),
+// so a header cannot pick it.
+//
+// The limits protect the service; they are not a dependency: when Redis
+// cannot count, the request goes on (the feature itself decides whether it
+// can work without Redis).
+func (a *API) rateLimit(name string, perUser, perIP int) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if a.d.Limiter == nil {
+			c.Next()
+			return
+		}
+		ctx := c.Request.Context()
+		check := func(key string, limit int) bool {
+			if limit <= 0 {
+				return true
+			}
+			ok, err := a.d.Limiter.Allow(ctx, name+":"+key, limit, time.Minute)
+			if err != nil {
+				logger(c).Warn("rate limit not counted", slog.String("limit", name), slog.String("err", err.Error()))
+				return true
+			}
+			return ok
+		}
+		allowed := true
+		if uid := userID(c); uid != 0 {
+			allowed = check("u:"+strconv.FormatInt(uid, 10), perUser)
+		}
+		if allowed {
+			allowed = check("ip:"+c.ClientIP(), perIP)
+		}
+		if !allowed {
+			c.Header("Retry-After", strconv.Itoa(60-time.Now().Second()))
+			fail(c, errRateLimited)
+			return
+		}
+		c.Next()
+	}
+}

@@ -1,0 +1,260 @@
+package media_test
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"strings"
+	"testing"
+	"time"
+
+	"gongjian/internal/errs"
+	"gongjian/internal/hours"
+	"gongjian/internal/media"
+	"gongjian/internal/mysqlstore"
+	"gongjian/internal/redisstore"
+	"gongjian/internal/resident"
+	"gongjian/internal/testenv"
+)
+
+func encoded(t *testing.T, enc func(*bytes.Buffer, image.Image) error, w, h int) []byte {
+	var b bytes.Buffer
+	if err := enc(&b, image.NewGray(image.Rect(0, 0, w, h))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func jpegOf(t *testing.T, w, h int) []byte {
+	return encoded(t, func(b *bytes.Buffer, m image.Image) error { return jpeg.Encode(b, m, nil) }, w, h)
+}
+
+func pngOf(t *testing.T, w, h int) []byte {
+	return encoded(t, func(b *bytes.Buffer, m image.Image) error { return png.Encode(b, m) }, w, h)
+}
+
+// riff wraps a WebP chunk in its RIFF container.
+func riff(chunk string, body []byte) []byte {
+	n := len(body)
+	b := []byte("RIFF")
+	size := 4 + 8 + n + n%2
+	b = append(b, byte(size), byte(size>>8), byte(size>>16), byte(size>>24))
+	b = append(b, "WEBP"+chunk...)
+	b = append(b, byte(n), byte(n>>8), byte(n>>16), byte(n>>24))
+	b = append(b, body...)
+	if n%2 == 1 {
+		b = append(b, 0)
+	}
+	return b
+}
+
+func TestSniff(t *testing.T) {
+	lossless := riff("VP8L", []byte{0x2f, 0x00, 0x00, 0x00, 0x10, 0x07, 0x10, 0x11, 0x11, 0x88, 0x88, 0xfe, 0x07})
+	// VP8 key frame of 300×200: frame tag, start code, 14-bit sizes.
+	lossy := riff("VP8 ", []byte{0x30, 0x01, 0x00, 0x9d, 0x01, 0x2a, 0x2c, 0x01, 0xc8, 0x00, 0, 0})
+	// VP8X canvas 640×480 (stored minus one, 24 bits each).
+	extended := riff("VP8X", []byte{0, 0, 0, 0, 0x7f, 0x02, 0x00, 0xdf, 0x01, 0x00})
+	truncated := lossless[:len(lossless)-4]
+	cases := []struct {
+		name string
+		data []byte
+		typ  string
+		w, h int
+	}{
+		{"jpeg", jpegOf(t, 40, 30), media.TypeJPEG, 40, 30},
+		{"png", pngOf(t, 7, 9), media.TypePNG, 7, 9},
+		{"webp lossless", lossless, media.TypeWebP, 1, 1},
+		{"webp lossy", lossy, media.TypeWebP, 300, 200},
+		{"webp extended", extended, media.TypeWebP, 640, 480},
+		{"webp with a wrong RIFF size", truncated, "", 0, 0},
+		{"webp of an unknown chunk", riff("ABCD", make([]byte, 12)), "", 0, 0},
+		{"jpeg magic, garbage after", append([]byte{0xFF, 0xD8, 0xFF, 0xE0}, []byte("not really a jpeg at all")...), "", 0, 0},
+		{"png magic, garbage after", append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 40)...), "", 0, 0},
+		{"gif", []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;"), "", 0, 0},
+		{"html", []byte("<!doctype html><script>alert(1)</script>"), "", 0, 0},
+		{"svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`), "", 0, 0},
+		{"pdf", []byte("%PDF-1.7\n"), "", 0, 0},
+		{"empty", nil, "", 0, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			typ, w, h, ok := media.Sniff(c.data)
+			if ok != (c.typ != "") || typ != c.typ || w != c.w || h != c.h {
+				t.Fatalf("Sniff = %q %d×%d ok=%v, want %q %d×%d", typ, w, h, ok, c.typ, c.w, c.h)
+			}
+		})
+	}
+}
+
+type env struct {
+	svc   *media.Service
+	store *mysqlstore.MediaStore
+}
+
+func newEnv(t *testing.T, perHour int) env {
+	db := testenv.DB(t)
+	rdb, prefix := testenv.Redis(t)
+	store := mysqlstore.NewMediaStore(db)
+	return env{media.NewService(store, redisstore.NewLimiter(rdb, prefix), media.Config{PerUserPerHour: perHour}, nil), store}
+}
+
+func TestSaveOpenAndOwnership(t *testing.T) {
+	e := newEnv(t, 100)
+	ctx := context.Background()
+	data := jpegOf(t, 20, 10)
+	u, err := e.svc.Save(ctx, 7, bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := media.ParseRef(u.Ref()); !ok || u.ContentType != media.TypeJPEG || u.Size != len(data) || u.OwnerID != 7 {
+		t.Fatalf("saved %+v", u)
+	}
+	// Refusals store nothing.
+	for _, c := range []struct {
+		data []byte
+		code string
+	}{
+		{bytes.Repeat([]byte{0xFF}, media.MaxBytes+1), "UPLOAD_TOO_LARGE"},
+		{[]byte("hello"), "UNSUPPORTED_FILE_TYPE"},
+		{nil, "UPLOAD_EMPTY"},
+	} {
+		if _, err := e.svc.Save(ctx, 7, bytes.NewReader(c.data)); errs.CodeOf(err) != c.code {
+			t.Fatalf("save %d bytes: %v, want %s", len(c.data), err, c.code)
+		}
+	}
+	if owners, err := e.store.Owners(ctx, []string{u.ID, strings.Repeat("a", 32)}); err != nil || len(owners) != 1 || owners[u.ID] != 7 {
+		t.Fatalf("owners %v %v", owners, err)
+	}
+
+	viewers := []struct {
+		name string
+		u    resident.User
+		ok   bool
+	}{
+		{"owner", resident.User{ID: 7}, true},
+		{"another resident", resident.User{ID: 8, Roles: []resident.Role{{Role: resident.RoleVolunteer, CommunityID: 1}}}, false},
+		{"staff of an organisation", resident.User{ID: 9, Roles: []resident.Role{{Role: resident.RoleStaff, OrgID: 3}}}, true},
+		{"staff of a community", resident.User{ID: 10, Roles: []resident.Role{{Role: resident.RoleStaff, CommunityID: 2}}}, true},
+		{"admin", resident.User{ID: 11, Roles: []resident.Role{{Role: resident.RoleAdmin}}}, true},
+	}
+	for _, v := range viewers {
+		got, err := e.svc.Open(ctx, v.u, u.ID)
+		if v.ok && (err != nil || !bytes.Equal(got.Data, data) || got.ContentType != media.TypeJPEG) {
+			t.Fatalf("%s: %v", v.name, err)
+		}
+		if !v.ok && errs.CodeOf(err) != "UPLOAD_NOT_FOUND" {
+			t.Fatalf("%s: %v, want UPLOAD_NOT_FOUND", v.name, err)
+		}
+	}
+	for _, id := range []string{"", strings.ToUpper(u.ID), u.ID + "0", "../" + u.ID[3:], strings.Repeat("0", 32)} {
+		if _, err := e.svc.Open(ctx, resident.User{ID: 7}, id); errs.CodeOf(err) != "UPLOAD_NOT_FOUND" {
+			t.Fatalf("open %q: %v", id, err)
+		}
+	}
+
+	// CheckOwned: exact references of the owner's uploads only.
+	other, err := e.svc.Save(ctx, 8, bytes.NewReader(pngOf(t, 3, 3)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		refs []string
+		code string
+	}{
+		{nil, ""},
+		{[]string{u.Ref()}, ""},
+		{[]string{u.Ref(), u.Ref()}, ""},
+		{[]string{u.Ref(), other.Ref()}, "PHOTO_NOT_YOURS"},
+		{[]string{media.RefPrefix + strings.Repeat("c", 32)}, "PHOTO_NOT_YOURS"},
+		{[]string{"https://img.example.com/a.jpg"}, "INVALID_PHOTO_URL"},
+		{[]string{"https://example.com" + u.Ref()}, "INVALID_PHOTO_URL"},
+		{[]string{u.Ref() + "#x"}, "INVALID_PHOTO_URL"},
+		{[]string{u.ID}, "INVALID_PHOTO_URL"},
+	} {
+		if err := e.svc.CheckOwned(ctx, 7, c.refs); errs.CodeOf(err) != c.code && !(c.code == "" && err == nil) {
+			t.Fatalf("CheckOwned(%v) = %v, want %q", c.refs, err, c.code)
+		}
+	}
+}
+
+func TestSaveRateLimit(t *testing.T) {
+	e := newEnv(t, 2)
+	ctx := context.Background()
+	data := pngOf(t, 2, 2)
+	for i := 0; i < 2; i++ {
+		if _, err := e.svc.Save(ctx, 5, bytes.NewReader(data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.svc.Save(ctx, 5, bytes.NewReader(data)); errs.CodeOf(err) != "UPLOAD_RATE_LIMITED" || errs.KindOf(err) != errs.KindRateLimited {
+		t.Fatalf("third upload: %v", err)
+	}
+	if _, err := e.svc.Save(ctx, 6, bytes.NewReader(data)); err != nil {
+		t.Fatalf("another user: %v", err)
+	}
+}
+
+// Photos chosen and never submitted are deleted after the TTL; photos of a
+// claim, an avatar and recent uploads stay; looked-at ones are not looked
+// at again.
+func TestPurgeUnattached(t *testing.T) {
+	db := testenv.DB(t)
+	rdb, prefix := testenv.Redis(t)
+	ctx := context.Background()
+	store := mysqlstore.NewMediaStore(db)
+	now := time.Now()
+	clock := now.Add(-8 * 24 * time.Hour)
+	svc := media.NewService(store, redisstore.NewLimiter(rdb, prefix), media.Config{UnattachedTTL: 7 * 24 * time.Hour}, func() time.Time { return clock })
+	people := mysqlstore.NewResidentStore(db)
+	u, err := people.LoginUser(ctx, testenv.RandomName("o-purge"), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	save := func() media.Upload {
+		x, err := svc.Save(ctx, u.ID, bytes.NewReader(pngOf(t, 2, 2)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	inClaim, avatar, forgotten, forgotten2 := save(), save(), save(), save()
+	clock = now
+	recent := save()
+	claim := hours.Claim{UserID: u.ID, ActivityID: 4, ActivityTitle: "敬老院探访", ServedAt: now.Add(-9 * 24 * time.Hour), Minutes: 60,
+		Description: "陪老人聊天", PhotoURLs: []string{inClaim.Ref()}}
+	if err := mysqlstore.NewHoursStore(db).CreateClaim(ctx, &claim); err != nil {
+		t.Fatal(err)
+	}
+	ref := avatar.Ref()
+	if err := people.UpdateProfile(ctx, u.ID, resident.ProfilePatch{AvatarURL: &ref}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := svc.PurgeUnattached(ctx)
+	if err != nil || n != 2 {
+		t.Fatalf("purged %d (%v), want 2", n, err)
+	}
+	all := []string{inClaim.ID, avatar.ID, forgotten.ID, forgotten2.ID, recent.ID}
+	owners, err := store.Owners(ctx, all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]bool{inClaim.ID: true, avatar.ID: true, forgotten.ID: false, forgotten2.ID: false, recent.ID: true} {
+		if _, ok := owners[id]; ok != want {
+			t.Fatalf("upload %s present=%v, want %v", id, ok, want)
+		}
+	}
+	// The kept ones are not examined again; the recent one is not due yet.
+	if deleted, examined, err := store.PurgeUnattached(ctx, now.Add(-7*24*time.Hour), 10); err != nil || deleted != 0 || examined != 0 {
+		t.Fatalf("second pass: deleted %d, examined %d, %v", deleted, examined, err)
+	}
+	// Much later the recent one, never attached, goes too; the kept ones stay.
+	clock = now.Add(8 * 24 * time.Hour)
+	if n, err := svc.PurgeUnattached(ctx); err != nil || n != 1 {
+		t.Fatalf("later pass purged %d (%v), want 1", n, err)
+	}
+	if owners, _ := store.Owners(ctx, all); len(owners) != 2 {
+		t.Fatalf("left %v, want the claim's photo and the avatar", owners)
+	}
+}
