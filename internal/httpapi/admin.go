@@ -15,7 +15,7 @@ type communityDTO struct {
 }
 
 func (a *API) listCommunities(c *gin.Context) {
-	cs, err := a.d.Residents.Communities(c)
+	cs, err := a.d.Residents.Communities(c.Request.Context())
 	if err != nil {
 		fail(c, err)
 		return
