@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"gongjian/config"
+	"gongjian/internal/testenv"
 )
 
 // Sign-up limits are counted in Redis: two server processes of one
@@ -20,6 +21,9 @@ import (
 // X-Forwarded-For does not give a fresh address unless it comes from a
 // trusted load balancer.
 func TestSignUpLimitsHoldAcrossProcesses(t *testing.T) {
+	if !testenv.RealRedis() {
+		t.Skip("two processes share limits through a real Redis; the embedded one is per process")
+	}
 	var cfg config.Config
 	a := newTestApp(t, func(c *config.Config) {
 		c.Limits = config.Limits{RegistrationPerUser: 3, RegistrationPerIP: 8}

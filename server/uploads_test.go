@@ -187,11 +187,12 @@ func TestUploadsEndToEnd(t *testing.T) {
 	expectError(t, ta.fetchUpload("", refs[0]), 401, "UNAUTHENTICATED")
 
 	// Someone else's file: another resident sees nothing (404, as for an
-	// id that does not exist or is malformed); staff and admins see it.
+	// id that does not exist or is malformed); nor does staff while no
+	// claim they review uses it; admins see it.
 	expectError(t, ta.fetchUpload(otherTok, refs[0]), 404, "UPLOAD_NOT_FOUND")
 	expectError(t, ta.fetchUpload(otherTok, media.RefPrefix+strings.Repeat("0", 32)), 404, "UPLOAD_NOT_FOUND")
 	expectError(t, ta.fetchUpload(otherTok, media.RefPrefix+"not-an-upload-id"), 404, "UPLOAD_NOT_FOUND")
-	w.must(ta.fetchUpload(w.staff, refs[0]), 200)
+	expectError(t, ta.fetchUpload(w.staff, refs[2]), 404, "UPLOAD_NOT_FOUND")
 	w.must(ta.fetchUpload(w.admin, refs[2]), 200)
 
 	// The avatar chosen in the mini-program is an upload too: only one's own.

@@ -2,7 +2,8 @@
 // hours claims (补录). Its rules: only JPEG, PNG and WebP images, recognised
 // by their content (never by the name or the type the client claims); at
 // most MaxBytes each; a per-user rate limit; random, unguessable ids; and
-// only the owner, staff or an admin may read one back.
+// only the owner, an admin, or staff who review a claim the photo belongs
+// to (any staff for an avatar) may read one back.
 //
 // Files are kept in the database (not on a local disk) so every server
 // process behind a load balancer serves every upload.
@@ -66,6 +67,21 @@ type Store interface {
 	// and not looked at yet: it deletes those nothing refers to (no claim's
 	// photos, no avatar) and marks the others kept (never looked at again).
 	PurgeUnattached(ctx context.Context, before time.Time, limit int) (deleted, examined int, err error)
+	// Uses tells what refers to an upload: claims (their community and
+	// host organisation) and whether it is someone's avatar.
+	Uses(ctx context.Context, id string) (Uses, error)
+}
+
+// Uses is what refers to an upload.
+type Uses struct {
+	Avatar bool
+	Claims []ClaimScope
+}
+
+// ClaimScope is whose staff review a claim: the activity's community and
+// host organisation.
+type ClaimScope struct {
+	CommunityID, HostOrgID int64
 }
 
 // Limiter limits attempts per key (shared by every process).
@@ -147,9 +163,11 @@ func (s *Service) Save(ctx context.Context, ownerID int64, r io.Reader) (Upload,
 	return u, nil
 }
 
-// Open returns an upload for viewer: its owner, any staff member (staff
-// review the claims the photos belong to) or an admin. Anyone else is told
-// it does not exist, as is a malformed id.
+// Open returns an upload for viewer: its owner, an admin, staff who review
+// a claim it is a photo of (the claim's community or host organisation),
+// or any staff member when it is someone's avatar. Anyone else — staff of
+// another community included — is told it does not exist, as is a
+// malformed id.
 func (s *Service) Open(ctx context.Context, viewer resident.User, id string) (Upload, error) {
 	if !validID(id) {
 		return Upload{}, errNotFound
@@ -158,10 +176,25 @@ func (s *Service) Open(ctx context.Context, viewer resident.User, id string) (Up
 	if err != nil {
 		return Upload{}, err
 	}
-	if u.OwnerID != viewer.ID && !viewer.IsAnyStaff() {
+	if u.OwnerID == viewer.ID || viewer.IsAdmin() {
+		return u, nil
+	}
+	if !viewer.IsAnyStaff() {
 		return Upload{}, errNotFound
 	}
-	return u, nil
+	uses, err := s.store.Uses(ctx, id)
+	if err != nil {
+		return Upload{}, err
+	}
+	if uses.Avatar {
+		return u, nil
+	}
+	for _, c := range uses.Claims {
+		if viewer.IsStaffOf(c.CommunityID) || viewer.IsStaffOfOrg(c.HostOrgID) {
+			return u, nil
+		}
+	}
+	return Upload{}, errNotFound
 }
 
 // CheckOwned checks that every ref is the reference of an upload of

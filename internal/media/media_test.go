@@ -91,13 +91,14 @@ func TestSniff(t *testing.T) {
 type env struct {
 	svc   *media.Service
 	store *mysqlstore.MediaStore
+	db    *mysqlstore.DB
 }
 
 func newEnv(t *testing.T, perHour int) env {
 	db := testenv.DB(t)
 	rdb, prefix := testenv.Redis(t)
 	store := mysqlstore.NewMediaStore(db)
-	return env{media.NewService(store, redisstore.NewLimiter(rdb, prefix), media.Config{PerUserPerHour: perHour}, nil), store}
+	return env{media.NewService(store, redisstore.NewLimiter(rdb, prefix), media.Config{PerUserPerHour: perHour}, nil), store, db}
 }
 
 func TestSaveOpenAndOwnership(t *testing.T) {
@@ -135,8 +136,9 @@ func TestSaveOpenAndOwnership(t *testing.T) {
 	}{
 		{"owner", resident.User{ID: 7}, true},
 		{"another resident", resident.User{ID: 8, Roles: []resident.Role{{Role: resident.RoleVolunteer, CommunityID: 1}}}, false},
-		{"staff of an organisation", resident.User{ID: 9, Roles: []resident.Role{{Role: resident.RoleStaff, OrgID: 3}}}, true},
-		{"staff of a community", resident.User{ID: 10, Roles: []resident.Role{{Role: resident.RoleStaff, CommunityID: 2}}}, true},
+		// A photo no claim uses yet: staff have nothing to review.
+		{"staff of an organisation", resident.User{ID: 9, Roles: []resident.Role{{Role: resident.RoleStaff, OrgID: 3}}}, false},
+		{"staff of a community", resident.User{ID: 10, Roles: []resident.Role{{Role: resident.RoleStaff, CommunityID: 2}}}, false},
 		{"admin", resident.User{ID: 11, Roles: []resident.Role{{Role: resident.RoleAdmin}}}, true},
 	}
 	for _, v := range viewers {
@@ -256,5 +258,54 @@ func TestPurgeUnattached(t *testing.T) {
 	}
 	if owners, _ := store.Owners(ctx, all); len(owners) != 2 {
 		t.Fatalf("left %v, want the claim's photo and the avatar", owners)
+	}
+}
+
+// A claim's photo is readable by the staff who review that claim (its
+// community's or its host organisation's), not by staff of another
+// community; an avatar by any staff member. Found by the authorization
+// matrix (server/authz_test.go), where staff of another community could
+// download a resident's photos.
+func TestOpenFollowsWhatUsesTheUpload(t *testing.T) {
+	e := newEnv(t, 100)
+	ctx := context.Background()
+	photo, err := e.svc.Save(ctx, 7, bytes.NewReader(jpegOf(t, 8, 8)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	avatar, err := e.svc.Save(ctx, 7, bytes.NewReader(jpegOf(t, 8, 8)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	if err := e.db.G.Exec(`INSERT INTO hour_claims (user_id, activity_id, session_id, activity_title, host_org_id, community_id, served_at,
+		minutes, description, photo_urls, status, created_at, updated_at) VALUES (7, 1, 0, '讲座', 3, 2, ?, 60, '服务', ?, 'pending', ?, ?)`,
+		now, `["`+photo.Ref()+`"]`, now, now).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.G.Exec(`INSERT INTO users (open_id, avatar_url, created_at, updated_at) VALUES ('o-avatar', ?, ?, ?)`, avatar.Ref(), now, now).Error; err != nil {
+		t.Fatal(err)
+	}
+	staff := func(community, org int64) resident.User {
+		return resident.User{ID: 20, Roles: []resident.Role{{Role: resident.RoleStaff, CommunityID: community, OrgID: org}}}
+	}
+	for _, c := range []struct {
+		name   string
+		viewer resident.User
+		id     string
+		ok     bool
+	}{
+		{"the claim's community staff", staff(2, 0), photo.ID, true},
+		{"the claim's host organisation staff", staff(0, 3), photo.ID, true},
+		{"another community's staff", staff(5, 0), photo.ID, false},
+		{"another organisation's staff", staff(0, 6), photo.ID, false},
+		{"a resident", resident.User{ID: 21}, photo.ID, false},
+		{"any staff, an avatar", staff(5, 0), avatar.ID, true},
+		{"a resident, an avatar", resident.User{ID: 21}, avatar.ID, false},
+	} {
+		_, err := e.svc.Open(ctx, c.viewer, c.id)
+		if c.ok != (err == nil) || (!c.ok && errs.CodeOf(err) != "UPLOAD_NOT_FOUND") {
+			t.Errorf("%s: %v", c.name, err)
+		}
 	}
 }

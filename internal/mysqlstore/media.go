@@ -89,6 +89,31 @@ func (s *MediaStore) Owners(ctx context.Context, ids []string) (map[string]int64
 	return out, nil
 }
 
+// Uses implements media.Store: the claims whose photos include the upload
+// and whether it is an avatar.
+func (s *MediaStore) Uses(ctx context.Context, id string) (media.Uses, error) {
+	g := s.db.G.WithContext(ctx)
+	ref := media.RefPrefix + id
+	var out media.Uses
+	var claims []struct {
+		CommunityID int64
+		HostOrgID   int64
+	}
+	// ref holds no LIKE wildcard (a fixed prefix and lower-case hex).
+	if err := g.Raw("SELECT community_id, host_org_id FROM hour_claims WHERE photo_urls LIKE ?", "%"+ref+"%").Scan(&claims).Error; err != nil {
+		return out, translate(err, nil)
+	}
+	for _, c := range claims {
+		out.Claims = append(out.Claims, media.ClaimScope{CommunityID: c.CommunityID, HostOrgID: c.HostOrgID})
+	}
+	var n int64
+	if err := g.Table("users").Where("avatar_url = ?", ref).Count(&n).Error; err != nil {
+		return out, translate(err, nil)
+	}
+	out.Avatar = n > 0
+	return out, nil
+}
+
 // PurgeUnattached deletes old uploads nothing refers to: a claim's photos
 // (hour_claims.photo_urls, a JSON list of references) or an avatar
 // (users.avatar_url). Referenced ones are marked kept. Each delete re-checks
