@@ -18,7 +18,7 @@ func (a *API) mountActivity(v1, authed *gin.RouterGroup) {
 	v1.GET("/activities", a.listActivities)
 	v1.GET("/activities/:id", a.optionalAuth, a.getActivity)
 
-	regLimit := a.rateLimit("registration", a.d.Limits.RegistrationPerUser, a.d.Limits.RegistrationPerIP)
+	regLimit := a.registrationLimit()
 	authed.POST("/registrations", regLimit, a.register)
 	authed.GET("/registrations/:id", a.getRegistration)
 	authed.POST("/registrations/:id/cancel", regLimit, a.cancelRegistration)
@@ -388,7 +388,7 @@ func (a *API) register(c *gin.Context) {
 	for _, at := range req.Attendees {
 		in.Attendees = append(in.Attendees, activity.AttendeeRef{Self: at.Self, DependentID: at.DependentID})
 	}
-	res, err := a.d.Activities.Register(c.Request.Context(), in)
+	res, err := a.signups.Register(c.Request.Context(), in)
 	if err != nil {
 		fail(c, err)
 		return

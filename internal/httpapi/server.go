@@ -76,6 +76,8 @@ type Deps struct {
 type API struct {
 	d       Deps
 	metrics *httpMetrics
+	// signups takes sign-ups: Deps.Activities, or the baseline's (Baseline).
+	signups Registrar
 	// bodyLimits overrides MaxBodyBytes for the few routes that take files,
 	// by "METHOD /route/template"; filled while the routes are mounted.
 	bodyLimits map[string]routeBodyLimit
@@ -96,11 +98,13 @@ func (a *API) bodyLimit(method, route string, max int64, tooLarge error) {
 
 // New builds the gin engine with every route.
 func New(d Deps) http.Handler {
-	a := &API{d: d, metrics: newHTTPMetrics(d.Registry)}
+	a := &API{d: d, metrics: newHTTPMetrics(d.Registry), signups: d.Activities}
 	return a.engine()
 }
 
-func (a *API) engine() *gin.Engine {
+// base is the engine every route runs on: settings, the middleware stack,
+// the not-found answers and the health routes.
+func (a *API) base() *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
@@ -118,6 +122,11 @@ func (a *API) engine() *gin.Engine {
 
 	r.GET("/healthz", a.healthz)
 	r.GET("/readyz", a.readyz)
+	return r
+}
+
+func (a *API) engine() *gin.Engine {
+	r := a.base()
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(a.d.Registry, promhttp.HandlerOpts{})))
 	r.GET("/api/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openAPISpec) })
 

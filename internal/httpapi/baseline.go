@@ -1,0 +1,34 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"gongjian/internal/activity"
+)
+
+// Registrar takes sign-ups. *activity.Service is the product's; the load
+// benchmark brings a naive one counting seats on a hot MySQL row.
+type Registrar interface {
+	Register(ctx context.Context, in activity.RegisterInput) (activity.RegisterResult, error)
+}
+
+// Baseline serves POST /api/v1/registrations (and /healthz) with r behind
+// exactly the stack the API's own sign-up route runs behind: the same
+// middleware (request id, recovery, access log and metrics, body limit),
+// authentication, rate limit, request decoding, answer encoding and error
+// table. scripts/bench measures its naive baseline through it, so that the
+// two sides of its comparison differ only in how seats are counted. d needs
+// Logger, Registry, Auth, Limiter (may be nil), MaxBodyBytes and Limits.
+func Baseline(d Deps, r Registrar) http.Handler {
+	a := &API{d: d, metrics: newHTTPMetrics(d.Registry), signups: r}
+	e := a.base()
+	e.POST("/api/v1/registrations", a.authenticate, a.registrationLimit(), a.register)
+	return e
+}
+
+func (a *API) registrationLimit() gin.HandlerFunc {
+	return a.rateLimit("registration", a.d.Limits.RegistrationPerUser, a.d.Limits.RegistrationPerIP)
+}
