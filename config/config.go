@@ -126,10 +126,16 @@ type Security struct {
 	DataKeyOld []string `yaml:"data_key_old" env:"GONGJIAN_DATA_KEY_OLD"`
 }
 
-// Login configures login rate limits.
+// Login configures login rate limits and how login copes with a slow or
+// failing WeChat: each code2session exchange gets WeChatTimeout; after
+// BreakerFailures outages in a row a process refuses logins at once (503)
+// for BreakerCooldown, then lets one through as a probe.
 type Login struct {
-	PerIPPerMinute   int `yaml:"per_ip_per_minute" env:"GONGJIAN_LOGIN_PER_IP_PER_MINUTE"`
-	PerUserPerMinute int `yaml:"per_user_per_minute" env:"GONGJIAN_LOGIN_PER_USER_PER_MINUTE"`
+	PerIPPerMinute   int           `yaml:"per_ip_per_minute" env:"GONGJIAN_LOGIN_PER_IP_PER_MINUTE"`
+	PerUserPerMinute int           `yaml:"per_user_per_minute" env:"GONGJIAN_LOGIN_PER_USER_PER_MINUTE"`
+	WeChatTimeout    time.Duration `yaml:"wechat_timeout" env:"GONGJIAN_LOGIN_WECHAT_TIMEOUT"`
+	BreakerFailures  int           `yaml:"breaker_failures" env:"GONGJIAN_LOGIN_BREAKER_FAILURES"`
+	BreakerCooldown  time.Duration `yaml:"breaker_cooldown" env:"GONGJIAN_LOGIN_BREAKER_COOLDOWN"`
 }
 
 // Seed lists communities created at start-up and whether to load the demo data set.
@@ -329,7 +335,7 @@ func Defaults() Config {
 			AccessTokenTTL:  2 * time.Hour,
 			RefreshTokenTTL: 30 * 24 * time.Hour,
 		},
-		Login: Login{PerIPPerMinute: 60, PerUserPerMinute: 10},
+		Login: Login{PerIPPerMinute: 60, PerUserPerMinute: 10, WeChatTimeout: 3 * time.Second, BreakerFailures: 3, BreakerCooldown: 10 * time.Second},
 		Seed:  Seed{Demo: "auto"},
 		Log:   Log{Level: "info", Format: "json"},
 		Checkin: Checkin{
@@ -593,6 +599,9 @@ func (c Config) Validate() error {
 	}
 	if c.Login.PerIPPerMinute <= 0 || c.Login.PerUserPerMinute <= 0 {
 		return bad("login.per_*_per_minute", "rate limits must be positive")
+	}
+	if c.Login.WeChatTimeout <= 0 || c.Login.BreakerFailures <= 0 || c.Login.BreakerCooldown <= 0 {
+		return bad("login.wechat_timeout / breaker_failures / breaker_cooldown", "must be positive")
 	}
 	switch c.Seed.Demo {
 	case "auto", "always", "never":

@@ -17,6 +17,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"gopkg.in/yaml.v3"
 
+	"gongjian/config"
 	"gongjian/internal/httpapi"
 	"gongjian/internal/resident"
 	"gongjian/internal/wxemu"
@@ -105,7 +106,9 @@ func TestProductionRefusesEmbedded(t *testing.T) {
 }
 
 func TestLoginWeChatFailures(t *testing.T) {
-	ta := newTestApp(t)
+	// Each failure is looked at alone here: the breaker stays out of the way
+	// (TestLoginBreakerFailsFast covers it).
+	ta := newTestApp(t, func(c *config.Config) { c.Login.BreakerFailures = 100 })
 	cases := []struct {
 		name   string
 		fault  wxemu.Fault
@@ -144,6 +147,54 @@ func TestLoginWeChatFailures(t *testing.T) {
 	tok, _ := ta.login("bob")
 	if tok == "" || ta.count("users") != 1 {
 		t.Fatal("login after the faults cleared must work")
+	}
+}
+
+// WeChat is slow (5 s): the first logins give up after the login budget
+// with 503; once three have failed in a row, logins are refused at once
+// without calling WeChat, while everything that does not need WeChat goes
+// on; after the cool-down one login probes and, WeChat being back, logins
+// work again.
+func TestLoginBreakerFailsFast(t *testing.T) {
+	ta := newTestApp(t, func(c *config.Config) {
+		c.Login.WeChatTimeout, c.Login.BreakerFailures, c.Login.BreakerCooldown = 300*time.Millisecond, 3, time.Second
+	})
+	ta.tenant.Fail(wxemu.EndpointCode2Session, wxemu.Fault{Delay: 5 * time.Second})
+	login := func(name string) (resp, time.Duration) {
+		start := time.Now()
+		r := ta.do("POST", "/api/v1/auth/login", "", map[string]string{"code": "dev:" + name})
+		return r, time.Since(start)
+	}
+	for i := range 3 {
+		r, took := login(fmt.Sprintf("slow-%d", i))
+		expectError(t, r, 503, "WECHAT_UNAVAILABLE")
+		if took < 250*time.Millisecond || took > 2*time.Second {
+			t.Fatalf("login %d took %v: want the 300 ms budget, not WeChat's 5 s", i, took)
+		}
+	}
+	for i := range 5 {
+		r, took := login(fmt.Sprintf("fast-%d", i))
+		expectError(t, r, 503, "WECHAT_UNAVAILABLE")
+		if took > 100*time.Millisecond {
+			t.Fatalf("login after the breaker opened took %v: must be refused at once", took)
+		}
+	}
+	if n := ta.tenant.Count(wxemu.EndpointCode2Session); n != 3 {
+		t.Fatalf("WeChat was asked %d times, want 3 (refused logins must not call it)", n)
+	}
+	if r := ta.do("GET", "/api/v1/activities", "", nil); r.Status != 200 {
+		t.Fatalf("browsing while WeChat is away: %d %s", r.Status, r.Raw)
+	}
+	ta.tenant.ClearFaults()
+	time.Sleep(1100 * time.Millisecond)
+	if tok, _ := ta.login("back"); tok == "" {
+		t.Fatal("the probe after the cool-down must log in")
+	}
+	if tok, _ := ta.login("back-2"); tok == "" {
+		t.Fatal("logins after a successful probe must work")
+	}
+	if n := ta.count("users"); n != 2 {
+		t.Fatalf("%d users, want only the 2 logged in after the outage", n)
 	}
 }
 

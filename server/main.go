@@ -262,6 +262,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 	authSvc := auth.NewService(auth.Config{
 		JWTSecret: secrets.jwt, OldJWTSecrets: secrets.jwtOld, AccessTTL: cfg.Security.AccessTokenTTL, RefreshTTL: cfg.Security.RefreshTokenTTL,
 		PerUserPerMinute: cfg.Login.PerUserPerMinute,
+		LoginTimeout:     cfg.Login.WeChatTimeout, BreakerFailures: cfg.Login.BreakerFailures, BreakerCooldown: cfg.Login.BreakerCooldown,
 	}, wechatLogin{wc}, app.store, box, limiter, nil)
 
 	// Activities and registrations: quotas in Redis, truth in MySQL.

@@ -72,6 +72,13 @@ type Config struct {
 	AccessTTL        time.Duration
 	RefreshTTL       time.Duration
 	PerUserPerMinute int
+	// LoginTimeout bounds a login's exchange with WeChat (0: 3 s).
+	LoginTimeout time.Duration
+	// After BreakerFailures WeChat outages in a row (0: 3) logins are
+	// refused at once for BreakerCooldown (0: 10 s), then one goes through
+	// as a probe.
+	BreakerFailures int
+	BreakerCooldown time.Duration
 }
 
 // Service logs people in.
@@ -82,6 +89,7 @@ type Service struct {
 	box    *pii.Box
 	limit  RateLimiter
 	now    func() time.Time
+	gate   *breaker
 }
 
 // NewService builds the service; now may be nil.
@@ -89,7 +97,30 @@ func NewService(cfg Config, wc WeChat, store Store, box *pii.Box, limit RateLimi
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{cfg: cfg, wechat: wc, store: store, box: box, limit: limit, now: now}
+	if cfg.LoginTimeout <= 0 {
+		cfg.LoginTimeout = defaultLoginTimeout
+	}
+	return &Service{cfg: cfg, wechat: wc, store: store, box: box, limit: limit, now: now,
+		gate: newBreaker(cfg.BreakerFailures, cfg.BreakerCooldown, now)}
+}
+
+// code2Session asks WeChat within the login budget, unless the breaker is
+// open.
+func (s *Service) code2Session(ctx context.Context, code string) (Session, error) {
+	ok, probe := s.gate.allow()
+	if !ok {
+		return Session{}, errLoginBreakerOpen
+	}
+	cctx, cancel := context.WithTimeout(ctx, s.cfg.LoginTimeout)
+	defer cancel()
+	sess, err := s.wechat.Code2Session(cctx, code)
+	if ctx.Err() != nil {
+		// The resident hung up: that says nothing about WeChat.
+		s.gate.abandon(probe)
+	} else {
+		s.gate.done(probe, err != nil && errs.KindOf(err) == errs.KindUnavailable)
+	}
+	return sess, err
 }
 
 // Tokens is the answer to a login or a refresh.
@@ -106,7 +137,7 @@ func (s *Service) Login(ctx context.Context, code string) (Tokens, error) {
 	if code == "" || len(code) > 128 {
 		return Tokens{}, errs.Invalid("INVALID_CODE", "登录凭证无效，请重新打开小程序")
 	}
-	sess, err := s.wechat.Code2Session(ctx, code)
+	sess, err := s.code2Session(ctx, code)
 	if err != nil {
 		return Tokens{}, err
 	}
