@@ -172,6 +172,20 @@ func TestTicketScanningEndToEnd(t *testing.T) {
 		t.Fatalf("%d check-ins after refusals", n)
 	}
 
+	checkedInAt := func() any {
+		regs := w.must(ta.do("GET", "/api/v1/me/registrations", aliceTok, nil), 200).Body["items"].([]any)
+		for _, r := range regs {
+			if r := r.(map[string]any); num(r["id"]) == aliceReg {
+				return r["checked_in_at"]
+			}
+		}
+		t.Fatalf("Alice's registration %d is not in her list", aliceReg)
+		return nil
+	}
+	if at := checkedInAt(); at != nil {
+		t.Fatalf("checked in at %v before any scan", at)
+	}
+
 	// 50 checkers scan Alice's ticket at once: one check-in.
 	toks := make([]string, 50)
 	for i := range toks {
@@ -212,6 +226,9 @@ func TestTicketScanningEndToEnd(t *testing.T) {
 	}
 	if ta.count("checkins") != 1 {
 		t.Fatalf("%d check-ins", ta.count("checkins"))
+	}
+	if at, _ := checkedInAt().(string); at == "" {
+		t.Fatal("her registration does not show the check-in")
 	}
 	var notices int64
 	ta.app.db.G.Table("outbox").Where("template_key = ? AND registration_id = ?", "checkin_done", aliceReg).Count(&notices)

@@ -223,6 +223,7 @@ type Registration struct {
 	PhoneMasked      string
 	PhoneSealed      string
 	WaitlistPosition int
+	CheckedInAt      *time.Time // when the attendee was checked in (nil: not yet)
 }
 
 // AttendeeKey names the attendee uniquely: "u<user id>" for the account

@@ -201,6 +201,7 @@ type myRegistrationDTO struct {
 	Place          placeDTO          `json:"place"`
 	Answers        map[string]string `json:"answers"`
 	NoShow         bool              `json:"no_show"`
+	CheckedInAt    *time.Time        `json:"checked_in_at"`
 	CancelReason   string            `json:"cancel_reason,omitempty"`
 	CancelDeadline time.Time         `json:"cancel_deadline"`
 	CreatedAt      time.Time         `json:"created_at"`
@@ -216,7 +217,7 @@ func toMyRegistrationDTO(d activity.RegistrationDetail) myRegistrationDTO {
 		registrationDTO: toRegistrationDTO(r), ActivityTitle: d.Activity.Title, Category: d.Activity.Category, ActivityStatus: d.Activity.Status,
 		StartsAt: d.Session.StartsAt, EndsAt: d.Session.EndsAt,
 		Place:   placeDTO{Address: d.Activity.Place.Address, Lat: d.Activity.Place.Lat, Lng: d.Activity.Place.Lng},
-		Answers: answers, NoShow: r.NoShow, CancelReason: r.CancelReason,
+		Answers: answers, NoShow: r.NoShow, CheckedInAt: r.CheckedInAt, CancelReason: r.CancelReason,
 		CancelDeadline: activity.CancelDeadline(&d.Activity, d.Session), CreatedAt: r.CreatedAt,
 	}
 }

@@ -1489,6 +1489,9 @@ func (s *ActivityStore) details(ctx context.Context, rows []registrationRow, pho
 	if err := s.fillPositions(ctx, regs); err != nil {
 		return nil, err
 	}
+	if err := s.fillCheckins(ctx, regs); err != nil {
+		return nil, err
+	}
 	actIDs := map[int64]bool{}
 	groupKeys := map[string]bool{}
 	for _, r := range rows {
@@ -1529,6 +1532,36 @@ func (s *ActivityStore) details(ctx context.Context, rows []registrationRow, pho
 		out = append(out, activity.RegistrationDetail{Registration: r, Session: sess, Activity: a})
 	}
 	return out, nil
+}
+
+// fillCheckins sets when each registration's attendee was checked in.
+func (s *ActivityStore) fillCheckins(ctx context.Context, regs []activity.Registration) error {
+	ids := make([]int64, 0, len(regs))
+	for _, r := range regs {
+		if r.Status == activity.RegConfirmed {
+			ids = append(ids, r.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var rows []struct {
+		RegistrationID int64
+		CheckedInAt    time.Time
+	}
+	if err := s.g(ctx).Model(&checkinRow{}).Select("registration_id, checked_in_at").Where("registration_id IN ?", ids).Find(&rows).Error; err != nil {
+		return translate(err, nil)
+	}
+	at := make(map[int64]time.Time, len(rows))
+	for _, r := range rows {
+		at[r.RegistrationID] = r.CheckedInAt
+	}
+	for i := range regs {
+		if t, ok := at[regs[i].ID]; ok {
+			regs[i].CheckedInAt = &t
+		}
+	}
+	return nil
 }
 
 // Registration loads one registration with its session and activity; the

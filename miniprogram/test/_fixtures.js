@@ -81,7 +81,7 @@ function myRegistration(base, r) {
     status: 'confirmed', waitlist_position: null,
     activity_title: '', category: 'lecture', activity_status: 'published',
     starts_at: '', ends_at: '', place: { address: '', lat: 31.2304, lng: 121.4737 },
-    answers: {}, no_show: false, cancel_deadline: iso(cancelDeadline), created_at: at(-3, 10, 0, base),
+    answers: {}, no_show: false, checked_in_at: null, cancel_deadline: iso(cancelDeadline), created_at: at(-3, 10, 0, base),
   }, r)
 }
 
@@ -96,7 +96,7 @@ function registrations(base) {
 function pastRegistrations(base) {
   return [
     myRegistration(base, { id: 401, activity_id: 201, activity_title: '重阳节敬老包饺子', category: 'volunteer_service', activity_status: 'finished', session_id: 2011, starts_at: at(-20, 9, 0, base), ends_at: at(-20, 11, 30, base), place: { address: '幸福里社区长者食堂', lat: 31.2304, lng: 121.4737 } }),
-    myRegistration(base, { id: 402, activity_id: 202, activity_title: '垃圾分类宣传志愿服务', category: 'volunteer_service', activity_status: 'finished', session_id: 2021, starts_at: at(-12, 14, 0, base), ends_at: at(-12, 16, 0, base), place: { address: '幸福里小区东门', lat: 31.2304, lng: 121.4737 } }),
+    myRegistration(base, { id: 402, activity_id: 202, activity_title: '垃圾分类宣传志愿服务', category: 'volunteer_service', activity_status: 'finished', session_id: 2021, starts_at: at(-12, 14, 0, base), ends_at: at(-12, 16, 0, base), place: { address: '幸福里小区东门', lat: 31.2304, lng: 121.4737 }, checked_in_at: at(-12, 13, 52, base) }),
     myRegistration(base, { id: 403, activity_id: 203, activity_title: '社区消防安全讲座', category: 'lecture', activity_status: 'finished', session_id: 2031, starts_at: at(-8, 14, 0, base), ends_at: at(-8, 15, 30, base), place: { address: '幸福里社区党群服务中心一楼报告厅', lat: 31.2304, lng: 121.4737 }, no_show: true }),
     myRegistration(base, { id: 404, activity_id: 204, activity_title: '旧衣物回收志愿服务', category: 'volunteer_service', activity_status: 'finished', session_id: 2041, starts_at: at(-5, 9, 0, base), ends_at: at(-5, 11, 0, base), status: 'cancelled', cancel_reason: '本人取消' }),
   ]

@@ -28,13 +28,14 @@ test('upcoming registrations show status, attendee and waitlist position', async
   assert.equal(h.$$(page, '.btn-cancel').length, 3)
 })
 
-test('past tab loads scope=past: ended, no-show and cancelled registrations without actions', async () => {
+test('past tab loads scope=past: ended, checked-in, no-show and cancelled registrations without actions', async () => {
   const w = h.installWx({ routes: routes() })
   const page = await h.renderPage('pages/registrations/index')
   await h.tap(page, '.tab-past')
   assert.equal(w.requests('GET', '/api/v1/me/registrations').pop().query.scope, 'past')
   const t = h.text(page)
   assert.match(t, /重阳节敬老包饺子\s*已结束/)
+  assert.match(t, /垃圾分类宣传志愿服务\s*已签到/)
   assert.match(t, /社区消防安全讲座\s*未到场/)
   assert.match(t, /旧衣物回收志愿服务\s*已取消/)
   assert.match(t, /取消原因：本人取消/)

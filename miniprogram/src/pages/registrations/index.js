@@ -9,6 +9,7 @@ const TAG_TYPES = { confirmed: 'success', waitlisted: 'warning', cancelled: 'def
 
 function statusOf(r, past) {
   if (r.no_show) return { text: '未到场', tag: 'danger' }
+  if (r.checked_in_at) return { text: '已签到', tag: 'success' }
   if (past && r.status === 'confirmed') return { text: '已结束', tag: 'primary' }
   return { text: fmt.REGISTRATION_STATUS[r.status] || r.status, tag: TAG_TYPES[r.status] || 'default' }
 }
