@@ -213,6 +213,9 @@ type Notify struct {
 	// formal (default), trial or developer.
 	MiniprogramState string   `yaml:"miniprogram_state" env:"GONGJIAN_NOTIFY_MINIPROGRAM_STATE"`
 	Reminder         Reminder `yaml:"reminder"`
+	// Retention: notices done with (sent, failed, in-app only…) are deleted
+	// this long after they were written; 0 keeps them for ever.
+	Retention time.Duration `yaml:"retention" env:"GONGJIAN_NOTIFY_RETENTION"`
 }
 
 // Reminder configures activity reminders.
@@ -348,7 +351,7 @@ func Defaults() Config {
 		Notify: Notify{
 			Workers: true, PollInterval: time.Second, BatchSize: 20, Concurrency: 4,
 			RatePerSecond: 50, Burst: 50, MaxAttempts: 6, RetryBase: 30 * time.Second, RetryMax: 30 * time.Minute,
-			Lease: 2 * time.Minute,
+			Lease: 2 * time.Minute, Retention: 365 * 24 * time.Hour,
 			Reminder: Reminder{Lead: 2 * time.Hour, EveningAt: "18:00", MorningUntil: "12:00",
 				TimeZone: "Asia/Shanghai", Interval: 30 * time.Second},
 		},
@@ -632,6 +635,11 @@ func (c Config) Validate() error {
 	}
 	if n.RatePerSecond < 0 || (n.RatePerSecond > 0 && n.Burst <= 0) {
 		return bad("notify.rate_per_second/burst (GONGJIAN_NOTIFY_RATE_PER_SECOND)", "rate must be ≥ 0 (0 = no cap) and burst positive")
+	}
+	// A purged notice no longer guards its dedup key: keep them well past
+	// any event that could repeat it.
+	if n.Retention != 0 && n.Retention < 30*24*time.Hour {
+		return bad("notify.retention (GONGJIAN_NOTIFY_RETENTION)", "must be 0 (keep) or at least 720h (30 days)")
 	}
 	switch n.MiniprogramState {
 	case "", "formal", "trial", "developer":

@@ -93,7 +93,7 @@ func newNotify(cfg config.Config, db *mysqlstore.DB, rdb redis.UniversalClient, 
 		// A "sending" notice is only declared uncertain well after any
 		// WeChat call of it must have ended.
 		SendLease:        n.Lease + 2*cfg.WeChat.Timeout,
-		MiniprogramState: n.MiniprogramState, ReminderInterval: rc.Interval,
+		MiniprogramState: n.MiniprogramState, ReminderInterval: rc.Interval, Retention: n.Retention,
 	}, notify.RunnerDeps{
 		Store: store, Templates: templates, Sender: wc, Limiter: limiter, Source: source, Policy: policy,
 		Metrics: notify.NewMetrics(reg), Logger: log,

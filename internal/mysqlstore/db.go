@@ -242,3 +242,27 @@ func retry(ctx context.Context, f func() error) error {
 func (db *DB) transaction(ctx context.Context, fn func(tx *gorm.DB) error, opts ...*sql.TxOptions) error {
 	return retry(ctx, func() error { return db.G.WithContext(ctx).Transaction(fn, opts...) })
 }
+
+// purge deletes the rows of model matching cond, batch by batch (select
+// ids, delete them: works on MySQL and SQLite, keeps locks short), and
+// returns how many it deleted.
+func (d *DB) purge(ctx context.Context, model any, batch int, cond string, args ...any) (int64, error) {
+	var total int64
+	for {
+		var ids []int64
+		if err := d.G.WithContext(ctx).Model(model).Where(cond, args...).Order("id").Limit(batch).Pluck("id", &ids).Error; err != nil {
+			return total, translate(err, nil)
+		}
+		if len(ids) == 0 {
+			return total, nil
+		}
+		res := d.G.WithContext(ctx).Where("id IN ?", ids).Delete(model)
+		if res.Error != nil {
+			return total, translate(res.Error, nil)
+		}
+		total += res.RowsAffected
+		if len(ids) < batch {
+			return total, nil
+		}
+	}
+}

@@ -108,6 +108,14 @@ func (s *NotifyStore) Recover(ctx context.Context, now time.Time) (requeued, unc
 	return requeued, r.RowsAffected, nil
 }
 
+// Purge implements notify.Store: notices done with (sent, in-app only,
+// failed, uncertain, cancelled) created before before are deleted; pending
+// and in-flight ones are never touched, however old.
+func (s *NotifyStore) Purge(ctx context.Context, before time.Time, batch int) (int64, error) {
+	return s.db.purge(ctx, &outboxRow{}, batch, "status NOT IN ? AND created_at < ?",
+		[]string{notify.StatusPending, notify.StatusClaimed, notify.StatusSending}, before.UTC())
+}
+
 // Claim implements notify.Store: first each priority's guaranteed share,
 // then the rest in priority order, oldest first within a priority, with
 // rows locked by other claimers skipped.

@@ -713,27 +713,9 @@ func (s *WristbandStore) UnattachedPushes(ctx context.Context, beforeID int64, l
 	return out, nil
 }
 
-// purgeTable deletes rows whose column is before cutoff, batch by batch
-// (select ids, delete them: works on MySQL and SQLite, keeps locks short).
+// purgeTable deletes rows whose column is before cutoff.
 func (s *WristbandStore) purgeTable(ctx context.Context, model any, column string, cutoff time.Time, batch int) (int64, error) {
-	var total int64
-	for {
-		var ids []int64
-		if err := s.g(ctx).Model(model).Where(column+" < ?", cutoff.UTC()).Order("id").Limit(batch).Pluck("id", &ids).Error; err != nil {
-			return total, translate(err, nil)
-		}
-		if len(ids) == 0 {
-			return total, nil
-		}
-		res := s.g(ctx).Where("id IN ?", ids).Delete(model)
-		if res.Error != nil {
-			return total, translate(res.Error, nil)
-		}
-		total += res.RowsAffected
-		if len(ids) < batch {
-			return total, nil
-		}
-	}
+	return s.db.purge(ctx, model, batch, column+" < ?", cutoff.UTC())
 }
 
 // Purge deletes rows older than the cut-offs.

@@ -52,6 +52,11 @@ type RunnerConfig struct {
 	// Weights are the guaranteed shares of a batch per priority
 	// (urgent, normal, bulk); default 6:3:1.
 	Weights []int
+	// Retention: notices done with are deleted this long after they were
+	// written (the in-app message list goes back as far); 0 keeps them.
+	// PurgeInterval is how often Run looks for them (default 1 h).
+	Retention     time.Duration
+	PurgeInterval time.Duration
 }
 
 // RunnerDeps are what a Runner works with. Limiter and Source are optional.
@@ -144,6 +149,9 @@ func NewRunner(cfg RunnerConfig, d RunnerDeps) *Runner {
 	if len(cfg.Weights) == 0 {
 		cfg.Weights = []int{6, 3, 1}
 	}
+	if cfg.PurgeInterval <= 0 {
+		cfg.PurgeInterval = time.Hour
+	}
 	if d.Now == nil {
 		d.Now = time.Now
 	}
@@ -194,24 +202,34 @@ func (r *Runner) Run(ctx context.Context) {
 			}
 		}()
 	}
-	if r.source != nil {
+	periodic := func(interval time.Duration, what string, job func(context.Context) (int64, error)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r.reminderLoop(ctx)
+			r.every(ctx, interval, what, job)
 		}()
+	}
+	if r.source != nil {
+		periodic(r.cfg.ReminderInterval, "scheduling reminders", func(ctx context.Context) (int64, error) {
+			n, err := r.ScheduleReminders(ctx)
+			return int64(n), err
+		})
+	}
+	if r.cfg.Retention > 0 {
+		periodic(r.cfg.PurgeInterval, "purging old notices", r.Purge)
 	}
 	r.claimLoop(ctx, jobs)
 	close(jobs)
 	wg.Wait()
 }
 
-func (r *Runner) reminderLoop(ctx context.Context) {
-	t := time.NewTicker(r.cfg.ReminderInterval)
+// every runs job now and then every interval until ctx ends.
+func (r *Runner) every(ctx context.Context, interval time.Duration, what string, job func(context.Context) (int64, error)) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if _, err := r.ScheduleReminders(ctx); err != nil && ctx.Err() == nil {
-			r.log.Warn("notify: scheduling reminders failed", "err", err.Error())
+		if _, err := job(ctx); err != nil && ctx.Err() == nil {
+			r.log.Warn("notify: "+what+" failed", "err", err.Error())
 		}
 		select {
 		case <-ctx.Done():
@@ -219,6 +237,23 @@ func (r *Runner) reminderLoop(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// purgeBatch is how many notices one DELETE removes.
+const purgeBatch = 1000
+
+// Purge deletes the notices done with that are older than the retention
+// (none when it is 0) and returns how many. Pending and in-flight notices
+// stay, however old. Every process may run it.
+func (r *Runner) Purge(ctx context.Context) (int64, error) {
+	if r.cfg.Retention <= 0 {
+		return 0, nil
+	}
+	n, err := r.store.Purge(ctx, r.now().Add(-r.cfg.Retention), purgeBatch)
+	if n > 0 {
+		r.log.Info("notify: old notices purged", "count", n)
+	}
+	return n, err
 }
 
 func (r *Runner) claimLoop(ctx context.Context, jobs chan<- Delivery) {

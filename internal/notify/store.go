@@ -164,6 +164,9 @@ type Store interface {
 	Settle(ctx context.Context, d Delivery, worker string, o Outcome, now time.Time) error
 	// Release returns claimed, unsent notices to pending (at shutdown).
 	Release(ctx context.Context, worker string, ids []int64) error
+	// Purge deletes notices done with (Terminal) that were created before
+	// before, batch rows at a time, and returns how many it deleted.
+	Purge(ctx context.Context, before time.Time, batch int) (int64, error)
 
 	// --- grants ---
 
