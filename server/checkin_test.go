@@ -145,6 +145,15 @@ func TestTicketScanningEndToEnd(t *testing.T) {
 	if len(r.Body["items"].([]any)) != 1 {
 		t.Fatalf("checkers %s", r.Raw)
 	}
+	// The checker finds the activity among the ones they check, with both
+	// sessions; a resident who checks nothing gets an empty list.
+	checking := w.must(ta.do("GET", "/api/v1/me/checking", volTok, nil), 200).Body["items"].([]any)
+	if len(checking) != 1 || num(checking[0].(map[string]any)["activity_id"]) != w.clinic || len(checking[0].(map[string]any)["sessions"].([]any)) != 2 {
+		t.Fatalf("the checker's activities: %v", checking)
+	}
+	if items := w.must(ta.do("GET", "/api/v1/me/checking", bobTok, nil), 200).Body["items"].([]any); len(items) != 0 {
+		t.Fatalf("a resident who checks nothing: %v", items)
+	}
 
 	// Forged: signed by another key; and a byte changed.
 	forgedKeys, _ := checkin.NewKeys(bytes.Repeat([]byte{7}, 32))

@@ -24,8 +24,11 @@ const (
 // CategoryVolunteer is the category whose sign-ups are volunteer service.
 const CategoryVolunteer = "volunteer_service"
 
-// ActivityCancelled is the status of a cancelled activity.
-const ActivityCancelled = "cancelled"
+// Activity statuses check-in looks at.
+const (
+	ActivityPublished = "published"
+	ActivityCancelled = "cancelled"
+)
 
 // Session is one session of an activity with what check-in needs of both.
 type Session struct {
@@ -147,6 +150,8 @@ type Store interface {
 	AddChecker(ctx context.Context, activityID, userID, by int64) error
 	RemoveChecker(ctx context.Context, activityID, userID int64) error
 	IsChecker(ctx context.Context, activityID, userID int64) (bool, error)
+	// CheckerActivities lists the activities the user is appointed to check.
+	CheckerActivities(ctx context.Context, userID int64) ([]int64, error)
 	Checkers(ctx context.Context, activityID int64) ([]Appointee, error)
 
 	AddVolunteer(ctx context.Context, activityID, sessionID, userID, by int64) error

@@ -543,6 +543,51 @@ type Kit struct {
 	GeneratedAt            time.Time
 }
 
+// Checking is an activity a checker is appointed to, with its sessions.
+type Checking struct {
+	ActivityID    int64
+	ActivityTitle string
+	Category      string
+	Place         string
+	Sessions      []KitSession
+}
+
+// MyChecking lists the published activities userID is appointed to check
+// whose last check-in window is still open, soonest first. Staff find
+// theirs among the activities they manage.
+func (s *Service) MyChecking(ctx context.Context, userID int64) ([]Checking, error) {
+	ids, err := s.store.CheckerActivities(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := []Checking{}
+	for _, id := range ids {
+		sessions, err := s.regs.ActivitySessions(ctx, id)
+		if errs.KindOf(err) == errs.KindNotFound || len(sessions) == 0 {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		first := sessions[0]
+		if first.ActivityStatus != ActivityPublished {
+			continue
+		}
+		c := Checking{ActivityID: id, ActivityTitle: first.ActivityTitle, Category: first.Category, Place: first.Place}
+		for _, x := range sessions {
+			if from, until := s.window(x); !until.Before(now) {
+				c.Sessions = append(c.Sessions, KitSession{ID: x.ID, StartsAt: x.StartsAt, EndsAt: x.EndsAt, AcceptFrom: from, AcceptUntil: until})
+			}
+		}
+		if len(c.Sessions) > 0 {
+			out = append(out, c)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Sessions[0].StartsAt.Before(out[j].Sessions[0].StartsAt) })
+	return out, nil
+}
+
 // Kit returns the activity's offline kit to one of its checkers.
 func (s *Service) Kit(ctx context.Context, u resident.User, activityID int64) (Kit, error) {
 	sessions, err := s.regs.ActivitySessions(ctx, activityID)

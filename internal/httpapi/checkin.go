@@ -20,6 +20,7 @@ func (a *API) mountCheckin(r *gin.RouterGroup) {
 	r.POST("/checkins", scanLimit, a.postCheckin)
 	r.POST("/checkins/batch", scanLimit, a.postCheckinBatch)
 	r.GET("/activities/:id/checkin-kit", a.getCheckinKit)
+	r.GET("/me/checking", a.myChecking)
 	r.GET("/activities/:id/poster", a.getPoster)
 	r.POST("/self-checkins", scanLimit, a.postSelfCheckin)
 	staff.GET("/activities/:id/checkers", a.listCheckers)
@@ -194,6 +195,43 @@ const TicketFormat = "base64url(no padding) of: version(1 byte = 1) | uvarint re
 	"uvarint valid_from (unix seconds) | uvarint valid_minutes | Ed25519 signature (64 bytes) over " +
 	"\"gongjian/ticket/v1\" followed by the bytes before the signature"
 
+type kitSessionDTO struct {
+	ID          int64     `json:"id"`
+	StartsAt    time.Time `json:"starts_at"`
+	EndsAt      time.Time `json:"ends_at"`
+	AcceptFrom  time.Time `json:"accept_from"`
+	AcceptUntil time.Time `json:"accept_until"`
+}
+
+func toKitSessions(ks []checkin.KitSession) []kitSessionDTO {
+	out := make([]kitSessionDTO, 0, len(ks))
+	for _, s := range ks {
+		out = append(out, kitSessionDTO{s.ID, s.StartsAt, s.EndsAt, s.AcceptFrom, s.AcceptUntil})
+	}
+	return out
+}
+
+// myChecking lists the activities the caller is appointed to check.
+func (a *API) myChecking(c *gin.Context) {
+	cs, err := a.d.Checkin.MyChecking(c.Request.Context(), userID(c))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	type item struct {
+		ActivityID    int64           `json:"activity_id"`
+		ActivityTitle string          `json:"activity_title"`
+		Category      string          `json:"category"`
+		Place         string          `json:"place"`
+		Sessions      []kitSessionDTO `json:"sessions"`
+	}
+	items := make([]item, 0, len(cs))
+	for _, x := range cs {
+		items = append(items, item{x.ActivityID, x.ActivityTitle, x.Category, x.Place, toKitSessions(x.Sessions)})
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
 func (a *API) getCheckinKit(c *gin.Context) {
 	a.withUser(c, "id", func(u resident.User, id int64) {
 		k, err := a.d.Checkin.Kit(c.Request.Context(), u, id)
@@ -201,20 +239,9 @@ func (a *API) getCheckinKit(c *gin.Context) {
 			fail(c, err)
 			return
 		}
-		type kitSession struct {
-			ID          int64     `json:"id"`
-			StartsAt    time.Time `json:"starts_at"`
-			EndsAt      time.Time `json:"ends_at"`
-			AcceptFrom  time.Time `json:"accept_from"`
-			AcceptUntil time.Time `json:"accept_until"`
-		}
-		ss := make([]kitSession, 0, len(k.Sessions))
-		for _, s := range k.Sessions {
-			ss = append(ss, kitSession{s.ID, s.StartsAt, s.EndsAt, s.AcceptFrom, s.AcceptUntil})
-		}
 		c.JSON(http.StatusOK, gin.H{
 			"activity_id": k.ActivityID, "activity_title": k.ActivityTitle, "algorithm": k.Algorithm, "public_key": k.PublicKey,
-			"ticket_format": TicketFormat, "sessions": ss, "revoked": k.Revoked,
+			"ticket_format": TicketFormat, "sessions": toKitSessions(k.Sessions), "revoked": k.Revoked,
 			"window": gin.H{"session_id": k.Window.ID, "opens_at": k.Window.AcceptFrom, "closes_at": k.Window.AcceptUntil}, "revoked_registration_ids": k.RevokedRegistrationIDs,
 			"checked_in_registration_ids": k.CheckedIn, "generated_at": k.GeneratedAt,
 		})

@@ -143,6 +143,13 @@ func (s *CheckinStore) IsChecker(ctx context.Context, activityID, userID int64) 
 	return n > 0, translate(err, nil)
 }
 
+// CheckerActivities lists the activities the user checks, newest appointment first.
+func (s *CheckinStore) CheckerActivities(ctx context.Context, userID int64) ([]int64, error) {
+	var ids []int64
+	err := s.g(ctx).Model(&checkerRow{}).Where("user_id = ?", userID).Order("id DESC").Pluck("activity_id", &ids).Error
+	return ids, translate(err, nil)
+}
+
 func (s *CheckinStore) names(ctx context.Context, ids []int64) map[int64]string {
 	m, _ := NewHoursStore(s.db).Names(ctx, ids)
 	return m

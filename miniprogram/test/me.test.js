@@ -14,6 +14,7 @@ function routes(over = {}) {
     'POST /api/v1/me/messages/:id/read': (r) => ({ id: Number(r.path.split('/')[5]), read: true, unread: 1 }),
     'POST /api/v1/uploads': { status: 201, body: { url: '/api/v1/uploads/a1b2c3d4e5f60718293a4b5c6d7e8f90', id: 'a1b2c3d4e5f60718293a4b5c6d7e8f90', content_type: 'image/jpeg', size: 20480, width: 132, height: 132 } },
     'GET /api/v1/uploads/:id': 'JPEG',
+    'GET /api/v1/me/checking': { items: [] },
   }, over)
 }
 
@@ -56,6 +57,29 @@ test('staff see the staff entry; menu entries navigate', async () => {
   for (const sel of ['.menu-messages', '.menu-family', '.menu-wristband', '.menu-volunteer', '.menu-staff']) await h.tap(page, sel)
   await h.tap(page, '.profile')
   assert.deepEqual(w.navigations.map((n) => n.url), ['/pages/messages/index', '/pages/family/index', '/pages/wristband/index', '/pages/volunteer/index', '/pages/staff/index', '/pages/profile/edit'])
+})
+
+test('a volunteer appointed to check tickets sees those activities and opens the scanner', async () => {
+  const checking = { items: [{
+    activity_id: 102, activity_title: '三甲医院专家义诊', category: 'clinic', place: '幸福里社区卫生服务站一楼大厅',
+    sessions: [{ id: 1002, starts_at: fx.at(0, 9, 30), ends_at: fx.at(0, 10, 30), accept_from: fx.at(0, 8, 30), accept_until: fx.at(0, 11, 0) }],
+  }] }
+  const w = h.installWx({ routes: routes({ 'GET /api/v1/me/checking': checking }) })
+  const page = await h.renderPage('pages/me/index')
+  const t = h.text(page)
+  assert.match(t, /我负责签到的活动/)
+  assert.match(t, /三甲医院专家义诊/)
+  assert.match(t, /幸福里社区卫生服务站一楼大厅/)
+  assert.equal(h.$$(page, '.menu-staff').length, 0)
+  await h.tap(page, '.btn-check')
+  assert.deepEqual(w.navigations.map((n) => n.url), [`/pages/staff/scan?activity_id=102&title=${encodeURIComponent('三甲医院专家义诊')}`])
+})
+
+test('without appointments the checking card stays hidden', async () => {
+  h.installWx({ routes: routes() })
+  const page = await h.renderPage('pages/me/index')
+  assert.equal(h.$$(page, '.checking').length, 0)
+  assert.doesNotMatch(h.text(page), /我负责签到/)
 })
 
 test('profile edit saves nickname, real name and community with PATCH /me', async () => {

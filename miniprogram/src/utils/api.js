@@ -52,6 +52,7 @@ module.exports = {
   // Check-in
   checkin: (body) => post('/api/v1/checkins', body),
   checkinKit: (activityId) => get(`/api/v1/activities/${activityId}/checkin-kit`),
+  myChecking: () => get('/api/v1/me/checking'),
   checkinBatch: (scans) => post('/api/v1/checkins/batch', { scans, sent_at: new Date().toISOString() }),
   rotatingCode: (sessionId) => get(`/api/v1/admin/sessions/${sessionId}/rotating-code`),
   selfCheckin: (body) => post('/api/v1/self-checkins', body),

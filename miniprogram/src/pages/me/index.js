@@ -5,10 +5,10 @@ const session = require('../../utils/session')
 const { showError } = require('../../utils/request')
 
 Component({
-  data: { user: {}, avatarSrc: '', avatarText: '我', communityName: '', roleNames: [], isStaff: false, unread: 0 },
+  data: { user: {}, avatarSrc: '', avatarText: '我', communityName: '', roleNames: [], isStaff: false, unread: 0, checking: [] },
   methods: {
     onShow() {
-      return Promise.all([this.loadMe(), this.loadUnread()])
+      return Promise.all([this.loadMe(), this.loadUnread(), this.loadChecking()])
     },
     loadMe() {
       return Promise.all([api.getMe(), api.listCommunities().catch(() => ({ items: [] }))]).then(
@@ -48,6 +48,24 @@ Component({
         (res) => this.setData({ unread: (res && res.unread) || 0 }),
         () => {},
       )
+    },
+    /** Activities this resident was appointed to check tickets of (volunteer checkers). */
+    loadChecking() {
+      return api.myChecking().then(
+        (res) => this.setData({
+          checking: ((res && res.items) || []).map((a) => ({
+            id: a.activity_id,
+            title: a.activity_title,
+            place: a.place,
+            timeText: a.sessions.length ? fmt.formatRange(a.sessions[0].starts_at, a.sessions[0].ends_at) : '',
+          })),
+        }),
+        () => this.setData({ checking: [] }),
+      )
+    },
+    onCheck(e) {
+      const { id, title } = e.currentTarget.dataset
+      wx.navigateTo({ url: `/pages/staff/scan?activity_id=${id}&title=${encodeURIComponent(title)}` })
     },
     /** getPhoneNumber button: WeChat has already run the privacy flow (privacy-popup) by now. */
     onGetPhone(e) {
