@@ -462,9 +462,7 @@ func (b *bench) hot() error {
 			total.other++
 			fmt.Printf("  round %d: %d confirmed, %d in the database, %d other answers (%s)\n", i+1, st.confirmed, got, st.other, st.firstOther)
 		}
-		if len(b.bases) > 1 {
-			fmt.Printf("  round %d: 201 answers per server process %v\n", i+1, confirmedPerServer(rs, len(b.bases)))
-		}
+		fmt.Printf("  round %d: %d confirmed in the answers %v (per server process), %d in the database\n", i+1, st.confirmed, confirmedPerServer(rs, len(b.bases)), got)
 		total.confirmed += got
 		return round{s: st}, nil
 	}, func(i int) (round, error) {
