@@ -86,7 +86,7 @@ func main() {
 	flag.IntVar(&o.rounds, "rounds", 2, "rounds of each mode (ours and the baseline alternately; the best round of each is compared)")
 	flag.StringVar(&o.mysqlAdmin, "mysql", "root@tcp(127.0.0.1:3306)/", "MariaDB DSN without a database, to create the fresh one")
 	flag.StringVar(&o.mysqlDSN, "mysql-dsn", "", "with -addr: the DSN of a database the baseline may use")
-	flag.StringVar(&o.redisAddr, "redis", "127.0.0.1:6379", "Redis the started server uses")
+	flag.StringVar(&o.redisAddr, "redis", "127.0.0.1:6379", "Redis the started servers use (comma-separated: a Redis Cluster)")
 	flag.StringVar(&o.jwtSecret, "jwt-secret", "", "with -addr: the server's GONGJIAN_JWT_SECRET (the baseline checks the same tokens)")
 	flag.StringVar(&o.admin, "admin", "benchadmin", "with -addr: dev login name of a user holding the admin role")
 	flag.BoolVar(&o.keep, "keep", false, "keep the fresh database and Redis keys (a private Redis Cluster is stopped all the same)")
@@ -147,7 +147,9 @@ func run(o options) (int, error) {
 		if o.procs != 1 || o.cluster {
 			return 0, errors.New("-procs and -redis-cluster start servers: not with -addr")
 		}
-		b.bases = splitURLs(o.addr)
+		if b.bases = splitURLs(o.addr); len(b.bases) == 0 {
+			return 0, errors.New("-addr: no URL")
+		}
 	}
 	b.base = b.bases[0]
 	dsn, err := interpolated(dsn)
