@@ -17,10 +17,17 @@ type cpuMeter struct {
 
 const clockTick = 100 // USER_HZ on Linux
 
-func newCPUMeter(serverPID int) *cpuMeter {
+// newCPUMeter counts the server processes together (one figure for all of
+// them), the bench process (load generator and baseline) and every
+// redis-server and MariaDB process of the machine.
+func newCPUMeter(serverPIDs []int) *cpuMeter {
 	m := &cpuMeter{pids: map[string][]int{}}
-	if serverPID > 0 {
-		m.add("server", serverPID)
+	name := "server"
+	if len(serverPIDs) > 1 {
+		name = fmt.Sprintf("%d servers", len(serverPIDs))
+	}
+	for _, pid := range serverPIDs {
+		m.add(name, pid)
 	}
 	m.add("bench", os.Getpid())
 	entries, _ := os.ReadDir("/proc")

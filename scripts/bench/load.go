@@ -49,8 +49,10 @@ func signUp(rc *rawConn, token string, sessionID int64) (int, string, error) {
 	return status, code, nil
 }
 
-// openConns dials n keep-alive connections and sends one request on each.
-func openConns(base string, n int) ([]*rawConn, error) {
+// openConns dials n keep-alive connections, connection i to server
+// i mod len(bases) (round-robin over the processes), and sends one request
+// on each.
+func openConns(bases []string, n int) ([]*rawConn, error) {
 	conns := make([]*rawConn, n)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -62,7 +64,7 @@ func openConns(base string, n int) ([]*rawConn, error) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			rc, err := dialRaw(base)
+			rc, err := dialRaw(bases[i%len(bases)])
 			if err == nil {
 				_, _, err = rc.do("GET", "/healthz", nil, nil)
 			}
@@ -90,10 +92,11 @@ func closeAll(conns []*rawConn) {
 	}
 }
 
-// hotRelease opens one connection per resident, then fires every sign-up
-// at the same instant; latencies are measured from that instant.
-func hotRelease(base string, tokens []string, sessionID int64) ([]result, error) {
-	conns, err := openConns(base, len(tokens))
+// hotRelease opens one connection per resident (resident i on server
+// i mod len(bases)), then fires every sign-up at the same instant;
+// latencies are measured from that instant.
+func hotRelease(bases []string, tokens []string, sessionID int64) ([]result, error) {
+	conns, err := openConns(bases, len(tokens))
 	if err != nil {
 		return nil, err
 	}
@@ -121,10 +124,10 @@ func hotRelease(base string, tokens []string, sessionID int64) ([]result, error)
 	return out, nil
 }
 
-// sustained sends one sign-up per token over n keep-alive connections, as
-// fast as answers come back; latency is per request.
-func sustained(base string, tokens []string, sessionID int64, n int) ([]result, time.Duration, error) {
-	conns, err := openConns(base, n)
+// sustained sends one sign-up per token over n keep-alive connections
+// (spread over bases), as fast as answers come back; latency is per request.
+func sustained(bases []string, tokens []string, sessionID int64, n int) ([]result, time.Duration, error) {
+	conns, err := openConns(bases, n)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -155,9 +158,10 @@ func sustained(base string, tokens []string, sessionID int64, n int) ([]result, 
 	return out, time.Since(begin), nil
 }
 
-// soldOut sends sign-ups to a full session for d over n connections.
-func soldOut(base string, tokens []string, sessionID int64, n int, d time.Duration) ([]result, time.Duration, error) {
-	conns, err := openConns(base, n)
+// soldOut sends sign-ups to a full session for d over n connections
+// (spread over bases).
+func soldOut(bases []string, tokens []string, sessionID int64, n int, d time.Duration) ([]result, time.Duration, error) {
+	conns, err := openConns(bases, n)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -227,6 +231,18 @@ func summarize(rs []result) stats {
 		s.max = lats[len(lats)-1]
 	}
 	return s
+}
+
+// confirmedPerServer counts the 201 answers of a hot release per server
+// (resident i was sent to server i mod k).
+func confirmedPerServer(rs []result, k int) []int {
+	out := make([]int, k)
+	for i, r := range rs {
+		if r.err == nil && r.status == 201 {
+			out[i%k]++
+		}
+	}
+	return out
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }

@@ -6,6 +6,18 @@
 //	go run ./scripts/bench                      # builds ./server, starts it on a fresh database, runs every mode
 //	go run ./scripts/bench -mode hot -n 2000 -seats 300
 //	go run ./scripts/bench -addr http://127.0.0.1:8080 -jwt-secret S -admin NAME -mysql-dsn DSN
+//	go run ./scripts/bench -mode hot -procs 2 -redis-cluster
+//	go run ./scripts/bench -addr http://127.0.0.1:8080,http://127.0.0.1:8081 -jwt-secret S -admin NAME -mysql-dsn DSN
+//
+// Several processes: -procs N starts N server processes on different ports
+// on the same fresh database and Redis (same key prefix, JWT secret, data
+// and ticket keys, admin grant; they share the MariaDB pool one process
+// would have); -redis-cluster starts a private 3-master Redis Cluster on
+// free loopback ports for them (stopped at the end, even on an error);
+// -addr takes a comma-separated list of running servers. Logins, hot-release
+// residents and the connections of the other modes are spread over the
+// processes round-robin; the CPU meter counts them together. The baseline
+// stays one handler inside the bench process.
 //
 // Modes: hot (N residents released onto C seats at the same instant),
 // sustained (one hot session with seats for everyone, -conns connections)
@@ -27,11 +39,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -58,12 +70,14 @@ type options struct {
 	jwtSecret  string
 	admin      string
 	keep       bool
+	procs      int
+	cluster    bool
 }
 
 func main() {
 	var o options
 	flag.StringVar(&o.mode, "mode", "all", "hot | sustained | soldout | all")
-	flag.StringVar(&o.addr, "addr", "", "base URL of a running server (default: build ./server and start it on a fresh database)")
+	flag.StringVar(&o.addr, "addr", "", "base URL of a running server, or comma-separated URLs of several (default: build ./server and start it on a fresh database)")
 	flag.IntVar(&o.n, "n", 2000, "residents in the hot release")
 	flag.IntVar(&o.seats, "seats", 300, "seats in the hot release")
 	flag.IntVar(&o.conns, "conns", 64, "connections for the sustained and sold-out modes")
@@ -72,10 +86,12 @@ func main() {
 	flag.IntVar(&o.rounds, "rounds", 2, "rounds of each mode (ours and the baseline alternately; the best round of each is compared)")
 	flag.StringVar(&o.mysqlAdmin, "mysql", "root@tcp(127.0.0.1:3306)/", "MariaDB DSN without a database, to create the fresh one")
 	flag.StringVar(&o.mysqlDSN, "mysql-dsn", "", "with -addr: the DSN of a database the baseline may use")
-	flag.StringVar(&o.redisAddr, "redis", "127.0.0.1:6379", "Redis the started server uses")
+	flag.StringVar(&o.redisAddr, "redis", "127.0.0.1:6379", "Redis the started servers use (comma-separated: a Redis Cluster)")
 	flag.StringVar(&o.jwtSecret, "jwt-secret", "", "with -addr: the server's GONGJIAN_JWT_SECRET (the baseline checks the same tokens)")
 	flag.StringVar(&o.admin, "admin", "benchadmin", "with -addr: dev login name of a user holding the admin role")
-	flag.BoolVar(&o.keep, "keep", false, "keep the fresh database and Redis keys")
+	flag.BoolVar(&o.keep, "keep", false, "keep the fresh database and Redis keys (a private Redis Cluster is stopped all the same)")
+	flag.IntVar(&o.procs, "procs", 1, "server processes to start on different ports (same database, Redis, secrets); the load is spread over them round-robin")
+	flag.BoolVar(&o.cluster, "redis-cluster", false, "start a private 3-master Redis Cluster on free loopback ports for the servers (instead of -redis)")
 	flag.Parse()
 	code, err := run(o)
 	if err != nil {
@@ -88,7 +104,8 @@ func main() {
 type bench struct {
 	o         options
 	community int64
-	base      string
+	base      string   // the first server: administration
+	bases     []string // every server process: load and logins, round-robin
 	client    *http.Client
 	admin     string
 	naive     *naive
@@ -111,21 +128,30 @@ func run(o options) (int, error) {
 	b := &bench{o: o, client: &http.Client{Transport: newTransport(64), Timeout: 60 * time.Second}}
 	secret := o.jwtSecret
 	dsn := o.mysqlDSN
-	serverPID := 0
+	var serverPIDs []int
 	if o.addr == "" {
-		srv, err := startServer(o)
+		if o.procs < 1 {
+			return 0, errors.New("-procs must be at least 1")
+		}
+		srv, err := startServers(o)
 		if err != nil {
 			return 0, err
 		}
 		defer srv.stop()
-		b.base, secret, dsn = srv.base, srv.jwtSecret, srv.dsn
-		serverPID = srv.cmd.Process.Pid
+		b.bases, secret, dsn = srv.bases, srv.jwtSecret, srv.dsn
+		serverPIDs = srv.pids()
 	} else {
 		if secret == "" || dsn == "" {
 			return 0, errors.New("-addr needs -jwt-secret and -mysql-dsn (the baseline checks the same tokens in the same database)")
 		}
-		b.base = strings.TrimRight(o.addr, "/")
+		if o.procs != 1 || o.cluster {
+			return 0, errors.New("-procs and -redis-cluster start servers: not with -addr")
+		}
+		if b.bases = splitURLs(o.addr); len(b.bases) == 0 {
+			return 0, errors.New("-addr: no URL")
+		}
 	}
+	b.base = b.bases[0]
 	dsn, err := interpolated(dsn)
 	if err != nil {
 		return 0, err
@@ -137,7 +163,7 @@ func run(o options) (int, error) {
 	if b.naive, err = startNaive(dsn, []byte(secret), rdb, "gjbench-naive:"+randHex(4)+":"); err != nil {
 		return 0, err
 	}
-	b.cpu = newCPUMeter(serverPID)
+	b.cpu = newCPUMeter(serverPIDs)
 	defer b.naive.close()
 	if b.admin, err = b.login(o.admin); err != nil {
 		return 0, fmt.Errorf("admin login: %w", err)
@@ -155,7 +181,7 @@ func run(o options) (int, error) {
 	if err := b.warmUp(); err != nil {
 		return 0, err
 	}
-	fmt.Printf("\nmachine: %d CPUs; server %s; baseline %s\n", numCPU(), b.base, b.naive.url)
+	fmt.Printf("\nmachine: %d CPUs; server %s; baseline %s\n", numCPU(), strings.Join(b.bases, ", "), b.naive.url)
 	for _, m := range []string{"hot", "sustained", "soldout"} {
 		if o.mode != "all" && o.mode != m {
 			continue
@@ -180,6 +206,17 @@ func run(o options) (int, error) {
 	}
 	fmt.Println("\nall targets met")
 	return 0, nil
+}
+
+// splitURLs splits -addr's comma-separated base URLs.
+func splitURLs(list string) []string {
+	var out []string
+	for _, u := range strings.Split(list, ",") {
+		if u = strings.TrimRight(strings.TrimSpace(u), "/"); u != "" {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 func numCPU() int {
@@ -209,12 +246,17 @@ func (b *bench) check(ok bool, format string, args ...any) {
 // ---- server API ----
 
 func (b *bench) call(method, path, token string, body any, out any) (int, error) {
+	return b.callAt(b.base, method, path, token, body, out)
+}
+
+// callAt is call on the server at base.
+func (b *bench) callAt(base, method, path, token string, body any, out any) (int, error) {
 	var rd io.Reader
 	if body != nil {
 		j, _ := json.Marshal(body)
 		rd = bytes.NewReader(j)
 	}
-	req, _ := http.NewRequest(method, b.base+path, rd)
+	req, _ := http.NewRequest(method, base+path, rd)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -237,10 +279,14 @@ func (b *bench) call(method, path, token string, body any, out any) (int, error)
 }
 
 func (b *bench) login(name string) (string, error) {
+	return b.loginAt(b.base, name)
+}
+
+func (b *bench) loginAt(base, name string) (string, error) {
 	var out struct {
 		Token string `json:"token"`
 	}
-	_, err := b.call("POST", "/api/v1/auth/login", "", map[string]string{"code": wxemu.LoginCode(name)}, &out)
+	_, err := b.callAt(base, "POST", "/api/v1/auth/login", "", map[string]string{"code": wxemu.LoginCode(name)}, &out)
 	return out.Token, err
 }
 
@@ -255,7 +301,7 @@ func (b *bench) loginMany(n int) ([]string, error) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				t, err := b.login(fmt.Sprintf("bench-resident-%d", i))
+				t, err := b.loginAt(b.bases[i%len(b.bases)], fmt.Sprintf("bench-resident-%d", i))
 				mu.Lock()
 				if err != nil && first == nil {
 					first = err
@@ -340,10 +386,10 @@ func (b *bench) warmUp() error {
 		return err
 	}
 	k := min(400, len(b.tokens))
-	if _, _, err := sustained(b.base, b.tokens[:k], sid, 16); err != nil {
+	if _, _, err := sustained(b.bases, b.tokens[:k], sid, 16); err != nil {
 		return err
 	}
-	_, _, err = sustained(b.naive.url, b.tokens[:k], nsid, 16)
+	_, _, err = sustained([]string{b.naive.url}, b.tokens[:k], nsid, 16)
 	return err
 }
 
@@ -406,7 +452,7 @@ func (b *bench) hot() error {
 			return round{}, err
 		}
 		var rs []result
-		b.measure("ours", func() int { rs, err = hotRelease(b.base, b.tokens[:n], sid); return len(rs) })
+		b.measure("ours", func() int { rs, err = hotRelease(b.bases, b.tokens[:n], sid); return len(rs) })
 		if err != nil {
 			return round{}, err
 		}
@@ -422,6 +468,7 @@ func (b *bench) hot() error {
 			total.other++
 			fmt.Printf("  round %d: %d confirmed, %d in the database, %d other answers (%s)\n", i+1, st.confirmed, got, st.other, st.firstOther)
 		}
+		fmt.Printf("  round %d: %d confirmed in the answers %v (per server process), %d in the database\n", i+1, st.confirmed, confirmedPerServer(rs, len(b.bases)), got)
 		total.confirmed += got
 		return round{s: st}, nil
 	}, func(i int) (round, error) {
@@ -430,7 +477,7 @@ func (b *bench) hot() error {
 			return round{}, err
 		}
 		var rs []result
-		b.measure("naive, served by the bench process", func() int { rs, err = hotRelease(b.naive.url, b.tokens[:n], nsid); return len(rs) })
+		b.measure("naive, served by the bench process", func() int { rs, err = hotRelease([]string{b.naive.url}, b.tokens[:n], nsid); return len(rs) })
 		if err != nil {
 			return round{}, err
 		}
@@ -464,7 +511,7 @@ func (b *bench) sustained() error {
 		}
 		var rs []result
 		var took time.Duration
-		b.measure("ours", func() int { rs, took, err = sustained(b.base, b.tokens[:n], sid, conns); return len(rs) })
+		b.measure("ours", func() int { rs, took, err = sustained(b.bases, b.tokens[:n], sid, conns); return len(rs) })
 		if err != nil {
 			return round{}, err
 		}
@@ -485,7 +532,10 @@ func (b *bench) sustained() error {
 		}
 		var rs []result
 		var took time.Duration
-		b.measure("naive, served by the bench process", func() int { rs, took, err = sustained(b.naive.url, b.tokens[:n], nsid, conns); return len(rs) })
+		b.measure("naive, served by the bench process", func() int {
+			rs, took, err = sustained([]string{b.naive.url}, b.tokens[:n], nsid, conns)
+			return len(rs)
+		})
 		if err != nil {
 			return round{}, err
 		}
@@ -516,7 +566,7 @@ func (b *bench) soldOut() error {
 	if err != nil {
 		return err
 	}
-	if rs, _, err := sustained(b.base, b.tokens[:1], sid, 1); err != nil || rs[0].status != 201 {
+	if rs, _, err := sustained(b.bases, b.tokens[:1], sid, 1); err != nil || rs[0].status != 201 {
 		return fmt.Errorf("filling the session: %v %+v", err, rs)
 	}
 	nsid, err := b.naive.session(0)
@@ -527,7 +577,7 @@ func (b *bench) soldOut() error {
 	ours, naive, err := b.rounds(func(i int) (round, error) {
 		var rs []result
 		var took time.Duration
-		b.measure("ours", func() int { rs, took, err = soldOut(b.base, b.tokens[1:], sid, conns, d); return len(rs) })
+		b.measure("ours", func() int { rs, took, err = soldOut(b.bases, b.tokens[1:], sid, conns, d); return len(rs) })
 		if err != nil {
 			return round{}, err
 		}
@@ -540,7 +590,10 @@ func (b *bench) soldOut() error {
 	}, func(i int) (round, error) {
 		var rs []result
 		var took time.Duration
-		b.measure("naive, served by the bench process", func() int { rs, took, err = soldOut(b.naive.url, b.tokens[1:], nsid, conns, d); return len(rs) })
+		b.measure("naive, served by the bench process", func() int {
+			rs, took, err = soldOut([]string{b.naive.url}, b.tokens[1:], nsid, conns, d)
+			return len(rs)
+		})
 		if err != nil {
 			return round{}, err
 		}
@@ -563,15 +616,28 @@ func (b *bench) soldOut() error {
 	return nil
 }
 
-// batchSize reads the server's group-commit figure from /metrics.
+// batchSize reads the group-commit figure from every server's /metrics.
 func (b *bench) batchSize() string {
-	res, err := b.client.Get(b.base + "/metrics")
-	if err != nil {
+	var sum, count float64
+	for _, base := range b.bases {
+		s, c := b.batchMetric(base)
+		sum += s
+		count += c
+	}
+	if count == 0 {
 		return ""
+	}
+	return fmt.Sprintf("%.1f sign-ups per MySQL transaction on average", sum/count)
+}
+
+// batchMetric reads the sum and count of the write batch size histogram.
+func (b *bench) batchMetric(base string) (sum, count float64) {
+	res, err := b.client.Get(base + "/metrics")
+	if err != nil {
+		return 0, 0
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
-	var sum, count float64
 	for _, line := range strings.Split(string(raw), "\n") {
 		if v, ok := strings.CutPrefix(line, "gongjian_registration_write_batch_size_sum "); ok {
 			fmt.Sscan(v, &sum)
@@ -580,10 +646,7 @@ func (b *bench) batchSize() string {
 			fmt.Sscan(v, &count)
 		}
 	}
-	if count == 0 {
-		return ""
-	}
-	return fmt.Sprintf("%.1f sign-ups per MySQL transaction on average", sum/count)
+	return sum, count
 }
 
 func ratio(a, b time.Duration) float64 {
@@ -610,15 +673,20 @@ func printTable(ours, theirs stats, rate, nrate float64) {
 	row("naive", theirs, nrate)
 }
 
-// ---- the server under test ----
+// ---- the servers under test ----
 
-type server struct {
-	cmd       *exec.Cmd
-	base      string
+// servers are the server processes under test: one binary, one fresh
+// database, one Redis (the same key prefix), the same JWT secret, data and
+// ticket keys, each process on its own port.
+type servers struct {
+	cmds      []*exec.Cmd
+	bases     []string
 	dsn       string
 	jwtSecret string
 	db        string
 	prefix    string
+	redisAddr string
+	cluster   *redisCluster // -redis-cluster: the private cluster
 	o         options
 	dir       string
 }
@@ -629,52 +697,90 @@ func randHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
-// startServer builds ./server, creates a fresh database and starts the
-// server on it with the local Redis and the built-in WeChat emulator.
-func startServer(o options) (*server, error) {
+// startServers builds ./server, creates a fresh database and starts
+// o.procs server processes on it with the built-in WeChat emulator and the
+// local Redis (or, with -redis-cluster, a private 3-master Redis Cluster).
+// On an error everything started so far is stopped again.
+func startServers(o options) (*servers, error) {
 	dir, err := os.MkdirTemp("", "gongjian-bench-")
 	if err != nil {
 		return nil, err
 	}
-	s := &server{o: o, dir: dir, db: "gjbench_" + randHex(4), prefix: "gjbench:" + randHex(4) + ":", jwtSecret: randHex(32)}
-	bin := filepath.Join(dir, "gongjian")
+	s := &servers{o: o, dir: dir, db: "gjbench_" + randHex(4), prefix: "gjbench:" + randHex(4) + ":", jwtSecret: randHex(32), redisAddr: o.redisAddr}
+	if err := s.start(); err != nil {
+		s.stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *servers) start() error {
+	bin := filepath.Join(s.dir, "gongjian")
 	fmt.Println("building ./server …")
 	build := exec.Command("go", "build", "-o", bin, "./server")
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr
 	if err := build.Run(); err != nil {
-		return nil, fmt.Errorf("go build ./server (run the bench from the repository root): %w", err)
+		return fmt.Errorf("go build ./server (run the bench from the repository root): %w", err)
 	}
-	admin, err := sql.Open("mysql", o.mysqlAdmin)
+	if s.o.cluster {
+		var err error
+		if s.cluster, err = startRedisCluster(); err != nil {
+			return err
+		}
+		s.redisAddr = s.cluster.addr()
+	}
+	if err := s.createDatabase(); err != nil {
+		return err
+	}
+	env := s.env()
+	grant := exec.Command(bin, "admin", "grant", "--openid", wxemu.OpenID("wxemulator0000000", s.o.admin), "--role", "admin")
+	grant.Env = env
+	if out, err := grant.CombinedOutput(); err != nil {
+		return fmt.Errorf("grant admin: %v: %s", err, out)
+	}
+	ports, err := freePorts(s.o.procs)
 	if err != nil {
-		return nil, err
+		return err
+	}
+	for i, port := range ports {
+		if err := s.startProcess(bin, env, i, "127.0.0.1:"+strconv.Itoa(port)); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("%d server process(es) on database %s, Redis %s\n", len(s.cmds), s.db, s.redisAddr)
+	return nil
+}
+
+func (s *servers) createDatabase() error {
+	admin, err := sql.Open("mysql", s.o.mysqlAdmin)
+	if err != nil {
+		return err
 	}
 	defer admin.Close()
 	if _, err := admin.Exec("CREATE DATABASE " + s.db + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
-		return nil, fmt.Errorf("create database: %w", err)
+		return fmt.Errorf("create database: %w", err)
 	}
-	cfg, _ := mysqldrv.ParseDSN(o.mysqlAdmin)
+	cfg, _ := mysqldrv.ParseDSN(s.o.mysqlAdmin)
 	cfg.DBName = s.db
 	s.dsn = cfg.FormatDSN()
-	addr, err := freeAddr()
-	if err != nil {
-		return nil, err
-	}
-	s.base = "http://" + addr
-	key := make([]byte, 32)
+	return nil
+}
+
+// env is the environment every server process shares (each adds its own
+// GONGJIAN_HTTP_ADDR).
+func (s *servers) env() []string {
+	key, ticket := make([]byte, 32), make([]byte, 32)
 	rand.Read(key)
-	env := append(os.Environ(),
-		"GONGJIAN_ENV=development", "GONGJIAN_DATA_DIR="+dir, "GONGJIAN_HTTP_ADDR="+addr,
-		"GONGJIAN_MYSQL_DSN="+s.dsn, "GONGJIAN_REDIS_ADDR="+o.redisAddr, "GONGJIAN_REDIS_KEY_PREFIX="+s.prefix,
+	rand.Read(ticket)
+	return append(os.Environ(),
+		"GONGJIAN_ENV=development", "GONGJIAN_DATA_DIR="+s.dir,
+		"GONGJIAN_MYSQL_DSN="+s.dsn, "GONGJIAN_REDIS_ADDR="+s.redisAddr, "GONGJIAN_REDIS_KEY_PREFIX="+s.prefix,
 		"GONGJIAN_JWT_SECRET="+s.jwtSecret, "GONGJIAN_DATA_KEY="+base64.StdEncoding.EncodeToString(key),
+		"GONGJIAN_TICKET_KEY="+base64.StdEncoding.EncodeToString(ticket),
+		// The processes share the MariaDB pool one process would have (64
+		// by default): the machine's MariaDB allows 151 connections and the
+		// baseline takes 64 of them.
+		"GONGJIAN_MYSQL_MAX_OPEN_CONNS="+strconv.Itoa(max(16, 64/s.o.procs)),
 		"GONGJIAN_WECHAT_APP_ID=", "GONGJIAN_LOG_LEVEL=warn", "GONGJIAN_SEED_DEMO=never",
 		"GONGJIAN_LOGIN_PER_IP_PER_MINUTE=100000000", "GONGJIAN_LOGIN_PER_USER_PER_MINUTE=1000",
 		"GONGJIAN_HTTP_WRITE_TIMEOUT=120s",
@@ -686,49 +792,67 @@ func startServer(o options) (*server, error) {
 		// it matters and would only blur the figures here.
 		"GONGJIAN_NOTIFY_WORKERS=false",
 	)
-	grant := exec.Command(bin, "admin", "grant", "--openid", wxemu.OpenID("wxemulator0000000", o.admin), "--role", "admin")
-	grant.Env = env
-	if out, err := grant.CombinedOutput(); err != nil {
-		s.cleanup()
-		return nil, fmt.Errorf("grant admin: %v: %s", err, out)
-	}
-	s.cmd = exec.Command(bin)
-	s.cmd.Env = env
-	logf, _ := os.Create(filepath.Join(dir, "server.log"))
-	s.cmd.Stdout, s.cmd.Stderr = logf, logf
-	if err := s.cmd.Start(); err != nil {
-		s.cleanup()
-		return nil, err
-	}
-	for i := 0; i < 200; i++ {
-		if res, err := http.Get(s.base + "/readyz"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				fmt.Printf("server started (pid %d, database %s, log %s)\n", s.cmd.Process.Pid, s.db, logf.Name())
-				return s, nil
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	s.stop()
-	return nil, errors.New("the server did not become ready; see " + logf.Name())
 }
 
-func (s *server) stop() {
-	if s.cmd != nil && s.cmd.Process != nil {
-		s.cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { s.cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			s.cmd.Process.Kill()
-		}
+// startProcess starts server process i on addr and waits until it is ready.
+func (s *servers) startProcess(bin string, env []string, i int, addr string) error {
+	cmd := exec.Command(bin)
+	cmd.Env = append(env[:len(env):len(env)], "GONGJIAN_HTTP_ADDR="+addr)
+	logPath := filepath.Join(s.dir, fmt.Sprintf("server-%d.log", i))
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return err
 	}
+	defer logf.Close() // the child keeps its own descriptor
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // gone with the bench, whatever happens
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	s.cmds = append(s.cmds, cmd)
+	base := "http://" + addr
+	ready := waitUntil(10*time.Second, func() bool {
+		res, err := http.Get(base + "/readyz")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == 200
+	})
+	if !ready {
+		return errors.New("the server did not become ready; see " + logPath)
+	}
+	s.bases = append(s.bases, base)
+	fmt.Printf("server %d started on %s (pid %d, log %s)\n", i+1, base, cmd.Process.Pid, logPath)
+	return nil
+}
+
+func (s *servers) pids() []int {
+	out := make([]int, len(s.cmds))
+	for i, cmd := range s.cmds {
+		out[i] = cmd.Process.Pid
+	}
+	return out
+}
+
+// stop stops every server process (together: SIGTERM to all, then wait),
+// then cleans up.
+func (s *servers) stop() {
+	var wg sync.WaitGroup
+	for _, cmd := range s.cmds {
+		wg.Add(1)
+		go func() { defer wg.Done(); stopProcess(cmd, 30*time.Second) }()
+	}
+	wg.Wait()
 	s.cleanup()
 }
 
-func (s *server) cleanup() {
+// cleanup drops the database and the Redis keys (unless -keep) and stops
+// the private Redis Cluster (always: its keys go with it).
+func (s *servers) cleanup() {
+	if s.cluster != nil {
+		defer s.cluster.stop()
+	}
 	if s.o.keep {
 		fmt.Printf("kept database %s, Redis prefix %s and %s\n", s.db, s.prefix, s.dir)
 		return
@@ -737,13 +861,30 @@ func (s *server) cleanup() {
 		admin.Exec("DROP DATABASE IF EXISTS " + s.db)
 		admin.Close()
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: s.o.redisAddr})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	iter := rdb.Scan(ctx, 0, s.prefix+"*", 1000).Iterator()
-	for iter.Next(ctx) {
-		rdb.Del(ctx, iter.Val())
+	if s.cluster == nil {
+		deleteKeys(s.redisAddr, s.prefix)
 	}
-	cancel()
-	rdb.Close()
 	os.RemoveAll(s.dir)
+}
+
+// deleteKeys deletes the keys under prefix on a Redis server, or on every
+// master of a Redis Cluster (a comma-separated address list).
+func deleteKeys(addr, prefix string) {
+	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: strings.Split(addr, ",")})
+	defer rdb.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	del := func(ctx context.Context, c *redis.Client) error {
+		iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			c.Del(ctx, iter.Val())
+		}
+		return iter.Err()
+	}
+	switch c := rdb.(type) {
+	case *redis.ClusterClient:
+		c.ForEachMaster(ctx, del)
+	case *redis.Client:
+		del(ctx, c)
+	}
 }
