@@ -129,6 +129,7 @@ func run(o options) (int, error) {
 	secret := o.jwtSecret
 	dsn := o.mysqlDSN
 	var serverPIDs []int
+	redisAddr := o.redisAddr
 	if o.addr == "" {
 		if o.procs < 1 {
 			return 0, errors.New("-procs must be at least 1")
@@ -138,7 +139,7 @@ func run(o options) (int, error) {
 			return 0, err
 		}
 		defer srv.stop()
-		b.bases, secret, dsn = srv.bases, srv.jwtSecret, srv.dsn
+		b.bases, secret, dsn, redisAddr = srv.bases, srv.jwtSecret, srv.dsn, srv.redisAddr
 		serverPIDs = srv.pids()
 	} else {
 		if secret == "" || dsn == "" {
@@ -156,9 +157,9 @@ func run(o options) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	// The baseline's rate-limit counters: in the same Redis, under a prefix
-	// of their own (they expire within a minute).
-	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: strings.Split(o.redisAddr, ",")})
+	// The baseline's rate-limit counters: in the servers' Redis, under a
+	// prefix of their own (they expire within a minute).
+	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: strings.Split(redisAddr, ",")})
 	defer rdb.Close()
 	if b.naive, err = startNaive(dsn, []byte(secret), rdb, "gjbench-naive:"+randHex(4)+":"); err != nil {
 		return 0, err
