@@ -175,7 +175,7 @@ function staffRegistrations(base) {
   const s2 = { session_id: 1002, starts_at: at(3, 9, 30, base), ends_at: at(3, 10, 30, base) }
   const s3 = { session_id: 1003, starts_at: at(3, 10, 30, base), ends_at: at(3, 11, 30, base) }
   const items = [
-    staffRegistration(base, Object.assign({ id: 1, user_id: 7, attendee: { self: true, dependent_id: null, name: '王秀英' }, phone: '13812341234', phone_masked: '138****1234', answers: { q1: '内分泌科' } }, s2)),
+    staffRegistration(base, Object.assign({ id: 1, user_id: 7, attendee: { self: true, dependent_id: null, name: '王秀英' }, phone: '13812341234', phone_masked: '138****1234', answers: { q1: '内分泌科' }, checked_in_at: at(3, 9, 21, base) }, s2)),
     staffRegistration(base, Object.assign({ id: 2, user_id: 15, attendee: { self: true, dependent_id: null, name: '赵桂兰' }, phone: '13955215521', phone_masked: '139****5521', answers: { q1: '心血管内科' } }, s2)),
     staffRegistration(base, Object.assign({ id: 3, user_id: 16, attendee: { self: false, dependent_id: 33, name: '钱志明' }, phone: '13708020802', phone_masked: '137****0802', answers: { q1: '都需要' }, source: 'staff', reason: '电话报名' }, s2)),
     staffRegistration(base, Object.assign({ id: 4, user_id: 17, attendee: { self: true, dependent_id: null, name: '孙大伟' }, phone: '13677657765', phone_masked: '136****7765', status: 'waitlisted', waitlist_position: 1, answers: { q1: '内分泌科' } }, s3)),

@@ -89,5 +89,4 @@ module.exports = {
   resolveAlarm: (id, note) => post(`/api/v1/admin/wristbands/alarms/${id}/resolve`, { note }),
   adminActivities: (params) => get(`/api/v1/admin/activities${qs(params)}`),
   activityRegistrations: (id) => get(`/api/v1/admin/activities/${id}/registrations`),
-  sessionAttendance: (sessionId) => get(`/api/v1/admin/sessions/${sessionId}/attendance`),
 }

@@ -1,6 +1,5 @@
 // Staff: registrations of one activity (GET /admin/activities/{id}/registrations), grouped by
-// session, with counts by status; who has checked in comes from each session's attendance
-// (GET /admin/sessions/{id}/attendance), since check-in is not a registration status.
+// session, with counts by status and who has checked in (each registration's checked_in_at).
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 
@@ -17,31 +16,17 @@ Component({
     load() {
       this.setData({ error: '' })
       return api.activityRegistrations(this.data.activityId).then(
-        (res) => {
-          const items = (res && res.items) || []
-          const sessionIds = []
-          items.forEach((r) => {
-            if (r.status === 'confirmed' && sessionIds.indexOf(r.session_id) < 0) sessionIds.push(r.session_id)
-          })
-          // Attendance is extra: the list still shows when it cannot be loaded.
-          return Promise.all(sessionIds.map((id) => api.sessionAttendance(id).catch(() => null))).then((atts) => {
-            const checkedIn = {}
-            atts.forEach((a) => ((a && a.registrations) || []).forEach((x) => {
-              if (x.checked_in_at) checkedIn[x.registration_id] = x.checked_in_at
-            }))
-            this.show(items, checkedIn)
-          })
-        },
+        (res) => this.show((res && res.items) || []),
         (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
       )
     },
-    show(items, checkedIn) {
+    show(items) {
       const counts = { confirmed: 0, checked_in: 0, waitlisted: 0, cancelled: 0 }
       const groups = []
       const byKey = {}
       items.forEach((r) => {
         if (counts[r.status] !== undefined) counts[r.status]++
-        const inAt = r.status === 'confirmed' ? checkedIn[r.id] : null
+        const inAt = r.status === 'confirmed' ? r.checked_in_at : null
         if (inAt) counts.checked_in++
         const key = String(r.session_id)
         if (!byKey[key]) {
