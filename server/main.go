@@ -77,12 +77,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		defer app.Close()
 		return app.Serve(ctx)
 	case "migrate":
-		app, err := build(ctx, cfg, log, false)
+		// Only the database: the rest of the application expects the
+		// schema that this command is about to create.
+		db, err := openDB(ctx, cfg, log)
 		if err != nil {
 			return err
 		}
-		defer app.Close()
-		applied, err := app.db.Migrate(ctx)
+		defer db.Close()
+		applied, err := db.Migrate(ctx)
 		if err != nil {
 			return err
 		}
@@ -186,6 +188,18 @@ func (a *App) Close() {
 	}
 }
 
+// openDB opens MySQL or, in the embedded mode, the SQLite file under the
+// data directory.
+func openDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*mysqlstore.DB, error) {
+	if cfg.EmbeddedDB() {
+		log.Warn("EMBEDDED MODE: using the SQLite file under the data directory instead of MySQL; for development only",
+			slog.String("data_dir", cfg.DataDir))
+	}
+	return mysqlstore.Open(ctx, mysqlstore.Options{
+		DSN: cfg.MySQL.DSN, SQLitePath: cfg.DataDir + "/gongjian.db", MaxOpenConns: cfg.MySQL.MaxOpenConns, Logger: log,
+	})
+}
+
 // build wires the application. migrate applies migrations (when enabled in config).
 func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool) (_ *App, err error) {
 	app := &App{cfg: cfg, log: log}
@@ -199,14 +213,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		return nil, err
 	}
 
-	// Storage: MySQL or the embedded SQLite file.
-	if cfg.EmbeddedDB() {
-		log.Warn("EMBEDDED MODE: using the SQLite file under the data directory instead of MySQL; for development only",
-			slog.String("data_dir", cfg.DataDir))
-	}
-	app.db, err = mysqlstore.Open(ctx, mysqlstore.Options{
-		DSN: cfg.MySQL.DSN, SQLitePath: cfg.DataDir + "/gongjian.db", MaxOpenConns: cfg.MySQL.MaxOpenConns, Logger: log,
-	})
+	app.db, err = openDB(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
