@@ -99,7 +99,9 @@ func (s *NotifyStore) Recover(ctx context.Context, now time.Time) (requeued, unc
 		return 0, 0, translate(r.Error, nil)
 	}
 	requeued = r.RowsAffected
-	r = s.g(ctx).Exec(`UPDATE outbox SET status = ?, last_error = ?, claimed_by = '', claimed_until = NULL, updated_at = ?
+	// claimed_by stays: the worker that made the call may still record its
+	// outcome (Finish), which wins over "uncertain".
+	r = s.g(ctx).Exec(`UPDATE outbox SET status = ?, last_error = ?, claimed_until = NULL, updated_at = ?
 		WHERE status = ? AND claimed_until < ?`, notify.StatusUncertain,
 		"the worker stopped during the WeChat call: maybe delivered, not resent", now, notify.StatusSending, now)
 	if r.Error != nil {
@@ -266,13 +268,13 @@ func (s *NotifyStore) BeginSend(ctx context.Context, d notify.Delivery, worker s
 }
 
 // Finish implements notify.Store.
-func (s *NotifyStore) Finish(ctx context.Context, d notify.Delivery, o notify.Outcome, now time.Time) error {
+func (s *NotifyStore) Finish(ctx context.Context, d notify.Delivery, worker string, o notify.Outcome, now time.Time) error {
 	now = now.UTC()
 	attempt := d.Attempts + 1
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var held []bool
-		if err := tx.Raw(`SELECT grant_held FROM outbox WHERE id = ? AND attempts = ? AND status IN ?`+s.lockClause(false),
-			d.ID, attempt, []string{notify.StatusSending, notify.StatusUncertain}).Scan(&held).Error; err != nil {
+		if err := tx.Raw(`SELECT grant_held FROM outbox WHERE id = ? AND attempts = ? AND status IN ? AND claimed_by = ?`+s.lockClause(false),
+			d.ID, attempt, []string{notify.StatusSending, notify.StatusUncertain}, worker).Scan(&held).Error; err != nil {
 			return err
 		}
 		if len(held) == 0 {

@@ -389,7 +389,12 @@ func (r *Runner) deliver(ctx context.Context, d Delivery) {
 	now = r.now()
 	res, err := r.store.BeginSend(wctx, d, r.cfg.Worker, Grant{TemplateID: tpl.ID, LongTerm: tpl.LongTerm}, now, r.cfg.SendLease)
 	if err != nil {
-		r.log.Warn("notify: recording an attempt failed; the claim will lapse", "notice", d.ID, "err", err.Error())
+		// Nothing was sent. The attempt may have been recorded all the same
+		// (the database went away while committing): undo it, or the
+		// notice would end "uncertain" though WeChat was never called. If
+		// it was not recorded, this does nothing and the claim lapses.
+		r.log.Warn("notify: recording an attempt failed; nothing sent", "notice", d.ID, "err", err.Error())
+		r.record(wctx, d, Outcome{Status: StatusPending, NextAt: r.now().Add(r.backoff(d.Attempts + 1)), Reason: "the attempt could not be recorded; nothing was sent", Refund: true})
 		return
 	}
 	switch res {
@@ -412,23 +417,7 @@ func (r *Runner) deliver(ctx context.Context, d Delivery) {
 	msgID, sendErr := r.sender.SendSubscribe(wctx, msg)
 	r.metrics.sendSeconds.Observe(time.Since(start).Seconds())
 	o := r.outcome(d, msgID, sendErr)
-	// The outcome is known: record it. While the database is away (a
-	// restart), keep trying for a while — a late record still wins over
-	// "uncertain" — rather than leave a delivered message uncertain.
-	var ferr error
-	patience := time.Now().Add(min(r.cfg.SendLease, 30*time.Second))
-	for i := 0; ; i++ {
-		if ferr = r.store.Finish(wctx, d, o, r.now()); ferr == nil {
-			break
-		}
-		if i >= 2 && (errs.KindOf(ferr) != errs.KindUnavailable || time.Now().After(patience)) {
-			break
-		}
-		time.Sleep(min(time.Duration(100<<i)*time.Millisecond, 2*time.Second))
-	}
-	if ferr != nil {
-		// Left as sending: it becomes uncertain after SendLease, never resent.
-		r.log.Error("notify: recording a WeChat outcome failed", "notice", d.ID, "status", o.Status, "err", ferr.Error())
+	if !r.record(wctx, d, o) {
 		return
 	}
 	if o.Status == StatusPending {
@@ -436,6 +425,32 @@ func (r *Runner) deliver(ctx context.Context, d Delivery) {
 	} else {
 		r.metrics.outcome(d.TemplateKey, o.Status)
 	}
+}
+
+// recordPatience is how long a worker keeps trying to record an outcome
+// while the database is away (a restart).
+const recordPatience = time.Minute
+
+// record records the outcome of this worker's attempt at d. While the
+// database is away it keeps trying for a while — a late record still wins
+// over "uncertain" (only this worker's attempt can match) — rather than
+// leave a notice uncertain whose fate is known. It reports whether the
+// outcome was recorded; if not, the notice becomes uncertain after
+// SendLease and is never resent.
+func (r *Runner) record(ctx context.Context, d Delivery, o Outcome) bool {
+	var err error
+	patience := time.Now().Add(recordPatience)
+	for i := 0; ; i++ {
+		if err = r.store.Finish(ctx, d, r.cfg.Worker, o, r.now()); err == nil {
+			return true
+		}
+		if i >= 2 && (errs.KindOf(err) != errs.KindUnavailable || time.Now().After(patience)) {
+			break
+		}
+		time.Sleep(min(time.Duration(100<<i)*time.Millisecond, 2*time.Second))
+	}
+	r.log.Error("notify: recording an outcome failed", "notice", d.ID, "status", o.Status, "err", err.Error())
+	return false
 }
 
 // outcome classifies the result of a WeChat call.

@@ -191,11 +191,11 @@ func (s *crashingStore) BeginSend(ctx context.Context, d notify.Delivery, w stri
 	return s.Store.BeginSend(ctx, d, w, g, now, l)
 }
 
-func (s *crashingStore) Finish(ctx context.Context, d notify.Delivery, o notify.Outcome, now time.Time) error {
+func (s *crashingStore) Finish(ctx context.Context, d notify.Delivery, w string, o notify.Outcome, now time.Time) error {
 	if s.failFinish {
 		return errCrash
 	}
-	return s.Store.Finish(ctx, d, o, now)
+	return s.Store.Finish(ctx, d, w, o, now)
 }
 
 // A worker dies after WeChat accepted a message but before recording it:
@@ -397,5 +397,66 @@ func TestGracefulStopReleasesClaims(t *testing.T) {
 	}
 	if b := e.balance(uid, notify.RegistrationConfirmed); b != 20 {
 		t.Fatalf("grants %d", b)
+	}
+}
+
+// ackLostStore records the attempt, then reports a failure: the database
+// went away while the commit's answer was on its way.
+type ackLostStore struct{ notify.Store }
+
+func (s *ackLostStore) BeginSend(ctx context.Context, d notify.Delivery, w string, g notify.Grant, now time.Time, l time.Duration) (notify.BeginResult, error) {
+	if _, err := s.Store.BeginSend(ctx, d, w, g, now, l); err != nil {
+		return notify.Lost, err
+	}
+	return notify.Lost, errCrash
+}
+
+// An attempt recorded although its worker was told it failed: nothing was
+// sent, so the worker puts the notice back (and its grant) instead of
+// leaving it to become uncertain; it is then sent once. Only the worker
+// that began an attempt can record its outcome, late ones included.
+func TestAttemptRecordedButNotSent(t *testing.T) {
+	e := newEnv(t)
+	key := notify.RegistrationConfirmed
+	uid, openID := e.user("ack")
+	e.grant(uid, key, 2)
+	id := e.add(notice(uid, key, "ack:1", "活动"))[0]
+	e.drain(e.runner("w1", func(_ *notify.RunnerConfig, d *notify.RunnerDeps) { d.Store = &ackLostStore{Store: e.store} }))
+	if got := e.row(id); got.Status != notify.StatusPending || got.Attempts != 1 || len(e.sentTo(openID)) != 0 {
+		t.Fatalf("after the lost answer: %+v, %d sent", got, len(e.sentTo(openID)))
+	}
+	if b := e.balance(uid, key); b != 2 {
+		t.Fatalf("grants left %d, want 2 (the unsent attempt gives its grant back)", b)
+	}
+	e.clock.Add(10 * time.Minute) // its retry is due
+	e.drain(e.runner("w2"))
+	if got := e.row(id); got.Status != notify.StatusSent || len(e.sentTo(openID)) != 1 || e.balance(uid, key) != 1 {
+		t.Fatalf("after the retry: %+v, %d sent, %d grants", got, len(e.sentTo(openID)), e.balance(uid, key))
+	}
+
+	// A worker dies during a call; its notice turns uncertain. Another
+	// worker cannot record an outcome for that attempt; the one that made
+	// it still can, late.
+	id2 := e.add(notice(uid, key, "ack:2", "活动二"))[0]
+	e.drain(e.runner("dead", func(_ *notify.RunnerConfig, d *notify.RunnerDeps) {
+		d.Store = &crashingStore{Store: e.store, failFinish: true}
+	}))
+	e.clock.Add(10 * time.Minute)
+	e.drain(e.runner("w2"))
+	if got := e.row(id2); got.Status != notify.StatusUncertain {
+		t.Fatalf("the interrupted send: %+v", got)
+	}
+	d := notify.Delivery{ID: id2, UserID: uid, TemplateKey: key}
+	if err := e.store.Finish(e.ctx, d, "w2", notify.Outcome{Status: notify.StatusPending, NextAt: e.clock.Now(), Refund: true}, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.row(id2); got.Status != notify.StatusUncertain {
+		t.Fatalf("another worker rewrote the attempt: %+v", got)
+	}
+	if err := e.store.Finish(e.ctx, d, "dead", notify.Outcome{Status: notify.StatusSent, MsgID: 7}, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.row(id2); got.Status != notify.StatusSent || got.MsgID != 7 {
+		t.Fatalf("the late record of the worker that sent it: %+v", got)
 	}
 }

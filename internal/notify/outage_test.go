@@ -18,11 +18,11 @@ type flakyFinishStore struct {
 	failures atomic.Int32
 }
 
-func (s *flakyFinishStore) Finish(ctx context.Context, d notify.Delivery, o notify.Outcome, now time.Time) error {
+func (s *flakyFinishStore) Finish(ctx context.Context, d notify.Delivery, w string, o notify.Outcome, now time.Time) error {
 	if s.failures.Add(-1) >= 0 {
 		return errs.Unavailable(errors.New("dial tcp: connection refused"), "数据库暂时不可用，请稍后再试")
 	}
-	return s.Store.Finish(ctx, d, o, now)
+	return s.Store.Finish(ctx, d, w, o, now)
 }
 
 // WeChat accepted a message while the database was restarting: the worker

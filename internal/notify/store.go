@@ -157,8 +157,10 @@ type Store interface {
 	// (reserving) a one-time grant of g, in one transaction, before the
 	// WeChat call. It answers NoGrant (and records it) when there is none.
 	BeginSend(ctx context.Context, d Delivery, worker string, g Grant, now time.Time, lease time.Duration) (BeginResult, error)
-	// Finish records the outcome of the attempt BeginSend began.
-	Finish(ctx context.Context, d Delivery, o Outcome, now time.Time) error
+	// Finish records the outcome of the attempt worker's BeginSend began,
+	// also once it was marked uncertain; it does nothing when that attempt
+	// was never begun or is recorded already.
+	Finish(ctx context.Context, d Delivery, worker string, o Outcome, now time.Time) error
 	// Settle records the outcome of a claimed notice that needed no WeChat
 	// call (cancelled, in_app, failed).
 	Settle(ctx context.Context, d Delivery, worker string, o Outcome, now time.Time) error
