@@ -60,6 +60,7 @@ function routes() {
     'GET /api/v1/me/hours/record': fx.record(),
     'GET /api/v1/me/hours/claims': fx.myClaims(),
     'GET /api/v1/me/wristbands': { items: fx.wristbands() },
+    'GET /api/v1/me/checking': { items: [] },
     'GET /api/v1/wristbands/:id/alarms': { items: fx.bandAlarms() },
     'GET /api/v1/wristbands/:id/guardians': { items: [{ user_id: 7, name: '王秀英', owner: true, added_at: fx.at(-30, 10, 0) }, { user_id: 8, name: '王建华（儿子）', owner: false, added_at: fx.at(-20, 19, 0) }] },
     'POST /api/v1/wristbands/:id/invitations': { status: 201, body: { code: 'K7P2QX', expires_at: fx.at(1, 20, 0) } },
@@ -69,7 +70,6 @@ function routes() {
     'GET /api/v1/admin/sessions/:id/rotating-code': { code: 'GJSC:1062:7f3a9c51d2', session_id: 1062, step_seconds: 30, expires_at: new Date(Date.now() + 27000).toISOString(),
       accepted_until: new Date(Date.now() + 57000).toISOString(), server_time: new Date().toISOString() },
     'GET /api/v1/admin/activities/:id/registrations': fx.staffRegistrations(),
-    'GET /api/v1/admin/sessions/:id/attendance': (r) => fx.attendance(undefined, Number(r.path.split('/')[5])),
     'GET /api/v1/admin/hours/claims': claims,
     'GET /api/v1/admin/wristbands/alarms': fx.staffAlarms(),
   }
@@ -105,6 +105,9 @@ const SHOTS = [
       await h.tap(page, '.consent-check')
     } },
   { name: '08-me', route: 'pages/me/index', height: 900, routes: { 'GET /api/v1/me': fx.staffUser } },
+  { name: '08b-me-checker', route: 'pages/me/index', height: 1000,
+    routes: { 'GET /api/v1/me/checking': { items: [{ activity_id: 102, activity_title: '三甲医院专家义诊（心血管·内分泌）', category: 'clinic', place: '幸福里社区卫生服务站一楼大厅',
+      sessions: [{ id: 1002, starts_at: fx.at(0, 9, 30), ends_at: fx.at(0, 10, 30), accept_from: fx.at(0, 8, 30), accept_until: fx.at(0, 11, 0) }] }] } } },
   { name: '09-messages', route: 'pages/messages/index', height: 812 },
   { name: '10-volunteer', route: 'pages/volunteer/index', height: 1250,
     routes: { 'POST /api/v1/self-checkins': { action: 'in', at: fx.at(0, 9, 2), checked_in_at: fx.at(0, 9, 2), minutes: 0, session_id: 1062, activity_id: 106, activity_title: '助老送餐 · 周末志愿服务', repeated: false } },

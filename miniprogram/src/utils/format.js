@@ -15,7 +15,7 @@ const CATEGORY_NAMES = CATEGORIES.reduce((m, c) => Object.assign(m, { [c.key]: c
 const CLOSED_STATUSES = ['closed', 'ended', 'finished', 'cancelled', 'draft']
 
 // Registration statuses the server sends (confirmed, waitlisted, cancelled); whether someone came
-// is not a status: staff see check-ins in the session's attendance, residents a no-show flag.
+// is not a status: a registration carries checked_in_at once checked in, and a no-show flag.
 const REGISTRATION_STATUS = {
   confirmed: '报名成功',
   waitlisted: '候补中',
