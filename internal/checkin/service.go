@@ -564,11 +564,14 @@ func (s *Service) MyChecking(ctx context.Context, userID int64) ([]Checking, err
 	out := []Checking{}
 	for _, id := range ids {
 		sessions, err := s.regs.ActivitySessions(ctx, id)
-		if errs.KindOf(err) == errs.KindNotFound || len(sessions) == 0 {
+		if errs.KindOf(err) == errs.KindNotFound {
 			continue
 		}
 		if err != nil {
 			return nil, err
+		}
+		if len(sessions) == 0 {
+			continue
 		}
 		first := sessions[0]
 		if first.ActivityStatus != ActivityPublished {
@@ -576,8 +579,8 @@ func (s *Service) MyChecking(ctx context.Context, userID int64) ([]Checking, err
 		}
 		c := Checking{ActivityID: id, ActivityTitle: first.ActivityTitle, Category: first.Category, Place: first.Place}
 		for _, x := range sessions {
-			if from, until := s.window(x); !until.Before(now) {
-				c.Sessions = append(c.Sessions, KitSession{ID: x.ID, StartsAt: x.StartsAt, EndsAt: x.EndsAt, AcceptFrom: from, AcceptUntil: until})
+			if ks := s.kitSession(x); !ks.AcceptUntil.Before(now) {
+				c.Sessions = append(c.Sessions, ks)
 			}
 		}
 		if len(c.Sessions) > 0 {
@@ -586,6 +589,12 @@ func (s *Service) MyChecking(ctx context.Context, userID int64) ([]Checking, err
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Sessions[0].StartsAt.Before(out[j].Sessions[0].StartsAt) })
 	return out, nil
+}
+
+// kitSession is a session with the window its tickets are accepted in.
+func (s *Service) kitSession(x Session) KitSession {
+	from, until := s.window(x)
+	return KitSession{ID: x.ID, StartsAt: x.StartsAt, EndsAt: x.EndsAt, AcceptFrom: from, AcceptUntil: until}
 }
 
 // Kit returns the activity's offline kit to one of its checkers.
@@ -607,10 +616,9 @@ func (s *Service) Kit(ctx context.Context, u resident.User, activityID int64) (K
 	k := Kit{ActivityID: activityID, ActivityTitle: sessions[0].ActivityTitle, Algorithm: "Ed25519",
 		PublicKey: s.keys.PublicKeyBase64(), GeneratedAt: s.now().UTC(), Revoked: []string{}, RevokedRegistrationIDs: []int64{}, CheckedIn: []int64{}}
 	for _, x := range sessions {
-		from, until := s.window(x)
-		ks := KitSession{ID: x.ID, StartsAt: x.StartsAt, EndsAt: x.EndsAt, AcceptFrom: from, AcceptUntil: until}
+		ks := s.kitSession(x)
 		k.Sessions = append(k.Sessions, ks)
-		if k.Window.ID == 0 && !until.Before(k.GeneratedAt) {
+		if k.Window.ID == 0 && !ks.AcceptUntil.Before(k.GeneratedAt) {
 			k.Window = ks
 		}
 	}
