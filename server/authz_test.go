@@ -673,6 +673,19 @@ func (w *authzWorld) rows() []authzRow {
 	}
 }
 
+// allRows is the whole matrix: the core rows above and the row sets of the
+// features that keep theirs in their own file (authz_<feature>_test.go).
+// A feature builds the fixtures it needs lazily, on its first row's call.
+func (w *authzWorld) allRows() []authzRow {
+	rows := w.rows()
+	for _, set := range []func() []authzRow{
+		// one line per feature's row set
+	} {
+		rows = append(rows, set()...)
+	}
+	return rows
+}
+
 // verifiers are the further checks of 2xx answers, by route.
 func (w *authzWorld) verifiers() map[string]authzVerify {
 	isChecker := func(p int) bool { return p == staffA || p == orgStaff || p == admin }
@@ -736,7 +749,7 @@ var authzParam = regexp.MustCompile(`\{[a-z_]+\}`)
 
 func TestAuthorizationMatrix(t *testing.T) {
 	w := newAuthzWorld(t)
-	rows, verify := w.rows(), w.verifiers()
+	rows, verify := w.allRows(), w.verifiers()
 	byRoute := map[string]authzRow{}
 	for _, r := range rows {
 		if _, dup := byRoute[r.route]; dup {

@@ -1,0 +1,202 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"gongjian/internal/activity"
+	"gongjian/internal/errs"
+	"gongjian/internal/resident"
+)
+
+// ---- residents ----
+
+func (a *API) listActivities(c *gin.Context) {
+	var q activity.ListQuery
+	var err error
+	if q.Page, q.PageSize, err = paging(c, 20, 50); err != nil {
+		fail(c, err)
+		return
+	}
+	q.Category = c.Query("category")
+	if q.Category != "" && activity.CategoryName(q.Category) == "" {
+		fail(c, errs.Invalid("BAD_QUERY", "参数 category 无效"))
+		return
+	}
+	if q.CommunityID, err = queryID(c, "community_id"); err != nil {
+		fail(c, err)
+		return
+	}
+	if q.From, err = queryTime(c, "from", false); err != nil {
+		fail(c, err)
+		return
+	}
+	if q.To, err = queryTime(c, "to", true); err != nil {
+		fail(c, err)
+		return
+	}
+	if q.HasSeats, err = queryBool(c, "has_seats"); err != nil {
+		fail(c, err)
+		return
+	}
+	views, total, err := a.d.Activities.List(c.Request.Context(), q)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	items := make([]activityItemDTO, 0, len(views))
+	for _, v := range views {
+		items = append(items, toItemDTO(v))
+	}
+	c.JSON(http.StatusOK, pageDTO[activityItemDTO]{Items: items, Total: total, Page: q.Page, PageSize: q.PageSize})
+}
+
+func (a *API) getActivity(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var viewer *resident.User
+	if userID(c) != 0 {
+		if u, err := a.currentUser(c); err == nil {
+			viewer = &u
+		}
+	}
+	v, err := a.d.Activities.Get(c.Request.Context(), id, viewer)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toActivityDTO(v, false))
+}
+
+type attendeeReq struct {
+	Self        bool  `json:"self"`
+	DependentID int64 `json:"dependent_id"`
+}
+
+func (a *API) register(c *gin.Context) {
+	var req struct {
+		SessionID int64             `json:"session_id"`
+		Attendees []attendeeReq     `json:"attendees"`
+		Answers   map[string]string `json:"answers"`
+	}
+	key := c.GetHeader("Idempotency-Key")
+	if key == "" {
+		fail(c, errs.Invalid("IDEMPOTENCY_KEY_REQUIRED", "缺少请求编号（Idempotency-Key），请更新小程序后重试"))
+		return
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	in := activity.RegisterInput{UserID: userID(c), SessionID: req.SessionID, Answers: req.Answers, IdemKey: key}
+	for _, at := range req.Attendees {
+		in.Attendees = append(in.Attendees, activity.AttendeeRef{Self: at.Self, DependentID: at.DependentID})
+	}
+	res, err := a.signups.Register(c.Request.Context(), in)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	writeRegistered(c, res)
+}
+
+type registeredDTO struct {
+	Registrations []registrationDTO `json:"registrations"`
+}
+
+func writeRegistered(c *gin.Context, res activity.RegisterResult) {
+	out := make([]registrationDTO, 0, len(res.Registrations))
+	for _, r := range res.Registrations {
+		out = append(out, toRegistrationDTO(r))
+	}
+	if res.Replayed {
+		c.Header("Idempotent-Replayed", "true")
+	}
+	c.JSON(http.StatusCreated, registeredDTO{Registrations: out})
+}
+
+func (a *API) getRegistration(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	d, err := a.d.Activities.MyRegistration(c.Request.Context(), userID(c), id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toMyRegistrationDTO(d))
+}
+
+func cancelledDTO(res activity.CancelResult) gin.H {
+	out := make([]registrationDTO, 0, len(res.Cancelled))
+	for _, r := range res.Cancelled {
+		r.Status = activity.RegCancelled
+		out = append(out, toRegistrationDTO(r))
+	}
+	return gin.H{"cancelled": out, "promoted": len(res.Promoted)}
+}
+
+func (a *API) cancelRegistration(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	res, err := a.d.Activities.Cancel(c.Request.Context(), userID(c), id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, cancelledDTO(res))
+}
+
+func (a *API) myRegistrations(c *gin.Context) {
+	scope := c.DefaultQuery("scope", "upcoming")
+	if scope != "upcoming" && scope != "past" {
+		fail(c, errs.Invalid("BAD_QUERY", "参数 scope 只能是 upcoming 或 past"))
+		return
+	}
+	page, size, err := paging(c, 20, 100)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ds, total, err := a.d.Activities.MyRegistrations(c.Request.Context(), userID(c), scope == "upcoming", page, size)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	items := make([]myRegistrationDTO, 0, len(ds))
+	for _, d := range ds {
+		items = append(items, toMyRegistrationDTO(d))
+	}
+	c.JSON(http.StatusOK, pageDTO[myRegistrationDTO]{Items: items, Total: total, Page: page, PageSize: size})
+}
+
+func (a *API) myNoShows(c *gin.Context) {
+	st, err := a.d.Activities.NoShowStatus(c.Request.Context(), userID(c))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := gin.H{
+		"no_shows": st.NoShows, "count": len(st.NoShows), "suspended": !st.SuspendedUntil.IsZero(),
+		"policy": gin.H{"strikes": st.Policy.Strikes, "window_days": int(st.Policy.Window / (24 * time.Hour)), "suspension_days": int(st.Policy.Suspension / (24 * time.Hour))},
+	}
+	if st.NoShows == nil {
+		out["no_shows"] = []time.Time{}
+	}
+	if !st.SuspendedUntil.IsZero() {
+		out["suspended_until"] = st.SuspendedUntil
+		out["reason"] = "报名后未到场" + strconv.Itoa(len(st.NoShows)) + "次，暂停报名热门活动至 " + activity.FormatTime(st.SuspendedUntil)
+	}
+	c.JSON(http.StatusOK, out)
+}

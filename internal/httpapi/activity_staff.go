@@ -1,0 +1,473 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"gongjian/internal/activity"
+	"gongjian/internal/errs"
+	"gongjian/internal/resident"
+)
+
+// ---- staff ----
+
+func (a *API) listOrganizations(c *gin.Context) {
+	os, err := a.d.Activities.Organizations(c.Request.Context())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	items := make([]orgDTO, 0, len(os))
+	for _, o := range os {
+		items = append(items, toOrgDTO(o))
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+func (a *API) createOrganization(c *gin.Context) {
+	var req struct {
+		Name         string  `json:"name"`
+		Type         string  `json:"type"`
+		ParentID     int64   `json:"parent_id"`
+		CommunityIDs []int64 `json:"community_ids"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	u, _ := a.currentUser(c)
+	o, err := a.d.Activities.CreateOrganization(c.Request.Context(), u, activity.OrganizationInput{
+		Name: req.Name, Type: req.Type, ParentID: req.ParentID, CommunityIDs: req.CommunityIDs,
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, toOrgDTO(o))
+}
+
+type sessionReq struct {
+	StartsAt         *time.Time `json:"starts_at"`
+	EndsAt           *time.Time `json:"ends_at"`
+	Capacity         *int       `json:"capacity"`
+	WaitlistCapacity *int       `json:"waitlist_capacity"`
+}
+
+func (s sessionReq) input(cur activity.SessionInput) activity.SessionInput {
+	if s.StartsAt != nil {
+		cur.StartsAt = *s.StartsAt
+	}
+	if s.EndsAt != nil {
+		cur.EndsAt = *s.EndsAt
+	}
+	if s.Capacity != nil {
+		cur.Capacity = *s.Capacity
+	}
+	if s.WaitlistCapacity != nil {
+		cur.WaitlistCapacity = *s.WaitlistCapacity
+	}
+	return cur
+}
+
+type eligibilityReq struct {
+	CommunityOnly bool     `json:"community_only"`
+	MinAge        int      `json:"min_age"`
+	MaxAge        int      `json:"max_age"`
+	Roles         []string `json:"roles"`
+}
+
+type activityReq struct {
+	Title                 *string         `json:"title"`
+	Category              *string         `json:"category"`
+	Description           *string         `json:"description"`
+	CommunityID           int64           `json:"community_id"`
+	HostOrgID             int64           `json:"host_org_id"`
+	Place                 *placeDTO       `json:"place"`
+	CoverURL              *string         `json:"cover_url"`
+	SignupOpensAt         *time.Time      `json:"signup_opens_at"`
+	SignupClosesAt        *time.Time      `json:"signup_closes_at"`
+	CancelDeadlineMinutes *int            `json:"cancel_deadline_minutes"`
+	PerAccountLimit       *int            `json:"per_account_limit"`
+	Series                bool            `json:"series"`
+	Popular               *bool           `json:"popular"`
+	Eligibility           *eligibilityReq `json:"eligibility"`
+	Questions             *[]questionDTO  `json:"questions"`
+	Sessions              []sessionReq    `json:"sessions"`
+}
+
+func questionsOf(qs []questionDTO) []activity.Question {
+	out := make([]activity.Question, 0, len(qs))
+	for _, q := range qs {
+		out = append(out, activity.Question{ID: q.ID, Type: q.Type, Title: q.Title, Options: q.Options, Required: q.Required})
+	}
+	return out
+}
+
+func (a *API) createActivity(c *gin.Context) {
+	var req activityReq
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	in := activity.ActivityInput{CommunityID: req.CommunityID, HostOrgID: req.HostOrgID, Series: req.Series,
+		Title: str(req.Title), Category: str(req.Category), Description: str(req.Description), CoverURL: str(req.CoverURL)}
+	if req.Place != nil {
+		in.Place = activity.Place{Address: req.Place.Address, Lat: req.Place.Lat, Lng: req.Place.Lng}
+	}
+	if req.SignupOpensAt != nil {
+		in.SignupOpensAt = *req.SignupOpensAt
+	}
+	if req.SignupClosesAt != nil {
+		in.SignupClosesAt = *req.SignupClosesAt
+	}
+	if req.CancelDeadlineMinutes != nil {
+		in.CancelDeadlineMinutes = *req.CancelDeadlineMinutes
+	}
+	if req.PerAccountLimit != nil {
+		in.PerAccountLimit = *req.PerAccountLimit
+	}
+	if req.Popular != nil {
+		in.Popular = *req.Popular
+	}
+	if e := req.Eligibility; e != nil {
+		in.Eligibility = activity.Eligibility{CommunityOnly: e.CommunityOnly, MinAge: e.MinAge, MaxAge: e.MaxAge, Roles: e.Roles}
+	}
+	if req.Questions != nil {
+		in.Questions = questionsOf(*req.Questions)
+	}
+	for _, s := range req.Sessions {
+		in.Sessions = append(in.Sessions, s.input(activity.SessionInput{}))
+	}
+	u, _ := a.currentUser(c)
+	act, err := a.d.Activities.CreateActivity(c.Request.Context(), u, in)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	v, err := a.d.Activities.AdminGet(c.Request.Context(), u, act.ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, toActivityDTO(v, true))
+}
+
+func (a *API) adminActivities(c *gin.Context) {
+	page, size, err := paging(c, 20, 100)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	status := c.Query("status")
+	switch status {
+	case "", activity.StatusDraft, activity.StatusPublished, activity.StatusFinished, activity.StatusCancelled:
+	default:
+		fail(c, errs.Invalid("BAD_QUERY", "参数 status 无效"))
+		return
+	}
+	u, _ := a.currentUser(c)
+	views, total, err := a.d.Activities.AdminList(c.Request.Context(), u, status, page, size)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	items := make([]activityDTO, 0, len(views))
+	for _, v := range views {
+		items = append(items, toActivityDTO(v, true))
+	}
+	c.JSON(http.StatusOK, pageDTO[activityDTO]{Items: items, Total: total, Page: page, PageSize: size})
+}
+
+// staffActivity runs fn with the path's activity id and the staff user, and
+// answers with the activity as staff see it.
+func (a *API) staffActivity(c *gin.Context, status int, fn func(u resident.User, id int64) error) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	u, _ := a.currentUser(c)
+	if fn != nil {
+		if err := fn(u, id); err != nil {
+			fail(c, err)
+			return
+		}
+	}
+	v, err := a.d.Activities.AdminGet(c.Request.Context(), u, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(status, toActivityDTO(v, true))
+}
+
+func (a *API) adminActivity(c *gin.Context) { a.staffActivity(c, http.StatusOK, nil) }
+
+func (a *API) updateActivity(c *gin.Context) {
+	var req activityReq
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	if req.CommunityID != 0 || req.HostOrgID != 0 || req.Series || len(req.Sessions) > 0 {
+		fail(c, errs.Invalid("IMMUTABLE_FIELD", "社区、主办组织、系列活动和场次不能在这里修改（场次请用场次接口）"))
+		return
+	}
+	p := activity.ActivityPatch{Title: req.Title, Category: req.Category, Description: req.Description, CoverURL: req.CoverURL,
+		SignupOpensAt: req.SignupOpensAt, SignupClosesAt: req.SignupClosesAt, CancelDeadlineMinutes: req.CancelDeadlineMinutes,
+		PerAccountLimit: req.PerAccountLimit, Popular: req.Popular}
+	if req.Place != nil {
+		p.Place = &activity.Place{Address: req.Place.Address, Lat: req.Place.Lat, Lng: req.Place.Lng}
+	}
+	if e := req.Eligibility; e != nil {
+		p.Eligibility = &activity.Eligibility{CommunityOnly: e.CommunityOnly, MinAge: e.MinAge, MaxAge: e.MaxAge, Roles: e.Roles}
+	}
+	if req.Questions != nil {
+		qs := questionsOf(*req.Questions)
+		p.Questions = &qs
+	}
+	a.staffActivity(c, http.StatusOK, func(u resident.User, id int64) error {
+		_, err := a.d.Activities.UpdateActivity(c.Request.Context(), u, id, p)
+		return err
+	})
+}
+
+func (a *API) publishActivity(c *gin.Context) {
+	a.staffActivity(c, http.StatusOK, func(u resident.User, id int64) error {
+		_, err := a.d.Activities.Publish(c.Request.Context(), u, id)
+		return err
+	})
+}
+
+func (a *API) finishActivity(c *gin.Context) {
+	a.staffActivity(c, http.StatusOK, func(u resident.User, id int64) error {
+		_, err := a.d.Activities.Finish(c.Request.Context(), u, id)
+		return err
+	})
+}
+
+func (a *API) cancelActivity(c *gin.Context) {
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	a.staffActivity(c, http.StatusOK, func(u resident.User, id int64) error {
+		_, _, err := a.d.Activities.CancelActivity(c.Request.Context(), u, id, req.Reason)
+		return err
+	})
+}
+
+func (a *API) addSession(c *gin.Context) {
+	var req sessionReq
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	a.staffActivity(c, http.StatusCreated, func(u resident.User, id int64) error {
+		_, err := a.d.Activities.AddSession(c.Request.Context(), u, id, req.input(activity.SessionInput{}))
+		return err
+	})
+}
+
+func (a *API) updateSession(c *gin.Context) {
+	sid, err := pathID(c, "session_id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var req sessionReq
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	var promoted int
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	u, _ := a.currentUser(c)
+	cur, err := a.d.Activities.AdminGet(c.Request.Context(), u, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var base activity.SessionInput
+	for _, s := range cur.Sessions {
+		if s.ID == sid {
+			base = activity.SessionInput{StartsAt: s.StartsAt, EndsAt: s.EndsAt, Capacity: s.Session.Capacity, WaitlistCapacity: s.Session.WaitlistCapacity}
+		}
+	}
+	ss, regs, err := a.d.Activities.UpdateSession(c.Request.Context(), u, id, sid, req.input(base))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	promoted = len(regs)
+	v, err := a.d.Activities.AdminGet(c.Request.Context(), u, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	for _, s := range toActivityDTO(v, true).Sessions {
+		if s.ID == ss.ID {
+			c.JSON(http.StatusOK, gin.H{"session": s, "promoted": promoted})
+			return
+		}
+	}
+	fail(c, errs.NotFound("SESSION_NOT_FOUND", "场次不存在"))
+}
+
+func (a *API) activityRegistrations(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	page, size, err := paging(c, 200, 1000)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	f := activity.RegistrationFilter{Page: page, PageSize: size, Status: c.Query("status")}
+	switch f.Status {
+	case "", activity.RegConfirmed, activity.RegWaitlisted, activity.RegCancelled:
+	default:
+		fail(c, errs.Invalid("BAD_QUERY", "参数 status 只能是 confirmed、waitlisted 或 cancelled"))
+		return
+	}
+	if f.SessionID, err = queryID(c, "session_id"); err != nil {
+		fail(c, err)
+		return
+	}
+	if c.Query("no_show") != "" {
+		b, err := queryBool(c, "no_show")
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		f.NoShow = &b
+	}
+	u, _ := a.currentUser(c)
+	rs, total, err := a.d.Activities.ActivityRegistrations(c.Request.Context(), u, id, f)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	items := make([]staffRegistrationDTO, 0, len(rs))
+	for _, r := range rs {
+		items = append(items, toStaffRegistrationDTO(r))
+	}
+	c.JSON(http.StatusOK, pageDTO[staffRegistrationDTO]{Items: items, Total: total, Page: page, PageSize: size})
+}
+
+func (a *API) addRegistration(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var req struct {
+		SessionID   int64             `json:"session_id"`
+		UserID      int64             `json:"user_id"`
+		DependentID int64             `json:"dependent_id"`
+		Answers     map[string]string `json:"answers"`
+		Reason      string            `json:"reason"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	key := c.GetHeader("Idempotency-Key")
+	if key != "" {
+		key = "staff-" + key
+	}
+	u, _ := a.currentUser(c)
+	in := activity.RegisterInput{UserID: req.UserID, SessionID: req.SessionID, Answers: req.Answers, Reason: req.Reason, IdemKey: key,
+		Attendees: []activity.AttendeeRef{{Self: req.DependentID == 0, DependentID: req.DependentID}}}
+	res, err := a.d.Activities.AddByStaff(c.Request.Context(), u, id, in)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	writeRegistered(c, res)
+}
+
+func (a *API) exportRegistrations(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	u, _ := a.currentUser(c)
+	name, data, err := a.d.Activities.Export(c.Request.Context(), u, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Header("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
+	c.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", data)
+}
+
+func (a *API) removeRegistration(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	u, _ := a.currentUser(c)
+	res, err := a.d.Activities.Remove(c.Request.Context(), u, id, req.Reason)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, cancelledDTO(res))
+}
+
+func (a *API) markNoShow(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var req struct {
+		NoShow *bool `json:"no_show"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	if req.NoShow == nil {
+		fail(c, errs.Invalid("INVALID_NO_SHOW", "请说明是否未到场（no_show: true/false）"))
+		return
+	}
+	u, _ := a.currentUser(c)
+	r, err := a.d.Activities.MarkNoShow(c.Request.Context(), u, id, *req.NoShow)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"id": r.ID, "no_show": r.NoShow, "status": r.Status})
+}
+
+func (a *API) reconcile(c *gin.Context) {
+	rep, err := a.d.Activities.Reconcile(c.Request.Context())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"checked": rep.Checked, "busy": rep.Busy, "drift": rep.Drift, "seats": rep.Seats})
+}

@@ -1,0 +1,299 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"gongjian/internal/errs"
+	"gongjian/internal/wristband"
+)
+
+// ---- staff ----
+
+func (a *API) adminWristbands(c *gin.Context) {
+	before, err := queryID(c, "before_id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	limit, err := queryInt(c, "limit", 50, 1, 200)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	u, err := a.currentUser(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	items, err := a.d.Wristbands.Devices(c.Request.Context(), u, wristband.DeviceFilter{IMEI: c.Query("imei"), Batch: c.Query("batch"), BeforeID: before, Limit: limit})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := make([]deviceDTO, 0, len(items))
+	for _, it := range items {
+		out = append(out, toDeviceDTO(it.Device, it.Binding))
+	}
+	c.JSON(http.StatusOK, gin.H{"items": out})
+}
+
+type importItem struct {
+	IMEI   string `json:"imei"`
+	Model  string `json:"model"`
+	Vendor string `json:"vendor"`
+	Batch  string `json:"batch"`
+}
+
+func (a *API) adminAddWristbands(c *gin.Context) {
+	var req struct {
+		Items []importItem `json:"items"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	rows := make([]wristband.ImportRow, 0, len(req.Items))
+	for i, it := range req.Items {
+		rows = append(rows, wristband.ImportRow{Line: i + 1, IMEI: it.IMEI, Model: it.Model, Vendor: it.Vendor, Batch: it.Batch})
+	}
+	a.importRows(c, rows)
+}
+
+func (a *API) importRows(c *gin.Context, rows []wristband.ImportRow) {
+	u, err := a.currentUser(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	n, err := a.d.Wristbands.Import(c.Request.Context(), u, rows)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"imported": n})
+}
+
+var errImportUpload = errs.Invalid("IMPORT_BAD_FILE", "请以表单文件（字段名 file）上传 CSV 或 XLSX 文件")
+
+func (a *API) adminImportWristbands(c *gin.Context) {
+	fh, err := c.FormFile("file")
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			fail(c, errTooLarge)
+			return
+		}
+		fail(c, errImportUpload)
+		return
+	}
+	f, err := fh.Open()
+	if err != nil {
+		fail(c, errImportUpload)
+		return
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, a.d.MaxBodyBytes+1))
+	if err != nil || int64(len(data)) > a.d.MaxBodyBytes {
+		fail(c, errTooLarge)
+		return
+	}
+	rows, err := wristband.ParseImportFile(data)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	a.importRows(c, rows)
+}
+
+func (a *API) adminBindWristband(c *gin.Context) {
+	var req struct {
+		bindReq
+		UserID int64  `json:"user_id"`
+		Reason string `json:"reason"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	act, err := a.actor(c, true)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	b, err := a.d.Wristbands.Bind(c.Request.Context(), act, wristband.BindInput{
+		IMEI: req.IMEI, OwnerUserID: req.UserID, Wearer: wristband.WearerRef{Self: req.Wearer.Self, DependentID: req.Wearer.DependentID},
+		ConsentVersion: req.Consent.Version, Reason: req.Reason,
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, toBindingDTO(b))
+}
+
+func (a *API) adminWristbandAlarms(c *gin.Context) {
+	statuses, err := queryStatuses(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	before, err := queryID(c, "before_id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	limit, err := queryInt(c, "limit", 50, 1, 200)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	u, err := a.currentUser(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	as, err := a.d.Wristbands.StaffAlarms(c.Request.Context(), u, statuses, before, limit)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": alarmItems(as, true)})
+}
+
+func (a *API) adminHandleWristbandAlarm(ack bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, err := pathID(c, "id")
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		var req noteReq
+		if err := decodeOptional(c, &req); err != nil {
+			fail(c, err)
+			return
+		}
+		act, err := a.actor(c, true)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		al, err := a.d.Wristbands.HandleAlarm(c.Request.Context(), act, 0, id, ack, req.Note)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, toAlarmDTO(al, true))
+	}
+}
+
+func (a *API) adminUnattachedPushes(c *gin.Context) {
+	before, err := queryID(c, "before_id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	limit, err := queryInt(c, "limit", 50, 1, 200)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	u, err := a.currentUser(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	us, err := a.d.Wristbands.Unattached(c.Request.Context(), u, before, limit)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	items := make([]gin.H, 0, len(us))
+	for _, x := range us {
+		it := gin.H{"id": x.ID, "vendor": x.Vendor, "event_id": x.EventID, "imei": x.IMEI, "type": x.Type, "reason": x.Reason,
+			"at": x.At, "received_at": x.ReceivedAt}
+		if x.Data != "" && json.Valid([]byte(x.Data)) {
+			it["data"] = json.RawMessage(x.Data)
+		}
+		items = append(items, it)
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+func (a *API) adminWristband(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	u, err := a.currentUser(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	d, err := a.d.Wristbands.Device(c.Request.Context(), u, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var active *wristband.Binding
+	if d.Current != nil {
+		active = &d.Current.Binding
+	}
+	out := toDeviceDTO(d.Device, active)
+	hist := make([]bindingDTO, 0, len(d.History))
+	for _, b := range d.History {
+		hist = append(hist, toBindingDTO(b))
+	}
+	resp := gin.H{"device": out, "history": hist}
+	if d.Current != nil {
+		resp["current"] = toBandDTO(*d.Current)
+	}
+	c.JSON(http.StatusOK, resp)
+}
+
+func (a *API) adminUnbindWristband(c *gin.Context) { a.unbind(c, true) }
+
+func (a *API) adminTransferWristband(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var req struct {
+		UserID  int64      `json:"user_id"`
+		Wearer  wearerReq  `json:"wearer"`
+		Consent consentReq `json:"consent"`
+		Reason  string     `json:"reason"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	act, err := a.actor(c, true)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	b, err := a.d.Wristbands.Transfer(c.Request.Context(), act, id, wristband.TransferInput{
+		OwnerUserID: req.UserID, Wearer: wristband.WearerRef{Self: req.Wearer.Self, DependentID: req.Wearer.DependentID},
+		ConsentVersion: req.Consent.Version, Reason: req.Reason,
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, toBindingDTO(b))
+}
+
+func (a *API) adminWristbandReadings(c *gin.Context) { a.readings(c, true) }
+
+func (a *API) adminDeviceAlarms(c *gin.Context) { a.deviceAlarms(c, true) }
+
+func (a *API) adminSetWristbandThresholds(c *gin.Context) { a.setThresholds(c, true) }
+
+func (a *API) adminRevokeWristbandConsent(c *gin.Context) { a.revokeConsent(c, true) }

@@ -1,0 +1,558 @@
+package mysqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"gongjian/internal/activity"
+	"gongjian/internal/errs"
+)
+
+// ---- activities ----
+
+func fromActivity(a activity.Activity) (activityRow, error) {
+	qs, err := json.Marshal(questionsJSON(a.Questions))
+	if err != nil {
+		return activityRow{}, err
+	}
+	return activityRow{
+		ID: a.ID, Title: a.Title, Category: a.Category, Description: a.Description, CommunityID: a.CommunityID,
+		HostOrgID: a.HostOrgID, Address: a.Place.Address, Lat: a.Place.Lat, Lng: a.Place.Lng, CoverURL: a.CoverURL,
+		Status: a.Status, SignupOpensAt: a.SignupOpensAt.UTC(), SignupClosesAt: a.SignupClosesAt.UTC(),
+		CancelDeadlineMinutes: a.CancelDeadlineMinutes, PerAccountLimit: a.PerAccountLimit, Series: a.Series, Popular: a.Popular,
+		CommunityOnly: a.Eligibility.CommunityOnly, MinAge: a.Eligibility.MinAge, MaxAge: a.Eligibility.MaxAge,
+		Roles: strings.Join(a.Eligibility.Roles, ","), Questions: string(qs),
+		FirstStartsAt: a.FirstStart().UTC(), LastEndsAt: a.LastEnd().UTC(), CancelReason: a.CancelReason,
+		QuotaEpoch: a.QuotaEpoch, CreatedBy: a.CreatedBy,
+	}, nil
+}
+
+type questionJSON struct {
+	ID       string   `json:"id"`
+	Type     string   `json:"type"`
+	Title    string   `json:"title"`
+	Options  []string `json:"options,omitempty"`
+	Required bool     `json:"required"`
+}
+
+func questionsJSON(qs []activity.Question) []questionJSON {
+	out := make([]questionJSON, 0, len(qs))
+	for _, q := range qs {
+		out = append(out, questionJSON{ID: q.ID, Type: q.Type, Title: q.Title, Options: q.Options, Required: q.Required})
+	}
+	return out
+}
+
+func toActivity(r activityRow, sessions []sessionRow, hostName string) activity.Activity {
+	a := activity.Activity{
+		ID: r.ID, Title: r.Title, Category: r.Category, Description: r.Description, CommunityID: r.CommunityID,
+		HostOrgID: r.HostOrgID, HostOrgName: hostName, Place: activity.Place{Address: r.Address, Lat: r.Lat, Lng: r.Lng},
+		CoverURL: r.CoverURL, Status: r.Status, SignupOpensAt: r.SignupOpensAt, SignupClosesAt: r.SignupClosesAt,
+		CancelDeadlineMinutes: r.CancelDeadlineMinutes, PerAccountLimit: r.PerAccountLimit, Series: r.Series, Popular: r.Popular,
+		Eligibility:  activity.Eligibility{CommunityOnly: r.CommunityOnly, MinAge: r.MinAge, MaxAge: r.MaxAge},
+		CancelReason: r.CancelReason, QuotaEpoch: r.QuotaEpoch, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}
+	if r.Roles != "" {
+		a.Eligibility.Roles = strings.Split(r.Roles, ",")
+	}
+	var qs []questionJSON
+	if r.Questions != "" {
+		_ = json.Unmarshal([]byte(r.Questions), &qs)
+	}
+	for _, q := range qs {
+		a.Questions = append(a.Questions, activity.Question{ID: q.ID, Type: q.Type, Title: q.Title, Options: q.Options, Required: q.Required})
+	}
+	for _, sr := range sessions {
+		a.Sessions = append(a.Sessions, toSession(sr))
+	}
+	return a
+}
+
+func toSession(r sessionRow) activity.Session {
+	return activity.Session{ID: r.ID, ActivityID: r.ActivityID, StartsAt: r.StartsAt, EndsAt: r.EndsAt, Capacity: r.Capacity, WaitlistCapacity: r.WaitlistCapacity}
+}
+
+// CreateActivity inserts the activity and its sessions.
+func (s *ActivityStore) CreateActivity(ctx context.Context, a *activity.Activity) error {
+	if a.QuotaEpoch == 0 {
+		a.QuotaEpoch = 1
+	}
+	r, err := fromActivity(*a)
+	if err != nil {
+		return errs.Internal(err)
+	}
+	r.ID = 0
+	err = s.g(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&r).Error; err != nil {
+			return err
+		}
+		for i := range a.Sessions {
+			sr := sessionRow{ActivityID: r.ID, StartsAt: a.Sessions[i].StartsAt.UTC(), EndsAt: a.Sessions[i].EndsAt.UTC(),
+				Capacity: a.Sessions[i].Capacity, WaitlistCapacity: a.Sessions[i].WaitlistCapacity}
+			if err := tx.Create(&sr).Error; err != nil {
+				return err
+			}
+			a.Sessions[i].ID, a.Sessions[i].ActivityID = sr.ID, r.ID
+		}
+		return nil
+	})
+	if err != nil {
+		return translate(err, nil)
+	}
+	a.ID, a.CreatedAt, a.UpdatedAt = r.ID, r.CreatedAt, r.UpdatedAt
+	return nil
+}
+
+func (s *ActivityStore) loadActivities(db *gorm.DB, rows []activityRow) ([]activity.Activity, error) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, 0, len(rows))
+	orgIDs := make([]int64, 0, len(rows))
+	for _, r := range rows {
+		ids = append(ids, r.ID)
+		orgIDs = append(orgIDs, r.HostOrgID)
+	}
+	var sess []sessionRow
+	if err := db.Session(&gorm.Session{NewDB: true}).Where("activity_id IN ?", ids).Order("starts_at, id").Find(&sess).Error; err != nil {
+		return nil, err
+	}
+	byAct := map[int64][]sessionRow{}
+	for _, x := range sess {
+		byAct[x.ActivityID] = append(byAct[x.ActivityID], x)
+	}
+	var orgs []organizationRow
+	if err := db.Session(&gorm.Session{NewDB: true}).Where("id IN ?", orgIDs).Find(&orgs).Error; err != nil {
+		return nil, err
+	}
+	names := map[int64]string{}
+	for _, o := range orgs {
+		names[o.ID] = o.Name
+	}
+	out := make([]activity.Activity, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, toActivity(r, byAct[r.ID], names[r.HostOrgID]))
+	}
+	return out, nil
+}
+
+// Activity loads one activity.
+func (s *ActivityStore) Activity(ctx context.Context, id int64) (activity.Activity, error) {
+	var r activityRow
+	if err := s.g(ctx).First(&r, id).Error; err != nil {
+		return activity.Activity{}, translate(err, errActivityNotFound)
+	}
+	as, err := s.loadActivities(s.g(ctx), []activityRow{r})
+	if err != nil {
+		return activity.Activity{}, translate(err, nil)
+	}
+	return as[0], nil
+}
+
+// SessionActivity returns the activity of a session.
+func (s *ActivityStore) SessionActivity(ctx context.Context, sessionID int64) (int64, error) {
+	var r sessionRow
+	if err := s.g(ctx).Select("id", "activity_id").First(&r, sessionID).Error; err != nil {
+		return 0, translate(err, errSessionNotFound)
+	}
+	return r.ActivityID, nil
+}
+
+// ListActivities lists activities matching f, soonest first.
+func (s *ActivityStore) ListActivities(ctx context.Context, f activity.ActivityFilter) ([]activity.Activity, error) {
+	q := s.g(ctx).Model(&activityRow{})
+	if f.Category != "" {
+		q = q.Where("category = ?", f.Category)
+	}
+	if f.CommunityID != 0 {
+		q = q.Where("community_id = ?", f.CommunityID)
+	}
+	if len(f.Statuses) > 0 {
+		q = q.Where("status IN ?", f.Statuses)
+	}
+	if !f.EndsAfter.IsZero() {
+		q = q.Where("last_ends_at > ?", f.EndsAfter.UTC())
+	}
+	if !f.From.IsZero() || !f.To.IsZero() {
+		from, to := f.From, f.To
+		if from.IsZero() {
+			from = time.Unix(0, 0)
+		}
+		if to.IsZero() {
+			to = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+		}
+		q = q.Where("EXISTS (SELECT 1 FROM sessions s WHERE s.activity_id = activities.id AND s.starts_at >= ? AND s.starts_at < ?)", from.UTC(), to.UTC())
+	}
+	if !f.ScopeAll {
+		if len(f.ScopeCommunities) == 0 && len(f.ScopeOrgs) == 0 {
+			return nil, nil
+		}
+		switch {
+		case len(f.ScopeCommunities) > 0 && len(f.ScopeOrgs) > 0:
+			q = q.Where("community_id IN ? OR host_org_id IN ?", f.ScopeCommunities, f.ScopeOrgs)
+		case len(f.ScopeCommunities) > 0:
+			q = q.Where("community_id IN ?", f.ScopeCommunities)
+		default:
+			q = q.Where("host_org_id IN ?", f.ScopeOrgs)
+		}
+	}
+	var rows []activityRow
+	if err := q.Order("first_starts_at, id").Limit(2000).Find(&rows).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	out, err := s.loadActivities(s.g(ctx), rows)
+	return out, translate(err, nil)
+}
+
+// fenced runs fn in a transaction that first bumps the activity's quota
+// epoch: the exclusive lock waits for every registration write holding the
+// shared lock, and every later write made under the old epoch is refused.
+func (s *ActivityStore) fenced(ctx context.Context, activityID int64, fn func(tx *gorm.DB, a *activityRow) error) error {
+	tx := s.begin(ctx, true)
+	if tx.Error != nil {
+		return translate(tx.Error, nil)
+	}
+	done := false
+	defer func() {
+		if !done {
+			tx.Rollback()
+		}
+	}()
+	res := tx.Exec("UPDATE activities SET quota_epoch = quota_epoch + 1 WHERE id = ?", activityID)
+	if res.Error != nil {
+		return translate(res.Error, nil)
+	}
+	if res.RowsAffected == 0 {
+		return errActivityNotFound
+	}
+	var a activityRow
+	if err := tx.First(&a, activityID).Error; err != nil {
+		return translate(err, errActivityNotFound)
+	}
+	if err := fn(tx, &a); err != nil {
+		return translate(err, nil)
+	}
+	done = true
+	return translate(tx.Commit().Error, nil)
+}
+
+// bySessionsOf selects an activity's registrations through the unique
+// key's first column.
+const bySessionsOf = "session_id IN (SELECT id FROM sessions WHERE activity_id = ?)"
+
+func liveRegs(tx *gorm.DB, where string, args ...any) ([]registrationRow, error) {
+	var rows []registrationRow
+	err := tx.Session(&gorm.Session{NewDB: true}).Where("status IN ?", []string{activity.RegConfirmed, activity.RegWaitlisted}).
+		Where(where, args...).Order("id").Find(&rows).Error
+	return rows, err
+}
+
+// UpdateActivity saves the editable fields.
+func (s *ActivityStore) UpdateActivity(ctx context.Context, a activity.Activity, notices activity.NoticeFunc, notifyChange bool) error {
+	r, err := fromActivity(a)
+	if err != nil {
+		return errs.Internal(err)
+	}
+	return s.fenced(ctx, a.ID, func(tx *gorm.DB, cur *activityRow) error {
+		upd := map[string]any{
+			"title": r.Title, "category": r.Category, "description": r.Description, "address": r.Address, "lat": r.Lat, "lng": r.Lng,
+			"cover_url": r.CoverURL, "signup_opens_at": r.SignupOpensAt, "signup_closes_at": r.SignupClosesAt,
+			"cancel_deadline_minutes": r.CancelDeadlineMinutes, "per_account_limit": r.PerAccountLimit, "popular": r.Popular,
+			"community_only": r.CommunityOnly, "min_age": r.MinAge, "max_age": r.MaxAge, "roles": r.Roles, "questions": r.Questions,
+			"updated_at": time.Now().UTC(),
+		}
+		if err := tx.Model(&activityRow{}).Where("id = ?", a.ID).Updates(upd).Error; err != nil {
+			return err
+		}
+		if !notifyChange || notices == nil {
+			return nil
+		}
+		rows, err := liveRegs(tx, bySessionsOf, a.ID)
+		if err != nil {
+			return err
+		}
+		return AddNotices(tx, notices(activity.EventChanged, toRegs(rows)))
+	})
+}
+
+// SetStatus moves the activity's status.
+func (s *ActivityStore) SetStatus(ctx context.Context, id int64, from []string, status string) error {
+	return s.fenced(ctx, id, func(tx *gorm.DB, a *activityRow) error {
+		res := tx.Model(&activityRow{}).Where("id = ? AND status IN ?", id, from).Updates(map[string]any{"status": status, "updated_at": time.Now().UTC()})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return errs.Unprocessable("ACTIVITY_STATUS", "活动当前状态（"+statusName(a.Status)+"）不能进行此操作")
+		}
+		return nil
+	})
+}
+
+func statusName(s string) string {
+	switch s {
+	case activity.StatusDraft:
+		return "草稿"
+	case activity.StatusPublished:
+		return "已发布"
+	case activity.StatusFinished:
+		return "已结束"
+	case activity.StatusCancelled:
+		return "已取消"
+	}
+	return s
+}
+
+// CancelActivity cancels the activity and every live registration.
+func (s *ActivityStore) CancelActivity(ctx context.Context, id, by int64, reason string, notices activity.NoticeFunc) ([]activity.Registration, error) {
+	var out []activity.Registration
+	err := s.fenced(ctx, id, func(tx *gorm.DB, a *activityRow) error {
+		if a.Status != activity.StatusDraft && a.Status != activity.StatusPublished {
+			return errs.Unprocessable("ACTIVITY_STATUS", "活动当前状态（"+statusName(a.Status)+"）不能取消")
+		}
+		now := time.Now().UTC()
+		if err := tx.Model(&activityRow{}).Where("id = ?", id).Updates(map[string]any{"status": activity.StatusCancelled, "cancel_reason": reason, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		rows, err := liveRegs(tx, bySessionsOf, id)
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		ids := make([]int64, 0, len(rows))
+		for _, r := range rows {
+			ids = append(ids, r.ID)
+		}
+		if err := tx.Model(&registrationRow{}).Where("id IN ?", ids).Updates(map[string]any{
+			"status": activity.RegCancelled, "live_key": nil, "cancel_reason": reason, "cancelled_by": by, "cancelled_at": now, "updated_at": now,
+		}).Error; err != nil {
+			return err
+		}
+		out = toRegs(rows)
+		for i := range out {
+			out[i].CancelReason, out[i].CancelledBy = reason, by
+		}
+		if notices != nil {
+			return AddNotices(tx, notices(activity.EventCancelled, out))
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (s *ActivityStore) refreshSpan(tx *gorm.DB, activityID int64) error {
+	var span struct {
+		First time.Time
+		Last  time.Time
+	}
+	var ss []sessionRow
+	if err := tx.Session(&gorm.Session{NewDB: true}).Where("activity_id = ?", activityID).Find(&ss).Error; err != nil {
+		return err
+	}
+	for _, x := range ss {
+		if span.First.IsZero() || x.StartsAt.Before(span.First) {
+			span.First = x.StartsAt
+		}
+		if x.EndsAt.After(span.Last) {
+			span.Last = x.EndsAt
+		}
+	}
+	return tx.Session(&gorm.Session{NewDB: true}).Model(&activityRow{}).Where("id = ?", activityID).
+		Updates(map[string]any{"first_starts_at": span.First.UTC(), "last_ends_at": span.Last.UTC()}).Error
+}
+
+// AddSession adds a session.
+func (s *ActivityStore) AddSession(ctx context.Context, ss *activity.Session) error {
+	return s.fenced(ctx, ss.ActivityID, func(tx *gorm.DB, a *activityRow) error {
+		if a.Status != activity.StatusDraft && a.Status != activity.StatusPublished {
+			return errs.Unprocessable("ACTIVITY_STATUS", "活动当前状态（"+statusName(a.Status)+"）不能添加场次")
+		}
+		r := sessionRow{ActivityID: ss.ActivityID, StartsAt: ss.StartsAt.UTC(), EndsAt: ss.EndsAt.UTC(), Capacity: ss.Capacity, WaitlistCapacity: ss.WaitlistCapacity}
+		if err := tx.Create(&r).Error; err != nil {
+			return err
+		}
+		ss.ID = r.ID
+		return s.refreshSpan(tx, ss.ActivityID)
+	})
+}
+
+type sessionCount struct {
+	SessionID int64
+	Status    string
+	N         int
+}
+
+func countLive(tx *gorm.DB, where string, args ...any) (map[int64]activity.Counts, error) {
+	var rows []sessionCount
+	err := tx.Session(&gorm.Session{NewDB: true}).Model(&registrationRow{}).Select("session_id, status, COUNT(*) AS n").
+		Where("status IN ?", []string{activity.RegConfirmed, activity.RegWaitlisted}).Where(where, args...).
+		Group("session_id, status").Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]activity.Counts{}
+	for _, r := range rows {
+		c := out[r.SessionID]
+		if r.Status == activity.RegConfirmed {
+			c.Confirmed = r.N
+		} else {
+			c.Waitlisted = r.N
+		}
+		out[r.SessionID] = c
+	}
+	return out, nil
+}
+
+// candidates lists the waitlisted groups of the sessions in FIFO order (by
+// their first row), each with every waitlisted row it has.
+func candidates(tx *gorm.DB, sessionIDs []int64, exclude map[int64]bool) ([]activity.Candidate, error) {
+	var rows []registrationRow
+	if err := tx.Session(&gorm.Session{NewDB: true}).Where("session_id IN ? AND status = ?", sessionIDs, activity.RegWaitlisted).
+		Order("id").Limit(1000).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	var out []activity.Candidate
+	idx := map[string]int{}
+	for _, r := range rows {
+		if exclude[r.ID] {
+			continue
+		}
+		i, ok := idx[r.GroupKey]
+		if !ok {
+			i = len(out)
+			idx[r.GroupKey] = i
+			out = append(out, activity.Candidate{GroupKey: r.GroupKey, Sizes: map[int64]int{}})
+		}
+		out[i].Sizes[r.SessionID]++
+		out[i].Regs = append(out[i].Regs, toReg(r))
+	}
+	return out, nil
+}
+
+// promote turns the chosen candidates' rows to confirmed and adds the notices.
+func promote(tx *gorm.DB, chosen []activity.Candidate, notices activity.NoticeFunc, now time.Time) ([]activity.Registration, error) {
+	var ids []int64
+	var regs []activity.Registration
+	for _, c := range chosen {
+		for _, r := range c.Regs {
+			ids = append(ids, r.ID)
+			r.Status, r.PromotedAt = activity.RegConfirmed, &now
+			regs = append(regs, r)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	res := tx.Session(&gorm.Session{NewDB: true}).Model(&registrationRow{}).Where("id IN ? AND status = ?", ids, activity.RegWaitlisted).
+		Updates(map[string]any{"status": activity.RegConfirmed, "promoted_at": now, "updated_at": now})
+	if res.Error != nil {
+		return nil, res.Error
+	}
+	if int(res.RowsAffected) != len(ids) {
+		return nil, fmt.Errorf("promote: %d of %d waitlisted rows changed under us", res.RowsAffected, len(ids))
+	}
+	if notices != nil {
+		if err := AddNotices(tx, notices(activity.EventPromoted, regs)); err != nil {
+			return nil, err
+		}
+	}
+	return regs, nil
+}
+
+// UpdateSession changes a session; a raised capacity promotes at once.
+func (s *ActivityStore) UpdateSession(ctx context.Context, ss activity.Session, notices activity.NoticeFunc) ([]activity.Registration, error) {
+	var promoted []activity.Registration
+	err := s.fenced(ctx, ss.ActivityID, func(tx *gorm.DB, a *activityRow) error {
+		var cur sessionRow
+		if err := tx.Where("id = ? AND activity_id = ?", ss.ID, ss.ActivityID).First(&cur).Error; err != nil {
+			return translate(err, errSessionNotFound)
+		}
+		if a.Status == activity.StatusCancelled || a.Status == activity.StatusFinished {
+			return errs.Unprocessable("ACTIVITY_STATUS", "活动当前状态（"+statusName(a.Status)+"）不能修改场次")
+		}
+		counts, err := countLive(tx, bySessionsOf, ss.ActivityID)
+		if err != nil {
+			return err
+		}
+		c := counts[ss.ID]
+		if ss.Capacity < c.Confirmed {
+			return errs.Unprocessable("CAPACITY_BELOW_CONFIRMED", fmt.Sprintf("名额不能少于已报名的 %d 人", c.Confirmed)).With("confirmed", c.Confirmed)
+		}
+		if ss.WaitlistCapacity < c.Waitlisted {
+			return errs.Unprocessable("WAITLIST_BELOW_QUEUED", fmt.Sprintf("候补名额不能少于正在候补的 %d 人", c.Waitlisted)).With("waitlisted", c.Waitlisted)
+		}
+		now := time.Now().UTC()
+		if err := tx.Model(&sessionRow{}).Where("id = ?", ss.ID).Updates(map[string]any{
+			"starts_at": ss.StartsAt.UTC(), "ends_at": ss.EndsAt.UTC(), "capacity": ss.Capacity, "waitlist_capacity": ss.WaitlistCapacity, "updated_at": now,
+		}).Error; err != nil {
+			return err
+		}
+		if err := s.refreshSpan(tx, ss.ActivityID); err != nil {
+			return err
+		}
+		timesChanged := !cur.StartsAt.Equal(ss.StartsAt) || !cur.EndsAt.Equal(ss.EndsAt)
+		if timesChanged && notices != nil {
+			rows, err := liveRegs(tx, "session_id = ?", ss.ID)
+			if err != nil {
+				return err
+			}
+			if err := AddNotices(tx, notices(activity.EventChanged, toRegs(rows))); err != nil {
+				return err
+			}
+		}
+		if ss.Capacity <= cur.Capacity {
+			return nil
+		}
+		// Seats available per session of the activity (a series group
+		// needs a seat in each of its sessions).
+		var all []sessionRow
+		if err := tx.Session(&gorm.Session{NewDB: true}).Where("activity_id = ?", ss.ActivityID).Find(&all).Error; err != nil {
+			return err
+		}
+		avail := map[int64]int{}
+		ids := make([]int64, 0, len(all))
+		for _, x := range all {
+			capacity := x.Capacity
+			if x.ID == ss.ID {
+				capacity = ss.Capacity
+			}
+			avail[x.ID] = capacity - counts[x.ID].Confirmed
+			ids = append(ids, x.ID)
+		}
+		cands, err := candidates(tx, []int64{ss.ID}, nil)
+		if err != nil {
+			return err
+		}
+		if len(cands) == 0 {
+			return nil
+		}
+		// A candidate's rows in other sessions are waitlisted too (series).
+		full, err := candidates(tx, ids, nil)
+		if err != nil {
+			return err
+		}
+		byKey := map[string]activity.Candidate{}
+		for _, c := range full {
+			byKey[c.GroupKey] = c
+		}
+		for i, c := range cands {
+			if f, ok := byKey[c.GroupKey]; ok {
+				cands[i] = f
+			}
+		}
+		var chosen []activity.Candidate
+		for _, i := range activity.PickPromotions(cands, avail) {
+			chosen = append(chosen, cands[i])
+		}
+		promoted, err = promote(tx, chosen, notices, now)
+		return err
+	})
+	return promoted, err
+}

@@ -1,0 +1,96 @@
+package mysqlstore
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"gongjian/internal/activity"
+)
+
+// ---- quota support ----
+
+// QuotaSnapshot bumps the epoch and reads the quota state in one transaction.
+func (s *ActivityStore) QuotaSnapshot(ctx context.Context, activityID int64) (activity.Snapshot, error) {
+	var snap activity.Snapshot
+	err := s.g(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Exec("UPDATE activities SET quota_epoch = quota_epoch + 1 WHERE id = ?", activityID)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return errActivityNotFound
+		}
+		var a activityRow
+		if err := tx.Session(&gorm.Session{NewDB: true}).First(&a, activityID).Error; err != nil {
+			return err
+		}
+		var ss []sessionRow
+		if err := tx.Session(&gorm.Session{NewDB: true}).Where("activity_id = ?", activityID).Order("id").Find(&ss).Error; err != nil {
+			return err
+		}
+		var regs []registrationRow
+		if err := tx.Session(&gorm.Session{NewDB: true}).Select("session_id", "attendee_key", "user_id", "status").
+			Where(bySessionsOf+" AND status IN ?", activityID, []string{activity.RegConfirmed, activity.RegWaitlisted}).Find(&regs).Error; err != nil {
+			return err
+		}
+		snap = activity.Snapshot{ActivityID: activityID, Epoch: a.QuotaEpoch, Open: a.Status == activity.StatusPublished,
+			ExpiresAt: a.LastEndsAt.Add(7 * 24 * time.Hour)}
+		counts := map[int64]*activity.SessionQuota{}
+		for _, x := range ss {
+			snap.Sessions = append(snap.Sessions, activity.SessionQuota{ID: x.ID, Capacity: x.Capacity, WaitlistCapacity: x.WaitlistCapacity})
+		}
+		for i := range snap.Sessions {
+			counts[snap.Sessions[i].ID] = &snap.Sessions[i]
+		}
+		for _, r := range regs {
+			snap.Members = append(snap.Members, activity.Member{SessionID: r.SessionID, AttendeeKey: r.AttendeeKey, UserID: r.UserID, Status: r.Status})
+			if c := counts[r.SessionID]; c != nil {
+				if r.Status == activity.RegConfirmed {
+					c.Confirmed++
+				} else {
+					c.Waitlisted++
+				}
+			}
+		}
+		return nil
+	})
+	return snap, translate(err, errActivityNotFound)
+}
+
+// SessionCounts counts live registrations per session.
+func (s *ActivityStore) SessionCounts(ctx context.Context, activityIDs []int64) (map[int64]activity.Counts, error) {
+	if len(activityIDs) == 0 {
+		return map[int64]activity.Counts{}, nil
+	}
+	counts, err := countLive(s.g(ctx), "session_id IN (SELECT id FROM sessions WHERE activity_id IN ?)", activityIDs)
+	if err != nil {
+		return nil, translate(err, nil)
+	}
+	var ss []sessionRow
+	if err := s.g(ctx).Where("activity_id IN ?", activityIDs).Find(&ss).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	out := make(map[int64]activity.Counts, len(ss))
+	for _, x := range ss {
+		c := counts[x.ID]
+		c.Capacity, c.WaitlistCapacity = x.Capacity, x.WaitlistCapacity
+		out[x.ID] = c
+	}
+	return out, nil
+}
+
+// OpenActivityIDs lists published activities not over by endsAfter.
+func (s *ActivityStore) OpenActivityIDs(ctx context.Context, endsAfter time.Time) ([]int64, error) {
+	var ids []int64
+	err := s.g(ctx).Model(&activityRow{}).Where("status = ? AND last_ends_at > ?", activity.StatusPublished, endsAfter.UTC()).Order("id").Pluck("id", &ids).Error
+	return ids, translate(err, nil)
+}
+
+// GroupExists reports whether a committed (non-void) group exists.
+func (s *ActivityStore) GroupExists(ctx context.Context, key string) (bool, error) {
+	var n int64
+	err := s.g(ctx).Model(&registrationGroupRow{}).Where("group_key = ? AND void = ?", key, false).Count(&n).Error
+	return n > 0, translate(err, nil)
+}

@@ -1,0 +1,334 @@
+package mysqlstore
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"time"
+
+	"gorm.io/gorm"
+
+	"gongjian/internal/activity"
+	"gongjian/internal/errs"
+)
+
+// ---- registrations: reads ----
+
+// RegistrationsByGroup loads a group and its rows; a missing or void group
+// gives an empty Group.
+func (s *ActivityStore) RegistrationsByGroup(ctx context.Context, key string) (activity.Group, []activity.Registration, error) {
+	var g registrationGroupRow
+	err := s.g(ctx).Where("group_key = ?", key).First(&g).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return activity.Group{}, nil, nil
+	}
+	if err != nil {
+		return activity.Group{}, nil, translate(err, nil)
+	}
+	if g.Void {
+		return activity.Group{}, nil, nil
+	}
+	return s.groupRegs(ctx, g)
+}
+
+func (s *ActivityStore) groupRegs(ctx context.Context, g registrationGroupRow) (activity.Group, []activity.Registration, error) {
+	var rows []registrationRow
+	if err := s.g(ctx).Where("user_id = ? AND group_key = ?", g.UserID, g.GroupKey).Order("id").Find(&rows).Error; err != nil {
+		return activity.Group{}, nil, translate(err, nil)
+	}
+	grp := toGroup(g)
+	regs := toRegs(rows)
+	for i := range regs {
+		regs[i].Answers = grp.Answers
+	}
+	if err := s.fillNames(ctx, regs, false); err != nil {
+		return activity.Group{}, nil, err
+	}
+	return grp, regs, nil
+}
+
+// GroupByIdem finds the group made with an Idempotency-Key.
+func (s *ActivityStore) GroupByIdem(ctx context.Context, userID int64, idemKey string) (activity.Group, []activity.Registration, error) {
+	var g registrationGroupRow
+	err := s.g(ctx).Where("user_id = ? AND idem_key = ? AND void = ?", userID, idemKey, false).First(&g).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return activity.Group{}, nil, nil
+	}
+	if err != nil {
+		return activity.Group{}, nil, translate(err, nil)
+	}
+	return s.groupRegs(ctx, g)
+}
+
+// fillNames sets attendee names (and, for staff, the account's phone).
+func (s *ActivityStore) fillNames(ctx context.Context, regs []activity.Registration, phones bool) error {
+	if len(regs) == 0 {
+		return nil
+	}
+	userIDs := map[int64]bool{}
+	depIDs := map[int64]bool{}
+	for _, r := range regs {
+		userIDs[r.UserID] = true
+		if r.DependentID != 0 {
+			depIDs[r.DependentID] = true
+		}
+	}
+	var users []userRow
+	if err := s.g(ctx).Select("id", "nickname", "real_name", "phone_masked", "phone_sealed").Where("id IN ?", keys(userIDs)).Find(&users).Error; err != nil {
+		return translate(err, nil)
+	}
+	um := map[int64]userRow{}
+	for _, u := range users {
+		um[u.ID] = u
+	}
+	dm := map[int64]string{}
+	if len(depIDs) > 0 {
+		var deps []dependentRow
+		if err := s.g(ctx).Unscoped().Select("id", "name").Where("id IN ?", keys(depIDs)).Find(&deps).Error; err != nil {
+			return translate(err, nil)
+		}
+		for _, d := range deps {
+			dm[d.ID] = d.Name
+		}
+	}
+	for i := range regs {
+		u := um[regs[i].UserID]
+		if regs[i].DependentID != 0 {
+			regs[i].AttendeeName = dm[regs[i].DependentID]
+		} else if u.RealName != "" {
+			regs[i].AttendeeName = u.RealName
+		} else {
+			regs[i].AttendeeName = u.Nickname
+		}
+		if phones {
+			regs[i].PhoneMasked, regs[i].PhoneSealed = u.PhoneMasked, u.PhoneSealed
+		}
+	}
+	return nil
+}
+
+func keys(m map[int64]bool) []int64 {
+	out := make([]int64, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// fillPositions sets the waitlist position of waitlisted registrations.
+func (s *ActivityStore) fillPositions(ctx context.Context, regs []activity.Registration) error {
+	sess := map[int64]bool{}
+	for _, r := range regs {
+		if r.Status == activity.RegWaitlisted {
+			sess[r.SessionID] = true
+		}
+	}
+	if len(sess) == 0 {
+		return nil
+	}
+	var rows []registrationRow
+	if err := s.g(ctx).Select("id", "session_id").Where("session_id IN ? AND status = ?", keys(sess), activity.RegWaitlisted).Order("id").Find(&rows).Error; err != nil {
+		return translate(err, nil)
+	}
+	pos := map[int64]int{}
+	next := map[int64]int{}
+	for _, r := range rows {
+		next[r.SessionID]++
+		pos[r.ID] = next[r.SessionID]
+	}
+	for i := range regs {
+		if regs[i].Status == activity.RegWaitlisted {
+			regs[i].WaitlistPosition = pos[regs[i].ID]
+		}
+	}
+	return nil
+}
+
+// details joins registrations with their sessions, activities and groups.
+func (s *ActivityStore) details(ctx context.Context, rows []registrationRow, phones bool) ([]activity.RegistrationDetail, error) {
+	regs := toRegs(rows)
+	if err := s.fillNames(ctx, regs, phones); err != nil {
+		return nil, err
+	}
+	if err := s.fillPositions(ctx, regs); err != nil {
+		return nil, err
+	}
+	if err := s.fillCheckins(ctx, regs); err != nil {
+		return nil, err
+	}
+	actIDs := map[int64]bool{}
+	groupKeys := map[string]bool{}
+	for _, r := range rows {
+		actIDs[r.ActivityID] = true
+		groupKeys[r.GroupKey] = true
+	}
+	var arows []activityRow
+	if err := s.g(ctx).Where("id IN ?", keys(actIDs)).Find(&arows).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	acts, err := s.loadActivities(s.g(ctx), arows)
+	if err != nil {
+		return nil, translate(err, nil)
+	}
+	am := map[int64]activity.Activity{}
+	for _, a := range acts {
+		am[a.ID] = a
+	}
+	gks := make([]string, 0, len(groupKeys))
+	for k := range groupKeys {
+		gks = append(gks, k)
+	}
+	var groups []registrationGroupRow
+	if len(gks) > 0 {
+		if err := s.g(ctx).Where("group_key IN ?", gks).Find(&groups).Error; err != nil {
+			return nil, translate(err, nil)
+		}
+	}
+	gm := map[string]activity.Group{}
+	for _, g := range groups {
+		gm[g.GroupKey] = toGroup(g)
+	}
+	out := make([]activity.RegistrationDetail, 0, len(regs))
+	for _, r := range regs {
+		a := am[r.ActivityID]
+		sess, _ := a.Session(r.SessionID)
+		r.Answers = gm[r.GroupKey].Answers
+		out = append(out, activity.RegistrationDetail{Registration: r, Session: sess, Activity: a})
+	}
+	return out, nil
+}
+
+// fillCheckins sets when each registration's attendee was checked in.
+func (s *ActivityStore) fillCheckins(ctx context.Context, regs []activity.Registration) error {
+	ids := make([]int64, 0, len(regs))
+	for _, r := range regs {
+		if r.Status == activity.RegConfirmed {
+			ids = append(ids, r.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var rows []struct {
+		RegistrationID int64
+		CheckedInAt    time.Time
+	}
+	if err := s.g(ctx).Model(&checkinRow{}).Select("registration_id, checked_in_at").Where("registration_id IN ?", ids).Find(&rows).Error; err != nil {
+		return translate(err, nil)
+	}
+	at := make(map[int64]time.Time, len(rows))
+	for _, r := range rows {
+		at[r.RegistrationID] = r.CheckedInAt
+	}
+	for i := range regs {
+		if t, ok := at[regs[i].ID]; ok {
+			regs[i].CheckedInAt = &t
+		}
+	}
+	return nil
+}
+
+// Registration loads one registration with its session and activity; the
+// check-in feature reads registrations through it.
+func (s *ActivityStore) Registration(ctx context.Context, id int64) (activity.RegistrationDetail, error) {
+	var r registrationRow
+	if err := s.g(ctx).First(&r, id).Error; err != nil {
+		return activity.RegistrationDetail{}, translate(err, errRegistrationNotFound)
+	}
+	ds, err := s.details(ctx, []registrationRow{r}, false)
+	if err != nil {
+		return activity.RegistrationDetail{}, err
+	}
+	return ds[0], nil
+}
+
+// RegistrationRow loads one registration alone.
+func (s *ActivityStore) RegistrationRow(ctx context.Context, id int64) (activity.Registration, error) {
+	var r registrationRow
+	if err := s.g(ctx).First(&r, id).Error; err != nil {
+		return activity.Registration{}, translate(err, errRegistrationNotFound)
+	}
+	return toReg(r), nil
+}
+
+// AttendeeRegistrations lists the live rows of an attendee in a group.
+func (s *ActivityStore) AttendeeRegistrations(ctx context.Context, groupKey string, userID, dependentID int64) ([]activity.Registration, error) {
+	rows, err := liveRegs(s.g(ctx), "user_id = ? AND group_key = ? AND attendee_key = ?", userID, groupKey, activity.AttendeeKey(userID, dependentID))
+	if err != nil {
+		return nil, translate(err, nil)
+	}
+	return toRegs(rows), nil
+}
+
+// UserRegistrations lists an account's registrations.
+func (s *ActivityStore) UserRegistrations(ctx context.Context, userID int64, upcoming bool, now time.Time, page, pageSize int) ([]activity.RegistrationDetail, int, error) {
+	q := s.g(ctx).Model(&registrationRow{}).Joins("JOIN sessions ON sessions.id = registrations.session_id").Where("registrations.user_id = ?", userID)
+	order := "sessions.starts_at DESC, registrations.id DESC"
+	if upcoming {
+		q = q.Where("sessions.ends_at >= ? AND registrations.status <> ?", now.UTC(), activity.RegCancelled)
+		order = "sessions.starts_at, registrations.id"
+	} else {
+		q = q.Where("sessions.ends_at < ? OR registrations.status = ?", now.UTC(), activity.RegCancelled)
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, translate(err, nil)
+	}
+	var rows []registrationRow
+	if err := q.Select("registrations.*").Order(order).Offset((page - 1) * pageSize).Limit(pageSize).Find(&rows).Error; err != nil {
+		return nil, 0, translate(err, nil)
+	}
+	ds, err := s.details(ctx, rows, false)
+	return ds, int(total), err
+}
+
+// ActivityRegistrations lists an activity's registrations (staff).
+func (s *ActivityStore) ActivityRegistrations(ctx context.Context, activityID int64, f activity.RegistrationFilter) ([]activity.RegistrationDetail, int, error) {
+	q := s.g(ctx).Model(&registrationRow{}).Where(bySessionsOf, activityID)
+	if f.SessionID != 0 {
+		q = q.Where("session_id = ?", f.SessionID)
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.NoShow != nil {
+		q = q.Where("no_show = ?", *f.NoShow)
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, translate(err, nil)
+	}
+	q = q.Order("session_id, id")
+	if f.PageSize > 0 {
+		q = q.Offset((max(f.Page, 1) - 1) * f.PageSize).Limit(f.PageSize)
+	}
+	var rows []registrationRow
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, 0, translate(err, nil)
+	}
+	ds, err := s.details(ctx, rows, true)
+	return ds, int(total), err
+}
+
+// SetNoShow marks or clears a confirmed registration's no-show.
+func (s *ActivityStore) SetNoShow(ctx context.Context, regID int64, noShow bool) error {
+	res := s.g(ctx).Model(&registrationRow{}).Where("id = ? AND status = ?", regID, activity.RegConfirmed).
+		Updates(map[string]any{"no_show": noShow, "updated_at": time.Now().UTC()})
+	if res.Error != nil {
+		return translate(res.Error, nil)
+	}
+	if res.RowsAffected == 0 {
+		return errs.Unprocessable("NOT_CONFIRMED", "只有报名成功的记录才能标记未到场")
+	}
+	return nil
+}
+
+// NoShowTimes lists the start times of an account's no-shows since t.
+func (s *ActivityStore) NoShowTimes(ctx context.Context, userID int64, since time.Time) ([]time.Time, error) {
+	var out []time.Time
+	err := s.g(ctx).Model(&registrationRow{}).Joins("JOIN sessions ON sessions.id = registrations.session_id").
+		Where("registrations.user_id = ? AND registrations.no_show = ? AND sessions.starts_at >= ?", userID, true, since.UTC()).
+		Order("sessions.starts_at").Pluck("sessions.starts_at", &out).Error
+	return out, translate(err, nil)
+}

@@ -1,0 +1,479 @@
+package mysqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"gongjian/internal/activity"
+	"gongjian/internal/notify"
+)
+
+// ---- registrations: writes ----
+
+func toReg(r registrationRow) activity.Registration {
+	return activity.Registration{
+		ID: r.ID, ActivityID: r.ActivityID, SessionID: r.SessionID, GroupKey: r.GroupKey, UserID: r.UserID, DependentID: r.DependentID,
+		Status: r.Status, FirstStatus: r.FirstStatus, FirstPosition: r.FirstPosition, NoShow: r.NoShow, Source: r.Source, Reason: r.Reason,
+		CancelReason: r.CancelReason, CancelledBy: r.CancelledBy, CancelledAt: r.CancelledAt, PromotedAt: r.PromotedAt, CreatedAt: r.CreatedAt,
+	}
+}
+
+func toRegs(rows []registrationRow) []activity.Registration {
+	out := make([]activity.Registration, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, toReg(r))
+	}
+	return out
+}
+
+func strPtr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func groupRow(g activity.Group) (registrationGroupRow, error) {
+	answers := ""
+	if len(g.Answers) > 0 {
+		b, err := json.Marshal(g.Answers)
+		if err != nil {
+			return registrationGroupRow{}, err
+		}
+		answers = string(b)
+	}
+	return registrationGroupRow{
+		GroupKey: g.Key, UserID: g.UserID, IdemKey: strPtr(g.IdemKey), ActivityID: g.ActivityID, Fingerprint: g.Fingerprint,
+		Answers: answers, Source: g.Source, CreatedBy: g.CreatedBy, Reason: g.Reason,
+	}, nil
+}
+
+func toGroup(r registrationGroupRow) activity.Group {
+	g := activity.Group{Key: r.GroupKey, UserID: r.UserID, ActivityID: r.ActivityID, Fingerprint: r.Fingerprint,
+		Source: r.Source, CreatedBy: r.CreatedBy, Reason: r.Reason}
+	if r.IdemKey != nil {
+		g.IdemKey = *r.IdemKey
+	}
+	if r.Answers != "" {
+		_ = json.Unmarshal([]byte(r.Answers), &g.Answers)
+	}
+	return g
+}
+
+// errCommit marks a failure of COMMIT itself: the outcome is unclear.
+type errCommit struct{ err error }
+
+func (e errCommit) Error() string { return "commit: " + e.err.Error() }
+func (e errCommit) Unwrap() error { return e.err }
+
+// CommitRegistrations writes a batch of reserved sign-ups in one
+// transaction (group commit). A refused statement makes every write retry
+// alone so that one bad write does not fail the others; a failed COMMIT is
+// settled write by write against the group's primary key.
+func (s *ActivityStore) CommitRegistrations(ctx context.Context, ws []activity.Write) []activity.WriteResult {
+	res := make([]activity.WriteResult, len(ws))
+	err := s.commitBatch(ctx, ws, res)
+	if err == nil {
+		return res
+	}
+	var ce errCommit
+	if errors.As(err, &ce) {
+		for i, w := range ws {
+			if res[i].Err != nil {
+				continue
+			}
+			ok, regs, serr := s.SettleGroup(context.WithoutCancel(ctx), w.Group)
+			switch {
+			case serr != nil:
+				res[i].Err = serr
+			case ok:
+				res[i].Regs = regs
+			default:
+				res[i].Err = translate(ce.err, nil)
+			}
+		}
+		return res
+	}
+	if len(ws) == 1 {
+		res[0].Err = classifyWrite(err)
+		return res
+	}
+	for i := range ws {
+		if res[i].Err != nil {
+			continue
+		}
+		one := make([]activity.WriteResult, 1)
+		if err := s.commitBatch(ctx, ws[i:i+1], one); err != nil {
+			if errors.As(err, &ce) {
+				ok, regs, serr := s.SettleGroup(context.WithoutCancel(ctx), ws[i].Group)
+				switch {
+				case serr != nil:
+					one[0].Err = serr
+				case ok:
+					one[0] = activity.WriteResult{Regs: regs}
+				default:
+					one[0].Err = translate(ce.err, nil)
+				}
+			} else {
+				one[0].Err = classifyWrite(err)
+			}
+		}
+		res[i] = one[0]
+	}
+	return res
+}
+
+func classifyWrite(err error) error {
+	if IsDuplicate(err) {
+		msg := err.Error()
+		switch {
+		case strings.Contains(msg, "live"):
+			return activity.ErrDuplicateAttendee
+		case strings.Contains(msg, "idem"):
+			return activity.ErrDuplicateIdem
+		}
+	}
+	return translate(err, nil)
+}
+
+func (s *ActivityStore) commitBatch(ctx context.Context, ws []activity.Write, res []activity.WriteResult) error {
+	tx := s.g(ctx).Begin()
+	if tx.Error != nil {
+		return tx.Error
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			tx.Rollback()
+		}
+	}()
+	ids := make([]int64, 0, 1)
+	seen := map[int64]bool{}
+	for _, w := range ws {
+		if !seen[w.Group.ActivityID] {
+			seen[w.Group.ActivityID] = true
+			ids = append(ids, w.Group.ActivityID)
+		}
+	}
+	epoch, err := s.lockEpochs(ctx, tx, ids)
+	if err != nil {
+		return err
+	}
+	var okIdx []int
+	var groups []registrationGroupRow
+	var regs []registrationRow
+	for i, w := range ws {
+		if epoch[w.Group.ActivityID] != w.Epoch {
+			res[i].Err = activity.ErrFenced
+			continue
+		}
+		gr, err := groupRow(w.Group)
+		if err != nil {
+			return err
+		}
+		okIdx = append(okIdx, i)
+		groups = append(groups, gr)
+		for _, r := range w.Regs {
+			ak := r.AttendeeKey()
+			regs = append(regs, registrationRow{
+				ActivityID: r.ActivityID, SessionID: r.SessionID, GroupKey: w.Group.Key, UserID: r.UserID, DependentID: r.DependentID,
+				AttendeeKey: ak, LiveKey: &ak, Status: r.Status, FirstStatus: r.Status, FirstPosition: r.FirstPosition,
+				Source: w.Group.Source, Reason: w.Group.Reason,
+			})
+		}
+	}
+	if len(okIdx) == 0 {
+		return nil
+	}
+	if err := s.insertGroups(ctx, tx, groups); err != nil {
+		return err
+	}
+	if err := s.insertRegistrations(ctx, tx, regs); err != nil {
+		return err
+	}
+	var notices []notify.Notice
+	k := 0
+	for _, i := range okIdx {
+		w := ws[i]
+		out := make([]activity.Registration, len(w.Regs))
+		for j := range w.Regs {
+			out[j] = toReg(regs[k])
+			out[j].Answers = w.Group.Answers
+			k++
+		}
+		res[i].Regs = out
+		if w.Notices != nil && len(out) > 0 {
+			ev := activity.EventConfirmed
+			if out[0].Status == activity.RegWaitlisted {
+				ev = activity.EventWaitlisted
+			}
+			notices = append(notices, w.Notices(ev, out)...)
+		}
+	}
+	if err := AddNotices(tx, notices); err != nil {
+		return err
+	}
+	if err := tx.Commit().Error; err != nil {
+		committed = true // nothing to roll back: the connection decides
+		for _, i := range okIdx {
+			res[i].Regs = nil
+		}
+		return errCommit{err}
+	}
+	committed = true
+	return nil
+}
+
+// lockEpochs reads the activities' quota epochs under a shared lock: a
+// rebuild or a staff change (exclusive lock, epoch bump) waits for this
+// transaction, and this one sees theirs.
+func (s *ActivityStore) lockEpochs(ctx context.Context, tx *gorm.DB, ids []int64) (map[int64]int64, error) {
+	q := "SELECT id, quota_epoch FROM activities WHERE id IN (" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")" + s.shareLock()
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := tx.Statement.ConnPool.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[int64]int64, len(ids))
+	for rows.Next() {
+		var id, e int64
+		if err := rows.Scan(&id, &e); err != nil {
+			return nil, err
+		}
+		out[id] = e
+	}
+	return out, rows.Err()
+}
+
+// The hot inserts are written by hand: building a multi-row INSERT costs a
+// fraction of GORM's reflection, and these run for every sign-up.
+
+func placeholders(b *strings.Builder, rows, cols int) {
+	row := "(" + strings.Repeat("?,", cols-1) + "?)"
+	for i := 0; i < rows; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(row)
+	}
+}
+
+func (s *ActivityStore) insertGroups(ctx context.Context, tx *gorm.DB, rows []registrationGroupRow) error {
+	var b strings.Builder
+	b.WriteString("INSERT INTO registration_groups (group_key, user_id, idem_key, activity_id, fingerprint, answers, source, created_by, reason, void, created_at) VALUES ")
+	placeholders(&b, len(rows), 11)
+	now := time.Now().UTC()
+	args := make([]any, 0, 11*len(rows))
+	for _, r := range rows {
+		var idem any
+		if r.IdemKey != nil {
+			idem = *r.IdemKey
+		}
+		args = append(args, r.GroupKey, r.UserID, idem, r.ActivityID, r.Fingerprint, r.Answers, r.Source, r.CreatedBy, r.Reason, false, now)
+	}
+	_, err := tx.Statement.ConnPool.ExecContext(ctx, b.String(), args...)
+	return err
+}
+
+// insertRegistrations inserts the rows in one statement and sets their IDs:
+// one multi-row INSERT gets consecutive ids (MySQL reports the first, SQLite
+// the last).
+func (s *ActivityStore) insertRegistrations(ctx context.Context, tx *gorm.DB, rows []registrationRow) error {
+	var b strings.Builder
+	b.WriteString("INSERT INTO registrations (activity_id, session_id, group_key, user_id, dependent_id, attendee_key, live_key, status, first_status, first_position, no_show, source, reason, cancel_reason, cancelled_by, created_at, updated_at) VALUES ")
+	placeholders(&b, len(rows), 17)
+	now := time.Now().UTC()
+	args := make([]any, 0, 17*len(rows))
+	for i := range rows {
+		r := &rows[i]
+		r.CreatedAt, r.UpdatedAt = now, now
+		args = append(args, r.ActivityID, r.SessionID, r.GroupKey, r.UserID, r.DependentID, r.AttendeeKey, *r.LiveKey, r.Status, r.FirstStatus,
+			r.FirstPosition, false, r.Source, r.Reason, "", 0, now, now)
+	}
+	res, err := tx.Statement.ConnPool.ExecContext(ctx, b.String(), args...)
+	if err != nil {
+		return err
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return err
+	}
+	if !s.mysql() {
+		id -= int64(len(rows) - 1)
+	}
+	for i := range rows {
+		rows[i].ID = id + int64(i)
+	}
+	return nil
+}
+
+// SettleGroup decides an unclear write by the group's primary key: a
+// tombstone insert either succeeds (the write never committed, and now never
+// will) or collides with the committed group. The insert waits for a
+// transaction still holding the key, so the answer is final.
+func (s *ActivityStore) SettleGroup(ctx context.Context, g activity.Group) (bool, []activity.Registration, error) {
+	var lastErr error
+	for attempt := 0; attempt < 5; attempt++ {
+		if attempt > 0 {
+			time.Sleep(time.Duration(attempt*attempt) * 50 * time.Millisecond)
+		}
+		tomb := registrationGroupRow{GroupKey: g.Key, UserID: g.UserID, ActivityID: g.ActivityID, Void: true}
+		err := s.g(ctx).Create(&tomb).Error
+		if err == nil {
+			return false, nil, nil
+		}
+		if !IsDuplicate(err) {
+			lastErr = err
+			continue
+		}
+		gr, regs, err := s.RegistrationsByGroup(ctx, g.Key)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		if gr.Key == "" {
+			return false, nil, nil // a void tombstone: never committed
+		}
+		return true, regs, nil
+	}
+	return false, nil, fmt.Errorf("%w: %v", activity.ErrUnclear, lastErr)
+}
+
+// CancelRegistrations cancels live rows and promotes from the waitlist, in
+// one transaction that holds the session rows: cancellations and promotions
+// of a session are serialised, sign-ups (inserts) go on beside them.
+func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.CancelOp, prepare activity.PrepareFunc) (activity.CancelResult, error) {
+	var out activity.CancelResult
+	tx := s.begin(ctx, true)
+	if tx.Error != nil {
+		return out, translate(tx.Error, nil)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			tx.Rollback()
+		}
+	}()
+	var epoch int64
+	if err := tx.Raw("SELECT quota_epoch FROM activities WHERE id = ?"+s.shareLock(), op.ActivityID).Scan(&epoch).Error; err != nil {
+		return out, translate(err, nil)
+	}
+	if epoch != op.Epoch {
+		return out, activity.ErrFenced
+	}
+	var targets []registrationRow
+	if err := tx.Where("id IN ? AND activity_id = ?", op.RegIDs, op.ActivityID).Order("id").Find(&targets).Error; err != nil {
+		return out, translate(err, nil)
+	}
+	sessSet := map[int64]bool{}
+	for _, t := range targets {
+		sessSet[t.SessionID] = true
+	}
+	sessIDs := make([]int64, 0, len(sessSet))
+	for id := range sessSet {
+		sessIDs = append(sessIDs, id)
+	}
+	sort.Slice(sessIDs, func(i, j int) bool { return sessIDs[i] < sessIDs[j] })
+	if len(sessIDs) == 0 {
+		committed = true
+		tx.Rollback()
+		return out, nil
+	}
+	var locked []sessionRow
+	if err := s.forUpdate(tx.Session(&gorm.Session{NewDB: true})).Where("id IN ?", sessIDs).Order("id").Find(&locked).Error; err != nil {
+		return out, translate(err, nil)
+	}
+	// Re-read the targets now that the sessions are ours.
+	targets = nil
+	if err := s.forUpdate(tx.Session(&gorm.Session{NewDB: true})).Where("id IN ?", op.RegIDs).Order("id").Find(&targets).Error; err != nil {
+		return out, translate(err, nil)
+	}
+	freed := map[int64]int{}
+	var live []registrationRow
+	exclude := map[int64]bool{}
+	for _, t := range targets {
+		if t.Status != activity.RegConfirmed && t.Status != activity.RegWaitlisted {
+			continue
+		}
+		live = append(live, t)
+		exclude[t.ID] = true
+		if t.Status == activity.RegConfirmed {
+			freed[t.SessionID]++
+		}
+	}
+	if len(live) == 0 {
+		committed = true
+		tx.Rollback()
+		return out, nil
+	}
+	now := time.Now().UTC()
+	ids := make([]int64, 0, len(live))
+	for _, t := range live {
+		ids = append(ids, t.ID)
+	}
+	if err := tx.Session(&gorm.Session{NewDB: true}).Model(&registrationRow{}).Where("id IN ?", ids).Updates(map[string]any{
+		"status": activity.RegCancelled, "live_key": nil, "cancel_reason": op.Reason, "cancelled_by": op.By, "cancelled_at": now, "updated_at": now,
+	}).Error; err != nil {
+		return out, translate(err, nil)
+	}
+	for _, t := range live {
+		r := toReg(t)
+		r.CancelReason, r.CancelledBy = op.Reason, op.By
+		out.Cancelled = append(out.Cancelled, r)
+	}
+	cands, err := candidates(tx, sessIDs, exclude)
+	if err != nil {
+		return out, translate(err, nil)
+	}
+	chosenIdx, err := prepare(freed, cands)
+	if err != nil {
+		return out, err
+	}
+	for _, i := range chosenIdx {
+		out.Chosen = append(out.Chosen, cands[i])
+	}
+	promoted, err := promote(tx, out.Chosen, op.Notices, now)
+	if err != nil {
+		return out, translate(err, nil)
+	}
+	out.Promoted = promoted
+	if op.NoticeCancelled && op.Notices != nil {
+		if err := AddNotices(tx, op.Notices(activity.EventCancelled, out.Cancelled)); err != nil {
+			return out, translate(err, nil)
+		}
+	}
+	committed = true
+	if err := tx.Commit().Error; err != nil {
+		return out, fmt.Errorf("%w: %v", activity.ErrUnclear, err)
+	}
+	return out, nil
+}
+
+// CancelOutcome reads the targets with a locking read (waiting for any
+// transaction still holding them) and reports whether all are cancelled.
+func (s *ActivityStore) CancelOutcome(ctx context.Context, regIDs []int64) (bool, error) {
+	var rows []registrationRow
+	err := s.g(ctx).Transaction(func(tx *gorm.DB) error {
+		return s.forUpdate(tx).Where("id IN ?", regIDs).Find(&rows).Error
+	})
+	if err != nil {
+		return false, translate(err, nil)
+	}
+	for _, r := range rows {
+		if r.Status != activity.RegCancelled {
+			return false, nil
+		}
+	}
+	return len(rows) > 0, nil
+}
