@@ -72,8 +72,8 @@ func Decode(s string) (*Cursor, error) {
 	return &Cursor{Key: key, ID: id}, nil
 }
 
-// Parse builds a Request from the query values cursor and limit (as
-// strings, "" when absent): limit defaults to def and must be 1..MaxLimit.
+// Parse builds a Request from the query's cursor ("" for the first page)
+// and limit (0 when absent: def); a limit must be 1..MaxLimit.
 func Parse(cursor string, limit int, def int) (Request, error) {
 	after, err := Decode(cursor)
 	if err != nil {
