@@ -14,6 +14,7 @@ import (
 
 	"gongjian/config"
 	"gongjian/internal/checkin"
+	"gongjian/internal/cst"
 	"gongjian/internal/resident"
 	"gongjian/internal/testenv"
 	"gongjian/internal/wxemu"
@@ -441,7 +442,7 @@ func TestSelfCheckinHoursAndRecordEndToEnd(t *testing.T) {
 	// Hours written from now on count for the branch: a second claim.
 	c2 := w.must(ta.do("POST", "/api/v1/hours/claims", volTok, map[string]any{"activity_id": w.vol, "minutes": 45, "description": "整理宣传材料"}), 201)
 	w.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/hours/claims/%d/approve", num(c2.Body["id"])), w.admin, map[string]any{"minutes": 45}), 200)
-	today := time.Now().In(time.FixedZone("CST", 8*3600))
+	today := time.Now().In(cst.Zone)
 	q := "?from=" + today.AddDate(0, 0, -2).Format("2006-01-02") + "&to=" + today.AddDate(0, 0, 1).Format("2006-01-02")
 	rep := w.must(ta.do("GET", "/api/v1/admin/hours"+q, w.admin, nil), 200)
 	orgMinutes := map[int64]int64{}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"gongjian/internal/cst"
 	"gongjian/internal/errs"
 	"gongjian/internal/hours"
 	"gongjian/internal/notify"
@@ -262,7 +263,7 @@ func (s *Service) selfIn(ctx context.Context, u resident.User, sess Session, reg
 		DedupKey: "selfcheckin:s" + strconv.FormatInt(sess.ID, 10) + ":u" + strconv.FormatInt(u.ID, 10),
 		Title:    "志愿服务签到成功",
 		Body:     fmt.Sprintf("您已在「%s」签到，服务结束时请记得扫码签退。", sess.ActivityTitle),
-		Fields: map[string]string{"activity": sess.ActivityTitle, "time": now.In(hours.Zone).Format("2006-01-02 15:04"),
+		Fields: map[string]string{"activity": sess.ActivityTitle, "time": now.In(cst.Zone).Format("2006-01-02 15:04"),
 			"place": sess.Place, "status": "已签到", "note": "结束时请扫码签退"},
 		Page: "pages/volunteer/index", ActivityID: sess.ActivityID,
 	}

@@ -16,9 +16,6 @@ import (
 	"gongjian/internal/resident"
 )
 
-// Zone is the subdistrict's time zone: months, days and exports use it.
-var Zone = time.FixedZone("CST", 8*3600)
-
 // Sources of ledger entries.
 const (
 	SourceCheckin    = "checkin"    // self check-in and check-out

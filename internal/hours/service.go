@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"gongjian/internal/cst"
 	"gongjian/internal/errs"
 	"gongjian/internal/notify"
 	"gongjian/internal/pii"
@@ -67,7 +68,7 @@ func CreditedNotice(e Entry, dedup string) notify.Notice {
 		Body:  fmt.Sprintf("您参加「%s」的服务时长 %s 已记入志愿服务记录。", e.ActivityTitle, FormatMinutes(e.Minutes)),
 		Fields: map[string]string{
 			"activity": e.ActivityTitle, "hours": FormatMinutes(e.Minutes),
-			"time": e.ServedAt.In(Zone).Format("2006-01-02 15:04"), "note": "可在“我的-志愿服务”查看",
+			"time": e.ServedAt.In(cst.Zone).Format("2006-01-02 15:04"), "note": "可在“我的-志愿服务”查看",
 		},
 		Page: "pages/volunteer/index", ActivityID: e.ActivityID,
 	}
@@ -98,7 +99,7 @@ func (s *Service) MyHours(ctx context.Context, userID int64) (Summary, error) {
 	months := map[string]int{}
 	for _, e := range es {
 		sum.TotalMinutes += e.Minutes
-		months[e.ServedAt.In(Zone).Format("2006-01")] += e.Minutes
+		months[e.ServedAt.In(cst.Zone).Format("2006-01")] += e.Minutes
 	}
 	for m, n := range months {
 		sum.ByMonth = append(sum.ByMonth, Month{Month: m, Minutes: n})
@@ -377,7 +378,7 @@ func (s *Service) ApproveClaim(ctx context.Context, u resident.User, id int64, m
 			Title: "补录申请已通过",
 			Body:  fmt.Sprintf("您申报的「%s」服务时长已审核通过，核定%s。", a.Title, FormatMinutes(minutes)),
 			Fields: map[string]string{"activity": a.Title, "status": "已通过", "hours": FormatMinutes(minutes),
-				"note": "已记入志愿服务记录", "time": s.now().In(Zone).Format("2006-01-02 15:04")},
+				"note": "已记入志愿服务记录", "time": s.now().In(cst.Zone).Format("2006-01-02 15:04")},
 			Page: "pages/volunteer/index", ActivityID: c.ActivityID,
 		},
 		CreditedNotice(e, fmt.Sprintf("hours:claim:%d", c.ID)),
@@ -400,7 +401,7 @@ func (s *Service) RejectClaim(ctx context.Context, u resident.User, id int64, re
 		Title: "补录申请未通过",
 		Body:  fmt.Sprintf("您申报的「%s」服务时长未通过审核，原因：%s", c.ActivityTitle, reason),
 		Fields: map[string]string{"activity": c.ActivityTitle, "status": "未通过", "note": reason,
-			"time": s.now().In(Zone).Format("2006-01-02 15:04")},
+			"time": s.now().In(cst.Zone).Format("2006-01-02 15:04")},
 		Page: "pages/volunteer/index", ActivityID: c.ActivityID,
 	}
 	return s.store.RejectClaim(ctx, id, u.ID, reason, []notify.Notice{n})

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"gongjian/internal/cst"
 	"gongjian/internal/errs"
 	"gongjian/internal/hours"
 	"gongjian/internal/resident"
@@ -350,7 +351,7 @@ func (a *API) hoursReport(c *gin.Context) {
 				fail(c, err)
 				return
 			}
-			attachment(c, "志愿服务时长统计-"+from.In(hours.Zone).Format("20060102")+"-"+to.In(hours.Zone).AddDate(0, 0, -1).Format("20060102")+".xlsx", b)
+			attachment(c, "志愿服务时长统计-"+from.In(cst.Zone).Format("20060102")+"-"+to.In(cst.Zone).AddDate(0, 0, -1).Format("20060102")+".xlsx", b)
 			return
 		}
 		type org struct {
@@ -378,7 +379,7 @@ func (a *API) hoursReport(c *gin.Context) {
 		for _, x := range r.Communities {
 			coms = append(coms, com{x.CommunityID, x.Name, x.Minutes, hours.Hours(x.Minutes), x.Persons})
 		}
-		c.JSON(http.StatusOK, gin.H{"from": from.In(hours.Zone).Format("2006-01-02"), "to": to.In(hours.Zone).AddDate(0, 0, -1).Format("2006-01-02"),
+		c.JSON(http.StatusOK, gin.H{"from": from.In(cst.Zone).Format("2006-01-02"), "to": to.In(cst.Zone).AddDate(0, 0, -1).Format("2006-01-02"),
 			"total_minutes": r.TotalMinutes, "total_hours": hours.Hours(r.TotalMinutes), "entries": r.Entries,
 			"persons": persons(r.Persons), "organizations": orgs, "communities": coms, "leaderboard": persons(r.Leaderboard)})
 	})

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"gongjian/internal/cst"
 	"gongjian/internal/errs"
 	"gongjian/internal/notify"
 )
@@ -404,10 +405,7 @@ func (s *Service) attach(tx Tx, b Binding, p Push, now time.Time) (int64, error)
 	return a.ID, tx.AddNotices(alarmNotices(a, b, ids))
 }
 
-// cst is China Standard Time, in which people read times.
-var cst = time.FixedZone("CST", 8*3600)
-
-func clock(t time.Time) string { return t.In(cst).Format("2006-01-02 15:04") }
+func clock(t time.Time) string { return cst.Minute(t) }
 
 func alarmNotices(a Alarm, b Binding, userIDs []int64) []notify.Notice {
 	out := make([]notify.Notice, 0, len(userIDs))
