@@ -41,6 +41,14 @@ type Config struct {
 	Registration Registration `yaml:"registration"`
 	Limits       Limits       `yaml:"limits"`
 	Uploads      Uploads      `yaml:"uploads"`
+	Hours        Hours        `yaml:"hours"`
+}
+
+// Hours configures the service-hours rules.
+type Hours struct {
+	// CorrectionApprovalMinutes: a staff correction of more than this many
+	// minutes (either way) waits for a second staff member's approval.
+	CorrectionApprovalMinutes int `yaml:"correction_approval_minutes" env:"GONGJIAN_HOURS_CORRECTION_APPROVAL_MINUTES"`
 }
 
 // Limits are per-minute request limits counted in Redis, so they hold across
@@ -362,6 +370,7 @@ func Defaults() Config {
 		},
 		Limits:  Limits{RegistrationPerUser: 30, RegistrationPerIP: 3000, CheckinPerUser: 600, CheckinPerIP: 6000},
 		Uploads: Uploads{PerUserPerHour: 60, UnattachedTTL: 7 * 24 * time.Hour},
+		Hours:   Hours{CorrectionApprovalMinutes: 8 * 60},
 	}
 }
 
@@ -669,6 +678,9 @@ func (c Config) Validate() error {
 	}
 	if c.Uploads.UnattachedTTL < time.Hour {
 		return bad("uploads.unattached_ttl (GONGJIAN_UPLOADS_UNATTACHED_TTL)", "must be at least 1h")
+	}
+	if c.Hours.CorrectionApprovalMinutes < 1 || c.Hours.CorrectionApprovalMinutes > 24*60 {
+		return bad("hours.correction_approval_minutes (GONGJIAN_HOURS_CORRECTION_APPROVAL_MINUTES)", "must be 1..1440")
 	}
 	if c.Registration.ReconcileInterval < 0 {
 		return bad("registration.reconcile_interval (GONGJIAN_RECONCILE_INTERVAL)", "must not be negative (0 turns it off)")

@@ -486,6 +486,12 @@ func (s *Service) batchOne(ctx context.Context, u resident.User, in ScanInput, s
 	if at.After(now.Add(s.cfg.ClockSkew)) {
 		return refusal(in.Nonce, errBadScannedAt)
 	}
+	// Nothing is scanned after the batch arrived: a phone's clock a little
+	// ahead dates the scan at the arrival at the latest. (Before the
+	// session's acceptance window admit refuses it.)
+	if at.After(now) {
+		at = now
+	}
 	r, err := s.admit(ctx, u, in, at)
 	if err != nil {
 		return refusal(in.Nonce, err)

@@ -282,7 +282,8 @@ func (a *API) postSelfCheckin(c *gin.Context) {
 			return
 		}
 		c.JSON(http.StatusOK, gin.H{"action": r.Action, "at": r.At, "checked_in_at": r.CheckedInAt, "minutes": r.Minutes,
-			"session_id": r.SessionID, "activity_id": r.ActivityID, "activity_title": r.ActivityTitle, "repeated": r.Repeated})
+			"session_id": r.SessionID, "activity_id": r.ActivityID, "activity_title": r.ActivityTitle, "repeated": r.Repeated,
+			"in_review": r.InReview})
 	})
 }
 
@@ -396,15 +397,6 @@ func (a *API) getAttendance(c *gin.Context) {
 			CheckerID      int64      `json:"checker_id,omitempty"`
 			Offline        bool       `json:"offline,omitempty"`
 		}
-		type presence struct {
-			UserID     int64      `json:"user_id"`
-			InAt       time.Time  `json:"in_at"`
-			OutAt      *time.Time `json:"out_at"`
-			Minutes    int        `json:"minutes"`
-			AutoClosed bool       `json:"auto_closed"`
-			Flagged    bool       `json:"flagged"`
-			EntryID    int64      `json:"entry_id,omitempty"`
-		}
 		regs := make([]line, 0, len(at.Registrations))
 		checkedIn := 0
 		for _, l := range at.Registrations {
@@ -416,9 +408,9 @@ func (a *API) getAttendance(c *gin.Context) {
 			}
 			regs = append(regs, x)
 		}
-		ps := make([]presence, 0, len(at.Presences))
+		ps := make([]presenceDTO, 0, len(at.Presences))
 		for _, p := range at.Presences {
-			ps = append(ps, presence{p.UserID, p.InAt, p.OutAt, p.Minutes, p.AutoClosed, p.Flagged, p.EntryID})
+			ps = append(ps, toPresenceDTO(p))
 		}
 		c.JSON(http.StatusOK, gin.H{"session_id": at.Session.ID, "activity_id": at.Session.ActivityID, "activity_title": at.Session.ActivityTitle,
 			"registrations": regs, "confirmed": len(regs), "checked_in": checkedIn, "presences": ps})

@@ -29,6 +29,9 @@ func (a *API) mountHours(r *gin.RouterGroup) {
 	staff.POST("/hours/claims/:id/approve", a.approveClaim)
 	staff.POST("/hours/claims/:id/reject", a.rejectClaim)
 	staff.POST("/hours/corrections", a.correctHours)
+	staff.GET("/hours/corrections", a.listCorrections)
+	staff.POST("/hours/corrections/:id/approve", a.approveCorrection)
+	staff.POST("/hours/corrections/:id/reject", a.rejectCorrection)
 	staff.GET("/hours", a.hoursReport)
 }
 
@@ -192,11 +195,22 @@ type claimDTO struct {
 	RejectReason   string     `json:"reject_reason,omitempty"`
 	EntryID        int64      `json:"entry_id,omitempty"`
 	CreatedAt      time.Time  `json:"created_at"`
+	// For reviewers of a pending claim: the session's length, the credit the
+	// volunteer already has for it, and whether the claim is a top-up.
+	SessionMinutes  int  `json:"session_minutes,omitempty"`
+	CreditedMinutes int  `json:"credited_minutes"`
+	TopUp           bool `json:"top_up"`
+	MaxMinutes      int  `json:"max_minutes,omitempty"`
 }
 
 func toClaimDTO(x hours.Claim) claimDTO {
-	return claimDTO{x.ID, x.UserID, x.UserName, x.ActivityID, x.SessionID, x.ActivityTitle, x.ServedAt, x.Minutes, x.Description,
-		x.PhotoURLs, x.Status, x.ReviewedBy, x.ReviewedAt, x.GrantedMinutes, x.RejectReason, x.EntryID, x.CreatedAt}
+	d := claimDTO{x.ID, x.UserID, x.UserName, x.ActivityID, x.SessionID, x.ActivityTitle, x.ServedAt, x.Minutes, x.Description,
+		x.PhotoURLs, x.Status, x.ReviewedBy, x.ReviewedAt, x.GrantedMinutes, x.RejectReason, x.EntryID, x.CreatedAt,
+		x.SessionMinutes, x.CreditedMinutes, x.CreditedMinutes > 0, 0}
+	if x.SessionMinutes > 0 {
+		d.MaxMinutes = max(x.SessionMinutes-x.CreditedMinutes, 0)
+	}
+	return d
 }
 
 func claimList(xs []hours.Claim) gin.H {
@@ -296,14 +310,94 @@ func (a *API) correctHours(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	a.withUser(c, "", func(u resident.User, _ int64) {
-		e, err := a.d.Hours.Correct(c.Request.Context(), u, hours.CorrectionInput{EntryID: req.EntryID, Minutes: req.Minutes, Reason: req.Reason})
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusCreated, toEntryDTO(e))
-	})
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	res, err := a.d.Hours.Correct(c.Request.Context(), u, hours.CorrectionInput{EntryID: req.EntryID, Minutes: req.Minutes, Reason: req.Reason})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if res.Pending != nil {
+		// Beyond the configured size: waits for a second staff member.
+		c.JSON(http.StatusAccepted, toCorrectionDTO(*res.Pending))
+		return
+	}
+	c.JSON(http.StatusCreated, toEntryDTO(res.Entry))
+}
+
+type correctionDTO struct {
+	ID            int64      `json:"id"`
+	Status        string     `json:"status"`
+	EntryID       int64      `json:"entry_id"`
+	UserID        int64      `json:"user_id"`
+	ActivityID    int64      `json:"activity_id"`
+	SessionID     int64      `json:"session_id,omitempty"`
+	ActivityTitle string     `json:"activity_title"`
+	Minutes       int        `json:"minutes"`
+	Reason        string     `json:"reason"`
+	RequestedBy   int64      `json:"requested_by"`
+	ReviewedBy    int64      `json:"reviewed_by,omitempty"`
+	ReviewedAt    *time.Time `json:"reviewed_at,omitempty"`
+	RejectReason  string     `json:"reject_reason,omitempty"`
+	ResultEntryID int64      `json:"result_entry_id,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
+}
+
+func toCorrectionDTO(x hours.Correction) correctionDTO {
+	return correctionDTO{x.ID, x.Status, x.EntryID, x.UserID, x.ActivityID, x.SessionID, x.ActivityTitle, x.Minutes, x.Reason,
+		x.RequestedBy, x.ReviewedBy, x.ReviewedAt, x.RejectReason, x.ResultEntryID, x.CreatedAt}
+}
+
+func (a *API) listCorrections(c *gin.Context) {
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	xs, err := a.d.Hours.Corrections(c.Request.Context(), u, c.Query("status"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := make([]correctionDTO, 0, len(xs))
+	for _, x := range xs {
+		out = append(out, toCorrectionDTO(x))
+	}
+	c.JSON(http.StatusOK, gin.H{"items": out})
+}
+
+func (a *API) approveCorrection(c *gin.Context) {
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	x, err := a.d.Hours.ApproveCorrection(c.Request.Context(), u, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toCorrectionDTO(x))
+}
+
+func (a *API) rejectCorrection(c *gin.Context) {
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	x, err := a.d.Hours.RejectCorrection(c.Request.Context(), u, id, req.Reason)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toCorrectionDTO(x))
 }
 
 type personTotalDTO struct {

@@ -144,6 +144,7 @@ func (a *API) engine() *gin.Engine {
 	a.mountNotify(authed)
 	a.mountActivity(v1, authed)
 	a.mountUploads(authed)
+	a.mountPresenceReview(authed)
 	return r
 }
 
@@ -264,6 +265,30 @@ func (a *API) currentUser(c *gin.Context) (resident.User, error) {
 	}
 	c.Set(ctxUser, u)
 	return u, nil
+}
+
+// me is THE way a handler gets the current user: the authenticated user
+// with roles, loaded once per request. When it cannot, it has answered the
+// request and ok is false. (Handlers that need no more than the id the
+// token proves use userID.)
+func (a *API) me(c *gin.Context) (resident.User, bool) {
+	u, err := a.currentUser(c)
+	if err != nil {
+		fail(c, err)
+		return resident.User{}, false
+	}
+	return u, true
+}
+
+// meAnd is me and the positive id in the path parameter param.
+func (a *API) meAnd(c *gin.Context, param string) (resident.User, int64, bool) {
+	id, err := pathID(c, param)
+	if err != nil {
+		fail(c, err)
+		return resident.User{}, 0, false
+	}
+	u, ok := a.me(c)
+	return u, id, ok
 }
 
 var errForbidden = errs.Forbidden("FORBIDDEN", "没有权限进行此操作")
