@@ -27,19 +27,19 @@ func (hoursCreditLockRow) TableName() string { return "hours_credit_locks" }
 // hourCorrectionRow is a correction waiting for (or given) a second staff
 // member's approval.
 type hourCorrectionRow struct {
-	ID            int64     `gorm:"primaryKey;autoIncrement"`
-	EntryID       int64     `gorm:"not null;index"`
-	UserID        int64     `gorm:"not null;index"`
-	ActivityID    int64     `gorm:"not null;default:0"`
-	SessionID     int64     `gorm:"not null;default:0"`
-	ActivityTitle string    `gorm:"size:100;not null;default:''"`
-	HostOrgID     int64     `gorm:"not null;default:0;index"`
-	CommunityID   int64     `gorm:"not null;default:0;index"`
-	Minutes       int       `gorm:"not null"`
-	Reason        string    `gorm:"size:800;not null"`
-	RequestedBy   int64     `gorm:"not null"`
-	Status        string    `gorm:"size:12;not null;index:idx_corrections_status,priority:1"`
-	ReviewedBy    int64     `gorm:"not null;default:0"`
+	ID            int64  `gorm:"primaryKey;autoIncrement"`
+	EntryID       int64  `gorm:"not null;index"`
+	UserID        int64  `gorm:"not null;index"`
+	ActivityID    int64  `gorm:"not null;default:0"`
+	SessionID     int64  `gorm:"not null;default:0"`
+	ActivityTitle string `gorm:"size:100;not null;default:''"`
+	HostOrgID     int64  `gorm:"not null;default:0;index"`
+	CommunityID   int64  `gorm:"not null;default:0;index"`
+	Minutes       int    `gorm:"not null"`
+	Reason        string `gorm:"size:800;not null"`
+	RequestedBy   int64  `gorm:"not null"`
+	Status        string `gorm:"size:12;not null;index:idx_corrections_status,priority:1"`
+	ReviewedBy    int64  `gorm:"not null;default:0"`
 	ReviewedAt    *time.Time
 	RejectReason  string    `gorm:"size:800;not null;default:''"`
 	ResultEntryID int64     `gorm:"not null;default:0"`
