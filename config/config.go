@@ -196,6 +196,15 @@ type Wristband struct {
 	AccessLogRetentionDays int               `yaml:"access_log_retention_days" env:"GONGJIAN_WRISTBAND_ACCESS_LOG_RETENTION_DAYS"`
 	EscalationDelay        time.Duration     `yaml:"escalation_delay" env:"GONGJIAN_WRISTBAND_ESCALATION_DELAY"`
 	InvitationTTL          time.Duration     `yaml:"invitation_ttl" env:"GONGJIAN_WRISTBAND_INVITATION_TTL"`
+	// BindCodeTTL: how long a bind code staff issue at hand-over is valid.
+	BindCodeTTL time.Duration `yaml:"bind_code_ttl" env:"GONGJIAN_WRISTBAND_BIND_CODE_TTL"`
+	// BindAttempts: residents' bind attempts per account and per device in 15 minutes.
+	BindAttempts int `yaml:"bind_attempts" env:"GONGJIAN_WRISTBAND_BIND_ATTEMPTS"`
+	// LiveWindow: an event older than this is stored as history only (no
+	// live alarm, no notice).
+	LiveWindow time.Duration `yaml:"live_window" env:"GONGJIAN_WRISTBAND_LIVE_WINDOW"`
+	// UnattachedDays: pushes of unknown or unbound devices are purged after this.
+	UnattachedDays int `yaml:"unattached_days" env:"GONGJIAN_WRISTBAND_UNATTACHED_DAYS"`
 	JobInterval            time.Duration     `yaml:"job_interval" env:"GONGJIAN_WRISTBAND_JOB_INTERVAL"`
 }
 
@@ -355,6 +364,7 @@ func Defaults() Config {
 		Wristband: Wristband{
 			ReplayWindow: 5 * time.Minute, RetentionDays: 180, PushRecordDays: 7, AccessLogRetentionDays: 365,
 			EscalationDelay: 15 * time.Minute, InvitationTTL: 48 * time.Hour, JobInterval: time.Minute,
+			BindCodeTTL: 72 * time.Hour, BindAttempts: 5, LiveWindow: 24 * time.Hour, UnattachedDays: 7,
 		},
 		Notify: Notify{
 			Workers: true, PollInterval: time.Second, BatchSize: 20, Concurrency: 4,
@@ -726,6 +736,12 @@ func (w Wristband) validate(bad func(key, why string) error) error {
 	}
 	if w.InvitationTTL < time.Minute {
 		return bad("wristband.invitation_ttl (GONGJIAN_WRISTBAND_INVITATION_TTL)", "must be at least 1m")
+	}
+	if w.BindCodeTTL < time.Minute || w.BindAttempts < 1 {
+		return bad("wristband.bind_code_ttl / bind_attempts", "the bind code must live at least 1m and at least 1 attempt be allowed")
+	}
+	if w.LiveWindow < time.Minute || w.UnattachedDays < 1 {
+		return bad("wristband.live_window / unattached_days", "must be at least 1m and 1 day")
 	}
 	if w.JobInterval < time.Second {
 		return bad("wristband.job_interval (GONGJIAN_WRISTBAND_JOB_INTERVAL)", "must be at least 1s")

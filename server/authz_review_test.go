@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"gongjian/internal/resident"
+	"gongjian/internal/wristband"
 )
 
 // reviewRows are the routes of the second review (issue 12) and of issue
@@ -22,6 +23,11 @@ func (w *authzWorld) reviewRows() []authzRow {
 		}},
 		{"POST /api/v1/admin/hours/corrections/{id}/reject", decide, func(int) authzCall {
 			return authzCall{path: fmt.Sprintf("/api/v1/admin/hours/corrections/%d/reject", w.pendingCorrection()), body: map[string]string{"reason": "无依据"}}
+		}},
+		// Any wristband staff may issue a bind code for an unbound device
+		// (devices belong to no community until bound).
+		{"POST /api/v1/admin/wristbands/{id}/bind-code", st(401, 403, 403, 201, 201, 403, 201), func(int) authzCall {
+			return p2("/api/v1/admin/wristbands/%d/bind-code", w.spareDevice())
 		}},
 		{"GET /api/v1/admin/presences", lists, func(int) authzCall { return p2("/api/v1/admin/presences") }},
 		{"POST /api/v1/admin/presences/{id}/approve", decide, func(int) authzCall {
@@ -59,4 +65,14 @@ func (w *authzWorld) presenceInReview() int64 {
 		w.t.Fatalf("presence of %d: %v", id, err)
 	}
 	return pid
+}
+
+// spareDevice registers an unbound wristband and returns its id.
+func (w *authzWorld) spareDevice() int64 {
+	w.t.Helper()
+	p := fmt.Sprintf("35%012d", 900000+w.seq.Add(1))
+	imei := p + string(wristband.LuhnDigit(p))
+	w.must(w.ta.do("POST", "/api/v1/admin/wristbands", w.tok[admin], map[string]any{"items": []map[string]string{{"imei": imei, "model": "W1", "vendor": "acme"}}}), 201, "device")
+	r := w.must(w.ta.do("GET", "/api/v1/admin/wristbands?imei="+imei, w.tok[admin], nil), 200, "device list")
+	return num(items(r)[0]["id"])
 }

@@ -190,7 +190,7 @@ func (w *authzWorld) freshBandOf(tok string, wearer map[string]any) (int64, stri
 	w.t.Helper()
 	p := fmt.Sprintf("86%012d", w.seq.Add(1))
 	imei := p + string(wristband.LuhnDigit(p))
-	w.must(w.ta.do("POST", "/api/v1/admin/wristbands", w.tok[admin], map[string]any{"items": []map[string]string{{"imei": imei, "model": "W1", "vendor": "acme", "batch": "2026-01"}}}), 201, "device")
+	w.must(w.ta.do("POST", "/api/v1/admin/wristbands", w.tok[admin], map[string]any{"items": []map[string]string{{"imei": imei, "model": "W1", "vendor": "acme", "batch": "2026-01", "activation_code": activationOf(imei)}}}), 201, "device")
 	r := w.must(w.ta.do("POST", "/api/v1/wristbands/bind", tok, bindBody(imei, wearer)), 201, "bind")
 	return num(r.Body["id"]), imei
 }
@@ -601,7 +601,7 @@ func (w *authzWorld) rows() []authzRow {
 		{"POST /api/v1/wristbands/bind", st(401, created, created, created, created, created, created), func(p int) authzCall {
 			n := fmt.Sprintf("86%012d", w.seq.Add(1))
 			imei := n + string(wristband.LuhnDigit(n))
-			w.must(w.ta.do("POST", "/api/v1/admin/wristbands", w.tok[admin], map[string]any{"items": []map[string]string{{"imei": imei, "model": "W1", "vendor": "acme", "batch": "2026-01"}}}), 201, "device")
+			w.must(w.ta.do("POST", "/api/v1/admin/wristbands", w.tok[admin], map[string]any{"items": []map[string]string{{"imei": imei, "model": "W1", "vendor": "acme", "batch": "2026-01", "activation_code": activationOf(imei)}}}), 201, "device")
 			wearer := self
 			if p == owner { // the owner wears one already: this one is for the family member
 				wearer = map[string]any{"dependent_id": w.dep}
@@ -657,14 +657,15 @@ func (w *authzWorld) rows() []authzRow {
 		{"POST /api/v1/admin/wristbands/bind", st(401, 403, 403, 403, created, 403, created), func(int) authzCall {
 			p := fmt.Sprintf("86%012d", w.seq.Add(1))
 			imei := p + string(wristband.LuhnDigit(p))
-			w.must(w.ta.do("POST", "/api/v1/admin/wristbands", w.tok[admin], map[string]any{"items": []map[string]string{{"imei": imei, "model": "W1", "vendor": "acme", "batch": "2026-01"}}}), 201, "device")
+			w.must(w.ta.do("POST", "/api/v1/admin/wristbands", w.tok[admin], map[string]any{"items": []map[string]string{{"imei": imei, "model": "W1", "vendor": "acme", "batch": "2026-01", "activation_code": activationOf(imei)}}}), 201, "device")
 			_, id := w.user("elder")
 			return authzCall{path: "/api/v1/admin/wristbands/bind", body: map[string]any{"imei": imei, "user_id": id, "wearer": self, "consent": consent, "reason": "老人不会用手机"}}
 		}},
 		{"GET /api/v1/admin/wristbands/alarms", bandLists, fixed("/api/v1/admin/wristbands/alarms", nil)},
 		{"POST /api/v1/admin/wristbands/alarms/{id}/ack", bandStaff, freshAlarm(true, "ack")},
 		{"POST /api/v1/admin/wristbands/alarms/{id}/resolve", bandStaff, freshAlarm(true, "resolve")},
-		{"GET /api/v1/admin/wristbands/unattached", bandLists, fixed("/api/v1/admin/wristbands/unattached", nil)},
+		// Pushes of devices bound to nobody: the registry's staff only (admins, subdistrict-wide staff).
+		{"GET /api/v1/admin/wristbands/unattached", adminOnly, fixed("/api/v1/admin/wristbands/unattached", nil)},
 		{"GET /api/v1/admin/wristbands/{id}", bandLists, adminBand("", nil, false)},
 		{"POST /api/v1/admin/wristbands/{id}/unbind", st(401, 403, 403, 404, 204, 403, 204), adminBand("/unbind", map[string]string{"reason": "设备故障"}, true)},
 		{"POST /api/v1/admin/wristbands/{id}/transfer", st(401, 403, 403, 404, created, 403, created), func(p int) authzCall {

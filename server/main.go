@@ -331,7 +331,12 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		AccessLogRetentionDays: wb.AccessLogRetentionDays,
 		EscalationDelay:        wb.EscalationDelay,
 		InvitationTTL:          wb.InvitationTTL,
+		BindCodeTTL:            wb.BindCodeTTL,
+		BindAttempts:           wb.BindAttempts,
+		LateAfter:              wb.LiveWindow,
+		UnattachedDays:         wb.UnattachedDays,
 	}, mysqlstore.NewWristbandStore(app.db), app.residents, redisstore.NewNonces(rdb, prefix), nil)
+	app.wristbands.LimitBindAttempts(redisstore.NewLimiter(rdb, prefix))
 	app.jobs = append(app.jobs, func(ctx context.Context) { app.wristbands.Run(ctx, wb.JobInterval, log) })
 
 	reg := prometheus.NewRegistry()

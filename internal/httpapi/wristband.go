@@ -48,6 +48,7 @@ func (a *API) mountWristbands(v1 *gin.RouterGroup) {
 	s.GET("/:id", a.adminWristband)
 	s.POST("/:id/unbind", a.adminUnbindWristband)
 	s.POST("/:id/transfer", a.adminTransferWristband)
+	s.POST("/:id/bind-code", a.adminIssueBindCode)
 	s.GET("/:id/readings", a.adminWristbandReadings)
 	s.GET("/:id/alarms", a.adminDeviceAlarms)
 	s.PUT("/:id/thresholds", a.adminSetWristbandThresholds)

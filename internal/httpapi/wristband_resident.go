@@ -64,7 +64,9 @@ func (a *API) myWristbands(c *gin.Context) {
 }
 
 type bindReq struct {
-	IMEI    string     `json:"imei"`
+	IMEI string `json:"imei"`
+	// Code: the activation code in the box, or the bind code staff gave.
+	Code    string     `json:"code"`
 	Wearer  wearerReq  `json:"wearer"`
 	Consent consentReq `json:"consent"`
 }
@@ -81,7 +83,7 @@ func (a *API) bindWristband(c *gin.Context) {
 		return
 	}
 	b, err := a.d.Wristbands.Bind(c.Request.Context(), act, wristband.BindInput{
-		IMEI: req.IMEI, Wearer: wristband.WearerRef{Self: req.Wearer.Self, DependentID: req.Wearer.DependentID}, ConsentVersion: req.Consent.Version,
+		IMEI: req.IMEI, Code: req.Code, Wearer: wristband.WearerRef{Self: req.Wearer.Self, DependentID: req.Wearer.DependentID}, ConsentVersion: req.Consent.Version,
 	})
 	if err != nil {
 		fail(c, err)

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gongjian/internal/errs"
+	"gongjian/internal/pii"
 	"gongjian/internal/wristband"
 )
 
@@ -43,10 +44,11 @@ func (a *API) adminWristbands(c *gin.Context) {
 }
 
 type importItem struct {
-	IMEI   string `json:"imei"`
-	Model  string `json:"model"`
-	Vendor string `json:"vendor"`
-	Batch  string `json:"batch"`
+	IMEI           string `json:"imei"`
+	Model          string `json:"model"`
+	Vendor         string `json:"vendor"`
+	Batch          string `json:"batch"`
+	ActivationCode string `json:"activation_code"`
 }
 
 func (a *API) adminAddWristbands(c *gin.Context) {
@@ -59,7 +61,7 @@ func (a *API) adminAddWristbands(c *gin.Context) {
 	}
 	rows := make([]wristband.ImportRow, 0, len(req.Items))
 	for i, it := range req.Items {
-		rows = append(rows, wristband.ImportRow{Line: i + 1, IMEI: it.IMEI, Model: it.Model, Vendor: it.Vendor, Batch: it.Batch})
+		rows = append(rows, wristband.ImportRow{Line: i + 1, IMEI: it.IMEI, Model: it.Model, Vendor: it.Vendor, Batch: it.Batch, ActivationCode: it.ActivationCode})
 	}
 	a.importRows(c, rows)
 }
@@ -214,7 +216,7 @@ func (a *API) adminUnattachedPushes(c *gin.Context) {
 	}
 	items := make([]gin.H, 0, len(us))
 	for _, x := range us {
-		it := gin.H{"id": x.ID, "vendor": x.Vendor, "event_id": x.EventID, "imei": x.IMEI, "type": x.Type, "reason": x.Reason,
+		it := gin.H{"id": x.ID, "vendor": x.Vendor, "event_id": x.EventID, "imei_masked": pii.MaskIMEI(x.IMEI), "type": x.Type, "reason": x.Reason,
 			"at": x.At, "received_at": x.ReceivedAt}
 		if x.Data != "" && json.Valid([]byte(x.Data)) {
 			it["data"] = json.RawMessage(x.Data)
@@ -297,3 +299,18 @@ func (a *API) adminDeviceAlarms(c *gin.Context) { a.deviceAlarms(c, true) }
 func (a *API) adminSetWristbandThresholds(c *gin.Context) { a.setThresholds(c, true) }
 
 func (a *API) adminRevokeWristbandConsent(c *gin.Context) { a.revokeConsent(c, true) }
+
+// adminIssueBindCode gives staff a one-time bind code to hand over with an
+// unbound wristband.
+func (a *API) adminIssueBindCode(c *gin.Context) {
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	code, err := a.d.Wristbands.IssueBindCode(c.Request.Context(), u, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"id": code.DeviceID, "code": code.Code, "expires_at": code.ExpiresAt})
+}

@@ -7,4 +7,5 @@ package mysqlstore
 var reviewMigrations = []Migration{
 	{ID: "0600_hours_credit_cap_and_corrections", Up: createTables(&hoursCreditLockRow{}, &hourCorrectionRow{})},
 	{ID: "0601_presence_review", Up: createTables(&presenceRow{})},
+	{ID: "0602_wristband_bind_secrets", Up: createTables(&wbDeviceRow{}, &wbBindCodeRow{})},
 }
