@@ -204,8 +204,8 @@ type Wristband struct {
 	// live alarm, no notice).
 	LiveWindow time.Duration `yaml:"live_window" env:"GONGJIAN_WRISTBAND_LIVE_WINDOW"`
 	// UnattachedDays: pushes of unknown or unbound devices are purged after this.
-	UnattachedDays int `yaml:"unattached_days" env:"GONGJIAN_WRISTBAND_UNATTACHED_DAYS"`
-	JobInterval            time.Duration     `yaml:"job_interval" env:"GONGJIAN_WRISTBAND_JOB_INTERVAL"`
+	UnattachedDays int           `yaml:"unattached_days" env:"GONGJIAN_WRISTBAND_UNATTACHED_DAYS"`
+	JobInterval    time.Duration `yaml:"job_interval" env:"GONGJIAN_WRISTBAND_JOB_INTERVAL"`
 }
 
 // Notify configures the delivery of notices (subscribe messages) and reminders.
