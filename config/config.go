@@ -80,6 +80,10 @@ type HTTP struct {
 	// X-Forwarded-For is believed for the client address that per-IP
 	// limits count; empty = the connection's address is the client.
 	TrustedProxies []string `yaml:"trusted_proxies" env:"GONGJIAN_HTTP_TRUSTED_PROXIES"`
+	// MetricsAllow are the addresses (IPs or CIDRs) /metrics is served to,
+	// judged by the connection's own peer address (never a header); every
+	// other caller is told the route does not exist.
+	MetricsAllow []string `yaml:"metrics_allow" env:"GONGJIAN_HTTP_METRICS_ALLOW"`
 }
 
 // MySQL configures the relational store. Empty DSN selects the embedded SQLite file.
@@ -347,6 +351,7 @@ func Defaults() Config {
 			MaxBodyBytes:    1 << 20,
 
 			ReadHeaderTimeout: 5 * time.Second,
+			MetricsAllow:      []string{"127.0.0.1/8", "::1/128"},
 		},
 		MySQL:  MySQL{MaxOpenConns: 64, AutoMigrate: true},
 		Redis:  Redis{KeyPrefix: "gj:"},
@@ -355,7 +360,9 @@ func Defaults() Config {
 			AccessTokenTTL:  2 * time.Hour,
 			RefreshTokenTTL: 30 * 24 * time.Hour,
 		},
-		Login: Login{PerIPPerMinute: 60, PerUserPerMinute: 10, WeChatTimeout: 3 * time.Second, BreakerFailures: 3, BreakerCooldown: 10 * time.Second},
+		// Residents behind one carrier NAT address open the mini-program
+		// together: the per-address login limit matches the sign-up one.
+		Login: Login{PerIPPerMinute: 3000, PerUserPerMinute: 10, WeChatTimeout: 3 * time.Second, BreakerFailures: 3, BreakerCooldown: 10 * time.Second},
 		Seed:  Seed{Demo: "auto"},
 		Log:   Log{Level: "info", Format: "json"},
 		Checkin: Checkin{
@@ -605,6 +612,13 @@ func (c Config) Validate() error {
 	}
 	if (len(c.Security.JWTSecretOld) > 0 && c.Security.JWTSecret == "") || (len(c.Security.DataKeyOld) > 0 && c.Security.DataKey == "") {
 		return bad("security.jwt_secret / data_key", "a rotation needs the new key set beside the old ones")
+	}
+	for _, p := range c.HTTP.MetricsAllow {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				return bad("http.metrics_allow (GONGJIAN_HTTP_METRICS_ALLOW)", fmt.Sprintf("%q is not an IP address or CIDR", p))
+			}
+		}
 	}
 	for _, p := range c.HTTP.TrustedProxies {
 		if net.ParseIP(p) == nil {

@@ -358,6 +358,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		Limits: httpapi.Limits{RegistrationPerUser: cfg.Limits.RegistrationPerUser, RegistrationPerIP: cfg.Limits.RegistrationPerIP,
 			CheckinPerUser: cfg.Limits.CheckinPerUser, CheckinPerIP: cfg.Limits.CheckinPerIP},
 		TrustedProxies: cfg.HTTP.TrustedProxies,
+		MetricsAllow:   cfg.HTTP.MetricsAllow,
 		Media:          mediaSvc,
 	})
 	return app, nil

@@ -2,10 +2,12 @@ package main
 
 import (
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"gongjian/config"
+	"gongjian/internal/wxemu"
 )
 
 // The registrations of one group are written in one multi-row INSERT; their
@@ -41,6 +43,64 @@ func TestGroupSignUpIdsWithAutoIncrementIncrement(t *testing.T) {
 		got := w.ta.do("GET", fmt.Sprintf("/api/v1/registrations/%d", num(reg["id"])), tok, nil)
 		if got.Status != 200 || num(got.Body["attendee"].(map[string]any)["dependent_id"]) != dep {
 			t.Fatalf("registration %v answered for dependent %d, read back as %d %s", reg["id"], dep, got.Status, got.Raw)
+		}
+	}
+}
+
+// /metrics is served only to the configured addresses (loopback by
+// default), judged by the connection's own address: a forwarded header
+// cannot open it.
+func TestMetricsOnlyForConfiguredAddresses(t *testing.T) {
+	ta := newTestApp(t)
+	get := func(remote string, header ...string) int {
+		req := httptest.NewRequest("GET", "/metrics", nil)
+		req.RemoteAddr = remote
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		rec := httptest.NewRecorder()
+		ta.app.handler.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	if c := get("127.0.0.1:5555"); c != 200 {
+		t.Fatalf("loopback: %d", c)
+	}
+	if c := get("203.0.113.7:5555"); c != 404 {
+		t.Fatalf("a public address read /metrics: %d", c)
+	}
+	if c := get("203.0.113.7:5555", "X-Forwarded-For", "127.0.0.1", "X-Real-Ip", "127.0.0.1"); c != 404 {
+		t.Fatalf("a forged header opened /metrics: %d", c)
+	}
+	scraper := newTestApp(t, func(c *config.Config) { c.HTTP.MetricsAllow = []string{"10.1.2.0/24"} })
+	req := httptest.NewRequest("GET", "/metrics", nil)
+	req.RemoteAddr = "10.1.2.9:9100"
+	rec := httptest.NewRecorder()
+	scraper.app.handler.ServeHTTP(rec, req)
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "go_goroutines") {
+		t.Fatalf("the configured scraper: %d", rec.Code)
+	}
+}
+
+// A morning's crowd opening the mini-program behind one carrier NAT address
+// is not refused: the per-address login limit is the sign-up one (3000 a
+// minute by default), not 60.
+func TestLoginLimitPerAddressFitsCarrierNAT(t *testing.T) {
+	def := config.Defaults()
+	if def.Login.PerIPPerMinute < def.Limits.RegistrationPerIP {
+		t.Fatalf("login per address %d < sign-up per address %d", def.Login.PerIPPerMinute, def.Limits.RegistrationPerIP)
+	}
+	ta := newTestApp(t, func(c *config.Config) { c.Login.PerIPPerMinute = def.Login.PerIPPerMinute })
+	for i := 0; i < 120; i++ {
+		if r := ta.do("POST", "/api/v1/auth/login", "", map[string]string{"code": wxemu.LoginCode(fmt.Sprintf("nat-%d", i))}); r.Status != 200 {
+			t.Fatalf("login %d from one address: %d %s", i+1, r.Status, r.Raw)
+		}
+	}
+	// The limit still holds where it is set.
+	small := newTestApp(t, func(c *config.Config) { c.Login.PerIPPerMinute = 3 })
+	for i := 0; i < 4; i++ {
+		r := small.do("POST", "/api/v1/auth/login", "", map[string]string{"code": wxemu.LoginCode(fmt.Sprintf("few-%d", i))})
+		if i < 3 && r.Status != 200 || i == 3 && r.Status != 429 {
+			t.Fatalf("login %d with a limit of 3: %d %s", i+1, r.Status, r.Raw)
 		}
 	}
 }

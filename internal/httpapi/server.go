@@ -9,6 +9,7 @@ import (
 	_ "embed"
 	"encoding/hex"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -66,6 +67,9 @@ type Deps struct {
 	Limits Limits
 	// TrustedProxies: load balancers whose X-Forwarded-For names the client.
 	TrustedProxies []string
+	// MetricsAllow: the addresses (IPs or CIDRs) /metrics is served to, by
+	// the connection's peer address; others are told 404.
+	MetricsAllow []string
 
 	Notify *notify.Service // subscriptions, in-app messages, delivery state
 
@@ -127,7 +131,7 @@ func (a *API) base() *gin.Engine {
 
 func (a *API) engine() *gin.Engine {
 	r := a.base()
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(a.d.Registry, promhttp.HandlerOpts{})))
+	r.GET("/metrics", a.metricsAllowed(), gin.WrapH(promhttp.HandlerFor(a.d.Registry, promhttp.HandlerOpts{})))
 	r.GET("/api/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openAPISpec) })
 
 	v1 := r.Group("/api/v1")
@@ -320,6 +324,35 @@ func (a *API) requireStaff(c *gin.Context) {
 		return
 	}
 	c.Next()
+}
+
+// metricsAllowed serves /metrics only to the configured addresses, judged
+// by the connection's peer (a header cannot pick it); anyone else is told
+// the route does not exist.
+func (a *API) metricsAllowed() gin.HandlerFunc {
+	var nets []*net.IPNet
+	for _, s := range a.d.MetricsAllow {
+		if ip := net.ParseIP(s); ip != nil {
+			bits := 8 * len(ip.To4())
+			if bits == 0 {
+				bits = 128
+			}
+			nets = append(nets, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+		} else if _, n, err := net.ParseCIDR(s); err == nil {
+			nets = append(nets, n)
+		}
+	}
+	return func(c *gin.Context) {
+		host, _, err := net.SplitHostPort(strings.TrimSpace(c.Request.RemoteAddr))
+		ip := net.ParseIP(host)
+		for _, n := range nets {
+			if err == nil && ip != nil && n.Contains(ip) {
+				c.Next()
+				return
+			}
+		}
+		fail(c, errs.NotFound("ROUTE_NOT_FOUND", "接口不存在"))
+	}
 }
 
 func (a *API) loginLimit(c *gin.Context) {
