@@ -129,6 +129,10 @@ type Security struct {
 	DataKey         string        `yaml:"data_key" env:"GONGJIAN_DATA_KEY"` // base64 of 32 bytes
 	AccessTokenTTL  time.Duration `yaml:"access_token_ttl" env:"GONGJIAN_ACCESS_TOKEN_TTL"`
 	RefreshTokenTTL time.Duration `yaml:"refresh_token_ttl" env:"GONGJIAN_REFRESH_TOKEN_TTL"`
+	// RevocationDelay: a process trusts a user's token version this long;
+	// a revocation (role revoked, refresh token reused) takes effect on
+	// every process within it. At most 1m.
+	RevocationDelay time.Duration `yaml:"revocation_delay" env:"GONGJIAN_REVOCATION_DELAY"`
 	TicketKey       string        `yaml:"ticket_key" env:"GONGJIAN_TICKET_KEY"` // base64 of a 32-byte Ed25519 seed
 	// JWTSecretOld are earlier JWT secrets, still accepted when verifying
 	// access tokens (never used to sign) during a rotation.
@@ -359,6 +363,7 @@ func Defaults() Config {
 		Security: Security{
 			AccessTokenTTL:  2 * time.Hour,
 			RefreshTokenTTL: 30 * 24 * time.Hour,
+			RevocationDelay: 10 * time.Second,
 		},
 		// Residents behind one carrier NAT address open the mini-program
 		// together: the per-address login limit matches the sign-up one.
@@ -629,6 +634,9 @@ func (c Config) Validate() error {
 	}
 	if l := c.Limits; l.RegistrationPerUser < 0 || l.RegistrationPerIP < 0 || l.CheckinPerUser < 0 || l.CheckinPerIP < 0 {
 		return bad("limits.* (GONGJIAN_LIMIT_*)", "must not be negative (0 turns a limit off)")
+	}
+	if c.Security.RevocationDelay <= 0 || c.Security.RevocationDelay > time.Minute {
+		return bad("security.revocation_delay (GONGJIAN_REVOCATION_DELAY)", "must be positive and at most 1m")
 	}
 	if c.Security.AccessTokenTTL <= 0 || c.Security.RefreshTokenTTL <= c.Security.AccessTokenTTL {
 		return bad("security.refresh_token_ttl", "must be longer than a positive access_token_ttl")

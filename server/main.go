@@ -270,7 +270,9 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		JWTSecret: secrets.jwt, OldJWTSecrets: secrets.jwtOld, AccessTTL: cfg.Security.AccessTokenTTL, RefreshTTL: cfg.Security.RefreshTokenTTL,
 		PerUserPerMinute: cfg.Login.PerUserPerMinute,
 		LoginTimeout:     cfg.Login.WeChatTimeout, BreakerFailures: cfg.Login.BreakerFailures, BreakerCooldown: cfg.Login.BreakerCooldown,
+		VersionCacheTTL: cfg.Security.RevocationDelay,
 	}, wechatLogin{wc}, app.store, box, limiter, nil)
+	authSvc.RevokeWith(redisstore.NewTokenVersions(rdb, prefix))
 
 	// Activities and registrations: quotas in Redis, truth in MySQL.
 	quota := redisstore.NewQuota(rdb, prefix)

@@ -5,8 +5,10 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"gongjian/config"
+	"gongjian/internal/resident"
 	"gongjian/internal/wxemu"
 )
 
@@ -103,4 +105,56 @@ func TestLoginLimitPerAddressFitsCarrierNAT(t *testing.T) {
 			t.Fatalf("login %d with a limit of 3: %d %s", i+1, r.Status, r.Raw)
 		}
 	}
+}
+
+// Revocation takes effect on every process within security.revocation_delay:
+// a reused refresh token ends the login's access tokens, and so does
+// revoking a staff role; a refresh then carries on under the new version.
+func TestRevocationReachesEveryProcess(t *testing.T) {
+	var cfg config.Config
+	ta := newTestApp(t, func(c *config.Config) { c.Security.RevocationDelay = time.Second; cfg = *c })
+	tb := startApp(t, cfg, ta.appID) // another process of the same deployment
+	login := func(name string) (access, refresh string) {
+		r := ta.do("POST", "/api/v1/auth/login", "", map[string]string{"code": wxemu.LoginCode(name)})
+		if r.Status != 200 {
+			t.Fatalf("login: %d %s", r.Status, r.Raw)
+		}
+		return r.str("token"), r.str("refresh_token")
+	}
+	access, refresh := login("alice")
+	if r := tb.do("GET", "/api/v1/me", access, nil); r.Status != 200 {
+		t.Fatalf("the token on the other process: %d %s", r.Status, r.Raw)
+	}
+	// Somebody replays a rotated refresh token: the login is revoked.
+	if r := ta.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": refresh}); r.Status != 200 {
+		t.Fatalf("refresh: %d %s", r.Status, r.Raw)
+	}
+	expectError(t, ta.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": refresh}), 401, "REFRESH_TOKEN_REUSED")
+	time.Sleep(1100 * time.Millisecond)
+	expectError(t, tb.do("GET", "/api/v1/me", access, nil), 401, "TOKEN_REVOKED")
+	expectError(t, ta.do("GET", "/api/v1/me", access, nil), 401, "TOKEN_REVOKED")
+
+	// A staff member loses the role: the tokens they hold die everywhere.
+	admin, _ := ta.login("admin")
+	ta.grant("admin", resident.RoleChange{Role: "admin"})
+	community := num(ta.do("POST", "/api/v1/admin/communities", admin, map[string]string{"name": "阳光社区"}).Body["id"])
+	staffAccess, staffRefresh := login("staff")
+	ta.grant("staff", resident.RoleChange{Role: "staff", CommunityID: community})
+	if r := tb.do("GET", "/api/v1/admin/hours/claims", staffAccess, nil); r.Status != 200 {
+		t.Fatalf("staff on the other process: %d %s", r.Status, r.Raw)
+	}
+	me := tb.do("GET", "/api/v1/me", staffAccess, nil)
+	if r := ta.do("DELETE", fmt.Sprintf("/api/v1/admin/users/%d/roles", num(me.Body["id"])), admin, map[string]any{"role": "staff", "community_id": community}); r.Status != 200 {
+		t.Fatalf("revoke role: %d %s", r.Status, r.Raw)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	expectError(t, tb.do("GET", "/api/v1/me", staffAccess, nil), 401, "TOKEN_REVOKED")
+	r := tb.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": staffRefresh})
+	if r.Status != 200 {
+		t.Fatalf("refresh after the revocation: %d %s", r.Status, r.Raw)
+	}
+	if got := tb.do("GET", "/api/v1/me", r.str("token"), nil); got.Status != 200 {
+		t.Fatalf("the new token: %d %s", got.Status, got.Raw)
+	}
+	expectError(t, tb.do("GET", "/api/v1/admin/hours/claims", r.str("token"), nil), 403, "FORBIDDEN")
 }

@@ -93,6 +93,13 @@ func (a *API) revokeRole(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	// Whatever the revoked role let the user's sessions hold (a checker's
+	// offline kit, a page opened) ends with its access tokens on every
+	// process; the user's next refresh carries on with what remains.
+	if err := a.d.Auth.Revoke(c.Request.Context(), id); err != nil {
+		fail(c, err)
+		return
+	}
 	c.JSON(http.StatusOK, toUserDTO(u))
 }
 

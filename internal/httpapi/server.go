@@ -242,7 +242,7 @@ func (a *API) authenticate(c *gin.Context) {
 		fail(c, errNoToken)
 		return
 	}
-	uid, err := a.d.Auth.Verify(token)
+	uid, err := a.d.Auth.Verify(c.Request.Context(), token)
 	if err != nil {
 		fail(c, err)
 		return
