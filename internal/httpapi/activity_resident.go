@@ -62,7 +62,7 @@ func (a *API) getActivity(c *gin.Context) {
 	}
 	var viewer *resident.User
 	if userID(c) != 0 {
-		if u, err := a.currentUser(c); err == nil {
+		if u, err := a.loadUser(c); err == nil {
 			viewer = &u
 		}
 	}

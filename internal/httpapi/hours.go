@@ -10,7 +10,6 @@ import (
 	"gongjian/internal/cst"
 	"gongjian/internal/errs"
 	"gongjian/internal/hours"
-	"gongjian/internal/resident"
 )
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -167,14 +166,16 @@ func (a *API) postMembership(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	a.withUser(c, "", func(u resident.User, _ int64) {
-		m, err := a.d.Hours.SetMembership(c.Request.Context(), u, req.OrgID, req.CommunityID)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, membershipDTO{m.OrgID, m.CommunityID, m.UpdatedAt})
-	})
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	m, err := a.d.Hours.SetMembership(c.Request.Context(), u, req.OrgID, req.CommunityID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, membershipDTO{m.OrgID, m.CommunityID, m.UpdatedAt})
 }
 
 type claimDTO struct {
@@ -233,15 +234,17 @@ func (a *API) createClaim(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	a.withUser(c, "", func(u resident.User, _ int64) {
-		x, err := a.d.Hours.CreateClaim(c.Request.Context(), u, hours.ClaimInput{ActivityID: req.ActivityID, SessionID: req.SessionID,
-			Minutes: req.Minutes, Description: req.Description, PhotoURLs: req.PhotoURLs})
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusCreated, toClaimDTO(x))
-	})
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	x, err := a.d.Hours.CreateClaim(c.Request.Context(), u, hours.ClaimInput{ActivityID: req.ActivityID, SessionID: req.SessionID,
+		Minutes: req.Minutes, Description: req.Description, PhotoURLs: req.PhotoURLs})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, toClaimDTO(x))
 }
 
 func (a *API) myClaims(c *gin.Context) {
@@ -254,14 +257,16 @@ func (a *API) myClaims(c *gin.Context) {
 }
 
 func (a *API) listClaims(c *gin.Context) {
-	a.withUser(c, "", func(u resident.User, _ int64) {
-		xs, err := a.d.Hours.Claims(c.Request.Context(), u, c.Query("status"))
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, claimList(xs))
-	})
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	xs, err := a.d.Hours.Claims(c.Request.Context(), u, c.Query("status"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, claimList(xs))
 }
 
 func (a *API) approveClaim(c *gin.Context) {
@@ -272,14 +277,16 @@ func (a *API) approveClaim(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	a.withUser(c, "id", func(u resident.User, id int64) {
-		x, err := a.d.Hours.ApproveClaim(c.Request.Context(), u, id, req.Minutes)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, toClaimDTO(x))
-	})
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	x, err := a.d.Hours.ApproveClaim(c.Request.Context(), u, id, req.Minutes)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toClaimDTO(x))
 }
 
 func (a *API) rejectClaim(c *gin.Context) {
@@ -290,14 +297,16 @@ func (a *API) rejectClaim(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	a.withUser(c, "id", func(u resident.User, id int64) {
-		x, err := a.d.Hours.RejectClaim(c.Request.Context(), u, id, req.Reason)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, toClaimDTO(x))
-	})
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	x, err := a.d.Hours.RejectClaim(c.Request.Context(), u, id, req.Reason)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toClaimDTO(x))
 }
 
 func (a *API) correctHours(c *gin.Context) {
@@ -432,49 +441,51 @@ func (a *API) hoursReport(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	a.withUser(c, "", func(u resident.User, _ int64) {
-		ctx := c.Request.Context()
-		r, err := a.d.Hours.Report(ctx, u, from, to)
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	r, err := a.d.Hours.Report(ctx, u, from, to)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if format == "xlsx" {
+		b, err := a.d.Hours.ReportXLSX(ctx, u, r)
 		if err != nil {
 			fail(c, err)
 			return
 		}
-		if format == "xlsx" {
-			b, err := a.d.Hours.ReportXLSX(ctx, u, r)
-			if err != nil {
-				fail(c, err)
-				return
-			}
-			attachment(c, "志愿服务时长统计-"+from.In(cst.Zone).Format("20060102")+"-"+to.In(cst.Zone).AddDate(0, 0, -1).Format("20060102")+".xlsx", b)
-			return
-		}
-		type org struct {
-			OrgID      int64   `json:"org_id"`
-			ParentID   int64   `json:"parent_id"`
-			Name       string  `json:"name"`
-			Depth      int     `json:"depth"`
-			OwnMinutes int     `json:"own_minutes"`
-			Minutes    int     `json:"minutes"`
-			Hours      float64 `json:"hours"`
-			Members    int     `json:"members"`
-		}
-		type com struct {
-			CommunityID int64   `json:"community_id"`
-			Name        string  `json:"name"`
-			Minutes     int     `json:"minutes"`
-			Hours       float64 `json:"hours"`
-			Persons     int     `json:"persons"`
-		}
-		orgs := make([]org, 0, len(r.Orgs))
-		for _, o := range r.Orgs {
-			orgs = append(orgs, org{o.OrgID, o.ParentID, o.Name, o.Depth, o.OwnMinutes, o.Minutes, hours.Hours(o.Minutes), o.Members})
-		}
-		coms := make([]com, 0, len(r.Communities))
-		for _, x := range r.Communities {
-			coms = append(coms, com{x.CommunityID, x.Name, x.Minutes, hours.Hours(x.Minutes), x.Persons})
-		}
-		c.JSON(http.StatusOK, gin.H{"from": from.In(cst.Zone).Format("2006-01-02"), "to": to.In(cst.Zone).AddDate(0, 0, -1).Format("2006-01-02"),
-			"total_minutes": r.TotalMinutes, "total_hours": hours.Hours(r.TotalMinutes), "entries": r.Entries,
-			"persons": persons(r.Persons), "organizations": orgs, "communities": coms, "leaderboard": persons(r.Leaderboard)})
-	})
+		attachment(c, "志愿服务时长统计-"+from.In(cst.Zone).Format("20060102")+"-"+to.In(cst.Zone).AddDate(0, 0, -1).Format("20060102")+".xlsx", b)
+		return
+	}
+	type org struct {
+		OrgID      int64   `json:"org_id"`
+		ParentID   int64   `json:"parent_id"`
+		Name       string  `json:"name"`
+		Depth      int     `json:"depth"`
+		OwnMinutes int     `json:"own_minutes"`
+		Minutes    int     `json:"minutes"`
+		Hours      float64 `json:"hours"`
+		Members    int     `json:"members"`
+	}
+	type com struct {
+		CommunityID int64   `json:"community_id"`
+		Name        string  `json:"name"`
+		Minutes     int     `json:"minutes"`
+		Hours       float64 `json:"hours"`
+		Persons     int     `json:"persons"`
+	}
+	orgs := make([]org, 0, len(r.Orgs))
+	for _, o := range r.Orgs {
+		orgs = append(orgs, org{o.OrgID, o.ParentID, o.Name, o.Depth, o.OwnMinutes, o.Minutes, hours.Hours(o.Minutes), o.Members})
+	}
+	coms := make([]com, 0, len(r.Communities))
+	for _, x := range r.Communities {
+		coms = append(coms, com{x.CommunityID, x.Name, x.Minutes, hours.Hours(x.Minutes), x.Persons})
+	}
+	c.JSON(http.StatusOK, gin.H{"from": from.In(cst.Zone).Format("2006-01-02"), "to": to.In(cst.Zone).AddDate(0, 0, -1).Format("2006-01-02"),
+		"total_minutes": r.TotalMinutes, "total_hours": hours.Hours(r.TotalMinutes), "entries": r.Entries,
+		"persons": persons(r.Persons), "organizations": orgs, "communities": coms, "leaderboard": persons(r.Leaderboard)})
 }

@@ -21,9 +21,8 @@ func (a *API) mountMe(r *gin.RouterGroup) {
 }
 
 func (a *API) getMe(c *gin.Context) {
-	u, err := a.currentUser(c)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
 	c.JSON(http.StatusOK, toUserDTO(u))

@@ -159,9 +159,8 @@ func (a *API) activityMessages(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	u, err := a.currentUser(c)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
 	rs, counts, err := a.d.Notify.ActivityMessages(c.Request.Context(), u, id, after, limit)

@@ -254,9 +254,10 @@ func (a *API) authenticate(c *gin.Context) {
 // userID returns the authenticated user's id.
 func userID(c *gin.Context) int64 { return c.GetInt64(ctxUserID) }
 
-// currentUser loads the authenticated user with roles, once per request, so
-// a role change applies from the next request on.
-func (a *API) currentUser(c *gin.Context) (resident.User, error) {
+// loadUser loads the authenticated user with roles, once per request, so
+// a role change applies from the next request on. Handlers use me; only a
+// public route's optional viewer calls it directly.
+func (a *API) loadUser(c *gin.Context) (resident.User, error) {
 	if u, ok := c.Get(ctxUser); ok {
 		return u.(resident.User), nil
 	}
@@ -276,7 +277,7 @@ func (a *API) currentUser(c *gin.Context) (resident.User, error) {
 // request and ok is false. (Handlers that need no more than the id the
 // token proves use userID.)
 func (a *API) me(c *gin.Context) (resident.User, bool) {
-	u, err := a.currentUser(c)
+	u, err := a.loadUser(c)
 	if err != nil {
 		fail(c, err)
 		return resident.User{}, false
@@ -299,9 +300,8 @@ var errForbidden = errs.Forbidden("FORBIDDEN", "没有权限进行此操作")
 
 // requireAdmin aborts unless the user is an admin.
 func (a *API) requireAdmin(c *gin.Context) {
-	u, err := a.currentUser(c)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
 	if !u.IsAdmin() {
@@ -314,9 +314,8 @@ func (a *API) requireAdmin(c *gin.Context) {
 // requireStaff aborts unless the user is staff somewhere (or an admin);
 // each operation then checks the activity's scope.
 func (a *API) requireStaff(c *gin.Context) {
-	u, err := a.currentUser(c)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
 	if !u.IsAnyStaff() {

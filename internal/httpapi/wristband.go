@@ -56,9 +56,8 @@ func (a *API) mountWristbands(v1 *gin.RouterGroup) {
 }
 
 func (a *API) requireWristbandStaff(c *gin.Context) {
-	u, err := a.currentUser(c)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
 	if !wristband.IsStaff(u) {
@@ -66,15 +65,6 @@ func (a *API) requireWristbandStaff(c *gin.Context) {
 		return
 	}
 	c.Next()
-}
-
-// actor returns the caller as a guardian (staff=false) or as staff.
-func (a *API) actor(c *gin.Context, staff bool) (wristband.Actor, error) {
-	u, err := a.currentUser(c)
-	if err != nil {
-		return wristband.Actor{}, err
-	}
-	return wristband.Actor{User: u, Staff: staff}, nil
 }
 
 // decodeOptional decodes a JSON body strictly when there is one.

@@ -46,11 +46,11 @@ func (a *API) wristbandWebhook(c *gin.Context) {
 // ---- guardians ----
 
 func (a *API) myWristbands(c *gin.Context) {
-	act, err := a.actor(c, false)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: false}
 	vs, err := a.d.Wristbands.MyBands(c.Request.Context(), act)
 	if err != nil {
 		fail(c, err)
@@ -77,11 +77,11 @@ func (a *API) bindWristband(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	act, err := a.actor(c, false)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: false}
 	b, err := a.d.Wristbands.Bind(c.Request.Context(), act, wristband.BindInput{
 		IMEI: req.IMEI, Code: req.Code, Wearer: wristband.WearerRef{Self: req.Wearer.Self, DependentID: req.Wearer.DependentID}, ConsentVersion: req.Consent.Version,
 	})
@@ -112,11 +112,11 @@ func (a *API) unbind(c *gin.Context, staff bool) {
 		fail(c, err)
 		return
 	}
-	act, err := a.actor(c, staff)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: staff}
 	if err := a.d.Wristbands.Unbind(c.Request.Context(), act, id, req.Reason); err != nil {
 		fail(c, err)
 		return
@@ -130,11 +130,11 @@ func (a *API) inviteGuardian(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	act, err := a.actor(c, false)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: false}
 	code, exp, err := a.d.Wristbands.Invite(c.Request.Context(), act, id)
 	if err != nil {
 		fail(c, err)
@@ -175,11 +175,11 @@ func (a *API) wristbandGuardians(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	act, err := a.actor(c, false)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: false}
 	gs, err := a.d.Wristbands.Guardians(c.Request.Context(), act, id)
 	if err != nil {
 		fail(c, err)
@@ -203,11 +203,11 @@ func (a *API) removeGuardian(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	act, err := a.actor(c, false)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: false}
 	if err := a.d.Wristbands.RemoveGuardian(c.Request.Context(), act, id, uid); err != nil {
 		fail(c, err)
 		return
@@ -237,11 +237,11 @@ func (a *API) readings(c *gin.Context, staff bool) {
 		fail(c, err)
 		return
 	}
-	act, err := a.actor(c, staff)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: staff}
 	rs, err := a.d.Wristbands.Readings(c.Request.Context(), act, id, f)
 	if err != nil {
 		fail(c, err)
@@ -277,11 +277,11 @@ func (a *API) deviceAlarms(c *gin.Context, staff bool) {
 		fail(c, err)
 		return
 	}
-	act, err := a.actor(c, staff)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: staff}
 	as, err := a.d.Wristbands.Alarms(c.Request.Context(), act, id, statuses, before, limit)
 	if err != nil {
 		fail(c, err)
@@ -313,11 +313,11 @@ func (a *API) handleWristbandAlarm(ack bool) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		act, err := a.actor(c, false)
-		if err != nil {
-			fail(c, err)
+		u, ok := a.me(c)
+		if !ok {
 			return
 		}
+		act := wristband.Actor{User: u, Staff: false}
 		al, err := a.d.Wristbands.HandleAlarm(c.Request.Context(), act, id, aid, ack, req.Note)
 		if err != nil {
 			fail(c, err)
@@ -343,11 +343,11 @@ func (a *API) wristbandAccessLog(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	act, err := a.actor(c, false)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: false}
 	es, err := a.d.Wristbands.AccessLog(c.Request.Context(), act, id, before, limit)
 	if err != nil {
 		fail(c, err)
@@ -367,11 +367,11 @@ func (a *API) wristbandThresholds(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	act, err := a.actor(c, false)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: false}
 	t, custom, err := a.d.Wristbands.Thresholds(c.Request.Context(), act, id)
 	if err != nil {
 		fail(c, err)
@@ -391,11 +391,11 @@ func (a *API) setThresholds(c *gin.Context, staff bool) {
 		fail(c, err)
 		return
 	}
-	act, err := a.actor(c, staff)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: staff}
 	t, err := a.d.Wristbands.SetThresholds(c.Request.Context(), act, id, req.patch())
 	if err != nil {
 		fail(c, err)
@@ -417,11 +417,11 @@ func (a *API) giveWristbandConsent(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	act, err := a.actor(c, false)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: false}
 	b, err := a.d.Wristbands.GiveConsent(c.Request.Context(), act, id, req.Version)
 	if err != nil {
 		fail(c, err)
@@ -443,11 +443,11 @@ func (a *API) revokeConsent(c *gin.Context, staff bool) {
 		fail(c, err)
 		return
 	}
-	act, err := a.actor(c, staff)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: staff}
 	n, err := a.d.Wristbands.RevokeConsent(c.Request.Context(), act, id, req.Reason)
 	if err != nil {
 		fail(c, err)

@@ -26,9 +26,8 @@ func (a *API) adminWristbands(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	u, err := a.currentUser(c)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
 	items, err := a.d.Wristbands.Devices(c.Request.Context(), u, wristband.DeviceFilter{IMEI: c.Query("imei"), Batch: c.Query("batch"), BeforeID: before, Limit: limit})
@@ -67,9 +66,8 @@ func (a *API) adminAddWristbands(c *gin.Context) {
 }
 
 func (a *API) importRows(c *gin.Context, rows []wristband.ImportRow) {
-	u, err := a.currentUser(c)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
 	n, err := a.d.Wristbands.Import(c.Request.Context(), u, rows)
@@ -122,11 +120,11 @@ func (a *API) adminBindWristband(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	act, err := a.actor(c, true)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: true}
 	b, err := a.d.Wristbands.Bind(c.Request.Context(), act, wristband.BindInput{
 		IMEI: req.IMEI, OwnerUserID: req.UserID, Wearer: wristband.WearerRef{Self: req.Wearer.Self, DependentID: req.Wearer.DependentID},
 		ConsentVersion: req.Consent.Version, Reason: req.Reason,
@@ -154,9 +152,8 @@ func (a *API) adminWristbandAlarms(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	u, err := a.currentUser(c)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
 	as, err := a.d.Wristbands.StaffAlarms(c.Request.Context(), u, statuses, before, limit)
@@ -179,11 +176,11 @@ func (a *API) adminHandleWristbandAlarm(ack bool) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		act, err := a.actor(c, true)
-		if err != nil {
-			fail(c, err)
+		u, ok := a.me(c)
+		if !ok {
 			return
 		}
+		act := wristband.Actor{User: u, Staff: true}
 		al, err := a.d.Wristbands.HandleAlarm(c.Request.Context(), act, 0, id, ack, req.Note)
 		if err != nil {
 			fail(c, err)
@@ -204,9 +201,8 @@ func (a *API) adminUnattachedPushes(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	u, err := a.currentUser(c)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
 	us, err := a.d.Wristbands.Unattached(c.Request.Context(), u, before, limit)
@@ -232,9 +228,8 @@ func (a *API) adminWristband(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	u, err := a.currentUser(c)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
 	d, err := a.d.Wristbands.Device(c.Request.Context(), u, id)
@@ -276,11 +271,11 @@ func (a *API) adminTransferWristband(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	act, err := a.actor(c, true)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: true}
 	b, err := a.d.Wristbands.Transfer(c.Request.Context(), act, id, wristband.TransferInput{
 		OwnerUserID: req.UserID, Wearer: wristband.WearerRef{Self: req.Wearer.Self, DependentID: req.Wearer.DependentID},
 		ConsentVersion: req.Consent.Version, Reason: req.Reason,
