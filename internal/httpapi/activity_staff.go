@@ -154,11 +154,7 @@ func (a *API) createActivity(c *gin.Context) {
 		return
 	}
 	v, err := a.d.Activities.AdminGet(c.Request.Context(), u, act.ID)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, toActivityDTO(v, true))
+	respond(c, http.StatusCreated, toActivityDTO(v, true), err)
 }
 
 func (a *API) adminActivities(c *gin.Context) {
@@ -209,11 +205,7 @@ func (a *API) staffActivity(c *gin.Context, status int, fn func(u resident.User,
 		}
 	}
 	v, err := a.d.Activities.AdminGet(c.Request.Context(), u, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(status, toActivityDTO(v, true))
+	respond(c, status, toActivityDTO(v, true), err)
 }
 
 func (a *API) adminActivity(c *gin.Context) { a.staffActivity(c, http.StatusOK, nil) }
@@ -457,11 +449,7 @@ func (a *API) removeRegistration(c *gin.Context) {
 		return
 	}
 	res, err := a.d.Activities.Remove(c.Request.Context(), u, id, req.Reason)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, cancelledDTO(res))
+	respond(c, http.StatusOK, cancelledDTO(res), err)
 }
 
 func (a *API) markNoShow(c *gin.Context) {
@@ -486,18 +474,10 @@ func (a *API) markNoShow(c *gin.Context) {
 		return
 	}
 	r, err := a.d.Activities.MarkNoShow(c.Request.Context(), u, id, *req.NoShow)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"id": r.ID, "no_show": r.NoShow, "status": r.Status})
+	respond(c, http.StatusOK, gin.H{"id": r.ID, "no_show": r.NoShow, "status": r.Status}, err)
 }
 
 func (a *API) reconcile(c *gin.Context) {
 	rep, err := a.d.Activities.Reconcile(c.Request.Context())
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"checked": rep.Checked, "busy": rep.Busy, "drift": rep.Drift, "seats": rep.Seats})
+	respond(c, http.StatusOK, gin.H{"checked": rep.Checked, "busy": rep.Busy, "drift": rep.Drift, "seats": rep.Seats}, err)
 }

@@ -40,11 +40,7 @@ func (a *API) getTicket(c *gin.Context) {
 		return
 	}
 	t, err := a.d.Checkin.Ticket(c.Request.Context(), userID(c), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"ticket": t.Ticket, "valid_from": t.ValidFrom, "valid_until": t.ValidUntil, "registration_id": id})
+	respond(c, http.StatusOK, gin.H{"ticket": t.Ticket, "valid_from": t.ValidFrom, "valid_until": t.ValidUntil, "registration_id": id}, err)
 }
 
 type scanReq struct {
@@ -112,11 +108,7 @@ func (a *API) postCheckin(c *gin.Context) {
 		return
 	}
 	res, err := a.d.Checkin.Scan(c.Request.Context(), u, in)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toScanDTO(res))
+	respond(c, http.StatusOK, toScanDTO(res), err)
 }
 
 type batchResultDTO struct {
@@ -306,11 +298,7 @@ func (a *API) listCheckers(c *gin.Context) {
 		return
 	}
 	xs, err := a.d.Checkin.Checkers(c.Request.Context(), u, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"items": appointees(xs)})
+	respond(c, http.StatusOK, gin.H{"items": appointees(xs)}, err)
 }
 
 func (a *API) addChecker(c *gin.Context) {
@@ -328,11 +316,7 @@ func (a *API) addChecker(c *gin.Context) {
 		return
 	}
 	xs, err := a.d.Checkin.Checkers(c.Request.Context(), u, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, gin.H{"items": appointees(xs)})
+	respond(c, http.StatusCreated, gin.H{"items": appointees(xs)}, err)
 }
 
 func (a *API) removeCheckerBody(c *gin.Context) {
@@ -427,11 +411,7 @@ func (a *API) listVolunteers(c *gin.Context) {
 		return
 	}
 	xs, err := a.d.Checkin.Volunteers(c.Request.Context(), u, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"items": appointees(xs)})
+	respond(c, http.StatusOK, gin.H{"items": appointees(xs)}, err)
 }
 
 func (a *API) addVolunteer(c *gin.Context) {
@@ -449,11 +429,7 @@ func (a *API) addVolunteer(c *gin.Context) {
 		return
 	}
 	xs, err := a.d.Checkin.Volunteers(c.Request.Context(), u, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, gin.H{"items": appointees(xs)})
+	respond(c, http.StatusCreated, gin.H{"items": appointees(xs)}, err)
 }
 
 func (a *API) removeVolunteer(c *gin.Context) {

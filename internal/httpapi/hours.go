@@ -135,11 +135,7 @@ func (a *API) putIdentity(c *gin.Context) {
 		return
 	}
 	masked, err := a.d.Hours.SetIdentity(c.Request.Context(), userID(c), req.IDNumber)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"id_number_masked": masked})
+	respond(c, http.StatusOK, gin.H{"id_number_masked": masked}, err)
 }
 
 type membershipDTO struct {
@@ -150,11 +146,7 @@ type membershipDTO struct {
 
 func (a *API) getMembership(c *gin.Context) {
 	m, err := a.d.Hours.Membership(c.Request.Context(), userID(c))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, membershipDTO{m.OrgID, m.CommunityID, m.UpdatedAt})
+	respond(c, http.StatusOK, membershipDTO{m.OrgID, m.CommunityID, m.UpdatedAt}, err)
 }
 
 func (a *API) postMembership(c *gin.Context) {
@@ -171,11 +163,7 @@ func (a *API) postMembership(c *gin.Context) {
 		return
 	}
 	m, err := a.d.Hours.SetMembership(c.Request.Context(), u, req.OrgID, req.CommunityID)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, membershipDTO{m.OrgID, m.CommunityID, m.UpdatedAt})
+	respond(c, http.StatusOK, membershipDTO{m.OrgID, m.CommunityID, m.UpdatedAt}, err)
 }
 
 type claimDTO struct {
@@ -249,11 +237,7 @@ func (a *API) createClaim(c *gin.Context) {
 
 func (a *API) myClaims(c *gin.Context) {
 	xs, err := a.d.Hours.MyClaims(c.Request.Context(), userID(c))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, claimList(xs))
+	respond(c, http.StatusOK, claimList(xs), err)
 }
 
 func (a *API) listClaims(c *gin.Context) {
@@ -262,11 +246,7 @@ func (a *API) listClaims(c *gin.Context) {
 		return
 	}
 	xs, err := a.d.Hours.Claims(c.Request.Context(), u, c.Query("status"))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, claimList(xs))
+	respond(c, http.StatusOK, claimList(xs), err)
 }
 
 func (a *API) approveClaim(c *gin.Context) {
@@ -282,11 +262,7 @@ func (a *API) approveClaim(c *gin.Context) {
 		return
 	}
 	x, err := a.d.Hours.ApproveClaim(c.Request.Context(), u, id, req.Minutes)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toClaimDTO(x))
+	respond(c, http.StatusOK, toClaimDTO(x), err)
 }
 
 func (a *API) rejectClaim(c *gin.Context) {
@@ -302,11 +278,7 @@ func (a *API) rejectClaim(c *gin.Context) {
 		return
 	}
 	x, err := a.d.Hours.RejectClaim(c.Request.Context(), u, id, req.Reason)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toClaimDTO(x))
+	respond(c, http.StatusOK, toClaimDTO(x), err)
 }
 
 func (a *API) correctHours(c *gin.Context) {
@@ -382,11 +354,7 @@ func (a *API) approveCorrection(c *gin.Context) {
 		return
 	}
 	x, err := a.d.Hours.ApproveCorrection(c.Request.Context(), u, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toCorrectionDTO(x))
+	respond(c, http.StatusOK, toCorrectionDTO(x), err)
 }
 
 func (a *API) rejectCorrection(c *gin.Context) {
@@ -402,11 +370,7 @@ func (a *API) rejectCorrection(c *gin.Context) {
 		return
 	}
 	x, err := a.d.Hours.RejectCorrection(c.Request.Context(), u, id, req.Reason)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toCorrectionDTO(x))
+	respond(c, http.StatusOK, toCorrectionDTO(x), err)
 }
 
 type personTotalDTO struct {

@@ -162,11 +162,7 @@ func (a *API) acceptWristbandInvitation(c *gin.Context) {
 		return
 	}
 	b, err := a.d.Wristbands.AcceptInvitation(c.Request.Context(), userID(c), req.Code)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"id": b.DeviceID, "wearer_name": b.WearerName})
+	respond(c, http.StatusOK, gin.H{"id": b.DeviceID, "wearer_name": b.WearerName}, err)
 }
 
 func (a *API) wristbandGuardians(c *gin.Context) {
@@ -283,11 +279,7 @@ func (a *API) deviceAlarms(c *gin.Context, staff bool) {
 	}
 	act := wristband.Actor{User: u, Staff: staff}
 	as, err := a.d.Wristbands.Alarms(c.Request.Context(), act, id, statuses, before, limit)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"items": alarmItems(as, staff)})
+	respond(c, http.StatusOK, gin.H{"items": alarmItems(as, staff)}, err)
 }
 
 func (a *API) wristbandAlarms(c *gin.Context) { a.deviceAlarms(c, false) }
@@ -397,11 +389,7 @@ func (a *API) setThresholds(c *gin.Context, staff bool) {
 	}
 	act := wristband.Actor{User: u, Staff: staff}
 	t, err := a.d.Wristbands.SetThresholds(c.Request.Context(), act, id, req.patch())
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toThresholdsDTO(t, true))
+	respond(c, http.StatusOK, toThresholdsDTO(t, true), err)
 }
 
 func (a *API) setWristbandThresholds(c *gin.Context) { a.setThresholds(c, false) }
@@ -423,11 +411,7 @@ func (a *API) giveWristbandConsent(c *gin.Context) {
 	}
 	act := wristband.Actor{User: u, Staff: false}
 	b, err := a.d.Wristbands.GiveConsent(c.Request.Context(), act, id, req.Version)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, wbConsentDTO{Version: b.ConsentVersion, At: b.ConsentAt})
+	respond(c, http.StatusOK, wbConsentDTO{Version: b.ConsentVersion, At: b.ConsentAt}, err)
 }
 
 func (a *API) revokeConsent(c *gin.Context, staff bool) {
@@ -449,11 +433,7 @@ func (a *API) revokeConsent(c *gin.Context, staff bool) {
 	}
 	act := wristband.Actor{User: u, Staff: staff}
 	n, err := a.d.Wristbands.RevokeConsent(c.Request.Context(), act, id, req.Reason)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"revoked": true, "deleted_readings": n})
+	respond(c, http.StatusOK, gin.H{"revoked": true, "deleted_readings": n}, err)
 }
 
 func (a *API) revokeWristbandConsent(c *gin.Context) { a.revokeConsent(c, false) }

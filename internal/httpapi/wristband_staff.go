@@ -71,11 +71,7 @@ func (a *API) importRows(c *gin.Context, rows []wristband.ImportRow) {
 		return
 	}
 	n, err := a.d.Wristbands.Import(c.Request.Context(), u, rows)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, gin.H{"imported": n})
+	respond(c, http.StatusCreated, gin.H{"imported": n}, err)
 }
 
 var errImportUpload = errs.Invalid("IMPORT_BAD_FILE", "请以表单文件（字段名 file）上传 CSV 或 XLSX 文件")
@@ -157,11 +153,7 @@ func (a *API) adminWristbandAlarms(c *gin.Context) {
 		return
 	}
 	as, err := a.d.Wristbands.StaffAlarms(c.Request.Context(), u, statuses, before, limit)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"items": alarmItems(as, true)})
+	respond(c, http.StatusOK, gin.H{"items": alarmItems(as, true)}, err)
 }
 
 func (a *API) adminHandleWristbandAlarm(ack bool) gin.HandlerFunc {
@@ -303,9 +295,5 @@ func (a *API) adminIssueBindCode(c *gin.Context) {
 		return
 	}
 	code, err := a.d.Wristbands.IssueBindCode(c.Request.Context(), u, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, gin.H{"id": code.DeviceID, "code": code.Code, "expires_at": code.ExpiresAt})
+	respond(c, http.StatusCreated, gin.H{"id": code.DeviceID, "code": code.Code, "expires_at": code.ExpiresAt}, err)
 }
