@@ -41,6 +41,14 @@ type Config struct {
 	Registration Registration `yaml:"registration"`
 	Limits       Limits       `yaml:"limits"`
 	Uploads      Uploads      `yaml:"uploads"`
+	Hours        Hours        `yaml:"hours"`
+}
+
+// Hours configures the service-hours rules.
+type Hours struct {
+	// CorrectionApprovalMinutes: a staff correction of more than this many
+	// minutes (either way) waits for a second staff member's approval.
+	CorrectionApprovalMinutes int `yaml:"correction_approval_minutes" env:"GONGJIAN_HOURS_CORRECTION_APPROVAL_MINUTES"`
 }
 
 // Limits are per-minute request limits counted in Redis, so they hold across
@@ -72,6 +80,10 @@ type HTTP struct {
 	// X-Forwarded-For is believed for the client address that per-IP
 	// limits count; empty = the connection's address is the client.
 	TrustedProxies []string `yaml:"trusted_proxies" env:"GONGJIAN_HTTP_TRUSTED_PROXIES"`
+	// MetricsAllow are the addresses (IPs or CIDRs) /metrics is served to,
+	// judged by the connection's own peer address (never a header); every
+	// other caller is told the route does not exist.
+	MetricsAllow []string `yaml:"metrics_allow" env:"GONGJIAN_HTTP_METRICS_ALLOW"`
 }
 
 // MySQL configures the relational store. Empty DSN selects the embedded SQLite file.
@@ -117,6 +129,10 @@ type Security struct {
 	DataKey         string        `yaml:"data_key" env:"GONGJIAN_DATA_KEY"` // base64 of 32 bytes
 	AccessTokenTTL  time.Duration `yaml:"access_token_ttl" env:"GONGJIAN_ACCESS_TOKEN_TTL"`
 	RefreshTokenTTL time.Duration `yaml:"refresh_token_ttl" env:"GONGJIAN_REFRESH_TOKEN_TTL"`
+	// RevocationDelay: a process trusts a user's token version this long;
+	// a revocation (role revoked, refresh token reused) takes effect on
+	// every process within it. At most 1m.
+	RevocationDelay time.Duration `yaml:"revocation_delay" env:"GONGJIAN_REVOCATION_DELAY"`
 	TicketKey       string        `yaml:"ticket_key" env:"GONGJIAN_TICKET_KEY"` // base64 of a 32-byte Ed25519 seed
 	// JWTSecretOld are earlier JWT secrets, still accepted when verifying
 	// access tokens (never used to sign) during a rotation.
@@ -188,7 +204,16 @@ type Wristband struct {
 	AccessLogRetentionDays int               `yaml:"access_log_retention_days" env:"GONGJIAN_WRISTBAND_ACCESS_LOG_RETENTION_DAYS"`
 	EscalationDelay        time.Duration     `yaml:"escalation_delay" env:"GONGJIAN_WRISTBAND_ESCALATION_DELAY"`
 	InvitationTTL          time.Duration     `yaml:"invitation_ttl" env:"GONGJIAN_WRISTBAND_INVITATION_TTL"`
-	JobInterval            time.Duration     `yaml:"job_interval" env:"GONGJIAN_WRISTBAND_JOB_INTERVAL"`
+	// BindCodeTTL: how long a bind code staff issue at hand-over is valid.
+	BindCodeTTL time.Duration `yaml:"bind_code_ttl" env:"GONGJIAN_WRISTBAND_BIND_CODE_TTL"`
+	// BindAttempts: residents' bind attempts per account and per device in 15 minutes.
+	BindAttempts int `yaml:"bind_attempts" env:"GONGJIAN_WRISTBAND_BIND_ATTEMPTS"`
+	// LiveWindow: an event older than this is stored as history only (no
+	// live alarm, no notice).
+	LiveWindow time.Duration `yaml:"live_window" env:"GONGJIAN_WRISTBAND_LIVE_WINDOW"`
+	// UnattachedDays: pushes of unknown or unbound devices are purged after this.
+	UnattachedDays int           `yaml:"unattached_days" env:"GONGJIAN_WRISTBAND_UNATTACHED_DAYS"`
+	JobInterval    time.Duration `yaml:"job_interval" env:"GONGJIAN_WRISTBAND_JOB_INTERVAL"`
 }
 
 // Notify configures the delivery of notices (subscribe messages) and reminders.
@@ -330,6 +355,7 @@ func Defaults() Config {
 			MaxBodyBytes:    1 << 20,
 
 			ReadHeaderTimeout: 5 * time.Second,
+			MetricsAllow:      []string{"127.0.0.1/8", "::1/128"},
 		},
 		MySQL:  MySQL{MaxOpenConns: 64, AutoMigrate: true},
 		Redis:  Redis{KeyPrefix: "gj:"},
@@ -337,8 +363,11 @@ func Defaults() Config {
 		Security: Security{
 			AccessTokenTTL:  2 * time.Hour,
 			RefreshTokenTTL: 30 * 24 * time.Hour,
+			RevocationDelay: 10 * time.Second,
 		},
-		Login: Login{PerIPPerMinute: 60, PerUserPerMinute: 10, WeChatTimeout: 3 * time.Second, BreakerFailures: 3, BreakerCooldown: 10 * time.Second},
+		// Residents behind one carrier NAT address open the mini-program
+		// together: the per-address login limit matches the sign-up one.
+		Login: Login{PerIPPerMinute: 3000, PerUserPerMinute: 10, WeChatTimeout: 3 * time.Second, BreakerFailures: 3, BreakerCooldown: 10 * time.Second},
 		Seed:  Seed{Demo: "auto"},
 		Log:   Log{Level: "info", Format: "json"},
 		Checkin: Checkin{
@@ -347,6 +376,7 @@ func Defaults() Config {
 		Wristband: Wristband{
 			ReplayWindow: 5 * time.Minute, RetentionDays: 180, PushRecordDays: 7, AccessLogRetentionDays: 365,
 			EscalationDelay: 15 * time.Minute, InvitationTTL: 48 * time.Hour, JobInterval: time.Minute,
+			BindCodeTTL: 72 * time.Hour, BindAttempts: 5, LiveWindow: 24 * time.Hour, UnattachedDays: 7,
 		},
 		Notify: Notify{
 			Workers: true, PollInterval: time.Second, BatchSize: 20, Concurrency: 4,
@@ -362,6 +392,7 @@ func Defaults() Config {
 		},
 		Limits:  Limits{RegistrationPerUser: 30, RegistrationPerIP: 3000, CheckinPerUser: 600, CheckinPerIP: 6000},
 		Uploads: Uploads{PerUserPerHour: 60, UnattachedTTL: 7 * 24 * time.Hour},
+		Hours:   Hours{CorrectionApprovalMinutes: 8 * 60},
 	}
 }
 
@@ -587,6 +618,13 @@ func (c Config) Validate() error {
 	if (len(c.Security.JWTSecretOld) > 0 && c.Security.JWTSecret == "") || (len(c.Security.DataKeyOld) > 0 && c.Security.DataKey == "") {
 		return bad("security.jwt_secret / data_key", "a rotation needs the new key set beside the old ones")
 	}
+	for _, p := range c.HTTP.MetricsAllow {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				return bad("http.metrics_allow (GONGJIAN_HTTP_METRICS_ALLOW)", fmt.Sprintf("%q is not an IP address or CIDR", p))
+			}
+		}
+	}
 	for _, p := range c.HTTP.TrustedProxies {
 		if net.ParseIP(p) == nil {
 			if _, _, err := net.ParseCIDR(p); err != nil {
@@ -596,6 +634,9 @@ func (c Config) Validate() error {
 	}
 	if l := c.Limits; l.RegistrationPerUser < 0 || l.RegistrationPerIP < 0 || l.CheckinPerUser < 0 || l.CheckinPerIP < 0 {
 		return bad("limits.* (GONGJIAN_LIMIT_*)", "must not be negative (0 turns a limit off)")
+	}
+	if c.Security.RevocationDelay <= 0 || c.Security.RevocationDelay > time.Minute {
+		return bad("security.revocation_delay (GONGJIAN_REVOCATION_DELAY)", "must be positive and at most 1m")
 	}
 	if c.Security.AccessTokenTTL <= 0 || c.Security.RefreshTokenTTL <= c.Security.AccessTokenTTL {
 		return bad("security.refresh_token_ttl", "must be longer than a positive access_token_ttl")
@@ -670,6 +711,9 @@ func (c Config) Validate() error {
 	if c.Uploads.UnattachedTTL < time.Hour {
 		return bad("uploads.unattached_ttl (GONGJIAN_UPLOADS_UNATTACHED_TTL)", "must be at least 1h")
 	}
+	if c.Hours.CorrectionApprovalMinutes < 1 || c.Hours.CorrectionApprovalMinutes > 24*60 {
+		return bad("hours.correction_approval_minutes (GONGJIAN_HOURS_CORRECTION_APPROVAL_MINUTES)", "must be 1..1440")
+	}
 	if c.Registration.ReconcileInterval < 0 {
 		return bad("registration.reconcile_interval (GONGJIAN_RECONCILE_INTERVAL)", "must not be negative (0 turns it off)")
 	}
@@ -714,6 +758,12 @@ func (w Wristband) validate(bad func(key, why string) error) error {
 	}
 	if w.InvitationTTL < time.Minute {
 		return bad("wristband.invitation_ttl (GONGJIAN_WRISTBAND_INVITATION_TTL)", "must be at least 1m")
+	}
+	if w.BindCodeTTL < time.Minute || w.BindAttempts < 1 {
+		return bad("wristband.bind_code_ttl / bind_attempts", "the bind code must live at least 1m and at least 1 attempt be allowed")
+	}
+	if w.LiveWindow < time.Minute || w.UnattachedDays < 1 {
+		return bad("wristband.live_window / unattached_days", "must be at least 1m and 1 day")
 	}
 	if w.JobInterval < time.Second {
 		return bad("wristband.job_interval (GONGJIAN_WRISTBAND_JOB_INTERVAL)", "must be at least 1s")

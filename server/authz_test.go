@@ -85,7 +85,8 @@ type authzWorld struct {
 
 	commA, commB, org, partyOrg int64
 	future, futureS             int64 // activity of A, session tomorrow: sign-ups open
-	now, nowS                   int64 // activity of A, session under way: check-in, claims
+	now, nowS                   int64 // activity of A, session under way: check-in
+	past, pastS                 int64 // activity of A, session over: claims
 	reg, nowReg                 int64 // the owner's registrations (future, now)
 	dep                         int64 // the owner's family member
 	band                        int64 // the owner's wristband
@@ -189,7 +190,7 @@ func (w *authzWorld) freshBandOf(tok string, wearer map[string]any) (int64, stri
 	w.t.Helper()
 	p := fmt.Sprintf("86%012d", w.seq.Add(1))
 	imei := p + string(wristband.LuhnDigit(p))
-	w.must(w.ta.do("POST", "/api/v1/admin/wristbands", w.tok[admin], map[string]any{"items": []map[string]string{{"imei": imei, "model": "W1", "vendor": "acme", "batch": "2026-01"}}}), 201, "device")
+	w.must(w.ta.do("POST", "/api/v1/admin/wristbands", w.tok[admin], map[string]any{"items": []map[string]string{{"imei": imei, "model": "W1", "vendor": "acme", "batch": "2026-01", "activation_code": activationOf(imei)}}}), 201, "device")
 	r := w.must(w.ta.do("POST", "/api/v1/wristbands/bind", tok, bindBody(imei, wearer)), 201, "bind")
 	return num(r.Body["id"]), imei
 }
@@ -215,7 +216,7 @@ func (w *authzWorld) sos(imei string) int64 {
 func (w *authzWorld) freshClaim() int64 {
 	w.t.Helper()
 	tok, _ := w.user("claimant")
-	r := w.must(w.ta.do("POST", "/api/v1/hours/claims", tok, map[string]any{"activity_id": w.now, "minutes": 60, "description": "维持秩序"}), 201, "claim")
+	r := w.must(w.ta.do("POST", "/api/v1/hours/claims", tok, map[string]any{"activity_id": w.past, "minutes": 60, "description": "维持秩序"}), 201, "claim")
 	return num(r.Body["id"])
 }
 
@@ -223,7 +224,7 @@ func (w *authzWorld) freshClaim() int64 {
 func (w *authzWorld) freshEntry() int64 {
 	w.t.Helper()
 	tok, _ := w.user("credited")
-	c := w.must(w.ta.do("POST", "/api/v1/hours/claims", tok, map[string]any{"activity_id": w.now, "minutes": 60, "description": "引导居民"}), 201, "claim")
+	c := w.must(w.ta.do("POST", "/api/v1/hours/claims", tok, map[string]any{"activity_id": w.past, "minutes": 60, "description": "引导居民"}), 201, "claim")
 	w.must(w.ta.do("POST", fmt.Sprintf("/api/v1/admin/hours/claims/%d/approve", num(c.Body["id"])), w.tok[admin], map[string]any{"minutes": 60}), 200, "approve")
 	h := w.must(w.ta.do("GET", "/api/v1/me/hours", tok, nil), 200, "hours")
 	entries, _ := h.Body["entries"].([]any)
@@ -279,6 +280,11 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	if err := ta.app.db.G.Exec("UPDATE sessions SET starts_at = ?, ends_at = ? WHERE id = ?", time.Now().Add(-10*time.Minute).UTC(), time.Now().Add(2*time.Hour).UTC(), w.nowS).Error; err != nil {
 		t.Fatal(err)
 	}
+	// Claims open when their session is over.
+	w.past, w.pastS = w.activity(start, false)
+	if err := ta.app.db.G.Exec("UPDATE sessions SET starts_at = ?, ends_at = ? WHERE id = ?", time.Now().Add(-14*time.Hour).UTC(), time.Now().Add(-2*time.Hour).UTC(), w.pastS).Error; err != nil {
+		t.Fatal(err)
+	}
 	// The cached definition of the activity follows within its TTL.
 	time.Sleep(2100 * time.Millisecond)
 
@@ -291,7 +297,7 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	w.must(ta.do("POST", "/api/v1/me/party-membership", w.tok[owner], map[string]any{"org_id": w.partyOrg, "community_id": w.commA}), 200, "party membership")
 	up := w.must(ta.upload(w.tok[owner], testJPEG(t, 32, 32), false), 201, "upload")
 	w.upload = up.str("id")
-	w.claim = num(w.must(ta.do("POST", "/api/v1/hours/claims", w.tok[owner], map[string]any{"activity_id": w.now, "minutes": 90,
+	w.claim = num(w.must(ta.do("POST", "/api/v1/hours/claims", w.tok[owner], map[string]any{"activity_id": w.past, "minutes": 90,
 		"description": "王秀英的服务", "photo_urls": []string{up.str("url")}}), 201, "owner claim").Body["id"])
 	msgs := w.must(ta.do("GET", "/api/v1/me/messages", w.tok[owner], nil), 200, "messages")
 	if list := items(msgs); len(list) > 0 {
@@ -563,7 +569,7 @@ func (w *authzWorld) rows() []authzRow {
 		// Anyone may claim hours for an activity once it began; the owner's
 		// claim for it is still pending.
 		{"POST /api/v1/hours/claims", st(401, 409, created, created, created, created, created), func(int) authzCall {
-			return authzCall{path: "/api/v1/hours/claims", body: map[string]any{"activity_id": w.now, "minutes": 60, "description": "维持秩序"}}
+			return authzCall{path: "/api/v1/hours/claims", body: map[string]any{"activity_id": w.past, "minutes": 60, "description": "维持秩序"}}
 		}},
 		// Reviewers list the claims of their communities and organisations
 		// (another community's staff: an empty list); residents are refused.
@@ -595,7 +601,7 @@ func (w *authzWorld) rows() []authzRow {
 		{"POST /api/v1/wristbands/bind", st(401, created, created, created, created, created, created), func(p int) authzCall {
 			n := fmt.Sprintf("86%012d", w.seq.Add(1))
 			imei := n + string(wristband.LuhnDigit(n))
-			w.must(w.ta.do("POST", "/api/v1/admin/wristbands", w.tok[admin], map[string]any{"items": []map[string]string{{"imei": imei, "model": "W1", "vendor": "acme", "batch": "2026-01"}}}), 201, "device")
+			w.must(w.ta.do("POST", "/api/v1/admin/wristbands", w.tok[admin], map[string]any{"items": []map[string]string{{"imei": imei, "model": "W1", "vendor": "acme", "batch": "2026-01", "activation_code": activationOf(imei)}}}), 201, "device")
 			wearer := self
 			if p == owner { // the owner wears one already: this one is for the family member
 				wearer = map[string]any{"dependent_id": w.dep}
@@ -651,14 +657,15 @@ func (w *authzWorld) rows() []authzRow {
 		{"POST /api/v1/admin/wristbands/bind", st(401, 403, 403, 403, created, 403, created), func(int) authzCall {
 			p := fmt.Sprintf("86%012d", w.seq.Add(1))
 			imei := p + string(wristband.LuhnDigit(p))
-			w.must(w.ta.do("POST", "/api/v1/admin/wristbands", w.tok[admin], map[string]any{"items": []map[string]string{{"imei": imei, "model": "W1", "vendor": "acme", "batch": "2026-01"}}}), 201, "device")
+			w.must(w.ta.do("POST", "/api/v1/admin/wristbands", w.tok[admin], map[string]any{"items": []map[string]string{{"imei": imei, "model": "W1", "vendor": "acme", "batch": "2026-01", "activation_code": activationOf(imei)}}}), 201, "device")
 			_, id := w.user("elder")
 			return authzCall{path: "/api/v1/admin/wristbands/bind", body: map[string]any{"imei": imei, "user_id": id, "wearer": self, "consent": consent, "reason": "老人不会用手机"}}
 		}},
 		{"GET /api/v1/admin/wristbands/alarms", bandLists, fixed("/api/v1/admin/wristbands/alarms", nil)},
 		{"POST /api/v1/admin/wristbands/alarms/{id}/ack", bandStaff, freshAlarm(true, "ack")},
 		{"POST /api/v1/admin/wristbands/alarms/{id}/resolve", bandStaff, freshAlarm(true, "resolve")},
-		{"GET /api/v1/admin/wristbands/unattached", bandLists, fixed("/api/v1/admin/wristbands/unattached", nil)},
+		// Pushes of devices bound to nobody: the registry's staff only (admins, subdistrict-wide staff).
+		{"GET /api/v1/admin/wristbands/unattached", adminOnly, fixed("/api/v1/admin/wristbands/unattached", nil)},
 		{"GET /api/v1/admin/wristbands/{id}", bandLists, adminBand("", nil, false)},
 		{"POST /api/v1/admin/wristbands/{id}/unbind", st(401, 403, 403, 404, 204, 403, 204), adminBand("/unbind", map[string]string{"reason": "设备故障"}, true)},
 		{"POST /api/v1/admin/wristbands/{id}/transfer", st(401, 403, 403, 404, created, 403, created), func(p int) authzCall {
@@ -680,6 +687,7 @@ func (w *authzWorld) allRows() []authzRow {
 	rows := w.rows()
 	for _, set := range []func() []authzRow{
 		// one line per feature's row set
+		w.reviewRows,
 	} {
 		rows = append(rows, set()...)
 	}

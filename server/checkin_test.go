@@ -14,6 +14,7 @@ import (
 
 	"gongjian/config"
 	"gongjian/internal/checkin"
+	"gongjian/internal/cst"
 	"gongjian/internal/resident"
 	"gongjian/internal/testenv"
 	"gongjian/internal/wxemu"
@@ -373,16 +374,22 @@ func TestSelfCheckinHoursAndRecordEndToEnd(t *testing.T) {
 	// A claim for more of the (now past) service: the staff grant 150 minutes.
 	w.shiftSessions(w.vol, -6*time.Hour)
 	photo := w.must(ta.upload(volTok, testJPEG(t, 32, 32), false), 201).str("url")
+	// The session was credited by the check-out: a claim only tops it up to
+	// the session's length (3 h), and the reviewer sees the credit.
+	expectError(t, ta.do("POST", "/api/v1/hours/claims", volTok, map[string]any{
+		"activity_id": w.vol, "minutes": 180, "description": "在小区门口宣传垃圾分类", "photo_urls": []string{photo}}), 422, "CLAIM_EXCEEDS_SESSION")
 	claim := w.must(ta.do("POST", "/api/v1/hours/claims", volTok, map[string]any{
-		"activity_id": w.vol, "minutes": 180, "description": "在小区门口宣传垃圾分类", "photo_urls": []string{photo}}), 201)
-	expectError(t, ta.do("POST", "/api/v1/hours/claims", volTok, map[string]any{"activity_id": w.vol, "minutes": 60, "description": "再来一次"}), 409, "CLAIM_PENDING")
+		"activity_id": w.vol, "minutes": 180 - served, "description": "在小区门口宣传垃圾分类", "photo_urls": []string{photo}}), 201)
+	expectError(t, ta.do("POST", "/api/v1/hours/claims", volTok, map[string]any{"activity_id": w.vol, "minutes": 1, "description": "再来一次"}), 409, "CLAIM_PENDING")
 	list := w.must(ta.do("GET", "/api/v1/admin/hours/claims?status=pending", w.staff, nil), 200)
-	if items := list.Body["items"].([]any); len(items) != 1 || items[0].(map[string]any)["volunteer_name"] != "周志愿" {
+	if items := list.Body["items"].([]any); len(items) != 1 || items[0].(map[string]any)["volunteer_name"] != "周志愿" ||
+		items[0].(map[string]any)["top_up"] != true || num(items[0].(map[string]any)["credited_minutes"]) != served {
 		t.Fatalf("pending claims %s", list.Raw)
 	}
 	expectError(t, ta.do("GET", "/api/v1/admin/hours/claims?status=pending", volTok, nil), 403, "FORBIDDEN") // a volunteer stops at the staff door
 	claimID := num(claim.Body["id"])
-	w.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/hours/claims/%d/approve", claimID), w.staff, map[string]any{"minutes": 150}), 200)
+	expectError(t, ta.do("POST", fmt.Sprintf("/api/v1/admin/hours/claims/%d/approve", claimID), w.staff, map[string]any{"minutes": 181 - served}), 422, "CREDIT_EXCEEDS_SESSION")
+	w.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/hours/claims/%d/approve", claimID), w.staff, map[string]any{"minutes": 180 - served}), 200)
 	expectError(t, ta.do("POST", fmt.Sprintf("/api/v1/admin/hours/claims/%d/reject", claimID), w.staff, map[string]any{"reason": "晚了"}), 409, "CLAIM_ALREADY_REVIEWED")
 	var reviewed, credited int64
 	ta.app.db.G.Table("outbox").Where("user_id = ? AND template_key = ?", volID, "claim_reviewed").Count(&reviewed)
@@ -393,7 +400,7 @@ func TestSelfCheckinHoursAndRecordEndToEnd(t *testing.T) {
 
 	// A correction is a new entry; the record nets it.
 	hrs := w.must(ta.do("GET", "/api/v1/me/hours", volTok, nil), 200)
-	if num(hrs.Body["total_minutes"]) != served+150 {
+	if num(hrs.Body["total_minutes"]) != 180 {
 		t.Fatalf("my hours %s", hrs.Raw)
 	}
 	var entryID int64
@@ -416,8 +423,8 @@ func TestSelfCheckinHoursAndRecordEndToEnd(t *testing.T) {
 		}
 		byContent[m["content"].(string)] = num(m["minutes"])
 	}
-	if num(rec.Body["total_minutes"]) != served+120 || rec.str("name") != "周志愿" || rec.str("id_number_masked") != "110***********002X" ||
-		len(lines) != 2 || byContent["垃圾分类宣传（补录）"] != 120 || byContent["垃圾分类宣传"] != served || rec.str("record_number") == "" {
+	if num(rec.Body["total_minutes"]) != 150 || rec.str("name") != "周志愿" || rec.str("id_number_masked") != "110***********002X" ||
+		len(lines) != 1 || byContent["垃圾分类宣传"] != 150 || rec.str("record_number") == "" {
 		t.Fatalf("record %s", rec.Raw)
 	}
 	x := w.must(ta.do("GET", "/api/v1/me/hours/record?format=xlsx", volTok, nil), 200)
@@ -425,10 +432,10 @@ func TestSelfCheckinHoursAndRecordEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("record xlsx: %v", err)
 	}
+	// The claim topped up the checked-in session: one line for the session.
 	b7, _ := f.GetCellValue("志愿服务记录", "B7")
-	b8, _ := f.GetCellValue("志愿服务记录", "B8")
-	if total, _ := f.GetCellValue("志愿服务记录", "E9"); b7+b8 != "垃圾分类宣传（补录）垃圾分类宣传" || total != fmt.Sprint(math.Round(float64(served+120)/60*100)/100) {
-		t.Fatalf("record xlsx: %q %q total %q", b7, b8, total)
+	if total, _ := f.GetCellValue("志愿服务记录", "E8"); b7 != "垃圾分类宣传" || total != "2.5" {
+		t.Fatalf("record xlsx: %q total %q", b7, total)
 	}
 
 	// Party membership and the report: the volunteer is a party member of
@@ -438,10 +445,11 @@ func TestSelfCheckinHoursAndRecordEndToEnd(t *testing.T) {
 	expectError(t, ta.do("POST", "/api/v1/me/party-membership", volTok, map[string]any{"org_id": branch, "community_id": w.community}), 403, "NOT_PARTY_MEMBER")
 	w.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/users/%d/roles", volID), w.admin, map[string]any{"role": "party_member"}), 200)
 	w.must(ta.do("POST", "/api/v1/me/party-membership", volTok, map[string]any{"org_id": branch, "community_id": w.community}), 200)
-	// Hours written from now on count for the branch: a second claim.
-	c2 := w.must(ta.do("POST", "/api/v1/hours/claims", volTok, map[string]any{"activity_id": w.vol, "minutes": 45, "description": "整理宣传材料"}), 201)
-	w.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/hours/claims/%d/approve", num(c2.Body["id"])), w.admin, map[string]any{"minutes": 45}), 200)
-	today := time.Now().In(time.FixedZone("CST", 8*3600))
+	// Hours written from now on count for the branch: a second claim tops
+	// up the 30 minutes the correction took off.
+	c2 := w.must(ta.do("POST", "/api/v1/hours/claims", volTok, map[string]any{"activity_id": w.vol, "minutes": 30, "description": "整理宣传材料"}), 201)
+	w.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/hours/claims/%d/approve", num(c2.Body["id"])), w.admin, map[string]any{"minutes": 30}), 200)
+	today := time.Now().In(cst.Zone)
 	q := "?from=" + today.AddDate(0, 0, -2).Format("2006-01-02") + "&to=" + today.AddDate(0, 0, 1).Format("2006-01-02")
 	rep := w.must(ta.do("GET", "/api/v1/admin/hours"+q, w.admin, nil), 200)
 	orgMinutes := map[int64]int64{}
@@ -449,7 +457,7 @@ func TestSelfCheckinHoursAndRecordEndToEnd(t *testing.T) {
 		m := o.(map[string]any)
 		orgMinutes[num(m["org_id"])] = num(m["minutes"])
 	}
-	if num(rep.Body["total_minutes"]) != served+165 || orgMinutes[branch] != 45 || orgMinutes[parent] != 45 || len(rep.Body["leaderboard"].([]any)) != 1 {
+	if num(rep.Body["total_minutes"]) != 180 || orgMinutes[branch] != 30 || orgMinutes[parent] != 30 || len(rep.Body["leaderboard"].([]any)) != 1 {
 		t.Fatalf("report %s", rep.Raw)
 	}
 	expectError(t, ta.do("GET", "/api/v1/admin/hours"+q, volTok, nil), 403, "FORBIDDEN")

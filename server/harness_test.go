@@ -84,6 +84,7 @@ func newTestApp(t *testing.T, opts ...appOption) *testApp {
 	cfg.WeChat.Timeout = 2 * time.Second
 	cfg.Seed.Demo = "never"
 	cfg.Login.PerIPPerMinute, cfg.Login.PerUserPerMinute = 10000, 10000
+	cfg.Wristband.BindAttempts = 10000
 	for _, o := range opts {
 		o(&cfg)
 	}

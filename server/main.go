@@ -270,7 +270,9 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		JWTSecret: secrets.jwt, OldJWTSecrets: secrets.jwtOld, AccessTTL: cfg.Security.AccessTokenTTL, RefreshTTL: cfg.Security.RefreshTokenTTL,
 		PerUserPerMinute: cfg.Login.PerUserPerMinute,
 		LoginTimeout:     cfg.Login.WeChatTimeout, BreakerFailures: cfg.Login.BreakerFailures, BreakerCooldown: cfg.Login.BreakerCooldown,
+		VersionCacheTTL: cfg.Security.RevocationDelay,
 	}, wechatLogin{wc}, app.store, box, limiter, nil)
+	authSvc.RevokeWith(redisstore.NewTokenVersions(rdb, prefix))
 
 	// Activities and registrations: quotas in Redis, truth in MySQL.
 	quota := redisstore.NewQuota(rdb, prefix)
@@ -314,6 +316,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 	})
 	app.residents.AcceptUploadedAvatars(mediaSvc) // the mini-program's chooseAvatar picture is an upload
 	hoursSvc := hours.NewService(mysqlstore.NewHoursStore(app.db), view, view, app.store, mediaSvc, box, nil)
+	hoursSvc.Configure(hours.Config{CorrectionApprovalMinutes: cfg.Hours.CorrectionApprovalMinutes})
 	// Forgotten check-outs are closed at their session's end (every process
 	// may run it: closing is a conditional update).
 	app.jobs = append(app.jobs, func(ctx context.Context) {
@@ -330,7 +333,12 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		AccessLogRetentionDays: wb.AccessLogRetentionDays,
 		EscalationDelay:        wb.EscalationDelay,
 		InvitationTTL:          wb.InvitationTTL,
+		BindCodeTTL:            wb.BindCodeTTL,
+		BindAttempts:           wb.BindAttempts,
+		LateAfter:              wb.LiveWindow,
+		UnattachedDays:         wb.UnattachedDays,
 	}, mysqlstore.NewWristbandStore(app.db), app.residents, redisstore.NewNonces(rdb, prefix), nil)
+	app.wristbands.LimitBindAttempts(redisstore.NewLimiter(rdb, prefix))
 	app.jobs = append(app.jobs, func(ctx context.Context) { app.wristbands.Run(ctx, wb.JobInterval, log) })
 
 	reg := prometheus.NewRegistry()
@@ -352,6 +360,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		Limits: httpapi.Limits{RegistrationPerUser: cfg.Limits.RegistrationPerUser, RegistrationPerIP: cfg.Limits.RegistrationPerIP,
 			CheckinPerUser: cfg.Limits.CheckinPerUser, CheckinPerIP: cfg.Limits.CheckinPerIP},
 		TrustedProxies: cfg.HTTP.TrustedProxies,
+		MetricsAllow:   cfg.HTTP.MetricsAllow,
 		Media:          mediaSvc,
 	})
 	return app, nil

@@ -95,7 +95,7 @@ func newNotify(cfg config.Config, db *mysqlstore.DB, rdb redis.UniversalClient, 
 		SendLease:        n.Lease + 2*cfg.WeChat.Timeout,
 		MiniprogramState: n.MiniprogramState, ReminderInterval: rc.Interval, Retention: n.Retention,
 	}, notify.RunnerDeps{
-		Store: store, Templates: templates, Sender: wc, Limiter: limiter, Source: source, Policy: policy,
+		Store: store, Templates: templates, Sender: wechat.Notifier{C: wc}, Limiter: limiter, Source: source, Policy: policy,
 		Metrics: notify.NewMetrics(reg), Logger: log,
 	})
 	return notifyParts{

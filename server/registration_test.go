@@ -39,8 +39,8 @@ func (ta *testApp) grant(name string, rc resident.RoleChange) {
 	}
 }
 
-func newRegWorld(t *testing.T) *regWorld {
-	ta := newTestApp(t)
+func newRegWorld(t *testing.T, opts ...appOption) *regWorld {
+	ta := newTestApp(t, opts...)
 	w := &regWorld{ta: ta}
 	w.admin, _ = ta.login("admin")
 	ta.grant("admin", resident.RoleChange{Role: "admin"})

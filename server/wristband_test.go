@@ -20,6 +20,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"gongjian/config"
+	"gongjian/internal/pii"
 	"gongjian/internal/resident"
 	"gongjian/internal/wristband"
 )
@@ -100,7 +101,7 @@ func (w *wbApp) newIMEI() string {
 func (w *wbApp) device() string {
 	w.t.Helper()
 	imei := w.newIMEI()
-	r := w.do("POST", "/api/v1/admin/wristbands", w.admin, map[string]any{"items": []map[string]string{{"imei": imei, "model": "W1", "vendor": "acme", "batch": "2025-01"}}})
+	r := w.do("POST", "/api/v1/admin/wristbands", w.admin, map[string]any{"items": []map[string]string{{"imei": imei, "model": "W1", "vendor": "acme", "batch": "2025-01", "activation_code": activationOf(imei)}}})
 	if r.Status != 201 {
 		w.t.Fatalf("register: %d %s", r.Status, r.Raw)
 	}
@@ -108,8 +109,11 @@ func (w *wbApp) device() string {
 }
 
 func bindBody(imei string, wearer map[string]any) map[string]any {
-	return map[string]any{"imei": imei, "wearer": wearer, "consent": map[string]string{"version": wristband.ConsentVersion}}
+	return map[string]any{"imei": imei, "code": activationOf(imei), "wearer": wearer, "consent": map[string]string{"version": wristband.ConsentVersion}}
 }
+
+// activationOf is the activation code the tests import a device with.
+func activationOf(imei string) string { return "JH" + imei[len(imei)-8:] }
 
 var self = map[string]any{"self": true}
 
@@ -411,6 +415,7 @@ func TestWristbandNoAccessToOthersOnEveryEndpoint(t *testing.T) {
 		{"GET", "/api/v1/admin/wristbands/:id", admin, nil},
 		{"POST", "/api/v1/admin/wristbands/:id/unbind", admin + "/unbind", map[string]string{"reason": "r"}},
 		{"POST", "/api/v1/admin/wristbands/:id/transfer", admin + "/transfer", map[string]any{"user_id": strangerID, "wearer": self, "consent": map[string]string{"version": "v1"}, "reason": "r"}},
+		{"POST", "/api/v1/admin/wristbands/:id/bind-code", admin + "/bind-code", nil},
 		{"GET", "/api/v1/admin/wristbands/:id/readings", admin + "/readings", nil},
 		{"GET", "/api/v1/admin/wristbands/:id/alarms", admin + "/alarms", nil},
 		{"PUT", "/api/v1/admin/wristbands/:id/thresholds", admin + "/thresholds", thr},
@@ -548,7 +553,8 @@ func TestWristbandWebhookSignatureReplayAndDuplicates(t *testing.T) {
 		t.Fatalf("unbound device: %s", r.Raw)
 	}
 	aside := okItems(t, w.do("GET", "/api/v1/admin/wristbands/unattached", w.admin, nil))
-	if len(aside) != 2 || aside[0]["reason"] != "unbound" || aside[1]["reason"] != "unknown_device" || aside[1]["imei"] != unknown {
+	if len(aside) != 2 || aside[0]["reason"] != "unbound" || aside[1]["reason"] != "unknown_device" || aside[1]["imei_masked"] != pii.MaskIMEI(unknown) ||
+		aside[1]["imei"] != nil {
 		t.Fatalf("unattached: %v", aside)
 	}
 	if w.count("wristband_readings") != 1 || w.count("wristband_alarms") != 0 {
@@ -726,9 +732,9 @@ func TestWristbandThresholdsAndConsent(t *testing.T) {
 	// Binding without consent, or with a bad IMEI, is refused before anything is written.
 	other, _ := w.resident("other", 0)
 	spare := w.device()
-	expectError(t, w.do("POST", "/api/v1/wristbands/bind", other, map[string]any{"imei": spare, "wearer": self}), 400, "CONSENT_REQUIRED")
+	expectError(t, w.do("POST", "/api/v1/wristbands/bind", other, map[string]any{"imei": spare, "code": activationOf(spare), "wearer": self}), 400, "CONSENT_REQUIRED")
 	expectError(t, w.do("POST", "/api/v1/wristbands/bind", other, bindBody(spare[:14]+string('0'+(spare[14]-'0'+1)%10), self)), 400, "IMEI_CHECK_DIGIT")
-	expectError(t, w.do("POST", "/api/v1/wristbands/bind", other, bindBody(w.newIMEI(), self)), 404, "DEVICE_NOT_REGISTERED")
+	expectError(t, w.do("POST", "/api/v1/wristbands/bind", other, bindBody(w.newIMEI(), self)), 422, "BIND_CODE_INVALID")
 	expectError(t, w.do("POST", "/api/v1/wristbands/bind", other, bindBody(spare, map[string]any{"self": true, "dependent_id": 1})), 400, "INVALID_WEARER")
 	expectError(t, w.do("POST", "/api/v1/wristbands/bind", other, bindBody(spare, map[string]any{"dependent_id": 999999})), 404, "DEPENDENT_NOT_FOUND")
 }

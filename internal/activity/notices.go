@@ -5,17 +5,16 @@ import (
 	"strconv"
 	"time"
 
+	"gongjian/internal/cst"
 	"gongjian/internal/notify"
 )
 
 // The mini-program page residents open from a notice.
 const registrationsPage = "pages/registrations/index"
 
-var cst = time.FixedZone("CST", 8*3600)
-
 // FormatTime formats a time for residents (Beijing time): 2026年12月5日 16:30.
 func FormatTime(t time.Time) string {
-	return t.In(cst).Format("2006年1月2日 15:04")
+	return t.In(cst.Zone).Format("2006年1月2日 15:04")
 }
 
 // noticesFor returns the NoticeFunc of an activity (its title, sessions and

@@ -143,9 +143,6 @@ func (s *Service) Collectors() []prometheus.Collector {
 // Rebuilds reports how many times this process rebuilt a quota from MySQL.
 func (s *Service) Rebuilds() int64 { return s.rebuilds.Load() }
 
-// Store returns the store (the check-in feature reads registrations through it).
-func (s *Service) Store() Store { return s.store }
-
 // keyPrefix makes this process's keys unique among processes; a counter
 // makes them unique within it (no system call per key).
 var (

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -42,7 +43,8 @@ type RefreshToken struct {
 }
 
 // ErrRefreshReused is returned by RotateRefresh when the presented token was
-// already rotated (the store has revoked the family).
+// already rotated (the store has revoked the family); the user id is
+// returned with it.
 var ErrRefreshReused = errors.New("auth: refresh token reused")
 
 // Store is what auth needs from persistence.
@@ -56,6 +58,14 @@ type Store interface {
 	// (after revoking every token of the family); revoked family → NotFound.
 	RotateRefresh(ctx context.Context, old string, next RefreshToken, now time.Time) (userID int64, err error)
 	UserByID(ctx context.Context, id int64) (resident.User, error)
+}
+
+// Versions keeps each user's token version where every server process sees
+// it (Redis). Access tokens carry the version they were signed under;
+// raising it revokes every access token of the user at once.
+type Versions interface {
+	Version(ctx context.Context, userID int64) (int64, error)
+	Bump(ctx context.Context, userID int64) (int64, error)
 }
 
 // RateLimiter counts attempts in a window; Allow reports whether one more is allowed.
@@ -79,18 +89,33 @@ type Config struct {
 	// as a probe.
 	BreakerFailures int
 	BreakerCooldown time.Duration
+	// VersionCacheTTL is how long a process trusts the token version it
+	// read (0: 10 s): a revocation takes effect everywhere within it, and a
+	// user's requests cost at most one Redis GET per TTL and process.
+	VersionCacheTTL time.Duration
 }
 
 // Service logs people in.
 type Service struct {
-	cfg    Config
-	wechat WeChat
-	store  Store
-	box    *pii.Box
-	limit  RateLimiter
-	now    func() time.Time
-	gate   *breaker
+	cfg      Config
+	wechat   WeChat
+	store    Store
+	box      *pii.Box
+	limit    RateLimiter
+	now      func() time.Time
+	gate     *breaker
+	versions Versions // nil: tokens are never revoked before they expire
+	seen     sync.Map // user id -> seenVersion
 }
+
+type seenVersion struct {
+	v  int64
+	at time.Time
+}
+
+// RevokeWith makes access tokens revocable through v (call it while
+// wiring, before the service is used).
+func (s *Service) RevokeWith(v Versions) { s.versions = v }
 
 // NewService builds the service; now may be nil.
 func NewService(cfg Config, wc WeChat, store Store, box *pii.Box, limit RateLimiter, now func() time.Time) *Service {
@@ -99,6 +124,9 @@ func NewService(cfg Config, wc WeChat, store Store, box *pii.Box, limit RateLimi
 	}
 	if cfg.LoginTimeout <= 0 {
 		cfg.LoginTimeout = defaultLoginTimeout
+	}
+	if cfg.VersionCacheTTL <= 0 {
+		cfg.VersionCacheTTL = 10 * time.Second
 	}
 	return &Service{cfg: cfg, wechat: wc, store: store, box: box, limit: limit, now: now,
 		gate: newBreaker(cfg.BreakerFailures, cfg.BreakerCooldown, now)}
@@ -166,9 +194,9 @@ func (s *Service) Login(ctx context.Context, code string) (Tokens, error) {
 		return Tokens{}, errs.Internal(err)
 	}
 	now := s.now()
-	access, err := s.sign(u.ID, now)
+	access, err := s.signCurrent(ctx, u.ID, now)
 	if err != nil {
-		return Tokens{}, errs.Internal(err)
+		return Tokens{}, err
 	}
 	raw, err := randomToken(32)
 	if err != nil {
@@ -198,6 +226,12 @@ func (s *Service) Refresh(ctx context.Context, presented string) (Tokens, error)
 	uid, err := s.store.RotateRefresh(ctx, HashRefresh(raw), next, now)
 	switch {
 	case errors.Is(err, ErrRefreshReused):
+		// Somebody holds a copy of this login: its access tokens die too.
+		if uid != 0 {
+			if rerr := s.Revoke(ctx, uid); rerr != nil {
+				return Tokens{}, rerr
+			}
+		}
 		return Tokens{}, errs.Unauthorized("REFRESH_TOKEN_REUSED", "登录凭证已被使用过，为保护账号安全已退出登录，请重新登录")
 	case errs.KindOf(err) == errs.KindNotFound:
 		return Tokens{}, errBadRefresh
@@ -208,9 +242,9 @@ func (s *Service) Refresh(ctx context.Context, presented string) (Tokens, error)
 	if err != nil {
 		return Tokens{}, err
 	}
-	tok, err := s.sign(uid, now)
+	tok, err := s.signCurrent(ctx, uid, now)
 	if err != nil {
-		return Tokens{}, errs.Internal(err)
+		return Tokens{}, err
 	}
 	return Tokens{Token: tok, RefreshToken: family + "." + newRaw, ExpiresIn: int(s.cfg.AccessTTL.Seconds()), User: u}, nil
 }
@@ -231,21 +265,65 @@ func randomToken(n int) (string, error) {
 
 const issuer = "gongjian"
 
-func (s *Service) sign(userID int64, now time.Time) (string, error) {
-	claims := jwt.RegisteredClaims{
+// claims are an access token's: the user, and the token version it was
+// signed under.
+type claims struct {
+	jwt.RegisteredClaims
+	Ver int64 `json:"ver,omitempty"`
+}
+
+// signCurrent signs an access token under the user's current version.
+func (s *Service) signCurrent(ctx context.Context, userID int64, now time.Time) (string, error) {
+	var ver int64
+	if s.versions != nil {
+		v, err := s.versions.Version(ctx, userID)
+		if err != nil {
+			return "", err
+		}
+		ver = v
+		s.seen.Store(userID, seenVersion{v, time.Now()})
+	}
+	tok, err := s.sign(userID, ver, now)
+	if err != nil {
+		return "", errs.Internal(err)
+	}
+	return tok, nil
+}
+
+func (s *Service) sign(userID, ver int64, now time.Time) (string, error) {
+	c := claims{RegisteredClaims: jwt.RegisteredClaims{
 		Issuer:    issuer,
 		Subject:   strconv.FormatInt(userID, 10),
 		IssuedAt:  jwt.NewNumericDate(now),
 		ExpiresAt: jwt.NewNumericDate(now.Add(s.cfg.AccessTTL)),
-	}
-	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.cfg.JWTSecret)
+	}, Ver: ver}
+	return jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(s.cfg.JWTSecret)
 }
 
+// Revoke ends every access token of the user on every process within
+// VersionCacheTTL (their refresh tokens still work: the next refresh
+// signs under the new version). Staff whose role is revoked and logins
+// whose refresh token was reused are revoked this way.
+func (s *Service) Revoke(ctx context.Context, userID int64) error {
+	if s.versions == nil {
+		return nil
+	}
+	v, err := s.versions.Bump(ctx, userID)
+	if err != nil {
+		return err
+	}
+	s.seen.Store(userID, seenVersion{v, time.Now()})
+	return nil
+}
+
+var errRevoked = errs.Unauthorized("TOKEN_REVOKED", "登录已失效，请重新登录")
+
 // Verify checks an access token, signed with the current secret or an
-// older one, and returns the user id in it.
-func (s *Service) Verify(token string) (int64, error) {
+// older one and not revoked, and returns the user id in it. It costs at
+// most one Redis GET per user, process and VersionCacheTTL.
+func (s *Service) Verify(ctx context.Context, token string) (int64, error) {
 	parse := func(secret []byte) (*jwt.Token, error) {
-		return jwt.ParseWithClaims(token, &jwt.RegisteredClaims{}, func(t *jwt.Token) (any, error) {
+		return jwt.ParseWithClaims(token, &claims{}, func(t *jwt.Token) (any, error) {
 			return secret, nil
 		}, jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer(issuer), jwt.WithTimeFunc(s.now), jwt.WithExpirationRequired())
 	}
@@ -259,10 +337,36 @@ func (s *Service) Verify(token string) (int64, error) {
 		}
 		return 0, errs.Unauthorized("INVALID_TOKEN", "登录凭证无效，请重新登录")
 	}
-	c := parsed.Claims.(*jwt.RegisteredClaims)
+	c := parsed.Claims.(*claims)
 	id, err := strconv.ParseInt(c.Subject, 10, 64)
 	if err != nil || id <= 0 {
 		return 0, errs.Unauthorized("INVALID_TOKEN", "登录凭证无效，请重新登录")
 	}
+	if s.versions == nil {
+		return id, nil
+	}
+	cur, err := s.currentVersion(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	if c.Ver < cur {
+		return 0, errRevoked
+	}
 	return id, nil
+}
+
+// currentVersion is the user's token version, as read at most
+// VersionCacheTTL ago by this process.
+func (s *Service) currentVersion(ctx context.Context, userID int64) (int64, error) {
+	if x, ok := s.seen.Load(userID); ok {
+		if sv := x.(seenVersion); time.Since(sv.at) < s.cfg.VersionCacheTTL {
+			return sv.v, nil
+		}
+	}
+	v, err := s.versions.Version(ctx, userID)
+	if err != nil {
+		return 0, err
+	}
+	s.seen.Store(userID, seenVersion{v, time.Now()})
+	return v, nil
 }

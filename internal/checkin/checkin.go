@@ -137,9 +137,40 @@ type Presence struct {
 	InLat, InLng    float64
 	OutLat, OutLng  float64
 	AutoClosed      bool // closed at the session's end because nobody checked out
-	Flagged         bool // for staff review
+	Flagged         bool // closed for staff review (auto-closed, or checked out away from the place)
 	Minutes         int  // credited
 	EntryID         int64
+	// Review of a flagged presence: it credits nothing until approved.
+	ReviewStatus string // "" (not flagged), pending, approved, rejected
+	ReviewedBy   int64
+	ReviewedAt   *time.Time
+	ReviewNote   string
+	// Filled for the review queue.
+	UserName      string
+	ActivityTitle string
+}
+
+// Review statuses of a flagged presence.
+const (
+	ReviewPending  = "pending"
+	ReviewApproved = "approved"
+	ReviewRejected = "rejected"
+)
+
+// Closing is how a presence is closed: Auto at the session's end because
+// nobody checked out; Review holds the credit until staff approve it.
+type Closing struct {
+	Auto   bool
+	Review bool
+}
+
+// ReviewScope selects the presences a staff member may review.
+type ReviewScope struct {
+	All          bool
+	OrgIDs       []int64 // host organisations
+	CommunityIDs []int64 // the activities' communities
+	Status       string  // "" = any reviewed or waiting
+	Limit        int
 }
 
 // CreditFunc builds the ledger entry and notices for a presence just closed.
@@ -176,9 +207,18 @@ type Store interface {
 	OpenPresence(ctx context.Context, p Presence, notices []notify.Notice) (Presence, bool, error)
 	Presence(ctx context.Context, userID, sessionID int64) (Presence, error)
 	// ClosePresence checks out an open presence and credits it through
-	// credit, atomically; closed=false (and the presence) when it was
-	// already closed; NotFound when there is none.
-	ClosePresence(ctx context.Context, userID, sessionID int64, out time.Time, lat, lng float64, auto bool, credit CreditFunc) (Presence, bool, error)
+	// credit, atomically; with close.Review it credits nothing and waits for
+	// ReviewPresence. closed=false (and the presence) when it was already
+	// closed; NotFound when there is none.
+	ClosePresence(ctx context.Context, userID, sessionID int64, out time.Time, lat, lng float64, close Closing, credit CreditFunc) (Presence, bool, error)
+	// PresenceByID loads a presence (NotFound when absent).
+	PresenceByID(ctx context.Context, id int64) (Presence, error)
+	// ReviewPresence decides a presence waiting for review: approved, it is
+	// credited through credit in the same transaction. REVIEW_DONE when it
+	// is not waiting.
+	ReviewPresence(ctx context.Context, id, by int64, approve bool, note string, credit CreditFunc) (Presence, error)
+	// ReviewQueue lists flagged presences in scope, oldest first.
+	ReviewQueue(ctx context.Context, sc ReviewScope) ([]Presence, error)
 	// Overdue lists open presences of sessions that ended before t.
 	Overdue(ctx context.Context, endedBefore time.Time, limit int) ([]Presence, error)
 	SessionPresences(ctx context.Context, sessionID int64) ([]Presence, error)

@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
+	"gongjian/internal/cst"
 	"gongjian/internal/errs"
 	"gongjian/internal/hours"
 	"gongjian/internal/notify"
@@ -114,6 +117,21 @@ type SelfResult struct {
 	ActivityID    int64
 	ActivityTitle string
 	Repeated      bool // the same action was already recorded
+	// InReview: the check-out was away from the place (or closed by the
+	// system): its hours wait for staff to approve them.
+	InReview bool
+}
+
+// posterExpired reports whether a poster code's activity is over: its last
+// session ended longer ago than the check-out grace.
+func (s *Service) posterExpired(sessions []Session, now time.Time) bool {
+	var last time.Time
+	for _, x := range sessions {
+		if x.EndsAt.After(last) {
+			last = x.EndsAt
+		}
+	}
+	return now.After(last.Add(s.cfg.CloseAfter))
 }
 
 // eligible reports whether u is signed up to volunteer in sess: a volunteer
@@ -177,6 +195,9 @@ func (s *Service) SelfCheck(ctx context.Context, u resident.User, in SelfInput) 
 	if len(candidates) == 0 {
 		return SelfResult{}, errBadCode
 	}
+	if code.Kind == CodePoster && s.posterExpired(candidates, now) {
+		return SelfResult{}, errCodeExpired
+	}
 	activityID := candidates[0].ActivityID
 	own, err := s.regs.OwnRegistrations(ctx, u.ID, activityID)
 	if err != nil {
@@ -203,8 +224,14 @@ func (s *Service) SelfCheck(ctx context.Context, u resident.User, in SelfInput) 
 	if !mine[0].sess.HasPlace() {
 		return SelfResult{}, errNoPlace
 	}
+	away := false
 	if d := DistanceMeters(in.Lat, in.Lng, mine[0].sess.Lat, mine[0].sess.Lng); d > s.cfg.RadiusMeters {
-		return SelfResult{}, errTooFar.With("distance_m", int(math.Round(d))).With("radius_m", int(s.cfg.RadiusMeters))
+		if in.Action == ActionIn {
+			return SelfResult{}, errTooFar.With("distance_m", int(math.Round(d))).With("radius_m", int(s.cfg.RadiusMeters))
+		}
+		// A check-out away from the place is taken, but its hours wait
+		// for staff to approve them.
+		away = true
 	}
 	if in.Action == ActionIn {
 		// A poster names no session: the one open for check-in now.
@@ -230,7 +257,7 @@ func (s *Service) SelfCheck(ctx context.Context, u resident.User, in SelfInput) 
 			return SelfResult{}, err
 		}
 		if p.OutAt == nil {
-			return s.selfOut(ctx, u, c.sess, in, now)
+			return s.selfOut(ctx, u, c.sess, in, now, away)
 		}
 		if closed == nil || p.InAt.After(closed.InAt) {
 			closed, closedSess = &p, c.sess
@@ -262,7 +289,7 @@ func (s *Service) selfIn(ctx context.Context, u resident.User, sess Session, reg
 		DedupKey: "selfcheckin:s" + strconv.FormatInt(sess.ID, 10) + ":u" + strconv.FormatInt(u.ID, 10),
 		Title:    "志愿服务签到成功",
 		Body:     fmt.Sprintf("您已在「%s」签到，服务结束时请记得扫码签退。", sess.ActivityTitle),
-		Fields: map[string]string{"activity": sess.ActivityTitle, "time": now.In(hours.Zone).Format("2006-01-02 15:04"),
+		Fields: map[string]string{"activity": sess.ActivityTitle, "time": now.In(cst.Zone).Format("2006-01-02 15:04"),
 			"place": sess.Place, "status": "已签到", "note": "结束时请扫码签退"},
 		Page: "pages/volunteer/index", ActivityID: sess.ActivityID,
 	}
@@ -278,8 +305,11 @@ func (s *Service) selfIn(ctx context.Context, u resident.User, sess Session, reg
 }
 
 // credit builds the ledger entry of a closed presence: its overlap with the
-// session, once per session and person.
-func credit(sess Session, recordedBy int64) CreditFunc {
+// session, once per session and person, and never more than the session's
+// length together with the person's other credit for it (claims,
+// corrections). approvedBy is the staff member who approved a presence held
+// for review (0 for a check-out on the spot).
+func credit(sess Session, recordedBy, approvedBy int64) CreditFunc {
 	return func(p Presence) (hours.Entry, []notify.Notice) {
 		// The session's times as they are now (staff may have moved it
 		// since the check-in); the presence's copy when it is gone.
@@ -290,14 +320,18 @@ func credit(sess Session, recordedBy int64) CreditFunc {
 		m := hours.PresenceMinutes(p.InAt, *p.OutAt, start, end)
 		e := hours.Entry{
 			UserID: p.UserID, ActivityID: p.ActivityID, SessionID: p.SessionID, Minutes: m, Source: hours.SourceCheckin,
-			RecordedBy: recordedBy, ServedAt: start,
+			RecordedBy: recordedBy, ApprovedBy: approvedBy, ServedAt: start,
 			CreditKey:     fmt.Sprintf("checkin:s%d:u%d", p.SessionID, p.UserID),
 			ActivityTitle: sess.ActivityTitle, Content: sess.ActivityTitle, Place: sess.Place, OrganiserName: sess.HostOrgName,
 			HostOrgID: sess.HostOrgID, ActivityCommunityID: sess.CommunityID,
+			SessionMinutes: int(end.Sub(start) / time.Minute), Clamp: true,
 		}
-		if p.AutoClosed {
-			e.Reason = "未签退，按场次结束时间计算，待工作人员核对"
-		} else {
+		switch {
+		case approvedBy != 0 && p.AutoClosed:
+			e.Reason = "未签退，按场次结束时间计算，经工作人员审核"
+		case approvedBy != 0:
+			e.Reason = "签退位置不在活动地点，经工作人员审核"
+		default:
 			e.Reason = "扫码签到签退"
 		}
 		if m <= 0 {
@@ -307,12 +341,12 @@ func credit(sess Session, recordedBy int64) CreditFunc {
 	}
 }
 
-func (s *Service) selfOut(ctx context.Context, u resident.User, sess Session, in SelfInput, now time.Time) (SelfResult, error) {
+func (s *Service) selfOut(ctx context.Context, u resident.User, sess Session, in SelfInput, now time.Time, away bool) (SelfResult, error) {
 	if now.After(sess.EndsAt.Add(s.cfg.CloseAfter)) {
 		// Too late to check out: the sweeper closes it at the session's end (flagged).
 		return SelfResult{}, errSelfTooLate
 	}
-	p, closed, err := s.store.ClosePresence(ctx, u.ID, sess.ID, now, in.Lat, in.Lng, false, credit(sess, u.ID))
+	p, closed, err := s.store.ClosePresence(ctx, u.ID, sess.ID, now, in.Lat, in.Lng, Closing{Review: away}, credit(sess, u.ID, 0))
 	if errs.KindOf(err) == errs.KindNotFound {
 		return SelfResult{}, errNotCheckedIn
 	}
@@ -324,11 +358,12 @@ func (s *Service) selfOut(ctx context.Context, u resident.User, sess Session, in
 
 func outResult(sess Session, p Presence, repeated bool) SelfResult {
 	return SelfResult{Action: ActionOut, At: *p.OutAt, CheckedInAt: p.InAt, Minutes: p.Minutes, SessionID: sess.ID,
-		ActivityID: sess.ActivityID, ActivityTitle: sess.ActivityTitle, Repeated: repeated}
+		ActivityID: sess.ActivityID, ActivityTitle: sess.ActivityTitle, Repeated: repeated, InReview: p.ReviewStatus == ReviewPending}
 }
 
 // CloseForgotten closes presences nobody checked out of, at their session's
-// end, once the check-out grace has passed; they are flagged for review.
+// end, once the check-out grace has passed; they credit nothing until staff
+// approve them (ReviewPresence).
 // It returns how many it closed.
 func (s *Service) CloseForgotten(ctx context.Context) (int, error) {
 	before := s.now().UTC().Add(-s.cfg.CloseAfter)
@@ -350,7 +385,7 @@ func (s *Service) CloseForgotten(ctx context.Context) (int, error) {
 			case !sess.EndsAt.Before(before):
 				continue // moved later since the check-in: not overdue yet
 			}
-			_, closed, err := s.store.ClosePresence(ctx, p.UserID, p.SessionID, sess.EndsAt, 0, 0, true, credit(sess, 0))
+			_, closed, err := s.store.ClosePresence(ctx, p.UserID, p.SessionID, sess.EndsAt, 0, 0, Closing{Auto: true, Review: true}, credit(sess, 0, 0))
 			if err != nil && errs.KindOf(err) != errs.KindNotFound {
 				return n, err
 			}
@@ -430,4 +465,86 @@ func (s *Service) Attendance(ctx context.Context, u resident.User, sessionID int
 	}
 	out.Presences, err = s.store.SessionPresences(ctx, sessionID)
 	return out, err
+}
+
+// ---- the review queue of presences ----
+
+var (
+	errOwnPresence      = errs.Forbidden("OWN_RECORD", "不能审核自己的签到记录，请由其他工作人员办理")
+	errPresenceNotFound = errs.NotFound("PRESENCE_NOT_FOUND", "签到记录不存在")
+)
+
+// reviewScope is the presences u may review: those of activities hosted by
+// their organisations or in their communities; admins all.
+func reviewScope(u resident.User) (ReviewScope, bool) {
+	if u.IsAdmin() {
+		return ReviewScope{All: true}, true
+	}
+	var sc ReviewScope
+	for _, r := range u.Roles {
+		if r.Role != resident.RoleStaff {
+			continue
+		}
+		switch {
+		case r.OrgID != 0:
+			sc.OrgIDs = append(sc.OrgIDs, r.OrgID)
+		case r.CommunityID == 0:
+			sc.All = true
+		default:
+			sc.CommunityIDs = append(sc.CommunityIDs, r.CommunityID)
+		}
+	}
+	return sc, sc.All || len(sc.OrgIDs) > 0 || len(sc.CommunityIDs) > 0
+}
+
+// ReviewQueue lists the presences held for review that u may decide
+// (status "" or pending: waiting; approved, rejected: decided), oldest first.
+func (s *Service) ReviewQueue(ctx context.Context, u resident.User, status string) ([]Presence, error) {
+	switch status {
+	case "":
+		status = ReviewPending
+	case ReviewPending, ReviewApproved, ReviewRejected:
+	default:
+		return nil, errs.Invalid("BAD_STATUS", "状态只能是 pending、approved 或 rejected")
+	}
+	sc, ok := reviewScope(u)
+	if !ok {
+		return nil, errNotStaff
+	}
+	sc.Status, sc.Limit = status, 500
+	return s.store.ReviewQueue(ctx, sc)
+}
+
+// ReviewPresence approves (credits) or rejects a presence held for review.
+// Staff of the activity decide, never on their own presence; a rejection
+// needs a reason the volunteer can read.
+func (s *Service) ReviewPresence(ctx context.Context, u resident.User, id int64, approve bool, note string) (Presence, error) {
+	note = strings.TrimSpace(note)
+	if !approve && (note == "" || utf8.RuneCountInString(note) > 200) {
+		return Presence{}, errs.Invalid("INVALID_REASON", "请填写不予认定的原因（不超过200个字）")
+	}
+	if utf8.RuneCountInString(note) > 200 {
+		return Presence{}, errs.Invalid("INVALID_REASON", "说明不能超过200个字")
+	}
+	p, err := s.store.PresenceByID(ctx, id)
+	if errs.KindOf(err) == errs.KindNotFound {
+		return Presence{}, errPresenceNotFound
+	}
+	if err != nil {
+		return Presence{}, err
+	}
+	sess, err := s.regs.Session(ctx, p.SessionID)
+	switch {
+	case errs.KindOf(err) == errs.KindNotFound:
+		return Presence{}, errPresenceNotFound
+	case err != nil:
+		return Presence{}, err
+	}
+	if !IsActivityStaff(u, sess) {
+		return Presence{}, errNotStaff
+	}
+	if p.UserID == u.ID {
+		return Presence{}, errOwnPresence
+	}
+	return s.store.ReviewPresence(ctx, id, u.ID, approve, note, credit(sess, p.UserID, u.ID))
 }

@@ -172,8 +172,10 @@ func TestHoursOfOneSessionCreditedOnce(t *testing.T) {
 }
 
 // A forgotten check-out is closed at the session's end once the grace has
-// passed, credited up to the end and flagged for review; only once.
-func TestForgottenCheckoutClosedAtSessionEnd(t *testing.T) {
+// passed, only once, and waits in the staff review queue: it credits
+// nothing until a staff member (not the volunteer) approves it. The poster
+// code ends with the activity's last session (and its check-out grace).
+func TestForgottenCheckoutWaitsForReview(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	poster := f.svc.Keys().PosterCode(2)
@@ -194,8 +196,9 @@ func TestForgottenCheckoutClosedAtSessionEnd(t *testing.T) {
 		t.Fatalf("closed %d within the grace: %v", n, err)
 	}
 	f.clock.set(f.start.Add(3*time.Hour + 31*time.Minute))
+	// The activity is over: its poster no longer works at all.
 	_, err := f.svc.SelfCheck(ctx, volunteer(230), checkin.SelfInput{Code: poster, Lat: place.lat, Lng: place.lng, Action: "out"})
-	wantCode(t, err, "TOO_LATE")
+	wantCode(t, err, "CODE_EXPIRED")
 	for i := 0; i < 2; i++ {
 		n, err := f.svc.CloseForgotten(ctx)
 		if err != nil || n != 1-i {
@@ -203,17 +206,62 @@ func TestForgottenCheckoutClosedAtSessionEnd(t *testing.T) {
 		}
 	}
 	p, err := f.store.Presence(ctx, 230, 3)
-	if err != nil || p.OutAt == nil || !p.OutAt.Equal(f.start.Add(3*time.Hour)) || !p.Flagged || !p.AutoClosed || p.Minutes != 170 {
+	if err != nil || p.OutAt == nil || !p.OutAt.Equal(f.start.Add(3*time.Hour)) || !p.Flagged || !p.AutoClosed || p.Minutes != 0 ||
+		p.ReviewStatus != checkin.ReviewPending {
 		t.Fatalf("presence %+v %v", p, err)
 	}
-	att, err := f.svc.Attendance(ctx, f.staff, 3)
-	if err != nil || len(att.Presences) != 2 {
-		t.Fatalf("attendance %+v %v", att, err)
+	if n := f.count(t, "hours_ledger", "session_id = ?", 3); n != 1 {
+		t.Fatalf("%d ledger entries before the review, want 1 (the proper check-out only)", n)
 	}
-	var flagged int64
-	f.db.G.Table("self_presences").Where("flagged = ?", true).Count(&flagged)
-	if flagged != 1 || f.count(t, "hours_ledger", "session_id = ?", 3) != 2 {
-		t.Fatalf("flagged %d, ledger %d", flagged, f.count(t, "hours_ledger", "session_id = ?", 3))
+	// Nobody reviews their own presence; a volunteer is no reviewer.
+	self := resident.User{ID: 230, Roles: f.staff.Roles}
+	_, err = f.svc.ReviewPresence(ctx, self, p.ID, true, "")
+	wantCode(t, err, "OWN_RECORD")
+	_, err = f.svc.ReviewPresence(ctx, volunteer(231), p.ID, true, "")
+	wantCode(t, err, "NOT_ACTIVITY_STAFF")
+	_, err = f.svc.ReviewPresence(ctx, f.staff, p.ID, false, "")
+	wantCode(t, err, "INVALID_REASON")
+	got, err := f.svc.ReviewPresence(ctx, f.staff, p.ID, true, "核实在岗到结束")
+	if err != nil || got.Minutes != 170 || got.ReviewStatus != checkin.ReviewApproved || got.ReviewedBy != f.staff.ID || got.EntryID == 0 {
+		t.Fatalf("approved: %+v %v", got, err)
+	}
+	_, err = f.svc.ReviewPresence(ctx, f.staff, p.ID, true, "")
+	wantCode(t, err, "REVIEW_DONE")
+	var approvedBy int64
+	f.db.G.Table("hours_ledger").Select("approved_by").Where("user_id = ? AND session_id = ?", 230, 3).Scan(&approvedBy)
+	if n := f.count(t, "hours_ledger", "session_id = ?", 3); n != 2 || approvedBy != f.staff.ID {
+		t.Fatalf("ledger %d entries, approved by %d", n, approvedBy)
+	}
+}
+
+// A check-out away from the place is taken (the volunteer is told) but
+// credits nothing until staff approve it; a rejected one never credits.
+func TestAwayCheckoutWaitsForReview(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	poster := f.svc.Keys().PosterCode(2)
+	f.clock.set(f.start.Add(10 * time.Minute))
+	if _, err := f.svc.SelfCheck(ctx, volunteer(232), checkin.SelfInput{Code: poster, Lat: place.lat, Lng: place.lng, Action: "in"}); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.set(f.start.Add(2 * time.Hour))
+	out, err := f.svc.SelfCheck(ctx, volunteer(232), checkin.SelfInput{Code: poster, Lat: place.lat + 0.05, Lng: place.lng, Action: "out"})
+	if err != nil || !out.InReview || out.Minutes != 0 {
+		t.Fatalf("away check-out: %+v %v", out, err)
+	}
+	if n := f.count(t, "hours_ledger", "user_id = ?", 232); n != 0 {
+		t.Fatalf("%d ledger entries for a check-out in review", n)
+	}
+	// Checking in again does not reopen a presence waiting for review.
+	_, err = f.svc.SelfCheck(ctx, volunteer(232), checkin.SelfInput{Code: poster, Lat: place.lat, Lng: place.lng, Action: "in"})
+	wantCode(t, err, "ALREADY_CHECKED_OUT")
+	p, _ := f.store.Presence(ctx, 232, 3)
+	got, err := f.svc.ReviewPresence(ctx, f.staff, p.ID, false, "签退时已离开服务地点")
+	if err != nil || got.ReviewStatus != checkin.ReviewRejected || got.Minutes != 0 {
+		t.Fatalf("rejected: %+v %v", got, err)
+	}
+	if n := f.count(t, "hours_ledger", "user_id = ?", 232); n != 0 {
+		t.Fatalf("%d ledger entries after a rejection", n)
 	}
 }
 

@@ -9,8 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"gongjian/internal/cst"
 	"gongjian/internal/errs"
-	"gongjian/internal/hours"
 	"gongjian/internal/notify"
 	"gongjian/internal/pii"
 	"gongjian/internal/resident"
@@ -331,7 +331,7 @@ func (s *Service) checkinNotice(r Registration, at time.Time) notify.Notice {
 		UserID: r.UserID, TemplateKey: notify.CheckinDone, DedupKey: "checkin:reg:" + strconv.FormatInt(r.ID, 10),
 		Title: "签到成功",
 		Body:  fmt.Sprintf("%s已在「%s」签到。", who, r.Session.ActivityTitle),
-		Fields: map[string]string{"activity": r.Session.ActivityTitle, "name": who, "time": at.In(hours.Zone).Format("2006-01-02 15:04"),
+		Fields: map[string]string{"activity": r.Session.ActivityTitle, "name": who, "time": at.In(cst.Zone).Format("2006-01-02 15:04"),
 			"place": r.Session.Place, "status": "已签到"},
 		Page: "pages/registrations/index", ActivityID: r.Session.ActivityID, RegistrationID: r.ID,
 	}
@@ -485,6 +485,12 @@ func (s *Service) batchOne(ctx context.Context, u resident.User, in ScanInput, s
 	at := in.ScannedAt.Add(shift).UTC()
 	if at.After(now.Add(s.cfg.ClockSkew)) {
 		return refusal(in.Nonce, errBadScannedAt)
+	}
+	// Nothing is scanned after the batch arrived: a phone's clock a little
+	// ahead dates the scan at the arrival at the latest. (Before the
+	// session's acceptance window admit refuses it.)
+	if at.After(now) {
+		at = now
 	}
 	r, err := s.admit(ctx, u, in, at)
 	if err != nil {

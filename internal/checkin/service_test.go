@@ -478,3 +478,32 @@ func flip(s string, i int) string {
 	}
 	return s[:i] + string(c) + s[i+1:]
 }
+
+// An offline scan is never dated before its session's acceptance window,
+// nor after the batch carrying it arrived: a phone clock a little ahead
+// dates the check-in at the arrival.
+func TestOfflineScanDatedWithinWindowAndArrival(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	now := f.start.Add(30 * time.Minute)
+	f.clock.set(now)
+	rs, err := f.svc.Batch(ctx, f.staff, []checkin.ScanInput{
+		{Ticket: f.ticket(t, 11), Nonce: nonce(), ScannedAt: f.start.Add(-61 * time.Minute)}, // window opens 60 min before
+		{Ticket: f.ticket(t, 12), Nonce: nonce(), ScannedAt: now.Add(90 * time.Second)},      // phone 90 s ahead
+	}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs[0].Result != "refused" || rs[0].Err.Code != "TOO_EARLY" {
+		t.Fatalf("scan before the window: %+v", rs[0])
+	}
+	if rs[1].Result != "checked_in" || rs[1].Scan.CheckedInAt.After(now) {
+		t.Fatalf("scan dated after the batch arrived: %+v (arrived %v)", rs[1], now)
+	}
+	recs, _ := f.store.CheckedIn(ctx, 1)
+	for _, r := range recs {
+		if r.At.After(now) {
+			t.Fatalf("check-in stored at %v, after the batch arrived at %v", r.At, now)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"gongjian/internal/activity"
+	"gongjian/internal/cst"
 	"gongjian/internal/resident"
 )
 
@@ -20,8 +21,6 @@ type ActivityService interface {
 
 // seedAdmin is the identity the demo data set is created under.
 var seedAdmin = resident.User{ID: 0, Nickname: "demo", Roles: []resident.Role{{Role: resident.RoleAdmin}}}
-
-var cst = time.FixedZone("CST", 8*3600)
 
 type demoOrg struct {
 	name, typ, parent string
@@ -50,7 +49,7 @@ type demoActivity struct {
 }
 
 func at(day time.Time, h, m int) time.Time {
-	return time.Date(day.Year(), day.Month(), day.Day(), h, m, 0, 0, cst)
+	return time.Date(day.Year(), day.Month(), day.Day(), h, m, 0, 0, cst.Zone)
 }
 
 func one(h, m, minutes, capacity, wait int) func(time.Time) []activity.SessionInput {
@@ -187,7 +186,7 @@ func Activities(svc ActivityService, now func() time.Time) Step {
 				have[v.Title] = true
 			}
 		}
-		today := now().In(cst)
+		today := now().In(cst.Zone)
 		for _, d := range demoActivities {
 			if have[d.title] {
 				continue

@@ -9,6 +9,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"gongjian/internal/cst"
 	"gongjian/internal/resident"
 )
 
@@ -90,7 +91,7 @@ func (x *sheet) bytes() ([]byte, error) {
 }
 
 func dateRange(r Report) string {
-	return r.From.In(Zone).Format("2006年1月2日") + "至" + r.To.In(Zone).AddDate(0, 0, -1).Format("2006年1月2日")
+	return r.From.In(cst.Zone).Format("2006年1月2日") + "至" + r.To.In(cst.Zone).AddDate(0, 0, -1).Format("2006年1月2日")
 }
 
 // ReportXLSX renders a report as the workbook for the subdistrict's joint
@@ -155,7 +156,7 @@ func (s *Service) ReportXLSX(ctx context.Context, u resident.User, r Report) ([]
 	}
 	x.header(detail, 1, []float64{18, 12, 30, 24, 10, 12, 36}, "服务日期", "姓名", "服务内容", "组织单位", "时长（分钟）", "来源", "说明")
 	for i, e := range es {
-		x.row(detail, 2+i, e.ServedAt.In(Zone).Format("2006-01-02 15:04"), people[e.UserID], e.Content, e.OrganiserName, e.Minutes,
+		x.row(detail, 2+i, e.ServedAt.In(cst.Zone).Format("2006-01-02 15:04"), people[e.UserID], e.Content, e.OrganiserName, e.Minutes,
 			SourceName(e.Source), e.Reason)
 	}
 	return x.bytes()
@@ -171,10 +172,10 @@ func RecordXLSX(rec Record) ([]byte, error) {
 	x.row(name, 1, "志愿服务记录")
 	x.row(name, 2, "记录编号："+rec.Number)
 	x.row(name, 3, "姓名："+rec.Name, "", "身份证号："+rec.IDNumberMasked)
-	x.row(name, 4, fmt.Sprintf("累计服务时长：%.2f 小时（%d 分钟）", Hours(rec.TotalMinutes), rec.TotalMinutes), "", "出具时间："+rec.GeneratedAt.In(Zone).Format("2006年1月2日"))
+	x.row(name, 4, fmt.Sprintf("累计服务时长：%.2f 小时（%d 分钟）", Hours(rec.TotalMinutes), rec.TotalMinutes), "", "出具时间："+rec.GeneratedAt.In(cst.Zone).Format("2006年1月2日"))
 	x.header(name, 6, []float64{6, 30, 18, 28, 12, 26}, "序号", "服务内容", "服务日期", "服务地点", "服务时长（小时）", "组织单位")
 	for i, l := range rec.Lines {
-		x.row(name, 7+i, i+1, l.Content, l.Date.In(Zone).Format("2006-01-02"), l.Place, Hours(l.Minutes), l.Organiser)
+		x.row(name, 7+i, i+1, l.Content, l.Date.In(cst.Zone).Format("2006-01-02"), l.Place, Hours(l.Minutes), l.Organiser)
 	}
 	x.row(name, 7+len(rec.Lines), "", "合计", "", "", Hours(rec.TotalMinutes), "")
 	x.row(name, 9+len(rec.Lines), "本记录依据志愿服务签到签退及审核通过的补录记录生成，可凭记录编号向街道核验。")

@@ -16,9 +16,6 @@ import (
 	"gongjian/internal/resident"
 )
 
-// Zone is the subdistrict's time zone: months, days and exports use it.
-var Zone = time.FixedZone("CST", 8*3600)
-
 // Sources of ledger entries.
 const (
 	SourceCheckin    = "checkin"    // self check-in and check-out
@@ -43,6 +40,14 @@ type Entry struct {
 	CreditKey  string
 	ReversesID int64 // the entry a correction corrects
 	ClaimID    int64
+
+	// SessionMinutes is the length of the session credited (not stored):
+	// one person's credit for one session, across every source, never
+	// exceeds it. 0 when no session is named (no cap).
+	SessionMinutes int
+	// Clamp credits only what still fits under SessionMinutes (check-outs);
+	// otherwise an entry that does not fit is refused (CREDIT_EXCEEDS_SESSION).
+	Clamp bool
 
 	// Snapshots taken when the entry is written, so later edits of the
 	// activity or of the person's membership never rewrite history.
@@ -86,6 +91,41 @@ type Claim struct {
 	RejectReason   string
 	EntryID        int64
 	CreatedAt      time.Time
+
+	// Filled for reviewers: the session's length and the credit the
+	// volunteer already has for it (the claim is then a top-up).
+	SessionMinutes  int
+	CreditedMinutes int
+}
+
+// Correction statuses: a correction larger than the configured size waits
+// for a second staff member's approval.
+const (
+	CorrectionPending  = "pending"
+	CorrectionApproved = "approved"
+	CorrectionRejected = "rejected"
+)
+
+// Correction is a staff member's correction of an entry that needs a second
+// staff member's approval before it is written to the ledger.
+type Correction struct {
+	ID            int64
+	EntryID       int64 // the entry corrected
+	UserID        int64 // whose hours
+	ActivityID    int64
+	SessionID     int64
+	ActivityTitle string
+	HostOrgID     int64
+	CommunityID   int64 // the activity's community
+	Minutes       int
+	Reason        string
+	RequestedBy   int64
+	Status        string
+	ReviewedBy    int64
+	ReviewedAt    *time.Time
+	RejectReason  string
+	ResultEntryID int64 // the ledger entry written on approval
+	CreatedAt     time.Time
 }
 
 // Membership is a party member's organisation and reporting community.
@@ -118,7 +158,12 @@ type Activity struct {
 	CommunityID int64
 	StartsAt    time.Time // of the session when one is named, else the first session
 	EndsAt      time.Time
+	SessionID   int64 // the session these times are of
+	Sessions    int   // how many sessions the activity has
 }
+
+// Minutes is the length of the session the times are of.
+func (a Activity) Minutes() int { return int(a.EndsAt.Sub(a.StartsAt) / time.Minute) }
 
 // Activities looks up activities and sessions (implemented over the
 // registration feature's tables).
@@ -169,10 +214,12 @@ type Sum struct {
 type Store interface {
 	// Append writes e (filling the person's organisation and community) and
 	// the notices in one transaction. With a CreditKey already used it
-	// writes nothing and returns the existing entry and created=false.
+	// writes nothing and returns the existing entry and created=false. The
+	// session's credit stays within e.SessionMinutes (see Entry.Clamp).
 	Append(ctx context.Context, e Entry, notices []notify.Notice) (Entry, bool, error)
 	// Correct appends a correction of e.ReversesID unless the corrected
-	// entry's net minutes would fall below zero (then NET_NEGATIVE).
+	// entry's net minutes would fall below zero (then NET_NEGATIVE) or the
+	// session's credit above its length (CREDIT_EXCEEDS_SESSION).
 	Correct(ctx context.Context, e Entry, notices []notify.Notice) (Entry, error)
 	Entry(ctx context.Context, id int64) (Entry, error)
 	Entries(ctx context.Context, userID int64) ([]Entry, error)
@@ -182,11 +229,24 @@ type Store interface {
 	CreateClaim(ctx context.Context, c *Claim) error
 	Claim(ctx context.Context, id int64) (Claim, error)
 	Claims(ctx context.Context, f ClaimFilter) ([]Claim, error)
-	HasPendingClaim(ctx context.Context, userID, activityID int64) (bool, error)
+	// HasPendingClaim reports a pending claim of the user for the session
+	// (sessionID 0: for the activity without a session).
+	HasPendingClaim(ctx context.Context, userID, activityID, sessionID int64) (bool, error)
+	// SessionCredit is the user's net credited minutes for a session, every source.
+	SessionCredit(ctx context.Context, userID, sessionID int64) (int, error)
 	// ApproveClaim marks a pending claim approved and appends its entry and
 	// the notices atomically; CLAIM_ALREADY_REVIEWED when it is not pending.
 	ApproveClaim(ctx context.Context, id, by int64, e Entry, notices []notify.Notice) (Claim, error)
 	RejectClaim(ctx context.Context, id, by int64, reason string, notices []notify.Notice) (Claim, error)
+
+	CreateCorrection(ctx context.Context, c *Correction) error
+	Correction(ctx context.Context, id int64) (Correction, error)
+	Corrections(ctx context.Context, f ClaimFilter) ([]Correction, error)
+	// ApproveCorrection marks a pending correction approved and appends e
+	// (through Correct's rules) atomically; CORRECTION_ALREADY_REVIEWED when
+	// it is not pending.
+	ApproveCorrection(ctx context.Context, id, by int64, e Entry) (Correction, error)
+	RejectCorrection(ctx context.Context, id, by int64, reason string) (Correction, error)
 
 	SetMembership(ctx context.Context, m Membership) error
 	Membership(ctx context.Context, userID int64) (Membership, error)

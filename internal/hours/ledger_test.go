@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"gongjian/internal/cst"
 	"gongjian/internal/errs"
 	"gongjian/internal/hours"
 	"gongjian/internal/mysqlstore"
@@ -88,7 +89,7 @@ func TestRollUpEqualsLedgerSumsProperty(t *testing.T) {
 					}
 				}
 			}
-			at := time.Date(year, time.Month(1+rng.IntN(12)), 1+rng.IntN(28), rng.IntN(24), 0, 0, 0, hours.Zone)
+			at := time.Date(year, time.Month(1+rng.IntN(12)), 1+rng.IntN(28), rng.IntN(24), 0, 0, 0, cst.Zone)
 			if len(ids) > 0 && rng.IntN(4) == 0 {
 				orig, err := store.Entry(ctx, ids[rng.IntN(len(ids))])
 				if err != nil {
@@ -119,8 +120,8 @@ func TestRollUpEqualsLedgerSumsProperty(t *testing.T) {
 		if m1 > m2 {
 			m1, m2 = m2, m1
 		}
-		from := time.Date(year, time.Month(m1), 1, 0, 0, 0, 0, hours.Zone)
-		to := time.Date(year, time.Month(m2)+1, 1, 0, 0, 0, 0, hours.Zone)
+		from := time.Date(year, time.Month(m1), 1, 0, 0, 0, 0, cst.Zone)
+		to := time.Date(year, time.Month(m2)+1, 1, 0, 0, 0, 0, cst.Zone)
 		svc := hours.NewService(store, nil, tree, people, nil, newBox(t), nil)
 		rep, err := svc.Report(ctx, admin, from, to)
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"gongjian/internal/cst"
 	"gongjian/internal/errs"
 	"gongjian/internal/resident"
 )
@@ -53,17 +54,17 @@ const LeaderboardSize = 20
 // Empty from = the first day of the current month; empty to = today.
 func ParseRange(from, to string, now time.Time) (time.Time, time.Time, error) {
 	bad := errs.Invalid("BAD_DATE_RANGE", "日期格式应为 2025-03-01，且开始日期不晚于结束日期")
-	n := now.In(Zone)
-	f := time.Date(n.Year(), n.Month(), 1, 0, 0, 0, 0, Zone)
-	t := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, Zone)
+	n := now.In(cst.Zone)
+	f := time.Date(n.Year(), n.Month(), 1, 0, 0, 0, 0, cst.Zone)
+	t := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, cst.Zone)
 	var err error
 	if from != "" {
-		if f, err = time.ParseInLocation("2006-01-02", from, Zone); err != nil {
+		if f, err = time.ParseInLocation("2006-01-02", from, cst.Zone); err != nil {
 			return f, t, bad
 		}
 	}
 	if to != "" {
-		if t, err = time.ParseInLocation("2006-01-02", to, Zone); err != nil {
+		if t, err = time.ParseInLocation("2006-01-02", to, cst.Zone); err != nil {
 			return f, t, bad
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"gongjian/internal/cst"
 	"gongjian/internal/errs"
 	"gongjian/internal/notify"
 	"gongjian/internal/pii"
@@ -23,6 +24,16 @@ const (
 	MaxReason            = 200
 )
 
+// Config are the settings of the hours rules.
+type Config struct {
+	// CorrectionApprovalMinutes: a correction of more than this many
+	// minutes (either way) waits for a second staff member's approval.
+	CorrectionApprovalMinutes int
+}
+
+// DefaultCorrectionApprovalMinutes is 8 hours.
+const DefaultCorrectionApprovalMinutes = 8 * 60
+
 // Service holds the rules of service hours.
 type Service struct {
 	store  Store
@@ -32,6 +43,16 @@ type Service struct {
 	photos Photos
 	box    *pii.Box
 	now    func() time.Time
+	cfg    Config
+}
+
+// Configure sets the rules' settings (zero values take the defaults). Call
+// it while wiring, before the service is used.
+func (s *Service) Configure(c Config) {
+	if c.CorrectionApprovalMinutes <= 0 {
+		c.CorrectionApprovalMinutes = DefaultCorrectionApprovalMinutes
+	}
+	s.cfg = c
 }
 
 // NewService builds the service; now may be nil (time.Now). With photos
@@ -40,7 +61,8 @@ func NewService(store Store, acts Activities, orgs Orgs, people People, photos P
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: store, acts: acts, orgs: orgs, people: people, photos: photos, box: box, now: now}
+	return &Service{store: store, acts: acts, orgs: orgs, people: people, photos: photos, box: box, now: now,
+		cfg: Config{CorrectionApprovalMinutes: DefaultCorrectionApprovalMinutes}}
 }
 
 // FormatMinutes renders minutes as 2小时30分钟.
@@ -67,7 +89,7 @@ func CreditedNotice(e Entry, dedup string) notify.Notice {
 		Body:  fmt.Sprintf("您参加「%s」的服务时长 %s 已记入志愿服务记录。", e.ActivityTitle, FormatMinutes(e.Minutes)),
 		Fields: map[string]string{
 			"activity": e.ActivityTitle, "hours": FormatMinutes(e.Minutes),
-			"time": e.ServedAt.In(Zone).Format("2006-01-02 15:04"), "note": "可在“我的-志愿服务”查看",
+			"time": e.ServedAt.In(cst.Zone).Format("2006-01-02 15:04"), "note": "可在“我的-志愿服务”查看",
 		},
 		Page: "pages/volunteer/index", ActivityID: e.ActivityID,
 	}
@@ -98,7 +120,7 @@ func (s *Service) MyHours(ctx context.Context, userID int64) (Summary, error) {
 	months := map[string]int{}
 	for _, e := range es {
 		sum.TotalMinutes += e.Minutes
-		months[e.ServedAt.In(Zone).Format("2006-01")] += e.Minutes
+		months[e.ServedAt.In(cst.Zone).Format("2006-01")] += e.Minutes
 	}
 	for m, n := range months {
 		sum.ByMonth = append(sum.ByMonth, Month{Month: m, Minutes: n})
@@ -243,15 +265,43 @@ func (s *Service) CreateClaim(ctx context.Context, u resident.User, in ClaimInpu
 	if err != nil {
 		return Claim{}, err
 	}
-	if !a.StartsAt.Before(s.now()) {
-		return Claim{}, errs.Unprocessable("CLAIM_TOO_EARLY", "活动还没有开始，结束后再申报服务时长")
+	if in.SessionID == 0 {
+		// A claim is for one session: the activity's only one, else the
+		// volunteer names it.
+		if a.Sessions > 1 {
+			return Claim{}, errs.Invalid("SESSION_REQUIRED", "这个活动有多个场次，请选择您服务的场次")
+		}
+		in.SessionID = a.SessionID
 	}
-	pending, err := s.store.HasPendingClaim(ctx, u.ID, in.ActivityID)
+	if s.now().Before(a.EndsAt) {
+		return Claim{}, errs.Unprocessable("CLAIM_TOO_EARLY", "场次结束后才能申报服务时长").With("opens_at", a.EndsAt)
+	}
+	length := a.Minutes()
+	if in.Minutes > length {
+		return Claim{}, errs.Unprocessable("CLAIM_EXCEEDS_SESSION", "申报的时长不能超过场次的时长（"+FormatMinutes(length)+"）").
+			With("session_minutes", length)
+	}
+	credited, err := s.creditOf(ctx, u.ID, in.SessionID)
+	if err != nil {
+		return Claim{}, err
+	}
+	// A session already credited (by check-in, an earlier claim or a
+	// correction) can only be topped up to its length.
+	if credited >= length {
+		return Claim{}, errs.Conflict("CLAIM_ALREADY_CREDITED", "这个场次的服务时长已经全部记录，无需再申报").
+			With("session_minutes", length).With("credited_minutes", credited)
+	}
+	if in.Minutes > length-credited {
+		return Claim{}, errs.Unprocessable("CLAIM_EXCEEDS_SESSION",
+			"这个场次已记录"+FormatMinutes(credited)+"，最多还能补录"+FormatMinutes(length-credited)).
+			With("session_minutes", length).With("credited_minutes", credited)
+	}
+	pending, err := s.store.HasPendingClaim(ctx, u.ID, in.ActivityID, in.SessionID)
 	if err != nil {
 		return Claim{}, err
 	}
 	if pending {
-		return Claim{}, errs.Conflict("CLAIM_PENDING", "这个活动已有一条待审核的申报，请等待审核结果")
+		return Claim{}, errs.Conflict("CLAIM_PENDING", "这个场次已有一条待审核的申报，请等待审核结果")
 	}
 	c := Claim{
 		UserID: u.ID, ActivityID: a.ID, SessionID: in.SessionID, ActivityTitle: a.Title, HostOrgID: a.HostOrgID,
@@ -261,7 +311,16 @@ func (s *Service) CreateClaim(ctx context.Context, u resident.User, in ClaimInpu
 	if err := s.store.CreateClaim(ctx, &c); err != nil {
 		return Claim{}, err
 	}
+	c.SessionMinutes, c.CreditedMinutes = length, credited
 	return c, nil
+}
+
+// creditOf is the user's net credit for a session (0 without a session).
+func (s *Service) creditOf(ctx context.Context, userID, sessionID int64) (int, error) {
+	if sessionID == 0 {
+		return 0, nil
+	}
+	return s.store.SessionCredit(ctx, userID, sessionID)
 }
 
 // MyClaims lists the user's own claims, newest first.
@@ -324,8 +383,31 @@ func (s *Service) Claims(ctx context.Context, u resident.User, status string) ([
 	}
 	for i := range cs {
 		cs[i].UserName = names[cs[i].UserID]
+		if cs[i].Status == ClaimPending {
+			if err := s.fillCredit(ctx, &cs[i]); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return cs, nil
+}
+
+// fillCredit tells the reviewer the session's length and the credit the
+// volunteer already has for it: a claim over existing credit is a top-up.
+func (s *Service) fillCredit(ctx context.Context, c *Claim) error {
+	if c.SessionID == 0 {
+		return nil
+	}
+	a, err := s.acts.Activity(ctx, c.ActivityID, c.SessionID)
+	if errs.KindOf(err) == errs.KindNotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	c.SessionMinutes = a.Minutes()
+	c.CreditedMinutes, err = s.creditOf(ctx, c.UserID, c.SessionID)
+	return err
 }
 
 func displayName(u resident.User) string {
@@ -369,6 +451,11 @@ func (s *Service) ApproveClaim(ctx context.Context, u resident.User, id int64, m
 		RecordedBy: c.UserID, ApprovedBy: u.ID, ServedAt: c.ServedAt, Reason: "补录：" + truncate(c.Description, 150),
 		CreditKey: "claim:" + strconv.FormatInt(c.ID, 10), ClaimID: c.ID,
 	}
+	if c.SessionID != 0 {
+		// The store refuses what would take the session's credit (check-ins,
+		// claims, corrections together) past its length.
+		e.SessionMinutes = a.Minutes()
+	}
 	fillActivity(&e, a)
 	e.Content = a.Title + "（补录）"
 	notices := []notify.Notice{
@@ -377,7 +464,7 @@ func (s *Service) ApproveClaim(ctx context.Context, u resident.User, id int64, m
 			Title: "补录申请已通过",
 			Body:  fmt.Sprintf("您申报的「%s」服务时长已审核通过，核定%s。", a.Title, FormatMinutes(minutes)),
 			Fields: map[string]string{"activity": a.Title, "status": "已通过", "hours": FormatMinutes(minutes),
-				"note": "已记入志愿服务记录", "time": s.now().In(Zone).Format("2006-01-02 15:04")},
+				"note": "已记入志愿服务记录", "time": s.now().In(cst.Zone).Format("2006-01-02 15:04")},
 			Page: "pages/volunteer/index", ActivityID: c.ActivityID,
 		},
 		CreditedNotice(e, fmt.Sprintf("hours:claim:%d", c.ID)),
@@ -400,7 +487,7 @@ func (s *Service) RejectClaim(ctx context.Context, u resident.User, id int64, re
 		Title: "补录申请未通过",
 		Body:  fmt.Sprintf("您申报的「%s」服务时长未通过审核，原因：%s", c.ActivityTitle, reason),
 		Fields: map[string]string{"activity": c.ActivityTitle, "status": "未通过", "note": reason,
-			"time": s.now().In(Zone).Format("2006-01-02 15:04")},
+			"time": s.now().In(cst.Zone).Format("2006-01-02 15:04")},
 		Page: "pages/volunteer/index", ActivityID: c.ActivityID,
 	}
 	return s.store.RejectClaim(ctx, id, u.ID, reason, []notify.Notice{n})
@@ -428,29 +515,160 @@ type CorrectionInput struct {
 	Reason  string
 }
 
-// Correct appends a correction entry. Only staff of the activity's host or
-// community may correct; the corrected entry's net minutes stay ≥ 0.
-func (s *Service) Correct(ctx context.Context, u resident.User, in CorrectionInput) (Entry, error) {
-	reason, err := checkReason(in.Reason, "更正原因")
-	if err != nil {
-		return Entry{}, err
-	}
-	if in.Minutes == 0 || in.Minutes > MaxMinutesPerService || in.Minutes < -MaxMinutesPerService {
-		return Entry{}, errs.Invalid("INVALID_MINUTES", "更正的分钟数不能为0，且不超过24小时")
-	}
-	orig, err := s.store.Entry(ctx, in.EntryID)
+// CorrectionResult is what a correction did: written to the ledger (Entry),
+// or, beyond the configured size, waiting for a second approval (Pending).
+type CorrectionResult struct {
+	Entry   Entry
+	Pending *Correction
+}
+
+var (
+	errOwnRecord       = errs.Forbidden("OWN_RECORD", "不能更正或审核自己的服务时长，请由其他工作人员办理")
+	errNotCorrector    = errs.Forbidden("NOT_REVIEWER", "只有主办单位或社区的工作人员可以更正服务时长")
+	errOwnCorrection   = errs.Forbidden("OWN_CORRECTION", "更正需由另一位工作人员审核，不能审核自己提交的更正")
+	errCorrectOriginal = errs.Unprocessable("CORRECT_THE_ORIGINAL", "请更正原始记录，而不是更正记录")
+)
+
+// correctable loads the entry a staff member u may correct: in their scope,
+// an original entry, never their own.
+func (s *Service) correctable(ctx context.Context, u resident.User, entryID int64) (Entry, error) {
+	orig, err := s.store.Entry(ctx, entryID)
 	if err != nil {
 		return Entry{}, err
 	}
 	if !u.IsStaffOfOrg(orig.HostOrgID) && !u.IsStaffOf(orig.ActivityCommunityID) {
-		return Entry{}, errs.Forbidden("NOT_REVIEWER", "只有主办单位或社区的工作人员可以更正服务时长")
+		return Entry{}, errNotCorrector
+	}
+	if orig.UserID == u.ID {
+		return Entry{}, errOwnRecord
 	}
 	if orig.Source == SourceCorrection {
-		return Entry{}, errs.Unprocessable("CORRECT_THE_ORIGINAL", "请更正原始记录，而不是更正记录")
+		return Entry{}, errCorrectOriginal
 	}
+	return orig, nil
+}
+
+// correctionEntry is the ledger entry correcting orig by minutes.
+func (s *Service) correctionEntry(ctx context.Context, orig Entry, minutes int, reason string, by, approvedBy int64) (Entry, error) {
 	e := orig
 	e.ID, e.CreatedAt = 0, time.Time{}
-	e.Minutes, e.Source, e.RecordedBy, e.ApprovedBy = in.Minutes, SourceCorrection, u.ID, u.ID
+	e.Minutes, e.Source, e.RecordedBy, e.ApprovedBy = minutes, SourceCorrection, by, approvedBy
 	e.Reason, e.CreditKey, e.ReversesID, e.ClaimID = reason, "", orig.ID, 0
-	return s.store.Correct(ctx, e, nil)
+	e.SessionMinutes, e.Clamp = 0, false
+	if minutes > 0 && orig.SessionID != 0 {
+		a, err := s.acts.Activity(ctx, orig.ActivityID, orig.SessionID)
+		switch {
+		case err == nil:
+			e.SessionMinutes = a.Minutes()
+		case errs.KindOf(err) != errs.KindNotFound:
+			return Entry{}, err
+		}
+	}
+	return e, nil
+}
+
+// Correct corrects an entry. Only staff of the activity's host or community
+// may correct, never their own record; the corrected entry's net minutes
+// stay ≥ 0 and the session's credit within its length. A correction of more
+// than the configured size is not written but waits for another staff
+// member's approval (ApproveCorrection).
+func (s *Service) Correct(ctx context.Context, u resident.User, in CorrectionInput) (CorrectionResult, error) {
+	reason, err := checkReason(in.Reason, "更正原因")
+	if err != nil {
+		return CorrectionResult{}, err
+	}
+	if in.Minutes == 0 || in.Minutes > MaxMinutesPerService || in.Minutes < -MaxMinutesPerService {
+		return CorrectionResult{}, errs.Invalid("INVALID_MINUTES", "更正的分钟数不能为0，且不超过24小时")
+	}
+	orig, err := s.correctable(ctx, u, in.EntryID)
+	if err != nil {
+		return CorrectionResult{}, err
+	}
+	if abs(in.Minutes) > s.cfg.CorrectionApprovalMinutes {
+		c := Correction{EntryID: orig.ID, UserID: orig.UserID, ActivityID: orig.ActivityID, SessionID: orig.SessionID,
+			ActivityTitle: orig.ActivityTitle, HostOrgID: orig.HostOrgID, CommunityID: orig.ActivityCommunityID,
+			Minutes: in.Minutes, Reason: reason, RequestedBy: u.ID, Status: CorrectionPending}
+		if err := s.store.CreateCorrection(ctx, &c); err != nil {
+			return CorrectionResult{}, err
+		}
+		return CorrectionResult{Pending: &c}, nil
+	}
+	e, err := s.correctionEntry(ctx, orig, in.Minutes, reason, u.ID, u.ID)
+	if err != nil {
+		return CorrectionResult{}, err
+	}
+	got, err := s.store.Correct(ctx, e, nil)
+	return CorrectionResult{Entry: got}, err
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// reviewableCorrection loads a correction a second staff member u may
+// approve or reject: in their scope, not their own request, not their own hours.
+func (s *Service) reviewableCorrection(ctx context.Context, u resident.User, id int64) (Correction, error) {
+	c, err := s.store.Correction(ctx, id)
+	if err != nil {
+		return Correction{}, err
+	}
+	if !u.IsStaffOfOrg(c.HostOrgID) && !u.IsStaffOf(c.CommunityID) {
+		return Correction{}, errNotCorrector
+	}
+	if c.UserID == u.ID {
+		return Correction{}, errOwnRecord
+	}
+	if c.RequestedBy == u.ID {
+		return Correction{}, errOwnCorrection
+	}
+	return c, nil
+}
+
+// Corrections lists the corrections waiting for (or given) a second
+// approval that u may review, with status ("" = any).
+func (s *Service) Corrections(ctx context.Context, u resident.User, status string) ([]Correction, error) {
+	switch status {
+	case "", CorrectionPending, CorrectionApproved, CorrectionRejected:
+	default:
+		return nil, errs.Invalid("BAD_STATUS", "状态只能是 pending、approved 或 rejected")
+	}
+	f, ok := reviewScope(u)
+	if !ok {
+		return nil, errNotReviewer
+	}
+	f.Status, f.Limit = status, 500
+	return s.store.Corrections(ctx, f)
+}
+
+// ApproveCorrection writes a pending correction to the ledger, approved by
+// a second staff member.
+func (s *Service) ApproveCorrection(ctx context.Context, u resident.User, id int64) (Correction, error) {
+	c, err := s.reviewableCorrection(ctx, u, id)
+	if err != nil {
+		return Correction{}, err
+	}
+	orig, err := s.store.Entry(ctx, c.EntryID)
+	if err != nil {
+		return Correction{}, err
+	}
+	e, err := s.correctionEntry(ctx, orig, c.Minutes, c.Reason, c.RequestedBy, u.ID)
+	if err != nil {
+		return Correction{}, err
+	}
+	return s.store.ApproveCorrection(ctx, id, u.ID, e)
+}
+
+// RejectCorrection refuses a pending correction with a reason.
+func (s *Service) RejectCorrection(ctx context.Context, u resident.User, id int64, reason string) (Correction, error) {
+	reason, err := checkReason(reason, "驳回原因")
+	if err != nil {
+		return Correction{}, err
+	}
+	if _, err := s.reviewableCorrection(ctx, u, id); err != nil {
+		return Correction{}, err
+	}
+	return s.store.RejectCorrection(ctx, id, u.ID, reason)
 }

@@ -40,7 +40,7 @@ func (a *API) mountActivity(v1, authed *gin.RouterGroup) {
 // optionalAuth identifies the caller when a valid token is sent; anonymous otherwise.
 func (a *API) optionalAuth(c *gin.Context) {
 	if token, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer "); ok && token != "" {
-		if uid, err := a.d.Auth.Verify(token); err == nil {
+		if uid, err := a.d.Auth.Verify(c.Request.Context(), token); err == nil {
 			c.Set(ctxUserID, uid)
 		}
 	}

@@ -62,16 +62,12 @@ func (a *API) getActivity(c *gin.Context) {
 	}
 	var viewer *resident.User
 	if userID(c) != 0 {
-		if u, err := a.currentUser(c); err == nil {
+		if u, err := a.loadUser(c); err == nil {
 			viewer = &u
 		}
 	}
 	v, err := a.d.Activities.Get(c.Request.Context(), id, viewer)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toActivityDTO(v, false))
+	respond(c, http.StatusOK, toActivityDTO(v, false), err)
 }
 
 type attendeeReq struct {
@@ -128,11 +124,7 @@ func (a *API) getRegistration(c *gin.Context) {
 		return
 	}
 	d, err := a.d.Activities.MyRegistration(c.Request.Context(), userID(c), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toMyRegistrationDTO(d))
+	respond(c, http.StatusOK, toMyRegistrationDTO(d), err)
 }
 
 func cancelledDTO(res activity.CancelResult) gin.H {
@@ -151,11 +143,7 @@ func (a *API) cancelRegistration(c *gin.Context) {
 		return
 	}
 	res, err := a.d.Activities.Cancel(c.Request.Context(), userID(c), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, cancelledDTO(res))
+	respond(c, http.StatusOK, cancelledDTO(res), err)
 }
 
 func (a *API) myRegistrations(c *gin.Context) {

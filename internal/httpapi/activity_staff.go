@@ -38,7 +38,10 @@ func (a *API) createOrganization(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	u, _ := a.currentUser(c)
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
 	o, err := a.d.Activities.CreateOrganization(c.Request.Context(), u, activity.OrganizationInput{
 		Name: req.Name, Type: req.Type, ParentID: req.ParentID, CommunityIDs: req.CommunityIDs,
 	})
@@ -141,18 +144,17 @@ func (a *API) createActivity(c *gin.Context) {
 	for _, s := range req.Sessions {
 		in.Sessions = append(in.Sessions, s.input(activity.SessionInput{}))
 	}
-	u, _ := a.currentUser(c)
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
 	act, err := a.d.Activities.CreateActivity(c.Request.Context(), u, in)
 	if err != nil {
 		fail(c, err)
 		return
 	}
 	v, err := a.d.Activities.AdminGet(c.Request.Context(), u, act.ID)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, toActivityDTO(v, true))
+	respond(c, http.StatusCreated, toActivityDTO(v, true), err)
 }
 
 func (a *API) adminActivities(c *gin.Context) {
@@ -168,7 +170,10 @@ func (a *API) adminActivities(c *gin.Context) {
 		fail(c, errs.Invalid("BAD_QUERY", "参数 status 无效"))
 		return
 	}
-	u, _ := a.currentUser(c)
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
 	views, total, err := a.d.Activities.AdminList(c.Request.Context(), u, status, page, size)
 	if err != nil {
 		fail(c, err)
@@ -189,7 +194,10 @@ func (a *API) staffActivity(c *gin.Context, status int, fn func(u resident.User,
 		fail(c, err)
 		return
 	}
-	u, _ := a.currentUser(c)
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
 	if fn != nil {
 		if err := fn(u, id); err != nil {
 			fail(c, err)
@@ -197,11 +205,7 @@ func (a *API) staffActivity(c *gin.Context, status int, fn func(u resident.User,
 		}
 	}
 	v, err := a.d.Activities.AdminGet(c.Request.Context(), u, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(status, toActivityDTO(v, true))
+	respond(c, status, toActivityDTO(v, true), err)
 }
 
 func (a *API) adminActivity(c *gin.Context) { a.staffActivity(c, http.StatusOK, nil) }
@@ -292,7 +296,10 @@ func (a *API) updateSession(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	u, _ := a.currentUser(c)
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
 	cur, err := a.d.Activities.AdminGet(c.Request.Context(), u, id)
 	if err != nil {
 		fail(c, err)
@@ -354,7 +361,10 @@ func (a *API) activityRegistrations(c *gin.Context) {
 		}
 		f.NoShow = &b
 	}
-	u, _ := a.currentUser(c)
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
 	rs, total, err := a.d.Activities.ActivityRegistrations(c.Request.Context(), u, id, f)
 	if err != nil {
 		fail(c, err)
@@ -388,7 +398,10 @@ func (a *API) addRegistration(c *gin.Context) {
 	if key != "" {
 		key = "staff-" + key
 	}
-	u, _ := a.currentUser(c)
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
 	in := activity.RegisterInput{UserID: req.UserID, SessionID: req.SessionID, Answers: req.Answers, Reason: req.Reason, IdemKey: key,
 		Attendees: []activity.AttendeeRef{{Self: req.DependentID == 0, DependentID: req.DependentID}}}
 	res, err := a.d.Activities.AddByStaff(c.Request.Context(), u, id, in)
@@ -405,7 +418,10 @@ func (a *API) exportRegistrations(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	u, _ := a.currentUser(c)
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
 	name, data, err := a.d.Activities.Export(c.Request.Context(), u, id)
 	if err != nil {
 		fail(c, err)
@@ -428,13 +444,12 @@ func (a *API) removeRegistration(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	u, _ := a.currentUser(c)
-	res, err := a.d.Activities.Remove(c.Request.Context(), u, id, req.Reason)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
-	c.JSON(http.StatusOK, cancelledDTO(res))
+	res, err := a.d.Activities.Remove(c.Request.Context(), u, id, req.Reason)
+	respond(c, http.StatusOK, cancelledDTO(res), err)
 }
 
 func (a *API) markNoShow(c *gin.Context) {
@@ -454,20 +469,15 @@ func (a *API) markNoShow(c *gin.Context) {
 		fail(c, errs.Invalid("INVALID_NO_SHOW", "请说明是否未到场（no_show: true/false）"))
 		return
 	}
-	u, _ := a.currentUser(c)
-	r, err := a.d.Activities.MarkNoShow(c.Request.Context(), u, id, *req.NoShow)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"id": r.ID, "no_show": r.NoShow, "status": r.Status})
+	r, err := a.d.Activities.MarkNoShow(c.Request.Context(), u, id, *req.NoShow)
+	respond(c, http.StatusOK, gin.H{"id": r.ID, "no_show": r.NoShow, "status": r.Status}, err)
 }
 
 func (a *API) reconcile(c *gin.Context) {
 	rep, err := a.d.Activities.Reconcile(c.Request.Context())
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"checked": rep.Checked, "busy": rep.Busy, "drift": rep.Drift, "seats": rep.Seats})
+	respond(c, http.StatusOK, gin.H{"checked": rep.Checked, "busy": rep.Busy, "drift": rep.Drift, "seats": rep.Seats}, err)
 }

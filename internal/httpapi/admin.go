@@ -45,11 +45,7 @@ func (a *API) createCommunity(c *gin.Context) {
 		return
 	}
 	x, err := a.d.Residents.AddCommunity(c.Request.Context(), req.Name, req.Address)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, communityDTO{ID: x.ID, Name: x.Name, Address: x.Address})
+	respond(c, http.StatusCreated, communityDTO{ID: x.ID, Name: x.Name, Address: x.Address}, err)
 }
 
 type roleReq struct {
@@ -70,11 +66,7 @@ func (a *API) grantRole(c *gin.Context) {
 		return
 	}
 	u, err := a.d.Residents.GrantRole(c.Request.Context(), userID(c), id, resident.RoleChange{Role: req.Role, CommunityID: req.CommunityID, OrgID: req.OrgID})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toUserDTO(u))
+	respond(c, http.StatusOK, toUserDTO(u), err)
 }
 
 func (a *API) revokeRole(c *gin.Context) {
@@ -93,6 +85,13 @@ func (a *API) revokeRole(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	// Whatever the revoked role let the user's sessions hold (a checker's
+	// offline kit, a page opened) ends with its access tokens on every
+	// process; the user's next refresh carries on with what remains.
+	if err := a.d.Auth.Revoke(c.Request.Context(), id); err != nil {
+		fail(c, err)
+		return
+	}
 	c.JSON(http.StatusOK, toUserDTO(u))
 }
 
@@ -103,9 +102,5 @@ func (a *API) getUser(c *gin.Context) {
 		return
 	}
 	u, err := a.d.Residents.Me(c.Request.Context(), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toUserDTO(u))
+	respond(c, http.StatusOK, toUserDTO(u), err)
 }

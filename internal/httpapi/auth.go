@@ -57,11 +57,7 @@ func (a *API) login(c *gin.Context) {
 		return
 	}
 	t, err := a.d.Auth.Login(c.Request.Context(), req.Code)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toTokensDTO(t))
+	respond(c, http.StatusOK, toTokensDTO(t), err)
 }
 
 func (a *API) refresh(c *gin.Context) {
@@ -73,9 +69,5 @@ func (a *API) refresh(c *gin.Context) {
 		return
 	}
 	t, err := a.d.Auth.Refresh(c.Request.Context(), req.RefreshToken)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toTokensDTO(t))
+	respond(c, http.StatusOK, toTokensDTO(t), err)
 }

@@ -9,7 +9,6 @@ import (
 
 	"gongjian/internal/checkin"
 	"gongjian/internal/errs"
-	"gongjian/internal/resident"
 )
 
 func (a *API) mountCheckin(r *gin.RouterGroup) {
@@ -34,23 +33,6 @@ func (a *API) mountCheckin(r *gin.RouterGroup) {
 	staff.DELETE("/sessions/:id/volunteers/:user_id", a.removeVolunteer)
 }
 
-// withUser runs h with the current user and the path id.
-func (a *API) withUser(c *gin.Context, pathParam string, h func(u resident.User, id int64)) {
-	u, err := a.currentUser(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	var id int64
-	if pathParam != "" {
-		if id, err = pathID(c, pathParam); err != nil {
-			fail(c, err)
-			return
-		}
-	}
-	h(u, id)
-}
-
 func (a *API) getTicket(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -58,11 +40,7 @@ func (a *API) getTicket(c *gin.Context) {
 		return
 	}
 	t, err := a.d.Checkin.Ticket(c.Request.Context(), userID(c), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"ticket": t.Ticket, "valid_from": t.ValidFrom, "valid_until": t.ValidUntil, "registration_id": id})
+	respond(c, http.StatusOK, gin.H{"ticket": t.Ticket, "valid_from": t.ValidFrom, "valid_until": t.ValidUntil, "registration_id": id}, err)
 }
 
 type scanReq struct {
@@ -125,14 +103,12 @@ func (a *API) postCheckin(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	a.withUser(c, "", func(u resident.User, _ int64) {
-		res, err := a.d.Checkin.Scan(c.Request.Context(), u, in)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, toScanDTO(res))
-	})
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	res, err := a.d.Checkin.Scan(c.Request.Context(), u, in)
+	respond(c, http.StatusOK, toScanDTO(res), err)
 }
 
 type batchResultDTO struct {
@@ -165,29 +141,31 @@ func (a *API) postCheckinBatch(c *gin.Context) {
 		// A scan with an unreadable time is refused by the service (no time).
 		ins[i], _ = s.input()
 	}
-	a.withUser(c, "", func(u resident.User, _ int64) {
-		rs, err := a.d.Checkin.Batch(c.Request.Context(), u, ins, sentAt)
-		if err != nil {
-			fail(c, err)
-			return
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	rs, err := a.d.Checkin.Batch(c.Request.Context(), u, ins, sentAt)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := make([]batchResultDTO, len(rs))
+	counts := map[string]int{}
+	for i, r := range rs {
+		counts[r.Result]++
+		d := batchResultDTO{Nonce: r.Nonce, Result: r.Result}
+		if r.Err != nil {
+			d.Code, d.Message = r.Err.Code, r.Err.Message
 		}
-		out := make([]batchResultDTO, len(rs))
-		counts := map[string]int{}
-		for i, r := range rs {
-			counts[r.Result]++
-			d := batchResultDTO{Nonce: r.Nonce, Result: r.Result}
-			if r.Err != nil {
-				d.Code, d.Message = r.Err.Code, r.Err.Message
-			}
-			if r.Scan.RegistrationID != 0 {
-				at := r.Scan.CheckedInAt
-				d.RegistrationID, d.AttendeeNameMasked, d.SessionID, d.CheckedInAt = r.Scan.RegistrationID, r.Scan.AttendeeNameMasked, r.Scan.SessionID, &at
-			}
-			out[i] = d
+		if r.Scan.RegistrationID != 0 {
+			at := r.Scan.CheckedInAt
+			d.RegistrationID, d.AttendeeNameMasked, d.SessionID, d.CheckedInAt = r.Scan.RegistrationID, r.Scan.AttendeeNameMasked, r.Scan.SessionID, &at
 		}
-		c.JSON(http.StatusOK, gin.H{"results": out, "checked_in": counts[checkin.ResultCheckedIn],
-			"duplicates": counts[checkin.ResultDuplicate], "refused": counts[checkin.ResultRefused]})
-	})
+		out[i] = d
+	}
+	c.JSON(http.StatusOK, gin.H{"results": out, "checked_in": counts[checkin.ResultCheckedIn],
+		"duplicates": counts[checkin.ResultDuplicate], "refused": counts[checkin.ResultRefused]})
 }
 
 // TicketFormat documents the ticket for offline verifiers (in every kit).
@@ -233,31 +211,35 @@ func (a *API) myChecking(c *gin.Context) {
 }
 
 func (a *API) getCheckinKit(c *gin.Context) {
-	a.withUser(c, "id", func(u resident.User, id int64) {
-		k, err := a.d.Checkin.Kit(c.Request.Context(), u, id)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, gin.H{
-			"activity_id": k.ActivityID, "activity_title": k.ActivityTitle, "algorithm": k.Algorithm, "public_key": k.PublicKey,
-			"ticket_format": TicketFormat, "sessions": toKitSessions(k.Sessions), "revoked": k.Revoked,
-			"window": gin.H{"session_id": k.Window.ID, "opens_at": k.Window.AcceptFrom, "closes_at": k.Window.AcceptUntil}, "revoked_registration_ids": k.RevokedRegistrationIDs,
-			"checked_in_registration_ids": k.CheckedIn, "generated_at": k.GeneratedAt,
-		})
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	k, err := a.d.Checkin.Kit(c.Request.Context(), u, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{
+		"activity_id": k.ActivityID, "activity_title": k.ActivityTitle, "algorithm": k.Algorithm, "public_key": k.PublicKey,
+		"ticket_format": TicketFormat, "sessions": toKitSessions(k.Sessions), "revoked": k.Revoked,
+		"window": gin.H{"session_id": k.Window.ID, "opens_at": k.Window.AcceptFrom, "closes_at": k.Window.AcceptUntil}, "revoked_registration_ids": k.RevokedRegistrationIDs,
+		"checked_in_registration_ids": k.CheckedIn, "generated_at": k.GeneratedAt,
 	})
 }
 
 func (a *API) getPoster(c *gin.Context) {
-	a.withUser(c, "id", func(u resident.User, id int64) {
-		img, err := a.d.Checkin.Poster(c.Request.Context(), u, id)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.Header("Cache-Control", "private, max-age=86400")
-		c.Data(http.StatusOK, "image/jpeg", img)
-	})
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	img, err := a.d.Checkin.Poster(c.Request.Context(), u, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Header("Cache-Control", "private, max-age=86400")
+	c.Data(http.StatusOK, "image/jpeg", img)
 }
 
 func (a *API) postSelfCheckin(c *gin.Context) {
@@ -275,15 +257,18 @@ func (a *API) postSelfCheckin(c *gin.Context) {
 		fail(c, errs.Invalid("BAD_LOCATION", "无法获取您的位置，请允许使用位置信息后重试"))
 		return
 	}
-	a.withUser(c, "", func(u resident.User, _ int64) {
-		r, err := a.d.Checkin.SelfCheck(c.Request.Context(), u, checkin.SelfInput{Code: req.Code, Lat: *req.Lat, Lng: *req.Lng, Action: req.Action})
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, gin.H{"action": r.Action, "at": r.At, "checked_in_at": r.CheckedInAt, "minutes": r.Minutes,
-			"session_id": r.SessionID, "activity_id": r.ActivityID, "activity_title": r.ActivityTitle, "repeated": r.Repeated})
-	})
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	r, err := a.d.Checkin.SelfCheck(c.Request.Context(), u, checkin.SelfInput{Code: req.Code, Lat: *req.Lat, Lng: *req.Lng, Action: req.Action})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"action": r.Action, "at": r.At, "checked_in_at": r.CheckedInAt, "minutes": r.Minutes,
+		"session_id": r.SessionID, "activity_id": r.ActivityID, "activity_title": r.ActivityTitle, "repeated": r.Repeated,
+		"in_review": r.InReview})
 }
 
 type appointeeDTO struct {
@@ -308,14 +293,12 @@ type userIDReq struct {
 }
 
 func (a *API) listCheckers(c *gin.Context) {
-	a.withUser(c, "id", func(u resident.User, id int64) {
-		xs, err := a.d.Checkin.Checkers(c.Request.Context(), u, id)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, gin.H{"items": appointees(xs)})
-	})
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	xs, err := a.d.Checkin.Checkers(c.Request.Context(), u, id)
+	respond(c, http.StatusOK, gin.H{"items": appointees(xs)}, err)
 }
 
 func (a *API) addChecker(c *gin.Context) {
@@ -324,18 +307,16 @@ func (a *API) addChecker(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	a.withUser(c, "id", func(u resident.User, id int64) {
-		if err := a.d.Checkin.AddChecker(c.Request.Context(), u, id, req.UserID); err != nil {
-			fail(c, err)
-			return
-		}
-		xs, err := a.d.Checkin.Checkers(c.Request.Context(), u, id)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusCreated, gin.H{"items": appointees(xs)})
-	})
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	if err := a.d.Checkin.AddChecker(c.Request.Context(), u, id, req.UserID); err != nil {
+		fail(c, err)
+		return
+	}
+	xs, err := a.d.Checkin.Checkers(c.Request.Context(), u, id)
+	respond(c, http.StatusCreated, gin.H{"items": appointees(xs)}, err)
 }
 
 func (a *API) removeCheckerBody(c *gin.Context) {
@@ -344,13 +325,15 @@ func (a *API) removeCheckerBody(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	a.withUser(c, "id", func(u resident.User, id int64) {
-		if err := a.d.Checkin.RemoveChecker(c.Request.Context(), u, id, req.UserID); err != nil {
-			fail(c, err)
-			return
-		}
-		c.Status(http.StatusNoContent)
-	})
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	if err := a.d.Checkin.RemoveChecker(c.Request.Context(), u, id, req.UserID); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
 }
 
 func (a *API) removeChecker(c *gin.Context) {
@@ -359,81 +342,76 @@ func (a *API) removeChecker(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	a.withUser(c, "id", func(u resident.User, id int64) {
-		if err := a.d.Checkin.RemoveChecker(c.Request.Context(), u, id, uid); err != nil {
-			fail(c, err)
-			return
-		}
-		c.Status(http.StatusNoContent)
-	})
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	if err := a.d.Checkin.RemoveChecker(c.Request.Context(), u, id, uid); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
 }
 
 func (a *API) getRotatingCode(c *gin.Context) {
-	a.withUser(c, "id", func(u resident.User, id int64) {
-		rc, err := a.d.Checkin.RotatingCode(c.Request.Context(), u, id)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.Header("Cache-Control", "no-store")
-		c.JSON(http.StatusOK, gin.H{"code": rc.Code, "session_id": rc.SessionID, "step_seconds": int(checkin.CodeStep / time.Second),
-			"expires_at": rc.ShowUntil, "accepted_until": rc.AcceptedUntil, "server_time": time.Now().UTC()})
-	})
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	rc, err := a.d.Checkin.RotatingCode(c.Request.Context(), u, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, gin.H{"code": rc.Code, "session_id": rc.SessionID, "step_seconds": int(checkin.CodeStep / time.Second),
+		"expires_at": rc.ShowUntil, "accepted_until": rc.AcceptedUntil, "server_time": time.Now().UTC()})
 }
 
 func (a *API) getAttendance(c *gin.Context) {
-	a.withUser(c, "id", func(u resident.User, id int64) {
-		at, err := a.d.Checkin.Attendance(c.Request.Context(), u, id)
-		if err != nil {
-			fail(c, err)
-			return
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	at, err := a.d.Checkin.Attendance(c.Request.Context(), u, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	type line struct {
+		RegistrationID int64      `json:"registration_id"`
+		AttendeeName   string     `json:"attendee_name"`
+		UserID         int64      `json:"user_id"`
+		CheckedInAt    *time.Time `json:"checked_in_at"`
+		CheckerID      int64      `json:"checker_id,omitempty"`
+		Offline        bool       `json:"offline,omitempty"`
+	}
+	regs := make([]line, 0, len(at.Registrations))
+	checkedIn := 0
+	for _, l := range at.Registrations {
+		x := line{RegistrationID: l.Registration.ID, AttendeeName: l.Registration.AttendeeName, UserID: l.Registration.UserID}
+		if l.CheckedIn != nil {
+			t := l.CheckedIn.At
+			x.CheckedInAt, x.CheckerID, x.Offline = &t, l.CheckedIn.CheckerID, l.CheckedIn.Offline
+			checkedIn++
 		}
-		type line struct {
-			RegistrationID int64      `json:"registration_id"`
-			AttendeeName   string     `json:"attendee_name"`
-			UserID         int64      `json:"user_id"`
-			CheckedInAt    *time.Time `json:"checked_in_at"`
-			CheckerID      int64      `json:"checker_id,omitempty"`
-			Offline        bool       `json:"offline,omitempty"`
-		}
-		type presence struct {
-			UserID     int64      `json:"user_id"`
-			InAt       time.Time  `json:"in_at"`
-			OutAt      *time.Time `json:"out_at"`
-			Minutes    int        `json:"minutes"`
-			AutoClosed bool       `json:"auto_closed"`
-			Flagged    bool       `json:"flagged"`
-			EntryID    int64      `json:"entry_id,omitempty"`
-		}
-		regs := make([]line, 0, len(at.Registrations))
-		checkedIn := 0
-		for _, l := range at.Registrations {
-			x := line{RegistrationID: l.Registration.ID, AttendeeName: l.Registration.AttendeeName, UserID: l.Registration.UserID}
-			if l.CheckedIn != nil {
-				t := l.CheckedIn.At
-				x.CheckedInAt, x.CheckerID, x.Offline = &t, l.CheckedIn.CheckerID, l.CheckedIn.Offline
-				checkedIn++
-			}
-			regs = append(regs, x)
-		}
-		ps := make([]presence, 0, len(at.Presences))
-		for _, p := range at.Presences {
-			ps = append(ps, presence{p.UserID, p.InAt, p.OutAt, p.Minutes, p.AutoClosed, p.Flagged, p.EntryID})
-		}
-		c.JSON(http.StatusOK, gin.H{"session_id": at.Session.ID, "activity_id": at.Session.ActivityID, "activity_title": at.Session.ActivityTitle,
-			"registrations": regs, "confirmed": len(regs), "checked_in": checkedIn, "presences": ps})
-	})
+		regs = append(regs, x)
+	}
+	ps := make([]presenceDTO, 0, len(at.Presences))
+	for _, p := range at.Presences {
+		ps = append(ps, toPresenceDTO(p))
+	}
+	c.JSON(http.StatusOK, gin.H{"session_id": at.Session.ID, "activity_id": at.Session.ActivityID, "activity_title": at.Session.ActivityTitle,
+		"registrations": regs, "confirmed": len(regs), "checked_in": checkedIn, "presences": ps})
 }
 
 func (a *API) listVolunteers(c *gin.Context) {
-	a.withUser(c, "id", func(u resident.User, id int64) {
-		xs, err := a.d.Checkin.Volunteers(c.Request.Context(), u, id)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, gin.H{"items": appointees(xs)})
-	})
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	xs, err := a.d.Checkin.Volunteers(c.Request.Context(), u, id)
+	respond(c, http.StatusOK, gin.H{"items": appointees(xs)}, err)
 }
 
 func (a *API) addVolunteer(c *gin.Context) {
@@ -442,18 +420,16 @@ func (a *API) addVolunteer(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	a.withUser(c, "id", func(u resident.User, id int64) {
-		if err := a.d.Checkin.AddVolunteer(c.Request.Context(), u, id, req.UserID); err != nil {
-			fail(c, err)
-			return
-		}
-		xs, err := a.d.Checkin.Volunteers(c.Request.Context(), u, id)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusCreated, gin.H{"items": appointees(xs)})
-	})
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	if err := a.d.Checkin.AddVolunteer(c.Request.Context(), u, id, req.UserID); err != nil {
+		fail(c, err)
+		return
+	}
+	xs, err := a.d.Checkin.Volunteers(c.Request.Context(), u, id)
+	respond(c, http.StatusCreated, gin.H{"items": appointees(xs)}, err)
 }
 
 func (a *API) removeVolunteer(c *gin.Context) {
@@ -462,11 +438,13 @@ func (a *API) removeVolunteer(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	a.withUser(c, "id", func(u resident.User, id int64) {
-		if err := a.d.Checkin.RemoveVolunteer(c.Request.Context(), u, id, uid); err != nil {
-			fail(c, err)
-			return
-		}
-		c.Status(http.StatusNoContent)
-	})
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	if err := a.d.Checkin.RemoveVolunteer(c.Request.Context(), u, id, uid); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
 }

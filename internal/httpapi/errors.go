@@ -33,6 +33,16 @@ type ErrorBody struct {
 	Details   map[string]any `json:"details,omitempty"`
 }
 
+// respond answers v with status, or, when err is not nil, the error (v is
+// then ignored: built from a zero value, it must not panic).
+func respond(c *gin.Context, status int, v any, err error) {
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(status, v)
+}
+
 // fail writes err as the JSON error answer and aborts the chain.
 func fail(c *gin.Context, err error) {
 	e := errs.As(err)

@@ -7,9 +7,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"gongjian/internal/cst"
 	"gongjian/internal/errs"
 	"gongjian/internal/hours"
-	"gongjian/internal/resident"
 )
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -28,6 +28,9 @@ func (a *API) mountHours(r *gin.RouterGroup) {
 	staff.POST("/hours/claims/:id/approve", a.approveClaim)
 	staff.POST("/hours/claims/:id/reject", a.rejectClaim)
 	staff.POST("/hours/corrections", a.correctHours)
+	staff.GET("/hours/corrections", a.listCorrections)
+	staff.POST("/hours/corrections/:id/approve", a.approveCorrection)
+	staff.POST("/hours/corrections/:id/reject", a.rejectCorrection)
 	staff.GET("/hours", a.hoursReport)
 }
 
@@ -132,11 +135,7 @@ func (a *API) putIdentity(c *gin.Context) {
 		return
 	}
 	masked, err := a.d.Hours.SetIdentity(c.Request.Context(), userID(c), req.IDNumber)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"id_number_masked": masked})
+	respond(c, http.StatusOK, gin.H{"id_number_masked": masked}, err)
 }
 
 type membershipDTO struct {
@@ -147,11 +146,7 @@ type membershipDTO struct {
 
 func (a *API) getMembership(c *gin.Context) {
 	m, err := a.d.Hours.Membership(c.Request.Context(), userID(c))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, membershipDTO{m.OrgID, m.CommunityID, m.UpdatedAt})
+	respond(c, http.StatusOK, membershipDTO{m.OrgID, m.CommunityID, m.UpdatedAt}, err)
 }
 
 func (a *API) postMembership(c *gin.Context) {
@@ -163,14 +158,12 @@ func (a *API) postMembership(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	a.withUser(c, "", func(u resident.User, _ int64) {
-		m, err := a.d.Hours.SetMembership(c.Request.Context(), u, req.OrgID, req.CommunityID)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, membershipDTO{m.OrgID, m.CommunityID, m.UpdatedAt})
-	})
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	m, err := a.d.Hours.SetMembership(c.Request.Context(), u, req.OrgID, req.CommunityID)
+	respond(c, http.StatusOK, membershipDTO{m.OrgID, m.CommunityID, m.UpdatedAt}, err)
 }
 
 type claimDTO struct {
@@ -191,11 +184,22 @@ type claimDTO struct {
 	RejectReason   string     `json:"reject_reason,omitempty"`
 	EntryID        int64      `json:"entry_id,omitempty"`
 	CreatedAt      time.Time  `json:"created_at"`
+	// For reviewers of a pending claim: the session's length, the credit the
+	// volunteer already has for it, and whether the claim is a top-up.
+	SessionMinutes  int  `json:"session_minutes,omitempty"`
+	CreditedMinutes int  `json:"credited_minutes"`
+	TopUp           bool `json:"top_up"`
+	MaxMinutes      int  `json:"max_minutes,omitempty"`
 }
 
 func toClaimDTO(x hours.Claim) claimDTO {
-	return claimDTO{x.ID, x.UserID, x.UserName, x.ActivityID, x.SessionID, x.ActivityTitle, x.ServedAt, x.Minutes, x.Description,
-		x.PhotoURLs, x.Status, x.ReviewedBy, x.ReviewedAt, x.GrantedMinutes, x.RejectReason, x.EntryID, x.CreatedAt}
+	d := claimDTO{x.ID, x.UserID, x.UserName, x.ActivityID, x.SessionID, x.ActivityTitle, x.ServedAt, x.Minutes, x.Description,
+		x.PhotoURLs, x.Status, x.ReviewedBy, x.ReviewedAt, x.GrantedMinutes, x.RejectReason, x.EntryID, x.CreatedAt,
+		x.SessionMinutes, x.CreditedMinutes, x.CreditedMinutes > 0, 0}
+	if x.SessionMinutes > 0 {
+		d.MaxMinutes = max(x.SessionMinutes-x.CreditedMinutes, 0)
+	}
+	return d
 }
 
 func claimList(xs []hours.Claim) gin.H {
@@ -218,35 +222,31 @@ func (a *API) createClaim(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	a.withUser(c, "", func(u resident.User, _ int64) {
-		x, err := a.d.Hours.CreateClaim(c.Request.Context(), u, hours.ClaimInput{ActivityID: req.ActivityID, SessionID: req.SessionID,
-			Minutes: req.Minutes, Description: req.Description, PhotoURLs: req.PhotoURLs})
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusCreated, toClaimDTO(x))
-	})
-}
-
-func (a *API) myClaims(c *gin.Context) {
-	xs, err := a.d.Hours.MyClaims(c.Request.Context(), userID(c))
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	x, err := a.d.Hours.CreateClaim(c.Request.Context(), u, hours.ClaimInput{ActivityID: req.ActivityID, SessionID: req.SessionID,
+		Minutes: req.Minutes, Description: req.Description, PhotoURLs: req.PhotoURLs})
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, claimList(xs))
+	c.JSON(http.StatusCreated, toClaimDTO(x))
+}
+
+func (a *API) myClaims(c *gin.Context) {
+	xs, err := a.d.Hours.MyClaims(c.Request.Context(), userID(c))
+	respond(c, http.StatusOK, claimList(xs), err)
 }
 
 func (a *API) listClaims(c *gin.Context) {
-	a.withUser(c, "", func(u resident.User, _ int64) {
-		xs, err := a.d.Hours.Claims(c.Request.Context(), u, c.Query("status"))
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, claimList(xs))
-	})
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	xs, err := a.d.Hours.Claims(c.Request.Context(), u, c.Query("status"))
+	respond(c, http.StatusOK, claimList(xs), err)
 }
 
 func (a *API) approveClaim(c *gin.Context) {
@@ -257,14 +257,12 @@ func (a *API) approveClaim(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	a.withUser(c, "id", func(u resident.User, id int64) {
-		x, err := a.d.Hours.ApproveClaim(c.Request.Context(), u, id, req.Minutes)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, toClaimDTO(x))
-	})
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	x, err := a.d.Hours.ApproveClaim(c.Request.Context(), u, id, req.Minutes)
+	respond(c, http.StatusOK, toClaimDTO(x), err)
 }
 
 func (a *API) rejectClaim(c *gin.Context) {
@@ -275,14 +273,12 @@ func (a *API) rejectClaim(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	a.withUser(c, "id", func(u resident.User, id int64) {
-		x, err := a.d.Hours.RejectClaim(c.Request.Context(), u, id, req.Reason)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, toClaimDTO(x))
-	})
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	x, err := a.d.Hours.RejectClaim(c.Request.Context(), u, id, req.Reason)
+	respond(c, http.StatusOK, toClaimDTO(x), err)
 }
 
 func (a *API) correctHours(c *gin.Context) {
@@ -295,14 +291,86 @@ func (a *API) correctHours(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	a.withUser(c, "", func(u resident.User, _ int64) {
-		e, err := a.d.Hours.Correct(c.Request.Context(), u, hours.CorrectionInput{EntryID: req.EntryID, Minutes: req.Minutes, Reason: req.Reason})
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusCreated, toEntryDTO(e))
-	})
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	res, err := a.d.Hours.Correct(c.Request.Context(), u, hours.CorrectionInput{EntryID: req.EntryID, Minutes: req.Minutes, Reason: req.Reason})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if res.Pending != nil {
+		// Beyond the configured size: waits for a second staff member.
+		c.JSON(http.StatusAccepted, toCorrectionDTO(*res.Pending))
+		return
+	}
+	c.JSON(http.StatusCreated, toEntryDTO(res.Entry))
+}
+
+type correctionDTO struct {
+	ID            int64      `json:"id"`
+	Status        string     `json:"status"`
+	EntryID       int64      `json:"entry_id"`
+	UserID        int64      `json:"user_id"`
+	ActivityID    int64      `json:"activity_id"`
+	SessionID     int64      `json:"session_id,omitempty"`
+	ActivityTitle string     `json:"activity_title"`
+	Minutes       int        `json:"minutes"`
+	Reason        string     `json:"reason"`
+	RequestedBy   int64      `json:"requested_by"`
+	ReviewedBy    int64      `json:"reviewed_by,omitempty"`
+	ReviewedAt    *time.Time `json:"reviewed_at,omitempty"`
+	RejectReason  string     `json:"reject_reason,omitempty"`
+	ResultEntryID int64      `json:"result_entry_id,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
+}
+
+func toCorrectionDTO(x hours.Correction) correctionDTO {
+	return correctionDTO{x.ID, x.Status, x.EntryID, x.UserID, x.ActivityID, x.SessionID, x.ActivityTitle, x.Minutes, x.Reason,
+		x.RequestedBy, x.ReviewedBy, x.ReviewedAt, x.RejectReason, x.ResultEntryID, x.CreatedAt}
+}
+
+func (a *API) listCorrections(c *gin.Context) {
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	xs, err := a.d.Hours.Corrections(c.Request.Context(), u, c.Query("status"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := make([]correctionDTO, 0, len(xs))
+	for _, x := range xs {
+		out = append(out, toCorrectionDTO(x))
+	}
+	c.JSON(http.StatusOK, gin.H{"items": out})
+}
+
+func (a *API) approveCorrection(c *gin.Context) {
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	x, err := a.d.Hours.ApproveCorrection(c.Request.Context(), u, id)
+	respond(c, http.StatusOK, toCorrectionDTO(x), err)
+}
+
+func (a *API) rejectCorrection(c *gin.Context) {
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	x, err := a.d.Hours.RejectCorrection(c.Request.Context(), u, id, req.Reason)
+	respond(c, http.StatusOK, toCorrectionDTO(x), err)
 }
 
 type personTotalDTO struct {
@@ -337,49 +405,51 @@ func (a *API) hoursReport(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	a.withUser(c, "", func(u resident.User, _ int64) {
-		ctx := c.Request.Context()
-		r, err := a.d.Hours.Report(ctx, u, from, to)
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	r, err := a.d.Hours.Report(ctx, u, from, to)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if format == "xlsx" {
+		b, err := a.d.Hours.ReportXLSX(ctx, u, r)
 		if err != nil {
 			fail(c, err)
 			return
 		}
-		if format == "xlsx" {
-			b, err := a.d.Hours.ReportXLSX(ctx, u, r)
-			if err != nil {
-				fail(c, err)
-				return
-			}
-			attachment(c, "志愿服务时长统计-"+from.In(hours.Zone).Format("20060102")+"-"+to.In(hours.Zone).AddDate(0, 0, -1).Format("20060102")+".xlsx", b)
-			return
-		}
-		type org struct {
-			OrgID      int64   `json:"org_id"`
-			ParentID   int64   `json:"parent_id"`
-			Name       string  `json:"name"`
-			Depth      int     `json:"depth"`
-			OwnMinutes int     `json:"own_minutes"`
-			Minutes    int     `json:"minutes"`
-			Hours      float64 `json:"hours"`
-			Members    int     `json:"members"`
-		}
-		type com struct {
-			CommunityID int64   `json:"community_id"`
-			Name        string  `json:"name"`
-			Minutes     int     `json:"minutes"`
-			Hours       float64 `json:"hours"`
-			Persons     int     `json:"persons"`
-		}
-		orgs := make([]org, 0, len(r.Orgs))
-		for _, o := range r.Orgs {
-			orgs = append(orgs, org{o.OrgID, o.ParentID, o.Name, o.Depth, o.OwnMinutes, o.Minutes, hours.Hours(o.Minutes), o.Members})
-		}
-		coms := make([]com, 0, len(r.Communities))
-		for _, x := range r.Communities {
-			coms = append(coms, com{x.CommunityID, x.Name, x.Minutes, hours.Hours(x.Minutes), x.Persons})
-		}
-		c.JSON(http.StatusOK, gin.H{"from": from.In(hours.Zone).Format("2006-01-02"), "to": to.In(hours.Zone).AddDate(0, 0, -1).Format("2006-01-02"),
-			"total_minutes": r.TotalMinutes, "total_hours": hours.Hours(r.TotalMinutes), "entries": r.Entries,
-			"persons": persons(r.Persons), "organizations": orgs, "communities": coms, "leaderboard": persons(r.Leaderboard)})
-	})
+		attachment(c, "志愿服务时长统计-"+from.In(cst.Zone).Format("20060102")+"-"+to.In(cst.Zone).AddDate(0, 0, -1).Format("20060102")+".xlsx", b)
+		return
+	}
+	type org struct {
+		OrgID      int64   `json:"org_id"`
+		ParentID   int64   `json:"parent_id"`
+		Name       string  `json:"name"`
+		Depth      int     `json:"depth"`
+		OwnMinutes int     `json:"own_minutes"`
+		Minutes    int     `json:"minutes"`
+		Hours      float64 `json:"hours"`
+		Members    int     `json:"members"`
+	}
+	type com struct {
+		CommunityID int64   `json:"community_id"`
+		Name        string  `json:"name"`
+		Minutes     int     `json:"minutes"`
+		Hours       float64 `json:"hours"`
+		Persons     int     `json:"persons"`
+	}
+	orgs := make([]org, 0, len(r.Orgs))
+	for _, o := range r.Orgs {
+		orgs = append(orgs, org{o.OrgID, o.ParentID, o.Name, o.Depth, o.OwnMinutes, o.Minutes, hours.Hours(o.Minutes), o.Members})
+	}
+	coms := make([]com, 0, len(r.Communities))
+	for _, x := range r.Communities {
+		coms = append(coms, com{x.CommunityID, x.Name, x.Minutes, hours.Hours(x.Minutes), x.Persons})
+	}
+	c.JSON(http.StatusOK, gin.H{"from": from.In(cst.Zone).Format("2006-01-02"), "to": to.In(cst.Zone).AddDate(0, 0, -1).Format("2006-01-02"),
+		"total_minutes": r.TotalMinutes, "total_hours": hours.Hours(r.TotalMinutes), "entries": r.Entries,
+		"persons": persons(r.Persons), "organizations": orgs, "communities": coms, "leaderboard": persons(r.Leaderboard)})
 }

@@ -21,9 +21,8 @@ func (a *API) mountMe(r *gin.RouterGroup) {
 }
 
 func (a *API) getMe(c *gin.Context) {
-	u, err := a.currentUser(c)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
 	c.JSON(http.StatusOK, toUserDTO(u))
@@ -59,11 +58,7 @@ func (a *API) bindPhone(c *gin.Context) {
 		return
 	}
 	u, err := a.d.Residents.BindPhone(c.Request.Context(), userID(c), req.Code)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toUserDTO(u))
+	respond(c, http.StatusOK, toUserDTO(u), err)
 }
 
 type consentDTO struct {
@@ -157,11 +152,7 @@ func (a *API) addDependent(c *gin.Context) {
 		in.ConsentVersion = req.GuardianConsent.Version
 	}
 	d, err := a.d.Residents.AddDependent(c.Request.Context(), userID(c), in)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, toDependentDTO(d, time.Now()))
+	respond(c, http.StatusCreated, toDependentDTO(d, time.Now()), err)
 }
 
 func (a *API) patchDependent(c *gin.Context) {
@@ -188,11 +179,7 @@ func (a *API) patchDependent(c *gin.Context) {
 		p.ConsentVersion = &req.GuardianConsent.Version
 	}
 	d, err := a.d.Residents.UpdateDependent(c.Request.Context(), userID(c), id, p)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toDependentDTO(d, time.Now()))
+	respond(c, http.StatusOK, toDependentDTO(d, time.Now()), err)
 }
 
 func (a *API) deleteDependent(c *gin.Context) {

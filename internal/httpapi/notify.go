@@ -50,11 +50,7 @@ func toSubscriptionsDTO(s notify.Subscriptions) subscriptionsDTO {
 
 func (a *API) getSubscriptions(c *gin.Context) {
 	s, err := a.d.Notify.Subscriptions(c.Request.Context(), userID(c))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toSubscriptionsDTO(s))
+	respond(c, http.StatusOK, toSubscriptionsDTO(s), err)
 }
 
 func (a *API) postSubscriptions(c *gin.Context) {
@@ -66,11 +62,7 @@ func (a *API) postSubscriptions(c *gin.Context) {
 		return
 	}
 	s, err := a.d.Notify.RecordSubscriptions(c.Request.Context(), userID(c), req.Results)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toSubscriptionsDTO(s))
+	respond(c, http.StatusOK, toSubscriptionsDTO(s), err)
 }
 
 type messageDTO struct {
@@ -120,11 +112,7 @@ func (a *API) readMessage(c *gin.Context) {
 		return
 	}
 	unread, err := a.d.Notify.MarkRead(c.Request.Context(), userID(c), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"id": id, "read": true, "unread": unread})
+	respond(c, http.StatusOK, gin.H{"id": id, "read": true, "unread": unread}, err)
 }
 
 type messageRecordDTO struct {
@@ -159,9 +147,8 @@ func (a *API) activityMessages(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	u, err := a.currentUser(c)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
 	rs, counts, err := a.d.Notify.ActivityMessages(c.Request.Context(), u, id, after, limit)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"gongjian/internal/cst"
 	"gongjian/internal/errs"
 )
 
@@ -32,7 +33,7 @@ func queryTime(c *gin.Context, name string, endOfDay bool) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	t, err := time.ParseInLocation(dateLayout, s, time.FixedZone("CST", 8*3600))
+	t, err := time.ParseInLocation(dateLayout, s, cst.Zone)
 	if err != nil {
 		return time.Time{}, errs.Invalid("BAD_QUERY", "参数 "+name+" 应为日期（2026-12-01）或 RFC 3339 时间")
 	}

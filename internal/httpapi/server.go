@@ -9,6 +9,7 @@ import (
 	_ "embed"
 	"encoding/hex"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -66,6 +67,9 @@ type Deps struct {
 	Limits Limits
 	// TrustedProxies: load balancers whose X-Forwarded-For names the client.
 	TrustedProxies []string
+	// MetricsAllow: the addresses (IPs or CIDRs) /metrics is served to, by
+	// the connection's peer address; others are told 404.
+	MetricsAllow []string
 
 	Notify *notify.Service // subscriptions, in-app messages, delivery state
 
@@ -127,7 +131,7 @@ func (a *API) base() *gin.Engine {
 
 func (a *API) engine() *gin.Engine {
 	r := a.base()
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(a.d.Registry, promhttp.HandlerOpts{})))
+	r.GET("/metrics", a.metricsAllowed(), gin.WrapH(promhttp.HandlerFor(a.d.Registry, promhttp.HandlerOpts{})))
 	r.GET("/api/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openAPISpec) })
 
 	v1 := r.Group("/api/v1")
@@ -144,6 +148,7 @@ func (a *API) engine() *gin.Engine {
 	a.mountNotify(authed)
 	a.mountActivity(v1, authed)
 	a.mountUploads(authed)
+	a.mountPresenceReview(authed)
 	return r
 }
 
@@ -237,7 +242,7 @@ func (a *API) authenticate(c *gin.Context) {
 		fail(c, errNoToken)
 		return
 	}
-	uid, err := a.d.Auth.Verify(token)
+	uid, err := a.d.Auth.Verify(c.Request.Context(), token)
 	if err != nil {
 		fail(c, err)
 		return
@@ -249,9 +254,10 @@ func (a *API) authenticate(c *gin.Context) {
 // userID returns the authenticated user's id.
 func userID(c *gin.Context) int64 { return c.GetInt64(ctxUserID) }
 
-// currentUser loads the authenticated user with roles, once per request, so
-// a role change applies from the next request on.
-func (a *API) currentUser(c *gin.Context) (resident.User, error) {
+// loadUser loads the authenticated user with roles, once per request, so
+// a role change applies from the next request on. Handlers use me; only a
+// public route's optional viewer calls it directly.
+func (a *API) loadUser(c *gin.Context) (resident.User, error) {
 	if u, ok := c.Get(ctxUser); ok {
 		return u.(resident.User), nil
 	}
@@ -266,13 +272,36 @@ func (a *API) currentUser(c *gin.Context) (resident.User, error) {
 	return u, nil
 }
 
+// me is THE way a handler gets the current user: the authenticated user
+// with roles, loaded once per request. When it cannot, it has answered the
+// request and ok is false. (Handlers that need no more than the id the
+// token proves use userID.)
+func (a *API) me(c *gin.Context) (resident.User, bool) {
+	u, err := a.loadUser(c)
+	if err != nil {
+		fail(c, err)
+		return resident.User{}, false
+	}
+	return u, true
+}
+
+// meAnd is me and the positive id in the path parameter param.
+func (a *API) meAnd(c *gin.Context, param string) (resident.User, int64, bool) {
+	id, err := pathID(c, param)
+	if err != nil {
+		fail(c, err)
+		return resident.User{}, 0, false
+	}
+	u, ok := a.me(c)
+	return u, id, ok
+}
+
 var errForbidden = errs.Forbidden("FORBIDDEN", "没有权限进行此操作")
 
 // requireAdmin aborts unless the user is an admin.
 func (a *API) requireAdmin(c *gin.Context) {
-	u, err := a.currentUser(c)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
 	if !u.IsAdmin() {
@@ -285,9 +314,8 @@ func (a *API) requireAdmin(c *gin.Context) {
 // requireStaff aborts unless the user is staff somewhere (or an admin);
 // each operation then checks the activity's scope.
 func (a *API) requireStaff(c *gin.Context) {
-	u, err := a.currentUser(c)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
 	if !u.IsAnyStaff() {
@@ -295,6 +323,35 @@ func (a *API) requireStaff(c *gin.Context) {
 		return
 	}
 	c.Next()
+}
+
+// metricsAllowed serves /metrics only to the configured addresses, judged
+// by the connection's peer (a header cannot pick it); anyone else is told
+// the route does not exist.
+func (a *API) metricsAllowed() gin.HandlerFunc {
+	var nets []*net.IPNet
+	for _, s := range a.d.MetricsAllow {
+		if ip := net.ParseIP(s); ip != nil {
+			bits := 8 * len(ip.To4())
+			if bits == 0 {
+				bits = 128
+			}
+			nets = append(nets, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+		} else if _, n, err := net.ParseCIDR(s); err == nil {
+			nets = append(nets, n)
+		}
+	}
+	return func(c *gin.Context) {
+		host, _, err := net.SplitHostPort(strings.TrimSpace(c.Request.RemoteAddr))
+		ip := net.ParseIP(host)
+		for _, n := range nets {
+			if err == nil && ip != nil && n.Contains(ip) {
+				c.Next()
+				return
+			}
+		}
+		fail(c, errs.NotFound("ROUTE_NOT_FOUND", "接口不存在"))
+	}
 }
 
 func (a *API) loginLimit(c *gin.Context) {

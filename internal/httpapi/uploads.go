@@ -10,7 +10,6 @@ import (
 
 	"gongjian/internal/errs"
 	"gongjian/internal/media"
-	"gongjian/internal/resident"
 )
 
 // uploadReadTimeout replaces the server's read timeout for an upload: a
@@ -81,24 +80,26 @@ func uploadReadError(err error) error {
 }
 
 func (a *API) getUpload(c *gin.Context) {
-	a.withUser(c, "", func(viewer resident.User, _ int64) {
-		u, err := a.d.Media.Open(c.Request.Context(), viewer, c.Param("id"))
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Now().Add(uploadReadTimeout))
-		h := c.Writer.Header()
-		h.Set("Cache-Control", "private, max-age=86400")
-		h.Set("Vary", "Authorization")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-		etag := `"` + u.ID + `"`
-		h.Set("ETag", etag)
-		if c.GetHeader("If-None-Match") == etag {
-			c.Status(http.StatusNotModified)
-			return
-		}
-		c.Data(http.StatusOK, u.ContentType, u.Data)
-	})
+	viewer, ok := a.me(c)
+	if !ok {
+		return
+	}
+	u, err := a.d.Media.Open(c.Request.Context(), viewer, c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Now().Add(uploadReadTimeout))
+	h := c.Writer.Header()
+	h.Set("Cache-Control", "private, max-age=86400")
+	h.Set("Vary", "Authorization")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	etag := `"` + u.ID + `"`
+	h.Set("ETag", etag)
+	if c.GetHeader("If-None-Match") == etag {
+		c.Status(http.StatusNotModified)
+		return
+	}
+	c.Data(http.StatusOK, u.ContentType, u.Data)
 }

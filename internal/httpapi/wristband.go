@@ -48,6 +48,7 @@ func (a *API) mountWristbands(v1 *gin.RouterGroup) {
 	s.GET("/:id", a.adminWristband)
 	s.POST("/:id/unbind", a.adminUnbindWristband)
 	s.POST("/:id/transfer", a.adminTransferWristband)
+	s.POST("/:id/bind-code", a.adminIssueBindCode)
 	s.GET("/:id/readings", a.adminWristbandReadings)
 	s.GET("/:id/alarms", a.adminDeviceAlarms)
 	s.PUT("/:id/thresholds", a.adminSetWristbandThresholds)
@@ -55,9 +56,8 @@ func (a *API) mountWristbands(v1 *gin.RouterGroup) {
 }
 
 func (a *API) requireWristbandStaff(c *gin.Context) {
-	u, err := a.currentUser(c)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
 	if !wristband.IsStaff(u) {
@@ -65,15 +65,6 @@ func (a *API) requireWristbandStaff(c *gin.Context) {
 		return
 	}
 	c.Next()
-}
-
-// actor returns the caller as a guardian (staff=false) or as staff.
-func (a *API) actor(c *gin.Context, staff bool) (wristband.Actor, error) {
-	u, err := a.currentUser(c)
-	if err != nil {
-		return wristband.Actor{}, err
-	}
-	return wristband.Actor{User: u, Staff: staff}, nil
 }
 
 // decodeOptional decodes a JSON body strictly when there is one.

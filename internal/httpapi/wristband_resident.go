@@ -46,11 +46,11 @@ func (a *API) wristbandWebhook(c *gin.Context) {
 // ---- guardians ----
 
 func (a *API) myWristbands(c *gin.Context) {
-	act, err := a.actor(c, false)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: false}
 	vs, err := a.d.Wristbands.MyBands(c.Request.Context(), act)
 	if err != nil {
 		fail(c, err)
@@ -64,7 +64,9 @@ func (a *API) myWristbands(c *gin.Context) {
 }
 
 type bindReq struct {
-	IMEI    string     `json:"imei"`
+	IMEI string `json:"imei"`
+	// Code: the activation code in the box, or the bind code staff gave.
+	Code    string     `json:"code"`
 	Wearer  wearerReq  `json:"wearer"`
 	Consent consentReq `json:"consent"`
 }
@@ -75,13 +77,13 @@ func (a *API) bindWristband(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	act, err := a.actor(c, false)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: false}
 	b, err := a.d.Wristbands.Bind(c.Request.Context(), act, wristband.BindInput{
-		IMEI: req.IMEI, Wearer: wristband.WearerRef{Self: req.Wearer.Self, DependentID: req.Wearer.DependentID}, ConsentVersion: req.Consent.Version,
+		IMEI: req.IMEI, Code: req.Code, Wearer: wristband.WearerRef{Self: req.Wearer.Self, DependentID: req.Wearer.DependentID}, ConsentVersion: req.Consent.Version,
 	})
 	if err != nil {
 		fail(c, err)
@@ -110,11 +112,11 @@ func (a *API) unbind(c *gin.Context, staff bool) {
 		fail(c, err)
 		return
 	}
-	act, err := a.actor(c, staff)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: staff}
 	if err := a.d.Wristbands.Unbind(c.Request.Context(), act, id, req.Reason); err != nil {
 		fail(c, err)
 		return
@@ -128,11 +130,11 @@ func (a *API) inviteGuardian(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	act, err := a.actor(c, false)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: false}
 	code, exp, err := a.d.Wristbands.Invite(c.Request.Context(), act, id)
 	if err != nil {
 		fail(c, err)
@@ -160,11 +162,7 @@ func (a *API) acceptWristbandInvitation(c *gin.Context) {
 		return
 	}
 	b, err := a.d.Wristbands.AcceptInvitation(c.Request.Context(), userID(c), req.Code)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"id": b.DeviceID, "wearer_name": b.WearerName})
+	respond(c, http.StatusOK, gin.H{"id": b.DeviceID, "wearer_name": b.WearerName}, err)
 }
 
 func (a *API) wristbandGuardians(c *gin.Context) {
@@ -173,11 +171,11 @@ func (a *API) wristbandGuardians(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	act, err := a.actor(c, false)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: false}
 	gs, err := a.d.Wristbands.Guardians(c.Request.Context(), act, id)
 	if err != nil {
 		fail(c, err)
@@ -201,11 +199,11 @@ func (a *API) removeGuardian(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	act, err := a.actor(c, false)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: false}
 	if err := a.d.Wristbands.RemoveGuardian(c.Request.Context(), act, id, uid); err != nil {
 		fail(c, err)
 		return
@@ -235,11 +233,11 @@ func (a *API) readings(c *gin.Context, staff bool) {
 		fail(c, err)
 		return
 	}
-	act, err := a.actor(c, staff)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: staff}
 	rs, err := a.d.Wristbands.Readings(c.Request.Context(), act, id, f)
 	if err != nil {
 		fail(c, err)
@@ -275,17 +273,13 @@ func (a *API) deviceAlarms(c *gin.Context, staff bool) {
 		fail(c, err)
 		return
 	}
-	act, err := a.actor(c, staff)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: staff}
 	as, err := a.d.Wristbands.Alarms(c.Request.Context(), act, id, statuses, before, limit)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"items": alarmItems(as, staff)})
+	respond(c, http.StatusOK, gin.H{"items": alarmItems(as, staff)}, err)
 }
 
 func (a *API) wristbandAlarms(c *gin.Context) { a.deviceAlarms(c, false) }
@@ -311,11 +305,11 @@ func (a *API) handleWristbandAlarm(ack bool) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		act, err := a.actor(c, false)
-		if err != nil {
-			fail(c, err)
+		u, ok := a.me(c)
+		if !ok {
 			return
 		}
+		act := wristband.Actor{User: u, Staff: false}
 		al, err := a.d.Wristbands.HandleAlarm(c.Request.Context(), act, id, aid, ack, req.Note)
 		if err != nil {
 			fail(c, err)
@@ -341,11 +335,11 @@ func (a *API) wristbandAccessLog(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	act, err := a.actor(c, false)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: false}
 	es, err := a.d.Wristbands.AccessLog(c.Request.Context(), act, id, before, limit)
 	if err != nil {
 		fail(c, err)
@@ -365,11 +359,11 @@ func (a *API) wristbandThresholds(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	act, err := a.actor(c, false)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: false}
 	t, custom, err := a.d.Wristbands.Thresholds(c.Request.Context(), act, id)
 	if err != nil {
 		fail(c, err)
@@ -389,17 +383,13 @@ func (a *API) setThresholds(c *gin.Context, staff bool) {
 		fail(c, err)
 		return
 	}
-	act, err := a.actor(c, staff)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: staff}
 	t, err := a.d.Wristbands.SetThresholds(c.Request.Context(), act, id, req.patch())
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toThresholdsDTO(t, true))
+	respond(c, http.StatusOK, toThresholdsDTO(t, true), err)
 }
 
 func (a *API) setWristbandThresholds(c *gin.Context) { a.setThresholds(c, false) }
@@ -415,17 +405,13 @@ func (a *API) giveWristbandConsent(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	act, err := a.actor(c, false)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: false}
 	b, err := a.d.Wristbands.GiveConsent(c.Request.Context(), act, id, req.Version)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, wbConsentDTO{Version: b.ConsentVersion, At: b.ConsentAt})
+	respond(c, http.StatusOK, wbConsentDTO{Version: b.ConsentVersion, At: b.ConsentAt}, err)
 }
 
 func (a *API) revokeConsent(c *gin.Context, staff bool) {
@@ -441,17 +427,13 @@ func (a *API) revokeConsent(c *gin.Context, staff bool) {
 		fail(c, err)
 		return
 	}
-	act, err := a.actor(c, staff)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: staff}
 	n, err := a.d.Wristbands.RevokeConsent(c.Request.Context(), act, id, req.Reason)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"revoked": true, "deleted_readings": n})
+	respond(c, http.StatusOK, gin.H{"revoked": true, "deleted_readings": n}, err)
 }
 
 func (a *API) revokeWristbandConsent(c *gin.Context) { a.revokeConsent(c, false) }

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gongjian/internal/errs"
+	"gongjian/internal/pii"
 	"gongjian/internal/wristband"
 )
 
@@ -25,9 +26,8 @@ func (a *API) adminWristbands(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	u, err := a.currentUser(c)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
 	items, err := a.d.Wristbands.Devices(c.Request.Context(), u, wristband.DeviceFilter{IMEI: c.Query("imei"), Batch: c.Query("batch"), BeforeID: before, Limit: limit})
@@ -43,10 +43,11 @@ func (a *API) adminWristbands(c *gin.Context) {
 }
 
 type importItem struct {
-	IMEI   string `json:"imei"`
-	Model  string `json:"model"`
-	Vendor string `json:"vendor"`
-	Batch  string `json:"batch"`
+	IMEI           string `json:"imei"`
+	Model          string `json:"model"`
+	Vendor         string `json:"vendor"`
+	Batch          string `json:"batch"`
+	ActivationCode string `json:"activation_code"`
 }
 
 func (a *API) adminAddWristbands(c *gin.Context) {
@@ -59,23 +60,18 @@ func (a *API) adminAddWristbands(c *gin.Context) {
 	}
 	rows := make([]wristband.ImportRow, 0, len(req.Items))
 	for i, it := range req.Items {
-		rows = append(rows, wristband.ImportRow{Line: i + 1, IMEI: it.IMEI, Model: it.Model, Vendor: it.Vendor, Batch: it.Batch})
+		rows = append(rows, wristband.ImportRow{Line: i + 1, IMEI: it.IMEI, Model: it.Model, Vendor: it.Vendor, Batch: it.Batch, ActivationCode: it.ActivationCode})
 	}
 	a.importRows(c, rows)
 }
 
 func (a *API) importRows(c *gin.Context, rows []wristband.ImportRow) {
-	u, err := a.currentUser(c)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
 	n, err := a.d.Wristbands.Import(c.Request.Context(), u, rows)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, gin.H{"imported": n})
+	respond(c, http.StatusCreated, gin.H{"imported": n}, err)
 }
 
 var errImportUpload = errs.Invalid("IMPORT_BAD_FILE", "请以表单文件（字段名 file）上传 CSV 或 XLSX 文件")
@@ -120,11 +116,11 @@ func (a *API) adminBindWristband(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	act, err := a.actor(c, true)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: true}
 	b, err := a.d.Wristbands.Bind(c.Request.Context(), act, wristband.BindInput{
 		IMEI: req.IMEI, OwnerUserID: req.UserID, Wearer: wristband.WearerRef{Self: req.Wearer.Self, DependentID: req.Wearer.DependentID},
 		ConsentVersion: req.Consent.Version, Reason: req.Reason,
@@ -152,17 +148,12 @@ func (a *API) adminWristbandAlarms(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	u, err := a.currentUser(c)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
 	as, err := a.d.Wristbands.StaffAlarms(c.Request.Context(), u, statuses, before, limit)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"items": alarmItems(as, true)})
+	respond(c, http.StatusOK, gin.H{"items": alarmItems(as, true)}, err)
 }
 
 func (a *API) adminHandleWristbandAlarm(ack bool) gin.HandlerFunc {
@@ -177,11 +168,11 @@ func (a *API) adminHandleWristbandAlarm(ack bool) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		act, err := a.actor(c, true)
-		if err != nil {
-			fail(c, err)
+		u, ok := a.me(c)
+		if !ok {
 			return
 		}
+		act := wristband.Actor{User: u, Staff: true}
 		al, err := a.d.Wristbands.HandleAlarm(c.Request.Context(), act, 0, id, ack, req.Note)
 		if err != nil {
 			fail(c, err)
@@ -202,9 +193,8 @@ func (a *API) adminUnattachedPushes(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	u, err := a.currentUser(c)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
 	us, err := a.d.Wristbands.Unattached(c.Request.Context(), u, before, limit)
@@ -214,7 +204,7 @@ func (a *API) adminUnattachedPushes(c *gin.Context) {
 	}
 	items := make([]gin.H, 0, len(us))
 	for _, x := range us {
-		it := gin.H{"id": x.ID, "vendor": x.Vendor, "event_id": x.EventID, "imei": x.IMEI, "type": x.Type, "reason": x.Reason,
+		it := gin.H{"id": x.ID, "vendor": x.Vendor, "event_id": x.EventID, "imei_masked": pii.MaskIMEI(x.IMEI), "type": x.Type, "reason": x.Reason,
 			"at": x.At, "received_at": x.ReceivedAt}
 		if x.Data != "" && json.Valid([]byte(x.Data)) {
 			it["data"] = json.RawMessage(x.Data)
@@ -230,9 +220,8 @@ func (a *API) adminWristband(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	u, err := a.currentUser(c)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
 	d, err := a.d.Wristbands.Device(c.Request.Context(), u, id)
@@ -274,11 +263,11 @@ func (a *API) adminTransferWristband(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	act, err := a.actor(c, true)
-	if err != nil {
-		fail(c, err)
+	u, ok := a.me(c)
+	if !ok {
 		return
 	}
+	act := wristband.Actor{User: u, Staff: true}
 	b, err := a.d.Wristbands.Transfer(c.Request.Context(), act, id, wristband.TransferInput{
 		OwnerUserID: req.UserID, Wearer: wristband.WearerRef{Self: req.Wearer.Self, DependentID: req.Wearer.DependentID},
 		ConsentVersion: req.Consent.Version, Reason: req.Reason,
@@ -297,3 +286,14 @@ func (a *API) adminDeviceAlarms(c *gin.Context) { a.deviceAlarms(c, true) }
 func (a *API) adminSetWristbandThresholds(c *gin.Context) { a.setThresholds(c, true) }
 
 func (a *API) adminRevokeWristbandConsent(c *gin.Context) { a.revokeConsent(c, true) }
+
+// adminIssueBindCode gives staff a one-time bind code to hand over with an
+// unbound wristband.
+func (a *API) adminIssueBindCode(c *gin.Context) {
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	code, err := a.d.Wristbands.IssueBindCode(c.Request.Context(), u, id)
+	respond(c, http.StatusCreated, gin.H{"id": code.DeviceID, "code": code.Code, "expires_at": code.ExpiresAt}, err)
+}

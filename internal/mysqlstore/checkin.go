@@ -89,8 +89,12 @@ type presenceRow struct {
 	Flagged         bool    `gorm:"not null;default:false;index"`
 	Minutes         int     `gorm:"not null;default:0"`
 	EntryID         int64   `gorm:"not null;default:0"`
+	ReviewStatus    string  `gorm:"size:12;not null;default:'';index:idx_presences_review,priority:1"`
+	ReviewedBy      int64   `gorm:"not null;default:0"`
+	ReviewedAt      *time.Time
+	ReviewNote      string `gorm:"size:800;not null;default:''"`
 	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	UpdatedAt       time.Time `gorm:"index:idx_presences_review,priority:2"`
 }
 
 func (presenceRow) TableName() string { return "self_presences" }
@@ -331,7 +335,11 @@ func toPresence(r presenceRow) checkin.Presence {
 		ID: r.ID, UserID: r.UserID, SessionID: r.SessionID, ActivityID: r.ActivityID, RegistrationID: r.RegistrationID,
 		SessionStartsAt: r.SessionStartsAt.UTC(), SessionEndsAt: r.SessionEndsAt.UTC(), InAt: r.InAt.UTC(),
 		InLat: r.InLat, InLng: r.InLng, OutLat: r.OutLat, OutLng: r.OutLng, AutoClosed: r.AutoClosed, Flagged: r.Flagged,
-		Minutes: r.Minutes, EntryID: r.EntryID,
+		Minutes: r.Minutes, EntryID: r.EntryID, ReviewStatus: r.ReviewStatus, ReviewedBy: r.ReviewedBy, ReviewNote: r.ReviewNote,
+	}
+	if r.ReviewedAt != nil {
+		t := r.ReviewedAt.UTC()
+		p.ReviewedAt = &t
 	}
 	if r.OutAt != nil {
 		t := r.OutAt.UTC()
@@ -366,7 +374,7 @@ func (s *CheckinStore) OpenPresence(ctx context.Context, p checkin.Presence, not
 		// A presence closed without credit (checked out before the session
 		// began) may be opened again; any other is returned as it is.
 		res := s.g(ctx).Model(&presenceRow{}).
-			Where("user_id = ? AND session_id = ? AND is_open = ? AND entry_id = 0 AND minutes = 0", p.UserID, p.SessionID, false).
+			Where("user_id = ? AND session_id = ? AND is_open = ? AND entry_id = 0 AND minutes = 0 AND review_status = ''", p.UserID, p.SessionID, false).
 			Updates(map[string]any{"in_at": r.InAt, "out_at": nil, "is_open": true, "in_lat": r.InLat, "in_lng": r.InLng, "out_lat": 0,
 				"out_lng": 0, "auto_closed": false, "flagged": false, "session_starts_at": r.SessionStartsAt, "session_ends_at": r.SessionEndsAt,
 				"updated_at": time.Now().UTC()})
@@ -384,46 +392,34 @@ func (s *CheckinStore) OpenPresence(ctx context.Context, p checkin.Presence, not
 
 var errPresenceNotOpen = errors.New("presence not open")
 
-// ClosePresence checks out and credits, atomically.
-func (s *CheckinStore) ClosePresence(ctx context.Context, userID, sessionID int64, out time.Time, lat, lng float64, auto bool,
+// ClosePresence checks out and credits, atomically; a presence closed for
+// review (auto-closed, checked out away from the place) credits nothing
+// until staff approve it (ReviewPresence).
+func (s *CheckinStore) ClosePresence(ctx context.Context, userID, sessionID int64, out time.Time, lat, lng float64, close checkin.Closing,
 	credit checkin.CreditFunc) (checkin.Presence, bool, error) {
 	out = out.UTC().Truncate(time.Millisecond)
 	var got presenceRow
-	err := retry(ctx, func() error {
-		return s.g(ctx).Transaction(func(tx *gorm.DB) error {
-			now := time.Now().UTC()
-			res := ckFresh(tx).Model(&presenceRow{}).Where("user_id = ? AND session_id = ? AND is_open = ?", userID, sessionID, true).
-				Updates(map[string]any{"out_at": out, "is_open": false, "out_lat": lat, "out_lng": lng, "auto_closed": auto,
-					"flagged": auto, "updated_at": now})
-			if res.Error != nil {
-				return res.Error
-			}
-			if res.RowsAffected != 1 {
-				return errPresenceNotOpen
-			}
-			if err := ckFresh(tx).Where("user_id = ? AND session_id = ?", userID, sessionID).First(&got).Error; err != nil {
-				return err
-			}
-			e, notices := credit(toPresence(got))
-			if e.Minutes <= 0 {
-				return nil
-			}
-			entry, created, err := appendLedger(tx, e)
-			if err != nil {
-				return err
-			}
-			if !created {
-				// Already credited (by an earlier presence of this session and
-				// person): nothing more, however often one checks in and out.
-				return nil
-			}
-			got.Minutes, got.EntryID = entry.Minutes, entry.ID
-			if err := ckFresh(tx).Model(&presenceRow{}).Where("id = ?", got.ID).
-				Updates(map[string]any{"minutes": entry.Minutes, "entry_id": entry.ID}).Error; err != nil {
-				return err
-			}
-			return AddNotices(tx, notices)
-		})
+	err := s.db.creditTransaction(ctx, func(tx *gorm.DB) error {
+		now := time.Now().UTC()
+		upd := map[string]any{"out_at": out, "is_open": false, "out_lat": lat, "out_lng": lng, "auto_closed": close.Auto,
+			"flagged": close.Review, "updated_at": now}
+		if close.Review {
+			upd["review_status"] = checkin.ReviewPending
+		}
+		res := ckFresh(tx).Model(&presenceRow{}).Where("user_id = ? AND session_id = ? AND is_open = ?", userID, sessionID, true).Updates(upd)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return errPresenceNotOpen
+		}
+		if err := ckFresh(tx).Where("user_id = ? AND session_id = ?", userID, sessionID).First(&got).Error; err != nil {
+			return err
+		}
+		if close.Review {
+			return nil
+		}
+		return creditPresence(tx, &got, credit)
 	})
 	if errors.Is(err, errPresenceNotOpen) {
 		p, err := s.Presence(ctx, userID, sessionID)
@@ -433,6 +429,31 @@ func (s *CheckinStore) ClosePresence(ctx context.Context, userID, sessionID int6
 		return checkin.Presence{}, false, translate(err, nil)
 	}
 	return toPresence(got), true, nil
+}
+
+// creditPresence appends the ledger entry of a closed presence inside tx and
+// records it on the presence.
+func creditPresence(tx *gorm.DB, got *presenceRow, credit checkin.CreditFunc) error {
+	e, notices := credit(toPresence(*got))
+	if e.Minutes <= 0 {
+		return nil
+	}
+	entry, created, err := appendLedger(tx, e)
+	if err != nil {
+		return err
+	}
+	if !created {
+		// Already credited (by an earlier presence of this session and
+		// person), or the session's credit is full: nothing more, however
+		// often one checks in and out.
+		return nil
+	}
+	got.Minutes, got.EntryID = entry.Minutes, entry.ID
+	if err := ckFresh(tx).Model(&presenceRow{}).Where("id = ?", got.ID).
+		Updates(map[string]any{"minutes": entry.Minutes, "entry_id": entry.ID}).Error; err != nil {
+		return err
+	}
+	return AddNotices(tx, notices)
 }
 
 // Overdue lists open presences of sessions that ended before t.
@@ -637,7 +658,7 @@ func (s *ActivityView) Activity(ctx context.Context, activityID, sessionID int64
 		}
 	}
 	return hours.Activity{ID: x.ActivityID, Title: x.ActivityTitle, Category: x.Category, Place: x.Place, HostOrgID: x.HostOrgID,
-		HostOrgName: x.HostOrgName, CommunityID: x.CommunityID, StartsAt: x.StartsAt, EndsAt: x.EndsAt}, nil
+		HostOrgName: x.HostOrgName, CommunityID: x.CommunityID, StartsAt: x.StartsAt, EndsAt: x.EndsAt, SessionID: x.ID, Sessions: len(xs)}, nil
 }
 
 // OrgTree reads every organisation with its parent.

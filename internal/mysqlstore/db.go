@@ -210,9 +210,6 @@ func isUnavailable(err error) bool {
 	return false
 }
 
-// Translate exposes translate for other store packages.
-func Translate(err error) error { return translate(err, nil) }
-
 // retryable reports a MySQL deadlock (1213) or lock wait timeout (1205):
 // the transaction was rolled back whole and may simply be run again.
 func retryable(err error) bool {

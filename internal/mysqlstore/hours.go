@@ -138,7 +138,10 @@ func toEntry(r hoursLedgerRow) hours.Entry {
 // appendLedger writes e inside tx: the person's party organisation and
 // community are filled from their membership (else home community) as of
 // now. With a credit key already used it writes nothing and returns the
-// existing entry, false. Every feature that credits hours goes through it.
+// existing entry, false. The person's credit for e's session stays within
+// e.SessionMinutes: e is clamped to what is left (e.Clamp; nothing left =
+// nothing written, false) or refused. Every feature that credits hours goes
+// through it; callers run it in creditTransaction.
 func appendLedger(tx *gorm.DB, e hours.Entry) (hours.Entry, bool, error) {
 	var m partyMembershipRow
 	err := tx.Session(&gorm.Session{NewDB: true}).Where("user_id = ?", e.UserID).Limit(1).Find(&m).Error
@@ -152,6 +155,10 @@ func appendLedger(tx *gorm.DB, e hours.Entry) (hours.Entry, bool, error) {
 			return hours.Entry{}, false, err
 		}
 		e.CommunityID = u.CommunityID
+	}
+	ok, err := capSessionCredit(tx, &e)
+	if err != nil || !ok {
+		return hours.Entry{}, false, err
 	}
 	return insertLedger(tx, e)
 }
@@ -188,7 +195,7 @@ func (s *HoursStore) byCreditKey(ctx context.Context, key string) (hours.Entry, 
 func (s *HoursStore) Append(ctx context.Context, e hours.Entry, notices []notify.Notice) (hours.Entry, bool, error) {
 	var out hours.Entry
 	var created bool
-	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
+	err := s.db.creditTransaction(ctx, func(tx *gorm.DB) error {
 		var err error
 		out, created, err = appendLedger(tx, e)
 		if err != nil || !created {
@@ -200,7 +207,13 @@ func (s *HoursStore) Append(ctx context.Context, e hours.Entry, notices []notify
 		return hours.Entry{}, false, translate(err, nil)
 	}
 	if !created {
+		if e.CreditKey == "" {
+			return hours.Entry{}, false, nil // nothing left to credit for the session
+		}
 		out, err = s.byCreditKey(ctx, e.CreditKey)
+		if errs.KindOf(err) == errs.KindNotFound {
+			return hours.Entry{}, false, nil // the session was full: nothing written
+		}
 		return out, false, err
 	}
 	return out, true, nil
@@ -208,31 +221,13 @@ func (s *HoursStore) Append(ctx context.Context, e hours.Entry, notices []notify
 
 var errNetNegative = errs.Unprocessable("NET_NEGATIVE", "更正后这条记录的时长将小于0，请核对分钟数")
 
-// Correct appends a correction of e.ReversesID, keeping the original's net ≥ 0.
+// Correct appends a correction of e.ReversesID, keeping the original's net
+// ≥ 0 and the session's credit within its length.
 func (s *HoursStore) Correct(ctx context.Context, e hours.Entry, notices []notify.Notice) (hours.Entry, error) {
 	var out hours.Entry
-	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
-		q := tx.Session(&gorm.Session{NewDB: true})
-		if s.db.Dialect == "mysql" {
-			// Locks the original so concurrent corrections of it queue up;
-			// a locking read changes nothing.
-			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-		}
-		var orig hoursLedgerRow
-		if err := q.Where("id = ?", e.ReversesID).First(&orig).Error; err != nil {
-			return translate(err, errEntryNotFound)
-		}
-		var net struct{ N int }
-		if err := tx.Session(&gorm.Session{NewDB: true}).Model(&hoursLedgerRow{}).Select("COALESCE(SUM(minutes),0) AS n").
-			Where("reverses_id = ?", orig.ID).Scan(&net).Error; err != nil {
-			return err
-		}
-		if orig.Minutes+net.N+e.Minutes < 0 {
-			return errNetNegative
-		}
+	err := s.db.creditTransaction(ctx, func(tx *gorm.DB) error {
 		var err error
-		out, _, err = insertLedger(tx, e)
-		if err != nil {
+		if out, err = correctIn(tx, s.db.Dialect, e); err != nil {
 			return err
 		}
 		return AddNotices(tx, notices)
@@ -380,10 +375,10 @@ func (s *HoursStore) Claims(ctx context.Context, f hours.ClaimFilter) ([]hours.C
 	return out, nil
 }
 
-// HasPendingClaim reports whether the user has a pending claim for the activity.
-func (s *HoursStore) HasPendingClaim(ctx context.Context, userID, activityID int64) (bool, error) {
+// HasPendingClaim reports whether the user has a pending claim for the session.
+func (s *HoursStore) HasPendingClaim(ctx context.Context, userID, activityID, sessionID int64) (bool, error) {
 	var n int64
-	err := s.g(ctx).Model(&hourClaimRow{}).Where("user_id = ? AND activity_id = ? AND status = ?", userID, activityID, hours.ClaimPending).Count(&n).Error
+	err := s.g(ctx).Model(&hourClaimRow{}).Where("user_id = ? AND activity_id = ? AND session_id = ? AND status = ?", userID, activityID, sessionID, hours.ClaimPending).Count(&n).Error
 	return n > 0, translate(err, nil)
 }
 
@@ -412,7 +407,7 @@ func reviewClaim(tx *gorm.DB, id int64, upd map[string]any) error {
 // ApproveClaim approves a pending claim, appends its entry and notices.
 func (s *HoursStore) ApproveClaim(ctx context.Context, id, by int64, e hours.Entry, notices []notify.Notice) (hours.Claim, error) {
 	now := time.Now().UTC()
-	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
+	err := s.db.creditTransaction(ctx, func(tx *gorm.DB) error {
 		if err := reviewClaim(tx, id, map[string]any{"status": hours.ClaimApproved, "reviewed_by": by, "reviewed_at": now,
 			"granted_minutes": e.Minutes, "updated_at": now}); err != nil {
 			return err

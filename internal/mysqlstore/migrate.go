@@ -58,6 +58,7 @@ var migrationGroups = [][]Migration{
 	checkinMigrations,
 	keyRegistryMigrations,
 	mediaMigrations,
+	reviewMigrations,
 }
 
 // Migrate applies every pending migration. On MySQL it holds a named lock so

@@ -2,12 +2,14 @@ package mysqlstore_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"gongjian/internal/auth"
+	"gongjian/internal/errs"
 	"gongjian/internal/mysqlstore"
 	"gongjian/internal/resident"
 	"gongjian/internal/testenv"
@@ -79,7 +81,9 @@ func TestMigrateEmptyDatabases(t *testing.T) {
 	}
 }
 
-// Concurrent rotations of one refresh token: exactly one wins; the family is then revoked.
+// Concurrent rotations of one refresh token: exactly one wins, a loser is
+// told of the reuse, and the whole family is revoked, the winner's new token
+// included.
 func TestRefreshRotationRace(t *testing.T) {
 	db := testenv.DB(t)
 	ctx := context.Background()
@@ -91,21 +95,43 @@ func TestRefreshRotationRace(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	wins := 0
+	wins, reused := 0, 0
+	var winner string
 	for i := 0; i < 10; i++ {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			_, err := s.RotateRefresh(ctx, "root", auth.RefreshToken{Hash: testenv.RandomName("n"), FamilyID: "fam", ExpiresAt: exp}, time.Now())
-			if err == nil {
-				mu.Lock()
+			next := testenv.RandomName("n")
+			_, err := s.RotateRefresh(ctx, "root", auth.RefreshToken{Hash: next, FamilyID: "fam", ExpiresAt: exp}, time.Now())
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
 				wins++
-				mu.Unlock()
+				winner = next
+			case errors.Is(err, auth.ErrRefreshReused):
+				reused++
+			case errs.KindOf(err) == errs.KindNotFound:
+				// The family was already revoked by an earlier reuse.
+			default:
+				t.Errorf("rotation %d: %v", i, err)
 			}
 		}(i)
 	}
 	wg.Wait()
-	if wins != 1 {
-		t.Fatalf("%d concurrent rotations succeeded, want exactly 1", wins)
+	if wins != 1 || reused == 0 {
+		t.Fatalf("%d concurrent rotations succeeded and %d were told of reuse, want exactly 1 and at least 1", wins, reused)
+	}
+	// The reuse revoked the whole family: the winner's new token is dead too,
+	// and so is any token of the family, however fresh.
+	if _, err := s.RotateRefresh(ctx, winner, auth.RefreshToken{Hash: testenv.RandomName("n"), FamilyID: "fam", ExpiresAt: exp}, time.Now()); errs.KindOf(err) != errs.KindNotFound {
+		t.Fatalf("the winner's token after the family was revoked: %v, want not found", err)
+	}
+	var live int64
+	if err := db.G.Table("refresh_tokens").Where("family_id = ? AND revoked_at IS NULL", "fam").Count(&live).Error; err != nil {
+		t.Fatal(err)
+	}
+	if live != 0 {
+		t.Fatalf("%d tokens of the revoked family are still live", live)
 	}
 }

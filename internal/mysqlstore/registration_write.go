@@ -286,9 +286,10 @@ func (s *ActivityStore) insertGroups(ctx context.Context, tx *gorm.DB, rows []re
 	return err
 }
 
-// insertRegistrations inserts the rows in one statement and sets their IDs:
-// one multi-row INSERT gets consecutive ids (MySQL reports the first, SQLite
-// the last).
+// insertRegistrations inserts the rows in one statement and sets their IDs
+// by reading them back through the live key (session, attendee), unique
+// among live registrations: the ids of one multi-row INSERT need not be
+// consecutive (auto_increment_increment > 1 on multi-primary MySQL).
 func (s *ActivityStore) insertRegistrations(ctx context.Context, tx *gorm.DB, rows []registrationRow) error {
 	var b strings.Builder
 	b.WriteString("INSERT INTO registrations (activity_id, session_id, group_key, user_id, dependent_id, attendee_key, live_key, status, first_status, first_position, no_show, source, reason, cancel_reason, cancelled_by, created_at, updated_at) VALUES ")
@@ -301,19 +302,44 @@ func (s *ActivityStore) insertRegistrations(ctx context.Context, tx *gorm.DB, ro
 		args = append(args, r.ActivityID, r.SessionID, r.GroupKey, r.UserID, r.DependentID, r.AttendeeKey, *r.LiveKey, r.Status, r.FirstStatus,
 			r.FirstPosition, false, r.Source, r.Reason, "", 0, now, now)
 	}
-	res, err := tx.Statement.ConnPool.ExecContext(ctx, b.String(), args...)
+	if _, err := tx.Statement.ConnPool.ExecContext(ctx, b.String(), args...); err != nil {
+		return err
+	}
+	type key struct {
+		session int64
+		live    string
+	}
+	var q strings.Builder
+	q.WriteString("SELECT id, session_id, live_key FROM registrations WHERE (session_id, live_key) IN (")
+	placeholders(&q, len(rows), 2)
+	q.WriteByte(')')
+	keys := make([]any, 0, 2*len(rows))
+	for _, r := range rows {
+		keys = append(keys, r.SessionID, *r.LiveKey)
+	}
+	res, err := tx.Statement.ConnPool.QueryContext(ctx, q.String(), keys...)
 	if err != nil {
 		return err
 	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return err
+	defer res.Close()
+	ids := make(map[key]int64, len(rows))
+	for res.Next() {
+		var id, session int64
+		var live string
+		if err := res.Scan(&id, &session, &live); err != nil {
+			return err
+		}
+		ids[key{session, live}] = id
 	}
-	if !s.mysql() {
-		id -= int64(len(rows) - 1)
+	if err := res.Err(); err != nil {
+		return err
 	}
 	for i := range rows {
-		rows[i].ID = id + int64(i)
+		id, ok := ids[key{rows[i].SessionID, *rows[i].LiveKey}]
+		if !ok {
+			return fmt.Errorf("registrations: inserted row %d/%s not found", rows[i].SessionID, *rows[i].LiveKey)
+		}
+		rows[i].ID = id
 	}
 	return nil
 }

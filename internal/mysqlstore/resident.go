@@ -355,7 +355,7 @@ func (s *ResidentStore) RotateRefresh(ctx context.Context, old string, next auth
 			return errs.NotFound("REFRESH_NOT_FOUND", "登录已失效")
 		}
 		if r.RotatedAt != nil {
-			reused = true
+			reused, userID = true, r.UserID
 			return tx.Model(&refreshTokenRow{}).Where("family_id = ? AND revoked_at IS NULL", r.FamilyID).
 				Update("revoked_at", now.UTC()).Error
 		}
@@ -365,7 +365,7 @@ func (s *ResidentStore) RotateRefresh(ctx context.Context, old string, next auth
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			reused = true
+			reused, userID = true, r.UserID
 			return tx.Model(&refreshTokenRow{}).Where("family_id = ? AND revoked_at IS NULL", r.FamilyID).
 				Update("revoked_at", now.UTC()).Error
 		}
@@ -376,7 +376,7 @@ func (s *ResidentStore) RotateRefresh(ctx context.Context, old string, next auth
 		return 0, translate(err, nil)
 	}
 	if reused {
-		return 0, auth.ErrRefreshReused
+		return userID, auth.ErrRefreshReused
 	}
 	return userID, nil
 }

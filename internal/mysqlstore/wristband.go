@@ -26,8 +26,11 @@ type wbDeviceRow struct {
 	Online     *bool
 	StatusAt   *time.Time
 	ImportedBy int64 `gorm:"not null;default:0"`
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// ActivationCodeHash: the vendor's activation code imported with the
+	// device, hashed (wristband.CodeHash); "" when none was.
+	ActivationCodeHash string `gorm:"size:64;not null;default:''"`
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 func (wbDeviceRow) TableName() string { return "wristband_devices" }
@@ -330,7 +333,8 @@ func (s *WristbandStore) ExistingIMEIs(ctx context.Context, imeis []string) ([]s
 func (s *WristbandStore) CreateDevices(ctx context.Context, ds []wristband.Device) error {
 	rows := make([]wbDeviceRow, 0, len(ds))
 	for _, d := range ds {
-		rows = append(rows, wbDeviceRow{IMEI: d.IMEI, Model: d.Model, Vendor: d.Vendor, Batch: d.Batch, ImportedBy: d.ImportedBy})
+		rows = append(rows, wbDeviceRow{IMEI: d.IMEI, Model: d.Model, Vendor: d.Vendor, Batch: d.Batch, ImportedBy: d.ImportedBy,
+			ActivationCodeHash: d.ActivationHash})
 	}
 	return translate(s.g(ctx).Transaction(func(tx *gorm.DB) error {
 		return tx.CreateInBatches(&rows, 500).Error
@@ -728,7 +732,7 @@ func (s *WristbandStore) Purge(ctx context.Context, before wristband.PurgeBefore
 	if r.Events, err = s.purgeTable(ctx, &wbEventRow{}, "received_at", before.PushRecords, batch); err != nil {
 		return r, err
 	}
-	if r.Unattached, err = s.purgeTable(ctx, &wbUnattachedRow{}, "received_at", before.Readings, batch); err != nil {
+	if r.Unattached, err = s.purgeTable(ctx, &wbUnattachedRow{}, "received_at", before.Unattached, batch); err != nil {
 		return r, err
 	}
 	if r.Invitations, err = s.purgeTable(ctx, &wbInvitationRow{}, "expires_at", before.Readings, batch); err != nil {

@@ -14,12 +14,43 @@ import (
 	"time"
 
 	"gongjian/internal/errs"
-	"gongjian/internal/wechat"
 )
 
-// Sender sends subscribe messages (*wechat.Client).
+// SubscribeMessage is one subscribe message, ready to send.
+type SubscribeMessage struct {
+	ToUser           string            // the receiver's openid
+	TemplateID       string            // the subscribe template
+	Page             string            // the page the card opens
+	Data             map[string]string // field key ("thing1") to value, cut to the field limits
+	MiniprogramState string            // formal, trial or developer
+}
+
+// SendClass is what a failed send calls for.
+type SendClass int
+
+// Send failure classes.
+const (
+	SendFailed    SendClass = iota // permanent: the notice fails
+	SendTransient                  // trying again later may succeed: retried with backoff
+	SendNoGrant                    // the user has no subscription left (or refused)
+	SendRejected                   // the message itself is wrong: retrying cannot help
+)
+
+// SendError is a failed send, classified by the Sender. An error that is
+// not a *SendError counts as SendFailed.
+type SendError struct {
+	Class  SendClass
+	Code   int    // the platform's error code (0: none, e.g. a network failure)
+	Reason string // a short text for staff, no personal data
+	Err    error
+}
+
+func (e *SendError) Error() string { return e.Reason }
+func (e *SendError) Unwrap() error { return e.Err }
+
+// Sender sends subscribe messages (the wechat package's Notifier).
 type Sender interface {
-	SendSubscribe(ctx context.Context, m wechat.Message) (int64, error)
+	SendSubscribe(ctx context.Context, m SubscribeMessage) (int64, error)
 }
 
 // RateLimiter is a token bucket shared by every process.
@@ -408,7 +439,7 @@ func (r *Runner) deliver(ctx context.Context, d Delivery) {
 	if page == "" {
 		page = tpl.Page
 	}
-	msg := wechat.Message{
+	msg := SubscribeMessage{
 		ToUser: d.OpenID, TemplateID: tpl.ID, Page: page,
 		Data:             tpl.Data(d.Fields, d.DueAt, r.policy.Loc),
 		MiniprogramState: r.cfg.MiniprogramState,
@@ -453,32 +484,33 @@ func (r *Runner) record(ctx context.Context, d Delivery, o Outcome) bool {
 	return false
 }
 
-// outcome classifies the result of a WeChat call.
+// outcome turns the result of a send into the notice's outcome.
 func (r *Runner) outcome(d Delivery, msgID int64, err error) Outcome {
 	if err == nil {
 		return Outcome{Status: StatusSent, MsgID: msgID}
 	}
-	code, isAPI := wechat.ErrCode(err)
-	if isAPI {
-		switch code {
-		case 43101: // the user has no subscription left (or refused)
-			return Outcome{Status: StatusNoGrant, ErrCode: code, Reason: reason(err), ZeroGrant: true}
-		case 47003, 47001, 40037, 40003: // the message itself is wrong: retrying cannot help
-			r.metrics.rejected.WithLabelValues(d.TemplateKey, fmt.Sprint(code)).Inc()
-			return Outcome{Status: StatusFailed, ErrCode: code, Reason: reason(err), Refund: true}
-		}
+	se, ok := errors.AsType[*SendError](err)
+	if !ok {
+		se = &SendError{Class: SendFailed, Reason: reason(err), Err: err}
 	}
-	if wechat.IsTransient(err) {
+	code, why := se.Code, reasonCut(se.Reason)
+	switch se.Class {
+	case SendNoGrant:
+		return Outcome{Status: StatusNoGrant, ErrCode: code, Reason: why, ZeroGrant: true}
+	case SendRejected:
+		r.metrics.rejected.WithLabelValues(d.TemplateKey, fmt.Sprint(code)).Inc()
+		return Outcome{Status: StatusFailed, ErrCode: code, Reason: why, Refund: true}
+	case SendTransient:
 		attempt := d.Attempts + 1
 		if attempt >= r.cfg.MaxAttempts {
-			return Outcome{Status: StatusFailed, ErrCode: code, Reason: "gave up after " + fmt.Sprint(attempt) + " attempts: " + reason(err), Refund: true}
+			return Outcome{Status: StatusFailed, ErrCode: code, Reason: reasonCut("gave up after " + fmt.Sprint(attempt) + " attempts: " + se.Reason), Refund: true}
 		}
-		return Outcome{Status: StatusPending, NextAt: r.now().Add(r.backoff(attempt)), ErrCode: code, Reason: reason(err), Refund: true}
+		return Outcome{Status: StatusPending, NextAt: r.now().Add(r.backoff(attempt)), ErrCode: code, Reason: why, Refund: true}
 	}
-	if isAPI {
+	if code != 0 {
 		r.metrics.rejected.WithLabelValues(d.TemplateKey, fmt.Sprint(code)).Inc()
 	}
-	return Outcome{Status: StatusFailed, ErrCode: code, Reason: reason(err), Refund: true}
+	return Outcome{Status: StatusFailed, ErrCode: code, Reason: why, Refund: true}
 }
 
 // backoff is the delay before attempt n+1: RetryBase·2^(n-1), capped at
@@ -494,17 +526,16 @@ func (r *Runner) backoff(n int) time.Duration {
 	return half + time.Duration(rand.Int64N(int64(half)+1))
 }
 
-// reason is a short, safe text of err for staff.
+// reason is a short, safe text of an error no Sender classified.
 func reason(err error) string {
-	var s string
-	if ae, ok := errors.AsType[*wechat.APIError](err); ok {
-		msg, _, _ := strings.Cut(ae.Msg, " rid:")
-		s = fmt.Sprintf("errcode %d: %s", ae.Code, msg)
-	} else if e, ok := errors.AsType[*errs.Error](err); ok && e.Err != nil {
-		s = e.Code + ": " + e.Err.Error()
-	} else {
-		s = err.Error()
+	if e, ok := errors.AsType[*errs.Error](err); ok && e.Err != nil {
+		return e.Code + ": " + e.Err.Error()
 	}
+	return err.Error()
+}
+
+// reasonCut keeps a reason within its column.
+func reasonCut(s string) string {
 	if len(s) > 190 {
 		s = strings.ToValidUTF8(s[:190], "")
 	}

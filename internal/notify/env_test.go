@@ -121,7 +121,7 @@ func runnerConfig(worker string) notify.RunnerConfig {
 
 func (e *env) runner(worker string, mod ...func(*notify.RunnerConfig, *notify.RunnerDeps)) *notify.Runner {
 	cfg := runnerConfig(worker)
-	deps := notify.RunnerDeps{Store: e.store, Templates: e.templates, Sender: e.wc, Policy: e.policy, Metrics: e.metrics, Now: e.clock.Now}
+	deps := notify.RunnerDeps{Store: e.store, Templates: e.templates, Sender: wechat.Notifier{C: e.wc}, Policy: e.policy, Metrics: e.metrics, Now: e.clock.Now}
 	for _, m := range mod {
 		m(&cfg, &deps)
 	}

@@ -55,11 +55,6 @@ func (m *Metrics) Rejected(template string, errcode int) float64 {
 	return counterValue(m.rejected.WithLabelValues(template, itoa(errcode)))
 }
 
-// Outcomes returns the number of outcomes counted for a template and status.
-func (m *Metrics) Outcomes(template, status string) float64 {
-	return counterValue(m.outcomes.WithLabelValues(template, status))
-}
-
 func counterValue(c prometheus.Counter) float64 {
 	var pb dto.Metric
 	if err := c.Write(&pb); err != nil {

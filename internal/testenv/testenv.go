@@ -111,13 +111,6 @@ func DB(t testing.TB) *mysqlstore.DB {
 	return db
 }
 
-// EmptyDB returns a fresh database with no tables (for migration tests), and its kind.
-func EmptyDB(t testing.TB) *mysqlstore.DB {
-	t.Helper()
-	db, _ := openDB(t)
-	return db
-}
-
 // DSN returns a DSN for a fresh empty MySQL database dropped at cleanup, or
 // "" when tests run on the embedded SQLite (then SQLitePath is used).
 func DSN(t testing.TB) string {

@@ -9,7 +9,10 @@ import (
 
 // BindInput binds a registered device to a wearer.
 type BindInput struct {
-	IMEI           string
+	IMEI string
+	// Code is the device's activation code or a staff-issued bind code
+	// (residents only: staff at the service centre hold the device).
+	Code           string
 	OwnerUserID    int64 // staff only: the resident the binding is made for
 	Wearer         WearerRef
 	ConsentVersion string
@@ -101,7 +104,8 @@ func closeBinding(tx Tx, b Binding, by int64, reason, note, alarmNote string, at
 }
 
 // Bind binds the device with the IMEI to a wearer: a resident for
-// themself or a dependent, or staff for a resident (with a reason). The
+// themself or a dependent, with the device's activation code or a
+// staff-issued bind code; or staff for a resident (with a reason). The
 // database keeps one active binding per device and per wearer, so of two
 // concurrent binds one wins and the other gets a conflict.
 func (s *Service) Bind(ctx context.Context, a Actor, in BindInput) (Binding, error) {
@@ -113,15 +117,47 @@ func (s *Service) Bind(ctx context.Context, a Actor, in BindInput) (Binding, err
 	if err != nil {
 		return Binding{}, err
 	}
+	code := normalizeCode(in.Code)
+	if !a.Staff && code == "" {
+		return Binding{}, errBindCodeRequired
+	}
+	if !a.Staff {
+		if err := s.countAttempt(ctx, a.User.ID, imei); err != nil {
+			return Binding{}, err
+		}
+	}
 	dev, err := s.store.DeviceByIMEI(ctx, imei)
 	if err != nil {
-		if errs.KindOf(err) == errs.KindNotFound {
-			return Binding{}, ErrNotRegistered
+		if errs.KindOf(err) != errs.KindNotFound {
+			return Binding{}, err
 		}
-		return Binding{}, err
+		if !a.Staff {
+			// The same answer as a wrong code: an IMEI says nothing.
+			_, _ = BindSecret{}.matches(CodeHash(imei, code), s.now())
+			return Binding{}, ErrBindCode
+		}
+		return Binding{}, ErrNotRegistered
 	}
 	b.DeviceID = dev.ID
-	if err := s.store.Atomically(ctx, func(tx Tx) error { return open(tx, &b) }); err != nil {
+	err = s.store.Atomically(ctx, func(tx Tx) error {
+		if !a.Staff {
+			secret, err := tx.LockBindSecret(dev.ID)
+			if err != nil {
+				return err
+			}
+			activation, issued := secret.matches(CodeHash(dev.IMEI, code), s.now())
+			if !activation && !issued {
+				return ErrBindCode
+			}
+			if issued && !activation {
+				if err := tx.UseBindCode(dev.ID, b.StartedAt); err != nil {
+					return err
+				}
+			}
+		}
+		return open(tx, &b)
+	})
+	if err != nil {
 		return Binding{}, err
 	}
 	b.IMEI, b.CommunityID = dev.IMEI, community

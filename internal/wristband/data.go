@@ -340,9 +340,18 @@ func (s *Service) Devices(ctx context.Context, u resident.User, f DeviceFilter) 
 	return items, nil
 }
 
-// Unattached lists pushes for unknown or unbound devices (staff).
+// ManagesRegistry reports whether u manages the device registry as a whole:
+// admins and subdistrict-wide staff (community staff serve their wearers).
+func ManagesRegistry(u resident.User) bool {
+	sc, ok := ScopeOf(u)
+	return ok && sc.All
+}
+
+// Unattached lists pushes for unknown or unbound devices, kept aside for the
+// staff who manage the device registry (their locations belong to nobody a
+// community serves); they are purged after UnattachedDays.
 func (s *Service) Unattached(ctx context.Context, u resident.User, beforeID int64, limit int) ([]Unattached, error) {
-	if !IsStaff(u) {
+	if !ManagesRegistry(u) {
 		return nil, ErrNotStaff
 	}
 	return s.store.UnattachedPushes(ctx, beforeID, clampLimit(limit))

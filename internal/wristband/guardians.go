@@ -33,6 +33,8 @@ func hashCode(code string) string {
 	return hex.EncodeToString(h[:])
 }
 
+// normalizeCode upper-cases a code (invitation, activation or bind code)
+// and drops spaces and dashes.
 func normalizeCode(code string) string {
 	return strings.ToUpper(strings.NewReplacer(" ", "", "-", "").Replace(strings.TrimSpace(code)))
 }

@@ -24,6 +24,9 @@ type ImportRow struct {
 	Model  string
 	Vendor string
 	Batch  string
+	// ActivationCode is the vendor's activation code printed in the box
+	// (optional): residents bind with it (see bindcode.go).
+	ActivationCode string
 }
 
 // LineError is one refused import line.
@@ -34,8 +37,13 @@ type LineError struct {
 	Message string `json:"message"`
 }
 
-// MaxImportRows bounds one import.
-const MaxImportRows = 10000
+// Bounds of one import: rows, and the uncompressed size of an XLSX file
+// (a zip: a few kilobytes can unpack to gigabytes).
+const (
+	MaxImportRows     = 10000
+	MaxImportUnzipped = 32 << 20 // the whole workbook
+	MaxImportSheetXML = 16 << 20 // one worksheet
+)
 
 var (
 	errImportEmpty    = errs.Invalid("IMPORT_EMPTY", "文件中没有手环数据")
@@ -50,6 +58,7 @@ var columns = map[string]string{
 	"model": "model", "型号": "model",
 	"vendor": "vendor", "厂商": "vendor", "供应商": "vendor",
 	"batch": "batch", "批次": "batch", "批次号": "batch",
+	"activation_code": "activation_code", "激活码": "activation_code", "注册码": "activation_code",
 }
 
 // ParseImportFile reads a CSV or XLSX file (by content: XLSX is a zip) whose
@@ -59,17 +68,9 @@ func ParseImportFile(data []byte) ([]ImportRow, error) {
 	var records [][]string
 	var lines []int // file line of each record
 	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
-		f, err := excelize.OpenReader(bytes.NewReader(data))
-		if err != nil {
-			return nil, errImportFormat
-		}
-		defer f.Close()
-		sheets := f.GetSheetList()
-		if len(sheets) == 0 {
-			return nil, errImportFormat
-		}
-		if records, err = f.GetRows(sheets[0]); err != nil {
-			return nil, errImportFormat
+		var err error
+		if records, err = xlsxRecords(data); err != nil {
+			return nil, err
 		}
 		for i := range records {
 			lines = append(lines, i+1)
@@ -93,6 +94,9 @@ func ParseImportFile(data []byte) ([]ImportRow, error) {
 			line, _ := r.FieldPos(0)
 			records = append(records, rec)
 			lines = append(lines, line)
+			if len(records) > MaxImportRows+1 {
+				return nil, errImportTooLarge
+			}
 		}
 	}
 	if len(records) == 0 {
@@ -121,9 +125,50 @@ func ParseImportFile(data []byte) ([]ImportRow, error) {
 		if strings.TrimSpace(strings.Join(rec, "")) == "" {
 			continue
 		}
-		rows = append(rows, ImportRow{Line: lines[n+1], IMEI: cell(rec, "imei"), Model: cell(rec, "model"), Vendor: cell(rec, "vendor"), Batch: cell(rec, "batch")})
+		rows = append(rows, ImportRow{Line: lines[n+1], IMEI: cell(rec, "imei"), Model: cell(rec, "model"), Vendor: cell(rec, "vendor"),
+			Batch: cell(rec, "batch"), ActivationCode: cell(rec, "activation_code")})
 	}
 	return rows, nil
+}
+
+var errImportUnzipped = errs.New(errs.KindTooLarge, "IMPORT_TOO_LARGE", fmt.Sprintf("文件解压后超过 %d MB，请拆分后分批导入", MaxImportUnzipped>>20))
+
+// xlsxRecords reads the first sheet's rows within the bounds: the
+// uncompressed size of the workbook and of the sheet, and the row count
+// (read row by row, never all at once).
+func xlsxRecords(data []byte) ([][]string, error) {
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: MaxImportUnzipped, UnzipXMLSizeLimit: MaxImportSheetXML})
+	if err != nil {
+		if strings.Contains(err.Error(), "unzip size") || strings.Contains(err.Error(), "size limit") {
+			return nil, errImportUnzipped
+		}
+		return nil, errImportFormat
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return nil, errImportFormat
+	}
+	rows, err := f.Rows(sheets[0])
+	if err != nil {
+		return nil, errImportFormat
+	}
+	defer rows.Close()
+	var records [][]string
+	for rows.Next() {
+		if len(records) > MaxImportRows {
+			return nil, errImportTooLarge
+		}
+		rec, err := rows.Columns()
+		if err != nil {
+			return nil, errImportFormat
+		}
+		records = append(records, rec)
+	}
+	if rows.Error() != nil {
+		return nil, errImportFormat
+	}
+	return records, nil
 }
 
 // Import registers devices. The policy is all or nothing: every line is
@@ -171,8 +216,16 @@ func (s *Service) Import(ctx context.Context, u resident.User, rows []ImportRow)
 			fail(r, errs.Invalid("INVALID_BATCH", "批次不能超过64个字"))
 			continue
 		}
+		var activation string
+		if code := normalizeCode(r.ActivationCode); code != "" {
+			if !validActivation(code) {
+				fail(r, errBadActivation)
+				continue
+			}
+			activation = CodeHash(r.IMEI, code)
+		}
 		imeis = append(imeis, r.IMEI)
-		devs = append(devs, Device{IMEI: r.IMEI, Model: model, Vendor: vendor, Batch: batch, ImportedBy: u.ID})
+		devs = append(devs, Device{IMEI: r.IMEI, Model: model, Vendor: vendor, Batch: batch, ImportedBy: u.ID, ActivationHash: activation})
 	}
 	existing, err := s.store.ExistingIMEIs(ctx, imeis)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"gongjian/internal/cst"
 	"gongjian/internal/errs"
 	"gongjian/internal/notify"
 )
@@ -278,6 +279,11 @@ func (s *Service) Ingest(ctx context.Context, p Push) (IngestResult, error) {
 	if known && dev.Vendor != p.Vendor {
 		return IngestResult{}, errVendorMismatch
 	}
+	// An event from longer ago than the window (a device that was offline
+	// for days, a vendor replaying its backlog, a wrong clock) is history:
+	// its reading is kept, but it opens no live alarm and notifies nobody,
+	// and it does not overwrite the device's current status.
+	late := p.At.Before(now.Add(-s.cfg.LateAfter))
 	var res IngestResult
 	err = s.store.Atomically(ctx, func(tx Tx) error {
 		ev := Event{Vendor: p.Vendor, EventID: p.EventID, DeviceID: dev.ID, ReceivedAt: now}
@@ -298,6 +304,8 @@ func (s *Service) Ingest(ctx context.Context, p Push) (IngestResult, error) {
 			ev.Outcome = OutcomeUnattached
 		case !b.Collecting():
 			ev.Outcome, ev.BindingID = OutcomeNoConsent, b.ID
+		case late:
+			ev.Outcome, ev.BindingID = OutcomeHistory, b.ID
 		default:
 			ev.Outcome, ev.BindingID = OutcomeStored, b.ID
 		}
@@ -310,7 +318,7 @@ func (s *Service) Ingest(ctx context.Context, p Push) (IngestResult, error) {
 			return nil
 		}
 		res.Outcome = ev.Outcome
-		if known {
+		if known && !late {
 			if err := s.deviceStatus(tx, dev.ID, p, now); err != nil {
 				return err
 			}
@@ -325,6 +333,8 @@ func (s *Service) Ingest(ctx context.Context, p Push) (IngestResult, error) {
 				Reason: reason, At: p.At, ReceivedAt: now, Data: string(p.Data)})
 		case OutcomeNoConsent:
 			return nil
+		case OutcomeHistory:
+			return s.keepHistory(tx, b, p, now)
 		}
 		id, err := s.attach(tx, b, p, now)
 		res.AlarmID = id
@@ -350,6 +360,16 @@ func (s *Service) deviceStatus(tx Tx, deviceID int64, p Push, now time.Time) err
 		return nil
 	}
 	return tx.UpdateDeviceStatus(deviceID, p.Battery, online, now)
+}
+
+// keepHistory stores a late push's reading on the binding, and nothing else.
+func (s *Service) keepHistory(tx Tx, b Binding, p Push, now time.Time) error {
+	r, has := p.reading()
+	if !has {
+		return nil
+	}
+	r.BindingID, r.DeviceID, r.ReceivedAt = b.ID, b.DeviceID, now
+	return tx.InsertReading(&r)
 }
 
 // attach stores the push's reading on the binding and raises its alarm.
@@ -404,10 +424,7 @@ func (s *Service) attach(tx Tx, b Binding, p Push, now time.Time) (int64, error)
 	return a.ID, tx.AddNotices(alarmNotices(a, b, ids))
 }
 
-// cst is China Standard Time, in which people read times.
-var cst = time.FixedZone("CST", 8*3600)
-
-func clock(t time.Time) string { return t.In(cst).Format("2006-01-02 15:04") }
+func clock(t time.Time) string { return cst.Minute(t) }
 
 func alarmNotices(a Alarm, b Binding, userIDs []int64) []notify.Notice {
 	out := make([]notify.Notice, 0, len(userIDs))

@@ -64,13 +64,15 @@ func (s *Service) escalationNotices(a Alarm, staff []int64) []notify.Notice {
 	return out
 }
 
-// Purge deletes raw readings, locations, pushes kept aside and invitations
-// older than the retention period, push records (event ids) and access-log
-// entries older than theirs. Alarms and binding history are kept.
+// Purge deletes raw readings, locations and invitations older than the
+// retention period, pushes kept aside for unknown or unbound devices older
+// than UnattachedDays (7), push records (event ids) and access-log entries
+// older than theirs. Alarms and binding history are kept.
 func (s *Service) Purge(ctx context.Context, now time.Time) (PurgeResult, error) {
 	now = now.UTC()
 	return s.store.Purge(ctx, PurgeBefore{
 		Readings:    now.AddDate(0, 0, -s.cfg.RetentionDays),
+		Unattached:  now.AddDate(0, 0, -s.cfg.UnattachedDays),
 		PushRecords: now.AddDate(0, 0, -s.cfg.PushRecordDays),
 		AccessLog:   now.AddDate(0, 0, -s.cfg.AccessLogRetentionDays),
 	}, 1000)

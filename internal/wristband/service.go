@@ -21,6 +21,9 @@ type Config struct {
 	// RetentionDays is how long raw readings, locations and pushes kept
 	// aside for staff are kept.
 	RetentionDays int
+	// UnattachedDays is how long pushes of unknown or unbound devices (kept
+	// aside for the registry's staff) are kept.
+	UnattachedDays int
 	// PushRecordDays is how long the vendors' event ids are remembered to
 	// make pushes idempotent (a retry later than that would be stored again).
 	PushRecordDays int
@@ -33,6 +36,14 @@ type Config struct {
 	InvitationTTL time.Duration
 	// MaxGuardians limits the active guardians of one binding (the owner included).
 	MaxGuardians int
+	// BindCodeTTL is how long a staff-issued bind code is valid.
+	BindCodeTTL time.Duration
+	// BindAttempts: residents' bind attempts allowed per account and per
+	// device in 15 minutes (BindAttempts by default).
+	BindAttempts int
+	// LateAfter: a push whose event is older than this is stored as history
+	// only: it never opens a live alarm and never notifies.
+	LateAfter time.Duration
 }
 
 // Defaults for settings left zero.
@@ -44,6 +55,8 @@ const (
 	DefaultEscalationDelay = 15 * time.Minute
 	DefaultInvitationTTL   = 48 * time.Hour
 	DefaultMaxGuardians    = 10
+	DefaultLateAfter       = 24 * time.Hour
+	DefaultUnattachedDays  = 7
 )
 
 func (c *Config) fill() {
@@ -56,6 +69,9 @@ func (c *Config) fill() {
 	if c.PushRecordDays <= 0 {
 		c.PushRecordDays = DefaultPushRecordDays
 	}
+	if c.UnattachedDays <= 0 {
+		c.UnattachedDays = DefaultUnattachedDays
+	}
 	if c.AccessLogRetentionDays <= 0 {
 		c.AccessLogRetentionDays = DefaultAccessLogDays
 	}
@@ -67,6 +83,15 @@ func (c *Config) fill() {
 	}
 	if c.MaxGuardians <= 0 {
 		c.MaxGuardians = DefaultMaxGuardians
+	}
+	if c.BindAttempts <= 0 {
+		c.BindAttempts = BindAttempts
+	}
+	if c.BindCodeTTL <= 0 {
+		c.BindCodeTTL = DefaultBindCodeTTL
+	}
+	if c.LateAfter <= 0 {
+		c.LateAfter = DefaultLateAfter
 	}
 }
 
@@ -87,11 +112,12 @@ type ReplayGuard interface {
 
 // Service holds the wristband rules.
 type Service struct {
-	cfg    Config
-	store  Store
-	people People
-	replay ReplayGuard
-	now    func() time.Time
+	cfg      Config
+	store    Store
+	people   People
+	replay   ReplayGuard
+	attempts AttemptLimiter // bind attempts; nil = not limited
+	now      func() time.Time
 }
 
 // NewService builds the service; now may be nil (time.Now).

@@ -88,13 +88,16 @@ func (f *fixture) staff(name string, community int64) resident.User {
 	return u
 }
 
-// device registers a new device and returns its IMEI.
+// activation is the vendor's activation code the fixture imports with a device.
+func activation(imei string) string { return "ACT" + imei[len(imei)-6:] }
+
+// device registers a new device (with its activation code) and returns its IMEI.
 func (f *fixture) device(admin resident.User) string {
 	f.t.Helper()
 	f.imeiSeq++
 	payload := fmt.Sprintf("86%012d", f.imeiSeq)
 	imei := payload + string(wristband.LuhnDigit(payload))
-	if _, err := f.svc.Import(f.ctx, admin, []wristband.ImportRow{{Line: 1, IMEI: imei, Model: "W1", Vendor: "acme"}}); err != nil {
+	if _, err := f.svc.Import(f.ctx, admin, []wristband.ImportRow{{Line: 1, IMEI: imei, Model: "W1", Vendor: "acme", ActivationCode: activation(imei)}}); err != nil {
 		f.t.Fatal(err)
 	}
 	return imei
@@ -102,7 +105,8 @@ func (f *fixture) device(admin resident.User) string {
 
 func (f *fixture) bindSelf(u resident.User, imei string) wristband.Binding {
 	f.t.Helper()
-	b, err := f.svc.Bind(f.ctx, wristband.GuardianActor(u), wristband.BindInput{IMEI: imei, Wearer: wristband.WearerRef{Self: true}, ConsentVersion: wristband.ConsentVersion})
+	b, err := f.svc.Bind(f.ctx, wristband.GuardianActor(u), wristband.BindInput{IMEI: imei, Code: activation(imei),
+		Wearer: wristband.WearerRef{Self: true}, ConsentVersion: wristband.ConsentVersion})
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -39,6 +39,9 @@ type Device struct {
 	StatusAt   *time.Time
 	ImportedBy int64
 	CreatedAt  time.Time
+	// ActivationHash is the hash (CodeHash) of the vendor's activation code
+	// imported with the device; "" when none was.
+	ActivationHash string
 }
 
 // WearerRef names the wearer of a binding: the account holder or one of
@@ -290,6 +293,9 @@ const (
 	OutcomeDuplicate  = "duplicate"  // the vendor's event id was seen before: nothing changed
 	OutcomeUnattached = "unattached" // unknown or unbound device: kept aside for staff
 	OutcomeNoConsent  = "no_consent" // the wearer revoked consent: nothing stored
+	// OutcomeHistory: the event is older than the live window (24 h by
+	// default): its reading is stored as history; no alarm, no notice.
+	OutcomeHistory = "history"
 )
 
 // Event is the record of one accepted push (idempotency by vendor event id).
@@ -381,7 +387,8 @@ type DeviceListItem struct {
 
 // PurgeBefore are the purge cut-offs: rows older than these go.
 type PurgeBefore struct {
-	Readings    time.Time // readings, locations, unattached pushes, invitations
+	Readings    time.Time // readings, locations, invitations
+	Unattached  time.Time // pushes of unknown or unbound devices
 	PushRecords time.Time // vendor event ids
 	AccessLog   time.Time
 }
@@ -398,7 +405,10 @@ type Store interface {
 	DeviceByID(ctx context.Context, id int64) (Device, error)
 	ListDevices(ctx context.Context, f DeviceFilter) ([]DeviceListItem, error)
 	ExistingIMEIs(ctx context.Context, imeis []string) ([]string, error)
+	// CreateDevices registers devices with their activation codes' hashes.
 	CreateDevices(ctx context.Context, ds []Device) error
+	// SaveBindCode stores (replacing) a device's staff-issued bind code hash.
+	SaveBindCode(ctx context.Context, deviceID int64, hash string, expiresAt time.Time, by int64) error
 
 	// ActiveBinding returns the device's active binding (NotFound if none).
 	ActiveBinding(ctx context.Context, deviceID int64) (Binding, error)
@@ -437,6 +447,10 @@ type Tx interface {
 	LockActiveBinding(deviceID int64) (Binding, error)
 	// LockBinding locks and returns a binding by id (NotFound if none).
 	LockBinding(id int64) (Binding, error)
+	// LockBindSecret locks and returns the device's bind secrets.
+	LockBindSecret(deviceID int64) (BindSecret, error)
+	// UseBindCode marks the device's staff-issued code used.
+	UseBindCode(deviceID int64, at time.Time) error
 	// InsertBinding inserts an active binding; ErrDeviceBound / ErrWearerBound on a conflict.
 	InsertBinding(b *Binding) error
 	EndBinding(id int64, at time.Time, by int64, reason, note string) error

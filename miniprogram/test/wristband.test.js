@@ -54,7 +54,7 @@ test('accepting a guardian invitation posts the code', async () => {
 test('bind: privacy, scan the band code, choose the wearer, consent, then POST /wristbands/bind', async () => {
   const w = h.installWx({ routes: routes() })
   w.privacyNeeded = true
-  w.scanResults.push('IMEI:861234567890015;SN:GJ-B2')
+  w.scanResults.push('IMEI:861234567890015;SN:GJ-B2;CODE:K7P2-QX91')
   const page = await h.renderPage('pages/wristband/bind', {})
   await h.tap(page, '.btn-scan')
   await h.settle(10)
@@ -73,11 +73,11 @@ test('bind: privacy, scan the band code, choose the wearer, consent, then POST /
   await h.tap(page, '.btn-bind')
   await h.settle(10)
   assert.deepEqual(w.subscribeRequests, [['T_BAND']])
-  assert.deepEqual(w.requests('POST', '/api/v1/wristbands/bind')[0].data, { imei: '861234567890015', wearer: { dependent_id: 12 }, consent: { version: 'v1' } })
+  assert.deepEqual(w.requests('POST', '/api/v1/wristbands/bind')[0].data, { imei: '861234567890015', code: 'K7P2-QX91', wearer: { dependent_id: 12 }, consent: { version: 'v1' } })
   assert.deepEqual(w.navigations, [{ type: 'redirectTo', url: '/pages/wristband/detail?id=32' }])
 })
 
-test('bind: a manually typed IMEI works for the wearer themself', async () => {
+test('bind: a manually typed IMEI and the code staff gave work for the wearer themself', async () => {
   const w = h.installWx({ routes: routes() })
   const page = await h.renderPage('pages/wristband/bind', {})
   await h.input(page, '.imei-input', '12345')
@@ -85,11 +85,15 @@ test('bind: a manually typed IMEI works for the wearer themself', async () => {
   assert.deepEqual(w.toasts, ['请扫描或输入15位手环号'])
   await h.input(page, '.imei-input', '861234567890015')
   await h.tap(page, '.btn-next')
+  assert.deepEqual(w.toasts, ['请扫描或输入15位手环号', '请输入激活码或绑定码'])
+  await h.input(page, '.code-input', ' 04718263 ')
+  await h.tap(page, '.btn-next')
   await h.tap(page, '.btn-next')
   await h.tap(page, '.consent-check')
   await h.tap(page, '.btn-bind')
   await h.settle(10)
   assert.deepEqual(w.requests('POST', '/api/v1/wristbands/bind')[0].data.wearer, { self: true })
+  assert.equal(w.requests('POST', '/api/v1/wristbands/bind')[0].data.code, '04718263')
 })
 
 test('detail shows the location on a map, readings, alarms and guardians', async () => {

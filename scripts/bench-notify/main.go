@@ -158,7 +158,7 @@ func run(notices, personal, rate, burst, sets, concurrency, batch int, latency t
 			Worker: fmt.Sprintf("bench-%d", s), PollInterval: 100 * time.Millisecond, BatchSize: batch, Concurrency: concurrency,
 			MaxAttempts: 6, RetryBase: time.Second, RetryMax: 10 * time.Second, Lease: 2 * time.Minute, SendLease: 3 * time.Minute,
 		}, notify.RunnerDeps{
-			Store: mysqlstore.NewNotifyStore(db), Templates: templates, Sender: wc, Limiter: limiter, Metrics: metrics,
+			Store: mysqlstore.NewNotifyStore(db), Templates: templates, Sender: wechat.Notifier{C: wc}, Limiter: limiter, Metrics: metrics,
 			Logger: slog.New(slog.DiscardHandler),
 		})
 		wg.Add(1)

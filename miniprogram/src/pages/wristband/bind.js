@@ -13,11 +13,18 @@ function parseImei(text) {
   return m ? m[0] : ''
 }
 
+/** Finds an activation code the box's code may carry ("CODE:…" or "激活码:…"). */
+function parseCode(text) {
+  const m = String(text || '').match(/(?:CODE|激活码)[:：=]\s*([A-Za-z0-9-]{4,40})/i)
+  return m ? m[1] : ''
+}
+
 Component({
   data: {
     steps: [{ text: '扫码' }, { text: '佩戴人' }, { text: '同意' }],
     step: 0,
     imei: '',
+    code: '',
     imeiMasked: '',
     wearers: /** @type {{key: string, label: string, id?: number}[]} */ ([{ key: 'self', label: '本人' }]),
     wearerKey: 'self',
@@ -58,7 +65,7 @@ Component({
               wx.showModal({ title: '提示', content: '没有识别到手环号，请扫描手环背面的二维码，或手动输入 IMEI 号。', showCancel: false })
               return
             }
-            this.setData({ imei })
+            this.setData({ imei, code: parseCode(text) || this.data.code })
             this.onNext()
           },
           (err) => {
@@ -69,6 +76,9 @@ Component({
     },
     onImeiInput(e) {
       this.setData({ imei: e.detail.value })
+    },
+    onCodeInput(e) {
+      this.setData({ code: e.detail.value })
     },
     onWearer(e) {
       const key = e.currentTarget.dataset.key
@@ -90,6 +100,10 @@ Component({
           wx.showToast({ title: '请扫描或输入15位手环号', icon: 'none' })
           return
         }
+        if (this.data.code.trim().length < 4) {
+          wx.showToast({ title: '请输入激活码或绑定码', icon: 'none' })
+          return
+        }
         this.setData({ step: 1, imeiMasked: `${this.data.imei.slice(0, 4)}****${this.data.imei.slice(-4)}` })
         return
       }
@@ -105,7 +119,7 @@ Component({
       this.setData({ binding: true })
       return subscribe
         .ask(['wristband_alert'])
-        .then(() => api.bindWristband({ imei: this.data.imei, wearer, consent: { version: CONSENT_VERSION } }))
+        .then(() => api.bindWristband({ imei: this.data.imei, code: this.data.code.trim(), wearer, consent: { version: CONSENT_VERSION } }))
         .then(
           (band) => {
             this.setData({ binding: false })

@@ -1,0 +1,113 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+
+	"gongjian/internal/errs"
+)
+
+// testContext is a gin context over a request with body and content type,
+// its body limited to max bytes as the middleware does.
+func testContext(method, contentType, body string, max int64) (*gin.Context, *httptest.ResponseRecorder) {
+	gin.SetMode(gin.TestMode)
+	rec := httptest.NewRecorder()
+	c, _ := gin.CreateTestContext(rec)
+	req := httptest.NewRequest(method, "/x", strings.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	req.Body = http.MaxBytesReader(rec, req.Body, max)
+	c.Request = req
+	c.Set(ctxRequestID, "req-1")
+	c.Set(ctxLogger, slog.New(slog.DiscardHandler))
+	return c, rec
+}
+
+// decode is strict: JSON only, one value, no unknown fields, the body
+// limit kept; each refusal has its own code.
+func TestDecodeStrictJSON(t *testing.T) {
+	type target struct {
+		Name  string `json:"name"`
+		Count int    `json:"count"`
+	}
+	for _, tc := range []struct {
+		name, ct, body string
+		max            int64
+		code           string
+	}{
+		{"valid", "application/json", `{"name":"张三","count":2}`, 1 << 10, ""},
+		{"valid, charset", "application/json; charset=utf-8", `{"name":"张三"}`, 1 << 10, ""},
+		{"no content type", "", `{"name":"a"}`, 1 << 10, ""},
+		{"form", "application/x-www-form-urlencoded", `name=a`, 1 << 10, "UNSUPPORTED_MEDIA_TYPE"},
+		{"empty", "application/json", "   ", 1 << 10, "EMPTY_BODY"},
+		{"not JSON", "application/json", `{"name":`, 1 << 10, "BAD_JSON"},
+		{"two values", "application/json", `{"name":"a"} {"name":"b"}`, 1 << 10, "BAD_JSON"},
+		{"unknown field", "application/json", `{"name":"a","admin":true}`, 1 << 10, "UNKNOWN_FIELD"},
+		{"wrong type", "application/json", `{"count":"two"}`, 1 << 10, "BAD_FIELD"},
+		{"too large", "application/json", `{"name":"` + strings.Repeat("a", 100) + `"}`, 32, "BODY_TOO_LARGE"},
+	} {
+		c, _ := testContext("POST", tc.ct, tc.body, tc.max)
+		var v target
+		err := decode(c, &v)
+		if errs.CodeOf(err) != tc.code && !(tc.code == "" && err == nil) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.code)
+		}
+		if tc.code == "" && v.Name == "" {
+			t.Errorf("%s: nothing decoded", tc.name)
+		}
+	}
+	// An optional body may be absent; present, it is as strict.
+	c, _ := testContext("POST", "application/json", "", 1<<10)
+	var v target
+	if err := decodeOptional(c, &v); err != nil {
+		t.Fatalf("optional, absent: %v", err)
+	}
+	c, _ = testContext("POST", "application/json", `{"nope":1}`, 1<<10)
+	if err := decodeOptional(c, &v); errs.CodeOf(err) != "UNKNOWN_FIELD" {
+		t.Fatalf("optional, unknown field: %v", err)
+	}
+}
+
+// Every error kind has its status in the one table, and fail answers the
+// error body with the request id (503 with Retry-After; an unknown kind 500
+// without leaking its cause).
+func TestErrorTable(t *testing.T) {
+	want := map[errs.Kind]int{
+		errs.KindInvalid: 400, errs.KindUnprocessable: 422, errs.KindUnauthorized: 401, errs.KindForbidden: 403,
+		errs.KindNotFound: 404, errs.KindConflict: 409, errs.KindQuotaFull: 409, errs.KindRateLimited: 429,
+		errs.KindTooLarge: 413, errs.KindUnavailable: 503, errs.KindInternal: 500,
+	}
+	for k := errs.KindInternal; k <= errs.KindTooLarge; k++ {
+		if _, ok := want[k]; !ok {
+			t.Fatalf("kind %d has no expected status in this test", k)
+		}
+	}
+	for k, status := range want {
+		if statusOf[k] != status {
+			t.Errorf("kind %d: status %d, want %d", k, statusOf[k], status)
+		}
+		c, rec := testContext("GET", "", "", 1)
+		fail(c, errs.New(k, "SOME_CODE", "出错了"))
+		var body ErrorBody
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || rec.Code != status || body.Code != "SOME_CODE" ||
+			body.Message != "出错了" || body.RequestID != "req-1" || !c.IsAborted() {
+			t.Errorf("kind %d answered %d %s", k, rec.Code, rec.Body)
+		}
+		if (rec.Header().Get("Retry-After") != "") != (status == 503) {
+			t.Errorf("kind %d: Retry-After %q", k, rec.Header().Get("Retry-After"))
+		}
+	}
+	c, rec := testContext("GET", "", "", 1)
+	fail(c, errors.New("dial tcp 10.0.0.5:3306: secret detail"))
+	if rec.Code != 500 || strings.Contains(rec.Body.String(), "10.0.0.5") {
+		t.Fatalf("a plain error: %d %s", rec.Code, rec.Body)
+	}
+}
