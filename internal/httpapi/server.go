@@ -30,12 +30,6 @@ import (
 	"gongjian/internal/wristband"
 )
 
-//go:embed openapi.yaml
-var openAPISpec []byte
-
-// OpenAPISpec returns the OpenAPI document served at /api/openapi.yaml.
-func OpenAPISpec() []byte { return openAPISpec }
-
 // Pinger checks a dependency for /readyz.
 type Pinger interface {
 	Ping(ctx context.Context) error
@@ -132,7 +126,7 @@ func (a *API) base() *gin.Engine {
 func (a *API) engine() *gin.Engine {
 	r := a.base()
 	r.GET("/metrics", a.metricsAllowed(), gin.WrapH(promhttp.HandlerFor(a.d.Registry, promhttp.HandlerOpts{})))
-	r.GET("/api/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openAPISpec) })
+	r.GET("/api/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", OpenAPISpec()) })
 
 	v1 := r.Group("/api/v1")
 	v1.POST("/auth/login", a.loginLimit, a.login)
