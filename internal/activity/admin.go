@@ -219,7 +219,7 @@ func (s *Service) normalize(a *Activity) error {
 		return errs.Invalid("INVALID_ELIGIBILITY", "年龄范围无效")
 	}
 	for _, r := range e.Roles {
-		if !resident.IsGrantable(r) {
+		if !resident.IsGrantable(r) || r == resident.RoleUnitContact {
 			return errs.Invalid("INVALID_ELIGIBILITY", "报名角色只能是 party_member、volunteer、staff 或 admin")
 		}
 	}

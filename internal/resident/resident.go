@@ -15,10 +15,13 @@ const (
 	RolePartyMember = "party_member"
 	RoleStaff       = "staff"
 	RoleAdmin       = "admin"
+	// RoleUnitContact acts for one co-building unit (an organisation, OrgID)
+	// and for nothing else.
+	RoleUnitContact = "unit_contact"
 )
 
 // GrantableRoles are the roles an admin may grant (resident is implicit).
-var GrantableRoles = []string{RoleAdmin, RoleStaff, RoleVolunteer, RolePartyMember}
+var GrantableRoles = []string{RoleAdmin, RoleStaff, RoleVolunteer, RolePartyMember, RoleUnitContact}
 
 // IsGrantable reports whether r can be granted.
 func IsGrantable(r string) bool {
@@ -92,6 +95,28 @@ func (u User) IsStaffOfOrg(orgID int64) bool {
 		}
 	}
 	return false
+}
+
+// IsContactOf reports whether u is a contact of the co-building unit
+// (organisation) orgID. Admins are not contacts: they act as staff.
+func (u User) IsContactOf(orgID int64) bool {
+	for _, r := range u.Roles {
+		if r.Role == RoleUnitContact && orgID != 0 && r.OrgID == orgID {
+			return true
+		}
+	}
+	return false
+}
+
+// ContactUnits lists the units u is a contact of.
+func (u User) ContactUnits() []int64 {
+	var out []int64
+	for _, r := range u.Roles {
+		if r.Role == RoleUnitContact && r.OrgID != 0 {
+			out = append(out, r.OrgID)
+		}
+	}
+	return out
 }
 
 // IsAnyStaff reports whether u holds a staff or admin role anywhere.

@@ -333,7 +333,10 @@ type RoleChange struct {
 
 func (s *Service) checkRole(ctx context.Context, rc RoleChange) error {
 	if !IsGrantable(rc.Role) {
-		return errs.Invalid("INVALID_ROLE", "角色只能是 admin、staff、volunteer 或 party_member")
+		return errs.Invalid("INVALID_ROLE", "角色只能是 admin、staff、volunteer、party_member 或 unit_contact")
+	}
+	if rc.Role == RoleUnitContact && (rc.OrgID == 0 || rc.CommunityID != 0) {
+		return errs.Invalid("UNIT_REQUIRED", "共建单位联系人须指定所属单位（org_id），且不能指定社区")
 	}
 	if rc.CommunityID != 0 {
 		if _, err := s.store.Community(ctx, rc.CommunityID); err != nil {
@@ -379,7 +382,7 @@ func (s *Service) GrantRoleByOpenID(ctx context.Context, openID string, rc RoleC
 // RevokeRole removes a role from a user.
 func (s *Service) RevokeRole(ctx context.Context, userID int64, rc RoleChange) (User, error) {
 	if !IsGrantable(rc.Role) {
-		return User{}, errs.Invalid("INVALID_ROLE", "角色只能是 admin、staff、volunteer 或 party_member")
+		return User{}, errs.Invalid("INVALID_ROLE", "角色只能是 admin、staff、volunteer、party_member 或 unit_contact")
 	}
 	if err := s.store.RevokeRole(ctx, userID, Role{Role: rc.Role, CommunityID: rc.CommunityID, OrgID: rc.OrgID}); err != nil {
 		return User{}, err
