@@ -7,7 +7,7 @@ const crypto = require('crypto')
 const path = require('path')
 const { ROOT } = require('./_helpers')
 
-const ed25519 = require(path.join(ROOT, 'utils', 'ed25519'))
+const ed25519 = require(path.join(ROOT, 'third_party', 'tweetnacl-verify'))
 const ticket = require(path.join(ROOT, 'utils', 'ticket'))
 const fixture = require('./fixtures/tickets.json')
 

@@ -5,7 +5,7 @@
 //     version 1 byte (= 1) | uvarint registration_id | uvarint session_id |
 //     uvarint valid_from (Unix seconds) | uvarint valid_minutes |
 //     Ed25519 signature (64 bytes) over "gongjian/ticket/v1" + the bytes before it
-const ed25519 = require('./ed25519')
+const ed25519 = require('../third_party/tweetnacl-verify')
 
 const VERSION = 1
 const SIG_BYTES = 64
