@@ -59,6 +59,7 @@ var migrationGroups = [][]Migration{
 	keyRegistryMigrations,
 	mediaMigrations,
 	reviewMigrations,
+	cobuildMigrations,
 }
 
 // Migrate applies every pending migration. On MySQL it holds a named lock so
