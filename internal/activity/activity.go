@@ -208,6 +208,7 @@ type Registration struct {
 	Status        string
 	FirstStatus   string // status given in the first answer (idempotent retries repeat it)
 	FirstPosition int    // waitlist position given in the first answer
+	Decision      int64  // the quota's decision number: the waitlist's order
 	NoShow        bool
 	Source        string
 	Reason        string // why staff added it

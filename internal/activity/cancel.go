@@ -16,6 +16,10 @@ var (
 	errRegistrationNotFound = errs.NotFound("REGISTRATION_NOT_FOUND", "报名记录不存在")
 	errAlreadyCancelled     = errs.Conflict("ALREADY_CANCELLED", "该报名已取消")
 	errReasonRequired       = errs.Invalid("REASON_REQUIRED", "请填写原因（不超过200字）")
+	// ErrRegistrationCheckedIn refuses to cancel or remove an attendance
+	// that has been checked in (it happened; the check-in kit and the
+	// hours rest on it).
+	ErrRegistrationCheckedIn = errs.Conflict("REGISTRATION_CHECKED_IN", "该报名已签到，不能取消或移除")
 )
 
 // CancelDeadline is the last moment a confirmed registration of the
@@ -95,6 +99,9 @@ func (s *Service) Remove(ctx context.Context, staff resident.User, regID int64, 
 // before the commit), then Redis frees the cancelled seats. It runs to its
 // end whatever the caller's context does.
 func (s *Service) cancel(ctx context.Context, a *Activity, r Registration, by int64, reason string, byStaff bool) (CancelResult, error) {
+	if r.CheckedInAt != nil {
+		return CancelResult{}, ErrRegistrationCheckedIn.With("checked_in_at", r.CheckedInAt.UTC().Format(time.RFC3339))
+	}
 	dctx, cancel := s.detached(ctx)
 	defer cancel()
 	targets := []int64{r.ID}

@@ -39,6 +39,7 @@ type env struct {
 	quota     *redisstore.Quota
 	rdb       redis.UniversalClient
 	svc       *activity.Service
+	deps      activity.Deps // what svc was built from (tests build variants)
 	offset    atomic.Int64 // added to the service's clock
 	admin     resident.User
 	community resident.Community
@@ -71,7 +72,8 @@ func newEnv(t *testing.T, cfg activity.Config) *env {
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	e.svc = activity.NewService(activity.Deps{Store: e.store, Quota: e.quota, People: e.residents, Box: box, Log: log, Config: cfg, Now: now})
+	e.deps = activity.Deps{Store: e.store, Quota: e.quota, People: e.residents, Box: box, Log: log, Config: cfg, Now: now}
+	e.svc = activity.NewService(e.deps)
 	t.Cleanup(e.svc.Close)
 	e.admin = resident.User{ID: 1, Roles: []resident.Role{{Role: resident.RoleAdmin}}}
 	if e.community, err = e.people.EnsureCommunity(e.ctx, "阳光社区"); err != nil {

@@ -41,8 +41,12 @@ type ReserveResult struct {
 	Epoch          int64
 	Status         string // RegConfirmed or RegWaitlisted when Reserved
 	PositionBefore int    // waitlisted attendees ahead (first session) when waitlisted
-	GroupKey       string // IdemHit: the earlier group
-	Attendee       string // Duplicate: the attendee key
+	// Decision numbers the decision (increasing per activity, kept across
+	// rebuilds): the waitlist is ordered by it, not by the order the
+	// writes reach MySQL.
+	Decision int64
+	GroupKey string // IdemHit: the earlier group
+	Attendee string // Duplicate: the attendee key
 }
 
 // Seat is one registration's place, for applying a committed change.

@@ -34,6 +34,9 @@ type RegisterInput struct {
 	// eligibility, limit, answers and no-show rules do not apply; capacity does.
 	StaffID int64
 	Reason  string
+	// AcceptNoCancel confirms a sign-up made after the session's
+	// cancellation deadline (it cannot be cancelled by the resident).
+	AcceptNoCancel bool
 }
 
 // RegisterResult is the answer to a sign-up.
@@ -184,6 +187,11 @@ func (s *Service) checkOpen(a *Activity, in RegisterInput) error {
 	}
 	if !now.Before(a.SignupClosesAt) || !now.Before(start) {
 		return errSignupClosed
+	}
+	if deadline := CancelDeadline(a, sess); !now.Before(deadline) && !in.AcceptNoCancel {
+		return errs.Unprocessable("CANCEL_DEADLINE_CONFIRM",
+			"取消截止时间（"+FormatTime(deadline)+"）已过，报名成功后将不能自行取消。确认报名请再次提交").
+			With("deadline", deadline.UTC().Format(time.RFC3339))
 	}
 	return nil
 }
@@ -444,7 +452,7 @@ func (s *Service) decide(ctx context.Context, ap **Activity, in RegisterInput, a
 	regs := make([]Registration, 0, len(sessions)*len(atts))
 	for _, sid := range sessions {
 		for i, at := range atts {
-			reg := Registration{ActivityID: a.ID, SessionID: sid, UserID: in.UserID, DependentID: at.ref.DependentID, Status: res.Status}
+			reg := Registration{ActivityID: a.ID, SessionID: sid, UserID: in.UserID, DependentID: at.ref.DependentID, Status: res.Status, Decision: res.Decision}
 			if res.Status == RegWaitlisted {
 				reg.FirstPosition = res.PositionBefore + i + 1
 			}

@@ -153,6 +153,9 @@ type Snapshot struct {
 	ExpiresAt  time.Time // when the quota may be dropped (a week after the last session)
 	Sessions   []SessionQuota
 	Members    []Member
+	// LastDecision is the highest decision number stored: the rebuilt
+	// quota numbers its decisions after it.
+	LastDecision int64
 }
 
 // Counts are the live counts of one session.

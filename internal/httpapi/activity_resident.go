@@ -80,6 +80,8 @@ func (a *API) register(c *gin.Context) {
 		SessionID int64             `json:"session_id"`
 		Attendees []attendeeReq     `json:"attendees"`
 		Answers   map[string]string `json:"answers"`
+		// AcceptNoCancel: the resident saw CANCEL_DEADLINE_CONFIRM and confirmed.
+		AcceptNoCancel bool `json:"accept_no_cancel"`
 	}
 	key := c.GetHeader("Idempotency-Key")
 	if key == "" {
@@ -90,7 +92,7 @@ func (a *API) register(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	in := activity.RegisterInput{UserID: userID(c), SessionID: req.SessionID, Answers: req.Answers, IdemKey: key}
+	in := activity.RegisterInput{UserID: userID(c), SessionID: req.SessionID, Answers: req.Answers, IdemKey: key, AcceptNoCancel: req.AcceptNoCancel}
 	for _, at := range req.Attendees {
 		in.Attendees = append(in.Attendees, activity.AttendeeRef{Self: at.Self, DependentID: at.DependentID})
 	}

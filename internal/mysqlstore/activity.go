@@ -114,15 +114,18 @@ type registrationRow struct {
 	Status        string  `gorm:"size:12;not null"`
 	FirstStatus   string  `gorm:"size:12;not null"`
 	FirstPosition int     `gorm:"not null;default:0"`
-	NoShow        bool    `gorm:"not null;default:false"`
-	Source        string  `gorm:"size:8;not null;default:'self'"`
-	Reason        string  `gorm:"size:200;not null;default:''"`
-	CancelReason  string  `gorm:"size:200;not null;default:''"`
-	CancelledBy   int64   `gorm:"not null;default:0"`
-	CancelledAt   *time.Time
-	PromotedAt    *time.Time
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// Decision is the quota's decision number (rows from before 0700: 0): the
+	// waitlist is ordered by (decision, id). Added by 0700.
+	Decision     int64  `gorm:"not null;default:0"`
+	NoShow       bool   `gorm:"not null;default:false"`
+	Source       string `gorm:"size:8;not null;default:'self'"`
+	Reason       string `gorm:"size:200;not null;default:''"`
+	CancelReason string `gorm:"size:200;not null;default:''"`
+	CancelledBy  int64  `gorm:"not null;default:0"`
+	CancelledAt  *time.Time
+	PromotedAt   *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 func (registrationRow) TableName() string { return "registrations" }

@@ -415,7 +415,7 @@ func countLive(tx *gorm.DB, where string, args ...any) (map[int64]activity.Count
 func candidates(tx *gorm.DB, sessionIDs []int64, exclude map[int64]bool) ([]activity.Candidate, error) {
 	var rows []registrationRow
 	if err := tx.Session(&gorm.Session{NewDB: true}).Where("session_id IN ? AND status = ?", sessionIDs, activity.RegWaitlisted).
-		Order("id").Limit(1000).Find(&rows).Error; err != nil {
+		Order(waitlistOrder).Limit(1000).Find(&rows).Error; err != nil {
 		return nil, err
 	}
 	var out []activity.Candidate

@@ -61,6 +61,7 @@ var migrationGroups = [][]Migration{
 	reviewMigrations,
 	roomsMigrations,
 	cobuildMigrations,
+	registrationOrderMigrations,
 }
 
 // Migrate applies every pending migration. On MySQL it holds a named lock so

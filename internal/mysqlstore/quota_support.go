@@ -37,6 +37,10 @@ func (s *ActivityStore) QuotaSnapshot(ctx context.Context, activityID int64) (ac
 		}
 		snap = activity.Snapshot{ActivityID: activityID, Epoch: a.QuotaEpoch, Open: a.Status == activity.StatusPublished,
 			ExpiresAt: a.LastEndsAt.Add(7 * 24 * time.Hour)}
+		if err := tx.Session(&gorm.Session{NewDB: true}).Model(&registrationRow{}).Where("activity_id = ?", activityID).
+			Select("COALESCE(MAX(decision), 0)").Scan(&snap.LastDecision).Error; err != nil {
+			return err
+		}
 		counts := map[int64]*activity.SessionQuota{}
 		for _, x := range ss {
 			snap.Sessions = append(snap.Sessions, activity.SessionQuota{ID: x.ID, Capacity: x.Capacity, WaitlistCapacity: x.WaitlistCapacity})

@@ -128,7 +128,7 @@ func (s *ActivityStore) fillPositions(ctx context.Context, regs []activity.Regis
 		return nil
 	}
 	var rows []registrationRow
-	if err := s.g(ctx).Select("id", "session_id").Where("session_id IN ? AND status = ?", keys(sess), activity.RegWaitlisted).Order("id").Find(&rows).Error; err != nil {
+	if err := s.g(ctx).Select("id", "session_id").Where("session_id IN ? AND status = ?", keys(sess), activity.RegWaitlisted).Order(waitlistOrder).Find(&rows).Error; err != nil {
 		return translate(err, nil)
 	}
 	pos := map[int64]int{}
@@ -249,7 +249,11 @@ func (s *ActivityStore) RegistrationRow(ctx context.Context, id int64) (activity
 	if err := s.g(ctx).First(&r, id).Error; err != nil {
 		return activity.Registration{}, translate(err, errRegistrationNotFound)
 	}
-	return toReg(r), nil
+	regs := []activity.Registration{toReg(r)}
+	if err := s.fillCheckins(ctx, regs); err != nil {
+		return activity.Registration{}, err
+	}
+	return regs[0], nil
 }
 
 // AttendeeRegistrations lists the live rows of an attendee in a group.
@@ -299,7 +303,7 @@ func (s *ActivityStore) ActivityRegistrations(ctx context.Context, activityID in
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, translate(err, nil)
 	}
-	q = q.Order("session_id, id")
+	q = q.Order("session_id, " + waitlistOrder)
 	if f.PageSize > 0 {
 		q = q.Offset((max(f.Page, 1) - 1) * f.PageSize).Limit(f.PageSize)
 	}

@@ -20,7 +20,7 @@ import (
 func toReg(r registrationRow) activity.Registration {
 	return activity.Registration{
 		ID: r.ID, ActivityID: r.ActivityID, SessionID: r.SessionID, GroupKey: r.GroupKey, UserID: r.UserID, DependentID: r.DependentID,
-		Status: r.Status, FirstStatus: r.FirstStatus, FirstPosition: r.FirstPosition, NoShow: r.NoShow, Source: r.Source, Reason: r.Reason,
+		Status: r.Status, FirstStatus: r.FirstStatus, FirstPosition: r.FirstPosition, Decision: r.Decision, NoShow: r.NoShow, Source: r.Source, Reason: r.Reason,
 		CancelReason: r.CancelReason, CancelledBy: r.CancelledBy, CancelledAt: r.CancelledAt, PromotedAt: r.PromotedAt, CreatedAt: r.CreatedAt,
 	}
 }
@@ -184,7 +184,7 @@ func (s *ActivityStore) commitBatch(ctx context.Context, ws []activity.Write, re
 			ak := r.AttendeeKey()
 			regs = append(regs, registrationRow{
 				ActivityID: r.ActivityID, SessionID: r.SessionID, GroupKey: w.Group.Key, UserID: r.UserID, DependentID: r.DependentID,
-				AttendeeKey: ak, LiveKey: &ak, Status: r.Status, FirstStatus: r.Status, FirstPosition: r.FirstPosition,
+				AttendeeKey: ak, LiveKey: &ak, Status: r.Status, FirstStatus: r.Status, FirstPosition: r.FirstPosition, Decision: r.Decision,
 				Source: w.Group.Source, Reason: w.Group.Reason,
 			})
 		}
@@ -292,15 +292,15 @@ func (s *ActivityStore) insertGroups(ctx context.Context, tx *gorm.DB, rows []re
 // consecutive (auto_increment_increment > 1 on multi-primary MySQL).
 func (s *ActivityStore) insertRegistrations(ctx context.Context, tx *gorm.DB, rows []registrationRow) error {
 	var b strings.Builder
-	b.WriteString("INSERT INTO registrations (activity_id, session_id, group_key, user_id, dependent_id, attendee_key, live_key, status, first_status, first_position, no_show, source, reason, cancel_reason, cancelled_by, created_at, updated_at) VALUES ")
-	placeholders(&b, len(rows), 17)
+	b.WriteString("INSERT INTO registrations (activity_id, session_id, group_key, user_id, dependent_id, attendee_key, live_key, status, first_status, first_position, decision, no_show, source, reason, cancel_reason, cancelled_by, created_at, updated_at) VALUES ")
+	placeholders(&b, len(rows), 18)
 	now := time.Now().UTC()
-	args := make([]any, 0, 17*len(rows))
+	args := make([]any, 0, 18*len(rows))
 	for i := range rows {
 		r := &rows[i]
 		r.CreatedAt, r.UpdatedAt = now, now
 		args = append(args, r.ActivityID, r.SessionID, r.GroupKey, r.UserID, r.DependentID, r.AttendeeKey, *r.LiveKey, r.Status, r.FirstStatus,
-			r.FirstPosition, false, r.Source, r.Reason, "", 0, now, now)
+			r.FirstPosition, r.Decision, false, r.Source, r.Reason, "", 0, now, now)
 	}
 	if _, err := tx.Statement.ConnPool.ExecContext(ctx, b.String(), args...); err != nil {
 		return err
@@ -425,11 +425,17 @@ func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.Can
 	if err := s.forUpdate(tx.Session(&gorm.Session{NewDB: true})).Where("id IN ?", op.RegIDs).Order("id").Find(&targets).Error; err != nil {
 		return out, translate(err, nil)
 	}
+	// An attendee who was checked in was there: that registration stays
+	// (a series' later sessions may still be cancelled).
+	attended, err := checkedIn(tx, targets)
+	if err != nil {
+		return out, translate(err, nil)
+	}
 	freed := map[int64]int{}
 	var live []registrationRow
 	exclude := map[int64]bool{}
 	for _, t := range targets {
-		if t.Status != activity.RegConfirmed && t.Status != activity.RegWaitlisted {
+		if t.Status != activity.RegConfirmed && t.Status != activity.RegWaitlisted || attended[t.ID] {
 			continue
 		}
 		live = append(live, t)
@@ -441,6 +447,9 @@ func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.Can
 	if len(live) == 0 {
 		committed = true
 		tx.Rollback()
+		if len(attended) > 0 {
+			return out, activity.ErrRegistrationCheckedIn
+		}
 		return out, nil
 	}
 	now := time.Now().UTC()
@@ -482,6 +491,28 @@ func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.Can
 	committed = true
 	if err := tx.Commit().Error; err != nil {
 		return out, fmt.Errorf("%w: %v", activity.ErrUnclear, err)
+	}
+	return out, nil
+}
+
+// checkedIn returns which of the confirmed rows have a check-in.
+func checkedIn(tx *gorm.DB, rows []registrationRow) (map[int64]bool, error) {
+	ids := make([]int64, 0, len(rows))
+	for _, r := range rows {
+		if r.Status == activity.RegConfirmed {
+			ids = append(ids, r.ID)
+		}
+	}
+	out := map[int64]bool{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var got []int64
+	if err := tx.Session(&gorm.Session{NewDB: true}).Model(&checkinRow{}).Where("registration_id IN ?", ids).Pluck("registration_id", &got).Error; err != nil {
+		return nil, err
+	}
+	for _, id := range got {
+		out[id] = true
 	}
 	return out, nil
 }

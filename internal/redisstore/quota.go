@@ -22,6 +22,7 @@ import (
 //	epoch          the MySQL quota epoch it was built at
 //	st             "open" when sign-ups may be decided
 //	ver            bumped by every change (the reconciler compares it)
+//	seq            the last decision number (orders the waitlist in MySQL)
 //	cap:<s>        capacity of session s          wcap:<s>  waitlist capacity
 //	n:<s>          confirmed (incl. reserved)     q:<s>     waitlisted
 //	m:<s>:<att>    "c"|"w": the attendee holds a seat or a waitlist place
@@ -284,6 +285,9 @@ func (q *Quota) Reserve(_ context.Context, r activity.Reservation) (activity.Res
 			res.Status = activity.RegConfirmed
 		}
 		res.PositionBefore = int(asInt(arr[3]))
+		if len(arr) > 4 {
+			res.Decision = asInt(arr[4])
+		}
 	case "REBUILD":
 		res.Outcome = activity.NeedsRebuild
 	case "EPOCH":
@@ -471,7 +475,7 @@ func (q *Quota) Load(ctx context.Context, token string, s activity.Snapshot) (bo
 	if expires.IsZero() || expires.Before(time.Now().Add(time.Hour)) {
 		expires = time.Now().Add(7 * 24 * time.Hour)
 	}
-	args = append(args, token, expires.UnixMilli(), "epoch", i64(s.Epoch), "st", st, "ver", 1)
+	args = append(args, token, expires.UnixMilli(), "epoch", i64(s.Epoch), "st", st, "ver", 1, "seq", i64(s.LastDecision))
 	accounts := map[string]int{}
 	for _, m := range s.Members {
 		sid := i64(m.SessionID)

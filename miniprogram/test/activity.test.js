@@ -145,3 +145,35 @@ test('a child still waiting for guardian consent cannot be chosen', async () => 
   await h.tap(page, h.$$(page, '.attendee')[1])
   assert.equal(page.data.attendeeOptions[1].selected, true)
 })
+
+test('after the cancellation deadline the resident is asked to confirm, and the sign-up is resent only if they do', async () => {
+  const bodies = []
+  const refusal = { status: 422, body: { code: 'CANCEL_DEADLINE_CONFIRM', message: '取消截止时间（2026年12月5日 08:30）已过，报名成功后将不能自行取消。确认报名请再次提交', request_id: 'r2', details: { deadline: '2026-12-05T00:30:00Z' } } }
+  const w = h.installWx({
+    routes: routes({
+      'POST /api/v1/registrations': (req) => {
+        bodies.push(req.data)
+        if (!req.data.accept_no_cancel) return refusal
+        return { status: 201, body: { registrations: [{ id: 9003, attendee: { self: true, name: '王秀英' }, status: 'confirmed', waitlist_position: null }] } }
+      },
+    }),
+  })
+  // First time the resident declines, the second time they confirm.
+  w.modalAnswers.push({ cancel: true }, { confirm: true })
+  const page = await h.renderPage('pages/activity/detail', { id: '102' })
+  await h.tap(page, h.$$(page, '.option')[0])
+  await h.tap(page, '.btn-submit')
+  await h.settle(20)
+  assert.equal(bodies.length, 1)
+  assert.equal(w.modals[0].title, '报名后不能取消')
+  assert.match(w.modals[0].content, /已过，报名成功后将不能自行取消/)
+  assert.doesNotMatch(h.text(page), /报名成功/)
+  await h.tap(page, '.btn-submit')
+  await h.settle(20)
+  assert.equal(bodies.length, 3)
+  assert.equal(bodies[1].accept_no_cancel, undefined)
+  assert.equal(bodies[2].accept_no_cancel, true)
+  assert.equal(bodies[2].session_id, bodies[1].session_id)
+  assert.match(h.text(page), /王秀英：报名成功/)
+  page.detach()
+})

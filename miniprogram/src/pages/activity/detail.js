@@ -238,6 +238,24 @@ Component({
       return ''
     },
 
+    /**
+     * The session's cancellation deadline has passed: say so and sign up only if the resident
+     * confirms (the server asked with CANCEL_DEADLINE_CONFIRM; nothing was reserved).
+     * @param {any} err
+     */
+    confirmNoCancel(err) {
+      return new Promise((resolve) => {
+        wx.showModal({
+          title: '报名后不能取消',
+          content: err.message || '取消截止时间已过，报名成功后将不能自行取消。',
+          confirmText: '确认报名',
+          cancelText: '再想想',
+          success: (r) => resolve(r.confirm ? this.submit(true) : undefined),
+          fail: () => resolve(undefined),
+        })
+      })
+    },
+
     /** Sign-up tap: ask for subscribe messages first (must be in the tap), then submit. */
     onSubmit() {
       if (this.data.submitting) return Promise.resolve()
@@ -251,7 +269,8 @@ Component({
       const keys = waitlist ? ['waitlist_promoted', 'activity_reminder', 'activity_changed'] : ['registration_confirmed', 'activity_reminder', 'activity_changed']
       return subscribe.ask(keys).then(() => this.submit())
     },
-    submit() {
+    /** @param {boolean} [acceptNoCancel] the resident confirmed a sign-up after the cancellation deadline */
+    submit(acceptNoCancel) {
       const l = local(this)
       // The same key is reused when the same sign-up is retried after a network failure.
       if (!l.idemKey) l.idemKey = api.newIdempotencyKey()
@@ -261,7 +280,9 @@ Component({
         const v = this.data.answers[q.id]
         if (v !== undefined && v !== '') answers[q.id] = v
       })
+      /** @type {Record<string, any>} */
       const body = { session_id: this.data.sessionId, attendees, answers }
+      if (acceptNoCancel) body.accept_no_cancel = true
       this.setData({ submitting: true, canSubmit: false })
       return api.createRegistrations(body, l.idemKey).then(
         (res) => {
@@ -280,6 +301,7 @@ Component({
           if (err.status !== 0) l.idemKey = null
           this.setData({ submitting: false })
           this.updateSubmit()
+          if (err.code === 'CANCEL_DEADLINE_CONFIRM' && !acceptNoCancel) return this.confirmNoCancel(err)
           showError(err)
           if (err.code === 'QUOTA_FULL') return this.refreshRemaining().then(() => this.updateSubmit())
           return undefined
