@@ -40,7 +40,7 @@ type env struct {
 	rdb       redis.UniversalClient
 	svc       *activity.Service
 	deps      activity.Deps // what svc was built from (tests build variants)
-	offset    atomic.Int64 // added to the service's clock
+	offset    atomic.Int64  // added to the service's clock
 	admin     resident.User
 	community resident.Community
 	org       activity.Organization
