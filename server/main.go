@@ -266,13 +266,13 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 	app.store = mysqlstore.NewResidentStore(app.db)
 	app.residents = resident.NewService(app.store, box, wc, nil)
 	limiter := redisstore.NewLimiter(rdb, prefix)
+	app.closers = append(app.closers, limiter.Close)
 	authSvc := auth.NewService(auth.Config{
 		JWTSecret: secrets.jwt, OldJWTSecrets: secrets.jwtOld, AccessTTL: cfg.Security.AccessTokenTTL, RefreshTTL: cfg.Security.RefreshTokenTTL,
 		PerUserPerMinute: cfg.Login.PerUserPerMinute,
 		LoginTimeout:     cfg.Login.WeChatTimeout, BreakerFailures: cfg.Login.BreakerFailures, BreakerCooldown: cfg.Login.BreakerCooldown,
-		VersionCacheTTL: cfg.Security.RevocationDelay,
 	}, wechatLogin{wc}, app.store, box, limiter, nil)
-	authSvc.RevokeWith(redisstore.NewTokenVersions(rdb, prefix))
+	authSvc.RevokeWith(redisstore.NewTokenVersions(rdb, prefix, cfg.Security.RevocationDelay))
 
 	// Activities and registrations: quotas in Redis, truth in MySQL.
 	quota := redisstore.NewQuota(rdb, prefix)
@@ -338,7 +338,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		LateAfter:              wb.LiveWindow,
 		UnattachedDays:         wb.UnattachedDays,
 	}, mysqlstore.NewWristbandStore(app.db), app.residents, redisstore.NewNonces(rdb, prefix), nil)
-	app.wristbands.LimitBindAttempts(redisstore.NewLimiter(rdb, prefix))
+	app.wristbands.LimitBindAttempts(limiter)
 	app.jobs = append(app.jobs, func(ctx context.Context) { app.wristbands.Run(ctx, wb.JobInterval, log) })
 
 	reg := prometheus.NewRegistry()
@@ -391,6 +391,9 @@ func (a *App) serveOn(ctx context.Context, ln net.Listener) error {
 		jobs.Go(func() { j(jobCtx) })
 	}
 	defer func() { stopJobs(); jobs.Wait() }()
+	if a.cfg.HTTP.DebugAddr != "" {
+		jobs.Go(func() { serveDebug(jobCtx, a.log, a.cfg.HTTP.DebugAddr) })
+	}
 	stopWorkers := a.startWorkers(ctx)
 	defer stopWorkers() // after the HTTP shutdown below: WeChat calls under way finish and are recorded
 	errc := make(chan error, 1)
