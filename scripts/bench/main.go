@@ -370,6 +370,10 @@ func (b *bench) sessionAt(title string, seats, waitlist int, start time.Time) (i
 		orgID = org.ID
 		b.community = c.ID
 	}
+	closes := start.Add(-time.Hour)
+	if closes.Before(time.Now().Add(time.Minute)) {
+		closes = start // a session soon (the door): sign-up runs until it starts
+	}
 	var act struct {
 		ID       int64 `json:"id"`
 		Sessions []struct {
@@ -379,7 +383,7 @@ func (b *bench) sessionAt(title string, seats, waitlist int, start time.Time) (i
 	body := map[string]any{
 		"title": title, "category": "performance", "community_id": b.community, "host_org_id": orgID,
 		"place": map[string]any{"address": "压测剧场"}, "signup_opens_at": time.Now().Add(-time.Minute).UTC().Format(time.RFC3339),
-		"signup_closes_at": start.Add(-time.Hour).UTC().Format(time.RFC3339),
+		"signup_closes_at": closes.UTC().Format(time.RFC3339),
 		"sessions":         []map[string]any{{"starts_at": start.UTC().Format(time.RFC3339), "ends_at": start.Add(2 * time.Hour).UTC().Format(time.RFC3339), "capacity": seats, "waitlist_capacity": waitlist}},
 	}
 	if _, err := b.call("POST", "/api/v1/admin/activities", b.admin, body, &act); err != nil {
