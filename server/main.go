@@ -30,6 +30,7 @@ import (
 	"gongjian/internal/activity"
 	"gongjian/internal/auth"
 	"gongjian/internal/checkin"
+	"gongjian/internal/cobuild"
 	"gongjian/internal/demo"
 	"gongjian/internal/hours"
 	"gongjian/internal/httpapi"
@@ -179,6 +180,7 @@ type App struct {
 	notify    notifyParts
 	// activities: activities and registrations (issue 3).
 	activities *activity.Service
+	cobuild    *cobuild.Service // co-building (issue 15)
 }
 
 // Close releases everything App opened, last first.
@@ -341,6 +343,8 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 	app.wristbands.LimitBindAttempts(redisstore.NewLimiter(rdb, prefix))
 	app.jobs = append(app.jobs, func(ctx context.Context) { app.wristbands.Run(ctx, wb.JobInterval, log) })
 
+	app.cobuild = newCobuild(cfg, app.db, app.store, box, nil)
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	app.notify, err = newNotify(cfg, app.db, rdb, prefix, wc, reg, log, app.emuTenant)
@@ -362,6 +366,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		TrustedProxies: cfg.HTTP.TrustedProxies,
 		MetricsAllow:   cfg.HTTP.MetricsAllow,
 		Media:          mediaSvc,
+		Cobuild:        app.cobuild,
 	})
 	return app, nil
 }
