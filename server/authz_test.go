@@ -80,7 +80,9 @@ type authzRow struct {
 type authzVerify func(p int, r resp) string
 
 // st builds a row's expectations: anon, owner, other, staffB, staffA, orgStaff, admin.
-func st(a, ow, ot, sb, sa, os, ad int) [personas]int { return [personas]int{a, ow, ot, sb, sa, os, ad, ot, ot} }
+func st(a, ow, ot, sb, sa, os, ad int) [personas]int {
+	return [personas]int{a, ow, ot, sb, sa, os, ad, ot, ot}
+}
 
 // stu is st with the unit contacts' expectations.
 func stu(s [personas]int, ua, ub int) [personas]int { s[unitA], s[unitB] = ua, ub; return s }
