@@ -71,6 +71,9 @@ type Deps struct {
 	Media *media.Service // photo uploads (hours claims)
 
 	Cobuild *cobuild.Service // co-building (issue 15)
+	// Console serves the desk console's web app under /console/ (optional:
+	// nil serves none).
+	Console http.Handler
 }
 
 // API is the HTTP API.
@@ -147,6 +150,9 @@ func (a *API) engine() *gin.Engine {
 	a.mountUploads(authed)
 	a.mountPresenceReview(authed)
 	a.mountCobuild(v1, authed)
+	if a.d.Console != nil {
+		r.GET("/console/*path", gin.WrapH(a.d.Console))
+	}
 	return r
 }
 
