@@ -22,6 +22,7 @@ import (
 	"gongjian/internal/activity"
 	"gongjian/internal/auth"
 	"gongjian/internal/checkin"
+	"gongjian/internal/cobuild"
 	"gongjian/internal/errs"
 	"gongjian/internal/hours"
 	"gongjian/internal/media"
@@ -68,6 +69,11 @@ type Deps struct {
 	Notify *notify.Service // subscriptions, in-app messages, delivery state
 
 	Media *media.Service // photo uploads (hours claims)
+
+	Cobuild *cobuild.Service // co-building (issue 15)
+	// Console serves the desk console's web app under /console/ (optional:
+	// nil serves none).
+	Console http.Handler
 }
 
 // API is the HTTP API.
@@ -143,6 +149,10 @@ func (a *API) engine() *gin.Engine {
 	a.mountActivity(v1, authed)
 	a.mountUploads(authed)
 	a.mountPresenceReview(authed)
+	a.mountCobuild(v1, authed)
+	if a.d.Console != nil {
+		r.GET("/console/*path", gin.WrapH(a.d.Console))
+	}
 	return r
 }
 
