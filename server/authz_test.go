@@ -100,6 +100,7 @@ type authzWorld struct {
 	// succeed. Only then do calls that change state get a fresh resource;
 	// refused ones aim at the owner's own (which must stay untouched).
 	allowed bool
+	rooms   *roomsFixture // built on the rooms rows' first call
 }
 
 const authzPhone = "13912340001"
@@ -688,6 +689,7 @@ func (w *authzWorld) allRows() []authzRow {
 	for _, set := range []func() []authzRow{
 		// one line per feature's row set
 		w.reviewRows,
+		w.roomsRows,
 	} {
 		rows = append(rows, set()...)
 	}

@@ -27,6 +27,7 @@ import (
 	"gongjian/internal/media"
 	"gongjian/internal/notify"
 	"gongjian/internal/resident"
+	"gongjian/internal/rooms"
 	"gongjian/internal/wristband"
 )
 
@@ -68,6 +69,8 @@ type Deps struct {
 	Notify *notify.Service // subscriptions, in-app messages, delivery state
 
 	Media *media.Service // photo uploads (hours claims)
+
+	Rooms *rooms.Service // rooms, bookings and cultural teams (issue 16)
 }
 
 // API is the HTTP API.
@@ -143,6 +146,7 @@ func (a *API) engine() *gin.Engine {
 	a.mountActivity(v1, authed)
 	a.mountUploads(authed)
 	a.mountPresenceReview(authed)
+	a.mountRooms(v1, authed)
 	return r
 }
 
