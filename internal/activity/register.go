@@ -116,6 +116,9 @@ func (s *Service) register(ctx context.Context, in RegisterInput) (RegisterResul
 	if err != nil {
 		return RegisterResult{}, err
 	}
+	if err := s.checkSamePerson(ctx, a, in, atts); err != nil {
+		return RegisterResult{}, err
+	}
 	answers := in.Answers
 	if in.StaffID == 0 {
 		if err := s.checkEligibility(ctx, a, in.UserID, atts); err != nil {
@@ -218,6 +221,32 @@ func (s *Service) resolveAttendees(ctx context.Context, in RegisterInput) ([]att
 		out = append(out, at)
 	}
 	return out, nil
+}
+
+// checkSamePerson refuses a family member whose ID number another account
+// has already signed up for the session (both parents adding the same
+// child): a person is one attendee whichever record names them.
+func (s *Service) checkSamePerson(ctx context.Context, a *Activity, in RegisterInput, atts []attendee) error {
+	sessions := []int64{in.SessionID}
+	if a.Series {
+		sessions = sessions[:0]
+		for _, x := range a.Sessions {
+			sessions = append(sessions, x.ID)
+		}
+	}
+	for _, at := range atts {
+		if at.dep == nil || at.dep.IDNumberHash == "" {
+			continue
+		}
+		taken, err := s.store.PersonRegistered(ctx, sessions, at.dep.IDNumberHash, at.dep.ID)
+		if err != nil {
+			return err
+		}
+		if taken {
+			return errs.Conflict("ALREADY_REGISTERED", at.name+" 已由其他家庭账号报名该场次，无需重复报名").With("attendee", at.key)
+		}
+	}
+	return nil
 }
 
 var roleNames = map[string]string{

@@ -235,6 +235,13 @@ type Store interface {
 	CancelRegistrations(ctx context.Context, op CancelOp, prepare PrepareFunc) (CancelResult, error)
 	// CancelOutcome reports, after an unclear commit, whether the rows are cancelled.
 	CancelOutcome(ctx context.Context, regIDs []int64) (bool, error)
+	// DependentRegistrations lists a family member's live registrations in
+	// sessions ending after t.
+	DependentRegistrations(ctx context.Context, userID, dependentID int64, t time.Time) ([]Registration, error)
+	// PersonRegistered reports whether a family member with the ID number
+	// (its hash) other than dependentID holds a live registration in one
+	// of the sessions.
+	PersonRegistered(ctx context.Context, sessionIDs []int64, idNumberHash string, dependentID int64) (bool, error)
 
 	// QuotaSnapshot bumps the quota epoch and reads the quota state.
 	QuotaSnapshot(ctx context.Context, activityID int64) (Snapshot, error)

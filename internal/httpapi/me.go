@@ -138,16 +138,20 @@ func (a *API) addDependent(c *gin.Context) {
 		return
 	}
 	in := resident.DependentInput{Name: str(req.Name), Relation: str(req.Relation), Gender: str(req.Gender), IDNumber: str(req.IDNumber)}
-	if req.BirthDate == nil {
+	// With an ID number, birth date and gender may be left out (they are
+	// read from it); without one they are required.
+	if req.BirthDate == nil && in.IDNumber == "" {
 		fail(c, errs.Invalid("INVALID_BIRTH_DATE", "请填写出生日期"))
 		return
 	}
-	bd, err := parseDate(*req.BirthDate)
-	if err != nil {
-		fail(c, err)
-		return
+	if req.BirthDate != nil {
+		bd, err := parseDate(*req.BirthDate)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		in.BirthDate = bd
 	}
-	in.BirthDate = bd
 	if req.GuardianConsent != nil {
 		in.ConsentVersion = req.GuardianConsent.Version
 	}
@@ -180,17 +184,4 @@ func (a *API) patchDependent(c *gin.Context) {
 	}
 	d, err := a.d.Residents.UpdateDependent(c.Request.Context(), userID(c), id, p)
 	respond(c, http.StatusOK, toDependentDTO(d, time.Now()), err)
-}
-
-func (a *API) deleteDependent(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	if err := a.d.Residents.RemoveDependent(c.Request.Context(), userID(c), id); err != nil {
-		fail(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
 }

@@ -62,6 +62,7 @@ var migrationGroups = [][]Migration{
 	roomsMigrations,
 	cobuildMigrations,
 	registrationOrderMigrations,
+	dependentIDNumberMigrations,
 }
 
 // Migrate applies every pending migration. On MySQL it holds a named lock so

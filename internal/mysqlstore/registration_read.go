@@ -336,3 +336,26 @@ func (s *ActivityStore) NoShowTimes(ctx context.Context, userID int64, since tim
 		Order("sessions.starts_at").Pluck("sessions.starts_at", &out).Error
 	return out, translate(err, nil)
 }
+
+// PersonRegistered reports whether another family-member record with the
+// same ID number holds a live registration in one of the sessions.
+func (s *ActivityStore) PersonRegistered(ctx context.Context, sessionIDs []int64, idNumberHash string, dependentID int64) (bool, error) {
+	var n int64
+	err := s.g(ctx).Raw(`SELECT COUNT(*) FROM registrations r JOIN dependents d ON d.id = r.dependent_id
+		WHERE r.session_id IN ? AND r.status IN ? AND d.id_number_hash = ? AND r.dependent_id <> ?`,
+		sessionIDs, []string{activity.RegConfirmed, activity.RegWaitlisted}, idNumberHash, dependentID).Scan(&n).Error
+	if err != nil {
+		return false, translate(err, nil)
+	}
+	return n > 0, nil
+}
+
+// DependentRegistrations lists a family member's live registrations in
+// sessions ending after t.
+func (s *ActivityStore) DependentRegistrations(ctx context.Context, userID, dependentID int64, t time.Time) ([]activity.Registration, error) {
+	rows, err := liveRegs(s.g(ctx), "user_id = ? AND dependent_id = ? AND session_id IN (SELECT id FROM sessions WHERE ends_at > ?)", userID, dependentID, t.UTC())
+	if err != nil {
+		return nil, translate(err, nil)
+	}
+	return toRegs(rows), nil
+}

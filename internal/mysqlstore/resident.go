@@ -45,15 +45,19 @@ func (roleRow) TableName() string { return "user_roles" }
 
 type dependentRow struct {
 	ID             int64     `gorm:"primaryKey;autoIncrement"`
-	UserID         int64     `gorm:"not null;index"`
+	UserID         int64     `gorm:"not null;index;uniqueIndex:uq_dependents_id_number,priority:1"`
 	Name           string    `gorm:"size:64;not null"`
 	Relation       string    `gorm:"size:16;not null"`
 	BirthDate      time.Time `gorm:"type:date;not null"`
 	Gender         string    `gorm:"size:8;not null"`
 	IDNumberSealed string    `gorm:"size:255;not null;default:''"`
 	IDNumberHash   string    `gorm:"size:64;not null;default:'';index"`
-	IDNumberMasked string    `gorm:"size:24;not null;default:''"`
-	ConsentVersion string    `gorm:"size:32;not null;default:''"`
+	// IDNumberKey is the hash while the member is on the account (NULL
+	// without an ID number or once deleted): one ID number once per
+	// account. Added by 0701.
+	IDNumberKey    *string `gorm:"size:64;uniqueIndex:uq_dependents_id_number,priority:2"`
+	IDNumberMasked string  `gorm:"size:24;not null;default:''"`
+	ConsentVersion string  `gorm:"size:32;not null;default:''"`
 	ConsentAt      *time.Time
 	DeletedAt      gorm.DeletedAt `gorm:"index"`
 	CreatedAt      time.Time
@@ -202,9 +206,16 @@ func toDependent(r dependentRow) resident.Dependent {
 func fromDependent(d resident.Dependent) dependentRow {
 	return dependentRow{
 		ID: d.ID, UserID: d.UserID, Name: d.Name, Relation: d.Relation, BirthDate: d.BirthDate, Gender: d.Gender,
-		IDNumberSealed: d.IDNumberSealed, IDNumberHash: d.IDNumberHash, IDNumberMasked: d.IDNumberMasked,
+		IDNumberSealed: d.IDNumberSealed, IDNumberHash: d.IDNumberHash, IDNumberMasked: d.IDNumberMasked, IDNumberKey: idNumberKey(d.IDNumberHash),
 		ConsentVersion: d.ConsentVersion, ConsentAt: d.ConsentAt, CreatedAt: d.CreatedAt,
 	}
+}
+
+func idNumberKey(hash string) *string {
+	if hash == "" {
+		return nil
+	}
+	return &hash
 }
 
 // ListDependents lists a user's dependents.
@@ -235,6 +246,9 @@ func (s *ResidentStore) Dependent(ctx context.Context, userID, id int64) (reside
 func (s *ResidentStore) CreateDependent(ctx context.Context, d *resident.Dependent) error {
 	r := fromDependent(*d)
 	if err := s.g(ctx).Create(&r).Error; err != nil {
+		if IsDuplicate(err) {
+			return resident.ErrIDNumberExists
+		}
 		return translate(err, nil)
 	}
 	d.ID, d.CreatedAt = r.ID, r.CreatedAt
@@ -246,10 +260,13 @@ func (s *ResidentStore) UpdateDependent(ctx context.Context, d resident.Dependen
 	r := fromDependent(d)
 	res := s.g(ctx).Model(&dependentRow{}).Where("id = ? AND user_id = ?", d.ID, d.UserID).Updates(map[string]any{
 		"name": r.Name, "relation": r.Relation, "birth_date": r.BirthDate, "gender": r.Gender,
-		"id_number_sealed": r.IDNumberSealed, "id_number_hash": r.IDNumberHash, "id_number_masked": r.IDNumberMasked,
+		"id_number_sealed": r.IDNumberSealed, "id_number_hash": r.IDNumberHash, "id_number_masked": r.IDNumberMasked, "id_number_key": r.IDNumberKey,
 		"consent_version": r.ConsentVersion, "consent_at": r.ConsentAt, "updated_at": time.Now().UTC(),
 	})
 	if res.Error != nil {
+		if IsDuplicate(res.Error) {
+			return resident.ErrIDNumberExists
+		}
 		return translate(res.Error, nil)
 	}
 	if res.RowsAffected == 0 {
@@ -260,7 +277,9 @@ func (s *ResidentStore) UpdateDependent(ctx context.Context, d resident.Dependen
 
 // DeleteDependent soft-deletes a dependent (registrations keep referring to it).
 func (s *ResidentStore) DeleteDependent(ctx context.Context, userID, id int64) error {
-	res := s.g(ctx).Where("id = ? AND user_id = ?", id, userID).Delete(&dependentRow{})
+	// The ID number is free again for a member added later.
+	res := s.g(ctx).Model(&dependentRow{}).Where("id = ? AND user_id = ? AND deleted_at IS NULL", id, userID).
+		Updates(map[string]any{"id_number_key": nil, "deleted_at": time.Now().UTC()})
 	if res.Error != nil {
 		return translate(res.Error, nil)
 	}

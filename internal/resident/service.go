@@ -166,8 +166,8 @@ func (s *Service) applyIDNumber(d *Dependent, id string) error {
 	if err != nil {
 		return errs.Invalid("INVALID_ID_NUMBER", err.Error())
 	}
-	if !d.BirthDate.IsZero() && !sameDay(birth, d.BirthDate) {
-		return errs.Invalid("ID_NUMBER_BIRTH_MISMATCH", "身份证号中的出生日期与填写的出生日期不一致")
+	if err := fromIDNumber(d, id, birth); err != nil {
+		return err
 	}
 	sealed, err := s.box.Seal(id)
 	if err != nil {
@@ -203,10 +203,11 @@ func (s *Service) validateDependent(d *Dependent) error {
 // AddDependent creates a family member.
 func (s *Service) AddDependent(ctx context.Context, userID int64, in DependentInput) (Dependent, error) {
 	d := Dependent{UserID: userID, Name: in.Name, Relation: in.Relation, BirthDate: in.BirthDate, Gender: in.Gender}
-	if err := s.validateDependent(&d); err != nil {
+	// An ID number gives the birth date and gender (or must agree with them).
+	if err := s.applyIDNumber(&d, in.IDNumber); err != nil {
 		return Dependent{}, err
 	}
-	if err := s.applyIDNumber(&d, in.IDNumber); err != nil {
+	if err := s.validateDependent(&d); err != nil {
 		return Dependent{}, err
 	}
 	if err := s.applyConsent(&d, in.ConsentVersion); err != nil {
@@ -263,6 +264,10 @@ func (s *Service) UpdateDependent(ctx context.Context, userID, id int64, p Depen
 		if err := s.applyIDNumber(&d, *p.IDNumber); err != nil {
 			return Dependent{}, err
 		}
+	} else if p.BirthDate != nil || p.Gender != nil {
+		if err := s.checkStoredIDNumber(&d); err != nil {
+			return Dependent{}, err
+		}
 	}
 	if p.ConsentVersion != nil {
 		if err := s.applyConsent(&d, *p.ConsentVersion); err != nil {
@@ -278,6 +283,11 @@ func (s *Service) UpdateDependent(ctx context.Context, userID, id int64, p Depen
 // Dependents lists the user's family members.
 func (s *Service) Dependents(ctx context.Context, userID int64) ([]Dependent, error) {
 	return s.store.ListDependents(ctx, userID)
+}
+
+// Dependent returns a family member the user owns (DEPENDENT_NOT_FOUND otherwise).
+func (s *Service) Dependent(ctx context.Context, userID, id int64) (Dependent, error) {
+	return s.store.Dependent(ctx, userID, id)
 }
 
 // RemoveDependent deletes a family member the user owns.

@@ -1,0 +1,79 @@
+package activity_test
+
+import (
+	"testing"
+	"time"
+
+	"gongjian/internal/activity"
+	"gongjian/internal/pii"
+	"gongjian/internal/resident"
+)
+
+func idNumber(first17 string) string { return first17 + string(pii.IDCheckChar(first17)) }
+
+// One ID number is one person: once per account, birth date and gender
+// read from it (or checked against it), and one attendee per session
+// whichever account's record names them.
+func TestOnePersonPerIDNumber(t *testing.T) {
+	e := newEnv(t, activity.Config{})
+	u := e.newUsers(2)
+	boy := idNumber("11010520180315123") // born 2018-03-15, 17th digit odd: male
+	add := func(uid int64, in resident.DependentInput) (resident.Dependent, error) {
+		in.ConsentVersion = resident.CurrentConsentVersion
+		return e.residents.AddDependent(e.ctx, uid, in)
+	}
+	// Birth date and gender come from the number.
+	d, err := add(u[0], resident.DependentInput{Name: "张小明", Relation: resident.RelationChild, IDNumber: boy})
+	if err != nil || d.Gender != "male" || !d.BirthDate.Equal(time.Date(2018, 3, 15, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("derived: %v %+v", err, d)
+	}
+	cases := []struct {
+		name string
+		in   resident.DependentInput
+		want string
+	}{
+		{"same number twice on one account", resident.DependentInput{Name: "小明", Relation: resident.RelationChild, IDNumber: boy}, "ID_NUMBER_EXISTS"},
+		{"gender agreeing with the number", resident.DependentInput{Name: "张小红", Relation: resident.RelationChild, Gender: "female", IDNumber: idNumber("11010520190101124")}, "OK"},
+		{"gender contradicting the number", resident.DependentInput{Name: "张小刚", Relation: resident.RelationChild, Gender: "female", IDNumber: idNumber("11010520190101135")}, "ID_NUMBER_GENDER_MISMATCH"},
+		{"birth date contradicting the number", resident.DependentInput{Name: "张小刚", Relation: resident.RelationChild, BirthDate: time.Date(2019, 1, 2, 0, 0, 0, 0, time.UTC), IDNumber: idNumber("11010520190101135")}, "ID_NUMBER_BIRTH_MISMATCH"},
+		{"no number: birth date and gender as given", resident.DependentInput{Name: "张奶奶", Relation: resident.RelationParent, Gender: "female", BirthDate: time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC)}, "OK"},
+	}
+	for _, c := range cases {
+		if _, err := add(u[0], c.in); code(err) != c.want {
+			t.Errorf("%s: got %s, want %s", c.name, code(err), c.want)
+		}
+	}
+	// A changed gender is checked against the number on record.
+	g := "female"
+	if _, err := e.residents.UpdateDependent(e.ctx, u[0], d.ID, resident.DependentPatch{Gender: &g}); code(err) != "ID_NUMBER_GENDER_MISMATCH" {
+		t.Errorf("patching the gender against the number: %v", err)
+	}
+	// Removed, the number may be added again.
+	other := idNumber("11010520170606148")
+	o, err := add(u[0], resident.DependentInput{Name: "李小花", Relation: resident.RelationChild, IDNumber: other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.residents.RemoveDependent(e.ctx, u[0], o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := add(u[0], resident.DependentInput{Name: "李小花", Relation: resident.RelationChild, IDNumber: other}); err != nil {
+		t.Errorf("re-adding a removed member's number: %v", err)
+	}
+
+	// The other parent's account names the same child: one attendee.
+	d2, err := add(u[1], resident.DependentInput{Name: "张小明", Relation: resident.RelationChild, IDNumber: boy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := e.publish(nil, sess{10, 5})
+	sid := a.Sessions[0].ID
+	mustRegister(t, e, u[0], sid, activity.AttendeeRef{DependentID: d.ID})
+	if _, err := e.register(e.ctx, u[1], sid, activity.AttendeeRef{DependentID: d2.ID}); code(err) != "ALREADY_REGISTERED" {
+		t.Fatalf("the same child from the other account: %v", err)
+	}
+	if _, err := e.register(e.ctx, u[1], sid, activity.AttendeeRef{Self: true}); err != nil {
+		t.Fatalf("the other parent themself: %v", err)
+	}
+	e.assertConsistent(a.ID)
+}
