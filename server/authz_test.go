@@ -708,6 +708,7 @@ func (w *authzWorld) allRows() []authzRow {
 		w.reviewRows,
 		w.roomsRows,
 		w.cobuildRows,
+		w.residenceRows,
 	} {
 		rows = append(rows, set()...)
 	}

@@ -296,6 +296,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 	})
 	app.closers = append(app.closers, app.activities.Close)
 	app.jobs = append(app.jobs, app.activities.RunReconciler)
+	residenceSvc := newResidence(app.db, app.activities)
 
 	app.seeder = demo.NewSeeder(app.residents, app.store, log, demo.Activities(app.activities, nil))
 	if migrate {
@@ -383,6 +384,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		Media:          mediaSvc,
 		Rooms:          roomsSvc,
 		Cobuild:        app.cobuild,
+		Residence:      residenceSvc,
 		Console:        console.Handler(),
 	})
 	return app, nil

@@ -270,11 +270,19 @@ func (s *Service) checkEligibility(ctx context.Context, a *Activity, userID int6
 		if err != nil {
 			return err
 		}
-		if e.CommunityOnly && u.CommunityID != a.CommunityID {
-			if u.CommunityID == 0 {
-				return notEligible("本活动仅限本社区居民报名，请先在“我的”中选择所在社区")
+		if e.CommunityOnly {
+			home := u.CommunityID
+			if s.residence != nil {
+				if home, err = s.residence.ConfirmedCommunity(ctx, userID); err != nil {
+					return err
+				}
 			}
-			return notEligible("本活动仅限本社区居民报名")
+			if home == 0 {
+				return notEligible("本活动仅限本社区居民报名，请先在“我的—居住认证”中申请，社区审核通过后即可报名")
+			}
+			if home != a.CommunityID {
+				return notEligible("本活动仅限本社区居民报名")
+			}
 		}
 		if len(e.Roles) > 0 {
 			names := make([]string, 0, len(e.Roles))

@@ -19,6 +19,13 @@ func (s *Service) ReleaseDependent(ctx context.Context, userID, dependentID int6
 	if err != nil {
 		return nil, err
 	}
+	return s.cancelAll(ctx, userID, regs, ReasonDependentRemoved)
+}
+
+// cancelAll cancels registrations on the account's behalf (a series once),
+// telling the resident why; checked-in and already cancelled ones are
+// skipped.
+func (s *Service) cancelAll(ctx context.Context, userID int64, regs []Registration, reason string) ([]Registration, error) {
 	var out []Registration
 	done := map[int64]bool{}
 	for _, r := range regs {
@@ -32,7 +39,7 @@ func (s *Service) ReleaseDependent(ctx context.Context, userID, dependentID int6
 		if !full.Live() {
 			continue
 		}
-		res, err := s.cancel(ctx, a, full, userID, ReasonDependentRemoved, true)
+		res, err := s.cancel(ctx, a, full, userID, reason, true)
 		switch {
 		case errors.Is(err, ErrRegistrationCheckedIn), errors.Is(err, errAlreadyCancelled):
 			continue
@@ -45,4 +52,21 @@ func (s *Service) ReleaseDependent(ctx context.Context, userID, dependentID int6
 		}
 	}
 	return out, nil
+}
+
+// ReasonResidenceChanged is told with each registration a new confirmed
+// residence no longer allows.
+const ReasonResidenceChanged = "您的居住社区已变更，不再符合本活动“仅限本社区居民”的报名条件"
+
+// RecheckResidence cancels the account's upcoming registrations (its own
+// and its family members') in community-only activities of communities
+// other than the confirmed one, telling the resident of each and promoting
+// waitlists. It returns how many were cancelled.
+func (s *Service) RecheckResidence(ctx context.Context, userID, communityID int64) (int, error) {
+	regs, err := s.store.OutsideResidence(ctx, userID, communityID, s.now())
+	if err != nil {
+		return 0, err
+	}
+	out, err := s.cancelAll(ctx, userID, regs, ReasonResidenceChanged)
+	return len(out), err
 }

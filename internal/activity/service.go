@@ -25,6 +25,12 @@ type People interface {
 	Communities(ctx context.Context) ([]resident.Community, error)
 }
 
+// Residence tells where a resident's residence is confirmed (0 = nowhere):
+// "residents of this community only" looks at it.
+type Residence interface {
+	ConfirmedCommunity(ctx context.Context, userID int64) (int64, error)
+}
+
 // Unsealer opens encrypted personal data (phones) for staff allowed to see it.
 type Unsealer interface {
 	Open(sealed string) (string, error)
@@ -98,8 +104,11 @@ type Service struct {
 	people People
 	box    Unsealer
 	log    *slog.Logger
-	cfg    Config
-	now    func() time.Time
+	// residence confirms where residents live; without it (tests of other
+	// rules) the profile's community stands in.
+	residence Residence
+	cfg       Config
+	now       func() time.Time
 
 	defs    *defCache
 	sessAct sync.Map // session id -> activity id (never changes)
@@ -109,6 +118,10 @@ type Service struct {
 	rebuilds atomic.Int64
 	closed   atomic.Bool
 }
+
+// UseResidence makes community-only eligibility use confirmed residence
+// (wiring: the residence service is built after this one).
+func (s *Service) UseResidence(r Residence) { s.residence = r }
 
 // NewService builds the service and starts its registration writers; Close
 // stops them. RunReconciler is the periodic reconciler (an app job).

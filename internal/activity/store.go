@@ -119,6 +119,10 @@ type CancelOp struct {
 	Notices    NoticeFunc
 	// NoticeCancelled: tell the resident (cancelled by staff).
 	NoticeCancelled bool
+	// TopUp (with no RegIDs) only promotes into the seats free in these
+	// sessions: a cancellation prepared while an earlier one was still
+	// being applied saw its freed seat as taken.
+	TopUp []int64
 }
 
 // CancelResult says what a cancellation changed.
@@ -238,6 +242,9 @@ type Store interface {
 	// DependentRegistrations lists a family member's live registrations in
 	// sessions ending after t.
 	DependentRegistrations(ctx context.Context, userID, dependentID int64, t time.Time) ([]Registration, error)
+	// OutsideResidence lists the account's live registrations in sessions
+	// ending after t of community-only activities of other communities.
+	OutsideResidence(ctx context.Context, userID, communityID int64, t time.Time) ([]Registration, error)
 	// PersonRegistered reports whether a family member with the ID number
 	// (its hash) other than dependentID holds a live registration in one
 	// of the sessions.

@@ -27,6 +27,7 @@ import (
 	"gongjian/internal/hours"
 	"gongjian/internal/media"
 	"gongjian/internal/notify"
+	"gongjian/internal/residence"
 	"gongjian/internal/resident"
 	"gongjian/internal/rooms"
 	"gongjian/internal/wristband"
@@ -73,6 +74,8 @@ type Deps struct {
 
 	Rooms   *rooms.Service   // rooms, bookings and cultural teams (issue 16)
 	Cobuild *cobuild.Service // co-building (issue 15)
+
+	Residence *residence.Service // confirmed residence (issue 13 point 5; optional)
 	// Console serves the desk console's web app under /console/ (optional:
 	// nil serves none).
 	Console http.Handler
@@ -153,6 +156,7 @@ func (a *API) engine() *gin.Engine {
 	a.mountPresenceReview(authed)
 	a.mountRooms(v1, authed)
 	a.mountCobuild(v1, authed)
+	a.mountResidence(authed)
 	if a.d.Console != nil {
 		r.GET("/console/*path", gin.WrapH(a.d.Console))
 	}

@@ -63,6 +63,7 @@ var migrationGroups = [][]Migration{
 	cobuildMigrations,
 	registrationOrderMigrations,
 	dependentIDNumberMigrations,
+	residenceMigrations,
 }
 
 // Migrate applies every pending migration. On MySQL it holds a named lock so

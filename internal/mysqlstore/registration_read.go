@@ -359,3 +359,14 @@ func (s *ActivityStore) DependentRegistrations(ctx context.Context, userID, depe
 	}
 	return toRegs(rows), nil
 }
+
+// OutsideResidence lists the account's live registrations in upcoming
+// sessions of community-only activities of other communities.
+func (s *ActivityStore) OutsideResidence(ctx context.Context, userID, communityID int64, t time.Time) ([]activity.Registration, error) {
+	rows, err := liveRegs(s.g(ctx), `user_id = ? AND session_id IN (SELECT id FROM sessions WHERE ends_at > ?)
+		AND activity_id IN (SELECT id FROM activities WHERE community_only = ? AND community_id <> ?)`, userID, t.UTC(), true, communityID)
+	if err != nil {
+		return nil, translate(err, nil)
+	}
+	return toRegs(rows), nil
+}

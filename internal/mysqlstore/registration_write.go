@@ -406,6 +406,9 @@ func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.Can
 	for _, t := range targets {
 		sessSet[t.SessionID] = true
 	}
+	for _, id := range op.TopUp {
+		sessSet[id] = true
+	}
 	sessIDs := make([]int64, 0, len(sessSet))
 	for id := range sessSet {
 		sessIDs = append(sessIDs, id)
@@ -444,7 +447,7 @@ func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.Can
 			freed[t.SessionID]++
 		}
 	}
-	if len(live) == 0 {
+	if len(live) == 0 && len(op.TopUp) == 0 {
 		committed = true
 		tx.Rollback()
 		if len(attended) > 0 {
@@ -457,10 +460,12 @@ func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.Can
 	for _, t := range live {
 		ids = append(ids, t.ID)
 	}
-	if err := tx.Session(&gorm.Session{NewDB: true}).Model(&registrationRow{}).Where("id IN ?", ids).Updates(map[string]any{
-		"status": activity.RegCancelled, "live_key": nil, "cancel_reason": op.Reason, "cancelled_by": op.By, "cancelled_at": now, "updated_at": now,
-	}).Error; err != nil {
-		return out, translate(err, nil)
+	if len(ids) > 0 {
+		if err := tx.Session(&gorm.Session{NewDB: true}).Model(&registrationRow{}).Where("id IN ?", ids).Updates(map[string]any{
+			"status": activity.RegCancelled, "live_key": nil, "cancel_reason": op.Reason, "cancelled_by": op.By, "cancelled_at": now, "updated_at": now,
+		}).Error; err != nil {
+			return out, translate(err, nil)
+		}
 	}
 	for _, t := range live {
 		r := toReg(t)

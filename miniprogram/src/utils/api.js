@@ -29,6 +29,10 @@ module.exports = {
   updateDependent: (id, body) => patch(`/api/v1/me/dependents/${id}`, body),
   deleteDependent: (id) => del(`/api/v1/me/dependents/${id}`),
 
+  // Residence confirmed by the community
+  getResidence: () => get('/api/v1/me/residence'),
+  applyResidence: (body) => post('/api/v1/me/residence/applications', body),
+
   // Communities and activities
   listCommunities: () => get('/api/v1/communities'),
   listActivities: (params) => get(`/api/v1/activities${qs(params)}`),

@@ -89,6 +89,9 @@ Component({
     onMessages() {
       wx.navigateTo({ url: '/pages/messages/index' })
     },
+    onResidence() {
+      wx.navigateTo({ url: '/pages/residence/index' })
+    },
     onFamily() {
       wx.navigateTo({ url: '/pages/family/index' })
     },

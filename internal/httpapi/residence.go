@@ -1,0 +1,149 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"gongjian/internal/errs"
+	"gongjian/internal/residence"
+)
+
+// mountResidence: residents apply to have their residence confirmed;
+// community staff decide (issue 13 point 5).
+func (a *API) mountResidence(authed *gin.RouterGroup) {
+	if a.d.Residence == nil {
+		return
+	}
+	authed.GET("/me/residence", a.myResidence)
+	authed.POST("/me/residence/applications", a.applyResidence)
+	staff := authed.Group("/admin", a.requireStaff)
+	staff.GET("/residence/applications", a.listResidenceApplications)
+	staff.POST("/residence/applications/:id/approve", a.approveResidence)
+	staff.POST("/residence/applications/:id/reject", a.rejectResidence)
+	staff.POST("/residence/applications/:id/recheck", a.recheckResidence)
+}
+
+type residenceDTO struct {
+	ID          int64      `json:"id"`
+	UserID      int64      `json:"user_id"`
+	UserName    string     `json:"user_name,omitempty"`
+	CommunityID int64      `json:"community_id"`
+	Address     string     `json:"address"`
+	Building    string     `json:"building"`
+	Unit        string     `json:"unit"`
+	Status      string     `json:"status"`
+	Reason      string     `json:"reason,omitempty"`
+	ReviewedAt  *time.Time `json:"reviewed_at,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+}
+
+func toResidenceDTO(r residence.Application) residenceDTO {
+	return residenceDTO{ID: r.ID, UserID: r.UserID, UserName: r.UserName, CommunityID: r.CommunityID, Address: r.Address,
+		Building: r.Building, Unit: r.Unit, Status: r.Status, Reason: r.Reason, ReviewedAt: r.ReviewedAt, CreatedAt: r.CreatedAt}
+}
+
+func residenceDTOs(rs []residence.Application) []residenceDTO {
+	out := make([]residenceDTO, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, toResidenceDTO(r))
+	}
+	return out
+}
+
+func (a *API) myResidence(c *gin.Context) {
+	confirmed, apps, err := a.d.Residence.Mine(c.Request.Context(), userID(c))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var conf *residenceDTO
+	if confirmed != nil {
+		d := toResidenceDTO(*confirmed)
+		conf = &d
+	}
+	c.JSON(http.StatusOK, gin.H{"confirmed": conf, "applications": residenceDTOs(apps)})
+}
+
+func (a *API) applyResidence(c *gin.Context) {
+	var req struct {
+		CommunityID int64  `json:"community_id"`
+		Address     string `json:"address"`
+		Building    string `json:"building"`
+		Unit        string `json:"unit"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	r, err := a.d.Residence.Apply(c.Request.Context(), userID(c), residence.Input{CommunityID: req.CommunityID, Address: req.Address, Building: req.Building, Unit: req.Unit})
+	respond(c, http.StatusCreated, toResidenceDTO(r), err)
+}
+
+func (a *API) listResidenceApplications(c *gin.Context) {
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	f := residence.Filter{Status: c.Query("status")}
+	switch f.Status {
+	case "", residence.StatusPending, residence.StatusApproved, residence.StatusRejected, residence.StatusSuperseded:
+	default:
+		fail(c, errs.Invalid("INVALID_STATUS", "状态只能是待审核、已通过、未通过或已更换").With("field", "status"))
+		return
+	}
+	if v := c.Query("before_id"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			fail(c, errs.Invalid("INVALID_CURSOR", "翻页参数无效，请刷新后重试").With("field", "before_id"))
+			return
+		}
+		f.BeforeID = n
+	}
+	rs, err := a.d.Residence.List(c.Request.Context(), u, f)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": residenceDTOs(rs)})
+}
+
+func decisionBody(d residence.Decision) gin.H {
+	return gin.H{"application": toResidenceDTO(d.Application), "cancelled_registrations": d.Cancelled}
+}
+
+func (a *API) approveResidence(c *gin.Context) {
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	d, err := a.d.Residence.Approve(c.Request.Context(), u, id)
+	respond(c, http.StatusOK, decisionBody(d), err)
+}
+
+func (a *API) recheckResidence(c *gin.Context) {
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	d, err := a.d.Residence.Recheck(c.Request.Context(), u, id)
+	respond(c, http.StatusOK, decisionBody(d), err)
+}
+
+func (a *API) rejectResidence(c *gin.Context) {
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	r, err := a.d.Residence.Reject(c.Request.Context(), u, id, req.Reason)
+	respond(c, http.StatusOK, toResidenceDTO(r), err)
+}

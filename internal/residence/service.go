@@ -1,0 +1,185 @@
+package residence
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Service applies the residence rules.
+type Service struct {
+	store   Store
+	recheck Rechecker // may be nil (nothing to re-check)
+	now     func() time.Time
+}
+
+// NewService builds the service; recheck may be nil.
+func NewService(store Store, recheck Rechecker, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: store, recheck: recheck, now: now}
+}
+
+func field(v string, max int) (string, bool) {
+	v = strings.TrimSpace(v)
+	return v, v != "" && utf8.RuneCountInString(v) <= max && !strings.ContainsAny(v, "\x00\r\n\t")
+}
+
+// Apply files a resident's application (one pending at a time).
+func (s *Service) Apply(ctx context.Context, userID int64, in Input) (Application, error) {
+	if in.CommunityID <= 0 {
+		return Application{}, errCommunity
+	}
+	ok, err := s.store.CommunityExists(ctx, in.CommunityID)
+	if err != nil {
+		return Application{}, err
+	}
+	if !ok {
+		return Application{}, errCommunity
+	}
+	a := Application{UserID: userID, CommunityID: in.CommunityID, Status: StatusPending}
+	var okA, okB, okU bool
+	a.Address, okA = field(in.Address, 100)
+	a.Building, okB = field(in.Building, 20)
+	a.Unit, okU = field(in.Unit, 20)
+	if !okA || !okB || !okU {
+		return Application{}, errAddressRequired
+	}
+	if err := s.store.Create(ctx, &a); err != nil {
+		return Application{}, err
+	}
+	return a, nil
+}
+
+// Mine returns the resident's confirmed residence (nil if none) and their
+// applications, newest first.
+func (s *Service) Mine(ctx context.Context, userID int64) (*Application, []Application, error) {
+	c, ok, err := s.store.Confirmed(ctx, userID)
+	if err != nil {
+		return nil, nil, err
+	}
+	apps, err := s.store.OfUser(ctx, userID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !ok {
+		return nil, apps, nil
+	}
+	return &c, apps, nil
+}
+
+// ConfirmedCommunity is the community the user's residence is confirmed
+// in (0 = none): what "residents of this community only" checks.
+func (s *Service) ConfirmedCommunity(ctx context.Context, userID int64) (int64, error) {
+	c, ok, err := s.store.Confirmed(ctx, userID)
+	if err != nil || !ok {
+		return 0, err
+	}
+	return c.CommunityID, nil
+}
+
+// staffCommunities returns the communities u handles applications for
+// (nil = every community).
+func staffCommunities(u User) ([]int64, bool) {
+	if u.IsAdmin() {
+		return nil, true
+	}
+	var out []int64
+	for _, r := range u.Roles {
+		if r.Role != "staff" || r.OrgID != 0 {
+			continue
+		}
+		if r.CommunityID == 0 {
+			return nil, true
+		}
+		out = append(out, r.CommunityID)
+	}
+	return out, len(out) > 0
+}
+
+// List returns the applications staff handle: their communities' only.
+func (s *Service) List(ctx context.Context, u User, f Filter) ([]Application, error) {
+	cs, ok := staffCommunities(u)
+	if !ok {
+		return []Application{}, nil
+	}
+	f.CommunityIDs = cs
+	if f.Limit <= 0 || f.Limit > 100 {
+		f.Limit = 50
+	}
+	return s.store.List(ctx, f)
+}
+
+// handled loads an application the staff member may decide (404 otherwise).
+func (s *Service) handled(ctx context.Context, u User, id int64) (Application, error) {
+	a, err := s.store.Application(ctx, id)
+	if err != nil {
+		return Application{}, err
+	}
+	if !u.IsStaffOf(a.CommunityID) {
+		return Application{}, ErrNotFound
+	}
+	return a, nil
+}
+
+// Decision is the outcome of a staff decision.
+type Decision struct {
+	Application Application
+	Cancelled   int // upcoming community-only registrations cancelled by the re-check
+}
+
+// Approve confirms the residence, then re-checks the resident's upcoming
+// community-only registrations (each one cancelled is told to them).
+func (s *Service) Approve(ctx context.Context, u User, id int64) (Decision, error) {
+	if _, err := s.handled(ctx, u, id); err != nil {
+		return Decision{}, err
+	}
+	ok, err := s.store.Approve(ctx, id, u.ID, s.now().UTC())
+	if err != nil {
+		return Decision{}, err
+	}
+	if !ok {
+		return Decision{}, errNotPending
+	}
+	return s.Recheck(ctx, u, id)
+}
+
+// Reject refuses the application with a reason the resident sees.
+func (s *Service) Reject(ctx context.Context, u User, id int64, reason string) (Application, error) {
+	reason, ok := field(reason, 200)
+	if !ok {
+		return Application{}, errReasonRequired
+	}
+	if _, err := s.handled(ctx, u, id); err != nil {
+		return Application{}, err
+	}
+	done, err := s.store.Reject(ctx, id, u.ID, reason, s.now().UTC())
+	if err != nil {
+		return Application{}, err
+	}
+	if !done {
+		return Application{}, errNotPending
+	}
+	return s.store.Application(ctx, id)
+}
+
+// Recheck re-checks the upcoming community-only registrations of an
+// approved application's resident against their confirmed residence.
+func (s *Service) Recheck(ctx context.Context, u User, id int64) (Decision, error) {
+	a, err := s.handled(ctx, u, id)
+	if err != nil {
+		return Decision{}, err
+	}
+	if a.Status != StatusApproved {
+		return Decision{}, errNotApproved
+	}
+	d := Decision{Application: a}
+	if s.recheck != nil {
+		if d.Cancelled, err = s.recheck.RecheckResidence(ctx, a.UserID, a.CommunityID); err != nil {
+			return d, err
+		}
+	}
+	return d, nil
+}
