@@ -154,7 +154,6 @@ func (s *Service) cancel(ctx context.Context, a *Activity, r Registration, by in
 				return res, errAlreadyCancelled
 			}
 			s.apply(dctx, a.ID, epoch, opKey, res)
-			s.topUp(dctx, a, res.Cancelled)
 			return res, nil
 		case errors.Is(err, ErrFenced):
 			if prepared {
