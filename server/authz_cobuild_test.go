@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"fmt"
 	"mime/multipart"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
 
+	"gongjian/internal/httpapi"
+	"gongjian/internal/media"
 	"gongjian/internal/resident"
+	"gongjian/internal/wxemu"
 )
 
 // cbFixture is co-building's part of the authorization world: unit A
@@ -18,7 +23,11 @@ type cbFixture struct {
 	unitA, unitB   int64
 	need           int64 // community A's need, partly claimed by unit A
 	claim, project int64 // unit A's claim of it and its project
+	wish           int64 // the owner's wish, accepted and claimed by unit A
+	proposal       int64 // the owner's proposal
 }
+
+const authzPushToken = "authz-push-token"
 
 // cobuildPersonas creates the two units and their contacts.
 func (w *authzWorld) cobuildPersonas() {
@@ -40,6 +49,32 @@ func (w *authzWorld) cobuildPersonas() {
 	}
 	w.cb.need = w.cbNeed(true)
 	w.cb.claim, w.cb.project = w.cbClaim(w.cb.need)
+	w.cb.wish = w.cbWish(w.tok[owner])
+	r := w.must(w.ta.do("POST", fmt.Sprintf("/api/v1/admin/wishes/%d/review", w.cb.wish), w.tok[staffA], map[string]any{"decision": "accept",
+		"need": map[string]any{"category": "children_study", "quantity": 1, "quantity_unit": "个"}}), 200, "accept wish")
+	w.cbClaim(num(r.Body["need_id"]))
+	w.cb.proposal = w.cbProposal(w.tok[owner])
+}
+
+// cbWish is a fresh pending wish of tok's (a resident of community A).
+func (w *authzWorld) cbWish(tok string) int64 {
+	w.t.Helper()
+	r := w.must(w.ta.do("POST", "/api/v1/wishes", tok, map[string]any{"community_id": w.commA, "title": "想要一个新书包",
+		"description": "孙子上学用", "contact_name": "王阿姨", "contact_phone": "13900009999"}), 201, "wish")
+	return num(r.Body["id"])
+}
+
+func (w *authzWorld) cbProposal(tok string) int64 {
+	w.t.Helper()
+	r := w.must(w.ta.do("POST", "/api/v1/proposals", tok, map[string]any{"community_id": w.commA, "title": "小区增设充电桩",
+		"description": "电动车充电难，建议在车棚增设充电桩"}), 201, "proposal")
+	return num(r.Body["id"])
+}
+
+// pushQuery signs a message push as WeChat does.
+func pushQuery() string {
+	ts, nonce := strconv.FormatInt(time.Now().Unix(), 10), "n0nce"
+	return "signature=" + wxemu.PushSignature(authzPushToken, ts, nonce) + "&timestamp=" + ts + "&nonce=" + nonce
 }
 
 // cbNeed publishes a need of community A (as its staff).
@@ -71,8 +106,9 @@ func (w *authzWorld) cbDelivered(ownerWish bool) int64 {
 	_, project := w.cbClaim(need)
 	path := fmt.Sprintf("/api/v1/projects/%d/progress", project)
 	w.must(w.ta.do("POST", path, w.tok[unitA], map[string]any{"action": "start"}), 200, "start")
+	photo := w.must(w.ta.upload(w.tok[unitA], testJPEG(w.t, 24, 24), false), 201, "evidence").str("url")
 	w.must(w.ta.do("POST", path, w.tok[unitA], map[string]any{"action": "deliver",
-		"evidence": map[string]any{"served": 12, "documents": []string{"/api/v1/uploads/0123456789abcdef0123456789abcdef"}}}), 200, "deliver")
+		"evidence": map[string]any{"served": 12, "photos": []string{photo}}}), 200, "deliver")
 	return project
 }
 
@@ -100,6 +136,7 @@ func (w *authzWorld) cobuildRows() []authzRow {
 	ok, created := 200, 201
 	pub := stu(st(ok, ok, ok, ok, ok, ok, ok), ok, ok)
 	loggedIn := stu(st(401, ok, ok, ok, ok, ok, ok), ok, ok)
+	loggedIn2 := func(code int) [personas]int { return stu(st(401, code, code, code, code, code, code), code, code) }
 	adminOnly := stu(st(401, 403, 403, 403, 403, 403, created), 403, 403)
 	// Staff of community A (and admins) act on its needs and projects.
 	commStaff := func(code int) [personas]int { return stu(st(401, 403, 403, 403, code, 403, code), 403, 403) }
@@ -148,6 +185,47 @@ func (w *authzWorld) cobuildRows() []authzRow {
 				project = w.cbDelivered(false)
 			}
 			return authzCall{path: fmt.Sprintf("/api/v1/projects/%d/evaluation", project), body: map[string]any{"score": 5, "comment": "服务到位"}}
+		}},
+		// Wishes: the author, the community's staff and the claiming unit.
+		{"POST /api/v1/wishes", loggedIn2(created), func(int) authzCall {
+			return authzCall{path: "/api/v1/wishes", body: map[string]any{"community_id": w.commA, "title": "修门锁", "contact_phone": "13500001111"}}
+		}},
+		{"GET /api/v1/me/wishes", loggedIn, fixed("/api/v1/me/wishes", nil)},
+		{"GET /api/v1/wishes/{id}", stu(st(401, ok, 404, 404, ok, 404, ok), ok, 404), func(int) authzCall { return p2("/api/v1/wishes/%d", w.cb.wish) }},
+		{"GET /api/v1/admin/wishes", stu(st(401, 403, 403, ok, ok, 403, ok), 403, 403), fixed("/api/v1/admin/wishes?status=accepted", nil)},
+		{"POST /api/v1/admin/wishes/{id}/review", stu(st(401, 403, 403, 404, ok, 404, ok), 403, 403), func(int) authzCall {
+			wish := w.cb.wish
+			if w.allowed {
+				tok, _ := w.user("wisher")
+				wish = w.cbWish(tok)
+			}
+			return authzCall{path: fmt.Sprintf("/api/v1/admin/wishes/%d/review", wish), body: map[string]any{"decision": "decline", "reason": "已有类似服务"}}
+		}},
+		{"GET /api/v1/proposals", pub, fixed(fmt.Sprintf("/api/v1/proposals?community_id=%d", w.commA), nil)},
+		{"GET /api/v1/proposals/{id}", pub, func(int) authzCall { return p2("/api/v1/proposals/%d", w.cb.proposal) }},
+		{"POST /api/v1/proposals", loggedIn2(created), fixed("/api/v1/proposals", map[string]any{"community_id": w.commA, "title": "楼道照明", "description": "楼道灯坏了很久"})},
+		// Residents of community A other than the author (the staff
+		// personas have chosen no community).
+		{"POST /api/v1/proposals/{id}/supports", stu(st(401, 422, created, 403, 403, 403, 403), created, created), func(int) authzCall {
+			return p2("/api/v1/proposals/%d/supports", w.cb.proposal)
+		}},
+		{"POST /api/v1/admin/proposals/{id}/review", stu(st(401, 403, 403, 404, ok, 404, ok), 403, 403), func(int) authzCall {
+			proposal := w.cb.proposal
+			if w.allowed {
+				tok, _ := w.user("proposer")
+				proposal = w.cbProposal(tok)
+			}
+			return authzCall{path: fmt.Sprintf("/api/v1/admin/proposals/%d/review", proposal), body: map[string]any{"decision": "decline", "reason": "不属于社区事务"}}
+		}},
+		// WeChat's push: signed with the push token, whoever sends it.
+		{"GET /api/v1/wechat/push", pub, func(int) authzCall { return authzCall{path: "/api/v1/wechat/push?echostr=abc&" + pushQuery()} }},
+		{"POST /api/v1/wechat/push", pub, func(int) authzCall {
+			return authzCall{path: "/api/v1/wechat/push?" + pushQuery(), body: map[string]any{"Event": "wxa_media_check", "trace_id": "unknown-trace",
+				"result": map[string]any{"suggest": "pass", "label": 100}}}
+		}},
+		{"GET /api/v1/wechat/media/{id}", pub, func(int) authzCall {
+			link, _ := httpapi.SignedMediaURL(httpapi.WeChatPush{Token: authzPushToken, PublicBaseURL: "http://127.0.0.1:1"}, time.Now)(media.RefPrefix + w.upload)
+			return authzCall{path: strings.TrimPrefix(link, "http://127.0.0.1:1")}
 		}},
 		// Beneficiaries only: here the owner, whose wish became the need.
 		{"POST /api/v1/projects/{id}/ratings", stu(st(401, created, 403, 403, 403, 403, 403), 403, 403), func(int) authzCall {

@@ -345,7 +345,9 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 	app.wristbands.LimitBindAttempts(redisstore.NewLimiter(rdb, prefix))
 	app.jobs = append(app.jobs, func(ctx context.Context) { app.wristbands.Run(ctx, wb.JobInterval, log) })
 
-	app.cobuild = newCobuild(cfg, app.db, app.store, box, nil)
+	push := wechatPush(cfg, app.emuTenant)
+	app.cobuild = newCobuild(cfg, app.db, app.store, box, wc, mediaSvc, push)
+	app.jobs = append(app.jobs, func(ctx context.Context) { runOverdueReminders(ctx, app.cobuild, log) })
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -369,6 +371,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		MetricsAllow:   cfg.HTTP.MetricsAllow,
 		Media:          mediaSvc,
 		Cobuild:        app.cobuild,
+		WeChatPush:     push,
 		Console:        console.Handler(),
 	})
 	return app, nil

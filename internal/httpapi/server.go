@@ -70,7 +70,8 @@ type Deps struct {
 
 	Media *media.Service // photo uploads (hours claims)
 
-	Cobuild *cobuild.Service // co-building (issue 15)
+	Cobuild    *cobuild.Service // co-building (issue 15)
+	WeChatPush WeChatPush       // message push: media-check verdicts
 	// Console serves the desk console's web app under /console/ (optional:
 	// nil serves none).
 	Console http.Handler
