@@ -85,6 +85,10 @@ type HTTP struct {
 	// judged by the connection's own peer address (never a header); every
 	// other caller is told the route does not exist.
 	MetricsAllow []string `yaml:"metrics_allow" env:"GONGJIAN_HTTP_METRICS_ALLOW"`
+	// DebugAddr, when set, is a second listener that serves Go's profiles
+	// (/debug/pprof/…) and nothing else; it must be a loopback address.
+	// Off by default.
+	DebugAddr string `yaml:"debug_addr" env:"GONGJIAN_HTTP_DEBUG_ADDR"`
 }
 
 // MySQL configures the relational store. Empty DSN selects the embedded SQLite file.
@@ -638,6 +642,12 @@ func (c Config) Validate() error {
 			if _, _, err := net.ParseCIDR(p); err != nil {
 				return bad("http.metrics_allow (GONGJIAN_HTTP_METRICS_ALLOW)", fmt.Sprintf("%q is not an IP address or CIDR", p))
 			}
+		}
+	}
+	if c.HTTP.DebugAddr != "" {
+		host, _, err := net.SplitHostPort(c.HTTP.DebugAddr)
+		if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+			return bad("http.debug_addr (GONGJIAN_HTTP_DEBUG_ADDR)", "must be a loopback address with a port, e.g. 127.0.0.1:6060")
 		}
 	}
 	for _, p := range c.HTTP.TrustedProxies {

@@ -28,6 +28,7 @@ import (
 	"gongjian/internal/media"
 	"gongjian/internal/notify"
 	"gongjian/internal/resident"
+	"gongjian/internal/rooms"
 	"gongjian/internal/wristband"
 )
 
@@ -70,6 +71,7 @@ type Deps struct {
 
 	Media *media.Service // photo uploads (hours claims)
 
+	Rooms      *rooms.Service   // rooms, bookings and cultural teams (issue 16)
 	Cobuild    *cobuild.Service // co-building (issue 15)
 	WeChatPush WeChatPush       // message push: media-check verdicts
 	// Console serves the desk console's web app under /console/ (optional:
@@ -150,6 +152,7 @@ func (a *API) engine() *gin.Engine {
 	a.mountActivity(v1, authed)
 	a.mountUploads(authed)
 	a.mountPresenceReview(authed)
+	a.mountRooms(v1, authed)
 	a.mountCobuild(v1, authed)
 	if a.d.Console != nil {
 		r.GET("/console/*path", gin.WrapH(a.d.Console))
@@ -175,15 +178,30 @@ func (a *API) requestID(c *gin.Context) {
 	}
 	c.Set(ctxRequestID, id)
 	c.Header("X-Request-Id", id)
-	c.Set(ctxLogger, a.d.Logger.With(slog.String("request_id", id)))
+	c.Set(ctxLogger, &requestLogger{base: a.d.Logger, id: id})
 	c.Next()
+}
+
+// requestLogger is the request's logger, made with its request id the
+// first time something is logged (most requests log nothing but the
+// access line, and that only at info level).
+type requestLogger struct {
+	base *slog.Logger
+	id   string
+	l    *slog.Logger
 }
 
 func requestID(c *gin.Context) string { return c.GetString(ctxRequestID) }
 
 func logger(c *gin.Context) *slog.Logger {
-	if l, ok := c.Get(ctxLogger); ok {
-		return l.(*slog.Logger)
+	switch l := c.Value(ctxLogger).(type) {
+	case *requestLogger:
+		if l.l == nil {
+			l.l = l.base.With(slog.String("request_id", l.id))
+		}
+		return l.l
+	case *slog.Logger:
+		return l
 	}
 	return slog.Default()
 }
@@ -213,7 +231,7 @@ func (a *API) accessLog(c *gin.Context) {
 	status := c.Writer.Status()
 	d := time.Since(start)
 	a.metrics.observe(c.Request.Method, route, status, d)
-	if route == "/metrics" || route == "/healthz" {
+	if route == "/metrics" || route == "/healthz" || !a.d.Logger.Enabled(c.Request.Context(), slog.LevelInfo) {
 		return
 	}
 	logger(c).LogAttrs(c.Request.Context(), slog.LevelInfo, "http",
