@@ -25,6 +25,7 @@ type cbFixture struct {
 	claim, project int64 // unit A's claim of it and its project
 	wish           int64 // the owner's wish, accepted and claimed by unit A
 	proposal       int64 // the owner's proposal
+	resource       int64 // unit A's resource for community A
 }
 
 const authzPushToken = "authz-push-token"
@@ -54,6 +55,22 @@ func (w *authzWorld) cobuildPersonas() {
 		"need": map[string]any{"category": "children_study", "quantity": 1, "quantity_unit": "个"}}), 200, "accept wish")
 	w.cbClaim(num(r.Body["need_id"]))
 	w.cb.proposal = w.cbProposal(w.tok[owner])
+	w.cb.resource = num(w.must(w.ta.do("POST", "/api/v1/resources", w.tok[unitA], w.cbResourceBody()), 201, "resource").Body["id"])
+}
+
+// cbResourceBody is a resource of unit A for community A.
+func (w *authzWorld) cbResourceBody() map[string]any {
+	return map[string]any{"unit_id": w.cb.unitA, "kind": "expert", "title": "专家义诊", "quantity": 100, "quantity_unit": "人次",
+		"communities": []int64{w.commA}, "valid_from": time.Now().Add(-time.Hour), "valid_to": time.Now().Add(90 * 24 * time.Hour)}
+}
+
+// cbMember is a fresh party member of community A, reported in (pending).
+func (w *authzWorld) cbMember() int64 {
+	w.t.Helper()
+	tok, id := w.user("member")
+	w.grant(id, resident.RoleChange{Role: "party_member"})
+	w.must(w.ta.do("POST", "/api/v1/me/report-in", tok, map[string]any{"workplace_org_id": w.partyOrg}), 201, "member report in")
+	return id
 }
 
 // cbWish is a fresh pending wish of tok's (a resident of community A).
@@ -227,6 +244,31 @@ func (w *authzWorld) cobuildRows() []authzRow {
 			link, _ := httpapi.SignedMediaURL(httpapi.WeChatPush{Token: authzPushToken, PublicBaseURL: "http://127.0.0.1:1"}, time.Now)(media.RefPrefix + w.upload)
 			return authzCall{path: strings.TrimPrefix(link, "http://127.0.0.1:1")}
 		}},
+		// Resources: unit A's contact publishes; community A's staff claim.
+		{"GET /api/v1/resources", pub, fixed("/api/v1/resources", nil)},
+		{"GET /api/v1/resources/{id}", pub, func(int) authzCall { return p2("/api/v1/resources/%d", w.cb.resource) }},
+		{"POST /api/v1/resources", stu(st(401, 403, 403, 403, 403, 403, created), created, 403), func(int) authzCall {
+			return authzCall{path: "/api/v1/resources", body: w.cbResourceBody()}
+		}},
+		{"POST /api/v1/resources/{id}/claims", commStaff(created), func(int) authzCall {
+			return authzCall{path: fmt.Sprintf("/api/v1/resources/%d/claims", w.cb.resource), body: map[string]any{"community_id": w.commA, "quantity": 1}}
+		}},
+		// Report-ins: party members report; the community's staff confirm.
+		{"POST /api/v1/me/report-in", stu(st(401, created, 403, 403, 403, 403, 403), 403, 403), fixed("/api/v1/me/report-in",
+			map[string]any{"community_id": w.commA, "workplace_org_id": w.partyOrg})},
+		{"GET /api/v1/me/report-in", stu(st(401, ok, 404, 404, 404, 404, 404), 404, 404), fixed("/api/v1/me/report-in", nil)},
+		{"GET /api/v1/admin/report-ins", stu(st(401, 403, 403, ok, ok, 403, ok), 403, 403), fixed("/api/v1/admin/report-ins", nil)},
+		{"POST /api/v1/admin/report-ins/{user_id}/review", stu(st(401, 403, 403, 404, ok, 404, ok), 403, 403), func(int) authzCall {
+			member := w.id[owner]
+			if w.allowed {
+				member = w.cbMember()
+			}
+			return authzCall{path: fmt.Sprintf("/api/v1/admin/report-ins/%d/review", member), body: map[string]any{"confirm": true}}
+		}},
+		// Reports: a unit's for admins, its contacts and its communities' staff.
+		{"GET /api/v1/units/{id}/report", stu(st(401, 403, 403, 403, ok, 403, ok), ok, 403), func(int) authzCall { return p2("/api/v1/units/%d/report", w.cb.unitA) }},
+		{"GET /api/v1/admin/cobuild/report", commStaff(ok), fixed(fmt.Sprintf("/api/v1/admin/cobuild/report?community_id=%d", w.commA), nil)},
+		{"GET /api/v1/admin/cobuild/agenda", commStaff(ok), fixed(fmt.Sprintf("/api/v1/admin/cobuild/agenda?community_id=%d", w.commA), nil)},
 		// Beneficiaries only: here the owner, whose wish became the need.
 		{"POST /api/v1/projects/{id}/ratings", stu(st(401, created, 403, 403, 403, 403, 403), 403, 403), func(int) authzCall {
 			return authzCall{path: fmt.Sprintf("/api/v1/projects/%d/ratings", w.cbDelivered(true)), body: map[string]any{"score": 4, "comment": "很满意"}}

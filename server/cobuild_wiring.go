@@ -8,6 +8,7 @@ import (
 
 	"gongjian/config"
 	"gongjian/internal/cobuild"
+	"gongjian/internal/demo"
 	"gongjian/internal/httpapi"
 	"gongjian/internal/media"
 	"gongjian/internal/mysqlstore"
@@ -75,4 +76,21 @@ func runOverdueReminders(ctx context.Context, svc *cobuild.Service, log *slog.Lo
 		case <-t.C:
 		}
 	}
+}
+
+// demoOn reports whether the demo data set is loaded at start.
+func demoOn(cfg config.Config) bool {
+	return cfg.Seed.Demo == "always" || (cfg.Seed.Demo == "auto" && cfg.EmbeddedDB())
+}
+
+// seedCobuild adds co-building's demo step to the seeder and, when the
+// demo is loaded at start, runs it (its logins are "dev:<name>" codes of
+// the built-in emulator's AppID).
+func seedCobuild(ctx context.Context, app *App, cfg config.Config, box *pii.Box, uploads *media.Service, appID string, migrate bool) error {
+	step := demo.Cobuild(mysqlstore.NewCobuildStore(app.db), app.store, box, uploads, func(name string) string { return wxemu.OpenID(appID, name) }, nil)
+	app.seeder.Add(step)
+	if migrate && demoOn(cfg) {
+		return app.seeder.Run(ctx, step)
+	}
+	return nil
 }

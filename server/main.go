@@ -294,7 +294,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		if err := app.seeder.Communities(ctx, cfg.Seed.Communities); err != nil {
 			return nil, err
 		}
-		if cfg.Seed.Demo == "always" || (cfg.Seed.Demo == "auto" && cfg.EmbeddedDB()) {
+		if demoOn(cfg) {
 			if err := app.seeder.Load(ctx); err != nil {
 				return nil, err
 			}
@@ -352,6 +352,9 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 
 	push := wechatPush(cfg, app.emuTenant)
 	app.cobuild = newCobuild(cfg, app.db, app.store, box, wc, mediaSvc, push)
+	if err := seedCobuild(ctx, app, cfg, box, mediaSvc, wcfg.AppID, migrate); err != nil {
+		return nil, err
+	}
 	app.jobs = append(app.jobs, func(ctx context.Context) { runOverdueReminders(ctx, app.cobuild, log) })
 
 	reg := prometheus.NewRegistry()

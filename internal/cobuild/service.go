@@ -26,15 +26,18 @@ type Config struct {
 
 // Service holds co-building's rules.
 type Service struct {
-	store    Store
-	wishes   WishStore
-	photos   Photos
-	mediaURL MediaURL
-	people   People
-	box      *pii.Box
-	checker  Checker
-	now      func() time.Time
-	cfg      Config
+	store     Store
+	wishes    WishStore
+	resources ResourceStore
+	reportIns ReportInStore
+	reports   ReportStore
+	photos    Photos
+	mediaURL  MediaURL
+	people    People
+	box       *pii.Box
+	checker   Checker
+	now       func() time.Time
+	cfg       Config
 }
 
 // NewService builds the service; checker may be nil (no content check:
@@ -49,7 +52,7 @@ func NewService(store Store, people People, box *pii.Box, checker Checker, cfg C
 	if cfg.SupportThreshold <= 0 {
 		cfg.SupportThreshold = 10
 	}
-	return &Service{store: store, wishes: store, people: people, box: box, checker: checker, now: now, cfg: cfg}
+	return &Service{store: store, wishes: store, resources: store, reportIns: store, reports: store, people: people, box: box, checker: checker, now: now, cfg: cfg}
 }
 
 // AcceptPhotos lets people attach their uploads (checked by photos) to

@@ -40,6 +40,9 @@ type ClaimRequest struct {
 // residents' wishes and proposals.
 type Store interface {
 	WishStore
+	ResourceStore
+	ReportInStore
+	ReportStore
 	// CreateUnit inserts the organisation and the unit with its
 	// communities, contacts and agreements in one transaction.
 	CreateUnit(ctx context.Context, u *Unit) error

@@ -36,6 +36,7 @@ func (a *API) mountCobuild(v1, authed *gin.RouterGroup) {
 	authed.POST("/projects/:id/ratings", a.rateProject)
 
 	a.mountCobuildResidents(v1, authed)
+	a.mountCobuildResources(v1, authed)
 }
 
 // ---- units ----
