@@ -8,6 +8,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"gongjian/internal/page"
 	"gongjian/internal/resident"
 )
 
@@ -28,9 +29,20 @@ func (s *Service) Export(ctx context.Context, u resident.User, activityID int64)
 	if err != nil {
 		return "", nil, err
 	}
-	regs, _, err := s.ActivityRegistrations(ctx, u, activityID, RegistrationFilter{})
-	if err != nil {
-		return "", nil, err
+	var regs []StaffRegistration
+	req := page.Request{Limit: page.MaxLimit}
+	for {
+		batch, next, err := s.registrationsPage(ctx, u, &a, RegistrationFilter{}, req)
+		if err != nil {
+			return "", nil, err
+		}
+		regs = append(regs, batch...)
+		if next == "" {
+			break
+		}
+		if req.After, err = page.Decode(next); err != nil {
+			return "", nil, err
+		}
 	}
 	f := excelize.NewFile()
 	defer f.Close()

@@ -102,6 +102,7 @@ type Service struct {
 	now    func() time.Time
 
 	defs    *defCache
+	totals  totals
 	sessAct sync.Map // session id -> activity id (never changes)
 	writer  *writer
 	metrics *metrics

@@ -337,12 +337,12 @@ func (a *API) activityRegistrations(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	page, size, err := paging(c, 200, 1000)
+	req, err := keyset(c, 50)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	f := activity.RegistrationFilter{Page: page, PageSize: size, Status: c.Query("status")}
+	f := activity.RegistrationFilter{Status: c.Query("status")}
 	switch f.Status {
 	case "", activity.RegConfirmed, activity.RegWaitlisted, activity.RegCancelled:
 	default:
@@ -365,7 +365,7 @@ func (a *API) activityRegistrations(c *gin.Context) {
 	if !ok {
 		return
 	}
-	rs, total, err := a.d.Activities.ActivityRegistrations(c.Request.Context(), u, id, f)
+	rs, next, err := a.d.Activities.ActivityRegistrations(c.Request.Context(), u, id, f, req)
 	if err != nil {
 		fail(c, err)
 		return
@@ -374,7 +374,7 @@ func (a *API) activityRegistrations(c *gin.Context) {
 	for _, r := range rs {
 		items = append(items, toStaffRegistrationDTO(r))
 	}
-	c.JSON(http.StatusOK, pageDTO[staffRegistrationDTO]{Items: items, Total: total, Page: page, PageSize: size})
+	c.JSON(http.StatusOK, cursorPage(items, next, req.Limit))
 }
 
 func (a *API) addRegistration(c *gin.Context) {

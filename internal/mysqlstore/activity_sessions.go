@@ -163,52 +163,6 @@ func (s *ActivityStore) SessionActivity(ctx context.Context, sessionID int64) (i
 	return r.ActivityID, nil
 }
 
-// ListActivities lists activities matching f, soonest first.
-func (s *ActivityStore) ListActivities(ctx context.Context, f activity.ActivityFilter) ([]activity.Activity, error) {
-	q := s.g(ctx).Model(&activityRow{})
-	if f.Category != "" {
-		q = q.Where("category = ?", f.Category)
-	}
-	if f.CommunityID != 0 {
-		q = q.Where("community_id = ?", f.CommunityID)
-	}
-	if len(f.Statuses) > 0 {
-		q = q.Where("status IN ?", f.Statuses)
-	}
-	if !f.EndsAfter.IsZero() {
-		q = q.Where("last_ends_at > ?", f.EndsAfter.UTC())
-	}
-	if !f.From.IsZero() || !f.To.IsZero() {
-		from, to := f.From, f.To
-		if from.IsZero() {
-			from = time.Unix(0, 0)
-		}
-		if to.IsZero() {
-			to = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
-		}
-		q = q.Where("EXISTS (SELECT 1 FROM sessions s WHERE s.activity_id = activities.id AND s.starts_at >= ? AND s.starts_at < ?)", from.UTC(), to.UTC())
-	}
-	if !f.ScopeAll {
-		if len(f.ScopeCommunities) == 0 && len(f.ScopeOrgs) == 0 {
-			return nil, nil
-		}
-		switch {
-		case len(f.ScopeCommunities) > 0 && len(f.ScopeOrgs) > 0:
-			q = q.Where("community_id IN ? OR host_org_id IN ?", f.ScopeCommunities, f.ScopeOrgs)
-		case len(f.ScopeCommunities) > 0:
-			q = q.Where("community_id IN ?", f.ScopeCommunities)
-		default:
-			q = q.Where("host_org_id IN ?", f.ScopeOrgs)
-		}
-	}
-	var rows []activityRow
-	if err := q.Order("first_starts_at, id").Limit(2000).Find(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	out, err := s.loadActivities(s.g(ctx), rows)
-	return out, translate(err, nil)
-}
-
 // fenced runs fn in a transaction that first bumps the activity's quota
 // epoch: the exclusive lock waits for every registration write holding the
 // shared lock, and every later write made under the old epoch is refused.

@@ -59,6 +59,7 @@ var migrationGroups = [][]Migration{
 	keyRegistryMigrations,
 	mediaMigrations,
 	reviewMigrations,
+	scaleMigrations,
 }
 
 // Migrate applies every pending migration. On MySQL it holds a named lock so
