@@ -60,6 +60,7 @@ var migrationGroups = [][]Migration{
 	mediaMigrations,
 	reviewMigrations,
 	scaleMigrations,
+	cobuildMigrations,
 }
 
 // Migrate applies every pending migration. On MySQL it holds a named lock so
