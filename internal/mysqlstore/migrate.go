@@ -60,6 +60,7 @@ var migrationGroups = [][]Migration{
 	mediaMigrations,
 	reviewMigrations,
 	scaleMigrations,
+	roomsMigrations,
 	cobuildMigrations,
 }
 
