@@ -577,6 +577,11 @@ func (s *Service) rebuild(ctx context.Context, activityID int64) error {
 	if !ok {
 		return s.waitQuota(ctx, activityID)
 	}
+	return s.rebuildLocked(ctx, activityID, token)
+}
+
+// rebuildLocked rebuilds the quota under the lock the token holds.
+func (s *Service) rebuildLocked(ctx context.Context, activityID int64, token string) error {
 	if _, exists, err := s.quota.Epoch(ctx, activityID); err != nil || exists {
 		_ = s.quota.Unlock(ctx, activityID, token)
 		return err
@@ -601,6 +606,9 @@ func (s *Service) rebuild(ctx context.Context, activityID int64) error {
 	return nil
 }
 
+// waitQuota waits for another request's rebuild; when its lock is gone
+// without a quota (the rebuilder failed, or Redis lost the lock too), a
+// waiter takes the lock over and rebuilds.
 func (s *Service) waitQuota(ctx context.Context, activityID int64) error {
 	deadline := time.Now().Add(s.cfg.RebuildWait)
 	for time.Now().Before(deadline) {
@@ -608,6 +616,12 @@ func (s *Service) waitQuota(ctx context.Context, activityID int64) error {
 			return err
 		} else if exists {
 			return nil
+		}
+		token := newKey()
+		if ok, err := s.quota.Lock(ctx, activityID, token, 15*time.Second); err != nil {
+			return err
+		} else if ok {
+			return s.rebuildLocked(ctx, activityID, token)
 		}
 		select {
 		case <-ctx.Done():
