@@ -128,6 +128,7 @@ func (s *Service) cancel(ctx context.Context, a *Activity, r Registration, by in
 		op := CancelOp{ActivityID: a.ID, RegIDs: targets, By: by, Reason: reason, Epoch: epoch,
 			Notices: noticesFor(a, reason), NoticeCancelled: byStaff}
 		res, err := s.store.CancelRegistrations(dctx, op, func(freed map[int64]int, cands []Candidate) ([]int, error) {
+			s.touched(a.ID)
 			out, chosen, err := s.quota.Prepare(dctx, a.ID, epoch, opKey, freed, cands, s.now())
 			if err != nil {
 				return nil, err

@@ -376,6 +376,9 @@ func (s *Service) decide(ctx context.Context, ap **Activity, in RegisterInput, a
 		IdemTTL: s.cfg.IdemTTL, Sessions: sessions, Attendees: keys, Now: s.now(),
 	}
 	res, err := s.quota.Reserve(ctx, r)
+	if err != nil || res.Outcome == Reserved {
+		s.touched(a.ID)
+	}
 	if err != nil {
 		// The script may have run: give back whatever it reserved (if this
 		// fails too, the reconciler finds the reservation stale).

@@ -157,6 +157,15 @@ type Snapshot struct {
 	Members    []Member
 }
 
+// QuotaTruth is what MySQL holds of an activity's quota, for the
+// reconciler's quick comparison.
+type QuotaTruth struct {
+	Epoch     int64
+	Open      bool      // published
+	LastEndAt time.Time // the end of its last session
+	Sessions  map[int64]Counts
+}
+
 // Counts are the live counts of one session.
 type Counts struct {
 	Capacity         int
@@ -254,8 +263,15 @@ type Store interface {
 	QuotaSnapshot(ctx context.Context, activityID int64) (Snapshot, error)
 	// SessionCounts counts live registrations per session of the activities.
 	SessionCounts(ctx context.Context, activityIDs []int64) (map[int64]Counts, error)
-	// OpenActivityIDs lists activities whose quota the reconciler watches.
-	OpenActivityIDs(ctx context.Context, endsAfter time.Time) ([]int64, error)
+	// OpenActivityIDs lists, by id, up to limit published activities after
+	// afterID whose last session ends after endsAfter (the reconciler's sweep).
+	OpenActivityIDs(ctx context.Context, endsAfter time.Time, afterID int64, limit int) ([]int64, error)
+	// ChangedActivities lists up to limit activities whose session counters
+	// changed since the time given.
+	ChangedActivities(ctx context.Context, since time.Time, limit int) ([]int64, error)
+	// QuotaTruths reads MySQL's side of the activities' quotas: epoch, state
+	// and the session counters.
+	QuotaTruths(ctx context.Context, activityIDs []int64) (map[int64]QuotaTruth, error)
 	// GroupExists reports whether a (non-void) group was committed.
 	GroupExists(ctx context.Context, key string) (bool, error)
 

@@ -60,7 +60,7 @@ func (s *ActivityStore) filtered(ctx context.Context, f activity.ActivityFilter)
 }
 
 // seatsLeft is true for a session s with a confirmed seat free.
-const seatsLeft = "s.capacity > (SELECT COUNT(*) FROM registrations r WHERE r.session_id = s.id AND r.status = 'confirmed')"
+const seatsLeft = "s.capacity > COALESCE((SELECT c.confirmed FROM session_counters c WHERE c.session_id = s.id), 0)"
 
 // ListActivities lists one page of the activities matching f (with their
 // sessions): by first session, or newest first. The page's ids come from

@@ -98,6 +98,9 @@ func (s *ActivityStore) CreateActivity(ctx context.Context, a *activity.Activity
 				return err
 			}
 			a.Sessions[i].ID, a.Sessions[i].ActivityID = sr.ID, r.ID
+			if err := newCounters(tx, sr); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -289,6 +292,13 @@ func (s *ActivityStore) CancelActivity(ctx context.Context, id, by int64, reason
 		}).Error; err != nil {
 			return err
 		}
+		d := counterDeltas{}
+		for _, r := range rows {
+			d.add(r.SessionID, r.Status, -1)
+		}
+		if err := d.apply(ctx, tx, func(int64) int64 { return id }); err != nil {
+			return err
+		}
 		out = toRegs(rows)
 		for i := range out {
 			out[i].CancelReason, out[i].CancelledBy = reason, by
@@ -333,6 +343,9 @@ func (s *ActivityStore) AddSession(ctx context.Context, ss *activity.Session) er
 			return err
 		}
 		ss.ID = r.ID
+		if err := newCounters(tx, r); err != nil {
+			return err
+		}
 		return s.refreshSpan(tx, ss.ActivityID)
 	})
 }
@@ -411,6 +424,14 @@ func promote(tx *gorm.DB, chosen []activity.Candidate, notices activity.NoticeFu
 	}
 	if int(res.RowsAffected) != len(ids) {
 		return nil, fmt.Errorf("promote: %d of %d waitlisted rows changed under us", res.RowsAffected, len(ids))
+	}
+	d := counterDeltas{}
+	for _, r := range regs {
+		d.add(r.SessionID, activity.RegWaitlisted, -1)
+		d.add(r.SessionID, activity.RegConfirmed, 1)
+	}
+	if err := d.apply(tx.Statement.Context, tx, func(int64) int64 { return regs[0].ActivityID }); err != nil {
+		return nil, err
 	}
 	if notices != nil {
 		if err := AddNotices(tx, notices(activity.EventPromoted, regs)); err != nil {

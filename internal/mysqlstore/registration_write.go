@@ -198,6 +198,15 @@ func (s *ActivityStore) commitBatch(ctx context.Context, ws []activity.Write, re
 	if err := s.insertRegistrations(ctx, tx, regs); err != nil {
 		return err
 	}
+	d := counterDeltas{}
+	actOf := map[int64]int64{}
+	for _, r := range regs {
+		d.add(r.SessionID, r.Status, 1)
+		actOf[r.SessionID] = r.ActivityID
+	}
+	if err := d.apply(ctx, tx, func(sid int64) int64 { return actOf[sid] }); err != nil {
+		return err
+	}
 	var notices []notify.Notice
 	k := 0
 	for _, i := range okIdx {
@@ -453,10 +462,15 @@ func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.Can
 	}).Error; err != nil {
 		return out, translate(err, nil)
 	}
+	d := counterDeltas{}
 	for _, t := range live {
 		r := toReg(t)
 		r.CancelReason, r.CancelledBy = op.Reason, op.By
 		out.Cancelled = append(out.Cancelled, r)
+		d.add(t.SessionID, t.Status, -1)
+	}
+	if err := d.apply(ctx, tx, func(int64) int64 { return op.ActivityID }); err != nil {
+		return out, translate(err, nil)
 	}
 	cands, err := candidates(tx, sessIDs, exclude)
 	if err != nil {

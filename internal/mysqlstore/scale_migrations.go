@@ -28,6 +28,8 @@ var scaleMigrations = []Migration{
 		index{"registrations", "idx_registrations_activity_status", "activity_id, status, id"},
 		index{"registrations", "idx_registrations_session_status", "session_id, status, id"},
 	)},
+	counterMigrations[0],
+	counterMigrations[1],
 }
 
 type index struct{ table, name, cols string }
