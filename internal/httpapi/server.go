@@ -28,6 +28,7 @@ import (
 	"gongjian/internal/media"
 	"gongjian/internal/notify"
 	"gongjian/internal/resident"
+	"gongjian/internal/rooms"
 	"gongjian/internal/wristband"
 )
 
@@ -70,6 +71,7 @@ type Deps struct {
 
 	Media *media.Service // photo uploads (hours claims)
 
+	Rooms   *rooms.Service   // rooms, bookings and cultural teams (issue 16)
 	Cobuild *cobuild.Service // co-building (issue 15)
 	// Console serves the desk console's web app under /console/ (optional:
 	// nil serves none).
@@ -149,6 +151,7 @@ func (a *API) engine() *gin.Engine {
 	a.mountActivity(v1, authed)
 	a.mountUploads(authed)
 	a.mountPresenceReview(authed)
+	a.mountRooms(v1, authed)
 	a.mountCobuild(v1, authed)
 	if a.d.Console != nil {
 		r.GET("/console/*path", gin.WrapH(a.d.Console))
