@@ -457,6 +457,12 @@ func (s *Service) decide(ctx context.Context, ap **Activity, in RegisterInput, a
 	wr := s.writer.write(Write{Group: group, Regs: regs, Epoch: res.Epoch, Notices: noticesFor(a, "")})
 	switch {
 	case wr.Err == nil:
+		if res.Status == RegWaitlisted {
+			// A seat freed while this was being written goes to the waitlist.
+			dctx, cancel := s.detached(ctx)
+			s.fillIfFree(dctx, a)
+			cancel()
+		}
 		out := wr.Regs
 		for i := range out {
 			out[i].WaitlistPosition = out[i].FirstPosition

@@ -121,6 +121,9 @@ type CancelOp struct {
 	Notices    NoticeFunc
 	// NoticeCancelled: tell the resident (cancelled by staff).
 	NoticeCancelled bool
+	// FillSessions (with no RegIDs): cancel nothing, give these sessions'
+	// free seats to their waitlist.
+	FillSessions []int64
 }
 
 // CancelResult says what a cancellation changed.

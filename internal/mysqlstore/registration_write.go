@@ -408,12 +408,17 @@ func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.Can
 		return out, activity.ErrFenced
 	}
 	var targets []registrationRow
-	if err := tx.Where("id IN ? AND activity_id = ?", op.RegIDs, op.ActivityID).Order("id").Find(&targets).Error; err != nil {
-		return out, translate(err, nil)
+	if len(op.RegIDs) > 0 {
+		if err := tx.Where("id IN ? AND activity_id = ?", op.RegIDs, op.ActivityID).Order("id").Find(&targets).Error; err != nil {
+			return out, translate(err, nil)
+		}
 	}
 	sessSet := map[int64]bool{}
 	for _, t := range targets {
 		sessSet[t.SessionID] = true
+	}
+	for _, id := range op.FillSessions {
+		sessSet[id] = true
 	}
 	sessIDs := make([]int64, 0, len(sessSet))
 	for id := range sessSet {
@@ -431,8 +436,10 @@ func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.Can
 	}
 	// Re-read the targets now that the sessions are ours.
 	targets = nil
-	if err := s.forUpdate(tx.Session(&gorm.Session{NewDB: true})).Where("id IN ?", op.RegIDs).Order("id").Find(&targets).Error; err != nil {
-		return out, translate(err, nil)
+	if len(op.RegIDs) > 0 {
+		if err := s.forUpdate(tx.Session(&gorm.Session{NewDB: true})).Where("id IN ?", op.RegIDs).Order("id").Find(&targets).Error; err != nil {
+			return out, translate(err, nil)
+		}
 	}
 	freed := map[int64]int{}
 	var live []registrationRow
@@ -447,7 +454,7 @@ func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.Can
 			freed[t.SessionID]++
 		}
 	}
-	if len(live) == 0 {
+	if len(live) == 0 && len(op.FillSessions) == 0 {
 		committed = true
 		tx.Rollback()
 		return out, nil
@@ -457,10 +464,12 @@ func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.Can
 	for _, t := range live {
 		ids = append(ids, t.ID)
 	}
-	if err := tx.Session(&gorm.Session{NewDB: true}).Model(&registrationRow{}).Where("id IN ?", ids).Updates(map[string]any{
-		"status": activity.RegCancelled, "live_key": nil, "cancel_reason": op.Reason, "cancelled_by": op.By, "cancelled_at": now, "updated_at": now,
-	}).Error; err != nil {
-		return out, translate(err, nil)
+	if len(ids) > 0 {
+		if err := tx.Session(&gorm.Session{NewDB: true}).Model(&registrationRow{}).Where("id IN ?", ids).Updates(map[string]any{
+			"status": activity.RegCancelled, "live_key": nil, "cancel_reason": op.Reason, "cancelled_by": op.By, "cancelled_at": now, "updated_at": now,
+		}).Error; err != nil {
+			return out, translate(err, nil)
+		}
 	}
 	d := counterDeltas{}
 	for _, t := range live {

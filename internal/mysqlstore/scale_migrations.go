@@ -30,6 +30,13 @@ var scaleMigrations = []Migration{
 	)},
 	counterMigrations[0],
 	counterMigrations[1],
+	// The outbox retention purge walks old notices by time; a resident's
+	// messages page newest first.
+	{ID: "0804_outbox_purge_messages_indexes", Up: createIndexes(
+		index{"outbox", "idx_outbox_created", "created_at, id"},
+		index{"outbox", "idx_outbox_user_id", "user_id, id"},
+		index{"outbox", "idx_outbox_user_unread", "user_id, read_at, due_at"},
+	)},
 }
 
 type index struct{ table, name, cols string }
