@@ -2,8 +2,8 @@ package activity
 
 import (
 	"context"
-	"io"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
