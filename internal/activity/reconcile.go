@@ -89,7 +89,9 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
 		if ctx.Err() != nil {
 			return rep, ctx.Err()
 		}
-		if agrees(states[id], truths[id]) {
+		// A quota not loaded has nothing to disagree with: the first
+		// sign-up that needs it builds it from MySQL, lists read the counters.
+		if st := states[id]; !st.Exists || agrees(st, truths[id]) {
 			rep.Checked++
 			continue
 		}
