@@ -10,8 +10,8 @@ import (
 
 	"gongjian/internal/errs"
 	"gongjian/internal/hours"
-	"gongjian/internal/page"
 	"gongjian/internal/notify"
+	"gongjian/internal/page"
 )
 
 // hoursLedgerRow is one line of the append-only hours ledger. The store
