@@ -254,7 +254,6 @@ func TestConsoleEndToEnd(t *testing.T) {
 	}
 	f.Close()
 
-
 	// 4. A volunteer's claim for a past session is approved on the claims page.
 	pastStart := time.Now().Add(24 * time.Hour).Truncate(time.Minute)
 	past := ta.must(ta.do("POST", "/api/v1/admin/activities", adminTok, map[string]any{
