@@ -198,6 +198,15 @@ func (s *ActivityStore) commitBatch(ctx context.Context, ws []activity.Write, re
 	if err := s.insertRegistrations(ctx, tx, regs); err != nil {
 		return err
 	}
+	d := counterDeltas{}
+	actOf := map[int64]int64{}
+	for _, r := range regs {
+		d.add(r.SessionID, r.Status, 1)
+		actOf[r.SessionID] = r.ActivityID
+	}
+	if err := d.apply(ctx, tx, func(sid int64) int64 { return actOf[sid] }); err != nil {
+		return err
+	}
 	var notices []notify.Notice
 	k := 0
 	for _, i := range okIdx {
@@ -399,14 +408,16 @@ func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.Can
 		return out, activity.ErrFenced
 	}
 	var targets []registrationRow
-	if err := tx.Where("id IN ? AND activity_id = ?", op.RegIDs, op.ActivityID).Order("id").Find(&targets).Error; err != nil {
-		return out, translate(err, nil)
+	if len(op.RegIDs) > 0 {
+		if err := tx.Where("id IN ? AND activity_id = ?", op.RegIDs, op.ActivityID).Order("id").Find(&targets).Error; err != nil {
+			return out, translate(err, nil)
+		}
 	}
 	sessSet := map[int64]bool{}
 	for _, t := range targets {
 		sessSet[t.SessionID] = true
 	}
-	for _, id := range op.TopUp {
+	for _, id := range op.FillSessions {
 		sessSet[id] = true
 	}
 	sessIDs := make([]int64, 0, len(sessSet))
@@ -425,8 +436,10 @@ func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.Can
 	}
 	// Re-read the targets now that the sessions are ours.
 	targets = nil
-	if err := s.forUpdate(tx.Session(&gorm.Session{NewDB: true})).Where("id IN ?", op.RegIDs).Order("id").Find(&targets).Error; err != nil {
-		return out, translate(err, nil)
+	if len(op.RegIDs) > 0 {
+		if err := s.forUpdate(tx.Session(&gorm.Session{NewDB: true})).Where("id IN ?", op.RegIDs).Order("id").Find(&targets).Error; err != nil {
+			return out, translate(err, nil)
+		}
 	}
 	// An attendee who was checked in was there: that registration stays
 	// (a series' later sessions may still be cancelled).
@@ -447,7 +460,7 @@ func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.Can
 			freed[t.SessionID]++
 		}
 	}
-	if len(live) == 0 && len(op.TopUp) == 0 {
+	if len(live) == 0 && len(op.FillSessions) == 0 {
 		committed = true
 		tx.Rollback()
 		if len(attended) > 0 {
@@ -467,10 +480,15 @@ func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.Can
 			return out, translate(err, nil)
 		}
 	}
+	d := counterDeltas{}
 	for _, t := range live {
 		r := toReg(t)
 		r.CancelReason, r.CancelledBy = op.Reason, op.By
 		out.Cancelled = append(out.Cancelled, r)
+		d.add(t.SessionID, t.Status, -1)
+	}
+	if err := d.apply(ctx, tx, func(int64) int64 { return op.ActivityID }); err != nil {
+		return out, translate(err, nil)
 	}
 	cands, err := candidates(tx, sessIDs, exclude)
 	if err != nil {
