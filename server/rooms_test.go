@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
 
+	"gongjian/config"
 	"gongjian/internal/cst"
 )
 
@@ -218,5 +220,47 @@ func TestTeamsOverHTTP(t *testing.T) {
 	}
 	if r := ta.do("DELETE", fmt.Sprintf("/api/v1/teams/%d/members/%d", id, leader), w.cStaf, nil); r.Status != 422 {
 		t.Fatalf("remove the leader: %d %s", r.Status, r.Raw)
+	}
+}
+
+// TestRoomsDemoData: the demo data set has rooms of two communities and one
+// unit, teams with members, and bookings in every state; loading it again
+// adds nothing.
+func TestRoomsDemoData(t *testing.T) {
+	ta := newTestApp(t, func(c *config.Config) { c.Seed.Demo = "always" })
+	db := ta.app.db.G
+	count := func(table, where string, args ...any) int64 {
+		var n int64
+		if err := db.Table(table).Where(where, args...).Count(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	var communities []int64
+	db.Table("rooms").Distinct("community_id").Pluck("community_id", &communities)
+	if len(communities) != 2 || count("rooms", "org_id <> 0") != 1 || count("rooms", "1 = 1") < 8 {
+		t.Fatalf("rooms: %d communities, %d unit rooms", len(communities), count("rooms", "org_id <> 0"))
+	}
+	if count("teams", "1 = 1") != 3 || count("team_members", "status = 'active'") < 7 {
+		t.Fatalf("teams %d, members %d", count("teams", "1 = 1"), count("team_members", "status = 'active'"))
+	}
+	for _, st := range []string{"pending", "confirmed", "checked_in", "no_show", "cancelled", "rejected", "expired"} {
+		if count("room_bookings", "status = ?", st) == 0 {
+			t.Errorf("no demo booking is %s", st)
+		}
+	}
+	if count("room_bookings", "series_id <> 0") != 8 || count("room_bookings", "booked_for = 'desk'") != 1 {
+		t.Errorf("series %d, desk %d", count("room_bookings", "series_id <> 0"), count("room_bookings", "booked_for = 'desk'"))
+	}
+	before := count("room_bookings", "1 = 1")
+	if err := ta.app.seeder.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if after := count("room_bookings", "1 = 1"); after != before || count("teams", "1 = 1") != 3 {
+		t.Fatalf("loaded twice: %d bookings, then %d", before, after)
+	}
+	// The demo rooms answer over HTTP.
+	if r := ta.do("GET", fmt.Sprintf("/api/v1/rooms?community_id=%d", communities[0]), "", nil); r.Status != 200 || len(items(r)) == 0 {
+		t.Fatalf("rooms: %d %s", r.Status, r.Raw)
 	}
 }

@@ -1,9 +1,12 @@
 package rooms_test
 
 import (
+	"bytes"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"gongjian/internal/errs"
 	"gongjian/internal/mysqlstore"
@@ -419,5 +422,54 @@ func TestCalendarFreeSlotsAndUtilisation(t *testing.T) {
 	cal, _ = e.svc.Calendar(e.ctx, e.staff(), a.ID, d, d.AddDate(0, 0, 7))
 	if !cal.Full || cal.Bookings[0].BookedBy != u.ID {
 		t.Fatalf("the desk's calendar: %+v", cal.Bookings)
+	}
+}
+
+// TestMonthlyReport: the month's booked and used hours, no-show rate and
+// top bookers per room and community, and the same in XLSX.
+func TestMonthlyReport(t *testing.T) {
+	e := newEnv(t)
+	room := e.room(rooms.Rules{SlotMinutes: 60, MaxMinutes: 180})
+	d := e.day(1)
+	alice, bob := e.resident(), e.resident()
+	a1 := e.mustBook(alice, room.ID, at(d, "09:00"), at(d, "11:00"))
+	e.mustBook(bob, room.ID, at(d, "12:00"), at(d, "13:00"))
+	e.mustBook(alice, room.ID, at(d, "15:00"), at(d, "18:00"))
+	tk, _ := e.svc.Ticket(e.ctx, alice, a1.ID)
+	staff := e.staff()
+	e.offset.Store(int64(at(d, "09:05").Sub(time.Now())))
+	if _, err := e.svc.CheckIn(e.ctx, staff, tk.Ticket); err != nil {
+		t.Fatal(err)
+	}
+	e.offset.Store(int64(at(d, "13:00").Sub(time.Now())))
+	if _, err := e.svc.Release(e.ctx); err != nil { // bob's booking: a no-show
+		t.Fatal(err)
+	}
+	rep, err := e.svc.Report(e.ctx, staff, d, e.community)
+	if err != nil || len(rep.Rooms) != 1 || len(rep.Communities) != 1 {
+		t.Fatalf("report %+v %v", rep, err)
+	}
+	u := rep.Rooms[0]
+	days := d.AddDate(0, 1, -d.Day()+1).AddDate(0, 0, -1).Day() // days in the month
+	if u.BookedMinutes != 360 || u.UsedMinutes != 120 || u.NoShows != 1 || u.CheckedIn != 1 || u.NoShowRate() != 0.5 || u.OpenMinutes != days*13*60 {
+		t.Fatalf("room use %+v (days %d)", u, days)
+	}
+	if len(rep.TopBookers) != 2 || rep.TopBookers[0].Minutes != 300 || rep.TopBookers[1].Minutes != 60 {
+		t.Fatalf("top bookers %+v", rep.TopBookers)
+	}
+	if none, _ := e.svc.Report(e.ctx, resident.User{ID: 5, Roles: []resident.Role{{Role: resident.RoleStaff, CommunityID: e.other}}}, d, 0); len(none.Rooms) != 0 {
+		t.Fatalf("another community's staff see %d rooms", len(none.Rooms))
+	}
+	b, err := rooms.ReportXLSX(rep, map[int64]string{e.community: "阳光社区"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := f.GetRows("场地")
+	if len(rows) != 3 || rows[2][0] != room.Name || rows[2][4] != "6" || rows[2][5] != "2" || rows[2][10] != "50.0%" {
+		t.Fatalf("sheet 场地: %v", rows)
 	}
 }
