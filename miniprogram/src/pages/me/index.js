@@ -95,6 +95,9 @@ Component({
     onWristbands() {
       wx.navigateTo({ url: '/pages/wristband/index' })
     },
+    onRooms() {
+      wx.navigateTo({ url: '/pages/rooms/index' })
+    },
     onVolunteer() {
       wx.switchTab({ url: '/pages/volunteer/index' })
     },
