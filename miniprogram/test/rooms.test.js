@@ -140,3 +140,16 @@ test('the approval list: the owner approves; a unit\'s room booked at the desk i
   await h.settle(10)
   assert.equal(w.requests('POST', '/api/v1/admin/bookings/902/approve').length, 1)
 })
+
+test('a team leader books for the team: the team is chosen as the booker and sent as team_id', async () => {
+  const w = h.installWx({ routes: routes({ 'GET /api/v1/me': Object.assign({}, fx.user, { id: 7 }) }) })
+  const page = await h.renderPage('pages/rooms/detail', { id: '11' })
+  assert.equal(h.$$(page, '.for-team').length, 1)
+  await h.tap(page, '.for-team')
+  await h.tap(page, h.$$(page, '.slot')[0])
+  await h.input(page, '.input-purpose', '舞蹈队排练')
+  await h.input(page, '.input-attendance', '20')
+  await h.tap(page, '.btn-book >>> .van-button')
+  await h.settle(20)
+  assert.equal(w.requests('POST', '/api/v1/rooms/11/bookings')[0].data.team_id, 5)
+})

@@ -18,13 +18,13 @@ const STATE_TEXT = { free: '可约', booked: '已约', closed: '闭馆', past: '
 Component({
   data: {
     id: '', room: null, days: [], date: '', slots: [], from: -1, to: -1, picked: '',
-    purpose: '', attendance: '', idem: '', submitting: false, loading: true, error: '', done: null,
+    purpose: '', attendance: '', idem: '', teams: [], teamId: 0, submitting: false, loading: true, error: '', done: null,
   },
   methods: {
     onLoad(query) {
       const ds = days(7)
       this.setData({ id: query.id, days: ds, date: ds[0].date, idem: api.newIdempotencyKey() })
-      return Promise.all([this.loadRoom(), this.loadSlots()])
+      return Promise.all([this.loadRoom(), this.loadSlots(), this.loadTeams()])
     },
     loadRoom() {
       return api.getRoom(this.data.id).then(
@@ -40,6 +40,16 @@ Component({
         },
         (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
       )
+    },
+    // Team leaders may book for their team.
+    loadTeams() {
+      return Promise.all([api.getMe(), api.myTeams()]).then(
+        ([me, res]) => this.setData({ teams: ((res && res.items) || []).filter((t) => me && t.leader_id === me.id) }),
+        () => {},
+      )
+    },
+    onFor(e) {
+      this.setData({ teamId: Number(e.currentTarget.dataset.team) || 0 })
     },
     loadSlots() {
       this.setData({ loading: !this.data.slots.length })
@@ -79,6 +89,7 @@ Component({
       if (!(Number(attendance) > 0)) return wx.showToast({ title: '请填写预计人数', icon: 'none' })
       this.setData({ submitting: true })
       const body = { starts_at: slots[from].starts_at, ends_at: slots[to].ends_at, purpose: purpose.trim(), attendance: Number(attendance) }
+      if (this.data.teamId) body.team_id = this.data.teamId
       return api.bookRoom(this.data.id, body, this.data.idem).then(
         (b) => {
           this.setData({ idem: api.newIdempotencyKey(), submitting: false, done: { pending: b.status === 'pending', timeText: fmt.formatRange(b.starts_at, b.ends_at) } })
