@@ -98,6 +98,9 @@ Component({
     onRooms() {
       wx.navigateTo({ url: '/pages/rooms/index' })
     },
+    onCobuild() {
+      wx.navigateTo({ url: '/pages/cobuild/index' })
+    },
     onVolunteer() {
       wx.switchTab({ url: '/pages/volunteer/index' })
     },
