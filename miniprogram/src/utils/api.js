@@ -88,7 +88,8 @@ module.exports = {
   ackAlarm: (id, note) => post(`/api/v1/admin/wristbands/alarms/${id}/ack`, { note }),
   resolveAlarm: (id, note) => post(`/api/v1/admin/wristbands/alarms/${id}/resolve`, { note }),
   adminActivities: (params) => get(`/api/v1/admin/activities${qs(params)}`),
-  activityRegistrations: (id) => get(`/api/v1/admin/activities/${id}/registrations`),
+  // keyset pages of at most 100: follow next_cursor until it is null
+  activityRegistrations: (id, cursor) => get(`/api/v1/admin/activities/${id}/registrations${qs({ limit: 100, cursor })}`),
 
   // Rooms, bookings and cultural teams
   listRooms: (params) => get(`/api/v1/rooms${qs(params)}`),
