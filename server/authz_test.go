@@ -688,6 +688,7 @@ func (w *authzWorld) allRows() []authzRow {
 	for _, set := range []func() []authzRow{
 		// one line per feature's row set
 		w.reviewRows,
+		w.consoleRows,
 	} {
 		rows = append(rows, set()...)
 	}

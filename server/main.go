@@ -341,6 +341,11 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 	app.wristbands.LimitBindAttempts(redisstore.NewLimiter(rdb, prefix))
 	app.jobs = append(app.jobs, func(ctx context.Context) { app.wristbands.Run(ctx, wb.JobInterval, log) })
 
+	console, err := newConsole(ctx, cfg, wcfg.AppID, rdb, prefix, wc, app.residents, authSvc, log, migrate)
+	if err != nil {
+		return nil, err
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	app.notify, err = newNotify(cfg, app.db, rdb, prefix, wc, reg, log, app.emuTenant)
@@ -359,9 +364,11 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		Activities: app.activities,
 		Limits: httpapi.Limits{RegistrationPerUser: cfg.Limits.RegistrationPerUser, RegistrationPerIP: cfg.Limits.RegistrationPerIP,
 			CheckinPerUser: cfg.Limits.CheckinPerUser, CheckinPerIP: cfg.Limits.CheckinPerIP},
-		TrustedProxies: cfg.HTTP.TrustedProxies,
-		MetricsAllow:   cfg.HTTP.MetricsAllow,
-		Media:          mediaSvc,
+		TrustedProxies:  cfg.HTTP.TrustedProxies,
+		MetricsAllow:    cfg.HTTP.MetricsAllow,
+		Media:           mediaSvc,
+		Console:         console.auth,
+		ConsoleDevLogin: console.devLogin,
 	})
 	return app, nil
 }

@@ -22,6 +22,7 @@ import (
 	"gongjian/internal/activity"
 	"gongjian/internal/auth"
 	"gongjian/internal/checkin"
+	"gongjian/internal/consoleauth"
 	"gongjian/internal/errs"
 	"gongjian/internal/hours"
 	"gongjian/internal/media"
@@ -68,6 +69,12 @@ type Deps struct {
 	Notify *notify.Service // subscriptions, in-app messages, delivery state
 
 	Media *media.Service // photo uploads (hours claims)
+
+	// Console: the desk console's logins and cookie sessions (issue 17).
+	Console *consoleauth.Service
+	// ConsoleDevLogin: the development "dev:<name>" console login; nil
+	// (the route does not exist) in production.
+	ConsoleDevLogin DevLogin
 }
 
 // API is the HTTP API.
@@ -143,6 +150,7 @@ func (a *API) engine() *gin.Engine {
 	a.mountActivity(v1, authed)
 	a.mountUploads(authed)
 	a.mountPresenceReview(authed)
+	a.mountConsoleAuth(v1, authed)
 	return r
 }
 
@@ -229,8 +237,16 @@ func (a *API) limitBody(c *gin.Context) {
 
 var errNoToken = errs.Unauthorized("UNAUTHENTICATED", "请先登录")
 
+// authenticate accepts a bearer access token (mini-program) or, without
+// one, the console's session cookie (with its CSRF rule).
 func (a *API) authenticate(c *gin.Context) {
 	h := c.GetHeader("Authorization")
+	if h == "" && a.d.Console != nil {
+		if ck, err := c.Cookie(consoleauth.SessionCookie); err == nil && ck != "" {
+			a.cookieSession(c, ck)
+			return
+		}
+	}
 	token, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok || token == "" {
 		fail(c, errNoToken)

@@ -5,6 +5,7 @@ package resident
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -52,6 +53,11 @@ type Role struct {
 	Role        string
 	CommunityID int64 // 0 = every community
 	OrgID       int64 // 0 = no organisation scope
+	// SubdistrictID limits an admin to one subdistrict (0 = the whole
+	// district); Communities are that subdistrict's communities, filled
+	// when the user is loaded.
+	SubdistrictID int64
+	Communities   []int64
 }
 
 // HasRole reports whether u holds role anywhere.
@@ -67,8 +73,22 @@ func (u User) HasRole(role string) bool {
 	return false
 }
 
-// IsAdmin reports whether u is an administrator.
-func (u User) IsAdmin() bool { return u.HasRole(RoleAdmin) }
+// DisplayName is how a user is named to family and staff: the real name,
+// else the nickname, else "微信用户".
+func (u User) DisplayName() string {
+	switch {
+	case u.RealName != "":
+		return u.RealName
+	case u.Nickname != "":
+		return u.Nickname
+	}
+	return "微信用户"
+}
+
+// IsAdmin reports whether u administers the whole district. An admin
+// limited to a subdistrict is not: they act as staff of its communities
+// (IsStaffOf) and administer only what their scope covers.
+func (u User) IsAdmin() bool { return u.IsDistrictAdmin() }
 
 // IsStaffOf reports whether u is staff for the community (or an admin).
 // Staff without a community scope serve every community.
@@ -78,6 +98,9 @@ func (u User) IsStaffOf(communityID int64) bool {
 	}
 	for _, r := range u.Roles {
 		if r.Role == RoleStaff && r.OrgID == 0 && (r.CommunityID == 0 || r.CommunityID == communityID) {
+			return true
+		}
+		if r.Role == RoleAdmin && communityID != 0 && slices.Contains(r.Communities, communityID) {
 			return true
 		}
 	}

@@ -288,16 +288,6 @@ func (s *Service) logView(ctx context.Context, a Actor, what string, bindings ..
 	return s.store.LogAccess(ctx, entries)
 }
 
-// displayName is how a user is named to family and staff.
-func displayName(u resident.User) string {
-	switch {
-	case u.RealName != "":
-		return u.RealName
-	case u.Nickname != "":
-		return u.Nickname
-	}
-	return "微信用户"
-}
 
 // logger for the background jobs.
 func jobLogger(l *slog.Logger) *slog.Logger {
