@@ -438,6 +438,12 @@ func TestRolesApplyOnNextRequest(t *testing.T) {
 		t.Fatalf("role not visible on next request: %s", me.Raw)
 	}
 	expectError(t, ta.do("POST", fmt.Sprintf("/api/v1/admin/users/%d/roles", staffID), adminTok, map[string]any{"role": "king"}), 400, "INVALID_ROLE")
+	// The only admin cannot remove their own admin role (issue 13 point 7);
+	// once a second admin exists, they can.
+	expectError(t, ta.do("DELETE", fmt.Sprintf("/api/v1/admin/users/%d/roles", adminID), adminTok, map[string]any{"role": "admin"}), 409, "LAST_ADMIN")
+	if _, err := ta.app.residents.GrantRoleByOpenID(context.Background(), "o-second-admin", resident.RoleChange{Role: "admin"}); err != nil {
+		t.Fatal(err)
+	}
 	r = ta.do("DELETE", fmt.Sprintf("/api/v1/admin/users/%d/roles", adminID), adminTok, map[string]any{"role": "admin"})
 	if r.Status != 200 {
 		t.Fatalf("revoke: %d %s", r.Status, r.Raw)
@@ -463,7 +469,7 @@ func TestHealthMetricsAndOpenAPI(t *testing.T) {
 	}
 }
 
-var ginParam = regexp.MustCompile(`:([A-Za-z_]+)`)
+var ginParam = regexp.MustCompile(`[:*]([A-Za-z_]+)`)
 
 // Every route the server serves is in the OpenAPI document, and the document
 // lists no route the server lacks.

@@ -3,7 +3,7 @@
 //	gongjian [-config FILE]                 serve the API (the default)
 //	gongjian [-config FILE] migrate         apply pending schema migrations
 //	gongjian [-config FILE] seed-demo       load the demo data set
-//	gongjian [-config FILE] admin grant --openid OPENID --role ROLE [--community ID] [--org ID]
+//	gongjian [-config FILE] admin grant --openid OPENID --role ROLE [--community ID] [--org ID] [--scope subdistrict]
 //
 // This file is the composition root: every dependency is built and wired here.
 package main
@@ -30,6 +30,7 @@ import (
 	"gongjian/internal/activity"
 	"gongjian/internal/auth"
 	"gongjian/internal/checkin"
+	"gongjian/internal/console"
 	"gongjian/internal/demo"
 	"gongjian/internal/hours"
 	"gongjian/internal/httpapi"
@@ -111,17 +112,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 
 func adminCommand(ctx context.Context, app *App, args []string) error {
 	if len(args) == 0 || (args[0] != "grant" && args[0] != "revoke") {
-		return errors.New("usage: admin grant|revoke --openid OPENID --role admin|staff|volunteer|party_member [--community ID] [--org ID]")
+		return errors.New("usage: admin grant|revoke --openid OPENID --role admin|staff|volunteer|party_member|unit_contact [--community ID] [--org ID] [--scope subdistrict|community|org]")
 	}
 	fs := flag.NewFlagSet("admin "+args[0], flag.ContinueOnError)
 	openid := fs.String("openid", "", "the user's WeChat openid")
 	role := fs.String("role", "", "admin | staff | volunteer | party_member")
 	community := fs.Int64("community", 0, "community id the role is scoped to (staff)")
 	org := fs.Int64("org", 0, "organisation id the role is scoped to (staff)")
+	scope := fs.String("scope", "", "subdistrict (staff of every community: must be asked for explicitly) | community | org")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	rc := resident.RoleChange{Role: *role, CommunityID: *community, OrgID: *org}
+	rc := resident.RoleChange{Role: *role, CommunityID: *community, OrgID: *org, Scope: *scope}
 	var u resident.User
 	var err error
 	if args[0] == "grant" {
@@ -341,7 +343,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 	app.wristbands.LimitBindAttempts(redisstore.NewLimiter(rdb, prefix))
 	app.jobs = append(app.jobs, func(ctx context.Context) { app.wristbands.Run(ctx, wb.JobInterval, log) })
 
-	console, err := newConsole(ctx, cfg, wcfg.AppID, rdb, prefix, wc, app.residents, authSvc, log, migrate)
+	consoleParts, err := newConsole(ctx, cfg, wcfg.AppID, rdb, prefix, wc, app.residents, authSvc, log, migrate)
 	if err != nil {
 		return nil, err
 	}
@@ -367,8 +369,9 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		TrustedProxies:  cfg.HTTP.TrustedProxies,
 		MetricsAllow:    cfg.HTTP.MetricsAllow,
 		Media:           mediaSvc,
-		Console:         console.auth,
-		ConsoleDevLogin: console.devLogin,
+		Console:         console.Handler(),
+		ConsoleAuth:     consoleParts.auth,
+		ConsoleDevLogin: consoleParts.devLogin,
 	})
 	return app, nil
 }

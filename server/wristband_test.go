@@ -51,7 +51,11 @@ func newWristbandApp(t *testing.T) *wbApp {
 
 func (w *wbApp) grant(userID int64, role string, community int64) {
 	w.t.Helper()
-	if _, err := w.app.residents.GrantRole(context.Background(), 0, userID, resident.RoleChange{Role: role, CommunityID: community}); err != nil {
+	rc := resident.RoleChange{Role: role, CommunityID: community}
+	if role == resident.RoleStaff && community == 0 {
+		rc.Scope = resident.ScopeSubdistrict // the registry's staff: every community, asked for explicitly
+	}
+	if _, err := w.app.residents.GrantRole(context.Background(), 0, userID, rc); err != nil {
 		w.t.Fatal(err)
 	}
 }

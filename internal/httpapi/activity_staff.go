@@ -34,11 +34,7 @@ func (a *API) createOrganization(c *gin.Context) {
 		ParentID     int64   `json:"parent_id"`
 		CommunityIDs []int64 `json:"community_ids"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+	u, ok := a.meWith(c, &req)
 	if !ok {
 		return
 	}
@@ -189,12 +185,7 @@ func (a *API) adminActivities(c *gin.Context) {
 // staffActivity runs fn with the path's activity id and the staff user, and
 // answers with the activity as staff see it.
 func (a *API) staffActivity(c *gin.Context, status int, fn func(u resident.User, id int64) error) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+	u, id, ok := a.meAnd(c, "id")
 	if !ok {
 		return
 	}
@@ -291,12 +282,7 @@ func (a *API) updateSession(c *gin.Context) {
 		return
 	}
 	var promoted int
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+	u, id, ok := a.meAnd(c, "id")
 	if !ok {
 		return
 	}
@@ -413,12 +399,7 @@ func (a *API) addRegistration(c *gin.Context) {
 }
 
 func (a *API) exportRegistrations(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+	u, id, ok := a.meAnd(c, "id")
 	if !ok {
 		return
 	}
@@ -432,19 +413,10 @@ func (a *API) exportRegistrations(c *gin.Context) {
 }
 
 func (a *API) removeRegistration(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
 	var req struct {
 		Reason string `json:"reason"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+	u, id, ok := a.meAndWith(c, "id", &req)
 	if !ok {
 		return
 	}

@@ -52,6 +52,11 @@ type roleReq struct {
 	Role        string `json:"role"`
 	CommunityID int64  `json:"community_id"`
 	OrgID       int64  `json:"org_id"`
+	Scope       string `json:"scope"`
+}
+
+func (r roleReq) change() resident.RoleChange {
+	return resident.RoleChange{Role: r.Role, CommunityID: r.CommunityID, OrgID: r.OrgID, Scope: r.Scope}
 }
 
 func (a *API) grantRole(c *gin.Context) {
@@ -65,7 +70,7 @@ func (a *API) grantRole(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	u, err := a.d.Residents.GrantRole(c.Request.Context(), userID(c), id, resident.RoleChange{Role: req.Role, CommunityID: req.CommunityID, OrgID: req.OrgID})
+	u, err := a.d.Residents.GrantRole(c.Request.Context(), userID(c), id, req.change())
 	respond(c, http.StatusOK, toUserDTO(u), err)
 }
 
@@ -80,7 +85,7 @@ func (a *API) revokeRole(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	u, err := a.d.Residents.RevokeRole(c.Request.Context(), id, resident.RoleChange{Role: req.Role, CommunityID: req.CommunityID, OrgID: req.OrgID})
+	u, err := a.d.Residents.RevokeRole(c.Request.Context(), id, req.change())
 	if err != nil {
 		fail(c, err)
 		return

@@ -38,7 +38,7 @@ func (a *API) mountConsoleAuth(v1, authed *gin.RouterGroup) {
 // cookieSession authenticates a request by the console's session cookie:
 // every change must carry the session's CSRF token.
 func (a *API) cookieSession(c *gin.Context, token string) {
-	sess, u, err := a.d.Console.Authenticate(c.Request.Context(), token)
+	sess, u, err := a.d.ConsoleAuth.Authenticate(c.Request.Context(), token)
 	if err != nil {
 		if errs.KindOf(err) == errs.KindUnauthorized {
 			a.clearCookie(c, consoleauth.SessionCookie, "/")
@@ -88,7 +88,7 @@ type loginOpts struct {
 }
 
 func (a *API) sessionDTO(sess consoleauth.Session, u resident.User) consoleSessionDTO {
-	idle, abs := a.d.Console.Ends(sess)
+	idle, abs := a.d.ConsoleAuth.Ends(sess)
 	if abs.Before(idle) {
 		idle = abs
 	}
@@ -110,7 +110,7 @@ func (a *API) consoleLoginOptions(c *gin.Context) {
 }
 
 func (a *API) startConsoleQR(c *gin.Context) {
-	st, err := a.d.Console.StartQR(c.Request.Context(), c.ClientIP(), c.Request.UserAgent())
+	st, err := a.d.ConsoleAuth.StartQR(c.Request.Context(), c.ClientIP(), c.Request.UserAgent())
 	if err != nil {
 		fail(c, err)
 		return
@@ -125,7 +125,7 @@ func (a *API) startConsoleQR(c *gin.Context) {
 
 func (a *API) pollConsoleQR(c *gin.Context) {
 	binding, _ := c.Cookie(consoleauth.QRCookie)
-	p, err := a.d.Console.PollQR(c.Request.Context(), binding, c.ClientIP())
+	p, err := a.d.ConsoleAuth.PollQR(c.Request.Context(), binding, c.ClientIP())
 	if err != nil {
 		fail(c, err)
 		return
@@ -162,7 +162,7 @@ func (a *API) consoleDevLogin(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	o, err := a.d.Console.Open(c.Request.Context(), u, c.ClientIP())
+	o, err := a.d.ConsoleAuth.Open(c.Request.Context(), u, c.ClientIP())
 	if err != nil {
 		fail(c, err)
 		return
@@ -188,7 +188,7 @@ func (a *API) consoleLogout(c *gin.Context) {
 	if _, ok := c.Get(ctxConsole); !ok {
 		tok = "" // a bearer token has no console session to end
 	}
-	if err := a.d.Console.Close(c.Request.Context(), tok); err != nil {
+	if err := a.d.ConsoleAuth.Close(c.Request.Context(), tok); err != nil {
 		fail(c, err)
 		return
 	}
@@ -201,7 +201,7 @@ func (a *API) scanConsoleQR(c *gin.Context) {
 	if !ok {
 		return
 	}
-	q, err := a.d.Console.ScanQR(c.Request.Context(), u, c.Param("ticket"))
+	q, err := a.d.ConsoleAuth.ScanQR(c.Request.Context(), u, c.Param("ticket"))
 	respond(c, http.StatusOK, gin.H{"expires_at": q.ExpiresAt, "browser": q.Browser, "ip": q.IP, "requested_at": q.CreatedAt}, err)
 }
 
@@ -210,7 +210,7 @@ func (a *API) confirmConsoleQR(c *gin.Context) {
 	if !ok {
 		return
 	}
-	err := a.d.Console.ConfirmQR(c.Request.Context(), u, c.Param("ticket"))
+	err := a.d.ConsoleAuth.ConfirmQR(c.Request.Context(), u, c.Param("ticket"))
 	respond(c, http.StatusOK, gin.H{"ok": true}, err)
 }
 
@@ -219,7 +219,7 @@ func (a *API) refuseConsoleQR(c *gin.Context) {
 	if !ok {
 		return
 	}
-	err := a.d.Console.RefuseQR(c.Request.Context(), u, c.Param("ticket"))
+	err := a.d.ConsoleAuth.RefuseQR(c.Request.Context(), u, c.Param("ticket"))
 	respond(c, http.StatusOK, gin.H{"ok": true}, err)
 }
 

@@ -154,11 +154,7 @@ func (a *API) postMembership(c *gin.Context) {
 		OrgID       int64 `json:"org_id"`
 		CommunityID int64 `json:"community_id"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+	u, ok := a.meWith(c, &req)
 	if !ok {
 		return
 	}
@@ -218,11 +214,7 @@ func (a *API) createClaim(c *gin.Context) {
 		Description string   `json:"description"`
 		PhotoURLs   []string `json:"photo_urls"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+	u, ok := a.meWith(c, &req)
 	if !ok {
 		return
 	}
@@ -287,11 +279,7 @@ func (a *API) correctHours(c *gin.Context) {
 		Minutes int    `json:"minutes"`
 		Reason  string `json:"reason"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+	u, ok := a.meWith(c, &req)
 	if !ok {
 		return
 	}

@@ -70,11 +70,14 @@ type Deps struct {
 
 	Media *media.Service // photo uploads (hours claims)
 
-	// Console: the desk console's logins and cookie sessions (issue 17).
-	Console *consoleauth.Service
+	// ConsoleAuth: the desk console's logins and cookie sessions (issue 17).
+	ConsoleAuth *consoleauth.Service
 	// ConsoleDevLogin: the development "dev:<name>" console login; nil
-	// (the route does not exist) in production.
+	// (the route answers 404) in production.
 	ConsoleDevLogin DevLogin
+	// Console serves the desk console's web app under /console/ (optional:
+	// nil serves none).
+	Console http.Handler
 }
 
 // API is the HTTP API.
@@ -151,6 +154,9 @@ func (a *API) engine() *gin.Engine {
 	a.mountUploads(authed)
 	a.mountPresenceReview(authed)
 	a.mountConsoleAuth(v1, authed)
+	if a.d.Console != nil {
+		r.GET("/console/*path", gin.WrapH(a.d.Console))
+	}
 	return r
 }
 
@@ -241,7 +247,7 @@ var errNoToken = errs.Unauthorized("UNAUTHENTICATED", "请先登录")
 // one, the console's session cookie (with its CSRF rule).
 func (a *API) authenticate(c *gin.Context) {
 	h := c.GetHeader("Authorization")
-	if h == "" && a.d.Console != nil {
+	if h == "" && a.d.ConsoleAuth != nil {
 		if ck, err := c.Cookie(consoleauth.SessionCookie); err == nil && ck != "" {
 			a.cookieSession(c, ck)
 			return
@@ -297,12 +303,43 @@ func (a *API) me(c *gin.Context) (resident.User, bool) {
 
 // meAnd is me and the positive id in the path parameter param.
 func (a *API) meAnd(c *gin.Context, param string) (resident.User, int64, bool) {
+	return a.meAndWith(c, param, nil)
+}
+
+// optionalBody marks a request body that may be absent (see meWith).
+type optionalBody struct{ v any }
+
+// optional wraps a body that the request may omit.
+func optional(v any) optionalBody { return optionalBody{v} }
+
+// meWith decodes the JSON body into body (strictly; optional(&req) when
+// the body may be absent; nil for none) and then is me.
+func (a *API) meWith(c *gin.Context, body any) (resident.User, bool) {
+	var err error
+	switch b := body.(type) {
+	case nil:
+	case optionalBody:
+		err = decodeOptional(c, b.v)
+	default:
+		err = decode(c, body)
+	}
+	if err != nil {
+		fail(c, err)
+		return resident.User{}, false
+	}
+	return a.me(c)
+}
+
+// meAndWith reads, in this order, the positive id in the path parameter
+// param, the body (as meWith) and the current user. When one fails it has
+// answered the request and ok is false.
+func (a *API) meAndWith(c *gin.Context, param string, body any) (resident.User, int64, bool) {
 	id, err := pathID(c, param)
 	if err != nil {
 		fail(c, err)
 		return resident.User{}, 0, false
 	}
-	u, ok := a.me(c)
+	u, ok := a.meWith(c, body)
 	return u, id, ok
 }
 

@@ -73,11 +73,7 @@ type bindReq struct {
 
 func (a *API) bindWristband(c *gin.Context) {
 	var req bindReq
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+	u, ok := a.meWith(c, &req)
 	if !ok {
 		return
 	}
@@ -100,19 +96,10 @@ func (a *API) unbindWristband(c *gin.Context) {
 }
 
 func (a *API) unbind(c *gin.Context, staff bool) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
 	var req struct {
 		Reason string `json:"reason"`
 	}
-	if err := decodeOptional(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+	u, id, ok := a.meAndWith(c, "id", optional(&req))
 	if !ok {
 		return
 	}
@@ -125,12 +112,7 @@ func (a *API) unbind(c *gin.Context, staff bool) {
 }
 
 func (a *API) inviteGuardian(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+	u, id, ok := a.meAnd(c, "id")
 	if !ok {
 		return
 	}
@@ -166,12 +148,7 @@ func (a *API) acceptWristbandInvitation(c *gin.Context) {
 }
 
 func (a *API) wristbandGuardians(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+	u, id, ok := a.meAnd(c, "id")
 	if !ok {
 		return
 	}
@@ -194,12 +171,7 @@ func (a *API) removeGuardian(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	uid, err := pathID(c, "user_id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+	u, uid, ok := a.meAnd(c, "user_id")
 	if !ok {
 		return
 	}
@@ -295,17 +267,8 @@ func (a *API) handleWristbandAlarm(ack bool) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		aid, err := pathID(c, "alarm_id")
-		if err != nil {
-			fail(c, err)
-			return
-		}
 		var req noteReq
-		if err := decodeOptional(c, &req); err != nil {
-			fail(c, err)
-			return
-		}
-		u, ok := a.me(c)
+		u, aid, ok := a.meAndWith(c, "alarm_id", optional(&req))
 		if !ok {
 			return
 		}
@@ -354,12 +317,7 @@ func (a *API) wristbandAccessLog(c *gin.Context) {
 }
 
 func (a *API) wristbandThresholds(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+	u, id, ok := a.meAnd(c, "id")
 	if !ok {
 		return
 	}
@@ -373,17 +331,8 @@ func (a *API) wristbandThresholds(c *gin.Context) {
 }
 
 func (a *API) setThresholds(c *gin.Context, staff bool) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
 	var req thresholdsReq
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+	u, id, ok := a.meAndWith(c, "id", &req)
 	if !ok {
 		return
 	}
@@ -395,17 +344,8 @@ func (a *API) setThresholds(c *gin.Context, staff bool) {
 func (a *API) setWristbandThresholds(c *gin.Context) { a.setThresholds(c, false) }
 
 func (a *API) giveWristbandConsent(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
 	var req consentReq
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+	u, id, ok := a.meAndWith(c, "id", &req)
 	if !ok {
 		return
 	}
@@ -415,19 +355,10 @@ func (a *API) giveWristbandConsent(c *gin.Context) {
 }
 
 func (a *API) revokeConsent(c *gin.Context, staff bool) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
 	var req struct {
 		Reason string `json:"reason"`
 	}
-	if err := decodeOptional(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+	u, id, ok := a.meAndWith(c, "id", optional(&req))
 	if !ok {
 		return
 	}

@@ -112,11 +112,7 @@ func (a *API) adminBindWristband(c *gin.Context) {
 		UserID int64  `json:"user_id"`
 		Reason string `json:"reason"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+	u, ok := a.meWith(c, &req)
 	if !ok {
 		return
 	}
@@ -158,17 +154,8 @@ func (a *API) adminWristbandAlarms(c *gin.Context) {
 
 func (a *API) adminHandleWristbandAlarm(ack bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, err := pathID(c, "id")
-		if err != nil {
-			fail(c, err)
-			return
-		}
 		var req noteReq
-		if err := decodeOptional(c, &req); err != nil {
-			fail(c, err)
-			return
-		}
-		u, ok := a.me(c)
+		u, id, ok := a.meAndWith(c, "id", optional(&req))
 		if !ok {
 			return
 		}
@@ -215,12 +202,7 @@ func (a *API) adminUnattachedPushes(c *gin.Context) {
 }
 
 func (a *API) adminWristband(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+	u, id, ok := a.meAnd(c, "id")
 	if !ok {
 		return
 	}
@@ -248,22 +230,13 @@ func (a *API) adminWristband(c *gin.Context) {
 func (a *API) adminUnbindWristband(c *gin.Context) { a.unbind(c, true) }
 
 func (a *API) adminTransferWristband(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
 	var req struct {
 		UserID  int64      `json:"user_id"`
 		Wearer  wearerReq  `json:"wearer"`
 		Consent consentReq `json:"consent"`
 		Reason  string     `json:"reason"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+	u, id, ok := a.meAndWith(c, "id", &req)
 	if !ok {
 		return
 	}

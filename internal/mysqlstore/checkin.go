@@ -119,11 +119,27 @@ func ckFresh(tx *gorm.DB) *gorm.DB { return tx.Session(&gorm.Session{NewDB: true
 
 // AddChecker appoints a checker (idempotent).
 func (s *CheckinStore) AddChecker(ctx context.Context, activityID, userID, by int64) error {
+	if err := userExists(s.g(ctx), userID); err != nil {
+		return err
+	}
 	err := s.g(ctx).Create(&checkerRow{ActivityID: activityID, UserID: userID, AppointedBy: by}).Error
 	if IsDuplicate(err) {
 		return nil
 	}
 	return translate(err, nil)
+}
+
+// userExists answers USER_NOT_FOUND (404) for an id no account has: an
+// appointment names a real person.
+func userExists(g *gorm.DB, userID int64) error {
+	var n int64
+	if err := g.Model(&userRow{}).Where("id = ?", userID).Count(&n).Error; err != nil {
+		return translate(err, nil)
+	}
+	if n == 0 {
+		return errUserNotFound
+	}
+	return nil
 }
 
 var errNotAppointed = errs.NotFound("NOT_APPOINTED", "该用户没有被指定")
@@ -179,6 +195,9 @@ func (s *CheckinStore) Checkers(ctx context.Context, activityID int64) ([]checki
 
 // AddVolunteer gives a volunteer slot (idempotent).
 func (s *CheckinStore) AddVolunteer(ctx context.Context, activityID, sessionID, userID, by int64) error {
+	if err := userExists(s.g(ctx), userID); err != nil {
+		return err
+	}
 	err := s.g(ctx).Create(&volunteerSlotRow{ActivityID: activityID, SessionID: sessionID, UserID: userID, AppointedBy: by}).Error
 	if IsDuplicate(err) {
 		return nil

@@ -59,6 +59,8 @@ var migrationGroups = [][]Migration{
 	keyRegistryMigrations,
 	mediaMigrations,
 	reviewMigrations,
+	roomsMigrations,
+	cobuildMigrations,
 }
 
 // Migrate applies every pending migration. On MySQL it holds a named lock so

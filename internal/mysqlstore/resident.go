@@ -321,16 +321,43 @@ func (s *ResidentStore) GrantRole(ctx context.Context, userID int64, r resident.
 	return translate(s.g(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error, nil)
 }
 
-// RevokeRole removes a role.
+// RevokeRole removes a role. Removing an admin role locks every admin
+// row first, so of two admins removing each other at once one waits, sees
+// the other gone and is refused (resident.ErrLastAdmin).
 func (s *ResidentStore) RevokeRole(ctx context.Context, userID int64, r resident.Role) error {
-	res := s.g(ctx).Where("user_id = ? AND role = ? AND community_id = ? AND org_id = ?", userID, r.Role, r.CommunityID, r.OrgID).Delete(&roleRow{})
-	if res.Error != nil {
-		return translate(res.Error, nil)
-	}
-	if res.RowsAffected == 0 {
-		return errs.NotFound("ROLE_NOT_FOUND", "该用户没有这个角色")
-	}
-	return nil
+	return translate(s.g(ctx).Transaction(func(tx *gorm.DB) error {
+		if r.Role == resident.RoleAdmin {
+			q := tx.Model(&roleRow{}).Where("role = ?", resident.RoleAdmin)
+			if s.db.Dialect == "mysql" {
+				q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+			}
+			var ids []int64
+			if err := q.Pluck("user_id", &ids).Error; err != nil {
+				return err
+			}
+		}
+		res := tx.Where("user_id = ? AND role = ? AND community_id = ? AND org_id = ?", userID, r.Role, r.CommunityID, r.OrgID).Delete(&roleRow{})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return errs.NotFound("ROLE_NOT_FOUND", "该用户没有这个角色")
+		}
+		if r.Role == resident.RoleAdmin {
+			var left int64
+			q := tx.Model(&roleRow{}).Where("role = ?", resident.RoleAdmin)
+			if s.db.Dialect == "mysql" {
+				q = q.Clauses(clause.Locking{Strength: "UPDATE"}) // reads what is committed now, not the snapshot
+			}
+			if err := q.Count(&left).Error; err != nil {
+				return err
+			}
+			if left == 0 {
+				return resident.ErrLastAdmin // rolls the delete back
+			}
+		}
+		return nil
+	}), nil)
 }
 
 // SaveRefresh stores a new refresh token.

@@ -242,5 +242,8 @@ type Store interface {
 	EnsureCommunity(ctx context.Context, name string) (Community, error)
 
 	GrantRole(ctx context.Context, userID int64, r Role, grantedBy int64) error
+	// RevokeRole removes a role; removing the admin role of the last user
+	// holding one fails with ErrLastAdmin, decided atomically (two admins
+	// removing each other at once leave one).
 	RevokeRole(ctx context.Context, userID int64, r Role) error
 }

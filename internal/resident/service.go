@@ -329,14 +329,81 @@ type RoleChange struct {
 	Role        string
 	CommunityID int64
 	OrgID       int64
+	// Scope names the breadth of a staff role: "community" (CommunityID),
+	// "org" (OrgID) or "subdistrict" (every community). A staff role
+	// without a community or an organisation must say "subdistrict":
+	// a missing field never widens a role.
+	Scope string
+}
+
+// Role scopes (RoleChange.Scope).
+const (
+	ScopeSubdistrict = "subdistrict"
+	ScopeCommunity   = "community"
+	ScopeOrg         = "org"
+)
+
+// ErrLastAdmin refuses to remove the admin role of the last admin (the
+// store returns it, deciding atomically).
+var ErrLastAdmin = errs.Conflict("LAST_ADMIN", "这是最后一位管理员，不能取消其管理员角色；请先任命另一位管理员")
+
+var (
+	errInvalidRole  = errs.Invalid("INVALID_ROLE", "角色只能是 admin、staff、volunteer、party_member 或 unit_contact")
+	errInvalidScope = errs.Invalid("INVALID_SCOPE", "范围只能是 subdistrict（全街道）、community（社区）或 org（单位）")
+	errScopeReq     = errs.Invalid("SCOPE_REQUIRED", "请指定工作人员负责的社区（community_id）或单位（org_id）；负责全街道须明确选择 scope: subdistrict")
+	errScopeClash   = errs.Invalid("SCOPE_CONFLICT", "范围与所填的社区或单位不一致：全街道范围不能同时指定社区或单位")
+)
+
+// checkScope enforces explicit breadth: staff name a community, an
+// organisation or, explicitly, the whole subdistrict; a scope never
+// contradicts the ids given; admins are subdistrict-wide by nature.
+func checkScope(rc RoleChange) error {
+	scoped := rc.CommunityID != 0 || rc.OrgID != 0
+	switch rc.Scope {
+	case "":
+	case ScopeSubdistrict:
+		if scoped {
+			return errScopeClash
+		}
+	case ScopeCommunity:
+		if rc.CommunityID == 0 {
+			return errScopeReq
+		}
+		if rc.OrgID != 0 {
+			return errScopeClash
+		}
+	case ScopeOrg:
+		if rc.OrgID == 0 {
+			return errScopeReq
+		}
+		if rc.CommunityID != 0 {
+			return errScopeClash
+		}
+	default:
+		return errInvalidScope
+	}
+	switch rc.Role {
+	case RoleStaff:
+		if !scoped && rc.Scope != ScopeSubdistrict {
+			return errScopeReq
+		}
+	case RoleAdmin:
+		if scoped {
+			return errScopeClash
+		}
+	}
+	return nil
 }
 
 func (s *Service) checkRole(ctx context.Context, rc RoleChange) error {
 	if !IsGrantable(rc.Role) {
-		return errs.Invalid("INVALID_ROLE", "角色只能是 admin、staff、volunteer、party_member 或 unit_contact")
+		return errInvalidRole
 	}
 	if rc.Role == RoleUnitContact && (rc.OrgID == 0 || rc.CommunityID != 0) {
 		return errs.Invalid("UNIT_REQUIRED", "共建单位联系人须指定所属单位（org_id），且不能指定社区")
+	}
+	if err := checkScope(rc); err != nil {
+		return err
 	}
 	if rc.CommunityID != 0 {
 		if _, err := s.store.Community(ctx, rc.CommunityID); err != nil {
@@ -349,7 +416,8 @@ func (s *Service) checkRole(ctx context.Context, rc RoleChange) error {
 	return nil
 }
 
-// GrantRole grants a role to a user id.
+// GrantRole grants a role to a user id (USER_NOT_FOUND when there is no
+// such user).
 func (s *Service) GrantRole(ctx context.Context, by, userID int64, rc RoleChange) (User, error) {
 	if err := s.checkRole(ctx, rc); err != nil {
 		return User{}, err
@@ -379,10 +447,17 @@ func (s *Service) GrantRoleByOpenID(ctx context.Context, openID string, rc RoleC
 	return s.GrantRole(ctx, 0, u.ID, rc)
 }
 
-// RevokeRole removes a role from a user.
+// RevokeRole removes a role from a user. The last admin's admin role
+// stays (ErrLastAdmin): the system is never left without an admin.
 func (s *Service) RevokeRole(ctx context.Context, userID int64, rc RoleChange) (User, error) {
 	if !IsGrantable(rc.Role) {
-		return User{}, errs.Invalid("INVALID_ROLE", "角色只能是 admin、staff、volunteer、party_member 或 unit_contact")
+		return User{}, errInvalidRole
+	}
+	if rc.Scope != "" && rc.Scope != ScopeSubdistrict && rc.Scope != ScopeCommunity && rc.Scope != ScopeOrg {
+		return User{}, errInvalidScope
+	}
+	if _, err := s.store.UserByID(ctx, userID); err != nil {
+		return User{}, err
 	}
 	if err := s.store.RevokeRole(ctx, userID, Role{Role: rc.Role, CommunityID: rc.CommunityID, OrgID: rc.OrgID}); err != nil {
 		return User{}, err

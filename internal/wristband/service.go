@@ -288,7 +288,6 @@ func (s *Service) logView(ctx context.Context, a Actor, what string, bindings ..
 	return s.store.LogAccess(ctx, entries)
 }
 
-
 // logger for the background jobs.
 func jobLogger(l *slog.Logger) *slog.Logger {
 	if l == nil {

@@ -1,0 +1,171 @@
+package cobuild_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+
+	"gongjian/internal/cobuild"
+	"gongjian/internal/errs"
+	"gongjian/internal/resident"
+)
+
+// claimAll has every unit claim qty of the need at the same instant and
+// returns the claims made and the refusal codes.
+func claimAll(e *env, units []cobuild.Unit, needID int64, qty int) ([]cobuild.Claim, map[string]int) {
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		claims []cobuild.Claim
+		codes  = map[string]int{}
+		start  = make(chan struct{})
+	)
+	for _, u := range units {
+		wg.Add(1)
+		go func(u cobuild.Unit) {
+			defer wg.Done()
+			<-start
+			c, err := e.svc.ClaimNeed(e.ctx, e.contacts[u.ID], needID, cobuild.ClaimInput{UnitID: u.ID, Quantity: qty, Plan: "每周两次"})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				codes[errs.CodeOf(err)]++
+				return
+			}
+			claims = append(claims, c)
+		}(u)
+	}
+	close(start)
+	wg.Wait()
+	return claims, codes
+}
+
+func units(e *env, n int, prefix string) []cobuild.Unit {
+	out := make([]cobuild.Unit, n)
+	for i := range out {
+		out[i], _ = e.unit(fmt.Sprintf("%s%02d", prefix, i))
+	}
+	return out
+}
+
+// 50 units claim 5 each of a 100-quantity shareable need at the same
+// instant: exactly 100 are claimed by 20 claims, all in one joint project,
+// and the 30 others are refused NEED_FULLY_CLAIMED. A withdrawn claim
+// returns its quantity, reopens the need and tells the refused units.
+func TestNeedClaimsExactUnderConcurrency(t *testing.T) {
+	e := newEnv(t, cobuild.Config{})
+	us := units(e, 50, "共建单位")
+	n := e.need(100, true)
+	claims, codes := claimAll(e, us, n.ID, 5)
+	if len(claims) != 20 || codes["NEED_FULLY_CLAIMED"] != 30 || len(codes) != 1 {
+		t.Fatalf("claims %d, refusals %v; want 20 and 30 NEED_FULLY_CLAIMED", len(claims), codes)
+	}
+	got, err := e.svc.Need(e.ctx, n.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Claimed != 100 || got.Remaining() != 0 || got.Status != cobuild.NeedFull {
+		t.Fatalf("need after claims: claimed %d remaining %d status %s", got.Claimed, got.Remaining(), got.Status)
+	}
+	project := claims[0].ProjectID
+	for _, c := range claims {
+		if c.ProjectID != project || c.Quantity != 5 {
+			t.Fatalf("claim %+v: want quantity 5 in the joint project %d", c, project)
+		}
+	}
+	p, err := e.svc.Project(e.ctx, project)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Parties) != 20 || p.Quantity != 100 || p.Status != cobuild.ProjectClaimed {
+		t.Fatalf("joint project: %d parties, quantity %d, status %s", len(p.Parties), p.Quantity, p.Status)
+	}
+
+	// A unit cannot withdraw another unit's claim; its own contact can.
+	other := e.contacts[us[0].ID]
+	victim := claims[0]
+	if victim.UnitID == us[0].ID {
+		victim = claims[1]
+	}
+	if _, err := e.svc.WithdrawClaim(e.ctx, other, victim.ID); errs.KindOf(err) != errs.KindNotFound {
+		t.Fatalf("another unit withdrew the claim: %v", err)
+	}
+	w, err := e.svc.WithdrawClaim(e.ctx, e.contacts[victim.UnitID], victim.ID)
+	if err != nil || w.Status != cobuild.ClaimWithdrawn {
+		t.Fatalf("withdraw: %+v %v", w, err)
+	}
+	if _, err := e.svc.WithdrawClaim(e.ctx, e.contacts[victim.UnitID], victim.ID); errs.CodeOf(err) != "CLAIM_WITHDRAWN" {
+		t.Fatalf("second withdraw: %v", err)
+	}
+	got, _ = e.svc.Need(e.ctx, n.ID)
+	if got.Remaining() != 5 || got.Status != cobuild.NeedOpen {
+		t.Fatalf("after withdrawal: remaining %d status %s", got.Remaining(), got.Status)
+	}
+	// The 30 refused units' contacts were told it is open again.
+	var told int64
+	if err := e.db.G.Table("outbox").Where("dedup_key LIKE ?", fmt.Sprintf("cb:reopen:%d:%%", victim.ID)).Count(&told).Error; err != nil {
+		t.Fatal(err)
+	}
+	if told != 30 {
+		t.Fatalf("%d refused contacts told, want 30", told)
+	}
+	// A claim larger than what remains is refused; one that fits is taken.
+	claimed := map[int64]bool{}
+	for _, c := range claims {
+		claimed[c.UnitID] = true
+	}
+	var late cobuild.Unit
+	for _, u := range us {
+		if !claimed[u.ID] {
+			late = u
+			break
+		}
+	}
+	if _, err := e.svc.ClaimNeed(e.ctx, e.contacts[late.ID], n.ID, cobuild.ClaimInput{UnitID: late.ID, Quantity: 6}); errs.CodeOf(err) != "NEED_FULLY_CLAIMED" {
+		t.Fatalf("claim over the remainder: %v", err)
+	}
+	if _, err := e.svc.ClaimNeed(e.ctx, e.contacts[late.ID], n.ID, cobuild.ClaimInput{UnitID: late.ID, Quantity: 5}); err != nil {
+		t.Fatalf("claim of the returned quantity: %v", err)
+	}
+}
+
+// 20 units claim an unshareable need at once: exactly one claim, one
+// project, the whole quantity; a contact cannot claim for another unit.
+func TestUnshareableNeedClaimedOnce(t *testing.T) {
+	e := newEnv(t, cobuild.Config{})
+	us := units(e, 20, "独家单位")
+	n := e.need(1, false)
+	claims, codes := claimAll(e, us, n.ID, 1)
+	if len(claims) != 1 || codes["NEED_FULLY_CLAIMED"] != 19 {
+		t.Fatalf("claims %d, refusals %v", len(claims), codes)
+	}
+	var projects int64
+	if err := e.db.G.Table("cobuild_projects").Where("need_id = ?", n.ID).Count(&projects).Error; err != nil {
+		t.Fatal(err)
+	}
+	if projects != 1 {
+		t.Fatalf("%d projects for an unshareable need", projects)
+	}
+	n2 := e.need(3, false)
+	for _, c := range []struct {
+		who  resident.User
+		unit int64
+		code string
+	}{
+		{e.contacts[us[0].ID], us[1].ID, "NOT_UNIT_CONTACT"},
+		{e.staffA, us[1].ID, "NOT_UNIT_CONTACT"},
+		{e.user("resident"), us[1].ID, "NOT_UNIT_CONTACT"},
+	} {
+		if _, err := e.svc.ClaimNeed(e.ctx, c.who, n2.ID, cobuild.ClaimInput{UnitID: c.unit, Quantity: 1}); errs.CodeOf(err) != c.code || errs.KindOf(err) != errs.KindForbidden {
+			t.Fatalf("claim for another unit: %v", err)
+		}
+	}
+	// The whole quantity goes to the one claim, whatever was asked.
+	c, err := e.svc.ClaimNeed(e.ctx, e.contacts[us[1].ID], n2.ID, cobuild.ClaimInput{UnitID: us[1].ID, Quantity: 1})
+	if err != nil || c.Quantity != 3 {
+		t.Fatalf("unshareable claim: %+v %v", c, err)
+	}
+	if _, err := e.svc.ClaimNeed(e.ctx, e.contacts[us[1].ID], n2.ID, cobuild.ClaimInput{UnitID: us[1].ID, Quantity: 1}); errs.CodeOf(err) != "ALREADY_CLAIMED" {
+		t.Fatalf("second claim by the same unit: %v", err)
+	}
+}

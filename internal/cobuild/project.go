@@ -1,0 +1,240 @@
+package cobuild
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"gongjian/internal/errs"
+	"gongjian/internal/notify"
+	"gongjian/internal/resident"
+)
+
+var (
+	errProjectNotFound = errs.NotFound("PROJECT_NOT_FOUND", "项目不存在")
+	errBadTransition   = errs.Conflict("PROJECT_STATE", "项目当前状态不能进行此操作")
+	errEvidence        = errs.Invalid("EVIDENCE_REQUIRED", "交付须提供服务人数，并至少附一张照片或一份文件")
+	errBadScore        = errs.Invalid("INVALID_SCORE", "评分须为 1 到 5 分，评价不超过 300 字")
+	errNotBeneficiary  = errs.Forbidden("NOT_BENEFICIARY", "只有该项目的受益居民可以评价")
+	errNotDelivered    = errs.Conflict("PROJECT_NOT_DELIVERED", "项目交付后才能评价")
+)
+
+// Project returns a project (public: the board shows projects and their
+// progress; contacts' details are never part of it).
+func (s *Service) Project(ctx context.Context, id int64) (Project, error) {
+	p, err := s.store.Project(ctx, id)
+	if errs.KindOf(err) == errs.KindNotFound {
+		return Project{}, errProjectNotFound
+	}
+	return p, err
+}
+
+// Projects lists projects.
+func (s *Service) Projects(ctx context.Context, f ProjectFilter) ([]Project, error) {
+	if f.Limit <= 0 || f.Limit > 100 {
+		f.Limit = 20
+	}
+	return s.store.Projects(ctx, f)
+}
+
+// isPartyContact: u is a contact of one of the project's units.
+func isPartyContact(u resident.User, p Project) bool {
+	for _, x := range p.Parties {
+		if u.IsContactOf(x.UnitID) {
+			return true
+		}
+	}
+	return false
+}
+
+// ProjectUpdate is a unit's progress report: the next state and what it
+// brings (milestones, evidence, linked activities).
+type ProjectUpdate struct {
+	Action      string // "start", "deliver", "close", "progress"
+	Milestones  []Milestone
+	Evidence    *Evidence
+	ActivityIDs []int64
+	Plan        *string
+}
+
+// UpdateProject moves a project along its lifecycle. The units' contacts
+// start it, report progress and deliver it (with evidence); the
+// community's staff close it after evaluating it.
+func (s *Service) UpdateProject(ctx context.Context, u resident.User, id int64, in ProjectUpdate) (Project, error) {
+	p, err := s.Project(ctx, id)
+	if err != nil {
+		return Project{}, err
+	}
+	party, staff := isPartyContact(u, p), u.IsStaffOf(p.CommunityID)
+	if !party && !staff {
+		return Project{}, errs.Forbidden("NOT_PROJECT_PARTY", "只有项目的承接单位联系人或社区工作人员可以操作")
+	}
+	from := p.Status
+	now := s.now()
+	if in.Milestones != nil {
+		if len(in.Milestones) > 20 {
+			return Project{}, errs.Invalid("TOO_MANY_MILESTONES", "里程碑不超过 20 个")
+		}
+		for i := range in.Milestones {
+			if !textLen(strings.TrimSpace(in.Milestones[i].Title), 50) {
+				return Project{}, errs.Invalid("INVALID_MILESTONE", "里程碑须有名称（不超过 50 字）")
+			}
+		}
+		p.Milestones = in.Milestones
+	}
+	if in.Plan != nil {
+		if utf8.RuneCountInString(*in.Plan) > 2000 {
+			return Project{}, errs.Invalid("TEXT_TOO_LONG", "实施计划不超过 2000 字")
+		}
+		p.Plan = *in.Plan
+	}
+	if in.ActivityIDs != nil {
+		p.ActivityIDs = in.ActivityIDs
+	}
+	var notices []notify.Notice
+	switch in.Action {
+	case "progress", "":
+		if p.Status != ProjectClaimed && p.Status != ProjectInProgress {
+			return Project{}, errBadTransition
+		}
+	case "start":
+		if !party && !u.IsAdmin() {
+			return Project{}, errs.Forbidden("NOT_PROJECT_PARTY", "只有项目的承接单位可以开始实施")
+		}
+		if p.Status != ProjectClaimed {
+			return Project{}, errBadTransition
+		}
+		p.Status, p.StartedAt = ProjectInProgress, &now
+	case "deliver":
+		if !party && !u.IsAdmin() {
+			return Project{}, errs.Forbidden("NOT_PROJECT_PARTY", "只有项目的承接单位可以提交交付")
+		}
+		if p.Status != ProjectInProgress && p.Status != ProjectClaimed {
+			return Project{}, errBadTransition
+		}
+		if in.Evidence == nil || in.Evidence.Served <= 0 || len(in.Evidence.Photos)+len(in.Evidence.Documents) == 0 ||
+			len(in.Evidence.Photos) > 9 || len(in.Evidence.Documents) > 9 || utf8.RuneCountInString(in.Evidence.Note) > 1000 {
+			return Project{}, errEvidence
+		}
+		p.Evidence = *in.Evidence
+		if p.StartedAt == nil {
+			p.StartedAt = &now
+		}
+		p.Status, p.DeliveredAt = ProjectDelivered, &now
+		notices = s.deliveredNotices(ctx, p)
+	case "close":
+		if !staff {
+			return Project{}, errs.Forbidden("FORBIDDEN", "只有社区工作人员可以结项")
+		}
+		if p.Status != ProjectEvaluated {
+			return Project{}, errBadTransition
+		}
+		p.Status, p.ClosedAt = ProjectClosed, &now
+	default:
+		return Project{}, errs.Invalid("INVALID_ACTION", "操作只能是 start、progress、deliver 或 close")
+	}
+	if err := s.store.UpdateProject(ctx, p, from, notices); err != nil {
+		return Project{}, err
+	}
+	return s.Project(ctx, id)
+}
+
+// deliveredNotices tells the community's wish makers that their wish was
+// delivered and may be rated.
+func (s *Service) deliveredNotices(ctx context.Context, p Project) []notify.Notice {
+	users, err := s.wishMakers(ctx, p.NeedID)
+	if err != nil {
+		return nil
+	}
+	out := make([]notify.Notice, 0, len(users))
+	for _, uid := range users {
+		out = append(out, notify.Notice{UserID: uid, TemplateKey: NoticeTemplate, DedupKey: fmt.Sprintf("cb:delivered:%d:%d", p.ID, uid),
+			Title: "您的心愿已完成", Body: fmt.Sprintf("「%s」已由共建单位完成交付，欢迎评价。", p.Title),
+			Fields: map[string]string{"activity": p.Title, "status": "已交付", "note": "欢迎为服务打分"}, Page: Page})
+	}
+	return out
+}
+
+// EvaluateUnits is the community's rating of the units that delivered a
+// project (staff of the project's community).
+func (s *Service) EvaluateUnits(ctx context.Context, u resident.User, id int64, score int, comment string) (Project, error) {
+	p, err := s.Project(ctx, id)
+	if err != nil {
+		return Project{}, err
+	}
+	if !u.IsStaffOf(p.CommunityID) {
+		return Project{}, errNotStaff
+	}
+	if score < 1 || score > 5 || utf8.RuneCountInString(comment) > 300 {
+		return Project{}, errBadScore
+	}
+	if p.Status != ProjectDelivered {
+		return Project{}, errNotDelivered
+	}
+	now := s.now()
+	p.Status, p.EvaluatedAt, p.UnitRating, p.UnitComment = ProjectEvaluated, &now, score, strings.TrimSpace(comment)
+	if err := s.store.UpdateProject(ctx, p, ProjectDelivered, nil); err != nil {
+		return Project{}, err
+	}
+	return s.Project(ctx, id)
+}
+
+// Rate records a beneficiary's rating of a delivered project, once.
+func (s *Service) Rate(ctx context.Context, u resident.User, id int64, score int, comment string) (Rating, error) {
+	if score < 1 || score > 5 || utf8.RuneCountInString(comment) > 300 {
+		return Rating{}, errBadScore
+	}
+	p, err := s.Project(ctx, id)
+	if err != nil {
+		return Rating{}, err
+	}
+	if p.Status != ProjectDelivered && p.Status != ProjectEvaluated && p.Status != ProjectClosed {
+		return Rating{}, errNotDelivered
+	}
+	ok, err := s.store.Beneficiary(ctx, p, u.ID)
+	if err != nil {
+		return Rating{}, err
+	}
+	if !ok {
+		return Rating{}, errNotBeneficiary
+	}
+	r := Rating{ProjectID: id, UserID: u.ID, Score: score, Comment: strings.TrimSpace(comment), CreatedAt: s.now()}
+	if err := s.store.AddRating(ctx, r); err != nil {
+		return Rating{}, err
+	}
+	return r, nil
+}
+
+// RemindOverdue tells the contacts of every overdue project's units (once
+// a day) and returns how many projects it reminded of.
+func (s *Service) RemindOverdue(ctx context.Context) (int, error) {
+	now := s.now()
+	ps, err := s.store.OverdueProjects(ctx, now, 200)
+	if err != nil {
+		return 0, err
+	}
+	for _, p := range ps {
+		var notices []notify.Notice
+		for _, party := range p.Parties {
+			users, err := s.store.ContactUsers(ctx, party.UnitID)
+			if err != nil {
+				return 0, err
+			}
+			for _, uid := range users {
+				notices = append(notices, notify.Notice{UserID: uid, TemplateKey: NoticeTemplate,
+					DedupKey: fmt.Sprintf("cb:overdue:%d:%d:%s", p.ID, uid, today(now)),
+					Title:    "共建项目已逾期", Body: fmt.Sprintf("贵单位承接的「%s」已超过完成期限，请尽快推进或与社区沟通。", p.Title),
+					Fields: map[string]string{"activity": p.Title, "status": "已逾期", "note": "请尽快推进项目"}, Page: Page})
+			}
+		}
+		if err := s.store.MarkReminded(ctx, p.ID, now, notices); err != nil {
+			return 0, err
+		}
+	}
+	return len(ps), nil
+}
+
+func (s *Service) wishMakers(ctx context.Context, needID int64) ([]int64, error) {
+	return s.store.WishMakers(ctx, needID)
+}

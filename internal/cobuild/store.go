@@ -1,0 +1,98 @@
+package cobuild
+
+import (
+	"context"
+	"time"
+
+	"gongjian/internal/notify"
+	"gongjian/internal/resident"
+)
+
+// NeedFilter selects needs.
+type NeedFilter struct {
+	CommunityIDs []int64 // empty = every community (and subdistrict-level ones)
+	Category     string
+	Statuses     []string // empty = any
+	Limit        int
+	AfterID      int64 // keyset: needs with a smaller id (newest first)
+}
+
+// ProjectFilter selects projects.
+type ProjectFilter struct {
+	CommunityIDs []int64
+	UnitID       int64
+	Statuses     []string
+	Limit        int
+	AfterID      int64
+}
+
+// ClaimRequest is a claim to apply atomically.
+type ClaimRequest struct {
+	NeedID   int64
+	UnitID   int64
+	Quantity int
+	Plan     string
+	By       int64
+	Now      time.Time
+}
+
+// Store keeps units, needs, claims, projects and ratings.
+type Store interface {
+	// CreateUnit inserts the organisation and the unit with its
+	// communities, contacts and agreements in one transaction.
+	CreateUnit(ctx context.Context, u *Unit) error
+	// CreateUnits inserts every unit or none (an import).
+	CreateUnits(ctx context.Context, us []Unit) error
+	Unit(ctx context.Context, id int64) (Unit, error)
+	Units(ctx context.Context) ([]Unit, error)
+	// OrgExists reports an organisation of that name exists.
+	OrgNames(ctx context.Context) (map[string]int64, error)
+
+	CreateNeed(ctx context.Context, n *Need, notices []notify.Notice) error
+	Need(ctx context.Context, id int64) (Need, error)
+	Needs(ctx context.Context, f NeedFilter) ([]Need, error)
+	// ClaimNeed locks the need, decides with Need.Take and, when taken,
+	// writes the claim, its project (the shareable need's joint project,
+	// else a new one) and the need's new claimed quantity in one
+	// transaction.
+	ClaimNeed(ctx context.Context, r ClaimRequest) (Claim, error)
+	// RecordRefusal remembers a unit refused for lack of quantity (told
+	// when quantity returns).
+	RecordRefusal(ctx context.Context, needID, unitID, userID int64) error
+	Claim(ctx context.Context, id int64) (Claim, error)
+	// WithdrawClaim returns the claim's quantity to its need or resource
+	// unless its project has started (PROJECT_STARTED), and writes the
+	// notices (built from the refusals it returns through notices) in the
+	// same transaction.
+	WithdrawClaim(ctx context.Context, id, by int64, now time.Time, notices func(c Claim, refusedUsers []int64) []notify.Notice) (Claim, error)
+
+	Project(ctx context.Context, id int64) (Project, error)
+	Projects(ctx context.Context, f ProjectFilter) ([]Project, error)
+	// UpdateProject writes the project's status, milestones, evidence,
+	// activities and times when its status is still from (optimistic:
+	// PROJECT_CHANGED otherwise), with the notices.
+	UpdateProject(ctx context.Context, p Project, from string, notices []notify.Notice) error
+	// AddRating inserts a beneficiary's rating (RATED_ALREADY when the
+	// user rated the project).
+	AddRating(ctx context.Context, r Rating) error
+	// Overdue lists projects past due (claimed or in progress) not reminded
+	// since before.
+	OverdueProjects(ctx context.Context, now time.Time, limit int) ([]Project, error)
+	MarkReminded(ctx context.Context, projectID int64, at time.Time, notices []notify.Notice) error
+
+	// Beneficiary reports whether userID may rate the project: the
+	// resident whose wish became its need, or a resident who attended one
+	// of its activities.
+	Beneficiary(ctx context.Context, p Project, userID int64) (bool, error)
+	// ContactUsers lists the users who are contacts (unit_contact role) of
+	// the unit.
+	ContactUsers(ctx context.Context, unitID int64) ([]int64, error)
+	// WishMakers lists the residents whose wishes became the need.
+	WishMakers(ctx context.Context, needID int64) ([]int64, error)
+}
+
+// People reads users and communities.
+type People interface {
+	UserByID(ctx context.Context, id int64) (resident.User, error)
+	ListCommunities(ctx context.Context) ([]resident.Community, error)
+}

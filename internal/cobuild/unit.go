@@ -1,0 +1,197 @@
+package cobuild
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gongjian/internal/cst"
+	"gongjian/internal/errs"
+	"gongjian/internal/pii"
+	"gongjian/internal/resident"
+)
+
+// UnitInput is a unit to create. Contacts carry their plain phone numbers
+// (sealed before storing).
+type UnitInput struct {
+	Name         string
+	Kind         string
+	PartyOrgID   int64
+	CommunityIDs []int64
+	Contacts     []ContactInput
+	Agreements   []Agreement
+}
+
+// ContactInput is a contact as entered.
+type ContactInput struct {
+	Name  string
+	Phone string
+}
+
+var phonePattern = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
+
+// ImportError is one bad row of an import.
+type ImportError struct {
+	Row     int    `json:"row"`
+	Message string `json:"message"`
+}
+
+// MaxImportUnits is the most rows one import takes.
+const MaxImportUnits = 1000
+
+// checkUnit validates in against the known communities and organisations.
+func (s *Service) checkUnit(in *UnitInput, communities map[int64]bool, orgs map[string]int64) error {
+	in.Name = strings.TrimSpace(in.Name)
+	switch {
+	case !textLen(in.Name, 50):
+		return errs.Invalid("UNIT_NAME_REQUIRED", "请填写单位名称（不超过 50 字）")
+	case orgs[in.Name] != 0:
+		return errs.Conflict("UNIT_EXISTS", "同名单位或组织已存在")
+	case UnitKinds[in.Kind] == "":
+		return errs.Invalid("INVALID_UNIT_KIND", "单位类型只能是机关、事业单位、学校、医院、企业、商务楼宇或社会组织")
+	case len(in.CommunityIDs) == 0:
+		return errs.Invalid("COMMUNITIES_REQUIRED", "请选择至少一个共建社区")
+	}
+	if in.PartyOrgID != 0 && !slices.Contains(mapValues(orgs), in.PartyOrgID) {
+		return errs.Invalid("UNKNOWN_ORG", "所选党组织不存在")
+	}
+	for _, c := range in.CommunityIDs {
+		if !communities[c] {
+			return errs.Invalid("UNKNOWN_COMMUNITY", "所选社区不存在")
+		}
+	}
+	slices.Sort(in.CommunityIDs)
+	in.CommunityIDs = slices.Compact(in.CommunityIDs)
+	for _, c := range in.Contacts {
+		if !textLen(strings.TrimSpace(c.Name), 20) || !phonePattern.MatchString(strings.TrimSpace(c.Phone)) {
+			return errs.Invalid("INVALID_CONTACT", "联系人须填写姓名和 11 位手机号")
+		}
+	}
+	for _, a := range in.Agreements {
+		if !slices.Contains(in.CommunityIDs, a.CommunityID) {
+			return errs.Invalid("AGREEMENT_COMMUNITY", "共建协议的社区须是该单位的共建社区之一")
+		}
+		if a.StartsOn.IsZero() || a.EndsOn.Before(a.StartsOn) || utf8.RuneCountInString(a.Content) > 1000 {
+			return errs.Invalid("INVALID_AGREEMENT", "共建协议须有起止日期（结束不早于开始），内容不超过 1000 字")
+		}
+	}
+	return nil
+}
+
+func mapValues(m map[string]int64) []int64 {
+	out := make([]int64, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
+
+func (s *Service) unitOf(in UnitInput) (Unit, error) {
+	u := Unit{Name: in.Name, Kind: in.Kind, PartyOrgID: in.PartyOrgID, Status: UnitActive, CommunityIDs: in.CommunityIDs, Agreements: in.Agreements}
+	for _, c := range in.Contacts {
+		phone := strings.TrimSpace(c.Phone)
+		sealed, err := s.box.Seal(phone)
+		if err != nil {
+			return Unit{}, errs.Internal(err)
+		}
+		u.Contacts = append(u.Contacts, Contact{Name: strings.TrimSpace(c.Name), PhoneSealed: sealed, PhoneHash: s.box.Hash(phone), PhoneMasked: pii.MaskPhone(phone)})
+	}
+	return u, nil
+}
+
+func (s *Service) lookups(ctx context.Context) (map[int64]bool, map[string]int64, error) {
+	cs, err := s.people.ListCommunities(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	comms := map[int64]bool{}
+	for _, c := range cs {
+		comms[c.ID] = true
+	}
+	orgs, err := s.store.OrgNames(ctx)
+	return comms, orgs, err
+}
+
+// CreateUnit creates a co-building unit (admins).
+func (s *Service) CreateUnit(ctx context.Context, u resident.User, in UnitInput) (Unit, error) {
+	if !u.IsAdmin() {
+		return Unit{}, errNotStaff
+	}
+	comms, orgs, err := s.lookups(ctx)
+	if err != nil {
+		return Unit{}, err
+	}
+	if err := s.checkUnit(&in, comms, orgs); err != nil {
+		return Unit{}, err
+	}
+	unit, err := s.unitOf(in)
+	if err != nil {
+		return Unit{}, err
+	}
+	if err := s.store.CreateUnit(ctx, &unit); err != nil {
+		return Unit{}, err
+	}
+	return s.store.Unit(ctx, unit.ID)
+}
+
+// Unit returns a unit.
+func (s *Service) Unit(ctx context.Context, id int64) (Unit, error) { return s.store.Unit(ctx, id) }
+
+// Units lists every unit.
+func (s *Service) Units(ctx context.Context) ([]Unit, error) { return s.store.Units(ctx) }
+
+// ImportUnits creates every unit of rows or none: every row is checked
+// (also against the other rows: a name twice) and when any is bad nothing
+// is written and every bad row is named (422 IMPORT_REJECTED).
+func (s *Service) ImportUnits(ctx context.Context, u resident.User, rows []UnitInput) (int, error) {
+	if !u.IsAdmin() {
+		return 0, errNotStaff
+	}
+	if len(rows) == 0 {
+		return 0, errs.Invalid("IMPORT_EMPTY", "文件中没有单位")
+	}
+	if len(rows) > MaxImportUnits {
+		return 0, errs.Invalid("IMPORT_TOO_LARGE", fmt.Sprintf("一次最多导入 %d 个单位，请拆分文件", MaxImportUnits))
+	}
+	comms, orgs, err := s.lookups(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var bad []ImportError
+	units := make([]Unit, 0, len(rows))
+	seen := map[string]int{}
+	for i := range rows {
+		line := i + 2 // the header is row 1
+		if err := s.checkUnit(&rows[i], comms, orgs); err != nil {
+			bad = append(bad, ImportError{Row: line, Message: errs.As(err).Message})
+			continue
+		}
+		if prev, dup := seen[rows[i].Name]; dup {
+			bad = append(bad, ImportError{Row: line, Message: fmt.Sprintf("单位名称与第 %d 行重复", prev)})
+			continue
+		}
+		seen[rows[i].Name] = line
+		unit, err := s.unitOf(rows[i])
+		if err != nil {
+			return 0, err
+		}
+		units = append(units, unit)
+	}
+	if len(bad) > 0 {
+		return 0, errs.Unprocessable("IMPORT_REJECTED", fmt.Sprintf("有 %d 行有误，未导入任何单位，请修改后重新导入", len(bad))).With("errors", bad)
+	}
+	if err := s.store.CreateUnits(ctx, units); err != nil {
+		return 0, err
+	}
+	return len(units), nil
+}
+
+// ParseDate reads a YYYY-MM-DD date as CST midnight.
+func ParseDate(s string) (time.Time, bool) {
+	t, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(s), cst.Zone)
+	return t, err == nil
+}

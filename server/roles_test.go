@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"gongjian/internal/errs"
+	"gongjian/internal/resident"
+)
+
+// Issue 13 point 7: the last admin stays (even when two admins remove each
+// other at once), a staff role's breadth is asked for explicitly, and
+// appointing someone who does not exist is 404.
+func TestRolesLastAdminAndExplicitScope(t *testing.T) {
+	w := newCkWorld(t)
+	ta := w.ta
+	roles := func(id int64) string { return fmt.Sprintf("/api/v1/admin/users/%d/roles", id) }
+
+	// The only admin cannot remove their own admin role.
+	expectError(t, ta.do("DELETE", roles(w.adminID), w.admin, map[string]any{"role": "admin"}), 409, "LAST_ADMIN")
+
+	// Staff without a community or organisation: refused unless the whole
+	// subdistrict is asked for explicitly; a scope contradicting the ids,
+	// an admin with a community and an unknown scope are refused too.
+	_, uid := ta.login("role-target")
+	for _, tc := range []struct {
+		body   map[string]any
+		status int
+		code   string
+	}{
+		{map[string]any{"role": "staff"}, 400, "SCOPE_REQUIRED"},
+		{map[string]any{"role": "staff", "scope": "community"}, 400, "SCOPE_REQUIRED"},
+		{map[string]any{"role": "staff", "scope": "subdistrict", "community_id": w.community}, 400, "SCOPE_CONFLICT"},
+		{map[string]any{"role": "staff", "scope": "org", "community_id": w.community}, 400, "SCOPE_REQUIRED"},
+		{map[string]any{"role": "admin", "community_id": w.community}, 400, "SCOPE_CONFLICT"},
+		{map[string]any{"role": "staff", "scope": "city"}, 400, "INVALID_SCOPE"},
+	} {
+		expectError(t, ta.do("POST", roles(uid), w.admin, tc.body), tc.status, tc.code)
+	}
+	if u, _ := ta.app.residents.Me(context.Background(), uid); len(u.Roles) != 0 {
+		t.Fatalf("a refused grant left roles: %+v", u.Roles)
+	}
+	r := ta.do("POST", roles(uid), w.admin, map[string]any{"role": "staff", "scope": "subdistrict"})
+	if r.Status != 200 {
+		t.Fatalf("explicit subdistrict staff: %d %s", r.Status, r.Raw)
+	}
+	if u, _ := ta.app.residents.Me(context.Background(), uid); !u.IsStaffOf(w.community) || !u.IsStaffOf(w.community+1000) {
+		t.Fatalf("subdistrict staff: %+v", u.Roles)
+	}
+	r = ta.do("POST", roles(uid), w.admin, map[string]any{"role": "staff", "scope": "community", "community_id": w.community})
+	if r.Status != 200 {
+		t.Fatalf("community staff: %d %s", r.Status, r.Raw)
+	}
+
+	// Appointing someone who does not exist: 404, nothing created.
+	const ghost = 987654321
+	expectError(t, ta.do("POST", roles(ghost), w.admin, map[string]any{"role": "volunteer"}), 404, "USER_NOT_FOUND")
+	expectError(t, ta.do("DELETE", roles(ghost), w.admin, map[string]any{"role": "volunteer"}), 404, "USER_NOT_FOUND")
+	expectError(t, ta.do("POST", fmt.Sprintf("/api/v1/admin/activities/%d/checkers", w.clinic), w.staff, map[string]any{"user_id": ghost}), 404, "USER_NOT_FOUND")
+	expectError(t, ta.do("POST", fmt.Sprintf("/api/v1/admin/sessions/%d/volunteers", w.volS), w.staff, map[string]any{"user_id": ghost}), 404, "USER_NOT_FOUND")
+	if n := ta.count("checkin_checkers") + ta.count("volunteer_slots"); n != 0 {
+		t.Fatalf("%d appointments of nobody", n)
+	}
+	// A real person is appointed as before.
+	if r := ta.do("POST", fmt.Sprintf("/api/v1/admin/activities/%d/checkers", w.clinic), w.staff, map[string]any{"user_id": uid}); r.Status != 201 {
+		t.Fatalf("checker: %d %s", r.Status, r.Raw)
+	}
+
+	// Two admins removing each other at once: one succeeds, the other is
+	// refused, and an admin remains (round after round).
+	ctx := context.Background()
+	_, second := ta.login("second-admin")
+	for round := 0; round < 15; round++ {
+		for _, id := range []int64{w.adminID, second} {
+			if _, err := ta.app.residents.GrantRole(ctx, 0, id, resident.RoleChange{Role: "admin"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		codes := make([]string, 2)
+		for i, id := range []int64{w.adminID, second} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := ta.app.residents.RevokeRole(ctx, id, resident.RoleChange{Role: "admin"})
+				codes[i] = errs.CodeOf(err)
+				if err == nil {
+					codes[i] = "OK"
+				}
+			}()
+		}
+		wg.Wait()
+		var left int64
+		if err := ta.app.db.G.Table("user_roles").Where("role = ?", "admin").Count(&left).Error; err != nil {
+			t.Fatal(err)
+		}
+		ok := (codes[0] == "OK") != (codes[1] == "OK")
+		if left != 1 || !ok || (codes[0] != "LAST_ADMIN" && codes[1] != "LAST_ADMIN") {
+			t.Fatalf("round %d: %v, %d admins left", round, codes, left)
+		}
+	}
+}
