@@ -1,5 +1,7 @@
 package main
 
+import "fmt"
+
 // consoleRows are the desk console's routes (issue 17) as the
 // mini-program's bearer tokens see them. The console's own cookie
 // sessions and the personas of two subdistricts are in
@@ -29,7 +31,31 @@ func (w *authzWorld) consoleRows() []authzRow {
 		{"POST /api/v1/console/qr/{ticket}/scan", consoleUsers, ticket("scan")},
 		{"POST /api/v1/console/qr/{ticket}/confirm", consoleUsers, ticket("confirm")},
 		{"POST /api/v1/console/qr/{ticket}/refuse", consoleUsers, ticket("refuse")},
+		// Subdistricts and communities: every console user sees those in
+		// scope; only district admins change them.
+		{"GET /api/v1/console/subdistricts", consoleUsers, func(int) authzCall { return p2("/api/v1/console/subdistricts") }},
+		{"POST /api/v1/console/subdistricts", st(401, 403, 403, 403, 403, 403, 201), func(int) authzCall {
+			return authzCall{path: "/api/v1/console/subdistricts", body: map[string]string{"name": w.name("东湖街道")}}
+		}},
+		{"PATCH /api/v1/console/subdistricts/{id}", st(401, 403, 403, 403, 403, 403, ok), func(int) authzCall {
+			return authzCall{path: fmt.Sprintf("/api/v1/console/subdistricts/%d", w.subdistrict()), body: map[string]string{"name": w.name("西湖街道")}}
+		}},
+		{"GET /api/v1/console/communities", consoleUsers, func(int) authzCall { return p2("/api/v1/console/communities") }},
+		{"PATCH /api/v1/console/communities/{id}", st(401, 403, 403, 403, 403, 403, ok), func(int) authzCall {
+			return authzCall{path: fmt.Sprintf("/api/v1/console/communities/%d", w.commA), body: map[string]string{"address": "人民路1号"}}
+		}},
+		// The audit log: admins only.
+		{"GET /api/v1/console/audit", st(401, 403, 403, 403, 403, 403, ok), func(int) authzCall { return p2("/api/v1/console/audit") }},
+		{"GET /api/v1/console/audit/export", st(401, 403, 403, 403, 403, 403, ok), func(int) authzCall { return p2("/api/v1/console/audit/export") }},
+		{"GET /api/v1/console/audit/actions", st(401, 403, 403, 403, 403, 403, ok), func(int) authzCall { return p2("/api/v1/console/audit/actions") }},
 	}
+}
+
+// subdistrict creates a subdistrict (as admin) and returns its id.
+func (w *authzWorld) subdistrict() int64 {
+	w.t.Helper()
+	r := w.must(w.ta.do("POST", "/api/v1/console/subdistricts", w.tok[admin], map[string]string{"name": w.name("南湖街道")}), 201, "subdistrict")
+	return num(r.Body["id"])
 }
 
 // consoleTicket starts a fresh desk login and returns its ticket.

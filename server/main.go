@@ -28,6 +28,7 @@ import (
 
 	"gongjian/config"
 	"gongjian/internal/activity"
+	"gongjian/internal/audit"
 	"gongjian/internal/auth"
 	"gongjian/internal/checkin"
 	"gongjian/internal/cobuild"
@@ -376,6 +377,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		Console:         console.Handler(),
 		ConsoleAuth:     consoleParts.auth,
 		ConsoleDevLogin: consoleParts.devLogin,
+		Audit:           audit.NewService(mysqlstore.NewAuditStore(app.db)),
 	})
 	return app, nil
 }

@@ -33,6 +33,8 @@ func (a *API) mountConsoleAuth(v1, authed *gin.RouterGroup) {
 	con.POST("/qr/:ticket/scan", a.scanConsoleQR)
 	con.POST("/qr/:ticket/confirm", a.confirmConsoleQR)
 	con.POST("/qr/:ticket/refuse", a.refuseConsoleQR)
+	a.mountConsoleOrg(con)
+	a.mountConsoleAudit(con)
 }
 
 // cookieSession authenticates a request by the console's session cookie:
@@ -56,6 +58,7 @@ func (a *API) cookieSession(c *gin.Context, token string) {
 	}
 	c.Set(ctxUserID, u.ID)
 	c.Set(ctxUser, u)
+	a.actor(c, u)
 	c.Set(ctxConsole, sess)
 	c.Next()
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"gongjian/internal/activity"
+	"gongjian/internal/audit"
 	"gongjian/internal/auth"
 	"gongjian/internal/checkin"
 	"gongjian/internal/cobuild"
@@ -77,6 +78,9 @@ type Deps struct {
 	// ConsoleDevLogin: the development "dev:<name>" console login; nil
 	// (the route answers 404) in production.
 	ConsoleDevLogin DevLogin
+	// Audit: the audit log of staff changes (browsing; entries are written
+	// by the stores' transactions).
+	Audit *audit.Service
 	// Console serves the desk console's web app under /console/ (optional:
 	// nil serves none).
 	Console http.Handler
@@ -124,7 +128,7 @@ func (a *API) base() *gin.Engine {
 		a.d.Logger.Error("http.trusted_proxies refused; trusting none", slog.String("err", err.Error()))
 		_ = r.SetTrustedProxies(nil)
 	}
-	r.Use(a.requestID, a.recoverer, a.accessLog, a.limitBody)
+	r.Use(a.requestID, a.recoverer, a.accessLog, a.limitBody, a.auditRecorder)
 	r.NoRoute(func(c *gin.Context) { fail(c, errs.NotFound("ROUTE_NOT_FOUND", "接口不存在")) })
 	r.NoMethod(func(c *gin.Context) {
 		fail(c, errs.New(errs.KindInvalid, "METHOD_NOT_ALLOWED", "不支持的请求方式"))
@@ -303,6 +307,7 @@ func (a *API) loadUser(c *gin.Context) (resident.User, error) {
 		return resident.User{}, err
 	}
 	c.Set(ctxUser, u)
+	a.actor(c, u)
 	return u, nil
 }
 

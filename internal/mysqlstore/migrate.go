@@ -59,6 +59,8 @@ var migrationGroups = [][]Migration{
 	keyRegistryMigrations,
 	mediaMigrations,
 	reviewMigrations,
+	subdistrictMigrations,
+	auditMigrations,
 	roomsMigrations,
 	cobuildMigrations,
 }

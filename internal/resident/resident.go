@@ -197,10 +197,11 @@ func (d Dependent) Usable(t time.Time) bool {
 
 // Community is a residents' community (社区).
 type Community struct {
-	ID        int64
-	Name      string
-	Address   string
-	CreatedAt time.Time
+	ID            int64
+	Name          string
+	Address       string
+	SubdistrictID int64 // 0 on creation: the default subdistrict
+	CreatedAt     time.Time
 }
 
 // ProfilePatch changes a user's profile; nil fields stay as they are.
@@ -240,6 +241,8 @@ type Store interface {
 	Community(ctx context.Context, id int64) (Community, error)
 	CreateCommunity(ctx context.Context, c *Community) error
 	EnsureCommunity(ctx context.Context, name string) (Community, error)
+
+	SubdistrictStore
 
 	GrantRole(ctx context.Context, userID int64, r Role, grantedBy int64) error
 	// RevokeRole removes a role; removing the admin role of the last user
