@@ -10,7 +10,7 @@ func (w *authzWorld) consoleRows() []authzRow {
 	ok := 200
 	pub := st(ok, ok, ok, ok, ok, ok, ok)
 	// Only console users (staff, admins, unit contacts) act on a desk's login code.
-	consoleUsers := st(401, 403, 403, ok, ok, ok, ok)
+	consoleUsers := stu(st(401, 403, 403, ok, ok, ok, ok), ok, ok)
 	ticket := func(action string) func(int) authzCall {
 		return func(int) authzCall {
 			return p2("/api/v1/console/qr/%s/%s", w.consoleTicket(), action)
