@@ -40,6 +40,7 @@ import (
 	"gongjian/internal/mysqlstore"
 	"gongjian/internal/redisstore"
 	"gongjian/internal/resident"
+	"gongjian/internal/rooms"
 	"gongjian/internal/wechat"
 	"gongjian/internal/wristband"
 	"gongjian/internal/wxemu"
@@ -329,6 +330,10 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 			log.Warn("closing forgotten check-outs failed", slog.String("error", err.Error()))
 		})
 	})
+	// Rooms and venues, bookings and cultural teams (issue 16); a booking's
+	// ticket is signed with the check-in key.
+	roomsSvc := rooms.NewService(mysqlstore.NewRoomStore(app.db), ticketKeys, box, rooms.Config{OpenBefore: cfg.Checkin.OpenBefore}, nil)
+	app.jobs = append(app.jobs, func(ctx context.Context) { roomsSvc.RunReleaser(ctx, time.Minute, log) })
 	wb := cfg.Wristband
 	app.wristbands = wristband.NewService(wristband.Config{
 		Vendors:                wb.Vendors,
@@ -378,6 +383,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		ConsoleAuth:     consoleParts.auth,
 		ConsoleDevLogin: consoleParts.devLogin,
 		Audit:           audit.NewService(mysqlstore.NewAuditStore(app.db)),
+		Rooms:           roomsSvc,
 	})
 	return app, nil
 }
