@@ -73,8 +73,9 @@ type Deps struct {
 
 	Media *media.Service // photo uploads (hours claims)
 
-	Rooms   *rooms.Service   // rooms, bookings and cultural teams (issue 16)
-	Cobuild *cobuild.Service // co-building (issue 15)
+	Rooms      *rooms.Service   // rooms, bookings and cultural teams (issue 16)
+	Cobuild    *cobuild.Service // co-building (issue 15)
+	WeChatPush WeChatPush       // message push: media-check verdicts
 	// ConsoleAuth: the desk console's logins and cookie sessions (issue 17).
 	ConsoleAuth *consoleauth.Service
 	// ConsoleDevLogin: the development "dev:<name>" console login; nil
