@@ -33,6 +33,7 @@ import (
 	"gongjian/internal/checkin"
 	"gongjian/internal/cobuild"
 	"gongjian/internal/console"
+	"gongjian/internal/dashboard"
 	"gongjian/internal/demo"
 	"gongjian/internal/hours"
 	"gongjian/internal/httpapi"
@@ -378,6 +379,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		ConsoleAuth:     consoleParts.auth,
 		ConsoleDevLogin: consoleParts.devLogin,
 		Audit:           audit.NewService(mysqlstore.NewAuditStore(app.db)),
+		Dashboard:       dashboard.NewService(mysqlstore.NewDashboardStore(app.db), nil),
 	})
 	return app, nil
 }
