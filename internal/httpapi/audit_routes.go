@@ -85,7 +85,8 @@ func (a *API) noteRoute(c *gin.Context) {
 			strings.HasPrefix(p, "/api/v1/console/login") {
 			return
 		}
-		r = auditedRoute{action: route} // a change nobody named yet: recorded under its route
+		// A change nobody named yet: recorded under its route.
+		r = auditedRoute{action: c.Request.Method + " " + strings.TrimPrefix(p, "/api/v1")}
 	}
 	if r.action == "" {
 		return

@@ -235,13 +235,6 @@ type scopeDTO struct {
 	UnitIDs        []int64 `json:"unit_ids"`
 }
 
-func nonNil(ids []int64) []int64 {
-	if ids == nil {
-		return []int64{}
-	}
-	return ids
-}
-
 func toScopeDTO(s resident.Scope) scopeDTO {
 	return scopeDTO{Level: s.Level, SubdistrictIDs: nonNil(s.SubdistrictIDs), CommunityIDs: nonNil(s.CommunityIDs),
 		OrgIDs: nonNil(s.OrgIDs), UnitIDs: nonNil(s.UnitIDs)}

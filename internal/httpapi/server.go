@@ -31,6 +31,7 @@ import (
 	"gongjian/internal/media"
 	"gongjian/internal/notify"
 	"gongjian/internal/resident"
+	"gongjian/internal/rooms"
 	"gongjian/internal/wristband"
 )
 
@@ -73,6 +74,7 @@ type Deps struct {
 
 	Media *media.Service // photo uploads (hours claims)
 
+	Rooms   *rooms.Service   // rooms, bookings and cultural teams (issue 16)
 	Cobuild *cobuild.Service // co-building (issue 15)
 	// ConsoleAuth: the desk console's logins and cookie sessions (issue 17).
 	ConsoleAuth *consoleauth.Service
@@ -162,6 +164,7 @@ func (a *API) engine() *gin.Engine {
 	a.mountActivity(v1, authed)
 	a.mountUploads(authed)
 	a.mountPresenceReview(authed)
+	a.mountRooms(v1, authed)
 	a.mountCobuild(v1, authed)
 	a.mountConsoleAuth(v1, authed)
 	if a.d.Console != nil {

@@ -17,7 +17,7 @@ type auditRow struct {
 	ActorID       int64     `gorm:"not null;default:0;index:idx_audit_actor,priority:1"`
 	ActorName     string    `gorm:"size:64;not null;default:''"`
 	ActorRole     string    `gorm:"size:24;not null;default:''"`
-	Action        string    `gorm:"size:48;not null;index:idx_audit_action,priority:1"`
+	Action        string    `gorm:"size:100;not null;index:idx_audit_action,priority:1"`
 	ObjectType    string    `gorm:"size:32;not null;default:'';index:idx_audit_object,priority:1"`
 	ObjectID      int64     `gorm:"not null;default:0;index:idx_audit_object,priority:2"`
 	CommunityID   int64     `gorm:"not null;default:0"`
@@ -80,6 +80,9 @@ func writeAudit(tx *gorm.DB, entries []audit.Entry) error {
 				sub = ids[0]
 			}
 			subOf[comm] = sub
+		}
+		if len(e.Action) > 100 {
+			e.Action = e.Action[:100]
 		}
 		ch := ""
 		if len(e.Changes) > 0 {
