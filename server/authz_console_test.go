@@ -44,6 +44,12 @@ func (w *authzWorld) consoleRows() []authzRow {
 		{"PATCH /api/v1/console/communities/{id}", st(401, 403, 403, 403, 403, 403, ok), func(int) authzCall {
 			return authzCall{path: fmt.Sprintf("/api/v1/console/communities/%d", w.commA), body: map[string]string{"address": "人民路1号"}}
 		}},
+		// The dashboard: every console user, their scope's figures.
+		{"GET /api/v1/console/dashboard", consoleUsers, func(int) authzCall { return p2("/api/v1/console/dashboard") }},
+		// Narrowed to another community: refused unless the scope covers it.
+		{"GET /api/v1/console/alarms/stream", stu(st(401, 403, 403, 403, ok, 403, ok), 403, 403), func(int) authzCall {
+			return p2("/api/v1/console/alarms/stream?community_id=%d&once=true", w.commA)
+		}},
 		// The audit log: admins only.
 		{"GET /api/v1/console/audit", st(401, 403, 403, 403, 403, 403, ok), func(int) authzCall { return p2("/api/v1/console/audit") }},
 		{"GET /api/v1/console/audit/export", st(401, 403, 403, 403, 403, 403, ok), func(int) authzCall { return p2("/api/v1/console/audit/export") }},

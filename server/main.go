@@ -34,6 +34,7 @@ import (
 	"gongjian/internal/checkin"
 	"gongjian/internal/cobuild"
 	"gongjian/internal/console"
+	"gongjian/internal/dashboard"
 	"gongjian/internal/demo"
 	"gongjian/internal/hours"
 	"gongjian/internal/httpapi"
@@ -398,6 +399,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		ConsoleAuth:     consoleParts.auth,
 		ConsoleDevLogin: consoleParts.devLogin,
 		Audit:           audit.NewService(mysqlstore.NewAuditStore(app.db)),
+		Dashboard:       dashboard.NewService(mysqlstore.NewDashboardStore(app.db), nil),
 	})
 	return app, nil
 }

@@ -35,6 +35,7 @@ func (a *API) mountConsoleAuth(v1, authed *gin.RouterGroup) {
 	con.POST("/qr/:ticket/refuse", a.refuseConsoleQR)
 	a.mountConsoleOrg(con)
 	a.mountConsoleAudit(con)
+	a.mountConsoleDashboard(con)
 }
 
 // cookieSession authenticates a request by the console's session cookie:

@@ -25,6 +25,7 @@ import (
 	"gongjian/internal/checkin"
 	"gongjian/internal/cobuild"
 	"gongjian/internal/consoleauth"
+	"gongjian/internal/dashboard"
 	"gongjian/internal/errs"
 	"gongjian/internal/hours"
 	"gongjian/internal/media"
@@ -84,6 +85,8 @@ type Deps struct {
 	// Audit: the audit log of staff changes (browsing; entries are written
 	// by the stores' transactions).
 	Audit *audit.Service
+	// Dashboard: the console's figures and live alarm board.
+	Dashboard *dashboard.Service
 	// Console serves the desk console's web app under /console/ (optional:
 	// nil serves none).
 	Console http.Handler

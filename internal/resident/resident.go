@@ -143,7 +143,7 @@ func (u User) ContactUnits() []int64 {
 }
 
 // IsAnyStaff reports whether u holds a staff or admin role anywhere.
-func (u User) IsAnyStaff() bool { return u.IsAdmin() || u.HasRole(RoleStaff) }
+func (u User) IsAnyStaff() bool { return u.HasRole(RoleAdmin) || u.HasRole(RoleStaff) }
 
 // Relations of a dependent to the account holder.
 const (

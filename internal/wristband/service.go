@@ -177,22 +177,11 @@ func StaffActor(u resident.User) Actor { return Actor{User: u, Staff: true} }
 
 // ScopeOf returns the communities u serves as staff; ok is false for non-staff.
 func ScopeOf(u resident.User) (Scope, bool) {
-	if u.IsAdmin() {
+	sv := u.Serves()
+	if sv.All {
 		return Scope{All: true}, true
 	}
-	var sc Scope
-	ok := false
-	for _, r := range u.Roles {
-		if r.Role != resident.RoleStaff || r.OrgID != 0 {
-			continue
-		}
-		ok = true
-		if r.CommunityID == 0 {
-			return Scope{All: true}, true
-		}
-		sc.Communities = append(sc.Communities, r.CommunityID)
-	}
-	return sc, ok
+	return Scope{Communities: sv.CommunityIDs}, len(sv.CommunityIDs) > 0
 }
 
 // IsStaff reports whether u may use the wristband staff routes.
