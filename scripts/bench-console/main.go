@@ -160,7 +160,9 @@ func run(n, requests, conns int, adminDSN, redisAddr string, target time.Duratio
 	}{
 		{"first page", func() string { return "page=1&page_size=20" }},
 		{"any page", func() string { return fmt.Sprintf("page=%d&page_size=20", 1+rand.IntN(pages)) }},
-		{"status=waitlisted", func() string { return fmt.Sprintf("status=waitlisted&page=%d&page_size=20", 1+rand.IntN(max(1, pages/10))) }},
+		{"status=waitlisted", func() string {
+			return fmt.Sprintf("status=waitlisted&page=%d&page_size=20", 1+rand.IntN(max(1, pages/10)))
+		}},
 		{"no_show=true", func() string { return "no_show=true&page=1&page_size=20" }},
 		{"status=cancelled", func() string { return "status=cancelled&page=1&page_size=50" }},
 	}
