@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gongjian/internal/notify"
+	"gongjian/internal/page"
 )
 
 func (a *API) mountNotify(r *gin.RouterGroup) {
@@ -83,6 +84,13 @@ func (a *API) listMessages(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	// ?cursor= (the next_cursor of the previous page) is the same position.
+	if cur, err := page.Decode(c.Query("cursor")); err != nil {
+		fail(c, err)
+		return
+	} else if cur != nil {
+		before = cur.ID
+	}
 	limit, err := queryInt(c, "limit", 20, 1, notify.MaxPage)
 	if err != nil {
 		fail(c, err)
@@ -99,10 +107,13 @@ func (a *API) listMessages(c *gin.Context) {
 			ActivityID: m.ActivityID, CreatedAt: m.At, Read: m.ReadAt != nil, ReadAt: m.ReadAt})
 	}
 	var next int64
+	var cursor *string
 	if len(ms) == limit {
 		next = ms[len(ms)-1].ID
+		s := page.Cursor{ID: next}.Encode()
+		cursor = &s
 	}
-	c.JSON(http.StatusOK, gin.H{"items": items, "unread": unread, "next_before_id": next})
+	c.JSON(http.StatusOK, gin.H{"items": items, "unread": unread, "next_before_id": next, "next_cursor": cursor})
 }
 
 func (a *API) readMessage(c *gin.Context) {
