@@ -58,5 +58,8 @@ Component({
     onAlarms() {
       wx.navigateTo({ url: '/pages/staff/alarms' })
     },
+    onBookings() {
+      wx.navigateTo({ url: '/pages/staff/bookings' })
+    },
   },
 })

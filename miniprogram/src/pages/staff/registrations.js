@@ -15,8 +15,15 @@ Component({
     },
     load() {
       this.setData({ error: '' })
-      return api.activityRegistrations(this.data.activityId).then(
-        (res) => this.show((res && res.items) || []),
+      // The list comes in keyset pages of 100: read them all (next_cursor is null on the last).
+      const all = []
+      const more = (cursor) =>
+        api.activityRegistrations(this.data.activityId, cursor).then((res) => {
+          all.push(...((res && res.items) || []))
+          return res && res.next_cursor ? more(res.next_cursor) : all
+        })
+      return more().then(
+        (items) => this.show(items),
         (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
       )
     },
