@@ -709,6 +709,7 @@ func (w *authzWorld) allRows() []authzRow {
 		w.reviewRows,
 		w.roomsRows,
 		w.cobuildRows,
+		w.consoleRows,
 		w.residenceRows,
 	} {
 		rows = append(rows, set()...)
