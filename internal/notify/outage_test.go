@@ -38,7 +38,7 @@ func TestOutcomeRecordedAfterDatabaseRestart(t *testing.T) {
 	flaky := &flakyFinishStore{Store: e.store}
 	flaky.failures.Store(5)
 	e.drain(e.runner("w", func(_ *notify.RunnerConfig, d *notify.RunnerDeps) { d.Store = flaky }))
-	if got := e.row(id); got.Status != notify.StatusSent || got.Attempts != 1 || len(e.sentTo(openID)) != 1 {
-		t.Fatalf("after the restart: %+v, %d sent", got, len(e.sentTo(openID)))
+	if got := e.row(id); got.Status != notify.StatusSent || got.Attempts != 1 || len(e.tenant.SentTo(openID)) != 1 {
+		t.Fatalf("after the restart: %+v, %d sent", got, len(e.tenant.SentTo(openID)))
 	}
 }

@@ -9,7 +9,6 @@ import (
 
 	"gongjian/internal/errs"
 	"gongjian/internal/mysqlstore"
-	"gongjian/internal/pii"
 	"gongjian/internal/redisstore"
 	"gongjian/internal/resident"
 	"gongjian/internal/testenv"
@@ -44,12 +43,8 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	db := testenv.DB(t)
 	rdb, prefix := testenv.Redis(t)
-	box, err := pii.NewBox(make([]byte, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
 	people := mysqlstore.NewResidentStore(db)
-	res := resident.NewService(people, box, nil, nil)
+	res := resident.NewService(people, testenv.Box(t), nil, nil)
 	clock := &fakeClock{t: time.Now().UTC().Truncate(time.Second)}
 	svc := wristband.NewService(wristband.Config{Vendors: map[string]string{"acme": "acme-secret-0123456789"}, EscalationDelay: 10 * time.Minute},
 		mysqlstore.NewWristbandStore(db), res, redisstore.NewNonces(rdb, prefix), clock.Now)

@@ -24,7 +24,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -40,6 +39,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"gongjian/internal/checkin"
+	"gongjian/internal/jsonhttp"
 	"gongjian/internal/wxemu"
 )
 
@@ -95,33 +95,15 @@ type client struct {
 }
 
 func (c *client) do(method, path, token string, body any, headers ...string) (int, map[string]any, error) {
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, c.base+path, rd)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	res, err := c.hc.Do(req)
+	r, err := jsonhttp.Do(c.hc, method, c.base+path, token, body, headers...)
 	if err != nil {
 		return 0, nil, err
 	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	var out map[string]any
-	_ = json.Unmarshal(raw, &out)
-	if res.StatusCode >= 300 && out == nil {
-		out = map[string]any{"raw": string(raw)}
+	out := r.Body
+	if r.Status >= 300 && out == nil {
+		out = map[string]any{"raw": string(r.Raw)}
 	}
-	return res.StatusCode, out, nil
+	return r.Status, out, nil
 }
 
 func (c *client) must(method, path, token string, body any, want int, headers ...string) map[string]any {
