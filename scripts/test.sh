@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: Go (with -race) and the mini-program.
+# The whole test suite: Go (with -race), the mini-program and the desk console.
 #
 # Uses the MariaDB and Redis of this machine when they are installed (starting
 # them if they are stopped, each test creating its own database or key space);
@@ -53,6 +53,14 @@ if command -v node >/dev/null && command -v npm >/dev/null && [ -f scripts/test-
   bash scripts/test-miniprogram.sh || status=1
 else
   say "mini-program tests skipped: Node.js/npm not installed"
+fi
+
+# --- desk console (web app) ---------------------------------------------------
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  say "console tests"
+  bash scripts/test-console.sh || status=1
+else
+  say "console tests skipped: Node.js/npm not installed"
 fi
 
 if [ "$status" = 0 ]; then say "ALL TESTS PASSED"; else say "TESTS FAILED"; fi

@@ -382,6 +382,7 @@ func (w *authzWorld) rows() []authzRow {
 		{"GET /readyz", pub, fixed("/readyz", nil)},
 		{"GET /metrics", pub, fixed("/metrics", nil)},
 		{"GET /api/openapi.yaml", pub, fixed("/api/openapi.yaml", nil)},
+		{"GET /console/{path}", pub, fixed("/console/activities/1", nil)},
 		{"GET /api/v1/communities", pub, fixed("/api/v1/communities", nil)},
 		{"GET /api/v1/activities", pub, fixed("/api/v1/activities", nil)},
 		{"GET /api/v1/activities/{id}", pub, func(int) authzCall { return p2("/api/v1/activities/%d", w.future) }},

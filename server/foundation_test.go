@@ -469,7 +469,7 @@ func TestHealthMetricsAndOpenAPI(t *testing.T) {
 	}
 }
 
-var ginParam = regexp.MustCompile(`:([A-Za-z_]+)`)
+var ginParam = regexp.MustCompile(`[:*]([A-Za-z_]+)`)
 
 // Every route the server serves is in the OpenAPI document, and the document
 // lists no route the server lacks.

@@ -30,6 +30,7 @@ import (
 	"gongjian/internal/activity"
 	"gongjian/internal/auth"
 	"gongjian/internal/checkin"
+	"gongjian/internal/console"
 	"gongjian/internal/demo"
 	"gongjian/internal/hours"
 	"gongjian/internal/httpapi"
@@ -363,6 +364,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		TrustedProxies: cfg.HTTP.TrustedProxies,
 		MetricsAllow:   cfg.HTTP.MetricsAllow,
 		Media:          mediaSvc,
+		Console:        console.Handler(),
 	})
 	return app, nil
 }

@@ -2,7 +2,6 @@ package activity
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/url"
 	"strconv"
@@ -32,15 +31,7 @@ var (
 )
 
 func text(field, label string, v string, min, max int) (string, error) {
-	v = strings.TrimSpace(v)
-	n := utf8.RuneCountInString(v)
-	if n < min || n > max || strings.ContainsAny(v, "\x00") {
-		if min > 0 {
-			return "", errs.Invalid("INVALID_"+strings.ToUpper(field), fmt.Sprintf("请填写%s（%d到%d个字）", label, min, max))
-		}
-		return "", errs.Invalid("INVALID_"+strings.ToUpper(field), fmt.Sprintf("%s不能超过%d个字", label, max))
-	}
-	return v, nil
+	return errs.Text(field, label, v, min, max)
 }
 
 // ---- organisations ----

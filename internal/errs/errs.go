@@ -8,6 +8,8 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 )
 
 // Kind classifies an error for transport mapping.
@@ -136,4 +138,19 @@ func As(err error) *Error {
 		return e
 	}
 	return Internal(err)
+}
+
+// Text trims a text field and checks its length in characters (min..max)
+// and that it holds no NUL byte; the error (INVALID_<FIELD>) names the
+// field by its Chinese label.
+func Text(field, label, v string, min, max int) (string, error) {
+	v = strings.TrimSpace(v)
+	n := utf8.RuneCountInString(v)
+	if n < min || n > max || strings.ContainsAny(v, "\x00") {
+		if min > 0 {
+			return "", Invalid("INVALID_"+strings.ToUpper(field), fmt.Sprintf("请填写%s（%d到%d个字）", label, min, max))
+		}
+		return "", Invalid("INVALID_"+strings.ToUpper(field), fmt.Sprintf("%s不能超过%d个字", label, max))
+	}
+	return v, nil
 }

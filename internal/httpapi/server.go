@@ -68,6 +68,10 @@ type Deps struct {
 	Notify *notify.Service // subscriptions, in-app messages, delivery state
 
 	Media *media.Service // photo uploads (hours claims)
+
+	// Console serves the desk console's web app under /console/ (optional:
+	// nil serves none).
+	Console http.Handler
 }
 
 // API is the HTTP API.
@@ -143,6 +147,9 @@ func (a *API) engine() *gin.Engine {
 	a.mountActivity(v1, authed)
 	a.mountUploads(authed)
 	a.mountPresenceReview(authed)
+	if a.d.Console != nil {
+		r.GET("/console/*path", gin.WrapH(a.d.Console))
+	}
 	return r
 }
 

@@ -1,0 +1,83 @@
+package console
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// assetName is one hashed asset of the embedded build.
+func assetName(t *testing.T) string {
+	t.Helper()
+	h := Handler().(*handler)
+	for name, f := range h.files {
+		if f.immutable && strings.HasSuffix(name, ".js") {
+			return name
+		}
+	}
+	t.Fatal("the embedded build has no assets/*.js")
+	return ""
+}
+
+func TestHandler(t *testing.T) {
+	h := Handler()
+	asset := assetName(t)
+	cases := []struct {
+		name, method, path string
+		header             map[string]string
+		status             int
+		ctype, cache, body string
+	}{
+		{"index", "GET", "/console/", nil, 200, "text/html", "no-cache", `<div id="app">`},
+		{"client route", "GET", "/console/activities/12", nil, 200, "text/html", "no-cache", `<div id="app">`},
+		{"deep client route", "GET", "/console/hours/claims?status=pending", nil, 200, "text/html", "no-cache", `/console/assets/`},
+		{"hashed asset", "GET", "/console/" + asset, nil, 200, "javascript", "immutable", ""},
+		{"missing asset", "GET", "/console/assets/gone-123.js", nil, 404, "", "", ""},
+		{"traversal stays inside", "GET", "/console/../../go.mod", nil, 200, "text/html", "no-cache", `<div id="app">`},
+		{"post refused", "POST", "/console/", nil, 405, "", "", ""},
+		{"head", "HEAD", "/console/", nil, 200, "text/html", "no-cache", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			req := httptest.NewRequest(c.method, c.path, nil)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != c.status {
+				t.Fatalf("status %d, want %d", rec.Code, c.status)
+			}
+			if got := rec.Header().Get("Content-Type"); !strings.Contains(got, c.ctype) {
+				t.Errorf("Content-Type %q, want %q", got, c.ctype)
+			}
+			if got := rec.Header().Get("Cache-Control"); !strings.Contains(got, c.cache) {
+				t.Errorf("Cache-Control %q, want %q", got, c.cache)
+			}
+			if !strings.Contains(rec.Body.String(), c.body) {
+				t.Errorf("body lacks %q: %.200s", c.body, rec.Body.String())
+			}
+			if c.status == 200 {
+				if rec.Header().Get("X-Frame-Options") != "DENY" || !strings.Contains(rec.Header().Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+					t.Errorf("security headers missing: %v", rec.Header())
+				}
+			}
+		})
+	}
+}
+
+// A browser holding the current ETag is told 304, not sent the file again.
+func TestHandlerETag(t *testing.T) {
+	h := Handler()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/console/", nil))
+	etag := rec.Header().Get("ETag")
+	if etag == "" {
+		t.Fatal("no ETag")
+	}
+	req := httptest.NewRequest("GET", "/console/dashboard", nil)
+	req.Header.Set("If-None-Match", etag)
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusNotModified {
+		t.Fatalf("status %d, want 304", rec.Code)
+	}
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest'
+import { firstPage, permissionOf, visibleMenu, scopeLabel, roleLabel } from './menu'
+
+describe('visibleMenu', () => {
+  it('shows only the entries the permissions allow and drops empty groups', () => {
+    const m = visibleMenu(['dashboard', 'hours'])
+    expect(m.map((g) => g.title)).toEqual(['概览', '服务时长'])
+    expect(m[1].items.map((i) => i.path)).toEqual(['/hours/claims', '/hours/corrections', '/hours/rollup'])
+  })
+  it('shows nothing without permissions', () => {
+    expect(visibleMenu([])).toEqual([])
+  })
+  it('a unit contact with only activities sees the activity pages', () => {
+    const paths = visibleMenu(['activities']).flatMap((g) => g.items.map((i) => i.path))
+    expect(paths).toEqual(['/activities', '/registrations'])
+  })
+})
+
+describe('firstPage', () => {
+  it('is the first visible page', () => {
+    expect(firstPage(['audit', 'hours'])).toBe('/hours/claims')
+    expect(firstPage(['dashboard', 'audit'])).toBe('/dashboard')
+  })
+  it('is the refusal page without any permission', () => {
+    expect(firstPage([])).toBe('/forbidden')
+  })
+})
+
+describe('permissionOf', () => {
+  it.each([
+    ['/dashboard', 'dashboard'],
+    ['/activities', 'activities'],
+    ['/activities/12/edit', 'activities'],
+    ['/hours/claims', 'hours'],
+    ['/wristbands/alarms', 'wristbands'],
+    ['/audit', 'audit'],
+    ['/audit-other', ''],
+    ['/forbidden', ''],
+  ])('%s needs %s', (path, want) => {
+    expect(permissionOf(path)).toBe(want)
+  })
+})
+
+describe('labels', () => {
+  it('names scopes and roles in Chinese, passing unknown ones through', () => {
+    expect(scopeLabel('subdistrict')).toBe('街道')
+    expect(roleLabel('unit_contact')).toBe('单位联络员')
+    expect(roleLabel('mystery')).toBe('mystery')
+  })
+})

@@ -1,0 +1,58 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { sessionApi } from './api/session'
+import { setUnauthenticatedHandler } from './api/http'
+import { auth } from './lib/store'
+import { firstPage, permissionOf } from './lib/menu'
+import Layout from './layout/ConsoleLayout.vue'
+
+const page = (p: string, title: string, component: () => Promise<unknown>): RouteRecordRaw => ({
+  path: p,
+  component: component as RouteRecordRaw['component'] & object,
+  meta: { title },
+})
+
+const routes: RouteRecordRaw[] = [
+  { path: '/login', component: () => import('./views/LoginView.vue'), meta: { public: true, title: '登录' } },
+  {
+    path: '/',
+    component: Layout,
+    children: [
+      { path: '', redirect: () => firstPage(auth.session?.permissions ?? []) },
+      page('dashboard', '工作台', () => import('./views/DashboardView.vue')),
+      page('forbidden', '无权访问', () => import('./views/ForbiddenView.vue')),
+      page(':rest(.*)*', '页面不存在', () => import('./views/NotFoundView.vue')),
+    ],
+  },
+]
+
+export const router = createRouter({ history: createWebHistory('/console/'), routes })
+
+/** guard decides where a navigation goes: the login page without a session, a refusal without the permission. */
+export function guard(path: string, isPublic: boolean, permissions: readonly string[] | null): string | true {
+  if (isPublic) return true
+  if (!permissions) return '/login?redirect=' + encodeURIComponent(path)
+  const need = permissionOf(path)
+  if (need && !permissions.includes(need)) return '/forbidden'
+  return true
+}
+
+router.beforeEach(async (to) => {
+  if (!auth.session && !to.meta.public) {
+    try {
+      auth.session = await sessionApi.current()
+    } catch {
+      auth.session = null
+    }
+  }
+  return guard(to.fullPath, !!to.meta.public, auth.session?.permissions ?? null)
+})
+
+router.afterEach((to) => {
+  document.title = `${(to.meta.title as string) || '工作台'} · 共建工作台`
+})
+
+setUnauthenticatedHandler(() => {
+  auth.session = null
+  const cur = router.currentRoute.value
+  if (!cur.meta.public) router.replace('/login?redirect=' + encodeURIComponent(cur.fullPath))
+})

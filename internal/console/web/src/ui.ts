@@ -1,0 +1,35 @@
+// The Element Plus components and icons the console uses, registered one by
+// one so the build carries only these (the whole library would be twice the size).
+import type { App } from 'vue'
+import {
+  ElAlert, ElAside, ElAvatar, ElBadge, ElButton, ElCard, ElCheckbox, ElCol, ElConfigProvider, ElContainer,
+  ElDatePicker, ElDescriptions, ElDescriptionsItem, ElDialog, ElDivider, ElDrawer, ElDropdown, ElDropdownItem,
+  ElDropdownMenu, ElEmpty, ElForm, ElFormItem, ElHeader, ElIcon, ElImage, ElInput, ElInputNumber, ElLink,
+  ElLoading, ElMain, ElMenu, ElMenuItem, ElMenuItemGroup, ElOption, ElPagination, ElPopconfirm, ElProgress,
+  ElRadioButton, ElRadioGroup, ElRow, ElSelect, ElSkeleton, ElSpace, ElStatistic, ElSwitch, ElTable,
+  ElTableColumn, ElTabPane, ElTabs, ElTag, ElTooltip, ElUpload,
+} from 'element-plus'
+import {
+  Bell, Calendar, DataLine, DocumentChecked, EditPen, Histogram, List, MapLocation, OfficeBuilding, Stamp,
+  Tickets, User, Watch, Refresh, Search, Download, Plus, SwitchButton,
+} from '@element-plus/icons-vue'
+
+const components = [
+  ElAlert, ElAside, ElAvatar, ElBadge, ElButton, ElCard, ElCheckbox, ElCol, ElConfigProvider, ElContainer,
+  ElDatePicker, ElDescriptions, ElDescriptionsItem, ElDialog, ElDivider, ElDrawer, ElDropdown, ElDropdownItem,
+  ElDropdownMenu, ElEmpty, ElForm, ElFormItem, ElHeader, ElIcon, ElImage, ElInput, ElInputNumber, ElLink,
+  ElMain, ElMenu, ElMenuItem, ElMenuItemGroup, ElOption, ElPagination, ElPopconfirm, ElProgress,
+  ElRadioButton, ElRadioGroup, ElRow, ElSelect, ElSkeleton, ElSpace, ElStatistic, ElSwitch, ElTable,
+  ElTableColumn, ElTabPane, ElTabs, ElTag, ElTooltip, ElUpload,
+]
+
+export const icons = {
+  Bell, Calendar, DataLine, DocumentChecked, EditPen, Histogram, List, MapLocation, OfficeBuilding, Stamp,
+  Tickets, User, Watch, Refresh, Search, Download, Plus, SwitchButton,
+}
+
+export function installUI(app: App) {
+  for (const c of components) app.use(c)
+  app.use(ElLoading)
+  for (const [name, c] of Object.entries(icons)) app.component(name, c)
+}

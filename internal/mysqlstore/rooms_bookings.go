@@ -1,0 +1,387 @@
+package mysqlstore
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"gongjian/internal/notify"
+	"gongjian/internal/rooms"
+)
+
+var errIdemUsed = errors.New("rooms: idempotency key used")
+
+func slotRows(roomID, holder int64, from, to time.Time) []roomSlotRow {
+	var out []roomSlotRow
+	for s := rooms.SlotOf(from); s < rooms.SlotOf(to.Add(rooms.Granule-time.Second)); s++ {
+		out = append(out, roomSlotRow{RoomID: roomID, Slot: s, Holder: holder})
+	}
+	return out
+}
+
+// occupy inserts slot rows; a slot already held fails with ErrSlotTaken.
+func occupy(tx *gorm.DB, rows []roomSlotRow) error {
+	for i := 0; i < len(rows); i += 500 {
+		if err := tx.Create(rows[i:min(i+500, len(rows))]).Error; err != nil {
+			if IsDuplicate(err) {
+				return rooms.ErrSlotTaken
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+type weekKey struct {
+	room int64
+	key  string
+	week time.Time
+}
+
+// CreateBookings writes bookings, their slots and weekly counters in one
+// transaction (see rooms.Store).
+func (s *RoomStore) CreateBookings(ctx context.Context, ser *rooms.Series, bs []rooms.NewBooking, notices []notify.Notice) ([]rooms.Booking, error) {
+	if len(bs) == 0 {
+		return nil, nil
+	}
+	first := bs[0].Booking
+	if first.IdemKey != "" {
+		if ex, err := s.byIdem(ctx, first.BookedBy, first.IdemKey); err != nil || len(ex) > 0 {
+			return ex, err
+		}
+	}
+	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
+		var seriesID int64
+		if ser != nil {
+			row := roomSeriesRow{RoomID: ser.RoomID, EveryWeeks: ser.EveryWeeks, Until: ser.Until.UTC()}
+			if err := tx.Create(&row).Error; err != nil {
+				return err
+			}
+			seriesID, ser.ID, ser.CreatedAt = row.ID, row.ID, row.CreatedAt
+		}
+		var slots []roomSlotRow
+		sums := map[weekKey]int{}
+		limits := map[weekKey]int{}
+		var order []weekKey
+		for i, nb := range bs {
+			b := nb.Booking
+			row := roomBookingRow{RoomID: b.RoomID, SeriesID: seriesID, StartsAt: b.StartsAt.UTC(), EndsAt: b.EndsAt.UTC(), Purpose: b.Purpose,
+				Attendance: b.Attendance, Status: b.Status, For: b.For, BookedBy: b.BookedBy, TeamID: b.TeamID, OrgID: b.OrgID,
+				GuestName: b.GuestName, GuestPhoneSealed: b.GuestPhoneSealed, GuestPhoneMasked: b.GuestPhoneMasked, Reason: b.Reason,
+				BookerKey: b.BookerKey, WeekStart: nb.WeekStart.UTC(), ReleaseAt: b.ReleaseAt.UTC()}
+			if i == 0 && b.IdemKey != "" {
+				k := b.IdemKey
+				row.IdemKey = &k
+			}
+			if !b.ExpiresAt.IsZero() {
+				e := b.ExpiresAt.UTC()
+				row.ExpiresAt = &e
+			}
+			if nb.LimitMinutes > 0 {
+				row.CountedMinutes = b.Minutes()
+			}
+			if err := tx.Create(&row).Error; err != nil {
+				if IsDuplicate(err) {
+					return errIdemUsed
+				}
+				return err
+			}
+			b.ID, b.SeriesID, b.CreatedAt = row.ID, seriesID, row.CreatedAt
+			slots = append(slots, slotRows(b.RoomID, b.ID, b.StartsAt, b.EndsAt)...)
+			if nb.LimitMinutes > 0 {
+				k := weekKey{b.RoomID, b.BookerKey, nb.WeekStart.UTC()}
+				if _, ok := sums[k]; !ok {
+					order = append(order, k)
+				}
+				sums[k] += b.Minutes()
+				limits[k] = nb.LimitMinutes
+			}
+		}
+		if err := occupy(tx, slots); err != nil {
+			return err
+		}
+		for _, k := range order {
+			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&roomWeeklyRow{RoomID: k.room, BookerKey: k.key, WeekStart: k.week}).Error; err != nil {
+				return err
+			}
+			res := tx.Model(&roomWeeklyRow{}).Where("room_id = ? AND booker_key = ? AND week_start = ? AND minutes + ? <= ?", k.room, k.key, k.week, sums[k], limits[k]).
+				Update("minutes", gorm.Expr("minutes + ?", sums[k]))
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				return rooms.ErrWeeklyLimit.With("week", k.week.Format(time.RFC3339)).With("limit_hours", limits[k]/60)
+			}
+		}
+		return AddNotices(tx, notices)
+	})
+	if errors.Is(err, errIdemUsed) {
+		return s.byIdem(ctx, first.BookedBy, first.IdemKey)
+	}
+	return nil, translate(err, nil)
+}
+
+// byIdem returns the bookings an idempotency key made: the booking, or
+// every occurrence of its series.
+func (s *RoomStore) byIdem(ctx context.Context, userID int64, key string) ([]rooms.Booking, error) {
+	var row roomBookingRow
+	err := s.g(ctx).Where("booked_by = ? AND idem_key = ?", userID, key).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, translate(err, nil)
+	}
+	if row.SeriesID == 0 {
+		return s.fill(ctx, []roomBookingRow{row})
+	}
+	return s.Bookings(ctx, rooms.BookingFilter{SeriesID: row.SeriesID})
+}
+
+// Booking loads one booking.
+func (s *RoomStore) Booking(ctx context.Context, id int64) (rooms.Booking, error) {
+	var row roomBookingRow
+	if err := s.g(ctx).First(&row, id).Error; err != nil {
+		return rooms.Booking{}, translate(err, rooms.ErrBookingNotFound)
+	}
+	out, err := s.fill(ctx, []roomBookingRow{row})
+	if err != nil {
+		return rooms.Booking{}, err
+	}
+	return out[0], nil
+}
+
+// Bookings lists bookings by filter, by start time (newest first for one
+// booker's list, in time order otherwise).
+func (s *RoomStore) Bookings(ctx context.Context, f rooms.BookingFilter) ([]rooms.Booking, error) {
+	q := s.g(ctx).Model(&roomBookingRow{})
+	order := "starts_at, id"
+	if len(f.RoomIDs) > 0 {
+		q = q.Where("room_id IN ?", f.RoomIDs)
+	}
+	if f.BookedBy != 0 {
+		q = q.Where("booked_by = ?", f.BookedBy)
+		order = "starts_at DESC, id DESC"
+	}
+	if len(f.TeamIDs) > 0 {
+		q = q.Where("team_id IN ?", f.TeamIDs)
+	}
+	if len(f.Statuses) > 0 {
+		q = q.Where("status IN ?", f.Statuses)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("ends_at > ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("starts_at < ?", f.To.UTC())
+	}
+	if f.SeriesID != 0 {
+		q = q.Where("series_id = ?", f.SeriesID)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 5000 {
+		limit = 5000
+	}
+	var rows []roomBookingRow
+	if err := q.Order(order).Limit(limit).Find(&rows).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	return s.fill(ctx, rows)
+}
+
+// fill translates rows and adds the room's and team's names and the booker's name.
+func (s *RoomStore) fill(ctx context.Context, rows []roomBookingRow) ([]rooms.Booking, error) {
+	roomIDs, teamIDs, userIDs := map[int64]bool{}, map[int64]bool{}, map[int64]bool{}
+	for _, r := range rows {
+		roomIDs[r.RoomID] = true
+		if r.TeamID != 0 {
+			teamIDs[r.TeamID] = true
+		}
+		userIDs[r.BookedBy] = true
+	}
+	var rs []roomRow
+	if err := s.g(ctx).Select("id, name, community_id, org_id").Where("id IN ?", keys(roomIDs)).Find(&rs).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	byRoom := map[int64]roomRow{}
+	for _, r := range rs {
+		byRoom[r.ID] = r
+	}
+	teams := map[int64]string{}
+	if len(teamIDs) > 0 {
+		var ts []teamRow
+		if err := s.g(ctx).Select("id, name").Where("id IN ?", keys(teamIDs)).Find(&ts).Error; err != nil {
+			return nil, translate(err, nil)
+		}
+		for _, t := range ts {
+			teams[t.ID] = t.Name
+		}
+	}
+	names, err := s.userNames(ctx, keys(userIDs))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]rooms.Booking, 0, len(rows))
+	for _, r := range rows {
+		b := toBooking(r)
+		rm := byRoom[r.RoomID]
+		b.RoomName, b.CommunityID, b.RoomOrgID = rm.Name, rm.CommunityID, rm.OrgID
+		b.TeamName, b.BookerName = teams[r.TeamID], names[r.BookedBy]
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// changeStatus moves one booking inside tx (see SetStatus).
+func changeStatus(tx *gorm.DB, id int64, from []string, ch rooms.StatusChange) error {
+	up := map[string]any{"status": ch.To, "updated_at": ch.At}
+	switch ch.To {
+	case rooms.StatusConfirmed, rooms.StatusRejected:
+		up["decided_by"], up["decided_at"], up["decision_note"] = ch.By, ch.At, ch.Note
+	case rooms.StatusCheckedIn:
+		up["checked_in_by"], up["checked_in_at"] = ch.By, ch.At
+	case rooms.StatusCancelled:
+		up["cancelled_by"], up["cancel_reason"] = ch.By, ch.Note
+	}
+	var row roomBookingRow
+	if err := tx.Select("id, room_id, booker_key, week_start, counted_minutes").Where("id = ?", id).Take(&row).Error; err != nil {
+		return err
+	}
+	if ch.Refund {
+		up["counted_minutes"] = 0
+	}
+	res := tx.Model(&roomBookingRow{}).Where("id = ? AND status IN ?", id, from).Updates(up)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return rooms.ErrStateChanged
+	}
+	holds := false
+	for _, h := range rooms.Holding {
+		holds = holds || h == ch.To
+	}
+	if !holds {
+		if err := tx.Where("room_id = ? AND holder = ?", row.RoomID, id).Delete(&roomSlotRow{}).Error; err != nil {
+			return err
+		}
+	}
+	if ch.Refund && row.CountedMinutes > 0 {
+		return tx.Model(&roomWeeklyRow{}).Where("room_id = ? AND booker_key = ? AND week_start = ?", row.RoomID, row.BookerKey, row.WeekStart).
+			Update("minutes", gorm.Expr("minutes - ?", row.CountedMinutes)).Error
+	}
+	return nil
+}
+
+// SetStatus changes a booking's status (see rooms.Store).
+func (s *RoomStore) SetStatus(ctx context.Context, id int64, from []string, ch rooms.StatusChange, notices []notify.Notice) (rooms.Booking, error) {
+	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
+		if err := changeStatus(tx, id, from, ch); err != nil {
+			return err
+		}
+		return AddNotices(tx, notices)
+	})
+	if err != nil {
+		return rooms.Booking{}, translate(err, rooms.ErrBookingNotFound)
+	}
+	return s.Booking(ctx, id)
+}
+
+// Occupied maps the room's held granules in [from, to) to their holders.
+func (s *RoomStore) Occupied(ctx context.Context, roomID int64, from, to time.Time) (map[int64]int64, error) {
+	var rows []roomSlotRow
+	if err := s.g(ctx).Where("room_id = ? AND slot >= ? AND slot < ?", roomID, rooms.SlotOf(from), rooms.SlotOf(to.Add(rooms.Granule-time.Second))).
+		Find(&rows).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	out := make(map[int64]int64, len(rows))
+	for _, r := range rows {
+		out[r.Slot] = r.Holder
+	}
+	return out, nil
+}
+
+// AddClosure records a closure, cancels the bookings it overlaps and
+// occupies its slots, in one transaction. A booking written between the
+// look-up and the slots' insert makes the insert fail; it is then
+// cancelled too and the insert tried again.
+func (s *RoomStore) AddClosure(ctx context.Context, c *rooms.Closure, cancel rooms.StatusChange, notice func(rooms.Booking) []notify.Notice) ([]rooms.Booking, error) {
+	var cancelled []rooms.Booking
+	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
+		cancelled = nil
+		row := roomClosureRow{RoomID: c.RoomID, StartsAt: c.StartsAt.UTC(), EndsAt: c.EndsAt.UTC(), Reason: c.Reason, CreatedBy: c.CreatedBy}
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		c.ID, c.CreatedAt = row.ID, row.CreatedAt
+		slots := slotRows(c.RoomID, -row.ID, c.StartsAt, c.EndsAt)
+		for attempt := 0; ; attempt++ {
+			var rows []roomBookingRow
+			q := tx
+			if s.db.Dialect == "mysql" { // a locking read sees bookings committed since the transaction began
+				q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+			}
+			if err := q.Where("room_id = ? AND status IN ? AND starts_at < ? AND ends_at > ?", c.RoomID, rooms.Holding, c.EndsAt.UTC(), c.StartsAt.UTC()).
+				Find(&rows).Error; err != nil {
+				return err
+			}
+			for _, r := range rows {
+				if err := changeStatus(tx, r.ID, rooms.Holding, cancel); err != nil {
+					return err
+				}
+				b := toBooking(r)
+				if err := AddNotices(tx, notice(b)); err != nil {
+					return err
+				}
+				cancelled = append(cancelled, b)
+			}
+			err := occupy(tx, slots)
+			if err == nil {
+				return nil
+			}
+			if !errors.Is(err, rooms.ErrSlotTaken) || attempt >= 5 {
+				return err
+			}
+			// Another closure holds some of the slots: they stay closed;
+			// occupy the rest.
+			var held []int64
+			if err := tx.Model(&roomSlotRow{}).Where("room_id = ? AND slot >= ? AND slot < ? AND holder < 0", c.RoomID, slots[0].Slot, slots[len(slots)-1].Slot+1).
+				Pluck("slot", &held).Error; err != nil {
+				return err
+			}
+			skip := map[int64]bool{}
+			for _, h := range held {
+				skip[h] = true
+			}
+			rest := slots[:0:0]
+			for _, sl := range slots {
+				if !skip[sl.Slot] {
+					rest = append(rest, sl)
+				}
+			}
+			slots = rest
+		}
+	})
+	return cancelled, translate(err, nil)
+}
+
+// DueNoShows lists confirmed bookings not checked in by their release time.
+func (s *RoomStore) DueNoShows(ctx context.Context, now time.Time, limit int) ([]rooms.Booking, error) {
+	var rows []roomBookingRow
+	if err := s.g(ctx).Where("status = ? AND release_at <= ?", rooms.StatusConfirmed, now.UTC()).Order("release_at").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	return s.fill(ctx, rows)
+}
+
+// DuePending lists pending bookings nobody decided in time.
+func (s *RoomStore) DuePending(ctx context.Context, now time.Time, limit int) ([]rooms.Booking, error) {
+	var rows []roomBookingRow
+	if err := s.g(ctx).Where("status = ? AND expires_at <= ?", rooms.StatusPending, now.UTC()).Order("expires_at").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	return s.fill(ctx, rows)
+}

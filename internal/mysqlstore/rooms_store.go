@@ -1,0 +1,125 @@
+package mysqlstore
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"gongjian/internal/rooms"
+)
+
+// RoomStore keeps rooms, bookings, closures and teams.
+type RoomStore struct{ db *DB }
+
+// NewRoomStore returns the rooms store.
+func NewRoomStore(db *DB) *RoomStore { return &RoomStore{db: db} }
+
+var _ rooms.Store = (*RoomStore)(nil)
+
+func (s *RoomStore) g(ctx context.Context) *gorm.DB { return s.db.G.WithContext(ctx) }
+
+// CreateRoom inserts a room.
+func (s *RoomStore) CreateRoom(ctx context.Context, r *rooms.Room) error {
+	row := fromRoom(*r)
+	row.ID = 0
+	if err := s.g(ctx).Create(&row).Error; err != nil {
+		return translate(err, nil)
+	}
+	r.ID, r.CreatedAt = row.ID, row.CreatedAt
+	return nil
+}
+
+// UpdateRoom writes a room's fields.
+func (s *RoomStore) UpdateRoom(ctx context.Context, r rooms.Room) error {
+	row := fromRoom(r)
+	res := s.g(ctx).Model(&roomRow{}).Where("id = ?", r.ID).Select("*").Omit("id", "created_at", "created_by").Updates(&row)
+	if res.Error != nil {
+		return translate(res.Error, nil)
+	}
+	return nil
+}
+
+// Room loads one room.
+func (s *RoomStore) Room(ctx context.Context, id int64) (rooms.Room, error) {
+	var r roomRow
+	if err := s.g(ctx).First(&r, id).Error; err != nil {
+		return rooms.Room{}, translate(err, rooms.ErrRoomNotFound)
+	}
+	return toRoom(r), nil
+}
+
+// Rooms lists rooms by filter, by community and name.
+func (s *RoomStore) Rooms(ctx context.Context, f rooms.RoomFilter) ([]rooms.Room, error) {
+	q := s.g(ctx).Model(&roomRow{})
+	if f.CommunityID != 0 {
+		q = q.Where("community_id = ?", f.CommunityID)
+	}
+	if f.OrgID != 0 {
+		q = q.Where("org_id = ?", f.OrgID)
+	}
+	if f.Kind != "" {
+		q = q.Where("kind = ?", f.Kind)
+	}
+	if f.MinCapacity > 0 {
+		q = q.Where("capacity >= ?", f.MinCapacity)
+	}
+	if len(f.IDs) > 0 {
+		q = q.Where("id IN ?", f.IDs)
+	}
+	if !f.WithClosed {
+		q = q.Where("active = ?", true)
+	}
+	var rows []roomRow
+	if err := q.Order("community_id, id").Limit(1000).Find(&rows).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	out := make([]rooms.Room, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, toRoom(r))
+	}
+	return out, nil
+}
+
+// UnitCommunities lists the communities of an organisation.
+func (s *RoomStore) UnitCommunities(ctx context.Context, orgID int64) ([]int64, error) {
+	var n int64
+	if err := s.g(ctx).Model(&organizationRow{}).Where("id = ?", orgID).Count(&n).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	if n == 0 {
+		return nil, rooms.ErrUnitNotFound
+	}
+	var out []int64
+	err := s.g(ctx).Model(&orgCommunityRow{}).Where("org_id = ?", orgID).Pluck("community_id", &out).Error
+	return out, translate(err, nil)
+}
+
+// ---- closures ----
+
+// Closures lists a room's closures overlapping [from, to).
+func (s *RoomStore) Closures(ctx context.Context, roomID int64, from, to time.Time) ([]rooms.Closure, error) {
+	var rows []roomClosureRow
+	if err := s.g(ctx).Where("room_id = ? AND starts_at < ? AND ends_at > ?", roomID, to.UTC(), from.UTC()).Order("starts_at").Find(&rows).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	out := make([]rooms.Closure, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, rooms.Closure{ID: r.ID, RoomID: r.RoomID, StartsAt: r.StartsAt.UTC(), EndsAt: r.EndsAt.UTC(), Reason: r.Reason, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt})
+	}
+	return out, nil
+}
+
+// DeleteClosure removes a closure and frees its slots.
+func (s *RoomStore) DeleteClosure(ctx context.Context, roomID, id int64) error {
+	return translate(s.db.transaction(ctx, func(tx *gorm.DB) error {
+		res := tx.Where("id = ? AND room_id = ?", id, roomID).Delete(&roomClosureRow{})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return rooms.ErrClosureNotFound
+		}
+		return tx.Where("room_id = ? AND holder = ?", roomID, -id).Delete(&roomSlotRow{}).Error
+	}), nil)
+}

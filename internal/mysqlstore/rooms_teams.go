@@ -1,0 +1,175 @@
+package mysqlstore
+
+import (
+	"context"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"gongjian/internal/activity"
+	"gongjian/internal/errs"
+	"gongjian/internal/rooms"
+)
+
+func toTeam(r teamRow) rooms.Team {
+	return rooms.Team{ID: r.ID, CommunityID: r.CommunityID, OrgID: r.OrgID, Name: r.Name, Kind: r.Kind, Description: r.Description,
+		LeaderID: r.LeaderID, Active: r.Active, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt}
+}
+
+var errTeamExists = errs.Conflict("TEAM_EXISTS", "同名队伍或组织已存在")
+
+// CreateTeam inserts a team with its own organisation (a social
+// organisation of the team's community, host of its activities) and the
+// leader as its first active member.
+func (s *RoomStore) CreateTeam(ctx context.Context, t *rooms.Team) error {
+	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
+		org := organizationRow{Name: t.Name, Type: activity.OrgSocial}
+		if err := tx.Create(&org).Error; err != nil {
+			return err
+		}
+		if err := tx.Create(&orgCommunityRow{OrgID: org.ID, CommunityID: t.CommunityID}).Error; err != nil {
+			return err
+		}
+		row := teamRow{CommunityID: t.CommunityID, OrgID: org.ID, Name: t.Name, Kind: t.Kind, Description: t.Description,
+			LeaderID: t.LeaderID, Active: true, CreatedBy: t.CreatedBy}
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		t.ID, t.OrgID, t.Active, t.CreatedAt = row.ID, org.ID, true, row.CreatedAt
+		return tx.Create(&teamMemberRow{TeamID: row.ID, UserID: t.LeaderID, Status: rooms.MemberActive}).Error
+	})
+	if IsDuplicate(err) {
+		return errTeamExists
+	}
+	return translate(err, nil)
+}
+
+// Team loads one team with its number of members and the leader's name.
+func (s *RoomStore) Team(ctx context.Context, id int64) (rooms.Team, error) {
+	var r teamRow
+	if err := s.g(ctx).First(&r, id).Error; err != nil {
+		return rooms.Team{}, translate(err, rooms.ErrTeamNotFound)
+	}
+	out, err := s.fillTeams(ctx, []teamRow{r})
+	if err != nil {
+		return rooms.Team{}, err
+	}
+	return out[0], nil
+}
+
+// Teams lists a community's teams (every community: 0), or those memberOf
+// is an active member of.
+func (s *RoomStore) Teams(ctx context.Context, communityID, memberOf int64) ([]rooms.Team, error) {
+	q := s.g(ctx).Model(&teamRow{}).Where("active = ?", true)
+	if communityID != 0 {
+		q = q.Where("community_id = ?", communityID)
+	}
+	if memberOf != 0 {
+		q = q.Where("id IN (?)", s.g(ctx).Model(&teamMemberRow{}).Select("team_id").Where("user_id = ? AND status = ?", memberOf, rooms.MemberActive))
+	}
+	var rows []teamRow
+	if err := q.Order("community_id, id").Limit(500).Find(&rows).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	return s.fillTeams(ctx, rows)
+}
+
+func (s *RoomStore) fillTeams(ctx context.Context, rows []teamRow) ([]rooms.Team, error) {
+	ids, leaders := map[int64]bool{}, map[int64]bool{}
+	for _, r := range rows {
+		ids[r.ID], leaders[r.LeaderID] = true, true
+	}
+	type count struct {
+		TeamID int64
+		N      int
+	}
+	var cs []count
+	if len(rows) > 0 {
+		if err := s.g(ctx).Model(&teamMemberRow{}).Select("team_id, COUNT(*) AS n").Where("team_id IN ? AND status = ?", keys(ids), rooms.MemberActive).
+			Group("team_id").Scan(&cs).Error; err != nil {
+			return nil, translate(err, nil)
+		}
+	}
+	n := map[int64]int{}
+	for _, c := range cs {
+		n[c.TeamID] = c.N
+	}
+	names, err := s.userNames(ctx, keys(leaders))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]rooms.Team, 0, len(rows))
+	for _, r := range rows {
+		t := toTeam(r)
+		t.Members, t.LeaderName = n[r.ID], names[r.LeaderID]
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// userNames maps user ids to their real names (nicknames when none).
+func (s *RoomStore) userNames(ctx context.Context, ids []int64) (map[int64]string, error) {
+	names := map[int64]string{}
+	if len(ids) == 0 {
+		return names, nil
+	}
+	var us []userRow
+	if err := s.g(ctx).Select("id, nickname, real_name").Where("id IN ?", ids).Find(&us).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	for _, u := range us {
+		names[u.ID] = u.RealName
+		if names[u.ID] == "" {
+			names[u.ID] = u.Nickname
+		}
+	}
+	return names, nil
+}
+
+// Members lists a team's memberships (every status but left).
+func (s *RoomStore) Members(ctx context.Context, teamID int64) ([]rooms.Member, error) {
+	var rows []teamMemberRow
+	if err := s.g(ctx).Where("team_id = ? AND status <> ?", teamID, rooms.MemberLeft).Order("created_at, user_id").Find(&rows).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	ids := make([]int64, 0, len(rows))
+	for _, r := range rows {
+		ids = append(ids, r.UserID)
+	}
+	names, err := s.userNames(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]rooms.Member, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, rooms.Member{TeamID: r.TeamID, UserID: r.UserID, Name: names[r.UserID], Status: r.Status, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt})
+	}
+	return out, nil
+}
+
+var errNotMember = errs.NotFound("NOT_A_MEMBER", "该居民不是队伍成员")
+
+// Member loads one membership.
+func (s *RoomStore) Member(ctx context.Context, teamID, userID int64) (rooms.Member, error) {
+	var r teamMemberRow
+	if err := s.g(ctx).Where("team_id = ? AND user_id = ?", teamID, userID).Take(&r).Error; err != nil {
+		return rooms.Member{}, translate(err, errNotMember)
+	}
+	return rooms.Member{TeamID: r.TeamID, UserID: r.UserID, Status: r.Status, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}, nil
+}
+
+// SetMember writes a membership, conditionally on its current status.
+func (s *RoomStore) SetMember(ctx context.Context, m rooms.Member, from []string) error {
+	if len(from) == 0 {
+		err := s.g(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&teamMemberRow{TeamID: m.TeamID, UserID: m.UserID, Status: m.Status}).Error
+		return translate(err, nil)
+	}
+	res := s.g(ctx).Model(&teamMemberRow{}).Where("team_id = ? AND user_id = ? AND status IN ?", m.TeamID, m.UserID, from).Update("status", m.Status)
+	if res.Error != nil {
+		return translate(res.Error, nil)
+	}
+	if res.RowsAffected == 0 {
+		return rooms.ErrStateChanged
+	}
+	return nil
+}

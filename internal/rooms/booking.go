@@ -1,0 +1,285 @@
+package rooms
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"gongjian/internal/cst"
+	"gongjian/internal/errs"
+	"gongjian/internal/pii"
+	"gongjian/internal/resident"
+)
+
+// Guest is the person desk staff book for (no account, no smartphone).
+type Guest struct {
+	Name   string
+	Phone  string
+	Reason string
+}
+
+// BookInput is one booking request.
+type BookInput struct {
+	RoomID     int64
+	StartsAt   time.Time
+	EndsAt     time.Time
+	Purpose    string
+	Attendance int
+	TeamID     int64  // a team leader books for the team
+	OrgID      int64  // a unit contact books for the unit
+	OnBehalf   *Guest // desk staff book for a resident without a smartphone
+	IdemKey    string // the Idempotency-Key header
+}
+
+var phoneRE = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
+
+// booker is who a booking is for and whether the caller may make it.
+type booker struct {
+	kind      string
+	key       string // weekly counter
+	teamID    int64
+	orgID     int64
+	guest     *Guest
+	sealed    string
+	masked    string
+	decides   bool // the caller owns the room: no approval needed
+	unlimited bool
+}
+
+func (s *Service) bookerOf(ctx context.Context, u resident.User, r Room, in BookInput) (booker, error) {
+	b := booker{decides: Owns(u, r)}
+	n := 0
+	for _, set := range []bool{in.OnBehalf != nil, in.TeamID != 0, in.OrgID != 0} {
+		if set {
+			n++
+		}
+	}
+	if n > 1 {
+		return b, errs.Invalid("ONE_BOOKER", "team_id、org_id 和 on_behalf_of 只能填写一个")
+	}
+	switch {
+	case in.OnBehalf != nil:
+		if !IsDesk(u, r) {
+			return b, errForbidden
+		}
+		g := *in.OnBehalf
+		var err error
+		if g.Name, err = text("guest_name", "被代约人姓名", g.Name, 1, 30); err != nil {
+			return b, err
+		}
+		if g.Reason, err = text("reason", "代约原因", g.Reason, 0, 200); err != nil {
+			return b, err
+		}
+		if g.Reason == "" {
+			return b, errReasonRequired
+		}
+		g.Phone = strings.TrimSpace(g.Phone)
+		if !phoneRE.MatchString(g.Phone) {
+			return b, errs.Invalid("INVALID_PHONE", "请填写被代约人的11位手机号")
+		}
+		sealed, err := s.box.Seal(g.Phone)
+		if err != nil {
+			return b, errs.Internal(err)
+		}
+		b.kind, b.guest, b.sealed, b.masked = ForDesk, &g, sealed, pii.MaskPhone(g.Phone)
+		b.key = "guest:" + s.box.Hash(g.Phone)
+	case in.TeamID != 0:
+		t, err := s.store.Team(ctx, in.TeamID)
+		if err != nil {
+			return b, err
+		}
+		if t.LeaderID != u.ID && !b.decides {
+			return b, errs.Forbidden("NOT_TEAM_LEADER", "只有队长可以为队伍预约场地")
+		}
+		if !t.Active || t.CommunityID != r.CommunityID || !(r.Rules.Opens(AudienceTeams) || b.decides) {
+			return b, errNotAllowed
+		}
+		b.kind, b.teamID, b.key = ForTeam, t.ID, fmt.Sprintf("team:%d", t.ID)
+	case in.OrgID != 0:
+		if !u.IsContactOf(in.OrgID) && !u.IsStaffOfOrg(in.OrgID) {
+			return b, errs.Forbidden("NOT_UNIT_CONTACT", "只有该共建单位的联系人可以为单位预约")
+		}
+		if !r.Rules.Opens(AudienceUnits) && r.OrgID != in.OrgID {
+			return b, errNotAllowed
+		}
+		b.kind, b.orgID, b.key = ForUnit, in.OrgID, fmt.Sprintf("unit:%d", in.OrgID)
+	case IsDesk(u, r):
+		b.kind, b.key, b.unlimited = ForStaff, fmt.Sprintf("user:%d", u.ID), true
+	default:
+		if !r.Rules.Opens(AudienceResidents) || u.CommunityID != r.CommunityID {
+			return b, errNotAllowed
+		}
+		b.kind, b.key = ForSelf, fmt.Sprintf("user:%d", u.ID)
+	}
+	return b, nil
+}
+
+// prepare builds the booking of one request (not yet written).
+func (s *Service) prepare(ctx context.Context, u resident.User, in BookInput) (Room, booker, *Booking, error) {
+	r, err := s.store.Room(ctx, in.RoomID)
+	if err != nil {
+		return Room{}, booker{}, nil, err
+	}
+	if !r.Active {
+		return r, booker{}, nil, errRoomClosed
+	}
+	bk, err := s.bookerOf(ctx, u, r, in)
+	if err != nil {
+		return r, bk, nil, err
+	}
+	purpose, err := text("purpose", "用途", in.Purpose, 1, 100)
+	if err != nil {
+		return r, bk, nil, err
+	}
+	if in.Attendance < 1 {
+		return r, bk, nil, errs.Invalid("INVALID_ATTENDANCE", "请填写预计人数")
+	}
+	if in.Attendance > r.Capacity {
+		return r, bk, nil, errOverCapacity.With("capacity", r.Capacity)
+	}
+	if len(in.IdemKey) > 64 {
+		return r, bk, nil, errs.Invalid("BAD_IDEMPOTENCY_KEY", "Idempotency-Key 不能超过64个字符")
+	}
+	b := &Booking{RoomID: r.ID, StartsAt: in.StartsAt.UTC(), EndsAt: in.EndsAt.UTC(), Purpose: purpose, Attendance: in.Attendance,
+		For: bk.kind, BookedBy: u.ID, TeamID: bk.teamID, OrgID: bk.orgID, BookerKey: bk.key, IdemKey: in.IdemKey,
+		Status: StatusConfirmed}
+	if bk.guest != nil {
+		b.GuestName, b.GuestPhoneSealed, b.GuestPhoneMasked, b.Reason = bk.guest.Name, bk.sealed, bk.masked, bk.guest.Reason
+	}
+	if r.Rules.NeedsApproval && !bk.decides {
+		b.Status = StatusPending
+	}
+	return r, bk, b, nil
+}
+
+// timed sets a booking's times and its release times.
+func (s *Service) timed(r Room, b *Booking, start, end time.Time) {
+	b.StartsAt, b.EndsAt = start.UTC(), end.UTC()
+	b.ReleaseAt = b.StartsAt.Add(time.Duration(r.Rules.GraceMinutes) * time.Minute)
+	b.ExpiresAt = time.Time{}
+	if b.Status == StatusPending {
+		exp := s.now().UTC().Add(s.cfg.PendingTTL)
+		if exp.After(b.StartsAt) {
+			exp = b.StartsAt
+		}
+		b.ExpiresAt = exp
+	}
+}
+
+func (s *Service) newBooking(r Room, bk booker, b *Booking) NewBooking {
+	limit := 0
+	if !bk.unlimited && !bk.decides {
+		limit = r.Rules.WeeklyHours * 60
+	}
+	return NewBooking{Booking: b, WeekStart: WeekStart(b.StartsAt).UTC(), LimitMinutes: limit}
+}
+
+// Book books a room for a time range. The answer is the booking,
+// confirmed, or pending when the room's owner approves bookings; a range
+// another booking or a closure holds is ErrSlotTaken. A repeated request
+// with the same Idempotency-Key returns the first answer.
+func (s *Service) Book(ctx context.Context, u resident.User, in BookInput) (Booking, error) {
+	r, bk, b, err := s.prepare(ctx, u, in)
+	if err != nil {
+		return Booking{}, err
+	}
+	if err := r.checkRange(in.StartsAt, in.EndsAt, s.now(), bk.decides || bk.kind == ForStaff); err != nil {
+		return Booking{}, err
+	}
+	s.timed(r, b, in.StartsAt, in.EndsAt)
+	existing, err := s.store.CreateBookings(ctx, nil, []NewBooking{s.newBooking(r, bk, b)}, nil)
+	if err != nil {
+		return Booking{}, err
+	}
+	if len(existing) > 0 {
+		return existing[0], nil
+	}
+	return *b, nil
+}
+
+// visible loads a booking the user may see: its booker, the room's owners
+// and the community's desk staff.
+func (s *Service) visible(ctx context.Context, u resident.User, id int64) (Booking, Room, error) {
+	b, err := s.store.Booking(ctx, id)
+	if err != nil {
+		return Booking{}, Room{}, err
+	}
+	r, err := s.store.Room(ctx, b.RoomID)
+	if err != nil {
+		return Booking{}, Room{}, err
+	}
+	if b.BookedBy != u.ID && !IsDesk(u, r) {
+		return Booking{}, Room{}, ErrBookingNotFound
+	}
+	return b, r, nil
+}
+
+// Booking returns one booking to whoever may see it.
+func (s *Service) Booking(ctx context.Context, u resident.User, id int64) (Booking, error) {
+	b, _, err := s.visible(ctx, u, id)
+	return b, err
+}
+
+// Cancel cancels a booking (its booker, desk staff, the room's owners):
+// its slots are free at once. Cancelled before its start, it gives its
+// hours back to the weekly limit.
+func (s *Service) Cancel(ctx context.Context, u resident.User, id int64, reason string) (Booking, error) {
+	b, r, err := s.visible(ctx, u, id)
+	if err != nil {
+		return Booking{}, err
+	}
+	reason, err = text("reason", "取消原因", reason, 0, 200)
+	if err != nil {
+		return Booking{}, err
+	}
+	now := s.now().UTC()
+	if (b.Status != StatusPending && b.Status != StatusConfirmed) || !b.EndsAt.After(now) {
+		return Booking{}, errNotCancellable
+	}
+	var notices = s.cancelNotice(u, b, r, reason)
+	return s.store.SetStatus(ctx, id, []string{StatusPending, StatusConfirmed},
+		StatusChange{To: StatusCancelled, By: u.ID, At: now, Note: reason, Refund: b.StartsAt.After(now)}, notices)
+}
+
+// Decide approves or rejects a pending booking: the room's owners only.
+func (s *Service) Decide(ctx context.Context, u resident.User, id int64, approve bool, note string) (Booking, error) {
+	b, err := s.store.Booking(ctx, id)
+	if err != nil {
+		return Booking{}, err
+	}
+	r, err := s.store.Room(ctx, b.RoomID)
+	if err != nil {
+		return Booking{}, err
+	}
+	if !Owns(u, r) {
+		if IsDesk(u, r) {
+			return Booking{}, errNotApprover
+		}
+		return Booking{}, ErrBookingNotFound
+	}
+	if note, err = text("note", "审批意见", note, 0, 200); err != nil {
+		return Booking{}, err
+	}
+	if b.Status != StatusPending {
+		return Booking{}, errNotPending
+	}
+	ch := StatusChange{To: StatusConfirmed, By: u.ID, At: s.now().UTC(), Note: note}
+	if !approve {
+		ch.To, ch.Refund = StatusRejected, true
+	}
+	out, err := s.store.SetStatus(ctx, id, []string{StatusPending}, ch, s.decisionNotice(b, r, approve, note))
+	if errs.CodeOf(err) == ErrStateChanged.Code {
+		return Booking{}, errNotPending
+	}
+	return out, err
+}
+
+// Mine lists the bookings the user made, newest first.
+func (s *Service) Mine(ctx context.Context, userID int64, statuses []string) ([]Booking, error) {
+	return s.store.Bookings(ctx, BookingFilter{BookedBy: userID, Statuses: statuses, Limit: 200})
+}
+
+// dateOf is the CST date of t ("2006-01-02").
+func dateOf(t time.Time) string { return t.In(cst.Zone).Format("2006-01-02") }

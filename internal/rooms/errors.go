@@ -1,0 +1,36 @@
+package rooms
+
+import "gongjian/internal/errs"
+
+// Errors the stores return and the mini-program shows.
+var (
+	ErrSlotTaken       = errs.Conflict("SLOT_TAKEN", "该时段已被预约或不开放，请选择其他时间")
+	ErrWeeklyLimit     = errs.Unprocessable("WEEKLY_LIMIT", "本周在该场地的预约时长已达上限")
+	ErrStateChanged    = errs.Conflict("BOOKING_STATE_CHANGED", "预约状态已变化，请刷新后再试")
+	ErrRoomNotFound    = errs.NotFound("ROOM_NOT_FOUND", "场地不存在")
+	ErrBookingNotFound = errs.NotFound("BOOKING_NOT_FOUND", "预约不存在")
+	ErrUnitNotFound    = errs.Invalid("UNKNOWN_UNIT", "共建单位不存在")
+	ErrTeamNotFound    = errs.NotFound("TEAM_NOT_FOUND", "队伍不存在")
+	ErrClosureNotFound = errs.NotFound("CLOSURE_NOT_FOUND", "闭馆安排不存在")
+
+	errForbidden      = errs.Forbidden("FORBIDDEN", "没有权限进行此操作")
+	errNotAllowed     = errs.Forbidden("BOOKING_NOT_ALLOWED", "该场地不对您开放预约")
+	errNotApprover    = errs.Forbidden("NOT_ROOM_OWNER", "只有场地所属单位可以审批该预约")
+	errBadTime        = errs.Invalid("INVALID_TIME", "请填写有效的开始和结束时间（RFC 3339）")
+	errNotAligned     = errs.Unprocessable("NOT_ON_SLOT", "预约须按场地的时段整点开始和结束")
+	errTooShort       = errs.Unprocessable("TOO_SHORT", "预约时长短于场地规定的最短时长")
+	errTooLong        = errs.Unprocessable("TOO_LONG", "预约时长超过场地规定的最长时长")
+	errInPast         = errs.Unprocessable("IN_PAST", "不能预约已经开始或过去的时间")
+	errTooFarAhead    = errs.Unprocessable("TOO_FAR_AHEAD", "超出了可提前预约的天数")
+	errOutsideHours   = errs.Unprocessable("OUTSIDE_OPENING_HOURS", "所选时间不在场地开放时间内")
+	errOverCapacity   = errs.Unprocessable("OVER_CAPACITY", "预计人数超过场地容量")
+	errRoomClosed     = errs.Unprocessable("ROOM_INACTIVE", "场地已停用")
+	errReasonRequired = errs.Invalid("REASON_REQUIRED", "代人预约请填写原因")
+	errNotCancellable = errs.Conflict("NOT_CANCELLABLE", "该预约已结束或已取消，不能取消")
+	errNotPending     = errs.Conflict("NOT_PENDING", "该预约不在待审批状态")
+	errNotConfirmed   = errs.Unprocessable("NOT_CONFIRMED", "预约尚未确认，确认后才有入场码")
+	errBadTicket      = errs.Unprocessable("BAD_TICKET", "无效的入场码")
+	errTooEarly       = errs.Unprocessable("TOO_EARLY", "还没到签到时间")
+	errTooLate        = errs.Unprocessable("TOO_LATE", "签到时间已过")
+	errAlreadyIn      = errs.Conflict("ALREADY_CHECKED_IN", "已经签到过了")
+)

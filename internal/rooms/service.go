@@ -1,0 +1,189 @@
+package rooms
+
+import (
+	"context"
+	"time"
+
+	"gongjian/internal/errs"
+	"gongjian/internal/pii"
+	"gongjian/internal/resident"
+)
+
+// Config are the booking settings that are not a room's own rules.
+type Config struct {
+	// PendingTTL: a booking waiting for approval is released when nobody
+	// decided within this time (or by its start, whichever is first).
+	PendingTTL time.Duration
+	// OpenBefore: a booking's ticket is accepted from this long before its start.
+	OpenBefore time.Duration
+	// MaxSeries is the most occurrences one recurring booking may have.
+	MaxSeries int
+}
+
+// Defaults.
+const (
+	DefaultPendingTTL = 72 * time.Hour
+	DefaultOpenBefore = 30 * time.Minute
+	DefaultMaxSeries  = 60
+)
+
+// Service holds the rules of rooms, bookings and teams.
+type Service struct {
+	store   Store
+	tickets Tickets
+	box     *pii.Box
+	cfg     Config
+	now     func() time.Time
+}
+
+// NewService builds the service; now may be nil (time.Now).
+func NewService(store Store, tickets Tickets, box *pii.Box, cfg Config, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	if cfg.PendingTTL <= 0 {
+		cfg.PendingTTL = DefaultPendingTTL
+	}
+	if cfg.OpenBefore <= 0 {
+		cfg.OpenBefore = DefaultOpenBefore
+	}
+	if cfg.MaxSeries <= 0 {
+		cfg.MaxSeries = DefaultMaxSeries
+	}
+	return &Service{store: store, tickets: tickets, box: box, cfg: cfg, now: now}
+}
+
+// Owns reports whether u manages the room and decides its bookings: the
+// owning unit's staff and contacts for a unit's room, the community's staff
+// for a community room, and administrators. Community staff do not decide
+// a unit's bookings (they may book its rooms on a resident's behalf).
+func Owns(u resident.User, r Room) bool {
+	if u.IsAdmin() {
+		return true
+	}
+	if r.OrgID != 0 {
+		return u.IsStaffOfOrg(r.OrgID) || u.IsContactOf(r.OrgID)
+	}
+	return u.IsStaffOf(r.CommunityID)
+}
+
+// IsDesk reports whether u may book the room on a resident's behalf: the
+// community's staff and the room's owners.
+func IsDesk(u resident.User, r Room) bool { return u.IsStaffOf(r.CommunityID) || Owns(u, r) }
+
+// CreateRoom adds a room: community staff for their community, a unit's
+// staff or contact for the unit (in one of its communities), admins.
+func (s *Service) CreateRoom(ctx context.Context, u resident.User, r Room) (Room, error) {
+	if err := s.checkOwner(ctx, u, &r); err != nil {
+		return Room{}, err
+	}
+	if err := normalizeRoom(&r); err != nil {
+		return Room{}, err
+	}
+	r.Active, r.CreatedBy = true, u.ID
+	if err := s.store.CreateRoom(ctx, &r); err != nil {
+		return Room{}, err
+	}
+	return r, nil
+}
+
+func (s *Service) checkOwner(ctx context.Context, u resident.User, r *Room) error {
+	if r.CommunityID <= 0 {
+		return errs.Invalid("INVALID_COMMUNITY", "请选择场地所在社区")
+	}
+	if r.OrgID != 0 {
+		cs, err := s.store.UnitCommunities(ctx, r.OrgID)
+		if err != nil {
+			return err
+		}
+		in := false
+		for _, c := range cs {
+			in = in || c == r.CommunityID
+		}
+		if !in {
+			return errs.Invalid("UNIT_NOT_IN_COMMUNITY", "该共建单位不在所选社区")
+		}
+	}
+	if !Owns(u, *r) {
+		return errForbidden
+	}
+	return nil
+}
+
+// RoomPatch changes a room; nil fields stay.
+type RoomPatch struct {
+	Name, Kind, Place, Description *string
+	Capacity                       *int
+	Facilities, Photos             *[]string
+	Hours                          *[]DayHours
+	Rules                          *Rules
+	Active                         *bool
+}
+
+// UpdateRoom changes a room (its owners). Bookings already made stay.
+func (s *Service) UpdateRoom(ctx context.Context, u resident.User, id int64, p RoomPatch) (Room, error) {
+	r, err := s.store.Room(ctx, id)
+	if err != nil {
+		return Room{}, err
+	}
+	if !Owns(u, r) {
+		return Room{}, errForbidden
+	}
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&r.Name, p.Name)
+	set(&r.Kind, p.Kind)
+	set(&r.Place, p.Place)
+	set(&r.Description, p.Description)
+	if p.Capacity != nil {
+		r.Capacity = *p.Capacity
+	}
+	if p.Facilities != nil {
+		r.Facilities = *p.Facilities
+	}
+	if p.Photos != nil {
+		r.Photos = *p.Photos
+	}
+	if p.Hours != nil {
+		r.Hours = *p.Hours
+	}
+	if p.Rules != nil {
+		r.Rules = *p.Rules
+	}
+	if p.Active != nil {
+		r.Active = *p.Active
+	}
+	if err := normalizeRoom(&r); err != nil {
+		return Room{}, err
+	}
+	return r, s.store.UpdateRoom(ctx, r)
+}
+
+// Room returns one room.
+func (s *Service) Room(ctx context.Context, id int64) (Room, error) {
+	r, err := s.store.Room(ctx, id)
+	if err != nil {
+		return Room{}, err
+	}
+	return r, nil
+}
+
+// Rooms lists active rooms (every room of theirs for owners: f.WithClosed).
+func (s *Service) Rooms(ctx context.Context, f RoomFilter) ([]Room, error) {
+	return s.store.Rooms(ctx, f)
+}
+
+// room loads a room for an action of its owners.
+func (s *Service) owned(ctx context.Context, u resident.User, id int64) (Room, error) {
+	r, err := s.store.Room(ctx, id)
+	if err != nil {
+		return Room{}, err
+	}
+	if !Owns(u, r) {
+		return Room{}, errForbidden
+	}
+	return r, nil
+}
