@@ -30,6 +30,7 @@ import (
 	"gongjian/internal/activity"
 	"gongjian/internal/auth"
 	"gongjian/internal/checkin"
+	"gongjian/internal/cobuild"
 	"gongjian/internal/console"
 	"gongjian/internal/demo"
 	"gongjian/internal/hours"
@@ -181,6 +182,7 @@ type App struct {
 	notify    notifyParts
 	// activities: activities and registrations (issue 3).
 	activities *activity.Service
+	cobuild    *cobuild.Service // co-building (issue 15)
 }
 
 // Close releases everything App opened, last first.
@@ -268,13 +270,13 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 	app.store = mysqlstore.NewResidentStore(app.db)
 	app.residents = resident.NewService(app.store, box, wc, nil)
 	limiter := redisstore.NewLimiter(rdb, prefix)
+	app.closers = append(app.closers, limiter.Close)
 	authSvc := auth.NewService(auth.Config{
 		JWTSecret: secrets.jwt, OldJWTSecrets: secrets.jwtOld, AccessTTL: cfg.Security.AccessTokenTTL, RefreshTTL: cfg.Security.RefreshTokenTTL,
 		PerUserPerMinute: cfg.Login.PerUserPerMinute,
 		LoginTimeout:     cfg.Login.WeChatTimeout, BreakerFailures: cfg.Login.BreakerFailures, BreakerCooldown: cfg.Login.BreakerCooldown,
-		VersionCacheTTL: cfg.Security.RevocationDelay,
 	}, wechatLogin{wc}, app.store, box, limiter, nil)
-	authSvc.RevokeWith(redisstore.NewTokenVersions(rdb, prefix))
+	authSvc.RevokeWith(redisstore.NewTokenVersions(rdb, prefix, cfg.Security.RevocationDelay))
 
 	// Activities and registrations: quotas in Redis, truth in MySQL.
 	quota := redisstore.NewQuota(rdb, prefix)
@@ -340,8 +342,10 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		LateAfter:              wb.LiveWindow,
 		UnattachedDays:         wb.UnattachedDays,
 	}, mysqlstore.NewWristbandStore(app.db), app.residents, redisstore.NewNonces(rdb, prefix), nil)
-	app.wristbands.LimitBindAttempts(redisstore.NewLimiter(rdb, prefix))
+	app.wristbands.LimitBindAttempts(limiter)
 	app.jobs = append(app.jobs, func(ctx context.Context) { app.wristbands.Run(ctx, wb.JobInterval, log) })
+
+	app.cobuild = newCobuild(cfg, app.db, app.store, box, nil)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -364,6 +368,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		TrustedProxies: cfg.HTTP.TrustedProxies,
 		MetricsAllow:   cfg.HTTP.MetricsAllow,
 		Media:          mediaSvc,
+		Cobuild:        app.cobuild,
 		Console:        console.Handler(),
 	})
 	return app, nil
@@ -394,6 +399,9 @@ func (a *App) serveOn(ctx context.Context, ln net.Listener) error {
 		jobs.Go(func() { j(jobCtx) })
 	}
 	defer func() { stopJobs(); jobs.Wait() }()
+	if a.cfg.HTTP.DebugAddr != "" {
+		jobs.Go(func() { serveDebug(jobCtx, a.log, a.cfg.HTTP.DebugAddr) })
+	}
 	stopWorkers := a.startWorkers(ctx)
 	defer stopWorkers() // after the HTTP shutdown below: WeChat calls under way finish and are recorded
 	errc := make(chan error, 1)

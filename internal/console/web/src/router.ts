@@ -13,12 +13,18 @@ const page = (p: string, title: string, component: () => Promise<unknown>): Rout
 
 const routes: RouteRecordRaw[] = [
   { path: '/login', component: () => import('./views/LoginView.vue'), meta: { public: true, title: '登录' } },
+  page('/checkin/screen/:sessionId(\\d+)', '签到大屏', () => import('./views/CheckinScreenView.vue')),
   {
     path: '/',
     component: Layout,
     children: [
       { path: '', redirect: () => firstPage(auth.session?.permissions ?? []) },
       page('dashboard', '工作台', () => import('./views/DashboardView.vue')),
+      page('activities', '活动管理', () => import('./views/ActivitiesView.vue')),
+      page('activities/new', '新建活动', () => import('./views/ActivityEditView.vue')),
+      page('activities/:id(\\d+)', '活动详情', () => import('./views/ActivityDetailView.vue')),
+      page('activities/:id(\\d+)/edit', '编辑活动', () => import('./views/ActivityEditView.vue')),
+      page('checkin', '签到管理', () => import('./views/CheckinView.vue')),
       page('forbidden', '无权访问', () => import('./views/ForbiddenView.vue')),
       page(':rest(.*)*', '页面不存在', () => import('./views/NotFoundView.vue')),
     ],
