@@ -297,12 +297,18 @@ type optionalBody struct{ v any }
 // optional wraps a body that the request may omit.
 func optional(v any) optionalBody { return optionalBody{v} }
 
+// fromQuery reads query parameters into its target (see meWith).
+type fromQuery func(*gin.Context) error
+
 // meWith decodes the JSON body into body (strictly; optional(&req) when
-// the body may be absent; nil for none) and then is me.
+// the body may be absent; nil for none), or reads the query when body is a
+// fromQuery, and then is me.
 func (a *API) meWith(c *gin.Context, body any) (resident.User, bool) {
 	var err error
 	switch b := body.(type) {
 	case nil:
+	case fromQuery:
+		err = b(c)
 	case optionalBody:
 		err = decodeOptional(c, b.v)
 	default:
