@@ -42,6 +42,7 @@ type Config struct {
 	Limits       Limits       `yaml:"limits"`
 	Uploads      Uploads      `yaml:"uploads"`
 	Hours        Hours        `yaml:"hours"`
+	Cobuild      Cobuild      `yaml:"cobuild"`
 }
 
 // Hours configures the service-hours rules.
@@ -84,6 +85,10 @@ type HTTP struct {
 	// judged by the connection's own peer address (never a header); every
 	// other caller is told the route does not exist.
 	MetricsAllow []string `yaml:"metrics_allow" env:"GONGJIAN_HTTP_METRICS_ALLOW"`
+	// DebugAddr, when set, is a second listener that serves Go's profiles
+	// (/debug/pprof/…) and nothing else; it must be a loopback address.
+	// Off by default.
+	DebugAddr string `yaml:"debug_addr" env:"GONGJIAN_HTTP_DEBUG_ADDR"`
 }
 
 // MySQL configures the relational store. Empty DSN selects the embedded SQLite file.
@@ -109,6 +114,19 @@ type WeChat struct {
 	APIBase   string              `yaml:"api_base" env:"GONGJIAN_WECHAT_API_BASE"`
 	Timeout   time.Duration       `yaml:"timeout" env:"GONGJIAN_WECHAT_TIMEOUT"`
 	Templates map[string]Template `yaml:"templates"`
+	// PushToken is the token of the mini-program's message push (消息推送)
+	// configured in WeChat's console: pushes to /api/v1/wechat/push (the
+	// asynchronous media-check results) are signed with it.
+	PushToken string `yaml:"push_token" env:"GONGJIAN_WECHAT_PUSH_TOKEN"`
+	// PublicBaseURL is this server's address as WeChat reaches it
+	// (https://…): photos sent to mediaCheckAsync are fetched from it.
+	PublicBaseURL string `yaml:"public_base_url" env:"GONGJIAN_WECHAT_PUBLIC_BASE_URL"`
+}
+
+// Cobuild configures co-building (issue 15).
+type Cobuild struct {
+	WishesPerResident int `yaml:"wishes_per_resident" env:"GONGJIAN_COBUILD_WISHES_PER_RESIDENT"` // open wishes at once (3)
+	SupportThreshold  int `yaml:"support_threshold" env:"GONGJIAN_COBUILD_SUPPORT_THRESHOLD"`     // supports that put a proposal on the agenda (10)
 }
 
 // Template is one subscribe-message template. Its id can be set from
@@ -393,6 +411,7 @@ func Defaults() Config {
 		Limits:  Limits{RegistrationPerUser: 30, RegistrationPerIP: 3000, CheckinPerUser: 600, CheckinPerIP: 6000},
 		Uploads: Uploads{PerUserPerHour: 60, UnattachedTTL: 7 * 24 * time.Hour},
 		Hours:   Hours{CorrectionApprovalMinutes: 8 * 60},
+		Cobuild: Cobuild{WishesPerResident: 3, SupportThreshold: 10},
 	}
 }
 
@@ -623,6 +642,12 @@ func (c Config) Validate() error {
 			if _, _, err := net.ParseCIDR(p); err != nil {
 				return bad("http.metrics_allow (GONGJIAN_HTTP_METRICS_ALLOW)", fmt.Sprintf("%q is not an IP address or CIDR", p))
 			}
+		}
+	}
+	if c.HTTP.DebugAddr != "" {
+		host, _, err := net.SplitHostPort(c.HTTP.DebugAddr)
+		if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+			return bad("http.debug_addr (GONGJIAN_HTTP_DEBUG_ADDR)", "must be a loopback address with a port, e.g. 127.0.0.1:6060")
 		}
 	}
 	for _, p := range c.HTTP.TrustedProxies {

@@ -39,6 +39,9 @@ func TestHardeningKeys(t *testing.T) {
 				return c.HTTP.ReadHeaderTimeout == 300*time.Millisecond && c.Registration.StaleAfter == 2*time.Second
 			}},
 		{map[string]string{"GONGJIAN_RECONCILE_STALE_AFTER": "10ms"}, "GONGJIAN_RECONCILE_STALE_AFTER", nil},
+		{map[string]string{"GONGJIAN_HTTP_DEBUG_ADDR": "127.0.0.1:6060"}, "", func(c Config) bool { return c.HTTP.DebugAddr == "127.0.0.1:6060" }},
+		{map[string]string{"GONGJIAN_HTTP_DEBUG_ADDR": "0.0.0.0:6060"}, "GONGJIAN_HTTP_DEBUG_ADDR", nil},
+		{map[string]string{"GONGJIAN_HTTP_DEBUG_ADDR": "127.0.0.1"}, "GONGJIAN_HTTP_DEBUG_ADDR", nil},
 	}
 	for i, c := range cases {
 		cfg, err := Load("", func(k string) string { return c.env[k] })

@@ -39,6 +39,13 @@ import (
 //	staffA    staff of community A, where the resource lives
 //	orgStaff  staff of the organisation hosting community A's activities
 //	admin     an administrator
+//	unitA     the contact (unit_contact) of co-building unit A, which
+//	          co-builds with community A; a resident of community A
+//	unitB     the contact of unit B (community B)
+//
+// Rows built with st give unitA and unitB what "other" gets (outside
+// co-building a unit contact is a resident like any other); co-building's
+// rows set them with stu.
 const (
 	anon = iota
 	owner
@@ -47,10 +54,12 @@ const (
 	staffA
 	orgStaff
 	admin
+	unitA
+	unitB
 	personas
 )
 
-var personaNames = [personas]string{"anon", "owner", "other", "staffB", "staffA", "orgStaff", "admin"}
+var personaNames = [personas]string{"anon", "owner", "other", "staffB", "staffA", "orgStaff", "admin", "unitA", "unitB"}
 
 // authzCall is one request of a row.
 type authzCall struct {
@@ -71,7 +80,12 @@ type authzRow struct {
 type authzVerify func(p int, r resp) string
 
 // st builds a row's expectations: anon, owner, other, staffB, staffA, orgStaff, admin.
-func st(a, ow, ot, sb, sa, os, ad int) [personas]int { return [personas]int{a, ow, ot, sb, sa, os, ad} }
+func st(a, ow, ot, sb, sa, os, ad int) [personas]int {
+	return [personas]int{a, ow, ot, sb, sa, os, ad, ot, ot}
+}
+
+// stu is st with the unit contacts' expectations.
+func stu(s [personas]int, ua, ub int) [personas]int { s[unitA], s[unitB] = ua, ub; return s }
 
 // authzWorld is the fixture: two communities, a host organisation in A
 // (and a party organisation), the personas, and the owner's resources.
@@ -100,6 +114,8 @@ type authzWorld struct {
 	// succeed. Only then do calls that change state get a fresh resource;
 	// refused ones aim at the owner's own (which must stay untouched).
 	allowed bool
+	rooms   *roomsFixture // built on the rooms rows' first call
+	cb      cbFixture     // co-building's (authz_cobuild_test.go)
 }
 
 const authzPhone = "13912340001"
@@ -265,6 +281,7 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	w.grant(w.id[staffB], resident.RoleChange{Role: "staff", CommunityID: w.commB})
 	w.tok[orgStaff], w.id[orgStaff] = ta.login("authz-org-staff")
 	w.grant(w.id[orgStaff], resident.RoleChange{Role: "staff", OrgID: w.org})
+	w.cobuildPersonas()
 
 	dep := w.must(ta.do("POST", "/api/v1/me/dependents", w.tok[owner], map[string]any{"name": "王小宝", "relation": "child", "birth_date": "2016-03-01",
 		"gender": "male", "guardian_consent": map[string]string{"version": resident.CurrentConsentVersion}}), 201, "dependent")
@@ -689,6 +706,8 @@ func (w *authzWorld) allRows() []authzRow {
 	for _, set := range []func() []authzRow{
 		// one line per feature's row set
 		w.reviewRows,
+		w.roomsRows,
+		w.cobuildRows,
 	} {
 		rows = append(rows, set()...)
 	}
@@ -799,7 +818,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 					t.Errorf("%s as %s: %s: %.300s", r.route, personaNames[p], msg, res.Raw)
 				}
 			}
-			if p == anon || p == other || p == staffB {
+			if p == anon || p == other || p == staffB || p == unitA || p == unitB {
 				for _, s := range w.secrets {
 					if strings.Contains(string(res.Raw), s) {
 						t.Errorf("%s as %s: the answer shows the owner's %q", r.route, personaNames[p], s)

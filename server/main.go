@@ -30,6 +30,7 @@ import (
 	"gongjian/internal/activity"
 	"gongjian/internal/auth"
 	"gongjian/internal/checkin"
+	"gongjian/internal/cobuild"
 	"gongjian/internal/console"
 	"gongjian/internal/demo"
 	"gongjian/internal/hours"
@@ -38,6 +39,7 @@ import (
 	"gongjian/internal/mysqlstore"
 	"gongjian/internal/redisstore"
 	"gongjian/internal/resident"
+	"gongjian/internal/rooms"
 	"gongjian/internal/wechat"
 	"gongjian/internal/wristband"
 	"gongjian/internal/wxemu"
@@ -181,6 +183,7 @@ type App struct {
 	notify    notifyParts
 	// activities: activities and registrations (issue 3).
 	activities *activity.Service
+	cobuild    *cobuild.Service // co-building (issue 15)
 }
 
 // Close releases everything App opened, last first.
@@ -268,13 +271,13 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 	app.store = mysqlstore.NewResidentStore(app.db)
 	app.residents = resident.NewService(app.store, box, wc, nil)
 	limiter := redisstore.NewLimiter(rdb, prefix)
+	app.closers = append(app.closers, limiter.Close)
 	authSvc := auth.NewService(auth.Config{
 		JWTSecret: secrets.jwt, OldJWTSecrets: secrets.jwtOld, AccessTTL: cfg.Security.AccessTokenTTL, RefreshTTL: cfg.Security.RefreshTokenTTL,
 		PerUserPerMinute: cfg.Login.PerUserPerMinute,
 		LoginTimeout:     cfg.Login.WeChatTimeout, BreakerFailures: cfg.Login.BreakerFailures, BreakerCooldown: cfg.Login.BreakerCooldown,
-		VersionCacheTTL: cfg.Security.RevocationDelay,
 	}, wechatLogin{wc}, app.store, box, limiter, nil)
-	authSvc.RevokeWith(redisstore.NewTokenVersions(rdb, prefix))
+	authSvc.RevokeWith(redisstore.NewTokenVersions(rdb, prefix, cfg.Security.RevocationDelay))
 
 	// Activities and registrations: quotas in Redis, truth in MySQL.
 	quota := redisstore.NewQuota(rdb, prefix)
@@ -326,6 +329,10 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 			log.Warn("closing forgotten check-outs failed", slog.String("error", err.Error()))
 		})
 	})
+	// Rooms and venues, bookings and cultural teams (issue 16); a booking's
+	// ticket is signed with the check-in key.
+	roomsSvc := rooms.NewService(mysqlstore.NewRoomStore(app.db), ticketKeys, box, rooms.Config{OpenBefore: cfg.Checkin.OpenBefore}, nil)
+	app.jobs = append(app.jobs, func(ctx context.Context) { roomsSvc.RunReleaser(ctx, time.Minute, log) })
 	wb := cfg.Wristband
 	app.wristbands = wristband.NewService(wristband.Config{
 		Vendors:                wb.Vendors,
@@ -340,8 +347,10 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		LateAfter:              wb.LiveWindow,
 		UnattachedDays:         wb.UnattachedDays,
 	}, mysqlstore.NewWristbandStore(app.db), app.residents, redisstore.NewNonces(rdb, prefix), nil)
-	app.wristbands.LimitBindAttempts(redisstore.NewLimiter(rdb, prefix))
+	app.wristbands.LimitBindAttempts(limiter)
 	app.jobs = append(app.jobs, func(ctx context.Context) { app.wristbands.Run(ctx, wb.JobInterval, log) })
+
+	app.cobuild = newCobuild(cfg, app.db, app.store, box, nil)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -364,6 +373,8 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		TrustedProxies: cfg.HTTP.TrustedProxies,
 		MetricsAllow:   cfg.HTTP.MetricsAllow,
 		Media:          mediaSvc,
+		Rooms:          roomsSvc,
+		Cobuild:        app.cobuild,
 		Console:        console.Handler(),
 	})
 	return app, nil
@@ -394,6 +405,9 @@ func (a *App) serveOn(ctx context.Context, ln net.Listener) error {
 		jobs.Go(func() { j(jobCtx) })
 	}
 	defer func() { stopJobs(); jobs.Wait() }()
+	if a.cfg.HTTP.DebugAddr != "" {
+		jobs.Go(func() { serveDebug(jobCtx, a.log, a.cfg.HTTP.DebugAddr) })
+	}
 	stopWorkers := a.startWorkers(ctx)
 	defer stopWorkers() // after the HTTP shutdown below: WeChat calls under way finish and are recorded
 	errc := make(chan error, 1)

@@ -501,7 +501,20 @@ func (s *Service) UpdateSession(ctx context.Context, u resident.User, activityID
 	dctx, cancel := s.detached(ctx)
 	defer cancel()
 	ss := Session{ID: sessionID, ActivityID: activityID, StartsAt: in.StartsAt, EndsAt: in.EndsAt, Capacity: in.Capacity, WaitlistCapacity: in.WaitlistCapacity}
-	promoted, err := s.store.UpdateSession(dctx, ss, noticesFor(&a, "活动时间调整为"+FormatTime(in.StartsAt)))
+	// Notices (of the change and of promotions) name the session as it
+	// will be: the new times, the old start in the note.
+	moved := a
+	moved.Sessions = append([]Session(nil), a.Sessions...)
+	for i := range moved.Sessions {
+		if moved.Sessions[i].ID == sessionID {
+			moved.Sessions[i].StartsAt, moved.Sessions[i].EndsAt = in.StartsAt, in.EndsAt
+		}
+	}
+	note := "原定" + FormatTime(cur.StartsAt)
+	if in.StartsAt.Equal(cur.StartsAt) {
+		note = "结束时间调整为" + FormatTime(in.EndsAt)
+	}
+	promoted, err := s.store.UpdateSession(dctx, ss, noticesFor(&moved, note))
 	s.afterChange(dctx, activityID)
 	return ss, promoted, err
 }

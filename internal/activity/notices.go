@@ -63,7 +63,7 @@ func buildNotice(a *Activity, event string, r Registration, reason, when string)
 		n.Fields["note"] = reason
 	case EventChanged:
 		n.TemplateKey, n.Title = notify.ActivityChanged, "活动信息变更"
-		n.Body = fmt.Sprintf("您报名的「%s」有变更，最新时间：%s，地点：%s。", a.Title, when, a.Place.Address)
+		n.Body = fmt.Sprintf("您报名的「%s」有变更，最新时间：%s，地点：%s。%s。", a.Title, when, a.Place.Address, reason)
 		n.Fields["status"] = "活动变更"
 		n.Fields["note"] = reason
 		// One notice per change.

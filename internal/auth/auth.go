@@ -12,7 +12,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -63,8 +62,15 @@ type Store interface {
 // Versions keeps each user's token version where every server process sees
 // it (Redis). Access tokens carry the version they were signed under;
 // raising it revokes every access token of the user at once.
+//
+// Version is asked on every authenticated request and must answer from
+// memory (an implementation trusts what it read for at most the
+// revocation delay, which is how long a revocation takes to reach every
+// process); Current reads the version as it is now, to sign new tokens
+// under; Bump raises it.
 type Versions interface {
 	Version(ctx context.Context, userID int64) (int64, error)
+	Current(ctx context.Context, userID int64) (int64, error)
 	Bump(ctx context.Context, userID int64) (int64, error)
 }
 
@@ -89,10 +95,6 @@ type Config struct {
 	// as a probe.
 	BreakerFailures int
 	BreakerCooldown time.Duration
-	// VersionCacheTTL is how long a process trusts the token version it
-	// read (0: 10 s): a revocation takes effect everywhere within it, and a
-	// user's requests cost at most one Redis GET per TTL and process.
-	VersionCacheTTL time.Duration
 }
 
 // Service logs people in.
@@ -105,12 +107,7 @@ type Service struct {
 	now      func() time.Time
 	gate     *breaker
 	versions Versions // nil: tokens are never revoked before they expire
-	seen     sync.Map // user id -> seenVersion
-}
-
-type seenVersion struct {
-	v  int64
-	at time.Time
+	verified verifiedTokens
 }
 
 // RevokeWith makes access tokens revocable through v (call it while
@@ -124,9 +121,6 @@ func NewService(cfg Config, wc WeChat, store Store, box *pii.Box, limit RateLimi
 	}
 	if cfg.LoginTimeout <= 0 {
 		cfg.LoginTimeout = defaultLoginTimeout
-	}
-	if cfg.VersionCacheTTL <= 0 {
-		cfg.VersionCacheTTL = 10 * time.Second
 	}
 	return &Service{cfg: cfg, wechat: wc, store: store, box: box, limit: limit, now: now,
 		gate: newBreaker(cfg.BreakerFailures, cfg.BreakerCooldown, now)}
@@ -276,12 +270,11 @@ type claims struct {
 func (s *Service) signCurrent(ctx context.Context, userID int64, now time.Time) (string, error) {
 	var ver int64
 	if s.versions != nil {
-		v, err := s.versions.Version(ctx, userID)
+		v, err := s.versions.Current(ctx, userID)
 		if err != nil {
 			return "", err
 		}
 		ver = v
-		s.seen.Store(userID, seenVersion{v, time.Now()})
 	}
 	tok, err := s.sign(userID, ver, now)
 	if err != nil {
@@ -308,20 +301,41 @@ func (s *Service) Revoke(ctx context.Context, userID int64) error {
 	if s.versions == nil {
 		return nil
 	}
-	v, err := s.versions.Bump(ctx, userID)
-	if err != nil {
-		return err
-	}
-	s.seen.Store(userID, seenVersion{v, time.Now()})
-	return nil
+	_, err := s.versions.Bump(ctx, userID)
+	return err
 }
 
 var errRevoked = errs.Unauthorized("TOKEN_REVOKED", "登录已失效，请重新登录")
 
 // Verify checks an access token, signed with the current secret or an
-// older one and not revoked, and returns the user id in it. It costs at
-// most one Redis GET per user, process and VersionCacheTTL.
+// older one and not revoked, and returns the user id in it. A token seen
+// before is not parsed again (verifiedTokens); the version is asked of
+// Versions, which answers from memory.
 func (s *Service) Verify(ctx context.Context, token string) (int64, error) {
+	now := s.now()
+	t, ok := s.verified.get(token, now)
+	if !ok {
+		var err error
+		if t, err = s.parse(token); err != nil {
+			return 0, err
+		}
+		s.verified.put(token, t)
+	}
+	if s.versions == nil {
+		return t.userID, nil
+	}
+	cur, err := s.versions.Version(ctx, t.userID)
+	if err != nil {
+		return 0, err
+	}
+	if t.ver < cur {
+		return 0, errRevoked
+	}
+	return t.userID, nil
+}
+
+// parse verifies a token's signature, issuer and expiry.
+func (s *Service) parse(token string) (verifiedToken, error) {
 	parse := func(secret []byte) (*jwt.Token, error) {
 		return jwt.ParseWithClaims(token, &claims{}, func(t *jwt.Token) (any, error) {
 			return secret, nil
@@ -333,40 +347,14 @@ func (s *Service) Verify(ctx context.Context, token string) (int64, error) {
 	}
 	if err != nil {
 		if errors.Is(err, jwt.ErrTokenExpired) {
-			return 0, errs.Unauthorized("TOKEN_EXPIRED", "登录已过期，请重新登录")
+			return verifiedToken{}, errs.Unauthorized("TOKEN_EXPIRED", "登录已过期，请重新登录")
 		}
-		return 0, errs.Unauthorized("INVALID_TOKEN", "登录凭证无效，请重新登录")
+		return verifiedToken{}, errs.Unauthorized("INVALID_TOKEN", "登录凭证无效，请重新登录")
 	}
 	c := parsed.Claims.(*claims)
 	id, err := strconv.ParseInt(c.Subject, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, errs.Unauthorized("INVALID_TOKEN", "登录凭证无效，请重新登录")
+	if err != nil || id <= 0 || c.ExpiresAt == nil {
+		return verifiedToken{}, errs.Unauthorized("INVALID_TOKEN", "登录凭证无效，请重新登录")
 	}
-	if s.versions == nil {
-		return id, nil
-	}
-	cur, err := s.currentVersion(ctx, id)
-	if err != nil {
-		return 0, err
-	}
-	if c.Ver < cur {
-		return 0, errRevoked
-	}
-	return id, nil
-}
-
-// currentVersion is the user's token version, as read at most
-// VersionCacheTTL ago by this process.
-func (s *Service) currentVersion(ctx context.Context, userID int64) (int64, error) {
-	if x, ok := s.seen.Load(userID); ok {
-		if sv := x.(seenVersion); time.Since(sv.at) < s.cfg.VersionCacheTTL {
-			return sv.v, nil
-		}
-	}
-	v, err := s.versions.Version(ctx, userID)
-	if err != nil {
-		return 0, err
-	}
-	s.seen.Store(userID, seenVersion{v, time.Now()})
-	return v, nil
+	return verifiedToken{userID: id, ver: c.Ver, expires: c.ExpiresAt.Time}, nil
 }

@@ -162,6 +162,15 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The people appointed as checkers and volunteers exist (an
+	// appointment of nobody is USER_NOT_FOUND).
+	var users []map[string]any
+	for _, id := range append(seq(100, 240), append(seq(500, 503), seq(1000, 1050)...)...) {
+		users = append(users, map[string]any{"id": id, "open_id": fmt.Sprintf("o-fixture-%d", id), "created_at": start, "updated_at": start})
+	}
+	if err := db.G.Table("users").Create(users).Error; err != nil {
+		t.Fatal(err)
+	}
 	c := &clock{t: start.Add(-30 * time.Minute)}
 	store := mysqlstore.NewCheckinStore(db)
 	svc := checkin.NewService(keys, regs, store, nil, nil, checkin.Config{
@@ -169,6 +178,15 @@ func newFixture(t *testing.T) *fixture {
 	}, c.now)
 	return &fixture{db: db, regs: regs, store: store, svc: svc, clock: c, start: start,
 		staff: resident.User{ID: 1, Roles: []resident.Role{{Role: resident.RoleStaff, OrgID: 10}}}}
+}
+
+// seq is from, from+1, ..., to-1.
+func seq(from, to int64) []int64 {
+	out := make([]int64, 0, to-from)
+	for i := from; i < to; i++ {
+		out = append(out, i)
+	}
+	return out
 }
 
 func (f *fixture) ticket(t *testing.T, regID int64) string {

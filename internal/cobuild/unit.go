@@ -2,7 +2,6 @@ package cobuild
 
 import (
 	"context"
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -143,52 +142,6 @@ func (s *Service) Unit(ctx context.Context, id int64) (Unit, error) { return s.s
 
 // Units lists every unit.
 func (s *Service) Units(ctx context.Context) ([]Unit, error) { return s.store.Units(ctx) }
-
-// ImportUnits creates every unit of rows or none: every row is checked
-// (also against the other rows: a name twice) and when any is bad nothing
-// is written and every bad row is named (422 IMPORT_REJECTED).
-func (s *Service) ImportUnits(ctx context.Context, u resident.User, rows []UnitInput) (int, error) {
-	if !u.IsAdmin() {
-		return 0, errNotStaff
-	}
-	if len(rows) == 0 {
-		return 0, errs.Invalid("IMPORT_EMPTY", "文件中没有单位")
-	}
-	if len(rows) > MaxImportUnits {
-		return 0, errs.Invalid("IMPORT_TOO_LARGE", fmt.Sprintf("一次最多导入 %d 个单位，请拆分文件", MaxImportUnits))
-	}
-	comms, orgs, err := s.lookups(ctx)
-	if err != nil {
-		return 0, err
-	}
-	var bad []ImportError
-	units := make([]Unit, 0, len(rows))
-	seen := map[string]int{}
-	for i := range rows {
-		line := i + 2 // the header is row 1
-		if err := s.checkUnit(&rows[i], comms, orgs); err != nil {
-			bad = append(bad, ImportError{Row: line, Message: errs.As(err).Message})
-			continue
-		}
-		if prev, dup := seen[rows[i].Name]; dup {
-			bad = append(bad, ImportError{Row: line, Message: fmt.Sprintf("单位名称与第 %d 行重复", prev)})
-			continue
-		}
-		seen[rows[i].Name] = line
-		unit, err := s.unitOf(rows[i])
-		if err != nil {
-			return 0, err
-		}
-		units = append(units, unit)
-	}
-	if len(bad) > 0 {
-		return 0, errs.Unprocessable("IMPORT_REJECTED", fmt.Sprintf("有 %d 行有误，未导入任何单位，请修改后重新导入", len(bad))).With("errors", bad)
-	}
-	if err := s.store.CreateUnits(ctx, units); err != nil {
-		return 0, err
-	}
-	return len(units), nil
-}
 
 // ParseDate reads a YYYY-MM-DD date as CST midnight.
 func ParseDate(s string) (time.Time, bool) {

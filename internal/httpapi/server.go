@@ -22,11 +22,13 @@ import (
 	"gongjian/internal/activity"
 	"gongjian/internal/auth"
 	"gongjian/internal/checkin"
+	"gongjian/internal/cobuild"
 	"gongjian/internal/errs"
 	"gongjian/internal/hours"
 	"gongjian/internal/media"
 	"gongjian/internal/notify"
 	"gongjian/internal/resident"
+	"gongjian/internal/rooms"
 	"gongjian/internal/wristband"
 )
 
@@ -69,6 +71,8 @@ type Deps struct {
 
 	Media *media.Service // photo uploads (hours claims)
 
+	Rooms   *rooms.Service   // rooms, bookings and cultural teams (issue 16)
+	Cobuild *cobuild.Service // co-building (issue 15)
 	// Console serves the desk console's web app under /console/ (optional:
 	// nil serves none).
 	Console http.Handler
@@ -147,6 +151,8 @@ func (a *API) engine() *gin.Engine {
 	a.mountActivity(v1, authed)
 	a.mountUploads(authed)
 	a.mountPresenceReview(authed)
+	a.mountRooms(v1, authed)
+	a.mountCobuild(v1, authed)
 	if a.d.Console != nil {
 		r.GET("/console/*path", gin.WrapH(a.d.Console))
 	}
@@ -171,15 +177,30 @@ func (a *API) requestID(c *gin.Context) {
 	}
 	c.Set(ctxRequestID, id)
 	c.Header("X-Request-Id", id)
-	c.Set(ctxLogger, a.d.Logger.With(slog.String("request_id", id)))
+	c.Set(ctxLogger, &requestLogger{base: a.d.Logger, id: id})
 	c.Next()
+}
+
+// requestLogger is the request's logger, made with its request id the
+// first time something is logged (most requests log nothing but the
+// access line, and that only at info level).
+type requestLogger struct {
+	base *slog.Logger
+	id   string
+	l    *slog.Logger
 }
 
 func requestID(c *gin.Context) string { return c.GetString(ctxRequestID) }
 
 func logger(c *gin.Context) *slog.Logger {
-	if l, ok := c.Get(ctxLogger); ok {
-		return l.(*slog.Logger)
+	switch l := c.Value(ctxLogger).(type) {
+	case *requestLogger:
+		if l.l == nil {
+			l.l = l.base.With(slog.String("request_id", l.id))
+		}
+		return l.l
+	case *slog.Logger:
+		return l
 	}
 	return slog.Default()
 }
@@ -209,7 +230,7 @@ func (a *API) accessLog(c *gin.Context) {
 	status := c.Writer.Status()
 	d := time.Since(start)
 	a.metrics.observe(c.Request.Method, route, status, d)
-	if route == "/metrics" || route == "/healthz" {
+	if route == "/metrics" || route == "/healthz" || !a.d.Logger.Enabled(c.Request.Context(), slog.LevelInfo) {
 		return
 	}
 	logger(c).LogAttrs(c.Request.Context(), slog.LevelInfo, "http",

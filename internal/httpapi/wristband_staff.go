@@ -68,25 +68,8 @@ func (a *API) importRows(c *gin.Context, rows []wristband.ImportRow) {
 var errImportUpload = errs.Invalid("IMPORT_BAD_FILE", "请以表单文件（字段名 file）上传 CSV 或 XLSX 文件")
 
 func (a *API) adminImportWristbands(c *gin.Context) {
-	fh, err := c.FormFile("file")
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			fail(c, errTooLarge)
-			return
-		}
-		fail(c, errImportUpload)
-		return
-	}
-	f, err := fh.Open()
-	if err != nil {
-		fail(c, errImportUpload)
-		return
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, a.d.MaxBodyBytes+1))
-	if err != nil || int64(len(data)) > a.d.MaxBodyBytes {
-		fail(c, errTooLarge)
+	data, ok := a.formFile(c)
+	if !ok {
 		return
 	}
 	rows, err := wristband.ParseImportFile(data)
@@ -95,6 +78,33 @@ func (a *API) adminImportWristbands(c *gin.Context) {
 		return
 	}
 	a.importRows(c, rows)
+}
+
+// formFile reads the multipart file field "file" (at most MaxBodyBytes);
+// when it cannot, it has answered the request.
+func (a *API) formFile(c *gin.Context) ([]byte, bool) {
+	fh, err := c.FormFile("file")
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			fail(c, errTooLarge)
+			return nil, false
+		}
+		fail(c, errImportUpload)
+		return nil, false
+	}
+	f, err := fh.Open()
+	if err != nil {
+		fail(c, errImportUpload)
+		return nil, false
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, a.d.MaxBodyBytes+1))
+	if err != nil || int64(len(data)) > a.d.MaxBodyBytes {
+		fail(c, errTooLarge)
+		return nil, false
+	}
+	return data, true
 }
 
 func (a *API) adminBindWristband(c *gin.Context) {

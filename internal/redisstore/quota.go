@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -68,111 +67,24 @@ type Quota struct {
 	rdb  redis.UniversalClient
 	keys Keys
 
-	// Decisions from concurrent requests are sent together: a few
-	// dispatchers each take whatever decisions are queued and send them as
-	// one pipeline (one write and one read instead of one each per request;
-	// every decision is still one script run on its own). An idle server
-	// sends each at once, without waiting for company.
-	calls  chan *reserveCall
-	mu     sync.RWMutex
-	closed bool
-	wg     sync.WaitGroup
-}
-
-type reserveCall struct {
-	keys []string
-	args []any
-	res  chan reserveReply
-}
-
-type reserveReply struct {
-	v   any
-	err error
+	// Decisions from concurrent requests are sent together (batcher).
+	decisions *batcher
 }
 
 var _ activity.Quota = (*Quota)(nil)
 
 const (
 	dispatchers   = 2
-	maxPipeline   = 128
 	reserveBudget = 5 * time.Second
 )
 
 // NewQuota builds the quota store; Close stops its dispatchers.
 func NewQuota(rdb redis.UniversalClient, prefix string) *Quota {
-	q := &Quota{rdb: rdb, keys: Keys{Prefix: prefix}, calls: make(chan *reserveCall, 4096)}
-	for range dispatchers {
-		q.wg.Add(1)
-		go q.dispatch()
-	}
-	return q
+	return &Quota{rdb: rdb, keys: Keys{Prefix: prefix}, decisions: newBatcher(rdb, reserveScript, dispatchers, reserveBudget)}
 }
 
 // Close stops the dispatchers after the decisions queued are sent.
-func (q *Quota) Close() {
-	q.mu.Lock()
-	if !q.closed {
-		q.closed = true
-		close(q.calls)
-	}
-	q.mu.Unlock()
-	q.wg.Wait()
-}
-
-func (q *Quota) dispatch() {
-	defer q.wg.Done()
-	for call := range q.calls {
-		batch := []*reserveCall{call}
-	drain:
-		for len(batch) < maxPipeline {
-			select {
-			case c, ok := <-q.calls:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, c)
-			default:
-				break drain
-			}
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), reserveBudget)
-		if len(batch) == 1 {
-			v, err := reserveScript.Run(ctx, q.rdb, call.keys, call.args...).Result()
-			call.res <- reserveReply{v, err}
-			cancel()
-			continue
-		}
-		pipe := q.rdb.Pipeline()
-		cmds := make([]*redis.Cmd, len(batch))
-		for i, c := range batch {
-			cmds[i] = pipe.EvalSha(ctx, reserveScript.Hash(), c.keys, c.args...)
-		}
-		_, _ = pipe.Exec(ctx)
-		for i, c := range batch {
-			v, err := cmds[i].Result()
-			if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-				// Redis lost its script cache: run it the slow way (EVAL loads it).
-				v, err = reserveScript.Run(ctx, q.rdb, c.keys, c.args...).Result()
-			}
-			c.res <- reserveReply{v, err}
-		}
-		cancel()
-	}
-}
-
-// decide queues one decision for the dispatchers.
-func (q *Quota) decide(keys []string, args []any) (any, error) {
-	call := &reserveCall{keys: keys, args: args, res: make(chan reserveReply, 1)}
-	q.mu.RLock()
-	if q.closed {
-		q.mu.RUnlock()
-		return nil, errors.New("quota: closed")
-	}
-	q.calls <- call
-	q.mu.RUnlock()
-	r := <-call.res
-	return r.v, r.err
-}
+func (q *Quota) Close() { q.decisions.close() }
 
 func tag(activityID int64) string { return Tag("a", strconv.FormatInt(activityID, 10)) }
 
@@ -264,7 +176,7 @@ func (q *Quota) Reserve(_ context.Context, r activity.Reservation) (activity.Res
 		args = append(args, a)
 	}
 	keys := []string{q.HashKey(r.ActivityID), q.pendingKey(r.ActivityID), q.idemKey(r.ActivityID, r.UserID, r.IdemKey)}
-	v, err := q.decide(keys, args)
+	v, err := q.decisions.run(keys, args)
 	if err != nil {
 		return activity.ReserveResult{}, unavailable(err)
 	}

@@ -105,9 +105,10 @@ func machineCPU() (busy, total int64) {
 
 // report prints the CPU each process used per request between two samples,
 // and how much of the machine's CPU the rest of the machine took.
-func (m *cpuMeter) report(label string, before, after cpuSample, requests int, wall time.Duration, busy0, total0 int64) {
+// It returns the server processes' CPU per request.
+func (m *cpuMeter) report(label string, before, after cpuSample, requests int, wall time.Duration, busy0, total0 int64) time.Duration {
 	if requests == 0 {
-		return
+		return 0
 	}
 	var parts []string
 	var ours time.Duration
@@ -123,4 +124,5 @@ func (m *cpuMeter) report(label string, before, after cpuSample, requests int, w
 		others = fmt.Sprintf("; other processes used %.0f%% of the machine", 100*float64(used-ours)/float64(time.Duration(numCPU())*wall))
 	}
 	fmt.Printf("  CPU per request (%s): %s%s\n", label, strings.Join(parts, ", "), others)
+	return (after[m.names[0]] - before[m.names[0]]) / time.Duration(requests)
 }

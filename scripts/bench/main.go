@@ -29,11 +29,6 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -41,12 +36,8 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	mysqldrv "github.com/go-sql-driver/mysql"
@@ -72,11 +63,17 @@ type options struct {
 	keep       bool
 	procs      int
 	cluster    bool
+	profile    string
+	doorScans  int
+	doorRate   int
 }
 
 func main() {
 	var o options
-	flag.StringVar(&o.mode, "mode", "all", "hot | sustained | soldout | all")
+	flag.StringVar(&o.mode, "mode", "all", "hot | sustained | soldout | door | all")
+	flag.StringVar(&o.profile, "profile", "", "directory: save CPU and allocation profiles of the server during each mode (started servers only)")
+	flag.IntVar(&o.doorScans, "door-scans", 1000, "tickets scanned in the door mode (at -door-rate a second)")
+	flag.IntVar(&o.doorRate, "door-rate", 200, "scans a second in the door mode")
 	flag.StringVar(&o.addr, "addr", "", "base URL of a running server, or comma-separated URLs of several (default: build ./server and start it on a fresh database)")
 	flag.IntVar(&o.n, "n", 2000, "residents in the hot release")
 	flag.IntVar(&o.seats, "seats", 300, "seats in the hot release")
@@ -112,16 +109,18 @@ type bench struct {
 	tokens    []string
 	fails     int
 	cpu       *cpuMeter
+	rdb       redis.UniversalClient
+	prof      *profiler // -profile: pprof of the server during each mode
 }
 
-// measure runs fn (which returns how many requests it sent) and prints the
-// CPU every process spent per request.
-func (b *bench) measure(label string, fn func() int) {
+// measure runs fn (which returns how many requests it sent), prints the
+// CPU every process spent per request and returns the server's.
+func (b *bench) measure(label string, fn func() int) time.Duration {
 	busy0, total0 := machineCPU()
 	before := b.cpu.sample()
 	t0 := time.Now()
 	n := fn()
-	b.cpu.report(label, before, b.cpu.sample(), n, time.Since(t0), busy0, total0)
+	return b.cpu.report(label, before, b.cpu.sample(), n, time.Since(t0), busy0, total0)
 }
 
 func run(o options) (int, error) {
@@ -129,6 +128,7 @@ func run(o options) (int, error) {
 	secret := o.jwtSecret
 	dsn := o.mysqlDSN
 	var serverPIDs []int
+	var debugAddrs []string
 	redisAddr := o.redisAddr
 	if o.addr == "" {
 		if o.procs < 1 {
@@ -141,6 +141,7 @@ func run(o options) (int, error) {
 		defer srv.stop()
 		b.bases, secret, dsn, redisAddr = srv.bases, srv.jwtSecret, srv.dsn, srv.redisAddr
 		serverPIDs = srv.pids()
+		debugAddrs = srv.debugAddrs
 	} else {
 		if secret == "" || dsn == "" {
 			return 0, errors.New("-addr needs -jwt-secret and -mysql-dsn (the baseline checks the same tokens in the same database)")
@@ -161,6 +162,7 @@ func run(o options) (int, error) {
 	// prefix of their own (they expire within a minute).
 	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: strings.Split(redisAddr, ",")})
 	defer rdb.Close()
+	b.rdb = rdb
 	if b.naive, err = startNaive(dsn, []byte(secret), rdb, "gjbench-naive:"+randHex(4)+":"); err != nil {
 		return 0, err
 	}
@@ -183,7 +185,15 @@ func run(o options) (int, error) {
 		return 0, err
 	}
 	fmt.Printf("\nmachine: %d CPUs; server %s; baseline %s\n", numCPU(), strings.Join(b.bases, ", "), b.naive.url)
-	for _, m := range []string{"hot", "sustained", "soldout"} {
+	if o.profile != "" {
+		if len(debugAddrs) == 0 {
+			return 0, errors.New("-profile needs servers the bench starts (not -addr)")
+		}
+		if b.prof, err = newProfiler(o.profile, debugAddrs); err != nil {
+			return 0, err
+		}
+	}
+	for _, m := range []string{"hot", "sustained", "soldout", "door"} {
 		if o.mode != "all" && o.mode != m {
 			continue
 		}
@@ -195,6 +205,8 @@ func run(o options) (int, error) {
 			err = b.sustained()
 		case "soldout":
 			err = b.soldOut()
+		case "door":
+			err = b.door()
 		}
 		if err != nil {
 			return 0, err
@@ -252,6 +264,15 @@ func (b *bench) call(method, path, token string, body any, out any) (int, error)
 
 // callAt is call on the server at base.
 func (b *bench) callAt(base, method, path, token string, body any, out any) (int, error) {
+	return b.send(base, method, path, token, "", body, out)
+}
+
+// callKeyed is call with an Idempotency-Key.
+func (b *bench) callKeyed(method, path, token, key string, body any, out any) (int, error) {
+	return b.send(b.base, method, path, token, key, body, out)
+}
+
+func (b *bench) send(base, method, path, token, key string, body any, out any) (int, error) {
 	var rd io.Reader
 	if body != nil {
 		j, _ := json.Marshal(body)
@@ -263,6 +284,9 @@ func (b *bench) callAt(base, method, path, token string, body any, out any) (int
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
 	}
 	res, err := b.client.Do(req)
 	if err != nil {
@@ -325,6 +349,11 @@ var orgID int64
 // session creates and publishes an activity with one session of seats
 // places, open for sign-up now, and returns the session id.
 func (b *bench) session(title string, seats, waitlist int) (int64, int64, error) {
+	return b.sessionAt(title, seats, waitlist, time.Now().Add(7*24*time.Hour).Truncate(time.Minute))
+}
+
+// sessionAt is session with the session starting at start.
+func (b *bench) sessionAt(title string, seats, waitlist int, start time.Time) (int64, int64, error) {
 	if orgID == 0 {
 		var c struct {
 			ID int64 `json:"id"`
@@ -341,7 +370,10 @@ func (b *bench) session(title string, seats, waitlist int) (int64, int64, error)
 		orgID = org.ID
 		b.community = c.ID
 	}
-	start := time.Now().Add(7 * 24 * time.Hour).Truncate(time.Minute)
+	closes := start.Add(-time.Hour)
+	if closes.Before(time.Now().Add(time.Minute)) {
+		closes = start // a session soon (the door): sign-up runs until it starts
+	}
 	var act struct {
 		ID       int64 `json:"id"`
 		Sessions []struct {
@@ -351,7 +383,7 @@ func (b *bench) session(title string, seats, waitlist int) (int64, int64, error)
 	body := map[string]any{
 		"title": title, "category": "performance", "community_id": b.community, "host_org_id": orgID,
 		"place": map[string]any{"address": "压测剧场"}, "signup_opens_at": time.Now().Add(-time.Minute).UTC().Format(time.RFC3339),
-		"signup_closes_at": start.Add(-time.Hour).UTC().Format(time.RFC3339),
+		"signup_closes_at": closes.UTC().Format(time.RFC3339),
 		"sessions":         []map[string]any{{"starts_at": start.UTC().Format(time.RFC3339), "ends_at": start.Add(2 * time.Hour).UTC().Format(time.RFC3339), "capacity": seats, "waitlist_capacity": waitlist}},
 	}
 	if _, err := b.call("POST", "/api/v1/admin/activities", b.admin, body, &act); err != nil {
@@ -392,229 +424,6 @@ func (b *bench) warmUp() error {
 	}
 	_, _, err = sustained([]string{b.naive.url}, b.tokens[:k], nsid, 16)
 	return err
-}
-
-// ---- modes ----
-
-// round is one measured run of one side.
-type round struct {
-	s    stats
-	took time.Duration
-	rate float64 // per second (sustained: confirmed, sold out: refusals)
-}
-
-// rounds runs ours then the baseline, b.o.rounds times alternately (so a
-// burst of other work on the machine does not fall on one side only), and
-// returns every round of each.
-func (b *bench) rounds(ours, naive func(i int) (round, error)) ([]round, []round, error) {
-	var o, n []round
-	for i := 0; i < b.o.rounds; i++ {
-		r, err := ours(i)
-		if err != nil {
-			return nil, nil, err
-		}
-		o = append(o, r)
-		time.Sleep(500 * time.Millisecond)
-		r, err = naive(i)
-		if err != nil {
-			return nil, nil, err
-		}
-		n = append(n, r)
-		time.Sleep(500 * time.Millisecond)
-	}
-	return o, n, nil
-}
-
-func best(rs []round, better func(a, b round) bool) round {
-	out := rs[0]
-	for _, r := range rs[1:] {
-		if better(r, out) {
-			out = r
-		}
-	}
-	return out
-}
-
-func printRounds(label string, rs []round, show func(round) string) {
-	var parts []string
-	for _, r := range rs {
-		parts = append(parts, show(r))
-	}
-	fmt.Printf("  %-6s rounds: %s\n", label, strings.Join(parts, ", "))
-}
-
-func (b *bench) hot() error {
-	n, seats := b.o.n, b.o.seats
-	fmt.Printf("\n== hot release: %d residents, one session of %d seats, all fired at the same instant (one connection each); %d rounds\n", n, seats, b.o.rounds)
-	var total stats
-	ours, naive, err := b.rounds(func(i int) (round, error) {
-		aid, sid, err := b.session(fmt.Sprintf("热门演出 %d", i+1), seats, 0)
-		if err != nil {
-			return round{}, err
-		}
-		var rs []result
-		b.measure("ours", func() int { rs, err = hotRelease(b.bases, b.tokens[:n], sid); return len(rs) })
-		if err != nil {
-			return round{}, err
-		}
-		st := summarize(rs)
-		got, err := b.confirmed(aid)
-		if err != nil {
-			return round{}, err
-		}
-		if st.confirmed > seats || got > seats {
-			return round{}, fmt.Errorf("OVERSELL: %d confirmed (%d in the database) for %d seats", st.confirmed, got, seats)
-		}
-		if st.confirmed != seats || got != seats || st.other != 0 {
-			total.other++
-			fmt.Printf("  round %d: %d confirmed, %d in the database, %d other answers (%s)\n", i+1, st.confirmed, got, st.other, st.firstOther)
-		}
-		fmt.Printf("  round %d: %d confirmed in the answers %v (per server process), %d in the database\n", i+1, st.confirmed, confirmedPerServer(rs, len(b.bases)), got)
-		total.confirmed += got
-		return round{s: st}, nil
-	}, func(i int) (round, error) {
-		nsid, err := b.naive.session(seats)
-		if err != nil {
-			return round{}, err
-		}
-		var rs []result
-		b.measure("naive, served by the bench process", func() int { rs, err = hotRelease([]string{b.naive.url}, b.tokens[:n], nsid); return len(rs) })
-		if err != nil {
-			return round{}, err
-		}
-		return round{s: summarize(rs)}, nil
-	})
-	if err != nil {
-		return err
-	}
-	sooner := func(a, b round) bool { return a.s.max < b.s.max }
-	o, t := best(ours, sooner), best(naive, sooner)
-	show := func(r round) string { return "last answer " + ms(r.s.max) }
-	printRounds("ours", ours, show)
-	printRounds("naive", naive, show)
-	fmt.Println("  best round of each:")
-	printTable(o.s, t.s, 0, 0)
-	fmt.Printf("  last answer after the release: ours %s, naive %s (naive/ours = %.2f×)\n", ms(o.s.max), ms(t.s.max), ratio(t.s.max, o.s.max))
-	b.check(total.other == 0 && total.confirmed == seats*b.o.rounds, "exactly %d confirmed in every round, every request answered 201 or 409 QUOTA_FULL", seats)
-	b.check(o.s.max <= time.Second, "all answered within 1 s of the release (%s)", ms(o.s.max))
-	b.check(ratio(t.s.max, o.s.max) >= 1.5, "answered at least 1.5× sooner than the naive baseline (%.2f×)", ratio(t.s.max, o.s.max))
-	return nil
-}
-
-func (b *bench) sustained() error {
-	n, conns := b.o.sustainedN, b.o.conns
-	fmt.Printf("\n== sustained: one hot session with seats for everyone, %d sign-ups by distinct residents over %d connections; %d rounds\n", n, conns, b.o.rounds)
-	bad := 0
-	ours, naive, err := b.rounds(func(i int) (round, error) {
-		aid, sid, err := b.session(fmt.Sprintf("大型讲座 %d", i+1), n+10, 0)
-		if err != nil {
-			return round{}, err
-		}
-		var rs []result
-		var took time.Duration
-		b.measure("ours", func() int { rs, took, err = sustained(b.bases, b.tokens[:n], sid, conns); return len(rs) })
-		if err != nil {
-			return round{}, err
-		}
-		st := summarize(rs)
-		got, err := b.confirmed(aid)
-		if err != nil {
-			return round{}, err
-		}
-		if st.confirmed != n || got != n || st.other != 0 {
-			bad++
-			fmt.Printf("  round %d: %d confirmed of %d, %d in the database, %d errors (%s)\n", i+1, st.confirmed, n, got, st.other, st.firstOther)
-		}
-		return round{s: st, took: took, rate: float64(st.confirmed) / took.Seconds()}, nil
-	}, func(i int) (round, error) {
-		nsid, err := b.naive.session(n + 10)
-		if err != nil {
-			return round{}, err
-		}
-		var rs []result
-		var took time.Duration
-		b.measure("naive, served by the bench process", func() int {
-			rs, took, err = sustained([]string{b.naive.url}, b.tokens[:n], nsid, conns)
-			return len(rs)
-		})
-		if err != nil {
-			return round{}, err
-		}
-		st := summarize(rs)
-		return round{s: st, took: took, rate: float64(st.confirmed) / took.Seconds()}, nil
-	})
-	if err != nil {
-		return err
-	}
-	faster := func(a, b round) bool { return a.rate > b.rate }
-	o, t := best(ours, faster), best(naive, faster)
-	show := func(r round) string { return fmt.Sprintf("%.0f/s p99 %s", r.rate, ms(r.s.p99)) }
-	printRounds("ours", ours, show)
-	printRounds("naive", naive, show)
-	fmt.Println("  best round of each:")
-	printTable(o.s, t.s, o.rate, t.rate)
-	fmt.Printf("  registrations/s: ours %.0f, naive %.0f (ours/naive = %.2f×); %s\n", o.rate, t.rate, o.rate/t.rate, b.batchSize())
-	b.check(bad == 0, "every sign-up confirmed in every round (%d of %d per round)", o.s.confirmed, n)
-	b.check(o.rate >= 3*t.rate, "at least 3× the naive baseline's registrations per second (%.2f×)", o.rate/t.rate)
-	b.check(o.s.p99 <= 50*time.Millisecond, "p99 ≤ 50 ms (%s)", ms(o.s.p99))
-	return nil
-}
-
-func (b *bench) soldOut() error {
-	conns, d := b.o.conns, b.o.duration
-	fmt.Printf("\n== sold out: a full session, %d connections for %s; %d rounds\n", conns, d, b.o.rounds)
-	_, sid, err := b.session("已满场次", 1, 0)
-	if err != nil {
-		return err
-	}
-	if rs, _, err := sustained(b.bases, b.tokens[:1], sid, 1); err != nil || rs[0].status != 201 {
-		return fmt.Errorf("filling the session: %v %+v", err, rs)
-	}
-	nsid, err := b.naive.session(0)
-	if err != nil {
-		return err
-	}
-	bad := 0
-	ours, naive, err := b.rounds(func(i int) (round, error) {
-		var rs []result
-		var took time.Duration
-		b.measure("ours", func() int { rs, took, err = soldOut(b.bases, b.tokens[1:], sid, conns, d); return len(rs) })
-		if err != nil {
-			return round{}, err
-		}
-		st := summarize(rs)
-		if st.confirmed != 0 || st.other != 0 {
-			bad++
-			fmt.Printf("  round %d: %d confirmed, %d other answers (%s)\n", i+1, st.confirmed, st.other, st.firstOther)
-		}
-		return round{s: st, took: took, rate: float64(st.full) / took.Seconds()}, nil
-	}, func(i int) (round, error) {
-		var rs []result
-		var took time.Duration
-		b.measure("naive, served by the bench process", func() int {
-			rs, took, err = soldOut([]string{b.naive.url}, b.tokens[1:], nsid, conns, d)
-			return len(rs)
-		})
-		if err != nil {
-			return round{}, err
-		}
-		st := summarize(rs)
-		return round{s: st, took: took, rate: float64(st.full) / took.Seconds()}, nil
-	})
-	if err != nil {
-		return err
-	}
-	faster := func(a, b round) bool { return a.rate > b.rate }
-	o, t := best(ours, faster), best(naive, faster)
-	show := func(r round) string { return fmt.Sprintf("%.0f/s", r.rate) }
-	printRounds("ours", ours, show)
-	printRounds("naive", naive, show)
-	fmt.Println("  best round of each:")
-	printTable(o.s, t.s, o.rate, t.rate)
-	fmt.Printf("  refusals/s: ours %.0f, naive %.0f (ours/naive = %.2f×)\n", o.rate, t.rate, o.rate/t.rate)
-	b.check(bad == 0, "only QUOTA_FULL answers in every round")
-	b.check(o.rate >= 8000, "at least 8,000 refusals per second (%.0f)", o.rate)
-	return nil
 }
 
 // batchSize reads the group-commit figure from every server's /metrics.
@@ -672,220 +481,4 @@ func printTable(ours, theirs stats, rate, nrate float64) {
 	}
 	row("ours", ours, rate)
 	row("naive", theirs, nrate)
-}
-
-// ---- the servers under test ----
-
-// servers are the server processes under test: one binary, one fresh
-// database, one Redis (the same key prefix), the same JWT secret, data and
-// ticket keys, each process on its own port.
-type servers struct {
-	cmds      []*exec.Cmd
-	bases     []string
-	dsn       string
-	jwtSecret string
-	db        string
-	prefix    string
-	redisAddr string
-	cluster   *redisCluster // -redis-cluster: the private cluster
-	o         options
-	dir       string
-}
-
-func randHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// startServers builds ./server, creates a fresh database and starts
-// o.procs server processes on it with the built-in WeChat emulator and the
-// local Redis (or, with -redis-cluster, a private 3-master Redis Cluster).
-// On an error everything started so far is stopped again.
-func startServers(o options) (*servers, error) {
-	dir, err := os.MkdirTemp("", "gongjian-bench-")
-	if err != nil {
-		return nil, err
-	}
-	s := &servers{o: o, dir: dir, db: "gjbench_" + randHex(4), prefix: "gjbench:" + randHex(4) + ":", jwtSecret: randHex(32), redisAddr: o.redisAddr}
-	if err := s.start(); err != nil {
-		s.stop()
-		return nil, err
-	}
-	return s, nil
-}
-
-func (s *servers) start() error {
-	bin := filepath.Join(s.dir, "gongjian")
-	fmt.Println("building ./server …")
-	build := exec.Command("go", "build", "-o", bin, "./server")
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("go build ./server (run the bench from the repository root): %w", err)
-	}
-	if s.o.cluster {
-		var err error
-		if s.cluster, err = startRedisCluster(); err != nil {
-			return err
-		}
-		s.redisAddr = s.cluster.addr()
-	}
-	if err := s.createDatabase(); err != nil {
-		return err
-	}
-	env := s.env()
-	grant := exec.Command(bin, "admin", "grant", "--openid", wxemu.OpenID("wxemulator0000000", s.o.admin), "--role", "admin")
-	grant.Env = env
-	if out, err := grant.CombinedOutput(); err != nil {
-		return fmt.Errorf("grant admin: %v: %s", err, out)
-	}
-	ports, err := freePorts(s.o.procs)
-	if err != nil {
-		return err
-	}
-	for i, port := range ports {
-		if err := s.startProcess(bin, env, i, "127.0.0.1:"+strconv.Itoa(port)); err != nil {
-			return err
-		}
-	}
-	fmt.Printf("%d server process(es) on database %s, Redis %s\n", len(s.cmds), s.db, s.redisAddr)
-	return nil
-}
-
-func (s *servers) createDatabase() error {
-	admin, err := sql.Open("mysql", s.o.mysqlAdmin)
-	if err != nil {
-		return err
-	}
-	defer admin.Close()
-	if _, err := admin.Exec("CREATE DATABASE " + s.db + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
-		return fmt.Errorf("create database: %w", err)
-	}
-	cfg, _ := mysqldrv.ParseDSN(s.o.mysqlAdmin)
-	cfg.DBName = s.db
-	s.dsn = cfg.FormatDSN()
-	return nil
-}
-
-// env is the environment every server process shares (each adds its own
-// GONGJIAN_HTTP_ADDR).
-func (s *servers) env() []string {
-	key, ticket := make([]byte, 32), make([]byte, 32)
-	rand.Read(key)
-	rand.Read(ticket)
-	return append(os.Environ(),
-		"GONGJIAN_ENV=development", "GONGJIAN_DATA_DIR="+s.dir,
-		"GONGJIAN_MYSQL_DSN="+s.dsn, "GONGJIAN_REDIS_ADDR="+s.redisAddr, "GONGJIAN_REDIS_KEY_PREFIX="+s.prefix,
-		"GONGJIAN_JWT_SECRET="+s.jwtSecret, "GONGJIAN_DATA_KEY="+base64.StdEncoding.EncodeToString(key),
-		"GONGJIAN_TICKET_KEY="+base64.StdEncoding.EncodeToString(ticket),
-		// The processes share the MariaDB pool one process would have (64
-		// by default): the machine's MariaDB allows 151 connections and the
-		// baseline takes 64 of them.
-		"GONGJIAN_MYSQL_MAX_OPEN_CONNS="+strconv.Itoa(max(16, 64/s.o.procs)),
-		"GONGJIAN_WECHAT_APP_ID=", "GONGJIAN_LOG_LEVEL=warn", "GONGJIAN_SEED_DEMO=never",
-		"GONGJIAN_LOGIN_PER_IP_PER_MINUTE=100000000", "GONGJIAN_LOGIN_PER_USER_PER_MINUTE=1000",
-		"GONGJIAN_HTTP_WRITE_TIMEOUT=120s",
-		// Every simulated resident comes from 127.0.0.1: the per-address
-		// limits meant for the real world would refuse the crowd.
-		"GONGJIAN_LIMIT_REGISTRATION_PER_IP=0", "GONGJIAN_LIMIT_CHECKIN_PER_IP=0",
-		// Notices are written with each sign-up (measured); sending them is
-		// the messaging workers' job, which runs in its own processes when
-		// it matters and would only blur the figures here.
-		"GONGJIAN_NOTIFY_WORKERS=false",
-	)
-}
-
-// startProcess starts server process i on addr and waits until it is ready.
-func (s *servers) startProcess(bin string, env []string, i int, addr string) error {
-	cmd := exec.Command(bin)
-	cmd.Env = append(env[:len(env):len(env)], "GONGJIAN_HTTP_ADDR="+addr)
-	logPath := filepath.Join(s.dir, fmt.Sprintf("server-%d.log", i))
-	logf, err := os.Create(logPath)
-	if err != nil {
-		return err
-	}
-	defer logf.Close() // the child keeps its own descriptor
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // gone with the bench, whatever happens
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	s.cmds = append(s.cmds, cmd)
-	base := "http://" + addr
-	ready := waitUntil(10*time.Second, func() bool {
-		res, err := http.Get(base + "/readyz")
-		if err != nil {
-			return false
-		}
-		res.Body.Close()
-		return res.StatusCode == 200
-	})
-	if !ready {
-		return errors.New("the server did not become ready; see " + logPath)
-	}
-	s.bases = append(s.bases, base)
-	fmt.Printf("server %d started on %s (pid %d, log %s)\n", i+1, base, cmd.Process.Pid, logPath)
-	return nil
-}
-
-func (s *servers) pids() []int {
-	out := make([]int, len(s.cmds))
-	for i, cmd := range s.cmds {
-		out[i] = cmd.Process.Pid
-	}
-	return out
-}
-
-// stop stops every server process (together: SIGTERM to all, then wait),
-// then cleans up.
-func (s *servers) stop() {
-	var wg sync.WaitGroup
-	for _, cmd := range s.cmds {
-		wg.Add(1)
-		go func() { defer wg.Done(); stopProcess(cmd, 30*time.Second) }()
-	}
-	wg.Wait()
-	s.cleanup()
-}
-
-// cleanup drops the database and the Redis keys (unless -keep) and stops
-// the private Redis Cluster (always: its keys go with it).
-func (s *servers) cleanup() {
-	if s.cluster != nil {
-		defer s.cluster.stop()
-	}
-	if s.o.keep {
-		fmt.Printf("kept database %s, Redis prefix %s and %s\n", s.db, s.prefix, s.dir)
-		return
-	}
-	if admin, err := sql.Open("mysql", s.o.mysqlAdmin); err == nil {
-		admin.Exec("DROP DATABASE IF EXISTS " + s.db)
-		admin.Close()
-	}
-	if s.cluster == nil {
-		deleteKeys(s.redisAddr, s.prefix)
-	}
-	os.RemoveAll(s.dir)
-}
-
-// deleteKeys deletes the keys under prefix on a Redis server, or on every
-// master of a Redis Cluster (a comma-separated address list).
-func deleteKeys(addr, prefix string) {
-	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: strings.Split(addr, ",")})
-	defer rdb.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	del := func(ctx context.Context, c *redis.Client) error {
-		iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			c.Del(ctx, iter.Val())
-		}
-		return iter.Err()
-	}
-	switch c := rdb.(type) {
-	case *redis.ClusterClient:
-		c.ForEachMaster(ctx, del)
-	case *redis.Client:
-		del(ctx, c)
-	}
 }

@@ -13,12 +13,28 @@ const page = (p: string, title: string, component: () => Promise<unknown>): Rout
 
 const routes: RouteRecordRaw[] = [
   { path: '/login', component: () => import('./views/LoginView.vue'), meta: { public: true, title: '登录' } },
+  page('/checkin/screen/:sessionId(\\d+)', '签到大屏', () => import('./views/CheckinScreenView.vue')),
   {
     path: '/',
     component: Layout,
     children: [
       { path: '', redirect: () => firstPage(auth.session?.permissions ?? []) },
       page('dashboard', '工作台', () => import('./views/DashboardView.vue')),
+      page('activities', '活动管理', () => import('./views/ActivitiesView.vue')),
+      page('activities/new', '新建活动', () => import('./views/ActivityEditView.vue')),
+      page('activities/:id(\\d+)', '活动详情', () => import('./views/ActivityDetailView.vue')),
+      page('activities/:id(\\d+)/edit', '编辑活动', () => import('./views/ActivityEditView.vue')),
+      page('checkin', '签到管理', () => import('./views/CheckinView.vue')),
+      page('registrations', '报名管理', () => import('./views/RegistrationsView.vue')),
+      page('hours/claims', '补录审核', () => import('./views/ClaimsView.vue')),
+      page('hours/corrections', '时长更正', () => import('./views/CorrectionsView.vue')),
+      page('hours/rollup', '时长统计', () => import('./views/HoursRollupView.vue')),
+      page('wristbands/alarms', '告警看板', () => import('./views/AlarmsView.vue')),
+      page('wristbands/devices', '设备与绑定', () => import('./views/DevicesView.vue')),
+      page('people', '居民与角色', () => import('./views/PeopleView.vue')),
+      page('orgs', '党组织与单位', () => import('./views/OrgsView.vue')),
+      page('communities', '街道与社区', () => import('./views/CommunitiesView.vue')),
+      page('audit', '操作日志', () => import('./views/AuditView.vue')),
       page('forbidden', '无权访问', () => import('./views/ForbiddenView.vue')),
       page(':rest(.*)*', '页面不存在', () => import('./views/NotFoundView.vue')),
     ],

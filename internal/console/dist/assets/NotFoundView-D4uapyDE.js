@@ -1,1 +1,0 @@
-import{Bt as e,Ct as t,Dt as n,Et as r,Lt as i,Pt as a}from"./element-plus-CX9TtcCt.js";import{t as o}from"./index-QP0uOTnw.js";var s={};function c(o,s){let c=i(`router-link`),l=i(`el-empty`);return a(),t(l,{description:`页面不存在，或您无权查看。`},{default:e(()=>[n(c,{to:`/`},{default:e(()=>[...s[0]||=[r(`回到首页`,-1)]]),_:1})]),_:1})}var l=o(s,[[`render`,c]]);export{l as default};

@@ -1,0 +1,391 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"gongjian/internal/cobuild"
+	"gongjian/internal/errs"
+	"gongjian/internal/resident"
+)
+
+// mountCobuild registers co-building's routes (issue 15): units, the
+// needs, resources and projects lists, claims, wishes, proposals,
+// report-ins and the joint meeting's reports.
+func (a *API) mountCobuild(v1, authed *gin.RouterGroup) {
+	admin := authed.Group("/admin", a.requireAdmin)
+	admin.POST("/units", a.createUnit)
+	admin.POST("/units/import", a.importUnits)
+	v1.GET("/units", a.listUnits)
+	v1.GET("/units/:id", a.optionalAuth, a.getUnit)
+	authed.GET("/me/units", a.myUnits)
+
+	v1.GET("/needs", a.listNeeds)
+	v1.GET("/needs/:id", a.getNeed)
+	authed.POST("/needs", a.createNeed)
+	authed.POST("/needs/:id/claims", a.claimNeed)
+	authed.POST("/claims/:id/withdraw", a.withdrawClaim)
+
+	v1.GET("/projects", a.listProjects)
+	v1.GET("/projects/:id", a.getProject)
+	authed.POST("/projects/:id/progress", a.projectProgress)
+	authed.POST("/projects/:id/evaluation", a.evaluateProject)
+	authed.POST("/projects/:id/ratings", a.rateProject)
+}
+
+// ---- units ----
+
+type agreementReq struct {
+	CommunityID int64  `json:"community_id"`
+	StartsOn    string `json:"starts_on"`
+	EndsOn      string `json:"ends_on"`
+	Content     string `json:"content"`
+	DocumentURL string `json:"document_url"`
+}
+
+func (a *API) createUnit(c *gin.Context) {
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	var req struct {
+		Name        string                 `json:"name"`
+		Kind        string                 `json:"kind"`
+		PartyOrgID  int64                  `json:"party_org_id"`
+		Communities []int64                `json:"communities"`
+		Contacts    []cobuild.ContactInput `json:"contacts"`
+		Agreements  []agreementReq         `json:"agreements"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	in := cobuild.UnitInput{Name: req.Name, Kind: req.Kind, PartyOrgID: req.PartyOrgID, CommunityIDs: req.Communities, Contacts: req.Contacts}
+	for _, ag := range req.Agreements {
+		start, ok1 := cobuild.ParseDate(ag.StartsOn)
+		end, ok2 := cobuild.ParseDate(ag.EndsOn)
+		if !ok1 || !ok2 {
+			fail(c, errs.Invalid("INVALID_AGREEMENT", "协议日期须为 YYYY-MM-DD"))
+			return
+		}
+		in.Agreements = append(in.Agreements, cobuild.Agreement{CommunityID: ag.CommunityID, StartsOn: start, EndsOn: end, Content: ag.Content, DocumentRef: ag.DocumentURL})
+	}
+	unit, err := a.d.Cobuild.CreateUnit(c.Request.Context(), u, in)
+	respond(c, http.StatusCreated, toUnitDTO(unit, true), err)
+}
+
+func (a *API) importUnits(c *gin.Context) {
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	data, ok := a.formFile(c)
+	if !ok {
+		return
+	}
+	rows, err := cobuild.ParseUnitsFile(data)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	n, err := a.d.Cobuild.ImportUnits(c.Request.Context(), u, rows)
+	respond(c, http.StatusCreated, gin.H{"imported": n}, err)
+}
+
+func (a *API) listUnits(c *gin.Context) {
+	us, err := a.d.Cobuild.Units(c.Request.Context())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	community, _ := strconv.ParseInt(c.Query("community_id"), 10, 64)
+	items := make([]unitDTO, 0, len(us))
+	for _, u := range us {
+		if community == 0 || containsID(u.CommunityIDs, community) {
+			items = append(items, toUnitDTO(u, false))
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+func containsID(ids []int64, id int64) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// unitInsider: admins, the unit's contacts and staff of a community it
+// co-builds with see its contacts and agreements.
+func unitInsider(v resident.User, u cobuild.Unit) bool {
+	if v.IsAdmin() || v.IsContactOf(u.ID) {
+		return true
+	}
+	for _, cid := range u.CommunityIDs {
+		if v.IsStaffOf(cid) {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *API) getUnit(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	unit, err := a.d.Cobuild.Unit(c.Request.Context(), id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	full := false
+	if userID(c) != 0 {
+		if v, err := a.loadUser(c); err == nil {
+			full = unitInsider(v, unit)
+		}
+	}
+	c.JSON(http.StatusOK, toUnitDTO(unit, full))
+}
+
+func (a *API) myUnits(c *gin.Context) {
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	items := []unitDTO{}
+	for _, id := range u.ContactUnits() {
+		unit, err := a.d.Cobuild.Unit(c.Request.Context(), id)
+		if errs.KindOf(err) == errs.KindNotFound {
+			continue
+		}
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		items = append(items, toUnitDTO(unit, true))
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+// ---- needs and claims ----
+
+func (a *API) createNeed(c *gin.Context) {
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	var req struct {
+		CommunityID   int64      `json:"community_id"`
+		Category      string     `json:"category"`
+		Title         string     `json:"title"`
+		Description   string     `json:"description"`
+		Place         string     `json:"place"`
+		Quantity      int        `json:"quantity"`
+		QuantityUnit  string     `json:"quantity_unit"`
+		Beneficiaries string     `json:"beneficiaries"`
+		Shareable     bool       `json:"shareable"`
+		Deadline      *time.Time `json:"deadline"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	in := cobuild.NeedInput{CommunityID: req.CommunityID, Category: req.Category, Title: req.Title, Description: req.Description,
+		Place: req.Place, Quantity: req.Quantity, QuantityUnit: req.QuantityUnit, Beneficiaries: req.Beneficiaries, Shareable: req.Shareable}
+	if req.Deadline != nil {
+		in.Deadline = *req.Deadline
+	}
+	n, err := a.d.Cobuild.CreateNeed(c.Request.Context(), u, in)
+	respond(c, http.StatusCreated, toNeedDTO(n), err)
+}
+
+// listFilter reads community_id, status and cursor (an id).
+func listFilter(c *gin.Context) (community int64, statuses []string, after int64, limit int, err error) {
+	if s := c.Query("community_id"); s != "" {
+		if community, err = strconv.ParseInt(s, 10, 64); err != nil || community < 0 {
+			return 0, nil, 0, 0, errs.Invalid("INVALID_COMMUNITY", "社区参数无效")
+		}
+	}
+	if s := c.Query("status"); s != "" {
+		statuses = []string{s}
+	}
+	if s := c.Query("cursor"); s != "" {
+		if after, err = strconv.ParseInt(s, 10, 64); err != nil || after <= 0 {
+			return 0, nil, 0, 0, errs.Invalid("BAD_CURSOR", "翻页位置无效，请从第一页重新加载")
+		}
+	}
+	limit, err = queryInt(c, "limit", 20, 1, 100)
+	return community, statuses, after, limit, err
+}
+
+func (a *API) listNeeds(c *gin.Context) {
+	community, statuses, after, limit, err := listFilter(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	f := cobuild.NeedFilter{Category: c.Query("category"), Statuses: statuses, AfterID: after, Limit: limit}
+	if _, ok := c.GetQuery("community_id"); ok {
+		f.CommunityIDs = []int64{community}
+	}
+	ns, err := a.d.Cobuild.Needs(c.Request.Context(), f)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	items := make([]needDTO, 0, len(ns))
+	for _, n := range ns {
+		items = append(items, toNeedDTO(n))
+	}
+	out := gin.H{"items": items}
+	if len(ns) == limit {
+		out["next_cursor"] = strconv.FormatInt(ns[len(ns)-1].ID, 10)
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func (a *API) getNeed(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	n, err := a.d.Cobuild.Need(c.Request.Context(), id)
+	respond(c, http.StatusOK, toNeedDTO(n), err)
+}
+
+func (a *API) claimNeed(c *gin.Context) {
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	var req struct {
+		UnitID   int64  `json:"unit_id"`
+		Quantity int    `json:"quantity"`
+		Plan     string `json:"plan"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	cl, err := a.d.Cobuild.ClaimNeed(c.Request.Context(), u, id, cobuild.ClaimInput{UnitID: req.UnitID, Quantity: req.Quantity, Plan: req.Plan})
+	respond(c, http.StatusCreated, toCbClaimDTO(cl), err)
+}
+
+func (a *API) withdrawClaim(c *gin.Context) {
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	cl, err := a.d.Cobuild.WithdrawClaim(c.Request.Context(), u, id)
+	respond(c, http.StatusOK, toCbClaimDTO(cl), err)
+}
+
+// ---- projects ----
+
+func (a *API) listProjects(c *gin.Context) {
+	community, statuses, after, limit, err := listFilter(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	f := cobuild.ProjectFilter{Statuses: statuses, AfterID: after, Limit: limit}
+	if community != 0 {
+		f.CommunityIDs = []int64{community}
+	}
+	if s := c.Query("unit_id"); s != "" {
+		if f.UnitID, err = strconv.ParseInt(s, 10, 64); err != nil {
+			fail(c, errs.Invalid("INVALID_UNIT", "单位参数无效"))
+			return
+		}
+	}
+	ps, err := a.d.Cobuild.Projects(c.Request.Context(), f)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	now := time.Now()
+	items := make([]projectDTO, 0, len(ps))
+	for _, p := range ps {
+		if c.Query("overdue") == "true" && !p.Overdue(now) {
+			continue
+		}
+		items = append(items, toProjectDTO(p, now))
+	}
+	out := gin.H{"items": items}
+	if len(ps) == limit {
+		out["next_cursor"] = strconv.FormatInt(ps[len(ps)-1].ID, 10)
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func (a *API) getProject(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	p, err := a.d.Cobuild.Project(c.Request.Context(), id)
+	respond(c, http.StatusOK, toProjectDTO(p, time.Now()), err)
+}
+
+func (a *API) projectProgress(c *gin.Context) {
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	var req struct {
+		Action      string              `json:"action"`
+		Milestones  []cobuild.Milestone `json:"milestones"`
+		Evidence    *cobuild.Evidence   `json:"evidence"`
+		ActivityIDs []int64             `json:"activity_ids"`
+		Plan        *string             `json:"plan"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	p, err := a.d.Cobuild.UpdateProject(c.Request.Context(), u, id, cobuild.ProjectUpdate{Action: req.Action, Milestones: req.Milestones,
+		Evidence: req.Evidence, ActivityIDs: req.ActivityIDs, Plan: req.Plan})
+	respond(c, http.StatusOK, toProjectDTO(p, time.Now()), err)
+}
+
+type scoreReq struct {
+	Score   int    `json:"score"`
+	Comment string `json:"comment"`
+}
+
+func (a *API) evaluateProject(c *gin.Context) {
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	var req scoreReq
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	p, err := a.d.Cobuild.EvaluateUnits(c.Request.Context(), u, id, req.Score, req.Comment)
+	respond(c, http.StatusOK, toProjectDTO(p, time.Now()), err)
+}
+
+func (a *API) rateProject(c *gin.Context) {
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	var req scoreReq
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	r, err := a.d.Cobuild.Rate(c.Request.Context(), u, id, req.Score, req.Comment)
+	respond(c, http.StatusCreated, gin.H{"project_id": r.ProjectID, "score": r.Score, "comment": r.Comment, "created_at": r.CreatedAt}, err)
+}

@@ -1,0 +1,117 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// batcher runs one script for concurrent callers: a few dispatchers each
+// take whatever runs are queued and send them as one pipeline (one write
+// and one read for many requests instead of one each; every run is still
+// its own atomic script run). An idle server sends each at once, without
+// waiting for company. Sign-up decisions and rate-limit counts, the two
+// Redis calls of every sign-up, go through one each.
+type batcher struct {
+	rdb    redis.UniversalClient
+	script *redis.Script
+	budget time.Duration // a run's own deadline: it is not abandoned with its caller
+
+	calls  chan *scriptCall
+	mu     sync.RWMutex
+	closed bool
+	wg     sync.WaitGroup
+}
+
+type scriptCall struct {
+	keys []string
+	args []any
+	res  chan scriptReply
+}
+
+type scriptReply struct {
+	v   any
+	err error
+}
+
+const maxPipeline = 128
+
+var errBatcherClosed = errors.New("redisstore: closed")
+
+func newBatcher(rdb redis.UniversalClient, script *redis.Script, dispatchers int, budget time.Duration) *batcher {
+	b := &batcher{rdb: rdb, script: script, budget: budget, calls: make(chan *scriptCall, 4096)}
+	for range dispatchers {
+		b.wg.Add(1)
+		go b.dispatch()
+	}
+	return b
+}
+
+// run queues one run of the script and waits for its answer.
+func (b *batcher) run(keys []string, args []any) (any, error) {
+	call := &scriptCall{keys: keys, args: args, res: make(chan scriptReply, 1)}
+	b.mu.RLock()
+	if b.closed {
+		b.mu.RUnlock()
+		return nil, errBatcherClosed
+	}
+	b.calls <- call
+	b.mu.RUnlock()
+	r := <-call.res
+	return r.v, r.err
+}
+
+// close stops the dispatchers after the runs queued are sent.
+func (b *batcher) close() {
+	b.mu.Lock()
+	if !b.closed {
+		b.closed = true
+		close(b.calls)
+	}
+	b.mu.Unlock()
+	b.wg.Wait()
+}
+
+func (b *batcher) dispatch() {
+	defer b.wg.Done()
+	for call := range b.calls {
+		batch := []*scriptCall{call}
+	drain:
+		for len(batch) < maxPipeline {
+			select {
+			case c, ok := <-b.calls:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, c)
+			default:
+				break drain
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), b.budget)
+		if len(batch) == 1 {
+			v, err := b.script.Run(ctx, b.rdb, call.keys, call.args...).Result()
+			call.res <- scriptReply{v, err}
+			cancel()
+			continue
+		}
+		pipe := b.rdb.Pipeline()
+		cmds := make([]*redis.Cmd, len(batch))
+		for i, c := range batch {
+			cmds[i] = pipe.EvalSha(ctx, b.script.Hash(), c.keys, c.args...)
+		}
+		_, _ = pipe.Exec(ctx)
+		for i, c := range batch {
+			v, err := cmds[i].Result()
+			if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+				// Redis lost its script cache: run it the slow way (EVAL loads it).
+				v, err = b.script.Run(ctx, b.rdb, c.keys, c.args...).Result()
+			}
+			c.res <- scriptReply{v, err}
+		}
+		cancel()
+	}
+}

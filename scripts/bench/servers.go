@@ -1,0 +1,252 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	mysqldrv "github.com/go-sql-driver/mysql"
+	"github.com/redis/go-redis/v9"
+
+	"gongjian/internal/wxemu"
+)
+
+// ---- the servers under test ----
+
+// servers are the server processes under test: one binary, one fresh
+// database, one Redis (the same key prefix), the same JWT secret, data and
+// ticket keys, each process on its own port.
+type servers struct {
+	cmds      []*exec.Cmd
+	bases     []string
+	dsn       string
+	jwtSecret string
+	db        string
+	prefix    string
+	redisAddr string
+	cluster   *redisCluster // -redis-cluster: the private cluster
+	o         options
+	dir       string
+	// debugAddrs: with -profile, each process's profile listener.
+	debugAddrs []string
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// startServers builds ./server, creates a fresh database and starts
+// o.procs server processes on it with the built-in WeChat emulator and the
+// local Redis (or, with -redis-cluster, a private 3-master Redis Cluster).
+// On an error everything started so far is stopped again.
+func startServers(o options) (*servers, error) {
+	dir, err := os.MkdirTemp("", "gongjian-bench-")
+	if err != nil {
+		return nil, err
+	}
+	s := &servers{o: o, dir: dir, db: "gjbench_" + randHex(4), prefix: "gjbench:" + randHex(4) + ":", jwtSecret: randHex(32), redisAddr: o.redisAddr}
+	if err := s.start(); err != nil {
+		s.stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *servers) start() error {
+	bin := filepath.Join(s.dir, "gongjian")
+	fmt.Println("building ./server …")
+	build := exec.Command("go", "build", "-o", bin, "./server")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("go build ./server (run the bench from the repository root): %w", err)
+	}
+	if s.o.cluster {
+		var err error
+		if s.cluster, err = startRedisCluster(); err != nil {
+			return err
+		}
+		s.redisAddr = s.cluster.addr()
+	}
+	if err := s.createDatabase(); err != nil {
+		return err
+	}
+	env := s.env()
+	grant := exec.Command(bin, "admin", "grant", "--openid", wxemu.OpenID("wxemulator0000000", s.o.admin), "--role", "admin")
+	grant.Env = env
+	if out, err := grant.CombinedOutput(); err != nil {
+		return fmt.Errorf("grant admin: %v: %s", err, out)
+	}
+	ports, err := freePorts(s.o.procs)
+	if err != nil {
+		return err
+	}
+	for i, port := range ports {
+		if err := s.startProcess(bin, env, i, "127.0.0.1:"+strconv.Itoa(port)); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("%d server process(es) on database %s, Redis %s\n", len(s.cmds), s.db, s.redisAddr)
+	return nil
+}
+
+func (s *servers) createDatabase() error {
+	admin, err := sql.Open("mysql", s.o.mysqlAdmin)
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	if _, err := admin.Exec("CREATE DATABASE " + s.db + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
+		return fmt.Errorf("create database: %w", err)
+	}
+	cfg, _ := mysqldrv.ParseDSN(s.o.mysqlAdmin)
+	cfg.DBName = s.db
+	s.dsn = cfg.FormatDSN()
+	return nil
+}
+
+// env is the environment every server process shares (each adds its own
+// GONGJIAN_HTTP_ADDR).
+func (s *servers) env() []string {
+	key, ticket := make([]byte, 32), make([]byte, 32)
+	rand.Read(key)
+	rand.Read(ticket)
+	return append(os.Environ(),
+		"GONGJIAN_ENV=development", "GONGJIAN_DATA_DIR="+s.dir,
+		"GONGJIAN_MYSQL_DSN="+s.dsn, "GONGJIAN_REDIS_ADDR="+s.redisAddr, "GONGJIAN_REDIS_KEY_PREFIX="+s.prefix,
+		"GONGJIAN_JWT_SECRET="+s.jwtSecret, "GONGJIAN_DATA_KEY="+base64.StdEncoding.EncodeToString(key),
+		"GONGJIAN_TICKET_KEY="+base64.StdEncoding.EncodeToString(ticket),
+		// The processes share the MariaDB pool one process would have (64
+		// by default): the machine's MariaDB allows 151 connections and the
+		// baseline takes 64 of them.
+		"GONGJIAN_MYSQL_MAX_OPEN_CONNS="+strconv.Itoa(max(16, 64/s.o.procs)),
+		"GONGJIAN_WECHAT_APP_ID=", "GONGJIAN_LOG_LEVEL=warn", "GONGJIAN_SEED_DEMO=never",
+		"GONGJIAN_LOGIN_PER_IP_PER_MINUTE=100000000", "GONGJIAN_LOGIN_PER_USER_PER_MINUTE=1000",
+		"GONGJIAN_HTTP_WRITE_TIMEOUT=120s",
+		// Every simulated resident comes from 127.0.0.1: the per-address
+		// limits meant for the real world would refuse the crowd.
+		"GONGJIAN_LIMIT_REGISTRATION_PER_IP=0", "GONGJIAN_LIMIT_CHECKIN_PER_IP=0",
+		// Notices are written with each sign-up (measured); sending them is
+		// the messaging workers' job, which runs in its own processes when
+		// it matters and would only blur the figures here.
+		"GONGJIAN_NOTIFY_WORKERS=false",
+	)
+}
+
+// startProcess starts server process i on addr and waits until it is ready.
+func (s *servers) startProcess(bin string, env []string, i int, addr string) error {
+	cmd := exec.Command(bin)
+	cmd.Env = append(env[:len(env):len(env)], "GONGJIAN_HTTP_ADDR="+addr)
+	if s.o.profile != "" {
+		ports, err := freePorts(1)
+		if err != nil {
+			return err
+		}
+		debug := "127.0.0.1:" + strconv.Itoa(ports[0])
+		cmd.Env = append(cmd.Env, "GONGJIAN_HTTP_DEBUG_ADDR="+debug)
+		s.debugAddrs = append(s.debugAddrs, debug)
+	}
+	logPath := filepath.Join(s.dir, fmt.Sprintf("server-%d.log", i))
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return err
+	}
+	defer logf.Close() // the child keeps its own descriptor
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // gone with the bench, whatever happens
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	s.cmds = append(s.cmds, cmd)
+	base := "http://" + addr
+	ready := waitUntil(10*time.Second, func() bool {
+		res, err := http.Get(base + "/readyz")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == 200
+	})
+	if !ready {
+		return errors.New("the server did not become ready; see " + logPath)
+	}
+	s.bases = append(s.bases, base)
+	fmt.Printf("server %d started on %s (pid %d, log %s)\n", i+1, base, cmd.Process.Pid, logPath)
+	return nil
+}
+
+func (s *servers) pids() []int {
+	out := make([]int, len(s.cmds))
+	for i, cmd := range s.cmds {
+		out[i] = cmd.Process.Pid
+	}
+	return out
+}
+
+// stop stops every server process (together: SIGTERM to all, then wait),
+// then cleans up.
+func (s *servers) stop() {
+	var wg sync.WaitGroup
+	for _, cmd := range s.cmds {
+		wg.Add(1)
+		go func() { defer wg.Done(); stopProcess(cmd, 30*time.Second) }()
+	}
+	wg.Wait()
+	s.cleanup()
+}
+
+// cleanup drops the database and the Redis keys (unless -keep) and stops
+// the private Redis Cluster (always: its keys go with it).
+func (s *servers) cleanup() {
+	if s.cluster != nil {
+		defer s.cluster.stop()
+	}
+	if s.o.keep {
+		fmt.Printf("kept database %s, Redis prefix %s and %s\n", s.db, s.prefix, s.dir)
+		return
+	}
+	if admin, err := sql.Open("mysql", s.o.mysqlAdmin); err == nil {
+		admin.Exec("DROP DATABASE IF EXISTS " + s.db)
+		admin.Close()
+	}
+	if s.cluster == nil {
+		deleteKeys(s.redisAddr, s.prefix)
+	}
+	os.RemoveAll(s.dir)
+}
+
+// deleteKeys deletes the keys under prefix on a Redis server, or on every
+// master of a Redis Cluster (a comma-separated address list).
+func deleteKeys(addr, prefix string) {
+	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: strings.Split(addr, ",")})
+	defer rdb.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	del := func(ctx context.Context, c *redis.Client) error {
+		iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			c.Del(ctx, iter.Val())
+		}
+		return iter.Err()
+	}
+	switch c := rdb.(type) {
+	case *redis.ClusterClient:
+		c.ForEachMaster(ctx, del)
+	case *redis.Client:
+		del(ctx, c)
+	}
+}

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"mime/multipart"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"gongjian/internal/resident"
+)
+
+// cbFixture is co-building's part of the authorization world: unit A
+// (co-building with community A, contact unitA), unit B (community B,
+// contact unitB), a need of community A claimed by unit A, its project.
+type cbFixture struct {
+	unitA, unitB   int64
+	need           int64 // community A's need, partly claimed by unit A
+	claim, project int64 // unit A's claim of it and its project
+}
+
+// cobuildPersonas creates the two units and their contacts.
+func (w *authzWorld) cobuildPersonas() {
+	w.t.Helper()
+	unit := func(name string, comm int64) int64 {
+		r := w.must(w.ta.do("POST", "/api/v1/admin/units", w.tok[admin], map[string]any{"name": name, "kind": "hospital", "communities": []int64{comm},
+			"contacts": []map[string]string{{"name": "周联络", "phone": "13700001234"}}}), 201, "unit")
+		return num(r.Body["id"])
+	}
+	w.cb.unitA, w.cb.unitB = unit("区疾控中心", w.commA), unit("区检察院", w.commB)
+	for _, p := range []struct {
+		persona int
+		name    string
+		unit    int64
+	}{{unitA, "authz-unit-a", w.cb.unitA}, {unitB, "authz-unit-b", w.cb.unitB}} {
+		w.tok[p.persona], w.id[p.persona] = w.ta.login(p.name)
+		w.must(w.ta.do("PATCH", "/api/v1/me", w.tok[p.persona], map[string]any{"community_id": w.commA}), 200, "contact profile")
+		w.grant(w.id[p.persona], resident.RoleChange{Role: "unit_contact", OrgID: p.unit})
+	}
+	w.cb.need = w.cbNeed(true)
+	w.cb.claim, w.cb.project = w.cbClaim(w.cb.need)
+}
+
+// cbNeed publishes a need of community A (as its staff).
+func (w *authzWorld) cbNeed(shareable bool) int64 {
+	w.t.Helper()
+	r := w.must(w.ta.do("POST", "/api/v1/needs", w.tok[staffA], map[string]any{"community_id": w.commA, "category": "elderly_care",
+		"title": "独居老人助餐", "description": "每日送餐", "quantity": 100, "quantity_unit": "份", "shareable": shareable}), 201, "need")
+	return num(r.Body["id"])
+}
+
+// cbClaim has unit A claim 10 of a need; it returns the claim and project.
+func (w *authzWorld) cbClaim(need int64) (int64, int64) {
+	w.t.Helper()
+	r := w.must(w.ta.do("POST", fmt.Sprintf("/api/v1/needs/%d/claims", need), w.tok[unitA], map[string]any{"unit_id": w.cb.unitA, "quantity": 10}), 201, "claim")
+	return num(r.Body["id"]), num(r.Body["project_id"])
+}
+
+// cbDelivered is a fresh project of unit A, delivered; with ownerWish the
+// need came from the owner's wish (the owner may rate it).
+func (w *authzWorld) cbDelivered(ownerWish bool) int64 {
+	w.t.Helper()
+	need := w.cbNeed(false)
+	if ownerWish {
+		if err := w.ta.app.db.G.Exec(`INSERT INTO cobuild_wishes (user_id, community_id, title, status, sec_status, need_id, created_at, updated_at)
+			VALUES (?, ?, '给孙子买书包', 'accepted', 'pass', ?, ?, ?)`, w.id[owner], w.commA, need, time.Now().UTC(), time.Now().UTC()).Error; err != nil {
+			w.t.Fatal(err)
+		}
+	}
+	_, project := w.cbClaim(need)
+	path := fmt.Sprintf("/api/v1/projects/%d/progress", project)
+	w.must(w.ta.do("POST", path, w.tok[unitA], map[string]any{"action": "start"}), 200, "start")
+	w.must(w.ta.do("POST", path, w.tok[unitA], map[string]any{"action": "deliver",
+		"evidence": map[string]any{"served": 12, "documents": []string{"/api/v1/uploads/0123456789abcdef0123456789abcdef"}}}), 200, "deliver")
+	return project
+}
+
+// unitsXLSX is an import file of one fresh unit.
+func (w *authzWorld) unitsXLSX() (string, []string) {
+	w.t.Helper()
+	f := excelize.NewFile()
+	defer f.Close()
+	_ = f.SetSheetRow("Sheet1", "A1", &[]any{"单位名称", "单位类型", "共建社区", "联系人", "联系电话"})
+	_ = f.SetSheetRow("Sheet1", "A2", &[]any{w.name("导入单位"), "企业", "阳光社区", "钱联络", "13600001111"})
+	var x bytes.Buffer
+	if err := f.Write(&x); err != nil {
+		w.t.Fatal(err)
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", "units.xlsx")
+	fw.Write(x.Bytes())
+	mw.Close()
+	return body.String(), []string{"Content-Type", mw.FormDataContentType()}
+}
+
+// cobuildRows are co-building's routes (issue 15).
+func (w *authzWorld) cobuildRows() []authzRow {
+	ok, created := 200, 201
+	pub := stu(st(ok, ok, ok, ok, ok, ok, ok), ok, ok)
+	loggedIn := stu(st(401, ok, ok, ok, ok, ok, ok), ok, ok)
+	adminOnly := stu(st(401, 403, 403, 403, 403, 403, created), 403, 403)
+	// Staff of community A (and admins) act on its needs and projects.
+	commStaff := func(code int) [personas]int { return stu(st(401, 403, 403, 403, code, 403, code), 403, 403) }
+	fixed := func(path string, body any) func(int) authzCall {
+		return func(int) authzCall { return authzCall{path: path, body: body} }
+	}
+	return []authzRow{
+		{"POST /api/v1/admin/units", adminOnly, func(int) authzCall {
+			return authzCall{path: "/api/v1/admin/units", body: map[string]any{"name": w.name("共建单位"), "kind": "school", "communities": []int64{w.commA}}}
+		}},
+		{"POST /api/v1/admin/units/import", adminOnly, func(int) authzCall {
+			body, h := w.unitsXLSX()
+			return authzCall{path: "/api/v1/admin/units/import", body: body, headers: h}
+		}},
+		{"GET /api/v1/units", pub, fixed("/api/v1/units", nil)},
+		{"GET /api/v1/units/{id}", pub, func(int) authzCall { return p2("/api/v1/units/%d", w.cb.unitA) }},
+		{"GET /api/v1/me/units", loggedIn, fixed("/api/v1/me/units", nil)},
+		{"GET /api/v1/needs", pub, fixed("/api/v1/needs", nil)},
+		{"GET /api/v1/needs/{id}", pub, func(int) authzCall { return p2("/api/v1/needs/%d", w.cb.need) }},
+		{"POST /api/v1/needs", commStaff(created), fixed("/api/v1/needs", map[string]any{"community_id": w.commA, "category": "health",
+			"title": "义诊", "quantity": 2, "quantity_unit": "场"})},
+		// Only unit A's contact (and admins) claim for unit A.
+		{"POST /api/v1/needs/{id}/claims", stu(st(401, 403, 403, 403, 403, 403, created), created, 403), func(int) authzCall {
+			need := w.cb.need
+			if w.allowed {
+				need = w.cbNeed(true)
+			}
+			return authzCall{path: fmt.Sprintf("/api/v1/needs/%d/claims", need), body: map[string]any{"unit_id": w.cb.unitA, "quantity": 5}}
+		}},
+		{"POST /api/v1/claims/{id}/withdraw", stu(st(401, 404, 404, 404, 404, 404, ok), ok, 404), func(int) authzCall {
+			claim := w.cb.claim
+			if w.allowed {
+				claim, _ = w.cbClaim(w.cbNeed(true))
+			}
+			return p2("/api/v1/claims/%d/withdraw", claim)
+		}},
+		{"GET /api/v1/projects", pub, fixed("/api/v1/projects", nil)},
+		{"GET /api/v1/projects/{id}", pub, func(int) authzCall { return p2("/api/v1/projects/%d", w.cb.project) }},
+		{"POST /api/v1/projects/{id}/progress", stu(commStaff(ok), ok, 403), func(int) authzCall {
+			return authzCall{path: fmt.Sprintf("/api/v1/projects/%d/progress", w.cb.project),
+				body: map[string]any{"action": "progress", "milestones": []map[string]string{{"title": "招募志愿者"}}}}
+		}},
+		{"POST /api/v1/projects/{id}/evaluation", commStaff(ok), func(int) authzCall {
+			project := w.cb.project
+			if w.allowed {
+				project = w.cbDelivered(false)
+			}
+			return authzCall{path: fmt.Sprintf("/api/v1/projects/%d/evaluation", project), body: map[string]any{"score": 5, "comment": "服务到位"}}
+		}},
+		// Beneficiaries only: here the owner, whose wish became the need.
+		{"POST /api/v1/projects/{id}/ratings", stu(st(401, created, 403, 403, 403, 403, 403), 403, 403), func(int) authzCall {
+			return authzCall{path: fmt.Sprintf("/api/v1/projects/%d/ratings", w.cbDelivered(true)), body: map[string]any{"score": 4, "comment": "很满意"}}
+		}},
+	}
+}
