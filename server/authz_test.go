@@ -114,7 +114,8 @@ type authzWorld struct {
 	// succeed. Only then do calls that change state get a fresh resource;
 	// refused ones aim at the owner's own (which must stay untouched).
 	allowed bool
-	cb      cbFixture // co-building's (authz_cobuild_test.go)
+	rooms   *roomsFixture // built on the rooms rows' first call
+	cb      cbFixture     // co-building's (authz_cobuild_test.go)
 }
 
 const authzPhone = "13912340001"
@@ -705,6 +706,7 @@ func (w *authzWorld) allRows() []authzRow {
 	for _, set := range []func() []authzRow{
 		// one line per feature's row set
 		w.reviewRows,
+		w.roomsRows,
 		w.cobuildRows,
 	} {
 		rows = append(rows, set()...)

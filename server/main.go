@@ -39,6 +39,7 @@ import (
 	"gongjian/internal/mysqlstore"
 	"gongjian/internal/redisstore"
 	"gongjian/internal/resident"
+	"gongjian/internal/rooms"
 	"gongjian/internal/wechat"
 	"gongjian/internal/wristband"
 	"gongjian/internal/wxemu"
@@ -328,6 +329,10 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 			log.Warn("closing forgotten check-outs failed", slog.String("error", err.Error()))
 		})
 	})
+	// Rooms and venues, bookings and cultural teams (issue 16); a booking's
+	// ticket is signed with the check-in key.
+	roomsSvc := rooms.NewService(mysqlstore.NewRoomStore(app.db), ticketKeys, box, rooms.Config{OpenBefore: cfg.Checkin.OpenBefore}, nil)
+	app.jobs = append(app.jobs, func(ctx context.Context) { roomsSvc.RunReleaser(ctx, time.Minute, log) })
 	wb := cfg.Wristband
 	app.wristbands = wristband.NewService(wristband.Config{
 		Vendors:                wb.Vendors,
@@ -368,6 +373,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		TrustedProxies: cfg.HTTP.TrustedProxies,
 		MetricsAllow:   cfg.HTTP.MetricsAllow,
 		Media:          mediaSvc,
+		Rooms:          roomsSvc,
 		Cobuild:        app.cobuild,
 		Console:        console.Handler(),
 	})

@@ -105,12 +105,8 @@ func questionsOf(qs []questionDTO) []activity.Question {
 	return out
 }
 
-func (a *API) createActivity(c *gin.Context) {
-	var req activityReq
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
+// input is the activity the request describes.
+func (req activityReq) input() activity.ActivityInput {
 	in := activity.ActivityInput{CommunityID: req.CommunityID, HostOrgID: req.HostOrgID, Series: req.Series,
 		Title: str(req.Title), Category: str(req.Category), Description: str(req.Description), CoverURL: str(req.CoverURL)}
 	if req.Place != nil {
@@ -140,6 +136,16 @@ func (a *API) createActivity(c *gin.Context) {
 	for _, s := range req.Sessions {
 		in.Sessions = append(in.Sessions, s.input(activity.SessionInput{}))
 	}
+	return in
+}
+
+func (a *API) createActivity(c *gin.Context) {
+	var req activityReq
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	in := req.input()
 	u, ok := a.me(c)
 	if !ok {
 		return

@@ -78,17 +78,12 @@ type messageDTO struct {
 }
 
 func (a *API) listMessages(c *gin.Context) {
-	before, err := queryID(c, "before_id")
-	if err != nil {
+	var p page
+	if err := p.query("before_id", 20, notify.MaxPage)(c); err != nil {
 		fail(c, err)
 		return
 	}
-	limit, err := queryInt(c, "limit", 20, 1, notify.MaxPage)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ms, unread, err := a.d.Notify.Messages(c.Request.Context(), userID(c), before, limit)
+	ms, unread, err := a.d.Notify.Messages(c.Request.Context(), userID(c), p.From, p.Limit)
 	if err != nil {
 		fail(c, err)
 		return
@@ -99,7 +94,7 @@ func (a *API) listMessages(c *gin.Context) {
 			ActivityID: m.ActivityID, CreatedAt: m.At, Read: m.ReadAt != nil, ReadAt: m.ReadAt})
 	}
 	var next int64
-	if len(ms) == limit {
+	if len(ms) == p.Limit {
 		next = ms[len(ms)-1].ID
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items, "unread": unread, "next_before_id": next})
@@ -132,26 +127,12 @@ type messageRecordDTO struct {
 }
 
 func (a *API) activityMessages(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	after, err := queryID(c, "after_id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	limit, err := queryInt(c, "limit", 200, 1, 1000)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+	var p page
+	u, id, ok := a.meAndWith(c, "id", p.query("after_id", 200, 1000))
 	if !ok {
 		return
 	}
-	rs, counts, err := a.d.Notify.ActivityMessages(c.Request.Context(), u, id, after, limit)
+	rs, counts, err := a.d.Notify.ActivityMessages(c.Request.Context(), u, id, p.From, p.Limit)
 	if err != nil {
 		fail(c, err)
 		return
@@ -167,7 +148,7 @@ func (a *API) activityMessages(c *gin.Context) {
 		items = append(items, d)
 	}
 	var next int64
-	if len(rs) == limit {
+	if len(rs) == p.Limit {
 		next = rs[len(rs)-1].ID
 	}
 	c.JSON(http.StatusOK, gin.H{"activity_id": id, "counts": counts, "items": items, "next_after_id": next})

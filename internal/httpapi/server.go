@@ -28,6 +28,7 @@ import (
 	"gongjian/internal/media"
 	"gongjian/internal/notify"
 	"gongjian/internal/resident"
+	"gongjian/internal/rooms"
 	"gongjian/internal/wristband"
 )
 
@@ -70,6 +71,7 @@ type Deps struct {
 
 	Media *media.Service // photo uploads (hours claims)
 
+	Rooms   *rooms.Service   // rooms, bookings and cultural teams (issue 16)
 	Cobuild *cobuild.Service // co-building (issue 15)
 	// Console serves the desk console's web app under /console/ (optional:
 	// nil serves none).
@@ -149,6 +151,7 @@ func (a *API) engine() *gin.Engine {
 	a.mountActivity(v1, authed)
 	a.mountUploads(authed)
 	a.mountPresenceReview(authed)
+	a.mountRooms(v1, authed)
 	a.mountCobuild(v1, authed)
 	if a.d.Console != nil {
 		r.GET("/console/*path", gin.WrapH(a.d.Console))
@@ -315,12 +318,18 @@ type optionalBody struct{ v any }
 // optional wraps a body that the request may omit.
 func optional(v any) optionalBody { return optionalBody{v} }
 
+// fromQuery reads query parameters into its target (see meWith).
+type fromQuery func(*gin.Context) error
+
 // meWith decodes the JSON body into body (strictly; optional(&req) when
-// the body may be absent; nil for none) and then is me.
+// the body may be absent; nil for none), or reads the query when body is a
+// fromQuery, and then is me.
 func (a *API) meWith(c *gin.Context, body any) (resident.User, bool) {
 	var err error
 	switch b := body.(type) {
 	case nil:
+	case fromQuery:
+		err = b(c)
 	case optionalBody:
 		err = decodeOptional(c, b.v)
 	default:

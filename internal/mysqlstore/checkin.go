@@ -340,11 +340,7 @@ func (s *CheckinStore) CheckedIn(ctx context.Context, activityID int64) ([]check
 	if err := s.g(ctx).Where("activity_id = ?", activityID).Order("registration_id").Find(&rows).Error; err != nil {
 		return nil, translate(err, nil)
 	}
-	out := make([]checkin.Record, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, toRecord(r))
-	}
-	return out, nil
+	return convert(rows, toRecord), nil
 }
 
 // ---- presences ----
@@ -482,11 +478,7 @@ func (s *CheckinStore) Overdue(ctx context.Context, endedBefore time.Time, limit
 	if err != nil {
 		return nil, translate(err, nil)
 	}
-	out := make([]checkin.Presence, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, toPresence(r))
-	}
-	return out, nil
+	return convert(rows, toPresence), nil
 }
 
 // SessionPresences lists a session's presences.
@@ -495,11 +487,7 @@ func (s *CheckinStore) SessionPresences(ctx context.Context, sessionID int64) ([
 	if err := s.g(ctx).Where("session_id = ?", sessionID).Order("id").Find(&rows).Error; err != nil {
 		return nil, translate(err, nil)
 	}
-	out := make([]checkin.Presence, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, toPresence(r))
-	}
-	return out, nil
+	return convert(rows, toPresence), nil
 }
 
 // ---- registrations, sessions and organisations as check-in and hours read them ----
@@ -588,23 +576,13 @@ func (s *ActivityView) registrations(ctx context.Context, where string, args ...
 	if err != nil {
 		return nil, translate(err, nil)
 	}
-	out := make([]checkin.Registration, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, r.registration())
-	}
-	return out, nil
+	return convert(rows, registrationView.registration), nil
 }
 
 // Registration loads one registration with its session and activity.
 func (s *ActivityView) Registration(ctx context.Context, id int64) (checkin.Registration, error) {
 	rs, err := s.registrations(ctx, "r.id = ?", id)
-	if err != nil {
-		return checkin.Registration{}, err
-	}
-	if len(rs) == 0 {
-		return checkin.Registration{}, errViewRegNotFound
-	}
-	return rs[0], nil
+	return first(rs, err, errViewRegNotFound)
 }
 
 // OwnRegistrations lists the account holder's own registrations in an activity.
@@ -627,23 +605,13 @@ func (s *ActivityView) sessions(ctx context.Context, where string, args ...any) 
 	if err := s.g(ctx).Table(sessionViewFrom).Select(sessionViewCols).Where(where, args...).Order("s.starts_at, s.id").Scan(&rows).Error; err != nil {
 		return nil, translate(err, nil)
 	}
-	out := make([]checkin.Session, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, r.session())
-	}
-	return out, nil
+	return convert(rows, sessionView.session), nil
 }
 
 // Session loads a session with its activity.
 func (s *ActivityView) Session(ctx context.Context, id int64) (checkin.Session, error) {
 	xs, err := s.sessions(ctx, "s.id = ?", id)
-	if err != nil {
-		return checkin.Session{}, err
-	}
-	if len(xs) == 0 {
-		return checkin.Session{}, errViewSessionNotFound
-	}
-	return xs[0], nil
+	return first(xs, err, errViewSessionNotFound)
 }
 
 // ActivitySessions lists an activity's sessions, earliest first.

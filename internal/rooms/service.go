@@ -129,33 +129,7 @@ func (s *Service) UpdateRoom(ctx context.Context, u resident.User, id int64, p R
 	if !Owns(u, r) {
 		return Room{}, errForbidden
 	}
-	set := func(dst *string, v *string) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	set(&r.Name, p.Name)
-	set(&r.Kind, p.Kind)
-	set(&r.Place, p.Place)
-	set(&r.Description, p.Description)
-	if p.Capacity != nil {
-		r.Capacity = *p.Capacity
-	}
-	if p.Facilities != nil {
-		r.Facilities = *p.Facilities
-	}
-	if p.Photos != nil {
-		r.Photos = *p.Photos
-	}
-	if p.Hours != nil {
-		r.Hours = *p.Hours
-	}
-	if p.Rules != nil {
-		r.Rules = *p.Rules
-	}
-	if p.Active != nil {
-		r.Active = *p.Active
-	}
+	ApplyPatch(&r, p)
 	if err := normalizeRoom(&r); err != nil {
 		return Room{}, err
 	}
@@ -186,4 +160,70 @@ func (s *Service) owned(ctx context.Context, u resident.User, id int64) (Room, e
 		return Room{}, errForbidden
 	}
 	return r, nil
+}
+
+// Managed lists the rooms u runs the desk of (owners and community
+// staff), inactive ones included.
+func (s *Service) Managed(ctx context.Context, u resident.User, communityID int64) ([]Room, error) {
+	rs, err := s.store.Rooms(ctx, RoomFilter{CommunityID: communityID, WithClosed: true})
+	if err != nil {
+		return nil, err
+	}
+	out := []Room{}
+	for _, r := range rs {
+		if IsDesk(u, r) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// Desk lists the bookings of the rooms u runs the desk of, from the start
+// of today on (statuses empty: those holding slots); pending ones are the
+// approval list of the rooms u owns.
+func (s *Service) Desk(ctx context.Context, u resident.User, communityID int64, statuses []string) ([]Booking, []Room, error) {
+	rs, err := s.Managed(ctx, u, communityID)
+	if err != nil || len(rs) == 0 {
+		return []Booking{}, rs, err
+	}
+	ids := make([]int64, 0, len(rs))
+	for _, r := range rs {
+		ids = append(ids, r.ID)
+	}
+	if len(statuses) == 0 {
+		statuses = Holding
+	}
+	bs, err := s.store.Bookings(ctx, BookingFilter{RoomIDs: ids, Statuses: statuses, From: dayStart(s.now()), Limit: 1000})
+	return bs, rs, err
+}
+
+// ApplyPatch sets p's fields on r.
+func ApplyPatch(r *Room, p RoomPatch) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&r.Name, p.Name)
+	set(&r.Kind, p.Kind)
+	set(&r.Place, p.Place)
+	set(&r.Description, p.Description)
+	if p.Capacity != nil {
+		r.Capacity = *p.Capacity
+	}
+	if p.Facilities != nil {
+		r.Facilities = *p.Facilities
+	}
+	if p.Photos != nil {
+		r.Photos = *p.Photos
+	}
+	if p.Hours != nil {
+		r.Hours = *p.Hours
+	}
+	if p.Rules != nil {
+		r.Rules = *p.Rules
+	}
+	if p.Active != nil {
+		r.Active = *p.Active
+	}
 }

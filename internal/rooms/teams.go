@@ -3,6 +3,9 @@ package rooms
 import (
 	"context"
 	"time"
+
+	"gongjian/internal/errs"
+	"gongjian/internal/resident"
 )
 
 // Team kinds (文体队伍).
@@ -56,4 +59,200 @@ type TeamStore interface {
 	// SetMember writes a membership; when from is not empty the current
 	// status must be one of them (ErrStateChanged otherwise).
 	SetMember(ctx context.Context, m Member, from []string) error
+}
+
+// canLead reports whether u acts for the team: its leader, the
+// community's staff, administrators.
+func canLead(u resident.User, t Team) bool { return t.LeaderID == u.ID || u.IsStaffOf(t.CommunityID) }
+
+// CreateTeam founds a team (the community's staff): it gets an
+// organisation of its own to host its activities, and its leader is its
+// first member.
+func (s *Service) CreateTeam(ctx context.Context, u resident.User, t Team) (Team, error) {
+	if t.CommunityID <= 0 {
+		return Team{}, errs.Invalid("INVALID_COMMUNITY", "请选择队伍所属社区")
+	}
+	if !u.IsStaffOf(t.CommunityID) {
+		return Team{}, errForbidden
+	}
+	var err error
+	if t.Name, err = text("name", "队伍名称", t.Name, 1, 40); err != nil {
+		return Team{}, err
+	}
+	if t.Description, err = text("description", "队伍简介", t.Description, 0, 1000); err != nil {
+		return Team{}, err
+	}
+	if _, ok := TeamKinds[t.Kind]; !ok {
+		return Team{}, errs.Invalid("INVALID_KIND", "队伍类型无效")
+	}
+	if t.LeaderID <= 0 {
+		return Team{}, errs.Invalid("LEADER_REQUIRED", "请指定队长")
+	}
+	t.CreatedBy = u.ID
+	if err := s.store.CreateTeam(ctx, &t); err != nil {
+		return Team{}, err
+	}
+	return s.store.Team(ctx, t.ID)
+}
+
+// Teams lists a community's teams (0: every community).
+func (s *Service) Teams(ctx context.Context, communityID int64) ([]Team, error) {
+	return s.store.Teams(ctx, communityID, 0)
+}
+
+// MyTeams lists the teams u is an active member of.
+func (s *Service) MyTeams(ctx context.Context, u resident.User) ([]Team, error) {
+	return s.store.Teams(ctx, 0, u.ID)
+}
+
+// TeamView is a team with what the caller may see of its members.
+type TeamView struct {
+	Team
+	Members []Member // leader, members and staff only
+	Mine    string   // the caller's membership status ("" = none)
+	Leads   bool     // the caller acts for the team
+}
+
+// Team returns a team; its members to its members, leader and staff.
+func (s *Service) Team(ctx context.Context, u resident.User, id int64) (TeamView, error) {
+	t, err := s.store.Team(ctx, id)
+	if err != nil {
+		return TeamView{}, err
+	}
+	v := TeamView{Team: t, Leads: canLead(u, t)}
+	if m, err := s.store.Member(ctx, id, u.ID); err == nil {
+		v.Mine = m.Status
+	}
+	if v.Leads || v.Mine == MemberActive {
+		if v.Members, err = s.store.Members(ctx, id); err != nil {
+			return TeamView{}, err
+		}
+	}
+	return v, nil
+}
+
+// Join asks to join a team (residents of its community); an invitation
+// already made is accepted at once.
+func (s *Service) Join(ctx context.Context, u resident.User, teamID int64) (Member, error) {
+	t, err := s.store.Team(ctx, teamID)
+	if err != nil {
+		return Member{}, err
+	}
+	if u.CommunityID != t.CommunityID || !t.Active {
+		return Member{}, errs.Forbidden("NOT_IN_COMMUNITY", "只有本社区居民可以加入该队伍")
+	}
+	return s.meet(ctx, Member{TeamID: teamID, UserID: u.ID}, MemberInvited, MemberRequested)
+}
+
+// Invite invites a resident (the leader or staff); a request already made is approved at once.
+func (s *Service) Invite(ctx context.Context, u resident.User, teamID, userID int64) (Member, error) {
+	t, err := s.store.Team(ctx, teamID)
+	if err != nil {
+		return Member{}, err
+	}
+	if !canLead(u, t) {
+		return Member{}, errs.Forbidden("NOT_TEAM_LEADER", "只有队长或社区工作人员可以管理队员")
+	}
+	if userID <= 0 {
+		return Member{}, errs.Invalid("INVALID_USER", "请指定居民")
+	}
+	return s.meet(ctx, Member{TeamID: teamID, UserID: userID}, MemberRequested, MemberInvited)
+}
+
+// meet moves a membership: when the other side already asked (other), it
+// becomes active; otherwise it is recorded as mine.
+func (s *Service) meet(ctx context.Context, m Member, other, mine string) (Member, error) {
+	cur, err := s.store.Member(ctx, m.TeamID, m.UserID)
+	switch {
+	case err != nil && errs.KindOf(err) != errs.KindNotFound:
+		return Member{}, err
+	case err != nil:
+		m.Status = mine
+		if err := s.store.SetMember(ctx, m, nil); err != nil {
+			return Member{}, err
+		}
+	case cur.Status == MemberActive || cur.Status == mine:
+		return cur, nil
+	case cur.Status == other:
+		m.Status = MemberActive
+		if err := s.store.SetMember(ctx, m, []string{other}); err != nil {
+			return Member{}, err
+		}
+	default: // left: ask again
+		m.Status = mine
+		if err := s.store.SetMember(ctx, m, []string{MemberLeft}); err != nil {
+			return Member{}, err
+		}
+	}
+	return s.store.Member(ctx, m.TeamID, m.UserID)
+}
+
+// DecideMember approves or declines a request to join (the leader or staff).
+func (s *Service) DecideMember(ctx context.Context, u resident.User, teamID, userID int64, approve bool) (Member, error) {
+	t, err := s.store.Team(ctx, teamID)
+	if err != nil {
+		return Member{}, err
+	}
+	if !canLead(u, t) {
+		return Member{}, errs.Forbidden("NOT_TEAM_LEADER", "只有队长或社区工作人员可以管理队员")
+	}
+	to := MemberActive
+	if !approve {
+		to = MemberLeft
+	}
+	if err := s.store.SetMember(ctx, Member{TeamID: teamID, UserID: userID, Status: to}, []string{MemberRequested}); err != nil {
+		if errs.CodeOf(err) == ErrStateChanged.Code {
+			return Member{}, errs.Conflict("NOT_REQUESTED", "该居民没有待审批的入队申请")
+		}
+		return Member{}, err
+	}
+	return s.store.Member(ctx, teamID, userID)
+}
+
+// RemoveMember ends a membership: the member themself, the leader or staff.
+// The leader stays (staff appoint another leader first).
+func (s *Service) RemoveMember(ctx context.Context, u resident.User, teamID, userID int64) error {
+	t, err := s.store.Team(ctx, teamID)
+	if err != nil {
+		return err
+	}
+	if u.ID != userID && !canLead(u, t) {
+		return errs.Forbidden("NOT_TEAM_LEADER", "只有队长或社区工作人员可以管理队员")
+	}
+	if userID == t.LeaderID {
+		return errs.Unprocessable("LEADER_STAYS", "队长不能退出队伍")
+	}
+	err = s.store.SetMember(ctx, Member{TeamID: teamID, UserID: userID, Status: MemberLeft}, []string{MemberActive, MemberInvited, MemberRequested})
+	if errs.CodeOf(err) == ErrStateChanged.Code {
+		return errs.NotFound("NOT_A_MEMBER", "该居民不是队伍成员")
+	}
+	return err
+}
+
+// LeaderActor returns the team and the identity its leader acts with to
+// draft the team's activities: staff of the team's own organisation only,
+// so a draft is hosted by the team and the community's staff publish it.
+func (s *Service) LeaderActor(ctx context.Context, u resident.User, teamID int64) (Team, resident.User, error) {
+	t, err := s.store.Team(ctx, teamID)
+	if err != nil {
+		return Team{}, resident.User{}, err
+	}
+	if t.LeaderID != u.ID || !t.Active {
+		return Team{}, resident.User{}, errs.Forbidden("NOT_TEAM_LEADER", "只有队长可以为队伍发起活动")
+	}
+	actor := resident.User{ID: u.ID, RealName: u.RealName, Nickname: u.Nickname, CommunityID: u.CommunityID,
+		Roles: []resident.Role{{Role: resident.RoleStaff, OrgID: t.OrgID}}}
+	return t, actor, nil
+}
+
+// TeamBookings lists a team's bookings from now on (its members, leader, staff).
+func (s *Service) TeamBookings(ctx context.Context, u resident.User, teamID int64) ([]Booking, error) {
+	v, err := s.Team(ctx, u, teamID)
+	if err != nil {
+		return nil, err
+	}
+	if !v.Leads && v.Mine != MemberActive {
+		return nil, errs.Forbidden("NOT_A_MEMBER", "只有队员可以查看队伍的预约")
+	}
+	return s.store.Bookings(ctx, BookingFilter{TeamIDs: []int64{teamID}, Statuses: Holding, From: s.now(), Limit: 500})
 }

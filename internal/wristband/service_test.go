@@ -98,6 +98,15 @@ func (f *fixture) device(admin resident.User) string {
 	return imei
 }
 
+// wearer is a resident wearing a band they bound themself (registered by
+// an admin): the resident, the band's IMEI and the binding.
+func (f *fixture) wearer(name string) (resident.User, string, wristband.Binding) {
+	f.t.Helper()
+	u := f.user(name, 0)
+	imei := f.device(f.staff("admin", 0))
+	return u, imei, f.bindSelf(u, imei)
+}
+
 func (f *fixture) bindSelf(u resident.User, imei string) wristband.Binding {
 	f.t.Helper()
 	b, err := f.svc.Bind(f.ctx, wristband.GuardianActor(u), wristband.BindInput{IMEI: imei, Code: activation(imei),
@@ -239,10 +248,7 @@ func TestThresholdAlarmsAndEscalationWithFakeClock(t *testing.T) {
 // notify each guardian exactly once.
 func TestConcurrentReadingsOpenOneAlarm(t *testing.T) {
 	f := newFixture(t)
-	admin := f.staff("admin", 0)
-	u := f.user("李爷爷", 0)
-	imei := f.device(admin)
-	f.bindSelf(u, imei)
+	_, imei, _ := f.wearer("李爷爷")
 	const n = 12
 	var wg sync.WaitGroup
 	ids := make([]int64, n)
@@ -281,10 +287,7 @@ func TestConcurrentReadingsOpenOneAlarm(t *testing.T) {
 // retention period; alarms and the binding history stay.
 func TestPurgeJob(t *testing.T) {
 	f := newFixture(t)
-	admin := f.staff("admin", 0)
-	u := f.user("赵奶奶", 0)
-	imei := f.device(admin)
-	b := f.bindSelf(u, imei)
+	u, imei, b := f.wearer("赵奶奶")
 	now := f.clock.Now()
 	old := now.AddDate(0, 0, -181)
 	f.clock.Set(old)
@@ -326,10 +329,7 @@ func TestPurgeJob(t *testing.T) {
 // values kept in alarms, and stores nothing more until consent is given again.
 func TestRevokeConsent(t *testing.T) {
 	f := newFixture(t)
-	admin := f.staff("admin", 0)
-	u := f.user("孙奶奶", 0)
-	imei := f.device(admin)
-	b := f.bindSelf(u, imei)
+	u, imei, b := f.wearer("孙奶奶")
 	now := f.clock.Now()
 	f.push(imei, wristband.EventLocation, now, loc(30, 120))
 	f.push(imei, wristband.EventSOS, now, nil)

@@ -1,0 +1,30 @@
+import { download, get, type Cursor, type Query } from './http'
+
+export interface AuditEntry {
+  id: number; at: string; actor_id: number; actor_name: string; actor_role: string; action: string
+  object_type: string; object_id: number | string; community_id?: number; subdistrict_id?: number
+  changes?: Record<string, unknown>; ip: string; request_id: string
+}
+
+export const auditApi = {
+  list: (q: Query) => get<Cursor<AuditEntry>>('/console/audit', q),
+  actions: () => get<{ items: Array<{ action: string; label: string }> }>('/console/audit/actions'),
+  exportXlsx: (q: Query) => download('/console/audit/export', q, '操作日志.xlsx'),
+}
+
+/** changesText: the changes of an entry as short lines ("状态：draft → published"). */
+export function changesText(c?: Record<string, unknown>): string[] {
+  if (!c) return []
+  return Object.entries(c).map(([k, v]) => {
+    if (v && typeof v === 'object' && !Array.isArray(v) && ('from' in v || 'to' in v)) {
+      const o = v as { from?: unknown; to?: unknown }
+      return `${k}：${show(o.from)} → ${show(o.to)}`
+    }
+    return `${k}：${show(v)}`
+  })
+}
+
+function show(v: unknown): string {
+  if (v === null || v === undefined || v === '') return '（空）'
+  return typeof v === 'object' ? JSON.stringify(v) : String(v)
+}

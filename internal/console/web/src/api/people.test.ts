@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest'
+import { roleChangeOf, scopeText } from './people'
+
+const names = { community: (id: number) => `社区${id}`, org: (id: number) => `组织${id}`, subdistrict: (id: number) => `街道${id}` }
+const r = (role: string, c = 0, o = 0, s = 0) => ({ role, community_id: c, org_id: o, subdistrict_id: s })
+
+describe('roles', () => {
+  it('names the scope explicitly for staff, never widening it', () => {
+    expect(roleChangeOf(r('staff', 3))).toEqual({ role: 'staff', community_id: 3, scope: 'community' })
+    expect(roleChangeOf(r('staff', 0, 7))).toEqual({ role: 'staff', org_id: 7, scope: 'org' })
+    expect(roleChangeOf(r('staff'))).toEqual({ role: 'staff', scope: 'subdistrict' })
+    expect(roleChangeOf(r('unit_contact', 0, 9))).toEqual({ role: 'unit_contact', org_id: 9, scope: 'org' })
+    expect(roleChangeOf(r('admin', 0, 0, 2))).toEqual({ role: 'admin', subdistrict_id: 2 })
+    expect(roleChangeOf(r('volunteer'))).toEqual({ role: 'volunteer' })
+  })
+  it('says where a role applies', () => {
+    expect(scopeText(r('staff', 3), names)).toBe('社区3')
+    expect(scopeText(r('admin', 0, 0, 2), names)).toBe('街道2')
+    expect(scopeText(r('admin'), names)).toBe('全区')
+    expect(scopeText(r('staff'), names)).toBe('全部社区')
+    expect(scopeText(r('volunteer'), names)).toBe('')
+  })
+})

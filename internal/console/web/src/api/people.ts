@@ -1,0 +1,37 @@
+import { del, get, post, type Page, type Query } from './http'
+import type { Role } from './session'
+
+export interface User {
+  id: number; nickname: string; real_name?: string; phone_masked?: string; community_id?: number; community_name?: string
+  roles: Array<Role & { scope?: string }>; created_at?: string
+}
+export interface RoleChange {
+  role: string; community_id?: number; org_id?: number; subdistrict_id?: number; scope?: 'subdistrict' | 'community' | 'org'
+}
+
+export const peopleApi = {
+  search: (q: Query) => get<Page<User>>('/console/users', q),
+  get: (id: number) => get<User>(`/admin/users/${id}`),
+  grant: (id: number, r: RoleChange) => post<User>(`/admin/users/${id}/roles`, r),
+  revoke: (id: number, r: RoleChange) => del<User>(`/admin/users/${id}/roles`, r),
+}
+
+/** roleChangeOf: the body that grants or revokes a role as the user holds it (scope named explicitly for staff). */
+export function roleChangeOf(r: Role & { scope?: string }): RoleChange {
+  const out: RoleChange = { role: r.role }
+  if (r.community_id) out.community_id = r.community_id
+  if (r.org_id) out.org_id = r.org_id
+  if (r.subdistrict_id) out.subdistrict_id = r.subdistrict_id
+  if (r.role === 'staff' || r.role === 'unit_contact') {
+    out.scope = r.community_id ? 'community' : r.org_id ? 'org' : 'subdistrict'
+  }
+  return out
+}
+
+/** scopeText: where a role applies, in words. */
+export function scopeText(r: Role, names: { community: (id: number) => string; org: (id: number) => string; subdistrict: (id: number) => string }): string {
+  if (r.community_id) return names.community(r.community_id)
+  if (r.org_id) return names.org(r.org_id)
+  if (r.subdistrict_id) return names.subdistrict(r.subdistrict_id)
+  return r.role === 'admin' ? '全区' : r.role === 'staff' ? '全部社区' : ''
+}

@@ -1,0 +1,193 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"gongjian/internal/rooms"
+)
+
+// mountRoomsStaff mounts the rooms' owner and desk routes. They are not
+// behind requireStaff: a unit's contacts own its rooms; the service checks
+// each room's owners.
+func (a *API) mountRoomsStaff(r *gin.RouterGroup) {
+	r.POST("/admin/rooms", a.createRoom)
+	r.GET("/admin/rooms", a.managedRooms)
+	r.PATCH("/admin/rooms/:id", a.patchRoom)
+	r.POST("/admin/rooms/:id/closures", a.addClosure)
+	r.DELETE("/admin/rooms/:id/closures/:closure_id", a.deleteClosure)
+	r.GET("/admin/bookings", a.deskBookings)
+	r.POST("/admin/bookings/:id/approve", a.approveBooking)
+	r.POST("/admin/bookings/:id/reject", a.rejectBooking)
+	r.POST("/admin/bookings/checkins", a.checkInBooking)
+}
+
+type roomReq struct {
+	CommunityID int64          `json:"community_id"`
+	OrgID       int64          `json:"org_id"`
+	Name        *string        `json:"name"`
+	Kind        *string        `json:"kind"`
+	Place       *string        `json:"place"`
+	Capacity    *int           `json:"capacity"`
+	Facilities  *[]string      `json:"facilities"`
+	Photos      *[]string      `json:"photos"`
+	Description *string        `json:"description"`
+	Hours       *[]dayHoursDTO `json:"hours"`
+	Rules       *rulesDTO      `json:"rules"`
+	Active      *bool          `json:"active"`
+}
+
+func (r roomReq) patch() rooms.RoomPatch {
+	p := rooms.RoomPatch{Name: r.Name, Kind: r.Kind, Place: r.Place, Description: r.Description, Capacity: r.Capacity,
+		Facilities: r.Facilities, Photos: r.Photos, Active: r.Active}
+	if r.Hours != nil {
+		hs := make([]rooms.DayHours, 0, len(*r.Hours))
+		for _, h := range *r.Hours {
+			hs = append(hs, rooms.DayHours(h))
+		}
+		p.Hours = &hs
+	}
+	if x := r.Rules; x != nil {
+		p.Rules = &rooms.Rules{SlotMinutes: x.SlotMinutes, MinMinutes: x.MinMinutes, MaxMinutes: x.MaxMinutes, AheadDays: x.AheadDays,
+			WeeklyHours: x.WeeklyHours, Audience: x.Audience, NeedsApproval: x.NeedsApproval, GraceMinutes: x.GraceMinutes}
+	}
+	return p
+}
+
+func (a *API) createRoom(c *gin.Context) {
+	var req roomReq
+	u, ok := a.meWith(c, &req)
+	if !ok {
+		return
+	}
+	r := rooms.Room{CommunityID: req.CommunityID, OrgID: req.OrgID}
+	rooms.ApplyPatch(&r, req.patch())
+	out, err := a.d.Rooms.CreateRoom(c.Request.Context(), u, r)
+	respond(c, http.StatusCreated, toRoomDTO(out), err)
+}
+
+func (a *API) patchRoom(c *gin.Context) {
+	var req roomReq
+	u, id, ok := a.meAndWith(c, "id", &req)
+	if !ok {
+		return
+	}
+	out, err := a.d.Rooms.UpdateRoom(c.Request.Context(), u, id, req.patch())
+	respond(c, http.StatusOK, toRoomDTO(out), err)
+}
+
+func (a *API) managedRooms(c *gin.Context) {
+	community, err := queryID(c, "community_id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	rs, err := a.d.Rooms.Managed(c.Request.Context(), u, community)
+	respond(c, http.StatusOK, gin.H{"items": roomDTOs(rs)}, err)
+}
+
+func (a *API) addClosure(c *gin.Context) {
+	var req struct {
+		StartsAt time.Time `json:"starts_at"`
+		EndsAt   time.Time `json:"ends_at"`
+		Reason   string    `json:"reason"`
+	}
+	u, id, ok := a.meAndWith(c, "id", &req)
+	if !ok {
+		return
+	}
+	cl, cancelled, err := a.d.Rooms.AddClosure(c.Request.Context(), u, id, req.StartsAt, req.EndsAt, req.Reason)
+	respond(c, http.StatusCreated, gin.H{"closure": toClosureDTO(cl), "cancelled": bookingDTOs(cancelled)}, err)
+}
+
+func (a *API) deleteClosure(c *gin.Context) {
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	cid, err := pathID(c, "closure_id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if err := a.d.Rooms.DeleteClosure(c.Request.Context(), u, id, cid); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (a *API) deskBookings(c *gin.Context) {
+	community, err := queryID(c, "community_id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var statuses []string
+	if s := c.Query("status"); s != "" {
+		statuses = strings.Split(s, ",")
+	}
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	bs, rs, err := a.d.Rooms.Desk(c.Request.Context(), u, community, statuses)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	owned := map[int64]bool{}
+	for _, r := range rs {
+		owned[r.ID] = rooms.Owns(u, r)
+	}
+	type item struct {
+		bookingDTO
+		CanDecide bool `json:"can_decide"`
+	}
+	items := make([]item, 0, len(bs))
+	for _, b := range bs {
+		items = append(items, item{toBookingDTO(b), owned[b.RoomID] && b.Status == rooms.StatusPending})
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+type decisionReq struct {
+	Note   string `json:"note"`
+	Reason string `json:"reason"`
+}
+
+func (a *API) decideBooking(c *gin.Context, approve bool) {
+	var req decisionReq
+	u, id, ok := a.meAndWith(c, "id", optional(&req))
+	if !ok {
+		return
+	}
+	note := req.Note
+	if note == "" {
+		note = req.Reason
+	}
+	b, err := a.d.Rooms.Decide(c.Request.Context(), u, id, approve, note)
+	respond(c, http.StatusOK, toBookingDTO(b), err)
+}
+
+func (a *API) approveBooking(c *gin.Context) { a.decideBooking(c, true) }
+func (a *API) rejectBooking(c *gin.Context)  { a.decideBooking(c, false) }
+
+func (a *API) checkInBooking(c *gin.Context) {
+	var req struct {
+		Ticket string `json:"ticket"`
+	}
+	u, ok := a.meWith(c, &req)
+	if !ok {
+		return
+	}
+	b, err := a.d.Rooms.CheckIn(c.Request.Context(), u, req.Ticket)
+	respond(c, http.StatusOK, toBookingDTO(b), err)
+}

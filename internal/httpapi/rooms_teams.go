@@ -1,0 +1,177 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"gongjian/internal/pii"
+	"gongjian/internal/rooms"
+)
+
+func (a *API) mountTeams(r *gin.RouterGroup) {
+	r.POST("/teams", a.createTeam)
+	r.GET("/teams", a.listTeams)
+	r.GET("/me/teams", a.myTeams)
+	r.GET("/teams/:id", a.getTeam)
+	r.POST("/teams/:id/join", a.joinTeam)
+	r.POST("/teams/:id/members", a.inviteMember)
+	r.POST("/teams/:id/members/:user_id/approve", a.decideMember(true))
+	r.POST("/teams/:id/members/:user_id/reject", a.decideMember(false))
+	r.DELETE("/teams/:id/members/:user_id", a.removeMember)
+	r.GET("/teams/:id/bookings", a.teamBookings)
+	r.POST("/teams/:id/activities", a.teamActivity)
+}
+
+// teamDTOs lists teams with their leaders' names masked (lists are seen by
+// every resident; a team's own page shows the name to its members).
+func teamDTOs(ts []rooms.Team) []teamDTO {
+	out := make([]teamDTO, 0, len(ts))
+	for _, t := range ts {
+		d := toTeamDTO(t)
+		d.LeaderName = pii.MaskName(d.LeaderName)
+		out = append(out, d)
+	}
+	return out
+}
+
+func (a *API) createTeam(c *gin.Context) {
+	var req struct {
+		CommunityID int64  `json:"community_id"`
+		Name        string `json:"name"`
+		Kind        string `json:"kind"`
+		Description string `json:"description"`
+		LeaderID    int64  `json:"leader_id"`
+	}
+	u, ok := a.meWith(c, &req)
+	if !ok {
+		return
+	}
+	t, err := a.d.Rooms.CreateTeam(c.Request.Context(), u, rooms.Team{CommunityID: req.CommunityID, Name: req.Name, Kind: req.Kind,
+		Description: req.Description, LeaderID: req.LeaderID})
+	respond(c, http.StatusCreated, toTeamDTO(t), err)
+}
+
+func (a *API) listTeams(c *gin.Context) {
+	community, err := queryID(c, "community_id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ts, err := a.d.Rooms.Teams(c.Request.Context(), community)
+	respond(c, http.StatusOK, gin.H{"items": teamDTOs(ts)}, err)
+}
+
+func (a *API) myTeams(c *gin.Context) {
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	ts, err := a.d.Rooms.MyTeams(c.Request.Context(), u)
+	respond(c, http.StatusOK, gin.H{"items": teamDTOs(ts)}, err)
+}
+
+func (a *API) getTeam(c *gin.Context) {
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	v, err := a.d.Rooms.Team(c.Request.Context(), u, id)
+	d := toTeamDTO(v.Team)
+	d.Mine, d.Leads = v.Mine, v.Leads
+	if !v.Leads && v.Mine != rooms.MemberActive {
+		d.LeaderName = pii.MaskName(d.LeaderName)
+	}
+	for _, m := range v.Members {
+		d.MemberList = append(d.MemberList, toMemberDTO(m))
+	}
+	respond(c, http.StatusOK, d, err)
+}
+
+func (a *API) joinTeam(c *gin.Context) {
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	m, err := a.d.Rooms.Join(c.Request.Context(), u, id)
+	respond(c, http.StatusOK, toMemberDTO(m), err)
+}
+
+func (a *API) inviteMember(c *gin.Context) {
+	var req struct {
+		UserID int64 `json:"user_id"`
+	}
+	u, id, ok := a.meAndWith(c, "id", &req)
+	if !ok {
+		return
+	}
+	m, err := a.d.Rooms.Invite(c.Request.Context(), u, id, req.UserID)
+	respond(c, http.StatusOK, toMemberDTO(m), err)
+}
+
+func (a *API) decideMember(approve bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		u, id, ok := a.meAnd(c, "id")
+		if !ok {
+			return
+		}
+		uid, err := pathID(c, "user_id")
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		m, err := a.d.Rooms.DecideMember(c.Request.Context(), u, id, uid, approve)
+		respond(c, http.StatusOK, toMemberDTO(m), err)
+	}
+}
+
+func (a *API) removeMember(c *gin.Context) {
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	uid, err := pathID(c, "user_id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if err := a.d.Rooms.RemoveMember(c.Request.Context(), u, id, uid); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (a *API) teamBookings(c *gin.Context) {
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	bs, err := a.d.Rooms.TeamBookings(c.Request.Context(), u, id)
+	respond(c, http.StatusOK, gin.H{"items": bookingDTOs(bs)}, err)
+}
+
+// teamActivity drafts an activity hosted by the team (its leader): the
+// activity is a draft of the team's organisation in the team's community,
+// which the community's staff review and publish.
+func (a *API) teamActivity(c *gin.Context) {
+	var req activityReq
+	u, id, ok := a.meAndWith(c, "id", &req)
+	if !ok {
+		return
+	}
+	t, actor, err := a.d.Rooms.LeaderActor(c.Request.Context(), u, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	in := req.input()
+	in.CommunityID, in.HostOrgID = t.CommunityID, t.OrgID
+	act, err := a.d.Activities.CreateActivity(c.Request.Context(), actor, in)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	v, err := a.d.Activities.AdminGet(c.Request.Context(), actor, act.ID)
+	respond(c, http.StatusCreated, toActivityDTO(v, true), err)
+}

@@ -1,0 +1,177 @@
+package rooms
+
+import (
+	"context"
+	"time"
+
+	"gongjian/internal/cst"
+	"gongjian/internal/errs"
+	"gongjian/internal/resident"
+)
+
+// Slot states in an availability answer.
+const (
+	SlotFree   = "free"
+	SlotBooked = "booked"
+	SlotClosed = "closed"
+	SlotPast   = "past"
+)
+
+// Slot is one bookable slot of a room.
+type Slot struct {
+	StartsAt time.Time
+	EndsAt   time.Time
+	State    string
+}
+
+// Availability is a room's slots in a time range with their use.
+type Availability struct {
+	Room          Room
+	Slots         []Slot
+	OpenMinutes   int // opening time in the range
+	BookedMinutes int // of which held by bookings
+	ClosedMinutes int // of which closed
+}
+
+// Utilisation is the share of the opening time held by bookings (0..1).
+func (a Availability) Utilisation() float64 {
+	if a.OpenMinutes == 0 {
+		return 0
+	}
+	return float64(a.BookedMinutes) / float64(a.OpenMinutes)
+}
+
+// MaxRange is the longest range availability and calendars answer for.
+const MaxRange = 31 * 24 * time.Hour
+
+var errBadRange = errs.Invalid("INVALID_RANGE", "请给出有效的时间范围（from 早于 to，最长31天）")
+
+// dayStart is 00:00 CST of t's day.
+func dayStart(t time.Time) time.Time {
+	l := t.In(cst.Zone)
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, cst.Zone)
+}
+
+// Availability lists the room's slots in [from, to) within its opening
+// hours: free, booked (held by a booking, pending ones included), closed, or past.
+func (s *Service) Availability(ctx context.Context, roomID int64, from, to time.Time) (Availability, error) {
+	if from.IsZero() || !to.After(from) || to.Sub(from) > MaxRange {
+		return Availability{}, errBadRange
+	}
+	r, err := s.store.Room(ctx, roomID)
+	if err != nil {
+		return Availability{}, err
+	}
+	held, err := s.store.Occupied(ctx, r.ID, from, to)
+	if err != nil {
+		return Availability{}, err
+	}
+	out := Availability{Room: r, Slots: []Slot{}}
+	now := s.now()
+	step := time.Duration(r.Rules.SlotMinutes) * time.Minute
+	for d := dayStart(from); d.Before(to); d = d.AddDate(0, 0, 1) {
+		open, closes, ok := r.dayWindow(d)
+		if !ok {
+			continue
+		}
+		for t := open; t.Add(step).Compare(closes) <= 0; t = t.Add(step) {
+			if t.Before(from) || t.Add(step).After(to) {
+				continue
+			}
+			st := SlotFree
+			for g := SlotOf(t); g < SlotOf(t.Add(step)); g++ {
+				if h := held[g]; h > 0 {
+					st = SlotBooked
+				} else if h < 0 && st == SlotFree {
+					st = SlotClosed
+				}
+			}
+			mins := int(step / time.Minute)
+			out.OpenMinutes += mins
+			switch st {
+			case SlotBooked:
+				out.BookedMinutes += mins
+			case SlotClosed:
+				out.ClosedMinutes += mins
+			}
+			if st == SlotFree && !t.After(now) {
+				st = SlotPast
+			}
+			out.Slots = append(out.Slots, Slot{StartsAt: t.UTC(), EndsAt: t.Add(step).UTC(), State: st})
+		}
+	}
+	return out, nil
+}
+
+// Calendar is a room's bookings in a range (a day or a week) with its availability.
+type Calendar struct {
+	Availability
+	Bookings []Booking
+	Closures []Closure
+	// Full: the caller sees who booked (owners, desk staff); others see
+	// only when the room is taken.
+	Full bool
+}
+
+// Calendar returns a room's calendar. Residents see the taken ranges and
+// purposes; the room's owners and desk staff also see the bookers.
+func (s *Service) Calendar(ctx context.Context, u resident.User, roomID int64, from, to time.Time) (Calendar, error) {
+	av, err := s.Availability(ctx, roomID, from, to)
+	if err != nil {
+		return Calendar{}, err
+	}
+	bs, err := s.store.Bookings(ctx, BookingFilter{RoomIDs: []int64{roomID}, Statuses: []string{StatusPending, StatusConfirmed, StatusCheckedIn, StatusNoShow}, From: from, To: to})
+	if err != nil {
+		return Calendar{}, err
+	}
+	cs, err := s.store.Closures(ctx, roomID, from, to)
+	if err != nil {
+		return Calendar{}, err
+	}
+	full := IsDesk(u, av.Room)
+	if !full {
+		for i := range bs {
+			if bs[i].BookedBy != u.ID {
+				bs[i] = Booking{ID: bs[i].ID, RoomID: bs[i].RoomID, StartsAt: bs[i].StartsAt, EndsAt: bs[i].EndsAt, Status: bs[i].Status,
+					For: bs[i].For, TeamID: bs[i].TeamID, TeamName: bs[i].TeamName, Purpose: bs[i].Purpose}
+			}
+		}
+	}
+	return Calendar{Availability: av, Bookings: bs, Closures: cs, Full: full}, nil
+}
+
+// FreeQuery is a free-slot search across rooms.
+type FreeQuery struct {
+	CommunityID int64
+	Kind        string
+	MinCapacity int
+	StartsAt    time.Time
+	EndsAt      time.Time
+}
+
+// FreeRooms lists the active rooms matching q that are free for the whole
+// range and whose rules allow it (opening hours, slot boundaries, length).
+func (s *Service) FreeRooms(ctx context.Context, q FreeQuery) ([]Room, error) {
+	if q.StartsAt.IsZero() || !q.EndsAt.After(q.StartsAt) || q.EndsAt.Sub(q.StartsAt) > 24*time.Hour {
+		return nil, errBadRange
+	}
+	rs, err := s.store.Rooms(ctx, RoomFilter{CommunityID: q.CommunityID, Kind: q.Kind, MinCapacity: q.MinCapacity})
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := []Room{}
+	for _, r := range rs {
+		if r.checkRange(q.StartsAt, q.EndsAt, now, true) != nil {
+			continue
+		}
+		c, err := s.conflicts(ctx, r.ID, [][2]time.Time{{q.StartsAt, q.EndsAt}})
+		if err != nil {
+			return nil, err
+		}
+		if len(c) == 0 {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
