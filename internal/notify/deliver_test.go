@@ -49,8 +49,7 @@ func TestOutcomeOfEachWeChatAnswer(t *testing.T) {
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			uid, openID := e.user(fmt.Sprintf("outcome%d", i))
-			e.grant(uid, key, 2)
+			uid, openID := e.subscriber(fmt.Sprintf("outcome%d", i), key, 2)
 			if _, err := e.wc.SendSubscribe(e.ctx, e.warmup(openID)); err != nil { // fetch a token first
 				t.Fatal(err)
 			}
@@ -205,8 +204,7 @@ func (s *crashingStore) Finish(ctx context.Context, d notify.Delivery, w string,
 func TestCrashRecovery(t *testing.T) {
 	e := newEnv(t)
 	key := notify.RegistrationConfirmed
-	uid, openID := e.user("crash")
-	e.grant(uid, key, 5)
+	uid, openID := e.subscriber("crash", key, 5)
 
 	// Dies between the WeChat call and the record.
 	idSent := e.add(notice(uid, key, "crash:1", "活动一"))[0]
@@ -418,8 +416,7 @@ func (s *ackLostStore) BeginSend(ctx context.Context, d notify.Delivery, w strin
 func TestAttemptRecordedButNotSent(t *testing.T) {
 	e := newEnv(t)
 	key := notify.RegistrationConfirmed
-	uid, openID := e.user("ack")
-	e.grant(uid, key, 2)
+	uid, openID := e.subscriber("ack", key, 2)
 	id := e.add(notice(uid, key, "ack:1", "活动"))[0]
 	e.drain(e.runner("w1", func(_ *notify.RunnerConfig, d *notify.RunnerDeps) { d.Store = &ackLostStore{Store: e.store} }))
 	if got := e.row(id); got.Status != notify.StatusPending || got.Attempts != 1 || len(e.tenant.SentTo(openID)) != 0 {

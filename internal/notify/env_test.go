@@ -132,6 +132,14 @@ func (e *env) grant(userID int64, key string, n int) {
 	}
 }
 
+// subscriber is a user who accepted key n times.
+func (e *env) subscriber(name, key string, n int) (int64, string) {
+	e.t.Helper()
+	uid, openID := e.user(name)
+	e.grant(uid, key, n)
+	return uid, openID
+}
+
 // balance returns the user's grants left for key.
 func (e *env) balance(userID int64, key string) int {
 	e.t.Helper()

@@ -32,8 +32,7 @@ func (s *flakyFinishStore) Finish(ctx context.Context, d notify.Delivery, w stri
 func TestOutcomeRecordedAfterDatabaseRestart(t *testing.T) {
 	e := newEnv(t)
 	key := notify.RegistrationConfirmed
-	uid, openID := e.user("restart")
-	e.grant(uid, key, 1)
+	uid, openID := e.subscriber("restart", key, 1)
 	id := e.add(notice(uid, key, "restart:1", "活动一"))[0]
 	flaky := &flakyFinishStore{Store: e.store}
 	flaky.failures.Store(5)
