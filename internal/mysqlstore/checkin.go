@@ -57,6 +57,10 @@ type checkerRow struct {
 
 func (checkerRow) TableName() string { return "checkin_checkers" }
 
+func (r checkerRow) appointee() checkin.Appointee {
+	return checkin.Appointee{UserID: r.UserID, ActivityID: r.ActivityID, AppointedBy: r.AppointedBy, CreatedAt: r.CreatedAt.UTC()}
+}
+
 // volunteerSlotRow lets a user check into a session of any activity.
 type volunteerSlotRow struct {
 	ID          int64 `gorm:"primaryKey;autoIncrement"`
@@ -68,6 +72,10 @@ type volunteerSlotRow struct {
 }
 
 func (volunteerSlotRow) TableName() string { return "volunteer_slots" }
+
+func (r volunteerSlotRow) appointee() checkin.Appointee {
+	return checkin.Appointee{UserID: r.UserID, ActivityID: r.ActivityID, SessionID: r.SessionID, AppointedBy: r.AppointedBy, CreatedAt: r.CreatedAt.UTC()}
+}
 
 // presenceRow is a self check-in and check-out; one per person and session.
 type presenceRow struct {
@@ -170,9 +178,18 @@ func (s *CheckinStore) CheckerActivities(ctx context.Context, userID int64) ([]i
 	return ids, translate(err, nil)
 }
 
-func (s *CheckinStore) names(ctx context.Context, ids []int64) map[int64]string {
-	m, _ := NewHoursStore(s.db).Names(ctx, ids)
-	return m
+// appointees are rows of checkers or volunteer slots with their names.
+func appointees[R interface{ appointee() checkin.Appointee }](s *CheckinStore, ctx context.Context, rows []R) []checkin.Appointee {
+	out := convert(rows, R.appointee)
+	ids := make([]int64, 0, len(out))
+	for _, a := range out {
+		ids = append(ids, a.UserID)
+	}
+	names, _ := NewHoursStore(s.db).Names(ctx, ids)
+	for i := range out {
+		out[i].Name = names[out[i].UserID]
+	}
+	return out
 }
 
 // Checkers lists an activity's checkers.
@@ -181,16 +198,7 @@ func (s *CheckinStore) Checkers(ctx context.Context, activityID int64) ([]checki
 	if err := s.g(ctx).Where("activity_id = ?", activityID).Order("id").Find(&rows).Error; err != nil {
 		return nil, translate(err, nil)
 	}
-	ids := make([]int64, 0, len(rows))
-	for _, r := range rows {
-		ids = append(ids, r.UserID)
-	}
-	names := s.names(ctx, ids)
-	out := make([]checkin.Appointee, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, checkin.Appointee{UserID: r.UserID, Name: names[r.UserID], ActivityID: r.ActivityID, AppointedBy: r.AppointedBy, CreatedAt: r.CreatedAt.UTC()})
-	}
-	return out, nil
+	return appointees(s, ctx, rows), nil
 }
 
 // AddVolunteer gives a volunteer slot (idempotent).
@@ -230,17 +238,7 @@ func (s *CheckinStore) Volunteers(ctx context.Context, sessionID int64) ([]check
 	if err := s.g(ctx).Where("session_id = ?", sessionID).Order("id").Find(&rows).Error; err != nil {
 		return nil, translate(err, nil)
 	}
-	ids := make([]int64, 0, len(rows))
-	for _, r := range rows {
-		ids = append(ids, r.UserID)
-	}
-	names := s.names(ctx, ids)
-	out := make([]checkin.Appointee, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, checkin.Appointee{UserID: r.UserID, Name: names[r.UserID], ActivityID: r.ActivityID, SessionID: r.SessionID,
-			AppointedBy: r.AppointedBy, CreatedAt: r.CreatedAt.UTC()})
-	}
-	return out, nil
+	return appointees(s, ctx, rows), nil
 }
 
 // ---- scans ----

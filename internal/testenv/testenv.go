@@ -178,10 +178,7 @@ func Redis(t testing.TB) (redis.UniversalClient, string) {
 		if conn.Embedded == nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			iter := conn.Client.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-			for iter.Next(ctx) {
-				conn.Client.Del(ctx, iter.Val())
-			}
+			redisstore.DeletePrefix(ctx, conn.Client, prefix)
 		}
 		conn.Close()
 	})
