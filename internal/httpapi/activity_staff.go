@@ -20,10 +20,7 @@ func (a *API) listOrganizations(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	items := make([]orgDTO, 0, len(os))
-	for _, o := range os {
-		items = append(items, toOrgDTO(o))
-	}
+	items := dtos(os, toOrgDTO)
 	c.JSON(http.StatusOK, gin.H{"items": items})
 }
 
@@ -362,10 +359,7 @@ func (a *API) activityRegistrations(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	items := make([]staffRegistrationDTO, 0, len(rs))
-	for _, r := range rs {
-		items = append(items, toStaffRegistrationDTO(r))
-	}
+	items := dtos(rs, toStaffRegistrationDTO)
 	c.JSON(http.StatusOK, pageDTO[staffRegistrationDTO]{Items: items, Total: total, Page: page, PageSize: size})
 }
 

@@ -408,10 +408,7 @@ func (a *API) getAttendance(c *gin.Context) {
 		}
 		regs = append(regs, x)
 	}
-	ps := make([]presenceDTO, 0, len(at.Presences))
-	for _, p := range at.Presences {
-		ps = append(ps, toPresenceDTO(p))
-	}
+	ps := dtos(at.Presences, toPresenceDTO)
 	c.JSON(http.StatusOK, gin.H{"session_id": at.Session.ID, "activity_id": at.Session.ActivityID, "activity_title": at.Session.ActivityTitle,
 		"registrations": regs, "confirmed": len(regs), "checked_in": checkedIn, "presences": ps})
 }

@@ -56,10 +56,7 @@ func (a *API) myWristbands(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	items := make([]bandDTO, 0, len(vs))
-	for _, v := range vs {
-		items = append(items, toBandDTO(v))
-	}
+	items := dtos(vs, toBandDTO)
 	c.JSON(http.StatusOK, gin.H{"items": items})
 }
 
@@ -215,10 +212,7 @@ func (a *API) readings(c *gin.Context, staff bool) {
 		fail(c, err)
 		return
 	}
-	items := make([]readingDTO, 0, len(rs))
-	for _, r := range rs {
-		items = append(items, toReadingDTO(r))
-	}
+	items := dtos(rs, toReadingDTO)
 	c.JSON(http.StatusOK, gin.H{"items": items})
 }
 

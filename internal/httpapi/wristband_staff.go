@@ -194,10 +194,7 @@ func (a *API) adminWristband(c *gin.Context) {
 		active = &d.Current.Binding
 	}
 	out := toDeviceDTO(d.Device, active)
-	hist := make([]bindingDTO, 0, len(d.History))
-	for _, b := range d.History {
-		hist = append(hist, toBindingDTO(b))
-	}
+	hist := dtos(d.History, toBindingDTO)
 	resp := gin.H{"device": out, "history": hist}
 	if d.Current != nil {
 		resp["current"] = toBandDTO(*d.Current)
