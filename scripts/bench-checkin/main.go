@@ -35,11 +35,11 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"gongjian/internal/benchkit"
 	"gongjian/internal/checkin"
 	"gongjian/internal/jsonhttp"
 	"gongjian/internal/redisstore"
 	"gongjian/internal/wxemu"
-	"gongjian/scripts/internal/benchkit"
 )
 
 func main() {

@@ -29,12 +29,12 @@ import (
 	"gorm.io/gorm"
 
 	"gongjian/config"
+	"gongjian/internal/benchkit"
 	"gongjian/internal/mysqlstore"
 	"gongjian/internal/notify"
 	"gongjian/internal/redisstore"
 	"gongjian/internal/wechat"
 	"gongjian/internal/wxemu"
-	"gongjian/scripts/internal/benchkit"
 )
 
 func main() {

@@ -42,12 +42,12 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"gongjian/internal/benchkit"
 	"gongjian/internal/mysqlstore"
 	"gongjian/internal/pii"
 	"gongjian/internal/redisstore"
 	"gongjian/internal/resident"
 	"gongjian/internal/wristband"
-	"gongjian/scripts/internal/benchkit"
 )
 
 const (
