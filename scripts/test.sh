@@ -40,6 +40,10 @@ fi
 
 status=0
 
+# The desk console's end-to-end test drives Debian's Chromium (server/console_e2e_test.go).
+source scripts/screenshots-console/chromium.sh
+need_chromium
+
 # --- Go ---------------------------------------------------------------------
 say "go vet"
 go vet ./... || status=1

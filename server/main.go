@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -46,6 +47,13 @@ import (
 )
 
 func main() {
+	if os.Getenv("GOGC") == "" {
+		// The server's live heap is small (tens of MB) and the machines it
+		// runs on have memory to spare: collecting at 4× the live heap
+		// instead of 2× halves the collector's share of a busy sign-up
+		// release. GOGC in the environment overrides this.
+		debug.SetGCPercent(300)
+	}
 	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "gongjian:", err)
 		os.Exit(1)

@@ -4,7 +4,7 @@
 // prints the figures and their ratios.
 //
 //	go run ./scripts/bench                      # builds ./server, starts it on a fresh database, runs every mode
-//	go run ./scripts/bench -mode hot -n 2000 -seats 300
+//	go run ./scripts/bench -mode hot -n 5000 -seats 300
 //	go run ./scripts/bench -addr http://127.0.0.1:8080 -jwt-secret S -admin NAME -mysql-dsn DSN
 //	go run ./scripts/bench -mode hot -procs 2 -redis-cluster
 //	go run ./scripts/bench -addr http://127.0.0.1:8080,http://127.0.0.1:8081 -jwt-secret S -admin NAME -mysql-dsn DSN
@@ -75,7 +75,7 @@ func main() {
 	flag.IntVar(&o.doorScans, "door-scans", 1000, "tickets scanned in the door mode (at -door-rate a second)")
 	flag.IntVar(&o.doorRate, "door-rate", 200, "scans a second in the door mode")
 	flag.StringVar(&o.addr, "addr", "", "base URL of a running server, or comma-separated URLs of several (default: build ./server and start it on a fresh database)")
-	flag.IntVar(&o.n, "n", 2000, "residents in the hot release")
+	flag.IntVar(&o.n, "n", 5000, "residents in the hot release")
 	flag.IntVar(&o.seats, "seats", 300, "seats in the hot release")
 	flag.IntVar(&o.conns, "conns", 64, "connections for the sustained and sold-out modes")
 	flag.IntVar(&o.sustainedN, "sustained-n", 12000, "sign-ups (distinct residents) in the sustained mode")

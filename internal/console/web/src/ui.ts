@@ -29,7 +29,9 @@ export const icons = {
 }
 
 export function installUI(app: App) {
-  for (const c of components) app.use(c)
+  // By name, not app.use: sub-components such as ElRadioGroup or ElTableColumn
+  // install nothing themselves (their parent's plugin registers them).
+  for (const c of components) app.component((c as { name: string }).name, c)
   app.use(ElLoading)
   for (const [name, c] of Object.entries(icons)) app.component(name, c)
 }

@@ -17,6 +17,8 @@ export class ApiError extends Error {
 
 export type Query = Record<string, string | number | boolean | undefined | null | Array<string | number>>
 
+import { finishTask, readAll, startTask } from '../lib/tasks'
+
 let csrfToken = ''
 let onUnauthenticated: ((code: string) => void) | null = null
 
@@ -106,10 +108,26 @@ export const patch = <T>(path: string, body?: unknown) => request<T>('PATCH', pa
 export const put = <T>(path: string, body?: unknown) => request<T>('PUT', path, undefined, body ?? {})
 export const del = <T>(path: string, body?: unknown) => request<T>('DELETE', path, undefined, body)
 
-/** download fetches a file (an export) and hands it to the browser under its server-given name. */
+/**
+ * download fetches a file (an export) as a task shown in the header (it goes
+ * on while other pages are opened) and hands it to the browser under its
+ * server-given name.
+ */
 export async function download(path: string, q?: Query, fallbackName = 'export.xlsx'): Promise<string> {
-  const res = await send('GET', path, q)
-  const blob = await res.blob()
+  const task = startTask('导出 ' + fallbackName.replace(/-\d+(?=\.)/, ''))
+  let res: Response
+  let blob: Blob
+  try {
+    res = await send('GET', path, q)
+    blob = await readAll(res, (done, total) => {
+      task.done = done
+      task.total = total
+    })
+  } catch (e) {
+    finishTask(task, false, (e as Error).message)
+    throw e
+  }
+  finishTask(task, true, '已下载')
   const name = fileNameOf(res.headers.get('Content-Disposition')) || fallbackName
   const a = document.createElement('a')
   a.href = URL.createObjectURL(blob)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { allowedActions, emptyForm, formOf, inputOf, nextSession, problems } from './activityForm'
+import { allowedActions, emptyForm, formOf, inputOf, nextSession, problems, soleCommunity } from './activityForm'
 
 function filled() {
   const f = emptyForm()
@@ -47,8 +47,9 @@ describe('inputOf', () => {
   it('sends sessions, community and host only on create, trimmed', () => {
     const f = filled()
     f.questions = [{ id: '', type: 'choice', title: ' 是否需要轮椅 ', options: ['是', ' 否 ', ''] }]
-    const c = inputOf(f, true)
+    const c = inputOf(f, true, new Date('2026-12-03T00:00:00Z'))
     expect(c.title).toBe('社区义诊')
+    expect([c.signup_opens_at, c.signup_closes_at]).toEqual(['2026-12-03T00:00:00.000Z', '2026-12-10T01:00:00.000Z'])
     expect(c.community_id).toBe(2)
     expect(c.sessions).toEqual([{ starts_at: '2026-12-10T01:00:00.000Z', ends_at: '2026-12-10T03:00:00.000Z', capacity: 20, waitlist_capacity: 5 }])
     expect(c.questions).toEqual([{ id: 'q1', type: 'choice', title: '是否需要轮椅', required: false, options: ['是', '否'] }])
@@ -94,4 +95,14 @@ describe('allowedActions', () => {
     ['cancelled', []],
     ['finished', []],
   ])('%s', (s, want) => expect(allowedActions(s)).toEqual(want))
+})
+
+describe('soleCommunity', () => {
+  it('picks the only community listed or the only one in scope', () => {
+    expect(soleCommunity([4], [])).toBe(4)
+    expect(soleCommunity([1, 2, 3], [2])).toBe(2)
+    expect(soleCommunity([1, 2, 3], [])).toBeNull()
+    expect(soleCommunity([1, 2, 3], [2, 3])).toBeNull()
+    expect(soleCommunity([1, 2], [9])).toBeNull()
+  })
 })

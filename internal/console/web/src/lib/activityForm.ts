@@ -54,11 +54,16 @@ export function formOf(a: Activity): ActivityForm {
 
 const iso = (x: Date | null) => (x ? x.toISOString() : undefined)
 
-/** inputOf is the body of a create (with sessions, community and host) or an edit (without them). */
-export function inputOf(f: ActivityForm, creating: boolean): ActivityInput {
+/**
+ * inputOf is the body of a create (with sessions, community and host) or an
+ * edit (without them). An empty sign-up window opens now and closes when the
+ * first session starts.
+ */
+export function inputOf(f: ActivityForm, creating: boolean, now = new Date()): ActivityInput {
+  const starts = f.sessions.map((s) => s.starts_at).filter((x): x is Date => !!x).sort((a, b) => a.getTime() - b.getTime())
   const body: ActivityInput = {
     title: f.title.trim(), category: f.category, description: f.description.trim(), place: { address: f.address.trim() },
-    signup_opens_at: iso(f.signup_opens_at), signup_closes_at: iso(f.signup_closes_at),
+    signup_opens_at: iso(f.signup_opens_at ?? now), signup_closes_at: iso(f.signup_closes_at ?? starts[0] ?? null),
     cancel_deadline_minutes: f.cancel_deadline_minutes, per_account_limit: f.per_account_limit, popular: f.popular,
     eligibility: { community_only: f.community_only, min_age: f.min_age, max_age: f.max_age, roles: f.roles },
     questions: f.questions.map((q, i) => ({
@@ -122,4 +127,11 @@ export function allowedActions(status: string): Array<'publish' | 'cancel' | 'fi
     case 'published': return ['edit', 'finish', 'cancel']
     default: return []
   }
+}
+
+/** soleCommunity: the community a new activity belongs to when there is no choice (one listed, or one in the user's scope). */
+export function soleCommunity(listed: number[], scoped: number[]): number | null {
+  if (listed.length === 1) return listed[0]
+  const inList = scoped.filter((id) => listed.includes(id))
+  return inList.length === 1 ? inList[0] : null
 }

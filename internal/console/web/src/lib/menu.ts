@@ -88,6 +88,7 @@ export function scopeLabel(level: string): string {
 
 const roleNames: Record<string, string> = {
   admin: '管理员',
+  resident: '居民',
   staff: '工作人员',
   unit_contact: '单位联络员',
   checker: '签到员',

@@ -1,0 +1,39 @@
+package auth
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// go test -bench Verify ./internal/auth: what one token check costs on
+// each path (the figures are in docs/performance.md).
+func BenchmarkVerify(b *testing.B) {
+	secret := []byte(strings.Repeat("s", 32))
+	s := &Service{cfg: Config{JWTSecret: secret, AccessTTL: time.Hour}, now: time.Now}
+	tok, _ := s.sign(42, 0, time.Now())
+	ctx := context.Background()
+	b.Run("library", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.parse(tok); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("fast", func(b *testing.B) {
+		now := time.Now()
+		for b.Loop() {
+			if _, ok := fastVerify(tok, secret, now); !ok {
+				b.Fatal("refused")
+			}
+		}
+	})
+	b.Run("remembered", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.Verify(ctx, tok); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
