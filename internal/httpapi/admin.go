@@ -60,29 +60,19 @@ func (r roleReq) change() resident.RoleChange {
 }
 
 func (a *API) grantRole(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
 	var req roleReq
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
+	me, id, ok := a.meAndWith(c, "id", &req)
+	if !ok {
 		return
 	}
-	u, err := a.d.Residents.GrantRole(c.Request.Context(), userID(c), id, req.change())
+	u, err := a.d.Residents.GrantRole(c.Request.Context(), me.ID, id, req.change())
 	respond(c, http.StatusOK, toUserDTO(u), err)
 }
 
 func (a *API) revokeRole(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
 	var req roleReq
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
+	_, id, ok := a.meAndWith(c, "id", &req)
+	if !ok {
 		return
 	}
 	u, err := a.d.Residents.RevokeRole(c.Request.Context(), id, req.change())

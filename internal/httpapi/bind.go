@@ -100,7 +100,7 @@ type page struct {
 
 // query reads the page from the query parameters cursor (before_id or
 // after_id) and limit (1..max, def when absent), for meWith.
-func (p *page) query(cursor string, def, max int) fromQuery {
+func (p *page) query(cursor string, def, max int) fromRequest {
 	return func(c *gin.Context) (err error) {
 		if p.From, err = queryID(c, cursor); err != nil {
 			return err

@@ -345,12 +345,7 @@ func (a *API) removeAppointee(ap appointments, param string) gin.HandlerFunc {
 		var req userIDReq
 		var body any = &req
 		if param != "" {
-			uid, err := pathID(c, param)
-			if err != nil {
-				fail(c, err)
-				return
-			}
-			req.UserID, body = uid, nil
+			body = pathParam(&req.UserID, param)
 		}
 		u, id, ok := a.meAndWith(c, "id", body)
 		if !ok {

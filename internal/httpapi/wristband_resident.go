@@ -163,12 +163,8 @@ func (a *API) wristbandGuardians(c *gin.Context) {
 }
 
 func (a *API) removeGuardian(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	u, uid, ok := a.meAnd(c, "user_id")
+	var uid int64
+	u, id, ok := a.meAndWith(c, "id", pathParam(&uid, "user_id"))
 	if !ok {
 		return
 	}
@@ -224,7 +220,7 @@ type alarmQuery struct {
 	statuses []wristband.AlarmStatus
 }
 
-func (q *alarmQuery) query() fromQuery {
+func (q *alarmQuery) query() fromRequest {
 	return func(c *gin.Context) (err error) {
 		if q.statuses, err = queryStatuses(c); err != nil {
 			return err
