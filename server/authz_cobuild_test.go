@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"fmt"
 	"mime/multipart"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
 
+	"gongjian/internal/httpapi"
+	"gongjian/internal/media"
 	"gongjian/internal/resident"
+	"gongjian/internal/wxemu"
 )
 
 // cbFixture is co-building's part of the authorization world: unit A
@@ -18,7 +23,12 @@ type cbFixture struct {
 	unitA, unitB   int64
 	need           int64 // community A's need, partly claimed by unit A
 	claim, project int64 // unit A's claim of it and its project
+	wish           int64 // the owner's wish, accepted and claimed by unit A
+	proposal       int64 // the owner's proposal
+	resource       int64 // unit A's resource for community A
 }
+
+const authzPushToken = "authz-push-token"
 
 // cobuildPersonas creates the two units and their contacts.
 func (w *authzWorld) cobuildPersonas() {
@@ -40,6 +50,48 @@ func (w *authzWorld) cobuildPersonas() {
 	}
 	w.cb.need = w.cbNeed(true)
 	w.cb.claim, w.cb.project = w.cbClaim(w.cb.need)
+	w.cb.wish = w.cbWish(w.tok[owner])
+	r := w.must(w.ta.do("POST", fmt.Sprintf("/api/v1/admin/wishes/%d/review", w.cb.wish), w.tok[staffA], map[string]any{"decision": "accept",
+		"need": map[string]any{"category": "children_study", "quantity": 1, "quantity_unit": "个"}}), 200, "accept wish")
+	w.cbClaim(num(r.Body["need_id"]))
+	w.cb.proposal = w.cbProposal(w.tok[owner])
+	w.cb.resource = num(w.must(w.ta.do("POST", "/api/v1/resources", w.tok[unitA], w.cbResourceBody()), 201, "resource").Body["id"])
+}
+
+// cbResourceBody is a resource of unit A for community A.
+func (w *authzWorld) cbResourceBody() map[string]any {
+	return map[string]any{"unit_id": w.cb.unitA, "kind": "expert", "title": "专家义诊", "quantity": 100, "quantity_unit": "人次",
+		"communities": []int64{w.commA}, "valid_from": time.Now().Add(-time.Hour), "valid_to": time.Now().Add(90 * 24 * time.Hour)}
+}
+
+// cbMember is a fresh party member of community A, reported in (pending).
+func (w *authzWorld) cbMember() int64 {
+	w.t.Helper()
+	tok, id := w.user("member")
+	w.grant(id, resident.RoleChange{Role: "party_member"})
+	w.must(w.ta.do("POST", "/api/v1/me/report-in", tok, map[string]any{"workplace_org_id": w.partyOrg}), 201, "member report in")
+	return id
+}
+
+// cbWish is a fresh pending wish of tok's (a resident of community A).
+func (w *authzWorld) cbWish(tok string) int64 {
+	w.t.Helper()
+	r := w.must(w.ta.do("POST", "/api/v1/wishes", tok, map[string]any{"community_id": w.commA, "title": "想要一个新书包",
+		"description": "孙子上学用", "contact_name": "王阿姨", "contact_phone": "13900009999"}), 201, "wish")
+	return num(r.Body["id"])
+}
+
+func (w *authzWorld) cbProposal(tok string) int64 {
+	w.t.Helper()
+	r := w.must(w.ta.do("POST", "/api/v1/proposals", tok, map[string]any{"community_id": w.commA, "title": "小区增设充电桩",
+		"description": "电动车充电难，建议在车棚增设充电桩"}), 201, "proposal")
+	return num(r.Body["id"])
+}
+
+// pushQuery signs a message push as WeChat does.
+func pushQuery() string {
+	ts, nonce := strconv.FormatInt(time.Now().Unix(), 10), "n0nce"
+	return "signature=" + wxemu.PushSignature(authzPushToken, ts, nonce) + "&timestamp=" + ts + "&nonce=" + nonce
 }
 
 // cbNeed publishes a need of community A (as its staff).
@@ -71,8 +123,9 @@ func (w *authzWorld) cbDelivered(ownerWish bool) int64 {
 	_, project := w.cbClaim(need)
 	path := fmt.Sprintf("/api/v1/projects/%d/progress", project)
 	w.must(w.ta.do("POST", path, w.tok[unitA], map[string]any{"action": "start"}), 200, "start")
+	photo := w.must(w.ta.upload(w.tok[unitA], testJPEG(w.t, 24, 24), false), 201, "evidence").str("url")
 	w.must(w.ta.do("POST", path, w.tok[unitA], map[string]any{"action": "deliver",
-		"evidence": map[string]any{"served": 12, "documents": []string{"/api/v1/uploads/0123456789abcdef0123456789abcdef"}}}), 200, "deliver")
+		"evidence": map[string]any{"served": 12, "photos": []string{photo}}}), 200, "deliver")
 	return project
 }
 
@@ -100,6 +153,7 @@ func (w *authzWorld) cobuildRows() []authzRow {
 	ok, created := 200, 201
 	pub := stu(st(ok, ok, ok, ok, ok, ok, ok), ok, ok)
 	loggedIn := stu(st(401, ok, ok, ok, ok, ok, ok), ok, ok)
+	loggedIn2 := func(code int) [personas]int { return stu(st(401, code, code, code, code, code, code), code, code) }
 	adminOnly := stu(st(401, 403, 403, 403, 403, 403, created), 403, 403)
 	// Staff of community A (and admins) act on its needs and projects.
 	commStaff := func(code int) [personas]int { return stu(st(401, 403, 403, 403, code, 403, code), 403, 403) }
@@ -149,6 +203,72 @@ func (w *authzWorld) cobuildRows() []authzRow {
 			}
 			return authzCall{path: fmt.Sprintf("/api/v1/projects/%d/evaluation", project), body: map[string]any{"score": 5, "comment": "服务到位"}}
 		}},
+		// Wishes: the author, the community's staff and the claiming unit.
+		{"POST /api/v1/wishes", loggedIn2(created), func(int) authzCall {
+			return authzCall{path: "/api/v1/wishes", body: map[string]any{"community_id": w.commA, "title": "修门锁", "contact_phone": "13500001111"}}
+		}},
+		{"GET /api/v1/me/wishes", loggedIn, fixed("/api/v1/me/wishes", nil)},
+		{"GET /api/v1/wishes/{id}", stu(st(401, ok, 404, 404, ok, 404, ok), ok, 404), func(int) authzCall { return p2("/api/v1/wishes/%d", w.cb.wish) }},
+		{"GET /api/v1/admin/wishes", stu(st(401, 403, 403, ok, ok, 403, ok), 403, 403), fixed("/api/v1/admin/wishes?status=accepted", nil)},
+		{"POST /api/v1/admin/wishes/{id}/review", stu(st(401, 403, 403, 404, ok, 404, ok), 403, 403), func(int) authzCall {
+			wish := w.cb.wish
+			if w.allowed {
+				tok, _ := w.user("wisher")
+				wish = w.cbWish(tok)
+			}
+			return authzCall{path: fmt.Sprintf("/api/v1/admin/wishes/%d/review", wish), body: map[string]any{"decision": "decline", "reason": "已有类似服务"}}
+		}},
+		{"GET /api/v1/proposals", pub, fixed(fmt.Sprintf("/api/v1/proposals?community_id=%d", w.commA), nil)},
+		{"GET /api/v1/proposals/{id}", pub, func(int) authzCall { return p2("/api/v1/proposals/%d", w.cb.proposal) }},
+		{"POST /api/v1/proposals", loggedIn2(created), fixed("/api/v1/proposals", map[string]any{"community_id": w.commA, "title": "楼道照明", "description": "楼道灯坏了很久"})},
+		// Residents of community A other than the author (the staff
+		// personas have chosen no community).
+		{"POST /api/v1/proposals/{id}/supports", stu(st(401, 422, created, 403, 403, 403, 403), created, created), func(int) authzCall {
+			return p2("/api/v1/proposals/%d/supports", w.cb.proposal)
+		}},
+		{"POST /api/v1/admin/proposals/{id}/review", stu(st(401, 403, 403, 404, ok, 404, ok), 403, 403), func(int) authzCall {
+			proposal := w.cb.proposal
+			if w.allowed {
+				tok, _ := w.user("proposer")
+				proposal = w.cbProposal(tok)
+			}
+			return authzCall{path: fmt.Sprintf("/api/v1/admin/proposals/%d/review", proposal), body: map[string]any{"decision": "decline", "reason": "不属于社区事务"}}
+		}},
+		// WeChat's push: signed with the push token, whoever sends it.
+		{"GET /api/v1/wechat/push", pub, func(int) authzCall { return authzCall{path: "/api/v1/wechat/push?echostr=abc&" + pushQuery()} }},
+		{"POST /api/v1/wechat/push", pub, func(int) authzCall {
+			return authzCall{path: "/api/v1/wechat/push?" + pushQuery(), body: map[string]any{"Event": "wxa_media_check", "trace_id": "unknown-trace",
+				"result": map[string]any{"suggest": "pass", "label": 100}}}
+		}},
+		{"GET /api/v1/wechat/media/{id}", pub, func(int) authzCall {
+			link, _ := httpapi.SignedMediaURL(httpapi.WeChatPush{Token: authzPushToken, PublicBaseURL: "http://127.0.0.1:1"}, time.Now)(media.RefPrefix + w.upload)
+			return authzCall{path: strings.TrimPrefix(link, "http://127.0.0.1:1")}
+		}},
+		// Resources: unit A's contact publishes; community A's staff claim.
+		{"GET /api/v1/resources", pub, fixed("/api/v1/resources", nil)},
+		{"GET /api/v1/resources/{id}", pub, func(int) authzCall { return p2("/api/v1/resources/%d", w.cb.resource) }},
+		{"POST /api/v1/resources", stu(st(401, 403, 403, 403, 403, 403, created), created, 403), func(int) authzCall {
+			return authzCall{path: "/api/v1/resources", body: w.cbResourceBody()}
+		}},
+		{"POST /api/v1/resources/{id}/claims", commStaff(created), func(int) authzCall {
+			return authzCall{path: fmt.Sprintf("/api/v1/resources/%d/claims", w.cb.resource), body: map[string]any{"community_id": w.commA, "quantity": 1}}
+		}},
+		// Report-ins: party members report; the community's staff confirm.
+		{"POST /api/v1/me/report-in", stu(st(401, created, 403, 403, 403, 403, 403), 403, 403), fixed("/api/v1/me/report-in",
+			map[string]any{"community_id": w.commA, "workplace_org_id": w.partyOrg})},
+		{"GET /api/v1/me/report-in", stu(st(401, ok, 404, 404, 404, 404, 404), 404, 404), fixed("/api/v1/me/report-in", nil)},
+		{"GET /api/v1/admin/report-ins", stu(st(401, 403, 403, ok, ok, 403, ok), 403, 403), fixed("/api/v1/admin/report-ins", nil)},
+		{"POST /api/v1/admin/report-ins/{user_id}/review", stu(st(401, 403, 403, 404, ok, 404, ok), 403, 403), func(int) authzCall {
+			member := w.id[owner]
+			if w.allowed {
+				member = w.cbMember()
+			}
+			return authzCall{path: fmt.Sprintf("/api/v1/admin/report-ins/%d/review", member), body: map[string]any{"confirm": true}}
+		}},
+		// Reports: a unit's for admins, its contacts and its communities' staff.
+		{"GET /api/v1/units/{id}/report", stu(st(401, 403, 403, 403, ok, 403, ok), ok, 403), func(int) authzCall { return p2("/api/v1/units/%d/report", w.cb.unitA) }},
+		{"GET /api/v1/admin/cobuild/report", commStaff(ok), fixed(fmt.Sprintf("/api/v1/admin/cobuild/report?community_id=%d", w.commA), nil)},
+		{"GET /api/v1/admin/cobuild/agenda", commStaff(ok), fixed(fmt.Sprintf("/api/v1/admin/cobuild/agenda?community_id=%d", w.commA), nil)},
 		// Beneficiaries only: here the owner, whose wish became the need.
 		{"POST /api/v1/projects/{id}/ratings", stu(st(401, created, 403, 403, 403, 403, 403), 403, 403), func(int) authzCall {
 			return authzCall{path: fmt.Sprintf("/api/v1/projects/%d/ratings", w.cbDelivered(true)), body: map[string]any{"score": 4, "comment": "很满意"}}

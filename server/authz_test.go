@@ -258,6 +258,7 @@ func idNumber(seq int64) string {
 func newAuthzWorld(t *testing.T) *authzWorld {
 	ta := newTestApp(t, withTemplates, func(c *config.Config) {
 		c.Wristband.Vendors = map[string]string{"acme": acmeSecret}
+		c.WeChat.PushToken, c.WeChat.PublicBaseURL = authzPushToken, "http://127.0.0.1:1"
 		c.MySQL.MaxOpenConns = 12
 	})
 	ta.remember(acmeSecret)

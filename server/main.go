@@ -302,7 +302,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		if err := app.seeder.Communities(ctx, cfg.Seed.Communities); err != nil {
 			return nil, err
 		}
-		if cfg.Seed.Demo == "always" || (cfg.Seed.Demo == "auto" && cfg.EmbeddedDB()) {
+		if demoOn(cfg) {
 			if err := app.seeder.Load(ctx); err != nil {
 				return nil, err
 			}
@@ -358,7 +358,12 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 	app.wristbands.LimitBindAttempts(limiter)
 	app.jobs = append(app.jobs, func(ctx context.Context) { app.wristbands.Run(ctx, wb.JobInterval, log) })
 
-	app.cobuild = newCobuild(cfg, app.db, app.store, box, nil)
+	push := wechatPush(cfg, app.emuTenant)
+	app.cobuild = newCobuild(cfg, app.db, app.store, box, wc, mediaSvc, push)
+	if err := seedCobuild(ctx, app, cfg, box, mediaSvc, wcfg.AppID, migrate); err != nil {
+		return nil, err
+	}
+	app.jobs = append(app.jobs, func(ctx context.Context) { runOverdueReminders(ctx, app.cobuild, log) })
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -383,6 +388,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		Media:          mediaSvc,
 		Rooms:          roomsSvc,
 		Cobuild:        app.cobuild,
+		WeChatPush:     push,
 		Console:        console.Handler(),
 	})
 	return app, nil

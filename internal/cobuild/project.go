@@ -117,6 +117,11 @@ func (s *Service) UpdateProject(ctx context.Context, u resident.User, id int64, 
 			len(in.Evidence.Photos) > 9 || len(in.Evidence.Documents) > 9 || utf8.RuneCountInString(in.Evidence.Note) > 1000 {
 			return Project{}, errEvidence
 		}
+		if s.photos != nil {
+			if err := s.photos.CheckOwned(ctx, u.ID, append(append([]string{}, in.Evidence.Photos...), in.Evidence.Documents...)); err != nil {
+				return Project{}, err
+			}
+		}
 		p.Evidence = *in.Evidence
 		if p.StartedAt == nil {
 			p.StartedAt = &now

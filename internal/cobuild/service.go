@@ -26,12 +26,18 @@ type Config struct {
 
 // Service holds co-building's rules.
 type Service struct {
-	store   Store
-	people  People
-	box     *pii.Box
-	checker Checker
-	now     func() time.Time
-	cfg     Config
+	store     Store
+	wishes    WishStore
+	resources ResourceStore
+	reportIns ReportInStore
+	reports   ReportStore
+	photos    Photos
+	mediaURL  MediaURL
+	people    People
+	box       *pii.Box
+	checker   Checker
+	now       func() time.Time
+	cfg       Config
 }
 
 // NewService builds the service; checker may be nil (no content check:
@@ -46,8 +52,14 @@ func NewService(store Store, people People, box *pii.Box, checker Checker, cfg C
 	if cfg.SupportThreshold <= 0 {
 		cfg.SupportThreshold = 10
 	}
-	return &Service{store: store, people: people, box: box, checker: checker, now: now, cfg: cfg}
+	return &Service{store: store, wishes: store, resources: store, reportIns: store, reports: store, people: people, box: box, checker: checker, now: now, cfg: cfg}
 }
+
+// AcceptPhotos lets people attach their uploads (checked by photos) to
+// wishes and project evidence; url gives the address WeChat downloads a
+// wish's photo from for the content check (nil: wishes take no photos).
+// Call it while wiring.
+func (s *Service) AcceptPhotos(photos Photos, url MediaURL) { s.photos, s.mediaURL = photos, url }
 
 // Config returns the settings in force.
 func (s *Service) Config() Config { return s.cfg }

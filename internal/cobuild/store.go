@@ -36,8 +36,13 @@ type ClaimRequest struct {
 	Now      time.Time
 }
 
-// Store keeps units, needs, claims, projects and ratings.
+// Store keeps units, needs, claims, projects and ratings, and (WishStore)
+// residents' wishes and proposals.
 type Store interface {
+	WishStore
+	ResourceStore
+	ReportInStore
+	ReportStore
 	// CreateUnit inserts the organisation and the unit with its
 	// communities, contacts and agreements in one transaction.
 	CreateUnit(ctx context.Context, u *Unit) error

@@ -6,6 +6,7 @@ package console
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -36,6 +37,7 @@ var securityHeaders = map[string]string{
 
 type file struct {
 	body  []byte
+	gz    []byte // gzip of body when that is smaller (text), else nil
 	etag  string
 	ctype string
 	// immutable: a content-hashed asset, cached for a year.
@@ -62,7 +64,7 @@ func Handler() http.Handler {
 			ctype = http.DetectContentType(b)
 		}
 		files[name] = &file{
-			body: b, etag: `"` + hex.EncodeToString(sum[:8]) + `"`, ctype: ctype,
+			body: b, gz: gzipped(b, ctype), etag: `"` + hex.EncodeToString(sum[:8]) + `"`, ctype: ctype,
 			immutable: strings.HasPrefix(name, "assets/"),
 		}
 		return nil
@@ -104,6 +106,43 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-cache")
 	}
 	w.Header().Set("Content-Type", f.ctype)
-	w.Header().Set("ETag", f.etag)
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.body))
+	body, etag := f.body, f.etag
+	if f.gz != nil {
+		w.Header().Add("Vary", "Accept-Encoding")
+		if acceptsGzip(r) {
+			body, etag = f.gz, strings.TrimSuffix(f.etag, `"`)+`-gz"`
+			w.Header().Set("Content-Encoding", "gzip")
+		}
+	}
+	w.Header().Set("ETag", etag)
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+}
+
+// gzipped compresses a text file once, when the binary starts (the build's
+// scripts and styles shrink to about a third); nil for images and for files
+// it would not make smaller.
+func gzipped(b []byte, ctype string) []byte {
+	text := strings.HasPrefix(ctype, "text/") || strings.Contains(ctype, "javascript") ||
+		strings.Contains(ctype, "json") || strings.Contains(ctype, "svg")
+	if !text || len(b) < 1024 {
+		return nil
+	}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(b)
+	zw.Close()
+	if buf.Len() >= len(b) {
+		return nil
+	}
+	return buf.Bytes()
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		name, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.TrimSpace(name) == "gzip" && strings.ReplaceAll(q, " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
 }

@@ -48,8 +48,14 @@ func (s *Seeder) Communities(ctx context.Context, names []string) error {
 	return nil
 }
 
+// Add adds steps built after the seeder (Load runs them too).
+func (s *Seeder) Add(steps ...Step) { s.steps = append(s.steps, steps...) }
+
 // Load loads (or completes) the demo data set.
-func (s *Seeder) Load(ctx context.Context) error {
+func (s *Seeder) Load(ctx context.Context) error { return s.Run(ctx, s.steps...) }
+
+// Run ensures the demo communities and runs the given steps.
+func (s *Seeder) Run(ctx context.Context, steps ...Step) error {
 	var cs []resident.Community
 	for _, c := range Communities {
 		got, err := s.store.EnsureCommunity(ctx, c.Name)
@@ -58,7 +64,7 @@ func (s *Seeder) Load(ctx context.Context) error {
 		}
 		cs = append(cs, got)
 	}
-	for _, step := range s.steps {
+	for _, step := range steps {
 		if err := step(ctx, cs); err != nil {
 			return err
 		}

@@ -34,6 +34,9 @@ func (a *API) mountCobuild(v1, authed *gin.RouterGroup) {
 	authed.POST("/projects/:id/progress", a.projectProgress)
 	authed.POST("/projects/:id/evaluation", a.evaluateProject)
 	authed.POST("/projects/:id/ratings", a.rateProject)
+
+	a.mountCobuildResidents(v1, authed)
+	a.mountCobuildResources(v1, authed)
 }
 
 // ---- units ----

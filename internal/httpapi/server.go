@@ -71,8 +71,9 @@ type Deps struct {
 
 	Media *media.Service // photo uploads (hours claims)
 
-	Rooms   *rooms.Service   // rooms, bookings and cultural teams (issue 16)
-	Cobuild *cobuild.Service // co-building (issue 15)
+	Rooms      *rooms.Service   // rooms, bookings and cultural teams (issue 16)
+	Cobuild    *cobuild.Service // co-building (issue 15)
+	WeChatPush WeChatPush       // message push: media-check verdicts
 	// Console serves the desk console's web app under /console/ (optional:
 	// nil serves none).
 	Console http.Handler

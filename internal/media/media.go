@@ -76,6 +76,8 @@ type Store interface {
 // Uses is what refers to an upload.
 type Uses struct {
 	Avatar bool
+	// Public: shown to anyone (a delivered co-building project's evidence).
+	Public bool
 	Claims []ClaimScope
 }
 
@@ -180,12 +182,15 @@ func (s *Service) Open(ctx context.Context, viewer resident.User, id string) (Up
 	if u.OwnerID == viewer.ID || viewer.IsAdmin() {
 		return u, nil
 	}
-	if !viewer.IsAnyStaff() {
-		return Upload{}, errNotFound
-	}
 	uses, err := s.store.Uses(ctx, id)
 	if err != nil {
 		return Upload{}, err
+	}
+	if uses.Public {
+		return u, nil
+	}
+	if !viewer.IsAnyStaff() {
+		return Upload{}, errNotFound
 	}
 	if uses.Avatar {
 		return u, nil
@@ -196,6 +201,15 @@ func (s *Service) Open(ctx context.Context, viewer resident.User, id string) (Up
 		}
 	}
 	return Upload{}, errNotFound
+}
+
+// Fetch returns an upload without a viewer: only for links the server
+// signed itself (WeChat downloading a photo for its content check).
+func (s *Service) Fetch(ctx context.Context, id string) (Upload, error) {
+	if !validID(id) {
+		return Upload{}, errNotFound
+	}
+	return s.store.Upload(ctx, id)
 }
 
 // CheckOwned checks that every ref is the reference of an upload of

@@ -436,6 +436,14 @@ func (s *CobuildStore) UpdateProject(ctx context.Context, p cobuild.Project, fro
 		if res.RowsAffected == 0 {
 			return errCbProjectChanged
 		}
+		if p.Status == cobuild.ProjectDelivered && from != cobuild.ProjectDelivered {
+			// Evidence is public from delivery on.
+			for _, ref := range append(append([]string{}, p.Evidence.Photos...), p.Evidence.Documents...) {
+				if err := attachMedia(tx, ref, "evidence", p.ID, p.CommunityID, 0, true); err != nil {
+					return err
+				}
+			}
+		}
 		if p.Status == cobuild.ProjectDelivered && from != cobuild.ProjectDelivered && p.NeedID != 0 {
 			// A delivered project closes its need.
 			if err := tx.Model(&cbNeedRow{}).Where("id = ? AND status <> ?", p.NeedID, cobuild.NeedClosed).

@@ -111,6 +111,16 @@ func (s *MediaStore) Uses(ctx context.Context, id string) (media.Uses, error) {
 		return out, translate(err, nil)
 	}
 	out.Avatar = n > 0
+	// Co-building: wishes' photos (their community's staff), delivered
+	// projects' evidence (public), agreements (the unit's community).
+	var cb []cbMediaRow
+	if err := g.Where("upload_id = ?", id).Find(&cb).Error; err != nil {
+		return out, translate(err, nil)
+	}
+	for _, m := range cb {
+		out.Public = out.Public || m.Public
+		out.Claims = append(out.Claims, media.ClaimScope{CommunityID: m.CommunityID, HostOrgID: m.UnitID})
+	}
 	return out, nil
 }
 
@@ -132,7 +142,8 @@ func (s *MediaStore) PurgeUnattached(ctx context.Context, before time.Time, limi
 		like := "%" + ref + "%"
 		res := g.Exec(`DELETE FROM uploads WHERE id = ?
 			AND NOT EXISTS (SELECT 1 FROM hour_claims WHERE photo_urls LIKE ?)
-			AND NOT EXISTS (SELECT 1 FROM users WHERE avatar_url = ?)`, id, like, ref)
+			AND NOT EXISTS (SELECT 1 FROM users WHERE avatar_url = ?)
+			AND NOT EXISTS (SELECT 1 FROM cobuild_media WHERE upload_id = ?)`, id, like, ref, id)
 		if res.Error != nil {
 			return deleted, 0, translate(res.Error, nil)
 		}

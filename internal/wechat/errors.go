@@ -96,6 +96,7 @@ const (
 	opSubscribeSend  op = "subscribe.send"
 	opWXACodeUnlimit op = "getwxacodeunlimit"
 	opMsgSecCheck    op = "msg_sec_check"
+	opMediaCheck     op = "media_check_async"
 )
 
 // op names a WeChat call for error mapping and messages.
@@ -147,7 +148,7 @@ func mapAPIError(o op, ae *APIError) error {
 		case 40169:
 			return wrap(errs.KindInvalid, CodeInvalidScene, msgInvalidScene)
 		}
-	case opMsgSecCheck:
+	case opMsgSecCheck, opMediaCheck:
 		switch ae.Code {
 		case 40003:
 			return wrap(errs.KindInvalid, CodeInvalidOpenID, msgInvalidOpenID)

@@ -30,6 +30,9 @@
 //   - POST /wxa/getwxacodeunlimit returns a small real JPEG
 //     (Content-Type image/jpeg), errors as JSON.
 //   - POST /wxa/msg_sec_check flags text containing a tenant's risky words.
+//   - POST /wxa/media_check_async answers a trace id, fetches the file and
+//     pushes the verdict to the tenant's push URL (see [Tenant.SetPush],
+//     [Tenant.SetRiskyMedia]).
 //
 // Every endpoint that takes an access_token validates it: unknown or
 // invalidated tokens give 40001, expired ones 42001.
@@ -119,13 +122,14 @@ func New(opts Options) *Emulator {
 		now:     opts.Now,
 		tenants: make(map[string]*Tenant),
 		routes: map[Endpoint]route{
-			EndpointCode2Session:   {http.MethodGet, false, (*Emulator).code2Session},
-			EndpointToken:          {http.MethodGet, false, (*Emulator).token},
-			EndpointStableToken:    {http.MethodPost, false, (*Emulator).stableToken},
-			EndpointSubscribeSend:  {http.MethodPost, true, (*Emulator).subscribeSend},
-			EndpointPhoneNumber:    {http.MethodPost, true, (*Emulator).phoneNumber},
-			EndpointWXACodeUnlimit: {http.MethodPost, true, (*Emulator).wxaCodeUnlimit},
-			EndpointMsgSecCheck:    {http.MethodPost, true, (*Emulator).msgSecCheck},
+			EndpointCode2Session:    {http.MethodGet, false, (*Emulator).code2Session},
+			EndpointToken:           {http.MethodGet, false, (*Emulator).token},
+			EndpointStableToken:     {http.MethodPost, false, (*Emulator).stableToken},
+			EndpointSubscribeSend:   {http.MethodPost, true, (*Emulator).subscribeSend},
+			EndpointPhoneNumber:     {http.MethodPost, true, (*Emulator).phoneNumber},
+			EndpointWXACodeUnlimit:  {http.MethodPost, true, (*Emulator).wxaCodeUnlimit},
+			EndpointMsgSecCheck:     {http.MethodPost, true, (*Emulator).msgSecCheck},
+			EndpointMediaCheckAsync: {http.MethodPost, true, (*Emulator).mediaCheckAsync},
 		},
 	}
 	// Message ids look like WeChat's: large and increasing.

@@ -73,6 +73,10 @@ type Tenant struct {
 	appID string
 
 	mu               sync.Mutex
+	pushURL          string // message push (media check results)
+	pushToken        string
+	riskyMedia       []string // SHA-256 of files judged risky
+	mediaPushes      int
 	secret           string // "" accepts any secret
 	unionID          bool
 	templates        map[string]template

@@ -40,6 +40,7 @@ const ROLE_NAMES = {
   resident: '居民',
   volunteer: '志愿者',
   party_member: '党员',
+  unit_contact: '共建单位联系人',
   staff: '社区工作人员',
   admin: '管理员',
 }

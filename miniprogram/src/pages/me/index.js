@@ -95,6 +95,9 @@ Component({
     onWristbands() {
       wx.navigateTo({ url: '/pages/wristband/index' })
     },
+    onCobuild() {
+      wx.navigateTo({ url: '/pages/cobuild/index' })
+    },
     onVolunteer() {
       wx.switchTab({ url: '/pages/volunteer/index' })
     },

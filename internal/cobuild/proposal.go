@@ -1,0 +1,170 @@
+package cobuild
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gongjian/internal/errs"
+	"gongjian/internal/notify"
+	"gongjian/internal/resident"
+)
+
+// Proposal statuses (议事厅): open for support, on the joint meeting's
+// agenda once it reached the threshold, then reviewed like a wish
+// (accepted, merged, declined) or hidden when its text failed the check.
+const (
+	ProposalOpen   = "open"
+	ProposalAgenda = "agenda"
+)
+
+// Proposal is a resident's problem or idea for the community.
+type Proposal struct {
+	ID            int64
+	UserID        int64
+	CommunityID   int64
+	Title         string
+	Description   string
+	Status        string
+	SecStatus     string
+	Supports      int
+	NeedID        int64
+	DeclineReason string
+	AgendaAt      *time.Time
+	ReviewedAt    *time.Time
+	CreatedAt     time.Time
+}
+
+// Public reports whether residents may see and support it.
+func (p Proposal) Public() bool { return p.SecStatus == SecPass }
+
+var (
+	errProposalNotFound = errs.NotFound("PROPOSAL_NOT_FOUND", "议题不存在")
+	errOwnProposal      = errs.Unprocessable("OWN_PROPOSAL", "不能为自己的议题点支持")
+	errNotResident      = errs.Forbidden("NOT_COMMUNITY_RESIDENT", "只有本社区居民可以支持该议题")
+	errProposalClosed   = errs.Conflict("PROPOSAL_CLOSED", "该议题已处理，不能再支持")
+)
+
+// SupportThreshold is the supports that put a proposal on the agenda.
+func (s *Service) SupportThreshold() int { return s.cfg.SupportThreshold }
+
+// CreateProposal records a resident's proposal for their community. Its
+// text must pass the content check (text WeChat wants reviewed is seen by
+// staff only until they decide).
+func (s *Service) CreateProposal(ctx context.Context, u resident.User, communityID int64, title, description string) (Proposal, error) {
+	if communityID == 0 {
+		communityID = u.CommunityID
+	}
+	if communityID == 0 {
+		return Proposal{}, errNoCommunity
+	}
+	if err := s.checkCommunity(ctx, communityID); err != nil {
+		return Proposal{}, err
+	}
+	title, description = strings.TrimSpace(title), strings.TrimSpace(description)
+	if !textLen(title, 40) || !textLen(description, 1000) {
+		return Proposal{}, errs.Invalid("INVALID_PROPOSAL", "议题标题 1 到 40 字，内容 1 到 1000 字")
+	}
+	sec, err := s.checkText(ctx, u, title+"\n"+description)
+	if err != nil {
+		return Proposal{}, err
+	}
+	p := Proposal{UserID: u.ID, CommunityID: communityID, Title: title, Description: description, Status: ProposalOpen, SecStatus: sec, CreatedAt: s.now()}
+	if err := s.wishes.CreateProposal(ctx, &p); err != nil {
+		return Proposal{}, err
+	}
+	return p, nil
+}
+
+// Proposal returns a proposal: public ones to anyone, others to their
+// author and the community's staff.
+func (s *Service) Proposal(ctx context.Context, viewer *resident.User, id int64) (Proposal, error) {
+	p, err := s.wishes.Proposal(ctx, id)
+	if errs.KindOf(err) == errs.KindNotFound {
+		return Proposal{}, errProposalNotFound
+	}
+	if err != nil {
+		return Proposal{}, err
+	}
+	if p.Public() || (viewer != nil && (viewer.ID == p.UserID || (p.SecStatus == SecReview && viewer.IsStaffOf(p.CommunityID)))) {
+		return p, nil
+	}
+	return Proposal{}, errProposalNotFound
+}
+
+// Proposals lists a community's public proposals (or, for staff with
+// review, also those flagged for review).
+func (s *Service) Proposals(ctx context.Context, communityID int64, status string, staff bool) ([]Proposal, error) {
+	f := WishFilter{Limit: 100}
+	if communityID != 0 {
+		f.CommunityIDs = []int64{communityID}
+	}
+	if status != "" {
+		f.Statuses = []string{status}
+	}
+	ps, err := s.wishes.Proposals(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	out := ps[:0]
+	for _, p := range ps {
+		if p.Public() || (staff && p.SecStatus == SecReview) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// Support adds a resident's support to a proposal of their community,
+// once; at the threshold it goes on the next joint meeting's agenda.
+func (s *Service) Support(ctx context.Context, u resident.User, id int64) (Proposal, error) {
+	p, err := s.Proposal(ctx, &u, id)
+	if err != nil {
+		return Proposal{}, err
+	}
+	switch {
+	case !p.Public():
+		return Proposal{}, errProposalNotFound
+	case p.UserID == u.ID:
+		return Proposal{}, errOwnProposal
+	case u.CommunityID != p.CommunityID:
+		return Proposal{}, errNotResident
+	case p.Status != ProposalOpen && p.Status != ProposalAgenda:
+		return Proposal{}, errProposalClosed
+	}
+	return s.wishes.Support(ctx, id, u.ID, s.cfg.SupportThreshold, s.now())
+}
+
+// ReviewProposal accepts a proposal into the needs list, merges it into a
+// need, or declines it with a reason; the author is told.
+func (s *Service) ReviewProposal(ctx context.Context, u resident.User, id int64, r Review) (Proposal, error) {
+	p, err := s.wishes.Proposal(ctx, id)
+	if err != nil || p.SecStatus == SecRisky || !u.IsStaffOf(p.CommunityID) {
+		if err == nil || errs.KindOf(err) == errs.KindNotFound {
+			return Proposal{}, errProposalNotFound
+		}
+		return Proposal{}, err
+	}
+	if p.Status != ProposalOpen && p.Status != ProposalAgenda {
+		return Proposal{}, errs.Conflict("PROPOSAL_REVIEWED", "该议题已处理")
+	}
+	need, mergeID, err := s.decide(ctx, u, p.CommunityID, r, p.Title, p.Description, SourceProposal, p.ID)
+	if err != nil {
+		return Proposal{}, err
+	}
+	now := s.now()
+	from := p.Status
+	p.Status, p.NeedID, p.ReviewedAt, p.DeclineReason = reviewStatus[r.Decision], mergeID, &now, strings.TrimSpace(r.Reason)
+	if utf8.RuneCountInString(p.DeclineReason) > 200 {
+		return Proposal{}, errReasonNeeded
+	}
+	msg := fmt.Sprintf("您的议题「%s」已纳入社区需求清单。", p.Title)
+	if r.Decision == "decline" {
+		msg = fmt.Sprintf("您的议题「%s」暂未被采纳：%s", p.Title, p.DeclineReason)
+	}
+	notice := notify.Notice{UserID: p.UserID, TemplateKey: NoticeTemplate, DedupKey: fmt.Sprintf("cb:proposal:%d:reviewed", p.ID),
+		Title: "议题处理结果", Body: msg, Fields: map[string]string{"activity": p.Title, "status": "已处理", "note": "可在议事厅查看"}, Page: "pages/cobuild/proposals"}
+	return s.wishes.ReviewProposal(ctx, p, from, need, []notify.Notice{notice})
+}

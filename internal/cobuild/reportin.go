@@ -1,0 +1,143 @@
+package cobuild
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gongjian/internal/errs"
+	"gongjian/internal/notify"
+	"gongjian/internal/resident"
+)
+
+// Report-in statuses (双报到: a party member reports in to the community
+// where they live, naming their workplace party organisation).
+const (
+	ReportPending   = "pending"
+	ReportConfirmed = "confirmed"
+	ReportDeclined  = "declined"
+)
+
+// ReportIn is a party member's report-in to their residential community.
+type ReportIn struct {
+	UserID         int64
+	UserName       string
+	CommunityID    int64
+	WorkplaceOrgID int64
+	WorkplaceName  string
+	Status         string
+	Note           string
+	ReviewedAt     *time.Time
+	CreatedAt      time.Time
+}
+
+// ReportInStore keeps report-ins.
+type ReportInStore interface {
+	// SaveReportIn creates or replaces the member's report-in (pending).
+	SaveReportIn(ctx context.Context, r ReportIn) error
+	ReportIn(ctx context.Context, userID int64) (ReportIn, error)
+	ReportIns(ctx context.Context, communityIDs []int64, status string) ([]ReportIn, error)
+	// ReviewReportIn sets a pending report-in's outcome; a confirmation
+	// also records the member's residential community and workplace
+	// organisation (their hours roll up to both), with the notices.
+	ReviewReportIn(ctx context.Context, r ReportIn, notices []notify.Notice) error
+	OrgName(ctx context.Context, id int64) (string, error)
+}
+
+var (
+	errNotPartyMember  = errs.Forbidden("NOT_PARTY_MEMBER", "只有党员可以到社区报到，请联系社区工作人员开通党员身份")
+	errReportNotFound  = errs.NotFound("REPORT_IN_NOT_FOUND", "报到记录不存在")
+	errReportReviewed  = errs.Conflict("REPORT_IN_REVIEWED", "该报到已处理")
+	errWorkplaceNeeded = errs.Invalid("UNKNOWN_ORG", "请选择所在单位的党组织")
+)
+
+// ReportInTo records a party member's report-in to their residential
+// community (default: the community they chose), naming their workplace
+// party organisation; the community's staff confirm it.
+func (s *Service) ReportInTo(ctx context.Context, u resident.User, communityID, workplaceOrgID int64) (ReportIn, error) {
+	if !u.HasRole(resident.RolePartyMember) {
+		return ReportIn{}, errNotPartyMember
+	}
+	if communityID == 0 {
+		communityID = u.CommunityID
+	}
+	if communityID == 0 {
+		return ReportIn{}, errNoCommunity
+	}
+	if err := s.checkCommunity(ctx, communityID); err != nil {
+		return ReportIn{}, err
+	}
+	name, err := s.reportIns.OrgName(ctx, workplaceOrgID)
+	if err != nil || workplaceOrgID == 0 {
+		return ReportIn{}, errWorkplaceNeeded
+	}
+	if cur, err := s.reportIns.ReportIn(ctx, u.ID); err == nil && cur.Status == ReportConfirmed &&
+		cur.CommunityID == communityID && cur.WorkplaceOrgID == workplaceOrgID {
+		return cur, nil // already confirmed as asked
+	}
+	r := ReportIn{UserID: u.ID, CommunityID: communityID, WorkplaceOrgID: workplaceOrgID, WorkplaceName: name, Status: ReportPending, CreatedAt: s.now()}
+	if err := s.reportIns.SaveReportIn(ctx, r); err != nil {
+		return ReportIn{}, err
+	}
+	return s.reportIns.ReportIn(ctx, u.ID)
+}
+
+// MyReportIn returns the member's report-in (REPORT_IN_NOT_FOUND when none).
+func (s *Service) MyReportIn(ctx context.Context, u resident.User) (ReportIn, error) {
+	r, err := s.reportIns.ReportIn(ctx, u.ID)
+	if errs.KindOf(err) == errs.KindNotFound {
+		return ReportIn{}, errReportNotFound
+	}
+	return r, err
+}
+
+// ReportIns lists the report-ins of the communities u is staff of.
+func (s *Service) ReportIns(ctx context.Context, u resident.User, communityID int64, status string) ([]ReportIn, error) {
+	var comms []int64
+	switch {
+	case communityID != 0 && u.IsStaffOf(communityID):
+		comms = []int64{communityID}
+	case communityID != 0:
+		return nil, errNotStaff
+	case u.IsStaffOf(0):
+	default:
+		if comms = staffCommunities(u); len(comms) == 0 {
+			return nil, errNotStaff
+		}
+	}
+	return s.reportIns.ReportIns(ctx, comms, status)
+}
+
+// ReviewReportIn confirms or declines a member's report-in (staff of the
+// community); the member is told.
+func (s *Service) ReviewReportIn(ctx context.Context, u resident.User, userID int64, confirm bool, note string) (ReportIn, error) {
+	r, err := s.reportIns.ReportIn(ctx, userID)
+	if err != nil || !u.IsStaffOf(r.CommunityID) {
+		if err == nil || errs.KindOf(err) == errs.KindNotFound {
+			return ReportIn{}, errReportNotFound
+		}
+		return ReportIn{}, err
+	}
+	if r.Status != ReportPending {
+		return ReportIn{}, errReportReviewed
+	}
+	note = strings.TrimSpace(note)
+	if utf8.RuneCountInString(note) > 200 || (!confirm && note == "") {
+		return ReportIn{}, errReasonNeeded
+	}
+	now := s.now()
+	r.Status, r.Note, r.ReviewedAt = ReportDeclined, note, &now
+	msg := "您到社区报到的申请未通过：" + note
+	if confirm {
+		r.Status = ReportConfirmed
+		msg = "您已完成到社区报到，可在“共建”中查看社区需求并报名服务。"
+	}
+	n := notify.Notice{UserID: r.UserID, TemplateKey: NoticeTemplate, DedupKey: "cb:reportin:" + r.Status + ":" + now.Format("20060102150405"),
+		Title: "社区报到结果", Body: msg, Fields: map[string]string{"activity": "党员到社区报到", "status": map[bool]string{true: "已通过", false: "未通过"}[confirm], "note": msg},
+		Page: "pages/cobuild/reportin"}
+	if err := s.reportIns.ReviewReportIn(ctx, r, []notify.Notice{n}); err != nil {
+		return ReportIn{}, err
+	}
+	return s.reportIns.ReportIn(ctx, userID)
+}

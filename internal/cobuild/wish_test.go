@@ -1,0 +1,145 @@
+package cobuild_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+
+	"gongjian/internal/cobuild"
+	"gongjian/internal/errs"
+	"gongjian/internal/resident"
+)
+
+// A resident may have at most N open wishes: 10 wishes at the same
+// instant leave exactly N; a declined wish frees a place; a wish whose
+// need was delivered is no longer open.
+func TestWishLimitUnderConcurrency(t *testing.T) {
+	e := newEnv(t, cobuild.Config{WishesPerResident: 3})
+	u := e.user("wisher")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	made, codes := 0, map[string]int{}
+	start := make(chan struct{})
+	for i := 0; i < 10; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			<-start
+			_, err := e.svc.CreateWish(e.ctx, u, cobuild.WishInput{Title: fmt.Sprintf("心愿%d", i), ContactPhone: "13800138000"})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				codes[errs.CodeOf(err)]++
+				return
+			}
+			made++
+		}(i)
+	}
+	close(start)
+	wg.Wait()
+	if made != 3 || codes["WISH_LIMIT_REACHED"] != 7 {
+		t.Fatalf("%d wishes made, refusals %v; want 3 and 7 WISH_LIMIT_REACHED", made, codes)
+	}
+	ws, err := e.svc.MyWishes(e.ctx, u)
+	if err != nil || len(ws) != 3 {
+		t.Fatalf("my wishes: %d %v", len(ws), err)
+	}
+	if _, err := e.svc.ReviewWish(e.ctx, e.staffA, ws[0].ID, cobuild.Review{Decision: "decline"}); errs.CodeOf(err) != "REASON_REQUIRED" {
+		t.Fatalf("decline without a reason: %v", err)
+	}
+	if _, err := e.svc.ReviewWish(e.ctx, e.staffA, ws[0].ID, cobuild.Review{Decision: "decline", Reason: "超出社区服务范围"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.ReviewWish(e.ctx, e.staffA, ws[0].ID, cobuild.Review{Decision: "decline", Reason: "再次处理"}); errs.CodeOf(err) != "WISH_REVIEWED" {
+		t.Fatalf("second review: %v", err)
+	}
+	if _, err := e.svc.CreateWish(e.ctx, u, cobuild.WishInput{Title: "新心愿", ContactPhone: "13800138000"}); err != nil {
+		t.Fatalf("a declined wish did not free a place: %v", err)
+	}
+	if _, err := e.svc.CreateWish(e.ctx, u, cobuild.WishInput{Title: "再一个", ContactPhone: "13800138000"}); errs.CodeOf(err) != "WISH_LIMIT_REACHED" {
+		t.Fatalf("a fourth open wish: %v", err)
+	}
+	mine, _ := e.svc.MyWishes(e.ctx, u)
+	for _, w := range mine {
+		if w.ID == ws[0].ID && (w.Status != cobuild.WishDeclined || w.DeclineReason != "超出社区服务范围") {
+			t.Fatalf("the resident does not see the reason: %+v", w)
+		}
+	}
+}
+
+// Supports are one per resident and exact under concurrency; the support
+// that reaches the threshold puts the proposal on the agenda, once; staff
+// accept it into the needs list; risky text is never stored.
+func TestProposalSupportsAndAgenda(t *testing.T) {
+	e := newEnv(t, cobuild.Config{SupportThreshold: 10})
+	author := e.user("author")
+	e.checker.risky = []string{"违禁词"}
+	if _, err := e.svc.CreateProposal(e.ctx, author, 0, "含违禁词的议题", "内容"); errs.CodeOf(err) != "CONTENT_RISKY" {
+		t.Fatalf("risky proposal: %v", err)
+	}
+	p, err := e.svc.CreateProposal(e.ctx, author, 0, "增设电动车充电桩", "车棚没有充电桩，居民私拉电线有隐患")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Support(e.ctx, author, p.ID); errs.CodeOf(err) != "OWN_PROPOSAL" {
+		t.Fatalf("own support: %v", err)
+	}
+	supporters := make([]resident.User, 25)
+	for i := range supporters {
+		supporters[i] = e.user("neighbour")
+	}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	var mu sync.Mutex
+	codes := map[string]int{}
+	for _, s := range append(supporters, supporters[:5]...) { // five support twice
+		wg.Add(1)
+		go func(s resident.User) {
+			defer wg.Done()
+			<-start
+			_, err := e.svc.Support(e.ctx, s, p.ID)
+			code := ""
+			if err != nil {
+				code = errs.CodeOf(err)
+			}
+			mu.Lock()
+			codes[code]++
+			mu.Unlock()
+		}(s)
+	}
+	close(start)
+	wg.Wait()
+	if codes[""] != 25 || codes["SUPPORTED_ALREADY"] != 5 {
+		t.Fatalf("supports %v: want 25 counted and 5 SUPPORTED_ALREADY", codes)
+	}
+	got, err := e.svc.Proposal(e.ctx, nil, p.ID)
+	if err != nil || got.Supports != 25 || got.Status != cobuild.ProposalAgenda || got.AgendaAt == nil {
+		t.Fatalf("proposal after supports: %+v %v", got, err)
+	}
+	var rows int64
+	e.db.G.Table("cobuild_supports").Where("proposal_id = ?", p.ID).Count(&rows)
+	if rows != 25 {
+		t.Fatalf("%d support rows", rows)
+	}
+	other := e.user("outsider")
+	cid := e.commB
+	if err := e.people.UpdateProfile(e.ctx, other.ID, resident.ProfilePatch{CommunityID: &cid}); err != nil {
+		t.Fatal(err)
+	}
+	other.CommunityID = cid
+	if _, err := e.svc.Support(e.ctx, other, p.ID); errs.CodeOf(err) != "NOT_COMMUNITY_RESIDENT" {
+		t.Fatalf("support from another community: %v", err)
+	}
+	accepted, err := e.svc.ReviewProposal(e.ctx, e.staffA, p.ID, cobuild.Review{Decision: "accept",
+		Need: &cobuild.NeedInput{Category: cobuild.CatEnvironment, Quantity: 6, QuantityUnit: "个"}})
+	if err != nil || accepted.Status != cobuild.WishAccepted || accepted.NeedID == 0 {
+		t.Fatalf("accept: %+v %v", accepted, err)
+	}
+	n, err := e.svc.Need(e.ctx, accepted.NeedID)
+	if err != nil || n.Source != cobuild.SourceProposal || n.Title != "增设电动车充电桩" || n.Quantity != 6 || n.CommunityID != e.commA {
+		t.Fatalf("need from the proposal: %+v %v", n, err)
+	}
+	if _, err := e.svc.Support(e.ctx, supporters[0], p.ID); errs.CodeOf(err) != "PROPOSAL_CLOSED" {
+		t.Fatalf("support after review: %v", err)
+	}
+}

@@ -1,0 +1,391 @@
+package httpapi
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"gongjian/internal/cobuild"
+	"gongjian/internal/errs"
+	"gongjian/internal/media"
+	"gongjian/internal/resident"
+	"gongjian/internal/wechat"
+)
+
+// WeChatPush configures the mini-program's message push (消息推送): the
+// token WeChat signs pushes with and this server's public address (WeChat
+// downloads photos for the content check from it).
+type WeChatPush struct {
+	Token         string
+	PublicBaseURL string
+}
+
+// mediaLinkTTL is how long a signed photo link for WeChat's check lives.
+const mediaLinkTTL = 2 * time.Hour
+
+func mediaSig(key, id, exp string) string {
+	m := hmac.New(sha256.New, []byte("gongjian-media-check\x00"+key))
+	m.Write([]byte(id + "." + exp))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// SignedMediaURL gives the links WeChat downloads residents' photos from
+// for mediaCheckAsync: GET /api/v1/wechat/media/{id}?exp=…&sig=…, valid for
+// two hours. Without a push token or public address there are none.
+func SignedMediaURL(p WeChatPush, now func() time.Time) cobuild.MediaURL {
+	if p.Token == "" || p.PublicBaseURL == "" {
+		return nil
+	}
+	base := strings.TrimRight(p.PublicBaseURL, "/")
+	return func(ref string) (string, bool) {
+		id, ok := media.ParseRef(ref)
+		if !ok {
+			return "", false
+		}
+		exp := strconv.FormatInt(now().Add(mediaLinkTTL).Unix(), 10)
+		return base + "/api/v1/wechat/media/" + id + "?exp=" + exp + "&sig=" + mediaSig(p.Token, id, exp), true
+	}
+}
+
+func (a *API) mountCobuildResidents(v1, authed *gin.RouterGroup) {
+	authed.POST("/wishes", a.createWish)
+	authed.GET("/me/wishes", a.myWishes)
+	authed.GET("/wishes/:id", a.getWish)
+	authed.GET("/admin/wishes", a.requireStaff, a.reviewWishes)
+	authed.POST("/admin/wishes/:id/review", a.requireStaff, a.reviewWish)
+
+	v1.GET("/proposals", a.optionalAuth, a.listProposals)
+	v1.GET("/proposals/:id", a.optionalAuth, a.getProposal)
+	authed.POST("/proposals", a.createProposal)
+	authed.POST("/proposals/:id/supports", a.supportProposal)
+	authed.POST("/admin/proposals/:id/review", a.requireStaff, a.reviewProposal)
+
+	v1.GET("/wechat/push", a.verifyPushURL)
+	v1.POST("/wechat/push", a.wechatPush)
+	v1.GET("/wechat/media/:id", a.wechatMedia)
+}
+
+type wishDTO struct {
+	ID            int64      `json:"id"`
+	CommunityID   int64      `json:"community_id"`
+	Title         string     `json:"title"`
+	Description   string     `json:"description"`
+	Photos        []string   `json:"photos"`
+	Status        string     `json:"status"`
+	ContentCheck  string     `json:"content_check"`
+	NeedID        int64      `json:"need_id,omitempty"`
+	DeclineReason string     `json:"decline_reason,omitempty"`
+	ContactName   string     `json:"contact_name,omitempty"`
+	ContactPhone  string     `json:"contact_phone,omitempty"` // masked for the author, whole for staff and the claiming unit
+	ReviewedAt    *time.Time `json:"reviewed_at,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
+}
+
+func toWishDTO(w cobuild.Wish) wishDTO {
+	d := wishDTO{ID: w.ID, CommunityID: w.CommunityID, Title: w.Title, Description: w.Description, Photos: w.Photos, Status: w.Status,
+		ContentCheck: w.SecStatus, NeedID: w.NeedID, DeclineReason: w.DeclineReason, ReviewedAt: w.ReviewedAt, CreatedAt: w.CreatedAt}
+	if d.Photos == nil {
+		d.Photos = []string{}
+	}
+	return d
+}
+
+func (a *API) createWish(c *gin.Context) {
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	var req struct {
+		CommunityID  int64    `json:"community_id"`
+		Title        string   `json:"title"`
+		Description  string   `json:"description"`
+		Photos       []string `json:"photos"`
+		ContactName  string   `json:"contact_name"`
+		ContactPhone string   `json:"contact_phone"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	w, err := a.d.Cobuild.CreateWish(c.Request.Context(), u, cobuild.WishInput{CommunityID: req.CommunityID, Title: req.Title,
+		Description: req.Description, Photos: req.Photos, ContactName: req.ContactName, ContactPhone: req.ContactPhone})
+	d := toWishDTO(w)
+	d.ContactName, d.ContactPhone = w.ContactName, w.PhoneMasked
+	respond(c, http.StatusCreated, d, err)
+}
+
+func (a *API) myWishes(c *gin.Context) {
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	ws, err := a.d.Cobuild.MyWishes(c.Request.Context(), u)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	items := make([]wishDTO, 0, len(ws))
+	for _, w := range ws {
+		d := toWishDTO(w)
+		d.ContactName, d.ContactPhone = w.ContactName, w.PhoneMasked
+		items = append(items, d)
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+func (a *API) getWish(c *gin.Context) {
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	v, err := a.d.Cobuild.Wish(c.Request.Context(), u, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	d := toWishDTO(v.Wish)
+	if v.ShowContact {
+		d.ContactName, d.ContactPhone = v.ContactName, v.Contact
+		if v.UserID == u.ID {
+			d.ContactPhone = v.PhoneMasked
+		}
+	}
+	c.JSON(http.StatusOK, d)
+}
+
+func (a *API) reviewWishes(c *gin.Context) {
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	community, _ := strconv.ParseInt(c.Query("community_id"), 10, 64)
+	ws, err := a.d.Cobuild.ReviewWishes(c.Request.Context(), u, community, c.DefaultQuery("status", cobuild.WishPending))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	items := make([]wishDTO, 0, len(ws))
+	for _, w := range ws {
+		d := toWishDTO(w)
+		d.ContactName = w.ContactName
+		items = append(items, d)
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+type reviewReq struct {
+	Decision string `json:"decision"`
+	NeedID   int64  `json:"need_id"`
+	Reason   string `json:"reason"`
+	Need     *struct {
+		Category      string     `json:"category"`
+		Title         string     `json:"title"`
+		Description   string     `json:"description"`
+		Place         string     `json:"place"`
+		Quantity      int        `json:"quantity"`
+		QuantityUnit  string     `json:"quantity_unit"`
+		Beneficiaries string     `json:"beneficiaries"`
+		Shareable     bool       `json:"shareable"`
+		Deadline      *time.Time `json:"deadline"`
+	} `json:"need"`
+}
+
+func (r reviewReq) review() cobuild.Review {
+	out := cobuild.Review{Decision: r.Decision, NeedID: r.NeedID, Reason: r.Reason}
+	if n := r.Need; n != nil {
+		out.Need = &cobuild.NeedInput{Category: n.Category, Title: n.Title, Description: n.Description, Place: n.Place, Quantity: n.Quantity,
+			QuantityUnit: n.QuantityUnit, Beneficiaries: n.Beneficiaries, Shareable: n.Shareable}
+		if n.Deadline != nil {
+			out.Need.Deadline = *n.Deadline
+		}
+	}
+	return out
+}
+
+func (a *API) reviewWish(c *gin.Context) {
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	var req reviewReq
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	w, err := a.d.Cobuild.ReviewWish(c.Request.Context(), u, id, req.review())
+	respond(c, http.StatusOK, toWishDTO(w), err)
+}
+
+// ---- proposals ----
+
+type proposalDTO struct {
+	ID            int64      `json:"id"`
+	CommunityID   int64      `json:"community_id"`
+	Title         string     `json:"title"`
+	Description   string     `json:"description"`
+	Status        string     `json:"status"`
+	ContentCheck  string     `json:"content_check"`
+	Supports      int        `json:"supports"`
+	Threshold     int        `json:"threshold"`
+	NeedID        int64      `json:"need_id,omitempty"`
+	DeclineReason string     `json:"decline_reason,omitempty"`
+	AgendaAt      *time.Time `json:"agenda_at,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
+}
+
+func (a *API) toProposalDTO(p cobuild.Proposal) proposalDTO {
+	return proposalDTO{ID: p.ID, CommunityID: p.CommunityID, Title: p.Title, Description: p.Description, Status: p.Status,
+		ContentCheck: p.SecStatus, Supports: p.Supports, Threshold: a.d.Cobuild.SupportThreshold(), NeedID: p.NeedID,
+		DeclineReason: p.DeclineReason, AgendaAt: p.AgendaAt, CreatedAt: p.CreatedAt}
+}
+
+// viewer is the optional viewer of a public route.
+func (a *API) viewer(c *gin.Context) *resident.User {
+	if userID(c) == 0 {
+		return nil
+	}
+	u, err := a.loadUser(c)
+	if err != nil {
+		return nil
+	}
+	return &u
+}
+
+func (a *API) listProposals(c *gin.Context) {
+	community, _ := strconv.ParseInt(c.Query("community_id"), 10, 64)
+	v := a.viewer(c)
+	staff := v != nil && community != 0 && v.IsStaffOf(community)
+	ps, err := a.d.Cobuild.Proposals(c.Request.Context(), community, c.Query("status"), staff)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	items := make([]proposalDTO, 0, len(ps))
+	for _, p := range ps {
+		items = append(items, a.toProposalDTO(p))
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+func (a *API) getProposal(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	p, err := a.d.Cobuild.Proposal(c.Request.Context(), a.viewer(c), id)
+	respond(c, http.StatusOK, a.toProposalDTO(p), err)
+}
+
+func (a *API) createProposal(c *gin.Context) {
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	var req struct {
+		CommunityID int64  `json:"community_id"`
+		Title       string `json:"title"`
+		Description string `json:"description"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	p, err := a.d.Cobuild.CreateProposal(c.Request.Context(), u, req.CommunityID, req.Title, req.Description)
+	respond(c, http.StatusCreated, a.toProposalDTO(p), err)
+}
+
+func (a *API) supportProposal(c *gin.Context) {
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	p, err := a.d.Cobuild.Support(c.Request.Context(), u, id)
+	respond(c, http.StatusCreated, a.toProposalDTO(p), err)
+}
+
+func (a *API) reviewProposal(c *gin.Context) {
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	var req reviewReq
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	p, err := a.d.Cobuild.ReviewProposal(c.Request.Context(), u, id, req.review())
+	respond(c, http.StatusOK, a.toProposalDTO(p), err)
+}
+
+// ---- WeChat's message push and the photo links it downloads ----
+
+var errBadSignature = errs.Forbidden("BAD_SIGNATURE", "推送签名无效")
+
+func (a *API) pushSigned(c *gin.Context) bool {
+	if !wechat.VerifyPush(a.d.WeChatPush.Token, c.Query("signature"), c.Query("timestamp"), c.Query("nonce")) {
+		fail(c, errBadSignature)
+		return false
+	}
+	return true
+}
+
+// verifyPushURL answers WeChat's check of the push URL: echostr when signed.
+func (a *API) verifyPushURL(c *gin.Context) {
+	if a.pushSigned(c) {
+		c.String(http.StatusOK, c.Query("echostr"))
+	}
+}
+
+// wechatPush takes WeChat's message pushes (JSON): media-check verdicts
+// are recorded; other events are acknowledged. WeChat expects "success".
+func (a *API) wechatPush(c *gin.Context) {
+	if !a.pushSigned(c) {
+		return
+	}
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		fail(c, errTooLarge)
+		return
+	}
+	v, ok, err := wechat.ParsePush(body)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if ok {
+		if err := a.d.Cobuild.MediaChecked(c.Request.Context(), v.TraceID, v.Suggest); err != nil {
+			fail(c, err)
+			return
+		}
+	}
+	c.String(http.StatusOK, "success")
+}
+
+// wechatMedia serves a photo to WeChat's content check through a link the
+// server signed (SignedMediaURL); anything else is 404.
+func (a *API) wechatMedia(c *gin.Context) {
+	id, exp, sig := c.Param("id"), c.Query("exp"), c.Query("sig")
+	t, err := strconv.ParseInt(exp, 10, 64)
+	notFound := errs.NotFound("UPLOAD_NOT_FOUND", "照片不存在或已删除")
+	if err != nil || time.Now().Unix() > t || a.d.WeChatPush.Token == "" ||
+		!hmac.Equal([]byte(sig), []byte(mediaSig(a.d.WeChatPush.Token, id, exp))) {
+		fail(c, notFound)
+		return
+	}
+	u, err := a.d.Media.Fetch(c.Request.Context(), id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Data(http.StatusOK, u.ContentType, u.Data)
+}

@@ -1,0 +1,289 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"gongjian/internal/cobuild"
+	"gongjian/internal/errs"
+)
+
+func (a *API) mountCobuildResources(v1, authed *gin.RouterGroup) {
+	v1.GET("/resources", a.listResources)
+	v1.GET("/resources/:id", a.getResource)
+	authed.POST("/resources", a.createResource)
+	authed.POST("/resources/:id/claims", a.claimResource)
+
+	authed.POST("/me/report-in", a.postReportIn)
+	authed.GET("/me/report-in", a.getReportIn)
+	authed.GET("/admin/report-ins", a.requireStaff, a.listReportIns)
+	authed.POST("/admin/report-ins/:user_id/review", a.requireStaff, a.reviewReportIn)
+
+	authed.GET("/units/:id/report", a.unitReport)
+	authed.GET("/admin/cobuild/report", a.requireStaff, a.communityReport)
+	authed.GET("/admin/cobuild/agenda", a.requireStaff, a.agenda)
+}
+
+type resourceDTO struct {
+	ID           int64     `json:"id"`
+	UnitID       int64     `json:"unit_id"`
+	UnitName     string    `json:"unit_name"`
+	Kind         string    `json:"kind"`
+	KindName     string    `json:"kind_name"`
+	Title        string    `json:"title"`
+	Description  string    `json:"description"`
+	Quantity     int       `json:"quantity"`
+	QuantityUnit string    `json:"quantity_unit"`
+	Claimed      int       `json:"claimed"`
+	Remaining    int       `json:"remaining"`
+	Communities  []int64   `json:"communities"`
+	RoomID       int64     `json:"room_id,omitempty"`
+	ValidFrom    time.Time `json:"valid_from"`
+	ValidTo      time.Time `json:"valid_to"`
+	Status       string    `json:"status"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+func toResourceDTO(r cobuild.Resource) resourceDTO {
+	d := resourceDTO{ID: r.ID, UnitID: r.UnitID, UnitName: r.UnitName, Kind: r.Kind, KindName: cobuild.ResourceKinds[r.Kind], Title: r.Title,
+		Description: r.Description, Quantity: r.Quantity, QuantityUnit: r.QuantityUnit, Claimed: r.Claimed, Remaining: r.Remaining(),
+		Communities: r.CommunityIDs, RoomID: r.RoomID, ValidFrom: r.ValidFrom, ValidTo: r.ValidTo, Status: r.Status, CreatedAt: r.CreatedAt}
+	if d.Communities == nil {
+		d.Communities = []int64{}
+	}
+	return d
+}
+
+func (a *API) listResources(c *gin.Context) {
+	var f cobuild.ResourceFilter
+	var err error
+	for _, q := range []struct {
+		name string
+		dst  *int64
+	}{{"community_id", &f.CommunityID}, {"unit_id", &f.UnitID}} {
+		if s := c.Query(q.name); s != "" {
+			if *q.dst, err = strconv.ParseInt(s, 10, 64); err != nil {
+				fail(c, errs.Invalid("INVALID_FILTER", "筛选参数无效"))
+				return
+			}
+		}
+	}
+	f.Kind = c.Query("kind")
+	rs, err := a.d.Cobuild.Resources(c.Request.Context(), f)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	items := make([]resourceDTO, 0, len(rs))
+	for _, r := range rs {
+		items = append(items, toResourceDTO(r))
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+func (a *API) getResource(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	r, err := a.d.Cobuild.Resource(c.Request.Context(), id)
+	respond(c, http.StatusOK, toResourceDTO(r), err)
+}
+
+func (a *API) createResource(c *gin.Context) {
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	var req struct {
+		UnitID       int64     `json:"unit_id"`
+		Kind         string    `json:"kind"`
+		Title        string    `json:"title"`
+		Description  string    `json:"description"`
+		Quantity     int       `json:"quantity"`
+		QuantityUnit string    `json:"quantity_unit"`
+		Communities  []int64   `json:"communities"`
+		RoomID       int64     `json:"room_id"`
+		ValidFrom    time.Time `json:"valid_from"`
+		ValidTo      time.Time `json:"valid_to"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	r, err := a.d.Cobuild.CreateResource(c.Request.Context(), u, cobuild.ResourceInput{UnitID: req.UnitID, Kind: req.Kind, Title: req.Title,
+		Description: req.Description, Quantity: req.Quantity, QuantityUnit: req.QuantityUnit, CommunityIDs: req.Communities, RoomID: req.RoomID,
+		ValidFrom: req.ValidFrom, ValidTo: req.ValidTo})
+	respond(c, http.StatusCreated, toResourceDTO(r), err)
+}
+
+func (a *API) claimResource(c *gin.Context) {
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	var req struct {
+		CommunityID int64  `json:"community_id"`
+		Quantity    int    `json:"quantity"`
+		Plan        string `json:"plan"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	cl, err := a.d.Cobuild.ClaimResource(c.Request.Context(), u, id, req.CommunityID, req.Quantity, req.Plan)
+	respond(c, http.StatusCreated, toCbClaimDTO(cl), err)
+}
+
+// ---- report-ins ----
+
+type reportInDTO struct {
+	UserID         int64      `json:"user_id"`
+	UserName       string     `json:"user_name,omitempty"`
+	CommunityID    int64      `json:"community_id"`
+	WorkplaceOrgID int64      `json:"workplace_org_id"`
+	WorkplaceName  string     `json:"workplace_name"`
+	Status         string     `json:"status"`
+	Note           string     `json:"note,omitempty"`
+	ReviewedAt     *time.Time `json:"reviewed_at,omitempty"`
+	CreatedAt      time.Time  `json:"created_at"`
+}
+
+func toReportInDTO(r cobuild.ReportIn) reportInDTO {
+	return reportInDTO{UserID: r.UserID, UserName: r.UserName, CommunityID: r.CommunityID, WorkplaceOrgID: r.WorkplaceOrgID,
+		WorkplaceName: r.WorkplaceName, Status: r.Status, Note: r.Note, ReviewedAt: r.ReviewedAt, CreatedAt: r.CreatedAt}
+}
+
+func (a *API) postReportIn(c *gin.Context) {
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	var req struct {
+		CommunityID    int64 `json:"community_id"`
+		WorkplaceOrgID int64 `json:"workplace_org_id"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	r, err := a.d.Cobuild.ReportInTo(c.Request.Context(), u, req.CommunityID, req.WorkplaceOrgID)
+	respond(c, http.StatusCreated, toReportInDTO(r), err)
+}
+
+func (a *API) getReportIn(c *gin.Context) {
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	r, err := a.d.Cobuild.MyReportIn(c.Request.Context(), u)
+	respond(c, http.StatusOK, toReportInDTO(r), err)
+}
+
+func (a *API) listReportIns(c *gin.Context) {
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	community, _ := strconv.ParseInt(c.Query("community_id"), 10, 64)
+	rs, err := a.d.Cobuild.ReportIns(c.Request.Context(), u, community, c.Query("status"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	items := make([]reportInDTO, 0, len(rs))
+	for _, r := range rs {
+		items = append(items, toReportInDTO(r))
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+func (a *API) reviewReportIn(c *gin.Context) {
+	u, id, ok := a.meAnd(c, "user_id")
+	if !ok {
+		return
+	}
+	var req struct {
+		Confirm bool   `json:"confirm"`
+		Note    string `json:"note"`
+	}
+	if err := decode(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	r, err := a.d.Cobuild.ReviewReportIn(c.Request.Context(), u, id, req.Confirm, req.Note)
+	respond(c, http.StatusOK, toReportInDTO(r), err)
+}
+
+// ---- reports ----
+
+// sendReport answers JSON, or XLSX with ?format=xlsx.
+func sendReport(c *gin.Context, v any, name string, xlsx func() ([]byte, error)) {
+	if c.Query("format") != "xlsx" {
+		c.JSON(http.StatusOK, v)
+		return
+	}
+	b, err := xlsx()
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Header("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name+".xlsx"))
+	c.Data(http.StatusOK, xlsxType, b)
+}
+
+func (a *API) unitReport(c *gin.Context) {
+	u, id, ok := a.meAnd(c, "id")
+	if !ok {
+		return
+	}
+	year, err := queryInt(c, "year", 0, 2000, 2100)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	r, err := a.d.Cobuild.UnitReport(c.Request.Context(), u, id, year)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	sendReport(c, r, fmt.Sprintf("%s%d年度共建报告", r.UnitName, r.Year), r.XLSX)
+}
+
+func (a *API) communityReportOf(c *gin.Context) (cobuild.CommunityReport, bool) {
+	u, ok := a.me(c)
+	if !ok {
+		return cobuild.CommunityReport{}, false
+	}
+	community, _ := strconv.ParseInt(c.Query("community_id"), 10, 64)
+	year, err := queryInt(c, "year", 0, 2000, 2100)
+	if err != nil {
+		fail(c, err)
+		return cobuild.CommunityReport{}, false
+	}
+	r, err := a.d.Cobuild.CommunityReport(c.Request.Context(), u, community, year)
+	if err != nil {
+		fail(c, err)
+		return cobuild.CommunityReport{}, false
+	}
+	return r, true
+}
+
+func (a *API) communityReport(c *gin.Context) {
+	if r, ok := a.communityReportOf(c); ok {
+		sendReport(c, r, fmt.Sprintf("共建联席会议报告%d", r.Year), r.XLSX)
+	}
+}
+
+func (a *API) agenda(c *gin.Context) {
+	if r, ok := a.communityReportOf(c); ok {
+		sendReport(c, gin.H{"community_id": r.CommunityID, "proposals": r.Agenda, "unclaimed_needs": r.Unclaimed, "overdue_projects": r.Overdue,
+			"pending_wishes": r.PendingWishes}, "联席会议议程", r.AgendaXLSX)
+	}
+}

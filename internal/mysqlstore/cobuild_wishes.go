@@ -1,0 +1,314 @@
+package mysqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"gongjian/internal/cobuild"
+	"gongjian/internal/errs"
+	"gongjian/internal/media"
+	"gongjian/internal/notify"
+)
+
+var (
+	errCbWishNotFound     = errs.NotFound("WISH_NOT_FOUND", "心愿不存在")
+	errCbProposalNotFound = errs.NotFound("PROPOSAL_NOT_FOUND", "议题不存在")
+)
+
+func toWish(r cbWishRow) cobuild.Wish {
+	w := cobuild.Wish{ID: r.ID, UserID: r.UserID, CommunityID: r.CommunityID, Title: r.Title, Description: r.Description,
+		ContactName: r.ContactName, PhoneSealed: r.PhoneSealed, PhoneMasked: r.PhoneMasked, Status: r.Status, SecStatus: r.SecStatus,
+		NeedID: r.NeedID, DeclineReason: r.DeclineReason, ReviewedAt: utcPtr(r.ReviewedAt), CreatedAt: r.CreatedAt.UTC()}
+	_ = json.Unmarshal([]byte(r.Photos), &w.Photos)
+	return w
+}
+
+// CreateWish inserts a wish unless its author has limit open wishes; the
+// author's user row is locked so concurrent wishes are counted one by one.
+func (s *CobuildStore) CreateWish(ctx context.Context, w *cobuild.Wish, limit int, traces map[string]string) error {
+	photos, _ := json.Marshal(w.Photos)
+	return translate(s.db.transaction(ctx, func(tx *gorm.DB) error {
+		var uid int64
+		if err := s.locked(tx.Table("users").Select("id").Where("id = ?", w.UserID)).Scan(&uid).Error; err != nil {
+			return err
+		}
+		var open int64
+		if err := tx.Table("cobuild_wishes w").Joins("LEFT JOIN cobuild_needs n ON n.id = w.need_id").
+			Where("w.user_id = ? AND (w.status = ? OR (w.status IN ? AND (n.status IS NULL OR n.status <> ?)))",
+				w.UserID, cobuild.WishPending, []string{cobuild.WishAccepted, cobuild.WishMerged}, cobuild.NeedClosed).
+			Count(&open).Error; err != nil {
+			return err
+		}
+		if int(open) >= limit {
+			return errs.Conflict("WISH_LIMIT_REACHED", "您已有未完成的心愿，完成或处理后再许新的心愿").With("limit", limit)
+		}
+		now := w.CreatedAt.UTC()
+		r := cbWishRow{UserID: w.UserID, CommunityID: w.CommunityID, Title: w.Title, Description: w.Description, Photos: string(photos),
+			ContactName: w.ContactName, PhoneSealed: w.PhoneSealed, PhoneMasked: w.PhoneMasked, Status: w.Status, SecStatus: w.SecStatus,
+			CreatedAt: now, UpdatedAt: now}
+		if err := tx.Create(&r).Error; err != nil {
+			return err
+		}
+		w.ID = r.ID
+		for trace, ref := range traces {
+			// ref "" is the text's own verdict (review), kept beside the photos'.
+			id, status := "", cobuild.SecReview
+			if ref != "" {
+				id, _ = media.ParseRef(ref)
+				status = cobuild.SecChecking
+			}
+			// A verdict pushed before this commit waits under its trace id
+			// (object 0): the row is claimed for the wish, keeping the verdict.
+			row := cbMediaCheckRow{TraceID: trace, UploadID: id, Kind: "wish", ObjectID: r.ID, Status: status, CreatedAt: now}
+			if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "trace_id"}},
+				DoUpdates: clause.AssignmentColumns([]string{"upload_id", "kind", "object_id"})}).Create(&row).Error; err != nil {
+				return err
+			}
+		}
+		if len(traces) > 0 {
+			if err := s.settleWish(tx, r.ID); err != nil {
+				return err
+			}
+		}
+		for _, ref := range w.Photos {
+			if err := attachMedia(tx, ref, "wish", r.ID, w.CommunityID, 0, false); err != nil {
+				return err
+			}
+		}
+		return nil
+	}), nil)
+}
+
+// Wish loads one wish.
+func (s *CobuildStore) Wish(ctx context.Context, id int64) (cobuild.Wish, error) {
+	var r cbWishRow
+	if err := s.g(ctx).First(&r, id).Error; err != nil {
+		return cobuild.Wish{}, translate(err, errCbWishNotFound)
+	}
+	return toWish(r), nil
+}
+
+func wishQuery(q *gorm.DB, f cobuild.WishFilter, visible []string) *gorm.DB {
+	if f.UserID != 0 {
+		q = q.Where("user_id = ?", f.UserID)
+	}
+	if len(f.CommunityIDs) > 0 {
+		q = q.Where("community_id IN ?", f.CommunityIDs)
+	}
+	if len(f.Statuses) > 0 {
+		q = q.Where("status IN ?", f.Statuses)
+	}
+	if f.VisibleOnly {
+		q = q.Where("sec_status IN ?", visible)
+	}
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	return q.Order("id DESC").Limit(f.Limit)
+}
+
+// Wishes lists wishes newest first.
+func (s *CobuildStore) Wishes(ctx context.Context, f cobuild.WishFilter) ([]cobuild.Wish, error) {
+	var rows []cbWishRow
+	if err := wishQuery(s.g(ctx).Model(&cbWishRow{}), f, []string{cobuild.SecPass, cobuild.SecReview}).Find(&rows).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	out := make([]cobuild.Wish, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, toWish(r))
+	}
+	return out, nil
+}
+
+// ReviewWish records staff's decision on a pending wish (creating the
+// need an acceptance makes) with the notices.
+func (s *CobuildStore) ReviewWish(ctx context.Context, w cobuild.Wish, need *cobuild.Need, notices []notify.Notice) (cobuild.Wish, error) {
+	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
+		if need != nil {
+			if err := s.createNeedIn(tx, need, nil); err != nil {
+				return err
+			}
+			w.NeedID = need.ID
+		}
+		res := tx.Model(&cbWishRow{}).Where("id = ? AND status = ?", w.ID, cobuild.WishPending).Updates(map[string]any{
+			"status": w.Status, "need_id": w.NeedID, "decline_reason": w.DeclineReason, "reviewed_at": utcPtr(w.ReviewedAt), "updated_at": time.Now().UTC()})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return errs.Conflict("WISH_REVIEWED", "该心愿已处理")
+		}
+		return AddNotices(tx, notices)
+	})
+	return w, translate(err, nil)
+}
+
+// MediaChecked records a pushed verdict. A verdict can arrive before the
+// wish that asked for it is stored (WeChat is quick): it is then kept
+// under its trace id and applied when the wish is stored (CreateWish).
+func (s *CobuildStore) MediaChecked(ctx context.Context, traceID, verdict string) (string, int64, bool, error) {
+	var kind string
+	var object int64
+	found := false
+	apply := func(tx *gorm.DB) error {
+		var m cbMediaCheckRow
+		err := tx.Where("trace_id = ?", traceID).First(&m).Error
+		if err == gorm.ErrRecordNotFound {
+			return tx.Create(&cbMediaCheckRow{TraceID: traceID, Status: verdict, CreatedAt: time.Now().UTC(), CheckedAt: tptr(time.Now())}).Error
+		}
+		if err != nil {
+			return err
+		}
+		found, kind, object = m.ObjectID != 0, m.Kind, m.ObjectID
+		if err := tx.Model(&cbMediaCheckRow{}).Where("trace_id = ?", traceID).Updates(map[string]any{"status": verdict, "checked_at": time.Now().UTC()}).Error; err != nil {
+			return err
+		}
+		if m.ObjectID == 0 {
+			return nil
+		}
+		return s.settleWish(tx, m.ObjectID)
+	}
+	err := s.db.transaction(ctx, apply)
+	if IsDuplicate(err) { // the wish was being stored meanwhile: now it is
+		err = s.db.transaction(ctx, apply)
+	}
+	return kind, object, found, translate(err, nil)
+}
+
+// settleWish derives a wish's content state from its checks: any risky
+// verdict hides it; any still pending keeps it checking; else review when
+// one asks for it, pass otherwise.
+func (s *CobuildStore) settleWish(tx *gorm.DB, wishID int64) error {
+	var w cbWishRow
+	if err := s.locked(tx).First(&w, wishID).Error; err != nil {
+		return err
+	}
+	if w.SecStatus == cobuild.SecRisky {
+		return nil
+	}
+	var checks []cbMediaCheckRow
+	if err := tx.Where("kind = ? AND object_id = ?", "wish", wishID).Find(&checks).Error; err != nil {
+		return err
+	}
+	if len(checks) == 0 {
+		return nil
+	}
+	state := cobuild.SecPass
+	for _, c := range checks {
+		switch c.Status {
+		case cobuild.SecRisky:
+			return tx.Model(&cbWishRow{}).Where("id = ?", wishID).Updates(map[string]any{"sec_status": cobuild.SecRisky, "status": cobuild.WishHidden, "updated_at": time.Now().UTC()}).Error
+		case cobuild.SecChecking:
+			state = cobuild.SecChecking
+		case cobuild.SecReview:
+			if state != cobuild.SecChecking {
+				state = cobuild.SecReview
+			}
+		}
+	}
+	return tx.Model(&cbWishRow{}).Where("id = ?", wishID).Updates(map[string]any{"sec_status": state, "updated_at": time.Now().UTC()}).Error
+}
+
+// UnitClaimedNeed reports an active claim of the unit on the need.
+func (s *CobuildStore) UnitClaimedNeed(ctx context.Context, needID, unitID int64) (bool, error) {
+	var n int64
+	err := s.g(ctx).Model(&cbClaimRow{}).Where("need_id = ? AND unit_id = ? AND status = ?", needID, unitID, cobuild.ClaimActive).Count(&n).Error
+	return n > 0, translate(err, nil)
+}
+
+// ---- proposals ----
+
+func toProposal(r cbProposalRow) cobuild.Proposal {
+	return cobuild.Proposal{ID: r.ID, UserID: r.UserID, CommunityID: r.CommunityID, Title: r.Title, Description: r.Description,
+		Status: r.Status, SecStatus: r.SecStatus, Supports: r.Supports, NeedID: r.NeedID, DeclineReason: r.DeclineReason,
+		AgendaAt: utcPtr(r.AgendaAt), ReviewedAt: utcPtr(r.ReviewedAt), CreatedAt: r.CreatedAt.UTC()}
+}
+
+// CreateProposal inserts a proposal.
+func (s *CobuildStore) CreateProposal(ctx context.Context, p *cobuild.Proposal) error {
+	now := p.CreatedAt.UTC()
+	r := cbProposalRow{UserID: p.UserID, CommunityID: p.CommunityID, Title: p.Title, Description: p.Description, Status: p.Status,
+		SecStatus: p.SecStatus, CreatedAt: now, UpdatedAt: now}
+	if err := s.g(ctx).Create(&r).Error; err != nil {
+		return translate(err, nil)
+	}
+	p.ID = r.ID
+	return nil
+}
+
+// Proposal loads one proposal.
+func (s *CobuildStore) Proposal(ctx context.Context, id int64) (cobuild.Proposal, error) {
+	var r cbProposalRow
+	if err := s.g(ctx).First(&r, id).Error; err != nil {
+		return cobuild.Proposal{}, translate(err, errCbProposalNotFound)
+	}
+	return toProposal(r), nil
+}
+
+// Proposals lists proposals newest first.
+func (s *CobuildStore) Proposals(ctx context.Context, f cobuild.WishFilter) ([]cobuild.Proposal, error) {
+	var rows []cbProposalRow
+	if err := wishQuery(s.g(ctx).Model(&cbProposalRow{}), f, []string{cobuild.SecPass}).Find(&rows).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	out := make([]cobuild.Proposal, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, toProposal(r))
+	}
+	return out, nil
+}
+
+// Support adds one support per resident; the count and the agenda move in
+// the same transaction (the proposal's row is locked first).
+func (s *CobuildStore) Support(ctx context.Context, proposalID, userID int64, threshold int, now time.Time) (cobuild.Proposal, error) {
+	var out cbProposalRow
+	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
+		if err := s.locked(tx).First(&out, proposalID).Error; err != nil {
+			return translate(err, errCbProposalNotFound)
+		}
+		if out.Status != cobuild.ProposalOpen && out.Status != cobuild.ProposalAgenda {
+			return errs.Conflict("PROPOSAL_CLOSED", "该议题已处理，不能再支持")
+		}
+		if err := tx.Create(&cbSupportRow{ProposalID: proposalID, UserID: userID, CreatedAt: now.UTC()}).Error; err != nil {
+			if IsDuplicate(err) {
+				return errs.Conflict("SUPPORTED_ALREADY", "您已支持过该议题")
+			}
+			return err
+		}
+		out.Supports++
+		upd := map[string]any{"supports": out.Supports, "updated_at": now.UTC()}
+		if out.Status == cobuild.ProposalOpen && out.Supports >= threshold {
+			at := now.UTC()
+			out.Status, out.AgendaAt = cobuild.ProposalAgenda, &at
+			upd["status"], upd["agenda_at"] = out.Status, at
+		}
+		return tx.Model(&cbProposalRow{}).Where("id = ?", proposalID).Updates(upd).Error
+	})
+	return toProposal(out), translate(err, nil)
+}
+
+// ReviewProposal records staff's decision when the status is still from.
+func (s *CobuildStore) ReviewProposal(ctx context.Context, p cobuild.Proposal, from string, need *cobuild.Need, notices []notify.Notice) (cobuild.Proposal, error) {
+	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
+		if need != nil {
+			if err := s.createNeedIn(tx, need, nil); err != nil {
+				return err
+			}
+			p.NeedID = need.ID
+		}
+		res := tx.Model(&cbProposalRow{}).Where("id = ? AND status = ?", p.ID, from).Updates(map[string]any{
+			"status": p.Status, "need_id": p.NeedID, "decline_reason": p.DeclineReason, "reviewed_at": utcPtr(p.ReviewedAt), "updated_at": time.Now().UTC()})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return errs.Conflict("PROPOSAL_REVIEWED", "该议题已处理")
+		}
+		return AddNotices(tx, notices)
+	})
+	return p, translate(err, nil)
+}

@@ -1,0 +1,100 @@
+// Community staff: review residents' wishes and proposals (accept into the needs list or decline
+// with a reason the resident sees), confirm party members' report-ins, and publish needs.
+const api = require('../../utils/api')
+const cb = require('../../utils/cobuild')
+const { showError } = require('../../utils/request')
+
+Component({
+  data: {
+    communityId: 0, wishes: [], proposals: [], reports: [], categories: cb.CATEGORIES, category: 'elderly_care',
+    needTitle: '', needQuantity: '', needUnit: '', shareable: true, busy: false, loading: true,
+  },
+  methods: {
+    onLoad() {
+      return api.getMe().then((u) => {
+        const staff = (u.roles || []).find((r) => r.role === 'staff' && r.community_id)
+        this.setData({ communityId: (staff && staff.community_id) || u.community_id || 0 })
+      }, () => {}).then(() => this.load())
+    },
+    load() {
+      const c = this.data.communityId || undefined
+      return Promise.all([
+        api.reviewWishes({ community_id: c, status: 'pending' }).catch(() => ({ items: [] })),
+        api.listProposals({ community_id: c }).catch(() => ({ items: [] })),
+        api.listReportIns({ community_id: c, status: 'pending' }).catch(() => ({ items: [] })),
+      ]).then(([w, p, r]) => this.setData({
+        wishes: (w.items || []),
+        proposals: (p.items || []).filter((x) => x.status === 'open' || x.status === 'agenda').map((x) => Object.assign({}, x, { statusText: cb.PROPOSAL_STATUS[x.status] })),
+        reports: r.items || [],
+        loading: false,
+      }))
+    },
+    /** Asks for a decline reason (shown to the resident). */
+    reason(title) {
+      return new Promise((resolve) => {
+        wx.showModal({ title, editable: true, placeholderText: '原因（居民可以看到）', success: (res) => resolve(res.confirm ? (res.content || '').trim() : null) })
+      })
+    },
+    decide(call, e, accept) {
+      const id = Number(e.currentTarget.dataset.id)
+      const go = (body) => call(id, body).then(
+        () => {
+          wx.showToast({ title: '已处理', icon: 'success' })
+          return this.load()
+        },
+        (err) => showError(err),
+      )
+      if (accept) return go({ decision: 'accept', need: { category: e.currentTarget.dataset.category || 'other', quantity: 1, quantity_unit: '项' } })
+      return this.reason('不采纳的原因').then((reason) => (reason ? go({ decision: 'decline', reason }) : null))
+    },
+    onAcceptWish(e) {
+      return this.decide(api.reviewWish, e, true)
+    },
+    onDeclineWish(e) {
+      return this.decide(api.reviewWish, e, false)
+    },
+    onAcceptProposal(e) {
+      return this.decide(api.reviewProposal, e, true)
+    },
+    onDeclineProposal(e) {
+      return this.decide(api.reviewProposal, e, false)
+    },
+    onConfirm(e) {
+      return api.reviewReportIn(Number(e.currentTarget.dataset.id), { confirm: true }).then(
+        () => {
+          wx.showToast({ title: '已确认报到', icon: 'success' })
+          return this.load()
+        },
+        (err) => showError(err),
+      )
+    },
+    onCategory(e) {
+      this.setData({ category: e.currentTarget.dataset.key })
+    },
+    onField(e) {
+      this.setData({ [e.currentTarget.dataset.field]: e.detail.value })
+    },
+    onShareable(e) {
+      this.setData({ shareable: !!e.detail.value })
+    },
+    onPublish() {
+      const quantity = parseInt(this.data.needQuantity, 10)
+      if (!this.data.needTitle.trim() || !(quantity > 0) || !this.data.needUnit.trim()) {
+        wx.showToast({ title: '请填写需求名称、数量和单位', icon: 'none' })
+        return Promise.resolve()
+      }
+      this.setData({ busy: true })
+      return api.createNeed({ community_id: this.data.communityId, category: this.data.category, title: this.data.needTitle.trim(),
+        quantity, quantity_unit: this.data.needUnit.trim(), shareable: this.data.shareable }).then(
+        () => {
+          this.setData({ busy: false, needTitle: '', needQuantity: '', needUnit: '' })
+          wx.showToast({ title: '需求已发布', icon: 'success' })
+        },
+        (err) => {
+          this.setData({ busy: false })
+          showError(err)
+        },
+      )
+    },
+  },
+})

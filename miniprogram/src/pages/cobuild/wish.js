@@ -1,0 +1,61 @@
+// Make a small wish (微心愿) and follow mine: what staff decided (with the reason when declined)
+// and the need it became. The contact is my bound phone unless I give another.
+const api = require('../../utils/api')
+const cb = require('../../utils/cobuild')
+const fmt = require('../../utils/format')
+const { showError } = require('../../utils/request')
+
+function view(w) {
+  return Object.assign({}, w, {
+    statusText: w.content_check === 'checking' ? '内容审核中' : cb.WISH_STATUS[w.status] || w.status,
+    dateText: fmt.formatDateTime(w.created_at),
+  })
+}
+
+Component({
+  data: { title: '', description: '', phone: '', wishes: [], submitting: false, loading: true },
+  methods: {
+    onLoad() {
+      return this.load()
+    },
+    load() {
+      return api.myWishes().then(
+        (res) => this.setData({ wishes: ((res && res.items) || []).map(view), loading: false }),
+        () => this.setData({ loading: false }),
+      )
+    },
+    onTitle(e) {
+      this.setData({ title: e.detail.value })
+    },
+    onDescription(e) {
+      this.setData({ description: e.detail.value })
+    },
+    onPhone(e) {
+      this.setData({ phone: e.detail.value })
+    },
+    onSubmit() {
+      const title = this.data.title.trim()
+      if (!title) {
+        wx.showToast({ title: '请写下您的心愿', icon: 'none' })
+        return Promise.resolve()
+      }
+      this.setData({ submitting: true })
+      const body = { title, description: this.data.description.trim() }
+      if (this.data.phone.trim()) body.contact_phone = this.data.phone.trim()
+      return api.createWish(body).then(
+        () => {
+          this.setData({ submitting: false, title: '', description: '' })
+          wx.showToast({ title: '心愿已提交', icon: 'success' })
+          return this.load()
+        },
+        (err) => {
+          this.setData({ submitting: false })
+          showError(err)
+        },
+      )
+    },
+    onNeed(e) {
+      wx.navigateTo({ url: `/pages/cobuild/need?id=${e.currentTarget.dataset.id}` })
+    },
+  },
+})
