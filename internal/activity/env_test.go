@@ -2,6 +2,7 @@ package activity_test
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,10 +17,16 @@ import (
 	"gongjian/internal/activity"
 	"gongjian/internal/errs"
 	"gongjian/internal/mysqlstore"
+	"gongjian/internal/pii"
 	"gongjian/internal/redisstore"
 	"gongjian/internal/resident"
 	"gongjian/internal/testenv"
 )
+
+func TestMain(m *testing.M) {
+	fmt.Fprintf(os.Stderr, "activity tests: backend %s\n", testenv.Backend())
+	os.Exit(m.Run())
+}
 
 // env is the real service on a fresh database and a private Redis key space.
 type env struct {
@@ -48,7 +55,12 @@ func newEnv(t *testing.T, cfg activity.Config) *env {
 	e.db.SQL().SetMaxOpenConns(16)
 	rdb, prefix := testenv.Redis(t)
 	e.rdb = rdb
-	box := testenv.Box(t)
+	key := make([]byte, 32)
+	rand.Read(key)
+	box, err := pii.NewBox(key)
+	if err != nil {
+		t.Fatal(err)
+	}
 	now := func() time.Time { return time.Now().Add(time.Duration(e.offset.Load())) }
 	e.people = mysqlstore.NewResidentStore(e.db)
 	e.residents = resident.NewService(e.people, box, nil, now)
@@ -62,7 +74,6 @@ func newEnv(t *testing.T, cfg activity.Config) *env {
 	e.svc = activity.NewService(activity.Deps{Store: e.store, Quota: e.quota, People: e.residents, Box: box, Log: log, Config: cfg, Now: now})
 	t.Cleanup(e.svc.Close)
 	e.admin = resident.User{ID: 1, Roles: []resident.Role{{Role: resident.RoleAdmin}}}
-	var err error
 	if e.community, err = e.people.EnsureCommunity(e.ctx, "阳光社区"); err != nil {
 		t.Fatal(err)
 	}

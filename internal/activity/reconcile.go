@@ -2,7 +2,6 @@ package activity
 
 import (
 	"context"
-	"gongjian/internal/periodic"
 	"log/slog"
 	"time"
 )
@@ -21,9 +20,18 @@ func (s *Service) RunReconciler(ctx context.Context) {
 	if s.cfg.ReconcileInterval <= 0 {
 		return
 	}
-	periodic.Run(ctx, s.cfg.ReconcileInterval, false, s.Reconcile, func(err error) {
-		s.log.Warn("reconcile failed", slog.String("err", err.Error()))
-	})
+	t := time.NewTicker(s.cfg.ReconcileInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.Reconcile(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("reconcile failed", slog.String("err", err.Error()))
+			}
+		}
+	}
 }
 
 // Reconcile compares the Redis quota of every open activity with MySQL and
