@@ -63,6 +63,10 @@ var migrationGroups = [][]Migration{
 	cobuildMigrations,
 }
 
+// migrateLock names the migration lock of the current database (lock
+// names are at most 64 characters).
+const migrateLock = "LEFT(CONCAT('gongjian_migrate:', DATABASE()), 64)"
+
 // Migrate applies every pending migration. On MySQL it holds a named lock so
 // several processes starting together migrate once.
 func (db *DB) Migrate(ctx context.Context) (applied []string, err error) {
@@ -102,13 +106,15 @@ func (db *DB) Migrate(ctx context.Context) (applied []string, err error) {
 	}
 	err = db.G.WithContext(ctx).Connection(func(tx *gorm.DB) error {
 		var got int
-		if err := tx.Raw("SELECT GET_LOCK('gongjian_migrate', 60)").Scan(&got).Error; err != nil {
+		// The lock is the database's own: deployments (and tests) sharing
+		// one MariaDB server with their own databases migrate side by side.
+		if err := tx.Raw("SELECT GET_LOCK(" + migrateLock + ", 60)").Scan(&got).Error; err != nil {
 			return err
 		}
 		if got != 1 {
 			return fmt.Errorf("migrate: could not take the migration lock")
 		}
-		defer tx.Exec("SELECT RELEASE_LOCK('gongjian_migrate')")
+		defer tx.Exec("SELECT RELEASE_LOCK(" + migrateLock + ")")
 		return run(tx)
 	})
 	return applied, err

@@ -171,9 +171,11 @@ func run(o options) (int, error) {
 	if b.admin, err = b.login(o.admin); err != nil {
 		return 0, fmt.Errorf("admin login: %w", err)
 	}
-	need := o.n
-	if o.mode == "all" || o.mode == "sustained" {
-		need = max(need, o.sustainedN)
+	need := 0
+	for m, n := range map[string]int{"hot": o.n, "sustained": o.sustainedN, "soldout": 2, "door": o.doorScans} {
+		if o.mode == "all" || o.mode == m {
+			need = max(need, n)
+		}
 	}
 	fmt.Printf("logging in %d residents through /api/v1/auth/login …\n", need)
 	t0 := time.Now()

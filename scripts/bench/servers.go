@@ -174,7 +174,7 @@ func (s *servers) startProcess(bin string, env []string, i int, addr string) err
 	}
 	s.cmds = append(s.cmds, cmd)
 	base := "http://" + addr
-	ready := waitUntil(10*time.Second, func() bool {
+	ready := waitUntil(90*time.Second, func() bool {
 		res, err := http.Get(base + "/readyz")
 		if err != nil {
 			return false
