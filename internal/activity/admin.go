@@ -312,6 +312,7 @@ func (s *Service) CreateActivity(ctx context.Context, u resident.User, in Activi
 	if err := s.store.CreateActivity(ctx, &a); err != nil {
 		return Activity{}, err
 	}
+	s.totals.forget()
 	return s.store.Activity(ctx, a.ID)
 }
 
@@ -523,6 +524,7 @@ func (s *Service) UpdateSession(ctx context.Context, u resident.User, activityID
 // dropped and rebuilt from MySQL, and the cached definition is forgotten.
 func (s *Service) afterChange(ctx context.Context, activityID int64) {
 	s.defs.invalidate(activityID)
+	s.totals.forget()
 	if err := s.quota.Invalidate(ctx, activityID, 0); err != nil {
 		s.log.Warn("quota invalidate failed; writes under the old quota are fenced off", slog.Int64("activity_id", activityID), slog.String("err", err.Error()))
 		return

@@ -123,30 +123,21 @@ func (s *Service) cancel(ctx context.Context, a *Activity, r Registration, by in
 			continue
 		}
 		opKey := newKey()
-		var prepared bool
-		var needRebuild bool
 		op := CancelOp{ActivityID: a.ID, RegIDs: targets, By: by, Reason: reason, Epoch: epoch,
 			Notices: noticesFor(a, reason), NoticeCancelled: byStaff}
-		res, err := s.store.CancelRegistrations(dctx, op, func(freed map[int64]int, cands []Candidate) ([]int, error) {
-			out, chosen, err := s.quota.Prepare(dctx, a.ID, epoch, opKey, freed, cands, s.now())
-			if err != nil {
-				return nil, err
-			}
-			switch out {
-			case Reserved:
-				prepared = true
-				return chosen, nil
-			case NeedsRebuild:
-				needRebuild = true
-			}
-			return nil, ErrFenced
-		})
+		p := s.preparer(dctx, a.ID, epoch, opKey)
+		res, err := s.store.CancelRegistrations(dctx, op, p.prepare)
+		prepared, needRebuild := p.prepared, p.needRebuild
 		switch {
 		case err == nil:
 			if len(res.Cancelled) == 0 {
+				if prepared {
+					s.apply(dctx, a.ID, epoch, opKey, res)
+				}
 				return res, errAlreadyCancelled
 			}
 			s.apply(dctx, a.ID, epoch, opKey, res)
+			s.fillIfFree(dctx, a)
 			return res, nil
 		case errors.Is(err, ErrFenced):
 			if prepared {
@@ -207,5 +198,93 @@ func (s *Service) apply(ctx context.Context, activityID, epoch int64, opKey stri
 func (s *Service) unprepare(ctx context.Context, activityID, epoch int64, opKey string, chosen []Candidate) {
 	if err := s.quota.Unprepare(ctx, activityID, epoch, opKey, chosen); err != nil {
 		s.log.Warn("quota unprepare failed; the reconciler will repair it", slog.Int64("activity_id", activityID), slog.String("err", err.Error()))
+	}
+}
+
+// preparation runs the Redis half of a cancellation inside its MySQL
+// transaction and remembers what it did.
+type preparation struct {
+	s                     *Service
+	ctx                   context.Context
+	activityID, epoch     int64
+	opKey                 string
+	prepared, needRebuild bool
+}
+
+func (s *Service) preparer(ctx context.Context, activityID, epoch int64, opKey string) *preparation {
+	return &preparation{s: s, ctx: ctx, activityID: activityID, epoch: epoch, opKey: opKey}
+}
+
+func (p *preparation) prepare(freed map[int64]int, cands []Candidate) ([]int, error) {
+	p.s.touched(p.activityID)
+	out, chosen, err := p.s.quota.Prepare(p.ctx, p.activityID, p.epoch, p.opKey, freed, cands, p.s.now())
+	if err != nil {
+		return nil, err
+	}
+	switch out {
+	case Reserved:
+		p.prepared = true
+		return chosen, nil
+	case NeedsRebuild:
+		p.needRebuild = true
+	}
+	return nil, ErrFenced
+}
+
+// fillIfFree gives seats left free while residents wait to the waitlist.
+// A cancellation can free a seat while a waitlisted sign-up is still being
+// written (it is not yet a candidate); whichever of the two finishes last
+// finds the free seat and the waiting resident in Redis and promotes.
+func (s *Service) fillIfFree(ctx context.Context, a *Activity) {
+	want := make([]int64, 0, len(a.Sessions))
+	now := s.now()
+	for _, x := range a.Sessions {
+		if x.StartsAt.After(now) {
+			want = append(want, x.ID)
+		}
+	}
+	if len(want) == 0 {
+		return
+	}
+	live, err := s.quota.Counts(ctx, map[int64][]int64{a.ID: want})
+	if err != nil {
+		return
+	}
+	free := false
+	for _, c := range live[a.ID] {
+		if c.Confirmed < c.Capacity && c.Waitlisted > 0 {
+			free = true
+		}
+	}
+	if !free {
+		return
+	}
+	for attempt := 0; attempt < 3; attempt++ {
+		epoch, exists, err := s.quota.Epoch(ctx, a.ID)
+		if err != nil || !exists {
+			return // a rebuild reads MySQL afresh; nothing to give now
+		}
+		opKey := newKey()
+		op := CancelOp{ActivityID: a.ID, Epoch: epoch, Notices: noticesFor(a, ""), FillSessions: want}
+		p := s.preparer(ctx, a.ID, epoch, opKey)
+		res, err := s.store.CancelRegistrations(ctx, op, p.prepare)
+		switch {
+		case err == nil:
+			if p.prepared {
+				s.apply(ctx, a.ID, epoch, opKey, res)
+			}
+			return
+		case errors.Is(err, ErrFenced):
+			if p.prepared {
+				s.unprepare(ctx, a.ID, epoch, opKey, res.Chosen)
+			}
+			continue
+		default:
+			if p.prepared && !errors.Is(err, ErrUnclear) {
+				s.unprepare(ctx, a.ID, epoch, opKey, res.Chosen)
+			}
+			s.log.Warn("giving free seats to the waitlist failed; the next cancellation or the reconciler tries again", slog.Int64("activity_id", a.ID), slog.String("err", err.Error()))
+			return
+		}
 	}
 }

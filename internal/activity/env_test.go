@@ -230,6 +230,26 @@ func (e *env) assertConsistent(aid int64) {
 			e.t.Fatalf("session %d oversold: %+v", s.ID, m)
 		}
 	}
+	// The session counters (kept in the registrations' transactions) equal
+	// the rows they count.
+	counted := map[int64]activity.Counts{}
+	for k, st := range e.liveRows(aid) {
+		var sid int64
+		fmt.Sscanf(k, "%d:", &sid)
+		c := counted[sid]
+		if st == "c" {
+			c.Confirmed++
+		} else {
+			c.Waitlisted++
+		}
+		counted[sid] = c
+	}
+	for _, s := range a.Sessions {
+		m := mysql[s.ID]
+		if c := counted[s.ID]; c.Confirmed != m.Confirmed || c.Waitlisted != m.Waitlisted {
+			e.t.Fatalf("session %d: counter %d/%d, rows %d/%d", s.ID, m.Confirmed, m.Waitlisted, c.Confirmed, c.Waitlisted)
+		}
+	}
 	members, err := e.quota.Members(e.ctx, aid)
 	if err != nil {
 		e.t.Fatal(err)

@@ -1,13 +1,14 @@
 package activity
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
 
+	"gongjian/internal/page"
 	"gongjian/internal/resident"
 )
 
@@ -21,60 +22,90 @@ func StatusName(s string) string {
 	return s
 }
 
-// Export writes an activity's registrations as an XLSX workbook (Chinese
-// headers; names and phones masked unless the staff member may see them).
-func (s *Service) Export(ctx context.Context, u resident.User, activityID int64) (filename string, data []byte, err error) {
+// exportBatch: registrations read per query while exporting.
+const exportBatch = 500
+
+// Export checks that the staff member manages the activity and returns the
+// workbook's file name and a function that streams it: an XLSX of the
+// activity's registrations in sign-up order (Chinese headers; names and
+// phones masked unless the staff member may see them), read a batch at a
+// time and written with excelize's stream writer, so memory stays flat
+// whatever the number of rows.
+func (s *Service) Export(ctx context.Context, u resident.User, activityID int64) (filename string, write func(io.Writer) error, err error) {
 	a, err := s.managed(ctx, u, activityID)
 	if err != nil {
 		return "", nil, err
 	}
-	regs, _, err := s.ActivityRegistrations(ctx, u, activityID, RegistrationFilter{})
-	if err != nil {
-		return "", nil, err
-	}
+	name := strings.NewReplacer("/", "-", "\\", "-", "\"", "", "\n", " ").Replace(a.Title)
+	return fmt.Sprintf("报名名单-%d-%s.xlsx", a.ID, name), func(w io.Writer) error { return s.writeExport(ctx, u, &a, w) }, nil
+}
+
+func (s *Service) writeExport(ctx context.Context, u resident.User, a *Activity, w io.Writer) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	sheet := "报名名单"
-	f.SetSheetName("Sheet1", sheet)
-	headers := []string{"序号", "场次开始", "场次结束", "报名人", "身份", "联系电话", "状态", "候补位次", "未到场", "来源", "报名时间", "取消原因"}
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return err
+	}
+	headers := []any{"序号", "场次开始", "场次结束", "报名人", "身份", "联系电话", "状态", "候补位次", "未到场", "来源", "报名时间", "取消原因"}
 	for _, q := range a.Questions {
 		headers = append(headers, q.Title)
 	}
-	for i, h := range headers {
-		cell, _ := excelize.CoordinatesToCellName(i+1, 1)
-		f.SetCellValue(sheet, cell, h)
+	if err := sw.SetRow("A1", headers); err != nil {
+		return err
 	}
-	for row, r := range regs {
-		who := "本人"
-		if r.Registration.DependentID != 0 {
-			who = "家庭成员"
+	row := 0
+	req := page.Request{Limit: exportBatch}
+	for {
+		batch, next, err := s.registrationsPage(ctx, u, a, RegistrationFilter{}, req)
+		if err != nil {
+			return err
 		}
-		pos := ""
-		if r.Registration.Status == RegWaitlisted {
-			pos = fmt.Sprint(r.Registration.WaitlistPosition)
+		for _, r := range batch {
+			row++
+			cell, _ := excelize.CoordinatesToCellName(1, row+1)
+			if err := sw.SetRow(cell, exportRow(a, row, r)); err != nil {
+				return err
+			}
 		}
-		noShow := ""
-		if r.Registration.NoShow {
-			noShow = "是"
+		if next == "" {
+			break
 		}
-		source := "居民报名"
-		if r.Registration.Source == SourceStaff {
-			source = "工作人员添加：" + r.Registration.Reason
-		}
-		vals := []any{row + 1, FormatTime(r.Session.StartsAt), FormatTime(r.Session.EndsAt), r.Name, who, r.Phone,
-			StatusName(r.Registration.Status), pos, noShow, source, FormatTime(r.Registration.CreatedAt), r.Registration.CancelReason}
-		for _, q := range a.Questions {
-			vals = append(vals, r.Registration.Answers[q.ID])
-		}
-		for i, v := range vals {
-			cell, _ := excelize.CoordinatesToCellName(i+1, row+2)
-			f.SetCellValue(sheet, cell, v)
+		if req.After, err = page.Decode(next); err != nil {
+			return err
 		}
 	}
-	var buf bytes.Buffer
-	if err := f.Write(&buf); err != nil {
-		return "", nil, err
+	if err := sw.Flush(); err != nil {
+		return err
 	}
-	name := strings.NewReplacer("/", "-", "\\", "-", "\"", "", "\n", " ").Replace(a.Title)
-	return fmt.Sprintf("报名名单-%d-%s.xlsx", a.ID, name), buf.Bytes(), nil
+	return f.Write(w)
+}
+
+func exportRow(a *Activity, row int, r StaffRegistration) []any {
+	who := "本人"
+	if r.Registration.DependentID != 0 {
+		who = "家庭成员"
+	}
+	pos := ""
+	if r.Registration.Status == RegWaitlisted {
+		pos = fmt.Sprint(r.Registration.WaitlistPosition)
+	}
+	noShow := ""
+	if r.Registration.NoShow {
+		noShow = "是"
+	}
+	source := "居民报名"
+	if r.Registration.Source == SourceStaff {
+		source = "工作人员添加：" + r.Registration.Reason
+	}
+	vals := []any{row, FormatTime(r.Session.StartsAt), FormatTime(r.Session.EndsAt), r.Name, who, r.Phone,
+		StatusName(r.Registration.Status), pos, noShow, source, FormatTime(r.Registration.CreatedAt), r.Registration.CancelReason}
+	for _, q := range a.Questions {
+		vals = append(vals, r.Registration.Answers[q.ID])
+	}
+	return vals
 }

@@ -2,11 +2,8 @@ package activity
 
 import (
 	"context"
-	"sort"
 	"time"
 
-	"gongjian/internal/errs"
-	"gongjian/internal/pii"
 	"gongjian/internal/resident"
 )
 
@@ -22,16 +19,6 @@ type ActivityView struct {
 	Sessions     []SessionView
 	Remaining    int // seats left over the sessions not started yet
 	NextStartsAt time.Time
-}
-
-// ListQuery selects activities for residents.
-type ListQuery struct {
-	Category    string
-	CommunityID int64
-	From, To    time.Time
-	HasSeats    bool
-	Page        int
-	PageSize    int
 }
 
 // counts returns the live counts of the activities' sessions: from Redis,
@@ -101,38 +88,6 @@ func (s *Service) view(a Activity, counts map[int64]Counts) ActivityView {
 	return v
 }
 
-// List lists published activities that are not over, soonest first.
-func (s *Service) List(ctx context.Context, q ListQuery) ([]ActivityView, int, error) {
-	acts, err := s.store.ListActivities(ctx, ActivityFilter{
-		Category: q.Category, CommunityID: q.CommunityID, From: q.From, To: q.To,
-		Statuses: []string{StatusPublished}, EndsAfter: s.now(), ScopeAll: true,
-	})
-	if err != nil {
-		return nil, 0, err
-	}
-	return s.page(ctx, acts, q.HasSeats, q.Page, q.PageSize)
-}
-
-func (s *Service) page(ctx context.Context, acts []Activity, hasSeats bool, page, size int) ([]ActivityView, int, error) {
-	counts, err := s.counts(ctx, acts)
-	if err != nil {
-		return nil, 0, err
-	}
-	views := make([]ActivityView, 0, len(acts))
-	for _, a := range acts {
-		v := s.view(a, counts)
-		if hasSeats && v.Remaining <= 0 {
-			continue
-		}
-		views = append(views, v)
-	}
-	sort.SliceStable(views, func(i, j int) bool { return views[i].NextStartsAt.Before(views[j].NextStartsAt) })
-	total := len(views)
-	from := min((page-1)*size, total)
-	to := min(from+size, total)
-	return views[from:to], total, nil
-}
-
 // Get returns a published (or finished, or cancelled) activity with live
 // counts; drafts only to those who manage them.
 func (s *Service) Get(ctx context.Context, id int64, viewer *resident.User) (ActivityView, error) {
@@ -148,35 +103,6 @@ func (s *Service) Get(ctx context.Context, id int64, viewer *resident.User) (Act
 		return ActivityView{}, err
 	}
 	return s.view(*a, counts), nil
-}
-
-// AdminList lists the activities a staff member manages (drafts included).
-func (s *Service) AdminList(ctx context.Context, u resident.User, status string, page, size int) ([]ActivityView, int, error) {
-	f := ActivityFilter{ScopeAll: u.IsAdmin()}
-	if status != "" {
-		f.Statuses = []string{status}
-	}
-	for _, r := range u.Roles {
-		if r.Role != resident.RoleStaff {
-			continue
-		}
-		switch {
-		case r.OrgID != 0:
-			f.ScopeOrgs = append(f.ScopeOrgs, r.OrgID)
-		case r.CommunityID == 0:
-			f.ScopeAll = true
-		default:
-			f.ScopeCommunities = append(f.ScopeCommunities, r.CommunityID)
-		}
-	}
-	if !f.ScopeAll && len(f.ScopeOrgs) == 0 && len(f.ScopeCommunities) == 0 {
-		return nil, 0, errs.Forbidden("FORBIDDEN", "没有权限进行此操作")
-	}
-	acts, err := s.store.ListActivities(ctx, f)
-	if err != nil {
-		return nil, 0, err
-	}
-	return s.page(ctx, acts, false, page, size)
 }
 
 // AdminGet returns an activity the staff member manages.
@@ -208,43 +134,6 @@ func (s *Service) MyRegistration(ctx context.Context, userID, id int64) (Registr
 		return RegistrationDetail{}, errRegistrationNotFound
 	}
 	return d, nil
-}
-
-// StaffRegistration is a registration as staff see it.
-type StaffRegistration struct {
-	RegistrationDetail
-	Name  string // full or masked
-	Phone string // full or masked; "" when the account has none
-}
-
-// ActivityRegistrations lists an activity's registrations for staff;
-// names and phones are masked unless the staff member may see them.
-func (s *Service) ActivityRegistrations(ctx context.Context, u resident.User, activityID int64, f RegistrationFilter) ([]StaffRegistration, int, error) {
-	a, err := s.managed(ctx, u, activityID)
-	if err != nil {
-		return nil, 0, err
-	}
-	ds, total, err := s.store.ActivityRegistrations(ctx, activityID, f)
-	if err != nil {
-		return nil, 0, err
-	}
-	full := CanSeePersonalData(u, &a)
-	out := make([]StaffRegistration, 0, len(ds))
-	for _, d := range ds {
-		r := d.Registration
-		sr := StaffRegistration{RegistrationDetail: d, Name: pii.MaskName(r.AttendeeName), Phone: r.PhoneMasked}
-		if full {
-			sr.Name = r.AttendeeName
-			if r.PhoneSealed != "" && s.box != nil {
-				if p, err := s.box.Open(r.PhoneSealed); err == nil {
-					sr.Phone = p
-				}
-			}
-		}
-		sr.Registration.PhoneSealed = ""
-		out = append(out, sr)
-	}
-	return out, total, nil
 }
 
 // NoShowStatus is what a resident sees of their no-shows.

@@ -100,4 +100,6 @@ type Quota interface {
 	Counts(ctx context.Context, sessions map[int64][]int64) (map[int64]map[int64]Counts, error)
 	// State reads the counts, version and pending operations of an activity.
 	State(ctx context.Context, activityID int64, sessions []int64) (QuotaState, error)
+	// States reads the states of many activities in one round trip.
+	States(ctx context.Context, sessions map[int64][]int64) (map[int64]QuotaState, error)
 }

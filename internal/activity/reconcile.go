@@ -3,6 +3,7 @@ package activity
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -34,20 +35,67 @@ func (s *Service) RunReconciler(ctx context.Context) {
 	}
 }
 
-// Reconcile compares the Redis quota of every open activity with MySQL and
+// sweepState is where the reconciler's sweep is, and when its last pass began.
+type sweepState struct {
+	mu       sync.Mutex
+	after    int64     // the last activity id the sweep compared
+	lastPass time.Time // zero before the first pass
+}
+
+// touched remembers an activity this process reserved seats in, for the
+// next pass (an orphan leaves no trace in MySQL).
+func (s *Service) touched(activityID int64) { s.touchedIDs.Store(activityID, struct{}{}) }
+
+// Reconcile compares the Redis quota with MySQL for the activities that
+// changed since the last pass (their counters moved, or this process
+// reserved seats in them) and for the next SweepBatch open activities, and
 // repairs what differs by rebuilding from MySQL (fenced by a new epoch, so
-// a write still in flight cannot land afterwards). It is safe to run in
+// a write still in flight cannot land afterwards). The comparison is one
+// pipelined Redis read and a few bounded queries a pass; only activities
+// whose quick comparison differs get the full check. It is safe to run in
 // several processes at once.
 func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
 	rep := ReconcileReport{Drift: map[string]int{}}
-	ids, err := s.store.OpenActivityIDs(ctx, s.now().Add(-24*time.Hour))
+	started := time.Now()
+	now := s.now()
+	s.sweep.mu.Lock()
+	defer s.sweep.mu.Unlock()
+	ids, err := s.passIDs(ctx, now)
 	if err != nil {
 		return rep, err
 	}
+	truths, err := s.store.QuotaTruths(ctx, ids)
+	if err != nil {
+		return rep, err
+	}
+	want := make(map[int64][]int64, len(truths))
+	for id, t := range truths {
+		if !t.Open || !t.LastEndAt.After(now.Add(-24*time.Hour)) {
+			continue
+		}
+		for sid := range t.Sessions {
+			want[id] = append(want[id], sid)
+		}
+	}
+	states, err := s.quota.States(ctx, want)
+	if err != nil {
+		return rep, err
+	}
+	full := 0
 	for _, id := range ids {
+		if _, open := want[id]; !open {
+			continue
+		}
 		if ctx.Err() != nil {
 			return rep, ctx.Err()
 		}
+		// A quota not loaded has nothing to disagree with: the first
+		// sign-up that needs it builds it from MySQL, lists read the counters.
+		if st := states[id]; !st.Exists || agrees(st, truths[id]) {
+			rep.Checked++
+			continue
+		}
+		full++
 		kind, seats, busy, err := s.reconcileOne(ctx, id)
 		if err != nil {
 			s.log.Warn("reconcile activity failed", slog.Int64("activity_id", id), slog.String("err", err.Error()))
@@ -56,6 +104,7 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
 		rep.Checked++
 		if busy {
 			rep.Busy++
+			s.touched(id) // look again next pass
 		}
 		if kind != "" {
 			rep.Drift[kind]++
@@ -64,8 +113,69 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
 			s.log.Warn("quota drift repaired", slog.Int64("activity_id", id), slog.String("kind", kind), slog.Int("seats", seats))
 		}
 	}
+	s.sweep.lastPass = now
 	s.metrics.driftSeat.Set(float64(rep.Seats))
+	s.metrics.passChecked.Set(float64(len(want)))
+	s.metrics.passFull.Set(float64(full))
+	s.metrics.passSeconds.Set(time.Since(started).Seconds())
+	s.metrics.passes.Inc()
 	return rep, nil
+}
+
+// passIDs is what one pass compares: the activities changed since the last
+// pass (with a margin for commits that were in flight) and the sweep's next
+// slice, which starts over when it reaches the end.
+func (s *Service) passIDs(ctx context.Context, now time.Time) ([]int64, error) {
+	seen := map[int64]bool{}
+	var ids []int64
+	add := func(id int64) {
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	s.touchedIDs.Range(func(k, _ any) bool {
+		s.touchedIDs.Delete(k)
+		add(k.(int64))
+		return true
+	})
+	if !s.sweep.lastPass.IsZero() {
+		margin := s.cfg.WriteTimeout + time.Minute
+		changed, err := s.store.ChangedActivities(ctx, s.sweep.lastPass.Add(-margin), 5*s.cfg.SweepBatch)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range changed {
+			add(id)
+		}
+	}
+	slice, err := s.store.OpenActivityIDs(ctx, now.Add(-24*time.Hour), s.sweep.after, s.cfg.SweepBatch)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range slice {
+		add(id)
+	}
+	if len(slice) < s.cfg.SweepBatch {
+		s.sweep.after = 0
+	} else {
+		s.sweep.after = slice[len(slice)-1]
+	}
+	return ids, nil
+}
+
+// agrees is the quick comparison: the quota exists under MySQL's epoch,
+// nothing is pending, and every session's counts and capacities match.
+func agrees(st QuotaState, t QuotaTruth) bool {
+	if !st.Exists || st.Epoch != t.Epoch || len(st.Pending) > 0 || len(st.Sessions) != len(t.Sessions) {
+		return false
+	}
+	for sid, m := range t.Sessions {
+		if r, ok := st.Sessions[sid]; !ok || r != m {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Service) repair(ctx context.Context, id, epoch int64) error {

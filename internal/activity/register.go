@@ -376,6 +376,9 @@ func (s *Service) decide(ctx context.Context, ap **Activity, in RegisterInput, a
 		IdemTTL: s.cfg.IdemTTL, Sessions: sessions, Attendees: keys, Now: s.now(),
 	}
 	res, err := s.quota.Reserve(ctx, r)
+	if err != nil || res.Outcome == Reserved {
+		s.touched(a.ID)
+	}
 	if err != nil {
 		// The script may have run: give back whatever it reserved (if this
 		// fails too, the reconciler finds the reservation stale).
@@ -454,6 +457,12 @@ func (s *Service) decide(ctx context.Context, ap **Activity, in RegisterInput, a
 	wr := s.writer.write(Write{Group: group, Regs: regs, Epoch: res.Epoch, Notices: noticesFor(a, "")})
 	switch {
 	case wr.Err == nil:
+		if res.Status == RegWaitlisted {
+			// A seat freed while this was being written goes to the waitlist.
+			dctx, cancel := s.detached(ctx)
+			s.fillIfFree(dctx, a)
+			cancel()
+		}
 		out := wr.Regs
 		for i := range out {
 			out[i].WaitlistPosition = out[i].FirstPosition
@@ -577,6 +586,11 @@ func (s *Service) rebuild(ctx context.Context, activityID int64) error {
 	if !ok {
 		return s.waitQuota(ctx, activityID)
 	}
+	return s.rebuildLocked(ctx, activityID, token)
+}
+
+// rebuildLocked rebuilds the quota under the lock the token holds.
+func (s *Service) rebuildLocked(ctx context.Context, activityID int64, token string) error {
 	if _, exists, err := s.quota.Epoch(ctx, activityID); err != nil || exists {
 		_ = s.quota.Unlock(ctx, activityID, token)
 		return err
@@ -601,6 +615,9 @@ func (s *Service) rebuild(ctx context.Context, activityID int64) error {
 	return nil
 }
 
+// waitQuota waits for another request's rebuild; when its lock is gone
+// without a quota (the rebuilder failed, or Redis lost the lock too), a
+// waiter takes the lock over and rebuilds.
 func (s *Service) waitQuota(ctx context.Context, activityID int64) error {
 	deadline := time.Now().Add(s.cfg.RebuildWait)
 	for time.Now().Before(deadline) {
@@ -608,6 +625,12 @@ func (s *Service) waitQuota(ctx context.Context, activityID int64) error {
 			return err
 		} else if exists {
 			return nil
+		}
+		token := newKey()
+		if ok, err := s.quota.Lock(ctx, activityID, token, 15*time.Second); err != nil {
+			return err
+		} else if ok {
+			return s.rebuildLocked(ctx, activityID, token)
 		}
 		select {
 		case <-ctx.Done():

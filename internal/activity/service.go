@@ -50,6 +50,9 @@ type Config struct {
 	StaleAfter time.Duration
 	// ReconcileInterval: how often the reconciler compares Redis with MySQL (0 = never).
 	ReconcileInterval time.Duration
+	// SweepBatch: open activities a reconciler pass compares besides those
+	// that changed, so a full sweep spreads over many passes.
+	SweepBatch int
 }
 
 func (c Config) withDefaults() Config {
@@ -77,6 +80,9 @@ func (c Config) withDefaults() Config {
 	if c.StaleAfter <= 0 {
 		c.StaleAfter = 30 * time.Second
 	}
+	if c.SweepBatch <= 0 {
+		c.SweepBatch = 100
+	}
 	return c
 }
 
@@ -102,12 +108,17 @@ type Service struct {
 	now    func() time.Time
 
 	defs    *defCache
+	totals  totals
 	sessAct sync.Map // session id -> activity id (never changes)
 	writer  *writer
 	metrics *metrics
 
 	rebuilds atomic.Int64
 	closed   atomic.Bool
+	sweep    sweepState
+	// touchedIDs: activities this process reserved seats in since the last
+	// reconciler pass.
+	touchedIDs sync.Map
 }
 
 // NewService builds the service and starts its registration writers; Close
@@ -137,7 +148,7 @@ func (s *Service) Close() {
 // Collectors are the service's Prometheus metrics, for the registry.
 func (s *Service) Collectors() []prometheus.Collector {
 	m := s.metrics
-	return []prometheus.Collector{m.decisions, m.batch, m.rebuilds, m.drift, m.driftSeat}
+	return []prometheus.Collector{m.decisions, m.batch, m.rebuilds, m.drift, m.driftSeat, m.passChecked, m.passFull, m.passSeconds, m.passes}
 }
 
 // Rebuilds reports how many times this process rebuilt a quota from MySQL.
@@ -276,6 +287,12 @@ type metrics struct {
 	rebuilds  prometheus.Counter
 	drift     *prometheus.CounterVec
 	driftSeat prometheus.Gauge
+	// One reconciler pass: activities compared, those needing the full
+	// check, and its duration (bounded by SweepBatch plus what changed).
+	passChecked prometheus.Gauge
+	passFull    prometheus.Gauge
+	passSeconds prometheus.Gauge
+	passes      prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -295,6 +312,18 @@ func newMetrics() *metrics {
 		}, []string{"kind"}),
 		driftSeat: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "gongjian_quota_drift_seats", Help: "Seats and waitlist places by which Redis differed from MySQL in the last reconciliation.",
+		}),
+		passChecked: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "gongjian_reconcile_pass_activities", Help: "Activities the last reconciler pass compared (changed ones plus one slice of the sweep).",
+		}),
+		passFull: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "gongjian_reconcile_pass_full_checks", Help: "Activities the last reconciler pass examined in full (their quick comparison differed).",
+		}),
+		passSeconds: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "gongjian_reconcile_pass_seconds", Help: "How long the last reconciler pass took.",
+		}),
+		passes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "gongjian_reconcile_pass_total", Help: "Reconciler passes run.",
 		}),
 	}
 	return m

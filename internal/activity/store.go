@@ -3,10 +3,12 @@ package activity
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"time"
 
 	"gongjian/internal/notify"
+	"gongjian/internal/page"
 )
 
 // Events that residents hear of (see notices.go).
@@ -119,6 +121,9 @@ type CancelOp struct {
 	Notices    NoticeFunc
 	// NoticeCancelled: tell the resident (cancelled by staff).
 	NoticeCancelled bool
+	// FillSessions (with no RegIDs): cancel nothing, give these sessions'
+	// free seats to their waitlist.
+	FillSessions []int64
 }
 
 // CancelResult says what a cancellation changed.
@@ -155,6 +160,15 @@ type Snapshot struct {
 	Members    []Member
 }
 
+// QuotaTruth is what MySQL holds of an activity's quota, for the
+// reconciler's quick comparison.
+type QuotaTruth struct {
+	Epoch     int64
+	Open      bool      // published
+	LastEndAt time.Time // the end of its last session
+	Sessions  map[int64]Counts
+}
+
 // Counts are the live counts of one session.
 type Counts struct {
 	Capacity         int
@@ -180,15 +194,28 @@ type ActivityFilter struct {
 	ScopeCommunities []int64
 	ScopeOrgs        []int64
 	ScopeAll         bool
+	// HasSeatsAt: only activities with a seat left at that time (zero = any).
+	HasSeatsAt time.Time
+	// NewestFirst orders by creation, newest first (staff); otherwise by
+	// first session, soonest first.
+	NewestFirst bool
 }
 
-// RegistrationFilter selects an activity's registrations (staff).
+// key identifies the filter for the totals cache (EndsAfter and HasSeatsAt
+// are "now" and left out).
+func (f ActivityFilter) key() string {
+	return fmt.Sprint(f.Category, "|", f.CommunityID, "|", f.From.Unix(), "|", f.To.Unix(), "|", f.Statuses, "|", !f.EndsAfter.IsZero(), "|",
+		!f.HasSeatsAt.IsZero(), "|", f.NewestFirst, "|", f.ScopeAll, "|", f.ScopeCommunities, "|", f.ScopeOrgs)
+}
+
+// RegistrationFilter selects an activity's registrations (staff), in
+// sign-up order, one keyset page at a time.
 type RegistrationFilter struct {
 	SessionID int64
 	Status    string
 	NoShow    *bool
-	Page      int
-	PageSize  int // 0 = all
+	After     *page.Cursor // nil = the first page
+	Limit     int          // rows to read (the service asks one more than it serves)
 }
 
 // Store is what the services need from MySQL.
@@ -203,8 +230,10 @@ type Store interface {
 	Activity(ctx context.Context, id int64) (Activity, error)
 	// SessionActivity returns the activity id of a session.
 	SessionActivity(ctx context.Context, sessionID int64) (int64, error)
-	// ListActivities lists activities (with sessions), soonest first.
-	ListActivities(ctx context.Context, f ActivityFilter) ([]Activity, error)
+	// ListActivities lists one page of activities (with sessions).
+	ListActivities(ctx context.Context, f ActivityFilter, offset, limit int) ([]Activity, error)
+	// CountActivities counts the activities matching f.
+	CountActivities(ctx context.Context, f ActivityFilter) (int, error)
 
 	// Fenced changes of an activity: each bumps the quota epoch under an
 	// exclusive lock on the activity row (so no write reserved under an older
@@ -237,8 +266,15 @@ type Store interface {
 	QuotaSnapshot(ctx context.Context, activityID int64) (Snapshot, error)
 	// SessionCounts counts live registrations per session of the activities.
 	SessionCounts(ctx context.Context, activityIDs []int64) (map[int64]Counts, error)
-	// OpenActivityIDs lists activities whose quota the reconciler watches.
-	OpenActivityIDs(ctx context.Context, endsAfter time.Time) ([]int64, error)
+	// OpenActivityIDs lists, by id, up to limit published activities after
+	// afterID whose last session ends after endsAfter (the reconciler's sweep).
+	OpenActivityIDs(ctx context.Context, endsAfter time.Time, afterID int64, limit int) ([]int64, error)
+	// ChangedActivities lists up to limit activities whose session counters
+	// changed since the time given.
+	ChangedActivities(ctx context.Context, since time.Time, limit int) ([]int64, error)
+	// QuotaTruths reads MySQL's side of the activities' quotas: epoch, state
+	// and the session counters.
+	QuotaTruths(ctx context.Context, activityIDs []int64) (map[int64]QuotaTruth, error)
 	// GroupExists reports whether a (non-void) group was committed.
 	GroupExists(ctx context.Context, key string) (bool, error)
 
@@ -256,8 +292,9 @@ type Store interface {
 	// UserRegistrations lists an account's registrations with session and
 	// activity; upcoming = sessions not ended and not cancelled.
 	UserRegistrations(ctx context.Context, userID int64, upcoming bool, now time.Time, page, pageSize int) ([]RegistrationDetail, int, error)
-	// ActivityRegistrations lists an activity's registrations for staff.
-	ActivityRegistrations(ctx context.Context, activityID int64, f RegistrationFilter) ([]RegistrationDetail, int, error)
+	// ActivityRegistrations lists a keyset page of an activity's
+	// registrations for staff (at most f.Limit rows after f.After, by id).
+	ActivityRegistrations(ctx context.Context, activityID int64, f RegistrationFilter) ([]RegistrationDetail, error)
 	// SetNoShow marks or clears a confirmed registration's no-show.
 	SetNoShow(ctx context.Context, regID int64, noShow bool) error
 	// NoShowTimes lists the session start times of an account's no-shows since t.

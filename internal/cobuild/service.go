@@ -202,11 +202,11 @@ func (s *Service) ClaimNeed(ctx context.Context, u resident.User, needID int64, 
 	if utf8.RuneCountInString(in.Plan) > 2000 {
 		return Claim{}, errs.Invalid("TEXT_TOO_LONG", "实施计划不超过 2000 字")
 	}
-	unit, err := s.store.Unit(ctx, in.UnitID)
+	status, err := s.store.UnitStatus(ctx, in.UnitID)
 	if err != nil {
 		return Claim{}, err
 	}
-	if unit.Status != UnitActive {
+	if status != UnitActive {
 		return Claim{}, errUnitInactive
 	}
 	c, err := s.store.ClaimNeed(ctx, ClaimRequest{NeedID: needID, UnitID: in.UnitID, Quantity: in.Quantity, Plan: in.Plan, By: u.ID, Now: s.now()})

@@ -49,6 +49,7 @@ type Store interface {
 	// CreateUnits inserts every unit or none (an import).
 	CreateUnits(ctx context.Context, us []Unit) error
 	Unit(ctx context.Context, id int64) (Unit, error)
+	UnitStatus(ctx context.Context, id int64) (string, error)
 	Units(ctx context.Context) ([]Unit, error)
 	// OrgExists reports an organisation of that name exists.
 	OrgNames(ctx context.Context) (map[string]int64, error)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"gongjian/internal/notify"
+	"gongjian/internal/page"
 	"gongjian/internal/resident"
 )
 
@@ -223,6 +224,12 @@ type Store interface {
 	Correct(ctx context.Context, e Entry, notices []notify.Notice) (Entry, error)
 	Entry(ctx context.Context, id int64) (Entry, error)
 	Entries(ctx context.Context, userID int64) ([]Entry, error)
+	// EntryPage lists a keyset page of a person's entries, newest served
+	// first (at most limit after the cursor; Key = served time in ms).
+	EntryPage(ctx context.Context, userID int64, after *page.Cursor, limit int) ([]Entry, error)
+	// MinuteLog lists when and how long a person served (minutes and
+	// served time only), for totals.
+	MinuteLog(ctx context.Context, userID int64) ([]Entry, error)
 	EntriesIn(ctx context.Context, f Filter) ([]Entry, error)
 	Sums(ctx context.Context, f Filter) ([]Sum, error)
 

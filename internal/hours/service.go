@@ -12,6 +12,7 @@ import (
 	"gongjian/internal/cst"
 	"gongjian/internal/errs"
 	"gongjian/internal/notify"
+	"gongjian/internal/page"
 	"gongjian/internal/pii"
 	"gongjian/internal/resident"
 )
@@ -110,15 +111,16 @@ type Summary struct {
 	Entries      []Entry // newest first
 }
 
-// MyHours returns the person's total, months and entries.
-func (s *Service) MyHours(ctx context.Context, userID int64) (Summary, error) {
-	es, err := s.store.Entries(ctx, userID)
+// MyHours returns the person's total and months, and one keyset page of
+// their entries, newest first, with the next page's cursor ("" on the last).
+func (s *Service) MyHours(ctx context.Context, userID int64, req page.Request) (Summary, string, error) {
+	log, err := s.store.MinuteLog(ctx, userID)
 	if err != nil {
-		return Summary{}, err
+		return Summary{}, "", err
 	}
 	var sum Summary
 	months := map[string]int{}
-	for _, e := range es {
+	for _, e := range log {
 		sum.TotalMinutes += e.Minutes
 		months[e.ServedAt.In(cst.Zone).Format("2006-01")] += e.Minutes
 	}
@@ -126,14 +128,13 @@ func (s *Service) MyHours(ctx context.Context, userID int64) (Summary, error) {
 		sum.ByMonth = append(sum.ByMonth, Month{Month: m, Minutes: n})
 	}
 	sort.Slice(sum.ByMonth, func(i, j int) bool { return sum.ByMonth[i].Month < sum.ByMonth[j].Month })
-	sort.Slice(es, func(i, j int) bool {
-		if !es[i].ServedAt.Equal(es[j].ServedAt) {
-			return es[i].ServedAt.After(es[j].ServedAt)
-		}
-		return es[i].ID > es[j].ID
-	})
-	sum.Entries = es
-	return sum, nil
+	es, err := s.store.EntryPage(ctx, userID, req.After, req.Limit+1)
+	if err != nil {
+		return Summary{}, "", err
+	}
+	var next string
+	sum.Entries, next = page.Trim(es, req.Limit, func(e Entry) page.Cursor { return page.Cursor{Key: e.ServedAt.UnixMilli(), ID: e.ID} })
+	return sum, next, nil
 }
 
 // ---- identity for the record ----

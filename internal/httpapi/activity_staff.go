@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"log/slog"
 	"net/http"
 	"net/url"
 	"time"
@@ -326,12 +327,12 @@ func (a *API) activityRegistrations(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	page, size, err := paging(c, 200, 1000)
+	req, err := keyset(c, 50)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	f := activity.RegistrationFilter{Page: page, PageSize: size, Status: c.Query("status")}
+	f := activity.RegistrationFilter{Status: c.Query("status")}
 	switch f.Status {
 	case "", activity.RegConfirmed, activity.RegWaitlisted, activity.RegCancelled:
 	default:
@@ -354,13 +355,13 @@ func (a *API) activityRegistrations(c *gin.Context) {
 	if !ok {
 		return
 	}
-	rs, total, err := a.d.Activities.ActivityRegistrations(c.Request.Context(), u, id, f)
+	rs, next, err := a.d.Activities.ActivityRegistrations(c.Request.Context(), u, id, f, req)
 	if err != nil {
 		fail(c, err)
 		return
 	}
 	items := dtos(rs, toStaffRegistrationDTO)
-	c.JSON(http.StatusOK, pageDTO[staffRegistrationDTO]{Items: items, Total: total, Page: page, PageSize: size})
+	c.JSON(http.StatusOK, cursorPage(items, next, req.Limit))
 }
 
 func (a *API) addRegistration(c *gin.Context) {
@@ -403,13 +404,27 @@ func (a *API) exportRegistrations(c *gin.Context) {
 	if !ok {
 		return
 	}
-	name, data, err := a.d.Activities.Export(c.Request.Context(), u, id)
+	name, write, err := a.d.Activities.Export(c.Request.Context(), u, id)
 	if err != nil {
 		fail(c, err)
 		return
 	}
+	// Streamed: the rows are read a batch at a time into the stream
+	// writer; bytes reach the client only once every row is read, so a
+	// failure while reading still gets its error answer. One while sending
+	// ends the response early (a truncated file the client cannot open).
 	c.Header("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
-	c.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", data)
+	c.Header("Content-Type", xlsxType)
+	c.Status(http.StatusOK)
+	if err := write(c.Writer); err != nil {
+		if !c.Writer.Written() {
+			c.Header("Content-Disposition", "")
+			fail(c, err)
+			return
+		}
+		logger(c).Warn("export failed while sending", slog.Int64("activity_id", id), slog.String("err", err.Error()))
+		panic(http.ErrAbortHandler)
+	}
 }
 
 func (a *API) removeRegistration(c *gin.Context) {

@@ -91,16 +91,16 @@ func queryInt(c *gin.Context, name string, def, min, max int) (int, error) {
 	return n, nil
 }
 
-// page is a keyset page of a list: the id it continues from (0: from the
+// idPage is a keyset page of a list: the id it continues from (0: from the
 // start) and its size.
-type page struct {
+type idPage struct {
 	From  int64
 	Limit int
 }
 
 // query reads the page from the query parameters cursor (before_id or
 // after_id) and limit (1..max, def when absent), for meWith.
-func (p *page) query(cursor string, def, max int) fromRequest {
+func (p *idPage) query(cursor string, def, max int) fromRequest {
 	return func(c *gin.Context) (err error) {
 		if p.From, err = queryID(c, cursor); err != nil {
 			return err

@@ -10,6 +10,7 @@ import (
 	"gongjian/internal/cst"
 	"gongjian/internal/errs"
 	"gongjian/internal/hours"
+	"gongjian/internal/page"
 )
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -56,7 +57,12 @@ func toEntryDTO(e hours.Entry) entryDTO {
 }
 
 func (a *API) myHours(c *gin.Context) {
-	s, err := a.d.Hours.MyHours(c.Request.Context(), userID(c))
+	req, err := keyset(c, 50)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	s, next, err := a.d.Hours.MyHours(c.Request.Context(), userID(c), req)
 	if err != nil {
 		fail(c, err)
 		return
@@ -70,7 +76,8 @@ func (a *API) myHours(c *gin.Context) {
 		months = append(months, month{m.Month, m.Minutes})
 	}
 	entries := dtos(s.Entries, toEntryDTO)
-	c.JSON(http.StatusOK, gin.H{"total_minutes": s.TotalMinutes, "total_hours": hours.Hours(s.TotalMinutes), "by_month": months, "entries": entries})
+	c.JSON(http.StatusOK, gin.H{"total_minutes": s.TotalMinutes, "total_hours": hours.Hours(s.TotalMinutes), "by_month": months, "entries": entries,
+		"next_cursor": cursorPage(entries, next, req.Limit).NextCursor})
 }
 
 func attachment(c *gin.Context, name string, body []byte) {
@@ -85,6 +92,14 @@ func (a *API) myRecord(c *gin.Context) {
 	if format != "json" && format != "xlsx" {
 		fail(c, errFormat)
 		return
+	}
+	var req page.Request
+	if format == "json" {
+		var err error
+		if req, err = keyset(c, 100); err != nil {
+			fail(c, err)
+			return
+		}
 	}
 	rec, err := a.d.Hours.Record(c.Request.Context(), userID(c))
 	if err != nil {
@@ -114,13 +129,26 @@ func (a *API) myRecord(c *gin.Context) {
 		HostOrgName   string    `json:"host_org_name"`
 		Sources       []string  `json:"sources"`
 	}
-	lines := make([]line, 0, len(rec.Lines))
-	for _, l := range rec.Lines {
+	// The JSON record pages its lines (the XLSX holds them all): the
+	// cursor is the position of the next line.
+	from := 0
+	if req.After != nil {
+		from = int(min(req.After.ID-1, int64(len(rec.Lines))))
+	}
+	to := min(from+req.Limit, len(rec.Lines))
+	var next *string
+	if to < len(rec.Lines) {
+		n := page.Cursor{ID: int64(to) + 1}.Encode()
+		next = &n
+	}
+	lines := make([]line, 0, to-from)
+	for _, l := range rec.Lines[from:to] {
 		lines = append(lines, line{l.ActivityID, l.SessionID, l.Content, l.Content, l.Date, l.Date, l.Place, l.Minutes, hours.Hours(l.Minutes),
 			l.Organiser, l.Organiser, l.Sources})
 	}
 	c.JSON(http.StatusOK, gin.H{"record_number": rec.Number, "name": rec.Name, "id_number_masked": rec.IDNumberMasked,
-		"total_minutes": rec.TotalMinutes, "total_hours": hours.Hours(rec.TotalMinutes), "generated_at": rec.GeneratedAt, "entries": lines})
+		"total_minutes": rec.TotalMinutes, "total_hours": hours.Hours(rec.TotalMinutes), "generated_at": rec.GeneratedAt, "entries": lines,
+		"next_cursor": next})
 }
 
 func (a *API) putIdentity(c *gin.Context) {

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gongjian/internal/notify"
+	"gongjian/internal/page"
 )
 
 func (a *API) mountNotify(r *gin.RouterGroup) {
@@ -78,12 +79,24 @@ type messageDTO struct {
 }
 
 func (a *API) listMessages(c *gin.Context) {
-	var p page
-	if err := p.query("before_id", 20, notify.MaxPage)(c); err != nil {
+	before, err := queryID(c, "before_id")
+	if err != nil {
 		fail(c, err)
 		return
 	}
-	ms, unread, err := a.d.Notify.Messages(c.Request.Context(), userID(c), p.From, p.Limit)
+	// ?cursor= (the next_cursor of the previous page) is the same position.
+	if cur, err := page.Decode(c.Query("cursor")); err != nil {
+		fail(c, err)
+		return
+	} else if cur != nil {
+		before = cur.ID
+	}
+	limit, err := queryInt(c, "limit", 20, 1, notify.MaxPage)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ms, unread, err := a.d.Notify.Messages(c.Request.Context(), userID(c), before, limit)
 	if err != nil {
 		fail(c, err)
 		return
@@ -94,10 +107,13 @@ func (a *API) listMessages(c *gin.Context) {
 			ActivityID: m.ActivityID, CreatedAt: m.At, Read: m.ReadAt != nil, ReadAt: m.ReadAt})
 	}
 	var next int64
-	if len(ms) == p.Limit {
+	var cursor *string
+	if len(ms) == limit {
 		next = ms[len(ms)-1].ID
+		s := page.Cursor{ID: next}.Encode()
+		cursor = &s
 	}
-	c.JSON(http.StatusOK, gin.H{"items": items, "unread": unread, "next_before_id": next})
+	c.JSON(http.StatusOK, gin.H{"items": items, "unread": unread, "next_before_id": next, "next_cursor": cursor})
 }
 
 func (a *API) readMessage(c *gin.Context) {
@@ -127,7 +143,7 @@ type messageRecordDTO struct {
 }
 
 func (a *API) activityMessages(c *gin.Context) {
-	var p page
+	var p idPage
 	u, id, ok := a.meAndWith(c, "id", p.query("after_id", 200, 1000))
 	if !ok {
 		return

@@ -7,6 +7,7 @@ import (
 
 	"gongjian/internal/cst"
 	"gongjian/internal/errs"
+	"gongjian/internal/page"
 )
 
 type pageDTO[T any] struct {
@@ -14,6 +15,34 @@ type pageDTO[T any] struct {
 	Total    int `json:"total"`
 	Page     int `json:"page"`
 	PageSize int `json:"page_size"`
+}
+
+// cursorPageDTO is a keyset page: next_cursor is null on the last page.
+type cursorPageDTO[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+	Limit      int     `json:"limit"`
+}
+
+func cursorPage[T any](items []T, next string, limit int) cursorPageDTO[T] {
+	out := cursorPageDTO[T]{Items: items, Limit: limit}
+	if next != "" {
+		out.NextCursor = &next
+	}
+	return out
+}
+
+// keyset reads ?cursor= and ?limit= (page_size is accepted for limit).
+func keyset(c *gin.Context, def int) (page.Request, error) {
+	name := "limit"
+	if c.Query(name) == "" && c.Query("page_size") != "" {
+		name = "page_size"
+	}
+	limit, err := queryInt(c, name, def, 1, page.MaxLimit)
+	if err != nil {
+		return page.Request{}, errs.Invalid("BAD_LIMIT", "每页条数应在 1 到 100 之间")
+	}
+	return page.Parse(c.Query("cursor"), limit, def)
 }
 
 func paging(c *gin.Context, defSize, maxSize int) (int, int, error) {

@@ -216,7 +216,7 @@ func (a *API) wristbandReadings(c *gin.Context) { a.readings(c, false) }
 
 // alarmQuery is a page of alarms, of some statuses (none: all).
 type alarmQuery struct {
-	page
+	idPage
 	statuses []wristband.AlarmStatus
 }
 
@@ -225,7 +225,7 @@ func (q *alarmQuery) query() fromRequest {
 		if q.statuses, err = queryStatuses(c); err != nil {
 			return err
 		}
-		return q.page.query("before_id", 50, 200)(c)
+		return q.idPage.query("before_id", 50, 200)(c)
 	}
 }
 
@@ -269,7 +269,7 @@ func (a *API) handleWristbandAlarm(ack bool) gin.HandlerFunc {
 }
 
 func (a *API) wristbandAccessLog(c *gin.Context) {
-	var p page
+	var p idPage
 	u, id, ok := a.meAndWith(c, "id", p.query("before_id", 50, 200))
 	if !ok {
 		return

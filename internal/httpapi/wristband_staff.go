@@ -16,7 +16,7 @@ import (
 // ---- staff ----
 
 func (a *API) adminWristbands(c *gin.Context) {
-	var p page
+	var p idPage
 	u, ok := a.meWith(c, p.query("before_id", 50, 200))
 	if !ok {
 		return
@@ -157,7 +157,7 @@ func (a *API) adminHandleWristbandAlarm(ack bool) gin.HandlerFunc {
 }
 
 func (a *API) adminUnattachedPushes(c *gin.Context) {
-	var p page
+	var p idPage
 	u, ok := a.meWith(c, p.query("before_id", 50, 200))
 	if !ok {
 		return

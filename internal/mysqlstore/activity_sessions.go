@@ -98,6 +98,9 @@ func (s *ActivityStore) CreateActivity(ctx context.Context, a *activity.Activity
 				return err
 			}
 			a.Sessions[i].ID, a.Sessions[i].ActivityID = sr.ID, r.ID
+			if err := newCounters(tx, sr); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -161,52 +164,6 @@ func (s *ActivityStore) SessionActivity(ctx context.Context, sessionID int64) (i
 		return 0, translate(err, errSessionNotFound)
 	}
 	return r.ActivityID, nil
-}
-
-// ListActivities lists activities matching f, soonest first.
-func (s *ActivityStore) ListActivities(ctx context.Context, f activity.ActivityFilter) ([]activity.Activity, error) {
-	q := s.g(ctx).Model(&activityRow{})
-	if f.Category != "" {
-		q = q.Where("category = ?", f.Category)
-	}
-	if f.CommunityID != 0 {
-		q = q.Where("community_id = ?", f.CommunityID)
-	}
-	if len(f.Statuses) > 0 {
-		q = q.Where("status IN ?", f.Statuses)
-	}
-	if !f.EndsAfter.IsZero() {
-		q = q.Where("last_ends_at > ?", f.EndsAfter.UTC())
-	}
-	if !f.From.IsZero() || !f.To.IsZero() {
-		from, to := f.From, f.To
-		if from.IsZero() {
-			from = time.Unix(0, 0)
-		}
-		if to.IsZero() {
-			to = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
-		}
-		q = q.Where("EXISTS (SELECT 1 FROM sessions s WHERE s.activity_id = activities.id AND s.starts_at >= ? AND s.starts_at < ?)", from.UTC(), to.UTC())
-	}
-	if !f.ScopeAll {
-		if len(f.ScopeCommunities) == 0 && len(f.ScopeOrgs) == 0 {
-			return nil, nil
-		}
-		switch {
-		case len(f.ScopeCommunities) > 0 && len(f.ScopeOrgs) > 0:
-			q = q.Where("community_id IN ? OR host_org_id IN ?", f.ScopeCommunities, f.ScopeOrgs)
-		case len(f.ScopeCommunities) > 0:
-			q = q.Where("community_id IN ?", f.ScopeCommunities)
-		default:
-			q = q.Where("host_org_id IN ?", f.ScopeOrgs)
-		}
-	}
-	var rows []activityRow
-	if err := q.Order("first_starts_at, id").Limit(2000).Find(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	out, err := s.loadActivities(s.g(ctx), rows)
-	return out, translate(err, nil)
 }
 
 // fenced runs fn in a transaction that first bumps the activity's quota
@@ -335,6 +292,13 @@ func (s *ActivityStore) CancelActivity(ctx context.Context, id, by int64, reason
 		}).Error; err != nil {
 			return err
 		}
+		d := counterDeltas{}
+		for _, r := range rows {
+			d.add(r.SessionID, r.Status, -1)
+		}
+		if err := d.apply(ctx, tx, func(int64) int64 { return id }); err != nil {
+			return err
+		}
 		out = toRegs(rows)
 		for i := range out {
 			out[i].CancelReason, out[i].CancelledBy = reason, by
@@ -379,6 +343,9 @@ func (s *ActivityStore) AddSession(ctx context.Context, ss *activity.Session) er
 			return err
 		}
 		ss.ID = r.ID
+		if err := newCounters(tx, r); err != nil {
+			return err
+		}
 		return s.refreshSpan(tx, ss.ActivityID)
 	})
 }
@@ -457,6 +424,14 @@ func promote(tx *gorm.DB, chosen []activity.Candidate, notices activity.NoticeFu
 	}
 	if int(res.RowsAffected) != len(ids) {
 		return nil, fmt.Errorf("promote: %d of %d waitlisted rows changed under us", res.RowsAffected, len(ids))
+	}
+	d := counterDeltas{}
+	for _, r := range regs {
+		d.add(r.SessionID, activity.RegWaitlisted, -1)
+		d.add(r.SessionID, activity.RegConfirmed, 1)
+	}
+	if err := d.apply(tx.Statement.Context, tx, func(int64) int64 { return regs[0].ActivityID }); err != nil {
+		return nil, err
 	}
 	if notices != nil {
 		if err := AddNotices(tx, notices(activity.EventPromoted, regs)); err != nil {

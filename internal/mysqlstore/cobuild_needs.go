@@ -132,6 +132,23 @@ func (s *CobuildStore) Needs(ctx context.Context, f cobuild.NeedFilter) ([]cobui
 // ClaimNeed applies cobuild.Need.Take to the locked need and writes the
 // claim and its project in the same transaction.
 func (s *CobuildStore) ClaimNeed(ctx context.Context, req cobuild.ClaimRequest) (cobuild.Claim, error) {
+	// A need already taken or closed is refused from a plain read, without
+	// queueing on its row lock: the crowd that arrives after it filled up is
+	// answered at once. Grants are decided only under the lock below.
+	var peek cbNeedRow
+	if err := s.g(ctx).First(&peek, req.NeedID).Error; err != nil {
+		return cobuild.Claim{}, translate(err, errCbNeedNotFound)
+	}
+	if _, err := toNeed(peek).Take(req.UnitID, req.Quantity, false, req.Now); errs.CodeOf(err) == cobuild.ErrNeedFullyClaimed.Code || errs.CodeOf(err) == cobuild.ErrNeedClosed.Code {
+		var mine int64
+		if err := s.g(ctx).Model(&cbClaimRow{}).Where("need_id = ? AND unit_id = ? AND status = ?", req.NeedID, req.UnitID, cobuild.ClaimActive).Count(&mine).Error; err != nil {
+			return cobuild.Claim{}, translate(err, nil)
+		}
+		if mine > 0 {
+			return cobuild.Claim{}, cobuild.ErrAlreadyClaimed
+		}
+		return cobuild.Claim{}, err
+	}
 	var out cobuild.Claim
 	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
 		var nr cbNeedRow

@@ -163,3 +163,12 @@ func attachMedia(tx *gorm.DB, ref, kind string, objectID, communityID, unitID in
 	}
 	return tx.Save(&cbMediaRow{UploadID: id, Kind: kind, ObjectID: objectID, CommunityID: communityID, UnitID: unitID, Public: public, CreatedAt: time.Now().UTC()}).Error
 }
+
+// UnitStatus returns a unit's status.
+func (s *CobuildStore) UnitStatus(ctx context.Context, id int64) (string, error) {
+	var r cbUnitRow
+	if err := s.g(ctx).Select("org_id, status").First(&r, id).Error; err != nil {
+		return "", translate(err, errCbUnitNotFound)
+	}
+	return r.Status, nil
+}

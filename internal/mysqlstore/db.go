@@ -240,14 +240,21 @@ func (db *DB) transaction(ctx context.Context, fn func(tx *gorm.DB) error, opts 
 	return retry(ctx, func() error { return db.G.WithContext(ctx).Transaction(fn, opts...) })
 }
 
-// purge deletes the rows of model matching cond, batch by batch (select
-// ids, delete them: works on MySQL and SQLite, keeps locks short), and
-// returns how many it deleted.
-func (d *DB) purge(ctx context.Context, model any, batch int, cond string, args ...any) (int64, error) {
+// purge deletes the rows of model whose column timeCol is before cutoff
+// and that match cond (optional), batch by batch (select ids, delete them:
+// works on MySQL and SQLite, keeps locks short), and returns how many it
+// deleted. The rows are read in the order of timeCol's index, so a purge
+// touches only the old rows, never the whole table (there must be an index
+// starting with timeCol).
+func (d *DB) purge(ctx context.Context, model any, batch int, timeCol string, cutoff time.Time, cond string, args ...any) (int64, error) {
 	var total int64
 	for {
 		var ids []int64
-		if err := d.G.WithContext(ctx).Model(model).Where(cond, args...).Order("id").Limit(batch).Pluck("id", &ids).Error; err != nil {
+		q := d.G.WithContext(ctx).Model(model).Where(timeCol+" < ?", cutoff.UTC())
+		if cond != "" {
+			q = q.Where(cond, args...)
+		}
+		if err := q.Order(timeCol).Order("id").Limit(batch).Pluck("id", &ids).Error; err != nil {
 			return total, translate(err, nil)
 		}
 		if len(ids) == 0 {

@@ -11,6 +11,7 @@ import (
 	"gongjian/internal/errs"
 	"gongjian/internal/hours"
 	"gongjian/internal/notify"
+	"gongjian/internal/page"
 )
 
 // hoursLedgerRow is one line of the append-only hours ledger. The store
@@ -254,6 +255,41 @@ func (s *HoursStore) Entries(ctx context.Context, userID int64) ([]hours.Entry, 
 		return nil, translate(err, nil)
 	}
 	return convert(rows, toEntry), nil
+}
+
+// EntryPage lists a keyset page of a person's entries, newest served first
+// (index idx_ledger_user: user_id, served_at, id).
+func (s *HoursStore) EntryPage(ctx context.Context, userID int64, after *page.Cursor, limit int) ([]hours.Entry, error) {
+	q := s.g(ctx).Where("user_id = ?", userID)
+	if after != nil {
+		at := time.UnixMilli(after.Key).UTC()
+		q = q.Where("served_at < ? OR (served_at = ? AND id < ?)", at, at, after.ID)
+	}
+	var rows []hoursLedgerRow
+	if err := q.Order("served_at DESC, id DESC").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	out := make([]hours.Entry, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, toEntry(r))
+	}
+	return out, nil
+}
+
+// MinuteLog reads only the served times and minutes of a person's entries.
+func (s *HoursStore) MinuteLog(ctx context.Context, userID int64) ([]hours.Entry, error) {
+	var rows []struct {
+		ServedAt time.Time
+		Minutes  int
+	}
+	if err := s.g(ctx).Model(&hoursLedgerRow{}).Select("served_at, minutes").Where("user_id = ?", userID).Scan(&rows).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	out := make([]hours.Entry, len(rows))
+	for i, r := range rows {
+		out[i] = hours.Entry{ServedAt: r.ServedAt, Minutes: r.Minutes}
+	}
+	return out, nil
 }
 
 func (s *HoursStore) filtered(ctx context.Context, f hours.Filter) *gorm.DB {

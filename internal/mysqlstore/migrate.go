@@ -59,6 +59,7 @@ var migrationGroups = [][]Migration{
 	keyRegistryMigrations,
 	mediaMigrations,
 	reviewMigrations,
+	scaleMigrations,
 	roomsMigrations,
 	cobuildMigrations,
 }

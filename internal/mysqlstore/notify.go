@@ -114,8 +114,8 @@ func (s *NotifyStore) Recover(ctx context.Context, now time.Time) (requeued, unc
 // failed, uncertain, cancelled) created before before are deleted; pending
 // and in-flight ones are never touched, however old.
 func (s *NotifyStore) Purge(ctx context.Context, before time.Time, batch int) (int64, error) {
-	return s.db.purge(ctx, &outboxRow{}, batch, "status NOT IN ? AND created_at < ?",
-		[]string{notify.StatusPending, notify.StatusClaimed, notify.StatusSending}, before.UTC())
+	return s.db.purge(ctx, &outboxRow{}, batch, "created_at", before, "status NOT IN ?",
+		[]string{notify.StatusPending, notify.StatusClaimed, notify.StatusSending})
 }
 
 // Claim implements notify.Store: first each priority's guaranteed share,

@@ -54,37 +54,30 @@ func (s *ActivityStore) QuotaSnapshot(ctx context.Context, activityID int64) (ac
 				}
 			}
 		}
+		// The rebuild is also when the counters are made right again.
+		now := time.Now().UTC()
+		for _, q := range snap.Sessions {
+			if err := setCounter(tx, sessionCounterRow{SessionID: q.ID, ActivityID: activityID, Confirmed: q.Confirmed, Waitlisted: q.Waitlisted, UpdatedAt: now}); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	return snap, translate(err, errActivityNotFound)
 }
 
-// SessionCounts counts live registrations per session.
+// SessionCounts reads the live counts of the activities' sessions from
+// their counters (never by counting registrations).
 func (s *ActivityStore) SessionCounts(ctx context.Context, activityIDs []int64) (map[int64]activity.Counts, error) {
-	if len(activityIDs) == 0 {
-		return map[int64]activity.Counts{}, nil
-	}
-	counts, err := countLive(s.g(ctx), "session_id IN (SELECT id FROM sessions WHERE activity_id IN ?)", activityIDs)
-	if err != nil {
-		return nil, translate(err, nil)
-	}
-	var ss []sessionRow
-	if err := s.g(ctx).Where("activity_id IN ?", activityIDs).Find(&ss).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	out := make(map[int64]activity.Counts, len(ss))
-	for _, x := range ss {
-		c := counts[x.ID]
-		c.Capacity, c.WaitlistCapacity = x.Capacity, x.WaitlistCapacity
-		out[x.ID] = c
-	}
-	return out, nil
+	return s.readCounters(ctx, activityIDs)
 }
 
-// OpenActivityIDs lists published activities not over by endsAfter.
-func (s *ActivityStore) OpenActivityIDs(ctx context.Context, endsAfter time.Time) ([]int64, error) {
+// OpenActivityIDs lists a page of published activities not over by
+// endsAfter, by id (index idx_activities_status_id).
+func (s *ActivityStore) OpenActivityIDs(ctx context.Context, endsAfter time.Time, afterID int64, limit int) ([]int64, error) {
 	var ids []int64
-	err := s.g(ctx).Model(&activityRow{}).Where("status = ? AND last_ends_at > ?", activity.StatusPublished, endsAfter.UTC()).Order("id").Pluck("id", &ids).Error
+	err := s.g(ctx).Model(&activityRow{}).Where("status = ? AND id > ? AND last_ends_at > ?", activity.StatusPublished, afterID, endsAfter.UTC()).
+		Order("id").Limit(limit).Pluck("id", &ids).Error
 	return ids, translate(err, nil)
 }
 

@@ -283,9 +283,10 @@ func (s *ActivityStore) UserRegistrations(ctx context.Context, userID int64, upc
 	return ds, int(total), err
 }
 
-// ActivityRegistrations lists an activity's registrations (staff).
-func (s *ActivityStore) ActivityRegistrations(ctx context.Context, activityID int64, f activity.RegistrationFilter) ([]activity.RegistrationDetail, int, error) {
-	q := s.g(ctx).Model(&registrationRow{}).Where(bySessionsOf, activityID)
+// ActivityRegistrations lists a keyset page of an activity's registrations
+// (staff), in sign-up order (indexes: migration 0801).
+func (s *ActivityStore) ActivityRegistrations(ctx context.Context, activityID int64, f activity.RegistrationFilter) ([]activity.RegistrationDetail, error) {
+	q := s.g(ctx).Model(&registrationRow{}).Where("activity_id = ?", activityID)
 	if f.SessionID != 0 {
 		q = q.Where("session_id = ?", f.SessionID)
 	}
@@ -295,20 +296,14 @@ func (s *ActivityStore) ActivityRegistrations(ctx context.Context, activityID in
 	if f.NoShow != nil {
 		q = q.Where("no_show = ?", *f.NoShow)
 	}
-	var total int64
-	if err := q.Count(&total).Error; err != nil {
-		return nil, 0, translate(err, nil)
-	}
-	q = q.Order("session_id, id")
-	if f.PageSize > 0 {
-		q = q.Offset((max(f.Page, 1) - 1) * f.PageSize).Limit(f.PageSize)
+	if f.After != nil {
+		q = q.Where("id > ?", f.After.ID)
 	}
 	var rows []registrationRow
-	if err := q.Find(&rows).Error; err != nil {
-		return nil, 0, translate(err, nil)
+	if err := q.Order("id").Limit(max(f.Limit, 1)).Find(&rows).Error; err != nil {
+		return nil, translate(err, nil)
 	}
-	ds, err := s.details(ctx, rows, true)
-	return ds, int(total), err
+	return s.details(ctx, rows, true)
 }
 
 // SetNoShow marks or clears a confirmed registration's no-show.

@@ -198,6 +198,15 @@ func (s *ActivityStore) commitBatch(ctx context.Context, ws []activity.Write, re
 	if err := s.insertRegistrations(ctx, tx, regs); err != nil {
 		return err
 	}
+	d := counterDeltas{}
+	actOf := map[int64]int64{}
+	for _, r := range regs {
+		d.add(r.SessionID, r.Status, 1)
+		actOf[r.SessionID] = r.ActivityID
+	}
+	if err := d.apply(ctx, tx, func(sid int64) int64 { return actOf[sid] }); err != nil {
+		return err
+	}
 	var notices []notify.Notice
 	k := 0
 	for _, i := range okIdx {
@@ -399,12 +408,17 @@ func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.Can
 		return out, activity.ErrFenced
 	}
 	var targets []registrationRow
-	if err := tx.Where("id IN ? AND activity_id = ?", op.RegIDs, op.ActivityID).Order("id").Find(&targets).Error; err != nil {
-		return out, translate(err, nil)
+	if len(op.RegIDs) > 0 {
+		if err := tx.Where("id IN ? AND activity_id = ?", op.RegIDs, op.ActivityID).Order("id").Find(&targets).Error; err != nil {
+			return out, translate(err, nil)
+		}
 	}
 	sessSet := map[int64]bool{}
 	for _, t := range targets {
 		sessSet[t.SessionID] = true
+	}
+	for _, id := range op.FillSessions {
+		sessSet[id] = true
 	}
 	sessIDs := make([]int64, 0, len(sessSet))
 	for id := range sessSet {
@@ -422,8 +436,10 @@ func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.Can
 	}
 	// Re-read the targets now that the sessions are ours.
 	targets = nil
-	if err := s.forUpdate(tx.Session(&gorm.Session{NewDB: true})).Where("id IN ?", op.RegIDs).Order("id").Find(&targets).Error; err != nil {
-		return out, translate(err, nil)
+	if len(op.RegIDs) > 0 {
+		if err := s.forUpdate(tx.Session(&gorm.Session{NewDB: true})).Where("id IN ?", op.RegIDs).Order("id").Find(&targets).Error; err != nil {
+			return out, translate(err, nil)
+		}
 	}
 	freed := map[int64]int{}
 	var live []registrationRow
@@ -438,7 +454,7 @@ func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.Can
 			freed[t.SessionID]++
 		}
 	}
-	if len(live) == 0 {
+	if len(live) == 0 && len(op.FillSessions) == 0 {
 		committed = true
 		tx.Rollback()
 		return out, nil
@@ -448,15 +464,22 @@ func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.Can
 	for _, t := range live {
 		ids = append(ids, t.ID)
 	}
-	if err := tx.Session(&gorm.Session{NewDB: true}).Model(&registrationRow{}).Where("id IN ?", ids).Updates(map[string]any{
-		"status": activity.RegCancelled, "live_key": nil, "cancel_reason": op.Reason, "cancelled_by": op.By, "cancelled_at": now, "updated_at": now,
-	}).Error; err != nil {
-		return out, translate(err, nil)
+	if len(ids) > 0 {
+		if err := tx.Session(&gorm.Session{NewDB: true}).Model(&registrationRow{}).Where("id IN ?", ids).Updates(map[string]any{
+			"status": activity.RegCancelled, "live_key": nil, "cancel_reason": op.Reason, "cancelled_by": op.By, "cancelled_at": now, "updated_at": now,
+		}).Error; err != nil {
+			return out, translate(err, nil)
+		}
 	}
+	d := counterDeltas{}
 	for _, t := range live {
 		r := toReg(t)
 		r.CancelReason, r.CancelledBy = op.Reason, op.By
 		out.Cancelled = append(out.Cancelled, r)
+		d.add(t.SessionID, t.Status, -1)
+	}
+	if err := d.apply(ctx, tx, func(int64) int64 { return op.ActivityID }); err != nil {
+		return out, translate(err, nil)
 	}
 	cands, err := candidates(tx, sessIDs, exclude)
 	if err != nil {

@@ -707,7 +707,7 @@ func (s *WristbandStore) UnattachedPushes(ctx context.Context, beforeID int64, l
 
 // purgeTable deletes rows whose column is before cutoff.
 func (s *WristbandStore) purgeTable(ctx context.Context, model any, column string, cutoff time.Time, batch int) (int64, error) {
-	return s.db.purge(ctx, model, batch, column+" < ?", cutoff.UTC())
+	return s.db.purge(ctx, model, batch, column, cutoff, "")
 }
 
 // Purge deletes rows older than the cut-offs.

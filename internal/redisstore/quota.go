@@ -463,31 +463,48 @@ func (q *Quota) Counts(ctx context.Context, sessions map[int64][]int64) (map[int
 
 // State reads what the reconciler compares.
 func (q *Quota) State(ctx context.Context, activityID int64, sessions []int64) (activity.QuotaState, error) {
+	sts, err := q.States(ctx, map[int64][]int64{activityID: sessions})
+	return sts[activityID], err
+}
+
+// States reads the state of many activities in one pipelined round trip.
+func (q *Quota) States(ctx context.Context, sessions map[int64][]int64) (map[int64]activity.QuotaState, error) {
 	pipe := q.rdb.Pipeline()
-	fields := append(countFields(sessions), "ver")
-	hm := pipe.HMGet(ctx, q.HashKey(activityID), fields...)
-	pend := pipe.HGetAll(ctx, q.pendingKey(activityID))
+	type cmds struct {
+		hm   *redis.SliceCmd
+		pend *redis.MapStringStringCmd
+	}
+	all := make(map[int64]cmds, len(sessions))
+	for id, ss := range sessions {
+		fields := append(countFields(ss), "ver")
+		all[id] = cmds{pipe.HMGet(ctx, q.HashKey(id), fields...), pipe.HGetAll(ctx, q.pendingKey(id))}
+	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return activity.QuotaState{}, unavailable(err)
+		return nil, unavailable(err)
 	}
-	vals := hm.Val()
-	st := activity.QuotaState{}
-	if len(vals) == 0 || vals[0] == nil {
-		return st, nil
-	}
-	st.Exists = true
-	st.Epoch = asInt(vals[0])
-	st.Version = asInt(vals[len(vals)-1])
-	st.Sessions = parseCounts(sessions, vals)
-	st.Pending = map[string]time.Time{}
-	for k, v := range pend.Val() {
-		if k == "_" {
-			continue // the placeholder that keeps the set (and its expiry) alive
+	out := make(map[int64]activity.QuotaState, len(sessions))
+	for id, c := range all {
+		vals := c.hm.Val()
+		st := activity.QuotaState{}
+		if len(vals) == 0 || vals[0] == nil {
+			out[id] = st
+			continue
 		}
-		ms, _ := strconv.ParseInt(strings.SplitN(v, "|", 2)[0], 10, 64)
-		st.Pending[k] = time.UnixMilli(ms)
+		st.Exists = true
+		st.Epoch = asInt(vals[0])
+		st.Version = asInt(vals[len(vals)-1])
+		st.Sessions = parseCounts(sessions[id], vals)
+		st.Pending = map[string]time.Time{}
+		for k, v := range c.pend.Val() {
+			if k == "_" {
+				continue // the placeholder that keeps the set (and its expiry) alive
+			}
+			ms, _ := strconv.ParseInt(strings.SplitN(v, "|", 2)[0], 10, 64)
+			st.Pending[k] = time.UnixMilli(ms)
+		}
+		out[id] = st
 	}
-	return st, nil
+	return out, nil
 }
 
 // Members returns the attendee map of an activity's quota (for tests and diagnostics).

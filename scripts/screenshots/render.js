@@ -19,6 +19,7 @@ require(path.join(MP, 'node_modules', 'miniprogram-simulate', 'src', 'utils')).t
 const fx = require(path.join(MP, 'test', '_fixtures'))
 const { ticketKey } = require(path.join(MP, 'test', '_tickets'))
 const qrcode = require(path.join(MP, 'node_modules', 'qrcode-generator'))
+const cbx = require(path.join(MP, 'test', 'fixtures', 'cobuild'))
 
 const OUT = path.resolve(process.argv[2] || path.join(REPO, 'docs', 'screenshots'))
 const WIDTH = 375
@@ -156,6 +157,20 @@ const SHOTS = [
   { name: '18-staff-registrations', route: 'pages/staff/registrations', query: { activity_id: '102', title: encodeURIComponent('三甲医院专家义诊（心血管·内分泌）') }, height: 900 },
   { name: '19-staff-claims', route: 'pages/staff/claims', height: 1000 },
   { name: '20-staff-alarms', route: 'pages/staff/alarms', height: 840 },
+  // Co-building (issue 15): 50–69
+  { name: '50-cobuild-board', route: 'pages/cobuild/index', height: 1150, routes: cbx.routes({ 'GET /api/v1/me': cbx.user(['unit_contact', 'party_member', 'staff']) }) },
+  { name: '51-cobuild-projects', route: 'pages/cobuild/index', height: 1000, routes: cbx.routes({ 'GET /api/v1/me': cbx.user([]) }),
+    async before(page) { await h.tap(page, '.tab-projects') } },
+  { name: '52-cobuild-need-claim', route: 'pages/cobuild/need', query: { id: '301' }, height: 1100, routes: cbx.routes(), fill: { '.input-quantity': '8' } },
+  { name: '53-cobuild-project', route: 'pages/cobuild/project', query: { id: '401' }, height: 900, routes: cbx.routes({ 'GET /api/v1/me': cbx.user([]) }) },
+  { name: '54-cobuild-project-deliver', route: 'pages/cobuild/project', query: { id: '402' }, height: 1150, routes: cbx.routes(), fill: { '.input-served': '15' } },
+  { name: '55-cobuild-project-rate', route: 'pages/cobuild/project', query: { id: '403' }, height: 1150, routes: cbx.routes({ 'GET /api/v1/me': cbx.user([]) }),
+    async before(page) { await h.tap(page, '.star-5') } },
+  { name: '56-cobuild-wish', route: 'pages/cobuild/wish', height: 1150, routes: cbx.routes({ 'GET /api/v1/me': cbx.user([]) }) },
+  { name: '57-cobuild-proposals', route: 'pages/cobuild/proposals', height: 1150, routes: cbx.routes({ 'GET /api/v1/me': cbx.user([]) }) },
+  { name: '58-cobuild-unit', route: 'pages/cobuild/unit', height: 1800, routes: cbx.routes() },
+  { name: '59-cobuild-reportin', route: 'pages/cobuild/reportin', height: 900, routes: cbx.routes({ 'GET /api/v1/me': cbx.user(['party_member']) }) },
+  { name: '60-cobuild-review', route: 'pages/cobuild/review', height: 1500, routes: cbx.routes({ 'GET /api/v1/me': cbx.user(['staff']) }) },
 ]
 
 const rpx = (css) => css.replace(/(-?\d*\.?\d+)rpx/g, (_, n) => `${+(n * WIDTH / 750).toFixed(2)}px`)

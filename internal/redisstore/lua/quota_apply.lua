@@ -28,7 +28,10 @@ for _ = 1, np do
   local s, a = ARGV[i], ARGV[i + 1]
   i = i + 2
   redis.call('HINCRBY', Q, 'q:' .. s, -1)
-  redis.call('HSET', Q, 'm:' .. s .. ':' .. a, 'c')
+  -- A later cancellation of the promoted attendee may have been applied
+  -- first (it freed the seat this one reserved): never bring them back.
+  local m = 'm:' .. s .. ':' .. a
+  if redis.call('HEXISTS', Q, m) == 1 then redis.call('HSET', Q, m, 'c') end
 end
 redis.call('HINCRBY', Q, 'ver', 1)
 return 1

@@ -32,6 +32,7 @@ function needView(n) {
     progressText: `已认领 ${n.claimed}/${n.quantity} ${n.quantity_unit}`,
     pct,
     deadlineText: n.deadline ? `截止 ${fmt.formatDate(n.deadline)}` : '',
+    deadlineDate: n.deadline ? fmt.formatDate(n.deadline) : '',
     levelText: n.community_id ? '' : '街道项目',
   })
 }
@@ -43,6 +44,7 @@ function projectView(p) {
     statusText: p.status_name || PROJECT_STATUS[p.status] || p.status,
     unitsText: (p.parties || []).map((x) => x.unit_name).join('、') || '—',
     dueText: p.due_at ? `期限 ${fmt.formatDate(p.due_at)}` : '',
+    dueDate: p.due_at ? fmt.formatDate(p.due_at) : '',
     milestoneText: (p.milestones || []).length ? `里程碑 ${done}/${p.milestones.length}` : '',
     ratingText: p.rating_count ? `居民评分 ${p.rating_avg.toFixed(1)}（${p.rating_count} 人）` : '',
   })

@@ -1,0 +1,59 @@
+package mysqlstore
+
+import (
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// Indexes that let every list page in the database at a district's size
+// (issue 14): each serves one list's filter and order, so a page reads only
+// its own rows, however long the history.
+var scaleMigrations = []Migration{
+	// Public list: published, not over, by first session (deep pages walk
+	// the index alone: last_ends_at is in it).
+	{ID: "0800_activities_list_indexes", Up: createIndexes(
+		index{"activities", "idx_activities_public", "status, first_starts_at, id, last_ends_at"},
+		index{"activities", "idx_activities_public_community", "status, community_id, first_starts_at, id"},
+		index{"activities", "idx_activities_public_category", "status, category, first_starts_at, id"},
+		// Staff list: newest first, by status or by scope.
+		index{"activities", "idx_activities_status_id", "status, id"},
+		index{"activities", "idx_activities_community_status", "community_id, status, id"},
+		index{"activities", "idx_activities_org_status", "host_org_id, status, id"},
+	)},
+	// Staff registrations (keyset by id) and per-session counts/waitlists.
+	{ID: "0801_registrations_list_indexes", Up: createIndexes(
+		index{"registrations", "idx_registrations_activity", "activity_id, id"},
+		index{"registrations", "idx_registrations_activity_status", "activity_id, status, id"},
+		index{"registrations", "idx_registrations_session_status", "session_id, status, id"},
+	)},
+	counterMigrations[0],
+	counterMigrations[1],
+	// The outbox retention purge walks old notices by time; a resident's
+	// messages page newest first.
+	{ID: "0804_outbox_purge_messages_indexes", Up: createIndexes(
+		index{"outbox", "idx_outbox_created", "created_at, id"},
+		index{"outbox", "idx_outbox_user_id", "user_id, id"},
+		index{"outbox", "idx_outbox_user_unread", "user_id, read_at, due_at"},
+	)},
+}
+
+type index struct{ table, name, cols string }
+
+// createIndexes adds the indexes that are not there yet (idempotent: a
+// step interrupted half-way is run again).
+func createIndexes(ix ...index) func(tx *gorm.DB) error {
+	return func(tx *gorm.DB) error {
+		for _, i := range ix {
+			if tx.Session(&gorm.Session{NewDB: true}).Migrator().HasIndex(i.table, i.name) {
+				continue
+			}
+			cols := strings.Join(strings.Fields(i.cols), " ")
+			if err := tx.Session(&gorm.Session{NewDB: true}).Exec(fmt.Sprintf("CREATE INDEX %s ON %s (%s)", i.name, i.table, cols)).Error; err != nil {
+				return fmt.Errorf("index %s: %w", i.name, err)
+			}
+		}
+		return nil
+	}
+}

@@ -1,0 +1,398 @@
+//go:build console_e2e
+
+// The build tag comes off once the console's session routes (issue 17, helper console-api)
+// are on main: the test logs in through POST /api/v1/console/login/dev.
+
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+	"github.com/xuri/excelize/v2"
+
+	"gongjian/config"
+	"gongjian/internal/resident"
+	"gongjian/internal/wristband"
+)
+
+// chromium finds Debian's Chromium (GONGJIAN_CHROMIUM overrides).
+func chromium() string {
+	for _, p := range []string{os.Getenv("GONGJIAN_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {
+		if p != "" {
+			if _, err := os.Stat(p); err == nil {
+				return p
+			}
+		}
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	return ""
+}
+
+// page drives one headless Chromium tab against the test server.
+type page struct {
+	t    *testing.T
+	ctx  context.Context
+	base string
+	shot string // folder for screenshots ("" = none)
+}
+
+func newPage(t *testing.T, base string) *page {
+	bin := chromium()
+	if bin == "" {
+		if os.Getenv("GONGJIAN_E2E_REQUIRED") != "" {
+			t.Fatal("chromium is not installed (apt-get install chromium fonts-noto-cjk)")
+		}
+		t.Skip("chromium is not installed: apt-get install chromium fonts-noto-cjk")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.WindowSize(1366, 768),
+		chromedp.Env("TZ=Asia/Shanghai"), chromedp.Flag("lang", "zh-CN"))
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	ctx, cancelT := context.WithTimeout(ctx, 4*time.Minute)
+	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	p := &page{t: t, ctx: ctx, base: base, shot: os.Getenv("GONGJIAN_CONSOLE_SCREENSHOTS")}
+	p.run("start", chromedp.Navigate(base+"/console/login"))
+	return p
+}
+
+func (p *page) run(what string, actions ...chromedp.Action) {
+	p.t.Helper()
+	if err := chromedp.Run(p.ctx, actions...); err != nil {
+		var text string
+		_ = chromedp.Run(p.ctx, chromedp.Text("body", &text, chromedp.ByQuery))
+		if p.shot != "" {
+			var png []byte
+			if chromedp.Run(p.ctx, chromedp.CaptureScreenshot(&png)) == nil {
+				_ = os.WriteFile(filepath.Join(p.shot, "failed.png"), png, 0o644)
+			}
+		}
+		p.t.Fatalf("%s: %v\npage text: %.1500s", what, err, text)
+	}
+}
+
+// waitText waits until the page shows text (in a visible element).
+func (p *page) waitText(text string) {
+	p.t.Helper()
+	p.run("wait for "+text, chromedp.Poll(fmt.Sprintf(`document.body.innerText.includes(%q)`, text), nil,
+		chromedp.WithPollingTimeout(15*time.Second)))
+}
+
+// click clicks the first visible element matching css whose text is text ("" = any).
+func (p *page) click(css, text string) {
+	p.t.Helper()
+	js := fmt.Sprintf(`(() => {
+		const els = [...document.querySelectorAll(%q)].filter(e => e.offsetParent !== null || e.getClientRects().length);
+		const el = els.find(e => %q === "" || e.innerText.trim() === %q);
+		if (!el) return false;
+		el.scrollIntoView({block: "center"}); el.click(); return true })()`, css, text, text)
+	p.run(fmt.Sprintf("click %s %q", css, text), chromedp.Poll(js, nil, chromedp.WithPollingTimeout(10*time.Second)))
+}
+
+// choose opens the Element Plus select matched by css with a real mouse click and picks the option.
+func (p *page) choose(css, option string) {
+	p.t.Helper()
+	p.run("open "+css, chromedp.ScrollIntoView(css, chromedp.ByQuery), chromedp.Click(css, chromedp.ByQuery))
+	p.click(".el-select-dropdown__item", option)
+}
+
+func (p *page) open(path string) {
+	p.t.Helper()
+	p.run("open "+path, chromedp.Navigate(p.base+"/console"+path))
+}
+
+// typeInto focuses the input matched by css (or the input inside it), selects
+// what it holds and types text over it, as a keyboard user does.
+func (p *page) typeInto(css, text string) {
+	p.t.Helper()
+	js := fmt.Sprintf(`(() => {
+		let el = document.querySelector(%q);
+		if (el && !/^(INPUT|TEXTAREA)$/.test(el.tagName)) el = el.querySelector("input, textarea");
+		if (!el || el.disabled) return false;
+		el.scrollIntoView({block: "center"}); el.focus(); el.select(); return document.activeElement === el })()`, css)
+	p.run("focus "+css, chromedp.Poll(js, nil, chromedp.WithPollingTimeout(10*time.Second)), chromedp.KeyEvent(text))
+}
+
+func (p *page) path() string {
+	var loc string
+	p.run("location", chromedp.Evaluate(`location.pathname + location.search`, &loc))
+	return loc
+}
+
+// screenshot saves the page as <name>.png when screenshots are asked for.
+func (p *page) screenshot(name string) {
+	if p.shot == "" {
+		return
+	}
+	p.t.Helper()
+	var png []byte
+	time.Sleep(400 * time.Millisecond) // charts and transitions settle
+	p.run("screenshot "+name, chromedp.CaptureScreenshot(&png))
+	if err := os.MkdirAll(p.shot, 0o755); err != nil {
+		p.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(p.shot, name+".png"), png, 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// TestConsoleEndToEnd drives the console in a real headless Chromium against
+// the real server (MariaDB and Redis when GONGJIAN_TEST_BACKEND=real): a
+// community's staff member logs in, creates and publishes an activity with
+// two sessions, sees a resident's sign-up and exports the list (the XLSX is
+// opened), approves a claim, sees a webhook's alarm appear on the board
+// without reloading, finds their own actions in the audit log, and cannot
+// open another community's activity by typing its URL.
+func TestConsoleEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	if chromium() == "" && os.Getenv("GONGJIAN_E2E_REQUIRED") == "" {
+		t.Skip("chromium is not installed: apt-get install chromium fonts-noto-cjk")
+	}
+	const vendorSecret = "e2e-vendor-secret-0123456789"
+	ta := newTestApp(t, devConsole, func(c *config.Config) { c.Wristband.Vendors = map[string]string{"acme": vendorSecret} })
+	ta.remember(vendorSecret)
+	ctx := context.Background()
+
+	// The world: two communities, a host organisation, the staff member of
+	// community A (who logs in to the console), a resident, a volunteer.
+	adminTok, adminID := ta.login("e2e-admin")
+	if _, err := ta.app.residents.GrantRole(ctx, 0, adminID, resident.RoleChange{Role: resident.RoleAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	commA := num(ta.must(ta.do("POST", "/api/v1/admin/communities", adminTok, map[string]string{"name": "阳光社区", "address": "阳光路 1 号"}), 201, "community A").Body["id"])
+	commB := num(ta.must(ta.do("POST", "/api/v1/admin/communities", adminTok, map[string]string{"name": "明月社区", "address": "明月路 9 号"}), 201, "community B").Body["id"])
+	org := num(ta.must(ta.do("POST", "/api/v1/admin/organizations", adminTok, map[string]any{"name": "区青少年宫", "type": "co_building_unit",
+		"community_ids": []int64{commA, commB}}), 201, "organisation").Body["id"])
+	staffTok, staffID := ta.login("e2e-staff")
+	ta.must(ta.do("PATCH", "/api/v1/me", staffTok, map[string]any{"real_name": "张晓岚"}), 200, "staff name")
+	if _, err := ta.app.residents.GrantRole(ctx, 0, staffID, resident.RoleChange{Role: resident.RoleStaff, CommunityID: commA}); err != nil {
+		t.Fatal(err)
+	}
+	resTok, _ := ta.login("e2e-resident")
+	ta.must(ta.do("PATCH", "/api/v1/me", resTok, map[string]any{"real_name": "李秀英", "community_id": commA}), 200, "resident")
+
+	// An activity of community B: not the staff member's.
+	start := time.Now().Add(72 * time.Hour).Truncate(time.Hour)
+	other := num(ta.must(ta.do("POST", "/api/v1/admin/activities", adminTok, map[string]any{
+		"title": "明月社区书法课", "category": "lecture", "signup_opens_at": time.Now().Add(-time.Hour), "signup_closes_at": start.Add(-time.Hour), "community_id": commB, "host_org_id": org, "place": map[string]any{"address": "明月活动室"},
+		"sessions": []map[string]any{{"starts_at": start, "ends_at": start.Add(time.Hour), "capacity": 10, "waitlist_capacity": 0}},
+	}), 201, "activity B").Body["id"])
+
+	p := newPage(t, ta.srv.URL)
+	downloads := t.TempDir()
+	p.run("downloads", cdpbrowser.SetDownloadBehavior(cdpbrowser.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(downloads).WithEventsEnabled(true))
+
+	// 1. Log in with the development login.
+	p.waitText("微信扫码登录")
+	p.screenshot("01-login")
+	p.click(".el-tabs__item", "开发登录")
+	p.typeInto(`[data-test=dev-name]`, "e2e-staff")
+	p.click(`[data-test=dev-login]`, "")
+	p.waitText("张晓岚")
+	p.waitText("退出")
+	p.screenshot("02-dashboard")
+
+	// 2. Create an activity with two sessions and publish it.
+	p.open("/activities/new")
+	p.waitText("新建活动")
+	p.typeInto(`[data-test=title]`, "阳光社区义诊")
+	p.typeInto(`[data-test=address]`, "阳光社区卫生服务站")
+	p.choose(`[data-test=host]`, "区青少年宫")
+	first := time.Now().In(time.FixedZone("CST", 8*3600)).Add(48 * time.Hour).Truncate(time.Hour)
+	p.typeInto(`[data-test=s0-start]`, first.Format("2006-01-02 15:04:05")+kb.Enter)
+	p.typeInto(`[data-test=s0-end]`, first.Add(2*time.Hour).Format("2006-01-02 15:04:05")+kb.Enter)
+	p.click(`[data-test=add-session]`, "")
+	p.screenshot("04-activity-new")
+	p.click(`[data-test=save]`, "")
+	p.waitText("已保存为草稿")
+	p.waitText("阳光社区义诊")
+	p.click(`[data-test=publish]`, "")
+	p.click(".el-message-box__btns button", "确定")
+	p.waitText("报名中")
+	var actID int64
+	if _, err := fmt.Sscanf(p.path(), "/console/activities/%d", &actID); err != nil || actID == 0 {
+		t.Fatalf("not on the activity's page: %s", p.path())
+	}
+	act := ta.must(ta.do("GET", fmt.Sprintf("/api/v1/admin/activities/%d", actID), adminTok, nil), 200, "activity")
+	sessions := act.Body["sessions"].([]any)
+	if act.str("status") != "published" || len(sessions) != 2 || act.str("title") != "阳光社区义诊" {
+		t.Fatalf("the activity as saved: %s", act.Raw)
+	}
+	p.screenshot("05-activity-detail")
+
+	// 3. A resident signs up through the API; staff see it and export the list.
+	ta.must(ta.do("POST", "/api/v1/registrations", resTok, map[string]any{"session_id": sessionID(act.Body, 0),
+		"attendees": []map[string]any{{"self": true}}}, "Idempotency-Key", "e2e-signup-1"), 201, "sign-up")
+	p.open(fmt.Sprintf("/activities/%d?tab=registrations", actID))
+	p.waitText("李秀英")
+	p.screenshot("06-activity-registrations")
+	p.click(`[data-test=export]`, "")
+	xlsx := waitFile(t, downloads, ".xlsx")
+	f, err := excelize.OpenFile(xlsx)
+	if err != nil {
+		t.Fatalf("the exported workbook does not open: %v", err)
+	}
+	rows, _ := f.GetRows(f.GetSheetName(0))
+	if !rowsHave(rows, "李秀英") {
+		t.Fatalf("the export lacks the resident: %v", rows)
+	}
+	f.Close()
+
+	// 4. A volunteer's claim for a past session is approved on the claims page.
+	pastStart := time.Now().Add(24 * time.Hour).Truncate(time.Minute)
+	past := ta.must(ta.do("POST", "/api/v1/admin/activities", adminTok, map[string]any{
+		"title": "阳光社区环境整治", "category": "volunteer_service", "community_id": commA, "host_org_id": org,
+		"place": map[string]any{"address": "阳光社区广场"}, "signup_opens_at": time.Now().Add(-time.Hour), "signup_closes_at": pastStart.Add(-time.Hour),
+		"sessions": []map[string]any{{"starts_at": pastStart, "ends_at": pastStart.Add(3 * time.Hour), "capacity": 20, "waitlist_capacity": 0}},
+	}), 201, "past activity")
+	pastID := num(past.Body["id"])
+	ta.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/activities/%d/publish", pastID), adminTok, nil), 200, "publish past")
+	if err := ta.app.db.G.Exec("UPDATE sessions SET starts_at = ?, ends_at = ? WHERE id = ?", time.Now().Add(-6*time.Hour).UTC(),
+		time.Now().Add(-3*time.Hour).UTC(), sessionID(past.Body, 0)).Error; err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2100 * time.Millisecond) // the cached definition of the activity follows
+	claim := num(ta.must(ta.do("POST", "/api/v1/hours/claims", resTok, map[string]any{"activity_id": pastID, "minutes": 120,
+		"description": "清理楼道杂物"}), 201, "claim").Body["id"])
+	p.open("/hours/claims")
+	p.waitText("清理楼道杂物")
+	p.screenshot("08-hours-claims")
+	p.click(".el-table__row button", "通过")
+	p.waitText("已通过，记入 2 小时")
+	claims := ta.must(ta.do("GET", "/api/v1/admin/hours/claims?status=approved", adminTok, nil), 200, "claims")
+	if !hasItem(items(claims), "id", claim, "granted_minutes", 120) {
+		t.Fatalf("the claim was not approved with 120 minutes: %s", claims.Raw)
+	}
+
+	// 5. Another community's activity, typed into the address bar, is not shown.
+	p.open(fmt.Sprintf("/activities/%d", other))
+	p.waitText("活动不存在，或不在您的管理范围内")
+	var body string
+	p.run("page text", chromedp.Text("body", &body, chromedp.ByQuery))
+	if strings.Contains(body, "明月社区书法课") {
+		t.Fatal("community A's staff see community B's activity")
+	}
+	// 6. An alarm pushed through the vendor's webhook appears on the open board without reloading.
+	imei := "86" + fmt.Sprintf("%012d", time.Now().UnixNano()%1e12)
+	imei += string(wristband.LuhnDigit(imei))
+	code := "JH" + imei[len(imei)-8:]
+	ta.must(ta.do("POST", "/api/v1/admin/wristbands", adminTok, map[string]any{"items": []map[string]string{{"imei": imei, "model": "W1",
+		"vendor": "acme", "batch": "2026-12", "activation_code": code}}}), 201, "register wristband")
+	ta.must(ta.do("POST", "/api/v1/wristbands/bind", resTok, map[string]any{"imei": imei, "code": code, "wearer": map[string]any{"self": true},
+		"consent": map[string]string{"version": wristband.ConsentVersion}}), 201, "bind wristband")
+	p.open("/wristbands/alarms")
+	p.waitText("告警看板")
+	p.run("board ready", chromedp.Poll(`!!document.querySelector("[data-test=board-ready]")`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+	var before string
+	p.run("board text", chromedp.Text("[data-test=alarms]", &before, chromedp.ByQuery))
+	if strings.Contains(before, "李秀英") {
+		t.Fatal("the board shows the alarm before it was pushed")
+	}
+	push, _ := json.Marshal(map[string]any{"event_id": "e2e-sos-1", "imei": imei, "type": "sos", "at": time.Now().UTC().Format(time.RFC3339Nano),
+		"data": map[string]any{"lat": 31.2304, "lng": 121.4737}})
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	pushed := time.Now()
+	ta.must(ta.do("POST", "/api/v1/wristbands/webhook", "", push, "X-Vendor", "acme", "X-Timestamp", ts,
+		"X-Signature", wristband.Sign(vendorSecret, ts, push)), 200, "push sos")
+	p.run("alarm on the board", chromedp.Poll(`document.querySelector("[data-test=alarms]").innerText.includes("李秀英")`, nil,
+		chromedp.WithPollingTimeout(5*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
+	if took := time.Since(pushed); took > 2*time.Second {
+		t.Errorf("the alarm took %v to appear on the board (want within 2 s)", took)
+	} else {
+		t.Logf("the alarm appeared on the board %v after the push", took.Round(time.Millisecond))
+	}
+	p.screenshot("13-wristband-alarms")
+
+	// 6. Log out; a district admin opens every page (each renders; screenshots when asked for).
+	p.click("button", "退出")
+	p.waitText("微信扫码登录")
+	p.click(".el-tabs__item", "开发登录")
+	p.typeInto(`[data-test=dev-name]`, "e2e-admin")
+	p.click(`[data-test=dev-login]`, "")
+	p.waitText("退出")
+	for _, pg := range []struct{ path, shows, shot string }{
+		{"/dashboard", "工作台", "02-dashboard"},
+		{"/activities", "阳光社区义诊", "03-activities"},
+		{fmt.Sprintf("/activities/%d?tab=checkin", actID), "签到员", "07-activity-checkin"},
+		{fmt.Sprintf("/activities/%d?tab=messages", actID), "消息发送", "07-activity-messages"},
+		{"/registrations", "报名管理", "09-registrations"},
+		{"/checkin", "阳光社区义诊", "10-checkin"},
+		{"/hours/corrections", "更正待复核", "11-hours-corrections"},
+		{"/hours/rollup", "按党组织", "12-hours-rollup"},
+		{"/wristbands/devices", "设备与绑定", "14-wristband-devices"},
+		{"/people", "居民与角色", "15-people"},
+		{"/orgs", "区青少年宫", "16-orgs"},
+		{"/communities", "明月社区", "17-communities"},
+		{"/audit", "张晓岚", "18-audit"},
+		{fmt.Sprintf("/checkin/screen/%d", sessionID(act.Body, 0)), "志愿者请用微信扫码", "19-checkin-screen"},
+	} {
+		p.open(pg.path)
+		p.waitText(pg.shows)
+		p.screenshot(pg.shot)
+	}
+
+	// 7. The audit log shows the staff member's own actions: the publication and the claim approved.
+	p.open("/audit")
+	p.waitText("发布活动")
+	p.waitText("通过时长申请")
+	var audit string
+	p.run("audit text", chromedp.Text("[data-test=audit]", &audit, chromedp.ByQuery))
+	for _, want := range []string{"张晓岚", fmt.Sprintf("活动 #%d", actID), fmt.Sprintf("时长申请 #%d", claim)} {
+		if !strings.Contains(audit, want) {
+			t.Errorf("the audit log lacks %q:\n%s", want, audit)
+		}
+	}
+}
+
+func hasItem(list []map[string]any, key string, id int64, field string, want int64) bool {
+	for _, it := range list {
+		if num(it[key]) == id && num(it[field]) == want {
+			return true
+		}
+	}
+	return false
+}
+
+// waitFile waits for a finished download with the suffix in dir.
+func waitFile(t *testing.T, dir, suffix string) string {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if strings.HasSuffix(e.Name(), suffix) {
+				return filepath.Join(dir, e.Name())
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("no %s downloaded", suffix)
+	return ""
+}
+
+func rowsHave(rows [][]string, s string) bool {
+	for _, r := range rows {
+		for _, c := range r {
+			if strings.Contains(c, s) {
+				return true
+			}
+		}
+	}
+	return false
+}
