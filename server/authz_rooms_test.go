@@ -156,6 +156,8 @@ func (w *authzWorld) roomsRows() []authzRow {
 		{"POST /api/v1/admin/rooms", st(401, 403, 403, 403, created, 403, created), func(int) authzCall {
 			return authzCall{path: "/api/v1/admin/rooms", body: map[string]any{"community_id": w.commA, "name": w.name("棋牌室"), "kind": "chess_room", "capacity": 12}}
 		}},
+		// Unit contacts read the report of their units' rooms.
+		{"GET /api/v1/admin/rooms/report", stu(st(401, 403, 403, ok, ok, ok, ok), ok, ok), func(int) authzCall { f(); return p2("/api/v1/admin/rooms/report?format=xlsx") }},
 		{"GET /api/v1/admin/rooms", loggedIn, func(int) authzCall { return p2("/api/v1/admin/rooms") }},
 		{"PATCH /api/v1/admin/rooms/{id}", roomOwners, func(int) authzCall {
 			return authzCall{path: fmt.Sprintf("/api/v1/admin/rooms/%d", f().room), body: map[string]any{"place": "社区服务中心二楼"}}

@@ -745,6 +745,14 @@ func (w *authzWorld) verifiers() map[string]authzVerify {
 			}
 			return ""
 		},
+		// The desk list: community A's staff and admins see the owner's
+		// booking of A's room; nobody else does.
+		"GET /api/v1/admin/bookings": func(p int, r resp) string {
+			if (p == staffA || p == admin) == lacks(r, "id", w.rooms.booking) {
+				return "the owner's booking listed wrongly"
+			}
+			return ""
+		},
 		"GET /api/v1/admin/activities": func(p int, r resp) string {
 			if (p == staffB) != lacks(r, "id", w.future) {
 				return "community A's activity listed wrongly"

@@ -297,7 +297,20 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 	app.closers = append(app.closers, app.activities.Close)
 	app.jobs = append(app.jobs, app.activities.RunReconciler)
 
-	app.seeder = demo.NewSeeder(app.residents, app.store, log, demo.Activities(app.activities, nil))
+	ticketKeys, err := checkin.NewKeys(secrets.ticketSeed)
+	if err != nil {
+		return nil, err
+	}
+	// Rooms and venues, bookings and cultural teams (issue 16); a booking's
+	// ticket is signed with the check-in key.
+	roomStore := mysqlstore.NewRoomStore(app.db)
+	roomsAt := func(now func() time.Time) *rooms.Service {
+		return rooms.NewService(roomStore, ticketKeys, box, rooms.Config{OpenBefore: cfg.Checkin.OpenBefore}, now)
+	}
+	roomsSvc := roomsAt(nil)
+	app.jobs = append(app.jobs, func(ctx context.Context) { roomsSvc.RunReleaser(ctx, time.Minute, log) })
+
+	app.seeder = demo.NewSeeder(app.residents, app.store, log, demo.Activities(app.activities, nil), demo.Rooms(roomsAt, app.store, app.activities, nil))
 	if migrate {
 		if err := app.seeder.Communities(ctx, cfg.Seed.Communities); err != nil {
 			return nil, err
@@ -310,10 +323,6 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 	}
 
 	// Check-in and service hours.
-	ticketKeys, err := checkin.NewKeys(secrets.ticketSeed)
-	if err != nil {
-		return nil, err
-	}
 	view := mysqlstore.NewActivityView(app.db)
 	app.checkin = checkin.NewService(ticketKeys, view, mysqlstore.NewCheckinStore(app.db), wc, redisstore.NewBlobs(rdb, prefix), checkin.Config{
 		OpenBefore: cfg.Checkin.OpenBefore, CloseAfter: cfg.Checkin.CloseAfter,
@@ -337,10 +346,6 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 			log.Warn("closing forgotten check-outs failed", slog.String("error", err.Error()))
 		})
 	})
-	// Rooms and venues, bookings and cultural teams (issue 16); a booking's
-	// ticket is signed with the check-in key.
-	roomsSvc := rooms.NewService(mysqlstore.NewRoomStore(app.db), ticketKeys, box, rooms.Config{OpenBefore: cfg.Checkin.OpenBefore}, nil)
-	app.jobs = append(app.jobs, func(ctx context.Context) { roomsSvc.RunReleaser(ctx, time.Minute, log) })
 	wb := cfg.Wristband
 	app.wristbands = wristband.NewService(wristband.Config{
 		Vendors:                wb.Vendors,

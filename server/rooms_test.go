@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
 
+	"gongjian/config"
 	"gongjian/internal/cst"
 )
 
@@ -129,5 +131,136 @@ func TestRoomBookingOverHTTP(t *testing.T) {
 	tb := ta.do("GET", fmt.Sprintf("/api/v1/teams/%d/bookings", num(team.Body["id"])), leaderTok, nil)
 	if len(items(tb)) != 3 {
 		t.Fatalf("the other occurrences stay: %s", tb.Raw)
+	}
+}
+
+// TestTeamsOverHTTP: community staff found a team with a leader; residents
+// join by request (approved by the leader) or invitation (accepted); the
+// leader drafts an activity hosted by the team's own organisation, the
+// community's staff publish it, and a member's service at it is filed as
+// an hours claim the community approves.
+func TestTeamsOverHTTP(t *testing.T) {
+	w := newRegWorld(t)
+	ta := w.ta
+	leaderTok := roomResident(w, "choirleader")
+	ta.do("PATCH", "/api/v1/me", leaderTok, map[string]any{"real_name": "周桂兰"})
+	me := ta.do("GET", "/api/v1/me", leaderTok, nil)
+	leader := num(me.Body["id"])
+	team := ta.do("POST", "/api/v1/teams", w.cStaf, map[string]any{"community_id": w.community, "name": "阳光合唱团", "kind": "choir", "leader_id": leader, "description": "每周二晚排练"})
+	if team.Status != 201 || num(team.Body["org_id"]) == 0 || team.str("kind_name") != "合唱团" {
+		t.Fatalf("team: %d %s", team.Status, team.Raw)
+	}
+	id := num(team.Body["id"])
+	if r := ta.do("POST", "/api/v1/teams", leaderTok, map[string]any{"community_id": w.community, "name": "自封舞蹈队", "kind": "dance", "leader_id": leader}); r.Status != 403 {
+		t.Fatalf("a resident founds a team: %d %s", r.Status, r.Raw)
+	}
+	singer := roomResident(w, "singer")
+	sid := num(ta.do("GET", "/api/v1/me", singer, nil).Body["id"])
+	if r := ta.do("POST", fmt.Sprintf("/api/v1/teams/%d/join", id), singer, nil); r.Status != 200 || r.str("status") != "requested" {
+		t.Fatalf("join: %d %s", r.Status, r.Raw)
+	}
+	view := ta.do("GET", fmt.Sprintf("/api/v1/teams/%d", id), singer, nil)
+	if view.str("leader_name") != "周**" || view.Body["member_list"] != nil {
+		t.Fatalf("before approval a resident sees: %s", view.Raw)
+	}
+	if r := ta.do("POST", fmt.Sprintf("/api/v1/teams/%d/members/%d/approve", id, sid), leaderTok, nil); r.Status != 200 || r.str("status") != "active" {
+		t.Fatalf("approve: %d %s", r.Status, r.Raw)
+	}
+	invitee := roomResident(w, "drummer")
+	iid := num(ta.do("GET", "/api/v1/me", invitee, nil).Body["id"])
+	if r := ta.do("POST", fmt.Sprintf("/api/v1/teams/%d/members", id), leaderTok, map[string]any{"user_id": iid}); r.Status != 200 || r.str("status") != "invited" {
+		t.Fatalf("invite: %d %s", r.Status, r.Raw)
+	}
+	if r := ta.do("POST", fmt.Sprintf("/api/v1/teams/%d/join", id), invitee, nil); r.Status != 200 || r.str("status") != "active" {
+		t.Fatalf("accept: %d %s", r.Status, r.Raw)
+	}
+	view = ta.do("GET", fmt.Sprintf("/api/v1/teams/%d", id), singer, nil)
+	if view.str("leader_name") != "周桂兰" || len(view.Body["member_list"].([]any)) != 3 || num(view.Body["members"]) != 3 {
+		t.Fatalf("a member sees: %s", view.Raw)
+	}
+	if mine := ta.do("GET", "/api/v1/me/teams", invitee, nil); len(items(mine)) != 1 {
+		t.Fatalf("my teams: %s", mine.Raw)
+	}
+
+	// The leader drafts; the community publishes.
+	s := time.Now().Add(72 * time.Hour).Truncate(time.Minute)
+	act := ta.do("POST", fmt.Sprintf("/api/v1/teams/%d/activities", id), leaderTok, map[string]any{
+		"title": "合唱团社区汇演", "category": "performance", "description": "新年合唱汇演", "place": ckPlace,
+		"signup_opens_at": time.Now().Add(-time.Hour), "signup_closes_at": s.Add(-10 * time.Minute),
+		"sessions": []map[string]any{{"starts_at": s, "ends_at": s.Add(2 * time.Hour), "capacity": 50}}})
+	if act.Status != 201 || act.str("status") != "draft" || num(act.Body["host_org_id"]) != num(team.Body["org_id"]) {
+		t.Fatalf("the leader's draft: %d %s", act.Status, act.Raw)
+	}
+	aid := num(act.Body["id"])
+	if r := ta.do("POST", fmt.Sprintf("/api/v1/admin/activities/%d/publish", aid), leaderTok, nil); r.Status != 403 {
+		t.Fatalf("the leader publishes: %d %s", r.Status, r.Raw)
+	}
+	if r := ta.do("POST", fmt.Sprintf("/api/v1/teams/%d/activities", id), singer, act.Body); r.Status != 403 && r.Status != 400 {
+		t.Fatalf("a member drafts: %d", r.Status)
+	}
+	if r := ta.do("POST", fmt.Sprintf("/api/v1/admin/activities/%d/publish", aid), w.cStaf, nil); r.Status != 200 {
+		t.Fatalf("the community publishes: %d %s", r.Status, r.Raw)
+	}
+	// Held: the member's service is claimed as hours and approved by the community.
+	sess := sessionID(act.Body, 0)
+	if err := ta.app.db.G.Exec("UPDATE sessions SET starts_at = ?, ends_at = ? WHERE id = ?", time.Now().Add(-5*time.Hour).UTC(), time.Now().Add(-3*time.Hour).UTC(), sess).Error; err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2100 * time.Millisecond) // the activity's cached definition follows
+	claim := ta.do("POST", "/api/v1/hours/claims", singer, map[string]any{"activity_id": aid, "minutes": 120, "description": "合唱团汇演演出"})
+	if claim.Status != 201 {
+		t.Fatalf("claim: %d %s", claim.Status, claim.Raw)
+	}
+	if r := ta.do("POST", fmt.Sprintf("/api/v1/admin/hours/claims/%d/approve", num(claim.Body["id"])), w.cStaf, map[string]int{"minutes": 120}); r.Status != 200 {
+		t.Fatalf("the community approves the hours: %d %s", r.Status, r.Raw)
+	}
+	// Members leave; the leader stays.
+	if r := ta.do("DELETE", fmt.Sprintf("/api/v1/teams/%d/members/%d", id, iid), invitee, nil); r.Status != 204 {
+		t.Fatalf("leave: %d %s", r.Status, r.Raw)
+	}
+	if r := ta.do("DELETE", fmt.Sprintf("/api/v1/teams/%d/members/%d", id, leader), w.cStaf, nil); r.Status != 422 {
+		t.Fatalf("remove the leader: %d %s", r.Status, r.Raw)
+	}
+}
+
+// TestRoomsDemoData: the demo data set has rooms of two communities and one
+// unit, teams with members, and bookings in every state; loading it again
+// adds nothing.
+func TestRoomsDemoData(t *testing.T) {
+	ta := newTestApp(t, func(c *config.Config) { c.Seed.Demo = "always" })
+	db := ta.app.db.G
+	count := func(table, where string, args ...any) int64 {
+		var n int64
+		if err := db.Table(table).Where(where, args...).Count(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	var communities []int64
+	db.Table("rooms").Distinct("community_id").Pluck("community_id", &communities)
+	if len(communities) != 2 || count("rooms", "org_id <> 0") != 1 || count("rooms", "1 = 1") < 8 {
+		t.Fatalf("rooms: %d communities, %d unit rooms", len(communities), count("rooms", "org_id <> 0"))
+	}
+	if count("teams", "1 = 1") != 3 || count("team_members", "status = 'active'") < 7 {
+		t.Fatalf("teams %d, members %d", count("teams", "1 = 1"), count("team_members", "status = 'active'"))
+	}
+	for _, st := range []string{"pending", "confirmed", "checked_in", "no_show", "cancelled", "rejected", "expired"} {
+		if count("room_bookings", "status = ?", st) == 0 {
+			t.Errorf("no demo booking is %s", st)
+		}
+	}
+	if count("room_bookings", "series_id <> 0") != 8 || count("room_bookings", "booked_for = 'desk'") != 1 {
+		t.Errorf("series %d, desk %d", count("room_bookings", "series_id <> 0"), count("room_bookings", "booked_for = 'desk'"))
+	}
+	before := count("room_bookings", "1 = 1")
+	if err := ta.app.seeder.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if after := count("room_bookings", "1 = 1"); after != before || count("teams", "1 = 1") != 3 {
+		t.Fatalf("loaded twice: %d bookings, then %d", before, after)
+	}
+	// The demo rooms answer over HTTP.
+	if r := ta.do("GET", fmt.Sprintf("/api/v1/rooms?community_id=%d", communities[0]), "", nil); r.Status != 200 || len(items(r)) == 0 {
+		t.Fatalf("rooms: %d %s", r.Status, r.Raw)
 	}
 }

@@ -7,6 +7,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"gongjian/internal/cst"
+	"gongjian/internal/errs"
+	"gongjian/internal/hours"
 	"gongjian/internal/rooms"
 )
 
@@ -23,6 +26,7 @@ func (a *API) mountRoomsStaff(r *gin.RouterGroup) {
 	r.POST("/admin/bookings/:id/approve", a.approveBooking)
 	r.POST("/admin/bookings/:id/reject", a.rejectBooking)
 	r.POST("/admin/bookings/checkins", a.checkInBooking)
+	r.GET("/admin/rooms/report", a.roomsReport)
 }
 
 type roomReq struct {
@@ -186,4 +190,107 @@ func (a *API) checkInBooking(c *gin.Context) {
 	}
 	b, err := a.d.Rooms.CheckIn(c.Request.Context(), u, req.Ticket)
 	respond(c, http.StatusOK, toBookingDTO(b), err)
+}
+
+type roomUseDTO struct {
+	RoomID      int64   `json:"room_id,omitempty"`
+	RoomName    string  `json:"room_name,omitempty"`
+	CommunityID int64   `json:"community_id"`
+	OpenHours   float64 `json:"open_hours"`
+	BookedHours float64 `json:"booked_hours"`
+	UsedHours   float64 `json:"used_hours"`
+	Utilisation float64 `json:"utilisation"`
+	Bookings    int     `json:"bookings"`
+	CheckedIn   int     `json:"checked_in"`
+	NoShows     int     `json:"no_shows"`
+	NoShowRate  float64 `json:"no_show_rate"`
+}
+
+func round4(v float64) float64 { return float64(int(v*10000+0.5)) / 10000 }
+
+func toRoomUseDTO(u rooms.RoomUse) roomUseDTO {
+	return roomUseDTO{u.Room.ID, u.Room.Name, u.Room.CommunityID, hours.Hours(u.OpenMinutes), hours.Hours(u.BookedMinutes), hours.Hours(u.UsedMinutes),
+		round4(u.Utilisation()), u.Bookings, u.CheckedIn, u.NoShows, round4(u.NoShowRate())}
+}
+
+// roomsReport is the monthly utilisation report of the rooms the caller
+// runs the desk of, in JSON or XLSX.
+func (a *API) roomsReport(c *gin.Context) {
+	format := c.DefaultQuery("format", "json")
+	if format != "json" && format != "xlsx" {
+		fail(c, errFormat)
+		return
+	}
+	month := time.Now()
+	if m := c.Query("month"); m != "" {
+		t, err := time.ParseInLocation("2006-01", m, cst.Zone)
+		if err != nil {
+			fail(c, errs.Invalid("BAD_QUERY", "参数 month 应为月份（2026-12）"))
+			return
+		}
+		month = t
+	}
+	community, err := queryID(c, "community_id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	if !u.IsAnyStaff() && len(u.ContactUnits()) == 0 {
+		fail(c, errForbidden)
+		return
+	}
+	rep, err := a.d.Rooms.Report(c.Request.Context(), u, month, community)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if format == "xlsx" {
+		cs, err := a.d.Residents.Communities(c.Request.Context())
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		names := map[int64]string{}
+		for _, x := range cs {
+			names[x.ID] = x.Name
+		}
+		b, err := rooms.ReportXLSX(rep, names)
+		if err != nil {
+			fail(c, errs.Internal(err))
+			return
+		}
+		attachment(c, "场地使用月报-"+rep.Month.Format("2006-01")+".xlsx", b)
+		return
+	}
+	out := gin.H{"month": rep.Month.Format("2006-01")}
+	var rs, cs []roomUseDTO
+	for _, x := range rep.Rooms {
+		rs = append(rs, toRoomUseDTO(x))
+	}
+	for _, x := range rep.Communities {
+		cs = append(cs, toRoomUseDTO(x))
+	}
+	type booker struct {
+		Name     string  `json:"name"`
+		Kind     string  `json:"booked_for"`
+		Hours    float64 `json:"hours"`
+		Bookings int     `json:"bookings"`
+	}
+	top := make([]booker, 0, len(rep.TopBookers))
+	for _, b := range rep.TopBookers {
+		top = append(top, booker{b.Name, b.Kind, hours.Hours(b.Minutes), b.Bookings})
+	}
+	out["rooms"], out["communities"], out["top_bookers"] = nonNilUse(rs), nonNilUse(cs), top
+	c.JSON(http.StatusOK, out)
+}
+
+func nonNilUse(x []roomUseDTO) []roomUseDTO {
+	if x == nil {
+		return []roomUseDTO{}
+	}
+	return x
 }

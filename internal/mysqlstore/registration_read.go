@@ -10,6 +10,7 @@ import (
 
 	"gongjian/internal/activity"
 	"gongjian/internal/errs"
+	"gongjian/internal/rooms"
 )
 
 // ---- registrations: reads ----
@@ -325,5 +326,19 @@ func (s *ActivityStore) NoShowTimes(ctx context.Context, userID int64, since tim
 	err := s.g(ctx).Model(&registrationRow{}).Joins("JOIN sessions ON sessions.id = registrations.session_id").
 		Where("registrations.user_id = ? AND registrations.no_show = ? AND sessions.starts_at >= ?", userID, true, since.UTC()).
 		Order("sessions.starts_at").Pluck("sessions.starts_at", &out).Error
-	return out, translate(err, nil)
+	if err != nil {
+		return nil, translate(err, nil)
+	}
+	// Room bookings released for want of a check-in count the same (the
+	// booker's own, a team's and a unit's; not those desk staff made for
+	// someone without an account).
+	var booked []time.Time
+	err = s.g(ctx).Model(&roomBookingRow{}).Where("booked_by = ? AND status = ? AND booked_for IN ? AND starts_at >= ?",
+		userID, rooms.StatusNoShow, []string{rooms.ForSelf, rooms.ForTeam, rooms.ForUnit}, since.UTC()).Pluck("starts_at", &booked).Error
+	if err != nil {
+		return nil, translate(err, nil)
+	}
+	out = append(out, booked...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j]) })
+	return out, nil
 }

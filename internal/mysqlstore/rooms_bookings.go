@@ -182,7 +182,7 @@ func (s *RoomStore) Bookings(ctx context.Context, f rooms.BookingFilter) ([]room
 		q = q.Where("series_id = ?", f.SeriesID)
 	}
 	limit := f.Limit
-	if limit <= 0 || limit > 5000 {
+	if limit <= 0 || limit > 100000 {
 		limit = 5000
 	}
 	var rows []roomBookingRow
@@ -194,8 +194,11 @@ func (s *RoomStore) Bookings(ctx context.Context, f rooms.BookingFilter) ([]room
 
 // fill translates rows and adds the room's and team's names and the booker's name.
 func (s *RoomStore) fill(ctx context.Context, rows []roomBookingRow) ([]rooms.Booking, error) {
-	roomIDs, teamIDs, userIDs := map[int64]bool{}, map[int64]bool{}, map[int64]bool{}
+	roomIDs, teamIDs, userIDs, orgIDs := map[int64]bool{}, map[int64]bool{}, map[int64]bool{}, map[int64]bool{}
 	for _, r := range rows {
+		if r.OrgID != 0 {
+			orgIDs[r.OrgID] = true
+		}
 		roomIDs[r.RoomID] = true
 		if r.TeamID != 0 {
 			teamIDs[r.TeamID] = true
@@ -224,12 +227,22 @@ func (s *RoomStore) fill(ctx context.Context, rows []roomBookingRow) ([]rooms.Bo
 	if err != nil {
 		return nil, err
 	}
+	orgs := map[int64]string{}
+	if len(orgIDs) > 0 {
+		var os []organizationRow
+		if err := s.g(ctx).Select("id, name").Where("id IN ?", keys(orgIDs)).Find(&os).Error; err != nil {
+			return nil, translate(err, nil)
+		}
+		for _, o := range os {
+			orgs[o.ID] = o.Name
+		}
+	}
 	out := make([]rooms.Booking, 0, len(rows))
 	for _, r := range rows {
 		b := toBooking(r)
 		rm := byRoom[r.RoomID]
 		b.RoomName, b.CommunityID, b.RoomOrgID = rm.Name, rm.CommunityID, rm.OrgID
-		b.TeamName, b.BookerName = teams[r.TeamID], names[r.BookedBy]
+		b.TeamName, b.BookerName, b.OrgName = teams[r.TeamID], names[r.BookedBy], orgs[r.OrgID]
 		out = append(out, b)
 	}
 	return out, nil

@@ -6,6 +6,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"gongjian/internal/errs"
 	"gongjian/internal/rooms"
 )
 
@@ -19,8 +20,25 @@ var _ rooms.Store = (*RoomStore)(nil)
 
 func (s *RoomStore) g(ctx context.Context) *gorm.DB { return s.db.G.WithContext(ctx) }
 
-// CreateRoom inserts a room.
+var errUnknownCommunity = errs.Invalid("UNKNOWN_COMMUNITY", "所选社区不存在")
+
+// communityExists refuses a community id nobody created.
+func (s *RoomStore) communityExists(ctx context.Context, id int64) error {
+	var n int64
+	if err := s.g(ctx).Model(&communityRow{}).Where("id = ?", id).Count(&n).Error; err != nil {
+		return translate(err, nil)
+	}
+	if n == 0 {
+		return errUnknownCommunity
+	}
+	return nil
+}
+
+// CreateRoom inserts a room (of an existing community).
 func (s *RoomStore) CreateRoom(ctx context.Context, r *rooms.Room) error {
+	if err := s.communityExists(ctx, r.CommunityID); err != nil {
+		return err
+	}
 	row := fromRoom(*r)
 	row.ID = 0
 	if err := s.g(ctx).Create(&row).Error; err != nil {

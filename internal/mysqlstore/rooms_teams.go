@@ -22,6 +22,14 @@ var errTeamExists = errs.Conflict("TEAM_EXISTS", "同名队伍或组织已存在
 // organisation of the team's community, host of its activities) and the
 // leader as its first active member.
 func (s *RoomStore) CreateTeam(ctx context.Context, t *rooms.Team) error {
+	if err := s.communityExists(ctx, t.CommunityID); err != nil {
+		return err
+	}
+	if names, err := s.userNames(ctx, []int64{t.LeaderID}); err != nil {
+		return err
+	} else if _, ok := names[t.LeaderID]; !ok {
+		return errs.Invalid("UNKNOWN_LEADER", "队长不是已登录过的居民")
+	}
 	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
 		org := organizationRow{Name: t.Name, Type: activity.OrgSocial}
 		if err := tx.Create(&org).Error; err != nil {

@@ -45,7 +45,7 @@ type booker struct {
 	sealed    string
 	masked    string
 	decides   bool // the caller owns the room: no approval needed
-	unlimited bool
+	unlimited bool // staff for the community's own use, a unit in its own room: no weekly limit
 }
 
 func (s *Service) bookerOf(ctx context.Context, u resident.User, r Room, in BookInput) (booker, error) {
@@ -105,6 +105,7 @@ func (s *Service) bookerOf(ctx context.Context, u resident.User, r Room, in Book
 			return b, errNotAllowed
 		}
 		b.kind, b.orgID, b.key = ForUnit, in.OrgID, fmt.Sprintf("unit:%d", in.OrgID)
+		b.unlimited = r.OrgID == in.OrgID // a unit using its own room
 	case IsDesk(u, r):
 		b.kind, b.key, b.unlimited = ForStaff, fmt.Sprintf("user:%d", u.ID), true
 	default:
@@ -170,7 +171,7 @@ func (s *Service) timed(r Room, b *Booking, start, end time.Time) {
 
 func (s *Service) newBooking(r Room, bk booker, b *Booking) NewBooking {
 	limit := 0
-	if !bk.unlimited && !bk.decides {
+	if !bk.unlimited {
 		limit = r.Rules.WeeklyHours * 60
 	}
 	return NewBooking{Booking: b, WeekStart: WeekStart(b.StartsAt).UTC(), LimitMinutes: limit}

@@ -3,12 +3,16 @@ package rooms_test
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	mysqldrv "github.com/go-sql-driver/mysql"
 
 	"gongjian/internal/activity"
 	"gongjian/internal/checkin"
@@ -23,7 +27,71 @@ import (
 
 func TestMain(m *testing.M) {
 	fmt.Fprintf(os.Stderr, "rooms tests: backend %s\n", testenv.Backend())
-	os.Exit(m.Run())
+	code := m.Run()
+	for _, done := range shared.cleanup {
+		done()
+	}
+	os.Exit(code)
+}
+
+// shared are the databases of this package's tests: one migrated MariaDB
+// database and one SQLite file for the whole run (a fresh database per
+// test costs a migration each, which a busy shared MariaDB answers slowly).
+// Tests stay apart by their own communities, rooms and user ids.
+var shared struct {
+	sync.Mutex
+	dbs     map[string]*mysqlstore.DB
+	cleanup []func()
+}
+
+// userSeq numbers the users of every test (ids stay unique across tests sharing a database).
+var userSeq atomic.Int64
+
+func sharedDB(t *testing.T, kind string) *mysqlstore.DB {
+	t.Helper()
+	shared.Lock()
+	defer shared.Unlock()
+	if db := shared.dbs[kind]; db != nil {
+		return db
+	}
+	o := mysqlstore.Options{MaxOpenConns: 16}
+	if kind == "configured" && testenv.RealMySQL() {
+		admin, err := sql.Open("mysql", testenv.MySQLAdminDSN())
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := testenv.RandomName("gjt_rooms_")
+		if _, err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
+			t.Fatal(err)
+		}
+		shared.cleanup = append(shared.cleanup, func() { admin.Exec("DROP DATABASE IF EXISTS " + name); admin.Close() })
+		cfg, _ := mysqldrv.ParseDSN(testenv.MySQLAdminDSN())
+		cfg.DBName = name
+		o.DSN = cfg.FormatDSN()
+	} else {
+		if os.Getenv("GONGJIAN_TEST_BACKEND") == "real" && kind == "configured" {
+			t.Fatal("GONGJIAN_TEST_BACKEND=real but MariaDB/MySQL is not reachable")
+		}
+		dir, err := os.MkdirTemp("", "gj-rooms-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		shared.cleanup = append(shared.cleanup, func() { os.RemoveAll(dir) })
+		o.SQLitePath = filepath.Join(dir, "rooms.db")
+	}
+	db, err := mysqlstore.Open(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared.cleanup = append([]func(){func() { db.Close() }}, shared.cleanup...)
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	if shared.dbs == nil {
+		shared.dbs = map[string]*mysqlstore.DB{}
+	}
+	shared.dbs[kind] = db
+	return db
 }
 
 // env is the real rooms service on a fresh database.
@@ -40,34 +108,18 @@ type env struct {
 	community int64
 	other     int64 // a second community
 	unit      int64 // a co-building unit of the community
-	seq       atomic.Int64
 }
 
 // backends are the databases the storage-level guarantees are tested on:
 // the configured one (MariaDB when reachable) and the embedded SQLite.
 func backends(t *testing.T) map[string]func(*testing.T) *mysqlstore.DB {
 	return map[string]func(*testing.T) *mysqlstore.DB{
-		"configured": func(t *testing.T) *mysqlstore.DB {
-			db := testenv.DB(t)
-			// The MariaDB here is shared: stay well within its connection limit.
-			db.SQL().SetMaxOpenConns(16)
-			return db
-		},
-		"sqlite": func(t *testing.T) *mysqlstore.DB {
-			db, err := mysqlstore.Open(context.Background(), mysqlstore.Options{SQLitePath: filepath.Join(t.TempDir(), "rooms.db")})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			if _, err := db.Migrate(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			return db
-		},
+		"configured": func(t *testing.T) *mysqlstore.DB { return sharedDB(t, "configured") },
+		"sqlite":     func(t *testing.T) *mysqlstore.DB { return sharedDB(t, "sqlite") },
 	}
 }
 
-func newEnv(t *testing.T) *env { return newEnvOn(t, testenv.DB(t)) }
+func newEnv(t *testing.T) *env { return newEnvOn(t, sharedDB(t, "configured")) }
 
 func newEnvOn(t *testing.T, db *mysqlstore.DB) *env {
 	t.Helper()
@@ -86,17 +138,17 @@ func newEnvOn(t *testing.T, db *mysqlstore.DB) *env {
 	now := func() time.Time { return time.Now().Add(time.Duration(e.offset.Load())) }
 	e.svc = rooms.NewService(e.store, e.keys, box, rooms.Config{}, now)
 	e.admin = resident.User{ID: 1, Roles: []resident.Role{{Role: resident.RoleAdmin}}}
-	c, err := e.people.EnsureCommunity(e.ctx, "阳光社区")
+	c, err := e.people.EnsureCommunity(e.ctx, testenv.RandomName("阳光社区"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := e.people.EnsureCommunity(e.ctx, "明月社区")
+	o, err := e.people.EnsureCommunity(e.ctx, testenv.RandomName("明月社区"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.community, e.other = c.ID, o.ID
 	acts := mysqlstore.NewActivityStore(db)
-	unit := activity.Organization{Name: "实验小学", Type: activity.OrgCoBuilding, CommunityIDs: []int64{c.ID}}
+	unit := activity.Organization{Name: testenv.RandomName("实验小学"), Type: activity.OrgCoBuilding, CommunityIDs: []int64{c.ID}}
 	if err := acts.CreateOrganization(e.ctx, &unit); err != nil {
 		t.Fatal(err)
 	}
@@ -107,21 +159,21 @@ func newEnvOn(t *testing.T, db *mysqlstore.DB) *env {
 // resident returns a resident of the community (no database row: the
 // rooms service needs none).
 func (e *env) resident() resident.User {
-	return resident.User{ID: 1000 + e.seq.Add(1), CommunityID: e.community}
+	return resident.User{ID: 1000 + userSeq.Add(1), CommunityID: e.community}
 }
 
 func (e *env) staff() resident.User {
-	return resident.User{ID: 1000 + e.seq.Add(1), CommunityID: e.community, Roles: []resident.Role{{Role: resident.RoleStaff, CommunityID: e.community}}}
+	return resident.User{ID: 1000 + userSeq.Add(1), CommunityID: e.community, Roles: []resident.Role{{Role: resident.RoleStaff, CommunityID: e.community}}}
 }
 
 func (e *env) contact() resident.User {
-	return resident.User{ID: 1000 + e.seq.Add(1), Roles: []resident.Role{{Role: resident.RoleUnitContact, OrgID: e.unit}}}
+	return resident.User{ID: 1000 + userSeq.Add(1), Roles: []resident.Role{{Role: resident.RoleUnitContact, OrgID: e.unit}}}
 }
 
 // room creates a community room open 08:00–21:00 every day with the rules given.
 func (e *env) room(rules rooms.Rules) rooms.Room {
 	e.t.Helper()
-	r, err := e.svc.CreateRoom(e.ctx, e.admin, rooms.Room{CommunityID: e.community, Name: fmt.Sprintf("活动室%d", e.seq.Add(1)), Kind: rooms.KindActivity, Capacity: 40, Rules: rules})
+	r, err := e.svc.CreateRoom(e.ctx, e.admin, rooms.Room{CommunityID: e.community, Name: fmt.Sprintf("活动室%d", userSeq.Add(1)), Kind: rooms.KindActivity, Capacity: 40, Rules: rules})
 	if err != nil {
 		e.t.Fatal(err)
 	}

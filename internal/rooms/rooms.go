@@ -155,6 +155,7 @@ type Booking struct {
 	RoomName    string
 	BookerName  string
 	TeamName    string
+	OrgName     string
 	CommunityID int64
 	RoomOrgID   int64
 }

@@ -17,6 +17,7 @@ const h = require(path.join(MP, 'test', '_helpers'))
 // Keep rpx in the compiled WXSS (simulate turns 1rpx into 1px); converted below at 375 px width.
 require(path.join(MP, 'node_modules', 'miniprogram-simulate', 'src', 'utils')).transformRpx = (css) => css
 const fx = require(path.join(MP, 'test', '_fixtures'))
+const rx = require(path.join(MP, 'test', '_rooms_fixtures'))
 const { ticketKey } = require(path.join(MP, 'test', '_tickets'))
 const qrcode = require(path.join(MP, 'node_modules', 'qrcode-generator'))
 const cbx = require(path.join(MP, 'test', 'fixtures', 'cobuild'))
@@ -73,6 +74,17 @@ function routes() {
     'GET /api/v1/admin/activities/:id/registrations': fx.staffRegistrations(),
     'GET /api/v1/admin/hours/claims': claims,
     'GET /api/v1/admin/wristbands/alarms': fx.staffAlarms(),
+    // Rooms, bookings and teams (issue 16)
+    'GET /api/v1/rooms': { items: rx.rooms() },
+    'GET /api/v1/rooms/:id': rx.rooms()[0],
+    'GET /api/v1/rooms/:id/availability': rx.availability(11),
+    'GET /api/v1/me/bookings': { items: rx.bookings() },
+    'GET /api/v1/bookings/:id/ticket': { ticket: demoTicket(901, 0), valid_from: fx.at(1, 18, 30), valid_until: fx.at(1, 21, 0) },
+    'GET /api/v1/teams': { items: rx.teams() },
+    'GET /api/v1/me/teams': { items: [rx.teams()[0]] },
+    'GET /api/v1/teams/:id': rx.teamAsLeader(),
+    'GET /api/v1/teams/:id/bookings': { items: [rx.bookings()[0]] },
+    'GET /api/v1/admin/bookings': rx.pendingBookings(),
   }
 }
 
@@ -171,6 +183,20 @@ const SHOTS = [
   { name: '58-cobuild-unit', route: 'pages/cobuild/unit', height: 1800, routes: cbx.routes() },
   { name: '59-cobuild-reportin', route: 'pages/cobuild/reportin', height: 900, routes: cbx.routes({ 'GET /api/v1/me': cbx.user(['party_member']) }) },
   { name: '60-cobuild-review', route: 'pages/cobuild/review', height: 1500, routes: cbx.routes({ 'GET /api/v1/me': cbx.user(['staff']) }) },
+  // Rooms, bookings and teams (issue 16): 70–76
+  { name: '70-rooms', route: 'pages/rooms/index', height: 900 },
+  { name: '71-room-detail', route: 'pages/rooms/detail', query: { id: '11' }, height: 1000,
+    fill: { '.input-purpose': '合唱排练', '.input-attendance': '12' },
+    before: async (page) => {
+      await h.tap(page, h.$$(page, '.day')[1])
+      await h.tap(page, h.$$(page, '.slot')[3])
+      await h.tap(page, h.$$(page, '.slot')[4])
+    } },
+  { name: '72-my-bookings', route: 'pages/rooms/bookings', height: 1200 },
+  { name: '73-booking-ticket', route: 'pages/ticket/ticket', query: { id: '901', kind: 'booking', title: encodeURIComponent('幸福里社区舞蹈室'), name: encodeURIComponent('幸福里舞蹈队') }, height: 812, qr: demoTicket(901, 0) },
+  { name: '74-teams', route: 'pages/teams/index', height: 812 },
+  { name: '75-team-leader', route: 'pages/teams/detail', query: { id: '5' }, height: 1000 },
+  { name: '76-staff-bookings', route: 'pages/staff/bookings', height: 900 },
 ]
 
 const rpx = (css) => css.replace(/(-?\d*\.?\d+)rpx/g, (_, n) => `${+(n * WIDTH / 750).toFixed(2)}px`)

@@ -88,7 +88,28 @@ module.exports = {
   ackAlarm: (id, note) => post(`/api/v1/admin/wristbands/alarms/${id}/ack`, { note }),
   resolveAlarm: (id, note) => post(`/api/v1/admin/wristbands/alarms/${id}/resolve`, { note }),
   adminActivities: (params) => get(`/api/v1/admin/activities${qs(params)}`),
-  activityRegistrations: (id) => get(`/api/v1/admin/activities/${id}/registrations`),
+  // keyset pages of at most 100: follow next_cursor until it is null
+  activityRegistrations: (id, cursor) => get(`/api/v1/admin/activities/${id}/registrations${qs({ limit: 100, cursor })}`),
+
+  // Rooms, bookings and cultural teams
+  listRooms: (params) => get(`/api/v1/rooms${qs(params)}`),
+  getRoom: (id) => get(`/api/v1/rooms/${id}`),
+  roomAvailability: (id, from, to) => get(`/api/v1/rooms/${id}/availability${qs({ from, to })}`),
+  /** @param {any} body @param {string} idempotencyKey */
+  bookRoom: (id, body, idempotencyKey) => post(`/api/v1/rooms/${id}/bookings`, body, { 'Idempotency-Key': idempotencyKey }),
+  myBookings: () => get('/api/v1/me/bookings'),
+  cancelBooking: (id, reason) => post(`/api/v1/bookings/${id}/cancel`, { reason }),
+  bookingTicket: (id) => get(`/api/v1/bookings/${id}/ticket`),
+  deskBookings: (status) => get(`/api/v1/admin/bookings${qs({ status })}`),
+  approveBooking: (id, note) => post(`/api/v1/admin/bookings/${id}/approve`, { note }),
+  rejectBooking: (id, note) => post(`/api/v1/admin/bookings/${id}/reject`, { note }),
+  listTeams: (communityId) => get(`/api/v1/teams${qs({ community_id: communityId })}`),
+  myTeams: () => get('/api/v1/me/teams'),
+  getTeam: (id) => get(`/api/v1/teams/${id}`),
+  joinTeam: (id) => post(`/api/v1/teams/${id}/join`),
+  approveMember: (id, userId) => post(`/api/v1/teams/${id}/members/${userId}/approve`),
+  rejectMember: (id, userId) => post(`/api/v1/teams/${id}/members/${userId}/reject`),
+  teamBookings: (id) => get(`/api/v1/teams/${id}/bookings`),
 
   // Co-building (共建): needs, projects, wishes, proposals, units, resources, report-ins
   listNeeds: (params) => get(`/api/v1/needs${qs(params)}`),

@@ -142,7 +142,19 @@ function remainingText(remaining) {
   return remaining > 0 ? `剩余 ${remaining} 个名额` : '名额已满'
 }
 
+/** Room bookings: status names and tag types. */
+const BOOKING_STATUS = {
+  pending: { text: '待审批', tag: 'warning' },
+  confirmed: { text: '已预约', tag: 'success' },
+  checked_in: { text: '已签到', tag: 'primary' },
+  no_show: { text: '未到场', tag: 'danger' },
+  cancelled: { text: '已取消', tag: 'default' },
+  rejected: { text: '未通过', tag: 'danger' },
+  expired: { text: '未审批', tag: 'default' },
+}
+
 module.exports = {
+  BOOKING_STATUS,
   CATEGORIES,
   CATEGORY_NAMES,
   CLOSED_STATUSES,

@@ -95,6 +95,9 @@ Component({
     onWristbands() {
       wx.navigateTo({ url: '/pages/wristband/index' })
     },
+    onRooms() {
+      wx.navigateTo({ url: '/pages/rooms/index' })
+    },
     onCobuild() {
       wx.navigateTo({ url: '/pages/cobuild/index' })
     },

@@ -53,5 +53,8 @@ Component({
     onAlarms() {
       wx.navigateTo({ url: '/pages/staff/alarms' })
     },
+    onBookings() {
+      wx.navigateTo({ url: '/pages/staff/bookings' })
+    },
   },
 })

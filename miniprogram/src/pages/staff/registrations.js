@@ -13,7 +13,14 @@ Component({
       return this.load()
     },
     load() {
-      return this.loadFrom(api.activityRegistrations(this.data.activityId), (res) => this.show((res && res.items) || []))
+      // The list comes in keyset pages of 100: read them all (next_cursor is null on the last).
+      const all = []
+      const more = (cursor) =>
+        api.activityRegistrations(this.data.activityId, cursor).then((res) => {
+          all.push(...((res && res.items) || []))
+          return res && res.next_cursor ? more(res.next_cursor) : all
+        })
+      return this.loadFrom(more(), (items) => this.show(items))
     },
     show(items) {
       const counts = { confirmed: 0, checked_in: 0, waitlisted: 0, cancelled: 0 }

@@ -1,0 +1,67 @@
+// My room bookings: status, the entry QR of a confirmed booking (ticket page), cancel.
+const api = require('../../utils/api')
+const fmt = require('../../utils/format')
+const { showError } = require('../../utils/request')
+
+function view(b) {
+  const st = fmt.BOOKING_STATUS[b.status] || { text: b.status, tag: 'default' }
+  const ended = fmt.toDate(b.ends_at) <= new Date()
+  return Object.assign({}, b, {
+    timeText: fmt.formatRange(b.starts_at, b.ends_at),
+    statusText: st.text,
+    tagType: st.tag,
+    canTicket: b.status === 'confirmed' && !ended,
+    canCancel: (b.status === 'confirmed' || b.status === 'pending') && !ended,
+    forText: b.team_name ? `队伍：${b.team_name}` : b.guest_name ? `代约：${b.guest_name}` : '',
+  })
+}
+
+Component({
+  data: { items: [], loading: true, error: '' },
+  methods: {
+    onShow() {
+      return this.load()
+    },
+    onPullDownRefresh() {
+      return this.load().then(() => wx.stopPullDownRefresh())
+    },
+    load() {
+      this.setData({ loading: !this.data.items.length, error: '' })
+      return api.myBookings().then(
+        (res) => this.setData({ items: ((res && res.items) || []).map(view), loading: false }),
+        (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
+      )
+    },
+    onTicket(e) {
+      const id = e.currentTarget.dataset.id
+      const b = this.data.items.find((x) => x.id === id)
+      wx.navigateTo({ url: `/pages/ticket/ticket?kind=booking&id=${id}&title=${encodeURIComponent((b && b.room_name) || '场地预约')}` })
+    },
+    onCancel(e) {
+      const id = e.currentTarget.dataset.id
+      const b = this.data.items.find((x) => x.id === id)
+      return new Promise((resolve) => {
+        wx.showModal({
+          title: '取消预约',
+          content: `确定取消「${(b && b.room_name) || ''}」${(b && b.timeText) || ''}的预约吗？取消后时段立即释放。`,
+          success: (r) => {
+            if (!r.confirm) return resolve()
+            api.cancelBooking(id, '本人取消').then(
+              () => {
+                wx.showToast({ title: '已取消', icon: 'success' })
+                resolve(this.load())
+              },
+              (err) => {
+                showError(err, '取消失败')
+                resolve()
+              },
+            )
+          },
+        })
+      })
+    },
+    onRooms() {
+      wx.navigateTo({ url: '/pages/rooms/index' })
+    },
+  },
+})

@@ -1,0 +1,57 @@
+// Room bookings waiting for approval: the room's owners approve or reject them (community staff see
+// a unit's rooms' bookings but only the unit decides).
+const api = require('../../utils/api')
+const fmt = require('../../utils/format')
+const { showError } = require('../../utils/request')
+
+const FOR_TEXT = { resident: '居民', team: '文体队伍', unit: '共建单位', desk: '前台代约', staff: '社区自用' }
+
+function view(b) {
+  return Object.assign({}, b, {
+    timeText: fmt.formatRange(b.starts_at, b.ends_at),
+    who: b.team_name || b.guest_name || b.booker_name || '',
+    forText: FOR_TEXT[b.booked_for] || '',
+  })
+}
+
+Component({
+  data: { items: [], loading: true, error: '' },
+  methods: {
+    onShow() {
+      return this.load()
+    },
+    load() {
+      this.setData({ loading: !this.data.items.length, error: '' })
+      return api.deskBookings('pending').then(
+        (res) => this.setData({ items: ((res && res.items) || []).map(view), loading: false }),
+        (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
+      )
+    },
+    onApprove(e) {
+      return api.approveBooking(e.currentTarget.dataset.id, '').then(
+        () => {
+          wx.showToast({ title: '已通过', icon: 'success' })
+          return this.load()
+        },
+        (err) => showError(err, '审批失败'),
+      )
+    },
+    onReject(e) {
+      const id = e.currentTarget.dataset.id
+      return new Promise((resolve) => {
+        wx.showModal({
+          title: '不通过',
+          editable: true,
+          placeholderText: '请填写原因（会通知预约人）',
+          success: (r) => {
+            if (!r.confirm) return resolve()
+            api.rejectBooking(id, r.content || '').then(() => resolve(this.load()), (err) => {
+              showError(err, '操作失败')
+              resolve()
+            })
+          },
+        })
+      })
+    },
+  },
+})

@@ -1,0 +1,56 @@
+// One team: its members (for members), joining, the leader's approvals, and its room bookings.
+const api = require('../../utils/api')
+const fmt = require('../../utils/format')
+const { showError } = require('../../utils/request')
+
+const MEMBER_STATUS = { active: '队员', requested: '申请加入', invited: '已邀请' }
+
+Component({
+  data: { id: '', team: null, members: [], requests: [], bookings: [], loading: true, error: '' },
+  methods: {
+    onLoad(query) {
+      this.setData({ id: query.id })
+      return this.load()
+    },
+    load() {
+      return api.getTeam(this.data.id).then(
+        (t) => {
+          const list = t.member_list || []
+          this.setData({
+            team: Object.assign({}, t, { statusText: t.my_status === 'active' ? '我是队员' : t.my_status === 'requested' ? '已申请，等待队长同意' : '' }),
+            members: list.filter((m) => m.status === 'active').map((m) => Object.assign({}, m, { leader: m.user_id === t.leader_id })),
+            requests: t.leads ? list.filter((m) => m.status !== 'active').map((m) => Object.assign({}, m, { statusText: MEMBER_STATUS[m.status] })) : [],
+            loading: false,
+          })
+          wx.setNavigationBarTitle({ title: t.name })
+          if (t.leads || t.my_status === 'active') return this.loadBookings()
+        },
+        (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
+      )
+    },
+    loadBookings() {
+      return api.teamBookings(this.data.id).then(
+        (res) => this.setData({ bookings: ((res && res.items) || []).map((b) => Object.assign({}, b, { timeText: fmt.formatRange(b.starts_at, b.ends_at) })) }),
+        () => {},
+      )
+    },
+    onJoin() {
+      return api.joinTeam(this.data.id).then(
+        (m) => {
+          wx.showToast({ title: m.status === 'active' ? '已加入' : '已申请', icon: 'success' })
+          return this.load()
+        },
+        (err) => showError(err, '申请失败'),
+      )
+    },
+    onApprove(e) {
+      return api.approveMember(this.data.id, e.currentTarget.dataset.user).then(() => this.load(), (err) => showError(err, '操作失败'))
+    },
+    onReject(e) {
+      return api.rejectMember(this.data.id, e.currentTarget.dataset.user).then(() => this.load(), (err) => showError(err, '操作失败'))
+    },
+    onRooms() {
+      wx.navigateTo({ url: '/pages/rooms/index' })
+    },
+  },
+})

@@ -1,0 +1,155 @@
+// Rooms, bookings and teams pages (issue 16).
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const h = require('./_helpers')
+const fx = require('./_fixtures')
+const rx = require('./_rooms_fixtures')
+
+test.beforeEach(() => h.resetModules())
+
+function routes(over = {}) {
+  return Object.assign({
+    'GET /api/v1/me': fx.user,
+    'GET /api/v1/rooms': { items: rx.rooms() },
+    'GET /api/v1/rooms/:id': rx.rooms()[0],
+    'GET /api/v1/rooms/:id/availability': (r) => rx.availability(11),
+    'POST /api/v1/rooms/:id/bookings': { status: 201, body: { id: 950, room_id: 11, starts_at: fx.at(1, 11, 0), ends_at: fx.at(1, 13, 0), status: 'confirmed' } },
+    'GET /api/v1/me/bookings': { items: rx.bookings() },
+    'POST /api/v1/bookings/:id/cancel': { id: 901, status: 'cancelled' },
+    'GET /api/v1/bookings/:id/ticket': { ticket: 'GJ1.booking.Zm9vYmFy', valid_from: fx.at(1, 18, 30), valid_until: fx.at(1, 21, 0) },
+    'GET /api/v1/teams': { items: rx.teams() },
+    'GET /api/v1/me/teams': { items: [rx.teams()[0]] },
+    'GET /api/v1/teams/:id': rx.teamAsLeader(),
+    'GET /api/v1/teams/:id/bookings': { items: [rx.bookings()[0]] },
+    'POST /api/v1/teams/:id/join': { team_id: 6, user_id: 7, status: 'requested' },
+    'POST /api/v1/teams/:id/members/:user_id/approve': { status: 'active' },
+    'GET /api/v1/admin/bookings': rx.pendingBookings(),
+    'POST /api/v1/admin/bookings/:id/approve': { id: 902, status: 'confirmed' },
+    'POST /api/v1/admin/bookings/:id/reject': { id: 902, status: 'rejected' },
+  }, over)
+}
+
+test('the rooms list shows my community\'s rooms with kind, capacity and approval, filtered by kind', async () => {
+  const w = h.installWx({ routes: routes() })
+  const page = await h.renderPage('pages/rooms/index')
+  const t = h.text(page)
+  assert.match(t, /幸福里社区舞蹈室/)
+  assert.match(t, /可容纳 30 人/)
+  assert.match(t, /共建单位场地，预约需审批/)
+  assert.equal(w.requests('GET', '/api/v1/rooms')[0].query.community_id, '1')
+  await h.tap(page, h.$$(page, '.kind')[2])
+  assert.equal(w.requests('GET', '/api/v1/rooms').pop().query.kind, 'dance_room')
+  await h.tap(page, h.$$(page, '.room')[0])
+  assert.equal(w.navigations.pop().url, '/pages/rooms/detail?id=11')
+})
+
+test('a room\'s day shows free, booked and closed slots; two free hours are booked with an Idempotency-Key', async () => {
+  const w = h.installWx({ routes: routes() })
+  const page = await h.renderPage('pages/rooms/detail', { id: '11' })
+  assert.equal(h.$$(page, '.slot-free').length, 9)
+  assert.equal(h.$$(page, '.slot-booked').length, 3)
+  assert.equal(h.$$(page, '.slot-closed').length, 1)
+  // A booked slot cannot be picked; 11:00 then 12:00 make one range.
+  await h.tap(page, h.$$(page, '.slot')[1])
+  assert.equal(page.data.from, -1)
+  await h.tap(page, h.$$(page, '.slot')[3])
+  await h.tap(page, h.$$(page, '.slot')[4])
+  assert.equal(h.$$(page, '.slot-picked').length, 2)
+  await h.input(page, '.input-purpose', '合唱排练')
+  await h.input(page, '.input-attendance', '12')
+  await h.tap(page, '.btn-book >>> .van-button')
+  await h.settle(20)
+  const req = w.requests('POST', '/api/v1/rooms/11/bookings')[0]
+  assert.ok(req, 'booking posted')
+  assert.equal(req.data.purpose, '合唱排练')
+  assert.equal(req.data.attendance, 12)
+  assert.equal(req.data.starts_at, rx.availability(11).slots[3].starts_at)
+  assert.equal(req.data.ends_at, rx.availability(11).slots[4].ends_at)
+  assert.ok(req.header['Idempotency-Key'])
+  assert.match(h.text(page), /预约成功/)
+})
+
+test('a slot taken meanwhile: the server\'s SLOT_TAKEN is shown and the slots are reloaded', async () => {
+  const w = h.installWx({ routes: routes({ 'POST /api/v1/rooms/:id/bookings': { status: 409, body: { code: 'SLOT_TAKEN', message: '该时段已被预约或不开放，请选择其他时间', request_id: 'x' } } }) })
+  const page = await h.renderPage('pages/rooms/detail', { id: '11' })
+  await h.tap(page, h.$$(page, '.slot')[0])
+  await h.input(page, '.input-purpose', '读书会')
+  await h.input(page, '.input-attendance', '5')
+  const before = w.requests('GET', '/api/v1/rooms/11/availability').length
+  await h.tap(page, '.btn-book >>> .van-button')
+  await h.settle(20)
+  assert.match(w.modals.pop().content, /该时段已被预约/)
+  assert.equal(w.requests('GET', '/api/v1/rooms/11/availability').length, before + 1)
+})
+
+test('my bookings: statuses, the entry code of a confirmed booking opens the ticket page, cancel frees it', async () => {
+  const w = h.installWx({ routes: routes() })
+  const page = await h.renderPage('pages/rooms/bookings')
+  const t = h.text(page)
+  for (const s of ['已预约', '待审批', '已签到', '已取消', '未通过']) assert.match(t, new RegExp(s))
+  assert.match(t, /管理方意见：当天有校内比赛/)
+  assert.match(t, /队伍：幸福里舞蹈队/)
+  assert.equal(h.$$(page, '.btn-ticket').length, 1)
+  assert.equal(h.$$(page, '.btn-cancel').length, 2)
+  await h.tap(page, '.btn-ticket')
+  assert.match(w.navigations.pop().url, /^\/pages\/ticket\/ticket\?kind=booking&id=901&title=/)
+  await h.tap(page, h.$$(page, '.btn-cancel')[0])
+  await h.settle(10)
+  assert.match(w.modals.pop().content, /确定取消「幸福里社区舞蹈室」/)
+  assert.equal(w.requests('POST', '/api/v1/bookings/901/cancel').length, 1)
+})
+
+test('the ticket page draws a booking\'s ticket from the booking ticket route', async () => {
+  const w = h.installWx({ routes: routes() })
+  await h.renderPage('pages/ticket/ticket', { id: '901', kind: 'booking', title: encodeURIComponent('幸福里社区舞蹈室') })
+  assert.equal(w.requests('GET', '/api/v1/bookings/901/ticket').length, 1)
+  assert.equal(w.requests('GET', '/api/v1/registrations/901/ticket').length, 0)
+})
+
+test('teams: mine and my community\'s; a resident asks to join', async () => {
+  const w = h.installWx({ routes: routes({ 'GET /api/v1/teams/:id': Object.assign({}, rx.teams()[1], { leads: false }) }) })
+  const page = await h.renderPage('pages/teams/index')
+  assert.equal(h.$$(page, '.team-mine').length, 1)
+  assert.equal(h.$$(page, '.team-other').length, 2)
+  const d = await h.renderPage('pages/teams/detail', { id: '6' })
+  assert.equal(h.$$(d, '.member').length, 0)
+  await h.tap(d, '.btn-join >>> .van-button')
+  await h.settle(10)
+  assert.equal(w.requests('POST', '/api/v1/teams/6/join').length, 1)
+})
+
+test('a team leader sees members, requests to approve and the team\'s bookings', async () => {
+  const w = h.installWx({ routes: routes() })
+  const page = await h.renderPage('pages/teams/detail', { id: '5' })
+  assert.equal(h.$$(page, '.member').length, 4)
+  assert.equal(h.$$(page, '.request').length, 2)
+  assert.equal(h.$$(page, '.btn-approve').length, 1)
+  assert.match(h.text(page), /队伍的场地预约/)
+  await h.tap(page, '.btn-approve >>> .van-button')
+  await h.settle(10)
+  assert.equal(w.requests('POST', '/api/v1/teams/5/members/44/approve').length, 1)
+})
+
+test('the approval list: the owner approves; a unit\'s room booked at the desk is not community staff\'s to decide', async () => {
+  const w = h.installWx({ routes: routes() })
+  const page = await h.renderPage('pages/staff/bookings')
+  assert.equal(h.$$(page, '.pending-booking').length, 3)
+  assert.equal(h.$$(page, '.btn-approve').length, 2)
+  assert.match(h.text(page), /由场地所属单位审批/)
+  await h.tap(page, h.$$(page, '.btn-approve')[0])
+  await h.settle(10)
+  assert.equal(w.requests('POST', '/api/v1/admin/bookings/902/approve').length, 1)
+})
+
+test('a team leader books for the team: the team is chosen as the booker and sent as team_id', async () => {
+  const w = h.installWx({ routes: routes({ 'GET /api/v1/me': Object.assign({}, fx.user, { id: 7 }) }) })
+  const page = await h.renderPage('pages/rooms/detail', { id: '11' })
+  assert.equal(h.$$(page, '.for-team').length, 1)
+  await h.tap(page, '.for-team')
+  await h.tap(page, h.$$(page, '.slot')[0])
+  await h.input(page, '.input-purpose', '舞蹈队排练')
+  await h.input(page, '.input-attendance', '20')
+  await h.tap(page, '.btn-book >>> .van-button')
+  await h.settle(20)
+  assert.equal(w.requests('POST', '/api/v1/rooms/11/bookings')[0].data.team_id, 5)
+})
