@@ -43,6 +43,26 @@ type Config struct {
 	Uploads      Uploads      `yaml:"uploads"`
 	Hours        Hours        `yaml:"hours"`
 	Cobuild      Cobuild      `yaml:"cobuild"`
+	Console      Console      `yaml:"console"`
+}
+
+// Console configures the desk console's sessions (issue 17).
+type Console struct {
+	IdleTimeout time.Duration `yaml:"idle_timeout" env:"GONGJIAN_CONSOLE_IDLE_TIMEOUT"` // ends an unused session
+	MaxLifetime time.Duration `yaml:"max_lifetime" env:"GONGJIAN_CONSOLE_MAX_LIFETIME"` // ends any session
+	QRTTL       time.Duration `yaml:"qr_ttl" env:"GONGJIAN_CONSOLE_QR_TTL"`             // a login code's life
+	// DevLogin offers the "dev:<name>" console login: auto = only with the
+	// built-in WeChat emulator; on = also with another fake WeChat (tests);
+	// off. Never in production.
+	DevLogin string `yaml:"dev_login" env:"GONGJIAN_CONSOLE_DEV_LOGIN"`
+}
+
+// DevConsoleLogin reports whether the "dev:<name>" console login is offered.
+func (c Config) DevConsoleLogin() bool {
+	if c.Env == "production" {
+		return false
+	}
+	return c.Console.DevLogin == "on" || (c.Console.DevLogin == "auto" && c.EmulatedWeChat())
 }
 
 // Hours configures the service-hours rules.
@@ -412,6 +432,7 @@ func Defaults() Config {
 		Uploads: Uploads{PerUserPerHour: 60, UnattachedTTL: 7 * 24 * time.Hour},
 		Hours:   Hours{CorrectionApprovalMinutes: 8 * 60},
 		Cobuild: Cobuild{WishesPerResident: 3, SupportThreshold: 10},
+		Console: Console{IdleTimeout: 30 * time.Minute, MaxLifetime: 12 * time.Hour, QRTTL: 2 * time.Minute, DevLogin: "auto"},
 	}
 }
 
@@ -736,6 +757,9 @@ func (c Config) Validate() error {
 	if c.Uploads.UnattachedTTL < time.Hour {
 		return bad("uploads.unattached_ttl (GONGJIAN_UPLOADS_UNATTACHED_TTL)", "must be at least 1h")
 	}
+	if err := c.Console.validate(c.Env, bad); err != nil {
+		return err
+	}
 	if c.Hours.CorrectionApprovalMinutes < 1 || c.Hours.CorrectionApprovalMinutes > 24*60 {
 		return bad("hours.correction_approval_minutes (GONGJIAN_HOURS_CORRECTION_APPROVAL_MINUTES)", "must be 1..1440")
 	}
@@ -792,6 +816,27 @@ func (w Wristband) validate(bad func(key, why string) error) error {
 	}
 	if w.JobInterval < time.Second {
 		return bad("wristband.job_interval (GONGJIAN_WRISTBAND_JOB_INTERVAL)", "must be at least 1s")
+	}
+	return nil
+}
+
+func (c Console) validate(env string, bad func(key, why string) error) error {
+	switch {
+	case c.IdleTimeout < time.Second || c.IdleTimeout > 24*time.Hour:
+		return bad("console.idle_timeout (GONGJIAN_CONSOLE_IDLE_TIMEOUT)", "must be 1s..24h")
+	case c.MaxLifetime < c.IdleTimeout || c.MaxLifetime > 7*24*time.Hour:
+		return bad("console.max_lifetime (GONGJIAN_CONSOLE_MAX_LIFETIME)", "must be at least the idle timeout and at most 168h")
+	case c.QRTTL < 10*time.Second || c.QRTTL > 10*time.Minute:
+		return bad("console.qr_ttl (GONGJIAN_CONSOLE_QR_TTL)", "must be 10s..10m")
+	}
+	switch c.DevLogin {
+	case "auto", "off":
+	case "on":
+		if env == "production" {
+			return bad("console.dev_login (GONGJIAN_CONSOLE_DEV_LOGIN)", "must not be on in production")
+		}
+	default:
+		return bad("console.dev_login (GONGJIAN_CONSOLE_DEV_LOGIN)", "must be auto, on or off")
 	}
 	return nil
 }

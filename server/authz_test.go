@@ -709,6 +709,7 @@ func (w *authzWorld) allRows() []authzRow {
 		w.reviewRows,
 		w.roomsRows,
 		w.cobuildRows,
+		w.consoleRows,
 	} {
 		rows = append(rows, set()...)
 	}

@@ -29,10 +29,12 @@ import (
 
 	"gongjian/config"
 	"gongjian/internal/activity"
+	"gongjian/internal/audit"
 	"gongjian/internal/auth"
 	"gongjian/internal/checkin"
 	"gongjian/internal/cobuild"
 	"gongjian/internal/console"
+	"gongjian/internal/dashboard"
 	"gongjian/internal/demo"
 	"gongjian/internal/hours"
 	"gongjian/internal/httpapi"
@@ -369,6 +371,10 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		return nil, err
 	}
 	app.jobs = append(app.jobs, func(ctx context.Context) { runOverdueReminders(ctx, app.cobuild, log) })
+	consoleParts, err := newConsole(ctx, cfg, wcfg.AppID, rdb, prefix, wc, app.residents, authSvc, log, migrate)
+	if err != nil {
+		return nil, err
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -388,13 +394,17 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		Activities: app.activities,
 		Limits: httpapi.Limits{RegistrationPerUser: cfg.Limits.RegistrationPerUser, RegistrationPerIP: cfg.Limits.RegistrationPerIP,
 			CheckinPerUser: cfg.Limits.CheckinPerUser, CheckinPerIP: cfg.Limits.CheckinPerIP},
-		TrustedProxies: cfg.HTTP.TrustedProxies,
-		MetricsAllow:   cfg.HTTP.MetricsAllow,
-		Media:          mediaSvc,
-		Rooms:          roomsSvc,
-		Cobuild:        app.cobuild,
-		WeChatPush:     push,
-		Console:        console.Handler(),
+		TrustedProxies:  cfg.HTTP.TrustedProxies,
+		MetricsAllow:    cfg.HTTP.MetricsAllow,
+		Media:           mediaSvc,
+		Rooms:           roomsSvc,
+		Cobuild:         app.cobuild,
+		WeChatPush:      push,
+		Console:         console.Handler(),
+		ConsoleAuth:     consoleParts.auth,
+		ConsoleDevLogin: consoleParts.devLogin,
+		Audit:           audit.NewService(mysqlstore.NewAuditStore(app.db)),
+		Dashboard:       dashboard.NewService(mysqlstore.NewDashboardStore(app.db), nil),
 	})
 	return app, nil
 }

@@ -114,22 +114,10 @@ func (s *Service) listPage(ctx context.Context, f ActivityFilter, pageNo, size i
 // AdminList lists the activities a staff member manages (drafts included),
 // newest first.
 func (s *Service) AdminList(ctx context.Context, u resident.User, status string, pageNo, size int) ([]ActivityView, int, error) {
-	f := ActivityFilter{ScopeAll: u.IsAdmin(), NewestFirst: true}
+	sv := u.Serves()
+	f := ActivityFilter{ScopeAll: sv.All, ScopeOrgs: sv.OrgIDs, ScopeCommunities: sv.CommunityIDs, NewestFirst: true}
 	if status != "" {
 		f.Statuses = []string{status}
-	}
-	for _, r := range u.Roles {
-		if r.Role != resident.RoleStaff {
-			continue
-		}
-		switch {
-		case r.OrgID != 0:
-			f.ScopeOrgs = append(f.ScopeOrgs, r.OrgID)
-		case r.CommunityID == 0:
-			f.ScopeAll = true
-		default:
-			f.ScopeCommunities = append(f.ScopeCommunities, r.CommunityID)
-		}
 	}
 	if !f.ScopeAll && len(f.ScopeOrgs) == 0 && len(f.ScopeCommunities) == 0 {
 		return nil, 0, errs.Forbidden("FORBIDDEN", "没有权限进行此操作")

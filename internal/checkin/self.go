@@ -467,24 +467,8 @@ var (
 // reviewScope is the presences u may review: those of activities hosted by
 // their organisations or in their communities; admins all.
 func reviewScope(u resident.User) (ReviewScope, bool) {
-	if u.IsAdmin() {
-		return ReviewScope{All: true}, true
-	}
-	var sc ReviewScope
-	for _, r := range u.Roles {
-		if r.Role != resident.RoleStaff {
-			continue
-		}
-		switch {
-		case r.OrgID != 0:
-			sc.OrgIDs = append(sc.OrgIDs, r.OrgID)
-		case r.CommunityID == 0:
-			sc.All = true
-		default:
-			sc.CommunityIDs = append(sc.CommunityIDs, r.CommunityID)
-		}
-	}
-	return sc, sc.All || len(sc.OrgIDs) > 0 || len(sc.CommunityIDs) > 0
+	sv := u.Serves()
+	return ReviewScope{All: sv.All, OrgIDs: sv.OrgIDs, CommunityIDs: sv.CommunityIDs}, sv.Any()
 }
 
 // ReviewQueue lists the presences held for review that u may decide

@@ -78,26 +78,12 @@ func ParseRange(from, to string, now time.Time) (time.Time, time.Time, error) {
 // reportScope is what u may see: admins all; staff of organisations their
 // subtrees' members; community staff their communities' people.
 func reportScope(u resident.User, tree []Org) (Filter, bool) {
-	if u.IsAdmin() {
+	sv := u.Serves()
+	if sv.All {
 		return Filter{All: true}, true
 	}
-	var f Filter
-	var orgs []int64
-	for _, r := range u.Roles {
-		if r.Role != resident.RoleStaff {
-			continue
-		}
-		switch {
-		case r.OrgID != 0:
-			orgs = append(orgs, r.OrgID)
-		case r.CommunityID == 0:
-			f.All = true
-		default:
-			f.CommunityIDs = append(f.CommunityIDs, r.CommunityID)
-		}
-	}
-	f.OrgIDs = Subtree(tree, orgs)
-	return f, f.All || len(f.OrgIDs) > 0 || len(f.CommunityIDs) > 0
+	f := Filter{CommunityIDs: sv.CommunityIDs, OrgIDs: Subtree(tree, sv.OrgIDs)}
+	return f, len(f.OrgIDs) > 0 || len(f.CommunityIDs) > 0
 }
 
 // Report rolls the ledger up for [from, to): per person, per organisation

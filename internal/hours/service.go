@@ -350,24 +350,8 @@ func reviewFilter(u resident.User, status string) (ClaimFilter, error) {
 // reviewScope is what claims u may review: admins all; staff their
 // organisations and communities.
 func reviewScope(u resident.User) (ClaimFilter, bool) {
-	if u.IsAdmin() {
-		return ClaimFilter{All: true}, true
-	}
-	var f ClaimFilter
-	for _, r := range u.Roles {
-		if r.Role != resident.RoleStaff {
-			continue
-		}
-		switch {
-		case r.OrgID != 0:
-			f.OrgIDs = append(f.OrgIDs, r.OrgID)
-		case r.CommunityID == 0:
-			f.All = true
-		default:
-			f.CommunityIDs = append(f.CommunityIDs, r.CommunityID)
-		}
-	}
-	return f, f.All || len(f.OrgIDs) > 0 || len(f.CommunityIDs) > 0
+	sv := u.Serves()
+	return ClaimFilter{All: sv.All, OrgIDs: sv.OrgIDs, CommunityIDs: sv.CommunityIDs}, sv.Any()
 }
 
 func canReview(u resident.User, c Claim) bool {

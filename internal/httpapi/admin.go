@@ -5,13 +5,19 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"gongjian/internal/audit"
 	"gongjian/internal/resident"
 )
 
 type communityDTO struct {
-	ID      int64  `json:"id"`
-	Name    string `json:"name"`
-	Address string `json:"address,omitempty"`
+	ID            int64  `json:"id"`
+	Name          string `json:"name"`
+	Address       string `json:"address,omitempty"`
+	SubdistrictID int64  `json:"subdistrict_id,omitempty"`
+}
+
+func toCommunityDTO(x resident.Community) communityDTO {
+	return communityDTO{ID: x.ID, Name: x.Name, Address: x.Address, SubdistrictID: x.SubdistrictID}
 }
 
 func (a *API) listCommunities(c *gin.Context) {
@@ -22,7 +28,7 @@ func (a *API) listCommunities(c *gin.Context) {
 	}
 	items := make([]communityDTO, 0, len(cs))
 	for _, x := range cs {
-		items = append(items, communityDTO{ID: x.ID, Name: x.Name, Address: x.Address})
+		items = append(items, toCommunityDTO(x))
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
 }
@@ -37,15 +43,22 @@ func (a *API) mountAdmin(r *gin.RouterGroup) {
 
 func (a *API) createCommunity(c *gin.Context) {
 	var req struct {
-		Name    string `json:"name"`
-		Address string `json:"address"`
+		Name          string `json:"name"`
+		Address       string `json:"address"`
+		SubdistrictID int64  `json:"subdistrict_id"`
 	}
 	if err := decode(c, &req); err != nil {
 		fail(c, err)
 		return
 	}
-	x, err := a.d.Residents.AddCommunity(c.Request.Context(), req.Name, req.Address)
-	respond(c, http.StatusCreated, communityDTO{ID: x.ID, Name: x.Name, Address: x.Address}, err)
+	u, ok := a.me(c)
+	if !ok {
+		return
+	}
+	a.note(c, u, audit.Entry{Action: "community.create", ObjectType: "community",
+		Changes: map[string]any{"name": req.Name, "address": req.Address, "subdistrict_id": req.SubdistrictID}})
+	x, err := a.d.Residents.AddCommunityIn(c.Request.Context(), req.Name, req.Address, req.SubdistrictID)
+	respond(c, http.StatusCreated, toCommunityDTO(x), err)
 }
 
 type roleReq struct {
@@ -53,10 +66,16 @@ type roleReq struct {
 	CommunityID int64  `json:"community_id"`
 	OrgID       int64  `json:"org_id"`
 	Scope       string `json:"scope"`
+	// SubdistrictID limits an admin role to one subdistrict.
+	SubdistrictID int64 `json:"subdistrict_id"`
 }
 
 func (r roleReq) change() resident.RoleChange {
-	return resident.RoleChange{Role: r.Role, CommunityID: r.CommunityID, OrgID: r.OrgID, Scope: r.Scope}
+	return resident.RoleChange{Role: r.Role, CommunityID: r.CommunityID, OrgID: r.OrgID, Scope: r.Scope, SubdistrictID: r.SubdistrictID}
+}
+
+func (r roleReq) changes() map[string]any {
+	return map[string]any{"role": r.Role, "community_id": r.CommunityID, "org_id": r.OrgID, "scope": r.Scope, "subdistrict_id": r.SubdistrictID}
 }
 
 func (a *API) grantRole(c *gin.Context) {
@@ -65,16 +84,18 @@ func (a *API) grantRole(c *gin.Context) {
 	if !ok {
 		return
 	}
+	a.note(c, me, audit.Entry{Action: "role.grant", ObjectType: "user", ObjectID: id, CommunityID: req.CommunityID, Changes: req.changes()})
 	u, err := a.d.Residents.GrantRole(c.Request.Context(), me.ID, id, req.change())
 	respond(c, http.StatusOK, toUserDTO(u), err)
 }
 
 func (a *API) revokeRole(c *gin.Context) {
 	var req roleReq
-	_, id, ok := a.meAndWith(c, "id", &req)
+	me, id, ok := a.meAndWith(c, "id", &req)
 	if !ok {
 		return
 	}
+	a.note(c, me, audit.Entry{Action: "role.revoke", ObjectType: "user", ObjectID: id, CommunityID: req.CommunityID, Changes: req.changes()})
 	u, err := a.d.Residents.RevokeRole(c.Request.Context(), id, req.change())
 	if err != nil {
 		fail(c, err)

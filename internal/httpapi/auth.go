@@ -14,6 +14,8 @@ type roleDTO struct {
 	Role        string `json:"role"`
 	CommunityID int64  `json:"community_id,omitempty"`
 	OrgID       int64  `json:"org_id,omitempty"`
+	// SubdistrictID: an admin limited to one subdistrict.
+	SubdistrictID int64 `json:"subdistrict_id,omitempty"`
 }
 
 type userDTO struct {
@@ -32,7 +34,7 @@ func toUserDTO(u resident.User) userDTO {
 		CommunityID: u.CommunityID, PhoneMasked: u.PhoneMasked, CreatedAt: u.CreatedAt,
 		Roles: []roleDTO{{Role: resident.RoleResident}}}
 	for _, r := range u.Roles {
-		d.Roles = append(d.Roles, roleDTO{Role: r.Role, CommunityID: r.CommunityID, OrgID: r.OrgID})
+		d.Roles = append(d.Roles, roleDTO{Role: r.Role, CommunityID: r.CommunityID, OrgID: r.OrgID, SubdistrictID: r.SubdistrictID})
 	}
 	return d
 }

@@ -41,9 +41,10 @@ type roomDTO struct {
 	CreatedAt   time.Time     `json:"created_at"`
 }
 
-func nonNil(s []string) []string {
+// nonNil gives an empty JSON list ([]) for a nil slice.
+func nonNil[T any](s []T) []T {
 	if s == nil {
-		return []string{}
+		return []T{}
 	}
 	return s
 }

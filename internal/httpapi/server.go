@@ -20,9 +20,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"gongjian/internal/activity"
+	"gongjian/internal/audit"
 	"gongjian/internal/auth"
 	"gongjian/internal/checkin"
 	"gongjian/internal/cobuild"
+	"gongjian/internal/consoleauth"
+	"gongjian/internal/dashboard"
 	"gongjian/internal/errs"
 	"gongjian/internal/hours"
 	"gongjian/internal/media"
@@ -74,6 +77,16 @@ type Deps struct {
 	Rooms      *rooms.Service   // rooms, bookings and cultural teams (issue 16)
 	Cobuild    *cobuild.Service // co-building (issue 15)
 	WeChatPush WeChatPush       // message push: media-check verdicts
+	// ConsoleAuth: the desk console's logins and cookie sessions (issue 17).
+	ConsoleAuth *consoleauth.Service
+	// ConsoleDevLogin: the development "dev:<name>" console login; nil
+	// (the route answers 404) in production.
+	ConsoleDevLogin DevLogin
+	// Audit: the audit log of staff changes (browsing; entries are written
+	// by the stores' transactions).
+	Audit *audit.Service
+	// Dashboard: the console's figures and live alarm board.
+	Dashboard *dashboard.Service
 	// Console serves the desk console's web app under /console/ (optional:
 	// nil serves none).
 	Console http.Handler
@@ -121,7 +134,7 @@ func (a *API) base() *gin.Engine {
 		a.d.Logger.Error("http.trusted_proxies refused; trusting none", slog.String("err", err.Error()))
 		_ = r.SetTrustedProxies(nil)
 	}
-	r.Use(a.requestID, a.recoverer, a.accessLog, a.limitBody)
+	r.Use(a.requestID, a.recoverer, a.accessLog, a.limitBody, a.auditRecorder)
 	r.NoRoute(func(c *gin.Context) { fail(c, errs.NotFound("ROUTE_NOT_FOUND", "接口不存在")) })
 	r.NoMethod(func(c *gin.Context) {
 		fail(c, errs.New(errs.KindInvalid, "METHOD_NOT_ALLOWED", "不支持的请求方式"))
@@ -154,6 +167,7 @@ func (a *API) engine() *gin.Engine {
 	a.mountPresenceReview(authed)
 	a.mountRooms(v1, authed)
 	a.mountCobuild(v1, authed)
+	a.mountConsoleAuth(v1, authed)
 	if a.d.Console != nil {
 		r.GET("/console/*path", gin.WrapH(a.d.Console))
 	}
@@ -258,8 +272,16 @@ func (a *API) limitBody(c *gin.Context) {
 
 var errNoToken = errs.Unauthorized("UNAUTHENTICATED", "请先登录")
 
+// authenticate accepts a bearer access token (mini-program) or, without
+// one, the console's session cookie (with its CSRF rule).
 func (a *API) authenticate(c *gin.Context) {
 	h := c.GetHeader("Authorization")
+	if h == "" && a.d.ConsoleAuth != nil {
+		if ck, err := c.Cookie(consoleauth.SessionCookie); err == nil && ck != "" {
+			a.cookieSession(c, ck)
+			return
+		}
+	}
 	token, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok || token == "" {
 		fail(c, errNoToken)
@@ -292,6 +314,7 @@ func (a *API) loadUser(c *gin.Context) (resident.User, error) {
 		return resident.User{}, err
 	}
 	c.Set(ctxUser, u)
+	a.actor(c, u)
 	return u, nil
 }
 

@@ -22,6 +22,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"gongjian/internal/audit"
 	"gongjian/internal/errs"
 )
 
@@ -235,9 +236,26 @@ func retry(ctx context.Context, f func() error) error {
 }
 
 // transaction runs fn in one transaction, again when MySQL chose it as a
-// deadlock victim or it timed out waiting for a lock.
+// deadlock victim or it timed out waiting for a lock. The audit notes of
+// ctx (the staff changes the request is making) are written in the same
+// transaction, after fn: the change and its audit entry commit together
+// or not at all.
 func (db *DB) transaction(ctx context.Context, fn func(tx *gorm.DB) error, opts ...*sql.TxOptions) error {
-	return retry(ctx, func() error { return db.G.WithContext(ctx).Transaction(fn, opts...) })
+	var written int
+	err := retry(ctx, func() error {
+		return db.G.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := fn(tx); err != nil {
+				return err
+			}
+			notes := audit.Pending(ctx, time.Now())
+			written = len(notes)
+			return writeAudit(tx, notes)
+		}, opts...)
+	})
+	if err == nil {
+		audit.Written(ctx, written)
+	}
+	return err
 }
 
 // purge deletes the rows of model whose column timeCol is before cutoff

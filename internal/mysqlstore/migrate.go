@@ -60,6 +60,8 @@ var migrationGroups = [][]Migration{
 	mediaMigrations,
 	reviewMigrations,
 	scaleMigrations,
+	subdistrictMigrations,
+	auditMigrations,
 	roomsMigrations,
 	cobuildMigrations,
 }

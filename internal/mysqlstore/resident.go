@@ -37,8 +37,10 @@ type roleRow struct {
 	Role        string `gorm:"size:20;not null;uniqueIndex:uq_user_roles,priority:2"`
 	CommunityID int64  `gorm:"not null;default:0;uniqueIndex:uq_user_roles,priority:3"`
 	OrgID       int64  `gorm:"not null;default:0;uniqueIndex:uq_user_roles,priority:4"`
-	GrantedBy   int64  `gorm:"not null;default:0"`
-	CreatedAt   time.Time
+	// SubdistrictID limits an admin to a subdistrict (1100_subdistricts).
+	SubdistrictID int64 `gorm:"not null;default:0;uniqueIndex:uq_user_roles,priority:5"`
+	GrantedBy     int64 `gorm:"not null;default:0"`
+	CreatedAt     time.Time
 }
 
 func (roleRow) TableName() string { return "user_roles" }
@@ -63,10 +65,17 @@ type dependentRow struct {
 func (dependentRow) TableName() string { return "dependents" }
 
 type communityRow struct {
-	ID        int64  `gorm:"primaryKey;autoIncrement"`
-	Name      string `gorm:"size:64;not null;uniqueIndex:uq_communities_name"`
-	Address   string `gorm:"size:200;not null;default:''"`
-	CreatedAt time.Time
+	ID      int64  `gorm:"primaryKey;autoIncrement"`
+	Name    string `gorm:"size:64;not null;uniqueIndex:uq_communities_name"`
+	Address string `gorm:"size:200;not null;default:''"`
+	// SubdistrictID: the subdistrict (1100_subdistricts moved every
+	// existing community into 默认街道).
+	SubdistrictID int64 `gorm:"not null;default:0;index"`
+	CreatedAt     time.Time
+}
+
+func toCommunity(r communityRow) resident.Community {
+	return resident.Community{ID: r.ID, Name: r.Name, Address: r.Address, SubdistrictID: r.SubdistrictID, CreatedAt: r.CreatedAt}
 }
 
 func (communityRow) TableName() string { return "communities" }
@@ -111,8 +120,19 @@ func (s *ResidentStore) withRoles(ctx context.Context, r userRow) (resident.User
 		ID: r.ID, OpenID: r.OpenID, Nickname: r.Nickname, AvatarURL: r.AvatarURL, RealName: r.RealName,
 		CommunityID: r.CommunityID, PhoneMasked: r.PhoneMasked, PhoneSealed: r.PhoneSealed, CreatedAt: r.CreatedAt,
 	}
+	var subs []int64
 	for _, rr := range roles {
-		u.Roles = append(u.Roles, resident.Role{Role: rr.Role, CommunityID: rr.CommunityID, OrgID: rr.OrgID})
+		if rr.SubdistrictID != 0 {
+			subs = append(subs, rr.SubdistrictID)
+		}
+	}
+	comms, err := s.subdistrictCommunities(ctx, subs)
+	if err != nil {
+		return resident.User{}, err
+	}
+	for _, rr := range roles {
+		u.Roles = append(u.Roles, resident.Role{Role: rr.Role, CommunityID: rr.CommunityID, OrgID: rr.OrgID,
+			SubdistrictID: rr.SubdistrictID, Communities: comms[rr.SubdistrictID]})
 	}
 	return u, nil
 }
@@ -274,7 +294,7 @@ func (s *ResidentStore) ListCommunities(ctx context.Context) ([]resident.Communi
 	}
 	out := make([]resident.Community, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, resident.Community{ID: r.ID, Name: r.Name, Address: r.Address, CreatedAt: r.CreatedAt})
+		out = append(out, toCommunity(r))
 	}
 	return out, nil
 }
@@ -285,13 +305,20 @@ func (s *ResidentStore) Community(ctx context.Context, id int64) (resident.Commu
 	if err := s.g(ctx).First(&r, id).Error; err != nil {
 		return resident.Community{}, translate(err, errs.NotFound("COMMUNITY_NOT_FOUND", "社区不存在"))
 	}
-	return resident.Community{ID: r.ID, Name: r.Name, Address: r.Address, CreatedAt: r.CreatedAt}, nil
+	return toCommunity(r), nil
 }
 
 // CreateCommunity inserts a community.
 func (s *ResidentStore) CreateCommunity(ctx context.Context, c *resident.Community) error {
-	r := communityRow{Name: c.Name, Address: c.Address}
-	if err := s.g(ctx).Create(&r).Error; err != nil {
+	if c.SubdistrictID == 0 {
+		def, err := s.DefaultSubdistrictID(ctx)
+		if err != nil {
+			return err
+		}
+		c.SubdistrictID = def
+	}
+	r := communityRow{Name: c.Name, Address: c.Address, SubdistrictID: c.SubdistrictID}
+	if err := s.db.transaction(ctx, func(tx *gorm.DB) error { return tx.Create(&r).Error }); err != nil {
 		return translate(err, nil)
 	}
 	c.ID, c.CreatedAt = r.ID, r.CreatedAt
@@ -300,7 +327,11 @@ func (s *ResidentStore) CreateCommunity(ctx context.Context, c *resident.Communi
 
 // EnsureCommunity returns the community named name, creating it if needed.
 func (s *ResidentStore) EnsureCommunity(ctx context.Context, name string) (resident.Community, error) {
-	r := communityRow{Name: name}
+	def, err := s.DefaultSubdistrictID(ctx)
+	if err != nil {
+		return resident.Community{}, err
+	}
+	r := communityRow{Name: name, SubdistrictID: def}
 	if err := s.g(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&r).Error; err != nil {
 		return resident.Community{}, translate(err, nil)
 	}
@@ -308,22 +339,24 @@ func (s *ResidentStore) EnsureCommunity(ctx context.Context, name string) (resid
 	if err := s.g(ctx).Where("name = ?", name).First(&got).Error; err != nil {
 		return resident.Community{}, translate(err, nil)
 	}
-	return resident.Community{ID: got.ID, Name: got.Name, Address: got.Address, CreatedAt: got.CreatedAt}, nil
+	return toCommunity(got), nil
 }
 
 // GrantRole adds a role (idempotent).
 func (s *ResidentStore) GrantRole(ctx context.Context, userID int64, r resident.Role, by int64) error {
-	row := roleRow{UserID: userID, Role: r.Role, CommunityID: r.CommunityID, OrgID: r.OrgID, GrantedBy: by}
-	return translate(s.g(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error, nil)
+	row := roleRow{UserID: userID, Role: r.Role, CommunityID: r.CommunityID, OrgID: r.OrgID, SubdistrictID: r.SubdistrictID, GrantedBy: by}
+	return translate(s.db.transaction(ctx, func(tx *gorm.DB) error {
+		return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error
+	}), nil)
 }
 
 // RevokeRole removes a role. Removing an admin role locks every admin
 // row first, so of two admins removing each other at once one waits, sees
 // the other gone and is refused (resident.ErrLastAdmin).
 func (s *ResidentStore) RevokeRole(ctx context.Context, userID int64, r resident.Role) error {
-	return translate(s.g(ctx).Transaction(func(tx *gorm.DB) error {
+	return translate(s.db.transaction(ctx, func(tx *gorm.DB) error {
 		if r.Role == resident.RoleAdmin {
-			q := tx.Model(&roleRow{}).Where("role = ?", resident.RoleAdmin)
+			q := tx.Model(&roleRow{}).Where("role = ? AND subdistrict_id = 0", resident.RoleAdmin)
 			if s.db.Dialect == "mysql" {
 				q = q.Clauses(clause.Locking{Strength: "UPDATE"})
 			}
@@ -332,16 +365,16 @@ func (s *ResidentStore) RevokeRole(ctx context.Context, userID int64, r resident
 				return err
 			}
 		}
-		res := tx.Where("user_id = ? AND role = ? AND community_id = ? AND org_id = ?", userID, r.Role, r.CommunityID, r.OrgID).Delete(&roleRow{})
+		res := tx.Where("user_id = ? AND role = ? AND community_id = ? AND org_id = ? AND subdistrict_id = ?", userID, r.Role, r.CommunityID, r.OrgID, r.SubdistrictID).Delete(&roleRow{})
 		if res.Error != nil {
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
 			return errs.NotFound("ROLE_NOT_FOUND", "该用户没有这个角色")
 		}
-		if r.Role == resident.RoleAdmin {
+		if r.Role == resident.RoleAdmin && r.SubdistrictID == 0 {
 			var left int64
-			q := tx.Model(&roleRow{}).Where("role = ?", resident.RoleAdmin)
+			q := tx.Model(&roleRow{}).Where("role = ? AND subdistrict_id = 0", resident.RoleAdmin)
 			if s.db.Dialect == "mysql" {
 				q = q.Clauses(clause.Locking{Strength: "UPDATE"}) // reads what is committed now, not the snapshot
 			}

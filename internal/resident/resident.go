@@ -5,6 +5,7 @@ package resident
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -52,6 +53,11 @@ type Role struct {
 	Role        string
 	CommunityID int64 // 0 = every community
 	OrgID       int64 // 0 = no organisation scope
+	// SubdistrictID limits an admin to one subdistrict (0 = the whole
+	// district); Communities are that subdistrict's communities, filled
+	// when the user is loaded.
+	SubdistrictID int64
+	Communities   []int64
 }
 
 // HasRole reports whether u holds role anywhere.
@@ -67,8 +73,22 @@ func (u User) HasRole(role string) bool {
 	return false
 }
 
-// IsAdmin reports whether u is an administrator.
-func (u User) IsAdmin() bool { return u.HasRole(RoleAdmin) }
+// DisplayName is how a user is named to family and staff: the real name,
+// else the nickname, else "微信用户".
+func (u User) DisplayName() string {
+	switch {
+	case u.RealName != "":
+		return u.RealName
+	case u.Nickname != "":
+		return u.Nickname
+	}
+	return "微信用户"
+}
+
+// IsAdmin reports whether u administers the whole district. An admin
+// limited to a subdistrict is not: they act as staff of its communities
+// (IsStaffOf) and administer only what their scope covers.
+func (u User) IsAdmin() bool { return u.IsDistrictAdmin() }
 
 // IsStaffOf reports whether u is staff for the community (or an admin).
 // Staff without a community scope serve every community.
@@ -78,6 +98,9 @@ func (u User) IsStaffOf(communityID int64) bool {
 	}
 	for _, r := range u.Roles {
 		if r.Role == RoleStaff && r.OrgID == 0 && (r.CommunityID == 0 || r.CommunityID == communityID) {
+			return true
+		}
+		if r.Role == RoleAdmin && communityID != 0 && slices.Contains(r.Communities, communityID) {
 			return true
 		}
 	}
@@ -120,7 +143,7 @@ func (u User) ContactUnits() []int64 {
 }
 
 // IsAnyStaff reports whether u holds a staff or admin role anywhere.
-func (u User) IsAnyStaff() bool { return u.IsAdmin() || u.HasRole(RoleStaff) }
+func (u User) IsAnyStaff() bool { return u.HasRole(RoleAdmin) || u.HasRole(RoleStaff) }
 
 // Relations of a dependent to the account holder.
 const (
@@ -174,10 +197,11 @@ func (d Dependent) Usable(t time.Time) bool {
 
 // Community is a residents' community (社区).
 type Community struct {
-	ID        int64
-	Name      string
-	Address   string
-	CreatedAt time.Time
+	ID            int64
+	Name          string
+	Address       string
+	SubdistrictID int64 // 0 on creation: the default subdistrict
+	CreatedAt     time.Time
 }
 
 // ProfilePatch changes a user's profile; nil fields stay as they are.
@@ -217,6 +241,8 @@ type Store interface {
 	Community(ctx context.Context, id int64) (Community, error)
 	CreateCommunity(ctx context.Context, c *Community) error
 	EnsureCommunity(ctx context.Context, name string) (Community, error)
+
+	SubdistrictStore
 
 	GrantRole(ctx context.Context, userID int64, r Role, grantedBy int64) error
 	// RevokeRole removes a role; removing the admin role of the last user

@@ -303,8 +303,14 @@ func (s *Service) Communities(ctx context.Context) ([]Community, error) {
 	return s.store.ListCommunities(ctx)
 }
 
-// AddCommunity creates a community (admin).
+// AddCommunity creates a community in the default subdistrict (admin).
 func (s *Service) AddCommunity(ctx context.Context, name, address string) (Community, error) {
+	return s.AddCommunityIn(ctx, name, address, 0)
+}
+
+// AddCommunityIn creates a community in subdistrict subdistrictID (0: the
+// default subdistrict).
+func (s *Service) AddCommunityIn(ctx context.Context, name, address string, subdistrictID int64) (Community, error) {
 	if err := checkText("name", "社区名称", &name, 64); err != nil {
 		return Community{}, err
 	}
@@ -314,7 +320,12 @@ func (s *Service) AddCommunity(ctx context.Context, name, address string) (Commu
 	if err := checkText("address", "地址", &address, 200); err != nil {
 		return Community{}, err
 	}
-	c := Community{Name: name, Address: address}
+	if subdistrictID != 0 {
+		if err := s.checkSubdistrict(ctx, subdistrictID); err != nil {
+			return Community{}, err
+		}
+	}
+	c := Community{Name: name, Address: address, SubdistrictID: subdistrictID}
 	if err := s.store.CreateCommunity(ctx, &c); err != nil {
 		if errs.KindOf(err) == errs.KindConflict {
 			return Community{}, errs.Conflict("COMMUNITY_EXISTS", "同名社区已存在")
@@ -334,6 +345,13 @@ type RoleChange struct {
 	// without a community or an organisation must say "subdistrict":
 	// a missing field never widens a role.
 	Scope string
+	// SubdistrictID limits an admin role to one subdistrict (0: the whole
+	// district).
+	SubdistrictID int64
+}
+
+func (rc RoleChange) role() Role {
+	return Role{Role: rc.Role, CommunityID: rc.CommunityID, OrgID: rc.OrgID, SubdistrictID: rc.SubdistrictID}
 }
 
 // Role scopes (RoleChange.Scope).
@@ -405,6 +423,14 @@ func (s *Service) checkRole(ctx context.Context, rc RoleChange) error {
 	if err := checkScope(rc); err != nil {
 		return err
 	}
+	if rc.SubdistrictID != 0 {
+		if rc.Role != RoleAdmin || rc.CommunityID != 0 || rc.OrgID != 0 {
+			return errs.Invalid("SUBDISTRICT_ADMIN_ONLY", "只有管理员角色可以限定街道（subdistrict_id），且不能同时指定社区或单位")
+		}
+		if err := s.checkSubdistrict(ctx, rc.SubdistrictID); err != nil {
+			return err
+		}
+	}
 	if rc.CommunityID != 0 {
 		if _, err := s.store.Community(ctx, rc.CommunityID); err != nil {
 			if errs.KindOf(err) == errs.KindNotFound {
@@ -425,7 +451,7 @@ func (s *Service) GrantRole(ctx context.Context, by, userID int64, rc RoleChange
 	if _, err := s.store.UserByID(ctx, userID); err != nil {
 		return User{}, err
 	}
-	if err := s.store.GrantRole(ctx, userID, Role{Role: rc.Role, CommunityID: rc.CommunityID, OrgID: rc.OrgID}, by); err != nil {
+	if err := s.store.GrantRole(ctx, userID, rc.role(), by); err != nil {
 		return User{}, err
 	}
 	return s.store.UserByID(ctx, userID)
@@ -459,7 +485,7 @@ func (s *Service) RevokeRole(ctx context.Context, userID int64, rc RoleChange) (
 	if _, err := s.store.UserByID(ctx, userID); err != nil {
 		return User{}, err
 	}
-	if err := s.store.RevokeRole(ctx, userID, Role{Role: rc.Role, CommunityID: rc.CommunityID, OrgID: rc.OrgID}); err != nil {
+	if err := s.store.RevokeRole(ctx, userID, rc.role()); err != nil {
 		return User{}, err
 	}
 	return s.store.UserByID(ctx, userID)

@@ -65,7 +65,7 @@ func (s *Service) prepareBinding(ctx context.Context, a Actor, in BindInput) (Bi
 	if a.Staff && !a.User.IsStaffOf(u.CommunityID) {
 		return Binding{}, 0, errOutOfScope
 	}
-	name := displayName(u)
+	name := u.DisplayName()
 	if in.Wearer.DependentID != 0 {
 		d, err := s.people.UsableDependent(ctx, owner, in.Wearer.DependentID)
 		if err != nil {

@@ -177,22 +177,11 @@ func StaffActor(u resident.User) Actor { return Actor{User: u, Staff: true} }
 
 // ScopeOf returns the communities u serves as staff; ok is false for non-staff.
 func ScopeOf(u resident.User) (Scope, bool) {
-	if u.IsAdmin() {
+	sv := u.Serves()
+	if sv.All {
 		return Scope{All: true}, true
 	}
-	var sc Scope
-	ok := false
-	for _, r := range u.Roles {
-		if r.Role != resident.RoleStaff || r.OrgID != 0 {
-			continue
-		}
-		ok = true
-		if r.CommunityID == 0 {
-			return Scope{All: true}, true
-		}
-		sc.Communities = append(sc.Communities, r.CommunityID)
-	}
-	return sc, ok
+	return Scope{Communities: sv.CommunityIDs}, len(sv.CommunityIDs) > 0
 }
 
 // IsStaff reports whether u may use the wristband staff routes.
@@ -286,17 +275,6 @@ func (s *Service) logView(ctx context.Context, a Actor, what string, bindings ..
 		entries = append(entries, AccessEntry{BindingID: b.ID, DeviceID: b.DeviceID, ViewerUserID: a.User.ID, ViewerRole: role, What: what, At: now})
 	}
 	return s.store.LogAccess(ctx, entries)
-}
-
-// displayName is how a user is named to family and staff.
-func displayName(u resident.User) string {
-	switch {
-	case u.RealName != "":
-		return u.RealName
-	case u.Nickname != "":
-		return u.Nickname
-	}
-	return "微信用户"
 }
 
 // logger for the background jobs.

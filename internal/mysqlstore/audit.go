@@ -1,0 +1,157 @@
+package mysqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"gorm.io/gorm"
+
+	"gongjian/internal/audit"
+)
+
+// auditRow is one entry of the append-only audit log.
+type auditRow struct {
+	ID            int64     `gorm:"primaryKey;autoIncrement"`
+	At            time.Time `gorm:"not null;index:idx_audit_at,priority:1"`
+	ActorID       int64     `gorm:"not null;default:0;index:idx_audit_actor,priority:1"`
+	ActorName     string    `gorm:"size:64;not null;default:''"`
+	ActorRole     string    `gorm:"size:24;not null;default:''"`
+	Action        string    `gorm:"size:100;not null;index:idx_audit_action,priority:1"`
+	ObjectType    string    `gorm:"size:32;not null;default:'';index:idx_audit_object,priority:1"`
+	ObjectID      int64     `gorm:"not null;default:0;index:idx_audit_object,priority:2"`
+	CommunityID   int64     `gorm:"not null;default:0"`
+	SubdistrictID int64     `gorm:"not null;default:0;index:idx_audit_sub,priority:1"`
+	Changes       string    `gorm:"type:text"`
+	IP            string    `gorm:"size:64;not null;default:''"`
+	RequestID     string    `gorm:"size:64;not null;default:''"`
+}
+
+func (auditRow) TableName() string { return "audit_log" }
+
+// auditMigrations: the audit log, and triggers that refuse to change or
+// remove an entry (append-only, in MySQL/MariaDB and SQLite alike).
+var auditMigrations = []Migration{
+	{ID: "1101_audit_log", Up: func(tx *gorm.DB) error {
+		if err := createTables(&auditRow{})(tx); err != nil {
+			return err
+		}
+		for _, op := range []string{"UPDATE", "DELETE"} {
+			name := "audit_log_no_" + map[string]string{"UPDATE": "update", "DELETE": "delete"}[op]
+			if err := tx.Exec("DROP TRIGGER IF EXISTS " + name).Error; err != nil {
+				return err
+			}
+			var ddl string
+			if tx.Dialector.Name() == "mysql" {
+				ddl = "CREATE TRIGGER " + name + " BEFORE " + op + " ON audit_log FOR EACH ROW " +
+					"SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'audit_log is append-only'"
+			} else {
+				ddl = "CREATE TRIGGER " + name + " BEFORE " + op + " ON audit_log BEGIN " +
+					"SELECT RAISE(ABORT, 'audit_log is append-only'); END"
+			}
+			if err := tx.Exec(ddl).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	}},
+}
+
+// writeAudit inserts entries inside tx (the change's transaction), placing
+// each in a subdistrict: its object's community's, else its actor's.
+func writeAudit(tx *gorm.DB, entries []audit.Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	rows := make([]auditRow, 0, len(entries))
+	subOf := map[int64]int64{}
+	for _, e := range entries {
+		comm := e.CommunityID
+		if comm == 0 {
+			comm = e.Actor.CommunityID
+		}
+		sub, ok := subOf[comm]
+		if !ok && comm != 0 {
+			var ids []int64
+			if err := tx.Session(&gorm.Session{NewDB: true}).Model(&communityRow{}).Where("id = ?", comm).Pluck("subdistrict_id", &ids).Error; err != nil {
+				return err
+			}
+			if len(ids) > 0 {
+				sub = ids[0]
+			}
+			subOf[comm] = sub
+		}
+		if len(e.Action) > 100 {
+			e.Action = e.Action[:100]
+		}
+		ch := ""
+		if len(e.Changes) > 0 {
+			b, err := json.Marshal(e.Changes)
+			if err != nil {
+				return err
+			}
+			ch = string(b)
+		}
+		rows = append(rows, auditRow{At: e.At.UTC(), ActorID: e.Actor.UserID, ActorName: e.Actor.Name, ActorRole: e.Actor.Role,
+			Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID, CommunityID: e.CommunityID, SubdistrictID: sub,
+			Changes: ch, IP: e.Actor.IP, RequestID: e.Actor.RequestID})
+	}
+	return tx.Session(&gorm.Session{NewDB: true}).Create(&rows).Error
+}
+
+// AuditStore reads the audit log (audit.Store); entries are written only
+// by the transaction helper, with their change.
+type AuditStore struct{ db *DB }
+
+// NewAuditStore returns the store.
+func NewAuditStore(db *DB) *AuditStore { return &AuditStore{db: db} }
+
+// Record writes entries in a transaction of their own: for changes that
+// are not database rows (an export handed out).
+func (s *AuditStore) Record(ctx context.Context) error {
+	return s.db.transaction(ctx, func(*gorm.DB) error { return nil })
+}
+
+// List lists entries newest first, keyset-paged by id.
+func (s *AuditStore) List(ctx context.Context, f audit.Filter) ([]audit.Entry, error) {
+	q := s.db.G.WithContext(ctx).Model(&auditRow{})
+	if !f.All {
+		q = q.Where("subdistrict_id IN ?", append(f.SubdistrictIDs, -1))
+	}
+	if f.ActorID != 0 {
+		q = q.Where("actor_id = ?", f.ActorID)
+	}
+	if f.Action != "" {
+		q = q.Where("action = ?", f.Action)
+	}
+	if f.ObjectType != "" {
+		q = q.Where("object_type = ?", f.ObjectType)
+	}
+	if f.ObjectID != 0 {
+		q = q.Where("object_id = ?", f.ObjectID)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("at < ?", f.To.UTC())
+	}
+	if f.After != nil {
+		q = q.Where("id < ?", f.After.ID)
+	}
+	var rows []auditRow
+	if err := q.Order("id DESC").Limit(f.Limit).Find(&rows).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	out := make([]audit.Entry, 0, len(rows))
+	for _, r := range rows {
+		e := audit.Entry{ID: r.ID, At: r.At, Action: r.Action, ObjectType: r.ObjectType, ObjectID: r.ObjectID,
+			CommunityID: r.CommunityID, SubdistrictID: r.SubdistrictID,
+			Actor: audit.Actor{UserID: r.ActorID, Name: r.ActorName, Role: r.ActorRole, IP: r.IP, RequestID: r.RequestID}}
+		if r.Changes != "" {
+			_ = json.Unmarshal([]byte(r.Changes), &e.Changes)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}

@@ -1,0 +1,203 @@
+package resident
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"gongjian/internal/errs"
+)
+
+// Subdistrict is a subdistrict (街道) of the district: one deployment
+// serves the whole district, each subdistrict with its communities.
+type Subdistrict struct {
+	ID             int64
+	Name           string
+	CommunityCount int
+	CreatedAt      time.Time
+}
+
+// SubdistrictStore is what the subdistrict rules need from persistence.
+type SubdistrictStore interface {
+	// ListSubdistricts lists subdistricts (ids nil: all).
+	ListSubdistricts(ctx context.Context, ids []int64) ([]Subdistrict, error)
+	Subdistrict(ctx context.Context, id int64) (Subdistrict, error)
+	CreateSubdistrict(ctx context.Context, d *Subdistrict) error
+	RenameSubdistrict(ctx context.Context, id int64, name string) error
+	UpdateCommunity(ctx context.Context, c Community) error
+}
+
+// Served is what a user serves as staff: every community (All) or these
+// communities and organisations. An admin of a subdistrict serves its
+// communities.
+type Served struct {
+	All          bool
+	CommunityIDs []int64
+	OrgIDs       []int64
+}
+
+// Any reports whether u serves anything.
+func (s Served) Any() bool { return s.All || len(s.CommunityIDs) > 0 || len(s.OrgIDs) > 0 }
+
+// Serves works out what u serves from the roles.
+func (u User) Serves() Served {
+	if u.IsAdmin() {
+		return Served{All: true}
+	}
+	var s Served
+	add := func(list *[]int64, ids ...int64) {
+		for _, id := range ids {
+			if !slices.Contains(*list, id) {
+				*list = append(*list, id)
+			}
+		}
+	}
+	for _, r := range u.Roles {
+		switch {
+		case r.Role == RoleAdmin && r.SubdistrictID != 0:
+			add(&s.CommunityIDs, r.Communities...)
+		case r.Role != RoleStaff:
+		case r.OrgID != 0:
+			add(&s.OrgIDs, r.OrgID)
+		case r.CommunityID == 0:
+			s.All = true
+		default:
+			add(&s.CommunityIDs, r.CommunityID)
+		}
+	}
+	return s
+}
+
+var errDistrictOnly = errs.Forbidden("DISTRICT_ADMIN_ONLY", "只有区级管理员可以管理街道、社区和角色")
+
+// Subdistricts lists the subdistricts u's scope covers (district-wide
+// scopes: all; others: those of their communities).
+func (s *Service) Subdistricts(ctx context.Context, u User) ([]Subdistrict, error) {
+	sc := u.ConsoleScope()
+	if sc.Level == LevelNone {
+		return nil, errs.Forbidden("FORBIDDEN", "没有权限进行此操作")
+	}
+	if sc.Level == LevelDistrict {
+		return s.store.ListSubdistricts(ctx, nil)
+	}
+	ids := append([]int64{}, sc.SubdistrictIDs...)
+	comms, err := s.store.ListCommunities(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range comms {
+		if slices.Contains(sc.CommunityIDs, c.ID) && !slices.Contains(ids, c.SubdistrictID) {
+			ids = append(ids, c.SubdistrictID)
+		}
+	}
+	return s.store.ListSubdistricts(ctx, ids)
+}
+
+// ScopedCommunities lists the communities u's scope covers, optionally in
+// one subdistrict.
+func (s *Service) ScopedCommunities(ctx context.Context, u User, subdistrictID int64) ([]Community, error) {
+	sc := u.ConsoleScope()
+	if sc.Level == LevelNone {
+		return nil, errs.Forbidden("FORBIDDEN", "没有权限进行此操作")
+	}
+	all, err := s.store.ListCommunities(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []Community{}
+	for _, c := range all {
+		if (subdistrictID == 0 || c.SubdistrictID == subdistrictID) && sc.SeesCommunity(c.ID) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func subdistrictName(name *string) error {
+	if err := checkText("name", "街道名称", name, 64); err != nil {
+		return err
+	}
+	if *name == "" {
+		return errs.Invalid("INVALID_NAME", "请填写街道名称")
+	}
+	return nil
+}
+
+// AddSubdistrict creates a subdistrict (district admins only).
+func (s *Service) AddSubdistrict(ctx context.Context, u User, name string) (Subdistrict, error) {
+	if !u.IsDistrictAdmin() {
+		return Subdistrict{}, errDistrictOnly
+	}
+	if err := subdistrictName(&name); err != nil {
+		return Subdistrict{}, err
+	}
+	d := Subdistrict{Name: name}
+	return d, s.store.CreateSubdistrict(ctx, &d)
+}
+
+// RenameSubdistrict renames a subdistrict (district admins only).
+func (s *Service) RenameSubdistrict(ctx context.Context, u User, id int64, name string) (Subdistrict, error) {
+	if !u.IsDistrictAdmin() {
+		return Subdistrict{}, errDistrictOnly
+	}
+	if err := subdistrictName(&name); err != nil {
+		return Subdistrict{}, err
+	}
+	if err := s.store.RenameSubdistrict(ctx, id, name); err != nil {
+		return Subdistrict{}, err
+	}
+	return s.store.Subdistrict(ctx, id)
+}
+
+// CommunityPatch changes a community; nil fields stay.
+type CommunityPatch struct {
+	Name          *string
+	Address       *string
+	SubdistrictID *int64
+}
+
+// UpdateCommunity changes a community (district admins only).
+func (s *Service) UpdateCommunity(ctx context.Context, u User, id int64, p CommunityPatch) (Community, error) {
+	if !u.IsDistrictAdmin() {
+		return Community{}, errDistrictOnly
+	}
+	c, err := s.store.Community(ctx, id)
+	if err != nil {
+		return Community{}, err
+	}
+	if p.Name != nil {
+		if err := checkText("name", "社区名称", p.Name, 64); err != nil {
+			return Community{}, err
+		}
+		if *p.Name == "" {
+			return Community{}, errs.Invalid("INVALID_NAME", "请填写社区名称")
+		}
+		c.Name = *p.Name
+	}
+	if p.Address != nil {
+		if err := checkText("address", "地址", p.Address, 200); err != nil {
+			return Community{}, err
+		}
+		c.Address = *p.Address
+	}
+	if p.SubdistrictID != nil {
+		if err := s.checkSubdistrict(ctx, *p.SubdistrictID); err != nil {
+			return Community{}, err
+		}
+		c.SubdistrictID = *p.SubdistrictID
+	}
+	if err := s.store.UpdateCommunity(ctx, c); err != nil {
+		return Community{}, err
+	}
+	return c, nil
+}
+
+func (s *Service) checkSubdistrict(ctx context.Context, id int64) error {
+	if _, err := s.store.Subdistrict(ctx, id); err != nil {
+		if errs.KindOf(err) == errs.KindNotFound {
+			return errs.Invalid("UNKNOWN_SUBDISTRICT", "所选街道不存在")
+		}
+		return err
+	}
+	return nil
+}
