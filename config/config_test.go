@@ -5,6 +5,30 @@ import (
 	"testing"
 )
 
+// envCase is a configuration from the environment: Load must fail naming
+// wantErr or, when wantErr is "", succeed with check true.
+type envCase struct {
+	env     map[string]string
+	wantErr string
+	check   func(Config) bool
+}
+
+func loadEnvCases(t *testing.T, cases []envCase) {
+	t.Helper()
+	for i, c := range cases {
+		cfg, err := Load("", func(k string) string { return c.env[k] })
+		if c.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+				t.Errorf("case %d: want error naming %s, got %v", i, c.wantErr, err)
+			}
+			continue
+		}
+		if err != nil || !c.check(cfg) {
+			t.Errorf("case %d: err %v cfg %+v", i, err, cfg)
+		}
+	}
+}
+
 func TestExampleFileLoads(t *testing.T) {
 	cfg, err := Load("config.example.yaml", func(string) string { return "" })
 	if err != nil {
@@ -16,11 +40,7 @@ func TestExampleFileLoads(t *testing.T) {
 }
 
 func TestEnvOverridesAndValidation(t *testing.T) {
-	cases := []struct {
-		env     map[string]string
-		wantErr string
-		check   func(Config) bool
-	}{
+	loadEnvCases(t, []envCase{
 		{map[string]string{"GONGJIAN_HTTP_ADDR": "0.0.0.0:9000", "GONGJIAN_REDIS_ADDR": "a:1,b:2", "GONGJIAN_REDIS_DB": "3"}, "",
 			func(c Config) bool {
 				return c.HTTP.Addr == "0.0.0.0:9000" && c.Redis.Addr == "a:1,b:2" && c.Redis.DB == 3
@@ -60,19 +80,7 @@ func TestEnvOverridesAndValidation(t *testing.T) {
 		{map[string]string{"GONGJIAN_CHECKIN_RADIUS_METERS": "0"}, "GONGJIAN_CHECKIN_RADIUS_METERS", nil},
 		{map[string]string{"GONGJIAN_CHECKIN_OPEN_BEFORE": "90m", "GONGJIAN_CHECKIN_RADIUS_METERS": "300"}, "",
 			func(c Config) bool { return c.Checkin.OpenBefore.Minutes() == 90 && c.Checkin.RadiusMeters == 300 }},
-	}
-	for i, c := range cases {
-		cfg, err := Load("", func(k string) string { return c.env[k] })
-		if c.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
-				t.Errorf("case %d: want error naming %s, got %v", i, c.wantErr, err)
-			}
-			continue
-		}
-		if err != nil || !c.check(cfg) {
-			t.Errorf("case %d: err %v cfg %+v", i, err, cfg)
-		}
-	}
+	})
 }
 
 // A file that sets only a template's id keeps the built-in page and

@@ -11,11 +11,7 @@ import (
 // the key to fix.
 func TestHardeningKeys(t *testing.T) {
 	key := func(b byte) string { return strings.Repeat(string(rune('A'+b)), 43) + "=" }
-	cases := []struct {
-		env     map[string]string
-		wantErr string
-		check   func(Config) bool
-	}{
+	loadEnvCases(t, []envCase{
 		{map[string]string{}, "", func(c Config) bool {
 			return c.HTTP.ReadHeaderTimeout == 5*time.Second && len(c.HTTP.TrustedProxies) == 0 && c.Limits.RegistrationPerUser == 30 &&
 				c.Registration.StaleAfter == 30*time.Second
@@ -42,17 +38,5 @@ func TestHardeningKeys(t *testing.T) {
 		{map[string]string{"GONGJIAN_HTTP_DEBUG_ADDR": "127.0.0.1:6060"}, "", func(c Config) bool { return c.HTTP.DebugAddr == "127.0.0.1:6060" }},
 		{map[string]string{"GONGJIAN_HTTP_DEBUG_ADDR": "0.0.0.0:6060"}, "GONGJIAN_HTTP_DEBUG_ADDR", nil},
 		{map[string]string{"GONGJIAN_HTTP_DEBUG_ADDR": "127.0.0.1"}, "GONGJIAN_HTTP_DEBUG_ADDR", nil},
-	}
-	for i, c := range cases {
-		cfg, err := Load("", func(k string) string { return c.env[k] })
-		if c.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
-				t.Errorf("case %d: want error naming %s, got %v", i, c.wantErr, err)
-			}
-			continue
-		}
-		if err != nil || !c.check(cfg) {
-			t.Errorf("case %d: err %v cfg %+v %+v", i, err, cfg.Security, cfg.Limits)
-		}
-	}
+	})
 }

@@ -1,8 +1,3 @@
-//go:build console_e2e
-
-// The build tag comes off once the console's session routes (issue 17, helper console-api)
-// are on main: the test logs in through POST /api/v1/console/login/dev.
-
 package main
 
 import (

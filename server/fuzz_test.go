@@ -14,7 +14,6 @@ import (
 
 	"gongjian/config"
 	"gongjian/internal/resident"
-	"gongjian/internal/testenv"
 	"gongjian/internal/wxemu"
 )
 
@@ -28,22 +27,10 @@ type handlerApp struct {
 
 func newHandlerApp(tb testing.TB, opts ...appOption) *handlerApp {
 	tb.Helper()
-	cfg := config.Defaults()
-	cfg.DataDir = tb.TempDir()
-	cfg.MySQL.DSN = testenv.DSN(tb)
-	if testenv.RealRedis() {
-		cfg.Redis.Addr = testenv.RedisAddr()
-	}
-	cfg.Redis.KeyPrefix = testenv.RandomName("gjt:") + ":"
-	appID := testenv.RandomName("wxt")
-	cfg.WeChat.AppID, cfg.WeChat.AppSecret, cfg.WeChat.APIBase = appID, "test-secret", emuBase
-	cfg.Seed.Demo = "never"
-	cfg.Login.PerIPPerMinute, cfg.Login.PerUserPerMinute = 10000, 10000
-	cfg.Limits = config.Limits{}
-	cfg.Notify.Workers = false
-	for _, o := range opts {
-		o(&cfg)
-	}
+	cfg, appID := testConfig(tb, append([]appOption{func(c *config.Config) {
+		c.Limits = config.Limits{}
+		c.Notify.Workers = false
+	}}, opts...)...)
 	app, err := build(context.Background(), cfg, slog.New(slog.DiscardHandler), true)
 	if err != nil {
 		tb.Fatalf("build: %v", err)

@@ -3,38 +3,21 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"gongjian/config"
+	"gongjian/internal/jsonhttp"
 	"gongjian/internal/testenv"
 	"gongjian/internal/wxemu"
 )
 
-// emu is the one fake WeChat of this test binary; every test app has its own AppID.
-var (
-	emu     *wxemu.Emulator
-	emuBase string
-)
-
-func TestMain(m *testing.M) {
-	emu = wxemu.New(wxemu.Options{})
-	var closeEmu func()
-	emuBase, closeEmu = emu.Start()
-	fmt.Fprintf(os.Stderr, "server tests: backend %s\n", testenv.Backend())
-	code := m.Run()
-	closeEmu()
-	os.Exit(code)
-}
+var emu = testenv.SharedWeChat() // every test has its own AppID (tenant)
 
 // syncBuffer collects log output safely from many goroutines.
 type syncBuffer struct {
@@ -70,17 +53,20 @@ type testApp struct {
 
 type appOption func(*config.Config)
 
-func newTestApp(t *testing.T, opts ...appOption) *testApp {
-	t.Helper()
+// testConfig is a test app's configuration: its own database, Redis key
+// prefix and WeChat AppID (returned), no demo data and login limits out of
+// the way; opts apply last.
+func testConfig(tb testing.TB, opts ...appOption) (config.Config, string) {
+	tb.Helper()
 	cfg := config.Defaults()
-	cfg.DataDir = t.TempDir()
-	cfg.MySQL.DSN = testenv.DSN(t)
+	cfg.DataDir = tb.TempDir()
+	cfg.MySQL.DSN = testenv.DSN(tb)
 	if testenv.RealRedis() {
 		cfg.Redis.Addr = testenv.RedisAddr()
 	}
 	cfg.Redis.KeyPrefix = testenv.RandomName("gjt:") + ":"
 	appID := testenv.RandomName("wxt")
-	cfg.WeChat.AppID, cfg.WeChat.AppSecret, cfg.WeChat.APIBase = appID, "test-secret", emuBase
+	cfg.WeChat.AppID, cfg.WeChat.AppSecret, cfg.WeChat.APIBase = appID, "test-secret", emu.Base
 	cfg.WeChat.Timeout = 2 * time.Second
 	cfg.Seed.Demo = "never"
 	cfg.Login.PerIPPerMinute, cfg.Login.PerUserPerMinute = 10000, 10000
@@ -88,6 +74,19 @@ func newTestApp(t *testing.T, opts ...appOption) *testApp {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	return cfg, appID
+}
+
+func newTestApp(t *testing.T, opts ...appOption) *testApp {
+	t.Helper()
+	cfg, appID := testConfig(t, opts...)
+	return startApp(t, cfg, appID)
+}
+
+// startApp serves the composition root on cfg (another process of the same
+// deployment when cfg shares a database and Redis with a running app).
+func startApp(t *testing.T, cfg config.Config, appID string) *testApp {
+	t.Helper()
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -124,54 +123,25 @@ func (ta *testApp) remember(s ...string) {
 	ta.mu.Unlock()
 }
 
-type resp struct {
-	Status int
-	Body   map[string]any
-	Raw    []byte
-	Header http.Header
-}
+// resp is an answer (its body decoded when it is a JSON object).
+type resp jsonhttp.Response
 
-func (r resp) str(k string) string { s, _ := r.Body[k].(string); return s }
+func (r resp) str(k string) string { return jsonhttp.Response(r).Str(k) }
 
-// do sends a JSON request; body may be a string (sent raw) or a value (encoded).
+// do sends a JSON request (see jsonhttp.NewRequest for body).
 func (ta *testApp) do(method, path, token string, body any, headers ...string) resp {
 	ta.t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	case []byte:
-		rd = bytes.NewReader(b)
-	default:
-		j, _ := json.Marshal(b)
-		rd = bytes.NewReader(j)
-	}
-	req, _ := http.NewRequest(method, ta.srv.URL+path, rd)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	res, err := http.DefaultClient.Do(req)
+	out, err := jsonhttp.Do(http.DefaultClient, method, ta.srv.URL+path, token, body, headers...)
 	if err != nil {
 		ta.t.Fatalf("%s %s: %v", method, path, err)
 	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	out := resp{Status: res.StatusCode, Raw: raw, Header: res.Header}
-	_ = json.Unmarshal(raw, &out.Body)
 	if t, ok := out.Body["token"].(string); ok {
 		ta.remember(t)
 	}
 	if t, ok := out.Body["refresh_token"].(string); ok {
 		ta.remember(t)
 	}
-	return out
+	return resp(out)
 }
 
 // login logs name in through the fake WeChat and returns the access token and user id.

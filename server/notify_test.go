@@ -66,16 +66,6 @@ func (ta *testApp) statusOf(k string) string {
 	return s
 }
 
-func (ta *testApp) sentTo(openID string) []wxemu.SentMessage {
-	var out []wxemu.SentMessage
-	for _, m := range ta.tenant.Sent() {
-		if m.ToUser == openID {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
 func confirmedNotice(uid int64, reg int, activity string) notify.Notice {
 	return notify.Notice{
 		UserID: uid, TemplateKey: notify.RegistrationConfirmed, DedupKey: fmt.Sprintf("reg:%d:confirmed", reg),
@@ -157,7 +147,7 @@ func TestOneGrantTwoSignUps(t *testing.T) {
 	ta.addNotices(confirmedNotice(uid, 1, "四点半学校·书法课"))
 	ta.addNotices(confirmedNotice(uid, 2, "社区义诊·中医推拿（上午场）"))
 	ta.drain()
-	sent := ta.sentTo(openID)
+	sent := ta.tenant.SentTo(openID)
 	if len(sent) != 1 || sent[0].Data["thing1"] != "四点半学校·书法课" || sent[0].Page != "pages/registrations/index" {
 		t.Fatalf("sent %+v", sent)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,27 +13,6 @@ import (
 	"gongjian/internal/resident"
 	"gongjian/internal/wxemu"
 )
-
-// startApp serves the composition root on cfg (another process of the same
-// deployment when cfg shares a database and Redis with a running app).
-func startApp(t *testing.T, cfg config.Config, appID string) *testApp {
-	t.Helper()
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	logs := &syncBuffer{}
-	app, err := build(context.Background(), cfg, slog.New(slog.NewJSONHandler(logs, nil)), true)
-	if err != nil {
-		t.Fatalf("build: %v", err)
-	}
-	ta := &testApp{t: t, app: app, srv: httptest.NewServer(app.handler), appID: appID, tenant: emu.Tenant(appID), logs: logs}
-	t.Cleanup(func() {
-		ta.srv.Close()
-		app.Close()
-		ta.checkLogs()
-	})
-	return ta
-}
 
 func readKey(t *testing.T, cfg config.Config, name string) string {
 	b, err := os.ReadFile(filepath.Join(cfg.DataDir, name))

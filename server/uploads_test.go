@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
@@ -11,7 +10,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"mime/multipart"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -49,20 +47,7 @@ func (ta *testApp) upload(token string, data []byte, chunked bool) resp {
 		go func() { pw.Write(body); pw.Close() }()
 		rd = pr
 	}
-	req, _ := http.NewRequest("POST", ta.srv.URL+"/api/v1/uploads", rd)
-	req.Header.Set("Content-Type", ct)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		ta.t.Fatalf("upload: %v", err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	out := resp{Status: res.StatusCode, Raw: raw, Header: res.Header}
-	_ = json.Unmarshal(raw, &out.Body)
-	return out
+	return ta.do("POST", "/api/v1/uploads", token, rd, "Content-Type", ct)
 }
 
 func testJPEG(t *testing.T, w, h int) []byte {

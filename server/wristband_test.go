@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"mime/multipart"
-	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -758,18 +756,7 @@ func multipartFile(t *testing.T, name string, data []byte) ([]byte, string) {
 func (w *wbApp) upload(tok, name string, data []byte) resp {
 	w.t.Helper()
 	body, ct := multipartFile(w.t, name, data)
-	req, _ := http.NewRequest("POST", w.srv.URL+"/api/v1/admin/wristbands/import", bytes.NewReader(body))
-	req.Header.Set("Content-Type", ct)
-	req.Header.Set("Authorization", "Bearer "+tok)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	out := resp{Status: res.StatusCode, Raw: raw}
-	_ = json.Unmarshal(raw, &out.Body)
-	return out
+	return w.do("POST", "/api/v1/admin/wristbands/import", tok, body, "Content-Type", ct)
 }
 
 // A partly bad file imports nothing and reports every bad line; a good CSV

@@ -14,6 +14,7 @@ import (
 	"gongjian/internal/errs"
 	"gongjian/internal/hours"
 	"gongjian/internal/notify"
+	"gongjian/internal/periodic"
 	"gongjian/internal/resident"
 )
 
@@ -402,18 +403,7 @@ func (s *Service) CloseForgotten(ctx context.Context) (int, error) {
 
 // RunSweeper closes forgotten check-outs every interval until ctx ends.
 func (s *Service) RunSweeper(ctx context.Context, interval time.Duration, onErr func(error)) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if _, err := s.CloseForgotten(ctx); err != nil && ctx.Err() == nil && onErr != nil {
-			onErr(err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	periodic.Run(ctx, interval, true, s.CloseForgotten, onErr)
 }
 
 // Attendance is a session's check-ins and presences, for staff.

@@ -1,15 +1,12 @@
 package faulttest
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -20,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"gongjian/internal/jsonhttp"
 	"gongjian/internal/wxemu"
 )
 
@@ -159,51 +157,29 @@ func (d *deployment) startServer(i int) {
 	}
 }
 
-// resp is an HTTP answer.
-type resp struct {
-	Status int
-	Body   map[string]any
-	Raw    []byte
-	Header http.Header
-}
+// resp is an answer (its body decoded when it is a JSON object).
+type resp jsonhttp.Response
 
-func (r resp) str(k string) string { s, _ := r.Body[k].(string); return s }
+func (r resp) str(k string) string { return jsonhttp.Response(r).Str(k) }
 
-func (r resp) num(k string) int64 { f, _ := r.Body[k].(float64); return int64(f) }
+func (r resp) num(k string) int64 { return jsonhttp.Response(r).Num(k) }
 
 // call sends a request to server i; err is set when no answer came (the
 // connection failed or was cut).
 func (d *deployment) call(i int, method, path, token string, body any, headers ...string) (resp, error) {
-	var rd io.Reader
-	if body != nil {
-		j, _ := json.Marshal(body)
-		rd = bytes.NewReader(j)
-	}
-	req, err := http.NewRequest(method, d.servers[i].base+path, rd)
+	req, err := jsonhttp.NewRequest(method, d.servers[i].base+path, token, body, headers...)
 	if err != nil {
 		return resp{}, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for j := 0; j+1 < len(headers); j += 2 {
-		req.Header.Set(headers[j], headers[j+1])
 	}
 	res, err := d.client.Do(req)
 	if err != nil {
 		return resp{}, fmt.Errorf("%w: %v", errNoAnswer, err)
 	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
+	out, err := jsonhttp.Read(res)
 	if err != nil {
 		return resp{}, fmt.Errorf("%w: %v", errNoAnswer, err)
 	}
-	out := resp{Status: res.StatusCode, Raw: raw, Header: res.Header}
-	_ = json.Unmarshal(raw, &out.Body)
-	return out, nil
+	return resp(out), nil
 }
 
 // must sends a request that has to succeed with want.

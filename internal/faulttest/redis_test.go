@@ -36,29 +36,46 @@ func checkFull(t *testing.T, lives []live, capacity, waitlist int) {
 func TestRedisKilledDuringHotRelease(t *testing.T) {
 	rds := startRedis(t, "redis", false)
 	d := newDeployment(t, rds.addr(), 2)
+	killedDuringHotRelease(t, d, "r", "Redis", rds, func() {})
+}
+
+// backing is a backing server a scenario kills and starts again.
+type backing interface {
+	kill()
+	restart(t *testing.T)
+}
+
+// killedDuringHotRelease runs a hot release over d's two processes in
+// which srv (named name) is SIGKILLed when a third of the first third of
+// the residents (named with prefix) are answered: while it is down every
+// sign-up is a clear 503 UNAVAILABLE (and down checks more); after its
+// restart the session ends exactly full, the quota agrees with MySQL and
+// every confirmation is sent once.
+func killedDuringHotRelease(t *testing.T, d *deployment, prefix, name string, srv backing, down func()) {
+	t.Helper()
 	admin := d.login(0, "admin")
 	aid, sid := d.hotActivity(admin, "新春文艺演出", capacityN, waitlistN)
-	res := d.residents("r", residentsN, 1)
-	h := newHotRelease(d, sid, res)
+	h := newHotRelease(d, sid, d.residents(prefix, residentsN, 1))
 	both := []int{0, 1}
 
-	// The first third rushes in; Redis dies when a third of them are answered.
+	// The first third rushes in; the server dies when a third of them are answered.
 	killed := make(chan struct{})
 	go func() {
 		defer close(killed)
 		waitFor(30*time.Second, func() bool { return h.answered.Load() >= residentsN/9 })
-		rds.kill()
+		srv.kill()
 	}()
 	h.wave(indexes(0, residentsN/3), both, 12, "at the kill")
 	<-killed
 	before := len(h.attempts)
-	h.wave(indexes(residentsN/3, 2*residentsN/3), both, 12, "redis down")
+	h.wave(indexes(residentsN/3, 2*residentsN/3), both, 12, name+" down")
 	for _, a := range h.attempts[before:] {
 		if a.status != 503 || a.code != "UNAVAILABLE" {
-			t.Errorf("while Redis is down resident %d got %d %s", a.resident, a.status, a.raw)
+			t.Errorf("while %s is down resident %d got %d %s", name, a.resident, a.status, a.raw)
 		}
 	}
-	rds.restart(t) // empty
+	down()
+	srv.restart(t)
 	h.wave(indexes(2*residentsN/3, residentsN), both, 12, "after the restart")
 	h.settle(both, 60*time.Second)
 

@@ -36,7 +36,7 @@ func TestClaimPhotosAreTheClaimantsUploads(t *testing.T) {
 	ctx := context.Background()
 	store := mysqlstore.NewHoursStore(db)
 	photos := media.NewService(mysqlstore.NewMediaStore(db), redisstore.NewLimiter(rdb, prefix), media.Config{}, nil)
-	svc := hours.NewService(store, pastActivity{}, nil, nil, photos, newBox(t), nil)
+	svc := hours.NewService(store, pastActivity{}, nil, nil, photos, testenv.Box(t), nil)
 
 	var img bytes.Buffer
 	if err := png.Encode(&img, image.NewGray(image.Rect(0, 0, 4, 4))); err != nil {
@@ -81,7 +81,7 @@ func TestClaimPhotosAreTheClaimantsUploads(t *testing.T) {
 		t.Fatalf("stored claim %+v %v", stored, err)
 	}
 
-	noPhotos := hours.NewService(store, pastActivity{}, nil, nil, nil, newBox(t), nil)
+	noPhotos := hours.NewService(store, pastActivity{}, nil, nil, nil, testenv.Box(t), nil)
 	if _, err := claim(noPhotos, 5, mine.Ref()); errs.CodeOf(err) != "INVALID_PHOTO_URL" {
 		t.Fatalf("claim with a photo and no photo checker: %v", err)
 	}

@@ -2,7 +2,6 @@ package hours_test
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	mrand "math/rand/v2"
 	"sync"
@@ -14,7 +13,6 @@ import (
 	"gongjian/internal/hours"
 	"gongjian/internal/mysqlstore"
 	"gongjian/internal/notify"
-	"gongjian/internal/pii"
 	"gongjian/internal/resident"
 	"gongjian/internal/testenv"
 )
@@ -23,16 +21,6 @@ import (
 type fixedTree []hours.Org
 
 func (t fixedTree) OrgTree(context.Context) ([]hours.Org, error) { return t, nil }
-
-func newBox(t *testing.T) *pii.Box {
-	key := make([]byte, 32)
-	rand.Read(key)
-	b, err := pii.NewBox(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 var admin = resident.User{ID: 1, Roles: []resident.Role{{Role: resident.RoleAdmin}}}
 
@@ -122,7 +110,7 @@ func TestRollUpEqualsLedgerSumsProperty(t *testing.T) {
 		}
 		from := time.Date(year, time.Month(m1), 1, 0, 0, 0, 0, cst.Zone)
 		to := time.Date(year, time.Month(m2)+1, 1, 0, 0, 0, 0, cst.Zone)
-		svc := hours.NewService(store, nil, tree, people, nil, newBox(t), nil)
+		svc := hours.NewService(store, nil, tree, people, nil, testenv.Box(t), nil)
 		rep, err := svc.Report(ctx, admin, from, to)
 		if err != nil {
 			t.Fatal(err)

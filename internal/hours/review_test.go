@@ -48,7 +48,7 @@ func TestCorrectionsOfOwnRecordRefusedAndLargeOnesNeedASecondApproval(t *testing
 	store := mysqlstore.NewHoursStore(db)
 	ctx := context.Background()
 	start := time.Now().Add(-30 * time.Hour).Truncate(time.Minute)
-	svc := hours.NewService(store, sessions{71: {start, start.Add(20 * time.Hour)}}, nil, nil, nil, newBox(t), nil)
+	svc := hours.NewService(store, sessions{71: {start, start.Add(20 * time.Hour)}}, nil, nil, nil, testenv.Box(t), nil)
 	alice, bob, carol := staffOf(501), staffOf(502), staffOf(503)
 	entry := func(user int64) hours.Entry {
 		e, _, err := store.Append(ctx, hours.Entry{UserID: user, ActivityID: 40, SessionID: 71, Minutes: 60, Source: hours.SourceCheckin,
@@ -133,7 +133,7 @@ func TestSessionCreditedAtMostItsLength(t *testing.T) {
 	now := time.Now()
 	start := now.Add(-2 * time.Hour).Truncate(time.Minute)
 	acts := sessions{81: {start, start.Add(3 * time.Hour)}, 82: {start.Add(-48 * time.Hour), start.Add(-45 * time.Hour)}}
-	svc := hours.NewService(store, acts, nil, nil, nil, newBox(t), nil)
+	svc := hours.NewService(store, acts, nil, nil, nil, testenv.Box(t), nil)
 	vol, staff := resident.User{ID: 910}, staffOf(511)
 	claim := func(session int64, minutes int) (hours.Claim, error) {
 		return svc.CreateClaim(ctx, vol, hours.ClaimInput{ActivityID: 40, SessionID: session, Minutes: minutes, Description: "值守"})

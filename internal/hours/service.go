@@ -331,6 +331,22 @@ func (s *Service) MyClaims(ctx context.Context, userID int64) ([]Claim, error) {
 
 var errNotReviewer = errs.Forbidden("NOT_REVIEWER", "只有主办单位或社区的工作人员可以审核")
 
+// reviewFilter is what u may review (claims or corrections) with status
+// ("" = any; else pending, approved or rejected), 500 at most.
+func reviewFilter(u resident.User, status string) (ClaimFilter, error) {
+	switch status {
+	case "", ClaimPending, ClaimApproved, ClaimRejected:
+	default:
+		return ClaimFilter{}, errs.Invalid("BAD_STATUS", "状态只能是 pending、approved 或 rejected")
+	}
+	f, ok := reviewScope(u)
+	if !ok {
+		return ClaimFilter{}, errNotReviewer
+	}
+	f.Status, f.Limit = status, 500
+	return f, nil
+}
+
 // reviewScope is what claims u may review: admins all; staff their
 // organisations and communities.
 func reviewScope(u resident.User) (ClaimFilter, bool) {
@@ -344,16 +360,10 @@ func canReview(u resident.User, c Claim) bool {
 
 // Claims lists the claims u may review, with status ("" = any).
 func (s *Service) Claims(ctx context.Context, u resident.User, status string) ([]Claim, error) {
-	switch status {
-	case "", ClaimPending, ClaimApproved, ClaimRejected:
-	default:
-		return nil, errs.Invalid("BAD_STATUS", "状态只能是 pending、approved 或 rejected")
+	f, err := reviewFilter(u, status)
+	if err != nil {
+		return nil, err
 	}
-	f, ok := reviewScope(u)
-	if !ok {
-		return nil, errNotReviewer
-	}
-	f.Status, f.Limit = status, 500
 	cs, err := s.store.Claims(ctx, f)
 	if err != nil {
 		return nil, err
@@ -615,16 +625,10 @@ func (s *Service) reviewableCorrection(ctx context.Context, u resident.User, id 
 // Corrections lists the corrections waiting for (or given) a second
 // approval that u may review, with status ("" = any).
 func (s *Service) Corrections(ctx context.Context, u resident.User, status string) ([]Correction, error) {
-	switch status {
-	case "", CorrectionPending, CorrectionApproved, CorrectionRejected:
-	default:
-		return nil, errs.Invalid("BAD_STATUS", "状态只能是 pending、approved 或 rejected")
+	f, err := reviewFilter(u, status)
+	if err != nil {
+		return nil, err
 	}
-	f, ok := reviewScope(u)
-	if !ok {
-		return nil, errNotReviewer
-	}
-	f.Status, f.Limit = status, 500
 	return s.store.Corrections(ctx, f)
 }
 

@@ -47,10 +47,7 @@ func (a *API) listActivities(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	items := make([]activityItemDTO, 0, len(views))
-	for _, v := range views {
-		items = append(items, toItemDTO(v))
-	}
+	items := dtos(views, toItemDTO)
 	c.JSON(http.StatusOK, pageDTO[activityItemDTO]{Items: items, Total: total, Page: q.Page, PageSize: q.PageSize})
 }
 
@@ -109,10 +106,7 @@ type registeredDTO struct {
 }
 
 func writeRegistered(c *gin.Context, res activity.RegisterResult) {
-	out := make([]registrationDTO, 0, len(res.Registrations))
-	for _, r := range res.Registrations {
-		out = append(out, toRegistrationDTO(r))
-	}
+	out := dtos(res.Registrations, toRegistrationDTO)
 	if res.Replayed {
 		c.Header("Idempotent-Replayed", "true")
 	}
@@ -164,10 +158,7 @@ func (a *API) myRegistrations(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	items := make([]myRegistrationDTO, 0, len(ds))
-	for _, d := range ds {
-		items = append(items, toMyRegistrationDTO(d))
-	}
+	items := dtos(ds, toMyRegistrationDTO)
 	c.JSON(http.StatusOK, pageDTO[myRegistrationDTO]{Items: items, Total: total, Page: page, PageSize: size})
 }
 

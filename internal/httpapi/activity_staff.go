@@ -21,10 +21,7 @@ func (a *API) listOrganizations(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	items := make([]orgDTO, 0, len(os))
-	for _, o := range os {
-		items = append(items, toOrgDTO(o))
-	}
+	items := dtos(os, toOrgDTO)
 	c.JSON(http.StatusOK, gin.H{"items": items})
 }
 
@@ -363,10 +360,7 @@ func (a *API) activityRegistrations(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	items := make([]staffRegistrationDTO, 0, len(rs))
-	for _, r := range rs {
-		items = append(items, toStaffRegistrationDTO(r))
-	}
+	items := dtos(rs, toStaffRegistrationDTO)
 	c.JSON(http.StatusOK, cursorPage(items, next, req.Limit))
 }
 

@@ -79,37 +79,19 @@ func (r roleReq) changes() map[string]any {
 }
 
 func (a *API) grantRole(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
 	var req roleReq
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	me, ok := a.me(c)
+	me, id, ok := a.meAndWith(c, "id", &req)
 	if !ok {
 		return
 	}
 	a.note(c, me, audit.Entry{Action: "role.grant", ObjectType: "user", ObjectID: id, CommunityID: req.CommunityID, Changes: req.changes()})
-	u, err := a.d.Residents.GrantRole(c.Request.Context(), userID(c), id, req.change())
+	u, err := a.d.Residents.GrantRole(c.Request.Context(), me.ID, id, req.change())
 	respond(c, http.StatusOK, toUserDTO(u), err)
 }
 
 func (a *API) revokeRole(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
 	var req roleReq
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	me, ok := a.me(c)
+	me, id, ok := a.meAndWith(c, "id", &req)
 	if !ok {
 		return
 	}

@@ -28,13 +28,9 @@ func decode(c *gin.Context, v any) error {
 	if ct := c.ContentType(); ct != "" && ct != "application/json" {
 		return errContentType
 	}
-	body, err := io.ReadAll(c.Request.Body)
+	body, err := readBody(c)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return errTooLarge
-		}
-		return errBadJSON
+		return err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return errEmptyBody
@@ -59,6 +55,20 @@ func decode(c *gin.Context, v any) error {
 	return nil
 }
 
+// readBody reads the whole body (within the size limit set by the
+// middleware).
+func readBody(c *gin.Context) ([]byte, error) {
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, errTooLarge
+		}
+		return nil, errBadJSON
+	}
+	return body, nil
+}
+
 // pathID parses a positive integer path parameter.
 func pathID(c *gin.Context, name string) (int64, error) {
 	id, err := strconv.ParseInt(c.Param(name), 10, 64)
@@ -79,6 +89,25 @@ func queryInt(c *gin.Context, name string, def, min, max int) (int, error) {
 		return 0, errs.Invalid("BAD_QUERY", "参数 "+name+" 无效")
 	}
 	return n, nil
+}
+
+// idPage is a keyset page of a list: the id it continues from (0: from the
+// start) and its size.
+type idPage struct {
+	From  int64
+	Limit int
+}
+
+// query reads the page from the query parameters cursor (before_id or
+// after_id) and limit (1..max, def when absent), for meWith.
+func (p *idPage) query(cursor string, def, max int) fromRequest {
+	return func(c *gin.Context) (err error) {
+		if p.From, err = queryID(c, cursor); err != nil {
+			return err
+		}
+		p.Limit, err = queryInt(c, "limit", def, 1, max)
+		return err
+	}
 }
 
 // queryID parses an optional positive id query parameter (0 when absent).

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -9,6 +10,7 @@ import (
 
 	"gongjian/internal/checkin"
 	"gongjian/internal/errs"
+	"gongjian/internal/resident"
 )
 
 func (a *API) mountCheckin(r *gin.RouterGroup) {
@@ -22,15 +24,15 @@ func (a *API) mountCheckin(r *gin.RouterGroup) {
 	r.GET("/me/checking", a.myChecking)
 	r.GET("/activities/:id/poster", a.getPoster)
 	r.POST("/self-checkins", scanLimit, a.postSelfCheckin)
-	staff.GET("/activities/:id/checkers", a.listCheckers)
-	staff.POST("/activities/:id/checkers", a.addChecker)
-	staff.DELETE("/activities/:id/checkers", a.removeCheckerBody)
-	staff.DELETE("/activities/:id/checkers/:user_id", a.removeChecker)
+	staff.GET("/activities/:id/checkers", a.listAppointees(a.checkers()))
+	staff.POST("/activities/:id/checkers", a.addAppointee(a.checkers()))
+	staff.DELETE("/activities/:id/checkers", a.removeAppointee(a.checkers(), ""))
+	staff.DELETE("/activities/:id/checkers/:user_id", a.removeAppointee(a.checkers(), "user_id"))
 	staff.GET("/sessions/:id/rotating-code", a.getRotatingCode)
 	staff.GET("/sessions/:id/attendance", a.getAttendance)
-	staff.GET("/sessions/:id/volunteers", a.listVolunteers)
-	staff.POST("/sessions/:id/volunteers", a.addVolunteer)
-	staff.DELETE("/sessions/:id/volunteers/:user_id", a.removeVolunteer)
+	staff.GET("/sessions/:id/volunteers", a.listAppointees(a.volunteers()))
+	staff.POST("/sessions/:id/volunteers", a.addAppointee(a.volunteers()))
+	staff.DELETE("/sessions/:id/volunteers/:user_id", a.removeAppointee(a.volunteers(), "user_id"))
 }
 
 func (a *API) getTicket(c *gin.Context) {
@@ -292,65 +294,69 @@ type userIDReq struct {
 	UserID int64 `json:"user_id"`
 }
 
-func (a *API) listCheckers(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
-	xs, err := a.d.Checkin.Checkers(c.Request.Context(), u, id)
-	respond(c, http.StatusOK, gin.H{"items": appointees(xs)}, err)
+// appointments are the appointees of one kind: checkers of an activity or
+// volunteers of a session (id is the path's activity or session).
+type appointments struct {
+	list   func(ctx context.Context, staff resident.User, id int64) ([]checkin.Appointee, error)
+	add    func(ctx context.Context, staff resident.User, id, userID int64) error
+	remove func(ctx context.Context, staff resident.User, id, userID int64) error
 }
 
-func (a *API) addChecker(c *gin.Context) {
-	var req userIDReq
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
-	if err := a.d.Checkin.AddChecker(c.Request.Context(), u, id, req.UserID); err != nil {
-		fail(c, err)
-		return
-	}
-	xs, err := a.d.Checkin.Checkers(c.Request.Context(), u, id)
-	respond(c, http.StatusCreated, gin.H{"items": appointees(xs)}, err)
+func (a *API) checkers() appointments {
+	return appointments{a.d.Checkin.Checkers, a.d.Checkin.AddChecker, a.d.Checkin.RemoveChecker}
 }
 
-func (a *API) removeCheckerBody(c *gin.Context) {
-	var req userIDReq
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
-	if err := a.d.Checkin.RemoveChecker(c.Request.Context(), u, id, req.UserID); err != nil {
-		fail(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
+func (a *API) volunteers() appointments {
+	return appointments{a.d.Checkin.Volunteers, a.d.Checkin.AddVolunteer, a.d.Checkin.RemoveVolunteer}
 }
 
-func (a *API) removeChecker(c *gin.Context) {
-	uid, err := pathID(c, "user_id")
-	if err != nil {
-		fail(c, err)
-		return
+func (a *API) listAppointees(ap appointments) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		u, id, ok := a.meAnd(c, "id")
+		if !ok {
+			return
+		}
+		xs, err := ap.list(c.Request.Context(), u, id)
+		respond(c, http.StatusOK, gin.H{"items": appointees(xs)}, err)
 	}
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
+}
+
+// addAppointee appoints the body's user_id and answers the new list.
+func (a *API) addAppointee(ap appointments) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var req userIDReq
+		u, id, ok := a.meAndWith(c, "id", &req)
+		if !ok {
+			return
+		}
+		if err := ap.add(c.Request.Context(), u, id, req.UserID); err != nil {
+			fail(c, err)
+			return
+		}
+		xs, err := ap.list(c.Request.Context(), u, id)
+		respond(c, http.StatusCreated, gin.H{"items": appointees(xs)}, err)
 	}
-	if err := a.d.Checkin.RemoveChecker(c.Request.Context(), u, id, uid); err != nil {
-		fail(c, err)
-		return
+}
+
+// removeAppointee withdraws the appointment of the user in the path
+// parameter param or, when param is "", of the body's user_id.
+func (a *API) removeAppointee(ap appointments, param string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var req userIDReq
+		var body any = &req
+		if param != "" {
+			body = pathParam(&req.UserID, param)
+		}
+		u, id, ok := a.meAndWith(c, "id", body)
+		if !ok {
+			return
+		}
+		if err := ap.remove(c.Request.Context(), u, id, req.UserID); err != nil {
+			fail(c, err)
+			return
+		}
+		c.Status(http.StatusNoContent)
 	}
-	c.Status(http.StatusNoContent)
 }
 
 func (a *API) getRotatingCode(c *gin.Context) {
@@ -397,54 +403,7 @@ func (a *API) getAttendance(c *gin.Context) {
 		}
 		regs = append(regs, x)
 	}
-	ps := make([]presenceDTO, 0, len(at.Presences))
-	for _, p := range at.Presences {
-		ps = append(ps, toPresenceDTO(p))
-	}
+	ps := dtos(at.Presences, toPresenceDTO)
 	c.JSON(http.StatusOK, gin.H{"session_id": at.Session.ID, "activity_id": at.Session.ActivityID, "activity_title": at.Session.ActivityTitle,
 		"registrations": regs, "confirmed": len(regs), "checked_in": checkedIn, "presences": ps})
-}
-
-func (a *API) listVolunteers(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
-	xs, err := a.d.Checkin.Volunteers(c.Request.Context(), u, id)
-	respond(c, http.StatusOK, gin.H{"items": appointees(xs)}, err)
-}
-
-func (a *API) addVolunteer(c *gin.Context) {
-	var req userIDReq
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
-	if err := a.d.Checkin.AddVolunteer(c.Request.Context(), u, id, req.UserID); err != nil {
-		fail(c, err)
-		return
-	}
-	xs, err := a.d.Checkin.Volunteers(c.Request.Context(), u, id)
-	respond(c, http.StatusCreated, gin.H{"items": appointees(xs)}, err)
-}
-
-func (a *API) removeVolunteer(c *gin.Context) {
-	uid, err := pathID(c, "user_id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
-	if err := a.d.Checkin.RemoveVolunteer(c.Request.Context(), u, id, uid); err != nil {
-		fail(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
 }

@@ -243,10 +243,7 @@ func (a *API) listNeeds(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	items := make([]needDTO, 0, len(ns))
-	for _, n := range ns {
-		items = append(items, toNeedDTO(n))
-	}
+	items := dtos(ns, toNeedDTO)
 	out := gin.H{"items": items}
 	if len(ns) == limit {
 		out["next_cursor"] = strconv.FormatInt(ns[len(ns)-1].ID, 10)

@@ -43,6 +43,15 @@ func respond(c *gin.Context, status int, v any, err error) {
 	c.JSON(status, v)
 }
 
+// dtos converts a list for an answer (never nil: an empty list is []).
+func dtos[T, D any](xs []T, to func(T) D) []D {
+	out := make([]D, 0, len(xs))
+	for _, x := range xs {
+		out = append(out, to(x))
+	}
+	return out
+}
+
 // fail writes err as the JSON error answer and aborts the chain.
 func fail(c *gin.Context, err error) {
 	e := errs.As(err)

@@ -75,10 +75,7 @@ func (a *API) myHours(c *gin.Context) {
 	for _, m := range s.ByMonth {
 		months = append(months, month{m.Month, m.Minutes})
 	}
-	entries := make([]entryDTO, 0, len(s.Entries))
-	for _, e := range s.Entries {
-		entries = append(entries, toEntryDTO(e))
-	}
+	entries := dtos(s.Entries, toEntryDTO)
 	c.JSON(http.StatusOK, gin.H{"total_minutes": s.TotalMinutes, "total_hours": hours.Hours(s.TotalMinutes), "by_month": months, "entries": entries,
 		"next_cursor": cursorPage(entries, next, req.Limit).NextCursor})
 }
@@ -227,10 +224,7 @@ func toClaimDTO(x hours.Claim) claimDTO {
 }
 
 func claimList(xs []hours.Claim) gin.H {
-	out := make([]claimDTO, 0, len(xs))
-	for _, x := range xs {
-		out = append(out, toClaimDTO(x))
-	}
+	out := dtos(xs, toClaimDTO)
 	return gin.H{"items": out}
 }
 
@@ -357,10 +351,7 @@ func (a *API) listCorrections(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	out := make([]correctionDTO, 0, len(xs))
-	for _, x := range xs {
-		out = append(out, toCorrectionDTO(x))
-	}
+	out := dtos(xs, toCorrectionDTO)
 	c.JSON(http.StatusOK, gin.H{"items": out})
 }
 

@@ -143,26 +143,12 @@ type messageRecordDTO struct {
 }
 
 func (a *API) activityMessages(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	after, err := queryID(c, "after_id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	limit, err := queryInt(c, "limit", 200, 1, 1000)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+	var p idPage
+	u, id, ok := a.meAndWith(c, "id", p.query("after_id", 200, 1000))
 	if !ok {
 		return
 	}
-	rs, counts, err := a.d.Notify.ActivityMessages(c.Request.Context(), u, id, after, limit)
+	rs, counts, err := a.d.Notify.ActivityMessages(c.Request.Context(), u, id, p.From, p.Limit)
 	if err != nil {
 		fail(c, err)
 		return
@@ -178,7 +164,7 @@ func (a *API) activityMessages(c *gin.Context) {
 		items = append(items, d)
 	}
 	var next int64
-	if len(rs) == limit {
+	if len(rs) == p.Limit {
 		next = rs[len(rs)-1].ID
 	}
 	c.JSON(http.StatusOK, gin.H{"activity_id": id, "counts": counts, "items": items, "next_after_id": next})

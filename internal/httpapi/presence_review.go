@@ -54,10 +54,7 @@ func (a *API) listPresenceReviews(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	out := make([]presenceDTO, 0, len(ps))
-	for _, p := range ps {
-		out = append(out, toPresenceDTO(p))
-	}
+	out := dtos(ps, toPresenceDTO)
 	c.JSON(http.StatusOK, gin.H{"items": out})
 }
 

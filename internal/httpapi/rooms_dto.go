@@ -62,11 +62,7 @@ func toRoomDTO(r rooms.Room) roomDTO {
 }
 
 func roomDTOs(rs []rooms.Room) []roomDTO {
-	out := make([]roomDTO, 0, len(rs))
-	for _, r := range rs {
-		out = append(out, toRoomDTO(r))
-	}
-	return out
+	return dtos(rs, toRoomDTO)
 }
 
 type bookingDTO struct {
@@ -107,11 +103,7 @@ func toBookingDTO(b rooms.Booking) bookingDTO {
 }
 
 func bookingDTOs(bs []rooms.Booking) []bookingDTO {
-	out := make([]bookingDTO, 0, len(bs))
-	for _, b := range bs {
-		out = append(out, toBookingDTO(b))
-	}
-	return out
+	return dtos(bs, toBookingDTO)
 }
 
 type slotDTO struct {

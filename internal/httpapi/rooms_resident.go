@@ -114,10 +114,7 @@ func (a *API) roomCalendar(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	cs := make([]closureDTO, 0, len(cal.Closures))
-	for _, x := range cal.Closures {
-		cs = append(cs, toClosureDTO(x))
-	}
+	cs := dtos(cal.Closures, toClosureDTO)
 	c.JSON(http.StatusOK, gin.H{"room": toRoomDTO(cal.Room), "availability": toAvailabilityDTO(cal.Availability),
 		"bookings": bookingDTOs(cal.Bookings), "closures": cs, "full": cal.Full})
 }

@@ -112,13 +112,9 @@ func (a *API) addClosure(c *gin.Context) {
 }
 
 func (a *API) deleteClosure(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
+	var cid int64
+	u, id, ok := a.meAndWith(c, "id", pathParam(&cid, "closure_id"))
 	if !ok {
-		return
-	}
-	cid, err := pathID(c, "closure_id")
-	if err != nil {
-		fail(c, err)
 		return
 	}
 	if err := a.d.Rooms.DeleteClosure(c.Request.Context(), u, id, cid); err != nil {

@@ -111,13 +111,9 @@ func (a *API) inviteMember(c *gin.Context) {
 
 func (a *API) decideMember(approve bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		u, id, ok := a.meAnd(c, "id")
+		var uid int64
+		u, id, ok := a.meAndWith(c, "id", pathParam(&uid, "user_id"))
 		if !ok {
-			return
-		}
-		uid, err := pathID(c, "user_id")
-		if err != nil {
-			fail(c, err)
 			return
 		}
 		m, err := a.d.Rooms.DecideMember(c.Request.Context(), u, id, uid, approve)
@@ -126,13 +122,9 @@ func (a *API) decideMember(approve bool) gin.HandlerFunc {
 }
 
 func (a *API) removeMember(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
+	var uid int64
+	u, id, ok := a.meAndWith(c, "id", pathParam(&uid, "user_id"))
 	if !ok {
-		return
-	}
-	uid, err := pathID(c, "user_id")
-	if err != nil {
-		fail(c, err)
 		return
 	}
 	if err := a.d.Rooms.RemoveMember(c.Request.Context(), u, id, uid); err != nil {

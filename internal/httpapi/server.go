@@ -346,12 +346,27 @@ type optionalBody struct{ v any }
 // optional wraps a body that the request may omit.
 func optional(v any) optionalBody { return optionalBody{v} }
 
+// fromRequest reads query or further path parameters into its target (see
+// meWith).
+type fromRequest func(*gin.Context) error
+
+// pathParam reads the positive id in the path parameter name into *id.
+func pathParam(id *int64, name string) fromRequest {
+	return func(c *gin.Context) (err error) {
+		*id, err = pathID(c, name)
+		return err
+	}
+}
+
 // meWith decodes the JSON body into body (strictly; optional(&req) when
-// the body may be absent; nil for none) and then is me.
+// the body may be absent; nil for none), or reads the query or a path
+// parameter when body is a fromRequest, and then is me.
 func (a *API) meWith(c *gin.Context, body any) (resident.User, bool) {
 	var err error
 	switch b := body.(type) {
 	case nil:
+	case fromRequest:
+		err = b(c)
 	case optionalBody:
 		err = decodeOptional(c, b.v)
 	default:

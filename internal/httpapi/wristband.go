@@ -2,9 +2,7 @@ package httpapi
 
 import (
 	"bytes"
-	"errors"
 	"io"
-	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -69,13 +67,9 @@ func (a *API) requireWristbandStaff(c *gin.Context) {
 
 // decodeOptional decodes a JSON body strictly when there is one.
 func decodeOptional(c *gin.Context, v any) error {
-	body, err := io.ReadAll(c.Request.Body)
+	body, err := readBody(c)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return errTooLarge
-		}
-		return errBadJSON
+		return err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil

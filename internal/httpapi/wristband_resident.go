@@ -56,10 +56,7 @@ func (a *API) myWristbands(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	items := make([]bandDTO, 0, len(vs))
-	for _, v := range vs {
-		items = append(items, toBandDTO(v))
-	}
+	items := dtos(vs, toBandDTO)
 	c.JSON(http.StatusOK, gin.H{"items": items})
 }
 
@@ -166,12 +163,8 @@ func (a *API) wristbandGuardians(c *gin.Context) {
 }
 
 func (a *API) removeGuardian(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	u, uid, ok := a.meAnd(c, "user_id")
+	var uid int64
+	u, id, ok := a.meAndWith(c, "id", pathParam(&uid, "user_id"))
 	if !ok {
 		return
 	}
@@ -215,42 +208,35 @@ func (a *API) readings(c *gin.Context, staff bool) {
 		fail(c, err)
 		return
 	}
-	items := make([]readingDTO, 0, len(rs))
-	for _, r := range rs {
-		items = append(items, toReadingDTO(r))
-	}
+	items := dtos(rs, toReadingDTO)
 	c.JSON(http.StatusOK, gin.H{"items": items})
 }
 
 func (a *API) wristbandReadings(c *gin.Context) { a.readings(c, false) }
 
+// alarmQuery is a page of alarms, of some statuses (none: all).
+type alarmQuery struct {
+	idPage
+	statuses []wristband.AlarmStatus
+}
+
+func (q *alarmQuery) query() fromRequest {
+	return func(c *gin.Context) (err error) {
+		if q.statuses, err = queryStatuses(c); err != nil {
+			return err
+		}
+		return q.idPage.query("before_id", 50, 200)(c)
+	}
+}
+
 func (a *API) deviceAlarms(c *gin.Context, staff bool) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	statuses, err := queryStatuses(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	before, err := queryID(c, "before_id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	limit, err := queryInt(c, "limit", 50, 1, 200)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+	var q alarmQuery
+	u, id, ok := a.meAndWith(c, "id", q.query())
 	if !ok {
 		return
 	}
 	act := wristband.Actor{User: u, Staff: staff}
-	as, err := a.d.Wristbands.Alarms(c.Request.Context(), act, id, statuses, before, limit)
+	as, err := a.d.Wristbands.Alarms(c.Request.Context(), act, id, q.statuses, q.From, q.Limit)
 	respond(c, http.StatusOK, gin.H{"items": alarmItems(as, staff)}, err)
 }
 
@@ -283,27 +269,13 @@ func (a *API) handleWristbandAlarm(ack bool) gin.HandlerFunc {
 }
 
 func (a *API) wristbandAccessLog(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	before, err := queryID(c, "before_id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	limit, err := queryInt(c, "limit", 50, 1, 200)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+	var p idPage
+	u, id, ok := a.meAndWith(c, "id", p.query("before_id", 50, 200))
 	if !ok {
 		return
 	}
 	act := wristband.Actor{User: u, Staff: false}
-	es, err := a.d.Wristbands.AccessLog(c.Request.Context(), act, id, before, limit)
+	es, err := a.d.Wristbands.AccessLog(c.Request.Context(), act, id, p.From, p.Limit)
 	if err != nil {
 		fail(c, err)
 		return

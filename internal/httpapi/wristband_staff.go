@@ -16,21 +16,12 @@ import (
 // ---- staff ----
 
 func (a *API) adminWristbands(c *gin.Context) {
-	before, err := queryID(c, "before_id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	limit, err := queryInt(c, "limit", 50, 1, 200)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+	var p idPage
+	u, ok := a.meWith(c, p.query("before_id", 50, 200))
 	if !ok {
 		return
 	}
-	items, err := a.d.Wristbands.Devices(c.Request.Context(), u, wristband.DeviceFilter{IMEI: c.Query("imei"), Batch: c.Query("batch"), BeforeID: before, Limit: limit})
+	items, err := a.d.Wristbands.Devices(c.Request.Context(), u, wristband.DeviceFilter{IMEI: c.Query("imei"), Batch: c.Query("batch"), BeforeID: p.From, Limit: p.Limit})
 	if err != nil {
 		fail(c, err)
 		return
@@ -139,26 +130,12 @@ func (a *API) adminBindWristband(c *gin.Context) {
 }
 
 func (a *API) adminWristbandAlarms(c *gin.Context) {
-	statuses, err := queryStatuses(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	before, err := queryID(c, "before_id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	limit, err := queryInt(c, "limit", 50, 1, 200)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+	var q alarmQuery
+	u, ok := a.meWith(c, q.query())
 	if !ok {
 		return
 	}
-	as, err := a.d.Wristbands.StaffAlarms(c.Request.Context(), u, statuses, before, limit)
+	as, err := a.d.Wristbands.StaffAlarms(c.Request.Context(), u, q.statuses, q.From, q.Limit)
 	respond(c, http.StatusOK, gin.H{"items": alarmItems(as, true)}, err)
 }
 
@@ -180,21 +157,12 @@ func (a *API) adminHandleWristbandAlarm(ack bool) gin.HandlerFunc {
 }
 
 func (a *API) adminUnattachedPushes(c *gin.Context) {
-	before, err := queryID(c, "before_id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	limit, err := queryInt(c, "limit", 50, 1, 200)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+	var p idPage
+	u, ok := a.meWith(c, p.query("before_id", 50, 200))
 	if !ok {
 		return
 	}
-	us, err := a.d.Wristbands.Unattached(c.Request.Context(), u, before, limit)
+	us, err := a.d.Wristbands.Unattached(c.Request.Context(), u, p.From, p.Limit)
 	if err != nil {
 		fail(c, err)
 		return
@@ -226,10 +194,7 @@ func (a *API) adminWristband(c *gin.Context) {
 		active = &d.Current.Binding
 	}
 	out := toDeviceDTO(d.Device, active)
-	hist := make([]bindingDTO, 0, len(d.History))
-	for _, b := range d.History {
-		hist = append(hist, toBindingDTO(b))
-	}
+	hist := dtos(d.History, toBindingDTO)
 	resp := gin.H{"device": out, "history": hist}
 	if d.Current != nil {
 		resp["current"] = toBandDTO(*d.Current)

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"gongjian/internal/errs"
+	"gongjian/internal/periodic"
 	"gongjian/internal/resident"
 )
 
@@ -255,18 +256,7 @@ func (s *Service) PurgeUnattached(ctx context.Context) (int, error) {
 
 // RunPurge runs PurgeUnattached every interval until ctx ends.
 func (s *Service) RunPurge(ctx context.Context, interval time.Duration, onErr func(error)) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if _, err := s.PurgeUnattached(ctx); err != nil && ctx.Err() == nil && onErr != nil {
-			onErr(err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	periodic.Run(ctx, interval, true, s.PurgeUnattached, onErr)
 }
 
 // ParseRef returns the upload id of a reference RefPrefix + id.

@@ -57,6 +57,10 @@ type checkerRow struct {
 
 func (checkerRow) TableName() string { return "checkin_checkers" }
 
+func (r checkerRow) appointee() checkin.Appointee {
+	return checkin.Appointee{UserID: r.UserID, ActivityID: r.ActivityID, AppointedBy: r.AppointedBy, CreatedAt: r.CreatedAt.UTC()}
+}
+
 // volunteerSlotRow lets a user check into a session of any activity.
 type volunteerSlotRow struct {
 	ID          int64 `gorm:"primaryKey;autoIncrement"`
@@ -68,6 +72,10 @@ type volunteerSlotRow struct {
 }
 
 func (volunteerSlotRow) TableName() string { return "volunteer_slots" }
+
+func (r volunteerSlotRow) appointee() checkin.Appointee {
+	return checkin.Appointee{UserID: r.UserID, ActivityID: r.ActivityID, SessionID: r.SessionID, AppointedBy: r.AppointedBy, CreatedAt: r.CreatedAt.UTC()}
+}
 
 // presenceRow is a self check-in and check-out; one per person and session.
 type presenceRow struct {
@@ -170,9 +178,18 @@ func (s *CheckinStore) CheckerActivities(ctx context.Context, userID int64) ([]i
 	return ids, translate(err, nil)
 }
 
-func (s *CheckinStore) names(ctx context.Context, ids []int64) map[int64]string {
-	m, _ := NewHoursStore(s.db).Names(ctx, ids)
-	return m
+// appointees are rows of checkers or volunteer slots with their names.
+func appointees[R interface{ appointee() checkin.Appointee }](s *CheckinStore, ctx context.Context, rows []R) []checkin.Appointee {
+	out := convert(rows, R.appointee)
+	ids := make([]int64, 0, len(out))
+	for _, a := range out {
+		ids = append(ids, a.UserID)
+	}
+	names, _ := NewHoursStore(s.db).Names(ctx, ids)
+	for i := range out {
+		out[i].Name = names[out[i].UserID]
+	}
+	return out
 }
 
 // Checkers lists an activity's checkers.
@@ -181,16 +198,7 @@ func (s *CheckinStore) Checkers(ctx context.Context, activityID int64) ([]checki
 	if err := s.g(ctx).Where("activity_id = ?", activityID).Order("id").Find(&rows).Error; err != nil {
 		return nil, translate(err, nil)
 	}
-	ids := make([]int64, 0, len(rows))
-	for _, r := range rows {
-		ids = append(ids, r.UserID)
-	}
-	names := s.names(ctx, ids)
-	out := make([]checkin.Appointee, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, checkin.Appointee{UserID: r.UserID, Name: names[r.UserID], ActivityID: r.ActivityID, AppointedBy: r.AppointedBy, CreatedAt: r.CreatedAt.UTC()})
-	}
-	return out, nil
+	return appointees(s, ctx, rows), nil
 }
 
 // AddVolunteer gives a volunteer slot (idempotent).
@@ -230,17 +238,7 @@ func (s *CheckinStore) Volunteers(ctx context.Context, sessionID int64) ([]check
 	if err := s.g(ctx).Where("session_id = ?", sessionID).Order("id").Find(&rows).Error; err != nil {
 		return nil, translate(err, nil)
 	}
-	ids := make([]int64, 0, len(rows))
-	for _, r := range rows {
-		ids = append(ids, r.UserID)
-	}
-	names := s.names(ctx, ids)
-	out := make([]checkin.Appointee, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, checkin.Appointee{UserID: r.UserID, Name: names[r.UserID], ActivityID: r.ActivityID, SessionID: r.SessionID,
-			AppointedBy: r.AppointedBy, CreatedAt: r.CreatedAt.UTC()})
-	}
-	return out, nil
+	return appointees(s, ctx, rows), nil
 }
 
 // ---- scans ----
@@ -340,11 +338,7 @@ func (s *CheckinStore) CheckedIn(ctx context.Context, activityID int64) ([]check
 	if err := s.g(ctx).Where("activity_id = ?", activityID).Order("registration_id").Find(&rows).Error; err != nil {
 		return nil, translate(err, nil)
 	}
-	out := make([]checkin.Record, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, toRecord(r))
-	}
-	return out, nil
+	return convert(rows, toRecord), nil
 }
 
 // ---- presences ----
@@ -482,11 +476,7 @@ func (s *CheckinStore) Overdue(ctx context.Context, endedBefore time.Time, limit
 	if err != nil {
 		return nil, translate(err, nil)
 	}
-	out := make([]checkin.Presence, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, toPresence(r))
-	}
-	return out, nil
+	return convert(rows, toPresence), nil
 }
 
 // SessionPresences lists a session's presences.
@@ -495,11 +485,7 @@ func (s *CheckinStore) SessionPresences(ctx context.Context, sessionID int64) ([
 	if err := s.g(ctx).Where("session_id = ?", sessionID).Order("id").Find(&rows).Error; err != nil {
 		return nil, translate(err, nil)
 	}
-	out := make([]checkin.Presence, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, toPresence(r))
-	}
-	return out, nil
+	return convert(rows, toPresence), nil
 }
 
 // ---- registrations, sessions and organisations as check-in and hours read them ----
@@ -588,23 +574,13 @@ func (s *ActivityView) registrations(ctx context.Context, where string, args ...
 	if err != nil {
 		return nil, translate(err, nil)
 	}
-	out := make([]checkin.Registration, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, r.registration())
-	}
-	return out, nil
+	return convert(rows, registrationView.registration), nil
 }
 
 // Registration loads one registration with its session and activity.
 func (s *ActivityView) Registration(ctx context.Context, id int64) (checkin.Registration, error) {
 	rs, err := s.registrations(ctx, "r.id = ?", id)
-	if err != nil {
-		return checkin.Registration{}, err
-	}
-	if len(rs) == 0 {
-		return checkin.Registration{}, errViewRegNotFound
-	}
-	return rs[0], nil
+	return first(rs, err, errViewRegNotFound)
 }
 
 // OwnRegistrations lists the account holder's own registrations in an activity.
@@ -627,23 +603,13 @@ func (s *ActivityView) sessions(ctx context.Context, where string, args ...any) 
 	if err := s.g(ctx).Table(sessionViewFrom).Select(sessionViewCols).Where(where, args...).Order("s.starts_at, s.id").Scan(&rows).Error; err != nil {
 		return nil, translate(err, nil)
 	}
-	out := make([]checkin.Session, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, r.session())
-	}
-	return out, nil
+	return convert(rows, sessionView.session), nil
 }
 
 // Session loads a session with its activity.
 func (s *ActivityView) Session(ctx context.Context, id int64) (checkin.Session, error) {
 	xs, err := s.sessions(ctx, "s.id = ?", id)
-	if err != nil {
-		return checkin.Session{}, err
-	}
-	if len(xs) == 0 {
-		return checkin.Session{}, errViewSessionNotFound
-	}
-	return xs[0], nil
+	return first(xs, err, errViewSessionNotFound)
 }
 
 // ActivitySessions lists an activity's sessions, earliest first.

@@ -288,3 +288,24 @@ func (d *DB) purge(ctx context.Context, model any, batch int, timeCol string, cu
 		}
 	}
 }
+
+// convert maps rows to the domain values they store.
+func convert[R, T any](rows []R, to func(R) T) []T {
+	out := make([]T, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, to(r))
+	}
+	return out
+}
+
+// first is the first value a lookup found, or notFound when it found none.
+func first[T any](xs []T, err error, notFound error) (T, error) {
+	var zero T
+	if err != nil {
+		return zero, err
+	}
+	if len(xs) == 0 {
+		return zero, notFound
+	}
+	return xs[0], nil
+}

@@ -254,11 +254,7 @@ func (s *HoursStore) Entries(ctx context.Context, userID int64) ([]hours.Entry, 
 	if err := s.g(ctx).Where("user_id = ?", userID).Order("id").Find(&rows).Error; err != nil {
 		return nil, translate(err, nil)
 	}
-	out := make([]hours.Entry, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, toEntry(r))
-	}
-	return out, nil
+	return convert(rows, toEntry), nil
 }
 
 // EntryPage lists a keyset page of a person's entries, newest served first
@@ -314,11 +310,7 @@ func (s *HoursStore) EntriesIn(ctx context.Context, f hours.Filter) ([]hours.Ent
 	if err := s.filtered(ctx, f).Order("served_at, id").Find(&rows).Error; err != nil {
 		return nil, translate(err, nil)
 	}
-	out := make([]hours.Entry, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, toEntry(r))
-	}
-	return out, nil
+	return convert(rows, toEntry), nil
 }
 
 // Sums totals the selected entries per person, organisation and community.
@@ -404,11 +396,7 @@ func (s *HoursStore) Claims(ctx context.Context, f hours.ClaimFilter) ([]hours.C
 	if err := q.Order("id DESC").Find(&rows).Error; err != nil {
 		return nil, translate(err, nil)
 	}
-	out := make([]hours.Claim, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, toClaim(r))
-	}
-	return out, nil
+	return convert(rows, toClaim), nil
 }
 
 // HasPendingClaim reports whether the user has a pending claim for the session.

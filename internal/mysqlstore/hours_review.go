@@ -177,11 +177,7 @@ func (s *HoursStore) Corrections(ctx context.Context, f hours.ClaimFilter) ([]ho
 	if err := q.Order("id DESC").Find(&rows).Error; err != nil {
 		return nil, translate(err, nil)
 	}
-	out := make([]hours.Correction, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, toCorrection(r))
-	}
-	return out, nil
+	return convert(rows, toCorrection), nil
 }
 
 // reviewCorrection moves a pending correction on inside tx.

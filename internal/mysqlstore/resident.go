@@ -244,11 +244,7 @@ func (s *ResidentStore) ListDependents(ctx context.Context, userID int64) ([]res
 	if err := s.g(ctx).Where("user_id = ?", userID).Order("id").Find(&rows).Error; err != nil {
 		return nil, translate(err, nil)
 	}
-	out := make([]resident.Dependent, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, toDependent(r))
-	}
-	return out, nil
+	return convert(rows, toDependent), nil
 }
 
 var errDependentNotFound = errs.NotFound("DEPENDENT_NOT_FOUND", "家庭成员不存在")

@@ -249,11 +249,7 @@ func scanBindings(q *gorm.DB) ([]wristband.Binding, error) {
 	if err := q.Scan(&rows).Error; err != nil {
 		return nil, translate(err, nil)
 	}
-	out := make([]wristband.Binding, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, r.binding())
-	}
-	return out, nil
+	return convert(rows, bindingScan.binding), nil
 }
 
 // DeviceByIMEI loads a device by IMEI.
@@ -500,11 +496,7 @@ func (s *WristbandStore) Readings(ctx context.Context, bindingID int64, f wristb
 	if err := q.Order("measured_at DESC, id DESC").Limit(f.Limit).Find(&rows).Error; err != nil {
 		return nil, translate(err, nil)
 	}
-	out := make([]wristband.Reading, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, toReading(r))
-	}
-	return out, nil
+	return convert(rows, toReading), nil
 }
 
 func toThresholds(r wbThresholdRow) wristband.Thresholds {
@@ -569,11 +561,7 @@ func scanAlarms(q *gorm.DB) ([]wristband.Alarm, error) {
 	if err := q.Scan(&rows).Error; err != nil {
 		return nil, translate(err, nil)
 	}
-	out := make([]wristband.Alarm, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, r.alarm())
-	}
-	return out, nil
+	return convert(rows, alarmScan.alarm), nil
 }
 
 // Alarm loads one alarm with its wearer and community.

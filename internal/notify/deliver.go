@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"gongjian/internal/errs"
+	"gongjian/internal/periodic"
 )
 
 // SubscribeMessage is one subscribe message, ready to send.
@@ -256,18 +257,9 @@ func (r *Runner) Run(ctx context.Context) {
 
 // every runs job now and then every interval until ctx ends.
 func (r *Runner) every(ctx context.Context, interval time.Duration, what string, job func(context.Context) (int64, error)) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if _, err := job(ctx); err != nil && ctx.Err() == nil {
-			r.log.Warn("notify: "+what+" failed", "err", err.Error())
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	periodic.Run(ctx, interval, true, job, func(err error) {
+		r.log.Warn("notify: "+what+" failed", "err", err.Error())
+	})
 }
 
 // purgeBatch is how many notices one DELETE removes.

@@ -49,8 +49,7 @@ func TestOutcomeOfEachWeChatAnswer(t *testing.T) {
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			uid, openID := e.user(fmt.Sprintf("outcome%d", i))
-			e.grant(uid, key, 2)
+			uid, openID := e.subscriber(fmt.Sprintf("outcome%d", i), key, 2)
 			if _, err := e.wc.SendSubscribe(e.ctx, e.warmup(openID)); err != nil { // fetch a token first
 				t.Fatal(err)
 			}
@@ -77,8 +76,8 @@ func TestOutcomeOfEachWeChatAnswer(t *testing.T) {
 			}
 			switch c.want.status {
 			case notify.StatusSent:
-				if got.MsgID == 0 || len(e.sentTo(openID)) != 2 { // warm-up + this one
-					t.Errorf("msg id %d, sent %d", got.MsgID, len(e.sentTo(openID)))
+				if got.MsgID == 0 || len(e.tenant.SentTo(openID)) != 2 { // warm-up + this one
+					t.Errorf("msg id %d, sent %d", got.MsgID, len(e.tenant.SentTo(openID)))
 				}
 			case notify.StatusFailed:
 				if !strings.Contains(got.LastError, fmt.Sprint(c.want.errCode)) {
@@ -160,7 +159,7 @@ func TestNoGrantAndInAppOnly(t *testing.T) {
 	if s := e.row(ids[1]).Status; s != notify.StatusInApp {
 		t.Fatalf("in-app only key: %s", s)
 	}
-	if n := e.tenant.Count(wxemu.EndpointSubscribeSend); n != 0 || len(e.sentTo(openID)) != 0 {
+	if n := e.tenant.Count(wxemu.EndpointSubscribeSend); n != 0 || len(e.tenant.SentTo(openID)) != 0 {
 		t.Fatalf("WeChat called %d times", n)
 	}
 	// A banned template is not sent even with grants left.
@@ -205,16 +204,15 @@ func (s *crashingStore) Finish(ctx context.Context, d notify.Delivery, w string,
 func TestCrashRecovery(t *testing.T) {
 	e := newEnv(t)
 	key := notify.RegistrationConfirmed
-	uid, openID := e.user("crash")
-	e.grant(uid, key, 5)
+	uid, openID := e.subscriber("crash", key, 5)
 
 	// Dies between the WeChat call and the record.
 	idSent := e.add(notice(uid, key, "crash:1", "活动一"))[0]
 	e.drain(e.runner("dead1", func(_ *notify.RunnerConfig, d *notify.RunnerDeps) {
 		d.Store = &crashingStore{Store: e.store, failFinish: true}
 	}))
-	if got := e.row(idSent); got.Status != notify.StatusSending || got.Attempts != 1 || len(e.sentTo(openID)) != 1 {
-		t.Fatalf("after the crash: %+v, %d sent", got, len(e.sentTo(openID)))
+	if got := e.row(idSent); got.Status != notify.StatusSending || got.Attempts != 1 || len(e.tenant.SentTo(openID)) != 1 {
+		t.Fatalf("after the crash: %+v, %d sent", got, len(e.tenant.SentTo(openID)))
 	}
 	// Dies between claiming and recording the attempt.
 	idClaimed := e.add(notice(uid, key, "crash:2", "活动二"))[0]
@@ -228,13 +226,13 @@ func TestCrashRecovery(t *testing.T) {
 	// Restart before the leases end: the claims are respected.
 	restarted := e.runner("alive")
 	e.drain(restarted)
-	if len(e.sentTo(openID)) != 1 || e.row(idClaimed).Status != notify.StatusClaimed {
-		t.Fatalf("a live claim was taken over: %d sent", len(e.sentTo(openID)))
+	if len(e.tenant.SentTo(openID)) != 1 || e.row(idClaimed).Status != notify.StatusClaimed {
+		t.Fatalf("a live claim was taken over: %d sent", len(e.tenant.SentTo(openID)))
 	}
 	// After the leases.
 	e.clock.Add(3 * time.Minute)
 	e.drain(restarted)
-	sent := e.sentTo(openID)
+	sent := e.tenant.SentTo(openID)
 	if got := e.row(idSent); got.Status != notify.StatusUncertain {
 		t.Fatalf("the interrupted send: %+v", got)
 	}
@@ -304,7 +302,7 @@ func TestConcurrentWorkersSendEachNoticeOnce(t *testing.T) {
 		seen[k] = true
 	}
 	for openID, uid := range openIDs {
-		if n := len(e.sentTo(openID)); n != grants {
+		if n := len(e.tenant.SentTo(openID)); n != grants {
 			t.Errorf("user %d got %d messages for %d grants", uid, n, grants)
 		}
 		if b := e.balance(uid, key); b != 0 {
@@ -335,7 +333,7 @@ func TestFairnessAcrossPriorities(t *testing.T) {
 	}
 	e.add(personal...)
 	e.drain(r)
-	sent := e.sentTo(openID)
+	sent := e.tenant.SentTo(openID)
 	if len(sent) != 71 {
 		t.Fatalf("%d sent", len(sent))
 	}
@@ -418,20 +416,19 @@ func (s *ackLostStore) BeginSend(ctx context.Context, d notify.Delivery, w strin
 func TestAttemptRecordedButNotSent(t *testing.T) {
 	e := newEnv(t)
 	key := notify.RegistrationConfirmed
-	uid, openID := e.user("ack")
-	e.grant(uid, key, 2)
+	uid, openID := e.subscriber("ack", key, 2)
 	id := e.add(notice(uid, key, "ack:1", "活动"))[0]
 	e.drain(e.runner("w1", func(_ *notify.RunnerConfig, d *notify.RunnerDeps) { d.Store = &ackLostStore{Store: e.store} }))
-	if got := e.row(id); got.Status != notify.StatusPending || got.Attempts != 1 || len(e.sentTo(openID)) != 0 {
-		t.Fatalf("after the lost answer: %+v, %d sent", got, len(e.sentTo(openID)))
+	if got := e.row(id); got.Status != notify.StatusPending || got.Attempts != 1 || len(e.tenant.SentTo(openID)) != 0 {
+		t.Fatalf("after the lost answer: %+v, %d sent", got, len(e.tenant.SentTo(openID)))
 	}
 	if b := e.balance(uid, key); b != 2 {
 		t.Fatalf("grants left %d, want 2 (the unsent attempt gives its grant back)", b)
 	}
 	e.clock.Add(10 * time.Minute) // its retry is due
 	e.drain(e.runner("w2"))
-	if got := e.row(id); got.Status != notify.StatusSent || len(e.sentTo(openID)) != 1 || e.balance(uid, key) != 1 {
-		t.Fatalf("after the retry: %+v, %d sent, %d grants", got, len(e.sentTo(openID)), e.balance(uid, key))
+	if got := e.row(id); got.Status != notify.StatusSent || len(e.tenant.SentTo(openID)) != 1 || e.balance(uid, key) != 1 {
+		t.Fatalf("after the retry: %+v, %d sent, %d grants", got, len(e.tenant.SentTo(openID)), e.balance(uid, key))
 	}
 
 	// A worker dies during a call; its notice turns uncertain. Another

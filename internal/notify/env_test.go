@@ -2,8 +2,6 @@ package notify_test
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"sort"
 	"sync"
 	"testing"
@@ -19,22 +17,7 @@ import (
 	"gongjian/internal/wxemu"
 )
 
-// emu is the one fake WeChat of this test binary (the WeChat HTTP client
-// is process-wide); every test has its own AppID.
-var (
-	emu     *wxemu.Emulator
-	emuBase string
-)
-
-func TestMain(m *testing.M) {
-	emu = wxemu.New(wxemu.Options{})
-	var closeEmu func()
-	emuBase, closeEmu = emu.Start()
-	fmt.Fprintf(os.Stderr, "notify tests: backend %s\n", testenv.Backend())
-	code := m.Run()
-	closeEmu()
-	os.Exit(code)
-}
+var emu = testenv.SharedWeChat() // every test has its own AppID (tenant)
 
 // clock is a fake clock safe for concurrent use.
 type clock struct {
@@ -84,7 +67,7 @@ func newEnv(t *testing.T) *env {
 	db := testenv.DB(t)
 	rdb, prefix := testenv.Redis(t)
 	appID := testenv.RandomName("wxn")
-	wc, err := wechat.New(wechat.Config{AppID: appID, AppSecret: "secret", APIBase: emuBase, Timeout: 500 * time.Millisecond}, rdb, prefix)
+	wc, err := wechat.New(wechat.Config{AppID: appID, AppSecret: "secret", APIBase: emu.Base, Timeout: 500 * time.Millisecond}, rdb, prefix)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,6 +130,14 @@ func (e *env) grant(userID int64, key string, n int) {
 			e.t.Fatal(err)
 		}
 	}
+}
+
+// subscriber is a user who accepted key n times.
+func (e *env) subscriber(name, key string, n int) (int64, string) {
+	e.t.Helper()
+	uid, openID := e.user(name)
+	e.grant(uid, key, n)
+	return uid, openID
 }
 
 // balance returns the user's grants left for key.
@@ -231,17 +222,6 @@ func (e *env) statuses() map[string]int {
 	out := map[string]int{}
 	for _, r := range rs {
 		out[r.Status] = r.N
-	}
-	return out
-}
-
-// sentTo returns the messages the emulator accepted for openID.
-func (e *env) sentTo(openID string) []wxemu.SentMessage {
-	var out []wxemu.SentMessage
-	for _, m := range e.tenant.Sent() {
-		if m.ToUser == openID {
-			out = append(out, m)
-		}
 	}
 	return out
 }

@@ -32,13 +32,12 @@ func (s *flakyFinishStore) Finish(ctx context.Context, d notify.Delivery, w stri
 func TestOutcomeRecordedAfterDatabaseRestart(t *testing.T) {
 	e := newEnv(t)
 	key := notify.RegistrationConfirmed
-	uid, openID := e.user("restart")
-	e.grant(uid, key, 1)
+	uid, openID := e.subscriber("restart", key, 1)
 	id := e.add(notice(uid, key, "restart:1", "活动一"))[0]
 	flaky := &flakyFinishStore{Store: e.store}
 	flaky.failures.Store(5)
 	e.drain(e.runner("w", func(_ *notify.RunnerConfig, d *notify.RunnerDeps) { d.Store = flaky }))
-	if got := e.row(id); got.Status != notify.StatusSent || got.Attempts != 1 || len(e.sentTo(openID)) != 1 {
-		t.Fatalf("after the restart: %+v, %d sent", got, len(e.sentTo(openID)))
+	if got := e.row(id); got.Status != notify.StatusSent || got.Attempts != 1 || len(e.tenant.SentTo(openID)) != 1 {
+		t.Fatalf("after the restart: %+v, %d sent", got, len(e.tenant.SentTo(openID)))
 	}
 }

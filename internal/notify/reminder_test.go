@@ -267,7 +267,7 @@ func TestReminderMissedWhileDown(t *testing.T) {
 			t.Fatalf("%d reminders, want 1", n)
 		}
 		e.drain(e.r)
-		sent := e.sentTo(e.openID)
+		sent := e.tenant.SentTo(e.openID)
 		if len(sent) != 1 || sent[0].TemplateID != "tpl-"+notify.ActivityReminder || sent[0].Data["time2"] != "2026年5月7日 15:00~16:30" {
 			t.Fatalf("sent %+v", sent)
 		}
@@ -275,7 +275,7 @@ func TestReminderMissedWhileDown(t *testing.T) {
 			t.Fatalf("scheduled again: %d", n)
 		}
 		e.drain(e.r)
-		if len(e.sentTo(e.openID)) != 1 {
+		if len(e.tenant.SentTo(e.openID)) != 1 {
 			t.Fatal("reminded twice")
 		}
 	})
@@ -292,7 +292,7 @@ func TestReminderNeverAfterStart(t *testing.T) {
 		}
 		e.clock.Set(at(7, 15, 0)) // the workers come back as it starts
 		e.drain(e.r)
-		if len(e.sentTo(e.openID)) != 0 {
+		if len(e.tenant.SentTo(e.openID)) != 0 {
 			t.Fatal("a reminder was sent after the session began")
 		}
 		if st := e.statuses(); st[notify.StatusCancelled] != 1 {
@@ -315,7 +315,7 @@ func TestReminderRescheduledWhenSessionMoves(t *testing.T) {
 		e.regs.set(e.attendance(1, at(8, 19, 0))) // moved after its reminder was written, before it was sent
 		e.regs.set(e.attendance(2, at(9, 19, 0))) // moved before its reminder time
 		e.drain(e.r)
-		if len(e.sentTo(e.openID)) != 0 {
+		if len(e.tenant.SentTo(e.openID)) != 0 {
 			t.Fatal("a reminder for the old time was sent")
 		}
 		e.clock.Set(at(7, 14, 30))
@@ -327,14 +327,14 @@ func TestReminderRescheduledWhenSessionMoves(t *testing.T) {
 			t.Fatalf("%d reminders at the new time", n)
 		}
 		e.drain(e.r)
-		sent := e.sentTo(e.openID)
+		sent := e.tenant.SentTo(e.openID)
 		if len(sent) != 1 || sent[0].Data["time2"] != "2026年5月8日 19:00~20:30" {
 			t.Fatalf("sent %+v", sent)
 		}
 		e.clock.Set(at(9, 17, 0))
 		e.schedule()
 		e.drain(e.r)
-		if got := e.sentTo(e.openID); len(got) != 2 || got[1].Data["time2"] != "2026年5月9日 19:00~20:30" {
+		if got := e.tenant.SentTo(e.openID); len(got) != 2 || got[1].Data["time2"] != "2026年5月9日 19:00~20:30" {
 			t.Fatalf("sent %+v", got)
 		}
 	})
@@ -356,7 +356,7 @@ func TestReminderDroppedWhenCancelled(t *testing.T) {
 		a2.Confirmed = false // cancelled after the reminder was written
 		e.regs.set(a2)
 		e.drain(e.r)
-		if len(e.sentTo(e.openID)) != 0 {
+		if len(e.tenant.SentTo(e.openID)) != 0 {
 			t.Fatal("a cancelled registration was reminded")
 		}
 		ms, _, err := e.store.Messages(e.ctx, e.uid, e.clock.Now(), 0, 10)

@@ -116,6 +116,20 @@ func unavailable(err error) error {
 	return errs.Unavailable(err, "报名服务暂时繁忙，请稍后再试")
 }
 
+// withGroup appends a group's sessions and attendees to a script's
+// arguments, each list after its length (as the scripts read them).
+func withGroup[A any](args []any, sessions []int64, attendees []A) []any {
+	args = append(args, len(sessions))
+	for _, s := range sessions {
+		args = append(args, i64(s))
+	}
+	args = append(args, len(attendees))
+	for _, a := range attendees {
+		args = append(args, a)
+	}
+	return args
+}
+
 func i64(s int64) string { return strconv.FormatInt(s, 10) }
 
 func statusCode(status string) string {
@@ -168,14 +182,8 @@ func (q *Quota) Reserve(_ context.Context, r activity.Reservation) (activity.Res
 		ttl = 86400
 	}
 	args := make([]any, 0, 10+len(r.Sessions)+len(r.Attendees))
-	args = append(args, i64(r.Epoch), i64(r.UserID), r.Limit, r.GroupKey, r.Now.UnixMilli(), idem, ttl, len(r.Sessions))
-	for _, s := range r.Sessions {
-		args = append(args, i64(s))
-	}
-	args = append(args, len(r.Attendees))
-	for _, a := range r.Attendees {
-		args = append(args, a)
-	}
+	args = append(args, i64(r.Epoch), i64(r.UserID), r.Limit, r.GroupKey, r.Now.UnixMilli(), idem, ttl)
+	args = withGroup(args, r.Sessions, r.Attendees)
 	keys := []string{q.HashKey(r.ActivityID), q.pendingKey(r.ActivityID), q.idemKey(r.ActivityID, r.UserID, r.IdemKey)}
 	v, err := q.decisions.run(keys, args)
 	if err != nil {
@@ -229,14 +237,8 @@ func (q *Quota) Release(ctx context.Context, r activity.Reservation, epoch int64
 		idem = "1"
 	}
 	args := make([]any, 0, 8+len(r.Sessions)+len(r.Attendees))
-	args = append(args, i64(epoch), i64(r.UserID), r.GroupKey, idem, len(r.Sessions))
-	for _, s := range r.Sessions {
-		args = append(args, i64(s))
-	}
-	args = append(args, len(r.Attendees))
-	for _, a := range r.Attendees {
-		args = append(args, a)
-	}
+	args = append(args, i64(epoch), i64(r.UserID), r.GroupKey, idem)
+	args = withGroup(args, r.Sessions, r.Attendees)
 	keys := []string{q.HashKey(r.ActivityID), q.pendingKey(r.ActivityID), q.idemKey(r.ActivityID, r.UserID, r.IdemKey)}
 	if err := releaseScript.Run(ctx, q.rdb, keys, args...).Err(); err != nil {
 		return unavailable(err)

@@ -85,3 +85,22 @@ func (k Keys) Key(parts ...string) string { return k.Prefix + strings.Join(parts
 
 // Tag returns a hash-tagged segment, e.g. Tag("s", "42") = "{s42}".
 func Tag(kind, id string) string { return "{" + kind + id + "}" }
+
+// DeletePrefix deletes every key under prefix (on every master of a
+// Cluster): what a test or a benchmark run wrote under its private prefix.
+func DeletePrefix(ctx context.Context, rdb redis.UniversalClient, prefix string) error {
+	del := func(ctx context.Context, c *redis.Client) error {
+		iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			c.Del(ctx, iter.Val())
+		}
+		return iter.Err()
+	}
+	switch c := rdb.(type) {
+	case *redis.ClusterClient:
+		return c.ForEachMaster(ctx, del)
+	case *redis.Client:
+		return del(ctx, c)
+	}
+	return fmt.Errorf("redisstore: cannot scan a %T", rdb)
+}

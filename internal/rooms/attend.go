@@ -8,6 +8,7 @@ import (
 	"gongjian/internal/checkin"
 	"gongjian/internal/errs"
 	"gongjian/internal/notify"
+	"gongjian/internal/periodic"
 	"gongjian/internal/resident"
 )
 
@@ -118,18 +119,9 @@ func (s *Service) Release(ctx context.Context) (int, error) {
 // RunReleaser releases what ran out every interval until ctx ends (every
 // process may run it: each release is a conditional update).
 func (s *Service) RunReleaser(ctx context.Context, interval time.Duration, log *slog.Logger) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := s.Release(ctx); err != nil && ctx.Err() == nil {
-				log.Warn("releasing room bookings failed", slog.String("error", err.Error()))
-			}
-		}
-	}
+	periodic.Run(ctx, interval, false, s.Release, func(err error) {
+		log.Warn("releasing room bookings failed", slog.String("error", err.Error()))
+	})
 }
 
 // AddClosure closes a room for a time range (its owners): bookings

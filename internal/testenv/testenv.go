@@ -26,7 +26,9 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"gongjian/internal/mysqlstore"
+	"gongjian/internal/pii"
 	"gongjian/internal/redisstore"
+	"gongjian/internal/wxemu"
 )
 
 func env(k, def string) string {
@@ -61,12 +63,12 @@ func reachable(addr string) bool {
 
 func probe() {
 	probeOnce.Do(func() {
-		if mode() == "embedded" {
-			return
+		if mode() != "embedded" {
+			cfg, err := mysqldrv.ParseDSN(MySQLAdminDSN())
+			haveMySQL = err == nil && reachable(cfg.Addr)
+			haveRedis = reachable(strings.Split(RedisAddr(), ",")[0])
 		}
-		cfg, err := mysqldrv.ParseDSN(MySQLAdminDSN())
-		haveMySQL = err == nil && reachable(cfg.Addr)
-		haveRedis = reachable(strings.Split(RedisAddr(), ",")[0])
+		fmt.Fprintf(os.Stderr, "testenv: backend: %s\n", backend())
 	})
 }
 
@@ -76,13 +78,16 @@ func RealMySQL() bool { probe(); return haveMySQL }
 // RealRedis reports whether tests use a real Redis.
 func RealRedis() bool { probe(); return haveRedis }
 
-// Backend describes what the tests run on, for logs.
-func Backend() string {
+// Backend describes what the tests run on, for logs (probe prints it once
+// per test binary).
+func Backend() string { probe(); return backend() }
+
+func backend() string {
 	db, rd := "sqlite (embedded)", "miniredis (embedded)"
-	if RealMySQL() {
+	if haveMySQL {
 		db = "MariaDB/MySQL at " + MySQLAdminDSN()
 	}
-	if RealRedis() {
+	if haveRedis {
 		rd = "Redis at " + RedisAddr()
 	}
 	return db + " + " + rd
@@ -173,19 +178,43 @@ func Redis(t testing.TB) (redis.UniversalClient, string) {
 		if conn.Embedded == nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			iter := conn.Client.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-			for iter.Next(ctx) {
-				conn.Client.Del(ctx, iter.Val())
-			}
+			redisstore.DeletePrefix(ctx, conn.Client, prefix)
 		}
 		conn.Close()
 	})
 	return conn.Client, prefix
 }
 
-// Log prints the backend once per test binary.
-func Log(t testing.TB) {
-	logOnce.Do(func() { fmt.Fprintf(os.Stderr, "testenv: backend: %s\n", Backend()) })
+// WeChat is the one fake WeChat (internal/wxemu) of a test binary and its
+// API base URL. silenceper's HTTP client is process-wide, so every client
+// talks to this one and tests isolate themselves by AppID (a Tenant each).
+type WeChat struct {
+	*wxemu.Emulator
+	Base string
 }
 
-var logOnce sync.Once
+var (
+	weChatOnce sync.Once
+	weChat     WeChat
+)
+
+// SharedWeChat starts the test binary's fake WeChat on first use; it serves
+// until the process exits.
+func SharedWeChat() WeChat {
+	weChatOnce.Do(func() {
+		weChat.Emulator = wxemu.New(wxemu.Options{})
+		weChat.Base, _ = weChat.Start()
+	})
+	return weChat
+}
+
+// Box returns a personal-data box under a random key.
+func Box(t testing.TB) *pii.Box {
+	key := make([]byte, 32)
+	rand.Read(key)
+	b, err := pii.NewBox(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

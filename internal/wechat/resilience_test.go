@@ -19,7 +19,7 @@ import (
 func TestAbandonedSendNeverGoesOut(t *testing.T) {
 	// Another client of the process has a longer timeout: the library's
 	// HTTP exchanges may then run that long (the process-wide backstop).
-	if err := wechat.Install(apiBase, 5*time.Second); err != nil {
+	if err := wechat.Install(emu.Base, 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	f := newFixture(t, 300*time.Millisecond)

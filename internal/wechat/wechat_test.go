@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"image/jpeg"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -18,26 +17,12 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"gongjian/internal/errs"
+	"gongjian/internal/testenv"
 	"gongjian/internal/wechat"
 	"gongjian/internal/wxemu"
 )
 
-// One emulator for the whole test binary: silenceper's HTTP client is
-// process-wide, so every Client talks to this one. Tests isolate themselves
-// by AppID (see newFixture).
-var (
-	emu     *wxemu.Emulator
-	apiBase string
-)
-
-func TestMain(m *testing.M) {
-	emu = wxemu.New(wxemu.Options{})
-	base, stop := emu.Start()
-	apiBase = base
-	code := m.Run()
-	stop()
-	os.Exit(code)
-}
+var emu = testenv.SharedWeChat() // every test has its own AppID (tenant)
 
 const secret = "s3cret-do-not-leak"
 
@@ -68,7 +53,7 @@ func newFixture(t *testing.T, timeout time.Duration) *fixture {
 
 func (f *fixture) newClient(t *testing.T, timeout time.Duration) *wechat.Client {
 	t.Helper()
-	c, err := wechat.New(wechat.Config{AppID: f.appID, AppSecret: secret, APIBase: apiBase, Timeout: timeout}, f.rdb, "gj:")
+	c, err := wechat.New(wechat.Config{AppID: f.appID, AppSecret: secret, APIBase: emu.Base, Timeout: timeout}, f.rdb, "gj:")
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -601,8 +586,8 @@ func TestNewValidates(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
 	defer rdb.Close()
 	for _, cfg := range []wechat.Config{
-		{AppSecret: "s", APIBase: apiBase},
-		{AppID: "wx1", APIBase: apiBase},
+		{AppSecret: "s", APIBase: emu.Base},
+		{AppID: "wx1", APIBase: emu.Base},
 		{AppID: "wx1", AppSecret: "s", APIBase: "ftp://example.com"},
 		{AppID: "wx1", AppSecret: "s", APIBase: "not a url"},
 	} {
@@ -610,11 +595,11 @@ func TestNewValidates(t *testing.T) {
 			t.Errorf("New(%+v) accepted", cfg)
 		}
 	}
-	if _, err := wechat.New(wechat.Config{AppID: "wx1", AppSecret: "s", APIBase: apiBase}, nil, ""); err == nil {
+	if _, err := wechat.New(wechat.Config{AppID: "wx1", AppSecret: "s", APIBase: emu.Base}, nil, ""); err == nil {
 		t.Error("New accepted a nil Redis client")
 	}
-	if got := wechat.APIBase(); got != apiBase {
-		t.Errorf("APIBase() = %q, want %q (a failed New must not switch it)", got, apiBase)
+	if got := wechat.APIBase(); got != emu.Base {
+		t.Errorf("APIBase() = %q, want %q (a failed New must not switch it)", got, emu.Base)
 	}
 }
 

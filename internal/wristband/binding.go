@@ -164,6 +164,19 @@ func (s *Service) Bind(ctx context.Context, a Actor, in BindInput) (Binding, err
 	return b, nil
 }
 
+// lockCurrent locks the device's active binding in tx: it must still be
+// the binding want that the caller read before (errBindingChanged if not).
+func lockCurrent(tx Tx, deviceID, want int64) (Binding, error) {
+	cur, err := tx.LockActiveBinding(deviceID)
+	if err != nil {
+		return Binding{}, notFound(err)
+	}
+	if cur.ID != want {
+		return Binding{}, errBindingChanged
+	}
+	return cur, nil
+}
+
 // Unbind ends the device's binding (the primary guardian, or staff with a
 // reason). The binding row is kept as history; guardians lose access at once.
 func (s *Service) Unbind(ctx context.Context, a Actor, deviceID int64, reason string) error {
@@ -176,12 +189,9 @@ func (s *Service) Unbind(ctx context.Context, a Actor, deviceID int64, reason st
 	}
 	now := s.now().UTC()
 	return s.store.Atomically(ctx, func(tx Tx) error {
-		cur, err := tx.LockActiveBinding(deviceID)
+		cur, err := lockCurrent(tx, deviceID, b.ID)
 		if err != nil {
-			return notFound(err)
-		}
-		if cur.ID != b.ID {
-			return errBindingChanged
+			return err
 		}
 		return closeBinding(tx, cur, a.User.ID, EndUnbind, reason, "手环已解绑，告警自动关闭", now)
 	})
@@ -201,12 +211,9 @@ func (s *Service) Transfer(ctx context.Context, a Actor, deviceID int64, in Tran
 	}
 	nb.DeviceID = deviceID
 	err = s.store.Atomically(ctx, func(tx Tx) error {
-		cur, err := tx.LockActiveBinding(deviceID)
+		cur, err := lockCurrent(tx, deviceID, old.ID)
 		if err != nil {
-			return notFound(err)
-		}
-		if cur.ID != old.ID {
-			return errBindingChanged
+			return err
 		}
 		if err := closeBinding(tx, cur, a.User.ID, EndTransfer, nb.BindReason, "手环已转给他人佩戴，告警自动关闭", nb.StartedAt); err != nil {
 			return err
@@ -236,12 +243,9 @@ func (s *Service) RevokeConsent(ctx context.Context, a Actor, deviceID int64, re
 	now := s.now().UTC()
 	var deleted int64
 	err = s.store.Atomically(ctx, func(tx Tx) error {
-		cur, err := tx.LockActiveBinding(deviceID)
+		cur, err := lockCurrent(tx, deviceID, b.ID)
 		if err != nil {
-			return notFound(err)
-		}
-		if cur.ID != b.ID {
-			return errBindingChanged
+			return err
 		}
 		if cur.ConsentRevokedAt != nil {
 			return errConsentRevoked
@@ -270,12 +274,9 @@ func (s *Service) GiveConsent(ctx context.Context, a Actor, deviceID int64, vers
 	}
 	now := s.now().UTC()
 	err = s.store.Atomically(ctx, func(tx Tx) error {
-		cur, err := tx.LockActiveBinding(deviceID)
+		cur, err := lockCurrent(tx, deviceID, b.ID)
 		if err != nil {
-			return notFound(err)
-		}
-		if cur.ID != b.ID {
-			return errBindingChanged
+			return err
 		}
 		return tx.SetConsent(cur.ID, ConsentVersion, now, a.User.ID)
 	})

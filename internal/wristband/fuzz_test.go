@@ -9,7 +9,6 @@ import (
 
 	"gongjian/internal/errs"
 	"gongjian/internal/mysqlstore"
-	"gongjian/internal/pii"
 	"gongjian/internal/redisstore"
 	"gongjian/internal/resident"
 	"gongjian/internal/testenv"
@@ -105,11 +104,7 @@ func FuzzWebhook(f *testing.F) {
 	const secret = "acme-secret-0123456789"
 	db := testenv.DB(f)
 	rdb, prefix := testenv.Redis(f)
-	box, err := pii.NewBox(make([]byte, 32))
-	if err != nil {
-		f.Fatal(err)
-	}
-	res := resident.NewService(mysqlstore.NewResidentStore(db), box, nil, nil)
+	res := resident.NewService(mysqlstore.NewResidentStore(db), testenv.Box(f), nil, nil)
 	svc := wristband.NewService(wristband.Config{Vendors: map[string]string{"acme": secret}, ReplayWindow: 5 * time.Minute, EscalationDelay: 10 * time.Minute},
 		mysqlstore.NewWristbandStore(db), res, redisstore.NewNonces(rdb, prefix), func() time.Time { return fuzzNow })
 	ts := strconv.FormatInt(fuzzNow.Unix(), 10)

@@ -99,10 +99,7 @@ func TestBindNeedsTheHoldersSecret(t *testing.T) {
 // dated 2001 included.
 func TestLateEventsAreHistoryOnly(t *testing.T) {
 	f := newFixture(t)
-	admin := f.staff("admin", 0)
-	u := f.user("钱奶奶", 0)
-	imei := f.device(admin)
-	f.bindSelf(u, imei)
+	_, imei, _ := f.wearer("钱奶奶")
 	now := f.clock.Now()
 	for _, at := range []time.Time{time.Date(2001, 3, 1, 8, 0, 0, 0, time.UTC), now.Add(-25 * time.Hour)} {
 		if r := f.push(imei, wristband.EventSOS, at, loc(30, 120)); r.Outcome != wristband.OutcomeHistory || r.AlarmID != 0 {

@@ -9,7 +9,6 @@ import (
 
 	"gongjian/internal/errs"
 	"gongjian/internal/mysqlstore"
-	"gongjian/internal/pii"
 	"gongjian/internal/redisstore"
 	"gongjian/internal/resident"
 	"gongjian/internal/testenv"
@@ -44,12 +43,8 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	db := testenv.DB(t)
 	rdb, prefix := testenv.Redis(t)
-	box, err := pii.NewBox(make([]byte, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
 	people := mysqlstore.NewResidentStore(db)
-	res := resident.NewService(people, box, nil, nil)
+	res := resident.NewService(people, testenv.Box(t), nil, nil)
 	clock := &fakeClock{t: time.Now().UTC().Truncate(time.Second)}
 	svc := wristband.NewService(wristband.Config{Vendors: map[string]string{"acme": "acme-secret-0123456789"}, EscalationDelay: 10 * time.Minute},
 		mysqlstore.NewWristbandStore(db), res, redisstore.NewNonces(rdb, prefix), clock.Now)
@@ -101,6 +96,15 @@ func (f *fixture) device(admin resident.User) string {
 		f.t.Fatal(err)
 	}
 	return imei
+}
+
+// wearer is a resident wearing a band they bound themself (registered by
+// an admin): the resident, the band's IMEI and the binding.
+func (f *fixture) wearer(name string) (resident.User, string, wristband.Binding) {
+	f.t.Helper()
+	u := f.user(name, 0)
+	imei := f.device(f.staff("admin", 0))
+	return u, imei, f.bindSelf(u, imei)
 }
 
 func (f *fixture) bindSelf(u resident.User, imei string) wristband.Binding {
@@ -244,10 +248,7 @@ func TestThresholdAlarmsAndEscalationWithFakeClock(t *testing.T) {
 // notify each guardian exactly once.
 func TestConcurrentReadingsOpenOneAlarm(t *testing.T) {
 	f := newFixture(t)
-	admin := f.staff("admin", 0)
-	u := f.user("李爷爷", 0)
-	imei := f.device(admin)
-	f.bindSelf(u, imei)
+	_, imei, _ := f.wearer("李爷爷")
 	const n = 12
 	var wg sync.WaitGroup
 	ids := make([]int64, n)
@@ -286,10 +287,7 @@ func TestConcurrentReadingsOpenOneAlarm(t *testing.T) {
 // retention period; alarms and the binding history stay.
 func TestPurgeJob(t *testing.T) {
 	f := newFixture(t)
-	admin := f.staff("admin", 0)
-	u := f.user("赵奶奶", 0)
-	imei := f.device(admin)
-	b := f.bindSelf(u, imei)
+	u, imei, b := f.wearer("赵奶奶")
 	now := f.clock.Now()
 	old := now.AddDate(0, 0, -181)
 	f.clock.Set(old)
@@ -331,10 +329,7 @@ func TestPurgeJob(t *testing.T) {
 // values kept in alarms, and stores nothing more until consent is given again.
 func TestRevokeConsent(t *testing.T) {
 	f := newFixture(t)
-	admin := f.staff("admin", 0)
-	u := f.user("孙奶奶", 0)
-	imei := f.device(admin)
-	b := f.bindSelf(u, imei)
+	u, imei, b := f.wearer("孙奶奶")
 	now := f.clock.Now()
 	f.push(imei, wristband.EventLocation, now, loc(30, 120))
 	f.push(imei, wristband.EventSOS, now, nil)

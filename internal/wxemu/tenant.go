@@ -293,6 +293,17 @@ func (t *Tenant) Sent() []SentMessage {
 	return out
 }
 
+// SentTo returns the messages accepted for openID, oldest first.
+func (t *Tenant) SentTo(openID string) []SentMessage {
+	var out []SentMessage
+	for _, m := range t.Sent() {
+		if m.ToUser == openID {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // Reset clears faults, counters, the call log, sent messages, grants, used
 // codes and tokens, keeping configuration.
 func (t *Tenant) Reset() {

@@ -19,12 +19,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -36,10 +33,12 @@ import (
 	"sync"
 	"time"
 
-	mysqldrv "github.com/go-sql-driver/mysql"
 	"github.com/redis/go-redis/v9"
 
+	"gongjian/internal/benchkit"
 	"gongjian/internal/checkin"
+	"gongjian/internal/jsonhttp"
+	"gongjian/internal/redisstore"
 	"gongjian/internal/wxemu"
 )
 
@@ -95,33 +94,15 @@ type client struct {
 }
 
 func (c *client) do(method, path, token string, body any, headers ...string) (int, map[string]any, error) {
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, c.base+path, rd)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	res, err := c.hc.Do(req)
+	r, err := jsonhttp.Do(c.hc, method, c.base+path, token, body, headers...)
 	if err != nil {
 		return 0, nil, err
 	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	var out map[string]any
-	_ = json.Unmarshal(raw, &out)
-	if res.StatusCode >= 300 && out == nil {
-		out = map[string]any{"raw": string(raw)}
+	out := r.Body
+	if r.Status >= 300 && out == nil {
+		out = map[string]any{"raw": string(r.Raw)}
 	}
-	return res.StatusCode, out, nil
+	return r.Status, out, nil
 }
 
 func (c *client) must(method, path, token string, body any, want int, headers ...string) map[string]any {
@@ -135,12 +116,6 @@ func (c *client) must(method, path, token string, body any, want int, headers ..
 func (c *client) login(name string) (string, int64) {
 	out := c.must("POST", "/api/v1/auth/login", "", map[string]string{"code": "dev:" + name}, 200)
 	return out["token"].(string), int64(out["user"].(map[string]any)["id"].(float64))
-}
-
-func randHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 func freeAddr() string {
@@ -165,34 +140,22 @@ func benchHTTP(adminDSN, redisAddr string, n, phones int) (err error) {
 	}
 
 	// A fresh database and a private Redis prefix, both removed at the end.
-	admin, err := sql.Open("mysql", adminDSN)
+	scratch, err := benchkit.NewScratch(adminDSN)
 	if err != nil {
 		return err
 	}
-	defer admin.Close()
-	dbName := "gjbench_" + randHex(4)
-	if _, err := admin.Exec("CREATE DATABASE " + dbName + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
-		return fmt.Errorf("create database (is MariaDB running?): %w", err)
-	}
-	defer admin.Exec("DROP DATABASE IF EXISTS " + dbName)
-	cfg, _ := mysqldrv.ParseDSN(adminDSN)
-	cfg.DBName = dbName
-	prefix := "gjbench:" + randHex(4) + ":"
+	defer scratch.Drop()
+	prefix := "gjbench:" + benchkit.RandHex(4) + ":"
 	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
 	defer rdb.Close()
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		return fmt.Errorf("redis: %w", err)
 	}
-	defer func() {
-		iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
-	}()
+	defer redisstore.DeletePrefix(ctx, rdb, prefix)
 
 	addr := freeAddr()
 	env := append(os.Environ(),
-		"GONGJIAN_DATA_DIR="+tmp, "GONGJIAN_HTTP_ADDR="+addr, "GONGJIAN_MYSQL_DSN="+cfg.FormatDSN(),
+		"GONGJIAN_DATA_DIR="+tmp, "GONGJIAN_HTTP_ADDR="+addr, "GONGJIAN_MYSQL_DSN="+scratch.DSN,
 		"GONGJIAN_REDIS_ADDR="+redisAddr, "GONGJIAN_REDIS_KEY_PREFIX="+prefix, "GONGJIAN_SEED_DEMO=never",
 		"GONGJIAN_LOG_LEVEL=info", "GONGJIAN_LOG_FORMAT=json", "GONGJIAN_LOGIN_PER_IP_PER_MINUTE=100000", "GONGJIAN_LOGIN_PER_USER_PER_MINUTE=100000",
 		"GONGJIAN_WECHAT_APP_ID=", "GONGJIAN_SEED_COMMUNITIES=阳光社区")
@@ -256,9 +219,9 @@ func benchHTTP(adminDSN, redisAddr string, n, phones int) (err error) {
 	// A real door: each phone scans a ticket every 600 ms (200 people in 30 s with 4 phones… and then some).
 	pid := srv.Process.Pid
 	phase := func(name string, tickets []string, tag string, pace time.Duration) {
-		mark, cpu := countLines(logPath), cpuTime(pid)
+		mark, cpu := countLines(logPath), benchkit.ProcCPU(pid)
 		lat, outc := door(c, checkers, tickets, tag, pace)
-		report(name, lat, outc, serverMs(logPath, mark), cpuTime(pid)-cpu)
+		report(name, lat, outc, serverMs(logPath, mark), benchkit.ProcCPU(pid)-cpu)
 	}
 	// A real door: each phone scans a ticket every 600 ms.
 	phase(fmt.Sprintf("paced door (a scan per phone every 600 ms): %d scans", half), fx.tickets[:half], "p", 600*time.Millisecond)
@@ -267,23 +230,6 @@ func benchHTTP(adminDSN, redisAddr string, n, phones int) (err error) {
 	// Every ticket again: all ALREADY_CHECKED_IN (409).
 	phase(fmt.Sprintf("repeat scans, burst: %d scans", len(fx.tickets)), fx.tickets, "r", 0)
 	return nil
-}
-
-// cpuTime is the user+system CPU time a process has used (Linux /proc).
-func cpuTime(pid int) time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	// Fields after the command (which may hold spaces) start after ")".
-	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-	if len(f) < 13 {
-		return 0
-	}
-	var ut, st int64
-	fmt.Sscan(f[11], &ut)
-	fmt.Sscan(f[12], &st)
-	return time.Duration(ut+st) * (time.Second / 100) // USER_HZ = 100
 }
 
 func loadavg() string {
@@ -335,7 +281,7 @@ func setUp(c *client, adminTok string, n int) (fx fixture, err error) {
 	cs := c.must("GET", "/api/v1/communities", "", nil, 200)["items"].([]any)
 	community := int64(cs[0].(map[string]any)["id"].(float64))
 	org := c.must("POST", "/api/v1/admin/organizations", adminTok, map[string]any{
-		"name": "幸福街道社区卫生服务中心-" + randHex(3), "type": "co_building_unit", "community_ids": []int64{community}}, 201)
+		"name": "幸福街道社区卫生服务中心-" + benchkit.RandHex(3), "type": "co_building_unit", "community_ids": []int64{community}}, 201)
 	orgID := int64(org["id"].(float64))
 	start := time.Now().Add(30 * time.Minute).Truncate(time.Minute)
 	act := c.must("POST", "/api/v1/admin/activities", adminTok, map[string]any{
@@ -371,7 +317,7 @@ func setUp(c *client, adminTok string, n int) (fx fixture, err error) {
 			tok, _ := c.login(fmt.Sprintf("bench-resident-%d", i))
 			c.must("PATCH", "/api/v1/me", tok, map[string]any{"real_name": fmt.Sprintf("居民%03d", i)}, 200)
 			reg := c.must("POST", "/api/v1/registrations", tok, map[string]any{"session_id": fx.sessionID, "attendees": []map[string]any{{"self": true}}},
-				201, "Idempotency-Key", randHex(8))
+				201, "Idempotency-Key", benchkit.RandHex(8))
 			id := int64(reg["registrations"].([]any)[0].(map[string]any)["id"].(float64))
 			t := c.must("GET", fmt.Sprintf("/api/v1/registrations/%d/ticket", id), tok, nil, 200)
 			fx.tickets[i] = t["ticket"].(string)

@@ -17,9 +17,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -29,10 +26,10 @@ import (
 	"sync"
 	"time"
 
-	mysqldrv "github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 
 	"gongjian/config"
+	"gongjian/internal/benchkit"
 	"gongjian/internal/mysqlstore"
 	"gongjian/internal/notify"
 	"gongjian/internal/redisstore"
@@ -78,13 +75,8 @@ func run(notices, personal, rate, burst, sets, concurrency, batch int, latency t
 		return err
 	}
 	defer rconn.Close()
-	prefix := "gjbench:" + randHex(4) + ":"
-	defer func() {
-		iter := rconn.Client.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			rconn.Client.Del(ctx, iter.Val())
-		}
-	}()
+	prefix := "gjbench:" + benchkit.RandHex(4) + ":"
+	defer redisstore.DeletePrefix(ctx, rconn.Client, prefix)
 	redisName := "in-process"
 	if redisAddr != "" {
 		redisName = "Redis " + redisAddr
@@ -94,7 +86,7 @@ func run(notices, personal, rate, burst, sets, concurrency, batch int, latency t
 	emu := wxemu.New(wxemu.Options{})
 	base, closeEmu := emu.Start()
 	defer closeEmu()
-	appID := "wxbench" + randHex(4)
+	appID := "wxbench" + benchkit.RandHex(4)
 	tenant := emu.Tenant(appID)
 	if latency > 0 {
 		tenant.Fail(wxemu.EndpointSubscribeSend, wxemu.Fault{Delay: latency})
@@ -279,33 +271,17 @@ func openDB(ctx context.Context, adminDSN string) (*mysqlstore.DB, string, func(
 		}
 		return db, "SQLite", func() { db.Close(); os.RemoveAll(dir) }, nil
 	}
-	admin, err := sql.Open("mysql", adminDSN)
+	scratch, err := benchkit.NewScratch(adminDSN)
 	if err != nil {
 		return nil, "", nil, err
 	}
-	name := "gjbench_" + randHex(6)
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name+" CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
-		admin.Close()
-		return nil, "", nil, err
-	}
-	cfg, err := mysqldrv.ParseDSN(adminDSN)
+	db, err := mysqlstore.Open(ctx, mysqlstore.Options{DSN: scratch.DSN, MaxOpenConns: 64})
 	if err != nil {
-		return nil, "", nil, err
-	}
-	cfg.DBName = name
-	db, err := mysqlstore.Open(ctx, mysqlstore.Options{DSN: cfg.FormatDSN(), MaxOpenConns: 64})
-	if err != nil {
+		scratch.Drop()
 		return nil, "", nil, err
 	}
 	return db, "MariaDB/MySQL", func() {
 		db.Close()
-		admin.Exec("DROP DATABASE IF EXISTS " + name)
-		admin.Close()
+		scratch.Drop()
 	}, nil
-}
-
-func randHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -21,9 +21,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -42,11 +40,12 @@ import (
 	"syscall"
 	"time"
 
-	mysqldrv "github.com/go-sql-driver/mysql"
 	"github.com/redis/go-redis/v9"
 
+	"gongjian/internal/benchkit"
 	"gongjian/internal/mysqlstore"
 	"gongjian/internal/pii"
+	"gongjian/internal/redisstore"
 	"gongjian/internal/resident"
 	"gongjian/internal/wristband"
 )
@@ -76,12 +75,6 @@ func main() {
 	}
 }
 
-func randHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 func imeiOf(i int) string {
 	p := fmt.Sprintf("86%012d", 500000000+i)
 	return p + string(wristband.LuhnDigit(p))
@@ -90,21 +83,16 @@ func imeiOf(i int) string {
 func run(adminDSN, redisAddr string, nDev, perMinute int, paced, burst time.Duration, workers, retention int, keep bool) error {
 	ctx := context.Background()
 	// --- database ---
-	admin, err := sql.Open("mysql", adminDSN)
+	scratch, err := benchkit.NewScratch(adminDSN)
 	if err != nil {
 		return err
 	}
-	defer admin.Close()
-	dbName := "gjbench_" + randHex(4)
-	if _, err := admin.Exec("CREATE DATABASE " + dbName + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
-		return fmt.Errorf("create database: %w", err)
+	if keep {
+		defer scratch.Admin.Close()
+	} else {
+		defer scratch.Drop()
 	}
-	if !keep {
-		defer admin.Exec("DROP DATABASE IF EXISTS " + dbName)
-	}
-	cfg, _ := mysqldrv.ParseDSN(adminDSN)
-	cfg.DBName = dbName
-	dsn := cfg.FormatDSN()
+	admin, dbName, dsn := scratch.Admin, scratch.Name, scratch.DSN
 	db, err := mysqlstore.Open(ctx, mysqlstore.Options{DSN: dsn, MaxOpenConns: 16})
 	if err != nil {
 		return err
@@ -113,13 +101,10 @@ func run(adminDSN, redisAddr string, nDev, perMinute int, paced, burst time.Dura
 	if _, err := db.Migrate(ctx); err != nil {
 		return err
 	}
-	prefix := "gjbench:" + randHex(4) + ":"
+	prefix := "gjbench:" + benchkit.RandHex(4) + ":"
 	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
 	defer func() {
-		iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
+		redisstore.DeletePrefix(ctx, rdb, prefix)
 		rdb.Close()
 	}()
 
@@ -231,7 +216,7 @@ func storage(admin *sql.DB, db *mysqlstore.DB, dbName string, target int, perDay
 
 func seed(ctx context.Context, db *mysqlstore.DB, n int) error {
 	people := mysqlstore.NewResidentStore(db)
-	box, err := pii.NewBox([]byte(randHex(16)))
+	box, err := pii.NewBox([]byte(benchkit.RandHex(16)))
 	if err != nil {
 		return err
 	}
@@ -331,16 +316,7 @@ func startServer(dsn, redisAddr, prefix string) (*server, error) {
 }
 
 // cpu returns the server process's user+system CPU time so far.
-func (s *server) cpu() time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * time.Second / 100 // USER_HZ = 100
-}
+func (s *server) cpu() time.Duration { return benchkit.ProcCPU(s.cmd.Process.Pid) }
 
 func (s *server) stop() {
 	s.cmd.Process.Signal(syscall.SIGTERM)

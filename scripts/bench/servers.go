@@ -21,6 +21,7 @@ import (
 	mysqldrv "github.com/go-sql-driver/mysql"
 	"github.com/redis/go-redis/v9"
 
+	"gongjian/internal/redisstore"
 	"gongjian/internal/wxemu"
 )
 
@@ -236,17 +237,5 @@ func deleteKeys(addr, prefix string) {
 	defer rdb.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	del := func(ctx context.Context, c *redis.Client) error {
-		iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			c.Del(ctx, iter.Val())
-		}
-		return iter.Err()
-	}
-	switch c := rdb.(type) {
-	case *redis.ClusterClient:
-		c.ForEachMaster(ctx, del)
-	case *redis.Client:
-		del(ctx, c)
-	}
+	redisstore.DeletePrefix(ctx, rdb, prefix)
 }

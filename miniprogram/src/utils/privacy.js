@@ -56,4 +56,28 @@ function ensure() {
   })
 }
 
-module.exports = { install, register, unregister, ensure }
+const SCAN_CANCELLED = '已取消扫码'
+
+/**
+ * Scans a code with the camera once the user has agreed to the privacy guide (wx.scanCode
+ * options may add scanType); resolves with its text.
+ * @returns {Promise<string>}
+ */
+function scanCode(options) {
+  return ensure().then(
+    () =>
+      new Promise((resolve, reject) => {
+        wx.scanCode(Object.assign({ onlyFromCamera: true }, options, { success: (r) => resolve(r.result), fail: () => reject(new Error(SCAN_CANCELLED)) }))
+      }),
+  )
+}
+
+/** Shows why a scan failed (with show, e.g. request's showError), unless the user cancelled it. */
+function scanFailed(show) {
+  return (err) => {
+    if (err && err.message === SCAN_CANCELLED) return
+    show(err)
+  }
+}
+
+module.exports = { install, register, unregister, ensure, scanCode, scanFailed }

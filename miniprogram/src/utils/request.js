@@ -218,6 +218,64 @@ function showError(err, fallback) {
   wx.showModal({ title: '提示', content: message, showCancel: false, confirmText: '知道了' })
 }
 
+/**
+ * Waits for a form's request with page.data[flag] true: when it succeeds, onDone (if any) gets its
+ * answer, the toast shows and the page goes back; when it fails, its error shows.
+ * @param {any} page
+ * @param {string} flag
+ * @param {Promise<any>} req
+ * @param {WechatMiniprogram.ShowToastOption} toast
+ * @param {(res: any) => void} [onDone]
+ */
+function submitThenBack(page, flag, req, toast, onDone) {
+  page.setData({ [flag]: true })
+  return req.then(
+    (res) => {
+      if (onDone) onDone(res)
+      page.setData({ [flag]: false })
+      wx.showToast(toast)
+      wx.navigateBack()
+    },
+    (err) => {
+      page.setData({ [flag]: false })
+      showError(err)
+    },
+  )
+}
+
+/**
+ * Asks for confirmation with a modal ({ title, content, confirmText }); when confirmed runs
+ * action() and, once it succeeds, toasts done and goes back (a failure shows its error). Resolves
+ * when all is over.
+ * @param {{title: string, content: string, confirmText: string}} modal
+ * @param {() => Promise<any>} action
+ * @param {string} done
+ * @returns {Promise<void>}
+ */
+function confirmThenBack(modal, action, done) {
+  return new Promise((resolve) => {
+    wx.showModal(
+      Object.assign({}, modal, {
+        success: (res) => {
+          if (!res.confirm) return resolve(undefined)
+          action().then(
+            () => {
+              wx.showToast({ title: done, icon: 'success' })
+              wx.navigateBack()
+              resolve(undefined)
+            },
+            (err) => {
+              showError(err)
+              resolve(undefined)
+            },
+          )
+        },
+        fail: () => resolve(undefined),
+      }),
+    )
+  })
+}
+
 /** A random key for Idempotency-Key headers. */
 function newIdempotencyKey() {
   const hex = () => Math.floor(Math.random() * 0x10000).toString(16).padStart(4, '0')
@@ -232,5 +290,7 @@ module.exports = {
   login,
   refresh,
   showError,
+  submitThenBack,
+  confirmThenBack,
   newIdempotencyKey,
 }

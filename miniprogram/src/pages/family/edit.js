@@ -1,7 +1,7 @@
 // Add or edit a family member. Children under 14 need a guardian-consent step before saving.
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
-const { showError } = require('../../utils/request')
+const { showError, submitThenBack, confirmThenBack } = require('../../utils/request')
 
 const CONSENT_AGE = 14
 const CONSENT_VERSION = 'v1'
@@ -92,43 +92,12 @@ Component({
       const body = { name: f.name.trim(), relation: f.relation, gender: f.gender, birth_date: f.birth_date }
       if (f.id_number.trim()) body.id_number = f.id_number.trim().toUpperCase()
       if (this.data.needsConsent) body.guardian_consent = { version: CONSENT_VERSION }
-      this.setData({ saving: true })
-      const p = this.data.id ? api.updateDependent(this.data.id, body) : api.createDependent(body)
-      return p.then(
-        () => {
-          this.setData({ saving: false })
-          wx.showToast({ title: '已保存', icon: 'success' })
-          wx.navigateBack()
-        },
-        (err) => {
-          this.setData({ saving: false })
-          showError(err)
-        },
-      )
+      const req = this.data.id ? api.updateDependent(this.data.id, body) : api.createDependent(body)
+      return submitThenBack(this, 'saving', req, { title: '已保存', icon: 'success' })
     },
     onDelete() {
-      return new Promise((resolve) => {
-        wx.showModal({
-          title: '删除家庭成员',
-          content: `确定删除「${this.data.form.name}」吗？其未开始的报名不受影响。`,
-          confirmText: '删除',
-          success: (res) => {
-            if (!res.confirm) return resolve(undefined)
-            api.deleteDependent(this.data.id).then(
-              () => {
-                wx.showToast({ title: '已删除', icon: 'success' })
-                wx.navigateBack()
-                resolve(undefined)
-              },
-              (err) => {
-                showError(err)
-                resolve(undefined)
-              },
-            )
-          },
-          fail: () => resolve(undefined),
-        })
-      })
+      const modal = { title: '删除家庭成员', content: `确定删除「${this.data.form.name}」吗？其未开始的报名不受影响。`, confirmText: '删除' }
+      return confirmThenBack(modal, () => api.deleteDependent(this.data.id), '已删除')
     },
   },
 })

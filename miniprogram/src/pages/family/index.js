@@ -1,4 +1,5 @@
 // Family members (dependents) list.
+const loads = require('../../behaviors/loads')
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 
@@ -13,17 +14,14 @@ function view(d) {
 }
 
 Component({
+  behaviors: [loads],
   data: { items: [], loading: true, error: '' },
   methods: {
     onShow() {
-      return this.reload()
+      return this.load()
     },
-    reload() {
-      this.setData({ error: '' })
-      return api.listDependents().then(
-        (res) => this.setData({ items: ((res && res.items) || []).map(view), loading: false }),
-        (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
-      )
+    load() {
+      return this.loadFrom(api.listDependents(), (res) => this.setData({ items: ((res && res.items) || []).map(view), loading: false }))
     },
     onAdd() {
       wx.navigateTo({ url: '/pages/family/edit' })

@@ -1,5 +1,6 @@
 // Messages: list with unread count, older ones page by page (before_id); opening one marks it
 // read; a message about something in the app links to its page.
+const loads = require('../../behaviors/loads')
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 
@@ -10,20 +11,14 @@ function view(m) {
 }
 
 Component({
+  behaviors: [loads],
   data: { items: [], unread: 0, nextBefore: 0, loading: true, loadingMore: false, error: '' },
   methods: {
     onLoad() {
-      return this.reload()
+      return this.load()
     },
-    onPullDownRefresh() {
-      return this.reload().then(() => wx.stopPullDownRefresh())
-    },
-    reload() {
-      this.setData({ error: '' })
-      return api.listMessages().then(
-        (res) => this.setData({ items: res.items.map(view), unread: res.unread, nextBefore: res.next_before_id || 0, loading: false }),
-        (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
-      )
+    load() {
+      return this.loadFrom(api.listMessages(), (res) => this.setData({ items: res.items.map(view), unread: res.unread, nextBefore: res.next_before_id || 0, loading: false }))
     },
     onReachBottom() {
       if (!this.data.nextBefore || this.data.loadingMore) return Promise.resolve()

@@ -2,7 +2,7 @@
 // from the local file or a download with the token), nickname, real name, community.
 const api = require('../../utils/api')
 const session = require('../../utils/session')
-const { showError } = require('../../utils/request')
+const { showError, submitThenBack } = require('../../utils/request')
 
 Component({
   data: { form: { nickname: '', real_name: '', avatar_url: '', community_id: null }, avatarSrc: '', communities: [], communityIndex: -1, saving: false },
@@ -51,19 +51,8 @@ Component({
         wx.showToast({ title: '请填写昵称', icon: 'none' })
         return Promise.resolve()
       }
-      this.setData({ saving: true })
-      return api.updateMe({ nickname: f.nickname.trim(), real_name: f.real_name.trim(), avatar_url: f.avatar_url, community_id: f.community_id }).then(
-        (user) => {
-          session.setUser(user)
-          this.setData({ saving: false })
-          wx.showToast({ title: '已保存', icon: 'success' })
-          wx.navigateBack()
-        },
-        (err) => {
-          this.setData({ saving: false })
-          showError(err)
-        },
-      )
+      const req = api.updateMe({ nickname: f.nickname.trim(), real_name: f.real_name.trim(), avatar_url: f.avatar_url, community_id: f.community_id })
+      return submitThenBack(this, 'saving', req, { title: '已保存', icon: 'success' }, (user) => session.setUser(user))
     },
   },
 })

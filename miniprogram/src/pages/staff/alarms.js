@@ -1,4 +1,5 @@
 // Staff: wristband alarms of the community; acknowledge, resolve with a note, open location.
+const loads = require('../../behaviors/loads')
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const { showError } = require('../../utils/request')
@@ -14,20 +15,14 @@ function view(a) {
 }
 
 Component({
+  behaviors: [loads],
   data: { items: [], loading: true, error: '' },
   methods: {
     onLoad() {
       return this.load()
     },
-    onPullDownRefresh() {
-      return this.load().then(() => wx.stopPullDownRefresh())
-    },
     load() {
-      this.setData({ error: '' })
-      return api.adminAlarms().then(
-        (res) => this.setData({ loading: false, items: ((res && res.items) || []).map(view) }),
-        (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
-      )
+      return this.loadFrom(api.adminAlarms(), (res) => this.setData({ loading: false, items: ((res && res.items) || []).map(view) }))
     },
     onMap(e) {
       const a = this.data.items.find((x) => x.id === e.currentTarget.dataset.id)

@@ -1,35 +1,30 @@
 // Staff: review volunteers' hours claims (approve with minutes, or reject with a reason). The
 // photos are private uploads: each is downloaded with the staff member's credentials and shown
 // from the local temporary file (an <image> cannot send the Authorization header).
+const loads = require('../../behaviors/loads')
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const { showError } = require('../../utils/request')
 
 Component({
+  behaviors: [loads],
   data: { items: [], loading: true, error: '' },
   methods: {
     onLoad() {
       return this.load()
     },
-    onPullDownRefresh() {
-      return this.load().then(() => wx.stopPullDownRefresh())
-    },
     load() {
-      this.setData({ error: '' })
-      return api.pendingClaims().then(
-        (res) => {
-          const items = ((res && res.items) || []).map((c) => Object.assign({}, c, {
-            volunteerName: c.volunteer_name || '志愿者',
-            minutesText: fmt.formatMinutes(c.minutes),
-            servedText: fmt.formatDateTime(c.served_at),
-            approveMinutes: c.minutes,
-            photos: (c.photo_urls || []).map((url) => ({ url, local: '', failed: false })),
-          }))
-          this.setData({ loading: false, items })
-          return this.loadPhotos(items)
-        },
-        (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
-      )
+      return this.loadFrom(api.pendingClaims(), (res) => {
+        const items = ((res && res.items) || []).map((c) => Object.assign({}, c, {
+          volunteerName: c.volunteer_name || '志愿者',
+          minutesText: fmt.formatMinutes(c.minutes),
+          servedText: fmt.formatDateTime(c.served_at),
+          approveMinutes: c.minutes,
+          photos: (c.photo_urls || []).map((url) => ({ url, local: '', failed: false })),
+        }))
+        this.setData({ loading: false, items })
+        return this.loadPhotos(items)
+      })
     },
     /** Downloads every claim's photos; each shows as soon as it is there. */
     loadPhotos(items) {

@@ -1,31 +1,26 @@
 // Staff hub: the published activities I manage (GET /admin/activities: those of my organisations
 // and communities, with their sessions) with entries to registrations, the rotating
 // self-check-in code and ticket scanning; hours-claim review and wristband alarms.
+const loads = require('../../behaviors/loads')
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 
 Component({
+  behaviors: [loads],
   data: { activities: [], loading: true, error: '', pick: null },
   methods: {
     onLoad() {
       return this.load()
     },
-    onPullDownRefresh() {
-      return this.load().then(() => wx.stopPullDownRefresh())
-    },
     load() {
-      this.setData({ error: '' })
-      return api.adminActivities({ status: 'published', page: 1, page_size: 50 }).then(
-        (res) => this.setData({
-          loading: false,
-          activities: ((res && res.items) || []).map((a) => Object.assign({}, a, {
-            categoryName: a.category_name || fmt.CATEGORY_NAMES[a.category] || '',
-            timeText: fmt.formatDateTime(a.next_starts_at),
-            sessionOptions: (a.sessions || []).map((s) => ({ id: s.id, timeText: fmt.formatRange(s.starts_at, s.ends_at) })),
-          })),
-        }),
-        (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
-      )
+      return this.loadFrom(api.adminActivities({ status: 'published', page: 1, page_size: 50 }), (res) => this.setData({
+        loading: false,
+        activities: ((res && res.items) || []).map((a) => Object.assign({}, a, {
+          categoryName: a.category_name || fmt.CATEGORY_NAMES[a.category] || '',
+          timeText: fmt.formatDateTime(a.next_starts_at),
+          sessionOptions: (a.sessions || []).map((s) => ({ id: s.id, timeText: fmt.formatRange(s.starts_at, s.ends_at) })),
+        })),
+      }))
     },
     onRegistrations(e) {
       const { id, title } = e.currentTarget.dataset

@@ -1,20 +1,18 @@
 // Staff: registrations of one activity (GET /admin/activities/{id}/registrations), grouped by
 // session, with counts by status and who has checked in (each registration's checked_in_at).
+const loads = require('../../behaviors/loads')
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 
 Component({
+  behaviors: [loads],
   data: { activityId: '', title: '', loading: true, error: '', groups: [], counts: { confirmed: 0, checked_in: 0, waitlisted: 0, cancelled: 0 } },
   methods: {
     onLoad(query) {
       this.setData({ activityId: query.activity_id, title: decodeURIComponent(query.title || '') || '报名名单' })
       return this.load()
     },
-    onPullDownRefresh() {
-      return this.load().then(() => wx.stopPullDownRefresh())
-    },
     load() {
-      this.setData({ error: '' })
       // The list comes in keyset pages of 100: read them all (next_cursor is null on the last).
       const all = []
       const more = (cursor) =>
@@ -22,10 +20,7 @@ Component({
           all.push(...((res && res.items) || []))
           return res && res.next_cursor ? more(res.next_cursor) : all
         })
-      return more().then(
-        (items) => this.show(items),
-        (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
-      )
+      return this.loadFrom(more(), (items) => this.show(items))
     },
     show(items) {
       const counts = { confirmed: 0, checked_in: 0, waitlisted: 0, cancelled: 0 }

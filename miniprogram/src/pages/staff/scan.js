@@ -95,21 +95,10 @@ Component({
       )
     },
     onScan() {
-      return privacy
-        .ensure()
-        .then(
-          () =>
-            new Promise((resolve, reject) => {
-              wx.scanCode({ onlyFromCamera: true, scanType: ['qrCode'], success: (r) => resolve(r.result), fail: () => reject(new Error('已取消扫码')) })
-            }),
-        )
-        .then(
-          (ticket) => (this.data.mode === 'online' ? this.checkOnline(String(ticket).trim()) : this.checkOffline(String(ticket).trim())),
-          (err) => {
-            if (err && err.message === '已取消扫码') return
-            showError(err)
-          },
-        )
+      return privacy.scanCode({ scanType: ['qrCode'] }).then(
+        (ticket) => (this.data.mode === 'online' ? this.checkOnline(String(ticket).trim()) : this.checkOffline(String(ticket).trim())),
+        privacy.scanFailed(showError),
+      )
     },
     show(ok, title, detail, n) {
       wx.vibrateShort({ type: ok ? 'light' : 'heavy' })

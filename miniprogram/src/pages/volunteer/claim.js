@@ -5,7 +5,7 @@ const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const privacy = require('../../utils/privacy')
 const subscribe = require('../../utils/subscribe')
-const { showError } = require('../../utils/request')
+const { showError, submitThenBack } = require('../../utils/request')
 
 const MAX_PHOTOS = 6
 
@@ -114,21 +114,10 @@ Component({
         wx.showToast({ title: problem, icon: 'none' })
         return Promise.resolve()
       }
-      this.setData({ submitting: true })
-      return subscribe
+      const req = subscribe
         .ask(['claim_reviewed'])
         .then(() => api.createClaim({ activity_id: a.id, description: this.data.description.trim(), minutes, photo_urls: this.data.photos.map((p) => p.url) }))
-        .then(
-          () => {
-            this.setData({ submitting: false })
-            wx.showToast({ title: '已提交，等待审核', icon: 'none' })
-            wx.navigateBack()
-          },
-          (err) => {
-            this.setData({ submitting: false })
-            showError(err)
-          },
-        )
+      return submitThenBack(this, 'submitting', req, { title: '已提交，等待审核', icon: 'none' })
     },
   },
 })

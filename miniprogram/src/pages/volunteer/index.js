@@ -1,5 +1,6 @@
 // Volunteer centre: scan the session's rotating code to check in / out (with location, after the
 // privacy flow), hours by month, recent entries, links to claims and the service record.
+const loads = require('../../behaviors/loads')
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const privacy = require('../../utils/privacy')
@@ -29,6 +30,7 @@ function locate() {
 }
 
 Component({
+  behaviors: [loads],
   data: { totalText: '0分钟', months: [], entries: [], loading: true, error: '', lastResult: '', busy: false },
   methods: {
     onLoad() {
@@ -37,33 +39,26 @@ Component({
     onShow() {
       return this.load()
     },
-    onPullDownRefresh() {
-      return this.load().then(() => wx.stopPullDownRefresh())
-    },
     load() {
-      this.setData({ error: '' })
-      return api.myHours().then(
-        (res) => {
-          const byMonth = (res && res.by_month) || []
-          const max = byMonth.reduce((m, x) => Math.max(m, x.minutes), 0) || 1
-          this.setData({
-            loading: false,
-            totalText: fmt.formatMinutes(res.total_minutes),
-            months: byMonth.map((x) => ({ month: x.month, monthText: fmt.formatMonth(x.month), text: fmt.formatMinutes(x.minutes), percent: Math.round((x.minutes / max) * 100) })),
-            entries: ((res && res.entries) || []).slice(0, 10).map((x) => ({
-              id: x.id,
-              title: x.activity_title || '志愿服务',
-              minutesText: fmt.formatMinutes(x.minutes),
-              negative: x.minutes < 0,
-              dateText: fmt.formatDateTime(x.served_at),
-              sourceText: fmt.HOURS_SOURCES[x.source] || '服务时长',
-              // corrections carry the staff's reason; approved claims "补录：…"
-              reason: x.source === 'correction' ? x.reason : '',
-            })),
-          })
-        },
-        (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
-      )
+      return this.loadFrom(api.myHours(), (res) => {
+        const byMonth = (res && res.by_month) || []
+        const max = byMonth.reduce((m, x) => Math.max(m, x.minutes), 0) || 1
+        this.setData({
+          loading: false,
+          totalText: fmt.formatMinutes(res.total_minutes),
+          months: byMonth.map((x) => ({ month: x.month, monthText: fmt.formatMonth(x.month), text: fmt.formatMinutes(x.minutes), percent: Math.round((x.minutes / max) * 100) })),
+          entries: ((res && res.entries) || []).slice(0, 10).map((x) => ({
+            id: x.id,
+            title: x.activity_title || '志愿服务',
+            minutesText: fmt.formatMinutes(x.minutes),
+            negative: x.minutes < 0,
+            dateText: fmt.formatDateTime(x.served_at),
+            sourceText: fmt.HOURS_SOURCES[x.source] || '服务时长',
+            // corrections carry the staff's reason; approved claims "补录：…"
+            reason: x.source === 'correction' ? x.reason : '',
+          })),
+        })
+      })
     },
     onCheckIn() {
       return this.selfCheck('in')

@@ -1,39 +1,37 @@
 // Service record: every credited entry, to show to a school or employer.
+const loads = require('../../behaviors/loads')
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const { showError } = require('../../utils/request')
 
 Component({
+  behaviors: [loads],
   data: { loading: true, loaded: false, error: '', name: '', number: '', idNumber: '', totalText: '', generatedText: '', entries: [], exporting: false },
   methods: {
     onLoad() {
       return this.load()
     },
     load() {
-      this.setData({ error: '' })
-      return api.myHoursRecord().then(
-        (res) => {
-          this.setData({
-            loading: false,
-            loaded: true,
-            name: res.name,
-            number: res.record_number,
-            idNumber: res.id_number_masked || '',
-            totalText: fmt.formatMinutes(res.total_minutes),
-            generatedText: fmt.formatDateTime(res.generated_at),
-            // one line per activity and session (net of corrections), oldest first
-            entries: (res.entries || []).map((x, i) => ({
-              key: `${x.activity_id}-${x.session_id}-${i}`,
-              title: x.content,
-              minutesText: fmt.formatMinutes(x.minutes),
-              dateText: fmt.formatDateTime(x.date),
-              place: x.place || '',
-              org: x.organiser || '',
-            })),
-          })
-        },
-        (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
-      )
+      return this.loadFrom(api.myHoursRecord(), (res) => {
+        this.setData({
+          loading: false,
+          loaded: true,
+          name: res.name,
+          number: res.record_number,
+          idNumber: res.id_number_masked || '',
+          totalText: fmt.formatMinutes(res.total_minutes),
+          generatedText: fmt.formatDateTime(res.generated_at),
+          // one line per activity and session (net of corrections), oldest first
+          entries: (res.entries || []).map((x, i) => ({
+            key: `${x.activity_id}-${x.session_id}-${i}`,
+            title: x.content,
+            minutesText: fmt.formatMinutes(x.minutes),
+            dateText: fmt.formatDateTime(x.date),
+            place: x.place || '',
+            org: x.organiser || '',
+          })),
+        })
+      })
     },
     /** The same record as an XLSX file (the format schools and employers ask for), opened in WeChat. */
     onExport() {

@@ -50,29 +50,18 @@ Component({
       )
     },
     onScan() {
-      return privacy
-        .ensure()
-        .then(
-          () =>
-            new Promise((resolve, reject) => {
-              wx.scanCode({ onlyFromCamera: true, success: (r) => resolve(r.result), fail: () => reject(new Error('已取消扫码')) })
-            }),
-        )
-        .then(
-          (text) => {
-            const imei = parseImei(text)
-            if (!imei) {
-              wx.showModal({ title: '提示', content: '没有识别到手环号，请扫描手环背面的二维码，或手动输入 IMEI 号。', showCancel: false })
-              return
-            }
-            this.setData({ imei, code: parseCode(text) || this.data.code })
-            this.onNext()
-          },
-          (err) => {
-            if (err && err.message === '已取消扫码') return
-            showError(err)
-          },
-        )
+      return privacy.scanCode().then(
+        (text) => {
+          const imei = parseImei(text)
+          if (!imei) {
+            wx.showModal({ title: '提示', content: '没有识别到手环号，请扫描手环背面的二维码，或手动输入 IMEI 号。', showCancel: false })
+            return
+          }
+          this.setData({ imei, code: parseCode(text) || this.data.code })
+          this.onNext()
+        },
+        privacy.scanFailed(showError),
+      )
     },
     onImeiInput(e) {
       this.setData({ imei: e.detail.value })

@@ -1,8 +1,9 @@
 // One wristband: latest location on a map, readings, alarms, guardians and invitations, unbind.
+const loads = require('../../behaviors/loads')
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const session = require('../../utils/session')
-const { showError } = require('../../utils/request')
+const { showError, confirmThenBack } = require('../../utils/request')
 
 /** latest_readings of the server's band, each with the time it was measured. */
 function readingList(r) {
@@ -17,50 +18,44 @@ function readingList(r) {
 
 
 Component({
+  behaviors: [loads],
   data: { id: '', loading: true, error: '', band: null, isOwner: true, stateText: '', hasLocation: false, locationText: '', markers: [], readings: [], alarms: [], guardians: [], invite: null },
   methods: {
     onLoad(query) {
       this.setData({ id: query.id })
       return this.load()
     },
-    onPullDownRefresh() {
-      return this.load().then(() => wx.stopPullDownRefresh())
-    },
     load() {
-      this.setData({ error: '' })
       const id = this.data.id
-      return Promise.all([api.myWristbands(), api.wristbandAlarms(id).catch(() => ({ items: [] })), api.wristbandGuardians(id).catch(() => ({ items: [] }))]).then(
-        ([bands, alarms, guardians]) => {
-          const band = ((bands && bands.items) || []).find((b) => String(b.id) === String(id))
-          if (!band) {
-            this.setData({ loading: false, error: '手环不存在或已解绑' })
-            return
-          }
-          const loc = band.latest_location
-          const hasLocation = !!(loc && loc.lat && loc.lng)
-          const me = session.getUser()
-          this.setData({
-            loading: false,
-            band,
-            hasLocation,
-            locationText: hasLocation ? `最近定位：${fmt.formatDateTime(loc.at)}` : '暂无定位',
-            markers: hasLocation ? [{ id: 1, latitude: Number(loc.lat), longitude: Number(loc.lng), title: band.wearer_name, width: 32, height: 40, callout: { content: `${band.wearer_name} ${fmt.formatTime(loc.at)}`, display: 'ALWAYS', fontSize: 16, padding: 8, borderRadius: 8 } }] : [],
-            readings: readingList(band.latest_readings),
-            alarms: ((alarms && alarms.items) || []).map(fmt.alarmView),
-            isOwner: band.owner !== false,
-            stateText: band.collecting === false ? '监护同意已撤回，手环已停止采集数据' : band.online === false ? '手环离线，显示的是最后一次上报的数据' : '',
-            guardians: ((guardians && guardians.items) || []).map((g) => Object.assign({}, g, {
-              name: g.name || g.nickname || '家人',
-              roleText: g.owner ? '（绑定人）' : me && g.user_id === me.id ? '（我）' : '',
-              // the owner removes others; a guardian may only leave
-              canRemove: !g.owner && (band.owner !== false || (me && g.user_id === me.id)),
-              removeText: me && g.user_id === me.id ? '退出监护' : '移除',
-            })),
-          })
-          wx.setNavigationBarTitle({ title: `${band.wearer_name}的手环` })
-        },
-        (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
-      )
+      return this.loadFrom(Promise.all([api.myWristbands(), api.wristbandAlarms(id).catch(() => ({ items: [] })), api.wristbandGuardians(id).catch(() => ({ items: [] }))]), ([bands, alarms, guardians]) => {
+        const band = ((bands && bands.items) || []).find((b) => String(b.id) === String(id))
+        if (!band) {
+          this.setData({ loading: false, error: '手环不存在或已解绑' })
+          return
+        }
+        const loc = band.latest_location
+        const hasLocation = !!(loc && loc.lat && loc.lng)
+        const me = session.getUser()
+        this.setData({
+          loading: false,
+          band,
+          hasLocation,
+          locationText: hasLocation ? `最近定位：${fmt.formatDateTime(loc.at)}` : '暂无定位',
+          markers: hasLocation ? [{ id: 1, latitude: Number(loc.lat), longitude: Number(loc.lng), title: band.wearer_name, width: 32, height: 40, callout: { content: `${band.wearer_name} ${fmt.formatTime(loc.at)}`, display: 'ALWAYS', fontSize: 16, padding: 8, borderRadius: 8 } }] : [],
+          readings: readingList(band.latest_readings),
+          alarms: ((alarms && alarms.items) || []).map(fmt.alarmView),
+          isOwner: band.owner !== false,
+          stateText: band.collecting === false ? '监护同意已撤回，手环已停止采集数据' : band.online === false ? '手环离线，显示的是最后一次上报的数据' : '',
+          guardians: ((guardians && guardians.items) || []).map((g) => Object.assign({}, g, {
+            name: g.name || g.nickname || '家人',
+            roleText: g.owner ? '（绑定人）' : me && g.user_id === me.id ? '（我）' : '',
+            // the owner removes others; a guardian may only leave
+            canRemove: !g.owner && (band.owner !== false || (me && g.user_id === me.id)),
+            removeText: me && g.user_id === me.id ? '退出监护' : '移除',
+          })),
+        })
+        wx.setNavigationBarTitle({ title: `${band.wearer_name}的手环` })
+      })
     },
     /** A guardian confirms they are dealing with an open alarm. */
     onAckAlarm(e) {
@@ -110,28 +105,8 @@ Component({
       })
     },
     onUnbind() {
-      return new Promise((resolve) => {
-        wx.showModal({
-          title: '解绑手环',
-          content: '解绑后将停止采集位置和健康数据，监护人也无法再查看。确定解绑吗？',
-          confirmText: '解绑',
-          success: (res) => {
-            if (!res.confirm) return resolve(undefined)
-            api.unbindWristband(this.data.id).then(
-              () => {
-                wx.showToast({ title: '已解绑', icon: 'success' })
-                wx.navigateBack()
-                resolve(undefined)
-              },
-              (err) => {
-                showError(err)
-                resolve(undefined)
-              },
-            )
-          },
-          fail: () => resolve(undefined),
-        })
-      })
+      const modal = { title: '解绑手环', content: '解绑后将停止采集位置和健康数据，监护人也无法再查看。确定解绑吗？', confirmText: '解绑' }
+      return confirmThenBack(modal, () => api.unbindWristband(this.data.id), '已解绑')
     },
   },
 })

@@ -1,4 +1,5 @@
 // Wristbands I wear or guard: list, bind a new one, accept a guardian invitation.
+const loads = require('../../behaviors/loads')
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const { showError } = require('../../utils/request')
@@ -24,27 +25,21 @@ function stateText(b) {
 }
 
 Component({
+  behaviors: [loads],
   data: { items: [], loading: true, error: '', inviteCode: '' },
   methods: {
     onShow() {
-      return this.reload()
+      return this.load()
     },
-    onPullDownRefresh() {
-      return this.reload().then(() => wx.stopPullDownRefresh())
-    },
-    reload() {
-      this.setData({ error: '' })
-      return api.myWristbands().then(
-        (res) => {
-          const items = ((res && res.items) || []).map((b) => Object.assign({}, b, {
-            locationText: b.latest_location && b.latest_location.at ? `最近定位：${fmt.formatDateTime(b.latest_location.at)}` : '暂无定位',
-            readingsText: readingsText(b.latest_readings),
-            stateText: stateText(b),
-          }))
-          this.setData({ items, loading: false })
-        },
-        (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
-      )
+    load() {
+      return this.loadFrom(api.myWristbands(), (res) => {
+        const items = ((res && res.items) || []).map((b) => Object.assign({}, b, {
+          locationText: b.latest_location && b.latest_location.at ? `最近定位：${fmt.formatDateTime(b.latest_location.at)}` : '暂无定位',
+          readingsText: readingsText(b.latest_readings),
+          stateText: stateText(b),
+        }))
+        this.setData({ items, loading: false })
+      })
     },
     onOpen(e) {
       wx.navigateTo({ url: `/pages/wristband/detail?id=${e.currentTarget.dataset.id}` })
@@ -65,7 +60,7 @@ Component({
         () => {
           this.setData({ inviteCode: '' })
           wx.showToast({ title: '已成为监护人', icon: 'success' })
-          return this.reload()
+          return this.load()
         },
         (err) => showError(err),
       )
