@@ -290,7 +290,8 @@ func (s *ActivityStore) UserRegistrations(ctx context.Context, userID int64, upc
 }
 
 // Registrations lists a keyset page of registrations (staff): one
-// activity's or those of a scope's activities, by id either way. A deferred
+// activity's in sign-up order (its waitlist in waitlist order), or those of
+// a scope's activities newest first. A deferred
 // join: the page's ids are read from an index alone (indexes: migrations
 // 0801 and 1240), then only those rows.
 func (s *ActivityStore) Registrations(ctx context.Context, f activity.RegistrationFilter) ([]activity.RegistrationDetail, error) {
@@ -329,12 +330,20 @@ func (s *ActivityStore) Registrations(ctx context.Context, f activity.Registrati
 		q = s.whoMatches(ctx, q, f.Query)
 	}
 	order := "id"
-	if f.Newest {
+	switch {
+	case f.Newest:
 		order = "id DESC"
 		if f.After != nil {
 			q = q.Where("id < ?", f.After.ID)
 		}
-	} else if f.After != nil {
+	case f.Status == activity.RegWaitlisted:
+		// The waitlist in its own order: the quota's decisions (the
+		// cursor's key is the decision number).
+		order = waitlistOrder
+		if f.After != nil {
+			q = q.Where("(decision > ? OR (decision = ? AND id > ?))", f.After.Key, f.After.Key, f.After.ID)
+		}
+	case f.After != nil:
 		q = q.Where("id > ?", f.After.ID)
 	}
 	var ids []int64
