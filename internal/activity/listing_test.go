@@ -123,6 +123,40 @@ func TestHasSeatsSeries(t *testing.T) {
 	}
 }
 
+// has_seats follows every change of what is left: a cancellation gives the
+// seat back, a raised capacity adds one, a session that has started no
+// longer counts.
+func TestHasSeatsFollowsCancellationAndCapacity(t *testing.T) {
+	e := newEnv(t, activity.Config{})
+	base := time.Now().Add(96 * time.Hour).Truncate(time.Minute)
+	a := e.publishAt(base, false, sess{1, 0})
+	hasSeats := func(want bool) {
+		t.Helper()
+		vs, total, err := e.svc.List(e.ctx, activity.ListQuery{Page: 1, PageSize: 20, HasSeats: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := total == 1 && len(vs) == 1 && vs[0].ID == a.ID; got != want || (!want && total != 0) {
+			t.Fatalf("has_seats: %v (total %d), want listed=%v", ids(vs), total, want)
+		}
+	}
+	hasSeats(true)
+	users := e.newUsers(2)
+	regs := mustRegister(t, e, users[0], a.Sessions[0].ID)
+	hasSeats(false)
+	if _, err := e.svc.Cancel(e.ctx, users[0], regs[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	hasSeats(true)
+	mustRegister(t, e, users[1], a.Sessions[0].ID)
+	hasSeats(false)
+	s := a.Sessions[0]
+	if _, _, err := e.svc.UpdateSession(e.ctx, e.admin, a.ID, s.ID, activity.SessionInput{StartsAt: s.StartsAt, EndsAt: s.EndsAt, Capacity: 2}); err != nil {
+		t.Fatal(err)
+	}
+	hasSeats(true)
+}
+
 // Staff see what they manage newest first, with a true total.
 func TestAdminListNewestFirst(t *testing.T) {
 	e := newEnv(t, activity.Config{})

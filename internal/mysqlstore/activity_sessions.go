@@ -102,7 +102,7 @@ func (s *ActivityStore) CreateActivity(ctx context.Context, a *activity.Activity
 				return err
 			}
 		}
-		return nil
+		return refreshSeats(ctx, tx, r.ID)
 	})
 	if err != nil {
 		return translate(err, nil)
@@ -328,8 +328,11 @@ func (s *ActivityStore) refreshSpan(tx *gorm.DB, activityID int64) error {
 			span.Last = x.EndsAt
 		}
 	}
-	return tx.Session(&gorm.Session{NewDB: true}).Model(&activityRow{}).Where("id = ?", activityID).
-		Updates(map[string]any{"first_starts_at": span.First.UTC(), "last_ends_at": span.Last.UTC()}).Error
+	if err := tx.Session(&gorm.Session{NewDB: true}).Model(&activityRow{}).Where("id = ?", activityID).
+		Updates(map[string]any{"first_starts_at": span.First.UTC(), "last_ends_at": span.Last.UTC()}).Error; err != nil {
+		return err
+	}
+	return refreshSeats(tx.Statement.Context, tx, activityID)
 }
 
 // AddSession adds a session.

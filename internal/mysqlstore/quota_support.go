@@ -65,7 +65,7 @@ func (s *ActivityStore) QuotaSnapshot(ctx context.Context, activityID int64) (ac
 				return err
 			}
 		}
-		return nil
+		return refreshSeats(ctx, tx, activityID)
 	})
 	return snap, translate(err, errActivityNotFound)
 }
