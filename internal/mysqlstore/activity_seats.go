@@ -2,6 +2,8 @@ package mysqlstore
 
 import (
 	"context"
+	"slices"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -51,4 +53,59 @@ func refreshSeats(ctx context.Context, tx *gorm.DB, activityIDs ...int64) error 
 		return err
 	}
 	return tx.Session(&gorm.Session{NewDB: true}).WithContext(ctx).Exec(refreshSeatsSQL+"id IN ?", farFuture, activityIDs).Error
+}
+
+// seatsRefresher refreshes seats_until after the sign-up writers and
+// cancellations commit, outside their transactions: they hold the activity
+// row under a shared lock (lockEpochs), and taking it exclusively there
+// would deadlock two batches. Marked activities are refreshed by one
+// goroutine that lives while there is work; each refresh reads the
+// counters as committed last, so the value after the last change is right.
+// The "has seats" filter may lag a change by the time of one statement.
+type seatsRefresher struct {
+	db      *DB
+	mu      sync.Mutex
+	dirty   map[int64]struct{}
+	running bool
+}
+
+func (r *seatsRefresher) mark(activityIDs ...int64) {
+	if len(activityIDs) == 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, id := range activityIDs {
+		r.dirty[id] = struct{}{}
+	}
+	if !r.running {
+		r.running = true
+		go r.loop()
+	}
+}
+
+func (r *seatsRefresher) loop() {
+	for {
+		r.mu.Lock()
+		if len(r.dirty) == 0 {
+			r.running = false
+			r.mu.Unlock()
+			return
+		}
+		ids := make([]int64, 0, len(r.dirty))
+		for id := range r.dirty {
+			ids = append(ids, id)
+		}
+		clear(r.dirty)
+		r.mu.Unlock()
+		slices.Sort(ids)
+		for attempt := 0; attempt < 5; attempt++ {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			err := r.db.G.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return refreshSeats(ctx, tx, ids...) })
+			cancel()
+			if err == nil || !retryable(err) {
+				break
+			}
+		}
+	}
 }

@@ -194,6 +194,11 @@ func (s *ActivityStore) fenced(ctx context.Context, activityID int64, fn func(tx
 	if err := fn(tx, &a); err != nil {
 		return translate(err, nil)
 	}
+	// The activity's row is locked here already: its seats are refreshed
+	// in the change's own transaction.
+	if err := refreshSeats(ctx, tx, activityID); err != nil {
+		return translate(err, nil)
+	}
 	done = true
 	return translate(tx.Commit().Error, nil)
 }
@@ -328,11 +333,8 @@ func (s *ActivityStore) refreshSpan(tx *gorm.DB, activityID int64) error {
 			span.Last = x.EndsAt
 		}
 	}
-	if err := tx.Session(&gorm.Session{NewDB: true}).Model(&activityRow{}).Where("id = ?", activityID).
-		Updates(map[string]any{"first_starts_at": span.First.UTC(), "last_ends_at": span.Last.UTC()}).Error; err != nil {
-		return err
-	}
-	return refreshSeats(tx.Statement.Context, tx, activityID)
+	return tx.Session(&gorm.Session{NewDB: true}).Model(&activityRow{}).Where("id = ?", activityID).
+		Updates(map[string]any{"first_starts_at": span.First.UTC(), "last_ends_at": span.Last.UTC()}).Error
 }
 
 // AddSession adds a session.

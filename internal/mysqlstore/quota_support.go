@@ -65,8 +65,11 @@ func (s *ActivityStore) QuotaSnapshot(ctx context.Context, activityID int64) (ac
 				return err
 			}
 		}
-		return refreshSeats(ctx, tx, activityID)
+		return nil
 	})
+	if err == nil {
+		s.seats.mark(activityID)
+	}
 	return snap, translate(err, errActivityNotFound)
 }
 

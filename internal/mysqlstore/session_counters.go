@@ -67,11 +67,7 @@ func (d counterDeltas) apply(ctx context.Context, tx *gorm.DB, activityID func(s
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	now := time.Now().UTC()
-	var acts []int64
 	for _, id := range ids {
-		if a := activityID(id); len(acts) == 0 || acts[len(acts)-1] != a {
-			acts = append(acts, a)
-		}
 		c := d[id]
 		res, err := tx.Statement.ConnPool.ExecContext(ctx,
 			"UPDATE session_counters SET confirmed = confirmed + ?, waitlisted = waitlisted + ?, updated_at = ? WHERE session_id = ?",
@@ -86,19 +82,7 @@ func (d counterDeltas) apply(ctx context.Context, tx *gorm.DB, activityID func(s
 			return err
 		}
 	}
-	return refreshSeats(ctx, tx, uniq(acts)...)
-}
-
-// uniq returns the distinct ids, sorted.
-func uniq(ids []int64) []int64 {
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	out := ids[:0]
-	for i, id := range ids {
-		if i == 0 || id != ids[i-1] {
-			out = append(out, id)
-		}
-	}
-	return out
+	return nil
 }
 
 // recount sets a session's counter from its rows (creating it if missing).
