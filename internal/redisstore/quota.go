@@ -75,7 +75,7 @@ type Quota struct {
 var _ activity.Quota = (*Quota)(nil)
 
 const (
-	dispatchers   = 2
+	dispatchers   = 1
 	reserveBudget = 5 * time.Second
 )
 

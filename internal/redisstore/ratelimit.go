@@ -27,7 +27,7 @@ type Limiter struct {
 
 // NewLimiter builds a limiter; Close stops its dispatchers.
 func NewLimiter(rdb redis.UniversalClient, prefix string) *Limiter {
-	return &Limiter{keys: Keys{Prefix: prefix}, now: time.Now, counts: newBatcher(rdb, fixedWindow, 2, 2*time.Second)}
+	return &Limiter{keys: Keys{Prefix: prefix}, now: time.Now, counts: newBatcher(rdb, fixedWindow, 1, 2*time.Second)}
 }
 
 // Close stops the dispatchers after the counts queued are sent.

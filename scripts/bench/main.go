@@ -172,7 +172,7 @@ func run(o options) (int, error) {
 		return 0, fmt.Errorf("admin login: %w", err)
 	}
 	need := 0
-	for m, n := range map[string]int{"hot": o.n, "sustained": o.sustainedN, "soldout": 2, "door": o.doorScans} {
+	for m, n := range map[string]int{"hot": o.n, "sustained": o.sustainedN, "soldout": o.n, "door": o.doorScans} {
 		if o.mode == "all" || o.mode == m {
 			need = max(need, n)
 		}
