@@ -150,7 +150,9 @@ func (s *Service) registrationsPage(ctx context.Context, u resident.User, a *Act
 	if err != nil {
 		return nil, "", err
 	}
-	ds, next := page.Trim(ds, req.Limit, func(d RegistrationDetail) page.Cursor { return page.Cursor{ID: d.Registration.ID} })
+	ds, next := page.Trim(ds, req.Limit, func(d RegistrationDetail) page.Cursor {
+		return page.Cursor{Key: d.Registration.Decision, ID: d.Registration.ID}
+	})
 	full := CanSeePersonalData(u, a)
 	out := make([]StaffRegistration, 0, len(ds))
 	for _, d := range ds {

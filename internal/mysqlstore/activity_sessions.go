@@ -86,8 +86,10 @@ func (s *ActivityStore) CreateActivity(ctx context.Context, a *activity.Activity
 	if err != nil {
 		return errs.Internal(err)
 	}
-	r.ID = 0
-	err = s.g(ctx).Transaction(func(tx *gorm.DB) error {
+	// The helper's transaction: the audit entry of a staff member's
+	// creation commits with it.
+	err = s.db.transaction(ctx, func(tx *gorm.DB) error {
+		r.ID = 0
 		if err := tx.Create(&r).Error; err != nil {
 			return err
 		}

@@ -289,7 +289,8 @@ func (s *ActivityStore) UserRegistrations(ctx context.Context, userID int64, upc
 }
 
 // ActivityRegistrations lists a keyset page of an activity's registrations
-// (staff), in sign-up order (indexes: migration 0801).
+// (staff), in sign-up order (indexes: migration 0801); the waitlist alone in
+// waitlist order (indexes: migration 1220).
 func (s *ActivityStore) ActivityRegistrations(ctx context.Context, activityID int64, f activity.RegistrationFilter) ([]activity.RegistrationDetail, error) {
 	q := s.g(ctx).Model(&registrationRow{}).Where("activity_id = ?", activityID)
 	if f.SessionID != 0 {
@@ -301,11 +302,20 @@ func (s *ActivityStore) ActivityRegistrations(ctx context.Context, activityID in
 	if f.NoShow != nil {
 		q = q.Where("no_show = ?", *f.NoShow)
 	}
-	if f.After != nil {
+	order := "id"
+	switch {
+	case f.Status == activity.RegWaitlisted:
+		// The waitlist in its own order: the quota's decisions (the
+		// cursor's key is the decision number).
+		order = waitlistOrder
+		if f.After != nil {
+			q = q.Where("(decision > ? OR (decision = ? AND id > ?))", f.After.Key, f.After.Key, f.After.ID)
+		}
+	case f.After != nil:
 		q = q.Where("id > ?", f.After.ID)
 	}
 	var rows []registrationRow
-	if err := q.Order("id").Limit(max(f.Limit, 1)).Find(&rows).Error; err != nil {
+	if err := q.Order(order).Limit(max(f.Limit, 1)).Find(&rows).Error; err != nil {
 		return nil, translate(err, nil)
 	}
 	return s.details(ctx, rows, true)

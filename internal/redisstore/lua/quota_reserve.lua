@@ -3,13 +3,13 @@
 -- ARGV: 1 expected epoch ("0" = any), 2 user id, 3 per-account limit (0 = none),
 --       4 group key, 5 now (ms), 6 idempotency on ("1"/"0"), 7 idempotency TTL (s),
 --       8 session count, then the session ids, then the attendee count, then the attendee keys.
--- Answers: {"OK", epoch, "c"|"w", waitlisted ahead} or a refusal
+-- Answers: {"OK", epoch, "c"|"w", waitlisted ahead, decision number} or a refusal
 -- {"REBUILD"} {"EPOCH", e} {"CLOSED", e} {"IDEM", e, group} {"NOSESSION", e}
 -- {"DUP", e, attendee} {"LIMIT", e} {"FULL", e}.
 -- Every redis.call costs about a microsecond: state is read with one HMGET
 -- per session and written with one HSET.
 local Q, P, I = KEYS[1], KEYS[2], KEYS[3]
-local head = redis.call('HMGET', Q, 'epoch', 'st', 'ver')
+local head = redis.call('HMGET', Q, 'epoch', 'st', 'ver', 'seq')
 local e = head[1]
 if not e then return {'REBUILD'} end
 if ARGV[1] ~= '0' and ARGV[1] ~= e then return {'EPOCH', e} end
@@ -69,7 +69,13 @@ for i, s in ipairs(sess) do
 end
 w[#w + 1] = 'ver'
 w[#w + 1] = (tonumber(head[3]) or 0) + 1
+-- The decision number: increasing per activity (so per session), the order
+-- the waitlist is kept, shown and promoted in whatever order the writes
+-- reach MySQL. A rebuild continues after the highest one stored.
+local seq = (tonumber(head[4]) or 0) + 1
+w[#w + 1] = 'seq'
+w[#w + 1] = seq
 redis.call('HSET', Q, unpack(w))
 redis.call('HSET', P, gk, ARGV[5] .. '|' .. st)
 if ARGV[6] == '1' then redis.call('SET', I, gk, 'EX', ARGV[7]) end
-return {'OK', e, st, cur[1][4]}
+return {'OK', e, st, cur[1][4], seq}

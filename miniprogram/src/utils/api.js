@@ -141,4 +141,9 @@ module.exports = {
   reviewProposal: (id, body) => post(`/api/v1/admin/proposals/${id}/review`, body),
   listReportIns: (params) => get(`/api/v1/admin/report-ins${qs(params)}`),
   reviewReportIn: (userId, body) => post(`/api/v1/admin/report-ins/${userId}/review`, body),
+
+  // Desk console login by QR code (the console shows the code; the phone confirms)
+  scanConsoleLogin: (ticket) => post(`/api/v1/console/qr/${encodeURIComponent(ticket)}/scan`),
+  confirmConsoleLogin: (ticket) => post(`/api/v1/console/qr/${encodeURIComponent(ticket)}/confirm`),
+  refuseConsoleLogin: (ticket) => post(`/api/v1/console/qr/${encodeURIComponent(ticket)}/refuse`),
 }

@@ -60,16 +60,26 @@ const SCAN_CANCELLED = '已取消扫码'
 
 /**
  * Scans a code with the camera once the user has agreed to the privacy guide (wx.scanCode
+ * options may add scanType); resolves with wx.scanCode's whole answer (a mini-program code's
+ * page is in its path).
+ * @returns {Promise<WechatMiniprogram.ScanCodeSuccessCallbackResult>}
+ */
+function scanCodeResult(options) {
+  return ensure().then(
+    () =>
+      new Promise((resolve, reject) => {
+        wx.scanCode(Object.assign({ onlyFromCamera: true }, options, { success: (r) => resolve(r), fail: () => reject(new Error(SCAN_CANCELLED)) }))
+      }),
+  )
+}
+
+/**
+ * Scans a code with the camera once the user has agreed to the privacy guide (wx.scanCode
  * options may add scanType); resolves with its text.
  * @returns {Promise<string>}
  */
 function scanCode(options) {
-  return ensure().then(
-    () =>
-      new Promise((resolve, reject) => {
-        wx.scanCode(Object.assign({ onlyFromCamera: true }, options, { success: (r) => resolve(r.result), fail: () => reject(new Error(SCAN_CANCELLED)) }))
-      }),
-  )
+  return scanCodeResult(options).then((r) => r.result)
 }
 
 /** Shows why a scan failed (with show, e.g. request's showError), unless the user cancelled it. */
@@ -80,4 +90,4 @@ function scanFailed(show) {
   }
 }
 
-module.exports = { install, register, unregister, ensure, scanCode, scanFailed }
+module.exports = { install, register, unregister, ensure, scanCode, scanCodeResult, scanFailed }

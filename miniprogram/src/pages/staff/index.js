@@ -1,9 +1,14 @@
 // Staff hub: the published activities I manage (GET /admin/activities: those of my organisations
 // and communities, with their sessions) with entries to registrations, the rotating
-// self-check-in code and ticket scanning; hours-claim review and wristband alarms.
+// self-check-in code and ticket scanning; hours-claim review, wristband alarms, room bookings
+// and scanning the desk console's login code.
 const loads = require('../../behaviors/loads')
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
+const privacy = require('../../utils/privacy')
+const { showError } = require('../../utils/request')
+
+const CONSOLE_LOGIN = '/pages/console-login/index'
 
 Component({
   behaviors: [loads],
@@ -55,6 +60,14 @@ Component({
     },
     onBookings() {
       wx.navigateTo({ url: '/pages/staff/bookings' })
+    },
+    /** Scans the desk console's login code (a mini-program code) and opens its confirm page. */
+    onConsoleLogin() {
+      return privacy.scanCodeResult({ scanType: ['wxCode', 'qrCode'] }).then((res) => {
+        const p = '/' + String(res.path || '').replace(/^\//, '')
+        if (p.startsWith(CONSOLE_LOGIN + '?')) wx.navigateTo({ url: p })
+        else wx.showToast({ title: '这不是桌面控制台的登录二维码', icon: 'none' })
+      }, privacy.scanFailed(showError))
     },
   },
 })
