@@ -104,7 +104,7 @@ func (s *ActivityStore) CreateActivity(ctx context.Context, a *activity.Activity
 				return err
 			}
 		}
-		return nil
+		return refreshSeats(ctx, tx, r.ID)
 	})
 	if err != nil {
 		return translate(err, nil)
@@ -194,6 +194,11 @@ func (s *ActivityStore) fenced(ctx context.Context, activityID int64, fn func(tx
 		return translate(err, errActivityNotFound)
 	}
 	if err := fn(tx, &a); err != nil {
+		return translate(err, nil)
+	}
+	// The activity's row is locked here already: its seats are refreshed
+	// in the change's own transaction.
+	if err := refreshSeats(ctx, tx, activityID); err != nil {
 		return translate(err, nil)
 	}
 	done = true
