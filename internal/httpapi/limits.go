@@ -60,8 +60,7 @@ func (a *API) rateLimit(name string, perUser, perIP int) gin.HandlerFunc {
 			}
 		}
 		if !allowed {
-			c.Header("Retry-After", strconv.Itoa(60-time.Now().Second()))
-			fail(c, errRateLimited)
+			fail(c, errRateLimited.RetryIn(time.Duration(60-time.Now().Second())*time.Second))
 			return
 		}
 		c.Next()
