@@ -57,8 +57,7 @@ func (a *API) rateLimit(name string, perUser, perIP int) gin.HandlerFunc {
 			allowed = check("ip:"+c.ClientIP(), perIP)
 		}
 		if !allowed {
-			c.Header("Retry-After", strconv.Itoa(60-time.Now().Second()))
-			fail(c, errRateLimited)
+			fail(c, errRateLimited.RetryIn(time.Duration(60-time.Now().Second())*time.Second))
 			return
 		}
 		c.Next()
