@@ -37,6 +37,7 @@ func (a *API) mountConsoleAuth(v1, authed *gin.RouterGroup) {
 	a.mountConsoleAudit(con)
 	a.mountConsoleDashboard(con)
 	a.mountConsoleRegistrations(con)
+	a.mountConsolePeople(con)
 }
 
 // cookieSession authenticates a request by the console's session cookie:

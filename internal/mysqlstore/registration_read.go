@@ -366,27 +366,17 @@ func (s *ActivityStore) Registrations(ctx context.Context, f activity.Registrati
 }
 
 // whoMatches narrows q to registrations whose attendee is named like
-// text, or whose account's masked phone ends with its digits ("1234",
-// "139****1234").
+// text (a family member by their name), or whose account's masked phone
+// matches its digits (personMatch).
 func (s *ActivityStore) whoMatches(ctx context.Context, q *gorm.DB, text string) *gorm.DB {
 	text = strings.TrimSpace(text)
-	if digits := strings.Trim(text, "0123456789*"); digits == "" && strings.ContainsAny(text, "0123456789") {
-		tail := text[strings.LastIndex(text, "*")+1:]
-		users := s.g(ctx).Model(&userRow{}).Select("id").Where("phone_masked LIKE ?", "%"+tail)
-		if strings.Contains(text, "*") {
-			users = s.g(ctx).Model(&userRow{}).Select("id").Where("phone_masked = ?", text)
-		}
+	users := personMatch(s.g(ctx).Model(&userRow{}).Select("id"), text)
+	if phoneSearch(text) {
 		return q.Where("user_id IN (?)", users)
 	}
-	like := "%" + likeEscaper.Replace(text) + "%"
-	users := s.g(ctx).Model(&userRow{}).Select("id").Where("real_name LIKE ? ESCAPE '!' OR (real_name = '' AND nickname LIKE ? ESCAPE '!')", like, like)
-	deps := s.g(ctx).Unscoped().Model(&dependentRow{}).Select("id").Where("name LIKE ? ESCAPE '!'", like)
-	return q.Where("(dependent_id = 0 AND user_id IN (?)) OR (dependent_id <> 0 AND dependent_id IN (?))", users, deps)
+	deps := s.g(ctx).Unscoped().Model(&dependentRow{}).Select("id").Where("name LIKE ? ESCAPE '!'", likePattern(text))
+	return q.Where("((dependent_id = 0 AND user_id IN (?)) OR (dependent_id <> 0 AND dependent_id IN (?)))", users, deps)
 }
-
-// likeEscaper escapes LIKE's wildcards in a searched text (with ESCAPE
-// '!': a backslash means different things to MySQL and SQLite).
-var likeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
 
 // SetNoShow marks or clears a confirmed registration's no-show.
 func (s *ActivityStore) SetNoShow(ctx context.Context, regID int64, noShow bool) error {

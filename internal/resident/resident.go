@@ -249,4 +249,7 @@ type Store interface {
 	// holding one fails with ErrLastAdmin, decided atomically (two admins
 	// removing each other at once leave one).
 	RevokeRole(ctx context.Context, userID int64, r Role) error
+
+	// People lists residents for staff, newest first, keyset-paged.
+	People(ctx context.Context, f PeopleFilter) ([]User, error)
 }
