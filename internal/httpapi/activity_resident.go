@@ -148,6 +148,21 @@ func (a *API) myRegistrations(c *gin.Context) {
 		fail(c, errs.Invalid("BAD_QUERY", "参数 scope 只能是 upcoming 或 past"))
 		return
 	}
+	if c.Query("cursor") != "" || c.Query("limit") != "" {
+		// Keyset paging: ?cursor=&limit= answers items and next_cursor.
+		req, err := keyset(c, 20)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		ds, next, err := a.d.Activities.MyRegistrationsPage(c.Request.Context(), userID(c), scope == "upcoming", req)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, cursorPage(dtos(ds, toMyRegistrationDTO), next, req.Limit))
+		return
+	}
 	page, size, err := paging(c, 20, 100)
 	if err != nil {
 		fail(c, err)
