@@ -17,17 +17,8 @@ import (
 // registrations to its session (2,000 of one resident: 37 pages a second).
 // They are not fields of registrationRow: no row write can clear them.
 var registrationTimesMigration = Migration{ID: "1263_registrations_session_times", Up: func(tx *gorm.DB) error {
-	db := tx.Session(&gorm.Session{NewDB: true})
-	typ := "DATETIME(3) NULL"
-	if db.Dialector.Name() != "mysql" {
-		typ = "DATETIME"
-	}
-	for _, col := range []string{"starts_at", "ends_at"} {
-		if !db.Migrator().HasColumn("registrations", col) {
-			if err := db.Exec("ALTER TABLE registrations ADD COLUMN " + col + " " + typ).Error; err != nil {
-				return err
-			}
-		}
+	if err := addTimeColumns(tx, "registrations", "starts_at", "ends_at"); err != nil {
+		return err
 	}
 	if err := tx.Session(&gorm.Session{NewDB: true}).Exec(`UPDATE registrations SET
   starts_at = (SELECT s.starts_at FROM sessions s WHERE s.id = registrations.session_id),
