@@ -3,7 +3,6 @@ package activity
 import (
 	"context"
 	"log/slog"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -187,12 +186,6 @@ func (s *Service) normalize(a *Activity) error {
 	if a.Place.Lat < -90 || a.Place.Lat > 90 || a.Place.Lng < -180 || a.Place.Lng > 180 {
 		return errs.Invalid("INVALID_PLACE", "经纬度无效")
 	}
-	if a.CoverURL != "" {
-		u, err := url.Parse(a.CoverURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(a.CoverURL) > 512 {
-			return errs.Invalid("INVALID_COVER_URL", "封面图片地址无效，请使用 https 开头的图片链接")
-		}
-	}
 	if a.SignupOpensAt.IsZero() || a.SignupClosesAt.IsZero() || !a.SignupClosesAt.After(a.SignupOpensAt) {
 		return errs.Invalid("INVALID_SIGNUP_WINDOW", "报名截止时间必须晚于报名开始时间")
 	}
@@ -309,6 +302,9 @@ func (s *Service) CreateActivity(ctx context.Context, u resident.User, in Activi
 	if err := s.checkHost(ctx, a.HostOrgID, a.CommunityID); err != nil {
 		return Activity{}, err
 	}
+	if err := s.checkCover(ctx, u.ID, a.CoverURL); err != nil {
+		return Activity{}, err
+	}
 	if err := s.store.CreateActivity(ctx, &a); err != nil {
 		return Activity{}, err
 	}
@@ -390,6 +386,12 @@ func (s *Service) UpdateActivity(ctx context.Context, u resident.User, id int64,
 	}
 	if err := s.normalize(&a); err != nil {
 		return Activity{}, err
+	}
+	if p.CoverURL != nil { // a cover set earlier stays whatever the rule became
+		a.CoverURL = strings.TrimSpace(a.CoverURL)
+		if err := s.checkCover(ctx, u.ID, a.CoverURL); err != nil {
+			return Activity{}, err
+		}
 	}
 	moved := a.Place.Address != old.Address
 	dctx, cancel := s.detached(ctx)

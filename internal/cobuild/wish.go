@@ -11,6 +11,7 @@ import (
 	"gongjian/internal/notify"
 	"gongjian/internal/pii"
 	"gongjian/internal/resident"
+	"gongjian/internal/usertext"
 )
 
 // Wish statuses (a resident's 微心愿, and proposals under review).
@@ -154,7 +155,7 @@ func (s *Service) CreateWish(ctx context.Context, u resident.User, in WishInput)
 	if err := s.checkCommunity(ctx, in.CommunityID); err != nil {
 		return Wish{}, err
 	}
-	in.Title, in.Description = strings.TrimSpace(in.Title), strings.TrimSpace(in.Description)
+	in.Title, in.Description = usertext.Clean(in.Title), strings.TrimSpace(in.Description)
 	if !textLen(in.Title, 30) || utf8.RuneCountInString(in.Description) > 500 {
 		return Wish{}, errs.Invalid("INVALID_WISH", "心愿标题 1 到 30 字，描述不超过 500 字")
 	}
@@ -162,7 +163,7 @@ func (s *Service) CreateWish(ctx context.Context, u resident.User, in WishInput)
 		return Wish{}, errs.Invalid("TOO_MANY_PHOTOS", "最多附 3 张照片")
 	}
 	w := Wish{UserID: u.ID, CommunityID: in.CommunityID, Title: in.Title, Description: in.Description, Photos: in.Photos,
-		ContactName: strings.TrimSpace(in.ContactName), Status: WishPending, CreatedAt: s.now()}
+		ContactName: usertext.Clean(in.ContactName), Status: WishPending, CreatedAt: s.now()}
 	if w.ContactName == "" {
 		w.ContactName = u.RealName
 	}

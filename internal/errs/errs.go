@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"gongjian/internal/usertext"
 )
 
 // Kind classifies an error for transport mapping.
@@ -151,11 +153,12 @@ func As(err error) *Error {
 	return Internal(err)
 }
 
-// Text trims a text field and checks its length in characters (min..max)
+// Text cleans a text field (surrounding space and invisible characters,
+// usertext.Clean) and checks its length in characters (min..max)
 // and that it holds no NUL byte; the error (INVALID_<FIELD>) names the
 // field by its Chinese label.
 func Text(field, label, v string, min, max int) (string, error) {
-	v = strings.TrimSpace(v)
+	v = usertext.Clean(v)
 	n := utf8.RuneCountInString(v)
 	if n < min || n > max || strings.ContainsAny(v, "\x00") {
 		if min > 0 {

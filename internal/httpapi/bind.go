@@ -22,8 +22,9 @@ var (
 	errContentType = errs.New(errs.KindInvalid, "UNSUPPORTED_MEDIA_TYPE", "请以 JSON 格式提交")
 )
 
-// decode reads the body strictly into v: JSON only, no unknown fields, one
-// value, within the size limit set by the middleware.
+// decode reads the body strictly into v: JSON only, no unknown fields, no
+// key twice in an object, valid UTF-8, one value, within the size limit set
+// by the middleware.
 func decode(c *gin.Context, v any) error {
 	if ct := c.ContentType(); ct != "" && ct != "application/json" {
 		return errContentType
@@ -34,6 +35,9 @@ func decode(c *gin.Context, v any) error {
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return errEmptyBody
+	}
+	if err := checkJSONText(body); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

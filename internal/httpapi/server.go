@@ -286,8 +286,8 @@ func (a *API) authenticate(c *gin.Context) {
 			return
 		}
 	}
-	token, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || token == "" {
+	token, ok := bearerToken(h)
+	if !ok {
 		fail(c, errNoToken)
 		return
 	}

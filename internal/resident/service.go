@@ -2,14 +2,15 @@ package resident
 
 import (
 	"context"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"gongjian/internal/errs"
+	"gongjian/internal/imageurl"
 	"gongjian/internal/pii"
+	"gongjian/internal/usertext"
 )
 
 // PhoneSource resolves a getPhoneNumber code to a phone number (WeChat).
@@ -17,27 +18,21 @@ type PhoneSource interface {
 	PhoneNumber(ctx context.Context, code string) (phone, countryCode string, err error)
 }
 
-// AvatarUploads checks upload references (implemented by the media
-// package): the mini-program uploads the picture chosen with chooseAvatar
-// and sets the answer as the avatar.
-type AvatarUploads interface {
-	// CheckOwned checks every ref is a reference to an upload of ownerID.
-	CheckOwned(ctx context.Context, ownerID int64, refs []string) error
-}
-
 // Service holds the rules about people.
 type Service struct {
 	store   Store
 	box     *pii.Box
 	phones  PhoneSource
-	avatars AvatarUploads // nil: avatars are http(s) URLs only
+	avatars imageurl.Checker // nil: no avatar address is accepted
 	now     func() time.Time
 }
 
-// AcceptUploadedAvatars lets a profile's avatar_url be, besides an http(s)
-// URL, a reference to one of the user's own uploads. Call it while wiring,
+// AcceptAvatars sets which addresses a profile's avatar_url may be
+// (imageurl.Policy: an https URL on a configured host, or one of the
+// user's own uploads — the mini-program uploads the picture chosen with
+// chooseAvatar and sets the answer as the avatar). Call it while wiring,
 // before the service is used.
-func (s *Service) AcceptUploadedAvatars(u AvatarUploads) { s.avatars = u }
+func (s *Service) AcceptAvatars(images imageurl.Checker) { s.avatars = images }
 
 // NewService builds a Service; now may be nil (time.Now).
 func NewService(store Store, box *pii.Box, phones PhoneSource, now func() time.Time) *Service {
@@ -56,7 +51,7 @@ func checkText(field, label string, v *string, max int) error {
 	if v == nil {
 		return nil
 	}
-	*v = strings.TrimSpace(*v)
+	*v = usertext.Clean(*v)
 	if utf8.RuneCountInString(*v) > max {
 		return errs.Invalid("INVALID_"+strings.ToUpper(field), label+"不能超过"+strconv.Itoa(max)+"个字")
 	}
@@ -68,26 +63,6 @@ func checkText(field, label string, v *string, max int) error {
 
 var errAvatarURL = errs.Invalid("INVALID_AVATAR_URL", "头像地址无效，请重新选择头像")
 
-// checkAvatar accepts an http(s) URL, or (with AcceptUploadedAvatars) a
-// server path that is one of the user's own uploads.
-func (s *Service) checkAvatar(ctx context.Context, userID int64, avatar string) error {
-	if len(avatar) > 512 {
-		return errAvatarURL
-	}
-	if strings.HasPrefix(avatar, "/") && !strings.HasPrefix(avatar, "//") && s.avatars != nil {
-		err := s.avatars.CheckOwned(ctx, userID, []string{avatar})
-		if err != nil && errs.KindOf(err) == errs.KindInvalid {
-			return errAvatarURL
-		}
-		return err
-	}
-	u, err := url.Parse(avatar)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return errAvatarURL
-	}
-	return nil
-}
-
 // UpdateProfile validates and applies a profile patch.
 func (s *Service) UpdateProfile(ctx context.Context, userID int64, p ProfilePatch) (User, error) {
 	if err := checkText("nickname", "昵称", p.Nickname, 32); err != nil {
@@ -97,7 +72,7 @@ func (s *Service) UpdateProfile(ctx context.Context, userID int64, p ProfilePatc
 		return User{}, err
 	}
 	if p.AvatarURL != nil && *p.AvatarURL != "" {
-		if err := s.checkAvatar(ctx, userID, *p.AvatarURL); err != nil {
+		if err := imageurl.Require(ctx, s.avatars, userID, *p.AvatarURL, errAvatarURL); err != nil {
 			return User{}, err
 		}
 	}
@@ -182,7 +157,7 @@ func sameDay(a, b time.Time) bool {
 }
 
 func (s *Service) validateDependent(d *Dependent) error {
-	name := strings.TrimSpace(d.Name)
+	name := usertext.Clean(d.Name)
 	if name == "" || utf8.RuneCountInString(name) > 32 || strings.ContainsAny(name, "\x00\r\n\t") {
 		return errs.Invalid("INVALID_NAME", "请填写家庭成员的姓名（不超过32个字）")
 	}
