@@ -55,7 +55,7 @@ func (s *Service) CreateOrganization(ctx context.Context, u resident.User, in Or
 	switch in.Type {
 	case OrgCoBuilding, OrgSocial, OrgParty:
 	default:
-		return Organization{}, errs.Invalid("INVALID_ORG_TYPE", "组织类型只能是 co_building_unit（共建单位）、social_org（社会组织）或 party_org（党组织）")
+		return Organization{}, errs.Invalid("INVALID_ORG_TYPE", "组织类型无效，请选择共建单位、社会组织或党组织")
 	}
 	if in.ParentID != 0 {
 		p, err := s.store.Organization(ctx, in.ParentID)
@@ -178,7 +178,7 @@ func (s *Service) normalize(a *Activity) error {
 		return err
 	}
 	if !validCategory(a.Category) {
-		return errs.Invalid("INVALID_CATEGORY", "活动类别只能是 after_school、clinic、performance、youth_camp、lecture、volunteer_service 或 other")
+		return errs.Invalid("INVALID_CATEGORY", "活动类别无效，请从列表中选择")
 	}
 	if a.Place.Address, err = text("address", "活动地点", a.Place.Address, 1, 200); err != nil {
 		return err
@@ -204,7 +204,7 @@ func (s *Service) normalize(a *Activity) error {
 	}
 	for _, r := range e.Roles {
 		if !resident.IsGrantable(r) || r == resident.RoleUnitContact {
-			return errs.Invalid("INVALID_ELIGIBILITY", "报名角色只能是 party_member、volunteer、staff 或 admin")
+			return errs.Invalid("INVALID_ELIGIBILITY", "报名角色无效，请选择党员、志愿者、工作人员或管理员")
 		}
 	}
 	e.Roles = dedupStrings(e.Roles)
@@ -237,7 +237,7 @@ func (s *Service) normalize(a *Activity) error {
 				}
 			}
 		default:
-			return errs.Invalid("INVALID_QUESTIONS", "问题类型只能是 text 或 choice")
+			return errs.Invalid("INVALID_QUESTIONS", "问题类型只能是填空题或选择题")
 		}
 	}
 	return nil

@@ -137,7 +137,7 @@ type Service struct {
 // editor's own uploads). Wiring; without it an activity takes no cover.
 func (s *Service) UseImages(images imageurl.Checker) { s.images = images }
 
-var errCoverURL = errs.Invalid("INVALID_COVER_URL", "封面图片地址无效，请上传图片，或使用允许的图片网站的 https 链接")
+var errCoverURL = errs.Invalid("INVALID_COVER_URL", "封面图片地址无效，请上传图片，或使用允许的图片网站的安全链接")
 
 // checkCover checks a cover address ("" is no cover) for the editor.
 func (s *Service) checkCover(ctx context.Context, editorID int64, cover string) error {

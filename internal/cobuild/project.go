@@ -139,7 +139,7 @@ func (s *Service) UpdateProject(ctx context.Context, u resident.User, id int64, 
 		}
 		p.Status, p.ClosedAt = ProjectClosed, &now
 	default:
-		return Project{}, errs.Invalid("INVALID_ACTION", "操作只能是 start、progress、deliver 或 close")
+		return Project{}, errs.Invalid("INVALID_ACTION", "操作无效，请选择开始实施、更新进度、交付或结项")
 	}
 	if err := s.store.UpdateProject(ctx, p, from, notices); err != nil {
 		return Project{}, err

@@ -115,7 +115,7 @@ var (
 	errNoCommunity   = errs.Invalid("COMMUNITY_REQUIRED", "请先在“我的”中选择所在社区")
 	errNoContact     = errs.Invalid("CONTACT_REQUIRED", "请填写联系电话，或先绑定手机号")
 	errReasonNeeded  = errs.Invalid("REASON_REQUIRED", "不采纳时请填写原因（不超过 200 字），居民会看到")
-	errBadDecision   = errs.Invalid("INVALID_DECISION", "处理方式只能是 accept（纳入需求清单）、merge（合并到已有需求）或 decline（不采纳）")
+	errBadDecision   = errs.Invalid("INVALID_DECISION", "处理方式无效，请选择纳入需求清单、合并到已有需求或不采纳")
 	errMergeTarget   = errs.Invalid("MERGE_TARGET", "请选择本社区未关闭的需求进行合并")
 	errContentFailed = errs.Unavailable(nil, "内容安全检测暂时不可用，请稍后再试")
 )

@@ -19,17 +19,18 @@ import (
 type Kind int
 
 const (
-	KindInternal      Kind = iota // a bug or an unexpected failure
-	KindInvalid                   // the request is malformed or breaks a rule (400/422)
-	KindUnauthorized              // not logged in, bad token
-	KindForbidden                 // logged in but not allowed
-	KindNotFound                  // no such resource (or not visible to the caller)
-	KindConflict                  // state conflict: already registered, duplicate
-	KindQuotaFull                 // no seat and no waitlist place left
-	KindUnavailable               // a dependency is down; retry later
-	KindRateLimited               // too many requests
-	KindUnprocessable             // well-formed but refused by a business rule (422)
-	KindTooLarge                  // body too large
+	KindInternal         Kind = iota // a bug or an unexpected failure
+	KindInvalid                      // the request is malformed or breaks a rule (400/422)
+	KindUnauthorized                 // not logged in, bad token
+	KindForbidden                    // logged in but not allowed
+	KindNotFound                     // no such resource (or not visible to the caller)
+	KindConflict                     // state conflict: already registered, duplicate
+	KindQuotaFull                    // no seat and no waitlist place left
+	KindUnavailable                  // a dependency is down; retry later
+	KindRateLimited                  // too many requests
+	KindUnprocessable                // well-formed but refused by a business rule (422)
+	KindTooLarge                     // body too large
+	KindMethodNotAllowed             // the route exists, not with this method (405)
 )
 
 func (k Kind) String() string {
@@ -54,6 +55,8 @@ func (k Kind) String() string {
 		return "unprocessable"
 	case KindTooLarge:
 		return "too_large"
+	case KindMethodNotAllowed:
+		return "method_not_allowed"
 	default:
 		return "internal"
 	}

@@ -108,9 +108,9 @@ func TestErrorTable(t *testing.T) {
 	want := map[errs.Kind]int{
 		errs.KindInvalid: 400, errs.KindUnprocessable: 422, errs.KindUnauthorized: 401, errs.KindForbidden: 403,
 		errs.KindNotFound: 404, errs.KindConflict: 409, errs.KindQuotaFull: 409, errs.KindRateLimited: 429,
-		errs.KindTooLarge: 413, errs.KindUnavailable: 503, errs.KindInternal: 500,
+		errs.KindTooLarge: 413, errs.KindUnavailable: 503, errs.KindInternal: 500, errs.KindMethodNotAllowed: 405,
 	}
-	for k := errs.KindInternal; k <= errs.KindTooLarge; k++ {
+	for k := errs.KindInternal; k <= errs.KindMethodNotAllowed; k++ {
 		if _, ok := want[k]; !ok {
 			t.Fatalf("kind %d has no expected status in this test", k)
 		}

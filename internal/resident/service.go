@@ -351,9 +351,9 @@ const (
 var ErrLastAdmin = errs.Conflict("LAST_ADMIN", "这是最后一位管理员，不能取消其管理员角色；请先任命另一位管理员")
 
 var (
-	errInvalidRole  = errs.Invalid("INVALID_ROLE", "角色只能是 admin、staff、volunteer、party_member 或 unit_contact")
-	errInvalidScope = errs.Invalid("INVALID_SCOPE", "范围只能是 subdistrict（全街道）、community（社区）或 org（单位）")
-	errScopeReq     = errs.Invalid("SCOPE_REQUIRED", "请指定工作人员负责的社区（community_id）或单位（org_id）；负责全街道须明确选择 scope: subdistrict")
+	errInvalidRole  = errs.Invalid("INVALID_ROLE", "角色无效，请选择管理员、工作人员、志愿者、党员或共建单位联系人")
+	errInvalidScope = errs.Invalid("INVALID_SCOPE", "范围无效，请选择全街道、社区或单位")
+	errScopeReq     = errs.Invalid("SCOPE_REQUIRED", "请指定工作人员负责的社区或单位；负责全街道须明确选择“全街道”")
 	errScopeClash   = errs.Invalid("SCOPE_CONFLICT", "范围与所填的社区或单位不一致：全街道范围不能同时指定社区或单位")
 )
 
@@ -403,14 +403,14 @@ func (s *Service) checkRole(ctx context.Context, rc RoleChange) error {
 		return errInvalidRole
 	}
 	if rc.Role == RoleUnitContact && (rc.OrgID == 0 || rc.CommunityID != 0) {
-		return errs.Invalid("UNIT_REQUIRED", "共建单位联系人须指定所属单位（org_id），且不能指定社区")
+		return errs.Invalid("UNIT_REQUIRED", "共建单位联系人须指定所属单位，且不能指定社区")
 	}
 	if err := checkScope(rc); err != nil {
 		return err
 	}
 	if rc.SubdistrictID != 0 {
 		if rc.Role != RoleAdmin || rc.CommunityID != 0 || rc.OrgID != 0 {
-			return errs.Invalid("SUBDISTRICT_ADMIN_ONLY", "只有管理员角色可以限定街道（subdistrict_id），且不能同时指定社区或单位")
+			return errs.Invalid("SUBDISTRICT_ADMIN_ONLY", "只有管理员角色可以限定街道，且不能同时指定社区或单位")
 		}
 		if err := s.checkSubdistrict(ctx, rc.SubdistrictID); err != nil {
 			return err
@@ -446,7 +446,7 @@ func (s *Service) GrantRole(ctx context.Context, by, userID int64, rc RoleChange
 func (s *Service) GrantRoleByOpenID(ctx context.Context, openID string, rc RoleChange) (User, error) {
 	openID = strings.TrimSpace(openID)
 	if openID == "" || len(openID) > 64 {
-		return User{}, errs.Invalid("INVALID_OPENID", "openid 无效")
+		return User{}, errs.Invalid("INVALID_OPENID", "用户标识无效")
 	}
 	if err := s.checkRole(ctx, rc); err != nil {
 		return User{}, err
