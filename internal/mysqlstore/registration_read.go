@@ -97,10 +97,8 @@ func (s *ActivityStore) fillNames(ctx context.Context, regs []activity.Registrat
 		u := um[regs[i].UserID]
 		if regs[i].DependentID != 0 {
 			regs[i].AttendeeName = dm[regs[i].DependentID]
-		} else if u.RealName != "" {
-			regs[i].AttendeeName = u.RealName
 		} else {
-			regs[i].AttendeeName = u.Nickname
+			regs[i].AttendeeName = userName(u.RealName, u.Nickname)
 		}
 		if phones {
 			regs[i].PhoneMasked, regs[i].PhoneSealed = u.PhoneMasked, u.PhoneSealed
