@@ -97,10 +97,8 @@ func (s *ActivityStore) fillNames(ctx context.Context, regs []activity.Registrat
 		u := um[regs[i].UserID]
 		if regs[i].DependentID != 0 {
 			regs[i].AttendeeName = dm[regs[i].DependentID]
-		} else if u.RealName != "" {
-			regs[i].AttendeeName = u.RealName
 		} else {
-			regs[i].AttendeeName = u.Nickname
+			regs[i].AttendeeName = userName(u.RealName, u.Nickname)
 		}
 		if phones {
 			regs[i].PhoneMasked, regs[i].PhoneSealed = u.PhoneMasked, u.PhoneSealed
@@ -265,28 +263,6 @@ func (s *ActivityStore) AttendeeRegistrations(ctx context.Context, groupKey stri
 		return nil, translate(err, nil)
 	}
 	return toRegs(rows), nil
-}
-
-// UserRegistrations lists an account's registrations.
-func (s *ActivityStore) UserRegistrations(ctx context.Context, userID int64, upcoming bool, now time.Time, page, pageSize int) ([]activity.RegistrationDetail, int, error) {
-	q := s.g(ctx).Model(&registrationRow{}).Joins("JOIN sessions ON sessions.id = registrations.session_id").Where("registrations.user_id = ?", userID)
-	order := "sessions.starts_at DESC, registrations.id DESC"
-	if upcoming {
-		q = q.Where("sessions.ends_at >= ? AND registrations.status <> ?", now.UTC(), activity.RegCancelled)
-		order = "sessions.starts_at, registrations.id"
-	} else {
-		q = q.Where("sessions.ends_at < ? OR registrations.status = ?", now.UTC(), activity.RegCancelled)
-	}
-	var total int64
-	if err := q.Count(&total).Error; err != nil {
-		return nil, 0, translate(err, nil)
-	}
-	var rows []registrationRow
-	if err := q.Select("registrations.*").Order(order).Offset((page - 1) * pageSize).Limit(pageSize).Find(&rows).Error; err != nil {
-		return nil, 0, translate(err, nil)
-	}
-	ds, err := s.details(ctx, rows, false)
-	return ds, int(total), err
 }
 
 // Registrations lists a keyset page of registrations (staff): one
