@@ -33,34 +33,42 @@ var errRateLimited = errs.New(errs.KindRateLimited, "RATE_LIMITED", "操作太�
 // can work without Redis).
 func (a *API) rateLimit(name string, perUser, perIP int) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if a.d.Limiter == nil {
-			c.Next()
-			return
-		}
-		ctx := c.Request.Context()
-		check := func(key string, limit int) bool {
-			if limit <= 0 {
-				return true
-			}
-			ok, err := a.d.Limiter.Allow(ctx, name+":"+key, limit, time.Minute)
-			if err != nil {
-				logger(c).Warn("rate limit not counted", slog.String("limit", name), slog.String("err", err.Error()))
-				return true
-			}
-			return ok
-		}
-		allowed := true
-		if uid := userID(c); uid != 0 {
-			allowed = check("u:"+strconv.FormatInt(uid, 10), perUser)
-		}
-		if allowed {
-			allowed = check("ip:"+c.ClientIP(), perIP)
-		}
-		if !allowed {
-			c.Header("Retry-After", strconv.Itoa(60-time.Now().Second()))
+		if a.overLimit(c, name, perUser, perIP) {
 			fail(c, errRateLimited)
 			return
 		}
 		c.Next()
 	}
+}
+
+// overLimit counts the request against the account's and the address's
+// limits (see rateLimit) and reports whether one is passed; then it has
+// set Retry-After and the caller answers 429 in its own format.
+func (a *API) overLimit(c *gin.Context, name string, perUser, perIP int) bool {
+	if a.d.Limiter == nil {
+		return false
+	}
+	ctx := c.Request.Context()
+	check := func(key string, limit int) bool {
+		if limit <= 0 {
+			return true
+		}
+		ok, err := a.d.Limiter.Allow(ctx, name+":"+key, limit, time.Minute)
+		if err != nil {
+			logger(c).Warn("rate limit not counted", slog.String("limit", name), slog.String("err", err.Error()))
+			return true
+		}
+		return ok
+	}
+	allowed := true
+	if uid := userID(c); uid != 0 {
+		allowed = check("u:"+strconv.FormatInt(uid, 10), perUser)
+	}
+	if allowed {
+		allowed = check("ip:"+c.ClientIP(), perIP)
+	}
+	if !allowed {
+		c.Header("Retry-After", strconv.Itoa(60-time.Now().Second()))
+	}
+	return !allowed
 }
