@@ -48,7 +48,7 @@ func TestAuditRecordsStaffChanges(t *testing.T) {
 		object int64
 		role   string
 	}{
-		{"activity.create", 0, "staff"}, {"activity.publish", aid, "staff"}, {"registration.remove", regID, "staff"},
+		{"activity.create", aid, "staff"}, {"activity.publish", aid, "staff"}, {"registration.remove", regID, "staff"},
 		{"registration.export", aid, "staff"}, {"role.grant", resID, "admin"}, {"activity.cancel", aid, "staff"},
 	} {
 		e := findAudit(list, want.action, want.object)

@@ -84,10 +84,7 @@ func TestPublicListPagesInDatabase(t *testing.T) {
 	first := created[0]
 	uid := e.newUsers(1)[0]
 	mustRegister(t, e, uid, first.Sessions[0].ID)
-	vs, total, err = e.svc.List(e.ctx, activity.ListQuery{Page: 1, PageSize: 50, HasSeats: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	vs, total = seatsList(t, e, 50, func(vs []activity.ActivityView, total int) bool { return total == n-1 })
 	if total != n-1 || len(vs) != n-1 || vs[0].ID != want[1] {
 		t.Fatalf("has_seats: total %d, %d items, first %d; want %d, first %d", total, len(vs), vs[0].ID, n-1, want[1])
 	}
@@ -114,13 +111,41 @@ func TestHasSeatsSeries(t *testing.T) {
 	users := e.newUsers(2)
 	mustRegister(t, e, users[0], series.Sessions[0].ID) // a series books both sessions: the second is full
 	mustRegister(t, e, users[1], single.Sessions[0].ID) // the single's second session still has a seat
-	vs, total, err := e.svc.List(e.ctx, activity.ListQuery{Page: 1, PageSize: 20, HasSeats: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	vs, total := seatsList(t, e, 20, func(vs []activity.ActivityView, total int) bool { return total == 1 })
 	if total != 1 || len(vs) != 1 || vs[0].ID != single.ID {
 		t.Fatalf("has_seats: %v (total %d), want only %d", ids(vs), total, single.ID)
 	}
+}
+
+// has_seats follows every change of what is left: a cancellation gives the
+// seat back, a raised capacity adds one, a session that has started no
+// longer counts.
+func TestHasSeatsFollowsCancellationAndCapacity(t *testing.T) {
+	e := newEnv(t, activity.Config{})
+	base := time.Now().Add(96 * time.Hour).Truncate(time.Minute)
+	a := e.publishAt(base, false, sess{1, 0})
+	hasSeats := func(want bool) {
+		t.Helper()
+		vs, total := seatsList(t, e, 20, func(vs []activity.ActivityView, total int) bool { return (total == 1) == want })
+		if got := total == 1 && len(vs) == 1 && vs[0].ID == a.ID; got != want || (!want && total != 0) {
+			t.Fatalf("has_seats: %v (total %d), want listed=%v", ids(vs), total, want)
+		}
+	}
+	hasSeats(true)
+	users := e.newUsers(2)
+	regs := mustRegister(t, e, users[0], a.Sessions[0].ID)
+	hasSeats(false)
+	if _, err := e.svc.Cancel(e.ctx, users[0], regs[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	hasSeats(true)
+	mustRegister(t, e, users[1], a.Sessions[0].ID)
+	hasSeats(false)
+	s := a.Sessions[0]
+	if _, _, err := e.svc.UpdateSession(e.ctx, e.admin, a.ID, s.ID, activity.SessionInput{StartsAt: s.StartsAt, EndsAt: s.EndsAt, Capacity: 2}); err != nil {
+		t.Fatal(err)
+	}
+	hasSeats(true)
 }
 
 // Staff see what they manage newest first, with a true total.
@@ -217,5 +242,23 @@ func TestStaffRegistrationsKeyset(t *testing.T) {
 	}
 	if _, err := page.Parse("AAAA", 10, 10); errs.CodeOf(err) != "BAD_CURSOR" {
 		t.Fatalf("tampered cursor: %v", err)
+	}
+}
+
+// seatsList lists the activities with seats left once the "has seats"
+// summary has caught up with the last change (it is refreshed right after
+// the writers commit): until check accepts the page, or 5 s.
+func seatsList(t *testing.T, e *env, pageSize int, check func(vs []activity.ActivityView, total int) bool) ([]activity.ActivityView, int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		vs, total, err := e.svc.List(e.ctx, activity.ListQuery{Page: 1, PageSize: pageSize, HasSeats: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if check(vs, total) || time.Now().After(deadline) {
+			return vs, total
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -19,6 +19,16 @@ var Actions = []Action{
 	{"community.create", "新建社区"}, {"community.update", "修改社区"},
 	{"organization.create", "新建组织"}, {"hours.export", "导出服务时长"}, {"audit.export", "导出操作日志"},
 	{"message.send", "发送通知"},
+	{"unit.create", "新建共建单位"}, {"unit.import", "导入共建单位"},
+	{"need.publish", "发布需求"}, {"need.claim", "认领需求"}, {"claim.withdraw", "撤回认领"},
+	{"resource.publish", "发布资源"}, {"resource.claim", "认领资源"},
+	{"project.progress", "更新项目进展"}, {"project.evaluate", "评价共建项目"},
+	{"wish.review", "审核微心愿"}, {"proposal.review", "审核议事提案"}, {"report_in.review", "审核报到"},
+	{"room.create", "新建场地"}, {"room.update", "修改场地"}, {"room.close", "场地停用时段"}, {"room.reopen", "取消停用时段"},
+	{"booking.create", "代为预约场地"}, {"booking.series", "重复预约场地"}, {"booking.approve", "批准场地预约"},
+	{"booking.reject", "驳回场地预约"}, {"booking.cancel", "取消场地预约"}, {"booking.checkin", "场地预约签到"},
+	{"team.create", "新建文体队伍"}, {"team.invite", "邀请队员"}, {"team.member_approve", "批准入队"},
+	{"team.member_reject", "拒绝入队"}, {"team.member_remove", "移除队员"},
 }
 
 // Label names an action for staff (the name itself when unknown).

@@ -39,12 +39,21 @@ type Entry struct {
 	CommunityID   int64 // the object's community, when it has one
 	SubdistrictID int64 // filled when written
 	Changes       map[string]any
+	// Creates: the change creates the object, whose id is filled in when
+	// its row is inserted (Created), in the change's transaction.
+	Creates bool
+	// StaffOnly: the change is recorded only when its actor acts with a
+	// staff, admin or unit-contact role (routes residents use as well).
+	StaffOnly bool
+
+	filled int // > 0: ObjectID came from Created, as its filled-th fill (forgotten when that attempt rolls back)
 }
 
 type recorder struct {
 	mu      sync.Mutex
 	actor   Actor
 	pending []Entry
+	fills   int // object ids filled in so far
 }
 
 type ctxKey struct{}
@@ -82,8 +91,56 @@ func Note(ctx context.Context, e Entry) {
 	r.mu.Unlock()
 }
 
+// Savepoint marks the start of a transaction attempt, for Rollback.
+func Savepoint(ctx context.Context) int {
+	r := from(ctx)
+	if r == nil {
+		return 0
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.fills
+}
+
+// Rollback forgets the object ids filled in since mark: the attempt that
+// inserted their rows rolled back (a retry inserts new rows).
+func Rollback(ctx context.Context, mark int) {
+	r := from(ctx)
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := range r.pending {
+		if r.pending[i].filled > mark {
+			r.pending[i].ObjectID, r.pending[i].filled = 0, 0
+		}
+	}
+}
+
+// Created tells the notes that a row of an object of objectType was
+// inserted with id: the first pending note creating such an object and
+// still without an id takes it.
+func Created(ctx context.Context, objectType string, id int64) {
+	r := from(ctx)
+	if r == nil || id == 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, e := range r.pending {
+		if e.Creates && e.ObjectType == objectType && e.ObjectID == 0 {
+			r.fills++
+			r.pending[i].ObjectID, r.pending[i].filled = id, r.fills
+			return
+		}
+	}
+}
+
 // Pending returns the notes not written yet, with the actor and time
 // filled in (without removing them: a transaction that fails keeps them).
+// Notes of StaffOnly changes made by an actor without a staff role are
+// dropped.
 func Pending(ctx context.Context, now time.Time) []Entry {
 	r := from(ctx)
 	if r == nil {
@@ -91,6 +148,15 @@ func Pending(ctx context.Context, now time.Time) []Entry {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.actor.Role == "" || r.actor.Role == "resident" {
+		kept := r.pending[:0]
+		for _, e := range r.pending {
+			if !e.StaffOnly {
+				kept = append(kept, e)
+			}
+		}
+		r.pending = kept
+	}
 	out := make([]Entry, len(r.pending))
 	for i, e := range r.pending {
 		e.Actor, e.At = r.actor, now
@@ -117,7 +183,7 @@ func Discard(ctx context.Context) { Written(ctx, 1<<30) }
 var (
 	phoneLike = regexp.MustCompile(`1[3-9]\d{9}`)
 	idLike    = regexp.MustCompile(`\d{17}[\dXx]|\d{15}`)
-	secretKey = []string{"phone", "mobile", "id_number", "idnumber", "id_card", "password", "secret", "code", "token", "activation"}
+	secretKey = []string{"phone", "mobile", "id_number", "idnumber", "id_card", "password", "secret", "code", "token", "ticket", "activation"}
 )
 
 // Clean removes personal data from changes: keys naming phones, identity

@@ -55,7 +55,7 @@ func (a *API) createCommunity(c *gin.Context) {
 	if !ok {
 		return
 	}
-	a.note(c, u, audit.Entry{Action: "community.create", ObjectType: "community",
+	a.note(c, u, audit.Entry{Action: "community.create", ObjectType: "community", Creates: true,
 		Changes: map[string]any{"name": req.Name, "address": req.Address, "subdistrict_id": req.SubdistrictID}})
 	x, err := a.d.Residents.AddCommunityIn(c.Request.Context(), req.Name, req.Address, req.SubdistrictID)
 	respond(c, http.StatusCreated, toCommunityDTO(x), err)

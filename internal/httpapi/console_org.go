@@ -58,7 +58,7 @@ func (a *API) createSubdistrict(c *gin.Context) {
 	if !ok {
 		return
 	}
-	a.note(c, u, audit.Entry{Action: "subdistrict.create", ObjectType: "subdistrict", Changes: map[string]any{"name": req.Name}})
+	a.note(c, u, audit.Entry{Action: "subdistrict.create", ObjectType: "subdistrict", Creates: true, Changes: map[string]any{"name": req.Name}})
 	d, err := a.d.Residents.AddSubdistrict(c.Request.Context(), u, req.Name)
 	respond(c, http.StatusCreated, toSubdistrictDTO(d), err)
 }

@@ -135,10 +135,15 @@ var activityMigrations = []Migration{
 }
 
 // ActivityStore implements activity.Store.
-type ActivityStore struct{ db *DB }
+type ActivityStore struct {
+	db    *DB
+	seats *seatsRefresher
+}
 
 // NewActivityStore returns the store of activities and registrations.
-func NewActivityStore(db *DB) *ActivityStore { return &ActivityStore{db: db} }
+func NewActivityStore(db *DB) *ActivityStore {
+	return &ActivityStore{db: db, seats: &seatsRefresher{db: db, dirty: map[int64]struct{}{}}}
+}
 
 var _ activity.Store = (*ActivityStore)(nil)
 

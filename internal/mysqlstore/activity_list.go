@@ -38,10 +38,8 @@ func (s *ActivityStore) filtered(ctx context.Context, f activity.ActivityFilter)
 	}
 	if !f.HasSeatsAt.IsZero() {
 		// Seats left: in a session not started yet, or, for a series (every
-		// session booked together), in every session.
-		q = q.Where("(series = ? AND EXISTS (SELECT 1 FROM sessions s WHERE s.activity_id = activities.id AND s.starts_at > ? AND "+seatsLeft+"))"+
-			" OR (series = ? AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.activity_id = activities.id AND NOT ("+seatsLeft+")))",
-			false, f.HasSeatsAt.UTC(), true)
+		// session booked together), in every session (see activity_seats.go).
+		q = q.Where("seats_until > ?", f.HasSeatsAt.UTC())
 	}
 	if !f.ScopeAll {
 		if len(f.ScopeCommunities) == 0 && len(f.ScopeOrgs) == 0 {

@@ -86,8 +86,10 @@ func (s *ActivityStore) CreateActivity(ctx context.Context, a *activity.Activity
 	if err != nil {
 		return errs.Internal(err)
 	}
-	r.ID = 0
-	err = s.g(ctx).Transaction(func(tx *gorm.DB) error {
+	// The helper's transaction: the audit entry of a staff member's
+	// creation commits with it.
+	err = s.db.transaction(ctx, func(tx *gorm.DB) error {
+		r.ID = 0
 		if err := tx.Create(&r).Error; err != nil {
 			return err
 		}
@@ -102,7 +104,7 @@ func (s *ActivityStore) CreateActivity(ctx context.Context, a *activity.Activity
 				return err
 			}
 		}
-		return nil
+		return refreshSeats(ctx, tx, r.ID)
 	})
 	if err != nil {
 		return translate(err, nil)
@@ -192,6 +194,11 @@ func (s *ActivityStore) fenced(ctx context.Context, activityID int64, fn func(tx
 		return translate(err, errActivityNotFound)
 	}
 	if err := fn(tx, &a); err != nil {
+		return translate(err, nil)
+	}
+	// The activity's row is locked here already: its seats are refreshed
+	// in the change's own transaction.
+	if err := refreshSeats(ctx, tx, activityID); err != nil {
 		return translate(err, nil)
 	}
 	done = true

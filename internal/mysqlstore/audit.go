@@ -3,6 +3,7 @@ package mysqlstore
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"time"
 
 	"gorm.io/gorm"
@@ -55,6 +56,42 @@ var auditMigrations = []Migration{
 		}
 		return nil
 	}},
+}
+
+// createdObjects names the audited kind of object each table's rows are.
+var createdObjects = map[string]string{
+	"activities": "activity", "organizations": "organization", "communities": "community", "subdistricts": "subdistrict",
+	"cobuild_units": "unit", "cobuild_needs": "need", "cobuild_resources": "resource", "cobuild_claims": "cobuild_claim",
+	"rooms": "room", "room_closures": "closure", "room_bookings": "booking", "teams": "team",
+}
+
+// noteCreatedObjects registers the callback that gives an audit note
+// creating an object the id of its row when the row is inserted (one row
+// alone: a batch creates no one object), so entries of creations name
+// what was created.
+func noteCreatedObjects(g *gorm.DB) error {
+	return g.Callback().Create().After("gorm:create").Register("gongjian:audit_created", func(tx *gorm.DB) {
+		st := tx.Statement
+		typ, ok := createdObjects[st.Table]
+		if tx.Error != nil || !ok || st.Schema == nil || st.Schema.PrioritizedPrimaryField == nil || st.Context == nil {
+			return
+		}
+		rv := reflect.Indirect(st.ReflectValue)
+		if rv.Kind() == reflect.Slice || rv.Kind() == reflect.Array {
+			if rv.Len() != 1 {
+				return
+			}
+			rv = reflect.Indirect(rv.Index(0))
+		}
+		if rv.Kind() != reflect.Struct {
+			return
+		}
+		if v, zero := st.Schema.PrioritizedPrimaryField.ValueOf(st.Context, rv); !zero {
+			if id, ok := v.(int64); ok {
+				audit.Created(st.Context, typ, id)
+			}
+		}
+	})
 }
 
 // writeAudit inserts entries inside tx (the change's transaction), placing

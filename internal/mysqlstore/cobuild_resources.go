@@ -49,7 +49,7 @@ func (s *CobuildStore) CreateResource(ctx context.Context, res *cobuild.Resource
 	r := cbResourceRow{UnitID: res.UnitID, Kind: res.Kind, Title: res.Title, Description: res.Description, Quantity: res.Quantity,
 		QuantityUnit: res.QuantityUnit, Communities: joinIDs(res.CommunityIDs), RoomID: res.RoomID, ValidFrom: res.ValidFrom.UTC(),
 		ValidTo: res.ValidTo.UTC(), Status: res.Status, CreatedBy: res.CreatedBy, CreatedAt: now, UpdatedAt: now}
-	if err := s.g(ctx).Create(&r).Error; err != nil {
+	if err := s.db.transaction(ctx, func(tx *gorm.DB) error { r.ID = 0; return tx.Create(&r).Error }); err != nil {
 		return translate(err, nil)
 	}
 	res.ID = r.ID

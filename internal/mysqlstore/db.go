@@ -73,6 +73,9 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mysqlstore: open %s: %w", dialect, err)
 	}
+	if err := noteCreatedObjects(g); err != nil {
+		return nil, err
+	}
 	sqlDB, err := g.DB()
 	if err != nil {
 		return nil, err
@@ -243,7 +246,8 @@ func retry(ctx context.Context, f func() error) error {
 func (db *DB) transaction(ctx context.Context, fn func(tx *gorm.DB) error, opts ...*sql.TxOptions) error {
 	var written int
 	err := retry(ctx, func() error {
-		return db.G.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		mark := audit.Savepoint(ctx)
+		err := db.G.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			if err := fn(tx); err != nil {
 				return err
 			}
@@ -251,6 +255,10 @@ func (db *DB) transaction(ctx context.Context, fn func(tx *gorm.DB) error, opts 
 			written = len(notes)
 			return writeAudit(tx, notes)
 		}, opts...)
+		if err != nil {
+			audit.Rollback(ctx, mark)
+		}
+		return err
 	})
 	if err == nil {
 		audit.Written(ctx, written)

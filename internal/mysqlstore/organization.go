@@ -17,7 +17,7 @@ func toOrg(r organizationRow, communities []int64) activity.Organization {
 
 // CreateOrganization inserts an organisation with its communities.
 func (s *ActivityStore) CreateOrganization(ctx context.Context, o *activity.Organization) error {
-	err := s.g(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
 		r := organizationRow{Name: o.Name, Type: o.Type, ParentID: o.ParentID}
 		if err := tx.Create(&r).Error; err != nil {
 			return err

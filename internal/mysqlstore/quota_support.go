@@ -67,6 +67,9 @@ func (s *ActivityStore) QuotaSnapshot(ctx context.Context, activityID int64) (ac
 		}
 		return nil
 	})
+	if err == nil {
+		s.seats.mark(activityID)
+	}
 	return snap, translate(err, errActivityNotFound)
 }
 

@@ -237,6 +237,7 @@ func (s *ActivityStore) commitBatch(ctx context.Context, ws []activity.Write, re
 		return errCommit{err}
 	}
 	committed = true
+	s.seats.mark(ids...)
 	return nil
 }
 
@@ -512,7 +513,9 @@ func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.Can
 		}
 	}
 	committed = true
-	if err := tx.Commit().Error; err != nil {
+	err = tx.Commit().Error
+	s.seats.mark(op.ActivityID) // even when unclear: the refresh reads what is there
+	if err != nil {
 		return out, fmt.Errorf("%w: %v", activity.ErrUnclear, err)
 	}
 	return out, nil

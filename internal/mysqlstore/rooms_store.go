@@ -41,7 +41,8 @@ func (s *RoomStore) CreateRoom(ctx context.Context, r *rooms.Room) error {
 	}
 	row := fromRoom(*r)
 	row.ID = 0
-	if err := s.g(ctx).Create(&row).Error; err != nil {
+	// In the helper's transaction: the staff change and its audit entry together.
+	if err := s.db.transaction(ctx, func(tx *gorm.DB) error { row.ID = 0; return tx.Create(&row).Error }); err != nil {
 		return translate(err, nil)
 	}
 	r.ID, r.CreatedAt = row.ID, row.CreatedAt
@@ -51,11 +52,9 @@ func (s *RoomStore) CreateRoom(ctx context.Context, r *rooms.Room) error {
 // UpdateRoom writes a room's fields.
 func (s *RoomStore) UpdateRoom(ctx context.Context, r rooms.Room) error {
 	row := fromRoom(r)
-	res := s.g(ctx).Model(&roomRow{}).Where("id = ?", r.ID).Select("*").Omit("id", "created_at", "created_by").Updates(&row)
-	if res.Error != nil {
-		return translate(res.Error, nil)
-	}
-	return nil
+	return translate(s.db.transaction(ctx, func(tx *gorm.DB) error {
+		return tx.Model(&roomRow{}).Where("id = ?", r.ID).Select("*").Omit("id", "created_at", "created_by").Updates(&row).Error
+	}), nil)
 }
 
 // Room loads one room.

@@ -168,16 +168,14 @@ func (s *RoomStore) Member(ctx context.Context, teamID, userID int64) (rooms.Mem
 
 // SetMember writes a membership, conditionally on its current status.
 func (s *RoomStore) SetMember(ctx context.Context, m rooms.Member, from []string) error {
-	if len(from) == 0 {
-		err := s.g(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&teamMemberRow{TeamID: m.TeamID, UserID: m.UserID, Status: m.Status}).Error
-		return translate(err, nil)
-	}
-	res := s.g(ctx).Model(&teamMemberRow{}).Where("team_id = ? AND user_id = ? AND status IN ?", m.TeamID, m.UserID, from).Update("status", m.Status)
-	if res.Error != nil {
-		return translate(res.Error, nil)
-	}
-	if res.RowsAffected == 0 {
-		return rooms.ErrStateChanged
-	}
-	return nil
+	return translate(s.db.transaction(ctx, func(tx *gorm.DB) error {
+		if len(from) == 0 {
+			return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&teamMemberRow{TeamID: m.TeamID, UserID: m.UserID, Status: m.Status}).Error
+		}
+		res := tx.Model(&teamMemberRow{}).Where("team_id = ? AND user_id = ? AND status IN ?", m.TeamID, m.UserID, from).Update("status", m.Status)
+		if res.Error == nil && res.RowsAffected == 0 {
+			return rooms.ErrStateChanged
+		}
+		return res.Error
+	}), nil)
 }

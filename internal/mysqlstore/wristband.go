@@ -332,7 +332,10 @@ func (s *WristbandStore) CreateDevices(ctx context.Context, ds []wristband.Devic
 		rows = append(rows, wbDeviceRow{IMEI: d.IMEI, Model: d.Model, Vendor: d.Vendor, Batch: d.Batch, ImportedBy: d.ImportedBy,
 			ActivationCodeHash: d.ActivationHash})
 	}
-	return translate(s.g(ctx).Transaction(func(tx *gorm.DB) error {
+	return translate(s.db.transaction(ctx, func(tx *gorm.DB) error {
+		for i := range rows {
+			rows[i].ID = 0
+		}
 		return tx.CreateInBatches(&rows, 500).Error
 	}), nil)
 }

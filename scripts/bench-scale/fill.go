@@ -130,6 +130,10 @@ JOIN sessions s ON s.id = q.sid WHERE s.activity_id <> ?`, now, now, firstSess, 
 	step("session counters", `INSERT INTO session_counters (session_id, activity_id, confirmed, waitlisted, updated_at)
 SELECT s.id, s.activity_id, COUNT(r.id), 0, ? FROM sessions s LEFT JOIN registrations r ON r.session_id = s.id AND r.status = 'confirmed' GROUP BY s.id, s.activity_id`,
 		now.Add(-time.Hour))
+	// What the server keeps on each activity for the "has seats" filter
+	// (mysqlstore/activity_seats.go; no series here).
+	step("seats until", `UPDATE activities SET seats_until = (SELECT MAX(s.starts_at) FROM sessions s
+WHERE s.activity_id = activities.id AND s.capacity > COALESCE((SELECT c.confirmed FROM session_counters c WHERE c.session_id = s.id), 0))`)
 	step("outbox", `INSERT INTO outbox (user_id, template_key, dedup_key, title, body, page, activity_id, registration_id, status, due_at, read_at, created_at, updated_at, priority, sent_at)
 SELECT IF(n <= ?, ?, n % ? + 1), 'registration_confirmed', CONCAT('bench-', n), '报名成功', '您已成功报名「社区活动」，请按时参加。', 'pages/registrations/index', 0, 0,
  'sent', DATE_SUB(?, INTERVAL n SECOND), IF(n % 3 = 0, NULL, ?), DATE_SUB(?, INTERVAL n SECOND), ?, 1, DATE_SUB(?, INTERVAL n SECOND)
