@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -10,6 +12,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"mime/multipart"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -115,12 +118,16 @@ func TestUploadsEndToEnd(t *testing.T) {
 		r := w.must(ta.upload(volTok, c.data, c.chunked), 201)
 		ref := r.str("url")
 		id, ok := media.ParseRef(ref)
-		if !ok || r.str("id") != id || r.str("content_type") != c.typ || num(r.Body["size"]) != int64(len(c.data)) ||
+		if !ok || r.str("id") != id || r.str("content_type") != c.typ ||
 			num(r.Body["width"]) != int64(c.w) || num(r.Body["height"]) != int64(c.h) {
 			t.Fatalf("upload answer %s", r.Raw)
 		}
+		// Served as stored: re-encoded without metadata (the WebP, which
+		// has none, as it came), the same type and dimensions.
 		got := w.must(ta.fetchUpload(volTok, ref), 200)
-		if !bytes.Equal(got.Raw, c.data) || got.Header.Get("Content-Type") != c.typ ||
+		if typ, gw, gh, ok := media.Sniff(got.Raw); !ok || typ != c.typ || gw != c.w || gh != c.h ||
+			num(r.Body["size"]) != int64(len(got.Raw)) || (c.typ == "image/webp") != bytes.Equal(got.Raw, c.data) ||
+			got.Header.Get("Content-Type") != c.typ ||
 			!strings.HasPrefix(got.Header.Get("Cache-Control"), "private") || got.Header.Get("X-Content-Type-Options") != "nosniff" {
 			t.Fatalf("GET %s: %d bytes, headers %v", ref, len(got.Raw), got.Header)
 		}
@@ -158,6 +165,16 @@ func TestUploadsEndToEnd(t *testing.T) {
 	expectError(t, ta.upload(otherTok, []byte("<html><script>alert(1)</script></html>"), false), 400, "UNSUPPORTED_FILE_TYPE")
 	expectError(t, ta.upload(otherTok, append([]byte{0xFF, 0xD8, 0xFF}, []byte("garbage garbage garbage")...), false), 400, "UNSUPPORTED_FILE_TYPE")
 	expectError(t, ta.upload(otherTok, nil, false), 400, "UPLOAD_EMPTY")
+	// A small PNG declaring 60000×60000 pixels: refused from its header.
+	bomb := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\xea\x60\x00\x00\xea\x60\x08\x02\x00\x00\x00"), 0, 0, 0, 0)
+	binary.BigEndian.PutUint32(bomb[29:], crc32.ChecksumIEEE(bomb[12:29]))
+	bomb = append(bomb, make([]byte, 350<<10)...)
+	bombTok, _ := ta.login("up-bomb") // otherTok has used its hour's uploads
+	r := ta.upload(bombTok, bomb, false)
+	expectError(t, r, 422, "IMAGE_TOO_LARGE")
+	if d, _ := r.Body["details"].(map[string]any); num(d["width"]) != 60000 {
+		t.Fatalf("details %s", r.Raw)
+	}
 	// Not multipart, or no field "file".
 	expectError(t, ta.do("POST", "/api/v1/uploads", otherTok, map[string]string{"file": "x"}), 400, "NOT_MULTIPART")
 	ct, body := multipartBody("photo", "a.jpg", "image/jpeg", jpg)
@@ -232,8 +249,8 @@ func TestUploadRateLimitConcurrent(t *testing.T) {
 		wg.Go(func() {
 			r := ta.upload(tok, jpg, false)
 			statuses[i] = r.Status
-			if r.Status == 429 && r.str("code") != "UPLOAD_RATE_LIMITED" {
-				t.Errorf("429 with code %s", r.str("code"))
+			if secs, _ := strconv.Atoi(r.Header.Get("Retry-After")); r.Status == 429 && (r.str("code") != "UPLOAD_RATE_LIMITED" || secs < 1 || secs > 3600) {
+				t.Errorf("429 with code %s, Retry-After %q", r.str("code"), r.Header.Get("Retry-After"))
 			}
 		})
 	}

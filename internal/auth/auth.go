@@ -172,7 +172,7 @@ func (s *Service) Login(ctx context.Context, code string) (Tokens, error) {
 			return Tokens{}, err
 		}
 		if !ok {
-			return Tokens{}, errs.New(errs.KindRateLimited, "RATE_LIMITED", "登录太频繁，请一分钟后再试")
+			return Tokens{}, errs.New(errs.KindRateLimited, "RATE_LIMITED", "登录太频繁，请一分钟后再试").RetryIn(time.Minute)
 		}
 	}
 	sealed, err := s.box.Seal(sess.SessionKey)

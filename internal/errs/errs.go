@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -63,6 +64,9 @@ type Error struct {
 	Message string         // Simplified Chinese, shown to people
 	Details map[string]any // optional structured details (e.g. first check-in time)
 	Err     error          // wrapped cause, never shown to clients
+	// RetryAfter is how long a rate-limited caller should wait (0: the
+	// HTTP layer's default); sent as Retry-After.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -92,6 +96,13 @@ func (e *Error) With(key string, value any) *Error {
 		c.Details[k] = v
 	}
 	c.Details[key] = value
+	return &c
+}
+
+// RetryIn returns a copy of e telling the caller to retry after d.
+func (e *Error) RetryIn(d time.Duration) *Error {
+	c := *e
+	c.RetryAfter = d
 	return &c
 }
 

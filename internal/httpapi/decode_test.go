@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -77,7 +78,7 @@ func TestDecodeStrictJSON(t *testing.T) {
 }
 
 // Every error kind has its status in the one table, and fail answers the
-// error body with the request id (503 with Retry-After; an unknown kind 500
+// error body with the request id (503 and 429 with Retry-After; an unknown kind 500
 // without leaking its cause).
 func TestErrorTable(t *testing.T) {
 	want := map[errs.Kind]int{
@@ -101,7 +102,7 @@ func TestErrorTable(t *testing.T) {
 			body.Message != "出错了" || body.RequestID != "req-1" || !c.IsAborted() {
 			t.Errorf("kind %d answered %d %s", k, rec.Code, rec.Body)
 		}
-		if (rec.Header().Get("Retry-After") != "") != (status == 503) {
+		if (rec.Header().Get("Retry-After") != "") != (status == 503 || status == 429) {
 			t.Errorf("kind %d: Retry-After %q", k, rec.Header().Get("Retry-After"))
 		}
 	}
@@ -109,5 +110,26 @@ func TestErrorTable(t *testing.T) {
 	fail(c, errors.New("dial tcp 10.0.0.5:3306: secret detail"))
 	if rec.Code != 500 || strings.Contains(rec.Body.String(), "10.0.0.5") {
 		t.Fatalf("a plain error: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// Every 429 carries Retry-After in whole seconds: the wait the limit named
+// (rounded up), or a minute when it named none.
+func TestRateLimitedCarriesRetryAfter(t *testing.T) {
+	limited := errs.New(errs.KindRateLimited, "RATE_LIMITED", "操作太频繁，请稍后再试")
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{limited, "60"},
+		{limited.RetryIn(90 * time.Second), "90"},
+		{limited.RetryIn(1200 * time.Millisecond), "2"},
+		{limited.RetryIn(15 * time.Minute), "900"},
+	} {
+		c, rec := testContext("GET", "", "", 1)
+		fail(c, tc.err)
+		if rec.Code != 429 || rec.Header().Get("Retry-After") != tc.want {
+			t.Errorf("%v: %d, Retry-After %q, want %q", tc.err, rec.Code, rec.Header().Get("Retry-After"), tc.want)
+		}
 	}
 }

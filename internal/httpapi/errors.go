@@ -4,6 +4,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -64,10 +66,26 @@ func fail(c *gin.Context, err error) {
 		// and clients wrap driver errors only); the client sees the kind.
 		logger(c).Error("request failed", slog.String("code", e.Code), slog.String("cause", causeOf(e)))
 	}
-	if status == http.StatusServiceUnavailable {
+	switch status {
+	case http.StatusServiceUnavailable:
 		c.Header("Retry-After", "2")
+	case http.StatusTooManyRequests:
+		c.Header("Retry-After", retryAfterSeconds(e.RetryAfter))
 	}
 	c.AbortWithStatusJSON(status, ErrorBody{Code: e.Code, Message: e.Message, RequestID: requestID(c), Details: e.Details})
+}
+
+// defaultRetryAfter is told to a rate-limited caller when the limit did
+// not say how long to wait: the limits count per minute or longer.
+const defaultRetryAfter = time.Minute
+
+// retryAfterSeconds is d as a Retry-After value: whole seconds, rounded
+// up, at least 1.
+func retryAfterSeconds(d time.Duration) string {
+	if d <= 0 {
+		d = defaultRetryAfter
+	}
+	return strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10)
 }
 
 func causeOf(e *errs.Error) string {

@@ -34,7 +34,7 @@ var errRateLimited = errs.New(errs.KindRateLimited, "RATE_LIMITED", "操作太�
 func (a *API) rateLimit(name string, perUser, perIP int) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if a.overLimit(c, name, perUser, perIP) {
-			fail(c, errRateLimited)
+			fail(c, errRateLimited.RetryIn(untilNextMinute()))
 			return
 		}
 		c.Next()
@@ -42,8 +42,8 @@ func (a *API) rateLimit(name string, perUser, perIP int) gin.HandlerFunc {
 }
 
 // overLimit counts the request against the account's and the address's
-// limits (see rateLimit) and reports whether one is passed; then it has
-// set Retry-After and the caller answers 429 in its own format.
+// limits (see rateLimit) and reports whether one is passed; then the
+// caller answers 429 in its own format, with Retry-After.
 func (a *API) overLimit(c *gin.Context, name string, perUser, perIP int) bool {
 	if a.d.Limiter == nil {
 		return false
@@ -67,8 +67,8 @@ func (a *API) overLimit(c *gin.Context, name string, perUser, perIP int) bool {
 	if allowed {
 		allowed = check("ip:"+c.ClientIP(), perIP)
 	}
-	if !allowed {
-		c.Header("Retry-After", strconv.Itoa(60-time.Now().Second()))
-	}
 	return !allowed
 }
+
+// untilNextMinute is when the limits' counts start again.
+func untilNextMinute() time.Duration { return time.Duration(60-time.Now().Second()) * time.Second }

@@ -458,8 +458,7 @@ func (a *API) loginLimit(c *gin.Context) {
 		return
 	}
 	if !ok {
-		c.Header("Retry-After", "60")
-		fail(c, errs.New(errs.KindRateLimited, "RATE_LIMITED", "操作太频繁，请一分钟后再试"))
+		fail(c, errs.New(errs.KindRateLimited, "RATE_LIMITED", "操作太频繁，请一分钟后再试").RetryIn(time.Minute))
 		return
 	}
 	c.Next()

@@ -98,6 +98,7 @@ func (a *API) recordPage(c *gin.Context) {
 	case v.Number == "":
 	case a.overLimit(c, recordLimit, 0, recordPerIPLimit):
 		v.Asked, v.Limited, status = true, true, http.StatusTooManyRequests
+		c.Header("Retry-After", retryAfterSeconds(untilNextMinute()))
 	default:
 		v.Asked = true
 		rc, err := a.d.Hours.VerifyRecord(c.Request.Context(), v.Number)

@@ -136,8 +136,7 @@ func (a *API) acceptWristbandInvitation(c *gin.Context) {
 		return
 	}
 	if !ok {
-		c.Header("Retry-After", "60")
-		fail(c, errs.New(errs.KindRateLimited, "RATE_LIMITED", "尝试次数太多，请一分钟后再试"))
+		fail(c, errs.New(errs.KindRateLimited, "RATE_LIMITED", "尝试次数太多，请一分钟后再试").RetryIn(time.Minute))
 		return
 	}
 	b, err := a.d.Wristbands.AcceptInvitation(c.Request.Context(), userID(c), req.Code)

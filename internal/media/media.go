@@ -16,6 +16,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"image"
 	"image/jpeg"
 	"image/png"
@@ -96,6 +97,8 @@ type Limiter interface {
 type Config struct {
 	PerUserPerHour int           // uploads a user may make in an hour; 0 = 60
 	UnattachedTTL  time.Duration // an upload no claim or avatar uses is deleted after this; 0 = 7 days
+	MaxSide        int           // largest width or height an image may declare; 0 = DefaultMaxSide
+	MaxPixels      int           // largest width × height; 0 = DefaultMaxPixels
 }
 
 // Service holds the rules of uploads.
@@ -113,6 +116,12 @@ func NewService(store Store, limiter Limiter, cfg Config, now func() time.Time) 
 	}
 	if cfg.UnattachedTTL <= 0 {
 		cfg.UnattachedTTL = 7 * 24 * time.Hour
+	}
+	if cfg.MaxSide <= 0 {
+		cfg.MaxSide = DefaultMaxSide
+	}
+	if cfg.MaxPixels <= 0 {
+		cfg.MaxPixels = DefaultMaxPixels
 	}
 	if now == nil {
 		now = time.Now
@@ -132,6 +141,19 @@ var (
 	errNotOwnPhoto = errs.Invalid("PHOTO_NOT_YOURS", "照片不存在或不是您本人上传的，请重新上传")
 )
 
+// errImageTooLarge answers an image whose declared dimensions are over the
+// limits (whatever its size in bytes).
+func (s *Service) errImageTooLarge(w, h int) error {
+	return errs.Unprocessable("IMAGE_TOO_LARGE", fmt.Sprintf("照片尺寸太大，长边不能超过%d像素，请缩小后再上传", s.cfg.MaxSide)).
+		With("width", w).With("height", h).With("max_side", s.cfg.MaxSide).With("max_pixels", s.cfg.MaxPixels)
+}
+
+// untilNextWindow is how long until the fixed rate-limit window that now
+// is in ends (the windows are aligned on the Unix epoch).
+func untilNextWindow(now time.Time, window time.Duration) time.Duration {
+	return window - time.Duration(now.UnixNano()%int64(window))
+}
+
 // Save reads one file from r (at most MaxBytes), checks it is an image of
 // an accepted type and stores it for owner. The rate limit is counted
 // before anything is read.
@@ -141,7 +163,7 @@ func (s *Service) Save(ctx context.Context, ownerID int64, r io.Reader) (Upload,
 		return Upload{}, err
 	}
 	if !ok {
-		return Upload{}, errRateLimit
+		return Upload{}, errRateLimit.RetryIn(untilNextWindow(s.now(), time.Hour))
 	}
 	data, err := io.ReadAll(io.LimitReader(r, MaxBytes+1))
 	if err != nil {
@@ -154,8 +176,17 @@ func (s *Service) Save(ctx context.Context, ownerID int64, r io.Reader) (Upload,
 	if len(data) == 0 {
 		return Upload{}, errEmpty
 	}
+	// The header's dimensions first: nothing is decoded before they pass.
 	typ, w, h, ok := Sniff(data)
 	if !ok {
+		return Upload{}, errNotImage
+	}
+	if w > s.cfg.MaxSide || h > s.cfg.MaxSide || w*h > s.cfg.MaxPixels {
+		return Upload{}, s.errImageTooLarge(w, h)
+	}
+	// Stored and served re-encoded: the metadata (a photo's GPS position)
+	// never reaches anyone who reads it back.
+	if data, w, h, err = clean(typ, data); err != nil {
 		return Upload{}, errNotImage
 	}
 	u := Upload{ID: newID(), OwnerID: ownerID, ContentType: typ, Size: len(data), Width: w, Height: h, Data: data,

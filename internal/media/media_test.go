@@ -3,7 +3,10 @@ package media_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"hash/crc32"
 	"image"
+	"image/color"
 	"image/jpeg"
 	"image/png"
 	"strings"
@@ -109,7 +112,7 @@ func TestSaveOpenAndOwnership(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := media.ParseRef(u.Ref()); !ok || u.ContentType != media.TypeJPEG || u.Size != len(data) || u.OwnerID != 7 {
+	if _, ok := media.ParseRef(u.Ref()); !ok || u.ContentType != media.TypeJPEG || u.Size != len(u.Data) || u.OwnerID != 7 {
 		t.Fatalf("saved %+v", u)
 	}
 	// Refusals store nothing.
@@ -143,7 +146,7 @@ func TestSaveOpenAndOwnership(t *testing.T) {
 	}
 	for _, v := range viewers {
 		got, err := e.svc.Open(ctx, v.u, u.ID)
-		if v.ok && (err != nil || !bytes.Equal(got.Data, data) || got.ContentType != media.TypeJPEG) {
+		if v.ok && (err != nil || !bytes.Equal(got.Data, u.Data) || got.ContentType != media.TypeJPEG) {
 			t.Fatalf("%s: %v", v.name, err)
 		}
 		if !v.ok && errs.CodeOf(err) != "UPLOAD_NOT_FOUND" {
@@ -307,5 +310,159 @@ func TestOpenFollowsWhatUsesTheUpload(t *testing.T) {
 		if c.ok != (err == nil) || (!c.ok && errs.CodeOf(err) != "UPLOAD_NOT_FOUND") {
 			t.Errorf("%s: %v", c.name, err)
 		}
+	}
+}
+
+// exifJPEG is a 40×30 JPEG, red in its top-left corner, carrying an EXIF
+// block with orientation 6 (turn 90° clockwise to be upright) and a GPS
+// position, as a phone writes them.
+func exifJPEG(t *testing.T) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 40, 30))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	for y := 0; y < 10; y++ {
+		for x := 0; x < 10; x++ {
+			img.Set(x, y, color.RGBA{255, 0, 0, 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 95}); err != nil {
+		t.Fatal(err)
+	}
+	// TIFF, big-endian: IFD0 at 8 with one entry, Orientation (SHORT) = 6.
+	tiff := []byte("MM\x00\x2a\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06\x00\x00\x00\x00\x00\x00")
+	tiff = append(tiff, "GPSLatitude 31.230416 N GPSLongitude 121.473701 E"...)
+	seg := append([]byte("Exif\x00\x00"), tiff...)
+	app1 := []byte{0xFF, 0xE1, byte((len(seg) + 2) >> 8), byte(len(seg) + 2)}
+	data := b.Bytes()
+	return append(append(append([]byte{}, data[:2]...), append(app1, seg...)...), data[2:]...)
+}
+
+// pngChunk is one PNG chunk with its CRC.
+func pngChunk(typ string, body []byte) []byte {
+	out := binary.BigEndian.AppendUint32(nil, uint32(len(body)))
+	out = append(out, typ...)
+	out = append(out, body...)
+	return binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(append([]byte(typ), body...)))
+}
+
+// withPNGChunk inserts a chunk right after the IHDR of a PNG.
+func withPNGChunk(data []byte, typ string, body []byte) []byte {
+	const ihdrEnd = 8 + 8 + 13 + 4
+	return append(append(append([]byte{}, data[:ihdrEnd]...), pngChunk(typ, body)...), data[ihdrEnd:]...)
+}
+
+// Uploads are stored without their metadata: a JPEG's EXIF (GPS position
+// included) is gone and its orientation applied to the pixels, a PNG's
+// text and eXIf chunks are gone, a WebP's EXIF and XMP chunks are gone.
+// Images declaring dimensions over the limits are refused from their
+// header alone (a 350 KB PNG declaring 60000×60000 was stored) and nothing
+// is stored.
+func TestSaveStripsMetadataAndBoundsDimensions(t *testing.T) {
+	e := newEnv(t, 100)
+	ctx := context.Background()
+	gps := []byte("GPSLatitude")
+
+	// JPEG: metadata gone, turned upright (40×30 stored as 30×40, the red
+	// corner now top-right).
+	raw := exifJPEG(t)
+	if !bytes.Contains(raw, gps) {
+		t.Fatal("the test JPEG has no GPS")
+	}
+	u, err := e.svc.Save(ctx, 7, bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.svc.Open(ctx, resident.User{ID: 7}, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(got.Data, gps) || bytes.Contains(got.Data, []byte("Exif")) || got.Size != len(got.Data) {
+		t.Fatalf("stored JPEG keeps its EXIF (%d bytes, size %d)", len(got.Data), got.Size)
+	}
+	img, err := jpeg.Decode(bytes.NewReader(got.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 30 || b.Dy() != 40 || u.Width != 30 || u.Height != 40 {
+		t.Fatalf("upright image %v, upload %d×%d, want 30×40", b, u.Width, u.Height)
+	}
+	for _, p := range []struct {
+		x, y int
+		red  bool
+	}{{25, 4, true}, {4, 4, false}, {4, 35, false}} {
+		r, g, _, _ := img.At(p.x, p.y).RGBA()
+		if isRed := r > 0xc000 && g < 0x4000; isRed != p.red {
+			t.Errorf("pixel (%d,%d) red=%v, want %v", p.x, p.y, isRed, p.red)
+		}
+	}
+
+	// PNG: text and eXIf chunks gone, pixels the same size.
+	rawPNG := withPNGChunk(withPNGChunk(pngOf(t, 5, 4), "tEXt", []byte("Comment\x00GPSLatitude 31.23")), "eXIf", []byte("MM\x00\x2a GPSLatitude"))
+	if _, err := png.Decode(bytes.NewReader(rawPNG)); err != nil {
+		t.Fatalf("test PNG: %v", err)
+	}
+	u, err = e.svc.Save(ctx, 7, bytes.NewReader(rawPNG))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ = e.svc.Open(ctx, resident.User{ID: 7}, u.ID)
+	if bytes.Contains(got.Data, gps) || bytes.Contains(got.Data, []byte("tEXt")) || u.Width != 5 || u.Height != 4 || u.ContentType != media.TypePNG {
+		t.Fatalf("stored PNG %+v keeps its metadata", u)
+	}
+
+	// WebP (extended, with EXIF and XMP chunks): those chunks and their flags gone.
+	vp8x := []byte{0x0c, 0, 0, 0, 0x7f, 0x02, 0x00, 0xdf, 0x01, 0x00} // EXIF|XMP flags, 640×480
+	lossy := riff("VP8 ", []byte{0x30, 0x01, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01, 0, 0})[12:]
+	body := append(append([]byte{}, vp8x...), lossy...)
+	body = append(body, riff("EXIF", []byte("MM\x00\x2a GPSLatitude 31.23"))[12:]...)
+	body = append(body, riff("XMP ", []byte("<x:xmpmeta>GPSLatitude</x:xmpmeta>"))[12:]...)
+	rawWebP := riff("VP8X", body[:0])[:12]
+	rawWebP = append(rawWebP, riff("VP8X", vp8x)[12:]...)
+	rawWebP = append(rawWebP, body[len(vp8x):]...)
+	binary.LittleEndian.PutUint32(rawWebP[4:8], uint32(len(rawWebP)-8))
+	if typ, _, _, ok := media.Sniff(rawWebP); !ok || typ != media.TypeWebP {
+		t.Fatal("the test WebP does not sniff")
+	}
+	u, err = e.svc.Save(ctx, 7, bytes.NewReader(rawWebP))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ = e.svc.Open(ctx, resident.User{ID: 7}, u.ID)
+	if bytes.Contains(got.Data, gps) || bytes.Contains(got.Data, []byte("EXIF")) || got.Data[20]&0x0c != 0 ||
+		u.Width != 640 || u.Height != 480 || int(binary.LittleEndian.Uint32(got.Data[4:8])) != len(got.Data)-8 {
+		t.Fatalf("stored WebP % x", got.Data)
+	}
+	if typ, _, _, ok := media.Sniff(got.Data); !ok || typ != media.TypeWebP {
+		t.Fatal("the stripped WebP does not sniff")
+	}
+
+	// Declared dimensions over the limits: refused before decoding.
+	var count int64
+	e.db.G.Table("uploads").Where("owner_id = ?", 9).Count(&count)
+	ihdr := func(w, h uint32) []byte {
+		b := binary.BigEndian.AppendUint32(nil, w)
+		b = binary.BigEndian.AppendUint32(b, h)
+		return append(b, 8, 2, 0, 0, 0)
+	}
+	bomb := append([]byte("\x89PNG\r\n\x1a\n"), pngChunk("IHDR", ihdr(60000, 60000))...)
+	bomb = append(bomb, pngChunk("IDAT", make([]byte, 350<<10))...)
+	bomb = append(bomb, pngChunk("IEND", nil)...)
+	wide := append([]byte("\x89PNG\r\n\x1a\n"), pngChunk("IHDR", ihdr(media.DefaultMaxSide+1, 10))...)
+	wide = append(wide, pngChunk("IEND", nil)...)
+	many := append([]byte("\x89PNG\r\n\x1a\n"), pngChunk("IHDR", ihdr(9000, 9000))...) // each side fine, 81 megapixels
+	many = append(many, pngChunk("IEND", nil)...)
+	bigWebP := riff("VP8X", []byte{0, 0, 0, 0, 0x7f, 0x3e, 0x00, 0x7f, 0x3e, 0x00}) // 16000×16000
+	for name, data := range map[string][]byte{"60000×60000 PNG": bomb, "too wide": wide, "too many pixels": many, "WebP canvas": bigWebP} {
+		_, err := e.svc.Save(ctx, 9, bytes.NewReader(data))
+		if errs.CodeOf(err) != "IMAGE_TOO_LARGE" || errs.KindOf(err) != errs.KindUnprocessable {
+			t.Errorf("%s: %v, want IMAGE_TOO_LARGE", name, err)
+		}
+	}
+	var after int64
+	e.db.G.Table("uploads").Where("owner_id = ?", 9).Count(&after)
+	if after != count {
+		t.Fatalf("refused images stored: %d → %d", count, after)
 	}
 }

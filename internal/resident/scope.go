@@ -103,6 +103,16 @@ func (s Scope) Permissions() []string {
 	} else {
 		p = append(p, "activities")
 	}
+	// Co-building and rooms: unit contacts claim needs, offer resources
+	// and own their unit's rooms; staff review residents' wishes and
+	// proposals; admins register and import units.
+	p = append(p, "cobuild", "rooms")
+	if staff {
+		p = append(p, "cobuild.review")
+	}
+	if s.Admin {
+		p = append(p, "cobuild.units")
+	}
 	if s.Admin {
 		p = append(p, "audit")
 	}

@@ -56,7 +56,7 @@ var (
 	ErrBindCode = errs.Unprocessable("BIND_CODE_INVALID",
 		"手环号或绑定码不正确，请核对手环包装盒上的激活码，或社区工作人员交给您的绑定码")
 	errBindCodeRequired = errs.Invalid("BIND_CODE_REQUIRED", "请填写手环包装盒上的激活码，或社区工作人员交给您的绑定码")
-	errBindTooMany      = errs.New(errs.KindRateLimited, "RATE_LIMITED", "绑定尝试次数太多，请15分钟后再试")
+	errBindTooMany      = errs.New(errs.KindRateLimited, "RATE_LIMITED", "绑定尝试次数太多，请15分钟后再试").RetryIn(15 * time.Minute)
 	errBadActivation    = errs.Invalid("INVALID_ACTIVATION_CODE", "激活码应为4到32位字母或数字")
 )
 

@@ -2,30 +2,30 @@
 // one so the build carries only these (the whole library would be twice the size).
 import type { App } from 'vue'
 import {
-  ElAlert, ElAside, ElAvatar, ElBadge, ElButton, ElCard, ElCheckbox, ElCol, ElConfigProvider, ElContainer,
+  ElAlert, ElAside, ElAvatar, ElBadge, ElButton, ElCard, ElCheckbox, ElCheckboxGroup, ElCol, ElConfigProvider, ElContainer,
   ElDatePicker, ElDescriptions, ElDescriptionsItem, ElDialog, ElDivider, ElDrawer, ElDropdown, ElDropdownItem,
   ElDropdownMenu, ElEmpty, ElForm, ElFormItem, ElHeader, ElIcon, ElImage, ElInput, ElInputNumber, ElLink,
   ElLoading, ElMain, ElMenu, ElMenuItem, ElMenuItemGroup, ElOption, ElPagination, ElPopconfirm, ElProgress,
   ElRadioButton, ElRadioGroup, ElRow, ElSelect, ElSkeleton, ElSpace, ElStatistic, ElSwitch, ElTable,
-  ElTableColumn, ElTabPane, ElTabs, ElTag, ElTooltip, ElUpload,
+  ElTableColumn, ElTabPane, ElTabs, ElTag, ElTimeSelect, ElTooltip, ElUpload, ElRate,
 } from 'element-plus'
 import {
   Bell, Calendar, DataLine, DocumentChecked, EditPen, Histogram, List, MapLocation, OfficeBuilding, Stamp,
-  Tickets, User, Watch, Refresh, Search, Download, Plus, SwitchButton,
+  Tickets, User, Watch, Refresh, Search, Download, Plus, SwitchButton, Connection, ChatDotRound, House, Trophy,
 } from '@element-plus/icons-vue'
 
 const components = [
-  ElAlert, ElAside, ElAvatar, ElBadge, ElButton, ElCard, ElCheckbox, ElCol, ElConfigProvider, ElContainer,
+  ElAlert, ElAside, ElAvatar, ElBadge, ElButton, ElCard, ElCheckbox, ElCheckboxGroup, ElCol, ElConfigProvider, ElContainer,
   ElDatePicker, ElDescriptions, ElDescriptionsItem, ElDialog, ElDivider, ElDrawer, ElDropdown, ElDropdownItem,
   ElDropdownMenu, ElEmpty, ElForm, ElFormItem, ElHeader, ElIcon, ElImage, ElInput, ElInputNumber, ElLink,
   ElMain, ElMenu, ElMenuItem, ElMenuItemGroup, ElOption, ElPagination, ElPopconfirm, ElProgress,
   ElRadioButton, ElRadioGroup, ElRow, ElSelect, ElSkeleton, ElSpace, ElStatistic, ElSwitch, ElTable,
-  ElTableColumn, ElTabPane, ElTabs, ElTag, ElTooltip, ElUpload,
+  ElTableColumn, ElTabPane, ElTabs, ElTag, ElTimeSelect, ElTooltip, ElUpload, ElRate,
 ]
 
 export const icons = {
   Bell, Calendar, DataLine, DocumentChecked, EditPen, Histogram, List, MapLocation, OfficeBuilding, Stamp,
-  Tickets, User, Watch, Refresh, Search, Download, Plus, SwitchButton,
+  Tickets, User, Watch, Refresh, Search, Download, Plus, SwitchButton, Connection, ChatDotRound, House, Trophy,
 }
 
 export function installUI(app: App) {

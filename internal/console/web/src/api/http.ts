@@ -139,6 +139,38 @@ export async function download(path: string, q?: Query, fallbackName = 'export.x
   return name
 }
 
+/**
+ * upload posts a file as multipart form data (field "file") and reports the
+ * bytes sent: fetch cannot tell upload progress, XMLHttpRequest can.
+ * Errors are the same ApiError as every other request's.
+ */
+export function upload<T>(path: string, file: Blob, onProgress: (sent: number, total: number) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest()
+    xhr.open('POST', apiURL(path))
+    xhr.withCredentials = true
+    for (const [k, v] of Object.entries(headersFor('POST', false))) xhr.setRequestHeader(k, v)
+    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size)
+    xhr.onerror = () => reject(new ApiError(0, 'NETWORK', '网络连接失败，请检查网络后重试'))
+    xhr.onload = async () => {
+      if (xhr.status >= 200 && xhr.status < 300) {
+        onProgress(file.size, file.size)
+        resolve((xhr.responseText ? JSON.parse(xhr.responseText) : undefined) as T)
+        return
+      }
+      const e = await errorOf(new Response(xhr.responseText || null, {
+        status: xhr.status,
+        headers: { 'Content-Type': xhr.getResponseHeader('Content-Type') || 'application/json', 'X-Request-Id': xhr.getResponseHeader('X-Request-Id') || '' },
+      }))
+      if (xhr.status === 401 && onUnauthenticated) onUnauthenticated(e.code)
+      reject(e)
+    }
+    const fd = new FormData()
+    fd.append('file', file)
+    xhr.send(fd)
+  })
+}
+
 /** fileNameOf reads the file name of a Content-Disposition header (RFC 6266, filename* first). */
 export function fileNameOf(cd: string | null): string {
   if (!cd) return ''

@@ -7,6 +7,12 @@ describe('visibleMenu', () => {
     expect(m.map((g) => g.title)).toEqual(['概览', '服务时长'])
     expect(m[1].items.map((i) => i.path)).toEqual(['/hours/claims', '/hours/corrections', '/hours/rollup'])
   })
+  it('a unit contact sees co-building and rooms but not the review queues', () => {
+    const paths = visibleMenu(['dashboard', 'activities', 'cobuild', 'rooms']).flatMap((g) => g.items.map((i) => i.path))
+    expect(paths).toEqual(['/dashboard', '/activities', '/registrations', '/cobuild/units', '/cobuild/board', '/rooms', '/rooms/bookings', '/rooms/teams'])
+    const staff = visibleMenu(['cobuild', 'cobuild.review']).flatMap((g) => g.items.map((i) => i.path))
+    expect(staff).toEqual(['/cobuild/units', '/cobuild/board', '/cobuild/review'])
+  })
   it('shows nothing without permissions', () => {
     expect(visibleMenu([])).toEqual([])
   })
@@ -34,6 +40,11 @@ describe('permissionOf', () => {
     ['/hours/claims', 'hours'],
     ['/wristbands/alarms', 'wristbands'],
     ['/audit', 'audit'],
+    ['/cobuild/units', 'cobuild'],
+    ['/cobuild/review', 'cobuild.review'],
+    ['/rooms', 'rooms'],
+    ['/rooms/bookings', 'rooms'],
+    ['/rooms-other', ''],
     ['/audit-other', ''],
     ['/forbidden', ''],
   ])('%s needs %s', (path, want) => {

@@ -39,6 +39,22 @@ export const menu: MenuGroup[] = [
     ],
   },
   {
+    title: '共建',
+    items: [
+      { path: '/cobuild/units', title: '共建单位', permission: 'cobuild', icon: 'OfficeBuilding' },
+      { path: '/cobuild/board', title: '需求与项目', permission: 'cobuild', icon: 'Connection' },
+      { path: '/cobuild/review', title: '心愿与议事', permission: 'cobuild.review', icon: 'ChatDotRound' },
+    ],
+  },
+  {
+    title: '场地',
+    items: [
+      { path: '/rooms', title: '场地管理', permission: 'rooms', icon: 'House' },
+      { path: '/rooms/bookings', title: '预约审批', permission: 'rooms', icon: 'Calendar' },
+      { path: '/rooms/teams', title: '文体团队', permission: 'rooms', icon: 'Trophy' },
+    ],
+  },
+  {
     title: '人员与组织',
     items: [
       { path: '/people', title: '居民与角色', permission: 'people', icon: 'User' },

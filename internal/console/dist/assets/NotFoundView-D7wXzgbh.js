@@ -1,1 +1,0 @@
-import{It as e,Ot as t,Tt as n,Ut as r,kt as i,zt as a}from"./element-plus-yKP9eJee.js";import{t as o}from"./index-xrzh3Tey.js";var s={};function c(o,s){let c=a(`router-link`),l=a(`el-empty`);return e(),n(l,{description:`页面不存在，或您无权查看。`},{default:r(()=>[i(c,{to:`/`},{default:r(()=>[...s[0]||=[t(`回到首页`,-1)]]),_:1})]),_:1})}var l=o(s,[[`render`,c]]);export{l as default};

@@ -1,0 +1,54 @@
+// Rooms, bookings and cultural teams (issue 16), through the owner and desk
+// routes the mini-program's staff pages use.
+import { del, get, patch, post, type Query } from './http'
+
+export interface DayHours { weekday: number; opens: string; closes: string }
+export interface Rules {
+  slot_minutes: number; min_minutes: number; max_minutes: number; ahead_days: number; weekly_hours: number
+  audience: string[]; needs_approval: boolean; grace_minutes: number
+}
+export interface Room {
+  id: number; community_id: number; org_id: number; name: string; kind: string; kind_name: string; place: string; capacity: number
+  facilities: string[]; photos: string[]; description: string; hours: DayHours[]; rules: Rules; active: boolean; created_at: string
+}
+export interface Closure { id: number; room_id: number; starts_at: string; ends_at: string; reason: string }
+export interface Booking {
+  id: number; room_id: number; room_name?: string; series_id?: number; starts_at: string; ends_at: string; purpose: string
+  attendance?: number; status: string; booked_for: string; team_id?: number; team_name?: string; org_id?: number
+  booked_by?: number; booker_name?: string; guest_name?: string; guest_phone_masked?: string; reason?: string
+  decision_note?: string; cancel_reason?: string; checked_in_at?: string; created_at?: string; can_decide?: boolean
+}
+export interface Team {
+  id: number; community_id: number; org_id: number; name: string; kind: string; kind_name: string; description: string
+  leader_id: number; leader_name: string; members: number; created_at: string
+}
+export interface Slot { starts_at: string; ends_at: string; state: string }
+export interface Calendar {
+  room: Room
+  availability: { room_id: number; slots: Slot[]; open_minutes: number; booked_minutes: number; closed_minutes: number; utilisation: number }
+  bookings?: Booking[]
+  closures?: Closure[]
+}
+export type RoomInput = Partial<Pick<Room, 'name' | 'kind' | 'place' | 'capacity' | 'facilities' | 'description' | 'hours' | 'rules' | 'active'>> & {
+  community_id?: number; org_id?: number
+}
+export interface DeskBooking {
+  starts_at: string; ends_at: string; purpose: string; attendance?: number
+  on_behalf_of: { name: string; phone: string; reason: string }
+}
+
+export const roomsApi = {
+  managed: (q?: Query) => get<{ items: Room[] }>('/admin/rooms', q),
+  create: (body: RoomInput) => post<Room>('/admin/rooms', body),
+  update: (id: number, body: RoomInput) => patch<Room>(`/admin/rooms/${id}`, body),
+  calendar: (id: number, q: Query) => get<Calendar>(`/rooms/${id}/calendar`, q),
+  addClosure: (id: number, body: { starts_at: string; ends_at: string; reason: string }) =>
+    post<{ closure: Closure; cancelled: Booking[] }>(`/admin/rooms/${id}/closures`, body),
+  deleteClosure: (id: number, closureId: number) => del(`/admin/rooms/${id}/closures/${closureId}`),
+  bookings: (q: Query) => get<{ items: Booking[] }>('/admin/bookings', q),
+  approve: (id: number, note = '') => post<Booking>(`/admin/bookings/${id}/approve`, { note }),
+  reject: (id: number, reason: string) => post<Booking>(`/admin/bookings/${id}/reject`, { reason }),
+  /** book on behalf of a resident without an account (desk booking): a reason is required. */
+  bookForResident: (roomId: number, body: DeskBooking) => post<Booking>(`/rooms/${roomId}/bookings`, body),
+  teams: (q: Query) => get<{ items: Team[] }>('/teams', q),
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest'
+import { bookingStatus, deskErrors, hoursErrors, hoursText, weekOf } from './rooms'
+
+describe('opening hours', () => {
+  it('joins days with the same hours, Monday first', () => {
+    const week = [1, 2, 3, 4, 5].map((d) => ({ weekday: d, opens: '08:00', closes: '20:00' }))
+    expect(hoursText([...week, { weekday: 6, opens: '09:00', closes: '17:00' }])).toBe('周一至周五 08:00-20:00；周六 09:00-17:00')
+    expect(hoursText([{ weekday: 0, opens: '09:00', closes: '12:00' }, { weekday: 3, opens: '09:00', closes: '12:00' }])).toBe('周三 09:00-12:00；周日 09:00-12:00')
+    expect(hoursText([])).toBe('未设置开放时间')
+  })
+  it('finds bad times, closing before opening and a day twice', () => {
+    expect(hoursErrors([{ weekday: 1, opens: '08:00', closes: '20:00' }])).toEqual([])
+    expect(hoursErrors([{ weekday: 1, opens: '8:00', closes: '20:00' }])).toEqual(['周一的时间应写成 08:30 这样的格式'])
+    expect(hoursErrors([{ weekday: 2, opens: '18:00', closes: '09:00' }])).toEqual(['周二的关门时间应晚于开门时间'])
+    expect(hoursErrors([{ weekday: 0, opens: '08:00', closes: '09:00' }, { weekday: 0, opens: '10:00', closes: '11:00' }])).toEqual(['周日填了两次'])
+  })
+})
+
+describe('weekOf', () => {
+  it('is the Monday-to-Sunday week of a day, with the next Monday as the end', () => {
+    expect(weekOf('2026-12-03')).toEqual({ from: '2026-11-30', to: '2026-12-07', days: ['2026-11-30', '2026-12-01', '2026-12-02', '2026-12-03', '2026-12-04', '2026-12-05', '2026-12-06'] })
+    expect(weekOf('2026-12-06').from).toBe('2026-11-30') // a Sunday belongs to the week before
+    expect(weekOf('2026-11-30').from).toBe('2026-11-30')
+  })
+})
+
+describe('desk booking', () => {
+  const ok = { name: '王秀英', phone: '13800001234', reason: '老人不会用手机', purpose: '合唱排练', starts_at: '2026-12-05T01:00:00Z', ends_at: '2026-12-05T03:00:00Z' }
+  it('accepts a complete booking', () => {
+    expect(deskErrors(ok)).toEqual([])
+  })
+  it('requires the reason, a name, an 11-digit phone and a time range that runs forward', () => {
+    expect(deskErrors({ ...ok, reason: '  ' })).toEqual(['请填写代订原因'])
+    expect(deskErrors({ ...ok, name: '', phone: '1380000' })).toEqual(['请填写居民姓名', '请填写 11 位手机号'])
+    expect(deskErrors({ ...ok, ends_at: ok.starts_at })).toEqual(['结束时间应晚于开始时间'])
+    expect(deskErrors({ ...ok, starts_at: '' })).toEqual(['请选择开始和结束时间'])
+  })
+  it('names booking statuses', () => {
+    expect(bookingStatus('pending')).toEqual({ label: '待审批', type: 'warning' })
+    expect(bookingStatus('x').label).toBe('x')
+  })
+})

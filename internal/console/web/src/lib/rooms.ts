@@ -1,0 +1,93 @@
+// Rooms' words and small rules for the console: opening hours in words and
+// their checks, the week a calendar shows, booking statuses, and what a desk
+// booking on behalf of a resident needs before it is sent.
+import type { DayHours } from '../api/rooms'
+
+export const weekdays = ['周日', '周一', '周二', '周三', '周四', '周五', '周六']
+
+export const roomKinds = [
+  { key: 'library', name: '图书室' }, { key: 'reading_room', name: '阅览室' }, { key: 'chess_room', name: '棋牌室' },
+  { key: 'gym', name: '健身房' }, { key: 'dance_room', name: '舞蹈室' }, { key: 'activity_room', name: '活动室' },
+  { key: 'meeting_room', name: '会议室' }, { key: 'classroom', name: '教室' }, { key: 'sports_hall', name: '体育馆' },
+  { key: 'other', name: '其他' },
+]
+
+export const audiences = [
+  { key: 'residents', name: '本社区居民' }, { key: 'teams', name: '文体团队' }, { key: 'units', name: '共建单位' }, { key: 'staff', name: '工作人员' },
+]
+
+const bookingStatuses: Record<string, [string, string]> = {
+  pending: ['待审批', 'warning'], confirmed: ['已确认', 'success'], checked_in: ['已签到', 'success'], no_show: ['未到场', 'danger'],
+  cancelled: ['已取消', 'info'], rejected: ['已驳回', 'danger'], expired: ['已过期', 'info'],
+}
+export function bookingStatus(s: string): { label: string; type: string } {
+  const v = bookingStatuses[s]
+  return v ? { label: v[0], type: v[1] } : { label: s, type: 'info' }
+}
+
+const bookedFor: Record<string, string> = { resident: '居民', team: '文体团队', unit: '共建单位', desk: '窗口代订', staff: '社区自用' }
+export function bookedForLabel(s: string): string {
+  return bookedFor[s] ?? s
+}
+
+const hhmm = /^([01]\d|2[0-3]):[0-5]\d$/
+
+/** hoursErrors: what is wrong with a week of opening hours (bad times, closing before opening, a day twice). */
+export function hoursErrors(hours: readonly DayHours[]): string[] {
+  const out: string[] = []
+  const seen = new Set<number>()
+  for (const h of hours) {
+    const day = weekdays[h.weekday] ?? `第 ${h.weekday} 天`
+    if (!hhmm.test(h.opens) || !hhmm.test(h.closes)) out.push(`${day}的时间应写成 08:30 这样的格式`)
+    else if (h.opens >= h.closes) out.push(`${day}的关门时间应晚于开门时间`)
+    if (seen.has(h.weekday)) out.push(`${day}填了两次`)
+    seen.add(h.weekday)
+  }
+  return out
+}
+
+/** hoursText: a week of opening hours in words, days with the same hours joined: "周一至周五 08:00-20:00；周六 09:00-17:00". */
+export function hoursText(hours: readonly DayHours[]): string {
+  if (!hours.length) return '未设置开放时间'
+  const order = [1, 2, 3, 4, 5, 6, 0] // Monday first, as Chinese calendars show it
+  const byDay = new Map(hours.map((h) => [h.weekday, `${h.opens}-${h.closes}`]))
+  const parts: string[] = []
+  let i = 0
+  while (i < order.length) {
+    const t = byDay.get(order[i])
+    if (!t) {
+      i++
+      continue
+    }
+    let j = i
+    while (j + 1 < order.length && byDay.get(order[j + 1]) === t) j++
+    const days = j > i ? `${weekdays[order[i]]}至${weekdays[order[j]]}` : weekdays[order[i]]
+    parts.push(`${days} ${t}`)
+    i = j + 1
+  }
+  return parts.join('；')
+}
+
+/** weekOf: the Monday-to-Sunday week (China time) holding day "YYYY-MM-DD", as from/to dates for the calendar query. */
+export function weekOf(day: string): { from: string; to: string; days: string[] } {
+  const d = new Date(day + 'T00:00:00Z')
+  const back = (d.getUTCDay() + 6) % 7
+  const monday = new Date(d.getTime() - back * 86400_000)
+  const days = Array.from({ length: 7 }, (_, k) => new Date(monday.getTime() + k * 86400_000).toISOString().slice(0, 10))
+  const next = new Date(monday.getTime() + 7 * 86400_000).toISOString().slice(0, 10)
+  return { from: days[0], to: next, days }
+}
+
+export interface DeskForm { name: string; phone: string; reason: string; purpose: string; starts_at: string; ends_at: string }
+
+/** deskErrors: what a desk booking on behalf of a resident still lacks (the reason is required and audited). */
+export function deskErrors(f: DeskForm): string[] {
+  const out: string[] = []
+  if (!f.name.trim()) out.push('请填写居民姓名')
+  if (!/^1\d{10}$/.test(f.phone.trim())) out.push('请填写 11 位手机号')
+  if (!f.reason.trim()) out.push('请填写代订原因')
+  if (!f.purpose.trim()) out.push('请填写用途')
+  if (!f.starts_at || !f.ends_at) out.push('请选择开始和结束时间')
+  else if (new Date(f.starts_at) >= new Date(f.ends_at)) out.push('结束时间应晚于开始时间')
+  return out
+}
