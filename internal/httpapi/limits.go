@@ -48,26 +48,28 @@ func (a *API) overLimit(c *gin.Context, name string, perUser, perIP int) bool {
 	if a.d.Limiter == nil {
 		return false
 	}
-	ctx := c.Request.Context()
-	check := func(key string, limit int) bool {
-		if limit <= 0 {
-			return true
-		}
-		ok, err := a.d.Limiter.Allow(ctx, name+":"+key, limit, time.Minute)
-		if err != nil {
-			logger(c).Warn("rate limit not counted", slog.String("limit", name), slog.String("err", err.Error()))
-			return true
-		}
-		return ok
+	// The user's and the address's counts travel to Redis together:
+	// every request counts against both.
+	var keys [2]string
+	var limits [2]int
+	n := 0
+	if uid := userID(c); uid != 0 && perUser > 0 {
+		keys[n], limits[n] = name+":u:"+strconv.FormatInt(uid, 10), perUser
+		n++
 	}
-	allowed := true
-	if uid := userID(c); uid != 0 {
-		allowed = check("u:"+strconv.FormatInt(uid, 10), perUser)
+	if perIP > 0 {
+		keys[n], limits[n] = name+":ip:"+c.ClientIP(), perIP
+		n++
 	}
-	if allowed {
-		allowed = check("ip:"+c.ClientIP(), perIP)
+	if n == 0 {
+		return false
 	}
-	return !allowed
+	ok, err := a.d.Limiter.AllowAll(c.Request.Context(), keys[:n], limits[:n], time.Minute)
+	if err != nil {
+		logger(c).Warn("rate limit not counted", slog.String("limit", name), slog.String("err", err.Error()))
+		return false
+	}
+	return !ok
 }
 
 // untilNextMinute is when the limits' counts start again.

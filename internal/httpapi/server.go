@@ -44,6 +44,8 @@ type Pinger interface {
 // RateLimiter limits requests per key (shared across processes through Redis).
 type RateLimiter interface {
 	Allow(ctx context.Context, key string, limit int, window time.Duration) (bool, error)
+	// AllowAll counts one attempt for each key, in one round trip.
+	AllowAll(ctx context.Context, keys []string, limits []int, window time.Duration) (bool, error)
 }
 
 // Deps are the services the API serves. Every field is required unless noted.

@@ -53,15 +53,41 @@ func newBatcher(rdb redis.UniversalClient, script *redis.Script, dispatchers int
 // run queues one run of the script and waits for its answer.
 func (b *batcher) run(keys []string, args []any) (any, error) {
 	call := &scriptCall{keys: keys, args: args, res: make(chan scriptReply, 1)}
-	b.mu.RLock()
-	if b.closed {
-		b.mu.RUnlock()
-		return nil, errBatcherClosed
+	if err := b.queue(call); err != nil {
+		return nil, err
 	}
-	b.calls <- call
-	b.mu.RUnlock()
 	r := <-call.res
 	return r.v, r.err
+}
+
+// runEach queues one run per key set at once (so that they usually travel
+// in one pipeline) and waits for every answer.
+func (b *batcher) runEach(keys [][]string, args []any) ([]scriptReply, error) {
+	calls := make([]scriptCall, len(keys))
+	for i := range calls {
+		calls[i] = scriptCall{keys: keys[i], args: args, res: make(chan scriptReply, 1)}
+		if err := b.queue(&calls[i]); err != nil {
+			for _, c := range calls[:i] {
+				<-c.res
+			}
+			return nil, err
+		}
+	}
+	out := make([]scriptReply, len(calls))
+	for i := range calls {
+		out[i] = <-calls[i].res
+	}
+	return out, nil
+}
+
+func (b *batcher) queue(call *scriptCall) error {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if b.closed {
+		return errBatcherClosed
+	}
+	b.calls <- call
+	return nil
 }
 
 // close stops the dispatchers after the runs queued are sent.

@@ -35,9 +35,51 @@ func (l *Limiter) Close() { l.counts.close() }
 
 // Allow counts one attempt for key and reports whether it is within limit.
 func (l *Limiter) Allow(_ context.Context, key string, limit int, window time.Duration) (bool, error) {
+	v, err := l.counts.run([]string{l.windowKey(key, window)}, []any{window.Milliseconds()})
+	return within(v, err, limit)
+}
+
+// AllowAll checks the keys in order (a request against its user's limit,
+// then its address's) as Allow would one after the other: the attempt is
+// counted for each key up to the first that is over its limit, not for the
+// keys after it. The counts go to Redis together, in one round trip; the
+// rare attempt refused by an earlier key is taken back from the later ones.
+func (l *Limiter) AllowAll(ctx context.Context, keys []string, limits []int, window time.Duration) (bool, error) {
+	ks := make([][]string, len(keys))
+	for i, k := range keys {
+		ks[i] = []string{l.windowKey(k, window)}
+	}
+	replies, err := l.counts.runEach(ks, []any{window.Milliseconds()})
+	if err != nil {
+		return within(nil, err, 0)
+	}
+	for i, r := range replies {
+		ok, err := within(r.v, r.err, limits[i])
+		if err != nil {
+			return false, err
+		}
+		if !ok {
+			if later := ks[i+1:]; len(later) > 0 {
+				pipe := l.counts.rdb.Pipeline()
+				for _, k := range later {
+					pipe.Decr(ctx, k[0])
+				}
+				if _, err := pipe.Exec(context.WithoutCancel(ctx)); err != nil {
+					return false, errs.Unavailable(err, "服务暂时繁忙，请稍后再试")
+				}
+			}
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func (l *Limiter) windowKey(key string, window time.Duration) string {
 	slot := l.now().UnixNano() / int64(window)
-	k := l.keys.Key("rl", key, strconv.FormatInt(slot, 10))
-	v, err := l.counts.run([]string{k}, []any{window.Milliseconds()})
+	return l.keys.Key("rl", key, strconv.FormatInt(slot, 10))
+}
+
+func within(v any, err error, limit int) (bool, error) {
 	n, ok := v.(int64)
 	if err == nil && !ok {
 		err = fmt.Errorf("rate limit: unexpected answer %T", v)

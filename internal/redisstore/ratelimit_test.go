@@ -2,6 +2,7 @@ package redisstore_test
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -44,5 +45,61 @@ func TestLimiterExactUnderConcurrency(t *testing.T) {
 	a.Close()
 	if _, err := a.Allow(context.Background(), "x", 1, time.Minute); err == nil {
 		t.Fatal("a closed limiter counted")
+	}
+}
+
+// AllowAll checks a request against its user's limit, then its address's,
+// in one round trip, as two Allow calls one after the other would: 400
+// requests of 8 users from one address, each user limited to 30 and the
+// address to 100, are allowed exactly 100 times; an attempt refused by the
+// user's limit is not counted against the address.
+func TestLimiterAllowAllCountsInOrder(t *testing.T) {
+	rdb, prefix := testenv.Redis(t)
+	a, b := redisstore.NewLimiter(rdb, prefix), redisstore.NewLimiter(rdb, prefix)
+	defer a.Close()
+	defer b.Close()
+	ctx := context.Background()
+	const users, perUser, perIP, tries = 8, 30, 100, 400
+	var allowed atomic.Int64
+	byUser := make([]atomic.Int64, users)
+	var wg sync.WaitGroup
+	for i := range tries {
+		l := a
+		if i%2 == 1 {
+			l = b
+		}
+		u := i % users
+		wg.Go(func() {
+			ok, err := l.AllowAll(ctx, []string{"signup:u:" + strconv.Itoa(u), "signup:ip:10.0.0.1"}, []int{perUser, perIP}, time.Hour)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				allowed.Add(1)
+				byUser[u].Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if n := allowed.Load(); n != perIP {
+		t.Fatalf("%d allowed of %d tries: the address allows %d", n, tries, perIP)
+	}
+	for u := range byUser {
+		if n := byUser[u].Load(); n > perUser {
+			t.Fatalf("user %d allowed %d times, limit %d", u, n, perUser)
+		}
+	}
+	// A user over their limit does not use up the address: 9 is over 1,
+	// and the address (limit 2) still lets two more through.
+	for i := 0; i < 3; i++ {
+		ok, err := a.AllowAll(ctx, []string{"x:u:9", "x:ip:1"}, []int{1, 2}, time.Hour)
+		if err != nil || ok != (i == 0) {
+			t.Fatalf("user 9, try %d: allowed %v, %v", i, ok, err)
+		}
+	}
+	for i := 0; i < 2; i++ {
+		if ok, err := a.AllowAll(ctx, []string{"x:u:1" + strconv.Itoa(i), "x:ip:1"}, []int{1, 2}, time.Hour); err != nil || ok != (i == 0) {
+			t.Fatalf("user 1%d: allowed %v, %v (the address had one left)", i, ok, err)
+		}
 	}
 }
