@@ -50,6 +50,11 @@ func (w *authzWorld) consoleRows() []authzRow {
 		{"GET /api/v1/console/alarms/stream", stu(st(401, 403, 403, 403, ok, 403, ok), 403, 403), func(int) authzCall {
 			return p2("/api/v1/console/alarms/stream?community_id=%d&once=true", w.commA)
 		}},
+		// The registrations page: staff and admins, their scope's; narrowed
+		// to community A: its staff and admins only (unit contacts serve no activity).
+		{"GET /api/v1/console/registrations", stu(st(401, 403, 403, 403, ok, 403, ok), 403, 403), func(int) authzCall {
+			return p2("/api/v1/console/registrations?community_id=%d", w.commA)
+		}},
 		// The audit log: admins only.
 		{"GET /api/v1/console/audit", st(401, 403, 403, 403, 403, 403, ok), func(int) authzCall { return p2("/api/v1/console/audit") }},
 		{"GET /api/v1/console/audit/export", st(401, 403, 403, 403, 403, 403, ok), func(int) authzCall { return p2("/api/v1/console/audit/export") }},

@@ -11,16 +11,25 @@ import (
 // see and change everything; a subdistrict's admin everything of theirs and
 // nothing of the other; community staff their community; only district
 // admins create subdistricts, change communities and grant roles.
-func TestConsoleScopeMatrix(t *testing.T) {
-	w := newRegWorld(t) // admin (district), community "阳光社区" in 默认街道
+// scopeWorld is one deployment of two subdistricts: 默认街道 (s1) with
+// community c1 (w.community) and 东湖街道 (s2) with community c3; their
+// admins sub1 and sub2, c3's staff, and an activity of c1 and one of c3.
+type scopeWorld struct {
+	*regWorld
+	s1, s2, c1, c3     int64
+	sub1, sub2, staff3 string
+	act1, act3         map[string]any
+}
+
+func newScopeWorld(t *testing.T) *scopeWorld {
+	w := &scopeWorld{regWorld: newRegWorld(t)} // admin (district), community "阳光社区" in 默认街道
 	ta := w.ta
-	s2 := num(ta.must(ta.do("POST", "/api/v1/console/subdistricts", w.admin, map[string]string{"name": "东湖街道"}), 201, "subdistrict").Body["id"])
-	c3 := num(ta.must(ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]any{"name": "东湖社区", "subdistrict_id": s2}), 201, "community").Body["id"])
-	c1 := w.community
-	var s1 int64
+	w.s2 = num(ta.must(ta.do("POST", "/api/v1/console/subdistricts", w.admin, map[string]string{"name": "东湖街道"}), 201, "subdistrict").Body["id"])
+	w.c3 = num(ta.must(ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]any{"name": "东湖社区", "subdistrict_id": w.s2}), 201, "community").Body["id"])
+	w.c1 = w.community
 	for _, s := range items(ta.must(ta.do("GET", "/api/v1/console/subdistricts", w.admin, nil), 200, "subs")) {
 		if s["name"] == "默认街道" {
-			s1 = num(s["id"])
+			w.s1 = num(s["id"])
 		}
 	}
 	persona := func(name string, rc resident.RoleChange) string {
@@ -30,13 +39,21 @@ func TestConsoleScopeMatrix(t *testing.T) {
 		}
 		return tok
 	}
-	sub1 := persona("sub1-admin", resident.RoleChange{Role: "admin", SubdistrictID: s1})
-	sub2 := persona("sub2-admin", resident.RoleChange{Role: "admin", SubdistrictID: s2})
-	staff3 := persona("c3-staff", resident.RoleChange{Role: "staff", CommunityID: c3})
+	w.sub1 = persona("sub1-admin", resident.RoleChange{Role: "admin", SubdistrictID: w.s1})
+	w.sub2 = persona("sub2-admin", resident.RoleChange{Role: "admin", SubdistrictID: w.s2})
+	w.staff3 = persona("c3-staff", resident.RoleChange{Role: "staff", CommunityID: w.c3})
 	// One activity in each subdistrict, by its community's staff.
-	act1 := num(w.activity(w.cStaf, nil)["id"])
-	org3 := num(ta.must(ta.do("POST", "/api/v1/admin/organizations", w.admin, map[string]any{"name": "东湖志愿队", "type": "co_building_unit", "community_ids": []int64{c3}}), 201, "org").Body["id"])
-	act3 := num(w.activity(staff3, func(b map[string]any) { b["community_id"], b["host_org_id"] = c3, org3 })["id"])
+	w.act1 = w.activity(w.cStaf, nil)
+	org3 := num(ta.must(ta.do("POST", "/api/v1/admin/organizations", w.admin, map[string]any{"name": "东湖志愿队", "type": "co_building_unit", "community_ids": []int64{w.c3}}), 201, "org").Body["id"])
+	w.act3 = w.activity(w.staff3, func(b map[string]any) { b["community_id"], b["host_org_id"] = w.c3, org3 })
+	return w
+}
+
+func TestConsoleScopeMatrix(t *testing.T) {
+	sw := newScopeWorld(t)
+	w, ta := sw.regWorld, sw.ta
+	s1, s2, c1, c3, sub1, sub2, staff3 := sw.s1, sw.s2, sw.c1, sw.c3, sw.sub1, sw.sub2, sw.staff3
+	act1, act3 := num(sw.act1["id"]), num(sw.act3["id"])
 
 	type check struct {
 		who    string
@@ -67,6 +84,10 @@ func TestConsoleScopeMatrix(t *testing.T) {
 		{"staffC1", w.cStaf, "GET", fmt.Sprintf("/api/v1/console/dashboard?community_id=%d", c3), nil, 403},
 		{"sub1", sub1, "GET", "/api/v1/console/audit", nil, 200},
 		{"staffC1", w.cStaf, "GET", "/api/v1/console/audit", nil, 403},
+		{"sub1", sub1, "GET", fmt.Sprintf("/api/v1/console/registrations?subdistrict_id=%d", s2), nil, 403},
+		{"staffC1", w.cStaf, "GET", fmt.Sprintf("/api/v1/console/registrations?community_id=%d", c3), nil, 403},
+		{"staffC3", staff3, "GET", fmt.Sprintf("/api/v1/console/registrations?community_id=%d", c3), nil, 200},
+		{"district", w.admin, "GET", fmt.Sprintf("/api/v1/console/registrations?subdistrict_id=%d", s2), nil, 200},
 	}
 	for _, c := range checks {
 		r := ta.do(c.method, c.path, c.tok, c.body)

@@ -211,14 +211,26 @@ func (f ActivityFilter) key() string {
 		!f.HasSeatsAt.IsZero(), "|", f.NewestFirst, "|", f.ScopeAll, "|", f.ScopeCommunities, "|", f.ScopeOrgs)
 }
 
-// RegistrationFilter selects an activity's registrations (staff), in
-// sign-up order, one keyset page at a time.
+// RegistrationFilter selects registrations for staff, one keyset page at
+// a time: one activity's in sign-up order, or (the console's list) those
+// of every activity in a scope, newest first.
 type RegistrationFilter struct {
-	SessionID int64
-	Status    string
-	NoShow    *bool
-	After     *page.Cursor // nil = the first page
-	Limit     int          // rows to read (the service asks one more than it serves)
+	ActivityID int64 // 0: every activity of the scope
+	SessionID  int64
+	Status     string
+	NoShow     *bool
+	// The activities' scope (ScopeAll: all; else those of the communities
+	// or hosted by the organisations).
+	ScopeAll         bool
+	ScopeCommunities []int64
+	ScopeOrgs        []int64
+	From, To         time.Time // signed up in [From, To) (zero: open)
+	// Query: the attendee's name (a fragment) or the last digits of the
+	// account's phone ("1234", or a masked "139****1234").
+	Query  string
+	Newest bool         // newest first (else sign-up order)
+	After  *page.Cursor // nil = the first page
+	Limit  int          // rows to read (the service asks one more than it serves)
 }
 
 // Store is what the services need from MySQL.
@@ -305,9 +317,10 @@ type Store interface {
 	// UserRegistrations lists an account's registrations with session and
 	// activity; upcoming = sessions not ended and not cancelled.
 	UserRegistrations(ctx context.Context, userID int64, upcoming bool, now time.Time, page, pageSize int) ([]RegistrationDetail, int, error)
-	// ActivityRegistrations lists a keyset page of an activity's
-	// registrations for staff (at most f.Limit rows after f.After, by id).
-	ActivityRegistrations(ctx context.Context, activityID int64, f RegistrationFilter) ([]RegistrationDetail, error)
+	// Registrations lists a keyset page of registrations for staff (at
+	// most f.Limit rows after f.After, by id; with their people, sessions
+	// and activities).
+	Registrations(ctx context.Context, f RegistrationFilter) ([]RegistrationDetail, error)
 	// SetNoShow marks or clears a confirmed registration's no-show.
 	SetNoShow(ctx context.Context, regID int64, noShow bool) error
 	// NoShowTimes lists the session start times of an account's no-shows since t.

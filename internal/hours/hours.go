@@ -227,9 +227,9 @@ type Store interface {
 	// EntryPage lists a keyset page of a person's entries, newest served
 	// first (at most limit after the cursor; Key = served time in ms).
 	EntryPage(ctx context.Context, userID int64, after *page.Cursor, limit int) ([]Entry, error)
-	// MinuteLog lists when and how long a person served (minutes and
-	// served time only), for totals.
-	MinuteLog(ctx context.Context, userID int64) ([]Entry, error)
+	// MonthlyMinutes sums a person's minutes per month of China time
+	// (months in order), from an index alone.
+	MonthlyMinutes(ctx context.Context, userID int64) ([]Month, error)
 	EntriesIn(ctx context.Context, f Filter) ([]Entry, error)
 	Sums(ctx context.Context, f Filter) ([]Sum, error)
 

@@ -3,7 +3,6 @@ package hours
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -132,20 +131,14 @@ type Summary struct {
 // MyHours returns the person's total and months, and one keyset page of
 // their entries, newest first, with the next page's cursor ("" on the last).
 func (s *Service) MyHours(ctx context.Context, userID int64, req page.Request) (Summary, string, error) {
-	log, err := s.store.MinuteLog(ctx, userID)
+	months, err := s.store.MonthlyMinutes(ctx, userID)
 	if err != nil {
 		return Summary{}, "", err
 	}
-	var sum Summary
-	months := map[string]int{}
-	for _, e := range log {
-		sum.TotalMinutes += e.Minutes
-		months[e.ServedAt.In(cst.Zone).Format("2006-01")] += e.Minutes
+	sum := Summary{ByMonth: months}
+	for _, m := range months {
+		sum.TotalMinutes += m.Minutes
 	}
-	for m, n := range months {
-		sum.ByMonth = append(sum.ByMonth, Month{Month: m, Minutes: n})
-	}
-	sort.Slice(sum.ByMonth, func(i, j int) bool { return sum.ByMonth[i].Month < sum.ByMonth[j].Month })
 	es, err := s.store.EntryPage(ctx, userID, req.After, req.Limit+1)
 	if err != nil {
 		return Summary{}, "", err

@@ -332,24 +332,10 @@ func (a *API) activityRegistrations(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	f := activity.RegistrationFilter{Status: c.Query("status")}
-	switch f.Status {
-	case "", activity.RegConfirmed, activity.RegWaitlisted, activity.RegCancelled:
-	default:
-		fail(c, errs.Invalid("BAD_QUERY", "参数 status 只能是 confirmed、waitlisted 或 cancelled"))
-		return
-	}
-	if f.SessionID, err = queryID(c, "session_id"); err != nil {
+	f, err := registrationFilter(c)
+	if err != nil {
 		fail(c, err)
 		return
-	}
-	if c.Query("no_show") != "" {
-		b, err := queryBool(c, "no_show")
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		f.NoShow = &b
 	}
 	u, ok := a.me(c)
 	if !ok {
@@ -362,6 +348,29 @@ func (a *API) activityRegistrations(c *gin.Context) {
 	}
 	items := dtos(rs, toStaffRegistrationDTO)
 	c.JSON(http.StatusOK, cursorPage(items, next, req.Limit))
+}
+
+// registrationFilter reads the registrations lists' common filters:
+// status, session_id, no_show.
+func registrationFilter(c *gin.Context) (activity.RegistrationFilter, error) {
+	f := activity.RegistrationFilter{Status: c.Query("status")}
+	switch f.Status {
+	case "", activity.RegConfirmed, activity.RegWaitlisted, activity.RegCancelled:
+	default:
+		return f, errs.Invalid("BAD_QUERY", "参数 status 只能是 confirmed、waitlisted 或 cancelled")
+	}
+	var err error
+	if f.SessionID, err = queryID(c, "session_id"); err != nil {
+		return f, err
+	}
+	if c.Query("no_show") != "" {
+		b, err := queryBool(c, "no_show")
+		if err != nil {
+			return f, err
+		}
+		f.NoShow = &b
+	}
+	return f, nil
 }
 
 func (a *API) addRegistration(c *gin.Context) {

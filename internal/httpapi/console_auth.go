@@ -36,6 +36,7 @@ func (a *API) mountConsoleAuth(v1, authed *gin.RouterGroup) {
 	a.mountConsoleOrg(con)
 	a.mountConsoleAudit(con)
 	a.mountConsoleDashboard(con)
+	a.mountConsoleRegistrations(con)
 }
 
 // cookieSession authenticates a request by the console's session cookie:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -288,11 +289,16 @@ func (s *ActivityStore) UserRegistrations(ctx context.Context, userID int64, upc
 	return ds, int(total), err
 }
 
-// ActivityRegistrations lists a keyset page of an activity's registrations
-// (staff), in sign-up order (indexes: migration 0801); the waitlist alone in
-// waitlist order (indexes: migration 1220).
-func (s *ActivityStore) ActivityRegistrations(ctx context.Context, activityID int64, f activity.RegistrationFilter) ([]activity.RegistrationDetail, error) {
-	q := s.g(ctx).Model(&registrationRow{}).Where("activity_id = ?", activityID)
+// Registrations lists a keyset page of registrations (staff): one
+// activity's in sign-up order (its waitlist in waitlist order), or those of
+// a scope's activities newest first. A deferred
+// join: the page's ids are read from an index alone (indexes: migrations
+// 0801 and 1240), then only those rows.
+func (s *ActivityStore) Registrations(ctx context.Context, f activity.RegistrationFilter) ([]activity.RegistrationDetail, error) {
+	q := s.g(ctx).Model(&registrationRow{})
+	if f.ActivityID != 0 {
+		q = q.Where("activity_id = ?", f.ActivityID)
+	}
 	if f.SessionID != 0 {
 		q = q.Where("session_id = ?", f.SessionID)
 	}
@@ -302,8 +308,34 @@ func (s *ActivityStore) ActivityRegistrations(ctx context.Context, activityID in
 	if f.NoShow != nil {
 		q = q.Where("no_show = ?", *f.NoShow)
 	}
+	if !f.ScopeAll {
+		acts := s.g(ctx).Model(&activityRow{}).Select("id")
+		switch {
+		case len(f.ScopeCommunities) > 0 && len(f.ScopeOrgs) > 0:
+			acts = acts.Where("community_id IN ? OR host_org_id IN ?", f.ScopeCommunities, f.ScopeOrgs)
+		case len(f.ScopeCommunities) > 0:
+			acts = acts.Where("community_id IN ?", f.ScopeCommunities)
+		default:
+			acts = acts.Where("host_org_id IN ?", append(f.ScopeOrgs, -1))
+		}
+		q = q.Where("activity_id IN (?)", acts)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("created_at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("created_at < ?", f.To.UTC())
+	}
+	if f.Query != "" {
+		q = s.whoMatches(ctx, q, f.Query)
+	}
 	order := "id"
 	switch {
+	case f.Newest:
+		order = "id DESC"
+		if f.After != nil {
+			q = q.Where("id < ?", f.After.ID)
+		}
 	case f.Status == activity.RegWaitlisted:
 		// The waitlist in its own order: the quota's decisions (the
 		// cursor's key is the decision number).
@@ -314,12 +346,47 @@ func (s *ActivityStore) ActivityRegistrations(ctx context.Context, activityID in
 	case f.After != nil:
 		q = q.Where("id > ?", f.After.ID)
 	}
-	var rows []registrationRow
-	if err := q.Order(order).Limit(max(f.Limit, 1)).Find(&rows).Error; err != nil {
+	var ids []int64
+	if err := q.Order(order).Limit(max(f.Limit, 1)).Pluck("id", &ids).Error; err != nil {
 		return nil, translate(err, nil)
 	}
+	if len(ids) == 0 {
+		return []activity.RegistrationDetail{}, nil
+	}
+	var rows []registrationRow
+	if err := s.g(ctx).Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	at := make(map[int64]int, len(ids))
+	for i, id := range ids {
+		at[id] = i
+	}
+	sort.Slice(rows, func(i, j int) bool { return at[rows[i].ID] < at[rows[j].ID] })
 	return s.details(ctx, rows, true)
 }
+
+// whoMatches narrows q to registrations whose attendee is named like
+// text, or whose account's masked phone ends with its digits ("1234",
+// "139****1234").
+func (s *ActivityStore) whoMatches(ctx context.Context, q *gorm.DB, text string) *gorm.DB {
+	text = strings.TrimSpace(text)
+	if digits := strings.Trim(text, "0123456789*"); digits == "" && strings.ContainsAny(text, "0123456789") {
+		tail := text[strings.LastIndex(text, "*")+1:]
+		users := s.g(ctx).Model(&userRow{}).Select("id").Where("phone_masked LIKE ?", "%"+tail)
+		if strings.Contains(text, "*") {
+			users = s.g(ctx).Model(&userRow{}).Select("id").Where("phone_masked = ?", text)
+		}
+		return q.Where("user_id IN (?)", users)
+	}
+	like := "%" + likeEscaper.Replace(text) + "%"
+	users := s.g(ctx).Model(&userRow{}).Select("id").Where("real_name LIKE ? ESCAPE '!' OR (real_name = '' AND nickname LIKE ? ESCAPE '!')", like, like)
+	deps := s.g(ctx).Unscoped().Model(&dependentRow{}).Select("id").Where("name LIKE ? ESCAPE '!'", like)
+	return q.Where("(dependent_id = 0 AND user_id IN (?)) OR (dependent_id <> 0 AND dependent_id IN (?))", users, deps)
+}
+
+// likeEscaper escapes LIKE's wildcards in a searched text (with ESCAPE
+// '!': a backslash means different things to MySQL and SQLite).
+var likeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
 
 // SetNoShow marks or clears a confirmed registration's no-show.
 func (s *ActivityStore) SetNoShow(ctx context.Context, regID int64, noShow bool) error {
