@@ -5,14 +5,15 @@ describe('opening hours', () => {
   it('joins days with the same hours, Monday first', () => {
     const week = [1, 2, 3, 4, 5].map((d) => ({ weekday: d, opens: '08:00', closes: '20:00' }))
     expect(hoursText([...week, { weekday: 6, opens: '09:00', closes: '17:00' }])).toBe('周一至周五 08:00-20:00；周六 09:00-17:00')
-    expect(hoursText([{ weekday: 0, opens: '09:00', closes: '12:00' }, { weekday: 3, opens: '09:00', closes: '12:00' }])).toBe('周三 09:00-12:00；周日 09:00-12:00')
+    expect(hoursText([{ weekday: 7, opens: '09:00', closes: '12:00' }, { weekday: 3, opens: '09:00', closes: '12:00' }])).toBe('周三 09:00-12:00；周日 09:00-12:00')
+    expect(hoursText([6, 7].map((d) => ({ weekday: d, opens: '09:00', closes: '12:00' })))).toBe('周六至周日 09:00-12:00')
     expect(hoursText([])).toBe('未设置开放时间')
   })
   it('finds bad times, closing before opening and a day twice', () => {
     expect(hoursErrors([{ weekday: 1, opens: '08:00', closes: '20:00' }])).toEqual([])
     expect(hoursErrors([{ weekday: 1, opens: '8:00', closes: '20:00' }])).toEqual(['周一的时间应写成 08:30 这样的格式'])
     expect(hoursErrors([{ weekday: 2, opens: '18:00', closes: '09:00' }])).toEqual(['周二的关门时间应晚于开门时间'])
-    expect(hoursErrors([{ weekday: 0, opens: '08:00', closes: '09:00' }, { weekday: 0, opens: '10:00', closes: '11:00' }])).toEqual(['周日填了两次'])
+    expect(hoursErrors([{ weekday: 7, opens: '08:00', closes: '09:00' }, { weekday: 7, opens: '10:00', closes: '11:00' }])).toEqual(['周日填了两次'])
   })
 })
 

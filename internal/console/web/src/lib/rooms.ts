@@ -3,7 +3,12 @@
 // booking on behalf of a resident needs before it is sent.
 import type { DayHours } from '../api/rooms'
 
-export const weekdays = ['周日', '周一', '周二', '周三', '周四', '周五', '周六']
+/** The server's weekdays: 1 = Monday … 7 = Sunday (ISO 8601). */
+export const weekdays: Array<{ day: number; name: string }> = ['周一', '周二', '周三', '周四', '周五', '周六', '周日'].map((name, i) => ({ day: i + 1, name }))
+
+export function weekdayName(day: number): string {
+  return weekdays.find((w) => w.day === day)?.name ?? `第 ${day} 天`
+}
 
 export const roomKinds = [
   { key: 'library', name: '图书室' }, { key: 'reading_room', name: '阅览室' }, { key: 'chess_room', name: '棋牌室' },
@@ -37,7 +42,7 @@ export function hoursErrors(hours: readonly DayHours[]): string[] {
   const out: string[] = []
   const seen = new Set<number>()
   for (const h of hours) {
-    const day = weekdays[h.weekday] ?? `第 ${h.weekday} 天`
+    const day = weekdayName(h.weekday)
     if (!hhmm.test(h.opens) || !hhmm.test(h.closes)) out.push(`${day}的时间应写成 08:30 这样的格式`)
     else if (h.opens >= h.closes) out.push(`${day}的关门时间应晚于开门时间`)
     if (seen.has(h.weekday)) out.push(`${day}填了两次`)
@@ -49,7 +54,7 @@ export function hoursErrors(hours: readonly DayHours[]): string[] {
 /** hoursText: a week of opening hours in words, days with the same hours joined: "周一至周五 08:00-20:00；周六 09:00-17:00". */
 export function hoursText(hours: readonly DayHours[]): string {
   if (!hours.length) return '未设置开放时间'
-  const order = [1, 2, 3, 4, 5, 6, 0] // Monday first, as Chinese calendars show it
+  const order = weekdays.map((w) => w.day)
   const byDay = new Map(hours.map((h) => [h.weekday, `${h.opens}-${h.closes}`]))
   const parts: string[] = []
   let i = 0
@@ -61,7 +66,7 @@ export function hoursText(hours: readonly DayHours[]): string {
     }
     let j = i
     while (j + 1 < order.length && byDay.get(order[j + 1]) === t) j++
-    const days = j > i ? `${weekdays[order[i]]}至${weekdays[order[j]]}` : weekdays[order[i]]
+    const days = j > i ? `${weekdayName(order[i])}至${weekdayName(order[j])}` : weekdayName(order[i])
     parts.push(`${days} ${t}`)
     i = j + 1
   }
