@@ -88,11 +88,18 @@ type Limits struct {
 	CheckinPerIP        int `yaml:"checkin_per_ip_per_minute" env:"GONGJIAN_LIMIT_CHECKIN_PER_IP"`
 }
 
+// imageHostPattern is a host name, or "*." and a domain.
+var imageHostPattern = regexp.MustCompile(`^(\*\.)?([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$`)
+
 // Uploads configures photo uploads (the pictures of hours claims).
 type Uploads struct {
 	PerUserPerHour int `yaml:"per_user_per_hour" env:"GONGJIAN_UPLOADS_PER_USER_PER_HOUR"`
 	// UnattachedTTL: an upload no claim or avatar uses is deleted after this.
 	UnattachedTTL time.Duration `yaml:"unattached_ttl" env:"GONGJIAN_UPLOADS_UNATTACHED_TTL"`
+	// ImageHosts are the hosts whose https image URLs an avatar or an
+	// activity's cover may be ("*.example.com" for its subdomains); our own
+	// uploads are always accepted. Comma-separated in env.
+	ImageHosts []string `yaml:"image_hosts" env:"GONGJIAN_UPLOADS_IMAGE_HOSTS"`
 }
 
 // HTTP configures the API listener.
@@ -436,7 +443,7 @@ func Defaults() Config {
 			StaleAfter: 30 * time.Second,
 		},
 		Limits:  Limits{RegistrationPerUser: 30, RegistrationPerIP: 3000, CheckinPerUser: 600, CheckinPerIP: 6000},
-		Uploads: Uploads{PerUserPerHour: 60, UnattachedTTL: 7 * 24 * time.Hour},
+		Uploads: Uploads{PerUserPerHour: 60, UnattachedTTL: 7 * 24 * time.Hour, ImageHosts: []string{"thirdwx.qlogo.cn", "wx.qlogo.cn"}},
 		Hours:   Hours{CorrectionApprovalMinutes: 8 * 60, RecordIssuer: "街道志愿服务站"},
 		Cobuild: Cobuild{WishesPerResident: 3, SupportThreshold: 10},
 		Console: Console{IdleTimeout: 30 * time.Minute, MaxLifetime: 12 * time.Hour, QRTTL: 2 * time.Minute, DevLogin: "auto"},
@@ -763,6 +770,11 @@ func (c Config) Validate() error {
 	}
 	if c.Uploads.UnattachedTTL < time.Hour {
 		return bad("uploads.unattached_ttl (GONGJIAN_UPLOADS_UNATTACHED_TTL)", "must be at least 1h")
+	}
+	for _, h := range c.Uploads.ImageHosts {
+		if !imageHostPattern.MatchString(strings.TrimSpace(h)) {
+			return bad("uploads.image_hosts (GONGJIAN_UPLOADS_IMAGE_HOSTS)", "host names only (img.example.com or *.example.com), no scheme, port or path: "+h)
+		}
 	}
 	if err := c.Console.validate(c.Env, bad); err != nil {
 		return err

@@ -143,6 +143,6 @@ func TestAuditAppendOnly(t *testing.T) {
 	}
 	// No route edits or deletes entries.
 	for _, m := range []string{"PATCH", "PUT", "DELETE"} {
-		expectError(t, ta.do(m, "/api/v1/console/audit", w.admin, nil), 400, "METHOD_NOT_ALLOWED")
+		expectError(t, ta.do(m, "/api/v1/console/audit", w.admin, nil), 405, "METHOD_NOT_ALLOWED")
 	}
 }

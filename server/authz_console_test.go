@@ -55,6 +55,10 @@ func (w *authzWorld) consoleRows() []authzRow {
 		{"GET /api/v1/console/registrations", stu(st(401, 403, 403, 403, ok, 403, ok), 403, 403), func(int) authzCall {
 			return p2("/api/v1/console/registrations?community_id=%d", w.commA)
 		}},
+		// The people page: staff and admins, their scope's residents; narrowed to community A likewise.
+		{"GET /api/v1/console/people", stu(st(401, 403, 403, 403, ok, 403, ok), 403, 403), func(int) authzCall {
+			return p2("/api/v1/console/people?community_id=%d&q=%s", w.commA, "5678")
+		}},
 		// The audit log: admins only.
 		{"GET /api/v1/console/audit", st(401, 403, 403, 403, 403, 403, ok), func(int) authzCall { return p2("/api/v1/console/audit") }},
 		{"GET /api/v1/console/audit/export", st(401, 403, 403, 403, 403, 403, ok), func(int) authzCall { return p2("/api/v1/console/audit/export") }},

@@ -38,6 +38,7 @@ import (
 	"gongjian/internal/demo"
 	"gongjian/internal/hours"
 	"gongjian/internal/httpapi"
+	"gongjian/internal/imageurl"
 	"gongjian/internal/media"
 	"gongjian/internal/mysqlstore"
 	"gongjian/internal/redisstore"
@@ -339,7 +340,11 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 			log.Warn("purging unattached uploads failed", slog.String("error", err.Error()))
 		})
 	})
-	app.residents.AcceptUploadedAvatars(mediaSvc) // the mini-program's chooseAvatar picture is an upload
+	// Image addresses people give (avatars, covers): https on uploads.image_hosts, or their own uploads
+	// (the mini-program's chooseAvatar picture is an upload).
+	images := imageurl.New(cfg.Uploads.ImageHosts, mediaSvc)
+	app.residents.AcceptAvatars(images)
+	app.activities.UseImages(images)
 	hoursSvc := hours.NewService(mysqlstore.NewHoursStore(app.db), view, view, app.store, mediaSvc, box, nil)
 	configureRecords(hoursSvc, cfg)
 	// Forgotten check-outs are closed at their session's end (every process

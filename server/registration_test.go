@@ -195,6 +195,17 @@ func TestRegistrationResidentFlow(t *testing.T) {
 		it[0]["attendee"].(map[string]any)["name"] != "王丽" || it[0]["status"] != "confirmed" {
 		t.Fatalf("my registrations: %s", mine.Raw)
 	}
+	// The same by keyset: one a page, following next_cursor.
+	k1 := ta.do("GET", "/api/v1/me/registrations?scope=upcoming&limit=1", alice, nil)
+	next, _ := k1.Body["next_cursor"].(string)
+	if len(items(k1)) != 1 || num(items(k1)[0]["id"]) != num(it[0]["id"]) || next == "" || k1.Body["total"] != nil {
+		t.Fatalf("keyset page 1: %s", k1.Raw)
+	}
+	k2 := ta.do("GET", "/api/v1/me/registrations?scope=upcoming&limit=1&cursor="+next, alice, nil)
+	if len(items(k2)) != 1 || num(items(k2)[0]["id"]) != num(it[1]["id"]) || k2.Body["next_cursor"] != nil {
+		t.Fatalf("keyset page 2: %s", k2.Raw)
+	}
+	expectError(t, ta.do("GET", "/api/v1/me/registrations?cursor=nonsense", alice, nil), 400, "BAD_CURSOR")
 	// Alice's son cancels: bob is promoted at once and notified.
 	c := ta.do("POST", fmt.Sprintf("/api/v1/registrations/%d/cancel", num(regs[1].(map[string]any)["id"])), alice, nil)
 	if c.Status != 200 || num(c.Body["promoted"]) != 1 {

@@ -3,7 +3,6 @@ package activity
 import (
 	"context"
 	"log/slog"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -56,7 +55,7 @@ func (s *Service) CreateOrganization(ctx context.Context, u resident.User, in Or
 	switch in.Type {
 	case OrgCoBuilding, OrgSocial, OrgParty:
 	default:
-		return Organization{}, errs.Invalid("INVALID_ORG_TYPE", "组织类型只能是 co_building_unit（共建单位）、social_org（社会组织）或 party_org（党组织）")
+		return Organization{}, errs.Invalid("INVALID_ORG_TYPE", "组织类型无效，请选择共建单位、社会组织或党组织")
 	}
 	if in.ParentID != 0 {
 		p, err := s.store.Organization(ctx, in.ParentID)
@@ -179,19 +178,13 @@ func (s *Service) normalize(a *Activity) error {
 		return err
 	}
 	if !validCategory(a.Category) {
-		return errs.Invalid("INVALID_CATEGORY", "活动类别只能是 after_school、clinic、performance、youth_camp、lecture、volunteer_service 或 other")
+		return errs.Invalid("INVALID_CATEGORY", "活动类别无效，请从列表中选择")
 	}
 	if a.Place.Address, err = text("address", "活动地点", a.Place.Address, 1, 200); err != nil {
 		return err
 	}
 	if a.Place.Lat < -90 || a.Place.Lat > 90 || a.Place.Lng < -180 || a.Place.Lng > 180 {
 		return errs.Invalid("INVALID_PLACE", "经纬度无效")
-	}
-	if a.CoverURL != "" {
-		u, err := url.Parse(a.CoverURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(a.CoverURL) > 512 {
-			return errs.Invalid("INVALID_COVER_URL", "封面图片地址无效，请使用 https 开头的图片链接")
-		}
 	}
 	if a.SignupOpensAt.IsZero() || a.SignupClosesAt.IsZero() || !a.SignupClosesAt.After(a.SignupOpensAt) {
 		return errs.Invalid("INVALID_SIGNUP_WINDOW", "报名截止时间必须晚于报名开始时间")
@@ -211,7 +204,7 @@ func (s *Service) normalize(a *Activity) error {
 	}
 	for _, r := range e.Roles {
 		if !resident.IsGrantable(r) || r == resident.RoleUnitContact {
-			return errs.Invalid("INVALID_ELIGIBILITY", "报名角色只能是 party_member、volunteer、staff 或 admin")
+			return errs.Invalid("INVALID_ELIGIBILITY", "报名角色无效，请选择党员、志愿者、工作人员或管理员")
 		}
 	}
 	e.Roles = dedupStrings(e.Roles)
@@ -244,7 +237,7 @@ func (s *Service) normalize(a *Activity) error {
 				}
 			}
 		default:
-			return errs.Invalid("INVALID_QUESTIONS", "问题类型只能是 text 或 choice")
+			return errs.Invalid("INVALID_QUESTIONS", "问题类型只能是填空题或选择题")
 		}
 	}
 	return nil
@@ -307,6 +300,9 @@ func (s *Service) CreateActivity(ctx context.Context, u resident.User, in Activi
 		return Activity{}, err
 	}
 	if err := s.checkHost(ctx, a.HostOrgID, a.CommunityID); err != nil {
+		return Activity{}, err
+	}
+	if err := s.checkCover(ctx, u.ID, a.CoverURL); err != nil {
 		return Activity{}, err
 	}
 	if err := s.store.CreateActivity(ctx, &a); err != nil {
@@ -390,6 +386,12 @@ func (s *Service) UpdateActivity(ctx context.Context, u resident.User, id int64,
 	}
 	if err := s.normalize(&a); err != nil {
 		return Activity{}, err
+	}
+	if p.CoverURL != nil { // a cover set earlier stays whatever the rule became
+		a.CoverURL = strings.TrimSpace(a.CoverURL)
+		if err := s.checkCover(ctx, u.ID, a.CoverURL); err != nil {
+			return Activity{}, err
+		}
 	}
 	moved := a.Place.Address != old.Address
 	dctx, cancel := s.detached(ctx)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"gongjian/internal/page"
 	"gongjian/internal/resident"
 )
 
@@ -122,6 +123,20 @@ func (s *Service) AdminGet(ctx context.Context, u resident.User, id int64) (Acti
 // not over, not cancelled) or past.
 func (s *Service) MyRegistrations(ctx context.Context, userID int64, upcoming bool, page, size int) ([]RegistrationDetail, int, error) {
 	return s.store.UserRegistrations(ctx, userID, upcoming, s.now(), page, size)
+}
+
+// MyRegistrationsPage lists the account's registrations by keyset (a list
+// that grows with every sign-up): upcoming soonest first, past latest
+// first; next is the cursor of the following page ("" at the end).
+func (s *Service) MyRegistrationsPage(ctx context.Context, userID int64, upcoming bool, req page.Request) ([]RegistrationDetail, string, error) {
+	ds, err := s.store.UserRegistrationsAfter(ctx, userID, upcoming, s.now(), req.After, req.Limit+1)
+	if err != nil {
+		return nil, "", err
+	}
+	out, next := page.Trim(ds, req.Limit, func(d RegistrationDetail) page.Cursor {
+		return page.Cursor{Key: d.Session.StartsAt.UnixMilli(), ID: d.Registration.ID}
+	})
+	return out, next, nil
 }
 
 // MyRegistration returns one of the account's registrations.

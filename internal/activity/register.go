@@ -54,7 +54,7 @@ var (
 	errSessionNotFound   = errs.NotFound("SESSION_NOT_FOUND", "场次不存在")
 	errIdemReused        = errs.Unprocessable("IDEMPOTENCY_KEY_REUSED", "该请求编号已用于另一次报名，请刷新页面后重试")
 	errInProgress        = errs.Conflict("REQUEST_IN_PROGRESS", "报名正在处理中，请稍后在“我的报名”中查看结果")
-	errIdemKey           = errs.Invalid("INVALID_IDEMPOTENCY_KEY", "请求编号（Idempotency-Key）应为1到64位字母、数字或 - _ : .")
+	errIdemKey           = errs.Invalid("INVALID_IDEMPOTENCY_KEY", "请求编号无效，请更新小程序后重试")
 	errAttendees         = errs.Invalid("INVALID_ATTENDEES", "请选择报名人：本人或家庭成员，每次最多10人且不能重复")
 	errRetryFresh        = errors.New("activity: the earlier request failed; decide again")
 )
@@ -243,7 +243,7 @@ func (s *Service) checkSamePerson(ctx context.Context, a *Activity, in RegisterI
 			return err
 		}
 		if taken {
-			return errs.Conflict("ALREADY_REGISTERED", at.name+" 已由其他家庭账号报名该场次，无需重复报名").With("attendee", at.key)
+			return errs.Conflict("ALREADY_REGISTERED", at.name+"已由其他家庭账号报名该场次，无需重复报名").With("attendee", at.key)
 		}
 	}
 	return nil
@@ -340,7 +340,7 @@ func validateAnswers(qs []Question, in map[string]string, requireAll bool) (map[
 	for k, v := range in {
 		q, ok := byID[k]
 		if !ok {
-			return nil, errs.Invalid("INVALID_ANSWERS", "回答了不存在的问题 "+k)
+			return nil, errs.Invalid("INVALID_ANSWERS", "报名问题已更新，请刷新后重新填写").With("question", k)
 		}
 		v = strings.TrimSpace(v)
 		if v == "" {
@@ -470,7 +470,7 @@ func (s *Service) decide(ctx context.Context, ap **Activity, in RegisterInput, a
 		}
 		for _, at := range atts {
 			if at.key == res.Attendee && at.name != "" {
-				return RegisterResult{}, errs.Conflict("ALREADY_REGISTERED", at.name+" 已经报名过该场次，无需重复报名").With("attendee", at.key)
+				return RegisterResult{}, errs.Conflict("ALREADY_REGISTERED", at.name+"已经报名过该场次，无需重复报名").With("attendee", at.key)
 			}
 		}
 		return RegisterResult{}, errAlreadyRegistered.With("attendee", res.Attendee)

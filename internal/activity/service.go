@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"gongjian/internal/errs"
+	"gongjian/internal/imageurl"
 	"gongjian/internal/resident"
 )
 
@@ -113,6 +114,7 @@ type Service struct {
 	// residence confirms where residents live; without it (tests of other
 	// rules) the profile's community stands in.
 	residence Residence
+	images    imageurl.Checker // nil: no cover accepted
 	cfg       Config
 	now       func() time.Time
 
@@ -128,6 +130,21 @@ type Service struct {
 	// touchedIDs: activities this process reserved seats in since the last
 	// reconciler pass.
 	touchedIDs sync.Map
+}
+
+// UseImages sets which addresses an activity's cover may be
+// (imageurl.Policy: an https URL on a configured host or one of the
+// editor's own uploads). Wiring; without it an activity takes no cover.
+func (s *Service) UseImages(images imageurl.Checker) { s.images = images }
+
+var errCoverURL = errs.Invalid("INVALID_COVER_URL", "封面图片地址无效，请上传图片，或使用允许的图片网站的安全链接")
+
+// checkCover checks a cover address ("" is no cover) for the editor.
+func (s *Service) checkCover(ctx context.Context, editorID int64, cover string) error {
+	if cover == "" {
+		return nil
+	}
+	return imageurl.Require(ctx, s.images, editorID, cover, errCoverURL)
 }
 
 // UseResidence makes community-only eligibility use confirmed residence

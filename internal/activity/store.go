@@ -317,6 +317,9 @@ type Store interface {
 	// UserRegistrations lists an account's registrations with session and
 	// activity; upcoming = sessions not ended and not cancelled.
 	UserRegistrations(ctx context.Context, userID int64, upcoming bool, now time.Time, page, pageSize int) ([]RegistrationDetail, int, error)
+	// UserRegistrationsAfter lists the same by keyset: after the cursor
+	// (Key: the session's start in ms, ID: the registration), at most limit.
+	UserRegistrationsAfter(ctx context.Context, userID int64, upcoming bool, now time.Time, after *page.Cursor, limit int) ([]RegistrationDetail, error)
 	// Registrations lists a keyset page of registrations for staff (at
 	// most f.Limit rows after f.After, by id; with their people, sessions
 	// and activities).

@@ -27,7 +27,7 @@ var (
 	errNotSignedUp  = errs.Forbidden("NOT_SIGNED_UP", "您没有报名这个场次的志愿服务")
 	errNotCheckedIn = errs.Conflict("NOT_CHECKED_IN", "您还没有签到，不能签退")
 	errAlreadyOut   = errs.Conflict("ALREADY_CHECKED_OUT", "本场次已签退，时长已记录；如有遗漏请提交补录申请")
-	errBadAction    = errs.Invalid("BAD_ACTION", "action 只能是 in 或 out")
+	errBadAction    = errs.Invalid("BAD_ACTION", "请选择签到或签退")
 	errSelfTooEarly = errs.Unprocessable("TOO_EARLY", "还没到签到时间")
 	errSelfTooLate  = errs.Unprocessable("TOO_LATE", "签到时间已过")
 )
@@ -479,7 +479,7 @@ func (s *Service) ReviewQueue(ctx context.Context, u resident.User, status strin
 		status = ReviewPending
 	case ReviewPending, ReviewApproved, ReviewRejected:
 	default:
-		return nil, errs.Invalid("BAD_STATUS", "状态只能是 pending、approved 或 rejected")
+		return nil, errs.Invalid("BAD_STATUS", "状态无效，请选择待审核、已通过或已驳回")
 	}
 	sc, ok := reviewScope(u)
 	if !ok {

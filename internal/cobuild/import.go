@@ -145,7 +145,7 @@ func (r UnitRow) resolve(comms map[string]int64, orgs map[string]int64) (UnitInp
 		start, ok1 := ParseDate(r.AgreementStart)
 		end, ok2 := ParseDate(r.AgreementEnd)
 		if !ok1 || !ok2 {
-			return in, "协议日期须为 YYYY-MM-DD"
+			return in, "协议日期格式应为 2026-01-31"
 		}
 		for _, c := range in.CommunityIDs {
 			in.Agreements = append(in.Agreements, Agreement{CommunityID: c, StartsOn: start, EndsOn: end, Content: r.AgreementContent})

@@ -9,6 +9,7 @@ import (
 	"gongjian/internal/errs"
 	"gongjian/internal/notify"
 	"gongjian/internal/resident"
+	"gongjian/internal/usertext"
 )
 
 var (
@@ -77,7 +78,8 @@ func (s *Service) UpdateProject(ctx context.Context, u resident.User, id int64, 
 			return Project{}, errs.Invalid("TOO_MANY_MILESTONES", "里程碑不超过 20 个")
 		}
 		for i := range in.Milestones {
-			if !textLen(strings.TrimSpace(in.Milestones[i].Title), 50) {
+			in.Milestones[i].Title = usertext.Clean(in.Milestones[i].Title)
+			if !textLen(in.Milestones[i].Title, 50) {
 				return Project{}, errs.Invalid("INVALID_MILESTONE", "里程碑须有名称（不超过 50 字）")
 			}
 		}
@@ -137,7 +139,7 @@ func (s *Service) UpdateProject(ctx context.Context, u resident.User, id int64, 
 		}
 		p.Status, p.ClosedAt = ProjectClosed, &now
 	default:
-		return Project{}, errs.Invalid("INVALID_ACTION", "操作只能是 start、progress、deliver 或 close")
+		return Project{}, errs.Invalid("INVALID_ACTION", "操作无效，请选择开始实施、更新进度、交付或结项")
 	}
 	if err := s.store.UpdateProject(ctx, p, from, notices); err != nil {
 		return Project{}, err

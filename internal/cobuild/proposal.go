@@ -10,6 +10,7 @@ import (
 	"gongjian/internal/errs"
 	"gongjian/internal/notify"
 	"gongjian/internal/resident"
+	"gongjian/internal/usertext"
 )
 
 // Proposal statuses (议事厅): open for support, on the joint meeting's
@@ -63,7 +64,7 @@ func (s *Service) CreateProposal(ctx context.Context, u resident.User, community
 	if err := s.checkCommunity(ctx, communityID); err != nil {
 		return Proposal{}, err
 	}
-	title, description = strings.TrimSpace(title), strings.TrimSpace(description)
+	title, description = usertext.Clean(title), strings.TrimSpace(description)
 	if !textLen(title, 40) || !textLen(description, 1000) {
 		return Proposal{}, errs.Invalid("INVALID_PROPOSAL", "议题标题 1 到 40 字，内容 1 到 1000 字")
 	}

@@ -9,6 +9,7 @@ import (
 
 	"gongjian/internal/errs"
 	"gongjian/internal/resident"
+	"gongjian/internal/usertext"
 )
 
 // Resource kinds (资源清单).
@@ -124,7 +125,7 @@ func (s *Service) CreateResource(ctx context.Context, u resident.User, in Resour
 	if unit.Status != UnitActive {
 		return Resource{}, errUnitInactive
 	}
-	in.Title, in.Description, in.QuantityUnit = strings.TrimSpace(in.Title), strings.TrimSpace(in.Description), strings.TrimSpace(in.QuantityUnit)
+	in.Title, in.Description, in.QuantityUnit = usertext.Clean(in.Title), strings.TrimSpace(in.Description), usertext.Clean(in.QuantityUnit)
 	switch {
 	case ResourceKinds[in.Kind] == "":
 		return Resource{}, errs.Invalid("INVALID_RESOURCE_KIND", "资源类型只能是场地、专家与服务、物资、资金或志愿服务队")

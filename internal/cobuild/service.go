@@ -13,6 +13,7 @@ import (
 	"gongjian/internal/notify"
 	"gongjian/internal/pii"
 	"gongjian/internal/resident"
+	"gongjian/internal/usertext"
 )
 
 // Config are co-building's settings.
@@ -105,8 +106,8 @@ type NeedInput struct {
 func canPublishFor(u resident.User, communityID int64) bool { return u.IsStaffOf(communityID) }
 
 func (in *NeedInput) normalize(now time.Time) error {
-	in.Title, in.Description = strings.TrimSpace(in.Title), strings.TrimSpace(in.Description)
-	in.QuantityUnit, in.Place = strings.TrimSpace(in.QuantityUnit), strings.TrimSpace(in.Place)
+	in.Title, in.Description = usertext.Clean(in.Title), strings.TrimSpace(in.Description)
+	in.QuantityUnit, in.Place = usertext.Clean(in.QuantityUnit), usertext.Clean(in.Place)
 	switch {
 	case Categories[in.Category] == "":
 		return errBadCategory

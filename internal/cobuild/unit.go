@@ -12,6 +12,7 @@ import (
 	"gongjian/internal/errs"
 	"gongjian/internal/pii"
 	"gongjian/internal/resident"
+	"gongjian/internal/usertext"
 )
 
 // UnitInput is a unit to create. Contacts carry their plain phone numbers
@@ -44,7 +45,7 @@ const MaxImportUnits = 1000
 
 // checkUnit validates in against the known communities and organisations.
 func (s *Service) checkUnit(in *UnitInput, communities map[int64]bool, orgs map[string]int64) error {
-	in.Name = strings.TrimSpace(in.Name)
+	in.Name = usertext.Clean(in.Name)
 	switch {
 	case !textLen(in.Name, 50):
 		return errs.Invalid("UNIT_NAME_REQUIRED", "请填写单位名称（不超过 50 字）")
@@ -65,8 +66,10 @@ func (s *Service) checkUnit(in *UnitInput, communities map[int64]bool, orgs map[
 	}
 	slices.Sort(in.CommunityIDs)
 	in.CommunityIDs = slices.Compact(in.CommunityIDs)
-	for _, c := range in.Contacts {
-		if !textLen(strings.TrimSpace(c.Name), 20) || !phonePattern.MatchString(strings.TrimSpace(c.Phone)) {
+	for i := range in.Contacts {
+		c := &in.Contacts[i]
+		c.Name = usertext.Clean(c.Name)
+		if !textLen(c.Name, 20) || !phonePattern.MatchString(strings.TrimSpace(c.Phone)) {
 			return errs.Invalid("INVALID_CONTACT", "联系人须填写姓名和 11 位手机号")
 		}
 	}

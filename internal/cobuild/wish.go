@@ -11,6 +11,7 @@ import (
 	"gongjian/internal/notify"
 	"gongjian/internal/pii"
 	"gongjian/internal/resident"
+	"gongjian/internal/usertext"
 )
 
 // Wish statuses (a resident's 微心愿, and proposals under review).
@@ -114,7 +115,7 @@ var (
 	errNoCommunity   = errs.Invalid("COMMUNITY_REQUIRED", "请先在“我的”中选择所在社区")
 	errNoContact     = errs.Invalid("CONTACT_REQUIRED", "请填写联系电话，或先绑定手机号")
 	errReasonNeeded  = errs.Invalid("REASON_REQUIRED", "不采纳时请填写原因（不超过 200 字），居民会看到")
-	errBadDecision   = errs.Invalid("INVALID_DECISION", "处理方式只能是 accept（纳入需求清单）、merge（合并到已有需求）或 decline（不采纳）")
+	errBadDecision   = errs.Invalid("INVALID_DECISION", "处理方式无效，请选择纳入需求清单、合并到已有需求或不采纳")
 	errMergeTarget   = errs.Invalid("MERGE_TARGET", "请选择本社区未关闭的需求进行合并")
 	errContentFailed = errs.Unavailable(nil, "内容安全检测暂时不可用，请稍后再试")
 )
@@ -154,7 +155,7 @@ func (s *Service) CreateWish(ctx context.Context, u resident.User, in WishInput)
 	if err := s.checkCommunity(ctx, in.CommunityID); err != nil {
 		return Wish{}, err
 	}
-	in.Title, in.Description = strings.TrimSpace(in.Title), strings.TrimSpace(in.Description)
+	in.Title, in.Description = usertext.Clean(in.Title), strings.TrimSpace(in.Description)
 	if !textLen(in.Title, 30) || utf8.RuneCountInString(in.Description) > 500 {
 		return Wish{}, errs.Invalid("INVALID_WISH", "心愿标题 1 到 30 字，描述不超过 500 字")
 	}
@@ -162,7 +163,7 @@ func (s *Service) CreateWish(ctx context.Context, u resident.User, in WishInput)
 		return Wish{}, errs.Invalid("TOO_MANY_PHOTOS", "最多附 3 张照片")
 	}
 	w := Wish{UserID: u.ID, CommunityID: in.CommunityID, Title: in.Title, Description: in.Description, Photos: in.Photos,
-		ContactName: strings.TrimSpace(in.ContactName), Status: WishPending, CreatedAt: s.now()}
+		ContactName: usertext.Clean(in.ContactName), Status: WishPending, CreatedAt: s.now()}
 	if w.ContactName == "" {
 		w.ContactName = u.RealName
 	}

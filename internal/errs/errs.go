@@ -11,23 +11,26 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"gongjian/internal/usertext"
 )
 
 // Kind classifies an error for transport mapping.
 type Kind int
 
 const (
-	KindInternal      Kind = iota // a bug or an unexpected failure
-	KindInvalid                   // the request is malformed or breaks a rule (400/422)
-	KindUnauthorized              // not logged in, bad token
-	KindForbidden                 // logged in but not allowed
-	KindNotFound                  // no such resource (or not visible to the caller)
-	KindConflict                  // state conflict: already registered, duplicate
-	KindQuotaFull                 // no seat and no waitlist place left
-	KindUnavailable               // a dependency is down; retry later
-	KindRateLimited               // too many requests
-	KindUnprocessable             // well-formed but refused by a business rule (422)
-	KindTooLarge                  // body too large
+	KindInternal         Kind = iota // a bug or an unexpected failure
+	KindInvalid                      // the request is malformed or breaks a rule (400/422)
+	KindUnauthorized                 // not logged in, bad token
+	KindForbidden                    // logged in but not allowed
+	KindNotFound                     // no such resource (or not visible to the caller)
+	KindConflict                     // state conflict: already registered, duplicate
+	KindQuotaFull                    // no seat and no waitlist place left
+	KindUnavailable                  // a dependency is down; retry later
+	KindRateLimited                  // too many requests
+	KindUnprocessable                // well-formed but refused by a business rule (422)
+	KindTooLarge                     // body too large
+	KindMethodNotAllowed             // the route exists, not with this method (405)
 )
 
 func (k Kind) String() string {
@@ -52,6 +55,8 @@ func (k Kind) String() string {
 		return "unprocessable"
 	case KindTooLarge:
 		return "too_large"
+	case KindMethodNotAllowed:
+		return "method_not_allowed"
 	default:
 		return "internal"
 	}
@@ -151,11 +156,12 @@ func As(err error) *Error {
 	return Internal(err)
 }
 
-// Text trims a text field and checks its length in characters (min..max)
+// Text cleans a text field (surrounding space and invisible characters,
+// usertext.Clean) and checks its length in characters (min..max)
 // and that it holds no NUL byte; the error (INVALID_<FIELD>) names the
 // field by its Chinese label.
 func Text(field, label, v string, min, max int) (string, error) {
-	v = strings.TrimSpace(v)
+	v = usertext.Clean(v)
 	n := utf8.RuneCountInString(v)
 	if n < min || n > max || strings.ContainsAny(v, "\x00") {
 		if min > 0 {

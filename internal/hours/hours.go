@@ -161,6 +161,7 @@ type Activity struct {
 	EndsAt      time.Time
 	SessionID   int64 // the session these times are of
 	Sessions    int   // how many sessions the activity has
+	Cancelled   bool  // the activity was cancelled
 }
 
 // Minutes is the length of the session the times are of.

@@ -285,6 +285,9 @@ func (s *Service) CreateClaim(ctx context.Context, u resident.User, in ClaimInpu
 		}
 		in.SessionID = a.SessionID
 	}
+	if a.Cancelled {
+		return Claim{}, errs.Unprocessable("CLAIM_ACTIVITY_CANCELLED", "这个活动已经取消，不能申报服务时长")
+	}
 	if s.now().Before(a.EndsAt) {
 		return Claim{}, errs.Unprocessable("CLAIM_TOO_EARLY", "场次结束后才能申报服务时长").With("opens_at", a.EndsAt)
 	}
@@ -348,7 +351,7 @@ func reviewFilter(u resident.User, status string) (ClaimFilter, error) {
 	switch status {
 	case "", ClaimPending, ClaimApproved, ClaimRejected:
 	default:
-		return ClaimFilter{}, errs.Invalid("BAD_STATUS", "状态只能是 pending、approved 或 rejected")
+		return ClaimFilter{}, errs.Invalid("BAD_STATUS", "状态无效，请选择待审核、已通过或已驳回")
 	}
 	f, ok := reviewScope(u)
 	if !ok {
@@ -416,12 +419,7 @@ func (s *Service) fillCredit(ctx context.Context, c *Claim) error {
 	return err
 }
 
-func displayName(u resident.User) string {
-	if u.RealName != "" {
-		return u.RealName
-	}
-	return u.Nickname
-}
+func displayName(u resident.User) string { return u.DisplayName() }
 
 func (s *Service) reviewable(ctx context.Context, u resident.User, id int64) (Claim, error) {
 	c, err := s.store.Claim(ctx, id)

@@ -23,7 +23,7 @@ func (a *API) listActivities(c *gin.Context) {
 	}
 	q.Category = c.Query("category")
 	if q.Category != "" && activity.CategoryName(q.Category) == "" {
-		fail(c, errs.Invalid("BAD_QUERY", "参数 category 无效"))
+		fail(c, errs.Invalid("BAD_QUERY", "活动类别无效，请从列表中选择"))
 		return
 	}
 	if q.CommunityID, err = queryID(c, "community_id"); err != nil {
@@ -82,7 +82,7 @@ func (a *API) register(c *gin.Context) {
 	}
 	key := c.GetHeader("Idempotency-Key")
 	if key == "" {
-		fail(c, errs.Invalid("IDEMPOTENCY_KEY_REQUIRED", "缺少请求编号（Idempotency-Key），请更新小程序后重试"))
+		fail(c, errs.Invalid("IDEMPOTENCY_KEY_REQUIRED", "缺少请求编号，请更新小程序后重试"))
 		return
 	}
 	if err := decode(c, &req); err != nil {
@@ -145,7 +145,22 @@ func (a *API) cancelRegistration(c *gin.Context) {
 func (a *API) myRegistrations(c *gin.Context) {
 	scope := c.DefaultQuery("scope", "upcoming")
 	if scope != "upcoming" && scope != "past" {
-		fail(c, errs.Invalid("BAD_QUERY", "参数 scope 只能是 upcoming 或 past"))
+		fail(c, errs.Invalid("BAD_QUERY", "请选择查看即将开始或已结束的报名"))
+		return
+	}
+	if c.Query("cursor") != "" || c.Query("limit") != "" {
+		// Keyset paging: ?cursor=&limit= answers items and next_cursor.
+		req, err := keyset(c, 20)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		ds, next, err := a.d.Activities.MyRegistrationsPage(c.Request.Context(), userID(c), scope == "upcoming", req)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, cursorPage(dtos(ds, toMyRegistrationDTO), next, req.Limit))
 		return
 	}
 	page, size, err := paging(c, 20, 100)

@@ -167,7 +167,7 @@ func (a *API) adminActivities(c *gin.Context) {
 	switch status {
 	case "", activity.StatusDraft, activity.StatusPublished, activity.StatusFinished, activity.StatusCancelled:
 	default:
-		fail(c, errs.Invalid("BAD_QUERY", "参数 status 无效"))
+		fail(c, errs.Invalid("BAD_QUERY", "状态无效，请重新选择"))
 		return
 	}
 	u, ok := a.me(c)
@@ -357,7 +357,7 @@ func registrationFilter(c *gin.Context) (activity.RegistrationFilter, error) {
 	switch f.Status {
 	case "", activity.RegConfirmed, activity.RegWaitlisted, activity.RegCancelled:
 	default:
-		return f, errs.Invalid("BAD_QUERY", "参数 status 只能是 confirmed、waitlisted 或 cancelled")
+		return f, errs.Invalid("BAD_QUERY", "状态无效，请选择已报名、候补中或已取消")
 	}
 	var err error
 	if f.SessionID, err = queryID(c, "session_id"); err != nil {
@@ -462,7 +462,7 @@ func (a *API) markNoShow(c *gin.Context) {
 		return
 	}
 	if req.NoShow == nil {
-		fail(c, errs.Invalid("INVALID_NO_SHOW", "请说明是否未到场（no_show: true/false）"))
+		fail(c, errs.Invalid("INVALID_NO_SHOW", "请选择是否未到场"))
 		return
 	}
 	u, ok := a.me(c)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -15,15 +16,21 @@ import (
 )
 
 var (
-	errBadJSON     = errs.Invalid("BAD_JSON", "请求内容不是有效的 JSON")
-	errTooLarge    = errs.New(errs.KindTooLarge, "BODY_TOO_LARGE", "请求内容太大")
-	errEmptyBody   = errs.Invalid("EMPTY_BODY", "请求内容不能为空")
-	errBadID       = errs.Invalid("BAD_ID", "编号无效")
-	errContentType = errs.New(errs.KindInvalid, "UNSUPPORTED_MEDIA_TYPE", "请以 JSON 格式提交")
+	errBadJSON   = errs.Invalid("BAD_JSON", "提交的内容格式不正确，请更新小程序后重试")
+	errTooLarge  = errs.New(errs.KindTooLarge, "BODY_TOO_LARGE", "请求内容太大")
+	errEmptyBody = errs.Invalid("EMPTY_BODY", "请求内容不能为空")
+	errBadID     = errs.Invalid("BAD_ID", "编号无效")
+	// The field's name goes in details, never in the message.
+	errBadField     = errs.Invalid("BAD_FIELD", "提交的内容里有一项填写得不对，请检查后重试")
+	errUnknownField = errs.Invalid("UNKNOWN_FIELD", "提交的内容里有无法识别的项目，请更新小程序后重试")
+	errBadTime      = errs.Invalid("BAD_TIME", "时间格式不正确，请重新选择时间").With("example", "2026-12-01T09:00:00+08:00")
+	errBadQuery     = errs.Invalid("BAD_QUERY", "查询条件无效，请刷新后重试")
+	errContentType  = errs.New(errs.KindInvalid, "UNSUPPORTED_MEDIA_TYPE", "提交方式不正确，请更新小程序后重试")
 )
 
-// decode reads the body strictly into v: JSON only, no unknown fields, one
-// value, within the size limit set by the middleware.
+// decode reads the body strictly into v: JSON only, no unknown fields, no
+// key twice in an object, valid UTF-8, one value, within the size limit set
+// by the middleware.
 func decode(c *gin.Context, v any) error {
 	if ct := c.ContentType(); ct != "" && ct != "application/json" {
 		return errContentType
@@ -35,16 +42,24 @@ func decode(c *gin.Context, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return errEmptyBody
 	}
+	if err := checkJSONText(body); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var ute *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &ute):
-			return errs.Invalid("BAD_FIELD", "字段 "+ute.Field+" 的类型不正确")
+			if ute.Field == "" {
+				return errBadField
+			}
+			return errBadField.With("field", ute.Field)
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			name := strings.TrimPrefix(err.Error(), "json: unknown field ")
-			return errs.Invalid("UNKNOWN_FIELD", "不认识的字段 "+name)
+			name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+			return errUnknownField.With("field", name)
+		case errors.As(err, new(*time.ParseError)) || strings.Contains(err.Error(), "Time.UnmarshalJSON"):
+			return errBadTime
 		default:
 			return errBadJSON
 		}
@@ -86,7 +101,7 @@ func queryInt(c *gin.Context, name string, def, min, max int) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < min || n > max {
-		return 0, errs.Invalid("BAD_QUERY", "参数 "+name+" 无效")
+		return 0, errBadQuery.With("param", name)
 	}
 	return n, nil
 }
@@ -118,7 +133,7 @@ func queryID(c *gin.Context, name string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n <= 0 {
-		return 0, errs.Invalid("BAD_QUERY", "参数 "+name+" 无效")
+		return 0, errBadQuery.With("param", name)
 	}
 	return n, nil
 }

@@ -71,7 +71,7 @@ func (a *API) createUnit(c *gin.Context) {
 		start, ok1 := cobuild.ParseDate(ag.StartsOn)
 		end, ok2 := cobuild.ParseDate(ag.EndsOn)
 		if !ok1 || !ok2 {
-			fail(c, errs.Invalid("INVALID_AGREEMENT", "协议日期须为 YYYY-MM-DD"))
+			fail(c, errs.Invalid("INVALID_AGREEMENT", "协议日期格式应为 2026-01-31"))
 			return
 		}
 		in.Agreements = append(in.Agreements, cobuild.Agreement{CommunityID: ag.CommunityID, StartsOn: start, EndsOn: end, Content: ag.Content, DocumentRef: ag.DocumentURL})

@@ -37,6 +37,7 @@ func (a *API) mountConsoleAuth(v1, authed *gin.RouterGroup) {
 	a.mountConsoleAudit(con)
 	a.mountConsoleDashboard(con)
 	a.mountConsoleRegistrations(con)
+	a.mountConsolePeople(con)
 }
 
 // cookieSession authenticates a request by the console's session cookie:
@@ -159,7 +160,7 @@ func (a *API) consoleDevLogin(c *gin.Context) {
 		return
 	}
 	if req.Name == "" || len(req.Name) > 32 {
-		fail(c, errs.Invalid("INVALID_NAME", "请输入开发账号名，例如 admin"))
+		fail(c, errs.Invalid("INVALID_NAME", "请输入开发账号名"))
 		return
 	}
 	u, err := a.d.ConsoleDevLogin(c.Request.Context(), req.Name)

@@ -41,8 +41,8 @@ func (a *API) consoleRegistrations(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if f.Query = strings.TrimSpace(c.Query("q")); len([]rune(f.Query)) > 30 {
-		fail(c, errs.Invalid("BAD_QUERY", "搜索内容不超过 30 个字"))
+	if f.Query, err = searchText(c); err != nil {
+		fail(c, err)
 		return
 	}
 	sc, ok := a.dashboardScope(c)
@@ -60,4 +60,14 @@ func (a *API) consoleRegistrations(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, cursorPage(dtos(rs, toStaffRegistrationDTO), next, req.Limit))
+}
+
+// searchText reads the console lists' search box: q, a name fragment or
+// phone digits, at most 30 characters.
+func searchText(c *gin.Context) (string, error) {
+	q := strings.TrimSpace(c.Query("q"))
+	if len([]rune(q)) > 30 {
+		return "", errs.Invalid("BAD_QUERY", "搜索内容不超过 30 个字")
+	}
+	return q, nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/gin-gonic/gin"
 
@@ -54,6 +55,11 @@ func TestDecodeStrictJSON(t *testing.T) {
 		{"unknown field", "application/json", `{"name":"a","admin":true}`, 1 << 10, "UNKNOWN_FIELD"},
 		{"wrong type", "application/json", `{"count":"two"}`, 1 << 10, "BAD_FIELD"},
 		{"too large", "application/json", `{"name":"` + strings.Repeat("a", 100) + `"}`, 32, "BODY_TOO_LARGE"},
+		{"duplicate key", "application/json", `{"name":"a","count":1,"name":"b"}`, 1 << 10, "DUPLICATE_KEY"},
+		{"duplicate key, other case", "application/json", `{"name":"a","Name":"b"}`, 1 << 10, "DUPLICATE_KEY"},
+		{"invalid UTF-8", "application/json", "{\"name\":\"\xff\xfe张\"}", 1 << 10, "INVALID_UTF8"},
+		{"invalid UTF-8 in a key", "application/json", "{\"na\xc3me\":\"a\"}", 1 << 10, "INVALID_UTF8"},
+		{"a replacement character typed", "application/json", `{"name":"\ufffd张"}`, 1 << 10, ""},
 	} {
 		c, _ := testContext("POST", tc.ct, tc.body, tc.max)
 		var v target
@@ -63,6 +69,24 @@ func TestDecodeStrictJSON(t *testing.T) {
 		}
 		if tc.code == "" && v.Name == "" {
 			t.Errorf("%s: nothing decoded", tc.name)
+		}
+	}
+	// The field of a refusal is in details, as a path; the same key in
+	// different objects (array elements included) is not a duplicate.
+	for _, tc := range []struct{ body, code, field string }{
+		{`{"items":[{"id":1,"note":"a"},{"id":2,"id":3}]}`, "DUPLICATE_KEY", "items[1].id"},
+		{`{"items":[{"id":1},{"id":2}],"meta":{"id":1}}`, "", ""},
+		{"{\"items\":[{\"id\":1},{\"note\":\"ok\"},{\"note\":\"\xed\xa0\x80\"}]}", "INVALID_UTF8", "items[2].note"},
+		{"{\"a\":{\"b\":[\"x\",\"\xc0\"]}}", "INVALID_UTF8", "a.b[1]"},
+		{`{"a":1,"b":{"c":[1,{"d":2,"d":3}]}}`, "DUPLICATE_KEY", "b.c[1].d"},
+	} {
+		err := checkJSONText([]byte(tc.body))
+		if errs.CodeOf(err) != tc.code && !(tc.code == "" && err == nil) {
+			t.Errorf("%s: %v, want %q", tc.body, err, tc.code)
+			continue
+		}
+		if e := errs.As(err); err != nil && (e.Details["field"] != tc.field || !hasHan(e.Message) || e.Kind != errs.KindInvalid) {
+			t.Errorf("%s: %+v, want field %q and a Chinese message", tc.body, e, tc.field)
 		}
 	}
 	// An optional body may be absent; present, it is as strict.
@@ -84,9 +108,9 @@ func TestErrorTable(t *testing.T) {
 	want := map[errs.Kind]int{
 		errs.KindInvalid: 400, errs.KindUnprocessable: 422, errs.KindUnauthorized: 401, errs.KindForbidden: 403,
 		errs.KindNotFound: 404, errs.KindConflict: 409, errs.KindQuotaFull: 409, errs.KindRateLimited: 429,
-		errs.KindTooLarge: 413, errs.KindUnavailable: 503, errs.KindInternal: 500,
+		errs.KindTooLarge: 413, errs.KindUnavailable: 503, errs.KindInternal: 500, errs.KindMethodNotAllowed: 405,
 	}
-	for k := errs.KindInternal; k <= errs.KindTooLarge; k++ {
+	for k := errs.KindInternal; k <= errs.KindMethodNotAllowed; k++ {
 		if _, ok := want[k]; !ok {
 			t.Fatalf("kind %d has no expected status in this test", k)
 		}
@@ -132,4 +156,13 @@ func TestRateLimitedCarriesRetryAfter(t *testing.T) {
 			t.Errorf("%v: %d, Retry-After %q, want %q", tc.err, rec.Code, rec.Header().Get("Retry-After"), tc.want)
 		}
 	}
+}
+
+func hasHan(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
 }

@@ -14,17 +14,18 @@ import (
 
 // statusOf is THE table mapping error kinds to HTTP statuses.
 var statusOf = map[errs.Kind]int{
-	errs.KindInvalid:       http.StatusBadRequest,
-	errs.KindUnprocessable: http.StatusUnprocessableEntity,
-	errs.KindUnauthorized:  http.StatusUnauthorized,
-	errs.KindForbidden:     http.StatusForbidden,
-	errs.KindNotFound:      http.StatusNotFound,
-	errs.KindConflict:      http.StatusConflict,
-	errs.KindQuotaFull:     http.StatusConflict,
-	errs.KindRateLimited:   http.StatusTooManyRequests,
-	errs.KindTooLarge:      http.StatusRequestEntityTooLarge,
-	errs.KindUnavailable:   http.StatusServiceUnavailable,
-	errs.KindInternal:      http.StatusInternalServerError,
+	errs.KindInvalid:          http.StatusBadRequest,
+	errs.KindUnprocessable:    http.StatusUnprocessableEntity,
+	errs.KindUnauthorized:     http.StatusUnauthorized,
+	errs.KindForbidden:        http.StatusForbidden,
+	errs.KindNotFound:         http.StatusNotFound,
+	errs.KindConflict:         http.StatusConflict,
+	errs.KindQuotaFull:        http.StatusConflict,
+	errs.KindRateLimited:      http.StatusTooManyRequests,
+	errs.KindTooLarge:         http.StatusRequestEntityTooLarge,
+	errs.KindMethodNotAllowed: http.StatusMethodNotAllowed,
+	errs.KindUnavailable:      http.StatusServiceUnavailable,
+	errs.KindInternal:         http.StatusInternalServerError,
 }
 
 // ErrorBody is the JSON of every error answer.

@@ -85,7 +85,7 @@ func attachment(c *gin.Context, name string, body []byte) {
 	c.Data(http.StatusOK, xlsxType, body)
 }
 
-var errFormat = errs.Invalid("BAD_FORMAT", "format 只能是 json 或 xlsx")
+var errFormat = errs.Invalid("BAD_FORMAT", "导出格式无效，请重新选择")
 
 func (a *API) myRecord(c *gin.Context) {
 	format := c.DefaultQuery("format", "json")

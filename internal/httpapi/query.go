@@ -64,7 +64,7 @@ func queryTime(c *gin.Context, name string, endOfDay bool) (time.Time, error) {
 	}
 	t, err := time.ParseInLocation(dateLayout, s, cst.Zone)
 	if err != nil {
-		return time.Time{}, errs.Invalid("BAD_QUERY", "参数 "+name+" 应为日期（2026-12-01）或 RFC 3339 时间")
+		return time.Time{}, errs.Invalid("BAD_QUERY", "日期格式不正确，请重新选择日期").With("param", name)
 	}
 	if endOfDay {
 		t = t.AddDate(0, 0, 1)
@@ -79,5 +79,5 @@ func queryBool(c *gin.Context, name string) (bool, error) {
 	case "1", "true":
 		return true, nil
 	}
-	return false, errs.Invalid("BAD_QUERY", "参数 "+name+" 应为 true 或 false")
+	return false, errBadQuery.With("param", name)
 }

@@ -174,7 +174,7 @@ func (a *API) bookRoom(c *gin.Context) {
 		return
 	}
 	if req.Until != "" || req.EveryWeeks != 0 {
-		fail(c, errs.Invalid("USE_SERIES", "重复预约请使用 /series 接口"))
+		fail(c, errs.Invalid("USE_SERIES", "每周重复的预约请使用“重复预约”功能"))
 		return
 	}
 	b, err := a.d.Rooms.Book(c.Request.Context(), u, req.input(c, id))

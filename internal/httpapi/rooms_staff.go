@@ -225,7 +225,7 @@ func (a *API) roomsReport(c *gin.Context) {
 	if m := c.Query("month"); m != "" {
 		t, err := time.ParseInLocation("2006-01", m, cst.Zone)
 		if err != nil {
-			fail(c, errs.Invalid("BAD_QUERY", "参数 month 应为月份（2026-12）"))
+			fail(c, errs.Invalid("BAD_QUERY", "月份格式应为 2026-12"))
 			return
 		}
 		month = t

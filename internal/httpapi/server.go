@@ -141,8 +141,10 @@ func (a *API) base() *gin.Engine {
 	}
 	r.Use(a.requestID, a.recoverer, a.accessLog, a.limitBody, a.auditRecorder)
 	r.NoRoute(func(c *gin.Context) { fail(c, errs.NotFound("ROUTE_NOT_FOUND", "接口不存在")) })
+	// gin has set Allow (the route's methods) before this runs.
 	r.NoMethod(func(c *gin.Context) {
-		fail(c, errs.New(errs.KindInvalid, "METHOD_NOT_ALLOWED", "不支持的请求方式"))
+		fail(c, errs.New(errs.KindMethodNotAllowed, "METHOD_NOT_ALLOWED", "不支持这种操作，请更新小程序后重试").
+			With("allow", c.Writer.Header().Get("Allow")))
 	})
 
 	r.GET("/healthz", a.healthz)
@@ -289,8 +291,8 @@ func (a *API) authenticate(c *gin.Context) {
 			return
 		}
 	}
-	token, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || token == "" {
+	token, ok := bearerToken(h)
+	if !ok {
 		fail(c, errNoToken)
 		return
 	}

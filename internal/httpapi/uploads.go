@@ -21,7 +21,7 @@ const uploadReadTimeout = 2 * time.Minute
 const uploadBodyMax = media.MaxBytes + 64<<10
 
 var (
-	errNotMultipart = errs.Invalid("NOT_MULTIPART", "请以 multipart/form-data 上传照片（字段名 file）")
+	errNotMultipart = errs.Invalid("NOT_MULTIPART", "上传方式不正确，请在小程序中重新选择照片上传")
 	errNoFile       = errs.Invalid("FILE_REQUIRED", "请选择要上传的照片")
 )
 

@@ -90,7 +90,7 @@ func queryStatuses(c *gin.Context) ([]wristband.AlarmStatus, error) {
 		case wristband.StatusOpen, wristband.StatusAcked, wristband.StatusResolved:
 			out = append(out, st)
 		default:
-			return nil, errs.Invalid("BAD_QUERY", "参数 status 只能是 open、acked、resolved")
+			return nil, errs.Invalid("BAD_QUERY", "告警状态无效，请选择未处理、已受理或已解决")
 		}
 	}
 	return out, nil

@@ -189,7 +189,7 @@ func (a *API) readings(c *gin.Context, staff bool) {
 	}
 	if b := c.Query("before"); b != "" {
 		if f.Before, err = time.Parse(time.RFC3339Nano, b); err != nil {
-			fail(c, errs.Invalid("BAD_QUERY", "参数 before 应为 RFC 3339 时间"))
+			fail(c, errs.Invalid("BAD_QUERY", "时间格式不正确，请刷新后重试"))
 			return
 		}
 	}

@@ -65,7 +65,7 @@ func (a *API) importRows(c *gin.Context, rows []wristband.ImportRow) {
 	respond(c, http.StatusCreated, gin.H{"imported": n}, err)
 }
 
-var errImportUpload = errs.Invalid("IMPORT_BAD_FILE", "请以表单文件（字段名 file）上传 CSV 或 XLSX 文件")
+var errImportUpload = errs.Invalid("IMPORT_BAD_FILE", "请选择 CSV 或 XLSX 文件上传")
 
 func (a *API) adminImportWristbands(c *gin.Context) {
 	data, ok := a.formFile(c)

@@ -77,7 +77,7 @@ type Store interface {
 // Uses is what refers to an upload.
 type Uses struct {
 	Avatar bool
-	// Public: shown to anyone (a delivered co-building project's evidence).
+	// Public: shown to anyone (a delivered co-building project's evidence, an activity's cover).
 	Public bool
 	Claims []ClaimScope
 }

@@ -19,21 +19,33 @@ import (
 // sessions. It is not a field of activityRow, so saving a row never
 // overwrites it.
 var seatsUntilMigration = Migration{ID: "1260_activities_seats_until", Up: func(tx *gorm.DB) error {
-	db := tx.Session(&gorm.Session{NewDB: true})
-	if !db.Migrator().HasColumn("activities", "seats_until") {
-		typ := "DATETIME(3) NULL"
-		if db.Dialector.Name() != "mysql" {
-			typ = "DATETIME"
-		}
-		if err := db.Exec("ALTER TABLE activities ADD COLUMN seats_until " + typ).Error; err != nil {
-			return err
-		}
+	if err := addTimeColumns(tx, "activities", "seats_until"); err != nil {
+		return err
 	}
 	if err := createIndexes(index{"activities", "idx_activities_public_seats", "status, first_starts_at, id, last_ends_at, seats_until"})(tx); err != nil {
 		return err
 	}
 	return tx.Session(&gorm.Session{NewDB: true}).Exec(refreshSeatsSQL+"1 = 1", farFuture).Error
 }}
+
+// addTimeColumns adds nullable time columns that are not there yet
+// (idempotent, like createIndexes).
+func addTimeColumns(tx *gorm.DB, table string, cols ...string) error {
+	db := tx.Session(&gorm.Session{NewDB: true})
+	typ := "DATETIME(3) NULL"
+	if db.Dialector.Name() != "mysql" {
+		typ = "DATETIME"
+	}
+	for _, col := range cols {
+		if db.Migrator().HasColumn(table, col) {
+			continue
+		}
+		if err := db.Exec("ALTER TABLE " + table + " ADD COLUMN " + col + " " + typ).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // farFuture is a series' seats_until while every session has a seat.
 var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -480,6 +480,11 @@ func (s *ActivityStore) UpdateSession(ctx context.Context, ss activity.Session, 
 			return err
 		}
 		timesChanged := !cur.StartsAt.Equal(ss.StartsAt) || !cur.EndsAt.Equal(ss.EndsAt)
+		if timesChanged {
+			if err := moveRegistrations(tx, ss.ID, ss.StartsAt, ss.EndsAt); err != nil {
+				return err
+			}
+		}
 		if timesChanged && notices != nil {
 			rows, err := liveRegs(tx, "session_id = ?", ss.ID)
 			if err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"gongjian/internal/activity"
 	"gongjian/internal/checkin"
 	"gongjian/internal/errs"
 	"gongjian/internal/hours"
@@ -553,10 +554,7 @@ type registrationView struct {
 func (v registrationView) registration() checkin.Registration {
 	name := v.DependentName
 	if v.DependentID == 0 {
-		name = v.RealName
-		if name == "" {
-			name = v.Nickname
-		}
+		name = userName(v.RealName, v.Nickname)
 	}
 	return checkin.Registration{ID: v.RegID, UserID: v.UserID, DependentID: v.DependentID, AttendeeName: name, Status: v.Status, Session: v.SessionView.session()}
 }
@@ -643,7 +641,8 @@ func (s *ActivityView) Activity(ctx context.Context, activityID, sessionID int64
 		}
 	}
 	return hours.Activity{ID: x.ActivityID, Title: x.ActivityTitle, Category: x.Category, Place: x.Place, HostOrgID: x.HostOrgID,
-		HostOrgName: x.HostOrgName, CommunityID: x.CommunityID, StartsAt: x.StartsAt, EndsAt: x.EndsAt, SessionID: x.ID, Sessions: len(xs)}, nil
+		HostOrgName: x.HostOrgName, CommunityID: x.CommunityID, StartsAt: x.StartsAt, EndsAt: x.EndsAt, SessionID: x.ID, Sessions: len(xs),
+		Cancelled: x.ActivityStatus == activity.StatusCancelled}, nil
 }
 
 // OrgTree reads every organisation with its parent.

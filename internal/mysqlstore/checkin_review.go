@@ -91,10 +91,7 @@ func (s *CheckinStore) ReviewQueue(ctx context.Context, sc checkin.ReviewScope) 
 	out := make([]checkin.Presence, 0, len(rows))
 	for _, r := range rows {
 		p := toPresence(r.presenceRow)
-		p.ActivityTitle, p.UserName = r.Title, r.RealName
-		if p.UserName == "" {
-			p.UserName = r.Nickname
-		}
+		p.ActivityTitle, p.UserName = r.Title, userName(r.RealName, r.Nickname)
 		out = append(out, p)
 	}
 	return out, nil

@@ -175,10 +175,7 @@ func (s *CobuildStore) toReportIns(ctx context.Context, rows []cbReportInRow) ([
 			return nil, translate(err, nil)
 		}
 		for _, u := range us {
-			people[u.ID] = u.RealName
-			if u.RealName == "" {
-				people[u.ID] = u.Nickname
-			}
+			people[u.ID] = userName(u.RealName, u.Nickname)
 		}
 	}
 	out := make([]cobuild.ReportIn, 0, len(rows))

@@ -528,10 +528,7 @@ func (s *HoursStore) Names(ctx context.Context, ids []int64) (map[int64]string, 
 			return nil, translate(err, nil)
 		}
 		for _, r := range rows {
-			out[r.ID] = r.RealName
-			if r.RealName == "" {
-				out[r.ID] = r.Nickname
-			}
+			out[r.ID] = userName(r.RealName, r.Nickname)
 		}
 	}
 	return out, nil

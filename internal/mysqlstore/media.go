@@ -111,6 +111,11 @@ func (s *MediaStore) Uses(ctx context.Context, id string) (media.Uses, error) {
 		return out, translate(err, nil)
 	}
 	out.Avatar = n > 0
+	// An activity's cover is shown to everyone who sees the activity.
+	if err := g.Table("activities").Where("cover_url = ?", ref).Count(&n).Error; err != nil {
+		return out, translate(err, nil)
+	}
+	out.Public = n > 0
 	// Co-building: wishes' photos (their community's staff), delivered
 	// projects' evidence (public), agreements (the unit's community).
 	var cb []cbMediaRow
@@ -125,8 +130,8 @@ func (s *MediaStore) Uses(ctx context.Context, id string) (media.Uses, error) {
 }
 
 // PurgeUnattached deletes old uploads nothing refers to: a claim's photos
-// (hour_claims.photo_urls, a JSON list of references) or an avatar
-// (users.avatar_url). Referenced ones are marked kept. Each delete re-checks
+// (hour_claims.photo_urls, a JSON list of references), an avatar
+// (users.avatar_url) or an activity's cover (activities.cover_url). Referenced ones are marked kept. Each delete re-checks
 // the references in its own statement, so a claim or avatar saved meanwhile
 // keeps its upload.
 func (s *MediaStore) PurgeUnattached(ctx context.Context, before time.Time, limit int) (int, int, error) {
@@ -143,7 +148,8 @@ func (s *MediaStore) PurgeUnattached(ctx context.Context, before time.Time, limi
 		res := g.Exec(`DELETE FROM uploads WHERE id = ?
 			AND NOT EXISTS (SELECT 1 FROM hour_claims WHERE photo_urls LIKE ?)
 			AND NOT EXISTS (SELECT 1 FROM users WHERE avatar_url = ?)
-			AND NOT EXISTS (SELECT 1 FROM cobuild_media WHERE upload_id = ?)`, id, like, ref, id)
+			AND NOT EXISTS (SELECT 1 FROM activities WHERE cover_url = ?)
+			AND NOT EXISTS (SELECT 1 FROM cobuild_media WHERE upload_id = ?)`, id, like, ref, ref, id)
 		if res.Error != nil {
 			return deleted, 0, translate(res.Error, nil)
 		}

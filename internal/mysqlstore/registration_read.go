@@ -97,10 +97,8 @@ func (s *ActivityStore) fillNames(ctx context.Context, regs []activity.Registrat
 		u := um[regs[i].UserID]
 		if regs[i].DependentID != 0 {
 			regs[i].AttendeeName = dm[regs[i].DependentID]
-		} else if u.RealName != "" {
-			regs[i].AttendeeName = u.RealName
 		} else {
-			regs[i].AttendeeName = u.Nickname
+			regs[i].AttendeeName = userName(u.RealName, u.Nickname)
 		}
 		if phones {
 			regs[i].PhoneMasked, regs[i].PhoneSealed = u.PhoneMasked, u.PhoneSealed
@@ -267,28 +265,6 @@ func (s *ActivityStore) AttendeeRegistrations(ctx context.Context, groupKey stri
 	return toRegs(rows), nil
 }
 
-// UserRegistrations lists an account's registrations.
-func (s *ActivityStore) UserRegistrations(ctx context.Context, userID int64, upcoming bool, now time.Time, page, pageSize int) ([]activity.RegistrationDetail, int, error) {
-	q := s.g(ctx).Model(&registrationRow{}).Joins("JOIN sessions ON sessions.id = registrations.session_id").Where("registrations.user_id = ?", userID)
-	order := "sessions.starts_at DESC, registrations.id DESC"
-	if upcoming {
-		q = q.Where("sessions.ends_at >= ? AND registrations.status <> ?", now.UTC(), activity.RegCancelled)
-		order = "sessions.starts_at, registrations.id"
-	} else {
-		q = q.Where("sessions.ends_at < ? OR registrations.status = ?", now.UTC(), activity.RegCancelled)
-	}
-	var total int64
-	if err := q.Count(&total).Error; err != nil {
-		return nil, 0, translate(err, nil)
-	}
-	var rows []registrationRow
-	if err := q.Select("registrations.*").Order(order).Offset((page - 1) * pageSize).Limit(pageSize).Find(&rows).Error; err != nil {
-		return nil, 0, translate(err, nil)
-	}
-	ds, err := s.details(ctx, rows, false)
-	return ds, int(total), err
-}
-
 // Registrations lists a keyset page of registrations (staff): one
 // activity's in sign-up order (its waitlist in waitlist order), or those of
 // a scope's activities newest first. A deferred
@@ -366,27 +342,17 @@ func (s *ActivityStore) Registrations(ctx context.Context, f activity.Registrati
 }
 
 // whoMatches narrows q to registrations whose attendee is named like
-// text, or whose account's masked phone ends with its digits ("1234",
-// "139****1234").
+// text (a family member by their name), or whose account's masked phone
+// matches its digits (personMatch).
 func (s *ActivityStore) whoMatches(ctx context.Context, q *gorm.DB, text string) *gorm.DB {
 	text = strings.TrimSpace(text)
-	if digits := strings.Trim(text, "0123456789*"); digits == "" && strings.ContainsAny(text, "0123456789") {
-		tail := text[strings.LastIndex(text, "*")+1:]
-		users := s.g(ctx).Model(&userRow{}).Select("id").Where("phone_masked LIKE ?", "%"+tail)
-		if strings.Contains(text, "*") {
-			users = s.g(ctx).Model(&userRow{}).Select("id").Where("phone_masked = ?", text)
-		}
+	users := personMatch(s.g(ctx).Model(&userRow{}).Select("id"), text)
+	if phoneSearch(text) {
 		return q.Where("user_id IN (?)", users)
 	}
-	like := "%" + likeEscaper.Replace(text) + "%"
-	users := s.g(ctx).Model(&userRow{}).Select("id").Where("real_name LIKE ? ESCAPE '!' OR (real_name = '' AND nickname LIKE ? ESCAPE '!')", like, like)
-	deps := s.g(ctx).Unscoped().Model(&dependentRow{}).Select("id").Where("name LIKE ? ESCAPE '!'", like)
-	return q.Where("(dependent_id = 0 AND user_id IN (?)) OR (dependent_id <> 0 AND dependent_id IN (?))", users, deps)
+	deps := s.g(ctx).Unscoped().Model(&dependentRow{}).Select("id").Where("name LIKE ? ESCAPE '!'", likePattern(text))
+	return q.Where("((dependent_id = 0 AND user_id IN (?)) OR (dependent_id <> 0 AND dependent_id IN (?)))", users, deps)
 }
-
-// likeEscaper escapes LIKE's wildcards in a searched text (with ESCAPE
-// '!': a backslash means different things to MySQL and SQLite).
-var likeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
 
 // SetNoShow marks or clears a confirmed registration's no-show.
 func (s *ActivityStore) SetNoShow(ctx context.Context, regID int64, noShow bool) error {

@@ -301,16 +301,27 @@ func (s *ActivityStore) insertGroups(ctx context.Context, tx *gorm.DB, rows []re
 // among live registrations: the ids of one multi-row INSERT need not be
 // consecutive (auto_increment_increment > 1 on multi-primary MySQL).
 func (s *ActivityStore) insertRegistrations(ctx context.Context, tx *gorm.DB, rows []registrationRow) error {
+	sids := make([]int64, 0, 1)
+	for _, r := range rows {
+		if len(sids) == 0 || sids[len(sids)-1] != r.SessionID {
+			sids = append(sids, r.SessionID)
+		}
+	}
+	times, err := sessionTimes(ctx, tx, sids)
+	if err != nil {
+		return err
+	}
 	var b strings.Builder
-	b.WriteString("INSERT INTO registrations (activity_id, session_id, group_key, user_id, dependent_id, attendee_key, live_key, status, first_status, first_position, decision, no_show, source, reason, cancel_reason, cancelled_by, created_at, updated_at) VALUES ")
-	placeholders(&b, len(rows), 18)
+	b.WriteString("INSERT INTO registrations (activity_id, session_id, group_key, user_id, dependent_id, attendee_key, live_key, status, first_status, first_position, decision, no_show, source, reason, cancel_reason, cancelled_by, created_at, updated_at, starts_at, ends_at) VALUES ")
+	placeholders(&b, len(rows), 20)
 	now := time.Now().UTC()
-	args := make([]any, 0, 18*len(rows))
+	args := make([]any, 0, 20*len(rows))
 	for i := range rows {
 		r := &rows[i]
 		r.CreatedAt, r.UpdatedAt = now, now
+		t := times[r.SessionID]
 		args = append(args, r.ActivityID, r.SessionID, r.GroupKey, r.UserID, r.DependentID, r.AttendeeKey, *r.LiveKey, r.Status, r.FirstStatus,
-			r.FirstPosition, r.Decision, false, r.Source, r.Reason, "", 0, now, now)
+			r.FirstPosition, r.Decision, false, r.Source, r.Reason, "", 0, now, now, t[0], t[1])
 	}
 	if _, err := tx.Statement.ConnPool.ExecContext(ctx, b.String(), args...); err != nil {
 		return err

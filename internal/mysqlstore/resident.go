@@ -116,29 +116,51 @@ var errUserNotFound = errs.NotFound("USER_NOT_FOUND", "用户不存在")
 func (s *ResidentStore) g(ctx context.Context) *gorm.DB { return s.db.G.WithContext(ctx) }
 
 func (s *ResidentStore) withRoles(ctx context.Context, r userRow) (resident.User, error) {
-	var roles []roleRow
-	if err := s.g(ctx).Where("user_id = ?", r.ID).Order("id").Find(&roles).Error; err != nil {
-		return resident.User{}, translate(err, nil)
+	us, err := s.usersWithRoles(ctx, []userRow{r})
+	if err != nil {
+		return resident.User{}, err
 	}
-	u := resident.User{
-		ID: r.ID, OpenID: r.OpenID, Nickname: r.Nickname, AvatarURL: r.AvatarURL, RealName: r.RealName,
-		CommunityID: r.CommunityID, PhoneMasked: r.PhoneMasked, PhoneSealed: r.PhoneSealed, CreatedAt: r.CreatedAt,
+	return us[0], nil
+}
+
+// usersWithRoles makes users of rows with their roles (one query for all).
+func (s *ResidentStore) usersWithRoles(ctx context.Context, rows []userRow) ([]resident.User, error) {
+	out := make([]resident.User, 0, len(rows))
+	if len(rows) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, 0, len(rows))
+	for _, r := range rows {
+		ids = append(ids, r.ID)
+	}
+	var roles []roleRow
+	if err := s.g(ctx).Where("user_id IN ?", ids).Order("id").Find(&roles).Error; err != nil {
+		return nil, translate(err, nil)
 	}
 	var subs []int64
+	byUser := map[int64][]roleRow{}
 	for _, rr := range roles {
 		if rr.SubdistrictID != 0 {
 			subs = append(subs, rr.SubdistrictID)
 		}
+		byUser[rr.UserID] = append(byUser[rr.UserID], rr)
 	}
 	comms, err := s.subdistrictCommunities(ctx, subs)
 	if err != nil {
-		return resident.User{}, err
+		return nil, err
 	}
-	for _, rr := range roles {
-		u.Roles = append(u.Roles, resident.Role{Role: rr.Role, CommunityID: rr.CommunityID, OrgID: rr.OrgID,
-			SubdistrictID: rr.SubdistrictID, Communities: comms[rr.SubdistrictID]})
+	for _, r := range rows {
+		u := resident.User{
+			ID: r.ID, OpenID: r.OpenID, Nickname: r.Nickname, AvatarURL: r.AvatarURL, RealName: r.RealName,
+			CommunityID: r.CommunityID, PhoneMasked: r.PhoneMasked, PhoneSealed: r.PhoneSealed, CreatedAt: r.CreatedAt,
+		}
+		for _, rr := range byUser[r.ID] {
+			u.Roles = append(u.Roles, resident.Role{Role: rr.Role, CommunityID: rr.CommunityID, OrgID: rr.OrgID,
+				SubdistrictID: rr.SubdistrictID, Communities: comms[rr.SubdistrictID]})
+		}
+		out = append(out, u)
 	}
-	return u, nil
+	return out, nil
 }
 
 // UserByID loads a user with roles.

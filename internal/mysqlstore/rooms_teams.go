@@ -126,10 +126,7 @@ func (s *RoomStore) userNames(ctx context.Context, ids []int64) (map[int64]strin
 		return nil, translate(err, nil)
 	}
 	for _, u := range us {
-		names[u.ID] = u.RealName
-		if names[u.ID] == "" {
-			names[u.ID] = u.Nickname
-		}
+		names[u.ID] = userName(u.RealName, u.Nickname)
 	}
 	return names, nil
 }

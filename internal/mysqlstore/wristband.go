@@ -11,6 +11,7 @@ import (
 
 	"gongjian/internal/errs"
 	"gongjian/internal/notify"
+	"gongjian/internal/resident"
 	"gongjian/internal/wristband"
 )
 
@@ -370,15 +371,7 @@ type guardianScan struct {
 	Nickname string
 }
 
-func userName(realName, nickname string) string {
-	switch {
-	case realName != "":
-		return realName
-	case nickname != "":
-		return nickname
-	}
-	return "微信用户"
-}
+func userName(realName, nickname string) string { return resident.NameOf(realName, nickname) }
 
 func toGuardian(r wbGuardianRow) wristband.Guardian {
 	return wristband.Guardian{ID: r.ID, BindingID: r.BindingID, UserID: r.UserID, Owner: r.Owner, AddedBy: r.AddedBy,

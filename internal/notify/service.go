@@ -65,7 +65,7 @@ type Subscriptions struct {
 
 var (
 	errUnknownTemplate = errs.Invalid("UNKNOWN_TEMPLATE", "不认识的消息类型")
-	errBadResult       = errs.Invalid("BAD_SUBSCRIPTION_RESULT", "订阅结果只能是 accept、reject 或 ban")
+	errBadResult       = errs.Invalid("BAD_SUBSCRIPTION_RESULT", "订阅结果无效，请重新选择是否接收通知")
 	errNoResults       = errs.Invalid("EMPTY_RESULTS", "请提交订阅结果")
 	errTooManyResults  = errs.Invalid("TOO_MANY_RESULTS", "一次最多提交 3 个消息的订阅结果")
 	errNoMessage       = errs.NotFound("MESSAGE_NOT_FOUND", "消息不存在")

@@ -205,8 +205,24 @@ func MaskIDNumber(id string) string {
 	return id[:3] + strings.Repeat("*", len(id)-7) + id[len(id)-4:]
 }
 
-// MaskName keeps the first character of a name: 张** / 欧阳** .
+// Unverified marks a nickname shown where a real name is expected, and
+// NoName names a resident with neither (resident.NameOf).
+const (
+	Unverified = "（未实名）"
+	NoName     = "未实名居民"
+)
+
+// MaskName keeps the first character of a name: 张** / 欧阳** ; the marks
+// of a resident without a real name stay as they are: 小*（未实名）.
 func MaskName(name string) string {
+	// The marks of a resident without a real name are not personal data:
+	// they stay readable (resident.NameOf).
+	if name == NoName {
+		return name
+	}
+	if nick, ok := strings.CutSuffix(name, Unverified); ok {
+		return MaskName(nick) + Unverified
+	}
 	n := utf8.RuneCountInString(name)
 	if n == 0 {
 		return ""

@@ -43,6 +43,8 @@ func TestMasks(t *testing.T) {
 		{MaskIDNumber("11010519491231002X"), "110***********002X"},
 		{MaskName("张三"), "张*"},
 		{MaskName("欧阳娜娜"), "欧***"},
+		{MaskName("小明（未实名）"), "小*（未实名）"},
+		{MaskName("未实名居民"), "未实名居民"},
 		{MaskName(""), ""},
 	}
 	for _, c := range cases {

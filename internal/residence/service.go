@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"gongjian/internal/usertext"
 )
 
 // Service applies the residence rules.
@@ -23,7 +25,7 @@ func NewService(store Store, recheck Rechecker, now func() time.Time) *Service {
 }
 
 func field(v string, max int) (string, bool) {
-	v = strings.TrimSpace(v)
+	v = usertext.Clean(v)
 	return v, v != "" && utf8.RuneCountInString(v) <= max && !strings.ContainsAny(v, "\x00\r\n\t")
 }
 

@@ -7,6 +7,8 @@ import (
 	"context"
 	"slices"
 	"time"
+
+	"gongjian/internal/pii"
 )
 
 // Role names.
@@ -73,16 +75,27 @@ func (u User) HasRole(role string) bool {
 	return false
 }
 
-// DisplayName is how a user is named to family and staff: the real name,
-// else the nickname, else "微信用户".
-func (u User) DisplayName() string {
+// DisplayName is how a user is named to family and staff (NameOf).
+func (u User) DisplayName() string { return NameOf(u.RealName, u.Nickname) }
+
+// Unverified marks a nickname shown where a real name is expected; NoName
+// names a resident with neither a real name nor a nickname.
+const (
+	Unverified = pii.Unverified
+	NoName     = pii.NoName
+)
+
+// NameOf is how a resident is named to staff everywhere (lists, exports,
+// hours, claims, the console): the real name; else the nickname marked
+// 「（未实名）」; else 「未实名居民」.
+func NameOf(realName, nickname string) string {
 	switch {
-	case u.RealName != "":
-		return u.RealName
-	case u.Nickname != "":
-		return u.Nickname
+	case realName != "":
+		return realName
+	case nickname != "":
+		return nickname + Unverified
 	}
-	return "微信用户"
+	return NoName
 }
 
 // IsAdmin reports whether u administers the whole district. An admin
@@ -249,4 +262,7 @@ type Store interface {
 	// holding one fails with ErrLastAdmin, decided atomically (two admins
 	// removing each other at once leave one).
 	RevokeRole(ctx context.Context, userID int64, r Role) error
+
+	// People lists residents for staff, newest first, keyset-paged.
+	People(ctx context.Context, f PeopleFilter) ([]User, error)
 }

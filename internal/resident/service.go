@@ -2,14 +2,15 @@ package resident
 
 import (
 	"context"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"gongjian/internal/errs"
+	"gongjian/internal/imageurl"
 	"gongjian/internal/pii"
+	"gongjian/internal/usertext"
 )
 
 // PhoneSource resolves a getPhoneNumber code to a phone number (WeChat).
@@ -17,27 +18,21 @@ type PhoneSource interface {
 	PhoneNumber(ctx context.Context, code string) (phone, countryCode string, err error)
 }
 
-// AvatarUploads checks upload references (implemented by the media
-// package): the mini-program uploads the picture chosen with chooseAvatar
-// and sets the answer as the avatar.
-type AvatarUploads interface {
-	// CheckOwned checks every ref is a reference to an upload of ownerID.
-	CheckOwned(ctx context.Context, ownerID int64, refs []string) error
-}
-
 // Service holds the rules about people.
 type Service struct {
 	store   Store
 	box     *pii.Box
 	phones  PhoneSource
-	avatars AvatarUploads // nil: avatars are http(s) URLs only
+	avatars imageurl.Checker // nil: no avatar address is accepted
 	now     func() time.Time
 }
 
-// AcceptUploadedAvatars lets a profile's avatar_url be, besides an http(s)
-// URL, a reference to one of the user's own uploads. Call it while wiring,
+// AcceptAvatars sets which addresses a profile's avatar_url may be
+// (imageurl.Policy: an https URL on a configured host, or one of the
+// user's own uploads — the mini-program uploads the picture chosen with
+// chooseAvatar and sets the answer as the avatar). Call it while wiring,
 // before the service is used.
-func (s *Service) AcceptUploadedAvatars(u AvatarUploads) { s.avatars = u }
+func (s *Service) AcceptAvatars(images imageurl.Checker) { s.avatars = images }
 
 // NewService builds a Service; now may be nil (time.Now).
 func NewService(store Store, box *pii.Box, phones PhoneSource, now func() time.Time) *Service {
@@ -56,7 +51,7 @@ func checkText(field, label string, v *string, max int) error {
 	if v == nil {
 		return nil
 	}
-	*v = strings.TrimSpace(*v)
+	*v = usertext.Clean(*v)
 	if utf8.RuneCountInString(*v) > max {
 		return errs.Invalid("INVALID_"+strings.ToUpper(field), label+"不能超过"+strconv.Itoa(max)+"个字")
 	}
@@ -68,26 +63,6 @@ func checkText(field, label string, v *string, max int) error {
 
 var errAvatarURL = errs.Invalid("INVALID_AVATAR_URL", "头像地址无效，请重新选择头像")
 
-// checkAvatar accepts an http(s) URL, or (with AcceptUploadedAvatars) a
-// server path that is one of the user's own uploads.
-func (s *Service) checkAvatar(ctx context.Context, userID int64, avatar string) error {
-	if len(avatar) > 512 {
-		return errAvatarURL
-	}
-	if strings.HasPrefix(avatar, "/") && !strings.HasPrefix(avatar, "//") && s.avatars != nil {
-		err := s.avatars.CheckOwned(ctx, userID, []string{avatar})
-		if err != nil && errs.KindOf(err) == errs.KindInvalid {
-			return errAvatarURL
-		}
-		return err
-	}
-	u, err := url.Parse(avatar)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return errAvatarURL
-	}
-	return nil
-}
-
 // UpdateProfile validates and applies a profile patch.
 func (s *Service) UpdateProfile(ctx context.Context, userID int64, p ProfilePatch) (User, error) {
 	if err := checkText("nickname", "昵称", p.Nickname, 32); err != nil {
@@ -97,7 +72,7 @@ func (s *Service) UpdateProfile(ctx context.Context, userID int64, p ProfilePatc
 		return User{}, err
 	}
 	if p.AvatarURL != nil && *p.AvatarURL != "" {
-		if err := s.checkAvatar(ctx, userID, *p.AvatarURL); err != nil {
+		if err := imageurl.Require(ctx, s.avatars, userID, *p.AvatarURL, errAvatarURL); err != nil {
 			return User{}, err
 		}
 	}
@@ -182,7 +157,7 @@ func sameDay(a, b time.Time) bool {
 }
 
 func (s *Service) validateDependent(d *Dependent) error {
-	name := strings.TrimSpace(d.Name)
+	name := usertext.Clean(d.Name)
 	if name == "" || utf8.RuneCountInString(name) > 32 || strings.ContainsAny(name, "\x00\r\n\t") {
 		return errs.Invalid("INVALID_NAME", "请填写家庭成员的姓名（不超过32个字）")
 	}
@@ -376,9 +351,9 @@ const (
 var ErrLastAdmin = errs.Conflict("LAST_ADMIN", "这是最后一位管理员，不能取消其管理员角色；请先任命另一位管理员")
 
 var (
-	errInvalidRole  = errs.Invalid("INVALID_ROLE", "角色只能是 admin、staff、volunteer、party_member 或 unit_contact")
-	errInvalidScope = errs.Invalid("INVALID_SCOPE", "范围只能是 subdistrict（全街道）、community（社区）或 org（单位）")
-	errScopeReq     = errs.Invalid("SCOPE_REQUIRED", "请指定工作人员负责的社区（community_id）或单位（org_id）；负责全街道须明确选择 scope: subdistrict")
+	errInvalidRole  = errs.Invalid("INVALID_ROLE", "角色无效，请选择管理员、工作人员、志愿者、党员或共建单位联系人")
+	errInvalidScope = errs.Invalid("INVALID_SCOPE", "范围无效，请选择全街道、社区或单位")
+	errScopeReq     = errs.Invalid("SCOPE_REQUIRED", "请指定工作人员负责的社区或单位；负责全街道须明确选择“全街道”")
 	errScopeClash   = errs.Invalid("SCOPE_CONFLICT", "范围与所填的社区或单位不一致：全街道范围不能同时指定社区或单位")
 )
 
@@ -428,14 +403,14 @@ func (s *Service) checkRole(ctx context.Context, rc RoleChange) error {
 		return errInvalidRole
 	}
 	if rc.Role == RoleUnitContact && (rc.OrgID == 0 || rc.CommunityID != 0) {
-		return errs.Invalid("UNIT_REQUIRED", "共建单位联系人须指定所属单位（org_id），且不能指定社区")
+		return errs.Invalid("UNIT_REQUIRED", "共建单位联系人须指定所属单位，且不能指定社区")
 	}
 	if err := checkScope(rc); err != nil {
 		return err
 	}
 	if rc.SubdistrictID != 0 {
 		if rc.Role != RoleAdmin || rc.CommunityID != 0 || rc.OrgID != 0 {
-			return errs.Invalid("SUBDISTRICT_ADMIN_ONLY", "只有管理员角色可以限定街道（subdistrict_id），且不能同时指定社区或单位")
+			return errs.Invalid("SUBDISTRICT_ADMIN_ONLY", "只有管理员角色可以限定街道，且不能同时指定社区或单位")
 		}
 		if err := s.checkSubdistrict(ctx, rc.SubdistrictID); err != nil {
 			return err
@@ -471,7 +446,7 @@ func (s *Service) GrantRole(ctx context.Context, by, userID int64, rc RoleChange
 func (s *Service) GrantRoleByOpenID(ctx context.Context, openID string, rc RoleChange) (User, error) {
 	openID = strings.TrimSpace(openID)
 	if openID == "" || len(openID) > 64 {
-		return User{}, errs.Invalid("INVALID_OPENID", "openid 无效")
+		return User{}, errs.Invalid("INVALID_OPENID", "用户标识无效")
 	}
 	if err := s.checkRole(ctx, rc); err != nil {
 		return User{}, err

@@ -57,7 +57,7 @@ func (s *Service) bookerOf(ctx context.Context, u resident.User, r Room, in Book
 		}
 	}
 	if n > 1 {
-		return b, errs.Invalid("ONE_BOOKER", "team_id、org_id 和 on_behalf_of 只能填写一个")
+		return b, errs.Invalid("ONE_BOOKER", "以队伍、单位或代他人预约只能选择一种")
 	}
 	switch {
 	case in.OnBehalf != nil:
@@ -141,7 +141,7 @@ func (s *Service) prepare(ctx context.Context, u resident.User, in BookInput) (R
 		return r, bk, nil, errOverCapacity.With("capacity", r.Capacity)
 	}
 	if len(in.IdemKey) > 64 {
-		return r, bk, nil, errs.Invalid("BAD_IDEMPOTENCY_KEY", "Idempotency-Key 不能超过64个字符")
+		return r, bk, nil, errs.Invalid("BAD_IDEMPOTENCY_KEY", "请求编号无效，请更新小程序后重试")
 	}
 	b := &Booking{RoomID: r.ID, StartsAt: in.StartsAt.UTC(), EndsAt: in.EndsAt.UTC(), Purpose: purpose, Attendance: in.Attendance,
 		For: bk.kind, BookedBy: u.ID, TeamID: bk.teamID, OrgID: bk.orgID, BookerKey: bk.key, IdemKey: in.IdemKey,

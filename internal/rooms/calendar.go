@@ -44,7 +44,7 @@ func (a Availability) Utilisation() float64 {
 // MaxRange is the longest range availability and calendars answer for.
 const MaxRange = 31 * 24 * time.Hour
 
-var errBadRange = errs.Invalid("INVALID_RANGE", "请给出有效的时间范围（from 早于 to，最长31天）")
+var errBadRange = errs.Invalid("INVALID_RANGE", "请选择有效的时间范围（开始早于结束，最长31天）")
 
 // dayStart is 00:00 CST of t's day.
 func dayStart(t time.Time) time.Time {

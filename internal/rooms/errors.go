@@ -16,7 +16,7 @@ var (
 	errForbidden      = errs.Forbidden("FORBIDDEN", "没有权限进行此操作")
 	errNotAllowed     = errs.Forbidden("BOOKING_NOT_ALLOWED", "该场地不对您开放预约")
 	errNotApprover    = errs.Forbidden("NOT_ROOM_OWNER", "只有场地所属单位可以审批该预约")
-	errBadTime        = errs.Invalid("INVALID_TIME", "请填写有效的开始和结束时间（RFC 3339）")
+	errBadTime        = errs.Invalid("INVALID_TIME", "请选择有效的开始和结束时间")
 	errNotAligned     = errs.Unprocessable("NOT_ON_SLOT", "预约须按场地的时段整点开始和结束")
 	errTooShort       = errs.Unprocessable("TOO_SHORT", "预约时长短于场地规定的最短时长")
 	errTooLong        = errs.Unprocessable("TOO_LONG", "预约时长超过场地规定的最长时长")

@@ -37,7 +37,7 @@ func clock(s string) (int, bool) {
 	return h*60 + m, true
 }
 
-var errBadHours = errs.Invalid("INVALID_HOURS", "开放时间格式应为每周几（1–7）和 HH:MM–HH:MM，按15分钟取整")
+var errBadHours = errs.Invalid("INVALID_HOURS", "开放时间应为每周几（1–7）和几点到几点（如 08:00–17:30），按15分钟取整")
 
 // normalizeRoom checks a room's fields and fills defaults.
 func normalizeRoom(r *Room) error {
@@ -118,7 +118,7 @@ func normalizeRules(x *Rules) error {
 		switch a {
 		case AudienceResidents, AudienceTeams, AudienceUnits, AudienceStaff:
 		default:
-			return errs.Invalid("INVALID_RULES", "可预约对象只能是 residents、teams、units 或 staff")
+			return errs.Invalid("INVALID_RULES", "可预约对象只能是居民、队伍、共建单位或工作人员")
 		}
 		if !seen[a] {
 			seen[a] = true

@@ -74,7 +74,7 @@ func (s *Service) Readings(ctx context.Context, a Actor, deviceID int64, f Readi
 	}
 	for _, k := range f.Kinds {
 		if !ValidKind(k) {
-			return nil, errs.Invalid("BAD_QUERY", "参数 kind 无效")
+			return nil, errs.Invalid("BAD_QUERY", "数据类型无效，请重新选择")
 		}
 	}
 	if len(f.Kinds) == 0 {
@@ -324,7 +324,7 @@ func (s *Service) Devices(ctx context.Context, u resident.User, f DeviceFilter) 
 	}
 	f.IMEI = NormalizeIMEI(f.IMEI)
 	if strings.Trim(f.IMEI, "0123456789") != "" || len(f.IMEI) > 15 {
-		return nil, errs.Invalid("BAD_QUERY", "参数 imei 应为手环号的数字（可只填前几位）")
+		return nil, errs.Invalid("BAD_QUERY", "手环号应为数字（可只填前几位）")
 	}
 	f.Limit = clampLimit(f.Limit)
 	items, err := s.store.ListDevices(ctx, f)

@@ -9,6 +9,7 @@ import (
 
 	"gongjian/internal/errs"
 	"gongjian/internal/resident"
+	"gongjian/internal/usertext"
 )
 
 // Config holds the wristband settings.
@@ -232,7 +233,7 @@ func notFound(err error) error {
 
 // text trims a free-text field and checks its length; required refuses "".
 func text(v string, required bool, missing *errs.Error) (string, error) {
-	v = strings.TrimSpace(v)
+	v = usertext.Clean(v)
 	if strings.ContainsAny(v, "\x00") {
 		return "", missing
 	}

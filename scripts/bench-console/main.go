@@ -3,11 +3,14 @@
 // (development console login, built-in WeChat emulator), logs in as the
 // district admin through the console's cookie session, creates and
 // publishes an activity, loads -n registrations (100,000 by default) with
-// their people straight into the database, then requests pages of the
-// list — plain, filtered by status, by no-show, deep pages — from -conns
-// connections and prints p50/p99 per kind and overall.
+// their people straight into the database, then requests keyset pages of
+// GET /api/v1/console/registrations — the first page, deep pages (a cursor
+// anywhere in the list), filtered by status, session, no-show, community,
+// phone digits, name and sign-up day — and the activity's own staff list
+// at deep cursors, from -conns connections, and prints p50/p99 per kind and
+// overall.
 //
-//	go run ./scripts/bench-console                  # 100,000 registrations, 600 requests
+//	go run ./scripts/bench-console                  # 100,000 registrations, 1,000 requests
 //	go run ./scripts/bench-console -n 20000 -requests 200
 //
 // Exit status: 1 on an error, 2 when the overall p99 misses -target (200 ms).
@@ -24,6 +27,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,11 +39,13 @@ import (
 	mysqldrv "github.com/go-sql-driver/mysql"
 
 	"gongjian/internal/benchkit"
+	"gongjian/internal/cst"
+	"gongjian/internal/page"
 )
 
 func main() {
 	n := flag.Int("n", 100000, "registrations to load")
-	requests := flag.Int("requests", 600, "list requests to time")
+	requests := flag.Int("requests", 1000, "list requests to time")
 	conns := flag.Int("conns", 4, "concurrent connections")
 	admin := flag.String("mysql", "root@tcp(127.0.0.1:3306)/", "MariaDB DSN without a database (a fresh database is created and dropped)")
 	redisAddr := flag.String("redis", "127.0.0.1:6379", "Redis address")
@@ -149,22 +155,38 @@ func run(n, requests, conns int, adminDSN, redisAddr string, target time.Duratio
 	}
 	fmt.Printf("loaded %d registrations (and their people) in %s\n", n, time.Since(t0).Round(time.Millisecond))
 
-	pages := n / 20
+	var minID, maxID int64
+	if err := db.QueryRow("SELECT MIN(id), MAX(id) FROM registrations WHERE activity_id = ?", aid).Scan(&minID, &maxID); err != nil {
+		return err
+	}
+	// deep is the cursor of a page anywhere in the list (the server's
+	// cursors are opaque positions: the id of the last row served).
+	deep := func() string { return "&cursor=" + page.Cursor{ID: minID + rand.Int64N(maxID-minID+1)}.Encode() }
+	day := func(t time.Time) string { return t.In(cst.Zone).Format("2006-01-02") }
+	const list = "/api/v1/console/registrations?limit=20"
 	kinds := []struct {
 		name  string
 		query func() string
 	}{
-		{"first page", func() string { return "page=1&page_size=20" }},
-		{"any page", func() string { return fmt.Sprintf("page=%d&page_size=20", 1+rand.IntN(pages)) }},
-		{"status=waitlisted", func() string {
-			return fmt.Sprintf("status=waitlisted&page=%d&page_size=20", 1+rand.IntN(max(1, pages/10)))
+		{"first page", func() string { return list }},
+		{"deep page", func() string { return list + deep() }},
+		{"status deep", func() string { return list + "&status=waitlisted" + deep() }},
+		{"session+status", func() string { return fmt.Sprintf("%s&session_id=%d&status=confirmed%s", list, sid, deep()) }},
+		{"no_show", func() string { return list + "&no_show=true" }},
+		{"community", func() string { return fmt.Sprintf("%s&community_id=%d%s", list, cid, deep()) }},
+		{"phone digits", func() string { return fmt.Sprintf("%s&q=%04d", list, rand.IntN(10000)) }},
+		{"name", func() string {
+			return fmt.Sprintf("%s&q=%s", list, url.QueryEscape(fmt.Sprintf("压测%d", rand.IntN(n))))
 		}},
-		{"no_show=true", func() string { return "no_show=true&page=1&page_size=20" }},
-		{"status=cancelled", func() string { return "status=cancelled&page=1&page_size=50" }},
+		{"date range", func() string {
+			from := time.Now().Add(-time.Duration(rand.IntN(n)) * time.Second)
+			return fmt.Sprintf("%s&from=%s&to=%s", list, day(from), day(from))
+		}},
+		{"activity deep", func() string { return fmt.Sprintf("/api/v1/admin/activities/%d/registrations?limit=20%s", aid, deep()) }},
 	}
 	// Warm up (connections, caches) before timing.
 	for i := 0; i < 10; i++ {
-		if _, _, err := c.timed(fmt.Sprintf("/api/v1/admin/activities/%d/registrations?page=%d&page_size=20", aid, 1+i)); err != nil {
+		if _, _, err := c.timed(kinds[i%len(kinds)].query()); err != nil {
 			return err
 		}
 	}
@@ -179,12 +201,12 @@ func run(n, requests, conns int, adminDSN, redisAddr string, target time.Duratio
 			cc := c.clone()
 			for i := range jobs {
 				k := kinds[i%len(kinds)]
-				d, total, err := cc.timed(fmt.Sprintf("/api/v1/admin/activities/%d/registrations?%s", aid, k.query()))
+				d, rows, err := cc.timed(k.query())
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = err
 				}
-				if total == 0 && k.name == "any page" && err == nil {
+				if rows == 0 && k.name == "first page" && err == nil {
 					firstErr = fmt.Errorf("the list is empty")
 				}
 				byKind[k.name] = append(byKind[k.name], d)
@@ -201,7 +223,7 @@ func run(n, requests, conns int, adminDSN, redisAddr string, target time.Duratio
 	if firstErr != nil {
 		return firstErr
 	}
-	fmt.Printf("registrations page of one activity with %d registrations, %d requests over %d connections (cookie session, real server, MariaDB):\n", n, requests, conns)
+	fmt.Printf("console registrations page (GET /api/v1/console/registrations, keyset cursor, 20 rows) over %d registrations, %d requests over %d connections (cookie session, real server, MariaDB):\n", n, requests, conns)
 	for _, k := range kinds {
 		p50, p99 := pct(byKind[k.name], 50), pct(byKind[k.name], 99)
 		fmt.Printf("  %-18s n=%-4d p50=%-8s p99=%s\n", k.name, len(byKind[k.name]), p50.Round(100*time.Microsecond), p99.Round(100*time.Microsecond))
@@ -350,10 +372,10 @@ func (c *client) timed(path string) (time.Duration, int, error) {
 		return d, 0, fmt.Errorf("GET %s: %d %s", path, res.StatusCode, raw)
 	}
 	var out struct {
-		Total int `json:"total"`
+		Items []json.RawMessage `json:"items"`
 	}
 	_ = json.Unmarshal(raw, &out)
-	return d, out.Total, nil
+	return d, len(out.Items), nil
 }
 
 func waitReady(base string) error {

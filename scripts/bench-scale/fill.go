@@ -110,20 +110,20 @@ SELECT a.id, a.first_starts_at + INTERVAL k.k DAY, a.first_starts_at + INTERVAL 
 	if err == nil {
 		err = db.QueryRow("SELECT COUNT(*), MIN(id) FROM sessions").Scan(&sess, &firstSess)
 	}
-	const rcols = `activity_id, session_id, group_key, user_id, dependent_id, attendee_key, live_key, status, first_status, first_position, no_show, source, reason, cancel_reason, cancelled_by, created_at, updated_at`
+	const rcols = `activity_id, session_id, group_key, user_id, dependent_id, attendee_key, live_key, status, first_status, first_position, no_show, source, reason, cancel_reason, cancelled_by, created_at, updated_at, starts_at, ends_at`
 	// The big activity: bigRegs residents over its two sessions.
 	step("registrations (big activity)", `INSERT INTO registrations (`+rcols+`)
-SELECT s.activity_id, s.id, CONCAT('b', q.n), q.n + 1, 0, CONCAT('u', q.n + 1), CONCAT('u', q.n + 1), 'confirmed', 'confirmed', 0, 0, 'self', '', '', 0, ?, ?
+SELECT s.activity_id, s.id, CONCAT('b', q.n), q.n + 1, 0, CONCAT('u', q.n + 1), CONCAT('u', q.n + 1), 'confirmed', 'confirmed', 0, 0, 'self', '', '', 0, ?, ?, s.starts_at, s.ends_at
 FROM bench_seq q JOIN sessions s ON s.activity_id = ? AND s.id = (SELECT MIN(id) FROM sessions WHERE activity_id = ?) + q.n % 2 WHERE q.n <= ?`, now, now, big, big, v.bigRegs)
 	// The heavy resident: one registration in each of heavyRegs sessions.
 	step("registrations (heavy resident)", `INSERT IGNORE INTO registrations (`+rcols+`)
-SELECT s.activity_id, s.id, CONCAT('h', s.id), ?, 0, CONCAT('u', ?), CONCAT('u', ?), 'confirmed', 'confirmed', 0, 0, 'self', '', '', 0, ?, ?
+SELECT s.activity_id, s.id, CONCAT('h', s.id), ?, 0, CONCAT('u', ?), CONCAT('u', ?), 'confirmed', 'confirmed', 0, 0, 'self', '', '', 0, ?, ?, s.starts_at, s.ends_at
 FROM sessions s WHERE s.activity_id <> ? ORDER BY s.id LIMIT ?`, heavy, heavy, heavy, now, now, big, v.heavyRegs)
 	// The rest: each session gets residents (k * m + session) % users, distinct per session.
 	rest := v.regs - v.bigRegs - v.heavyRegs
 	m := max(1, v.users/(rest/max(1, sess)+3))
 	step("registrations (everyone)", `INSERT IGNORE INTO registrations (`+rcols+`)
-SELECT s.activity_id, s.id, CONCAT('r', q.n), u, 0, CONCAT('u', u), CONCAT('u', u), 'confirmed', 'confirmed', 0, 0, 'self', '', '', 0, ?, ?
+SELECT s.activity_id, s.id, CONCAT('r', q.n), u, 0, CONCAT('u', u), CONCAT('u', u), 'confirmed', 'confirmed', 0, 0, 'self', '', '', 0, ?, ?, s.starts_at, s.ends_at
 FROM (SELECT n, ? + n % ? AS sid, (FLOOR(n / ?) * ? + n % ?) % ? + 1 AS u FROM bench_seq WHERE n <= ?) q
 JOIN sessions s ON s.id = q.sid WHERE s.activity_id <> ?`, now, now, firstSess, sess, sess, m, sess, v.users, rest, big)
 	step("session counters", "DELETE FROM session_counters")

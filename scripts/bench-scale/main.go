@@ -149,6 +149,13 @@ func run(o options) error {
 	add(fmt.Sprintf("… last page (%d pages of 100)", pages), regs+"&cursor="+last, admin)
 	add("my registrations (2,000), p1", "/api/v1/me/registrations?page=1&page_size=20", heavyTok)
 	add("my registrations, last page", fmt.Sprintf("/api/v1/me/registrations?page=%d&page_size=20", max(1, v.heavyRegs/20)), heavyTok)
+	mine := "/api/v1/me/registrations?limit=20"
+	add("my registrations, keyset p1", mine, heavyTok)
+	lastMine, minePages, err := c.lastCursor(mine, heavyTok)
+	if err != nil {
+		return err
+	}
+	add(fmt.Sprintf("… keyset last page (%d pages of 20)", minePages), mine+"&cursor="+lastMine, heavyTok)
 	add("my messages", "/api/v1/me/messages?limit=20", heavyTok)
 	add("my hours", "/api/v1/me/hours", heavyTok)
 	add("my service record", "/api/v1/me/hours/record", heavyTok)

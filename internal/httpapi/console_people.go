@@ -1,0 +1,45 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"gongjian/internal/errs"
+	"gongjian/internal/resident"
+)
+
+func (a *API) mountConsolePeople(con *gin.RouterGroup) {
+	con.GET("/people", a.consolePeople)
+}
+
+// consolePeople is the console's people page: the residents of the
+// communities in the caller's scope (narrowed by subdistrict_id /
+// community_id), newest account first, keyset-paged, searched by name or
+// phone digits; with their roles and masked phones.
+func (a *API) consolePeople(c *gin.Context) {
+	req, err := keyset(c, 20)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	q, err := searchText(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	sc, ok := a.dashboardScope(c)
+	if !ok {
+		return
+	}
+	if !sc.All && len(sc.CommunityIDs) == 0 && len(sc.OrgIDs) == 0 {
+		fail(c, errs.Forbidden("FORBIDDEN", "没有权限查看居民"))
+		return
+	}
+	us, next, err := a.d.Residents.People(c.Request.Context(), resident.PeopleFilter{All: sc.All, CommunityIDs: sc.CommunityIDs, Query: q}, req)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, cursorPage(dtos(us, toUserDTO), next, req.Limit))
+}

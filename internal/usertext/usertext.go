@@ -1,0 +1,33 @@
+// Package usertext cleans what people type into names, nicknames and
+// titles: invisible formatting characters (zero-width spaces and joiners,
+// bidirectional marks, embeddings, overrides and isolates, the byte-order
+// mark, soft hyphens, …) are removed, so a name cannot hide text, look like
+// another one, or reverse what follows it on a staff member's screen.
+package usertext
+
+import (
+	"strings"
+	"unicode"
+)
+
+// Invisible reports whether r is a character Clean removes: a format
+// character (Unicode category Cf: U+200B–U+200F, U+202A–U+202E,
+// U+2060–U+2064, U+2066–U+2069, U+FEFF, U+00AD, …), or a line or paragraph
+// separator (U+2028, U+2029).
+func Invisible(r rune) bool {
+	return unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029'
+}
+
+// Clean removes the invisible characters from s and trims its surrounding
+// white space.
+func Clean(s string) string {
+	if strings.IndexFunc(s, Invisible) >= 0 {
+		s = strings.Map(func(r rune) rune {
+			if Invisible(r) {
+				return -1
+			}
+			return r
+		}, s)
+	}
+	return strings.TrimSpace(s)
+}

@@ -1,0 +1,21 @@
+package usertext
+
+import "testing"
+
+func TestClean(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"  张三 ", "张三"},
+		{"张\u200b三", "张三"},
+		{"\u202e三张", "三张"},
+		{"李\u2066四\u2069", "李四"},
+		{"\ufeff王五", "王五"},
+		{"赵\u200d\u200c\u200e\u200f六", "赵六"},
+		{"a\u00adb\u2060c\u2028d", "abcd"},
+		{"\u202a\u202b\u202c\u202d", ""},
+		{"🙂 小明 (Ming)", "🙂 小明 (Ming)"},
+	} {
+		if got := Clean(c.in); got != c.want {
+			t.Errorf("Clean(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

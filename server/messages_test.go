@@ -1,0 +1,64 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"gongjian/internal/testenv"
+)
+
+// An unsupported method answers 405 with Allow and the error body.
+func TestMethodNotAllowedCarriesAllow(t *testing.T) {
+	ta := newTestApp(t)
+	tok, _ := ta.login("method-resident")
+	for _, c := range []struct{ method, path, allow string }{
+		{"DELETE", "/api/v1/activities", "GET"},
+		{"PUT", "/api/v1/me", "PATCH"},
+		{"GET", "/api/v1/uploads", "POST"},
+	} {
+		r := ta.do(c.method, c.path, tok, nil)
+		expectError(t, r, 405, "METHOD_NOT_ALLOWED")
+		if allow := r.Header.Get("Allow"); !strings.Contains(allow, c.allow) || strings.Contains(allow, c.method) {
+			t.Errorf("%s %s: Allow %q, want it to list %s", c.method, c.path, allow, c.allow)
+		}
+	}
+}
+
+// A resident without a real name is shown to staff as their nickname
+// marked 「（未实名）」, or 「未实名居民」 without a nickname either.
+func TestResidentNameShownTheSameWay(t *testing.T) {
+	w := newCkWorld(t)
+	ta := w.ta
+	named, _ := ta.login("name-real")
+	w.must(ta.do("PATCH", "/api/v1/me", named, map[string]any{"real_name": "钱多多", "nickname": "多多"}), 200)
+	nick, _ := ta.login("name-nick")
+	w.must(ta.do("PATCH", "/api/v1/me", nick, map[string]any{"nickname": "小明"}), 200)
+	none, _ := ta.login("name-none")
+	for _, tok := range []string{named, nick, none} {
+		w.must(ta.do("POST", "/api/v1/registrations", tok, map[string]any{"session_id": w.clinicS1, "attendees": []map[string]any{{"self": true}}},
+			"Idempotency-Key", testenv.RandomName("k")), 201)
+	}
+	list := w.must(ta.do("GET", fmt.Sprintf("/api/v1/admin/activities/%d/registrations", w.clinic), w.staff, nil), 200)
+	got := map[string]bool{}
+	for _, it := range items(list) {
+		got[it["attendee"].(map[string]any)["name"].(string)] = true
+	}
+	// Staff see names masked; the marks stay readable.
+	for _, want := range []string{"钱**", "小*（未实名）", "未实名居民"} {
+		if !got[want] {
+			t.Errorf("staff list names %v, want %q among them", got, want)
+		}
+	}
+}
+
+// A claim for a cancelled activity says so (it said 「活动还没有开始」).
+func TestClaimForCancelledActivity(t *testing.T) {
+	w := newCkWorld(t)
+	ta := w.ta
+	tok, _ := ta.login("claim-cancelled")
+	act, _, _ := w.activity("社区清扫", "volunteer_service", w.start)
+	w.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/activities/%d/cancel", act), w.staff, map[string]string{"reason": "下雨"}), 200)
+	r := ta.do("POST", "/api/v1/hours/claims", tok, map[string]any{"activity_id": act, "minutes": 60, "description": "打扫楼道"})
+	expectError(t, r, 422, "CLAIM_ACTIVITY_CANCELLED")
+}
