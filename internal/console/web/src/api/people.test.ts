@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { roleChangeOf, scopeText } from './people'
+import { peopleQuery, roleChangeOf, scopeText } from './people'
 
 const names = { community: (id: number) => `社区${id}`, org: (id: number) => `组织${id}`, subdistrict: (id: number) => `街道${id}` }
 const r = (role: string, c = 0, o = 0, s = 0) => ({ role, community_id: c, org_id: o, subdistrict_id: s })
@@ -19,5 +19,18 @@ describe('roles', () => {
     expect(scopeText(r('admin'), names)).toBe('全区')
     expect(scopeText(r('staff'), names)).toBe('全部社区')
     expect(scopeText(r('volunteer'), names)).toBe('')
+  })
+})
+
+describe('peopleQuery', () => {
+  it('sends only the filters the server knows, a trimmed q and the cursor of the page', () => {
+    expect(peopleQuery({ q: ' 139****5678 ', subdistrict_id: 2, community_id: 5 }, 'c2')).toEqual({
+      q: '139****5678', subdistrict_id: 2, community_id: 5, cursor: 'c2', limit: 20,
+    })
+  })
+  it('leaves out empty filters and the cursor of the first page', () => {
+    expect(peopleQuery({ q: '  ', subdistrict_id: '', community_id: '' }, '')).toEqual({
+      q: undefined, subdistrict_id: undefined, community_id: undefined, cursor: undefined, limit: 20,
+    })
   })
 })

@@ -1,16 +1,34 @@
-import { del, get, post, type Page, type Query } from './http'
+import { del, get, post, type Query } from './http'
 import type { Role } from './session'
 
 export interface User {
-  id: number; nickname: string; real_name?: string; phone_masked?: string; community_id?: number; community_name?: string
+  id: number; nickname: string; real_name?: string; phone_masked?: string; community_id?: number
   roles: Array<Role & { scope?: string }>; created_at?: string
 }
 export interface RoleChange {
   role: string; community_id?: number; org_id?: number; subdistrict_id?: number; scope?: 'subdistrict' | 'community' | 'org'
 }
 
+/** The filters of the people search (GET /console/people); '' = not narrowed. */
+export interface PeopleFilter { q: string; subdistrict_id: number | ''; community_id: number | '' }
+/** One keyset page of the people search; next_cursor is absent on the last page. */
+export interface PeoplePage { items: User[]; limit: number; next_cursor?: string }
+
+export const PEOPLE_PAGE_SIZE = 20
+
+/** peopleQuery: the query of one page of the people search (the server knows q, subdistrict_id, community_id, cursor, limit). */
+export function peopleQuery(f: PeopleFilter, cursor: string): Query {
+  return {
+    q: f.q.trim() || undefined,
+    subdistrict_id: f.subdistrict_id || undefined,
+    community_id: f.community_id || undefined,
+    cursor: cursor || undefined,
+    limit: PEOPLE_PAGE_SIZE,
+  }
+}
+
 export const peopleApi = {
-  search: (q: Query) => get<Page<User>>('/console/users', q),
+  search: (f: PeopleFilter, cursor: string) => get<PeoplePage>('/console/people', peopleQuery(f, cursor)),
   get: (id: number) => get<User>(`/admin/users/${id}`),
   grant: (id: number, r: RoleChange) => post<User>(`/admin/users/${id}/roles`, r),
   revoke: (id: number, r: RoleChange) => del<User>(`/admin/users/${id}/roles`, r),

@@ -1,7 +1,8 @@
 // What the co-building and rooms pages share: the communities in scope with
 // their names, and a loader that keeps the loading flag and the error text.
-import { ref } from 'vue'
+import { reactive, ref, type Ref } from 'vue'
 import { placesApi, type Community } from '../api/places'
+import { CursorPager } from './cursor'
 import { errorText } from './feedback'
 
 export function useCommunities() {
@@ -27,4 +28,23 @@ export function useLoader(fn: () => Promise<unknown>) {
     }
   }
   return { loading, error, run }
+}
+
+/**
+ * useCursorList runs a keyset-paged list (上一页/下一页): fetch gets the cursor
+ * of the page to show ('' = the first) and answers the page; reload goes back
+ * to the first page (after a filter changed).
+ */
+export function useCursorList<T>(fetch: (cursor: string) => Promise<{ items: T[]; next_cursor?: string }>) {
+  const rows = ref([]) as Ref<T[]>
+  const pager = reactive(new CursorPager())
+  const { loading, error, run: load } = useLoader(async () => {
+    const r = await fetch(pager.cursor)
+    rows.value = r.items ?? []
+    pager.seen(r.next_cursor ?? '')
+  })
+  const reload = () => (pager.reset(), load())
+  const next = () => (pager.forward(), load())
+  const prev = () => (pager.back(), load())
+  return { rows, pager, loading, error, load, reload, next, prev }
 }

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest'
+import { useCursorList } from './useList'
+
+describe('useCursorList', () => {
+  it('asks for the page of the cursor it walked to and starts over on reload', async () => {
+    const pages: Record<string, { items: number[]; next_cursor?: string }> = {
+      '': { items: [1, 2], next_cursor: 'c2' },
+      c2: { items: [3], next_cursor: 'c3' },
+      c3: { items: [4] },
+    }
+    const asked: string[] = []
+    const l = useCursorList<number>(async (cursor) => (asked.push(cursor), pages[cursor]))
+    await l.load()
+    await l.next()
+    await l.next()
+    expect([l.rows.value, l.pager.page, l.pager.hasNext]).toEqual([[4], 3, false])
+    await l.prev()
+    expect([l.rows.value, l.pager.hasNext]).toEqual([[3], true])
+    await l.reload()
+    expect([l.rows.value, l.pager.page]).toEqual([[1, 2], 1])
+    expect(asked).toEqual(['', 'c2', 'c3', 'c2', ''])
+  })
+  it('keeps the rows and shows the error when a page fails', async () => {
+    const l = useCursorList<number>(async (cursor) => {
+      if (cursor) throw new Error('boom')
+      return { items: [1], next_cursor: 'c2' }
+    })
+    await l.load()
+    await l.next()
+    expect(l.rows.value).toEqual([1])
+    expect(l.error.value).not.toBe('')
+  })
+})
