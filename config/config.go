@@ -70,6 +70,13 @@ type Hours struct {
 	// CorrectionApprovalMinutes: a staff correction of more than this many
 	// minutes (either way) waits for a second staff member's approval.
 	CorrectionApprovalMinutes int `yaml:"correction_approval_minutes" env:"GONGJIAN_HOURS_CORRECTION_APPROVAL_MINUTES"`
+	// RecordIssuer names who issues service records: printed on them and
+	// shown by their public verification (the subdistrict, e.g. 幸福街道办事处).
+	RecordIssuer string `yaml:"record_issuer" env:"GONGJIAN_HOURS_RECORD_ISSUER"`
+	// RecordVerifyURL is the public page that verifies a record by its
+	// number, as printed in the record's QR code (https://…/service-records);
+	// empty: wechat.public_base_url + /service-records.
+	RecordVerifyURL string `yaml:"record_verify_url" env:"GONGJIAN_HOURS_RECORD_VERIFY_URL"`
 }
 
 // Limits are per-minute request limits counted in Redis, so they hold across
@@ -437,7 +444,7 @@ func Defaults() Config {
 		},
 		Limits:  Limits{RegistrationPerUser: 30, RegistrationPerIP: 3000, CheckinPerUser: 600, CheckinPerIP: 6000},
 		Uploads: Uploads{PerUserPerHour: 60, UnattachedTTL: 7 * 24 * time.Hour, ImageHosts: []string{"thirdwx.qlogo.cn", "wx.qlogo.cn"}},
-		Hours:   Hours{CorrectionApprovalMinutes: 8 * 60},
+		Hours:   Hours{CorrectionApprovalMinutes: 8 * 60, RecordIssuer: "街道志愿服务站"},
 		Cobuild: Cobuild{WishesPerResident: 3, SupportThreshold: 10},
 		Console: Console{IdleTimeout: 30 * time.Minute, MaxLifetime: 12 * time.Hour, QRTTL: 2 * time.Minute, DevLogin: "auto"},
 	}
@@ -774,6 +781,9 @@ func (c Config) Validate() error {
 	}
 	if c.Hours.CorrectionApprovalMinutes < 1 || c.Hours.CorrectionApprovalMinutes > 24*60 {
 		return bad("hours.correction_approval_minutes (GONGJIAN_HOURS_CORRECTION_APPROVAL_MINUTES)", "must be 1..1440")
+	}
+	if u := c.Hours.RecordVerifyURL; u != "" && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+		return bad("hours.record_verify_url (GONGJIAN_HOURS_RECORD_VERIFY_URL)", "must be an http(s) address")
 	}
 	if c.Registration.ReconcileInterval < 0 {
 		return bad("registration.reconcile_interval (GONGJIAN_RECONCILE_INTERVAL)", "must not be negative (0 turns it off)")

@@ -711,6 +711,7 @@ func (w *authzWorld) allRows() []authzRow {
 		w.cobuildRows,
 		w.consoleRows,
 		w.residenceRows,
+		w.recordsRows,
 	} {
 		rows = append(rows, set()...)
 	}

@@ -41,11 +41,7 @@ func wechatPush(cfg config.Config, emu *wxemu.Tenant) httpapi.WeChatPush {
 		p.Token = "gongjian-dev-push-token"
 	}
 	if p.PublicBaseURL == "" {
-		addr := cfg.HTTP.Addr
-		if strings.HasPrefix(addr, ":") || strings.HasPrefix(addr, "0.0.0.0:") {
-			addr = "127.0.0.1:" + addr[strings.LastIndex(addr, ":")+1:]
-		}
-		p.PublicBaseURL = "http://" + addr
+		p.PublicBaseURL = localBaseURL(cfg)
 	}
 	emu.SetPush(strings.TrimRight(p.PublicBaseURL, "/")+"/api/v1/wechat/push", p.Token)
 	return p

@@ -346,7 +346,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 	app.residents.AcceptAvatars(images)
 	app.activities.UseImages(images)
 	hoursSvc := hours.NewService(mysqlstore.NewHoursStore(app.db), view, view, app.store, mediaSvc, box, nil)
-	hoursSvc.Configure(hours.Config{CorrectionApprovalMinutes: cfg.Hours.CorrectionApprovalMinutes})
+	configureRecords(hoursSvc, cfg)
 	// Forgotten check-outs are closed at their session's end (every process
 	// may run it: closing is a conditional update).
 	app.jobs = append(app.jobs, func(ctx context.Context) {

@@ -27,6 +27,7 @@ type Scratch struct {
 	Admin *sql.DB // the server, without a database selected
 	Name  string
 	DSN   string // the admin DSN with the scratch database selected
+	Addr  string // the server's address
 }
 
 // NewScratch creates a fresh utf8mb4 database on the server of adminDSN (a
@@ -46,7 +47,7 @@ func NewScratch(adminDSN string) (*Scratch, error) {
 		return nil, fmt.Errorf("create database (is MariaDB running?): %w", err)
 	}
 	cfg.DBName = name
-	return &Scratch{Admin: admin, Name: name, DSN: cfg.FormatDSN()}, nil
+	return &Scratch{Admin: admin, Name: name, DSN: cfg.FormatDSN(), Addr: cfg.Addr}, nil
 }
 
 // Drop drops the database and closes the connection to the server.

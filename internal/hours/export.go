@@ -162,8 +162,9 @@ func (s *Service) ReportXLSX(ctx context.Context, u resident.User, r Report) ([]
 	return x.bytes()
 }
 
-// RecordXLSX renders a service record as a printable A4 sheet.
-func RecordXLSX(rec Record) ([]byte, error) {
+// RecordXLSX renders a service record as a printable A4 sheet; code is the
+// QR code (PNG) of its verification page, printed under the note (nil: none).
+func RecordXLSX(rec Record, code []byte) ([]byte, error) {
 	f := excelize.NewFile()
 	defer f.Close()
 	const name = "志愿服务记录"
@@ -178,7 +179,19 @@ func RecordXLSX(rec Record) ([]byte, error) {
 		x.row(name, 7+i, i+1, l.Content, l.Date.In(cst.Zone).Format("2006-01-02"), l.Place, Hours(l.Minutes), l.Organiser)
 	}
 	x.row(name, 7+len(rec.Lines), "", "合计", "", "", Hours(rec.TotalMinutes), "")
-	x.row(name, 9+len(rec.Lines), "本记录依据志愿服务签到签退及审核通过的补录记录生成，可凭记录编号向街道核验。")
+	note := 9 + len(rec.Lines)
+	x.row(name, note, "本记录依据志愿服务签到签退及审核通过的补录记录生成，可凭记录编号向街道核验。")
+	if rec.Issuer != "" {
+		x.row(name, note+1, "出具单位："+rec.Issuer)
+	}
+	if rec.VerifyURL != "" {
+		x.row(name, note+2, "核验：手机扫描下方二维码，或打开 "+rec.VerifyURL)
+	}
+	if code != nil && x.err == nil {
+		// 480 px scaled to about 4 cm.
+		x.err = f.AddPictureFromBytes(name, fmt.Sprintf("B%d", note+3), &excelize.Picture{Extension: ".png", File: code,
+			Format: &excelize.GraphicOptions{AltText: "核验二维码 " + rec.Number, ScaleX: 0.32, ScaleY: 0.32}})
+	}
 	if x.err == nil {
 		bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 16}, Alignment: &excelize.Alignment{Horizontal: "center"}})
 		if err == nil {

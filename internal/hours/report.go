@@ -230,11 +230,15 @@ type Record struct {
 	Lines          []RecordLine // oldest first
 	TotalMinutes   int
 	GeneratedAt    time.Time
+	// Issuer names who issues the record; VerifyURL is the public page
+	// that verifies it by its number (printed with its QR code).
+	Issuer    string
+	VerifyURL string
 }
 
 // Record builds the person's service record. Its number identifies the
 // person and the ledger state it was made from, with a keyed check so a
-// printed record can be verified against the ledger.
+// printed record can be verified against the ledger (VerifyRecord).
 func (s *Service) Record(ctx context.Context, userID int64) (Record, error) {
 	u, err := s.people.UserByID(ctx, userID)
 	if err != nil {
@@ -248,7 +252,18 @@ func (s *Service) Record(ctx context.Context, userID int64) (Record, error) {
 	if err != nil {
 		return Record{}, err
 	}
-	rec := Record{UserID: userID, Name: displayName(u), IDNumberMasked: masked, GeneratedAt: s.now().UTC()}
+	rec, last := recordOf(es)
+	rec.UserID, rec.Name, rec.IDNumberMasked, rec.GeneratedAt = userID, displayName(u), masked, s.now().UTC()
+	rec.Number = s.recordNumber(userID, last, rec.TotalMinutes)
+	rec.Issuer, rec.VerifyURL = s.cfg.RecordIssuer, s.RecordURL(rec.Number)
+	return rec, nil
+}
+
+// recordOf nets a person's ledger entries into the record's lines (an
+// activity session's entries, corrections included, make one line) and
+// returns the last entry's id: the ledger state the record shows.
+func recordOf(es []Entry) (Record, int64) {
+	var rec Record
 	type key struct{ a, s int64 }
 	lines := map[key]*RecordLine{}
 	var order []key
@@ -277,8 +292,7 @@ func (s *Service) Record(ctx context.Context, userID int64) (Record, error) {
 		}
 	}
 	sort.SliceStable(rec.Lines, func(i, j int) bool { return rec.Lines[i].Date.Before(rec.Lines[j].Date) })
-	rec.Number = s.recordNumber(userID, maxID, rec.TotalMinutes)
-	return rec, nil
+	return rec, maxID
 }
 
 func contains(xs []string, x string) bool {

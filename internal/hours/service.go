@@ -29,10 +29,20 @@ type Config struct {
 	// CorrectionApprovalMinutes: a correction of more than this many
 	// minutes (either way) waits for a second staff member's approval.
 	CorrectionApprovalMinutes int
+	// RecordIssuer names who issues service records (printed on them and
+	// shown by their verification); "" takes DefaultRecordIssuer.
+	RecordIssuer string
+	// RecordVerifyURL is the public page that verifies a record by its
+	// number ("…/service-records"); the record's QR code holds it with
+	// ?number=. "" leaves records without a QR code.
+	RecordVerifyURL string
 }
 
 // DefaultCorrectionApprovalMinutes is 8 hours.
 const DefaultCorrectionApprovalMinutes = 8 * 60
+
+// DefaultRecordIssuer issues records when the deployment names no one.
+const DefaultRecordIssuer = "街道志愿服务站"
 
 // Service holds the rules of service hours.
 type Service struct {
@@ -44,15 +54,23 @@ type Service struct {
 	box    *pii.Box
 	now    func() time.Time
 	cfg    Config
+	codes  QRCodes // nil: records carry no QR code
 }
 
 // Configure sets the rules' settings (zero values take the defaults). Call
 // it while wiring, before the service is used.
 func (s *Service) Configure(c Config) {
+	s.cfg = c.withDefaults()
+}
+
+func (c Config) withDefaults() Config {
 	if c.CorrectionApprovalMinutes <= 0 {
 		c.CorrectionApprovalMinutes = DefaultCorrectionApprovalMinutes
 	}
-	s.cfg = c
+	if strings.TrimSpace(c.RecordIssuer) == "" {
+		c.RecordIssuer = DefaultRecordIssuer
+	}
+	return c
 }
 
 // NewService builds the service; now may be nil (time.Now). With photos
@@ -62,7 +80,7 @@ func NewService(store Store, acts Activities, orgs Orgs, people People, photos P
 		now = time.Now
 	}
 	return &Service{store: store, acts: acts, orgs: orgs, people: people, photos: photos, box: box, now: now,
-		cfg: Config{CorrectionApprovalMinutes: DefaultCorrectionApprovalMinutes}}
+		cfg: Config{}.withDefaults()}
 }
 
 // FormatMinutes renders minutes as 2小时30分钟.

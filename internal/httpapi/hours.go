@@ -107,7 +107,7 @@ func (a *API) myRecord(c *gin.Context) {
 		return
 	}
 	if format == "xlsx" {
-		b, err := hours.RecordXLSX(rec)
+		b, err := a.d.Hours.RecordWorkbook(rec)
 		if err != nil {
 			fail(c, errs.Internal(err))
 			return
@@ -148,7 +148,7 @@ func (a *API) myRecord(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"record_number": rec.Number, "name": rec.Name, "id_number_masked": rec.IDNumberMasked,
 		"total_minutes": rec.TotalMinutes, "total_hours": hours.Hours(rec.TotalMinutes), "generated_at": rec.GeneratedAt, "entries": lines,
-		"next_cursor": next})
+		"issuer": rec.Issuer, "verify_url": rec.VerifyURL, "next_cursor": next})
 }
 
 func (a *API) putIdentity(c *gin.Context) {

@@ -33,36 +33,44 @@ var errRateLimited = errs.New(errs.KindRateLimited, "RATE_LIMITED", "操作太�
 // can work without Redis).
 func (a *API) rateLimit(name string, perUser, perIP int) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if a.d.Limiter == nil {
-			c.Next()
-			return
-		}
-		// The user's and the address's counts travel to Redis together:
-		// every request counts against both.
-		var keys [2]string
-		var limits [2]int
-		n := 0
-		if uid := userID(c); uid != 0 && perUser > 0 {
-			keys[n], limits[n] = name+":u:"+strconv.FormatInt(uid, 10), perUser
-			n++
-		}
-		if perIP > 0 {
-			keys[n], limits[n] = name+":ip:"+c.ClientIP(), perIP
-			n++
-		}
-		allowed := true
-		if n > 0 {
-			ok, err := a.d.Limiter.AllowAll(c.Request.Context(), keys[:n], limits[:n], time.Minute)
-			if err != nil {
-				logger(c).Warn("rate limit not counted", slog.String("limit", name), slog.String("err", err.Error()))
-			} else {
-				allowed = ok
-			}
-		}
-		if !allowed {
-			fail(c, errRateLimited.RetryIn(time.Duration(60-time.Now().Second())*time.Second))
+		if a.overLimit(c, name, perUser, perIP) {
+			fail(c, errRateLimited.RetryIn(untilNextMinute()))
 			return
 		}
 		c.Next()
 	}
 }
+
+// overLimit counts the request against the account's and the address's
+// limits (see rateLimit) and reports whether one is passed; then the
+// caller answers 429 in its own format, with Retry-After.
+func (a *API) overLimit(c *gin.Context, name string, perUser, perIP int) bool {
+	if a.d.Limiter == nil {
+		return false
+	}
+	// The user's and the address's counts travel to Redis together:
+	// every request counts against both.
+	var keys [2]string
+	var limits [2]int
+	n := 0
+	if uid := userID(c); uid != 0 && perUser > 0 {
+		keys[n], limits[n] = name+":u:"+strconv.FormatInt(uid, 10), perUser
+		n++
+	}
+	if perIP > 0 {
+		keys[n], limits[n] = name+":ip:"+c.ClientIP(), perIP
+		n++
+	}
+	if n == 0 {
+		return false
+	}
+	ok, err := a.d.Limiter.AllowAll(c.Request.Context(), keys[:n], limits[:n], time.Minute)
+	if err != nil {
+		logger(c).Warn("rate limit not counted", slog.String("limit", name), slog.String("err", err.Error()))
+		return false
+	}
+	return !ok
+}
+
+// untilNextMinute is when the limits' counts start again.
+func untilNextMinute() time.Duration { return time.Duration(60-time.Now().Second()) * time.Second }

@@ -176,6 +176,7 @@ func (a *API) engine() *gin.Engine {
 	a.mountCobuild(v1, authed)
 	a.mountConsoleAuth(v1, authed)
 	a.mountResidence(authed)
+	a.mountServiceRecords(r, v1, authed)
 	if a.d.Console != nil {
 		r.GET("/console/*path", gin.WrapH(a.d.Console))
 	}

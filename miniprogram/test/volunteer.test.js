@@ -171,3 +171,22 @@ test('service record lists every credited entry with the total; exports the XLSX
   assert.equal(dl[0].header.Authorization, 'Bearer tok-1')
   assert.deepEqual(w.openedDocuments.map((d) => d.fileType), ['xlsx'])
 })
+
+test('service record shows its issuer and verification QR code, and opens the verification page', async () => {
+  const w = h.installWx({
+    routes: routes({
+      'GET /api/v1/me/hours/record': Object.assign(fx.record(), { issuer: '幸福街道办事处' }),
+      'GET /api/v1/me/hours/record/code': 'PNG',
+    }),
+  })
+  const page = await h.renderPage('pages/volunteer/record')
+  assert.match(h.text(page), /出具单位：幸福街道办事处/)
+  const code = w.requests('GET', '/api/v1/me/hours/record/code')
+  assert.equal(code.length, 1)
+  assert.equal(code[0].header.Authorization, 'Bearer tok-1')
+  const img = h.$(page, '.record-code-img')
+  assert.ok(img, 'the QR code is shown')
+  assert.equal(w.downloads[img.dom.getAttribute('src')] || w.downloads[page.instance.data.codePath], 'PNG')
+  await h.tap(page, '.btn-verify')
+  assert.deepEqual(w.navigations.map((n) => n.url), [`/pages/verify/record?number=${encodeURIComponent(fx.record().record_number)}`])
+})

@@ -19,8 +19,6 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"os"
@@ -28,8 +26,7 @@ import (
 	"sync"
 	"time"
 
-	mysqldrv "github.com/go-sql-driver/mysql"
-
+	"gongjian/internal/benchkit"
 	"gongjian/internal/cobuild"
 	"gongjian/internal/errs"
 	"gongjian/internal/mysqlstore"
@@ -62,31 +59,12 @@ type env struct {
 
 func run(adminDSN string, needs, pages int) error {
 	ctx := context.Background()
-	admin, err := sql.Open("mysql", adminDSN)
+	sdb, err := benchkit.OpenScratchDB(ctx, adminDSN, 64)
 	if err != nil {
 		return err
 	}
-	defer admin.Close()
-	b := make([]byte, 4)
-	rand.Read(b)
-	name := "gj_bench_cobuild_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
-		return err
-	}
-	defer admin.Exec("DROP DATABASE IF EXISTS " + name)
-	cfg, err := mysqldrv.ParseDSN(adminDSN)
-	if err != nil {
-		return err
-	}
-	cfg.DBName = name
-	db, err := mysqlstore.Open(ctx, mysqlstore.Options{DSN: cfg.FormatDSN(), MaxOpenConns: 64})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		return err
-	}
+	defer sdb.Close()
+	db, name := sdb.DB, sdb.Scratch.Name
 	key := make([]byte, 32)
 	rand.Read(key)
 	box, err := pii.NewBox(key)

@@ -18,9 +18,7 @@ package main
 
 import (
 	"bytes"
-	crand "crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -40,6 +38,7 @@ import (
 
 	mysqldrv "github.com/go-sql-driver/mysql"
 
+	"gongjian/internal/benchkit"
 	"gongjian/internal/cst"
 	"gongjian/internal/page"
 )
@@ -61,11 +60,7 @@ func main() {
 
 var keep bool
 
-func randHex(n int) string {
-	b := make([]byte, n)
-	crand.Read(b)
-	return hex.EncodeToString(b)
-}
+var randHex = benchkit.RandHex
 
 func run(n, requests, conns int, adminDSN, redisAddr string, target time.Duration) error {
 	cfg, err := mysqldrv.ParseDSN(adminDSN)
@@ -384,14 +379,8 @@ func (c *client) timed(path string) (time.Duration, int, error) {
 }
 
 func waitReady(base string) error {
-	for i := 0; i < 300; i++ {
-		if res, err := http.Get(base + "/readyz"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return nil
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
+	if !benchkit.WaitReady(base, 30*time.Second) {
+		return fmt.Errorf("the server did not get ready")
 	}
-	return fmt.Errorf("the server did not get ready")
+	return nil
 }

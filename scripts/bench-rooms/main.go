@@ -18,8 +18,6 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	mrand "math/rand/v2"
@@ -29,8 +27,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	mysqldrv "github.com/go-sql-driver/mysql"
-
+	"gongjian/internal/benchkit"
 	"gongjian/internal/checkin"
 	"gongjian/internal/cst"
 	"gongjian/internal/errs"
@@ -62,28 +59,12 @@ type bench struct {
 
 func run(adminDSN string, workers int, d time.Duration, conns int) error {
 	ctx := context.Background()
-	admin, err := sql.Open("mysql", adminDSN)
+	sdb, err := benchkit.OpenScratchDB(ctx, adminDSN, conns)
 	if err != nil {
 		return err
 	}
-	defer admin.Close()
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "gjbench_rooms_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
-		return err
-	}
-	defer admin.Exec("DROP DATABASE IF EXISTS " + name)
-	cfg, _ := mysqldrv.ParseDSN(adminDSN)
-	cfg.DBName = name
-	db, err := mysqlstore.Open(ctx, mysqlstore.Options{DSN: cfg.FormatDSN(), MaxOpenConns: conns})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		return err
-	}
+	defer sdb.Close()
+	db := sdb.DB
 	key := make([]byte, 32)
 	rand.Read(key)
 	box, _ := pii.NewBox(key)
@@ -94,7 +75,7 @@ func run(adminDSN string, workers int, d time.Duration, conns int) error {
 	}
 	bn := &bench{ctx: ctx, db: db, svc: rooms.NewService(mysqlstore.NewRoomStore(db), keys, box, rooms.Config{}, nil), comm: c.ID,
 		staff: resident.User{ID: 1, Roles: []resident.Role{{Role: resident.RoleStaff, CommunityID: c.ID}}}}
-	fmt.Printf("bench-rooms: MariaDB/MySQL %s, %d workers, %d connections, %s per run\n", cfg.Addr, workers, conns, d)
+	fmt.Printf("bench-rooms: MariaDB/MySQL %s, %d workers, %d connections, %s per run\n", sdb.Scratch.Addr, workers, conns, d)
 
 	one, err := bn.rooms(1)
 	if err != nil {

@@ -2,13 +2,9 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +14,7 @@ import (
 	mysqldrv "github.com/go-sql-driver/mysql"
 	"github.com/redis/go-redis/v9"
 
+	"gongjian/internal/benchkit"
 	"gongjian/internal/wxemu"
 )
 
@@ -30,11 +27,7 @@ type server struct {
 	community, org, heavy int64
 }
 
-func randHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
+var randHex = benchkit.RandHex
 
 // startServer builds ./server, creates and migrates a fresh database,
 // writes the base rows, grants the bench's admin and starts the server.
@@ -52,12 +45,9 @@ func startServer(o options) (*server, error) {
 }
 
 func (s *server) start() error {
-	bin := filepath.Join(s.dir, "gongjian")
-	fmt.Println("building ./server …")
-	build := exec.Command("go", "build", "-o", bin, "./server")
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("go build ./server (run the bench from the repository root): %w", err)
+	bin, err := benchkit.BuildServer(s.dir)
+	if err != nil {
+		return err
 	}
 	admin, err := sql.Open("mysql", s.o.mysqlAdmin)
 	if err != nil {
@@ -105,14 +95,9 @@ func (s *server) start() error {
 		return err
 	}
 	s.base = "http://" + addr
-	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if res, err := http.Get(s.base + "/readyz"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				fmt.Printf("server on %s (pid %d), database %s\n", s.base, s.cmd.Process.Pid, s.db)
-				return nil
-			}
-		}
+	if benchkit.WaitReady(s.base, 90*time.Second) {
+		fmt.Printf("server on %s (pid %d), database %s\n", s.base, s.cmd.Process.Pid, s.db)
+		return nil
 	}
 	tail, _ := os.ReadFile(logf.Name())
 	return errors.New("the server did not become ready: " + string(tail[max(0, len(tail)-2000):]))
@@ -128,36 +113,14 @@ func runCmd(env []string, bin string, args ...string) error {
 }
 
 func (s *server) env() []string {
-	key, ticket := make([]byte, 32), make([]byte, 32)
-	rand.Read(key)
-	rand.Read(ticket)
-	return append(os.Environ(),
-		"GONGJIAN_ENV=development", "GONGJIAN_DATA_DIR="+s.dir,
-		"GONGJIAN_MYSQL_DSN="+s.dsn, "GONGJIAN_REDIS_ADDR="+s.o.redisAddr, "GONGJIAN_REDIS_KEY_PREFIX="+s.prefix,
-		"GONGJIAN_JWT_SECRET="+randHex(32), "GONGJIAN_DATA_KEY="+base64.StdEncoding.EncodeToString(key),
-		"GONGJIAN_TICKET_KEY="+base64.StdEncoding.EncodeToString(ticket),
-		"GONGJIAN_WECHAT_APP_ID=", "GONGJIAN_LOG_LEVEL=warn", "GONGJIAN_SEED_DEMO=never",
-		"GONGJIAN_LOGIN_PER_IP_PER_MINUTE=100000000", "GONGJIAN_LOGIN_PER_USER_PER_MINUTE=1000",
-		"GONGJIAN_HTTP_WRITE_TIMEOUT=120s", "GONGJIAN_LIMIT_REGISTRATION_PER_IP=0",
-		// The messaging workers would start sending the million notices.
-		"GONGJIAN_NOTIFY_WORKERS=false",
-	)
+	return benchkit.ServerEnv(s.dir, s.dsn, s.o.redisAddr, s.prefix, randHex(32))
 }
 
 func (s *server) pid() int { return s.cmd.Process.Pid }
 
 // stop stops the server and drops the database and Redis keys (unless -keep).
 func (s *server) stop() {
-	if s.cmd != nil && s.cmd.Process != nil {
-		s.cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { s.cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			s.cmd.Process.Kill()
-		}
-	}
+	benchkit.StopProcess(s.cmd, 20*time.Second)
 	if s.o.keep {
 		fmt.Printf("kept database %s, Redis prefix %s, %s\n", s.db, s.prefix, s.dir)
 		return

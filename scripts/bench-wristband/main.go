@@ -37,7 +37,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -302,14 +301,8 @@ func startServer(dsn, redisAddr, prefix string) (*server, error) {
 		return nil, err
 	}
 	s := &server{cmd: cmd, base: "http://" + addr, dir: dir}
-	for i := 0; i < 100; i++ {
-		if r, err := http.Get(s.base + "/readyz"); err == nil {
-			r.Body.Close()
-			if r.StatusCode == 200 {
-				return s, nil
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
+	if benchkit.WaitReady(s.base, 10*time.Second) {
+		return s, nil
 	}
 	s.stop()
 	return nil, fmt.Errorf("server did not become ready; see %s/server.log", dir)
@@ -319,14 +312,7 @@ func startServer(dsn, redisAddr, prefix string) (*server, error) {
 func (s *server) cpu() time.Duration { return benchkit.ProcCPU(s.cmd.Process.Pid) }
 
 func (s *server) stop() {
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { s.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		s.cmd.Process.Kill()
-	}
+	benchkit.StopProcess(s.cmd, 20*time.Second)
 	os.RemoveAll(s.dir)
 }
 

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"gongjian/internal/benchkit"
 )
 
 // redisCluster is a private 3-master Redis Cluster (-redis-cluster): three
@@ -89,7 +91,7 @@ func (c *redisCluster) startNode(bin string, i int) error {
 	c.nodes = append(c.nodes, cmd)
 	rdb := redis.NewClient(&redis.Options{Addr: c.nodeAddr(i), DialTimeout: 200 * time.Millisecond})
 	defer rdb.Close()
-	ok := waitUntil(10*time.Second, func() bool { return rdb.Ping(context.Background()).Err() == nil })
+	ok := benchkit.WaitUntil(10*time.Second, func() bool { return rdb.Ping(context.Background()).Err() == nil })
 	if !ok {
 		return fmt.Errorf("redis-server on %s did not start; see %s", c.nodeAddr(i), filepath.Join(dir, "redis.log"))
 	}
@@ -113,7 +115,7 @@ func (c *redisCluster) join() error {
 	}
 	for i := range clusterMasters {
 		rdb := redis.NewClient(&redis.Options{Addr: c.nodeAddr(i)})
-		ok := waitUntil(20*time.Second, func() bool {
+		ok := benchkit.WaitUntil(20*time.Second, func() bool {
 			info, err := rdb.ClusterInfo(ctx).Result()
 			return err == nil && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, "cluster_known_nodes:3")
 		})
@@ -128,35 +130,9 @@ func (c *redisCluster) join() error {
 // stop kills the nodes and removes their directory.
 func (c *redisCluster) stop() {
 	for _, cmd := range c.nodes {
-		stopProcess(cmd, 5*time.Second)
+		benchkit.StopProcess(cmd, 5*time.Second)
 	}
 	os.RemoveAll(c.dir)
-}
-
-// stopProcess sends SIGTERM and waits for the process to exit, killing it
-// after grace.
-func stopProcess(cmd *exec.Cmd, grace time.Duration) {
-	if cmd.Process == nil {
-		return
-	}
-	cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(grace):
-		cmd.Process.Kill()
-		<-done
-	}
-}
-
-func waitUntil(timeout time.Duration, ok func() bool) bool {
-	for deadline := time.Now().Add(timeout); !ok(); time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			return false
-		}
-	}
-	return true
 }
 
 // freePorts returns n distinct free loopback ports (all held open until

@@ -2,13 +2,9 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +17,7 @@ import (
 	mysqldrv "github.com/go-sql-driver/mysql"
 	"github.com/redis/go-redis/v9"
 
+	"gongjian/internal/benchkit"
 	"gongjian/internal/redisstore"
 	"gongjian/internal/wxemu"
 )
@@ -45,11 +42,7 @@ type servers struct {
 	debugAddrs []string
 }
 
-func randHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
+var randHex = benchkit.RandHex
 
 // startServers builds ./server, creates a fresh database and starts
 // o.procs server processes on it with the built-in WeChat emulator and the
@@ -69,15 +62,11 @@ func startServers(o options) (*servers, error) {
 }
 
 func (s *servers) start() error {
-	bin := filepath.Join(s.dir, "gongjian")
-	fmt.Println("building ./server …")
-	build := exec.Command("go", "build", "-o", bin, "./server")
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("go build ./server (run the bench from the repository root): %w", err)
+	bin, err := benchkit.BuildServer(s.dir)
+	if err != nil {
+		return err
 	}
 	if s.o.cluster {
-		var err error
 		if s.cluster, err = startRedisCluster(); err != nil {
 			return err
 		}
@@ -123,28 +112,14 @@ func (s *servers) createDatabase() error {
 // env is the environment every server process shares (each adds its own
 // GONGJIAN_HTTP_ADDR).
 func (s *servers) env() []string {
-	key, ticket := make([]byte, 32), make([]byte, 32)
-	rand.Read(key)
-	rand.Read(ticket)
-	return append(os.Environ(),
-		"GONGJIAN_ENV=development", "GONGJIAN_DATA_DIR="+s.dir,
-		"GONGJIAN_MYSQL_DSN="+s.dsn, "GONGJIAN_REDIS_ADDR="+s.redisAddr, "GONGJIAN_REDIS_KEY_PREFIX="+s.prefix,
-		"GONGJIAN_JWT_SECRET="+s.jwtSecret, "GONGJIAN_DATA_KEY="+base64.StdEncoding.EncodeToString(key),
-		"GONGJIAN_TICKET_KEY="+base64.StdEncoding.EncodeToString(ticket),
+	return append(benchkit.ServerEnv(s.dir, s.dsn, s.redisAddr, s.prefix, s.jwtSecret),
 		// The processes share the MariaDB pool one process would have (64
 		// by default): the machine's MariaDB allows 151 connections and the
 		// baseline takes 64 of them.
 		"GONGJIAN_MYSQL_MAX_OPEN_CONNS="+strconv.Itoa(max(16, 64/s.o.procs)),
-		"GONGJIAN_WECHAT_APP_ID=", "GONGJIAN_LOG_LEVEL=warn", "GONGJIAN_SEED_DEMO=never",
-		"GONGJIAN_LOGIN_PER_IP_PER_MINUTE=100000000", "GONGJIAN_LOGIN_PER_USER_PER_MINUTE=1000",
-		"GONGJIAN_HTTP_WRITE_TIMEOUT=120s",
 		// Every simulated resident comes from 127.0.0.1: the per-address
-		// limits meant for the real world would refuse the crowd.
-		"GONGJIAN_LIMIT_REGISTRATION_PER_IP=0", "GONGJIAN_LIMIT_CHECKIN_PER_IP=0",
-		// Notices are written with each sign-up (measured); sending them is
-		// the messaging workers' job, which runs in its own processes when
-		// it matters and would only blur the figures here.
-		"GONGJIAN_NOTIFY_WORKERS=false",
+		// check-in limit meant for the real world would refuse the crowd.
+		"GONGJIAN_LIMIT_CHECKIN_PER_IP=0",
 	)
 }
 
@@ -174,15 +149,7 @@ func (s *servers) startProcess(bin string, env []string, i int, addr string) err
 	}
 	s.cmds = append(s.cmds, cmd)
 	base := "http://" + addr
-	ready := waitUntil(90*time.Second, func() bool {
-		res, err := http.Get(base + "/readyz")
-		if err != nil {
-			return false
-		}
-		res.Body.Close()
-		return res.StatusCode == 200
-	})
-	if !ready {
+	if !benchkit.WaitReady(base, 90*time.Second) {
 		return errors.New("the server did not become ready; see " + logPath)
 	}
 	s.bases = append(s.bases, base)
@@ -204,7 +171,7 @@ func (s *servers) stop() {
 	var wg sync.WaitGroup
 	for _, cmd := range s.cmds {
 		wg.Add(1)
-		go func() { defer wg.Done(); stopProcess(cmd, 30*time.Second) }()
+		go func() { defer wg.Done(); benchkit.StopProcess(cmd, 30*time.Second) }()
 	}
 	wg.Wait()
 	s.cleanup()

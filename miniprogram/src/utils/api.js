@@ -66,6 +66,10 @@ module.exports = {
   myHoursRecord: () => get('/api/v1/me/hours/record'),
   /** Downloads the service record as XLSX; resolves with the temporary file path. */
   downloadHoursRecord: () => download('/api/v1/me/hours/record?format=xlsx'),
+  /** The QR code of my record's verification page (PNG); resolves with the temporary file path. */
+  downloadHoursRecordCode: () => download('/api/v1/me/hours/record/code'),
+  /** Verifies a service record by its number (public: no login). */
+  verifyServiceRecord: (number) => request({ url: `/api/v1/service-records/${encodeURIComponent(number)}`, auth: false }),
   myClaims: () => get('/api/v1/me/hours/claims'),
   createClaim: (body) => post('/api/v1/hours/claims', body),
   /** Uploads a photo; resolves with {url, id, content_type, size, width, height} (url: the path to put in photo_urls). */

@@ -6,7 +6,7 @@ const { showError } = require('../../utils/request')
 
 Component({
   behaviors: [loads],
-  data: { loading: true, loaded: false, error: '', name: '', number: '', idNumber: '', totalText: '', generatedText: '', entries: [], exporting: false },
+  data: { loading: true, loaded: false, error: '', name: '', number: '', idNumber: '', totalText: '', generatedText: '', issuer: '', codePath: '', entries: [], exporting: false },
   methods: {
     onLoad() {
       return this.load()
@@ -21,6 +21,7 @@ Component({
           idNumber: res.id_number_masked || '',
           totalText: fmt.formatMinutes(res.total_minutes),
           generatedText: fmt.formatDateTime(res.generated_at),
+          issuer: res.issuer || '',
           // one line per activity and session (net of corrections), oldest first
           entries: (res.entries || []).map((x, i) => ({
             key: `${x.activity_id}-${x.session_id}-${i}`,
@@ -31,7 +32,19 @@ Component({
             org: x.organiser || '',
           })),
         })
+        this.loadCode()
       })
+    },
+    /** The QR code of the record's verification page (a school or employer scans it); the record
+     * reads well without it, so a failure only leaves it out. */
+    loadCode() {
+      return api.downloadHoursRecordCode().then(
+        (codePath) => this.setData({ codePath }),
+        () => this.setData({ codePath: '' }),
+      )
+    },
+    onVerifyPage() {
+      wx.navigateTo({ url: `/pages/verify/record?number=${encodeURIComponent(this.data.number)}` })
     },
     /** The same record as an XLSX file (the format schools and employers ask for), opened in WeChat. */
     onExport() {
