@@ -27,7 +27,11 @@ func TestDistIsWhatSourcesBuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := t.TempDir()
-	cmd := exec.Command(filepath.Join(web, "node_modules", ".bin", "vite"), "build", "--outDir", out, "--emptyOutDir", "--logLevel", "warn")
+	// --bypass-lock: this build writes only to its own temporary folder, so
+	// it need not wait for (or be refused by) another vite process of the
+	// project, such as a developer's `npm run build` or a stale lock record
+	// whose process id the system has reused.
+	cmd := exec.Command(filepath.Join(web, "node_modules", ".bin", "vite"), "build", "--bypass-lock", "--outDir", out, "--emptyOutDir", "--logLevel", "warn")
 	cmd.Dir = web
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("vite build: %v\n%s", err, b)
