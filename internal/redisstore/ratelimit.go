@@ -43,7 +43,9 @@ func (l *Limiter) Allow(_ context.Context, key string, limit int, window time.Du
 // then its address's) as Allow would one after the other: the attempt is
 // counted for each key up to the first that is over its limit, not for the
 // keys after it. The counts go to Redis together, in one round trip; the
-// rare attempt refused by an earlier key is taken back from the later ones.
+// rare attempt refused by an earlier key is taken back from the later ones
+// (until then it holds one of their counts: a concurrent attempt at the
+// very edge of a later key's limit may be refused by it).
 func (l *Limiter) AllowAll(ctx context.Context, keys []string, limits []int, window time.Duration) (bool, error) {
 	ks := make([][]string, len(keys))
 	for i, k := range keys {
