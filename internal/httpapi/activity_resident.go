@@ -94,23 +94,19 @@ func (a *API) register(c *gin.Context) {
 		in.Attendees = append(in.Attendees, activity.AttendeeRef{Self: at.Self, DependentID: at.DependentID})
 	}
 	res, err := a.signups.Register(c.Request.Context(), in)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	writeRegistered(c, res)
+	writeRegistered(c, res, err)
 }
 
 type registeredDTO struct {
 	Registrations []registrationDTO `json:"registrations"`
 }
 
-func writeRegistered(c *gin.Context, res activity.RegisterResult) {
-	out := dtos(res.Registrations, toRegistrationDTO)
-	if res.Replayed {
+// writeRegistered answers a sign-up's registrations, or the error.
+func writeRegistered(c *gin.Context, res activity.RegisterResult, err error) {
+	if err == nil && res.Replayed {
 		c.Header("Idempotent-Replayed", "true")
 	}
-	c.JSON(http.StatusCreated, registeredDTO{Registrations: out})
+	respond(c, http.StatusCreated, registeredDTO{Registrations: dtos(res.Registrations, toRegistrationDTO)}, err)
 }
 
 func (a *API) getRegistration(c *gin.Context) {

@@ -36,13 +36,10 @@ func (a *API) mountCheckin(r *gin.RouterGroup) {
 }
 
 func (a *API) getTicket(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
+	if id, ok := idParam(c, "id"); ok {
+		t, err := a.d.Checkin.Ticket(c.Request.Context(), userID(c), id)
+		respond(c, http.StatusOK, gin.H{"ticket": t.Ticket, "valid_from": t.ValidFrom, "valid_until": t.ValidUntil, "registration_id": id}, err)
 	}
-	t, err := a.d.Checkin.Ticket(c.Request.Context(), userID(c), id)
-	respond(c, http.StatusOK, gin.H{"ticket": t.Ticket, "valid_from": t.ValidFrom, "valid_until": t.ValidUntil, "registration_id": id}, err)
 }
 
 type scanReq struct {
@@ -71,6 +68,14 @@ func (r scanReq) input() (checkin.ScanInput, error) {
 	return checkin.ScanInput{Ticket: strings.TrimSpace(r.Ticket), Nonce: r.Nonce, ScannedAt: at, SessionID: r.SessionID, ActivityID: r.ActivityID}, err
 }
 
+// scanned reads the scan's time (the body, in req, read before).
+func (r *scanReq) scanned(in *checkin.ScanInput) fromRequest {
+	return func(*gin.Context) (err error) {
+		*in, err = r.input()
+		return err
+	}
+}
+
 type scanSessionDTO struct {
 	ID            int64     `json:"id"`
 	ActivityID    int64     `json:"activity_id"`
@@ -96,21 +101,11 @@ func toScanDTO(r checkin.ScanResult) scanDTO {
 
 func (a *API) postCheckin(c *gin.Context) {
 	var req scanReq
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
+	var in checkin.ScanInput
+	if u, ok := a.meWith(c, &req, req.scanned(&in)); ok {
+		res, err := a.d.Checkin.Scan(c.Request.Context(), u, in)
+		respond(c, http.StatusOK, toScanDTO(res), err)
 	}
-	in, err := req.input()
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
-	if !ok {
-		return
-	}
-	res, err := a.d.Checkin.Scan(c.Request.Context(), u, in)
-	respond(c, http.StatusOK, toScanDTO(res), err)
 }
 
 type batchResultDTO struct {
@@ -129,23 +124,18 @@ func (a *API) postCheckinBatch(c *gin.Context) {
 		Scans  []scanReq `json:"scans"`
 		SentAt string    `json:"sent_at"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	sentAt, err := parseTime(req.SentAt)
-	if err != nil {
-		fail(c, err)
+	var sentAt time.Time
+	u, ok := a.meWith(c, &req, func(*gin.Context) (err error) {
+		sentAt, err = parseTime(req.SentAt)
+		return err
+	})
+	if !ok {
 		return
 	}
 	ins := make([]checkin.ScanInput, len(req.Scans))
 	for i, s := range req.Scans {
 		// A scan with an unreadable time is refused by the service (no time).
 		ins[i], _ = s.input()
-	}
-	u, ok := a.me(c)
-	if !ok {
-		return
 	}
 	rs, err := a.d.Checkin.Batch(c.Request.Context(), u, ins, sentAt)
 	if err != nil {
@@ -184,32 +174,28 @@ type kitSessionDTO struct {
 }
 
 func toKitSessions(ks []checkin.KitSession) []kitSessionDTO {
-	out := make([]kitSessionDTO, 0, len(ks))
-	for _, s := range ks {
-		out = append(out, kitSessionDTO{s.ID, s.StartsAt, s.EndsAt, s.AcceptFrom, s.AcceptUntil})
-	}
-	return out
+	return dtos(ks, func(s checkin.KitSession) kitSessionDTO {
+		return kitSessionDTO{s.ID, s.StartsAt, s.EndsAt, s.AcceptFrom, s.AcceptUntil}
+	})
+}
+
+// checkingDTO is an activity the caller is appointed to check.
+type checkingDTO struct {
+	ActivityID    int64           `json:"activity_id"`
+	ActivityTitle string          `json:"activity_title"`
+	Category      string          `json:"category"`
+	Place         string          `json:"place"`
+	Sessions      []kitSessionDTO `json:"sessions"`
+}
+
+func toCheckingDTO(x checkin.Checking) checkingDTO {
+	return checkingDTO{x.ActivityID, x.ActivityTitle, x.Category, x.Place, toKitSessions(x.Sessions)}
 }
 
 // myChecking lists the activities the caller is appointed to check.
 func (a *API) myChecking(c *gin.Context) {
 	cs, err := a.d.Checkin.MyChecking(c.Request.Context(), userID(c))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	type item struct {
-		ActivityID    int64           `json:"activity_id"`
-		ActivityTitle string          `json:"activity_title"`
-		Category      string          `json:"category"`
-		Place         string          `json:"place"`
-		Sessions      []kitSessionDTO `json:"sessions"`
-	}
-	items := make([]item, 0, len(cs))
-	for _, x := range cs {
-		items = append(items, item{x.ActivityID, x.ActivityTitle, x.Category, x.Place, toKitSessions(x.Sessions)})
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
+	respondItems(c, cs, toCheckingDTO, err)
 }
 
 func (a *API) getCheckinKit(c *gin.Context) {
@@ -251,26 +237,19 @@ func (a *API) postSelfCheckin(c *gin.Context) {
 		Lng    *float64 `json:"lng"`
 		Action string   `json:"action"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	if req.Lat == nil || req.Lng == nil {
-		fail(c, errs.Invalid("BAD_LOCATION", "无法获取您的位置，请允许使用位置信息后重试"))
-		return
-	}
-	u, ok := a.me(c)
+	u, ok := a.meWith(c, &req, func(*gin.Context) error {
+		if req.Lat == nil || req.Lng == nil {
+			return errs.Invalid("BAD_LOCATION", "无法获取您的位置，请允许使用位置信息后重试")
+		}
+		return nil
+	})
 	if !ok {
 		return
 	}
 	r, err := a.d.Checkin.SelfCheck(c.Request.Context(), u, checkin.SelfInput{Code: req.Code, Lat: *req.Lat, Lng: *req.Lng, Action: req.Action})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"action": r.Action, "at": r.At, "checked_in_at": r.CheckedInAt, "minutes": r.Minutes,
+	respond(c, http.StatusOK, gin.H{"action": r.Action, "at": r.At, "checked_in_at": r.CheckedInAt, "minutes": r.Minutes,
 		"session_id": r.SessionID, "activity_id": r.ActivityID, "activity_title": r.ActivityTitle, "repeated": r.Repeated,
-		"in_review": r.InReview})
+		"in_review": r.InReview}, err)
 }
 
 type appointeeDTO struct {
@@ -282,12 +261,8 @@ type appointeeDTO struct {
 	CreatedAt   time.Time `json:"created_at"`
 }
 
-func appointees(xs []checkin.Appointee) []appointeeDTO {
-	out := make([]appointeeDTO, 0, len(xs))
-	for _, x := range xs {
-		out = append(out, appointeeDTO{x.UserID, x.Name, x.ActivityID, x.SessionID, x.AppointedBy, x.CreatedAt})
-	}
-	return out
+func toAppointeeDTO(x checkin.Appointee) appointeeDTO {
+	return appointeeDTO{x.UserID, x.Name, x.ActivityID, x.SessionID, x.AppointedBy, x.CreatedAt}
 }
 
 type userIDReq struct {
@@ -317,7 +292,7 @@ func (a *API) listAppointees(ap appointments) gin.HandlerFunc {
 			return
 		}
 		xs, err := ap.list(c.Request.Context(), u, id)
-		respond(c, http.StatusOK, gin.H{"items": appointees(xs)}, err)
+		respondItems(c, xs, toAppointeeDTO, err)
 	}
 }
 
@@ -334,7 +309,7 @@ func (a *API) addAppointee(ap appointments) gin.HandlerFunc {
 			return
 		}
 		xs, err := ap.list(c.Request.Context(), u, id)
-		respond(c, http.StatusCreated, gin.H{"items": appointees(xs)}, err)
+		respond(c, http.StatusCreated, gin.H{"items": dtos(xs, toAppointeeDTO)}, err)
 	}
 }
 

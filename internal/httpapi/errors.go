@@ -55,6 +55,21 @@ func dtos[T, D any](xs []T, to func(T) D) []D {
 	return out
 }
 
+// noContent answers 204 No Content, or the error.
+func noContent(c *gin.Context, err error) {
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// respondItems answers {"items": [...]}, xs converted by to, or the
+// error.
+func respondItems[T, D any](c *gin.Context, xs []T, to func(T) D, err error) {
+	respond(c, http.StatusOK, gin.H{"items": dtos(xs, to)}, err)
+}
+
 // fail writes err as the JSON error answer and aborts the chain.
 func fail(c *gin.Context, err error) {
 	e := errs.As(err)

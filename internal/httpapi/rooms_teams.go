@@ -159,11 +159,5 @@ func (a *API) teamActivity(c *gin.Context) {
 	}
 	in := req.input()
 	in.CommunityID, in.HostOrgID = t.CommunityID, t.OrgID
-	act, err := a.d.Activities.CreateActivity(c.Request.Context(), actor, in)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	v, err := a.d.Activities.AdminGet(c.Request.Context(), actor, act.ID)
-	respond(c, http.StatusCreated, toActivityDTO(v, true), err)
+	a.createActivityAs(c, actor, in)
 }
