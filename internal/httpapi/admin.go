@@ -22,15 +22,7 @@ func toCommunityDTO(x resident.Community) communityDTO {
 
 func (a *API) listCommunities(c *gin.Context) {
 	cs, err := a.d.Residents.Communities(c.Request.Context())
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	items := make([]communityDTO, 0, len(cs))
-	for _, x := range cs {
-		items = append(items, toCommunityDTO(x))
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
+	respondItems(c, cs, toCommunityDTO, err)
 }
 
 func (a *API) mountAdmin(r *gin.RouterGroup) {
@@ -38,7 +30,7 @@ func (a *API) mountAdmin(r *gin.RouterGroup) {
 	admin.POST("/communities", a.createCommunity)
 	admin.POST("/users/:id/roles", a.grantRole)
 	admin.DELETE("/users/:id/roles", a.revokeRole)
-	admin.GET("/users/:id", a.getUser)
+	admin.GET("/users/:id", byID(a.d.Residents.Me, toUserDTO))
 }
 
 func (a *API) createCommunity(c *gin.Context) {
@@ -47,11 +39,7 @@ func (a *API) createCommunity(c *gin.Context) {
 		Address       string `json:"address"`
 		SubdistrictID int64  `json:"subdistrict_id"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+	u, ok := a.meWith(c, &req)
 	if !ok {
 		return
 	}
@@ -109,14 +97,4 @@ func (a *API) revokeRole(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, toUserDTO(u))
-}
-
-func (a *API) getUser(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	u, err := a.d.Residents.Me(c.Request.Context(), id)
-	respond(c, http.StatusOK, toUserDTO(u), err)
 }

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -182,8 +181,7 @@ func sendReport(c *gin.Context, v any, name string, xlsx func() ([]byte, error))
 		fail(c, err)
 		return
 	}
-	c.Header("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name+".xlsx"))
-	c.Data(http.StatusOK, xlsxType, b)
+	download(c, name+".xlsx", b)
 }
 
 // yearParam reads a report's ?year= (0 when absent).

@@ -79,6 +79,13 @@ func (a *API) myHours(c *gin.Context) {
 		"next_cursor": cursorPage(entries, next, req.Limit).NextCursor})
 }
 
+// download answers the XLSX file body named name.
+func download(c *gin.Context, name string, body []byte) {
+	c.Header("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
+	c.Data(http.StatusOK, xlsxType, body)
+}
+
+// attachment is download with a plain fallback file name for old clients.
 func attachment(c *gin.Context, name string, body []byte) {
 	c.Header("Content-Disposition", "attachment; filename=\"export.xlsx\"; filename*=UTF-8''"+url.PathEscape(name))
 	c.Data(http.StatusOK, xlsxType, body)
