@@ -204,16 +204,12 @@ func (a *API) getCheckinKit(c *gin.Context) {
 		return
 	}
 	k, err := a.d.Checkin.Kit(c.Request.Context(), u, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{
+	respond(c, http.StatusOK, gin.H{
 		"activity_id": k.ActivityID, "activity_title": k.ActivityTitle, "algorithm": k.Algorithm, "public_key": k.PublicKey,
 		"ticket_format": TicketFormat, "sessions": toKitSessions(k.Sessions), "revoked": k.Revoked,
 		"window": gin.H{"session_id": k.Window.ID, "opens_at": k.Window.AcceptFrom, "closes_at": k.Window.AcceptUntil}, "revoked_registration_ids": k.RevokedRegistrationIDs,
 		"checked_in_registration_ids": k.CheckedIn, "generated_at": k.GeneratedAt,
-	})
+	}, err)
 }
 
 func (a *API) getPoster(c *gin.Context) {
@@ -222,12 +218,7 @@ func (a *API) getPoster(c *gin.Context) {
 		return
 	}
 	img, err := a.d.Checkin.Poster(c.Request.Context(), u, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.Header("Cache-Control", "private, max-age=86400")
-	c.Data(http.StatusOK, "image/jpeg", img)
+	sendData(c, "image/jpeg", img, err, "Cache-Control", "private, max-age=86400")
 }
 
 func (a *API) postSelfCheckin(c *gin.Context) {
@@ -340,13 +331,11 @@ func (a *API) getRotatingCode(c *gin.Context) {
 		return
 	}
 	rc, err := a.d.Checkin.RotatingCode(c.Request.Context(), u, id)
-	if err != nil {
-		fail(c, err)
-		return
+	if err == nil {
+		c.Header("Cache-Control", "no-store")
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, gin.H{"code": rc.Code, "session_id": rc.SessionID, "step_seconds": int(checkin.CodeStep / time.Second),
-		"expires_at": rc.ShowUntil, "accepted_until": rc.AcceptedUntil, "server_time": time.Now().UTC()})
+	respond(c, http.StatusOK, gin.H{"code": rc.Code, "session_id": rc.SessionID, "step_seconds": int(checkin.CodeStep / time.Second),
+		"expires_at": rc.ShowUntil, "accepted_until": rc.AcceptedUntil, "server_time": time.Now().UTC()}, err)
 }
 
 func (a *API) getAttendance(c *gin.Context) {

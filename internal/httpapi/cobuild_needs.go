@@ -163,30 +163,40 @@ func (a *API) myUnits(c *gin.Context) {
 
 // ---- needs and claims ----
 
+// needReq describes a need: one published, or what an accepted wish or
+// proposal becomes.
+type needReq struct {
+	Category      string     `json:"category"`
+	Title         string     `json:"title"`
+	Description   string     `json:"description"`
+	Place         string     `json:"place"`
+	Quantity      int        `json:"quantity"`
+	QuantityUnit  string     `json:"quantity_unit"`
+	Beneficiaries string     `json:"beneficiaries"`
+	Shareable     bool       `json:"shareable"`
+	Deadline      *time.Time `json:"deadline"`
+}
+
+func (n needReq) input() cobuild.NeedInput {
+	in := cobuild.NeedInput{Category: n.Category, Title: n.Title, Description: n.Description, Place: n.Place, Quantity: n.Quantity,
+		QuantityUnit: n.QuantityUnit, Beneficiaries: n.Beneficiaries, Shareable: n.Shareable}
+	if n.Deadline != nil {
+		in.Deadline = *n.Deadline
+	}
+	return in
+}
+
 func (a *API) createNeed(c *gin.Context) {
 	var req struct {
-		CommunityID   int64      `json:"community_id"`
-		Category      string     `json:"category"`
-		Title         string     `json:"title"`
-		Description   string     `json:"description"`
-		Place         string     `json:"place"`
-		Quantity      int        `json:"quantity"`
-		QuantityUnit  string     `json:"quantity_unit"`
-		Beneficiaries string     `json:"beneficiaries"`
-		Shareable     bool       `json:"shareable"`
-		Deadline      *time.Time `json:"deadline"`
+		CommunityID int64 `json:"community_id"`
+		needReq
 	}
-	u, ok := a.meWith(c, &req)
-	if !ok {
-		return
+	if u, ok := a.meWith(c, &req); ok {
+		in := req.input()
+		in.CommunityID = req.CommunityID
+		n, err := a.d.Cobuild.CreateNeed(c.Request.Context(), u, in)
+		respond(c, http.StatusCreated, toNeedDTO(n), err)
 	}
-	in := cobuild.NeedInput{CommunityID: req.CommunityID, Category: req.Category, Title: req.Title, Description: req.Description,
-		Place: req.Place, Quantity: req.Quantity, QuantityUnit: req.QuantityUnit, Beneficiaries: req.Beneficiaries, Shareable: req.Shareable}
-	if req.Deadline != nil {
-		in.Deadline = *req.Deadline
-	}
-	n, err := a.d.Cobuild.CreateNeed(c.Request.Context(), u, in)
-	respond(c, http.StatusCreated, toNeedDTO(n), err)
 }
 
 // listFilter reads community_id, status and cursor (an id).

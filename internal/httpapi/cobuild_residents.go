@@ -164,27 +164,15 @@ type reviewReq struct {
 	Decision string `json:"decision"`
 	NeedID   int64  `json:"need_id"`
 	Reason   string `json:"reason"`
-	Need     *struct {
-		Category      string     `json:"category"`
-		Title         string     `json:"title"`
-		Description   string     `json:"description"`
-		Place         string     `json:"place"`
-		Quantity      int        `json:"quantity"`
-		QuantityUnit  string     `json:"quantity_unit"`
-		Beneficiaries string     `json:"beneficiaries"`
-		Shareable     bool       `json:"shareable"`
-		Deadline      *time.Time `json:"deadline"`
-	} `json:"need"`
+	// Need: the need an accepted wish or proposal becomes.
+	Need *needReq `json:"need"`
 }
 
 func (r reviewReq) review() cobuild.Review {
 	out := cobuild.Review{Decision: r.Decision, NeedID: r.NeedID, Reason: r.Reason}
-	if n := r.Need; n != nil {
-		out.Need = &cobuild.NeedInput{Category: n.Category, Title: n.Title, Description: n.Description, Place: n.Place, Quantity: n.Quantity,
-			QuantityUnit: n.QuantityUnit, Beneficiaries: n.Beneficiaries, Shareable: n.Shareable}
-		if n.Deadline != nil {
-			out.Need.Deadline = *n.Deadline
-		}
+	if r.Need != nil {
+		in := r.Need.input()
+		out.Need = &in
 	}
 	return out
 }
@@ -327,11 +315,5 @@ func (a *API) wechatMedia(c *gin.Context) {
 		return
 	}
 	u, err := a.d.Media.Fetch(c.Request.Context(), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.Header("Cache-Control", "no-store")
-	c.Header("X-Content-Type-Options", "nosniff")
-	c.Data(http.StatusOK, u.ContentType, u.Data)
+	sendData(c, u.ContentType, u.Data, err, "Cache-Control", "no-store", "X-Content-Type-Options", "nosniff")
 }
