@@ -39,14 +39,12 @@ func (a *API) createCommunity(c *gin.Context) {
 		Address       string `json:"address"`
 		SubdistrictID int64  `json:"subdistrict_id"`
 	}
-	u, ok := a.meWith(c, &req)
-	if !ok {
-		return
+	if u, ok := a.meWith(c, &req); ok {
+		a.note(c, u, audit.Entry{Action: "community.create", ObjectType: "community", Creates: true,
+			Changes: map[string]any{"name": req.Name, "address": req.Address, "subdistrict_id": req.SubdistrictID}})
+		x, err := a.d.Residents.AddCommunityIn(c.Request.Context(), req.Name, req.Address, req.SubdistrictID)
+		respond(c, http.StatusCreated, toCommunityDTO(x), err)
 	}
-	a.note(c, u, audit.Entry{Action: "community.create", ObjectType: "community", Creates: true,
-		Changes: map[string]any{"name": req.Name, "address": req.Address, "subdistrict_id": req.SubdistrictID}})
-	x, err := a.d.Residents.AddCommunityIn(c.Request.Context(), req.Name, req.Address, req.SubdistrictID)
-	respond(c, http.StatusCreated, toCommunityDTO(x), err)
 }
 
 type roleReq struct {
@@ -68,13 +66,11 @@ func (r roleReq) changes() map[string]any {
 
 func (a *API) grantRole(c *gin.Context) {
 	var req roleReq
-	me, id, ok := a.meAndWith(c, "id", &req)
-	if !ok {
-		return
+	if me, id, ok := a.meAndWith(c, "id", &req); ok {
+		a.note(c, me, audit.Entry{Action: "role.grant", ObjectType: "user", ObjectID: id, CommunityID: req.CommunityID, Changes: req.changes()})
+		u, err := a.d.Residents.GrantRole(c.Request.Context(), me.ID, id, req.change())
+		respond(c, http.StatusOK, toUserDTO(u), err)
 	}
-	a.note(c, me, audit.Entry{Action: "role.grant", ObjectType: "user", ObjectID: id, CommunityID: req.CommunityID, Changes: req.changes()})
-	u, err := a.d.Residents.GrantRole(c.Request.Context(), me.ID, id, req.change())
-	respond(c, http.StatusOK, toUserDTO(u), err)
 }
 
 func (a *API) revokeRole(c *gin.Context) {

@@ -238,12 +238,10 @@ func (a *API) claimNeed(c *gin.Context) {
 		Quantity int    `json:"quantity"`
 		Plan     string `json:"plan"`
 	}
-	u, id, ok := a.meAndWith(c, "id", &req)
-	if !ok {
-		return
+	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+		cl, err := a.d.Cobuild.ClaimNeed(c.Request.Context(), u, id, cobuild.ClaimInput{UnitID: req.UnitID, Quantity: req.Quantity, Plan: req.Plan})
+		respond(c, http.StatusCreated, toCbClaimDTO(cl), err)
 	}
-	cl, err := a.d.Cobuild.ClaimNeed(c.Request.Context(), u, id, cobuild.ClaimInput{UnitID: req.UnitID, Quantity: req.Quantity, Plan: req.Plan})
-	respond(c, http.StatusCreated, toCbClaimDTO(cl), err)
 }
 
 // ---- projects ----
@@ -276,7 +274,7 @@ func (a *API) listProjects(c *gin.Context) {
 }
 
 // projectNow shows a project as it stands now.
-func projectNow(p cobuild.Project) projectDTO { return toProjectDTO(p, time.Now()) }
+func projectNow(p cobuild.Project) projectDTO { return projectNow(p) }
 
 func (a *API) projectProgress(c *gin.Context) {
 	var req struct {
@@ -286,13 +284,11 @@ func (a *API) projectProgress(c *gin.Context) {
 		ActivityIDs []int64             `json:"activity_ids"`
 		Plan        *string             `json:"plan"`
 	}
-	u, id, ok := a.meAndWith(c, "id", &req)
-	if !ok {
-		return
+	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+		p, err := a.d.Cobuild.UpdateProject(c.Request.Context(), u, id, cobuild.ProjectUpdate{Action: req.Action, Milestones: req.Milestones,
+			Evidence: req.Evidence, ActivityIDs: req.ActivityIDs, Plan: req.Plan})
+		respond(c, http.StatusOK, projectNow(p), err)
 	}
-	p, err := a.d.Cobuild.UpdateProject(c.Request.Context(), u, id, cobuild.ProjectUpdate{Action: req.Action, Milestones: req.Milestones,
-		Evidence: req.Evidence, ActivityIDs: req.ActivityIDs, Plan: req.Plan})
-	respond(c, http.StatusOK, toProjectDTO(p, time.Now()), err)
 }
 
 type scoreReq struct {
@@ -302,20 +298,16 @@ type scoreReq struct {
 
 func (a *API) evaluateProject(c *gin.Context) {
 	var req scoreReq
-	u, id, ok := a.meAndWith(c, "id", &req)
-	if !ok {
-		return
+	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+		p, err := a.d.Cobuild.EvaluateUnits(c.Request.Context(), u, id, req.Score, req.Comment)
+		respond(c, http.StatusOK, projectNow(p), err)
 	}
-	p, err := a.d.Cobuild.EvaluateUnits(c.Request.Context(), u, id, req.Score, req.Comment)
-	respond(c, http.StatusOK, toProjectDTO(p, time.Now()), err)
 }
 
 func (a *API) rateProject(c *gin.Context) {
 	var req scoreReq
-	u, id, ok := a.meAndWith(c, "id", &req)
-	if !ok {
-		return
+	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+		r, err := a.d.Cobuild.Rate(c.Request.Context(), u, id, req.Score, req.Comment)
+		respond(c, http.StatusCreated, gin.H{"project_id": r.ProjectID, "score": r.Score, "comment": r.Comment, "created_at": r.CreatedAt}, err)
 	}
-	r, err := a.d.Cobuild.Rate(c.Request.Context(), u, id, req.Score, req.Comment)
-	respond(c, http.StatusCreated, gin.H{"project_id": r.ProjectID, "score": r.Score, "comment": r.Comment, "created_at": r.CreatedAt}, err)
 }

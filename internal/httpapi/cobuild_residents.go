@@ -106,13 +106,11 @@ func (a *API) createWish(c *gin.Context) {
 		ContactName  string   `json:"contact_name"`
 		ContactPhone string   `json:"contact_phone"`
 	}
-	u, ok := a.meWith(c, &req)
-	if !ok {
-		return
+	if u, ok := a.meWith(c, &req); ok {
+		w, err := a.d.Cobuild.CreateWish(c.Request.Context(), u, cobuild.WishInput{CommunityID: req.CommunityID, Title: req.Title,
+			Description: req.Description, Photos: req.Photos, ContactName: req.ContactName, ContactPhone: req.ContactPhone})
+		respond(c, http.StatusCreated, toOwnWishDTO(w), err)
 	}
-	w, err := a.d.Cobuild.CreateWish(c.Request.Context(), u, cobuild.WishInput{CommunityID: req.CommunityID, Title: req.Title,
-		Description: req.Description, Photos: req.Photos, ContactName: req.ContactName, ContactPhone: req.ContactPhone})
-	respond(c, http.StatusCreated, toOwnWishDTO(w), err)
 }
 
 // toOwnWishDTO shows a wish to its author: the contact with the phone
@@ -151,13 +149,11 @@ func (a *API) getWish(c *gin.Context) {
 }
 
 func (a *API) reviewWishes(c *gin.Context) {
-	u, ok := a.me(c)
-	if !ok {
-		return
+	if u, ok := a.me(c); ok {
+		community, _ := strconv.ParseInt(c.Query("community_id"), 10, 64)
+		ws, err := a.d.Cobuild.ReviewWishes(c.Request.Context(), u, community, c.DefaultQuery("status", cobuild.WishPending))
+		respondItems(c, ws, toReviewedWishDTO, err)
 	}
-	community, _ := strconv.ParseInt(c.Query("community_id"), 10, 64)
-	ws, err := a.d.Cobuild.ReviewWishes(c.Request.Context(), u, community, c.DefaultQuery("status", cobuild.WishPending))
-	respondItems(c, ws, toReviewedWishDTO, err)
 }
 
 type reviewReq struct {
@@ -179,12 +175,10 @@ func (r reviewReq) review() cobuild.Review {
 
 func (a *API) reviewWish(c *gin.Context) {
 	var req reviewReq
-	u, id, ok := a.meAndWith(c, "id", &req)
-	if !ok {
-		return
+	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+		w, err := a.d.Cobuild.ReviewWish(c.Request.Context(), u, id, req.review())
+		respond(c, http.StatusOK, toWishDTO(w), err)
 	}
-	w, err := a.d.Cobuild.ReviewWish(c.Request.Context(), u, id, req.review())
-	respond(c, http.StatusOK, toWishDTO(w), err)
 }
 
 // ---- proposals ----
@@ -251,12 +245,10 @@ func (a *API) createProposal(c *gin.Context) {
 
 func (a *API) reviewProposal(c *gin.Context) {
 	var req reviewReq
-	u, id, ok := a.meAndWith(c, "id", &req)
-	if !ok {
-		return
+	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+		p, err := a.d.Cobuild.ReviewProposal(c.Request.Context(), u, id, req.review())
+		respond(c, http.StatusOK, a.toProposalDTO(p), err)
 	}
-	p, err := a.d.Cobuild.ReviewProposal(c.Request.Context(), u, id, req.review())
-	respond(c, http.StatusOK, a.toProposalDTO(p), err)
 }
 
 // ---- WeChat's message push and the photo links it downloads ----

@@ -90,14 +90,12 @@ func (a *API) createResource(c *gin.Context) {
 		ValidFrom    time.Time `json:"valid_from"`
 		ValidTo      time.Time `json:"valid_to"`
 	}
-	u, ok := a.meWith(c, &req)
-	if !ok {
-		return
+	if u, ok := a.meWith(c, &req); ok {
+		r, err := a.d.Cobuild.CreateResource(c.Request.Context(), u, cobuild.ResourceInput{UnitID: req.UnitID, Kind: req.Kind, Title: req.Title,
+			Description: req.Description, Quantity: req.Quantity, QuantityUnit: req.QuantityUnit, CommunityIDs: req.Communities, RoomID: req.RoomID,
+			ValidFrom: req.ValidFrom, ValidTo: req.ValidTo})
+		respond(c, http.StatusCreated, toResourceDTO(r), err)
 	}
-	r, err := a.d.Cobuild.CreateResource(c.Request.Context(), u, cobuild.ResourceInput{UnitID: req.UnitID, Kind: req.Kind, Title: req.Title,
-		Description: req.Description, Quantity: req.Quantity, QuantityUnit: req.QuantityUnit, CommunityIDs: req.Communities, RoomID: req.RoomID,
-		ValidFrom: req.ValidFrom, ValidTo: req.ValidTo})
-	respond(c, http.StatusCreated, toResourceDTO(r), err)
 }
 
 func (a *API) claimResource(c *gin.Context) {

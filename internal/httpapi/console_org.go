@@ -37,24 +37,20 @@ type subdistrictReq struct {
 
 func (a *API) createSubdistrict(c *gin.Context) {
 	var req subdistrictReq
-	u, ok := a.meWith(c, &req)
-	if !ok {
-		return
+	if u, ok := a.meWith(c, &req); ok {
+		a.note(c, u, audit.Entry{Action: "subdistrict.create", ObjectType: "subdistrict", Creates: true, Changes: map[string]any{"name": req.Name}})
+		d, err := a.d.Residents.AddSubdistrict(c.Request.Context(), u, req.Name)
+		respond(c, http.StatusCreated, toSubdistrictDTO(d), err)
 	}
-	a.note(c, u, audit.Entry{Action: "subdistrict.create", ObjectType: "subdistrict", Creates: true, Changes: map[string]any{"name": req.Name}})
-	d, err := a.d.Residents.AddSubdistrict(c.Request.Context(), u, req.Name)
-	respond(c, http.StatusCreated, toSubdistrictDTO(d), err)
 }
 
 func (a *API) patchSubdistrict(c *gin.Context) {
 	var req subdistrictReq
-	u, id, ok := a.meAndWith(c, "id", &req)
-	if !ok {
-		return
+	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+		a.note(c, u, audit.Entry{Action: "subdistrict.update", ObjectType: "subdistrict", ObjectID: id, Changes: map[string]any{"name": req.Name}})
+		d, err := a.d.Residents.RenameSubdistrict(c.Request.Context(), u, id, req.Name)
+		respond(c, http.StatusOK, toSubdistrictDTO(d), err)
 	}
-	a.note(c, u, audit.Entry{Action: "subdistrict.update", ObjectType: "subdistrict", ObjectID: id, Changes: map[string]any{"name": req.Name}})
-	d, err := a.d.Residents.RenameSubdistrict(c.Request.Context(), u, id, req.Name)
-	respond(c, http.StatusOK, toSubdistrictDTO(d), err)
 }
 
 func (a *API) listScopedCommunities(c *gin.Context) {

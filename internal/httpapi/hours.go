@@ -173,12 +173,10 @@ func (a *API) postMembership(c *gin.Context) {
 		OrgID       int64 `json:"org_id"`
 		CommunityID int64 `json:"community_id"`
 	}
-	u, ok := a.meWith(c, &req)
-	if !ok {
-		return
+	if u, ok := a.meWith(c, &req); ok {
+		m, err := a.d.Hours.SetMembership(c.Request.Context(), u, req.OrgID, req.CommunityID)
+		respond(c, http.StatusOK, membershipDTO{m.OrgID, m.CommunityID, m.UpdatedAt}, err)
 	}
-	m, err := a.d.Hours.SetMembership(c.Request.Context(), u, req.OrgID, req.CommunityID)
-	respond(c, http.StatusOK, membershipDTO{m.OrgID, m.CommunityID, m.UpdatedAt}, err)
 }
 
 type claimDTO struct {
