@@ -364,14 +364,6 @@ func (a *API) exportRegistrations(c *gin.Context) {
 	}
 }
 
-func (a *API) removeRegistration(c *gin.Context) {
-	var req reasonReq
-	if u, id, ok := a.meAndWith(c, "id", &req); ok {
-		res, err := a.d.Activities.Remove(c.Request.Context(), u, id, req.Reason)
-		respond(c, http.StatusOK, cancelledDTO(res), err)
-	}
-}
-
 func (a *API) markNoShow(c *gin.Context) {
 	var req struct {
 		NoShow *bool `json:"no_show"`

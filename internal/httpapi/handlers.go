@@ -35,6 +35,18 @@ func userAction[T, D any](a *API, status int, act func(context.Context, resident
 	}
 }
 
+// reasonAction is userAction for actions that take a reason: the body
+// {"reason": "..."}.
+func reasonAction[T, D any](a *API, act func(context.Context, resident.User, int64, string) (T, error), to func(T) D) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var req reasonReq
+		if u, id, ok := a.meAndWith(c, "id", &req); ok {
+			x, err := act(c.Request.Context(), u, id, req.Reason)
+			respond(c, http.StatusOK, to(x), err)
+		}
+	}
+}
+
 // userItems answers {"items": [...]}: what list gives the current user,
 // shown by to.
 func userItems[T, D any](a *API, list func(context.Context, resident.User) ([]T, error), to func(T) D) gin.HandlerFunc {

@@ -27,11 +27,11 @@ func (a *API) mountHours(r *gin.RouterGroup) {
 	r.POST("/hours/claims", a.createClaim)
 	staff.GET("/hours/claims", statusItems(a, a.d.Hours.Claims, toClaimDTO))
 	staff.POST("/hours/claims/:id/approve", a.approveClaim)
-	staff.POST("/hours/claims/:id/reject", a.rejectClaim)
+	staff.POST("/hours/claims/:id/reject", reasonAction(a, a.d.Hours.RejectClaim, toClaimDTO))
 	staff.POST("/hours/corrections", a.correctHours)
 	staff.GET("/hours/corrections", statusItems(a, a.d.Hours.Corrections, toCorrectionDTO))
 	staff.POST("/hours/corrections/:id/approve", userAction(a, http.StatusOK, a.d.Hours.ApproveCorrection, toCorrectionDTO))
-	staff.POST("/hours/corrections/:id/reject", a.rejectCorrection)
+	staff.POST("/hours/corrections/:id/reject", reasonAction(a, a.d.Hours.RejectCorrection, toCorrectionDTO))
 	staff.GET("/hours", a.hoursReport)
 }
 
@@ -245,14 +245,6 @@ func (a *API) approveClaim(c *gin.Context) {
 	}
 }
 
-func (a *API) rejectClaim(c *gin.Context) {
-	var req reasonReq
-	if u, id, ok := a.meAndWith(c, "id", &req); ok {
-		x, err := a.d.Hours.RejectClaim(c.Request.Context(), u, id, req.Reason)
-		respond(c, http.StatusOK, toClaimDTO(x), err)
-	}
-}
-
 func (a *API) correctHours(c *gin.Context) {
 	var req struct {
 		EntryID int64  `json:"entry_id"`
@@ -297,14 +289,6 @@ type correctionDTO struct {
 func toCorrectionDTO(x hours.Correction) correctionDTO {
 	return correctionDTO{x.ID, x.Status, x.EntryID, x.UserID, x.ActivityID, x.SessionID, x.ActivityTitle, x.Minutes, x.Reason,
 		x.RequestedBy, x.ReviewedBy, x.ReviewedAt, x.RejectReason, x.ResultEntryID, x.CreatedAt}
-}
-
-func (a *API) rejectCorrection(c *gin.Context) {
-	var req reasonReq
-	if u, id, ok := a.meAndWith(c, "id", &req); ok {
-		x, err := a.d.Hours.RejectCorrection(c.Request.Context(), u, id, req.Reason)
-		respond(c, http.StatusOK, toCorrectionDTO(x), err)
-	}
 }
 
 type personTotalDTO struct {

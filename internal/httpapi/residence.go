@@ -22,7 +22,7 @@ func (a *API) mountResidence(authed *gin.RouterGroup) {
 	staff := authed.Group("/admin", a.requireStaff)
 	staff.GET("/residence/applications", a.listResidenceApplications)
 	staff.POST("/residence/applications/:id/approve", userAction(a, http.StatusOK, a.d.Residence.Approve, decisionBody))
-	staff.POST("/residence/applications/:id/reject", a.rejectResidence)
+	staff.POST("/residence/applications/:id/reject", reasonAction(a, a.d.Residence.Reject, toResidenceDTO))
 	staff.POST("/residence/applications/:id/recheck", userAction(a, http.StatusOK, a.d.Residence.Recheck, decisionBody))
 }
 
@@ -98,12 +98,4 @@ func (a *API) listResidenceApplications(c *gin.Context) {
 
 func decisionBody(d residence.Decision) gin.H {
 	return gin.H{"application": toResidenceDTO(d.Application), "cancelled_registrations": d.Cancelled}
-}
-
-func (a *API) rejectResidence(c *gin.Context) {
-	var req reasonReq
-	if u, id, ok := a.meAndWith(c, "id", &req); ok {
-		r, err := a.d.Residence.Reject(c.Request.Context(), u, id, req.Reason)
-		respond(c, http.StatusOK, toResidenceDTO(r), err)
-	}
 }
