@@ -20,7 +20,7 @@ func (a *API) mountCheckin(r *gin.RouterGroup) {
 	scanLimit := a.rateLimit("checkin", a.d.Limits.CheckinPerUser, a.d.Limits.CheckinPerIP)
 	r.POST("/checkins", scanLimit, a.postCheckin)
 	r.POST("/checkins/batch", scanLimit, a.postCheckinBatch)
-	r.GET("/activities/:id/checkin-kit", a.getCheckinKit)
+	r.GET("/activities/:id/checkin-kit", userAction(a, http.StatusOK, a.d.Checkin.Kit, toKitDTO))
 	r.GET("/me/checking", a.myChecking)
 	r.GET("/activities/:id/poster", a.getPoster)
 	r.POST("/self-checkins", scanLimit, a.postSelfCheckin)
@@ -29,7 +29,7 @@ func (a *API) mountCheckin(r *gin.RouterGroup) {
 	staff.DELETE("/activities/:id/checkers", a.removeAppointee(a.checkers(), ""))
 	staff.DELETE("/activities/:id/checkers/:user_id", a.removeAppointee(a.checkers(), "user_id"))
 	staff.GET("/sessions/:id/rotating-code", a.getRotatingCode)
-	staff.GET("/sessions/:id/attendance", a.getAttendance)
+	staff.GET("/sessions/:id/attendance", userAction(a, http.StatusOK, a.d.Checkin.Attendance, toAttendanceDTO))
 	staff.GET("/sessions/:id/volunteers", a.listAppointees(a.volunteers()))
 	staff.POST("/sessions/:id/volunteers", a.addAppointee(a.volunteers()))
 	staff.DELETE("/sessions/:id/volunteers/:user_id", a.removeAppointee(a.volunteers(), "user_id"))
@@ -198,18 +198,14 @@ func (a *API) myChecking(c *gin.Context) {
 	respondItems(c, cs, toCheckingDTO, err)
 }
 
-func (a *API) getCheckinKit(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
-	k, err := a.d.Checkin.Kit(c.Request.Context(), u, id)
-	respond(c, http.StatusOK, gin.H{
+// toKitDTO is a checker's offline kit.
+func toKitDTO(k checkin.Kit) gin.H {
+	return gin.H{
 		"activity_id": k.ActivityID, "activity_title": k.ActivityTitle, "algorithm": k.Algorithm, "public_key": k.PublicKey,
 		"ticket_format": TicketFormat, "sessions": toKitSessions(k.Sessions), "revoked": k.Revoked,
 		"window": gin.H{"session_id": k.Window.ID, "opens_at": k.Window.AcceptFrom, "closes_at": k.Window.AcceptUntil}, "revoked_registration_ids": k.RevokedRegistrationIDs,
 		"checked_in_registration_ids": k.CheckedIn, "generated_at": k.GeneratedAt,
-	}, err)
+	}
 }
 
 func (a *API) getPoster(c *gin.Context) {
@@ -336,16 +332,8 @@ func (a *API) getRotatingCode(c *gin.Context) {
 		"expires_at": rc.ShowUntil, "accepted_until": rc.AcceptedUntil, "server_time": time.Now().UTC()}, err)
 }
 
-func (a *API) getAttendance(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
-	at, err := a.d.Checkin.Attendance(c.Request.Context(), u, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
+// toAttendanceDTO is a session's attendance sheet.
+func toAttendanceDTO(at checkin.Attendance) gin.H {
 	type line struct {
 		RegistrationID int64      `json:"registration_id"`
 		AttendeeName   string     `json:"attendee_name"`
@@ -365,7 +353,6 @@ func (a *API) getAttendance(c *gin.Context) {
 		}
 		regs = append(regs, x)
 	}
-	ps := dtos(at.Presences, toPresenceDTO)
-	c.JSON(http.StatusOK, gin.H{"session_id": at.Session.ID, "activity_id": at.Session.ActivityID, "activity_title": at.Session.ActivityTitle,
-		"registrations": regs, "confirmed": len(regs), "checked_in": checkedIn, "presences": ps})
+	return gin.H{"session_id": at.Session.ID, "activity_id": at.Session.ActivityID, "activity_title": at.Session.ActivityTitle,
+		"registrations": regs, "confirmed": len(regs), "checked_in": checkedIn, "presences": dtos(at.Presences, toPresenceDTO)}
 }

@@ -129,23 +129,17 @@ func toReviewedWishDTO(w cobuild.Wish) wishDTO {
 }
 
 func (a *API) getWish(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
-	v, err := a.d.Cobuild.Wish(c.Request.Context(), u, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	d := toWishDTO(v.Wish)
-	if v.ShowContact {
-		d.ContactName, d.ContactPhone = v.ContactName, v.Contact
-		if v.UserID == u.ID {
-			d.ContactPhone = v.PhoneMasked
+	if u, id, ok := a.meAnd(c, "id"); ok {
+		v, err := a.d.Cobuild.Wish(c.Request.Context(), u, id)
+		d := toWishDTO(v.Wish)
+		if v.ShowContact {
+			d.ContactName, d.ContactPhone = v.ContactName, v.Contact
+			if v.UserID == u.ID {
+				d.ContactPhone = v.PhoneMasked
+			}
 		}
+		respond(c, http.StatusOK, d, err)
 	}
-	c.JSON(http.StatusOK, d)
 }
 
 func (a *API) reviewWishes(c *gin.Context) {

@@ -36,8 +36,8 @@ func (a *API) mountConsoleAuth(v1, authed *gin.RouterGroup) {
 	a.mountConsoleOrg(con)
 	a.mountConsoleAudit(con)
 	a.mountConsoleDashboard(con)
-	a.mountConsoleRegistrations(con)
-	a.mountConsolePeople(con)
+	con.GET("/registrations", a.consoleRegistrations) // console_registrations.go
+	con.GET("/people", a.consolePeople)               // console_people.go
 }
 
 // cookieSession authenticates a request by the console's session cookie:

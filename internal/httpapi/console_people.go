@@ -10,10 +10,6 @@ import (
 	"gongjian/internal/resident"
 )
 
-func (a *API) mountConsolePeople(con *gin.RouterGroup) {
-	con.GET("/people", a.consolePeople)
-}
-
 // consolePeople is the console's people page: the residents of the
 // communities in the caller's scope (narrowed by subdistrict_id /
 // community_id), newest account first, keyset-paged, searched by name or

@@ -11,10 +11,6 @@ import (
 	"gongjian/internal/page"
 )
 
-func (a *API) mountConsoleRegistrations(con *gin.RouterGroup) {
-	con.GET("/registrations", a.consoleRegistrations)
-}
-
 // consoleRegistrations is the console's registrations page: the
 // registrations of every activity in the caller's scope (narrowed by
 // subdistrict_id / community_id), newest first, keyset-paged, filtered by

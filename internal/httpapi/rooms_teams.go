@@ -13,7 +13,7 @@ func (a *API) mountTeams(r *gin.RouterGroup) {
 	r.POST("/teams", a.createTeam)
 	r.GET("/teams", a.listTeams)
 	r.GET("/me/teams", userItems(a, a.d.Rooms.MyTeams, toListedTeamDTO))
-	r.GET("/teams/:id", a.getTeam)
+	r.GET("/teams/:id", userAction(a, http.StatusOK, a.d.Rooms.Team, toTeamViewDTO))
 	r.POST("/teams/:id/join", userAction(a, http.StatusOK, a.d.Rooms.Join, toMemberDTO))
 	r.POST("/teams/:id/members", a.inviteMember)
 	r.POST("/teams/:id/members/:user_id/approve", a.decideMember(true))
@@ -54,12 +54,9 @@ func (a *API) listTeams(c *gin.Context) {
 	}
 }
 
-func (a *API) getTeam(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
-	v, err := a.d.Rooms.Team(c.Request.Context(), u, id)
+// toTeamViewDTO is a team's own page: the leader's name shows to its
+// members.
+func toTeamViewDTO(v rooms.TeamView) teamDTO {
 	d := toTeamDTO(v.Team)
 	d.Mine, d.Leads = v.Mine, v.Leads
 	if !v.Leads && v.Mine != rooms.MemberActive {
@@ -68,7 +65,7 @@ func (a *API) getTeam(c *gin.Context) {
 	for _, m := range v.Members {
 		d.MemberList = append(d.MemberList, toMemberDTO(m))
 	}
-	respond(c, http.StatusOK, d, err)
+	return d
 }
 
 func (a *API) inviteMember(c *gin.Context) {

@@ -147,27 +147,18 @@ func toUnattachedDTO(x wristband.Unattached) gin.H {
 	return it
 }
 
-func (a *API) adminWristband(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
-	d, err := a.d.Wristbands.Device(c.Request.Context(), u, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
+// toDeviceDetailDTO is a wristband as staff see it: the device, its
+// bindings' history and the current one.
+func toDeviceDetailDTO(d wristband.DeviceDetail) gin.H {
 	var active *wristband.Binding
 	if d.Current != nil {
 		active = &d.Current.Binding
 	}
-	out := toDeviceDTO(d.Device, active)
-	hist := dtos(d.History, toBindingDTO)
-	resp := gin.H{"device": out, "history": hist}
+	resp := gin.H{"device": toDeviceDTO(d.Device, active), "history": dtos(d.History, toBindingDTO)}
 	if d.Current != nil {
 		resp["current"] = toBandDTO(*d.Current)
 	}
-	c.JSON(http.StatusOK, resp)
+	return resp
 }
 
 func (a *API) adminUnbindWristband(c *gin.Context) { a.unbind(c, true) }
