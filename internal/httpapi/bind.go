@@ -26,6 +26,9 @@ var (
 	errBadTime      = errs.Invalid("BAD_TIME", "时间格式不正确，请重新选择时间").With("example", "2026-12-01T09:00:00+08:00")
 	errBadQuery     = errs.Invalid("BAD_QUERY", "查询条件无效，请刷新后重试")
 	errContentType  = errs.New(errs.KindInvalid, "UNSUPPORTED_MEDIA_TYPE", "提交方式不正确，请更新小程序后重试")
+	// checkJSONText's refusals.
+	errDuplicateKey = errs.Invalid("DUPLICATE_KEY", "提交的内容里有重复的项目，请刷新页面后重新提交")
+	errInvalidUTF8  = errs.Invalid("INVALID_UTF8", "提交的文字里有无法识别的字符，请检查后重新输入")
 )
 
 // decode reads the body strictly into v: JSON only, no unknown fields, no
