@@ -250,10 +250,6 @@ func toAppointeeDTO(x checkin.Appointee) appointeeDTO {
 	return appointeeDTO{x.UserID, x.Name, x.ActivityID, x.SessionID, x.AppointedBy, x.CreatedAt}
 }
 
-type userIDReq struct {
-	UserID int64 `json:"user_id"`
-}
-
 // appointments are the appointees of one kind: checkers of an activity or
 // volunteers of a session (id is the path's activity or session).
 type appointments struct {

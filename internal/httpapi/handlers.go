@@ -14,6 +14,19 @@ import (
 // pass the request to one service call: the route names the service's
 // method and the DTO that shows its answer.
 
+// The request bodies many routes share.
+type (
+	reasonReq struct {
+		Reason string `json:"reason"`
+	}
+	noteReq struct {
+		Note string `json:"note"`
+	}
+	userIDReq struct {
+		UserID int64 `json:"user_id"`
+	}
+)
+
 // byID answers the object the path's id names: get finds it, to shows it.
 func byID[T, D any](get func(context.Context, int64) (T, error), to func(T) D) gin.HandlerFunc {
 	return func(c *gin.Context) {

@@ -177,10 +177,6 @@ func (a *API) myBookings(c *gin.Context) {
 	respondItems(c, bs, toBookingDTO, err)
 }
 
-type reasonReq struct {
-	Reason string `json:"reason"`
-}
-
 func (a *API) cancelBooking(c *gin.Context) {
 	var req reasonReq
 	if u, id, ok := a.meAndWith(c, "id", optional(&req)); ok {

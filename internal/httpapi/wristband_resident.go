@@ -180,10 +180,6 @@ func (a *API) deviceAlarms(c *gin.Context, staff bool) {
 
 func (a *API) wristbandAlarms(c *gin.Context) { a.deviceAlarms(c, false) }
 
-type noteReq struct {
-	Note string `json:"note"`
-}
-
 func (a *API) handleWristbandAlarm(ack bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		var id int64
