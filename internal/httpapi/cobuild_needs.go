@@ -274,7 +274,7 @@ func (a *API) listProjects(c *gin.Context) {
 }
 
 // projectNow shows a project as it stands now.
-func projectNow(p cobuild.Project) projectDTO { return projectNow(p) }
+func projectNow(p cobuild.Project) projectDTO { return toProjectDTO(p, time.Now()) }
 
 func (a *API) projectProgress(c *gin.Context) {
 	var req struct {
