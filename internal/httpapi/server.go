@@ -369,32 +369,26 @@ func (a *API) meAndWith(c *gin.Context, param string, inputs ...any) (resident.U
 
 var errForbidden = errs.Forbidden("FORBIDDEN", "没有权限进行此操作")
 
-// requireAdmin aborts unless the user is an admin.
-func (a *API) requireAdmin(c *gin.Context) {
+// requireUser lets the request on when the current user is allowed;
+// otherwise it answers 403.
+func (a *API) requireUser(c *gin.Context, allowed func(resident.User) bool) {
 	u, ok := a.me(c)
 	if !ok {
 		return
 	}
-	if !u.IsAdmin() {
+	if !allowed(u) {
 		fail(c, errForbidden)
 		return
 	}
 	c.Next()
 }
 
+// requireAdmin aborts unless the user is an admin.
+func (a *API) requireAdmin(c *gin.Context) { a.requireUser(c, resident.User.IsAdmin) }
+
 // requireStaff aborts unless the user is staff somewhere (or an admin);
 // each operation then checks the activity's scope.
-func (a *API) requireStaff(c *gin.Context) {
-	u, ok := a.me(c)
-	if !ok {
-		return
-	}
-	if !u.IsAnyStaff() {
-		fail(c, errForbidden)
-		return
-	}
-	c.Next()
-}
+func (a *API) requireStaff(c *gin.Context) { a.requireUser(c, resident.User.IsAnyStaff) }
 
 // metricsAllowed serves /metrics only to the configured addresses, judged
 // by the connection's peer (a header cannot pick it); anyone else is told

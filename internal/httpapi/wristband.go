@@ -54,17 +54,7 @@ func (a *API) mountWristbands(v1 *gin.RouterGroup) {
 	s.POST("/:id/consent/revoke", a.adminRevokeWristbandConsent)
 }
 
-func (a *API) requireWristbandStaff(c *gin.Context) {
-	u, ok := a.me(c)
-	if !ok {
-		return
-	}
-	if !wristband.IsStaff(u) {
-		fail(c, errForbidden)
-		return
-	}
-	c.Next()
-}
+func (a *API) requireWristbandStaff(c *gin.Context) { a.requireUser(c, wristband.IsStaff) }
 
 // decodeOptional decodes a JSON body strictly when there is one.
 func decodeOptional(c *gin.Context, v any) error {
