@@ -113,14 +113,12 @@ var checkinMigrations = []Migration{
 }
 
 // CheckinStore implements checkin.Store.
-type CheckinStore struct{ db *DB }
+type CheckinStore struct{ base }
 
 // NewCheckinStore returns the check-in store.
-func NewCheckinStore(db *DB) *CheckinStore { return &CheckinStore{db: db} }
+func NewCheckinStore(db *DB) *CheckinStore { return &CheckinStore{base{db}} }
 
 var _ checkin.Store = (*CheckinStore)(nil)
-
-func (s *CheckinStore) g(ctx context.Context) *gorm.DB { return s.db.G.WithContext(ctx) }
 
 func ckFresh(tx *gorm.DB) *gorm.DB { return tx.Session(&gorm.Session{NewDB: true}) }
 
@@ -494,10 +492,10 @@ func (s *CheckinStore) SessionPresences(ctx context.Context, sessionID int64) ([
 // ActivityView reads the registration feature's tables (activities,
 // sessions, registrations, organizations) for check-in and hours. It never
 // writes them: check-in state lives in this file's own tables.
-type ActivityView struct{ db *DB }
+type ActivityView struct{ base }
 
 // NewActivityView returns the read-only view.
-func NewActivityView(db *DB) *ActivityView { return &ActivityView{db: db} }
+func NewActivityView(db *DB) *ActivityView { return &ActivityView{base{db}} }
 
 var (
 	_ checkin.Registrations = (*ActivityView)(nil)
@@ -558,8 +556,6 @@ func (v registrationView) registration() checkin.Registration {
 	}
 	return checkin.Registration{ID: v.RegID, UserID: v.UserID, DependentID: v.DependentID, AttendeeName: name, Status: v.Status, Session: v.SessionView.session()}
 }
-
-func (s *ActivityView) g(ctx context.Context) *gorm.DB { return s.db.G.WithContext(ctx) }
 
 func (s *ActivityView) registrations(ctx context.Context, where string, args ...any) ([]checkin.Registration, error) {
 	var rows []registrationView

@@ -16,14 +16,12 @@ import (
 )
 
 // CobuildStore implements cobuild.Store.
-type CobuildStore struct{ db *DB }
+type CobuildStore struct{ base }
 
 // NewCobuildStore returns the co-building store.
-func NewCobuildStore(db *DB) *CobuildStore { return &CobuildStore{db: db} }
+func NewCobuildStore(db *DB) *CobuildStore { return &CobuildStore{base{db}} }
 
 var _ cobuild.Store = (*CobuildStore)(nil)
-
-func (s *CobuildStore) g(ctx context.Context) *gorm.DB { return s.db.G.WithContext(ctx) }
 
 // locked adds FOR UPDATE on MySQL (SQLite's write transaction already
 // excludes other writers).
@@ -96,11 +94,7 @@ func (s *CobuildStore) createNeedIn(tx *gorm.DB, n *cobuild.Need, notices []noti
 
 // Need loads one need.
 func (s *CobuildStore) Need(ctx context.Context, id int64) (cobuild.Need, error) {
-	var r cbNeedRow
-	if err := s.g(ctx).First(&r, id).Error; err != nil {
-		return cobuild.Need{}, translate(err, errCbNeedNotFound)
-	}
-	return toNeed(r), nil
+	return byID(s.g(ctx), id, errCbNeedNotFound, toNeed)
 }
 
 // Needs lists needs newest first (keyset by id).
@@ -230,11 +224,7 @@ func (s *CobuildStore) RecordRefusal(ctx context.Context, needID, unitID, userID
 
 // Claim loads one claim.
 func (s *CobuildStore) Claim(ctx context.Context, id int64) (cobuild.Claim, error) {
-	var r cbClaimRow
-	if err := s.g(ctx).First(&r, id).Error; err != nil {
-		return cobuild.Claim{}, translate(err, errCbClaimNotFound)
-	}
-	return toCbClaim(r), nil
+	return byID(s.g(ctx), id, errCbClaimNotFound, toCbClaim)
 }
 
 // WithdrawClaim returns a claim's quantity unless its project started.
@@ -396,15 +386,7 @@ func (s *CobuildStore) toProjects(ctx context.Context, rows []cbProjectRow) ([]c
 
 // Project loads one project with its parties and ratings.
 func (s *CobuildStore) Project(ctx context.Context, id int64) (cobuild.Project, error) {
-	var r cbProjectRow
-	if err := s.g(ctx).First(&r, id).Error; err != nil {
-		return cobuild.Project{}, translate(err, errCbProjectNotFound)
-	}
-	ps, err := s.toProjects(ctx, []cbProjectRow{r})
-	if err != nil {
-		return cobuild.Project{}, err
-	}
-	return ps[0], nil
+	return byIDFilled(ctx, s.g(ctx), id, errCbProjectNotFound, s.toProjects)
 }
 
 // Projects lists projects newest first.

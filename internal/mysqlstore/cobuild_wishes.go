@@ -85,11 +85,7 @@ func (s *CobuildStore) CreateWish(ctx context.Context, w *cobuild.Wish, limit in
 
 // Wish loads one wish.
 func (s *CobuildStore) Wish(ctx context.Context, id int64) (cobuild.Wish, error) {
-	var r cbWishRow
-	if err := s.g(ctx).First(&r, id).Error; err != nil {
-		return cobuild.Wish{}, translate(err, errCbWishNotFound)
-	}
-	return toWish(r), nil
+	return byID(s.g(ctx), id, errCbWishNotFound, toWish)
 }
 
 func wishQuery(q *gorm.DB, f cobuild.WishFilter, visible []string) *gorm.DB {
@@ -242,11 +238,7 @@ func (s *CobuildStore) CreateProposal(ctx context.Context, p *cobuild.Proposal) 
 
 // Proposal loads one proposal.
 func (s *CobuildStore) Proposal(ctx context.Context, id int64) (cobuild.Proposal, error) {
-	var r cbProposalRow
-	if err := s.g(ctx).First(&r, id).Error; err != nil {
-		return cobuild.Proposal{}, translate(err, errCbProposalNotFound)
-	}
-	return toProposal(r), nil
+	return byID(s.g(ctx), id, errCbProposalNotFound, toProposal)
 }
 
 // Proposals lists proposals newest first.

@@ -95,14 +95,12 @@ var hoursMigrations = []Migration{
 }
 
 // HoursStore implements hours.Store.
-type HoursStore struct{ db *DB }
+type HoursStore struct{ base }
 
 // NewHoursStore returns the hours store.
-func NewHoursStore(db *DB) *HoursStore { return &HoursStore{db: db} }
+func NewHoursStore(db *DB) *HoursStore { return &HoursStore{base{db}} }
 
 var _ hours.Store = (*HoursStore)(nil)
-
-func (s *HoursStore) g(ctx context.Context) *gorm.DB { return s.db.G.WithContext(ctx) }
 
 var (
 	errEntryNotFound = errs.NotFound("ENTRY_NOT_FOUND", "服务时长记录不存在")
@@ -243,11 +241,7 @@ func (s *HoursStore) Correct(ctx context.Context, e hours.Entry, notices []notif
 
 // Entry loads one entry.
 func (s *HoursStore) Entry(ctx context.Context, id int64) (hours.Entry, error) {
-	var r hoursLedgerRow
-	if err := s.g(ctx).First(&r, id).Error; err != nil {
-		return hours.Entry{}, translate(err, errEntryNotFound)
-	}
-	return toEntry(r), nil
+	return byID(s.g(ctx), id, errEntryNotFound, toEntry)
 }
 
 // Entries lists a person's entries by id.
@@ -306,11 +300,7 @@ func (s *HoursStore) filtered(ctx context.Context, f hours.Filter) *gorm.DB {
 	if f.UserID != 0 {
 		q = q.Where("user_id = ?", f.UserID)
 	}
-	if !f.All {
-		orgs, coms := append([]int64{-1}, f.OrgIDs...), append([]int64{-1}, f.CommunityIDs...)
-		q = q.Where("(org_id IN ? OR community_id IN ?)", orgs, coms)
-	}
-	return q
+	return inScope(q, "org_id", "community_id", f.All, f.OrgIDs, f.CommunityIDs)
 }
 
 // EntriesIn lists the entries a filter selects, by served time.
@@ -379,11 +369,7 @@ func (s *HoursStore) CreateClaim(ctx context.Context, c *hours.Claim) error {
 
 // Claim loads one claim.
 func (s *HoursStore) Claim(ctx context.Context, id int64) (hours.Claim, error) {
-	var r hourClaimRow
-	if err := s.g(ctx).First(&r, id).Error; err != nil {
-		return hours.Claim{}, translate(err, errClaimNotFound)
-	}
-	return toClaim(r), nil
+	return byID(s.g(ctx), id, errClaimNotFound, toClaim)
 }
 
 // Claims lists claims, newest first.
@@ -395,9 +381,7 @@ func (s *HoursStore) Claims(ctx context.Context, f hours.ClaimFilter) ([]hours.C
 	if f.UserID != 0 {
 		q = q.Where("user_id = ?", f.UserID)
 	}
-	if !f.All {
-		q = q.Where("(host_org_id IN ? OR community_id IN ?)", append([]int64{-1}, f.OrgIDs...), append([]int64{-1}, f.CommunityIDs...))
-	}
+	q = inScope(q, "host_org_id", "community_id", f.All, f.OrgIDs, f.CommunityIDs)
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
 	}

@@ -101,10 +101,10 @@ var foundationMigrations = []Migration{
 }
 
 // ResidentStore implements resident.Store and auth.Store.
-type ResidentStore struct{ db *DB }
+type ResidentStore struct{ base }
 
 // NewResidentStore returns the store of people.
-func NewResidentStore(db *DB) *ResidentStore { return &ResidentStore{db: db} }
+func NewResidentStore(db *DB) *ResidentStore { return &ResidentStore{base{db}} }
 
 var (
 	_ resident.Store = (*ResidentStore)(nil)
@@ -112,8 +112,6 @@ var (
 )
 
 var errUserNotFound = errs.NotFound("USER_NOT_FOUND", "用户不存在")
-
-func (s *ResidentStore) g(ctx context.Context) *gorm.DB { return s.db.G.WithContext(ctx) }
 
 func (s *ResidentStore) withRoles(ctx context.Context, r userRow) (resident.User, error) {
 	us, err := s.usersWithRoles(ctx, []userRow{r})
@@ -342,11 +340,7 @@ func (s *ResidentStore) ListCommunities(ctx context.Context) ([]resident.Communi
 
 // Community loads one community.
 func (s *ResidentStore) Community(ctx context.Context, id int64) (resident.Community, error) {
-	var r communityRow
-	if err := s.g(ctx).First(&r, id).Error; err != nil {
-		return resident.Community{}, translate(err, errs.NotFound("COMMUNITY_NOT_FOUND", "社区不存在"))
-	}
-	return toCommunity(r), nil
+	return byID(s.g(ctx), id, errs.NotFound("COMMUNITY_NOT_FOUND", "社区不存在"), toCommunity)
 }
 
 // CreateCommunity inserts a community.

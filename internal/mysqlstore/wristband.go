@@ -195,14 +195,12 @@ var wristbandMigrations = []Migration{
 // ---- store ----
 
 // WristbandStore implements wristband.Store.
-type WristbandStore struct{ db *DB }
+type WristbandStore struct{ base }
 
 // NewWristbandStore returns the wristband store.
-func NewWristbandStore(db *DB) *WristbandStore { return &WristbandStore{db: db} }
+func NewWristbandStore(db *DB) *WristbandStore { return &WristbandStore{base{db}} }
 
 var _ wristband.Store = (*WristbandStore)(nil)
-
-func (s *WristbandStore) g(ctx context.Context) *gorm.DB { return s.db.G.WithContext(ctx) }
 
 var (
 	errDeviceNotFound  = errs.NotFound("DEVICE_NOT_FOUND", "手环不存在")
