@@ -333,11 +333,7 @@ func (s *CheckinStore) Replay(ctx context.Context, checkerID int64, nonce string
 
 // CheckedIn lists an activity's check-ins.
 func (s *CheckinStore) CheckedIn(ctx context.Context, activityID int64) ([]checkin.Record, error) {
-	var rows []checkinRow
-	if err := s.g(ctx).Where("activity_id = ?", activityID).Order("registration_id").Find(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	return convert(rows, toRecord), nil
+	return findAs(s.g(ctx).Where("activity_id = ?", activityID).Order("registration_id"), toRecord)
 }
 
 // ---- presences ----
@@ -364,11 +360,7 @@ var errNoPresence = errs.NotFound("NOT_CHECKED_IN", "您还没有签到")
 
 // Presence loads a person's presence in a session.
 func (s *CheckinStore) Presence(ctx context.Context, userID, sessionID int64) (checkin.Presence, error) {
-	var r presenceRow
-	if err := s.g(ctx).Where("user_id = ? AND session_id = ?", userID, sessionID).First(&r).Error; err != nil {
-		return checkin.Presence{}, translate(err, errNoPresence)
-	}
-	return toPresence(r), nil
+	return firstAs(s.g(ctx).Where("user_id = ? AND session_id = ?", userID, sessionID), errNoPresence, toPresence)
 }
 
 // OpenPresence records a check-in, or returns the one already there.
@@ -480,11 +472,7 @@ func (s *CheckinStore) Overdue(ctx context.Context, endedBefore time.Time, limit
 
 // SessionPresences lists a session's presences.
 func (s *CheckinStore) SessionPresences(ctx context.Context, sessionID int64) ([]checkin.Presence, error) {
-	var rows []presenceRow
-	if err := s.g(ctx).Where("session_id = ?", sessionID).Order("id").Find(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	return convert(rows, toPresence), nil
+	return findAs(s.g(ctx).Where("session_id = ?", sessionID).Order("id"), toPresence)
 }
 
 // ---- registrations, sessions and organisations as check-in and hours read them ----
@@ -593,11 +581,7 @@ func (s *ActivityView) SessionRegistrations(ctx context.Context, sessionID int64
 }
 
 func (s *ActivityView) sessions(ctx context.Context, where string, args ...any) ([]checkin.Session, error) {
-	var rows []sessionView
-	if err := s.g(ctx).Table(sessionViewFrom).Select(sessionViewCols).Where(where, args...).Order("s.starts_at, s.id").Scan(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	return convert(rows, sessionView.session), nil
+	return scanAs(s.g(ctx).Table(sessionViewFrom).Select(sessionViewCols).Where(where, args...).Order("s.starts_at, s.id"), sessionView.session)
 }
 
 // Session loads a session with its activity.

@@ -112,15 +112,7 @@ func (s *CobuildStore) Needs(ctx context.Context, f cobuild.NeedFilter) ([]cobui
 	if f.AfterID > 0 {
 		q = q.Where("id < ?", f.AfterID)
 	}
-	var rows []cbNeedRow
-	if err := q.Order("id DESC").Limit(f.Limit).Find(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	out := make([]cobuild.Need, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, toNeed(r))
-	}
-	return out, nil
+	return findAs(q.Order("id DESC").Limit(f.Limit), toNeed)
 }
 
 // ClaimNeed applies cobuild.Need.Take to the locked need and writes the
@@ -227,6 +219,22 @@ func (s *CobuildStore) Claim(ctx context.Context, id int64) (cobuild.Claim, erro
 	return byID(s.g(ctx), id, errCbClaimNotFound, toCbClaim)
 }
 
+// lockActiveClaim locks the claim's need or resource (parent: the order
+// every claim takes), then the claim id into c, which must still be
+// active, and releases its project.
+func (s *CobuildStore) lockActiveClaim(tx *gorm.DB, parent any, parentID, id int64, c *cbClaimRow, now time.Time) error {
+	if err := s.locked(tx).First(parent, parentID).Error; err != nil {
+		return err
+	}
+	if err := s.locked(tx).First(c, id).Error; err != nil {
+		return err
+	}
+	if c.Status != cobuild.ClaimActive {
+		return errs.Conflict("CLAIM_WITHDRAWN", "该认领已撤回")
+	}
+	return s.releaseProject(tx, *c, now)
+}
+
 // WithdrawClaim returns a claim's quantity unless its project started.
 func (s *CobuildStore) WithdrawClaim(ctx context.Context, id, by int64, now time.Time, notices func(cobuild.Claim, []int64) []notify.Notice) (cobuild.Claim, error) {
 	var out cobuild.Claim
@@ -240,16 +248,7 @@ func (s *CobuildStore) WithdrawClaim(ctx context.Context, id, by int64, now time
 		var refused []int64
 		if c.NeedID != 0 {
 			var nr cbNeedRow
-			if err := s.locked(tx).First(&nr, c.NeedID).Error; err != nil {
-				return err
-			}
-			if err := s.locked(tx).First(&c, id).Error; err != nil {
-				return err
-			}
-			if c.Status != cobuild.ClaimActive {
-				return errs.Conflict("CLAIM_WITHDRAWN", "该认领已撤回")
-			}
-			if err := s.releaseProject(tx, c, now); err != nil {
+			if err := s.lockActiveClaim(tx, &nr, c.NeedID, id, &c, now); err != nil {
 				return err
 			}
 			status := nr.Status
@@ -271,16 +270,7 @@ func (s *CobuildStore) WithdrawClaim(ctx context.Context, id, by int64, now time
 			}
 		} else {
 			var rr cbResourceRow
-			if err := s.locked(tx).First(&rr, c.ResourceID).Error; err != nil {
-				return err
-			}
-			if err := s.locked(tx).First(&c, id).Error; err != nil {
-				return err
-			}
-			if c.Status != cobuild.ClaimActive {
-				return errs.Conflict("CLAIM_WITHDRAWN", "该认领已撤回")
-			}
-			if err := s.releaseProject(tx, c, now); err != nil {
+			if err := s.lockActiveClaim(tx, &rr, c.ResourceID, id, &c, now); err != nil {
 				return err
 			}
 			if err := tx.Model(&cbResourceRow{}).Where("id = ?", rr.ID).Updates(map[string]any{"claimed": gorm.Expr("claimed - ?", c.Quantity), "updated_at": now}).Error; err != nil {

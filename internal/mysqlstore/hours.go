@@ -185,11 +185,7 @@ func insertLedger(tx *gorm.DB, e hours.Entry) (hours.Entry, bool, error) {
 }
 
 func (s *HoursStore) byCreditKey(ctx context.Context, key string) (hours.Entry, error) {
-	var r hoursLedgerRow
-	if err := s.g(ctx).Where("credit_key = ?", key).First(&r).Error; err != nil {
-		return hours.Entry{}, translate(err, errEntryNotFound)
-	}
-	return toEntry(r), nil
+	return firstAs(s.g(ctx).Where("credit_key = ?", key), errEntryNotFound, toEntry)
 }
 
 // Append writes one entry and its notices atomically.
@@ -246,11 +242,7 @@ func (s *HoursStore) Entry(ctx context.Context, id int64) (hours.Entry, error) {
 
 // Entries lists a person's entries by id.
 func (s *HoursStore) Entries(ctx context.Context, userID int64) ([]hours.Entry, error) {
-	var rows []hoursLedgerRow
-	if err := s.g(ctx).Where("user_id = ?", userID).Order("id").Find(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	return convert(rows, toEntry), nil
+	return findAs(s.g(ctx).Where("user_id = ?", userID).Order("id"), toEntry)
 }
 
 // EntryPage lists a keyset page of a person's entries, newest served first
@@ -261,15 +253,7 @@ func (s *HoursStore) EntryPage(ctx context.Context, userID int64, after *page.Cu
 		at := time.UnixMilli(after.Key).UTC()
 		q = q.Where("served_at < ? OR (served_at = ? AND id < ?)", at, at, after.ID)
 	}
-	var rows []hoursLedgerRow
-	if err := q.Order("served_at DESC, id DESC").Limit(limit).Find(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	out := make([]hours.Entry, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, toEntry(r))
-	}
-	return out, nil
+	return findAs(q.Order("served_at DESC, id DESC").Limit(limit), toEntry)
 }
 
 // MonthlyMinutes sums a person's minutes per month in the database, from
@@ -305,11 +289,7 @@ func (s *HoursStore) filtered(ctx context.Context, f hours.Filter) *gorm.DB {
 
 // EntriesIn lists the entries a filter selects, by served time.
 func (s *HoursStore) EntriesIn(ctx context.Context, f hours.Filter) ([]hours.Entry, error) {
-	var rows []hoursLedgerRow
-	if err := s.filtered(ctx, f).Order("served_at, id").Find(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	return convert(rows, toEntry), nil
+	return findAs(s.filtered(ctx, f).Order("served_at, id"), toEntry)
 }
 
 // Sums totals the selected entries per person, organisation and community.
@@ -385,11 +365,7 @@ func (s *HoursStore) Claims(ctx context.Context, f hours.ClaimFilter) ([]hours.C
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
 	}
-	var rows []hourClaimRow
-	if err := q.Order("id DESC").Find(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	return convert(rows, toClaim), nil
+	return findAs(q.Order("id DESC"), toClaim)
 }
 
 // HasPendingClaim reports whether the user has a pending claim for the session.

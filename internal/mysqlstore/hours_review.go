@@ -167,11 +167,7 @@ func (s *HoursStore) Corrections(ctx context.Context, f hours.ClaimFilter) ([]ho
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
 	}
-	var rows []hourCorrectionRow
-	if err := q.Order("id DESC").Find(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	return convert(rows, toCorrection), nil
+	return findAs(q.Order("id DESC"), toCorrection)
 }
 
 // reviewCorrection moves a pending correction on inside tx.

@@ -17,8 +17,24 @@ func (b base) g(ctx context.Context) *gorm.DB { return b.db.G.WithContext(ctx) }
 // byID loads the row with primary key id as the value it stores; a missing
 // row is notFound.
 func byID[R, T any](q *gorm.DB, id int64, notFound *errs.Error, to func(R) T) (T, error) {
+	return oneAs(func(r any) *gorm.DB { return q.First(r, id) }, notFound, to)
+}
+
+// firstAs reads the first row q finds (in primary key order) as its value;
+// none is notFound.
+func firstAs[R, T any](q *gorm.DB, notFound *errs.Error, to func(R) T) (T, error) {
+	return oneAs(func(r any) *gorm.DB { return q.First(r) }, notFound, to)
+}
+
+// takeAs reads a row q finds (in no order) as its value; none is notFound.
+func takeAs[R, T any](q *gorm.DB, notFound *errs.Error, to func(R) T) (T, error) {
+	return oneAs(func(r any) *gorm.DB { return q.Take(r) }, notFound, to)
+}
+
+// oneAs reads one row into a new R and returns its value.
+func oneAs[R, T any](read func(r any) *gorm.DB, notFound *errs.Error, to func(R) T) (T, error) {
 	var r R
-	if err := q.First(&r, id).Error; err != nil {
+	if err := read(&r).Error; err != nil {
 		var zero T
 		return zero, translate(err, notFound)
 	}
@@ -38,6 +54,24 @@ func byIDFilled[R, T any](ctx context.Context, q *gorm.DB, id int64, notFound *e
 		return zero, err
 	}
 	return out[0], nil
+}
+
+// findAs reads the rows q finds as the values they store.
+func findAs[R, T any](q *gorm.DB, to func(R) T) ([]T, error) {
+	var rows []R
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	return convert(rows, to), nil
+}
+
+// scanAs reads the rows q scans (joined columns) as the values they store.
+func scanAs[R, T any](q *gorm.DB, to func(R) T) ([]T, error) {
+	var rows []R
+	if err := q.Scan(&rows).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	return convert(rows, to), nil
 }
 
 // joined turns rows into values completed by one lookup for the batch,

@@ -260,22 +260,14 @@ func idNumberKey(hash string) *string {
 
 // ListDependents lists a user's dependents.
 func (s *ResidentStore) ListDependents(ctx context.Context, userID int64) ([]resident.Dependent, error) {
-	var rows []dependentRow
-	if err := s.g(ctx).Where("user_id = ?", userID).Order("id").Find(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	return convert(rows, toDependent), nil
+	return findAs(s.g(ctx).Where("user_id = ?", userID).Order("id"), toDependent)
 }
 
 var errDependentNotFound = errs.NotFound("DEPENDENT_NOT_FOUND", "家庭成员不存在")
 
 // Dependent returns a dependent owned by userID.
 func (s *ResidentStore) Dependent(ctx context.Context, userID, id int64) (resident.Dependent, error) {
-	var r dependentRow
-	if err := s.g(ctx).Where("id = ? AND user_id = ?", id, userID).First(&r).Error; err != nil {
-		return resident.Dependent{}, translate(err, errDependentNotFound)
-	}
-	return toDependent(r), nil
+	return firstAs(s.g(ctx).Where("id = ? AND user_id = ?", id, userID), errDependentNotFound, toDependent)
 }
 
 // CreateDependent inserts a dependent and sets its ID.
@@ -327,15 +319,7 @@ func (s *ResidentStore) DeleteDependent(ctx context.Context, userID, id int64) e
 
 // ListCommunities lists communities by id.
 func (s *ResidentStore) ListCommunities(ctx context.Context) ([]resident.Community, error) {
-	var rows []communityRow
-	if err := s.g(ctx).Order("id").Find(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	out := make([]resident.Community, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, toCommunity(r))
-	}
-	return out, nil
+	return findAs(s.g(ctx).Order("id"), toCommunity)
 }
 
 // Community loads one community.
@@ -370,11 +354,7 @@ func (s *ResidentStore) EnsureCommunity(ctx context.Context, name string) (resid
 	if err := s.g(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&r).Error; err != nil {
 		return resident.Community{}, translate(err, nil)
 	}
-	var got communityRow
-	if err := s.g(ctx).Where("name = ?", name).First(&got).Error; err != nil {
-		return resident.Community{}, translate(err, nil)
-	}
-	return toCommunity(got), nil
+	return firstAs(s.g(ctx).Where("name = ?", name), nil, toCommunity)
 }
 
 // GrantRole adds a role (idempotent).

@@ -81,15 +81,7 @@ func (s *RoomStore) Rooms(ctx context.Context, f rooms.RoomFilter) ([]rooms.Room
 	if !f.WithClosed {
 		q = q.Where("active = ?", true)
 	}
-	var rows []roomRow
-	if err := q.Order("community_id, id").Limit(1000).Find(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	out := make([]rooms.Room, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, toRoom(r))
-	}
-	return out, nil
+	return findAs(q.Order("community_id, id").Limit(1000), toRoom)
 }
 
 // UnitCommunities lists the communities of an organisation.
