@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"gongjian/internal/errs"
+	"gongjian/internal/patch"
 	"gongjian/internal/pii"
 	"gongjian/internal/resident"
 )
@@ -199,31 +200,5 @@ func (s *Service) Desk(ctx context.Context, u resident.User, communityID int64, 
 
 // ApplyPatch sets p's fields on r.
 func ApplyPatch(r *Room, p RoomPatch) {
-	set := func(dst *string, v *string) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	set(&r.Name, p.Name)
-	set(&r.Kind, p.Kind)
-	set(&r.Place, p.Place)
-	set(&r.Description, p.Description)
-	if p.Capacity != nil {
-		r.Capacity = *p.Capacity
-	}
-	if p.Facilities != nil {
-		r.Facilities = *p.Facilities
-	}
-	if p.Photos != nil {
-		r.Photos = *p.Photos
-	}
-	if p.Hours != nil {
-		r.Hours = *p.Hours
-	}
-	if p.Rules != nil {
-		r.Rules = *p.Rules
-	}
-	if p.Active != nil {
-		r.Active = *p.Active
-	}
+	patch.Apply(r, p)
 }
