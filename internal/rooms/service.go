@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"gongjian/internal/defaults"
 	"gongjian/internal/errs"
 	"gongjian/internal/patch"
 	"gongjian/internal/pii"
@@ -42,15 +43,9 @@ func NewService(store Store, tickets Tickets, box *pii.Box, cfg Config, now func
 	if now == nil {
 		now = time.Now
 	}
-	if cfg.PendingTTL <= 0 {
-		cfg.PendingTTL = DefaultPendingTTL
-	}
-	if cfg.OpenBefore <= 0 {
-		cfg.OpenBefore = DefaultOpenBefore
-	}
-	if cfg.MaxSeries <= 0 {
-		cfg.MaxSeries = DefaultMaxSeries
-	}
+	defaults.Fill(&cfg, Config{
+		PendingTTL: DefaultPendingTTL, OpenBefore: DefaultOpenBefore, MaxSeries: DefaultMaxSeries,
+	})
 	return &Service{store: store, tickets: tickets, box: box, cfg: cfg, now: now}
 }
 
