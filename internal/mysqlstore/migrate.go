@@ -67,6 +67,7 @@ var migrationGroups = [][]Migration{
 	registrationOrderMigrations,
 	dependentIDNumberMigrations,
 	residenceMigrations,
+	peopleMigrations,
 }
 
 // migrateLock names the migration lock of the current database (lock

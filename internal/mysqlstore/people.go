@@ -21,14 +21,46 @@ var likeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
 
 func likePattern(text string) string { return "%" + likeEscaper.Replace(text) + "%" }
 
+// peopleMigrations index searches by phone digits: users.phone_tail is
+// the masked phone's last four digits, last first, a column the database
+// computes on every write (generated), so "5678", "78" and "139****5678"
+// are a prefix of an index instead of a scan of every account.
+var peopleMigrations = []Migration{{ID: "1270_users_phone_tail", Up: func(tx *gorm.DB) error {
+	db := tx.Session(&gorm.Session{NewDB: true})
+	if !db.Migrator().HasColumn("users", "phone_tail") {
+		expr := "VARCHAR(4) AS (REVERSE(RIGHT(phone_masked, 4))) VIRTUAL"
+		if tx.Dialector.Name() != "mysql" {
+			expr = "TEXT GENERATED ALWAYS AS (substr(phone_masked, -1, 1) || substr(phone_masked, -2, 1) || substr(phone_masked, -3, 1) || substr(phone_masked, -4, 1)) VIRTUAL"
+		}
+		if err := db.Exec("ALTER TABLE users ADD COLUMN phone_tail " + expr).Error; err != nil {
+			return err
+		}
+	}
+	return createIndexes(index{"users", "idx_users_phone_tail", "phone_tail"})(tx)
+}}}
+
+// phoneTail is the users.phone_tail prefix every account a phone search
+// finds has: the text's last (up to four) digits, last first.
+func phoneTail(text string) string {
+	var b []byte
+	for i := len(text) - 1; i >= 0 && len(b) < 4 && text[i] != '*'; i-- {
+		b = append(b, text[i])
+	}
+	return string(b)
+}
+
 // personMatch narrows a query of users to those named like text (the real
 // name, else the nickname) or, for phone digits, whose masked phone ends
-// with them ("5678") or is the masked form given ("139****5678").
+// with them ("5678") or is the masked form given ("139****5678"); phone
+// digits read the phone_tail index first.
 func personMatch(q *gorm.DB, text string) *gorm.DB {
-	switch {
-	case phoneSearch(text) && strings.Contains(text, "*"):
-		return q.Where("phone_masked = ?", text)
-	case phoneSearch(text):
+	if phoneSearch(text) {
+		if tail := phoneTail(text); tail != "" {
+			q = q.Where("phone_tail LIKE ?", tail+"%")
+		}
+		if strings.Contains(text, "*") {
+			return q.Where("phone_masked = ?", text)
+		}
 		return q.Where("phone_masked LIKE ?", "%"+text)
 	}
 	like := likePattern(text)

@@ -303,7 +303,10 @@ func (s *ActivityStore) Registrations(ctx context.Context, f activity.Registrati
 		q = q.Where("created_at < ?", f.To.UTC())
 	}
 	if f.Query != "" {
-		q = s.whoMatches(ctx, q, f.Query)
+		var err error
+		if q, err = s.whoMatches(ctx, q, f.Query); err != nil {
+			return nil, err
+		}
 	}
 	order := "id"
 	switch {
@@ -341,17 +344,44 @@ func (s *ActivityStore) Registrations(ctx context.Context, f activity.Registrati
 	return s.details(ctx, rows, true)
 }
 
+// nameMatchCap bounds the accounts and family members a name search
+// resolves before reading registrations through their user index; a name
+// more have (a common surname) reads registrations in page order, where
+// matches come quickly.
+const nameMatchCap = 500
+
 // whoMatches narrows q to registrations whose attendee is named like
 // text (a family member by their name), or whose account's masked phone
-// matches its digits (personMatch).
-func (s *ActivityStore) whoMatches(ctx context.Context, q *gorm.DB, text string) *gorm.DB {
+// matches its digits (personMatch, on the phone_tail index). A name is
+// looked up first: the page then reads only those people's registrations
+// instead of testing every registration against the names found.
+func (s *ActivityStore) whoMatches(ctx context.Context, q *gorm.DB, text string) (*gorm.DB, error) {
 	text = strings.TrimSpace(text)
-	users := personMatch(s.g(ctx).Model(&userRow{}).Select("id"), text)
-	if phoneSearch(text) {
-		return q.Where("user_id IN (?)", users)
+	users := func() *gorm.DB { return personMatch(s.g(ctx).Model(&userRow{}).Select("id"), text) }
+	family := func() *gorm.DB {
+		return s.g(ctx).Unscoped().Model(&dependentRow{}).Where("name LIKE ? ESCAPE '!'", likePattern(text))
 	}
-	deps := s.g(ctx).Unscoped().Model(&dependentRow{}).Select("id").Where("name LIKE ? ESCAPE '!'", likePattern(text))
-	return q.Where("((dependent_id = 0 AND user_id IN (?)) OR (dependent_id <> 0 AND dependent_id IN (?)))", users, deps)
+	if phoneSearch(text) {
+		return q.Where("user_id IN (?)", users()), nil
+	}
+	var userIDs []int64
+	if err := users().Limit(nameMatchCap+1).Pluck("id", &userIDs).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	var deps []dependentRow
+	if err := family().Select("id, user_id").Limit(nameMatchCap + 1).Find(&deps).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	if len(userIDs) > nameMatchCap || len(deps) > nameMatchCap {
+		return q.Where("((dependent_id = 0 AND user_id IN (?)) OR (dependent_id <> 0 AND dependent_id IN (?)))",
+			users(), family().Select("id")), nil
+	}
+	owners, depIDs := append([]int64{-1}, userIDs...), []int64{-1}
+	for _, d := range deps {
+		owners, depIDs = append(owners, d.UserID), append(depIDs, d.ID)
+	}
+	return q.Where("user_id IN ? AND ((dependent_id = 0 AND user_id IN ?) OR (dependent_id <> 0 AND dependent_id IN ?))",
+		owners, append(userIDs, -1), depIDs), nil
 }
 
 // SetNoShow marks or clears a confirmed registration's no-show.
