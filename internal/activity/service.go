@@ -60,6 +60,8 @@ type Config struct {
 	// SweepBatch: open activities a reconciler pass compares besides those
 	// that changed, so a full sweep spreads over many passes.
 	SweepBatch int
+	// ExportBatch: registrations an export reads per query.
+	ExportBatch int
 }
 
 func (c Config) withDefaults() Config {
@@ -89,6 +91,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SweepBatch <= 0 {
 		c.SweepBatch = 100
+	}
+	if c.ExportBatch <= 0 {
+		c.ExportBatch = 1000
 	}
 	return c
 }
