@@ -14,8 +14,7 @@ import (
 // transaction, naming the object (the new one's id for creations) and its
 // community, without phone numbers; residents' own bookings are not.
 func TestAuditRecordsCobuildAndRoomsChanges(t *testing.T) {
-	w := newRegWorld(t)
-	ta := w.ta
+	w, ta := newRegWorld(t)
 	unit := ta.must(ta.do("POST", "/api/v1/admin/units", w.admin, map[string]any{"name": "区图书馆", "kind": "hospital",
 		"communities": []int64{w.community}, "contacts": []map[string]string{{"name": "周联络", "phone": "13700001234"}}}), 201, "unit")
 	unitID := num(unit.Body["id"])
@@ -91,8 +90,7 @@ func TestAuditRecordsCobuildAndRoomsChanges(t *testing.T) {
 // TestAuditCreationsNameTheirObject: entries of creations carry the new
 // object's id (activities, organisations, communities, subdistricts).
 func TestAuditCreationsNameTheirObject(t *testing.T) {
-	w := newRegWorld(t)
-	ta := w.ta
+	w, ta := newRegWorld(t)
 	act := w.activity(w.cStaf, nil)
 	sub := ta.must(ta.do("POST", "/api/v1/console/subdistricts", w.admin, map[string]string{"name": "审计街道"}), 201, "subdistrict")
 	list := ta.auditItems(w.admin, "")

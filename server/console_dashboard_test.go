@@ -14,8 +14,7 @@ import (
 )
 
 func TestConsoleDashboard(t *testing.T) {
-	w := newRegWorld(t)
-	ta := w.ta
+	w, ta := newRegWorld(t)
 	act := w.activity(w.cStaf, func(b map[string]any) {
 		start := time.Now().Add(2 * time.Hour).Truncate(time.Minute)
 		b["signup_closes_at"] = rfc(start.Add(-time.Hour))
@@ -118,9 +117,7 @@ func TestConsoleAlarmStream(t *testing.T) {
 	c1, c2 := w.community("阳光社区"), w.community("和平社区")
 	staffTok, _ := w.staff("值班员", c1)
 	otherTok, _ := w.staff("别处值班员", c2)
-	owner, _ := w.resident("王女士", c1)
-	imei := w.device()
-	w.bind(owner, imei, self)
+	_, imei, _ := w.selfWearer("王女士", c1)
 
 	mine := w.openStream(t, "/api/v1/console/alarms/stream", staffTok)
 	theirs := w.openStream(t, "/api/v1/console/alarms/stream", otherTok)
