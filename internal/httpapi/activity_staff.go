@@ -321,10 +321,10 @@ func (a *API) exportRegistrations(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	// Streamed: the rows are read a batch at a time into the stream
-	// writer; bytes reach the client only once every row is read, so a
-	// failure while reading still gets its error answer. One while sending
-	// ends the response early (a truncated file the client cannot open).
+	// Streamed: the rows are read a batch at a time and written to the
+	// client as they come; a failure reading the first batch still gets its
+	// error answer, a later one ends the response early (a truncated file
+	// the client cannot open).
 	c.Header("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
 	c.Header("Content-Type", xlsxType)
 	c.Status(http.StatusOK)
