@@ -111,11 +111,10 @@ func IsActivityStaff(u resident.User, sess Session) bool {
 // canCheck reports whether u may scan tickets of the session's activity.
 // mayCheck refuses with denied anyone who may not check people into sess.
 func (s *Service) mayCheck(ctx context.Context, u resident.User, sess Session, denied error) error {
-	ok, err := s.canCheck(ctx, u, sess)
-	if err != nil {
+	switch ok, err := s.canCheck(ctx, u, sess); {
+	case err != nil:
 		return err
-	}
-	if !ok {
+	case !ok:
 		return denied
 	}
 	return nil
