@@ -32,7 +32,7 @@ func (a *API) mountActivity(v1, authed *gin.RouterGroup) {
 	staff.GET("/activities/:id/registrations", a.activityRegistrations)
 	staff.POST("/activities/:id/registrations", a.addRegistration)
 	staff.GET("/activities/:id/registrations/export", a.exportRegistrations)
-	staff.POST("/registrations/:id/remove", a.removeRegistration)
+	staff.POST("/registrations/:id/remove", reasonAction(a, a.d.Activities.Remove, cancelledDTO))
 	staff.POST("/registrations/:id/no-show", a.markNoShow)
 	staff.POST("/quota/reconcile", a.requireAdmin, a.reconcile)
 }

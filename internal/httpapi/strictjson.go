@@ -7,13 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"gongjian/internal/errs"
-)
-
-var (
-	errDuplicateKey = errs.Invalid("DUPLICATE_KEY", "提交的内容里有重复的项目，请刷新页面后重新提交")
-	errInvalidUTF8  = errs.Invalid("INVALID_UTF8", "提交的文字里有无法识别的字符，请检查后重新输入")
 )
 
 // jsonFrame is an object or array being walked by checkJSONText.
