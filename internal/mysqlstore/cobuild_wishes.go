@@ -135,13 +135,9 @@ func (s *CobuildStore) decide(ctx context.Context, d cbDecision, need *cobuild.N
 			}
 			*d.needID = need.ID
 		}
-		res := tx.Model(d.model).Where("id = ? AND status = ?", d.id, d.from).Updates(map[string]any{
-			"status": d.status, "need_id": *d.needID, "decline_reason": d.declineReason, "reviewed_at": utcPtr(d.reviewedAt), "updated_at": time.Now().UTC()})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return d.done
+		if err := fromStatus(tx, d.model, d.id, d.from, map[string]any{
+			"status": d.status, "need_id": *d.needID, "decline_reason": d.declineReason, "reviewed_at": utcPtr(d.reviewedAt), "updated_at": time.Now().UTC()}, d.done); err != nil {
+			return err
 		}
 		return AddNotices(tx, notices)
 	})
