@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -44,18 +45,10 @@ type sessionReq struct {
 }
 
 func (s sessionReq) input(cur activity.SessionInput) activity.SessionInput {
-	if s.StartsAt != nil {
-		cur.StartsAt = *s.StartsAt
-	}
-	if s.EndsAt != nil {
-		cur.EndsAt = *s.EndsAt
-	}
-	if s.Capacity != nil {
-		cur.Capacity = *s.Capacity
-	}
-	if s.WaitlistCapacity != nil {
-		cur.WaitlistCapacity = *s.WaitlistCapacity
-	}
+	setIf(&cur.StartsAt, s.StartsAt)
+	setIf(&cur.EndsAt, s.EndsAt)
+	setIf(&cur.Capacity, s.Capacity)
+	setIf(&cur.WaitlistCapacity, s.WaitlistCapacity)
 	return cur
 }
 
@@ -100,21 +93,11 @@ func (req activityReq) input() activity.ActivityInput {
 	if req.Place != nil {
 		in.Place = activity.Place{Address: req.Place.Address, Lat: req.Place.Lat, Lng: req.Place.Lng}
 	}
-	if req.SignupOpensAt != nil {
-		in.SignupOpensAt = *req.SignupOpensAt
-	}
-	if req.SignupClosesAt != nil {
-		in.SignupClosesAt = *req.SignupClosesAt
-	}
-	if req.CancelDeadlineMinutes != nil {
-		in.CancelDeadlineMinutes = *req.CancelDeadlineMinutes
-	}
-	if req.PerAccountLimit != nil {
-		in.PerAccountLimit = *req.PerAccountLimit
-	}
-	if req.Popular != nil {
-		in.Popular = *req.Popular
-	}
+	setIf(&in.SignupOpensAt, req.SignupOpensAt)
+	setIf(&in.SignupClosesAt, req.SignupClosesAt)
+	setIf(&in.CancelDeadlineMinutes, req.CancelDeadlineMinutes)
+	setIf(&in.PerAccountLimit, req.PerAccountLimit)
+	setIf(&in.Popular, req.Popular)
 	if e := req.Eligibility; e != nil {
 		in.Eligibility = activity.Eligibility{CommunityOnly: e.CommunityOnly, MinAge: e.MinAge, MaxAge: e.MaxAge, Roles: e.Roles}
 	}
@@ -165,10 +148,11 @@ func (a *API) adminActivities(c *gin.Context) {
 // toStaffActivityDTO shows an activity as staff see it.
 func toStaffActivityDTO(v activity.ActivityView) activityDTO { return toActivityDTO(v, true) }
 
-// staffActivity runs fn with the path's activity id and the staff user, and
-// answers with the activity as staff see it.
-func (a *API) staffActivity(c *gin.Context, status int, fn func(u resident.User, id int64) error) {
-	u, id, ok := a.meAnd(c, "id")
+// staffActivity reads the path's activity id and the body (into body; nil:
+// none), runs fn with them and the staff user, and answers with the
+// activity as staff see it.
+func (a *API) staffActivity(c *gin.Context, status int, body any, fn func(u resident.User, id int64) error) {
+	u, id, ok := a.meAndWith(c, "id", body)
 	if !ok {
 		return
 	}
@@ -182,7 +166,7 @@ func (a *API) staffActivity(c *gin.Context, status int, fn func(u resident.User,
 	respond(c, status, toStaffActivityDTO(v), err)
 }
 
-func (a *API) adminActivity(c *gin.Context) { a.staffActivity(c, http.StatusOK, nil) }
+func (a *API) adminActivity(c *gin.Context) { a.staffActivity(c, http.StatusOK, nil, nil) }
 
 func (a *API) updateActivity(c *gin.Context) {
 	var req activityReq
@@ -206,32 +190,26 @@ func (a *API) updateActivity(c *gin.Context) {
 		qs := questionsOf(*req.Questions)
 		p.Questions = &qs
 	}
-	a.staffActivity(c, http.StatusOK, func(u resident.User, id int64) error {
+	a.staffActivity(c, http.StatusOK, nil, func(u resident.User, id int64) error {
 		_, err := a.d.Activities.UpdateActivity(c.Request.Context(), u, id, p)
 		return err
 	})
 }
 
-func (a *API) publishActivity(c *gin.Context) {
-	a.staffActivity(c, http.StatusOK, func(u resident.User, id int64) error {
-		_, err := a.d.Activities.Publish(c.Request.Context(), u, id)
-		return err
-	})
-}
-
-func (a *API) finishActivity(c *gin.Context) {
-	a.staffActivity(c, http.StatusOK, func(u resident.User, id int64) error {
-		_, err := a.d.Activities.Finish(c.Request.Context(), u, id)
-		return err
-	})
+// activityStep moves the path's activity on a step (publish, finish) and
+// answers it as staff see it.
+func (a *API) activityStep(step func(context.Context, resident.User, int64) (activity.Activity, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		a.staffActivity(c, http.StatusOK, nil, func(u resident.User, id int64) error {
+			_, err := step(c.Request.Context(), u, id)
+			return err
+		})
+	}
 }
 
 func (a *API) cancelActivity(c *gin.Context) {
 	var req reasonReq
-	if !read(c, &req) {
-		return
-	}
-	a.staffActivity(c, http.StatusOK, func(u resident.User, id int64) error {
+	a.staffActivity(c, http.StatusOK, &req, func(u resident.User, id int64) error {
 		_, _, err := a.d.Activities.CancelActivity(c.Request.Context(), u, id, req.Reason)
 		return err
 	})
@@ -239,10 +217,7 @@ func (a *API) cancelActivity(c *gin.Context) {
 
 func (a *API) addSession(c *gin.Context) {
 	var req sessionReq
-	if !read(c, &req) {
-		return
-	}
-	a.staffActivity(c, http.StatusCreated, func(u resident.User, id int64) error {
+	a.staffActivity(c, http.StatusCreated, &req, func(u resident.User, id int64) error {
 		_, err := a.d.Activities.AddSession(c.Request.Context(), u, id, req.input(activity.SessionInput{}))
 		return err
 	})

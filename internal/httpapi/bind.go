@@ -94,6 +94,13 @@ func param[T any](dst *T, parse func(*gin.Context, string) (T, error), name stri
 // pathParam reads the positive id in the path parameter name into *id.
 func pathParam(id *int64, name string) fromRequest { return param(id, pathID, name) }
 
+// setIf sets *dst to *v when the request gave v (a patch's field).
+func setIf[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
 // timeParam reads the date or time in the query parameter name into *t
 // (see queryTime).
 func timeParam(t *time.Time, name string, endOfDay bool) fromRequest {

@@ -61,6 +61,14 @@ func (a *API) listScopedCommunities(c *gin.Context) {
 	}
 }
 
+// changed adds *v to an audit entry's changes under key when the request
+// gave v.
+func changed[T any](ch map[string]any, key string, v *T) {
+	if v != nil {
+		ch[key] = *v
+	}
+}
+
 func (a *API) patchCommunity(c *gin.Context) {
 	var req struct {
 		Name          *string `json:"name"`
@@ -72,15 +80,9 @@ func (a *API) patchCommunity(c *gin.Context) {
 		return
 	}
 	ch := map[string]any{}
-	if req.Name != nil {
-		ch["name"] = *req.Name
-	}
-	if req.Address != nil {
-		ch["address"] = *req.Address
-	}
-	if req.SubdistrictID != nil {
-		ch["subdistrict_id"] = *req.SubdistrictID
-	}
+	changed(ch, "name", req.Name)
+	changed(ch, "address", req.Address)
+	changed(ch, "subdistrict_id", req.SubdistrictID)
 	a.note(c, u, audit.Entry{Action: "community.update", ObjectType: "community", ObjectID: id, CommunityID: id, Changes: ch})
 	x, err := a.d.Residents.UpdateCommunity(c.Request.Context(), u, id, resident.CommunityPatch{Name: req.Name, Address: req.Address, SubdistrictID: req.SubdistrictID})
 	respond(c, http.StatusOK, toCommunityDTO(x), err)

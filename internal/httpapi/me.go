@@ -136,9 +136,7 @@ func (a *API) addDependent(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if bd != nil {
-		in.BirthDate = *bd
-	}
+	setIf(&in.BirthDate, bd)
 	if req.GuardianConsent != nil {
 		in.ConsentVersion = req.GuardianConsent.Version
 	}
