@@ -225,6 +225,13 @@ type Store interface {
 	Correct(ctx context.Context, e Entry, notices []notify.Notice) (Entry, error)
 	Entry(ctx context.Context, id int64) (Entry, error)
 	Entries(ctx context.Context, userID int64) ([]Entry, error)
+	// RecordSummary nets the person's entries with ids up to upTo (math.MaxInt64: all)
+	// per activity session and sums the lines with a positive net; its
+	// LastEntryID is the last of those entries (any line).
+	RecordSummary(ctx context.Context, userID, upTo int64) (RecordSummary, error)
+	// RecordLines lists the record's lines after the cursor (Key = date in
+	// ms, ID = first entry), by date then first entry, at most limit.
+	RecordLines(ctx context.Context, userID int64, after *page.Cursor, limit int) ([]RecordLine, error)
 	// EntryPage lists a keyset page of a person's entries, newest served
 	// first (at most limit after the cursor; Key = served time in ms).
 	EntryPage(ctx context.Context, userID int64, after *page.Cursor, limit int) ([]Entry, error)

@@ -6,12 +6,14 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
 
 	"gongjian/internal/cst"
 	"gongjian/internal/errs"
+	"gongjian/internal/page"
 	"gongjian/internal/resident"
 )
 
@@ -209,7 +211,9 @@ func (s *Service) buildReport(ctx context.Context, from, to time.Time, tree []Or
 // ---- the service record ----
 
 // RecordLine is one service in a record: the net of an activity session's
-// entries (corrections included).
+// entries (corrections included), dated by its earliest entry; its content,
+// place and organiser are those of its first entry, Sources those of all
+// its entries in the order they were written.
 type RecordLine struct {
 	ActivityID int64
 	SessionID  int64
@@ -219,6 +223,9 @@ type RecordLine struct {
 	Organiser  string
 	Minutes    int
 	Sources    []string
+	// FirstEntryID is the line's first ledger entry: lines of the same date
+	// follow its order.
+	FirstEntryID int64
 }
 
 // Record is a person's 志愿服务记录.
@@ -236,72 +243,86 @@ type Record struct {
 	VerifyURL string
 }
 
-// Record builds the person's service record. Its number identifies the
-// person and the ledger state it was made from, with a keyed check so a
-// printed record can be verified against the ledger (VerifyRecord).
+// RecordSummary is the state of a person's record: the lines (activity
+// sessions with a positive net) counted and totalled, the dates of the first
+// and last, and the last ledger entry of the person it was made from
+// (corrections included).
+type RecordSummary struct {
+	TotalMinutes int
+	Lines        int
+	From, To     time.Time
+	LastEntryID  int64
+}
+
+// RecordLineMax is the most lines a record page holds (the JSON record pages;
+// the printable record reads all its lines in pages of this size).
+const RecordLineMax = 500
+
+// Record builds the person's whole service record (every line: the printable
+// sheet). Its number identifies the person and the ledger state it was made
+// from, with a keyed check so a printed record can be verified against the
+// ledger (VerifyRecord).
 func (s *Service) Record(ctx context.Context, userID int64) (Record, error) {
-	u, err := s.people.UserByID(ctx, userID)
+	rec, next, err := s.RecordPage(ctx, userID, nil, RecordLineMax)
+	for err == nil && next != nil {
+		var more []RecordLine
+		if more, err = s.store.RecordLines(ctx, userID, next, RecordLineMax+1); err == nil {
+			more, next = trimLines(more, RecordLineMax)
+			rec.Lines = append(rec.Lines, more...)
+		}
+	}
 	if err != nil {
 		return Record{}, err
 	}
-	es, err := s.store.Entries(ctx, userID)
-	if err != nil {
-		return Record{}, err
-	}
-	masked, err := s.store.IdentityMasked(ctx, userID)
-	if err != nil {
-		return Record{}, err
-	}
-	rec, last := recordOf(es)
-	rec.UserID, rec.Name, rec.IDNumberMasked, rec.GeneratedAt = userID, displayName(u), masked, s.now().UTC()
-	rec.Number = s.recordNumber(userID, last, rec.TotalMinutes)
-	rec.Issuer, rec.VerifyURL = s.cfg.RecordIssuer, s.RecordURL(rec.Number)
 	return rec, nil
 }
 
-// recordOf nets a person's ledger entries into the record's lines (an
-// activity session's entries, corrections included, make one line) and
-// returns the last entry's id: the ledger state the record shows.
-func recordOf(es []Entry) (Record, int64) {
-	var rec Record
-	type key struct{ a, s int64 }
-	lines := map[key]*RecordLine{}
-	var order []key
-	var maxID int64
-	// Corrections carry their original's activity and session, so they net
-	// into the same line.
-	for _, e := range es {
-		maxID = max(maxID, e.ID)
-		k := key{e.ActivityID, e.SessionID}
-		l := lines[k]
-		if l == nil {
-			l = &RecordLine{ActivityID: e.ActivityID, SessionID: e.SessionID, Content: e.Content, Date: e.ServedAt,
-				Place: e.Place, Organiser: e.OrganiserName}
-			lines[k] = l
-			order = append(order, k)
-		}
-		l.Minutes += e.Minutes
-		if !contains(l.Sources, e.Source) {
-			l.Sources = append(l.Sources, e.Source)
+// RecordPage is the person's service record with the lines after the cursor
+// (oldest first, at most limit) and the cursor of the next page (nil on the
+// last). The lines are netted in the database per activity session, so a
+// page costs the same whatever the length of the person's history.
+func (s *Service) RecordPage(ctx context.Context, userID int64, after *page.Cursor, limit int) (Record, *page.Cursor, error) {
+	u, err := s.people.UserByID(ctx, userID)
+	if err != nil {
+		return Record{}, nil, err
+	}
+	sum, err := s.store.RecordSummary(ctx, userID, math.MaxInt64)
+	if err != nil {
+		return Record{}, nil, err
+	}
+	var lines []RecordLine
+	if limit > 0 {
+		if lines, err = s.store.RecordLines(ctx, userID, after, limit+1); err != nil {
+			return Record{}, nil, err
 		}
 	}
-	for _, k := range order {
-		if l := lines[k]; l.Minutes > 0 {
-			rec.Lines = append(rec.Lines, *l)
-			rec.TotalMinutes += l.Minutes
-		}
+	lines, next := trimLines(lines, limit)
+	masked, err := s.store.IdentityMasked(ctx, userID)
+	if err != nil {
+		return Record{}, nil, err
 	}
-	sort.SliceStable(rec.Lines, func(i, j int) bool { return rec.Lines[i].Date.Before(rec.Lines[j].Date) })
-	return rec, maxID
+	rec := Record{UserID: userID, Name: displayName(u), IDNumberMasked: masked, Lines: lines, TotalMinutes: sum.TotalMinutes,
+		GeneratedAt: s.now().UTC(), Issuer: s.cfg.RecordIssuer}
+	rec.Number = s.recordNumber(userID, sum.LastEntryID, sum.TotalMinutes)
+	rec.VerifyURL = s.RecordURL(rec.Number)
+	return rec, next, nil
 }
 
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
+// trimLines keeps limit lines and gives the cursor after the last one when
+// more were read.
+func trimLines(lines []RecordLine, limit int) ([]RecordLine, *page.Cursor) {
+	if len(lines) <= limit {
+		return lines, nil
 	}
-	return false
+	lines = lines[:limit]
+	c := lines[limit-1].Cursor()
+	return lines, &c
+}
+
+// Cursor is the line's position in its record: its date (ms) and its first
+// entry.
+func (l RecordLine) Cursor() page.Cursor {
+	return page.Cursor{Key: l.Date.UnixMilli(), ID: l.FirstEntryID}
 }
 
 // recordNumber is ZYJL-<user>-<last entry>-<check>, the check being a keyed

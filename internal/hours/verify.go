@@ -3,6 +3,7 @@ package hours
 import (
 	"context"
 	"crypto/subtle"
+	"math"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -71,33 +72,26 @@ func (s *Service) VerifyRecord(ctx context.Context, number string) (RecordCheck,
 	if err != nil {
 		return RecordCheck{}, err
 	}
-	es, err := s.store.Entries(ctx, userID)
+	sum, err := s.store.RecordSummary(ctx, userID, last)
 	if err != nil {
 		return RecordCheck{}, err
 	}
-	upTo := make([]Entry, 0, len(es))
-	superseded := false
-	var asOf time.Time
-	for _, e := range es {
-		switch {
-		case e.ID > last:
-			superseded = true
-		case e.ID == last:
-			asOf = e.CreatedAt
-			fallthrough
-		default:
-			upTo = append(upTo, e)
-		}
-	}
-	rec, maxID := recordOf(upTo)
-	want := s.recordNumber(userID, maxID, rec.TotalMinutes)
+	want := s.recordNumber(userID, sum.LastEntryID, sum.TotalMinutes)
 	if subtle.ConstantTimeCompare([]byte(want), []byte(number)) != 1 {
 		return RecordCheck{}, errRecordNotFound
 	}
-	c := RecordCheck{Number: number, HolderMasked: pii.MaskName(displayName(u)), TotalMinutes: rec.TotalMinutes, Services: len(rec.Lines),
-		AsOf: asOf, Issuer: s.cfg.RecordIssuer, Superseded: superseded}
-	if n := len(rec.Lines); n > 0 {
-		c.From, c.To = rec.Lines[0].Date, rec.Lines[n-1].Date
+	now, err := s.store.RecordSummary(ctx, userID, math.MaxInt64)
+	if err != nil {
+		return RecordCheck{}, err
+	}
+	c := RecordCheck{Number: number, HolderMasked: pii.MaskName(displayName(u)), TotalMinutes: sum.TotalMinutes, Services: sum.Lines,
+		From: sum.From, To: sum.To, Issuer: s.cfg.RecordIssuer, Superseded: now.LastEntryID > sum.LastEntryID}
+	if sum.LastEntryID > 0 {
+		e, err := s.store.Entry(ctx, sum.LastEntryID)
+		if err != nil {
+			return RecordCheck{}, err
+		}
+		c.AsOf = e.CreatedAt
 	}
 	return c, nil
 }
@@ -114,7 +108,7 @@ func (s *Service) RecordURL(number string) string {
 // RecordCode is the QR code (PNG) of the verification page of the
 // person's current record, and that record.
 func (s *Service) RecordCode(ctx context.Context, userID int64) ([]byte, Record, error) {
-	rec, err := s.Record(ctx, userID)
+	rec, _, err := s.RecordPage(ctx, userID, nil, 0)
 	if err != nil {
 		return nil, Record{}, err
 	}

@@ -10,6 +10,7 @@ import (
 	"gongjian/internal/errs"
 	"gongjian/internal/hours"
 	"gongjian/internal/mysqlstore"
+	"gongjian/internal/page"
 	"gongjian/internal/resident"
 	"gongjian/internal/testenv"
 )
@@ -119,5 +120,95 @@ func TestRecordVerification(t *testing.T) {
 	// Without a verification page a record has no code.
 	if _, _, err := svc2.RecordCode(ctx, 43); errs.CodeOf(err) != "RECORD_CODE_UNAVAILABLE" {
 		t.Fatalf("code without a page: %v", err)
+	}
+}
+
+// A record is netted per activity session in the database: a session's
+// entries (a correction, a second source) make one line dated by its
+// earliest entry, a line netted to nothing is left out, lines follow their
+// date then their first entry, and the pages of the JSON record hold
+// exactly the lines of the whole record with the same number and total.
+func TestRecordPagesNetPerSession(t *testing.T) {
+	db := testenv.DB(t)
+	store := mysqlstore.NewHoursStore(db)
+	ctx := context.Background()
+	svc := hours.NewService(store, nil, nil, namedPeople{51: {ID: 51, RealName: "王建国"}, 52: {ID: 52, RealName: "赵敏"}}, nil, testenv.Box(t), nil)
+	day := time.Date(2026, 4, 1, 2, 0, 0, 0, time.UTC)
+	add := func(user, session int64, at time.Time, minutes int, source, key string, reverses int64) hours.Entry {
+		t.Helper()
+		e := hours.Entry{UserID: user, ActivityID: 50 + session, SessionID: session, Minutes: minutes, Source: source, ServedAt: at,
+			CreditKey: key, Content: fmt.Sprintf("活动%d", session), Place: "社区活动室", OrganiserName: "幸福社区", ReversesID: reverses}
+		var err error
+		if reverses != 0 {
+			e, err = store.Correct(ctx, e, nil)
+		} else {
+			e, _, err = store.Append(ctx, e, nil)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	// Sessions 1..7 a day apart, written in reverse date order; 8 on the
+	// same day as 3 (written later: after it).
+	for s := int64(7); s >= 1; s-- {
+		add(51, s, day.AddDate(0, 0, int(s)), 60, hours.SourceCheckin, fmt.Sprintf("k%d", s), 0)
+	}
+	add(51, 8, day.AddDate(0, 0, 3), 45, hours.SourceCheckin, "k8", 0)
+	first2, _ := store.EntryPage(ctx, 51, nil, 100)
+	var e2, e5 hours.Entry
+	for _, e := range first2 {
+		switch e.SessionID {
+		case 2:
+			e2 = e
+		case 5:
+			e5 = e
+		}
+	}
+	add(51, 2, e2.ServedAt, -30, hours.SourceCorrection, "", e2.ID)                     // session 2 nets 30
+	add(51, 5, e5.ServedAt, -60, hours.SourceCorrection, "", e5.ID)                     // session 5 nets nothing
+	add(51, 4, day.AddDate(0, 0, 4).Add(-time.Hour), 0, hours.SourceClaim, "claim4", 0) // earlier date, second source
+	add(52, 1, day, 600, hours.SourceCheckin, "other", 0)                               // another person's
+
+	whole, err := svc.Record(ctx, 51)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range whole.Lines {
+		got = append(got, fmt.Sprintf("s%d:%d:%s:%s", l.SessionID, l.Minutes, strings.Join(l.Sources, "+"), l.Date.Format("01-02 15")))
+	}
+	want := []string{"s1:60:checkin:04-02 02", "s2:30:checkin+correction:04-03 02", "s3:60:checkin:04-04 02", "s8:45:checkin:04-04 02",
+		"s4:60:checkin+claim:04-05 01", "s6:60:checkin:04-07 02", "s7:60:checkin:04-08 02"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("lines:\n got %v\nwant %v", got, want)
+	}
+	if whole.TotalMinutes != 375 || whole.Lines[0].Content != "活动1" || whole.Lines[0].Place != "社区活动室" || whole.Lines[0].Organiser != "幸福社区" {
+		t.Fatalf("record: total %d, first line %+v", whole.TotalMinutes, whole.Lines[0])
+	}
+	var paged []hours.RecordLine
+	var after *page.Cursor
+	for pages := 0; ; pages++ {
+		rec, next, err := svc.RecordPage(ctx, 51, after, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Number != whole.Number || rec.TotalMinutes != whole.TotalMinutes || len(rec.Lines) > 3 {
+			t.Fatalf("page %d: number %s total %d lines %d", pages, rec.Number, rec.TotalMinutes, len(rec.Lines))
+		}
+		paged = append(paged, rec.Lines...)
+		if after = next; after == nil {
+			if pages != 2 {
+				t.Fatalf("%d pages, want 3", pages+1)
+			}
+			break
+		}
+	}
+	if fmt.Sprint(paged) != fmt.Sprint(whole.Lines) {
+		t.Fatalf("pages hold\n%v\nwhole record\n%v", paged, whole.Lines)
+	}
+	check, err := svc.VerifyRecord(ctx, whole.Number)
+	if err != nil || check.Services != 7 || check.TotalMinutes != 375 || !check.From.Equal(day.AddDate(0, 0, 1)) || !check.To.Equal(day.AddDate(0, 0, 7)) || check.Superseded {
+		t.Fatalf("verify: %+v %v", check, err)
 	}
 }

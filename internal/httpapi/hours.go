@@ -101,18 +101,23 @@ func (a *API) myRecord(c *gin.Context) {
 			return
 		}
 	}
-	rec, err := a.d.Hours.Record(c.Request.Context(), userID(c))
-	if err != nil {
-		fail(c, err)
-		return
-	}
 	if format == "xlsx" {
+		rec, err := a.d.Hours.Record(c.Request.Context(), userID(c))
+		if err != nil {
+			fail(c, err)
+			return
+		}
 		b, err := a.d.Hours.RecordWorkbook(rec)
 		if err != nil {
 			fail(c, errs.Internal(err))
 			return
 		}
 		attachment(c, "志愿服务记录-"+rec.Number+".xlsx", b)
+		return
+	}
+	rec, after, err := a.d.Hours.RecordPage(c.Request.Context(), userID(c), req.After, req.Limit)
+	if err != nil {
+		fail(c, err)
 		return
 	}
 	type line struct {
@@ -129,20 +134,14 @@ func (a *API) myRecord(c *gin.Context) {
 		HostOrgName   string    `json:"host_org_name"`
 		Sources       []string  `json:"sources"`
 	}
-	// The JSON record pages its lines (the XLSX holds them all): the
-	// cursor is the position of the next line.
-	from := 0
-	if req.After != nil {
-		from = int(min(req.After.ID-1, int64(len(rec.Lines))))
-	}
-	to := min(from+req.Limit, len(rec.Lines))
+	// The JSON record pages its lines (the XLSX holds them all).
 	var next *string
-	if to < len(rec.Lines) {
-		n := page.Cursor{ID: int64(to) + 1}.Encode()
+	if after != nil {
+		n := after.Encode()
 		next = &n
 	}
-	lines := make([]line, 0, to-from)
-	for _, l := range rec.Lines[from:to] {
+	lines := make([]line, 0, len(rec.Lines))
+	for _, l := range rec.Lines {
 		lines = append(lines, line{l.ActivityID, l.SessionID, l.Content, l.Content, l.Date, l.Date, l.Place, l.Minutes, hours.Hours(l.Minutes),
 			l.Organiser, l.Organiser, l.Sources})
 	}

@@ -32,6 +32,7 @@ var scaleMigrations = []Migration{
 	counterMigrations[1],
 	seatsUntilMigration,
 	registrationTimesMigration,
+	hoursRecordMigration,
 	// The outbox retention purge walks old notices by time; a resident's
 	// messages page newest first.
 	{ID: "0804_outbox_purge_messages_indexes", Up: createIndexes(
