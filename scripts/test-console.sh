@@ -7,18 +7,9 @@
 # Idempotent: npm ci runs only when node_modules is missing or package-lock.json changed
 # (the same stamp as internal/console's TestDistIsWhatSourcesBuild).
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/npm-install.sh"
 cd "$(dirname "${BASH_SOURCE[0]}")/../internal/console/web"
-
-if ! command -v npm >/dev/null 2>&1; then
-  echo "test-console: npm is not installed" >&2
-  exit 1
-fi
-STAMP=node_modules/.gongjian-lock-stamp
-if [ ! -d node_modules ] || ! cmp -s package-lock.json "$STAMP"; then
-  echo "test-console: npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
-  cp package-lock.json "$STAMP"
-fi
+npm_install test-console npm
 export TZ=UTC
 npx vue-tsc --noEmit
 npx vitest run

@@ -10,20 +10,10 @@
 # `--install-only` installs and packs npm without running the checks (used by scripts/screenshots).
 set -euo pipefail
 
+. "$(dirname "${BASH_SOURCE[0]}")/npm-install.sh"
 MP_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../miniprogram" && pwd)"
 cd "$MP_DIR"
-
-if ! command -v node >/dev/null 2>&1; then
-  echo "test-miniprogram: node is not installed" >&2
-  exit 1
-fi
-
-STAMP=node_modules/.gongjian-lock-stamp
-if [ ! -d node_modules ] || ! cmp -s package-lock.json "$STAMP"; then
-  echo "test-miniprogram: npm ci (first run takes a few minutes)"
-  npm ci --no-audit --no-fund --loglevel=error
-  cp package-lock.json "$STAMP"
-fi
+npm_install test-miniprogram node "(first run takes a few minutes)"
 
 if [ ! -d src/miniprogram_npm ] || [ package-lock.json -nt src/miniprogram_npm ]; then
   node tools/pack-npm.js

@@ -14,8 +14,7 @@ import (
 // transaction, naming the object (the new one's id for creations) and its
 // community, without phone numbers; residents' own bookings are not.
 func TestAuditRecordsCobuildAndRoomsChanges(t *testing.T) {
-	w := newRegWorld(t)
-	ta := w.ta
+	w, ta := newRegWorld(t)
 	unitID, needID, claimID, _ := w.claimedNeed("audit-unit-contact", false)
 
 	room := ta.must(ta.do("POST", "/api/v1/admin/rooms", w.cStaf, map[string]any{"community_id": w.community, "name": "阅览室", "kind": "reading_room",
@@ -82,8 +81,7 @@ func TestAuditRecordsCobuildAndRoomsChanges(t *testing.T) {
 // TestAuditCreationsNameTheirObject: entries of creations carry the new
 // object's id (activities, organisations, communities, subdistricts).
 func TestAuditCreationsNameTheirObject(t *testing.T) {
-	w := newRegWorld(t)
-	ta := w.ta
+	w, ta := newRegWorld(t)
 	act := w.activity(w.cStaf, nil)
 	sub := ta.must(ta.do("POST", "/api/v1/console/subdistricts", w.admin, map[string]string{"name": "审计街道"}), 201, "subdistrict")
 	list := ta.auditItems(w.admin, "")

@@ -24,8 +24,7 @@ func findAudit(list []map[string]any, action string, objectID int64) map[string]
 }
 
 func TestAuditRecordsStaffChanges(t *testing.T) {
-	w := newRegWorld(t)
-	ta := w.ta
+	w, ta := newRegWorld(t)
 	act := w.activity(w.cStaf, nil) // created and published by the community's staff
 	aid := num(act["id"])
 	resTok, resID := ta.login("audit-resident")
@@ -89,8 +88,7 @@ func TestAuditRecordsStaffChanges(t *testing.T) {
 }
 
 func TestAuditInTheChangesTransaction(t *testing.T) {
-	w := newRegWorld(t)
-	ta := w.ta
+	w, ta := newRegWorld(t)
 	_, resID := ta.login("tx-resident")
 	// The audit log cannot take the entry: the change must not happen either.
 	if err := ta.app.db.G.Exec("ALTER TABLE audit_log RENAME TO audit_log_away").Error; err != nil {
@@ -124,8 +122,7 @@ func TestAuditInTheChangesTransaction(t *testing.T) {
 }
 
 func TestAuditAppendOnly(t *testing.T) {
-	w := newRegWorld(t)
-	ta := w.ta
+	w, ta := newRegWorld(t)
 	if len(ta.auditItems(w.admin, "")) == 0 {
 		t.Fatal("no entries to try")
 	}

@@ -59,6 +59,20 @@ func (w *authzWorld) cobuildPersonas() {
 }
 
 // cbResourceBody is a resource of unit A for community A.
+// cbDecline calls the review of kind ("wishes", "proposals") declining
+// *existing, or, when the call is allowed (it decides), a new one that
+// persona submits through create.
+func (w *authzWorld) cbDecline(kind string, existing *int64, persona string, create func(string) int64, reason string) func(int) authzCall {
+	return func(int) authzCall {
+		id := *existing
+		if w.allowed {
+			tok, _ := w.user(persona)
+			id = create(tok)
+		}
+		return authzCall{path: fmt.Sprintf("/api/v1/admin/%s/%d/review", kind, id), body: map[string]any{"decision": "decline", "reason": reason}}
+	}
+}
+
 func (w *authzWorld) cbResourceBody() map[string]any {
 	return map[string]any{"unit_id": w.cb.unitA, "kind": "expert", "title": "专家义诊", "quantity": 100, "quantity_unit": "人次",
 		"communities": []int64{w.commA}, "valid_from": time.Now().Add(-time.Hour), "valid_to": time.Now().Add(90 * 24 * time.Hour)}
@@ -210,14 +224,7 @@ func (w *authzWorld) cobuildRows() []authzRow {
 		{"GET /api/v1/me/wishes", loggedIn, fixed("/api/v1/me/wishes", nil)},
 		{"GET /api/v1/wishes/{id}", stu(st(401, ok, 404, 404, ok, 404, ok), ok, 404), func(int) authzCall { return p2("/api/v1/wishes/%d", w.cb.wish) }},
 		{"GET /api/v1/admin/wishes", stu(st(401, 403, 403, ok, ok, 403, ok), 403, 403), fixed("/api/v1/admin/wishes?status=accepted", nil)},
-		{"POST /api/v1/admin/wishes/{id}/review", stu(st(401, 403, 403, 404, ok, 404, ok), 403, 403), func(int) authzCall {
-			wish := w.cb.wish
-			if w.allowed {
-				tok, _ := w.user("wisher")
-				wish = w.cbWish(tok)
-			}
-			return authzCall{path: fmt.Sprintf("/api/v1/admin/wishes/%d/review", wish), body: map[string]any{"decision": "decline", "reason": "已有类似服务"}}
-		}},
+		{"POST /api/v1/admin/wishes/{id}/review", stu(st(401, 403, 403, 404, ok, 404, ok), 403, 403), w.cbDecline("wishes", &w.cb.wish, "wisher", w.cbWish, "已有类似服务")},
 		{"GET /api/v1/proposals", pub, fixed(fmt.Sprintf("/api/v1/proposals?community_id=%d", w.commA), nil)},
 		{"GET /api/v1/proposals/{id}", pub, func(int) authzCall { return p2("/api/v1/proposals/%d", w.cb.proposal) }},
 		{"POST /api/v1/proposals", loggedIn2(created), fixed("/api/v1/proposals", map[string]any{"community_id": w.commA, "title": "楼道照明", "description": "楼道灯坏了很久"})},
@@ -226,14 +233,7 @@ func (w *authzWorld) cobuildRows() []authzRow {
 		{"POST /api/v1/proposals/{id}/supports", stu(st(401, 422, created, 403, 403, 403, 403), created, created), func(int) authzCall {
 			return p2("/api/v1/proposals/%d/supports", w.cb.proposal)
 		}},
-		{"POST /api/v1/admin/proposals/{id}/review", stu(st(401, 403, 403, 404, ok, 404, ok), 403, 403), func(int) authzCall {
-			proposal := w.cb.proposal
-			if w.allowed {
-				tok, _ := w.user("proposer")
-				proposal = w.cbProposal(tok)
-			}
-			return authzCall{path: fmt.Sprintf("/api/v1/admin/proposals/%d/review", proposal), body: map[string]any{"decision": "decline", "reason": "不属于社区事务"}}
-		}},
+		{"POST /api/v1/admin/proposals/{id}/review", stu(st(401, 403, 403, 404, ok, 404, ok), 403, 403), w.cbDecline("proposals", &w.cb.proposal, "proposer", w.cbProposal, "不属于社区事务")},
 		// WeChat's push: signed with the push token, whoever sends it.
 		{"GET /api/v1/wechat/push", pub, func(int) authzCall { return authzCall{path: "/api/v1/wechat/push?echostr=abc&" + pushQuery()} }},
 		{"POST /api/v1/wechat/push", pub, func(int) authzCall {

@@ -335,6 +335,15 @@ func (w *authzWorld) freshDependent() int64 {
 }
 
 // p2 builds a path with an id.
+// appoint makes a new user of persona's kind what the admin's POST of path
+// (an activity's checkers, a session's volunteers) appoints; it returns
+// their id.
+func (w *authzWorld) appoint(path, persona string) int64 {
+	_, id := w.user(persona)
+	w.must(w.ta.do("POST", path, w.tok[admin], map[string]any{"user_id": id}), 201, persona)
+	return id
+}
+
 func p2(format string, args ...any) authzCall { return authzCall{path: fmt.Sprintf(format, args...)} }
 
 func (w *authzWorld) rows() []authzRow {
@@ -562,14 +571,11 @@ func (w *authzWorld) rows() []authzRow {
 			return authzCall{path: fmt.Sprintf("/api/v1/admin/activities/%d/checkers", w.now), body: map[string]any{"user_id": id}}
 		}},
 		{"DELETE /api/v1/admin/activities/{id}/checkers", checkinRemove, func(int) authzCall {
-			_, id := w.user("checker")
-			w.must(w.ta.do("POST", fmt.Sprintf("/api/v1/admin/activities/%d/checkers", w.now), w.tok[admin], map[string]any{"user_id": id}), 201, "checker")
-			return authzCall{path: fmt.Sprintf("/api/v1/admin/activities/%d/checkers", w.now), body: map[string]any{"user_id": id}}
+			checkers := fmt.Sprintf("/api/v1/admin/activities/%d/checkers", w.now)
+			return authzCall{path: checkers, body: map[string]any{"user_id": w.appoint(checkers, "checker")}}
 		}},
 		{"DELETE /api/v1/admin/activities/{id}/checkers/{user_id}", checkinRemove, func(int) authzCall {
-			_, id := w.user("checker")
-			w.must(w.ta.do("POST", fmt.Sprintf("/api/v1/admin/activities/%d/checkers", w.now), w.tok[admin], map[string]any{"user_id": id}), 201, "checker")
-			return p2("/api/v1/admin/activities/%d/checkers/%d", w.now, id)
+			return p2("/api/v1/admin/activities/%d/checkers/%d", w.now, w.appoint(fmt.Sprintf("/api/v1/admin/activities/%d/checkers", w.now), "checker"))
 		}},
 		{"GET /api/v1/admin/sessions/{id}/rotating-code", checkinStaff, func(int) authzCall { return p2("/api/v1/admin/sessions/%d/rotating-code", w.nowS) }},
 		{"GET /api/v1/admin/sessions/{id}/attendance", checkinStaff, func(int) authzCall { return p2("/api/v1/admin/sessions/%d/attendance", w.nowS) }},
@@ -579,9 +585,7 @@ func (w *authzWorld) rows() []authzRow {
 			return authzCall{path: fmt.Sprintf("/api/v1/admin/sessions/%d/volunteers", w.nowS), body: map[string]any{"user_id": id}}
 		}},
 		{"DELETE /api/v1/admin/sessions/{id}/volunteers/{user_id}", checkinRemove, func(int) authzCall {
-			_, id := w.user("vol")
-			w.must(w.ta.do("POST", fmt.Sprintf("/api/v1/admin/sessions/%d/volunteers", w.nowS), w.tok[admin], map[string]any{"user_id": id}), 201, "volunteer")
-			return p2("/api/v1/admin/sessions/%d/volunteers/%d", w.nowS, id)
+			return p2("/api/v1/admin/sessions/%d/volunteers/%d", w.nowS, w.appoint(fmt.Sprintf("/api/v1/admin/sessions/%d/volunteers", w.nowS), "vol"))
 		}},
 
 		// ---- service hours ----
@@ -729,6 +733,16 @@ func (w *authzWorld) verifiers() map[string]authzVerify {
 		}
 		return true
 	}
+	// hiddenFromStaffB: the list shows *id to every persona but staff of
+	// community B.
+	hiddenFromStaffB := func(id *int64, wrong string) authzVerify {
+		return func(p int, r resp) string {
+			if (p == staffB) != lacks(r, "id", *id) {
+				return wrong
+			}
+			return ""
+		}
+	}
 	return map[string]authzVerify{
 		"POST /api/v1/checkins/batch": func(p int, r resp) string {
 			if in := num(r.Body["checked_in"]); (in == 1) != isChecker(p) {
@@ -736,18 +750,8 @@ func (w *authzWorld) verifiers() map[string]authzVerify {
 			}
 			return ""
 		},
-		"GET /api/v1/admin/wristbands/alarms": func(p int, r resp) string {
-			if (p == staffB) != lacks(r, "id", w.alarm) {
-				return "the owner's alarm listed wrongly"
-			}
-			return ""
-		},
-		"GET /api/v1/admin/hours/claims": func(p int, r resp) string {
-			if (p == staffB) != lacks(r, "id", w.claim) {
-				return "the owner's claim listed wrongly"
-			}
-			return ""
-		},
+		"GET /api/v1/admin/wristbands/alarms": hiddenFromStaffB(&w.alarm, "the owner's alarm listed wrongly"),
+		"GET /api/v1/admin/hours/claims":      hiddenFromStaffB(&w.claim, "the owner's claim listed wrongly"),
 		// The desk list: community A's staff and admins see the owner's
 		// booking of A's room; nobody else does.
 		"GET /api/v1/admin/bookings": func(p int, r resp) string {
@@ -756,12 +760,7 @@ func (w *authzWorld) verifiers() map[string]authzVerify {
 			}
 			return ""
 		},
-		"GET /api/v1/admin/activities": func(p int, r resp) string {
-			if (p == staffB) != lacks(r, "id", w.future) {
-				return "community A's activity listed wrongly"
-			}
-			return ""
-		},
+		"GET /api/v1/admin/activities": hiddenFromStaffB(&w.future, "community A's activity listed wrongly"),
 	}
 }
 

@@ -43,7 +43,8 @@ func (w *ckWorld) must(r resp, status int) resp {
 	return r
 }
 
-func newCkWorld(t *testing.T, opts ...appOption) *ckWorld {
+// newCkWorld returns the world and its app.
+func newCkWorld(t *testing.T, opts ...appOption) (*ckWorld, *testApp) {
 	// A small pool: the machine's MariaDB is shared by every test running
 	// (max_connections); concurrent requests queue for a connection.
 	opts = append([]appOption{func(c *config.Config) { c.MySQL.MaxOpenConns = 12 }}, opts...)
@@ -61,7 +62,7 @@ func newCkWorld(t *testing.T, opts ...appOption) *ckWorld {
 	w.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/users/%d/roles", w.staffID), w.admin, map[string]any{"role": "staff", "org_id": w.org}), 200)
 	w.clinic, w.clinicS1, w.clinicS2 = w.activity("健康义诊", "clinic", w.start, w.start.Add(24*time.Hour))
 	w.vol, w.volS, _ = w.activity("垃圾分类宣传", "volunteer_service", w.start)
-	return w
+	return w, ta
 }
 
 // activity creates and publishes an activity with 3-hour sessions.
@@ -127,8 +128,7 @@ func scanBody(ticket, nonce string) map[string]any {
 // non-checker is refused; a good one checks in once, by whoever scans it
 // first among 50 checkers scanning at once.
 func TestTicketScanningEndToEnd(t *testing.T) {
-	w := newCkWorld(t)
-	ta := w.ta
+	w, ta := newCkWorld(t)
 	aliceTok, _, aliceReg := w.resident("ck-alice", "张小花", w.clinicS1)
 	bobTok, _, bobReg := w.resident("ck-bob", "李大壮", w.clinicS1)
 	carolTok, _, carolReg := w.resident("ck-carol", "王芳", w.clinicS2)
@@ -262,8 +262,7 @@ func TestTicketScanningEndToEnd(t *testing.T) {
 // Offline scans uploaded later overlap with online ones: the earliest scan
 // of a ticket counts, the others are duplicates, retries change nothing.
 func TestOfflineBatchEndToEnd(t *testing.T) {
-	w := newCkWorld(t)
-	ta := w.ta
+	w, ta := newCkWorld(t)
 	aTok, _, aReg := w.resident("ck-a", "孙一", w.clinicS1)
 	bTok, _, bReg := w.resident("ck-b", "孙二", w.clinicS1)
 	ta1, tb := w.ticket(aTok, aReg), w.ticket(bTok, bReg)
@@ -307,8 +306,7 @@ func TestOfflineBatchEndToEnd(t *testing.T) {
 // place; hours are credited once; claims are reviewed; the service record
 // and the reports add up.
 func TestSelfCheckinHoursAndRecordEndToEnd(t *testing.T) {
-	w := newCkWorld(t)
-	ta := w.ta
+	w, ta := newCkWorld(t)
 	volTok, volID, _ := w.resident("ck-vol", "周志愿", w.volS)
 	strangerTok, _ := ta.login("ck-stranger")
 

@@ -233,28 +233,27 @@ func TestConsoleSessionEnds(t *testing.T) {
 	})
 	staffTok, staffID := ta.staffUser("ends-staff")
 
-	t.Run("idle", func(t *testing.T) {
-		b := ta.browser()
-		b.qrLogin(staffTok)
+	for _, c := range []struct {
+		name  string
+		uses  int           // requests, one a second, that find it alive
+		pause time.Duration // then this long without use ends it
+	}{
 		// Use keeps it alive past the idle timeout.
-		for range 3 {
-			time.Sleep(time.Second)
-			ta.must(b.do("GET", "/api/v1/console/session", nil), 200, "in use")
-		}
-		time.Sleep(2100 * time.Millisecond)
-		expectError(t, b.do("GET", "/api/v1/console/session", nil), 401, "SESSION_EXPIRED")
-	})
-	t.Run("absolute", func(t *testing.T) {
-		b := ta.browser()
-		b.qrLogin(staffTok)
+		{"idle", 3, 2100 * time.Millisecond},
 		// In use every second, it still ends 5 s after it opened.
-		for range 4 {
-			time.Sleep(time.Second)
-			ta.must(b.do("GET", "/api/v1/console/session", nil), 200, "in use")
-		}
-		time.Sleep(1200 * time.Millisecond)
-		expectError(t, b.do("GET", "/api/v1/console/session", nil), 401, "SESSION_EXPIRED")
-	})
+		{"absolute", 4, 1200 * time.Millisecond},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b := ta.browser()
+			b.qrLogin(staffTok)
+			for range c.uses {
+				time.Sleep(time.Second)
+				ta.must(b.do("GET", "/api/v1/console/session", nil), 200, "in use")
+			}
+			time.Sleep(c.pause)
+			expectError(t, b.do("GET", "/api/v1/console/session", nil), 401, "SESSION_EXPIRED")
+		})
+	}
 	t.Run("role revoked", func(t *testing.T) {
 		b := ta.browser()
 		b.qrLogin(staffTok)

@@ -15,8 +15,7 @@ import (
 )
 
 func TestConsoleDashboard(t *testing.T) {
-	w := newRegWorld(t)
-	ta := w.ta
+	w, ta := newRegWorld(t)
 	act := w.activity(w.cStaf, func(b map[string]any) {
 		start := time.Now().Add(2 * time.Hour).Truncate(time.Minute)
 		b["signup_closes_at"] = rfc(start.Add(-time.Hour))
@@ -67,8 +66,7 @@ func TestConsoleDashboard(t *testing.T) {
 // another community's staff see none of it, a unit contact their unit's
 // project, and narrowing outside the scope is refused.
 func TestConsoleDashboardCobuildAndRooms(t *testing.T) {
-	w := newRegWorld(t)
-	ta := w.ta
+	w, ta := newRegWorld(t)
 	_, _, _, contact := w.claimedNeed("dash-unit-contact", true)
 	resTok := roomResident(w, "dash-booker")
 	ta.must(ta.do("POST", "/api/v1/wishes", resTok, map[string]any{"community_id": w.community, "title": "想要一个新书包",
@@ -187,9 +185,7 @@ func TestConsoleAlarmStream(t *testing.T) {
 	c1, c2 := w.community("阳光社区"), w.community("和平社区")
 	staffTok, _ := w.staff("值班员", c1)
 	otherTok, _ := w.staff("别处值班员", c2)
-	owner, _ := w.resident("王女士", c1)
-	imei := w.device()
-	w.bind(owner, imei, self)
+	_, imei, _ := w.selfWearer("王女士", c1)
 
 	mine := w.openStream(t, "/api/v1/console/alarms/stream", staffTok)
 	theirs := w.openStream(t, "/api/v1/console/alarms/stream", otherTok)

@@ -13,8 +13,7 @@ import (
 // caller's scope by name or phone digits, newest first, keyset-paged, with
 // their roles and only a masked phone.
 func TestConsolePeople(t *testing.T) {
-	sw := newScopeWorld(t)
-	ta := sw.ta
+	sw, ta := newScopeWorld(t)
 	wangTok, wang := sw.resident("ppl-wang", "王小明")
 	ta.must(ta.do("POST", "/api/v1/me/phone", wangTok, map[string]string{"code": "dev:phone:13912345678"}), 200, "phone")
 	ta.grant("ppl-wang", resident.RoleChange{Role: "volunteer"})

@@ -12,8 +12,7 @@ import (
 // keyset-paged, with its filters; names are masked for staff who may not
 // see them.
 func TestConsoleRegistrations(t *testing.T) {
-	sw := newScopeWorld(t)
-	ta := sw.ta
+	sw, ta := newScopeWorld(t)
 	signUp := func(name, real, phone string, act map[string]any) int64 {
 		tok, _ := sw.resident(name, real)
 		if phone != "" {

@@ -21,9 +21,9 @@ type scopeWorld struct {
 	act1, act3         map[string]any
 }
 
-func newScopeWorld(t *testing.T) *scopeWorld {
-	w := &scopeWorld{regWorld: newRegWorld(t)} // admin (district), community "阳光社区" in 默认街道
-	ta := w.ta
+func newScopeWorld(t *testing.T) (*scopeWorld, *testApp) {
+	rw, ta := newRegWorld(t) // admin (district), community "阳光社区" in 默认街道
+	w := &scopeWorld{regWorld: rw}
 	w.s2 = num(ta.must(ta.do("POST", "/api/v1/console/subdistricts", w.admin, map[string]string{"name": "东湖街道"}), 201, "subdistrict").Body["id"])
 	w.c3 = num(ta.must(ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]any{"name": "东湖社区", "subdistrict_id": w.s2}), 201, "community").Body["id"])
 	w.c1 = w.community
@@ -46,11 +46,11 @@ func newScopeWorld(t *testing.T) *scopeWorld {
 	w.act1 = w.activity(w.cStaf, nil)
 	org3 := num(ta.must(ta.do("POST", "/api/v1/admin/organizations", w.admin, map[string]any{"name": "东湖志愿队", "type": "co_building_unit", "community_ids": []int64{w.c3}}), 201, "org").Body["id"])
 	w.act3 = w.activity(w.staff3, func(b map[string]any) { b["community_id"], b["host_org_id"] = w.c3, org3 })
-	return w
+	return w, ta
 }
 
 func TestConsoleScopeMatrix(t *testing.T) {
-	sw := newScopeWorld(t)
+	sw, _ := newScopeWorld(t)
 	w, ta := sw.regWorld, sw.ta
 	s1, s2, c1, c3, sub1, sub2, staff3 := sw.s1, sw.s2, sw.c1, sw.c3, sw.sub1, sw.sub2, sw.staff3
 	act1, act3 := num(sw.act1["id"]), num(sw.act3["id"])

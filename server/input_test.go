@@ -13,8 +13,7 @@ import (
 // image addresses anyone could pick (http, internal addresses, other
 // hosts), and a lower-case "bearer" (accepted, as RFC 9110 says).
 func TestLooseInputRefused(t *testing.T) {
-	w := newCkWorld(t)
-	ta := w.ta
+	w, ta := newCkWorld(t)
 	tok, _ := ta.login("loose-resident")
 	w.must(ta.do("PATCH", "/api/v1/me", tok, map[string]any{"real_name": "赵敏"}), 200)
 

@@ -28,8 +28,7 @@ func TestMethodNotAllowedCarriesAllow(t *testing.T) {
 // A resident without a real name is shown to staff as their nickname
 // marked 「（未实名）」, or 「未实名居民」 without a nickname either.
 func TestResidentNameShownTheSameWay(t *testing.T) {
-	w := newCkWorld(t)
-	ta := w.ta
+	w, ta := newCkWorld(t)
 	named, _ := ta.login("name-real")
 	w.must(ta.do("PATCH", "/api/v1/me", named, map[string]any{"real_name": "钱多多", "nickname": "多多"}), 200)
 	nick, _ := ta.login("name-nick")
@@ -54,8 +53,7 @@ func TestResidentNameShownTheSameWay(t *testing.T) {
 
 // A claim for a cancelled activity says so (it said 「活动还没有开始」).
 func TestClaimForCancelledActivity(t *testing.T) {
-	w := newCkWorld(t)
-	ta := w.ta
+	w, ta := newCkWorld(t)
 	tok, _ := ta.login("claim-cancelled")
 	act, _, _ := w.activity("社区清扫", "volunteer_service", w.start)
 	w.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/activities/%d/cancel", act), w.staff, map[string]string{"reason": "下雨"}), 200)

@@ -12,8 +12,7 @@ import (
 // cannot cancel it (409 REGISTRATION_CHECKED_IN); it stays confirmed and
 // its ticket never enters the check-in kit's revoked list.
 func TestRemovingACheckedInRegistrationIsRefused(t *testing.T) {
-	w := newCkWorld(t)
-	ta := w.ta
+	w, ta := newCkWorld(t)
 	aliceTok, _, aliceReg := w.resident("edge-alice", "张小花", w.clinicS1)
 	_, _, bobReg := w.resident("edge-bob", "李大壮", w.clinicS1)
 	alice := w.ticket(aliceTok, aliceReg)
@@ -46,8 +45,7 @@ func TestRemovingACheckedInRegistrationIsRefused(t *testing.T) {
 // with the deadline); the same request with accept_no_cancel is accepted;
 // before the deadline nothing is asked.
 func TestSignupAfterCancelDeadlineIsConfirmedFirst(t *testing.T) {
-	w := newCkWorld(t)
-	ta := w.ta
+	w, ta := newCkWorld(t)
 	// Starts in 30 minutes, cancellations close 60 minutes before: passed.
 	start := w.start
 	act := w.must(ta.do("POST", "/api/v1/admin/activities", w.staff, map[string]any{

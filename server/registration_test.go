@@ -39,7 +39,8 @@ func (ta *testApp) grant(name string, rc resident.RoleChange) {
 	}
 }
 
-func newRegWorld(t *testing.T, opts ...appOption) *regWorld {
+// newRegWorld returns the world and its app.
+func newRegWorld(t *testing.T, opts ...appOption) (*regWorld, *testApp) {
 	ta := newTestApp(t, opts...)
 	w := &regWorld{ta: ta}
 	w.admin, _ = ta.login("admin")
@@ -58,7 +59,7 @@ func newRegWorld(t *testing.T, opts ...appOption) *regWorld {
 	ta.grant("orgstaff", resident.RoleChange{Role: "staff", OrgID: w.org})
 	w.cStaf, _ = ta.login("communitystaff")
 	ta.grant("communitystaff", resident.RoleChange{Role: "staff", CommunityID: w.community})
-	return w
+	return w, ta
 }
 
 // activity creates (as token) and publishes an activity; mod changes the body.
@@ -133,8 +134,7 @@ func (w *regWorld) child(token, name string, age int) int64 {
 // registrations, cancel with promotion — and nobody sees or touches
 // another account's registrations or family members.
 func TestRegistrationResidentFlow(t *testing.T) {
-	w := newRegWorld(t)
-	ta := w.ta
+	w, ta := newRegWorld(t)
 	act := w.activity(w.orgStaff, nil)
 	aid, sid := num(act["id"]), sessionID(act, 0)
 	alice, _ := w.resident("alice", "王丽")
@@ -228,8 +228,7 @@ func TestRegistrationResidentFlow(t *testing.T) {
 
 // Every refusal of a sign-up is reachable with its status and code.
 func TestRegistrationRefusals(t *testing.T) {
-	w := newRegWorld(t)
-	ta := w.ta
+	w, ta := newRegWorld(t)
 	alice, _ := w.resident("alice", "")
 	kid := w.child(alice, "小红", 5)
 	outsider, _ := ta.login("outsider") // no community chosen
@@ -311,8 +310,7 @@ func TestRegistrationRefusals(t *testing.T) {
 // Staff work within their scope: lists (masked for organisation staff),
 // XLSX export, additions and removals by hand, capacity changes.
 func TestRegistrationStaff(t *testing.T) {
-	w := newRegWorld(t)
-	ta := w.ta
+	w, ta := newRegWorld(t)
 	act := w.activity(w.orgStaff, nil)
 	aid, sid := num(act["id"]), sessionID(act, 0)
 	alice, aliceID := w.resident("alice", "王丽")
@@ -418,8 +416,7 @@ func TestRegistrationStaff(t *testing.T) {
 
 // Drafts are invisible to residents; bad input is refused cleanly.
 func TestActivityAdminValidation(t *testing.T) {
-	w := newRegWorld(t)
-	ta := w.ta
+	w, ta := newRegWorld(t)
 	alice, _ := w.resident("alice", "")
 	start := time.Now().Add(24 * time.Hour)
 	base := func() map[string]any {

@@ -13,8 +13,7 @@ import (
 // a newly confirmed residence elsewhere cancels the upcoming community-only
 // registrations it no longer allows, telling the resident.
 func TestResidenceIsConfirmedByTheCommunity(t *testing.T) {
-	w := newRegWorld(t)
-	ta := w.ta
+	w, ta := newRegWorld(t)
 	r := ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": "和平社区"})
 	if r.Status != 201 {
 		t.Fatalf("community B: %d %s", r.Status, r.Raw)

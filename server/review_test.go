@@ -16,7 +16,7 @@ import (
 // ids are read back, not assumed consecutive: on multi-primary MySQL
 // (auto_increment_increment > 1) every attendee still gets their own row.
 func TestGroupSignUpIdsWithAutoIncrementIncrement(t *testing.T) {
-	w := newRegWorld(t, func(c *config.Config) {
+	w, _ := newRegWorld(t, func(c *config.Config) {
 		if c.MySQL.DSN == "" {
 			t.Skip("auto_increment_increment is a MySQL setting")
 		}

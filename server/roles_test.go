@@ -14,8 +14,7 @@ import (
 // other at once), a staff role's breadth is asked for explicitly, and
 // appointing someone who does not exist is 404.
 func TestRolesLastAdminAndExplicitScope(t *testing.T) {
-	w := newCkWorld(t)
-	ta := w.ta
+	w, ta := newCkWorld(t)
 	roles := func(id int64) string { return fmt.Sprintf("/api/v1/admin/users/%d/roles", id) }
 
 	// The only admin cannot remove their own admin role.

@@ -31,8 +31,7 @@ func roomResident(w *regWorld, name string) string {
 // the first answer, cancelling frees the range at once, and a recurring
 // booking with one taken date is refused whole with that date named.
 func TestRoomBookingOverHTTP(t *testing.T) {
-	w := newRegWorld(t)
-	ta := w.ta
+	w, ta := newRegWorld(t)
 	r := ta.do("POST", "/api/v1/admin/rooms", w.cStaf, map[string]any{"community_id": w.community, "name": "阳光社区舞蹈室", "kind": "dance_room",
 		"place": "活动中心三楼", "capacity": 30, "facilities": []string{"镜子", "音响"},
 		"rules": map[string]any{"slot_minutes": 60, "max_minutes": 180, "ahead_days": 60}})
@@ -140,8 +139,7 @@ func TestRoomBookingOverHTTP(t *testing.T) {
 // community's staff publish it, and a member's service at it is filed as
 // an hours claim the community approves.
 func TestTeamsOverHTTP(t *testing.T) {
-	w := newRegWorld(t)
-	ta := w.ta
+	w, ta := newRegWorld(t)
 	leaderTok := roomResident(w, "choirleader")
 	ta.do("PATCH", "/api/v1/me", leaderTok, map[string]any{"real_name": "周桂兰"})
 	me := ta.do("GET", "/api/v1/me", leaderTok, nil)

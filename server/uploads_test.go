@@ -93,8 +93,7 @@ func (ta *testApp) fetchUpload(token, ref string, headers ...string) resp {
 // the rest of the API keeps its 1 MiB limit; an avatar and a claim take only
 // the user's own uploads, and the reviewing staff fetch the claim's photos.
 func TestUploadsEndToEnd(t *testing.T) {
-	w := newCkWorld(t, func(c *config.Config) { c.Uploads.PerUserPerHour = uploadPerHour })
-	ta := w.ta
+	w, ta := newCkWorld(t, func(c *config.Config) { c.Uploads.PerUserPerHour = uploadPerHour })
 	if ta.app.cfg.HTTP.MaxBodyBytes != 1<<20 {
 		t.Fatalf("the test assumes the default 1 MiB body limit, have %d", ta.app.cfg.HTTP.MaxBodyBytes)
 	}

@@ -56,21 +56,11 @@ func loadSecrets(cfg config.Config) (secrets, error) {
 		return s, err
 	}
 	s.jwt = []byte(jwt)
-	dk, err := secret(cfg, cfg.Security.DataKey, "data_key", base64.StdEncoding.EncodeToString)
-	if err != nil {
+	if s.dataKey, err = key32(cfg, cfg.Security.DataKey, "data_key", "data key in %s is not base64 of 32 bytes"); err != nil {
 		return s, err
 	}
-	s.dataKey, err = base64.StdEncoding.DecodeString(dk)
-	if err != nil || len(s.dataKey) != 32 {
-		return s, fmt.Errorf("data key in %s is not base64 of 32 bytes", filepath.Join(cfg.DataDir, "data_key"))
-	}
-	tk, err := secret(cfg, cfg.Security.TicketKey, "ticket_key", base64.StdEncoding.EncodeToString)
-	if err != nil {
+	if s.ticketSeed, err = key32(cfg, cfg.Security.TicketKey, "ticket_key", "ticket key in %s is not base64 of a 32-byte seed"); err != nil {
 		return s, err
-	}
-	s.ticketSeed, err = base64.StdEncoding.DecodeString(tk)
-	if err != nil || len(s.ticketSeed) != 32 {
-		return s, fmt.Errorf("ticket key in %s is not base64 of a 32-byte seed", filepath.Join(cfg.DataDir, "ticket_key"))
 	}
 	for _, old := range cfg.Security.JWTSecretOld {
 		s.jwtOld = append(s.jwtOld, []byte(old))
@@ -114,6 +104,20 @@ func newBox(ctx context.Context, db *mysqlstore.DB, s secrets, log *slog.Logger)
 		log.Info("personal-data keys", slog.String("sealing", box.KeyID()), slog.Any("opening", ids), slog.String("hashing", bound))
 	}
 	return box, nil
+}
+
+// key32 is a 32-byte key kept base64-encoded as secret name; notKey is the
+// error's format, given the key file's path, when it is something else.
+func key32(cfg config.Config, configured, name, notKey string) ([]byte, error) {
+	enc, err := secret(cfg, configured, name, base64.StdEncoding.EncodeToString)
+	if err != nil {
+		return nil, err
+	}
+	k, err := base64.StdEncoding.DecodeString(enc)
+	if err != nil || len(k) != 32 {
+		return nil, fmt.Errorf(notKey, filepath.Join(cfg.DataDir, name))
+	}
+	return k, nil
 }
 
 func secret(cfg config.Config, configured, name string, encode func([]byte) string) (string, error) {

@@ -129,6 +129,15 @@ func (w *wbApp) bind(tok, imei string, wearer map[string]any) string {
 	return fmt.Sprintf("/api/v1/wristbands/%d", int64(r.Body["id"].(float64)))
 }
 
+// selfWearer logs in a resident of community who wears a new band herself
+// and returns her token, the band's IMEI and its path.
+func (w *wbApp) selfWearer(name string, community int64) (tok, imei, path string) {
+	w.t.Helper()
+	tok, _ = w.resident(name, community)
+	imei = w.device()
+	return tok, imei, w.bind(tok, imei, self)
+}
+
 // invite makes guest a guardian of the wristband at path.
 func (w *wbApp) invite(ownerTok, path, guestTok string) {
 	w.t.Helper()
@@ -318,12 +327,10 @@ func TestWristbandHistorySurvivesTransfers(t *testing.T) {
 // request, on every endpoint. Invitation codes are single-use.
 func TestWristbandRemovedGuardianLosesAccessAtOnce(t *testing.T) {
 	w := newWristbandApp(t)
-	owner, _ := w.resident("owner", 0)
+	owner, imei, path := w.selfWearer("owner", 0)
 	son, sonID := w.resident("son", 0)
 	daughter, daughterID := w.resident("daughter", 0)
 	stranger, _ := w.resident("stranger", 0)
-	imei := w.device()
-	path := w.bind(owner, imei, self)
 	r := w.do("POST", path+"/invitations", owner, nil)
 	code := r.str("code")
 	w.remember(code)
@@ -381,10 +388,8 @@ func TestWristbandNoAccessToOthersOnEveryEndpoint(t *testing.T) {
 	w := newWristbandApp(t)
 	c1, c2 := w.community("阳光社区"), w.community("和平社区")
 	otherStaff, _ := w.staff("staff2", c2)
-	owner, _ := w.resident("owner", c1)
+	_, imei, path := w.selfWearer("owner", c1)
 	stranger, strangerID := w.resident("stranger", c1)
-	imei := w.device()
-	path := w.bind(owner, imei, self)
 	// The stranger wears a band of her own, so she has data too.
 	w.bind(stranger, w.device(), self)
 	w.push(imei, "location", map[string]any{"lat": 30.5, "lng": 114.3})
@@ -476,9 +481,7 @@ func TestWristbandNoAccessToOthersOnEveryEndpoint(t *testing.T) {
 
 func TestWristbandWebhookSignatureReplayAndDuplicates(t *testing.T) {
 	w := newWristbandApp(t)
-	owner, _ := w.resident("owner", 0)
-	imei := w.device()
-	path := w.bind(owner, imei, self)
+	owner, imei, path := w.selfWearer("owner", 0)
 	now := time.Now()
 	body := func(eventID, typ string, data map[string]any) []byte {
 		b, _ := json.Marshal(map[string]any{"event_id": eventID, "imei": imei, "type": typ, "at": now.UTC().Format(time.RFC3339), "data": data})
@@ -690,9 +693,7 @@ func TestWristbandAlarmsNotifyAckResolveEscalateAndLog(t *testing.T) {
 // more) and giving consent again, over HTTP.
 func TestWristbandThresholdsAndConsent(t *testing.T) {
 	w := newWristbandApp(t)
-	owner, _ := w.resident("owner", 0)
-	imei := w.device()
-	path := w.bind(owner, imei, self)
+	owner, imei, path := w.selfWearer("owner", 0)
 	r := w.do("GET", path+"/thresholds", owner, nil)
 	if r.Status != 200 || r.Body["systolic_high"] != float64(160) || r.Body["glucose_low"] != 3.9 || r.Body["custom"] != false {
 		t.Fatalf("defaults: %s", r.Raw)

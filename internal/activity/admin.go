@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"gongjian/internal/errs"
+	"gongjian/internal/patch"
 	"gongjian/internal/resident"
 )
 
@@ -351,39 +352,7 @@ func (s *Service) UpdateActivity(ctx context.Context, u resident.User, id int64,
 		return Activity{}, errs.Unprocessable("ACTIVITY_STATUS", "已取消或已结束的活动不能修改")
 	}
 	old := a.Place
-	set := func(dst *string, v *string) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	set(&a.Title, p.Title)
-	set(&a.Category, p.Category)
-	set(&a.Description, p.Description)
-	set(&a.CoverURL, p.CoverURL)
-	if p.Place != nil {
-		a.Place = *p.Place
-	}
-	if p.SignupOpensAt != nil {
-		a.SignupOpensAt = *p.SignupOpensAt
-	}
-	if p.SignupClosesAt != nil {
-		a.SignupClosesAt = *p.SignupClosesAt
-	}
-	if p.CancelDeadlineMinutes != nil {
-		a.CancelDeadlineMinutes = *p.CancelDeadlineMinutes
-	}
-	if p.PerAccountLimit != nil {
-		a.PerAccountLimit = *p.PerAccountLimit
-	}
-	if p.Popular != nil {
-		a.Popular = *p.Popular
-	}
-	if p.Eligibility != nil {
-		a.Eligibility = *p.Eligibility
-	}
-	if p.Questions != nil {
-		a.Questions = *p.Questions
-	}
+	patch.Apply(&a, p)
 	if err := s.normalize(&a); err != nil {
 		return Activity{}, err
 	}

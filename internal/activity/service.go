@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"gongjian/internal/defaults"
 	"gongjian/internal/errs"
 	"gongjian/internal/imageurl"
 	"gongjian/internal/resident"
@@ -63,33 +64,10 @@ type Config struct {
 }
 
 func (c Config) withDefaults() Config {
-	if c.NoShow == (NoShowPolicy{}) {
-		c.NoShow = DefaultNoShowPolicy
-	}
-	if c.DefinitionTTL <= 0 {
-		c.DefinitionTTL = 2 * time.Second
-	}
-	if c.Writers <= 0 {
-		c.Writers = 2
-	}
-	if c.WriteBatch <= 0 {
-		c.WriteBatch = 200
-	}
-	if c.WriteTimeout <= 0 {
-		c.WriteTimeout = 15 * time.Second
-	}
-	if c.IdemTTL <= 0 {
-		c.IdemTTL = 24 * time.Hour
-	}
-	if c.RebuildWait <= 0 {
-		c.RebuildWait = 5 * time.Second
-	}
-	if c.StaleAfter <= 0 {
-		c.StaleAfter = 30 * time.Second
-	}
-	if c.SweepBatch <= 0 {
-		c.SweepBatch = 100
-	}
+	defaults.Fill(&c, Config{
+		NoShow: DefaultNoShowPolicy, DefinitionTTL: 2 * time.Second, Writers: 2, WriteBatch: 200, WriteTimeout: 15 * time.Second,
+		IdemTTL: 24 * time.Hour, RebuildWait: 5 * time.Second, StaleAfter: 30 * time.Second, SweepBatch: 100,
+	})
 	return c
 }
 

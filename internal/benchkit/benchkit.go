@@ -33,20 +33,16 @@ type Scratch struct {
 // NewScratch creates a fresh utf8mb4 database on the server of adminDSN (a
 // DSN without a database).
 func NewScratch(adminDSN string) (*Scratch, error) {
-	cfg, err := mysqldrv.ParseDSN(adminDSN)
+	name := "gjbench_" + RandHex(4)
+	cfg, err := CreateDatabase(adminDSN, name)
 	if err != nil {
 		return nil, err
 	}
 	admin, err := sql.Open("mysql", adminDSN)
 	if err != nil {
+		DropDatabase(adminDSN, name)
 		return nil, err
 	}
-	name := "gjbench_" + RandHex(4)
-	if _, err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
-		admin.Close()
-		return nil, fmt.Errorf("create database (is MariaDB running?): %w", err)
-	}
-	cfg.DBName = name
 	return &Scratch{Admin: admin, Name: name, DSN: cfg.FormatDSN(), Addr: cfg.Addr}, nil
 }
 
@@ -72,4 +68,31 @@ func ProcCPU(pid int) time.Duration {
 	fmt.Sscan(f[11], &ut)
 	fmt.Sscan(f[12], &st)
 	return time.Duration(ut+st) * (time.Second / 100) // USER_HZ = 100
+}
+
+// CreateDatabase creates database name (utf8mb4) on the server of adminDSN
+// (a DSN without a database) and returns the DSN's settings selecting it.
+func CreateDatabase(adminDSN, name string) (*mysqldrv.Config, error) {
+	cfg, err := mysqldrv.ParseDSN(adminDSN)
+	if err != nil {
+		return nil, err
+	}
+	admin, err := sql.Open("mysql", adminDSN)
+	if err != nil {
+		return nil, err
+	}
+	defer admin.Close()
+	if _, err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
+		return nil, fmt.Errorf("create database (is MariaDB running?): %w", err)
+	}
+	cfg.DBName = name
+	return cfg, nil
+}
+
+// DropDatabase drops database name on the server of adminDSN, if it can.
+func DropDatabase(adminDSN, name string) {
+	if admin, err := sql.Open("mysql", adminDSN); err == nil {
+		admin.Exec("DROP DATABASE IF EXISTS " + name)
+		admin.Close()
+	}
 }

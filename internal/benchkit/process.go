@@ -1,8 +1,12 @@
 package benchkit
 
 import (
+	"fmt"
+	"net"
 	"net/http"
+	"os"
 	"os/exec"
+	"strconv"
 	"syscall"
 	"time"
 )
@@ -45,4 +49,57 @@ func WaitReady(base string, timeout time.Duration) bool {
 		res.Body.Close()
 		return res.StatusCode == 200
 	})
+}
+
+// FreePorts returns n distinct free loopback ports (all held open until
+// every one is chosen).
+func FreePorts(n int) ([]int, error) {
+	ports := make([]int, 0, n)
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		defer ln.Close()
+		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+// FreeAddr is a free loopback address, host:port.
+func FreeAddr() (string, error) {
+	ports, err := FreePorts(1)
+	if err != nil {
+		return "", err
+	}
+	return "127.0.0.1:" + strconv.Itoa(ports[0]), nil
+}
+
+// StartServer starts the server binary bin with env, its output appended
+// to the file logPath; the process dies with the bench, whatever happens.
+func StartServer(bin string, env []string, logPath string) (*exec.Cmd, error) {
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	defer logf.Close() // the child keeps its own descriptor
+	cmd := exec.Command(bin)
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	return cmd, nil
+}
+
+// ServerCommand runs a command of the server binary (migrate, admin grant …)
+// with env and returns its output with the error when it fails.
+func ServerCommand(bin string, env []string, args ...string) error {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%v: %v: %s", args, err, out)
+	}
+	return nil
 }

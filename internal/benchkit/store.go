@@ -2,8 +2,13 @@ package benchkit
 
 import (
 	"context"
+	"strings"
+	"time"
 
 	"gongjian/internal/mysqlstore"
+	"gongjian/internal/redisstore"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // ScratchDB is a store on a scratch database with the schema migrated.
@@ -36,4 +41,14 @@ func OpenScratchDB(ctx context.Context, adminDSN string, conns int) (*ScratchDB,
 func (s *ScratchDB) Close() {
 	s.DB.Close()
 	s.Scratch.Drop()
+}
+
+// DeleteKeys deletes the keys under prefix on a Redis server, or on every
+// master of a Redis Cluster (a comma-separated address list).
+func DeleteKeys(addr, prefix string) error {
+	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: strings.Split(addr, ",")})
+	defer rdb.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return redisstore.DeletePrefix(ctx, rdb, prefix)
 }

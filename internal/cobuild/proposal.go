@@ -55,13 +55,8 @@ func (s *Service) SupportThreshold() int { return s.cfg.SupportThreshold }
 // text must pass the content check (text WeChat wants reviewed is seen by
 // staff only until they decide).
 func (s *Service) CreateProposal(ctx context.Context, u resident.User, communityID int64, title, description string) (Proposal, error) {
-	if communityID == 0 {
-		communityID = u.CommunityID
-	}
-	if communityID == 0 {
-		return Proposal{}, errNoCommunity
-	}
-	if err := s.checkCommunity(ctx, communityID); err != nil {
+	communityID, err := s.residentCommunity(ctx, u, communityID)
+	if err != nil {
 		return Proposal{}, err
 	}
 	title, description = usertext.Clean(title), strings.TrimSpace(description)

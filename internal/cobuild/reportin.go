@@ -59,13 +59,8 @@ func (s *Service) ReportInTo(ctx context.Context, u resident.User, communityID, 
 	if !u.HasRole(resident.RolePartyMember) {
 		return ReportIn{}, errNotPartyMember
 	}
-	if communityID == 0 {
-		communityID = u.CommunityID
-	}
-	if communityID == 0 {
-		return ReportIn{}, errNoCommunity
-	}
-	if err := s.checkCommunity(ctx, communityID); err != nil {
+	communityID, err := s.residentCommunity(ctx, u, communityID)
+	if err != nil {
 		return ReportIn{}, err
 	}
 	name, err := s.reportIns.OrgName(ctx, workplaceOrgID)

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"gongjian/internal/cst"
+	"gongjian/internal/defaults"
 	"gongjian/internal/errs"
 	"gongjian/internal/notify"
 	"gongjian/internal/pii"
@@ -47,12 +48,9 @@ func NewService(store Store, people People, box *pii.Box, checker Checker, cfg C
 	if now == nil {
 		now = time.Now
 	}
-	if cfg.WishesPerResident <= 0 {
-		cfg.WishesPerResident = 3
-	}
-	if cfg.SupportThreshold <= 0 {
-		cfg.SupportThreshold = 10
-	}
+	defaults.Fill(&cfg, Config{
+		WishesPerResident: 3, SupportThreshold: 10,
+	})
 	return &Service{store: store, wishes: store, resources: store, reportIns: store, reports: store, people: people, box: box, checker: checker, now: now, cfg: cfg}
 }
 
@@ -148,6 +146,18 @@ func (s *Service) needOf(in NeedInput, by int64, source string, sourceID int64) 
 	return Need{CommunityID: in.CommunityID, Category: in.Category, Title: in.Title, Description: in.Description, Place: in.Place,
 		Quantity: in.Quantity, QuantityUnit: in.QuantityUnit, Beneficiaries: in.Beneficiaries, Deadline: in.Deadline,
 		Shareable: in.Shareable, Status: NeedOpen, Source: source, SourceID: sourceID, CreatedBy: by, CreatedAt: s.now()}
+}
+
+// residentCommunity is the community a resident acts in: the one given,
+// or else their own; there must be one, and it must exist.
+func (s *Service) residentCommunity(ctx context.Context, u resident.User, id int64) (int64, error) {
+	if id == 0 {
+		id = u.CommunityID
+	}
+	if id == 0 {
+		return 0, errNoCommunity
+	}
+	return id, s.checkCommunity(ctx, id)
 }
 
 func (s *Service) checkCommunity(ctx context.Context, id int64) error {

@@ -146,13 +146,8 @@ func (s *Service) checkText(ctx context.Context, u resident.User, text string) (
 // check; its photos are checked asynchronously and the wish is shown to
 // no one else until every verdict is back and none is risky.
 func (s *Service) CreateWish(ctx context.Context, u resident.User, in WishInput) (Wish, error) {
-	if in.CommunityID == 0 {
-		in.CommunityID = u.CommunityID
-	}
-	if in.CommunityID == 0 {
-		return Wish{}, errNoCommunity
-	}
-	if err := s.checkCommunity(ctx, in.CommunityID); err != nil {
+	var err error
+	if in.CommunityID, err = s.residentCommunity(ctx, u, in.CommunityID); err != nil {
 		return Wish{}, err
 	}
 	in.Title, in.Description = usertext.Clean(in.Title), strings.TrimSpace(in.Description)

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"gongjian/internal/defaults"
 	"gongjian/internal/errs"
 	"gongjian/internal/resident"
 )
@@ -122,18 +123,9 @@ type Service struct {
 
 // NewService builds the service; now may be nil.
 func NewService(cfg Config, store Store, people People, coder Coder, now func() time.Time) *Service {
-	if cfg.IdleTimeout <= 0 {
-		cfg.IdleTimeout = 30 * time.Minute
-	}
-	if cfg.MaxLifetime <= 0 {
-		cfg.MaxLifetime = 12 * time.Hour
-	}
-	if cfg.QRTTL <= 0 {
-		cfg.QRTTL = 2 * time.Minute
-	}
-	if cfg.LoginPage == "" {
-		cfg.LoginPage = "pages/console-login/index"
-	}
+	defaults.Fill(&cfg, Config{
+		IdleTimeout: 30 * time.Minute, MaxLifetime: 12 * time.Hour, QRTTL: 2 * time.Minute, LoginPage: "pages/console-login/index",
+	})
 	if now == nil {
 		now = time.Now
 	}

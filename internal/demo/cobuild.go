@@ -18,8 +18,7 @@ import (
 
 // CobuildPeople is what the co-building demo needs of people.
 type CobuildPeople interface {
-	EnsureUser(ctx context.Context, openID string) (resident.User, error)
-	UpdateProfile(ctx context.Context, id int64, p resident.ProfilePatch) error
+	People
 	GrantRole(ctx context.Context, userID int64, r resident.Role, grantedBy int64) error
 	UserByID(ctx context.Context, id int64) (resident.User, error)
 	ListCommunities(ctx context.Context) ([]resident.Community, error)

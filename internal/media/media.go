@@ -24,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"gongjian/internal/defaults"
 	"gongjian/internal/errs"
 	"gongjian/internal/periodic"
 	"gongjian/internal/resident"
@@ -111,18 +112,10 @@ type Service struct {
 
 // NewService builds the service; now may be nil (time.Now).
 func NewService(store Store, limiter Limiter, cfg Config, now func() time.Time) *Service {
-	if cfg.PerUserPerHour <= 0 {
-		cfg.PerUserPerHour = 60
-	}
-	if cfg.UnattachedTTL <= 0 {
-		cfg.UnattachedTTL = 7 * 24 * time.Hour
-	}
-	if cfg.MaxSide <= 0 {
-		cfg.MaxSide = DefaultMaxSide
-	}
-	if cfg.MaxPixels <= 0 {
-		cfg.MaxPixels = DefaultMaxPixels
-	}
+	defaults.Fill(&cfg, Config{
+		PerUserPerHour: 60, UnattachedTTL: 7 * 24 * time.Hour, MaxSide: DefaultMaxSide,
+		MaxPixels: DefaultMaxPixels,
+	})
 	if now == nil {
 		now = time.Now
 	}

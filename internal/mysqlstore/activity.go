@@ -136,13 +136,13 @@ var activityMigrations = []Migration{
 
 // ActivityStore implements activity.Store.
 type ActivityStore struct {
-	db    *DB
+	base
 	seats *seatsRefresher
 }
 
 // NewActivityStore returns the store of activities and registrations.
 func NewActivityStore(db *DB) *ActivityStore {
-	return &ActivityStore{db: db, seats: &seatsRefresher{db: db, dirty: map[int64]struct{}{}}}
+	return &ActivityStore{base: base{db}, seats: &seatsRefresher{db: db, dirty: map[int64]struct{}{}}}
 }
 
 var _ activity.Store = (*ActivityStore)(nil)
@@ -153,8 +153,6 @@ var (
 	errRegistrationNotFound = errs.NotFound("REGISTRATION_NOT_FOUND", "报名记录不存在")
 	errOrgNotFound          = errs.NotFound("ORGANIZATION_NOT_FOUND", "组织不存在")
 )
-
-func (s *ActivityStore) g(ctx context.Context) *gorm.DB { return s.db.G.WithContext(ctx) }
 
 func (s *ActivityStore) mysql() bool { return s.db.Dialect == "mysql" }
 

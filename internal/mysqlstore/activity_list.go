@@ -45,14 +45,7 @@ func (s *ActivityStore) filtered(ctx context.Context, f activity.ActivityFilter)
 		if len(f.ScopeCommunities) == 0 && len(f.ScopeOrgs) == 0 {
 			return nil, false
 		}
-		switch {
-		case len(f.ScopeCommunities) > 0 && len(f.ScopeOrgs) > 0:
-			q = q.Where("community_id IN ? OR host_org_id IN ?", f.ScopeCommunities, f.ScopeOrgs)
-		case len(f.ScopeCommunities) > 0:
-			q = q.Where("community_id IN ?", f.ScopeCommunities)
-		default:
-			q = q.Where("host_org_id IN ?", f.ScopeOrgs)
-		}
+		q = activityScope(q, f.ScopeCommunities, f.ScopeOrgs)
 	}
 	return q, true
 }

@@ -138,10 +138,10 @@ func writeAudit(tx *gorm.DB, entries []audit.Entry) error {
 
 // AuditStore reads the audit log (audit.Store); entries are written only
 // by the transaction helper, with their change.
-type AuditStore struct{ db *DB }
+type AuditStore struct{ base }
 
 // NewAuditStore returns the store.
-func NewAuditStore(db *DB) *AuditStore { return &AuditStore{db: db} }
+func NewAuditStore(db *DB) *AuditStore { return &AuditStore{base{db}} }
 
 // Record writes entries in a transaction of their own: for changes that
 // are not database rows (an export handed out).

@@ -113,14 +113,12 @@ var checkinMigrations = []Migration{
 }
 
 // CheckinStore implements checkin.Store.
-type CheckinStore struct{ db *DB }
+type CheckinStore struct{ base }
 
 // NewCheckinStore returns the check-in store.
-func NewCheckinStore(db *DB) *CheckinStore { return &CheckinStore{db: db} }
+func NewCheckinStore(db *DB) *CheckinStore { return &CheckinStore{base{db}} }
 
 var _ checkin.Store = (*CheckinStore)(nil)
-
-func (s *CheckinStore) g(ctx context.Context) *gorm.DB { return s.db.G.WithContext(ctx) }
 
 func ckFresh(tx *gorm.DB) *gorm.DB { return tx.Session(&gorm.Session{NewDB: true}) }
 
@@ -335,11 +333,7 @@ func (s *CheckinStore) Replay(ctx context.Context, checkerID int64, nonce string
 
 // CheckedIn lists an activity's check-ins.
 func (s *CheckinStore) CheckedIn(ctx context.Context, activityID int64) ([]checkin.Record, error) {
-	var rows []checkinRow
-	if err := s.g(ctx).Where("activity_id = ?", activityID).Order("registration_id").Find(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	return convert(rows, toRecord), nil
+	return findAs(s.g(ctx).Where("activity_id = ?", activityID).Order("registration_id"), toRecord)
 }
 
 // ---- presences ----
@@ -366,11 +360,7 @@ var errNoPresence = errs.NotFound("NOT_CHECKED_IN", "您还没有签到")
 
 // Presence loads a person's presence in a session.
 func (s *CheckinStore) Presence(ctx context.Context, userID, sessionID int64) (checkin.Presence, error) {
-	var r presenceRow
-	if err := s.g(ctx).Where("user_id = ? AND session_id = ?", userID, sessionID).First(&r).Error; err != nil {
-		return checkin.Presence{}, translate(err, errNoPresence)
-	}
-	return toPresence(r), nil
+	return firstAs(s.g(ctx).Where("user_id = ? AND session_id = ?", userID, sessionID), errNoPresence, toPresence)
 }
 
 // OpenPresence records a check-in, or returns the one already there.
@@ -482,11 +472,7 @@ func (s *CheckinStore) Overdue(ctx context.Context, endedBefore time.Time, limit
 
 // SessionPresences lists a session's presences.
 func (s *CheckinStore) SessionPresences(ctx context.Context, sessionID int64) ([]checkin.Presence, error) {
-	var rows []presenceRow
-	if err := s.g(ctx).Where("session_id = ?", sessionID).Order("id").Find(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	return convert(rows, toPresence), nil
+	return findAs(s.g(ctx).Where("session_id = ?", sessionID).Order("id"), toPresence)
 }
 
 // ---- registrations, sessions and organisations as check-in and hours read them ----
@@ -494,10 +480,10 @@ func (s *CheckinStore) SessionPresences(ctx context.Context, sessionID int64) ([
 // ActivityView reads the registration feature's tables (activities,
 // sessions, registrations, organizations) for check-in and hours. It never
 // writes them: check-in state lives in this file's own tables.
-type ActivityView struct{ db *DB }
+type ActivityView struct{ base }
 
 // NewActivityView returns the read-only view.
-func NewActivityView(db *DB) *ActivityView { return &ActivityView{db: db} }
+func NewActivityView(db *DB) *ActivityView { return &ActivityView{base{db}} }
 
 var (
 	_ checkin.Registrations = (*ActivityView)(nil)
@@ -559,8 +545,6 @@ func (v registrationView) registration() checkin.Registration {
 	return checkin.Registration{ID: v.RegID, UserID: v.UserID, DependentID: v.DependentID, AttendeeName: name, Status: v.Status, Session: v.SessionView.session()}
 }
 
-func (s *ActivityView) g(ctx context.Context) *gorm.DB { return s.db.G.WithContext(ctx) }
-
 func (s *ActivityView) registrations(ctx context.Context, where string, args ...any) ([]checkin.Registration, error) {
 	var rows []registrationView
 	err := s.g(ctx).Table("registrations r").
@@ -597,11 +581,7 @@ func (s *ActivityView) SessionRegistrations(ctx context.Context, sessionID int64
 }
 
 func (s *ActivityView) sessions(ctx context.Context, where string, args ...any) ([]checkin.Session, error) {
-	var rows []sessionView
-	if err := s.g(ctx).Table(sessionViewFrom).Select(sessionViewCols).Where(where, args...).Order("s.starts_at, s.id").Scan(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	return convert(rows, sessionView.session), nil
+	return scanAs(s.g(ctx).Table(sessionViewFrom).Select(sessionViewCols).Where(where, args...).Order("s.starts_at, s.id"), sessionView.session)
 }
 
 // Session loads a session with its activity.

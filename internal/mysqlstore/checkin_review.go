@@ -19,11 +19,7 @@ var (
 
 // PresenceByID loads a presence.
 func (s *CheckinStore) PresenceByID(ctx context.Context, id int64) (checkin.Presence, error) {
-	var r presenceRow
-	if err := s.g(ctx).First(&r, id).Error; err != nil {
-		return checkin.Presence{}, translate(err, errPresenceNotFound)
-	}
-	return toPresence(r), nil
+	return byID(s.g(ctx), id, errPresenceNotFound, toPresence)
 }
 
 // ReviewPresence decides a presence held for review; approved, it is
@@ -78,9 +74,7 @@ func (s *CheckinStore) ReviewQueue(ctx context.Context, sc checkin.ReviewScope) 
 		Joins("JOIN activities a ON a.id = p.activity_id").
 		Joins("LEFT JOIN users u ON u.id = p.user_id").
 		Where("p.review_status = ?", sc.Status)
-	if !sc.All {
-		q = q.Where("(a.host_org_id IN ? OR a.community_id IN ?)", append([]int64{-1}, sc.OrgIDs...), append([]int64{-1}, sc.CommunityIDs...))
-	}
+	q = inScope(q, "a.host_org_id", "a.community_id", sc.All, sc.OrgIDs, sc.CommunityIDs)
 	if sc.Limit > 0 {
 		q = q.Limit(sc.Limit)
 	}

@@ -16,14 +16,12 @@ import (
 )
 
 // CobuildStore implements cobuild.Store.
-type CobuildStore struct{ db *DB }
+type CobuildStore struct{ base }
 
 // NewCobuildStore returns the co-building store.
-func NewCobuildStore(db *DB) *CobuildStore { return &CobuildStore{db: db} }
+func NewCobuildStore(db *DB) *CobuildStore { return &CobuildStore{base{db}} }
 
 var _ cobuild.Store = (*CobuildStore)(nil)
-
-func (s *CobuildStore) g(ctx context.Context) *gorm.DB { return s.db.G.WithContext(ctx) }
 
 // locked adds FOR UPDATE on MySQL (SQLite's write transaction already
 // excludes other writers).
@@ -96,11 +94,7 @@ func (s *CobuildStore) createNeedIn(tx *gorm.DB, n *cobuild.Need, notices []noti
 
 // Need loads one need.
 func (s *CobuildStore) Need(ctx context.Context, id int64) (cobuild.Need, error) {
-	var r cbNeedRow
-	if err := s.g(ctx).First(&r, id).Error; err != nil {
-		return cobuild.Need{}, translate(err, errCbNeedNotFound)
-	}
-	return toNeed(r), nil
+	return byID(s.g(ctx), id, errCbNeedNotFound, toNeed)
 }
 
 // Needs lists needs newest first (keyset by id).
@@ -118,15 +112,7 @@ func (s *CobuildStore) Needs(ctx context.Context, f cobuild.NeedFilter) ([]cobui
 	if f.AfterID > 0 {
 		q = q.Where("id < ?", f.AfterID)
 	}
-	var rows []cbNeedRow
-	if err := q.Order("id DESC").Limit(f.Limit).Find(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	out := make([]cobuild.Need, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, toNeed(r))
-	}
-	return out, nil
+	return findAs(q.Order("id DESC").Limit(f.Limit), toNeed)
 }
 
 // ClaimNeed applies cobuild.Need.Take to the locked need and writes the
@@ -230,11 +216,23 @@ func (s *CobuildStore) RecordRefusal(ctx context.Context, needID, unitID, userID
 
 // Claim loads one claim.
 func (s *CobuildStore) Claim(ctx context.Context, id int64) (cobuild.Claim, error) {
-	var r cbClaimRow
-	if err := s.g(ctx).First(&r, id).Error; err != nil {
-		return cobuild.Claim{}, translate(err, errCbClaimNotFound)
+	return byID(s.g(ctx), id, errCbClaimNotFound, toCbClaim)
+}
+
+// lockActiveClaim locks the claim's need or resource (parent: the order
+// every claim takes), then the claim id into c, which must still be
+// active, and releases its project.
+func (s *CobuildStore) lockActiveClaim(tx *gorm.DB, parent any, parentID, id int64, c *cbClaimRow, now time.Time) error {
+	if err := s.locked(tx).First(parent, parentID).Error; err != nil {
+		return err
 	}
-	return toCbClaim(r), nil
+	if err := s.locked(tx).First(c, id).Error; err != nil {
+		return err
+	}
+	if c.Status != cobuild.ClaimActive {
+		return errs.Conflict("CLAIM_WITHDRAWN", "该认领已撤回")
+	}
+	return s.releaseProject(tx, *c, now)
 }
 
 // WithdrawClaim returns a claim's quantity unless its project started.
@@ -250,16 +248,7 @@ func (s *CobuildStore) WithdrawClaim(ctx context.Context, id, by int64, now time
 		var refused []int64
 		if c.NeedID != 0 {
 			var nr cbNeedRow
-			if err := s.locked(tx).First(&nr, c.NeedID).Error; err != nil {
-				return err
-			}
-			if err := s.locked(tx).First(&c, id).Error; err != nil {
-				return err
-			}
-			if c.Status != cobuild.ClaimActive {
-				return errs.Conflict("CLAIM_WITHDRAWN", "该认领已撤回")
-			}
-			if err := s.releaseProject(tx, c, now); err != nil {
+			if err := s.lockActiveClaim(tx, &nr, c.NeedID, id, &c, now); err != nil {
 				return err
 			}
 			status := nr.Status
@@ -281,16 +270,7 @@ func (s *CobuildStore) WithdrawClaim(ctx context.Context, id, by int64, now time
 			}
 		} else {
 			var rr cbResourceRow
-			if err := s.locked(tx).First(&rr, c.ResourceID).Error; err != nil {
-				return err
-			}
-			if err := s.locked(tx).First(&c, id).Error; err != nil {
-				return err
-			}
-			if c.Status != cobuild.ClaimActive {
-				return errs.Conflict("CLAIM_WITHDRAWN", "该认领已撤回")
-			}
-			if err := s.releaseProject(tx, c, now); err != nil {
+			if err := s.lockActiveClaim(tx, &rr, c.ResourceID, id, &c, now); err != nil {
 				return err
 			}
 			if err := tx.Model(&cbResourceRow{}).Where("id = ?", rr.ID).Updates(map[string]any{"claimed": gorm.Expr("claimed - ?", c.Quantity), "updated_at": now}).Error; err != nil {
@@ -396,15 +376,7 @@ func (s *CobuildStore) toProjects(ctx context.Context, rows []cbProjectRow) ([]c
 
 // Project loads one project with its parties and ratings.
 func (s *CobuildStore) Project(ctx context.Context, id int64) (cobuild.Project, error) {
-	var r cbProjectRow
-	if err := s.g(ctx).First(&r, id).Error; err != nil {
-		return cobuild.Project{}, translate(err, errCbProjectNotFound)
-	}
-	ps, err := s.toProjects(ctx, []cbProjectRow{r})
-	if err != nil {
-		return cobuild.Project{}, err
-	}
-	return ps[0], nil
+	return byIDFilled(ctx, s.g(ctx), id, errCbProjectNotFound, s.toProjects)
 }
 
 // Projects lists projects newest first.

@@ -58,47 +58,16 @@ func (s *CobuildStore) CreateResource(ctx context.Context, res *cobuild.Resource
 
 // orgNames maps organisation ids to names.
 func (s *CobuildStore) orgNames(ctx context.Context, ids []int64) (map[int64]string, error) {
-	out := map[int64]string{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	var rows []organizationRow
-	if err := s.g(ctx).Select("id, name").Where("id IN ?", ids).Find(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	for _, r := range rows {
-		out[r.ID] = r.Name
-	}
-	return out, nil
+	return orgNames(s.g(ctx), ids)
 }
 
 func (s *CobuildStore) toResources(ctx context.Context, rows []cbResourceRow) ([]cobuild.Resource, error) {
-	ids := make([]int64, 0, len(rows))
-	for _, r := range rows {
-		ids = append(ids, r.UnitID)
-	}
-	names, err := s.orgNames(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]cobuild.Resource, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, toResource(r, names[r.UnitID]))
-	}
-	return out, nil
+	return joined(ctx, rows, func(r cbResourceRow) int64 { return r.UnitID }, s.orgNames, toResource)
 }
 
 // Resource loads one resource.
 func (s *CobuildStore) Resource(ctx context.Context, id int64) (cobuild.Resource, error) {
-	var r cbResourceRow
-	if err := s.g(ctx).First(&r, id).Error; err != nil {
-		return cobuild.Resource{}, translate(err, errCbResourceNotFound)
-	}
-	out, err := s.toResources(ctx, []cbResourceRow{r})
-	if err != nil {
-		return cobuild.Resource{}, err
-	}
-	return out[0], nil
+	return byIDFilled(ctx, s.g(ctx), id, errCbResourceNotFound, s.toResources)
 }
 
 // Resources lists resources newest first.
@@ -168,15 +137,9 @@ func (s *CobuildStore) toReportIns(ctx context.Context, rows []cbReportInRow) ([
 	if err != nil {
 		return nil, err
 	}
-	people := map[int64]string{}
-	if len(users) > 0 {
-		var us []userRow
-		if err := s.g(ctx).Select("id, real_name, nickname").Where("id IN ?", users).Find(&us).Error; err != nil {
-			return nil, translate(err, nil)
-		}
-		for _, u := range us {
-			people[u.ID] = userName(u.RealName, u.Nickname)
-		}
+	people, err := userNames(s.g(ctx), users)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]cobuild.ReportIn, 0, len(rows))
 	for _, r := range rows {

@@ -85,11 +85,7 @@ func (s *CobuildStore) CreateWish(ctx context.Context, w *cobuild.Wish, limit in
 
 // Wish loads one wish.
 func (s *CobuildStore) Wish(ctx context.Context, id int64) (cobuild.Wish, error) {
-	var r cbWishRow
-	if err := s.g(ctx).First(&r, id).Error; err != nil {
-		return cobuild.Wish{}, translate(err, errCbWishNotFound)
-	}
-	return toWish(r), nil
+	return byID(s.g(ctx), id, errCbWishNotFound, toWish)
 }
 
 func wishQuery(q *gorm.DB, f cobuild.WishFilter, visible []string) *gorm.DB {
@@ -113,38 +109,49 @@ func wishQuery(q *gorm.DB, f cobuild.WishFilter, visible []string) *gorm.DB {
 
 // Wishes lists wishes newest first.
 func (s *CobuildStore) Wishes(ctx context.Context, f cobuild.WishFilter) ([]cobuild.Wish, error) {
-	var rows []cbWishRow
-	if err := wishQuery(s.g(ctx).Model(&cbWishRow{}), f, []string{cobuild.SecPass, cobuild.SecReview}).Find(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	out := make([]cobuild.Wish, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, toWish(r))
-	}
-	return out, nil
+	return findAs(wishQuery(s.g(ctx).Model(&cbWishRow{}), f, []string{cobuild.SecPass, cobuild.SecReview}), toWish)
 }
 
 // ReviewWish records staff's decision on a pending wish (creating the
 // need an acceptance makes) with the notices.
 func (s *CobuildStore) ReviewWish(ctx context.Context, w cobuild.Wish, need *cobuild.Need, notices []notify.Notice) (cobuild.Wish, error) {
-	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
+	err := s.decide(ctx, cbDecision{model: &cbWishRow{}, id: w.ID, from: cobuild.WishPending, status: w.Status, needID: &w.NeedID,
+		declineReason: w.DeclineReason, reviewedAt: w.ReviewedAt, done: errs.Conflict("WISH_REVIEWED", "该心愿已处理")}, need, notices)
+	return w, translate(err, nil)
+}
+
+// cbDecision is staff's decision on a wish or a proposal (model: its row
+// type) taken while its status is still from.
+type cbDecision struct {
+	model         any
+	id            int64
+	from, status  string
+	needID        *int64
+	declineReason string
+	reviewedAt    *time.Time
+	done          *errs.Error // the decision was taken meanwhile
+}
+
+// decide records a decision with its notices, creating first the need an
+// acceptance makes (its id set through d.needID).
+func (s *CobuildStore) decide(ctx context.Context, d cbDecision, need *cobuild.Need, notices []notify.Notice) error {
+	return s.db.transaction(ctx, func(tx *gorm.DB) error {
 		if need != nil {
 			if err := s.createNeedIn(tx, need, nil); err != nil {
 				return err
 			}
-			w.NeedID = need.ID
+			*d.needID = need.ID
 		}
-		res := tx.Model(&cbWishRow{}).Where("id = ? AND status = ?", w.ID, cobuild.WishPending).Updates(map[string]any{
-			"status": w.Status, "need_id": w.NeedID, "decline_reason": w.DeclineReason, "reviewed_at": utcPtr(w.ReviewedAt), "updated_at": time.Now().UTC()})
+		res := tx.Model(d.model).Where("id = ? AND status = ?", d.id, d.from).Updates(map[string]any{
+			"status": d.status, "need_id": *d.needID, "decline_reason": d.declineReason, "reviewed_at": utcPtr(d.reviewedAt), "updated_at": time.Now().UTC()})
 		if res.Error != nil {
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return errs.Conflict("WISH_REVIEWED", "该心愿已处理")
+			return d.done
 		}
 		return AddNotices(tx, notices)
 	})
-	return w, translate(err, nil)
 }
 
 // MediaChecked records a pushed verdict. A verdict can arrive before the
@@ -242,24 +249,12 @@ func (s *CobuildStore) CreateProposal(ctx context.Context, p *cobuild.Proposal) 
 
 // Proposal loads one proposal.
 func (s *CobuildStore) Proposal(ctx context.Context, id int64) (cobuild.Proposal, error) {
-	var r cbProposalRow
-	if err := s.g(ctx).First(&r, id).Error; err != nil {
-		return cobuild.Proposal{}, translate(err, errCbProposalNotFound)
-	}
-	return toProposal(r), nil
+	return byID(s.g(ctx), id, errCbProposalNotFound, toProposal)
 }
 
 // Proposals lists proposals newest first.
 func (s *CobuildStore) Proposals(ctx context.Context, f cobuild.WishFilter) ([]cobuild.Proposal, error) {
-	var rows []cbProposalRow
-	if err := wishQuery(s.g(ctx).Model(&cbProposalRow{}), f, []string{cobuild.SecPass}).Find(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	out := make([]cobuild.Proposal, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, toProposal(r))
-	}
-	return out, nil
+	return findAs(wishQuery(s.g(ctx).Model(&cbProposalRow{}), f, []string{cobuild.SecPass}), toProposal)
 }
 
 // Support adds one support per resident; the count and the agenda move in
@@ -293,22 +288,7 @@ func (s *CobuildStore) Support(ctx context.Context, proposalID, userID int64, th
 
 // ReviewProposal records staff's decision when the status is still from.
 func (s *CobuildStore) ReviewProposal(ctx context.Context, p cobuild.Proposal, from string, need *cobuild.Need, notices []notify.Notice) (cobuild.Proposal, error) {
-	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
-		if need != nil {
-			if err := s.createNeedIn(tx, need, nil); err != nil {
-				return err
-			}
-			p.NeedID = need.ID
-		}
-		res := tx.Model(&cbProposalRow{}).Where("id = ? AND status = ?", p.ID, from).Updates(map[string]any{
-			"status": p.Status, "need_id": p.NeedID, "decline_reason": p.DeclineReason, "reviewed_at": utcPtr(p.ReviewedAt), "updated_at": time.Now().UTC()})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return errs.Conflict("PROPOSAL_REVIEWED", "该议题已处理")
-		}
-		return AddNotices(tx, notices)
-	})
+	err := s.decide(ctx, cbDecision{model: &cbProposalRow{}, id: p.ID, from: from, status: p.Status, needID: &p.NeedID,
+		declineReason: p.DeclineReason, reviewedAt: p.ReviewedAt, done: errs.Conflict("PROPOSAL_REVIEWED", "该议题已处理")}, need, notices)
 	return p, translate(err, nil)
 }

@@ -12,12 +12,10 @@ import (
 )
 
 // DashboardStore reads the console's figures (dashboard.Store).
-type DashboardStore struct{ db *DB }
+type DashboardStore struct{ base }
 
 // NewDashboardStore returns the store.
-func NewDashboardStore(db *DB) *DashboardStore { return &DashboardStore{db: db} }
-
-func (s *DashboardStore) g(ctx context.Context) *gorm.DB { return s.db.G.WithContext(ctx) }
+func NewDashboardStore(db *DB) *DashboardStore { return &DashboardStore{base{db}} }
 
 // scoped limits q to activities (aliased act) in sc.
 func scoped(q *gorm.DB, sc dashboard.Scope) *gorm.DB {

@@ -95,14 +95,12 @@ var hoursMigrations = []Migration{
 }
 
 // HoursStore implements hours.Store.
-type HoursStore struct{ db *DB }
+type HoursStore struct{ base }
 
 // NewHoursStore returns the hours store.
-func NewHoursStore(db *DB) *HoursStore { return &HoursStore{db: db} }
+func NewHoursStore(db *DB) *HoursStore { return &HoursStore{base{db}} }
 
 var _ hours.Store = (*HoursStore)(nil)
-
-func (s *HoursStore) g(ctx context.Context) *gorm.DB { return s.db.G.WithContext(ctx) }
 
 var (
 	errEntryNotFound = errs.NotFound("ENTRY_NOT_FOUND", "服务时长记录不存在")
@@ -187,11 +185,7 @@ func insertLedger(tx *gorm.DB, e hours.Entry) (hours.Entry, bool, error) {
 }
 
 func (s *HoursStore) byCreditKey(ctx context.Context, key string) (hours.Entry, error) {
-	var r hoursLedgerRow
-	if err := s.g(ctx).Where("credit_key = ?", key).First(&r).Error; err != nil {
-		return hours.Entry{}, translate(err, errEntryNotFound)
-	}
-	return toEntry(r), nil
+	return firstAs(s.g(ctx).Where("credit_key = ?", key), errEntryNotFound, toEntry)
 }
 
 // Append writes one entry and its notices atomically.
@@ -243,20 +237,12 @@ func (s *HoursStore) Correct(ctx context.Context, e hours.Entry, notices []notif
 
 // Entry loads one entry.
 func (s *HoursStore) Entry(ctx context.Context, id int64) (hours.Entry, error) {
-	var r hoursLedgerRow
-	if err := s.g(ctx).First(&r, id).Error; err != nil {
-		return hours.Entry{}, translate(err, errEntryNotFound)
-	}
-	return toEntry(r), nil
+	return byID(s.g(ctx), id, errEntryNotFound, toEntry)
 }
 
 // Entries lists a person's entries by id.
 func (s *HoursStore) Entries(ctx context.Context, userID int64) ([]hours.Entry, error) {
-	var rows []hoursLedgerRow
-	if err := s.g(ctx).Where("user_id = ?", userID).Order("id").Find(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	return convert(rows, toEntry), nil
+	return findAs(s.g(ctx).Where("user_id = ?", userID).Order("id"), toEntry)
 }
 
 // EntryPage lists a keyset page of a person's entries, newest served first
@@ -267,15 +253,7 @@ func (s *HoursStore) EntryPage(ctx context.Context, userID int64, after *page.Cu
 		at := time.UnixMilli(after.Key).UTC()
 		q = q.Where("served_at < ? OR (served_at = ? AND id < ?)", at, at, after.ID)
 	}
-	var rows []hoursLedgerRow
-	if err := q.Order("served_at DESC, id DESC").Limit(limit).Find(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	out := make([]hours.Entry, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, toEntry(r))
-	}
-	return out, nil
+	return findAs(q.Order("served_at DESC, id DESC").Limit(limit), toEntry)
 }
 
 // MonthlyMinutes sums a person's minutes per month in the database, from
@@ -306,20 +284,12 @@ func (s *HoursStore) filtered(ctx context.Context, f hours.Filter) *gorm.DB {
 	if f.UserID != 0 {
 		q = q.Where("user_id = ?", f.UserID)
 	}
-	if !f.All {
-		orgs, coms := append([]int64{-1}, f.OrgIDs...), append([]int64{-1}, f.CommunityIDs...)
-		q = q.Where("(org_id IN ? OR community_id IN ?)", orgs, coms)
-	}
-	return q
+	return inScope(q, "org_id", "community_id", f.All, f.OrgIDs, f.CommunityIDs)
 }
 
 // EntriesIn lists the entries a filter selects, by served time.
 func (s *HoursStore) EntriesIn(ctx context.Context, f hours.Filter) ([]hours.Entry, error) {
-	var rows []hoursLedgerRow
-	if err := s.filtered(ctx, f).Order("served_at, id").Find(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	return convert(rows, toEntry), nil
+	return findAs(s.filtered(ctx, f).Order("served_at, id"), toEntry)
 }
 
 // Sums totals the selected entries per person, organisation and community.
@@ -379,11 +349,7 @@ func (s *HoursStore) CreateClaim(ctx context.Context, c *hours.Claim) error {
 
 // Claim loads one claim.
 func (s *HoursStore) Claim(ctx context.Context, id int64) (hours.Claim, error) {
-	var r hourClaimRow
-	if err := s.g(ctx).First(&r, id).Error; err != nil {
-		return hours.Claim{}, translate(err, errClaimNotFound)
-	}
-	return toClaim(r), nil
+	return byID(s.g(ctx), id, errClaimNotFound, toClaim)
 }
 
 // Claims lists claims, newest first.
@@ -395,17 +361,11 @@ func (s *HoursStore) Claims(ctx context.Context, f hours.ClaimFilter) ([]hours.C
 	if f.UserID != 0 {
 		q = q.Where("user_id = ?", f.UserID)
 	}
-	if !f.All {
-		q = q.Where("(host_org_id IN ? OR community_id IN ?)", append([]int64{-1}, f.OrgIDs...), append([]int64{-1}, f.CommunityIDs...))
-	}
+	q = inScope(q, "host_org_id", "community_id", f.All, f.OrgIDs, f.CommunityIDs)
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
 	}
-	var rows []hourClaimRow
-	if err := q.Order("id DESC").Find(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	return convert(rows, toClaim), nil
+	return findAs(q.Order("id DESC"), toClaim)
 }
 
 // HasPendingClaim reports whether the user has a pending claim for the session.

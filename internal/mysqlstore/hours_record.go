@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
-	"slices"
 	"time"
 
 	"gongjian/internal/hours"
@@ -15,7 +14,7 @@ import (
 // from this index alone, so a record page costs the same whatever the
 // length of the person's history (issue 14: 5,000 entries of one person).
 var hoursRecordMigration = Migration{ID: "1264_hours_ledger_record", Up: createIndexes(
-	index{"hours_ledger", "idx_ledger_user_record", "user_id, activity_id, session_id, served_at, minutes"})}
+	index{"hours_ledger", "idx_ledger_user_record", "user_id, activity_id, session_id, source, served_at, minutes"})}
 
 // recordLinesSQL nets the person's entries per activity session: a line is
 // dated by its earliest entry and ordered by that date and its first entry.
@@ -72,23 +71,40 @@ func (s *HoursStore) RecordLines(ctx context.Context, userID int64, after *page.
 		pairs = append(pairs, []any{r.ActivityID, r.SessionID})
 		out[i] = hours.RecordLine{ActivityID: r.ActivityID, SessionID: r.SessionID, Date: r.LineDate.Time, Minutes: r.Minutes, FirstEntryID: r.FirstID}
 	}
-	var details []struct {
-		ID, ActivityID, SessionID             int64
-		Source, Content, Place, OrganiserName string
+	// The first entry of each line names its content; the sources come
+	// from the index (grouped, in the order they first appeared), however
+	// many entries a line nets.
+	firstIDs := make([]int64, len(rows))
+	for i, r := range rows {
+		firstIDs[i] = r.FirstID
 	}
-	err := s.g(ctx).Model(&hoursLedgerRow{}).Select("id, activity_id, session_id, source, content, place, organiser_name").
-		Where("user_id = ? AND (activity_id, session_id) IN ?", userID, pairs).Order("id").Scan(&details).Error
-	if err != nil {
+	var firsts []struct {
+		ID                            int64
+		Content, Place, OrganiserName string
+	}
+	if err := s.g(ctx).Model(&hoursLedgerRow{}).Select("id, content, place, organiser_name").Where("id IN ?", firstIDs).
+		Scan(&firsts).Error; err != nil {
 		return nil, translate(err, nil)
 	}
-	for _, d := range details {
-		l := &out[at[key{d.ActivityID, d.SessionID}]]
-		if d.ID == l.FirstEntryID {
-			l.Content, l.Place, l.Organiser = d.Content, d.Place, d.OrganiserName
-		}
-		if !slices.Contains(l.Sources, d.Source) {
-			l.Sources = append(l.Sources, d.Source)
-		}
+	byFirst := make(map[int64]int, len(rows))
+	for i, r := range rows {
+		byFirst[r.FirstID] = i
+	}
+	for _, f := range firsts {
+		l := &out[byFirst[f.ID]]
+		l.Content, l.Place, l.Organiser = f.Content, f.Place, f.OrganiserName
+	}
+	var sources []struct {
+		ActivityID, SessionID, FirstID int64
+		Source                         string
+	}
+	if err := s.g(ctx).Raw("SELECT activity_id, session_id, source, MIN(id) AS first_id FROM hours_ledger WHERE user_id = ? AND (activity_id, session_id) IN ? "+
+		"GROUP BY activity_id, session_id, source ORDER BY first_id", userID, pairs).Scan(&sources).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	for _, x := range sources {
+		l := &out[at[key{x.ActivityID, x.SessionID}]]
+		l.Sources = append(l.Sources, x.Source)
 	}
 	return out, nil
 }

@@ -154,11 +154,7 @@ func (s *HoursStore) CreateCorrection(ctx context.Context, c *hours.Correction) 
 
 // Correction loads one correction request.
 func (s *HoursStore) Correction(ctx context.Context, id int64) (hours.Correction, error) {
-	var r hourCorrectionRow
-	if err := s.g(ctx).First(&r, id).Error; err != nil {
-		return hours.Correction{}, translate(err, errCorrectionNotFound)
-	}
-	return toCorrection(r), nil
+	return byID(s.g(ctx), id, errCorrectionNotFound, toCorrection)
 }
 
 // Corrections lists correction requests, newest first.
@@ -167,17 +163,11 @@ func (s *HoursStore) Corrections(ctx context.Context, f hours.ClaimFilter) ([]ho
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
 	}
-	if !f.All {
-		q = q.Where("(host_org_id IN ? OR community_id IN ?)", append([]int64{-1}, f.OrgIDs...), append([]int64{-1}, f.CommunityIDs...))
-	}
+	q = inScope(q, "host_org_id", "community_id", f.All, f.OrgIDs, f.CommunityIDs)
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
 	}
-	var rows []hourCorrectionRow
-	if err := q.Order("id DESC").Find(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	return convert(rows, toCorrection), nil
+	return findAs(q.Order("id DESC"), toCorrection)
 }
 
 // reviewCorrection moves a pending correction on inside tx.

@@ -47,10 +47,10 @@ var mediaMigrations = []Migration{
 }
 
 // MediaStore implements media.Store.
-type MediaStore struct{ db *DB }
+type MediaStore struct{ base }
 
 // NewMediaStore returns the uploads store.
-func NewMediaStore(db *DB) *MediaStore { return &MediaStore{db: db} }
+func NewMediaStore(db *DB) *MediaStore { return &MediaStore{base{db}} }
 
 var _ media.Store = (*MediaStore)(nil)
 

@@ -54,14 +54,12 @@ var notifyMigrations = []Migration{
 const maxGrantBalance = 50
 
 // NotifyStore implements notify.Store.
-type NotifyStore struct{ db *DB }
+type NotifyStore struct{ base }
 
 // NewNotifyStore returns the store of notices, grants and reminder records.
-func NewNotifyStore(db *DB) *NotifyStore { return &NotifyStore{db: db} }
+func NewNotifyStore(db *DB) *NotifyStore { return &NotifyStore{base{db}} }
 
 var _ notify.Store = (*NotifyStore)(nil)
-
-func (s *NotifyStore) g(ctx context.Context) *gorm.DB { return s.db.G.WithContext(ctx) }
 
 // errLost rolls back a transaction whose claim was taken over.
 var errLost = errors.New("claim lost")

@@ -50,15 +50,12 @@ func (s *ActivityStore) orgCommunities(ctx context.Context, ids []int64) (map[in
 
 // Organization loads one organisation.
 func (s *ActivityStore) Organization(ctx context.Context, id int64) (activity.Organization, error) {
-	var r organizationRow
-	if err := s.g(ctx).First(&r, id).Error; err != nil {
-		return activity.Organization{}, translate(err, errOrgNotFound)
-	}
-	cs, err := s.orgCommunities(ctx, []int64{id})
-	if err != nil {
-		return activity.Organization{}, err
-	}
-	return toOrg(r, cs[id]), nil
+	return byIDFilled(ctx, s.g(ctx), id, errOrgNotFound, s.toOrgs)
+}
+
+// toOrgs completes organisations with their communities.
+func (s *ActivityStore) toOrgs(ctx context.Context, rows []organizationRow) ([]activity.Organization, error) {
+	return joined(ctx, rows, func(r organizationRow) int64 { return r.ID }, s.orgCommunities, toOrg)
 }
 
 // ListOrganizations lists every organisation.
@@ -67,17 +64,5 @@ func (s *ActivityStore) ListOrganizations(ctx context.Context) ([]activity.Organ
 	if err := s.g(ctx).Order("id").Find(&rows).Error; err != nil {
 		return nil, translate(err, nil)
 	}
-	ids := make([]int64, 0, len(rows))
-	for _, r := range rows {
-		ids = append(ids, r.ID)
-	}
-	cs, err := s.orgCommunities(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]activity.Organization, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, toOrg(r, cs[r.ID]))
-	}
-	return out, nil
+	return s.toOrgs(ctx, rows)
 }

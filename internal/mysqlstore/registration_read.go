@@ -285,15 +285,7 @@ func (s *ActivityStore) Registrations(ctx context.Context, f activity.Registrati
 		q = q.Where("no_show = ?", *f.NoShow)
 	}
 	if !f.ScopeAll {
-		acts := s.g(ctx).Model(&activityRow{}).Select("id")
-		switch {
-		case len(f.ScopeCommunities) > 0 && len(f.ScopeOrgs) > 0:
-			acts = acts.Where("community_id IN ? OR host_org_id IN ?", f.ScopeCommunities, f.ScopeOrgs)
-		case len(f.ScopeCommunities) > 0:
-			acts = acts.Where("community_id IN ?", f.ScopeCommunities)
-		default:
-			acts = acts.Where("host_org_id IN ?", append(f.ScopeOrgs, -1))
-		}
+		acts := activityScope(s.g(ctx).Model(&activityRow{}).Select("id"), f.ScopeCommunities, f.ScopeOrgs)
 		q = q.Where("activity_id IN (?)", acts)
 	}
 	if !f.From.IsZero() {

@@ -37,14 +37,12 @@ var residenceMigrations = []Migration{
 }
 
 // ResidenceStore implements residence.Store.
-type ResidenceStore struct{ db *DB }
+type ResidenceStore struct{ base }
 
 // NewResidenceStore returns the store of residence applications.
-func NewResidenceStore(db *DB) *ResidenceStore { return &ResidenceStore{db: db} }
+func NewResidenceStore(db *DB) *ResidenceStore { return &ResidenceStore{base{db}} }
 
 var _ residence.Store = (*ResidenceStore)(nil)
-
-func (s *ResidenceStore) g(ctx context.Context) *gorm.DB { return s.db.G.WithContext(ctx) }
 
 type residenceScan struct {
 	ID, UserID, CommunityID, ReviewedBy int64

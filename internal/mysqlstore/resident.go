@@ -101,10 +101,10 @@ var foundationMigrations = []Migration{
 }
 
 // ResidentStore implements resident.Store and auth.Store.
-type ResidentStore struct{ db *DB }
+type ResidentStore struct{ base }
 
 // NewResidentStore returns the store of people.
-func NewResidentStore(db *DB) *ResidentStore { return &ResidentStore{db: db} }
+func NewResidentStore(db *DB) *ResidentStore { return &ResidentStore{base{db}} }
 
 var (
 	_ resident.Store = (*ResidentStore)(nil)
@@ -112,8 +112,6 @@ var (
 )
 
 var errUserNotFound = errs.NotFound("USER_NOT_FOUND", "用户不存在")
-
-func (s *ResidentStore) g(ctx context.Context) *gorm.DB { return s.db.G.WithContext(ctx) }
 
 func (s *ResidentStore) withRoles(ctx context.Context, r userRow) (resident.User, error) {
 	us, err := s.usersWithRoles(ctx, []userRow{r})
@@ -262,22 +260,14 @@ func idNumberKey(hash string) *string {
 
 // ListDependents lists a user's dependents.
 func (s *ResidentStore) ListDependents(ctx context.Context, userID int64) ([]resident.Dependent, error) {
-	var rows []dependentRow
-	if err := s.g(ctx).Where("user_id = ?", userID).Order("id").Find(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	return convert(rows, toDependent), nil
+	return findAs(s.g(ctx).Where("user_id = ?", userID).Order("id"), toDependent)
 }
 
 var errDependentNotFound = errs.NotFound("DEPENDENT_NOT_FOUND", "家庭成员不存在")
 
 // Dependent returns a dependent owned by userID.
 func (s *ResidentStore) Dependent(ctx context.Context, userID, id int64) (resident.Dependent, error) {
-	var r dependentRow
-	if err := s.g(ctx).Where("id = ? AND user_id = ?", id, userID).First(&r).Error; err != nil {
-		return resident.Dependent{}, translate(err, errDependentNotFound)
-	}
-	return toDependent(r), nil
+	return firstAs(s.g(ctx).Where("id = ? AND user_id = ?", id, userID), errDependentNotFound, toDependent)
 }
 
 // CreateDependent inserts a dependent and sets its ID.
@@ -329,24 +319,12 @@ func (s *ResidentStore) DeleteDependent(ctx context.Context, userID, id int64) e
 
 // ListCommunities lists communities by id.
 func (s *ResidentStore) ListCommunities(ctx context.Context) ([]resident.Community, error) {
-	var rows []communityRow
-	if err := s.g(ctx).Order("id").Find(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	out := make([]resident.Community, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, toCommunity(r))
-	}
-	return out, nil
+	return findAs(s.g(ctx).Order("id"), toCommunity)
 }
 
 // Community loads one community.
 func (s *ResidentStore) Community(ctx context.Context, id int64) (resident.Community, error) {
-	var r communityRow
-	if err := s.g(ctx).First(&r, id).Error; err != nil {
-		return resident.Community{}, translate(err, errs.NotFound("COMMUNITY_NOT_FOUND", "社区不存在"))
-	}
-	return toCommunity(r), nil
+	return byID(s.g(ctx), id, errs.NotFound("COMMUNITY_NOT_FOUND", "社区不存在"), toCommunity)
 }
 
 // CreateCommunity inserts a community.
@@ -376,11 +354,7 @@ func (s *ResidentStore) EnsureCommunity(ctx context.Context, name string) (resid
 	if err := s.g(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&r).Error; err != nil {
 		return resident.Community{}, translate(err, nil)
 	}
-	var got communityRow
-	if err := s.g(ctx).Where("name = ?", name).First(&got).Error; err != nil {
-		return resident.Community{}, translate(err, nil)
-	}
-	return toCommunity(got), nil
+	return firstAs(s.g(ctx).Where("name = ?", name), nil, toCommunity)
 }
 
 // GrantRole adds a role (idempotent).

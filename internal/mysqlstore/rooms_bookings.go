@@ -143,15 +143,7 @@ func (s *RoomStore) byIdem(ctx context.Context, userID int64, key string) ([]roo
 
 // Booking loads one booking.
 func (s *RoomStore) Booking(ctx context.Context, id int64) (rooms.Booking, error) {
-	var row roomBookingRow
-	if err := s.g(ctx).First(&row, id).Error; err != nil {
-		return rooms.Booking{}, translate(err, rooms.ErrBookingNotFound)
-	}
-	out, err := s.fill(ctx, []roomBookingRow{row})
-	if err != nil {
-		return rooms.Booking{}, err
-	}
-	return out[0], nil
+	return byIDFilled(ctx, s.g(ctx), id, rooms.ErrBookingNotFound, s.fill)
 }
 
 // Bookings lists bookings by filter, by start time (newest first for one
@@ -213,29 +205,17 @@ func (s *RoomStore) fill(ctx context.Context, rows []roomBookingRow) ([]rooms.Bo
 	for _, r := range rs {
 		byRoom[r.ID] = r
 	}
-	teams := map[int64]string{}
-	if len(teamIDs) > 0 {
-		var ts []teamRow
-		if err := s.g(ctx).Select("id, name").Where("id IN ?", keys(teamIDs)).Find(&ts).Error; err != nil {
-			return nil, translate(err, nil)
-		}
-		for _, t := range ts {
-			teams[t.ID] = t.Name
-		}
+	teams, err := namesByID(s.g(ctx), keys(teamIDs), "id, name", func(t teamRow) (int64, string) { return t.ID, t.Name })
+	if err != nil {
+		return nil, err
 	}
 	names, err := s.userNames(ctx, keys(userIDs))
 	if err != nil {
 		return nil, err
 	}
-	orgs := map[int64]string{}
-	if len(orgIDs) > 0 {
-		var os []organizationRow
-		if err := s.g(ctx).Select("id, name").Where("id IN ?", keys(orgIDs)).Find(&os).Error; err != nil {
-			return nil, translate(err, nil)
-		}
-		for _, o := range os {
-			orgs[o.ID] = o.Name
-		}
+	orgs, err := orgNames(s.g(ctx), keys(orgIDs))
+	if err != nil {
+		return nil, err
 	}
 	out := make([]rooms.Booking, 0, len(rows))
 	for _, r := range rows {

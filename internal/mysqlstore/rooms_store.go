@@ -11,14 +11,12 @@ import (
 )
 
 // RoomStore keeps rooms, bookings, closures and teams.
-type RoomStore struct{ db *DB }
+type RoomStore struct{ base }
 
 // NewRoomStore returns the rooms store.
-func NewRoomStore(db *DB) *RoomStore { return &RoomStore{db: db} }
+func NewRoomStore(db *DB) *RoomStore { return &RoomStore{base{db}} }
 
 var _ rooms.Store = (*RoomStore)(nil)
-
-func (s *RoomStore) g(ctx context.Context) *gorm.DB { return s.db.G.WithContext(ctx) }
 
 var errUnknownCommunity = errs.Invalid("UNKNOWN_COMMUNITY", "所选社区不存在")
 
@@ -59,11 +57,7 @@ func (s *RoomStore) UpdateRoom(ctx context.Context, r rooms.Room) error {
 
 // Room loads one room.
 func (s *RoomStore) Room(ctx context.Context, id int64) (rooms.Room, error) {
-	var r roomRow
-	if err := s.g(ctx).First(&r, id).Error; err != nil {
-		return rooms.Room{}, translate(err, rooms.ErrRoomNotFound)
-	}
-	return toRoom(r), nil
+	return byID(s.g(ctx), id, rooms.ErrRoomNotFound, toRoom)
 }
 
 // Rooms lists rooms by filter, by community and name.
@@ -87,15 +81,7 @@ func (s *RoomStore) Rooms(ctx context.Context, f rooms.RoomFilter) ([]rooms.Room
 	if !f.WithClosed {
 		q = q.Where("active = ?", true)
 	}
-	var rows []roomRow
-	if err := q.Order("community_id, id").Limit(1000).Find(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	out := make([]rooms.Room, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, toRoom(r))
-	}
-	return out, nil
+	return findAs(q.Order("community_id, id").Limit(1000), toRoom)
 }
 
 // UnitCommunities lists the communities of an organisation.

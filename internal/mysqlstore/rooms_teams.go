@@ -54,15 +54,7 @@ func (s *RoomStore) CreateTeam(ctx context.Context, t *rooms.Team) error {
 
 // Team loads one team with its number of members and the leader's name.
 func (s *RoomStore) Team(ctx context.Context, id int64) (rooms.Team, error) {
-	var r teamRow
-	if err := s.g(ctx).First(&r, id).Error; err != nil {
-		return rooms.Team{}, translate(err, rooms.ErrTeamNotFound)
-	}
-	out, err := s.fillTeams(ctx, []teamRow{r})
-	if err != nil {
-		return rooms.Team{}, err
-	}
-	return out[0], nil
+	return byIDFilled(ctx, s.g(ctx), id, rooms.ErrTeamNotFound, s.fillTeams)
 }
 
 // Teams lists a community's teams (every community: 0), or those memberOf
@@ -117,18 +109,7 @@ func (s *RoomStore) fillTeams(ctx context.Context, rows []teamRow) ([]rooms.Team
 
 // userNames maps user ids to their real names (nicknames when none).
 func (s *RoomStore) userNames(ctx context.Context, ids []int64) (map[int64]string, error) {
-	names := map[int64]string{}
-	if len(ids) == 0 {
-		return names, nil
-	}
-	var us []userRow
-	if err := s.g(ctx).Select("id, nickname, real_name").Where("id IN ?", ids).Find(&us).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	for _, u := range us {
-		names[u.ID] = userName(u.RealName, u.Nickname)
-	}
-	return names, nil
+	return userNames(s.g(ctx), ids)
 }
 
 // Members lists a team's memberships (every status but left).
@@ -137,19 +118,9 @@ func (s *RoomStore) Members(ctx context.Context, teamID int64) ([]rooms.Member, 
 	if err := s.g(ctx).Where("team_id = ? AND status <> ?", teamID, rooms.MemberLeft).Order("created_at, user_id").Find(&rows).Error; err != nil {
 		return nil, translate(err, nil)
 	}
-	ids := make([]int64, 0, len(rows))
-	for _, r := range rows {
-		ids = append(ids, r.UserID)
-	}
-	names, err := s.userNames(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]rooms.Member, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, rooms.Member{TeamID: r.TeamID, UserID: r.UserID, Name: names[r.UserID], Status: r.Status, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt})
-	}
-	return out, nil
+	return joined(ctx, rows, func(r teamMemberRow) int64 { return r.UserID }, s.userNames, func(r teamMemberRow, name string) rooms.Member {
+		return rooms.Member{TeamID: r.TeamID, UserID: r.UserID, Name: name, Status: r.Status, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	})
 }
 
 var errNotMember = errs.NotFound("NOT_A_MEMBER", "该居民不是队伍成员")

@@ -89,11 +89,7 @@ func (s *ResidentStore) ListSubdistricts(ctx context.Context, ids []int64) ([]re
 
 // Subdistrict loads one subdistrict.
 func (s *ResidentStore) Subdistrict(ctx context.Context, id int64) (resident.Subdistrict, error) {
-	var r subdistrictRow
-	if err := s.g(ctx).First(&r, id).Error; err != nil {
-		return resident.Subdistrict{}, translate(err, errSubdistrictNotFound)
-	}
-	return toSubdistrict(r, 0), nil
+	return byID(s.g(ctx), id, errSubdistrictNotFound, func(r subdistrictRow) resident.Subdistrict { return toSubdistrict(r, 0) })
 }
 
 // DefaultSubdistrictID is the id of 默认街道.

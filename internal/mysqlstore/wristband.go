@@ -195,14 +195,12 @@ var wristbandMigrations = []Migration{
 // ---- store ----
 
 // WristbandStore implements wristband.Store.
-type WristbandStore struct{ db *DB }
+type WristbandStore struct{ base }
 
 // NewWristbandStore returns the wristband store.
-func NewWristbandStore(db *DB) *WristbandStore { return &WristbandStore{db: db} }
+func NewWristbandStore(db *DB) *WristbandStore { return &WristbandStore{base{db}} }
 
 var _ wristband.Store = (*WristbandStore)(nil)
-
-func (s *WristbandStore) g(ctx context.Context) *gorm.DB { return s.db.G.WithContext(ctx) }
 
 var (
 	errDeviceNotFound  = errs.NotFound("DEVICE_NOT_FOUND", "手环不存在")
@@ -246,29 +244,17 @@ func (s *WristbandStore) bindings(ctx context.Context) *gorm.DB {
 }
 
 func scanBindings(q *gorm.DB) ([]wristband.Binding, error) {
-	var rows []bindingScan
-	if err := q.Scan(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	return convert(rows, bindingScan.binding), nil
+	return scanAs(q, bindingScan.binding)
 }
 
 // DeviceByIMEI loads a device by IMEI.
 func (s *WristbandStore) DeviceByIMEI(ctx context.Context, imei string) (wristband.Device, error) {
-	var r wbDeviceRow
-	if err := s.g(ctx).Where("imei = ?", imei).Take(&r).Error; err != nil {
-		return wristband.Device{}, translate(err, errDeviceNotFound)
-	}
-	return toDevice(r), nil
+	return takeAs(s.g(ctx).Where("imei = ?", imei), errDeviceNotFound, toDevice)
 }
 
 // DeviceByID loads a device.
 func (s *WristbandStore) DeviceByID(ctx context.Context, id int64) (wristband.Device, error) {
-	var r wbDeviceRow
-	if err := s.g(ctx).Where("id = ?", id).Take(&r).Error; err != nil {
-		return wristband.Device{}, translate(err, errDeviceNotFound)
-	}
-	return toDevice(r), nil
+	return takeAs(s.g(ctx).Where("id = ?", id), errDeviceNotFound, toDevice)
 }
 
 // ListDevices lists devices newest first with their active bindings.
@@ -488,11 +474,7 @@ func (s *WristbandStore) Readings(ctx context.Context, bindingID int64, f wristb
 	if !f.Before.IsZero() {
 		q = q.Where("measured_at < ?", f.Before.UTC())
 	}
-	var rows []wbReadingRow
-	if err := q.Order("measured_at DESC, id DESC").Limit(f.Limit).Find(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	return convert(rows, toReading), nil
+	return findAs(q.Order("measured_at DESC, id DESC").Limit(f.Limit), toReading)
 }
 
 func toThresholds(r wbThresholdRow) wristband.Thresholds {
@@ -553,11 +535,7 @@ func alarms(g *gorm.DB) *gorm.DB {
 }
 
 func scanAlarms(q *gorm.DB) ([]wristband.Alarm, error) {
-	var rows []alarmScan
-	if err := q.Scan(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	return convert(rows, alarmScan.alarm), nil
+	return scanAs(q, alarmScan.alarm)
 }
 
 // Alarm loads one alarm with its wearer and community.
@@ -756,19 +734,11 @@ func (t *wbTx) locked() *gorm.DB {
 }
 
 func (t *wbTx) LockActiveBinding(deviceID int64) (wristband.Binding, error) {
-	var r wbBindingRow
-	if err := t.locked().Where("active_device_key = ?", deviceID).Take(&r).Error; err != nil {
-		return wristband.Binding{}, translate(err, errBindingNotFound)
-	}
-	return toBinding(r), nil
+	return takeAs(t.locked().Where("active_device_key = ?", deviceID), errBindingNotFound, toBinding)
 }
 
 func (t *wbTx) LockBinding(id int64) (wristband.Binding, error) {
-	var r wbBindingRow
-	if err := t.locked().Where("id = ?", id).Take(&r).Error; err != nil {
-		return wristband.Binding{}, translate(err, errBindingNotFound)
-	}
-	return toBinding(r), nil
+	return takeAs(t.locked().Where("id = ?", id), errBindingNotFound, toBinding)
 }
 
 func (t *wbTx) InsertBinding(b *wristband.Binding) error {

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"gongjian/internal/defaults"
 	"gongjian/internal/errs"
 	"gongjian/internal/periodic"
 )
@@ -151,38 +152,15 @@ func NewRunner(cfg RunnerConfig, d RunnerDeps) *Runner {
 	if cfg.Worker == "" {
 		cfg.Worker = WorkerName()
 	}
-	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = time.Second
-	}
-	if cfg.BatchSize <= 0 {
-		cfg.BatchSize = 20
-	}
-	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = 4
-	}
-	if cfg.MaxAttempts <= 0 {
-		cfg.MaxAttempts = 6
-	}
-	if cfg.RetryBase <= 0 {
-		cfg.RetryBase = 30 * time.Second
-	}
+	defaults.Fill(&cfg, RunnerConfig{
+		PollInterval: time.Second, BatchSize: 20, Concurrency: 4, MaxAttempts: 6, RetryBase: 30 * time.Second,
+		Lease: 2 * time.Minute, ReminderInterval: 30 * time.Second, Weights: []int{6, 3, 1}, PurgeInterval: time.Hour,
+	})
 	if cfg.RetryMax < cfg.RetryBase {
 		cfg.RetryMax = cfg.RetryBase
 	}
-	if cfg.Lease <= 0 {
-		cfg.Lease = 2 * time.Minute
-	}
 	if cfg.SendLease <= 0 {
 		cfg.SendLease = cfg.Lease
-	}
-	if cfg.ReminderInterval <= 0 {
-		cfg.ReminderInterval = 30 * time.Second
-	}
-	if len(cfg.Weights) == 0 {
-		cfg.Weights = []int{6, 3, 1}
-	}
-	if cfg.PurgeInterval <= 0 {
-		cfg.PurgeInterval = time.Hour
 	}
 	if d.Now == nil {
 		d.Now = time.Now

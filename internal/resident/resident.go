@@ -27,14 +27,7 @@ const (
 var GrantableRoles = []string{RoleAdmin, RoleStaff, RoleVolunteer, RolePartyMember, RoleUnitContact}
 
 // IsGrantable reports whether r can be granted.
-func IsGrantable(r string) bool {
-	for _, g := range GrantableRoles {
-		if g == r {
-			return true
-		}
-	}
-	return false
-}
+func IsGrantable(r string) bool { return slices.Contains(GrantableRoles, r) }
 
 // User is one WeChat account.
 type User struct {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"time"
 
+	"gongjian/internal/defaults"
 	"gongjian/internal/errs"
+	"gongjian/internal/patch"
 	"gongjian/internal/pii"
 	"gongjian/internal/resident"
 )
@@ -41,15 +43,9 @@ func NewService(store Store, tickets Tickets, box *pii.Box, cfg Config, now func
 	if now == nil {
 		now = time.Now
 	}
-	if cfg.PendingTTL <= 0 {
-		cfg.PendingTTL = DefaultPendingTTL
-	}
-	if cfg.OpenBefore <= 0 {
-		cfg.OpenBefore = DefaultOpenBefore
-	}
-	if cfg.MaxSeries <= 0 {
-		cfg.MaxSeries = DefaultMaxSeries
-	}
+	defaults.Fill(&cfg, Config{
+		PendingTTL: DefaultPendingTTL, OpenBefore: DefaultOpenBefore, MaxSeries: DefaultMaxSeries,
+	})
 	return &Service{store: store, tickets: tickets, box: box, cfg: cfg, now: now}
 }
 
@@ -199,31 +195,5 @@ func (s *Service) Desk(ctx context.Context, u resident.User, communityID int64, 
 
 // ApplyPatch sets p's fields on r.
 func ApplyPatch(r *Room, p RoomPatch) {
-	set := func(dst *string, v *string) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	set(&r.Name, p.Name)
-	set(&r.Kind, p.Kind)
-	set(&r.Place, p.Place)
-	set(&r.Description, p.Description)
-	if p.Capacity != nil {
-		r.Capacity = *p.Capacity
-	}
-	if p.Facilities != nil {
-		r.Facilities = *p.Facilities
-	}
-	if p.Photos != nil {
-		r.Photos = *p.Photos
-	}
-	if p.Hours != nil {
-		r.Hours = *p.Hours
-	}
-	if p.Rules != nil {
-		r.Rules = *p.Rules
-	}
-	if p.Active != nil {
-		r.Active = *p.Active
-	}
+	patch.Apply(r, p)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"gongjian/internal/defaults"
 	"gongjian/internal/errs"
 	"gongjian/internal/resident"
 	"gongjian/internal/usertext"
@@ -61,39 +62,13 @@ const (
 )
 
 func (c *Config) fill() {
-	if c.ReplayWindow <= 0 {
-		c.ReplayWindow = DefaultReplayWindow
-	}
-	if c.RetentionDays <= 0 {
-		c.RetentionDays = DefaultRetentionDays
-	}
-	if c.PushRecordDays <= 0 {
-		c.PushRecordDays = DefaultPushRecordDays
-	}
-	if c.UnattachedDays <= 0 {
-		c.UnattachedDays = DefaultUnattachedDays
-	}
-	if c.AccessLogRetentionDays <= 0 {
-		c.AccessLogRetentionDays = DefaultAccessLogDays
-	}
-	if c.EscalationDelay <= 0 {
-		c.EscalationDelay = DefaultEscalationDelay
-	}
-	if c.InvitationTTL <= 0 {
-		c.InvitationTTL = DefaultInvitationTTL
-	}
-	if c.MaxGuardians <= 0 {
-		c.MaxGuardians = DefaultMaxGuardians
-	}
-	if c.BindAttempts <= 0 {
-		c.BindAttempts = BindAttempts
-	}
-	if c.BindCodeTTL <= 0 {
-		c.BindCodeTTL = DefaultBindCodeTTL
-	}
-	if c.LateAfter <= 0 {
-		c.LateAfter = DefaultLateAfter
-	}
+	defaults.Fill(c, Config{
+		ReplayWindow: DefaultReplayWindow, RetentionDays: DefaultRetentionDays,
+		PushRecordDays: DefaultPushRecordDays, UnattachedDays: DefaultUnattachedDays,
+		AccessLogRetentionDays: DefaultAccessLogDays, EscalationDelay: DefaultEscalationDelay,
+		InvitationTTL: DefaultInvitationTTL, MaxGuardians: DefaultMaxGuardians, BindAttempts: BindAttempts,
+		BindCodeTTL: DefaultBindCodeTTL, LateAfter: DefaultLateAfter,
+	})
 }
 
 // People is what the service needs to know about users and their family members.

@@ -13,6 +13,7 @@ package wristband
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"gongjian/internal/notify"
@@ -144,14 +145,7 @@ const (
 var Kinds = []Kind{KindLocation, KindHeartRate, KindBloodPressure, KindBloodGlucose}
 
 // ValidKind reports whether k is a reading kind.
-func ValidKind(k Kind) bool {
-	for _, x := range Kinds {
-		if x == k {
-			return true
-		}
-	}
-	return false
-}
+func ValidKind(k Kind) bool { return slices.Contains(Kinds, k) }
 
 // Reading is one raw measurement or location of a binding.
 type Reading struct {

@@ -22,10 +22,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -46,15 +44,11 @@ func main() {
 	scans := flag.Int("scans", 200, "tickets scanned at the door")
 	phones := flag.Int("phones", 4, "checker phones scanning at once")
 	verifyN := flag.Int("verify", 200000, "in-process verifications")
-	mysqlDSN := flag.String("mysql", "root@tcp(127.0.0.1:3306)/", "MySQL/MariaDB DSN without database (a fresh one is created)")
-	redisAddr := flag.String("redis", "127.0.0.1:6379", "Redis address")
+	mysqlDSN, redisAddr := benchkit.MySQLFlag(), benchkit.RedisFlag()
 	flag.Parse()
 
 	benchVerify(*verifyN)
-	if err := benchHTTP(*mysqlDSN, *redisAddr, *scans, *phones); err != nil {
-		fmt.Fprintln(os.Stderr, "bench-checkin:", err)
-		os.Exit(1)
-	}
+	benchkit.ExitOnError("bench-checkin", benchHTTP(*mysqlDSN, *redisAddr, *scans, *phones))
 }
 
 // ---- 1. in-process ----
@@ -118,15 +112,6 @@ func (c *client) login(name string) (string, int64) {
 	return out["token"].(string), int64(out["user"].(map[string]any)["id"].(float64))
 }
 
-func freeAddr() string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 func benchHTTP(adminDSN, redisAddr string, n, phones int) (err error) {
 	ctx := context.Background()
 	tmp, err := os.MkdirTemp("", "bench-checkin-")
@@ -134,9 +119,9 @@ func benchHTTP(adminDSN, redisAddr string, n, phones int) (err error) {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	bin := filepath.Join(tmp, "gongjian")
-	if out, err := exec.Command("go", "build", "-o", bin, "./server").CombinedOutput(); err != nil {
-		return fmt.Errorf("build the server (run from the repository root): %v\n%s", err, out)
+	bin, err := benchkit.BuildServer(tmp)
+	if err != nil {
+		return err
 	}
 
 	// A fresh database and a private Redis prefix, both removed at the end.
@@ -153,17 +138,17 @@ func benchHTTP(adminDSN, redisAddr string, n, phones int) (err error) {
 	}
 	defer redisstore.DeletePrefix(ctx, rdb, prefix)
 
-	addr := freeAddr()
+	addr, err := benchkit.FreeAddr()
+	if err != nil {
+		return err
+	}
 	env := append(os.Environ(),
 		"GONGJIAN_DATA_DIR="+tmp, "GONGJIAN_HTTP_ADDR="+addr, "GONGJIAN_MYSQL_DSN="+scratch.DSN,
 		"GONGJIAN_REDIS_ADDR="+redisAddr, "GONGJIAN_REDIS_KEY_PREFIX="+prefix, "GONGJIAN_SEED_DEMO=never",
 		"GONGJIAN_LOG_LEVEL=info", "GONGJIAN_LOG_FORMAT=json", "GONGJIAN_LOGIN_PER_IP_PER_MINUTE=100000", "GONGJIAN_LOGIN_PER_USER_PER_MINUTE=100000",
 		"GONGJIAN_WECHAT_APP_ID=", "GONGJIAN_SEED_COMMUNITIES=阳光社区")
-	srv := exec.Command(bin)
-	srv.Env = env
-	logf, _ := os.Create(filepath.Join(tmp, "server.log"))
-	srv.Stdout, srv.Stderr = logf, logf
-	if err := srv.Start(); err != nil {
+	srv, err := benchkit.StartServer(bin, env, filepath.Join(tmp, "server.log"))
+	if err != nil {
 		return err
 	}
 	defer func() {
@@ -193,10 +178,8 @@ func benchHTTP(adminDSN, redisAddr string, n, phones int) (err error) {
 
 	// The admin: log in once (creates the user), grant admin with the CLI.
 	adminTok, _ := c.login("bench-admin")
-	grant := exec.Command(bin, "admin", "grant", "--openid", wxemu.OpenID("wxemulator0000000", "bench-admin"), "--role", "admin")
-	grant.Env = env
-	if out, err := grant.CombinedOutput(); err != nil {
-		return fmt.Errorf("grant admin: %v %s", err, out)
+	if err := benchkit.ServerCommand(bin, env, "admin", "grant", "--openid", wxemu.OpenID("wxemulator0000000", "bench-admin"), "--role", "admin"); err != nil {
+		return err
 	}
 
 	fx, err := setUp(c, adminTok, n)

@@ -21,7 +21,6 @@ import (
 	"crypto/rand"
 	"flag"
 	"fmt"
-	"os"
 	"sort"
 	"sync"
 	"time"
@@ -35,14 +34,11 @@ import (
 )
 
 func main() {
-	adminDSN := flag.String("mysql", "root@tcp(127.0.0.1:3306)/", "MySQL/MariaDB DSN without database (a fresh one is created)")
+	adminDSN := benchkit.MySQLFlag()
 	needs := flag.Int("needs", 10000, "needs in the list benchmark")
 	pages := flag.Int("pages", 200, "list pages read per kind")
 	flag.Parse()
-	if err := run(*adminDSN, *needs, *pages); err != nil {
-		fmt.Fprintln(os.Stderr, "bench-cobuild:", err)
-		os.Exit(1)
-	}
+	benchkit.ExitOnError("bench-cobuild", run(*adminDSN, *needs, *pages))
 }
 
 type env struct {

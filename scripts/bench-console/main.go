@@ -17,19 +17,16 @@
 package main
 
 import (
-	"bytes"
 	"database/sql"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -40,6 +37,7 @@ import (
 
 	"gongjian/internal/benchkit"
 	"gongjian/internal/cst"
+	"gongjian/internal/jsonhttp"
 	"gongjian/internal/page"
 )
 
@@ -47,15 +45,11 @@ func main() {
 	n := flag.Int("n", 100000, "registrations to load")
 	requests := flag.Int("requests", 1000, "list requests to time")
 	conns := flag.Int("conns", 4, "concurrent connections")
-	admin := flag.String("mysql", "root@tcp(127.0.0.1:3306)/", "MariaDB DSN without a database (a fresh database is created and dropped)")
-	redisAddr := flag.String("redis", "127.0.0.1:6379", "Redis address")
+	admin, redisAddr := benchkit.MySQLFlag(), benchkit.RedisFlag()
 	target := flag.Duration("target", 200*time.Millisecond, "p99 target")
 	flag.BoolVar(&keep, "keep", false, "keep the database (its name is printed) to look at the queries")
 	flag.Parse()
-	if err := run(*n, *requests, *conns, *admin, *redisAddr, *target); err != nil {
-		fmt.Fprintln(os.Stderr, "bench-console:", err)
-		os.Exit(1)
-	}
+	benchkit.ExitOnError("bench-console", run(*n, *requests, *conns, *admin, *redisAddr, *target))
 }
 
 var keep bool
@@ -90,29 +84,26 @@ func run(n, requests, conns int, adminDSN, redisAddr string, target time.Duratio
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "gongjian")
-	if out, err := exec.Command("go", "build", "-o", bin, "./server").CombinedOutput(); err != nil {
-		return fmt.Errorf("build: %v\n%s", err, out)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	bin, err := benchkit.BuildServer(dir)
 	if err != nil {
 		return err
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	srv := exec.Command(bin)
-	srv.Env = append(os.Environ(), "GONGJIAN_MYSQL_DSN="+dsn, "GONGJIAN_REDIS_ADDR="+redisAddr,
+	addr, err := benchkit.FreeAddr()
+	if err != nil {
+		return err
+	}
+	logPath := filepath.Join(dir, "server.log")
+	srv, err := benchkit.StartServer(bin, append(os.Environ(), "GONGJIAN_MYSQL_DSN="+dsn, "GONGJIAN_REDIS_ADDR="+redisAddr,
 		"GONGJIAN_REDIS_KEY_PREFIX=gjbc"+randHex(3)+":", "GONGJIAN_HTTP_ADDR="+addr, "GONGJIAN_DATA_DIR="+dir,
-		"GONGJIAN_SEED_DEMO=never", "GONGJIAN_LOG_LEVEL=warn", "GONGJIAN_WECHAT_APP_ID=")
-	var logs bytes.Buffer
-	srv.Stdout, srv.Stderr = &logs, &logs
-	if err := srv.Start(); err != nil {
+		"GONGJIAN_SEED_DEMO=never", "GONGJIAN_LOG_LEVEL=warn", "GONGJIAN_WECHAT_APP_ID="), logPath)
+	if err != nil {
 		return err
 	}
 	defer func() { srv.Process.Kill(); srv.Wait() }()
 	base := "http://" + addr
-	if err := waitReady(base); err != nil {
-		return fmt.Errorf("%v\n%s", err, logs.String())
+	if !benchkit.WaitReady(base, 30*time.Second) {
+		logs, _ := os.ReadFile(logPath)
+		return fmt.Errorf("the server did not get ready\n%s", logs)
 	}
 
 	c := newClient(base)
@@ -330,14 +321,9 @@ func (c *client) clone() *client {
 }
 
 func (c *client) call(method, path string, body any, want int) (map[string]any, error) {
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, c.base+path, rd)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	req, err := jsonhttp.NewRequest(method, c.base+path, "", body)
+	if err != nil {
+		return nil, err
 	}
 	if c.csrf != "" {
 		req.Header.Set("X-CSRF-Token", c.csrf)
@@ -376,11 +362,4 @@ func (c *client) timed(path string) (time.Duration, int, error) {
 	}
 	_ = json.Unmarshal(raw, &out)
 	return d, len(out.Items), nil
-}
-
-func waitReady(base string) error {
-	if !benchkit.WaitReady(base, 30*time.Second) {
-		return fmt.Errorf("the server did not get ready")
-	}
-	return nil
 }

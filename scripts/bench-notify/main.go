@@ -54,10 +54,7 @@ func main() {
 	if *burst <= 0 {
 		*burst = max(1, *rate)
 	}
-	if err := run(*notices, *personal, *rate, *burst, *sets, *concurrency, *batch, *latency, *mysqlDSN, *redisAddr); err != nil {
-		fmt.Fprintln(os.Stderr, "bench-notify:", err)
-		os.Exit(1)
-	}
+	benchkit.ExitOnError("bench-notify", run(*notices, *personal, *rate, *burst, *sets, *concurrency, *batch, *latency, *mysqlDSN, *redisAddr))
 }
 
 func run(notices, personal, rate, burst, sets, concurrency, batch int, latency time.Duration, mysqlDSN, redisAddr string) error {

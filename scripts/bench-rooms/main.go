@@ -21,7 +21,6 @@ import (
 	"flag"
 	"fmt"
 	mrand "math/rand/v2"
-	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -41,12 +40,9 @@ func main() {
 	workers := flag.Int("workers", 32, "concurrent bookers")
 	seconds := flag.Int("seconds", 5, "length of each throughput run")
 	conns := flag.Int("conns", 32, "database connections")
-	adminDSN := flag.String("mysql", "root@tcp(127.0.0.1:3306)/", "MySQL/MariaDB DSN without database (a fresh one is created and dropped)")
+	adminDSN := benchkit.MySQLFlag()
 	flag.Parse()
-	if err := run(*adminDSN, *workers, time.Duration(*seconds)*time.Second, *conns); err != nil {
-		fmt.Fprintln(os.Stderr, "bench-rooms:", err)
-		os.Exit(1)
-	}
+	benchkit.ExitOnError("bench-rooms", run(*adminDSN, *workers, time.Duration(*seconds)*time.Second, *conns))
 }
 
 type bench struct {
@@ -123,32 +119,26 @@ func (b *bench) throughput(label string, ids []int64, workers int, d time.Durati
 	var answered, booked, failed atomic.Int64
 	lat := make([][]time.Duration, workers)
 	deadline := time.Now().Add(d)
-	var wg sync.WaitGroup
 	start := time.Now()
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rng := mrand.New(mrand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
-			for time.Now().Before(deadline) {
-				from := dayAt(1+rng.IntN(days), 8+rng.IntN(11))
-				t0 := time.Now()
-				_, err := b.svc.Book(b.ctx, b.staff, rooms.BookInput{RoomID: ids[rng.IntN(len(ids))], StartsAt: from,
-					EndsAt: from.Add(time.Duration(1+rng.IntN(2)) * time.Hour), Purpose: "压测", Attendance: 5})
-				lat[w] = append(lat[w], time.Since(t0))
-				switch {
-				case err == nil:
-					booked.Add(1)
-					answered.Add(1)
-				case errs.CodeOf(err) == rooms.ErrSlotTaken.Code:
-					answered.Add(1)
-				default:
-					failed.Add(1)
-				}
+	benchkit.Workers(workers, func(w int) {
+		rng := mrand.New(mrand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
+		for time.Now().Before(deadline) {
+			from := dayAt(1+rng.IntN(days), 8+rng.IntN(11))
+			t0 := time.Now()
+			_, err := b.svc.Book(b.ctx, b.staff, rooms.BookInput{RoomID: ids[rng.IntN(len(ids))], StartsAt: from,
+				EndsAt: from.Add(time.Duration(1+rng.IntN(2)) * time.Hour), Purpose: "压测", Attendance: 5})
+			lat[w] = append(lat[w], time.Since(t0))
+			switch {
+			case err == nil:
+				booked.Add(1)
+				answered.Add(1)
+			case errs.CodeOf(err) == rooms.ErrSlotTaken.Code:
+				answered.Add(1)
+			default:
+				failed.Add(1)
 			}
-		}()
-	}
-	wg.Wait()
+		}
+	})
 	el := time.Since(start).Seconds()
 	var all []time.Duration
 	for _, l := range lat {

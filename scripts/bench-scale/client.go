@@ -2,11 +2,9 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -16,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"gongjian/internal/benchkit"
+	"gongjian/internal/jsonhttp"
 	"gongjian/internal/wxemu"
 )
 
@@ -30,30 +30,10 @@ func newClient(base string, conns int) *client {
 	return &client{base: base, http: &http.Client{Transport: tr, Timeout: 5 * time.Minute}}
 }
 
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-func (c *client) do(method, path, tok string, body any) (int, []byte, error) {
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, c.base+path, rd)
+func (c *client) do(method, path, tok string, body any, headers ...string) (int, []byte, error) {
+	req, err := jsonhttp.NewRequest(method, c.base+path, tok, body, headers...)
 	if err != nil {
 		return 0, nil, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	res, err := c.http.Do(req)
 	if err != nil {
@@ -142,18 +122,8 @@ func (c *client) concurrent(path, tok string, conns int, d time.Duration) fig {
 
 // activity creates and publishes a one-session activity.
 func (c *client) activity(admin string, community, org int64, title string, start time.Time, seats int) (int64, int64, error) {
-	var act struct {
-		ID       int64 `json:"id"`
-		Sessions []struct {
-			ID int64 `json:"id"`
-		} `json:"sessions"`
-	}
-	body := map[string]any{
-		"title": title, "category": "lecture", "community_id": community, "host_org_id": org,
-		"place": map[string]any{"address": "社区活动室"}, "signup_opens_at": time.Now().Add(-time.Minute).UTC().Format(time.RFC3339),
-		"signup_closes_at": start.Add(-time.Hour).UTC().Format(time.RFC3339),
-		"sessions":         []map[string]any{{"starts_at": start.UTC().Format(time.RFC3339), "ends_at": start.Add(2 * time.Hour).UTC().Format(time.RFC3339), "capacity": seats, "waitlist_capacity": 0}},
-	}
+	var act benchkit.Activity
+	body := benchkit.ActivityBody(title, "lecture", "社区活动室", community, org, start.Add(-time.Hour), start, seats, 0)
 	if err := c.call("POST", "/api/v1/admin/activities", admin, body, &act); err != nil {
 		return 0, 0, err
 	}
@@ -180,31 +150,13 @@ func (c *client) signUps(admin string, community, org int64, title, who string, 
 	for i, tok := range toks {
 		body := map[string]any{"session_id": sid, "attendees": []map[string]any{{"self": true}}}
 		t := time.Now()
-		code, raw, err := c.doIdem("/api/v1/registrations", tok, body, fmt.Sprintf("%s-%d-%s", who, i, randHex(4)))
+		code, raw, err := c.do("POST", "/api/v1/registrations", tok, body, "Idempotency-Key", fmt.Sprintf("%s-%d-%s", who, i, randHex(4)))
 		if err != nil || code != 201 {
 			return 0, fmt.Errorf("sign-up: %d %s %v", code, raw, err)
 		}
 		ds = append(ds, time.Since(t))
 	}
 	return percentile(ds, 0.5), nil
-}
-
-func (c *client) doIdem(path, tok string, body any, key string) (int, []byte, error) {
-	b, _ := json.Marshal(body)
-	req, err := http.NewRequest("POST", c.base+path, bytes.NewReader(b))
-	if err != nil {
-		return 0, nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("Idempotency-Key", key)
-	res, err := c.http.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	return res.StatusCode, raw, err
 }
 
 // lastCursor walks a keyset list to its last page and returns that page's cursor.

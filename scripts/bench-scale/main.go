@@ -20,7 +20,7 @@ import (
 	"database/sql"
 	"flag"
 	"fmt"
-	"os"
+	"gongjian/internal/benchkit"
 	"sort"
 	"strings"
 	"time"
@@ -50,10 +50,7 @@ func main() {
 	flag.DurationVar(&o.idle, "idle", 60*time.Second, "how long the idle CPU is measured")
 	flag.BoolVar(&o.keep, "keep", false, "keep the database and Redis keys")
 	flag.Parse()
-	if err := run(o); err != nil {
-		fmt.Fprintln(os.Stderr, "bench-scale:", err)
-		os.Exit(1)
-	}
+	benchkit.ExitOnError("bench-scale", run(o))
 }
 
 // row is one line of the printed table.

@@ -8,10 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"time"
 
-	mysqldrv "github.com/go-sql-driver/mysql"
 	"github.com/redis/go-redis/v9"
 
 	"gongjian/internal/benchkit"
@@ -49,20 +47,14 @@ func (s *server) start() error {
 	if err != nil {
 		return err
 	}
-	admin, err := sql.Open("mysql", s.o.mysqlAdmin)
+	cfg, err := benchkit.CreateDatabase(s.o.mysqlAdmin, s.db)
 	if err != nil {
 		return err
 	}
-	defer admin.Close()
-	if _, err := admin.Exec("CREATE DATABASE " + s.db + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
-		return fmt.Errorf("create database: %w", err)
-	}
-	cfg, _ := mysqldrv.ParseDSN(s.o.mysqlAdmin)
-	cfg.DBName = s.db
 	cfg.ParseTime = true
 	s.dsn = cfg.FormatDSN()
 	env := s.env()
-	if err := runCmd(env, bin, "migrate"); err != nil {
+	if err := benchkit.ServerCommand(bin, env, "migrate"); err != nil {
 		return err
 	}
 	db, err := sql.Open("mysql", s.dsn)
@@ -74,24 +66,15 @@ func (s *server) start() error {
 	if err != nil {
 		return err
 	}
-	if err := runCmd(env, bin, "admin", "grant", "--openid", wxemu.OpenID(appID, adminName), "--role", "admin"); err != nil {
+	if err := benchkit.ServerCommand(bin, env, "admin", "grant", "--openid", wxemu.OpenID(appID, adminName), "--role", "admin"); err != nil {
 		return err
 	}
-	port, err := freePort()
+	addr, err := benchkit.FreeAddr()
 	if err != nil {
 		return err
 	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	s.cmd = exec.Command(bin)
-	s.cmd.Env = append(env, "GONGJIAN_HTTP_ADDR="+addr)
-	logf, err := os.Create(filepath.Join(s.dir, "server.log"))
-	if err != nil {
-		return err
-	}
-	defer logf.Close()
-	s.cmd.Stdout, s.cmd.Stderr = logf, logf
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := s.cmd.Start(); err != nil {
+	logPath := filepath.Join(s.dir, "server.log")
+	if s.cmd, err = benchkit.StartServer(bin, append(env, "GONGJIAN_HTTP_ADDR="+addr), logPath); err != nil {
 		return err
 	}
 	s.base = "http://" + addr
@@ -99,17 +82,8 @@ func (s *server) start() error {
 		fmt.Printf("server on %s (pid %d), database %s\n", s.base, s.cmd.Process.Pid, s.db)
 		return nil
 	}
-	tail, _ := os.ReadFile(logf.Name())
+	tail, _ := os.ReadFile(logPath)
 	return errors.New("the server did not become ready: " + string(tail[max(0, len(tail)-2000):]))
-}
-
-func runCmd(env []string, bin string, args ...string) error {
-	cmd := exec.Command(bin, args...)
-	cmd.Env = env
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("%v: %v: %s", args, err, out)
-	}
-	return nil
 }
 
 func (s *server) env() []string {
@@ -125,11 +99,8 @@ func (s *server) stop() {
 		fmt.Printf("kept database %s, Redis prefix %s, %s\n", s.db, s.prefix, s.dir)
 		return
 	}
-	if admin, err := sql.Open("mysql", s.o.mysqlAdmin); err == nil {
-		admin.Exec("DROP DATABASE IF EXISTS " + s.db)
-		admin.Close()
-	}
-	deleteKeys(s.o.redisAddr, s.prefix)
+	benchkit.DropDatabase(s.o.mysqlAdmin, s.db)
+	benchkit.DeleteKeys(s.o.redisAddr, s.prefix)
 	os.RemoveAll(s.dir)
 }
 

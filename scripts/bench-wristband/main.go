@@ -26,7 +26,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -57,8 +56,7 @@ const (
 var storageRows int
 
 func main() {
-	mysqlDSN := flag.String("mysql", "root@tcp(127.0.0.1:3306)/", "MariaDB/MySQL DSN without database (a fresh database is created)")
-	redisAddr := flag.String("redis", "127.0.0.1:6379", "Redis address")
+	mysqlDSN, redisAddr := benchkit.MySQLFlag(), benchkit.RedisFlag()
 	devices := flag.Int("devices", 2000, "devices (one wearer each)")
 	perMinute := flag.Int("per-minute", 2, "pushes per device per minute (location, heart rate alternating)")
 	paced := flag.Duration("paced", 60*time.Second, "duration of the paced phase at the real rate")
@@ -68,10 +66,7 @@ func main() {
 	keep := flag.Bool("keep", false, "keep the database afterwards")
 	flag.IntVar(&storageRows, "storage-rows", 500000, "grow the tables to about this many rows (copies) before measuring bytes per row; 0 skips")
 	flag.Parse()
-	if err := run(*mysqlDSN, *redisAddr, *devices, *perMinute, *paced, *burst, *workers, *retention, *keep); err != nil {
-		fmt.Fprintln(os.Stderr, "bench-wristband:", err)
-		os.Exit(1)
-	}
+	benchkit.ExitOnError("bench-wristband", run(*mysqlDSN, *redisAddr, *devices, *perMinute, *paced, *burst, *workers, *retention, *keep))
 }
 
 func imeiOf(i int) string {
@@ -233,29 +228,23 @@ func seed(ctx context.Context, db *mysqlstore.DB, n int) error {
 	if err := store.CreateDevices(ctx, devs); err != nil {
 		return err
 	}
-	var wg sync.WaitGroup
 	errc := make(chan error, 8)
-	for w := 0; w < 8; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := w; i < n; i += 8 {
-				u, err := people.EnsureUser(ctx, fmt.Sprintf("bench-%d", i))
-				if err == nil {
-					name, cid := fmt.Sprintf("老人%d", i), c.ID
-					err = people.UpdateProfile(ctx, u.ID, resident.ProfilePatch{RealName: &name, CommunityID: &cid})
-				}
-				if err == nil {
-					_, err = svc.Bind(ctx, wristband.GuardianActor(u), wristband.BindInput{IMEI: imeiOf(i), Wearer: wristband.WearerRef{Self: true}, ConsentVersion: wristband.ConsentVersion})
-				}
-				if err != nil {
-					errc <- err
-					return
-				}
+	benchkit.Workers(8, func(w int) {
+		for i := w; i < n; i += 8 {
+			u, err := people.EnsureUser(ctx, fmt.Sprintf("bench-%d", i))
+			if err == nil {
+				name, cid := fmt.Sprintf("老人%d", i), c.ID
+				err = people.UpdateProfile(ctx, u.ID, resident.ProfilePatch{RealName: &name, CommunityID: &cid})
 			}
-		}(w)
-	}
-	wg.Wait()
+			if err == nil {
+				_, err = svc.Bind(ctx, wristband.GuardianActor(u), wristband.BindInput{IMEI: imeiOf(i), Wearer: wristband.WearerRef{Self: true}, ConsentVersion: wristband.ConsentVersion})
+			}
+			if err != nil {
+				errc <- err
+				return
+			}
+		}
+	})
 	select {
 	case err := <-errc:
 		return err
@@ -277,27 +266,20 @@ func startServer(dsn, redisAddr, prefix string) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	bin := filepath.Join(dir, "gongjian")
-	build := exec.Command("go", "build", "-o", bin, "./server")
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
-		return nil, fmt.Errorf("build server (run from the repository root): %w", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	bin, err := benchkit.BuildServer(dir)
 	if err != nil {
 		return nil, err
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(),
+	addr, err := benchkit.FreeAddr()
+	if err != nil {
+		return nil, err
+	}
+	cmd, err := benchkit.StartServer(bin, append(os.Environ(),
 		"GONGJIAN_MYSQL_DSN="+dsn, "GONGJIAN_REDIS_ADDR="+redisAddr, "GONGJIAN_REDIS_KEY_PREFIX="+prefix,
 		"GONGJIAN_HTTP_ADDR="+addr, "GONGJIAN_DATA_DIR="+dir, "GONGJIAN_LOG_LEVEL=warn", "GONGJIAN_SEED_DEMO=never",
 		"GONGJIAN_WRISTBAND_VENDOR_SECRETS="+vendor+":"+secret,
-	)
-	logf, _ := os.Create(filepath.Join(dir, "server.log"))
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
+	), filepath.Join(dir, "server.log"))
+	if err != nil {
 		return nil, err
 	}
 	s := &server{cmd: cmd, base: "http://" + addr, dir: dir}
@@ -417,18 +399,12 @@ func (s *sender) pacedPhase(rate float64, d time.Duration) *result {
 // burstPhase runs workers closed-loop senders for d.
 func (s *sender) burstPhase(workers int, d time.Duration) *result {
 	r := &result{}
-	var wg sync.WaitGroup
 	start := time.Now()
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for time.Since(start) < d {
-				r.add(s.send())
-			}
-		}()
-	}
-	wg.Wait()
+	benchkit.Workers(workers, func(int) {
+		for time.Since(start) < d {
+			r.add(s.send())
+		}
+	})
 	r.elapsed = time.Since(start)
 	return r
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,7 +42,7 @@ func startRedisCluster() (*redisCluster, error) {
 	}
 	c := &redisCluster{dir: dir}
 	// Explicit bus ports: a free client port above 55535 has no port+10000.
-	if c.ports, err = freePorts(2 * clusterMasters); err != nil {
+	if c.ports, err = benchkit.FreePorts(2 * clusterMasters); err != nil {
 		c.stop()
 		return nil, err
 	}
@@ -133,19 +132,4 @@ func (c *redisCluster) stop() {
 		benchkit.StopProcess(cmd, 5*time.Second)
 	}
 	os.RemoveAll(c.dir)
-}
-
-// freePorts returns n distinct free loopback ports (all held open until
-// every one is chosen).
-func freePorts(n int) ([]int, error) {
-	ports := make([]int, 0, n)
-	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		defer ln.Close()
-		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
 }

@@ -43,6 +43,7 @@ import (
 	mysqldrv "github.com/go-sql-driver/mysql"
 	"github.com/redis/go-redis/v9"
 
+	"gongjian/internal/benchkit"
 	"gongjian/internal/wxemu"
 )
 
@@ -91,10 +92,7 @@ func main() {
 	flag.BoolVar(&o.cluster, "redis-cluster", false, "start a private 3-master Redis Cluster on free loopback ports for the servers (instead of -redis)")
 	flag.Parse()
 	code, err := run(o)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
-	}
+	benchkit.ExitOnError("bench", err)
 	os.Exit(code)
 }
 
@@ -376,18 +374,8 @@ func (b *bench) sessionAt(title string, seats, waitlist int, start time.Time) (i
 	if closes.Before(time.Now().Add(time.Minute)) {
 		closes = start // a session soon (the door): sign-up runs until it starts
 	}
-	var act struct {
-		ID       int64 `json:"id"`
-		Sessions []struct {
-			ID int64 `json:"id"`
-		} `json:"sessions"`
-	}
-	body := map[string]any{
-		"title": title, "category": "performance", "community_id": b.community, "host_org_id": orgID,
-		"place": map[string]any{"address": "压测剧场"}, "signup_opens_at": time.Now().Add(-time.Minute).UTC().Format(time.RFC3339),
-		"signup_closes_at": closes.UTC().Format(time.RFC3339),
-		"sessions":         []map[string]any{{"starts_at": start.UTC().Format(time.RFC3339), "ends_at": start.Add(2 * time.Hour).UTC().Format(time.RFC3339), "capacity": seats, "waitlist_capacity": waitlist}},
-	}
+	var act benchkit.Activity
+	body := benchkit.ActivityBody(title, "performance", "压测剧场", b.community, orgID, closes, start, seats, waitlist)
 	if _, err := b.call("POST", "/api/v1/admin/activities", b.admin, body, &act); err != nil {
 		return 0, 0, err
 	}

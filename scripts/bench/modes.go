@@ -63,6 +63,39 @@ func best(rs []round, better func(a, b round) bool) round {
 	return out
 }
 
+// fastest prints every round of both sides (show) and returns the one of
+// each with the highest rate.
+func fastest(ours, naive []round, show func(round) string) (round, round) {
+	faster := func(a, b round) bool { return a.rate > b.rate }
+	printRounds("ours", ours, show)
+	printRounds("naive", naive, show)
+	return best(ours, faster), best(naive, faster)
+}
+
+// tally summarizes a round's answers and counts the registrations of
+// activity aid confirmed in the database.
+func (b *bench) tally(rs []result, aid int64) (stats, int, error) {
+	got, err := b.confirmed(aid)
+	return summarize(rs), got, err
+}
+
+// naiveRound runs load against the naive baseline, measured as served by
+// the bench process; the round's rate is per second of count's answers.
+func (b *bench) naiveRound(load func() ([]result, time.Duration, error), count func(stats) int) (round, error) {
+	var rs []result
+	var took time.Duration
+	var err error
+	b.measure("naive, served by the bench process", func() int {
+		rs, took, err = load()
+		return len(rs)
+	})
+	if err != nil {
+		return round{}, err
+	}
+	st := summarize(rs)
+	return round{s: st, took: took, rate: float64(count(st)) / took.Seconds()}, nil
+}
+
 func printRounds(label string, rs []round, show func(round) string) {
 	var parts []string
 	for _, r := range rs {
@@ -85,8 +118,7 @@ func (b *bench) hot() error {
 		if err != nil {
 			return round{}, err
 		}
-		st := summarize(rs)
-		got, err := b.confirmed(aid)
+		st, got, err := b.tally(rs, aid)
 		if err != nil {
 			return round{}, err
 		}
@@ -144,8 +176,7 @@ func (b *bench) sustained() error {
 		if err != nil {
 			return round{}, err
 		}
-		st := summarize(rs)
-		got, err := b.confirmed(aid)
+		st, got, err := b.tally(rs, aid)
 		if err != nil {
 			return round{}, err
 		}
@@ -159,26 +190,14 @@ func (b *bench) sustained() error {
 		if err != nil {
 			return round{}, err
 		}
-		var rs []result
-		var took time.Duration
-		b.measure("naive, served by the bench process", func() int {
-			rs, took, err = sustained([]string{b.naive.url}, b.tokens[:n], nsid, conns)
-			return len(rs)
-		})
-		if err != nil {
-			return round{}, err
-		}
-		st := summarize(rs)
-		return round{s: st, took: took, rate: float64(st.confirmed) / took.Seconds()}, nil
+		return b.naiveRound(func() ([]result, time.Duration, error) {
+			return sustained([]string{b.naive.url}, b.tokens[:n], nsid, conns)
+		}, func(st stats) int { return st.confirmed })
 	})
 	if err != nil {
 		return err
 	}
-	faster := func(a, b round) bool { return a.rate > b.rate }
-	o, t := best(ours, faster), best(naive, faster)
-	show := func(r round) string { return fmt.Sprintf("%.0f/s p99 %s", r.rate, ms(r.s.p99)) }
-	printRounds("ours", ours, show)
-	printRounds("naive", naive, show)
+	o, t := fastest(ours, naive, func(r round) string { return fmt.Sprintf("%.0f/s p99 %s", r.rate, ms(r.s.p99)) })
 	fmt.Println("  best round of each:")
 	printTable(o.s, t.s, o.rate, t.rate)
 	fmt.Printf("  registrations/s: ours %.0f, naive %.0f (ours/naive = %.2f×); %s\n", o.rate, t.rate, o.rate/t.rate, b.batchSize())
@@ -218,26 +237,14 @@ func (b *bench) soldOut() error {
 		}
 		return round{s: st, took: took, rate: float64(st.full) / took.Seconds(), cpu: cpu}, nil
 	}, func(i int) (round, error) {
-		var rs []result
-		var took time.Duration
-		b.measure("naive, served by the bench process", func() int {
-			rs, took, err = soldOut([]string{b.naive.url}, b.tokens[1:], nsid, conns, d)
-			return len(rs)
-		})
-		if err != nil {
-			return round{}, err
-		}
-		st := summarize(rs)
-		return round{s: st, took: took, rate: float64(st.full) / took.Seconds()}, nil
+		return b.naiveRound(func() ([]result, time.Duration, error) {
+			return soldOut([]string{b.naive.url}, b.tokens[1:], nsid, conns, d)
+		}, func(st stats) int { return st.full })
 	})
 	if err != nil {
 		return err
 	}
-	faster := func(a, b round) bool { return a.rate > b.rate }
-	o, t := best(ours, faster), best(naive, faster)
-	show := func(r round) string { return fmt.Sprintf("%.0f/s", r.rate) }
-	printRounds("ours", ours, show)
-	printRounds("naive", naive, show)
+	o, t := fastest(ours, naive, func(r round) string { return fmt.Sprintf("%.0f/s", r.rate) })
 	fmt.Println("  best round of each:")
 	printTable(o.s, t.s, o.rate, t.rate)
 	fmt.Printf("  refusals/s: ours %.0f, naive %.0f (ours/naive = %.2f×)\n", o.rate, t.rate, o.rate/t.rate)

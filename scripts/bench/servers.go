@@ -1,24 +1,16 @@
 package main
 
 import (
-	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
-	"syscall"
 	"time"
 
-	mysqldrv "github.com/go-sql-driver/mysql"
-	"github.com/redis/go-redis/v9"
-
 	"gongjian/internal/benchkit"
-	"gongjian/internal/redisstore"
 	"gongjian/internal/wxemu"
 )
 
@@ -76,12 +68,10 @@ func (s *servers) start() error {
 		return err
 	}
 	env := s.env()
-	grant := exec.Command(bin, "admin", "grant", "--openid", wxemu.OpenID("wxemulator0000000", s.o.admin), "--role", "admin")
-	grant.Env = env
-	if out, err := grant.CombinedOutput(); err != nil {
-		return fmt.Errorf("grant admin: %v: %s", err, out)
+	if err := benchkit.ServerCommand(bin, env, "admin", "grant", "--openid", wxemu.OpenID("wxemulator0000000", s.o.admin), "--role", "admin"); err != nil {
+		return err
 	}
-	ports, err := freePorts(s.o.procs)
+	ports, err := benchkit.FreePorts(s.o.procs)
 	if err != nil {
 		return err
 	}
@@ -95,16 +85,10 @@ func (s *servers) start() error {
 }
 
 func (s *servers) createDatabase() error {
-	admin, err := sql.Open("mysql", s.o.mysqlAdmin)
+	cfg, err := benchkit.CreateDatabase(s.o.mysqlAdmin, s.db)
 	if err != nil {
 		return err
 	}
-	defer admin.Close()
-	if _, err := admin.Exec("CREATE DATABASE " + s.db + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
-		return fmt.Errorf("create database: %w", err)
-	}
-	cfg, _ := mysqldrv.ParseDSN(s.o.mysqlAdmin)
-	cfg.DBName = s.db
 	s.dsn = cfg.FormatDSN()
 	return nil
 }
@@ -125,26 +109,18 @@ func (s *servers) env() []string {
 
 // startProcess starts server process i on addr and waits until it is ready.
 func (s *servers) startProcess(bin string, env []string, i int, addr string) error {
-	cmd := exec.Command(bin)
-	cmd.Env = append(env[:len(env):len(env)], "GONGJIAN_HTTP_ADDR="+addr)
+	env = append(env[:len(env):len(env)], "GONGJIAN_HTTP_ADDR="+addr)
 	if s.o.profile != "" {
-		ports, err := freePorts(1)
+		debug, err := benchkit.FreeAddr()
 		if err != nil {
 			return err
 		}
-		debug := "127.0.0.1:" + strconv.Itoa(ports[0])
-		cmd.Env = append(cmd.Env, "GONGJIAN_HTTP_DEBUG_ADDR="+debug)
+		env = append(env, "GONGJIAN_HTTP_DEBUG_ADDR="+debug)
 		s.debugAddrs = append(s.debugAddrs, debug)
 	}
 	logPath := filepath.Join(s.dir, fmt.Sprintf("server-%d.log", i))
-	logf, err := os.Create(logPath)
+	cmd, err := benchkit.StartServer(bin, env, logPath)
 	if err != nil {
-		return err
-	}
-	defer logf.Close() // the child keeps its own descriptor
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // gone with the bench, whatever happens
-	if err := cmd.Start(); err != nil {
 		return err
 	}
 	s.cmds = append(s.cmds, cmd)
@@ -187,22 +163,9 @@ func (s *servers) cleanup() {
 		fmt.Printf("kept database %s, Redis prefix %s and %s\n", s.db, s.prefix, s.dir)
 		return
 	}
-	if admin, err := sql.Open("mysql", s.o.mysqlAdmin); err == nil {
-		admin.Exec("DROP DATABASE IF EXISTS " + s.db)
-		admin.Close()
-	}
+	benchkit.DropDatabase(s.o.mysqlAdmin, s.db)
 	if s.cluster == nil {
-		deleteKeys(s.redisAddr, s.prefix)
+		benchkit.DeleteKeys(s.redisAddr, s.prefix)
 	}
 	os.RemoveAll(s.dir)
-}
-
-// deleteKeys deletes the keys under prefix on a Redis server, or on every
-// master of a Redis Cluster (a comma-separated address list).
-func deleteKeys(addr, prefix string) {
-	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: strings.Split(addr, ",")})
-	defer rdb.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	redisstore.DeletePrefix(ctx, rdb, prefix)
 }
