@@ -461,7 +461,7 @@ func (s *Service) Attendance(ctx context.Context, u resident.User, sessionID int
 
 var (
 	errOwnPresence      = errs.Forbidden("OWN_RECORD", "不能审核自己的签到记录，请由其他工作人员办理")
-	errPresenceNotFound = errs.NotFound("PRESENCE_NOT_FOUND", "签到记录不存在")
+	ErrPresenceNotFound = errs.NotFound("PRESENCE_NOT_FOUND", "签到记录不存在")
 )
 
 // reviewScope is the presences u may review: those of activities hosted by
@@ -502,7 +502,7 @@ func (s *Service) ReviewPresence(ctx context.Context, u resident.User, id int64,
 	}
 	p, err := s.store.PresenceByID(ctx, id)
 	if errs.KindOf(err) == errs.KindNotFound {
-		return Presence{}, errPresenceNotFound
+		return Presence{}, ErrPresenceNotFound
 	}
 	if err != nil {
 		return Presence{}, err
@@ -510,7 +510,7 @@ func (s *Service) ReviewPresence(ctx context.Context, u resident.User, id int64,
 	sess, err := s.regs.Session(ctx, p.SessionID)
 	switch {
 	case errs.KindOf(err) == errs.KindNotFound:
-		return Presence{}, errPresenceNotFound
+		return Presence{}, ErrPresenceNotFound
 	case err != nil:
 		return Presence{}, err
 	}

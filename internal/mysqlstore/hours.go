@@ -281,9 +281,7 @@ func (s *HoursStore) MonthlyMinutes(ctx context.Context, userID int64) ([]hours.
 
 func (s *HoursStore) filtered(ctx context.Context, f hours.Filter) *gorm.DB {
 	q := s.g(ctx).Model(&hoursLedgerRow{}).Where("served_at >= ? AND served_at < ?", f.From.UTC(), f.To.UTC())
-	if f.UserID != 0 {
-		q = q.Where("user_id = ?", f.UserID)
-	}
+	q = whereEq(q, "user_id", f.UserID)
 	return inScope(q, "org_id", "community_id", f.All, f.OrgIDs, f.CommunityIDs)
 }
 
@@ -355,12 +353,8 @@ func (s *HoursStore) Claim(ctx context.Context, id int64) (hours.Claim, error) {
 // Claims lists claims, newest first.
 func (s *HoursStore) Claims(ctx context.Context, f hours.ClaimFilter) ([]hours.Claim, error) {
 	q := s.g(ctx).Model(&hourClaimRow{})
-	if f.Status != "" {
-		q = q.Where("status = ?", f.Status)
-	}
-	if f.UserID != 0 {
-		q = q.Where("user_id = ?", f.UserID)
-	}
+	q = whereEq(q, "status", f.Status)
+	q = whereEq(q, "user_id", f.UserID)
 	q = inScope(q, "host_org_id", "community_id", f.All, f.OrgIDs, f.CommunityIDs)
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)

@@ -160,9 +160,7 @@ func (s *HoursStore) Correction(ctx context.Context, id int64) (hours.Correction
 // Corrections lists correction requests, newest first.
 func (s *HoursStore) Corrections(ctx context.Context, f hours.ClaimFilter) ([]hours.Correction, error) {
 	q := s.g(ctx).Model(&hourCorrectionRow{})
-	if f.Status != "" {
-		q = q.Where("status = ?", f.Status)
-	}
+	q = whereEq(q, "status", f.Status)
 	q = inScope(q, "host_org_id", "community_id", f.All, f.OrgIDs, f.CommunityIDs)
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)

@@ -120,6 +120,16 @@ func userNames(q *gorm.DB, ids []int64) (map[int64]string, error) {
 	return namesByID(q, ids, "id, nickname, real_name", func(u userRow) (int64, string) { return u.ID, userName(u.RealName, u.Nickname) })
 }
 
+// whereEq keeps the rows whose column col equals v, when v is set (not
+// its type's zero value).
+func whereEq[T comparable](q *gorm.DB, col string, v T) *gorm.DB {
+	var zero T
+	if v == zero {
+		return q
+	}
+	return q.Where(col+" = ?", v)
+}
+
 // inScope keeps, unless all, the rows of a staff member's scope: those of
 // the organisations or of the communities (an empty list matches none),
 // named by the columns orgCol and communityCol.

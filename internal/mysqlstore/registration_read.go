@@ -272,15 +272,9 @@ func (s *ActivityStore) AttendeeRegistrations(ctx context.Context, groupKey stri
 // 0801 and 1240), then only those rows.
 func (s *ActivityStore) Registrations(ctx context.Context, f activity.RegistrationFilter) ([]activity.RegistrationDetail, error) {
 	q := s.g(ctx).Model(&registrationRow{})
-	if f.ActivityID != 0 {
-		q = q.Where("activity_id = ?", f.ActivityID)
-	}
-	if f.SessionID != 0 {
-		q = q.Where("session_id = ?", f.SessionID)
-	}
-	if f.Status != "" {
-		q = q.Where("status = ?", f.Status)
-	}
+	q = whereEq(q, "activity_id", f.ActivityID)
+	q = whereEq(q, "session_id", f.SessionID)
+	q = whereEq(q, "status", f.Status)
 	if f.NoShow != nil {
 		q = q.Where("no_show = ?", *f.NoShow)
 	}
