@@ -52,16 +52,8 @@ type RotatingCode struct {
 
 // RotatingCode returns the session's current code to its staff and checkers.
 func (s *Service) RotatingCode(ctx context.Context, u resident.User, sessionID int64) (RotatingCode, error) {
-	sess, err := s.regs.Session(ctx, sessionID)
-	if err != nil {
+	if _, err := s.checkedSession(ctx, u, sessionID, errNotStaff); err != nil {
 		return RotatingCode{}, err
-	}
-	ok, err := s.canCheck(ctx, u, sess)
-	if err != nil {
-		return RotatingCode{}, err
-	}
-	if !ok {
-		return RotatingCode{}, errNotStaff
 	}
 	now := s.now()
 	step := StepAt(now)
@@ -422,16 +414,9 @@ type AttendanceLine struct {
 // Attendance lists a session's registrations with their check-ins, and the
 // volunteers' presences (flagged ones need review).
 func (s *Service) Attendance(ctx context.Context, u resident.User, sessionID int64) (Attendance, error) {
-	sess, err := s.regs.Session(ctx, sessionID)
+	sess, err := s.checkedSession(ctx, u, sessionID, errNotChecker)
 	if err != nil {
 		return Attendance{}, err
-	}
-	ok, err := s.canCheck(ctx, u, sess)
-	if err != nil {
-		return Attendance{}, err
-	}
-	if !ok {
-		return Attendance{}, errNotChecker
 	}
 	regs, err := s.regs.SessionRegistrations(ctx, sessionID)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"gongjian/internal/errs"
 	"gongjian/internal/notify"
+	"gongjian/internal/page"
 	"gongjian/internal/resident"
 	"gongjian/internal/usertext"
 )
@@ -29,9 +30,7 @@ func (s *Service) Project(ctx context.Context, id int64) (Project, error) {
 
 // Projects lists projects.
 func (s *Service) Projects(ctx context.Context, f ProjectFilter) ([]Project, error) {
-	if f.Limit <= 0 || f.Limit > 100 {
-		f.Limit = 20
-	}
+	f.Limit = page.Within(f.Limit, 20)
 	return s.store.Projects(ctx, f)
 }
 

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"gongjian/internal/errs"
+	"gongjian/internal/page"
 	"gongjian/internal/resident"
 	"gongjian/internal/usertext"
 )
@@ -159,9 +160,7 @@ func (s *Service) Resource(ctx context.Context, id int64) (Resource, error) {
 
 // Resources lists resources (public).
 func (s *Service) Resources(ctx context.Context, f ResourceFilter) ([]Resource, error) {
-	if f.Limit <= 0 || f.Limit > 100 {
-		f.Limit = 50
-	}
+	f.Limit = page.Within(f.Limit, 50)
 	return s.resources.Resources(ctx, f)
 }
 

@@ -12,6 +12,7 @@ import (
 	"gongjian/internal/defaults"
 	"gongjian/internal/errs"
 	"gongjian/internal/notify"
+	"gongjian/internal/page"
 	"gongjian/internal/pii"
 	"gongjian/internal/resident"
 	"gongjian/internal/usertext"
@@ -185,9 +186,7 @@ func (s *Service) Needs(ctx context.Context, f NeedFilter) ([]Need, error) {
 	if f.Category != "" && Categories[f.Category] == "" {
 		return nil, errBadCategory
 	}
-	if f.Limit <= 0 || f.Limit > 100 {
-		f.Limit = 20
-	}
+	f.Limit = page.Within(f.Limit, 20)
 	return s.store.Needs(ctx, f)
 }
 

@@ -406,17 +406,13 @@ func (s *CobuildStore) UpdateProject(ctx context.Context, p cobuild.Project, fro
 		acts = append(acts, strconv.FormatInt(id, 10))
 	}
 	return translate(s.db.transaction(ctx, func(tx *gorm.DB) error {
-		res := tx.Model(&cbProjectRow{}).Where("id = ? AND status = ?", p.ID, from).Updates(map[string]any{
+		if err := fromStatus(tx, &cbProjectRow{}, p.ID, from, map[string]any{
 			"status": p.Status, "milestones": string(ms), "evidence": string(ev), "served": p.Evidence.Served,
 			"activity_ids": strings.Join(acts, ","), "plan": p.Plan, "unit_rating": p.UnitRating, "unit_comment": p.UnitComment,
 			"started_at": utcPtr(p.StartedAt), "delivered_at": utcPtr(p.DeliveredAt), "evaluated_at": utcPtr(p.EvaluatedAt),
 			"closed_at": utcPtr(p.ClosedAt), "updated_at": time.Now().UTC(),
-		})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return errCbProjectChanged
+		}, errCbProjectChanged); err != nil {
+			return err
 		}
 		if p.Status == cobuild.ProjectDelivered && from != cobuild.ProjectDelivered {
 			// Evidence is public from delivery on.

@@ -135,13 +135,9 @@ func (s *CobuildStore) decide(ctx context.Context, d cbDecision, need *cobuild.N
 			}
 			*d.needID = need.ID
 		}
-		res := tx.Model(d.model).Where("id = ? AND status = ?", d.id, d.from).Updates(map[string]any{
-			"status": d.status, "need_id": *d.needID, "decline_reason": d.declineReason, "reviewed_at": utcPtr(d.reviewedAt), "updated_at": time.Now().UTC()})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return d.done
+		if err := fromStatus(tx, d.model, d.id, d.from, map[string]any{
+			"status": d.status, "need_id": *d.needID, "decline_reason": d.declineReason, "reviewed_at": utcPtr(d.reviewedAt), "updated_at": time.Now().UTC()}, d.done); err != nil {
+			return err
 		}
 		return AddNotices(tx, notices)
 	})
@@ -215,9 +211,7 @@ func (s *CobuildStore) settleWish(tx *gorm.DB, wishID int64) error {
 
 // UnitClaimedNeed reports an active claim of the unit on the need.
 func (s *CobuildStore) UnitClaimedNeed(ctx context.Context, needID, unitID int64) (bool, error) {
-	var n int64
-	err := s.g(ctx).Model(&cbClaimRow{}).Where("need_id = ? AND unit_id = ? AND status = ?", needID, unitID, cobuild.ClaimActive).Count(&n).Error
-	return n > 0, translate(err, nil)
+	return exists(s.g(ctx).Model(&cbClaimRow{}).Where("need_id = ? AND unit_id = ? AND status = ?", needID, unitID, cobuild.ClaimActive))
 }
 
 // ---- proposals ----

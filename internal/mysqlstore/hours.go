@@ -3,6 +3,7 @@ package mysqlstore
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"time"
 
 	"gorm.io/gorm"
@@ -338,11 +339,7 @@ func (s *HoursStore) CreateClaim(ctx context.Context, c *hours.Claim) error {
 		HostOrgID: c.HostOrgID, CommunityID: c.CommunityID, ServedAt: c.ServedAt.UTC().Truncate(time.Second),
 		Minutes: c.Minutes, Description: c.Description, PhotoURLs: string(photos), Status: hours.ClaimPending,
 	}
-	if err := s.g(ctx).Create(&r).Error; err != nil {
-		return translate(err, nil)
-	}
-	*c = toClaim(r)
-	return nil
+	return create(s.g(ctx), &r, c, toClaim)
 }
 
 // Claim loads one claim.
@@ -352,21 +349,23 @@ func (s *HoursStore) Claim(ctx context.Context, id int64) (hours.Claim, error) {
 
 // Claims lists claims, newest first.
 func (s *HoursStore) Claims(ctx context.Context, f hours.ClaimFilter) ([]hours.Claim, error) {
-	q := s.g(ctx).Model(&hourClaimRow{})
+	return findAs(reviewQuery(whereEq(s.g(ctx).Model(&hourClaimRow{}), "user_id", f.UserID), f), toClaim)
+}
+
+// reviewQuery selects, newest first, the claims or corrections of a
+// review filter (its status and the reviewer's scope).
+func reviewQuery(q *gorm.DB, f hours.ClaimFilter) *gorm.DB {
 	q = whereEq(q, "status", f.Status)
-	q = whereEq(q, "user_id", f.UserID)
 	q = inScope(q, "host_org_id", "community_id", f.All, f.OrgIDs, f.CommunityIDs)
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
 	}
-	return findAs(q.Order("id DESC"), toClaim)
+	return q.Order("id DESC")
 }
 
 // HasPendingClaim reports whether the user has a pending claim for the session.
 func (s *HoursStore) HasPendingClaim(ctx context.Context, userID, activityID, sessionID int64) (bool, error) {
-	var n int64
-	err := s.g(ctx).Model(&hourClaimRow{}).Where("user_id = ? AND activity_id = ? AND session_id = ? AND status = ?", userID, activityID, sessionID, hours.ClaimPending).Count(&n).Error
-	return n > 0, translate(err, nil)
+	return exists(s.g(ctx).Model(&hourClaimRow{}).Where("user_id = ? AND activity_id = ? AND session_id = ? AND status = ?", userID, activityID, sessionID, hours.ClaimPending))
 }
 
 var errAlreadyReviewed = errs.Conflict("CLAIM_ALREADY_REVIEWED", "这条申报已经审核过了")
@@ -374,21 +373,7 @@ var errAlreadyReviewed = errs.Conflict("CLAIM_ALREADY_REVIEWED", "这条申报�
 // reviewClaim moves a pending claim to status inside tx; errAlreadyReviewed when
 // someone else did first.
 func reviewClaim(tx *gorm.DB, id int64, upd map[string]any) error {
-	res := tx.Session(&gorm.Session{NewDB: true}).Model(&hourClaimRow{}).Where("id = ? AND status = ?", id, hours.ClaimPending).Updates(upd)
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 1 {
-		return nil
-	}
-	var n int64
-	if err := tx.Session(&gorm.Session{NewDB: true}).Model(&hourClaimRow{}).Where("id = ?", id).Count(&n).Error; err != nil {
-		return err
-	}
-	if n == 0 {
-		return errClaimNotFound
-	}
-	return errAlreadyReviewed
+	return review(tx, &hourClaimRow{}, id, hours.ClaimPending, upd, errClaimNotFound, errAlreadyReviewed)
 }
 
 // ApproveClaim approves a pending claim, appends its entry and notices.
@@ -476,14 +461,11 @@ func (s *HoursStore) IdentityMasked(ctx context.Context, userID int64) (string, 
 func (s *HoursStore) Names(ctx context.Context, ids []int64) (map[int64]string, error) {
 	out := make(map[int64]string, len(ids))
 	for start := 0; start < len(ids); start += 1000 {
-		chunk := ids[start:min(start+1000, len(ids))]
-		var rows []userRow
-		if err := s.g(ctx).Select("id, real_name, nickname").Where("id IN ?", chunk).Find(&rows).Error; err != nil {
-			return nil, translate(err, nil)
+		names, err := userNames(s.g(ctx), ids[start:min(start+1000, len(ids))])
+		if err != nil {
+			return nil, err
 		}
-		for _, r := range rows {
-			out[r.ID] = userName(r.RealName, r.Nickname)
-		}
+		maps.Copy(out, names)
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package mysqlstore
 
 import (
 	"context"
+	"errors"
 
 	"gorm.io/gorm"
 
@@ -72,6 +73,53 @@ func scanAs[R, T any](q *gorm.DB, to func(R) T) ([]T, error) {
 		return nil, translate(err, nil)
 	}
 	return convert(rows, to), nil
+}
+
+// create inserts r and sets *v to the value it stores.
+func create[R, T any](q *gorm.DB, r *R, v *T, to func(R) T) error {
+	if err := q.Create(r).Error; err != nil {
+		return translate(err, nil)
+	}
+	*v = to(*r)
+	return nil
+}
+
+// fromStatus changes the row id of model if its status is still from (a
+// conditional update: of two concurrent changes only one passes); a row
+// not changed is done.
+func fromStatus(q *gorm.DB, model any, id int64, from string, upd map[string]any, done error) error {
+	res := q.Model(model).Where("id = ? AND status = ?", id, from).Updates(upd)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return done
+	}
+	return nil
+}
+
+// review is fromStatus inside tx telling a row not there (notFound) from
+// one decided already (done).
+func review(tx *gorm.DB, model any, id int64, from string, upd map[string]any, notFound, done error) error {
+	fresh := func() *gorm.DB { return tx.Session(&gorm.Session{NewDB: true}) }
+	if err := fromStatus(fresh(), model, id, from, upd, done); !errors.Is(err, done) {
+		return err
+	}
+	var n int64
+	if err := fresh().Model(model).Where("id = ?", id).Count(&n).Error; err != nil {
+		return err
+	}
+	if n == 0 {
+		return notFound
+	}
+	return done
+}
+
+// exists reports whether q finds a row.
+func exists(q *gorm.DB) (bool, error) {
+	var n int64
+	err := q.Count(&n).Error
+	return n > 0, translate(err, nil)
 }
 
 // joined turns rows into values completed by one lookup for the batch,

@@ -83,15 +83,9 @@ func (s *ActivityStore) fillNames(ctx context.Context, regs []activity.Registrat
 	for _, u := range users {
 		um[u.ID] = u
 	}
-	dm := map[int64]string{}
-	if len(depIDs) > 0 {
-		var deps []dependentRow
-		if err := s.g(ctx).Unscoped().Select("id", "name").Where("id IN ?", keys(depIDs)).Find(&deps).Error; err != nil {
-			return translate(err, nil)
-		}
-		for _, d := range deps {
-			dm[d.ID] = d.Name
-		}
+	dm, err := namesByID(s.g(ctx).Unscoped(), keys(depIDs), "id, name", func(d dependentRow) (int64, string) { return d.ID, d.Name })
+	if err != nil {
+		return err
 	}
 	for i := range regs {
 		u := um[regs[i].UserID]
@@ -372,15 +366,8 @@ func (s *ActivityStore) whoMatches(ctx context.Context, q *gorm.DB, text string)
 
 // SetNoShow marks or clears a confirmed registration's no-show.
 func (s *ActivityStore) SetNoShow(ctx context.Context, regID int64, noShow bool) error {
-	res := s.g(ctx).Model(&registrationRow{}).Where("id = ? AND status = ?", regID, activity.RegConfirmed).
-		Updates(map[string]any{"no_show": noShow, "updated_at": time.Now().UTC()})
-	if res.Error != nil {
-		return translate(res.Error, nil)
-	}
-	if res.RowsAffected == 0 {
-		return errs.Unprocessable("NOT_CONFIRMED", "只有报名成功的记录才能标记未到场")
-	}
-	return nil
+	return translate(fromStatus(s.g(ctx), &registrationRow{}, regID, activity.RegConfirmed, map[string]any{"no_show": noShow, "updated_at": time.Now().UTC()},
+		errs.Unprocessable("NOT_CONFIRMED", "只有报名成功的记录才能标记未到场")), nil)
 }
 
 // NoShowTimes lists the start times of an account's no-shows since t.
