@@ -72,5 +72,22 @@ func (a *API) overLimit(c *gin.Context, name string, perUser, perIP int) bool {
 	return !ok
 }
 
+// allowMinute counts one attempt of key against limit a minute and fails
+// closed (login codes and invitation codes must not be guessed while
+// Redis is down): when the count fails or passes the limit it has answered
+// (refused: the 429's message) and returns false.
+func (a *API) allowMinute(c *gin.Context, key string, limit int, refused string) bool {
+	ok, err := a.d.Limiter.Allow(c.Request.Context(), key, limit, time.Minute)
+	if err != nil {
+		fail(c, err)
+		return false
+	}
+	if !ok {
+		fail(c, errs.New(errs.KindRateLimited, "RATE_LIMITED", refused).RetryIn(time.Minute))
+		return false
+	}
+	return true
+}
+
 // untilNextMinute is when the limits' counts start again.
 func untilNextMinute() time.Duration { return time.Duration(60-time.Now().Second()) * time.Second }

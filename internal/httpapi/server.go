@@ -420,16 +420,9 @@ func (a *API) metricsAllowed() gin.HandlerFunc {
 }
 
 func (a *API) loginLimit(c *gin.Context) {
-	ok, err := a.d.Limiter.Allow(c.Request.Context(), "login:ip:"+c.ClientIP(), a.d.LoginPerIPPerMinute, time.Minute)
-	if err != nil {
-		fail(c, err)
-		return
+	if a.allowMinute(c, "login:ip:"+c.ClientIP(), a.d.LoginPerIPPerMinute, "操作太频繁，请一分钟后再试") {
+		c.Next()
 	}
-	if !ok {
-		fail(c, errs.New(errs.KindRateLimited, "RATE_LIMITED", "操作太频繁，请一分钟后再试").RetryIn(time.Minute))
-		return
-	}
-	c.Next()
 }
 
 // ---- health ----

@@ -97,13 +97,7 @@ func (a *API) acceptWristbandInvitation(c *gin.Context) {
 	if !read(c, &req) {
 		return
 	}
-	ok, err := a.d.Limiter.Allow(c.Request.Context(), "wristband-invite:u"+strconv.FormatInt(userID(c), 10), 10, time.Minute)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	if !ok {
-		fail(c, errs.New(errs.KindRateLimited, "RATE_LIMITED", "尝试次数太多，请一分钟后再试").RetryIn(time.Minute))
+	if !a.allowMinute(c, "wristband-invite:u"+strconv.FormatInt(userID(c), 10), 10, "尝试次数太多，请一分钟后再试") {
 		return
 	}
 	b, err := a.d.Wristbands.AcceptInvitation(c.Request.Context(), userID(c), req.Code)
