@@ -80,13 +80,13 @@ func (s *Service) CreateOrganization(ctx context.Context, u resident.User, in Or
 	return o, nil
 }
 
-func dedup(ids []int64) []int64 {
-	seen := map[int64]bool{}
-	var out []int64
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
+func dedup[T comparable](in []T) []T {
+	seen := map[T]bool{}
+	var out []T
+	for _, v := range in {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
 		}
 	}
 	return out
@@ -208,7 +208,7 @@ func (s *Service) normalize(a *Activity) error {
 			return errs.Invalid("INVALID_ELIGIBILITY", "报名角色无效，请选择党员、志愿者、工作人员或管理员")
 		}
 	}
-	e.Roles = dedupStrings(e.Roles)
+	e.Roles = dedup(e.Roles)
 	if len(a.Questions) > 10 {
 		return errs.Invalid("INVALID_QUESTIONS", "报名问题最多10个")
 	}
@@ -242,18 +242,6 @@ func (s *Service) normalize(a *Activity) error {
 		}
 	}
 	return nil
-}
-
-func dedupStrings(in []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range in {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // checkHost checks the host organisation exists and is tied to the community.

@@ -6,10 +6,9 @@ import (
 	"io"
 	"strings"
 
-	"github.com/xuri/excelize/v2"
-
 	"gongjian/internal/page"
 	"gongjian/internal/resident"
+	"gongjian/internal/xlsx"
 )
 
 var statusNames = map[string]string{RegConfirmed: "报名成功", RegWaitlisted: "候补中", RegCancelled: "已取消"}
@@ -22,15 +21,12 @@ func StatusName(s string) string {
 	return s
 }
 
-// exportBatch: registrations read per query while exporting.
-const exportBatch = 500
-
 // Export checks that the staff member manages the activity and returns the
 // workbook's file name and a function that streams it: an XLSX of the
 // activity's registrations in sign-up order (Chinese headers; names and
 // phones masked unless the staff member may see them), read a batch at a
-// time and written with excelize's stream writer, so memory stays flat
-// whatever the number of rows.
+// time and written straight into w as a deflated sheet (package xlsx), so
+// memory stays flat whatever the number of rows.
 func (s *Service) Export(ctx context.Context, u resident.User, activityID int64) (filename string, write func(io.Writer) error, err error) {
 	a, err := s.managed(ctx, u, activityID)
 	if err != nil {
@@ -41,13 +37,14 @@ func (s *Service) Export(ctx context.Context, u resident.User, activityID int64)
 }
 
 func (s *Service) writeExport(ctx context.Context, u resident.User, a *Activity, w io.Writer) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	sheet := "报名名单"
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+	// The first batch is read before anything is written: a failure then
+	// is still answered as an error, not as a broken file.
+	req := page.Request{Limit: s.cfg.ExportBatch}
+	batch, next, err := s.registrationsPage(ctx, u, a, RegistrationFilter{}, req)
+	if err != nil {
 		return err
 	}
-	sw, err := f.NewStreamWriter(sheet)
+	sw, err := xlsx.NewStream(w, "报名名单")
 	if err != nil {
 		return err
 	}
@@ -55,34 +52,26 @@ func (s *Service) writeExport(ctx context.Context, u resident.User, a *Activity,
 	for _, q := range a.Questions {
 		headers = append(headers, q.Title)
 	}
-	if err := sw.SetRow("A1", headers); err != nil {
+	if err := sw.Row(headers...); err != nil {
 		return err
 	}
-	row := 0
-	req := page.Request{Limit: exportBatch}
-	for {
-		batch, next, err := s.registrationsPage(ctx, u, a, RegistrationFilter{}, req)
-		if err != nil {
-			return err
-		}
+	for row := 0; ; {
 		for _, r := range batch {
 			row++
-			cell, _ := excelize.CoordinatesToCellName(1, row+1)
-			if err := sw.SetRow(cell, exportRow(a, row, r)); err != nil {
+			if err := sw.Row(exportRow(a, row, r)...); err != nil {
 				return err
 			}
 		}
 		if next == "" {
-			break
+			return sw.Close()
 		}
 		if req.After, err = page.Decode(next); err != nil {
 			return err
 		}
+		if batch, next, err = s.registrationsPage(ctx, u, a, RegistrationFilter{}, req); err != nil {
+			return err
+		}
 	}
-	if err := sw.Flush(); err != nil {
-		return err
-	}
-	return f.Write(w)
 }
 
 func exportRow(a *Activity, row int, r StaffRegistration) []any {

@@ -14,7 +14,7 @@ import (
 // The streamed export holds every registration once, in sign-up order,
 // across the batches it reads (more rows than one batch).
 func TestExportStreamsEveryRegistration(t *testing.T) {
-	e := newEnv(t, activity.Config{})
+	e := newEnv(t, activity.Config{ExportBatch: 200})
 	a := e.publish(nil, sess{600, 50})
 	users := e.newUsers(620)
 	for i, uid := range users {

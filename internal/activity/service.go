@@ -61,12 +61,14 @@ type Config struct {
 	// SweepBatch: open activities a reconciler pass compares besides those
 	// that changed, so a full sweep spreads over many passes.
 	SweepBatch int
+	// ExportBatch: registrations an export reads per query.
+	ExportBatch int
 }
 
 func (c Config) withDefaults() Config {
 	defaults.Fill(&c, Config{
 		NoShow: DefaultNoShowPolicy, DefinitionTTL: 2 * time.Second, Writers: 2, WriteBatch: 200, WriteTimeout: 15 * time.Second,
-		IdemTTL: 24 * time.Hour, RebuildWait: 5 * time.Second, StaleAfter: 30 * time.Second, SweepBatch: 100,
+		IdemTTL: 24 * time.Hour, RebuildWait: 5 * time.Second, StaleAfter: 30 * time.Second, SweepBatch: 100, ExportBatch: 1000,
 	})
 	return c
 }

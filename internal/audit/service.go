@@ -58,9 +58,7 @@ func (s *Service) List(ctx context.Context, u resident.User, f Filter) ([]Entry,
 	if err := Scope(u, &f); err != nil {
 		return nil, "", err
 	}
-	if f.Limit <= 0 || f.Limit > page.MaxLimit {
-		f.Limit = page.DefaultLimit
-	}
+	f.Limit = page.Within(f.Limit, page.DefaultLimit)
 	want := f.Limit
 	f.Limit++
 	rows, err := s.store.List(ctx, f)

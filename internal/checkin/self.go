@@ -52,16 +52,8 @@ type RotatingCode struct {
 
 // RotatingCode returns the session's current code to its staff and checkers.
 func (s *Service) RotatingCode(ctx context.Context, u resident.User, sessionID int64) (RotatingCode, error) {
-	sess, err := s.regs.Session(ctx, sessionID)
-	if err != nil {
+	if _, err := s.checkedSession(ctx, u, sessionID, errNotStaff); err != nil {
 		return RotatingCode{}, err
-	}
-	ok, err := s.canCheck(ctx, u, sess)
-	if err != nil {
-		return RotatingCode{}, err
-	}
-	if !ok {
-		return RotatingCode{}, errNotStaff
 	}
 	now := s.now()
 	step := StepAt(now)
@@ -422,16 +414,9 @@ type AttendanceLine struct {
 // Attendance lists a session's registrations with their check-ins, and the
 // volunteers' presences (flagged ones need review).
 func (s *Service) Attendance(ctx context.Context, u resident.User, sessionID int64) (Attendance, error) {
-	sess, err := s.regs.Session(ctx, sessionID)
+	sess, err := s.checkedSession(ctx, u, sessionID, errNotChecker)
 	if err != nil {
 		return Attendance{}, err
-	}
-	ok, err := s.canCheck(ctx, u, sess)
-	if err != nil {
-		return Attendance{}, err
-	}
-	if !ok {
-		return Attendance{}, errNotChecker
 	}
 	regs, err := s.regs.SessionRegistrations(ctx, sessionID)
 	if err != nil {
@@ -461,7 +446,7 @@ func (s *Service) Attendance(ctx context.Context, u resident.User, sessionID int
 
 var (
 	errOwnPresence      = errs.Forbidden("OWN_RECORD", "不能审核自己的签到记录，请由其他工作人员办理")
-	errPresenceNotFound = errs.NotFound("PRESENCE_NOT_FOUND", "签到记录不存在")
+	ErrPresenceNotFound = errs.NotFound("PRESENCE_NOT_FOUND", "签到记录不存在")
 )
 
 // reviewScope is the presences u may review: those of activities hosted by
@@ -502,7 +487,7 @@ func (s *Service) ReviewPresence(ctx context.Context, u resident.User, id int64,
 	}
 	p, err := s.store.PresenceByID(ctx, id)
 	if errs.KindOf(err) == errs.KindNotFound {
-		return Presence{}, errPresenceNotFound
+		return Presence{}, ErrPresenceNotFound
 	}
 	if err != nil {
 		return Presence{}, err
@@ -510,7 +495,7 @@ func (s *Service) ReviewPresence(ctx context.Context, u resident.User, id int64,
 	sess, err := s.regs.Session(ctx, p.SessionID)
 	switch {
 	case errs.KindOf(err) == errs.KindNotFound:
-		return Presence{}, errPresenceNotFound
+		return Presence{}, ErrPresenceNotFound
 	case err != nil:
 		return Presence{}, err
 	}

@@ -109,6 +109,27 @@ func IsActivityStaff(u resident.User, sess Session) bool {
 }
 
 // canCheck reports whether u may scan tickets of the session's activity.
+// mayCheck refuses with denied anyone who may not check people into sess.
+func (s *Service) mayCheck(ctx context.Context, u resident.User, sess Session, denied error) error {
+	switch ok, err := s.canCheck(ctx, u, sess); {
+	case err != nil:
+		return err
+	case !ok:
+		return denied
+	}
+	return nil
+}
+
+// checkedSession loads a session for one who may check people into it
+// (anyone else is refused with denied).
+func (s *Service) checkedSession(ctx context.Context, u resident.User, sessionID int64, denied error) (Session, error) {
+	sess, err := s.regs.Session(ctx, sessionID)
+	if err != nil {
+		return Session{}, err
+	}
+	return sess, s.mayCheck(ctx, u, sess, denied)
+}
+
 func (s *Service) canCheck(ctx context.Context, u resident.User, sess Session) (bool, error) {
 	if IsActivityStaff(u, sess) {
 		return true, nil
@@ -612,12 +633,8 @@ func (s *Service) Kit(ctx context.Context, u resident.User, activityID int64) (K
 	if len(sessions) == 0 {
 		return Kit{}, errs.NotFound("ACTIVITY_NOT_FOUND", "活动不存在")
 	}
-	ok, err := s.canCheck(ctx, u, sessions[0])
-	if err != nil {
+	if err := s.mayCheck(ctx, u, sessions[0], errNotChecker); err != nil {
 		return Kit{}, err
-	}
-	if !ok {
-		return Kit{}, errNotChecker
 	}
 	k := Kit{ActivityID: activityID, ActivityTitle: sessions[0].ActivityTitle, Algorithm: "Ed25519",
 		PublicKey: s.keys.PublicKeyBase64(), GeneratedAt: s.now().UTC(), Revoked: []string{}, RevokedRegistrationIDs: []int64{}, CheckedIn: []int64{}}

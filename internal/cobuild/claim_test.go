@@ -13,31 +13,39 @@ import (
 // claimAll has every unit claim qty of the need at the same instant and
 // returns the claims made and the refusal codes.
 func claimAll(e *env, units []cobuild.Unit, needID int64, qty int) ([]cobuild.Claim, map[string]int) {
+	return together(units, func(u cobuild.Unit) (cobuild.Claim, error) {
+		return e.svc.ClaimNeed(e.ctx, e.contacts[u.ID], needID, cobuild.ClaimInput{UnitID: u.ID, Quantity: qty, Plan: "每周两次"})
+	})
+}
+
+// together has every caller call at the same instant and returns what the
+// calls made and the codes of the calls refused.
+func together[C, R any](callers []C, call func(C) (R, error)) ([]R, map[string]int) {
 	var (
-		wg     sync.WaitGroup
-		mu     sync.Mutex
-		claims []cobuild.Claim
-		codes  = map[string]int{}
-		start  = make(chan struct{})
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		made  []R
+		codes = map[string]int{}
+		start = make(chan struct{})
 	)
-	for _, u := range units {
+	for _, c := range callers {
 		wg.Add(1)
-		go func(u cobuild.Unit) {
+		go func(c C) {
 			defer wg.Done()
 			<-start
-			c, err := e.svc.ClaimNeed(e.ctx, e.contacts[u.ID], needID, cobuild.ClaimInput{UnitID: u.ID, Quantity: qty, Plan: "每周两次"})
+			r, err := call(c)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
 				codes[errs.CodeOf(err)]++
 				return
 			}
-			claims = append(claims, c)
-		}(u)
+			made = append(made, r)
+		}(c)
 	}
 	close(start)
 	wg.Wait()
-	return claims, codes
+	return made, codes
 }
 
 func units(e *env, n int, prefix string) []cobuild.Unit {

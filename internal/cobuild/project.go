@@ -8,12 +8,13 @@ import (
 
 	"gongjian/internal/errs"
 	"gongjian/internal/notify"
+	"gongjian/internal/page"
 	"gongjian/internal/resident"
 	"gongjian/internal/usertext"
 )
 
 var (
-	errProjectNotFound = errs.NotFound("PROJECT_NOT_FOUND", "项目不存在")
+	ErrProjectNotFound = errs.NotFound("PROJECT_NOT_FOUND", "项目不存在")
 	errBadTransition   = errs.Conflict("PROJECT_STATE", "项目当前状态不能进行此操作")
 	errEvidence        = errs.Invalid("EVIDENCE_REQUIRED", "交付须提供服务人数，并至少附一张照片或一份文件")
 	errBadScore        = errs.Invalid("INVALID_SCORE", "评分须为 1 到 5 分，评价不超过 300 字")
@@ -24,18 +25,12 @@ var (
 // Project returns a project (public: the board shows projects and their
 // progress; contacts' details are never part of it).
 func (s *Service) Project(ctx context.Context, id int64) (Project, error) {
-	p, err := s.store.Project(ctx, id)
-	if errs.KindOf(err) == errs.KindNotFound {
-		return Project{}, errProjectNotFound
-	}
-	return p, err
+	return s.store.Project(ctx, id)
 }
 
 // Projects lists projects.
 func (s *Service) Projects(ctx context.Context, f ProjectFilter) ([]Project, error) {
-	if f.Limit <= 0 || f.Limit > 100 {
-		f.Limit = 20
-	}
+	f.Limit = page.Within(f.Limit, 20)
 	return s.store.Projects(ctx, f)
 }
 

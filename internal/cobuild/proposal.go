@@ -42,7 +42,7 @@ type Proposal struct {
 func (p Proposal) Public() bool { return p.SecStatus == SecPass }
 
 var (
-	errProposalNotFound = errs.NotFound("PROPOSAL_NOT_FOUND", "议题不存在")
+	ErrProposalNotFound = errs.NotFound("PROPOSAL_NOT_FOUND", "议题不存在")
 	errOwnProposal      = errs.Unprocessable("OWN_PROPOSAL", "不能为自己的议题点支持")
 	errNotResident      = errs.Forbidden("NOT_COMMUNITY_RESIDENT", "只有本社区居民可以支持该议题")
 	errProposalClosed   = errs.Conflict("PROPOSAL_CLOSED", "该议题已处理，不能再支持")
@@ -79,7 +79,7 @@ func (s *Service) CreateProposal(ctx context.Context, u resident.User, community
 func (s *Service) Proposal(ctx context.Context, viewer *resident.User, id int64) (Proposal, error) {
 	p, err := s.wishes.Proposal(ctx, id)
 	if errs.KindOf(err) == errs.KindNotFound {
-		return Proposal{}, errProposalNotFound
+		return Proposal{}, ErrProposalNotFound
 	}
 	if err != nil {
 		return Proposal{}, err
@@ -87,7 +87,7 @@ func (s *Service) Proposal(ctx context.Context, viewer *resident.User, id int64)
 	if p.Public() || (viewer != nil && (viewer.ID == p.UserID || (p.SecStatus == SecReview && viewer.IsStaffOf(p.CommunityID)))) {
 		return p, nil
 	}
-	return Proposal{}, errProposalNotFound
+	return Proposal{}, ErrProposalNotFound
 }
 
 // Proposals lists a community's public proposals (or, for staff with
@@ -122,7 +122,7 @@ func (s *Service) Support(ctx context.Context, u resident.User, id int64) (Propo
 	}
 	switch {
 	case !p.Public():
-		return Proposal{}, errProposalNotFound
+		return Proposal{}, ErrProposalNotFound
 	case p.UserID == u.ID:
 		return Proposal{}, errOwnProposal
 	case u.CommunityID != p.CommunityID:
@@ -139,7 +139,7 @@ func (s *Service) ReviewProposal(ctx context.Context, u resident.User, id int64,
 	p, err := s.wishes.Proposal(ctx, id)
 	if err != nil || p.SecStatus == SecRisky || !u.IsStaffOf(p.CommunityID) {
 		if err == nil || errs.KindOf(err) == errs.KindNotFound {
-			return Proposal{}, errProposalNotFound
+			return Proposal{}, ErrProposalNotFound
 		}
 		return Proposal{}, err
 	}

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"gongjian/internal/errs"
+	"gongjian/internal/page"
 	"gongjian/internal/resident"
 	"gongjian/internal/usertext"
 )
@@ -51,7 +52,7 @@ var (
 	ErrResourceFullyClaimed = errs.Conflict("RESOURCE_FULLY_CLAIMED", "该资源已被认领完")
 	errResourceClosed       = errs.Conflict("RESOURCE_CLOSED", "该资源已下架或不在有效期内")
 	errResourceNotServed    = errs.Forbidden("RESOURCE_NOT_FOR_COMMUNITY", "该资源不服务于此社区")
-	errResourceNotFound     = errs.NotFound("RESOURCE_NOT_FOUND", "资源不存在")
+	ErrResourceNotFound     = errs.NotFound("RESOURCE_NOT_FOUND", "资源不存在")
 )
 
 // Take decides a community's claim of qty on the locked resource.
@@ -106,7 +107,7 @@ type ResourceClaim struct {
 // ResourceStore keeps resources and report-ins.
 type ResourceStore interface {
 	CreateResource(ctx context.Context, r *Resource) error
-	Resource(ctx context.Context, id int64) (Resource, error)
+	Resource(ctx context.Context, id int64) (Resource, error) // ErrResourceNotFound when none
 	Resources(ctx context.Context, f ResourceFilter) ([]Resource, error)
 	// ClaimResource locks the resource, decides with Resource.Take and
 	// writes the claim and its own project in one transaction.
@@ -154,18 +155,12 @@ func (s *Service) CreateResource(ctx context.Context, u resident.User, in Resour
 
 // Resource returns one resource (public).
 func (s *Service) Resource(ctx context.Context, id int64) (Resource, error) {
-	r, err := s.resources.Resource(ctx, id)
-	if errs.KindOf(err) == errs.KindNotFound {
-		return Resource{}, errResourceNotFound
-	}
-	return r, err
+	return s.resources.Resource(ctx, id)
 }
 
 // Resources lists resources (public).
 func (s *Service) Resources(ctx context.Context, f ResourceFilter) ([]Resource, error) {
-	if f.Limit <= 0 || f.Limit > 100 {
-		f.Limit = 50
-	}
+	f.Limit = page.Within(f.Limit, 50)
 	return s.resources.Resources(ctx, f)
 }
 
@@ -181,7 +176,7 @@ func (s *Service) ClaimResource(ctx context.Context, u resident.User, resourceID
 	c, err := s.resources.ClaimResource(ctx, ResourceClaim{ResourceID: resourceID, CommunityID: communityID, Quantity: qty,
 		Plan: strings.TrimSpace(plan), By: u.ID, Now: s.now()})
 	if errs.KindOf(err) == errs.KindNotFound {
-		return Claim{}, errResourceNotFound
+		return Claim{}, ErrResourceNotFound
 	}
 	return c, err
 }

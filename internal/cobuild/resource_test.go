@@ -2,7 +2,6 @@ package cobuild_test
 
 import (
 	"bytes"
-	"sync"
 	"testing"
 	"time"
 
@@ -46,28 +45,9 @@ func TestResourcesAndReportIn(t *testing.T) {
 	for i := range staffs {
 		staffs[i] = e.user("staff", resident.Role{Role: resident.RoleStaff, CommunityID: e.commA})
 	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var claims []cobuild.Claim
-	codes := map[string]int{}
-	start := make(chan struct{})
-	for _, s := range staffs {
-		wg.Add(1)
-		go func(s resident.User) {
-			defer wg.Done()
-			<-start
-			c, err := e.svc.ClaimResource(e.ctx, s, r.ID, e.commA, 1, "")
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				codes[errs.CodeOf(err)]++
-				return
-			}
-			claims = append(claims, c)
-		}(s)
-	}
-	close(start)
-	wg.Wait()
+	claims, codes := together(staffs, func(s resident.User) (cobuild.Claim, error) {
+		return e.svc.ClaimResource(e.ctx, s, r.ID, e.commA, 1, "")
+	})
 	if len(claims) != 10 || codes["RESOURCE_FULLY_CLAIMED"] != 10 {
 		t.Fatalf("resource claims %d, refusals %v", len(claims), codes)
 	}

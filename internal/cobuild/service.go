@@ -12,6 +12,7 @@ import (
 	"gongjian/internal/defaults"
 	"gongjian/internal/errs"
 	"gongjian/internal/notify"
+	"gongjian/internal/page"
 	"gongjian/internal/pii"
 	"gongjian/internal/resident"
 	"gongjian/internal/usertext"
@@ -73,7 +74,8 @@ const Page = "pages/cobuild/index"
 var (
 	errNotStaff       = errs.Forbidden("FORBIDDEN", "没有权限进行此操作")
 	errNotContact     = errs.Forbidden("NOT_UNIT_CONTACT", "您不是该共建单位的联系人，不能代表该单位操作")
-	errNeedNotFound   = errs.NotFound("NEED_NOT_FOUND", "需求不存在")
+	ErrNeedNotFound   = errs.NotFound("NEED_NOT_FOUND", "需求不存在")
+	ErrClaimNotFound  = errs.NotFound("CLAIM_NOT_FOUND", "认领记录不存在")
 	errUnitInactive   = errs.Unprocessable("UNIT_INACTIVE", "该共建单位已停用")
 	errBadCategory    = errs.Invalid("INVALID_CATEGORY", "需求类别无效")
 	errTitleRequired  = errs.Invalid("TITLE_REQUIRED", "请填写标题（不超过 50 字）")
@@ -176,11 +178,7 @@ func (s *Service) checkCommunity(ctx context.Context, id int64) error {
 
 // Need returns a need (public: the board shows every need).
 func (s *Service) Need(ctx context.Context, id int64) (Need, error) {
-	n, err := s.store.Need(ctx, id)
-	if errs.KindOf(err) == errs.KindNotFound {
-		return Need{}, errNeedNotFound
-	}
-	return n, err
+	return s.store.Need(ctx, id)
 }
 
 // Needs lists needs, newest first.
@@ -188,9 +186,7 @@ func (s *Service) Needs(ctx context.Context, f NeedFilter) ([]Need, error) {
 	if f.Category != "" && Categories[f.Category] == "" {
 		return nil, errBadCategory
 	}
-	if f.Limit <= 0 || f.Limit > 100 {
-		f.Limit = 20
-	}
+	f.Limit = page.Within(f.Limit, 20)
 	return s.store.Needs(ctx, f)
 }
 
@@ -226,7 +222,7 @@ func (s *Service) ClaimNeed(ctx context.Context, u resident.User, needID int64, 
 		_ = s.store.RecordRefusal(context.WithoutCancel(ctx), needID, in.UnitID, u.ID)
 	}
 	if errs.KindOf(err) == errs.KindNotFound && errs.CodeOf(err) != "UNIT_NOT_FOUND" {
-		return Claim{}, errNeedNotFound
+		return Claim{}, ErrNeedNotFound
 	}
 	return c, err
 }
@@ -240,7 +236,7 @@ func (s *Service) WithdrawClaim(ctx context.Context, u resident.User, claimID in
 		return Claim{}, err
 	}
 	if !s.mayActForClaim(u, c) {
-		return Claim{}, errs.NotFound("CLAIM_NOT_FOUND", "认领记录不存在")
+		return Claim{}, ErrClaimNotFound
 	}
 	if c.Status != ClaimActive {
 		return Claim{}, errs.Conflict("CLAIM_WITHDRAWN", "该认领已撤回")

@@ -55,7 +55,7 @@ type Store interface {
 	OrgNames(ctx context.Context) (map[string]int64, error)
 
 	CreateNeed(ctx context.Context, n *Need, notices []notify.Notice) error
-	Need(ctx context.Context, id int64) (Need, error)
+	Need(ctx context.Context, id int64) (Need, error) // ErrNeedNotFound when none
 	Needs(ctx context.Context, f NeedFilter) ([]Need, error)
 	// ClaimNeed locks the need, decides with Need.Take and, when taken,
 	// writes the claim, its project (the shareable need's joint project,
@@ -72,7 +72,7 @@ type Store interface {
 	// same transaction.
 	WithdrawClaim(ctx context.Context, id, by int64, now time.Time, notices func(c Claim, refusedUsers []int64) []notify.Notice) (Claim, error)
 
-	Project(ctx context.Context, id int64) (Project, error)
+	Project(ctx context.Context, id int64) (Project, error) // ErrProjectNotFound when none
 	Projects(ctx context.Context, f ProjectFilter) ([]Project, error)
 	// UpdateProject writes the project's status, milestones, evidence,
 	// activities and times when its status is still from (optimistic:

@@ -110,7 +110,7 @@ type Photos interface {
 type MediaURL func(ref string) (string, bool)
 
 var (
-	errWishNotFound  = errs.NotFound("WISH_NOT_FOUND", "心愿不存在")
+	ErrWishNotFound  = errs.NotFound("WISH_NOT_FOUND", "心愿不存在")
 	errContentRisky  = errs.Unprocessable("CONTENT_RISKY", "内容未通过微信内容安全检测，请修改后再提交")
 	errNoCommunity   = errs.Invalid("COMMUNITY_REQUIRED", "请先在“我的”中选择所在社区")
 	errNoContact     = errs.Invalid("CONTACT_REQUIRED", "请填写联系电话，或先绑定手机号")
@@ -233,7 +233,7 @@ type WishView struct {
 func (s *Service) Wish(ctx context.Context, u resident.User, id int64) (WishView, error) {
 	w, err := s.wishes.Wish(ctx, id)
 	if errs.KindOf(err) == errs.KindNotFound {
-		return WishView{}, errWishNotFound
+		return WishView{}, ErrWishNotFound
 	}
 	if err != nil {
 		return WishView{}, err
@@ -253,7 +253,7 @@ func (s *Service) Wish(ctx context.Context, u resident.User, id int64) (WishView
 		}
 	}
 	if !show {
-		return WishView{}, errWishNotFound
+		return WishView{}, ErrWishNotFound
 	}
 	v := WishView{Wish: w, ShowContact: true}
 	if phone, err := s.box.Open(w.PhoneSealed); err == nil {
@@ -342,7 +342,7 @@ func (s *Service) ReviewWish(ctx context.Context, u resident.User, id int64, r R
 	w, err := s.wishes.Wish(ctx, id)
 	if err != nil || !w.Visible() || !u.IsStaffOf(w.CommunityID) {
 		if err == nil || errs.KindOf(err) == errs.KindNotFound {
-			return Wish{}, errWishNotFound
+			return Wish{}, ErrWishNotFound
 		}
 		return Wish{}, err
 	}

@@ -2,7 +2,6 @@ package cobuild_test
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 
 	"gongjian/internal/cobuild"
@@ -16,29 +15,11 @@ import (
 func TestWishLimitUnderConcurrency(t *testing.T) {
 	e := newEnv(t, cobuild.Config{WishesPerResident: 3})
 	u := e.user("wisher")
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	made, codes := 0, map[string]int{}
-	start := make(chan struct{})
-	for i := 0; i < 10; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			<-start
-			_, err := e.svc.CreateWish(e.ctx, u, cobuild.WishInput{Title: fmt.Sprintf("心愿%d", i), ContactPhone: "13800138000"})
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				codes[errs.CodeOf(err)]++
-				return
-			}
-			made++
-		}(i)
-	}
-	close(start)
-	wg.Wait()
-	if made != 3 || codes["WISH_LIMIT_REACHED"] != 7 {
-		t.Fatalf("%d wishes made, refusals %v; want 3 and 7 WISH_LIMIT_REACHED", made, codes)
+	made, codes := together([]int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, func(i int) (cobuild.Wish, error) {
+		return e.svc.CreateWish(e.ctx, u, cobuild.WishInput{Title: fmt.Sprintf("心愿%d", i), ContactPhone: "13800138000"})
+	})
+	if len(made) != 3 || codes["WISH_LIMIT_REACHED"] != 7 {
+		t.Fatalf("%d wishes made, refusals %v; want 3 and 7 WISH_LIMIT_REACHED", len(made), codes)
 	}
 	ws, err := e.svc.MyWishes(e.ctx, u)
 	if err != nil || len(ws) != 3 {
@@ -88,29 +69,11 @@ func TestProposalSupportsAndAgenda(t *testing.T) {
 	for i := range supporters {
 		supporters[i] = e.user("neighbour")
 	}
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	var mu sync.Mutex
-	codes := map[string]int{}
-	for _, s := range append(supporters, supporters[:5]...) { // five support twice
-		wg.Add(1)
-		go func(s resident.User) {
-			defer wg.Done()
-			<-start
-			_, err := e.svc.Support(e.ctx, s, p.ID)
-			code := ""
-			if err != nil {
-				code = errs.CodeOf(err)
-			}
-			mu.Lock()
-			codes[code]++
-			mu.Unlock()
-		}(s)
-	}
-	close(start)
-	wg.Wait()
-	if codes[""] != 25 || codes["SUPPORTED_ALREADY"] != 5 {
-		t.Fatalf("supports %v: want 25 counted and 5 SUPPORTED_ALREADY", codes)
+	counted, codes := together(append(supporters, supporters[:5]...), func(s resident.User) (cobuild.Proposal, error) { // five support twice
+		return e.svc.Support(e.ctx, s, p.ID)
+	})
+	if len(counted) != 25 || codes["SUPPORTED_ALREADY"] != 5 {
+		t.Fatalf("%d supports counted, refusals %v: want 25 counted and 5 SUPPORTED_ALREADY", len(counted), codes)
 	}
 	got, err := e.svc.Proposal(e.ctx, nil, p.ID)
 	if err != nil || got.Supports != 25 || got.Status != cobuild.ProposalAgenda || got.AgendaAt == nil {

@@ -91,6 +91,24 @@ func (s *Service) PollQR(ctx context.Context, binding, ip string) (Poll, error) 
 // ScanQR records that u opened the code on their phone and returns what
 // the phone shows before confirming (where and when the login was asked).
 func (s *Service) ScanQR(ctx context.Context, u resident.User, ticket string) (QR, error) {
+	return s.answerQR(ctx, u, ticket, func(q *QR) { q.Status, q.UserID, q.Nickname = QRScanned, u.ID, u.DisplayName() })
+}
+
+// ConfirmQR lets the waiting browser in as u.
+func (s *Service) ConfirmQR(ctx context.Context, u resident.User, ticket string) error {
+	_, err := s.answerQR(ctx, u, ticket, func(q *QR) { q.Status, q.UserID, q.Nickname = QRConfirmed, u.ID, u.DisplayName() })
+	return err
+}
+
+// RefuseQR tells the waiting browser no.
+func (s *Service) RefuseQR(ctx context.Context, u resident.User, ticket string) error {
+	_, err := s.answerQR(ctx, u, ticket, func(q *QR) { q.Status = QRRefused })
+	return err
+}
+
+// answerQR sets what u answered on the code they opened (u must be
+// allowed into the console).
+func (s *Service) answerQR(ctx context.Context, u resident.User, ticket string, set func(q *QR)) (QR, error) {
 	if !CanUseConsole(u) {
 		return QR{}, ErrForbidden
 	}
@@ -98,39 +116,9 @@ func (s *Service) ScanQR(ctx context.Context, u resident.User, ticket string) (Q
 		if err := s.open(q, u); err != nil {
 			return err
 		}
-		q.Status, q.UserID, q.Nickname = QRScanned, u.ID, u.DisplayName()
+		set(q)
 		return nil
 	})
-}
-
-// ConfirmQR lets the waiting browser in as u.
-func (s *Service) ConfirmQR(ctx context.Context, u resident.User, ticket string) error {
-	if !CanUseConsole(u) {
-		return ErrForbidden
-	}
-	_, err := s.store.UpdateQR(ctx, ticket, func(q *QR) error {
-		if err := s.open(q, u); err != nil {
-			return err
-		}
-		q.Status, q.UserID, q.Nickname = QRConfirmed, u.ID, u.DisplayName()
-		return nil
-	})
-	return err
-}
-
-// RefuseQR tells the waiting browser no.
-func (s *Service) RefuseQR(ctx context.Context, u resident.User, ticket string) error {
-	if !CanUseConsole(u) {
-		return ErrForbidden
-	}
-	_, err := s.store.UpdateQR(ctx, ticket, func(q *QR) error {
-		if err := s.open(q, u); err != nil {
-			return err
-		}
-		q.Status = QRRefused
-		return nil
-	})
-	return err
 }
 
 // open checks that q can still be acted on by u: not expired, not

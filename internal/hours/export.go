@@ -146,11 +146,7 @@ func (s *Service) ReportXLSX(ctx context.Context, u resident.User, r Report) ([]
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]int64, 0, len(es))
-	for _, e := range es {
-		ids = append(ids, e.UserID)
-	}
-	people, err := s.store.Names(ctx, ids)
+	people, err := namesOf(ctx, s.store, es, func(e Entry) int64 { return e.UserID })
 	if err != nil {
 		return nil, err
 	}

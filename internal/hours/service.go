@@ -382,11 +382,7 @@ func (s *Service) Claims(ctx context.Context, u resident.User, status string) ([
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]int64, 0, len(cs))
-	for _, c := range cs {
-		ids = append(ids, c.UserID)
-	}
-	names, err := s.store.Names(ctx, ids)
+	names, err := namesOf(ctx, s.store, cs, func(c Claim) int64 { return c.UserID })
 	if err != nil {
 		return nil, err
 	}
@@ -497,6 +493,16 @@ func (s *Service) RejectClaim(ctx context.Context, u resident.User, id int64, re
 	return s.store.RejectClaim(ctx, id, u.ID, reason, []notify.Notice{n})
 }
 
+// namesOf reads the names of the people of xs (user read by who) in one
+// lookup.
+func namesOf[T any](ctx context.Context, st Store, xs []T, who func(T) int64) (map[int64]string, error) {
+	ids := make([]int64, 0, len(xs))
+	for _, x := range xs {
+		ids = append(ids, who(x))
+	}
+	return st.Names(ctx, ids)
+}
+
 func truncate(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
@@ -540,16 +546,25 @@ func (s *Service) correctable(ctx context.Context, u resident.User, entryID int6
 	if err != nil {
 		return Entry{}, err
 	}
-	if !u.IsStaffOfOrg(orig.HostOrgID) && !u.IsStaffOf(orig.ActivityCommunityID) {
-		return Entry{}, errNotCorrector
-	}
-	if orig.UserID == u.ID {
-		return Entry{}, errOwnRecord
+	if err := mayCorrect(u, orig.HostOrgID, orig.ActivityCommunityID, orig.UserID); err != nil {
+		return Entry{}, err
 	}
 	if orig.Source == SourceCorrection {
 		return Entry{}, errCorrectOriginal
 	}
 	return orig, nil
+}
+
+// mayCorrect refuses u the hours of userID at an activity of hostOrgID in
+// communityID unless u is staff of either, and always u's own hours.
+func mayCorrect(u resident.User, hostOrgID, communityID, userID int64) error {
+	if !u.IsStaffOfOrg(hostOrgID) && !u.IsStaffOf(communityID) {
+		return errNotCorrector
+	}
+	if userID == u.ID {
+		return errOwnRecord
+	}
+	return nil
 }
 
 // correctionEntry is the ledger entry correcting orig by minutes.
@@ -619,11 +634,8 @@ func (s *Service) reviewableCorrection(ctx context.Context, u resident.User, id 
 	if err != nil {
 		return Correction{}, err
 	}
-	if !u.IsStaffOfOrg(c.HostOrgID) && !u.IsStaffOf(c.CommunityID) {
-		return Correction{}, errNotCorrector
-	}
-	if c.UserID == u.ID {
-		return Correction{}, errOwnRecord
+	if err := mayCorrect(u, c.HostOrgID, c.CommunityID, c.UserID); err != nil {
+		return Correction{}, err
 	}
 	if c.RequestedBy == u.ID {
 		return Correction{}, errOwnCorrection

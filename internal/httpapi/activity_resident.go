@@ -9,62 +9,32 @@ import (
 
 	"gongjian/internal/activity"
 	"gongjian/internal/errs"
-	"gongjian/internal/resident"
+	"gongjian/internal/page"
 )
 
 // ---- residents ----
 
 func (a *API) listActivities(c *gin.Context) {
 	var q activity.ListQuery
-	var err error
-	if q.Page, q.PageSize, err = paging(c, 20, 50); err != nil {
-		fail(c, err)
-		return
+	category := func(c *gin.Context) error {
+		q.Category = c.Query("category")
+		if q.Category != "" && activity.CategoryName(q.Category) == "" {
+			return errs.Invalid("BAD_QUERY", "活动类别无效，请从列表中选择")
+		}
+		return nil
 	}
-	q.Category = c.Query("category")
-	if q.Category != "" && activity.CategoryName(q.Category) == "" {
-		fail(c, errs.Invalid("BAD_QUERY", "活动类别无效，请从列表中选择"))
-		return
+	if read(c, pageParams(&q.Page, &q.PageSize, 20, 50), category, communityParam(&q.CommunityID),
+		timeParam(&q.From, "from", false), timeParam(&q.To, "to", true), param(&q.HasSeats, queryBool, "has_seats")) {
+		views, total, err := a.d.Activities.List(c.Request.Context(), q)
+		respond(c, http.StatusOK, pageOf(views, toItemDTO, total, q.Page, q.PageSize), err)
 	}
-	if q.CommunityID, err = queryID(c, "community_id"); err != nil {
-		fail(c, err)
-		return
-	}
-	if q.From, err = queryTime(c, "from", false); err != nil {
-		fail(c, err)
-		return
-	}
-	if q.To, err = queryTime(c, "to", true); err != nil {
-		fail(c, err)
-		return
-	}
-	if q.HasSeats, err = queryBool(c, "has_seats"); err != nil {
-		fail(c, err)
-		return
-	}
-	views, total, err := a.d.Activities.List(c.Request.Context(), q)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	items := dtos(views, toItemDTO)
-	c.JSON(http.StatusOK, pageDTO[activityItemDTO]{Items: items, Total: total, Page: q.Page, PageSize: q.PageSize})
 }
 
 func (a *API) getActivity(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
+	if id, ok := idParam(c, "id"); ok {
+		v, err := a.d.Activities.Get(c.Request.Context(), id, a.viewer(c))
+		respond(c, http.StatusOK, toActivityDTO(v, false), err)
 	}
-	var viewer *resident.User
-	if userID(c) != 0 {
-		if u, err := a.loadUser(c); err == nil {
-			viewer = &u
-		}
-	}
-	v, err := a.d.Activities.Get(c.Request.Context(), id, viewer)
-	respond(c, http.StatusOK, toActivityDTO(v, false), err)
 }
 
 type attendeeReq struct {
@@ -85,8 +55,7 @@ func (a *API) register(c *gin.Context) {
 		fail(c, errs.Invalid("IDEMPOTENCY_KEY_REQUIRED", "缺少请求编号，请更新小程序后重试"))
 		return
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
+	if !read(c, &req) {
 		return
 	}
 	in := activity.RegisterInput{UserID: userID(c), SessionID: req.SessionID, Answers: req.Answers, IdemKey: key, AcceptNoCancel: req.AcceptNoCancel}
@@ -94,52 +63,41 @@ func (a *API) register(c *gin.Context) {
 		in.Attendees = append(in.Attendees, activity.AttendeeRef{Self: at.Self, DependentID: at.DependentID})
 	}
 	res, err := a.signups.Register(c.Request.Context(), in)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	writeRegistered(c, res)
+	writeRegistered(c, res, err)
 }
 
 type registeredDTO struct {
 	Registrations []registrationDTO `json:"registrations"`
 }
 
-func writeRegistered(c *gin.Context, res activity.RegisterResult) {
-	out := dtos(res.Registrations, toRegistrationDTO)
-	if res.Replayed {
+// writeRegistered answers a sign-up's registrations, or the error.
+func writeRegistered(c *gin.Context, res activity.RegisterResult, err error) {
+	if err == nil && res.Replayed {
 		c.Header("Idempotent-Replayed", "true")
 	}
-	c.JSON(http.StatusCreated, registeredDTO{Registrations: out})
+	respond(c, http.StatusCreated, registeredDTO{Registrations: dtos(res.Registrations, toRegistrationDTO)}, err)
 }
 
 func (a *API) getRegistration(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
+	if id, ok := idParam(c, "id"); ok {
+		d, err := a.d.Activities.MyRegistration(c.Request.Context(), userID(c), id)
+		respond(c, http.StatusOK, toMyRegistrationDTO(d), err)
 	}
-	d, err := a.d.Activities.MyRegistration(c.Request.Context(), userID(c), id)
-	respond(c, http.StatusOK, toMyRegistrationDTO(d), err)
 }
 
 func cancelledDTO(res activity.CancelResult) gin.H {
-	out := make([]registrationDTO, 0, len(res.Cancelled))
-	for _, r := range res.Cancelled {
+	out := dtos(res.Cancelled, func(r activity.Registration) registrationDTO {
 		r.Status = activity.RegCancelled
-		out = append(out, toRegistrationDTO(r))
-	}
+		return toRegistrationDTO(r)
+	})
 	return gin.H{"cancelled": out, "promoted": len(res.Promoted)}
 }
 
 func (a *API) cancelRegistration(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
+	if id, ok := idParam(c, "id"); ok {
+		res, err := a.d.Activities.Cancel(c.Request.Context(), userID(c), id)
+		respond(c, http.StatusOK, cancelledDTO(res), err)
 	}
-	res, err := a.d.Activities.Cancel(c.Request.Context(), userID(c), id)
-	respond(c, http.StatusOK, cancelledDTO(res), err)
 }
 
 func (a *API) myRegistrations(c *gin.Context) {
@@ -150,31 +108,18 @@ func (a *API) myRegistrations(c *gin.Context) {
 	}
 	if c.Query("cursor") != "" || c.Query("limit") != "" {
 		// Keyset paging: ?cursor=&limit= answers items and next_cursor.
-		req, err := keyset(c, 20)
-		if err != nil {
-			fail(c, err)
-			return
+		var req page.Request
+		if read(c, keysetParam(&req, 20)) {
+			ds, next, err := a.d.Activities.MyRegistrationsPage(c.Request.Context(), userID(c), scope == "upcoming", req)
+			respond(c, http.StatusOK, cursorPage(dtos(ds, toMyRegistrationDTO), next, req.Limit), err)
 		}
-		ds, next, err := a.d.Activities.MyRegistrationsPage(c.Request.Context(), userID(c), scope == "upcoming", req)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, cursorPage(dtos(ds, toMyRegistrationDTO), next, req.Limit))
 		return
 	}
-	page, size, err := paging(c, 20, 100)
-	if err != nil {
-		fail(c, err)
-		return
+	var pg, size int
+	if read(c, pageParams(&pg, &size, 20, 100)) {
+		ds, total, err := a.d.Activities.MyRegistrations(c.Request.Context(), userID(c), scope == "upcoming", pg, size)
+		respond(c, http.StatusOK, pageOf(ds, toMyRegistrationDTO, total, pg, size), err)
 	}
-	ds, total, err := a.d.Activities.MyRegistrations(c.Request.Context(), userID(c), scope == "upcoming", page, size)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	items := dtos(ds, toMyRegistrationDTO)
-	c.JSON(http.StatusOK, pageDTO[myRegistrationDTO]{Items: items, Total: total, Page: page, PageSize: size})
 }
 
 func (a *API) myNoShows(c *gin.Context) {

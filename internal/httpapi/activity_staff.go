@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 
 	"gongjian/internal/activity"
 	"gongjian/internal/errs"
+	"gongjian/internal/page"
 	"gongjian/internal/resident"
 )
 
@@ -17,12 +19,7 @@ import (
 
 func (a *API) listOrganizations(c *gin.Context) {
 	os, err := a.d.Activities.Organizations(c.Request.Context())
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	items := dtos(os, toOrgDTO)
-	c.JSON(http.StatusOK, gin.H{"items": items})
+	respondItems(c, os, toOrgDTO, err)
 }
 
 func (a *API) createOrganization(c *gin.Context) {
@@ -32,18 +29,12 @@ func (a *API) createOrganization(c *gin.Context) {
 		ParentID     int64   `json:"parent_id"`
 		CommunityIDs []int64 `json:"community_ids"`
 	}
-	u, ok := a.meWith(c, &req)
-	if !ok {
-		return
+	if u, ok := a.meWith(c, &req); ok {
+		o, err := a.d.Activities.CreateOrganization(c.Request.Context(), u, activity.OrganizationInput{
+			Name: req.Name, Type: req.Type, ParentID: req.ParentID, CommunityIDs: req.CommunityIDs,
+		})
+		respond(c, http.StatusCreated, toOrgDTO(o), err)
 	}
-	o, err := a.d.Activities.CreateOrganization(c.Request.Context(), u, activity.OrganizationInput{
-		Name: req.Name, Type: req.Type, ParentID: req.ParentID, CommunityIDs: req.CommunityIDs,
-	})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, toOrgDTO(o))
 }
 
 type sessionReq struct {
@@ -54,18 +45,10 @@ type sessionReq struct {
 }
 
 func (s sessionReq) input(cur activity.SessionInput) activity.SessionInput {
-	if s.StartsAt != nil {
-		cur.StartsAt = *s.StartsAt
-	}
-	if s.EndsAt != nil {
-		cur.EndsAt = *s.EndsAt
-	}
-	if s.Capacity != nil {
-		cur.Capacity = *s.Capacity
-	}
-	if s.WaitlistCapacity != nil {
-		cur.WaitlistCapacity = *s.WaitlistCapacity
-	}
+	setIf(&cur.StartsAt, s.StartsAt)
+	setIf(&cur.EndsAt, s.EndsAt)
+	setIf(&cur.Capacity, s.Capacity)
+	setIf(&cur.WaitlistCapacity, s.WaitlistCapacity)
 	return cur
 }
 
@@ -110,21 +93,11 @@ func (req activityReq) input() activity.ActivityInput {
 	if req.Place != nil {
 		in.Place = activity.Place{Address: req.Place.Address, Lat: req.Place.Lat, Lng: req.Place.Lng}
 	}
-	if req.SignupOpensAt != nil {
-		in.SignupOpensAt = *req.SignupOpensAt
-	}
-	if req.SignupClosesAt != nil {
-		in.SignupClosesAt = *req.SignupClosesAt
-	}
-	if req.CancelDeadlineMinutes != nil {
-		in.CancelDeadlineMinutes = *req.CancelDeadlineMinutes
-	}
-	if req.PerAccountLimit != nil {
-		in.PerAccountLimit = *req.PerAccountLimit
-	}
-	if req.Popular != nil {
-		in.Popular = *req.Popular
-	}
+	setIf(&in.SignupOpensAt, req.SignupOpensAt)
+	setIf(&in.SignupClosesAt, req.SignupClosesAt)
+	setIf(&in.CancelDeadlineMinutes, req.CancelDeadlineMinutes)
+	setIf(&in.PerAccountLimit, req.PerAccountLimit)
+	setIf(&in.Popular, req.Popular)
 	if e := req.Eligibility; e != nil {
 		in.Eligibility = activity.Eligibility{CommunityOnly: e.CommunityOnly, MinAge: e.MinAge, MaxAge: e.MaxAge, Roles: e.Roles}
 	}
@@ -139,57 +112,47 @@ func (req activityReq) input() activity.ActivityInput {
 
 func (a *API) createActivity(c *gin.Context) {
 	var req activityReq
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
+	if u, ok := a.meWith(c, &req); ok {
+		a.createActivityAs(c, u, req.input())
 	}
-	in := req.input()
-	u, ok := a.me(c)
-	if !ok {
-		return
-	}
-	act, err := a.d.Activities.CreateActivity(c.Request.Context(), u, in)
+}
+
+// createActivityAs creates the activity in as actor and answers it as
+// staff see it.
+func (a *API) createActivityAs(c *gin.Context, actor resident.User, in activity.ActivityInput) {
+	act, err := a.d.Activities.CreateActivity(c.Request.Context(), actor, in)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	v, err := a.d.Activities.AdminGet(c.Request.Context(), u, act.ID)
-	respond(c, http.StatusCreated, toActivityDTO(v, true), err)
+	v, err := a.d.Activities.AdminGet(c.Request.Context(), actor, act.ID)
+	respond(c, http.StatusCreated, toStaffActivityDTO(v), err)
 }
 
 func (a *API) adminActivities(c *gin.Context) {
-	page, size, err := paging(c, 20, 100)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	status := c.Query("status")
-	switch status {
-	case "", activity.StatusDraft, activity.StatusPublished, activity.StatusFinished, activity.StatusCancelled:
-	default:
-		fail(c, errs.Invalid("BAD_QUERY", "状态无效，请重新选择"))
-		return
-	}
-	u, ok := a.me(c)
+	var page, size int
+	u, ok := a.meWith(c, pageParams(&page, &size, 20, 100), func(c *gin.Context) error {
+		switch c.Query("status") {
+		case "", activity.StatusDraft, activity.StatusPublished, activity.StatusFinished, activity.StatusCancelled:
+			return nil
+		}
+		return errs.Invalid("BAD_QUERY", "状态无效，请重新选择")
+	})
 	if !ok {
 		return
 	}
-	views, total, err := a.d.Activities.AdminList(c.Request.Context(), u, status, page, size)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	items := make([]activityDTO, 0, len(views))
-	for _, v := range views {
-		items = append(items, toActivityDTO(v, true))
-	}
-	c.JSON(http.StatusOK, pageDTO[activityDTO]{Items: items, Total: total, Page: page, PageSize: size})
+	views, total, err := a.d.Activities.AdminList(c.Request.Context(), u, c.Query("status"), page, size)
+	respond(c, http.StatusOK, pageOf(views, toStaffActivityDTO, total, page, size), err)
 }
 
-// staffActivity runs fn with the path's activity id and the staff user, and
-// answers with the activity as staff see it.
-func (a *API) staffActivity(c *gin.Context, status int, fn func(u resident.User, id int64) error) {
-	u, id, ok := a.meAnd(c, "id")
+// toStaffActivityDTO shows an activity as staff see it.
+func toStaffActivityDTO(v activity.ActivityView) activityDTO { return toActivityDTO(v, true) }
+
+// staffActivity reads the path's activity id and the body (into body; nil:
+// none), runs fn with them and the staff user, and answers with the
+// activity as staff see it.
+func (a *API) staffActivity(c *gin.Context, status int, body any, fn func(u resident.User, id int64) error) {
+	u, id, ok := a.meAndWith(c, "id", body)
 	if !ok {
 		return
 	}
@@ -200,15 +163,14 @@ func (a *API) staffActivity(c *gin.Context, status int, fn func(u resident.User,
 		}
 	}
 	v, err := a.d.Activities.AdminGet(c.Request.Context(), u, id)
-	respond(c, status, toActivityDTO(v, true), err)
+	respond(c, status, toStaffActivityDTO(v), err)
 }
 
-func (a *API) adminActivity(c *gin.Context) { a.staffActivity(c, http.StatusOK, nil) }
+func (a *API) adminActivity(c *gin.Context) { a.staffActivity(c, http.StatusOK, nil, nil) }
 
 func (a *API) updateActivity(c *gin.Context) {
 	var req activityReq
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
+	if !read(c, &req) {
 		return
 	}
 	if req.CommunityID != 0 || req.HostOrgID != 0 || req.Series || len(req.Sessions) > 0 {
@@ -228,35 +190,26 @@ func (a *API) updateActivity(c *gin.Context) {
 		qs := questionsOf(*req.Questions)
 		p.Questions = &qs
 	}
-	a.staffActivity(c, http.StatusOK, func(u resident.User, id int64) error {
+	a.staffActivity(c, http.StatusOK, nil, func(u resident.User, id int64) error {
 		_, err := a.d.Activities.UpdateActivity(c.Request.Context(), u, id, p)
 		return err
 	})
 }
 
-func (a *API) publishActivity(c *gin.Context) {
-	a.staffActivity(c, http.StatusOK, func(u resident.User, id int64) error {
-		_, err := a.d.Activities.Publish(c.Request.Context(), u, id)
-		return err
-	})
-}
-
-func (a *API) finishActivity(c *gin.Context) {
-	a.staffActivity(c, http.StatusOK, func(u resident.User, id int64) error {
-		_, err := a.d.Activities.Finish(c.Request.Context(), u, id)
-		return err
-	})
+// activityStep moves the path's activity on a step (publish, finish) and
+// answers it as staff see it.
+func (a *API) activityStep(step func(context.Context, resident.User, int64) (activity.Activity, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		a.staffActivity(c, http.StatusOK, nil, func(u resident.User, id int64) error {
+			_, err := step(c.Request.Context(), u, id)
+			return err
+		})
+	}
 }
 
 func (a *API) cancelActivity(c *gin.Context) {
-	var req struct {
-		Reason string `json:"reason"`
-	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	a.staffActivity(c, http.StatusOK, func(u resident.User, id int64) error {
+	var req reasonReq
+	a.staffActivity(c, http.StatusOK, &req, func(u resident.User, id int64) error {
 		_, _, err := a.d.Activities.CancelActivity(c.Request.Context(), u, id, req.Reason)
 		return err
 	})
@@ -264,29 +217,16 @@ func (a *API) cancelActivity(c *gin.Context) {
 
 func (a *API) addSession(c *gin.Context) {
 	var req sessionReq
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	a.staffActivity(c, http.StatusCreated, func(u resident.User, id int64) error {
+	a.staffActivity(c, http.StatusCreated, &req, func(u resident.User, id int64) error {
 		_, err := a.d.Activities.AddSession(c.Request.Context(), u, id, req.input(activity.SessionInput{}))
 		return err
 	})
 }
 
 func (a *API) updateSession(c *gin.Context) {
-	sid, err := pathID(c, "session_id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
+	var sid int64
 	var req sessionReq
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	var promoted int
-	u, id, ok := a.meAnd(c, "id")
+	u, id, ok := a.meAndWith(c, "id", pathParam(&sid, "session_id"), &req)
 	if !ok {
 		return
 	}
@@ -306,13 +246,13 @@ func (a *API) updateSession(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	promoted = len(regs)
+	promoted := len(regs)
 	v, err := a.d.Activities.AdminGet(c.Request.Context(), u, id)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	for _, s := range toActivityDTO(v, true).Sessions {
+	for _, s := range toStaffActivityDTO(v).Sessions {
 		if s.ID == ss.ID {
 			c.JSON(http.StatusOK, gin.H{"session": s, "promoted": promoted})
 			return
@@ -322,63 +262,34 @@ func (a *API) updateSession(c *gin.Context) {
 }
 
 func (a *API) activityRegistrations(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
+	var req page.Request
+	var f activity.RegistrationFilter
+	if u, id, ok := a.meAndWith(c, "id", keysetParam(&req, 50), registrationFilter(&f)); ok {
+		rs, next, err := a.d.Activities.ActivityRegistrations(c.Request.Context(), u, id, f, req)
+		respond(c, http.StatusOK, cursorPage(dtos(rs, toStaffRegistrationDTO), next, req.Limit), err)
 	}
-	req, err := keyset(c, 50)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	f, err := registrationFilter(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
-	if !ok {
-		return
-	}
-	rs, next, err := a.d.Activities.ActivityRegistrations(c.Request.Context(), u, id, f, req)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	items := dtos(rs, toStaffRegistrationDTO)
-	c.JSON(http.StatusOK, cursorPage(items, next, req.Limit))
 }
 
-// registrationFilter reads the registrations lists' common filters:
-// status, session_id, no_show.
-func registrationFilter(c *gin.Context) (activity.RegistrationFilter, error) {
-	f := activity.RegistrationFilter{Status: c.Query("status")}
-	switch f.Status {
-	case "", activity.RegConfirmed, activity.RegWaitlisted, activity.RegCancelled:
-	default:
-		return f, errs.Invalid("BAD_QUERY", "状态无效，请选择已报名、候补中或已取消")
-	}
-	var err error
-	if f.SessionID, err = queryID(c, "session_id"); err != nil {
-		return f, err
-	}
-	if c.Query("no_show") != "" {
-		b, err := queryBool(c, "no_show")
-		if err != nil {
-			return f, err
+// registrationFilter reads the registrations lists' common filters into
+// *f: status, session_id, no_show.
+func registrationFilter(f *activity.RegistrationFilter) fromRequest {
+	return func(c *gin.Context) (err error) {
+		f.Status = c.Query("status")
+		switch f.Status {
+		case "", activity.RegConfirmed, activity.RegWaitlisted, activity.RegCancelled:
+		default:
+			return errs.Invalid("BAD_QUERY", "状态无效，请选择已报名、候补中或已取消")
 		}
+		if f.SessionID, err = queryID(c, "session_id"); err != nil || c.Query("no_show") == "" {
+			return err
+		}
+		b, err := queryBool(c, "no_show")
 		f.NoShow = &b
+		return err
 	}
-	return f, nil
 }
 
 func (a *API) addRegistration(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
 	var req struct {
 		SessionID   int64             `json:"session_id"`
 		UserID      int64             `json:"user_id"`
@@ -386,26 +297,18 @@ func (a *API) addRegistration(c *gin.Context) {
 		Answers     map[string]string `json:"answers"`
 		Reason      string            `json:"reason"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
+	u, id, ok := a.meAndWith(c, "id", &req)
+	if !ok {
 		return
 	}
 	key := c.GetHeader("Idempotency-Key")
 	if key != "" {
 		key = "staff-" + key
 	}
-	u, ok := a.me(c)
-	if !ok {
-		return
-	}
 	in := activity.RegisterInput{UserID: req.UserID, SessionID: req.SessionID, Answers: req.Answers, Reason: req.Reason, IdemKey: key,
 		Attendees: []activity.AttendeeRef{{Self: req.DependentID == 0, DependentID: req.DependentID}}}
 	res, err := a.d.Activities.AddByStaff(c.Request.Context(), u, id, in)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	writeRegistered(c, res)
+	writeRegistered(c, res, err)
 }
 
 func (a *API) exportRegistrations(c *gin.Context) {
@@ -418,10 +321,10 @@ func (a *API) exportRegistrations(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	// Streamed: the rows are read a batch at a time into the stream
-	// writer; bytes reach the client only once every row is read, so a
-	// failure while reading still gets its error answer. One while sending
-	// ends the response early (a truncated file the client cannot open).
+	// Streamed: the rows are read a batch at a time and written to the
+	// client as they come; a failure reading the first batch still gets its
+	// error answer, a later one ends the response early (a truncated file
+	// the client cannot open).
 	c.Header("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
 	c.Header("Content-Type", xlsxType)
 	c.Status(http.StatusOK)
@@ -436,37 +339,16 @@ func (a *API) exportRegistrations(c *gin.Context) {
 	}
 }
 
-func (a *API) removeRegistration(c *gin.Context) {
+func (a *API) markNoShow(c *gin.Context) {
 	var req struct {
-		Reason string `json:"reason"`
+		NoShow *bool `json:"no_show"`
 	}
 	u, id, ok := a.meAndWith(c, "id", &req)
 	if !ok {
 		return
 	}
-	res, err := a.d.Activities.Remove(c.Request.Context(), u, id, req.Reason)
-	respond(c, http.StatusOK, cancelledDTO(res), err)
-}
-
-func (a *API) markNoShow(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	var req struct {
-		NoShow *bool `json:"no_show"`
-	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
 	if req.NoShow == nil {
 		fail(c, errs.Invalid("INVALID_NO_SHOW", "请选择是否未到场"))
-		return
-	}
-	u, ok := a.me(c)
-	if !ok {
 		return
 	}
 	r, err := a.d.Activities.MarkNoShow(c.Request.Context(), u, id, *req.NoShow)

@@ -22,15 +22,7 @@ func toCommunityDTO(x resident.Community) communityDTO {
 
 func (a *API) listCommunities(c *gin.Context) {
 	cs, err := a.d.Residents.Communities(c.Request.Context())
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	items := make([]communityDTO, 0, len(cs))
-	for _, x := range cs {
-		items = append(items, toCommunityDTO(x))
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
+	respondItems(c, cs, toCommunityDTO, err)
 }
 
 func (a *API) mountAdmin(r *gin.RouterGroup) {
@@ -38,7 +30,7 @@ func (a *API) mountAdmin(r *gin.RouterGroup) {
 	admin.POST("/communities", a.createCommunity)
 	admin.POST("/users/:id/roles", a.grantRole)
 	admin.DELETE("/users/:id/roles", a.revokeRole)
-	admin.GET("/users/:id", a.getUser)
+	admin.GET("/users/:id", byID(a.d.Residents.Me, toUserDTO))
 }
 
 func (a *API) createCommunity(c *gin.Context) {
@@ -47,18 +39,12 @@ func (a *API) createCommunity(c *gin.Context) {
 		Address       string `json:"address"`
 		SubdistrictID int64  `json:"subdistrict_id"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
+	if u, ok := a.meWith(c, &req); ok {
+		a.note(c, u, audit.Entry{Action: "community.create", ObjectType: "community", Creates: true,
+			Changes: map[string]any{"name": req.Name, "address": req.Address, "subdistrict_id": req.SubdistrictID}})
+		x, err := a.d.Residents.AddCommunityIn(c.Request.Context(), req.Name, req.Address, req.SubdistrictID)
+		respond(c, http.StatusCreated, toCommunityDTO(x), err)
 	}
-	u, ok := a.me(c)
-	if !ok {
-		return
-	}
-	a.note(c, u, audit.Entry{Action: "community.create", ObjectType: "community", Creates: true,
-		Changes: map[string]any{"name": req.Name, "address": req.Address, "subdistrict_id": req.SubdistrictID}})
-	x, err := a.d.Residents.AddCommunityIn(c.Request.Context(), req.Name, req.Address, req.SubdistrictID)
-	respond(c, http.StatusCreated, toCommunityDTO(x), err)
 }
 
 type roleReq struct {
@@ -80,13 +66,11 @@ func (r roleReq) changes() map[string]any {
 
 func (a *API) grantRole(c *gin.Context) {
 	var req roleReq
-	me, id, ok := a.meAndWith(c, "id", &req)
-	if !ok {
-		return
+	if me, id, ok := a.meAndWith(c, "id", &req); ok {
+		a.note(c, me, audit.Entry{Action: "role.grant", ObjectType: "user", ObjectID: id, CommunityID: req.CommunityID, Changes: req.changes()})
+		u, err := a.d.Residents.GrantRole(c.Request.Context(), me.ID, id, req.change())
+		respond(c, http.StatusOK, toUserDTO(u), err)
 	}
-	a.note(c, me, audit.Entry{Action: "role.grant", ObjectType: "user", ObjectID: id, CommunityID: req.CommunityID, Changes: req.changes()})
-	u, err := a.d.Residents.GrantRole(c.Request.Context(), me.ID, id, req.change())
-	respond(c, http.StatusOK, toUserDTO(u), err)
 }
 
 func (a *API) revokeRole(c *gin.Context) {
@@ -109,14 +93,4 @@ func (a *API) revokeRole(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, toUserDTO(u))
-}
-
-func (a *API) getUser(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	u, err := a.d.Residents.Me(c.Request.Context(), id)
-	respond(c, http.StatusOK, toUserDTO(u), err)
 }

@@ -54,22 +54,18 @@ func (a *API) login(c *gin.Context) {
 	var req struct {
 		Code string `json:"code"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
+	if read(c, &req) {
+		t, err := a.d.Auth.Login(c.Request.Context(), req.Code)
+		respond(c, http.StatusOK, toTokensDTO(t), err)
 	}
-	t, err := a.d.Auth.Login(c.Request.Context(), req.Code)
-	respond(c, http.StatusOK, toTokensDTO(t), err)
 }
 
 func (a *API) refresh(c *gin.Context) {
 	var req struct {
 		RefreshToken string `json:"refresh_token"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
+	if read(c, &req) {
+		t, err := a.d.Auth.Refresh(c.Request.Context(), req.RefreshToken)
+		respond(c, http.StatusOK, toTokensDTO(t), err)
 	}
-	t, err := a.d.Auth.Refresh(c.Request.Context(), req.RefreshToken)
-	respond(c, http.StatusOK, toTokensDTO(t), err)
 }

@@ -26,6 +26,9 @@ var (
 	errBadTime      = errs.Invalid("BAD_TIME", "时间格式不正确，请重新选择时间").With("example", "2026-12-01T09:00:00+08:00")
 	errBadQuery     = errs.Invalid("BAD_QUERY", "查询条件无效，请刷新后重试")
 	errContentType  = errs.New(errs.KindInvalid, "UNSUPPORTED_MEDIA_TYPE", "提交方式不正确，请更新小程序后重试")
+	// checkJSONText's refusals.
+	errDuplicateKey = errs.Invalid("DUPLICATE_KEY", "提交的内容里有重复的项目，请刷新页面后重新提交")
+	errInvalidUTF8  = errs.Invalid("INVALID_UTF8", "提交的文字里有无法识别的字符，请检查后重新输入")
 )
 
 // decode reads the body strictly into v: JSON only, no unknown fields, no
@@ -68,6 +71,78 @@ func decode(c *gin.Context, v any) error {
 		return errBadJSON
 	}
 	return nil
+}
+
+// optionalBody marks a request body that may be absent (see read).
+type optionalBody struct{ v any }
+
+// optional wraps a body that the request may omit.
+func optional(v any) optionalBody { return optionalBody{v} }
+
+// fromRequest reads query or path parameters into its target (see read).
+type fromRequest func(*gin.Context) error
+
+// param reads the parameter name with parse (pathID, queryID, queryBool,
+// ...) into *dst.
+func param[T any](dst *T, parse func(*gin.Context, string) (T, error), name string) fromRequest {
+	return func(c *gin.Context) (err error) {
+		*dst, err = parse(c, name)
+		return err
+	}
+}
+
+// pathParam reads the positive id in the path parameter name into *id.
+func pathParam(id *int64, name string) fromRequest { return param(id, pathID, name) }
+
+// setIf sets *dst to *v when the request gave v (a patch's field).
+func setIf[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// timeParam reads the date or time in the query parameter name into *t
+// (see queryTime).
+func timeParam(t *time.Time, name string, endOfDay bool) fromRequest {
+	return func(c *gin.Context) (err error) {
+		*t, err = queryTime(c, name, endOfDay)
+		return err
+	}
+}
+
+// idParam is pathID for handlers: when the id is bad it has answered the
+// request and ok is false.
+func idParam(c *gin.Context, name string) (int64, bool) {
+	var id int64
+	ok := read(c, pathParam(&id, name))
+	return id, ok
+}
+
+// read reads the request's inputs in order: a pointer is the JSON body
+// (decoded strictly), optional(&v) a body that may be absent, a
+// fromRequest (or a func of its type) query or path parameters; nil reads
+// nothing. When one fails
+// it has answered the request and returns false.
+func read(c *gin.Context, inputs ...any) bool {
+	for _, in := range inputs {
+		var err error
+		switch x := in.(type) {
+		case nil:
+		case fromRequest:
+			err = x(c)
+		case func(*gin.Context) error:
+			err = x(c)
+		case optionalBody:
+			err = decodeOptional(c, x.v)
+		default:
+			err = decode(c, x)
+		}
+		if err != nil {
+			fail(c, err)
+			return false
+		}
+	}
+	return true
 }
 
 // readBody reads the whole body (within the size limit set by the

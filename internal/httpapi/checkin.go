@@ -20,7 +20,7 @@ func (a *API) mountCheckin(r *gin.RouterGroup) {
 	scanLimit := a.rateLimit("checkin", a.d.Limits.CheckinPerUser, a.d.Limits.CheckinPerIP)
 	r.POST("/checkins", scanLimit, a.postCheckin)
 	r.POST("/checkins/batch", scanLimit, a.postCheckinBatch)
-	r.GET("/activities/:id/checkin-kit", a.getCheckinKit)
+	r.GET("/activities/:id/checkin-kit", userAction(a, http.StatusOK, a.d.Checkin.Kit, toKitDTO))
 	r.GET("/me/checking", a.myChecking)
 	r.GET("/activities/:id/poster", a.getPoster)
 	r.POST("/self-checkins", scanLimit, a.postSelfCheckin)
@@ -29,20 +29,17 @@ func (a *API) mountCheckin(r *gin.RouterGroup) {
 	staff.DELETE("/activities/:id/checkers", a.removeAppointee(a.checkers(), ""))
 	staff.DELETE("/activities/:id/checkers/:user_id", a.removeAppointee(a.checkers(), "user_id"))
 	staff.GET("/sessions/:id/rotating-code", a.getRotatingCode)
-	staff.GET("/sessions/:id/attendance", a.getAttendance)
+	staff.GET("/sessions/:id/attendance", userAction(a, http.StatusOK, a.d.Checkin.Attendance, toAttendanceDTO))
 	staff.GET("/sessions/:id/volunteers", a.listAppointees(a.volunteers()))
 	staff.POST("/sessions/:id/volunteers", a.addAppointee(a.volunteers()))
 	staff.DELETE("/sessions/:id/volunteers/:user_id", a.removeAppointee(a.volunteers(), "user_id"))
 }
 
 func (a *API) getTicket(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
+	if id, ok := idParam(c, "id"); ok {
+		t, err := a.d.Checkin.Ticket(c.Request.Context(), userID(c), id)
+		respond(c, http.StatusOK, gin.H{"ticket": t.Ticket, "valid_from": t.ValidFrom, "valid_until": t.ValidUntil, "registration_id": id}, err)
 	}
-	t, err := a.d.Checkin.Ticket(c.Request.Context(), userID(c), id)
-	respond(c, http.StatusOK, gin.H{"ticket": t.Ticket, "valid_from": t.ValidFrom, "valid_until": t.ValidUntil, "registration_id": id}, err)
 }
 
 type scanReq struct {
@@ -71,6 +68,14 @@ func (r scanReq) input() (checkin.ScanInput, error) {
 	return checkin.ScanInput{Ticket: strings.TrimSpace(r.Ticket), Nonce: r.Nonce, ScannedAt: at, SessionID: r.SessionID, ActivityID: r.ActivityID}, err
 }
 
+// scanned reads the scan's time (the body, in req, read before).
+func (r *scanReq) scanned(in *checkin.ScanInput) fromRequest {
+	return func(*gin.Context) (err error) {
+		*in, err = r.input()
+		return err
+	}
+}
+
 type scanSessionDTO struct {
 	ID            int64     `json:"id"`
 	ActivityID    int64     `json:"activity_id"`
@@ -96,21 +101,11 @@ func toScanDTO(r checkin.ScanResult) scanDTO {
 
 func (a *API) postCheckin(c *gin.Context) {
 	var req scanReq
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
+	var in checkin.ScanInput
+	if u, ok := a.meWith(c, &req, req.scanned(&in)); ok {
+		res, err := a.d.Checkin.Scan(c.Request.Context(), u, in)
+		respond(c, http.StatusOK, toScanDTO(res), err)
 	}
-	in, err := req.input()
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
-	if !ok {
-		return
-	}
-	res, err := a.d.Checkin.Scan(c.Request.Context(), u, in)
-	respond(c, http.StatusOK, toScanDTO(res), err)
 }
 
 type batchResultDTO struct {
@@ -129,23 +124,18 @@ func (a *API) postCheckinBatch(c *gin.Context) {
 		Scans  []scanReq `json:"scans"`
 		SentAt string    `json:"sent_at"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	sentAt, err := parseTime(req.SentAt)
-	if err != nil {
-		fail(c, err)
+	var sentAt time.Time
+	u, ok := a.meWith(c, &req, func(*gin.Context) (err error) {
+		sentAt, err = parseTime(req.SentAt)
+		return err
+	})
+	if !ok {
 		return
 	}
 	ins := make([]checkin.ScanInput, len(req.Scans))
 	for i, s := range req.Scans {
 		// A scan with an unreadable time is refused by the service (no time).
 		ins[i], _ = s.input()
-	}
-	u, ok := a.me(c)
-	if !ok {
-		return
 	}
 	rs, err := a.d.Checkin.Batch(c.Request.Context(), u, ins, sentAt)
 	if err != nil {
@@ -184,64 +174,45 @@ type kitSessionDTO struct {
 }
 
 func toKitSessions(ks []checkin.KitSession) []kitSessionDTO {
-	out := make([]kitSessionDTO, 0, len(ks))
-	for _, s := range ks {
-		out = append(out, kitSessionDTO{s.ID, s.StartsAt, s.EndsAt, s.AcceptFrom, s.AcceptUntil})
-	}
-	return out
+	return dtos(ks, func(s checkin.KitSession) kitSessionDTO {
+		return kitSessionDTO{s.ID, s.StartsAt, s.EndsAt, s.AcceptFrom, s.AcceptUntil}
+	})
+}
+
+// checkingDTO is an activity the caller is appointed to check.
+type checkingDTO struct {
+	ActivityID    int64           `json:"activity_id"`
+	ActivityTitle string          `json:"activity_title"`
+	Category      string          `json:"category"`
+	Place         string          `json:"place"`
+	Sessions      []kitSessionDTO `json:"sessions"`
+}
+
+func toCheckingDTO(x checkin.Checking) checkingDTO {
+	return checkingDTO{x.ActivityID, x.ActivityTitle, x.Category, x.Place, toKitSessions(x.Sessions)}
 }
 
 // myChecking lists the activities the caller is appointed to check.
 func (a *API) myChecking(c *gin.Context) {
 	cs, err := a.d.Checkin.MyChecking(c.Request.Context(), userID(c))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	type item struct {
-		ActivityID    int64           `json:"activity_id"`
-		ActivityTitle string          `json:"activity_title"`
-		Category      string          `json:"category"`
-		Place         string          `json:"place"`
-		Sessions      []kitSessionDTO `json:"sessions"`
-	}
-	items := make([]item, 0, len(cs))
-	for _, x := range cs {
-		items = append(items, item{x.ActivityID, x.ActivityTitle, x.Category, x.Place, toKitSessions(x.Sessions)})
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
+	respondItems(c, cs, toCheckingDTO, err)
 }
 
-func (a *API) getCheckinKit(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
-	k, err := a.d.Checkin.Kit(c.Request.Context(), u, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{
+// toKitDTO is a checker's offline kit.
+func toKitDTO(k checkin.Kit) gin.H {
+	return gin.H{
 		"activity_id": k.ActivityID, "activity_title": k.ActivityTitle, "algorithm": k.Algorithm, "public_key": k.PublicKey,
 		"ticket_format": TicketFormat, "sessions": toKitSessions(k.Sessions), "revoked": k.Revoked,
 		"window": gin.H{"session_id": k.Window.ID, "opens_at": k.Window.AcceptFrom, "closes_at": k.Window.AcceptUntil}, "revoked_registration_ids": k.RevokedRegistrationIDs,
 		"checked_in_registration_ids": k.CheckedIn, "generated_at": k.GeneratedAt,
-	})
+	}
 }
 
 func (a *API) getPoster(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
+	if u, id, ok := a.meAnd(c, "id"); ok {
+		img, err := a.d.Checkin.Poster(c.Request.Context(), u, id)
+		sendData(c, "image/jpeg", img, err, "Cache-Control", "private, max-age=86400")
 	}
-	img, err := a.d.Checkin.Poster(c.Request.Context(), u, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.Header("Cache-Control", "private, max-age=86400")
-	c.Data(http.StatusOK, "image/jpeg", img)
 }
 
 func (a *API) postSelfCheckin(c *gin.Context) {
@@ -251,26 +222,19 @@ func (a *API) postSelfCheckin(c *gin.Context) {
 		Lng    *float64 `json:"lng"`
 		Action string   `json:"action"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	if req.Lat == nil || req.Lng == nil {
-		fail(c, errs.Invalid("BAD_LOCATION", "无法获取您的位置，请允许使用位置信息后重试"))
-		return
-	}
-	u, ok := a.me(c)
+	u, ok := a.meWith(c, &req, func(*gin.Context) error {
+		if req.Lat == nil || req.Lng == nil {
+			return errs.Invalid("BAD_LOCATION", "无法获取您的位置，请允许使用位置信息后重试")
+		}
+		return nil
+	})
 	if !ok {
 		return
 	}
 	r, err := a.d.Checkin.SelfCheck(c.Request.Context(), u, checkin.SelfInput{Code: req.Code, Lat: *req.Lat, Lng: *req.Lng, Action: req.Action})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"action": r.Action, "at": r.At, "checked_in_at": r.CheckedInAt, "minutes": r.Minutes,
+	respond(c, http.StatusOK, gin.H{"action": r.Action, "at": r.At, "checked_in_at": r.CheckedInAt, "minutes": r.Minutes,
 		"session_id": r.SessionID, "activity_id": r.ActivityID, "activity_title": r.ActivityTitle, "repeated": r.Repeated,
-		"in_review": r.InReview})
+		"in_review": r.InReview}, err)
 }
 
 type appointeeDTO struct {
@@ -282,16 +246,8 @@ type appointeeDTO struct {
 	CreatedAt   time.Time `json:"created_at"`
 }
 
-func appointees(xs []checkin.Appointee) []appointeeDTO {
-	out := make([]appointeeDTO, 0, len(xs))
-	for _, x := range xs {
-		out = append(out, appointeeDTO{x.UserID, x.Name, x.ActivityID, x.SessionID, x.AppointedBy, x.CreatedAt})
-	}
-	return out
-}
-
-type userIDReq struct {
-	UserID int64 `json:"user_id"`
+func toAppointeeDTO(x checkin.Appointee) appointeeDTO {
+	return appointeeDTO{x.UserID, x.Name, x.ActivityID, x.SessionID, x.AppointedBy, x.CreatedAt}
 }
 
 // appointments are the appointees of one kind: checkers of an activity or
@@ -317,7 +273,7 @@ func (a *API) listAppointees(ap appointments) gin.HandlerFunc {
 			return
 		}
 		xs, err := ap.list(c.Request.Context(), u, id)
-		respond(c, http.StatusOK, gin.H{"items": appointees(xs)}, err)
+		respondItems(c, xs, toAppointeeDTO, err)
 	}
 }
 
@@ -334,7 +290,7 @@ func (a *API) addAppointee(ap appointments) gin.HandlerFunc {
 			return
 		}
 		xs, err := ap.list(c.Request.Context(), u, id)
-		respond(c, http.StatusCreated, gin.H{"items": appointees(xs)}, err)
+		respond(c, http.StatusCreated, gin.H{"items": dtos(xs, toAppointeeDTO)}, err)
 	}
 }
 
@@ -365,25 +321,15 @@ func (a *API) getRotatingCode(c *gin.Context) {
 		return
 	}
 	rc, err := a.d.Checkin.RotatingCode(c.Request.Context(), u, id)
-	if err != nil {
-		fail(c, err)
-		return
+	if err == nil {
+		c.Header("Cache-Control", "no-store")
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, gin.H{"code": rc.Code, "session_id": rc.SessionID, "step_seconds": int(checkin.CodeStep / time.Second),
-		"expires_at": rc.ShowUntil, "accepted_until": rc.AcceptedUntil, "server_time": time.Now().UTC()})
+	respond(c, http.StatusOK, gin.H{"code": rc.Code, "session_id": rc.SessionID, "step_seconds": int(checkin.CodeStep / time.Second),
+		"expires_at": rc.ShowUntil, "accepted_until": rc.AcceptedUntil, "server_time": time.Now().UTC()}, err)
 }
 
-func (a *API) getAttendance(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
-	at, err := a.d.Checkin.Attendance(c.Request.Context(), u, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
+// toAttendanceDTO is a session's attendance sheet.
+func toAttendanceDTO(at checkin.Attendance) gin.H {
 	type line struct {
 		RegistrationID int64      `json:"registration_id"`
 		AttendeeName   string     `json:"attendee_name"`
@@ -403,7 +349,6 @@ func (a *API) getAttendance(c *gin.Context) {
 		}
 		regs = append(regs, x)
 	}
-	ps := dtos(at.Presences, toPresenceDTO)
-	c.JSON(http.StatusOK, gin.H{"session_id": at.Session.ID, "activity_id": at.Session.ActivityID, "activity_title": at.Session.ActivityTitle,
-		"registrations": regs, "confirmed": len(regs), "checked_in": checkedIn, "presences": ps})
+	return gin.H{"session_id": at.Session.ID, "activity_id": at.Session.ActivityID, "activity_title": at.Session.ActivityTitle,
+		"registrations": regs, "confirmed": len(regs), "checked_in": checkedIn, "presences": dtos(at.Presences, toPresenceDTO)}
 }

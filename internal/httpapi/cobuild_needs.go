@@ -24,13 +24,13 @@ func (a *API) mountCobuild(v1, authed *gin.RouterGroup) {
 	authed.GET("/me/units", a.myUnits)
 
 	v1.GET("/needs", a.listNeeds)
-	v1.GET("/needs/:id", a.getNeed)
+	v1.GET("/needs/:id", byID(a.d.Cobuild.Need, toNeedDTO))
 	authed.POST("/needs", a.createNeed)
 	authed.POST("/needs/:id/claims", a.claimNeed)
-	authed.POST("/claims/:id/withdraw", a.withdrawClaim)
+	authed.POST("/claims/:id/withdraw", userAction(a, http.StatusOK, a.d.Cobuild.WithdrawClaim, toCbClaimDTO))
 
 	v1.GET("/projects", a.listProjects)
-	v1.GET("/projects/:id", a.getProject)
+	v1.GET("/projects/:id", byID(a.d.Cobuild.Project, projectNow))
 	authed.POST("/projects/:id/progress", a.projectProgress)
 	authed.POST("/projects/:id/evaluation", a.evaluateProject)
 	authed.POST("/projects/:id/ratings", a.rateProject)
@@ -50,10 +50,6 @@ type agreementReq struct {
 }
 
 func (a *API) createUnit(c *gin.Context) {
-	u, ok := a.me(c)
-	if !ok {
-		return
-	}
 	var req struct {
 		Name        string                 `json:"name"`
 		Kind        string                 `json:"kind"`
@@ -62,8 +58,8 @@ func (a *API) createUnit(c *gin.Context) {
 		Contacts    []cobuild.ContactInput `json:"contacts"`
 		Agreements  []agreementReq         `json:"agreements"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
+	u, ok := a.meWith(c, &req)
+	if !ok {
 		return
 	}
 	in := cobuild.UnitInput{Name: req.Name, Kind: req.Kind, PartyOrgID: req.PartyOrgID, CommunityIDs: req.Communities, Contacts: req.Contacts}
@@ -138,23 +134,11 @@ func unitInsider(v resident.User, u cobuild.Unit) bool {
 }
 
 func (a *API) getUnit(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
+	if id, ok := idParam(c, "id"); ok {
+		unit, err := a.d.Cobuild.Unit(c.Request.Context(), id)
+		v := a.viewer(c)
+		respond(c, http.StatusOK, toUnitDTO(unit, err == nil && v != nil && unitInsider(*v, unit)), err)
 	}
-	unit, err := a.d.Cobuild.Unit(c.Request.Context(), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	full := false
-	if userID(c) != 0 {
-		if v, err := a.loadUser(c); err == nil {
-			full = unitInsider(v, unit)
-		}
-	}
-	c.JSON(http.StatusOK, toUnitDTO(unit, full))
 }
 
 func (a *API) myUnits(c *gin.Context) {
@@ -179,34 +163,38 @@ func (a *API) myUnits(c *gin.Context) {
 
 // ---- needs and claims ----
 
+// needReq describes a need: one published, or what an accepted wish or
+// proposal becomes.
+type needReq struct {
+	Category      string     `json:"category"`
+	Title         string     `json:"title"`
+	Description   string     `json:"description"`
+	Place         string     `json:"place"`
+	Quantity      int        `json:"quantity"`
+	QuantityUnit  string     `json:"quantity_unit"`
+	Beneficiaries string     `json:"beneficiaries"`
+	Shareable     bool       `json:"shareable"`
+	Deadline      *time.Time `json:"deadline"`
+}
+
+func (n needReq) input() cobuild.NeedInput {
+	in := cobuild.NeedInput{Category: n.Category, Title: n.Title, Description: n.Description, Place: n.Place, Quantity: n.Quantity,
+		QuantityUnit: n.QuantityUnit, Beneficiaries: n.Beneficiaries, Shareable: n.Shareable}
+	setIf(&in.Deadline, n.Deadline)
+	return in
+}
+
 func (a *API) createNeed(c *gin.Context) {
-	u, ok := a.me(c)
-	if !ok {
-		return
-	}
 	var req struct {
-		CommunityID   int64      `json:"community_id"`
-		Category      string     `json:"category"`
-		Title         string     `json:"title"`
-		Description   string     `json:"description"`
-		Place         string     `json:"place"`
-		Quantity      int        `json:"quantity"`
-		QuantityUnit  string     `json:"quantity_unit"`
-		Beneficiaries string     `json:"beneficiaries"`
-		Shareable     bool       `json:"shareable"`
-		Deadline      *time.Time `json:"deadline"`
+		CommunityID int64 `json:"community_id"`
+		needReq
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
+	if u, ok := a.meWith(c, &req); ok {
+		in := req.input()
+		in.CommunityID = req.CommunityID
+		n, err := a.d.Cobuild.CreateNeed(c.Request.Context(), u, in)
+		respond(c, http.StatusCreated, toNeedDTO(n), err)
 	}
-	in := cobuild.NeedInput{CommunityID: req.CommunityID, Category: req.Category, Title: req.Title, Description: req.Description,
-		Place: req.Place, Quantity: req.Quantity, QuantityUnit: req.QuantityUnit, Beneficiaries: req.Beneficiaries, Shareable: req.Shareable}
-	if req.Deadline != nil {
-		in.Deadline = *req.Deadline
-	}
-	n, err := a.d.Cobuild.CreateNeed(c.Request.Context(), u, in)
-	respond(c, http.StatusCreated, toNeedDTO(n), err)
 }
 
 // listFilter reads community_id, status and cursor (an id).
@@ -239,53 +227,19 @@ func (a *API) listNeeds(c *gin.Context) {
 		f.CommunityIDs = []int64{community}
 	}
 	ns, err := a.d.Cobuild.Needs(c.Request.Context(), f)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	items := dtos(ns, toNeedDTO)
-	out := gin.H{"items": items}
-	if len(ns) == limit {
-		out["next_cursor"] = strconv.FormatInt(ns[len(ns)-1].ID, 10)
-	}
-	c.JSON(http.StatusOK, out)
-}
-
-func (a *API) getNeed(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	n, err := a.d.Cobuild.Need(c.Request.Context(), id)
-	respond(c, http.StatusOK, toNeedDTO(n), err)
+	respond(c, http.StatusOK, withIDCursor(gin.H{"items": dtos(ns, toNeedDTO)}, ns, limit, func(n cobuild.Need) int64 { return n.ID }), err)
 }
 
 func (a *API) claimNeed(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
 	var req struct {
 		UnitID   int64  `json:"unit_id"`
 		Quantity int    `json:"quantity"`
 		Plan     string `json:"plan"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
+	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+		cl, err := a.d.Cobuild.ClaimNeed(c.Request.Context(), u, id, cobuild.ClaimInput{UnitID: req.UnitID, Quantity: req.Quantity, Plan: req.Plan})
+		respond(c, http.StatusCreated, toCbClaimDTO(cl), err)
 	}
-	cl, err := a.d.Cobuild.ClaimNeed(c.Request.Context(), u, id, cobuild.ClaimInput{UnitID: req.UnitID, Quantity: req.Quantity, Plan: req.Plan})
-	respond(c, http.StatusCreated, toCbClaimDTO(cl), err)
-}
-
-func (a *API) withdrawClaim(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
-	cl, err := a.d.Cobuild.WithdrawClaim(c.Request.Context(), u, id)
-	respond(c, http.StatusOK, toCbClaimDTO(cl), err)
 }
 
 // ---- projects ----
@@ -307,40 +261,20 @@ func (a *API) listProjects(c *gin.Context) {
 		}
 	}
 	ps, err := a.d.Cobuild.Projects(c.Request.Context(), f)
-	if err != nil {
-		fail(c, err)
-		return
-	}
 	now := time.Now()
 	items := make([]projectDTO, 0, len(ps))
 	for _, p := range ps {
-		if c.Query("overdue") == "true" && !p.Overdue(now) {
-			continue
+		if c.Query("overdue") != "true" || p.Overdue(now) {
+			items = append(items, toProjectDTO(p, now))
 		}
-		items = append(items, toProjectDTO(p, now))
 	}
-	out := gin.H{"items": items}
-	if len(ps) == limit {
-		out["next_cursor"] = strconv.FormatInt(ps[len(ps)-1].ID, 10)
-	}
-	c.JSON(http.StatusOK, out)
+	respond(c, http.StatusOK, withIDCursor(gin.H{"items": items}, ps, limit, func(p cobuild.Project) int64 { return p.ID }), err)
 }
 
-func (a *API) getProject(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	p, err := a.d.Cobuild.Project(c.Request.Context(), id)
-	respond(c, http.StatusOK, toProjectDTO(p, time.Now()), err)
-}
+// projectNow shows a project as it stands now.
+func projectNow(p cobuild.Project) projectDTO { return toProjectDTO(p, time.Now()) }
 
 func (a *API) projectProgress(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
 	var req struct {
 		Action      string              `json:"action"`
 		Milestones  []cobuild.Milestone `json:"milestones"`
@@ -348,13 +282,11 @@ func (a *API) projectProgress(c *gin.Context) {
 		ActivityIDs []int64             `json:"activity_ids"`
 		Plan        *string             `json:"plan"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
+	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+		p, err := a.d.Cobuild.UpdateProject(c.Request.Context(), u, id, cobuild.ProjectUpdate{Action: req.Action, Milestones: req.Milestones,
+			Evidence: req.Evidence, ActivityIDs: req.ActivityIDs, Plan: req.Plan})
+		respond(c, http.StatusOK, projectNow(p), err)
 	}
-	p, err := a.d.Cobuild.UpdateProject(c.Request.Context(), u, id, cobuild.ProjectUpdate{Action: req.Action, Milestones: req.Milestones,
-		Evidence: req.Evidence, ActivityIDs: req.ActivityIDs, Plan: req.Plan})
-	respond(c, http.StatusOK, toProjectDTO(p, time.Now()), err)
 }
 
 type scoreReq struct {
@@ -363,29 +295,17 @@ type scoreReq struct {
 }
 
 func (a *API) evaluateProject(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
 	var req scoreReq
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
+	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+		p, err := a.d.Cobuild.EvaluateUnits(c.Request.Context(), u, id, req.Score, req.Comment)
+		respond(c, http.StatusOK, projectNow(p), err)
 	}
-	p, err := a.d.Cobuild.EvaluateUnits(c.Request.Context(), u, id, req.Score, req.Comment)
-	respond(c, http.StatusOK, toProjectDTO(p, time.Now()), err)
 }
 
 func (a *API) rateProject(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
 	var req scoreReq
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
+	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+		r, err := a.d.Cobuild.Rate(c.Request.Context(), u, id, req.Score, req.Comment)
+		respond(c, http.StatusCreated, gin.H{"project_id": r.ProjectID, "score": r.Score, "comment": r.Comment, "created_at": r.CreatedAt}, err)
 	}
-	r, err := a.d.Cobuild.Rate(c.Request.Context(), u, id, req.Score, req.Comment)
-	respond(c, http.StatusCreated, gin.H{"project_id": r.ProjectID, "score": r.Score, "comment": r.Comment, "created_at": r.CreatedAt}, err)
 }

@@ -56,7 +56,7 @@ func SignedMediaURL(p WeChatPush, now func() time.Time) cobuild.MediaURL {
 
 func (a *API) mountCobuildResidents(v1, authed *gin.RouterGroup) {
 	authed.POST("/wishes", a.createWish)
-	authed.GET("/me/wishes", a.myWishes)
+	authed.GET("/me/wishes", userItems(a, a.d.Cobuild.MyWishes, toOwnWishDTO))
 	authed.GET("/wishes/:id", a.getWish)
 	authed.GET("/admin/wishes", a.requireStaff, a.reviewWishes)
 	authed.POST("/admin/wishes/:id/review", a.requireStaff, a.reviewWish)
@@ -64,7 +64,7 @@ func (a *API) mountCobuildResidents(v1, authed *gin.RouterGroup) {
 	v1.GET("/proposals", a.optionalAuth, a.listProposals)
 	v1.GET("/proposals/:id", a.optionalAuth, a.getProposal)
 	authed.POST("/proposals", a.createProposal)
-	authed.POST("/proposals/:id/supports", a.supportProposal)
+	authed.POST("/proposals/:id/supports", userAction(a, http.StatusCreated, a.d.Cobuild.Support, a.toProposalDTO))
 	authed.POST("/admin/proposals/:id/review", a.requireStaff, a.reviewProposal)
 
 	v1.GET("/wechat/push", a.verifyPushURL)
@@ -98,10 +98,6 @@ func toWishDTO(w cobuild.Wish) wishDTO {
 }
 
 func (a *API) createWish(c *gin.Context) {
-	u, ok := a.me(c)
-	if !ok {
-		return
-	}
 	var req struct {
 		CommunityID  int64    `json:"community_id"`
 		Title        string   `json:"title"`
@@ -110,117 +106,73 @@ func (a *API) createWish(c *gin.Context) {
 		ContactName  string   `json:"contact_name"`
 		ContactPhone string   `json:"contact_phone"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
+	if u, ok := a.meWith(c, &req); ok {
+		w, err := a.d.Cobuild.CreateWish(c.Request.Context(), u, cobuild.WishInput{CommunityID: req.CommunityID, Title: req.Title,
+			Description: req.Description, Photos: req.Photos, ContactName: req.ContactName, ContactPhone: req.ContactPhone})
+		respond(c, http.StatusCreated, toOwnWishDTO(w), err)
 	}
-	w, err := a.d.Cobuild.CreateWish(c.Request.Context(), u, cobuild.WishInput{CommunityID: req.CommunityID, Title: req.Title,
-		Description: req.Description, Photos: req.Photos, ContactName: req.ContactName, ContactPhone: req.ContactPhone})
-	d := toWishDTO(w)
-	d.ContactName, d.ContactPhone = w.ContactName, w.PhoneMasked
-	respond(c, http.StatusCreated, d, err)
 }
 
-func (a *API) myWishes(c *gin.Context) {
-	u, ok := a.me(c)
-	if !ok {
-		return
-	}
-	ws, err := a.d.Cobuild.MyWishes(c.Request.Context(), u)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	items := make([]wishDTO, 0, len(ws))
-	for _, w := range ws {
-		d := toWishDTO(w)
-		d.ContactName, d.ContactPhone = w.ContactName, w.PhoneMasked
-		items = append(items, d)
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
+// toOwnWishDTO shows a wish to its author: the contact with the phone
+// masked.
+func toOwnWishDTO(w cobuild.Wish) wishDTO {
+	d := toWishDTO(w)
+	d.ContactName, d.ContactPhone = w.ContactName, w.PhoneMasked
+	return d
+}
+
+// toReviewedWishDTO shows a wish in the review queue: the contact's name.
+func toReviewedWishDTO(w cobuild.Wish) wishDTO {
+	d := toWishDTO(w)
+	d.ContactName = w.ContactName
+	return d
 }
 
 func (a *API) getWish(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
-	v, err := a.d.Cobuild.Wish(c.Request.Context(), u, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	d := toWishDTO(v.Wish)
-	if v.ShowContact {
-		d.ContactName, d.ContactPhone = v.ContactName, v.Contact
-		if v.UserID == u.ID {
-			d.ContactPhone = v.PhoneMasked
+	if u, id, ok := a.meAnd(c, "id"); ok {
+		v, err := a.d.Cobuild.Wish(c.Request.Context(), u, id)
+		d := toWishDTO(v.Wish)
+		if v.ShowContact {
+			d.ContactName, d.ContactPhone = v.ContactName, v.Contact
+			if v.UserID == u.ID {
+				d.ContactPhone = v.PhoneMasked
+			}
 		}
+		respond(c, http.StatusOK, d, err)
 	}
-	c.JSON(http.StatusOK, d)
 }
 
 func (a *API) reviewWishes(c *gin.Context) {
-	u, ok := a.me(c)
-	if !ok {
-		return
+	if u, ok := a.me(c); ok {
+		community, _ := strconv.ParseInt(c.Query("community_id"), 10, 64)
+		ws, err := a.d.Cobuild.ReviewWishes(c.Request.Context(), u, community, c.DefaultQuery("status", cobuild.WishPending))
+		respondItems(c, ws, toReviewedWishDTO, err)
 	}
-	community, _ := strconv.ParseInt(c.Query("community_id"), 10, 64)
-	ws, err := a.d.Cobuild.ReviewWishes(c.Request.Context(), u, community, c.DefaultQuery("status", cobuild.WishPending))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	items := make([]wishDTO, 0, len(ws))
-	for _, w := range ws {
-		d := toWishDTO(w)
-		d.ContactName = w.ContactName
-		items = append(items, d)
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
 }
 
 type reviewReq struct {
 	Decision string `json:"decision"`
 	NeedID   int64  `json:"need_id"`
 	Reason   string `json:"reason"`
-	Need     *struct {
-		Category      string     `json:"category"`
-		Title         string     `json:"title"`
-		Description   string     `json:"description"`
-		Place         string     `json:"place"`
-		Quantity      int        `json:"quantity"`
-		QuantityUnit  string     `json:"quantity_unit"`
-		Beneficiaries string     `json:"beneficiaries"`
-		Shareable     bool       `json:"shareable"`
-		Deadline      *time.Time `json:"deadline"`
-	} `json:"need"`
+	// Need: the need an accepted wish or proposal becomes.
+	Need *needReq `json:"need"`
 }
 
 func (r reviewReq) review() cobuild.Review {
 	out := cobuild.Review{Decision: r.Decision, NeedID: r.NeedID, Reason: r.Reason}
-	if n := r.Need; n != nil {
-		out.Need = &cobuild.NeedInput{Category: n.Category, Title: n.Title, Description: n.Description, Place: n.Place, Quantity: n.Quantity,
-			QuantityUnit: n.QuantityUnit, Beneficiaries: n.Beneficiaries, Shareable: n.Shareable}
-		if n.Deadline != nil {
-			out.Need.Deadline = *n.Deadline
-		}
+	if r.Need != nil {
+		in := r.Need.input()
+		out.Need = &in
 	}
 	return out
 }
 
 func (a *API) reviewWish(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
 	var req reviewReq
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
+	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+		w, err := a.d.Cobuild.ReviewWish(c.Request.Context(), u, id, req.review())
+		respond(c, http.StatusOK, toWishDTO(w), err)
 	}
-	w, err := a.d.Cobuild.ReviewWish(c.Request.Context(), u, id, req.review())
-	respond(c, http.StatusOK, toWishDTO(w), err)
 }
 
 // ---- proposals ----
@@ -263,66 +215,34 @@ func (a *API) listProposals(c *gin.Context) {
 	v := a.viewer(c)
 	staff := v != nil && community != 0 && v.IsStaffOf(community)
 	ps, err := a.d.Cobuild.Proposals(c.Request.Context(), community, c.Query("status"), staff)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	items := make([]proposalDTO, 0, len(ps))
-	for _, p := range ps {
-		items = append(items, a.toProposalDTO(p))
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
+	respondItems(c, ps, a.toProposalDTO, err)
 }
 
 func (a *API) getProposal(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
+	if id, ok := idParam(c, "id"); ok {
+		p, err := a.d.Cobuild.Proposal(c.Request.Context(), a.viewer(c), id)
+		respond(c, http.StatusOK, a.toProposalDTO(p), err)
 	}
-	p, err := a.d.Cobuild.Proposal(c.Request.Context(), a.viewer(c), id)
-	respond(c, http.StatusOK, a.toProposalDTO(p), err)
 }
 
 func (a *API) createProposal(c *gin.Context) {
-	u, ok := a.me(c)
-	if !ok {
-		return
-	}
 	var req struct {
 		CommunityID int64  `json:"community_id"`
 		Title       string `json:"title"`
 		Description string `json:"description"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
+	if u, ok := a.meWith(c, &req); ok {
+		p, err := a.d.Cobuild.CreateProposal(c.Request.Context(), u, req.CommunityID, req.Title, req.Description)
+		respond(c, http.StatusCreated, a.toProposalDTO(p), err)
 	}
-	p, err := a.d.Cobuild.CreateProposal(c.Request.Context(), u, req.CommunityID, req.Title, req.Description)
-	respond(c, http.StatusCreated, a.toProposalDTO(p), err)
-}
-
-func (a *API) supportProposal(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
-	p, err := a.d.Cobuild.Support(c.Request.Context(), u, id)
-	respond(c, http.StatusCreated, a.toProposalDTO(p), err)
 }
 
 func (a *API) reviewProposal(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
 	var req reviewReq
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
+	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+		p, err := a.d.Cobuild.ReviewProposal(c.Request.Context(), u, id, req.review())
+		respond(c, http.StatusOK, a.toProposalDTO(p), err)
 	}
-	p, err := a.d.Cobuild.ReviewProposal(c.Request.Context(), u, id, req.review())
-	respond(c, http.StatusOK, a.toProposalDTO(p), err)
 }
 
 // ---- WeChat's message push and the photo links it downloads ----
@@ -381,11 +301,5 @@ func (a *API) wechatMedia(c *gin.Context) {
 		return
 	}
 	u, err := a.d.Media.Fetch(c.Request.Context(), id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.Header("Cache-Control", "no-store")
-	c.Header("X-Content-Type-Options", "nosniff")
-	c.Data(http.StatusOK, u.ContentType, u.Data)
+	sendData(c, u.ContentType, u.Data, err, "Cache-Control", "no-store", "X-Content-Type-Options", "nosniff")
 }

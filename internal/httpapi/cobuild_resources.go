@@ -3,7 +3,6 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -15,7 +14,7 @@ import (
 
 func (a *API) mountCobuildResources(v1, authed *gin.RouterGroup) {
 	v1.GET("/resources", a.listResources)
-	v1.GET("/resources/:id", a.getResource)
+	v1.GET("/resources/:id", byID(a.d.Cobuild.Resource, toResourceDTO))
 	authed.POST("/resources", a.createResource)
 	authed.POST("/resources/:id/claims", a.claimResource)
 
@@ -75,32 +74,10 @@ func (a *API) listResources(c *gin.Context) {
 	}
 	f.Kind = c.Query("kind")
 	rs, err := a.d.Cobuild.Resources(c.Request.Context(), f)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	items := make([]resourceDTO, 0, len(rs))
-	for _, r := range rs {
-		items = append(items, toResourceDTO(r))
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
-}
-
-func (a *API) getResource(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	r, err := a.d.Cobuild.Resource(c.Request.Context(), id)
-	respond(c, http.StatusOK, toResourceDTO(r), err)
+	respondItems(c, rs, toResourceDTO, err)
 }
 
 func (a *API) createResource(c *gin.Context) {
-	u, ok := a.me(c)
-	if !ok {
-		return
-	}
 	var req struct {
 		UnitID       int64     `json:"unit_id"`
 		Kind         string    `json:"kind"`
@@ -113,32 +90,24 @@ func (a *API) createResource(c *gin.Context) {
 		ValidFrom    time.Time `json:"valid_from"`
 		ValidTo      time.Time `json:"valid_to"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
+	if u, ok := a.meWith(c, &req); ok {
+		r, err := a.d.Cobuild.CreateResource(c.Request.Context(), u, cobuild.ResourceInput{UnitID: req.UnitID, Kind: req.Kind, Title: req.Title,
+			Description: req.Description, Quantity: req.Quantity, QuantityUnit: req.QuantityUnit, CommunityIDs: req.Communities, RoomID: req.RoomID,
+			ValidFrom: req.ValidFrom, ValidTo: req.ValidTo})
+		respond(c, http.StatusCreated, toResourceDTO(r), err)
 	}
-	r, err := a.d.Cobuild.CreateResource(c.Request.Context(), u, cobuild.ResourceInput{UnitID: req.UnitID, Kind: req.Kind, Title: req.Title,
-		Description: req.Description, Quantity: req.Quantity, QuantityUnit: req.QuantityUnit, CommunityIDs: req.Communities, RoomID: req.RoomID,
-		ValidFrom: req.ValidFrom, ValidTo: req.ValidTo})
-	respond(c, http.StatusCreated, toResourceDTO(r), err)
 }
 
 func (a *API) claimResource(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
 	var req struct {
 		CommunityID int64  `json:"community_id"`
 		Quantity    int    `json:"quantity"`
 		Plan        string `json:"plan"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
+	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+		cl, err := a.d.Cobuild.ClaimResource(c.Request.Context(), u, id, req.CommunityID, req.Quantity, req.Plan)
+		respond(c, http.StatusCreated, toCbClaimDTO(cl), err)
 	}
-	cl, err := a.d.Cobuild.ClaimResource(c.Request.Context(), u, id, req.CommunityID, req.Quantity, req.Plan)
-	respond(c, http.StatusCreated, toCbClaimDTO(cl), err)
 }
 
 // ---- report-ins ----
@@ -161,64 +130,40 @@ func toReportInDTO(r cobuild.ReportIn) reportInDTO {
 }
 
 func (a *API) postReportIn(c *gin.Context) {
-	u, ok := a.me(c)
-	if !ok {
-		return
-	}
 	var req struct {
 		CommunityID    int64 `json:"community_id"`
 		WorkplaceOrgID int64 `json:"workplace_org_id"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
+	if u, ok := a.meWith(c, &req); ok {
+		r, err := a.d.Cobuild.ReportInTo(c.Request.Context(), u, req.CommunityID, req.WorkplaceOrgID)
+		respond(c, http.StatusCreated, toReportInDTO(r), err)
 	}
-	r, err := a.d.Cobuild.ReportInTo(c.Request.Context(), u, req.CommunityID, req.WorkplaceOrgID)
-	respond(c, http.StatusCreated, toReportInDTO(r), err)
 }
 
 func (a *API) getReportIn(c *gin.Context) {
-	u, ok := a.me(c)
-	if !ok {
-		return
+	if u, ok := a.me(c); ok {
+		r, err := a.d.Cobuild.MyReportIn(c.Request.Context(), u)
+		respond(c, http.StatusOK, toReportInDTO(r), err)
 	}
-	r, err := a.d.Cobuild.MyReportIn(c.Request.Context(), u)
-	respond(c, http.StatusOK, toReportInDTO(r), err)
 }
 
 func (a *API) listReportIns(c *gin.Context) {
-	u, ok := a.me(c)
-	if !ok {
-		return
+	if u, ok := a.me(c); ok {
+		community, _ := strconv.ParseInt(c.Query("community_id"), 10, 64)
+		rs, err := a.d.Cobuild.ReportIns(c.Request.Context(), u, community, c.Query("status"))
+		respondItems(c, rs, toReportInDTO, err)
 	}
-	community, _ := strconv.ParseInt(c.Query("community_id"), 10, 64)
-	rs, err := a.d.Cobuild.ReportIns(c.Request.Context(), u, community, c.Query("status"))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	items := make([]reportInDTO, 0, len(rs))
-	for _, r := range rs {
-		items = append(items, toReportInDTO(r))
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
 }
 
 func (a *API) reviewReportIn(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "user_id")
-	if !ok {
-		return
-	}
 	var req struct {
 		Confirm bool   `json:"confirm"`
 		Note    string `json:"note"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
+	if u, id, ok := a.meAndWith(c, "user_id", &req); ok {
+		r, err := a.d.Cobuild.ReviewReportIn(c.Request.Context(), u, id, req.Confirm, req.Note)
+		respond(c, http.StatusOK, toReportInDTO(r), err)
 	}
-	r, err := a.d.Cobuild.ReviewReportIn(c.Request.Context(), u, id, req.Confirm, req.Note)
-	respond(c, http.StatusOK, toReportInDTO(r), err)
 }
 
 // ---- reports ----
@@ -234,18 +179,21 @@ func sendReport(c *gin.Context, v any, name string, xlsx func() ([]byte, error))
 		fail(c, err)
 		return
 	}
-	c.Header("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name+".xlsx"))
-	c.Data(http.StatusOK, xlsxType, b)
+	download(c, name+".xlsx", b)
+}
+
+// yearParam reads a report's ?year= (0 when absent).
+func yearParam(year *int) fromRequest {
+	return func(c *gin.Context) (err error) {
+		*year, err = queryInt(c, "year", 0, 2000, 2100)
+		return err
+	}
 }
 
 func (a *API) unitReport(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
+	var year int
+	u, id, ok := a.meAndWith(c, "id", yearParam(&year))
 	if !ok {
-		return
-	}
-	year, err := queryInt(c, "year", 0, 2000, 2100)
-	if err != nil {
-		fail(c, err)
 		return
 	}
 	r, err := a.d.Cobuild.UnitReport(c.Request.Context(), u, id, year)
@@ -257,16 +205,12 @@ func (a *API) unitReport(c *gin.Context) {
 }
 
 func (a *API) communityReportOf(c *gin.Context) (cobuild.CommunityReport, bool) {
-	u, ok := a.me(c)
+	var year int
+	u, ok := a.meWith(c, yearParam(&year))
 	if !ok {
 		return cobuild.CommunityReport{}, false
 	}
 	community, _ := strconv.ParseInt(c.Query("community_id"), 10, 64)
-	year, err := queryInt(c, "year", 0, 2000, 2100)
-	if err != nil {
-		fail(c, err)
-		return cobuild.CommunityReport{}, false
-	}
 	r, err := a.d.Cobuild.CommunityReport(c.Request.Context(), u, community, year)
 	if err != nil {
 		fail(c, err)

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -48,62 +47,47 @@ func toAuditDTO(e audit.Entry) auditDTO {
 		CommunityID: e.CommunityID, SubdistrictID: e.SubdistrictID, Changes: ch, IP: e.Actor.IP, RequestID: e.Actor.RequestID}
 }
 
-// auditFilter reads the list's filters from the query.
-func auditFilter(c *gin.Context) (audit.Filter, error) {
-	var f audit.Filter
-	var err error
-	ids := map[string]*int64{"actor_id": &f.ActorID, "object_id": &f.ObjectID}
-	for name, dst := range ids {
-		v, err := queryInt(c, name, 0, 0, 1<<53)
-		if err != nil {
-			return f, err
+// auditFilter reads the list's filters from the query into *f.
+func auditFilter(f *audit.Filter) fromRequest {
+	return func(c *gin.Context) (err error) {
+		ids := map[string]*int64{"actor_id": &f.ActorID, "object_id": &f.ObjectID}
+		for name, dst := range ids {
+			v, err := queryInt(c, name, 0, 0, 1<<53)
+			if err != nil {
+				return err
+			}
+			*dst = int64(v)
 		}
-		*dst = int64(v)
+		f.Action, f.ObjectType = c.Query("action"), c.Query("object_type")
+		if f.From, err = queryTime(c, "from", false); err != nil {
+			return err
+		}
+		if f.To, err = queryTime(c, "to", true); err != nil {
+			return err
+		}
+		if f.After, err = page.Decode(c.Query("cursor")); err != nil {
+			return err
+		}
+		f.Limit, err = queryInt(c, "limit", page.DefaultLimit, 1, page.MaxLimit)
+		return err
 	}
-	f.Action, f.ObjectType = c.Query("action"), c.Query("object_type")
-	if f.From, err = queryTime(c, "from", false); err != nil {
-		return f, err
-	}
-	if f.To, err = queryTime(c, "to", true); err != nil {
-		return f, err
-	}
-	if f.After, err = page.Decode(c.Query("cursor")); err != nil {
-		return f, err
-	}
-	limit, err := queryInt(c, "limit", page.DefaultLimit, 1, page.MaxLimit)
-	f.Limit = limit
-	return f, err
 }
 
 func (a *API) listAudit(c *gin.Context) {
-	u, ok := a.me(c)
-	if !ok {
-		return
+	var f audit.Filter
+	if u, ok := a.meWith(c, auditFilter(&f)); ok {
+		rows, next, err := a.d.Audit.List(c.Request.Context(), u, f)
+		respond(c, http.StatusOK, gin.H{"items": dtos(rows, toAuditDTO), "next_cursor": next}, err)
 	}
-	f, err := auditFilter(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	rows, next, err := a.d.Audit.List(c.Request.Context(), u, f)
-	items := make([]auditDTO, 0, len(rows))
-	for _, e := range rows {
-		items = append(items, toAuditDTO(e))
-	}
-	respond(c, http.StatusOK, gin.H{"items": items, "next_cursor": next}, err)
 }
 
 // exportAuditMax bounds one export; narrower filters export the rest.
 const exportAuditMax = 50000
 
 func (a *API) exportAudit(c *gin.Context) {
-	u, ok := a.me(c)
+	var f audit.Filter
+	u, ok := a.meWith(c, auditFilter(&f))
 	if !ok {
-		return
-	}
-	f, err := auditFilter(c)
-	if err != nil {
-		fail(c, err)
 		return
 	}
 	ctx := c.Request.Context()
@@ -156,23 +140,12 @@ func (a *API) exportAudit(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	name := "操作日志-" + time.Now().In(cst.Zone).Format("20060102-1504") + ".xlsx"
-	c.Header("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
-	c.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
+	download(c, "操作日志-"+time.Now().In(cst.Zone).Format("20060102-1504")+".xlsx", buf.Bytes())
 }
 
 func (a *API) auditActions(c *gin.Context) {
-	u, ok := a.me(c)
-	if !ok {
-		return
+	if u, ok := a.me(c); ok {
+		respondItems(c, audit.Actions, func(act audit.Action) gin.H { return gin.H{"action": act.Name, "label": act.Label} },
+			audit.Scope(u, &audit.Filter{}))
 	}
-	if err := audit.Scope(u, &audit.Filter{}); err != nil {
-		fail(c, err)
-		return
-	}
-	items := []gin.H{}
-	for _, act := range audit.Actions {
-		items = append(items, gin.H{"action": act.Name, "label": act.Label})
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
 }

@@ -31,13 +31,13 @@ func (a *API) mountConsoleAuth(v1, authed *gin.RouterGroup) {
 	con.GET("/session", a.consoleSession)
 	con.POST("/logout", a.consoleLogout)
 	con.POST("/qr/:ticket/scan", a.scanConsoleQR)
-	con.POST("/qr/:ticket/confirm", a.confirmConsoleQR)
-	con.POST("/qr/:ticket/refuse", a.refuseConsoleQR)
+	con.POST("/qr/:ticket/confirm", a.decideConsoleQR(a.d.ConsoleAuth.ConfirmQR))
+	con.POST("/qr/:ticket/refuse", a.decideConsoleQR(a.d.ConsoleAuth.RefuseQR))
 	a.mountConsoleOrg(con)
 	a.mountConsoleAudit(con)
 	a.mountConsoleDashboard(con)
-	a.mountConsoleRegistrations(con)
-	a.mountConsolePeople(con)
+	con.GET("/registrations", a.consoleRegistrations) // console_registrations.go
+	con.GET("/people", a.consolePeople)               // console_people.go
 }
 
 // cookieSession authenticates a request by the console's session cookie:
@@ -155,8 +155,7 @@ func (a *API) consoleDevLogin(c *gin.Context) {
 	var req struct {
 		Name string `json:"name"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
+	if !read(c, &req) {
 		return
 	}
 	if req.Name == "" || len(req.Name) > 32 {
@@ -182,11 +181,9 @@ func (a *API) consoleSession(c *gin.Context) {
 		fail(c, errs.Unauthorized("UNAUTHENTICATED", "请先登录工作台"))
 		return
 	}
-	u, ok := a.me(c)
-	if !ok {
-		return
+	if u, ok := a.me(c); ok {
+		c.JSON(http.StatusOK, a.sessionDTO(sess.(consoleauth.Session), u))
 	}
-	c.JSON(http.StatusOK, a.sessionDTO(sess.(consoleauth.Session), u))
 }
 
 func (a *API) consoleLogout(c *gin.Context) {
@@ -203,30 +200,20 @@ func (a *API) consoleLogout(c *gin.Context) {
 }
 
 func (a *API) scanConsoleQR(c *gin.Context) {
-	u, ok := a.me(c)
-	if !ok {
-		return
+	if u, ok := a.me(c); ok {
+		q, err := a.d.ConsoleAuth.ScanQR(c.Request.Context(), u, c.Param("ticket"))
+		respond(c, http.StatusOK, gin.H{"expires_at": q.ExpiresAt, "browser": q.Browser, "ip": q.IP, "requested_at": q.CreatedAt}, err)
 	}
-	q, err := a.d.ConsoleAuth.ScanQR(c.Request.Context(), u, c.Param("ticket"))
-	respond(c, http.StatusOK, gin.H{"expires_at": q.ExpiresAt, "browser": q.Browser, "ip": q.IP, "requested_at": q.CreatedAt}, err)
 }
 
-func (a *API) confirmConsoleQR(c *gin.Context) {
-	u, ok := a.me(c)
-	if !ok {
-		return
+// decideConsoleQR confirms or refuses (decide) the login of the path's QR
+// ticket.
+func (a *API) decideConsoleQR(decide func(context.Context, resident.User, string) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if u, ok := a.me(c); ok {
+			respond(c, http.StatusOK, gin.H{"ok": true}, decide(c.Request.Context(), u, c.Param("ticket")))
+		}
 	}
-	err := a.d.ConsoleAuth.ConfirmQR(c.Request.Context(), u, c.Param("ticket"))
-	respond(c, http.StatusOK, gin.H{"ok": true}, err)
-}
-
-func (a *API) refuseConsoleQR(c *gin.Context) {
-	u, ok := a.me(c)
-	if !ok {
-		return
-	}
-	err := a.d.ConsoleAuth.RefuseQR(c.Request.Context(), u, c.Param("ticket"))
-	respond(c, http.StatusOK, gin.H{"ok": true}, err)
 }
 
 type scopeDTO struct {

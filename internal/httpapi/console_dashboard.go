@@ -21,26 +21,27 @@ func (a *API) mountConsoleDashboard(con *gin.RouterGroup) {
 // dashboardScope reads subdistrict_id and community_id and narrows the
 // user's scope to them.
 func (a *API) dashboardScope(c *gin.Context) (dashboard.Scope, bool) {
-	u, ok := a.me(c)
+	var sub, comm int64
+	u, ok := a.meWith(c, scopeIDParam(&sub, "subdistrict_id"), scopeIDParam(&comm, "community_id"))
 	if !ok {
 		return dashboard.Scope{}, false
 	}
-	sub, err := queryInt(c, "subdistrict_id", 0, 0, 1<<53)
-	if err != nil {
-		fail(c, err)
-		return dashboard.Scope{}, false
-	}
-	comm, err := queryInt(c, "community_id", 0, 0, 1<<53)
-	if err != nil {
-		fail(c, err)
-		return dashboard.Scope{}, false
-	}
-	sc, err := a.d.Dashboard.ScopeFor(c.Request.Context(), u, int64(sub), int64(comm))
+	sc, err := a.d.Dashboard.ScopeFor(c.Request.Context(), u, sub, comm)
 	if err != nil {
 		fail(c, err)
 		return dashboard.Scope{}, false
 	}
 	return sc, true
+}
+
+// scopeIDParam reads the optional id that narrows a console page's scope
+// (0, none, when absent) into *id.
+func scopeIDParam(id *int64, name string) fromRequest {
+	return func(c *gin.Context) error {
+		n, err := queryInt(c, name, 0, 0, 1<<53)
+		*id = int64(n)
+		return err
+	}
 }
 
 func (a *API) consoleDashboard(c *gin.Context) {

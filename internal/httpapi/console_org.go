@@ -13,7 +13,7 @@ import (
 // mountConsoleOrg mounts the district's subdistricts and communities as the
 // console manages them (issue 17).
 func (a *API) mountConsoleOrg(con *gin.RouterGroup) {
-	con.GET("/subdistricts", a.listSubdistricts)
+	con.GET("/subdistricts", userItems(a, a.d.Residents.Subdistricts, toSubdistrictDTO))
 	con.POST("/subdistricts", a.createSubdistrict)
 	con.PATCH("/subdistricts/:id", a.patchSubdistrict)
 	con.GET("/communities", a.listScopedCommunities)
@@ -31,65 +31,42 @@ func toSubdistrictDTO(d resident.Subdistrict) subdistrictDTO {
 	return subdistrictDTO{ID: d.ID, Name: d.Name, CommunityCount: d.CommunityCount, CreatedAt: d.CreatedAt}
 }
 
-func (a *API) listSubdistricts(c *gin.Context) {
-	u, ok := a.me(c)
-	if !ok {
-		return
-	}
-	ds, err := a.d.Residents.Subdistricts(c.Request.Context(), u)
-	items := make([]subdistrictDTO, 0, len(ds))
-	for _, d := range ds {
-		items = append(items, toSubdistrictDTO(d))
-	}
-	respond(c, http.StatusOK, gin.H{"items": items}, err)
-}
-
 type subdistrictReq struct {
 	Name string `json:"name"`
 }
 
 func (a *API) createSubdistrict(c *gin.Context) {
 	var req subdistrictReq
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
+	if u, ok := a.meWith(c, &req); ok {
+		a.note(c, u, audit.Entry{Action: "subdistrict.create", ObjectType: "subdistrict", Creates: true, Changes: map[string]any{"name": req.Name}})
+		d, err := a.d.Residents.AddSubdistrict(c.Request.Context(), u, req.Name)
+		respond(c, http.StatusCreated, toSubdistrictDTO(d), err)
 	}
-	u, ok := a.me(c)
-	if !ok {
-		return
-	}
-	a.note(c, u, audit.Entry{Action: "subdistrict.create", ObjectType: "subdistrict", Creates: true, Changes: map[string]any{"name": req.Name}})
-	d, err := a.d.Residents.AddSubdistrict(c.Request.Context(), u, req.Name)
-	respond(c, http.StatusCreated, toSubdistrictDTO(d), err)
 }
 
 func (a *API) patchSubdistrict(c *gin.Context) {
 	var req subdistrictReq
-	u, id, ok := a.meAndWith(c, "id", &req)
-	if !ok {
-		return
+	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+		a.note(c, u, audit.Entry{Action: "subdistrict.update", ObjectType: "subdistrict", ObjectID: id, Changes: map[string]any{"name": req.Name}})
+		d, err := a.d.Residents.RenameSubdistrict(c.Request.Context(), u, id, req.Name)
+		respond(c, http.StatusOK, toSubdistrictDTO(d), err)
 	}
-	a.note(c, u, audit.Entry{Action: "subdistrict.update", ObjectType: "subdistrict", ObjectID: id, Changes: map[string]any{"name": req.Name}})
-	d, err := a.d.Residents.RenameSubdistrict(c.Request.Context(), u, id, req.Name)
-	respond(c, http.StatusOK, toSubdistrictDTO(d), err)
 }
 
 func (a *API) listScopedCommunities(c *gin.Context) {
-	u, ok := a.me(c)
-	if !ok {
-		return
+	var sub int64
+	if u, ok := a.meWith(c, scopeIDParam(&sub, "subdistrict_id")); ok {
+		cs, err := a.d.Residents.ScopedCommunities(c.Request.Context(), u, sub)
+		respondItems(c, cs, toCommunityDTO, err)
 	}
-	sub, err := queryInt(c, "subdistrict_id", 0, 0, 1<<53)
-	if err != nil {
-		fail(c, err)
-		return
+}
+
+// changed adds *v to an audit entry's changes under key when the request
+// gave v.
+func changed[T any](ch map[string]any, key string, v *T) {
+	if v != nil {
+		ch[key] = *v
 	}
-	cs, err := a.d.Residents.ScopedCommunities(c.Request.Context(), u, int64(sub))
-	items := make([]communityDTO, 0, len(cs))
-	for _, x := range cs {
-		items = append(items, toCommunityDTO(x))
-	}
-	respond(c, http.StatusOK, gin.H{"items": items}, err)
 }
 
 func (a *API) patchCommunity(c *gin.Context) {
@@ -103,15 +80,9 @@ func (a *API) patchCommunity(c *gin.Context) {
 		return
 	}
 	ch := map[string]any{}
-	if req.Name != nil {
-		ch["name"] = *req.Name
-	}
-	if req.Address != nil {
-		ch["address"] = *req.Address
-	}
-	if req.SubdistrictID != nil {
-		ch["subdistrict_id"] = *req.SubdistrictID
-	}
+	changed(ch, "name", req.Name)
+	changed(ch, "address", req.Address)
+	changed(ch, "subdistrict_id", req.SubdistrictID)
 	a.note(c, u, audit.Entry{Action: "community.update", ObjectType: "community", ObjectID: id, CommunityID: id, Changes: ch})
 	x, err := a.d.Residents.UpdateCommunity(c.Request.Context(), u, id, resident.CommunityPatch{Name: req.Name, Address: req.Address, SubdistrictID: req.SubdistrictID})
 	respond(c, http.StatusOK, toCommunityDTO(x), err)

@@ -6,26 +6,18 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gongjian/internal/errs"
+	"gongjian/internal/page"
 	"gongjian/internal/resident"
 )
-
-func (a *API) mountConsolePeople(con *gin.RouterGroup) {
-	con.GET("/people", a.consolePeople)
-}
 
 // consolePeople is the console's people page: the residents of the
 // communities in the caller's scope (narrowed by subdistrict_id /
 // community_id), newest account first, keyset-paged, searched by name or
 // phone digits; with their roles and masked phones.
 func (a *API) consolePeople(c *gin.Context) {
-	req, err := keyset(c, 20)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	q, err := searchText(c)
-	if err != nil {
-		fail(c, err)
+	var req page.Request
+	var q string
+	if !read(c, keysetParam(&req, 20), searchText(&q)) {
 		return
 	}
 	sc, ok := a.dashboardScope(c)
@@ -37,9 +29,5 @@ func (a *API) consolePeople(c *gin.Context) {
 		return
 	}
 	us, next, err := a.d.Residents.People(c.Request.Context(), resident.PeopleFilter{All: sc.All, CommunityIDs: sc.CommunityIDs, Query: q}, req)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, cursorPage(dtos(us, toUserDTO), next, req.Limit))
+	respond(c, http.StatusOK, cursorPage(dtos(us, toUserDTO), next, req.Limit), err)
 }

@@ -166,3 +166,30 @@ func hasHan(s string) bool {
 	}
 	return false
 }
+
+// The fast check skips the walk only where the walk finds nothing: over
+// bodies with and without repeated keys (in one object, across objects,
+// differing in case, escaped, beyond ASCII, as values), invalid UTF-8 and
+// broken syntax, distinctKeys never answers true where walkJSONText
+// refuses, and it does answer true for an ordinary sign-up body.
+func TestDistinctKeysOnlySkipsWhatTheWalkAccepts(t *testing.T) {
+	bodies := []string{
+		`{"session_id":12,"attendees":[{"self":true}],"answers":{"q1":"是"},"accept_no_cancel":false}`,
+		`{"a":1,"a":2}`, `{"a":1,"A":2}`, `{"a":{"b":1},"c":{"b":2}}`, `{"a":{"a":1}}`,
+		`{"\u0061":1,"a":2}`, `{"a\"":1,"a\"":2}`, `{"名":1,"名":2}`, `{"k":1,"` + "\u212a" + `":2}`,
+		`{"x":"a","y":"a"}`, `{"x":"key:","x" : 2}`, "{\"x\":\"\xff\"}", `{"x":`, `{"x`, `["a","a"]`, `{"x":["a",{"x":1}]}`,
+		`{ "a" :1, "b":{"c":[1,{"d":2, "d" :3}]}}`, `{"a":"b\\","a":1}`,
+	}
+	for _, b := range bodies {
+		fast := distinctKeys([]byte(b))
+		if err := walkJSONText([]byte(b)); fast && err != nil {
+			t.Errorf("%s: the fast check skips a body the walk refuses (%v)", b, err)
+		}
+	}
+	if !distinctKeys([]byte(bodies[0])) {
+		t.Error("an ordinary sign-up body takes the walk")
+	}
+	if distinctKeys([]byte(`{"a":1,"A":2}`)) || distinctKeys([]byte(`{"x":"key:","x" : 2}`)) {
+		t.Error("repeated keys not noticed")
+	}
+}

@@ -33,9 +33,8 @@ type releasedBandDTO struct {
 // more after it for a sign-up that raced with it (none can follow: a
 // removed member cannot be signed up or bound).
 func (a *API) deleteDependent(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
+	id, ok := idParam(c, "id")
+	if !ok {
 		return
 	}
 	ctx, uid := c.Request.Context(), userID(c)
@@ -62,7 +61,7 @@ func (a *API) deleteDependent(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	err = a.releaseRegistrations(ctx, uid, id, &out)
+	err := a.releaseRegistrations(ctx, uid, id, &out)
 	respond(c, http.StatusOK, gin.H{"released": out}, err)
 }
 

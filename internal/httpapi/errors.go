@@ -55,6 +55,34 @@ func dtos[T, D any](xs []T, to func(T) D) []D {
 	return out
 }
 
+// noContent answers 204 No Content, or the error.
+func noContent(c *gin.Context, err error) {
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// sendData answers body, of contentType, with the headers given as name,
+// value pairs; or the error (without them).
+func sendData(c *gin.Context, contentType string, body []byte, err error, header ...string) {
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		c.Header(header[i], header[i+1])
+	}
+	c.Data(http.StatusOK, contentType, body)
+}
+
+// respondItems answers {"items": [...]}, xs converted by to, or the
+// error.
+func respondItems[T, D any](c *gin.Context, xs []T, to func(T) D, err error) {
+	respond(c, http.StatusOK, gin.H{"items": dtos(xs, to)}, err)
+}
+
 // fail writes err as the JSON error answer and aborts the chain.
 func fail(c *gin.Context, err error) {
 	e := errs.As(err)

@@ -25,13 +25,13 @@ func (a *API) mountHours(r *gin.RouterGroup) {
 	r.GET("/me/party-membership", a.getMembership)
 	r.POST("/me/party-membership", a.postMembership)
 	r.POST("/hours/claims", a.createClaim)
-	staff.GET("/hours/claims", a.listClaims)
+	staff.GET("/hours/claims", statusItems(a, a.d.Hours.Claims, toClaimDTO))
 	staff.POST("/hours/claims/:id/approve", a.approveClaim)
-	staff.POST("/hours/claims/:id/reject", a.rejectClaim)
+	staff.POST("/hours/claims/:id/reject", reasonAction(a, a.d.Hours.RejectClaim, toClaimDTO))
 	staff.POST("/hours/corrections", a.correctHours)
-	staff.GET("/hours/corrections", a.listCorrections)
-	staff.POST("/hours/corrections/:id/approve", a.approveCorrection)
-	staff.POST("/hours/corrections/:id/reject", a.rejectCorrection)
+	staff.GET("/hours/corrections", statusItems(a, a.d.Hours.Corrections, toCorrectionDTO))
+	staff.POST("/hours/corrections/:id/approve", userAction(a, http.StatusOK, a.d.Hours.ApproveCorrection, toCorrectionDTO))
+	staff.POST("/hours/corrections/:id/reject", reasonAction(a, a.d.Hours.RejectCorrection, toCorrectionDTO))
 	staff.GET("/hours", a.hoursReport)
 }
 
@@ -57,9 +57,8 @@ func toEntryDTO(e hours.Entry) entryDTO {
 }
 
 func (a *API) myHours(c *gin.Context) {
-	req, err := keyset(c, 50)
-	if err != nil {
-		fail(c, err)
+	var req page.Request
+	if !read(c, keysetParam(&req, 50)) {
 		return
 	}
 	s, next, err := a.d.Hours.MyHours(c.Request.Context(), userID(c), req)
@@ -80,28 +79,25 @@ func (a *API) myHours(c *gin.Context) {
 		"next_cursor": cursorPage(entries, next, req.Limit).NextCursor})
 }
 
+// download answers the XLSX file body named name.
+func download(c *gin.Context, name string, body []byte) {
+	c.Header("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
+	c.Data(http.StatusOK, xlsxType, body)
+}
+
+// attachment is download with a plain fallback file name for old clients.
 func attachment(c *gin.Context, name string, body []byte) {
 	c.Header("Content-Disposition", "attachment; filename=\"export.xlsx\"; filename*=UTF-8''"+url.PathEscape(name))
 	c.Data(http.StatusOK, xlsxType, body)
 }
 
-var errFormat = errs.Invalid("BAD_FORMAT", "导出格式无效，请重新选择")
-
 func (a *API) myRecord(c *gin.Context) {
-	format := c.DefaultQuery("format", "json")
-	if format != "json" && format != "xlsx" {
-		fail(c, errFormat)
+	var xlsx bool
+	var req page.Request
+	if !read(c, formatParam(&xlsx)) || !xlsx && !read(c, keysetParam(&req, 100)) {
 		return
 	}
-	var req page.Request
-	if format == "json" {
-		var err error
-		if req, err = keyset(c, 100); err != nil {
-			fail(c, err)
-			return
-		}
-	}
-	if format == "xlsx" {
+	if xlsx {
 		rec, err := a.d.Hours.Record(c.Request.Context(), userID(c))
 		if err != nil {
 			fail(c, err)
@@ -154,12 +150,10 @@ func (a *API) putIdentity(c *gin.Context) {
 	var req struct {
 		IDNumber string `json:"id_number"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
+	if read(c, &req) {
+		masked, err := a.d.Hours.SetIdentity(c.Request.Context(), userID(c), req.IDNumber)
+		respond(c, http.StatusOK, gin.H{"id_number_masked": masked}, err)
 	}
-	masked, err := a.d.Hours.SetIdentity(c.Request.Context(), userID(c), req.IDNumber)
-	respond(c, http.StatusOK, gin.H{"id_number_masked": masked}, err)
 }
 
 type membershipDTO struct {
@@ -178,12 +172,10 @@ func (a *API) postMembership(c *gin.Context) {
 		OrgID       int64 `json:"org_id"`
 		CommunityID int64 `json:"community_id"`
 	}
-	u, ok := a.meWith(c, &req)
-	if !ok {
-		return
+	if u, ok := a.meWith(c, &req); ok {
+		m, err := a.d.Hours.SetMembership(c.Request.Context(), u, req.OrgID, req.CommunityID)
+		respond(c, http.StatusOK, membershipDTO{m.OrgID, m.CommunityID, m.UpdatedAt}, err)
 	}
-	m, err := a.d.Hours.SetMembership(c.Request.Context(), u, req.OrgID, req.CommunityID)
-	respond(c, http.StatusOK, membershipDTO{m.OrgID, m.CommunityID, m.UpdatedAt}, err)
 }
 
 type claimDTO struct {
@@ -222,11 +214,6 @@ func toClaimDTO(x hours.Claim) claimDTO {
 	return d
 }
 
-func claimList(xs []hours.Claim) gin.H {
-	out := dtos(xs, toClaimDTO)
-	return gin.H{"items": out}
-}
-
 func (a *API) createClaim(c *gin.Context) {
 	var req struct {
 		ActivityID  int64    `json:"activity_id"`
@@ -235,63 +222,26 @@ func (a *API) createClaim(c *gin.Context) {
 		Description string   `json:"description"`
 		PhotoURLs   []string `json:"photo_urls"`
 	}
-	u, ok := a.meWith(c, &req)
-	if !ok {
-		return
+	if u, ok := a.meWith(c, &req); ok {
+		x, err := a.d.Hours.CreateClaim(c.Request.Context(), u, hours.ClaimInput{ActivityID: req.ActivityID, SessionID: req.SessionID,
+			Minutes: req.Minutes, Description: req.Description, PhotoURLs: req.PhotoURLs})
+		respond(c, http.StatusCreated, toClaimDTO(x), err)
 	}
-	x, err := a.d.Hours.CreateClaim(c.Request.Context(), u, hours.ClaimInput{ActivityID: req.ActivityID, SessionID: req.SessionID,
-		Minutes: req.Minutes, Description: req.Description, PhotoURLs: req.PhotoURLs})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, toClaimDTO(x))
 }
 
 func (a *API) myClaims(c *gin.Context) {
 	xs, err := a.d.Hours.MyClaims(c.Request.Context(), userID(c))
-	respond(c, http.StatusOK, claimList(xs), err)
-}
-
-func (a *API) listClaims(c *gin.Context) {
-	u, ok := a.me(c)
-	if !ok {
-		return
-	}
-	xs, err := a.d.Hours.Claims(c.Request.Context(), u, c.Query("status"))
-	respond(c, http.StatusOK, claimList(xs), err)
+	respondItems(c, xs, toClaimDTO, err)
 }
 
 func (a *API) approveClaim(c *gin.Context) {
 	var req struct {
 		Minutes int `json:"minutes"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
+	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+		x, err := a.d.Hours.ApproveClaim(c.Request.Context(), u, id, req.Minutes)
+		respond(c, http.StatusOK, toClaimDTO(x), err)
 	}
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
-	x, err := a.d.Hours.ApproveClaim(c.Request.Context(), u, id, req.Minutes)
-	respond(c, http.StatusOK, toClaimDTO(x), err)
-}
-
-func (a *API) rejectClaim(c *gin.Context) {
-	var req struct {
-		Reason string `json:"reason"`
-	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
-	x, err := a.d.Hours.RejectClaim(c.Request.Context(), u, id, req.Reason)
-	respond(c, http.StatusOK, toClaimDTO(x), err)
 }
 
 func (a *API) correctHours(c *gin.Context) {
@@ -340,45 +290,6 @@ func toCorrectionDTO(x hours.Correction) correctionDTO {
 		x.RequestedBy, x.ReviewedBy, x.ReviewedAt, x.RejectReason, x.ResultEntryID, x.CreatedAt}
 }
 
-func (a *API) listCorrections(c *gin.Context) {
-	u, ok := a.me(c)
-	if !ok {
-		return
-	}
-	xs, err := a.d.Hours.Corrections(c.Request.Context(), u, c.Query("status"))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	out := dtos(xs, toCorrectionDTO)
-	c.JSON(http.StatusOK, gin.H{"items": out})
-}
-
-func (a *API) approveCorrection(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
-	x, err := a.d.Hours.ApproveCorrection(c.Request.Context(), u, id)
-	respond(c, http.StatusOK, toCorrectionDTO(x), err)
-}
-
-func (a *API) rejectCorrection(c *gin.Context) {
-	var req struct {
-		Reason string `json:"reason"`
-	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
-	x, err := a.d.Hours.RejectCorrection(c.Request.Context(), u, id, req.Reason)
-	respond(c, http.StatusOK, toCorrectionDTO(x), err)
-}
-
 type personTotalDTO struct {
 	Rank          int     `json:"rank"`
 	UserID        int64   `json:"user_id"`
@@ -401,17 +312,12 @@ func persons(ps []hours.PersonTotal) []personTotalDTO {
 }
 
 func (a *API) hoursReport(c *gin.Context) {
-	format := c.DefaultQuery("format", "json")
-	if format != "json" && format != "xlsx" {
-		fail(c, errFormat)
-		return
-	}
-	from, to, err := hours.ParseRange(c.Query("from"), c.Query("to"), time.Now())
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+	var xlsx bool
+	var from, to time.Time
+	u, ok := a.meWith(c, formatParam(&xlsx), func(c *gin.Context) (err error) {
+		from, to, err = hours.ParseRange(c.Query("from"), c.Query("to"), time.Now())
+		return err
+	})
 	if !ok {
 		return
 	}
@@ -421,7 +327,7 @@ func (a *API) hoursReport(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if format == "xlsx" {
+	if xlsx {
 		b, err := a.d.Hours.ReportXLSX(ctx, u, r)
 		if err != nil {
 			fail(c, err)

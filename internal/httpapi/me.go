@@ -21,11 +21,9 @@ func (a *API) mountMe(r *gin.RouterGroup) {
 }
 
 func (a *API) getMe(c *gin.Context) {
-	u, ok := a.me(c)
-	if !ok {
-		return
+	if u, ok := a.me(c); ok {
+		c.JSON(http.StatusOK, toUserDTO(u))
 	}
-	c.JSON(http.StatusOK, toUserDTO(u))
 }
 
 func (a *API) patchMe(c *gin.Context) {
@@ -35,30 +33,22 @@ func (a *API) patchMe(c *gin.Context) {
 		RealName    *string `json:"real_name"`
 		CommunityID *int64  `json:"community_id"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
+	if read(c, &req) {
+		u, err := a.d.Residents.UpdateProfile(c.Request.Context(), userID(c), resident.ProfilePatch{
+			Nickname: req.Nickname, AvatarURL: req.AvatarURL, RealName: req.RealName, CommunityID: req.CommunityID,
+		})
+		respond(c, http.StatusOK, toUserDTO(u), err)
 	}
-	u, err := a.d.Residents.UpdateProfile(c.Request.Context(), userID(c), resident.ProfilePatch{
-		Nickname: req.Nickname, AvatarURL: req.AvatarURL, RealName: req.RealName, CommunityID: req.CommunityID,
-	})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toUserDTO(u))
 }
 
 func (a *API) bindPhone(c *gin.Context) {
 	var req struct {
 		Code string `json:"code"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
+	if read(c, &req) {
+		u, err := a.d.Residents.BindPhone(c.Request.Context(), userID(c), req.Code)
+		respond(c, http.StatusOK, toUserDTO(u), err)
 	}
-	u, err := a.d.Residents.BindPhone(c.Request.Context(), userID(c), req.Code)
-	respond(c, http.StatusOK, toUserDTO(u), err)
 }
 
 type consentDTO struct {
@@ -102,12 +92,16 @@ type dependentReq struct {
 	} `json:"guardian_consent"`
 }
 
-func parseDate(s string) (time.Time, error) {
-	t, err := time.Parse(dateLayout, s)
-	if err != nil {
-		return time.Time{}, errs.Invalid("INVALID_BIRTH_DATE", "出生日期格式应为 2016-05-01")
+// birthDate parses the request's birth date, when it has one.
+func (r dependentReq) birthDate() (*time.Time, error) {
+	if r.BirthDate == nil {
+		return nil, nil
 	}
-	return t, nil
+	t, err := time.Parse(dateLayout, *r.BirthDate)
+	if err != nil {
+		return nil, errs.Invalid("INVALID_BIRTH_DATE", "出生日期格式应为 2016-05-01")
+	}
+	return &t, nil
 }
 
 func str(p *string) string {
@@ -117,24 +111,17 @@ func str(p *string) string {
 	return *p
 }
 
+// dependentNow shows a family member as of now.
+func dependentNow(d resident.Dependent) dependentDTO { return toDependentDTO(d, time.Now()) }
+
 func (a *API) listDependents(c *gin.Context) {
 	ds, err := a.d.Residents.Dependents(c.Request.Context(), userID(c))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	now := time.Now()
-	items := make([]dependentDTO, 0, len(ds))
-	for _, d := range ds {
-		items = append(items, toDependentDTO(d, now))
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
+	respondItems(c, ds, dependentNow, err)
 }
 
 func (a *API) addDependent(c *gin.Context) {
 	var req dependentReq
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
+	if !read(c, &req) {
 		return
 	}
 	in := resident.DependentInput{Name: str(req.Name), Relation: str(req.Relation), Gender: str(req.Gender), IDNumber: str(req.IDNumber)}
@@ -144,44 +131,35 @@ func (a *API) addDependent(c *gin.Context) {
 		fail(c, errs.Invalid("INVALID_BIRTH_DATE", "请填写出生日期"))
 		return
 	}
-	if req.BirthDate != nil {
-		bd, err := parseDate(*req.BirthDate)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		in.BirthDate = bd
-	}
-	if req.GuardianConsent != nil {
-		in.ConsentVersion = req.GuardianConsent.Version
-	}
-	d, err := a.d.Residents.AddDependent(c.Request.Context(), userID(c), in)
-	respond(c, http.StatusCreated, toDependentDTO(d, time.Now()), err)
-}
-
-func (a *API) patchDependent(c *gin.Context) {
-	id, err := pathID(c, "id")
+	bd, err := req.birthDate()
 	if err != nil {
 		fail(c, err)
 		return
 	}
+	setIf(&in.BirthDate, bd)
+	if req.GuardianConsent != nil {
+		in.ConsentVersion = req.GuardianConsent.Version
+	}
+	d, err := a.d.Residents.AddDependent(c.Request.Context(), userID(c), in)
+	respond(c, http.StatusCreated, dependentNow(d), err)
+}
+
+func (a *API) patchDependent(c *gin.Context) {
+	var id int64
 	var req dependentReq
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
+	if !read(c, pathParam(&id, "id"), &req) {
 		return
 	}
 	p := resident.DependentPatch{Name: req.Name, Relation: req.Relation, Gender: req.Gender, IDNumber: req.IDNumber}
-	if req.BirthDate != nil {
-		bd, err := parseDate(*req.BirthDate)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		p.BirthDate = &bd
+	bd, err := req.birthDate()
+	if err != nil {
+		fail(c, err)
+		return
 	}
+	p.BirthDate = bd
 	if req.GuardianConsent != nil {
 		p.ConsentVersion = &req.GuardianConsent.Version
 	}
 	d, err := a.d.Residents.UpdateDependent(c.Request.Context(), userID(c), id, p)
-	respond(c, http.StatusOK, toDependentDTO(d, time.Now()), err)
+	respond(c, http.StatusOK, dependentNow(d), err)
 }

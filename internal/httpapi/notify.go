@@ -58,12 +58,10 @@ func (a *API) postSubscriptions(c *gin.Context) {
 	var req struct {
 		Results map[string]string `json:"results"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
+	if read(c, &req) {
+		s, err := a.d.Notify.RecordSubscriptions(c.Request.Context(), userID(c), req.Results)
+		respond(c, http.StatusOK, toSubscriptionsDTO(s), err)
 	}
-	s, err := a.d.Notify.RecordSubscriptions(c.Request.Context(), userID(c), req.Results)
-	respond(c, http.StatusOK, toSubscriptionsDTO(s), err)
 }
 
 type messageDTO struct {
@@ -76,6 +74,11 @@ type messageDTO struct {
 	CreatedAt   time.Time  `json:"created_at"`
 	Read        bool       `json:"read"`
 	ReadAt      *time.Time `json:"read_at,omitempty"`
+}
+
+func toMessageDTO(m notify.Message) messageDTO {
+	return messageDTO{ID: m.ID, TemplateKey: m.TemplateKey, Title: m.Title, Body: m.Body, Page: m.Page,
+		ActivityID: m.ActivityID, CreatedAt: m.At, Read: m.ReadAt != nil, ReadAt: m.ReadAt}
 }
 
 func (a *API) listMessages(c *gin.Context) {
@@ -101,11 +104,7 @@ func (a *API) listMessages(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	items := make([]messageDTO, 0, len(ms))
-	for _, m := range ms {
-		items = append(items, messageDTO{ID: m.ID, TemplateKey: m.TemplateKey, Title: m.Title, Body: m.Body, Page: m.Page,
-			ActivityID: m.ActivityID, CreatedAt: m.At, Read: m.ReadAt != nil, ReadAt: m.ReadAt})
-	}
+	items := dtos(ms, toMessageDTO)
 	var next int64
 	var cursor *string
 	if len(ms) == limit {
@@ -117,13 +116,10 @@ func (a *API) listMessages(c *gin.Context) {
 }
 
 func (a *API) readMessage(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
+	if id, ok := idParam(c, "id"); ok {
+		unread, err := a.d.Notify.MarkRead(c.Request.Context(), userID(c), id)
+		respond(c, http.StatusOK, gin.H{"id": id, "read": true, "unread": unread}, err)
 	}
-	unread, err := a.d.Notify.MarkRead(c.Request.Context(), userID(c), id)
-	respond(c, http.StatusOK, gin.H{"id": id, "read": true, "unread": unread}, err)
 }
 
 type messageRecordDTO struct {
@@ -149,23 +145,19 @@ func (a *API) activityMessages(c *gin.Context) {
 		return
 	}
 	rs, counts, err := a.d.Notify.ActivityMessages(c.Request.Context(), u, id, p.From, p.Limit)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	items := make([]messageRecordDTO, 0, len(rs))
-	for _, r := range rs {
-		d := messageRecordDTO{ID: r.ID, UserID: r.UserID, TemplateKey: r.TemplateKey, Title: r.Title, Status: r.Status,
-			Attempts: r.Attempts, ErrCode: r.ErrCode, LastError: r.LastError, DueAt: r.DueAt, SentAt: r.SentAt,
-			Read: r.ReadAt != nil, CreatedAt: r.CreatedAt}
-		if r.MsgID != 0 {
-			d.MsgID = strconv.FormatInt(r.MsgID, 10)
-		}
-		items = append(items, d)
-	}
 	var next int64
 	if len(rs) == p.Limit {
 		next = rs[len(rs)-1].ID
 	}
-	c.JSON(http.StatusOK, gin.H{"activity_id": id, "counts": counts, "items": items, "next_after_id": next})
+	respond(c, http.StatusOK, gin.H{"activity_id": id, "counts": counts, "items": dtos(rs, toMessageRecordDTO), "next_after_id": next}, err)
+}
+
+func toMessageRecordDTO(r notify.MessageRecord) messageRecordDTO {
+	d := messageRecordDTO{ID: r.ID, UserID: r.UserID, TemplateKey: r.TemplateKey, Title: r.Title, Status: r.Status,
+		Attempts: r.Attempts, ErrCode: r.ErrCode, LastError: r.LastError, DueAt: r.DueAt, SentAt: r.SentAt,
+		Read: r.ReadAt != nil, CreatedAt: r.CreatedAt}
+	if r.MsgID != 0 {
+		d.MsgID = strconv.FormatInt(r.MsgID, 10)
+	}
+	return d
 }

@@ -14,7 +14,7 @@ import (
 // place): they credit no hours until approved.
 func (a *API) mountPresenceReview(r *gin.RouterGroup) {
 	staff := r.Group("/admin", a.requireStaff)
-	staff.GET("/presences", a.listPresenceReviews)
+	staff.GET("/presences", statusItems(a, a.d.Checkin.ReviewQueue, toPresenceDTO))
 	staff.POST("/presences/:id/approve", a.reviewPresence(true))
 	staff.POST("/presences/:id/reject", a.reviewPresence(false))
 }
@@ -44,38 +44,12 @@ func toPresenceDTO(p checkin.Presence) presenceDTO {
 		EntryID: p.EntryID, ReviewStatus: p.ReviewStatus, ReviewedBy: p.ReviewedBy, ReviewedAt: p.ReviewedAt, ReviewNote: p.ReviewNote}
 }
 
-func (a *API) listPresenceReviews(c *gin.Context) {
-	u, ok := a.me(c)
-	if !ok {
-		return
-	}
-	ps, err := a.d.Checkin.ReviewQueue(c.Request.Context(), u, c.Query("status"))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	out := dtos(ps, toPresenceDTO)
-	c.JSON(http.StatusOK, gin.H{"items": out})
-}
-
 func (a *API) reviewPresence(approve bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		var req struct {
-			Note string `json:"note"`
+		var req noteReq
+		if u, id, ok := a.meAndWith(c, "id", optional(&req)); ok {
+			p, err := a.d.Checkin.ReviewPresence(c.Request.Context(), u, id, approve, req.Note)
+			respond(c, http.StatusOK, toPresenceDTO(p), err)
 		}
-		if err := decodeOptional(c, &req); err != nil {
-			fail(c, err)
-			return
-		}
-		u, id, ok := a.meAnd(c, "id")
-		if !ok {
-			return
-		}
-		p, err := a.d.Checkin.ReviewPresence(c.Request.Context(), u, id, approve, req.Note)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, toPresenceDTO(p))
 	}
 }

@@ -45,6 +45,42 @@ func keyset(c *gin.Context, def int) (page.Request, error) {
 	return page.Parse(c.Query("cursor"), limit, def)
 }
 
+// keysetParam reads ?cursor= and ?limit= into *req (see keyset).
+func keysetParam(req *page.Request, def int) fromRequest {
+	return func(c *gin.Context) (err error) {
+		*req, err = keyset(c, def)
+		return err
+	}
+}
+
+var errFormat = errs.Invalid("BAD_FORMAT", "导出格式无效，请重新选择")
+
+// formatParam reads an export's ?format=: json (the default) or xlsx.
+func formatParam(xlsx *bool) fromRequest {
+	return func(c *gin.Context) error {
+		format := c.DefaultQuery("format", "json")
+		*xlsx = format == "xlsx"
+		if format != "json" && !*xlsx {
+			return errFormat
+		}
+		return nil
+	}
+}
+
+// pageParams reads ?page= and ?page_size= into *page and *size (see
+// paging).
+func pageParams(page, size *int, defSize, maxSize int) fromRequest {
+	return func(c *gin.Context) (err error) {
+		*page, *size, err = paging(c, defSize, maxSize)
+		return err
+	}
+}
+
+// pageOf is a numbered page of xs, shown by to.
+func pageOf[T, D any](xs []T, to func(T) D, total, page, size int) pageDTO[D] {
+	return pageDTO[D]{Items: dtos(xs, to), Total: total, Page: page, PageSize: size}
+}
+
 func paging(c *gin.Context, defSize, maxSize int) (int, int, error) {
 	page, err := queryInt(c, "page", 1, 1, 100000)
 	if err != nil {

@@ -21,9 +21,9 @@ func (a *API) mountResidence(authed *gin.RouterGroup) {
 	authed.POST("/me/residence/applications", a.applyResidence)
 	staff := authed.Group("/admin", a.requireStaff)
 	staff.GET("/residence/applications", a.listResidenceApplications)
-	staff.POST("/residence/applications/:id/approve", a.approveResidence)
-	staff.POST("/residence/applications/:id/reject", a.rejectResidence)
-	staff.POST("/residence/applications/:id/recheck", a.recheckResidence)
+	staff.POST("/residence/applications/:id/approve", userAction(a, http.StatusOK, a.d.Residence.Approve, decisionBody))
+	staff.POST("/residence/applications/:id/reject", reasonAction(a, a.d.Residence.Reject, toResidenceDTO))
+	staff.POST("/residence/applications/:id/recheck", userAction(a, http.StatusOK, a.d.Residence.Recheck, decisionBody))
 }
 
 type residenceDTO struct {
@@ -45,14 +45,6 @@ func toResidenceDTO(r residence.Application) residenceDTO {
 		Building: r.Building, Unit: r.Unit, Status: r.Status, Reason: r.Reason, ReviewedAt: r.ReviewedAt, CreatedAt: r.CreatedAt}
 }
 
-func residenceDTOs(rs []residence.Application) []residenceDTO {
-	out := make([]residenceDTO, 0, len(rs))
-	for _, r := range rs {
-		out = append(out, toResidenceDTO(r))
-	}
-	return out
-}
-
 func (a *API) myResidence(c *gin.Context) {
 	confirmed, apps, err := a.d.Residence.Mine(c.Request.Context(), userID(c))
 	if err != nil {
@@ -64,7 +56,7 @@ func (a *API) myResidence(c *gin.Context) {
 		d := toResidenceDTO(*confirmed)
 		conf = &d
 	}
-	c.JSON(http.StatusOK, gin.H{"confirmed": conf, "applications": residenceDTOs(apps)})
+	c.JSON(http.StatusOK, gin.H{"confirmed": conf, "applications": dtos(apps, toResidenceDTO)})
 }
 
 func (a *API) applyResidence(c *gin.Context) {
@@ -74,12 +66,10 @@ func (a *API) applyResidence(c *gin.Context) {
 		Building    string `json:"building"`
 		Unit        string `json:"unit"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
+	if read(c, &req) {
+		r, err := a.d.Residence.Apply(c.Request.Context(), userID(c), residence.Input{CommunityID: req.CommunityID, Address: req.Address, Building: req.Building, Unit: req.Unit})
+		respond(c, http.StatusCreated, toResidenceDTO(r), err)
 	}
-	r, err := a.d.Residence.Apply(c.Request.Context(), userID(c), residence.Input{CommunityID: req.CommunityID, Address: req.Address, Building: req.Building, Unit: req.Unit})
-	respond(c, http.StatusCreated, toResidenceDTO(r), err)
 }
 
 func (a *API) listResidenceApplications(c *gin.Context) {
@@ -103,47 +93,9 @@ func (a *API) listResidenceApplications(c *gin.Context) {
 		f.BeforeID = n
 	}
 	rs, err := a.d.Residence.List(c.Request.Context(), u, f)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"items": residenceDTOs(rs)})
+	respondItems(c, rs, toResidenceDTO, err)
 }
 
 func decisionBody(d residence.Decision) gin.H {
 	return gin.H{"application": toResidenceDTO(d.Application), "cancelled_registrations": d.Cancelled}
-}
-
-func (a *API) approveResidence(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
-	d, err := a.d.Residence.Approve(c.Request.Context(), u, id)
-	respond(c, http.StatusOK, decisionBody(d), err)
-}
-
-func (a *API) recheckResidence(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
-	d, err := a.d.Residence.Recheck(c.Request.Context(), u, id)
-	respond(c, http.StatusOK, decisionBody(d), err)
-}
-
-func (a *API) rejectResidence(c *gin.Context) {
-	var req struct {
-		Reason string `json:"reason"`
-	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
-	r, err := a.d.Residence.Reject(c.Request.Context(), u, id, req.Reason)
-	respond(c, http.StatusOK, toResidenceDTO(r), err)
 }

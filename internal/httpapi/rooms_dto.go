@@ -61,10 +61,6 @@ func toRoomDTO(r rooms.Room) roomDTO {
 		Active: r.Active, CreatedAt: r.CreatedAt}
 }
 
-func roomDTOs(rs []rooms.Room) []roomDTO {
-	return dtos(rs, toRoomDTO)
-}
-
 type bookingDTO struct {
 	ID               int64      `json:"id"`
 	RoomID           int64      `json:"room_id"`

@@ -15,128 +15,90 @@ import (
 func (a *API) mountRooms(v1, r *gin.RouterGroup) {
 	v1.GET("/rooms", a.listRooms)
 	v1.GET("/rooms/free", a.freeRooms)
-	v1.GET("/rooms/:id", a.getRoom)
+	v1.GET("/rooms/:id", byID(a.d.Rooms.Room, toRoomDTO))
 	v1.GET("/rooms/:id/availability", a.roomAvailability)
 	r.GET("/rooms/:id/calendar", a.roomCalendar)
 	r.POST("/rooms/:id/bookings", a.bookRoom)
 	r.POST("/rooms/:id/series", a.bookSeries)
 	r.GET("/me/bookings", a.myBookings)
-	r.GET("/bookings/:id", a.getBooking)
+	r.GET("/bookings/:id", userAction(a, http.StatusOK, a.d.Rooms.Booking, toBookingDTO))
 	r.POST("/bookings/:id/cancel", a.cancelBooking)
 	r.GET("/bookings/:id/ticket", a.bookingTicket)
 	a.mountRoomsStaff(r)
 	a.mountTeams(r)
 }
 
-// roomFilter reads the rooms' filter from the query: community_id,
-// org_id, kind, capacity (at least).
-func roomFilter(c *gin.Context) (rooms.RoomFilter, error) {
-	f := rooms.RoomFilter{Kind: c.Query("kind")}
-	var err error
-	if f.CommunityID, err = queryID(c, "community_id"); err != nil {
-		return f, err
+// roomFilter reads the rooms' filter from the query into *f:
+// community_id, org_id, kind, capacity (at least).
+func roomFilter(f *rooms.RoomFilter) fromRequest {
+	return func(c *gin.Context) (err error) {
+		f.Kind = c.Query("kind")
+		if f.CommunityID, err = queryID(c, "community_id"); err != nil {
+			return err
+		}
+		if f.OrgID, err = queryID(c, "org_id"); err != nil {
+			return err
+		}
+		f.MinCapacity, err = queryInt(c, "capacity", 0, 0, 10000)
+		return err
 	}
-	if f.OrgID, err = queryID(c, "org_id"); err != nil {
-		return f, err
-	}
-	f.MinCapacity, err = queryInt(c, "capacity", 0, 0, 10000)
-	return f, err
 }
 
 func (a *API) listRooms(c *gin.Context) {
-	f, err := roomFilter(c)
-	if err != nil {
-		fail(c, err)
-		return
+	var f rooms.RoomFilter
+	if read(c, roomFilter(&f)) {
+		rs, err := a.d.Rooms.Rooms(c.Request.Context(), f)
+		respondItems(c, rs, toRoomDTO, err)
 	}
-	rs, err := a.d.Rooms.Rooms(c.Request.Context(), f)
-	respond(c, http.StatusOK, gin.H{"items": roomDTOs(rs)}, err)
 }
 
-func (a *API) getRoom(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
+// rangeQuery reads from and to (dates or RFC 3339 times) into *from and
+// *to; without them, the week from today.
+func rangeQuery(from, to *time.Time) fromRequest {
+	return func(c *gin.Context) (err error) {
+		if *from, err = queryTime(c, "from", false); err != nil {
+			return err
+		}
+		if *to, err = queryTime(c, "to", true); err != nil {
+			return err
+		}
+		if from.IsZero() {
+			l := time.Now().In(cst.Zone)
+			*from = time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, cst.Zone)
+		}
+		if to.IsZero() {
+			*to = from.Add(7 * 24 * time.Hour)
+		}
+		return nil
 	}
-	r, err := a.d.Rooms.Room(c.Request.Context(), id)
-	respond(c, http.StatusOK, toRoomDTO(r), err)
-}
-
-// rangeQuery reads from and to (dates or RFC 3339 times); without them, the
-// week from today.
-func rangeQuery(c *gin.Context) (time.Time, time.Time, error) {
-	from, err := queryTime(c, "from", false)
-	if err != nil {
-		return from, from, err
-	}
-	to, err := queryTime(c, "to", true)
-	if err != nil {
-		return from, to, err
-	}
-	if from.IsZero() {
-		l := time.Now().In(cst.Zone)
-		from = time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, cst.Zone)
-	}
-	if to.IsZero() {
-		to = from.Add(7 * 24 * time.Hour)
-	}
-	return from, to, nil
 }
 
 func (a *API) roomAvailability(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
+	var id int64
+	var from, to time.Time
+	if read(c, pathParam(&id, "id"), rangeQuery(&from, &to)) {
+		av, err := a.d.Rooms.Availability(c.Request.Context(), id, from, to)
+		respond(c, http.StatusOK, toAvailabilityDTO(av), err)
 	}
-	from, to, err := rangeQuery(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	av, err := a.d.Rooms.Availability(c.Request.Context(), id, from, to)
-	respond(c, http.StatusOK, toAvailabilityDTO(av), err)
 }
 
 func (a *API) roomCalendar(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
+	var from, to time.Time
+	if u, id, ok := a.meAndWith(c, "id", rangeQuery(&from, &to)); ok {
+		cal, err := a.d.Rooms.Calendar(c.Request.Context(), u, id, from, to)
+		respond(c, http.StatusOK, gin.H{"room": toRoomDTO(cal.Room), "availability": toAvailabilityDTO(cal.Availability),
+			"bookings": bookingDTOs(cal.Bookings), "closures": dtos(cal.Closures, toClosureDTO), "full": cal.Full}, err)
 	}
-	from, to, err := rangeQuery(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	cal, err := a.d.Rooms.Calendar(c.Request.Context(), u, id, from, to)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	cs := dtos(cal.Closures, toClosureDTO)
-	c.JSON(http.StatusOK, gin.H{"room": toRoomDTO(cal.Room), "availability": toAvailabilityDTO(cal.Availability),
-		"bookings": bookingDTOs(cal.Bookings), "closures": cs, "full": cal.Full})
 }
 
 func (a *API) freeRooms(c *gin.Context) {
-	from, err := queryTime(c, "starts_at", false)
-	if err != nil {
-		fail(c, err)
-		return
+	var q rooms.FreeQuery
+	var f rooms.RoomFilter
+	if read(c, timeParam(&q.StartsAt, "starts_at", false), timeParam(&q.EndsAt, "ends_at", false), roomFilter(&f)) {
+		q.CommunityID, q.Kind, q.MinCapacity = f.CommunityID, f.Kind, f.MinCapacity
+		rs, err := a.d.Rooms.FreeRooms(c.Request.Context(), q)
+		respondItems(c, rs, toRoomDTO, err)
 	}
-	to, err := queryTime(c, "ends_at", false)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	f, err := roomFilter(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	rs, err := a.d.Rooms.FreeRooms(c.Request.Context(), rooms.FreeQuery{CommunityID: f.CommunityID, Kind: f.Kind, MinCapacity: f.MinCapacity, StartsAt: from, EndsAt: to})
-	respond(c, http.StatusOK, gin.H{"items": roomDTOs(rs)}, err)
 }
 
 type guestReq struct {
@@ -202,43 +164,30 @@ func (a *API) bookSeries(c *gin.Context) {
 	respond(c, http.StatusCreated, gin.H{"series_id": series, "items": bookingDTOs(bs), "count": len(bs)}, err)
 }
 
-func (a *API) myBookings(c *gin.Context) {
-	var statuses []string
+// bookingStatuses reads ?status=, a comma-separated list (none: all).
+func bookingStatuses(c *gin.Context) []string {
 	if s := c.Query("status"); s != "" {
-		statuses = strings.Split(s, ",")
+		return strings.Split(s, ",")
 	}
-	bs, err := a.d.Rooms.Mine(c.Request.Context(), userID(c), statuses)
-	respond(c, http.StatusOK, gin.H{"items": bookingDTOs(bs)}, err)
+	return nil
 }
 
-func (a *API) getBooking(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
-	b, err := a.d.Rooms.Booking(c.Request.Context(), u, id)
-	respond(c, http.StatusOK, toBookingDTO(b), err)
-}
-
-type reasonReq struct {
-	Reason string `json:"reason"`
+func (a *API) myBookings(c *gin.Context) {
+	bs, err := a.d.Rooms.Mine(c.Request.Context(), userID(c), bookingStatuses(c))
+	respondItems(c, bs, toBookingDTO, err)
 }
 
 func (a *API) cancelBooking(c *gin.Context) {
 	var req reasonReq
-	u, id, ok := a.meAndWith(c, "id", optional(&req))
-	if !ok {
-		return
+	if u, id, ok := a.meAndWith(c, "id", optional(&req)); ok {
+		b, err := a.d.Rooms.Cancel(c.Request.Context(), u, id, req.Reason)
+		respond(c, http.StatusOK, toBookingDTO(b), err)
 	}
-	b, err := a.d.Rooms.Cancel(c.Request.Context(), u, id, req.Reason)
-	respond(c, http.StatusOK, toBookingDTO(b), err)
 }
 
 func (a *API) bookingTicket(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
+	if u, id, ok := a.meAnd(c, "id"); ok {
+		t, err := a.d.Rooms.Ticket(c.Request.Context(), u, id)
+		respond(c, http.StatusOK, gin.H{"ticket": t.Ticket, "valid_from": t.ValidFrom, "valid_until": t.ValidUntil}, err)
 	}
-	t, err := a.d.Rooms.Ticket(c.Request.Context(), u, id)
-	respond(c, http.StatusOK, gin.H{"ticket": t.Ticket, "valid_from": t.ValidFrom, "valid_until": t.ValidUntil}, err)
 }

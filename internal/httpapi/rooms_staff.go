@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -63,38 +62,31 @@ func (r roomReq) patch() rooms.RoomPatch {
 
 func (a *API) createRoom(c *gin.Context) {
 	var req roomReq
-	u, ok := a.meWith(c, &req)
-	if !ok {
-		return
+	if u, ok := a.meWith(c, &req); ok {
+		r := rooms.Room{CommunityID: req.CommunityID, OrgID: req.OrgID}
+		rooms.ApplyPatch(&r, req.patch())
+		out, err := a.d.Rooms.CreateRoom(c.Request.Context(), u, r)
+		respond(c, http.StatusCreated, toRoomDTO(out), err)
 	}
-	r := rooms.Room{CommunityID: req.CommunityID, OrgID: req.OrgID}
-	rooms.ApplyPatch(&r, req.patch())
-	out, err := a.d.Rooms.CreateRoom(c.Request.Context(), u, r)
-	respond(c, http.StatusCreated, toRoomDTO(out), err)
 }
 
 func (a *API) patchRoom(c *gin.Context) {
 	var req roomReq
-	u, id, ok := a.meAndWith(c, "id", &req)
-	if !ok {
-		return
+	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+		out, err := a.d.Rooms.UpdateRoom(c.Request.Context(), u, id, req.patch())
+		respond(c, http.StatusOK, toRoomDTO(out), err)
 	}
-	out, err := a.d.Rooms.UpdateRoom(c.Request.Context(), u, id, req.patch())
-	respond(c, http.StatusOK, toRoomDTO(out), err)
 }
 
+// communityParam reads the optional ?community_id= into *id.
+func communityParam(id *int64) fromRequest { return param(id, queryID, "community_id") }
+
 func (a *API) managedRooms(c *gin.Context) {
-	community, err := queryID(c, "community_id")
-	if err != nil {
-		fail(c, err)
-		return
+	var community int64
+	if u, ok := a.meWith(c, communityParam(&community)); ok {
+		rs, err := a.d.Rooms.Managed(c.Request.Context(), u, community)
+		respondItems(c, rs, toRoomDTO, err)
 	}
-	u, ok := a.me(c)
-	if !ok {
-		return
-	}
-	rs, err := a.d.Rooms.Managed(c.Request.Context(), u, community)
-	respond(c, http.StatusOK, gin.H{"items": roomDTOs(rs)}, err)
 }
 
 func (a *API) addClosure(c *gin.Context) {
@@ -103,42 +95,26 @@ func (a *API) addClosure(c *gin.Context) {
 		EndsAt   time.Time `json:"ends_at"`
 		Reason   string    `json:"reason"`
 	}
-	u, id, ok := a.meAndWith(c, "id", &req)
-	if !ok {
-		return
+	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+		cl, cancelled, err := a.d.Rooms.AddClosure(c.Request.Context(), u, id, req.StartsAt, req.EndsAt, req.Reason)
+		respond(c, http.StatusCreated, gin.H{"closure": toClosureDTO(cl), "cancelled": bookingDTOs(cancelled)}, err)
 	}
-	cl, cancelled, err := a.d.Rooms.AddClosure(c.Request.Context(), u, id, req.StartsAt, req.EndsAt, req.Reason)
-	respond(c, http.StatusCreated, gin.H{"closure": toClosureDTO(cl), "cancelled": bookingDTOs(cancelled)}, err)
 }
 
 func (a *API) deleteClosure(c *gin.Context) {
 	var cid int64
-	u, id, ok := a.meAndWith(c, "id", pathParam(&cid, "closure_id"))
-	if !ok {
-		return
+	if u, id, ok := a.meAndWith(c, "id", pathParam(&cid, "closure_id")); ok {
+		noContent(c, a.d.Rooms.DeleteClosure(c.Request.Context(), u, id, cid))
 	}
-	if err := a.d.Rooms.DeleteClosure(c.Request.Context(), u, id, cid); err != nil {
-		fail(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
 }
 
 func (a *API) deskBookings(c *gin.Context) {
-	community, err := queryID(c, "community_id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	var statuses []string
-	if s := c.Query("status"); s != "" {
-		statuses = strings.Split(s, ",")
-	}
-	u, ok := a.me(c)
+	var community int64
+	u, ok := a.meWith(c, communityParam(&community))
 	if !ok {
 		return
 	}
-	bs, rs, err := a.d.Rooms.Desk(c.Request.Context(), u, community, statuses)
+	bs, rs, err := a.d.Rooms.Desk(c.Request.Context(), u, community, bookingStatuses(c))
 	if err != nil {
 		fail(c, err)
 		return
@@ -165,16 +141,14 @@ type decisionReq struct {
 
 func (a *API) decideBooking(c *gin.Context, approve bool) {
 	var req decisionReq
-	u, id, ok := a.meAndWith(c, "id", optional(&req))
-	if !ok {
-		return
+	if u, id, ok := a.meAndWith(c, "id", optional(&req)); ok {
+		note := req.Note
+		if note == "" {
+			note = req.Reason
+		}
+		b, err := a.d.Rooms.Decide(c.Request.Context(), u, id, approve, note)
+		respond(c, http.StatusOK, toBookingDTO(b), err)
 	}
-	note := req.Note
-	if note == "" {
-		note = req.Reason
-	}
-	b, err := a.d.Rooms.Decide(c.Request.Context(), u, id, approve, note)
-	respond(c, http.StatusOK, toBookingDTO(b), err)
 }
 
 func (a *API) approveBooking(c *gin.Context) { a.decideBooking(c, true) }
@@ -184,12 +158,10 @@ func (a *API) checkInBooking(c *gin.Context) {
 	var req struct {
 		Ticket string `json:"ticket"`
 	}
-	u, ok := a.meWith(c, &req)
-	if !ok {
-		return
+	if u, ok := a.meWith(c, &req); ok {
+		b, err := a.d.Rooms.CheckIn(c.Request.Context(), u, req.Ticket)
+		respond(c, http.StatusOK, toBookingDTO(b), err)
 	}
-	b, err := a.d.Rooms.CheckIn(c.Request.Context(), u, req.Ticket)
-	respond(c, http.StatusOK, toBookingDTO(b), err)
 }
 
 type roomUseDTO struct {
@@ -216,26 +188,19 @@ func toRoomUseDTO(u rooms.RoomUse) roomUseDTO {
 // roomsReport is the monthly utilisation report of the rooms the caller
 // runs the desk of, in JSON or XLSX.
 func (a *API) roomsReport(c *gin.Context) {
-	format := c.DefaultQuery("format", "json")
-	if format != "json" && format != "xlsx" {
-		fail(c, errFormat)
-		return
-	}
+	var xlsx bool
+	var community int64
 	month := time.Now()
-	if m := c.Query("month"); m != "" {
-		t, err := time.ParseInLocation("2006-01", m, cst.Zone)
-		if err != nil {
-			fail(c, errs.Invalid("BAD_QUERY", "月份格式应为 2026-12"))
-			return
+	u, ok := a.meWith(c, formatParam(&xlsx), func(c *gin.Context) error {
+		if m := c.Query("month"); m != "" {
+			t, err := time.ParseInLocation("2006-01", m, cst.Zone)
+			if err != nil {
+				return errs.Invalid("BAD_QUERY", "月份格式应为 2026-12")
+			}
+			month = t
 		}
-		month = t
-	}
-	community, err := queryID(c, "community_id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
+		return nil
+	}, communityParam(&community))
 	if !ok {
 		return
 	}
@@ -248,7 +213,7 @@ func (a *API) roomsReport(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if format == "xlsx" {
+	if xlsx {
 		cs, err := a.d.Residents.Communities(c.Request.Context())
 		if err != nil {
 			fail(c, err)
@@ -266,31 +231,13 @@ func (a *API) roomsReport(c *gin.Context) {
 		attachment(c, "场地使用月报-"+rep.Month.Format("2006-01")+".xlsx", b)
 		return
 	}
-	out := gin.H{"month": rep.Month.Format("2006-01")}
-	var rs, cs []roomUseDTO
-	for _, x := range rep.Rooms {
-		rs = append(rs, toRoomUseDTO(x))
-	}
-	for _, x := range rep.Communities {
-		cs = append(cs, toRoomUseDTO(x))
-	}
 	type booker struct {
 		Name     string  `json:"name"`
 		Kind     string  `json:"booked_for"`
 		Hours    float64 `json:"hours"`
 		Bookings int     `json:"bookings"`
 	}
-	top := make([]booker, 0, len(rep.TopBookers))
-	for _, b := range rep.TopBookers {
-		top = append(top, booker{b.Name, b.Kind, hours.Hours(b.Minutes), b.Bookings})
-	}
-	out["rooms"], out["communities"], out["top_bookers"] = nonNilUse(rs), nonNilUse(cs), top
-	c.JSON(http.StatusOK, out)
-}
-
-func nonNilUse(x []roomUseDTO) []roomUseDTO {
-	if x == nil {
-		return []roomUseDTO{}
-	}
-	return x
+	top := dtos(rep.TopBookers, func(b rooms.Booker) booker { return booker{b.Name, b.Kind, hours.Hours(b.Minutes), b.Bookings} })
+	c.JSON(http.StatusOK, gin.H{"month": rep.Month.Format("2006-01"), "rooms": dtos(rep.Rooms, toRoomUseDTO),
+		"communities": dtos(rep.Communities, toRoomUseDTO), "top_bookers": top})
 }

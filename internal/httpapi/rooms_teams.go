@@ -12,9 +12,9 @@ import (
 func (a *API) mountTeams(r *gin.RouterGroup) {
 	r.POST("/teams", a.createTeam)
 	r.GET("/teams", a.listTeams)
-	r.GET("/me/teams", a.myTeams)
-	r.GET("/teams/:id", a.getTeam)
-	r.POST("/teams/:id/join", a.joinTeam)
+	r.GET("/me/teams", userItems(a, a.d.Rooms.MyTeams, toListedTeamDTO))
+	r.GET("/teams/:id", userAction(a, http.StatusOK, a.d.Rooms.Team, toTeamViewDTO))
+	r.POST("/teams/:id/join", userAction(a, http.StatusOK, a.d.Rooms.Join, toMemberDTO))
 	r.POST("/teams/:id/members", a.inviteMember)
 	r.POST("/teams/:id/members/:user_id/approve", a.decideMember(true))
 	r.POST("/teams/:id/members/:user_id/reject", a.decideMember(false))
@@ -23,16 +23,12 @@ func (a *API) mountTeams(r *gin.RouterGroup) {
 	r.POST("/teams/:id/activities", a.teamActivity)
 }
 
-// teamDTOs lists teams with their leaders' names masked (lists are seen by
+// toListedTeamDTO lists teams with their leaders' names masked (lists are seen by
 // every resident; a team's own page shows the name to its members).
-func teamDTOs(ts []rooms.Team) []teamDTO {
-	out := make([]teamDTO, 0, len(ts))
-	for _, t := range ts {
-		d := toTeamDTO(t)
-		d.LeaderName = pii.MaskName(d.LeaderName)
-		out = append(out, d)
-	}
-	return out
+func toListedTeamDTO(t rooms.Team) teamDTO {
+	d := toTeamDTO(t)
+	d.LeaderName = pii.MaskName(d.LeaderName)
+	return d
 }
 
 func (a *API) createTeam(c *gin.Context) {
@@ -43,40 +39,24 @@ func (a *API) createTeam(c *gin.Context) {
 		Description string `json:"description"`
 		LeaderID    int64  `json:"leader_id"`
 	}
-	u, ok := a.meWith(c, &req)
-	if !ok {
-		return
+	if u, ok := a.meWith(c, &req); ok {
+		t, err := a.d.Rooms.CreateTeam(c.Request.Context(), u, rooms.Team{CommunityID: req.CommunityID, Name: req.Name, Kind: req.Kind,
+			Description: req.Description, LeaderID: req.LeaderID})
+		respond(c, http.StatusCreated, toTeamDTO(t), err)
 	}
-	t, err := a.d.Rooms.CreateTeam(c.Request.Context(), u, rooms.Team{CommunityID: req.CommunityID, Name: req.Name, Kind: req.Kind,
-		Description: req.Description, LeaderID: req.LeaderID})
-	respond(c, http.StatusCreated, toTeamDTO(t), err)
 }
 
 func (a *API) listTeams(c *gin.Context) {
-	community, err := queryID(c, "community_id")
-	if err != nil {
-		fail(c, err)
-		return
+	var community int64
+	if read(c, communityParam(&community)) {
+		ts, err := a.d.Rooms.Teams(c.Request.Context(), community)
+		respondItems(c, ts, toListedTeamDTO, err)
 	}
-	ts, err := a.d.Rooms.Teams(c.Request.Context(), community)
-	respond(c, http.StatusOK, gin.H{"items": teamDTOs(ts)}, err)
 }
 
-func (a *API) myTeams(c *gin.Context) {
-	u, ok := a.me(c)
-	if !ok {
-		return
-	}
-	ts, err := a.d.Rooms.MyTeams(c.Request.Context(), u)
-	respond(c, http.StatusOK, gin.H{"items": teamDTOs(ts)}, err)
-}
-
-func (a *API) getTeam(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
-	v, err := a.d.Rooms.Team(c.Request.Context(), u, id)
+// toTeamViewDTO is a team's own page: the leader's name shows to its
+// members.
+func toTeamViewDTO(v rooms.TeamView) teamDTO {
 	d := toTeamDTO(v.Team)
 	d.Mine, d.Leads = v.Mine, v.Leads
 	if !v.Leads && v.Mine != rooms.MemberActive {
@@ -85,62 +65,39 @@ func (a *API) getTeam(c *gin.Context) {
 	for _, m := range v.Members {
 		d.MemberList = append(d.MemberList, toMemberDTO(m))
 	}
-	respond(c, http.StatusOK, d, err)
-}
-
-func (a *API) joinTeam(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
-	}
-	m, err := a.d.Rooms.Join(c.Request.Context(), u, id)
-	respond(c, http.StatusOK, toMemberDTO(m), err)
+	return d
 }
 
 func (a *API) inviteMember(c *gin.Context) {
-	var req struct {
-		UserID int64 `json:"user_id"`
+	var req userIDReq
+	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+		m, err := a.d.Rooms.Invite(c.Request.Context(), u, id, req.UserID)
+		respond(c, http.StatusOK, toMemberDTO(m), err)
 	}
-	u, id, ok := a.meAndWith(c, "id", &req)
-	if !ok {
-		return
-	}
-	m, err := a.d.Rooms.Invite(c.Request.Context(), u, id, req.UserID)
-	respond(c, http.StatusOK, toMemberDTO(m), err)
 }
 
 func (a *API) decideMember(approve bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		var uid int64
-		u, id, ok := a.meAndWith(c, "id", pathParam(&uid, "user_id"))
-		if !ok {
-			return
+		if u, id, ok := a.meAndWith(c, "id", pathParam(&uid, "user_id")); ok {
+			m, err := a.d.Rooms.DecideMember(c.Request.Context(), u, id, uid, approve)
+			respond(c, http.StatusOK, toMemberDTO(m), err)
 		}
-		m, err := a.d.Rooms.DecideMember(c.Request.Context(), u, id, uid, approve)
-		respond(c, http.StatusOK, toMemberDTO(m), err)
 	}
 }
 
 func (a *API) removeMember(c *gin.Context) {
 	var uid int64
-	u, id, ok := a.meAndWith(c, "id", pathParam(&uid, "user_id"))
-	if !ok {
-		return
+	if u, id, ok := a.meAndWith(c, "id", pathParam(&uid, "user_id")); ok {
+		noContent(c, a.d.Rooms.RemoveMember(c.Request.Context(), u, id, uid))
 	}
-	if err := a.d.Rooms.RemoveMember(c.Request.Context(), u, id, uid); err != nil {
-		fail(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
 }
 
 func (a *API) teamBookings(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
+	if u, id, ok := a.meAnd(c, "id"); ok {
+		bs, err := a.d.Rooms.TeamBookings(c.Request.Context(), u, id)
+		respondItems(c, bs, toBookingDTO, err)
 	}
-	bs, err := a.d.Rooms.TeamBookings(c.Request.Context(), u, id)
-	respond(c, http.StatusOK, gin.H{"items": bookingDTOs(bs)}, err)
 }
 
 // teamActivity drafts an activity hosted by the team (its leader): the
@@ -159,11 +116,5 @@ func (a *API) teamActivity(c *gin.Context) {
 	}
 	in := req.input()
 	in.CommunityID, in.HostOrgID = t.CommunityID, t.OrgID
-	act, err := a.d.Activities.CreateActivity(c.Request.Context(), actor, in)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	v, err := a.d.Activities.AdminGet(c.Request.Context(), actor, act.ID)
-	respond(c, http.StatusCreated, toActivityDTO(v, true), err)
+	a.createActivityAs(c, actor, in)
 }

@@ -342,89 +342,53 @@ func (a *API) me(c *gin.Context) (resident.User, bool) {
 
 // meAnd is me and the positive id in the path parameter param.
 func (a *API) meAnd(c *gin.Context, param string) (resident.User, int64, bool) {
-	return a.meAndWith(c, param, nil)
+	return a.meAndWith(c, param)
 }
 
-// optionalBody marks a request body that may be absent (see meWith).
-type optionalBody struct{ v any }
-
-// optional wraps a body that the request may omit.
-func optional(v any) optionalBody { return optionalBody{v} }
-
-// fromRequest reads query or further path parameters into its target (see
-// meWith).
-type fromRequest func(*gin.Context) error
-
-// pathParam reads the positive id in the path parameter name into *id.
-func pathParam(id *int64, name string) fromRequest {
-	return func(c *gin.Context) (err error) {
-		*id, err = pathID(c, name)
-		return err
-	}
-}
-
-// meWith decodes the JSON body into body (strictly; optional(&req) when
-// the body may be absent; nil for none), or reads the query or a path
-// parameter when body is a fromRequest, and then is me.
-func (a *API) meWith(c *gin.Context, body any) (resident.User, bool) {
-	var err error
-	switch b := body.(type) {
-	case nil:
-	case fromRequest:
-		err = b(c)
-	case optionalBody:
-		err = decodeOptional(c, b.v)
-	default:
-		err = decode(c, body)
-	}
-	if err != nil {
-		fail(c, err)
+// meWith reads the request's inputs as read does (the JSON body into a
+// pointer, strictly; optional(&req) when the body may be absent; a
+// fromRequest for query or further path parameters), and then is me.
+func (a *API) meWith(c *gin.Context, inputs ...any) (resident.User, bool) {
+	if !read(c, inputs...) {
 		return resident.User{}, false
 	}
 	return a.me(c)
 }
 
 // meAndWith reads, in this order, the positive id in the path parameter
-// param, the body (as meWith) and the current user. When one fails it has
-// answered the request and ok is false.
-func (a *API) meAndWith(c *gin.Context, param string, body any) (resident.User, int64, bool) {
-	id, err := pathID(c, param)
-	if err != nil {
-		fail(c, err)
+// param, the inputs (as meWith) and the current user. When one fails it
+// has answered the request and ok is false.
+func (a *API) meAndWith(c *gin.Context, param string, inputs ...any) (resident.User, int64, bool) {
+	var id int64
+	if !read(c, append([]any{pathParam(&id, param)}, inputs...)...) {
 		return resident.User{}, 0, false
 	}
-	u, ok := a.meWith(c, body)
+	u, ok := a.me(c)
 	return u, id, ok
 }
 
 var errForbidden = errs.Forbidden("FORBIDDEN", "没有权限进行此操作")
 
-// requireAdmin aborts unless the user is an admin.
-func (a *API) requireAdmin(c *gin.Context) {
+// requireUser lets the request on when the current user is allowed;
+// otherwise it answers 403.
+func (a *API) requireUser(c *gin.Context, allowed func(resident.User) bool) {
 	u, ok := a.me(c)
 	if !ok {
 		return
 	}
-	if !u.IsAdmin() {
+	if !allowed(u) {
 		fail(c, errForbidden)
 		return
 	}
 	c.Next()
 }
 
+// requireAdmin aborts unless the user is an admin.
+func (a *API) requireAdmin(c *gin.Context) { a.requireUser(c, resident.User.IsAdmin) }
+
 // requireStaff aborts unless the user is staff somewhere (or an admin);
 // each operation then checks the activity's scope.
-func (a *API) requireStaff(c *gin.Context) {
-	u, ok := a.me(c)
-	if !ok {
-		return
-	}
-	if !u.IsAnyStaff() {
-		fail(c, errForbidden)
-		return
-	}
-	c.Next()
-}
+func (a *API) requireStaff(c *gin.Context) { a.requireUser(c, resident.User.IsAnyStaff) }
 
 // metricsAllowed serves /metrics only to the configured addresses, judged
 // by the connection's peer (a header cannot pick it); anyone else is told

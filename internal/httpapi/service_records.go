@@ -58,24 +58,16 @@ func toRecordCheckDTO(rc hours.RecordCheck) recordCheckDTO {
 
 func (a *API) verifyRecord(c *gin.Context) {
 	rc, err := a.d.Hours.VerifyRecord(c.Request.Context(), c.Param("number"))
-	if err != nil {
-		fail(c, err)
-		return
+	if err == nil {
+		c.Header("Cache-Control", "no-store")
 	}
-	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, toRecordCheckDTO(rc))
+	respond(c, http.StatusOK, toRecordCheckDTO(rc), err)
 }
 
 // myRecordCode is the QR code of the verification page of my current record.
 func (a *API) myRecordCode(c *gin.Context) {
 	png, rec, err := a.d.Hours.RecordCode(c.Request.Context(), userID(c))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.Header("Cache-Control", "private, no-store")
-	c.Header("X-Record-Number", rec.Number)
-	c.Data(http.StatusOK, "image/png", png)
+	sendData(c, "image/png", png, err, "Cache-Control", "private, no-store", "X-Record-Number", rec.Number)
 }
 
 // recordPageView is what the page template shows.

@@ -7,13 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"gongjian/internal/errs"
-)
-
-var (
-	errDuplicateKey = errs.Invalid("DUPLICATE_KEY", "提交的内容里有重复的项目，请刷新页面后重新提交")
-	errInvalidUTF8  = errs.Invalid("INVALID_UTF8", "提交的文字里有无法识别的字符，请检查后重新输入")
 )
 
 // jsonFrame is an object or array being walked by checkJSONText.
@@ -31,6 +24,14 @@ type jsonFrame struct {
 // U+FFFD instead). The error's details name the field ("sessions[1].title").
 // Syntax errors are left to the decoder.
 func checkJSONText(body []byte) error {
+	if distinctKeys(body) {
+		return nil // nothing to find: skip the walk (most bodies)
+	}
+	return walkJSONText(body)
+}
+
+// walkJSONText is checkJSONText's walk over every token.
+func walkJSONText(body []byte) error {
 	bad := invalidUTF8At(body)
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()

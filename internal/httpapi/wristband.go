@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"io"
+	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -43,7 +44,7 @@ func (a *API) mountWristbands(v1 *gin.RouterGroup) {
 	s.POST("/alarms/:id/ack", a.adminHandleWristbandAlarm(true))
 	s.POST("/alarms/:id/resolve", a.adminHandleWristbandAlarm(false))
 	s.GET("/unattached", a.adminUnattachedPushes)
-	s.GET("/:id", a.adminWristband)
+	s.GET("/:id", userAction(a, http.StatusOK, a.d.Wristbands.Device, toDeviceDetailDTO))
 	s.POST("/:id/unbind", a.adminUnbindWristband)
 	s.POST("/:id/transfer", a.adminTransferWristband)
 	s.POST("/:id/bind-code", a.adminIssueBindCode)
@@ -53,17 +54,7 @@ func (a *API) mountWristbands(v1 *gin.RouterGroup) {
 	s.POST("/:id/consent/revoke", a.adminRevokeWristbandConsent)
 }
 
-func (a *API) requireWristbandStaff(c *gin.Context) {
-	u, ok := a.me(c)
-	if !ok {
-		return
-	}
-	if !wristband.IsStaff(u) {
-		fail(c, errForbidden)
-		return
-	}
-	c.Next()
-}
+func (a *API) requireWristbandStaff(c *gin.Context) { a.requireUser(c, wristband.IsStaff) }
 
 // decodeOptional decodes a JSON body strictly when there is one.
 func decodeOptional(c *gin.Context, v any) error {

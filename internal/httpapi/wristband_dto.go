@@ -19,6 +19,10 @@ type wearerReq struct {
 	DependentID int64 `json:"dependent_id"`
 }
 
+func (w wearerReq) ref() wristband.WearerRef {
+	return wristband.WearerRef{Self: w.Self, DependentID: w.DependentID}
+}
+
 type consentReq struct {
 	Version string `json:"version"`
 }

@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,20 +10,16 @@ import (
 
 	"gongjian/internal/errs"
 	"gongjian/internal/pii"
+	"gongjian/internal/resident"
 	"gongjian/internal/wristband"
 )
 
 // ---- webhook ----
 
 func (a *API) wristbandWebhook(c *gin.Context) {
-	body, err := io.ReadAll(c.Request.Body)
+	body, err := readBody(c)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			fail(c, errTooLarge)
-			return
-		}
-		fail(c, errBadJSON)
+		fail(c, err)
 		return
 	}
 	res, err := a.d.Wristbands.Webhook(c.Request.Context(), wristband.SignedRequest{
@@ -46,19 +40,14 @@ func (a *API) wristbandWebhook(c *gin.Context) {
 // ---- guardians ----
 
 func (a *API) myWristbands(c *gin.Context) {
-	u, ok := a.me(c)
-	if !ok {
-		return
+	if u, ok := a.me(c); ok {
+		vs, err := a.d.Wristbands.MyBands(c.Request.Context(), guardian(u))
+		respondItems(c, vs, toBandDTO, err)
 	}
-	act := wristband.Actor{User: u, Staff: false}
-	vs, err := a.d.Wristbands.MyBands(c.Request.Context(), act)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	items := dtos(vs, toBandDTO)
-	c.JSON(http.StatusOK, gin.H{"items": items})
 }
+
+// guardian is u acting as a wristband's guardian (not as staff).
+func guardian(u resident.User) wristband.Actor { return wristband.Actor{User: u, Staff: false} }
 
 type bindReq struct {
 	IMEI string `json:"imei"`
@@ -74,18 +63,13 @@ func (a *API) bindWristband(c *gin.Context) {
 	if !ok {
 		return
 	}
-	act := wristband.Actor{User: u, Staff: false}
-	b, err := a.d.Wristbands.Bind(c.Request.Context(), act, wristband.BindInput{
-		IMEI: req.IMEI, Code: req.Code, Wearer: wristband.WearerRef{Self: req.Wearer.Self, DependentID: req.Wearer.DependentID}, ConsentVersion: req.Consent.Version,
+	b, err := a.d.Wristbands.Bind(c.Request.Context(), guardian(u), wristband.BindInput{
+		IMEI: req.IMEI, Code: req.Code, Wearer: req.Wearer.ref(), ConsentVersion: req.Consent.Version,
 	})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, gin.H{
+	respond(c, http.StatusCreated, gin.H{
 		"id": b.DeviceID, "binding_id": b.ID, "imei_masked": pii.MaskIMEI(b.IMEI), "wearer_name": b.WearerName,
 		"wearer": wearerOf(b), "consent": wbConsentDTO{Version: b.ConsentVersion, At: b.ConsentAt}, "bound_at": b.StartedAt,
-	})
+	}, err)
 }
 
 func (a *API) unbindWristband(c *gin.Context) {
@@ -93,41 +77,24 @@ func (a *API) unbindWristband(c *gin.Context) {
 }
 
 func (a *API) unbind(c *gin.Context, staff bool) {
-	var req struct {
-		Reason string `json:"reason"`
+	var req reasonReq
+	if u, id, ok := a.meAndWith(c, "id", optional(&req)); ok {
+		noContent(c, a.d.Wristbands.Unbind(c.Request.Context(), wristband.Actor{User: u, Staff: staff}, id, req.Reason))
 	}
-	u, id, ok := a.meAndWith(c, "id", optional(&req))
-	if !ok {
-		return
-	}
-	act := wristband.Actor{User: u, Staff: staff}
-	if err := a.d.Wristbands.Unbind(c.Request.Context(), act, id, req.Reason); err != nil {
-		fail(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
 }
 
 func (a *API) inviteGuardian(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
+	if u, id, ok := a.meAnd(c, "id"); ok {
+		code, exp, err := a.d.Wristbands.Invite(c.Request.Context(), guardian(u), id)
+		respond(c, http.StatusCreated, gin.H{"code": code, "expires_at": exp}, err)
 	}
-	act := wristband.Actor{User: u, Staff: false}
-	code, exp, err := a.d.Wristbands.Invite(c.Request.Context(), act, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, gin.H{"code": code, "expires_at": exp})
 }
 
 func (a *API) acceptWristbandInvitation(c *gin.Context) {
 	var req struct {
 		Code string `json:"code"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
+	if !read(c, &req) {
 		return
 	}
 	ok, err := a.d.Limiter.Allow(c.Request.Context(), "wristband-invite:u"+strconv.FormatInt(userID(c), 10), 10, time.Minute)
@@ -144,71 +111,46 @@ func (a *API) acceptWristbandInvitation(c *gin.Context) {
 }
 
 func (a *API) wristbandGuardians(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
+	if u, id, ok := a.meAnd(c, "id"); ok {
+		gs, err := a.d.Wristbands.Guardians(c.Request.Context(), guardian(u), id)
+		respondItems(c, gs, func(g wristband.Guardian) gin.H {
+			return gin.H{"user_id": g.UserID, "name": g.Name, "owner": g.Owner, "added_at": g.AddedAt}
+		}, err)
 	}
-	act := wristband.Actor{User: u, Staff: false}
-	gs, err := a.d.Wristbands.Guardians(c.Request.Context(), act, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	items := make([]gin.H, 0, len(gs))
-	for _, g := range gs {
-		items = append(items, gin.H{"user_id": g.UserID, "name": g.Name, "owner": g.Owner, "added_at": g.AddedAt})
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
 }
 
 func (a *API) removeGuardian(c *gin.Context) {
 	var uid int64
-	u, id, ok := a.meAndWith(c, "id", pathParam(&uid, "user_id"))
-	if !ok {
-		return
+	if u, id, ok := a.meAndWith(c, "id", pathParam(&uid, "user_id")); ok {
+		noContent(c, a.d.Wristbands.RemoveGuardian(c.Request.Context(), guardian(u), id, uid))
 	}
-	act := wristband.Actor{User: u, Staff: false}
-	if err := a.d.Wristbands.RemoveGuardian(c.Request.Context(), act, id, uid); err != nil {
-		fail(c, err)
-		return
+}
+
+// readingFilter reads the readings' filter into *f: kind (a list),
+// before, limit.
+func readingFilter(f *wristband.ReadingFilter) fromRequest {
+	return func(c *gin.Context) (err error) {
+		if k := c.Query("kind"); k != "" {
+			for _, p := range strings.Split(k, ",") {
+				f.Kinds = append(f.Kinds, wristband.Kind(strings.TrimSpace(p)))
+			}
+		}
+		if b := c.Query("before"); b != "" {
+			if f.Before, err = time.Parse(time.RFC3339Nano, b); err != nil {
+				return errs.Invalid("BAD_QUERY", "时间格式不正确，请刷新后重试")
+			}
+		}
+		f.Limit, err = queryInt(c, "limit", 50, 1, 200)
+		return err
 	}
-	c.Status(http.StatusNoContent)
 }
 
 func (a *API) readings(c *gin.Context, staff bool) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
+	var f wristband.ReadingFilter
+	if u, id, ok := a.meAndWith(c, "id", readingFilter(&f)); ok {
+		rs, err := a.d.Wristbands.Readings(c.Request.Context(), wristband.Actor{User: u, Staff: staff}, id, f)
+		respondItems(c, rs, toReadingDTO, err)
 	}
-	f := wristband.ReadingFilter{}
-	if k := c.Query("kind"); k != "" {
-		for _, p := range strings.Split(k, ",") {
-			f.Kinds = append(f.Kinds, wristband.Kind(strings.TrimSpace(p)))
-		}
-	}
-	if b := c.Query("before"); b != "" {
-		if f.Before, err = time.Parse(time.RFC3339Nano, b); err != nil {
-			fail(c, errs.Invalid("BAD_QUERY", "时间格式不正确，请刷新后重试"))
-			return
-		}
-	}
-	if f.Limit, err = queryInt(c, "limit", 50, 1, 200); err != nil {
-		fail(c, err)
-		return
-	}
-	u, ok := a.me(c)
-	if !ok {
-		return
-	}
-	act := wristband.Actor{User: u, Staff: staff}
-	rs, err := a.d.Wristbands.Readings(c.Request.Context(), act, id, f)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	items := dtos(rs, toReadingDTO)
-	c.JSON(http.StatusOK, gin.H{"items": items})
 }
 
 func (a *API) wristbandReadings(c *gin.Context) { a.readings(c, false) }
@@ -230,112 +172,67 @@ func (q *alarmQuery) query() fromRequest {
 
 func (a *API) deviceAlarms(c *gin.Context, staff bool) {
 	var q alarmQuery
-	u, id, ok := a.meAndWith(c, "id", q.query())
-	if !ok {
-		return
+	if u, id, ok := a.meAndWith(c, "id", q.query()); ok {
+		as, err := a.d.Wristbands.Alarms(c.Request.Context(), wristband.Actor{User: u, Staff: staff}, id, q.statuses, q.From, q.Limit)
+		respond(c, http.StatusOK, gin.H{"items": alarmItems(as, staff)}, err)
 	}
-	act := wristband.Actor{User: u, Staff: staff}
-	as, err := a.d.Wristbands.Alarms(c.Request.Context(), act, id, q.statuses, q.From, q.Limit)
-	respond(c, http.StatusOK, gin.H{"items": alarmItems(as, staff)}, err)
 }
 
 func (a *API) wristbandAlarms(c *gin.Context) { a.deviceAlarms(c, false) }
 
-type noteReq struct {
-	Note string `json:"note"`
-}
-
 func (a *API) handleWristbandAlarm(ack bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, err := pathID(c, "id")
-		if err != nil {
-			fail(c, err)
-			return
-		}
+		var id int64
 		var req noteReq
-		u, aid, ok := a.meAndWith(c, "alarm_id", optional(&req))
-		if !ok {
-			return
+		if u, aid, ok := a.meAndWith(c, "alarm_id", pathParam(&id, "id"), optional(&req)); ok {
+			al, err := a.d.Wristbands.HandleAlarm(c.Request.Context(), guardian(u), id, aid, ack, req.Note)
+			respond(c, http.StatusOK, toAlarmDTO(al, false), err)
 		}
-		act := wristband.Actor{User: u, Staff: false}
-		al, err := a.d.Wristbands.HandleAlarm(c.Request.Context(), act, id, aid, ack, req.Note)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, toAlarmDTO(al, false))
 	}
 }
 
 func (a *API) wristbandAccessLog(c *gin.Context) {
 	var p idPage
-	u, id, ok := a.meAndWith(c, "id", p.query("before_id", 50, 200))
-	if !ok {
-		return
+	if u, id, ok := a.meAndWith(c, "id", p.query("before_id", 50, 200)); ok {
+		es, err := a.d.Wristbands.AccessLog(c.Request.Context(), guardian(u), id, p.From, p.Limit)
+		respondItems(c, es, func(e wristband.AccessEntry) gin.H {
+			return gin.H{"id": e.ID, "viewer_user_id": e.ViewerUserID, "viewer_name": e.ViewerName,
+				"viewer_role": e.ViewerRole, "what": e.What, "at": e.At}
+		}, err)
 	}
-	act := wristband.Actor{User: u, Staff: false}
-	es, err := a.d.Wristbands.AccessLog(c.Request.Context(), act, id, p.From, p.Limit)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	items := make([]gin.H, 0, len(es))
-	for _, e := range es {
-		items = append(items, gin.H{"id": e.ID, "viewer_user_id": e.ViewerUserID, "viewer_name": e.ViewerName,
-			"viewer_role": e.ViewerRole, "what": e.What, "at": e.At})
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
 }
 
 func (a *API) wristbandThresholds(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
+	if u, id, ok := a.meAnd(c, "id"); ok {
+		t, custom, err := a.d.Wristbands.Thresholds(c.Request.Context(), guardian(u), id)
+		respond(c, http.StatusOK, toThresholdsDTO(t, custom), err)
 	}
-	act := wristband.Actor{User: u, Staff: false}
-	t, custom, err := a.d.Wristbands.Thresholds(c.Request.Context(), act, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toThresholdsDTO(t, custom))
 }
 
 func (a *API) setThresholds(c *gin.Context, staff bool) {
 	var req thresholdsReq
-	u, id, ok := a.meAndWith(c, "id", &req)
-	if !ok {
-		return
+	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+		t, err := a.d.Wristbands.SetThresholds(c.Request.Context(), wristband.Actor{User: u, Staff: staff}, id, req.patch())
+		respond(c, http.StatusOK, toThresholdsDTO(t, true), err)
 	}
-	act := wristband.Actor{User: u, Staff: staff}
-	t, err := a.d.Wristbands.SetThresholds(c.Request.Context(), act, id, req.patch())
-	respond(c, http.StatusOK, toThresholdsDTO(t, true), err)
 }
 
 func (a *API) setWristbandThresholds(c *gin.Context) { a.setThresholds(c, false) }
 
 func (a *API) giveWristbandConsent(c *gin.Context) {
 	var req consentReq
-	u, id, ok := a.meAndWith(c, "id", &req)
-	if !ok {
-		return
+	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+		b, err := a.d.Wristbands.GiveConsent(c.Request.Context(), guardian(u), id, req.Version)
+		respond(c, http.StatusOK, wbConsentDTO{Version: b.ConsentVersion, At: b.ConsentAt}, err)
 	}
-	act := wristband.Actor{User: u, Staff: false}
-	b, err := a.d.Wristbands.GiveConsent(c.Request.Context(), act, id, req.Version)
-	respond(c, http.StatusOK, wbConsentDTO{Version: b.ConsentVersion, At: b.ConsentAt}, err)
 }
 
 func (a *API) revokeConsent(c *gin.Context, staff bool) {
-	var req struct {
-		Reason string `json:"reason"`
+	var req reasonReq
+	if u, id, ok := a.meAndWith(c, "id", optional(&req)); ok {
+		n, err := a.d.Wristbands.RevokeConsent(c.Request.Context(), wristband.Actor{User: u, Staff: staff}, id, req.Reason)
+		respond(c, http.StatusOK, gin.H{"revoked": true, "deleted_readings": n}, err)
 	}
-	u, id, ok := a.meAndWith(c, "id", optional(&req))
-	if !ok {
-		return
-	}
-	act := wristband.Actor{User: u, Staff: staff}
-	n, err := a.d.Wristbands.RevokeConsent(c.Request.Context(), act, id, req.Reason)
-	respond(c, http.StatusOK, gin.H{"revoked": true, "deleted_readings": n}, err)
 }
 
 func (a *API) revokeWristbandConsent(c *gin.Context) { a.revokeConsent(c, false) }

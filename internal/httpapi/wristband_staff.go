@@ -10,6 +10,7 @@ import (
 
 	"gongjian/internal/errs"
 	"gongjian/internal/pii"
+	"gongjian/internal/resident"
 	"gongjian/internal/wristband"
 )
 
@@ -17,20 +18,10 @@ import (
 
 func (a *API) adminWristbands(c *gin.Context) {
 	var p idPage
-	u, ok := a.meWith(c, p.query("before_id", 50, 200))
-	if !ok {
-		return
+	if u, ok := a.meWith(c, p.query("before_id", 50, 200)); ok {
+		items, err := a.d.Wristbands.Devices(c.Request.Context(), u, wristband.DeviceFilter{IMEI: c.Query("imei"), Batch: c.Query("batch"), BeforeID: p.From, Limit: p.Limit})
+		respondItems(c, items, func(it wristband.DeviceListItem) deviceDTO { return toDeviceDTO(it.Device, it.Binding) }, err)
 	}
-	items, err := a.d.Wristbands.Devices(c.Request.Context(), u, wristband.DeviceFilter{IMEI: c.Query("imei"), Batch: c.Query("batch"), BeforeID: p.From, Limit: p.Limit})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	out := make([]deviceDTO, 0, len(items))
-	for _, it := range items {
-		out = append(out, toDeviceDTO(it.Device, it.Binding))
-	}
-	c.JSON(http.StatusOK, gin.H{"items": out})
 }
 
 type importItem struct {
@@ -45,8 +36,7 @@ func (a *API) adminAddWristbands(c *gin.Context) {
 	var req struct {
 		Items []importItem `json:"items"`
 	}
-	if err := decode(c, &req); err != nil {
-		fail(c, err)
+	if !read(c, &req) {
 		return
 	}
 	rows := make([]wristband.ImportRow, 0, len(req.Items))
@@ -57,12 +47,10 @@ func (a *API) adminAddWristbands(c *gin.Context) {
 }
 
 func (a *API) importRows(c *gin.Context, rows []wristband.ImportRow) {
-	u, ok := a.me(c)
-	if !ok {
-		return
+	if u, ok := a.me(c); ok {
+		n, err := a.d.Wristbands.Import(c.Request.Context(), u, rows)
+		respond(c, http.StatusCreated, gin.H{"imported": n}, err)
 	}
-	n, err := a.d.Wristbands.Import(c.Request.Context(), u, rows)
-	respond(c, http.StatusCreated, gin.H{"imported": n}, err)
 }
 
 var errImportUpload = errs.Invalid("IMPORT_BAD_FILE", "请选择 CSV 或 XLSX 文件上传")
@@ -113,93 +101,64 @@ func (a *API) adminBindWristband(c *gin.Context) {
 		UserID int64  `json:"user_id"`
 		Reason string `json:"reason"`
 	}
-	u, ok := a.meWith(c, &req)
-	if !ok {
-		return
+	if u, ok := a.meWith(c, &req); ok {
+		b, err := a.d.Wristbands.Bind(c.Request.Context(), wristbandStaff(u), wristband.BindInput{
+			IMEI: req.IMEI, OwnerUserID: req.UserID, Wearer: req.Wearer.ref(), ConsentVersion: req.Consent.Version, Reason: req.Reason,
+		})
+		respond(c, http.StatusCreated, toBindingDTO(b), err)
 	}
-	act := wristband.Actor{User: u, Staff: true}
-	b, err := a.d.Wristbands.Bind(c.Request.Context(), act, wristband.BindInput{
-		IMEI: req.IMEI, OwnerUserID: req.UserID, Wearer: wristband.WearerRef{Self: req.Wearer.Self, DependentID: req.Wearer.DependentID},
-		ConsentVersion: req.Consent.Version, Reason: req.Reason,
-	})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, toBindingDTO(b))
 }
+
+// wristbandStaff is u acting as wristband staff.
+func wristbandStaff(u resident.User) wristband.Actor { return wristband.Actor{User: u, Staff: true} }
 
 func (a *API) adminWristbandAlarms(c *gin.Context) {
 	var q alarmQuery
-	u, ok := a.meWith(c, q.query())
-	if !ok {
-		return
+	if u, ok := a.meWith(c, q.query()); ok {
+		as, err := a.d.Wristbands.StaffAlarms(c.Request.Context(), u, q.statuses, q.From, q.Limit)
+		respond(c, http.StatusOK, gin.H{"items": alarmItems(as, true)}, err)
 	}
-	as, err := a.d.Wristbands.StaffAlarms(c.Request.Context(), u, q.statuses, q.From, q.Limit)
-	respond(c, http.StatusOK, gin.H{"items": alarmItems(as, true)}, err)
 }
 
 func (a *API) adminHandleWristbandAlarm(ack bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		var req noteReq
-		u, id, ok := a.meAndWith(c, "id", optional(&req))
-		if !ok {
-			return
+		if u, id, ok := a.meAndWith(c, "id", optional(&req)); ok {
+			al, err := a.d.Wristbands.HandleAlarm(c.Request.Context(), wristbandStaff(u), 0, id, ack, req.Note)
+			respond(c, http.StatusOK, toAlarmDTO(al, true), err)
 		}
-		act := wristband.Actor{User: u, Staff: true}
-		al, err := a.d.Wristbands.HandleAlarm(c.Request.Context(), act, 0, id, ack, req.Note)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, toAlarmDTO(al, true))
 	}
 }
 
 func (a *API) adminUnattachedPushes(c *gin.Context) {
 	var p idPage
-	u, ok := a.meWith(c, p.query("before_id", 50, 200))
-	if !ok {
-		return
+	if u, ok := a.meWith(c, p.query("before_id", 50, 200)); ok {
+		us, err := a.d.Wristbands.Unattached(c.Request.Context(), u, p.From, p.Limit)
+		respondItems(c, us, toUnattachedDTO, err)
 	}
-	us, err := a.d.Wristbands.Unattached(c.Request.Context(), u, p.From, p.Limit)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	items := make([]gin.H, 0, len(us))
-	for _, x := range us {
-		it := gin.H{"id": x.ID, "vendor": x.Vendor, "event_id": x.EventID, "imei_masked": pii.MaskIMEI(x.IMEI), "type": x.Type, "reason": x.Reason,
-			"at": x.At, "received_at": x.ReceivedAt}
-		if x.Data != "" && json.Valid([]byte(x.Data)) {
-			it["data"] = json.RawMessage(x.Data)
-		}
-		items = append(items, it)
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
 }
 
-func (a *API) adminWristband(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
+func toUnattachedDTO(x wristband.Unattached) gin.H {
+	it := gin.H{"id": x.ID, "vendor": x.Vendor, "event_id": x.EventID, "imei_masked": pii.MaskIMEI(x.IMEI), "type": x.Type, "reason": x.Reason,
+		"at": x.At, "received_at": x.ReceivedAt}
+	if x.Data != "" && json.Valid([]byte(x.Data)) {
+		it["data"] = json.RawMessage(x.Data)
 	}
-	d, err := a.d.Wristbands.Device(c.Request.Context(), u, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
+	return it
+}
+
+// toDeviceDetailDTO is a wristband as staff see it: the device, its
+// bindings' history and the current one.
+func toDeviceDetailDTO(d wristband.DeviceDetail) gin.H {
 	var active *wristband.Binding
 	if d.Current != nil {
 		active = &d.Current.Binding
 	}
-	out := toDeviceDTO(d.Device, active)
-	hist := dtos(d.History, toBindingDTO)
-	resp := gin.H{"device": out, "history": hist}
+	resp := gin.H{"device": toDeviceDTO(d.Device, active), "history": dtos(d.History, toBindingDTO)}
 	if d.Current != nil {
 		resp["current"] = toBandDTO(*d.Current)
 	}
-	c.JSON(http.StatusOK, resp)
+	return resp
 }
 
 func (a *API) adminUnbindWristband(c *gin.Context) { a.unbind(c, true) }
@@ -211,20 +170,12 @@ func (a *API) adminTransferWristband(c *gin.Context) {
 		Consent consentReq `json:"consent"`
 		Reason  string     `json:"reason"`
 	}
-	u, id, ok := a.meAndWith(c, "id", &req)
-	if !ok {
-		return
+	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+		b, err := a.d.Wristbands.Transfer(c.Request.Context(), wristbandStaff(u), id, wristband.TransferInput{
+			OwnerUserID: req.UserID, Wearer: req.Wearer.ref(), ConsentVersion: req.Consent.Version, Reason: req.Reason,
+		})
+		respond(c, http.StatusCreated, toBindingDTO(b), err)
 	}
-	act := wristband.Actor{User: u, Staff: true}
-	b, err := a.d.Wristbands.Transfer(c.Request.Context(), act, id, wristband.TransferInput{
-		OwnerUserID: req.UserID, Wearer: wristband.WearerRef{Self: req.Wearer.Self, DependentID: req.Wearer.DependentID},
-		ConsentVersion: req.Consent.Version, Reason: req.Reason,
-	})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, toBindingDTO(b))
 }
 
 func (a *API) adminWristbandReadings(c *gin.Context) { a.readings(c, true) }
@@ -238,10 +189,8 @@ func (a *API) adminRevokeWristbandConsent(c *gin.Context) { a.revokeConsent(c, t
 // adminIssueBindCode gives staff a one-time bind code to hand over with an
 // unbound wristband.
 func (a *API) adminIssueBindCode(c *gin.Context) {
-	u, id, ok := a.meAnd(c, "id")
-	if !ok {
-		return
+	if u, id, ok := a.meAnd(c, "id"); ok {
+		code, err := a.d.Wristbands.IssueBindCode(c.Request.Context(), u, id)
+		respond(c, http.StatusCreated, gin.H{"id": code.DeviceID, "code": code.Code, "expires_at": code.ExpiresAt}, err)
 	}
-	code, err := a.d.Wristbands.IssueBindCode(c.Request.Context(), u, id)
-	respond(c, http.StatusCreated, gin.H{"id": code.DeviceID, "code": code.Code, "expires_at": code.ExpiresAt}, err)
 }

@@ -14,12 +14,8 @@ import (
 // filtered is the WHERE of an activity list (indexes: migration 0800).
 func (s *ActivityStore) filtered(ctx context.Context, f activity.ActivityFilter) (*gorm.DB, bool) {
 	q := s.g(ctx).Model(&activityRow{})
-	if f.Category != "" {
-		q = q.Where("category = ?", f.Category)
-	}
-	if f.CommunityID != 0 {
-		q = q.Where("community_id = ?", f.CommunityID)
-	}
+	q = whereEq(q, "category", f.Category)
+	q = whereEq(q, "community_id", f.CommunityID)
 	if len(f.Statuses) > 0 {
 		q = q.Where("status IN ?", f.Statuses)
 	}

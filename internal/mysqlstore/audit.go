@@ -155,18 +155,10 @@ func (s *AuditStore) List(ctx context.Context, f audit.Filter) ([]audit.Entry, e
 	if !f.All {
 		q = q.Where("subdistrict_id IN ?", append(f.SubdistrictIDs, -1))
 	}
-	if f.ActorID != 0 {
-		q = q.Where("actor_id = ?", f.ActorID)
-	}
-	if f.Action != "" {
-		q = q.Where("action = ?", f.Action)
-	}
-	if f.ObjectType != "" {
-		q = q.Where("object_type = ?", f.ObjectType)
-	}
-	if f.ObjectID != 0 {
-		q = q.Where("object_id = ?", f.ObjectID)
-	}
+	q = whereEq(q, "actor_id", f.ActorID)
+	q = whereEq(q, "action", f.Action)
+	q = whereEq(q, "object_type", f.ObjectType)
+	q = whereEq(q, "object_id", f.ObjectID)
 	if !f.From.IsZero() {
 		q = q.Where("at >= ?", f.From.UTC())
 	}

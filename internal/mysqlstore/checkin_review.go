@@ -12,14 +12,13 @@ import (
 )
 
 var (
-	errPresenceNotFound = errs.NotFound("PRESENCE_NOT_FOUND", "签到记录不存在")
-	errReviewDone       = errs.Conflict("REVIEW_DONE", "这条签到记录已经审核过了")
-	errNotInReview      = errors.New("presence not waiting for review")
+	errReviewDone  = errs.Conflict("REVIEW_DONE", "这条签到记录已经审核过了")
+	errNotInReview = errors.New("presence not waiting for review")
 )
 
 // PresenceByID loads a presence.
 func (s *CheckinStore) PresenceByID(ctx context.Context, id int64) (checkin.Presence, error) {
-	return byID(s.g(ctx), id, errPresenceNotFound, toPresence)
+	return byID(s.g(ctx), id, checkin.ErrPresenceNotFound, toPresence)
 }
 
 // ReviewPresence decides a presence held for review; approved, it is

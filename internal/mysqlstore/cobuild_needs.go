@@ -32,12 +32,7 @@ func (s *CobuildStore) locked(tx *gorm.DB) *gorm.DB {
 	return tx
 }
 
-var (
-	errCbNeedNotFound    = errs.NotFound("NEED_NOT_FOUND", "需求不存在")
-	errCbClaimNotFound   = errs.NotFound("CLAIM_NOT_FOUND", "认领记录不存在")
-	errCbProjectNotFound = errs.NotFound("PROJECT_NOT_FOUND", "项目不存在")
-	errCbProjectChanged  = errs.Conflict("PROJECT_CHANGED", "项目状态已变化，请刷新后重试")
-)
+var errCbProjectChanged = errs.Conflict("PROJECT_CHANGED", "项目状态已变化，请刷新后重试")
 
 func tptr(t time.Time) *time.Time {
 	if t.IsZero() {
@@ -94,7 +89,7 @@ func (s *CobuildStore) createNeedIn(tx *gorm.DB, n *cobuild.Need, notices []noti
 
 // Need loads one need.
 func (s *CobuildStore) Need(ctx context.Context, id int64) (cobuild.Need, error) {
-	return byID(s.g(ctx), id, errCbNeedNotFound, toNeed)
+	return byID(s.g(ctx), id, cobuild.ErrNeedNotFound, toNeed)
 }
 
 // Needs lists needs newest first (keyset by id).
@@ -103,9 +98,7 @@ func (s *CobuildStore) Needs(ctx context.Context, f cobuild.NeedFilter) ([]cobui
 	if len(f.CommunityIDs) > 0 {
 		q = q.Where("community_id IN ?", f.CommunityIDs)
 	}
-	if f.Category != "" {
-		q = q.Where("category = ?", f.Category)
-	}
+	q = whereEq(q, "category", f.Category)
 	if len(f.Statuses) > 0 {
 		q = q.Where("status IN ?", f.Statuses)
 	}
@@ -123,7 +116,7 @@ func (s *CobuildStore) ClaimNeed(ctx context.Context, req cobuild.ClaimRequest) 
 	// answered at once. Grants are decided only under the lock below.
 	var peek cbNeedRow
 	if err := s.g(ctx).First(&peek, req.NeedID).Error; err != nil {
-		return cobuild.Claim{}, translate(err, errCbNeedNotFound)
+		return cobuild.Claim{}, translate(err, cobuild.ErrNeedNotFound)
 	}
 	if _, err := toNeed(peek).Take(req.UnitID, req.Quantity, false, req.Now); errs.CodeOf(err) == cobuild.ErrNeedFullyClaimed.Code || errs.CodeOf(err) == cobuild.ErrNeedClosed.Code {
 		var mine int64
@@ -139,7 +132,7 @@ func (s *CobuildStore) ClaimNeed(ctx context.Context, req cobuild.ClaimRequest) 
 	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
 		var nr cbNeedRow
 		if err := s.locked(tx).First(&nr, req.NeedID).Error; err != nil {
-			return translate(err, errCbNeedNotFound)
+			return translate(err, cobuild.ErrNeedNotFound)
 		}
 		need := toNeed(nr)
 		var mine int64
@@ -216,7 +209,7 @@ func (s *CobuildStore) RecordRefusal(ctx context.Context, needID, unitID, userID
 
 // Claim loads one claim.
 func (s *CobuildStore) Claim(ctx context.Context, id int64) (cobuild.Claim, error) {
-	return byID(s.g(ctx), id, errCbClaimNotFound, toCbClaim)
+	return byID(s.g(ctx), id, cobuild.ErrClaimNotFound, toCbClaim)
 }
 
 // lockActiveClaim locks the claim's need or resource (parent: the order
@@ -242,7 +235,7 @@ func (s *CobuildStore) WithdrawClaim(ctx context.Context, id, by int64, now time
 	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
 		var c cbClaimRow
 		if err := tx.First(&c, id).Error; err != nil {
-			return translate(err, errCbClaimNotFound)
+			return translate(err, cobuild.ErrClaimNotFound)
 		}
 		// Lock the need or resource first (the order every claim takes).
 		var refused []int64
@@ -376,7 +369,7 @@ func (s *CobuildStore) toProjects(ctx context.Context, rows []cbProjectRow) ([]c
 
 // Project loads one project with its parties and ratings.
 func (s *CobuildStore) Project(ctx context.Context, id int64) (cobuild.Project, error) {
-	return byIDFilled(ctx, s.g(ctx), id, errCbProjectNotFound, s.toProjects)
+	return byIDFilled(ctx, s.g(ctx), id, cobuild.ErrProjectNotFound, s.toProjects)
 }
 
 // Projects lists projects newest first.
@@ -413,17 +406,13 @@ func (s *CobuildStore) UpdateProject(ctx context.Context, p cobuild.Project, fro
 		acts = append(acts, strconv.FormatInt(id, 10))
 	}
 	return translate(s.db.transaction(ctx, func(tx *gorm.DB) error {
-		res := tx.Model(&cbProjectRow{}).Where("id = ? AND status = ?", p.ID, from).Updates(map[string]any{
+		if err := fromStatus(tx, &cbProjectRow{}, p.ID, from, map[string]any{
 			"status": p.Status, "milestones": string(ms), "evidence": string(ev), "served": p.Evidence.Served,
 			"activity_ids": strings.Join(acts, ","), "plan": p.Plan, "unit_rating": p.UnitRating, "unit_comment": p.UnitComment,
 			"started_at": utcPtr(p.StartedAt), "delivered_at": utcPtr(p.DeliveredAt), "evaluated_at": utcPtr(p.EvaluatedAt),
 			"closed_at": utcPtr(p.ClosedAt), "updated_at": time.Now().UTC(),
-		})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return errCbProjectChanged
+		}, errCbProjectChanged); err != nil {
+			return err
 		}
 		if p.Status == cobuild.ProjectDelivered && from != cobuild.ProjectDelivered {
 			// Evidence is public from delivery on.

@@ -14,8 +14,6 @@ import (
 	"gongjian/internal/notify"
 )
 
-var errCbResourceNotFound = errs.NotFound("RESOURCE_NOT_FOUND", "资源不存在")
-
 func joinIDs(ids []int64) string {
 	parts := make([]string, 0, len(ids))
 	for _, id := range ids {
@@ -67,7 +65,7 @@ func (s *CobuildStore) toResources(ctx context.Context, rows []cbResourceRow) ([
 
 // Resource loads one resource.
 func (s *CobuildStore) Resource(ctx context.Context, id int64) (cobuild.Resource, error) {
-	return byIDFilled(ctx, s.g(ctx), id, errCbResourceNotFound, s.toResources)
+	return byIDFilled(ctx, s.g(ctx), id, cobuild.ErrResourceNotFound, s.toResources)
 }
 
 // Resources lists resources newest first.
@@ -76,12 +74,8 @@ func (s *CobuildStore) Resources(ctx context.Context, f cobuild.ResourceFilter) 
 	if f.CommunityID != 0 {
 		q = q.Where("(communities = '' OR communities LIKE ?)", "%,"+strconv.FormatInt(f.CommunityID, 10)+",%")
 	}
-	if f.UnitID != 0 {
-		q = q.Where("unit_id = ?", f.UnitID)
-	}
-	if f.Kind != "" {
-		q = q.Where("kind = ?", f.Kind)
-	}
+	q = whereEq(q, "unit_id", f.UnitID)
+	q = whereEq(q, "kind", f.Kind)
 	var rows []cbResourceRow
 	if err := q.Order("id DESC").Limit(f.Limit).Find(&rows).Error; err != nil {
 		return nil, translate(err, nil)
@@ -96,7 +90,7 @@ func (s *CobuildStore) ClaimResource(ctx context.Context, c cobuild.ResourceClai
 	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
 		var rr cbResourceRow
 		if err := s.locked(tx).First(&rr, c.ResourceID).Error; err != nil {
-			return translate(err, errCbResourceNotFound)
+			return translate(err, cobuild.ErrResourceNotFound)
 		}
 		res := toResource(rr, "")
 		qty, err := res.Take(c.CommunityID, c.Quantity, c.Now)

@@ -14,11 +14,6 @@ import (
 	"gongjian/internal/notify"
 )
 
-var (
-	errCbWishNotFound     = errs.NotFound("WISH_NOT_FOUND", "心愿不存在")
-	errCbProposalNotFound = errs.NotFound("PROPOSAL_NOT_FOUND", "议题不存在")
-)
-
 func toWish(r cbWishRow) cobuild.Wish {
 	w := cobuild.Wish{ID: r.ID, UserID: r.UserID, CommunityID: r.CommunityID, Title: r.Title, Description: r.Description,
 		ContactName: r.ContactName, PhoneSealed: r.PhoneSealed, PhoneMasked: r.PhoneMasked, Status: r.Status, SecStatus: r.SecStatus,
@@ -85,13 +80,11 @@ func (s *CobuildStore) CreateWish(ctx context.Context, w *cobuild.Wish, limit in
 
 // Wish loads one wish.
 func (s *CobuildStore) Wish(ctx context.Context, id int64) (cobuild.Wish, error) {
-	return byID(s.g(ctx), id, errCbWishNotFound, toWish)
+	return byID(s.g(ctx), id, cobuild.ErrWishNotFound, toWish)
 }
 
 func wishQuery(q *gorm.DB, f cobuild.WishFilter, visible []string) *gorm.DB {
-	if f.UserID != 0 {
-		q = q.Where("user_id = ?", f.UserID)
-	}
+	q = whereEq(q, "user_id", f.UserID)
 	if len(f.CommunityIDs) > 0 {
 		q = q.Where("community_id IN ?", f.CommunityIDs)
 	}
@@ -142,13 +135,9 @@ func (s *CobuildStore) decide(ctx context.Context, d cbDecision, need *cobuild.N
 			}
 			*d.needID = need.ID
 		}
-		res := tx.Model(d.model).Where("id = ? AND status = ?", d.id, d.from).Updates(map[string]any{
-			"status": d.status, "need_id": *d.needID, "decline_reason": d.declineReason, "reviewed_at": utcPtr(d.reviewedAt), "updated_at": time.Now().UTC()})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return d.done
+		if err := fromStatus(tx, d.model, d.id, d.from, map[string]any{
+			"status": d.status, "need_id": *d.needID, "decline_reason": d.declineReason, "reviewed_at": utcPtr(d.reviewedAt), "updated_at": time.Now().UTC()}, d.done); err != nil {
+			return err
 		}
 		return AddNotices(tx, notices)
 	})
@@ -249,7 +238,7 @@ func (s *CobuildStore) CreateProposal(ctx context.Context, p *cobuild.Proposal) 
 
 // Proposal loads one proposal.
 func (s *CobuildStore) Proposal(ctx context.Context, id int64) (cobuild.Proposal, error) {
-	return byID(s.g(ctx), id, errCbProposalNotFound, toProposal)
+	return byID(s.g(ctx), id, cobuild.ErrProposalNotFound, toProposal)
 }
 
 // Proposals lists proposals newest first.
@@ -263,7 +252,7 @@ func (s *CobuildStore) Support(ctx context.Context, proposalID, userID int64, th
 	var out cbProposalRow
 	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
 		if err := s.locked(tx).First(&out, proposalID).Error; err != nil {
-			return translate(err, errCbProposalNotFound)
+			return translate(err, cobuild.ErrProposalNotFound)
 		}
 		if out.Status != cobuild.ProposalOpen && out.Status != cobuild.ProposalAgenda {
 			return errs.Conflict("PROPOSAL_CLOSED", "该议题已处理，不能再支持")

@@ -281,9 +281,7 @@ func (s *HoursStore) MonthlyMinutes(ctx context.Context, userID int64) ([]hours.
 
 func (s *HoursStore) filtered(ctx context.Context, f hours.Filter) *gorm.DB {
 	q := s.g(ctx).Model(&hoursLedgerRow{}).Where("served_at >= ? AND served_at < ?", f.From.UTC(), f.To.UTC())
-	if f.UserID != 0 {
-		q = q.Where("user_id = ?", f.UserID)
-	}
+	q = whereEq(q, "user_id", f.UserID)
 	return inScope(q, "org_id", "community_id", f.All, f.OrgIDs, f.CommunityIDs)
 }
 
@@ -340,11 +338,7 @@ func (s *HoursStore) CreateClaim(ctx context.Context, c *hours.Claim) error {
 		HostOrgID: c.HostOrgID, CommunityID: c.CommunityID, ServedAt: c.ServedAt.UTC().Truncate(time.Second),
 		Minutes: c.Minutes, Description: c.Description, PhotoURLs: string(photos), Status: hours.ClaimPending,
 	}
-	if err := s.g(ctx).Create(&r).Error; err != nil {
-		return translate(err, nil)
-	}
-	*c = toClaim(r)
-	return nil
+	return create(s.g(ctx), &r, c, toClaim)
 }
 
 // Claim loads one claim.
@@ -354,18 +348,18 @@ func (s *HoursStore) Claim(ctx context.Context, id int64) (hours.Claim, error) {
 
 // Claims lists claims, newest first.
 func (s *HoursStore) Claims(ctx context.Context, f hours.ClaimFilter) ([]hours.Claim, error) {
-	q := s.g(ctx).Model(&hourClaimRow{})
-	if f.Status != "" {
-		q = q.Where("status = ?", f.Status)
-	}
-	if f.UserID != 0 {
-		q = q.Where("user_id = ?", f.UserID)
-	}
+	return findAs(reviewQuery(whereEq(s.g(ctx).Model(&hourClaimRow{}), "user_id", f.UserID), f), toClaim)
+}
+
+// reviewQuery selects, newest first, the claims or corrections of a
+// review filter (its status and the reviewer's scope).
+func reviewQuery(q *gorm.DB, f hours.ClaimFilter) *gorm.DB {
+	q = whereEq(q, "status", f.Status)
 	q = inScope(q, "host_org_id", "community_id", f.All, f.OrgIDs, f.CommunityIDs)
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
 	}
-	return findAs(q.Order("id DESC"), toClaim)
+	return q.Order("id DESC")
 }
 
 // HasPendingClaim reports whether the user has a pending claim for the session.
@@ -380,21 +374,7 @@ var errAlreadyReviewed = errs.Conflict("CLAIM_ALREADY_REVIEWED", "这条申报�
 // reviewClaim moves a pending claim to status inside tx; errAlreadyReviewed when
 // someone else did first.
 func reviewClaim(tx *gorm.DB, id int64, upd map[string]any) error {
-	res := tx.Session(&gorm.Session{NewDB: true}).Model(&hourClaimRow{}).Where("id = ? AND status = ?", id, hours.ClaimPending).Updates(upd)
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 1 {
-		return nil
-	}
-	var n int64
-	if err := tx.Session(&gorm.Session{NewDB: true}).Model(&hourClaimRow{}).Where("id = ?", id).Count(&n).Error; err != nil {
-		return err
-	}
-	if n == 0 {
-		return errClaimNotFound
-	}
-	return errAlreadyReviewed
+	return review(tx, &hourClaimRow{}, id, hours.ClaimPending, upd, errClaimNotFound, errAlreadyReviewed)
 }
 
 // ApproveClaim approves a pending claim, appends its entry and notices.

@@ -145,11 +145,7 @@ func (s *HoursStore) CreateCorrection(ctx context.Context, c *hours.Correction) 
 	r := hourCorrectionRow{EntryID: c.EntryID, UserID: c.UserID, ActivityID: c.ActivityID, SessionID: c.SessionID,
 		ActivityTitle: c.ActivityTitle, HostOrgID: c.HostOrgID, CommunityID: c.CommunityID, Minutes: c.Minutes, Reason: c.Reason,
 		RequestedBy: c.RequestedBy, Status: hours.CorrectionPending}
-	if err := s.g(ctx).Create(&r).Error; err != nil {
-		return translate(err, nil)
-	}
-	*c = toCorrection(r)
-	return nil
+	return create(s.g(ctx), &r, c, toCorrection)
 }
 
 // Correction loads one correction request.
@@ -159,34 +155,12 @@ func (s *HoursStore) Correction(ctx context.Context, id int64) (hours.Correction
 
 // Corrections lists correction requests, newest first.
 func (s *HoursStore) Corrections(ctx context.Context, f hours.ClaimFilter) ([]hours.Correction, error) {
-	q := s.g(ctx).Model(&hourCorrectionRow{})
-	if f.Status != "" {
-		q = q.Where("status = ?", f.Status)
-	}
-	q = inScope(q, "host_org_id", "community_id", f.All, f.OrgIDs, f.CommunityIDs)
-	if f.Limit > 0 {
-		q = q.Limit(f.Limit)
-	}
-	return findAs(q.Order("id DESC"), toCorrection)
+	return findAs(reviewQuery(s.g(ctx).Model(&hourCorrectionRow{}), f), toCorrection)
 }
 
 // reviewCorrection moves a pending correction on inside tx.
 func reviewCorrection(tx *gorm.DB, id int64, upd map[string]any) error {
-	res := tx.Session(&gorm.Session{NewDB: true}).Model(&hourCorrectionRow{}).Where("id = ? AND status = ?", id, hours.CorrectionPending).Updates(upd)
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 1 {
-		return nil
-	}
-	var n int64
-	if err := tx.Session(&gorm.Session{NewDB: true}).Model(&hourCorrectionRow{}).Where("id = ?", id).Count(&n).Error; err != nil {
-		return err
-	}
-	if n == 0 {
-		return errCorrectionNotFound
-	}
-	return errCorrectionReviewed
+	return review(tx, &hourCorrectionRow{}, id, hours.CorrectionPending, upd, errCorrectionNotFound, errCorrectionReviewed)
 }
 
 // ApproveCorrection approves a pending correction and appends it.

@@ -2,6 +2,7 @@ package mysqlstore
 
 import (
 	"context"
+	"errors"
 
 	"gorm.io/gorm"
 
@@ -74,6 +75,46 @@ func scanAs[R, T any](q *gorm.DB, to func(R) T) ([]T, error) {
 	return convert(rows, to), nil
 }
 
+// create inserts r and sets *v to the value it stores.
+func create[R, T any](q *gorm.DB, r *R, v *T, to func(R) T) error {
+	if err := q.Create(r).Error; err != nil {
+		return translate(err, nil)
+	}
+	*v = to(*r)
+	return nil
+}
+
+// fromStatus changes the row id of model if its status is still from (a
+// conditional update: of two concurrent changes only one passes); a row
+// not changed is done.
+func fromStatus(q *gorm.DB, model any, id int64, from string, upd map[string]any, done error) error {
+	res := q.Model(model).Where("id = ? AND status = ?", id, from).Updates(upd)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return done
+	}
+	return nil
+}
+
+// review is fromStatus inside tx telling a row not there (notFound) from
+// one decided already (done).
+func review(tx *gorm.DB, model any, id int64, from string, upd map[string]any, notFound, done error) error {
+	fresh := func() *gorm.DB { return tx.Session(&gorm.Session{NewDB: true}) }
+	if err := fromStatus(fresh(), model, id, from, upd, done); !errors.Is(err, done) {
+		return err
+	}
+	var n int64
+	if err := fresh().Model(model).Where("id = ?", id).Count(&n).Error; err != nil {
+		return err
+	}
+	if n == 0 {
+		return notFound
+	}
+	return done
+}
+
 // joined turns rows into values completed by one lookup for the batch,
 // keyed by one id of each row.
 func joined[R, T, V any](ctx context.Context, rows []R, key func(R) int64, lookup func(context.Context, []int64) (map[int64]V, error), to func(R, V) T) ([]T, error) {
@@ -118,6 +159,16 @@ func orgNames(q *gorm.DB, ids []int64) (map[int64]string, error) {
 // userNames maps user ids to their real names (nicknames when none).
 func userNames(q *gorm.DB, ids []int64) (map[int64]string, error) {
 	return namesByID(q, ids, "id, nickname, real_name", func(u userRow) (int64, string) { return u.ID, userName(u.RealName, u.Nickname) })
+}
+
+// whereEq keeps the rows whose column col equals v, when v is set (not
+// its type's zero value).
+func whereEq[T comparable](q *gorm.DB, col string, v T) *gorm.DB {
+	var zero T
+	if v == zero {
+		return q
+	}
+	return q.Where(col+" = ?", v)
 }
 
 // inScope keeps, unless all, the rows of a staff member's scope: those of

@@ -272,15 +272,9 @@ func (s *ActivityStore) AttendeeRegistrations(ctx context.Context, groupKey stri
 // 0801 and 1240), then only those rows.
 func (s *ActivityStore) Registrations(ctx context.Context, f activity.RegistrationFilter) ([]activity.RegistrationDetail, error) {
 	q := s.g(ctx).Model(&registrationRow{})
-	if f.ActivityID != 0 {
-		q = q.Where("activity_id = ?", f.ActivityID)
-	}
-	if f.SessionID != 0 {
-		q = q.Where("session_id = ?", f.SessionID)
-	}
-	if f.Status != "" {
-		q = q.Where("status = ?", f.Status)
-	}
+	q = whereEq(q, "activity_id", f.ActivityID)
+	q = whereEq(q, "session_id", f.SessionID)
+	q = whereEq(q, "status", f.Status)
 	if f.NoShow != nil {
 		q = q.Where("no_show = ?", *f.NoShow)
 	}
@@ -378,15 +372,8 @@ func (s *ActivityStore) whoMatches(ctx context.Context, q *gorm.DB, text string)
 
 // SetNoShow marks or clears a confirmed registration's no-show.
 func (s *ActivityStore) SetNoShow(ctx context.Context, regID int64, noShow bool) error {
-	res := s.g(ctx).Model(&registrationRow{}).Where("id = ? AND status = ?", regID, activity.RegConfirmed).
-		Updates(map[string]any{"no_show": noShow, "updated_at": time.Now().UTC()})
-	if res.Error != nil {
-		return translate(res.Error, nil)
-	}
-	if res.RowsAffected == 0 {
-		return errs.Unprocessable("NOT_CONFIRMED", "只有报名成功的记录才能标记未到场")
-	}
-	return nil
+	return translate(fromStatus(s.g(ctx), &registrationRow{}, regID, activity.RegConfirmed, map[string]any{"no_show": noShow, "updated_at": time.Now().UTC()},
+		errs.Unprocessable("NOT_CONFIRMED", "只有报名成功的记录才能标记未到场")), nil)
 }
 
 // NoShowTimes lists the start times of an account's no-shows since t.

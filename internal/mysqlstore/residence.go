@@ -110,9 +110,7 @@ func (s *ResidenceStore) OfUser(ctx context.Context, userID int64) ([]residence.
 // List lists applications for staff, newest first.
 func (s *ResidenceStore) List(ctx context.Context, f residence.Filter) ([]residence.Application, error) {
 	q := s.query(ctx)
-	if f.Status != "" {
-		q = q.Where("r.status = ?", f.Status)
-	}
+	q = whereEq(q, "r.status", f.Status)
 	if f.CommunityIDs != nil {
 		q = q.Where("r.community_id IN ?", f.CommunityIDs)
 	}

@@ -170,9 +170,7 @@ func (s *RoomStore) Bookings(ctx context.Context, f rooms.BookingFilter) ([]room
 	if !f.To.IsZero() {
 		q = q.Where("starts_at < ?", f.To.UTC())
 	}
-	if f.SeriesID != 0 {
-		q = q.Where("series_id = ?", f.SeriesID)
-	}
+	q = whereEq(q, "series_id", f.SeriesID)
 	limit := f.Limit
 	if limit <= 0 || limit > 100000 {
 		limit = 5000

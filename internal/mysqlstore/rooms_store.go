@@ -63,15 +63,9 @@ func (s *RoomStore) Room(ctx context.Context, id int64) (rooms.Room, error) {
 // Rooms lists rooms by filter, by community and name.
 func (s *RoomStore) Rooms(ctx context.Context, f rooms.RoomFilter) ([]rooms.Room, error) {
 	q := s.g(ctx).Model(&roomRow{})
-	if f.CommunityID != 0 {
-		q = q.Where("community_id = ?", f.CommunityID)
-	}
-	if f.OrgID != 0 {
-		q = q.Where("org_id = ?", f.OrgID)
-	}
-	if f.Kind != "" {
-		q = q.Where("kind = ?", f.Kind)
-	}
+	q = whereEq(q, "community_id", f.CommunityID)
+	q = whereEq(q, "org_id", f.OrgID)
+	q = whereEq(q, "kind", f.Kind)
 	if f.MinCapacity > 0 {
 		q = q.Where("capacity >= ?", f.MinCapacity)
 	}

@@ -263,9 +263,7 @@ func (s *WristbandStore) ListDevices(ctx context.Context, f wristband.DeviceFilt
 	if f.IMEI != "" { // digits only (checked by the service): no LIKE escaping needed
 		q = q.Where("imei LIKE ?", f.IMEI+"%")
 	}
-	if f.Batch != "" {
-		q = q.Where("batch = ?", f.Batch)
-	}
+	q = whereEq(q, "batch", f.Batch)
 	if f.BeforeID > 0 {
 		q = q.Where("id < ?", f.BeforeID)
 	}
@@ -561,9 +559,7 @@ func statusStrings(ss []wristband.AlarmStatus) []string {
 // Alarms lists alarms newest first.
 func (s *WristbandStore) Alarms(ctx context.Context, f wristband.AlarmFilter) ([]wristband.Alarm, error) {
 	q := alarms(s.g(ctx)).Order("a.id DESC").Limit(f.Limit)
-	if f.BindingID != 0 {
-		q = q.Where("a.binding_id = ?", f.BindingID)
-	}
+	q = whereEq(q, "a.binding_id", f.BindingID)
 	if f.Scope != nil && !f.Scope.All {
 		if len(f.Scope.Communities) == 0 {
 			return nil, nil

@@ -88,6 +88,15 @@ func Parse(cursor string, limit int, def int) (Request, error) {
 	return Request{After: after, Limit: limit}, nil
 }
 
+// Within is limit when it is 1..MaxLimit, and def otherwise (for callers
+// that take any limit rather than refuse one out of range).
+func Within(limit, def int) int {
+	if limit <= 0 || limit > MaxLimit {
+		return def
+	}
+	return limit
+}
+
 // Trim cuts rows (fetched with limit+1) to the page and returns the cursor
 // of the next page, or "" when this is the last one.
 func Trim[T any](rows []T, limit int, at func(T) Cursor) ([]T, string) {

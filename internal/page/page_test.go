@@ -58,3 +58,13 @@ func TestTrim(t *testing.T) {
 		t.Errorf("last page: got %v %q", got, next)
 	}
 }
+
+func TestWithin(t *testing.T) {
+	for _, c := range []struct{ limit, def, want int }{
+		{0, 20, 20}, {-3, 50, 50}, {1, 20, 1}, {100, 20, 100}, {101, 50, 50},
+	} {
+		if got := Within(c.limit, c.def); got != c.want {
+			t.Errorf("Within(%d, %d) = %d, want %d", c.limit, c.def, got, c.want)
+		}
+	}
+}

@@ -11,14 +11,11 @@ import (
 )
 
 // Blobs caches small binary values (generated images) under the prefix.
-type Blobs struct {
-	rdb  redis.UniversalClient
-	keys Keys
-}
+type Blobs struct{ keyed }
 
 // NewBlobs builds the cache.
 func NewBlobs(rdb redis.UniversalClient, prefix string) *Blobs {
-	return &Blobs{rdb: rdb, keys: Keys{Prefix: prefix}}
+	return &Blobs{newKeyed(rdb, prefix)}
 }
 
 // Get returns the value of key (ok=false when absent).

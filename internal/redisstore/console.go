@@ -15,14 +15,11 @@ import (
 // ConsoleSessions keeps console sessions and login codes
 // (consoleauth.Store): one JSON value per key, keys named by hashes of the
 // secrets browsers hold.
-type ConsoleSessions struct {
-	rdb  redis.UniversalClient
-	keys Keys
-}
+type ConsoleSessions struct{ keyed }
 
 // NewConsoleSessions builds the store.
 func NewConsoleSessions(rdb redis.UniversalClient, prefix string) *ConsoleSessions {
-	return &ConsoleSessions{rdb: rdb, keys: Keys{Prefix: prefix}}
+	return &ConsoleSessions{newKeyed(rdb, prefix)}
 }
 
 const errConsoleStore = "服务暂时繁忙，请稍后再试"

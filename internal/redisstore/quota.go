@@ -65,8 +65,7 @@ var (
 
 // Quota implements activity.Quota on Redis (or the embedded server).
 type Quota struct {
-	rdb  redis.UniversalClient
-	keys Keys
+	keyed
 
 	// Decisions from concurrent requests are sent together (batcher).
 	decisions *batcher
@@ -81,7 +80,7 @@ const (
 
 // NewQuota builds the quota store; Close stops its dispatchers.
 func NewQuota(rdb redis.UniversalClient, prefix string) *Quota {
-	return &Quota{rdb: rdb, keys: Keys{Prefix: prefix}, decisions: newBatcher(rdb, reserveScript, dispatchers, reserveBudget)}
+	return &Quota{keyed: newKeyed(rdb, prefix), decisions: newBatcher(rdb, reserveScript, dispatchers, reserveBudget)}
 }
 
 // Close stops the dispatchers after the decisions queued are sent.

@@ -104,3 +104,14 @@ func DeletePrefix(ctx context.Context, rdb redis.UniversalClient, prefix string)
 	}
 	return fmt.Errorf("redisstore: cannot scan a %T", rdb)
 }
+
+// keyed is what a store keeping values under its own keys holds: the
+// client and the keys below its prefix.
+type keyed struct {
+	rdb  redis.UniversalClient
+	keys Keys
+}
+
+func newKeyed(rdb redis.UniversalClient, prefix string) keyed {
+	return keyed{rdb: rdb, keys: Keys{Prefix: prefix}}
+}

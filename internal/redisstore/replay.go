@@ -11,14 +11,11 @@ import (
 
 // Nonces remembers keys for a while across server processes (e.g. signed
 // webhook requests, so a replayed request is refused).
-type Nonces struct {
-	rdb  redis.UniversalClient
-	keys Keys
-}
+type Nonces struct{ keyed }
 
 // NewNonces builds the key memory under prefix.
 func NewNonces(rdb redis.UniversalClient, prefix string) *Nonces {
-	return &Nonces{rdb: rdb, keys: Keys{Prefix: prefix}}
+	return &Nonces{newKeyed(rdb, prefix)}
 }
 
 // Claim records key for ttl; it reports false when key was recorded already.

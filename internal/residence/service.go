@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"gongjian/internal/page"
 	"gongjian/internal/usertext"
 )
 
@@ -108,9 +109,7 @@ func (s *Service) List(ctx context.Context, u User, f Filter) ([]Application, er
 		return []Application{}, nil
 	}
 	f.CommunityIDs = cs
-	if f.Limit <= 0 || f.Limit > 100 {
-		f.Limit = 50
-	}
+	f.Limit = page.Within(f.Limit, 50)
 	return s.store.List(ctx, f)
 }
 

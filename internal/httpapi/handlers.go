@@ -1,0 +1,92 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"gongjian/internal/resident"
+)
+
+// The shapes many handlers share, for the routes that do no more than
+// pass the request to one service call: the route names the service's
+// method and the DTO that shows its answer.
+
+// The request bodies many routes share.
+type (
+	reasonReq struct {
+		Reason string `json:"reason"`
+	}
+	noteReq struct {
+		Note string `json:"note"`
+	}
+	userIDReq struct {
+		UserID int64 `json:"user_id"`
+	}
+)
+
+// byID answers the object the path's id names: get finds it, to shows it.
+func byID[T, D any](get func(context.Context, int64) (T, error), to func(T) D) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if id, ok := idParam(c, "id"); ok {
+			x, err := get(c.Request.Context(), id)
+			respond(c, http.StatusOK, to(x), err)
+		}
+	}
+}
+
+// userAction has the current user act on the object the path's id names
+// and answers status with the result, shown by to.
+func userAction[T, D any](a *API, status int, act func(context.Context, resident.User, int64) (T, error), to func(T) D) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if u, id, ok := a.meAnd(c, "id"); ok {
+			x, err := act(c.Request.Context(), u, id)
+			respond(c, status, to(x), err)
+		}
+	}
+}
+
+// reasonAction is userAction for actions that take a reason: the body
+// {"reason": "..."}.
+func reasonAction[T, D any](a *API, act func(context.Context, resident.User, int64, string) (T, error), to func(T) D) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var req reasonReq
+		if u, id, ok := a.meAndWith(c, "id", &req); ok {
+			x, err := act(c.Request.Context(), u, id, req.Reason)
+			respond(c, http.StatusOK, to(x), err)
+		}
+	}
+}
+
+// userItems answers {"items": [...]}: what list gives the current user,
+// shown by to.
+func userItems[T, D any](a *API, list func(context.Context, resident.User) ([]T, error), to func(T) D) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if u, ok := a.me(c); ok {
+			xs, err := list(c.Request.Context(), u)
+			respondItems(c, xs, to, err)
+		}
+	}
+}
+
+// statusItems is userItems for lists filtered by ?status= (the service
+// checks the value).
+func statusItems[T, D any](a *API, list func(context.Context, resident.User, string) ([]T, error), to func(T) D) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if u, ok := a.me(c); ok {
+			xs, err := list(c.Request.Context(), u, c.Query("status"))
+			respondItems(c, xs, to, err)
+		}
+	}
+}
+
+// withIDCursor adds to a full page of rows keyed by id next_cursor: the id
+// of its last row.
+func withIDCursor[T any](page gin.H, rows []T, limit int, id func(T) int64) gin.H {
+	if len(rows) > 0 && len(rows) == limit {
+		page["next_cursor"] = strconv.FormatInt(id(rows[len(rows)-1]), 10)
+	}
+	return page
+}
