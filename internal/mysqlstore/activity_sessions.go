@@ -131,13 +131,9 @@ func (s *ActivityStore) loadActivities(db *gorm.DB, rows []activityRow) ([]activ
 	for _, x := range sess {
 		byAct[x.ActivityID] = append(byAct[x.ActivityID], x)
 	}
-	var orgs []organizationRow
-	if err := db.Session(&gorm.Session{NewDB: true}).Where("id IN ?", orgIDs).Find(&orgs).Error; err != nil {
+	names, err := orgNames(db.Session(&gorm.Session{NewDB: true}), orgIDs)
+	if err != nil {
 		return nil, err
-	}
-	names := map[int64]string{}
-	for _, o := range orgs {
-		names[o.ID] = o.Name
 	}
 	out := make([]activity.Activity, 0, len(rows))
 	for _, r := range rows {

@@ -165,9 +165,7 @@ func (s *CheckinStore) RemoveChecker(ctx context.Context, activityID, userID int
 
 // IsChecker reports whether the user checks the activity's tickets.
 func (s *CheckinStore) IsChecker(ctx context.Context, activityID, userID int64) (bool, error) {
-	var n int64
-	err := s.g(ctx).Model(&checkerRow{}).Where("activity_id = ? AND user_id = ?", activityID, userID).Count(&n).Error
-	return n > 0, translate(err, nil)
+	return exists(s.g(ctx).Model(&checkerRow{}).Where("activity_id = ? AND user_id = ?", activityID, userID))
 }
 
 // CheckerActivities lists the activities the user checks, newest appointment first.

@@ -211,9 +211,7 @@ func (s *CobuildStore) settleWish(tx *gorm.DB, wishID int64) error {
 
 // UnitClaimedNeed reports an active claim of the unit on the need.
 func (s *CobuildStore) UnitClaimedNeed(ctx context.Context, needID, unitID int64) (bool, error) {
-	var n int64
-	err := s.g(ctx).Model(&cbClaimRow{}).Where("need_id = ? AND unit_id = ? AND status = ?", needID, unitID, cobuild.ClaimActive).Count(&n).Error
-	return n > 0, translate(err, nil)
+	return exists(s.g(ctx).Model(&cbClaimRow{}).Where("need_id = ? AND unit_id = ? AND status = ?", needID, unitID, cobuild.ClaimActive))
 }
 
 // ---- proposals ----

@@ -3,6 +3,7 @@ package mysqlstore
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"time"
 
 	"gorm.io/gorm"
@@ -364,9 +365,7 @@ func reviewQuery(q *gorm.DB, f hours.ClaimFilter) *gorm.DB {
 
 // HasPendingClaim reports whether the user has a pending claim for the session.
 func (s *HoursStore) HasPendingClaim(ctx context.Context, userID, activityID, sessionID int64) (bool, error) {
-	var n int64
-	err := s.g(ctx).Model(&hourClaimRow{}).Where("user_id = ? AND activity_id = ? AND session_id = ? AND status = ?", userID, activityID, sessionID, hours.ClaimPending).Count(&n).Error
-	return n > 0, translate(err, nil)
+	return exists(s.g(ctx).Model(&hourClaimRow{}).Where("user_id = ? AND activity_id = ? AND session_id = ? AND status = ?", userID, activityID, sessionID, hours.ClaimPending))
 }
 
 var errAlreadyReviewed = errs.Conflict("CLAIM_ALREADY_REVIEWED", "这条申报已经审核过了")
@@ -462,14 +461,11 @@ func (s *HoursStore) IdentityMasked(ctx context.Context, userID int64) (string, 
 func (s *HoursStore) Names(ctx context.Context, ids []int64) (map[int64]string, error) {
 	out := make(map[int64]string, len(ids))
 	for start := 0; start < len(ids); start += 1000 {
-		chunk := ids[start:min(start+1000, len(ids))]
-		var rows []userRow
-		if err := s.g(ctx).Select("id, real_name, nickname").Where("id IN ?", chunk).Find(&rows).Error; err != nil {
-			return nil, translate(err, nil)
+		names, err := userNames(s.g(ctx), ids[start:min(start+1000, len(ids))])
+		if err != nil {
+			return nil, err
 		}
-		for _, r := range rows {
-			out[r.ID] = userName(r.RealName, r.Nickname)
-		}
+		maps.Copy(out, names)
 	}
 	return out, nil
 }

@@ -115,6 +115,13 @@ func review(tx *gorm.DB, model any, id int64, from string, upd map[string]any, n
 	return done
 }
 
+// exists reports whether q finds a row.
+func exists(q *gorm.DB) (bool, error) {
+	var n int64
+	err := q.Count(&n).Error
+	return n > 0, translate(err, nil)
+}
+
 // joined turns rows into values completed by one lookup for the batch,
 // keyed by one id of each row.
 func joined[R, T, V any](ctx context.Context, rows []R, key func(R) int64, lookup func(context.Context, []int64) (map[int64]V, error), to func(R, V) T) ([]T, error) {

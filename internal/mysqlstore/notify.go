@@ -479,7 +479,5 @@ func (s *NotifyStore) AddReminders(ctx context.Context, rs []notify.ReminderReco
 // Reminded reports whether a registration's session start has a reminder
 // record (for ReminderSource implementations and tests).
 func (s *NotifyStore) Reminded(ctx context.Context, registrationID int64, startsAt time.Time) (bool, error) {
-	var n int64
-	err := s.g(ctx).Model(&notifyReminderRow{}).Where("registration_id = ? AND starts_at = ?", registrationID, startsAt.UTC()).Count(&n).Error
-	return n > 0, translate(err, nil)
+	return exists(s.g(ctx).Model(&notifyReminderRow{}).Where("registration_id = ? AND starts_at = ?", registrationID, startsAt.UTC()))
 }

@@ -90,7 +90,5 @@ func (s *ActivityStore) OpenActivityIDs(ctx context.Context, endsAfter time.Time
 
 // GroupExists reports whether a committed (non-void) group exists.
 func (s *ActivityStore) GroupExists(ctx context.Context, key string) (bool, error) {
-	var n int64
-	err := s.g(ctx).Model(&registrationGroupRow{}).Where("group_key = ? AND void = ?", key, false).Count(&n).Error
-	return n > 0, translate(err, nil)
+	return exists(s.g(ctx).Model(&registrationGroupRow{}).Where("group_key = ? AND void = ?", key, false))
 }

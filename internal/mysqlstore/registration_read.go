@@ -83,15 +83,9 @@ func (s *ActivityStore) fillNames(ctx context.Context, regs []activity.Registrat
 	for _, u := range users {
 		um[u.ID] = u
 	}
-	dm := map[int64]string{}
-	if len(depIDs) > 0 {
-		var deps []dependentRow
-		if err := s.g(ctx).Unscoped().Select("id", "name").Where("id IN ?", keys(depIDs)).Find(&deps).Error; err != nil {
-			return translate(err, nil)
-		}
-		for _, d := range deps {
-			dm[d.ID] = d.Name
-		}
+	dm, err := namesByID(s.g(ctx).Unscoped(), keys(depIDs), "id, name", func(d dependentRow) (int64, string) { return d.ID, d.Name })
+	if err != nil {
+		return err
 	}
 	for i := range regs {
 		u := um[regs[i].UserID]
