@@ -15,16 +15,7 @@ import (
 // community, without phone numbers; residents' own bookings are not.
 func TestAuditRecordsCobuildAndRoomsChanges(t *testing.T) {
 	w, ta := newRegWorld(t)
-	unit := ta.must(ta.do("POST", "/api/v1/admin/units", w.admin, map[string]any{"name": "区图书馆", "kind": "hospital",
-		"communities": []int64{w.community}, "contacts": []map[string]string{{"name": "周联络", "phone": "13700001234"}}}), 201, "unit")
-	unitID := num(unit.Body["id"])
-	contact, _ := ta.login("audit-unit-contact")
-	ta.grant("audit-unit-contact", resident.RoleChange{Role: "unit_contact", OrgID: unitID})
-	need := ta.must(ta.do("POST", "/api/v1/needs", w.cStaf, map[string]any{"community_id": w.community, "category": "elderly_care",
-		"title": "独居老人助餐", "description": "每日送餐", "quantity": 100, "quantity_unit": "份"}), 201, "need")
-	needID := num(need.Body["id"])
-	claim := ta.must(ta.do("POST", fmt.Sprintf("/api/v1/needs/%d/claims", needID), contact, map[string]any{"unit_id": unitID, "quantity": 10}), 201, "claim")
-	claimID := num(claim.Body["id"])
+	unitID, needID, claimID, _ := w.claimedNeed("audit-unit-contact", false)
 
 	room := ta.must(ta.do("POST", "/api/v1/admin/rooms", w.cStaf, map[string]any{"community_id": w.community, "name": "阅览室", "kind": "reading_room",
 		"place": "二楼", "capacity": 20, "rules": map[string]any{"slot_minutes": 60, "max_minutes": 180, "ahead_days": 60}}), 201, "room")
@@ -102,4 +93,21 @@ func TestAuditCreationsNameTheirObject(t *testing.T) {
 			t.Errorf("no %s naming object %d: %v", want.action, want.id, findAudit(list, want.action, 0))
 		}
 	}
+}
+
+// claimedNeed registers a unit serving the world's community with a
+// contact logged in as contactName, publishes a need of 100 portions
+// (shareable or not) and has the contact claim 10 of them.
+func (w *regWorld) claimedNeed(contactName string, shareable bool) (unitID, needID, claimID int64, contact string) {
+	ta := w.ta
+	unit := ta.must(ta.do("POST", "/api/v1/admin/units", w.admin, map[string]any{"name": "区图书馆", "kind": "hospital",
+		"communities": []int64{w.community}, "contacts": []map[string]string{{"name": "周联络", "phone": "13700001234"}}}), 201, "unit")
+	unitID = num(unit.Body["id"])
+	contact, _ = ta.login(contactName)
+	ta.grant(contactName, resident.RoleChange{Role: "unit_contact", OrgID: unitID})
+	need := ta.must(ta.do("POST", "/api/v1/needs", w.cStaf, map[string]any{"community_id": w.community, "category": "elderly_care",
+		"title": "独居老人助餐", "description": "每日送餐", "quantity": 100, "quantity_unit": "份", "shareable": shareable}), 201, "need")
+	needID = num(need.Body["id"])
+	claim := ta.must(ta.do("POST", fmt.Sprintf("/api/v1/needs/%d/claims", needID), contact, map[string]any{"unit_id": unitID, "quantity": 10}), 201, "claim")
+	return unitID, needID, num(claim.Body["id"]), contact
 }

@@ -46,6 +46,11 @@ func (w *authzWorld) consoleRows() []authzRow {
 		}},
 		// The dashboard: every console user, their scope's figures.
 		{"GET /api/v1/console/dashboard", consoleUsers, func(int) authzCall { return p2("/api/v1/console/dashboard") }},
+		{"GET /api/v1/console/dashboard/cobuild", consoleUsers, func(int) authzCall { return p2("/api/v1/console/dashboard/cobuild") }},
+		// Narrowed to community A: refused unless the scope covers it.
+		{"GET /api/v1/console/dashboard/rooms", stu(st(401, 403, 403, 403, ok, 403, ok), 403, 403), func(int) authzCall {
+			return p2("/api/v1/console/dashboard/rooms?community_id=%d", w.commA)
+		}},
 		// Narrowed to another community: refused unless the scope covers it.
 		{"GET /api/v1/console/alarms/stream", stu(st(401, 403, 403, 403, ok, 403, ok), 403, 403), func(int) authzCall {
 			return p2("/api/v1/console/alarms/stream?community_id=%d&once=true", w.commA)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"gongjian/internal/resident"
+	"gongjian/internal/rooms"
 )
 
 func TestConsoleDashboard(t *testing.T) {
@@ -57,6 +58,73 @@ func TestConsoleDashboard(t *testing.T) {
 	}
 	residentTok, _ := ta.login("dash-resident-0")
 	expectError(t, ta.do("GET", "/api/v1/console/dashboard", residentTok, nil), 403, "FORBIDDEN")
+}
+
+// TestConsoleDashboardCobuildAndRooms: the dashboard's co-building and
+// rooms figures count what the user's scope holds: a need partly claimed,
+// its project, a resident's wish, a booking and one waiting for approval;
+// another community's staff see none of it, a unit contact their unit's
+// project, and narrowing outside the scope is refused.
+func TestConsoleDashboardCobuildAndRooms(t *testing.T) {
+	w, ta := newRegWorld(t)
+	_, _, _, contact := w.claimedNeed("dash-unit-contact", true)
+	resTok := roomResident(w, "dash-booker")
+	ta.must(ta.do("POST", "/api/v1/wishes", resTok, map[string]any{"community_id": w.community, "title": "想要一个新书包",
+		"description": "孙子上学用", "contact_name": "王阿姨", "contact_phone": "13900009999"}), 201, "wish")
+
+	room := func(name string, approval bool) int64 {
+		return num(ta.must(ta.do("POST", "/api/v1/admin/rooms", w.cStaf, map[string]any{"community_id": w.community, "name": name, "kind": "reading_room",
+			"place": "二楼", "capacity": 20, "rules": map[string]any{"slot_minutes": 60, "max_minutes": 180, "ahead_days": 60, "needs_approval": approval}}), 201, "room").Body["id"])
+	}
+	open, strict := room("阅览室", false), room("会议室", true)
+	day := roomDay(1)
+	for _, id := range []int64{open, strict} {
+		ta.must(ta.do("POST", fmt.Sprintf("/api/v1/rooms/%d/bookings", id), resTok, map[string]any{"starts_at": day.Add(9 * time.Hour),
+			"ends_at": day.Add(10 * time.Hour), "purpose": "读书会", "attendance": 5}), 201, "booking")
+	}
+	booked := 0.0
+	if day.Before(rooms.WeekStart(time.Now()).AddDate(0, 0, 7)) {
+		booked = 60 // tomorrow is in this week (today is not Sunday)
+	}
+
+	figures := func(tok, query string) (cb, rm map[string]any) {
+		t.Helper()
+		cb = ta.must(ta.do("GET", "/api/v1/console/dashboard/cobuild"+query, tok, nil), 200, "cobuild figures").Body
+		rm = ta.must(ta.do("GET", "/api/v1/console/dashboard/rooms"+query, tok, nil), 200, "rooms figures").Body
+		return cb, rm
+	}
+	same := func(what string, got any, want string) {
+		t.Helper()
+		if b, _ := json.Marshal(got); string(b) != want {
+			t.Errorf("%s: got %s, want %s", what, b, want)
+		}
+	}
+	for _, who := range []struct{ name, tok, query string }{{"community staff", w.cStaf, ""}, {"district admin", w.admin, ""},
+		{"district admin narrowed", w.admin, fmt.Sprintf("?community_id=%d", w.community)}} {
+		cb, rm := figures(who.tok, who.query)
+		same(who.name+": needs", cb["needs"], `{"claimed":10,"open":1,"quantity":100}`)
+		same(who.name+": projects", cb["projects"], `{"active":1,"overdue":0}`)
+		same(who.name+": pending", cb["pending"], `{"report_ins":0,"wishes":1}`)
+		same(who.name+": rooms", []any{rm["rooms"], rm["today_bookings"], rm["pending_approvals"]}, `[2,0,1]`)
+		week := rm["week"].(map[string]any)
+		if week["booked_minutes"] != booked || num(week["open_minutes"]) <= 0 || week["utilisation"] != booked/week["open_minutes"].(float64) {
+			t.Errorf("%s: the week's utilisation: %v", who.name, week)
+		}
+	}
+	other, err := ta.app.residents.AddCommunity(t.Context(), "别处社区", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherTok, otherID := ta.login("dash-cb-other-staff")
+	ta.grantID(otherID, "staff", other.ID)
+	cb, rm := figures(otherTok, "")
+	same("another community's staff", []any{cb["needs"], cb["projects"], cb["pending"], rm["rooms"], rm["pending_approvals"]},
+		`[{"claimed":0,"open":0,"quantity":0},{"active":0,"overdue":0},{"report_ins":0,"wishes":0},0,0]`)
+	expectError(t, ta.do("GET", fmt.Sprintf("/api/v1/console/dashboard/rooms?community_id=%d", w.community), otherTok, nil), 403, "FORBIDDEN")
+	expectError(t, ta.do("GET", fmt.Sprintf("/api/v1/console/dashboard/cobuild?community_id=%d", w.community), otherTok, nil), 403, "FORBIDDEN")
+	cb, _ = figures(contact, "")
+	same("the unit contact", []any{cb["needs"], cb["projects"]}, `[{"claimed":0,"open":0,"quantity":0},{"active":1,"overdue":0}]`)
+	expectError(t, ta.do("GET", "/api/v1/console/dashboard/cobuild", resTok, nil), 403, "FORBIDDEN")
 }
 
 // sse reads server-sent events from a stream.

@@ -18,6 +18,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"gongjian/config"
+	"gongjian/internal/cst"
 	"gongjian/internal/resident"
 	"gongjian/internal/wristband"
 )
@@ -67,7 +68,14 @@ func newPage(t *testing.T, base string) *page {
 
 func (p *page) run(what string, actions ...chromedp.Action) {
 	p.t.Helper()
-	if err := chromedp.Run(p.ctx, actions...); err != nil {
+	err := chromedp.Run(p.ctx, actions...)
+	// Right after a navigation the old page's JavaScript context can be
+	// gone before the new one is known (seen on a loaded machine): retry.
+	for i := 0; i < 3 && err != nil && strings.Contains(err.Error(), "Cannot find context with specified id"); i++ {
+		time.Sleep(300 * time.Millisecond)
+		err = chromedp.Run(p.ctx, actions...)
+	}
+	if err != nil {
 		var text string
 		_ = chromedp.Run(p.ctx, chromedp.Text("body", &text, chromedp.ByQuery))
 		if p.shot != "" {
@@ -120,6 +128,13 @@ func (p *page) typeInto(css, text string) {
 		if (!el || el.disabled) return false;
 		el.scrollIntoView({block: "center"}); el.focus(); el.select(); return document.activeElement === el })()`, css)
 	p.run("focus "+css, chromedp.Poll(js, nil, chromedp.WithPollingTimeout(10*time.Second)), chromedp.KeyEvent(text))
+}
+
+// waitMatch waits until the text of the element matched by css matches the regular expression re.
+func (p *page) waitMatch(css, re string) {
+	p.t.Helper()
+	p.run(fmt.Sprintf("wait for %s to show %s", css, re), chromedp.Poll(fmt.Sprintf(`(() => { const el = document.querySelector(%q);
+		return !!el && new RegExp(%q).test(el.innerText) })()`, css, re), nil, chromedp.WithPollingTimeout(15*time.Second)))
 }
 
 func (p *page) path() string {
@@ -314,6 +329,29 @@ func TestConsoleEndToEnd(t *testing.T) {
 	}
 	p.screenshot("13-wristband-alarms")
 
+	// Co-building and rooms (issues 15, 16): a unit, a need, a resident's
+	// wish, a room that needs approval and a resident's pending booking.
+	ta.must(ta.do("POST", "/api/v1/admin/units", adminTok, map[string]any{"name": "区卫健委", "kind": "government", "communities": []int64{commA},
+		"contacts": []map[string]string{{"name": "周立", "phone": "13900001111"}}}), 201, "unit")
+	unit := num(ta.must(ta.do("POST", "/api/v1/admin/units", adminTok, map[string]any{"name": "区图书馆", "kind": "institution", "communities": []int64{commA},
+		"contacts": []map[string]string{{"name": "吴敏", "phone": "13900003333"}}}), 201, "unit with a project").Body["id"])
+	need := num(ta.must(ta.do("POST", "/api/v1/needs", adminTok, map[string]any{"community_id": commA, "category": "children_study", "title": "暑期课业辅导",
+		"quantity": 40, "quantity_unit": "小时", "shareable": true}), 201, "need").Body["id"])
+	contactTok, contactID := ta.login("e2e-unit-contact")
+	if _, err := ta.app.residents.GrantRole(ctx, 0, contactID, resident.RoleChange{Role: resident.RoleUnitContact, OrgID: unit}); err != nil {
+		t.Fatal(err)
+	}
+	ta.must(ta.do("POST", fmt.Sprintf("/api/v1/needs/%d/claims", need), contactTok, map[string]any{"unit_id": unit, "quantity": 10}), 201, "claim (a project)")
+	ta.must(ta.do("POST", "/api/v1/wishes", resTok, map[string]any{"title": "想学用智能手机", "description": "孙子不在身边", "contact_phone": "13800002222"}), 201, "wish")
+	room := num(ta.must(ta.do("POST", "/api/v1/admin/rooms", adminTok, map[string]any{"community_id": commA, "name": "多功能活动室", "kind": "activity_room",
+		"capacity": 40, "place": "党群服务中心二楼", "rules": map[string]any{"needs_approval": true}}), 201, "room").Body["id"])
+	day := time.Now().In(cst.Zone).AddDate(0, 0, 2)
+	from := time.Date(day.Year(), day.Month(), day.Day(), 10, 0, 0, 0, cst.Zone)
+	ta.must(ta.do("POST", fmt.Sprintf("/api/v1/rooms/%d/bookings", room), resTok, map[string]any{"starts_at": from, "ends_at": from.Add(time.Hour),
+		"purpose": "合唱排练", "attendance": 12}), 201, "booking")
+	ta.must(ta.do("POST", "/api/v1/teams", adminTok, map[string]any{"community_id": commA, "name": "夕阳红舞蹈队", "kind": "dance",
+		"leader_id": num(ta.must(ta.do("GET", "/api/v1/me", resTok, nil), 200, "me").Body["id"])}), 201, "team")
+
 	// 6. Log out; a district admin opens every page (each renders; screenshots when asked for).
 	p.click("button", "退出")
 	p.waitText("微信扫码登录")
@@ -321,26 +359,50 @@ func TestConsoleEndToEnd(t *testing.T) {
 	p.typeInto(`[data-test=dev-name]`, "e2e-admin")
 	p.click(`[data-test=dev-login]`, "")
 	p.waitText("退出")
+	// The dashboard's co-building and rooms figures count what was just made.
+	p.open("/dashboard")
+	for _, want := range []struct{ css, figure string }{
+		{"[data-test=cobuild-figures]", `待认领需求\s*1\b`}, {"[data-test=cobuild-figures]", `进行中项目\s*1\b`},
+		{"[data-test=cobuild-figures]", `已认领 25%`}, {"[data-test=cobuild-figures]", `微心愿 1 `},
+		{"[data-test=rooms-figures]", `待审批预约\s*1\b`}, {"[data-test=rooms-figures]", `开放场馆 1 个`},
+	} {
+		p.waitMatch(want.css, want.figure)
+	}
+	p.screenshot("02-dashboard")
 	for _, pg := range []struct{ path, shows, shot string }{
-		{"/dashboard", "工作台", "02-dashboard"},
 		{"/activities", "阳光社区义诊", "03-activities"},
 		{fmt.Sprintf("/activities/%d?tab=checkin", actID), "签到员", "07-activity-checkin"},
 		{fmt.Sprintf("/activities/%d?tab=messages", actID), "消息发送", "07-activity-messages"},
-		{"/registrations", "报名管理", "09-registrations"},
+		{"/registrations", "李秀英", "09-registrations"},
 		{"/checkin", "阳光社区义诊", "10-checkin"},
 		{"/hours/corrections", "更正待复核", "11-hours-corrections"},
 		{"/hours/rollup", "按党组织", "12-hours-rollup"},
 		{"/wristbands/devices", "设备与绑定", "14-wristband-devices"},
-		{"/people", "居民与角色", "15-people"},
+		{"/people", "李秀英", "15-people"},
 		{"/orgs", "区青少年宫", "16-orgs"},
 		{"/communities", "明月社区", "17-communities"},
 		{"/audit", "张晓岚", "18-audit"},
+		{"/cobuild/units", "区卫健委", "20-cobuild-units"},
+		{"/cobuild/board", "暑期课业辅导", "21-cobuild-needs"},
+		{"/cobuild/board?tab=projects", "区图书馆", "22-cobuild-projects"},
+		{"/cobuild/review", "想学用智能手机", "23-cobuild-review"},
+		{"/rooms", "多功能活动室", "24-rooms"},
+		{fmt.Sprintf("/rooms/bookings?view=calendar&room_id=%d", room), "合唱排练", "26-room-calendar"},
+		{"/rooms/teams", "夕阳红舞蹈队", "27-room-teams"},
+		{"/rooms/bookings", "合唱排练", "25-room-bookings"},
 		{fmt.Sprintf("/checkin/screen/%d", sessionID(act.Body, 0)), "志愿者请用微信扫码", "19-checkin-screen"},
 	} {
 		p.open(pg.path)
 		p.waitText(pg.shows)
 		p.screenshot(pg.shot)
 	}
+
+	// The desk approves the resident's booking from the list; it leaves the pending list.
+	p.open("/rooms/bookings")
+	p.waitText("合唱排练")
+	p.click("[data-test=bookings] button", "批准")
+	p.waitText("已批准，已通知预约人")
+	p.waitText("没有预约")
 
 	// 7. The audit log shows the staff member's own actions: the publication and the claim approved.
 	p.open("/audit")

@@ -13,11 +13,20 @@ import (
 )
 
 // Scope limits the figures: everything, or these communities and
-// organisations' activities.
+// organisations' activities (and the co-building units a unit contact
+// serves: their projects and rooms).
 type Scope struct {
 	All          bool
 	CommunityIDs []int64
 	OrgIDs       []int64
+	UnitIDs      []int64
+}
+
+// Covers reports whether something of a community, or owned by an
+// organisation or unit (0: none), is in the scope.
+func (sc Scope) Covers(communityID, orgID int64) bool {
+	return sc.All || slices.Contains(sc.CommunityIDs, communityID) ||
+		orgID != 0 && (slices.Contains(sc.OrgIDs, orgID) || slices.Contains(sc.UnitIDs, orgID))
 }
 
 // Today is what happens today (China time).
@@ -57,6 +66,17 @@ type Figures struct {
 	GeneratedAt  time.Time
 }
 
+// Cobuild sums up co-building (issue 15) in a scope.
+type Cobuild struct {
+	OpenNeeds        int // needs with quantity left to claim
+	NeedQuantity     int // quantity asked by the needs not closed
+	NeedClaimed      int // of it, claimed
+	ProjectsActive   int // claimed or in progress
+	ProjectsOverdue  int // of them, past their due time
+	PendingWishes    int // residents' wishes waiting for review
+	PendingReportIns int // party members' report-ins waiting for review
+}
+
 // Window is the periods the figures cover.
 type Window struct {
 	DayStart, DayEnd time.Time // today
@@ -87,6 +107,8 @@ type Store interface {
 	AlarmsChanged(ctx context.Context, sc Scope, since time.Time) ([]Alarm, error)
 	// LastAlarmID is the newest alarm's id (0: none).
 	LastAlarmID(ctx context.Context) (int64, error)
+	// Cobuild sums up co-building in sc at now.
+	Cobuild(ctx context.Context, sc Scope, now time.Time) (Cobuild, error)
 	// CommunitiesOf lists the communities of a subdistrict.
 	CommunitiesOf(ctx context.Context, subdistrictID int64) ([]int64, error)
 }
@@ -118,7 +140,7 @@ func (s *Service) ScopeFor(ctx context.Context, u resident.User, subdistrictID, 
 		return Scope{}, errs.Forbidden("FORBIDDEN", "没有权限进行此操作")
 	}
 	served := u.Serves()
-	sc := Scope{All: served.All, CommunityIDs: served.CommunityIDs, OrgIDs: served.OrgIDs}
+	sc := Scope{All: served.All, CommunityIDs: served.CommunityIDs, OrgIDs: served.OrgIDs, UnitIDs: cs.UnitIDs}
 	if subdistrictID != 0 {
 		comms, err := s.store.CommunitiesOf(ctx, subdistrictID)
 		if err != nil {
@@ -150,6 +172,11 @@ func (s *Service) Figures(ctx context.Context, sc Scope) (Figures, error) {
 	f, err := s.store.Figures(ctx, sc, w)
 	f.GeneratedAt = now.UTC()
 	return f, err
+}
+
+// Cobuild sums up co-building in sc.
+func (s *Service) Cobuild(ctx context.Context, sc Scope) (Cobuild, error) {
+	return s.store.Cobuild(ctx, sc, s.now())
 }
 
 // Median returns the median of xs (0 for none).

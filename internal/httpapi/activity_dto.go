@@ -116,12 +116,7 @@ type attendeeDTO struct {
 }
 
 func toAttendee(r activity.Registration, name string) attendeeDTO {
-	d := attendeeDTO{Self: r.DependentID == 0, Name: name}
-	if r.DependentID != 0 {
-		id := r.DependentID
-		d.DependentID = &id
-	}
-	return d
+	return attendeeDTO{Self: r.DependentID == 0, DependentID: optionalID(r.DependentID), Name: name}
 }
 
 type registrationDTO struct {
@@ -199,13 +194,5 @@ type orgDTO struct {
 }
 
 func toOrgDTO(o activity.Organization) orgDTO {
-	d := orgDTO{ID: o.ID, Name: o.Name, Type: o.Type, CommunityIDs: o.CommunityIDs, CreatedAt: o.CreatedAt}
-	if d.CommunityIDs == nil {
-		d.CommunityIDs = []int64{}
-	}
-	if o.ParentID != 0 {
-		p := o.ParentID
-		d.ParentID = &p
-	}
-	return d
+	return orgDTO{ID: o.ID, Name: o.Name, Type: o.Type, ParentID: optionalID(o.ParentID), CommunityIDs: nonNil(o.CommunityIDs), CreatedAt: o.CreatedAt}
 }

@@ -80,15 +80,10 @@ type needDTO struct {
 }
 
 func toNeedDTO(n cobuild.Need) needDTO {
-	d := needDTO{ID: n.ID, CommunityID: n.CommunityID, Category: n.Category, CategoryName: cobuild.Categories[n.Category], Title: n.Title,
+	return needDTO{ID: n.ID, CommunityID: n.CommunityID, Category: n.Category, CategoryName: cobuild.Categories[n.Category], Title: n.Title,
 		Description: n.Description, Place: n.Place, Quantity: n.Quantity, QuantityUnit: n.QuantityUnit, Claimed: n.Claimed,
 		Remaining: n.Remaining(), Beneficiaries: n.Beneficiaries, Shareable: n.Shareable, Status: n.Status, Source: n.Source,
-		ProjectID: n.ProjectID, CreatedAt: n.CreatedAt}
-	if !n.Deadline.IsZero() {
-		dl := n.Deadline
-		d.Deadline = &dl
-	}
-	return d
+		ProjectID: n.ProjectID, CreatedAt: n.CreatedAt, Deadline: optionalTime(n.Deadline)}
 }
 
 type cbClaimDTO struct {
@@ -151,11 +146,8 @@ func toProjectDTO(p cobuild.Project, now time.Time) projectDTO {
 		Quantity: p.Quantity, QuantityUnit: p.QuantityUnit, Plan: p.Plan, Status: p.Status, StatusName: cobuild.ProjectStatusNames[p.Status],
 		Overdue: p.Overdue(now), Parties: []partyDTO{}, Milestones: p.Milestones, Evidence: p.Evidence, ActivityIDs: p.ActivityIDs,
 		RatingAvg: p.RatingAvg, RatingCount: p.RatingCount, UnitRating: p.UnitRating, UnitComment: p.UnitComment,
-		StartedAt: p.StartedAt, DeliveredAt: p.DeliveredAt, EvaluatedAt: p.EvaluatedAt, ClosedAt: p.ClosedAt, CreatedAt: p.CreatedAt}
-	if !p.DueAt.IsZero() {
-		due := p.DueAt
-		d.DueAt = &due
-	}
+		StartedAt: p.StartedAt, DeliveredAt: p.DeliveredAt, EvaluatedAt: p.EvaluatedAt, ClosedAt: p.ClosedAt, CreatedAt: p.CreatedAt,
+		DueAt: optionalTime(p.DueAt)}
 	for _, x := range p.Parties {
 		d.Parties = append(d.Parties, partyDTO{UnitID: x.UnitID, UnitName: x.UnitName, Quantity: x.Quantity, ClaimID: x.ClaimID})
 	}

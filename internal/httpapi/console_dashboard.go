@@ -11,10 +11,13 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gongjian/internal/dashboard"
+	"gongjian/internal/rooms"
 )
 
 func (a *API) mountConsoleDashboard(con *gin.RouterGroup) {
 	con.GET("/dashboard", a.consoleDashboard)
+	con.GET("/dashboard/cobuild", a.consoleDashboardCobuild)
+	con.GET("/dashboard/rooms", a.consoleDashboardRooms)
 	con.GET("/alarms/stream", a.alarmStream)
 }
 
@@ -64,6 +67,37 @@ func (a *API) consoleDashboard(c *gin.Context) {
 		"hours_by_org":   orgs,
 		"alarms":         gin.H{"open": f.Alarms.Open, "acknowledged_today": f.Alarms.AckedToday, "median_ack_seconds": f.Alarms.MedianAckSeconds},
 		"generated_at":   f.GeneratedAt,
+	}, err)
+}
+
+// consoleDashboardCobuild sums up co-building in the user's (narrowed) scope.
+func (a *API) consoleDashboardCobuild(c *gin.Context) {
+	sc, ok := a.dashboardScope(c)
+	if !ok {
+		return
+	}
+	f, err := a.d.Dashboard.Cobuild(c.Request.Context(), sc)
+	respond(c, http.StatusOK, gin.H{
+		"needs":        gin.H{"open": f.OpenNeeds, "quantity": f.NeedQuantity, "claimed": f.NeedClaimed},
+		"projects":     gin.H{"active": f.ProjectsActive, "overdue": f.ProjectsOverdue},
+		"pending":      gin.H{"wishes": f.PendingWishes, "report_ins": f.PendingReportIns},
+		"generated_at": time.Now().UTC(),
+	}, err)
+}
+
+// consoleDashboardRooms sums up the rooms of the user's (narrowed) scope.
+func (a *API) consoleDashboardRooms(c *gin.Context) {
+	sc, ok := a.dashboardScope(c)
+	if !ok {
+		return
+	}
+	f, err := a.d.Rooms.Figures(c.Request.Context(), func(r rooms.Room) bool { return sc.Covers(r.CommunityID, r.OrgID) })
+	respond(c, http.StatusOK, gin.H{
+		"rooms":             f.Rooms,
+		"today_bookings":    f.TodayBookings,
+		"pending_approvals": f.PendingApprovals,
+		"week":              gin.H{"open_minutes": f.WeekOpenMinutes, "booked_minutes": f.WeekBookedMinutes, "utilisation": f.Utilisation()},
+		"generated_at":      time.Now().UTC(),
 	}, err)
 }
 

@@ -83,6 +83,23 @@ func respondItems[T, D any](c *gin.Context, xs []T, to func(T) D, err error) {
 	respond(c, http.StatusOK, gin.H{"items": dtos(xs, to)}, err)
 }
 
+// optionalID is &id, or nil (null, or a field left out) for 0.
+func optionalID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+// optionalTime is &t, or nil (null, or a field left out) for the zero
+// time.
+func optionalTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
 // fail writes err as the JSON error answer and aborts the chain.
 func fail(c *gin.Context, err error) {
 	e := errs.As(err)

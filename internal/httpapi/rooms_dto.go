@@ -87,15 +87,11 @@ type bookingDTO struct {
 }
 
 func toBookingDTO(b rooms.Booking) bookingDTO {
-	d := bookingDTO{ID: b.ID, RoomID: b.RoomID, RoomName: b.RoomName, SeriesID: b.SeriesID, StartsAt: b.StartsAt, EndsAt: b.EndsAt,
+	return bookingDTO{ID: b.ID, RoomID: b.RoomID, RoomName: b.RoomName, SeriesID: b.SeriesID, StartsAt: b.StartsAt, EndsAt: b.EndsAt,
 		Purpose: b.Purpose, Attendance: b.Attendance, Status: b.Status, BookedFor: b.For, TeamID: b.TeamID, TeamName: b.TeamName,
 		OrgID: b.OrgID, BookedBy: b.BookedBy, BookerName: b.BookerName, GuestName: b.GuestName, GuestPhoneMasked: b.GuestPhoneMasked,
-		Reason: b.Reason, DecisionNote: b.DecisionNote, CancelReason: b.CancelReason, CheckedInAt: b.CheckedInAt}
-	if !b.CreatedAt.IsZero() {
-		c := b.CreatedAt
-		d.CreatedAt = &c
-	}
-	return d
+		Reason: b.Reason, DecisionNote: b.DecisionNote, CancelReason: b.CancelReason, CheckedInAt: b.CheckedInAt,
+		CreatedAt: optionalTime(b.CreatedAt)}
 }
 
 func bookingDTOs(bs []rooms.Booking) []bookingDTO {

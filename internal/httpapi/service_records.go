@@ -49,10 +49,7 @@ func toRecordCheckDTO(rc hours.RecordCheck) recordCheckDTO {
 	if !rc.From.IsZero() {
 		d.Period = &periodDTO{From: rc.From.In(cst.Zone).Format(time.DateOnly), To: rc.To.In(cst.Zone).Format(time.DateOnly)}
 	}
-	if !rc.AsOf.IsZero() {
-		t := rc.AsOf.UTC()
-		d.AsOf = &t
-	}
+	d.AsOf = optionalTime(rc.AsOf.UTC())
 	return d
 }
 

@@ -107,7 +107,7 @@ type registrationRow struct {
 	ActivityID    int64   `gorm:"not null"`
 	SessionID     int64   `gorm:"not null;uniqueIndex:uq_registrations_live,priority:1"`
 	GroupKey      string  `gorm:"size:32;not null"`
-	UserID        int64   `gorm:"not null;index"`
+	UserID        int64   `gorm:"not null"` // indexed with starts_at (idx_registrations_user_starts) and ends_at
 	DependentID   int64   `gorm:"not null;default:0"`
 	AttendeeKey   string  `gorm:"size:24;not null"`
 	LiveKey       *string `gorm:"size:24;uniqueIndex:uq_registrations_live,priority:2"`

@@ -6,6 +6,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"gongjian/internal/cobuild"
 	"gongjian/internal/cst"
 	"gongjian/internal/dashboard"
 )
@@ -110,6 +111,47 @@ func (s *DashboardStore) Figures(ctx context.Context, sc dashboard.Scope, w dash
 		}
 	}
 	f.Alarms.MedianAckSeconds = dashboard.Median(secs)
+	return f, nil
+}
+
+// Cobuild sums up co-building in sc: its communities' needs, wishes and
+// report-ins, and the projects of its communities or its units.
+func (s *DashboardStore) Cobuild(ctx context.Context, sc dashboard.Scope, now time.Time) (dashboard.Cobuild, error) {
+	var f dashboard.Cobuild
+	inComms := func(q *gorm.DB) *gorm.DB {
+		if sc.All {
+			return q
+		}
+		return q.Where("community_id IN ?", append(sc.CommunityIDs, -1))
+	}
+	var needs struct{ Open, Quantity, Claimed int }
+	if err := inComms(s.g(ctx).Model(&cbNeedRow{})).Where("status <> ?", cobuild.NeedClosed).
+		Select("COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0) AS open, COALESCE(SUM(quantity), 0) AS quantity, COALESCE(SUM(claimed), 0) AS claimed", cobuild.NeedOpen).
+		Scan(&needs).Error; err != nil {
+		return f, translate(err, nil)
+	}
+	f.OpenNeeds, f.NeedQuantity, f.NeedClaimed = needs.Open, needs.Quantity, needs.Claimed
+	pq := s.g(ctx).Model(&cbProjectRow{}).Where("status IN ?", []string{cobuild.ProjectClaimed, cobuild.ProjectInProgress})
+	if !sc.All {
+		units := append(append([]int64{-1}, sc.UnitIDs...), sc.OrgIDs...)
+		pq = pq.Where("community_id IN ? OR id IN (?)", append(sc.CommunityIDs, -1),
+			s.g(ctx).Model(&cbPartyRow{}).Select("project_id").Where("unit_id IN ?", units))
+	}
+	var projects struct{ Active, Overdue int }
+	if err := pq.Select("COUNT(*) AS active, COALESCE(SUM(CASE WHEN due_at < ? THEN 1 ELSE 0 END), 0) AS overdue", now.UTC()).
+		Scan(&projects).Error; err != nil {
+		return f, translate(err, nil)
+	}
+	f.ProjectsActive, f.ProjectsOverdue = projects.Active, projects.Overdue
+	var n int64
+	if err := inComms(s.g(ctx).Model(&cbWishRow{})).Where("status = ?", cobuild.WishPending).Count(&n).Error; err != nil {
+		return f, translate(err, nil)
+	}
+	f.PendingWishes = int(n)
+	if err := inComms(s.g(ctx).Model(&cbReportInRow{})).Where("status = ?", cobuild.ReportPending).Count(&n).Error; err != nil {
+		return f, translate(err, nil)
+	}
+	f.PendingReportIns = int(n)
 	return f, nil
 }
 

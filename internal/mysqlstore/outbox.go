@@ -15,7 +15,7 @@ import (
 // in the same transaction as the change that caused it.
 type outboxRow struct {
 	ID             int64     `gorm:"primaryKey;autoIncrement"`
-	UserID         int64     `gorm:"not null;index:idx_outbox_user,priority:1"`
+	UserID         int64     `gorm:"not null"` // indexed with id (idx_outbox_user_id) and read_at (idx_outbox_user_unread)
 	TemplateKey    string    `gorm:"size:40;not null"`
 	DedupKey       string    `gorm:"size:120;not null;uniqueIndex:uq_outbox_dedup"`
 	Title          string    `gorm:"size:100;not null;default:''"`
@@ -33,7 +33,7 @@ type outboxRow struct {
 	MsgID          int64  `gorm:"not null;default:0"`
 	SentAt         *time.Time
 	ReadAt         *time.Time
-	CreatedAt      time.Time `gorm:"index:idx_outbox_user,priority:2"`
+	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	// Added by 0200_notify_delivery.
 	Priority  int        `gorm:"not null;default:1;index:idx_outbox_claim,priority:2"` // notify.Priority*

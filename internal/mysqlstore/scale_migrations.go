@@ -33,6 +33,7 @@ var scaleMigrations = []Migration{
 	seatsUntilMigration,
 	registrationTimesMigration,
 	hoursRecordMigration,
+	redundantIndexesMigration,
 	// The outbox retention purge walks old notices by time; a resident's
 	// messages page newest first.
 	{ID: "0804_outbox_purge_messages_indexes", Up: createIndexes(
@@ -43,6 +44,32 @@ var scaleMigrations = []Migration{
 }
 
 type index struct{ table, name, cols string }
+
+// redundantIndexesMigration drops indexes that a longer one serves (a
+// resident's registrations by user_id alone: idx_registrations_user_starts;
+// notices by user_id: idx_outbox_user_id; nothing reads notices by user and
+// creation time): every sign-up wrote them into two of the largest tables,
+// and at a district's size they crowded the buffer pool.
+var redundantIndexesMigration = Migration{ID: "1265_drop_redundant_indexes", Up: dropIndexes(
+	index{table: "registrations", name: "idx_registrations_user_id"},
+	index{table: "outbox", name: "idx_outbox_user"},
+)}
+
+// dropIndexes drops the indexes that are there (idempotent).
+func dropIndexes(ix ...index) func(tx *gorm.DB) error {
+	return func(tx *gorm.DB) error {
+		for _, i := range ix {
+			m := tx.Session(&gorm.Session{NewDB: true}).Migrator()
+			if !m.HasIndex(i.table, i.name) {
+				continue
+			}
+			if err := m.DropIndex(i.table, i.name); err != nil {
+				return fmt.Errorf("drop index %s: %w", i.name, err)
+			}
+		}
+		return nil
+	}
+}
 
 // createIndexes adds the indexes that are not there yet (idempotent: a
 // step interrupted half-way is run again).

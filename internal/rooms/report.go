@@ -216,3 +216,69 @@ func ReportXLSX(rep Report, names map[int64]string) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// Figures sum up, for the console's dashboard, the rooms a scope covers.
+type Figures struct {
+	Rooms             int // active rooms
+	TodayBookings     int // bookings starting today, not cancelled, rejected or expired
+	PendingApprovals  int // bookings waiting for the owner's approval, not yet begun
+	WeekOpenMinutes   int // this week's (Monday on, China time) opening time
+	WeekBookedMinutes int
+}
+
+// Utilisation is the booked share of this week's opening time.
+func (f Figures) Utilisation() float64 {
+	return RoomUse{OpenMinutes: f.WeekOpenMinutes, BookedMinutes: f.WeekBookedMinutes}.Utilisation()
+}
+
+// Figures sums up the active rooms inScope chooses: today's bookings,
+// pending approvals and this week's utilisation (booked as the monthly
+// report counts it: confirmed, checked-in and no-show bookings).
+func (s *Service) Figures(ctx context.Context, inScope func(Room) bool) (Figures, error) {
+	all, err := s.store.Rooms(ctx, RoomFilter{})
+	if err != nil {
+		return Figures{}, err
+	}
+	var f Figures
+	ids := []int64{}
+	now := s.now()
+	week := WeekStart(now)
+	for _, r := range all {
+		if r.Active && inScope(r) {
+			f.Rooms++
+			ids = append(ids, r.ID)
+			f.WeekOpenMinutes += r.openMinutes(week, week.AddDate(0, 0, 7))
+		}
+	}
+	if len(ids) == 0 {
+		return f, nil
+	}
+	today, next := dayStart(now), week.AddDate(0, 0, 7)
+	pending, err := s.store.Bookings(ctx, BookingFilter{RoomIDs: ids, Statuses: []string{StatusPending}, From: now, Limit: 100000})
+	if err != nil {
+		return Figures{}, err
+	}
+	for _, b := range pending {
+		if b.StartsAt.After(now) {
+			f.PendingApprovals++
+		}
+	}
+	bs, err := s.store.Bookings(ctx, BookingFilter{RoomIDs: ids, From: week, To: next, Limit: 100000})
+	if err != nil {
+		return Figures{}, err
+	}
+	for _, b := range bs {
+		if b.StartsAt.Before(week) {
+			continue
+		}
+		switch b.Status {
+		case StatusConfirmed, StatusCheckedIn, StatusNoShow:
+			f.WeekBookedMinutes += b.Minutes()
+		}
+		if !b.StartsAt.Before(today) && b.StartsAt.Before(today.AddDate(0, 0, 1)) &&
+			b.Status != StatusCancelled && b.Status != StatusRejected && b.Status != StatusExpired {
+			f.TodayBookings++
+		}
+	}
+	return f, nil
+}

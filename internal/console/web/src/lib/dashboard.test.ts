@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ackTime, orgHours, signupSeries } from './dashboard'
+import { ackTime, orgHours, percent, signupSeries } from './dashboard'
 import { dateTime, date, hours, status, categoryName } from './format'
 
 describe('signupSeries', () => {
@@ -53,5 +53,17 @@ describe('formatting', () => {
     expect(status('waitlisted')).toEqual({ label: '候补', type: 'warning' })
     expect(status('weird')).toEqual({ label: 'weird', type: 'info' })
     expect(categoryName('after_school')).toBe('四点半学校')
+  })
+})
+
+describe('percent', () => {
+  it('rounds a share to a whole percentage', () => {
+    expect(percent(10, 100)).toBe('10%')
+    expect(percent(0.256)).toBe('26%')
+    expect(percent(1, 3)).toBe('33%')
+  })
+  it('is a dash when there is nothing to share', () => {
+    expect(percent(0, 0)).toBe('—')
+    expect(percent(5, 0)).toBe('—')
   })
 })

@@ -43,3 +43,24 @@ export function ackTime(seconds: number): string {
   if (seconds < 3600) return `${Math.round(seconds / 60)} 分钟`
   return `${Math.round((seconds / 3600) * 10) / 10} 小时`
 }
+
+export interface CobuildFigures {
+  needs: { open: number; quantity: number; claimed: number }
+  projects: { active: number; overdue: number }
+  pending: { wishes: number; report_ins: number }
+  generated_at: string
+}
+
+export interface RoomsFigures {
+  rooms: number
+  today_bookings: number
+  pending_approvals: number
+  week: { open_minutes: number; booked_minutes: number; utilisation: number }
+  generated_at: string
+}
+
+/** percent: a share (0..1) as a whole percentage, "—" when there is nothing to share. */
+export function percent(share: number, of = 1): string {
+  if (!of || !Number.isFinite(share / of)) return '—'
+  return `${Math.round((share / of) * 100)}%`
+}
