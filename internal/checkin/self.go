@@ -168,20 +168,14 @@ func (s *Service) SelfCheck(ctx context.Context, u resident.User, in SelfInput) 
 			return SelfResult{}, errCodeExpired
 		}
 		sess, err := s.regs.Session(ctx, code.ID)
-		if errs.KindOf(err) == errs.KindNotFound {
-			return SelfResult{}, errBadCode
-		}
 		if err != nil {
-			return SelfResult{}, err
+			return SelfResult{}, errs.NotFoundAs(err, errBadCode)
 		}
 		candidates = []Session{sess}
 	case CodePoster:
 		xs, err := s.regs.ActivitySessions(ctx, code.ID)
-		if errs.KindOf(err) == errs.KindNotFound {
-			return SelfResult{}, errBadCode
-		}
 		if err != nil {
-			return SelfResult{}, err
+			return SelfResult{}, errs.NotFoundAs(err, errBadCode)
 		}
 		candidates = xs
 	}
@@ -340,11 +334,8 @@ func (s *Service) selfOut(ctx context.Context, u resident.User, sess Session, in
 		return SelfResult{}, errSelfTooLate
 	}
 	p, closed, err := s.store.ClosePresence(ctx, u.ID, sess.ID, now, in.Lat, in.Lng, Closing{Review: away}, credit(sess, u.ID, 0))
-	if errs.KindOf(err) == errs.KindNotFound {
-		return SelfResult{}, errNotCheckedIn
-	}
 	if err != nil {
-		return SelfResult{}, err
+		return SelfResult{}, errs.NotFoundAs(err, errNotCheckedIn)
 	}
 	return outResult(sess, p, !closed), nil
 }
@@ -486,11 +477,8 @@ func (s *Service) ReviewPresence(ctx context.Context, u resident.User, id int64,
 		return Presence{}, errs.Invalid("INVALID_REASON", "说明不能超过200个字")
 	}
 	p, err := s.store.PresenceByID(ctx, id)
-	if errs.KindOf(err) == errs.KindNotFound {
-		return Presence{}, ErrPresenceNotFound
-	}
 	if err != nil {
-		return Presence{}, err
+		return Presence{}, errs.NotFoundAs(err, ErrPresenceNotFound)
 	}
 	sess, err := s.regs.Session(ctx, p.SessionID)
 	switch {

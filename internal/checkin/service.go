@@ -290,11 +290,8 @@ func (s *Service) admit(ctx context.Context, u resident.User, in ScanInput, at t
 		return Registration{}, ErrBadTicketCode
 	}
 	r, err := s.regs.Registration(ctx, t.RegistrationID)
-	if errs.KindOf(err) == errs.KindNotFound {
-		return Registration{}, ErrBadTicketCode
-	}
 	if err != nil {
-		return Registration{}, err
+		return Registration{}, errs.NotFoundAs(err, ErrBadTicketCode)
 	}
 	ok, err := s.canCheck(ctx, u, r.Session)
 	if err != nil {

@@ -78,11 +78,8 @@ func (s *Service) CreateProposal(ctx context.Context, u resident.User, community
 // author and the community's staff.
 func (s *Service) Proposal(ctx context.Context, viewer *resident.User, id int64) (Proposal, error) {
 	p, err := s.wishes.Proposal(ctx, id)
-	if errs.KindOf(err) == errs.KindNotFound {
-		return Proposal{}, ErrProposalNotFound
-	}
 	if err != nil {
-		return Proposal{}, err
+		return Proposal{}, errs.NotFoundAs(err, ErrProposalNotFound)
 	}
 	if p.Public() || (viewer != nil && (viewer.ID == p.UserID || (p.SecStatus == SecReview && viewer.IsStaffOf(p.CommunityID)))) {
 		return p, nil

@@ -232,11 +232,8 @@ type WishView struct {
 // its community and, after claiming, the claiming unit's contacts.
 func (s *Service) Wish(ctx context.Context, u resident.User, id int64) (WishView, error) {
 	w, err := s.wishes.Wish(ctx, id)
-	if errs.KindOf(err) == errs.KindNotFound {
-		return WishView{}, ErrWishNotFound
-	}
 	if err != nil {
-		return WishView{}, err
+		return WishView{}, errs.NotFoundAs(err, ErrWishNotFound)
 	}
 	show := w.UserID == u.ID
 	if !show && w.Visible() {

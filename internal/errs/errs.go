@@ -129,6 +129,15 @@ func Internal(err error) *Error {
 	return Wrap(err, KindInternal, "INTERNAL", "系统繁忙，请稍后再试")
 }
 
+// NotFoundAs is e when err is of KindNotFound and err otherwise (nil
+// stays nil): for callers that say what was not found in their terms.
+func NotFoundAs(err, e error) error {
+	if KindOf(err) == KindNotFound {
+		return e
+	}
+	return err
+}
+
 // KindOf reports the kind of err; KindInternal for foreign errors.
 func KindOf(err error) Kind {
 	var e *Error

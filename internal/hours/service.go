@@ -404,11 +404,8 @@ func (s *Service) fillCredit(ctx context.Context, c *Claim) error {
 		return nil
 	}
 	a, err := s.acts.Activity(ctx, c.ActivityID, c.SessionID)
-	if errs.KindOf(err) == errs.KindNotFound {
-		return nil
-	}
 	if err != nil {
-		return err
+		return errs.NotFoundAs(err, nil)
 	}
 	c.SessionMinutes = a.Minutes()
 	c.CreditedMinutes, err = s.creditOf(ctx, c.UserID, c.SessionID)

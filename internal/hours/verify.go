@@ -66,11 +66,8 @@ func (s *Service) VerifyRecord(ctx context.Context, number string) (RecordCheck,
 		return RecordCheck{}, errRecordNotFound
 	}
 	u, err := s.people.UserByID(ctx, userID)
-	if errs.KindOf(err) == errs.KindNotFound {
-		return RecordCheck{}, errRecordNotFound
-	}
 	if err != nil {
-		return RecordCheck{}, err
+		return RecordCheck{}, errs.NotFoundAs(err, errRecordNotFound)
 	}
 	sum, err := s.store.RecordSummary(ctx, userID, last)
 	if err != nil {

@@ -191,11 +191,8 @@ func (s *Service) ActivityMessages(ctx context.Context, viewer resident.User, ac
 			return nil, nil, errNotStaff
 		}
 		community, org, err := s.activities.ActivityOwner(ctx, activityID)
-		if errs.KindOf(err) == errs.KindNotFound {
-			return nil, nil, errNoActivity
-		}
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, errs.NotFoundAs(err, errNoActivity)
 		}
 		if !(community != 0 && viewer.IsStaffOf(community)) && !(org != 0 && viewer.IsStaffOfOrg(org)) {
 			return nil, nil, errNotStaff

@@ -44,11 +44,8 @@ func (s *Service) CheckIn(ctx context.Context, u resident.User, ticket string) (
 		return Booking{}, errBadTicket
 	}
 	b, err := s.store.Booking(ctx, t.RegistrationID)
-	if errs.KindOf(err) == errs.KindNotFound {
-		return Booking{}, errBadTicket
-	}
 	if err != nil {
-		return Booking{}, err
+		return Booking{}, errs.NotFoundAs(err, errBadTicket)
 	}
 	r, err := s.store.Room(ctx, b.RoomID)
 	if err != nil {

@@ -57,10 +57,7 @@ func (s *Service) prepareBinding(ctx context.Context, a Actor, in BindInput) (Bi
 	}
 	u, err := s.people.Me(ctx, owner)
 	if err != nil {
-		if errs.KindOf(err) == errs.KindNotFound {
-			return Binding{}, 0, errUserNotFound
-		}
-		return Binding{}, 0, err
+		return Binding{}, 0, errs.NotFoundAs(err, errUserNotFound)
 	}
 	if a.Staff && !a.User.IsStaffOf(u.CommunityID) {
 		return Binding{}, 0, errOutOfScope
@@ -69,10 +66,7 @@ func (s *Service) prepareBinding(ctx context.Context, a Actor, in BindInput) (Bi
 	if in.Wearer.DependentID != 0 {
 		d, err := s.people.UsableDependent(ctx, owner, in.Wearer.DependentID)
 		if err != nil {
-			if errs.KindOf(err) == errs.KindNotFound {
-				return Binding{}, 0, errDependentNotFound
-			}
-			return Binding{}, 0, err
+			return Binding{}, 0, errs.NotFoundAs(err, errDependentNotFound)
 		}
 		name = d.Name
 	}

@@ -215,10 +215,7 @@ func (s *Service) shape(ctx context.Context, a Actor, as []Alarm) ([]Alarm, erro
 func (s *Service) HandleAlarm(ctx context.Context, a Actor, deviceID, alarmID int64, ack bool, note string) (Alarm, error) {
 	al, err := s.store.Alarm(ctx, alarmID)
 	if err != nil {
-		if errs.KindOf(err) == errs.KindNotFound {
-			return Alarm{}, errAlarmNotFound
-		}
-		return Alarm{}, err
+		return Alarm{}, errs.NotFoundAs(err, errAlarmNotFound)
 	}
 	if a.Staff {
 		if !IsStaff(a.User) || !a.User.IsStaffOf(al.CommunityID) {

@@ -69,10 +69,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, userID int64, code strin
 	err := s.store.Atomically(ctx, func(tx Tx) error {
 		inv, err := tx.LockInvitation(hashCode(code))
 		if err != nil {
-			if errs.KindOf(err) == errs.KindNotFound {
-				return errInviteNotFound
-			}
-			return err
+			return errs.NotFoundAs(err, errInviteNotFound)
 		}
 		if inv.AcceptedAt != nil {
 			if inv.AcceptedBy == userID {

@@ -1,6 +1,8 @@
-// What the co-building and rooms pages share: the communities in scope with
-// their names, and a loader that keeps the loading flag and the error text.
+// What the list pages share: the communities in scope with their names, a
+// loader that keeps the loading flag and the error text, the tab kept in the
+// address.
 import { reactive, ref, type Ref } from 'vue'
+import { useRoute, useRouter } from 'vue-router'
 import { placesApi, type Community } from '../api/places'
 import { CursorPager } from './cursor'
 import { errorText } from './feedback'
@@ -47,4 +49,16 @@ export function useCursorList<T>(fetch: (cursor: string) => Promise<{ items: T[]
   const next = () => (pager.forward(), load())
   const prev = () => (pager.back(), load())
   return { rows, pager, loading, error, load, reload, next, prev }
+}
+
+/** useQueryTab is a page's tab kept in the address (?tab=): one of tabs, else the first; show writes it back. */
+export function useQueryTab(tabs: readonly string[]) {
+  const route = useRoute()
+  const router = useRouter()
+  const tab = ref(tabs.includes(String(route.query.tab)) ? String(route.query.tab) : tabs[0])
+  function show(t: string = tab.value) {
+    tab.value = t
+    router.replace({ query: { tab: t } })
+  }
+  return { tab, show }
 }

@@ -1,1 +1,0 @@
-import{Ft as e,Kt as t,Lt as n,Mt as r,Ut as i,Xt as a,an as o}from"./element-plus-CDmKyfxI.js";var s=n({__name:`LabelTag`,props:{s:{}},setup(n){return(s,c)=>{let l=t(`el-tag`);return i(),r(l,{type:n.s.type,size:`small`,"disable-transitions":``},{default:a(()=>[e(o(n.s.label),1)]),_:1},8,[`type`])}}});export{s as t};

@@ -1,1 +1,0 @@
-import{Ft as e,It as t,Kt as n,Mt as r,Ut as i,Xt as a}from"./element-plus-CDmKyfxI.js";import{t as o}from"./index-BRPL-jE4.js";var s={};function c(o,s){let c=n(`router-link`),l=n(`el-empty`);return i(),r(l,{description:`页面不存在，或您无权查看。`},{default:a(()=>[t(c,{to:`/`},{default:a(()=>[...s[0]||=[e(`回到首页`,-1)]]),_:1})]),_:1})}var l=o(s,[[`render`,c]]);export{l as default};
