@@ -419,7 +419,7 @@ func (w *authzWorld) rows() []authzRow {
 			return authzCall{path: "/api/v1/auth/login", body: map[string]string{"code": wxemu.LoginCode(w.name("login"))}}
 		}},
 		{"POST /api/v1/auth/refresh", pub, func(int) authzCall {
-			r := w.ta.do("POST", "/api/v1/auth/login", "", map[string]string{"code": wxemu.LoginCode(w.name("refresh"))})
+			r := w.ta.loginAnswer(w.name("refresh"))
 			return authzCall{path: "/api/v1/auth/refresh", body: map[string]string{"refresh_token": r.str("refresh_token")}}
 		}},
 

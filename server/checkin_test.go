@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"math"
 	"strings"
@@ -50,11 +49,8 @@ func newCkWorld(t *testing.T, opts ...appOption) (*ckWorld, *testApp) {
 	opts = append([]appOption{func(c *config.Config) { c.MySQL.MaxOpenConns = 12 }}, opts...)
 	ta := newTestApp(t, opts...)
 	w := &ckWorld{ta: ta, start: time.Now().UTC().Truncate(time.Minute).Add(30 * time.Minute)}
-	var err error
 	w.admin, w.adminID = ta.login("ck-admin")
-	if _, err = ta.app.residents.GrantRoleByOpenID(context.Background(), wxemu.OpenID(ta.appID, "ck-admin"), resident.RoleChange{Role: "admin"}); err != nil {
-		t.Fatal(err)
-	}
+	ta.grant("ck-admin", resident.RoleChange{Role: "admin"})
 	w.community = num(w.must(ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": "阳光社区"}), 201).Body["id"])
 	w.org = num(w.must(ta.do("POST", "/api/v1/admin/organizations", w.admin, map[string]any{
 		"name": "幸福街道社区卫生服务中心", "type": "co_building_unit", "community_ids": []int64{w.community}}), 201).Body["id"])

@@ -12,7 +12,6 @@ import (
 
 	"gongjian/config"
 	"gongjian/internal/resident"
-	"gongjian/internal/wxemu"
 )
 
 // browser is a console user's browser: it keeps cookies and sends the
@@ -299,7 +298,7 @@ func TestConsoleDevLogin(t *testing.T) {
 	if ta.app.store == nil {
 		t.Fatal("no store")
 	}
-	u, err := ta.app.store.UserByOpenID(t.Context(), wxemu.OpenID(ta.appID, "admin"))
+	u, err := ta.app.store.UserByOpenID(t.Context(), ta.openID("admin"))
 	if err != nil || !u.IsAdmin() {
 		t.Fatalf("dev:admin is not the emulator's user dev:admin: %v %+v", err, u)
 	}

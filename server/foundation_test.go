@@ -417,7 +417,7 @@ func TestRolesApplyOnNextRequest(t *testing.T) {
 	staffTok, staffID := ta.login("staff1")
 	expectError(t, ta.do("POST", "/api/v1/admin/communities", adminTok, map[string]string{"name": "新华社区"}), 403, "FORBIDDEN")
 	// The CLI path: grant by openid (also creating a user that never logged in).
-	if _, err := ta.app.residents.GrantRoleByOpenID(context.Background(), wxemu.OpenID(ta.appID, "admin1"), resident.RoleChange{Role: "admin"}); err != nil {
+	if _, err := ta.app.residents.GrantRoleByOpenID(context.Background(), ta.openID("admin1"), resident.RoleChange{Role: "admin"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ta.app.residents.GrantRoleByOpenID(context.Background(), "o-never-logged-in", resident.RoleChange{Role: "volunteer"}); err != nil {

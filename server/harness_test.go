@@ -144,10 +144,19 @@ func (ta *testApp) do(method, path, token string, body any, headers ...string) r
 	return resp(out)
 }
 
+// openID is the OpenID the fake WeChat gives name in this app.
+func (ta *testApp) openID(name string) string { return wxemu.OpenID(ta.appID, name) }
+
+// loginAnswer is the answer to logging name in through the fake WeChat.
+func (ta *testApp) loginAnswer(name string) resp {
+	ta.t.Helper()
+	return ta.do("POST", "/api/v1/auth/login", "", map[string]string{"code": wxemu.LoginCode(name)})
+}
+
 // login logs name in through the fake WeChat and returns the access token and user id.
 func (ta *testApp) login(name string) (string, int64) {
 	ta.t.Helper()
-	r := ta.do("POST", "/api/v1/auth/login", "", map[string]string{"code": wxemu.LoginCode(name)})
+	r := ta.loginAnswer(name)
 	if r.Status != 200 {
 		ta.t.Fatalf("login %s: %d %s", name, r.Status, r.Raw)
 	}

@@ -137,7 +137,7 @@ func TestSubscriptionsAskAndRecord(t *testing.T) {
 func TestOneGrantTwoSignUps(t *testing.T) {
 	ta := notifyApp(t)
 	tok, uid := ta.login("mother")
-	openID := wxemu.OpenID(ta.appID, "mother")
+	openID := ta.openID("mother")
 	// WeChat counts the grant too: one tap, one send.
 	ta.tenant.RequireGrants(true)
 	ta.tenant.Grant(openID, "tpl-registration_confirmed", 1)
@@ -196,9 +196,7 @@ func TestActivityMessagesStaffView(t *testing.T) {
 	ta := notifyApp(t)
 	resTok, uid := ta.login("villager")
 	adminTok, _ := ta.login("boss")
-	if _, err := ta.app.residents.GrantRoleByOpenID(context.Background(), wxemu.OpenID(ta.appID, "boss"), resident.RoleChange{Role: "admin"}); err != nil {
-		t.Fatal(err)
-	}
+	ta.grant("boss", resident.RoleChange{Role: "admin"})
 	ta.addNotices(confirmedNotice(uid, 1, "文艺演出"), confirmedNotice(uid, 2, "文艺演出加场"))
 	// The first send is refused for good (its grant is given back), the
 	// second goes out.
@@ -273,7 +271,7 @@ func usersWithNotices(t *testing.T, ta *testApp, n, grants int) map[string]int64
 	out := map[string]int64{}
 	var ns []notify.Notice
 	for i := range n {
-		openID := wxemu.OpenID(ta.appID, fmt.Sprintf("fan%d", i))
+		openID := ta.openID(fmt.Sprintf("fan%d", i))
 		u, err := ta.app.store.EnsureUser(ctx, openID)
 		if err != nil {
 			t.Fatal(err)

@@ -12,7 +12,6 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"gongjian/internal/resident"
-	"gongjian/internal/wxemu"
 )
 
 var regKey atomic.Int64
@@ -34,7 +33,7 @@ type regWorld struct {
 
 func (ta *testApp) grant(name string, rc resident.RoleChange) {
 	ta.t.Helper()
-	if _, err := ta.app.residents.GrantRoleByOpenID(context.Background(), wxemu.OpenID(ta.appID, name), rc); err != nil {
+	if _, err := ta.app.residents.GrantRoleByOpenID(context.Background(), ta.openID(name), rc); err != nil {
 		ta.t.Fatal(err)
 	}
 }

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"gongjian/config"
-	"gongjian/internal/resident"
-	"gongjian/internal/wxemu"
 )
 
 // The registrations of one group are written in one multi-row INSERT; their
@@ -93,14 +91,14 @@ func TestLoginLimitPerAddressFitsCarrierNAT(t *testing.T) {
 	}
 	ta := newTestApp(t, func(c *config.Config) { c.Login.PerIPPerMinute = def.Login.PerIPPerMinute })
 	for i := 0; i < 120; i++ {
-		if r := ta.do("POST", "/api/v1/auth/login", "", map[string]string{"code": wxemu.LoginCode(fmt.Sprintf("nat-%d", i))}); r.Status != 200 {
+		if r := ta.loginAnswer(fmt.Sprintf("nat-%d", i)); r.Status != 200 {
 			t.Fatalf("login %d from one address: %d %s", i+1, r.Status, r.Raw)
 		}
 	}
 	// The limit still holds where it is set.
 	small := newTestApp(t, func(c *config.Config) { c.Login.PerIPPerMinute = 3 })
 	for i := 0; i < 4; i++ {
-		r := small.do("POST", "/api/v1/auth/login", "", map[string]string{"code": wxemu.LoginCode(fmt.Sprintf("few-%d", i))})
+		r := small.loginAnswer(fmt.Sprintf("few-%d", i))
 		if i < 3 && r.Status != 200 || i == 3 && r.Status != 429 {
 			t.Fatalf("login %d with a limit of 3: %d %s", i+1, r.Status, r.Raw)
 		}
@@ -115,7 +113,7 @@ func TestRevocationReachesEveryProcess(t *testing.T) {
 	ta := newTestApp(t, func(c *config.Config) { c.Security.RevocationDelay = time.Second; cfg = *c })
 	tb := startApp(t, cfg, ta.appID) // another process of the same deployment
 	login := func(name string) (access, refresh string) {
-		r := ta.do("POST", "/api/v1/auth/login", "", map[string]string{"code": wxemu.LoginCode(name)})
+		r := ta.loginAnswer(name)
 		if r.Status != 200 {
 			t.Fatalf("login: %d %s", r.Status, r.Raw)
 		}
@@ -135,15 +133,15 @@ func TestRevocationReachesEveryProcess(t *testing.T) {
 	expectError(t, ta.do("GET", "/api/v1/me", access, nil), 401, "TOKEN_REVOKED")
 
 	// A staff member loses the role: the tokens they hold die everywhere.
-	admin, _ := ta.login("admin")
-	ta.grant("admin", resident.RoleChange{Role: "admin"})
+	admin, adminID := ta.login("admin")
+	ta.grantID(adminID, "admin", 0)
 	community := num(ta.do("POST", "/api/v1/admin/communities", admin, map[string]string{"name": "阳光社区"}).Body["id"])
 	staffAccess, staffRefresh := login("staff")
-	ta.grant("staff", resident.RoleChange{Role: "staff", CommunityID: community})
+	me := tb.do("GET", "/api/v1/me", staffAccess, nil)
+	ta.grantID(num(me.Body["id"]), "staff", community)
 	if r := tb.do("GET", "/api/v1/admin/hours/claims", staffAccess, nil); r.Status != 200 {
 		t.Fatalf("staff on the other process: %d %s", r.Status, r.Raw)
 	}
-	me := tb.do("GET", "/api/v1/me", staffAccess, nil)
 	if r := ta.do("DELETE", fmt.Sprintf("/api/v1/admin/users/%d/roles", num(me.Body["id"])), admin, map[string]any{"role": "staff", "community_id": community}); r.Status != 200 {
 		t.Fatalf("revoke role: %d %s", r.Status, r.Raw)
 	}

@@ -45,7 +45,7 @@ func TestKeyRotationKeepsDataReadable(t *testing.T) {
 		t.Fatalf("register: %d %s", r.Status, r.Raw)
 	}
 	var before struct{ PhoneSealed, PhoneHash string }
-	ta.app.db.G.Table("users").Select("phone_sealed, phone_hash").Where("open_id = ?", wxemu.OpenID(ta.appID, "alice")).Scan(&before)
+	ta.app.db.G.Table("users").Select("phone_sealed, phone_hash").Where("open_id = ?", ta.openID("alice")).Scan(&before)
 
 	// Rotate both: new keys, the old ones kept for reading.
 	oldJWT, oldData := readKey(t, cfg, "jwt_secret"), readKey(t, cfg, "data_key")
@@ -68,7 +68,7 @@ func TestKeyRotationKeepsDataReadable(t *testing.T) {
 		t.Fatalf("phone after rotation: %d %s", r.Status, r.Raw)
 	}
 	var after struct{ PhoneSealed, PhoneHash string }
-	tb.app.db.G.Table("users").Select("phone_sealed, phone_hash").Where("open_id = ?", wxemu.OpenID(ta.appID, "bob")).Scan(&after)
+	tb.app.db.G.Table("users").Select("phone_sealed, phone_hash").Where("open_id = ?", ta.openID("bob")).Scan(&after)
 	if after.PhoneHash == "" || after.PhoneHash != before.PhoneHash {
 		t.Fatalf("look-up hash changed with the rotation: %q vs %q", after.PhoneHash, before.PhoneHash)
 	}

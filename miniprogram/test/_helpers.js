@@ -404,6 +404,16 @@ globalThis.getApp = () => ({ globalData: {} })
 globalThis.getCurrentPages = () => []
 
 /**
+ * Installs the fake wx with opts (see installWx) and renders the page at route (see renderPage).
+ * @returns {Promise<{w: any, page: any}>}
+ */
+async function openPage(opts, route, query, props) {
+  const w = installWx(opts)
+  const page = await renderPage(route, query, props)
+  return { w, page }
+}
+
+/**
  * Loads, renders and attaches a page or component, then runs onLoad(query) and onShow().
  * @param {string} route e.g. 'pages/index/index'
  * @param {object} [query]
@@ -470,4 +480,4 @@ async function input(page, selector, value, eventName = 'input') {
   await settle()
 }
 
-module.exports = { detachAll, simulate, ROOT, APP_JSON, installWx, resetModules, renderPage, settle, text, $, $$, tap, input }
+module.exports = { detachAll, simulate, ROOT, APP_JSON, installWx, resetModules, openPage, renderPage, settle, text, $, $$, tap, input }

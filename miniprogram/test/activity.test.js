@@ -33,8 +33,7 @@ test('detail shows clinic time slots with remaining places, eligibility and ques
 })
 
 test('sign-up asks for subscribe messages, then posts the body with an Idempotency-Key', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/activity/detail', { id: '102' })
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/activity/detail', { id: '102' })
   // choose the parent as a second attendee, answer the required question
   const chips = h.$$(page, '.attendee')
   await h.tap(page, chips[2])
@@ -75,8 +74,7 @@ test('a full slot offers the waitlist and shows the waitlist position', async ()
 })
 
 test('a required question blocks the sign-up with a Chinese hint', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/activity/detail', { id: '102' })
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/activity/detail', { id: '102' })
   await h.tap(page, '.btn-submit')
   assert.equal(w.requests('POST', '/api/v1/registrations').length, 0)
   assert.deepEqual(w.toasts, ['请填写：希望咨询的科室'])

@@ -25,8 +25,7 @@ test('the board lists needs with progress and projects with units, overdue marke
 })
 
 test('a unit contact claims part of a shareable need; a refusal shows the server message', async () => {
-  const w = h.installWx({ routes: cbx.routes() })
-  const page = await h.renderPage('pages/cobuild/need', { id: '301' })
+  const { w, page } = await h.openPage({ routes: cbx.routes() }, 'pages/cobuild/need', { id: '301' })
   assert.match(h.text(page), /剩余 8 小时/)
   await h.input(page, '.input-quantity', '5')
   await h.input(page, '.input-plan', '周末上门辅导')
@@ -41,8 +40,7 @@ test('a unit contact claims part of a shareable need; a refusal shows the server
 })
 
 test('a party contact delivers a project with a photo and the number served; a beneficiary rates it', async () => {
-  const w = h.installWx({ routes: cbx.routes() })
-  const page = await h.renderPage('pages/cobuild/project', { id: '402' })
+  const { w, page } = await h.openPage({ routes: cbx.routes() }, 'pages/cobuild/project', { id: '402' })
   assert.match(h.text(page), /承接单位操作/)
   await h.tap(page, '.btn-deliver')
   assert.equal(w.requests('POST', '/api/v1/projects/402/progress').length, 0)
@@ -64,8 +62,7 @@ test('a party contact delivers a project with a photo and the number served; a b
 })
 
 test('a resident makes a wish and follows it, with the reason of a decline', async () => {
-  const w = h.installWx({ routes: cbx.routes({ 'GET /api/v1/me': cbx.user([]) }) })
-  const page = await h.renderPage('pages/cobuild/wish')
+  const { w, page } = await h.openPage({ routes: cbx.routes({ 'GET /api/v1/me': cbx.user([]) }) }, 'pages/cobuild/wish')
   const t = h.text(page)
   assert.match(t, /想给孙子一个新书包\s*已纳入需求清单/)
   assert.match(t, /想学用智能手机\s*未采纳.*原因：社区近期将开设老年人智能手机课堂/)
@@ -76,8 +73,7 @@ test('a resident makes a wish and follows it, with the reason of a decline', asy
 })
 
 test('proposals show supports against the threshold; supporting and proposing post', async () => {
-  const w = h.installWx({ routes: cbx.routes({ 'GET /api/v1/me': cbx.user([]) }) })
-  const page = await h.renderPage('pages/cobuild/proposals')
+  const { w, page } = await h.openPage({ routes: cbx.routes({ 'GET /api/v1/me': cbx.user([]) }) }, 'pages/cobuild/proposals')
   assert.match(h.text(page), /车棚增设电动车充电桩\s*已提交联席会议/)
   assert.match(h.text(page), /10\/10 人支持/)
   await h.tap(page, '.btn-support')
@@ -89,8 +85,7 @@ test('proposals show supports against the threshold; supporting and proposing po
 })
 
 test('the unit desk lists claimable needs by category, its projects and resources, and publishes a resource', async () => {
-  const w = h.installWx({ routes: cbx.routes() })
-  const page = await h.renderPage('pages/cobuild/unit')
+  const { w, page } = await h.openPage({ routes: cbx.routes() }, 'pages/cobuild/unit')
   const t = h.text(page)
   assert.match(t, /区疾控中心/)
   assert.match(t, /老年人健康讲座\s*已评价/)
@@ -109,8 +104,7 @@ test('the unit desk lists claimable needs by category, its projects and resource
 })
 
 test('a party member reports in, then sees the community needs to serve once confirmed', async () => {
-  const w = h.installWx({ routes: cbx.routes({ 'GET /api/v1/me/report-in': { status: 404, body: { code: 'REPORT_IN_NOT_FOUND', message: '报到记录不存在' } } }) })
-  const page = await h.renderPage('pages/cobuild/reportin')
+  const { w, page } = await h.openPage({ routes: cbx.routes({ 'GET /api/v1/me/report-in': { status: 404, body: { code: 'REPORT_IN_NOT_FOUND', message: '报到记录不存在' } } }) }, 'pages/cobuild/reportin')
   assert.match(h.text(page), /党员到居住社区报到/)
   await h.input(page, '.unit-picker', '0', 'change')
   await h.tap(page, '.btn-report')
@@ -124,8 +118,7 @@ test('a party member reports in, then sees the community needs to serve once con
 })
 
 test('staff accept a wish, decline a proposal with a reason, confirm a report-in and publish a need', async () => {
-  const w = h.installWx({ routes: cbx.routes({ 'GET /api/v1/me': cbx.user(['staff']) }) })
-  const page = await h.renderPage('pages/cobuild/review')
+  const { w, page } = await h.openPage({ routes: cbx.routes({ 'GET /api/v1/me': cbx.user(['staff']) }) }, 'pages/cobuild/review')
   assert.match(h.text(page), /待处理的微心愿 1/)
   await h.tap(page, '.btn-accept-wish')
   assert.equal(w.requests('POST', '/api/v1/admin/wishes/602/review')[0].data.decision, 'accept')

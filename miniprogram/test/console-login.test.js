@@ -28,8 +28,7 @@ test('the page is registered in app.json', () => {
 })
 
 test('scanning the console code shows the browser and time; confirming lets the console in', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/console-login/index', { scene: encodeURIComponent('cl=' + TICKET) })
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/console-login/index', { scene: encodeURIComponent('cl=' + TICKET) })
   assert.equal(w.requests('POST', `/api/v1/console/qr/${TICKET}/scan`).length, 1)
   // the phone logged in first (bearer token) and sends it
   assert.equal(w.requests('POST', `/api/v1/console/qr/${TICKET}/scan`)[0].header.Authorization, 'Bearer tok-1')
@@ -51,8 +50,7 @@ test('scanning the console code shows the browser and time; confirming lets the 
 })
 
 test('cancelling refuses the login and confirms nothing', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/console-login/index', { scene: 'cl%3D' + TICKET })
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/console-login/index', { scene: 'cl%3D' + TICKET })
   await h.tap(page, '.btn-cancel')
   assert.equal(w.requests('POST', `/api/v1/console/qr/${TICKET}/refuse`).length, 1)
   assert.equal(w.requests('POST', `/api/v1/console/qr/${TICKET}/confirm`).length, 0)
@@ -67,8 +65,7 @@ test('an expired code, a used code and a user without a console role see why, an
   ]
   for (const [status, code, message, hint] of cases) {
     h.resetModules()
-    const w = h.installWx({ routes: routes({ 'POST /api/v1/console/qr/:ticket/scan': { status, body: { code, message } } }) })
-    const page = await h.renderPage('pages/console-login/index', { scene: encodeURIComponent('cl=' + TICKET) })
+    const { w, page } = await h.openPage({ routes: routes({ 'POST /api/v1/console/qr/:ticket/scan': { status, body: { code, message } } }) }, 'pages/console-login/index', { scene: encodeURIComponent('cl=' + TICKET) })
     const t = h.text(page)
     assert.match(t, new RegExp(message), code)
     assert.match(t, hint, code)
@@ -78,8 +75,7 @@ test('an expired code, a used code and a user without a console role see why, an
 })
 
 test('a code that expires between scanning and confirming says so', async () => {
-  const w = h.installWx({ routes: routes({ 'POST /api/v1/console/qr/:ticket/confirm': { status: 409, body: { code: 'QR_EXPIRED', message: '二维码已过期' } } }) })
-  const page = await h.renderPage('pages/console-login/index', { scene: encodeURIComponent('cl=' + TICKET) })
+  const { w, page } = await h.openPage({ routes: routes({ 'POST /api/v1/console/qr/:ticket/confirm': { status: 409, body: { code: 'QR_EXPIRED', message: '二维码已过期' } } }) }, 'pages/console-login/index', { scene: encodeURIComponent('cl=' + TICKET) })
   await h.tap(page, '.btn-confirm')
   assert.equal(w.requests('POST', `/api/v1/console/qr/${TICKET}/confirm`).length, 1)
   assert.match(h.text(page), /二维码已过期.*刷新二维码/)
@@ -89,8 +85,7 @@ test('a code that expires between scanning and confirming says so', async () => 
 test('a scene that is not a console code asks nothing of the server', async () => {
   for (const query of [{}, { scene: encodeURIComponent('a=1') }]) {
     h.resetModules()
-    const w = h.installWx({ routes: routes() })
-    const page = await h.renderPage('pages/console-login/index', query)
+    const { w, page } = await h.openPage({ routes: routes() }, 'pages/console-login/index', query)
     assert.match(h.text(page), /二维码无效/)
     assert.equal(w.requests('POST', /\/api\/v1\/console\//).length, 0)
   }

@@ -109,6 +109,19 @@ function emulatorOpenID(name) {
 const TINY_JPEG = Buffer.from('/9j/2wCEABALDA4MChAODQ4SERATGCgaGBYWGDEjJR0oOjM9PDkzODdASFxOQERXRTc4UG1RV19iZ2hnPk1xeXBkeFxlZ2MBERISGBUYLxoaL2NCOEJjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY//AABEIAAgACAMBIgACEQEDEQH/xAGiAAABBQEBAQEBAQAAAAAAAAAAAQIDBAUGBwgJCgsQAAIBAwMCBAMFBQQEAAABfQECAwAEEQUSITFBBhNRYQcicRQygZGhCCNCscEVUtHwJDNicoIJChYXGBkaJSYnKCkqNDU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6g4SFhoeIiYqSk5SVlpeYmZqio6Slpqeoqaqys7S1tre4ubrCw8TFxsfIycrS09TV1tfY2drh4uPk5ebn6Onq8fLz9PX29/j5+gEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoLEQACAQIEBAMEBwUEBAABAncAAQIDEQQFITEGEkFRB2FxEyIygQgUQpGhscEJIzNS8BVictEKFiQ04SXxFxgZGiYnKCkqNTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqCg4SFhoeIiYqSk5SVlpeYmZqio6Slpqeoqaqys7S1tre4ubrCw8TFxsfIycrS09TV1tfY2dri4+Tl5ufo6ery8/T19vf4+fr/2gAMAwEAAhEDEQA/AM6iiiuE+kP/2Q==', 'base64')
 
 /** Query object of a navigation URL such as /pages/x?a=1&b=2 (values left encoded, as WeChat passes them). */
+/**
+ * A fresh phone (modules and wx) talking to the server at base, logging in as loginCode.
+ * @returns the fake wx
+ */
+function phoneOf(base, loginCode) {
+  h.resetModules()
+  const w = h.installWx({ transport: realTransport })
+  const config = require(path.join(h.ROOT, 'config'))
+  config.baseUrl = base
+  config.devLoginCode = loginCode
+  return w
+}
+
 function queryOf(url) {
   const q = {}
   for (const part of (url.split('?')[1] || '').split('&')) {
@@ -146,11 +159,7 @@ test('front to back: sign-up, cancel, ticket, staff check-in online and offline,
     if (b.code === 'ROUTE_NOT_FOUND' || !b.code) return skipOrFail(t, 'front-to-back test skipped: the server does not serve GET /api/v1/activities yet')
   }
 
-  h.resetModules()
-  const w = h.installWx({ transport: realTransport })
-  const config = require(path.join(h.ROOT, 'config'))
-  config.baseUrl = base
-  config.devLoginCode = 'dev:alice'
+  const w = phoneOf(base, 'dev:alice')
 
   // 1. Home: login happens on the first request; demo activities of every category are listed.
   const home = await h.renderPage('pages/index/index')
@@ -295,11 +304,7 @@ test('front to back: sign-up, cancel, ticket, staff check-in online and offline,
   assert.match(h.text(recordPage), /志愿服务记录.*编号：\S+/)
 
   // 9. The staff member's phone: the hub lists the activity; its scan page checks the ticket in.
-  h.resetModules()
-  const ws = h.installWx({ transport: realTransport })
-  const config2 = require(path.join(h.ROOT, 'config'))
-  config2.baseUrl = base
-  config2.devLoginCode = 'dev:e2e-staff'
+  const ws = phoneOf(base, 'dev:e2e-staff')
   const hub = await h.renderPage('pages/staff/index')
   await h.settle(50)
   const hubIndex = hub.data.activities.findIndex((a) => a.id === soon.id)

@@ -17,8 +17,7 @@ function routes(over = {}) {
 const y = new Date().getFullYear()
 
 test('family list shows relation, age, masked ID and consent', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/family/index')
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/family/index')
   const t = h.text(page)
   assert.match(t, /张小明 子女/)
   assert.match(t, /男 · 9 岁/)
@@ -31,8 +30,7 @@ test('family list shows relation, age, masked ID and consent', async () => {
 })
 
 test('adding a child under 14 needs the guardian-consent step, then posts guardian_consent', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/family/edit', {})
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/family/edit', {})
   await h.input(page, '.input-name', '李小雨')
   await h.tap(page, '.gender-female')
   await h.input(page, '.birth-picker', `${y - 7}-03-15`, 'change')
@@ -53,8 +51,7 @@ test('adding a child under 14 needs the guardian-consent step, then posts guardi
 })
 
 test('adding an adult needs no consent step and may carry an ID number', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/family/edit', {})
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/family/edit', {})
   await h.input(page, '.input-name', '王德福')
   await h.tap(page, h.$$(page, '.relation')[1])
   await h.tap(page, '.gender-male')
@@ -67,8 +64,7 @@ test('adding an adult needs no consent step and may carry an ID number', async (
 })
 
 test('a wrong ID number is refused before calling the server', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/family/edit', {})
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/family/edit', {})
   await h.input(page, '.input-name', '王德福')
   await h.tap(page, '.gender-male')
   await h.input(page, '.birth-picker', '1946-03-12', 'change')
@@ -79,8 +75,7 @@ test('a wrong ID number is refused before calling the server', async () => {
 })
 
 test('editing an existing member patches it; delete asks first', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/family/edit', { id: '12' })
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/family/edit', { id: '12' })
   assert.equal(page.data.form.name, '王德福')
   assert.match(page.data.idPlaceholder, /已登记 3101/)
   await h.input(page, '.input-name', '王德富')
@@ -92,8 +87,7 @@ test('editing an existing member patches it; delete asks first', async () => {
 })
 
 test('server refusal of a member shows its message', async () => {
-  const w = h.installWx({ routes: routes({ 'POST /api/v1/me/dependents': { status: 422, body: { code: 'CONSENT_REQUIRED', message: '14 周岁以下儿童需要监护人同意' } } }) })
-  const page = await h.renderPage('pages/family/edit', {})
+  const { w, page } = await h.openPage({ routes: routes({ 'POST /api/v1/me/dependents': { status: 422, body: { code: 'CONSENT_REQUIRED', message: '14 周岁以下儿童需要监护人同意' } } }) }, 'pages/family/edit', {})
   await h.input(page, '.input-name', '王德福')
   await h.tap(page, '.gender-male')
   await h.input(page, '.birth-picker', '1946-03-12', 'change')

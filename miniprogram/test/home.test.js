@@ -32,8 +32,7 @@ test('home lists activities with category, remaining places and community name',
 })
 
 test('category, community and has-seats filters reload with the right query', async () => {
-  const w = h.installWx({ routes: { 'GET /api/v1/activities': { items: [activity(1)], page: 1, page_size: 20, total: 1 } } })
-  const page = await h.renderPage('pages/index/index')
+  const { w, page } = await h.openPage({ routes: { 'GET /api/v1/activities': { items: [activity(1)], page: 1, page_size: 20, total: 1 } } }, 'pages/index/index')
   const chips = h.$$(page, '.category-chip')
   assert.deepEqual(chips.map((c) => c.dom.textContent.trim()), ['全部', '四点半学校', '义诊', '文艺演出', '青少年快乐营地', '讲座', '志愿服务'])
   assert.equal(chips[6].dom.getAttribute('data-key'), 'volunteer_service')
@@ -74,8 +73,7 @@ test('reaching the bottom loads the next page; pull-to-refresh reloads page 1', 
 })
 
 test('tapping an activity opens its detail page', async () => {
-  const w = h.installWx({ routes: { 'GET /api/v1/activities': { items: [activity(42)], page: 1, page_size: 20, total: 1 } } })
-  const page = await h.renderPage('pages/index/index')
+  const { w, page } = await h.openPage({ routes: { 'GET /api/v1/activities': { items: [activity(42)], page: 1, page_size: 20, total: 1 } } }, 'pages/index/index')
   await h.tap(page, '.activity-item >>> .activity-card')
   assert.deepEqual(w.navigations, [{ type: 'navigateTo', url: '/pages/activity/detail?id=42' }])
 })

@@ -33,8 +33,7 @@ test('me shows profile, community, roles and the unread count', async () => {
 })
 
 test('the getPhoneNumber button posts its code to /me/phone and shows the masked phone', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/me/index')
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/me/index')
   h.$(page, '.phone-btn').dispatchEvent('getphonenumber', { detail: { code: 'phone-code-1' } })
   await h.settle()
   assert.deepEqual(w.requests('POST', '/api/v1/me/phone')[0].data, { code: 'phone-code-1' })
@@ -42,8 +41,7 @@ test('the getPhoneNumber button posts its code to /me/phone and shows the masked
 })
 
 test('a refused phone authorisation calls nothing', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/me/index')
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/me/index')
   h.$(page, '.phone-btn').dispatchEvent('getphonenumber', { detail: { errMsg: 'getPhoneNumber:fail user deny' } })
   await h.settle()
   assert.equal(w.requests('POST', '/api/v1/me/phone').length, 0)
@@ -51,8 +49,7 @@ test('a refused phone authorisation calls nothing', async () => {
 })
 
 test('staff see the staff entry; menu entries navigate', async () => {
-  const w = h.installWx({ routes: routes({ 'GET /api/v1/me': fx.staffUser }) })
-  const page = await h.renderPage('pages/me/index')
+  const { w, page } = await h.openPage({ routes: routes({ 'GET /api/v1/me': fx.staffUser }) }, 'pages/me/index')
   assert.match(h.text(page), /社区工作人员/)
   for (const sel of ['.menu-messages', '.menu-family', '.menu-wristband', '.menu-volunteer', '.menu-staff']) await h.tap(page, sel)
   await h.tap(page, '.profile')
@@ -64,8 +61,7 @@ test('a volunteer appointed to check tickets sees those activities and opens the
     activity_id: 102, activity_title: '三甲医院专家义诊', category: 'clinic', place: '幸福里社区卫生服务站一楼大厅',
     sessions: [{ id: 1002, starts_at: fx.at(0, 9, 30), ends_at: fx.at(0, 10, 30), accept_from: fx.at(0, 8, 30), accept_until: fx.at(0, 11, 0) }],
   }] }
-  const w = h.installWx({ routes: routes({ 'GET /api/v1/me/checking': checking }) })
-  const page = await h.renderPage('pages/me/index')
+  const { w, page } = await h.openPage({ routes: routes({ 'GET /api/v1/me/checking': checking }) }, 'pages/me/index')
   const t = h.text(page)
   assert.match(t, /我负责签到的活动/)
   assert.match(t, /三甲医院专家义诊/)
@@ -83,8 +79,7 @@ test('without appointments the checking card stays hidden', async () => {
 })
 
 test('profile edit saves nickname, real name and community with PATCH /me', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/profile/edit')
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/profile/edit')
   assert.equal(page.data.form.nickname, '王阿姨')
   await h.input(page, '.input-nickname', '王秀英阿姨')
   await h.input(page, '.input-real-name', '王秀英')
@@ -95,8 +90,7 @@ test('profile edit saves nickname, real name and community with PATCH /me', asyn
 })
 
 test('an uploaded avatar is shown on the me page from a download with the token', async () => {
-  const w = h.installWx({ routes: routes({ 'GET /api/v1/me': Object.assign({}, fx.user, { avatar_url: '/api/v1/uploads/a1b2c3d4e5f60718293a4b5c6d7e8f90' }) }) })
-  const page = await h.renderPage('pages/me/index')
+  const { w, page } = await h.openPage({ routes: routes({ 'GET /api/v1/me': Object.assign({}, fx.user, { avatar_url: '/api/v1/uploads/a1b2c3d4e5f60718293a4b5c6d7e8f90' }) }) }, 'pages/me/index')
   const dl = w.requests('GET', '/api/v1/uploads/a1b2c3d4e5f60718293a4b5c6d7e8f90')
   assert.equal(dl.length, 1)
   assert.equal(dl[0].header.Authorization, 'Bearer tok-1')
@@ -105,8 +99,7 @@ test('an uploaded avatar is shown on the me page from a download with the token'
 })
 
 test('choosing an avatar uploads it and saves its URL', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/profile/edit')
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/profile/edit')
   h.$(page, '.avatar-btn').dispatchEvent('chooseavatar', { detail: { avatarUrl: 'wxfile://tmp/avatar.jpg' } })
   await h.settle()
   assert.equal(w.requests('POST', '/api/v1/uploads')[0].data.file, 'wxfile://tmp/avatar.jpg')
@@ -117,8 +110,7 @@ test('choosing an avatar uploads it and saves its URL', async () => {
 })
 
 test('messages list unread ones; opening one marks it read and links to its page', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/messages/index')
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/messages/index')
   const t = h.text(page)
   assert.match(t, /未读 2 条/)
   assert.match(t, /报名成功/)
@@ -138,8 +130,7 @@ test('messages list unread ones; opening one marks it read and links to its page
 test('messages: older ones load page by page with before_id', async () => {
   const first = fx.messages()
   const older = { unread: 2, next_before_id: 0, items: [{ id: 0.5, template_key: 'claim_reviewed', title: '补录申请已通过', body: '您申报的「疫苗接种点秩序维护」服务时长已审核通过，核定3小时30分钟。', page: 'pages/volunteer/index', activity_id: 206, created_at: fx.at(-25, 9, 0), read: true }] }
-  const w = h.installWx({ routes: routes({ 'GET /api/v1/me/messages': (r) => (r.query.before_id ? older : Object.assign({}, first, { next_before_id: 1 })) }) })
-  const page = await h.renderPage('pages/messages/index')
+  const { w, page } = await h.openPage({ routes: routes({ 'GET /api/v1/me/messages': (r) => (r.query.before_id ? older : Object.assign({}, first, { next_before_id: 1 })) }) }, 'pages/messages/index')
   assert.match(h.text(page), /上拉加载更早的消息/)
   await page.instance.onReachBottom()
   await h.settle()

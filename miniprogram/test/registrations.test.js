@@ -14,8 +14,7 @@ function routes(over = {}) {
 }
 
 test('upcoming registrations show status, attendee and waitlist position', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/registrations/index')
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/registrations/index')
   const t = h.text(page)
   assert.match(t, /三甲医院专家义诊/)
   assert.match(t, /报名人：王秀英/)
@@ -29,8 +28,7 @@ test('upcoming registrations show status, attendee and waitlist position', async
 })
 
 test('past tab loads scope=past: ended, checked-in, no-show and cancelled registrations without actions', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/registrations/index')
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/registrations/index')
   await h.tap(page, '.tab-past')
   assert.equal(w.requests('GET', '/api/v1/me/registrations').pop().query.scope, 'past')
   const t = h.text(page)
@@ -44,8 +42,7 @@ test('past tab loads scope=past: ended, checked-in, no-show and cancelled regist
 })
 
 test('cancel asks for confirmation, then posts the cancel and reloads', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/registrations/index')
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/registrations/index')
   await h.tap(page, h.$$(page, '.btn-cancel')[0])
   await h.settle(10)
   assert.match(w.modals[0].content, /确定取消「三甲医院专家义诊（心血管·内分泌）」（王秀英）的报名吗/)
@@ -62,8 +59,7 @@ test('declining the confirmation does not cancel', async () => {
 })
 
 test('the entry code button opens the ticket page, which draws the ticket QR on a canvas', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/registrations/index')
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/registrations/index')
   await h.tap(page, h.$$(page, '.btn-ticket')[0])
   const nav = w.navigations[0]
   assert.equal(nav.type, 'navigateTo')

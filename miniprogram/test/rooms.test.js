@@ -30,8 +30,7 @@ function routes(over = {}) {
 }
 
 test('the rooms list shows my community\'s rooms with kind, capacity and approval, filtered by kind', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/rooms/index')
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/rooms/index')
   const t = h.text(page)
   assert.match(t, /幸福里社区舞蹈室/)
   assert.match(t, /可容纳 30 人/)
@@ -44,8 +43,7 @@ test('the rooms list shows my community\'s rooms with kind, capacity and approva
 })
 
 test('a room\'s day shows free, booked and closed slots; two free hours are booked with an Idempotency-Key', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/rooms/detail', { id: '11' })
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/rooms/detail', { id: '11' })
   assert.equal(h.$$(page, '.slot-free').length, 9)
   assert.equal(h.$$(page, '.slot-booked').length, 3)
   assert.equal(h.$$(page, '.slot-closed').length, 1)
@@ -70,8 +68,7 @@ test('a room\'s day shows free, booked and closed slots; two free hours are book
 })
 
 test('a slot taken meanwhile: the server\'s SLOT_TAKEN is shown and the slots are reloaded', async () => {
-  const w = h.installWx({ routes: routes({ 'POST /api/v1/rooms/:id/bookings': { status: 409, body: { code: 'SLOT_TAKEN', message: '该时段已被预约或不开放，请选择其他时间', request_id: 'x' } } }) })
-  const page = await h.renderPage('pages/rooms/detail', { id: '11' })
+  const { w, page } = await h.openPage({ routes: routes({ 'POST /api/v1/rooms/:id/bookings': { status: 409, body: { code: 'SLOT_TAKEN', message: '该时段已被预约或不开放，请选择其他时间', request_id: 'x' } } }) }, 'pages/rooms/detail', { id: '11' })
   await h.tap(page, h.$$(page, '.slot')[0])
   await h.input(page, '.input-purpose', '读书会')
   await h.input(page, '.input-attendance', '5')
@@ -83,8 +80,7 @@ test('a slot taken meanwhile: the server\'s SLOT_TAKEN is shown and the slots ar
 })
 
 test('my bookings: statuses, the entry code of a confirmed booking opens the ticket page, cancel frees it', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/rooms/bookings')
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/rooms/bookings')
   const t = h.text(page)
   for (const s of ['已预约', '待审批', '已签到', '已取消', '未通过']) assert.match(t, new RegExp(s))
   assert.match(t, /管理方意见：当天有校内比赛/)
@@ -107,8 +103,7 @@ test('the ticket page draws a booking\'s ticket from the booking ticket route', 
 })
 
 test('teams: mine and my community\'s; a resident asks to join', async () => {
-  const w = h.installWx({ routes: routes({ 'GET /api/v1/teams/:id': Object.assign({}, rx.teams()[1], { leads: false }) }) })
-  const page = await h.renderPage('pages/teams/index')
+  const { w, page } = await h.openPage({ routes: routes({ 'GET /api/v1/teams/:id': Object.assign({}, rx.teams()[1], { leads: false }) }) }, 'pages/teams/index')
   assert.equal(h.$$(page, '.team-mine').length, 1)
   assert.equal(h.$$(page, '.team-other').length, 2)
   const d = await h.renderPage('pages/teams/detail', { id: '6' })
@@ -119,8 +114,7 @@ test('teams: mine and my community\'s; a resident asks to join', async () => {
 })
 
 test('a team leader sees members, requests to approve and the team\'s bookings', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/teams/detail', { id: '5' })
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/teams/detail', { id: '5' })
   assert.equal(h.$$(page, '.member').length, 4)
   assert.equal(h.$$(page, '.request').length, 2)
   assert.equal(h.$$(page, '.btn-approve').length, 1)
@@ -131,8 +125,7 @@ test('a team leader sees members, requests to approve and the team\'s bookings',
 })
 
 test('the approval list: the owner approves; a unit\'s room booked at the desk is not community staff\'s to decide', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/staff/bookings')
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/staff/bookings')
   assert.equal(h.$$(page, '.pending-booking').length, 3)
   assert.equal(h.$$(page, '.btn-approve').length, 2)
   assert.match(h.text(page), /由场地所属单位审批/)
@@ -142,8 +135,7 @@ test('the approval list: the owner approves; a unit\'s room booked at the desk i
 })
 
 test('a team leader books for the team: the team is chosen as the booker and sent as team_id', async () => {
-  const w = h.installWx({ routes: routes({ 'GET /api/v1/me': Object.assign({}, fx.user, { id: 7 }) }) })
-  const page = await h.renderPage('pages/rooms/detail', { id: '11' })
+  const { w, page } = await h.openPage({ routes: routes({ 'GET /api/v1/me': Object.assign({}, fx.user, { id: 7 }) }) }, 'pages/rooms/detail', { id: '11' })
   assert.equal(h.$$(page, '.for-team').length, 1)
   await h.tap(page, '.for-team')
   await h.tap(page, h.$$(page, '.slot')[0])

@@ -215,8 +215,7 @@ test('online scan without network keeps the scan for the next sync', async () =>
 })
 
 test('rotating code page draws the code as a QR and counts down', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/staff/rotating-code', { session_id: '1002', title: encodeURIComponent('助老送餐'), time: '' })
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/staff/rotating-code', { session_id: '1002', title: encodeURIComponent('助老送餐'), time: '' })
   await h.settle(10)
   assert.equal(w.requests('GET', '/api/v1/admin/sessions/1002/rotating-code').length, 1)
   assert.ok(w.canvasOps.length > 50)
@@ -245,8 +244,7 @@ test('rotating code is fetched again when it is about to expire', async () => {
 })
 
 test('registrations of an activity: counts by status, check-ins, grouped by session', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/staff/registrations', { activity_id: '102', title: encodeURIComponent('三甲医院专家义诊') })
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/staff/registrations', { activity_id: '102', title: encodeURIComponent('三甲医院专家义诊') })
   const t = h.text(page)
   assert.match(t, /三甲医院专家义诊/)
   // confirmed 3 (one checked in), waitlisted 1, cancelled 1
@@ -262,8 +260,7 @@ test('registrations of an activity: counts by status, check-ins, grouped by sess
 })
 
 test('claims: photos are fetched with the staff credentials; approve with edited minutes, reject with a reason', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/staff/claims')
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/staff/claims')
   assert.match(h.text(page), /刘志强/)
   assert.match(h.text(page), /申报 3小时/)
   const dls = w.requests('GET', /^\/api\/v1\/uploads\//)
@@ -289,8 +286,7 @@ test('claims: a photo the server does not give shows as failed, the claim stays 
 })
 
 test('alarms: acknowledge and resolve with a note', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/staff/alarms')
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/staff/alarms')
   const t = h.text(page)
   assert.match(t, /离开安全区域（2 次）\s*待处理/)
   assert.match(t, /王德福\s*手环号 862012345674471/)

@@ -14,8 +14,7 @@ function check(over = {}) {
 }
 
 test('a record opened by its number is verified without logging in: masked holder, hours, period, issuer', async () => {
-  const w = h.installWx({ routes: { [`GET /api/v1/service-records/${NUMBER}`]: check() } })
-  const page = await h.renderPage('pages/verify/record', { number: NUMBER })
+  const { w, page } = await h.openPage({ routes: { [`GET /api/v1/service-records/${NUMBER}`]: check() } }, 'pages/verify/record', { number: NUMBER })
   const t = h.text(page)
   assert.match(t, /✔ 记录真实有效/)
   assert.match(t, /记录编号：ZYJL-000042-117-K3J2QA/)
@@ -61,8 +60,7 @@ test('a typed number is checked on the phone first; an unknown one is not found'
 })
 
 test('scanning the QR code printed on a record, or opening from it, verifies the number it holds', async () => {
-  const w = h.installWx({ routes: { [`GET /api/v1/service-records/${NUMBER}`]: check() } })
-  const page = await h.renderPage('pages/verify/record')
+  const { w, page } = await h.openPage({ routes: { [`GET /api/v1/service-records/${NUMBER}`]: check() } }, 'pages/verify/record')
   w.scanResults.push(`https://gj.example.cn/service-records?number=${NUMBER}`)
   await h.tap(page, '.btn-scan')
   await h.settle(10)

@@ -24,6 +24,17 @@ function routes(over = {}) {
   }, over)
 }
 
+/** The volunteer centre after a tap on check-in, with the privacy guide to agree to first and a code to scan. */
+async function checkInAskingPrivacy() {
+  const w = h.installWx({ routes: routes() })
+  w.privacyNeeded = true
+  w.scanResults.push('GJSC:1002:7f3a9c')
+  const page = await h.renderPage('pages/volunteer/index')
+  await h.tap(page, '.btn-checkin')
+  await h.settle(10)
+  return { w, page }
+}
+
 test('volunteer centre shows total hours, hours by month and entries by source', async () => {
   h.installWx({ routes: routes() })
   const page = await h.renderPage('pages/volunteer/index')
@@ -37,12 +48,7 @@ test('volunteer centre shows total hours, hours by month and entries by source',
   assert.match(t, /助老送餐 · 周末志愿服务\s*-30分钟\s*\S+ \S+ 10:30 · 时长更正\s*原因：提前离开半小时/)
 })
 test('check-in: subscribe prompt, privacy popup, scan, location, then POST /self-checkins', async () => {
-  const w = h.installWx({ routes: routes() })
-  w.privacyNeeded = true
-  w.scanResults.push('GJSC:1002:7f3a9c')
-  const page = await h.renderPage('pages/volunteer/index')
-  await h.tap(page, '.btn-checkin')
-  await h.settle(10)
+  const { w, page } = await checkInAskingPrivacy()
   assert.deepEqual(w.subscribeRequests, [['T_CHECKIN', 'T_HOURS']])
   // The privacy popup is up; nothing privacy-related ran yet.
   assert.match(h.text(page), /用户隐私保护提示/)
@@ -67,12 +73,7 @@ test('check-out posts action "out" and shows the credited time', async () => {
 })
 
 test('refusing the privacy guide stops before the camera and location', async () => {
-  const w = h.installWx({ routes: routes() })
-  w.privacyNeeded = true
-  w.scanResults.push('GJSC:1002:7f3a9c')
-  const page = await h.renderPage('pages/volunteer/index')
-  await h.tap(page, '.btn-checkin')
-  await h.settle(10)
+  const { w, page } = await checkInAskingPrivacy()
   await h.tap(page, '.privacy-popup >>> .privacy-disagree')
   await h.settle(10)
   assert.equal(w.scanCalls || 0, 0)
@@ -91,8 +92,7 @@ test('a server refusal of the check-in shows its Chinese message', async () => {
 })
 
 test('menu opens the claim and record pages', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/volunteer/index')
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/volunteer/index')
   await h.tap(page, '.menu-claim')
   await h.tap(page, '.menu-record')
   assert.deepEqual(w.navigations.map((n) => n.url), ['/pages/volunteer/claim', '/pages/volunteer/record'])
@@ -126,8 +126,7 @@ test('claim: photos go through the privacy flow, chooseMedia and upload; the cla
 })
 
 test('claim: a refused upload (too large, not a photo) shows the server message and adds nothing', async () => {
-  const w = h.installWx({ routes: routes({ 'POST /api/v1/uploads': { status: 413, body: { code: 'UPLOAD_TOO_LARGE', message: '照片不能超过5MB，请压缩后再上传', request_id: 'r1' } } }) })
-  const page = await h.renderPage('pages/volunteer/claim', {})
+  const { w, page } = await h.openPage({ routes: routes({ 'POST /api/v1/uploads': { status: 413, body: { code: 'UPLOAD_TOO_LARGE', message: '照片不能超过5MB，请压缩后再上传', request_id: 'r1' } } }) }, 'pages/volunteer/claim', {})
   await h.tap(page, '.photo-add')
   await h.settle(10)
   assert.equal(w.modals[0].content, '照片不能超过5MB，请压缩后再上传')
@@ -144,8 +143,7 @@ test('claim page lists my earlier claims with their review', async () => {
   assert.match(t, /重阳节敬老包饺子\s*未通过.*未通过原因：签到记录已计入该次服务时长/)
 })
 test('claim: missing fields are reported in Chinese and nothing is sent', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/volunteer/claim', {})
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/volunteer/claim', {})
   await h.tap(page, '.btn-submit')
   await h.input(page, '.activity-picker', '0', 'change')
   await h.tap(page, '.btn-submit')
@@ -154,8 +152,7 @@ test('claim: missing fields are reported in Chinese and nothing is sent', async 
 })
 
 test('service record lists every credited entry with the total; exports the XLSX', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/volunteer/record')
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/volunteer/record')
   const t = h.text(page)
   assert.match(t, /编号：GJ-2026-000007/)
   assert.match(t, /姓名：王秀英/)

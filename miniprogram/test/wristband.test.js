@@ -30,8 +30,7 @@ test('a band whose consent was revoked says it no longer collects', async () => 
 })
 
 test('wristband list shows wearer, open alarms and readings', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/wristband/index')
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/wristband/index')
   const t = h.text(page)
   assert.match(t, /王德福/)
   assert.match(t, /1 条告警/)
@@ -43,8 +42,7 @@ test('wristband list shows wearer, open alarms and readings', async () => {
 })
 
 test('accepting a guardian invitation posts the code', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/wristband/index')
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/wristband/index')
   await h.input(page, '.invite-input', ' K7P2QX ')
   await h.tap(page, '.btn-accept')
   assert.deepEqual(w.requests('POST', '/api/v1/wristbands/invitations/accept')[0].data, { code: 'K7P2QX' })
@@ -78,8 +76,7 @@ test('bind: privacy, scan the band code, choose the wearer, consent, then POST /
 })
 
 test('bind: a manually typed IMEI and the code staff gave work for the wearer themself', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/wristband/bind', {})
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/wristband/bind', {})
   await h.input(page, '.imei-input', '12345')
   await h.tap(page, '.btn-next')
   assert.deepEqual(w.toasts, ['请扫描或输入15位手环号'])
@@ -116,8 +113,7 @@ test('detail shows the location on a map, readings, alarms and guardians', async
 })
 
 test('detail: invite a guardian shows the code; remove a guardian; unbind', async () => {
-  const w = h.installWx({ routes: routes() })
-  const page = await h.renderPage('pages/wristband/detail', { id: '31' })
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/wristband/detail', { id: '31' })
   await h.tap(page, '.btn-invite')
   assert.match(h.text(page), /邀请码：\s*K7P2QX/)
   await h.tap(page, '.btn-copy')

@@ -248,6 +248,11 @@ func pct(ds []time.Duration, p int) time.Duration {
 	return s[max(0, min(len(s)-1, i-1))]
 }
 
+// insert is a multi-row INSERT INTO table (columns) of k rows shaped row.
+func insert(tableColumns, row string, k int) string {
+	return "INSERT INTO " + tableColumns + " VALUES " + strings.TrimSuffix(strings.Repeat(row+",", k), ",")
+}
+
 // load inserts n people, one sign-up group each, and their registrations:
 // 90% confirmed (1% of them no-shows), 5% waitlisted, 5% cancelled.
 func load(db *sql.DB, n int, aid, sid, cid int64) error {
@@ -256,18 +261,12 @@ func load(db *sql.DB, n int, aid, sid, cid int64) error {
 	var firstUser int64
 	for from := 0; from < n; from += batch {
 		k := min(batch, n-from)
-		var b strings.Builder
-		args := make([]any, 0, k*4)
-		b.WriteString("INSERT INTO users (open_id, nickname, real_name, community_id, phone_masked, created_at, updated_at) VALUES ")
+		args := make([]any, 0, k*7)
 		for i := 0; i < k; i++ {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString("(?, ?, ?, ?, ?, ?, ?)")
 			j := from + i
 			args = append(args, fmt.Sprintf("obench%08d", j), fmt.Sprintf("居民%d", j), fmt.Sprintf("压测%d", j), cid, fmt.Sprintf("139****%04d", j%10000), now, now)
 		}
-		res, err := db.Exec(b.String(), args...)
+		res, err := db.Exec(insert("users (open_id, nickname, real_name, community_id, phone_masked, created_at, updated_at)", "(?, ?, ?, ?, ?, ?, ?)", k), args...)
 		if err != nil {
 			return fmt.Errorf("users: %w", err)
 		}
@@ -278,15 +277,8 @@ func load(db *sql.DB, n int, aid, sid, cid int64) error {
 	}
 	for from := 0; from < n; from += batch {
 		k := min(batch, n-from)
-		var g, r strings.Builder
 		var ga, ra []any
-		g.WriteString("INSERT INTO registration_groups (group_key, user_id, activity_id, fingerprint, answers, source, created_at) VALUES ")
-		r.WriteString("INSERT INTO registrations (activity_id, session_id, group_key, user_id, attendee_key, live_key, status, first_status, no_show, source, created_at, updated_at) VALUES ")
 		for i := 0; i < k; i++ {
-			if i > 0 {
-				g.WriteByte(',')
-				r.WriteByte(',')
-			}
 			j := from + i
 			gk := fmt.Sprintf("bench%027d", j)
 			uid := firstUser + int64(j)
@@ -299,15 +291,14 @@ func load(db *sql.DB, n int, aid, sid, cid int64) error {
 				status, live, noShow = "cancelled", nil, false
 			}
 			ts := now.Add(-time.Duration(n-j) * time.Second)
-			g.WriteString("(?, ?, ?, '', '{}', 'self', ?)")
 			ga = append(ga, gk, uid, aid, ts)
-			r.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, 'self', ?, ?)")
 			ra = append(ra, aid, sid, gk, uid, at, live, status, status, noShow, ts, ts)
 		}
-		if _, err := db.Exec(g.String(), ga...); err != nil {
+		if _, err := db.Exec(insert("registration_groups (group_key, user_id, activity_id, fingerprint, answers, source, created_at)", "(?, ?, ?, '', '{}', 'self', ?)", k), ga...); err != nil {
 			return fmt.Errorf("groups: %w", err)
 		}
-		if _, err := db.Exec(r.String(), ra...); err != nil {
+		if _, err := db.Exec(insert("registrations (activity_id, session_id, group_key, user_id, attendee_key, live_key, status, first_status, no_show, source, created_at, updated_at)",
+			"(?, ?, ?, ?, ?, ?, ?, ?, ?, 'self', ?, ?)", k), ra...); err != nil {
 			return fmt.Errorf("registrations: %w", err)
 		}
 	}

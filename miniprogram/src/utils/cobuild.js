@@ -1,27 +1,12 @@
 // Co-building (共建): names and view models shared by the pages under pages/cobuild/.
 const fmt = require('./format')
 
-const CATEGORIES = [
-  { key: 'elderly_care', name: '养老助老' },
-  { key: 'children_study', name: '儿童与学业' },
-  { key: 'health', name: '医疗健康' },
-  { key: 'culture', name: '文化活动' },
-  { key: 'environment_repairs', name: '环境与维修' },
-  { key: 'legal_aid', name: '法律援助' },
-  { key: 'employment', name: '就业帮扶' },
-  { key: 'other', name: '其他' },
-]
+const CATEGORIES = fmt.options({ elderly_care: '养老助老', children_study: '儿童与学业', health: '医疗健康', culture: '文化活动', environment_repairs: '环境与维修', legal_aid: '法律援助', employment: '就业帮扶', other: '其他' })
 const NEED_STATUS = { open: '待认领', full: '已认领满', closed: '已完成' }
 const PROJECT_STATUS = { claimed: '已认领', in_progress: '实施中', delivered: '已交付', evaluated: '已评价', closed: '已结项', withdrawn: '已撤回' }
 const WISH_STATUS = { pending: '待社区处理', accepted: '已纳入需求清单', merged: '已合并到社区需求', declined: '未采纳', hidden: '内容未通过审核' }
 const PROPOSAL_STATUS = { open: '征集支持中', agenda: '已提交联席会议', accepted: '已采纳', merged: '已采纳', declined: '未采纳' }
-const RESOURCE_KINDS = [
-  { key: 'venue', name: '场地' },
-  { key: 'expert', name: '专家与服务' },
-  { key: 'material', name: '物资' },
-  { key: 'fund', name: '资金' },
-  { key: 'team', name: '志愿服务队' },
-]
+const RESOURCE_KINDS = fmt.options({ venue: '场地', expert: '专家与服务', material: '物资', fund: '资金', team: '志愿服务队' })
 const REPORT_STATUS = { pending: '等待社区确认', confirmed: '已报到', declined: '未通过' }
 
 /** A need for lists: progress as a percentage of the quantity claimed. */

@@ -1,13 +1,15 @@
 // Labels and date formatting shared by pages.
 
-const CATEGORIES = [
-  { key: 'after_school', name: '四点半学校' },
-  { key: 'clinic', name: '义诊' },
-  { key: 'performance', name: '文艺演出' },
-  { key: 'youth_camp', name: '青少年快乐营地' },
-  { key: 'lecture', name: '讲座' },
-  { key: 'volunteer_service', name: '志愿服务' },
-]
+/**
+ * A picker's options, { key, name } in the order given, from the names by key.
+ * @param {Record<string, string>} names
+ * @returns {{key: string, name: string}[]}
+ */
+function options(names) {
+  return Object.keys(names).map((key) => ({ key, name: names[key] }))
+}
+
+const CATEGORIES = options({ after_school: '四点半学校', clinic: '义诊', performance: '文艺演出', youth_camp: '青少年快乐营地', lecture: '讲座', volunteer_service: '志愿服务' })
 
 const CATEGORY_NAMES = CATEGORIES.reduce((m, c) => Object.assign(m, { [c.key]: c.name }), { volunteer: '志愿服务', other: '其他' })
 
@@ -27,12 +29,7 @@ const HOURS_SOURCES = { checkin: '扫码签到签退', claim: '补录审核通�
 
 const CLAIM_STATUS = { pending: '待审核', approved: '已通过', rejected: '未通过' }
 
-const RELATIONS = [
-  { key: 'child', name: '子女' },
-  { key: 'parent', name: '父母' },
-  { key: 'spouse', name: '配偶' },
-  { key: 'other', name: '其他' },
-]
+const RELATIONS = options({ child: '子女', parent: '父母', spouse: '配偶', other: '其他' })
 const RELATION_NAMES = RELATIONS.reduce((m, r) => Object.assign(m, { [r.key]: r.name }), {})
 
 // The server's roles (internal/resident).
@@ -154,6 +151,7 @@ const BOOKING_STATUS = {
 }
 
 module.exports = {
+  options,
   BOOKING_STATUS,
   CATEGORIES,
   CATEGORY_NAMES,

@@ -143,38 +143,49 @@ async function request(opts) {
 }
 
 /**
- * Multipart upload of a local file as field "file". Resolves with the parsed JSON body.
- * @param {string} url
- * @param {string} filePath
+ * A file transfer (wx.uploadFile, wx.downloadFile) of opts to the server path opts.url, logged in
+ * and with the access token, once more after a refresh when the token had expired. Resolves with
+ * answer(the transfer's result).
+ * @param {(opts: any) => any} call
+ * @param {{url: string, [k: string]: any}} opts
+ * @param {(res: any) => any} answer
+ * @returns {Promise<any>}
  */
-async function upload(url, filePath) {
+async function transfer(call, opts, answer) {
   if (!session.getToken()) await login()
   const once = () =>
     new Promise((resolve, reject) => {
-      wx.uploadFile({
-        url: config.baseUrl + url,
-        filePath,
-        name: 'file',
+      call(Object.assign({}, opts, {
+        url: config.baseUrl + opts.url,
         header: authHeader(),
         timeout: config.timeout,
-        success: (res) => {
-          let data = res.data
-          try {
-            data = JSON.parse(/** @type {string} */ (res.data))
-          } catch (e) {
-            // not JSON
-          }
-          resolve({ statusCode: res.statusCode, data })
-        },
+        success: (res) => resolve(answer(res)),
         fail: () => reject(new ApiError(0, 'NETWORK', NETWORK_MESSAGE)),
-      })
+      }))
     })
-  /** @type {any} */
   let res = await once()
   if (res.statusCode === 401) {
     await refresh()
     res = await once()
   }
+  return res
+}
+
+/**
+ * Multipart upload of a local file as field "file". Resolves with the parsed JSON body.
+ * @param {string} url
+ * @param {string} filePath
+ */
+async function upload(url, filePath) {
+  const res = await transfer((o) => wx.uploadFile(o), { url, filePath, name: 'file' }, (r) => {
+    let data = r.data
+    try {
+      data = JSON.parse(/** @type {string} */ (r.data))
+    } catch (e) {
+      // not JSON
+    }
+    return { statusCode: r.statusCode, data }
+  })
   if (res.statusCode >= 200 && res.statusCode < 300) return res.data
   throw toError(res)
 }
@@ -186,23 +197,7 @@ async function upload(url, filePath) {
  * @param {string} url a path on the server, e.g. /api/v1/uploads/…
  */
 async function download(url) {
-  if (!session.getToken()) await login()
-  const once = () =>
-    new Promise((resolve, reject) => {
-      wx.downloadFile({
-        url: config.baseUrl + url,
-        header: authHeader(),
-        timeout: config.timeout,
-        success: (res) => resolve(res),
-        fail: () => reject(new ApiError(0, 'NETWORK', NETWORK_MESSAGE)),
-      })
-    })
-  /** @type {any} */
-  let res = await once()
-  if (res.statusCode === 401) {
-    await refresh()
-    res = await once()
-  }
+  const res = await transfer((o) => wx.downloadFile(o), { url }, (r) => r)
   if (res.statusCode >= 200 && res.statusCode < 300) return res.tempFilePath
   throw toError({ statusCode: res.statusCode, data: {} })
 }
@@ -219,22 +214,32 @@ function showError(err, fallback) {
 }
 
 /**
- * Waits for a form's request with page.data[flag] true: when it succeeds, onDone (if any) gets its
- * answer, the toast shows and the page goes back; when it fails, its error shows.
+ * Whether a form must not be sent now: one is being sent (page.data.submitting), or
+ * page.validate() finds something wrong, which a long toast then says.
+ * @param {any} page
+ * @returns {boolean}
+ */
+function cannotSubmit(page) {
+  if (page.data.submitting) return true
+  const problem = page.validate()
+  if (problem) wx.showToast({ title: problem, icon: 'none', duration: 2500 })
+  return !!problem
+}
+
+/**
+ * Waits for a form's request with page.data[flag] true: when it succeeds, the returned promise
+ * resolves with done(answer); when it fails, its error shows.
  * @param {any} page
  * @param {string} flag
  * @param {Promise<any>} req
- * @param {WechatMiniprogram.ShowToastOption} toast
- * @param {(res: any) => void} [onDone]
+ * @param {(res: any) => any} done
  */
-function submitThenBack(page, flag, req, toast, onDone) {
+function submitThen(page, flag, req, done) {
   page.setData({ [flag]: true })
   return req.then(
     (res) => {
-      if (onDone) onDone(res)
       page.setData({ [flag]: false })
-      wx.showToast(toast)
-      wx.navigateBack()
+      return done(res)
     },
     (err) => {
       page.setData({ [flag]: false })
@@ -244,28 +249,43 @@ function submitThenBack(page, flag, req, toast, onDone) {
 }
 
 /**
- * Asks for confirmation with a modal ({ title, content, confirmText }); when confirmed runs
- * action() and, once it succeeds, toasts done and goes back (a failure shows its error). Resolves
- * when all is over.
- * @param {{title: string, content: string, confirmText: string}} modal
- * @param {() => Promise<any>} action
- * @param {string} done
- * @returns {Promise<void>}
+ * submitThen that, once the request succeeds, gives onDone (if any) its answer, shows the toast and
+ * goes back.
+ * @param {any} page
+ * @param {string} flag
+ * @param {Promise<any>} req
+ * @param {WechatMiniprogram.ShowToastOption} toast
+ * @param {(res: any) => void} [onDone]
  */
-function confirmThenBack(modal, action, done) {
+function submitThenBack(page, flag, req, toast, onDone) {
+  return submitThen(page, flag, req, (res) => {
+    if (onDone) onDone(res)
+    wx.showToast(toast)
+    wx.navigateBack()
+  })
+}
+
+/**
+ * Asks for confirmation with a modal (wx.showModal's options); when confirmed runs action(text),
+ * text being what an editable modal got ('' otherwise), and, once it succeeds, after(answer), which
+ * the returned promise resolves with; a failure shows its error (failText when it has no message
+ * for the resident). Resolves with undefined when cancelled or failed.
+ * @param {WechatMiniprogram.ShowModalOption} modal
+ * @param {(text: string) => Promise<any>} action
+ * @param {(res: any) => any} after
+ * @param {string} [failText]
+ * @returns {Promise<any>}
+ */
+function confirmThen(modal, action, after, failText) {
   return new Promise((resolve) => {
     wx.showModal(
       Object.assign({}, modal, {
         success: (res) => {
           if (!res.confirm) return resolve(undefined)
-          action().then(
-            () => {
-              wx.showToast({ title: done, icon: 'success' })
-              wx.navigateBack()
-              resolve(undefined)
-            },
+          action(String(res.content || '')).then(
+            (answer) => resolve(after(answer)),
             (err) => {
-              showError(err)
+              showError(err, failText)
               resolve(undefined)
             },
           )
@@ -273,6 +293,20 @@ function confirmThenBack(modal, action, done) {
         fail: () => resolve(undefined),
       }),
     )
+  })
+}
+
+/**
+ * confirmThen that, once action() succeeds, toasts done and goes back.
+ * @param {{title: string, content: string, confirmText: string}} modal
+ * @param {() => Promise<any>} action
+ * @param {string} done
+ * @returns {Promise<void>}
+ */
+function confirmThenBack(modal, action, done) {
+  return confirmThen(modal, () => action(), () => {
+    wx.showToast({ title: done, icon: 'success' })
+    wx.navigateBack()
   })
 }
 
@@ -290,7 +324,10 @@ module.exports = {
   login,
   refresh,
   showError,
+  cannotSubmit,
+  submitThen,
   submitThenBack,
+  confirmThen,
   confirmThenBack,
   newIdempotencyKey,
 }

@@ -5,7 +5,7 @@ const fmt = require('../../utils/format')
 const session = require('../../utils/session')
 const subscribe = require('../../utils/subscribe')
 const local = require('../../utils/local')
-const { showError } = require('../../utils/request')
+const { showError, cannotSubmit } = require('../../utils/request')
 
 // How often remaining places are refreshed while the page is visible.
 const LIVE_REFRESH_MS = 15000
@@ -258,12 +258,7 @@ Component({
 
     /** Sign-up tap: ask for subscribe messages first (must be in the tap), then submit. */
     onSubmit() {
-      if (this.data.submitting) return Promise.resolve()
-      const problem = this.validate()
-      if (problem) {
-        wx.showToast({ title: problem, icon: 'none', duration: 2500 })
-        return Promise.resolve()
-      }
+      if (cannotSubmit(this)) return Promise.resolve()
       const s = this.data.sessions.find((x) => x.id === this.data.sessionId)
       const waitlist = s.remaining <= 0
       const keys = waitlist ? ['waitlist_promoted', 'activity_reminder', 'activity_changed'] : ['registration_confirmed', 'activity_reminder', 'activity_changed']

@@ -40,12 +40,6 @@ Component({
     onTab(e) {
       this.setData({ tab: e.currentTarget.dataset.tab })
     },
-    onNeed(e) {
-      wx.navigateTo({ url: `/pages/cobuild/need?id=${e.currentTarget.dataset.id}` })
-    },
-    onProject(e) {
-      wx.navigateTo({ url: `/pages/cobuild/project?id=${e.currentTarget.dataset.id}` })
-    },
     onGo(e) {
       wx.navigateTo({ url: e.currentTarget.dataset.url })
     },

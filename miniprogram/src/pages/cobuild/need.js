@@ -19,11 +19,9 @@ Component({
     onUnit(e) {
       this.setData({ unitIndex: Number(e.detail.value) })
     },
-    onQuantity(e) {
-      this.setData({ quantity: e.detail.value })
-    },
-    onPlan(e) {
-      this.setData({ plan: e.detail.value })
+    /** A text field: data-field names what it sets. */
+    onField(e) {
+      this.setData({ [e.currentTarget.dataset.field]: e.detail.value })
     },
     onClaim() {
       const unit = this.data.units[this.data.unitIndex]

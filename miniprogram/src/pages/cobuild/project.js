@@ -2,21 +2,9 @@
 // photos (uploaded first) and the number served; a beneficiary rates it once after delivery.
 const api = require('../../utils/api')
 const cb = require('../../utils/cobuild')
+const photos = require('../../utils/photos')
 const privacy = require('../../utils/privacy')
-const { showError } = require('../../utils/request')
-
-function choose(count) {
-  return new Promise((resolve, reject) => {
-    wx.chooseMedia({
-      count,
-      mediaType: ['image'],
-      sourceType: ['album', 'camera'],
-      sizeType: ['compressed'],
-      success: (res) => resolve(res.tempFiles.map((f) => f.tempFilePath)),
-      fail: () => reject(new Error('已取消选择')),
-    })
-  })
-}
+const { showError, submitThen } = require('../../utils/request')
 
 Component({
   data: { projectId: 0, myUnits: [], project: null, isParty: false, served: '', note: '', photos: [], score: 0, comment: '', rated: false, busy: false, loading: true, error: '' },
@@ -36,17 +24,10 @@ Component({
       )
     },
     act(body, done) {
-      this.setData({ busy: true })
-      return api.projectProgress(this.data.projectId, body).then(
-        (p) => {
-          this.setData({ busy: false, project: cb.projectView(p) })
-          wx.showToast({ title: done, icon: 'success' })
-        },
-        (err) => {
-          this.setData({ busy: false })
-          showError(err)
-        },
-      )
+      return submitThen(this, 'busy', api.projectProgress(this.data.projectId, body), (p) => {
+        this.setData({ project: cb.projectView(p) })
+        wx.showToast({ title: done, icon: 'success' })
+      })
     },
     onStart() {
       return this.act({ action: 'start' }, '已开始实施')
@@ -60,12 +41,12 @@ Component({
     onAddPhoto() {
       return privacy
         .ensure()
-        .then(() => choose(9 - this.data.photos.length))
-        .then((paths) => Promise.all(paths.map((p) => api.uploadFile(p).then((res) => ({ local: p, url: res.url })))))
+        .then(() => photos.choose(9 - this.data.photos.length))
+        .then(photos.upload)
         .then(
           (up) => this.setData({ photos: this.data.photos.concat(up) }),
           (err) => {
-            if (err && err.message !== '已取消选择') showError(err, '照片上传失败，请重试')
+            if (err && err.message !== photos.CANCELLED) showError(err, '照片上传失败，请重试')
           },
         )
     },
@@ -88,18 +69,11 @@ Component({
         wx.showToast({ title: '请选择评分', icon: 'none' })
         return Promise.resolve()
       }
-      this.setData({ busy: true })
-      return api.rateProject(this.data.projectId, { score: this.data.score, comment: this.data.comment.trim() }).then(
-        () => {
-          this.setData({ busy: false, rated: true })
-          wx.showToast({ title: '感谢评价', icon: 'success' })
-          return this.load()
-        },
-        (err) => {
-          this.setData({ busy: false })
-          showError(err)
-        },
-      )
+      return submitThen(this, 'busy', api.rateProject(this.data.projectId, { score: this.data.score, comment: this.data.comment.trim() }), () => {
+        this.setData({ rated: true })
+        wx.showToast({ title: '感谢评价', icon: 'success' })
+        return this.load()
+      })
     },
   },
 })

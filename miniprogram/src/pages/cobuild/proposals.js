@@ -2,7 +2,7 @@
 // resident; a proposal that reaches the threshold goes on the joint meeting's agenda.
 const api = require('../../utils/api')
 const cb = require('../../utils/cobuild')
-const { showError } = require('../../utils/request')
+const { showError, submitThen } = require('../../utils/request')
 
 function view(p, supported) {
   return Object.assign({}, p, {
@@ -37,11 +37,9 @@ Component({
         (err) => showError(err),
       )
     },
-    onTitle(e) {
-      this.setData({ title: e.detail.value })
-    },
-    onDescription(e) {
-      this.setData({ description: e.detail.value })
+    /** A text field: data-field names what it sets. */
+    onField(e) {
+      this.setData({ [e.currentTarget.dataset.field]: e.detail.value })
     },
     onPropose() {
       const title = this.data.title.trim()
@@ -50,18 +48,11 @@ Component({
         wx.showToast({ title: '请填写议题和具体内容', icon: 'none' })
         return Promise.resolve()
       }
-      this.setData({ busy: true })
-      return api.createProposal({ title, description }).then(
-        () => {
-          this.setData({ busy: false, title: '', description: '' })
-          wx.showToast({ title: '议题已发布', icon: 'success' })
-          return this.load()
-        },
-        (err) => {
-          this.setData({ busy: false })
-          showError(err)
-        },
-      )
+      return submitThen(this, 'busy', api.createProposal({ title, description }), () => {
+        this.setData({ title: '', description: '' })
+        wx.showToast({ title: '议题已发布', icon: 'success' })
+        return this.load()
+      })
     },
   },
 })

@@ -2,7 +2,7 @@
 // once the community confirmed, they see its open needs and projects to serve in.
 const api = require('../../utils/api')
 const cb = require('../../utils/cobuild')
-const { showError } = require('../../utils/request')
+const { submitThen } = require('../../utils/request')
 
 Component({
   data: { report: null, statusText: '', units: [], unitIndex: -1, needs: [], projects: [], busy: false, loading: true },
@@ -38,24 +38,13 @@ Component({
         wx.showToast({ title: '请选择工作单位', icon: 'none' })
         return Promise.resolve()
       }
-      this.setData({ busy: true })
-      return api.reportIn({ workplace_org_id: unit.id }).then(
-        () => {
-          this.setData({ busy: false })
-          wx.showToast({ title: '已提交，等待社区确认', icon: 'none' })
-          return this.load()
-        },
-        (err) => {
-          this.setData({ busy: false })
-          showError(err)
-        },
-      )
+      return submitThen(this, 'busy', api.reportIn({ workplace_org_id: unit.id }), () => {
+        wx.showToast({ title: '已提交，等待社区确认', icon: 'none' })
+        return this.load()
+      })
     },
-    onNeed(e) {
-      wx.navigateTo({ url: `/pages/cobuild/need?id=${e.currentTarget.dataset.id}` })
-    },
-    onProject(e) {
-      wx.navigateTo({ url: `/pages/cobuild/project?id=${e.currentTarget.dataset.id}` })
+    onGo(e) {
+      wx.navigateTo({ url: e.currentTarget.dataset.url })
     },
   },
 })

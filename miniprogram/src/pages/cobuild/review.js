@@ -2,7 +2,7 @@
 // with a reason the resident sees), confirm party members' report-ins, and publish needs.
 const api = require('../../utils/api')
 const cb = require('../../utils/cobuild')
-const { showError } = require('../../utils/request')
+const { showError, submitThen } = require('../../utils/request')
 
 Component({
   data: {
@@ -83,18 +83,12 @@ Component({
         wx.showToast({ title: '请填写需求名称、数量和单位', icon: 'none' })
         return Promise.resolve()
       }
-      this.setData({ busy: true })
-      return api.createNeed({ community_id: this.data.communityId, category: this.data.category, title: this.data.needTitle.trim(),
-        quantity, quantity_unit: this.data.needUnit.trim(), shareable: this.data.shareable }).then(
-        () => {
-          this.setData({ busy: false, needTitle: '', needQuantity: '', needUnit: '' })
-          wx.showToast({ title: '需求已发布', icon: 'success' })
-        },
-        (err) => {
-          this.setData({ busy: false })
-          showError(err)
-        },
-      )
+      const req = api.createNeed({ community_id: this.data.communityId, category: this.data.category, title: this.data.needTitle.trim(),
+        quantity, quantity_unit: this.data.needUnit.trim(), shareable: this.data.shareable })
+      return submitThen(this, 'busy', req, () => {
+        this.setData({ needTitle: '', needQuantity: '', needUnit: '' })
+        wx.showToast({ title: '需求已发布', icon: 'success' })
+      })
     },
   },
 })

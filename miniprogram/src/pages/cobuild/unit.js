@@ -2,7 +2,7 @@
 // projects with their progress, and the resources it offers (publish one here).
 const api = require('../../utils/api')
 const cb = require('../../utils/cobuild')
-const { showError } = require('../../utils/request')
+const { showError, submitThen } = require('../../utils/request')
 
 const DAY = 24 * 3600 * 1000
 
@@ -39,11 +39,8 @@ Component({
       this.setData({ category: e.currentTarget.dataset.key })
       return this.reload()
     },
-    onNeed(e) {
-      wx.navigateTo({ url: `/pages/cobuild/need?id=${e.currentTarget.dataset.id}` })
-    },
-    onProject(e) {
-      wx.navigateTo({ url: `/pages/cobuild/project?id=${e.currentTarget.dataset.id}` })
+    onGo(e) {
+      wx.navigateTo({ url: e.currentTarget.dataset.url })
     },
     onKind(e) {
       this.setData({ kind: e.currentTarget.dataset.key })
@@ -58,21 +55,15 @@ Component({
         return Promise.resolve()
       }
       const now = Date.now()
-      this.setData({ busy: true })
-      return api.createResource({
+      const req = api.createResource({
         unit_id: this.data.unit.id, kind: this.data.kind, title: this.data.resTitle.trim(), quantity, quantity_unit: this.data.resUnit.trim(),
         communities: this.data.unit.communities, valid_from: new Date(now).toISOString(), valid_to: new Date(now + 365 * DAY).toISOString(),
-      }).then(
-        () => {
-          this.setData({ busy: false, resTitle: '', resQuantity: '', resUnit: '' })
-          wx.showToast({ title: '已发布', icon: 'success' })
-          return this.reload()
-        },
-        (err) => {
-          this.setData({ busy: false })
-          showError(err)
-        },
-      )
+      })
+      return submitThen(this, 'busy', req, () => {
+        this.setData({ resTitle: '', resQuantity: '', resUnit: '' })
+        wx.showToast({ title: '已发布', icon: 'success' })
+        return this.reload()
+      })
     },
   },
 })

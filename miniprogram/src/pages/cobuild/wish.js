@@ -3,7 +3,7 @@
 const api = require('../../utils/api')
 const cb = require('../../utils/cobuild')
 const fmt = require('../../utils/format')
-const { showError } = require('../../utils/request')
+const { submitThen } = require('../../utils/request')
 
 function view(w) {
   return Object.assign({}, w, {
@@ -24,14 +24,9 @@ Component({
         () => this.setData({ loading: false }),
       )
     },
-    onTitle(e) {
-      this.setData({ title: e.detail.value })
-    },
-    onDescription(e) {
-      this.setData({ description: e.detail.value })
-    },
-    onPhone(e) {
-      this.setData({ phone: e.detail.value })
+    /** A text field: data-field names what it sets. */
+    onField(e) {
+      this.setData({ [e.currentTarget.dataset.field]: e.detail.value })
     },
     onSubmit() {
       const title = this.data.title.trim()
@@ -39,23 +34,16 @@ Component({
         wx.showToast({ title: '请写下您的心愿', icon: 'none' })
         return Promise.resolve()
       }
-      this.setData({ submitting: true })
       const body = { title, description: this.data.description.trim() }
       if (this.data.phone.trim()) body.contact_phone = this.data.phone.trim()
-      return api.createWish(body).then(
-        () => {
-          this.setData({ submitting: false, title: '', description: '' })
-          wx.showToast({ title: '心愿已提交', icon: 'success' })
-          return this.load()
-        },
-        (err) => {
-          this.setData({ submitting: false })
-          showError(err)
-        },
-      )
+      return submitThen(this, 'submitting', api.createWish(body), () => {
+        this.setData({ title: '', description: '' })
+        wx.showToast({ title: '心愿已提交', icon: 'success' })
+        return this.load()
+      })
     },
-    onNeed(e) {
-      wx.navigateTo({ url: `/pages/cobuild/need?id=${e.currentTarget.dataset.id}` })
+    onGo(e) {
+      wx.navigateTo({ url: e.currentTarget.dataset.url })
     },
   },
 })

@@ -1,5 +1,5 @@
 // Family members (dependents) list.
-const loads = require('../../behaviors/loads')
+const list = require('../../behaviors/list')
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 
@@ -14,15 +14,8 @@ function view(d) {
 }
 
 Component({
-  behaviors: [loads],
-  data: { items: [], loading: true, error: '' },
+  behaviors: [list(() => api.listDependents(), view, 'onShow')],
   methods: {
-    onShow() {
-      return this.load()
-    },
-    load() {
-      return this.loadFrom(api.listDependents(), (res) => this.setData({ items: ((res && res.items) || []).map(view), loading: false }))
-    },
     onAdd() {
       wx.navigateTo({ url: '/pages/family/edit' })
     },

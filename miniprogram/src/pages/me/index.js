@@ -83,32 +83,12 @@ Component({
         (err) => showError(err),
       )
     },
-    onEditProfile() {
-      wx.navigateTo({ url: '/pages/profile/edit' })
-    },
-    onMessages() {
-      wx.navigateTo({ url: '/pages/messages/index' })
-    },
-    onResidence() {
-      wx.navigateTo({ url: '/pages/residence/index' })
-    },
-    onFamily() {
-      wx.navigateTo({ url: '/pages/family/index' })
-    },
-    onWristbands() {
-      wx.navigateTo({ url: '/pages/wristband/index' })
-    },
-    onRooms() {
-      wx.navigateTo({ url: '/pages/rooms/index' })
-    },
-    onCobuild() {
-      wx.navigateTo({ url: '/pages/cobuild/index' })
+    /** A menu entry: opens the page its data-url names. */
+    onGo(e) {
+      wx.navigateTo({ url: e.currentTarget.dataset.url })
     },
     onVolunteer() {
       wx.switchTab({ url: '/pages/volunteer/index' })
-    },
-    onStaff() {
-      wx.navigateTo({ url: '/pages/staff/index' })
     },
   },
 })

@@ -1,7 +1,7 @@
 // My registrations: upcoming and past, cancel, entry QR (ticket page), waitlist position.
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
-const { showError } = require('../../utils/request')
+const { confirmThen } = require('../../utils/request')
 
 const PAGE_SIZE = 20
 
@@ -78,27 +78,15 @@ Component({
     onCancel(e) {
       const id = e.currentTarget.dataset.id
       const r = this.data.items.find((x) => x.id === id)
-      return new Promise((resolve) => {
-        wx.showModal({
-          title: '取消报名',
-          content: `确定取消「${r ? r.activity_title : ''}」${r && r.attendee.name ? `（${r.attendee.name}）` : ''}的报名吗？名额将让给其他居民。`,
-          confirmText: '确定取消',
-          cancelText: '再想想',
-          success: (res) => {
-            if (!res.confirm) return resolve(undefined)
-            api.cancelRegistration(id).then(
-              () => {
-                wx.showToast({ title: '已取消', icon: 'success' })
-                resolve(this.reload())
-              },
-              (err) => {
-                showError(err)
-                resolve(undefined)
-              },
-            )
-          },
-          fail: () => resolve(undefined),
-        })
+      const modal = {
+        title: '取消报名',
+        content: `确定取消「${r ? r.activity_title : ''}」${r && r.attendee.name ? `（${r.attendee.name}）` : ''}的报名吗？名额将让给其他居民。`,
+        confirmText: '确定取消',
+        cancelText: '再想想',
+      }
+      return confirmThen(modal, () => api.cancelRegistration(id), () => {
+        wx.showToast({ title: '已取消', icon: 'success' })
+        return this.reload()
       })
     },
     onOpenActivity(e) {

@@ -3,7 +3,7 @@
 // building, unit). The page shows the confirmed residence, the latest application (pending, or
 // rejected with the reason) and the form to apply.
 const api = require('../../utils/api')
-const { showError } = require('../../utils/request')
+const { showError, submitThen, cannotSubmit } = require('../../utils/request')
 
 const STATUS = { pending: '待社区审核', approved: '已认证', rejected: '未通过', superseded: '已更换' }
 
@@ -55,26 +55,14 @@ Component({
       return ''
     },
     onSubmit() {
-      if (this.data.submitting) return Promise.resolve()
-      const problem = this.validate()
-      if (problem) {
-        wx.showToast({ title: problem, icon: 'none', duration: 2500 })
-        return Promise.resolve()
-      }
+      if (cannotSubmit(this)) return Promise.resolve()
       const f = this.data.form
       const body = { community_id: this.data.communities[this.data.communityIndex].id, address: f.address.trim(), building: f.building.trim(), unit: f.unit.trim() }
-      this.setData({ submitting: true })
-      return api.applyResidence(body).then(
-        () => {
-          this.setData({ submitting: false, form: { address: '', building: '', unit: '' } })
-          wx.showToast({ title: '已提交，等待社区审核', icon: 'none', duration: 2500 })
-          return this.load()
-        },
-        (err) => {
-          this.setData({ submitting: false })
-          showError(err)
-        },
-      )
+      return submitThen(this, 'submitting', api.applyResidence(body), () => {
+        this.setData({ form: { address: '', building: '', unit: '' } })
+        wx.showToast({ title: '已提交，等待社区审核', icon: 'none', duration: 2500 })
+        return this.load()
+      })
     },
   },
 })

@@ -1,7 +1,7 @@
 // My room bookings: status, the entry QR of a confirmed booking (ticket page), cancel.
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
-const { showError } = require('../../utils/request')
+const { confirmThen } = require('../../utils/request')
 
 function view(b) {
   const st = fmt.BOOKING_STATUS[b.status] || { text: b.status, tag: 'default' }
@@ -40,25 +40,11 @@ Component({
     onCancel(e) {
       const id = e.currentTarget.dataset.id
       const b = this.data.items.find((x) => x.id === id)
-      return new Promise((resolve) => {
-        wx.showModal({
-          title: '取消预约',
-          content: `确定取消「${(b && b.room_name) || ''}」${(b && b.timeText) || ''}的预约吗？取消后时段立即释放。`,
-          success: (r) => {
-            if (!r.confirm) return resolve()
-            api.cancelBooking(id, '本人取消').then(
-              () => {
-                wx.showToast({ title: '已取消', icon: 'success' })
-                resolve(this.load())
-              },
-              (err) => {
-                showError(err, '取消失败')
-                resolve()
-              },
-            )
-          },
-        })
-      })
+      const modal = { title: '取消预约', content: `确定取消「${(b && b.room_name) || ''}」${(b && b.timeText) || ''}的预约吗？取消后时段立即释放。` }
+      return confirmThen(modal, () => api.cancelBooking(id, '本人取消'), () => {
+        wx.showToast({ title: '已取消', icon: 'success' })
+        return this.load()
+      }, '取消失败')
     },
     onRooms() {
       wx.navigateTo({ url: '/pages/rooms/index' })

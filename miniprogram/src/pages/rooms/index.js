@@ -1,15 +1,8 @@
 // Rooms and venues of my community and the co-building units: pick one to see its free slots and book.
 const api = require('../../utils/api')
+const fmt = require('../../utils/format')
 
-const KINDS = [
-  { key: '', name: '全部' },
-  { key: 'activity_room', name: '活动室' },
-  { key: 'dance_room', name: '舞蹈室' },
-  { key: 'chess_room', name: '棋牌室' },
-  { key: 'reading_room', name: '阅览室' },
-  { key: 'library', name: '图书室' },
-  { key: 'gym', name: '健身房' },
-]
+const KINDS = fmt.options({ '': '全部', activity_room: '活动室', dance_room: '舞蹈室', chess_room: '棋牌室', reading_room: '阅览室', library: '图书室', gym: '健身房' })
 
 Component({
   data: { kinds: KINDS, kind: '', rooms: [], communityId: 0, loading: true, error: '' },

@@ -2,7 +2,7 @@
 // a unit's rooms' bookings but only the unit decides).
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
-const { showError } = require('../../utils/request')
+const { showError, confirmThen } = require('../../utils/request')
 
 const FOR_TEXT = { resident: '居民', team: '文体队伍', unit: '共建单位', desk: '前台代约', staff: '社区自用' }
 
@@ -38,20 +38,8 @@ Component({
     },
     onReject(e) {
       const id = e.currentTarget.dataset.id
-      return new Promise((resolve) => {
-        wx.showModal({
-          title: '不通过',
-          editable: true,
-          placeholderText: '请填写原因（会通知预约人）',
-          success: (r) => {
-            if (!r.confirm) return resolve()
-            api.rejectBooking(id, r.content || '').then(() => resolve(this.load()), (err) => {
-              showError(err, '操作失败')
-              resolve()
-            })
-          },
-        })
-      })
+      const modal = { title: '不通过', editable: true, placeholderText: '请填写原因（会通知预约人）' }
+      return confirmThen(modal, (text) => api.rejectBooking(id, text), () => this.load(), '操作失败')
     },
   },
 })

@@ -1,33 +1,26 @@
 // Staff: review volunteers' hours claims (approve with minutes, or reject with a reason). The
 // photos are private uploads: each is downloaded with the staff member's credentials and shown
 // from the local temporary file (an <image> cannot send the Authorization header).
-const loads = require('../../behaviors/loads')
+const list = require('../../behaviors/list')
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
-const { showError } = require('../../utils/request')
+const { showError, confirmThen } = require('../../utils/request')
+
+function view(c) {
+  return Object.assign({}, c, {
+    volunteerName: c.volunteer_name || '志愿者',
+    minutesText: fmt.formatMinutes(c.minutes),
+    servedText: fmt.formatDateTime(c.served_at),
+    approveMinutes: c.minutes,
+    photos: (c.photo_urls || []).map((url) => ({ url, local: '', failed: false })),
+  })
+}
 
 Component({
-  behaviors: [loads],
-  data: { items: [], loading: true, error: '' },
+  behaviors: [list(() => api.pendingClaims(), view)],
   methods: {
-    onLoad() {
-      return this.load()
-    },
-    load() {
-      return this.loadFrom(api.pendingClaims(), (res) => {
-        const items = ((res && res.items) || []).map((c) => Object.assign({}, c, {
-          volunteerName: c.volunteer_name || '志愿者',
-          minutesText: fmt.formatMinutes(c.minutes),
-          servedText: fmt.formatDateTime(c.served_at),
-          approveMinutes: c.minutes,
-          photos: (c.photo_urls || []).map((url) => ({ url, local: '', failed: false })),
-        }))
-        this.setData({ loading: false, items })
-        return this.loadPhotos(items)
-      })
-    },
-    /** Downloads every claim's photos; each shows as soon as it is there. */
-    loadPhotos(items) {
+    /** Once listed, downloads every claim's photos; each shows as soon as it is there. */
+    listed(items) {
       const jobs = []
       items.forEach((c) => {
         c.photos.forEach((p, j) => {
@@ -80,29 +73,10 @@ Component({
     },
     onReject(e) {
       const id = e.currentTarget.dataset.id
-      return new Promise((resolve) => {
-        wx.showModal({
-          title: '驳回原因',
-          editable: true,
-          placeholderText: '例如：照片无法证明服务内容',
-          confirmText: '驳回',
-          success: (res) => {
-            if (!res.confirm) return resolve(undefined)
-            const reason = String(res.content || '').trim() || '材料不足'
-            api.rejectClaim(id, reason).then(
-              () => {
-                wx.showToast({ title: '已驳回', icon: 'none' })
-                this.remove(id)
-                resolve(undefined)
-              },
-              (err) => {
-                showError(err)
-                resolve(undefined)
-              },
-            )
-          },
-          fail: () => resolve(undefined),
-        })
+      const modal = { title: '驳回原因', editable: true, placeholderText: '例如：照片无法证明服务内容', confirmText: '驳回' }
+      return confirmThen(modal, (text) => api.rejectClaim(id, text.trim() || '材料不足'), () => {
+        wx.showToast({ title: '已驳回', icon: 'none' })
+        this.remove(id)
       })
     },
   },

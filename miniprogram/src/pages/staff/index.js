@@ -52,14 +52,9 @@ Component({
     openCode(sessionId, title, timeText) {
       wx.navigateTo({ url: `/pages/staff/rotating-code?session_id=${sessionId}&title=${encodeURIComponent(title)}&time=${encodeURIComponent(timeText)}` })
     },
-    onClaims() {
-      wx.navigateTo({ url: '/pages/staff/claims' })
-    },
-    onAlarms() {
-      wx.navigateTo({ url: '/pages/staff/alarms' })
-    },
-    onBookings() {
-      wx.navigateTo({ url: '/pages/staff/bookings' })
+    /** A grid entry: opens the page its data-url names. */
+    onGo(e) {
+      wx.navigateTo({ url: e.currentTarget.dataset.url })
     },
     /** Scans the desk console's login code (a mini-program code) and opens its confirm page. */
     onConsoleLogin() {

@@ -3,24 +3,12 @@
 // they were reviewed.
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
+const photos = require('../../utils/photos')
 const privacy = require('../../utils/privacy')
 const subscribe = require('../../utils/subscribe')
 const { showError, submitThenBack } = require('../../utils/request')
 
 const MAX_PHOTOS = 6
-
-function choose(count) {
-  return new Promise((resolve, reject) => {
-    wx.chooseMedia({
-      count,
-      mediaType: ['image'],
-      sourceType: ['album', 'camera'],
-      sizeType: ['compressed'],
-      success: (res) => resolve(res.tempFiles.map((f) => f.tempFilePath)),
-      fail: () => reject(new Error('已取消选择')),
-    })
-  })
-}
 
 Component({
   data: { activities: [], activityIndex: -1, hours: '', description: '', photos: [], maxPhotos: MAX_PHOTOS, submitting: false, claims: [] },
@@ -65,11 +53,9 @@ Component({
     onActivity(e) {
       this.setData({ activityIndex: Number(e.detail.value) })
     },
-    onHours(e) {
-      this.setData({ hours: e.detail.value })
-    },
-    onDescription(e) {
-      this.setData({ description: e.detail.value })
+    /** A text field: data-field names what it sets. */
+    onField(e) {
+      this.setData({ [e.currentTarget.dataset.field]: e.detail.value })
     },
     /** Privacy flow, then album/camera, then upload each photo. */
     onAddPhoto() {
@@ -77,10 +63,10 @@ Component({
       if (left <= 0) return Promise.resolve()
       return privacy
         .ensure()
-        .then(() => choose(left))
+        .then(() => photos.choose(left))
         .then((paths) => {
           wx.showLoading({ title: '正在上传', mask: true })
-          return Promise.all(paths.map((p) => api.uploadFile(p).then((res) => ({ local: p, url: res.url }))))
+          return photos.upload(paths)
         })
         .then(
           (uploaded) => {
@@ -89,7 +75,7 @@ Component({
           },
           (err) => {
             wx.hideLoading()
-            if (err && err.message === '已取消选择') return
+            if (err && err.message === photos.CANCELLED) return
             showError(err, '照片上传失败，请重试')
           },
         )

@@ -3,7 +3,7 @@ const loads = require('../../behaviors/loads')
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const session = require('../../utils/session')
-const { showError, confirmThenBack } = require('../../utils/request')
+const { showError, confirmThen, confirmThenBack } = require('../../utils/request')
 
 /** latest_readings of the server's band, each with the time it was measured. */
 function readingList(r) {
@@ -80,28 +80,14 @@ Component({
     onRemoveGuardian(e) {
       const uid = e.currentTarget.dataset.uid
       const g = this.data.guardians.find((x) => x.user_id === uid)
-      return new Promise((resolve) => {
-        wx.showModal({
-          title: '移除监护人',
-          content: g && g.removeText === '退出监护' ? '退出后您将不再收到该手环的位置和告警。确定退出吗？' : `确定不再让「${g ? g.name : ''}」查看该手环的位置和告警吗？`,
-          success: (res) => {
-            if (!res.confirm) return resolve(undefined)
-            api.removeGuardian(this.data.id, uid).then(
-              () => {
-                if (g && g.removeText === '退出监护') {
-                  wx.navigateBack()
-                  return resolve(undefined)
-                }
-                return resolve(this.load())
-              },
-              (err) => {
-                showError(err)
-                resolve(undefined)
-              },
-            )
-          },
-          fail: () => resolve(undefined),
-        })
+      const leaving = !!g && g.removeText === '退出监护'
+      const modal = {
+        title: '移除监护人',
+        content: leaving ? '退出后您将不再收到该手环的位置和告警。确定退出吗？' : `确定不再让「${g ? g.name : ''}」查看该手环的位置和告警吗？`,
+      }
+      return confirmThen(modal, () => api.removeGuardian(this.data.id, uid), () => {
+        if (!leaving) return this.load()
+        wx.navigateBack()
       })
     },
     onUnbind() {

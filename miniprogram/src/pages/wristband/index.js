@@ -1,5 +1,5 @@
 // Wristbands I wear or guard: list, bind a new one, accept a guardian invitation.
-const loads = require('../../behaviors/loads')
+const list = require('../../behaviors/list')
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const { showError } = require('../../utils/request')
@@ -24,31 +24,27 @@ function stateText(b) {
   return ''
 }
 
+function view(b) {
+  return Object.assign({}, b, {
+    locationText: b.latest_location && b.latest_location.at ? `最近定位：${fmt.formatDateTime(b.latest_location.at)}` : '暂无定位',
+    readingsText: readingsText(b.latest_readings),
+    stateText: stateText(b),
+  })
+}
+
 Component({
-  behaviors: [loads],
-  data: { items: [], loading: true, error: '', inviteCode: '' },
+  behaviors: [list(() => api.myWristbands(), view, 'onShow')],
+  data: { inviteCode: '' },
   methods: {
-    onShow() {
-      return this.load()
-    },
-    load() {
-      return this.loadFrom(api.myWristbands(), (res) => {
-        const items = ((res && res.items) || []).map((b) => Object.assign({}, b, {
-          locationText: b.latest_location && b.latest_location.at ? `最近定位：${fmt.formatDateTime(b.latest_location.at)}` : '暂无定位',
-          readingsText: readingsText(b.latest_readings),
-          stateText: stateText(b),
-        }))
-        this.setData({ items, loading: false })
-      })
-    },
     onOpen(e) {
       wx.navigateTo({ url: `/pages/wristband/detail?id=${e.currentTarget.dataset.id}` })
     },
     onBind() {
       wx.navigateTo({ url: '/pages/wristband/bind' })
     },
-    onInviteInput(e) {
-      this.setData({ inviteCode: e.detail.value })
+    /** A text field: data-field names what it sets. */
+    onField(e) {
+      this.setData({ [e.currentTarget.dataset.field]: e.detail.value })
     },
     onAccept() {
       const code = this.data.inviteCode.trim()
