@@ -89,6 +89,14 @@ func (p *page) run(what string, actions ...chromedp.Action) {
 }
 
 // waitText waits until the page shows text (in a visible element).
+// devLogin logs name in from the login page with the development login.
+func (p *page) devLogin(name string) {
+	p.waitText("微信扫码登录")
+	p.click(".el-tabs__item", "开发登录")
+	p.typeInto(`[data-test=dev-name]`, name)
+	p.click(`[data-test=dev-login]`, "")
+}
+
 func (p *page) waitText(text string) {
 	p.t.Helper()
 	p.run("wait for "+text, chromedp.Poll(fmt.Sprintf(`document.body.innerText.includes(%q)`, text), nil,
@@ -211,9 +219,7 @@ func TestConsoleEndToEnd(t *testing.T) {
 	// 1. Log in with the development login.
 	p.waitText("微信扫码登录")
 	p.screenshot("01-login")
-	p.click(".el-tabs__item", "开发登录")
-	p.typeInto(`[data-test=dev-name]`, "e2e-staff")
-	p.click(`[data-test=dev-login]`, "")
+	p.devLogin("e2e-staff")
 	p.waitText("张晓岚")
 	p.waitText("退出")
 	p.screenshot("02-dashboard")
@@ -354,10 +360,7 @@ func TestConsoleEndToEnd(t *testing.T) {
 
 	// 6. Log out; a district admin opens every page (each renders; screenshots when asked for).
 	p.click("button", "退出")
-	p.waitText("微信扫码登录")
-	p.click(".el-tabs__item", "开发登录")
-	p.typeInto(`[data-test=dev-name]`, "e2e-admin")
-	p.click(`[data-test=dev-login]`, "")
+	p.devLogin("e2e-admin")
 	p.waitText("退出")
 	// The dashboard's co-building and rooms figures count what was just made.
 	p.open("/dashboard")
