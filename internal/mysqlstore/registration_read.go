@@ -341,12 +341,17 @@ func (s *ActivityStore) whoMatches(ctx context.Context, q *gorm.DB, text string)
 	family := func() *gorm.DB {
 		return s.g(ctx).Unscoped().Model(&dependentRow{}).Where("name LIKE ? ESCAPE '!'", likePattern(text))
 	}
-	if phoneSearch(text) {
-		return q.Where("user_id IN (?)", users()), nil
-	}
 	var userIDs []int64
 	if err := users().Limit(nameMatchCap+1).Pluck("id", &userIDs).Error; err != nil {
 		return nil, translate(err, nil)
+	}
+	if phoneSearch(text) {
+		// The accounts first (the phone_tail index), then their
+		// registrations through the user index.
+		if len(userIDs) > nameMatchCap {
+			return q.Where("user_id IN (?)", users()), nil
+		}
+		return q.Where("user_id IN ?", append(userIDs, -1)), nil
 	}
 	var deps []dependentRow
 	if err := family().Select("id, user_id").Limit(nameMatchCap + 1).Find(&deps).Error; err != nil {
