@@ -67,7 +67,7 @@ type Config struct {
 
 func (c Config) withDefaults() Config {
 	defaults.Fill(&c, Config{
-		NoShow: DefaultNoShowPolicy, DefinitionTTL: 2 * time.Second, Writers: 1, WriteBatch: 200, WriteTimeout: 15 * time.Second,
+		NoShow: DefaultNoShowPolicy, DefinitionTTL: 2 * time.Second, Writers: 2, WriteBatch: 200, WriteTimeout: 15 * time.Second,
 		IdemTTL: 24 * time.Hour, RebuildWait: 5 * time.Second, StaleAfter: 30 * time.Second, SweepBatch: 100, ExportBatch: 1000,
 	})
 	return c
