@@ -224,7 +224,6 @@ type Store interface {
 	// session's credit above its length (CREDIT_EXCEEDS_SESSION).
 	Correct(ctx context.Context, e Entry, notices []notify.Notice) (Entry, error)
 	Entry(ctx context.Context, id int64) (Entry, error)
-	Entries(ctx context.Context, userID int64) ([]Entry, error)
 	// RecordSummary nets the person's entries with ids up to upTo (math.MaxInt64: all)
 	// per activity session and sums the lines with a positive net; its
 	// LastEntryID is the last of those entries (any line).

@@ -241,7 +241,8 @@ func (s *HoursStore) Entry(ctx context.Context, id int64) (hours.Entry, error) {
 	return byID(s.g(ctx), id, errEntryNotFound, toEntry)
 }
 
-// Entries lists a person's entries by id.
+// Entries lists a person's entries by id (tests read the ledger with it;
+// the service reads records through RecordSummary and RecordLines).
 func (s *HoursStore) Entries(ctx context.Context, userID int64) ([]hours.Entry, error) {
 	return findAs(s.g(ctx).Where("user_id = ?", userID).Order("id"), toEntry)
 }
