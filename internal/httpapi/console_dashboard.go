@@ -14,13 +14,6 @@ import (
 	"gongjian/internal/rooms"
 )
 
-func (a *API) mountConsoleDashboard(con *gin.RouterGroup) {
-	con.GET("/dashboard", a.consoleDashboard)
-	con.GET("/dashboard/cobuild", a.consoleDashboardCobuild)
-	con.GET("/dashboard/rooms", a.consoleDashboardRooms)
-	con.GET("/alarms/stream", a.alarmStream)
-}
-
 // dashboardScope reads subdistrict_id and community_id and narrows the
 // user's scope to them.
 func (a *API) dashboardScope(c *gin.Context) (dashboard.Scope, bool) {
