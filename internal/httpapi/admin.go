@@ -20,11 +20,6 @@ func toCommunityDTO(x resident.Community) communityDTO {
 	return communityDTO{ID: x.ID, Name: x.Name, Address: x.Address, SubdistrictID: x.SubdistrictID}
 }
 
-func (a *API) listCommunities(c *gin.Context) {
-	cs, err := a.d.Residents.Communities(c.Request.Context())
-	respondItems(c, cs, toCommunityDTO, err)
-}
-
 func (a *API) createCommunity(c *gin.Context) {
 	var req struct {
 		Name          string `json:"name"`

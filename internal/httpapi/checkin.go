@@ -170,12 +170,6 @@ func toCheckingDTO(x checkin.Checking) checkingDTO {
 	return checkingDTO{x.ActivityID, x.ActivityTitle, x.Category, x.Place, toKitSessions(x.Sessions)}
 }
 
-// myChecking lists the activities the caller is appointed to check.
-func (a *API) myChecking(c *gin.Context) {
-	cs, err := a.d.Checkin.MyChecking(c.Request.Context(), userID(c))
-	respondItems(c, cs, toCheckingDTO, err)
-}
-
 // toKitDTO is a checker's offline kit.
 func toKitDTO(k checkin.Kit) gin.H {
 	return gin.H{

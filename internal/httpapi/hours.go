@@ -209,11 +209,6 @@ func (a *API) createClaim(c *gin.Context) {
 	}
 }
 
-func (a *API) myClaims(c *gin.Context) {
-	xs, err := a.d.Hours.MyClaims(c.Request.Context(), userID(c))
-	respondItems(c, xs, toClaimDTO, err)
-}
-
 func (a *API) approveClaim(c *gin.Context) {
 	var req struct {
 		Minutes int `json:"minutes"`

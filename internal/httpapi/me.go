@@ -104,11 +104,6 @@ func str(p *string) string {
 // dependentNow shows a family member as of now.
 func dependentNow(d resident.Dependent) dependentDTO { return toDependentDTO(d, time.Now()) }
 
-func (a *API) listDependents(c *gin.Context) {
-	ds, err := a.d.Residents.Dependents(c.Request.Context(), userID(c))
-	respondItems(c, ds, dependentNow, err)
-}
-
 func (a *API) addDependent(c *gin.Context) {
 	var req dependentReq
 	if !read(c, &req) {

@@ -23,9 +23,9 @@ import (
 //     the user's scope).
 //
 // A route that only passes the request to one service call names that
-// call here (handlers.go: byID, userAction, reasonAction, userItems,
-// statusItems). Routes are registered in area order; the areas' handlers
-// live in the files named in the comments.
+// call here (handlers.go: byID, userAction, reasonAction, items, ownItems,
+// userItems, statusItems). Routes are registered in area order; the areas'
+// handlers live in the files named in the comments.
 func (a *API) routes(r *gin.Engine) {
 	r.GET("/metrics", a.metricsAllowed(), gin.WrapH(promhttp.HandlerFor(a.d.Registry, promhttp.HandlerOpts{})))
 	r.GET("/api/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", OpenAPISpec()) })
@@ -33,7 +33,7 @@ func (a *API) routes(r *gin.Engine) {
 	v1 := r.Group("/api/v1")
 	v1.POST("/auth/login", a.loginLimit, a.login)
 	v1.POST("/auth/refresh", a.loginLimit, a.refresh)
-	v1.GET("/communities", a.listCommunities)
+	v1.GET("/communities", items(a.d.Residents.Communities, toCommunityDTO))
 
 	authed := v1.Group("", a.authenticate)
 	staff := authed.Group("/admin", a.requireStaff)
@@ -43,7 +43,7 @@ func (a *API) routes(r *gin.Engine) {
 	authed.GET("/me", a.getMe)
 	authed.PATCH("/me", a.patchMe)
 	authed.POST("/me/phone", a.bindPhone)
-	authed.GET("/me/dependents", a.listDependents)
+	authed.GET("/me/dependents", ownItems(a.d.Residents.Dependents, dependentNow))
 	authed.POST("/me/dependents", a.addDependent)
 	authed.PATCH("/me/dependents/:id", a.patchDependent)
 	authed.DELETE("/me/dependents/:id", a.deleteDependent)
@@ -60,7 +60,7 @@ func (a *API) routes(r *gin.Engine) {
 	authed.POST("/checkins", scanLimit, a.postCheckin)
 	authed.POST("/checkins/batch", scanLimit, a.postCheckinBatch)
 	authed.GET("/activities/:id/checkin-kit", userAction(a, http.StatusOK, a.d.Checkin.Kit, toKitDTO))
-	authed.GET("/me/checking", a.myChecking)
+	authed.GET("/me/checking", ownItems(a.d.Checkin.MyChecking, toCheckingDTO)) // the activities the caller is appointed to check
 	authed.GET("/activities/:id/poster", a.getPoster)
 	authed.POST("/self-checkins", scanLimit, a.postSelfCheckin)
 	staff.GET("/activities/:id/checkers", a.listAppointees(a.checkers()))
@@ -78,7 +78,7 @@ func (a *API) routes(r *gin.Engine) {
 	authed.GET("/me/hours", a.myHours)
 	authed.GET("/me/hours/record", a.myRecord)
 	authed.PUT("/me/hours/identity", a.putIdentity)
-	authed.GET("/me/hours/claims", a.myClaims)
+	authed.GET("/me/hours/claims", ownItems(a.d.Hours.MyClaims, toClaimDTO))
 	authed.GET("/me/party-membership", a.getMembership)
 	authed.POST("/me/party-membership", a.postMembership)
 	authed.POST("/hours/claims", a.createClaim)
@@ -144,7 +144,7 @@ func (a *API) routes(r *gin.Engine) {
 	authed.POST("/registrations/:id/cancel", regLimit, a.cancelRegistration)
 	authed.GET("/me/registrations", a.myRegistrations)
 	authed.GET("/me/no-shows", a.myNoShows)
-	staff.GET("/organizations", a.listOrganizations)
+	staff.GET("/organizations", items(a.d.Activities.Organizations, toOrgDTO))
 	staff.POST("/organizations", a.createOrganization)
 	staff.GET("/activities", a.adminActivities)
 	staff.POST("/activities", a.createActivity)
@@ -288,8 +288,9 @@ func (a *API) routes(r *gin.Engine) {
 	con.GET("/dashboard/cobuild", a.consoleDashboardCobuild)
 	con.GET("/dashboard/rooms", a.consoleDashboardRooms)
 	con.GET("/alarms/stream", a.alarmStream)
-	con.GET("/registrations", a.consoleRegistrations) // console_registrations.go
-	con.GET("/people", a.consolePeople)               // console_people.go
+	// The list pages (console_lists.go).
+	con.GET("/registrations", a.consoleRegistrations)
+	con.GET("/people", a.consolePeople)
 
 	// Confirmed residence: residents apply, community staff decide (issue
 	// 13 point 5; residence.go). Optional.
