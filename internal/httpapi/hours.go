@@ -15,26 +15,6 @@ import (
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-func (a *API) mountHours(r *gin.RouterGroup) {
-	// Every /admin route is for staff and admins: residents stop at this door.
-	staff := r.Group("/admin", a.requireStaff)
-	r.GET("/me/hours", a.myHours)
-	r.GET("/me/hours/record", a.myRecord)
-	r.PUT("/me/hours/identity", a.putIdentity)
-	r.GET("/me/hours/claims", a.myClaims)
-	r.GET("/me/party-membership", a.getMembership)
-	r.POST("/me/party-membership", a.postMembership)
-	r.POST("/hours/claims", a.createClaim)
-	staff.GET("/hours/claims", statusItems(a, a.d.Hours.Claims, toClaimDTO))
-	staff.POST("/hours/claims/:id/approve", a.approveClaim)
-	staff.POST("/hours/claims/:id/reject", reasonAction(a, a.d.Hours.RejectClaim, toClaimDTO))
-	staff.POST("/hours/corrections", a.correctHours)
-	staff.GET("/hours/corrections", statusItems(a, a.d.Hours.Corrections, toCorrectionDTO))
-	staff.POST("/hours/corrections/:id/approve", userAction(a, http.StatusOK, a.d.Hours.ApproveCorrection, toCorrectionDTO))
-	staff.POST("/hours/corrections/:id/reject", reasonAction(a, a.d.Hours.RejectCorrection, toCorrectionDTO))
-	staff.GET("/hours", a.hoursReport)
-}
-
 type entryDTO struct {
 	ID            int64     `json:"id"`
 	ActivityID    int64     `json:"activity_id"`
@@ -56,6 +36,34 @@ func toEntryDTO(e hours.Entry) entryDTO {
 		ReversesID: e.ReversesID, ApprovedBy: e.ApprovedBy}
 }
 
+// recordLineDTO is a line of the service record; the content, date and
+// organiser also stand under their older names (activity_title,
+// started_at, host_org_name).
+type recordLineDTO struct {
+	ActivityID    int64     `json:"activity_id"`
+	SessionID     int64     `json:"session_id"`
+	Content       string    `json:"content"`
+	ActivityTitle string    `json:"activity_title"`
+	Date          time.Time `json:"date"`
+	StartedAt     time.Time `json:"started_at"`
+	Place         string    `json:"place"`
+	Minutes       int       `json:"minutes"`
+	Hours         float64   `json:"hours"`
+	Organiser     string    `json:"organiser"`
+	HostOrgName   string    `json:"host_org_name"`
+	Sources       []string  `json:"sources"`
+}
+
+type monthDTO struct {
+	Month   string `json:"month"`
+	Minutes int    `json:"minutes"`
+}
+
+func toRecordLineDTO(l hours.RecordLine) recordLineDTO {
+	return recordLineDTO{l.ActivityID, l.SessionID, l.Content, l.Content, l.Date, l.Date, l.Place, l.Minutes, hours.Hours(l.Minutes),
+		l.Organiser, l.Organiser, l.Sources}
+}
+
 func (a *API) myHours(c *gin.Context) {
 	var req page.Request
 	if !read(c, keysetParam(&req, 50)) {
@@ -66,14 +74,7 @@ func (a *API) myHours(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	type month struct {
-		Month   string `json:"month"`
-		Minutes int    `json:"minutes"`
-	}
-	months := make([]month, 0, len(s.ByMonth))
-	for _, m := range s.ByMonth {
-		months = append(months, month{m.Month, m.Minutes})
-	}
+	months := dtos(s.ByMonth, func(m hours.Month) monthDTO { return monthDTO(m) })
 	entries := dtos(s.Entries, toEntryDTO)
 	c.JSON(http.StatusOK, gin.H{"total_minutes": s.TotalMinutes, "total_hours": hours.Hours(s.TotalMinutes), "by_month": months, "entries": entries,
 		"next_cursor": cursorPage(entries, next, req.Limit).NextCursor})
@@ -116,33 +117,14 @@ func (a *API) myRecord(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	type line struct {
-		ActivityID    int64     `json:"activity_id"`
-		SessionID     int64     `json:"session_id"`
-		Content       string    `json:"content"`
-		ActivityTitle string    `json:"activity_title"`
-		Date          time.Time `json:"date"`
-		StartedAt     time.Time `json:"started_at"`
-		Place         string    `json:"place"`
-		Minutes       int       `json:"minutes"`
-		Hours         float64   `json:"hours"`
-		Organiser     string    `json:"organiser"`
-		HostOrgName   string    `json:"host_org_name"`
-		Sources       []string  `json:"sources"`
-	}
 	// The JSON record pages its lines (the XLSX holds them all).
 	var next *string
 	if after != nil {
 		n := after.Encode()
 		next = &n
 	}
-	lines := make([]line, 0, len(rec.Lines))
-	for _, l := range rec.Lines {
-		lines = append(lines, line{l.ActivityID, l.SessionID, l.Content, l.Content, l.Date, l.Date, l.Place, l.Minutes, hours.Hours(l.Minutes),
-			l.Organiser, l.Organiser, l.Sources})
-	}
 	c.JSON(http.StatusOK, gin.H{"record_number": rec.Number, "name": rec.Name, "id_number_masked": rec.IDNumberMasked,
-		"total_minutes": rec.TotalMinutes, "total_hours": hours.Hours(rec.TotalMinutes), "generated_at": rec.GeneratedAt, "entries": lines,
+		"total_minutes": rec.TotalMinutes, "total_hours": hours.Hours(rec.TotalMinutes), "generated_at": rec.GeneratedAt, "entries": dtos(rec.Lines, toRecordLineDTO),
 		"issuer": rec.Issuer, "verify_url": rec.VerifyURL, "next_cursor": next})
 }
 
@@ -227,11 +209,6 @@ func (a *API) createClaim(c *gin.Context) {
 			Minutes: req.Minutes, Description: req.Description, PhotoURLs: req.PhotoURLs})
 		respond(c, http.StatusCreated, toClaimDTO(x), err)
 	}
-}
-
-func (a *API) myClaims(c *gin.Context) {
-	xs, err := a.d.Hours.MyClaims(c.Request.Context(), userID(c))
-	respondItems(c, xs, toClaimDTO, err)
 }
 
 func (a *API) approveClaim(c *gin.Context) {

@@ -11,38 +11,30 @@ import (
 	"gongjian/internal/residence"
 )
 
-// mountResidence: residents apply to have their residence confirmed;
-// community staff decide (issue 13 point 5).
-func (a *API) mountResidence(authed *gin.RouterGroup) {
-	if a.d.Residence == nil {
-		return
-	}
-	authed.GET("/me/residence", a.myResidence)
-	authed.POST("/me/residence/applications", a.applyResidence)
-	staff := authed.Group("/admin", a.requireStaff)
-	staff.GET("/residence/applications", a.listResidenceApplications)
-	staff.POST("/residence/applications/:id/approve", userAction(a, http.StatusOK, a.d.Residence.Approve, decisionBody))
-	staff.POST("/residence/applications/:id/reject", reasonAction(a, a.d.Residence.Reject, toResidenceDTO))
-	staff.POST("/residence/applications/:id/recheck", userAction(a, http.StatusOK, a.d.Residence.Recheck, decisionBody))
+// residenceAddressDTO is where a resident says they live: the body of an
+// application, and the address an application shows.
+type residenceAddressDTO struct {
+	CommunityID int64  `json:"community_id"`
+	Address     string `json:"address"`
+	Building    string `json:"building"`
+	Unit        string `json:"unit"`
 }
 
 type residenceDTO struct {
-	ID          int64      `json:"id"`
-	UserID      int64      `json:"user_id"`
-	UserName    string     `json:"user_name,omitempty"`
-	CommunityID int64      `json:"community_id"`
-	Address     string     `json:"address"`
-	Building    string     `json:"building"`
-	Unit        string     `json:"unit"`
-	Status      string     `json:"status"`
-	Reason      string     `json:"reason,omitempty"`
-	ReviewedAt  *time.Time `json:"reviewed_at,omitempty"`
-	CreatedAt   time.Time  `json:"created_at"`
+	ID       int64  `json:"id"`
+	UserID   int64  `json:"user_id"`
+	UserName string `json:"user_name,omitempty"`
+	residenceAddressDTO
+	Status     string     `json:"status"`
+	Reason     string     `json:"reason,omitempty"`
+	ReviewedAt *time.Time `json:"reviewed_at,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
 }
 
 func toResidenceDTO(r residence.Application) residenceDTO {
-	return residenceDTO{ID: r.ID, UserID: r.UserID, UserName: r.UserName, CommunityID: r.CommunityID, Address: r.Address,
-		Building: r.Building, Unit: r.Unit, Status: r.Status, Reason: r.Reason, ReviewedAt: r.ReviewedAt, CreatedAt: r.CreatedAt}
+	address := residenceAddressDTO{r.CommunityID, r.Address, r.Building, r.Unit}
+	return residenceDTO{ID: r.ID, UserID: r.UserID, UserName: r.UserName, residenceAddressDTO: address, Status: r.Status,
+		Reason: r.Reason, ReviewedAt: r.ReviewedAt, CreatedAt: r.CreatedAt}
 }
 
 func (a *API) myResidence(c *gin.Context) {
@@ -60,14 +52,9 @@ func (a *API) myResidence(c *gin.Context) {
 }
 
 func (a *API) applyResidence(c *gin.Context) {
-	var req struct {
-		CommunityID int64  `json:"community_id"`
-		Address     string `json:"address"`
-		Building    string `json:"building"`
-		Unit        string `json:"unit"`
-	}
+	var req residenceAddressDTO
 	if read(c, &req) {
-		r, err := a.d.Residence.Apply(c.Request.Context(), userID(c), residence.Input{CommunityID: req.CommunityID, Address: req.Address, Building: req.Building, Unit: req.Unit})
+		r, err := a.d.Residence.Apply(c.Request.Context(), userID(c), residence.Input(req))
 		respond(c, http.StatusCreated, toResidenceDTO(r), err)
 	}
 }

@@ -1,0 +1,67 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"gongjian/internal/activity"
+	"gongjian/internal/errs"
+	"gongjian/internal/page"
+	"gongjian/internal/resident"
+)
+
+// The console's list pages: keyset-paged, narrowed to the caller's scope
+// (subdistrict_id / community_id) and searched by a name or phone digits.
+
+// consolePeople is the console's people page: the residents of the
+// communities in the caller's scope (narrowed by subdistrict_id /
+// community_id), newest account first, keyset-paged, searched by name or
+// phone digits; with their roles and masked phones.
+func (a *API) consolePeople(c *gin.Context) {
+	var req page.Request
+	var q string
+	sc, ok := a.dashboardScope(c, keysetParam(&req, 20), searchText(&q))
+	if !ok {
+		return
+	}
+	if !sc.All && len(sc.CommunityIDs) == 0 && len(sc.OrgIDs) == 0 {
+		fail(c, errs.Forbidden("FORBIDDEN", "没有权限查看居民"))
+		return
+	}
+	us, next, err := a.d.Residents.People(c.Request.Context(), resident.PeopleFilter{All: sc.All, CommunityIDs: sc.CommunityIDs, Query: q}, req)
+	respond(c, http.StatusOK, cursorPage(dtos(us, toUserDTO), next, req.Limit), err)
+}
+
+// consoleRegistrations is the console's registrations page: the
+// registrations of every activity in the caller's scope (narrowed by
+// subdistrict_id / community_id), newest first, keyset-paged, filtered by
+// activity, session, status, no-show, sign-up date and the attendee's name
+// or phone digits.
+func (a *API) consoleRegistrations(c *gin.Context) {
+	var req page.Request
+	var f activity.RegistrationFilter
+	sc, ok := a.dashboardScope(c, keysetParam(&req, 20), registrationFilter(&f), param(&f.ActivityID, queryID, "activity_id"),
+		timeParam(&f.From, "from", false), timeParam(&f.To, "to", true), searchText(&f.Query))
+	if !ok {
+		return
+	}
+	f.ScopeAll, f.ScopeCommunities, f.ScopeOrgs = sc.All, sc.CommunityIDs, sc.OrgIDs
+	if u, ok := a.me(c); ok {
+		rs, next, err := a.d.Activities.ScopedRegistrations(c.Request.Context(), u, f, req)
+		respond(c, http.StatusOK, cursorPage(dtos(rs, toStaffRegistrationDTO), next, req.Limit), err)
+	}
+}
+
+// searchText reads the console lists' search box into *q: ?q=, a name
+// fragment or phone digits, at most 30 characters.
+func searchText(q *string) fromRequest {
+	return func(c *gin.Context) error {
+		*q = strings.TrimSpace(c.Query("q"))
+		if len([]rune(*q)) > 30 {
+			return errs.Invalid("BAD_QUERY", "搜索内容不超过 30 个字")
+		}
+		return nil
+	}
+}
