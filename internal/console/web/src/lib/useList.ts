@@ -51,6 +51,23 @@ export function useCursorList<T>(fetch: (cursor: string) => Promise<{ items: T[]
   return { rows, pager, loading, error, load, reload, next, prev }
 }
 
+/**
+ * useAddressQuery is a list's filters kept in the address: param(k) is one
+ * as the page was opened ('' when absent), keep(values) writes the non-empty
+ * ones back (replacing the history entry, so the back button leaves the page).
+ */
+export function useAddressQuery() {
+  const route = useRoute()
+  const router = useRouter()
+  const param = (k: string) => (typeof route.query[k] === 'string' ? (route.query[k] as string) : '')
+  function keep(values: Record<string, unknown>) {
+    const q: Record<string, string> = {}
+    for (const [k, v] of Object.entries(values)) if (v !== undefined && v !== '') q[k] = String(v)
+    router.replace({ query: q })
+  }
+  return { param, keep }
+}
+
 /** useQueryTab is a page's tab kept in the address (?tab=): one of tabs, else the first; show writes it back. */
 export function useQueryTab(tabs: readonly string[]) {
   const route = useRoute()
