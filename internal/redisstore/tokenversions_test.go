@@ -2,7 +2,6 @@ package redisstore_test
 
 import (
 	"context"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -52,20 +51,12 @@ func TestTokenVersionsSnapshot(t *testing.T) {
 		t.Fatalf("another user: %d", v)
 	}
 
-	var wg sync.WaitGroup
 	var failed atomic.Bool
-	for i := range 50 {
-		s := a
-		if i%2 == 1 {
-			s = b
+	fromTwo(50, a, b, func(_ int, s *redisstore.TokenVersions) {
+		if _, err := s.Bump(ctx, 9); err != nil {
+			failed.Store(true)
 		}
-		wg.Go(func() {
-			if _, err := s.Bump(ctx, 9); err != nil {
-				failed.Store(true)
-			}
-		})
-	}
-	wg.Wait()
+	})
 	if failed.Load() {
 		t.Fatal("a bump failed")
 	}
