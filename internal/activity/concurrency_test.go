@@ -15,8 +15,7 @@ import (
 // 500 residents sign up at once for 50 seats and 20 waitlist places.
 func TestConcurrentSignUpsNeverOversell(t *testing.T) {
 	e := newEnv(t, activity.Config{})
-	a := e.publish(nil, sess{50, 20})
-	sid := a.Sessions[0].ID
+	a, sid := e.publishOne(sess{50, 20})
 	users := e.newUsers(500)
 	codes := map[string]int{}
 	positions := map[int]bool{}
@@ -157,8 +156,7 @@ func TestCancelRegisterMixKeepsRedisEqualToMySQL(t *testing.T) {
 			if fault == "mysql refusing writes midway" {
 				refuse = installWriteFault(t, e)
 			}
-			a := e.publish(nil, sess{40, 30})
-			sid := a.Sessions[0].ID
+			a, sid := e.publishOne(sess{40, 30})
 			first := e.newUsers(100)
 			var regs []activity.Registration
 			for _, uid := range first {
@@ -260,8 +258,7 @@ func TestCancelRegisterMixKeepsRedisEqualToMySQL(t *testing.T) {
 // many requests find it missing at the same time.
 func TestRebuildExactlyOnceAfterRedisLoss(t *testing.T) {
 	e := newEnv(t, activity.Config{})
-	a := e.publish(nil, sess{30, 10})
-	sid := a.Sessions[0].ID
+	a, sid := e.publishOne(sess{30, 10})
 	for _, uid := range e.newUsers(25) {
 		if _, err := e.register(e.ctx, uid, sid); err != nil {
 			t.Fatal(err)
@@ -302,8 +299,7 @@ func TestRebuildExactlyOnceAfterRedisLoss(t *testing.T) {
 // oversold and no reservation is left behind.
 func TestMySQLRefusingWrites(t *testing.T) {
 	e := newEnv(t, activity.Config{})
-	a := e.publish(nil, sess{60, 20})
-	sid := a.Sessions[0].ID
+	a, sid := e.publishOne(sess{60, 20})
 	fault := installWriteFault(t, e)
 	users := e.newUsers(300)
 	wave := func(uids []int64, during func()) map[string]int {
@@ -401,8 +397,7 @@ BEGIN SELECT RAISE(ABORT, 'writes refused') WHERE EXISTS (SELECT 1 FROM write_fa
 // Clients hanging up at any moment never undo a committed registration.
 func TestClientHangUpNeverUndoesCommittedRows(t *testing.T) {
 	e := newEnv(t, activity.Config{})
-	a := e.publish(nil, sess{80, 20})
-	sid := a.Sessions[0].ID
+	a, sid := e.publishOne(sess{80, 20})
 	users := e.newUsers(200)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -441,8 +436,7 @@ func TestClientHangUpNeverUndoesCommittedRows(t *testing.T) {
 // reconciler finds the orphan once it is stale and repairs Redis from MySQL.
 func TestReconcilerRepairsOrphanReservation(t *testing.T) {
 	e := newEnv(t, activity.Config{})
-	a := e.publish(nil, sess{3, 0})
-	sid := a.Sessions[0].ID
+	a, sid := e.publishOne(sess{3, 0})
 	users := e.newUsers(4)
 	if _, err := e.register(e.ctx, users[0], sid); err != nil {
 		t.Fatal(err)

@@ -162,6 +162,14 @@ func (e *env) publish(mod func(*activity.ActivityInput), sessions ...sess) activ
 	return a
 }
 
+// publishOne publishes an activity of one session with the given places;
+// it returns the activity and the session's id.
+func (e *env) publishOne(places sess) (activity.Activity, int64) {
+	e.t.Helper()
+	a := e.publish(nil, places)
+	return a, a.Sessions[0].ID
+}
+
 var idem atomic.Int64
 
 func (e *env) register(ctx context.Context, uid, sid int64, atts ...activity.AttendeeRef) (activity.RegisterResult, error) {
