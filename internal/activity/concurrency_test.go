@@ -180,9 +180,7 @@ func TestCancelRegisterMixKeepsRedisEqualToMySQL(t *testing.T) {
 			start := make(chan struct{})
 			for i := 0; i < 100; i++ {
 				r := regs[rand.IntN(len(regs))]
-				wg.Add(2)
-				go func() {
-					defer wg.Done()
+				wg.Go(func() {
 					<-start
 					time.Sleep(time.Duration(i%50) * 4 * time.Millisecond)
 					_, err := e.svc.Cancel(e.ctx, r.UserID, r.ID)
@@ -190,34 +188,29 @@ func TestCancelRegisterMixKeepsRedisEqualToMySQL(t *testing.T) {
 						t.Log(err)
 					}
 					count("cancel", err)
-				}()
-				go func() {
-					defer wg.Done()
+				})
+				wg.Go(func() {
 					<-start
 					time.Sleep(time.Duration(i) * 8 * time.Millisecond) // many come after seats were freed
 					_, err := e.register(e.ctx, newcomers[i], sid)
 					count("register", err)
-				}()
+				})
 			}
 			switch fault {
 			case "redis flushed midway":
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
+				wg.Go(func() {
 					<-start
 					time.Sleep(100 * time.Millisecond)
 					e.flushActivity(a.ID)
-				}()
+				})
 			case "mysql refusing writes midway":
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
+				wg.Go(func() {
 					<-start
 					time.Sleep(100 * time.Millisecond)
 					refuse(true)
 					time.Sleep(100 * time.Millisecond)
 					refuse(false)
-				}()
+				})
 			}
 			close(start)
 			wg.Wait()
@@ -268,24 +261,13 @@ func TestRebuildExactlyOnceAfterRedisLoss(t *testing.T) {
 	e.flushActivity(a.ID)
 	before := e.svc.Rebuilds()
 	users := e.newUsers(100)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	codes := map[string]int{}
-	for _, uid := range users {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			res, err := e.register(e.ctx, uid, sid)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				codes[code(err)]++
-			} else {
-				codes[res.Registrations[0].Status]++
-			}
-		}()
-	}
-	wg.Wait()
+	codes := tally(len(users), func(i int) string {
+		res, err := e.register(e.ctx, users[i], sid)
+		if err != nil {
+			return code(err)
+		}
+		return res.Registrations[0].Status
+	}, nil)
 	if got := e.svc.Rebuilds() - before; got != 1 {
 		t.Fatalf("quota rebuilt %d times, want exactly once", got)
 	}
@@ -303,24 +285,10 @@ func TestMySQLRefusingWrites(t *testing.T) {
 	fault := installWriteFault(t, e)
 	users := e.newUsers(300)
 	wave := func(uids []int64, during func()) map[string]int {
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		codes := map[string]int{}
-		for _, uid := range uids {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_, err := e.register(e.ctx, uid, sid)
-				mu.Lock()
-				codes[code(err)]++
-				mu.Unlock()
-			}()
-		}
-		if during != nil {
-			during()
-		}
-		wg.Wait()
-		return codes
+		return tally(len(uids), func(i int) string {
+			_, err := e.register(e.ctx, uids[i], sid)
+			return code(err)
+		}, during)
 	}
 	// While MySQL refuses, every sign-up is answered 503 and its seat given back.
 	fault(true)
@@ -399,31 +367,21 @@ func TestClientHangUpNeverUndoesCommittedRows(t *testing.T) {
 	e := newEnv(t, activity.Config{})
 	a, sid := e.publishOne(sess{80, 20})
 	users := e.newUsers(200)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	codes := map[string]int{}
-	for i, uid := range users {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ctx, cancel := context.WithCancel(e.ctx)
-			defer cancel()
-			if i%4 != 0 { // a quarter never hang up
-				go func() {
-					time.Sleep(time.Duration(i%40) * 500 * time.Microsecond)
-					cancel()
-				}()
-			}
-			_, err := e.register(ctx, uid, sid)
-			mu.Lock()
-			if code(err) != "OK" && code(err) != "QUOTA_FULL" && code(err) != "CANCELLED" {
-				t.Errorf("unexpected answer: %v", err)
-			}
-			codes[code(err)]++
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
+	codes := tally(len(users), func(i int) string {
+		ctx, cancel := context.WithCancel(e.ctx)
+		defer cancel()
+		if i%4 != 0 { // a quarter never hang up
+			go func() {
+				time.Sleep(time.Duration(i%40) * 500 * time.Microsecond)
+				cancel()
+			}()
+		}
+		_, err := e.register(ctx, users[i], sid)
+		if code(err) != "OK" && code(err) != "QUOTA_FULL" && code(err) != "CANCELLED" {
+			t.Errorf("unexpected answer: %v", err)
+		}
+		return code(err)
+	}, nil)
 	t.Logf("outcomes: %v", codes)
 	e.assertConsistent(a.ID)
 	mysql, _ := e.store.SessionCounts(e.ctx, []int64{a.ID})

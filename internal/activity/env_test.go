@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -273,6 +274,27 @@ func (e *env) assertConsistent(aid int64) {
 			e.t.Fatalf("attendee %s: redis %q, mysql %q", k, members[k], v)
 		}
 	}
+}
+
+// tally calls fn(i) for every i < n at once and counts what they answer;
+// during, when not nil, runs while the calls are under way.
+func tally(n int, fn func(i int) string, during func()) map[string]int {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	counts := map[string]int{}
+	for i := range n {
+		wg.Go(func() {
+			c := fn(i)
+			mu.Lock()
+			counts[c]++
+			mu.Unlock()
+		})
+	}
+	if during != nil {
+		during()
+	}
+	wg.Wait()
+	return counts
 }
 
 func code(err error) string {
