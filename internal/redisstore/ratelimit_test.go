@@ -1,7 +1,6 @@
 package redisstore_test
 
 import (
-	"context"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -22,7 +21,7 @@ func TestLimiterExactUnderConcurrency(t *testing.T) {
 	const limit, tries = 50, 400
 	var allowed atomic.Int64
 	fromTwo(tries, a, b, func(_ int, l *redisstore.Limiter) {
-		ok, err := l.Allow(context.Background(), "signup:u:1", limit, time.Hour)
+		ok, err := l.Allow(t.Context(), "signup:u:1", limit, time.Hour)
 		if err != nil {
 			t.Error(err)
 		}
@@ -34,7 +33,7 @@ func TestLimiterExactUnderConcurrency(t *testing.T) {
 		t.Fatalf("%d allowed of %d tries with a limit of %d", n, tries, limit)
 	}
 	a.Close()
-	if _, err := a.Allow(context.Background(), "x", 1, time.Minute); err == nil {
+	if _, err := a.Allow(t.Context(), "x", 1, time.Minute); err == nil {
 		t.Fatal("a closed limiter counted")
 	}
 }
@@ -52,7 +51,7 @@ func TestLimiterAllowAllCountsInOrder(t *testing.T) {
 	a, b := redisstore.NewLimiter(rdb, prefix), redisstore.NewLimiter(rdb, prefix)
 	defer a.Close()
 	defer b.Close()
-	ctx := context.Background()
+	ctx := t.Context()
 	const users, perUser, perIP, tries = 8, 60, 100, 400
 	var allowed atomic.Int64
 	byUser := make([]atomic.Int64, users)

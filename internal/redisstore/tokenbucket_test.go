@@ -1,7 +1,6 @@
 package redisstore_test
 
 import (
-	"context"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,7 +20,7 @@ func TestTokenBucketIsSharedAndExact(t *testing.T) {
 	var granted atomic.Int64
 	start := time.Now()
 	fromTwo(40, a, b, func(_ int, bucket *redisstore.TokenBucket) {
-		wait, err := bucket.Take(context.Background())
+		wait, err := bucket.Take(t.Context())
 		if err != nil {
 			t.Error(err)
 			return
@@ -37,7 +36,7 @@ func TestTokenBucketIsSharedAndExact(t *testing.T) {
 		t.Fatalf("%d tokens granted, want %d (+%d refilled)", g, burst, refilled)
 	}
 	// Another bucket name is independent.
-	if wait, err := redisstore.NewTokenBucket(rdb, prefix, "other", 1, 1).Take(context.Background()); err != nil || wait != 0 {
+	if wait, err := redisstore.NewTokenBucket(rdb, prefix, "other", 1, 1).Take(t.Context()); err != nil || wait != 0 {
 		t.Fatalf("other bucket: %v %v", wait, err)
 	}
 }

@@ -1,7 +1,6 @@
 package redisstore_test
 
 import (
-	"context"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,7 +14,7 @@ import (
 // raising process sees it at once, Current is always fresh, and concurrent
 // raises of one user are all counted.
 func TestTokenVersionsSnapshot(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	rdb, prefix := testenv.Redis(t)
 	const maxAge = 300 * time.Millisecond
 	a := redisstore.NewTokenVersions(rdb, prefix, maxAge)
