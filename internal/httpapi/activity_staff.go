@@ -17,11 +17,6 @@ import (
 
 // ---- staff ----
 
-func (a *API) listOrganizations(c *gin.Context) {
-	os, err := a.d.Activities.Organizations(c.Request.Context())
-	respondItems(c, os, toOrgDTO, err)
-}
-
 func (a *API) createOrganization(c *gin.Context) {
 	var req struct {
 		Name         string  `json:"name"`

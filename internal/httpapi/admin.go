@@ -20,19 +20,6 @@ func toCommunityDTO(x resident.Community) communityDTO {
 	return communityDTO{ID: x.ID, Name: x.Name, Address: x.Address, SubdistrictID: x.SubdistrictID}
 }
 
-func (a *API) listCommunities(c *gin.Context) {
-	cs, err := a.d.Residents.Communities(c.Request.Context())
-	respondItems(c, cs, toCommunityDTO, err)
-}
-
-func (a *API) mountAdmin(r *gin.RouterGroup) {
-	admin := r.Group("", a.requireAdmin)
-	admin.POST("/communities", a.createCommunity)
-	admin.POST("/users/:id/roles", a.grantRole)
-	admin.DELETE("/users/:id/roles", a.revokeRole)
-	admin.GET("/users/:id", byID(a.d.Residents.Me, toUserDTO))
-}
-
 func (a *API) createCommunity(c *gin.Context) {
 	var req struct {
 		Name          string `json:"name"`

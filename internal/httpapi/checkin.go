@@ -13,28 +13,6 @@ import (
 	"gongjian/internal/resident"
 )
 
-func (a *API) mountCheckin(r *gin.RouterGroup) {
-	// Every /admin route is for staff and admins: residents stop at this door.
-	staff := r.Group("/admin", a.requireStaff)
-	r.GET("/registrations/:id/ticket", a.getTicket)
-	scanLimit := a.rateLimit("checkin", a.d.Limits.CheckinPerUser, a.d.Limits.CheckinPerIP)
-	r.POST("/checkins", scanLimit, a.postCheckin)
-	r.POST("/checkins/batch", scanLimit, a.postCheckinBatch)
-	r.GET("/activities/:id/checkin-kit", userAction(a, http.StatusOK, a.d.Checkin.Kit, toKitDTO))
-	r.GET("/me/checking", a.myChecking)
-	r.GET("/activities/:id/poster", a.getPoster)
-	r.POST("/self-checkins", scanLimit, a.postSelfCheckin)
-	staff.GET("/activities/:id/checkers", a.listAppointees(a.checkers()))
-	staff.POST("/activities/:id/checkers", a.addAppointee(a.checkers()))
-	staff.DELETE("/activities/:id/checkers", a.removeAppointee(a.checkers(), ""))
-	staff.DELETE("/activities/:id/checkers/:user_id", a.removeAppointee(a.checkers(), "user_id"))
-	staff.GET("/sessions/:id/rotating-code", a.getRotatingCode)
-	staff.GET("/sessions/:id/attendance", userAction(a, http.StatusOK, a.d.Checkin.Attendance, toAttendanceDTO))
-	staff.GET("/sessions/:id/volunteers", a.listAppointees(a.volunteers()))
-	staff.POST("/sessions/:id/volunteers", a.addAppointee(a.volunteers()))
-	staff.DELETE("/sessions/:id/volunteers/:user_id", a.removeAppointee(a.volunteers(), "user_id"))
-}
-
 func (a *API) getTicket(c *gin.Context) {
 	if id, ok := idParam(c, "id"); ok {
 		t, err := a.d.Checkin.Ticket(c.Request.Context(), userID(c), id)
@@ -190,12 +168,6 @@ type checkingDTO struct {
 
 func toCheckingDTO(x checkin.Checking) checkingDTO {
 	return checkingDTO{x.ActivityID, x.ActivityTitle, x.Category, x.Place, toKitSessions(x.Sessions)}
-}
-
-// myChecking lists the activities the caller is appointed to check.
-func (a *API) myChecking(c *gin.Context) {
-	cs, err := a.d.Checkin.MyChecking(c.Request.Context(), userID(c))
-	respondItems(c, cs, toCheckingDTO, err)
 }
 
 // toKitDTO is a checker's offline kit.

@@ -12,33 +12,6 @@ import (
 	"gongjian/internal/resident"
 )
 
-// mountCobuild registers co-building's routes (issue 15): units, the
-// needs, resources and projects lists, claims, wishes, proposals,
-// report-ins and the joint meeting's reports.
-func (a *API) mountCobuild(v1, authed *gin.RouterGroup) {
-	admin := authed.Group("/admin", a.requireAdmin)
-	admin.POST("/units", a.createUnit)
-	admin.POST("/units/import", a.importUnits)
-	v1.GET("/units", a.listUnits)
-	v1.GET("/units/:id", a.optionalAuth, a.getUnit)
-	authed.GET("/me/units", a.myUnits)
-
-	v1.GET("/needs", a.listNeeds)
-	v1.GET("/needs/:id", byID(a.d.Cobuild.Need, toNeedDTO))
-	authed.POST("/needs", a.createNeed)
-	authed.POST("/needs/:id/claims", a.claimNeed)
-	authed.POST("/claims/:id/withdraw", userAction(a, http.StatusOK, a.d.Cobuild.WithdrawClaim, toCbClaimDTO))
-
-	v1.GET("/projects", a.listProjects)
-	v1.GET("/projects/:id", byID(a.d.Cobuild.Project, projectNow))
-	authed.POST("/projects/:id/progress", a.projectProgress)
-	authed.POST("/projects/:id/evaluation", a.evaluateProject)
-	authed.POST("/projects/:id/ratings", a.rateProject)
-
-	a.mountCobuildResidents(v1, authed)
-	a.mountCobuildResources(v1, authed)
-}
-
 // ---- units ----
 
 type agreementReq struct {

@@ -54,24 +54,6 @@ func SignedMediaURL(p WeChatPush, now func() time.Time) cobuild.MediaURL {
 	}
 }
 
-func (a *API) mountCobuildResidents(v1, authed *gin.RouterGroup) {
-	authed.POST("/wishes", a.createWish)
-	authed.GET("/me/wishes", userItems(a, a.d.Cobuild.MyWishes, toOwnWishDTO))
-	authed.GET("/wishes/:id", a.getWish)
-	authed.GET("/admin/wishes", a.requireStaff, a.reviewWishes)
-	authed.POST("/admin/wishes/:id/review", a.requireStaff, a.reviewWish)
-
-	v1.GET("/proposals", a.optionalAuth, a.listProposals)
-	v1.GET("/proposals/:id", a.optionalAuth, a.getProposal)
-	authed.POST("/proposals", a.createProposal)
-	authed.POST("/proposals/:id/supports", userAction(a, http.StatusCreated, a.d.Cobuild.Support, a.toProposalDTO))
-	authed.POST("/admin/proposals/:id/review", a.requireStaff, a.reviewProposal)
-
-	v1.GET("/wechat/push", a.verifyPushURL)
-	v1.POST("/wechat/push", a.wechatPush)
-	v1.GET("/wechat/media/:id", a.wechatMedia)
-}
-
 type wishDTO struct {
 	ID            int64      `json:"id"`
 	CommunityID   int64      `json:"community_id"`

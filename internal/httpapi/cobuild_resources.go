@@ -12,22 +12,6 @@ import (
 	"gongjian/internal/errs"
 )
 
-func (a *API) mountCobuildResources(v1, authed *gin.RouterGroup) {
-	v1.GET("/resources", a.listResources)
-	v1.GET("/resources/:id", byID(a.d.Cobuild.Resource, toResourceDTO))
-	authed.POST("/resources", a.createResource)
-	authed.POST("/resources/:id/claims", a.claimResource)
-
-	authed.POST("/me/report-in", a.postReportIn)
-	authed.GET("/me/report-in", a.getReportIn)
-	authed.GET("/admin/report-ins", a.requireStaff, a.listReportIns)
-	authed.POST("/admin/report-ins/:user_id/review", a.requireStaff, a.reviewReportIn)
-
-	authed.GET("/units/:id/report", a.unitReport)
-	authed.GET("/admin/cobuild/report", a.requireStaff, a.communityReport)
-	authed.GET("/admin/cobuild/agenda", a.requireStaff, a.agenda)
-}
-
 type resourceDTO struct {
 	ID           int64     `json:"id"`
 	UnitID       int64     `json:"unit_id"`

@@ -14,12 +14,6 @@ import (
 	"gongjian/internal/page"
 )
 
-func (a *API) mountConsoleAudit(con *gin.RouterGroup) {
-	con.GET("/audit", a.listAudit)
-	con.GET("/audit/export", a.exportAudit)
-	con.GET("/audit/actions", a.auditActions)
-}
-
 type auditDTO struct {
 	ID            int64          `json:"id"`
 	At            time.Time      `json:"at"`

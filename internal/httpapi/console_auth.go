@@ -19,27 +19,6 @@ type DevLogin func(ctx context.Context, name string) (resident.User, error)
 
 const ctxConsole = "gj.console"
 
-// mountConsoleAuth mounts the console's login routes (public) and its
-// session routes (authenticated).
-func (a *API) mountConsoleAuth(v1, authed *gin.RouterGroup) {
-	pub := v1.Group("/console/login")
-	pub.GET("/options", a.consoleLoginOptions)
-	pub.POST("/qr", a.loginLimit, a.startConsoleQR)
-	pub.GET("/qr", a.pollConsoleQR)
-	pub.POST("/dev", a.loginLimit, a.consoleDevLogin) // 404 unless the development login is on
-	con := authed.Group("/console")
-	con.GET("/session", a.consoleSession)
-	con.POST("/logout", a.consoleLogout)
-	con.POST("/qr/:ticket/scan", a.scanConsoleQR)
-	con.POST("/qr/:ticket/confirm", a.decideConsoleQR(a.d.ConsoleAuth.ConfirmQR))
-	con.POST("/qr/:ticket/refuse", a.decideConsoleQR(a.d.ConsoleAuth.RefuseQR))
-	a.mountConsoleOrg(con)
-	a.mountConsoleAudit(con)
-	a.mountConsoleDashboard(con)
-	con.GET("/registrations", a.consoleRegistrations) // console_registrations.go
-	con.GET("/people", a.consolePeople)               // console_people.go
-}
-
 // cookieSession authenticates a request by the console's session cookie:
 // every change must carry the session's CSRF token.
 func (a *API) cookieSession(c *gin.Context, token string) {

@@ -14,18 +14,11 @@ import (
 	"gongjian/internal/rooms"
 )
 
-func (a *API) mountConsoleDashboard(con *gin.RouterGroup) {
-	con.GET("/dashboard", a.consoleDashboard)
-	con.GET("/dashboard/cobuild", a.consoleDashboardCobuild)
-	con.GET("/dashboard/rooms", a.consoleDashboardRooms)
-	con.GET("/alarms/stream", a.alarmStream)
-}
-
-// dashboardScope reads subdistrict_id and community_id and narrows the
-// user's scope to them.
-func (a *API) dashboardScope(c *gin.Context) (dashboard.Scope, bool) {
+// dashboardScope reads the inputs (as read does), then subdistrict_id and
+// community_id, and narrows the user's scope to them.
+func (a *API) dashboardScope(c *gin.Context, inputs ...any) (dashboard.Scope, bool) {
 	var sub, comm int64
-	u, ok := a.meWith(c, scopeIDParam(&sub, "subdistrict_id"), scopeIDParam(&comm, "community_id"))
+	u, ok := a.meWith(c, append(inputs, scopeIDParam(&sub, "subdistrict_id"), scopeIDParam(&comm, "community_id"))...)
 	if !ok {
 		return dashboard.Scope{}, false
 	}

@@ -10,16 +10,6 @@ import (
 	"gongjian/internal/resident"
 )
 
-// mountConsoleOrg mounts the district's subdistricts and communities as the
-// console manages them (issue 17).
-func (a *API) mountConsoleOrg(con *gin.RouterGroup) {
-	con.GET("/subdistricts", userItems(a, a.d.Residents.Subdistricts, toSubdistrictDTO))
-	con.POST("/subdistricts", a.createSubdistrict)
-	con.PATCH("/subdistricts/:id", a.patchSubdistrict)
-	con.GET("/communities", a.listScopedCommunities)
-	con.PATCH("/communities/:id", a.patchCommunity)
-}
-
 type subdistrictDTO struct {
 	ID             int64     `json:"id"`
 	Name           string    `json:"name"`

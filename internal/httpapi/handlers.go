@@ -60,6 +60,24 @@ func reasonAction[T, D any](a *API, act func(context.Context, resident.User, int
 	}
 }
 
+// items answers {"items": [...]}: what list gives, shown by to.
+func items[T, D any](list func(context.Context) ([]T, error), to func(T) D) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		xs, err := list(c.Request.Context())
+		respondItems(c, xs, to, err)
+	}
+}
+
+// ownItems answers {"items": [...]}: what list gives for the id the
+// caller's token proves, shown by to (no role needed: the list is the
+// caller's own).
+func ownItems[T, D any](list func(context.Context, int64) ([]T, error), to func(T) D) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		xs, err := list(c.Request.Context(), userID(c))
+		respondItems(c, xs, to, err)
+	}
+}
+
 // userItems answers {"items": [...]}: what list gives the current user,
 // shown by to.
 func userItems[T, D any](a *API, list func(context.Context, resident.User) ([]T, error), to func(T) D) gin.HandlerFunc {

@@ -15,26 +15,6 @@ import (
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-func (a *API) mountHours(r *gin.RouterGroup) {
-	// Every /admin route is for staff and admins: residents stop at this door.
-	staff := r.Group("/admin", a.requireStaff)
-	r.GET("/me/hours", a.myHours)
-	r.GET("/me/hours/record", a.myRecord)
-	r.PUT("/me/hours/identity", a.putIdentity)
-	r.GET("/me/hours/claims", a.myClaims)
-	r.GET("/me/party-membership", a.getMembership)
-	r.POST("/me/party-membership", a.postMembership)
-	r.POST("/hours/claims", a.createClaim)
-	staff.GET("/hours/claims", statusItems(a, a.d.Hours.Claims, toClaimDTO))
-	staff.POST("/hours/claims/:id/approve", a.approveClaim)
-	staff.POST("/hours/claims/:id/reject", reasonAction(a, a.d.Hours.RejectClaim, toClaimDTO))
-	staff.POST("/hours/corrections", a.correctHours)
-	staff.GET("/hours/corrections", statusItems(a, a.d.Hours.Corrections, toCorrectionDTO))
-	staff.POST("/hours/corrections/:id/approve", userAction(a, http.StatusOK, a.d.Hours.ApproveCorrection, toCorrectionDTO))
-	staff.POST("/hours/corrections/:id/reject", reasonAction(a, a.d.Hours.RejectCorrection, toCorrectionDTO))
-	staff.GET("/hours", a.hoursReport)
-}
-
 type entryDTO struct {
 	ID            int64     `json:"id"`
 	ActivityID    int64     `json:"activity_id"`
@@ -227,11 +207,6 @@ func (a *API) createClaim(c *gin.Context) {
 			Minutes: req.Minutes, Description: req.Description, PhotoURLs: req.PhotoURLs})
 		respond(c, http.StatusCreated, toClaimDTO(x), err)
 	}
-}
-
-func (a *API) myClaims(c *gin.Context) {
-	xs, err := a.d.Hours.MyClaims(c.Request.Context(), userID(c))
-	respondItems(c, xs, toClaimDTO, err)
 }
 
 func (a *API) approveClaim(c *gin.Context) {

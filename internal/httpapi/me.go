@@ -10,16 +10,6 @@ import (
 	"gongjian/internal/resident"
 )
 
-func (a *API) mountMe(r *gin.RouterGroup) {
-	r.GET("/me", a.getMe)
-	r.PATCH("/me", a.patchMe)
-	r.POST("/me/phone", a.bindPhone)
-	r.GET("/me/dependents", a.listDependents)
-	r.POST("/me/dependents", a.addDependent)
-	r.PATCH("/me/dependents/:id", a.patchDependent)
-	r.DELETE("/me/dependents/:id", a.deleteDependent)
-}
-
 func (a *API) getMe(c *gin.Context) {
 	if u, ok := a.me(c); ok {
 		c.JSON(http.StatusOK, toUserDTO(u))
@@ -113,11 +103,6 @@ func str(p *string) string {
 
 // dependentNow shows a family member as of now.
 func dependentNow(d resident.Dependent) dependentDTO { return toDependentDTO(d, time.Now()) }
-
-func (a *API) listDependents(c *gin.Context) {
-	ds, err := a.d.Residents.Dependents(c.Request.Context(), userID(c))
-	respondItems(c, ds, dependentNow, err)
-}
 
 func (a *API) addDependent(c *gin.Context) {
 	var req dependentReq

@@ -11,16 +11,6 @@ import (
 	"gongjian/internal/page"
 )
 
-func (a *API) mountNotify(r *gin.RouterGroup) {
-	// Every /admin route is for staff and admins: residents stop at this door.
-	staff := r.Group("/admin", a.requireStaff)
-	r.GET("/subscriptions", a.getSubscriptions)
-	r.POST("/subscriptions", a.postSubscriptions)
-	r.GET("/me/messages", a.listMessages)
-	r.POST("/me/messages/:id/read", a.readMessage)
-	staff.GET("/activities/:id/messages", a.activityMessages)
-}
-
 type askDTO struct {
 	Key        string `json:"key"`
 	TemplateID string `json:"template_id"`

@@ -9,16 +9,6 @@ import (
 	"gongjian/internal/checkin"
 )
 
-// mountPresenceReview adds the staff review queue of volunteers' presences
-// held for review (closed by the system, or checked out away from the
-// place): they credit no hours until approved.
-func (a *API) mountPresenceReview(r *gin.RouterGroup) {
-	staff := r.Group("/admin", a.requireStaff)
-	staff.GET("/presences", statusItems(a, a.d.Checkin.ReviewQueue, toPresenceDTO))
-	staff.POST("/presences/:id/approve", a.reviewPresence(true))
-	staff.POST("/presences/:id/reject", a.reviewPresence(false))
-}
-
 type presenceDTO struct {
 	ID            int64      `json:"id"`
 	UserID        int64      `json:"user_id"`

@@ -11,21 +11,6 @@ import (
 	"gongjian/internal/residence"
 )
 
-// mountResidence: residents apply to have their residence confirmed;
-// community staff decide (issue 13 point 5).
-func (a *API) mountResidence(authed *gin.RouterGroup) {
-	if a.d.Residence == nil {
-		return
-	}
-	authed.GET("/me/residence", a.myResidence)
-	authed.POST("/me/residence/applications", a.applyResidence)
-	staff := authed.Group("/admin", a.requireStaff)
-	staff.GET("/residence/applications", a.listResidenceApplications)
-	staff.POST("/residence/applications/:id/approve", userAction(a, http.StatusOK, a.d.Residence.Approve, decisionBody))
-	staff.POST("/residence/applications/:id/reject", reasonAction(a, a.d.Residence.Reject, toResidenceDTO))
-	staff.POST("/residence/applications/:id/recheck", userAction(a, http.StatusOK, a.d.Residence.Recheck, decisionBody))
-}
-
 type residenceDTO struct {
 	ID          int64      `json:"id"`
 	UserID      int64      `json:"user_id"`

@@ -23,13 +23,19 @@ type rulesDTO struct {
 	GraceMinutes  int      `json:"grace_minutes"`
 }
 
+// ownedDTO is the head a room and a team share: a named thing of a kind
+// that a community's organization owns.
+type ownedDTO struct {
+	ID          int64  `json:"id"`
+	CommunityID int64  `json:"community_id"`
+	OrgID       int64  `json:"org_id"`
+	Name        string `json:"name"`
+	Kind        string `json:"kind"`
+	KindName    string `json:"kind_name"`
+}
+
 type roomDTO struct {
-	ID          int64         `json:"id"`
-	CommunityID int64         `json:"community_id"`
-	OrgID       int64         `json:"org_id"`
-	Name        string        `json:"name"`
-	Kind        string        `json:"kind"`
-	KindName    string        `json:"kind_name"`
+	ownedDTO
 	Place       string        `json:"place"`
 	Capacity    int           `json:"capacity"`
 	Facilities  []string      `json:"facilities"`
@@ -55,7 +61,7 @@ func toRoomDTO(r rooms.Room) roomDTO {
 		hs = append(hs, dayHoursDTO(h))
 	}
 	x := r.Rules
-	return roomDTO{ID: r.ID, CommunityID: r.CommunityID, OrgID: r.OrgID, Name: r.Name, Kind: r.Kind, KindName: rooms.Kinds[r.Kind], Place: r.Place,
+	return roomDTO{ownedDTO: ownedDTO{r.ID, r.CommunityID, r.OrgID, r.Name, r.Kind, rooms.Kinds[r.Kind]}, Place: r.Place,
 		Capacity: r.Capacity, Facilities: nonNil(r.Facilities), Photos: nonNil(r.Photos), Description: r.Description, Hours: hs,
 		Rules:  rulesDTO{x.SlotMinutes, x.MinMinutes, x.MaxMinutes, x.AheadDays, x.WeeklyHours, nonNil(x.Audience), x.NeedsApproval, x.GraceMinutes},
 		Active: r.Active, CreatedAt: r.CreatedAt}
@@ -135,12 +141,7 @@ func toAvailabilityDTO(a rooms.Availability) availabilityDTO {
 }
 
 type teamDTO struct {
-	ID          int64       `json:"id"`
-	CommunityID int64       `json:"community_id"`
-	OrgID       int64       `json:"org_id"`
-	Name        string      `json:"name"`
-	Kind        string      `json:"kind"`
-	KindName    string      `json:"kind_name"`
+	ownedDTO
 	Description string      `json:"description"`
 	LeaderID    int64       `json:"leader_id"`
 	LeaderName  string      `json:"leader_name"`
@@ -161,6 +162,6 @@ type memberDTO struct {
 func toMemberDTO(m rooms.Member) memberDTO { return memberDTO{m.UserID, m.Name, m.Status, m.UpdatedAt} }
 
 func toTeamDTO(t rooms.Team) teamDTO {
-	return teamDTO{ID: t.ID, CommunityID: t.CommunityID, OrgID: t.OrgID, Name: t.Name, Kind: t.Kind, KindName: rooms.TeamKinds[t.Kind],
+	return teamDTO{ownedDTO: ownedDTO{t.ID, t.CommunityID, t.OrgID, t.Name, t.Kind, rooms.TeamKinds[t.Kind]},
 		Description: t.Description, LeaderID: t.LeaderID, LeaderName: t.LeaderName, Members: t.Members, CreatedAt: t.CreatedAt}
 }

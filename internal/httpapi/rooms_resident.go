@@ -12,22 +12,6 @@ import (
 	"gongjian/internal/rooms"
 )
 
-func (a *API) mountRooms(v1, r *gin.RouterGroup) {
-	v1.GET("/rooms", a.listRooms)
-	v1.GET("/rooms/free", a.freeRooms)
-	v1.GET("/rooms/:id", byID(a.d.Rooms.Room, toRoomDTO))
-	v1.GET("/rooms/:id/availability", a.roomAvailability)
-	r.GET("/rooms/:id/calendar", a.roomCalendar)
-	r.POST("/rooms/:id/bookings", a.bookRoom)
-	r.POST("/rooms/:id/series", a.bookSeries)
-	r.GET("/me/bookings", a.myBookings)
-	r.GET("/bookings/:id", userAction(a, http.StatusOK, a.d.Rooms.Booking, toBookingDTO))
-	r.POST("/bookings/:id/cancel", a.cancelBooking)
-	r.GET("/bookings/:id/ticket", a.bookingTicket)
-	a.mountRoomsStaff(r)
-	a.mountTeams(r)
-}
-
 // roomFilter reads the rooms' filter from the query into *f:
 // community_id, org_id, kind, capacity (at least).
 func roomFilter(f *rooms.RoomFilter) fromRequest {

@@ -12,22 +12,6 @@ import (
 	"gongjian/internal/rooms"
 )
 
-// mountRoomsStaff mounts the rooms' owner and desk routes. They are not
-// behind requireStaff: a unit's contacts own its rooms; the service checks
-// each room's owners.
-func (a *API) mountRoomsStaff(r *gin.RouterGroup) {
-	r.POST("/admin/rooms", a.createRoom)
-	r.GET("/admin/rooms", a.managedRooms)
-	r.PATCH("/admin/rooms/:id", a.patchRoom)
-	r.POST("/admin/rooms/:id/closures", a.addClosure)
-	r.DELETE("/admin/rooms/:id/closures/:closure_id", a.deleteClosure)
-	r.GET("/admin/bookings", a.deskBookings)
-	r.POST("/admin/bookings/:id/approve", a.approveBooking)
-	r.POST("/admin/bookings/:id/reject", a.rejectBooking)
-	r.POST("/admin/bookings/checkins", a.checkInBooking)
-	r.GET("/admin/rooms/report", a.roomsReport)
-}
-
 type roomReq struct {
 	CommunityID int64          `json:"community_id"`
 	OrgID       int64          `json:"org_id"`

@@ -9,20 +9,6 @@ import (
 	"gongjian/internal/rooms"
 )
 
-func (a *API) mountTeams(r *gin.RouterGroup) {
-	r.POST("/teams", a.createTeam)
-	r.GET("/teams", a.listTeams)
-	r.GET("/me/teams", userItems(a, a.d.Rooms.MyTeams, toListedTeamDTO))
-	r.GET("/teams/:id", userAction(a, http.StatusOK, a.d.Rooms.Team, toTeamViewDTO))
-	r.POST("/teams/:id/join", userAction(a, http.StatusOK, a.d.Rooms.Join, toMemberDTO))
-	r.POST("/teams/:id/members", a.inviteMember)
-	r.POST("/teams/:id/members/:user_id/approve", a.decideMember(true))
-	r.POST("/teams/:id/members/:user_id/reject", a.decideMember(false))
-	r.DELETE("/teams/:id/members/:user_id", a.removeMember)
-	r.GET("/teams/:id/bookings", a.teamBookings)
-	r.POST("/teams/:id/activities", a.teamActivity)
-}
-
 // toListedTeamDTO lists teams with their leaders' names masked (lists are seen by
 // every resident; a team's own page shows the name to its members).
 func toListedTeamDTO(t rooms.Team) teamDTO {

@@ -17,7 +17,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"gongjian/internal/activity"
 	"gongjian/internal/audit"
@@ -154,32 +153,7 @@ func (a *API) base() *gin.Engine {
 
 func (a *API) engine() *gin.Engine {
 	r := a.base()
-	r.GET("/metrics", a.metricsAllowed(), gin.WrapH(promhttp.HandlerFor(a.d.Registry, promhttp.HandlerOpts{})))
-	r.GET("/api/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", OpenAPISpec()) })
-
-	v1 := r.Group("/api/v1")
-	v1.POST("/auth/login", a.loginLimit, a.login)
-	v1.POST("/auth/refresh", a.loginLimit, a.refresh)
-	v1.GET("/communities", a.listCommunities)
-
-	authed := v1.Group("", a.authenticate)
-	a.mountMe(authed)
-	a.mountAdmin(authed.Group("/admin"))
-	a.mountCheckin(authed)
-	a.mountHours(authed)
-	a.mountWristbands(v1)
-	a.mountNotify(authed)
-	a.mountActivity(v1, authed)
-	a.mountUploads(authed)
-	a.mountPresenceReview(authed)
-	a.mountRooms(v1, authed)
-	a.mountCobuild(v1, authed)
-	a.mountConsoleAuth(v1, authed)
-	a.mountResidence(authed)
-	a.mountServiceRecords(r, v1, authed)
-	if a.d.Console != nil {
-		r.GET("/console/*path", gin.WrapH(a.d.Console))
-	}
+	a.routes(r)
 	return r
 }
 

@@ -20,12 +20,6 @@ const (
 	recordPerIPLimit = 60 // a minute
 )
 
-func (a *API) mountServiceRecords(r *gin.Engine, v1, authed *gin.RouterGroup) {
-	v1.GET("/service-records/:number", a.rateLimit(recordLimit, 0, recordPerIPLimit), a.verifyRecord)
-	r.GET("/service-records", a.recordPage)
-	authed.GET("/me/hours/record/code", a.myRecordCode)
-}
-
 type recordCheckDTO struct {
 	Number       string     `json:"number"`
 	Holder       string     `json:"holder"`

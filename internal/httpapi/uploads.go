@@ -25,14 +25,6 @@ var (
 	errNoFile       = errs.Invalid("FILE_REQUIRED", "请选择要上传的照片")
 )
 
-// mountUploads: POST /uploads (multipart field "file") and GET /uploads/:id.
-// The path is media.RefPrefix: the references claims carry point here.
-func (a *API) mountUploads(r *gin.RouterGroup) {
-	r.POST("/uploads", a.postUpload)
-	r.GET("/uploads/:id", a.getUpload)
-	a.bodyLimit(http.MethodPost, r.BasePath()+"/uploads", uploadBodyMax, media.ErrTooLarge)
-}
-
 func (a *API) postUpload(c *gin.Context) {
 	mr, err := c.Request.MultipartReader()
 	if err != nil {

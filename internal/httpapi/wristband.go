@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"io"
-	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -11,48 +10,6 @@ import (
 	"gongjian/internal/errs"
 	"gongjian/internal/wristband"
 )
-
-// mountWristbands adds the wristband routes: the vendor webhook (HMAC, no
-// user token), the guardians' routes and the staff routes.
-func (a *API) mountWristbands(v1 *gin.RouterGroup) {
-	v1.POST("/wristbands/webhook", a.wristbandWebhook)
-
-	r := v1.Group("", a.authenticate)
-	r.GET("/me/wristbands", a.myWristbands)
-	r.POST("/wristbands/bind", a.bindWristband)
-	r.POST("/wristbands/invitations/accept", a.acceptWristbandInvitation)
-	r.POST("/wristbands/:id/unbind", a.unbindWristband)
-	r.POST("/wristbands/:id/invitations", a.inviteGuardian)
-	r.GET("/wristbands/:id/guardians", a.wristbandGuardians)
-	r.DELETE("/wristbands/:id/guardians/:user_id", a.removeGuardian)
-	r.GET("/wristbands/:id/readings", a.wristbandReadings)
-	r.GET("/wristbands/:id/alarms", a.wristbandAlarms)
-	r.POST("/wristbands/:id/alarms/:alarm_id/ack", a.handleWristbandAlarm(true))
-	r.POST("/wristbands/:id/alarms/:alarm_id/resolve", a.handleWristbandAlarm(false))
-	r.GET("/wristbands/:id/access-log", a.wristbandAccessLog)
-	r.GET("/wristbands/:id/thresholds", a.wristbandThresholds)
-	r.PUT("/wristbands/:id/thresholds", a.setWristbandThresholds)
-	r.POST("/wristbands/:id/consent", a.giveWristbandConsent)
-	r.POST("/wristbands/:id/consent/revoke", a.revokeWristbandConsent)
-
-	s := v1.Group("/admin/wristbands", a.authenticate, a.requireWristbandStaff)
-	s.GET("", a.adminWristbands)
-	s.POST("", a.adminAddWristbands)
-	s.POST("/import", a.adminImportWristbands)
-	s.POST("/bind", a.adminBindWristband)
-	s.GET("/alarms", a.adminWristbandAlarms)
-	s.POST("/alarms/:id/ack", a.adminHandleWristbandAlarm(true))
-	s.POST("/alarms/:id/resolve", a.adminHandleWristbandAlarm(false))
-	s.GET("/unattached", a.adminUnattachedPushes)
-	s.GET("/:id", userAction(a, http.StatusOK, a.d.Wristbands.Device, toDeviceDetailDTO))
-	s.POST("/:id/unbind", a.adminUnbindWristband)
-	s.POST("/:id/transfer", a.adminTransferWristband)
-	s.POST("/:id/bind-code", a.adminIssueBindCode)
-	s.GET("/:id/readings", a.adminWristbandReadings)
-	s.GET("/:id/alarms", a.adminDeviceAlarms)
-	s.PUT("/:id/thresholds", a.adminSetWristbandThresholds)
-	s.POST("/:id/consent/revoke", a.adminRevokeWristbandConsent)
-}
 
 func (a *API) requireWristbandStaff(c *gin.Context) { a.requireUser(c, wristband.IsStaff) }
 

@@ -9,7 +9,30 @@ import (
 	"gongjian/internal/activity"
 	"gongjian/internal/errs"
 	"gongjian/internal/page"
+	"gongjian/internal/resident"
 )
+
+// The console's list pages: keyset-paged, narrowed to the caller's scope
+// (subdistrict_id / community_id) and searched by a name or phone digits.
+
+// consolePeople is the console's people page: the residents of the
+// communities in the caller's scope (narrowed by subdistrict_id /
+// community_id), newest account first, keyset-paged, searched by name or
+// phone digits; with their roles and masked phones.
+func (a *API) consolePeople(c *gin.Context) {
+	var req page.Request
+	var q string
+	sc, ok := a.dashboardScope(c, keysetParam(&req, 20), searchText(&q))
+	if !ok {
+		return
+	}
+	if !sc.All && len(sc.CommunityIDs) == 0 && len(sc.OrgIDs) == 0 {
+		fail(c, errs.Forbidden("FORBIDDEN", "没有权限查看居民"))
+		return
+	}
+	us, next, err := a.d.Residents.People(c.Request.Context(), resident.PeopleFilter{All: sc.All, CommunityIDs: sc.CommunityIDs, Query: q}, req)
+	respond(c, http.StatusOK, cursorPage(dtos(us, toUserDTO), next, req.Limit), err)
+}
 
 // consoleRegistrations is the console's registrations page: the
 // registrations of every activity in the caller's scope (narrowed by
@@ -19,11 +42,8 @@ import (
 func (a *API) consoleRegistrations(c *gin.Context) {
 	var req page.Request
 	var f activity.RegistrationFilter
-	if !read(c, keysetParam(&req, 20), registrationFilter(&f), param(&f.ActivityID, queryID, "activity_id"),
-		timeParam(&f.From, "from", false), timeParam(&f.To, "to", true), searchText(&f.Query)) {
-		return
-	}
-	sc, ok := a.dashboardScope(c)
+	sc, ok := a.dashboardScope(c, keysetParam(&req, 20), registrationFilter(&f), param(&f.ActivityID, queryID, "activity_id"),
+		timeParam(&f.From, "from", false), timeParam(&f.To, "to", true), searchText(&f.Query))
 	if !ok {
 		return
 	}
