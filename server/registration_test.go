@@ -87,6 +87,14 @@ func (w *regWorld) activity(token string, mod func(map[string]any)) map[string]a
 	return r.Body
 }
 
+// lecture is the default activity, created and published by the
+// organisation's staff: its id and its one session's.
+func (w *regWorld) lecture() (aid, sid int64) {
+	w.ta.t.Helper()
+	act := w.activity(w.orgStaff, nil)
+	return num(act["id"]), sessionID(act, 0)
+}
+
 func sessionID(act map[string]any, i int) int64 {
 	return num(act["sessions"].([]any)[i].(map[string]any)["id"])
 }
@@ -134,8 +142,7 @@ func (w *regWorld) child(token, name string, age int) int64 {
 // another account's registrations or family members.
 func TestRegistrationResidentFlow(t *testing.T) {
 	w, ta := newRegWorld(t)
-	act := w.activity(w.orgStaff, nil)
-	aid, sid := num(act["id"]), sessionID(act, 0)
+	aid, sid := w.lecture()
 	alice, _ := w.resident("alice", "王丽")
 	bob, _ := w.resident("bob", "")
 	carol, _ := w.resident("carol", "")
@@ -310,8 +317,7 @@ func TestRegistrationRefusals(t *testing.T) {
 // XLSX export, additions and removals by hand, capacity changes.
 func TestRegistrationStaff(t *testing.T) {
 	w, ta := newRegWorld(t)
-	act := w.activity(w.orgStaff, nil)
-	aid, sid := num(act["id"]), sessionID(act, 0)
+	aid, sid := w.lecture()
 	alice, aliceID := w.resident("alice", "王丽")
 	bob, bobID := w.resident("bob", "李强")
 	ta.remember("王丽", "李强")

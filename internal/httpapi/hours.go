@@ -36,6 +36,34 @@ func toEntryDTO(e hours.Entry) entryDTO {
 		ReversesID: e.ReversesID, ApprovedBy: e.ApprovedBy}
 }
 
+// recordLineDTO is a line of the service record; the content, date and
+// organiser also stand under their older names (activity_title,
+// started_at, host_org_name).
+type recordLineDTO struct {
+	ActivityID    int64     `json:"activity_id"`
+	SessionID     int64     `json:"session_id"`
+	Content       string    `json:"content"`
+	ActivityTitle string    `json:"activity_title"`
+	Date          time.Time `json:"date"`
+	StartedAt     time.Time `json:"started_at"`
+	Place         string    `json:"place"`
+	Minutes       int       `json:"minutes"`
+	Hours         float64   `json:"hours"`
+	Organiser     string    `json:"organiser"`
+	HostOrgName   string    `json:"host_org_name"`
+	Sources       []string  `json:"sources"`
+}
+
+type monthDTO struct {
+	Month   string `json:"month"`
+	Minutes int    `json:"minutes"`
+}
+
+func toRecordLineDTO(l hours.RecordLine) recordLineDTO {
+	return recordLineDTO{l.ActivityID, l.SessionID, l.Content, l.Content, l.Date, l.Date, l.Place, l.Minutes, hours.Hours(l.Minutes),
+		l.Organiser, l.Organiser, l.Sources}
+}
+
 func (a *API) myHours(c *gin.Context) {
 	var req page.Request
 	if !read(c, keysetParam(&req, 50)) {
@@ -46,14 +74,7 @@ func (a *API) myHours(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	type month struct {
-		Month   string `json:"month"`
-		Minutes int    `json:"minutes"`
-	}
-	months := make([]month, 0, len(s.ByMonth))
-	for _, m := range s.ByMonth {
-		months = append(months, month{m.Month, m.Minutes})
-	}
+	months := dtos(s.ByMonth, func(m hours.Month) monthDTO { return monthDTO(m) })
 	entries := dtos(s.Entries, toEntryDTO)
 	c.JSON(http.StatusOK, gin.H{"total_minutes": s.TotalMinutes, "total_hours": hours.Hours(s.TotalMinutes), "by_month": months, "entries": entries,
 		"next_cursor": cursorPage(entries, next, req.Limit).NextCursor})
@@ -96,33 +117,14 @@ func (a *API) myRecord(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	type line struct {
-		ActivityID    int64     `json:"activity_id"`
-		SessionID     int64     `json:"session_id"`
-		Content       string    `json:"content"`
-		ActivityTitle string    `json:"activity_title"`
-		Date          time.Time `json:"date"`
-		StartedAt     time.Time `json:"started_at"`
-		Place         string    `json:"place"`
-		Minutes       int       `json:"minutes"`
-		Hours         float64   `json:"hours"`
-		Organiser     string    `json:"organiser"`
-		HostOrgName   string    `json:"host_org_name"`
-		Sources       []string  `json:"sources"`
-	}
 	// The JSON record pages its lines (the XLSX holds them all).
 	var next *string
 	if after != nil {
 		n := after.Encode()
 		next = &n
 	}
-	lines := make([]line, 0, len(rec.Lines))
-	for _, l := range rec.Lines {
-		lines = append(lines, line{l.ActivityID, l.SessionID, l.Content, l.Content, l.Date, l.Date, l.Place, l.Minutes, hours.Hours(l.Minutes),
-			l.Organiser, l.Organiser, l.Sources})
-	}
 	c.JSON(http.StatusOK, gin.H{"record_number": rec.Number, "name": rec.Name, "id_number_masked": rec.IDNumberMasked,
-		"total_minutes": rec.TotalMinutes, "total_hours": hours.Hours(rec.TotalMinutes), "generated_at": rec.GeneratedAt, "entries": lines,
+		"total_minutes": rec.TotalMinutes, "total_hours": hours.Hours(rec.TotalMinutes), "generated_at": rec.GeneratedAt, "entries": dtos(rec.Lines, toRecordLineDTO),
 		"issuer": rec.Issuer, "verify_url": rec.VerifyURL, "next_cursor": next})
 }
 
@@ -194,17 +196,19 @@ func toClaimDTO(x hours.Claim) claimDTO {
 	return d
 }
 
+// claimReq is the body of a claim: hours.ClaimInput.
+type claimReq struct {
+	ActivityID  int64    `json:"activity_id"`
+	SessionID   int64    `json:"session_id"`
+	Minutes     int      `json:"minutes"`
+	Description string   `json:"description"`
+	PhotoURLs   []string `json:"photo_urls"`
+}
+
 func (a *API) createClaim(c *gin.Context) {
-	var req struct {
-		ActivityID  int64    `json:"activity_id"`
-		SessionID   int64    `json:"session_id"`
-		Minutes     int      `json:"minutes"`
-		Description string   `json:"description"`
-		PhotoURLs   []string `json:"photo_urls"`
-	}
+	var req claimReq
 	if u, ok := a.meWith(c, &req); ok {
-		x, err := a.d.Hours.CreateClaim(c.Request.Context(), u, hours.ClaimInput{ActivityID: req.ActivityID, SessionID: req.SessionID,
-			Minutes: req.Minutes, Description: req.Description, PhotoURLs: req.PhotoURLs})
+		x, err := a.d.Hours.CreateClaim(c.Request.Context(), u, hours.ClaimInput(req))
 		respond(c, http.StatusCreated, toClaimDTO(x), err)
 	}
 }
@@ -219,17 +223,20 @@ func (a *API) approveClaim(c *gin.Context) {
 	}
 }
 
+// correctionReq is the body of a correction: hours.CorrectionInput.
+type correctionReq struct {
+	EntryID int64  `json:"entry_id"`
+	Minutes int    `json:"minutes"`
+	Reason  string `json:"reason"`
+}
+
 func (a *API) correctHours(c *gin.Context) {
-	var req struct {
-		EntryID int64  `json:"entry_id"`
-		Minutes int    `json:"minutes"`
-		Reason  string `json:"reason"`
-	}
+	var req correctionReq
 	u, ok := a.meWith(c, &req)
 	if !ok {
 		return
 	}
-	res, err := a.d.Hours.Correct(c.Request.Context(), u, hours.CorrectionInput{EntryID: req.EntryID, Minutes: req.Minutes, Reason: req.Reason})
+	res, err := a.d.Hours.Correct(c.Request.Context(), u, hours.CorrectionInput(req))
 	if err != nil {
 		fail(c, err)
 		return

@@ -11,23 +11,30 @@ import (
 	"gongjian/internal/residence"
 )
 
+// residenceAddressDTO is where a resident says they live: the body of an
+// application, and the address an application shows.
+type residenceAddressDTO struct {
+	CommunityID int64  `json:"community_id"`
+	Address     string `json:"address"`
+	Building    string `json:"building"`
+	Unit        string `json:"unit"`
+}
+
 type residenceDTO struct {
-	ID          int64      `json:"id"`
-	UserID      int64      `json:"user_id"`
-	UserName    string     `json:"user_name,omitempty"`
-	CommunityID int64      `json:"community_id"`
-	Address     string     `json:"address"`
-	Building    string     `json:"building"`
-	Unit        string     `json:"unit"`
-	Status      string     `json:"status"`
-	Reason      string     `json:"reason,omitempty"`
-	ReviewedAt  *time.Time `json:"reviewed_at,omitempty"`
-	CreatedAt   time.Time  `json:"created_at"`
+	ID       int64  `json:"id"`
+	UserID   int64  `json:"user_id"`
+	UserName string `json:"user_name,omitempty"`
+	residenceAddressDTO
+	Status     string     `json:"status"`
+	Reason     string     `json:"reason,omitempty"`
+	ReviewedAt *time.Time `json:"reviewed_at,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
 }
 
 func toResidenceDTO(r residence.Application) residenceDTO {
-	return residenceDTO{ID: r.ID, UserID: r.UserID, UserName: r.UserName, CommunityID: r.CommunityID, Address: r.Address,
-		Building: r.Building, Unit: r.Unit, Status: r.Status, Reason: r.Reason, ReviewedAt: r.ReviewedAt, CreatedAt: r.CreatedAt}
+	address := residenceAddressDTO{r.CommunityID, r.Address, r.Building, r.Unit}
+	return residenceDTO{ID: r.ID, UserID: r.UserID, UserName: r.UserName, residenceAddressDTO: address, Status: r.Status,
+		Reason: r.Reason, ReviewedAt: r.ReviewedAt, CreatedAt: r.CreatedAt}
 }
 
 func (a *API) myResidence(c *gin.Context) {
@@ -45,14 +52,9 @@ func (a *API) myResidence(c *gin.Context) {
 }
 
 func (a *API) applyResidence(c *gin.Context) {
-	var req struct {
-		CommunityID int64  `json:"community_id"`
-		Address     string `json:"address"`
-		Building    string `json:"building"`
-		Unit        string `json:"unit"`
-	}
+	var req residenceAddressDTO
 	if read(c, &req) {
-		r, err := a.d.Residence.Apply(c.Request.Context(), userID(c), residence.Input{CommunityID: req.CommunityID, Address: req.Address, Building: req.Building, Unit: req.Unit})
+		r, err := a.d.Residence.Apply(c.Request.Context(), userID(c), residence.Input(req))
 		respond(c, http.StatusCreated, toResidenceDTO(r), err)
 	}
 }

@@ -89,6 +89,17 @@ func run(o options) error {
 		return r
 	}
 	note := func(what, text string) { rows = append(rows, row{what: what, note: text, onlyNote: true}) }
+	// addKeyset times a keyset list's first page (labelled first) and its
+	// last page, found by walking every page of size pageSize.
+	addKeyset := func(first, path, tok string, pageSize int, lastLabel string) error {
+		add(first, path, tok)
+		last, pages, err := c.lastCursor(path, tok)
+		if err != nil {
+			return err
+		}
+		add(fmt.Sprintf("… %s (%d pages of %d)", lastLabel, pages, pageSize), path+"&cursor="+last, tok)
+		return nil
+	}
 
 	// ---- nearly empty ----
 	fmt.Println("nearly empty: a few activities, sign-ups …")
@@ -138,21 +149,15 @@ func run(o options) error {
 	add("staff list p1 (newest first)", "/api/v1/admin/activities?page=1&page_size=20", admin)
 	add("staff list deep page", fmt.Sprintf("/api/v1/admin/activities?page=%d&page_size=20", max(1, staffTotal/20)), admin)
 	regs := fmt.Sprintf("/api/v1/admin/activities/%d/registrations?limit=100", big)
-	add("registrations of the big activity, first page", regs, admin)
-	last, pages, err := c.lastCursor(regs, admin)
-	if err != nil {
+	if err := addKeyset("registrations of the big activity, first page", regs, admin, 100, "last page"); err != nil {
 		return err
 	}
-	add(fmt.Sprintf("… last page (%d pages of 100)", pages), regs+"&cursor="+last, admin)
 	add("my registrations (2,000), p1", "/api/v1/me/registrations?page=1&page_size=20", heavyTok)
 	add("my registrations, last page", fmt.Sprintf("/api/v1/me/registrations?page=%d&page_size=20", max(1, v.heavyRegs/20)), heavyTok)
 	mine := "/api/v1/me/registrations?limit=20"
-	add("my registrations, keyset p1", mine, heavyTok)
-	lastMine, minePages, err := c.lastCursor(mine, heavyTok)
-	if err != nil {
+	if err := addKeyset("my registrations, keyset p1", mine, heavyTok, 20, "keyset last page"); err != nil {
 		return err
 	}
-	add(fmt.Sprintf("… keyset last page (%d pages of 20)", minePages), mine+"&cursor="+lastMine, heavyTok)
 	add("my messages", "/api/v1/me/messages?limit=20", heavyTok)
 	add("my hours", "/api/v1/me/hours", heavyTok)
 	add("my service record", "/api/v1/me/hours/record", heavyTok)

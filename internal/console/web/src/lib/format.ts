@@ -69,3 +69,6 @@ export function status(s: string): { label: string; type: string } {
   const v = statusNames[s]
   return v ? { label: v[0], type: v[1] } : { label: s, type: 'info' }
 }
+
+/** registrationStatuses: the statuses a list of registrations is filtered by. */
+export const registrationStatuses = ['confirmed', 'waitlisted', 'cancelled'] as const

@@ -66,3 +66,11 @@ export function defaultSortOf(sort: string): { prop: string; order: 'ascending' 
 export function withFilter(s: TableState, key: string, value: string): TableState {
   return { ...s, page: 1, filters: { ...s.filters, [key]: value } }
 }
+
+/** RowAction is a button of a table's 操作 column (components/RowActions): shown when when holds (always without it). */
+export interface RowAction<T> {
+  label: string
+  type?: 'primary' | 'danger'
+  when?: (row: T) => boolean
+  run: (row: T) => unknown
+}

@@ -1,1 +1,0 @@
-import{Ft as e,Jt as t,Lt as n,Mt as r,Qt as i,Wt as a,cn as o}from"./element-plus-DUkfYE67.js";var s=n({__name:`LabelTag`,props:{s:{}},setup(n){return(s,c)=>{let l=t(`el-tag`);return a(),r(l,{type:n.s.type,size:`small`,"disable-transitions":``},{default:i(()=>[e(o(n.s.label),1)]),_:1},8,[`type`])}}});export{s as t};

@@ -1,1 +1,0 @@
-import{Lt as e,Pt as t,Wt as n,cn as r,jt as i,qt as a}from"./element-plus-DUkfYE67.js";var o={class:`page-head`},s=e({__name:`PageHead`,props:{title:{}},setup(e){return(s,c)=>(n(),t(`div`,o,[i(`h2`,null,r(e.title),1),a(s.$slots,`default`)]))}});export{s as t};
