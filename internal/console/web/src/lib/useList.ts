@@ -1,9 +1,10 @@
 // What the list pages share: the communities in scope with their names, a
-// loader that keeps the loading flag and the error text, the tab kept in the
-// address.
-import { reactive, ref, type Ref } from 'vue'
+// loader that keeps the loading flag and the error text, a list searched and
+// paged in the page, the filters and the tab kept in the address.
+import { reactive, ref, watch, type Ref, type WatchSource } from 'vue'
 import { useRoute, useRouter } from 'vue-router'
 import { placesApi, type Community } from '../api/places'
+import { localPage } from './cobuild'
 import { CursorPager } from './cursor'
 import { errorText } from './feedback'
 
@@ -30,6 +31,20 @@ export function useLoader(fn: () => Promise<unknown>) {
     }
   }
   return { loading, error, run }
+}
+
+/**
+ * useLocalSearch is a list the server gives whole, searched and paged in the
+ * page (lib/cobuild localPage, 20 rows a page): q and page, back to the first
+ * page when q or one of resets (the page's other filters) changes;
+ * pageOf(items, fields) is the page of items whose fields hold q.
+ */
+export function useLocalSearch(...resets: WatchSource[]) {
+  const q = ref('')
+  const page = ref(1)
+  watch([q, ...resets], () => (page.value = 1))
+  const pageOf = <T>(items: readonly T[], fields: Array<keyof T>) => localPage(items, q.value, fields, page.value, 20)
+  return { q, page, pageOf }
 }
 
 /**
