@@ -11,6 +11,20 @@ const { showError, submitThenBack } = require('../../utils/request')
 
 const MAX_PHOTOS = 6
 
+/** One of my earlier claims as the list below shows it. */
+function claimView(c) {
+  return {
+    id: c.id,
+    title: c.activity_title,
+    status: c.status,
+    statusText: fmt.CLAIM_STATUS[c.status] || c.status,
+    minutesText: fmt.formatMinutes(c.minutes),
+    grantedText: c.status === 'approved' ? fmt.formatMinutes(c.granted_minutes) : '',
+    reason: c.reject_reason || '',
+    dateText: fmt.formatDateTime(c.created_at),
+  }
+}
+
 Component({
   behaviors: [fields],
   data: { activities: [], activityIndex: -1, hours: '', description: '', photos: [], maxPhotos: MAX_PHOTOS, submitting: false, claims: [] },
@@ -37,18 +51,7 @@ Component({
     },
     loadClaims() {
       return api.myClaims().then(
-        (res) => this.setData({
-          claims: ((res && res.items) || []).map((c) => ({
-            id: c.id,
-            title: c.activity_title,
-            status: c.status,
-            statusText: fmt.CLAIM_STATUS[c.status] || c.status,
-            minutesText: fmt.formatMinutes(c.minutes),
-            grantedText: c.status === 'approved' ? fmt.formatMinutes(c.granted_minutes) : '',
-            reason: c.reject_reason || '',
-            dateText: fmt.formatDateTime(c.created_at),
-          })),
-        }),
+        (res) => this.setData({ claims: ((res && res.items) || []).map(claimView) }),
         () => {},
       )
     },
