@@ -1,6 +1,7 @@
 // Hours claim (补录): activity, minutes, description and photos (wx.chooseMedia, each uploaded first
 // to POST /uploads, whose answer `url` goes into photo_urls); below, my earlier claims and how
 // they were reviewed.
+const fields = require('../../behaviors/fields')
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const photos = require('../../utils/photos')
@@ -11,6 +12,7 @@ const { showError, submitThenBack } = require('../../utils/request')
 const MAX_PHOTOS = 6
 
 Component({
+  behaviors: [fields],
   data: { activities: [], activityIndex: -1, hours: '', description: '', photos: [], maxPhotos: MAX_PHOTOS, submitting: false, claims: [] },
   methods: {
     onLoad(query) {
@@ -52,10 +54,6 @@ Component({
     },
     onActivity(e) {
       this.setData({ activityIndex: Number(e.detail.value) })
-    },
-    /** A text field: data-field names what it sets. */
-    onField(e) {
-      this.setData({ [e.currentTarget.dataset.field]: e.detail.value })
     },
     /** Privacy flow, then album/camera, then upload each photo. */
     onAddPhoto() {
