@@ -12,16 +12,6 @@ import (
 	"gongjian/internal/resident"
 )
 
-var (
-	errRegistrationNotFound = errs.NotFound("REGISTRATION_NOT_FOUND", "报名记录不存在")
-	errAlreadyCancelled     = errs.Conflict("ALREADY_CANCELLED", "该报名已取消")
-	errReasonRequired       = errs.Invalid("REASON_REQUIRED", "请填写原因（不超过200字）")
-	// ErrRegistrationCheckedIn refuses to cancel or remove an attendance
-	// that has been checked in (it happened; the check-in kit and the
-	// hours rest on it).
-	ErrRegistrationCheckedIn = errs.Conflict("REGISTRATION_CHECKED_IN", "该报名已签到，不能取消或移除")
-)
-
 // CancelDeadline is the last moment a confirmed registration of the
 // activity may be cancelled by the resident.
 func CancelDeadline(a *Activity, sess Session) time.Time {
@@ -31,6 +21,16 @@ func CancelDeadline(a *Activity, sess Session) time.Time {
 	}
 	return start.Add(-time.Duration(a.CancelDeadlineMinutes) * time.Minute)
 }
+
+var (
+	errRegistrationNotFound = errs.NotFound("REGISTRATION_NOT_FOUND", "报名记录不存在")
+	errAlreadyCancelled     = errs.Conflict("ALREADY_CANCELLED", "该报名已取消")
+	errReasonRequired       = errs.Invalid("REASON_REQUIRED", "请填写原因（不超过200字）")
+	// ErrRegistrationCheckedIn refuses to cancel or remove an attendance
+	// that has been checked in (it happened; the check-in kit and the
+	// hours rest on it).
+	ErrRegistrationCheckedIn = errs.Conflict("REGISTRATION_CHECKED_IN", "该报名已签到，不能取消或移除")
+)
 
 // Cancel cancels one of the account's own registrations (for a series, the
 // attendee's whole series). A waitlisted one can always leave the queue.

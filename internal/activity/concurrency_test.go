@@ -15,8 +15,7 @@ import (
 // 500 residents sign up at once for 50 seats and 20 waitlist places.
 func TestConcurrentSignUpsNeverOversell(t *testing.T) {
 	e := newEnv(t, activity.Config{})
-	a := e.publish(nil, sess{50, 20})
-	sid := a.Sessions[0].ID
+	a, sid := e.publishOne(sess{50, 20})
 	users := e.newUsers(500)
 	codes := map[string]int{}
 	positions := map[int]bool{}
@@ -157,8 +156,7 @@ func TestCancelRegisterMixKeepsRedisEqualToMySQL(t *testing.T) {
 			if fault == "mysql refusing writes midway" {
 				refuse = installWriteFault(t, e)
 			}
-			a := e.publish(nil, sess{40, 30})
-			sid := a.Sessions[0].ID
+			a, sid := e.publishOne(sess{40, 30})
 			first := e.newUsers(100)
 			var regs []activity.Registration
 			for _, uid := range first {
@@ -182,9 +180,7 @@ func TestCancelRegisterMixKeepsRedisEqualToMySQL(t *testing.T) {
 			start := make(chan struct{})
 			for i := 0; i < 100; i++ {
 				r := regs[rand.IntN(len(regs))]
-				wg.Add(2)
-				go func() {
-					defer wg.Done()
+				wg.Go(func() {
 					<-start
 					time.Sleep(time.Duration(i%50) * 4 * time.Millisecond)
 					_, err := e.svc.Cancel(e.ctx, r.UserID, r.ID)
@@ -192,34 +188,29 @@ func TestCancelRegisterMixKeepsRedisEqualToMySQL(t *testing.T) {
 						t.Log(err)
 					}
 					count("cancel", err)
-				}()
-				go func() {
-					defer wg.Done()
+				})
+				wg.Go(func() {
 					<-start
 					time.Sleep(time.Duration(i) * 8 * time.Millisecond) // many come after seats were freed
 					_, err := e.register(e.ctx, newcomers[i], sid)
 					count("register", err)
-				}()
+				})
 			}
 			switch fault {
 			case "redis flushed midway":
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
+				wg.Go(func() {
 					<-start
 					time.Sleep(100 * time.Millisecond)
 					e.flushActivity(a.ID)
-				}()
+				})
 			case "mysql refusing writes midway":
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
+				wg.Go(func() {
 					<-start
 					time.Sleep(100 * time.Millisecond)
 					refuse(true)
 					time.Sleep(100 * time.Millisecond)
 					refuse(false)
-				}()
+				})
 			}
 			close(start)
 			wg.Wait()
@@ -260,8 +251,7 @@ func TestCancelRegisterMixKeepsRedisEqualToMySQL(t *testing.T) {
 // many requests find it missing at the same time.
 func TestRebuildExactlyOnceAfterRedisLoss(t *testing.T) {
 	e := newEnv(t, activity.Config{})
-	a := e.publish(nil, sess{30, 10})
-	sid := a.Sessions[0].ID
+	a, sid := e.publishOne(sess{30, 10})
 	for _, uid := range e.newUsers(25) {
 		if _, err := e.register(e.ctx, uid, sid); err != nil {
 			t.Fatal(err)
@@ -271,24 +261,13 @@ func TestRebuildExactlyOnceAfterRedisLoss(t *testing.T) {
 	e.flushActivity(a.ID)
 	before := e.svc.Rebuilds()
 	users := e.newUsers(100)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	codes := map[string]int{}
-	for _, uid := range users {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			res, err := e.register(e.ctx, uid, sid)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				codes[code(err)]++
-			} else {
-				codes[res.Registrations[0].Status]++
-			}
-		}()
-	}
-	wg.Wait()
+	codes := tally(len(users), func(i int) string {
+		res, err := e.register(e.ctx, users[i], sid)
+		if err != nil {
+			return code(err)
+		}
+		return res.Registrations[0].Status
+	}, nil)
 	if got := e.svc.Rebuilds() - before; got != 1 {
 		t.Fatalf("quota rebuilt %d times, want exactly once", got)
 	}
@@ -302,29 +281,14 @@ func TestRebuildExactlyOnceAfterRedisLoss(t *testing.T) {
 // oversold and no reservation is left behind.
 func TestMySQLRefusingWrites(t *testing.T) {
 	e := newEnv(t, activity.Config{})
-	a := e.publish(nil, sess{60, 20})
-	sid := a.Sessions[0].ID
+	a, sid := e.publishOne(sess{60, 20})
 	fault := installWriteFault(t, e)
 	users := e.newUsers(300)
 	wave := func(uids []int64, during func()) map[string]int {
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		codes := map[string]int{}
-		for _, uid := range uids {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_, err := e.register(e.ctx, uid, sid)
-				mu.Lock()
-				codes[code(err)]++
-				mu.Unlock()
-			}()
-		}
-		if during != nil {
-			during()
-		}
-		wg.Wait()
-		return codes
+		return tally(len(uids), func(i int) string {
+			_, err := e.register(e.ctx, uids[i], sid)
+			return code(err)
+		}, during)
 	}
 	// While MySQL refuses, every sign-up is answered 503 and its seat given back.
 	fault(true)
@@ -401,34 +365,23 @@ BEGIN SELECT RAISE(ABORT, 'writes refused') WHERE EXISTS (SELECT 1 FROM write_fa
 // Clients hanging up at any moment never undo a committed registration.
 func TestClientHangUpNeverUndoesCommittedRows(t *testing.T) {
 	e := newEnv(t, activity.Config{})
-	a := e.publish(nil, sess{80, 20})
-	sid := a.Sessions[0].ID
+	a, sid := e.publishOne(sess{80, 20})
 	users := e.newUsers(200)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	codes := map[string]int{}
-	for i, uid := range users {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ctx, cancel := context.WithCancel(e.ctx)
-			defer cancel()
-			if i%4 != 0 { // a quarter never hang up
-				go func() {
-					time.Sleep(time.Duration(i%40) * 500 * time.Microsecond)
-					cancel()
-				}()
-			}
-			_, err := e.register(ctx, uid, sid)
-			mu.Lock()
-			if code(err) != "OK" && code(err) != "QUOTA_FULL" && code(err) != "CANCELLED" {
-				t.Errorf("unexpected answer: %v", err)
-			}
-			codes[code(err)]++
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
+	codes := tally(len(users), func(i int) string {
+		ctx, cancel := context.WithCancel(e.ctx)
+		defer cancel()
+		if i%4 != 0 { // a quarter never hang up
+			go func() {
+				time.Sleep(time.Duration(i%40) * 500 * time.Microsecond)
+				cancel()
+			}()
+		}
+		_, err := e.register(ctx, users[i], sid)
+		if code(err) != "OK" && code(err) != "QUOTA_FULL" && code(err) != "CANCELLED" {
+			t.Errorf("unexpected answer: %v", err)
+		}
+		return code(err)
+	}, nil)
 	t.Logf("outcomes: %v", codes)
 	e.assertConsistent(a.ID)
 	mysql, _ := e.store.SessionCounts(e.ctx, []int64{a.ID})
@@ -441,8 +394,7 @@ func TestClientHangUpNeverUndoesCommittedRows(t *testing.T) {
 // reconciler finds the orphan once it is stale and repairs Redis from MySQL.
 func TestReconcilerRepairsOrphanReservation(t *testing.T) {
 	e := newEnv(t, activity.Config{})
-	a := e.publish(nil, sess{3, 0})
-	sid := a.Sessions[0].ID
+	a, sid := e.publishOne(sess{3, 0})
 	users := e.newUsers(4)
 	if _, err := e.register(e.ctx, users[0], sid); err != nil {
 		t.Fatal(err)

@@ -17,8 +17,7 @@ import (
 // Found by the server-kill and MariaDB fault scenarios (internal/faulttest).
 func TestRetryAfterACrashedAttemptSignsUp(t *testing.T) {
 	e := newEnv(t, activity.Config{})
-	a := e.publish(nil, sess{2, 0})
-	sid := a.Sessions[0].ID
+	a, sid := e.publishOne(sess{2, 0})
 	uid := e.newUsers(1)[0]
 	const key = "app-key-1"
 	// The dead attempt: reserved with the resident's key, never written.

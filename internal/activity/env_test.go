@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -162,6 +163,14 @@ func (e *env) publish(mod func(*activity.ActivityInput), sessions ...sess) activ
 	return a
 }
 
+// publishOne publishes an activity of one session with the given places;
+// it returns the activity and the session's id.
+func (e *env) publishOne(places sess) (activity.Activity, int64) {
+	e.t.Helper()
+	a := e.publish(nil, places)
+	return a, a.Sessions[0].ID
+}
+
 var idem atomic.Int64
 
 func (e *env) register(ctx context.Context, uid, sid int64, atts ...activity.AttendeeRef) (activity.RegisterResult, error) {
@@ -265,6 +274,27 @@ func (e *env) assertConsistent(aid int64) {
 			e.t.Fatalf("attendee %s: redis %q, mysql %q", k, members[k], v)
 		}
 	}
+}
+
+// tally calls fn(i) for every i < n at once and counts what they answer;
+// during, when not nil, runs while the calls are under way.
+func tally(n int, fn func(i int) string, during func()) map[string]int {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	counts := map[string]int{}
+	for i := range n {
+		wg.Go(func() {
+			c := fn(i)
+			mu.Lock()
+			counts[c]++
+			mu.Unlock()
+		})
+	}
+	if during != nil {
+		during()
+	}
+	wg.Wait()
+	return counts
 }
 
 func code(err error) string {

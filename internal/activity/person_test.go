@@ -66,8 +66,7 @@ func TestOnePersonPerIDNumber(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := e.publish(nil, sess{10, 5})
-	sid := a.Sessions[0].ID
+	a, sid := e.publishOne(sess{10, 5})
 	mustRegister(t, e, u[0], sid, activity.AttendeeRef{DependentID: d.ID})
 	if _, err := e.register(e.ctx, u[1], sid, activity.AttendeeRef{DependentID: d2.ID}); code(err) != "ALREADY_REGISTERED" {
 		t.Fatalf("the same child from the other account: %v", err)

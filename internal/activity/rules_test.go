@@ -38,8 +38,7 @@ func mustRegister(t *testing.T, e *env, uid, sid int64, atts ...activity.Attende
 // group too large waits for enough seats.
 func TestCancellationPromotesFirstGroupThatFits(t *testing.T) {
 	e := newEnv(t, activity.Config{})
-	a := e.publish(nil, sess{3, 10})
-	sid := a.Sessions[0].ID
+	a, sid := e.publishOne(sess{3, 10})
 	u := e.newUsers(4)
 	adult := time.Date(1960, 5, 1, 0, 0, 0, 0, time.UTC)
 	ra := mustRegister(t, e, u[0], sid)
@@ -105,8 +104,7 @@ func TestCancellationPromotesFirstGroupThatFits(t *testing.T) {
 // is refused.
 func TestCapacityChanges(t *testing.T) {
 	e := newEnv(t, activity.Config{})
-	a := e.publish(nil, sess{2, 5})
-	sid := a.Sessions[0].ID
+	a, sid := e.publishOne(sess{2, 5})
 	var regs []activity.Registration
 	for _, uid := range e.newUsers(5) {
 		regs = append(regs, mustRegister(t, e, uid, sid)...)
@@ -226,8 +224,7 @@ func TestIdempotentRetries(t *testing.T) {
 // a notice with the reason, and the activity takes no more sign-ups.
 func TestStaffRemovalAndActivityCancel(t *testing.T) {
 	e := newEnv(t, activity.Config{})
-	a := e.publish(nil, sess{2, 2})
-	sid := a.Sessions[0].ID
+	a, sid := e.publishOne(sess{2, 2})
 	u := e.newUsers(4)
 	var regs []activity.Registration
 	for _, uid := range u[:3] {

@@ -77,8 +77,7 @@ func TestWaitlistKeepsDecisionOrderWhenWritesArriveReversed(t *testing.T) {
 	deps.Store = rs
 	svc := activity.NewService(deps)
 	t.Cleanup(svc.Close)
-	a := e.publish(nil, sess{seats, waiting})
-	sid := a.Sessions[0].ID
+	a, sid := e.publishOne(sess{seats, waiting})
 	users := e.newUsers(seats + waiting)
 
 	var confirmed []activity.Registration

@@ -8,17 +8,26 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
+// testSecret is a 32-byte JWT secret of the character c.
+func testSecret(c string) []byte { return []byte(strings.Repeat(c, 32)) }
+
+// signer is a service that signs and verifies hour-long access tokens with
+// secret, at the time now tells.
+func signer(secret []byte, now func() time.Time) *Service {
+	return &Service{cfg: Config{JWTSecret: secret, AccessTTL: time.Hour}, now: now}
+}
+
 // The fast path agrees with the library on every token it accepts, and
 // leaves to the library everything it does not know to be valid.
 func TestFastVerifyAgreesWithTheLibrary(t *testing.T) {
-	secret := []byte(strings.Repeat("s", 32))
+	secret := testSecret("s")
 	now := time.Now()
-	s := &Service{cfg: Config{JWTSecret: secret, AccessTTL: time.Hour}, now: func() time.Time { return now }}
+	s := signer(secret, func() time.Time { return now })
 	good, err := s.sign(42, 3, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	other := &Service{cfg: Config{JWTSecret: []byte(strings.Repeat("o", 32)), AccessTTL: time.Hour}}
+	other := signer(testSecret("o"), nil)
 	foreign, _ := other.sign(43, 3, now)
 	expired, _ := s.sign(42, 3, now.Add(-2*time.Hour))
 	withNbf, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"iss": issuer, "sub": "42", "exp": now.Add(time.Hour).Unix(), "nbf": now.Add(time.Minute).Unix()}).SignedString(secret)

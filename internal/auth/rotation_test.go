@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -13,8 +12,7 @@ import (
 // verify, new ones are signed with the new secret only, and a token signed
 // with a secret no longer configured is refused.
 func TestJWTSecretRotation(t *testing.T) {
-	oldSecret := []byte(strings.Repeat("o", 32))
-	newSecret := []byte(strings.Repeat("n", 32))
+	oldSecret, newSecret := testSecret("o"), testSecret("n")
 	now := time.Now()
 	clock := func() time.Time { return now }
 	before := NewService(Config{JWTSecret: oldSecret, AccessTTL: time.Hour}, nil, nil, nil, nil, clock)

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 )
@@ -10,8 +9,8 @@ import (
 // go test -bench Verify ./internal/auth: what one token check costs on
 // each path (the figures are in docs/performance.md).
 func BenchmarkVerify(b *testing.B) {
-	secret := []byte(strings.Repeat("s", 32))
-	s := &Service{cfg: Config{JWTSecret: secret, AccessTTL: time.Hour}, now: time.Now}
+	secret := testSecret("s")
+	s := signer(secret, time.Now)
 	tok, _ := s.sign(42, 0, time.Now())
 	ctx := context.Background()
 	b.Run("library", func(b *testing.B) {

@@ -18,20 +18,6 @@ import (
 	"gongjian/internal/resident"
 )
 
-var (
-	errBadCode      = errs.Unprocessable("BAD_CODE", "签到码无效，请扫描现场的签到码")
-	errCodeExpired  = errs.Unprocessable("CODE_EXPIRED", "签到码已过期，请重新扫描现场的签到码")
-	errBadLocation  = errs.Invalid("BAD_LOCATION", "无法获取您的位置，请允许使用位置信息后重试")
-	errNoPlace      = errs.Unprocessable("NO_PLACE", "活动没有设置地点坐标，请联系工作人员签到")
-	errTooFar       = errs.Unprocessable("TOO_FAR", "您不在活动地点附近，请到现场后再签到")
-	errNotSignedUp  = errs.Forbidden("NOT_SIGNED_UP", "您没有报名这个场次的志愿服务")
-	errNotCheckedIn = errs.Conflict("NOT_CHECKED_IN", "您还没有签到，不能签退")
-	errAlreadyOut   = errs.Conflict("ALREADY_CHECKED_OUT", "本场次已签退，时长已记录；如有遗漏请提交补录申请")
-	errBadAction    = errs.Invalid("BAD_ACTION", "请选择签到或签退")
-	errSelfTooEarly = errs.Unprocessable("TOO_EARLY", "还没到签到时间")
-	errSelfTooLate  = errs.Unprocessable("TOO_LATE", "签到时间已过")
-)
-
 // Self check-in actions.
 const (
 	ActionIn  = "in"
@@ -264,10 +250,10 @@ func (s *Service) inWindow(sess Session, now time.Time) bool {
 
 func (s *Service) selfIn(ctx context.Context, u resident.User, sess Session, regID int64, in SelfInput, now time.Time) (SelfResult, error) {
 	if now.Before(sess.StartsAt.Add(-s.cfg.OpenBefore)) {
-		return SelfResult{}, errSelfTooEarly.With("opens_at", sess.StartsAt.Add(-s.cfg.OpenBefore))
+		return SelfResult{}, errTooEarly.With("opens_at", sess.StartsAt.Add(-s.cfg.OpenBefore))
 	}
 	if !now.Before(sess.EndsAt) {
-		return SelfResult{}, errSelfTooLate
+		return SelfResult{}, errTooLate
 	}
 	p := Presence{UserID: u.ID, SessionID: sess.ID, ActivityID: sess.ActivityID, RegistrationID: regID,
 		SessionStartsAt: sess.StartsAt, SessionEndsAt: sess.EndsAt, InAt: now, InLat: in.Lat, InLng: in.Lng}
@@ -331,7 +317,7 @@ func credit(sess Session, recordedBy, approvedBy int64) CreditFunc {
 func (s *Service) selfOut(ctx context.Context, u resident.User, sess Session, in SelfInput, now time.Time, away bool) (SelfResult, error) {
 	if now.After(sess.EndsAt.Add(s.cfg.CloseAfter)) {
 		// Too late to check out: the sweeper closes it at the session's end (flagged).
-		return SelfResult{}, errSelfTooLate
+		return SelfResult{}, errTooLate
 	}
 	p, closed, err := s.store.ClosePresence(ctx, u.ID, sess.ID, now, in.Lat, in.Lng, Closing{Review: away}, credit(sess, u.ID, 0))
 	if err != nil {

@@ -16,23 +16,6 @@ import (
 	"gongjian/internal/resident"
 )
 
-// Errors with the codes the mini-program shows.
-var (
-	ErrBadTicketCode = errs.Unprocessable("BAD_TICKET", "无效的入场码")
-	errNotChecker    = errs.Forbidden("NOT_A_CHECKER", "您不是这个活动的核验员，不能核验入场码")
-	errRevoked       = errs.Unprocessable("REVOKED", "这张入场码已作废（报名已取消）")
-	errWrongSession  = errs.Unprocessable("WRONG_SESSION", "不是本场次的入场码")
-	errTooEarly      = errs.Unprocessable("TOO_EARLY", "还没到签到时间")
-	errTooLate       = errs.Unprocessable("TOO_LATE", "签到时间已过")
-	errAlready       = errs.Conflict("ALREADY_CHECKED_IN", "已经签到过了")
-	errBadNonce      = errs.Invalid("BAD_NONCE", "扫码编号无效，请重新扫码")
-	errNonceReused   = errs.Conflict("NONCE_REUSED", "扫码编号重复，请重新扫码")
-	errRegNotFound   = errs.NotFound("REGISTRATION_NOT_FOUND", "报名记录不存在")
-	errNotConfirmed  = errs.Unprocessable("NOT_CONFIRMED", "报名还在候补中，确认后才有入场码")
-	errNotStaff      = errs.Forbidden("NOT_ACTIVITY_STAFF", "只有主办单位或社区的工作人员可以进行此操作")
-	errBadScannedAt  = errs.Invalid("BAD_SCANNED_AT", "扫码时间无效，请检查手机时间")
-)
-
 // ErrNonceUsed is returned by Store.Scan when the checker already sent the nonce.
 var ErrNonceUsed = errors.New("checkin: nonce already used")
 

@@ -30,9 +30,7 @@ var admin = resident.User{ID: 1, Roles: []resident.Role{{Role: resident.RoleAdmi
 // walking each entry up its organisation's ancestors, a different algorithm
 // from the one under test.
 func TestRollUpEqualsLedgerSumsProperty(t *testing.T) {
-	db := testenv.DB(t)
-	db.SQL().SetMaxOpenConns(12) // the machine's MariaDB is shared by every test running
-	store := mysqlstore.NewHoursStore(db)
+	db, store := ledgerStore(t)
 	people := mysqlstore.NewResidentStore(db)
 	ctx := context.Background()
 	seed := time.Now().UnixNano()
@@ -171,12 +169,19 @@ func TestRollUpEqualsLedgerSumsProperty(t *testing.T) {
 	}
 }
 
+// ledgerStore opens the hours store on the test database, with few
+// connections: the machine's MariaDB is shared by every test running.
+func ledgerStore(t *testing.T) (*mysqlstore.DB, *mysqlstore.HoursStore) {
+	t.Helper()
+	db := testenv.DB(t)
+	db.SQL().SetMaxOpenConns(12)
+	return db, mysqlstore.NewHoursStore(db)
+}
+
 // However many times (and however concurrently) one credit is written, the
 // ledger holds one entry and the outbox one notice.
 func TestCreditKeyCreditsOnce(t *testing.T) {
-	db := testenv.DB(t)
-	db.SQL().SetMaxOpenConns(12) // the machine's MariaDB is shared by every test running
-	store := mysqlstore.NewHoursStore(db)
+	db, store := ledgerStore(t)
 	ctx := context.Background()
 	e := hours.Entry{UserID: 7, ActivityID: 3, SessionID: 9, Minutes: 95, Source: hours.SourceCheckin,
 		ServedAt: time.Now(), CreditKey: "checkin:s9:u7", ActivityTitle: "垃圾分类宣传"}
@@ -212,9 +217,7 @@ func TestCreditKeyCreditsOnce(t *testing.T) {
 // Corrections are new entries; concurrent ones never take an entry's net
 // below zero, and the original is never changed.
 func TestCorrectionsAppendAndStayNonNegative(t *testing.T) {
-	db := testenv.DB(t)
-	db.SQL().SetMaxOpenConns(12) // the machine's MariaDB is shared by every test running
-	store := mysqlstore.NewHoursStore(db)
+	_, store := ledgerStore(t)
 	ctx := context.Background()
 	orig, _, err := store.Append(ctx, hours.Entry{UserID: 5, ActivityID: 1, SessionID: 1, Minutes: 120, Source: hours.SourceCheckin,
 		ServedAt: time.Now(), CreditKey: "checkin:s1:u5"}, nil)
@@ -260,9 +263,7 @@ func TestCorrectionsAppendAndStayNonNegative(t *testing.T) {
 
 // A claim is approved once however many reviewers press the button.
 func TestClaimApprovedOnce(t *testing.T) {
-	db := testenv.DB(t)
-	db.SQL().SetMaxOpenConns(12) // the machine's MariaDB is shared by every test running
-	store := mysqlstore.NewHoursStore(db)
+	_, store := ledgerStore(t)
 	ctx := context.Background()
 	c := hours.Claim{UserID: 8, ActivityID: 4, ActivityTitle: "敬老院探访", HostOrgID: 2, CommunityID: 1,
 		ServedAt: time.Now().Add(-48 * time.Hour), Minutes: 90, Description: "陪老人聊天", PhotoURLs: []string{"https://img.example.com/1.jpg"}}

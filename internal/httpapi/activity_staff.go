@@ -17,17 +17,19 @@ import (
 
 // ---- staff ----
 
+// organizationReq is the body of a new organization:
+// activity.OrganizationInput.
+type organizationReq struct {
+	Name         string  `json:"name"`
+	Type         string  `json:"type"`
+	ParentID     int64   `json:"parent_id"`
+	CommunityIDs []int64 `json:"community_ids"`
+}
+
 func (a *API) createOrganization(c *gin.Context) {
-	var req struct {
-		Name         string  `json:"name"`
-		Type         string  `json:"type"`
-		ParentID     int64   `json:"parent_id"`
-		CommunityIDs []int64 `json:"community_ids"`
-	}
+	var req organizationReq
 	if u, ok := a.meWith(c, &req); ok {
-		o, err := a.d.Activities.CreateOrganization(c.Request.Context(), u, activity.OrganizationInput{
-			Name: req.Name, Type: req.Type, ParentID: req.ParentID, CommunityIDs: req.CommunityIDs,
-		})
+		o, err := a.d.Activities.CreateOrganization(c.Request.Context(), u, activity.OrganizationInput(req))
 		respond(c, http.StatusCreated, toOrgDTO(o), err)
 	}
 }

@@ -79,18 +79,20 @@ func toWishDTO(w cobuild.Wish) wishDTO {
 	return d
 }
 
+// wishReq is the body of a wish: cobuild.WishInput.
+type wishReq struct {
+	CommunityID  int64    `json:"community_id"`
+	Title        string   `json:"title"`
+	Description  string   `json:"description"`
+	Photos       []string `json:"photos"`
+	ContactName  string   `json:"contact_name"`
+	ContactPhone string   `json:"contact_phone"`
+}
+
 func (a *API) createWish(c *gin.Context) {
-	var req struct {
-		CommunityID  int64    `json:"community_id"`
-		Title        string   `json:"title"`
-		Description  string   `json:"description"`
-		Photos       []string `json:"photos"`
-		ContactName  string   `json:"contact_name"`
-		ContactPhone string   `json:"contact_phone"`
-	}
+	var req wishReq
 	if u, ok := a.meWith(c, &req); ok {
-		w, err := a.d.Cobuild.CreateWish(c.Request.Context(), u, cobuild.WishInput{CommunityID: req.CommunityID, Title: req.Title,
-			Description: req.Description, Photos: req.Photos, ContactName: req.ContactName, ContactPhone: req.ContactPhone})
+		w, err := a.d.Cobuild.CreateWish(c.Request.Context(), u, cobuild.WishInput(req))
 		respond(c, http.StatusCreated, toOwnWishDTO(w), err)
 	}
 }

@@ -196,17 +196,19 @@ func toClaimDTO(x hours.Claim) claimDTO {
 	return d
 }
 
+// claimReq is the body of a claim: hours.ClaimInput.
+type claimReq struct {
+	ActivityID  int64    `json:"activity_id"`
+	SessionID   int64    `json:"session_id"`
+	Minutes     int      `json:"minutes"`
+	Description string   `json:"description"`
+	PhotoURLs   []string `json:"photo_urls"`
+}
+
 func (a *API) createClaim(c *gin.Context) {
-	var req struct {
-		ActivityID  int64    `json:"activity_id"`
-		SessionID   int64    `json:"session_id"`
-		Minutes     int      `json:"minutes"`
-		Description string   `json:"description"`
-		PhotoURLs   []string `json:"photo_urls"`
-	}
+	var req claimReq
 	if u, ok := a.meWith(c, &req); ok {
-		x, err := a.d.Hours.CreateClaim(c.Request.Context(), u, hours.ClaimInput{ActivityID: req.ActivityID, SessionID: req.SessionID,
-			Minutes: req.Minutes, Description: req.Description, PhotoURLs: req.PhotoURLs})
+		x, err := a.d.Hours.CreateClaim(c.Request.Context(), u, hours.ClaimInput(req))
 		respond(c, http.StatusCreated, toClaimDTO(x), err)
 	}
 }
@@ -221,17 +223,20 @@ func (a *API) approveClaim(c *gin.Context) {
 	}
 }
 
+// correctionReq is the body of a correction: hours.CorrectionInput.
+type correctionReq struct {
+	EntryID int64  `json:"entry_id"`
+	Minutes int    `json:"minutes"`
+	Reason  string `json:"reason"`
+}
+
 func (a *API) correctHours(c *gin.Context) {
-	var req struct {
-		EntryID int64  `json:"entry_id"`
-		Minutes int    `json:"minutes"`
-		Reason  string `json:"reason"`
-	}
+	var req correctionReq
 	u, ok := a.meWith(c, &req)
 	if !ok {
 		return
 	}
-	res, err := a.d.Hours.Correct(c.Request.Context(), u, hours.CorrectionInput{EntryID: req.EntryID, Minutes: req.Minutes, Reason: req.Reason})
+	res, err := a.d.Hours.Correct(c.Request.Context(), u, hours.CorrectionInput(req))
 	if err != nil {
 		fail(c, err)
 		return

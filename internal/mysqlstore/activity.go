@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"gongjian/internal/activity"
 	"gongjian/internal/errs"
@@ -163,13 +162,6 @@ func (s *ActivityStore) shareLock() string {
 		return " LOCK IN SHARE MODE"
 	}
 	return ""
-}
-
-func (s *ActivityStore) forUpdate(q *gorm.DB) *gorm.DB {
-	if s.mysql() {
-		return q.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
-	return q
 }
 
 // begin starts a transaction; readCommitted on MySQL avoids gap locks for

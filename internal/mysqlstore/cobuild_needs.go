@@ -23,15 +23,6 @@ func NewCobuildStore(db *DB) *CobuildStore { return &CobuildStore{base{db}} }
 
 var _ cobuild.Store = (*CobuildStore)(nil)
 
-// locked adds FOR UPDATE on MySQL (SQLite's write transaction already
-// excludes other writers).
-func (s *CobuildStore) locked(tx *gorm.DB) *gorm.DB {
-	if s.db.Dialect == "mysql" {
-		return tx.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
-	return tx
-}
-
 var errCbProjectChanged = errs.Conflict("PROJECT_CHANGED", "项目状态已变化，请刷新后重试")
 
 func tptr(t time.Time) *time.Time {
@@ -131,7 +122,7 @@ func (s *CobuildStore) ClaimNeed(ctx context.Context, req cobuild.ClaimRequest) 
 	var out cobuild.Claim
 	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
 		var nr cbNeedRow
-		if err := s.locked(tx).First(&nr, req.NeedID).Error; err != nil {
+		if err := s.db.forUpdate(tx).First(&nr, req.NeedID).Error; err != nil {
 			return translate(err, cobuild.ErrNeedNotFound)
 		}
 		need := toNeed(nr)
@@ -216,10 +207,10 @@ func (s *CobuildStore) Claim(ctx context.Context, id int64) (cobuild.Claim, erro
 // every claim takes), then the claim id into c, which must still be
 // active, and releases its project.
 func (s *CobuildStore) lockActiveClaim(tx *gorm.DB, parent any, parentID, id int64, c *cbClaimRow, now time.Time) error {
-	if err := s.locked(tx).First(parent, parentID).Error; err != nil {
+	if err := s.db.forUpdate(tx).First(parent, parentID).Error; err != nil {
 		return err
 	}
-	if err := s.locked(tx).First(c, id).Error; err != nil {
+	if err := s.db.forUpdate(tx).First(c, id).Error; err != nil {
 		return err
 	}
 	if c.Status != cobuild.ClaimActive {
@@ -287,7 +278,7 @@ func (s *CobuildStore) WithdrawClaim(ctx context.Context, id, by int64, now time
 // work started); a project left without parties is withdrawn.
 func (s *CobuildStore) releaseProject(tx *gorm.DB, c cbClaimRow, now time.Time) error {
 	var p cbProjectRow
-	if err := s.locked(tx).First(&p, c.ProjectID).Error; err != nil {
+	if err := s.db.forUpdate(tx).First(&p, c.ProjectID).Error; err != nil {
 		return err
 	}
 	if p.Status != cobuild.ProjectClaimed {

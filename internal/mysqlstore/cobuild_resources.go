@@ -89,7 +89,7 @@ func (s *CobuildStore) ClaimResource(ctx context.Context, c cobuild.ResourceClai
 	var out cobuild.Claim
 	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
 		var rr cbResourceRow
-		if err := s.locked(tx).First(&rr, c.ResourceID).Error; err != nil {
+		if err := s.db.forUpdate(tx).First(&rr, c.ResourceID).Error; err != nil {
 			return translate(err, cobuild.ErrResourceNotFound)
 		}
 		res := toResource(rr, "")

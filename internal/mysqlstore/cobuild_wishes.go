@@ -28,7 +28,7 @@ func (s *CobuildStore) CreateWish(ctx context.Context, w *cobuild.Wish, limit in
 	photos, _ := json.Marshal(w.Photos)
 	return translate(s.db.transaction(ctx, func(tx *gorm.DB) error {
 		var uid int64
-		if err := s.locked(tx.Table("users").Select("id").Where("id = ?", w.UserID)).Scan(&uid).Error; err != nil {
+		if err := s.db.forUpdate(tx.Table("users").Select("id").Where("id = ?", w.UserID)).Scan(&uid).Error; err != nil {
 			return err
 		}
 		var open int64
@@ -180,7 +180,7 @@ func (s *CobuildStore) MediaChecked(ctx context.Context, traceID, verdict string
 // one asks for it, pass otherwise.
 func (s *CobuildStore) settleWish(tx *gorm.DB, wishID int64) error {
 	var w cbWishRow
-	if err := s.locked(tx).First(&w, wishID).Error; err != nil {
+	if err := s.db.forUpdate(tx).First(&w, wishID).Error; err != nil {
 		return err
 	}
 	if w.SecStatus == cobuild.SecRisky {
@@ -249,7 +249,7 @@ func (s *CobuildStore) Proposals(ctx context.Context, f cobuild.WishFilter) ([]c
 func (s *CobuildStore) Support(ctx context.Context, proposalID, userID int64, threshold int, now time.Time) (cobuild.Proposal, error) {
 	var out cbProposalRow
 	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
-		if err := s.locked(tx).First(&out, proposalID).Error; err != nil {
+		if err := s.db.forUpdate(tx).First(&out, proposalID).Error; err != nil {
 			return translate(err, cobuild.ErrProposalNotFound)
 		}
 		if out.Status != cobuild.ProposalOpen && out.Status != cobuild.ProposalAgenda {

@@ -20,6 +20,7 @@ import (
 	mysqldrv "github.com/go-sql-driver/mysql"
 	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 	"gorm.io/gorm/logger"
 
 	"gongjian/internal/audit"
@@ -236,6 +237,15 @@ func retry(ctx context.Context, f func() error) error {
 		}
 	}
 	return err
+}
+
+// forUpdate makes q a locking read (FOR UPDATE) on MySQL; on SQLite the
+// write transaction already excludes other writers.
+func (db *DB) forUpdate(q *gorm.DB) *gorm.DB {
+	if db.Dialect == "mysql" {
+		return q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	return q
 }
 
 // transaction runs fn in one transaction, again when MySQL chose it as a

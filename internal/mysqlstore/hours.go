@@ -225,7 +225,7 @@ func (s *HoursStore) Correct(ctx context.Context, e hours.Entry, notices []notif
 	var out hours.Entry
 	err := s.db.creditTransaction(ctx, func(tx *gorm.DB) error {
 		var err error
-		if out, err = correctIn(tx, s.db.Dialect, e); err != nil {
+		if out, err = correctIn(tx, s.db, e); err != nil {
 			return err
 		}
 		return AddNotices(tx, notices)

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"gongjian/internal/errs"
 	"gongjian/internal/hours"
@@ -170,7 +169,7 @@ func (s *HoursStore) ApproveCorrection(ctx context.Context, id, by int64, e hour
 		if err := reviewCorrection(tx, id, map[string]any{"status": hours.CorrectionApproved, "reviewed_by": by, "reviewed_at": now, "updated_at": now}); err != nil {
 			return err
 		}
-		got, err := correctIn(tx, s.db.Dialect, e)
+		got, err := correctIn(tx, s.db, e)
 		if err != nil {
 			return err
 		}
@@ -198,12 +197,8 @@ func (s *HoursStore) RejectCorrection(ctx context.Context, id, by int64, reason 
 // correctIn appends the correction e inside tx: the original is locked so
 // concurrent corrections of it queue up, its net stays ≥ 0 and its
 // session's credit within the session's length.
-func correctIn(tx *gorm.DB, dialect string, e hours.Entry) (hours.Entry, error) {
-	q := tx.Session(&gorm.Session{NewDB: true})
-	if dialect == "mysql" {
-		// A locking read changes nothing.
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
+func correctIn(tx *gorm.DB, db *DB, e hours.Entry) (hours.Entry, error) {
+	q := db.forUpdate(tx.Session(&gorm.Session{NewDB: true}))
 	var orig hoursLedgerRow
 	if err := q.Where("id = ?", e.ReversesID).First(&orig).Error; err != nil {
 		return hours.Entry{}, translate(err, errEntryNotFound)

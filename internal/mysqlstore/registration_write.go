@@ -443,13 +443,13 @@ func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.Can
 		return out, nil
 	}
 	var locked []sessionRow
-	if err := s.forUpdate(tx.Session(&gorm.Session{NewDB: true})).Where("id IN ?", sessIDs).Order("id").Find(&locked).Error; err != nil {
+	if err := s.db.forUpdate(tx.Session(&gorm.Session{NewDB: true})).Where("id IN ?", sessIDs).Order("id").Find(&locked).Error; err != nil {
 		return out, translate(err, nil)
 	}
 	// Re-read the targets now that the sessions are ours.
 	targets = nil
 	if len(op.RegIDs) > 0 {
-		if err := s.forUpdate(tx.Session(&gorm.Session{NewDB: true})).Where("id IN ?", op.RegIDs).Order("id").Find(&targets).Error; err != nil {
+		if err := s.db.forUpdate(tx.Session(&gorm.Session{NewDB: true})).Where("id IN ?", op.RegIDs).Order("id").Find(&targets).Error; err != nil {
 			return out, translate(err, nil)
 		}
 	}
@@ -559,7 +559,7 @@ func checkedIn(tx *gorm.DB, rows []registrationRow) (map[int64]bool, error) {
 func (s *ActivityStore) CancelOutcome(ctx context.Context, regIDs []int64) (bool, error) {
 	var rows []registrationRow
 	err := s.g(ctx).Transaction(func(tx *gorm.DB) error {
-		return s.forUpdate(tx).Where("id IN ?", regIDs).Find(&rows).Error
+		return s.db.forUpdate(tx).Where("id IN ?", regIDs).Find(&rows).Error
 	})
 	if err != nil {
 		return false, translate(err, nil)

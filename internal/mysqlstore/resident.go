@@ -371,10 +371,7 @@ func (s *ResidentStore) GrantRole(ctx context.Context, userID int64, r resident.
 func (s *ResidentStore) RevokeRole(ctx context.Context, userID int64, r resident.Role) error {
 	return translate(s.db.transaction(ctx, func(tx *gorm.DB) error {
 		if r.Role == resident.RoleAdmin {
-			q := tx.Model(&roleRow{}).Where("role = ? AND subdistrict_id = 0", resident.RoleAdmin)
-			if s.db.Dialect == "mysql" {
-				q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-			}
+			q := s.db.forUpdate(tx.Model(&roleRow{}).Where("role = ? AND subdistrict_id = 0", resident.RoleAdmin))
 			var ids []int64
 			if err := q.Pluck("user_id", &ids).Error; err != nil {
 				return err
@@ -389,10 +386,8 @@ func (s *ResidentStore) RevokeRole(ctx context.Context, userID int64, r resident
 		}
 		if r.Role == resident.RoleAdmin && r.SubdistrictID == 0 {
 			var left int64
-			q := tx.Model(&roleRow{}).Where("role = ? AND subdistrict_id = 0", resident.RoleAdmin)
-			if s.db.Dialect == "mysql" {
-				q = q.Clauses(clause.Locking{Strength: "UPDATE"}) // reads what is committed now, not the snapshot
-			}
+			// A locking read: what is committed now, not the snapshot.
+			q := s.db.forUpdate(tx.Model(&roleRow{}).Where("role = ? AND subdistrict_id = 0", resident.RoleAdmin))
 			if err := q.Count(&left).Error; err != nil {
 				return err
 			}
@@ -415,11 +410,7 @@ func (s *ResidentStore) RotateRefresh(ctx context.Context, old string, next auth
 	reused := false
 	err := s.g(ctx).Transaction(func(tx *gorm.DB) error {
 		var r refreshTokenRow
-		q := tx
-		if s.db.Dialect == "mysql" {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-		}
-		if err := q.Where("hash = ?", old).First(&r).Error; err != nil {
+		if err := s.db.forUpdate(tx).Where("hash = ?", old).First(&r).Error; err != nil {
 			return translate(err, errs.NotFound("REFRESH_NOT_FOUND", "登录已失效"))
 		}
 		if r.FamilyID != next.FamilyID || r.RevokedAt != nil || !now.Before(r.ExpiresAt) {

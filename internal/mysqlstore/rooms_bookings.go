@@ -311,10 +311,8 @@ func (s *RoomStore) AddClosure(ctx context.Context, c *rooms.Closure, cancel roo
 		slots := slotRows(c.RoomID, -row.ID, c.StartsAt, c.EndsAt)
 		for attempt := 0; ; attempt++ {
 			var rows []roomBookingRow
-			q := tx
-			if s.db.Dialect == "mysql" { // a locking read sees bookings committed since the transaction began
-				q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-			}
+			// A locking read sees bookings committed since the transaction began.
+			q := s.db.forUpdate(tx)
 			if err := q.Where("room_id = ? AND status IN ? AND starts_at < ? AND ends_at > ?", c.RoomID, rooms.Holding, c.EndsAt.UTC(), c.StartsAt.UTC()).
 				Find(&rows).Error; err != nil {
 				return err

@@ -706,7 +706,7 @@ func (s *WristbandStore) Purge(ctx context.Context, before wristband.PurgeBefore
 // transaction is rolled back whole, so it is run again.
 func (s *WristbandStore) Atomically(ctx context.Context, fn func(tx wristband.Tx) error) error {
 	err := s.db.transaction(ctx, func(g *gorm.DB) error {
-		return fn(&wbTx{g: g, mysql: s.db.Dialect == "mysql"})
+		return fn(&wbTx{g: g, store: s.db})
 	})
 	return translate(err, nil)
 }
@@ -715,19 +715,14 @@ func (s *WristbandStore) Atomically(ctx context.Context, fn func(tx wristband.Tx
 
 type wbTx struct {
 	g     *gorm.DB
-	mysql bool
+	store *DB
 }
 
 var _ wristband.Tx = (*wbTx)(nil)
 
 func (t *wbTx) db() *gorm.DB { return t.g.Session(&gorm.Session{NewDB: true}) }
 
-func (t *wbTx) locked() *gorm.DB {
-	if t.mysql {
-		return t.db().Clauses(clause.Locking{Strength: "UPDATE"})
-	}
-	return t.db() // SQLite: the IMMEDIATE transaction already excludes other writers
-}
+func (t *wbTx) locked() *gorm.DB { return t.store.forUpdate(t.db()) }
 
 func (t *wbTx) LockActiveBinding(deviceID int64) (wristband.Binding, error) {
 	return takeAs(t.locked().Where("active_device_key = ?", deviceID), errBindingNotFound, toBinding)

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"gongjian/internal/errs"
 	"gongjian/internal/notify"
 	"gongjian/internal/wechat"
 	"gongjian/internal/wxemu"
@@ -174,25 +176,31 @@ func TestNoGrantAndInAppOnly(t *testing.T) {
 	}
 }
 
-// crashingStore simulates the process dying at one step: the step's
-// writes never happen.
-type crashingStore struct {
+// faultyStore makes steps of the store fail. failBegin and failFinish
+// are the process dying at that step: the step's writes never happen.
+// The first unavailable calls of Finish find the database away (as while
+// MariaDB restarts).
+type faultyStore struct {
 	notify.Store
 	failBegin, failFinish bool
+	unavailable           atomic.Int32
 }
 
 var errCrash = errors.New("process killed")
 
-func (s *crashingStore) BeginSend(ctx context.Context, d notify.Delivery, w string, g notify.Grant, now time.Time, l time.Duration) (notify.BeginResult, error) {
+func (s *faultyStore) BeginSend(ctx context.Context, d notify.Delivery, w string, g notify.Grant, now time.Time, l time.Duration) (notify.BeginResult, error) {
 	if s.failBegin {
 		return notify.Lost, errCrash
 	}
 	return s.Store.BeginSend(ctx, d, w, g, now, l)
 }
 
-func (s *crashingStore) Finish(ctx context.Context, d notify.Delivery, w string, o notify.Outcome, now time.Time) error {
+func (s *faultyStore) Finish(ctx context.Context, d notify.Delivery, w string, o notify.Outcome, now time.Time) error {
 	if s.failFinish {
 		return errCrash
+	}
+	if s.unavailable.Add(-1) >= 0 {
+		return errs.Unavailable(errors.New("dial tcp: connection refused"), "数据库暂时不可用，请稍后再试")
 	}
 	return s.Store.Finish(ctx, d, w, o, now)
 }
@@ -209,7 +217,7 @@ func TestCrashRecovery(t *testing.T) {
 	// Dies between the WeChat call and the record.
 	idSent := e.add(notice(uid, key, "crash:1", "活动一"))[0]
 	e.drain(e.runner("dead1", func(_ *notify.RunnerConfig, d *notify.RunnerDeps) {
-		d.Store = &crashingStore{Store: e.store, failFinish: true}
+		d.Store = &faultyStore{Store: e.store, failFinish: true}
 	}))
 	if got := e.row(idSent); got.Status != notify.StatusSending || got.Attempts != 1 || len(e.tenant.SentTo(openID)) != 1 {
 		t.Fatalf("after the crash: %+v, %d sent", got, len(e.tenant.SentTo(openID)))
@@ -217,7 +225,7 @@ func TestCrashRecovery(t *testing.T) {
 	// Dies between claiming and recording the attempt.
 	idClaimed := e.add(notice(uid, key, "crash:2", "活动二"))[0]
 	e.drain(e.runner("dead2", func(_ *notify.RunnerConfig, d *notify.RunnerDeps) {
-		d.Store = &crashingStore{Store: e.store, failBegin: true}
+		d.Store = &faultyStore{Store: e.store, failBegin: true}
 	}))
 	if got := e.row(idClaimed); got.Status != notify.StatusClaimed || got.Attempts != 0 {
 		t.Fatalf("after the second crash: %+v", got)
@@ -436,7 +444,7 @@ func TestAttemptRecordedButNotSent(t *testing.T) {
 	// it still can, late.
 	id2 := e.add(notice(uid, key, "ack:2", "活动二"))[0]
 	e.drain(e.runner("dead", func(_ *notify.RunnerConfig, d *notify.RunnerDeps) {
-		d.Store = &crashingStore{Store: e.store, failFinish: true}
+		d.Store = &faultyStore{Store: e.store, failFinish: true}
 	}))
 	e.clock.Add(10 * time.Minute)
 	e.drain(e.runner("w2"))

@@ -1,9 +1,7 @@
 package redisstore_test
 
 import (
-	"context"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,28 +20,20 @@ func TestLimiterExactUnderConcurrency(t *testing.T) {
 	defer b.Close()
 	const limit, tries = 50, 400
 	var allowed atomic.Int64
-	var wg sync.WaitGroup
-	for i := range tries {
-		l := a
-		if i%2 == 1 {
-			l = b
+	fromTwo(tries, a, b, func(_ int, l *redisstore.Limiter) {
+		ok, err := l.Allow(t.Context(), "signup:u:1", limit, time.Hour)
+		if err != nil {
+			t.Error(err)
 		}
-		wg.Go(func() {
-			ok, err := l.Allow(context.Background(), "signup:u:1", limit, time.Hour)
-			if err != nil {
-				t.Error(err)
-			}
-			if ok {
-				allowed.Add(1)
-			}
-		})
-	}
-	wg.Wait()
+		if ok {
+			allowed.Add(1)
+		}
+	})
 	if n := allowed.Load(); n != limit {
 		t.Fatalf("%d allowed of %d tries with a limit of %d", n, tries, limit)
 	}
 	a.Close()
-	if _, err := a.Allow(context.Background(), "x", 1, time.Minute); err == nil {
+	if _, err := a.Allow(t.Context(), "x", 1, time.Minute); err == nil {
 		t.Fatal("a closed limiter counted")
 	}
 }
@@ -61,29 +51,21 @@ func TestLimiterAllowAllCountsInOrder(t *testing.T) {
 	a, b := redisstore.NewLimiter(rdb, prefix), redisstore.NewLimiter(rdb, prefix)
 	defer a.Close()
 	defer b.Close()
-	ctx := context.Background()
+	ctx := t.Context()
 	const users, perUser, perIP, tries = 8, 60, 100, 400
 	var allowed atomic.Int64
 	byUser := make([]atomic.Int64, users)
-	var wg sync.WaitGroup
-	for i := range tries {
-		l := a
-		if i%2 == 1 {
-			l = b
-		}
+	fromTwo(tries, a, b, func(i int, l *redisstore.Limiter) {
 		u := i % users
-		wg.Go(func() {
-			ok, err := l.AllowAll(ctx, []string{"signup:u:" + strconv.Itoa(u), "signup:ip:10.0.0.1"}, []int{perUser, perIP}, time.Hour)
-			if err != nil {
-				t.Error(err)
-			}
-			if ok {
-				allowed.Add(1)
-				byUser[u].Add(1)
-			}
-		})
-	}
-	wg.Wait()
+		ok, err := l.AllowAll(ctx, []string{"signup:u:" + strconv.Itoa(u), "signup:ip:10.0.0.1"}, []int{perUser, perIP}, time.Hour)
+		if err != nil {
+			t.Error(err)
+		}
+		if ok {
+			allowed.Add(1)
+			byUser[u].Add(1)
+		}
+	})
 	if n := allowed.Load(); n != perIP {
 		t.Fatalf("%d allowed of %d tries: the address allows %d", n, tries, perIP)
 	}

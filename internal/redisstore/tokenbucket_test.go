@@ -1,8 +1,6 @@
 package redisstore_test
 
 import (
-	"context"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,35 +18,25 @@ func TestTokenBucketIsSharedAndExact(t *testing.T) {
 	a := redisstore.NewTokenBucket(rdb, prefix, "t", 1, burst)
 	b := redisstore.NewTokenBucket(rdb, prefix, "t", 1, burst)
 	var granted atomic.Int64
-	var wg sync.WaitGroup
 	start := time.Now()
-	for i := range 40 {
-		bucket := a
-		if i%2 == 1 {
-			bucket = b
+	fromTwo(40, a, b, func(_ int, bucket *redisstore.TokenBucket) {
+		wait, err := bucket.Take(t.Context())
+		if err != nil {
+			t.Error(err)
+			return
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			wait, err := bucket.Take(context.Background())
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			if wait == 0 {
-				granted.Add(1)
-			} else if wait > time.Second {
-				t.Errorf("told to wait %v at 1 token/s", wait)
-			}
-		}()
-	}
-	wg.Wait()
+		if wait == 0 {
+			granted.Add(1)
+		} else if wait > time.Second {
+			t.Errorf("told to wait %v at 1 token/s", wait)
+		}
+	})
 	refilled := int64(time.Since(start).Seconds())
 	if g := granted.Load(); g < burst || g > burst+refilled {
 		t.Fatalf("%d tokens granted, want %d (+%d refilled)", g, burst, refilled)
 	}
 	// Another bucket name is independent.
-	if wait, err := redisstore.NewTokenBucket(rdb, prefix, "other", 1, 1).Take(context.Background()); err != nil || wait != 0 {
+	if wait, err := redisstore.NewTokenBucket(rdb, prefix, "other", 1, 1).Take(t.Context()); err != nil || wait != 0 {
 		t.Fatalf("other bucket: %v %v", wait, err)
 	}
 }

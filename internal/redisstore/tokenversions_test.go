@@ -1,8 +1,6 @@
 package redisstore_test
 
 import (
-	"context"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,7 +14,7 @@ import (
 // raising process sees it at once, Current is always fresh, and concurrent
 // raises of one user are all counted.
 func TestTokenVersionsSnapshot(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	rdb, prefix := testenv.Redis(t)
 	const maxAge = 300 * time.Millisecond
 	a := redisstore.NewTokenVersions(rdb, prefix, maxAge)
@@ -52,20 +50,12 @@ func TestTokenVersionsSnapshot(t *testing.T) {
 		t.Fatalf("another user: %d", v)
 	}
 
-	var wg sync.WaitGroup
 	var failed atomic.Bool
-	for i := range 50 {
-		s := a
-		if i%2 == 1 {
-			s = b
+	fromTwo(50, a, b, func(_ int, s *redisstore.TokenVersions) {
+		if _, err := s.Bump(ctx, 9); err != nil {
+			failed.Store(true)
 		}
-		wg.Go(func() {
-			if _, err := s.Bump(ctx, 9); err != nil {
-				failed.Store(true)
-			}
-		})
-	}
-	wg.Wait()
+	})
 	if failed.Load() {
 		t.Fatal("a bump failed")
 	}

@@ -7,14 +7,6 @@ import (
 	"gongjian/internal/pii"
 )
 
-// Errors of a dependent's ID number (issue 13 point 4).
-var (
-	// ErrIDNumberExists: the account already has a family member with this ID number.
-	ErrIDNumberExists   = errs.Conflict("ID_NUMBER_EXISTS", "该身份证号已添加为家庭成员，无需重复添加")
-	errIDBirthMismatch  = errs.Invalid("ID_NUMBER_BIRTH_MISMATCH", "身份证号中的出生日期与填写的出生日期不一致")
-	errIDGenderMismatch = errs.Invalid("ID_NUMBER_GENDER_MISMATCH", "身份证号中的性别与填写的性别不一致")
-)
-
 // GenderOfIDNumber returns the gender an 18-character ID number encodes
 // (its 17th digit: odd male, even female).
 func GenderOfIDNumber(id string) string {
@@ -26,6 +18,14 @@ func GenderOfIDNumber(id string) string {
 	}
 	return "female"
 }
+
+// Errors of a dependent's ID number (issue 13 point 4).
+var (
+	// ErrIDNumberExists: the account already has a family member with this ID number.
+	ErrIDNumberExists   = errs.Conflict("ID_NUMBER_EXISTS", "该身份证号已添加为家庭成员，无需重复添加")
+	errIDBirthMismatch  = errs.Invalid("ID_NUMBER_BIRTH_MISMATCH", "身份证号中的出生日期与填写的出生日期不一致")
+	errIDGenderMismatch = errs.Invalid("ID_NUMBER_GENDER_MISMATCH", "身份证号中的性别与填写的性别不一致")
+)
 
 // fromIDNumber takes birth date and gender from a valid ID number when the
 // resident left them out, and refuses them when they contradict it.

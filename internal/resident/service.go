@@ -77,10 +77,7 @@ func (s *Service) UpdateProfile(ctx context.Context, userID int64, p ProfilePatc
 		}
 	}
 	if p.CommunityID != nil && *p.CommunityID != 0 {
-		if _, err := s.store.Community(ctx, *p.CommunityID); err != nil {
-			if errs.KindOf(err) == errs.KindNotFound {
-				return User{}, errs.Invalid("UNKNOWN_COMMUNITY", "所选社区不存在")
-			}
+		if err := s.knownCommunity(ctx, *p.CommunityID); err != nil {
 			return User{}, err
 		}
 	}
@@ -417,14 +414,20 @@ func (s *Service) checkRole(ctx context.Context, rc RoleChange) error {
 		}
 	}
 	if rc.CommunityID != 0 {
-		if _, err := s.store.Community(ctx, rc.CommunityID); err != nil {
-			if errs.KindOf(err) == errs.KindNotFound {
-				return errs.Invalid("UNKNOWN_COMMUNITY", "所选社区不存在")
-			}
-			return err
-		}
+		return s.knownCommunity(ctx, rc.CommunityID)
 	}
 	return nil
+}
+
+var errUnknownCommunity = errs.Invalid("UNKNOWN_COMMUNITY", "所选社区不存在")
+
+// knownCommunity refuses a community id nobody created.
+func (s *Service) knownCommunity(ctx context.Context, id int64) error {
+	_, err := s.store.Community(ctx, id)
+	if errs.KindOf(err) == errs.KindNotFound {
+		return errUnknownCommunity
+	}
+	return err
 }
 
 // GrantRole grants a role to a user id (USER_NOT_FOUND when there is no

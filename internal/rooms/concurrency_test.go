@@ -3,11 +3,9 @@ package rooms_test
 import (
 	"math/rand/v2"
 	"sort"
-	"sync"
 	"testing"
 	"time"
 
-	"gongjian/internal/errs"
 	"gongjian/internal/rooms"
 )
 
@@ -42,34 +40,13 @@ func TestConcurrentBookingsNeverOverlap(t *testing.T) {
 							reqs[i] = req{from, from.Add(time.Duration(1+rng.IntN(4)) * 30 * time.Minute)}
 						}
 					}
-					var (
-						wg    sync.WaitGroup
-						start = make(chan struct{})
-						mu    sync.Mutex
-						won   []rooms.Booking
-						lost  []req
-					)
-					for _, r := range reqs {
-						u := e.resident()
-						wg.Add(1)
-						go func() {
-							defer wg.Done()
-							<-start
-							b, err := e.book(u, room.ID, r.from, r.to)
-							mu.Lock()
-							defer mu.Unlock()
-							switch {
-							case err == nil:
-								won = append(won, b)
-							case errs.CodeOf(err) == "SLOT_TAKEN":
-								lost = append(lost, r)
-							default:
-								t.Errorf("request %v: %v", r, err)
-							}
-						}()
+					won, refused := bookTogether(t, len(reqs), "SLOT_TAKEN", func(i int) (rooms.Booking, error) {
+						return e.book(e.resident(), room.ID, reqs[i].from, reqs[i].to)
+					})
+					var lost []req
+					for _, i := range refused {
+						lost = append(lost, reqs[i])
 					}
-					close(start)
-					wg.Wait()
 					if len(won) == 0 || len(won)+len(lost) != len(reqs) {
 						t.Fatalf("%d confirmed, %d refused of %d", len(won), len(lost), len(reqs))
 					}

@@ -192,6 +192,35 @@ func at(day time.Time, hhmm string) time.Time {
 	return day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute)
 }
 
+// bookTogether makes the n bookings book(i) asks for at the same moment:
+// it returns those confirmed and the indexes of those refused with the
+// code refused; any other answer fails the test.
+func bookTogether(t *testing.T, n int, refused string, book func(i int) (rooms.Booking, error)) (won []rooms.Booking, lost []int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			b, err := book(i)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				won = append(won, b)
+			case errs.CodeOf(err) == refused:
+				lost = append(lost, i)
+			default:
+				t.Errorf("request %d: %v", i, err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	return won, lost
+}
+
 func (e *env) book(u resident.User, roomID int64, from, to time.Time) (rooms.Booking, error) {
 	return e.svc.Book(e.ctx, u, rooms.BookInput{RoomID: roomID, StartsAt: from, EndsAt: to, Purpose: "排练", Attendance: 10})
 }

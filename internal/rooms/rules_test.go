@@ -243,32 +243,13 @@ func TestWeeklyLimitUnderConcurrency(t *testing.T) {
 			d := e.day(8)
 			d = rooms.WeekStart(d) // a Monday a week or two ahead
 			u := e.resident()
-			var wg sync.WaitGroup
-			var mu sync.Mutex
-			var won []rooms.Booking
-			limited := 0
-			for i := range 20 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					day := d.AddDate(0, 0, i%5)
-					from := at(day, "08:00").Add(time.Duration(i/5) * time.Hour)
-					b, err := e.book(u, room.ID, from, from.Add(time.Hour))
-					mu.Lock()
-					defer mu.Unlock()
-					switch {
-					case err == nil:
-						won = append(won, b)
-					case errs.CodeOf(err) == "WEEKLY_LIMIT":
-						limited++
-					default:
-						t.Errorf("request %d: %v", i, err)
-					}
-				}()
-			}
-			wg.Wait()
-			if len(won) != 4 || limited != 16 {
-				t.Fatalf("%d confirmed, %d refused for the limit; want 4 and 16", len(won), limited)
+			won, limited := bookTogether(t, 20, "WEEKLY_LIMIT", func(i int) (rooms.Booking, error) {
+				day := d.AddDate(0, 0, i%5)
+				from := at(day, "08:00").Add(time.Duration(i/5) * time.Hour)
+				return e.book(u, room.ID, from, from.Add(time.Hour))
+			})
+			if len(won) != 4 || len(limited) != 16 {
+				t.Fatalf("%d confirmed, %d refused for the limit; want 4 and 16", len(won), len(limited))
 			}
 			// Another booker has an allowance of their own.
 			e.mustBook(e.resident(), room.ID, at(d, "18:00"), at(d, "19:00"))

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"gongjian/internal/wechat"
 	"gongjian/internal/wxemu"
 )
@@ -52,10 +50,7 @@ func TestAbandonedSendNeverGoesOut(t *testing.T) {
 // library's lock until they time out).
 func TestRedisDownKeepsTheToken(t *testing.T) {
 	f := newFixture(t, 2*time.Second)
-	f.rdb = redis.NewClient(&redis.Options{Addr: f.mr.Addr(), MaxRetries: -1, DialerRetries: 1, DialTimeout: 100 * time.Millisecond})
-	t.Cleanup(func() { _ = f.rdb.Close() })
-	c := f.newClient(t, 2*time.Second)
-	f.mr.Close()
+	c := f.clientWithRedisDown(t)
 	for range 5 {
 		if _, err := c.SendSubscribe(context.Background(), wechat.Message{
 			ToUser: wxemu.OpenID(f.appID, "alice"), TemplateID: "TPL", Data: map[string]string{"thing1": "社区议事会"},

@@ -60,6 +60,17 @@ func (f *fixture) newClient(t *testing.T, timeout time.Duration) *wechat.Client 
 	return c
 }
 
+// clientWithRedisDown returns a client whose Redis fails fast, then stops
+// that Redis.
+func (f *fixture) clientWithRedisDown(t *testing.T) *wechat.Client {
+	t.Helper()
+	f.rdb = redis.NewClient(&redis.Options{Addr: f.mr.Addr(), MaxRetries: -1, DialerRetries: 1, DialTimeout: 100 * time.Millisecond})
+	t.Cleanup(func() { _ = f.rdb.Close() })
+	c := f.newClient(t, 2*time.Second)
+	f.mr.Close()
+	return c
+}
+
 // wantErr asserts err's kind, machine code and WeChat errcode (0: none),
 // that it has a Chinese message, and that it leaks no secret.
 func wantErr(t *testing.T, err error, kind errs.Kind, code string, errcode int) {
@@ -127,16 +138,20 @@ func TestCode2Session(t *testing.T) {
 	wantErr(t, err, errs.KindUnauthorized, "INVALID_CODE", 40163)
 }
 
+// errorCase is a call with code, or under fault, and the error it must
+// give: its kind, machine code and WeChat errcode.
+type errorCase struct {
+	name    string
+	code    string
+	fault   *wxemu.Fault
+	kind    errs.Kind
+	mcode   string
+	errcode int
+	retry   bool // IsTransient
+}
+
 func TestCode2SessionErrors(t *testing.T) {
-	tests := []struct {
-		name    string
-		code    string
-		fault   *wxemu.Fault
-		kind    errs.Kind
-		mcode   string
-		errcode int
-		retry   bool // IsTransient
-	}{
+	tests := []errorCase{
 		{name: "garbage code", code: "bad code&x=1", kind: errs.KindUnauthorized, mcode: "INVALID_CODE", errcode: 40029},
 		{name: "empty code", code: "", kind: errs.KindUnauthorized, mcode: "INVALID_CODE"},
 		{name: "40029", fault: &wxemu.Fault{ErrCode: 40029}, kind: errs.KindUnauthorized, mcode: "INVALID_CODE", errcode: 40029},
@@ -498,19 +513,12 @@ func TestPhoneNumber(t *testing.T) {
 		t.Error("error leaks the phone number")
 	}
 
-	for _, tc := range []struct {
-		name    string
-		code    string
-		fault   *wxemu.Fault
-		kind    errs.Kind
-		mcode   string
-		errcode int
-	}{
-		{"garbage", "not a code!", nil, errs.KindInvalid, "INVALID_PHONE_CODE", 40029},
-		{"empty", "", nil, errs.KindInvalid, "INVALID_PHONE_CODE", 0},
-		{"forced 40029", "c1", &wxemu.Fault{ErrCode: 40029}, errs.KindInvalid, "INVALID_PHONE_CODE", 40029},
-		{"45011", "c2", &wxemu.Fault{ErrCode: 45011}, errs.KindRateLimited, "WECHAT_RATE_LIMITED", 45011},
-		{"-1", "c3", &wxemu.Fault{ErrCode: -1}, errs.KindUnavailable, "WECHAT_UNAVAILABLE", -1},
+	for _, tc := range []errorCase{
+		{name: "garbage", code: "not a code!", kind: errs.KindInvalid, mcode: "INVALID_PHONE_CODE", errcode: 40029},
+		{name: "empty", kind: errs.KindInvalid, mcode: "INVALID_PHONE_CODE"},
+		{name: "forced 40029", code: "c1", fault: &wxemu.Fault{ErrCode: 40029}, kind: errs.KindInvalid, mcode: "INVALID_PHONE_CODE", errcode: 40029},
+		{name: "45011", code: "c2", fault: &wxemu.Fault{ErrCode: 45011}, kind: errs.KindRateLimited, mcode: "WECHAT_RATE_LIMITED", errcode: 45011},
+		{name: "-1", code: "c3", fault: &wxemu.Fault{ErrCode: -1}, kind: errs.KindUnavailable, mcode: "WECHAT_UNAVAILABLE", errcode: -1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f.tenant.ClearFaults()
@@ -607,10 +615,7 @@ func TestNewValidates(t *testing.T) {
 // (as long as Redis fails fast).
 func TestRedisDown(t *testing.T) {
 	f := newFixture(t, 2*time.Second)
-	f.rdb = redis.NewClient(&redis.Options{Addr: f.mr.Addr(), MaxRetries: -1, DialerRetries: 1, DialTimeout: 100 * time.Millisecond})
-	t.Cleanup(func() { _ = f.rdb.Close() })
-	c := f.newClient(t, 2*time.Second)
-	f.mr.Close()
+	c := f.clientWithRedisDown(t)
 	for range 2 {
 		if _, _, err := c.PhoneNumber(context.Background(), wxemu.PhoneCode("13800138000")); err != nil {
 			t.Fatalf("with Redis down: %v", err)

@@ -124,12 +124,9 @@ type IssuedCode struct {
 // IssueBindCode gives staff a one-time code to hand over with an unbound
 // device; it replaces any earlier one.
 func (s *Service) IssueBindCode(ctx context.Context, u resident.User, deviceID int64) (IssuedCode, error) {
-	if !IsStaff(u) {
-		return IssuedCode{}, ErrNotStaff
-	}
-	dev, err := s.store.DeviceByID(ctx, deviceID)
+	dev, err := s.staffDevice(ctx, u, deviceID)
 	if err != nil {
-		return IssuedCode{}, notFound(err)
+		return IssuedCode{}, err
 	}
 	if b, err := s.store.ActiveBinding(ctx, deviceID); err == nil {
 		// Staff of another community learn nothing of the wearer.

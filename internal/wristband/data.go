@@ -270,16 +270,23 @@ func redact(b Binding) Binding {
 	return Binding{ID: b.ID, DeviceID: b.DeviceID, WearerName: "其他社区居民", StartedAt: b.StartedAt, EndedAt: b.EndedAt, EndReason: b.EndReason}
 }
 
+// staffDevice loads a device for staff: ErrNotStaff for anyone else,
+// ErrNotFound when there is no such device.
+func (s *Service) staffDevice(ctx context.Context, u resident.User, deviceID int64) (Device, error) {
+	if !IsStaff(u) {
+		return Device{}, ErrNotStaff
+	}
+	dev, err := s.store.DeviceByID(ctx, deviceID)
+	return dev, notFound(err)
+}
+
 // Device returns a device with its binding history for staff. Bindings of
 // wearers outside the staff member's communities are redacted; the current
 // wearer's latest location, if shown, is logged.
 func (s *Service) Device(ctx context.Context, u resident.User, deviceID int64) (DeviceDetail, error) {
-	if !IsStaff(u) {
-		return DeviceDetail{}, ErrNotStaff
-	}
-	dev, err := s.store.DeviceByID(ctx, deviceID)
+	dev, err := s.staffDevice(ctx, u, deviceID)
 	if err != nil {
-		return DeviceDetail{}, notFound(err)
+		return DeviceDetail{}, err
 	}
 	hist, err := s.store.BindingsOfDevice(ctx, deviceID)
 	if err != nil {

@@ -8,10 +8,6 @@ import (
 	"time"
 
 	"gongjian/internal/errs"
-	"gongjian/internal/mysqlstore"
-	"gongjian/internal/redisstore"
-	"gongjian/internal/resident"
-	"gongjian/internal/testenv"
 	"gongjian/internal/wristband"
 )
 
@@ -101,12 +97,10 @@ func FuzzParsePush(f *testing.F) {
 // 500). With sign set, the fuzzer's body is signed properly so parsing and
 // storage are reached.
 func FuzzWebhook(f *testing.F) {
-	const secret = "acme-secret-0123456789"
-	db := testenv.DB(f)
-	rdb, prefix := testenv.Redis(f)
-	res := resident.NewService(mysqlstore.NewResidentStore(db), testenv.Box(f), nil, nil)
-	svc := wristband.NewService(wristband.Config{Vendors: map[string]string{"acme": secret}, ReplayWindow: 5 * time.Minute, EscalationDelay: 10 * time.Minute},
-		mysqlstore.NewWristbandStore(db), res, redisstore.NewNonces(rdb, prefix), func() time.Time { return fuzzNow })
+	const secret = acmeSecret
+	fx := newFixtureWith(f, wristband.Config{Vendors: map[string]string{"acme": secret}, ReplayWindow: 5 * time.Minute, EscalationDelay: 10 * time.Minute})
+	fx.clock.Set(fuzzNow)
+	db, svc := fx.db, fx.svc
 	ts := strconv.FormatInt(fuzzNow.Unix(), 10)
 	imei := imeiWithCheck("86123456789012")
 	body := `{"event_id":"seed","imei":"` + imei + `","type":"sos","at":"` + fuzzNow.Format(time.RFC3339) + `"}`

@@ -29,7 +29,7 @@ func (c *fakeClock) Set(t time.Time) {
 }
 
 type fixture struct {
-	t       *testing.T
+	t       testing.TB
 	ctx     context.Context
 	db      *mysqlstore.DB
 	people  *mysqlstore.ResidentStore
@@ -39,16 +39,25 @@ type fixture struct {
 	imeiSeq int
 }
 
+// acmeSecret is the webhook secret of the test vendor "acme".
+const acmeSecret = "acme-secret-0123456789"
+
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	db := testenv.DB(t)
-	rdb, prefix := testenv.Redis(t)
+	return newFixtureWith(t, wristband.Config{Vendors: map[string]string{"acme": acmeSecret}, EscalationDelay: 10 * time.Minute})
+}
+
+// newFixtureWith builds the service with cfg on the test database and
+// Redis, its clock set to now; tb is a test or a fuzz target.
+func newFixtureWith(tb testing.TB, cfg wristband.Config) *fixture {
+	tb.Helper()
+	db := testenv.DB(tb)
+	rdb, prefix := testenv.Redis(tb)
 	people := mysqlstore.NewResidentStore(db)
-	res := resident.NewService(people, testenv.Box(t), nil, nil)
+	res := resident.NewService(people, testenv.Box(tb), nil, nil)
 	clock := &fakeClock{t: time.Now().UTC().Truncate(time.Second)}
-	svc := wristband.NewService(wristband.Config{Vendors: map[string]string{"acme": "acme-secret-0123456789"}, EscalationDelay: 10 * time.Minute},
-		mysqlstore.NewWristbandStore(db), res, redisstore.NewNonces(rdb, prefix), clock.Now)
-	return &fixture{t: t, ctx: context.Background(), db: db, people: people, res: res, svc: svc, clock: clock}
+	svc := wristband.NewService(cfg, mysqlstore.NewWristbandStore(db), res, redisstore.NewNonces(rdb, prefix), clock.Now)
+	return &fixture{t: tb, ctx: context.Background(), db: db, people: people, res: res, svc: svc, clock: clock}
 }
 
 // user creates a user living in community (0 = none chosen).

@@ -178,21 +178,15 @@ const (
 	AlarmBloodGlucose  AlarmType = "blood_glucose"
 )
 
-// Label is the alarm type in Chinese.
+var alarmTypeLabels = map[AlarmType]string{
+	AlarmSOS: "紧急呼叫（SOS）", AlarmFall: "跌倒告警", AlarmTakenOff: "手环被摘下",
+	AlarmHeartRate: "心率异常", AlarmBloodPressure: "血压异常", AlarmBloodGlucose: "血糖异常",
+}
+
+// Label is the alarm type in Chinese ("告警" for a type not listed).
 func (t AlarmType) Label() string {
-	switch t {
-	case AlarmSOS:
-		return "紧急呼叫（SOS）"
-	case AlarmFall:
-		return "跌倒告警"
-	case AlarmTakenOff:
-		return "手环被摘下"
-	case AlarmHeartRate:
-		return "心率异常"
-	case AlarmBloodPressure:
-		return "血压异常"
-	case AlarmBloodGlucose:
-		return "血糖异常"
+	if l, ok := alarmTypeLabels[t]; ok {
+		return l
 	}
 	return "告警"
 }
@@ -207,18 +201,10 @@ const (
 	StatusResolved AlarmStatus = "resolved"
 )
 
-// Label is the status in Chinese.
-func (s AlarmStatus) Label() string {
-	switch s {
-	case StatusOpen:
-		return "待处理"
-	case StatusAcked:
-		return "处理中"
-	case StatusResolved:
-		return "已处理"
-	}
-	return ""
-}
+var alarmStatusLabels = map[AlarmStatus]string{StatusOpen: "待处理", StatusAcked: "处理中", StatusResolved: "已处理"}
+
+// Label is the status in Chinese ("" for a status not listed).
+func (s AlarmStatus) Label() string { return alarmStatusLabels[s] }
 
 // Alarm is raised by an SOS, a fall, a taken-off wristband or a reading
 // outside the wearer's thresholds. While it is unresolved, further events of
