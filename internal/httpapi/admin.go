@@ -62,22 +62,16 @@ func (a *API) grantRole(c *gin.Context) {
 
 func (a *API) revokeRole(c *gin.Context) {
 	var req roleReq
-	me, id, ok := a.meAndWith(c, "id", &req)
-	if !ok {
-		return
+	if me, id, ok := a.meAndWith(c, "id", &req); ok {
+		a.note(c, me, audit.Entry{Action: "role.revoke", ObjectType: "user", ObjectID: id, CommunityID: req.CommunityID, Changes: req.changes()})
+		u, err := a.d.Residents.RevokeRole(c.Request.Context(), id, req.change())
+		if err == nil {
+			// Whatever the revoked role let the user's sessions hold (a
+			// checker's offline kit, a page opened) ends with its access
+			// tokens on every process; the user's next refresh carries on
+			// with what remains.
+			err = a.d.Auth.Revoke(c.Request.Context(), id)
+		}
+		respond(c, http.StatusOK, toUserDTO(u), err)
 	}
-	a.note(c, me, audit.Entry{Action: "role.revoke", ObjectType: "user", ObjectID: id, CommunityID: req.CommunityID, Changes: req.changes()})
-	u, err := a.d.Residents.RevokeRole(c.Request.Context(), id, req.change())
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	// Whatever the revoked role let the user's sessions hold (a checker's
-	// offline kit, a page opened) ends with its access tokens on every
-	// process; the user's next refresh carries on with what remains.
-	if err := a.d.Auth.Revoke(c.Request.Context(), id); err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toUserDTO(u))
 }

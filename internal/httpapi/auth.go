@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -54,18 +55,21 @@ func (a *API) login(c *gin.Context) {
 	var req struct {
 		Code string `json:"code"`
 	}
-	if read(c, &req) {
-		t, err := a.d.Auth.Login(c.Request.Context(), req.Code)
-		respond(c, http.StatusOK, toTokensDTO(t), err)
-	}
+	grantTokens(c, &req, &req.Code, a.d.Auth.Login)
 }
 
 func (a *API) refresh(c *gin.Context) {
 	var req struct {
 		RefreshToken string `json:"refresh_token"`
 	}
-	if read(c, &req) {
-		t, err := a.d.Auth.Refresh(c.Request.Context(), req.RefreshToken)
+	grantTokens(c, &req, &req.RefreshToken, a.d.Auth.Refresh)
+}
+
+// grantTokens reads the body into body, then answers the tokens grant
+// gives for the one credential it holds (a login code or a refresh token).
+func grantTokens(c *gin.Context, body any, credential *string, grant func(context.Context, string) (auth.Tokens, error)) {
+	if read(c, body) {
+		t, err := grant(c.Request.Context(), *credential)
 		respond(c, http.StatusOK, toTokensDTO(t), err)
 	}
 }

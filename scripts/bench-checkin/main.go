@@ -152,28 +152,15 @@ func benchHTTP(adminDSN, redisAddr string, n, phones int) (err error) {
 		return err
 	}
 	defer func() {
-		srv.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { srv.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			srv.Process.Kill()
-		}
+		benchkit.StopProcess(srv, 10*time.Second)
 		if err != nil {
 			b, _ := os.ReadFile(filepath.Join(tmp, "server.log"))
 			fmt.Fprintf(os.Stderr, "server log:\n%s\n", b)
 		}
 	}()
 	c := &client{base: "http://" + addr, hc: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
-	for i := 0; ; i++ {
-		if st, _, err := c.do("GET", "/readyz", "", nil); err == nil && st == 200 {
-			break
-		}
-		if i > 300 {
-			return fmt.Errorf("the server did not come up (log in %s)", tmp)
-		}
-		time.Sleep(100 * time.Millisecond)
+	if !benchkit.WaitReady(c.base, 30*time.Second) {
+		return fmt.Errorf("the server did not come up (log in %s)", tmp)
 	}
 
 	// The admin: log in once (creates the user), grant admin with the CLI.

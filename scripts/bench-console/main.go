@@ -34,8 +34,6 @@ import (
 	"sync"
 	"time"
 
-	mysqldrv "github.com/go-sql-driver/mysql"
-
 	"gongjian/internal/benchkit"
 	"gongjian/internal/cst"
 	"gongjian/internal/jsonhttp"
@@ -68,24 +66,16 @@ var keep bool
 var randHex = benchkit.RandHex
 
 func run(n, requests, conns int, adminDSN, redisAddr string, target time.Duration) error {
-	cfg, err := mysqldrv.ParseDSN(adminDSN)
-	if err != nil {
-		return err
-	}
-	root, err := sql.Open("mysql", cfg.FormatDSN())
-	if err != nil {
-		return err
-	}
 	dbName := "gjbench_console_" + randHex(4)
-	if _, err := root.Exec("CREATE DATABASE " + dbName + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
+	cfg, err := benchkit.CreateDatabase(adminDSN, dbName)
+	if err != nil {
 		return err
 	}
 	if keep {
 		fmt.Println("database:", dbName)
 	} else {
-		defer root.Exec("DROP DATABASE " + dbName)
+		defer benchkit.DropDatabase(adminDSN, dbName)
 	}
-	cfg.DBName = dbName
 	cfg.ParseTime = true
 	cfg.InterpolateParams = true
 	dsn := cfg.FormatDSN()

@@ -1,9 +1,11 @@
 // A need: what is asked, how much is claimed; a unit's contact claims (part of) it for their unit.
+const fields = require('../../behaviors/fields')
 const api = require('../../utils/api')
 const cb = require('../../utils/cobuild')
 const { showError } = require('../../utils/request')
 
 Component({
+  behaviors: [fields],
   data: { needId: 0, need: null, units: [], unitIndex: 0, quantity: '', plan: '', submitting: false, loading: true, error: '' },
   methods: {
     onLoad(query) {
@@ -18,10 +20,6 @@ Component({
     },
     onUnit(e) {
       this.setData({ unitIndex: Number(e.detail.value) })
-    },
-    /** A text field: data-field names what it sets. */
-    onField(e) {
-      this.setData({ [e.currentTarget.dataset.field]: e.detail.value })
     },
     onClaim() {
       const unit = this.data.units[this.data.unitIndex]

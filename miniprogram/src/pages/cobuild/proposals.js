@@ -1,5 +1,6 @@
 // The proposals hall (议事厅): my community's proposals with their supports; one support per
 // resident; a proposal that reaches the threshold goes on the joint meeting's agenda.
+const fields = require('../../behaviors/fields')
 const api = require('../../utils/api')
 const cb = require('../../utils/cobuild')
 const { showError, submitThen } = require('../../utils/request')
@@ -13,6 +14,7 @@ function view(p, supported) {
 }
 
 Component({
+  behaviors: [fields],
   data: { supported: {}, items: [], title: '', description: '', communityId: 0, busy: false, loading: true, error: '' },
   methods: {
     onLoad() {
@@ -36,10 +38,6 @@ Component({
         },
         (err) => showError(err),
       )
-    },
-    /** A text field: data-field names what it sets. */
-    onField(e) {
-      this.setData({ [e.currentTarget.dataset.field]: e.detail.value })
     },
     onPropose() {
       const title = this.data.title.trim()

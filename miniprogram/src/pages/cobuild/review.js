@@ -1,10 +1,12 @@
 // Community staff: review residents' wishes and proposals (accept into the needs list or decline
 // with a reason the resident sees), confirm party members' report-ins, and publish needs.
+const fields = require('../../behaviors/fields')
 const api = require('../../utils/api')
 const cb = require('../../utils/cobuild')
 const { showError, submitThen } = require('../../utils/request')
 
 Component({
+  behaviors: [fields],
   data: {
     communityId: 0, wishes: [], proposals: [], reports: [], categories: cb.CATEGORIES, category: 'elderly_care',
     needTitle: '', needQuantity: '', needUnit: '', shareable: true, busy: false, loading: true,
@@ -70,9 +72,6 @@ Component({
     },
     onCategory(e) {
       this.setData({ category: e.currentTarget.dataset.key })
-    },
-    onField(e) {
-      this.setData({ [e.currentTarget.dataset.field]: e.detail.value })
     },
     onShareable(e) {
       this.setData({ shareable: !!e.detail.value })

@@ -1,5 +1,6 @@
 // A unit contact's desk: the needs my unit can claim (by category and community), my unit's
 // projects with their progress, and the resources it offers (publish one here).
+const fields = require('../../behaviors/fields')
 const api = require('../../utils/api')
 const cb = require('../../utils/cobuild')
 const { showError, submitThen } = require('../../utils/request')
@@ -7,6 +8,7 @@ const { showError, submitThen } = require('../../utils/request')
 const DAY = 24 * 3600 * 1000
 
 Component({
+  behaviors: [fields],
   data: {
     units: [], unit: null, categories: cb.CATEGORIES, category: '', needs: [], projects: [], resources: [],
     kinds: cb.RESOURCE_KINDS, kind: 'expert', resTitle: '', resQuantity: '', resUnit: '', busy: false, loading: true, error: '',
@@ -44,9 +46,6 @@ Component({
     },
     onKind(e) {
       this.setData({ kind: e.currentTarget.dataset.key })
-    },
-    onField(e) {
-      this.setData({ [e.currentTarget.dataset.field]: e.detail.value })
     },
     onPublish() {
       const quantity = parseInt(this.data.resQuantity, 10)

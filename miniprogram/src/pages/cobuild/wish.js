@@ -1,5 +1,6 @@
 // Make a small wish (微心愿) and follow mine: what staff decided (with the reason when declined)
 // and the need it became. The contact is my bound phone unless I give another.
+const fields = require('../../behaviors/fields')
 const api = require('../../utils/api')
 const cb = require('../../utils/cobuild')
 const fmt = require('../../utils/format')
@@ -13,6 +14,7 @@ function view(w) {
 }
 
 Component({
+  behaviors: [fields],
   data: { title: '', description: '', phone: '', wishes: [], submitting: false, loading: true },
   methods: {
     onLoad() {
@@ -23,10 +25,6 @@ Component({
         (res) => this.setData({ wishes: ((res && res.items) || []).map(view), loading: false }),
         () => this.setData({ loading: false }),
       )
-    },
-    /** A text field: data-field names what it sets. */
-    onField(e) {
-      this.setData({ [e.currentTarget.dataset.field]: e.detail.value })
     },
     onSubmit() {
       const title = this.data.title.trim()

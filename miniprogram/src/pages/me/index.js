@@ -4,6 +4,16 @@ const fmt = require('../../utils/format')
 const session = require('../../utils/session')
 const { showError } = require('../../utils/request')
 
+/** An activity I check tickets of, with its first session's time. */
+function checkingView(a) {
+  return {
+    id: a.activity_id,
+    title: a.activity_title,
+    place: a.place,
+    timeText: a.sessions.length ? fmt.formatRange(a.sessions[0].starts_at, a.sessions[0].ends_at) : '',
+  }
+}
+
 Component({
   data: { user: {}, avatarSrc: '', avatarText: '我', communityName: '', roleNames: [], isStaff: false, unread: 0, checking: [] },
   methods: {
@@ -52,14 +62,7 @@ Component({
     /** Activities this resident was appointed to check tickets of (volunteer checkers). */
     loadChecking() {
       return api.myChecking().then(
-        (res) => this.setData({
-          checking: ((res && res.items) || []).map((a) => ({
-            id: a.activity_id,
-            title: a.activity_title,
-            place: a.place,
-            timeText: a.sessions.length ? fmt.formatRange(a.sessions[0].starts_at, a.sessions[0].ends_at) : '',
-          })),
-        }),
+        (res) => this.setData({ checking: ((res && res.items) || []).map(checkingView) }),
         () => this.setData({ checking: [] }),
       )
     },

@@ -1,4 +1,5 @@
 // My room bookings: status, the entry QR of a confirmed booking (ticket page), cancel.
+const list = require('../../behaviors/list')
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const { confirmThen } = require('../../utils/request')
@@ -17,21 +18,8 @@ function view(b) {
 }
 
 Component({
-  data: { items: [], loading: true, error: '' },
+  behaviors: [list(() => api.myBookings(), view, 'onShow')],
   methods: {
-    onShow() {
-      return this.load()
-    },
-    onPullDownRefresh() {
-      return this.load().then(() => wx.stopPullDownRefresh())
-    },
-    load() {
-      this.setData({ loading: !this.data.items.length, error: '' })
-      return api.myBookings().then(
-        (res) => this.setData({ items: ((res && res.items) || []).map(view), loading: false }),
-        (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
-      )
-    },
     onTicket(e) {
       const id = e.currentTarget.dataset.id
       const b = this.data.items.find((x) => x.id === id)

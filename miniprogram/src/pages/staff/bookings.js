@@ -1,5 +1,6 @@
 // Room bookings waiting for approval: the room's owners approve or reject them (community staff see
 // a unit's rooms' bookings but only the unit decides).
+const list = require('../../behaviors/list')
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const { showError, confirmThen } = require('../../utils/request')
@@ -15,18 +16,8 @@ function view(b) {
 }
 
 Component({
-  data: { items: [], loading: true, error: '' },
+  behaviors: [list(() => api.deskBookings('pending'), view, 'onShow')],
   methods: {
-    onShow() {
-      return this.load()
-    },
-    load() {
-      this.setData({ loading: !this.data.items.length, error: '' })
-      return api.deskBookings('pending').then(
-        (res) => this.setData({ items: ((res && res.items) || []).map(view), loading: false }),
-        (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
-      )
-    },
     onApprove(e) {
       return api.approveBooking(e.currentTarget.dataset.id, '').then(
         () => {

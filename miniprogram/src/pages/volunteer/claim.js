@@ -1,6 +1,7 @@
 // Hours claim (补录): activity, minutes, description and photos (wx.chooseMedia, each uploaded first
 // to POST /uploads, whose answer `url` goes into photo_urls); below, my earlier claims and how
 // they were reviewed.
+const fields = require('../../behaviors/fields')
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const photos = require('../../utils/photos')
@@ -10,7 +11,22 @@ const { showError, submitThenBack } = require('../../utils/request')
 
 const MAX_PHOTOS = 6
 
+/** One of my earlier claims as the list below shows it. */
+function claimView(c) {
+  return {
+    id: c.id,
+    title: c.activity_title,
+    status: c.status,
+    statusText: fmt.CLAIM_STATUS[c.status] || c.status,
+    minutesText: fmt.formatMinutes(c.minutes),
+    grantedText: c.status === 'approved' ? fmt.formatMinutes(c.granted_minutes) : '',
+    reason: c.reject_reason || '',
+    dateText: fmt.formatDateTime(c.created_at),
+  }
+}
+
 Component({
+  behaviors: [fields],
   data: { activities: [], activityIndex: -1, hours: '', description: '', photos: [], maxPhotos: MAX_PHOTOS, submitting: false, claims: [] },
   methods: {
     onLoad(query) {
@@ -35,27 +51,12 @@ Component({
     },
     loadClaims() {
       return api.myClaims().then(
-        (res) => this.setData({
-          claims: ((res && res.items) || []).map((c) => ({
-            id: c.id,
-            title: c.activity_title,
-            status: c.status,
-            statusText: fmt.CLAIM_STATUS[c.status] || c.status,
-            minutesText: fmt.formatMinutes(c.minutes),
-            grantedText: c.status === 'approved' ? fmt.formatMinutes(c.granted_minutes) : '',
-            reason: c.reject_reason || '',
-            dateText: fmt.formatDateTime(c.created_at),
-          })),
-        }),
+        (res) => this.setData({ claims: ((res && res.items) || []).map(claimView) }),
         () => {},
       )
     },
     onActivity(e) {
       this.setData({ activityIndex: Number(e.detail.value) })
-    },
-    /** A text field: data-field names what it sets. */
-    onField(e) {
-      this.setData({ [e.currentTarget.dataset.field]: e.detail.value })
     },
     /** Privacy flow, then album/camera, then upload each photo. */
     onAddPhoto() {

@@ -1,4 +1,5 @@
 // Wristbands I wear or guard: list, bind a new one, accept a guardian invitation.
+const fields = require('../../behaviors/fields')
 const list = require('../../behaviors/list')
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
@@ -33,7 +34,7 @@ function view(b) {
 }
 
 Component({
-  behaviors: [list(() => api.myWristbands(), view, 'onShow')],
+  behaviors: [list(() => api.myWristbands(), view, 'onShow'), fields],
   data: { inviteCode: '' },
   methods: {
     onOpen(e) {
@@ -41,10 +42,6 @@ Component({
     },
     onBind() {
       wx.navigateTo({ url: '/pages/wristband/bind' })
-    },
-    /** A text field: data-field names what it sets. */
-    onField(e) {
-      this.setData({ [e.currentTarget.dataset.field]: e.detail.value })
     },
     onAccept() {
       const code = this.data.inviteCode.trim()

@@ -1,5 +1,6 @@
 // How a staff action reports back: a success toast, or the server's Chinese
 // message with the request id to quote to support; prompts for a reason.
+import { ref } from 'vue'
 import { ElMessage, ElMessageBox } from 'element-plus'
 import { ApiError } from '../api/http'
 
@@ -18,6 +19,17 @@ export async function act(fn: () => Promise<unknown>, done: string): Promise<boo
     ElMessage.error({ message: errorText(e), duration: 6000 })
     return false
   }
+}
+
+/** useAct is act behind a button (an export): busy while it runs, for the button's loading. */
+export function useAct(fn: () => Promise<unknown>, done: string) {
+  const busy = ref(false)
+  async function run() {
+    busy.value = true
+    await act(fn, done)
+    busy.value = false
+  }
+  return { busy, run }
 }
 
 /** askReason asks for a reason (required, at most 200 characters); null when cancelled. */

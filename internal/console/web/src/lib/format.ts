@@ -31,18 +31,21 @@ export function hours(minutes: number): string {
   return `${h} 小时`
 }
 
-export const categories: Array<{ key: string; name: string }> = [
-  { key: 'after_school', name: '四点半学校' },
-  { key: 'clinic', name: '义诊' },
-  { key: 'performance', name: '文艺演出' },
-  { key: 'youth_camp', name: '青少年快乐营地' },
-  { key: 'lecture', name: '讲座/培训' },
-  { key: 'volunteer_service', name: '志愿服务' },
-  { key: 'other', name: '其他' },
-]
+const categoryNames: Record<string, string> = {
+  after_school: '四点半学校',
+  clinic: '义诊',
+  performance: '文艺演出',
+  youth_camp: '青少年快乐营地',
+  lecture: '讲座/培训',
+  volunteer_service: '志愿服务',
+  other: '其他',
+}
+
+/** categories: the activity categories in the order the pickers list them. */
+export const categories: Array<{ key: string; name: string }> = Object.entries(categoryNames).map(([key, name]) => ({ key, name }))
 
 export function categoryName(key: string): string {
-  return categories.find((c) => c.key === key)?.name ?? key
+  return categoryNames[key] ?? key
 }
 
 const statusNames: Record<string, [string, string]> = {

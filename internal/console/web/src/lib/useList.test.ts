@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { useCursorList } from './useList'
+import { nextTick, ref } from 'vue'
+import { useCursorList, useLocalSearch } from './useList'
 
 describe('useCursorList', () => {
   it('asks for the page of the cursor it walked to and starts over on reload', async () => {
@@ -29,5 +30,24 @@ describe('useCursorList', () => {
     await l.next()
     expect(l.rows.value).toEqual([1])
     expect(l.error.value).not.toBe('')
+  })
+})
+
+describe('useLocalSearch', () => {
+  it('pages what holds q, and goes back to the first page when q or another filter changes', async () => {
+    const kind = ref('')
+    const s = useLocalSearch(kind)
+    const items = Array.from({ length: 45 }, (_, i) => ({ name: i % 2 ? `团队 ${i}` : `场地 ${i}` }))
+    s.page.value = 3
+    expect(s.pageOf(items, ['name'])).toMatchObject({ total: 45, page: 3 })
+    expect(s.pageOf(items, ['name']).rows).toHaveLength(5)
+    s.q.value = '团队'
+    await nextTick()
+    expect(s.page.value).toBe(1)
+    expect(s.pageOf(items, ['name'])).toMatchObject({ total: 22, page: 1 })
+    s.page.value = 2
+    kind.value = '舞蹈'
+    await nextTick()
+    expect(s.page.value).toBe(1)
   })
 })

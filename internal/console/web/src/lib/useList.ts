@@ -1,9 +1,10 @@
 // What the list pages share: the communities in scope with their names, a
-// loader that keeps the loading flag and the error text, the tab kept in the
-// address.
-import { reactive, ref, type Ref } from 'vue'
+// loader that keeps the loading flag and the error text, a list searched and
+// paged in the page, the filters and the tab kept in the address.
+import { reactive, ref, watch, type Ref, type WatchSource } from 'vue'
 import { useRoute, useRouter } from 'vue-router'
 import { placesApi, type Community } from '../api/places'
+import { localPage } from './cobuild'
 import { CursorPager } from './cursor'
 import { errorText } from './feedback'
 
@@ -33,6 +34,20 @@ export function useLoader(fn: () => Promise<unknown>) {
 }
 
 /**
+ * useLocalSearch is a list the server gives whole, searched and paged in the
+ * page (lib/cobuild localPage, 20 rows a page): q and page, back to the first
+ * page when q or one of resets (the page's other filters) changes;
+ * pageOf(items, fields) is the page of items whose fields hold q.
+ */
+export function useLocalSearch(...resets: WatchSource[]) {
+  const q = ref('')
+  const page = ref(1)
+  watch([q, ...resets], () => (page.value = 1))
+  const pageOf = <T>(items: readonly T[], fields: Array<keyof T>) => localPage(items, q.value, fields, page.value, 20)
+  return { q, page, pageOf }
+}
+
+/**
  * useCursorList runs a keyset-paged list (上一页/下一页): fetch gets the cursor
  * of the page to show ('' = the first) and answers the page; reload goes back
  * to the first page (after a filter changed).
@@ -49,6 +64,23 @@ export function useCursorList<T>(fetch: (cursor: string) => Promise<{ items: T[]
   const next = () => (pager.forward(), load())
   const prev = () => (pager.back(), load())
   return { rows, pager, loading, error, load, reload, next, prev }
+}
+
+/**
+ * useAddressQuery is a list's filters kept in the address: param(k) is one
+ * as the page was opened ('' when absent), keep(values) writes the non-empty
+ * ones back (replacing the history entry, so the back button leaves the page).
+ */
+export function useAddressQuery() {
+  const route = useRoute()
+  const router = useRouter()
+  const param = (k: string) => (typeof route.query[k] === 'string' ? (route.query[k] as string) : '')
+  function keep(values: Record<string, unknown>) {
+    const q: Record<string, string> = {}
+    for (const [k, v] of Object.entries(values)) if (v !== undefined && v !== '') q[k] = String(v)
+    router.replace({ query: q })
+  }
+  return { param, keep }
 }
 
 /** useQueryTab is a page's tab kept in the address (?tab=): one of tabs, else the first; show writes it back. */
