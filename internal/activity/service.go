@@ -63,12 +63,16 @@ type Config struct {
 	SweepBatch int
 	// ExportBatch: registrations an export reads per query.
 	ExportBatch int
+	// SoldOutMemo: how long a process answers an account's repeated sign-up
+	// for a full session itself (see FollowQuota).
+	SoldOutMemo time.Duration
 }
 
 func (c Config) withDefaults() Config {
 	defaults.Fill(&c, Config{
 		NoShow: DefaultNoShowPolicy, DefinitionTTL: 2 * time.Second, Writers: 2, WriteBatch: 200, WriteTimeout: 15 * time.Second,
 		IdemTTL: 24 * time.Hour, RebuildWait: 5 * time.Second, StaleAfter: 30 * time.Second, SweepBatch: 100, ExportBatch: 1000,
+		SoldOutMemo: 3 * time.Second,
 	})
 	return c
 }
@@ -110,6 +114,8 @@ type Service struct {
 	// touchedIDs: activities this process reserved seats in since the last
 	// reconciler pass.
 	touchedIDs sync.Map
+	// full remembers sold-out refusals (see FollowQuota).
+	full *soldOut
 }
 
 // UseImages sets which addresses an activity's cover may be
@@ -142,6 +148,7 @@ func NewService(d Deps) *Service {
 	}
 	s := &Service{store: d.Store, quota: d.Quota, people: d.People, box: d.Box, log: d.Log, cfg: d.Config.withDefaults(), now: d.Now}
 	s.metrics = newMetrics()
+	s.full = newSoldOut(s.cfg.SoldOutMemo, 100_000)
 	s.defs = newDefCache(d.Store, s.cfg.DefinitionTTL, d.Now)
 	s.writer = newWriter(d.Store, d.Quota, d.Log, s.cfg.Writers, s.cfg.WriteBatch, s.cfg.WriteTimeout, s.metrics)
 	return s
