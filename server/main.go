@@ -299,6 +299,8 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 	})
 	app.closers = append(app.closers, app.activities.Close)
 	app.jobs = append(app.jobs, app.activities.RunReconciler)
+	// Sold-out refusals are remembered while every freeing change is heard.
+	app.jobs = append(app.jobs, func(ctx context.Context) { app.activities.FollowQuota(ctx, quota) })
 	residenceSvc := newResidence(app.db, app.activities)
 
 	ticketKeys, err := checkin.NewKeys(secrets.ticketSeed)

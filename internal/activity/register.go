@@ -416,6 +416,12 @@ func (s *Service) decide(ctx context.Context, ap **Activity, in RegisterInput, a
 	if in.StaffID != 0 {
 		limit = 0
 	}
+	fp := fingerprint(in, atts)
+	memo := strconv.FormatInt(in.UserID, 10) + "|" + fp
+	if in.StaffID == 0 && s.full.refuses(a.ID, a.QuotaEpoch, memo, s.now()) {
+		return RegisterResult{}, ErrQuotaFull
+	}
+	gen := s.full.generation()
 	r := Reservation{
 		ActivityID: a.ID, Epoch: a.QuotaEpoch, UserID: in.UserID, Limit: limit, GroupKey: newKey(), IdemKey: in.IdemKey,
 		IdemTTL: s.cfg.IdemTTL, Sessions: sessions, Attendees: keys, Now: s.now(),
@@ -461,11 +467,11 @@ func (s *Service) decide(ctx context.Context, ap **Activity, in RegisterInput, a
 	case IdemHit:
 		earlier := r
 		earlier.GroupKey = res.GroupKey
-		return s.replay(ctx, earlier, in, fingerprint(in, atts))
+		return s.replay(ctx, earlier, in, fp)
 	case Duplicate:
 		if in.IdemKey != "" {
 			if g, regs, err := s.store.GroupByIdem(ctx, in.UserID, in.IdemKey); err == nil && g.Key != "" {
-				return s.replayed(g, regs, in, fingerprint(in, atts))
+				return s.replayed(g, regs, in, fp)
 			}
 		}
 		for _, at := range atts {
@@ -477,6 +483,9 @@ func (s *Service) decide(ctx context.Context, ap **Activity, in RegisterInput, a
 	case LimitExceeded:
 		return RegisterResult{}, limitError(a.PerAccountLimit)
 	case Full:
+		if in.StaffID == 0 {
+			s.full.remember(a.ID, a.QuotaEpoch, memo, gen, s.now())
+		}
 		return RegisterResult{}, ErrQuotaFull
 	case Reserved:
 	default:
@@ -484,7 +493,7 @@ func (s *Service) decide(ctx context.Context, ap **Activity, in RegisterInput, a
 	}
 
 	// Reserved: write the rows.
-	group := Group{Key: r.GroupKey, UserID: in.UserID, ActivityID: a.ID, IdemKey: in.IdemKey, Fingerprint: fingerprint(in, atts),
+	group := Group{Key: r.GroupKey, UserID: in.UserID, ActivityID: a.ID, IdemKey: in.IdemKey, Fingerprint: fp,
 		Answers: answers, Source: SourceSelf, Reason: in.Reason}
 	if in.StaffID != 0 {
 		group.Source, group.CreatedBy = SourceStaff, in.StaffID

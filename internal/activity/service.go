@@ -63,12 +63,16 @@ type Config struct {
 	SweepBatch int
 	// ExportBatch: registrations an export reads per query.
 	ExportBatch int
+	// SoldOutMemo: how long a process answers an account's repeated sign-up
+	// for a full session itself (see FollowQuota).
+	SoldOutMemo time.Duration
 }
 
 func (c Config) withDefaults() Config {
 	defaults.Fill(&c, Config{
 		NoShow: DefaultNoShowPolicy, DefinitionTTL: 2 * time.Second, Writers: 2, WriteBatch: 200, WriteTimeout: 15 * time.Second,
 		IdemTTL: 24 * time.Hour, RebuildWait: 5 * time.Second, StaleAfter: 30 * time.Second, SweepBatch: 100, ExportBatch: 1000,
+		SoldOutMemo: 3 * time.Second,
 	})
 	return c
 }
@@ -110,6 +114,8 @@ type Service struct {
 	// touchedIDs: activities this process reserved seats in since the last
 	// reconciler pass.
 	touchedIDs sync.Map
+	// full remembers sold-out refusals (see FollowQuota).
+	full *soldOut
 }
 
 // UseImages sets which addresses an activity's cover may be
@@ -142,6 +148,7 @@ func NewService(d Deps) *Service {
 	}
 	s := &Service{store: d.Store, quota: d.Quota, people: d.People, box: d.Box, log: d.Log, cfg: d.Config.withDefaults(), now: d.Now}
 	s.metrics = newMetrics()
+	s.full = newSoldOut(s.cfg.SoldOutMemo, 100_000)
 	s.defs = newDefCache(d.Store, s.cfg.DefinitionTTL, d.Now)
 	s.writer = newWriter(d.Store, d.Quota, d.Log, s.cfg.Writers, s.cfg.WriteBatch, s.cfg.WriteTimeout, s.metrics)
 	return s
@@ -361,14 +368,20 @@ type writer struct {
 	mu      sync.RWMutex
 	closed  bool
 	wg      sync.WaitGroup
+	// acks carries committed batches' reservations to the acker, so that a
+	// writer starts its next batch without waiting for Redis.
+	acks    chan map[int64][]string
+	ackDone chan struct{}
 }
 
 func newWriter(store Store, quota Quota, log *slog.Logger, n, batch int, timeout time.Duration, m *metrics) *writer {
-	w := &writer{store: store, quota: quota, log: log, jobs: make(chan *writeJob, 4096), batch: batch, timeout: timeout, metrics: m}
+	w := &writer{store: store, quota: quota, log: log, jobs: make(chan *writeJob, 4096), batch: batch, timeout: timeout, metrics: m,
+		acks: make(chan map[int64][]string, 256), ackDone: make(chan struct{})}
 	for i := 0; i < n; i++ {
 		w.wg.Add(1)
 		go w.loop()
 	}
+	go w.acker()
 	return w
 }
 
@@ -450,7 +463,32 @@ func (w *writer) loop() {
 				acked[j.w.Group.ActivityID] = append(acked[j.w.Group.ActivityID], j.w.Group.Key)
 			}
 		}
-		w.ack(acked)
+		if len(acked) > 0 {
+			w.acks <- acked
+		}
+	}
+}
+
+// acker acknowledges committed batches, those that queued up meanwhile
+// together.
+func (w *writer) acker() {
+	defer close(w.ackDone)
+	for merged := range w.acks {
+	more:
+		for {
+			select {
+			case m, ok := <-w.acks:
+				if !ok {
+					break more
+				}
+				for aid, keys := range m {
+					merged[aid] = append(merged[aid], keys...)
+				}
+			default:
+				break more
+			}
+		}
+		w.ack(merged)
 	}
 }
 
@@ -476,4 +514,6 @@ func (w *writer) close() {
 	}
 	w.mu.Unlock()
 	w.wg.Wait()
+	close(w.acks) // the service closes its writer once
+	<-w.ackDone
 }

@@ -3,12 +3,9 @@ package mysqlstore
 import (
 	"context"
 	"encoding/json"
-	"strconv"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"gongjian/internal/cobuild"
 	"gongjian/internal/errs"
@@ -194,8 +191,7 @@ func toCbClaim(r cbClaimRow) cobuild.Claim {
 
 // RecordRefusal remembers a unit refused for lack of quantity.
 func (s *CobuildStore) RecordRefusal(ctx context.Context, needID, unitID, userID int64) error {
-	return translate(s.g(ctx).Clauses(clause.OnConflict{DoNothing: true}).
-		Create(&cbRefusalRow{NeedID: needID, UnitID: unitID, UserID: userID, CreatedAt: time.Now().UTC()}).Error, nil)
+	return translate(createUnlessExists(s.g(ctx), &cbRefusalRow{NeedID: needID, UnitID: unitID, UserID: userID, CreatedAt: time.Now().UTC()}).Error, nil)
 }
 
 // Claim loads one claim.
@@ -345,11 +341,7 @@ func (s *CobuildStore) toProjects(ctx context.Context, rows []cbProjectRow) ([]c
 		_ = json.Unmarshal([]byte(r.Milestones), &p.Milestones)
 		_ = json.Unmarshal([]byte(r.Evidence), &p.Evidence)
 		p.Evidence.Served = r.Served
-		for _, s := range strings.Split(r.ActivityIDs, ",") {
-			if id, err := strconv.ParseInt(s, 10, 64); err == nil {
-				p.ActivityIDs = append(p.ActivityIDs, id)
-			}
-		}
+		p.ActivityIDs = splitIDs(r.ActivityIDs)
 		if rt := rate[r.ID]; rt[0] > 0 {
 			p.RatingCount, p.RatingAvg = rt[0], float64(rt[1])/float64(rt[0])
 		}
@@ -392,14 +384,10 @@ func (s *CobuildStore) Projects(ctx context.Context, f cobuild.ProjectFilter) ([
 func (s *CobuildStore) UpdateProject(ctx context.Context, p cobuild.Project, from string, notices []notify.Notice) error {
 	ms, _ := json.Marshal(p.Milestones)
 	ev, _ := json.Marshal(p.Evidence)
-	acts := make([]string, 0, len(p.ActivityIDs))
-	for _, id := range p.ActivityIDs {
-		acts = append(acts, strconv.FormatInt(id, 10))
-	}
 	return translate(s.db.transaction(ctx, func(tx *gorm.DB) error {
 		if err := fromStatus(tx, &cbProjectRow{}, p.ID, from, map[string]any{
 			"status": p.Status, "milestones": string(ms), "evidence": string(ev), "served": p.Evidence.Served,
-			"activity_ids": strings.Join(acts, ","), "plan": p.Plan, "unit_rating": p.UnitRating, "unit_comment": p.UnitComment,
+			"activity_ids": idList(p.ActivityIDs), "plan": p.Plan, "unit_rating": p.UnitRating, "unit_comment": p.UnitComment,
 			"started_at": utcPtr(p.StartedAt), "delivered_at": utcPtr(p.DeliveredAt), "evaluated_at": utcPtr(p.EvaluatedAt),
 			"closed_at": utcPtr(p.ClosedAt), "updated_at": time.Now().UTC(),
 		}, errCbProjectChanged); err != nil {

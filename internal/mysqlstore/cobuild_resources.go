@@ -14,17 +14,25 @@ import (
 	"gongjian/internal/notify"
 )
 
-func joinIDs(ids []int64) string {
+// idList writes ids as "1,2,3".
+func idList(ids []int64) string {
 	parts := make([]string, 0, len(ids))
 	for _, id := range ids {
 		parts = append(parts, strconv.FormatInt(id, 10))
 	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return "," + strings.Join(parts, ",") + ","
+	return strings.Join(parts, ",")
 }
 
+// joinIDs writes ids as ",1,2,3," (LIKE "%,2,%" finds one of them); none
+// is "".
+func joinIDs(ids []int64) string {
+	if len(ids) == 0 {
+		return ""
+	}
+	return "," + idList(ids) + ","
+}
+
+// splitIDs reads the ids joinIDs or idList wrote.
 func splitIDs(s string) []int64 {
 	var out []int64
 	for _, p := range strings.Split(strings.Trim(s, ","), ",") {

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"gongjian/internal/errs"
 )
@@ -73,6 +74,12 @@ func scanAs[R, T any](q *gorm.DB, to func(R) T) ([]T, error) {
 		return nil, translate(err, nil)
 	}
 	return convert(rows, to), nil
+}
+
+// createUnlessExists inserts r unless a row with one of its unique keys
+// exists (that row stays as it is).
+func createUnlessExists(q *gorm.DB, r any) *gorm.DB {
+	return q.Clauses(clause.OnConflict{DoNothing: true}).Create(r)
 }
 
 // create inserts r and sets *v to the value it stores.

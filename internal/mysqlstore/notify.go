@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"gongjian/internal/errs"
 	"gongjian/internal/notify"
@@ -343,7 +342,7 @@ func (s *NotifyStore) RecordGrants(ctx context.Context, userID int64, results []
 	now = now.UTC()
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		for _, res := range results {
-			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&notifyGrantRow{
+			if err := createUnlessExists(tx, &notifyGrantRow{
 				UserID: userID, TemplateKey: res.TemplateKey, TemplateID: res.TemplateID, UpdatedAt: now,
 			}).Error; err != nil {
 				return err
@@ -461,7 +460,7 @@ func (s *NotifyStore) AddReminders(ctx context.Context, rs []notify.ReminderReco
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var notices []notify.Notice
 		for _, r := range rs {
-			res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&notifyReminderRow{
+			res := createUnlessExists(tx, &notifyReminderRow{
 				RegistrationID: r.RegistrationID, StartsAt: r.StartsAt.UTC(), Skipped: r.Notice == nil, CreatedAt: now,
 			})
 			if res.Error != nil {

@@ -23,9 +23,9 @@ type outboxRow struct {
 	Fields         string    `gorm:"type:text"`
 	Page           string    `gorm:"size:200;not null;default:''"`
 	ActivityID     int64     `gorm:"not null;default:0;index"`
-	RegistrationID int64     `gorm:"not null;default:0;index"`
-	Status         string    `gorm:"size:16;not null;default:'pending';index:idx_outbox_due,priority:1;index:idx_outbox_claim,priority:1"` // see notify.Status*
-	DueAt          time.Time `gorm:"not null;index:idx_outbox_due,priority:2"`
+	RegistrationID int64     `gorm:"not null;default:0"`                                                   // read with the row, never searched (1272 dropped its index)
+	Status         string    `gorm:"size:16;not null;default:'pending';index:idx_outbox_claim,priority:1"` // see notify.Status*
+	DueAt          time.Time `gorm:"not null"`                                                             // read with user_id (idx_outbox_user_unread)
 	Attempts       int       `gorm:"not null;default:0"`
 	ClaimedBy      string    `gorm:"size:40;not null;default:''"`
 	ClaimedUntil   *time.Time

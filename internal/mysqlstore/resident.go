@@ -182,7 +182,7 @@ func (s *ResidentStore) UserByOpenID(ctx context.Context, openID string) (reside
 // EnsureUser returns the user with openid, creating it if missing.
 func (s *ResidentStore) EnsureUser(ctx context.Context, openID string) (resident.User, error) {
 	r := userRow{OpenID: openID}
-	if err := s.g(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&r).Error; err != nil {
+	if err := createUnlessExists(s.g(ctx), &r).Error; err != nil {
 		return resident.User{}, translate(err, nil)
 	}
 	return s.UserByOpenID(ctx, openID)
@@ -351,7 +351,7 @@ func (s *ResidentStore) EnsureCommunity(ctx context.Context, name string) (resid
 		return resident.Community{}, err
 	}
 	r := communityRow{Name: name, SubdistrictID: def}
-	if err := s.g(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&r).Error; err != nil {
+	if err := createUnlessExists(s.g(ctx), &r).Error; err != nil {
 		return resident.Community{}, translate(err, nil)
 	}
 	return firstAs(s.g(ctx).Where("name = ?", name), nil, toCommunity)
@@ -361,7 +361,7 @@ func (s *ResidentStore) EnsureCommunity(ctx context.Context, name string) (resid
 func (s *ResidentStore) GrantRole(ctx context.Context, userID int64, r resident.Role, by int64) error {
 	row := roleRow{UserID: userID, Role: r.Role, CommunityID: r.CommunityID, OrgID: r.OrgID, SubdistrictID: r.SubdistrictID, GrantedBy: by}
 	return translate(s.db.transaction(ctx, func(tx *gorm.DB) error {
-		return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error
+		return createUnlessExists(tx, &row).Error
 	}), nil)
 }
 

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"gongjian/internal/notify"
 	"gongjian/internal/rooms"
@@ -104,7 +103,7 @@ func (s *RoomStore) CreateBookings(ctx context.Context, ser *rooms.Series, bs []
 			return err
 		}
 		for _, k := range order {
-			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&roomWeeklyRow{RoomID: k.room, BookerKey: k.key, WeekStart: k.week}).Error; err != nil {
+			if err := createUnlessExists(tx, &roomWeeklyRow{RoomID: k.room, BookerKey: k.key, WeekStart: k.week}).Error; err != nil {
 				return err
 			}
 			res := tx.Model(&roomWeeklyRow{}).Where("room_id = ? AND booker_key = ? AND week_start = ? AND minutes + ? <= ?", k.room, k.key, k.week, sums[k], limits[k]).

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"gongjian/internal/activity"
 	"gongjian/internal/errs"
@@ -138,7 +137,7 @@ func (s *RoomStore) Member(ctx context.Context, teamID, userID int64) (rooms.Mem
 func (s *RoomStore) SetMember(ctx context.Context, m rooms.Member, from []string) error {
 	return translate(s.db.transaction(ctx, func(tx *gorm.DB) error {
 		if len(from) == 0 {
-			return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&teamMemberRow{TeamID: m.TeamID, UserID: m.UserID, Status: m.Status}).Error
+			return createUnlessExists(tx, &teamMemberRow{TeamID: m.TeamID, UserID: m.UserID, Status: m.Status}).Error
 		}
 		res := tx.Model(&teamMemberRow{}).Where("team_id = ? AND user_id = ? AND status IN ?", m.TeamID, m.UserID, from).Update("status", m.Status)
 		if res.Error == nil && res.RowsAffected == 0 {

@@ -34,6 +34,7 @@ var scaleMigrations = []Migration{
 	registrationTimesMigration,
 	hoursRecordMigration,
 	redundantIndexesMigration,
+	unusedOutboxIndexesMigration,
 	// The outbox retention purge walks old notices by time; a resident's
 	// messages page newest first.
 	{ID: "0804_outbox_purge_messages_indexes", Up: createIndexes(
@@ -53,6 +54,15 @@ type index struct{ table, name, cols string }
 var redundantIndexesMigration = Migration{ID: "1265_drop_redundant_indexes", Up: dropIndexes(
 	index{table: "registrations", name: "idx_registrations_user_id"},
 	index{table: "outbox", name: "idx_outbox_user"},
+)}
+
+// unusedOutboxIndexesMigration drops two outbox indexes no query reads:
+// notices by registration and by status and due time (the resident's messages go
+// through the user indexes, the sender's claim and recovery through
+// idx_outbox_claim). Every sign-up's confirmation notice wrote both.
+var unusedOutboxIndexesMigration = Migration{ID: "1272_drop_unused_outbox_indexes", Up: dropIndexes(
+	index{table: "outbox", name: "idx_outbox_registration_id"},
+	index{table: "outbox", name: "idx_outbox_due"},
 )}
 
 // dropIndexes drops the indexes that are there (idempotent).

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"gongjian/internal/errs"
 	"gongjian/internal/resident"
@@ -32,7 +31,7 @@ var subdistrictMigrations = []Migration{
 			return err
 		}
 		def := subdistrictRow{Name: DefaultSubdistrict}
-		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&def).Error; err != nil {
+		if err := createUnlessExists(tx, &def).Error; err != nil {
 			return err
 		}
 		if err := tx.Where("name = ?", DefaultSubdistrict).First(&def).Error; err != nil {

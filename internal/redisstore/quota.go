@@ -242,6 +242,7 @@ func (q *Quota) Release(ctx context.Context, r activity.Reservation, epoch int64
 	if err := releaseScript.Run(ctx, q.rdb, keys, args...).Err(); err != nil {
 		return unavailable(err)
 	}
+	q.freed(ctx, r.ActivityID)
 	return nil
 }
 
@@ -327,6 +328,7 @@ func (q *Quota) Unprepare(ctx context.Context, activityID, epoch int64, opKey st
 	if err := unprepareScript.Run(ctx, q.rdb, []string{q.HashKey(activityID), q.pendingKey(activityID)}, args...).Err(); err != nil {
 		return unavailable(err)
 	}
+	q.freed(ctx, activityID)
 	return nil
 }
 
@@ -344,6 +346,7 @@ func (q *Quota) Apply(ctx context.Context, activityID, epoch int64, opKey string
 	if err := applyScript.Run(ctx, q.rdb, []string{q.HashKey(activityID), q.pendingKey(activityID)}, args...).Err(); err != nil {
 		return unavailable(err)
 	}
+	q.freed(ctx, activityID)
 	return nil
 }
 
@@ -407,6 +410,9 @@ func (q *Quota) Load(ctx context.Context, token string, s activity.Snapshot) (bo
 	if err != nil {
 		return false, unavailable(err)
 	}
+	if n == 1 {
+		q.freed(ctx, s.ActivityID)
+	}
 	return n == 1, nil
 }
 
@@ -415,6 +421,7 @@ func (q *Quota) Invalidate(ctx context.Context, activityID, epoch int64) error {
 	if err := invalidateScript.Run(ctx, q.rdb, []string{q.HashKey(activityID), q.pendingKey(activityID)}, i64(epoch)).Err(); err != nil {
 		return unavailable(err)
 	}
+	q.freed(ctx, activityID)
 	return nil
 }
 

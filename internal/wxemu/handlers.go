@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -325,10 +324,8 @@ func (e *Emulator) wxaCodeUnlimit(t *Tenant, _ *http.Request, body []byte) reply
 // msgSecCheck serves POST /wxa/msg_sec_check (version 2).
 func (e *Emulator) msgSecCheck(t *Tenant, _ *http.Request, body []byte) reply {
 	var req struct {
+		checkArgs
 		Content string `json:"content"`
-		Version int    `json:"version"`
-		Scene   int    `json:"scene"`
-		OpenID  string `json:"openid"`
 		Title   string `json:"title"`
 		Nick    string `json:"nickname"`
 		Sig     string `json:"signature"`
@@ -336,11 +333,9 @@ func (e *Emulator) msgSecCheck(t *Tenant, _ *http.Request, body []byte) reply {
 	if !decode(body, &req) {
 		return errReply(47001, "")
 	}
-	switch {
-	case req.Version != 2:
-		return errReply(47003, "argument invalid! version")
-	case req.Scene < 1 || req.Scene > 4:
-		return errReply(47003, "argument invalid! scene")
+	switch invalid := req.invalid(); {
+	case invalid != "":
+		return errReply(47003, invalid)
 	case req.OpenID == "":
 		return errReply(40003, "")
 	case utf8.RuneCountInString(req.Content) > 2500:
@@ -367,6 +362,6 @@ func (e *Emulator) msgSecCheck(t *Tenant, _ *http.Request, body []byte) reply {
 		"errmsg":   "ok",
 		"result":   map[string]any{"suggest": suggest, "label": label},
 		"detail":   []any{detail},
-		"trace_id": randHex(8) + "-" + strconv.FormatInt(e.now().Unix(), 10),
+		"trace_id": e.traceID(),
 	})
 }

@@ -55,26 +55,45 @@ func PushSignature(token, timestamp, nonce string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// checkArgs are the arguments both content-security checks (version 2)
+// take.
+type checkArgs struct {
+	Version int    `json:"version"`
+	Scene   int    `json:"scene"`
+	OpenID  string `json:"openid"`
+}
+
+// invalid is WeChat's refusal of a wrong version or scene ("" when both
+// are right).
+func (a checkArgs) invalid() string {
+	switch {
+	case a.Version != 2:
+		return "argument invalid! version"
+	case a.Scene < 1 || a.Scene > 4:
+		return "argument invalid! scene"
+	}
+	return ""
+}
+
+// traceID is a new trace id as the content-security checks answer one.
+func (e *Emulator) traceID() string { return randHex(8) + "-" + strconv.FormatInt(e.now().Unix(), 10) }
+
 // mediaCheckAsync serves POST /wxa/media_check_async (version 2): it
 // answers a trace id at once, then fetches the file and pushes the verdict
 // to the tenant's push URL.
 func (e *Emulator) mediaCheckAsync(t *Tenant, _ *http.Request, body []byte) reply {
 	var req struct {
+		checkArgs
 		MediaURL  string `json:"media_url"`
 		MediaType int    `json:"media_type"`
-		Version   int    `json:"version"`
-		Scene     int    `json:"scene"`
-		OpenID    string `json:"openid"`
 	}
 	if !decode(body, &req) {
 		return errReply(47001, "")
 	}
 	u, err := url.Parse(req.MediaURL)
-	switch {
-	case req.Version != 2:
-		return errReply(47003, "argument invalid! version")
-	case req.Scene < 1 || req.Scene > 4:
-		return errReply(47003, "argument invalid! scene")
+	switch invalid := req.invalid(); {
+	case invalid != "":
+		return errReply(47003, invalid)
 	case req.MediaType != 1 && req.MediaType != 2:
 		return errReply(47003, "argument invalid! media_type")
 	case req.OpenID == "":
@@ -82,7 +101,7 @@ func (e *Emulator) mediaCheckAsync(t *Tenant, _ *http.Request, body []byte) repl
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 		return errReply(47003, "argument invalid! media_url")
 	}
-	trace := randHex(8) + "-" + strconv.FormatInt(e.now().Unix(), 10)
+	trace := e.traceID()
 	go e.pushMediaVerdict(t, trace, req.OpenID, req.MediaURL)
 	return jsonReply(map[string]any{"errcode": 0, "errmsg": "ok", "trace_id": trace})
 }
