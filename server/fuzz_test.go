@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -46,7 +45,7 @@ func (h *handlerApp) do(method, path, token string, body []byte, headers ...stri
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header[http.CanonicalHeaderKey(headers[i])] = []string{headers[i+1]}
+		req.Header.Set(headers[i], headers[i+1])
 	}
 	rec := httptest.NewRecorder()
 	h.app.handler.ServeHTTP(rec, req)

@@ -368,14 +368,20 @@ type writer struct {
 	mu      sync.RWMutex
 	closed  bool
 	wg      sync.WaitGroup
+	// acks carries committed batches' reservations to the acker, so that a
+	// writer starts its next batch without waiting for Redis.
+	acks    chan map[int64][]string
+	ackDone chan struct{}
 }
 
 func newWriter(store Store, quota Quota, log *slog.Logger, n, batch int, timeout time.Duration, m *metrics) *writer {
-	w := &writer{store: store, quota: quota, log: log, jobs: make(chan *writeJob, 4096), batch: batch, timeout: timeout, metrics: m}
+	w := &writer{store: store, quota: quota, log: log, jobs: make(chan *writeJob, 4096), batch: batch, timeout: timeout, metrics: m,
+		acks: make(chan map[int64][]string, 256), ackDone: make(chan struct{})}
 	for i := 0; i < n; i++ {
 		w.wg.Add(1)
 		go w.loop()
 	}
+	go w.acker()
 	return w
 }
 
@@ -457,7 +463,32 @@ func (w *writer) loop() {
 				acked[j.w.Group.ActivityID] = append(acked[j.w.Group.ActivityID], j.w.Group.Key)
 			}
 		}
-		w.ack(acked)
+		if len(acked) > 0 {
+			w.acks <- acked
+		}
+	}
+}
+
+// acker acknowledges committed batches, those that queued up meanwhile
+// together.
+func (w *writer) acker() {
+	defer close(w.ackDone)
+	for merged := range w.acks {
+	more:
+		for {
+			select {
+			case m, ok := <-w.acks:
+				if !ok {
+					break more
+				}
+				for aid, keys := range m {
+					merged[aid] = append(merged[aid], keys...)
+				}
+			default:
+				break more
+			}
+		}
+		w.ack(merged)
 	}
 }
 
@@ -483,4 +514,6 @@ func (w *writer) close() {
 	}
 	w.mu.Unlock()
 	w.wg.Wait()
+	close(w.acks) // the service closes its writer once
+	<-w.ackDone
 }
