@@ -13,36 +13,51 @@ import (
 
 var fuzzSeed = bytes.Repeat([]byte{9}, 32)
 
+// fuzzKeys are the keys of fuzzSeed.
+func fuzzKeys(f *testing.F) *Keys {
+	k, err := NewKeys(fuzzSeed)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return k
+}
+
+// fuzzParse fuzzes parse from seeds: it must not panic, it refuses with
+// refusal (errors.Is) only, and accepted checks what it accepts.
+func fuzzParse[T any](f *testing.F, seeds []string, parse func(string) (T, error), refusal error, accepted func(t *testing.T, s string, v T)) {
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := parse(s)
+		if err != nil {
+			if !errors.Is(err, refusal) {
+				t.Fatalf("refusal %v", err)
+			}
+			return
+		}
+		accepted(t, s, v)
+	})
+}
+
 // FuzzVerifyTicket: no string makes ticket verification panic; whatever it
 // accepts was issued by this key — issuing the decoded ticket gives back
 // exactly the same string (so nothing but our own signature gets in, and a
 // ticket has one spelling: offline kits revoke tickets by their string);
 // a ticket of another key is refused.
 func FuzzVerifyTicket(f *testing.F) {
-	k, err := NewKeys(fuzzSeed)
-	if err != nil {
-		f.Fatal(err)
-	}
+	k := fuzzKeys(f)
 	other, _ := NewKeys(bytes.Repeat([]byte{8}, 32))
 	from := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
 	good := k.Issue(Ticket{RegistrationID: 123456, SessionID: 789, ValidFrom: from, ValidUntil: from.Add(3 * time.Hour)})
-	for _, s := range []string{
+	seeds := []string{
 		good, good[:len(good)-1], good + "A", strings.ToUpper(good), "", "AQ", strings.Repeat("A", 200),
 		other.Issue(Ticket{RegistrationID: 1, SessionID: 1, ValidFrom: from, ValidUntil: from}),
 		k.Issue(Ticket{RegistrationID: 1 << 61, SessionID: 1 << 61, ValidFrom: time.Unix(1<<39, 0), ValidUntil: time.Unix(1<<39, 0).Add(1 << 20 * time.Minute)}),
 		base64.RawURLEncoding.EncodeToString(append([]byte{2, 1, 1, 1, 1}, make([]byte, ed25519.SignatureSize)...)),
 		base64.StdEncoding.EncodeToString([]byte(good)),
-	} {
-		f.Add(s)
 	}
-	f.Fuzz(func(t *testing.T, s string) {
-		tk, err := k.Verify(s)
-		if err != nil {
-			if !errors.Is(err, ErrBadTicket) {
-				t.Fatalf("refusal %v", err)
-			}
-			return
-		}
+	fuzzParse(f, seeds, k.Verify, ErrBadTicket, func(t *testing.T, s string, tk Ticket) {
 		if again := k.Issue(tk); again != s {
 			t.Fatalf("accepted %q, which is not what this key issues for %+v (%q)", s, tk, again)
 		}
@@ -60,25 +75,13 @@ func FuzzVerifyTicket(f *testing.F) {
 // the decoded id and step carries the same MAC), of a known kind and a
 // positive id.
 func FuzzParseCode(f *testing.F) {
-	k, err := NewKeys(fuzzSeed)
-	if err != nil {
-		f.Fatal(err)
-	}
+	k := fuzzKeys(f)
 	at := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
 	rot, poster := k.RotatingCode(42, at), k.PosterCode(7)
-	for _, s := range []string{rot, poster, "pages/checkin/index?scene=" + rot, "scene=" + strings.ReplaceAll(poster, ".", "%2E") + "&x=1",
+	seeds := []string{rot, poster, "pages/checkin/index?scene=" + rot, "scene=" + strings.ReplaceAll(poster, ".", "%2E") + "&x=1",
 		" " + rot + " ", "r.0.0.AAAAAAAAAAAAAAAA", "p.-1." + poster[4:], "r...", "p", "scene=", "scene=%zz", strings.Repeat("r.", 40),
-		"r.zzzzzzzzzzzzzz.1." + rot[len(rot)-16:], rot[:len(rot)-1] + "A"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		c, err := k.ParseCode(s)
-		if err != nil {
-			if !errors.Is(err, ErrBadCode) {
-				t.Fatalf("refusal %v", err)
-			}
-			return
-		}
+		"r.zzzzzzzzzzzzzz.1." + rot[len(rot)-16:], rot[:len(rot)-1] + "A"}
+	fuzzParse(f, seeds, k.ParseCode, ErrBadCode, func(t *testing.T, s string, c Code) {
 		if c.ID <= 0 {
 			t.Fatalf("accepted id %d from %q", c.ID, s)
 		}
