@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"testing"
 	"time"
+
+	"gongjian/internal/cst"
 )
 
 // TestConsoleRegistrations: the console's registrations page lists the
@@ -93,10 +95,11 @@ func TestConsoleRegistrations(t *testing.T) {
 	}
 	none, _, _ := list(sw.admin, "q=%25")
 	same("a wildcard is searched as itself", none)
-	tomorrow := time.Now().Add(24 * time.Hour).Format("2006-01-02")
+	// Dates are China's (the desk's): from 16:00 UTC, UTC's date is a day behind.
+	tomorrow := time.Now().In(cst.Zone).Add(24 * time.Hour).Format("2006-01-02")
 	later, _, _ := list(sw.admin, "from="+tomorrow)
 	same("signed up from tomorrow", later)
-	today, _, _ := list(sw.admin, "from="+time.Now().Add(-24*time.Hour).Format("2006-01-02")+"&to="+tomorrow)
+	today, _, _ := list(sw.admin, "from="+time.Now().In(cst.Zone).Add(-24*time.Hour).Format("2006-01-02")+"&to="+tomorrow)
 	same("signed up in range", today, dave, carol, bob, alice)
 	// Bad input.
 	expectError(t, ta.do("GET", "/api/v1/console/registrations?cursor=zzz", sw.admin, nil), 400, "BAD_CURSOR")
