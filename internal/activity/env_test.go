@@ -174,10 +174,16 @@ func (e *env) publishOne(places sess) (activity.Activity, int64) {
 var idem atomic.Int64
 
 func (e *env) register(ctx context.Context, uid, sid int64, atts ...activity.AttendeeRef) (activity.RegisterResult, error) {
+	return registerOn(ctx, e.svc, uid, sid, atts...)
+}
+
+// registerOn signs attendees (the account holder when none) up through svc
+// with a fresh Idempotency-Key.
+func registerOn(ctx context.Context, svc *activity.Service, uid, sid int64, atts ...activity.AttendeeRef) (activity.RegisterResult, error) {
 	if len(atts) == 0 {
 		atts = []activity.AttendeeRef{{Self: true}}
 	}
-	return e.svc.Register(ctx, activity.RegisterInput{UserID: uid, SessionID: sid, Attendees: atts, IdemKey: fmt.Sprintf("k%d", idem.Add(1))})
+	return svc.Register(ctx, activity.RegisterInput{UserID: uid, SessionID: sid, Attendees: atts, IdemKey: fmt.Sprintf("k%d", idem.Add(1))})
 }
 
 // liveRows reads the live registrations from MySQL: "session:attendee" -> c|w.

@@ -114,5 +114,4 @@ func (m *soldOut) reset(on bool) {
 // every sign-up asks the quota.
 func (s *Service) FollowQuota(ctx context.Context, changes QuotaChanges) {
 	changes.Watch(ctx, func() { s.full.reset(true) }, s.full.forget, func() { s.full.reset(false) })
-	s.full.reset(false)
 }

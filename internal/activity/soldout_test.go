@@ -2,7 +2,6 @@ package activity_test
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -59,11 +58,6 @@ func (e *env) process(cfg activity.Config) (*activity.Service, *countingQuota) {
 	return svc, q
 }
 
-func signUp(svc *activity.Service, uid, sid int64) (activity.RegisterResult, error) {
-	return svc.Register(context.Background(), activity.RegisterInput{UserID: uid, SessionID: sid,
-		Attendees: []activity.AttendeeRef{{Self: true}}, IdemKey: fmt.Sprintf("k%d", idem.Add(1))})
-}
-
 // An account refused as full and asking again is answered by the process
 // without asking the quota; another account, or one that holds a seat, is
 // still decided by the quota; a cancellation in another process makes the
@@ -78,7 +72,7 @@ func TestSoldOutRefusalsAnsweredLocallyUntilAPlaceFrees(t *testing.T) {
 	sid := a.Sessions[0].ID
 	u := e.newUsers(3)
 
-	held, err := signUp(procB, u[0], sid)
+	held, err := registerOn(e.ctx, procB, u[0], sid)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +89,7 @@ func TestSoldOutRefusalsAnsweredLocallyUntilAPlaceFrees(t *testing.T) {
 		{u[0], "ALREADY_REGISTERED", 3, "the seat holder: decided by the quota"},
 	}
 	for _, s := range steps {
-		_, err := signUp(procA, s.who, sid)
+		_, err := registerOn(e.ctx, procA, s.who, sid)
 		if code(err) != s.want || qa.reserves.Load() != s.reserves {
 			t.Fatalf("%s: got %s with %d quota decisions, want %s with %d", s.rationale, code(err), qa.reserves.Load(), s.want, s.reserves)
 		}
@@ -106,7 +100,7 @@ func TestSoldOutRefusalsAnsweredLocallyUntilAPlaceFrees(t *testing.T) {
 	}
 	deadline := time.Now().Add(3 * time.Second)
 	for {
-		res, err := signUp(procA, u[1], sid)
+		res, err := registerOn(e.ctx, procA, u[1], sid)
 		if err == nil {
 			if res.Registrations[0].Status != activity.RegConfirmed {
 				t.Fatalf("the freed seat: got %s", res.Registrations[0].Status)
@@ -135,7 +129,7 @@ func TestSoldOutMemoNeverHidesAFreedSeat(t *testing.T) {
 	holders := e.newUsers(seats)
 	var held []activity.Registration
 	for _, uid := range holders {
-		res, err := signUp(procB, uid, sid)
+		res, err := registerOn(e.ctx, procB, uid, sid)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -156,7 +150,7 @@ func TestSoldOutMemoNeverHidesAFreedSeat(t *testing.T) {
 					return
 				default:
 				}
-				_, err := signUp(procA, uid, sid)
+				_, err := registerOn(e.ctx, procA, uid, sid)
 				attempts.Add(1)
 				switch code(err) {
 				case "OK":
