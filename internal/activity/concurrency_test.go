@@ -99,6 +99,7 @@ func TestGroupsNeverSplit(t *testing.T) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	outcomes := map[string]int{}
+	answered := map[int64]activity.Registration{} // by id
 	for i, uid := range users {
 		for _, target := range []activity.Activity{single, series} {
 			wg.Add(1)
@@ -122,6 +123,7 @@ func TestGroupsNeverSplit(t *testing.T) {
 					if r.Status != res.Registrations[0].Status {
 						t.Errorf("group split: %s and %s", r.Status, res.Registrations[0].Status)
 					}
+					answered[r.ID] = r
 				}
 				outcomes[res.Registrations[0].Status]++
 			}()
@@ -140,6 +142,19 @@ func TestGroupsNeverSplit(t *testing.T) {
 	for _, r := range rows {
 		if r.N != 1 {
 			t.Fatalf("group %s has %d statuses", r.GroupKey, r.N)
+		}
+	}
+	// Every id answered is the row of that session and attendee (several
+	// groups of several rows share one multi-row INSERT).
+	var written []struct{ ID, SessionID, UserID, DependentID int64 }
+	e.db.G.Table("registrations").Select("id, session_id, user_id, dependent_id").Scan(&written)
+	if len(written) != len(answered) {
+		t.Fatalf("%d rows written, %d distinct ids answered", len(written), len(answered))
+	}
+	for _, w := range written {
+		r, ok := answered[w.ID]
+		if !ok || r.SessionID != w.SessionID || r.UserID != w.UserID || r.DependentID != w.DependentID {
+			t.Fatalf("row %+v was answered as %+v", w, r)
 		}
 	}
 	e.assertConsistent(single.ID)

@@ -139,12 +139,19 @@ func (s *Service) register(ctx context.Context, in RegisterInput) (RegisterResul
 		return RegisterResult{}, err
 	}
 
+	// The account was just refused this session as full: answer from
+	// memory (see FollowQuota) before anything is set up for a decision.
+	fp := fingerprint(in, atts)
+	memo := strconv.FormatInt(in.UserID, 10) + "|" + fp
+	if in.StaffID == 0 && s.full.refuses(a.ID, a.QuotaEpoch, memo, s.now()) {
+		return RegisterResult{}, ErrQuotaFull
+	}
 	// From here on the request runs to its end: a reservation may be made.
 	dctx, cancel := s.detached(ctx)
 	defer cancel()
 	var res RegisterResult
 	for attempt := 0; attempt < 6; attempt++ {
-		res, err = s.decide(dctx, &a, in, atts, answers)
+		res, err = s.decide(dctx, &a, in, atts, answers, fp, memo)
 		if !errors.Is(err, errRetryFresh) {
 			break
 		}
@@ -399,7 +406,7 @@ func fingerprint(in RegisterInput, atts []attendee) string {
 
 // decide makes one decision and its write. errRetryFresh asks for another
 // decision (a changed quota, a rebuild, a fenced write).
-func (s *Service) decide(ctx context.Context, ap **Activity, in RegisterInput, atts []attendee, answers map[string]string) (RegisterResult, error) {
+func (s *Service) decide(ctx context.Context, ap **Activity, in RegisterInput, atts []attendee, answers map[string]string, fp, memo string) (RegisterResult, error) {
 	a := *ap
 	sessions := []int64{in.SessionID}
 	if a.Series {
@@ -416,9 +423,7 @@ func (s *Service) decide(ctx context.Context, ap **Activity, in RegisterInput, a
 	if in.StaffID != 0 {
 		limit = 0
 	}
-	fp := fingerprint(in, atts)
-	memo := strconv.FormatInt(in.UserID, 10) + "|" + fp
-	if in.StaffID == 0 && s.full.refuses(a.ID, a.QuotaEpoch, memo, s.now()) {
+	if in.StaffID == 0 && s.full.refuses(a.ID, a.QuotaEpoch, memo, s.now()) { // a retry with a fresh definition
 		return RegisterResult{}, ErrQuotaFull
 	}
 	gen := s.full.generation()

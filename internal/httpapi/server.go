@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -428,6 +429,19 @@ func (a *API) readyz(c *gin.Context) {
 type httpMetrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	// series caches each (method, route, status)'s counter and histogram:
+	// looking them up by label values hashes the labels on every request.
+	series sync.Map // metricKey -> metricSeries
+}
+
+type metricKey struct {
+	method, route string
+	status        int
+}
+
+type metricSeries struct {
+	count   prometheus.Counter
+	latency prometheus.Observer
 }
 
 func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
@@ -445,6 +459,14 @@ func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
 }
 
 func (m *httpMetrics) observe(method, route string, status int, d time.Duration) {
-	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(method, route).Observe(d.Seconds())
+	k := metricKey{method, route, status}
+	v, ok := m.series.Load(k)
+	if !ok {
+		v, _ = m.series.LoadOrStore(k, metricSeries{
+			count: m.requests.WithLabelValues(method, route, strconv.Itoa(status)), latency: m.latency.WithLabelValues(method, route),
+		})
+	}
+	ms := v.(metricSeries)
+	ms.count.Inc()
+	ms.latency.Observe(d.Seconds())
 }

@@ -31,6 +31,11 @@ import (
 type DB struct {
 	G       *gorm.DB
 	Dialect string // "mysql" or "sqlite"
+	// idStep is the distance between the ids of one multi-row INSERT's
+	// rows, which MySQL then numbers from LAST_INSERT_ID() (auto-increment
+	// lock mode 0 or 1, the default); 0 when they need not be evenly spaced
+	// (lock mode 2, or SQLite) and inserted rows are read back instead.
+	idStep int64
 }
 
 // Options configure Open.
@@ -98,7 +103,28 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if err := sqlDB.PingContext(pctx); err != nil {
 		return nil, fmt.Errorf("mysqlstore: ping %s: %w", dialect, err)
 	}
-	return &DB{G: g, Dialect: dialect}, nil
+	db := &DB{G: g, Dialect: dialect}
+	if dialect == "mysql" {
+		if db.idStep, err = insertIDStep(pctx, sqlDB); err != nil {
+			return nil, fmt.Errorf("mysqlstore: auto-increment settings: %w", err)
+		}
+	}
+	return db, nil
+}
+
+// insertIDStep reads how MySQL numbers a multi-row INSERT: in
+// auto-increment lock modes 0 and 1 an INSERT … VALUES of n rows takes n
+// ids spaced by auto_increment_increment, the first reported as the
+// statement's insert id; mode 2 (interleaved, Galera's) promises nothing.
+func insertIDStep(ctx context.Context, db *sql.DB) (int64, error) {
+	var mode, step int64
+	if err := db.QueryRowContext(ctx, "SELECT @@innodb_autoinc_lock_mode, @@auto_increment_increment").Scan(&mode, &step); err != nil {
+		return 0, err
+	}
+	if mode == 2 || step < 1 {
+		return 0, nil
+	}
+	return step, nil
 }
 
 // normalizeDSN forces the settings the stores rely on: UTC times parsed into

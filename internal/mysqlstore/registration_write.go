@@ -296,10 +296,9 @@ func (s *ActivityStore) insertGroups(ctx context.Context, tx *gorm.DB, rows []re
 	return err
 }
 
-// insertRegistrations inserts the rows in one statement and sets their IDs
-// by reading them back through the live key (session, attendee), unique
-// among live registrations: the ids of one multi-row INSERT need not be
-// consecutive (auto_increment_increment > 1 on multi-primary MySQL).
+// insertRegistrations inserts the rows in one statement and sets their IDs:
+// numbered from the statement's insert id where MySQL spaces them evenly
+// (DB.idStep), else read back (SQLite, or MySQL in interleaved lock mode).
 func (s *ActivityStore) insertRegistrations(ctx context.Context, tx *gorm.DB, rows []registrationRow) error {
 	sids := make([]int64, 0, 1)
 	for _, r := range rows {
@@ -323,9 +322,29 @@ func (s *ActivityStore) insertRegistrations(ctx context.Context, tx *gorm.DB, ro
 		args = append(args, r.ActivityID, r.SessionID, r.GroupKey, r.UserID, r.DependentID, r.AttendeeKey, *r.LiveKey, r.Status, r.FirstStatus,
 			r.FirstPosition, r.Decision, false, r.Source, r.Reason, "", 0, now, now, t[0], t[1])
 	}
-	if _, err := tx.Statement.ConnPool.ExecContext(ctx, b.String(), args...); err != nil {
+	res, err := tx.Statement.ConnPool.ExecContext(ctx, b.String(), args...)
+	if err != nil {
 		return err
 	}
+	if s.db.idStep > 0 {
+		first, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != int64(len(rows)) {
+			return fmt.Errorf("registrations: inserted %d rows of %d (%v)", n, len(rows), err)
+		}
+		for i := range rows {
+			rows[i].ID = first + int64(i)*s.db.idStep
+		}
+		return nil
+	}
+	return readBackIDs(ctx, tx, rows)
+}
+
+// readBackIDs sets inserted rows' IDs by reading them through the live key
+// (session, attendee), unique among live registrations.
+func readBackIDs(ctx context.Context, tx *gorm.DB, rows []registrationRow) error {
 	type key struct {
 		session int64
 		live    string
@@ -338,21 +357,21 @@ func (s *ActivityStore) insertRegistrations(ctx context.Context, tx *gorm.DB, ro
 	for _, r := range rows {
 		keys = append(keys, r.SessionID, *r.LiveKey)
 	}
-	res, err := tx.Statement.ConnPool.QueryContext(ctx, q.String(), keys...)
+	found, err := tx.Statement.ConnPool.QueryContext(ctx, q.String(), keys...)
 	if err != nil {
 		return err
 	}
-	defer res.Close()
+	defer found.Close()
 	ids := make(map[key]int64, len(rows))
-	for res.Next() {
+	for found.Next() {
 		var id, session int64
 		var live string
-		if err := res.Scan(&id, &session, &live); err != nil {
+		if err := found.Scan(&id, &session, &live); err != nil {
 			return err
 		}
 		ids[key{session, live}] = id
 	}
-	if err := res.Err(); err != nil {
+	if err := found.Err(); err != nil {
 		return err
 	}
 	for i := range rows {

@@ -172,7 +172,7 @@ func (b *bench) sustained() error {
 		}
 		var rs []result
 		var took time.Duration
-		cpu := b.ours("sustained", i, 3, func() int { rs, took, err = sustained(b.bases, b.tokens[:n], sid, conns); return len(rs) })
+		cpu := b.ours("sustained", i, max(2, n/4000), func() int { rs, took, err = sustained(b.bases, b.tokens[:n], sid, conns); return len(rs) })
 		if err != nil {
 			return round{}, err
 		}
