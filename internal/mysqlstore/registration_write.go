@@ -166,9 +166,13 @@ func (s *ActivityStore) commitBatch(ctx context.Context, ws []activity.Write, re
 	if err != nil {
 		return err
 	}
-	var okIdx []int
-	var groups []registrationGroupRow
-	var regs []registrationRow
+	nregs := 0
+	for _, w := range ws {
+		nregs += len(w.Regs)
+	}
+	okIdx := make([]int, 0, len(ws))
+	groups := make([]registrationGroupRow, 0, len(ws))
+	regs := make([]registrationRow, 0, nregs)
 	for i, w := range ws {
 		if epoch[w.Group.ActivityID] != w.Epoch {
 			res[i].Err = activity.ErrFenced
@@ -207,7 +211,7 @@ func (s *ActivityStore) commitBatch(ctx context.Context, ws []activity.Write, re
 	if err := d.apply(ctx, tx, func(sid int64) int64 { return actOf[sid] }); err != nil {
 		return err
 	}
-	var notices []notify.Notice
+	notices := make([]notify.Notice, 0, len(regs))
 	k := 0
 	for _, i := range okIdx {
 		w := ws[i]
