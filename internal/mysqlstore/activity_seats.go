@@ -50,10 +50,26 @@ func addTimeColumns(tx *gorm.DB, table string, cols ...string) error {
 // farFuture is a series' seats_until while every session has a seat.
 var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
-const refreshSeatsSQL = `UPDATE activities SET seats_until = CASE WHEN series THEN
+// seatsUntil is an activity's seats_until computed from its sessions and
+// counters (one parameter: farFuture).
+const seatsUntil = `CASE WHEN series THEN
   (CASE WHEN NOT EXISTS (SELECT 1 FROM sessions s WHERE s.activity_id = activities.id AND NOT (` + seatsLeft + `)) THEN ? END)
-  ELSE (SELECT MAX(s.starts_at) FROM sessions s WHERE s.activity_id = activities.id AND ` + seatsLeft + `) END
+  ELSE (SELECT MAX(s.starts_at) FROM sessions s WHERE s.activity_id = activities.id AND ` + seatsLeft + `) END`
+
+const refreshSeatsSQL = `UPDATE activities SET seats_until = ` + seatsUntil + `
 WHERE `
+
+// staleSeats returns those of the activities whose seats_until is not what
+// refreshSeats would write, with a plain read (no lock).
+func (db *DB) staleSeats(ctx context.Context, activityIDs []int64) ([]int64, error) {
+	differs := "NOT (seats_until <=> (" + seatsUntil + "))"
+	if db.Dialect != "mysql" {
+		differs = "seats_until IS NOT (" + seatsUntil + ")"
+	}
+	var ids []int64
+	err := db.G.WithContext(ctx).Raw("SELECT id FROM activities WHERE "+differs+" AND id IN ?", farFuture, activityIDs).Scan(&ids).Error
+	return ids, err
+}
 
 // refreshSeats recomputes seats_until of the activities (in tx).
 func refreshSeats(ctx context.Context, tx *gorm.DB, activityIDs ...int64) error {
@@ -74,6 +90,11 @@ func refreshSeats(ctx context.Context, tx *gorm.DB, activityIDs ...int64) error 
 // goroutine that lives while there is work; each refresh reads the
 // counters as committed last, so the value after the last change is right.
 // The "has seats" filter may lag a change by the time of one statement.
+// A pass first reads which activities' value would change and updates only
+// those: while a big session keeps a seat, a popular release's batches (one
+// every few milliseconds) change nothing here, and updating the hot
+// activity's row after each of them waited for the writers' shared locks
+// and held up the next batches.
 type seatsRefresher struct {
 	db      *DB
 	mu      sync.Mutex
@@ -111,13 +132,24 @@ func (r *seatsRefresher) loop() {
 		clear(r.dirty)
 		r.mu.Unlock()
 		slices.Sort(ids)
+		start := time.Now()
 		for attempt := 0; attempt < 5; attempt++ {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			err := r.db.G.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return refreshSeats(ctx, tx, ids...) })
+			stale, err := r.db.staleSeats(ctx, ids)
+			if err == nil && len(stale) > 0 {
+				err = r.db.G.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return refreshSeats(ctx, tx, stale...) })
+			}
 			cancel()
 			if err == nil || !retryable(err) {
 				break
 			}
 		}
+		// Changes marked meanwhile wait for the next pass; one after a
+		// quiet spell is refreshed at once (this goroutine has ended).
+		time.Sleep(seatsRefreshGap - time.Since(start))
 	}
 }
+
+// seatsRefreshGap is the least time between two passes while changes keep
+// coming: each pass reads the activities' sessions and counters.
+const seatsRefreshGap = 50 * time.Millisecond
