@@ -89,8 +89,8 @@ func refreshSeats(ctx context.Context, tx *gorm.DB, activityIDs ...int64) error 
 // would deadlock two batches. Marked activities are refreshed by one
 // goroutine that lives while there is work; each refresh reads the
 // counters as committed last, so the value after the last change is right.
-// The "has seats" filter may lag a change by the time of one statement.
-// A pass first reads which activities' value would change and updates only
+// The "has seats" filter may lag a change by the time of one statement,
+// and while changes keep coming by up to seatsRefreshGap. A pass first reads which activities' value would change and updates only
 // those: while a big session keeps a seat, a popular release's batches (one
 // every few milliseconds) change nothing here, and updating the hot
 // activity's row after each of them waited for the writers' shared locks

@@ -105,9 +105,8 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	}
 	db := &DB{G: g, Dialect: dialect}
 	if dialect == "mysql" {
-		if db.idStep, err = insertIDStep(pctx, sqlDB); err != nil {
-			return nil, fmt.Errorf("mysqlstore: auto-increment settings: %w", err)
-		}
+		// A server that does not say keeps the read-back (idStep 0).
+		db.idStep, _ = insertIDStep(pctx, sqlDB)
 	}
 	return db, nil
 }
