@@ -2,7 +2,6 @@ package mysqlstore
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -36,11 +35,8 @@ WHERE starts_at IS NULL`).Error; err != nil {
 // sessionTimes reads the start and end of the sessions.
 func sessionTimes(ctx context.Context, tx *gorm.DB, ids []int64) (map[int64][2]time.Time, error) {
 	// Written by hand like the inserts it serves: it runs in every batch.
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	rows, err := tx.Statement.ConnPool.QueryContext(ctx, "SELECT id, starts_at, ends_at FROM sessions WHERE id IN ("+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+")", args...)
+	in, args := idParams(ids)
+	rows, err := tx.Statement.ConnPool.QueryContext(ctx, "SELECT id, starts_at, ends_at FROM sessions WHERE id IN "+in, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -249,12 +249,8 @@ func (s *ActivityStore) commitBatch(ctx context.Context, ws []activity.Write, re
 // rebuild or a staff change (exclusive lock, epoch bump) waits for this
 // transaction, and this one sees theirs.
 func (s *ActivityStore) lockEpochs(ctx context.Context, tx *gorm.DB, ids []int64) (map[int64]int64, error) {
-	q := "SELECT id, quota_epoch FROM activities WHERE id IN (" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")" + s.shareLock()
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	rows, err := tx.Statement.ConnPool.QueryContext(ctx, q, args...)
+	in, args := idParams(ids)
+	rows, err := tx.Statement.ConnPool.QueryContext(ctx, "SELECT id, quota_epoch FROM activities WHERE id IN "+in+s.shareLock(), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -268,6 +264,16 @@ func (s *ActivityStore) lockEpochs(ctx context.Context, tx *gorm.DB, ids []int64
 		out[id] = e
 	}
 	return out, rows.Err()
+}
+
+// idParams is "(?,?,…)" for the ids and the ids as arguments, for the
+// hand-written queries of the write path.
+func idParams(ids []int64) (string, []any) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return "(" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")", args
 }
 
 // The hot inserts are written by hand: building a multi-row INSERT costs a
