@@ -36,6 +36,12 @@ type RegisterInput struct {
 	// AcceptNoCancel confirms a sign-up made after the session's
 	// cancellation deadline (it cannot be cancelled by the resident).
 	AcceptNoCancel bool
+	// Admit, when set, counts the attempt against the caller's rate limit
+	// and refuses it with its error. Register calls it once, before it
+	// looks anything up, unless this process answers the sign-up from
+	// memory (a retry of one it has just refused as full: see
+	// refusedFromMemory), which costs less than the count would.
+	Admit func(context.Context) error
 }
 
 // RegisterResult is the answer to a sign-up.
@@ -102,6 +108,14 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (RegisterResul
 }
 
 func (s *Service) register(ctx context.Context, in RegisterInput) (RegisterResult, error) {
+	if s.refusedFromMemory(in) {
+		return RegisterResult{}, ErrQuotaFull
+	}
+	if in.Admit != nil {
+		if err := in.Admit(ctx); err != nil {
+			return RegisterResult{}, err
+		}
+	}
 	if in.IdemKey != "" && !ValidIdemKey(in.IdemKey) {
 		return RegisterResult{}, errIdemKey
 	}
@@ -151,7 +165,7 @@ func (s *Service) register(ctx context.Context, in RegisterInput) (RegisterResul
 
 	// The account was just refused this session as full: answer from
 	// memory (see FollowQuota) before anything is set up for a decision.
-	fp := fingerprint(in, atts)
+	fp := fingerprint(in.SessionID, attendeeKeys(atts))
 	memo := strconv.FormatInt(in.UserID, 10) + "|" + fp
 	if in.StaffID == 0 && s.full.refuses(a.ID, a.QuotaEpoch, memo, s.now()) {
 		return RegisterResult{}, ErrQuotaFull
@@ -404,11 +418,19 @@ func (s *Service) checkSuspension(ctx context.Context, userID int64) error {
 		With("suspended_until", st.SuspendedUntil.UTC().Format(time.RFC3339)).With("no_shows", len(st.NoShows))
 }
 
-func fingerprint(in RegisterInput, atts []attendee) string {
+func attendeeKeys(atts []attendee) []string {
+	keys := make([]string, len(atts))
+	for i, at := range atts {
+		keys[i] = at.key
+	}
+	return keys
+}
+
+func fingerprint(sessionID int64, attendeeKeys []string) string {
 	var b strings.Builder
-	b.WriteString(strconv.FormatInt(in.SessionID, 10))
-	for _, a := range atts {
-		b.WriteString("|" + a.key)
+	b.WriteString(strconv.FormatInt(sessionID, 10))
+	for _, k := range attendeeKeys {
+		b.WriteString("|" + k)
 	}
 	sum := sha256.Sum256([]byte(b.String()))
 	return hex.EncodeToString(sum[:16])
@@ -425,10 +447,7 @@ func (s *Service) decide(ctx context.Context, ap **Activity, in RegisterInput, a
 			sessions = append(sessions, x.ID)
 		}
 	}
-	keys := make([]string, len(atts))
-	for i, at := range atts {
-		keys[i] = at.key
-	}
+	keys := attendeeKeys(atts)
 	limit := a.PerAccountLimit
 	if in.StaffID != 0 {
 		limit = 0

@@ -228,13 +228,20 @@ func newDefCache(store Store, ttl time.Duration, now func() time.Time) *defCache
 
 // get returns a definition not older than the TTL.
 func (c *defCache) get(ctx context.Context, id int64) (*Activity, error) {
-	c.mu.Lock()
-	if e, ok := c.m[id]; ok && c.now().Sub(e.at) < c.ttl {
-		c.mu.Unlock()
-		return e.a, nil
+	if a, ok := c.cached(id); ok {
+		return a, nil
 	}
-	c.mu.Unlock()
 	return c.load(ctx, id, time.Time{})
+}
+
+// cached returns the definition get would, if it is in memory.
+func (c *defCache) cached(id int64) (*Activity, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[id]; ok && c.now().Sub(e.at) < c.ttl {
+		return e.a, true
+	}
+	return nil, false
 }
 
 // reload returns a definition loaded after since (a fresh one).

@@ -2,6 +2,8 @@ package activity
 
 import (
 	"context"
+	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -114,4 +116,45 @@ func (m *soldOut) reset(on bool) {
 // every sign-up asks the quota.
 func (s *Service) FollowQuota(ctx context.Context, changes QuotaChanges) {
 	changes.Watch(ctx, func() { s.full.reset(true) }, s.full.forget, func() { s.full.reset(false) })
+}
+
+// refusedFromMemory reports whether the sign-up retries one this process
+// has just refused as full (see soldOut), judged from memory alone, before
+// the attempt is counted against the rate limit (RegisterInput.Admit): in
+// a storm of retries on a sold-out release the count would cost more than
+// the answer. It needs the session's activity and definition cached, and
+// the checks the full path makes before the quota that need nothing else
+// (sign-up window, attendees, per-account limit, answers) to pass, so that
+// it answers what the full path would. The checks that need a store
+// (eligibility, family members, suspension, the same person twice) passed
+// when the refusal was remembered, at most SoldOutMemo ago. Whatever it
+// cannot tell, it leaves to the full path.
+func (s *Service) refusedFromMemory(in RegisterInput) bool {
+	if in.StaffID != 0 || !s.full.on.Load() || len(in.Attendees) == 0 || len(in.Attendees) > 10 ||
+		(in.IdemKey != "" && !ValidIdemKey(in.IdemKey)) {
+		return false
+	}
+	aid, ok := s.sessAct.Load(in.SessionID)
+	if !ok {
+		return false
+	}
+	a, ok := s.defs.cached(aid.(int64))
+	if !ok {
+		return false
+	}
+	keys := make([]string, len(in.Attendees))
+	for i, ref := range in.Attendees {
+		k := AttendeeKey(in.UserID, ref.DependentID)
+		if ref.Self == (ref.DependentID != 0) || ref.DependentID < 0 || slices.Contains(keys[:i], k) {
+			return false
+		}
+		keys[i] = k
+	}
+	memo := strconv.FormatInt(in.UserID, 10) + "|" + fingerprint(in.SessionID, keys)
+	if !s.full.refuses(a.ID, a.QuotaEpoch, memo, s.now()) || s.checkOpen(a, in) != nil ||
+		(a.PerAccountLimit > 0 && len(keys) > a.PerAccountLimit) {
+		return false
+	}
+	_, err := validateAnswers(a.Questions, in.Answers, true)
+	return err == nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gongjian/internal/activity"
+	"gongjian/internal/errs"
 )
 
 // countingQuota counts the sign-up decisions a process asks of the quota.
@@ -188,4 +189,48 @@ func TestSoldOutMemoNeverHidesAFreedSeat(t *testing.T) {
 		t.Fatalf("%d of the crowd's %d attempts asked the quota", n, all)
 	}
 	e.assertConsistent(a.ID)
+}
+
+// The rate limit (RegisterInput.Admit) counts every attempt except a retry
+// the process answers from memory: that answer costs less than the count.
+// What memory cannot answer is counted, and a refusal by the limit stops
+// the sign-up before the quota is asked.
+func TestRetriesAnsweredFromMemoryAreNotCounted(t *testing.T) {
+	e := newEnv(t, activity.Config{})
+	proc, q := e.process(activity.Config{SoldOutMemo: time.Hour})
+	a := e.publish(nil, sess{1, 0})
+	sid := a.Sessions[0].ID
+	u := e.newUsers(3)
+	if _, err := registerOn(e.ctx, proc, u[0], sid); err != nil {
+		t.Fatal(err)
+	}
+	var admitted atomic.Int64
+	count := func(context.Context) error { admitted.Add(1); return nil }
+	limited := errs.New(errs.KindRateLimited, "RATE_LIMITED", "操作太频繁，请稍后再试")
+	in := func(uid, sid int64, key string, admit func(context.Context) error) activity.RegisterInput {
+		return activity.RegisterInput{UserID: uid, SessionID: sid, Attendees: []activity.AttendeeRef{{Self: true}}, IdemKey: key, Admit: admit}
+	}
+	steps := []struct {
+		in       activity.RegisterInput
+		want     string
+		admitted int64 // attempts counted so far
+		reserves int64 // quota decisions so far (the seat holder's included)
+		why      string
+	}{
+		{in(u[1], sid, "a1", count), "QUOTA_FULL", 1, 2, "first refusal: counted, decided by the quota"},
+		{in(u[1], sid, "a2", count), "QUOTA_FULL", 1, 2, "the retry: answered from memory, not counted"},
+		{in(u[1], sid, "a3", count), "QUOTA_FULL", 1, 2, "and again"},
+		{in(u[1], sid, "bad key!", count), "INVALID_IDEMPOTENCY_KEY", 2, 2, "a bad request is counted"},
+		{in(u[1], sid+1000000, "a4", count), "SESSION_NOT_FOUND", 3, 2, "another session is counted"},
+		{in(u[2], sid, "a5", count), "QUOTA_FULL", 4, 3, "another account is counted"},
+		{in(u[2], sid, "a6", func(context.Context) error { admitted.Add(1); return limited }), "QUOTA_FULL", 4, 3, "its retry is not"},
+		{in(u[0], sid, "a7", func(context.Context) error { admitted.Add(1); return limited }), "RATE_LIMITED", 5, 3, "over the limit: refused before the quota"},
+	}
+	for _, s := range steps {
+		_, err := proc.Register(e.ctx, s.in)
+		if code(err) != s.want || admitted.Load() != s.admitted || q.reserves.Load() != s.reserves {
+			t.Fatalf("%s: got %s, %d counted, %d quota decisions; want %s, %d, %d",
+				s.why, code(err), admitted.Load(), q.reserves.Load(), s.want, s.admitted, s.reserves)
+		}
+	}
 }

@@ -58,7 +58,8 @@ func (a *API) register(c *gin.Context) {
 	if !read(c, &req) {
 		return
 	}
-	in := activity.RegisterInput{UserID: userID(c), SessionID: req.SessionID, Answers: req.Answers, IdemKey: key, AcceptNoCancel: req.AcceptNoCancel}
+	in := activity.RegisterInput{UserID: userID(c), SessionID: req.SessionID, Answers: req.Answers, IdemKey: key, AcceptNoCancel: req.AcceptNoCancel,
+		Admit: a.admitSignUp(c)}
 	for _, at := range req.Attendees {
 		in.Attendees = append(in.Attendees, activity.AttendeeRef{Self: at.Self, DependentID: at.DependentID})
 	}

@@ -25,10 +25,22 @@ type Registrar interface {
 func Baseline(d Deps, r Registrar) http.Handler {
 	a := &API{d: d, metrics: newHTTPMetrics(d.Registry), signups: r}
 	e := a.base()
-	e.POST("/api/v1/registrations", a.authenticate, a.registrationLimit(), a.register)
+	e.POST("/api/v1/registrations", a.authenticate, a.register) // limited by admitSignUp
 	return e
 }
 
 func (a *API) registrationLimit() gin.HandlerFunc {
 	return a.rateLimit("registration", a.d.Limits.RegistrationPerUser, a.d.Limits.RegistrationPerIP)
+}
+
+// admitSignUp is the registration limit of a sign-up, counted by the
+// Registrar (activity.RegisterInput.Admit) so that a retry it answers from
+// memory is not counted: the count would cost more than the answer.
+func (a *API) admitSignUp(c *gin.Context) func(context.Context) error {
+	return func(context.Context) error {
+		if a.overLimit(c, "registration", a.d.Limits.RegistrationPerUser, a.d.Limits.RegistrationPerIP) {
+			return errRateLimited.RetryIn(untilNextMinute())
+		}
+		return nil
+	}
 }

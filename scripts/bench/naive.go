@@ -132,6 +132,11 @@ var errNaiveSession = errs.NotFound("SESSION_NOT_FOUND", "场次不存在")
 // Register is the naive sign-up: one transaction holding the session's row
 // lock from the seat count to the commit.
 func (n *naive) Register(ctx context.Context, in activity.RegisterInput) (activity.RegisterResult, error) {
+	if in.Admit != nil { // the rate limit, counted as ours counts it
+		if err := in.Admit(ctx); err != nil {
+			return activity.RegisterResult{}, err
+		}
+	}
 	n.mu.RLock()
 	sess, ok := n.sessions[in.SessionID]
 	n.mu.RUnlock()
