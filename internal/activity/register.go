@@ -230,11 +230,15 @@ func (s *Service) checkOpen(a *Activity, in RegisterInput) error {
 	return nil
 }
 
+// valid reports whether the reference names exactly one attendee: the
+// account holder or a family member.
+func (r AttendeeRef) valid() bool { return r.Self != (r.DependentID != 0) && r.DependentID >= 0 }
+
 func (s *Service) resolveAttendees(ctx context.Context, in RegisterInput) ([]attendee, error) {
 	seen := map[string]bool{}
 	out := make([]attendee, 0, len(in.Attendees))
 	for _, ref := range in.Attendees {
-		if ref.Self == (ref.DependentID != 0) || ref.DependentID < 0 {
+		if !ref.valid() {
 			return nil, errAttendees
 		}
 		at := attendee{ref: ref, key: AttendeeKey(in.UserID, ref.DependentID)}

@@ -145,7 +145,7 @@ func (s *Service) refusedFromMemory(in RegisterInput) bool {
 	keys := make([]string, len(in.Attendees))
 	for i, ref := range in.Attendees {
 		k := AttendeeKey(in.UserID, ref.DependentID)
-		if ref.Self == (ref.DependentID != 0) || ref.DependentID < 0 || slices.Contains(keys[:i], k) {
+		if !ref.valid() || slices.Contains(keys[:i], k) {
 			return false
 		}
 		keys[i] = k

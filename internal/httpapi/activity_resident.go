@@ -50,16 +50,21 @@ func (a *API) register(c *gin.Context) {
 		// AcceptNoCancel: the resident saw CANCEL_DEADLINE_CONFIRM and confirmed.
 		AcceptNoCancel bool `json:"accept_no_cancel"`
 	}
+	admit := a.admitSignUp(c)
 	key := c.GetHeader("Idempotency-Key")
-	if key == "" {
-		fail(c, errs.Invalid("IDEMPOTENCY_KEY_REQUIRED", "缺少请求编号，请更新小程序后重试"))
-		return
+	var err error = errs.Invalid("IDEMPOTENCY_KEY_REQUIRED", "缺少请求编号，请更新小程序后重试")
+	if key != "" {
+		err = decode(c, &req)
 	}
-	if !read(c, &req) {
+	if err != nil { // a request the registrar never sees is counted here
+		if lerr := admit(c.Request.Context()); lerr != nil {
+			err = lerr
+		}
+		fail(c, err)
 		return
 	}
 	in := activity.RegisterInput{UserID: userID(c), SessionID: req.SessionID, Answers: req.Answers, IdemKey: key, AcceptNoCancel: req.AcceptNoCancel,
-		Admit: a.admitSignUp(c)}
+		Admit: admit}
 	for _, at := range req.Attendees {
 		in.Attendees = append(in.Attendees, activity.AttendeeRef{Self: at.Self, DependentID: at.DependentID})
 	}

@@ -35,7 +35,9 @@ func (a *API) registrationLimit() gin.HandlerFunc {
 
 // admitSignUp is the registration limit of a sign-up, counted by the
 // Registrar (activity.RegisterInput.Admit) so that a retry it answers from
-// memory is not counted: the count would cost more than the answer.
+// memory is not counted: the count would cost more than the answer. A
+// request refused before it reaches the Registrar (no Idempotency-Key, a
+// body that does not decode) is counted by the handler, as before.
 func (a *API) admitSignUp(c *gin.Context) func(context.Context) error {
 	return func(context.Context) error {
 		if a.overLimit(c, "registration", a.d.Limits.RegistrationPerUser, a.d.Limits.RegistrationPerIP) {
