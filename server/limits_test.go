@@ -164,3 +164,19 @@ func TestCheckinLimits(t *testing.T) {
 		t.Fatalf("another checker: %d %s", r.Status, r.Raw)
 	}
 }
+
+// A sign-up refused before it reaches the registrar (no Idempotency-Key, a
+// body that does not decode) still counts against the account's limit.
+func TestRefusedSignUpsAreCounted(t *testing.T) {
+	if !testenv.RealRedis() {
+		t.Skip("limits are counted in a real Redis")
+	}
+	a := newTestApp(t, func(c *config.Config) { c.Limits = config.Limits{RegistrationPerUser: 2} })
+	if left := time.Until(time.Now().Truncate(time.Minute).Add(time.Minute)); left < 5*time.Second {
+		time.Sleep(left)
+	}
+	erin, _ := a.login("erin")
+	expectError(t, a.do("POST", "/api/v1/registrations", erin, map[string]any{"session_id": 1, "attendees": []map[string]any{{"self": true}}}), 400, "IDEMPOTENCY_KEY_REQUIRED")
+	expectError(t, a.do("POST", "/api/v1/registrations", erin, `{"session_id":`, "Idempotency-Key", "bad-body"), 400, "BAD_JSON")
+	expectError(t, a.do("POST", "/api/v1/registrations", erin, `{"session_id":`, "Idempotency-Key", "bad-body-2"), 429, "RATE_LIMITED")
+}
