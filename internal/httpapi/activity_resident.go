@@ -43,18 +43,12 @@ type attendeeReq struct {
 }
 
 func (a *API) register(c *gin.Context) {
-	var req struct {
-		SessionID int64             `json:"session_id"`
-		Attendees []attendeeReq     `json:"attendees"`
-		Answers   map[string]string `json:"answers"`
-		// AcceptNoCancel: the resident saw CANCEL_DEADLINE_CONFIRM and confirmed.
-		AcceptNoCancel bool `json:"accept_no_cancel"`
-	}
+	var req signUpBody
 	admit := a.admitSignUp(c)
 	key := c.GetHeader("Idempotency-Key")
 	var err error = errs.Invalid("IDEMPOTENCY_KEY_REQUIRED", "缺少请求编号，请更新小程序后重试")
 	if key != "" {
-		err = decode(c, &req)
+		err = decodeFast(c, &req, func(b []byte) bool { return parseSignUp(b, &req) })
 	}
 	if err != nil { // a request the registrar never sees is counted here
 		if lerr := admit(c.Request.Context()); lerr != nil {
