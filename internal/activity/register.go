@@ -475,6 +475,25 @@ func (s *Service) decide(ctx context.Context, ap **Activity, in RegisterInput, a
 		return RegisterResult{}, err
 	}
 	switch res.Outcome {
+	case Reserved:
+		return s.write(ctx, ap, in, atts, answers, fp, r, res)
+	case Full:
+		if in.StaffID == 0 {
+			s.full.remember(a.ID, a.QuotaEpoch, memo, gen, s.now())
+		}
+		return RegisterResult{}, ErrQuotaFull
+	}
+	return s.refused(ctx, ap, in, atts, fp, r, res)
+}
+
+// refused answers the quota's other outcomes: a quota to rebuild, a
+// changed definition, an earlier sign-up with the same key or attendee, the
+// per-account limit. Like write, a function of its own to keep decide's
+// frame small.
+func (s *Service) refused(ctx context.Context, ap **Activity, in RegisterInput, atts []attendee, fp string, r Reservation, res ReserveResult) (RegisterResult, error) {
+	a := *ap
+	var err error
+	switch res.Outcome {
 	case NeedsRebuild:
 		if err := s.rebuild(ctx, a.ID); err != nil {
 			return RegisterResult{}, err
@@ -520,17 +539,18 @@ func (s *Service) decide(ctx context.Context, ap **Activity, in RegisterInput, a
 		return RegisterResult{}, errAlreadyRegistered.With("attendee", res.Attendee)
 	case LimitExceeded:
 		return RegisterResult{}, limitError(a.PerAccountLimit)
-	case Full:
-		if in.StaffID == 0 {
-			s.full.remember(a.ID, a.QuotaEpoch, memo, gen, s.now())
-		}
-		return RegisterResult{}, ErrQuotaFull
-	case Reserved:
-	default:
-		return RegisterResult{}, errs.Internal(fmt.Errorf("quota outcome %d", res.Outcome))
 	}
+	return RegisterResult{}, errs.Internal(fmt.Errorf("quota outcome %d", res.Outcome))
+}
 
-	// Reserved: write the rows.
+// write writes a reserved sign-up's rows and answers it. It is decide's
+// second half, a function of its own so that the refusals (most answers
+// of a popular release) run on a smaller stack frame: a resident's first
+// request runs on a new goroutine, and a frame that outgrows its first
+// stack makes the runtime copy it onto a larger one.
+func (s *Service) write(ctx context.Context, ap **Activity, in RegisterInput, atts []attendee, answers map[string]string, fp string, r Reservation, res ReserveResult) (RegisterResult, error) {
+	a := *ap
+	sessions := r.Sessions
 	group := Group{Key: r.GroupKey, UserID: in.UserID, ActivityID: a.ID, IdemKey: in.IdemKey, Fingerprint: fp,
 		Answers: answers, Source: SourceSelf, Reason: in.Reason}
 	if in.StaffID != 0 {

@@ -72,10 +72,23 @@ type registeredDTO struct {
 
 // writeRegistered answers a sign-up's registrations, or the error.
 func writeRegistered(c *gin.Context, res activity.RegisterResult, err error) {
-	if err == nil && res.Replayed {
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	writeRegistrations(c, res)
+}
+
+// writeRegistrations is writeRegistered's answer of a sign-up made: apart,
+// so that a refusal (most answers of a popular release, each on a
+// resident's new connection) runs on a small frame.
+//
+//go:noinline
+func writeRegistrations(c *gin.Context, res activity.RegisterResult) {
+	if res.Replayed {
 		c.Header("Idempotent-Replayed", "true")
 	}
-	respond(c, http.StatusCreated, registeredDTO{Registrations: dtos(res.Registrations, toRegistrationDTO)}, err)
+	c.JSON(http.StatusCreated, registeredDTO{Registrations: dtos(res.Registrations, toRegistrationDTO)})
 }
 
 func (a *API) getRegistration(c *gin.Context) {
