@@ -34,7 +34,7 @@ func parseSignUp(b []byte, req *signUpBody) bool {
 		switch key {
 		case "session_id":
 			var ok bool
-			out.SessionID, ok = p.uint()
+			out.SessionID, ok = p.natural()
 			return ok
 		case "attendees":
 			return p.attendees(&out.Attendees)
@@ -42,7 +42,7 @@ func parseSignUp(b []byte, req *signUpBody) bool {
 			return p.answers(&out.Answers)
 		case "accept_no_cancel":
 			var ok bool
-			out.AcceptNoCancel, ok = p.bool()
+			out.AcceptNoCancel, ok = p.boolean()
 			return ok
 		}
 		return false
@@ -84,8 +84,9 @@ func (p *bodyScanner) take(c byte) bool {
 	return false
 }
 
-// object reads an object whose members' values member reads; a key twice
-// (case-folded) is refused.
+// object reads an object whose members' values member reads. A key twice
+// is refused; member refuses any key but the exact known ones, so another
+// spelling of a known key is refused too.
 func (p *bodyScanner) object(member func(key string) bool) bool {
 	if !p.take('{') {
 		return false
@@ -145,9 +146,9 @@ func (p *bodyScanner) str() (string, bool) {
 	return "", false
 }
 
-// uint reads a non-negative integer of at most 18 digits (no overflow of
+// natural reads a non-negative integer of at most 18 digits (no overflow of
 // int64), without a leading zero, fraction or exponent.
-func (p *bodyScanner) uint() (int64, bool) {
+func (p *bodyScanner) natural() (int64, bool) {
 	p.space()
 	start := p.i
 	var v int64
@@ -168,7 +169,8 @@ func (p *bodyScanner) uint() (int64, bool) {
 	return v, true
 }
 
-func (p *bodyScanner) bool() (bool, bool) {
+// boolean reads true or false.
+func (p *bodyScanner) boolean() (bool, bool) {
 	p.space()
 	rest := p.b[p.i:]
 	switch {
@@ -195,9 +197,9 @@ func (p *bodyScanner) attendees(out *[]attendeeReq) bool {
 				var ok bool
 				switch key {
 				case "self":
-					at.Self, ok = p.bool()
+					at.Self, ok = p.boolean()
 				case "dependent_id":
-					at.DependentID, ok = p.uint()
+					at.DependentID, ok = p.natural()
 				}
 				return ok
 			}) {
