@@ -12,6 +12,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -108,6 +109,7 @@ type Service struct {
 	gate     *breaker
 	versions Versions // nil: tokens are never revoked before they expire
 	verified verifiedTokens
+	macs     sync.Pool // *macState keyed with cfg.JWTSecret (fastVerify)
 }
 
 // RevokeWith makes access tokens revocable through v (call it while
@@ -315,7 +317,7 @@ func (s *Service) Verify(ctx context.Context, token string) (int64, error) {
 	now := s.now()
 	t, ok := s.verified.get(token, now)
 	if !ok {
-		if t, ok = fastVerify(token, s.cfg.JWTSecret, now); !ok {
+		if t, ok = fastVerify(token, s.cfg.JWTSecret, &s.macs, now); !ok {
 			var err error
 			if t, err = s.parse(token); err != nil {
 				return 0, err

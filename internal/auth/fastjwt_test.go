@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -51,7 +53,7 @@ func TestFastVerifyAgreesWithTheLibrary(t *testing.T) {
 		{"empty", "", false},
 	}
 	for _, c := range cases {
-		got, ok := fastVerify(c.token, secret, now)
+		got, ok := fastVerify(c.token, secret, &s.macs, now)
 		if ok != c.fast {
 			t.Errorf("%s: fast path said %v", c.name, ok)
 			continue
@@ -64,4 +66,89 @@ func TestFastVerifyAgreesWithTheLibrary(t *testing.T) {
 			t.Errorf("%s: the library accepts what the fast path refused", c.name)
 		}
 	}
+}
+
+// decodeClaims is the decoder's reading of a payload, as fastVerify falls
+// back to it.
+func decodeClaims(raw []byte) (fastClaims, bool) {
+	var c fastClaims
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if dec.Decode(&c) != nil || dec.More() {
+		return fastClaims{}, false
+	}
+	return c, true
+}
+
+// Whatever scanClaims reads, the JSON decoder reads the same way; what it
+// does not know it leaves to the decoder.
+func TestScanClaimsAgreesWithTheDecoder(t *testing.T) {
+	cases := []struct {
+		payload string
+		scanned bool
+	}{
+		{`{"iss":"gongjian","sub":"42","exp":1700003600,"iat":1700000000,"ver":3}`, true},
+		{`{"iss":"gongjian","sub":"42","exp":1700003600,"iat":1700000000}`, true},
+		{`{"ver":0,"exp":1,"sub":"7","iss":"x"}`, true},
+		{`{}`, false},
+		{`{"iss":""}`, true},
+		{`{"exp":0}`, true},
+		{`{"exp":999999999999999999}`, true},
+		{`{"exp":9999999999999999999}`, false},
+		{`{"exp":01}`, false},
+		{`{"exp":-1}`, false},
+		{`{"exp":1.5}`, false},
+		{`{"exp":1e9}`, false},
+		{`{"exp":"1"}`, false},
+		{`{"exp":null}`, false},
+		{`{"sub":42}`, false},
+		{`{"iss":"gong\u006aian"}`, false},
+		{`{"iss":"gong\"jian"}`, false},
+		{`{"iss":"工建"}`, false},
+		{`{"ISS":"gongjian"}`, false},
+		{`{"iss":"a","iss":"b"}`, false},
+		{`{"nbf":1}`, false},
+		{`{"aud":"x"}`, false},
+		{`{ "iss":"gongjian"}`, false},
+		{`{"iss":"gongjian",}`, false},
+		{`{"iss":"gongjian"}}`, false},
+		{`{"iss":"gongjian"}x`, false},
+		{`{"iss":"gongjian"`, false},
+		{`{"iss":"gongjian","sub"}`, false},
+		{`{"iss":"gongjian","sub":}`, false},
+		{`{"iss":"gongjian" ,"sub":"1"}`, false},
+		{`{"iss:"x"}`, false},
+		{`{"exp":1}{"exp":2}`, false},
+		{`[]`, false},
+		{``, false},
+		{`{`, false},
+	}
+	for _, c := range cases {
+		got, ok := scanClaims([]byte(c.payload))
+		if ok != c.scanned {
+			t.Errorf("%s: scanned %v, want %v", c.payload, ok, c.scanned)
+		}
+		if !ok {
+			continue
+		}
+		want, dok := decodeClaims([]byte(c.payload))
+		if !dok || got != want {
+			t.Errorf("%s: scanned %+v, decoder %+v (ok %v)", c.payload, got, want, dok)
+		}
+	}
+}
+
+func FuzzScanClaims(f *testing.F) {
+	for _, s := range []string{`{"iss":"gongjian","sub":"42","exp":1700003600,"iat":1700000000,"ver":3}`, `{"exp":01}`, `{"iss":"a\"b"}`, `{}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, ok := scanClaims(b)
+		if !ok {
+			return
+		}
+		if want, dok := decodeClaims(b); !dok || got != want {
+			t.Fatalf("%q: scanned %+v, decoder %+v (ok %v)", b, got, want, dok)
+		}
+	})
 }
