@@ -2,6 +2,7 @@ package mysqlstore
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -81,7 +82,7 @@ func addNotices(tx *gorm.DB, notices []notify.Notice) error {
 	}
 	args := make([]any, 0, 16*len(notices))
 	for _, n := range notices {
-		fields, err := json.Marshal(n.Fields)
+		fields, err := fieldsJSON(n.Fields)
 		if err != nil {
 			return err
 		}
@@ -94,11 +95,59 @@ func addNotices(tx *gorm.DB, notices []notify.Notice) error {
 			e := n.ExpiresAt.UTC()
 			expires = &e
 		}
-		args = append(args, n.UserID, n.TemplateKey, n.DedupKey, runeCut(n.Title, 100), runeCut(n.Body, 500), string(fields), n.Page,
+		args = append(args, n.UserID, n.TemplateKey, n.DedupKey, runeCut(n.Title, 100), runeCut(n.Body, 500), fields, n.Page,
 			n.ActivityID, n.RegistrationID, "pending", due, notify.PriorityOf(n.TemplateKey), due, expires, now, now)
 	}
 	_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, b.String(), args...)
 	return err
+}
+
+// fieldsJSON is the fields column of a notice: a JSON object that
+// json.Unmarshal reads back as m (TestFieldsJSONReadsBack). The usual
+// values (valid UTF-8 without quotes, backslashes or control characters)
+// are written as they are, keys sorted as encoding/json sorts them, without
+// its reflection (a notice is written with every sign-up); anything else
+// goes through json.Marshal.
+func fieldsJSON(m map[string]string) (string, error) {
+	if m == nil {
+		return "null", nil
+	}
+	keys := make([]string, 0, len(m))
+	size := 2
+	for k, v := range m {
+		if !plainJSON(k) || !plainJSON(v) {
+			b, err := json.Marshal(m)
+			return string(b), err
+		}
+		keys = append(keys, k)
+		size += len(k) + len(v) + 6
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	b.Grow(size)
+	b.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		b.WriteString(k)
+		b.WriteString(`":"`)
+		b.WriteString(m[k])
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String(), nil
+}
+
+// plainJSON reports whether s can stand between quotes in JSON as it is.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return utf8.ValidString(s)
 }
 
 // runeCut shortens s to at most n characters (the column's size).
