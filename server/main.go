@@ -281,7 +281,9 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 	}
 	app.store = mysqlstore.NewResidentStore(app.db)
 	app.residents = resident.NewService(app.store, box, wc, nil)
-	limiter := redisstore.NewLimiter(rdb, prefix)
+	quota := redisstore.NewQuota(rdb, prefix)
+	app.closers = append(app.closers, quota.Close)
+	limiter := redisstore.NewLimiterWith(quota, prefix)
 	app.closers = append(app.closers, limiter.Close)
 	authSvc := auth.NewService(auth.Config{
 		JWTSecret: secrets.jwt, OldJWTSecrets: secrets.jwtOld, AccessTTL: cfg.Security.AccessTokenTTL, RefreshTTL: cfg.Security.RefreshTokenTTL,
@@ -291,8 +293,6 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 	authSvc.RevokeWith(redisstore.NewTokenVersions(rdb, prefix, cfg.Security.RevocationDelay))
 
 	// Activities and registrations: quotas in Redis, truth in MySQL.
-	quota := redisstore.NewQuota(rdb, prefix)
-	app.closers = append(app.closers, quota.Close)
 	app.activities = activity.NewService(activity.Deps{
 		Store: mysqlstore.NewActivityStore(app.db), Quota: quota, People: app.residents, Box: box,
 		Log: log, Config: activityConfig(cfg.Registration),

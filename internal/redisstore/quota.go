@@ -80,7 +80,7 @@ const (
 
 // NewQuota builds the quota store; Close stops its dispatchers.
 func NewQuota(rdb redis.UniversalClient, prefix string) *Quota {
-	return &Quota{keyed: newKeyed(rdb, prefix), decisions: newBatcher(rdb, reserveScript, dispatchers, reserveBudget)}
+	return &Quota{keyed: newKeyed(rdb, prefix), decisions: newBatcher(rdb, dispatchers, reserveBudget)}
 }
 
 // Close stops the dispatchers after the decisions queued are sent.
@@ -184,7 +184,7 @@ func (q *Quota) Reserve(_ context.Context, r activity.Reservation) (activity.Res
 	args = append(args, i64(r.Epoch), i64(r.UserID), r.Limit, r.GroupKey, r.Now.UnixMilli(), idem, ttl)
 	args = withGroup(args, r.Sessions, r.Attendees)
 	keys := []string{q.HashKey(r.ActivityID), q.pendingKey(r.ActivityID), q.idemKey(r.ActivityID, r.UserID, r.IdemKey)}
-	v, err := q.decisions.run(keys, args)
+	v, err := q.decisions.run(reserveScript, keys, args)
 	if err != nil {
 		return activity.ReserveResult{}, unavailable(err)
 	}

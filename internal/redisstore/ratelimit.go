@@ -23,19 +23,32 @@ type Limiter struct {
 	keys   Keys
 	now    func() time.Time
 	counts *batcher
+	own    bool // counts is the limiter's own (NewLimiter)
 }
 
 // NewLimiter builds a limiter; Close stops its dispatchers.
 func NewLimiter(rdb redis.UniversalClient, prefix string) *Limiter {
-	return &Limiter{keys: Keys{Prefix: prefix}, now: time.Now, counts: newBatcher(rdb, fixedWindow, 1, 2*time.Second)}
+	return &Limiter{keys: Keys{Prefix: prefix}, now: time.Now, counts: newBatcher(rdb, 1, 2*time.Second), own: true}
 }
 
-// Close stops the dispatchers after the counts queued are sent.
-func (l *Limiter) Close() { l.counts.close() }
+// NewLimiterWith builds a limiter whose counts travel in the same
+// pipelines as q's sign-up decisions (a sign-up's count and decision are
+// then one round trip's share each, not one round trip each).
+func NewLimiterWith(q *Quota, prefix string) *Limiter {
+	return &Limiter{keys: Keys{Prefix: prefix}, now: time.Now, counts: q.decisions}
+}
+
+// Close stops the dispatchers after the counts queued are sent (a limiter
+// sharing a Quota's leaves them to the Quota's Close).
+func (l *Limiter) Close() {
+	if l.own {
+		l.counts.close()
+	}
+}
 
 // Allow counts one attempt for key and reports whether it is within limit.
 func (l *Limiter) Allow(_ context.Context, key string, limit int, window time.Duration) (bool, error) {
-	v, err := l.counts.run([]string{l.windowKey(key, window)}, []any{window.Milliseconds()})
+	v, err := l.counts.run(fixedWindow, []string{l.windowKey(key, window)}, []any{window.Milliseconds()})
 	return within(v, err, limit)
 }
 
@@ -51,7 +64,7 @@ func (l *Limiter) AllowAll(ctx context.Context, keys []string, limits []int, win
 	for i, k := range keys {
 		ks[i] = []string{l.windowKey(k, window)}
 	}
-	replies, err := l.counts.runEach(ks, []any{window.Milliseconds()})
+	replies, err := l.counts.runEach(fixedWindow, ks, []any{window.Milliseconds()})
 	if err != nil {
 		return within(nil, err, 0)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"gongjian/internal/activity"
 	"gongjian/internal/redisstore"
 	"gongjian/internal/testenv"
 )
@@ -90,5 +91,55 @@ func TestLimiterAllowAllCountsInOrder(t *testing.T) {
 		if ok, err := a.AllowAll(ctx, []string{"x:u:1" + strconv.Itoa(i), "x:ip:1"}, []int{1, 2}, time.Hour); err != nil || ok != (i == 0) {
 			t.Fatalf("user 1%d: allowed %v, %v (the address had one left)", i, ok, err)
 		}
+	}
+}
+
+// A limiter built on a Quota sends its counts in the quota's pipelines, in
+// among sign-up decisions: 400 counts from it and from a limiter of its
+// own (another process), while 400 decisions run, are each counted once
+// and every decision is answered. Closing the limiter leaves the quota's
+// pipeline running; closing the quota stops both.
+func TestLimiterSharesTheQuotaPipeline(t *testing.T) {
+	rdb, prefix := testenv.Redis(t)
+	q := redisstore.NewQuota(rdb, prefix)
+	defer q.Close()
+	shared, own := redisstore.NewLimiterWith(q, prefix), redisstore.NewLimiter(rdb, prefix)
+	defer own.Close()
+	const limit, tries = 50, 400
+	var allowed, rebuild atomic.Int64
+	fromTwo(2*tries, shared, own, func(i int, l *redisstore.Limiter) {
+		if i%4 == 2 {
+			// An activity Redis does not hold: the decision asks for a rebuild.
+			r, err := q.Reserve(t.Context(), activity.Reservation{ActivityID: 900000 + int64(i), UserID: 1, GroupKey: "g" + strconv.Itoa(i),
+				Sessions: []int64{1}, Attendees: []string{"u1"}, Now: time.Now()})
+			if err != nil {
+				t.Error(err)
+			}
+			if r.Outcome == activity.NeedsRebuild {
+				rebuild.Add(1)
+			}
+			l = shared
+		}
+		ok, err := l.Allow(t.Context(), "signup:u:1", limit, time.Hour)
+		if err != nil {
+			t.Error(err)
+		}
+		if ok {
+			allowed.Add(1)
+		}
+	})
+	if n := allowed.Load(); n != limit {
+		t.Fatalf("%d allowed of %d tries with a limit of %d", n, 2*tries, limit)
+	}
+	if n := rebuild.Load(); n != 2*tries/4 {
+		t.Fatalf("%d of %d decisions answered", n, 2*tries/4)
+	}
+	shared.Close()
+	if _, err := shared.Allow(t.Context(), "x", 1, time.Minute); err != nil {
+		t.Fatalf("the quota's pipeline stopped with the limiter: %v", err)
+	}
+	q.Close()
+	if _, err := shared.Allow(t.Context(), "x", 1, time.Minute); err == nil {
+		t.Fatal("a limiter counted after its quota closed")
 	}
 }
