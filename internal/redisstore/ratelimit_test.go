@@ -22,13 +22,7 @@ func TestLimiterExactUnderConcurrency(t *testing.T) {
 	const limit, tries = 50, 400
 	var allowed atomic.Int64
 	fromTwo(tries, a, b, func(_ int, l *redisstore.Limiter) {
-		ok, err := l.Allow(t.Context(), "signup:u:1", limit, time.Hour)
-		if err != nil {
-			t.Error(err)
-		}
-		if ok {
-			allowed.Add(1)
-		}
+		countAllowed(t, l, limit, &allowed)
 	})
 	if n := allowed.Load(); n != limit {
 		t.Fatalf("%d allowed of %d tries with a limit of %d", n, tries, limit)
@@ -36,6 +30,18 @@ func TestLimiterExactUnderConcurrency(t *testing.T) {
 	a.Close()
 	if _, err := a.Allow(t.Context(), "x", 1, time.Minute); err == nil {
 		t.Fatal("a closed limiter counted")
+	}
+}
+
+// countAllowed makes one attempt of account 1 against limit an hour and
+// adds it to allowed when it is allowed.
+func countAllowed(t *testing.T, l *redisstore.Limiter, limit int, allowed *atomic.Int64) {
+	ok, err := l.Allow(t.Context(), "signup:u:1", limit, time.Hour)
+	if err != nil {
+		t.Error(err)
+	}
+	if ok {
+		allowed.Add(1)
 	}
 }
 
@@ -120,13 +126,7 @@ func TestLimiterSharesTheQuotaPipeline(t *testing.T) {
 			}
 			l = shared
 		}
-		ok, err := l.Allow(t.Context(), "signup:u:1", limit, time.Hour)
-		if err != nil {
-			t.Error(err)
-		}
-		if ok {
-			allowed.Add(1)
-		}
+		countAllowed(t, l, limit, &allowed)
 	})
 	if n := allowed.Load(); n != limit {
 		t.Fatalf("%d allowed of %d tries with a limit of %d", n, 2*tries, limit)
