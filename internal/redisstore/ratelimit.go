@@ -33,7 +33,8 @@ func NewLimiter(rdb redis.UniversalClient, prefix string) *Limiter {
 
 // NewLimiterWith builds a limiter whose counts travel in the same
 // pipelines as q's sign-up decisions (a sign-up's count and decision are
-// then one round trip's share each, not one round trip each).
+// then one round trip's share each, not one round trip each). A count
+// then has the decisions' deadline (5 s) rather than its own (2 s).
 func NewLimiterWith(q *Quota, prefix string) *Limiter {
 	return &Limiter{keys: Keys{Prefix: prefix}, now: time.Now, counts: q.decisions}
 }
