@@ -2,10 +2,13 @@ package activity_test
 
 import (
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"gongjian/internal/activity"
+	"gongjian/internal/errs"
 	"gongjian/internal/page"
 )
 
@@ -72,4 +75,64 @@ func TestMyRegistrationsKeysetFollowsSessionTimes(t *testing.T) {
 	if got := walk(false); !slices.Equal(got, []int64{regs[2].ID}) {
 		t.Fatalf("past %v, want the cancelled %d", got, regs[2].ID)
 	}
+}
+
+// Sign-ups written while staff move their session keep no stale time: each
+// registration carries its session's times as last committed, whichever of
+// a sign-up batch and a move commits first (a move raises the quota epoch
+// under the activity's lock; a batch reads the times under that lock and
+// writes only for the epoch it reserved in).
+func TestSignUpsRacingSessionMovesCarryTheFinalTimes(t *testing.T) {
+	e := newEnv(t, activity.Config{})
+	a, sid := e.publishOne(sess{200, 0})
+	uids := e.newUsers(120)
+	start := a.Sessions[0].StartsAt
+	var wg sync.WaitGroup
+	var written atomic.Int64
+	errc := make(chan error, len(uids))
+	next := atomic.Int64{}
+	for w := 0; w < 8; w++ { // a steady stream of sign-ups
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1) - 1; i < int64(len(uids)); i = next.Add(1) - 1 {
+				_, err := e.register(e.ctx, uids[i], sid)
+				switch {
+				case err == nil:
+					written.Add(1)
+				case errs.KindOf(err) != errs.KindUnavailable: // fenced by move after move: asked to retry
+					errc <- err
+				}
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	var final time.Time
+	moves := 0
+	for moving := true; moving; moves++ { // moves all along the stream
+		final = start.Add(time.Duration(moves+1) * 10 * time.Minute)
+		if _, _, err := e.svc.UpdateSession(e.ctx, e.admin, a.ID, sid, activity.SessionInput{StartsAt: final, EndsAt: final.Add(time.Hour), Capacity: 200}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-done:
+			moving = false
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	close(errc)
+	for err := range errc {
+		t.Fatalf("sign-up: %v", err)
+	}
+	var rows, stale int64
+	if err := e.db.SQL().QueryRow("SELECT COUNT(*), COALESCE(SUM(CASE WHEN starts_at = ? AND ends_at = ? THEN 0 ELSE 1 END), 0) FROM registrations WHERE session_id = ?",
+		final.UTC(), final.Add(time.Hour).UTC(), sid).Scan(&rows, &stale); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d sign-ups written during %d moves", rows, moves)
+	if rows != written.Load() || rows == 0 || stale != 0 {
+		t.Fatalf("%d rows for %d sign-ups answered, %d of them with a time other than the final %s", rows, written.Load(), stale, final)
+	}
+	e.assertConsistent(a.ID)
 }
