@@ -84,8 +84,8 @@ func (m *cpuMeter) sample() cpuSample {
 	return out
 }
 
-// machineBusy returns the share of the machine's CPU time used in total
-// between two /proc/stat readings (to tell when others load the machine).
+// machineCPU returns the machine's busy and total CPU time so far (clock
+// ticks of /proc/stat; idle and iowait are not busy).
 func machineCPU() (busy, total int64) {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
@@ -122,6 +122,9 @@ func (m *cpuMeter) report(label string, before, after cpuSample, requests int, w
 	if total1 > total0 {
 		used := time.Duration(busy1-busy0) * time.Second / clockTick
 		others = fmt.Sprintf("; other processes used %.0f%% of the machine", 100*float64(used-ours)/float64(time.Duration(numCPU())*wall))
+		// Idle time tells a round limited by the cores (little idle) from
+		// one limited by waiting (a lock, a disk flush: much idle).
+		others += fmt.Sprintf("; the machine was %.0f%% idle", 100*float64((total1-busy1)-(total0-busy0))/float64(total1-total0))
 	}
 	fmt.Printf("  CPU per request (%s): %s%s\n", label, strings.Join(parts, ", "), others)
 	return (after[m.names[0]] - before[m.names[0]]) / time.Duration(requests)
