@@ -30,9 +30,9 @@ func TestValidIdemKeyMatchesItsPattern(t *testing.T) {
 }
 
 // An Idempotency-Key that Redis has forgotten is still caught by MySQL's
-// unique key on the group: the batch's first statement fails, nothing of it
-// is written, the seat goes back, and a different body under the used key
-// is refused as a reused key.
+// unique key on the group: the batch's insert of the group fails, nothing
+// of the batch is written, the seat goes back, and a different body under
+// the used key is refused as a reused key.
 func TestIdemKeyForgottenByRedisIsCaughtByTheGroupsKey(t *testing.T) {
 	e := newEnv(t, activity.Config{})
 	a, sid := e.publishOne(sess{5, 0})
