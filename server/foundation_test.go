@@ -356,6 +356,24 @@ func TestBadInputIsRefusedCleanly(t *testing.T) {
 	}
 }
 
+// The mini-program's family page records the guardian's consent with the
+// version the server holds in force: with any other, adding a child under
+// 14 is refused (400 CONSENT_VERSION_OUTDATED) and the child never becomes
+// usable.
+func TestMiniProgramSendsTheGuardianConsentVersion(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "miniprogram", "src", "pages", "family", "edit.js"))
+	if err != nil {
+		t.Skipf("no mini-program sources: %v", err)
+	}
+	m := regexp.MustCompile(`const CONSENT_VERSION = '([^']*)'`).FindSubmatch(src)
+	if m == nil {
+		t.Fatal("family/edit.js declares no CONSENT_VERSION")
+	}
+	if got := string(m[1]); got != resident.CurrentConsentVersion {
+		t.Fatalf("the mini-program sends guardian consent version %q, the server accepts %q", got, resident.CurrentConsentVersion)
+	}
+}
+
 func TestDependentsAndConsent(t *testing.T) {
 	ta := newTestApp(t)
 	tok, _ := ta.login("dora")
