@@ -454,3 +454,30 @@ func TestMonthlyReport(t *testing.T) {
 		t.Fatalf("sheet 场地: %v", rows)
 	}
 }
+
+// TestSeriesRepeatedWithItsKey: a recurring booking sent again with its
+// Idempotency-Key (a retry after a lost answer) gets its occurrences
+// again, not SLOT_TAKEN for the dates its first attempt took.
+func TestSeriesRepeatedWithItsKey(t *testing.T) {
+	e := newEnv(t)
+	room := e.room(rooms.Rules{SlotMinutes: 60, MaxMinutes: 120})
+	d := e.day(2)
+	u := e.staff()
+	ser := rooms.SeriesInput{BookInput: rooms.BookInput{RoomID: room.ID, StartsAt: at(d, "19:00"), EndsAt: at(d, "20:00"), Purpose: "合唱", Attendance: 5,
+		IdemKey: "series-1"}, Until: d.AddDate(0, 0, 14)}
+	bs, err := e.svc.BookSeries(e.ctx, u, ser)
+	if err != nil || len(bs) != 3 {
+		t.Fatalf("series: %d %v", len(bs), err)
+	}
+	again, err := e.svc.BookSeries(e.ctx, u, ser)
+	if err != nil || len(again) != 3 || again[0].ID != bs[0].ID {
+		t.Fatalf("repeated series: %d %v, want its 3 occurrences", len(again), err)
+	}
+	// Without a key the same request is refused with the dates named.
+	ser.IdemKey = ""
+	_, err = e.svc.BookSeries(e.ctx, u, ser)
+	wantCode(t, err, "SLOT_TAKEN")
+	if c := errs.As(err).Details["conflicts"].([]string); len(c) != 3 {
+		t.Fatalf("conflicts %v, want 3 dates", c)
+	}
+}
