@@ -195,9 +195,22 @@ func (s *Service) Book(ctx context.Context, u resident.User, in BookInput) (Book
 		return Booking{}, err
 	}
 	if len(existing) > 0 {
+		if len(existing) != 1 || !sameBooking(existing[0], b, false) {
+			return Booking{}, ErrIdemReused
+		}
 		return existing[0], nil
 	}
 	return *b, nil
+}
+
+// sameBooking reports whether ex, the booking (the first occurrence of a
+// series when series) an Idempotency-Key made earlier, answers the request
+// that built b: the key's first answer is given again only to a repeat of
+// its request, never to another one.
+func sameBooking(ex Booking, b *Booking, series bool) bool {
+	return ex.RoomID == b.RoomID && ex.StartsAt.Equal(b.StartsAt) && ex.EndsAt.Equal(b.EndsAt) && ex.Purpose == b.Purpose &&
+		ex.Attendance == b.Attendance && ex.For == b.For && ex.TeamID == b.TeamID && ex.OrgID == b.OrgID && ex.GuestName == b.GuestName &&
+		(ex.SeriesID != 0) == series
 }
 
 // visible loads a booking the user may see: its booker, the room's owners

@@ -455,6 +455,46 @@ func TestMonthlyReport(t *testing.T) {
 	}
 }
 
+// TestIdempotencyKeyAnswersOnlyItsRequest: a repeated request with its
+// Idempotency-Key gets the first booking again; the same key sent with
+// another request (another room, other times, a series) is refused
+// instead of answered with a booking that request did not ask for.
+func TestIdempotencyKeyAnswersOnlyItsRequest(t *testing.T) {
+	e := newEnv(t)
+	room := e.room(rooms.Rules{SlotMinutes: 60, MaxMinutes: 120})
+	other := e.room(rooms.Rules{SlotMinutes: 60, MaxMinutes: 120})
+	d := e.day(2)
+	u := e.staff()
+	in := rooms.BookInput{RoomID: room.ID, StartsAt: at(d, "10:00"), EndsAt: at(d, "11:00"), Purpose: "读书会", Attendance: 5, IdemKey: "k-1"}
+	first, err := e.svc.Book(e.ctx, u, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := e.svc.Book(e.ctx, u, in)
+	if err != nil || again.ID != first.ID {
+		t.Fatalf("repeat: %+v %v, want booking %d", again, err, first.ID)
+	}
+	otherRoom, otherTime := in, in
+	otherRoom.RoomID = other.ID
+	otherTime.StartsAt, otherTime.EndsAt = at(d, "12:00"), at(d, "13:00")
+	for name, x := range map[string]rooms.BookInput{"another room": otherRoom, "other times": otherTime} {
+		if b, err := e.svc.Book(e.ctx, u, x); errs.CodeOf(err) != "IDEMPOTENCY_KEY_REUSED" {
+			t.Fatalf("%s: %+v %v, want IDEMPOTENCY_KEY_REUSED", name, b, err)
+		}
+	}
+	_, err = e.svc.BookSeries(e.ctx, u, rooms.SeriesInput{BookInput: in, Until: d.AddDate(0, 0, 14)})
+	wantCode(t, err, "IDEMPOTENCY_KEY_REUSED")
+
+	// A series' key: a single booking with it is refused too.
+	ser := rooms.SeriesInput{BookInput: rooms.BookInput{RoomID: other.ID, StartsAt: at(d, "19:00"), EndsAt: at(d, "20:00"), Purpose: "合唱", Attendance: 5,
+		IdemKey: "k-2"}, Until: d.AddDate(0, 0, 14)}
+	if _, err := e.svc.BookSeries(e.ctx, u, ser); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.svc.Book(e.ctx, u, ser.BookInput)
+	wantCode(t, err, "IDEMPOTENCY_KEY_REUSED")
+}
+
 // TestSeriesRepeatedWithItsKey: a recurring booking sent again with its
 // Idempotency-Key (a retry after a lost answer) gets its occurrences
 // again, not SLOT_TAKEN for the dates its first attempt took.

@@ -105,6 +105,9 @@ func (s *Service) BookSeries(ctx context.Context, u resident.User, in SeriesInpu
 		return nil, err
 	}
 	if len(existing) > 0 {
+		if !sameBooking(existing[0], bs[0].Booking, true) {
+			return nil, ErrIdemReused
+		}
 		return existing, nil
 	}
 	out := make([]Booking, 0, len(bs))
