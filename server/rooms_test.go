@@ -73,8 +73,11 @@ func TestRoomBookingOverHTTP(t *testing.T) {
 		t.Fatalf("repeated request: %d %s", again.Status, again.Raw)
 	}
 	overlapping := map[string]any{"starts_at": day.Add(20 * time.Hour), "ends_at": day.Add(21 * time.Hour), "purpose": "合唱", "attendance": 10}
-	if r := ta.do("POST", path, bob, overlapping); r.Status != 409 || r.str("code") != "SLOT_TAKEN" {
-		t.Fatalf("overlap: want 409 SLOT_TAKEN, got %d %s", r.Status, r.Raw)
+	// The refusal names the date taken, at the top level as the issue
+	// names it (conflicts: [dates]) and in details.
+	if r := ta.do("POST", path, bob, overlapping); r.Status != 409 || r.str("code") != "SLOT_TAKEN" || fmt.Sprint(r.Body["conflicts"]) != "["+day.Format("2006-01-02")+"]" ||
+		fmt.Sprint(r.Body["details"].(map[string]any)["conflicts"]) != fmt.Sprint(r.Body["conflicts"]) {
+		t.Fatalf("overlap: want 409 SLOT_TAKEN with conflicts, got %d %s", r.Status, r.Raw)
 	}
 	if a := avail(); a["19:00"] != "booked" || a["20:00"] != "booked" || a["18:00"] != "free" {
 		t.Fatalf("after booking: %v", a)
@@ -109,7 +112,8 @@ func TestRoomBookingOverHTTP(t *testing.T) {
 	r = ta.do("POST", fmt.Sprintf("/api/v1/rooms/%d/series", room), leaderTok, series)
 	conflicts, _ := r.Body["details"].(map[string]any)["conflicts"].([]any)
 	// The first date is taken by bob's booking above (20:00–21:00), the third by his birthday party.
-	if r.Status != 409 || r.str("code") != "SLOT_TAKEN" || len(conflicts) != 2 || conflicts[0] != day.Format("2006-01-02") || conflicts[1] != first3.Format("2006-01-02") {
+	if r.Status != 409 || r.str("code") != "SLOT_TAKEN" || len(conflicts) != 2 || conflicts[0] != day.Format("2006-01-02") || conflicts[1] != first3.Format("2006-01-02") ||
+		fmt.Sprint(r.Body["conflicts"]) != fmt.Sprint(conflicts) {
 		t.Fatalf("series with taken dates: %d %s", r.Status, r.Raw)
 	}
 	var n int64

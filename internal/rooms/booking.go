@@ -179,7 +179,8 @@ func (s *Service) newBooking(r Room, bk booker, b *Booking) NewBooking {
 
 // Book books a room for a time range. The answer is the booking,
 // confirmed, or pending when the room's owner approves bookings; a range
-// another booking or a closure holds is ErrSlotTaken. A repeated request
+// another booking or a closure holds is ErrSlotTaken with its date
+// (details.conflicts, as a series names its dates). A repeated request
 // with the same Idempotency-Key returns the first answer.
 func (s *Service) Book(ctx context.Context, u resident.User, in BookInput) (Booking, error) {
 	r, bk, b, err := s.prepare(ctx, u, in)
@@ -191,6 +192,9 @@ func (s *Service) Book(ctx context.Context, u resident.User, in BookInput) (Book
 	}
 	s.timed(r, b, in.StartsAt, in.EndsAt)
 	existing, err := s.store.CreateBookings(ctx, nil, []NewBooking{s.newBooking(r, bk, b)}, nil)
+	if errs.CodeOf(err) == ErrSlotTaken.Code {
+		return Booking{}, ErrSlotTaken.With("conflicts", []string{dateOf(b.StartsAt)})
+	}
 	if err != nil {
 		return Booking{}, err
 	}
