@@ -137,6 +137,37 @@ func TestRoomBookingOverHTTP(t *testing.T) {
 	}
 }
 
+// TestDeskBookingOnBehalfOverHTTP: desk staff book for a resident without
+// a smartphone with a reason, inside on_behalf_of or beside it; without
+// one the booking is refused.
+func TestDeskBookingOnBehalfOverHTTP(t *testing.T) {
+	w, ta := newRegWorld(t)
+	r := ta.do("POST", "/api/v1/admin/rooms", w.cStaf, map[string]any{"community_id": w.community, "name": "阳光社区棋牌室", "kind": "chess_room",
+		"capacity": 20, "rules": map[string]any{"slot_minutes": 60}})
+	if r.Status != 201 {
+		t.Fatalf("create room: %d %s", r.Status, r.Raw)
+	}
+	path := fmt.Sprintf("/api/v1/rooms/%d/bookings", num(r.Body["id"]))
+	day := roomDay(2)
+	guest := map[string]any{"name": "王大爷", "phone": "13800001111"}
+	for i, tc := range []struct {
+		body   map[string]any
+		status int
+		code   string
+	}{
+		{map[string]any{"on_behalf_of": map[string]any{"name": "王大爷", "phone": "13800001111", "reason": "老人没有智能手机"}}, 201, ""},
+		{map[string]any{"on_behalf_of": guest, "reason": "老人没有智能手机"}, 201, ""},
+		{map[string]any{"on_behalf_of": guest}, 400, "REASON_REQUIRED"},
+	} {
+		b := tc.body
+		b["starts_at"], b["ends_at"], b["purpose"], b["attendance"] = day.Add(time.Duration(9+i)*time.Hour), day.Add(time.Duration(10+i)*time.Hour), "下棋", 4
+		r := ta.do("POST", path, w.cStaf, b)
+		if r.Status != tc.status || (tc.code != "" && r.str("code") != tc.code) || (tc.code == "" && (r.str("booked_for") != "desk" || r.str("reason") != "老人没有智能手机")) {
+			t.Fatalf("case %d: want %d %s, got %d %s", i, tc.status, tc.code, r.Status, r.Raw)
+		}
+	}
+}
+
 // TestTeamsOverHTTP: community staff found a team with a leader; residents
 // join by request (approved by the leader) or invitation (accepted); the
 // leader drafts an activity hosted by the team's own organisation, the

@@ -99,6 +99,8 @@ type bookReq struct {
 	TeamID     int64     `json:"team_id"`
 	OrgID      int64     `json:"org_id"`
 	OnBehalfOf *guestReq `json:"on_behalf_of"`
+	// Reason: a desk booking's reason may also come beside on_behalf_of.
+	Reason string `json:"reason"`
 	// Series only.
 	Until      string `json:"until"`
 	EveryWeeks int    `json:"every_weeks"`
@@ -109,6 +111,9 @@ func (r bookReq) input(c *gin.Context, roomID int64) rooms.BookInput {
 		TeamID: r.TeamID, OrgID: r.OrgID, IdemKey: strings.TrimSpace(c.GetHeader("Idempotency-Key"))}
 	if g := r.OnBehalfOf; g != nil {
 		in.OnBehalf = &rooms.Guest{Name: g.Name, Phone: g.Phone, Reason: g.Reason}
+		if strings.TrimSpace(g.Reason) == "" {
+			in.OnBehalf.Reason = r.Reason
+		}
 	}
 	return in
 }
