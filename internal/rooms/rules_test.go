@@ -136,8 +136,8 @@ func TestFreeingSlots(t *testing.T) {
 	// A closure cancels what it overlaps and holds its range.
 	b2 := e.mustBook(u, room.ID, at(d, "14:00"), at(d, "15:00"))
 	_, cancelled, err := e.svc.AddClosure(e.ctx, e.admin, room.ID, at(d, "13:00"), at(d, "17:00"), "消防检查")
-	if err != nil || len(cancelled) != 1 || cancelled[0].ID != b2.ID {
-		t.Fatalf("closure: %v %v", cancelled, err)
+	if err != nil || len(cancelled) != 1 || cancelled[0].ID != b2.ID || cancelled[0].Status != rooms.StatusCancelled {
+		t.Fatalf("closure: %+v %v, want booking %d cancelled", cancelled, err, b2.ID)
 	}
 	if got, _ := e.svc.Booking(e.ctx, u, b2.ID); got.Status != rooms.StatusCancelled || e.slots(b2.ID) != 0 {
 		t.Fatalf("overlapped booking: %s, %d slots", got.Status, e.slots(b2.ID))
