@@ -204,6 +204,12 @@ func (s *Service) Book(ctx context.Context, u resident.User, in BookInput) (Book
 		}
 		return existing[0], nil
 	}
+	if in.IdemKey != "" {
+		// Answered as stored, the first answer is the one a retry gets.
+		if stored, err := s.store.Booking(ctx, b.ID); err == nil {
+			return stored, nil
+		}
+	}
 	return *b, nil
 }
 

@@ -2,6 +2,7 @@ package rooms_test
 
 import (
 	"bytes"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -512,6 +513,11 @@ func TestSeriesRepeatedWithItsKey(t *testing.T) {
 	again, err := e.svc.BookSeries(e.ctx, u, ser)
 	if err != nil || len(again) != 3 || again[0].ID != bs[0].ID {
 		t.Fatalf("repeated series: %d %v, want its 3 occurrences", len(again), err)
+	}
+	for i := range bs {
+		if fmt.Sprintf("%+v", bs[i]) != fmt.Sprintf("%+v", again[i]) {
+			t.Fatalf("occurrence %d answered\n%+v\nfirst, then\n%+v", i, bs[i], again[i])
+		}
 	}
 	// Without a key the same request is refused with the dates named.
 	ser.IdemKey = ""

@@ -110,6 +110,12 @@ func (s *Service) BookSeries(ctx context.Context, u resident.User, in SeriesInpu
 		}
 		return existing, nil
 	}
+	if in.IdemKey != "" {
+		// Answered as stored, the first answer is the one a retry gets.
+		if stored, err := s.store.Bookings(ctx, BookingFilter{SeriesID: ser.ID}); err == nil && len(stored) == len(bs) {
+			return stored, nil
+		}
+	}
 	out := make([]Booking, 0, len(bs))
 	for _, nb := range bs {
 		out = append(out, *nb.Booking)
