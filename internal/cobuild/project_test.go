@@ -195,3 +195,44 @@ func TestUnitImportAllOrNothing(t *testing.T) {
 		t.Fatalf("a CSV: %v", err)
 	}
 }
+
+// A project links only activities that exist, each once, at most 20:
+// anything else is a 400 the unit's contact can act on, never a failure
+// of the database (the column holds 400 characters).
+func TestProjectActivityLinksChecked(t *testing.T) {
+	e := newEnv(t, cobuild.Config{})
+	unit, contact := e.unit("区图书馆")
+	c, err := e.svc.ClaimNeed(e.ctx, contact, e.need(10, true).ID, cobuild.ClaimInput{UnitID: unit.ID, Quantity: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	many := make([]int64, 60)
+	for i := range many {
+		many[i] = int64(1000000 + i)
+	}
+	for _, ids := range [][]int64{many, {-5}, {0}, {987654321}} {
+		_, err := e.svc.UpdateProject(e.ctx, contact, c.ProjectID, cobuild.ProjectUpdate{Action: "progress", ActivityIDs: ids})
+		if errs.CodeOf(err) != "INVALID_ACTIVITIES" || errs.KindOf(err) != errs.KindInvalid {
+			t.Fatalf("%d activity ids %v…: %v", len(ids), ids[0], err)
+		}
+	}
+	now := time.Now().UTC()
+	res := e.db.G.Exec(`INSERT INTO activities (title, category, community_id, host_org_id, status, signup_opens_at, signup_closes_at,
+		first_starts_at, last_ends_at, created_at, updated_at) VALUES ('图书馆开放日', 'culture', ?, ?, 'published', ?, ?, ?, ?, ?, ?)`,
+		e.commA, unit.ID, now, now, now, now, now, now)
+	if res.Error != nil {
+		t.Fatal(res.Error)
+	}
+	var act int64
+	if err := e.db.G.Table("activities").Select("MAX(id)").Scan(&act).Error; err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.svc.UpdateProject(e.ctx, contact, c.ProjectID, cobuild.ProjectUpdate{Action: "progress", ActivityIDs: []int64{act, act}})
+	if err != nil || len(p.ActivityIDs) != 1 || p.ActivityIDs[0] != act {
+		t.Fatalf("one activity linked twice: %+v %v", p.ActivityIDs, err)
+	}
+	p, err = e.svc.UpdateProject(e.ctx, contact, c.ProjectID, cobuild.ProjectUpdate{Action: "progress", ActivityIDs: []int64{}})
+	if err != nil || len(p.ActivityIDs) != 0 {
+		t.Fatalf("no activities: %+v %v", p.ActivityIDs, err)
+	}
+}

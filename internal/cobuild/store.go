@@ -95,6 +95,8 @@ type Store interface {
 	ContactUsers(ctx context.Context, unitID int64) ([]int64, error)
 	// WishMakers lists the residents whose wishes became the need.
 	WishMakers(ctx context.Context, needID int64) ([]int64, error)
+	// ActivitiesExist reports whether every id (distinct) names an activity.
+	ActivitiesExist(ctx context.Context, ids []int64) (bool, error)
 }
 
 // People reads users and communities.

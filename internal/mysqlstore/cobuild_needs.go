@@ -469,6 +469,16 @@ func (s *CobuildStore) ContactUsers(ctx context.Context, unitID int64) ([]int64,
 	return ids, translate(err, nil)
 }
 
+// ActivitiesExist reports whether every id (distinct) names an activity.
+func (s *CobuildStore) ActivitiesExist(ctx context.Context, ids []int64) (bool, error) {
+	if len(ids) == 0 {
+		return true, nil
+	}
+	var n int64
+	err := s.g(ctx).Model(&activityRow{}).Where("id IN ?", ids).Count(&n).Error
+	return n == int64(len(ids)), translate(err, nil)
+}
+
 // WishMakers lists the residents whose wishes were accepted into or merged
 // into the need.
 func (s *CobuildStore) WishMakers(ctx context.Context, needID int64) ([]int64, error) {
