@@ -2,6 +2,7 @@ package cobuild
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -66,8 +67,12 @@ func (r Resource) Take(communityID int64, qty int, now time.Time) (int, error) {
 	if qty <= 0 {
 		return 0, ErrBadQuantity
 	}
+	if r.Remaining() == 0 {
+		return 0, ErrResourceFullyClaimed
+	}
 	if qty > r.Remaining() {
-		return 0, ErrResourceFullyClaimed.With("remaining", r.Remaining())
+		return 0, errs.Conflict(ErrResourceFullyClaimed.Code, fmt.Sprintf("该资源只剩 %d%s可认领，请减少认领数量", r.Remaining(), r.QuantityUnit)).
+			With("remaining", r.Remaining())
 	}
 	return qty, nil
 }
