@@ -197,7 +197,9 @@ func (w *authzWorld) cobuildRows() []authzRow {
 			}
 			return authzCall{path: fmt.Sprintf("/api/v1/needs/%d/claims", need), body: map[string]any{"unit_id": w.cb.unitA, "quantity": 5}}
 		}},
-		{"POST /api/v1/claims/{id}/withdraw", stu(st(401, 404, 404, 404, 404, 404, ok), ok, 404), func(int) authzCall {
+		// Another unit's contact (and anyone else) is refused, as claiming
+		// for another unit is: the claim is public on its project.
+		{"POST /api/v1/claims/{id}/withdraw", stu(st(401, 403, 403, 403, 403, 403, ok), ok, 403), func(int) authzCall {
 			claim := w.cb.claim
 			if w.allowed {
 				claim, _ = w.cbClaim(w.cbNeed(true))

@@ -96,7 +96,7 @@ func TestNeedClaimsExactUnderConcurrency(t *testing.T) {
 	if victim.UnitID == us[0].ID {
 		victim = claims[1]
 	}
-	if _, err := e.svc.WithdrawClaim(e.ctx, other, victim.ID); errs.KindOf(err) != errs.KindNotFound {
+	if _, err := e.svc.WithdrawClaim(e.ctx, other, victim.ID); errs.CodeOf(err) != "NOT_UNIT_CONTACT" || errs.KindOf(err) != errs.KindForbidden {
 		t.Fatalf("another unit withdrew the claim: %v", err)
 	}
 	w, err := e.svc.WithdrawClaim(e.ctx, e.contacts[victim.UnitID], victim.ID)

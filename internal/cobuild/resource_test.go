@@ -73,7 +73,7 @@ func TestResourcesAndReportIn(t *testing.T) {
 			t.Fatalf("claim by %d for %d: %v, want %s", c.who.ID, c.community, err, c.code)
 		}
 	}
-	if _, err := e.svc.WithdrawClaim(e.ctx, staffB, claims[0].ID); errs.KindOf(err) != errs.KindNotFound {
+	if _, err := e.svc.WithdrawClaim(e.ctx, staffB, claims[0].ID); errs.KindOf(err) != errs.KindForbidden {
 		t.Fatalf("another community's staff withdrew: %v", err)
 	}
 	if _, err := e.svc.WithdrawClaim(e.ctx, e.staffA, claims[0].ID); err != nil {
