@@ -144,6 +144,8 @@ func (s *Service) CreateResource(ctx context.Context, u resident.User, in Resour
 	case in.ValidFrom.IsZero() || in.ValidTo.IsZero() || !in.ValidTo.After(in.ValidFrom) || !in.ValidTo.After(s.now()):
 		return Resource{}, errs.Invalid("INVALID_VALIDITY", "请填写有效期（结束晚于开始，且晚于现在）")
 	}
+	slices.Sort(in.CommunityIDs)
+	in.CommunityIDs = slices.Compact(in.CommunityIDs)
 	for _, c := range in.CommunityIDs {
 		if err := s.checkCommunity(ctx, c); err != nil || c == 0 {
 			return Resource{}, errs.Invalid("UNKNOWN_COMMUNITY", "所选社区不存在")
