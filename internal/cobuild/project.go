@@ -76,8 +76,8 @@ func (s *Service) UpdateProject(ctx context.Context, u resident.User, id int64, 
 		}
 		for i := range in.Milestones {
 			in.Milestones[i].Title = usertext.Clean(in.Milestones[i].Title)
-			if !textLen(in.Milestones[i].Title, 50) {
-				return Project{}, errs.Invalid("INVALID_MILESTONE", "里程碑须有名称（不超过 50 字）")
+			if _, ok := ParseDate(in.Milestones[i].DueOn); !textLen(in.Milestones[i].Title, 50) || (in.Milestones[i].DueOn != "" && !ok) {
+				return Project{}, errs.Invalid("INVALID_MILESTONE", "里程碑须有名称（不超过 50 字），日期格式为 2026-01-31")
 			}
 		}
 		p.Milestones = in.Milestones

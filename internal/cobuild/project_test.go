@@ -47,6 +47,7 @@ func TestProjectLifecycleAndRatings(t *testing.T) {
 		{contact, cobuild.ProjectUpdate{Action: "close"}, "FORBIDDEN"},
 		{e.staffA, cobuild.ProjectUpdate{Action: "close"}, "PROJECT_STATE"},
 		{contact, cobuild.ProjectUpdate{Action: "deliver", Evidence: &cobuild.Evidence{Served: 0, Photos: []string{"x"}}}, "EVIDENCE_REQUIRED"},
+		{contact, cobuild.ProjectUpdate{Action: "start", Milestones: []cobuild.Milestone{{Title: "采购轮椅", DueOn: "下周"}}}, "INVALID_MILESTONE"},
 	} {
 		if _, err := step(bad.who, bad.in); errs.CodeOf(err) != bad.code {
 			t.Fatalf("%s by %d: %v, want %s", bad.in.Action, bad.who.ID, err, bad.code)
