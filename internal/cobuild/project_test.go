@@ -237,3 +237,26 @@ func TestProjectActivityLinksChecked(t *testing.T) {
 		t.Fatalf("no activities: %+v %v", p.ActivityIDs, err)
 	}
 }
+
+// The overdue filter is the store's: the first page of overdue projects
+// holds them, however many newer projects are on time.
+func TestOverdueProjectsListedFirstPage(t *testing.T) {
+	e := newEnv(t, cobuild.Config{})
+	unit, contact := e.unit("区体育馆")
+	var projects []int64
+	for i := 0; i < 4; i++ {
+		c, err := e.svc.ClaimNeed(e.ctx, contact, e.need(5, false).ID, cobuild.ClaimInput{UnitID: unit.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		projects = append(projects, c.ProjectID)
+	}
+	late := projects[0] // the oldest
+	if err := e.db.G.Exec("UPDATE cobuild_projects SET due_at = ? WHERE id = ?", e.clock.Add(-48*time.Hour).UTC(), late).Error; err != nil {
+		t.Fatal(err)
+	}
+	ps, err := e.svc.Projects(e.ctx, cobuild.ProjectFilter{CommunityIDs: []int64{e.commA}, Limit: 2, OverdueAt: e.clock})
+	if err != nil || len(ps) != 1 || ps[0].ID != late || !ps[0].Overdue(e.clock) {
+		t.Fatalf("overdue projects: %+v %v, want only %d", ps, err, late)
+	}
+}

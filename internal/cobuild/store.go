@@ -24,6 +24,7 @@ type ProjectFilter struct {
 	Statuses     []string
 	Limit        int
 	AfterID      int64
+	OverdueAt    time.Time // non-zero: only projects overdue at this time (Project.Overdue)
 }
 
 // ClaimRequest is a claim to apply atomically.

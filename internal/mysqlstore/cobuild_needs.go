@@ -367,6 +367,9 @@ func (s *CobuildStore) Projects(ctx context.Context, f cobuild.ProjectFilter) ([
 	if len(f.Statuses) > 0 {
 		q = q.Where("status IN ?", f.Statuses)
 	}
+	if !f.OverdueAt.IsZero() {
+		q = q.Where("status IN ? AND due_at < ?", []string{cobuild.ProjectClaimed, cobuild.ProjectInProgress}, f.OverdueAt.UTC())
+	}
 	if f.AfterID > 0 {
 		q = q.Where("id < ?", f.AfterID)
 	}
