@@ -182,6 +182,11 @@ func (w *authzWorld) cobuildRows() []authzRow {
 			body, h := w.unitsXLSX()
 			return authzCall{path: "/api/v1/admin/units/import", body: body, headers: h}
 		}},
+		// Admins suspend and reactivate units ("active" keeps unit A as
+		// the other rows need it).
+		{"PATCH /api/v1/admin/units/{id}", stu(st(401, 403, 403, 403, 403, 403, ok), 403, 403), func(int) authzCall {
+			return authzCall{path: fmt.Sprintf("/api/v1/admin/units/%d", w.cb.unitA), body: map[string]string{"status": "active"}}
+		}},
 		{"GET /api/v1/units", pub, fixed("/api/v1/units", nil)},
 		{"GET /api/v1/units/{id}", pub, func(int) authzCall { return p2("/api/v1/units/%d", w.cb.unitA) }},
 		{"GET /api/v1/me/units", loggedIn, fixed("/api/v1/me/units", nil)},

@@ -260,3 +260,39 @@ func TestOverdueProjectsListedFirstPage(t *testing.T) {
 		t.Fatalf("overdue projects: %+v %v, want only %d", ps, err, late)
 	}
 }
+
+// Admins suspend a unit: its contacts claim and publish no more, and
+// claim again once it is reactivated; others cannot change its status.
+func TestSuspendedUnitClaimsNothing(t *testing.T) {
+	e := newEnv(t, cobuild.Config{})
+	unit, contact := e.unit("区博物馆")
+	n := e.need(10, true)
+	for _, tc := range []struct {
+		who    resident.User
+		id     int64
+		status string
+		code   string
+	}{
+		{contact, unit.ID, cobuild.UnitSuspended, "FORBIDDEN"},
+		{e.staffA, unit.ID, cobuild.UnitSuspended, "FORBIDDEN"},
+		{e.admin, unit.ID, "closed", "INVALID_UNIT_STATUS"},
+		{e.admin, 987654321, cobuild.UnitSuspended, "UNIT_NOT_FOUND"},
+	} {
+		if _, err := e.svc.SetUnitStatus(e.ctx, tc.who, tc.id, tc.status); errs.CodeOf(err) != tc.code {
+			t.Fatalf("status %q of %d by %d: %v, want %s", tc.status, tc.id, tc.who.ID, err, tc.code)
+		}
+	}
+	u, err := e.svc.SetUnitStatus(e.ctx, e.admin, unit.ID, cobuild.UnitSuspended)
+	if err != nil || u.Status != cobuild.UnitSuspended {
+		t.Fatalf("suspend: %+v %v", u, err)
+	}
+	if _, err := e.svc.ClaimNeed(e.ctx, contact, n.ID, cobuild.ClaimInput{UnitID: unit.ID, Quantity: 2}); errs.CodeOf(err) != "UNIT_INACTIVE" {
+		t.Fatalf("a suspended unit claimed: %v", err)
+	}
+	if _, err := e.svc.SetUnitStatus(e.ctx, e.admin, unit.ID, cobuild.UnitActive); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.ClaimNeed(e.ctx, contact, n.ID, cobuild.ClaimInput{UnitID: unit.ID, Quantity: 2}); err != nil {
+		t.Fatalf("a reactivated unit claims: %v", err)
+	}
+}

@@ -51,6 +51,8 @@ type Store interface {
 	CreateUnits(ctx context.Context, us []Unit) error
 	Unit(ctx context.Context, id int64) (Unit, error)
 	UnitStatus(ctx context.Context, id int64) (string, error)
+	// SetUnitStatus sets a unit's status (UNIT_NOT_FOUND when none).
+	SetUnitStatus(ctx context.Context, id int64, status string) error
 	Units(ctx context.Context) ([]Unit, error)
 	// OrgExists reports an organisation of that name exists.
 	OrgNames(ctx context.Context) (map[string]int64, error)

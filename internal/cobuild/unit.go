@@ -142,6 +142,22 @@ func (s *Service) CreateUnit(ctx context.Context, u resident.User, in UnitInput)
 	return s.store.Unit(ctx, unit.ID)
 }
 
+// SetUnitStatus suspends or reactivates a unit (admins). A suspended unit
+// claims needs and publishes resources no more (UNIT_INACTIVE); what it
+// claimed before stays.
+func (s *Service) SetUnitStatus(ctx context.Context, u resident.User, id int64, status string) (Unit, error) {
+	if !u.IsAdmin() {
+		return Unit{}, errNotStaff
+	}
+	if status != UnitActive && status != UnitSuspended {
+		return Unit{}, errs.Invalid("INVALID_UNIT_STATUS", "单位状态只能是共建中或已暂停")
+	}
+	if err := s.store.SetUnitStatus(ctx, id, status); err != nil {
+		return Unit{}, err
+	}
+	return s.store.Unit(ctx, id)
+}
+
 // Unit returns a unit.
 func (s *Service) Unit(ctx context.Context, id int64) (Unit, error) { return s.store.Unit(ctx, id) }
 

@@ -67,6 +67,16 @@ func (a *API) importUnits(c *gin.Context) {
 	respond(c, http.StatusCreated, gin.H{"imported": n}, err)
 }
 
+func (a *API) patchUnit(c *gin.Context) {
+	var req struct {
+		Status string `json:"status"`
+	}
+	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+		unit, err := a.d.Cobuild.SetUnitStatus(c.Request.Context(), u, id, req.Status)
+		respond(c, http.StatusOK, toUnitDTO(unit, true), err)
+	}
+}
+
 func (a *API) listUnits(c *gin.Context) {
 	us, err := a.d.Cobuild.Units(c.Request.Context())
 	if err != nil {
