@@ -397,10 +397,18 @@ func TestSelfCheckinHoursAndRecordEndToEnd(t *testing.T) {
 	if num(hrs.Body["total_minutes"]) != 180 {
 		t.Fatalf("my hours %s", hrs.Raw)
 	}
+	// Each entry names the person, who recorded it and who approved it.
 	var entryID int64
 	for _, e := range hrs.Body["entries"].([]any) {
-		if e.(map[string]any)["source"] == "claim" {
-			entryID = num(e.(map[string]any)["id"])
+		m := e.(map[string]any)
+		if num(m["user_id"]) != volID || num(m["recorded_by"]) != volID {
+			t.Fatalf("entry without its person or recorder: %v", m)
+		}
+		if m["source"] == "claim" {
+			entryID = num(m["id"])
+			if num(m["approved_by"]) != w.staffID {
+				t.Fatalf("claim entry not approved by the reviewer: %v", m)
+			}
 		}
 	}
 	w.must(ta.do("POST", "/api/v1/admin/hours/corrections", w.staff, map[string]any{"entry_id": entryID, "minutes": -30, "reason": "提前离开半小时"}), 201)
