@@ -182,6 +182,11 @@ func (w *authzWorld) cobuildRows() []authzRow {
 			body, h := w.unitsXLSX()
 			return authzCall{path: "/api/v1/admin/units/import", body: body, headers: h}
 		}},
+		// Admins suspend and reactivate units ("active" keeps unit A as
+		// the other rows need it).
+		{"PATCH /api/v1/admin/units/{id}", stu(st(401, 403, 403, 403, 403, 403, ok), 403, 403), func(int) authzCall {
+			return authzCall{path: fmt.Sprintf("/api/v1/admin/units/%d", w.cb.unitA), body: map[string]string{"status": "active"}}
+		}},
 		{"GET /api/v1/units", pub, fixed("/api/v1/units", nil)},
 		{"GET /api/v1/units/{id}", pub, func(int) authzCall { return p2("/api/v1/units/%d", w.cb.unitA) }},
 		{"GET /api/v1/me/units", loggedIn, fixed("/api/v1/me/units", nil)},
@@ -197,7 +202,9 @@ func (w *authzWorld) cobuildRows() []authzRow {
 			}
 			return authzCall{path: fmt.Sprintf("/api/v1/needs/%d/claims", need), body: map[string]any{"unit_id": w.cb.unitA, "quantity": 5}}
 		}},
-		{"POST /api/v1/claims/{id}/withdraw", stu(st(401, 404, 404, 404, 404, 404, ok), ok, 404), func(int) authzCall {
+		// Another unit's contact (and anyone else) is refused, as claiming
+		// for another unit is: the claim is public on its project.
+		{"POST /api/v1/claims/{id}/withdraw", stu(st(401, 403, 403, 403, 403, 403, ok), ok, 403), func(int) authzCall {
 			claim := w.cb.claim
 			if w.allowed {
 				claim, _ = w.cbClaim(w.cbNeed(true))

@@ -397,10 +397,18 @@ func TestSelfCheckinHoursAndRecordEndToEnd(t *testing.T) {
 	if num(hrs.Body["total_minutes"]) != 180 {
 		t.Fatalf("my hours %s", hrs.Raw)
 	}
+	// Each entry names the person, who recorded it and who approved it.
 	var entryID int64
 	for _, e := range hrs.Body["entries"].([]any) {
-		if e.(map[string]any)["source"] == "claim" {
-			entryID = num(e.(map[string]any)["id"])
+		m := e.(map[string]any)
+		if num(m["user_id"]) != volID || num(m["recorded_by"]) != volID {
+			t.Fatalf("entry without its person or recorder: %v", m)
+		}
+		if m["source"] == "claim" {
+			entryID = num(m["id"])
+			if num(m["approved_by"]) != w.staffID {
+				t.Fatalf("claim entry not approved by the reviewer: %v", m)
+			}
 		}
 	}
 	w.must(ta.do("POST", "/api/v1/admin/hours/corrections", w.staff, map[string]any{"entry_id": entryID, "minutes": -30, "reason": "提前离开半小时"}), 201)
@@ -475,4 +483,36 @@ func ckFlip(s string, i int) string {
 		c = 'B'
 	}
 	return s[:i] + string(c) + s[i+1:]
+}
+
+// A check-out away from the place waits in the staff's review queue: the
+// queue shows the presence itself (its id, person, session and times), and
+// staff approve it by that id.
+func TestAwayCheckoutInTheReviewQueue(t *testing.T) {
+	w, ta := newCkWorld(t)
+	volTok, volID, _ := w.resident("ck-away", "吴志愿", w.volS)
+	code := w.must(ta.do("GET", fmt.Sprintf("/api/v1/admin/sessions/%d/rotating-code", w.volS), w.staff, nil), 200).str("code")
+	self := func(lat float64, action string) resp {
+		return w.must(ta.do("POST", "/api/v1/self-checkins", volTok, map[string]any{"code": code, "lat": lat, "lng": 121.4737, "action": action}), 200)
+	}
+	self(31.2305, "in")
+	if out := self(31.3304, "out"); out.Body["in_review"] != true {
+		t.Fatalf("an away check-out not held for review: %s", out.Raw)
+	}
+	var pid int64
+	ta.app.db.G.Table("self_presences").Select("id").Where("user_id = ? AND session_id = ?", volID, w.volS).Scan(&pid)
+	queue := w.must(ta.do("GET", "/api/v1/admin/presences", w.staff, nil), 200)
+	xs := queue.Body["items"].([]any)
+	if len(xs) != 1 {
+		t.Fatalf("review queue %s", queue.Raw)
+	}
+	p := xs[0].(map[string]any)
+	if num(p["id"]) != pid || num(p["user_id"]) != volID || num(p["session_id"]) != w.volS || num(p["activity_id"]) != w.vol ||
+		p["user_name"] != "吴志愿" || p["out_at"] == nil || strings.HasPrefix(p["in_at"].(string), "0001") {
+		t.Fatalf("queued presence %v, want presence %d of user %d", p, pid, volID)
+	}
+	ok := w.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/presences/%d/approve", num(p["id"])), w.staff, nil), 200)
+	if ok.str("review_status") != "approved" {
+		t.Fatalf("approved %s", ok.Raw)
+	}
 }

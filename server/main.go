@@ -347,6 +347,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 	images := imageurl.New(cfg.Uploads.ImageHosts, mediaSvc)
 	app.residents.AcceptAvatars(images)
 	app.activities.UseImages(images)
+	roomsSvc.UseImages(images)
 	hoursSvc := hours.NewService(mysqlstore.NewHoursStore(app.db), view, view, app.store, mediaSvc, box, nil)
 	configureRecords(hoursSvc, cfg)
 	// Forgotten check-outs are closed at their session's end (every process

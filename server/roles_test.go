@@ -35,6 +35,10 @@ func TestRolesLastAdminAndExplicitScope(t *testing.T) {
 		{map[string]any{"role": "staff", "scope": "org", "community_id": w.community}, 400, "SCOPE_REQUIRED"},
 		{map[string]any{"role": "admin", "community_id": w.community}, 400, "SCOPE_CONFLICT"},
 		{map[string]any{"role": "staff", "scope": "city"}, 400, "INVALID_SCOPE"},
+		// A unit contact's org_id is a co-building unit: not nothing, not
+		// an organisation that only hosts activities.
+		{map[string]any{"role": "unit_contact", "org_id": 987654321}, 400, "UNKNOWN_UNIT"},
+		{map[string]any{"role": "unit_contact", "org_id": w.org}, 400, "UNKNOWN_UNIT"},
 	} {
 		expectError(t, ta.do("POST", roles(uid), w.admin, tc.body), tc.status, tc.code)
 	}
@@ -51,6 +55,13 @@ func TestRolesLastAdminAndExplicitScope(t *testing.T) {
 	r = ta.do("POST", roles(uid), w.admin, map[string]any{"role": "staff", "scope": "community", "community_id": w.community})
 	if r.Status != 200 {
 		t.Fatalf("community staff: %d %s", r.Status, r.Raw)
+	}
+	unit := ta.do("POST", "/api/v1/admin/units", w.admin, map[string]any{"name": "区图书馆", "kind": "institution", "communities": []int64{w.community}})
+	if unit.Status != 201 {
+		t.Fatalf("unit: %d %s", unit.Status, unit.Raw)
+	}
+	if r := ta.do("POST", roles(uid), w.admin, map[string]any{"role": "unit_contact", "org_id": unit.Body["id"]}); r.Status != 200 {
+		t.Fatalf("unit contact: %d %s", r.Status, r.Raw)
 	}
 
 	// Appointing someone who does not exist: 404, nothing created.

@@ -69,12 +69,15 @@ func TestRoomBookingOverHTTP(t *testing.T) {
 		t.Fatalf("book: %d %s", first.Status, first.Raw)
 	}
 	again := ta.do("POST", path, alice, body, "Idempotency-Key", "alice-1")
-	if again.Status != 201 || num(again.Body["id"]) != num(first.Body["id"]) {
-		t.Fatalf("repeated request: %d %s", again.Status, again.Raw)
+	if again.Status != 201 || string(again.Raw) != string(first.Raw) {
+		t.Fatalf("repeated request: %d %s, want the first answer %s", again.Status, again.Raw, first.Raw)
 	}
 	overlapping := map[string]any{"starts_at": day.Add(20 * time.Hour), "ends_at": day.Add(21 * time.Hour), "purpose": "合唱", "attendance": 10}
-	if r := ta.do("POST", path, bob, overlapping); r.Status != 409 || r.str("code") != "SLOT_TAKEN" {
-		t.Fatalf("overlap: want 409 SLOT_TAKEN, got %d %s", r.Status, r.Raw)
+	// The refusal names the date taken, at the top level as the issue
+	// names it (conflicts: [dates]) and in details.
+	if r := ta.do("POST", path, bob, overlapping); r.Status != 409 || r.str("code") != "SLOT_TAKEN" || fmt.Sprint(r.Body["conflicts"]) != "["+day.Format("2006-01-02")+"]" ||
+		fmt.Sprint(r.Body["details"].(map[string]any)["conflicts"]) != fmt.Sprint(r.Body["conflicts"]) {
+		t.Fatalf("overlap: want 409 SLOT_TAKEN with conflicts, got %d %s", r.Status, r.Raw)
 	}
 	if a := avail(); a["19:00"] != "booked" || a["20:00"] != "booked" || a["18:00"] != "free" {
 		t.Fatalf("after booking: %v", a)
@@ -109,7 +112,8 @@ func TestRoomBookingOverHTTP(t *testing.T) {
 	r = ta.do("POST", fmt.Sprintf("/api/v1/rooms/%d/series", room), leaderTok, series)
 	conflicts, _ := r.Body["details"].(map[string]any)["conflicts"].([]any)
 	// The first date is taken by bob's booking above (20:00–21:00), the third by his birthday party.
-	if r.Status != 409 || r.str("code") != "SLOT_TAKEN" || len(conflicts) != 2 || conflicts[0] != day.Format("2006-01-02") || conflicts[1] != first3.Format("2006-01-02") {
+	if r.Status != 409 || r.str("code") != "SLOT_TAKEN" || len(conflicts) != 2 || conflicts[0] != day.Format("2006-01-02") || conflicts[1] != first3.Format("2006-01-02") ||
+		fmt.Sprint(r.Body["conflicts"]) != fmt.Sprint(conflicts) {
 		t.Fatalf("series with taken dates: %d %s", r.Status, r.Raw)
 	}
 	var n int64
@@ -130,6 +134,37 @@ func TestRoomBookingOverHTTP(t *testing.T) {
 	tb := ta.do("GET", fmt.Sprintf("/api/v1/teams/%d/bookings", num(team.Body["id"])), leaderTok, nil)
 	if len(items(tb)) != 3 {
 		t.Fatalf("the other occurrences stay: %s", tb.Raw)
+	}
+}
+
+// TestDeskBookingOnBehalfOverHTTP: desk staff book for a resident without
+// a smartphone with a reason, inside on_behalf_of or beside it; without
+// one the booking is refused.
+func TestDeskBookingOnBehalfOverHTTP(t *testing.T) {
+	w, ta := newRegWorld(t)
+	r := ta.do("POST", "/api/v1/admin/rooms", w.cStaf, map[string]any{"community_id": w.community, "name": "阳光社区棋牌室", "kind": "chess_room",
+		"capacity": 20, "rules": map[string]any{"slot_minutes": 60}})
+	if r.Status != 201 {
+		t.Fatalf("create room: %d %s", r.Status, r.Raw)
+	}
+	path := fmt.Sprintf("/api/v1/rooms/%d/bookings", num(r.Body["id"]))
+	day := roomDay(2)
+	guest := map[string]any{"name": "王大爷", "phone": "13800001111"}
+	for i, tc := range []struct {
+		body   map[string]any
+		status int
+		code   string
+	}{
+		{map[string]any{"on_behalf_of": map[string]any{"name": "王大爷", "phone": "13800001111", "reason": "老人没有智能手机"}}, 201, ""},
+		{map[string]any{"on_behalf_of": guest, "reason": "老人没有智能手机"}, 201, ""},
+		{map[string]any{"on_behalf_of": guest}, 400, "REASON_REQUIRED"},
+	} {
+		b := tc.body
+		b["starts_at"], b["ends_at"], b["purpose"], b["attendance"] = day.Add(time.Duration(9+i)*time.Hour), day.Add(time.Duration(10+i)*time.Hour), "下棋", 4
+		r := ta.do("POST", path, w.cStaf, b)
+		if r.Status != tc.status || (tc.code != "" && r.str("code") != tc.code) || (tc.code == "" && (r.str("booked_for") != "desk" || r.str("reason") != "老人没有智能手机")) {
+			t.Fatalf("case %d: want %d %s, got %d %s", i, tc.status, tc.code, r.Status, r.Raw)
+		}
 	}
 }
 

@@ -19,7 +19,7 @@ var Actions = []Action{
 	{"community.create", "新建社区"}, {"community.update", "修改社区"},
 	{"organization.create", "新建组织"}, {"hours.export", "导出服务时长"}, {"audit.export", "导出操作日志"},
 	{"message.send", "发送通知"},
-	{"unit.create", "新建共建单位"}, {"unit.import", "导入共建单位"},
+	{"unit.create", "新建共建单位"}, {"unit.import", "导入共建单位"}, {"unit.update", "暂停或恢复共建单位"},
 	{"need.publish", "发布需求"}, {"need.claim", "认领需求"}, {"claim.withdraw", "撤回认领"},
 	{"resource.publish", "发布资源"}, {"resource.claim", "认领资源"},
 	{"project.progress", "更新项目进展"}, {"project.evaluate", "评价共建项目"},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"gongjian/internal/cobuild"
 	"gongjian/internal/errs"
@@ -95,7 +96,7 @@ func TestNeedClaimsExactUnderConcurrency(t *testing.T) {
 	if victim.UnitID == us[0].ID {
 		victim = claims[1]
 	}
-	if _, err := e.svc.WithdrawClaim(e.ctx, other, victim.ID); errs.KindOf(err) != errs.KindNotFound {
+	if _, err := e.svc.WithdrawClaim(e.ctx, other, victim.ID); errs.CodeOf(err) != "NOT_UNIT_CONTACT" || errs.KindOf(err) != errs.KindForbidden {
 		t.Fatalf("another unit withdrew the claim: %v", err)
 	}
 	w, err := e.svc.WithdrawClaim(e.ctx, e.contacts[victim.UnitID], victim.ID)
@@ -129,7 +130,8 @@ func TestNeedClaimsExactUnderConcurrency(t *testing.T) {
 			break
 		}
 	}
-	if _, err := e.svc.ClaimNeed(e.ctx, e.contacts[late.ID], n.ID, cobuild.ClaimInput{UnitID: late.ID, Quantity: 6}); errs.CodeOf(err) != "NEED_FULLY_CLAIMED" {
+	if _, err := e.svc.ClaimNeed(e.ctx, e.contacts[late.ID], n.ID, cobuild.ClaimInput{UnitID: late.ID, Quantity: 6}); errs.CodeOf(err) != "NEED_FULLY_CLAIMED" ||
+		errs.As(err).Message != "该需求只剩 5小时可认领，请减少认领数量" {
 		t.Fatalf("claim over the remainder: %v", err)
 	}
 	if _, err := e.svc.ClaimNeed(e.ctx, e.contacts[late.ID], n.ID, cobuild.ClaimInput{UnitID: late.ID, Quantity: 5}); err != nil {
@@ -175,5 +177,29 @@ func TestUnshareableNeedClaimedOnce(t *testing.T) {
 	}
 	if _, err := e.svc.ClaimNeed(e.ctx, e.contacts[us[1].ID], n2.ID, cobuild.ClaimInput{UnitID: us[1].ID, Quantity: 1}); errs.CodeOf(err) != "ALREADY_CLAIMED" {
 		t.Fatalf("second claim by the same unit: %v", err)
+	}
+}
+
+// A refusal says what is left: nothing ("认领完"), or less than asked
+// (how much, in the need's unit), never "认领完" while some remains.
+func TestTakeSaysWhatRemains(t *testing.T) {
+	now := time.Now()
+	need := cobuild.Need{Quantity: 10, Claimed: 6, QuantityUnit: "小时", Shareable: true, Status: cobuild.NeedOpen}
+	res := cobuild.Resource{Quantity: 10, Claimed: 6, QuantityUnit: "次", Status: cobuild.NeedOpen, ValidFrom: now.Add(-time.Hour), ValidTo: now.Add(time.Hour)}
+	full, fullRes := need, res
+	full.Claimed, fullRes.Claimed = 10, 10
+	for _, tc := range []struct {
+		name      string
+		take      func() (int, error)
+		code, msg string
+	}{
+		{"need, less left", func() (int, error) { return need.Take(1, 5, false, now) }, "NEED_FULLY_CLAIMED", "该需求只剩 4小时可认领，请减少认领数量"},
+		{"need, none left", func() (int, error) { return full.Take(1, 5, false, now) }, "NEED_FULLY_CLAIMED", "该需求已被认领完，无法再认领"},
+		{"resource, less left", func() (int, error) { return res.Take(1, 5, now) }, "RESOURCE_FULLY_CLAIMED", "该资源只剩 4次可认领，请减少认领数量"},
+		{"resource, none left", func() (int, error) { return fullRes.Take(1, 5, now) }, "RESOURCE_FULLY_CLAIMED", "该资源已被认领完"},
+	} {
+		if _, err := tc.take(); errs.CodeOf(err) != tc.code || errs.As(err).Message != tc.msg {
+			t.Errorf("%s: %v, want %s %s", tc.name, err, tc.code, tc.msg)
+		}
 	}
 }

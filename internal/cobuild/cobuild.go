@@ -12,6 +12,7 @@
 package cobuild
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -166,7 +167,8 @@ func (n Need) Take(unitID int64, qty int, unitHasClaim bool, now time.Time) (int
 		return 0, ErrNeedFullyClaimed
 	}
 	if qty > n.Remaining() {
-		return 0, ErrNeedFullyClaimed.With("remaining", n.Remaining())
+		return 0, errs.Conflict(ErrNeedFullyClaimed.Code, fmt.Sprintf("该需求只剩 %d%s可认领，请减少认领数量", n.Remaining(), n.QuantityUnit)).
+			With("remaining", n.Remaining())
 	}
 	return qty, nil
 }

@@ -1,8 +1,10 @@
 package cobuild
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -74,8 +76,8 @@ func (s *Service) UpdateProject(ctx context.Context, u resident.User, id int64, 
 		}
 		for i := range in.Milestones {
 			in.Milestones[i].Title = usertext.Clean(in.Milestones[i].Title)
-			if !textLen(in.Milestones[i].Title, 50) {
-				return Project{}, errs.Invalid("INVALID_MILESTONE", "里程碑须有名称（不超过 50 字）")
+			if _, ok := ParseDate(in.Milestones[i].DueOn); !textLen(in.Milestones[i].Title, 50) || (in.Milestones[i].DueOn != "" && !ok) {
+				return Project{}, errs.Invalid("INVALID_MILESTONE", "里程碑须有名称（不超过 50 字），日期格式为 2026-01-31")
 			}
 		}
 		p.Milestones = in.Milestones
@@ -87,7 +89,9 @@ func (s *Service) UpdateProject(ctx context.Context, u resident.User, id int64, 
 		p.Plan = *in.Plan
 	}
 	if in.ActivityIDs != nil {
-		p.ActivityIDs = in.ActivityIDs
+		if p.ActivityIDs, err = s.checkActivities(ctx, in.ActivityIDs); err != nil {
+			return Project{}, err
+		}
 	}
 	var notices []notify.Notice
 	switch in.Action {
@@ -140,6 +144,32 @@ func (s *Service) UpdateProject(ctx context.Context, u resident.User, id int64, 
 		return Project{}, err
 	}
 	return s.Project(ctx, id)
+}
+
+// maxProjectActivities is how many activities a project links.
+const maxProjectActivities = 20
+
+var errBadActivities = errs.Invalid("INVALID_ACTIVITIES", fmt.Sprintf("关联的活动不存在，或超过 %d 个", maxProjectActivities))
+
+// checkActivities returns the activities a project links, each once; they
+// must exist and be at most maxProjectActivities.
+func (s *Service) checkActivities(ctx context.Context, ids []int64) ([]int64, error) {
+	out := make([]int64, 0, len(ids))
+	for _, id := range ids {
+		if id <= 0 {
+			return nil, errBadActivities
+		}
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	if len(out) > maxProjectActivities {
+		return nil, errBadActivities
+	}
+	if ok, err := s.store.ActivitiesExist(ctx, out); err != nil || !ok {
+		return nil, cmp.Or(err, error(errBadActivities))
+	}
+	return out, nil
 }
 
 // deliveredNotices tells the community's wish makers that their wish was

@@ -47,6 +47,7 @@ func TestProjectLifecycleAndRatings(t *testing.T) {
 		{contact, cobuild.ProjectUpdate{Action: "close"}, "FORBIDDEN"},
 		{e.staffA, cobuild.ProjectUpdate{Action: "close"}, "PROJECT_STATE"},
 		{contact, cobuild.ProjectUpdate{Action: "deliver", Evidence: &cobuild.Evidence{Served: 0, Photos: []string{"x"}}}, "EVIDENCE_REQUIRED"},
+		{contact, cobuild.ProjectUpdate{Action: "start", Milestones: []cobuild.Milestone{{Title: "采购轮椅", DueOn: "下周"}}}, "INVALID_MILESTONE"},
 	} {
 		if _, err := step(bad.who, bad.in); errs.CodeOf(err) != bad.code {
 			t.Fatalf("%s by %d: %v, want %s", bad.in.Action, bad.who.ID, err, bad.code)
@@ -193,5 +194,105 @@ func TestUnitImportAllOrNothing(t *testing.T) {
 	}
 	if _, err := cobuild.ParseUnitsFile([]byte("name\nx")); errs.CodeOf(err) != "IMPORT_BAD_FILE" {
 		t.Fatalf("a CSV: %v", err)
+	}
+}
+
+// A project links only activities that exist, each once, at most 20:
+// anything else is a 400 the unit's contact can act on, never a failure
+// of the database (the column holds 400 characters).
+func TestProjectActivityLinksChecked(t *testing.T) {
+	e := newEnv(t, cobuild.Config{})
+	unit, contact := e.unit("区图书馆")
+	c, err := e.svc.ClaimNeed(e.ctx, contact, e.need(10, true).ID, cobuild.ClaimInput{UnitID: unit.ID, Quantity: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	many := make([]int64, 60)
+	for i := range many {
+		many[i] = int64(1000000 + i)
+	}
+	for _, ids := range [][]int64{many, {-5}, {0}, {987654321}} {
+		_, err := e.svc.UpdateProject(e.ctx, contact, c.ProjectID, cobuild.ProjectUpdate{Action: "progress", ActivityIDs: ids})
+		if errs.CodeOf(err) != "INVALID_ACTIVITIES" || errs.KindOf(err) != errs.KindInvalid {
+			t.Fatalf("%d activity ids %v…: %v", len(ids), ids[0], err)
+		}
+	}
+	now := time.Now().UTC()
+	res := e.db.G.Exec(`INSERT INTO activities (title, category, community_id, host_org_id, status, signup_opens_at, signup_closes_at,
+		first_starts_at, last_ends_at, created_at, updated_at) VALUES ('图书馆开放日', 'culture', ?, ?, 'published', ?, ?, ?, ?, ?, ?)`,
+		e.commA, unit.ID, now, now, now, now, now, now)
+	if res.Error != nil {
+		t.Fatal(res.Error)
+	}
+	var act int64
+	if err := e.db.G.Table("activities").Select("MAX(id)").Scan(&act).Error; err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.svc.UpdateProject(e.ctx, contact, c.ProjectID, cobuild.ProjectUpdate{Action: "progress", ActivityIDs: []int64{act, act}})
+	if err != nil || len(p.ActivityIDs) != 1 || p.ActivityIDs[0] != act {
+		t.Fatalf("one activity linked twice: %+v %v", p.ActivityIDs, err)
+	}
+	p, err = e.svc.UpdateProject(e.ctx, contact, c.ProjectID, cobuild.ProjectUpdate{Action: "progress", ActivityIDs: []int64{}})
+	if err != nil || len(p.ActivityIDs) != 0 {
+		t.Fatalf("no activities: %+v %v", p.ActivityIDs, err)
+	}
+}
+
+// The overdue filter is the store's: the first page of overdue projects
+// holds them, however many newer projects are on time.
+func TestOverdueProjectsListedFirstPage(t *testing.T) {
+	e := newEnv(t, cobuild.Config{})
+	unit, contact := e.unit("区体育馆")
+	var projects []int64
+	for i := 0; i < 4; i++ {
+		c, err := e.svc.ClaimNeed(e.ctx, contact, e.need(5, false).ID, cobuild.ClaimInput{UnitID: unit.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		projects = append(projects, c.ProjectID)
+	}
+	late := projects[0] // the oldest
+	if err := e.db.G.Exec("UPDATE cobuild_projects SET due_at = ? WHERE id = ?", e.clock.Add(-48*time.Hour).UTC(), late).Error; err != nil {
+		t.Fatal(err)
+	}
+	ps, err := e.svc.Projects(e.ctx, cobuild.ProjectFilter{CommunityIDs: []int64{e.commA}, Limit: 2, OverdueAt: e.clock})
+	if err != nil || len(ps) != 1 || ps[0].ID != late || !ps[0].Overdue(e.clock) {
+		t.Fatalf("overdue projects: %+v %v, want only %d", ps, err, late)
+	}
+}
+
+// Admins suspend a unit: its contacts claim and publish no more, and
+// claim again once it is reactivated; others cannot change its status.
+func TestSuspendedUnitClaimsNothing(t *testing.T) {
+	e := newEnv(t, cobuild.Config{})
+	unit, contact := e.unit("区博物馆")
+	n := e.need(10, true)
+	for _, tc := range []struct {
+		who    resident.User
+		id     int64
+		status string
+		code   string
+	}{
+		{contact, unit.ID, cobuild.UnitSuspended, "FORBIDDEN"},
+		{e.staffA, unit.ID, cobuild.UnitSuspended, "FORBIDDEN"},
+		{e.admin, unit.ID, "closed", "INVALID_UNIT_STATUS"},
+		{e.admin, 987654321, cobuild.UnitSuspended, "UNIT_NOT_FOUND"},
+	} {
+		if _, err := e.svc.SetUnitStatus(e.ctx, tc.who, tc.id, tc.status); errs.CodeOf(err) != tc.code {
+			t.Fatalf("status %q of %d by %d: %v, want %s", tc.status, tc.id, tc.who.ID, err, tc.code)
+		}
+	}
+	u, err := e.svc.SetUnitStatus(e.ctx, e.admin, unit.ID, cobuild.UnitSuspended)
+	if err != nil || u.Status != cobuild.UnitSuspended {
+		t.Fatalf("suspend: %+v %v", u, err)
+	}
+	if _, err := e.svc.ClaimNeed(e.ctx, contact, n.ID, cobuild.ClaimInput{UnitID: unit.ID, Quantity: 2}); errs.CodeOf(err) != "UNIT_INACTIVE" {
+		t.Fatalf("a suspended unit claimed: %v", err)
+	}
+	if _, err := e.svc.SetUnitStatus(e.ctx, e.admin, unit.ID, cobuild.UnitActive); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.ClaimNeed(e.ctx, contact, n.ID, cobuild.ClaimInput{UnitID: unit.ID, Quantity: 2}); err != nil {
+		t.Fatalf("a reactivated unit claims: %v", err)
 	}
 }

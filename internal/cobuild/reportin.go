@@ -2,6 +2,7 @@ package cobuild
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -128,7 +129,7 @@ func (s *Service) ReviewReportIn(ctx context.Context, u resident.User, userID in
 		r.Status = ReportConfirmed
 		msg = "您已完成到社区报到，可在“共建”中查看社区需求并报名服务。"
 	}
-	n := notify.Notice{UserID: r.UserID, TemplateKey: NoticeTemplate, DedupKey: "cb:reportin:" + r.Status + ":" + now.Format("20060102150405"),
+	n := notify.Notice{UserID: r.UserID, TemplateKey: NoticeTemplate, DedupKey: fmt.Sprintf("cb:reportin:%d:%s:%s", r.UserID, r.Status, now.Format("20060102150405")),
 		Title: "社区报到结果", Body: msg, Fields: map[string]string{"activity": "党员到社区报到", "status": map[bool]string{true: "已通过", false: "未通过"}[confirm], "note": msg},
 		Page: "pages/cobuild/reportin"}
 	if err := s.reportIns.ReviewReportIn(ctx, r, []notify.Notice{n}); err != nil {

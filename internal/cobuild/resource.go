@@ -2,6 +2,7 @@ package cobuild
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -66,8 +67,12 @@ func (r Resource) Take(communityID int64, qty int, now time.Time) (int, error) {
 	if qty <= 0 {
 		return 0, ErrBadQuantity
 	}
+	if r.Remaining() == 0 {
+		return 0, ErrResourceFullyClaimed
+	}
 	if qty > r.Remaining() {
-		return 0, ErrResourceFullyClaimed.With("remaining", r.Remaining())
+		return 0, errs.Conflict(ErrResourceFullyClaimed.Code, fmt.Sprintf("该资源只剩 %d%s可认领，请减少认领数量", r.Remaining(), r.QuantityUnit)).
+			With("remaining", r.Remaining())
 	}
 	return qty, nil
 }
@@ -139,6 +144,8 @@ func (s *Service) CreateResource(ctx context.Context, u resident.User, in Resour
 	case in.ValidFrom.IsZero() || in.ValidTo.IsZero() || !in.ValidTo.After(in.ValidFrom) || !in.ValidTo.After(s.now()):
 		return Resource{}, errs.Invalid("INVALID_VALIDITY", "请填写有效期（结束晚于开始，且晚于现在）")
 	}
+	slices.Sort(in.CommunityIDs)
+	in.CommunityIDs = slices.Compact(in.CommunityIDs)
 	for _, c := range in.CommunityIDs {
 		if err := s.checkCommunity(ctx, c); err != nil || c == 0 {
 			return Resource{}, errs.Invalid("UNKNOWN_COMMUNITY", "所选社区不存在")

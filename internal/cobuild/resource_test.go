@@ -73,7 +73,7 @@ func TestResourcesAndReportIn(t *testing.T) {
 			t.Fatalf("claim by %d for %d: %v, want %s", c.who.ID, c.community, err, c.code)
 		}
 	}
-	if _, err := e.svc.WithdrawClaim(e.ctx, staffB, claims[0].ID); errs.KindOf(err) != errs.KindNotFound {
+	if _, err := e.svc.WithdrawClaim(e.ctx, staffB, claims[0].ID); errs.KindOf(err) != errs.KindForbidden {
 		t.Fatalf("another community's staff withdrew: %v", err)
 	}
 	if _, err := e.svc.WithdrawClaim(e.ctx, e.staffA, claims[0].ID); err != nil {
@@ -219,5 +219,34 @@ func TestCobuildReports(t *testing.T) {
 			}
 		}
 		f.Close()
+	}
+}
+
+// Members whose report-ins are confirmed at the same moment are each told:
+// one member's notice does not stand for another's.
+func TestReportInNoticeForEveryMember(t *testing.T) {
+	e := newEnv(t, cobuild.Config{})
+	unit, _ := e.unit("区税务局")
+	var members []resident.User
+	for i := 0; i < 2; i++ {
+		m := e.user("member", resident.Role{Role: resident.RolePartyMember})
+		if _, err := e.svc.ReportInTo(e.ctx, m, 0, unit.ID); err != nil {
+			t.Fatal(err)
+		}
+		members = append(members, m)
+	}
+	for _, m := range members {
+		if _, err := e.svc.ReviewReportIn(e.ctx, e.staffA, m.ID, true, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range members {
+		var told int64
+		if err := e.db.G.Table("outbox").Where("user_id = ? AND title = ?", m.ID, "社区报到结果").Count(&told).Error; err != nil {
+			t.Fatal(err)
+		}
+		if told != 1 {
+			t.Fatalf("member %d was told %d times of the confirmation", m.ID, told)
+		}
 	}
 }

@@ -236,7 +236,12 @@ func (s *Service) WithdrawClaim(ctx context.Context, u resident.User, claimID in
 		return Claim{}, err
 	}
 	if !s.mayActForClaim(u, c) {
-		return Claim{}, ErrClaimNotFound
+		// The claim is no secret (its project lists it): refuse, as claiming
+		// for another unit is refused.
+		if c.NeedID != 0 {
+			return Claim{}, errNotContact
+		}
+		return Claim{}, errNotStaff
 	}
 	if c.Status != ClaimActive {
 		return Claim{}, errs.Conflict("CLAIM_WITHDRAWN", "该认领已撤回")

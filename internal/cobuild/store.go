@@ -24,6 +24,7 @@ type ProjectFilter struct {
 	Statuses     []string
 	Limit        int
 	AfterID      int64
+	OverdueAt    time.Time // non-zero: only projects overdue at this time (Project.Overdue)
 }
 
 // ClaimRequest is a claim to apply atomically.
@@ -50,6 +51,8 @@ type Store interface {
 	CreateUnits(ctx context.Context, us []Unit) error
 	Unit(ctx context.Context, id int64) (Unit, error)
 	UnitStatus(ctx context.Context, id int64) (string, error)
+	// SetUnitStatus sets a unit's status (UNIT_NOT_FOUND when none).
+	SetUnitStatus(ctx context.Context, id int64, status string) error
 	Units(ctx context.Context) ([]Unit, error)
 	// OrgExists reports an organisation of that name exists.
 	OrgNames(ctx context.Context) (map[string]int64, error)
@@ -95,6 +98,8 @@ type Store interface {
 	ContactUsers(ctx context.Context, unitID int64) ([]int64, error)
 	// WishMakers lists the residents whose wishes became the need.
 	WishMakers(ctx context.Context, needID int64) ([]int64, error)
+	// ActivitiesExist reports whether every id (distinct) names an activity.
+	ActivitiesExist(ctx context.Context, ids []int64) (bool, error)
 }
 
 // People reads users and communities.

@@ -10,6 +10,7 @@ import (
 
 	"gongjian/internal/cst"
 	"gongjian/internal/errs"
+	"gongjian/internal/media"
 	"gongjian/internal/pii"
 	"gongjian/internal/resident"
 	"gongjian/internal/usertext"
@@ -77,8 +78,9 @@ func (s *Service) checkUnit(in *UnitInput, communities map[int64]bool, orgs map[
 		if !slices.Contains(in.CommunityIDs, a.CommunityID) {
 			return errs.Invalid("AGREEMENT_COMMUNITY", "共建协议的社区须是该单位的共建社区之一")
 		}
-		if a.StartsOn.IsZero() || a.EndsOn.Before(a.StartsOn) || utf8.RuneCountInString(a.Content) > 1000 {
-			return errs.Invalid("INVALID_AGREEMENT", "共建协议须有起止日期（结束不早于开始），内容不超过 1000 字")
+		if _, upload := media.ParseRef(a.DocumentRef); a.StartsOn.IsZero() || a.EndsOn.Before(a.StartsOn) || utf8.RuneCountInString(a.Content) > 1000 ||
+			(a.DocumentRef != "" && !upload) {
+			return errs.Invalid("INVALID_AGREEMENT", "共建协议须有起止日期（结束不早于开始），内容不超过 1000 字，协议文件须通过上传添加")
 		}
 	}
 	return nil
@@ -138,6 +140,22 @@ func (s *Service) CreateUnit(ctx context.Context, u resident.User, in UnitInput)
 		return Unit{}, err
 	}
 	return s.store.Unit(ctx, unit.ID)
+}
+
+// SetUnitStatus suspends or reactivates a unit (admins). A suspended unit
+// claims needs and publishes resources no more (UNIT_INACTIVE); what it
+// claimed before stays.
+func (s *Service) SetUnitStatus(ctx context.Context, u resident.User, id int64, status string) (Unit, error) {
+	if !u.IsAdmin() {
+		return Unit{}, errNotStaff
+	}
+	if status != UnitActive && status != UnitSuspended {
+		return Unit{}, errs.Invalid("INVALID_UNIT_STATUS", "单位状态只能是共建中或已暂停")
+	}
+	if err := s.store.SetUnitStatus(ctx, id, status); err != nil {
+		return Unit{}, err
+	}
+	return s.store.Unit(ctx, id)
 }
 
 // Unit returns a unit.

@@ -162,6 +162,9 @@ func (s *Service) CreateWish(ctx context.Context, u resident.User, in WishInput)
 	if w.ContactName == "" {
 		w.ContactName = u.RealName
 	}
+	if utf8.RuneCountInString(w.ContactName) > 20 {
+		return Wish{}, errs.Invalid("INVALID_CONTACT_NAME", "联系人姓名不超过 20 字")
+	}
 	switch phone := strings.TrimSpace(in.ContactPhone); {
 	case phone != "":
 		if !phonePattern.MatchString(phone) {

@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gongjian/internal/audit"
+	"gongjian/internal/errs"
 	"gongjian/internal/resident"
 )
 
@@ -51,9 +52,21 @@ func (r roleReq) changes() map[string]any {
 	return map[string]any{"role": r.Role, "community_id": r.CommunityID, "org_id": r.OrgID, "scope": r.Scope, "subdistrict_id": r.SubdistrictID}
 }
 
+var errUnknownUnit = errs.Invalid("UNKNOWN_UNIT", "所选共建单位不存在")
+
 func (a *API) grantRole(c *gin.Context) {
 	var req roleReq
 	if me, id, ok := a.meAndWith(c, "id", &req); ok {
+		if req.Role == resident.RoleUnitContact && req.OrgID != 0 {
+			// A unit contact's organisation must be a co-building unit.
+			if _, err := a.d.Cobuild.Unit(c.Request.Context(), req.OrgID); err != nil {
+				if errs.KindOf(err) == errs.KindNotFound {
+					err = errUnknownUnit
+				}
+				fail(c, err)
+				return
+			}
+		}
 		a.note(c, me, audit.Entry{Action: "role.grant", ObjectType: "user", ObjectID: id, CommunityID: req.CommunityID, Changes: req.changes()})
 		u, err := a.d.Residents.GrantRole(c.Request.Context(), me.ID, id, req.change())
 		respond(c, http.StatusOK, toUserDTO(u), err)

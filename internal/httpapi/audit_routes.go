@@ -67,6 +67,7 @@ var auditedRoutes = map[string]auditedRoute{
 	// Co-building (issue 15).
 	"POST /api/v1/admin/units":                      {action: "unit.create", object: "unit", creates: true},
 	"POST /api/v1/admin/units/import":               {action: "unit.import", object: "unit"},
+	"PATCH /api/v1/admin/units/:id":                 {action: "unit.update", object: "unit", param: "id"},
 	"POST /api/v1/needs":                            {action: "need.publish", object: "need", creates: true, staffOnly: true},
 	"POST /api/v1/needs/:id/claims":                 {action: "need.claim", object: "cobuild_claim", creates: true, staffOnly: true},
 	"POST /api/v1/claims/:id/withdraw":              {action: "claim.withdraw", object: "cobuild_claim", param: "id", staffOnly: true},

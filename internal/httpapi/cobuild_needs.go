@@ -67,6 +67,16 @@ func (a *API) importUnits(c *gin.Context) {
 	respond(c, http.StatusCreated, gin.H{"imported": n}, err)
 }
 
+func (a *API) patchUnit(c *gin.Context) {
+	var req struct {
+		Status string `json:"status"`
+	}
+	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+		unit, err := a.d.Cobuild.SetUnitStatus(c.Request.Context(), u, id, req.Status)
+		respond(c, http.StatusOK, toUnitDTO(unit, true), err)
+	}
+}
+
 func (a *API) listUnits(c *gin.Context) {
 	us, err := a.d.Cobuild.Units(c.Request.Context())
 	if err != nil {
@@ -233,13 +243,16 @@ func (a *API) listProjects(c *gin.Context) {
 			return
 		}
 	}
-	ps, err := a.d.Cobuild.Projects(c.Request.Context(), f)
 	now := time.Now()
+	if c.Query("overdue") == "true" {
+		// Filtered by the store, so that a page holds overdue projects only
+		// and the first page has the newest of them.
+		f.OverdueAt = now
+	}
+	ps, err := a.d.Cobuild.Projects(c.Request.Context(), f)
 	items := make([]projectDTO, 0, len(ps))
 	for _, p := range ps {
-		if c.Query("overdue") != "true" || p.Overdue(now) {
-			items = append(items, toProjectDTO(p, now))
-		}
+		items = append(items, toProjectDTO(p, now))
 	}
 	respond(c, http.StatusOK, withIDCursor(gin.H{"items": items}, ps, limit, func(p cobuild.Project) int64 { return p.ID }), err)
 }

@@ -17,6 +17,7 @@ const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
 
 type entryDTO struct {
 	ID            int64     `json:"id"`
+	UserID        int64     `json:"user_id"`
 	ActivityID    int64     `json:"activity_id"`
 	SessionID     int64     `json:"session_id"`
 	ActivityTitle string    `json:"activity_title"`
@@ -27,13 +28,14 @@ type entryDTO struct {
 	StartedAt     time.Time `json:"started_at"`
 	CreatedAt     time.Time `json:"created_at"`
 	ReversesID    int64     `json:"reverses_id,omitempty"`
+	RecordedBy    int64     `json:"recorded_by"`
 	ApprovedBy    int64     `json:"approved_by,omitempty"`
 }
 
 func toEntryDTO(e hours.Entry) entryDTO {
-	return entryDTO{ID: e.ID, ActivityID: e.ActivityID, SessionID: e.SessionID, ActivityTitle: e.ActivityTitle, Minutes: e.Minutes,
+	return entryDTO{ID: e.ID, UserID: e.UserID, ActivityID: e.ActivityID, SessionID: e.SessionID, ActivityTitle: e.ActivityTitle, Minutes: e.Minutes,
 		Source: e.Source, Reason: e.Reason, ServedAt: e.ServedAt, StartedAt: e.ServedAt, CreatedAt: e.CreatedAt,
-		ReversesID: e.ReversesID, ApprovedBy: e.ApprovedBy}
+		ReversesID: e.ReversesID, RecordedBy: e.RecordedBy, ApprovedBy: e.ApprovedBy}
 }
 
 // recordLineDTO is a line of the service record; the content, date and

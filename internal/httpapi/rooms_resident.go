@@ -99,6 +99,8 @@ type bookReq struct {
 	TeamID     int64     `json:"team_id"`
 	OrgID      int64     `json:"org_id"`
 	OnBehalfOf *guestReq `json:"on_behalf_of"`
+	// Reason: a desk booking's reason may also come beside on_behalf_of.
+	Reason string `json:"reason"`
 	// Series only.
 	Until      string `json:"until"`
 	EveryWeeks int    `json:"every_weeks"`
@@ -109,6 +111,9 @@ func (r bookReq) input(c *gin.Context, roomID int64) rooms.BookInput {
 		TeamID: r.TeamID, OrgID: r.OrgID, IdemKey: strings.TrimSpace(c.GetHeader("Idempotency-Key"))}
 	if g := r.OnBehalfOf; g != nil {
 		in.OnBehalf = &rooms.Guest{Name: g.Name, Phone: g.Phone, Reason: g.Reason}
+		if strings.TrimSpace(g.Reason) == "" {
+			in.OnBehalf.Reason = r.Reason
+		}
 	}
 	return in
 }
@@ -124,7 +129,27 @@ func (a *API) bookRoom(c *gin.Context) {
 		return
 	}
 	b, err := a.d.Rooms.Book(c.Request.Context(), u, req.input(c, id))
-	respond(c, http.StatusCreated, toBookingDTO(b), err)
+	respondBooked(c, toBookingDTO(b), err)
+}
+
+// slotTakenBody is the answer of a refusal for taken dates: the error
+// body with the dates also at its top level, where the issue names them
+// (409 SLOT_TAKEN with conflicts: [dates]); details keep them too.
+type slotTakenBody struct {
+	ErrorBody
+	Conflicts any `json:"conflicts"`
+}
+
+// respondBooked answers 201 with v, or the error.
+func respondBooked(c *gin.Context, v any, err error) {
+	if err != nil {
+		if e := errs.As(err); e.Code == rooms.ErrSlotTaken.Code && e.Details["conflicts"] != nil {
+			c.AbortWithStatusJSON(statusOf[e.Kind], slotTakenBody{ErrorBody{Code: e.Code, Message: e.Message, RequestID: requestID(c),
+				Details: e.Details}, e.Details["conflicts"]})
+			return
+		}
+	}
+	respond(c, http.StatusCreated, v, err)
 }
 
 func (a *API) bookSeries(c *gin.Context) {
@@ -145,7 +170,7 @@ func (a *API) bookSeries(c *gin.Context) {
 	if len(bs) > 0 {
 		series = bs[0].SeriesID
 	}
-	respond(c, http.StatusCreated, gin.H{"series_id": series, "items": bookingDTOs(bs), "count": len(bs)}, err)
+	respondBooked(c, gin.H{"series_id": series, "items": bookingDTOs(bs), "count": len(bs)}, err)
 }
 
 // bookingStatuses reads ?status=, a comma-separated list (none: all).

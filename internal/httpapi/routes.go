@@ -218,6 +218,7 @@ func (a *API) routes(r *gin.Engine) {
 	// lists, claims (cobuild_needs.go).
 	admin.POST("/units", a.createUnit)
 	admin.POST("/units/import", a.importUnits)
+	admin.PATCH("/units/:id", a.patchUnit)
 	v1.GET("/units", a.listUnits)
 	v1.GET("/units/:id", a.optionalAuth, a.getUnit)
 	authed.GET("/me/units", a.myUnits)

@@ -62,8 +62,10 @@ func (s *CheckinStore) ReviewPresence(ctx context.Context, id, by int64, approve
 // ReviewQueue lists flagged presences of activities in scope, oldest first,
 // with the volunteer's name and the activity's title.
 func (s *CheckinStore) ReviewQueue(ctx context.Context, sc checkin.ReviewScope) ([]checkin.Presence, error) {
+	// The row is a named embedded field: GORM skips an anonymous field of
+	// an unexported type, which left every presence column unread.
 	type row struct {
-		presenceRow
+		Presence presenceRow `gorm:"embedded"`
 		Title    string
 		RealName string
 		Nickname string
@@ -83,7 +85,7 @@ func (s *CheckinStore) ReviewQueue(ctx context.Context, sc checkin.ReviewScope) 
 	}
 	out := make([]checkin.Presence, 0, len(rows))
 	for _, r := range rows {
-		p := toPresence(r.presenceRow)
+		p := toPresence(r.Presence)
 		p.ActivityTitle, p.UserName = r.Title, userName(r.RealName, r.Nickname)
 		out = append(out, p)
 	}

@@ -367,6 +367,9 @@ func (s *CobuildStore) Projects(ctx context.Context, f cobuild.ProjectFilter) ([
 	if len(f.Statuses) > 0 {
 		q = q.Where("status IN ?", f.Statuses)
 	}
+	if !f.OverdueAt.IsZero() {
+		q = q.Where("status IN ? AND due_at < ?", []string{cobuild.ProjectClaimed, cobuild.ProjectInProgress}, f.OverdueAt.UTC())
+	}
 	if f.AfterID > 0 {
 		q = q.Where("id < ?", f.AfterID)
 	}
@@ -467,6 +470,16 @@ func (s *CobuildStore) ContactUsers(ctx context.Context, unitID int64) ([]int64,
 	var ids []int64
 	err := s.g(ctx).Model(&roleRow{}).Where("role = ? AND org_id = ?", "unit_contact", unitID).Order("user_id").Pluck("user_id", &ids).Error
 	return ids, translate(err, nil)
+}
+
+// ActivitiesExist reports whether every id (distinct) names an activity.
+func (s *CobuildStore) ActivitiesExist(ctx context.Context, ids []int64) (bool, error) {
+	if len(ids) == 0 {
+		return true, nil
+	}
+	var n int64
+	err := s.g(ctx).Model(&activityRow{}).Where("id IN ?", ids).Count(&n).Error
+	return n == int64(len(ids)), translate(err, nil)
 }
 
 // WishMakers lists the residents whose wishes were accepted into or merged

@@ -164,6 +164,15 @@ func attachMedia(tx *gorm.DB, ref, kind string, objectID, communityID, unitID in
 	return tx.Save(&cbMediaRow{UploadID: id, Kind: kind, ObjectID: objectID, CommunityID: communityID, UnitID: unitID, Public: public, CreatedAt: time.Now().UTC()}).Error
 }
 
+// SetUnitStatus sets a unit's status.
+func (s *CobuildStore) SetUnitStatus(ctx context.Context, id int64, status string) error {
+	if _, err := s.UnitStatus(ctx, id); err != nil {
+		return err
+	}
+	return translate(s.g(ctx).Model(&cbUnitRow{}).Where("org_id = ?", id).
+		Updates(map[string]any{"status": status, "updated_at": time.Now().UTC()}).Error, nil)
+}
+
 // UnitStatus returns a unit's status.
 func (s *CobuildStore) UnitStatus(ctx context.Context, id int64) (string, error) {
 	var r cbUnitRow

@@ -321,6 +321,7 @@ func (s *RoomStore) AddClosure(ctx context.Context, c *rooms.Closure, cancel roo
 					return err
 				}
 				b := toBooking(r)
+				b.Status, b.CancelledBy, b.CancelReason = cancel.To, cancel.By, cancel.Note
 				if err := AddNotices(tx, notice(b)); err != nil {
 					return err
 				}

@@ -137,6 +137,12 @@ func (s *RoomStore) Member(ctx context.Context, teamID, userID int64) (rooms.Mem
 func (s *RoomStore) SetMember(ctx context.Context, m rooms.Member, from []string) error {
 	return translate(s.db.transaction(ctx, func(tx *gorm.DB) error {
 		if len(from) == 0 {
+			if m.Status == rooms.MemberInvited {
+				// An invitation names a real person (an account).
+				if err := userExists(tx, m.UserID); err != nil {
+					return err
+				}
+			}
 			return createUnlessExists(tx, &teamMemberRow{TeamID: m.TeamID, UserID: m.UserID, Status: m.Status}).Error
 		}
 		res := tx.Model(&teamMemberRow{}).Where("team_id = ? AND user_id = ? AND status IN ?", m.TeamID, m.UserID, from).Update("status", m.Status)

@@ -179,7 +179,8 @@ func (s *Service) newBooking(r Room, bk booker, b *Booking) NewBooking {
 
 // Book books a room for a time range. The answer is the booking,
 // confirmed, or pending when the room's owner approves bookings; a range
-// another booking or a closure holds is ErrSlotTaken. A repeated request
+// another booking or a closure holds is ErrSlotTaken with its date
+// (details.conflicts, as a series names its dates). A repeated request
 // with the same Idempotency-Key returns the first answer.
 func (s *Service) Book(ctx context.Context, u resident.User, in BookInput) (Booking, error) {
 	r, bk, b, err := s.prepare(ctx, u, in)
@@ -191,13 +192,35 @@ func (s *Service) Book(ctx context.Context, u resident.User, in BookInput) (Book
 	}
 	s.timed(r, b, in.StartsAt, in.EndsAt)
 	existing, err := s.store.CreateBookings(ctx, nil, []NewBooking{s.newBooking(r, bk, b)}, nil)
+	if errs.CodeOf(err) == ErrSlotTaken.Code {
+		return Booking{}, ErrSlotTaken.With("conflicts", []string{dateOf(b.StartsAt)})
+	}
 	if err != nil {
 		return Booking{}, err
 	}
 	if len(existing) > 0 {
+		if len(existing) != 1 || !sameBooking(existing[0], b, false) {
+			return Booking{}, ErrIdemReused
+		}
 		return existing[0], nil
 	}
+	if in.IdemKey != "" {
+		// Answered as stored, the first answer is the one a retry gets.
+		if stored, err := s.store.Booking(ctx, b.ID); err == nil {
+			return stored, nil
+		}
+	}
 	return *b, nil
+}
+
+// sameBooking reports whether ex, the booking (the first occurrence of a
+// series when series) an Idempotency-Key made earlier, answers the request
+// that built b: the key's first answer is given again only to a repeat of
+// its request, never to another one.
+func sameBooking(ex Booking, b *Booking, series bool) bool {
+	return ex.RoomID == b.RoomID && ex.StartsAt.Equal(b.StartsAt) && ex.EndsAt.Equal(b.EndsAt) && ex.Purpose == b.Purpose &&
+		ex.Attendance == b.Attendance && ex.For == b.For && ex.TeamID == b.TeamID && ex.OrgID == b.OrgID && ex.GuestName == b.GuestName &&
+		(ex.SeriesID != 0) == series
 }
 
 // visible loads a booking the user may see: its booker, the room's owners

@@ -7,6 +7,7 @@ var (
 	ErrSlotTaken       = errs.Conflict("SLOT_TAKEN", "该时段已被预约或不开放，请选择其他时间")
 	ErrWeeklyLimit     = errs.Unprocessable("WEEKLY_LIMIT", "本周在该场地的预约时长已达上限")
 	ErrStateChanged    = errs.Conflict("BOOKING_STATE_CHANGED", "预约状态已变化，请刷新后再试")
+	ErrIdemReused      = errs.Unprocessable("IDEMPOTENCY_KEY_REUSED", "该请求编号已用于另一次预约，请刷新页面后重试")
 	ErrRoomNotFound    = errs.NotFound("ROOM_NOT_FOUND", "场地不存在")
 	ErrBookingNotFound = errs.NotFound("BOOKING_NOT_FOUND", "预约不存在")
 	ErrUnitNotFound    = errs.Invalid("UNKNOWN_UNIT", "共建单位不存在")

@@ -2,6 +2,7 @@ package rooms_test
 
 import (
 	"bytes"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -136,8 +137,8 @@ func TestFreeingSlots(t *testing.T) {
 	// A closure cancels what it overlaps and holds its range.
 	b2 := e.mustBook(u, room.ID, at(d, "14:00"), at(d, "15:00"))
 	_, cancelled, err := e.svc.AddClosure(e.ctx, e.admin, room.ID, at(d, "13:00"), at(d, "17:00"), "消防检查")
-	if err != nil || len(cancelled) != 1 || cancelled[0].ID != b2.ID {
-		t.Fatalf("closure: %v %v", cancelled, err)
+	if err != nil || len(cancelled) != 1 || cancelled[0].ID != b2.ID || cancelled[0].Status != rooms.StatusCancelled {
+		t.Fatalf("closure: %+v %v, want booking %d cancelled", cancelled, err, b2.ID)
 	}
 	if got, _ := e.svc.Booking(e.ctx, u, b2.ID); got.Status != rooms.StatusCancelled || e.slots(b2.ID) != 0 {
 		t.Fatalf("overlapped booking: %s, %d slots", got.Status, e.slots(b2.ID))
@@ -452,5 +453,77 @@ func TestMonthlyReport(t *testing.T) {
 	rows, _ := f.GetRows("场地")
 	if len(rows) != 3 || rows[2][0] != room.Name || rows[2][4] != "6" || rows[2][5] != "2" || rows[2][10] != "50.0%" {
 		t.Fatalf("sheet 场地: %v", rows)
+	}
+}
+
+// TestIdempotencyKeyAnswersOnlyItsRequest: a repeated request with its
+// Idempotency-Key gets the first booking again; the same key sent with
+// another request (another room, other times, a series) is refused
+// instead of answered with a booking that request did not ask for.
+func TestIdempotencyKeyAnswersOnlyItsRequest(t *testing.T) {
+	e := newEnv(t)
+	room := e.room(rooms.Rules{SlotMinutes: 60, MaxMinutes: 120})
+	other := e.room(rooms.Rules{SlotMinutes: 60, MaxMinutes: 120})
+	d := e.day(2)
+	u := e.staff()
+	in := rooms.BookInput{RoomID: room.ID, StartsAt: at(d, "10:00"), EndsAt: at(d, "11:00"), Purpose: "读书会", Attendance: 5, IdemKey: "k-1"}
+	first, err := e.svc.Book(e.ctx, u, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := e.svc.Book(e.ctx, u, in)
+	if err != nil || again.ID != first.ID {
+		t.Fatalf("repeat: %+v %v, want booking %d", again, err, first.ID)
+	}
+	otherRoom, otherTime := in, in
+	otherRoom.RoomID = other.ID
+	otherTime.StartsAt, otherTime.EndsAt = at(d, "12:00"), at(d, "13:00")
+	for name, x := range map[string]rooms.BookInput{"another room": otherRoom, "other times": otherTime} {
+		if b, err := e.svc.Book(e.ctx, u, x); errs.CodeOf(err) != "IDEMPOTENCY_KEY_REUSED" {
+			t.Fatalf("%s: %+v %v, want IDEMPOTENCY_KEY_REUSED", name, b, err)
+		}
+	}
+	_, err = e.svc.BookSeries(e.ctx, u, rooms.SeriesInput{BookInput: in, Until: d.AddDate(0, 0, 14)})
+	wantCode(t, err, "IDEMPOTENCY_KEY_REUSED")
+
+	// A series' key: a single booking with it is refused too.
+	ser := rooms.SeriesInput{BookInput: rooms.BookInput{RoomID: other.ID, StartsAt: at(d, "19:00"), EndsAt: at(d, "20:00"), Purpose: "合唱", Attendance: 5,
+		IdemKey: "k-2"}, Until: d.AddDate(0, 0, 14)}
+	if _, err := e.svc.BookSeries(e.ctx, u, ser); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.svc.Book(e.ctx, u, ser.BookInput)
+	wantCode(t, err, "IDEMPOTENCY_KEY_REUSED")
+}
+
+// TestSeriesRepeatedWithItsKey: a recurring booking sent again with its
+// Idempotency-Key (a retry after a lost answer) gets its occurrences
+// again, not SLOT_TAKEN for the dates its first attempt took.
+func TestSeriesRepeatedWithItsKey(t *testing.T) {
+	e := newEnv(t)
+	room := e.room(rooms.Rules{SlotMinutes: 60, MaxMinutes: 120})
+	d := e.day(2)
+	u := e.staff()
+	ser := rooms.SeriesInput{BookInput: rooms.BookInput{RoomID: room.ID, StartsAt: at(d, "19:00"), EndsAt: at(d, "20:00"), Purpose: "合唱", Attendance: 5,
+		IdemKey: "series-1"}, Until: d.AddDate(0, 0, 14)}
+	bs, err := e.svc.BookSeries(e.ctx, u, ser)
+	if err != nil || len(bs) != 3 {
+		t.Fatalf("series: %d %v", len(bs), err)
+	}
+	again, err := e.svc.BookSeries(e.ctx, u, ser)
+	if err != nil || len(again) != 3 || again[0].ID != bs[0].ID {
+		t.Fatalf("repeated series: %d %v, want its 3 occurrences", len(again), err)
+	}
+	for i := range bs {
+		if fmt.Sprintf("%+v", bs[i]) != fmt.Sprintf("%+v", again[i]) {
+			t.Fatalf("occurrence %d answered\n%+v\nfirst, then\n%+v", i, bs[i], again[i])
+		}
+	}
+	// Without a key the same request is refused with the dates named.
+	ser.IdemKey = ""
+	_, err = e.svc.BookSeries(e.ctx, u, ser)
+	wantCode(t, err, "SLOT_TAKEN")
+	if c := errs.As(err).Details["conflicts"].([]string); len(c) != 3 {
+		t.Fatalf("conflicts %v, want 3 dates", c)
 	}
 }

@@ -80,11 +80,16 @@ func (s *Service) BookSeries(ctx context.Context, u resident.User, in SeriesInpu
 		s.timed(r, &b, x[0], x[1])
 		bs = append(bs, s.newBooking(r, bk, &b))
 	}
-	if c, err := s.conflicts(ctx, r.ID, ranges); err != nil || len(c) > 0 {
-		if err == nil {
-			err = ErrSlotTaken.With("conflicts", c)
+	// A request with an Idempotency-Key goes to the store even when the
+	// dates look taken: they may be taken by its own first attempt, whose
+	// occurrences are then the answer.
+	if in.IdemKey == "" {
+		if c, err := s.conflicts(ctx, r.ID, ranges); err != nil || len(c) > 0 {
+			if err == nil {
+				err = ErrSlotTaken.With("conflicts", c)
+			}
+			return nil, err
 		}
-		return nil, err
 	}
 	ser := &Series{RoomID: r.ID, EveryWeeks: max(in.EveryWeeks, 1), Until: in.Until}
 	existing, err := s.store.CreateBookings(ctx, ser, bs, nil)
@@ -100,7 +105,16 @@ func (s *Service) BookSeries(ctx context.Context, u resident.User, in SeriesInpu
 		return nil, err
 	}
 	if len(existing) > 0 {
+		if !sameBooking(existing[0], bs[0].Booking, true) {
+			return nil, ErrIdemReused
+		}
 		return existing, nil
+	}
+	if in.IdemKey != "" {
+		// Answered as stored, the first answer is the one a retry gets.
+		if stored, err := s.store.Bookings(ctx, BookingFilter{SeriesID: ser.ID}); err == nil && len(stored) == len(bs) {
+			return stored, nil
+		}
 	}
 	out := make([]Booking, 0, len(bs))
 	for _, nb := range bs {

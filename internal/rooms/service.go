@@ -6,6 +6,7 @@ import (
 
 	"gongjian/internal/defaults"
 	"gongjian/internal/errs"
+	"gongjian/internal/imageurl"
 	"gongjian/internal/patch"
 	"gongjian/internal/pii"
 	"gongjian/internal/resident"
@@ -36,6 +37,31 @@ type Service struct {
 	box     *pii.Box
 	cfg     Config
 	now     func() time.Time
+	images  imageurl.Checker // nil: no photo address is accepted
+}
+
+// UseImages sets the rule for rooms' photo addresses (imageurl.Policy: an
+// https URL on a configured host or one of the editor's own uploads).
+func (s *Service) UseImages(images imageurl.Checker) { s.images = images }
+
+var errPhotoURL = errs.Invalid("INVALID_PHOTO_URL", "场地照片地址无效，请上传图片，或使用允许的图片网站的安全链接")
+
+// checkPhotos checks the photo addresses an editor gives: those of photos
+// not among before (kept from an earlier edit) must pass the image rule.
+func (s *Service) checkPhotos(ctx context.Context, editorID int64, photos, before []string) error {
+	kept := map[string]bool{}
+	for _, p := range before {
+		kept[p] = true
+	}
+	for _, p := range photos {
+		if kept[p] {
+			continue
+		}
+		if err := imageurl.Require(ctx, s.images, editorID, p, errPhotoURL); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // NewService builds the service; now may be nil (time.Now).
@@ -74,6 +100,9 @@ func (s *Service) CreateRoom(ctx context.Context, u resident.User, r Room) (Room
 		return Room{}, err
 	}
 	if err := normalizeRoom(&r); err != nil {
+		return Room{}, err
+	}
+	if err := s.checkPhotos(ctx, u.ID, r.Photos, nil); err != nil {
 		return Room{}, err
 	}
 	r.Active, r.CreatedBy = true, u.ID
@@ -125,8 +154,12 @@ func (s *Service) UpdateRoom(ctx context.Context, u resident.User, id int64, p R
 	if !Owns(u, r) {
 		return Room{}, errForbidden
 	}
+	before := r.Photos
 	ApplyPatch(&r, p)
 	if err := normalizeRoom(&r); err != nil {
+		return Room{}, err
+	}
+	if err := s.checkPhotos(ctx, u.ID, r.Photos, before); err != nil {
 		return Room{}, err
 	}
 	return r, s.store.UpdateRoom(ctx, r)
