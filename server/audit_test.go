@@ -59,6 +59,11 @@ func TestAuditRecordsStaffChanges(t *testing.T) {
 			t.Errorf("%s: incomplete entry %v", want.action, e)
 		}
 	}
+	// An entry whose request names no community belongs to the actor's
+	// (docs/console-api.md §4), not to none.
+	if e := findAudit(list, "registration.export", aid); e != nil && num(e["community_id"]) != w.community {
+		t.Errorf("export: community_id %v, want the staff member's %d", e["community_id"], w.community)
+	}
 	if e := findAudit(list, "activity.cancel", aid); e != nil && e["changes"].(map[string]any)["reason"] != "场地维修" {
 		t.Errorf("cancel: what changed is not recorded: %v", e)
 	}

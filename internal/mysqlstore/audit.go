@@ -130,7 +130,7 @@ func writeAudit(tx *gorm.DB, entries []audit.Entry) error {
 			ch = string(b)
 		}
 		rows = append(rows, auditRow{At: e.At.UTC(), ActorID: e.Actor.UserID, ActorName: e.Actor.Name, ActorRole: e.Actor.Role,
-			Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID, CommunityID: e.CommunityID, SubdistrictID: sub,
+			Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID, CommunityID: comm, SubdistrictID: sub,
 			Changes: ch, IP: e.Actor.IP, RequestID: e.Actor.RequestID})
 	}
 	return tx.Session(&gorm.Session{NewDB: true}).Create(&rows).Error
