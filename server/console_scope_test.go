@@ -91,6 +91,11 @@ func TestConsoleScopeMatrix(t *testing.T) {
 		{"staffC1", w.cStaf, "GET", fmt.Sprintf("/api/v1/console/registrations?community_id=%d", c3), nil, 403},
 		{"staffC3", staff3, "GET", fmt.Sprintf("/api/v1/console/registrations?community_id=%d", c3), nil, 200},
 		{"district", w.admin, "GET", fmt.Sprintf("/api/v1/console/registrations?subdistrict_id=%d", s2), nil, 200},
+		{"sub1", sub1, "GET", fmt.Sprintf("/api/v1/console/communities?subdistrict_id=%d", s2), nil, 403},
+		{"sub1", sub1, "GET", fmt.Sprintf("/api/v1/console/communities?subdistrict_id=%d", s1), nil, 200},
+		{"staffC1", w.cStaf, "GET", fmt.Sprintf("/api/v1/console/communities?subdistrict_id=%d", s1), nil, 200},
+		{"staffC1", w.cStaf, "GET", fmt.Sprintf("/api/v1/console/communities?subdistrict_id=%d", s2), nil, 403},
+		{"district", w.admin, "GET", fmt.Sprintf("/api/v1/console/communities?subdistrict_id=%d", s2), nil, 200},
 	}
 	for _, c := range checks {
 		r := ta.do(c.method, c.path, c.tok, c.body)

@@ -110,6 +110,11 @@ func (s *Service) ScopedCommunities(ctx context.Context, u User, subdistrictID i
 			out = append(out, c)
 		}
 	}
+	// Narrowing to a subdistrict outside the scope is refused, as on the
+	// other console lists (docs/console-api.md §2), not answered empty.
+	if subdistrictID != 0 && len(out) == 0 && !sc.SeesSubdistrict(subdistrictID) {
+		return nil, errs.Forbidden("FORBIDDEN", "没有权限查看该范围的数据")
+	}
 	return out, nil
 }
 
