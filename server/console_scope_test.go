@@ -87,6 +87,9 @@ func TestConsoleScopeMatrix(t *testing.T) {
 		{"staffC1", w.cStaf, "GET", fmt.Sprintf("/api/v1/console/dashboard/rooms?community_id=%d", c3), nil, 403},
 		{"sub1", sub1, "GET", "/api/v1/console/audit", nil, 200},
 		{"staffC1", w.cStaf, "GET", "/api/v1/console/audit", nil, 403},
+		{"sub1", sub1, "GET", fmt.Sprintf("/api/v1/console/audit?subdistrict_id=%d", s2), nil, 403},
+		{"sub1", sub1, "GET", fmt.Sprintf("/api/v1/console/audit?community_id=%d", c3), nil, 403},
+		{"sub1", sub1, "GET", fmt.Sprintf("/api/v1/console/audit?community_id=%d", c1), nil, 200},
 		{"sub1", sub1, "GET", fmt.Sprintf("/api/v1/console/registrations?subdistrict_id=%d", s2), nil, 403},
 		{"staffC1", w.cStaf, "GET", fmt.Sprintf("/api/v1/console/registrations?community_id=%d", c3), nil, 403},
 		{"staffC3", staff3, "GET", fmt.Sprintf("/api/v1/console/registrations?community_id=%d", c3), nil, 200},
@@ -134,5 +137,12 @@ func TestConsoleScopeMatrix(t *testing.T) {
 	}
 	if findAudit(ta.auditItems(w.admin, "action=activity.publish"), "activity.publish", act3) == nil {
 		t.Error("the district admin does not see every entry")
+	}
+	// Narrowing the log to a subdistrict or a community.
+	for _, q := range []string{fmt.Sprintf("subdistrict_id=%d", s2), fmt.Sprintf("community_id=%d", c3)} {
+		got := ta.auditItems(w.admin, "action=activity.publish&"+q)
+		if findAudit(got, "activity.publish", act3) == nil || findAudit(got, "activity.publish", act1) != nil {
+			t.Errorf("audit narrowed by %s: %v", q, got)
+		}
 	}
 }

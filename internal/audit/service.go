@@ -13,13 +13,15 @@ import (
 type Filter struct {
 	All            bool    // every subdistrict (district admins)
 	SubdistrictIDs []int64 // else these
-	ActorID        int64
-	Action         string
-	ObjectType     string
-	ObjectID       int64
-	From, To       time.Time
-	After          *page.Cursor
-	Limit          int
+	// Narrowing inside the scope (0: none); outside it → 403 FORBIDDEN.
+	SubdistrictID, CommunityID int64
+	ActorID                    int64
+	Action                     string
+	ObjectType                 string
+	ObjectID                   int64
+	From, To                   time.Time
+	After                      *page.Cursor
+	Limit                      int
 }
 
 // Store reads the log (entries are written by the stores' transactions).
@@ -36,7 +38,10 @@ type Service struct{ store Store }
 // NewService builds the service.
 func NewService(store Store) *Service { return &Service{store: store} }
 
-var errForbidden = errs.Forbidden("FORBIDDEN", "只有管理员可以查看操作日志")
+var (
+	errForbidden  = errs.Forbidden("FORBIDDEN", "只有管理员可以查看操作日志")
+	errOutOfScope = errs.Forbidden("FORBIDDEN", "没有权限查看该范围的数据")
+)
 
 // Scope fills f's scope for u: district admins see every entry, a
 // subdistrict's admins their subdistrict's; nobody else any.
@@ -49,6 +54,9 @@ func Scope(u resident.User, f *Filter) error {
 		f.All = true
 	default:
 		f.All, f.SubdistrictIDs = false, sc.SubdistrictIDs
+		if f.SubdistrictID != 0 && !sc.SeesSubdistrict(f.SubdistrictID) || f.CommunityID != 0 && !sc.SeesCommunity(f.CommunityID) {
+			return errOutOfScope
+		}
 	}
 	return nil
 }

@@ -44,7 +44,7 @@ func toAuditDTO(e audit.Entry) auditDTO {
 // auditFilter reads the list's filters from the query into *f.
 func auditFilter(f *audit.Filter) fromRequest {
 	return func(c *gin.Context) (err error) {
-		ids := map[string]*int64{"actor_id": &f.ActorID, "object_id": &f.ObjectID}
+		ids := map[string]*int64{"actor_id": &f.ActorID, "object_id": &f.ObjectID, "subdistrict_id": &f.SubdistrictID, "community_id": &f.CommunityID}
 		for name, dst := range ids {
 			v, err := queryInt(c, name, 0, 0, 1<<53)
 			if err != nil {

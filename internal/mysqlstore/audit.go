@@ -155,6 +155,8 @@ func (s *AuditStore) List(ctx context.Context, f audit.Filter) ([]audit.Entry, e
 	if !f.All {
 		q = q.Where("subdistrict_id IN ?", append(f.SubdistrictIDs, -1))
 	}
+	q = whereEq(q, "subdistrict_id", f.SubdistrictID)
+	q = whereEq(q, "community_id", f.CommunityID)
 	q = whereEq(q, "actor_id", f.ActorID)
 	q = whereEq(q, "action", f.Action)
 	q = whereEq(q, "object_type", f.ObjectType)
