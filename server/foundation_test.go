@@ -298,6 +298,9 @@ func TestBadInputIsRefusedCleanly(t *testing.T) {
 		{"malformed json", "POST", "/api/v1/me/dependents", alice, `{"name":`, 400, "BAD_JSON"},
 		{"two json values", "POST", "/api/v1/auth/login", "", `{"code":"x"}{"code":"y"}`, 400, "BAD_JSON"},
 		{"empty body", "POST", "/api/v1/auth/login", "", ` `, 400, "EMPTY_BODY"},
+		{"empty login code", "POST", "/api/v1/auth/login", "", `{"code":""}`, 401, "INVALID_CODE"},
+		{"login code missing", "POST", "/api/v1/auth/login", "", `{}`, 401, "INVALID_CODE"},
+		{"oversize login code", "POST", "/api/v1/auth/login", "", `{"code":"dev:` + strings.Repeat("a", 200) + `"}`, 401, "INVALID_CODE"},
 		{"oversize body", "POST", "/api/v1/me/dependents", alice, big, 413, "BODY_TOO_LARGE"},
 		{"unknown field", "POST", "/api/v1/me/dependents", alice, `{"name":"小红","relation":"child","birth_date":"2015-01-01","gender":"female","admin":true}`, 400, "UNKNOWN_FIELD"},
 		{"wrong type", "PATCH", "/api/v1/me", alice, `{"community_id":"x"}`, 400, "BAD_FIELD"},
@@ -350,6 +353,24 @@ func TestBadInputIsRefusedCleanly(t *testing.T) {
 	ta.app.db.G.Table("dependents").Select("name").Where("id = ?", bobsChild).Scan(&name)
 	if name != "小明" {
 		t.Fatalf("bob's child was changed by alice: %q", name)
+	}
+}
+
+// The mini-program's family page records the guardian's consent with the
+// version the server holds in force: with any other, adding a child under
+// 14 is refused (400 CONSENT_VERSION_OUTDATED) and the child never becomes
+// usable.
+func TestMiniProgramSendsTheGuardianConsentVersion(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "miniprogram", "src", "pages", "family", "edit.js"))
+	if err != nil {
+		t.Skipf("no mini-program sources: %v", err)
+	}
+	m := regexp.MustCompile(`const CONSENT_VERSION = '([^']*)'`).FindSubmatch(src)
+	if m == nil {
+		t.Fatal("family/edit.js declares no CONSENT_VERSION")
+	}
+	if got := string(m[1]); got != resident.CurrentConsentVersion {
+		t.Fatalf("the mini-program sends guardian consent version %q, the server accepts %q", got, resident.CurrentConsentVersion)
 	}
 }
 

@@ -159,7 +159,8 @@ type Tokens struct {
 func (s *Service) Login(ctx context.Context, code string) (Tokens, error) {
 	code = strings.TrimSpace(code)
 	if code == "" || len(code) > 128 {
-		return Tokens{}, errs.Invalid("INVALID_CODE", "登录凭证无效，请重新打开小程序")
+		// What WeChat would answer (40029, 41008): 401 INVALID_CODE.
+		return Tokens{}, errs.Unauthorized("INVALID_CODE", "登录凭证无效，请重新打开小程序")
 	}
 	sess, err := s.code2Session(ctx, code)
 	if err != nil {

@@ -148,8 +148,8 @@ func requestChanges(c *gin.Context) map[string]any {
 	if c.Request.Body == nil || c.Request.ContentLength == 0 {
 		return out
 	}
-	if ct := c.ContentType(); ct != "" && ct != "application/json" {
-		out["upload"] = ct
+	if !jsonContentType(c) {
+		out["upload"] = c.ContentType()
 		return out
 	}
 	b, err := io.ReadAll(io.LimitReader(c.Request.Body, auditedBody+1))

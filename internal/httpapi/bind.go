@@ -41,7 +41,7 @@ func decode(c *gin.Context, v any) error { return decodeFast(c, v, nil) }
 // skipped. fast must accept only what the general decoder reads the same
 // way, and leave v as the general decoder would start it when it refuses.
 func decodeFast(c *gin.Context, v any, fast func([]byte) bool) error {
-	if ct := c.ContentType(); ct != "" && ct != "application/json" {
+	if !jsonContentType(c) {
 		return errContentType
 	}
 	body, err := readBody(c)
@@ -52,6 +52,14 @@ func decodeFast(c *gin.Context, v any, fast func([]byte) bool) error {
 		return nil
 	}
 	return decodeBytes(body, v)
+}
+
+// jsonContentType reports whether the request's body is JSON by its
+// Content-Type: none, or application/json (a media type is
+// case-insensitive, RFC 9110 8.3.1; parameters such as charset ignored).
+func jsonContentType(c *gin.Context) bool {
+	ct := c.ContentType()
+	return ct == "" || strings.EqualFold(ct, "application/json")
 }
 
 // decodeBytes is decode's reading of the body's bytes.

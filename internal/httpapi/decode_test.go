@@ -47,6 +47,7 @@ func TestDecodeStrictJSON(t *testing.T) {
 	}{
 		{"valid", "application/json", `{"name":"张三","count":2}`, 1 << 10, ""},
 		{"valid, charset", "application/json; charset=utf-8", `{"name":"张三"}`, 1 << 10, ""},
+		{"valid, media type in capitals", "Application/JSON; charset=UTF-8", `{"name":"张三"}`, 1 << 10, ""},
 		{"no content type", "", `{"name":"a"}`, 1 << 10, ""},
 		{"form", "application/x-www-form-urlencoded", `name=a`, 1 << 10, "UNSUPPORTED_MEDIA_TYPE"},
 		{"empty", "application/json", "   ", 1 << 10, "EMPTY_BODY"},

@@ -45,7 +45,7 @@ test('adding a child under 14 needs the guardian-consent step, then posts guardi
   await h.tap(page, '.consent-check')
   await h.tap(page, '.btn-save')
   assert.deepEqual(w.requests('POST', '/api/v1/me/dependents')[0].data, {
-    name: '李小雨', relation: 'child', gender: 'female', birth_date: `${y - 7}-03-15`, guardian_consent: { version: 'v1' },
+    name: '李小雨', relation: 'child', gender: 'female', birth_date: `${y - 7}-03-15`, guardian_consent: { version: 'guardian-v1' },
   })
   assert.deepEqual(w.navigations, [{ type: 'navigateBack' }])
 })

@@ -4,7 +4,7 @@ const fmt = require('../../utils/format')
 const { showError, submitThenBack, confirmThenBack } = require('../../utils/request')
 
 const CONSENT_AGE = 14
-const CONSENT_VERSION = 'v1'
+const CONSENT_VERSION = 'guardian-v1' // resident.CurrentConsentVersion on the server
 
 Component({
   data: {
