@@ -197,6 +197,13 @@ func TestActivityMessagesStaffView(t *testing.T) {
 	resTok, uid := ta.login("villager")
 	adminTok, _ := ta.login("boss")
 	ta.grant("boss", resident.RoleChange{Role: "admin"})
+	t0 := time.Now().UTC()
+	for _, id := range []int64{42, 43} { // the activities the notices are about
+		if err := ta.app.db.G.Exec(`INSERT INTO activities (id, title, category, community_id, host_org_id, address, status, signup_opens_at, signup_closes_at, first_starts_at, last_ends_at)
+			VALUES (?, '文艺演出', 'lecture', 1, 2, '阳光社区', 'published', ?, ?, ?, ?)`, id, t0, t0, t0, t0).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
 	ta.addNotices(confirmedNotice(uid, 1, "文艺演出"), confirmedNotice(uid, 2, "文艺演出加场"))
 	// The first send is refused for good (its grant is given back), the
 	// second goes out.
@@ -229,6 +236,7 @@ func TestActivityMessagesStaffView(t *testing.T) {
 	if r = ta.do("GET", "/api/v1/admin/activities/43/messages", adminTok, nil); len(r.Body["items"].([]any)) != 0 {
 		t.Fatalf("another activity %s", r.Raw)
 	}
+	expectError(t, ta.do("GET", "/api/v1/admin/activities/44/messages", adminTok, nil), 404, "ACTIVITY_NOT_FOUND")
 	if m := ta.do("GET", "/metrics", "", nil); !strings.Contains(string(m.Raw), `gongjian_notify_rejected_total{errcode="47003",template="registration_confirmed"} 1`) {
 		t.Fatal("the refusal is not counted in /metrics")
 	}

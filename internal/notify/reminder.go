@@ -133,9 +133,9 @@ const reminderBatch = 500
 
 // ScheduleReminders writes the reminders that are due at now: one notice
 // per confirmed registration whose reminder time has come and whose session
-// has not begun — also those whose time passed while no process ran. A
-// registration confirmed after its reminder time gets no reminder (its
-// confirmation said it all). It returns the number of reminder notices
+// has not begun — also those whose time passed while no process ran, and
+// those confirmed after their reminder time (reminded at once). It returns
+// the number of reminder notices
 // written. Several processes may run it at once: records and notices are
 // deduplicated by (registration, start).
 func (r *Runner) ScheduleReminders(ctx context.Context) (int, error) {
@@ -156,13 +156,12 @@ func (r *Runner) ScheduleReminders(ctx context.Context) (int, error) {
 				if due.After(now) || !a.StartsAt.After(now) || !a.Confirmed {
 					continue // outside the window's promise: never happens with a correct source
 				}
-				rec := ReminderRecord{RegistrationID: a.RegistrationID, StartsAt: a.StartsAt}
-				if a.ConfirmedAt.IsZero() || a.ConfirmedAt.Before(due) {
-					n := reminderNotice(a, now, r.policy.Loc)
-					rec.Notice = &n
-					written++
-				}
-				recs = append(recs, rec)
+				// Everyone is reminded, also a place confirmed after its
+				// reminder time (sign-up at 20:00 for tomorrow 9:00, a late
+				// promotion): at once, as long as the session has not begun.
+				n := reminderNotice(a, now, r.policy.Loc)
+				recs = append(recs, ReminderRecord{RegistrationID: a.RegistrationID, StartsAt: a.StartsAt, Notice: &n})
+				written++
 			}
 			if len(recs) > 0 {
 				if err := r.store.AddReminders(ctx, recs); err != nil {

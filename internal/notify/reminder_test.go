@@ -367,19 +367,22 @@ func TestReminderDroppedWhenCancelled(t *testing.T) {
 }
 
 // A place confirmed after the reminder time (a sign-up at 20:00 for the
-// next morning, a late promotion) gets no reminder: its confirmation said
-// it all; and the registration is not looked at again.
-func TestReminderSkippedWhenConfirmedAfterItsTime(t *testing.T) {
+// next morning, a late promotion) is reminded at once — the issue: everyone
+// must be reminded before the session starts — and only once.
+func TestReminderAtOnceWhenConfirmedAfterItsTime(t *testing.T) {
 	eachSource(t, func(t *testing.T, e *reminderEnv) {
 		a := e.attendance(1, at(8, 9, 0)) // due 7th 18:00
-		a.ConfirmedAt = at(7, 20, 0)
+		a.ConfirmedAt = at(7, 20, 0)      // signed up at 20:00: still reminded
 		e.regs.set(a)
 		e.clock.Set(at(7, 20, 1))
+		if n := e.schedule(); n != 1 {
+			t.Fatalf("%d reminders, want 1", n)
+		}
 		if n := e.schedule(); n != 0 {
-			t.Fatalf("%d reminders", n)
+			t.Fatalf("written again: %d", n)
 		}
 		if done, _ := e.store.Reminded(e.ctx, 1, a.StartsAt); !done {
-			t.Fatal("the skip was not recorded")
+			t.Fatal("the reminder was not recorded")
 		}
 		if n, _ := e.src.UpcomingUnreminded(e.ctx, e.uid, e.clock.Now()); n != 0 {
 			t.Fatalf("still upcoming: %d", n)

@@ -41,6 +41,7 @@ func TestActivityMessagesScope(t *testing.T) {
 		{"staff of another organisation", staff(0, 7), 9, "FORBIDDEN"},
 		{"resident", resident.User{ID: uid}, 9, "FORBIDDEN"},
 		{"no such activity", staff(1, 0), 404, "ACTIVITY_NOT_FOUND"},
+		{"no such activity, admin", resident.User{ID: 1, Roles: []resident.Role{{Role: resident.RoleAdmin}}}, 404, "ACTIVITY_NOT_FOUND"},
 	}
 	for _, c := range cases {
 		items, counts, err := svc.ActivityMessages(e.ctx, c.viewer, c.activity, 0, 10)

@@ -134,8 +134,8 @@ type MessageRecord struct {
 }
 
 // ReminderRecord marks one registration's session start as reminded.
-// Notice is nil when no reminder is sent for it (e.g. the registration was
-// confirmed after the reminder time).
+// Notice is nil when no reminder is sent for it (the start is only marked
+// as dealt with).
 type ReminderRecord struct {
 	RegistrationID int64
 	StartsAt       time.Time

@@ -254,6 +254,11 @@ func (s *Service) HandleAlarm(ctx context.Context, a Actor, deviceID, alarmID in
 	}
 	if !a.Staff {
 		cur.Lat, cur.Lng = nil, nil
+	} else if cur.Lat != nil {
+		// Staff see the alarm's location in the answer: log that view.
+		if err := s.logView(ctx, a, ViewAlarmLocation, Binding{ID: cur.BindingID, DeviceID: cur.DeviceID}); err != nil {
+			return Alarm{}, err
+		}
 	}
 	return cur, nil
 }

@@ -152,3 +152,37 @@ func (f *fixture) newIMEI() string {
 	payload := fmt.Sprintf("35%012d", f.imeiSeq)
 	return payload + string(wristband.LuhnDigit(payload))
 }
+
+// Staff who acknowledge or resolve an alarm see its location in the
+// answer: that view is written to the access log like any other.
+func TestStaffHandlingAnAlarmLogsItsLocationView(t *testing.T) {
+	f := newFixture(t)
+	cid := f.community("锦绣社区")
+	u := f.user("周奶奶", cid)
+	imei := f.device(f.staff("admin", 0))
+	b := f.bindSelf(u, imei)
+	st := f.staff("值班员", cid)
+	now := f.clock.Now()
+	f.push(imei, wristband.EventLocation, now, loc(30, 120))
+	r := f.push(imei, wristband.EventSOS, now, nil)
+	if r.AlarmID == 0 {
+		t.Fatalf("no alarm: %+v", r)
+	}
+	for i, ack := range []bool{true, false} {
+		al, err := f.svc.HandleAlarm(f.ctx, wristband.StaffActor(st), 0, r.AlarmID, ack, "已电话联系")
+		if err != nil || al.Lat == nil {
+			t.Fatalf("handle (ack=%v): %+v %v", ack, al, err)
+		}
+		if n := f.count("wristband_access_log", "binding_id = ? AND viewer_user_id = ? AND what = ?", b.ID, st.ID, wristband.ViewAlarmLocation); n != int64(i+1) {
+			t.Fatalf("after ack=%v: %d access-log entries for the staff's view of the location, want %d", ack, n, i+1)
+		}
+	}
+	// A guardian's answer has no location, so nothing is logged for them.
+	r = f.push(imei, wristband.EventFall, now, nil)
+	if al, err := f.svc.HandleAlarm(f.ctx, wristband.GuardianActor(u), b.DeviceID, r.AlarmID, true, ""); err != nil || al.Lat != nil {
+		t.Fatalf("guardian ack: %+v %v", al, err)
+	}
+	if n := f.count("wristband_access_log", "viewer_user_id = ?", u.ID); n != 0 {
+		t.Fatalf("guardian saw no location but %d entries were logged", n)
+	}
+}
