@@ -360,7 +360,7 @@ func (s *Service) ReviewWish(ctx context.Context, u resident.User, id int64, r R
 	notice := notify.Notice{UserID: w.UserID, TemplateKey: NoticeTemplate, DedupKey: fmt.Sprintf("cb:wish:%d:reviewed", w.ID),
 		Title: "心愿处理结果", Body: fmt.Sprintf(body, w.Title),
 		Fields: map[string]string{"activity": w.Title, "status": map[string]string{"accept": "已采纳", "merge": "已采纳", "decline": "未采纳"}[r.Decision], "note": "可在“我的心愿”查看"},
-		Page:   "pages/cobuild/wishes"}
+		Page:   "pages/cobuild/wish"}
 	return s.wishes.ReviewWish(ctx, w, need, []notify.Notice{notice})
 }
 

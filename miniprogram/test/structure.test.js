@@ -47,6 +47,33 @@ test('every page is rendered by at least one test', () => {
   assert.deepEqual(missing, [])
 })
 
+test('every page the server links to (messages, subscribe messages, mini-program codes) is in app.json', () => {
+  // The Go code names pages as string literals ("pages/x/y", maybe followed by a query); tests and
+  // the fake WeChat (wxemu) use made-up pages, and comments give examples.
+  const repo = path.join(h.ROOT, '..', '..')
+  const linked = []
+  const walk = (dir) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name)
+      if (e.isDirectory()) {
+        if (e.name !== 'wxemu' && e.name !== 'testdata') walk(p)
+      } else if (p.endsWith('.go') && !p.endsWith('_test.go')) {
+        fs.readFileSync(p, 'utf8')
+          .split('\n')
+          .map((line) => line.replace(/(^|\s)\/\/.*$/, ''))
+          .forEach((line) => {
+            for (const m of line.matchAll(/"\/?(pages\/[a-z0-9_-]+\/[a-z0-9_-]+)/g)) linked.push({ page: m[1], file: path.relative(repo, p) })
+          })
+      }
+    }
+  }
+  walk(path.join(repo, 'internal'))
+  walk(path.join(repo, 'server'))
+  assert.ok(linked.length >= 10, `only ${linked.length} page links found in the Go code`)
+  const missing = linked.filter((l) => !pages.includes(l.page)).map((l) => `${l.file}: ${l.page}`)
+  assert.deepEqual(missing, [])
+})
+
 test('pages using location, camera, album or phone carry the privacy popup', () => {
   for (const p of pages) {
     const js = fs.readFileSync(path.join(h.ROOT, `${p}.js`), 'utf8')
