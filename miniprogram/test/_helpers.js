@@ -300,9 +300,11 @@ function installWx(opts = {}) {
     },
     scanCode(o) {
       h.scanCalls = (h.scanCalls || 0) + 1
+      h.scanOptions = o
       const r = h.scanResults.shift()
       if (!r) return fail(o, 'scanCode:fail cancel')
-      ok(o, { result: r, scanType: 'QR_CODE', charSet: 'utf-8' })
+      // a string is a QR code's text; an object the whole answer (a mini-program code: {path})
+      ok(o, typeof r === 'string' ? { result: r, scanType: 'QR_CODE', charSet: 'utf-8' } : Object.assign({ result: '', scanType: 'WX_CODE', charSet: 'utf-8' }, r))
     },
     getLocation(o) {
       h.locationCalls = (h.locationCalls || 0) + 1

@@ -91,6 +91,41 @@ test('a server refusal of the check-in shows its Chinese message', async () => {
   assert.equal(w.modals[0].content, '您不在活动现场附近，无法签到')
 })
 
+// The printed poster is a mini-program code (wxacode) for pages/volunteer/index whose scene is the
+// poster code (internal/checkin: "p.<activity>.<mac>").
+const POSTER = 'p.5q.Zk3xQ9b2LmN0'
+
+test('scanning the printed poster (a mini-program code) in the app sends its scene code', async () => {
+  const w = h.installWx({ routes: routes() })
+  w.scanResults.push({ path: `pages/volunteer/index?scene=${encodeURIComponent(POSTER)}` })
+  const page = await h.renderPage('pages/volunteer/index')
+  await h.tap(page, '.btn-checkin')
+  await h.settle(10)
+  assert.ok(w.scanOptions.scanType.includes('wxCode'), 'the scanner must read mini-program codes')
+  assert.ok(w.scanOptions.scanType.includes('qrCode'), 'the scanner must read the rotating QR code')
+  assert.deepEqual(w.requests('POST', '/api/v1/self-checkins')[0].data, { code: POSTER, lat: 31.2304, lng: 121.4737, action: 'in' })
+  assert.match(h.text(page), /签到成功（09:02）/)
+})
+
+test('opened from the poster by WeChat\'s camera: the scene is the code, the tap checks in without scanning again', async () => {
+  const w = h.installWx({ routes: routes() })
+  const page = await h.renderPage('pages/volunteer/index', { scene: encodeURIComponent(POSTER) })
+  assert.match(h.text(page), /已识别活动签到码/)
+  await h.tap(page, '.btn-checkin')
+  await h.settle(10)
+  assert.equal(w.scanCalls || 0, 0)
+  assert.equal(w.locationCalls, 1)
+  assert.deepEqual(w.requests('POST', '/api/v1/self-checkins')[0].data, { code: POSTER, lat: 31.2304, lng: 121.4737, action: 'in' })
+  assert.match(h.text(page), /签到成功（09:02）/)
+  // used once: the next tap scans again
+  assert.doesNotMatch(h.text(page), /已识别活动签到码/)
+  w.scanResults.push('r.1kq.2f8.abcdef')
+  await h.tap(page, '.btn-checkout')
+  await h.settle(10)
+  assert.equal(w.scanCalls, 1)
+  assert.equal(w.requests('POST', '/api/v1/self-checkins')[1].data.code, 'r.1kq.2f8.abcdef')
+})
+
 test('menu opens the claim and record pages', async () => {
   const { w, page } = await h.openPage({ routes: routes() }, 'pages/volunteer/index')
   await h.tap(page, '.menu-claim')

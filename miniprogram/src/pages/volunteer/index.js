@@ -8,15 +8,27 @@ const subscribe = require('../../utils/subscribe')
 const { showError } = require('../../utils/request')
 
 
+/**
+ * The code a scan or a launch carries: a mini-program code (the printed poster) gives its page's
+ * path with scene=<code>, WeChat's camera opens this page with query.scene; the rotating QR code
+ * is the code itself.
+ * @param {string} text
+ */
+function codeOf(text) {
+  let s = String(text || '').trim()
+  const m = s.match(/(?:^|[?&])scene=([^&]*)/)
+  if (m) s = m[1]
+  try {
+    s = decodeURIComponent(s)
+  } catch (e) {
+    // not encoded
+  }
+  return s.trim()
+}
+
+/** Scans the rotating QR code or the poster's mini-program code (after the privacy flow). */
 function scan() {
-  return new Promise((resolve, reject) => {
-    wx.scanCode({
-      onlyFromCamera: true,
-      scanType: ['qrCode'],
-      success: (res) => resolve(res.result),
-      fail: () => reject(new Error('已取消扫码')),
-    })
-  })
+  return privacy.scanCodeResult({ scanType: ['qrCode', 'wxCode'] }).then((r) => codeOf(r.path && /scene=/.test(r.path) ? r.path : r.result))
 }
 
 function locate() {
@@ -31,10 +43,12 @@ function locate() {
 
 Component({
   behaviors: [loads],
-  data: { totalText: '0分钟', months: [], entries: [], loading: true, error: '', lastResult: '', busy: false },
+  // sceneCode: the poster's code WeChat opened this page with, used by the next tap instead of a scan
+  data: { totalText: '0分钟', months: [], entries: [], loading: true, error: '', lastResult: '', busy: false, sceneCode: '' },
   methods: {
-    onLoad() {
+    onLoad(query) {
       subscribe.prefetch()
+      if (query && query.scene) this.setData({ sceneCode: codeOf(query.scene) })
     },
     onShow() {
       return this.load()
@@ -73,11 +87,13 @@ Component({
       return subscribe
         .ask(action === 'in' ? ['checkin_done', 'hours_credited'] : ['hours_credited'])
         .then(() => privacy.ensure())
-        .then(() => scan())
+        .then(() => this.data.sceneCode || scan())
         .then((code) => locate().then((loc) => ({ code, loc })))
-        .then(({ code, loc }) => api.selfCheckin({ code: String(code).trim(), lat: loc.latitude, lng: loc.longitude, action }))
+        .then(({ code, loc }) => api.selfCheckin({ code, lat: loc.latitude, lng: loc.longitude, action }))
         .then(
           (res) => {
+            // the poster's code served once; the next tap scans
+            if (this.data.sceneCode) this.setData({ sceneCode: '' })
             // A repeated check-in or check-out answers the first one again (repeated: true).
             const at = fmt.formatTime(res.at)
             const title = action === 'in' ? (res.repeated ? '已签到过' : '签到成功') : res.repeated ? '已签退过' : '签退成功'
