@@ -154,10 +154,32 @@ test('claim: photos go through the privacy flow, chooseMedia and upload; the cla
   await h.settle(10)
   assert.deepEqual(w.subscribeRequests, [['T_CLAIM']])
   assert.deepEqual(w.requests('POST', '/api/v1/hours/claims')[0].data, {
-    activity_id: 202, description: '在小区东门宣传垃圾分类，发放宣传册', minutes: 150,
+    activity_id: 202, session_id: 2021, description: '在小区东门宣传垃圾分类，发放宣传册', minutes: 150,
     photo_urls: [`/api/v1/uploads/${uploadID('wxfile://tmp/p1.jpg')}`, `/api/v1/uploads/${uploadID('wxfile://tmp/p2.jpg')}`],
   })
   assert.deepEqual(w.navigations, [{ type: 'navigateBack' }])
+})
+
+test('claim: an activity with several sessions is listed once per session and the claim names the session', async () => {
+  // the server refuses a claim without session_id for such an activity (SESSION_REQUIRED)
+  const series = (id, session, day) => fx.myRegistration(undefined, { id, activity_id: 207, activity_title: '四点半学校志愿辅导', category: 'volunteer_service',
+    activity_status: 'finished', session_id: session, starts_at: fx.at(day, 16, 30), ends_at: fx.at(day, 18, 0) })
+  const items = [series(411, 2071, -9), series(412, 2072, -2), series(413, 2072, -2)]
+  const w = h.installWx({ routes: routes({ 'GET /api/v1/me/registrations': { items, total: 3, page: 1, page_size: 100 } }) })
+  const page = await h.renderPage('pages/volunteer/claim', { activity_id: '207' })
+  // one line per session (two registrations of the same session are one), told apart by date
+  assert.equal(page.data.activities.length, 2)
+  assert.match(page.data.activities[0].label, /^四点半学校志愿辅导 · \S+ \S+ 16:30$/)
+  assert.notEqual(page.data.activities[0].label, page.data.activities[1].label)
+  await h.input(page, '.activity-picker', '1', 'change')
+  assert.match(h.text(page), new RegExp(page.data.activities[1].label.replace(/[·()]/g, '.')))
+  await h.input(page, '.input-hours', '1.5')
+  await h.input(page, '.input-description', '辅导三年级学生完成作业')
+  await h.tap(page, '.btn-submit')
+  await h.settle(10)
+  const body = w.requests('POST', '/api/v1/hours/claims')[0].data
+  assert.equal(body.activity_id, 207)
+  assert.equal(body.session_id, 2072)
 })
 
 test('claim: a refused upload (too large, not a photo) shows the server message and adds nothing', async () => {

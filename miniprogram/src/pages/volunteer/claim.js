@@ -37,10 +37,12 @@ Component({
           const seen = {}
           const activities = []
           ;((res && res.items) || []).forEach((r) => {
-            // a cancelled registration is no service to claim for
-            if (seen[r.activity_id] || r.status === 'cancelled') return
-            seen[r.activity_id] = true
-            activities.push({ id: r.activity_id, title: r.activity_title })
+            // a cancelled registration is no service to claim for; a claim is for one session
+            // (the server asks for session_id when the activity has several), so one line each
+            if (seen[r.session_id] || r.status === 'cancelled') return
+            seen[r.session_id] = true
+            const when = fmt.formatDateTime(r.starts_at)
+            activities.push({ id: r.activity_id, sessionId: r.session_id, title: r.activity_title, label: when ? `${r.activity_title} · ${when}` : r.activity_title })
           })
           let activityIndex = -1
           if (query && query.activity_id) activityIndex = activities.findIndex((a) => String(a.id) === String(query.activity_id))
@@ -103,7 +105,7 @@ Component({
       }
       const req = subscribe
         .ask(['claim_reviewed'])
-        .then(() => api.createClaim({ activity_id: a.id, description: this.data.description.trim(), minutes, photo_urls: this.data.photos.map((p) => p.url) }))
+        .then(() => api.createClaim({ activity_id: a.id, session_id: a.sessionId, description: this.data.description.trim(), minutes, photo_urls: this.data.photos.map((p) => p.url) }))
       return submitThenBack(this, 'submitting', req, { title: '已提交，等待审核', icon: 'none' })
     },
   },
