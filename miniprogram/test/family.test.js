@@ -83,6 +83,11 @@ test('editing an existing member patches it; delete asks first', async () => {
   assert.deepEqual(w.requests('PATCH', '/api/v1/me/dependents/12')[0].data, { name: '王德富', relation: 'parent', gender: 'male', birth_date: '1946-03-12' })
   await h.tap(page, '.btn-delete')
   assert.match(w.modals[0].content, /确定删除「王德富」吗/)
+  // what the server does (DELETE /me/dependents/{id}): upcoming registrations are cancelled and
+  // a wristband the member wears is unbound; the warning must say so, not the opposite
+  assert.match(w.modals[0].content, /未开始的报名将被取消/)
+  assert.match(w.modals[0].content, /手环.*解绑/)
+  assert.doesNotMatch(w.modals[0].content, /不受影响/)
   assert.equal(w.requests('DELETE', '/api/v1/me/dependents/12').length, 1)
 })
 

@@ -96,7 +96,7 @@ Component({
       return submitThenBack(this, 'saving', req, { title: '已保存', icon: 'success' })
     },
     onDelete() {
-      const modal = { title: '删除家庭成员', content: `确定删除「${this.data.form.name}」吗？其未开始的报名不受影响。`, confirmText: '删除' }
+      const modal = { title: '删除家庭成员', content: `删除后，其未开始的报名将被取消，名额让给其他居民；其佩戴的手环也将解绑。确定删除「${this.data.form.name}」吗？`, confirmText: '删除' }
       return confirmThenBack(modal, () => api.deleteDependent(this.data.id), '已删除')
     },
   },
