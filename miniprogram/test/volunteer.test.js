@@ -72,6 +72,20 @@ test('check-out posts action "out" and shows the credited time', async () => {
   assert.match(h.text(page), /签退成功（09:02），本次服务 2小时5分钟 · 助老送餐 · 周末志愿服务/)
 })
 
+test('a check-out away from the place says its hours wait for staff review (in_review)', async () => {
+  const w = h.installWx({ routes: routes({ 'POST /api/v1/self-checkins': (r) => ({ action: 'out', at: fx.at(0, 9, 2), checked_in_at: fx.at(0, 6, 57), minutes: 125,
+    session_id: 2061, activity_id: 206, activity_title: '助老送餐 · 周末志愿服务', repeated: false, in_review: true }) }) })
+  w.scanResults.push('GJSC:1002:7f3a9c')
+  const page = await h.renderPage('pages/volunteer/index')
+  await h.tap(page, '.btn-checkout')
+  await h.settle(10)
+  const t = h.text(page)
+  assert.match(t, /已签退（09:02）/)
+  assert.match(t, /不在活动现场附近，本次服务时长需工作人员审核后计入/)
+  assert.doesNotMatch(t, /签退成功/)
+  assert.doesNotMatch(w.toasts.join(' '), /签退成功/)
+})
+
 test('refusing the privacy guide stops before the camera and location', async () => {
   const { w, page } = await checkInAskingPrivacy()
   await h.tap(page, '.privacy-popup >>> .privacy-disagree')

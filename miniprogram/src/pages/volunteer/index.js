@@ -96,10 +96,17 @@ Component({
             if (this.data.sceneCode) this.setData({ sceneCode: '' })
             // A repeated check-in or check-out answers the first one again (repeated: true).
             const at = fmt.formatTime(res.at)
-            const title = action === 'in' ? (res.repeated ? '已签到过' : '签到成功') : res.repeated ? '已签退过' : '签退成功'
+            // in_review: checked out away from the place (or closed by the system): the hours
+            // count only once staff approve them
+            const review = action === 'out' && !!res.in_review
+            let title = action === 'in' ? (res.repeated ? '已签到过' : '签到成功') : res.repeated ? '已签退过' : '签退成功'
+            if (review && !res.repeated) title = '已签退'
             const extra = action === 'out' ? `，本次服务 ${fmt.formatMinutes(res.minutes)}` : ''
-            this.setData({ busy: false, lastResult: `${title}（${at}）${extra}${res.activity_title ? ` · ${res.activity_title}` : ''}` })
-            wx.showToast({ title, icon: 'success' })
+            // a fresh check-out is held only when away; a repeated one may be the system's closing
+            let note = ''
+            if (review) note = res.repeated ? '。本次服务时长需工作人员审核后计入' : '。您签退时不在活动现场附近，本次服务时长需工作人员审核后计入'
+            this.setData({ busy: false, lastResult: `${title}（${at}）${extra}${res.activity_title ? ` · ${res.activity_title}` : ''}${note}` })
+            wx.showToast({ title: review ? '已签退，时长待审核' : title, icon: review ? 'none' : 'success' })
             return this.load()
           },
           (err) => {
