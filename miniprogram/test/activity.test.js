@@ -32,6 +32,34 @@ test('detail shows clinic time slots with remaining places, eligibility and ques
   page.detach()
 })
 
+test('a cover that is an upload reference is shown from a download with the token, once', async () => {
+  // covers may be https addresses or references to uploads (internal/imageurl); GET /uploads/{id}
+  // needs the token, which an <image> cannot send
+  const ref = '/api/v1/uploads/0f1e2d3c4b5a69788796a5b4c3d2e1f0'
+  const w = h.installWx({ routes: routes({ 'GET /api/v1/activities/:id': Object.assign(fx.clinicDetail(), { cover_url: ref }), 'GET /api/v1/uploads/:id': 'JPEG' }) })
+  const page = await h.renderPage('pages/activity/detail', { id: '102' })
+  const dl = w.requests('GET', ref)
+  assert.equal(dl.length, 1)
+  assert.equal(dl[0].header.Authorization, 'Bearer tok-1')
+  assert.equal(h.$$(page, '.cover').length, 1)
+  assert.equal(w.downloads[page.data.coverSrc], 'JPEG')
+  // the live refresh of remaining places does not download it again
+  await page.instance.refreshRemaining()
+  await h.settle()
+  assert.equal(w.requests('GET', ref).length, 1)
+  page.detach()
+})
+
+test('an https cover is shown as it is', async () => {
+  const url = 'https://img.gongjian.example.cn/covers/clinic.jpg'
+  const w = h.installWx({ routes: routes({ 'GET /api/v1/activities/:id': Object.assign(fx.clinicDetail(), { cover_url: url }) }) })
+  const page = await h.renderPage('pages/activity/detail', { id: '102' })
+  assert.equal(h.$$(page, '.cover').length, 1)
+  assert.equal(page.data.coverSrc, url)
+  assert.equal(Object.keys(w.downloads).length, 0)
+  page.detach()
+})
+
 test('sign-up asks for subscribe messages, then posts the body with an Idempotency-Key', async () => {
   const { w, page } = await h.openPage({ routes: routes() }, 'pages/activity/detail', { id: '102' })
   // choose the parent as a second attendee, answer the required question

@@ -55,6 +55,7 @@ Component({
     results: [],
     submitting: false,
     canSubmit: false,
+    coverSrc: '',
     submitText: '立即报名',
   },
   lifetimes: {
@@ -141,7 +142,27 @@ Component({
         questions: a.questions || [],
       })
       wx.setNavigationBarTitle({ title: a.title })
+      this.showCover(a.cover_url)
       this.refreshAttendees()
+    },
+    /** A cover is an https address or a reference to an upload (a server path), which <image>
+     * cannot fetch itself (it needs the token): that one is downloaded, once per address. */
+    showCover(url) {
+      const l = local(this)
+      if (l.coverUrl === (url || '')) return
+      l.coverUrl = url || ''
+      if (!url || url.charAt(0) !== '/') {
+        this.setData({ coverSrc: url || '' })
+        return
+      }
+      api.downloadPhoto(url).then(
+        (path) => {
+          if (l.coverUrl === url) this.setData({ coverSrc: path })
+        },
+        () => {
+          if (l.coverUrl === url) this.setData({ coverSrc: '' })
+        },
+      )
     },
     loadDependents() {
       return api.listDependents().then(
