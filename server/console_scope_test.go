@@ -123,6 +123,15 @@ func TestConsoleScopeMatrix(t *testing.T) {
 	if got := names(w.admin, "/api/v1/console/communities"); len(got) != 2 {
 		t.Errorf("the district's communities: %v", got)
 	}
+	for _, x := range items(ta.must(ta.do("GET", "/api/v1/console/communities", w.admin, nil), 200, "communities")) {
+		want := map[string]string{"东湖社区": "东湖街道"}[fmt.Sprint(x["name"])]
+		if want == "" {
+			want = "默认街道"
+		}
+		if x["subdistrict_name"] != want {
+			t.Errorf("community %v: subdistrict_name %v, want %s", x["name"], x["subdistrict_name"], want)
+		}
+	}
 	if got := names(sub1, "/api/v1/admin/activities"); len(got) != 1 {
 		t.Errorf("sub1's activities: %v", got)
 	}

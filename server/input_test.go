@@ -87,3 +87,24 @@ func TestLooseInputRefused(t *testing.T) {
 		expectError(t, ta.do("GET", "/api/v1/me", "", nil, "Authorization", h), 401, "UNAUTHENTICATED")
 	}
 }
+
+// TestCobuildListsRefuseABadCommunity: a co-building list's community_id
+// filter that is not an id is refused, never read as "every community".
+func TestCobuildListsRefuseABadCommunity(t *testing.T) {
+	w, ta := newCkWorld(t)
+	for _, c := range []struct{ tok, path string }{
+		{"", "/api/v1/units"},
+		{"", "/api/v1/proposals"},
+		{w.admin, "/api/v1/admin/wishes"},
+		{w.admin, "/api/v1/admin/report-ins"},
+		{w.admin, "/api/v1/admin/cobuild/report"},
+	} {
+		for _, bad := range []string{"abc", "-3", "1.5"} {
+			r := ta.do("GET", c.path+"?community_id="+bad, c.tok, nil)
+			expectError(t, r, 400, "BAD_QUERY")
+		}
+		if r := ta.do("GET", fmt.Sprintf("%s?community_id=%d", c.path, w.community), c.tok, nil); r.Status != 200 {
+			t.Errorf("%s: %d %s", c.path, r.Status, r.Raw)
+		}
+	}
+}

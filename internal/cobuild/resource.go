@@ -117,6 +117,8 @@ type ResourceStore interface {
 	// ClaimResource locks the resource, decides with Resource.Take and
 	// writes the claim and its own project in one transaction.
 	ClaimResource(ctx context.Context, c ResourceClaim) (Claim, error)
+	// UnitRoom reports whether roomID is an open (active) room the unit owns.
+	UnitRoom(ctx context.Context, unitID, roomID int64) (bool, error)
 }
 
 // CreateResource publishes a unit's offer (its contacts, or admins).
@@ -149,6 +151,16 @@ func (s *Service) CreateResource(ctx context.Context, u resident.User, in Resour
 	for _, c := range in.CommunityIDs {
 		if err := s.checkCommunity(ctx, c); err != nil || c == 0 {
 			return Resource{}, errs.Invalid("UNKNOWN_COMMUNITY", "所选社区不存在")
+		}
+	}
+	if in.RoomID != 0 {
+		// A venue offered as a bookable room is one of the unit's own.
+		ok, err := s.resources.UnitRoom(ctx, unit.ID, in.RoomID)
+		if err != nil {
+			return Resource{}, err
+		}
+		if !ok || in.RoomID < 0 {
+			return Resource{}, errs.Invalid("INVALID_ROOM", "所选场地不存在、已停用或不属于本单位")
 		}
 	}
 	r := Resource{UnitID: unit.ID, UnitName: unit.Name, Kind: in.Kind, Title: in.Title, Description: in.Description, Quantity: in.Quantity,

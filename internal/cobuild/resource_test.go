@@ -9,7 +9,9 @@ import (
 
 	"gongjian/internal/cobuild"
 	"gongjian/internal/errs"
+	"gongjian/internal/mysqlstore"
 	"gongjian/internal/resident"
+	"gongjian/internal/rooms"
 )
 
 func (e *env) resource(unit cobuild.Unit, qty int, communities ...int64) cobuild.Resource {
@@ -248,5 +250,44 @@ func TestReportInNoticeForEveryMember(t *testing.T) {
 		if told != 1 {
 			t.Fatalf("member %d was told %d times of the confirmation", m.ID, told)
 		}
+	}
+}
+
+// TestResourceVenueIsTheUnitsRoom: a resource naming a bookable room names
+// an active room of the publishing unit, never another's or none.
+func TestResourceVenueIsTheUnitsRoom(t *testing.T) {
+	e := newEnv(t, cobuild.Config{})
+	unit, contact := e.unit("区文化馆")
+	other, _ := e.unit("区体育馆")
+	rs := mysqlstore.NewRoomStore(e.db)
+	room := func(org int64, active bool) int64 {
+		r := rooms.Room{CommunityID: e.commA, OrgID: org, Name: "多功能厅", Kind: "hall", Capacity: 50, Active: active,
+			Rules: rooms.Rules{SlotMinutes: 60, MinMinutes: 60, MaxMinutes: 120, AheadDays: 14, GraceMinutes: 15, Audience: []string{rooms.AudienceResidents}}}
+		if err := rs.CreateRoom(e.ctx, &r); err != nil {
+			t.Fatal(err)
+		}
+		if !active {
+			if err := e.db.G.Exec("UPDATE rooms SET active = FALSE WHERE id = ?", r.ID).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		return r.ID
+	}
+	own, others, closed, community := room(unit.ID, true), room(other.ID, true), room(unit.ID, false), room(0, true)
+	in := func(roomID int64) cobuild.ResourceInput {
+		return cobuild.ResourceInput{UnitID: unit.ID, Kind: cobuild.ResVenue, Title: "文化馆多功能厅", Quantity: 10, QuantityUnit: "场",
+			CommunityIDs: []int64{e.commA}, RoomID: roomID, ValidFrom: e.clock.Add(-time.Hour), ValidTo: e.clock.Add(30 * 24 * time.Hour)}
+	}
+	for name, id := range map[string]int64{"another unit's": others, "a closed": closed, "a community's": community, "no such": own + 1000, "a negative": -1} {
+		if _, err := e.svc.CreateResource(e.ctx, contact, in(id)); errs.CodeOf(err) != "INVALID_ROOM" {
+			t.Errorf("%s room: %v, want INVALID_ROOM", name, err)
+		}
+	}
+	r, err := e.svc.CreateResource(e.ctx, contact, in(own))
+	if err != nil || r.RoomID != own {
+		t.Fatalf("the unit's own room: %+v %v", r, err)
+	}
+	if _, err := e.svc.CreateResource(e.ctx, contact, in(0)); err != nil {
+		t.Fatalf("a venue without a bookable room: %v", err)
 	}
 }

@@ -15,10 +15,12 @@ type communityDTO struct {
 	Name          string `json:"name"`
 	Address       string `json:"address,omitempty"`
 	SubdistrictID int64  `json:"subdistrict_id,omitempty"`
+	// SubdistrictName is served by the console's communities list.
+	SubdistrictName string `json:"subdistrict_name,omitempty"`
 }
 
 func toCommunityDTO(x resident.Community) communityDTO {
-	return communityDTO{ID: x.ID, Name: x.Name, Address: x.Address, SubdistrictID: x.SubdistrictID}
+	return communityDTO{ID: x.ID, Name: x.Name, Address: x.Address, SubdistrictID: x.SubdistrictID, SubdistrictName: x.SubdistrictName}
 }
 
 func (a *API) createCommunity(c *gin.Context) {

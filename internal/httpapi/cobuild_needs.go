@@ -83,7 +83,10 @@ func (a *API) listUnits(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	community, _ := strconv.ParseInt(c.Query("community_id"), 10, 64)
+	var community int64
+	if !read(c, communityParam(&community)) {
+		return
+	}
 	items := make([]unitDTO, 0, len(us))
 	for _, u := range us {
 		if community == 0 || containsID(u.CommunityIDs, community) {

@@ -127,8 +127,8 @@ func (a *API) getWish(c *gin.Context) {
 }
 
 func (a *API) reviewWishes(c *gin.Context) {
-	if u, ok := a.me(c); ok {
-		community, _ := strconv.ParseInt(c.Query("community_id"), 10, 64)
+	var community int64
+	if u, ok := a.meWith(c, communityParam(&community)); ok {
 		ws, err := a.d.Cobuild.ReviewWishes(c.Request.Context(), u, community, c.DefaultQuery("status", cobuild.WishPending))
 		respondItems(c, ws, toReviewedWishDTO, err)
 	}
@@ -195,7 +195,10 @@ func (a *API) viewer(c *gin.Context) *resident.User {
 }
 
 func (a *API) listProposals(c *gin.Context) {
-	community, _ := strconv.ParseInt(c.Query("community_id"), 10, 64)
+	var community int64
+	if !read(c, communityParam(&community)) {
+		return
+	}
 	v := a.viewer(c)
 	staff := v != nil && community != 0 && v.IsStaffOf(community)
 	ps, err := a.d.Cobuild.Proposals(c.Request.Context(), community, c.Query("status"), staff)

@@ -132,8 +132,8 @@ func (a *API) getReportIn(c *gin.Context) {
 }
 
 func (a *API) listReportIns(c *gin.Context) {
-	if u, ok := a.me(c); ok {
-		community, _ := strconv.ParseInt(c.Query("community_id"), 10, 64)
+	var community int64
+	if u, ok := a.meWith(c, communityParam(&community)); ok {
 		rs, err := a.d.Cobuild.ReportIns(c.Request.Context(), u, community, c.Query("status"))
 		respondItems(c, rs, toReportInDTO, err)
 	}
@@ -190,11 +190,11 @@ func (a *API) unitReport(c *gin.Context) {
 
 func (a *API) communityReportOf(c *gin.Context) (cobuild.CommunityReport, bool) {
 	var year int
-	u, ok := a.meWith(c, yearParam(&year))
+	var community int64
+	u, ok := a.meWith(c, yearParam(&year), communityParam(&community))
 	if !ok {
 		return cobuild.CommunityReport{}, false
 	}
-	community, _ := strconv.ParseInt(c.Query("community_id"), 10, 64)
 	r, err := a.d.Cobuild.CommunityReport(c.Request.Context(), u, community, year)
 	if err != nil {
 		fail(c, err)

@@ -49,6 +49,13 @@ func toResource(r cbResourceRow, unitName string) cobuild.Resource {
 		ValidFrom: r.ValidFrom.UTC(), ValidTo: r.ValidTo.UTC(), Status: r.Status, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt.UTC()}
 }
 
+// UnitRoom reports whether roomID is an active room the unit owns.
+func (s *CobuildStore) UnitRoom(ctx context.Context, unitID, roomID int64) (bool, error) {
+	var n int64
+	err := s.g(ctx).Model(&roomRow{}).Where("id = ? AND org_id = ? AND active", roomID, unitID).Count(&n).Error
+	return n > 0, err
+}
+
 // CreateResource inserts a resource.
 func (s *CobuildStore) CreateResource(ctx context.Context, res *cobuild.Resource) error {
 	now := res.CreatedAt.UTC()

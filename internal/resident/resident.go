@@ -208,6 +208,9 @@ type Community struct {
 	Address       string
 	SubdistrictID int64 // 0 on creation: the default subdistrict
 	CreatedAt     time.Time
+
+	// SubdistrictName is filled by the console's scoped list only.
+	SubdistrictName string
 }
 
 // ProfilePatch changes a user's profile; nil fields stay as they are.

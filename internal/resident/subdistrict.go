@@ -115,7 +115,32 @@ func (s *Service) ScopedCommunities(ctx context.Context, u User, subdistrictID i
 	if subdistrictID != 0 && len(out) == 0 && !sc.SeesSubdistrict(subdistrictID) {
 		return nil, errs.Forbidden("FORBIDDEN", "没有权限查看该范围的数据")
 	}
-	return out, nil
+	return s.nameSubdistricts(ctx, out)
+}
+
+// nameSubdistricts fills in each community's subdistrict name.
+func (s *Service) nameSubdistricts(ctx context.Context, cs []Community) ([]Community, error) {
+	if len(cs) == 0 {
+		return cs, nil
+	}
+	var ids []int64
+	for _, c := range cs {
+		if !slices.Contains(ids, c.SubdistrictID) {
+			ids = append(ids, c.SubdistrictID)
+		}
+	}
+	subs, err := s.store.ListSubdistricts(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[int64]string, len(subs))
+	for _, d := range subs {
+		names[d.ID] = d.Name
+	}
+	for i := range cs {
+		cs[i].SubdistrictName = names[cs[i].SubdistrictID]
+	}
+	return cs, nil
 }
 
 func subdistrictName(name *string) error {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"gongjian/internal/activity"
 	"gongjian/internal/cst"
 	"gongjian/internal/errs"
 	"gongjian/internal/pii"
@@ -140,8 +141,9 @@ func (s *Service) prepare(ctx context.Context, u resident.User, in BookInput) (R
 	if in.Attendance > r.Capacity {
 		return r, bk, nil, errOverCapacity.With("capacity", r.Capacity)
 	}
-	if len(in.IdemKey) > 64 {
-		return r, bk, nil, errs.Invalid("BAD_IDEMPOTENCY_KEY", "请求编号无效，请更新小程序后重试")
+	if in.IdemKey != "" && !activity.ValidIdemKey(in.IdemKey) {
+		// The same rule and code as a sign-up's key.
+		return r, bk, nil, errs.Invalid("INVALID_IDEMPOTENCY_KEY", "请求编号无效，请更新小程序后重试")
 	}
 	b := &Booking{RoomID: r.ID, StartsAt: in.StartsAt.UTC(), EndsAt: in.EndsAt.UTC(), Purpose: purpose, Attendance: in.Attendance,
 		For: bk.kind, BookedBy: u.ID, TeamID: bk.teamID, OrgID: bk.orgID, BookerKey: bk.key, IdemKey: in.IdemKey,

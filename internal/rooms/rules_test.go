@@ -3,6 +3,7 @@ package rooms_test
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -494,6 +495,14 @@ func TestIdempotencyKeyAnswersOnlyItsRequest(t *testing.T) {
 	}
 	_, err = e.svc.Book(e.ctx, u, ser.BookInput)
 	wantCode(t, err, "IDEMPOTENCY_KEY_REUSED")
+
+	// A malformed key: the code sign-ups answer.
+	for _, k := range []string{strings.Repeat("k", 65), "bad key!", "钥匙"} {
+		bad := in
+		bad.IdemKey, bad.StartsAt, bad.EndsAt = k, at(d, "15:00"), at(d, "16:00")
+		_, err = e.svc.Book(e.ctx, u, bad)
+		wantCode(t, err, "INVALID_IDEMPOTENCY_KEY")
+	}
 }
 
 // TestSeriesRepeatedWithItsKey: a recurring booking sent again with its
