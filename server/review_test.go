@@ -71,6 +71,27 @@ func TestMetricsOnlyForConfiguredAddresses(t *testing.T) {
 	if c := get("203.0.113.7:5555", "X-Forwarded-For", "127.0.0.1", "X-Real-Ip", "127.0.0.1"); c != 404 {
 		t.Fatalf("a forged header opened /metrics: %d", c)
 	}
+	// A reverse proxy on the same host (the server listens on loopback by
+	// default) forwards the public: a forwarded request is judged by the
+	// client it was forwarded for, never by the proxy's address.
+	for _, h := range []string{"X-Forwarded-For", "X-Real-Ip"} {
+		if c := get("127.0.0.1:5555", h, "203.0.113.7"); c != 404 {
+			t.Fatalf("a public client through a local proxy (%s) read /metrics: %d", h, c)
+		}
+	}
+	behind := newTestApp(t, func(c *config.Config) {
+		c.HTTP.TrustedProxies = []string{"127.0.0.1"}
+		c.HTTP.MetricsAllow = []string{"10.1.2.0/24"}
+	})
+	for xff, want := range map[string]int{"203.0.113.7": 404, "10.1.2.9": 200} {
+		req := httptest.NewRequest("GET", "/metrics", nil)
+		req.RemoteAddr, req.Header["X-Forwarded-For"] = "127.0.0.1:5555", []string{xff}
+		rec := httptest.NewRecorder()
+		behind.app.handler.ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Fatalf("forwarded for %s by a trusted proxy: %d, want %d", xff, rec.Code, want)
+		}
+	}
 	scraper := newTestApp(t, func(c *config.Config) { c.HTTP.MetricsAllow = []string{"10.1.2.0/24"} })
 	req := httptest.NewRequest("GET", "/metrics", nil)
 	req.RemoteAddr = "10.1.2.9:9100"

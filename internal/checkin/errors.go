@@ -28,4 +28,6 @@ var (
 	errNotCheckedIn = errs.Conflict("NOT_CHECKED_IN", "您还没有签到，不能签退")
 	errAlreadyOut   = errs.Conflict("ALREADY_CHECKED_OUT", "本场次已签退，时长已记录；如有遗漏请提交补录申请")
 	errBadAction    = errs.Invalid("BAD_ACTION", "请选择签到或签退")
+
+	errActivityCancelled = errs.Unprocessable("ACTIVITY_CANCELLED", "活动已取消，不能签到")
 )

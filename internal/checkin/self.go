@@ -171,6 +171,9 @@ func (s *Service) SelfCheck(ctx context.Context, u resident.User, in SelfInput) 
 	if code.Kind == CodePoster && s.posterExpired(candidates, now) {
 		return SelfResult{}, errCodeExpired
 	}
+	if in.Action == ActionIn && candidates[0].ActivityStatus == ActivityCancelled {
+		return SelfResult{}, errActivityCancelled
+	}
 	activityID := candidates[0].ActivityID
 	own, err := s.regs.OwnRegistrations(ctx, u.ID, activityID)
 	if err != nil {

@@ -295,3 +295,31 @@ func TestEarlyCheckoutCanCheckInAgain(t *testing.T) {
 		t.Fatalf("%d entries", n)
 	}
 }
+
+// A cancelled activity takes no self check-in: a volunteer slot staff gave
+// in it, with the rotating code or the poster, is refused ACTIVITY_CANCELLED
+// and nothing is recorded (scanning a ticket of it is already REVOKED).
+func TestSelfCheckinRefusedForCancelledActivity(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.clock.set(stepAligned(f.start.Add(10 * time.Minute)))
+	if err := f.svc.AddVolunteer(ctx, f.staff, 1, 101); err != nil {
+		t.Fatal(err)
+	}
+	rc, err := f.svc.RotatingCode(ctx, f.staff, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.regs.mu.Lock()
+	s := f.regs.sessions[1]
+	s.ActivityStatus = checkin.ActivityCancelled
+	f.regs.sessions[1] = s
+	f.regs.mu.Unlock()
+	for _, code := range []string{rc.Code, f.svc.Keys().PosterCode(s.ActivityID)} {
+		_, err := f.svc.SelfCheck(ctx, volunteer(101), checkin.SelfInput{Code: code, Lat: place.lat, Lng: place.lng, Action: "in"})
+		wantCode(t, err, "ACTIVITY_CANCELLED")
+	}
+	if n := f.count(t, "self_presences", ""); n != 0 {
+		t.Fatalf("%d presences in a cancelled activity", n)
+	}
+}

@@ -30,6 +30,9 @@ type UnitRow struct {
 const (
 	maxImportUnzipped = 32 << 20
 	maxImportSheetXML = 16 << 20
+	// maxImportColumns: no row reaches further right. The reader holds a
+	// row as wide as its rightmost cell (column XFD: 16,384 strings).
+	maxImportColumns = 64
 )
 
 var (
@@ -68,15 +71,12 @@ func ParseUnitsFile(data []byte) ([]UnitRow, error) {
 	if sheet == "" {
 		return nil, errImportFile
 	}
-	all, err := f.GetRows(sheet)
+	all, err := sheetRows(f, sheet)
 	if err != nil {
-		return nil, errImportFile
+		return nil, err
 	}
 	if len(all) == 0 {
 		return nil, errImportEmpty
-	}
-	if len(all) > MaxImportUnits+1 {
-		return nil, errImportLarge
 	}
 	col := map[string]int{}
 	for i, h := range all[0] {
@@ -209,4 +209,34 @@ func (s *Service) ImportUnits(ctx context.Context, u resident.User, rows []UnitR
 		return 0, err
 	}
 	return len(units), nil
+}
+
+// sheetRows reads the sheet row by row, refusing a file with more rows
+// than an import takes (header included; blank rows after them are
+// ignored) or a row reaching past maxImportColumns as soon as it is read,
+// before the rows are all held.
+func sheetRows(f *excelize.File, sheet string) ([][]string, error) {
+	rows, err := f.Rows(sheet)
+	if err != nil {
+		return nil, errImportFile
+	}
+	defer rows.Close()
+	var all [][]string
+	for rows.Next() {
+		rec, err := rows.Columns()
+		if err != nil || len(rec) > maxImportColumns {
+			return nil, errImportFile
+		}
+		if len(all) > MaxImportUnits {
+			if strings.TrimSpace(strings.Join(rec, "")) == "" {
+				continue // blank rows after the last one count for nothing
+			}
+			return nil, errImportLarge
+		}
+		all = append(all, rec)
+	}
+	if rows.Error() != nil {
+		return nil, errImportFile
+	}
+	return all, nil
 }

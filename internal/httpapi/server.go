@@ -367,7 +367,11 @@ func (a *API) requireStaff(c *gin.Context) { a.requireUser(c, resident.User.IsAn
 
 // metricsAllowed serves /metrics only to the configured addresses, judged
 // by the connection's peer (a header cannot pick it); anyone else is told
-// the route does not exist.
+// the route does not exist. A request a proxy forwarded (X-Forwarded-For or
+// X-Real-IP) is judged by the client it was forwarded for, as a trusted
+// proxy (http.trusted_proxies) names it: a reverse proxy on the same host
+// does not open /metrics to the public it forwards, and an untrusted one
+// names nobody.
 func (a *API) metricsAllowed() gin.HandlerFunc {
 	var nets []*net.IPNet
 	for _, s := range a.d.MetricsAllow {
@@ -384,6 +388,14 @@ func (a *API) metricsAllowed() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		host, _, err := net.SplitHostPort(strings.TrimSpace(c.Request.RemoteAddr))
 		ip := net.ParseIP(host)
+		if c.GetHeader("X-Forwarded-For") != "" || c.GetHeader("X-Real-IP") != "" {
+			// gin's ClientIP is the peer itself unless the peer is trusted.
+			if client := net.ParseIP(c.ClientIP()); client == nil || client.Equal(ip) {
+				ip = nil
+			} else {
+				ip = client
+			}
+		}
 		for _, n := range nets {
 			if err == nil && ip != nil && n.Contains(ip) {
 				c.Next()

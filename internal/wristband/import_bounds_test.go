@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -73,5 +74,60 @@ func TestImportXLSXBounded(t *testing.T) {
 	}
 	if _, err := wristband.ParseImportFile(many.Bytes()); errs.CodeOf(err) != "IMPORT_TOO_MANY_ROWS" {
 		t.Fatalf("10,001 rows: %v", err)
+	}
+}
+
+// A row is bounded too: a cell far to the right (column XFD, the 16,384th)
+// makes the reader hold a slice of 16,384 strings for that row, so a 100-KB
+// file of such rows would take gigabytes. A row reaching past the columns an
+// import can have is refused (IMPORT_BAD_FILE) as soon as it is read.
+func TestImportXLSXRowWidthBounded(t *testing.T) {
+	f := excelize.NewFile()
+	_ = f.SetSheetRow("Sheet1", "A1", &[]string{"IMEI", "型号", "厂商"})
+	var small bytes.Buffer
+	if err := f.Write(&small); err != nil {
+		t.Fatal(err)
+	}
+	// The same workbook with 400 device rows, each with a cell in XFD.
+	var rows strings.Builder
+	rows.WriteString(`<row r="1"><c r="A1" t="inlineStr"><is><t>IMEI</t></is></c><c r="B1" t="inlineStr"><is><t>型号</t></is></c><c r="C1" t="inlineStr"><is><t>厂商</t></is></c></row>`)
+	for i := 2; i <= 400; i++ {
+		fmt.Fprintf(&rows, `<row r="%d"><c r="A%d" t="inlineStr"><is><t>86%013d</t></is></c><c r="B%d" t="inlineStr"><is><t>W1</t></is></c>`+
+			`<c r="C%d" t="inlineStr"><is><t>acme</t></is></c><c r="XFD%d" t="inlineStr"><is><t>x</t></is></c></row>`, i, i, i, i, i, i)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(small.Bytes()), int64(small.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wide bytes.Buffer
+	zw := zip.NewWriter(&wide)
+	for _, zf := range zr.File {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: zf.Name, Method: zip.Deflate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc, _ := zf.Open()
+		body, _ := io.ReadAll(rc)
+		rc.Close()
+		if strings.HasPrefix(zf.Name, "xl/worksheets/sheet") {
+			i, j := bytes.Index(body, []byte("<sheetData>")), bytes.Index(body, []byte("</sheetData>"))
+			if i < 0 || j < 0 {
+				t.Fatalf("sheet without sheetData: %s", body)
+			}
+			body = append(append(append([]byte{}, body[:i+len("<sheetData>")]...), rows.String()...), body[j:]...)
+		}
+		w.Write(body)
+	}
+	zw.Close()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err = wristband.ParseImportFile(wide.Bytes())
+	runtime.ReadMemStats(&after)
+	if errs.CodeOf(err) != "IMPORT_BAD_FILE" {
+		t.Fatalf("rows reaching column XFD: %v", err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 64<<20 {
+		t.Fatalf("reading a %d-byte file allocated %d MiB", wide.Len(), got>>20)
 	}
 }

@@ -43,6 +43,9 @@ const (
 	MaxImportRows     = 10000
 	MaxImportUnzipped = 32 << 20 // the whole workbook
 	MaxImportSheetXML = 16 << 20 // one worksheet
+	// MaxImportColumns: no row reaches further right. The reader holds a
+	// row as wide as its rightmost cell (column XFD: 16,384 strings).
+	MaxImportColumns = 64
 )
 
 var (
@@ -160,7 +163,7 @@ func xlsxRecords(data []byte) ([][]string, error) {
 			return nil, errImportTooLarge
 		}
 		rec, err := rows.Columns()
-		if err != nil {
+		if err != nil || len(rec) > MaxImportColumns {
 			return nil, errImportFormat
 		}
 		records = append(records, rec)
