@@ -84,22 +84,15 @@ func (s *Service) ConfirmedCommunity(ctx context.Context, userID int64) (int64, 
 }
 
 // staffCommunities returns the communities u handles applications for
-// (nil = every community).
+// (nil = every community): exactly those IsStaffOf lets them decide —
+// community staff, subdistrict-wide staff and admins (a subdistrict
+// admin: that subdistrict's communities); never an organisation's staff.
 func staffCommunities(u User) ([]int64, bool) {
-	if u.IsAdmin() {
+	sv := u.Serves()
+	if sv.All {
 		return nil, true
 	}
-	var out []int64
-	for _, r := range u.Roles {
-		if r.Role != "staff" || r.OrgID != 0 {
-			continue
-		}
-		if r.CommunityID == 0 {
-			return nil, true
-		}
-		out = append(out, r.CommunityID)
-	}
-	return out, len(out) > 0
+	return sv.CommunityIDs, len(sv.CommunityIDs) > 0
 }
 
 // List returns the applications staff handle: their communities' only.
