@@ -277,6 +277,26 @@ test('claims: photos are fetched with the staff credentials; approve with edited
   assert.match(h.text(page), /没有待审核的申报/)
 })
 
+test('claims: a top-up shows the credit already recorded and proposes at most what is left', async () => {
+  // The volunteer was credited 1 hour by check-in for a 3-hour session and
+  // claims 2.5 hours more: the reviewer sees the existing credit (issue 13
+  // point 2) and the proposed minutes stay within the session.
+  const items = fx.pendingClaims().items.slice(0, 1).map((c) => Object.assign({}, c, {
+    minutes: 150, session_minutes: 180, credited_minutes: 60, top_up: true, max_minutes: 120 }))
+  const { w, page } = await h.openPage({ routes: routes({ 'GET /api/v1/admin/hours/claims': { items } }) }, 'pages/staff/claims')
+  const t = h.text(page)
+  assert.match(t, /补足：该场次已记 1小时，最多还能核定 2小时/)
+  assert.equal(page.data.items[0].approveMinutes, 120)
+  await h.tap(page, h.$$(page, '.btn-approve')[0])
+  assert.deepEqual(w.requests('POST', '/api/v1/admin/hours/claims/61/approve')[0].data, { minutes: 120 })
+})
+
+test('claims: a first claim for a session says nothing about a top-up', async () => {
+  const { page } = await h.openPage({ routes: routes() }, 'pages/staff/claims')
+  assert.doesNotMatch(h.text(page), /补足/)
+  assert.equal(page.data.items[0].approveMinutes, 180)
+})
+
 test('claims: a photo the server does not give shows as failed, the claim stays reviewable', async () => {
   h.installWx({ routes: routes({ 'GET /api/v1/uploads/:id': { status: 404, body: { code: 'UPLOAD_NOT_FOUND', message: '照片不存在或已删除' } } }) })
   const page = await h.renderPage('pages/staff/claims')

@@ -7,11 +7,16 @@ const fmt = require('../../utils/format')
 const { showError, confirmThen } = require('../../utils/request')
 
 function view(c) {
+  // A claim for a session the volunteer already has credit for (check-in,
+  // an earlier claim) is a top-up: the reviewer sees that credit, and the
+  // minutes proposed stay within what the session has left (max_minutes).
+  const left = c.max_minutes > 0 ? c.max_minutes : 0
   return Object.assign({}, c, {
     volunteerName: c.volunteer_name || '志愿者',
     minutesText: fmt.formatMinutes(c.minutes),
     servedText: fmt.formatDateTime(c.served_at),
-    approveMinutes: c.minutes,
+    topUpText: c.top_up ? `补足：该场次已记 ${fmt.formatMinutes(c.credited_minutes)}，最多还能核定 ${fmt.formatMinutes(left)}` : '',
+    approveMinutes: left ? Math.min(c.minutes, left) : c.minutes,
     photos: (c.photo_urls || []).map((url) => ({ url, local: '', failed: false })),
   })
 }
