@@ -32,6 +32,9 @@ module.exports = {
   // Residence confirmed by the community
   getResidence: () => get('/api/v1/me/residence'),
   applyResidence: (body) => post('/api/v1/me/residence/applications', body),
+  pendingResidenceApplications: () => get(`/api/v1/admin/residence/applications${qs({ status: 'pending' })}`),
+  approveResidence: (id) => post(`/api/v1/admin/residence/applications/${id}/approve`),
+  rejectResidence: (id, reason) => post(`/api/v1/admin/residence/applications/${id}/reject`, { reason }),
 
   // Communities and activities
   listCommunities: () => get('/api/v1/communities'),
