@@ -1,0 +1,35 @@
+package httpapi
+
+import (
+	"net/url"
+	"testing"
+	"time"
+
+	"gongjian/internal/cst"
+	"gongjian/internal/errs"
+)
+
+// A date a list filters on must be one the database can compare: MySQL's
+// driver refuses a time outside the years 1..9999 (UTC), and 0001-01-01 in
+// China time is still year 0 in UTC, so such a filter was a 500. It is a
+// bad query instead; every ordinary date still reads.
+func TestQueryTimeOutOfRangeIsBadQuery(t *testing.T) {
+	for _, q := range []string{"from=0001-01-01", "from=0000-01-01", "from=0999-12-31",
+		"from=" + url.QueryEscape("9999-12-31T23:00:00-02:00"), "from=" + url.QueryEscape("0001-01-01T00:00:00+08:00")} {
+		_, err := queryTime(queryContext(q), "from", false)
+		if errs.CodeOf(err) != "BAD_QUERY" {
+			t.Errorf("%s: %v, want BAD_QUERY", q, err)
+		}
+	}
+	day := time.Now().In(cst.Zone)
+	for q, want := range map[string]time.Time{
+		"to=" + day.Format(dateLayout): time.Date(day.Year(), day.Month(), day.Day()+1, 0, 0, 0, 0, cst.Zone),
+		"to=9998-12-31":                time.Date(9999, 1, 1, 0, 0, 0, 0, cst.Zone),
+		"to=1000-01-02":                time.Date(1000, 1, 3, 0, 0, 0, 0, cst.Zone),
+	} {
+		got, err := queryTime(queryContext(q), "to", true)
+		if err != nil || !got.Equal(want) {
+			t.Errorf("%s: %v %v, want %v", q, got, err, want)
+		}
+	}
+}
