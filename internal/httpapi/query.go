@@ -108,10 +108,19 @@ func queryTime(c *gin.Context, name string, endOfDay bool) (time.Time, error) {
 			t = t.AddDate(0, 0, 1)
 		}
 	}
-	if y := t.UTC().Year(); y < 1000 || y > 9999 {
-		return time.Time{}, errs.Invalid("BAD_QUERY", "日期超出范围，请重新选择日期").With("param", name)
+	if !inDatabaseRange(t) {
+		return time.Time{}, errDateRange.With("param", name)
 	}
 	return t, nil
+}
+
+var errDateRange = errs.Invalid("BAD_QUERY", "日期超出范围，请重新选择日期")
+
+// inDatabaseRange is true for a time in the years 1000..9999 (UTC): what
+// MySQL's DATETIME holds and its driver can send.
+func inDatabaseRange(t time.Time) bool {
+	y := t.UTC().Year()
+	return y >= 1000 && y <= 9999
 }
 
 func queryBool(c *gin.Context, name string) (bool, error) {

@@ -7,6 +7,7 @@ import (
 
 	"gongjian/internal/cst"
 	"gongjian/internal/errs"
+	"gongjian/internal/wristband"
 )
 
 // A date a list filters on must be one the database can compare: MySQL's
@@ -31,5 +32,19 @@ func TestQueryTimeOutOfRangeIsBadQuery(t *testing.T) {
 		if err != nil || !got.Equal(want) {
 			t.Errorf("%s: %v %v, want %v", q, got, err, want)
 		}
+	}
+}
+
+// The same holds for a wristband's readings before a time.
+func TestReadingsBeforeOutOfRangeIsBadQuery(t *testing.T) {
+	for _, q := range []string{"before=" + url.QueryEscape("0001-01-01T00:00:00+08:00"), "before=" + url.QueryEscape("0500-06-01T00:00:00Z")} {
+		var f wristband.ReadingFilter
+		if err := readingFilter(&f)(queryContext(q)); errs.CodeOf(err) != "BAD_QUERY" {
+			t.Errorf("%s: %v, want BAD_QUERY", q, err)
+		}
+	}
+	var f wristband.ReadingFilter
+	if err := readingFilter(&f)(queryContext("before=" + url.QueryEscape("2026-12-01T09:00:00+08:00"))); err != nil || f.Before.IsZero() {
+		t.Fatalf("an ordinary time: %v %v", f.Before, err)
 	}
 }
