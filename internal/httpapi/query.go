@@ -92,8 +92,8 @@ func paging(c *gin.Context, defSize, maxSize int) (int, int, error) {
 
 // queryTime reads a time query parameter: RFC 3339, or a date in China
 // time (endOfDay: the start of the next day). A time outside the years
-// 1000..9999 (UTC, what MySQL's DATETIME holds) is refused: the driver
-// cannot send it, and a filter on it was a 500.
+// the database holds (inDatabaseRange) is refused: the driver cannot send
+// it, and a filter on it was a 500.
 func queryTime(c *gin.Context, name string, endOfDay bool) (time.Time, error) {
 	s := c.Query(name)
 	if s == "" {
@@ -116,11 +116,12 @@ func queryTime(c *gin.Context, name string, endOfDay bool) (time.Time, error) {
 
 var errDateRange = errs.Invalid("BAD_QUERY", "日期超出范围，请重新选择日期")
 
-// inDatabaseRange is true for a time in the years 1000..9999 (UTC): what
-// MySQL's DATETIME holds and its driver can send.
+// inDatabaseRange is true for a time in the years 1000..9998 (UTC): what
+// MySQL's DATETIME holds and its driver can send, with a year to spare for
+// the ranges a list builds from it (the rooms' week after from).
 func inDatabaseRange(t time.Time) bool {
 	y := t.UTC().Year()
-	return y >= 1000 && y <= 9999
+	return y >= 1000 && y <= 9998
 }
 
 func queryBool(c *gin.Context, name string) (bool, error) {
