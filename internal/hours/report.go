@@ -71,7 +71,9 @@ func ParseRange(from, to string, now time.Time) (time.Time, time.Time, error) {
 		}
 	}
 	t = t.AddDate(0, 0, 1)
-	if !f.Before(t) || t.Sub(f) > 3*366*24*time.Hour {
+	// MySQL's driver cannot send a time before the year 1 (UTC): keep to
+	// the years DATETIME holds.
+	if !f.Before(t) || t.Sub(f) > 3*366*24*time.Hour || f.UTC().Year() < 1000 || t.UTC().Year() > 9999 {
 		return f, t, bad
 	}
 	return f, t, nil

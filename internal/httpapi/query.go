@@ -90,22 +90,38 @@ func paging(c *gin.Context, defSize, maxSize int) (int, int, error) {
 	return page, size, err
 }
 
+// queryTime reads a time query parameter: RFC 3339, or a date in China
+// time (endOfDay: the start of the next day). A time outside the years
+// the database holds (inDatabaseRange) is refused: the driver cannot send
+// it, and a filter on it was a 500.
 func queryTime(c *gin.Context, name string, endOfDay bool) (time.Time, error) {
 	s := c.Query(name)
 	if s == "" {
 		return time.Time{}, nil
 	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	t, err := time.ParseInLocation(dateLayout, s, cst.Zone)
+	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, errs.Invalid("BAD_QUERY", "日期格式不正确，请重新选择日期").With("param", name)
+		if t, err = time.ParseInLocation(dateLayout, s, cst.Zone); err != nil {
+			return time.Time{}, errs.Invalid("BAD_QUERY", "日期格式不正确，请重新选择日期").With("param", name)
+		}
+		if endOfDay {
+			t = t.AddDate(0, 0, 1)
+		}
 	}
-	if endOfDay {
-		t = t.AddDate(0, 0, 1)
+	if !inDatabaseRange(t) {
+		return time.Time{}, errDateRange.With("param", name)
 	}
 	return t, nil
+}
+
+var errDateRange = errs.Invalid("BAD_QUERY", "日期超出范围，请重新选择日期")
+
+// inDatabaseRange is true for a time in the years 1000..9998 (UTC): what
+// MySQL's DATETIME holds and its driver can send, with a year to spare for
+// the ranges a list builds from it (the rooms' week after from).
+func inDatabaseRange(t time.Time) bool {
+	y := t.UTC().Year()
+	return y >= 1000 && y <= 9998
 }
 
 func queryBool(c *gin.Context, name string) (bool, error) {

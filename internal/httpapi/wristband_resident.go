@@ -133,6 +133,9 @@ func readingFilter(f *wristband.ReadingFilter) fromRequest {
 			if f.Before, err = time.Parse(time.RFC3339Nano, b); err != nil {
 				return errs.Invalid("BAD_QUERY", "时间格式不正确，请刷新后重试")
 			}
+			if !inDatabaseRange(f.Before) {
+				return errDateRange.With("param", "before")
+			}
 		}
 		f.Limit, err = queryInt(c, "limit", 50, 1, 200)
 		return err

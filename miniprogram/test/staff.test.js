@@ -80,6 +80,26 @@ async function staffLogin() {
   await api.login()
 }
 
+test('staff hub: more of the activities I manage load page by page (a total beyond the first page)', async () => {
+  const more = fx.adminActivities().items[0]
+  const full = Array.from({ length: 50 }, (_, i) => Object.assign({}, more, { id: 1000 + i }))
+  const first = { items: full, total: 51, page: 1, page_size: 50 }
+  const second = { items: [Object.assign({}, more, { id: 151, title: '第二页的活动' })], total: 51, page: 2, page_size: 50 }
+  const w = h.installWx({ routes: routes({ 'GET /api/v1/admin/activities': (r) => (r.query.page === '2' ? second : first) }) })
+  await staffLogin()
+  const page = await h.renderPage('pages/staff/index')
+  const shown = h.$$(page, '.staff-activity').length
+  assert.match(h.text(page), /上拉加载更多/)
+  await page.instance.onReachBottom()
+  await h.settle()
+  assert.deepEqual(w.requests('GET', '/api/v1/admin/activities').pop().query, { status: 'published', page: '2', page_size: '50' })
+  assert.equal(h.$$(page, '.staff-activity').length, shown + 1)
+  assert.match(h.text(page), /第二页的活动/)
+  assert.doesNotMatch(h.text(page), /上拉加载更多/)
+  await page.instance.onReachBottom() // all 51 are shown
+  assert.equal(w.requests('GET', '/api/v1/admin/activities').length, 2)
+})
+
 test('staff hub lists the activities I manage with their actions and opens each tool', async () => {
   const w = h.installWx({ routes: routes() })
   await staffLogin()

@@ -240,6 +240,26 @@ test('service record lists every credited entry with the total; exports the XLSX
   assert.deepEqual(w.openedDocuments.map((d) => d.fileType), ['xlsx'])
 })
 
+test('service record: later lines load page by page with next_cursor (the JSON record is paged)', async () => {
+  const first = Object.assign(fx.record(), { next_cursor: 'c1' })
+  const later = Object.assign(fx.record(), {
+    next_cursor: null,
+    entries: [Object.assign({}, fx.record().entries[0], { activity_id: 299, session_id: 2991, content: '社区义诊引导志愿服务', minutes: 60 })],
+  })
+  const { w, page } = await h.openPage({ routes: routes({ 'GET /api/v1/me/hours/record': (r) => (r.query.cursor === 'c1' ? later : first) }) }, 'pages/volunteer/record')
+  assert.equal(h.$$(page, '.record-entry').length, 3)
+  assert.match(h.text(page), /上拉加载更多/)
+  await page.instance.onReachBottom()
+  await h.settle()
+  const sent = w.requests('GET', '/api/v1/me/hours/record').filter((r) => !r.download)
+  assert.equal(sent.pop().query.cursor, 'c1')
+  assert.equal(h.$$(page, '.record-entry').length, 4)
+  assert.match(h.text(page), /社区义诊引导志愿服务/)
+  assert.doesNotMatch(h.text(page), /上拉加载更多/)
+  await page.instance.onReachBottom() // nothing more to load
+  assert.equal(w.requests('GET', '/api/v1/me/hours/record').filter((r) => !r.download).length, 2)
+})
+
 test('service record shows its issuer and verification QR code, and opens the verification page', async () => {
   const w = h.installWx({
     routes: routes({

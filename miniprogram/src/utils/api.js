@@ -66,7 +66,8 @@ module.exports = {
 
   // Volunteer hours
   myHours: () => get('/api/v1/me/hours'),
-  myHoursRecord: () => get('/api/v1/me/hours/record'),
+  // the record's lines come in keyset pages (next_cursor; null on the last)
+  myHoursRecord: (cursor) => get(`/api/v1/me/hours/record${qs({ cursor })}`),
   /** Downloads the service record as XLSX; resolves with the temporary file path. */
   downloadHoursRecord: () => download('/api/v1/me/hours/record?format=xlsx'),
   /** The QR code of my record's verification page (PNG); resolves with the temporary file path. */

@@ -10,22 +10,48 @@ const { showError } = require('../../utils/request')
 
 const CONSOLE_LOGIN = '/pages/console-login/index'
 
+const PAGE_SIZE = 50
+
+/** The activities of one page of GET /admin/activities, as the hub shows them. */
+function shown(res) {
+  return ((res && res.items) || []).map((a) => Object.assign({}, a, {
+    categoryName: a.category_name || fmt.CATEGORY_NAMES[a.category] || '',
+    timeText: fmt.formatDateTime(a.next_starts_at),
+    sessionOptions: (a.sessions || []).map((s) => ({ id: s.id, timeText: fmt.formatRange(s.starts_at, s.ends_at) })),
+  }))
+}
+
+/** Whether a page follows: fewer shown than the total, and this page was full. */
+function hasMore(res, activities) {
+  const items = (res && res.items) || []
+  return typeof (res && res.total) === 'number' && activities.length < res.total && items.length >= PAGE_SIZE
+}
+
 Component({
   behaviors: [loads],
-  data: { activities: [], loading: true, error: '', pick: null },
+  data: { activities: [], loading: true, error: '', pick: null, page: 1, more: false, loadingMore: false },
   methods: {
     onLoad() {
       return this.load()
     },
     load() {
-      return this.loadFrom(api.adminActivities({ status: 'published', page: 1, page_size: 50 }), (res) => this.setData({
-        loading: false,
-        activities: ((res && res.items) || []).map((a) => Object.assign({}, a, {
-          categoryName: a.category_name || fmt.CATEGORY_NAMES[a.category] || '',
-          timeText: fmt.formatDateTime(a.next_starts_at),
-          sessionOptions: (a.sessions || []).map((s) => ({ id: s.id, timeText: fmt.formatRange(s.starts_at, s.ends_at) })),
-        })),
-      }))
+      return this.loadFrom(api.adminActivities({ status: 'published', page: 1, page_size: PAGE_SIZE }), (res) => {
+        const activities = shown(res)
+        this.setData({ loading: false, activities, page: 1, more: hasMore(res, activities) })
+      })
+    },
+    /** The list is paged (newest first): the next page when there is one. */
+    onReachBottom() {
+      if (!this.data.more || this.data.loadingMore) return Promise.resolve()
+      const page = this.data.page + 1
+      this.setData({ loadingMore: true })
+      return api.adminActivities({ status: 'published', page, page_size: PAGE_SIZE }).then(
+        (res) => {
+          const activities = this.data.activities.concat(shown(res))
+          this.setData({ activities, page, more: hasMore(res, activities), loadingMore: false })
+        },
+        () => this.setData({ loadingMore: false }),
+      )
     },
     onRegistrations(e) {
       const { id, title } = e.currentTarget.dataset

@@ -4,9 +4,21 @@ const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const { showError } = require('../../utils/request')
 
+/** The lines of a record page shown in the list; from: how many are shown already (keys stay unique). */
+function lines(res, from) {
+  return ((res && res.entries) || []).map((x, i) => ({
+    key: `${x.activity_id}-${x.session_id}-${from + i}`,
+    title: x.content,
+    minutesText: fmt.formatMinutes(x.minutes),
+    dateText: fmt.formatDateTime(x.date),
+    place: x.place || '',
+    org: x.organiser || '',
+  }))
+}
+
 Component({
   behaviors: [loads],
-  data: { loading: true, loaded: false, error: '', name: '', number: '', idNumber: '', totalText: '', generatedText: '', issuer: '', codePath: '', entries: [], exporting: false },
+  data: { loading: true, loaded: false, error: '', name: '', number: '', idNumber: '', totalText: '', generatedText: '', issuer: '', codePath: '', entries: [], next: '', loadingMore: false, exporting: false },
   methods: {
     onLoad() {
       return this.load()
@@ -22,18 +34,20 @@ Component({
           totalText: fmt.formatMinutes(res.total_minutes),
           generatedText: fmt.formatDateTime(res.generated_at),
           issuer: res.issuer || '',
-          // one line per activity and session (net of corrections), oldest first
-          entries: (res.entries || []).map((x, i) => ({
-            key: `${x.activity_id}-${x.session_id}-${i}`,
-            title: x.content,
-            minutesText: fmt.formatMinutes(x.minutes),
-            dateText: fmt.formatDateTime(x.date),
-            place: x.place || '',
-            org: x.organiser || '',
-          })),
+          // one line per activity and session (net of corrections), oldest first; later ones page by page
+          entries: lines(res, 0),
+          next: res.next_cursor || '',
         })
         this.loadCode()
       })
+    },
+    onReachBottom() {
+      if (!this.data.next || this.data.loadingMore) return Promise.resolve()
+      this.setData({ loadingMore: true })
+      return api.myHoursRecord(this.data.next).then(
+        (res) => this.setData({ entries: this.data.entries.concat(lines(res, this.data.entries.length)), next: res.next_cursor || '', loadingMore: false }),
+        () => this.setData({ loadingMore: false }),
+      )
     },
     /** The QR code of the record's verification page (a school or employer scans it); the record
      * reads well without it, so a failure only leaves it out. */
