@@ -165,6 +165,33 @@ func TestCheckinLimits(t *testing.T) {
 	}
 }
 
+// The per-address check-in limit is counted in Redis too: scans from one
+// address through two server processes, by two checkers, share one count.
+func TestCheckinAddressLimitHoldsAcrossProcesses(t *testing.T) {
+	if !testenv.RealRedis() {
+		t.Skip("two processes share limits through a real Redis; the embedded one is per process")
+	}
+	var cfg config.Config
+	a := newTestApp(t, func(c *config.Config) {
+		c.Limits = config.Limits{CheckinPerIP: 4}
+		cfg = *c
+	})
+	b := startApp(t, cfg, a.appID)
+	if left := time.Until(time.Now().Truncate(time.Minute).Add(time.Minute)); left < 5*time.Second {
+		time.Sleep(left)
+	}
+	one, _ := a.login("door-1")
+	two, _ := b.login("door-2")
+	for i, p := range []*testApp{a, b, a, b} {
+		tok := []string{one, two}[i/2]
+		if r := p.do("POST", "/api/v1/checkins", tok, `{"ticket":1}`); r.Status != 400 {
+			t.Fatalf("scan %d: %d %s", i+1, r.Status, r.Raw)
+		}
+	}
+	expectError(t, a.do("POST", "/api/v1/checkins", two, `{"ticket":1}`), 429, "RATE_LIMITED")
+	expectError(t, b.do("POST", "/api/v1/self-checkins", one, `{"ticket":1}`), 429, "RATE_LIMITED")
+}
+
 // A sign-up refused before it reaches the registrar (no Idempotency-Key, a
 // body that does not decode) still counts against the account's limit.
 func TestRefusedSignUpsAreCounted(t *testing.T) {
