@@ -65,6 +65,11 @@ test('bind: privacy, scan the band code, choose the wearer, consent, then POST /
   await h.tap(page, h.$$(page, '.wearer')[2])
   await h.tap(page, '.btn-next')
   assert.match(h.text(page), /佩戴人（王德福（父母））/)
+  // the consent text of version v1 is the server's (wristband.ConsentText): what is collected, and revocation
+  const consentText = h.$(page, '.consent-text').dom.textContent
+  assert.match(consentText, /位置、心率、血压、血糖和紧急呼叫/)
+  assert.match(consentText, /撤回同意后立即停止采集并删除已采集的数据/)
+  assert.doesNotMatch(consentText, /步数/)
   await h.tap(page, '.btn-bind')
   assert.deepEqual(w.toasts, ['请先勾选知情同意'])
   await h.tap(page, '.consent-check')
