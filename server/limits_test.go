@@ -165,6 +165,65 @@ func TestCheckinLimits(t *testing.T) {
 	}
 }
 
+// The per-address check-in limit is counted in Redis too: scans from one
+// address through two server processes, by two checkers, share one count.
+func TestCheckinAddressLimitHoldsAcrossProcesses(t *testing.T) {
+	if !testenv.RealRedis() {
+		t.Skip("two processes share limits through a real Redis; the embedded one is per process")
+	}
+	var cfg config.Config
+	a := newTestApp(t, func(c *config.Config) {
+		c.Limits = config.Limits{CheckinPerIP: 4}
+		cfg = *c
+	})
+	b := startApp(t, cfg, a.appID)
+	if left := time.Until(time.Now().Truncate(time.Minute).Add(time.Minute)); left < 5*time.Second {
+		time.Sleep(left)
+	}
+	one, _ := a.login("door-1")
+	two, _ := b.login("door-2")
+	for i, p := range []*testApp{a, b, a, b} {
+		tok := []string{one, two}[i/2]
+		if r := p.do("POST", "/api/v1/checkins", tok, `{"ticket":1}`); r.Status != 400 {
+			t.Fatalf("scan %d: %d %s", i+1, r.Status, r.Raw)
+		}
+	}
+	expectError(t, a.do("POST", "/api/v1/checkins", two, `{"ticket":1}`), 429, "RATE_LIMITED")
+	expectError(t, b.do("POST", "/api/v1/self-checkins", one, `{"ticket":1}`), 429, "RATE_LIMITED")
+}
+
+// The per-account login limit is counted in Redis: one WeChat user logging
+// in through two server processes is refused (429 RATE_LIMITED with
+// Retry-After) after login.per_user_per_minute logins, while another user
+// from the same address goes on.
+func TestLoginAccountLimitHoldsAcrossProcesses(t *testing.T) {
+	if !testenv.RealRedis() {
+		t.Skip("two processes share limits through a real Redis; the embedded one is per process")
+	}
+	var cfg config.Config
+	a := newTestApp(t, func(c *config.Config) {
+		c.Login.PerUserPerMinute = 3
+		cfg = *c
+	})
+	b := startApp(t, cfg, a.appID)
+	if left := time.Until(time.Now().Truncate(time.Minute).Add(time.Minute)); left < 5*time.Second {
+		time.Sleep(left)
+	}
+	for i, p := range []*testApp{a, b, a} {
+		if r := p.loginAnswer("lina"); r.Status != 200 {
+			t.Fatalf("login %d: %d %s", i+1, r.Status, r.Raw)
+		}
+	}
+	r := b.loginAnswer("lina")
+	expectError(t, r, 429, "RATE_LIMITED")
+	if r.Header.Get("Retry-After") == "" {
+		t.Fatal("429 without Retry-After")
+	}
+	if r := a.loginAnswer("mei"); r.Status != 200 {
+		t.Fatalf("another user: %d %s", r.Status, r.Raw)
+	}
+}
+
 // A sign-up refused before it reaches the registrar (no Idempotency-Key, a
 // body that does not decode) still counts against the account's limit.
 func TestRefusedSignUpsAreCounted(t *testing.T) {

@@ -39,6 +39,9 @@ func TestRolesLastAdminAndExplicitScope(t *testing.T) {
 		// an organisation that only hosts activities.
 		{map[string]any{"role": "unit_contact", "org_id": 987654321}, 400, "UNKNOWN_UNIT"},
 		{map[string]any{"role": "unit_contact", "org_id": w.org}, 400, "UNKNOWN_UNIT"},
+		// Any other role's org_id is an organisation that exists.
+		{map[string]any{"role": "staff", "scope": "org", "org_id": 987654321}, 400, "UNKNOWN_ORGANIZATION"},
+		{map[string]any{"role": "staff", "org_id": 987654321}, 400, "UNKNOWN_ORGANIZATION"},
 	} {
 		expectError(t, ta.do("POST", roles(uid), w.admin, tc.body), tc.status, tc.code)
 	}

@@ -112,6 +112,12 @@ func (s *Service) checkCommunities(ctx context.Context, ids []int64, atLeastOne 
 	return nil
 }
 
+// Organization loads one organisation (ORGANIZATION_NOT_FOUND when there
+// is none).
+func (s *Service) Organization(ctx context.Context, id int64) (Organization, error) {
+	return s.store.Organization(ctx, id)
+}
+
 // Organizations lists every organisation.
 func (s *Service) Organizations(ctx context.Context) ([]Organization, error) {
 	return s.store.ListOrganizations(ctx)

@@ -59,7 +59,7 @@ type WishInput struct {
 	Title        string
 	Description  string
 	Photos       []string
-	ContactName  string // default: the resident's real name
+	ContactName  string // default: defaultContactName
 	ContactPhone string // default: the resident's bound phone
 }
 
@@ -142,6 +142,19 @@ func (s *Service) checkText(ctx context.Context, u resident.User, text string) (
 	return "", errContentRisky
 }
 
+// defaultContactName is a wish's contact name when the resident gives
+// none: their real name, else their nickname (cut to the 20 characters a
+// contact name holds), else 「居民」.
+func defaultContactName(u resident.User) string {
+	if u.RealName != "" {
+		return u.RealName
+	}
+	if n := []rune(usertext.Clean(u.Nickname)); len(n) > 0 {
+		return string(n[:min(len(n), 20)])
+	}
+	return "居民"
+}
+
 // CreateWish records a resident's wish. Its text must pass the content
 // check; its photos are checked asynchronously and the wish is shown to
 // no one else until every verdict is back and none is risky.
@@ -160,7 +173,7 @@ func (s *Service) CreateWish(ctx context.Context, u resident.User, in WishInput)
 	w := Wish{UserID: u.ID, CommunityID: in.CommunityID, Title: in.Title, Description: in.Description, Photos: in.Photos,
 		ContactName: usertext.Clean(in.ContactName), Status: WishPending, CreatedAt: s.now()}
 	if w.ContactName == "" {
-		w.ContactName = u.RealName
+		w.ContactName = defaultContactName(u)
 	}
 	if utf8.RuneCountInString(w.ContactName) > 20 {
 		return Wish{}, errs.Invalid("INVALID_CONTACT_NAME", "联系人姓名不超过 20 字")

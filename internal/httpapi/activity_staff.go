@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -318,22 +319,33 @@ func (a *API) exportRegistrations(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	// Streamed: the rows are read a batch at a time and written to the
-	// client as they come; a failure reading the first batch still gets its
-	// error answer, a later one ends the response early (a truncated file
-	// the client cannot open).
+	if err := streamXLSX(c, name, write); err != nil {
+		logger(c).Warn("export failed while sending", slog.Int64("activity_id", id), slog.String("err", err.Error()))
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// streamXLSX sends the workbook named name that write streams. The rows
+// are read a batch at a time and written to the client as they come: a
+// failure before anything is written (reading the first batch) is
+// answered as the JSON error; a later one is returned, and the caller
+// ends the response early (a truncated file the client cannot open).
+func streamXLSX(c *gin.Context, name string, write func(io.Writer) error) error {
 	c.Header("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
 	c.Header("Content-Type", xlsxType)
 	c.Status(http.StatusOK)
 	if err := write(c.Writer); err != nil {
 		if !c.Writer.Written() {
+			// Nothing sent yet: the answer is the JSON error, without the
+			// workbook's headers (an empty value deletes the header).
 			c.Header("Content-Disposition", "")
+			c.Header("Content-Type", "")
 			fail(c, err)
-			return
+			return nil
 		}
-		logger(c).Warn("export failed while sending", slog.Int64("activity_id", id), slog.String("err", err.Error()))
-		panic(http.ErrAbortHandler)
+		return err
 	}
+	return nil
 }
 
 func (a *API) markNoShow(c *gin.Context) {

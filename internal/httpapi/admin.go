@@ -54,17 +54,26 @@ func (r roleReq) changes() map[string]any {
 	return map[string]any{"role": r.Role, "community_id": r.CommunityID, "org_id": r.OrgID, "scope": r.Scope, "subdistrict_id": r.SubdistrictID}
 }
 
-var errUnknownUnit = errs.Invalid("UNKNOWN_UNIT", "所选共建单位不存在")
+var (
+	errUnknownUnit         = errs.Invalid("UNKNOWN_UNIT", "所选共建单位不存在")
+	errUnknownOrganization = errs.Invalid("UNKNOWN_ORGANIZATION", "所选组织不存在")
+)
 
 func (a *API) grantRole(c *gin.Context) {
 	var req roleReq
 	if me, id, ok := a.meAndWith(c, "id", &req); ok {
-		if req.Role == resident.RoleUnitContact && req.OrgID != 0 {
-			// A unit contact's organisation must be a co-building unit.
-			if _, err := a.d.Cobuild.Unit(c.Request.Context(), req.OrgID); err != nil {
-				if errs.KindOf(err) == errs.KindNotFound {
-					err = errUnknownUnit
-				}
+		if req.OrgID != 0 {
+			// A unit contact's organisation must be a co-building unit; any
+			// other role's an organisation that exists.
+			var err error
+			if req.Role == resident.RoleUnitContact {
+				_, err = a.d.Cobuild.Unit(c.Request.Context(), req.OrgID)
+				err = errs.NotFoundAs(err, errUnknownUnit)
+			} else {
+				_, err = a.d.Activities.Organization(c.Request.Context(), req.OrgID)
+				err = errs.NotFoundAs(err, errUnknownOrganization)
+			}
+			if err != nil {
 				fail(c, err)
 				return
 			}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -84,6 +85,10 @@ func decodeBytes(body []byte, v any) error {
 			name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
 			return errUnknownField.With("field", name)
 		case errors.As(err, new(*time.ParseError)) || strings.Contains(err.Error(), "Time.UnmarshalJSON"):
+			// encoding/json does not say which field held the time.
+			if field := badTimeField(body, reflect.TypeOf(v), ""); field != "" {
+				return errBadTime.With("field", field)
+			}
 			return errBadTime
 		default:
 			return errBadJSON
@@ -93,6 +98,101 @@ func decodeBytes(body []byte, v any) error {
 		return errBadJSON
 	}
 	return nil
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// badTimeField is the path (as checkJSONText writes it: a.b[1].c) of the
+// first time in raw, read as t, that does not parse; "" when there is none
+// or raw cannot be walked. It is for the error answer only: it reads the
+// body again.
+func badTimeField(raw []byte, t reflect.Type, path string) string {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t == nil:
+		return ""
+	case t == timeType:
+		if json.Unmarshal(raw, new(time.Time)) != nil {
+			return path
+		}
+	case t.Kind() == reflect.Struct:
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) != nil {
+			return ""
+		}
+		return badTimeInStruct(obj, t, path)
+	case t.Kind() == reflect.Slice || t.Kind() == reflect.Array:
+		var items []json.RawMessage
+		if json.Unmarshal(raw, &items) != nil {
+			return ""
+		}
+		for i, item := range items {
+			if f := badTimeField(item, t.Elem(), path+"["+strconv.Itoa(i)+"]"); f != "" {
+				return f
+			}
+		}
+	case t.Kind() == reflect.Map && t.Key().Kind() == reflect.String:
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) != nil {
+			return ""
+		}
+		for k, item := range obj {
+			if f := badTimeField(item, t.Elem(), joinPath(path, k)); f != "" {
+				return f
+			}
+		}
+	}
+	return ""
+}
+
+// badTimeInStruct is badTimeField over the fields of the struct type t
+// (embedded structs' fields as its own), matched to obj's keys as
+// encoding/json matches them (exactly, else ignoring case).
+func badTimeInStruct(obj map[string]json.RawMessage, t reflect.Type, path string) string {
+	for i := 0; i < t.NumField(); i++ {
+		sf := t.Field(i)
+		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if name == "-" || !sf.IsExported() && !sf.Anonymous {
+			continue
+		}
+		ft := sf.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if sf.Anonymous && name == "" && ft.Kind() == reflect.Struct {
+			if f := badTimeInStruct(obj, ft, path); f != "" {
+				return f
+			}
+			continue
+		}
+		if name == "" {
+			name = sf.Name
+		}
+		raw, ok := obj[name]
+		if !ok {
+			for k, r := range obj {
+				if strings.EqualFold(k, name) {
+					raw, ok = r, true
+					break
+				}
+			}
+		}
+		if ok {
+			if f := badTimeField(raw, sf.Type, joinPath(path, name)); f != "" {
+				return f
+			}
+		}
+	}
+	return ""
+}
+
+func joinPath(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
 }
 
 // optionalBody marks a request body that may be absent (see read).

@@ -194,3 +194,35 @@ func TestDistinctKeysOnlySkipsWhatTheWalkAccepts(t *testing.T) {
 		t.Error("repeated keys not noticed")
 	}
 }
+
+// A time that does not parse is BAD_TIME with the field's path in
+// details (as checkJSONText writes paths), whichever level it is at.
+func TestDecodeBadTimeNamesField(t *testing.T) {
+	type session struct {
+		StartsAt *time.Time `json:"starts_at"`
+		EndsAt   time.Time  `json:"ends_at"`
+	}
+	type Embedded struct {
+		Deadline *time.Time `json:"deadline"`
+	}
+	type target struct {
+		Embedded
+		Title    string     `json:"title"`
+		OpensAt  *time.Time `json:"opens_at"`
+		Sessions []session  `json:"sessions"`
+		Ptr      *session   `json:"ptr"`
+	}
+	for _, tc := range []struct{ body, field string }{
+		{`{"title":"a","opens_at":"2026-12-01 09:00"}`, "opens_at"},
+		{`{"OPENS_AT":"2026-12-01T09:00:00"}`, "opens_at"},
+		{`{"sessions":[{"starts_at":"2026-12-01T09:00:00+08:00","ends_at":"2026-12-01T10:00:00+08:00"},{"starts_at":null,"ends_at":"明天"}]}`, "sessions[1].ends_at"},
+		{`{"ptr":{"starts_at":"9点"}}`, "ptr.starts_at"},
+		{`{"deadline":"2026-12-01"}`, "deadline"},
+	} {
+		var v target
+		err := decodeBytes([]byte(tc.body), &v)
+		if e := errs.As(err); errs.CodeOf(err) != "BAD_TIME" || e.Details["field"] != tc.field || e.Details["example"] == nil {
+			t.Errorf("%s: %v %v, want BAD_TIME on %q", tc.body, err, e.Details, tc.field)
+		}
+	}
+}

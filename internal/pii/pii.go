@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"gongjian/internal/cst"
 )
 
 // Box encrypts and hashes personal data. It seals with its current key and
@@ -253,7 +255,9 @@ func NormalizeIDNumber(id string) string {
 
 // ValidateIDNumber checks an 18-character resident ID number (GB 11643):
 // digits, a real birth date not in the future, and the ISO 7064 MOD 11-2
-// check character. It returns the birth date encoded in the number.
+// check character. It returns the birth date encoded in the number (as a
+// calendar date: midnight UTC). "Not in the future" is judged by today's
+// date in China, whatever the hour.
 func ValidateIDNumber(id string, now time.Time) (time.Time, error) {
 	id = NormalizeIDNumber(id)
 	if len(id) != 18 {
@@ -272,13 +276,20 @@ func ValidateIDNumber(id string, now time.Time) (time.Time, error) {
 		return time.Time{}, ErrIDChars
 	}
 	birth, err := time.Parse("20060102", id[6:14])
-	if err != nil || birth.After(now) || birth.Year() < 1890 {
+	if err != nil || birth.After(ChinaToday(now)) || birth.Year() < 1890 {
 		return time.Time{}, ErrIDBirth
 	}
 	if idCheckChars[sum%11] != last {
 		return time.Time{}, ErrIDCheckDigit
 	}
 	return birth, nil
+}
+
+// ChinaToday is now's date in China as a calendar date (midnight UTC), the
+// form birth dates are held in: a birth date after it is in the future.
+func ChinaToday(now time.Time) time.Time {
+	y, m, d := now.In(cst.Zone).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
 // IDCheckChar computes the check character for the first 17 digits (for tests and demo data).

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gongjian/internal/cst"
 )
 
 func TestSealOpenRoundTrip(t *testing.T) {
@@ -93,6 +95,28 @@ func TestMaskIMEI(t *testing.T) {
 	for in, want := range cases {
 		if got := MaskIMEI(in); got != want {
 			t.Errorf("MaskIMEI(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// A baby born today in China has today's (China) date in its ID number:
+// it is accepted at any hour of the Chinese day, including the first
+// eight hours, when the UTC date is still yesterday. Tomorrow's date is
+// refused at the last minute of today.
+func TestValidateIDNumberBornTodayInChina(t *testing.T) {
+	early := time.Date(2026, 12, 5, 1, 0, 0, 0, cst.Zone)
+	late := time.Date(2026, 12, 5, 23, 59, 0, 0, cst.Zone)
+	today := "11010520261205001"
+	today += string(IDCheckChar(today))
+	tomorrow := "11010520261206001"
+	tomorrow += string(IDCheckChar(tomorrow))
+	for _, now := range []time.Time{early, late} {
+		birth, err := ValidateIDNumber(today, now)
+		if err != nil || birth.Format("2006-01-02") != "2026-12-05" {
+			t.Errorf("born today, at %s: birth %v, err %v", cst.Minute(now), birth, err)
+		}
+		if _, err := ValidateIDNumber(tomorrow, now); !errors.Is(err, ErrIDBirth) {
+			t.Errorf("born tomorrow, at %s: err %v, want ErrIDBirth", cst.Minute(now), err)
 		}
 	}
 }

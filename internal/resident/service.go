@@ -165,8 +165,8 @@ func (s *Service) validateDependent(d *Dependent) error {
 	if !validGender(d.Gender) {
 		return errs.Invalid("INVALID_GENDER", "请选择性别")
 	}
-	now := s.now()
-	if d.BirthDate.IsZero() || d.BirthDate.After(now) || d.BirthDate.Year() < 1900 {
+	// A birth date is a calendar date; "not in the future" is judged by today in China.
+	if d.BirthDate.IsZero() || d.BirthDate.After(pii.ChinaToday(s.now())) || d.BirthDate.Year() < 1900 {
 		return errs.Invalid("INVALID_BIRTH_DATE", "出生日期无效")
 	}
 	return nil

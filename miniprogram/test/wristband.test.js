@@ -5,6 +5,21 @@ const fx = require('./_fixtures')
 
 test.beforeEach(() => h.resetModules())
 
+/** GET /wristbands/:id/readings items (readingDTO), newest first: n readings, 10 minutes apart, from 09:40 today */
+function bandReadings(n, from = 0) {
+  const kinds = ['heart_rate', 'blood_pressure', 'blood_glucose']
+  const out = []
+  for (let i = from; i < from + n; i++) {
+    const t = new Date(Date.parse(fx.at(0, 9, 40)) - i * 10 * 60000)
+    const r = { kind: kinds[i % 3], at: new Date(t.getTime() + 8 * 3600000).toISOString().slice(0, 19) + '+08:00' }
+    if (r.kind === 'heart_rate') r.heart_rate = 70 + (i % 10)
+    if (r.kind === 'blood_pressure') Object.assign(r, { systolic: 120 + (i % 10), diastolic: 80 })
+    if (r.kind === 'blood_glucose') r.glucose = 5.5
+    out.push(r)
+  }
+  return out
+}
+
 function routes(over = {}) {
   return Object.assign({
     'GET /api/v1/me': fx.user,
@@ -18,6 +33,9 @@ function routes(over = {}) {
     'POST /api/v1/wristbands/invitations/accept': { ok: true },
     'POST /api/v1/wristbands/:id/alarms/:aid/ack': { id: 71, status: 'acked' },
     'POST /api/v1/wristbands/bind': { status: 201, body: { id: 32, imei_masked: '8612****0015', wearer_name: '王德福' } },
+    'GET /api/v1/wristbands/:id/readings': { items: bandReadings(3) },
+    'POST /api/v1/wristbands/:id/consent/revoke': { revoked: true, deleted_readings: 128 },
+    'POST /api/v1/wristbands/:id/consent': (req) => ({ version: req.data.version, at: fx.at(0, 10, 0) }),
   }, over)
 }
 
@@ -65,6 +83,11 @@ test('bind: privacy, scan the band code, choose the wearer, consent, then POST /
   await h.tap(page, h.$$(page, '.wearer')[2])
   await h.tap(page, '.btn-next')
   assert.match(h.text(page), /佩戴人（王德福（父母））/)
+  // the consent text of version v1 is the server's (wristband.ConsentText): what is collected, and revocation
+  const consentText = h.$(page, '.consent-text').dom.textContent
+  assert.match(consentText, /位置、心率、血压、血糖和紧急呼叫/)
+  assert.match(consentText, /撤回同意后立即停止采集并删除已采集的数据/)
+  assert.doesNotMatch(consentText, /步数/)
   await h.tap(page, '.btn-bind')
   assert.deepEqual(w.toasts, ['请先勾选知情同意'])
   await h.tap(page, '.consent-check')
@@ -153,6 +176,10 @@ test('detail for a guardian (not the owner): no invite or unbind, only leaving',
   const page = await h.renderPage('pages/wristband/detail', { id: '31' })
   assert.equal(h.$$(page, '.btn-invite').length, 0)
   assert.equal(h.$$(page, '.btn-unbind').length, 0)
+  // only the primary guardian may revoke or give the consent (server: NOT_PRIMARY_GUARDIAN); every guardian sees the history
+  assert.equal(h.$$(page, '.btn-revoke-consent').length + h.$$(page, '.btn-give-consent').length, 0)
+  assert.equal(w.requests('GET', '/api/v1/wristbands/31/readings').length, 1)
+  assert.equal(h.$$(page, '.history-item').length, 3)
   const removes = h.$$(page, '.guardian-remove')
   assert.equal(removes.length, 1)
   assert.equal(removes[0].dom.textContent, '退出监护')
@@ -160,4 +187,102 @@ test('detail for a guardian (not the owner): no invite or unbind, only leaving',
   assert.match(w.modals[0].content, /退出后您将不再收到/)
   assert.equal(w.requests('DELETE', '/api/v1/wristbands/31/guardians/7').length, 1)
   assert.deepEqual(w.navigations, [{ type: 'navigateBack' }])
+})
+
+test('detail: recent readings (heart rate, blood pressure, glucose; no locations), paged with 加载更多', async () => {
+  const w = h.installWx({
+    routes: routes({
+      // a full first page (20), then the last 5
+      'GET /api/v1/wristbands/:id/readings': (req) => ({ items: req.query.before ? bandReadings(5, 20) : bandReadings(20) }),
+    }),
+  })
+  const page = await h.renderPage('pages/wristband/detail', { id: '31' })
+  const first = w.requests('GET', '/api/v1/wristbands/31/readings')
+  assert.equal(first.length, 1)
+  assert.deepEqual(first[0].query, { kind: 'heart_rate,blood_pressure,blood_glucose', limit: '20' })
+  let t = h.text(page)
+  assert.match(t, /近期读数/)
+  assert.match(t, /心率\s*70 次\/分\s*\d+月\d+日 周. 09:40/)
+  assert.match(t, /血压\s*121\/80 mmHg\s*\d+月\d+日 周. 09:30/)
+  assert.match(t, /血糖\s*5.5 mmol\/L\s*\d+月\d+日 周. 09:20/)
+  assert.equal(h.$$(page, '.history-item').length, 20)
+  await h.tap(page, '.btn-more-readings')
+  await h.settle(10)
+  const more = w.requests('GET', '/api/v1/wristbands/31/readings')[1]
+  // the next page starts before the last reading shown, exactly as the server sent its time
+  assert.deepEqual(more.query, { kind: 'heart_rate,blood_pressure,blood_glucose', limit: '20', before: bandReadings(20)[19].at })
+  assert.equal(h.$$(page, '.history-item').length, 25)
+  assert.equal(h.$$(page, '.btn-more-readings').length, 0)
+})
+
+test('detail: a failed readings history does not hide the rest of the band', async () => {
+  h.installWx({ routes: routes({ 'GET /api/v1/wristbands/:id/readings': { status: 500, body: { code: 'INTERNAL', message: '服务暂时不可用' } } }) })
+  const page = await h.renderPage('pages/wristband/detail', { id: '31' })
+  const t = h.text(page)
+  assert.match(t, /近期读数加载失败，请下拉刷新重试/)
+  assert.match(t, /128\/82\s*血压/)
+  assert.doesNotMatch(t, /暂无读数记录/)
+})
+
+test('detail: the owner revokes the data consent after a confirmation saying what is deleted', async () => {
+  const w = h.installWx({ routes: routes() })
+  const page = await h.renderPage('pages/wristband/detail', { id: '31' })
+  assert.match(h.text(page), /佩戴人已于\d{4}-\d\d-\d\d同意《智能手环数据使用说明》（版本 v1）/)
+  assert.equal(h.$$(page, '.btn-give-consent').length, 0)
+  // cancelled: nothing is sent
+  w.modalAnswers.push({ confirm: false })
+  await h.tap(page, '.btn-revoke-consent')
+  await h.settle(10)
+  assert.equal(w.requests('POST', '/api/v1/wristbands/31/consent/revoke').length, 0)
+  await h.tap(page, '.btn-revoke-consent')
+  await h.settle(10)
+  const m = w.modals[1]
+  assert.equal(m.title, '撤回数据使用同意')
+  assert.match(m.content, /立即停止保存王德福的位置和健康数据/)
+  assert.match(m.content, /删除已保存的全部位置、心率、血压、血糖记录，删除后无法恢复/)
+  assert.match(m.content, /告警记录会保留，但其中的位置和数值会被清除，未处理的告警将自动关闭/)
+  assert.match(m.content, /紧急呼叫、跌倒等告警也不会再通知监护人/)
+  const sent = w.requests('POST', '/api/v1/wristbands/31/consent/revoke')
+  assert.equal(sent.length, 1)
+  assert.deepEqual(sent[0].data, {})
+  assert.deepEqual(w.toasts, ['已撤回同意，删除了128条数据'])
+  assert.equal(w.requests('GET', '/api/v1/me/wristbands').length, 2)
+})
+
+test('detail: a revoked consent is given again with the bind page\'s text and version', async () => {
+  const { CONSENT_TEXT } = require(require('path').join(h.ROOT, 'utils/wristband-consent'))
+  const bands = fx.wristbands().map((b) => Object.assign({}, b, { collecting: false, open_alarms: 0, latest_location: null, latest_readings: {}, consent: Object.assign({}, b.consent, { revoked_at: fx.at(-1, 9, 0) }) }))
+  const w = h.installWx({ routes: routes({ 'GET /api/v1/me/wristbands': { items: bands }, 'GET /api/v1/wristbands/:id/readings': { items: [] } }) })
+  const page = await h.renderPage('pages/wristband/detail', { id: '31' })
+  const t = h.text(page)
+  assert.match(t, /已于\d{4}-\d\d-\d\d撤回同意，目前不保存位置和健康数据，也不发出告警/)
+  assert.match(t, /暂无读数记录/)
+  assert.equal(h.$(page, '.consent-card .consent-text').dom.textContent, CONSENT_TEXT)
+  assert.match(t, /《智能手环数据使用说明》 版本 v1/)
+  assert.equal(h.$$(page, '.btn-revoke-consent').length, 0)
+  await h.tap(page, '.btn-give-consent')
+  assert.deepEqual(w.toasts, ['请先勾选知情同意'])
+  assert.equal(w.requests('POST', '/api/v1/wristbands/31/consent').length, 0)
+  await h.tap(page, '.consent-check')
+  await h.tap(page, '.btn-give-consent')
+  await h.settle(10)
+  assert.deepEqual(w.requests('POST', '/api/v1/wristbands/31/consent').map((r) => r.data), [{ version: 'v1' }])
+  assert.deepEqual(w.toasts, ['请先勾选知情同意', '已重新同意'])
+  assert.equal(w.requests('GET', '/api/v1/me/wristbands').length, 2)
+})
+
+test('detail: the server\'s refusal to record the consent is shown', async () => {
+  const bands = fx.wristbands().map((b) => Object.assign({}, b, { collecting: false, consent: Object.assign({}, b.consent, { revoked_at: fx.at(-1, 9, 0) }) }))
+  const w = h.installWx({
+    routes: routes({
+      'GET /api/v1/me/wristbands': { items: bands },
+      'POST /api/v1/wristbands/:id/consent': { status: 400, body: { code: 'CONSENT_VERSION_OUTDATED', message: '数据使用说明已更新，请阅读最新版本后重新确认' } },
+    }),
+  })
+  const page = await h.renderPage('pages/wristband/detail', { id: '31' })
+  await h.tap(page, '.consent-check')
+  await h.tap(page, '.btn-give-consent')
+  await h.settle(10)
+  assert.equal(w.modals[0].content, '数据使用说明已更新，请阅读最新版本后重新确认')
+  assert.equal(page.data.consentBusy, false)
 })

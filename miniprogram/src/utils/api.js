@@ -94,6 +94,10 @@ module.exports = {
   ackBandAlarm: (id, alarmId, note) => post(`/api/v1/wristbands/${id}/alarms/${alarmId}/ack`, { note }),
   wristbandGuardians: (id) => get(`/api/v1/wristbands/${id}/guardians`),
   removeGuardian: (id, userId) => del(`/api/v1/wristbands/${id}/guardians/${userId}`),
+  /** params: kind (comma-separated), before (the last item's `at`, exclusive), limit (1–200) */
+  wristbandReadings: (id, params) => get(`/api/v1/wristbands/${id}/readings${qs(params)}`),
+  revokeWristbandConsent: (id) => post(`/api/v1/wristbands/${id}/consent/revoke`),
+  giveWristbandConsent: (id, version) => post(`/api/v1/wristbands/${id}/consent`, { version }),
 
   // Staff
   adminAlarms: () => get('/api/v1/admin/wristbands/alarms'),

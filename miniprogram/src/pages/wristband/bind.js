@@ -4,8 +4,7 @@ const fmt = require('../../utils/format')
 const privacy = require('../../utils/privacy')
 const subscribe = require('../../utils/subscribe')
 const { showError } = require('../../utils/request')
-
-const CONSENT_VERSION = 'v1'
+const consent = require('../../utils/wristband-consent')
 
 /** Finds the 15-digit IMEI in what the band's code holds ("IMEI:86…", a URL, or digits). */
 function parseImei(text) {
@@ -29,6 +28,8 @@ Component({
     wearers: /** @type {{key: string, label: string, id?: number}[]} */ ([{ key: 'self', label: '本人' }]),
     wearerKey: 'self',
     wearerName: '本人',
+    consentText: consent.CONSENT_TEXT,
+    consentTitle: consent.CONSENT_TITLE,
     agreed: false,
     binding: false,
   },
@@ -108,7 +109,7 @@ Component({
       this.setData({ binding: true })
       return subscribe
         .ask(['wristband_alert'])
-        .then(() => api.bindWristband({ imei: this.data.imei, code: this.data.code.trim(), wearer, consent: { version: CONSENT_VERSION } }))
+        .then(() => api.bindWristband({ imei: this.data.imei, code: this.data.code.trim(), wearer, consent: { version: consent.CONSENT_VERSION } }))
         .then(
           (band) => {
             this.setData({ binding: false })

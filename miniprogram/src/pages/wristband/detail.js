@@ -1,8 +1,10 @@
-// One wristband: latest location on a map, readings, alarms, guardians and invitations, unbind.
+// One wristband: latest location on a map, readings and their recent history, alarms, guardians and
+// invitations, the data consent (revoke, give again), unbind.
 const loads = require('../../behaviors/loads')
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const session = require('../../utils/session')
+const consent = require('../../utils/wristband-consent')
 const { showError, confirmThen, confirmThenBack } = require('../../utils/request')
 
 /** latest_readings of the server's band, each with the time it was measured. */
@@ -16,10 +18,45 @@ function readingList(r) {
   return out
 }
 
+/** The history shows health readings only: locations are not listed (a list of them is a logged
+ * location view on the server, and the page shows the latest location already). */
+const HISTORY_KINDS = 'heart_rate,blood_pressure,blood_glucose'
+const HISTORY_LIMIT = 20
+
+/** One item of GET /wristbands/:id/readings (readingDTO) for the history list. */
+function historyItem(r, i) {
+  let label = ''
+  let value = ''
+  if (r.kind === 'heart_rate') {
+    label = '心率'
+    value = `${r.heart_rate} 次/分`
+  } else if (r.kind === 'blood_pressure') {
+    label = '血压'
+    value = `${r.systolic}/${r.diastolic} mmHg`
+  } else if (r.kind === 'blood_glucose') {
+    label = '血糖'
+    value = `${r.glucose} mmol/L`
+  }
+  return { key: `${r.kind}-${r.at}-${i}`, kind: r.kind, at: r.at, label, value, timeText: fmt.formatDateTime(r.at) }
+}
+
+/** What the revocation does on the server (wristband.Service.RevokeConsent and the webhook's
+ * no-consent outcome), in plain words for the confirmation. */
+function revokeWarning(name) {
+  return `撤回后，系统将立即停止保存${name}的位置和健康数据，并删除已保存的全部位置、心率、血压、血糖记录，删除后无法恢复。` +
+    '告警记录会保留，但其中的位置和数值会被清除，未处理的告警将自动关闭；撤回期间，紧急呼叫、跌倒等告警也不会再通知监护人。' +
+    '之后可以随时重新同意。确定撤回吗？'
+}
 
 Component({
   behaviors: [loads],
-  data: { id: '', loading: true, error: '', band: null, isOwner: true, stateText: '', hasLocation: false, locationText: '', markers: [], readings: [], alarms: [], guardians: [], invite: null },
+  data: {
+    id: '', loading: true, error: '', band: null, isOwner: true, stateText: '', hasLocation: false, locationText: '', markers: [], readings: [], alarms: [], guardians: [], invite: null,
+    // the data consent
+    revoked: false, consentInfo: '', consentText: consent.CONSENT_TEXT, consentTitle: consent.CONSENT_TITLE, consentVersion: consent.CONSENT_VERSION, agreed: false, consentBusy: false,
+    // recent readings, newest first; more: the last page was full
+    history: /** @type {any[]} */ ([]), historyMore: false, historyError: '', historyLoading: false,
+  },
   methods: {
     onLoad(query) {
       this.setData({ id: query.id })
@@ -27,7 +64,7 @@ Component({
     },
     load() {
       const id = this.data.id
-      return this.loadFrom(Promise.all([api.myWristbands(), api.wristbandAlarms(id).catch(() => ({ items: [] })), api.wristbandGuardians(id).catch(() => ({ items: [] }))]), ([bands, alarms, guardians]) => {
+      return this.loadFrom(Promise.all([api.myWristbands(), api.wristbandAlarms(id).catch(() => ({ items: [] })), api.wristbandGuardians(id).catch(() => ({ items: [] })), this.readingsPage().catch(() => null)]), ([bands, alarms, guardians, history]) => {
         const band = ((bands && bands.items) || []).find((b) => String(b.id) === String(id))
         if (!band) {
           this.setData({ loading: false, error: '手环不存在或已解绑' })
@@ -36,6 +73,9 @@ Component({
         const loc = band.latest_location
         const hasLocation = !!(loc && loc.lat && loc.lng)
         const me = session.getUser()
+        const c = band.consent || {}
+        const revoked = band.collecting === false || !!c.revoked_at
+        const items = (history && history.items) || []
         this.setData({
           loading: false,
           band,
@@ -45,6 +85,14 @@ Component({
           readings: readingList(band.latest_readings),
           alarms: ((alarms && alarms.items) || []).map(fmt.alarmView),
           isOwner: band.owner !== false,
+          revoked,
+          consentInfo: revoked
+            ? `已于${fmt.formatDate(c.revoked_at)}撤回同意，目前不保存位置和健康数据，也不发出告警。`
+            : `佩戴人已于${fmt.formatDate(c.at)}同意${consent.CONSENT_TITLE}（版本 ${c.version || ''}）。`,
+          agreed: false,
+          history: items.map(historyItem),
+          historyMore: items.length === HISTORY_LIMIT,
+          historyError: history ? '' : '近期读数加载失败，请下拉刷新重试',
           stateText: band.collecting === false ? '监护同意已撤回，手环已停止采集数据' : band.online === false ? '手环离线，显示的是最后一次上报的数据' : '',
           guardians: ((guardians && guardians.items) || []).map((g) => Object.assign({}, g, {
             name: g.name || g.nickname || '家人',
@@ -56,6 +104,62 @@ Component({
         })
         wx.setNavigationBarTitle({ title: `${band.wearer_name}的手环` })
       })
+    },
+    /** One page of the readings history, older than before (the last shown item's time). */
+    readingsPage(before) {
+      return api.wristbandReadings(this.data.id, { kind: HISTORY_KINDS, before, limit: HISTORY_LIMIT })
+    },
+    onMoreReadings() {
+      const shown = this.data.history
+      if (this.data.historyLoading || !shown.length) return Promise.resolve()
+      this.setData({ historyLoading: true })
+      return this.readingsPage(shown[shown.length - 1].at).then(
+        (res) => {
+          const items = (res && res.items) || []
+          this.setData({
+            historyLoading: false,
+            history: shown.concat(items.map((r, i) => historyItem(r, shown.length + i))),
+            historyMore: items.length === HISTORY_LIMIT,
+          })
+        },
+        (err) => {
+          this.setData({ historyLoading: false })
+          showError(err)
+        },
+      )
+    },
+    /** The primary guardian revokes the data consent (the server deletes the wearer's data). */
+    onRevokeConsent() {
+      const band = this.data.band
+      const modal = { title: '撤回数据使用同意', content: revokeWarning(band ? band.wearer_name : '佩戴人'), confirmText: '撤回', confirmColor: '#c8322b' }
+      return confirmThen(modal, () => api.revokeWristbandConsent(this.data.id), (res) => {
+        const n = (res && res.deleted_readings) || 0
+        wx.showToast({ title: n ? `已撤回同意，删除了${n}条数据` : '已撤回同意', icon: 'none' })
+        return this.load()
+      })
+    },
+    onToggleAgree() {
+      this.setData({ agreed: !this.data.agreed })
+    },
+    /** The primary guardian gives the consent again, with the text version the bind page shows. */
+    onGiveConsent() {
+      if (this.data.consentBusy) return Promise.resolve()
+      if (!this.data.agreed) {
+        wx.showToast({ title: '请先勾选知情同意', icon: 'none' })
+        return Promise.resolve()
+      }
+      this.setData({ consentBusy: true })
+      return api.giveWristbandConsent(this.data.id, consent.CONSENT_VERSION).then(
+        () => {
+          this.setData({ consentBusy: false })
+          wx.showToast({ title: '已重新同意', icon: 'success' })
+          return this.load()
+        },
+        (err) => {
+          this.setData({ consentBusy: false })
+          showError(err)
+        },
+      )
     },
     /** A guardian confirms they are dealing with an open alarm. */
     onAckAlarm(e) {

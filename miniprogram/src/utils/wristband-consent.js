@@ -1,0 +1,15 @@
+// The wristband data consent: one text and version for the bind page and the detail page (giving the
+// consent again after a revocation). They are the server's wristband.ConsentVersion and
+// wristband.ConsentText (internal/wristband/wristband.go): change both together, and a new text
+// needs a new version (the server refuses any other version with CONSENT_VERSION_OUTDATED).
+
+const CONSENT_VERSION = 'v1'
+
+const CONSENT_TITLE = '《智能手环数据使用说明》'
+
+const CONSENT_TEXT =
+  '手环会采集佩戴人的位置、心率、血压、血糖和紧急呼叫，仅用于紧急救助和健康关怀。' +
+  '数据只对佩戴人本人、绑定人邀请的监护人和社区值守人员可见，原始数据最多保存一定期限；' +
+  '撤回同意后立即停止采集并删除已采集的数据。'
+
+module.exports = { CONSENT_VERSION, CONSENT_TITLE, CONSENT_TEXT }
