@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"mime/multipart"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -808,4 +809,45 @@ func TestWristbandImportFiles(t *testing.T) {
 	expectError(t, w.upload(resTok, "bands.csv", []byte(good)), 403, "FORBIDDEN")
 	expectError(t, w.upload(staffTok, "x.csv", []byte("just,some\ntext,here\n")), 400, "IMPORT_BAD_FILE")
 	expectError(t, w.do("POST", "/api/v1/admin/wristbands/import", staffTok, map[string]string{"file": "x"}), 400, "IMPORT_BAD_FILE")
+}
+
+// TestWristbandReadingsPageWithoutGaps: readings that share a time (one
+// push's kinds, or a vendor's batch) are all reached page by page when
+// the next page names the last reading shown (before and before_id).
+func TestWristbandReadingsPageWithoutGaps(t *testing.T) {
+	w := newWristbandApp(t)
+	owner, imei, path := w.selfWearer("owner", 0)
+	same := time.Now().UTC().Add(-time.Minute).Truncate(time.Second)
+	pushAt := func(at time.Time, bpm int) {
+		body, _ := json.Marshal(map[string]any{"event_id": fmt.Sprintf("ev-%d", evCounter.Add(1)), "imei": imei, "type": "heart_rate",
+			"at": at.Format(time.RFC3339Nano), "data": map[string]any{"heart_rate": bpm}})
+		if r := w.signed("acme", acmeSecret, time.Now(), body); r.Status != 200 {
+			t.Fatalf("push: %d %s", r.Status, r.Raw)
+		}
+	}
+	for i := 0; i < 5; i++ {
+		pushAt(same, 70+i)
+	}
+	pushAt(same.Add(-time.Minute), 60)
+	pushAt(same.Add(-2*time.Minute), 61)
+	seen := map[float64]bool{}
+	q := ""
+	for pages := 0; pages < 10; pages++ {
+		rs := okItems(t, w.do("GET", path+"/readings?kind=heart_rate&limit=2"+q, owner, nil))
+		if len(rs) == 0 {
+			break
+		}
+		for _, r := range rs {
+			if seen[r["heart_rate"].(float64)] {
+				t.Fatalf("reading %v shown twice", r)
+			}
+			seen[r["heart_rate"].(float64)] = true
+		}
+		last := rs[len(rs)-1]
+		q = fmt.Sprintf("&before=%s&before_id=%d", url.QueryEscape(last["at"].(string)), int64(num(last["id"])))
+	}
+	if len(seen) != 7 {
+		t.Fatalf("reached %d of 7 readings: %v", len(seen), seen)
+	}
+	expectError(t, w.do("GET", path+"/readings?before_id=5", owner, nil), 400, "BAD_QUERY")
 }

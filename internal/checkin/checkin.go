@@ -219,8 +219,10 @@ type Store interface {
 	ReviewPresence(ctx context.Context, id, by int64, approve bool, note string, credit CreditFunc) (Presence, error)
 	// ReviewQueue lists flagged presences in scope, oldest first.
 	ReviewQueue(ctx context.Context, sc ReviewScope) ([]Presence, error)
-	// Overdue lists open presences of sessions that ended before t.
-	Overdue(ctx context.Context, endedBefore time.Time, limit int) ([]Presence, error)
+	// Overdue lists open presences of sessions that ended before t (by the
+	// session end stored at check-in), ordered by that end and id, after
+	// the presence after (nil: from the first).
+	Overdue(ctx context.Context, endedBefore time.Time, after *Presence, limit int) ([]Presence, error)
 	SessionPresences(ctx context.Context, sessionID int64) ([]Presence, error)
 }
 

@@ -334,6 +334,9 @@ func outResult(sess Session, p Presence, repeated bool) SelfResult {
 		ActivityID: sess.ActivityID, ActivityTitle: sess.ActivityTitle, Repeated: repeated, InReview: p.ReviewStatus == ReviewPending}
 }
 
+// sweepBatch is how many overdue presences CloseForgotten reads at a time.
+const sweepBatch = 200
+
 // CloseForgotten closes presences nobody checked out of, at their session's
 // end, once the check-out grace has passed; they credit nothing until staff
 // approve them (ReviewPresence).
@@ -341,12 +344,16 @@ func outResult(sess Session, p Presence, repeated bool) SelfResult {
 func (s *Service) CloseForgotten(ctx context.Context) (int, error) {
 	before := s.now().UTC().Add(-s.cfg.CloseAfter)
 	n := 0
+	var after *Presence
 	for {
-		ps, err := s.store.Overdue(ctx, before, 200)
+		ps, err := s.store.Overdue(ctx, before, after, sweepBatch)
 		if err != nil || len(ps) == 0 {
 			return n, err
 		}
-		progressed := false
+		// Presences of sessions moved later are skipped, and the next
+		// batch starts after them: however many there are, the truly
+		// overdue behind them are closed in this run.
+		after = &ps[len(ps)-1]
 		for _, p := range ps {
 			sess, err := s.regs.Session(ctx, p.SessionID)
 			switch {
@@ -364,10 +371,9 @@ func (s *Service) CloseForgotten(ctx context.Context) (int, error) {
 			}
 			if closed {
 				n++
-				progressed = true
 			}
 		}
-		if !progressed {
+		if len(ps) < sweepBatch {
 			return n, nil
 		}
 	}

@@ -323,3 +323,44 @@ func TestSelfCheckinRefusedForCancelledActivity(t *testing.T) {
 		t.Fatalf("%d presences in a cancelled activity", n)
 	}
 }
+
+// TestForgottenBehindMovedSessionsAreClosed: a full batch of presences
+// whose sessions were moved later (not overdue yet) does not stop the
+// sweeper from closing the overdue presence behind them in the same run.
+func TestForgottenBehindMovedSessionsAreClosed(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	// Session 4 was checked into with the end stored at check-in; it has
+	// since been moved a day later. Session 5 really ended, a minute after
+	// session 4's stored end, so its presence sorts behind them all.
+	storedEnd := f.start.Add(3 * time.Hour)
+	f.regs.mu.Lock()
+	f.regs.sessions[4] = checkin.Session{ID: 4, ActivityID: 2, ActivityTitle: "垃圾分类宣传", Category: checkin.CategoryVolunteer,
+		ActivityStatus: "published", StartsAt: f.start.Add(24 * time.Hour), EndsAt: storedEnd.Add(24 * time.Hour)}
+	f.regs.sessions[5] = checkin.Session{ID: 5, ActivityID: 2, ActivityTitle: "垃圾分类宣传", Category: checkin.CategoryVolunteer,
+		ActivityStatus: "published", StartsAt: f.start, EndsAt: storedEnd.Add(time.Minute)}
+	f.regs.mu.Unlock()
+	var rows []map[string]any
+	row := func(user, session int64, ends time.Time) map[string]any {
+		return map[string]any{"user_id": user, "session_id": session, "activity_id": 2, "session_starts_at": f.start, "session_ends_at": ends,
+			"in_at": f.start.Add(5 * time.Minute), "is_open": true, "created_at": f.start, "updated_at": f.start}
+	}
+	for u := int64(0); u < 201; u++ {
+		rows = append(rows, row(5000+u, 4, storedEnd))
+	}
+	rows = append(rows, row(6000, 5, storedEnd.Add(time.Minute)))
+	if err := f.db.G.Table("self_presences").Create(rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	f.clock.set(storedEnd.Add(2 * time.Hour))
+	n, err := f.svc.CloseForgotten(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("closed %d: %v, want the one overdue presence", n, err)
+	}
+	if open := f.count(t, "self_presences", "session_id = ? AND is_open", 5); open != 0 {
+		t.Fatal("the overdue presence is still open")
+	}
+	if open := f.count(t, "self_presences", "session_id = ? AND is_open", 4); open != 201 {
+		t.Fatalf("%d presences of the moved session open, want 201", open)
+	}
+}

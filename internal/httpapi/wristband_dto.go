@@ -137,6 +137,7 @@ func toBindingDTO(b wristband.Binding) bindingDTO {
 }
 
 type readingDTO struct {
+	ID        int64     `json:"id"` // with at, the next page's before_id
 	Kind      string    `json:"kind"`
 	At        time.Time `json:"at"`
 	Lat       *float64  `json:"lat,omitempty"`
@@ -148,7 +149,7 @@ type readingDTO struct {
 }
 
 func toReadingDTO(r wristband.Reading) readingDTO {
-	out := readingDTO{Kind: string(r.Kind), At: r.At}
+	out := readingDTO{ID: r.ID, Kind: string(r.Kind), At: r.At}
 	switch r.Kind {
 	case wristband.KindLocation:
 		out.Lat, out.Lng = &r.Lat, &r.Lng

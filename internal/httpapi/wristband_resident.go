@@ -137,6 +137,12 @@ func readingFilter(f *wristband.ReadingFilter) fromRequest {
 				return errDateRange.With("param", "before")
 			}
 		}
+		if f.BeforeID, err = queryID(c, "before_id"); err != nil {
+			return err
+		}
+		if f.BeforeID != 0 && f.Before.IsZero() {
+			return errBadQuery.With("param", "before_id")
+		}
 		f.Limit, err = queryInt(c, "limit", 50, 1, 200)
 		return err
 	}

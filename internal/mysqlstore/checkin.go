@@ -459,9 +459,14 @@ func creditPresence(tx *gorm.DB, got *presenceRow, credit checkin.CreditFunc) er
 }
 
 // Overdue lists open presences of sessions that ended before t.
-func (s *CheckinStore) Overdue(ctx context.Context, endedBefore time.Time, limit int) ([]checkin.Presence, error) {
+func (s *CheckinStore) Overdue(ctx context.Context, endedBefore time.Time, after *checkin.Presence, limit int) ([]checkin.Presence, error) {
 	var rows []presenceRow
-	err := s.g(ctx).Where("is_open = ? AND session_ends_at < ?", true, endedBefore.UTC()).Order("session_ends_at, id").Limit(limit).Find(&rows).Error
+	q := s.g(ctx).Where("is_open = ? AND session_ends_at < ?", true, endedBefore.UTC())
+	if after != nil {
+		end := after.SessionEndsAt.UTC()
+		q = q.Where("(session_ends_at > ? OR (session_ends_at = ? AND id > ?))", end, end, after.ID)
+	}
+	err := q.Order("session_ends_at, id").Limit(limit).Find(&rows).Error
 	if err != nil {
 		return nil, translate(err, nil)
 	}

@@ -469,7 +469,11 @@ func (s *WristbandStore) Readings(ctx context.Context, bindingID int64, f wristb
 		kinds = append(kinds, string(k))
 	}
 	q := s.g(ctx).Where("binding_id = ? AND kind IN ?", bindingID, kinds)
-	if !f.Before.IsZero() {
+	switch {
+	case !f.Before.IsZero() && f.BeforeID > 0:
+		b := f.Before.UTC()
+		q = q.Where("(measured_at < ? OR (measured_at = ? AND id < ?))", b, b, f.BeforeID)
+	case !f.Before.IsZero():
 		q = q.Where("measured_at < ?", f.Before.UTC())
 	}
 	return findAs(q.Order("measured_at DESC, id DESC").Limit(f.Limit), toReading)

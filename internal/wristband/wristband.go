@@ -348,7 +348,10 @@ type AlarmFilter struct {
 type ReadingFilter struct {
 	Kinds  []Kind
 	Before time.Time // exclusive; zero = now
-	Limit  int
+	// BeforeID, with Before, continues a page: readings measured at Before
+	// with a smaller id come next (several kinds share one push's time).
+	BeforeID int64
+	Limit    int
 }
 
 // DeviceFilter selects devices for staff.

@@ -11,7 +11,7 @@ function bandReadings(n, from = 0) {
   const out = []
   for (let i = from; i < from + n; i++) {
     const t = new Date(Date.parse(fx.at(0, 9, 40)) - i * 10 * 60000)
-    const r = { kind: kinds[i % 3], at: new Date(t.getTime() + 8 * 3600000).toISOString().slice(0, 19) + '+08:00' }
+    const r = { id: 1000 - i, kind: kinds[i % 3], at: new Date(t.getTime() + 8 * 3600000).toISOString().slice(0, 19) + '+08:00' }
     if (r.kind === 'heart_rate') r.heart_rate = 70 + (i % 10)
     if (r.kind === 'blood_pressure') Object.assign(r, { systolic: 120 + (i % 10), diastolic: 80 })
     if (r.kind === 'blood_glucose') r.glucose = 5.5
@@ -209,8 +209,8 @@ test('detail: recent readings (heart rate, blood pressure, glucose; no locations
   await h.tap(page, '.btn-more-readings')
   await h.settle(10)
   const more = w.requests('GET', '/api/v1/wristbands/31/readings')[1]
-  // the next page starts before the last reading shown, exactly as the server sent its time
-  assert.deepEqual(more.query, { kind: 'heart_rate,blood_pressure,blood_glucose', limit: '20', before: bandReadings(20)[19].at })
+  // the next page starts after the last reading shown: its time exactly as the server sent it, and its id
+  assert.deepEqual(more.query, { kind: 'heart_rate,blood_pressure,blood_glucose', limit: '20', before: bandReadings(20)[19].at, before_id: String(bandReadings(20)[19].id) })
   assert.equal(h.$$(page, '.history-item').length, 25)
   assert.equal(h.$$(page, '.btn-more-readings').length, 0)
 })

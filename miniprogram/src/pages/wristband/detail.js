@@ -37,7 +37,7 @@ function historyItem(r, i) {
     label = '血糖'
     value = `${r.glucose} mmol/L`
   }
-  return { key: `${r.kind}-${r.at}-${i}`, kind: r.kind, at: r.at, label, value, timeText: fmt.formatDateTime(r.at) }
+  return { key: `${r.kind}-${r.at}-${i}`, id: r.id, kind: r.kind, at: r.at, label, value, timeText: fmt.formatDateTime(r.at) }
 }
 
 /** What the revocation does on the server (wristband.Service.RevokeConsent and the webhook's
@@ -105,15 +105,18 @@ Component({
         wx.setNavigationBarTitle({ title: `${band.wearer_name}的手环` })
       })
     },
-    /** One page of the readings history, older than before (the last shown item's time). */
-    readingsPage(before) {
-      return api.wristbandReadings(this.data.id, { kind: HISTORY_KINDS, before, limit: HISTORY_LIMIT })
+    /** One page of the readings history after the last shown item (its time and id: readings sharing
+     * that time are not skipped); none for the first page. */
+    readingsPage(last) {
+      const q = { kind: HISTORY_KINDS, limit: HISTORY_LIMIT }
+      if (last) Object.assign(q, { before: last.at, before_id: last.id })
+      return api.wristbandReadings(this.data.id, q)
     },
     onMoreReadings() {
       const shown = this.data.history
       if (this.data.historyLoading || !shown.length) return Promise.resolve()
       this.setData({ historyLoading: true })
-      return this.readingsPage(shown[shown.length - 1].at).then(
+      return this.readingsPage(shown[shown.length - 1]).then(
         (res) => {
           const items = (res && res.items) || []
           this.setData({
