@@ -33,26 +33,9 @@ func TestImportXLSXBounded(t *testing.T) {
 	}
 
 	// The same workbook whose sheet unpacks to 40 MiB (whitespace).
-	zr, err := zip.NewReader(bytes.NewReader(small.Bytes()), int64(small.Len()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var bomb bytes.Buffer
-	zw := zip.NewWriter(&bomb)
-	for _, zf := range zr.File {
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: zf.Name, Method: zip.Deflate})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rc, _ := zf.Open()
-		body, _ := io.ReadAll(rc)
-		rc.Close()
-		if strings.HasPrefix(zf.Name, "xl/worksheets/sheet") {
-			body = bytes.Replace(body, []byte("</worksheet>"), append(bytes.Repeat([]byte(" "), 40<<20), []byte("</worksheet>")...), 1)
-		}
-		w.Write(body)
-	}
-	zw.Close()
+	bomb := withSheet(t, small.Bytes(), func(body []byte) []byte {
+		return bytes.Replace(body, []byte("</worksheet>"), append(bytes.Repeat([]byte(" "), 40<<20), []byte("</worksheet>")...), 1)
+	})
 	if bomb.Len() > 1<<20 {
 		t.Fatalf("the bomb is %d bytes: not a bomb", bomb.Len())
 	}
@@ -95,12 +78,35 @@ func TestImportXLSXRowWidthBounded(t *testing.T) {
 		fmt.Fprintf(&rows, `<row r="%d"><c r="A%d" t="inlineStr"><is><t>86%013d</t></is></c><c r="B%d" t="inlineStr"><is><t>W1</t></is></c>`+
 			`<c r="C%d" t="inlineStr"><is><t>acme</t></is></c><c r="XFD%d" t="inlineStr"><is><t>x</t></is></c></row>`, i, i, i, i, i, i)
 	}
-	zr, err := zip.NewReader(bytes.NewReader(small.Bytes()), int64(small.Len()))
+	wide := withSheet(t, small.Bytes(), func(body []byte) []byte {
+		i, j := bytes.Index(body, []byte("<sheetData>")), bytes.Index(body, []byte("</sheetData>"))
+		if i < 0 || j < 0 {
+			t.Fatalf("sheet without sheetData: %s", body)
+		}
+		return append(append(append([]byte{}, body[:i+len("<sheetData>")]...), rows.String()...), body[j:]...)
+	})
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := wristband.ParseImportFile(wide.Bytes())
+	runtime.ReadMemStats(&after)
+	if errs.CodeOf(err) != "IMPORT_BAD_FILE" {
+		t.Fatalf("rows reaching column XFD: %v", err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 64<<20 {
+		t.Fatalf("reading a %d-byte file allocated %d MiB", wide.Len(), got>>20)
+	}
+}
+
+// withSheet is the workbook xlsx with its worksheets' XML rewritten by edit.
+func withSheet(t *testing.T, xlsx []byte, edit func([]byte) []byte) *bytes.Buffer {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(xlsx), int64(len(xlsx)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wide bytes.Buffer
-	zw := zip.NewWriter(&wide)
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
 	for _, zf := range zr.File {
 		w, err := zw.CreateHeader(&zip.FileHeader{Name: zf.Name, Method: zip.Deflate})
 		if err != nil {
@@ -110,24 +116,10 @@ func TestImportXLSXRowWidthBounded(t *testing.T) {
 		body, _ := io.ReadAll(rc)
 		rc.Close()
 		if strings.HasPrefix(zf.Name, "xl/worksheets/sheet") {
-			i, j := bytes.Index(body, []byte("<sheetData>")), bytes.Index(body, []byte("</sheetData>"))
-			if i < 0 || j < 0 {
-				t.Fatalf("sheet without sheetData: %s", body)
-			}
-			body = append(append(append([]byte{}, body[:i+len("<sheetData>")]...), rows.String()...), body[j:]...)
+			body = edit(body)
 		}
 		w.Write(body)
 	}
 	zw.Close()
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	_, err = wristband.ParseImportFile(wide.Bytes())
-	runtime.ReadMemStats(&after)
-	if errs.CodeOf(err) != "IMPORT_BAD_FILE" {
-		t.Fatalf("rows reaching column XFD: %v", err)
-	}
-	if got := after.TotalAlloc - before.TotalAlloc; got > 64<<20 {
-		t.Fatalf("reading a %d-byte file allocated %d MiB", wide.Len(), got>>20)
-	}
+	return &out
 }
