@@ -276,7 +276,36 @@ test('registrations of an activity: counts by status, check-ins, grouped by sess
   assert.match(t, /孙大伟.*候补第1位/)
   assert.match(t, /李明.*已取消/)
   assert.equal(h.$$(page, '.reg-row').length, 5)
+  assert.match(t, /没有更多了/)
   await h.tap(page, h.$$(page, '.reg-phone')[0])
+})
+
+test('registrations of an activity: the first page on load, the next one at the bottom (keyset cursor)', async () => {
+  // A long list: the first page only on load (not all 500 pages of a 50,000-registration
+  // activity), the next page with its cursor when the staff member reaches the bottom.
+  const all = fx.staffRegistrations().items
+  const first = { items: all.slice(0, 3), next_cursor: 'c-after-3', limit: 100 }
+  const second = { items: all.slice(3), next_cursor: null, limit: 100 }
+  const { w, page } = await h.openPage({ routes: routes({ 'GET /api/v1/admin/activities/:id/registrations': (r) => (r.query.cursor === 'c-after-3' ? second : first) }) },
+    'pages/staff/registrations', { activity_id: '102', title: encodeURIComponent('三甲医院专家义诊') })
+  const reqs = () => w.requests('GET', '/api/v1/admin/activities/102/registrations')
+  assert.deepEqual(reqs().map((r) => r.query), [{ limit: '100' }])
+  assert.deepEqual(h.$$(page, '.reg-name').map((n) => n.dom.textContent.trim().split(/\s/)[0]), ['王秀英', '赵桂兰', '钱志明'])
+  // the counts are of what is loaded, and say so
+  assert.deepEqual(h.$$(page, '.count-num').map((c) => c.dom.textContent), ['3', '1', '0', '0'])
+  assert.match(h.text(page), /已加载的 3 条/)
+  assert.match(h.text(page), /上拉加载更多/)
+  await page.instance.onReachBottom()
+  await h.settle()
+  assert.deepEqual(reqs().map((r) => r.query), [{ limit: '100' }, { limit: '100', cursor: 'c-after-3' }])
+  assert.deepEqual(h.$$(page, '.reg-name').map((n) => n.dom.textContent.trim().split(/\s/)[0]), ['王秀英', '赵桂兰', '钱志明', '孙大伟', '李明'])
+  assert.deepEqual(h.$$(page, '.count-num').map((c) => c.dom.textContent), ['3', '1', '1', '1'])
+  const t = h.text(page)
+  assert.match(t, /孙大伟.*候补第1位/)
+  assert.match(t, /没有更多了/)
+  assert.doesNotMatch(t, /上拉加载更多|已加载的/)
+  await page.instance.onReachBottom() // the last page: nothing more to ask
+  assert.equal(reqs().length, 2)
 })
 
 test('claims: photos are fetched with the staff credentials; approve with edited minutes, reject with a reason', async () => {
