@@ -68,7 +68,9 @@ func (c Config) DevConsoleLogin() bool {
 // Hours configures the service-hours rules.
 type Hours struct {
 	// CorrectionApprovalMinutes: a staff correction of more than this many
-	// minutes (either way) waits for a second staff member's approval.
+	// minutes (either way), or one taking an entry's corrections written
+	// without a second approval beyond it together, waits for a second
+	// staff member's approval.
 	CorrectionApprovalMinutes int `yaml:"correction_approval_minutes" env:"GONGJIAN_HOURS_CORRECTION_APPROVAL_MINUTES"`
 	// RecordIssuer names who issues service records: printed on them and
 	// shown by their public verification (the subdistrict, e.g. 幸福街道办事处).

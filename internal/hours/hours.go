@@ -10,12 +10,18 @@ package hours
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"gongjian/internal/notify"
 	"gongjian/internal/page"
 	"gongjian/internal/resident"
 )
+
+// ErrNeedsSecondApproval is returned by Store.Correct when a correction
+// would take the entry's single-approval corrections beyond
+// Entry.SingleApprovalMax: it then waits for a second staff member.
+var ErrNeedsSecondApproval = errors.New("hours: correction needs a second approval")
 
 // Sources of ledger entries.
 const (
@@ -49,6 +55,11 @@ type Entry struct {
 	// Clamp credits only what still fits under SessionMinutes (check-outs);
 	// otherwise an entry that does not fit is refused (CREDIT_EXCEEDS_SESSION).
 	Clamp bool
+	// SingleApprovalMax (not stored), on a correction written by the staff
+	// member who asked for it: the most minutes (either sign) that such
+	// corrections of one entry may add up to, this one included; beyond it
+	// Correct writes nothing and returns ErrNeedsSecondApproval. 0: no limit.
+	SingleApprovalMax int
 
 	// Snapshots taken when the entry is written, so later edits of the
 	// activity or of the person's membership never rewrite history.
@@ -220,8 +231,10 @@ type Store interface {
 	// session's credit stays within e.SessionMinutes (see Entry.Clamp).
 	Append(ctx context.Context, e Entry, notices []notify.Notice) (Entry, bool, error)
 	// Correct appends a correction of e.ReversesID unless the corrected
-	// entry's net minutes would fall below zero (then NET_NEGATIVE) or the
-	// session's credit above its length (CREDIT_EXCEEDS_SESSION).
+	// entry's net minutes would fall below zero (then NET_NEGATIVE), the
+	// session's credit above its length (CREDIT_EXCEEDS_SESSION), or the
+	// entry's single-approval corrections above e.SingleApprovalMax
+	// (ErrNeedsSecondApproval), decided under a lock of the entry.
 	Correct(ctx context.Context, e Entry, notices []notify.Notice) (Entry, error)
 	Entry(ctx context.Context, id int64) (Entry, error)
 	// RecordSummary nets the person's entries with ids up to upTo (math.MaxInt64: all)

@@ -243,3 +243,88 @@ func TestClaimApprovalAndCheckoutTogetherStayWithinTheSession(t *testing.T) {
 		}
 	}
 }
+
+// Several small corrections of one entry are one large one: once the
+// corrections written without a second approval add up to more than the
+// configured size (8 hours), the next waits for a second staff member —
+// also when staff send them at the same moment.
+func TestSmallCorrectionsAddUpToTheApprovalSize(t *testing.T) {
+	db := testenv.DB(t)
+	db.SQL().SetMaxOpenConns(16)
+	store := mysqlstore.NewHoursStore(db)
+	ctx := context.Background()
+	start := time.Now().Add(-30 * time.Hour).Truncate(time.Minute)
+	svc := hours.NewService(store, sessions{71: {start, start.Add(20 * time.Hour)}}, nil, nil, nil, testenv.Box(t), nil)
+	alice, bob := staffOf(521), staffOf(522)
+	entry := func(user int64) hours.Entry {
+		// No session named: nothing else caps the corrections.
+		e, _, err := store.Append(ctx, hours.Entry{UserID: user, ActivityID: 40, Minutes: 60, Source: hours.SourceClaim,
+			ServedAt: start, CreditKey: fmt.Sprintf("claim:test:u%d", user), HostOrgID: 2, ActivityCommunityID: 1, RecordedBy: alice.ID, ApprovedBy: alice.ID}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	e := entry(920)
+	correct := func(by resident.User, m int) hours.CorrectionResult {
+		t.Helper()
+		res, err := svc.Correct(ctx, by, hours.CorrectionInput{EntryID: e.ID, Minutes: m, Reason: "补记"})
+		if err != nil {
+			t.Fatalf("correction %+d: %v", m, err)
+		}
+		return res
+	}
+	for _, m := range []int{300, 180} { // 480 minutes in all: still at once
+		if res := correct(alice, m); res.Pending != nil {
+			t.Fatalf("correction %+d waits: %+v", m, res.Pending)
+		}
+	}
+	for _, m := range []int{1, -100} { // either sign counts
+		if res := correct(bob, m); res.Pending == nil {
+			t.Fatalf("correction %+d past 480 minutes written at once: %+v", m, res.Entry)
+		}
+	}
+	// A second approval is not counted against the size.
+	res := correct(alice, 600)
+	if _, err := svc.ApproveCorrection(ctx, bob, res.Pending.ID); err != nil {
+		t.Fatal(err)
+	}
+	if res := correct(alice, 1); res.Pending == nil {
+		t.Fatal("a small correction after an approved large one written at once")
+	}
+
+	// At the same moment: 10 staff members, 100 minutes each.
+	e = entry(921)
+	var mu sync.Mutex
+	written, waiting := 0, 0
+	var wg sync.WaitGroup
+	for i := 0; i < 10; i++ {
+		wg.Add(1)
+		go func(by resident.User) {
+			defer wg.Done()
+			res, err := svc.Correct(ctx, by, hours.CorrectionInput{EntryID: e.ID, Minutes: 100, Reason: "补记"})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil:
+				t.Errorf("correction: %v", err)
+			case res.Pending != nil:
+				waiting++
+			default:
+				written++
+			}
+		}(staffOf(int64(530 + i)))
+	}
+	wg.Wait()
+	if written != 4 || waiting != 6 {
+		t.Fatalf("%d written at once, %d waiting; want 4 and 6", written, waiting)
+	}
+	var net int
+	es, _ := store.Entries(ctx, 921)
+	for _, x := range es {
+		net += x.Minutes
+	}
+	if net != 60+400 {
+		t.Fatalf("ledger nets %d minutes, want 460", net)
+	}
+}

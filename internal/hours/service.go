@@ -2,6 +2,7 @@ package hours
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -586,8 +587,9 @@ func (s *Service) correctionEntry(ctx context.Context, orig Entry, minutes int, 
 // Correct corrects an entry. Only staff of the activity's host or community
 // may correct, never their own record; the corrected entry's net minutes
 // stay ≥ 0 and the session's credit within its length. A correction of more
-// than the configured size is not written but waits for another staff
-// member's approval (ApproveCorrection).
+// than the configured size — or one that takes the entry's corrections
+// written without a second approval beyond that size together — is not
+// written but waits for another staff member's approval (ApproveCorrection).
 func (s *Service) Correct(ctx context.Context, u resident.User, in CorrectionInput) (CorrectionResult, error) {
 	reason, err := checkReason(in.Reason, "更正原因")
 	if err != nil {
@@ -600,21 +602,27 @@ func (s *Service) Correct(ctx context.Context, u resident.User, in CorrectionInp
 	if err != nil {
 		return CorrectionResult{}, err
 	}
-	if abs(in.Minutes) > s.cfg.CorrectionApprovalMinutes {
-		c := Correction{EntryID: orig.ID, UserID: orig.UserID, ActivityID: orig.ActivityID, SessionID: orig.SessionID,
-			ActivityTitle: orig.ActivityTitle, HostOrgID: orig.HostOrgID, CommunityID: orig.ActivityCommunityID,
-			Minutes: in.Minutes, Reason: reason, RequestedBy: u.ID, Status: CorrectionPending}
-		if err := s.store.CreateCorrection(ctx, &c); err != nil {
+	if abs(in.Minutes) <= s.cfg.CorrectionApprovalMinutes {
+		// A small one is written at once, as long as the entry's
+		// corrections written so stay within the size together: several
+		// small ones are one large one.
+		e, err := s.correctionEntry(ctx, orig, in.Minutes, reason, u.ID, u.ID)
+		if err != nil {
 			return CorrectionResult{}, err
 		}
-		return CorrectionResult{Pending: &c}, nil
+		e.SingleApprovalMax = s.cfg.CorrectionApprovalMinutes
+		got, err := s.store.Correct(ctx, e, nil)
+		if !errors.Is(err, ErrNeedsSecondApproval) {
+			return CorrectionResult{Entry: got}, err
+		}
 	}
-	e, err := s.correctionEntry(ctx, orig, in.Minutes, reason, u.ID, u.ID)
-	if err != nil {
+	c := Correction{EntryID: orig.ID, UserID: orig.UserID, ActivityID: orig.ActivityID, SessionID: orig.SessionID,
+		ActivityTitle: orig.ActivityTitle, HostOrgID: orig.HostOrgID, CommunityID: orig.ActivityCommunityID,
+		Minutes: in.Minutes, Reason: reason, RequestedBy: u.ID, Status: CorrectionPending}
+	if err := s.store.CreateCorrection(ctx, &c); err != nil {
 		return CorrectionResult{}, err
 	}
-	got, err := s.store.Correct(ctx, e, nil)
-	return CorrectionResult{Entry: got}, err
+	return CorrectionResult{Pending: &c}, nil
 }
 
 func abs(n int) int {

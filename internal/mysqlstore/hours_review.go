@@ -211,6 +211,16 @@ func correctIn(tx *gorm.DB, db *DB, e hours.Entry) (hours.Entry, error) {
 	if orig.Minutes+net.N+e.Minutes < 0 {
 		return hours.Entry{}, errNetNegative
 	}
+	if e.SingleApprovalMax > 0 {
+		var single struct{ N int }
+		if err := tx.Session(&gorm.Session{NewDB: true}).Model(&hoursLedgerRow{}).Select("COALESCE(SUM(ABS(minutes)),0) AS n").
+			Where("reverses_id = ? AND approved_by = recorded_by", orig.ID).Scan(&single).Error; err != nil {
+			return hours.Entry{}, err
+		}
+		if single.N+max(e.Minutes, -e.Minutes) > e.SingleApprovalMax {
+			return hours.Entry{}, hours.ErrNeedsSecondApproval
+		}
+	}
 	e.Clamp = false
 	if _, err := capSessionCredit(tx, &e); err != nil {
 		return hours.Entry{}, err
