@@ -515,4 +515,15 @@ func TestAwayCheckoutInTheReviewQueue(t *testing.T) {
 	if ok.str("review_status") != "approved" {
 		t.Fatalf("approved %s", ok.Raw)
 	}
+
+	// Rejected with a "reason", as other rejections name it (or "note").
+	tok2, id2, _ := w.resident("ck-away-2", "郑志愿", w.volS)
+	w.must(ta.do("POST", "/api/v1/self-checkins", tok2, map[string]any{"code": code, "lat": 31.2305, "lng": 121.4737, "action": "in"}), 200)
+	w.must(ta.do("POST", "/api/v1/self-checkins", tok2, map[string]any{"code": code, "lat": 31.3304, "lng": 121.4737, "action": "out"}), 200)
+	var pid2 int64
+	ta.app.db.G.Table("self_presences").Select("id").Where("user_id = ? AND session_id = ?", id2, w.volS).Scan(&pid2)
+	no := w.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/presences/%d/reject", pid2), w.staff, map[string]string{"reason": "签退时已离开"}), 200)
+	if no.str("review_status") != "rejected" || no.str("review_note") != "签退时已离开" {
+		t.Fatalf("rejected %s", no.Raw)
+	}
 }

@@ -36,9 +36,18 @@ func toPresenceDTO(p checkin.Presence) presenceDTO {
 
 func (a *API) reviewPresence(approve bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		var req noteReq
+		// The decision's text is "note"; "reason", as every other
+		// rejection names it, is taken as well.
+		var req struct {
+			Note   string `json:"note"`
+			Reason string `json:"reason"`
+		}
 		if u, id, ok := a.meAndWith(c, "id", optional(&req)); ok {
-			p, err := a.d.Checkin.ReviewPresence(c.Request.Context(), u, id, approve, req.Note)
+			note := req.Note
+			if note == "" {
+				note = req.Reason
+			}
+			p, err := a.d.Checkin.ReviewPresence(c.Request.Context(), u, id, approve, note)
 			respond(c, http.StatusOK, toPresenceDTO(p), err)
 		}
 	}
