@@ -351,8 +351,7 @@ func TestConsoleEndToEnd(t *testing.T) {
 	ta.must(ta.do("POST", "/api/v1/wishes", resTok, map[string]any{"title": "想学用智能手机", "description": "孙子不在身边", "contact_phone": "13800002222"}), 201, "wish")
 	room := num(ta.must(ta.do("POST", "/api/v1/admin/rooms", adminTok, map[string]any{"community_id": commA, "name": "多功能活动室", "kind": "activity_room",
 		"capacity": 40, "place": "党群服务中心二楼", "rules": map[string]any{"needs_approval": true}}), 201, "room").Body["id"])
-	day := time.Now().In(cst.Zone).AddDate(0, 0, 2)
-	from := time.Date(day.Year(), day.Month(), day.Day(), 10, 0, 0, 0, cst.Zone)
+	from, inWeek := bookingInThisWeek(time.Now())
 	ta.must(ta.do("POST", fmt.Sprintf("/api/v1/rooms/%d/bookings", room), resTok, map[string]any{"starts_at": from, "ends_at": from.Add(time.Hour),
 		"purpose": "合唱排练", "attendance": 12}), 201, "booking")
 	ta.must(ta.do("POST", "/api/v1/teams", adminTok, map[string]any{"community_id": commA, "name": "夕阳红舞蹈队", "kind": "dance",
@@ -390,7 +389,6 @@ func TestConsoleEndToEnd(t *testing.T) {
 		{"/cobuild/board?tab=projects", "区图书馆", "22-cobuild-projects"},
 		{"/cobuild/review", "想学用智能手机", "23-cobuild-review"},
 		{"/rooms", "多功能活动室", "24-rooms"},
-		{fmt.Sprintf("/rooms/bookings?view=calendar&room_id=%d", room), "合唱排练", "26-room-calendar"},
 		{"/rooms/teams", "夕阳红舞蹈队", "27-room-teams"},
 		{"/rooms/bookings", "合唱排练", "25-room-bookings"},
 		{fmt.Sprintf("/checkin/screen/%d", sessionID(act.Body, 0)), "志愿者请用微信扫码", "19-checkin-screen"},
@@ -399,6 +397,15 @@ func TestConsoleEndToEnd(t *testing.T) {
 		p.waitText(pg.shows)
 		p.screenshot(pg.shot)
 	}
+	// The room's calendar opens on this week (China time).
+	p.open(fmt.Sprintf("/rooms/bookings?view=calendar&room_id=%d", room))
+	if inWeek {
+		p.waitText("合唱排练")
+	} else {
+		t.Log("Sunday evening in China: the booking is next week, not on the calendar's week")
+		p.waitText("无预约")
+	}
+	p.screenshot("26-room-calendar")
 
 	// The desk approves the resident's booking from the list; it leaves the pending list.
 	p.open("/rooms/bookings")
@@ -455,4 +462,49 @@ func rowsHave(rows [][]string, s string) bool {
 		}
 	}
 	return false
+}
+
+// bookingInThisWeek is a start for the e2e test's room booking (an hour
+// long, within the default opening hours 08:00–21:00, at least an hour
+// ahead) in the week the console's calendar opens on, now's week in China
+// time: tomorrow at 10:00 from Monday to Saturday, later today on Sunday.
+// Late on Sunday there is none: it is Monday's 10:00, and inWeek is false.
+func bookingInThisWeek(now time.Time) (from time.Time, inWeek bool) {
+	now = now.In(cst.Zone)
+	at := func(d time.Time, hour int) time.Time {
+		return time.Date(d.Year(), d.Month(), d.Day(), hour, 0, 0, 0, cst.Zone)
+	}
+	tomorrow := now.AddDate(0, 0, 1)
+	if now.Weekday() != time.Sunday {
+		return at(tomorrow, 10), true
+	}
+	if h := max(8, now.Add(time.Hour).Hour()+1); h <= 20 {
+		return at(now, h), true
+	}
+	return at(tomorrow, 10), false
+}
+
+func TestBookingInThisWeek(t *testing.T) {
+	cstAt := func(day, hour, minute int) time.Time { return time.Date(2026, 11, day, hour, minute, 0, 0, cst.Zone) } // 2026-11-30 is a Monday
+	for _, c := range []struct {
+		now    time.Time
+		want   time.Time
+		inWeek bool
+	}{
+		{cstAt(30, 9, 0), cstAt(31, 10, 0), true},  // Monday → Tuesday (Dec 1, normalised)
+		{cstAt(35, 0, 40), cstAt(36, 10, 0), true}, // Saturday 00:40 (the run that found it) → Sunday
+		{cstAt(36, 0, 40), cstAt(36, 8, 0), true},  // Sunday early → 08:00
+		{cstAt(36, 13, 20), cstAt(36, 15, 0), true},
+		{cstAt(36, 18, 30), cstAt(36, 20, 0), true},
+		{cstAt(36, 19, 0), cstAt(37, 10, 0), false},
+		{cstAt(36, 20, 0), cstAt(37, 10, 0), false}, // Sunday evening → next Monday
+	} {
+		from, in := bookingInThisWeek(c.now)
+		if !from.Equal(c.want) || in != c.inWeek {
+			t.Errorf("now %v: %v %v, want %v %v", c.now, from, in, c.want, c.inWeek)
+		}
+		if in && (!from.After(c.now.Add(time.Hour-time.Second)) || from.Hour() < 8 || from.Hour() > 20) {
+			t.Errorf("now %v: %v is not an hour ahead within the opening hours", c.now, from)
+		}
+	}
 }
