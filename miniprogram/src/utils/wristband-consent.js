@@ -1,6 +1,6 @@
 // The wristband data consent: one text and version for the bind page and the detail page (giving the
-// consent again after a revocation). The pages show the text the server serves (GET
-// /api/v1/wristbands/consent, through inForce) and send back its version; this copy is shown only
+// consent again after a revocation). The pages show the text the server serves (api.wristbandConsent,
+// through inForce) and send back its version; this copy is shown only
 // when that request fails. It is the server's wristband.ConsentVersion and wristband.ConsentText
 // (internal/wristband/wristband.go; a Go test keeps them equal): change both together, and a new
 // text needs a new version (the server refuses any other version with CONSENT_VERSION_OUTDATED).
