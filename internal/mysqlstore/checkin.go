@@ -264,6 +264,18 @@ func (s *CheckinStore) Scan(ctx context.Context, sc checkin.Scan, earliestWins b
 				ScannedAt: at, ReportedAt: sc.ReportedAt.UTC(), Offline: sc.Offline}
 			row := checkinRow{RegistrationID: sc.RegistrationID, SessionID: sc.SessionID, ActivityID: sc.ActivityID, UserID: sc.UserID,
 				CheckerID: sc.CheckerID, Nonce: sc.Nonce, CheckedInAt: at, Offline: sc.Offline}
+			// The registration must still be confirmed, read under a shared
+			// lock: a cancellation (it locks the row for update, then looks
+			// for a check-in) either committed before, and the scan is
+			// refused, or waits for this scan and finds its check-in.
+			var status string
+			if err := ckFresh(tx).Raw("SELECT status FROM registrations WHERE id = ?"+s.db.shareLock(), sc.RegistrationID).
+				Scan(&status).Error; err != nil {
+				return err
+			}
+			if status != activity.RegConfirmed {
+				return checkin.ErrNotConfirmed
+			}
 			// The check-in first: its unique key is what concurrent scans of
 			// one ticket queue on.
 			err := ckFresh(tx).Create(&row).Error
@@ -295,7 +307,7 @@ func (s *CheckinStore) Scan(ctx context.Context, sc checkin.Scan, earliestWins b
 			return AddNotices(tx, notices)
 		})
 	})
-	if errors.Is(err, checkin.ErrNonceUsed) {
+	if errors.Is(err, checkin.ErrNonceUsed) || errors.Is(err, checkin.ErrNotConfirmed) {
 		return checkin.ScanOutcome{}, err
 	}
 	if err != nil && !errors.Is(err, errCheckinTaken) {
