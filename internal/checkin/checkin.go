@@ -173,8 +173,11 @@ type ReviewScope struct {
 	Limit        int
 }
 
-// CreditFunc builds the ledger entry and notices for a presence just closed.
-type CreditFunc func(p Presence) (hours.Entry, []notify.Notice)
+// CreditFunc builds the ledger entry for a presence just closed. The store
+// writes it within the session's length and tells the volunteer what was
+// written (hours.CreditedNotice of the entry as written, which may be less
+// than the presence's overlap).
+type CreditFunc func(p Presence) hours.Entry
 
 // Store keeps check-ins, checkers, volunteer slots and presences.
 type Store interface {

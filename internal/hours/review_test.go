@@ -11,7 +11,6 @@ import (
 	"gongjian/internal/errs"
 	"gongjian/internal/hours"
 	"gongjian/internal/mysqlstore"
-	"gongjian/internal/notify"
 	"gongjian/internal/resident"
 	"gongjian/internal/testenv"
 )
@@ -266,10 +265,10 @@ func TestClaimApprovalAndCheckoutTogetherStayWithinTheSession(t *testing.T) {
 		}()
 		go func() {
 			defer wg.Done()
-			_, _, err := presences.ClosePresence(ctx, user, session, end, 0, 0, checkin.Closing{}, func(p checkin.Presence) (hours.Entry, []notify.Notice) {
+			_, _, err := presences.ClosePresence(ctx, user, session, end, 0, 0, checkin.Closing{}, func(p checkin.Presence) hours.Entry {
 				return hours.Entry{UserID: user, ActivityID: 40, SessionID: session, Minutes: hours.PresenceMinutes(p.InAt, *p.OutAt, start, end),
 					Source: hours.SourceCheckin, ServedAt: start, CreditKey: fmt.Sprintf("checkin:s%d:u%d", session, user),
-					SessionMinutes: 180, Clamp: true}, nil
+					SessionMinutes: 180, Clamp: true}
 			})
 			if err != nil {
 				t.Error(err)

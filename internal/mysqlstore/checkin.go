@@ -446,9 +446,10 @@ func (s *CheckinStore) ClosePresence(ctx context.Context, userID, sessionID int6
 }
 
 // creditPresence appends the ledger entry of a closed presence inside tx and
-// records it on the presence.
+// records it on the presence; the volunteer's notice tells the minutes
+// written (what was left of the session's length).
 func creditPresence(tx *gorm.DB, got *presenceRow, credit checkin.CreditFunc) error {
-	e, notices := credit(toPresence(*got))
+	e := credit(toPresence(*got))
 	if e.Minutes <= 0 {
 		return nil
 	}
@@ -467,7 +468,7 @@ func creditPresence(tx *gorm.DB, got *presenceRow, credit checkin.CreditFunc) er
 		Updates(map[string]any{"minutes": entry.Minutes, "entry_id": entry.ID}).Error; err != nil {
 		return err
 	}
-	return AddNotices(tx, notices)
+	return AddNotices(tx, []notify.Notice{hours.CreditedNotice(entry, entry.CreditKey)})
 }
 
 // Overdue lists open presences of sessions that ended before t.
