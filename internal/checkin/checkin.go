@@ -173,8 +173,11 @@ type ReviewScope struct {
 	Limit        int
 }
 
-// CreditFunc builds the ledger entry and notices for a presence just closed.
-type CreditFunc func(p Presence) (hours.Entry, []notify.Notice)
+// CreditFunc builds the ledger entry for a presence just closed. The store
+// writes it within the session's length and tells the volunteer what was
+// written (hours.CreditedNotice of the entry as written, which may be less
+// than the presence's overlap).
+type CreditFunc func(p Presence) hours.Entry
 
 // Store keeps check-ins, checkers, volunteer slots and presences.
 type Store interface {
@@ -194,7 +197,9 @@ type Store interface {
 	// Scan stores an accepted scan. A registration's first scan becomes its
 	// check-in (with the notices); a later one is a duplicate, except that
 	// with earliestWins (offline scans) an earlier time takes the check-in
-	// over. ErrNonceUsed when the checker already sent this nonce.
+	// over. ErrNonceUsed when the checker already sent this nonce;
+	// ErrNotConfirmed when the registration is no longer confirmed (read
+	// under a lock that a cancellation waits for, or that waits for it).
 	Scan(ctx context.Context, s Scan, earliestWins bool, notices []notify.Notice) (ScanOutcome, error)
 	// Replay finds a checker's earlier scan with this nonce (ok=false when none).
 	Replay(ctx context.Context, checkerID int64, nonce string) (ReplayOutcome, bool, error)

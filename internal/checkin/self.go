@@ -286,7 +286,7 @@ func (s *Service) selfIn(ctx context.Context, u resident.User, sess Session, reg
 // corrections). approvedBy is the staff member who approved a presence held
 // for review (0 for a check-out on the spot).
 func credit(sess Session, recordedBy, approvedBy int64) CreditFunc {
-	return func(p Presence) (hours.Entry, []notify.Notice) {
+	return func(p Presence) hours.Entry {
 		// The session's times as they are now (staff may have moved it
 		// since the check-in); the presence's copy when it is gone.
 		start, end := sess.StartsAt, sess.EndsAt
@@ -310,10 +310,7 @@ func credit(sess Session, recordedBy, approvedBy int64) CreditFunc {
 		default:
 			e.Reason = "扫码签到签退"
 		}
-		if m <= 0 {
-			return e, nil
-		}
-		return e, []notify.Notice{hours.CreditedNotice(e, e.CreditKey)}
+		return e
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 
 	"gongjian/internal/checkin"
 	"gongjian/internal/errs"
+	"gongjian/internal/hours"
+	"gongjian/internal/mysqlstore"
 	"gongjian/internal/resident"
 )
 
@@ -362,5 +364,39 @@ func TestForgottenBehindMovedSessionsAreClosed(t *testing.T) {
 	}
 	if open := f.count(t, "self_presences", "session_id = ? AND is_open", 4); open != 201 {
 		t.Fatalf("%d presences of the moved session open, want 201", open)
+	}
+}
+
+// A check-out credits only what is left of the session's length (here a
+// claim already took 2 h 30 min of 3 h): the hours_credited notice tells the
+// volunteer what the ledger holds, never the presence's unclamped overlap.
+func TestCreditedNoticeTellsWhatTheLedgerHolds(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	vol := volunteer(234)
+	if _, _, err := mysqlstore.NewHoursStore(f.db).Append(ctx, hours.Entry{UserID: vol.ID, ActivityID: 2, SessionID: 3, Minutes: 150,
+		Source: hours.SourceClaim, ServedAt: f.start, CreditKey: "claim:t1", SessionMinutes: 180}, nil); err != nil {
+		t.Fatal(err)
+	}
+	poster := f.svc.Keys().PosterCode(2)
+	self := func(action string) (checkin.SelfResult, error) {
+		return f.svc.SelfCheck(ctx, vol, checkin.SelfInput{Code: poster, Lat: place.lat, Lng: place.lng, Action: action})
+	}
+	f.clock.set(f.start)
+	if _, err := self("in"); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.set(f.start.Add(3 * time.Hour))
+	out, err := self("out")
+	if err != nil || out.Minutes != 30 {
+		t.Fatalf("check-out: %+v %v", out, err)
+	}
+	var notice struct{ Body, Fields string }
+	if err := f.db.G.Table("outbox").Select("body, fields").Where("user_id = ? AND template_key = ?", vol.ID, "hours_credited").
+		Scan(&notice).Error; err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(notice.Body, "30分钟") || !strings.Contains(notice.Fields, "30分钟") || strings.Contains(notice.Body, "3小时") {
+		t.Fatalf("the notice of a 30-minute credit: %+v", notice)
 	}
 }

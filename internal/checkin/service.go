@@ -19,6 +19,10 @@ import (
 // ErrNonceUsed is returned by Store.Scan when the checker already sent the nonce.
 var ErrNonceUsed = errors.New("checkin: nonce already used")
 
+// ErrNotConfirmed is returned by Store.Scan when the registration is no
+// longer confirmed as the scan is written (cancelled since it was read).
+var ErrNotConfirmed = errors.New("checkin: registration no longer confirmed")
+
 // MaxBatch is the most scans one batch may carry.
 const MaxBatch = 500
 
@@ -384,6 +388,9 @@ func (s *Service) Scan(ctx context.Context, u resident.User, in ScanInput) (Scan
 	sc := Scan{RegistrationID: r.ID, SessionID: r.Session.ID, ActivityID: r.Session.ActivityID, UserID: r.UserID,
 		CheckerID: u.ID, Nonce: in.Nonce, At: now, ReportedAt: reported.UTC()}
 	out, err := s.store.Scan(ctx, sc, false, []notify.Notice{s.checkinNotice(r, now)})
+	if errors.Is(err, ErrNotConfirmed) {
+		return ScanResult{}, withDetails(errRevoked, detailsOf(r))
+	}
 	if errors.Is(err, ErrNonceUsed) {
 		// This checker sent the nonce before: answer as the first time.
 		res, _, rerr := s.replayed(ctx, u, in)
@@ -500,6 +507,9 @@ func (s *Service) batchOne(ctx context.Context, u resident.User, in ScanInput, s
 	sc := Scan{RegistrationID: r.ID, SessionID: r.Session.ID, ActivityID: r.Session.ActivityID, UserID: r.UserID,
 		CheckerID: u.ID, Nonce: in.Nonce, At: at, ReportedAt: in.ScannedAt.UTC(), Offline: true}
 	o, err := s.store.Scan(ctx, sc, true, []notify.Notice{s.checkinNotice(r, at)})
+	if errors.Is(err, ErrNotConfirmed) {
+		return refusal(in.Nonce, withDetails(errRevoked, detailsOf(r)))
+	}
 	if errors.Is(err, ErrNonceUsed) {
 		res, ok, rerr := s.replayed(ctx, u, in)
 		if rerr != nil || !ok {

@@ -24,6 +24,7 @@ type regTable struct {
 	mu       sync.Mutex
 	sessions map[int64]checkin.Session
 	regs     map[int64]checkin.Registration
+	db       *mysqlstore.DB // the registrations' rows: the store reads their status when it writes a check-in
 }
 
 func (t *regTable) Registration(_ context.Context, id int64) (checkin.Registration, error) {
@@ -106,6 +107,23 @@ func (t *regTable) setStatus(id int64, status string) {
 	r := t.regs[id]
 	r.Status = status
 	t.regs[id] = r
+	if err := t.db.G.Table("registrations").Where("id = ?", id).Update("status", status).Error; err != nil {
+		panic(err)
+	}
+}
+
+// insertRegistrations writes the table's registrations as rows of the
+// registration feature's table (the columns check-in's store reads).
+func (t *regTable) insertRegistrations(tb *testing.T, at time.Time) {
+	var rows []map[string]any
+	for id, r := range t.regs {
+		rows = append(rows, map[string]any{"id": id, "activity_id": t.sessions[r.Session.ID].ActivityID, "session_id": r.Session.ID,
+			"group_key": fmt.Sprintf("g%d", id), "user_id": r.UserID, "attendee_key": fmt.Sprintf("a%d", id), "status": r.Status,
+			"first_status": r.Status, "created_at": at, "updated_at": at})
+	}
+	if err := t.db.G.Table("registrations").Create(rows).Error; err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // clock is a settable time.
@@ -131,6 +149,8 @@ type fixture struct {
 }
 
 var place = struct{ lat, lng float64 }{31.2304, 121.4737}
+
+var fixtureConfig = checkin.Config{OpenBefore: time.Hour, CloseAfter: 30 * time.Minute, RadiusMeters: 500, ClockSkew: 2 * time.Minute}
 
 func newFixture(t *testing.T) *fixture {
 	db := testenv.DB(t)
@@ -171,11 +191,11 @@ func newFixture(t *testing.T) *fixture {
 	if err := db.G.Table("users").Create(users).Error; err != nil {
 		t.Fatal(err)
 	}
+	regs.db = db
+	regs.insertRegistrations(t, start)
 	c := &clock{t: start.Add(-30 * time.Minute)}
 	store := mysqlstore.NewCheckinStore(db)
-	svc := checkin.NewService(keys, regs, store, nil, nil, checkin.Config{
-		OpenBefore: time.Hour, CloseAfter: 30 * time.Minute, RadiusMeters: 500, ClockSkew: 2 * time.Minute,
-	}, c.now)
+	svc := checkin.NewService(keys, regs, store, nil, nil, fixtureConfig, c.now)
 	return &fixture{db: db, regs: regs, store: store, svc: svc, clock: c, start: start,
 		staff: resident.User{ID: 1, Roles: []resident.Role{{Role: resident.RoleStaff, OrgID: 10}}}}
 }
@@ -523,5 +543,48 @@ func TestOfflineScanDatedWithinWindowAndArrival(t *testing.T) {
 		if r.At.After(now) {
 			t.Fatalf("check-in stored at %v, after the batch arrived at %v", r.At, now)
 		}
+	}
+}
+
+// cancelling answers a registration as it was read and then cancels it: a
+// cancellation committed between a scan's admission and its write.
+type cancelling struct {
+	*regTable
+	id int64
+}
+
+func (c cancelling) Registration(ctx context.Context, id int64) (checkin.Registration, error) {
+	r, err := c.regTable.Registration(ctx, id)
+	if id == c.id && r.Status == checkin.StatusConfirmed {
+		c.setStatus(id, checkin.StatusCancelled)
+	}
+	return r, err
+}
+
+// A registration cancelled while its ticket is being scanned is never both
+// cancelled and checked in: the scan that read it confirmed is REVOKED when
+// the cancellation committed first (online and offline). (The other way
+// round, the cancellation finds the check-in: REGISTRATION_CHECKED_IN.)
+func TestCancelledWhileBeingScannedIsNotCheckedIn(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.clock.set(f.start)
+	online, offline := f.ticket(t, 5), f.ticket(t, 6)
+
+	svc := checkin.NewService(f.svc.Keys(), cancelling{f.regs, 5}, f.store, nil, nil, fixtureConfig, f.clock.now)
+	_, err := svc.Scan(ctx, f.staff, checkin.ScanInput{Ticket: online, Nonce: nonce()})
+	wantCode(t, err, "REVOKED")
+
+	svc = checkin.NewService(f.svc.Keys(), cancelling{f.regs, 6}, f.store, nil, nil, fixtureConfig, f.clock.now)
+	res, err := svc.Batch(ctx, f.staff, []checkin.ScanInput{{Ticket: offline, Nonce: nonce(), ScannedAt: f.start.Add(-time.Minute)}}, time.Time{})
+	if err != nil || res[0].Result != checkin.ResultRefused || res[0].Err.Code != "REVOKED" {
+		t.Fatalf("offline scan of a registration cancelled meanwhile: %+v %v", res, err)
+	}
+	if n := f.count(t, "checkins", "registration_id IN ?", []int64{5, 6}); n != 0 {
+		t.Fatalf("%d cancelled registrations checked in", n)
+	}
+	// A registration that stays confirmed is checked in as before.
+	if _, err := f.svc.Scan(ctx, f.staff, checkin.ScanInput{Ticket: f.ticket(t, 7), Nonce: nonce()}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"time"
 
+	"gongjian/internal/errs"
 	"gongjian/internal/notify"
 	"gongjian/internal/page"
 	"gongjian/internal/resident"
@@ -22,6 +23,10 @@ import (
 // would take the entry's single-approval corrections beyond
 // Entry.SingleApprovalMax: it then waits for a second staff member.
 var ErrNeedsSecondApproval = errors.New("hours: correction needs a second approval")
+
+// ErrClaimPending refuses a claim for a session that already has one
+// waiting for review (Store.CreateClaim).
+var ErrClaimPending = errs.Conflict("CLAIM_PENDING", "这个场次已有一条待审核的申报，请等待审核结果")
 
 // Sources of ledger entries.
 const (
@@ -253,12 +258,13 @@ type Store interface {
 	EntriesIn(ctx context.Context, f Filter) ([]Entry, error)
 	Sums(ctx context.Context, f Filter) ([]Sum, error)
 
+	// CreateClaim stores a pending claim unless the user already has one
+	// for the same session (sessionID 0: for the activity without a
+	// session): then ErrClaimPending. Decided under the person's lock of the
+	// session, so a claim sent twice at once is one claim.
 	CreateClaim(ctx context.Context, c *Claim) error
 	Claim(ctx context.Context, id int64) (Claim, error)
 	Claims(ctx context.Context, f ClaimFilter) ([]Claim, error)
-	// HasPendingClaim reports a pending claim of the user for the session
-	// (sessionID 0: for the activity without a session).
-	HasPendingClaim(ctx context.Context, userID, activityID, sessionID int64) (bool, error)
 	// SessionCredit is the user's net credited minutes for a session, every source.
 	SessionCredit(ctx context.Context, userID, sessionID int64) (int, error)
 	// ApproveClaim marks a pending claim approved and appends its entry and

@@ -11,7 +11,6 @@ import (
 	"gongjian/internal/errs"
 	"gongjian/internal/hours"
 	"gongjian/internal/mysqlstore"
-	"gongjian/internal/notify"
 	"gongjian/internal/resident"
 	"gongjian/internal/testenv"
 )
@@ -186,6 +185,50 @@ func TestSessionCreditedAtMostItsLength(t *testing.T) {
 	}
 }
 
+// A claim sent twice at once (a double tap on 提交, a retry on a weak
+// signal) is one pending claim: the others are CLAIM_PENDING. Two pending
+// claims of one session could both be approved, crediting one service twice.
+func TestClaimSentTwiceAtOnceIsOneClaim(t *testing.T) {
+	db := testenv.DB(t)
+	db.SQL().SetMaxOpenConns(16)
+	store := mysqlstore.NewHoursStore(db)
+	ctx := context.Background()
+	start := time.Now().Add(-5 * time.Hour).Truncate(time.Minute)
+	svc := hours.NewService(store, sessions{91: {start, start.Add(3 * time.Hour)}}, nil, nil, nil, testenv.Box(t), nil)
+	const volunteers, copies = 6, 8
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	created := map[int64]int{}
+	for v := int64(0); v < volunteers; v++ {
+		vol := resident.User{ID: 930 + v}
+		for range copies {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := svc.CreateClaim(ctx, vol, hours.ClaimInput{ActivityID: 40, SessionID: 91, Minutes: 120, Description: "值守"})
+				switch {
+				case err == nil:
+					mu.Lock()
+					created[vol.ID]++
+					mu.Unlock()
+				case errs.CodeOf(err) != "CLAIM_PENDING":
+					t.Error(err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	for v := int64(0); v < volunteers; v++ {
+		cs, err := store.Claims(ctx, hours.ClaimFilter{UserID: 930 + v, All: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if created[930+v] != 1 || len(cs) != 1 {
+			t.Errorf("volunteer %d: %d claims accepted, %d stored; want one", 930+v, created[930+v], len(cs))
+		}
+	}
+}
+
 // A claim approved while the volunteer's own check-out is being credited,
 // for the same person and session, never takes the credit past the
 // session's length: whichever comes second gets only what is left (the
@@ -222,10 +265,10 @@ func TestClaimApprovalAndCheckoutTogetherStayWithinTheSession(t *testing.T) {
 		}()
 		go func() {
 			defer wg.Done()
-			_, _, err := presences.ClosePresence(ctx, user, session, end, 0, 0, checkin.Closing{}, func(p checkin.Presence) (hours.Entry, []notify.Notice) {
+			_, _, err := presences.ClosePresence(ctx, user, session, end, 0, 0, checkin.Closing{}, func(p checkin.Presence) hours.Entry {
 				return hours.Entry{UserID: user, ActivityID: 40, SessionID: session, Minutes: hours.PresenceMinutes(p.InAt, *p.OutAt, start, end),
 					Source: hours.SourceCheckin, ServedAt: start, CreditKey: fmt.Sprintf("checkin:s%d:u%d", session, user),
-					SessionMinutes: 180, Clamp: true}, nil
+					SessionMinutes: 180, Clamp: true}
 			})
 			if err != nil {
 				t.Error(err)

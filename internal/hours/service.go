@@ -312,18 +312,12 @@ func (s *Service) CreateClaim(ctx context.Context, u resident.User, in ClaimInpu
 			"这个场次已记录"+FormatMinutes(credited)+"，最多还能补录"+FormatMinutes(length-credited)).
 			With("session_minutes", length).With("credited_minutes", credited)
 	}
-	pending, err := s.store.HasPendingClaim(ctx, u.ID, in.ActivityID, in.SessionID)
-	if err != nil {
-		return Claim{}, err
-	}
-	if pending {
-		return Claim{}, errs.Conflict("CLAIM_PENDING", "这个场次已有一条待审核的申报，请等待审核结果")
-	}
 	c := Claim{
 		UserID: u.ID, ActivityID: a.ID, SessionID: in.SessionID, ActivityTitle: a.Title, HostOrgID: a.HostOrgID,
 		CommunityID: a.CommunityID, ServedAt: a.StartsAt, Minutes: in.Minutes, Description: desc,
 		PhotoURLs: append([]string{}, in.PhotoURLs...), Status: ClaimPending,
 	}
+	// A session takes one pending claim (CLAIM_PENDING otherwise).
 	if err := s.store.CreateClaim(ctx, &c); err != nil {
 		return Claim{}, err
 	}

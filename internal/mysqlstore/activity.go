@@ -157,12 +157,7 @@ func (s *ActivityStore) mysql() bool { return s.db.Dialect == "mysql" }
 
 // shareLock is the suffix of a read that takes shared row locks (MySQL only:
 // SQLite serialises writers anyway).
-func (s *ActivityStore) shareLock() string {
-	if s.mysql() {
-		return " LOCK IN SHARE MODE"
-	}
-	return ""
-}
+func (s *ActivityStore) shareLock() string { return s.db.shareLock() }
 
 // begin starts a transaction; readCommitted on MySQL avoids gap locks for
 // transactions that scan ranges while inserts go on.

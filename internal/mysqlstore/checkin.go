@@ -264,6 +264,18 @@ func (s *CheckinStore) Scan(ctx context.Context, sc checkin.Scan, earliestWins b
 				ScannedAt: at, ReportedAt: sc.ReportedAt.UTC(), Offline: sc.Offline}
 			row := checkinRow{RegistrationID: sc.RegistrationID, SessionID: sc.SessionID, ActivityID: sc.ActivityID, UserID: sc.UserID,
 				CheckerID: sc.CheckerID, Nonce: sc.Nonce, CheckedInAt: at, Offline: sc.Offline}
+			// The registration must still be confirmed, read under a shared
+			// lock: a cancellation (it locks the row for update, then looks
+			// for a check-in) either committed before, and the scan is
+			// refused, or waits for this scan and finds its check-in.
+			var status string
+			if err := ckFresh(tx).Raw("SELECT status FROM registrations WHERE id = ?"+s.db.shareLock(), sc.RegistrationID).
+				Scan(&status).Error; err != nil {
+				return err
+			}
+			if status != activity.RegConfirmed {
+				return checkin.ErrNotConfirmed
+			}
 			// The check-in first: its unique key is what concurrent scans of
 			// one ticket queue on.
 			err := ckFresh(tx).Create(&row).Error
@@ -295,7 +307,7 @@ func (s *CheckinStore) Scan(ctx context.Context, sc checkin.Scan, earliestWins b
 			return AddNotices(tx, notices)
 		})
 	})
-	if errors.Is(err, checkin.ErrNonceUsed) {
+	if errors.Is(err, checkin.ErrNonceUsed) || errors.Is(err, checkin.ErrNotConfirmed) {
 		return checkin.ScanOutcome{}, err
 	}
 	if err != nil && !errors.Is(err, errCheckinTaken) {
@@ -434,9 +446,10 @@ func (s *CheckinStore) ClosePresence(ctx context.Context, userID, sessionID int6
 }
 
 // creditPresence appends the ledger entry of a closed presence inside tx and
-// records it on the presence.
+// records it on the presence; the volunteer's notice tells the minutes
+// written (what was left of the session's length).
 func creditPresence(tx *gorm.DB, got *presenceRow, credit checkin.CreditFunc) error {
-	e, notices := credit(toPresence(*got))
+	e := credit(toPresence(*got))
 	if e.Minutes <= 0 {
 		return nil
 	}
@@ -455,7 +468,7 @@ func creditPresence(tx *gorm.DB, got *presenceRow, credit checkin.CreditFunc) er
 		Updates(map[string]any{"minutes": entry.Minutes, "entry_id": entry.ID}).Error; err != nil {
 		return err
 	}
-	return AddNotices(tx, notices)
+	return AddNotices(tx, []notify.Notice{hours.CreditedNotice(entry, entry.CreditKey)})
 }
 
 // Overdue lists open presences of sessions that ended before t.

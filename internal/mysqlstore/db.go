@@ -273,6 +273,15 @@ func (db *DB) forUpdate(q *gorm.DB) *gorm.DB {
 	return q
 }
 
+// shareLock is the clause that makes a raw SELECT a shared locking read on
+// MySQL; on SQLite the write transaction already excludes other writers.
+func (db *DB) shareLock() string {
+	if db.Dialect == "mysql" {
+		return " LOCK IN SHARE MODE"
+	}
+	return ""
+}
+
 // transaction runs fn in one transaction, again when MySQL chose it as a
 // deadlock victim or it timed out waiting for a lock. The audit notes of
 // ctx (the staff changes the request is making) are written in the same

@@ -329,7 +329,10 @@ func toClaim(r hourClaimRow) hours.Claim {
 	return c
 }
 
-// CreateClaim inserts a claim.
+// CreateClaim inserts a pending claim, unless the user has one pending for
+// the session already (hours.ErrClaimPending): the check and the insert run
+// under the person's credit lock of the session, so copies of one claim sent
+// at once queue there and only the first is stored.
 func (s *HoursStore) CreateClaim(ctx context.Context, c *hours.Claim) error {
 	photos, err := json.Marshal(c.PhotoURLs)
 	if err != nil {
@@ -340,7 +343,25 @@ func (s *HoursStore) CreateClaim(ctx context.Context, c *hours.Claim) error {
 		HostOrgID: c.HostOrgID, CommunityID: c.CommunityID, ServedAt: c.ServedAt.UTC().Truncate(time.Second),
 		Minutes: c.Minutes, Description: c.Description, PhotoURLs: string(photos), Status: hours.ClaimPending,
 	}
-	return create(s.g(ctx), &r, c, toClaim)
+	err = s.db.creditTransaction(ctx, func(tx *gorm.DB) error {
+		if _, err := lockSessionCredit(tx, c.UserID, c.SessionID); err != nil {
+			return err
+		}
+		pending, err := exists(tx.Session(&gorm.Session{NewDB: true}).Model(&hourClaimRow{}).
+			Where("user_id = ? AND activity_id = ? AND session_id = ? AND status = ?", c.UserID, c.ActivityID, c.SessionID, hours.ClaimPending))
+		if err != nil {
+			return err
+		}
+		if pending {
+			return hours.ErrClaimPending
+		}
+		return tx.Session(&gorm.Session{NewDB: true}).Create(&r).Error
+	})
+	if err != nil {
+		return translate(err, nil)
+	}
+	*c = toClaim(r)
+	return nil
 }
 
 // Claim loads one claim.
@@ -362,11 +383,6 @@ func reviewQuery(q *gorm.DB, f hours.ClaimFilter) *gorm.DB {
 		q = q.Limit(f.Limit)
 	}
 	return q.Order("id DESC")
-}
-
-// HasPendingClaim reports whether the user has a pending claim for the session.
-func (s *HoursStore) HasPendingClaim(ctx context.Context, userID, activityID, sessionID int64) (bool, error) {
-	return exists(s.g(ctx).Model(&hourClaimRow{}).Where("user_id = ? AND activity_id = ? AND session_id = ? AND status = ?", userID, activityID, sessionID, hours.ClaimPending))
 }
 
 var errAlreadyReviewed = errs.Conflict("CLAIM_ALREADY_REVIEWED", "这条申报已经审核过了")
