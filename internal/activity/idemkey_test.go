@@ -67,9 +67,9 @@ func TestIdemKeyForgottenByRedisIsCaughtByTheGroupsKey(t *testing.T) {
 func TestIdemReplayAfterRedisLossAndRebuild(t *testing.T) {
 	type rebuildBy int
 	const (
-		byReconciler rebuildBy = iota // the reconciler's pass finds the quota missing
-		byReplay                      // the replay itself finds it missing
-		byOtherSignup                 // another resident's sign-up finds it missing
+		byReconciler  rebuildBy = iota // the reconciler's pass finds the quota missing
+		byReplay                       // the replay itself finds it missing
+		byOtherSignup                  // another resident's sign-up finds it missing
 	)
 	cases := []struct {
 		name    string
