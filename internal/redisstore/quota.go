@@ -31,7 +31,9 @@ import (
 // their time), "{a<id>}:lock" (the rebuild lock) and "{a<id>}:i:<uid>:<key>"
 // (Idempotency-Key → group). Every key expires: the quota a week after the
 // activity's last session (a decision after that rebuilds it), the pending
-// set with it, the lock and the idempotency keys on their own. One hash tag per activity keeps every key a
+// set with it, the lock and the idempotency keys on their own (a rebuild
+// sets the idempotency keys of the groups MySQL holds from within their
+// TTL again, each expiring when it would have). One hash tag per activity keeps every key a
 // script touches, a series' sessions included, in one Cluster slot; a lost
 // hash is lost whole, so the quota is either complete or missing.
 
