@@ -707,7 +707,7 @@ func (s *Service) rebuildLocked(ctx context.Context, activityID int64, token str
 		_ = s.quota.Unlock(ctx, activityID, token)
 		return err
 	}
-	snap, err := s.store.QuotaSnapshot(ctx, activityID)
+	snap, err := s.store.QuotaSnapshot(ctx, activityID, s.cfg.IdemTTL)
 	if err != nil {
 		_ = s.quota.Unlock(ctx, activityID, token)
 		return err
@@ -723,7 +723,7 @@ func (s *Service) rebuildLocked(ctx context.Context, activityID int64, token str
 	s.rebuilds.Add(1)
 	s.metrics.rebuilds.Inc()
 	s.defs.invalidate(activityID)
-	s.log.Info("quota rebuilt from MySQL", slog.Int64("activity_id", activityID), slog.Int64("epoch", snap.Epoch), slog.Int("members", len(snap.Members)))
+	s.log.Info("quota rebuilt from MySQL", slog.Int64("activity_id", activityID), slog.Int64("epoch", snap.Epoch), slog.Int("members", len(snap.Members)), slog.Int("idempotency_keys", len(snap.Idem)))
 	return nil
 }
 

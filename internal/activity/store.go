@@ -161,6 +161,19 @@ type Snapshot struct {
 	// LastDecision is the highest decision number stored: the rebuilt
 	// quota numbers its decisions after it.
 	LastDecision int64
+	// Idem are the Idempotency-Keys of the activity's committed groups that
+	// Redis would still remember (written within the key's TTL): the
+	// rebuilt quota answers a retry with them as it did before it was lost,
+	// a full session included.
+	Idem []IdemRecord
+}
+
+// IdemRecord is one Idempotency-Key a rebuilt quota remembers until ExpiresAt.
+type IdemRecord struct {
+	UserID    int64
+	Key       string
+	GroupKey  string
+	ExpiresAt time.Time
 }
 
 // QuotaTruth is what MySQL holds of an activity's quota, for the
@@ -287,8 +300,10 @@ type Store interface {
 	// of the sessions.
 	PersonRegistered(ctx context.Context, sessionIDs []int64, idNumberHash string, dependentID int64) (bool, error)
 
-	// QuotaSnapshot bumps the quota epoch and reads the quota state.
-	QuotaSnapshot(ctx context.Context, activityID int64) (Snapshot, error)
+	// QuotaSnapshot bumps the quota epoch and reads the quota state, with
+	// the Idempotency-Keys of the groups written within idemTTL (each
+	// expiring idemTTL after its group was written).
+	QuotaSnapshot(ctx context.Context, activityID int64, idemTTL time.Duration) (Snapshot, error)
 	// SessionCounts counts live registrations per session of the activities.
 	SessionCounts(ctx context.Context, activityIDs []int64) (map[int64]Counts, error)
 	// OpenActivityIDs lists, by id, up to limit published activities after

@@ -71,7 +71,7 @@ func (a *API) listAudit(c *gin.Context) {
 	var f audit.Filter
 	if u, ok := a.meWith(c, auditFilter(&f)); ok {
 		rows, next, err := a.d.Audit.List(c.Request.Context(), u, f)
-		respond(c, http.StatusOK, gin.H{"items": dtos(rows, toAuditDTO), "next_cursor": next}, err)
+		respond(c, http.StatusOK, gin.H{"items": dtos(rows, toAuditDTO), "next_cursor": nextCursor(next)}, err)
 	}
 }
 

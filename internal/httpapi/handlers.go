@@ -100,11 +100,13 @@ func statusItems[T, D any](a *API, list func(context.Context, resident.User, str
 	}
 }
 
-// withIDCursor adds to a full page of rows keyed by id next_cursor: the id
-// of its last row.
+// withIDCursor adds next_cursor to a page of rows keyed by id: the id of
+// its last row when the page is full, else null (see cursorPageDTO).
 func withIDCursor[T any](page gin.H, rows []T, limit int, id func(T) int64) gin.H {
+	next := ""
 	if len(rows) > 0 && len(rows) == limit {
-		page["next_cursor"] = strconv.FormatInt(id(rows[len(rows)-1]), 10)
+		next = strconv.FormatInt(id(rows[len(rows)-1]), 10)
 	}
+	page["next_cursor"] = nextCursor(next)
 	return page
 }

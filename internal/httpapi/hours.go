@@ -79,7 +79,7 @@ func (a *API) myHours(c *gin.Context) {
 	months := dtos(s.ByMonth, func(m hours.Month) monthDTO { return monthDTO(m) })
 	entries := dtos(s.Entries, toEntryDTO)
 	c.JSON(http.StatusOK, gin.H{"total_minutes": s.TotalMinutes, "total_hours": hours.Hours(s.TotalMinutes), "by_month": months, "entries": entries,
-		"next_cursor": cursorPage(entries, next, req.Limit).NextCursor})
+		"next_cursor": nextCursor(next)})
 }
 
 // download answers the XLSX file body named name.

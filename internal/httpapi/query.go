@@ -17,7 +17,9 @@ type pageDTO[T any] struct {
 	PageSize int `json:"page_size"`
 }
 
-// cursorPageDTO is a keyset page: next_cursor is null on the last page.
+// cursorPageDTO is a keyset page. Every keyset list follows one
+// convention: next_cursor is always there, null on the last page (never
+// "" and never left out; docs/console-api.md, the OpenAPI files).
 type cursorPageDTO[T any] struct {
 	Items      []T     `json:"items"`
 	NextCursor *string `json:"next_cursor"`
@@ -25,11 +27,15 @@ type cursorPageDTO[T any] struct {
 }
 
 func cursorPage[T any](items []T, next string, limit int) cursorPageDTO[T] {
-	out := cursorPageDTO[T]{Items: items, Limit: limit}
-	if next != "" {
-		out.NextCursor = &next
+	return cursorPageDTO[T]{Items: items, NextCursor: nextCursor(next), Limit: limit}
+}
+
+// nextCursor is a page's next_cursor: null when there is no next page ("").
+func nextCursor(next string) *string {
+	if next == "" {
+		return nil
 	}
-	return out
+	return &next
 }
 
 // keyset reads ?cursor= and ?limit= (page_size is accepted for limit).

@@ -12,7 +12,7 @@ import (
 // ---- quota support ----
 
 // QuotaSnapshot bumps the epoch and reads the quota state in one transaction.
-func (s *ActivityStore) QuotaSnapshot(ctx context.Context, activityID int64) (activity.Snapshot, error) {
+func (s *ActivityStore) QuotaSnapshot(ctx context.Context, activityID int64, idemTTL time.Duration) (activity.Snapshot, error) {
 	var snap activity.Snapshot
 	err := s.g(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Exec("UPDATE activities SET quota_epoch = quota_epoch + 1 WHERE id = ?", activityID)
@@ -41,6 +41,11 @@ func (s *ActivityStore) QuotaSnapshot(ctx context.Context, activityID int64) (ac
 			Select("COALESCE(MAX(decision), 0)").Scan(&snap.LastDecision).Error; err != nil {
 			return err
 		}
+		idem, err := idemRecords(tx.Session(&gorm.Session{NewDB: true}), activityID, idemTTL)
+		if err != nil {
+			return err
+		}
+		snap.Idem = idem
 		counts := map[int64]*activity.SessionQuota{}
 		for _, x := range ss {
 			snap.Sessions = append(snap.Sessions, activity.SessionQuota{ID: x.ID, Capacity: x.Capacity, WaitlistCapacity: x.WaitlistCapacity})
@@ -71,6 +76,37 @@ func (s *ActivityStore) QuotaSnapshot(ctx context.Context, activityID int64) (ac
 		s.seats.mark(activityID)
 	}
 	return snap, translate(err, errActivityNotFound)
+}
+
+// idemRecords reads the Idempotency-Keys of the activity's groups written
+// within ttl, each expiring ttl after its group was written. The groups
+// are found through their registrations (by session, the unique key's
+// first column; a group's rows are written with it), so that
+// registration_groups needs no index by activity that every sign-up
+// would pay for.
+func idemRecords(tx *gorm.DB, activityID int64, ttl time.Duration) ([]activity.IdemRecord, error) {
+	if ttl <= 0 {
+		return nil, nil
+	}
+	since := time.Now().UTC().Add(-ttl)
+	var rows []struct {
+		UserID    int64
+		IdemKey   string
+		GroupKey  string
+		CreatedAt time.Time
+	}
+	err := tx.Raw("SELECT user_id, idem_key, group_key, created_at FROM registration_groups "+
+		"WHERE group_key IN (SELECT group_key FROM registrations WHERE "+bySessionsOf+" AND created_at >= ?) "+
+		"AND activity_id = ? AND idem_key IS NOT NULL AND void = ? AND created_at >= ?",
+		activityID, since, activityID, false, since).Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	out := make([]activity.IdemRecord, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, activity.IdemRecord{UserID: r.UserID, Key: r.IdemKey, GroupKey: r.GroupKey, ExpiresAt: r.CreatedAt.Add(ttl)})
+	}
+	return out, nil
 }
 
 // SessionCounts reads the live counts of the activities' sessions from

@@ -31,7 +31,9 @@ import (
 // their time), "{a<id>}:lock" (the rebuild lock) and "{a<id>}:i:<uid>:<key>"
 // (Idempotency-Key → group). Every key expires: the quota a week after the
 // activity's last session (a decision after that rebuilds it), the pending
-// set with it, the lock and the idempotency keys on their own. One hash tag per activity keeps every key a
+// set with it, the lock and the idempotency keys on their own (a rebuild
+// sets the idempotency keys of the groups MySQL holds from within their
+// TTL again, each expiring when it would have). One hash tag per activity keeps every key a
 // script touches, a series' sessions included, in one Cluster slot; a lost
 // hash is lost whole, so the quota is either complete or missing.
 
@@ -386,12 +388,24 @@ func (q *Quota) Load(ctx context.Context, token string, s activity.Snapshot) (bo
 	if s.Open {
 		st = "open"
 	}
-	args := make([]any, 0, 8+8*len(s.Sessions)+2*len(s.Members))
+	args := make([]any, 0, 9+8*len(s.Sessions)+2*len(s.Members)+2*len(s.Idem))
 	expires := s.ExpiresAt
 	if expires.IsZero() || expires.Before(time.Now().Add(time.Hour)) {
 		expires = time.Now().Add(7 * 24 * time.Hour)
 	}
-	args = append(args, token, expires.UnixMilli(), "epoch", i64(s.Epoch), "st", st, "ver", 1, "seq", i64(s.LastDecision))
+	keys := make([]string, 3, 3+len(s.Idem))
+	keys[0], keys[1], keys[2] = q.HashKey(s.ActivityID), q.pendingKey(s.ActivityID), q.lockKey(s.ActivityID)
+	args = append(args, token, expires.UnixMilli(), 0)
+	now := time.Now()
+	for _, r := range s.Idem {
+		if r.Key == "" || !r.ExpiresAt.After(now) {
+			continue
+		}
+		keys = append(keys, q.idemKey(s.ActivityID, r.UserID, r.Key))
+		args = append(args, r.GroupKey, r.ExpiresAt.UnixMilli())
+	}
+	args[2] = len(keys) - 3
+	args = append(args, "epoch", i64(s.Epoch), "st", st, "ver", 1, "seq", i64(s.LastDecision))
 	accounts := map[string]int{}
 	for _, m := range s.Members {
 		sid := i64(m.SessionID)
@@ -405,7 +419,6 @@ func (q *Quota) Load(ctx context.Context, token string, s activity.Snapshot) (bo
 		sid := i64(ss.ID)
 		args = append(args, "cap:"+sid, ss.Capacity, "wcap:"+sid, ss.WaitlistCapacity, "n:"+sid, ss.Confirmed, "q:"+sid, ss.Waitlisted)
 	}
-	keys := []string{q.HashKey(s.ActivityID), q.pendingKey(s.ActivityID), q.lockKey(s.ActivityID)}
 	n, err := loadScript.Run(ctx, q.rdb, keys, args...).Int64()
 	if err != nil {
 		return false, unavailable(err)
