@@ -282,8 +282,12 @@ func (s *ActivityStore) CancelActivity(ctx context.Context, id, by int64, reason
 		if err := tx.Model(&activityRow{}).Where("id = ?", id).Updates(map[string]any{"status": activity.StatusCancelled, "cancel_reason": reason, "updated_at": now}).Error; err != nil {
 			return err
 		}
-		all, err := liveRegs(tx, bySessionsOf, id)
-		if err != nil {
+		// A locking read: a scan writing its check-in holds its
+		// registration's row (shared) until it commits, so what checkedIn
+		// reads next is final for every row read here.
+		var all []registrationRow
+		if err := s.db.forUpdate(tx.Session(&gorm.Session{NewDB: true})).Where("status IN ?", []string{activity.RegConfirmed, activity.RegWaitlisted}).
+			Where(bySessionsOf, id).Order("id").Find(&all).Error; err != nil {
 			return err
 		}
 		attended, err := checkedIn(tx, all)
