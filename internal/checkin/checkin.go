@@ -221,7 +221,8 @@ type Store interface {
 	// ReviewPresence decides a presence waiting for review: approved, it is
 	// credited through credit in the same transaction. REVIEW_DONE when it
 	// is not waiting.
-	ReviewPresence(ctx context.Context, id, by int64, approve bool, note string, credit CreditFunc) (Presence, error)
+	// rejected are the notices written with a rejection (in its transaction).
+	ReviewPresence(ctx context.Context, id, by int64, approve bool, note string, credit CreditFunc, rejected []notify.Notice) (Presence, error)
 	// ReviewQueue lists flagged presences in scope, oldest first.
 	ReviewQueue(ctx context.Context, sc ReviewScope) ([]Presence, error)
 	// Overdue lists open presences of sessions that ended before t (by the

@@ -2,6 +2,7 @@ package checkin_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -264,6 +265,11 @@ func TestAwayCheckoutWaitsForReview(t *testing.T) {
 	}
 	if n := f.count(t, "hours_ledger", "user_id = ?", 232); n != 0 {
 		t.Fatalf("%d ledger entries after a rejection", n)
+	}
+	// The volunteer is told why, once, as for a rejected claim.
+	if n := f.count(t, "outbox", "user_id = ? AND dedup_key = ? AND title = ? AND body LIKE ?", 232,
+		fmt.Sprintf("presence:%d:reviewed", p.ID), "签到时长未认定", "%签退时已离开服务地点%"); n != 1 {
+		t.Fatalf("%d rejection notices to the volunteer, want 1", n)
 	}
 }
 

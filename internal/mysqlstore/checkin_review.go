@@ -9,6 +9,7 @@ import (
 
 	"gongjian/internal/checkin"
 	"gongjian/internal/errs"
+	"gongjian/internal/notify"
 )
 
 var (
@@ -23,7 +24,7 @@ func (s *CheckinStore) PresenceByID(ctx context.Context, id int64) (checkin.Pres
 
 // ReviewPresence decides a presence held for review; approved, it is
 // credited in the same transaction.
-func (s *CheckinStore) ReviewPresence(ctx context.Context, id, by int64, approve bool, note string, credit checkin.CreditFunc) (checkin.Presence, error) {
+func (s *CheckinStore) ReviewPresence(ctx context.Context, id, by int64, approve bool, note string, credit checkin.CreditFunc, rejected []notify.Notice) (checkin.Presence, error) {
 	status := checkin.ReviewRejected
 	if approve {
 		status = checkin.ReviewApproved
@@ -43,7 +44,7 @@ func (s *CheckinStore) ReviewPresence(ctx context.Context, id, by int64, approve
 			return err
 		}
 		if !approve {
-			return nil
+			return AddNotices(tx, rejected)
 		}
 		return creditPresence(tx, &got, credit)
 	})
