@@ -202,8 +202,9 @@ func TestConsoleEndToEnd(t *testing.T) {
 	if _, err := ta.app.residents.GrantRole(ctx, 0, staffID, resident.RoleChange{Role: resident.RoleStaff, CommunityID: commA}); err != nil {
 		t.Fatal(err)
 	}
-	resTok, _ := ta.login("e2e-resident")
+	resTok, resID := ta.login("e2e-resident")
 	ta.must(ta.do("PATCH", "/api/v1/me", resTok, map[string]any{"real_name": "李秀英", "community_id": commA}), 200, "resident")
+	ta.confirmResidence(resID, commA) // she books a room of her community
 
 	// An activity of community B: not the staff member's.
 	start := time.Now().Add(72 * time.Hour).Truncate(time.Hour)
