@@ -74,7 +74,9 @@ func TestConsoleResidence(t *testing.T) {
 	}
 
 	// Reject: a reason is required and at most 200 characters; the CSRF token is required.
-	path := func(id int64, verb string) string { return fmt.Sprintf("/api/v1/admin/residence/applications/%d/%s", id, verb) }
+	path := func(id int64, verb string) string {
+		return fmt.Sprintf("/api/v1/admin/residence/applications/%d/%s", id, verb)
+	}
 	expectError(t, staff.do("POST", path(a, "reject"), map[string]string{"reason": "  "}), 400, "REASON_REQUIRED")
 	expectError(t, staff.do("POST", path(a, "reject"), map[string]string{"reason": strings.Repeat("号", 201)}), 400, "REASON_REQUIRED")
 	expectError(t, staff.do("POST", path(a, "reject"), map[string]string{"reason": "门牌号与登记不符"}, "X-CSRF-Token", "forged"), 403, "CSRF_TOKEN_INVALID")
