@@ -466,6 +466,7 @@ func (w *authzWorld) rows() []authzRow {
 			return authzCall{path: "/api/v1/me/party-membership", body: map[string]any{"org_id": w.partyOrg, "community_id": w.commA}}
 		}},
 		{"GET /api/v1/me/wristbands", loggedIn, fixed("/api/v1/me/wristbands", nil)},
+		{"GET /api/v1/wristbands/consent", loggedIn, fixed("/api/v1/wristbands/consent", nil)},
 
 		// ---- sign-ups ----
 		{"POST /api/v1/registrations", st(401, created, created, created, created, created, created), func(p int) authzCall {

@@ -40,6 +40,41 @@ func TestRemovingACheckedInRegistrationIsRefused(t *testing.T) {
 	w.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/registrations/%d/remove", bobReg), w.staff, map[string]any{"reason": "名单调整"}), 200)
 }
 
+// Cancelling a whole activity cancels the registrations not checked in yet
+// and tells those residents; one already checked in stays confirmed (the
+// attendance happened), as removing it alone is refused.
+func TestCancellingAnActivityKeepsCheckedInAttendance(t *testing.T) {
+	w, ta := newCkWorld(t)
+	aliceTok, _, aliceReg := w.resident("cx-alice", "张小花", w.clinicS1)
+	_, bobID, bobReg := w.resident("cx-bob", "李大壮", w.clinicS1)
+	alice := w.ticket(aliceTok, aliceReg)
+	checkerTok, checkerID := ta.login("cx-checker")
+	w.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/activities/%d/checkers", w.clinic), w.staff, map[string]any{"user_id": checkerID}), 201)
+	w.must(ta.do("POST", "/api/v1/checkins", checkerTok, scanBody(alice, "cx-n1")), 200)
+
+	w.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/activities/%d/cancel", w.clinic), w.staff, map[string]any{"reason": "场地维修"}), 200)
+	status := func(id int64) string {
+		var s string
+		if err := ta.app.db.G.Table("registrations").Select("status").Where("id = ?", id).Scan(&s).Error; err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if got := status(aliceReg); got != "confirmed" {
+		t.Fatalf("the checked-in registration is %q after the activity was cancelled, want confirmed", got)
+	}
+	if got := status(bobReg); got != "cancelled" {
+		t.Fatalf("the registration not checked in is %q, want cancelled", got)
+	}
+	var told []int64
+	if err := ta.app.db.G.Table("outbox").Where("dedup_key LIKE ?", "reg:%:cancelled%").Pluck("user_id", &told).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(told) != 1 || told[0] != bobID {
+		t.Fatalf("cancellation notices to %v, want only the resident not checked in (%d)", told, bobID)
+	}
+}
+
 // A sign-up after the cancellation deadline is refused until the resident
 // confirms they know it cannot be cancelled (422 CANCEL_DEADLINE_CONFIRM
 // with the deadline); the same request with accept_no_cancel is accepted;

@@ -727,6 +727,10 @@ func TestWristbandThresholdsAndConsent(t *testing.T) {
 		t.Fatalf("push after revocation: %s", p.Raw)
 	}
 	expectError(t, w.do("POST", path+"/consent", owner, map[string]string{"version": "v0"}), 400, "CONSENT_VERSION_OUTDATED")
+	// The text in force is served with its version: what the bind page shows and sends back.
+	if c := w.do("GET", "/api/v1/wristbands/consent", owner, nil); c.Status != 200 || c.Body["version"] != wristband.ConsentVersion || c.Body["text"] != wristband.ConsentText {
+		t.Fatalf("consent text: %d %s", c.Status, c.Raw)
+	}
 	if r := w.do("POST", path+"/consent", owner, map[string]string{"version": wristband.ConsentVersion}); r.Status != 200 {
 		t.Fatalf("consent again: %d %s", r.Status, r.Raw)
 	}

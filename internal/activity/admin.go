@@ -401,8 +401,10 @@ func (s *Service) Finish(ctx context.Context, u resident.User, id int64) (Activi
 	return s.store.Activity(dctx, id)
 }
 
-// CancelActivity cancels an activity: every registration is cancelled and
-// each resident receives a notice with the reason.
+// CancelActivity cancels an activity: every registration not checked in
+// yet is cancelled and each of those residents receives a notice with the
+// reason; a registration already checked in stays confirmed (its
+// attendance and hours happened).
 func (s *Service) CancelActivity(ctx context.Context, u resident.User, id int64, reason string) (Activity, int, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" || utf8.RuneCountInString(reason) > 200 {

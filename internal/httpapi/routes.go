@@ -95,6 +95,7 @@ func (a *API) routes(r *gin.Engine) {
 	// routes and the wristband staff's routes (wristband*.go).
 	v1.POST("/wristbands/webhook", a.wristbandWebhook)
 	authed.GET("/me/wristbands", a.myWristbands)
+	authed.GET("/wristbands/consent", a.wristbandConsent)
 	authed.POST("/wristbands/bind", a.bindWristband)
 	authed.POST("/wristbands/invitations/accept", a.acceptWristbandInvitation)
 	authed.POST("/wristbands/:id/unbind", a.unbindWristband)

@@ -46,6 +46,22 @@ func (a *API) myWristbands(c *gin.Context) {
 	}
 }
 
+// wristbandConsentDTO is the consent text in force and its version: what
+// the bind page shows and sends back as consent.version.
+type wristbandConsentDTO struct {
+	Version string `json:"version"`
+	Text    string `json:"text"`
+}
+
+// wristbandConsent serves the consent text in force, so that the
+// mini-program shows the text the server records (its own copy is only a
+// fallback when the request fails).
+func (a *API) wristbandConsent(c *gin.Context) {
+	if _, ok := a.me(c); ok {
+		c.JSON(http.StatusOK, wristbandConsentDTO{Version: wristband.ConsentVersion, Text: wristband.ConsentText})
+	}
+}
+
 // guardian is u acting as a wristband's guardian (not as staff).
 func guardian(u resident.User) wristband.Actor { return wristband.Actor{User: u, Staff: false} }
 

@@ -268,7 +268,10 @@ func statusName(s string) string {
 	return s
 }
 
-// CancelActivity cancels the activity and every live registration.
+// CancelActivity cancels the activity and every live registration except
+// those already checked in: an attendance that happened (an earlier session
+// of a series, or people already at the door) stays on record, as removing
+// one alone is refused (REGISTRATION_CHECKED_IN).
 func (s *ActivityStore) CancelActivity(ctx context.Context, id, by int64, reason string, notices activity.NoticeFunc) ([]activity.Registration, error) {
 	var out []activity.Registration
 	err := s.fenced(ctx, id, func(tx *gorm.DB, a *activityRow) error {
@@ -279,9 +282,19 @@ func (s *ActivityStore) CancelActivity(ctx context.Context, id, by int64, reason
 		if err := tx.Model(&activityRow{}).Where("id = ?", id).Updates(map[string]any{"status": activity.StatusCancelled, "cancel_reason": reason, "updated_at": now}).Error; err != nil {
 			return err
 		}
-		rows, err := liveRegs(tx, bySessionsOf, id)
+		all, err := liveRegs(tx, bySessionsOf, id)
 		if err != nil {
 			return err
+		}
+		attended, err := checkedIn(tx, all)
+		if err != nil {
+			return err
+		}
+		rows := all[:0]
+		for _, r := range all {
+			if !attended[r.ID] {
+				rows = append(rows, r)
+			}
 		}
 		if len(rows) == 0 {
 			return nil

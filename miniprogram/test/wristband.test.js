@@ -25,6 +25,7 @@ function routes(over = {}) {
     'GET /api/v1/me': fx.user,
     'GET /api/v1/me/wristbands': { items: fx.wristbands() },
     'GET /api/v1/me/dependents': { items: fx.dependents() },
+    'GET /api/v1/wristbands/consent': { version: 'v1', text: require('../src/utils/wristband-consent').CONSENT_TEXT },
     'GET /api/v1/wristbands/:id/alarms': { items: fx.bandAlarms() },
     'GET /api/v1/wristbands/:id/guardians': { items: [{ user_id: 7, name: '王秀英', owner: true }, { user_id: 8, name: '王建华', owner: false }] },
     'POST /api/v1/wristbands/:id/invitations': { code: 'K7P2QX', expires_at: fx.at(1, 20, 0) },
@@ -96,6 +97,33 @@ test('bind: privacy, scan the band code, choose the wearer, consent, then POST /
   assert.deepEqual(w.subscribeRequests, [['T_BAND']])
   assert.deepEqual(w.requests('POST', '/api/v1/wristbands/bind')[0].data, { imei: '861234567890015', code: 'K7P2-QX91', wearer: { dependent_id: 12 }, consent: { version: 'v1' } })
   assert.deepEqual(w.navigations, [{ type: 'redirectTo', url: '/pages/wristband/detail?id=32' }])
+})
+
+test('bind and detail show the consent text the server serves and send back its version', async () => {
+  const v2 = '手环会采集佩戴人的位置和紧急呼叫（第二版说明）。撤回同意后立即停止采集并删除已采集的数据。'
+  const { w, page } = await h.openPage({ routes: routes({ 'GET /api/v1/wristbands/consent': { version: 'v2', text: v2 } }) }, 'pages/wristband/bind', {})
+  await h.input(page, '.imei-input', '861234567890015')
+  await h.input(page, '.code-input', '04718263')
+  await h.tap(page, '.btn-next')
+  await h.tap(page, '.btn-next')
+  assert.match(h.$(page, '.consent-text').dom.textContent, /第二版说明/)
+  await h.tap(page, '.consent-check')
+  await h.tap(page, '.btn-bind')
+  await h.settle(10)
+  assert.deepEqual(w.requests('POST', '/api/v1/wristbands/bind')[0].data.consent, { version: 'v2' })
+
+  // the request failing: the app's own copy (v1), which a Go test keeps equal to the server's
+  h.resetModules()
+  const failed = await h.openPage({ routes: routes({ 'GET /api/v1/wristbands/consent': { status: 500, body: { code: 'INTERNAL', message: '服务器开小差了' } } }) }, 'pages/wristband/bind', {})
+  await h.input(failed.page, '.imei-input', '861234567890015')
+  await h.input(failed.page, '.code-input', '04718263')
+  await h.tap(failed.page, '.btn-next')
+  await h.tap(failed.page, '.btn-next')
+  assert.match(h.$(failed.page, '.consent-text').dom.textContent, /撤回同意后立即停止采集并删除已采集的数据/)
+  await h.tap(failed.page, '.consent-check')
+  await h.tap(failed.page, '.btn-bind')
+  await h.settle(10)
+  assert.deepEqual(failed.w.requests('POST', '/api/v1/wristbands/bind')[0].data.consent, { version: 'v1' })
 })
 
 test('bind: a manually typed IMEI and the code staff gave work for the wearer themself', async () => {

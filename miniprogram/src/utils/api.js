@@ -85,6 +85,7 @@ module.exports = {
   rejectClaim: (id, reason) => post(`/api/v1/admin/hours/claims/${id}/reject`, { reason }),
 
   // Wristbands
+  wristbandConsent: () => get('/api/v1/wristbands/consent'),
   bindWristband: (body) => post('/api/v1/wristbands/bind', body),
   unbindWristband: (id) => post(`/api/v1/wristbands/${id}/unbind`),
   myWristbands: () => get('/api/v1/me/wristbands'),

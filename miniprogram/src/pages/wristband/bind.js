@@ -29,6 +29,7 @@ Component({
     wearerKey: 'self',
     wearerName: '本人',
     consentText: consent.CONSENT_TEXT,
+    consentVersion: consent.CONSENT_VERSION,
     consentTitle: consent.CONSENT_TITLE,
     agreed: false,
     binding: false,
@@ -36,7 +37,11 @@ Component({
   methods: {
     onLoad() {
       subscribe.prefetch()
-      return this.loadDependents()
+      return Promise.all([this.loadDependents(), this.loadConsent()])
+    },
+    /** The consent text the server records, and its version (sent back when binding). */
+    loadConsent() {
+      return consent.inForce(api).then((c) => this.setData({ consentText: c.text, consentVersion: c.version }))
     },
     onShow() {
       return this.loadDependents()
@@ -109,7 +114,7 @@ Component({
       this.setData({ binding: true })
       return subscribe
         .ask(['wristband_alert'])
-        .then(() => api.bindWristband({ imei: this.data.imei, code: this.data.code.trim(), wearer, consent: { version: consent.CONSENT_VERSION } }))
+        .then(() => api.bindWristband({ imei: this.data.imei, code: this.data.code.trim(), wearer, consent: { version: this.data.consentVersion } }))
         .then(
           (band) => {
             this.setData({ binding: false })

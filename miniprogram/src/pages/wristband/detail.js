@@ -60,7 +60,11 @@ Component({
   methods: {
     onLoad(query) {
       this.setData({ id: query.id })
-      return this.load()
+      return Promise.all([this.load(), this.loadConsent()])
+    },
+    /** The consent text the server records, and its version (sent back when giving it again). */
+    loadConsent() {
+      return consent.inForce(api).then((c) => this.setData({ consentText: c.text, consentVersion: c.version }))
     },
     load() {
       const id = this.data.id
@@ -152,7 +156,7 @@ Component({
         return Promise.resolve()
       }
       this.setData({ consentBusy: true })
-      return api.giveWristbandConsent(this.data.id, consent.CONSENT_VERSION).then(
+      return api.giveWristbandConsent(this.data.id, this.data.consentVersion).then(
         () => {
           this.setData({ consentBusy: false })
           wx.showToast({ title: '已重新同意', icon: 'success' })
