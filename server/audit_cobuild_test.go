@@ -34,6 +34,15 @@ func TestAuditRecordsCobuildAndRoomsChanges(t *testing.T) {
 	team := ta.must(ta.do("POST", "/api/v1/teams", w.cStaf, map[string]any{"community_id": w.community, "name": "夕阳红舞蹈队", "kind": "dance",
 		"leader_id": num(ta.must(ta.do("GET", "/api/v1/me", resTok, nil), 200, "me").Body["id"])}), 201, "team")
 	teamID := num(team.Body["id"])
+	// Residence decisions (issue 13 point 5).
+	apply := func(name string) int64 {
+		tok, _ := ta.login(name)
+		return num(ta.must(ta.do("POST", "/api/v1/me/residence/applications", tok, map[string]any{"community_id": w.community,
+			"address": "幸福路88号阳光小区", "building": "3号楼", "unit": "2单元301"}), 201, "residence application").Body["id"])
+	}
+	approvedID, rejectedID := apply("audit-resident-a"), apply("audit-resident-b")
+	ta.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/residence/applications/%d/approve", approvedID), w.cStaf, nil), 200, "approve residence")
+	ta.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/residence/applications/%d/reject", rejectedID), w.cStaf, map[string]string{"reason": "地址不在本社区"}), 200, "reject residence")
 	// A refused change is no change.
 	ta.must(ta.do("PATCH", fmt.Sprintf("/api/v1/admin/rooms/%d", roomID), resTok, map[string]any{"capacity": 1}), 403, "resident patch")
 
@@ -46,6 +55,7 @@ func TestAuditRecordsCobuildAndRoomsChanges(t *testing.T) {
 		{"need.claim", "cobuild_claim", "unit_contact", claimID}, {"room.create", "room", "staff", roomID},
 		{"room.update", "room", "staff", roomID}, {"booking.create", "booking", "staff", deskID},
 		{"booking.cancel", "booking", "staff", ownID}, {"team.create", "team", "staff", teamID},
+		{"residence.approve", "residence_application", "staff", approvedID}, {"residence.reject", "residence_application", "staff", rejectedID},
 	} {
 		e := findAudit(list, want.action, want.id)
 		if e == nil {

@@ -46,6 +46,7 @@ func (w *authzWorld) cobuildPersonas() {
 	}{{unitA, "authz-unit-a", w.cb.unitA}, {unitB, "authz-unit-b", w.cb.unitB}} {
 		w.tok[p.persona], w.id[p.persona] = w.ta.login(p.name)
 		w.must(w.ta.do("PATCH", "/api/v1/me", w.tok[p.persona], map[string]any{"community_id": w.commA}), 200, "contact profile")
+		w.ta.confirmResidence(w.id[p.persona], w.commA)
 		w.grant(w.id[p.persona], resident.RoleChange{Role: "unit_contact", OrgID: p.unit})
 	}
 	w.cb.need = w.cbNeed(true)

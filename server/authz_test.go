@@ -132,11 +132,13 @@ func (w *authzWorld) name(prefix string) string {
 	return fmt.Sprintf("%s%d", prefix, w.seq.Add(1))
 }
 
-// user logs a new user in (living in community A) and returns token and id.
+// user logs a new user in (living in community A, confirmed) and returns
+// token and id.
 func (w *authzWorld) user(prefix string) (string, int64) {
 	w.t.Helper()
 	tok, id := w.ta.login(w.name(prefix))
 	w.must(w.ta.do("PATCH", "/api/v1/me", tok, map[string]any{"community_id": w.commA}), 200, "profile")
+	w.ta.confirmResidence(id, w.commA)
 	return tok, id
 }
 
@@ -276,6 +278,9 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	w.must(ta.do("POST", "/api/v1/me/phone", w.tok[owner], map[string]string{"code": wxemu.PhoneCode(authzPhone)}), 200, "owner phone")
 	w.tok[other], w.id[other] = ta.login("authz-other")
 	w.must(ta.do("PATCH", "/api/v1/me", w.tok[other], map[string]any{"real_name": "李建国", "community_id": w.commA}), 200, "other profile")
+	// Both live in community A, confirmed (rooms, teams and supports of A are open to them).
+	ta.confirmResidence(w.id[owner], w.commA)
+	ta.confirmResidence(w.id[other], w.commA)
 	w.tok[staffA], w.id[staffA] = ta.login("authz-staff-a")
 	w.grant(w.id[staffA], resident.RoleChange{Role: "staff", CommunityID: w.commA})
 	w.tok[staffB], w.id[staffB] = ta.login("authz-staff-b")

@@ -202,8 +202,9 @@ func TestConsoleEndToEnd(t *testing.T) {
 	if _, err := ta.app.residents.GrantRole(ctx, 0, staffID, resident.RoleChange{Role: resident.RoleStaff, CommunityID: commA}); err != nil {
 		t.Fatal(err)
 	}
-	resTok, _ := ta.login("e2e-resident")
+	resTok, resID := ta.login("e2e-resident")
 	ta.must(ta.do("PATCH", "/api/v1/me", resTok, map[string]any{"real_name": "李秀英", "community_id": commA}), 200, "resident")
+	ta.confirmResidence(resID, commA) // she books a room of her community
 
 	// An activity of community B: not the staff member's.
 	start := time.Now().Add(72 * time.Hour).Truncate(time.Hour)
@@ -296,6 +297,44 @@ func TestConsoleEndToEnd(t *testing.T) {
 		t.Fatalf("the claim was not approved with 120 minutes: %s", claims.Raw)
 	}
 
+	// 4b. Residence applications (居住认证): the staff member approves one
+	// resident's and rejects another's with a reason.
+	res2Tok, _ := ta.login("e2e-resident-2")
+	ta.must(ta.do("PATCH", "/api/v1/me", res2Tok, map[string]any{"real_name": "周建国", "community_id": commA}), 200, "resident 2")
+	applyAt := func(tok, unit string) int64 {
+		return num(ta.must(ta.do("POST", "/api/v1/me/residence/applications", tok, map[string]any{"community_id": commA,
+			"address": "阳光路 1 号阳光花园", "building": "5号楼", "unit": unit}), 201, "residence application").Body["id"])
+	}
+	li, zhou := applyAt(resTok, "1单元502"), applyAt(res2Tok, "2单元101")
+	p.open("/residence")
+	p.waitText("阳光路 1 号阳光花园 5号楼 2单元101")
+	p.click("[data-test=residence] .el-table__row button", "通过") // newest first: 周建国's
+	p.waitText("确认周建国")
+	p.click(".el-message-box__btns button", "确定")
+	p.run("the approved application leaves the pending list", chromedp.Poll(
+		`!document.querySelector("[data-test=residence]").innerText.includes("周建国")`, nil, chromedp.WithPollingTimeout(10*time.Second)))
+	p.click("[data-test=residence] .el-table__row button", "不通过")
+	p.typeInto(".el-message-box__input", "门牌号与登记不符")
+	p.click(".el-message-box__btns button", "确定")
+	p.waitText("已处理，已告知居民")
+	p.waitText("没有居住认证申请")
+	for _, want := range []struct {
+		id             int64
+		status, reason string
+	}{{zhou, "approved", ""}, {li, "rejected", "门牌号与登记不符"}} {
+		// (李秀英's earlier residence, confirmed for the room booking above, is approved too.)
+		list := items(ta.must(ta.do("GET", "/api/v1/admin/residence/applications?status="+want.status, adminTok, nil), 200, "residence list"))
+		var got map[string]any
+		for _, it := range list {
+			if num(it["id"]) == want.id {
+				got = it
+			}
+		}
+		if got == nil || want.reason != "" && got["reason"] != want.reason {
+			t.Fatalf("%s applications after the desk's decisions: %v, want %d among them", want.status, list, want.id)
+		}
+	}
+
 	// 5. Another community's activity, typed into the address bar, is not shown.
 	p.open(fmt.Sprintf("/activities/%d", other))
 	p.waitText("活动不存在，或不在您的管理范围内")
@@ -381,6 +420,7 @@ func TestConsoleEndToEnd(t *testing.T) {
 		{"/hours/rollup", "按党组织", "12-hours-rollup"},
 		{"/wristbands/devices", "设备与绑定", "14-wristband-devices"},
 		{"/people", "李秀英", "15-people"},
+		{"/residence?status=all", "门牌号与登记不符", "28-residence"},
 		{"/orgs", "区青少年宫", "16-orgs"},
 		{"/communities", "明月社区", "17-communities"},
 		{"/audit", "张晓岚", "18-audit"},

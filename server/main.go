@@ -348,6 +348,9 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 	app.residents.AcceptAvatars(images)
 	app.activities.UseImages(images)
 	roomsSvc.UseImages(images)
+	// Rooms open to "residents of the community" and team joins look at the
+	// confirmed residence, as community-only activities do.
+	roomsSvc.UseResidences(residenceSvc)
 	hoursSvc := hours.NewService(mysqlstore.NewHoursStore(app.db), view, view, app.store, mediaSvc, box, nil)
 	configureRecords(hoursSvc, cfg)
 	// Forgotten check-outs are closed at their session's end (every process
@@ -376,6 +379,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 
 	push := wechatPush(cfg, app.emuTenant)
 	app.cobuild = newCobuild(cfg, app.db, app.store, box, wc, mediaSvc, push)
+	app.cobuild.UseResidences(residenceSvc) // supporting a proposal: confirmed residents only
 	if err := seedCobuild(ctx, app, cfg, box, mediaSvc, wcfg.AppID, migrate); err != nil {
 		return nil, err
 	}

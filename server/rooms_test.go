@@ -16,12 +16,14 @@ func roomDay(n int) time.Time {
 	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, cst.Zone)
 }
 
+// roomResident is a resident of the community (their residence confirmed).
 func roomResident(w *regWorld, name string) string {
 	w.ta.t.Helper()
-	tok, _ := w.ta.login(name)
+	tok, id := w.ta.login(name)
 	if r := w.ta.do("PATCH", "/api/v1/me", tok, map[string]any{"community_id": w.community}); r.Status != 200 {
 		w.ta.t.Fatalf("profile: %d %s", r.Status, r.Raw)
 	}
+	w.ta.confirmResidence(id, w.community)
 	return tok
 }
 

@@ -24,6 +24,7 @@ var Actions = []Action{
 	{"resource.publish", "发布资源"}, {"resource.claim", "认领资源"},
 	{"project.progress", "更新项目进展"}, {"project.evaluate", "评价共建项目"},
 	{"wish.review", "审核微心愿"}, {"proposal.review", "审核议事提案"}, {"report_in.review", "审核报到"},
+	{"residence.approve", "通过居住认证"}, {"residence.reject", "驳回居住认证"}, {"residence.recheck", "按居住社区核对报名"},
 	{"room.create", "新建场地"}, {"room.update", "修改场地"}, {"room.close", "场地停用时段"}, {"room.reopen", "取消停用时段"},
 	{"booking.create", "代为预约场地"}, {"booking.series", "重复预约场地"}, {"booking.approve", "批准场地预约"},
 	{"booking.reject", "驳回场地预约"}, {"booking.cancel", "取消场地预约"}, {"booking.checkin", "场地预约签到"},

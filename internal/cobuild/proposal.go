@@ -45,6 +45,7 @@ var (
 	ErrProposalNotFound = errs.NotFound("PROPOSAL_NOT_FOUND", "议题不存在")
 	errOwnProposal      = errs.Unprocessable("OWN_PROPOSAL", "不能为自己的议题点支持")
 	errNotResident      = errs.Forbidden("NOT_COMMUNITY_RESIDENT", "只有本社区居民可以支持该议题")
+	errSupportResident  = errs.Forbidden("NOT_COMMUNITY_RESIDENT", "只有本社区居民可以支持该议题，请先在“我的—居住认证”中申请，社区审核通过后即可支持")
 	errProposalClosed   = errs.Conflict("PROPOSAL_CLOSED", "该议题已处理，不能再支持")
 )
 
@@ -110,19 +111,28 @@ func (s *Service) Proposals(ctx context.Context, communityID int64, status strin
 	return out, nil
 }
 
-// Support adds a resident's support to a proposal of their community,
-// once; at the threshold it goes on the next joint meeting's agenda.
+// Support adds a resident's support to a proposal of their community
+// (where their residence is confirmed), once; at the threshold it goes on
+// the next joint meeting's agenda.
 func (s *Service) Support(ctx context.Context, u resident.User, id int64) (Proposal, error) {
 	p, err := s.Proposal(ctx, &u, id)
 	if err != nil {
 		return Proposal{}, err
+	}
+	home := u.CommunityID
+	if s.residences != nil {
+		if home, err = s.residences.ConfirmedCommunity(ctx, u.ID); err != nil {
+			return Proposal{}, err
+		}
 	}
 	switch {
 	case !p.Public():
 		return Proposal{}, ErrProposalNotFound
 	case p.UserID == u.ID:
 		return Proposal{}, errOwnProposal
-	case u.CommunityID != p.CommunityID:
+	case home == 0:
+		return Proposal{}, errSupportResident
+	case home != p.CommunityID:
 		return Proposal{}, errNotResident
 	case p.Status != ProposalOpen && p.Status != ProposalAgenda:
 		return Proposal{}, errProposalClosed

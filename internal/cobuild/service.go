@@ -41,7 +41,21 @@ type Service struct {
 	checker   Checker
 	now       func() time.Time
 	cfg       Config
+	// residences says where residents' residence is confirmed: supporting
+	// a proposal looks at it. Nil (tests of other things, the demo): the
+	// profile's community.
+	residences Residences
 }
+
+// Residences tells the community a resident's residence is confirmed in
+// (0 = none; internal/residence).
+type Residences interface {
+	ConfirmedCommunity(ctx context.Context, userID int64) (int64, error)
+}
+
+// UseResidences makes "residents of the community" mean residents whose
+// residence the community confirmed (wiring).
+func (s *Service) UseResidences(r Residences) { s.residences = r }
 
 // NewService builds the service; checker may be nil (no content check:
 // every text passes, photos are refused), now may be nil (time.Now).

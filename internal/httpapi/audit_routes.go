@@ -78,6 +78,10 @@ var auditedRoutes = map[string]auditedRoute{
 	"POST /api/v1/admin/wishes/:id/review":          {action: "wish.review", object: "wish", param: "id"},
 	"POST /api/v1/admin/proposals/:id/review":       {action: "proposal.review", object: "proposal", param: "id"},
 	"POST /api/v1/admin/report-ins/:user_id/review": {action: "report_in.review", object: "user", param: "user_id"},
+	// Confirmed residence (issue 13 point 5).
+	"POST /api/v1/admin/residence/applications/:id/approve": {action: "residence.approve", object: "residence_application", param: "id"},
+	"POST /api/v1/admin/residence/applications/:id/reject":  {action: "residence.reject", object: "residence_application", param: "id"},
+	"POST /api/v1/admin/residence/applications/:id/recheck": {action: "residence.recheck", object: "residence_application", param: "id"},
 	// Rooms and teams (issue 16).
 	"POST /api/v1/admin/rooms":                            {action: "room.create", object: "room", creates: true},
 	"PATCH /api/v1/admin/rooms/:id":                       {action: "room.update", object: "room", param: "id"},

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gongjian/internal/errs"
+	"gongjian/internal/page"
 	"gongjian/internal/residence"
 )
 
@@ -79,6 +80,14 @@ func (a *API) listResidenceApplications(c *gin.Context) {
 		}
 		f.BeforeID = n
 	}
+	// limit: the console asks for one row more than it shows, to know
+	// whether a next page exists (the mini-program takes the default 50).
+	limit, err := queryInt(c, "limit", 50, 1, page.MaxLimit)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	f.Limit = limit
 	rs, err := a.d.Residence.List(c.Request.Context(), u, f)
 	respondItems(c, rs, toResidenceDTO, err)
 }

@@ -7,6 +7,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"gongjian/internal/notify"
 	"gongjian/internal/residence"
 )
 
@@ -50,17 +51,18 @@ type residenceScan struct {
 	Status, Reason                      string
 	ReviewedAt                          *time.Time
 	CreatedAt                           time.Time
-	RealName, Nickname                  string
+	RealName, Nickname, CommunityName   string
 }
 
 func (r residenceScan) app() residence.Application {
 	return residence.Application{ID: r.ID, UserID: r.UserID, UserName: userName(r.RealName, r.Nickname), CommunityID: r.CommunityID,
 		Address: r.Address, Building: r.Building, Unit: r.Unit, Status: r.Status, Reason: r.Reason, ReviewedBy: r.ReviewedBy,
-		ReviewedAt: r.ReviewedAt, CreatedAt: r.CreatedAt.UTC()}
+		ReviewedAt: r.ReviewedAt, CreatedAt: r.CreatedAt.UTC(), CommunityName: r.CommunityName}
 }
 
 func (s *ResidenceStore) query(ctx context.Context) *gorm.DB {
-	return s.g(ctx).Table("residence_applications r").Select("r.id, r.user_id, r.community_id, r.reviewed_by, r.address, r.building, r.unit, r.status, r.reason, r.reviewed_at, r.created_at, u.real_name, u.nickname").Joins("JOIN users u ON u.id = r.user_id")
+	return s.g(ctx).Table("residence_applications r").Select("r.id, r.user_id, r.community_id, r.reviewed_by, r.address, r.building, r.unit, r.status, r.reason, r.reviewed_at, r.created_at, u.real_name, u.nickname, c.name AS community_name").
+		Joins("JOIN users u ON u.id = r.user_id").Joins("LEFT JOIN communities c ON c.id = r.community_id")
 }
 
 func (s *ResidenceStore) scan(q *gorm.DB) ([]residence.Application, error) {
@@ -120,10 +122,12 @@ func (s *ResidenceStore) List(ctx context.Context, f residence.Filter) ([]reside
 	return s.scan(q.Order("r.id DESC").Limit(f.Limit))
 }
 
-// Approve makes a pending application the confirmed residence.
-func (s *ResidenceStore) Approve(ctx context.Context, id, by int64, at time.Time) (bool, error) {
+// Approve makes a pending application the confirmed residence, sets the
+// user's profile community to it and queues the notices, in one transaction.
+func (s *ResidenceStore) Approve(ctx context.Context, id, by int64, at time.Time, notices []notify.Notice) (bool, error) {
 	done := false
-	err := s.g(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
+		done = false
 		var r residenceRow
 		fresh := func() *gorm.DB { return tx.Session(&gorm.Session{NewDB: true}) }
 		if err := fresh().Clauses(clause.Locking{Strength: "UPDATE"}).First(&r, id).Error; err != nil {
@@ -142,21 +146,35 @@ func (s *ResidenceStore) Approve(ctx context.Context, id, by int64, at time.Time
 		}).Error; err != nil {
 			return err
 		}
+		// The profile shows the confirmed community (eligibility keeps
+		// reading the confirmed residence, whatever the profile says later).
+		if err := fresh().Model(&userRow{}).Where("id = ?", uid).Updates(map[string]any{
+			"community_id": r.CommunityID, "updated_at": at,
+		}).Error; err != nil {
+			return err
+		}
 		done = true
-		return nil
+		return AddNotices(tx, notices)
 	})
 	return done, translate(err, nil)
 }
 
-// Reject refuses a pending application.
-func (s *ResidenceStore) Reject(ctx context.Context, id, by int64, reason string, at time.Time) (bool, error) {
-	res := s.g(ctx).Model(&residenceRow{}).Where("id = ? AND status = ?", id, residence.StatusPending).Updates(map[string]any{
-		"status": residence.StatusRejected, "pending_key": nil, "reason": reason, "reviewed_by": by, "reviewed_at": at, "updated_at": at,
+// Reject refuses a pending application and queues the notices.
+func (s *ResidenceStore) Reject(ctx context.Context, id, by int64, reason string, at time.Time, notices []notify.Notice) (bool, error) {
+	done := false
+	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&residenceRow{}).Where("id = ? AND status = ?", id, residence.StatusPending).Updates(map[string]any{
+			"status": residence.StatusRejected, "pending_key": nil, "reason": reason, "reviewed_by": by, "reviewed_at": at, "updated_at": at,
+		})
+		if res.Error != nil {
+			return res.Error
+		}
+		if done = res.RowsAffected == 1; !done {
+			return nil
+		}
+		return AddNotices(tx, notices)
 	})
-	if res.Error != nil {
-		return false, translate(res.Error, nil)
-	}
-	return res.RowsAffected == 1, nil
+	return done, translate(err, nil)
 }
 
 // Confirmed returns the user's approved application.

@@ -3,7 +3,8 @@
 // or reject the application, and "residents of this community only"
 // activities look at the confirmed residence, never at the community a
 // resident picks in their profile. A new confirmed residence re-checks the
-// resident's upcoming community-only registrations.
+// resident's upcoming community-only registrations, sets the resident's
+// profile community to it, and the resident is told of every decision.
 package residence
 
 import (
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"gongjian/internal/errs"
+	"gongjian/internal/notify"
 	"gongjian/internal/resident"
 )
 
@@ -36,6 +38,9 @@ type Application struct {
 	ReviewedBy  int64
 	ReviewedAt  *time.Time
 	CreatedAt   time.Time
+
+	// CommunityName is filled by the store (a decision's notice names it).
+	CommunityName string
 }
 
 // Input is what a resident submits.
@@ -62,10 +67,13 @@ type Store interface {
 	OfUser(ctx context.Context, userID int64) ([]Application, error)
 	List(ctx context.Context, f Filter) ([]Application, error)
 	// Approve makes a pending application the user's confirmed residence
-	// (the previous one superseded); false when it was no longer pending.
-	Approve(ctx context.Context, id, by int64, at time.Time) (bool, error)
-	// Reject refuses a pending application; false when it was no longer pending.
-	Reject(ctx context.Context, id, by int64, reason string, at time.Time) (bool, error)
+	// (the previous one superseded) and sets the user's profile community
+	// to it, with the notices, in one transaction; false when it was no
+	// longer pending (nothing written).
+	Approve(ctx context.Context, id, by int64, at time.Time, notices []notify.Notice) (bool, error)
+	// Reject refuses a pending application with the notices; false when it
+	// was no longer pending (nothing written).
+	Reject(ctx context.Context, id, by int64, reason string, at time.Time, notices []notify.Notice) (bool, error)
 	// Confirmed returns the user's approved application (ok false if none).
 	Confirmed(ctx context.Context, userID int64) (Application, bool, error)
 	CommunityExists(ctx context.Context, id int64) (bool, error)
@@ -77,6 +85,14 @@ type Store interface {
 type Rechecker interface {
 	RecheckResidence(ctx context.Context, userID, communityID int64) (int, error)
 }
+
+// NoticeTemplate is the template key of the notice of a decision on an
+// application: in-app only (no WeChat subscribe template is configured for
+// it). It opens the residence page (NoticePage).
+const (
+	NoticeTemplate = "residence_reviewed"
+	NoticePage     = "pages/residence/index"
+)
 
 // Errors.
 var (

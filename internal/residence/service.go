@@ -2,10 +2,13 @@ package residence
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"gongjian/internal/cst"
+	"gongjian/internal/notify"
 	"gongjian/internal/page"
 	"gongjian/internal/usertext"
 )
@@ -124,13 +127,17 @@ type Decision struct {
 	Cancelled   int // upcoming community-only registrations cancelled by the re-check
 }
 
-// Approve confirms the residence, then re-checks the resident's upcoming
+// Approve confirms the residence and makes it the resident's profile
+// community (the mini-program and staff lists show it; eligibility keeps
+// looking at the confirmed residence whatever the profile says later),
+// telling the resident; then it re-checks the resident's upcoming
 // community-only registrations (each one cancelled is told to them).
 func (s *Service) Approve(ctx context.Context, u User, id int64) (Decision, error) {
-	if _, err := s.handled(ctx, u, id); err != nil {
+	a, err := s.handled(ctx, u, id)
+	if err != nil {
 		return Decision{}, err
 	}
-	ok, err := s.store.Approve(ctx, id, u.ID, s.now().UTC())
+	ok, err := s.store.Approve(ctx, id, u.ID, s.now().UTC(), []notify.Notice{s.notice(a, true)})
 	if err != nil {
 		return Decision{}, err
 	}
@@ -146,10 +153,12 @@ func (s *Service) Reject(ctx context.Context, u User, id int64, reason string) (
 	if !ok {
 		return Application{}, errReasonRequired
 	}
-	if _, err := s.handled(ctx, u, id); err != nil {
+	a, err := s.handled(ctx, u, id)
+	if err != nil {
 		return Application{}, err
 	}
-	done, err := s.store.Reject(ctx, id, u.ID, reason, s.now().UTC())
+	a.Reason = reason
+	done, err := s.store.Reject(ctx, id, u.ID, reason, s.now().UTC(), []notify.Notice{s.notice(a, false)})
 	if err != nil {
 		return Application{}, err
 	}
@@ -157,6 +166,25 @@ func (s *Service) Reject(ctx context.Context, u User, id int64, reason string) (
 		return Application{}, errNotPending
 	}
 	return s.store.Application(ctx, id)
+}
+
+// notice tells the resident the decision on their application: the
+// confirmed community, or the staff member's reason. It opens the
+// residence page, like the other decisions' notices open theirs.
+func (s *Service) notice(a Application, approved bool) notify.Notice {
+	place := a.CommunityName + " " + a.Address + " " + a.Building + " " + a.Unit
+	n := notify.Notice{UserID: a.UserID, TemplateKey: NoticeTemplate, DedupKey: fmt.Sprintf("residence:%d:reviewed", a.ID),
+		Page: NoticePage, Fields: map[string]string{"activity": "居住认证", "time": s.now().In(cst.Zone).Format("2006-01-02 15:04")}}
+	if approved {
+		n.Title = "居住认证已通过"
+		n.Body = fmt.Sprintf("您的居住认证已通过：%s。现在可以报名%s“仅限本社区居民”的活动、预约本社区场地。", place, a.CommunityName)
+		n.Fields["status"], n.Fields["note"] = "已通过", a.CommunityName
+		return n
+	}
+	n.Title = "居住认证未通过"
+	n.Body = fmt.Sprintf("您申请的%s居住认证未通过，原因：%s。可在“我的—居住认证”修改后重新申请。", a.CommunityName, a.Reason)
+	n.Fields["status"], n.Fields["note"] = "未通过", a.Reason
+	return n
 }
 
 // Recheck re-checks the upcoming community-only registrations of an

@@ -3,9 +3,11 @@ package residence
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"gongjian/internal/notify"
 	"gongjian/internal/resident"
 )
 
@@ -80,6 +82,60 @@ func TestStaffListShowsWhatTheyMayDecide(t *testing.T) {
 				if _, err := s.handled(ctx, c.u, a.ID); err == nil && !slices.Contains(ids, a.ID) {
 					t.Errorf("application %d may be decided but is not listed", a.ID)
 				}
+			}
+		})
+	}
+}
+
+// decideStore records the notices a decision hands to the store.
+type decideStore struct {
+	listStore
+	notices []notify.Notice
+}
+
+func (s *decideStore) Approve(_ context.Context, _, _ int64, _ time.Time, ns []notify.Notice) (bool, error) {
+	s.notices = append(s.notices, ns...)
+	s.apps[0].Status = StatusApproved
+	return true, nil
+}
+
+func (s *decideStore) Reject(_ context.Context, _, _ int64, _ string, _ time.Time, ns []notify.Notice) (bool, error) {
+	s.notices = append(s.notices, ns...)
+	return true, nil
+}
+
+// The resident is told every decision, in the write of the decision: the
+// confirmed community's name, or the staff member's reason; the notice
+// opens the residence page.
+func TestDecisionsTellTheResident(t *testing.T) {
+	staff := User{ID: 9, Roles: []resident.Role{{Role: resident.RoleStaff, CommunityID: 10}}}
+	cases := []struct {
+		name    string
+		decide  func(*Service) error
+		title   string
+		status  string
+		mention string
+	}{
+		{"approved", func(s *Service) error { _, err := s.Approve(context.Background(), staff, 1); return err }, "居住认证已通过", "已通过", "阳光社区"},
+		{"rejected", func(s *Service) error {
+			_, err := s.Reject(context.Background(), staff, 1, "门牌号与登记不符")
+			return err
+		}, "居住认证未通过", "未通过", "门牌号与登记不符"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			st := &decideStore{listStore: listStore{apps: []Application{{ID: 1, UserID: 42, CommunityID: 10, CommunityName: "阳光社区",
+				Address: "幸福路88号", Building: "3号楼", Unit: "2单元301", Status: StatusPending}}}}
+			if err := c.decide(NewService(st, nil, func() time.Time { return time.Unix(0, 0) })); err != nil {
+				t.Fatal(err)
+			}
+			if len(st.notices) != 1 {
+				t.Fatalf("%d notices, want 1", len(st.notices))
+			}
+			n := st.notices[0]
+			if n.UserID != 42 || n.TemplateKey != NoticeTemplate || n.Page != "pages/residence/index" || n.DedupKey != "residence:1:reviewed" ||
+				n.Title != c.title || n.Fields["status"] != c.status || !strings.Contains(n.Body, c.mention) || n.Fields["note"] != c.mention {
+				t.Fatalf("notice: %+v", n)
 			}
 		})
 	}

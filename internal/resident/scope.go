@@ -113,6 +113,13 @@ func (s Scope) Permissions() []string {
 	if s.Admin {
 		p = append(p, "cobuild.units")
 	}
+	// Residence applications are decided by the staff of a community
+	// (residence.Service: district-wide staff and admins, a subdistrict's
+	// admin, a community's staff; never an organisation's staff or a unit
+	// contact).
+	if s.Level == LevelDistrict || len(s.CommunityIDs) > 0 {
+		p = append(p, "residence")
+	}
 	if s.Admin {
 		p = append(p, "audit")
 	}

@@ -15,13 +15,15 @@ func TestConsolePermissions(t *testing.T) {
 		lacks []string
 	}{
 		{"district admin", []Role{{Role: RoleAdmin}},
-			[]string{"dashboard", "activities", "audit", "cobuild", "cobuild.review", "cobuild.units", "rooms", "roles.grant"}, nil},
+			[]string{"dashboard", "activities", "audit", "cobuild", "cobuild.review", "cobuild.units", "rooms", "residence", "roles.grant"}, nil},
+		{"staff of every community", []Role{{Role: RoleStaff}}, []string{"residence", "cobuild.review"}, []string{"audit"}},
 		{"subdistrict admin", []Role{{Role: RoleAdmin, SubdistrictID: 2, Communities: []int64{5}}},
-			[]string{"audit", "cobuild", "cobuild.review", "cobuild.units", "rooms"}, []string{"roles.grant"}},
+			[]string{"audit", "cobuild", "cobuild.review", "cobuild.units", "rooms", "residence"}, []string{"roles.grant"}},
 		{"community staff", []Role{{Role: RoleStaff, CommunityID: 1}},
-			[]string{"activities", "hours", "cobuild", "cobuild.review", "rooms"}, []string{"audit", "cobuild.units"}},
+			[]string{"activities", "hours", "cobuild", "cobuild.review", "rooms", "residence"}, []string{"audit", "cobuild.units"}},
+		{"organisation staff", []Role{{Role: RoleStaff, OrgID: 4}}, []string{"activities", "hours"}, []string{"residence", "audit"}},
 		{"unit contact", []Role{{Role: RoleUnitContact, OrgID: 9}},
-			[]string{"dashboard", "activities", "cobuild", "rooms"}, []string{"hours", "people", "cobuild.review", "cobuild.units", "audit"}},
+			[]string{"dashboard", "activities", "cobuild", "rooms"}, []string{"hours", "people", "cobuild.review", "cobuild.units", "audit", "residence"}},
 		{"resident", []Role{{Role: "resident"}}, nil, []string{"dashboard", "cobuild", "rooms"}},
 	}
 	for _, tt := range tests {

@@ -110,8 +110,13 @@ func (s *Service) bookerOf(ctx context.Context, u resident.User, r Room, in Book
 	case IsDesk(u, r):
 		b.kind, b.key, b.unlimited = ForStaff, fmt.Sprintf("user:%d", u.ID), true
 	default:
-		if !r.Rules.Opens(AudienceResidents) || u.CommunityID != r.CommunityID {
+		// Residents of the community: those whose residence it confirmed,
+		// whatever their profile says.
+		if !r.Rules.Opens(AudienceResidents) {
 			return b, errNotAllowed
+		}
+		if err := s.residentOf(ctx, u, r.CommunityID, errNotAllowed, errNotResident); err != nil {
+			return b, err
 		}
 		b.kind, b.key = ForSelf, fmt.Sprintf("user:%d", u.ID)
 	}

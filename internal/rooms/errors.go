@@ -16,6 +16,9 @@ var (
 
 	errForbidden      = errs.Forbidden("FORBIDDEN", "没有权限进行此操作")
 	errNotAllowed     = errs.Forbidden("BOOKING_NOT_ALLOWED", "该场地不对您开放预约")
+	errNotResident    = errs.Forbidden("BOOKING_NOT_ALLOWED", "该场地不对您开放预约：仅限本社区居民，请先在“我的—居住认证”中申请，社区审核通过后即可预约")
+	errNotInCommunity = errs.Forbidden("NOT_IN_COMMUNITY", "只有本社区居民可以加入该队伍")
+	errJoinResident   = errs.Forbidden("NOT_IN_COMMUNITY", "只有本社区居民可以加入该队伍，请先在“我的—居住认证”中申请，社区审核通过后即可加入")
 	errNotApprover    = errs.Forbidden("NOT_ROOM_OWNER", "只有场地所属单位可以审批该预约")
 	errBadTime        = errs.Invalid("INVALID_TIME", "请选择有效的开始和结束时间")
 	errNotAligned     = errs.Unprocessable("NOT_ON_SLOT", "预约须按场地的时段整点开始和结束")

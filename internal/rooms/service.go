@@ -38,6 +38,46 @@ type Service struct {
 	cfg     Config
 	now     func() time.Time
 	images  imageurl.Checker // nil: no photo address is accepted
+	// residences says where residents' residence is confirmed: rooms open
+	// to "residents of the community" and team joins look at it. Nil (tests
+	// of other things): the profile's community.
+	residences Residences
+}
+
+// Residences tells the community a resident's residence is confirmed in
+// (0 = none; internal/residence).
+type Residences interface {
+	ConfirmedCommunity(ctx context.Context, userID int64) (int64, error)
+}
+
+// UseResidences makes "residents of the community" mean residents whose
+// residence the community confirmed (wiring).
+func (s *Service) UseResidences(r Residences) { s.residences = r }
+
+// homeOf is the community u is a resident of: the confirmed residence
+// (the profile's community only without residences wired).
+func (s *Service) homeOf(ctx context.Context, u resident.User) (int64, error) {
+	if s.residences == nil {
+		return u.CommunityID, nil
+	}
+	return s.residences.ConfirmedCommunity(ctx, u.ID)
+}
+
+// residentOf checks that u is a confirmed resident of the community:
+// refused with elsewhere when their residence is confirmed in another
+// community, with unconfirmed (the same code, telling them to apply)
+// when it is not confirmed at all.
+func (s *Service) residentOf(ctx context.Context, u resident.User, communityID int64, elsewhere, unconfirmed *errs.Error) error {
+	home, err := s.homeOf(ctx, u)
+	switch {
+	case err != nil:
+		return err
+	case home == 0:
+		return unconfirmed
+	case home != communityID:
+		return elsewhere
+	}
+	return nil
 }
 
 // UseImages sets the rule for rooms' photo addresses (imageurl.Policy: an

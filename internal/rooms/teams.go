@@ -131,15 +131,18 @@ func (s *Service) Team(ctx context.Context, u resident.User, id int64) (TeamView
 	return v, nil
 }
 
-// Join asks to join a team (residents of its community); an invitation
-// already made is accepted at once.
+// Join asks to join a team (residents of its community: their residence
+// confirmed there); an invitation already made is accepted at once.
 func (s *Service) Join(ctx context.Context, u resident.User, teamID int64) (Member, error) {
 	t, err := s.store.Team(ctx, teamID)
 	if err != nil {
 		return Member{}, err
 	}
-	if u.CommunityID != t.CommunityID || !t.Active {
-		return Member{}, errs.Forbidden("NOT_IN_COMMUNITY", "只有本社区居民可以加入该队伍")
+	if !t.Active {
+		return Member{}, errNotInCommunity
+	}
+	if err := s.residentOf(ctx, u, t.CommunityID, errNotInCommunity, errJoinResident); err != nil {
+		return Member{}, err
 	}
 	return s.meet(ctx, Member{TeamID: teamID, UserID: u.ID}, MemberInvited, MemberRequested)
 }

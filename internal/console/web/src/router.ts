@@ -32,6 +32,7 @@ const routes: RouteRecordRaw[] = [
       page('wristbands/alarms', '告警看板', () => import('./views/AlarmsView.vue')),
       page('wristbands/devices', '设备与绑定', () => import('./views/DevicesView.vue')),
       page('people', '居民与角色', () => import('./views/PeopleView.vue')),
+      page('residence', '居住认证', () => import('./views/ResidenceView.vue')),
       page('orgs', '党组织与单位', () => import('./views/OrgsView.vue')),
       page('communities', '街道与社区', () => import('./views/CommunitiesView.vue')),
       page('cobuild/units', '共建单位', () => import('./views/CobuildUnitsView.vue')),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createApp } from 'vue'
 import { installUI } from './ui'
+import { menu } from './lib/menu'
 
 describe('installUI', () => {
   it('registers every component the templates use, sub-components included', () => {
@@ -10,6 +11,11 @@ describe('installUI', () => {
       'ElMenuItemGroup', 'ElDescriptionsItem', 'ElDatePicker', 'ElPagination', 'Search', 'Bell']) {
       expect(app.component(name), name).toBeTruthy()
     }
+  })
+  it('registers the icon of every menu entry', () => {
+    const app = createApp({})
+    installUI(app)
+    for (const i of menu.flatMap((g) => g.items)) expect(app.component(i.icon), `${i.path}: ${i.icon}`).toBeTruthy()
   })
 })
 

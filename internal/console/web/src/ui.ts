@@ -11,7 +11,7 @@ import {
 } from 'element-plus'
 import {
   Bell, Calendar, DataLine, DocumentChecked, EditPen, Histogram, List, MapLocation, OfficeBuilding, Stamp,
-  Tickets, User, Watch, Refresh, Search, Download, Plus, SwitchButton, Connection, ChatDotRound, House, Trophy,
+  Tickets, User, Watch, Refresh, Search, Download, Plus, SwitchButton, Connection, ChatDotRound, House, Trophy, Postcard,
 } from '@element-plus/icons-vue'
 
 const components = [
@@ -25,7 +25,7 @@ const components = [
 
 export const icons = {
   Bell, Calendar, DataLine, DocumentChecked, EditPen, Histogram, List, MapLocation, OfficeBuilding, Stamp,
-  Tickets, User, Watch, Refresh, Search, Download, Plus, SwitchButton, Connection, ChatDotRound, House, Trophy,
+  Tickets, User, Watch, Refresh, Search, Download, Plus, SwitchButton, Connection, ChatDotRound, House, Trophy, Postcard,
 }
 
 export function installUI(app: App) {

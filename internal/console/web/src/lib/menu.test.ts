@@ -13,6 +13,11 @@ describe('visibleMenu', () => {
     const staff = visibleMenu(['cobuild', 'cobuild.review']).flatMap((g) => g.items.map((i) => i.path))
     expect(staff).toEqual(['/cobuild/units', '/cobuild/board', '/cobuild/review'])
   })
+  it('shows 居住认证 to those who decide residence applications, beside the people page', () => {
+    const people = visibleMenu(['people', 'residence']).flatMap((g) => g.items.map((i) => `${i.path} ${i.title}`))
+    expect(people).toEqual(['/people 居民与角色', '/residence 居住认证'])
+    expect(visibleMenu(['people']).flatMap((g) => g.items.map((i) => i.path))).toEqual(['/people'])
+  })
   it('shows nothing without permissions', () => {
     expect(visibleMenu([])).toEqual([])
   })
@@ -44,6 +49,7 @@ describe('permissionOf', () => {
     ['/cobuild/review', 'cobuild.review'],
     ['/rooms', 'rooms'],
     ['/rooms/bookings', 'rooms'],
+    ['/residence', 'residence'],
     ['/rooms-other', ''],
     ['/audit-other', ''],
     ['/forbidden', ''],

@@ -1,1 +1,0 @@
-import{Ft as e,It as t,Jt as n,Mt as r,Qt as i,Wt as a}from"./element-plus-DUkfYE67.js";import{t as o}from"./index-DThvoOkA.js";var s={};function c(o,s){let c=n(`router-link`),l=n(`el-empty`);return a(),r(l,{description:`页面不存在，或您无权查看。`},{default:i(()=>[t(c,{to:`/`},{default:i(()=>[...s[0]||=[e(`回到首页`,-1)]]),_:1})]),_:1})}var l=o(s,[[`render`,c]]);export{l as default};
