@@ -390,3 +390,32 @@ func TestAgeCheckedOnTheSessionDayInChinaTime(t *testing.T) {
 		})
 	}
 }
+
+// An attendee who was checked in came: staff cannot mark them a no-show
+// (a strike toward a suspension), as they cannot remove them.
+func TestCheckedInAttendeeIsNoNoShow(t *testing.T) {
+	e := newEnv(t, activity.Config{})
+	a, sid := e.publishOne(sess{5, 0})
+	u := e.newUsers(2)
+	came := mustRegister(t, e, u[0], sid)[0]
+	absent := mustRegister(t, e, u[1], sid)[0]
+	e.offset.Store(int64(a.Sessions[0].StartsAt.Add(10 * time.Minute).Sub(time.Now())))
+	now := time.Now().UTC()
+	if err := e.db.G.Exec("INSERT INTO checkins (registration_id, session_id, activity_id, user_id, checker_id, nonce, checked_in_at, offline, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		came.ID, sid, a.ID, u[0], e.admin.ID, "n1", now, false, now, now).Error; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.MarkNoShow(e.ctx, e.admin, came.ID, true); code(err) != "REGISTRATION_CHECKED_IN" {
+		t.Fatalf("marking a checked-in attendee a no-show: %v", err)
+	}
+	if r, err := e.svc.MarkNoShow(e.ctx, e.admin, absent.ID, true); err != nil || !r.NoShow {
+		t.Fatalf("marking an absent attendee: %v %+v", err, r)
+	}
+	if r, err := e.svc.MarkNoShow(e.ctx, e.admin, came.ID, false); err != nil || r.NoShow {
+		t.Fatalf("clearing stays allowed: %v %+v", err, r)
+	}
+	st, err := e.svc.NoShowStatus(e.ctx, u[0])
+	if err != nil || len(st.NoShows) != 0 {
+		t.Fatalf("the attendee who came has no-shows: %v %+v", err, st)
+	}
+}
