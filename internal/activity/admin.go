@@ -528,7 +528,8 @@ func (s *Service) AddByStaff(ctx context.Context, staff resident.User, activityI
 	return s.Register(ctx, in)
 }
 
-// MarkNoShow marks (or clears) that a confirmed attendee did not come.
+// MarkNoShow marks (or clears) that a confirmed attendee did not come. One
+// checked in came, and cannot be marked.
 func (s *Service) MarkNoShow(ctx context.Context, staff resident.User, regID int64, noShow bool) (Registration, error) {
 	d, err := s.store.Registration(ctx, regID)
 	if err != nil {
@@ -539,6 +540,10 @@ func (s *Service) MarkNoShow(ctx context.Context, staff resident.User, regID int
 	}
 	if noShow && s.now().Before(d.Session.StartsAt) {
 		return Registration{}, errs.Unprocessable("SESSION_NOT_STARTED", "场次开始后才能标记未到场")
+	}
+	if noShow && d.Registration.CheckedInAt != nil {
+		// The attendee came: no strike toward a suspension.
+		return Registration{}, errs.Conflict("REGISTRATION_CHECKED_IN", "该居民已签到，不能标记未到场").With("checked_in_at", d.Registration.CheckedInAt.UTC().Format(time.RFC3339))
 	}
 	if err := s.store.SetNoShow(ctx, regID, noShow); err != nil {
 		return Registration{}, err

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"gongjian/internal/cst"
 	"gongjian/internal/errs"
 	"gongjian/internal/resident"
 )
@@ -145,7 +146,7 @@ func (s *Service) register(ctx context.Context, in RegisterInput) (RegisterResul
 	}
 	answers := in.Answers
 	if in.StaffID == 0 {
-		if err := s.checkEligibility(ctx, a, in.UserID, atts); err != nil {
+		if err := s.checkEligibility(ctx, a, in.UserID, in.SessionID, atts); err != nil {
 			return RegisterResult{}, err
 		}
 		if a.PerAccountLimit > 0 && len(atts) > a.PerAccountLimit {
@@ -297,8 +298,10 @@ func RoleName(r string) string {
 }
 
 // checkEligibility applies community, role and age rules. The user is
-// loaded only when a rule needs it.
-func (s *Service) checkEligibility(ctx context.Context, a *Activity, userID int64, atts []attendee) error {
+// loaded only when a rule needs it. Ages are taken on the day the
+// attendee attends (the session's; a series: its first session's), in
+// China's calendar.
+func (s *Service) checkEligibility(ctx context.Context, a *Activity, userID, sessionID int64, atts []attendee) error {
 	e := a.Eligibility
 	if e.CommunityOnly || len(e.Roles) > 0 {
 		u, err := s.people.Me(ctx, userID)
@@ -334,7 +337,12 @@ func (s *Service) checkEligibility(ctx context.Context, a *Activity, userID int6
 		}
 	}
 	if e.MinAge > 0 || e.MaxAge > 0 {
-		on := a.FirstStart()
+		sess, _ := a.Session(sessionID) // checkOpen found it
+		on := sess.StartsAt
+		if a.Series {
+			on = a.FirstStart()
+		}
+		on = on.In(cst.Zone)
 		for _, at := range atts {
 			if at.dep == nil {
 				return notEligible("本活动有年龄要求，需按出生日期核验：请将参加人添加为家庭成员并填写出生日期后报名")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gongjian/internal/activity"
+	"gongjian/internal/cst"
 	"gongjian/internal/resident"
 )
 
@@ -337,5 +338,84 @@ func TestNoShowPolicy(t *testing.T) {
 				t.Fatalf("got %v, want %v", got, c.until)
 			}
 		})
+	}
+}
+
+// An age rule is checked on the day the attendee attends, in China's
+// calendar: the chosen session's date (a series: its first session's),
+// not the activity's first session's, and not the UTC date of a session
+// that starts before 08:00 China time.
+func TestAgeCheckedOnTheSessionDayInChinaTime(t *testing.T) {
+	// D is a China date a few days ahead; never 29 February (six years
+	// earlier it may not exist).
+	today := time.Now().In(cst.Zone)
+	d := time.Date(today.Year(), today.Month(), today.Day()+3, 0, 0, 0, 0, cst.Zone)
+	if d.Month() == time.February && d.Day() == 29 {
+		d = d.AddDate(0, 0, 1)
+	}
+	at := func(day time.Time, hour int) time.Time { return day.Add(time.Duration(hour) * time.Hour) }
+	cases := []struct {
+		name     string
+		series   bool
+		starts   []time.Time // session starts (one hour each)
+		pick     int         // the session signed up for
+		birthday time.Time   // the China date the child turns 6
+		want     string      // "OK" = signed up, else the refusal's code
+	}{
+		{"sixth birthday on the day of an early-morning session", false, []time.Time{at(d, 7)}, 0, d, "OK"},
+		{"sixth birthday the day after the session", false, []time.Time{at(d, 7)}, 0, d.AddDate(0, 0, 1), "NOT_ELIGIBLE"},
+		{"six by the later session chosen", false, []time.Time{at(d, 10), at(d.AddDate(0, 0, 20), 10)}, 1, d.AddDate(0, 0, 10), "OK"},
+		{"not six by the earlier session chosen", false, []time.Time{at(d, 10), at(d.AddDate(0, 0, 20), 10)}, 0, d.AddDate(0, 0, 10), "NOT_ELIGIBLE"},
+		{"a series: not six by its first session", true, []time.Time{at(d, 10), at(d.AddDate(0, 0, 20), 10)}, 1, d.AddDate(0, 0, 10), "NOT_ELIGIBLE"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, activity.Config{})
+			a := e.publish(func(in *activity.ActivityInput) {
+				in.Series = tc.series
+				in.Eligibility = activity.Eligibility{MinAge: 6}
+				in.Sessions = nil
+				for _, st := range tc.starts {
+					in.Sessions = append(in.Sessions, activity.SessionInput{StartsAt: st, EndsAt: st.Add(time.Hour), Capacity: 5, WaitlistCapacity: 5})
+				}
+				in.SignupClosesAt = tc.starts[0].Add(-time.Hour)
+			})
+			uid := e.newUsers(1)[0]
+			b := tc.birthday.AddDate(-6, 0, 0)
+			child := e.dependent(uid, "小明", time.Date(b.Year(), b.Month(), b.Day(), 0, 0, 0, 0, time.UTC))
+			_, err := e.register(e.ctx, uid, a.Sessions[tc.pick].ID, activity.AttendeeRef{DependentID: child})
+			if got := code(err); got != tc.want {
+				t.Fatalf("want %q, got %q (%v)", tc.want, got, err)
+			}
+		})
+	}
+}
+
+// An attendee who was checked in came: staff cannot mark them a no-show
+// (a strike toward a suspension), as they cannot remove them.
+func TestCheckedInAttendeeIsNoNoShow(t *testing.T) {
+	e := newEnv(t, activity.Config{})
+	a, sid := e.publishOne(sess{5, 0})
+	u := e.newUsers(2)
+	came := mustRegister(t, e, u[0], sid)[0]
+	absent := mustRegister(t, e, u[1], sid)[0]
+	e.offset.Store(int64(a.Sessions[0].StartsAt.Add(10 * time.Minute).Sub(time.Now())))
+	now := time.Now().UTC()
+	if err := e.db.G.Exec("INSERT INTO checkins (registration_id, session_id, activity_id, user_id, checker_id, nonce, checked_in_at, offline, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		came.ID, sid, a.ID, u[0], e.admin.ID, "n1", now, false, now, now).Error; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.MarkNoShow(e.ctx, e.admin, came.ID, true); code(err) != "REGISTRATION_CHECKED_IN" {
+		t.Fatalf("marking a checked-in attendee a no-show: %v", err)
+	}
+	if r, err := e.svc.MarkNoShow(e.ctx, e.admin, absent.ID, true); err != nil || !r.NoShow {
+		t.Fatalf("marking an absent attendee: %v %+v", err, r)
+	}
+	if r, err := e.svc.MarkNoShow(e.ctx, e.admin, came.ID, false); err != nil || r.NoShow {
+		t.Fatalf("clearing stays allowed: %v %+v", err, r)
+	}
+	st, err := e.svc.NoShowStatus(e.ctx, u[0])
+	if err != nil || len(st.NoShows) != 0 {
+		t.Fatalf("the attendee who came has no-shows: %v %+v", err, st)
 	}
 }
