@@ -408,6 +408,44 @@ func TestCalendarFreeSlotsAndUtilisation(t *testing.T) {
 	}
 }
 
+// TestSlotsCountFromOpening: a room opening off the hour with hour-long
+// slots (08:30–20:30) is booked on the slots its availability lists, from
+// its opening time: each listed free slot can be booked, a booking on the
+// clock's hours (09:00–10:00) is off the room's slots, and the free-room
+// search finds the room for a listed slot.
+func TestSlotsCountFromOpening(t *testing.T) {
+	e := newEnv(t)
+	hours := []rooms.DayHours{}
+	for wd := 1; wd <= 7; wd++ {
+		hours = append(hours, rooms.DayHours{Weekday: wd, Opens: "08:30", Closes: "20:30"})
+	}
+	r, err := e.svc.CreateRoom(e.ctx, e.admin, rooms.Room{CommunityID: e.community, Name: "半点开门的活动室", Kind: rooms.KindActivity, Capacity: 20, Hours: hours,
+		Rules: rooms.Rules{SlotMinutes: 60, MaxMinutes: 120}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := e.day(2)
+	av, err := e.svc.Availability(e.ctx, r.ID, d, d.AddDate(0, 0, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(av.Slots) != 12 || !av.Slots[0].StartsAt.Equal(at(d, "08:30")) {
+		t.Fatalf("slots %+v", av.Slots)
+	}
+	free, err := e.svc.FreeRooms(e.ctx, rooms.FreeQuery{CommunityID: e.community, StartsAt: at(d, "10:30"), EndsAt: at(d, "11:30")})
+	if err != nil || len(free) != 1 || free[0].ID != r.ID {
+		t.Fatalf("free at 10:30–11:30: %v %v", free, err)
+	}
+	u := e.resident()
+	for _, s := range []int{0, 11} { // the first and the last slot of the day
+		if _, err := e.book(u, r.ID, av.Slots[s].StartsAt, av.Slots[s].EndsAt); err != nil {
+			t.Fatalf("listed slot %v–%v: %v", av.Slots[s].StartsAt, av.Slots[s].EndsAt, err)
+		}
+	}
+	_, err = e.book(u, r.ID, at(d, "12:00"), at(d, "13:00"))
+	wantCode(t, err, "NOT_ON_SLOT")
+}
+
 // TestMonthlyReport: the month's booked and used hours, no-show rate and
 // top bookers per room and community, and the same in XLSX.
 func TestMonthlyReport(t *testing.T) {
