@@ -233,6 +233,41 @@ func TestTicketCheckIn(t *testing.T) {
 	wantCode(t, err, "BAD_TICKET")
 }
 
+// TestCheckInEndsWithTheGracePeriod: a ticket scanned after the grace
+// period is refused even when the releaser has not yet come by: whether a
+// late booker gets in does not depend on the releaser's timing.
+func TestCheckInEndsWithTheGracePeriod(t *testing.T) {
+	e := newEnv(t)
+	room := e.room(rooms.Rules{GraceMinutes: 15})
+	d := e.day(1)
+	u := e.resident()
+	staff := e.staff()
+	for _, tc := range []struct {
+		name, from, scan, code string
+	}{
+		{"within the grace period", "10:00", "10:14", ""},
+		{"after the grace period, not yet released", "12:00", "12:16", "TOO_LATE"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := e.mustBook(u, room.ID, at(d, tc.from), at(d, tc.from).Add(time.Hour))
+			tk, err := e.svc.Ticket(e.ctx, u, b.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.offset.Store(int64(at(d, tc.scan).Sub(time.Now())))
+			defer e.offset.Store(0)
+			got, err := e.svc.CheckIn(e.ctx, staff, tk.Ticket)
+			if tc.code == "" {
+				if err != nil || got.Status != rooms.StatusCheckedIn {
+					t.Fatalf("check-in: %v %v", got.Status, err)
+				}
+				return
+			}
+			wantCode(t, err, tc.code)
+		})
+	}
+}
+
 // TestWeeklyLimitUnderConcurrency: a booker's 20 requests for different
 // hours of one week at once, with a limit of 4 hours a week: exactly 4
 // are confirmed (the limit is a conditional update, not a read-then-write
