@@ -354,6 +354,40 @@ func TestApprovalByOwningUnitOnly(t *testing.T) {
 	}
 }
 
+// TestNoDecisionAfterExpiry: a pending booking nobody decided before its
+// expiry (its start here) can no longer be approved, even before the
+// releaser has expired it: an approval does not revive a booking that
+// already began.
+func TestNoDecisionAfterExpiry(t *testing.T) {
+	e := newEnv(t)
+	room := e.room(rooms.Rules{NeedsApproval: true})
+	d := e.day(1)
+	u := e.resident()
+	for _, tc := range []struct {
+		name, from, decide, code string
+	}{
+		{"before its start", "10:00", "09:59", ""},
+		{"after its start, not yet expired by the releaser", "14:00", "14:01", "NOT_PENDING"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := e.mustBook(u, room.ID, at(d, tc.from), at(d, tc.from).Add(time.Hour))
+			if b.Status != rooms.StatusPending {
+				t.Fatalf("want pending, got %s", b.Status)
+			}
+			e.offset.Store(int64(at(d, tc.decide).Sub(time.Now())))
+			defer e.offset.Store(0)
+			got, err := e.svc.Decide(e.ctx, e.admin, b.ID, true, "")
+			if tc.code == "" {
+				if err != nil || got.Status != rooms.StatusConfirmed {
+					t.Fatalf("approve: %v %v", got.Status, err)
+				}
+				return
+			}
+			wantCode(t, err, tc.code)
+		})
+	}
+}
+
 // TestDeskBooksOnBehalf: desk staff book for a person without an account:
 // name and reason kept, the phone sealed and masked; a reason is required
 // and residents cannot book on behalf of others.
