@@ -191,6 +191,43 @@ func TestFreeingSlots(t *testing.T) {
 	}
 }
 
+// TestClosureKeepsWhatAlreadyHappened: a closure added during the day for
+// the whole day cancels (and tells) the bookings that have not ended, not
+// the morning's booking that was used and is over: it stays checked in,
+// counted as used in the month's report.
+func TestClosureKeepsWhatAlreadyHappened(t *testing.T) {
+	e := newEnv(t)
+	room := e.room(rooms.Rules{})
+	d := e.day(1)
+	u := e.resident()
+	used := e.mustBook(u, room.ID, at(d, "09:00"), at(d, "10:00"))
+	later := e.mustBook(u, room.ID, at(d, "16:00"), at(d, "17:00"))
+	tk, err := e.svc.Ticket(e.ctx, u, used.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.offset.Store(int64(at(d, "09:05").Sub(time.Now())))
+	defer e.offset.Store(0)
+	if _, err := e.svc.CheckIn(e.ctx, e.staff(), tk.Ticket); err != nil {
+		t.Fatal(err)
+	}
+	e.offset.Store(int64(at(d, "12:00").Sub(time.Now())))
+	_, cancelled, err := e.svc.AddClosure(e.ctx, e.admin, room.ID, at(d, "08:00"), at(d, "21:00"), "水管爆裂抢修")
+	if err != nil || len(cancelled) != 1 || cancelled[0].ID != later.ID {
+		t.Fatalf("closure: %+v %v, want only booking %d cancelled", cancelled, err, later.ID)
+	}
+	if got, _ := e.svc.Booking(e.ctx, u, used.ID); got.Status != rooms.StatusCheckedIn {
+		t.Fatalf("the morning's used booking: %s", got.Status)
+	}
+	_, err = e.book(e.resident(), room.ID, at(d, "18:00"), at(d, "19:00"))
+	wantCode(t, err, "SLOT_TAKEN")
+	var notices int64
+	e.db.G.Table("outbox").Where("user_id = ? AND template_key = ?", u.ID, rooms.BookingDecided).Count(&notices)
+	if notices != 1 {
+		t.Fatalf("the booker got %d notices of the closure, want 1", notices)
+	}
+}
+
 // TestTicketCheckIn: a confirmed booking's ticket (session 0) is checked
 // in by desk staff within its window, once; a pending one has none.
 func TestTicketCheckIn(t *testing.T) {
