@@ -228,6 +228,38 @@ func TestClosureKeepsWhatAlreadyHappened(t *testing.T) {
 	}
 }
 
+// TestOverlappingClosuresStayClosed: a room closed for a day that holds
+// an earlier, shorter closure stays closed for the whole day when the
+// shorter one is deleted.
+func TestOverlappingClosuresStayClosed(t *testing.T) {
+	e := newEnv(t)
+	room := e.room(rooms.Rules{})
+	d := e.day(2)
+	short, _, err := e.svc.AddClosure(e.ctx, e.admin, room.ID, at(d, "10:00"), at(d, "12:00"), "设备检修")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.svc.AddClosure(e.ctx, e.admin, room.ID, at(d, "08:00"), at(d, "21:00"), "社区停电"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.DeleteClosure(e.ctx, e.admin, room.ID, short.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, from := range []string{"09:00", "10:00", "11:30"} {
+		_, err := e.book(e.resident(), room.ID, at(d, from), at(d, from).Add(30*time.Minute))
+		wantCode(t, err, "SLOT_TAKEN")
+	}
+	av, err := e.svc.Availability(e.ctx, room.ID, d, d.AddDate(0, 0, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range av.Slots {
+		if s.State != rooms.SlotClosed {
+			t.Fatalf("slot %v is %s during the day's closure", s.StartsAt, s.State)
+		}
+	}
+}
+
 // TestTicketCheckIn: a confirmed booking's ticket (session 0) is checked
 // in by desk staff within its window, once; a pending one has none.
 func TestTicketCheckIn(t *testing.T) {
