@@ -31,7 +31,12 @@ func (s *Service) Ticket(ctx context.Context, u resident.User, id int64) (Issued
 	if b.Status != StatusConfirmed && b.Status != StatusCheckedIn {
 		return IssuedTicket{}, errNotConfirmed.With("status", b.Status)
 	}
-	t := checkin.Normalize(checkin.Ticket{RegistrationID: b.ID, SessionID: 0, ValidFrom: b.StartsAt.Add(-s.cfg.OpenBefore), ValidUntil: b.EndsAt})
+	// Valid until the grace period ends: CheckIn refuses it after that.
+	until := b.EndsAt
+	if !b.ReleaseAt.IsZero() && b.ReleaseAt.Before(until) {
+		until = b.ReleaseAt
+	}
+	t := checkin.Normalize(checkin.Ticket{RegistrationID: b.ID, SessionID: 0, ValidFrom: b.StartsAt.Add(-s.cfg.OpenBefore), ValidUntil: until})
 	return IssuedTicket{Ticket: s.tickets.Issue(t), ValidFrom: t.ValidFrom, ValidUntil: t.ValidUntil}, nil
 }
 

@@ -323,6 +323,10 @@ func TestCheckInEndsWithTheGracePeriod(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The ticket shows the window it is accepted in.
+			if !tk.ValidUntil.Equal(b.StartsAt.Add(15 * time.Minute)) {
+				t.Fatalf("ticket valid until %v, want the end of the grace period %v", tk.ValidUntil, b.StartsAt.Add(15*time.Minute))
+			}
 			e.offset.Store(int64(at(d, tc.scan).Sub(time.Now())))
 			defer e.offset.Store(0)
 			got, err := e.svc.CheckIn(e.ctx, staff, tk.Ticket)
