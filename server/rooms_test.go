@@ -32,6 +32,28 @@ func roomResident(w *regWorld, name string) string {
 // range is SLOT_TAKEN, a repeated request with its Idempotency-Key gets
 // the first answer, cancelling frees the range at once, and a recurring
 // booking with one taken date is refused whole with that date named.
+// TestRoomPatchKeepsTheRulesNotGiven: a PATCH of one rule changes that
+// rule only; the others (approval among them) stay as they were.
+func TestRoomPatchKeepsTheRulesNotGiven(t *testing.T) {
+	w, ta := newRegWorld(t)
+	r := ta.do("POST", "/api/v1/admin/rooms", w.cStaf, map[string]any{"community_id": w.community, "name": "阳光社区棋牌室", "kind": "chess_room", "capacity": 12,
+		"rules": map[string]any{"slot_minutes": 60, "max_minutes": 180, "ahead_days": 30, "weekly_hours": 6, "needs_approval": true, "grace_minutes": 20}})
+	if r.Status != 201 {
+		t.Fatalf("create room: %d %s", r.Status, r.Raw)
+	}
+	p := ta.do("PATCH", fmt.Sprintf("/api/v1/admin/rooms/%d", num(r.Body["id"])), w.cStaf, map[string]any{"rules": map[string]any{"weekly_hours": 4}})
+	if p.Status != 200 {
+		t.Fatalf("patch: %d %s", p.Status, p.Raw)
+	}
+	got := p.Body["rules"].(map[string]any)
+	want := map[string]any{"slot_minutes": 60.0, "min_minutes": 60.0, "max_minutes": 180.0, "ahead_days": 30.0, "weekly_hours": 4.0, "needs_approval": true, "grace_minutes": 20.0}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("rules.%s = %v after patching weekly_hours, want %v", k, got[k], v)
+		}
+	}
+}
+
 func TestRoomBookingOverHTTP(t *testing.T) {
 	w, ta := newRegWorld(t)
 	r := ta.do("POST", "/api/v1/admin/rooms", w.cStaf, map[string]any{"community_id": w.community, "name": "阳光社区舞蹈室", "kind": "dance_room",

@@ -23,8 +23,21 @@ type roomReq struct {
 	Photos      *[]string      `json:"photos"`
 	Description *string        `json:"description"`
 	Hours       *[]dayHoursDTO `json:"hours"`
-	Rules       *rulesDTO      `json:"rules"`
+	Rules       *rulesReq      `json:"rules"`
 	Active      *bool          `json:"active"`
+}
+
+// rulesReq are the rules a request gives; those left out keep their value
+// (a new room's: the defaults).
+type rulesReq struct {
+	SlotMinutes   *int      `json:"slot_minutes"`
+	MinMinutes    *int      `json:"min_minutes"`
+	MaxMinutes    *int      `json:"max_minutes"`
+	AheadDays     *int      `json:"ahead_days"`
+	WeeklyHours   *int      `json:"weekly_hours"`
+	Audience      *[]string `json:"audience"`
+	NeedsApproval *bool     `json:"needs_approval"`
+	GraceMinutes  *int      `json:"grace_minutes"`
 }
 
 func (r roomReq) patch() rooms.RoomPatch {
@@ -38,7 +51,7 @@ func (r roomReq) patch() rooms.RoomPatch {
 		p.Hours = &hs
 	}
 	if x := r.Rules; x != nil {
-		p.Rules = &rooms.Rules{SlotMinutes: x.SlotMinutes, MinMinutes: x.MinMinutes, MaxMinutes: x.MaxMinutes, AheadDays: x.AheadDays,
+		p.Rules = &rooms.RulesPatch{SlotMinutes: x.SlotMinutes, MinMinutes: x.MinMinutes, MaxMinutes: x.MaxMinutes, AheadDays: x.AheadDays,
 			WeeklyHours: x.WeeklyHours, Audience: x.Audience, NeedsApproval: x.NeedsApproval, GraceMinutes: x.GraceMinutes}
 	}
 	return p

@@ -297,7 +297,10 @@ func (s *RoomStore) Occupied(ctx context.Context, roomID int64, from, to time.Ti
 // AddClosure records a closure, cancels the bookings it overlaps and
 // occupies its slots, in one transaction. A booking written between the
 // look-up and the slots' insert makes the insert fail; it is then
-// cancelled too and the insert tried again.
+// cancelled too and the insert tried again. What already happened stays:
+// bookings that ended by the change's time (cancel.At) are not cancelled,
+// and the closure occupies its granules from that time on (no booking can
+// start in the past anyway).
 func (s *RoomStore) AddClosure(ctx context.Context, c *rooms.Closure, cancel rooms.StatusChange, notice func(rooms.Booking) []notify.Notice) ([]rooms.Booking, error) {
 	var cancelled []rooms.Booking
 	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
@@ -307,12 +310,19 @@ func (s *RoomStore) AddClosure(ctx context.Context, c *rooms.Closure, cancel roo
 			return err
 		}
 		c.ID, c.CreatedAt = row.ID, row.CreatedAt
-		slots := slotRows(c.RoomID, -row.ID, c.StartsAt, c.EndsAt)
+		from := c.StartsAt
+		if now := rooms.SlotTime(rooms.SlotOf(cancel.At)); now.After(from) {
+			from = now
+		}
+		var slots []roomSlotRow
+		if c.EndsAt.After(from) {
+			slots = slotRows(c.RoomID, -row.ID, from, c.EndsAt)
+		}
 		for attempt := 0; ; attempt++ {
 			var rows []roomBookingRow
 			// A locking read sees bookings committed since the transaction began.
 			q := s.db.forUpdate(tx)
-			if err := q.Where("room_id = ? AND status IN ? AND starts_at < ? AND ends_at > ?", c.RoomID, rooms.Holding, c.EndsAt.UTC(), c.StartsAt.UTC()).
+			if err := q.Where("room_id = ? AND status IN ? AND starts_at < ? AND ends_at > ? AND ends_at > ?", c.RoomID, rooms.Holding, c.EndsAt.UTC(), c.StartsAt.UTC(), cancel.At.UTC()).
 				Find(&rows).Error; err != nil {
 				return err
 			}

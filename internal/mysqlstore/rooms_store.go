@@ -2,6 +2,7 @@ package mysqlstore
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"gorm.io/gorm"
@@ -107,16 +108,41 @@ func (s *RoomStore) Closures(ctx context.Context, roomID int64, from, to time.Ti
 	return out, nil
 }
 
-// DeleteClosure removes a closure and frees its slots.
+// DeleteClosure removes a closure and frees its slots. Granules it held
+// that another closure of the room also covers (that closure skipped them
+// when it was added) pass to that closure: they stay closed.
 func (s *RoomStore) DeleteClosure(ctx context.Context, roomID, id int64) error {
 	return translate(s.db.transaction(ctx, func(tx *gorm.DB) error {
-		res := tx.Where("id = ? AND room_id = ?", id, roomID).Delete(&roomClosureRow{})
-		if res.Error != nil {
-			return res.Error
+		var c roomClosureRow
+		if err := tx.Where("id = ? AND room_id = ?", id, roomID).Take(&c).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return rooms.ErrClosureNotFound
+			}
+			return err
 		}
-		if res.RowsAffected == 0 {
-			return rooms.ErrClosureNotFound
+		if err := tx.Delete(&roomClosureRow{}, c.ID).Error; err != nil {
+			return err
 		}
-		return tx.Where("room_id = ? AND holder = ?", roomID, -id).Delete(&roomSlotRow{}).Error
+		var held []int64
+		if err := tx.Model(&roomSlotRow{}).Where("room_id = ? AND holder = ?", roomID, -id).Pluck("slot", &held).Error; err != nil {
+			return err
+		}
+		if err := tx.Where("room_id = ? AND holder = ?", roomID, -id).Delete(&roomSlotRow{}).Error; err != nil {
+			return err
+		}
+		var others []roomClosureRow
+		if err := tx.Where("room_id = ? AND starts_at < ? AND ends_at > ?", roomID, c.EndsAt.UTC(), c.StartsAt.UTC()).Order("id").Find(&others).Error; err != nil {
+			return err
+		}
+		var keep []roomSlotRow
+		for _, g := range held {
+			for _, o := range others {
+				if rooms.SlotOf(o.StartsAt) <= g && g < rooms.SlotOf(o.EndsAt) {
+					keep = append(keep, roomSlotRow{RoomID: roomID, Slot: g, Holder: -o.ID})
+					break
+				}
+			}
+		}
+		return occupy(tx, keep)
 	}), nil)
 }

@@ -31,13 +31,19 @@ func (s *Service) Ticket(ctx context.Context, u resident.User, id int64) (Issued
 	if b.Status != StatusConfirmed && b.Status != StatusCheckedIn {
 		return IssuedTicket{}, errNotConfirmed.With("status", b.Status)
 	}
-	t := checkin.Normalize(checkin.Ticket{RegistrationID: b.ID, SessionID: 0, ValidFrom: b.StartsAt.Add(-s.cfg.OpenBefore), ValidUntil: b.EndsAt})
+	// Valid until the grace period ends: CheckIn refuses it after that.
+	until := b.EndsAt
+	if !b.ReleaseAt.IsZero() && b.ReleaseAt.Before(until) {
+		until = b.ReleaseAt
+	}
+	t := checkin.Normalize(checkin.Ticket{RegistrationID: b.ID, SessionID: 0, ValidFrom: b.StartsAt.Add(-s.cfg.OpenBefore), ValidUntil: until})
 	return IssuedTicket{Ticket: s.tickets.Issue(t), ValidFrom: t.ValidFrom, ValidUntil: t.ValidUntil}, nil
 }
 
 // CheckIn admits a booking by its ticket: the room's owners and the
 // community's desk staff scan it, from OpenBefore before its start until
-// its end (a booking released as a no-show cannot be checked in).
+// its grace period ends (its release time, whether or not the releaser has
+// come by yet; a booking released as a no-show cannot be checked in).
 func (s *Service) CheckIn(ctx context.Context, u resident.User, ticket string) (Booking, error) {
 	t, err := s.tickets.Verify(ticket)
 	if err != nil || t.SessionID != 0 {
@@ -62,7 +68,7 @@ func (s *Service) CheckIn(ctx context.Context, u resident.User, ticket string) (
 		return b, errs.Unprocessable("BOOKING_NOT_ACTIVE", "该预约已取消或已释放").With("status", b.Status)
 	case now.Before(b.StartsAt.Add(-s.cfg.OpenBefore)):
 		return b, errTooEarly.With("opens_at", b.StartsAt.Add(-s.cfg.OpenBefore))
-	case !now.Before(b.EndsAt):
+	case !now.Before(b.EndsAt), !b.ReleaseAt.IsZero() && !now.Before(b.ReleaseAt):
 		return b, errTooLate
 	}
 	out, err := s.store.SetStatus(ctx, b.ID, []string{StatusConfirmed}, StatusChange{To: StatusCheckedIn, By: u.ID, At: now}, nil)

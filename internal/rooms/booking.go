@@ -293,10 +293,13 @@ func (s *Service) Decide(ctx context.Context, u resident.User, id int64, approve
 	if note, err = text("note", "审批意见", note, 0, 200); err != nil {
 		return Booking{}, err
 	}
-	if b.Status != StatusPending {
+	now := s.now().UTC()
+	// Undecided by its expiry (at the latest its start), it is expired
+	// whether or not the releaser has come by yet.
+	if b.Status != StatusPending || !b.ExpiresAt.IsZero() && !now.Before(b.ExpiresAt) {
 		return Booking{}, errNotPending
 	}
-	ch := StatusChange{To: StatusConfirmed, By: u.ID, At: s.now().UTC(), Note: note}
+	ch := StatusChange{To: StatusConfirmed, By: u.ID, At: now, Note: note}
 	if !approve {
 		ch.To, ch.Refund = StatusRejected, true
 	}

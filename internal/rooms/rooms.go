@@ -251,7 +251,8 @@ type Store interface {
 	Occupied(ctx context.Context, roomID int64, from, to time.Time) (map[int64]int64, error)
 
 	// AddClosure cancels the bookings of the room overlapping the closure
-	// (with their notices, built by notice) and occupies its slots.
+	// that have not ended by cancel.At (with their notices, built by
+	// notice) and occupies its slots from cancel.At on.
 	AddClosure(ctx context.Context, c *Closure, cancel StatusChange, notice func(Booking) []notify.Notice) ([]Booking, error)
 	Closures(ctx context.Context, roomID int64, from, to time.Time) ([]Closure, error)
 	DeleteClosure(ctx context.Context, roomID, id int64) error

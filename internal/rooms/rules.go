@@ -165,8 +165,15 @@ func (r Room) checkRange(start, end, now time.Time, staff bool) error {
 		return errBadTime
 	}
 	slot := time.Duration(r.Rules.SlotMinutes) * time.Minute
-	day := time.Date(start.In(cst.Zone).Year(), start.In(cst.Zone).Month(), start.In(cst.Zone).Day(), 0, 0, 0, 0, cst.Zone)
-	if start.Sub(day)%slot != 0 || end.Sub(start)%slot != 0 || start.Second() != 0 || start.Nanosecond() != 0 {
+	// Slots count from the day's opening time, as availability lists them
+	// (a room opening at 08:30 with hour-long slots: 08:30–09:30, …); on a
+	// day without opening hours, from midnight (refused below anyway).
+	o, c, ok := r.dayWindow(start)
+	first := dayStart(start)
+	if ok {
+		first = o
+	}
+	if start.Sub(first)%slot != 0 || end.Sub(start)%slot != 0 || start.Second() != 0 || start.Nanosecond() != 0 {
 		return errNotAligned
 	}
 	mins := int(end.Sub(start) / time.Minute)
@@ -182,7 +189,6 @@ func (r Room) checkRange(start, end, now time.Time, staff bool) error {
 	if !staff && start.After(now.Add(time.Duration(r.Rules.AheadDays)*24*time.Hour)) {
 		return errTooFarAhead.With("ahead_days", r.Rules.AheadDays)
 	}
-	o, c, ok := r.dayWindow(start)
 	if !ok || start.Before(o) || end.After(c) {
 		return errOutsideHours
 	}

@@ -191,6 +191,75 @@ func TestFreeingSlots(t *testing.T) {
 	}
 }
 
+// TestClosureKeepsWhatAlreadyHappened: a closure added during the day for
+// the whole day cancels (and tells) the bookings that have not ended, not
+// the morning's booking that was used and is over: it stays checked in,
+// counted as used in the month's report.
+func TestClosureKeepsWhatAlreadyHappened(t *testing.T) {
+	e := newEnv(t)
+	room := e.room(rooms.Rules{})
+	d := e.day(1)
+	u := e.resident()
+	used := e.mustBook(u, room.ID, at(d, "09:00"), at(d, "10:00"))
+	later := e.mustBook(u, room.ID, at(d, "16:00"), at(d, "17:00"))
+	tk, err := e.svc.Ticket(e.ctx, u, used.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.offset.Store(int64(at(d, "09:05").Sub(time.Now())))
+	defer e.offset.Store(0)
+	if _, err := e.svc.CheckIn(e.ctx, e.staff(), tk.Ticket); err != nil {
+		t.Fatal(err)
+	}
+	e.offset.Store(int64(at(d, "12:00").Sub(time.Now())))
+	_, cancelled, err := e.svc.AddClosure(e.ctx, e.admin, room.ID, at(d, "08:00"), at(d, "21:00"), "水管爆裂抢修")
+	if err != nil || len(cancelled) != 1 || cancelled[0].ID != later.ID {
+		t.Fatalf("closure: %+v %v, want only booking %d cancelled", cancelled, err, later.ID)
+	}
+	if got, _ := e.svc.Booking(e.ctx, u, used.ID); got.Status != rooms.StatusCheckedIn {
+		t.Fatalf("the morning's used booking: %s", got.Status)
+	}
+	_, err = e.book(e.resident(), room.ID, at(d, "18:00"), at(d, "19:00"))
+	wantCode(t, err, "SLOT_TAKEN")
+	var notices int64
+	e.db.G.Table("outbox").Where("user_id = ? AND template_key = ?", u.ID, rooms.BookingDecided).Count(&notices)
+	if notices != 1 {
+		t.Fatalf("the booker got %d notices of the closure, want 1", notices)
+	}
+}
+
+// TestOverlappingClosuresStayClosed: a room closed for a day that holds
+// an earlier, shorter closure stays closed for the whole day when the
+// shorter one is deleted.
+func TestOverlappingClosuresStayClosed(t *testing.T) {
+	e := newEnv(t)
+	room := e.room(rooms.Rules{})
+	d := e.day(2)
+	short, _, err := e.svc.AddClosure(e.ctx, e.admin, room.ID, at(d, "10:00"), at(d, "12:00"), "设备检修")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.svc.AddClosure(e.ctx, e.admin, room.ID, at(d, "08:00"), at(d, "21:00"), "社区停电"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.DeleteClosure(e.ctx, e.admin, room.ID, short.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, from := range []string{"09:00", "10:00", "11:30"} {
+		_, err := e.book(e.resident(), room.ID, at(d, from), at(d, from).Add(30*time.Minute))
+		wantCode(t, err, "SLOT_TAKEN")
+	}
+	av, err := e.svc.Availability(e.ctx, room.ID, d, d.AddDate(0, 0, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range av.Slots {
+		if s.State != rooms.SlotClosed {
+			t.Fatalf("slot %v is %s during the day's closure", s.StartsAt, s.State)
+		}
+	}
+}
+
 // TestTicketCheckIn: a confirmed booking's ticket (session 0) is checked
 // in by desk staff within its window, once; a pending one has none.
 func TestTicketCheckIn(t *testing.T) {
@@ -231,6 +300,45 @@ func TestTicketCheckIn(t *testing.T) {
 	}
 	_, err = e.svc.CheckIn(e.ctx, staff, "not-a-ticket")
 	wantCode(t, err, "BAD_TICKET")
+}
+
+// TestCheckInEndsWithTheGracePeriod: a ticket scanned after the grace
+// period is refused even when the releaser has not yet come by: whether a
+// late booker gets in does not depend on the releaser's timing.
+func TestCheckInEndsWithTheGracePeriod(t *testing.T) {
+	e := newEnv(t)
+	room := e.room(rooms.Rules{GraceMinutes: 15})
+	d := e.day(1)
+	u := e.resident()
+	staff := e.staff()
+	for _, tc := range []struct {
+		name, from, scan, code string
+	}{
+		{"within the grace period", "10:00", "10:14", ""},
+		{"after the grace period, not yet released", "12:00", "12:16", "TOO_LATE"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := e.mustBook(u, room.ID, at(d, tc.from), at(d, tc.from).Add(time.Hour))
+			tk, err := e.svc.Ticket(e.ctx, u, b.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The ticket shows the window it is accepted in.
+			if !tk.ValidUntil.Equal(b.StartsAt.Add(15 * time.Minute)) {
+				t.Fatalf("ticket valid until %v, want the end of the grace period %v", tk.ValidUntil, b.StartsAt.Add(15*time.Minute))
+			}
+			e.offset.Store(int64(at(d, tc.scan).Sub(time.Now())))
+			defer e.offset.Store(0)
+			got, err := e.svc.CheckIn(e.ctx, staff, tk.Ticket)
+			if tc.code == "" {
+				if err != nil || got.Status != rooms.StatusCheckedIn {
+					t.Fatalf("check-in: %v %v", got.Status, err)
+				}
+				return
+			}
+			wantCode(t, err, tc.code)
+		})
+	}
 }
 
 // TestWeeklyLimitUnderConcurrency: a booker's 20 requests for different
@@ -316,6 +424,40 @@ func TestApprovalByOwningUnitOnly(t *testing.T) {
 	own, err := e.svc.Book(e.ctx, contact, rooms.BookInput{RoomID: room.ID, StartsAt: at(d, "09:00"), EndsAt: at(d, "10:00"), Purpose: "校队训练", Attendance: 20, OrgID: e.unit})
 	if err != nil || own.Status != rooms.StatusConfirmed {
 		t.Fatalf("the owner's own booking: %v %v", own.Status, err)
+	}
+}
+
+// TestNoDecisionAfterExpiry: a pending booking nobody decided before its
+// expiry (its start here) can no longer be approved, even before the
+// releaser has expired it: an approval does not revive a booking that
+// already began.
+func TestNoDecisionAfterExpiry(t *testing.T) {
+	e := newEnv(t)
+	room := e.room(rooms.Rules{NeedsApproval: true})
+	d := e.day(1)
+	u := e.resident()
+	for _, tc := range []struct {
+		name, from, decide, code string
+	}{
+		{"before its start", "10:00", "09:59", ""},
+		{"after its start, not yet expired by the releaser", "14:00", "14:01", "NOT_PENDING"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := e.mustBook(u, room.ID, at(d, tc.from), at(d, tc.from).Add(time.Hour))
+			if b.Status != rooms.StatusPending {
+				t.Fatalf("want pending, got %s", b.Status)
+			}
+			e.offset.Store(int64(at(d, tc.decide).Sub(time.Now())))
+			defer e.offset.Store(0)
+			got, err := e.svc.Decide(e.ctx, e.admin, b.ID, true, "")
+			if tc.code == "" {
+				if err != nil || got.Status != rooms.StatusConfirmed {
+					t.Fatalf("approve: %v %v", got.Status, err)
+				}
+				return
+			}
+			wantCode(t, err, tc.code)
+		})
 	}
 }
 
@@ -406,6 +548,44 @@ func TestCalendarFreeSlotsAndUtilisation(t *testing.T) {
 	if !cal.Full || cal.Bookings[0].BookedBy != u.ID {
 		t.Fatalf("the desk's calendar: %+v", cal.Bookings)
 	}
+}
+
+// TestSlotsCountFromOpening: a room opening off the hour with hour-long
+// slots (08:30–20:30) is booked on the slots its availability lists, from
+// its opening time: each listed free slot can be booked, a booking on the
+// clock's hours (09:00–10:00) is off the room's slots, and the free-room
+// search finds the room for a listed slot.
+func TestSlotsCountFromOpening(t *testing.T) {
+	e := newEnv(t)
+	hours := []rooms.DayHours{}
+	for wd := 1; wd <= 7; wd++ {
+		hours = append(hours, rooms.DayHours{Weekday: wd, Opens: "08:30", Closes: "20:30"})
+	}
+	r, err := e.svc.CreateRoom(e.ctx, e.admin, rooms.Room{CommunityID: e.community, Name: "半点开门的活动室", Kind: rooms.KindActivity, Capacity: 20, Hours: hours,
+		Rules: rooms.Rules{SlotMinutes: 60, MaxMinutes: 120}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := e.day(2)
+	av, err := e.svc.Availability(e.ctx, r.ID, d, d.AddDate(0, 0, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(av.Slots) != 12 || !av.Slots[0].StartsAt.Equal(at(d, "08:30")) {
+		t.Fatalf("slots %+v", av.Slots)
+	}
+	free, err := e.svc.FreeRooms(e.ctx, rooms.FreeQuery{CommunityID: e.community, StartsAt: at(d, "10:30"), EndsAt: at(d, "11:30")})
+	if err != nil || len(free) != 1 || free[0].ID != r.ID {
+		t.Fatalf("free at 10:30–11:30: %v %v", free, err)
+	}
+	u := e.resident()
+	for _, s := range []int{0, 11} { // the first and the last slot of the day
+		if _, err := e.book(u, r.ID, av.Slots[s].StartsAt, av.Slots[s].EndsAt); err != nil {
+			t.Fatalf("listed slot %v–%v: %v", av.Slots[s].StartsAt, av.Slots[s].EndsAt, err)
+		}
+	}
+	_, err = e.book(u, r.ID, at(d, "12:00"), at(d, "13:00"))
+	wantCode(t, err, "NOT_ON_SLOT")
 }
 
 // TestMonthlyReport: the month's booked and used hours, no-show rate and

@@ -175,14 +175,22 @@ func (s *Service) checkOwner(ctx context.Context, u resident.User, r *Room) erro
 	return nil
 }
 
-// RoomPatch changes a room; nil fields stay.
+// RoomPatch changes a room; nil fields stay, and so do the rules not
+// given in Rules.
 type RoomPatch struct {
 	Name, Kind, Place, Description *string
 	Capacity                       *int
 	Facilities, Photos             *[]string
 	Hours                          *[]DayHours
-	Rules                          *Rules
+	Rules                          *RulesPatch
 	Active                         *bool
+}
+
+// RulesPatch changes a room's rules; nil fields stay.
+type RulesPatch struct {
+	SlotMinutes, MinMinutes, MaxMinutes, AheadDays, WeeklyHours, GraceMinutes *int
+	Audience                                                                  *[]string
+	NeedsApproval                                                             *bool
 }
 
 // UpdateRoom changes a room (its owners). Bookings already made stay.
