@@ -175,7 +175,15 @@ func FormatValue(kind, v string, loc *time.Location) string {
 	case "phone_number":
 		return cutHard(keep(v, func(r rune) bool { return r >= '0' && r <= '9' || r == '-' || r == '+' }), 17)
 	case "car_number":
-		return cutHard(keep(v, func(r rune) bool { return isLetter(r) || r >= '0' && r <= '9' || isHan(r) }), 8)
+		// Letters and digits; a Chinese character only first or last.
+		rs := []rune(keep(v, func(r rune) bool { return isLetter(r) || r >= '0' && r <= '9' || isHan(r) }))
+		out := rs[:0]
+		for i, r := range rs {
+			if !isHan(r) || i == 0 || i == len(rs)-1 {
+				out = append(out, r)
+			}
+		}
+		return cutHard(string(out), 8)
 	case "time":
 		return formatTime(v, loc, true)
 	case "date":
@@ -202,6 +210,8 @@ func placeholder(kind string, at time.Time, loc *time.Location) string {
 		return "有更新"
 	case "name":
 		return "本人"
+	case "car_number":
+		return "无"
 	case "number", "amount":
 		return "0"
 	case "letter":
