@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"gongjian/internal/resident"
 )
 
 // Template is one subscribe-message template.
@@ -154,6 +156,9 @@ func FormatValue(kind, v string, loc *time.Location) string {
 	case "phrase":
 		return cutHard(keep(v, isHan), 5)
 	case "name":
+		// A resident without a real name is written "nickname（未实名）"
+		// (resident.NameOf); the field holds only the name.
+		v = strings.TrimSpace(strings.TrimSuffix(v, resident.Unverified))
 		if strings.ContainsFunc(v, isHan) {
 			return cutHard(keep(v, func(r rune) bool { return isHan(r) || r == '·' }), 10)
 		}

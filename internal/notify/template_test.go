@@ -8,6 +8,7 @@ import (
 
 	"gongjian/config"
 	"gongjian/internal/notify"
+	"gongjian/internal/resident"
 	"gongjian/internal/wechat"
 )
 
@@ -68,6 +69,9 @@ func TestFormatValue(t *testing.T) {
 		{"name", "欧阳娜娜娜娜娜娜娜娜娜娜", "欧阳娜娜娜娜娜娜娜娜"},
 		{"name", "阿依古丽·买买提 Ali", "阿依古丽·买买提"},
 		{"name", "John Smith 3rd", "John Smith rd"},
+		{"name", "王小明" + resident.Unverified, "王小明"}, // the marker is no part of a name
+		{"name", "Tom" + resident.Unverified, "Tom"},
+		{"name", resident.NoName, "未实名居民"},
 		{"number", "2.5小时", "2.5"},
 		{"number", "累计128小时", "128"},
 		{"number", "无", ""},
