@@ -292,8 +292,11 @@ func (s *NotifyStore) Finish(ctx context.Context, d notify.Delivery, worker stri
 		}
 		switch {
 		case o.ZeroGrant:
-			return tx.Exec(`UPDATE notify_grants SET balance = 0, updated_at = ? WHERE user_id = ? AND template_key = ?`,
-				now, d.UserID, d.TemplateKey).Error
+			// WeChat says no subscription is left: no one-time send, and a
+			// long-term acceptance the user has since turned off counts as
+			// refused (it is asked for again and not sent meanwhile).
+			return tx.Exec(`UPDATE notify_grants SET balance = 0, status = CASE WHEN long_term THEN ? ELSE status END, updated_at = ?
+				WHERE user_id = ? AND template_key = ?`, notify.ResultReject, now, d.UserID, d.TemplateKey).Error
 		case o.Refund && held[0]:
 			return tx.Exec(`UPDATE notify_grants SET balance = balance + 1, updated_at = ? WHERE user_id = ? AND template_key = ?`,
 				now, d.UserID, d.TemplateKey).Error

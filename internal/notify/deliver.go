@@ -366,9 +366,7 @@ func shares(n int, weights []int) []int {
 
 // deliver sends one claimed notice and records the outcome.
 func (r *Runner) deliver(ctx context.Context, d Delivery) {
-	now := r.now()
-	if !d.ExpiresAt.IsZero() && !now.Before(d.ExpiresAt) {
-		r.settle(ctx, d, Outcome{Status: StatusCancelled, Reason: "expired before it could be sent"})
+	if r.expired(ctx, d) {
 		return
 	}
 	tpl, ok := r.templates.Get(d.TemplateKey)
@@ -384,10 +382,15 @@ func (r *Runner) deliver(ctx context.Context, d Delivery) {
 		r.release([]Delivery{d})
 		return
 	}
+	// The rate limit may have held the send back past the notice's expiry
+	// (a reminder must never arrive after its session began).
+	if r.expired(ctx, d) {
+		return
+	}
 	// From here on the work is finished even if ctx ends (graceful stop):
 	// a begun attempt must be recorded.
 	wctx := context.WithoutCancel(ctx)
-	now = r.now()
+	now := r.now()
 	res, err := r.store.BeginSend(wctx, d, r.cfg.Worker, Grant{TemplateID: tpl.ID, LongTerm: tpl.LongTerm}, now, r.cfg.SendLease)
 	if err != nil {
 		// Nothing was sent. The attempt may have been recorded all the same
@@ -426,6 +429,16 @@ func (r *Runner) deliver(ctx context.Context, d Delivery) {
 	} else {
 		r.metrics.outcome(d.TemplateKey, o.Status)
 	}
+}
+
+// expired settles d as cancelled when its expiry has come, and reports
+// whether it did.
+func (r *Runner) expired(ctx context.Context, d Delivery) bool {
+	if d.ExpiresAt.IsZero() || r.now().Before(d.ExpiresAt) {
+		return false
+	}
+	r.settle(ctx, d, Outcome{Status: StatusCancelled, Reason: "expired before it could be sent"})
+	return true
 }
 
 // recordPatience is how long a worker keeps trying to record an outcome

@@ -413,3 +413,41 @@ func TestConcurrentSchedulersWriteOnce(t *testing.T) {
 		}
 	})
 }
+
+// clockLimiter hands out its token only once the clock has moved on by
+// wait: the shared rate limit held the send back (a burst of notices).
+type clockLimiter struct {
+	clock *clock
+	wait  time.Duration
+}
+
+func (l clockLimiter) Take(context.Context) (time.Duration, error) {
+	l.clock.Add(l.wait)
+	return 0, nil
+}
+
+// A reminder claimed just before its session starts but held back by the
+// rate limit past the start is dropped, not sent after the session began.
+func TestReminderHeldByRateLimitPastStartIsNotSent(t *testing.T) {
+	eachSource(t, func(t *testing.T, e *reminderEnv) {
+		e.regs.set(e.attendance(1, at(7, 15, 0)))
+		e.clock.Set(at(7, 14, 59))
+		if n := e.schedule(); n != 1 {
+			t.Fatalf("%d reminders", n)
+		}
+		r := e.runner("w2", func(_ *notify.RunnerConfig, d *notify.RunnerDeps) {
+			d.Source = e.src
+			d.Limiter = clockLimiter{clock: e.clock, wait: 2 * time.Minute}
+		})
+		e.drain(r)
+		if len(e.tenant.SentTo(e.openID)) != 0 {
+			t.Fatal("a reminder was sent after the session began")
+		}
+		if st := e.statuses(); st[notify.StatusCancelled] != 1 {
+			t.Fatalf("statuses %v", st)
+		}
+		if b := e.balance(e.uid, notify.ActivityReminder); b != 10 {
+			t.Fatalf("grants left %d, want 10 (nothing spent)", b)
+		}
+	})
+}

@@ -77,7 +77,8 @@ var (
 // every template with an id that the user has not banned and whose grants
 // left are fewer than the sends expected — one for each kind of message,
 // and for reminders one per upcoming activity not reminded yet. Long-term
-// templates once accepted are never asked again. Templates needed most come
+// templates once accepted are not asked again, unless WeChat has since
+// answered 43101 for them (the user turned them off). Templates needed most come
 // first (the mini-program can ask for 3 at a time).
 func (s *Service) Subscriptions(ctx context.Context, userID int64) (Subscriptions, error) {
 	gs, err := s.store.Grants(ctx, userID)

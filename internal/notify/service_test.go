@@ -8,6 +8,7 @@ import (
 	"gongjian/internal/mysqlstore"
 	"gongjian/internal/notify"
 	"gongjian/internal/resident"
+	"gongjian/internal/wxemu"
 )
 
 // Who may see an activity's notices, with the activity's owners read from
@@ -97,5 +98,63 @@ func TestAskCountsUpcomingReminders(t *testing.T) {
 		if r != (i < 2) || c {
 			t.Fatalf("after %d accepts: ask reminder %v confirmed %v", i+1, r, c)
 		}
+	}
+}
+
+// A long-term subscription WeChat answers 43101 for (the user turned it
+// off in WeChat's settings) is no longer counted as granted: the notice is
+// no_grant, the next one is not sent to WeChat, and the mini-program is told
+// to ask for it again.
+func TestLongTermRefusedByWeChatIsAskedAgain(t *testing.T) {
+	e := newEnv(t)
+	var ts []notify.Template
+	for _, key := range notify.TemplateKeys {
+		tpl, _ := e.templates.Get(key)
+		tpl.LongTerm = key == notify.WristbandAlert
+		ts = append(ts, tpl)
+	}
+	templates, err := notify.NewTemplates(ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := notify.NewService(e.store, templates, nil, nil, e.clock.Now)
+	r := e.runner("w1", func(_ *notify.RunnerConfig, d *notify.RunnerDeps) { d.Templates = templates })
+	uid, _ := e.user("family")
+	asked := func() bool {
+		s, err := svc.Subscriptions(e.ctx, uid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range s.Ask {
+			if a.Key == notify.WristbandAlert {
+				return true
+			}
+		}
+		return false
+	}
+	if _, err := svc.RecordSubscriptions(e.ctx, uid, map[string]string{notify.WristbandAlert: "accept"}); err != nil {
+		t.Fatal(err)
+	}
+	if asked() {
+		t.Fatal("an accepted long-term template is asked for")
+	}
+	calls0 := e.tenant.Count(wxemu.EndpointSubscribeSend)
+	e.tenant.Fail(wxemu.EndpointSubscribeSend, wxemu.Fault{ErrCode: 43101, Times: 1})
+	defer e.tenant.ClearFaults()
+	first := e.add(notice(uid, notify.WristbandAlert, "lt:1", "跌倒报警"))[0]
+	e.drain(r)
+	if got := e.row(first); got.Status != notify.StatusNoGrant || got.ErrCode != 43101 {
+		t.Fatalf("first notice %+v", got)
+	}
+	second := e.add(notice(uid, notify.WristbandAlert, "lt:2", "跌倒报警"))[0]
+	e.drain(r)
+	if got := e.row(second); got.Status != notify.StatusNoGrant {
+		t.Fatalf("second notice %+v", got)
+	}
+	if n := e.tenant.Count(wxemu.EndpointSubscribeSend) - calls0; n != 1 {
+		t.Fatalf("%d WeChat calls, want 1: the refused subscription was still counted", n)
+	}
+	if !asked() {
+		t.Fatal("the long-term template WeChat refused is not asked for again")
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"gongjian/internal/resident"
 )
 
 // Template is one subscribe-message template.
@@ -154,6 +156,9 @@ func FormatValue(kind, v string, loc *time.Location) string {
 	case "phrase":
 		return cutHard(keep(v, isHan), 5)
 	case "name":
+		// A resident without a real name is written "nickname（未实名）"
+		// (resident.NameOf); the field holds only the name.
+		v = strings.TrimSpace(strings.TrimSuffix(v, resident.Unverified))
 		if strings.ContainsFunc(v, isHan) {
 			return cutHard(keep(v, func(r rune) bool { return isHan(r) || r == '·' }), 10)
 		}
@@ -175,7 +180,15 @@ func FormatValue(kind, v string, loc *time.Location) string {
 	case "phone_number":
 		return cutHard(keep(v, func(r rune) bool { return r >= '0' && r <= '9' || r == '-' || r == '+' }), 17)
 	case "car_number":
-		return cutHard(keep(v, func(r rune) bool { return isLetter(r) || r >= '0' && r <= '9' || isHan(r) }), 8)
+		// Letters and digits; a Chinese character only first or last.
+		rs := []rune(keep(v, func(r rune) bool { return isLetter(r) || r >= '0' && r <= '9' || isHan(r) }))
+		out := rs[:0]
+		for i, r := range rs {
+			if !isHan(r) || i == 0 || i == len(rs)-1 {
+				out = append(out, r)
+			}
+		}
+		return cutHard(string(out), 8)
 	case "time":
 		return formatTime(v, loc, true)
 	case "date":
@@ -202,6 +215,8 @@ func placeholder(kind string, at time.Time, loc *time.Location) string {
 		return "有更新"
 	case "name":
 		return "本人"
+	case "car_number":
+		return "无"
 	case "number", "amount":
 		return "0"
 	case "letter":

@@ -8,6 +8,7 @@ import (
 
 	"gongjian/config"
 	"gongjian/internal/notify"
+	"gongjian/internal/resident"
 	"gongjian/internal/wechat"
 )
 
@@ -68,6 +69,9 @@ func TestFormatValue(t *testing.T) {
 		{"name", "欧阳娜娜娜娜娜娜娜娜娜娜", "欧阳娜娜娜娜娜娜娜娜"},
 		{"name", "阿依古丽·买买提 Ali", "阿依古丽·买买提"},
 		{"name", "John Smith 3rd", "John Smith rd"},
+		{"name", "王小明" + resident.Unverified, "王小明"}, // the marker is no part of a name
+		{"name", "Tom" + resident.Unverified, "Tom"},
+		{"name", resident.NoName, "未实名居民"},
 		{"number", "2.5小时", "2.5"},
 		{"number", "累计128小时", "128"},
 		{"number", "无", ""},
@@ -82,6 +86,10 @@ func TestFormatValue(t *testing.T) {
 		{"date", "2026年5月9日", "2026年5月9日"},
 		{"amount", "¥12.50", "12.50"},
 		{"phone_number", "138-0013-8000 转 2", "138-0013-80002"},
+		{"car_number", "粤B 12345", "粤B12345"},
+		{"car_number", "京A·1234学", "京A1234学"},
+		{"car_number", "车牌京A1234", "车A1234"}, // Chinese only first and last
+		{"car_number", "沪A12345678警", "沪A123456"},
 	}
 	for _, c := range cases {
 		if got := notify.FormatValue(c.kind, c.in, shanghai); got != c.want {
@@ -146,5 +154,22 @@ func TestFeatureNoticesFillEveryField(t *testing.T) {
 		if _, err := e.wc.SendSubscribe(e.ctx, wechat.Message{ToUser: "oFeature", TemplateID: tpl.ID, Data: data}); err != nil {
 			t.Errorf("%s: WeChat refused %v: %v", c.key, data, err)
 		}
+	}
+}
+
+// A field of every WeChat type left empty gets a placeholder WeChat accepts.
+func TestPlaceholderOfEveryFieldType(t *testing.T) {
+	e := newEnv(t)
+	keys := []string{"thing1", "short_thing2", "number3", "letter4", "symbol5", "character_string6", "time7", "date8",
+		"amount9", "phone_number10", "car_number11", "name12", "phrase13"}
+	fields := map[string]string{}
+	for _, k := range keys {
+		fields["f"+k] = k
+	}
+	tpl := notify.Template{Key: "all_types", ID: "tpl-all-types", Fields: fields}
+	e.tenant.AddTemplate(tpl.ID, tpl.DataKeys()...)
+	data := tpl.Data(nil, time.Date(2026, 5, 4, 10, 0, 0, 0, shanghai), shanghai)
+	if _, err := e.wc.SendSubscribe(e.ctx, wechat.Message{ToUser: "oPlaceholder", TemplateID: tpl.ID, Data: data}); err != nil {
+		t.Fatalf("WeChat refused %v: %v", data, err)
 	}
 }
