@@ -42,6 +42,10 @@ const (
 	ResultAccept = "accept"
 	ResultReject = "reject"
 	ResultBan    = "ban"
+	// ResultFilter: WeChat's background filtered the template out (its
+	// title is the same as another's); the user was not asked. Accepted in
+	// a report and recorded as nothing.
+	ResultFilter = "filter"
 )
 
 // MaxResultsPerReport is the most templates one report may carry:
@@ -131,7 +135,8 @@ func (s *Service) Subscriptions(ctx context.Context, userID int64) (Subscription
 // RecordSubscriptions records what wx.requestSubscribeMessage returned,
 // by template key: accept adds one send (a long-term template is allowed
 // from then on), reject changes nothing already granted, ban stops sending
-// that template until a later accept.
+// that template until a later accept; filter (WeChat did not show the
+// template) records nothing.
 func (s *Service) RecordSubscriptions(ctx context.Context, userID int64, results map[string]string) (Subscriptions, error) {
 	if len(results) == 0 {
 		return Subscriptions{}, errNoResults
@@ -147,14 +152,18 @@ func (s *Service) RecordSubscriptions(ctx context.Context, userID int64, results
 		}
 		switch res {
 		case ResultAccept, ResultReject, ResultBan:
+		case ResultFilter:
+			continue
 		default:
 			return Subscriptions{}, errBadResult.With("key", key)
 		}
 		rs = append(rs, GrantResult{TemplateKey: key, TemplateID: t.ID, Result: res, LongTerm: t.LongTerm})
 	}
 	sort.Slice(rs, func(i, j int) bool { return rs[i].TemplateKey < rs[j].TemplateKey })
-	if err := s.store.RecordGrants(ctx, userID, rs, s.now()); err != nil {
-		return Subscriptions{}, err
+	if len(rs) > 0 {
+		if err := s.store.RecordGrants(ctx, userID, rs, s.now()); err != nil {
+			return Subscriptions{}, err
+		}
 	}
 	return s.Subscriptions(ctx, userID)
 }

@@ -158,3 +158,29 @@ func TestLongTermRefusedByWeChatIsAskedAgain(t *testing.T) {
 		t.Fatal("the long-term template WeChat refused is not asked for again")
 	}
 }
+
+// wx.requestSubscribeMessage answers "filter" for a template WeChat's
+// background filtered out (a title the same as another's). It is a valid
+// answer the user had no say in: the report is accepted, nothing is granted
+// for that template, and the other templates' answers are recorded.
+func TestFilteredTemplateIsAcceptedAndGrantsNothing(t *testing.T) {
+	e := newEnv(t)
+	svc := notify.NewService(e.store, e.templates, nil, nil, e.clock.Now)
+	uid, _ := e.user("filtered")
+	got, err := svc.RecordSubscriptions(e.ctx, uid, map[string]string{notify.RegistrationConfirmed: "filter", notify.WaitlistPromoted: "accept"})
+	if err != nil {
+		t.Fatalf("a report with filter: %v", err)
+	}
+	if g := got.Grants[notify.RegistrationConfirmed]; g.Balance != 0 || g.Status != "" {
+		t.Fatalf("a filtered template was recorded: %+v", g)
+	}
+	if g := got.Grants[notify.WaitlistPromoted]; g.Balance != 1 || g.Status != notify.ResultAccept {
+		t.Fatalf("the accepted template beside it: %+v", g)
+	}
+	if _, err := svc.RecordSubscriptions(e.ctx, uid, map[string]string{notify.RegistrationConfirmed: "filter"}); err != nil {
+		t.Fatalf("a report of filter alone: %v", err)
+	}
+	if _, err := svc.RecordSubscriptions(e.ctx, uid, map[string]string{notify.RegistrationConfirmed: "maybe"}); errs.CodeOf(err) != "BAD_SUBSCRIPTION_RESULT" {
+		t.Fatalf("an unknown answer: %v", err)
+	}
+}
