@@ -68,8 +68,9 @@ func TestCancellationPromotesFirstGroupThatFits(t *testing.T) {
 	if got := statuses(t, e, append(rc, rd...)...); !reflect.DeepEqual(got, []string{"confirmed", "confirmed", "confirmed"}) {
 		t.Fatalf("after promotions: %v", got)
 	}
-	if n := e.outbox("waitlist_promoted", a.ID); n != 3 {
-		t.Fatalf("want 3 promotion notices, got %d", n)
+	// D alone, then the pair C together: one notice per group.
+	if n := e.outbox("waitlist_promoted", a.ID); n != 2 {
+		t.Fatalf("want 2 promotion notices (D, and C's pair as one), got %d", n)
 	}
 	if _, err := e.svc.Cancel(e.ctx, u[1], rb[1].ID); code(err) != "ALREADY_CANCELLED" {
 		t.Fatalf("cancel twice: %v", err)
