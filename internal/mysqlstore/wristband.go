@@ -931,17 +931,22 @@ func (t *wbTx) MarkEscalated(alarmID int64, at time.Time) (bool, error) {
 }
 
 // StaffOfCommunity returns the staff serving the community (scoped to it or
-// to every community) or, when there are none, the admins: an escalation
-// never goes to nobody.
+// to every community) or, when there are none, the admins serving it (the
+// district's, and the admins of the community's own subdistrict; never
+// another subdistrict's, who may not see the wearer): an escalation never
+// goes to nobody.
 func (t *wbTx) StaffOfCommunity(communityID int64) ([]int64, error) {
 	var ids []int64
 	err := t.db().Model(&roleRow{}).Distinct("user_id").
-		Where("role = ? AND org_id = 0 AND (community_id = ? OR community_id = 0)", "staff", communityID).
+		Where("role = ? AND org_id = 0 AND (community_id = ? OR community_id = 0)", resident.RoleStaff, communityID).
 		Order("user_id").Pluck("user_id", &ids).Error
 	if err != nil || len(ids) > 0 {
 		return ids, err
 	}
-	err = t.db().Model(&roleRow{}).Distinct("user_id").Where("role = ?", "admin").Order("user_id").Pluck("user_id", &ids).Error
+	own := t.db().Model(&communityRow{}).Select("subdistrict_id").Where("id = ? AND subdistrict_id <> 0", communityID)
+	err = t.db().Model(&roleRow{}).Distinct("user_id").
+		Where("role = ? AND (subdistrict_id = 0 OR subdistrict_id IN (?))", resident.RoleAdmin, own).
+		Order("user_id").Pluck("user_id", &ids).Error
 	return ids, err
 }
 

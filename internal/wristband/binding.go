@@ -30,6 +30,7 @@ type TransferInput struct {
 var (
 	errOutOfScope     = errs.Forbidden("OUT_OF_SCOPE", "该居民不属于您服务的社区")
 	errBindingChanged = errs.Conflict("BINDING_CHANGED", "手环的绑定刚刚发生了变化，请刷新后重试")
+	errAlreadyWearer  = errs.Conflict("ALREADY_WEARER", "这只手环已由该佩戴人佩戴，无需转移")
 )
 
 // prepareBinding validates who binds for whom and returns the new binding
@@ -208,6 +209,11 @@ func (s *Service) Transfer(ctx context.Context, a Actor, deviceID int64, in Tran
 		cur, err := lockCurrent(tx, deviceID, old.ID)
 		if err != nil {
 			return err
+		}
+		// The same person keeps wearing it: ending the binding would only
+		// drop the guardians and close the open alarms.
+		if cur.WearerKey() == nb.WearerKey() {
+			return errAlreadyWearer
 		}
 		if err := closeBinding(tx, cur, a.User.ID, EndTransfer, nb.BindReason, "手环已转给他人佩戴，告警自动关闭", nb.StartedAt); err != nil {
 			return err
