@@ -22,6 +22,7 @@ var (
 	errBadScore        = errs.Invalid("INVALID_SCORE", "评分须为 1 到 5 分，评价不超过 300 字")
 	errNotBeneficiary  = errs.Forbidden("NOT_BENEFICIARY", "只有该项目的受益居民可以评价")
 	errNotDelivered    = errs.Conflict("PROJECT_NOT_DELIVERED", "项目交付后才能评价")
+	errEvaluated       = errs.Conflict("EVALUATED_ALREADY", "社区已评价过该项目")
 )
 
 // Project returns a project (public: the board shows projects and their
@@ -201,7 +202,11 @@ func (s *Service) EvaluateUnits(ctx context.Context, u resident.User, id int64, 
 	if score < 1 || score > 5 || utf8.RuneCountInString(comment) > 300 {
 		return Project{}, errBadScore
 	}
-	if p.Status != ProjectDelivered {
+	switch p.Status {
+	case ProjectDelivered:
+	case ProjectEvaluated, ProjectClosed:
+		return Project{}, errEvaluated
+	default:
 		return Project{}, errNotDelivered
 	}
 	now := s.now()

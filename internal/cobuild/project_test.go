@@ -91,8 +91,16 @@ func TestProjectLifecycleAndRatings(t *testing.T) {
 	if err != nil || p.Status != cobuild.ProjectEvaluated || p.UnitRating != 5 || p.RatingCount != 1 || p.RatingAvg != 4 {
 		t.Fatalf("evaluate: %+v %v", p, err)
 	}
+	// The community rates the units once: a second rating, before or
+	// after closing, is told so (not "deliver first").
+	if _, err := e.svc.EvaluateUnits(e.ctx, e.staffA, p.ID, 3, "再评一次"); errs.CodeOf(err) != "EVALUATED_ALREADY" || errs.KindOf(err) != errs.KindConflict {
+		t.Fatalf("second evaluation: %v, want 409 EVALUATED_ALREADY", err)
+	}
 	if p, err = step(e.staffA, cobuild.ProjectUpdate{Action: "close"}); err != nil || p.Status != cobuild.ProjectClosed {
 		t.Fatalf("close: %+v %v", p, err)
+	}
+	if _, err := e.svc.EvaluateUnits(e.ctx, e.staffA, p.ID, 3, ""); errs.CodeOf(err) != "EVALUATED_ALREADY" {
+		t.Fatalf("evaluation of a closed project: %v, want EVALUATED_ALREADY", err)
 	}
 
 	// Overdue: a project past its due date reminds the unit's contacts, once a day.
