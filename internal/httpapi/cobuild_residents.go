@@ -128,7 +128,7 @@ func (a *API) getWish(c *gin.Context) {
 
 func (a *API) reviewWishes(c *gin.Context) {
 	var community int64
-	if u, ok := a.meWith(c, communityParam(&community)); ok {
+	if u, ok := a.meWith(c, communityParam(&community), statusParam(wishStatuses)); ok {
 		ws, err := a.d.Cobuild.ReviewWishes(c.Request.Context(), u, community, c.DefaultQuery("status", cobuild.WishPending))
 		respondItems(c, ws, toReviewedWishDTO, err)
 	}
@@ -196,7 +196,7 @@ func (a *API) viewer(c *gin.Context) *resident.User {
 
 func (a *API) listProposals(c *gin.Context) {
 	var community int64
-	if !read(c, communityParam(&community)) {
+	if !read(c, communityParam(&community), statusParam(proposalStatuses)) {
 		return
 	}
 	v := a.viewer(c)
