@@ -186,6 +186,9 @@ func (s *Service) Resources(ctx context.Context, f ResourceFilter) ([]Resource, 
 // ClaimResource has a community (its staff) claim (part of) a resource:
 // every such claim is its own project.
 func (s *Service) ClaimResource(ctx context.Context, u resident.User, resourceID, communityID int64, qty int, plan string) (Claim, error) {
+	if communityID == 0 && u.IsAnyStaff() {
+		return Claim{}, errs.Invalid("COMMUNITY_REQUIRED", "请选择认领该资源的社区")
+	}
 	if communityID == 0 || !u.IsStaffOf(communityID) {
 		return Claim{}, errNotStaff
 	}
