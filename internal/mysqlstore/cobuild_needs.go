@@ -177,6 +177,11 @@ func (s *CobuildStore) ClaimNeed(ctx context.Context, req cobuild.ClaimRequest) 
 		if err := tx.Model(&cbNeedRow{}).Where("id = ?", need.ID).Updates(upd).Error; err != nil {
 			return err
 		}
+		// A unit refused earlier that claims now waits no more: it is not
+		// told of quantity returning.
+		if err := tx.Where("need_id = ? AND unit_id = ?", need.ID, req.UnitID).Delete(&cbRefusalRow{}).Error; err != nil {
+			return err
+		}
 		out = toCbClaim(c)
 		return nil
 	})
