@@ -126,6 +126,20 @@ func (a *API) getWish(c *gin.Context) {
 	}
 }
 
+// toContactWishDTO shows a wish with its whole contact (NeedWishes).
+func toContactWishDTO(v cobuild.WishView) wishDTO {
+	d := toWishDTO(v.Wish)
+	d.ContactName, d.ContactPhone = v.ContactName, v.Contact
+	return d
+}
+
+func (a *API) needWishes(c *gin.Context) {
+	if u, id, ok := a.meAnd(c, "id"); ok {
+		ws, err := a.d.Cobuild.NeedWishes(c.Request.Context(), u, id)
+		respondItems(c, ws, toContactWishDTO, err)
+	}
+}
+
 func (a *API) reviewWishes(c *gin.Context) {
 	var community int64
 	if u, ok := a.meWith(c, communityParam(&community), statusParam(wishStatuses)); ok {

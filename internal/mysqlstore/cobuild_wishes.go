@@ -85,6 +85,7 @@ func (s *CobuildStore) Wish(ctx context.Context, id int64) (cobuild.Wish, error)
 
 func wishQuery(q *gorm.DB, f cobuild.WishFilter, visible []string) *gorm.DB {
 	q = whereEq(q, "user_id", f.UserID)
+	q = whereEq(q, "need_id", f.NeedID)
 	if len(f.CommunityIDs) > 0 {
 		q = q.Where("community_id IN ?", f.CommunityIDs)
 	}
