@@ -87,8 +87,8 @@ type WishStore interface {
 	// Support adds userID's support (SUPPORTED_ALREADY the second time)
 	// and puts the proposal on the agenda when it reaches threshold.
 	Support(ctx context.Context, proposalID, userID int64, threshold int, now time.Time) (Proposal, error)
-	// ReviewProposal sets the outcome when the status is still from
-	// (PROPOSAL_REVIEWED otherwise).
+	// ReviewProposal sets the outcome while the proposal is undecided:
+	// still from, or put on the agenda since (PROPOSAL_REVIEWED otherwise).
 	ReviewProposal(ctx context.Context, p Proposal, from string, need *Need, notices []notify.Notice) (Proposal, error)
 }
 
