@@ -247,8 +247,11 @@ func (s *CobuildStore) WithdrawClaim(ctx context.Context, id, by int64, now time
 			if err := tx.Where("need_id = ?", nr.ID).Find(&rs).Error; err != nil {
 				return err
 			}
+			// Told it is open again only while units may claim it.
 			for _, r := range rs {
-				refused = append(refused, r.UserID)
+				if toNeed(nr).Claimable(now) {
+					refused = append(refused, r.UserID)
+				}
 			}
 			if err := tx.Where("need_id = ?", nr.ID).Delete(&cbRefusalRow{}).Error; err != nil {
 				return err
