@@ -244,6 +244,29 @@ func TestProjectActivityLinksChecked(t *testing.T) {
 	if err != nil || len(p.ActivityIDs) != 0 {
 		t.Fatalf("no activities: %+v %v", p.ActivityIDs, err)
 	}
+	// Another organisation's activity in another community is not the
+	// project's to claim (its attendees would rate the project, its
+	// volunteers' hours count for it); one of the project's community is.
+	other, _ := e.unit("区文化馆")
+	activity := func(community, host int64) int64 {
+		if err := e.db.G.Exec(`INSERT INTO activities (title, category, community_id, host_org_id, status, signup_opens_at, signup_closes_at,
+			first_starts_at, last_ends_at, created_at, updated_at) VALUES ('读书会', 'culture', ?, ?, 'published', ?, ?, ?, ?, ?, ?)`,
+			community, host, now, now, now, now, now, now).Error; err != nil {
+			t.Fatal(err)
+		}
+		var id int64
+		if err := e.db.G.Table("activities").Select("MAX(id)").Scan(&id).Error; err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	foreign, local, hosted := activity(e.commB, other.ID), activity(e.commA, other.ID), activity(e.commB, unit.ID)
+	if _, err := e.svc.UpdateProject(e.ctx, contact, c.ProjectID, cobuild.ProjectUpdate{Action: "progress", ActivityIDs: []int64{act, foreign}}); errs.CodeOf(err) != "INVALID_ACTIVITIES" {
+		t.Fatalf("another organisation's activity of another community linked: %v", err)
+	}
+	if p, err = e.svc.UpdateProject(e.ctx, contact, c.ProjectID, cobuild.ProjectUpdate{Action: "progress", ActivityIDs: []int64{act, local, hosted}}); err != nil || len(p.ActivityIDs) != 3 {
+		t.Fatalf("the unit's and the community's activities: %+v %v", p.ActivityIDs, err)
+	}
 }
 
 // The overdue filter is the store's: the first page of overdue projects
