@@ -298,6 +298,7 @@ func TestSuspendedUnitClaimsNothing(t *testing.T) {
 	e := newEnv(t, cobuild.Config{})
 	unit, contact := e.unit("区博物馆")
 	n := e.need(10, true)
+	offer := e.resource(unit, 5, e.commA)
 	for _, tc := range []struct {
 		who    resident.User
 		id     int64
@@ -320,10 +321,18 @@ func TestSuspendedUnitClaimsNothing(t *testing.T) {
 	if _, err := e.svc.ClaimNeed(e.ctx, contact, n.ID, cobuild.ClaimInput{UnitID: unit.ID, Quantity: 2}); errs.CodeOf(err) != "UNIT_INACTIVE" {
 		t.Fatalf("a suspended unit claimed: %v", err)
 	}
+	// What a suspended unit offered is not claimed either (it was
+	// published while the unit was active).
+	if _, err := e.svc.ClaimResource(e.ctx, e.staffA, offer.ID, e.commA, 1, ""); errs.CodeOf(err) != "UNIT_INACTIVE" {
+		t.Fatalf("a suspended unit's resource claimed: %v", err)
+	}
 	if _, err := e.svc.SetUnitStatus(e.ctx, e.admin, unit.ID, cobuild.UnitActive); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.svc.ClaimNeed(e.ctx, contact, n.ID, cobuild.ClaimInput{UnitID: unit.ID, Quantity: 2}); err != nil {
 		t.Fatalf("a reactivated unit claims: %v", err)
+	}
+	if _, err := e.svc.ClaimResource(e.ctx, e.staffA, offer.ID, e.commA, 1, ""); err != nil {
+		t.Fatalf("a reactivated unit's resource claimed: %v", err)
 	}
 }

@@ -195,6 +195,16 @@ func (s *Service) ClaimResource(ctx context.Context, u resident.User, resourceID
 	if utf8.RuneCountInString(plan) > 2000 {
 		return Claim{}, errs.Invalid("TEXT_TOO_LONG", "实施计划不超过 2000 字")
 	}
+	// A suspended unit's offers are not taken up.
+	r, err := s.resources.Resource(ctx, resourceID)
+	if err != nil {
+		return Claim{}, errs.NotFoundAs(err, ErrResourceNotFound)
+	}
+	if status, err := s.store.UnitStatus(ctx, r.UnitID); err != nil {
+		return Claim{}, err
+	} else if status != UnitActive {
+		return Claim{}, errUnitInactive
+	}
 	c, err := s.resources.ClaimResource(ctx, ResourceClaim{ResourceID: resourceID, CommunityID: communityID, Quantity: qty,
 		Plan: strings.TrimSpace(plan), By: u.ID, Now: s.now()})
 	if errs.KindOf(err) == errs.KindNotFound {
