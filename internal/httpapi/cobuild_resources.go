@@ -49,7 +49,7 @@ func (a *API) listResources(c *gin.Context) {
 		dst  *int64
 	}{{"community_id", &f.CommunityID}, {"unit_id", &f.UnitID}} {
 		if s := c.Query(q.name); s != "" {
-			if *q.dst, err = strconv.ParseInt(s, 10, 64); err != nil || *q.dst <= 0 {
+			if *q.dst, err = strconv.ParseInt(s, 10, 64); err != nil || *q.dst < 0 {
 				fail(c, badFilter(q.name))
 				return
 			}
