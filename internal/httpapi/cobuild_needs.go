@@ -275,7 +275,7 @@ func (a *API) listProjects(c *gin.Context) {
 		f.CommunityIDs = []int64{community}
 	}
 	if s := c.Query("unit_id"); s != "" {
-		if f.UnitID, err = strconv.ParseInt(s, 10, 64); err != nil || f.UnitID <= 0 {
+		if f.UnitID, err = strconv.ParseInt(s, 10, 64); err != nil || f.UnitID < 0 {
 			fail(c, badFilter("unit_id"))
 			return
 		}
