@@ -24,6 +24,7 @@ type cbFixture struct {
 	need           int64 // community A's need, partly claimed by unit A
 	claim, project int64 // unit A's claim of it and its project
 	wish           int64 // the owner's wish, accepted and claimed by unit A
+	wishNeed       int64 // the need the owner's wish became
 	proposal       int64 // the owner's proposal
 	resource       int64 // unit A's resource for community A
 }
@@ -54,7 +55,8 @@ func (w *authzWorld) cobuildPersonas() {
 	w.cb.wish = w.cbWish(w.tok[owner])
 	r := w.must(w.ta.do("POST", fmt.Sprintf("/api/v1/admin/wishes/%d/review", w.cb.wish), w.tok[staffA], map[string]any{"decision": "accept",
 		"need": map[string]any{"category": "children_study", "quantity": 1, "quantity_unit": "个"}}), 200, "accept wish")
-	w.cbClaim(num(r.Body["need_id"]))
+	w.cb.wishNeed = num(r.Body["need_id"])
+	w.cbClaim(w.cb.wishNeed)
 	w.cb.proposal = w.cbProposal(w.tok[owner])
 	w.cb.resource = num(w.must(w.ta.do("POST", "/api/v1/resources", w.tok[unitA], w.cbResourceBody()), 201, "resource").Body["id"])
 }
@@ -231,6 +233,9 @@ func (w *authzWorld) cobuildRows() []authzRow {
 		}},
 		{"GET /api/v1/me/wishes", loggedIn, fixed("/api/v1/me/wishes", nil)},
 		{"GET /api/v1/wishes/{id}", stu(st(401, ok, 404, 404, ok, 404, ok), ok, 404), func(int) authzCall { return p2("/api/v1/wishes/%d", w.cb.wish) }},
+		// The wishes behind a need: its community's staff and the units
+		// that claimed it, not the wish's author nor other units.
+		{"GET /api/v1/needs/{id}/wishes", stu(st(401, 403, 403, 403, ok, 403, ok), ok, 403), func(int) authzCall { return p2("/api/v1/needs/%d/wishes", w.cb.wishNeed) }},
 		{"GET /api/v1/admin/wishes", stu(st(401, 403, 403, ok, ok, 403, ok), 403, 403), fixed("/api/v1/admin/wishes?status=accepted", nil)},
 		{"POST /api/v1/admin/wishes/{id}/review", stu(st(401, 403, 403, 404, ok, 404, ok), 403, 403), w.cbDecline("wishes", &w.cb.wish, "wisher", w.cbWish, "已有类似服务")},
 		{"GET /api/v1/proposals", pub, fixed(fmt.Sprintf("/api/v1/proposals?community_id=%d", w.commA), nil)},

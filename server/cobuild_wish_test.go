@@ -134,8 +134,24 @@ func TestWishContentSecurityAndContactPrivacy(t *testing.T) {
 	if r := ta.do("GET", fmt.Sprintf("/api/v1/needs/%d", need), "", nil); r.Status != 200 || strings.Contains(string(r.Raw), phone) || strings.Contains(string(r.Raw), "张桂兰") {
 		t.Fatalf("the public need shows the contact: %s", r.Raw)
 	}
+	// The wishes behind a need, with their contacts: the claiming unit
+	// finds the residents it serves there (and nobody else but staff).
+	needWishes := func(tok string) resp { return ta.do("GET", fmt.Sprintf("/api/v1/needs/%d/wishes", need), tok, nil) }
+	for _, tok := range []string{contactA, contactB, neighbour, author} {
+		if r := needWishes(tok); r.Status != 403 || r.str("code") != "NOT_CLAIMING_UNIT" || strings.Contains(string(r.Raw), phone) {
+			t.Fatalf("the need's wishes before the claim: %d %s", r.Status, r.Raw)
+		}
+	}
 	if r := ta.do("POST", fmt.Sprintf("/api/v1/needs/%d/claims", need), contactA, map[string]any{"unit_id": unitA}); r.Status != 201 {
 		t.Fatalf("claim: %d %s", r.Status, r.Raw)
+	}
+	for _, tok := range []string{contactA, staffTok} {
+		if r := needWishes(tok); r.Status != 200 || len(items(r)) != 1 || num(items(r)[0]["id"]) != good || items(r)[0]["contact_phone"] != phone {
+			t.Fatalf("the need's wishes after the claim: %d %s", r.Status, r.Raw)
+		}
+	}
+	if r := needWishes(contactB); r.Status != 403 || strings.Contains(string(r.Raw), phone) {
+		t.Fatalf("another unit saw the need's wishes: %d %s", r.Status, r.Raw)
 	}
 	if r := check(contactA, good); r.Status != 200 || r.str("contact_phone") != phone {
 		t.Fatalf("the claiming unit: %d %s", r.Status, r.Raw)

@@ -203,3 +203,70 @@ func TestTakeSaysWhatRemains(t *testing.T) {
 		}
 	}
 }
+
+// A unit refused for lack of quantity that claims afterwards (a smaller
+// quantity) is no longer waiting: when another claim is withdrawn it is
+// not told the need "is open again"; units still refused are.
+func TestReopenNoticeOnlyForUnitsStillRefused(t *testing.T) {
+	e := newEnv(t, cobuild.Config{})
+	us := units(e, 3, "重开单位")
+	n := e.need(10, true)
+	first, err := e.svc.ClaimNeed(e.ctx, e.contacts[us[0].ID], n.ID, cobuild.ClaimInput{UnitID: us[0].ID, Quantity: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range us[1:] {
+		if _, err := e.svc.ClaimNeed(e.ctx, e.contacts[u.ID], n.ID, cobuild.ClaimInput{UnitID: u.ID, Quantity: 5}); errs.CodeOf(err) != "NEED_FULLY_CLAIMED" {
+			t.Fatalf("claim over the remainder: %v", err)
+		}
+	}
+	// us[1] settles for what remains; us[2] keeps waiting.
+	if _, err := e.svc.ClaimNeed(e.ctx, e.contacts[us[1].ID], n.ID, cobuild.ClaimInput{UnitID: us[1].ID, Quantity: 4}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.WithdrawClaim(e.ctx, e.contacts[us[0].ID], first.ID); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range map[int]int64{1: 0, 2: 1} {
+		var told int64
+		if err := e.db.G.Table("outbox").Where("user_id = ? AND dedup_key LIKE ?", e.contacts[us[i].ID].ID, "cb:reopen:%").Count(&told).Error; err != nil {
+			t.Fatal(err)
+		}
+		if told != want {
+			t.Errorf("unit %d told %d times the need is open again, want %d", i, told, want)
+		}
+	}
+}
+
+// A withdrawal after the need's deadline returns the quantity but tells
+// no refused unit it "is open again": claims are refused after the
+// deadline (NEED_CLOSED).
+func TestNoReopenNoticeAfterTheDeadline(t *testing.T) {
+	e := newEnv(t, cobuild.Config{})
+	us := units(e, 2, "逾期单位")
+	n := e.need(1, false)
+	c, err := e.svc.ClaimNeed(e.ctx, e.contacts[us[0].ID], n.ID, cobuild.ClaimInput{UnitID: us[0].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.ClaimNeed(e.ctx, e.contacts[us[1].ID], n.ID, cobuild.ClaimInput{UnitID: us[1].ID}); errs.CodeOf(err) != "NEED_FULLY_CLAIMED" {
+		t.Fatalf("second claim: %v", err)
+	}
+	e.clock = n.Deadline.Add(time.Hour)
+	if _, err := e.svc.WithdrawClaim(e.ctx, e.contacts[us[0].ID], c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.svc.Need(e.ctx, n.ID); got.Remaining() != 1 {
+		t.Fatalf("after the withdrawal %d remain", got.Remaining())
+	}
+	var told int64
+	if err := e.db.G.Table("outbox").Where("user_id = ? AND dedup_key LIKE ?", e.contacts[us[1].ID].ID, "cb:reopen:%").Count(&told).Error; err != nil {
+		t.Fatal(err)
+	}
+	if told != 0 {
+		t.Fatalf("the refused unit was told a need past its deadline is open again")
+	}
+	if _, err := e.svc.ClaimNeed(e.ctx, e.contacts[us[1].ID], n.ID, cobuild.ClaimInput{UnitID: us[1].ID}); errs.CodeOf(err) != "NEED_CLOSED" {
+		t.Fatalf("claim after the deadline: %v", err)
+	}
+}

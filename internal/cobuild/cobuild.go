@@ -142,13 +142,19 @@ var (
 	ErrBadQuantity      = errs.Invalid("INVALID_QUANTITY", "认领数量须为正整数")
 )
 
+// Claimable reports whether units may still claim the need at now: not
+// closed, and its deadline (if any) not passed.
+func (n Need) Claimable(now time.Time) bool {
+	return n.Status != NeedClosed && (n.Deadline.IsZero() || !now.After(n.Deadline))
+}
+
 // Take decides a claim of qty by unitID on the locked need n, given the
 // unit's active claims on it: it returns the quantity taken. A shareable
 // need gives what is asked while enough remains (never more, never part:
 // a claim larger than what remains is refused, so the unit decides);
 // a need that may not be shared is taken whole by its first claim.
 func (n Need) Take(unitID int64, qty int, unitHasClaim bool, now time.Time) (int, error) {
-	if n.Status == NeedClosed || (!n.Deadline.IsZero() && now.After(n.Deadline)) {
+	if !n.Claimable(now) {
 		return 0, ErrNeedClosed
 	}
 	if unitHasClaim {

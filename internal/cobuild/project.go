@@ -22,6 +22,7 @@ var (
 	errBadScore        = errs.Invalid("INVALID_SCORE", "评分须为 1 到 5 分，评价不超过 300 字")
 	errNotBeneficiary  = errs.Forbidden("NOT_BENEFICIARY", "只有该项目的受益居民可以评价")
 	errNotDelivered    = errs.Conflict("PROJECT_NOT_DELIVERED", "项目交付后才能评价")
+	errEvaluated       = errs.Conflict("EVALUATED_ALREADY", "社区已评价过该项目")
 )
 
 // Project returns a project (public: the board shows projects and their
@@ -89,7 +90,7 @@ func (s *Service) UpdateProject(ctx context.Context, u resident.User, id int64, 
 		p.Plan = *in.Plan
 	}
 	if in.ActivityIDs != nil {
-		if p.ActivityIDs, err = s.checkActivities(ctx, in.ActivityIDs); err != nil {
+		if p.ActivityIDs, err = s.checkActivities(ctx, p, in.ActivityIDs); err != nil {
 			return Project{}, err
 		}
 	}
@@ -149,11 +150,12 @@ func (s *Service) UpdateProject(ctx context.Context, u resident.User, id int64, 
 // maxProjectActivities is how many activities a project links.
 const maxProjectActivities = 20
 
-var errBadActivities = errs.Invalid("INVALID_ACTIVITIES", fmt.Sprintf("关联的活动不存在，或超过 %d 个", maxProjectActivities))
+var errBadActivities = errs.Invalid("INVALID_ACTIVITIES", fmt.Sprintf("只能关联承接单位或本社区的活动，且不超过 %d 个", maxProjectActivities))
 
-// checkActivities returns the activities a project links, each once; they
-// must exist and be at most maxProjectActivities.
-func (s *Service) checkActivities(ctx context.Context, ids []int64) ([]int64, error) {
+// checkActivities returns the activities project p links, each once; they
+// must exist, be hosted by one of its units or held in its community, and
+// be at most maxProjectActivities.
+func (s *Service) checkActivities(ctx context.Context, p Project, ids []int64) ([]int64, error) {
 	out := make([]int64, 0, len(ids))
 	for _, id := range ids {
 		if id <= 0 {
@@ -166,7 +168,11 @@ func (s *Service) checkActivities(ctx context.Context, ids []int64) ([]int64, er
 	if len(out) > maxProjectActivities {
 		return nil, errBadActivities
 	}
-	if ok, err := s.store.ActivitiesExist(ctx, out); err != nil || !ok {
+	units := make([]int64, 0, len(p.Parties))
+	for _, x := range p.Parties {
+		units = append(units, x.UnitID)
+	}
+	if ok, err := s.store.ActivitiesLinkable(ctx, out, units, p.CommunityID); err != nil || !ok {
 		return nil, cmp.Or(err, error(errBadActivities))
 	}
 	return out, nil
@@ -201,7 +207,11 @@ func (s *Service) EvaluateUnits(ctx context.Context, u resident.User, id int64, 
 	if score < 1 || score > 5 || utf8.RuneCountInString(comment) > 300 {
 		return Project{}, errBadScore
 	}
-	if p.Status != ProjectDelivered {
+	switch p.Status {
+	case ProjectDelivered:
+	case ProjectEvaluated, ProjectClosed:
+		return Project{}, errEvaluated
+	default:
 		return Project{}, errNotDelivered
 	}
 	now := s.now()

@@ -91,8 +91,16 @@ func TestProjectLifecycleAndRatings(t *testing.T) {
 	if err != nil || p.Status != cobuild.ProjectEvaluated || p.UnitRating != 5 || p.RatingCount != 1 || p.RatingAvg != 4 {
 		t.Fatalf("evaluate: %+v %v", p, err)
 	}
+	// The community rates the units once: a second rating, before or
+	// after closing, is told so (not "deliver first").
+	if _, err := e.svc.EvaluateUnits(e.ctx, e.staffA, p.ID, 3, "再评一次"); errs.CodeOf(err) != "EVALUATED_ALREADY" || errs.KindOf(err) != errs.KindConflict {
+		t.Fatalf("second evaluation: %v, want 409 EVALUATED_ALREADY", err)
+	}
 	if p, err = step(e.staffA, cobuild.ProjectUpdate{Action: "close"}); err != nil || p.Status != cobuild.ProjectClosed {
 		t.Fatalf("close: %+v %v", p, err)
+	}
+	if _, err := e.svc.EvaluateUnits(e.ctx, e.staffA, p.ID, 3, ""); errs.CodeOf(err) != "EVALUATED_ALREADY" {
+		t.Fatalf("evaluation of a closed project: %v, want EVALUATED_ALREADY", err)
 	}
 
 	// Overdue: a project past its due date reminds the unit's contacts, once a day.
@@ -236,6 +244,29 @@ func TestProjectActivityLinksChecked(t *testing.T) {
 	if err != nil || len(p.ActivityIDs) != 0 {
 		t.Fatalf("no activities: %+v %v", p.ActivityIDs, err)
 	}
+	// Another organisation's activity in another community is not the
+	// project's to claim (its attendees would rate the project, its
+	// volunteers' hours count for it); one of the project's community is.
+	other, _ := e.unit("区文化馆")
+	activity := func(community, host int64) int64 {
+		if err := e.db.G.Exec(`INSERT INTO activities (title, category, community_id, host_org_id, status, signup_opens_at, signup_closes_at,
+			first_starts_at, last_ends_at, created_at, updated_at) VALUES ('读书会', 'culture', ?, ?, 'published', ?, ?, ?, ?, ?, ?)`,
+			community, host, now, now, now, now, now, now).Error; err != nil {
+			t.Fatal(err)
+		}
+		var id int64
+		if err := e.db.G.Table("activities").Select("MAX(id)").Scan(&id).Error; err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	foreign, local, hosted := activity(e.commB, other.ID), activity(e.commA, other.ID), activity(e.commB, unit.ID)
+	if _, err := e.svc.UpdateProject(e.ctx, contact, c.ProjectID, cobuild.ProjectUpdate{Action: "progress", ActivityIDs: []int64{act, foreign}}); errs.CodeOf(err) != "INVALID_ACTIVITIES" {
+		t.Fatalf("another organisation's activity of another community linked: %v", err)
+	}
+	if p, err = e.svc.UpdateProject(e.ctx, contact, c.ProjectID, cobuild.ProjectUpdate{Action: "progress", ActivityIDs: []int64{act, local, hosted}}); err != nil || len(p.ActivityIDs) != 3 {
+		t.Fatalf("the unit's and the community's activities: %+v %v", p.ActivityIDs, err)
+	}
 }
 
 // The overdue filter is the store's: the first page of overdue projects
@@ -267,6 +298,7 @@ func TestSuspendedUnitClaimsNothing(t *testing.T) {
 	e := newEnv(t, cobuild.Config{})
 	unit, contact := e.unit("区博物馆")
 	n := e.need(10, true)
+	offer := e.resource(unit, 5, e.commA)
 	for _, tc := range []struct {
 		who    resident.User
 		id     int64
@@ -289,10 +321,18 @@ func TestSuspendedUnitClaimsNothing(t *testing.T) {
 	if _, err := e.svc.ClaimNeed(e.ctx, contact, n.ID, cobuild.ClaimInput{UnitID: unit.ID, Quantity: 2}); errs.CodeOf(err) != "UNIT_INACTIVE" {
 		t.Fatalf("a suspended unit claimed: %v", err)
 	}
+	// What a suspended unit offered is not claimed either (it was
+	// published while the unit was active).
+	if _, err := e.svc.ClaimResource(e.ctx, e.staffA, offer.ID, e.commA, 1, ""); errs.CodeOf(err) != "UNIT_INACTIVE" {
+		t.Fatalf("a suspended unit's resource claimed: %v", err)
+	}
 	if _, err := e.svc.SetUnitStatus(e.ctx, e.admin, unit.ID, cobuild.UnitActive); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.svc.ClaimNeed(e.ctx, contact, n.ID, cobuild.ClaimInput{UnitID: unit.ID, Quantity: 2}); err != nil {
 		t.Fatalf("a reactivated unit claims: %v", err)
+	}
+	if _, err := e.svc.ClaimResource(e.ctx, e.staffA, offer.ID, e.commA, 1, ""); err != nil {
+		t.Fatalf("a reactivated unit's resource claimed: %v", err)
 	}
 }

@@ -186,11 +186,24 @@ func (s *Service) Resources(ctx context.Context, f ResourceFilter) ([]Resource, 
 // ClaimResource has a community (its staff) claim (part of) a resource:
 // every such claim is its own project.
 func (s *Service) ClaimResource(ctx context.Context, u resident.User, resourceID, communityID int64, qty int, plan string) (Claim, error) {
+	if communityID == 0 && u.IsAnyStaff() {
+		return Claim{}, errs.Invalid("COMMUNITY_REQUIRED", "请选择认领该资源的社区")
+	}
 	if communityID == 0 || !u.IsStaffOf(communityID) {
 		return Claim{}, errNotStaff
 	}
 	if utf8.RuneCountInString(plan) > 2000 {
 		return Claim{}, errs.Invalid("TEXT_TOO_LONG", "实施计划不超过 2000 字")
+	}
+	// A suspended unit's offers are not taken up.
+	r, err := s.resources.Resource(ctx, resourceID)
+	if err != nil {
+		return Claim{}, errs.NotFoundAs(err, ErrResourceNotFound)
+	}
+	if status, err := s.store.UnitStatus(ctx, r.UnitID); err != nil {
+		return Claim{}, err
+	} else if status != UnitActive {
+		return Claim{}, errUnitInactive
 	}
 	c, err := s.resources.ClaimResource(ctx, ResourceClaim{ResourceID: resourceID, CommunityID: communityID, Quantity: qty,
 		Plan: strings.TrimSpace(plan), By: u.ID, Now: s.now()})

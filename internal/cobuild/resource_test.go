@@ -69,6 +69,8 @@ func TestResourcesAndReportIn(t *testing.T) {
 		{staffB, e.commA, "FORBIDDEN"},
 		{staffB, e.commB, "RESOURCE_NOT_FOR_COMMUNITY"},
 		{contact, e.commA, "FORBIDDEN"},
+		{contact, 0, "FORBIDDEN"},
+		{e.staffA, 0, "COMMUNITY_REQUIRED"},
 		{e.staffA, e.commA, "RESOURCE_FULLY_CLAIMED"},
 	} {
 		if _, err := e.svc.ClaimResource(e.ctx, c.who, r.ID, c.community, 1, ""); errs.CodeOf(err) != c.code {

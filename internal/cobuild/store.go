@@ -98,8 +98,9 @@ type Store interface {
 	ContactUsers(ctx context.Context, unitID int64) ([]int64, error)
 	// WishMakers lists the residents whose wishes became the need.
 	WishMakers(ctx context.Context, needID int64) ([]int64, error)
-	// ActivitiesExist reports whether every id (distinct) names an activity.
-	ActivitiesExist(ctx context.Context, ids []int64) (bool, error)
+	// ActivitiesLinkable reports whether every id (distinct) names an
+	// activity hosted by one of units or held in community (0: none).
+	ActivitiesLinkable(ctx context.Context, ids, units []int64, community int64) (bool, error)
 }
 
 // People reads users and communities.

@@ -87,14 +87,15 @@ type WishStore interface {
 	// Support adds userID's support (SUPPORTED_ALREADY the second time)
 	// and puts the proposal on the agenda when it reaches threshold.
 	Support(ctx context.Context, proposalID, userID int64, threshold int, now time.Time) (Proposal, error)
-	// ReviewProposal sets the outcome when the status is still from
-	// (PROPOSAL_REVIEWED otherwise).
+	// ReviewProposal sets the outcome while the proposal is undecided:
+	// still from, or put on the agenda since (PROPOSAL_REVIEWED otherwise).
 	ReviewProposal(ctx context.Context, p Proposal, from string, need *Need, notices []notify.Notice) (Proposal, error)
 }
 
 // WishFilter selects wishes or proposals.
 type WishFilter struct {
 	UserID       int64
+	NeedID       int64   // wishes accepted or merged into the need (0 = any)
 	CommunityIDs []int64 // empty = any
 	Statuses     []string
 	VisibleOnly  bool // content check passed (or flagged for review)
@@ -273,6 +274,44 @@ func (s *Service) Wish(ctx context.Context, u resident.User, id int64) (WishView
 		v.Contact = phone
 	}
 	return v, nil
+}
+
+var errNotClaimingUnit = errs.Forbidden("NOT_CLAIMING_UNIT", "认领该需求后才能查看心愿居民的联系方式")
+
+// NeedWishes lists the wishes accepted or merged into a need, with their
+// contacts, for the units that claimed it (their contacts, only while the
+// claim stands) and the need's community staff: how a claiming unit
+// reaches the residents it serves.
+func (s *Service) NeedWishes(ctx context.Context, u resident.User, needID int64) ([]WishView, error) {
+	n, err := s.store.Need(ctx, needID)
+	if err != nil {
+		return nil, errs.NotFoundAs(err, ErrNeedNotFound)
+	}
+	allowed := u.IsStaffOf(n.CommunityID)
+	for _, unit := range u.ContactUnits() {
+		if allowed {
+			break
+		}
+		if allowed, err = s.wishes.UnitClaimedNeed(ctx, n.ID, unit); err != nil {
+			return nil, err
+		}
+	}
+	if !allowed {
+		return nil, errNotClaimingUnit
+	}
+	ws, err := s.wishes.Wishes(ctx, WishFilter{NeedID: n.ID, VisibleOnly: true, Limit: 100})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]WishView, 0, len(ws))
+	for _, w := range ws {
+		v := WishView{Wish: w, ShowContact: true}
+		if phone, err := s.box.Open(w.PhoneSealed); err == nil {
+			v.Contact = phone
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 // ReviewWishes lists the wishes staff may review (content checked).

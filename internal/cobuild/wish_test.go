@@ -3,6 +3,7 @@ package cobuild_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"gongjian/internal/cobuild"
 	"gongjian/internal/errs"
@@ -104,5 +105,34 @@ func TestProposalSupportsAndAgenda(t *testing.T) {
 	}
 	if _, err := e.svc.Support(e.ctx, supporters[0], p.ID); errs.CodeOf(err) != "PROPOSAL_CLOSED" {
 		t.Fatalf("support after review: %v", err)
+	}
+}
+
+// Staff decide on a proposal while it is undecided: a support that puts
+// it on the agenda between staff's read and their decision does not turn
+// the decision into "already decided" (PROPOSAL_REVIEWED); a second
+// decision still is.
+func TestProposalDecisionSurvivesReachingTheAgenda(t *testing.T) {
+	e := newEnv(t, cobuild.Config{SupportThreshold: 1})
+	author := e.user("author")
+	p, err := e.svc.CreateProposal(e.ctx, author, 0, "楼道加装扶手", "老人上下楼不便")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := p // what staff read: open
+	if got, err := e.svc.Support(e.ctx, e.user("neighbour"), p.ID); err != nil || got.Status != cobuild.ProposalAgenda {
+		t.Fatalf("support to the agenda: %+v %v", got, err)
+	}
+	now := time.Now()
+	seen.Status, seen.DeclineReason, seen.ReviewedAt = cobuild.WishDeclined, "已列入明年计划", &now
+	if _, err := e.store.ReviewProposal(e.ctx, seen, cobuild.ProposalOpen, nil, nil); err != nil {
+		t.Fatalf("decision after the proposal reached the agenda: %v", err)
+	}
+	got, err := e.store.Proposal(e.ctx, p.ID)
+	if err != nil || got.Status != cobuild.WishDeclined || got.AgendaAt == nil {
+		t.Fatalf("proposal after the decision: %+v %v", got, err)
+	}
+	if _, err := e.store.ReviewProposal(e.ctx, seen, cobuild.ProposalOpen, nil, nil); errs.CodeOf(err) != "PROPOSAL_REVIEWED" {
+		t.Fatalf("second decision: %v, want PROPOSAL_REVIEWED", err)
 	}
 }

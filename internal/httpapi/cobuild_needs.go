@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -183,12 +184,42 @@ func (a *API) createNeed(c *gin.Context) {
 	}
 }
 
-// listFilter reads community_id, status and cursor (an id).
-func listFilter(c *gin.Context) (community int64, statuses []string, after int64, limit int, err error) {
+// badFilter refuses a list filter's value (details.param names it).
+func badFilter(name string) error {
+	return errs.Invalid("BAD_QUERY", "筛选条件无效，请重新选择").With("param", name)
+}
+
+// queryOneOf checks that the query parameter, when given, is one of known.
+func queryOneOf(c *gin.Context, name string, known ...string) error {
+	if s := c.Query(name); s != "" && !slices.Contains(known, s) {
+		return badFilter(name)
+	}
+	return nil
+}
+
+// statusParam checks ?status= against known (see queryOneOf).
+func statusParam(known []string) fromRequest {
+	return func(c *gin.Context) error { return queryOneOf(c, "status", known...) }
+}
+
+// Known statuses of the co-building lists' status filters.
+var (
+	needStatuses     = []string{cobuild.NeedOpen, cobuild.NeedFull, cobuild.NeedClosed}
+	projectStatuses  = []string{cobuild.ProjectClaimed, cobuild.ProjectInProgress, cobuild.ProjectDelivered, cobuild.ProjectEvaluated, cobuild.ProjectClosed, cobuild.ProjectWithdrawn}
+	wishStatuses     = []string{cobuild.WishPending, cobuild.WishAccepted, cobuild.WishMerged, cobuild.WishDeclined}
+	proposalStatuses = []string{cobuild.ProposalOpen, cobuild.ProposalAgenda, cobuild.WishAccepted, cobuild.WishMerged, cobuild.WishDeclined}
+	reportInStatuses = []string{cobuild.ReportPending, cobuild.ReportConfirmed, cobuild.ReportDeclined}
+)
+
+// listFilter reads community_id, status (one of known) and cursor (an id).
+func listFilter(c *gin.Context, known []string) (community int64, statuses []string, after int64, limit int, err error) {
 	if s := c.Query("community_id"); s != "" {
 		if community, err = strconv.ParseInt(s, 10, 64); err != nil || community < 0 {
 			return 0, nil, 0, 0, errs.Invalid("INVALID_COMMUNITY", "社区参数无效")
 		}
+	}
+	if err := queryOneOf(c, "status", known...); err != nil {
+		return 0, nil, 0, 0, err
 	}
 	if s := c.Query("status"); s != "" {
 		statuses = []string{s}
@@ -203,7 +234,7 @@ func listFilter(c *gin.Context) (community int64, statuses []string, after int64
 }
 
 func (a *API) listNeeds(c *gin.Context) {
-	community, statuses, after, limit, err := listFilter(c)
+	community, statuses, after, limit, err := listFilter(c, needStatuses)
 	if err != nil {
 		fail(c, err)
 		return
@@ -231,7 +262,10 @@ func (a *API) claimNeed(c *gin.Context) {
 // ---- projects ----
 
 func (a *API) listProjects(c *gin.Context) {
-	community, statuses, after, limit, err := listFilter(c)
+	community, statuses, after, limit, err := listFilter(c, projectStatuses)
+	if err == nil {
+		err = queryOneOf(c, "overdue", "true", "false")
+	}
 	if err != nil {
 		fail(c, err)
 		return
@@ -241,8 +275,8 @@ func (a *API) listProjects(c *gin.Context) {
 		f.CommunityIDs = []int64{community}
 	}
 	if s := c.Query("unit_id"); s != "" {
-		if f.UnitID, err = strconv.ParseInt(s, 10, 64); err != nil {
-			fail(c, errs.Invalid("INVALID_UNIT", "单位参数无效"))
+		if f.UnitID, err = strconv.ParseInt(s, 10, 64); err != nil || f.UnitID < 0 {
+			fail(c, badFilter("unit_id"))
 			return
 		}
 	}

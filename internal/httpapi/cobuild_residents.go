@@ -126,9 +126,23 @@ func (a *API) getWish(c *gin.Context) {
 	}
 }
 
+// toContactWishDTO shows a wish with its whole contact (NeedWishes).
+func toContactWishDTO(v cobuild.WishView) wishDTO {
+	d := toWishDTO(v.Wish)
+	d.ContactName, d.ContactPhone = v.ContactName, v.Contact
+	return d
+}
+
+func (a *API) needWishes(c *gin.Context) {
+	if u, id, ok := a.meAnd(c, "id"); ok {
+		ws, err := a.d.Cobuild.NeedWishes(c.Request.Context(), u, id)
+		respondItems(c, ws, toContactWishDTO, err)
+	}
+}
+
 func (a *API) reviewWishes(c *gin.Context) {
 	var community int64
-	if u, ok := a.meWith(c, communityParam(&community)); ok {
+	if u, ok := a.meWith(c, communityParam(&community), statusParam(wishStatuses)); ok {
 		ws, err := a.d.Cobuild.ReviewWishes(c.Request.Context(), u, community, c.DefaultQuery("status", cobuild.WishPending))
 		respondItems(c, ws, toReviewedWishDTO, err)
 	}
@@ -196,7 +210,7 @@ func (a *API) viewer(c *gin.Context) *resident.User {
 
 func (a *API) listProposals(c *gin.Context) {
 	var community int64
-	if !read(c, communityParam(&community)) {
+	if !read(c, communityParam(&community), statusParam(proposalStatuses)) {
 		return
 	}
 	v := a.viewer(c)

@@ -9,7 +9,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gongjian/internal/cobuild"
-	"gongjian/internal/errs"
 )
 
 type resourceDTO struct {
@@ -50,13 +49,17 @@ func (a *API) listResources(c *gin.Context) {
 		dst  *int64
 	}{{"community_id", &f.CommunityID}, {"unit_id", &f.UnitID}} {
 		if s := c.Query(q.name); s != "" {
-			if *q.dst, err = strconv.ParseInt(s, 10, 64); err != nil {
-				fail(c, errs.Invalid("INVALID_FILTER", "筛选参数无效"))
+			if *q.dst, err = strconv.ParseInt(s, 10, 64); err != nil || *q.dst < 0 {
+				fail(c, badFilter(q.name))
 				return
 			}
 		}
 	}
 	f.Kind = c.Query("kind")
+	if f.Kind != "" && cobuild.ResourceKinds[f.Kind] == "" {
+		fail(c, badFilter("kind"))
+		return
+	}
 	rs, err := a.d.Cobuild.Resources(c.Request.Context(), f)
 	respondItems(c, rs, toResourceDTO, err)
 }
@@ -133,7 +136,7 @@ func (a *API) getReportIn(c *gin.Context) {
 
 func (a *API) listReportIns(c *gin.Context) {
 	var community int64
-	if u, ok := a.meWith(c, communityParam(&community)); ok {
+	if u, ok := a.meWith(c, communityParam(&community), statusParam(reportInStatuses)); ok {
 		rs, err := a.d.Cobuild.ReportIns(c.Request.Context(), u, community, c.Query("status"))
 		respondItems(c, rs, toReportInDTO, err)
 	}

@@ -238,6 +238,7 @@ func (a *API) routes(r *gin.Engine) {
 	authed.POST("/wishes", a.createWish)
 	authed.GET("/me/wishes", userItems(a, a.d.Cobuild.MyWishes, toOwnWishDTO))
 	authed.GET("/wishes/:id", a.getWish)
+	authed.GET("/needs/:id/wishes", a.needWishes)
 	staff.GET("/wishes", a.reviewWishes)
 	staff.POST("/wishes/:id/review", a.reviewWish)
 	v1.GET("/proposals", a.optionalAuth, a.listProposals)

@@ -177,6 +177,11 @@ func (s *CobuildStore) ClaimNeed(ctx context.Context, req cobuild.ClaimRequest) 
 		if err := tx.Model(&cbNeedRow{}).Where("id = ?", need.ID).Updates(upd).Error; err != nil {
 			return err
 		}
+		// A unit refused earlier that claims now waits no more: it is not
+		// told of quantity returning.
+		if err := tx.Where("need_id = ? AND unit_id = ?", need.ID, req.UnitID).Delete(&cbRefusalRow{}).Error; err != nil {
+			return err
+		}
 		out = toCbClaim(c)
 		return nil
 	})
@@ -242,8 +247,11 @@ func (s *CobuildStore) WithdrawClaim(ctx context.Context, id, by int64, now time
 			if err := tx.Where("need_id = ?", nr.ID).Find(&rs).Error; err != nil {
 				return err
 			}
+			// Told it is open again only while units may claim it.
 			for _, r := range rs {
-				refused = append(refused, r.UserID)
+				if toNeed(nr).Claimable(now) {
+					refused = append(refused, r.UserID)
+				}
 			}
 			if err := tx.Where("need_id = ?", nr.ID).Delete(&cbRefusalRow{}).Error; err != nil {
 				return err
@@ -472,13 +480,18 @@ func (s *CobuildStore) ContactUsers(ctx context.Context, unitID int64) ([]int64,
 	return ids, translate(err, nil)
 }
 
-// ActivitiesExist reports whether every id (distinct) names an activity.
-func (s *CobuildStore) ActivitiesExist(ctx context.Context, ids []int64) (bool, error) {
+// ActivitiesLinkable reports whether every id (distinct) names an
+// activity hosted by one of units or held in community (0: none).
+func (s *CobuildStore) ActivitiesLinkable(ctx context.Context, ids, units []int64, community int64) (bool, error) {
 	if len(ids) == 0 {
 		return true, nil
 	}
+	mine := s.g(ctx).Where("community_id = ? AND community_id <> 0", community)
+	if len(units) > 0 {
+		mine = mine.Or("host_org_id IN ?", units)
+	}
 	var n int64
-	err := s.g(ctx).Model(&activityRow{}).Where("id IN ?", ids).Count(&n).Error
+	err := s.g(ctx).Model(&activityRow{}).Where("id IN ?", ids).Where(mine).Count(&n).Error
 	return n == int64(len(ids)), translate(err, nil)
 }
 

@@ -198,15 +198,24 @@ func (s *CobuildStore) ReportIns(ctx context.Context, communityIDs []int64, stat
 
 // ReviewReportIn records the outcome of a pending report-in; a
 // confirmation sets the member's party organisation (their workplace's)
-// and reporting community, so their hours roll up to both.
+// and reporting community, so their hours roll up to both. The decision
+// is on the report-in r as staff read it: one the member submitted anew
+// meanwhile (another community or workplace) is left pending
+// (REPORT_IN_CHANGED), so staff never decide for a community that no
+// longer holds it.
 func (s *CobuildStore) ReviewReportIn(ctx context.Context, r cobuild.ReportIn, notices []notify.Notice) error {
 	return translate(s.db.transaction(ctx, func(tx *gorm.DB) error {
-		res := tx.Model(&cbReportInRow{}).Where("user_id = ? AND status = ?", r.UserID, cobuild.ReportPending).
+		res := tx.Model(&cbReportInRow{}).Where("user_id = ? AND status = ? AND community_id = ? AND workplace_org_id = ?",
+			r.UserID, cobuild.ReportPending, r.CommunityID, r.WorkplaceOrgID).
 			Updates(map[string]any{"status": r.Status, "note": r.Note, "reviewed_at": utcPtr(r.ReviewedAt), "updated_at": time.Now().UTC()})
 		if res.Error != nil {
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
+			var cur cbReportInRow
+			if err := tx.Where("user_id = ?", r.UserID).First(&cur).Error; err == nil && cur.Status == cobuild.ReportPending {
+				return errs.Conflict("REPORT_IN_CHANGED", "该党员已重新提交报到信息，请刷新后再处理")
+			}
 			return errs.Conflict("REPORT_IN_REVIEWED", "该报到已处理")
 		}
 		if r.Status == cobuild.ReportConfirmed {

@@ -85,6 +85,7 @@ func (s *CobuildStore) Wish(ctx context.Context, id int64) (cobuild.Wish, error)
 
 func wishQuery(q *gorm.DB, f cobuild.WishFilter, visible []string) *gorm.DB {
 	q = whereEq(q, "user_id", f.UserID)
+	q = whereEq(q, "need_id", f.NeedID)
 	if len(f.CommunityIDs) > 0 {
 		q = q.Where("community_id IN ?", f.CommunityIDs)
 	}
@@ -108,17 +109,18 @@ func (s *CobuildStore) Wishes(ctx context.Context, f cobuild.WishFilter) ([]cobu
 // ReviewWish records staff's decision on a pending wish (creating the
 // need an acceptance makes) with the notices.
 func (s *CobuildStore) ReviewWish(ctx context.Context, w cobuild.Wish, need *cobuild.Need, notices []notify.Notice) (cobuild.Wish, error) {
-	err := s.decide(ctx, cbDecision{model: &cbWishRow{}, id: w.ID, from: cobuild.WishPending, status: w.Status, needID: &w.NeedID,
+	err := s.decide(ctx, cbDecision{model: &cbWishRow{}, id: w.ID, from: []string{cobuild.WishPending}, status: w.Status, needID: &w.NeedID,
 		declineReason: w.DeclineReason, reviewedAt: w.ReviewedAt, done: errs.Conflict("WISH_REVIEWED", "该心愿已处理")}, need, notices)
 	return w, translate(err, nil)
 }
 
 // cbDecision is staff's decision on a wish or a proposal (model: its row
-// type) taken while its status is still from.
+// type) taken while its status is still one of from (undecided).
 type cbDecision struct {
 	model         any
 	id            int64
-	from, status  string
+	from          []string
+	status        string
 	needID        *int64
 	declineReason string
 	reviewedAt    *time.Time
@@ -135,9 +137,13 @@ func (s *CobuildStore) decide(ctx context.Context, d cbDecision, need *cobuild.N
 			}
 			*d.needID = need.ID
 		}
-		if err := fromStatus(tx, d.model, d.id, d.from, map[string]any{
-			"status": d.status, "need_id": *d.needID, "decline_reason": d.declineReason, "reviewed_at": utcPtr(d.reviewedAt), "updated_at": time.Now().UTC()}, d.done); err != nil {
-			return err
+		res := tx.Model(d.model).Where("id = ? AND status IN ?", d.id, d.from).Updates(map[string]any{
+			"status": d.status, "need_id": *d.needID, "decline_reason": d.declineReason, "reviewed_at": utcPtr(d.reviewedAt), "updated_at": time.Now().UTC()})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return d.done
 		}
 		return AddNotices(tx, notices)
 	})
@@ -273,9 +279,15 @@ func (s *CobuildStore) Support(ctx context.Context, proposalID, userID int64, th
 	return toProposal(out), translate(err, nil)
 }
 
-// ReviewProposal records staff's decision when the status is still from.
+// ReviewProposal records staff's decision while the proposal is undecided:
+// still from, or on the agenda since (a support reaching the threshold
+// meanwhile does not decide it).
 func (s *CobuildStore) ReviewProposal(ctx context.Context, p cobuild.Proposal, from string, need *cobuild.Need, notices []notify.Notice) (cobuild.Proposal, error) {
-	err := s.decide(ctx, cbDecision{model: &cbProposalRow{}, id: p.ID, from: from, status: p.Status, needID: &p.NeedID,
+	undecided := []string{from}
+	if from == cobuild.ProposalOpen {
+		undecided = append(undecided, cobuild.ProposalAgenda)
+	}
+	err := s.decide(ctx, cbDecision{model: &cbProposalRow{}, id: p.ID, from: undecided, status: p.Status, needID: &p.NeedID,
 		declineReason: p.DeclineReason, reviewedAt: p.ReviewedAt, done: errs.Conflict("PROPOSAL_REVIEWED", "该议题已处理")}, need, notices)
 	return p, translate(err, nil)
 }
