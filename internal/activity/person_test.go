@@ -1,6 +1,7 @@
 package activity_test
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -117,5 +118,48 @@ func TestPatchedIDNumberGivesBirthDateAndGender(t *testing.T) {
 		if !got.BirthDate.Equal(c.wantBirth) || got.Gender != c.wantGender {
 			t.Errorf("%s: stored %s %s, want %s %s", c.name, got.BirthDate.Format("2006-01-02"), got.Gender, c.wantBirth.Format("2006-01-02"), c.wantGender)
 		}
+	}
+}
+
+// Both parents signing the same child up at the same moment (a popular
+// release opening) get one seat between them: the check that another
+// account holds the person and the write are not interleaved with the
+// other parent's.
+func TestSamePersonFromTwoAccountsAtOnceTakesOneSeat(t *testing.T) {
+	e := newEnv(t, activity.Config{})
+	u := e.newUsers(2)
+	child := idNumber("11010520170808123")
+	var deps [2]int64
+	for i := range u {
+		d, err := e.residents.AddDependent(e.ctx, u[i], resident.DependentInput{Name: "刘小宝", Relation: resident.RelationChild,
+			IDNumber: child, ConsentVersion: resident.CurrentConsentVersion})
+		if err != nil {
+			t.Fatal(err)
+		}
+		deps[i] = d.ID
+	}
+	for round := range 8 {
+		a, sid := e.publishOne(sess{10, 5})
+		var wg sync.WaitGroup
+		var errs [2]error
+		for i := range u {
+			wg.Go(func() { _, errs[i] = e.register(e.ctx, u[i], sid, activity.AttendeeRef{DependentID: deps[i]}) })
+		}
+		wg.Wait()
+		ok, refused := 0, 0
+		for _, err := range errs {
+			switch code(err) {
+			case "OK":
+				ok++
+			case "ALREADY_REGISTERED":
+				refused++
+			default:
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+		if ok != 1 || refused != 1 {
+			t.Fatalf("round %d: %d sign-ups of the same child accepted, %d refused (want 1 and 1)", round, ok, refused)
+		}
+		e.assertConsistent(a.ID)
 	}
 }
