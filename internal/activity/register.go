@@ -315,7 +315,7 @@ func (s *Service) holdPersons(ctx context.Context, activityID int64, atts []atte
 	if len(persons) == 0 {
 		return func() {}, nil
 	}
-	slices.Sort(persons) // one order: two sign-ups naming the same two people never wait for each other
+	slices.Sort(persons) // one order: two sign-ups naming the same two people never each hold one and wait for the other
 	token := newKey()
 	held := persons[:0:0]
 	release := func() {
