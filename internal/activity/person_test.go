@@ -1,6 +1,7 @@
 package activity_test
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -75,4 +76,90 @@ func TestOnePersonPerIDNumber(t *testing.T) {
 		t.Fatalf("the other parent themself: %v", err)
 	}
 	e.assertConsistent(a.ID)
+}
+
+// Correcting a family member's ID number alone takes the birth date and
+// gender from the new number (they were read from the old one): the
+// resident is not told the date "they filled in" contradicts it. Given
+// with it, they are still checked against it; clearing the number keeps
+// them.
+func TestPatchedIDNumberGivesBirthDateAndGender(t *testing.T) {
+	e := newEnv(t, activity.Config{})
+	u := e.newUsers(1)
+	d, err := e.residents.AddDependent(e.ctx, u[0], resident.DependentInput{Name: "王小明", Relation: resident.RelationChild,
+		IDNumber: idNumber("11010520180315123"), ConsentVersion: resident.CurrentConsentVersion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ptr := func(s string) *string { return &s }
+	day := func(y, m, dd int) *time.Time { t := time.Date(y, time.Month(m), dd, 0, 0, 0, 0, time.UTC); return &t }
+	cases := []struct {
+		name       string
+		patch      resident.DependentPatch
+		want       string
+		wantBirth  time.Time
+		wantGender string
+	}{
+		{"a typo corrected: another day, a girl", resident.DependentPatch{IDNumber: ptr(idNumber("11010520190520124"))}, "OK", *day(2019, 5, 20), "female"},
+		{"the number with a contradicting birth date", resident.DependentPatch{IDNumber: ptr(idNumber("11010520180315135")), BirthDate: day(2018, 3, 16)}, "ID_NUMBER_BIRTH_MISMATCH", *day(2019, 5, 20), "female"},
+		{"the number with a contradicting gender", resident.DependentPatch{IDNumber: ptr(idNumber("11010520180315135")), Gender: ptr("female")}, "ID_NUMBER_GENDER_MISMATCH", *day(2019, 5, 20), "female"},
+		{"the number with agreeing fields", resident.DependentPatch{IDNumber: ptr(idNumber("11010520180315135")), BirthDate: day(2018, 3, 15), Gender: ptr("male")}, "OK", *day(2018, 3, 15), "male"},
+		{"the number cleared: fields kept", resident.DependentPatch{IDNumber: ptr("")}, "OK", *day(2018, 3, 15), "male"},
+	}
+	for _, c := range cases {
+		_, err := e.residents.UpdateDependent(e.ctx, u[0], d.ID, c.patch)
+		if code(err) != c.want {
+			t.Errorf("%s: got %s (%v), want %s", c.name, code(err), err, c.want)
+		}
+		got, err := e.residents.Dependent(e.ctx, u[0], d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.BirthDate.Equal(c.wantBirth) || got.Gender != c.wantGender {
+			t.Errorf("%s: stored %s %s, want %s %s", c.name, got.BirthDate.Format("2006-01-02"), got.Gender, c.wantBirth.Format("2006-01-02"), c.wantGender)
+		}
+	}
+}
+
+// Both parents signing the same child up at the same moment (a popular
+// release opening) get one seat between them: the check that another
+// account holds the person and the write are not interleaved with the
+// other parent's.
+func TestSamePersonFromTwoAccountsAtOnceTakesOneSeat(t *testing.T) {
+	e := newEnv(t, activity.Config{})
+	u := e.newUsers(2)
+	child := idNumber("11010520170808123")
+	var deps [2]int64
+	for i := range u {
+		d, err := e.residents.AddDependent(e.ctx, u[i], resident.DependentInput{Name: "刘小宝", Relation: resident.RelationChild,
+			IDNumber: child, ConsentVersion: resident.CurrentConsentVersion})
+		if err != nil {
+			t.Fatal(err)
+		}
+		deps[i] = d.ID
+	}
+	for round := range 8 {
+		a, sid := e.publishOne(sess{10, 5})
+		var wg sync.WaitGroup
+		var errs [2]error
+		for i := range u {
+			wg.Go(func() { _, errs[i] = e.register(e.ctx, u[i], sid, activity.AttendeeRef{DependentID: deps[i]}) })
+		}
+		wg.Wait()
+		ok, refused := 0, 0
+		for _, err := range errs {
+			switch code(err) {
+			case "OK":
+				ok++
+			case "ALREADY_REGISTERED":
+				refused++
+			default:
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+		if ok != 1 || refused != 1 {
+			t.Fatalf("round %d: %d sign-ups of the same child accepted, %d refused (want 1 and 1)", round, ok, refused)
+		}
+		e.assertConsistent(a.ID)
+	}
 }

@@ -95,6 +95,12 @@ type Quota interface {
 	Lock(ctx context.Context, activityID int64, token string, ttl time.Duration) (bool, error)
 	// Unlock releases the rebuild lock if token still holds it.
 	Unlock(ctx context.Context, activityID int64, token string) error
+	// HoldPerson takes a short lock on one person (a family member's ID
+	// number hash) signing up for an activity, so that two accounts naming
+	// the same person are decided one after the other (false: held).
+	HoldPerson(ctx context.Context, activityID int64, person, token string, ttl time.Duration) (bool, error)
+	// ReleasePerson releases the person's lock if token still holds it.
+	ReleasePerson(ctx context.Context, activityID int64, person, token string) error
 	// Load replaces the quota with a snapshot if token still holds the lock.
 	Load(ctx context.Context, token string, s Snapshot) (bool, error)
 	// Invalidate drops the quota (when its epoch is epoch; 0 = whatever it is).

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -141,6 +142,11 @@ func (s *Service) register(ctx context.Context, in RegisterInput) (RegisterResul
 	if err != nil {
 		return RegisterResult{}, err
 	}
+	release, err := s.holdPersons(ctx, a.ID, atts)
+	if err != nil {
+		return RegisterResult{}, err
+	}
+	defer release()
 	if err := s.checkSamePerson(ctx, a, in, atts); err != nil {
 		return RegisterResult{}, err
 	}
@@ -283,6 +289,69 @@ func (s *Service) checkSamePerson(ctx context.Context, a *Activity, in RegisterI
 		}
 	}
 	return nil
+}
+
+// Holding a person (holdPersons): the lock outlives the longest sign-up
+// (it is released at once when the sign-up ends), and a second account
+// naming the same person waits for the first one's answer.
+const (
+	personHoldTTL  = 15 * time.Second
+	personHoldWait = 5 * time.Second
+	personHoldPoll = 10 * time.Millisecond
+)
+
+// holdPersons makes the sign-ups naming the same person (a family member
+// with an ID number, whichever account's record) one at a time per
+// activity: checkSamePerson and the write run under the hold, so the
+// second account sees the first one's registration and is refused. Only
+// family members with an ID number are held; the returned func releases.
+func (s *Service) holdPersons(ctx context.Context, activityID int64, atts []attendee) (func(), error) {
+	var persons []string
+	for _, at := range atts {
+		if at.dep != nil && at.dep.IDNumberHash != "" && !slices.Contains(persons, at.dep.IDNumberHash) {
+			persons = append(persons, at.dep.IDNumberHash)
+		}
+	}
+	if len(persons) == 0 {
+		return func() {}, nil
+	}
+	slices.Sort(persons) // one order: two sign-ups naming the same two people never each hold one and wait for the other
+	token := newKey()
+	held := persons[:0:0]
+	release := func() {
+		dctx, cancel := s.detached(ctx)
+		defer cancel()
+		for _, p := range held {
+			if err := s.quota.ReleasePerson(dctx, activityID, p, token); err != nil {
+				s.log.Warn("releasing a person's sign-up hold failed; it expires by itself", slog.Int64("activity_id", activityID), slog.String("err", err.Error()))
+			}
+		}
+	}
+	deadline := time.Now().Add(personHoldWait) // a wait, not a business time: the real clock
+	for _, p := range persons {
+		for {
+			ok, err := s.quota.HoldPerson(ctx, activityID, p, token, personHoldTTL)
+			if err != nil {
+				release()
+				return nil, err
+			}
+			if ok {
+				held = append(held, p)
+				break
+			}
+			if !time.Now().Before(deadline) {
+				release()
+				return nil, errBusy
+			}
+			select {
+			case <-ctx.Done():
+				release()
+				return nil, ctx.Err()
+			case <-time.After(personHoldPoll):
+			}
+		}
+	}
+	return release, nil
 }
 
 var roleNames = map[string]string{

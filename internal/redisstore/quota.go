@@ -95,6 +95,9 @@ func (q *Quota) HashKey(activityID int64) string { return q.keys.Key(tag(activit
 
 func (q *Quota) pendingKey(activityID int64) string { return q.keys.Key(tag(activityID), "p") }
 func (q *Quota) lockKey(activityID int64) string    { return q.keys.Key(tag(activityID), "lock") }
+func (q *Quota) personKey(activityID int64, person string) string {
+	return q.keys.Key(tag(activityID), "person", person)
+}
 func (q *Quota) idemKey(activityID, userID int64, key string) string {
 	if key == "" {
 		return q.keys.Key(tag(activityID), "i", "-")
@@ -377,6 +380,23 @@ func (q *Quota) Lock(ctx context.Context, activityID int64, token string, ttl ti
 // Unlock releases the rebuild lock held by token.
 func (q *Quota) Unlock(ctx context.Context, activityID int64, token string) error {
 	if err := unlockScript.Run(ctx, q.rdb, []string{q.lockKey(activityID)}, token).Err(); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// HoldPerson takes the lock of one person signing up for an activity.
+func (q *Quota) HoldPerson(ctx context.Context, activityID int64, person, token string, ttl time.Duration) (bool, error) {
+	ok, err := q.rdb.SetNX(ctx, q.personKey(activityID, person), token, ttl).Result()
+	if err != nil {
+		return false, unavailable(err)
+	}
+	return ok, nil
+}
+
+// ReleasePerson releases a person's lock held by token.
+func (q *Quota) ReleasePerson(ctx context.Context, activityID int64, person, token string) error {
+	if err := unlockScript.Run(ctx, q.rdb, []string{q.personKey(activityID, person)}, token).Err(); err != nil {
 		return unavailable(err)
 	}
 	return nil

@@ -103,6 +103,7 @@ var (
 	errCommunity       = errs.Invalid("INVALID_COMMUNITY", "请选择所在社区")
 	errReasonRequired  = errs.Invalid("REASON_REQUIRED", "请填写不通过的原因（不超过200字）")
 	errAddressRequired = errs.Invalid("ADDRESS_REQUIRED", "请填写详细地址、楼栋和单元")
+	errAddressInvalid  = errs.Invalid("INVALID_ADDRESS", "地址太长或含有换行：详细地址不超过100个字，楼栋、单元各不超过20个字，请修改后重新提交")
 )
 
 // User is who acts (for staff actions, their roles decide the communities).

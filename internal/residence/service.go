@@ -30,7 +30,12 @@ func NewService(store Store, recheck Rechecker, now func() time.Time) *Service {
 
 func field(v string, max int) (string, bool) {
 	v = usertext.Clean(v)
-	return v, v != "" && utf8.RuneCountInString(v) <= max && !strings.ContainsAny(v, "\x00\r\n\t")
+	return v, v != "" && fits(v, max)
+}
+
+// fits reports whether a cleaned one-line text is at most max characters.
+func fits(v string, max int) bool {
+	return utf8.RuneCountInString(v) <= max && !strings.ContainsAny(v, "\x00\r\n\t")
 }
 
 // Apply files a resident's application (one pending at a time).
@@ -46,12 +51,12 @@ func (s *Service) Apply(ctx context.Context, userID int64, in Input) (Applicatio
 		return Application{}, errCommunity
 	}
 	a := Application{UserID: userID, CommunityID: in.CommunityID, Status: StatusPending}
-	var okA, okB, okU bool
-	a.Address, okA = field(in.Address, 100)
-	a.Building, okB = field(in.Building, 20)
-	a.Unit, okU = field(in.Unit, 20)
-	if !okA || !okB || !okU {
+	a.Address, a.Building, a.Unit = usertext.Clean(in.Address), usertext.Clean(in.Building), usertext.Clean(in.Unit)
+	if a.Address == "" || a.Building == "" || a.Unit == "" {
 		return Application{}, errAddressRequired
+	}
+	if !fits(a.Address, 100) || !fits(a.Building, 20) || !fits(a.Unit, 20) {
+		return Application{}, errAddressInvalid
 	}
 	if err := s.store.Create(ctx, &a); err != nil {
 		return Application{}, err

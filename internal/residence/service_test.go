@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"gongjian/internal/errs"
 	"gongjian/internal/notify"
 	"gongjian/internal/resident"
 )
@@ -138,5 +139,52 @@ func TestDecisionsTellTheResident(t *testing.T) {
 				t.Fatalf("notice: %+v", n)
 			}
 		})
+	}
+}
+
+// applyStore knows every community and keeps what is filed.
+type applyStore struct {
+	Store
+	created []Application
+}
+
+func (s *applyStore) CommunityExists(context.Context, int64) (bool, error) { return true, nil }
+
+func (s *applyStore) Create(_ context.Context, a *Application) error {
+	a.ID = int64(len(s.created) + 1)
+	s.created = append(s.created, *a)
+	return nil
+}
+
+// A resident is told what is wrong with the address: a missing part is
+// asked for, a part too long is said to be too long (not "please fill in").
+func TestApplicationAddressRefusalsSayWhatToDo(t *testing.T) {
+	s := NewService(&applyStore{}, nil, nil)
+	long := func(n int) string { return strings.Repeat("号", n) }
+	cases := []struct {
+		name string
+		in   Input
+		code string
+	}{
+		{"complete", Input{CommunityID: 1, Address: "阳光路1号", Building: "3号楼", Unit: "2单元"}, ""},
+		{"no address", Input{CommunityID: 1, Address: " ", Building: "3号楼", Unit: "2单元"}, "ADDRESS_REQUIRED"},
+		{"no unit", Input{CommunityID: 1, Address: "阳光路1号", Building: "3号楼"}, "ADDRESS_REQUIRED"},
+		{"address of 100", Input{CommunityID: 1, Address: long(100), Building: "3号楼", Unit: "2单元"}, ""},
+		{"address of 101", Input{CommunityID: 1, Address: long(101), Building: "3号楼", Unit: "2单元"}, "INVALID_ADDRESS"},
+		{"unit of 21", Input{CommunityID: 1, Address: "阳光路1号", Building: "3号楼", Unit: long(21)}, "INVALID_ADDRESS"},
+		{"a line break", Input{CommunityID: 1, Address: "阳光路\n1号", Building: "3号楼", Unit: "2单元"}, "INVALID_ADDRESS"},
+	}
+	for _, c := range cases {
+		_, err := s.Apply(context.Background(), 7, c.in)
+		got := ""
+		if err != nil {
+			got = errs.CodeOf(err)
+			if !strings.ContainsAny(errs.As(err).Message, "请不") {
+				t.Errorf("%s: message %q", c.name, errs.As(err).Message)
+			}
+		}
+		if got != c.code {
+			t.Errorf("%s: got %q (%v), want %q", c.name, got, err, c.code)
+		}
 	}
 }

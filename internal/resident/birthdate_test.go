@@ -25,3 +25,29 @@ func TestDependentBornTodayInChina(t *testing.T) {
 		}
 	}
 }
+
+// A family member's age turns on their birthday in China: in the evening
+// UTC (already the next day in China) a child born fourteen years ago
+// "tomorrow in UTC" is fourteen, needs no guardian's consent and may be
+// signed up; the hours before are the day before.
+func TestAgeTurnsOnTheChineseBirthday(t *testing.T) {
+	birth := time.Date(2012, 12, 5, 0, 0, 0, 0, time.UTC) // "2012-12-05" as parsed
+	d := Dependent{BirthDate: birth}
+	cases := []struct {
+		at      time.Time
+		age     int
+		consent bool
+	}{
+		{time.Date(2026, 12, 4, 15, 59, 0, 0, time.UTC), 13, true}, // 23:59 on the 4th in China
+		{time.Date(2026, 12, 4, 16, 0, 0, 0, time.UTC), 14, false}, // 00:00 on the 5th in China
+		{time.Date(2026, 12, 5, 1, 0, 0, 0, cst.Zone), 14, false},
+	}
+	for _, c := range cases {
+		if got := AgeOn(birth, c.at); got != c.age {
+			t.Errorf("age at %s: %d, want %d", c.at.Format(time.RFC3339), got, c.age)
+		}
+		if got := d.NeedsConsent(c.at); got != c.consent {
+			t.Errorf("needs consent at %s: %v, want %v", c.at.Format(time.RFC3339), got, c.consent)
+		}
+	}
+}

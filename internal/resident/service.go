@@ -229,16 +229,20 @@ func (s *Service) UpdateDependent(ctx context.Context, userID, id int64, p Depen
 	if p.Gender != nil {
 		d.Gender = *p.Gender
 	}
-	if err := s.validateDependent(&d); err != nil {
-		return Dependent{}, err
-	}
-	if p.IDNumber != nil {
-		if err := s.applyIDNumber(&d, *p.IDNumber); err != nil {
+	if p.IDNumber != nil && pii.NormalizeIDNumber(*p.IDNumber) != "" {
+		if err := s.patchIDNumber(&d, p); err != nil {
 			return Dependent{}, err
 		}
-	} else if p.BirthDate != nil || p.Gender != nil {
-		if err := s.checkStoredIDNumber(&d); err != nil {
+	} else {
+		if err := s.validateDependent(&d); err != nil {
 			return Dependent{}, err
+		}
+		if p.IDNumber != nil {
+			d.IDNumberSealed, d.IDNumberHash, d.IDNumberMasked = "", "", ""
+		} else if p.BirthDate != nil || p.Gender != nil {
+			if err := s.checkStoredIDNumber(&d); err != nil {
+				return Dependent{}, err
+			}
 		}
 	}
 	if p.ConsentVersion != nil {
@@ -250,6 +254,26 @@ func (s *Service) UpdateDependent(ctx context.Context, userID, id int64, p Depen
 		return Dependent{}, err
 	}
 	return d, nil
+}
+
+// patchIDNumber applies a new ID number to d: it gives the birth date and
+// gender the patch leaves out (those on record came from the old number,
+// or were typed before it), and those the patch gives are checked
+// against it.
+func (s *Service) patchIDNumber(d *Dependent, p DependentPatch) error {
+	if p.Gender != nil && !validGender(*p.Gender) {
+		return errs.Invalid("INVALID_GENDER", "请选择性别")
+	}
+	if p.BirthDate == nil {
+		d.BirthDate = time.Time{}
+	}
+	if p.Gender == nil {
+		d.Gender = ""
+	}
+	if err := s.applyIDNumber(d, *p.IDNumber); err != nil {
+		return err
+	}
+	return s.validateDependent(d)
 }
 
 // Dependents lists the user's family members.

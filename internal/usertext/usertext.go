@@ -13,9 +13,17 @@ import (
 // Invisible reports whether r is a character Clean removes: a format
 // character (Unicode category Cf: U+200B–U+200F, U+202A–U+202E,
 // U+2060–U+2064, U+2066–U+2069, U+FEFF, U+00AD, …), or a line or paragraph
-// separator (U+2028, U+2029).
+// separator (U+2028, U+2029), or a control character (category Cc: a
+// bell, an escape starting a terminal sequence, delete, the C1 controls)
+// other than NUL, tab and the line breaks, which callers refuse.
 func Invisible(r rune) bool {
-	return unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029'
+	switch r {
+	case 0, '\t', '\n', '\r':
+		return false
+	case '\u2028', '\u2029':
+		return true
+	}
+	return unicode.Is(unicode.Cf, r) || unicode.IsControl(r)
 }
 
 // Clean removes the invisible characters from s and trims its surrounding

@@ -13,6 +13,13 @@ func TestClean(t *testing.T) {
 		{"a\u00adb\u2060c\u2028d", "abcd"},
 		{"\u202a\u202b\u202c\u202d", ""},
 		{"🙂 小明 (Ming)", "🙂 小明 (Ming)"},
+		// Other control characters are invisible too: a bell, an escape
+		// (terminal sequences on a staff member's export), delete, C1.
+		{"a\u0007b", "ab"},
+		{"王\x1b[31m五", "王[31m五"},
+		{"x\u007fy\u0085z\u009bw", "xyzw"},
+		// NUL, tab and line breaks stay for the callers that refuse them.
+		{"a\x00b\tc\nd\re", "a\x00b\tc\nd\re"},
 	} {
 		if got := Clean(c.in); got != c.want {
 			t.Errorf("Clean(%q) = %q, want %q", c.in, got, c.want)
