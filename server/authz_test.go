@@ -467,6 +467,7 @@ func (w *authzWorld) rows() []authzRow {
 		}},
 		{"GET /api/v1/me/wristbands", loggedIn, fixed("/api/v1/me/wristbands", nil)},
 		{"GET /api/v1/wristbands/consent", loggedIn, fixed("/api/v1/wristbands/consent", nil)},
+		{"GET /api/v1/me/dependents/consent", loggedIn, fixed("/api/v1/me/dependents/consent", nil)},
 
 		// ---- sign-ups ----
 		{"POST /api/v1/registrations", st(401, created, created, created, created, created, created), func(p int) authzCall {

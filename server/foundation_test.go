@@ -386,7 +386,15 @@ func TestDependentsAndConsent(t *testing.T) {
 	id := fmt.Sprint(int64(r.Body["id"].(float64)))
 	r = ta.do("PATCH", "/api/v1/me/dependents/"+id, tok, map[string]any{"guardian_consent": map[string]string{"version": "old"}})
 	expectError(t, r, 400, "CONSENT_VERSION_OUTDATED")
-	r = ta.do("PATCH", "/api/v1/me/dependents/"+id, tok, map[string]any{"guardian_consent": map[string]string{"version": resident.CurrentConsentVersion}})
+	if d, _ := r.Body["details"].(map[string]any); d["version"] != resident.CurrentConsentVersion {
+		t.Fatalf("the outdated-consent error does not name the version in force: %s", r.Raw)
+	}
+	// The client learns the text and version in force from the server.
+	consent := ta.do("GET", "/api/v1/me/dependents/consent", tok, nil)
+	if consent.Status != 200 || consent.str("version") != resident.CurrentConsentVersion || consent.str("text") != resident.ConsentText {
+		t.Fatalf("consent in force: %d %s", consent.Status, consent.Raw)
+	}
+	r = ta.do("PATCH", "/api/v1/me/dependents/"+id, tok, map[string]any{"guardian_consent": map[string]string{"version": consent.str("version")}})
 	if r.Status != 200 || r.Body["usable"] != true || r.Body["consent"] == nil {
 		t.Fatalf("consent: %d %s", r.Status, r.Raw)
 	}

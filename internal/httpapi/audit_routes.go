@@ -152,7 +152,7 @@ func requestChanges(c *gin.Context) map[string]any {
 	if c.Request.Body == nil || c.Request.ContentLength == 0 {
 		return out
 	}
-	if !jsonContentType(c) {
+	if !jsonContentType(c) && !genericContentType(c) {
 		out["upload"] = c.ContentType()
 		return out
 	}

@@ -42,12 +42,19 @@ func decode(c *gin.Context, v any) error { return decodeFast(c, v, nil) }
 // skipped. fast must accept only what the general decoder reads the same
 // way, and leave v as the general decoder would start it when it refuses.
 func decodeFast(c *gin.Context, v any, fast func([]byte) bool) error {
+	generic := false
 	if !jsonContentType(c) {
-		return errContentType
+		if !genericContentType(c) {
+			return errContentType
+		}
+		generic = true
 	}
 	body, err := readBody(c)
 	if err != nil {
 		return err
+	}
+	if generic && !looksLikeJSONObject(body) {
+		return errContentType
 	}
 	if fast != nil && fast(body) {
 		return nil
@@ -61,6 +68,22 @@ func decodeFast(c *gin.Context, v any, fast func([]byte) bool) error {
 func jsonContentType(c *gin.Context) bool {
 	ct := c.ContentType()
 	return ct == "" || strings.EqualFold(ct, "application/json")
+}
+
+// genericContentType reports whether the body's declared type is one a
+// client sends JSON under without meaning otherwise: what `curl -d`
+// (application/x-www-form-urlencoded) and a bare fetch of a string
+// (text/plain) declare. Such a body is read as JSON when it is a JSON
+// object; cookie sessions need their CSRF header whatever the type.
+func genericContentType(c *gin.Context) bool {
+	ct := c.ContentType()
+	return strings.EqualFold(ct, "application/x-www-form-urlencoded") || strings.EqualFold(ct, "text/plain")
+}
+
+// looksLikeJSONObject reports whether body starts, after white space, with '{'.
+func looksLikeJSONObject(body []byte) bool {
+	b := bytes.TrimLeft(body, " \t\r\n")
+	return len(b) > 0 && b[0] == '{'
 }
 
 // decodeBytes is decode's reading of the body's bytes.

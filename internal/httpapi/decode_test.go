@@ -50,6 +50,12 @@ func TestDecodeStrictJSON(t *testing.T) {
 		{"valid, media type in capitals", "Application/JSON; charset=UTF-8", `{"name":"张三"}`, 1 << 10, ""},
 		{"no content type", "", `{"name":"a"}`, 1 << 10, ""},
 		{"form", "application/x-www-form-urlencoded", `name=a`, 1 << 10, "UNSUPPORTED_MEDIA_TYPE"},
+		// What `curl -d` and a bare fetch send: a JSON object under a
+		// generic type is read as JSON; anything else under it is not.
+		{"JSON sent as a form", "application/x-www-form-urlencoded", `{"name":"a"}`, 1 << 10, ""},
+		{"JSON sent as text", "text/plain;charset=UTF-8", ` {"name":"a"}`, 1 << 10, ""},
+		{"text", "text/plain", `name`, 1 << 10, "UNSUPPORTED_MEDIA_TYPE"},
+		{"JSON-looking upload", "multipart/form-data; boundary=x", `{"name":"a"}`, 1 << 10, "UNSUPPORTED_MEDIA_TYPE"},
 		{"empty", "application/json", "   ", 1 << 10, "EMPTY_BODY"},
 		{"not JSON", "application/json", `{"name":`, 1 << 10, "BAD_JSON"},
 		{"two values", "application/json", `{"name":"a"} {"name":"b"}`, 1 << 10, "BAD_JSON"},

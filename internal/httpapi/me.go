@@ -104,6 +104,14 @@ func str(p *string) string {
 // dependentNow shows a family member as of now.
 func dependentNow(d resident.Dependent) dependentDTO { return toDependentDTO(d, time.Now()) }
 
+// guardianConsent serves the guardian-consent text in force and its
+// version, which a family member under 14 is given with (guardian_consent.version).
+func (a *API) guardianConsent(c *gin.Context) {
+	if _, ok := a.me(c); ok {
+		c.JSON(http.StatusOK, consentTextDTO{Version: resident.CurrentConsentVersion, Text: resident.ConsentText})
+	}
+}
+
 func (a *API) addDependent(c *gin.Context) {
 	var req dependentReq
 	if !read(c, &req) {

@@ -44,6 +44,7 @@ func (a *API) routes(r *gin.Engine) {
 	authed.PATCH("/me", a.patchMe)
 	authed.POST("/me/phone", a.bindPhone)
 	authed.GET("/me/dependents", ownItems(a.d.Residents.Dependents, dependentNow))
+	authed.GET("/me/dependents/consent", a.guardianConsent)
 	authed.POST("/me/dependents", a.addDependent)
 	authed.PATCH("/me/dependents/:id", a.patchDependent)
 	authed.DELETE("/me/dependents/:id", a.deleteDependent)

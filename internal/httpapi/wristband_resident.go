@@ -46,9 +46,9 @@ func (a *API) myWristbands(c *gin.Context) {
 	}
 }
 
-// wristbandConsentDTO is the consent text in force and its version: what
-// the bind page shows and sends back as consent.version.
-type wristbandConsentDTO struct {
+// consentTextDTO is a consent text in force and its version: what a page shows
+// and sends back as the consent's version (wristband data, guardian consent).
+type consentTextDTO struct {
 	Version string `json:"version"`
 	Text    string `json:"text"`
 }
@@ -58,7 +58,7 @@ type wristbandConsentDTO struct {
 // fallback when the request fails).
 func (a *API) wristbandConsent(c *gin.Context) {
 	if _, ok := a.me(c); ok {
-		c.JSON(http.StatusOK, wristbandConsentDTO{Version: wristband.ConsentVersion, Text: wristband.ConsentText})
+		c.JSON(http.StatusOK, consentTextDTO{Version: wristband.ConsentVersion, Text: wristband.ConsentText})
 	}
 }
 

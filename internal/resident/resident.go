@@ -166,6 +166,11 @@ const ConsentAge = 14
 // CurrentConsentVersion is the version of the guardian-consent text in force.
 const CurrentConsentVersion = "guardian-v1"
 
+// ConsentText is the guardian-consent text of CurrentConsentVersion, as the
+// family page shows it (GET /api/v1/me/dependents/consent).
+const ConsentText = "您正在为未满 14 周岁的儿童登记信息。我们仅将其姓名、性别、出生日期及证件号用于活动报名、入场核验和安全保障，" +
+	"不用于其他用途，您可随时在“家庭成员”中删除。根据《儿童个人信息网络保护规定》，需要您作为监护人同意。"
+
 // Dependent is a family member an account holder acts for.
 type Dependent struct {
 	ID             int64

@@ -204,7 +204,7 @@ func (s *Service) applyConsent(d *Dependent, version string) error {
 		return nil
 	}
 	if version != CurrentConsentVersion {
-		return errs.Invalid("CONSENT_VERSION_OUTDATED", "监护人同意书已更新，请阅读最新版本后重新确认")
+		return errs.Invalid("CONSENT_VERSION_OUTDATED", "监护人同意书已更新，请阅读最新版本后重新确认").With("version", CurrentConsentVersion)
 	}
 	now := s.now().UTC()
 	d.ConsentVersion, d.ConsentAt = version, &now
@@ -299,7 +299,7 @@ func (s *Service) UsableDependent(ctx context.Context, userID, id int64) (Depend
 		return Dependent{}, err
 	}
 	if !d.Usable(s.now()) {
-		return Dependent{}, errs.Unprocessable("CONSENT_REQUIRED", "未满14周岁的家庭成员需要监护人先确认同意书")
+		return Dependent{}, errs.Unprocessable("CONSENT_REQUIRED", "未满14周岁的家庭成员需要监护人先确认同意书").With("version", CurrentConsentVersion)
 	}
 	return d, nil
 }
