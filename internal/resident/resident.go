@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"gongjian/internal/cst"
 	"gongjian/internal/pii"
 )
 
@@ -181,8 +182,10 @@ type Dependent struct {
 	CreatedAt      time.Time
 }
 
-// AgeOn returns the age in whole years on day t.
+// AgeOn returns the age in whole years on t's day in China (birth is a
+// calendar date: its year, month and day are read as they are).
 func AgeOn(birth, t time.Time) int {
+	t = t.In(cst.Zone)
 	age := t.Year() - birth.Year()
 	if t.Month() < birth.Month() || (t.Month() == birth.Month() && t.Day() < birth.Day()) {
 		age--
