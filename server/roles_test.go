@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -113,5 +114,31 @@ func TestRolesLastAdminAndExplicitScope(t *testing.T) {
 		if left != 1 || !ok || (codes[0] != "LAST_ADMIN" && codes[1] != "LAST_ADMIN") {
 			t.Fatalf("round %d: %v, %d admins left", round, codes, left)
 		}
+	}
+}
+
+// The admin command grants roles by openid: a resident sees their own
+// openid (login answer, GET /me) and an admin sees it on the user
+// (GET /admin/users/{id}), as the README says; staff browsing residents in
+// the console do not.
+func TestOpenIDShownToItsOwnerAndAdmins(t *testing.T) {
+	ta := newTestApp(t)
+	adminTok, _ := ta.login("oid-admin")
+	ta.grant("oid-admin", resident.RoleChange{Role: "admin"})
+	r := ta.loginAnswer("oid-alice")
+	want := ta.openID("oid-alice")
+	if u, _ := r.Body["user"].(map[string]any); u["openid"] != want {
+		t.Fatalf("login answer: user.openid = %v, want %s (%s)", u["openid"], want, r.Raw)
+	}
+	tok := r.str("token")
+	id := int64(r.Body["user"].(map[string]any)["id"].(float64))
+	if got := ta.do("GET", "/api/v1/me", tok, nil).str("openid"); got != want {
+		t.Fatalf("GET /me: openid %q, want %s", got, want)
+	}
+	if got := ta.do("GET", fmt.Sprintf("/api/v1/admin/users/%d", id), adminTok, nil).str("openid"); got != want {
+		t.Fatalf("GET /admin/users/{id}: openid %q, want %s", got, want)
+	}
+	if raw := string(ta.do("GET", "/api/v1/console/people", adminTok, nil).Raw); strings.Contains(raw, want) || strings.Contains(raw, `"openid"`) {
+		t.Fatalf("the console's people list shows openids: %s", raw)
 	}
 }
