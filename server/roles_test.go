@@ -142,3 +142,28 @@ func TestOpenIDShownToItsOwnerAndAdmins(t *testing.T) {
 		t.Fatalf("the console's people list shows openids: %s", raw)
 	}
 }
+
+// A role change applies to the next request: a volunteer or party member
+// who loses the role carries on with the same token and no longer has it
+// (only the roles that open staff doors end the tokens the user holds:
+// TestRevocationReachesEveryProcess).
+func TestRevokedResidentRoleAppliesOnNextRequest(t *testing.T) {
+	ta := newTestApp(t)
+	adminTok, _ := ta.login("rr-admin")
+	ta.grant("rr-admin", resident.RoleChange{Role: "admin"})
+	for _, role := range []string{"volunteer", "party_member"} {
+		t.Run(role, func(t *testing.T) {
+			tok, id := ta.login("rr-" + role)
+			path := fmt.Sprintf("/api/v1/admin/users/%d/roles", id)
+			ta.must(ta.do("POST", path, adminTok, map[string]any{"role": role}), 200, "grant")
+			if me := ta.must(ta.do("GET", "/api/v1/me", tok, nil), 200, "me after the grant"); !strings.Contains(string(me.Raw), `"`+role+`"`) {
+				t.Fatalf("granted %s not shown: %s", role, me.Raw)
+			}
+			ta.must(ta.do("DELETE", path, adminTok, map[string]any{"role": role}), 200, "revoke")
+			me := ta.do("GET", "/api/v1/me", tok, nil)
+			if me.Status != 200 || strings.Contains(string(me.Raw), `"`+role+`"`) {
+				t.Fatalf("after revoking %s, the next request: %d %s", role, me.Status, me.Raw)
+			}
+		})
+	}
+}
