@@ -167,3 +167,37 @@ func TestRevokedResidentRoleAppliesOnNextRequest(t *testing.T) {
 		})
 	}
 }
+
+// `gongjian admin revoke` ends a staff member's access tokens as the admin
+// API does (TestRevocationReachesEveryProcess); a volunteer revoked there
+// carries on without the role.
+func TestAdminCommandRevokeEndsStaffTokens(t *testing.T) {
+	ta := newTestApp(t)
+	adminTok, _ := ta.login("cli-admin")
+	ta.grant("cli-admin", resident.RoleChange{Role: "admin"})
+	community := num(ta.must(ta.do("POST", "/api/v1/admin/communities", adminTok, map[string]string{"name": "阳光社区"}), 201, "community").Body["id"])
+	staffTok, _ := ta.login("cli-staff")
+	volTok, _ := ta.login("cli-vol")
+	ctx := context.Background()
+	for _, args := range [][]string{
+		{"grant", "--openid", ta.openID("cli-staff"), "--role", "staff", "--community", fmt.Sprint(community)},
+		{"grant", "--openid", ta.openID("cli-vol"), "--role", "volunteer"},
+	} {
+		if err := adminCommand(ctx, ta.app, args); err != nil {
+			t.Fatalf("admin %v: %v", args, err)
+		}
+	}
+	ta.must(ta.do("GET", "/api/v1/admin/hours/claims", staffTok, nil), 200, "staff before the revocation")
+	for _, args := range [][]string{
+		{"revoke", "--openid", ta.openID("cli-staff"), "--role", "staff", "--community", fmt.Sprint(community)},
+		{"revoke", "--openid", ta.openID("cli-vol"), "--role", "volunteer"},
+	} {
+		if err := adminCommand(ctx, ta.app, args); err != nil {
+			t.Fatalf("admin %v: %v", args, err)
+		}
+	}
+	expectError(t, ta.do("GET", "/api/v1/me", staffTok, nil), 401, "TOKEN_REVOKED")
+	if me := ta.do("GET", "/api/v1/me", volTok, nil); me.Status != 200 || strings.Contains(string(me.Raw), "volunteer") {
+		t.Fatalf("the volunteer after the revocation: %d %s", me.Status, me.Raw)
+	}
+}
