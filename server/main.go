@@ -146,6 +146,11 @@ func adminCommand(ctx context.Context, app *App, args []string) error {
 		if err == nil {
 			u, err = app.residents.RevokeRole(ctx, u.ID, rc)
 		}
+		if err == nil && resident.OpensStaffDoors(rc.Role) {
+			// As the admin API does: the tokens the user holds end on every
+			// process (through Redis) and a refresh carries on without the role.
+			err = app.auth.Revoke(ctx, u.ID)
+		}
 	}
 	if err != nil {
 		return err
@@ -182,6 +187,7 @@ type App struct {
 	redis     *redisstore.Conn
 	store     *mysqlstore.ResidentStore
 	residents *resident.Service
+	auth      *auth.Service // logins and access tokens (their revocation)
 	seeder    *demo.Seeder
 	checkin   *checkin.Service
 	handler   http.Handler
@@ -291,6 +297,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 		LoginTimeout:     cfg.Login.WeChatTimeout, BreakerFailures: cfg.Login.BreakerFailures, BreakerCooldown: cfg.Login.BreakerCooldown,
 	}, wechatLogin{wc}, app.store, box, limiter, nil)
 	authSvc.RevokeWith(redisstore.NewTokenVersions(rdb, prefix, cfg.Security.RevocationDelay))
+	app.auth = authSvc
 
 	// Activities and registrations: quotas in Redis, truth in MySQL.
 	app.activities = activity.NewService(activity.Deps{

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -113,5 +114,90 @@ func TestRolesLastAdminAndExplicitScope(t *testing.T) {
 		if left != 1 || !ok || (codes[0] != "LAST_ADMIN" && codes[1] != "LAST_ADMIN") {
 			t.Fatalf("round %d: %v, %d admins left", round, codes, left)
 		}
+	}
+}
+
+// The admin command grants roles by openid: a resident sees their own
+// openid (login answer, GET /me) and an admin sees it on the user
+// (GET /admin/users/{id}), as the README says; staff browsing residents in
+// the console do not.
+func TestOpenIDShownToItsOwnerAndAdmins(t *testing.T) {
+	ta := newTestApp(t)
+	adminTok, _ := ta.login("oid-admin")
+	ta.grant("oid-admin", resident.RoleChange{Role: "admin"})
+	r := ta.loginAnswer("oid-alice")
+	want := ta.openID("oid-alice")
+	if u, _ := r.Body["user"].(map[string]any); u["openid"] != want {
+		t.Fatalf("login answer: user.openid = %v, want %s (%s)", u["openid"], want, r.Raw)
+	}
+	tok := r.str("token")
+	id := int64(r.Body["user"].(map[string]any)["id"].(float64))
+	if got := ta.do("GET", "/api/v1/me", tok, nil).str("openid"); got != want {
+		t.Fatalf("GET /me: openid %q, want %s", got, want)
+	}
+	if got := ta.do("GET", fmt.Sprintf("/api/v1/admin/users/%d", id), adminTok, nil).str("openid"); got != want {
+		t.Fatalf("GET /admin/users/{id}: openid %q, want %s", got, want)
+	}
+	if raw := string(ta.do("GET", "/api/v1/console/people", adminTok, nil).Raw); strings.Contains(raw, want) || strings.Contains(raw, `"openid"`) {
+		t.Fatalf("the console's people list shows openids: %s", raw)
+	}
+}
+
+// A role change applies to the next request: a volunteer or party member
+// who loses the role carries on with the same token and no longer has it
+// (only the roles that open staff doors end the tokens the user holds:
+// TestRevocationReachesEveryProcess).
+func TestRevokedResidentRoleAppliesOnNextRequest(t *testing.T) {
+	ta := newTestApp(t)
+	adminTok, _ := ta.login("rr-admin")
+	ta.grant("rr-admin", resident.RoleChange{Role: "admin"})
+	for _, role := range []string{"volunteer", "party_member"} {
+		t.Run(role, func(t *testing.T) {
+			tok, id := ta.login("rr-" + role)
+			path := fmt.Sprintf("/api/v1/admin/users/%d/roles", id)
+			ta.must(ta.do("POST", path, adminTok, map[string]any{"role": role}), 200, "grant")
+			if me := ta.must(ta.do("GET", "/api/v1/me", tok, nil), 200, "me after the grant"); !strings.Contains(string(me.Raw), `"`+role+`"`) {
+				t.Fatalf("granted %s not shown: %s", role, me.Raw)
+			}
+			ta.must(ta.do("DELETE", path, adminTok, map[string]any{"role": role}), 200, "revoke")
+			me := ta.do("GET", "/api/v1/me", tok, nil)
+			if me.Status != 200 || strings.Contains(string(me.Raw), `"`+role+`"`) {
+				t.Fatalf("after revoking %s, the next request: %d %s", role, me.Status, me.Raw)
+			}
+		})
+	}
+}
+
+// `gongjian admin revoke` ends a staff member's access tokens as the admin
+// API does (TestRevocationReachesEveryProcess); a volunteer revoked there
+// carries on without the role.
+func TestAdminCommandRevokeEndsStaffTokens(t *testing.T) {
+	ta := newTestApp(t)
+	adminTok, _ := ta.login("cli-admin")
+	ta.grant("cli-admin", resident.RoleChange{Role: "admin"})
+	community := num(ta.must(ta.do("POST", "/api/v1/admin/communities", adminTok, map[string]string{"name": "阳光社区"}), 201, "community").Body["id"])
+	staffTok, _ := ta.login("cli-staff")
+	volTok, _ := ta.login("cli-vol")
+	ctx := context.Background()
+	for _, args := range [][]string{
+		{"grant", "--openid", ta.openID("cli-staff"), "--role", "staff", "--community", fmt.Sprint(community)},
+		{"grant", "--openid", ta.openID("cli-vol"), "--role", "volunteer"},
+	} {
+		if err := adminCommand(ctx, ta.app, args); err != nil {
+			t.Fatalf("admin %v: %v", args, err)
+		}
+	}
+	ta.must(ta.do("GET", "/api/v1/admin/hours/claims", staffTok, nil), 200, "staff before the revocation")
+	for _, args := range [][]string{
+		{"revoke", "--openid", ta.openID("cli-staff"), "--role", "staff", "--community", fmt.Sprint(community)},
+		{"revoke", "--openid", ta.openID("cli-vol"), "--role", "volunteer"},
+	} {
+		if err := adminCommand(ctx, ta.app, args); err != nil {
+			t.Fatalf("admin %v: %v", args, err)
+		}
+	}
+	expectError(t, ta.do("GET", "/api/v1/me", staffTok, nil), 401, "TOKEN_REVOKED")
+	if me := ta.do("GET", "/api/v1/me", volTok, nil); me.Status != 200 || strings.Contains(string(me.Raw), "volunteer") {
+		t.Fatalf("the volunteer after the revocation: %d %s", me.Status, me.Raw)
 	}
 }

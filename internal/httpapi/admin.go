@@ -89,11 +89,12 @@ func (a *API) revokeRole(c *gin.Context) {
 	if me, id, ok := a.meAndWith(c, "id", &req); ok {
 		a.note(c, me, audit.Entry{Action: "role.revoke", ObjectType: "user", ObjectID: id, CommunityID: req.CommunityID, Changes: req.changes()})
 		u, err := a.d.Residents.RevokeRole(c.Request.Context(), id, req.change())
-		if err == nil {
-			// Whatever the revoked role let the user's sessions hold (a
-			// checker's offline kit, a page opened) ends with its access
+		if err == nil && resident.OpensStaffDoors(req.Role) {
+			// Whatever a revoked staff role let the user's sessions hold
+			// (a checker's offline kit, a page opened) ends with its access
 			// tokens on every process; the user's next refresh carries on
-			// with what remains.
+			// with what remains. A volunteer or party member simply lacks
+			// the role from the next request on.
 			err = a.d.Auth.Revoke(c.Request.Context(), id)
 		}
 		respond(c, http.StatusOK, toUserDTO(u), err)

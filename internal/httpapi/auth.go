@@ -20,7 +20,10 @@ type roleDTO struct {
 }
 
 type userDTO struct {
-	ID          int64     `json:"id"`
+	ID int64 `json:"id"`
+	// OpenID is shown to the user and to admins (the admin command grants
+	// roles by openid); lists of residents leave it out (toPersonDTO).
+	OpenID      string    `json:"openid,omitempty"`
 	Nickname    string    `json:"nickname"`
 	AvatarURL   string    `json:"avatar_url"`
 	RealName    string    `json:"real_name"`
@@ -31,12 +34,19 @@ type userDTO struct {
 }
 
 func toUserDTO(u resident.User) userDTO {
-	d := userDTO{ID: u.ID, Nickname: u.Nickname, AvatarURL: u.AvatarURL, RealName: u.RealName,
+	d := userDTO{ID: u.ID, OpenID: u.OpenID, Nickname: u.Nickname, AvatarURL: u.AvatarURL, RealName: u.RealName,
 		CommunityID: u.CommunityID, PhoneMasked: u.PhoneMasked, CreatedAt: u.CreatedAt,
 		Roles: []roleDTO{{Role: resident.RoleResident}}}
 	for _, r := range u.Roles {
 		d.Roles = append(d.Roles, roleDTO{Role: r.Role, CommunityID: r.CommunityID, OrgID: r.OrgID, SubdistrictID: r.SubdistrictID})
 	}
+	return d
+}
+
+// toPersonDTO is a resident as staff see them in a list: without the openid.
+func toPersonDTO(u resident.User) userDTO {
+	d := toUserDTO(u)
+	d.OpenID = ""
 	return d
 }
 

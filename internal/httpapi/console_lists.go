@@ -31,7 +31,7 @@ func (a *API) consolePeople(c *gin.Context) {
 		return
 	}
 	us, next, err := a.d.Residents.People(c.Request.Context(), resident.PeopleFilter{All: sc.All, CommunityIDs: sc.CommunityIDs, Query: q}, req)
-	respond(c, http.StatusOK, cursorPage(dtos(us, toUserDTO), next, req.Limit), err)
+	respond(c, http.StatusOK, cursorPage(dtos(us, toPersonDTO), next, req.Limit), err)
 }
 
 // consoleRegistrations is the console's registrations page: the

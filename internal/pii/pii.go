@@ -191,12 +191,18 @@ func (b *Box) Hash(v string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// MaskPhone shows the first 3 and last 4 digits: 138****1234.
+// MaskPhone shows the first 3 and last 4 digits of a mainland number:
+// 138****1234. A shorter number (a foreign phone WeChat gives without its
+// country code) shows only its last 4 digits, and one under 8 digits none,
+// so that at least half of it is always hidden.
 func MaskPhone(p string) string {
-	if len(p) < 7 {
-		return strings.Repeat("*", len(p))
+	switch {
+	case len(p) >= 11:
+		return p[:3] + strings.Repeat("*", len(p)-7) + p[len(p)-4:]
+	case len(p) >= 8:
+		return strings.Repeat("*", len(p)-4) + p[len(p)-4:]
 	}
-	return p[:3] + strings.Repeat("*", len(p)-7) + p[len(p)-4:]
+	return strings.Repeat("*", len(p))
 }
 
 // MaskIDNumber shows the first 3 and last 4 characters: 110***********123X.

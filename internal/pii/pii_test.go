@@ -42,6 +42,12 @@ func TestSealOpenRoundTrip(t *testing.T) {
 func TestMasks(t *testing.T) {
 	cases := []struct{ got, want string }{
 		{MaskPhone("13812341234"), "138****1234"},
+		// Shorter numbers (WeChat gives the pure number of foreign phones:
+		// Hong Kong and Macau have 8 digits) keep at most their last 4.
+		{MaskPhone("2025550123"), "******0123"},
+		{MaskPhone("91234567"), "****4567"},
+		{MaskPhone("6123456"), "*******"},
+		{MaskPhone("123"), "***"},
 		{MaskIDNumber("11010519491231002X"), "110***********002X"},
 		{MaskName("张三"), "张*"},
 		{MaskName("欧阳娜娜"), "欧***"},

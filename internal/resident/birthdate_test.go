@@ -51,3 +51,35 @@ func TestAgeTurnsOnTheChineseBirthday(t *testing.T) {
 		}
 	}
 }
+
+// Ages are counted on the Chinese calendar day, whatever the zone of the
+// time given: a child turns 14 at midnight in China (the guardian's
+// consent is no longer needed), not eight hours later when the UTC date
+// changes.
+func TestAgeIsCountedOnTheChineseDay(t *testing.T) {
+	birth := time.Date(2012, 12, 5, 0, 0, 0, 0, time.UTC) // "2012-12-05" as parsed
+	cases := []struct {
+		name string
+		now  time.Time
+		age  int
+	}{
+		{"23:59 the day before, in China", time.Date(2026, 12, 4, 15, 59, 0, 0, time.UTC), 13},
+		{"00:30 on the birthday, in China (UTC still the day before)", time.Date(2026, 12, 4, 16, 30, 0, 0, time.UTC), 14},
+		{"07:59 on the birthday, in China", time.Date(2026, 12, 4, 23, 59, 0, 0, time.UTC), 14},
+		{"noon on the birthday, given in China's zone", time.Date(2026, 12, 5, 12, 0, 0, 0, cst.Zone), 14},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := AgeOn(birth, c.now); got != c.age {
+				t.Errorf("AgeOn = %d, want %d", got, c.age)
+			}
+			d := Dependent{BirthDate: birth}
+			if got, want := d.NeedsConsent(c.now), c.age < ConsentAge; got != want {
+				t.Errorf("NeedsConsent = %v, want %v", got, want)
+			}
+			if got, want := d.Usable(c.now), c.age >= ConsentAge; got != want {
+				t.Errorf("Usable without consent = %v, want %v", got, want)
+			}
+		})
+	}
+}

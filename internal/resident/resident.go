@@ -30,6 +30,15 @@ var GrantableRoles = []string{RoleAdmin, RoleStaff, RoleVolunteer, RolePartyMemb
 // IsGrantable reports whether r can be granted.
 func IsGrantable(r string) bool { return slices.Contains(GrantableRoles, r) }
 
+// OpensStaffDoors reports whether role r gives access beyond a resident's
+// own affairs (staff routes, the console, a unit's rooms): revoking it
+// ends the access tokens the user holds. Volunteers and party members are
+// residents whose role is read on each request; losing it needs no new
+// login.
+func OpensStaffDoors(r string) bool {
+	return r == RoleAdmin || r == RoleStaff || r == RoleUnitContact
+}
+
 // User is one WeChat account.
 type User struct {
 	ID          int64
