@@ -1,0 +1,44 @@
+package main
+
+import (
+	"fmt"
+	"testing"
+
+	"gongjian/internal/resident"
+)
+
+// TestAuditEntryLivesInItsObjectsCommunity: an entry about an activity,
+// a session or a registration belongs to that object's community (and
+// its subdistrict), not to the actor's: a district admin's change to
+// another subdistrict's activity is that subdistrict's entry, and a staff
+// member serving communities of two subdistricts does not leak one's
+// changes into the other's log.
+func TestAuditEntryLivesInItsObjectsCommunity(t *testing.T) {
+	sw, ta := newScopeWorld(t)
+	act3 := num(sw.act3["id"])
+	// Staff of c1 (first) and of c3.
+	twoTok, twoID := ta.login("two-community-staff")
+	for _, c := range []int64{sw.c1, sw.c3} {
+		if _, err := ta.app.residents.GrantRole(t.Context(), 0, twoID, resident.RoleChange{Role: "staff", CommunityID: c}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ta.must(ta.do("PATCH", fmt.Sprintf("/api/v1/admin/activities/%d", act3), sw.admin, map[string]any{"title": "东湖读书会"}), 200, "district admin's update")
+	ta.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/activities/%d/cancel", act3), twoTok, map[string]string{"reason": "场地维修"}), 200, "two-community staff's cancel")
+
+	for _, action := range []string{"activity.update", "activity.cancel"} {
+		e := findAudit(ta.auditItems(sw.sub2, "action="+action), action, act3)
+		if e == nil {
+			t.Errorf("%s of the second subdistrict's activity: not in its admin's log", action)
+		} else if num(e["community_id"]) != sw.c3 || num(e["subdistrict_id"]) != sw.s2 {
+			t.Errorf("%s: community %v subdistrict %v, want %d %d", action, e["community_id"], e["subdistrict_id"], sw.c3, sw.s2)
+		}
+		if e := findAudit(ta.auditItems(sw.sub1, "action="+action), action, act3); e != nil {
+			t.Errorf("%s of the second subdistrict's activity shown to the first subdistrict's admin: %v", action, e)
+		}
+		if findAudit(ta.auditItems(sw.admin, fmt.Sprintf("action=%s&community_id=%d", action, sw.c3)), action, act3) == nil {
+			t.Errorf("%s: not found narrowed to its community", action)
+		}
+	}
+}
+
