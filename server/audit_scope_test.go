@@ -42,3 +42,25 @@ func TestAuditEntryLivesInItsObjectsCommunity(t *testing.T) {
 	}
 }
 
+// TestAuditRecordsHoursExport: the hours report's spreadsheet names every
+// volunteer and their hours (personal data): handing it out is recorded
+// as hours.export; looking at the report on screen is not.
+func TestAuditRecordsHoursExport(t *testing.T) {
+	w, ta := newRegWorld(t)
+	ta.must(ta.do("GET", "/api/v1/admin/hours", w.cStaf, nil), 200, "report")
+	if e := findAudit(ta.auditItems(w.admin, "action=hours.export"), "hours.export", 0); e != nil {
+		t.Fatalf("the report seen on screen recorded as an export: %v", e)
+	}
+	ta.must(ta.do("GET", "/api/v1/admin/hours?format=xlsx&from=2026-11-01&to=2026-11-30", w.cStaf, nil), 200, "export")
+	e := findAudit(ta.auditItems(w.admin, "action=hours.export"), "hours.export", 0)
+	if e == nil {
+		t.Fatal("hours export not recorded")
+	}
+	if e["actor_role"] != "staff" || num(e["community_id"]) != w.community || e["request_id"] == "" {
+		t.Errorf("entry %v", e)
+	}
+	if ch, _ := e["changes"].(map[string]any); ch["from"] != "2026-11-01" || ch["to"] != "2026-11-30" {
+		t.Errorf("changes %v", e["changes"])
+	}
+}
+
