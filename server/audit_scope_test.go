@@ -64,3 +64,43 @@ func TestAuditRecordsHoursExport(t *testing.T) {
 	}
 }
 
+// TestAuditListPaging: the audit log pages as the console's other keyset
+// lists: limit 1..100 (else 400 BAD_LIMIT), a bad cursor 400 BAD_CURSOR,
+// next_cursor null on the last page and the page's limit in the answer.
+func TestAuditListPaging(t *testing.T) {
+	w, ta := newRegWorld(t)
+	w.activity(w.cStaf, nil) // created and published: two more entries
+	w.activity(w.cStaf, nil)
+	for _, q := range []string{"limit=0", "limit=101", "limit=abc", "limit=-1"} {
+		expectError(t, ta.do("GET", "/api/v1/console/audit?"+q, w.admin, nil), 400, "BAD_LIMIT")
+	}
+	expectError(t, ta.do("GET", "/api/v1/console/audit?cursor=%21%21", w.admin, nil), 400, "BAD_CURSOR")
+	seen := map[int64]bool{}
+	cursor := ""
+	for i := 0; ; i++ {
+		r := ta.must(ta.do("GET", "/api/v1/console/audit?limit=2&cursor="+cursor, w.admin, nil), 200, "audit page")
+		if num(r.Body["limit"]) != 2 {
+			t.Fatalf("limit %v", r.Body["limit"])
+		}
+		for _, e := range items(r) {
+			if seen[num(e["id"])] {
+				t.Fatalf("entry %v twice", e["id"])
+			}
+			seen[num(e["id"])] = true
+		}
+		next, present := r.Body["next_cursor"]
+		if !present {
+			t.Fatal("next_cursor left out")
+		}
+		if next == nil {
+			break
+		}
+		cursor = next.(string)
+		if i > 50 {
+			t.Fatal("no last page")
+		}
+	}
+	if len(seen) < 4 {
+		t.Fatalf("only %d entries", len(seen))
+	}
+}
