@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"gongjian/internal/resident"
 )
@@ -102,5 +103,105 @@ func TestAuditListPaging(t *testing.T) {
 	}
 	if len(seen) < 4 {
 		t.Fatalf("only %d entries", len(seen))
+	}
+}
+
+// TestAuditRecordsBeforeAndAfter: an entry says what changed: the
+// changed object's state and the fields the request named, before and
+// after (publishing: draft → published; removing a registration:
+// confirmed → cancelled; renaming an activity: the old and new title).
+func TestAuditRecordsBeforeAndAfter(t *testing.T) {
+	w, ta := newRegWorld(t)
+	act := w.activity(w.cStaf, nil)
+	aid := num(act["id"])
+	resTok, _ := ta.login("audit-before-after")
+	if r := w.register(resTok, sessionID(act, 0), nil, nil); r.Status != 201 && r.Status != 200 {
+		t.Fatalf("sign-up: %d %s", r.Status, r.Raw)
+	}
+	regID := num(items(ta.must(ta.do("GET", fmt.Sprintf("/api/v1/admin/activities/%d/registrations", aid), w.cStaf, nil), 200, "regs"))[0]["id"])
+	ta.must(ta.do("PATCH", fmt.Sprintf("/api/v1/admin/activities/%d", aid), w.cStaf, map[string]any{"title": "亲子科学讲座（第二期）"}), 200, "rename")
+	ta.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/registrations/%d/remove", regID), w.cStaf, map[string]string{"reason": "重复报名"}), 200, "remove")
+
+	list := ta.auditItems(w.admin, "")
+	for _, c := range []struct {
+		action string
+		id     int64
+		field  string
+		before any
+		after  any
+	}{
+		{"activity.publish", aid, "status", "draft", "published"},
+		{"activity.update", aid, "title", "亲子科学讲座", "亲子科学讲座（第二期）"},
+		{"registration.remove", regID, "status", "confirmed", "cancelled"},
+	} {
+		e := findAudit(list, c.action, c.id)
+		if e == nil {
+			t.Errorf("%s: no entry", c.action)
+			continue
+		}
+		ch, _ := e["changes"].(map[string]any)
+		b, _ := ch["before"].(map[string]any)
+		a, _ := ch["after"].(map[string]any)
+		if b[c.field] != c.before || a[c.field] != c.after {
+			t.Errorf("%s: %s before %v after %v, want %v → %v (changes %v)", c.action, c.field, b[c.field], a[c.field], c.before, c.after, ch)
+		}
+	}
+}
+
+// TestAuditOfActivityChangesInTheirTransaction: publishing, renaming and
+// cancelling an activity and removing a registration (the activity
+// store's own transactions) write their audit entries in the change's
+// transaction: when the log cannot take the entry, the change does not
+// happen either.
+func TestAuditOfActivityChangesInTheirTransaction(t *testing.T) {
+	w, ta := newRegWorld(t)
+	start := time.Now().Add(48 * time.Hour).Truncate(time.Minute)
+	draft := num(ta.must(ta.do("POST", "/api/v1/admin/activities", w.cStaf, map[string]any{
+		"title": "草稿讲座", "category": "lecture", "description": "动手做实验", "community_id": w.community, "host_org_id": w.org,
+		"place":           map[string]any{"address": "阳光社区活动室", "lat": 39.9, "lng": 116.4},
+		"signup_opens_at": rfc(time.Now().Add(-time.Hour)), "signup_closes_at": rfc(start.Add(-time.Hour)),
+		"sessions": []map[string]any{{"starts_at": rfc(start), "ends_at": rfc(start.Add(time.Hour)), "capacity": 2}},
+	}), 201, "draft").Body["id"])
+	act := w.activity(w.cStaf, nil)
+	aid := num(act["id"])
+	resTok, _ := ta.login("audit-tx-resident")
+	if r := w.register(resTok, sessionID(act, 0), nil, nil); r.Status != 201 && r.Status != 200 {
+		t.Fatalf("sign-up: %d %s", r.Status, r.Raw)
+	}
+	regID := num(items(ta.must(ta.do("GET", fmt.Sprintf("/api/v1/admin/activities/%d/registrations", aid), w.cStaf, nil), 200, "regs"))[0]["id"])
+
+	if err := ta.app.db.G.Exec("ALTER TABLE audit_log RENAME TO audit_log_away").Error; err != nil {
+		t.Fatal(err)
+	}
+	answers := map[string]int{
+		"publish": ta.do("POST", fmt.Sprintf("/api/v1/admin/activities/%d/publish", draft), w.cStaf, nil).Status,
+		"rename":  ta.do("PATCH", fmt.Sprintf("/api/v1/admin/activities/%d", aid), w.cStaf, map[string]any{"title": "无日志的标题"}).Status,
+		"remove":  ta.do("POST", fmt.Sprintf("/api/v1/admin/registrations/%d/remove", regID), w.cStaf, map[string]string{"reason": "重复报名"}).Status,
+		"cancel":  ta.do("POST", fmt.Sprintf("/api/v1/admin/activities/%d/cancel", aid), w.cStaf, map[string]string{"reason": "场地维修"}).Status,
+	}
+	if err := ta.app.db.G.Exec("ALTER TABLE audit_log_away RENAME TO audit_log").Error; err != nil {
+		t.Fatal(err)
+	}
+	for what, status := range answers {
+		if status < 500 {
+			t.Errorf("%s went through without its audit entry: %d", what, status)
+		}
+	}
+	var a struct {
+		Status string
+		Title  string
+	}
+	ta.app.db.G.Table("activities").Select("status, title").Where("id = ?", draft).Scan(&a)
+	if a.Status != "draft" {
+		t.Errorf("the draft was published without its entry: %s", a.Status)
+	}
+	ta.app.db.G.Table("activities").Select("status, title").Where("id = ?", aid).Scan(&a)
+	if a.Status != "published" || a.Title == "无日志的标题" {
+		t.Errorf("the activity changed without its entries: %+v", a)
+	}
+	var reg string
+	ta.app.db.G.Table("registrations").Select("status").Where("id = ?", regID).Scan(&reg)
+	if reg != "confirmed" {
+		t.Errorf("the registration was removed without its entry: %s", reg)
 	}
 }
