@@ -205,3 +205,66 @@ func TestAuditOfActivityChangesInTheirTransaction(t *testing.T) {
 		t.Errorf("the registration was removed without its entry: %s", reg)
 	}
 }
+
+// TestRegistrationExportRecordedBeforeItIsSent: the list of names and
+// phones is handed out only once its registration.export entry is
+// written; when the log cannot take it, no file is sent.
+func TestRegistrationExportRecordedBeforeItIsSent(t *testing.T) {
+	w, ta := newRegWorld(t)
+	aid := num(w.activity(w.cStaf, nil)["id"])
+	path := fmt.Sprintf("/api/v1/admin/activities/%d/registrations/export", aid)
+	if err := ta.app.db.G.Exec("ALTER TABLE audit_log RENAME TO audit_log_away").Error; err != nil {
+		t.Fatal(err)
+	}
+	r := ta.do("GET", path, w.cStaf, nil)
+	if err := ta.app.db.G.Exec("ALTER TABLE audit_log_away RENAME TO audit_log").Error; err != nil {
+		t.Fatal(err)
+	}
+	if r.Status < 500 {
+		t.Fatalf("the list went out without its audit entry: %d %.100s", r.Status, r.Raw)
+	}
+	ta.must(ta.do("GET", path, w.cStaf, nil), 200, "export")
+	if findAudit(ta.auditItems(w.admin, "action=registration.export"), "registration.export", aid) == nil {
+		t.Fatal("no entry for the export")
+	}
+}
+
+// TestAlarmAckAuditedInItsTransaction: a wristband staff member's
+// acknowledgement and resolution of an alarm are written with their
+// audit entry (before → after status), or not at all.
+func TestAlarmAckAuditedInItsTransaction(t *testing.T) {
+	w := newWristbandApp(t)
+	c1 := w.community("阳光社区")
+	staffTok, _ := w.staff("值班员", c1)
+	_, imei, _ := w.selfWearer("王女士", c1)
+	alarm := num(w.push(imei, "sos", map[string]any{"lat": 30.51, "lng": 114.31}).Body["alarm_id"])
+	ack := fmt.Sprintf("/api/v1/admin/wristbands/alarms/%d/ack", alarm)
+
+	if err := w.app.db.G.Exec("ALTER TABLE audit_log RENAME TO audit_log_away").Error; err != nil {
+		t.Fatal(err)
+	}
+	r := w.do("POST", ack, staffTok, map[string]string{"note": "已电话联系"})
+	if err := w.app.db.G.Exec("ALTER TABLE audit_log_away RENAME TO audit_log").Error; err != nil {
+		t.Fatal(err)
+	}
+	if r.Status < 500 {
+		t.Fatalf("acknowledged without its audit entry: %d %s", r.Status, r.Raw)
+	}
+	var status string
+	w.app.db.G.Table("wristband_alarms").Select("status").Where("id = ?", alarm).Scan(&status)
+	if status != "open" {
+		t.Fatalf("the alarm is %s without its entry", status)
+	}
+	w.must(w.do("POST", ack, staffTok, map[string]string{"note": "已电话联系"}), 200, "ack")
+	e := findAudit(w.auditItems(w.admin, "action=alarm.ack"), "alarm.ack", alarm)
+	if e == nil {
+		t.Fatal("no entry for the acknowledgement")
+	}
+	ch, _ := e["changes"].(map[string]any)
+	if b, _ := ch["before"].(map[string]any); b["status"] != "open" {
+		t.Errorf("changes %v", ch)
+	}
+	if a, _ := ch["after"].(map[string]any); a["status"] != "acked" {
+		t.Errorf("changes %v", ch)
+	}
+}

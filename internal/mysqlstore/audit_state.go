@@ -23,6 +23,7 @@ var auditedRows = map[string]any{
 	"need": &cbNeedRow{}, "project": &cbProjectRow{}, "wish": &cbWishRow{}, "proposal": &cbProposalRow{},
 	"residence_application": &residenceRow{}, "room": &roomRow{}, "booking": &roomBookingRow{},
 	"community": &communityRow{}, "subdistrict": &subdistrictRow{}, "unit": &cbUnitRow{}, "team": &teamRow{},
+	"alarm": &wbAlarmRow{},
 }
 
 // stateColumns are always read: an object's state.
