@@ -268,3 +268,31 @@ func TestAlarmAckAuditedInItsTransaction(t *testing.T) {
 		t.Errorf("changes %v", ch)
 	}
 }
+
+// TestCheckerAppointmentAuditedInItsTransaction: appointing a checker is
+// written with its checker.appoint entry, or not at all.
+func TestCheckerAppointmentAuditedInItsTransaction(t *testing.T) {
+	w, ta := newRegWorld(t)
+	aid := num(w.activity(w.cStaf, nil)["id"])
+	_, volID := ta.login("audit-checker")
+	path := fmt.Sprintf("/api/v1/admin/activities/%d/checkers", aid)
+	if err := ta.app.db.G.Exec("ALTER TABLE audit_log RENAME TO audit_log_away").Error; err != nil {
+		t.Fatal(err)
+	}
+	r := ta.do("POST", path, w.cStaf, map[string]any{"user_id": volID})
+	if err := ta.app.db.G.Exec("ALTER TABLE audit_log_away RENAME TO audit_log").Error; err != nil {
+		t.Fatal(err)
+	}
+	if r.Status < 500 {
+		t.Fatalf("appointed without its audit entry: %d %s", r.Status, r.Raw)
+	}
+	var n int64
+	ta.app.db.G.Table("checkin_checkers").Where("activity_id = ? AND user_id = ?", aid, volID).Count(&n)
+	if n != 0 {
+		t.Fatal("the checker was appointed without its entry")
+	}
+	ta.must(ta.do("POST", path, w.cStaf, map[string]any{"user_id": volID}), 201, "appoint")
+	if findAudit(ta.auditItems(w.admin, "action=checker.appoint"), "checker.appoint", aid) == nil {
+		t.Fatal("no entry for the appointment")
+	}
+}
