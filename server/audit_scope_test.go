@@ -296,3 +296,27 @@ func TestCheckerAppointmentAuditedInItsTransaction(t *testing.T) {
 		t.Fatal("no entry for the appointment")
 	}
 }
+
+// TestAuditOfSubdistrictMattersInThatSubdistrict: a community created in
+// a subdistrict, a subdistrict renamed and an admin role granted over a
+// subdistrict are that subdistrict's entries (its admin sees them; the
+// other subdistrict's admin does not).
+func TestAuditOfSubdistrictMattersInThatSubdistrict(t *testing.T) {
+	sw, ta := newScopeWorld(t)
+	comm := num(ta.must(ta.do("POST", "/api/v1/admin/communities", sw.admin, map[string]any{"name": "东湖二社区", "subdistrict_id": sw.s2}), 201, "community").Body["id"])
+	ta.must(ta.do("PATCH", fmt.Sprintf("/api/v1/console/subdistricts/%d", sw.s2), sw.admin, map[string]any{"name": "东湖新街道"}), 200, "rename")
+	_, userID := ta.login("future-sub2-admin")
+	ta.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/users/%d/roles", userID), sw.admin, map[string]any{"role": "admin", "subdistrict_id": sw.s2}), 200, "grant")
+	for _, c := range []struct {
+		action string
+		id     int64
+	}{{"community.create", comm}, {"subdistrict.update", sw.s2}, {"role.grant", userID}} {
+		e := findAudit(ta.auditItems(sw.sub2, "action="+c.action), c.action, c.id)
+		if e == nil || num(e["subdistrict_id"]) != sw.s2 {
+			t.Errorf("%s: not in the second subdistrict's log: %v", c.action, e)
+		}
+		if e := findAudit(ta.auditItems(sw.sub1, "action="+c.action), c.action, c.id); e != nil {
+			t.Errorf("%s: in the first subdistrict's log: %v", c.action, e)
+		}
+	}
+}

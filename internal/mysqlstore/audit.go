@@ -113,6 +113,7 @@ var objectCommunities = map[string]string{
 	"closure":               "SELECT r.community_id FROM room_closures c JOIN rooms r ON r.id = c.room_id WHERE c.id = ?",
 	"booking":               "SELECT r.community_id FROM room_bookings b JOIN rooms r ON r.id = b.room_id WHERE b.id = ?",
 	"team":                  "SELECT community_id FROM teams WHERE id = ?",
+	"community":             "SELECT id FROM communities WHERE id = ?",
 }
 
 // objectCommunity is the community of the object an entry is about (0:
@@ -151,6 +152,16 @@ func writeAudit(tx *gorm.DB, entries []audit.Entry) error {
 			comm = c
 		}
 		if comm == 0 {
+			// A subdistrict itself, or the one the change names (an admin
+			// role over a subdistrict): that subdistrict's entry.
+			if sub := entrySubdistrict(e); sub != 0 {
+				r, err := entryRow(e, 0, sub)
+				if err != nil {
+					return err
+				}
+				rows = append(rows, r)
+				continue
+			}
 			comm = e.Actor.CommunityID
 		}
 		sub, ok := subOf[comm]
@@ -164,22 +175,48 @@ func writeAudit(tx *gorm.DB, entries []audit.Entry) error {
 			}
 			subOf[comm] = sub
 		}
-		if len(e.Action) > 100 {
-			e.Action = e.Action[:100]
+		r, err := entryRow(e, comm, sub)
+		if err != nil {
+			return err
 		}
-		ch := ""
-		if len(e.Changes) > 0 {
-			b, err := json.Marshal(e.Changes)
-			if err != nil {
-				return err
-			}
-			ch = string(b)
-		}
-		rows = append(rows, auditRow{At: e.At.UTC(), ActorID: e.Actor.UserID, ActorName: e.Actor.Name, ActorRole: e.Actor.Role,
-			Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID, CommunityID: comm, SubdistrictID: sub,
-			Changes: ch, IP: e.Actor.IP, RequestID: e.Actor.RequestID})
+		rows = append(rows, r)
 	}
 	return tx.Session(&gorm.Session{NewDB: true}).Create(&rows).Error
+}
+
+// entrySubdistrict is the subdistrict an entry of no community is about:
+// a subdistrict's own, or the subdistrict_id its changes name (0: none).
+func entrySubdistrict(e audit.Entry) int64 {
+	if e.ObjectType == "subdistrict" && e.ObjectID != 0 {
+		return e.ObjectID
+	}
+	switch v := e.Changes["subdistrict_id"].(type) {
+	case int64:
+		return max(v, 0)
+	case float64:
+		if v > 0 && v == float64(int64(v)) {
+			return int64(v)
+		}
+	}
+	return 0
+}
+
+// entryRow is e as the log's row, in community comm of subdistrict sub.
+func entryRow(e audit.Entry, comm, sub int64) (auditRow, error) {
+	if len(e.Action) > 100 {
+		e.Action = e.Action[:100]
+	}
+	ch := ""
+	if len(e.Changes) > 0 {
+		b, err := json.Marshal(e.Changes)
+		if err != nil {
+			return auditRow{}, err
+		}
+		ch = string(b)
+	}
+	return auditRow{At: e.At.UTC(), ActorID: e.Actor.UserID, ActorName: e.Actor.Name, ActorRole: e.Actor.Role,
+		Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID, CommunityID: comm, SubdistrictID: sub,
+		Changes: ch, IP: e.Actor.IP, RequestID: e.Actor.RequestID}, nil
 }
 
 // AuditStore reads the audit log (audit.Store); entries are written only
