@@ -13,8 +13,11 @@ func TestNextCursorConvention(t *testing.T) {
 	w, ta := newRegWorld(t)
 	act := w.activity(w.cStaf, nil)
 	resTok, _ := ta.login("cursor-resident")
-	if r := w.register(resTok, sessionID(act, 0), nil, nil); r.Status != 201 {
-		t.Fatalf("sign-up: %d %s", r.Status, r.Raw)
+	// Two sign-ups: two messages, so that a page of one has another after it.
+	for _, a := range []map[string]any{act, w.activity(w.cStaf, nil)} {
+		if r := w.register(resTok, sessionID(a, 0), nil, nil); r.Status != 201 {
+			t.Fatalf("sign-up: %d %s", r.Status, r.Raw)
+		}
 	}
 	regs := fmt.Sprintf("/api/v1/admin/activities/%d/registrations?limit=100", num(act["id"]))
 	cases := []struct {

@@ -319,6 +319,14 @@ func (a *API) exportRegistrations(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	// The list names and reaches people: its registration.export entry
+	// is written before anything is sent.
+	if a.d.Audit != nil {
+		if err := a.d.Audit.Record(c.Request.Context()); err != nil {
+			fail(c, err)
+			return
+		}
+	}
 	if err := streamXLSX(c, name, write); err != nil {
 		logger(c).Warn("export failed while sending", slog.Int64("activity_id", id), slog.String("err", err.Error()))
 		panic(http.ErrAbortHandler)

@@ -59,10 +59,9 @@ func auditFilter(f *audit.Filter) fromRequest {
 		if f.To, err = queryTime(c, "to", true); err != nil {
 			return err
 		}
-		if f.After, err = page.Decode(c.Query("cursor")); err != nil {
-			return err
-		}
-		f.Limit, err = queryInt(c, "limit", page.DefaultLimit, 1, page.MaxLimit)
+		// Paged as every console keyset list (BAD_CURSOR, BAD_LIMIT).
+		req, err := keyset(c, page.DefaultLimit)
+		f.After, f.Limit = req.After, req.Limit
 		return err
 	}
 }
@@ -71,7 +70,7 @@ func (a *API) listAudit(c *gin.Context) {
 	var f audit.Filter
 	if u, ok := a.meWith(c, auditFilter(&f)); ok {
 		rows, next, err := a.d.Audit.List(c.Request.Context(), u, f)
-		respond(c, http.StatusOK, gin.H{"items": dtos(rows, toAuditDTO), "next_cursor": nextCursor(next)}, err)
+		respond(c, http.StatusOK, cursorPage(dtos(rows, toAuditDTO), next, f.Limit), err)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"gongjian/internal/audit"
 	"gongjian/internal/cst"
 	"gongjian/internal/errs"
 	"gongjian/internal/hours"
@@ -316,6 +317,15 @@ func (a *API) hoursReport(c *gin.Context) {
 		if err != nil {
 			fail(c, err)
 			return
+		}
+		// The spreadsheet names every volunteer: handing it out is recorded.
+		a.note(c, u, audit.Entry{Action: "hours.export", ObjectType: "hours", Changes: map[string]any{
+			"from": from.In(cst.Zone).Format("2006-01-02"), "to": to.In(cst.Zone).AddDate(0, 0, -1).Format("2006-01-02"), "persons": len(r.Persons)}})
+		if a.d.Audit != nil {
+			if err := a.d.Audit.Record(ctx); err != nil {
+				fail(c, err)
+				return
+			}
 		}
 		attachment(c, "志愿服务时长统计-"+from.In(cst.Zone).Format("20060102")+"-"+to.In(cst.Zone).AddDate(0, 0, -1).Format("20060102")+".xlsx", b)
 		return

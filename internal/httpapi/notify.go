@@ -89,19 +89,22 @@ func (a *API) listMessages(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	ms, unread, err := a.d.Notify.Messages(c.Request.Context(), userID(c), before, limit)
+	// One more than the page: whether another page follows (no cursor to
+	// an empty page when this one holds the last message).
+	ms, unread, err := a.d.Notify.Messages(c.Request.Context(), userID(c), before, limit+1)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	items := dtos(ms, toMessageDTO)
 	var next int64
 	var cursor *string
-	if len(ms) == limit {
+	if len(ms) > limit {
+		ms = ms[:limit]
 		next = ms[len(ms)-1].ID
 		s := page.Cursor{ID: next}.Encode()
 		cursor = &s
 	}
+	items := dtos(ms, toMessageDTO)
 	c.JSON(http.StatusOK, gin.H{"items": items, "unread": unread, "next_before_id": next, "next_cursor": cursor})
 }
 

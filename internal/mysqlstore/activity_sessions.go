@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"gongjian/internal/activity"
+	"gongjian/internal/audit"
 	"gongjian/internal/errs"
 )
 
@@ -178,6 +179,11 @@ func (s *ActivityStore) fenced(ctx context.Context, activityID int64, fn func(tx
 			tx.Rollback()
 		}
 	}()
+	// The staff change's audit entry is written in this transaction too.
+	before, err := auditStart(ctx, tx)
+	if err != nil {
+		return translate(err, nil)
+	}
 	res := tx.Exec("UPDATE activities SET quota_epoch = quota_epoch + 1 WHERE id = ?", activityID)
 	if res.Error != nil {
 		return translate(res.Error, nil)
@@ -197,8 +203,16 @@ func (s *ActivityStore) fenced(ctx context.Context, activityID int64, fn func(tx
 	if err := refreshSeats(ctx, tx, activityID); err != nil {
 		return translate(err, nil)
 	}
+	notes, err := auditFinish(ctx, tx, before)
+	if err != nil {
+		return translate(err, nil)
+	}
 	done = true
-	return translate(tx.Commit().Error, nil)
+	if err := tx.Commit().Error; err != nil {
+		return translate(err, nil)
+	}
+	audit.Written(ctx, notes)
+	return nil
 }
 
 // bySessionsOf selects an activity's registrations through the unique

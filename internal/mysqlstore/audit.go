@@ -94,8 +94,48 @@ func noteCreatedObjects(g *gorm.DB) error {
 	})
 }
 
+// objectCommunities reads the community of an audited object by its id,
+// per kind of object (those that belong to one).
+var objectCommunities = map[string]string{
+	"activity":              "SELECT community_id FROM activities WHERE id = ?",
+	"session":               "SELECT a.community_id FROM sessions s JOIN activities a ON a.id = s.activity_id WHERE s.id = ?",
+	"registration":          "SELECT a.community_id FROM registrations r JOIN activities a ON a.id = r.activity_id WHERE r.id = ?",
+	"presence":              "SELECT a.community_id FROM self_presences p JOIN activities a ON a.id = p.activity_id WHERE p.id = ?",
+	"claim":                 "SELECT community_id FROM hour_claims WHERE id = ?",
+	"correction":            "SELECT community_id FROM hour_corrections WHERE id = ?",
+	"need":                  "SELECT community_id FROM cobuild_needs WHERE id = ?",
+	"cobuild_claim":         "SELECT community_id FROM cobuild_claims WHERE id = ?",
+	"project":               "SELECT community_id FROM cobuild_projects WHERE id = ?",
+	"wish":                  "SELECT community_id FROM cobuild_wishes WHERE id = ?",
+	"proposal":              "SELECT community_id FROM cobuild_proposals WHERE id = ?",
+	"residence_application": "SELECT community_id FROM residence_applications WHERE id = ?",
+	"room":                  "SELECT community_id FROM rooms WHERE id = ?",
+	"closure":               "SELECT r.community_id FROM room_closures c JOIN rooms r ON r.id = c.room_id WHERE c.id = ?",
+	"booking":               "SELECT r.community_id FROM room_bookings b JOIN rooms r ON r.id = b.room_id WHERE b.id = ?",
+	"team":                  "SELECT community_id FROM teams WHERE id = ?",
+	"community":             "SELECT id FROM communities WHERE id = ?",
+}
+
+// objectCommunity is the community of the object an entry is about (0:
+// none, unknown or gone), read inside tx.
+func objectCommunity(tx *gorm.DB, objectType string, id int64) (int64, error) {
+	q, ok := objectCommunities[objectType]
+	if !ok || id == 0 {
+		return 0, nil
+	}
+	var ids []int64
+	if err := tx.Session(&gorm.Session{NewDB: true}).Raw(q, id).Scan(&ids).Error; err != nil {
+		return 0, err
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	return ids[0], nil
+}
+
 // writeAudit inserts entries inside tx (the change's transaction), placing
-// each in a subdistrict: its object's community's, else its actor's.
+// each in a community and its subdistrict: the one the change names (the
+// request's community_id), else its object's, else its actor's.
 func writeAudit(tx *gorm.DB, entries []audit.Entry) error {
 	if len(entries) == 0 {
 		return nil
@@ -105,6 +145,23 @@ func writeAudit(tx *gorm.DB, entries []audit.Entry) error {
 	for _, e := range entries {
 		comm := e.CommunityID
 		if comm == 0 {
+			c, err := objectCommunity(tx, e.ObjectType, e.ObjectID)
+			if err != nil {
+				return err
+			}
+			comm = c
+		}
+		if comm == 0 {
+			// A subdistrict itself, or the one the change names (an admin
+			// role over a subdistrict): that subdistrict's entry.
+			if sub := entrySubdistrict(e); sub != 0 {
+				r, err := entryRow(e, 0, sub)
+				if err != nil {
+					return err
+				}
+				rows = append(rows, r)
+				continue
+			}
 			comm = e.Actor.CommunityID
 		}
 		sub, ok := subOf[comm]
@@ -118,22 +175,48 @@ func writeAudit(tx *gorm.DB, entries []audit.Entry) error {
 			}
 			subOf[comm] = sub
 		}
-		if len(e.Action) > 100 {
-			e.Action = e.Action[:100]
+		r, err := entryRow(e, comm, sub)
+		if err != nil {
+			return err
 		}
-		ch := ""
-		if len(e.Changes) > 0 {
-			b, err := json.Marshal(e.Changes)
-			if err != nil {
-				return err
-			}
-			ch = string(b)
-		}
-		rows = append(rows, auditRow{At: e.At.UTC(), ActorID: e.Actor.UserID, ActorName: e.Actor.Name, ActorRole: e.Actor.Role,
-			Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID, CommunityID: comm, SubdistrictID: sub,
-			Changes: ch, IP: e.Actor.IP, RequestID: e.Actor.RequestID})
+		rows = append(rows, r)
 	}
 	return tx.Session(&gorm.Session{NewDB: true}).Create(&rows).Error
+}
+
+// entrySubdistrict is the subdistrict an entry of no community is about:
+// a subdistrict's own, or the subdistrict_id its changes name (0: none).
+func entrySubdistrict(e audit.Entry) int64 {
+	if e.ObjectType == "subdistrict" && e.ObjectID != 0 {
+		return e.ObjectID
+	}
+	switch v := e.Changes["subdistrict_id"].(type) {
+	case int64:
+		return max(v, 0)
+	case float64:
+		if v > 0 && v == float64(int64(v)) {
+			return int64(v)
+		}
+	}
+	return 0
+}
+
+// entryRow is e as the log's row, in community comm of subdistrict sub.
+func entryRow(e audit.Entry, comm, sub int64) (auditRow, error) {
+	if len(e.Action) > 100 {
+		e.Action = e.Action[:100]
+	}
+	ch := ""
+	if len(e.Changes) > 0 {
+		b, err := json.Marshal(e.Changes)
+		if err != nil {
+			return auditRow{}, err
+		}
+		ch = string(b)
+	}
+	return auditRow{At: e.At.UTC(), ActorID: e.Actor.UserID, ActorName: e.Actor.Name, ActorRole: e.Actor.Role,
+		Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID, CommunityID: comm, SubdistrictID: sub,
+		Changes: ch, IP: e.Actor.IP, RequestID: e.Actor.RequestID}, nil
 }
 
 // AuditStore reads the audit log (audit.Store); entries are written only

@@ -129,11 +129,14 @@ func (s *CheckinStore) AddChecker(ctx context.Context, activityID, userID, by in
 	if err := userExists(s.g(ctx), userID); err != nil {
 		return err
 	}
-	err := s.g(ctx).Create(&checkerRow{ActivityID: activityID, UserID: userID, AppointedBy: by}).Error
-	if IsDuplicate(err) {
-		return nil
-	}
-	return translate(err, nil)
+	// In a transaction: the appointment's audit entry is written with it.
+	return translate(s.db.transaction(ctx, func(tx *gorm.DB) error {
+		err := tx.Create(&checkerRow{ActivityID: activityID, UserID: userID, AppointedBy: by}).Error
+		if IsDuplicate(err) {
+			return nil
+		}
+		return err
+	}), nil)
 }
 
 // userExists answers USER_NOT_FOUND (404) for an id no account has: an
@@ -153,14 +156,16 @@ var errNotAppointed = errs.NotFound("NOT_APPOINTED", "该用户没有被指定")
 
 // RemoveChecker removes a checker.
 func (s *CheckinStore) RemoveChecker(ctx context.Context, activityID, userID int64) error {
-	res := s.g(ctx).Where("activity_id = ? AND user_id = ?", activityID, userID).Delete(&checkerRow{})
-	if res.Error != nil {
-		return translate(res.Error, nil)
-	}
-	if res.RowsAffected == 0 {
-		return errNotAppointed
-	}
-	return nil
+	return translate(s.db.transaction(ctx, func(tx *gorm.DB) error {
+		res := tx.Where("activity_id = ? AND user_id = ?", activityID, userID).Delete(&checkerRow{})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return errNotAppointed
+		}
+		return nil
+	}), nil)
 }
 
 // IsChecker reports whether the user checks the activity's tickets.
@@ -203,23 +208,27 @@ func (s *CheckinStore) AddVolunteer(ctx context.Context, activityID, sessionID, 
 	if err := userExists(s.g(ctx), userID); err != nil {
 		return err
 	}
-	err := s.g(ctx).Create(&volunteerSlotRow{ActivityID: activityID, SessionID: sessionID, UserID: userID, AppointedBy: by}).Error
-	if IsDuplicate(err) {
-		return nil
-	}
-	return translate(err, nil)
+	return translate(s.db.transaction(ctx, func(tx *gorm.DB) error {
+		err := tx.Create(&volunteerSlotRow{ActivityID: activityID, SessionID: sessionID, UserID: userID, AppointedBy: by}).Error
+		if IsDuplicate(err) {
+			return nil
+		}
+		return err
+	}), nil)
 }
 
 // RemoveVolunteer removes a volunteer slot.
 func (s *CheckinStore) RemoveVolunteer(ctx context.Context, sessionID, userID int64) error {
-	res := s.g(ctx).Where("session_id = ? AND user_id = ?", sessionID, userID).Delete(&volunteerSlotRow{})
-	if res.Error != nil {
-		return translate(res.Error, nil)
-	}
-	if res.RowsAffected == 0 {
-		return errNotAppointed
-	}
-	return nil
+	return translate(s.db.transaction(ctx, func(tx *gorm.DB) error {
+		res := tx.Where("session_id = ? AND user_id = ?", sessionID, userID).Delete(&volunteerSlotRow{})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return errNotAppointed
+		}
+		return nil
+	}), nil)
 }
 
 // VolunteerSessions lists the user's volunteer slots in an activity.

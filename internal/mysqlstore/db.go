@@ -292,12 +292,15 @@ func (db *DB) transaction(ctx context.Context, fn func(tx *gorm.DB) error, opts 
 	err := retry(ctx, func() error {
 		mark := audit.Savepoint(ctx)
 		err := db.G.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			before, err := auditStart(ctx, tx)
+			if err != nil {
+				return err
+			}
 			if err := fn(tx); err != nil {
 				return err
 			}
-			notes := audit.Pending(ctx, time.Now())
-			written = len(notes)
-			return writeAudit(tx, notes)
+			written, err = auditFinish(ctx, tx, before)
+			return err
 		}, opts...)
 		if err != nil {
 			audit.Rollback(ctx, mark)

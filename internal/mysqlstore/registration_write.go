@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"gongjian/internal/activity"
+	"gongjian/internal/audit"
 	"gongjian/internal/notify"
 )
 
@@ -482,6 +483,11 @@ func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.Can
 			tx.Rollback()
 		}
 	}()
+	// A staff removal's audit entry is written in this transaction too.
+	before, err := auditStart(ctx, tx)
+	if err != nil {
+		return out, translate(err, nil)
+	}
 	var epoch int64
 	if err := tx.Raw("SELECT quota_epoch FROM activities WHERE id = ?"+s.shareLock(), op.ActivityID).Scan(&epoch).Error; err != nil {
 		return out, translate(err, nil)
@@ -593,12 +599,17 @@ func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.Can
 			return out, translate(err, nil)
 		}
 	}
+	notes, err := auditFinish(ctx, tx, before)
+	if err != nil {
+		return out, translate(err, nil)
+	}
 	committed = true
 	err = tx.Commit().Error
 	s.seats.mark(op.ActivityID) // even when unclear: the refresh reads what is there
 	if err != nil {
 		return out, fmt.Errorf("%w: %v", activity.ErrUnclear, err)
 	}
+	audit.Written(ctx, notes)
 	return out, nil
 }
 

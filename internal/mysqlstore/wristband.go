@@ -2,6 +2,7 @@ package mysqlstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -610,11 +611,22 @@ func (s *WristbandStore) TransitionAlarm(ctx context.Context, id int64, from []w
 	case wristband.StatusResolved:
 		upd["resolved_at"], upd["resolved_by"], upd["resolve_note"], upd["open_key"] = at.UTC(), by, note, nil
 	}
-	res := s.g(ctx).Model(&wbAlarmRow{}).Where("id = ? AND status IN ?", id, statusStrings(from)).Updates(upd)
-	if res.Error != nil {
-		return false, translate(res.Error, nil)
+	// In a transaction: a staff member's audit entry is written with it.
+	moved, errAlarmUnmoved := false, errors.New("alarm not in a status it may leave")
+	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&wbAlarmRow{}).Where("id = ? AND status IN ?", id, statusStrings(from)).Updates(upd)
+		if res.Error != nil {
+			return res.Error
+		}
+		if moved = res.RowsAffected == 1; !moved {
+			return errAlarmUnmoved // nothing changed: no entry either
+		}
+		return nil
+	})
+	if errors.Is(err, errAlarmUnmoved) {
+		return false, nil
 	}
-	return res.RowsAffected == 1, nil
+	return moved, translate(err, nil)
 }
 
 // DueEscalations lists open, unescalated alarms opened before the time.

@@ -174,9 +174,10 @@ const MaxPage = 100
 // Messages returns the user's in-app messages, newest first, before
 // message id beforeID (0: from the newest), and the number of unread ones.
 // Every notice is there once it is due — sent as a WeChat message or not —
-// except cancelled ones.
+// except cancelled ones. limit may be one more than MaxPage: a page asks
+// for one more row than it shows, to know whether another page follows.
 func (s *Service) Messages(ctx context.Context, userID, beforeID int64, limit int) ([]Message, int, error) {
-	if limit <= 0 || limit > MaxPage {
+	if limit <= 0 || limit > MaxPage+1 {
 		limit = 20
 	}
 	return s.store.Messages(ctx, userID, s.now(), beforeID, limit)
