@@ -33,7 +33,7 @@ func (s *Service) Project(ctx context.Context, id int64) (Project, error) {
 
 // Projects lists projects.
 func (s *Service) Projects(ctx context.Context, f ProjectFilter) ([]Project, error) {
-	f.Limit = page.Within(f.Limit, 20)
+	f.Limit = page.WithinPeek(f.Limit, 20)
 	return s.store.Projects(ctx, f)
 }
 

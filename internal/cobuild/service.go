@@ -200,7 +200,7 @@ func (s *Service) Needs(ctx context.Context, f NeedFilter) ([]Need, error) {
 	if f.Category != "" && Categories[f.Category] == "" {
 		return nil, errBadCategory
 	}
-	f.Limit = page.Within(f.Limit, 20)
+	f.Limit = page.WithinPeek(f.Limit, 20)
 	return s.store.Needs(ctx, f)
 }
 

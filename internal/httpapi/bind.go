@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gongjian/internal/errs"
+	"gongjian/internal/page"
 )
 
 var (
@@ -327,22 +328,40 @@ func queryInt(c *gin.Context, name string, def, min, max int) (int, error) {
 }
 
 // idPage is a keyset page of a list: the id it continues from (0: from the
-// start) and its size.
+// start) and its size (at most page.MaxLimit).
 type idPage struct {
 	From  int64
 	Limit int
 }
 
-// query reads the page from the query parameters cursor (before_id or
-// after_id) and limit (1..max, def when absent), for meWith.
-func (p *idPage) query(cursor string, def, max int) fromRequest {
+var errBadIDCursor = errs.Invalid("BAD_CURSOR", "翻页位置无效，请从第一页重新加载")
+
+// query reads the page from the query parameters cursor (the next_cursor
+// of the previous page: a decimal id) or its older name (before_id or
+// after_id), and limit (1..page.MaxLimit, def when absent), for meWith.
+func (p *idPage) query(name string, def int) fromRequest {
 	return func(c *gin.Context) (err error) {
-		if p.From, err = queryID(c, cursor); err != nil {
+		if s := c.Query("cursor"); s != "" {
+			if p.From, err = strconv.ParseInt(s, 10, 64); err != nil || p.From <= 0 {
+				return errBadIDCursor
+			}
+		} else if p.From, err = queryID(c, name); err != nil {
 			return err
 		}
-		p.Limit, err = queryInt(c, "limit", def, 1, max)
+		p.Limit, err = queryInt(c, "limit", def, 1, page.MaxLimit)
 		return err
 	}
+}
+
+// peek is the number of rows to ask the store for: one more than the page,
+// so that trimIDs knows whether another page follows.
+func (p *idPage) peek() int { return p.Limit + 1 }
+
+// respondIDPage answers a page of rows fetched with p.peek(): its items
+// (shown by to) and next_cursor (null on the last page).
+func respondIDPage[T, D any](c *gin.Context, p idPage, rows []T, id func(T) int64, to func(T) D, err error) {
+	rows, next := trimIDs(rows, p.Limit, id)
+	respond(c, http.StatusOK, gin.H{"items": dtos(rows, to), "next_cursor": next}, err)
 }
 
 // queryID parses an optional positive id query parameter (0 when absent).

@@ -239,12 +239,13 @@ func (a *API) listNeeds(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	f := cobuild.NeedFilter{Category: c.Query("category"), Statuses: statuses, AfterID: after, Limit: limit}
+	f := cobuild.NeedFilter{Category: c.Query("category"), Statuses: statuses, AfterID: after, Limit: limit + 1}
 	if _, ok := c.GetQuery("community_id"); ok {
 		f.CommunityIDs = []int64{community}
 	}
 	ns, err := a.d.Cobuild.Needs(c.Request.Context(), f)
-	respond(c, http.StatusOK, withIDCursor(gin.H{"items": dtos(ns, toNeedDTO)}, ns, limit, func(n cobuild.Need) int64 { return n.ID }), err)
+	ns, next := trimIDs(ns, limit, func(n cobuild.Need) int64 { return n.ID })
+	respond(c, http.StatusOK, gin.H{"items": dtos(ns, toNeedDTO), "next_cursor": next}, err)
 }
 
 func (a *API) claimNeed(c *gin.Context) {
@@ -270,7 +271,7 @@ func (a *API) listProjects(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	f := cobuild.ProjectFilter{Statuses: statuses, AfterID: after, Limit: limit}
+	f := cobuild.ProjectFilter{Statuses: statuses, AfterID: after, Limit: limit + 1}
 	if community != 0 {
 		f.CommunityIDs = []int64{community}
 	}
@@ -287,11 +288,12 @@ func (a *API) listProjects(c *gin.Context) {
 		f.OverdueAt = now
 	}
 	ps, err := a.d.Cobuild.Projects(c.Request.Context(), f)
+	ps, next := trimIDs(ps, limit, func(p cobuild.Project) int64 { return p.ID })
 	items := make([]projectDTO, 0, len(ps))
 	for _, p := range ps {
 		items = append(items, toProjectDTO(p, now))
 	}
-	respond(c, http.StatusOK, withIDCursor(gin.H{"items": items}, ps, limit, func(p cobuild.Project) int64 { return p.ID }), err)
+	respond(c, http.StatusOK, gin.H{"items": items, "next_cursor": next}, err)
 }
 
 // projectNow shows a project as it stands now.

@@ -100,13 +100,14 @@ func statusItems[T, D any](a *API, list func(context.Context, resident.User, str
 	}
 }
 
-// withIDCursor adds next_cursor to a page of rows keyed by id: the id of
-// its last row when the page is full, else null (see cursorPageDTO).
-func withIDCursor[T any](page gin.H, rows []T, limit int, id func(T) int64) gin.H {
-	next := ""
-	if len(rows) > 0 && len(rows) == limit {
-		next = strconv.FormatInt(id(rows[len(rows)-1]), 10)
+// trimIDs cuts rows keyed by id, fetched with limit+1, to the page and
+// gives its next_cursor: the id of its last row (a decimal string) when
+// another row follows, else null (see cursorPageDTO), so that an exactly
+// full last page answers null rather than a cursor to an empty page.
+func trimIDs[T any](rows []T, limit int, id func(T) int64) ([]T, *string) {
+	if len(rows) <= limit {
+		return rows, nil
 	}
-	page["next_cursor"] = nextCursor(next)
-	return page
+	rows = rows[:limit]
+	return rows, nextCursor(strconv.FormatInt(id(rows[len(rows)-1]), 10))
 }

@@ -133,16 +133,19 @@ type messageRecordDTO struct {
 
 func (a *API) activityMessages(c *gin.Context) {
 	var p idPage
-	u, id, ok := a.meAndWith(c, "id", p.query("after_id", 200, 1000))
+	u, id, ok := a.meAndWith(c, "id", p.query("after_id", 50))
 	if !ok {
 		return
 	}
-	rs, counts, err := a.d.Notify.ActivityMessages(c.Request.Context(), u, id, p.From, p.Limit)
+	rs, counts, err := a.d.Notify.ActivityMessages(c.Request.Context(), u, id, p.From, p.peek())
+	rs, cursor := trimIDs(rs, p.Limit, func(r notify.MessageRecord) int64 { return r.ID })
+	// next_after_id is the older name of next_cursor (0 on the last page).
 	var next int64
-	if len(rs) == p.Limit {
+	if cursor != nil {
 		next = rs[len(rs)-1].ID
 	}
-	respond(c, http.StatusOK, gin.H{"activity_id": id, "counts": counts, "items": dtos(rs, toMessageRecordDTO), "next_after_id": next}, err)
+	respond(c, http.StatusOK, gin.H{"activity_id": id, "counts": counts, "items": dtos(rs, toMessageRecordDTO),
+		"next_cursor": cursor, "next_after_id": next}, err)
 }
 
 func toMessageRecordDTO(r notify.MessageRecord) messageRecordDTO {

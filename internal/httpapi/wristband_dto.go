@@ -205,13 +205,8 @@ func toAlarmDTO(al wristband.Alarm, staff bool) alarmDTO {
 	return out
 }
 
-func alarmItems(as []wristband.Alarm, staff bool) []alarmDTO {
-	out := make([]alarmDTO, 0, len(as))
-	for _, al := range as {
-		out = append(out, toAlarmDTO(al, staff))
-	}
-	return out
-}
+// alarmID keys a page of alarms.
+func alarmID(al wristband.Alarm) int64 { return al.ID }
 
 type thresholdsDTO struct {
 	SystolicHigh  int     `json:"systolic_high"`

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gongjian/internal/errs"
+	"gongjian/internal/page"
 	"gongjian/internal/pii"
 	"gongjian/internal/resident"
 	"gongjian/internal/wristband"
@@ -159,7 +160,7 @@ func readingFilter(f *wristband.ReadingFilter) fromRequest {
 		if f.BeforeID != 0 && f.Before.IsZero() {
 			return errBadQuery.With("param", "before_id")
 		}
-		f.Limit, err = queryInt(c, "limit", 50, 1, 200)
+		f.Limit, err = queryInt(c, "limit", 50, 1, page.MaxLimit)
 		return err
 	}
 }
@@ -185,15 +186,15 @@ func (q *alarmQuery) query() fromRequest {
 		if q.statuses, err = queryStatuses(c); err != nil {
 			return err
 		}
-		return q.idPage.query("before_id", 50, 200)(c)
+		return q.idPage.query("before_id", 50)(c)
 	}
 }
 
 func (a *API) deviceAlarms(c *gin.Context, staff bool) {
 	var q alarmQuery
 	if u, id, ok := a.meAndWith(c, "id", q.query()); ok {
-		as, err := a.d.Wristbands.Alarms(c.Request.Context(), wristband.Actor{User: u, Staff: staff}, id, q.statuses, q.From, q.Limit)
-		respond(c, http.StatusOK, gin.H{"items": alarmItems(as, staff)}, err)
+		as, err := a.d.Wristbands.Alarms(c.Request.Context(), wristband.Actor{User: u, Staff: staff}, id, q.statuses, q.From, q.peek())
+		respondIDPage(c, q.idPage, as, alarmID, func(al wristband.Alarm) alarmDTO { return toAlarmDTO(al, staff) }, err)
 	}
 }
 
@@ -212,9 +213,9 @@ func (a *API) handleWristbandAlarm(ack bool) gin.HandlerFunc {
 
 func (a *API) wristbandAccessLog(c *gin.Context) {
 	var p idPage
-	if u, id, ok := a.meAndWith(c, "id", p.query("before_id", 50, 200)); ok {
-		es, err := a.d.Wristbands.AccessLog(c.Request.Context(), guardian(u), id, p.From, p.Limit)
-		respondItems(c, es, func(e wristband.AccessEntry) gin.H {
+	if u, id, ok := a.meAndWith(c, "id", p.query("before_id", 50)); ok {
+		es, err := a.d.Wristbands.AccessLog(c.Request.Context(), guardian(u), id, p.From, p.peek())
+		respondIDPage(c, p, es, func(e wristband.AccessEntry) int64 { return e.ID }, func(e wristband.AccessEntry) gin.H {
 			return gin.H{"id": e.ID, "viewer_user_id": e.ViewerUserID, "viewer_name": e.ViewerName,
 				"viewer_role": e.ViewerRole, "what": e.What, "at": e.At}
 		}, err)

@@ -18,9 +18,10 @@ import (
 
 func (a *API) adminWristbands(c *gin.Context) {
 	var p idPage
-	if u, ok := a.meWith(c, p.query("before_id", 50, 200)); ok {
-		items, err := a.d.Wristbands.Devices(c.Request.Context(), u, wristband.DeviceFilter{IMEI: c.Query("imei"), Batch: c.Query("batch"), BeforeID: p.From, Limit: p.Limit})
-		respondItems(c, items, func(it wristband.DeviceListItem) deviceDTO { return toDeviceDTO(it.Device, it.Binding) }, err)
+	if u, ok := a.meWith(c, p.query("before_id", 50)); ok {
+		items, err := a.d.Wristbands.Devices(c.Request.Context(), u, wristband.DeviceFilter{IMEI: c.Query("imei"), Batch: c.Query("batch"), BeforeID: p.From, Limit: p.peek()})
+		respondIDPage(c, p, items, func(it wristband.DeviceListItem) int64 { return it.Device.ID },
+			func(it wristband.DeviceListItem) deviceDTO { return toDeviceDTO(it.Device, it.Binding) }, err)
 	}
 }
 
@@ -115,8 +116,8 @@ func wristbandStaff(u resident.User) wristband.Actor { return wristband.Actor{Us
 func (a *API) adminWristbandAlarms(c *gin.Context) {
 	var q alarmQuery
 	if u, ok := a.meWith(c, q.query()); ok {
-		as, err := a.d.Wristbands.StaffAlarms(c.Request.Context(), u, q.statuses, q.From, q.Limit)
-		respond(c, http.StatusOK, gin.H{"items": alarmItems(as, true)}, err)
+		as, err := a.d.Wristbands.StaffAlarms(c.Request.Context(), u, q.statuses, q.From, q.peek())
+		respondIDPage(c, q.idPage, as, alarmID, func(al wristband.Alarm) alarmDTO { return toAlarmDTO(al, true) }, err)
 	}
 }
 
@@ -132,9 +133,9 @@ func (a *API) adminHandleWristbandAlarm(ack bool) gin.HandlerFunc {
 
 func (a *API) adminUnattachedPushes(c *gin.Context) {
 	var p idPage
-	if u, ok := a.meWith(c, p.query("before_id", 50, 200)); ok {
-		us, err := a.d.Wristbands.Unattached(c.Request.Context(), u, p.From, p.Limit)
-		respondItems(c, us, toUnattachedDTO, err)
+	if u, ok := a.meWith(c, p.query("before_id", 50)); ok {
+		us, err := a.d.Wristbands.Unattached(c.Request.Context(), u, p.From, p.peek())
+		respondIDPage(c, p, us, func(x wristband.Unattached) int64 { return x.ID }, toUnattachedDTO, err)
 	}
 }
 

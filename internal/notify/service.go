@@ -210,8 +210,8 @@ func (s *Service) ActivityMessages(ctx context.Context, viewer resident.User, ac
 			return nil, nil, errNotStaff
 		}
 	}
-	if limit <= 0 || limit > 1000 {
-		limit = 200
+	if limit <= 0 || limit > MaxPage+1 { // one more than a page: whether another follows
+		limit = 50
 	}
 	return s.store.ActivityMessages(ctx, activityID, afterID, limit)
 }

@@ -97,6 +97,15 @@ func Within(limit, def int) int {
 	return limit
 }
 
+// WithinPeek is Within for a store asked one row more than the page (at
+// most MaxLimit+1), so that a keyset list knows whether another follows.
+func WithinPeek(limit, def int) int {
+	if limit <= 0 || limit > MaxLimit+1 {
+		return def
+	}
+	return limit
+}
+
 // Trim cuts rows (fetched with limit+1) to the page and returns the cursor
 // of the next page, or "" when this is the last one.
 func Trim[T any](rows []T, limit int, at func(T) Cursor) ([]T, string) {

@@ -68,3 +68,15 @@ func TestWithin(t *testing.T) {
 		}
 	}
 }
+
+// TestWithinPeek: a store may be asked one row more than the largest page
+// (whether another follows), not more.
+func TestWithinPeek(t *testing.T) {
+	for _, c := range []struct{ limit, def, want int }{
+		{0, 20, 20}, {-3, 50, 50}, {1, 20, 1}, {100, 20, 100}, {101, 20, 101}, {102, 50, 50}, {1000, 50, 50},
+	} {
+		if got := WithinPeek(c.limit, c.def); got != c.want {
+			t.Errorf("WithinPeek(%d, %d) = %d, want %d", c.limit, c.def, got, c.want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gongjian/internal/errs"
+	"gongjian/internal/page"
 )
 
 // inviteAlphabet has no 0/O or 1/I so a code read aloud is typed right.
@@ -148,12 +149,6 @@ func (s *Service) AccessLog(ctx context.Context, a Actor, deviceID, beforeID int
 	return s.store.AccessLog(ctx, b.ID, beforeID, clampLimit(limit))
 }
 
-func clampLimit(n int) int {
-	switch {
-	case n <= 0:
-		return 50
-	case n > 200:
-		return 200
-	}
-	return n
-}
+// clampLimit is a page's size as the store is asked for it: at most one
+// more than the largest page (whether another follows), 50 when unset.
+func clampLimit(n int) int { return page.WithinPeek(n, 50) }

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"fmt"
+	"testing"
+)
+
+// lastPage reads a keyset page and checks the next_cursor convention: a
+// string when more follow (more), else null; it returns the cursor.
+func lastPage(t *testing.T, r resp, more bool, what string) string {
+	t.Helper()
+	next, present := r.Body["next_cursor"]
+	switch {
+	case !present:
+		t.Fatalf("%s: no next_cursor in %s", what, r.Raw)
+	case more:
+		if s, ok := next.(string); ok && s != "" {
+			return s
+		}
+		t.Fatalf("%s: next_cursor %#v, want the cursor of the next page", what, next)
+	case next != nil:
+		t.Fatalf("%s: next_cursor %#v on the last page, want null", what, next)
+	}
+	return ""
+}
+
+// TestActivityMessagesPagedAtMost100: an activity's notices are a keyset
+// page of at most 100 (default 50) with next_cursor, null on a last page
+// that is exactly full; cursor and after_id are the same position.
+func TestActivityMessagesPagedAtMost100(t *testing.T) {
+	w, ta := newRegWorld(t)
+	act := w.activity(w.cStaf, nil)
+	for _, name := range []string{"msgs-a", "msgs-b"} {
+		tok, _ := ta.login(name)
+		if r := w.register(tok, sessionID(act, 0), nil, nil); r.Status != 201 {
+			t.Fatalf("sign-up: %d %s", r.Status, r.Raw)
+		}
+	}
+	base := fmt.Sprintf("/api/v1/admin/activities/%d/messages", num(act["id"]))
+	expectError(t, ta.do("GET", base+"?limit=101", w.admin, nil), 400, "BAD_QUERY")
+	expectError(t, ta.do("GET", base+"?cursor=x", w.admin, nil), 400, "BAD_CURSOR")
+	all := ta.must(ta.do("GET", base+"?limit=100", w.admin, nil), 200, "all")
+	n := len(items(all))
+	if n < 2 {
+		t.Fatalf("want at least two notices, got %s", all.Raw)
+	}
+	lastPage(t, all, false, "limit=100")
+	exact := ta.must(ta.do("GET", fmt.Sprintf("%s?limit=%d", base, n), w.admin, nil), 200, "exact")
+	lastPage(t, exact, false, "exactly full")
+	if len(items(exact)) != n || num(exact.Body["next_after_id"]) != 0 {
+		t.Fatalf("exactly full page: %s", exact.Raw)
+	}
+	first := ta.must(ta.do("GET", fmt.Sprintf("%s?limit=%d", base, n-1), w.admin, nil), 200, "first")
+	cur := lastPage(t, first, true, "first page")
+	last := items(first)[n-2]
+	if cur != fmt.Sprint(int64(num(last["id"]))) || num(first.Body["next_after_id"]) != num(last["id"]) {
+		t.Fatalf("cursor %q next_after_id %v, want the last id %v", cur, first.Body["next_after_id"], last["id"])
+	}
+	for _, q := range []string{"cursor=" + cur, "after_id=" + cur} {
+		r := ta.must(ta.do("GET", fmt.Sprintf("%s?limit=%d&%s", base, n-1, q), w.admin, nil), 200, q)
+		lastPage(t, r, false, q)
+		if len(items(r)) != 1 {
+			t.Fatalf("%s: %s", q, r.Raw)
+		}
+	}
+}
+
+// TestWristbandListsAtMost100: the wristband lists serve at most 100 a
+// page and answer next_cursor (null on an exactly full last page).
+func TestWristbandListsAtMost100(t *testing.T) {
+	w := newWristbandApp(t)
+	w.device()
+	w.device()
+	for _, path := range []string{"/api/v1/admin/wristbands", "/api/v1/admin/wristbands/alarms", "/api/v1/admin/wristbands/unattached"} {
+		expectError(t, w.do("GET", path+"?limit=101", w.admin, nil), 400, "BAD_QUERY")
+		lastPage(t, w.do("GET", path+"?limit=100", w.admin, nil), false, path)
+	}
+	first := w.do("GET", "/api/v1/admin/wristbands?limit=1", w.admin, nil)
+	cur := lastPage(t, first, true, "devices page 1")
+	second := w.do("GET", "/api/v1/admin/wristbands?limit=1&cursor="+cur, w.admin, nil)
+	lastPage(t, second, false, "devices page 2 (exactly full)")
+	if len(items(first)) != 1 || len(items(second)) != 1 || items(first)[0]["id"] == items(second)[0]["id"] {
+		t.Fatalf("pages %s %s", first.Raw, second.Raw)
+	}
+}
+
+// TestNeedsLastPageExactlyFull: /needs answers next_cursor null when the
+// page holds the last need, and a limit of 100 is served as 100.
+func TestNeedsLastPageExactlyFull(t *testing.T) {
+	w, ta := newRegWorld(t)
+	for _, title := range []string{"助餐", "陪诊"} {
+		ta.must(ta.do("POST", "/api/v1/needs", w.cStaf, map[string]any{"community_id": w.community, "category": "elderly_care",
+			"title": title, "description": "每日", "quantity": 10, "quantity_unit": "份"}), 201, "need")
+	}
+	all := ta.must(ta.do("GET", "/api/v1/needs?limit=100", "", nil), 200, "needs")
+	n := len(items(all))
+	lastPage(t, all, false, "needs limit=100")
+	exact := ta.must(ta.do("GET", fmt.Sprintf("/api/v1/needs?limit=%d", n), "", nil), 200, "exact")
+	lastPage(t, exact, false, "needs exactly full")
+	first := ta.must(ta.do("GET", fmt.Sprintf("/api/v1/needs?limit=%d", n-1), "", nil), 200, "first")
+	cur := lastPage(t, first, true, "needs page 1")
+	rest := ta.must(ta.do("GET", fmt.Sprintf("/api/v1/needs?limit=%d&cursor=%s", n-1, cur), "", nil), 200, "rest")
+	lastPage(t, rest, false, "needs page 2")
+	if len(items(rest)) != 1 {
+		t.Fatalf("page 2: %s", rest.Raw)
+	}
+}
