@@ -58,7 +58,7 @@ export const activitiesApi = {
   attendance: (sid: number) => get<Attendance>(`/admin/sessions/${sid}/attendance`),
   rotatingCode: (sid: number) => get<RotatingCode>(`/admin/sessions/${sid}/rotating-code`),
   messages: (id: number, q?: Query) =>
-    get<{ counts: Record<string, number>; items: Notice[]; next_after_id: number }>(a(id, '/messages'), q),
+    get<{ counts: Record<string, number>; items: Notice[]; next_cursor: string | null }>(a(id, '/messages'), q),
   organizations: () => get<{ items: Organization[] }>('/admin/organizations'),
   createOrganization: (body: { name: string; type: string; parent_id?: number; community_ids: number[] }) =>
     post<Organization>('/admin/organizations', body),

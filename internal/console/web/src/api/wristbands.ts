@@ -28,7 +28,7 @@ export const wristbandsApi = {
     post<Binding>('/admin/wristbands/bind', body),
   unbind: (id: number, reason: string) => post(`/admin/wristbands/${id}/unbind`, { reason }),
   bindCode: (id: number) => post<{ code: string; expires_at: string }>(`/admin/wristbands/${id}/bind-code`),
-  alarms: (q: Query) => get<{ items: Alarm[] }>('/admin/wristbands/alarms', q),
+  alarms: (q: Query) => get<{ items: Alarm[]; next_cursor: string | null }>('/admin/wristbands/alarms', q),
   ack: (id: number, note: string) => post<Alarm>(`/admin/wristbands/alarms/${id}/ack`, { note }),
   resolve: (id: number, note: string) => post<Alarm>(`/admin/wristbands/alarms/${id}/resolve`, { note }),
   unattached: (q: Query) => get<{ items: Unattached[] }>('/admin/wristbands/unattached', q),
