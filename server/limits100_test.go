@@ -105,3 +105,27 @@ func TestNeedsLastPageExactlyFull(t *testing.T) {
 		t.Fatalf("page 2: %s", rest.Raw)
 	}
 }
+
+// TestResidenceApplicationsNextCursor: the staff's list of residence
+// applications answers next_cursor (null on an exactly full last page)
+// and takes it back as ?cursor=.
+func TestResidenceApplicationsNextCursor(t *testing.T) {
+	sw, ta := newScopeWorld(t)
+	for i, name := range []string{"王丽", "李强"} {
+		tok, _ := sw.resident(fmt.Sprintf("rescur-%d", i), name)
+		ta.must(ta.do("POST", "/api/v1/me/residence/applications", tok, map[string]any{"community_id": sw.c1,
+			"address": "幸福路88号阳光小区", "building": "3号楼", "unit": fmt.Sprintf("1单元10%d", i)}), 201, "apply")
+	}
+	list := func(q string) resp {
+		t.Helper()
+		return ta.must(ta.do("GET", "/api/v1/admin/residence/applications?status=pending&"+q, sw.cStaf, nil), 200, q)
+	}
+	lastPage(t, list("limit=2"), false, "exactly full")
+	first := list("limit=1")
+	cur := lastPage(t, first, true, "page 1")
+	second := list("limit=1&cursor=" + cur)
+	lastPage(t, second, false, "page 2")
+	if len(items(first)) != 1 || len(items(second)) != 1 || items(first)[0]["id"] == items(second)[0]["id"] {
+		t.Fatalf("pages %s %s", first.Raw, second.Raw)
+	}
+}

@@ -72,7 +72,14 @@ func (a *API) listResidenceApplications(c *gin.Context) {
 		fail(c, errs.Invalid("INVALID_STATUS", "状态只能是待审核、已通过、未通过或已更换").With("field", "status"))
 		return
 	}
-	if v := c.Query("before_id"); v != "" {
+	if v := c.Query("cursor"); v != "" { // the next_cursor of the previous page
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			fail(c, errBadIDCursor)
+			return
+		}
+		f.BeforeID = n
+	} else if v := c.Query("before_id"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
 			fail(c, errs.Invalid("INVALID_CURSOR", "翻页参数无效，请刷新后重试").With("field", "before_id"))
@@ -87,9 +94,10 @@ func (a *API) listResidenceApplications(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	f.Limit = limit
+	f.Limit = limit + 1 // one more: whether a next page follows (next_cursor)
 	rs, err := a.d.Residence.List(c.Request.Context(), u, f)
-	respondItems(c, rs, toResidenceDTO, err)
+	rs, next := trimIDs(rs, limit, func(r residence.Application) int64 { return r.ID })
+	respond(c, http.StatusOK, gin.H{"items": dtos(rs, toResidenceDTO), "next_cursor": next}, err)
 }
 
 func decisionBody(d residence.Decision) gin.H {

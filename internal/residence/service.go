@@ -110,7 +110,7 @@ func (s *Service) List(ctx context.Context, u User, f Filter) ([]Application, er
 		return []Application{}, nil
 	}
 	f.CommunityIDs = cs
-	f.Limit = page.Within(f.Limit, 50)
+	f.Limit = page.WithinPeek(f.Limit, 50)
 	return s.store.List(ctx, f)
 }
 
