@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"testing"
+
+	"gongjian/config"
 )
 
 // lastPage reads a keyset page and checks the next_cursor convention: a
@@ -127,5 +129,29 @@ func TestResidenceApplicationsNextCursor(t *testing.T) {
 	lastPage(t, second, false, "page 2")
 	if len(items(first)) != 1 || len(items(second)) != 1 || items(first)[0]["id"] == items(second)[0]["id"] {
 		t.Fatalf("pages %s %s", first.Raw, second.Raw)
+	}
+}
+
+// TestCobuildPublicListsPageWithNextCursor: /resources is paged (at most
+// 100, next_cursor, ?cursor=) instead of cut at its 50 newest, and
+// /projects answers null on an exactly full last page.
+func TestCobuildPublicListsPageWithNextCursor(t *testing.T) {
+	ta := newTestApp(t, func(c *config.Config) { c.Seed.Demo = "always" })
+	for _, list := range []string{"/api/v1/resources", "/api/v1/projects"} {
+		expectError(t, ta.do("GET", list+"?limit=101", "", nil), 400, "BAD_QUERY")
+		all := ta.must(ta.do("GET", list+"?limit=100", "", nil), 200, list)
+		n := len(items(all))
+		if n < 2 {
+			t.Fatalf("%s: %d demo rows", list, n)
+		}
+		lastPage(t, all, false, list+" limit=100")
+		lastPage(t, ta.must(ta.do("GET", fmt.Sprintf("%s?limit=%d", list, n), "", nil), 200, list), false, list+" exactly full")
+		first := ta.must(ta.do("GET", fmt.Sprintf("%s?limit=%d", list, n-1), "", nil), 200, list)
+		cur := lastPage(t, first, true, list+" page 1")
+		rest := ta.must(ta.do("GET", fmt.Sprintf("%s?limit=%d&cursor=%s", list, n-1, cur), "", nil), 200, list)
+		lastPage(t, rest, false, list+" page 2")
+		if len(items(rest)) != 1 || len(items(first)) != n-1 || items(rest)[0]["id"] != items(all)[n-1]["id"] {
+			t.Fatalf("%s pages: %s then %s", list, first.Raw, rest.Raw)
+		}
 	}
 }

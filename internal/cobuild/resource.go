@@ -96,6 +96,7 @@ type ResourceFilter struct {
 	CommunityID int64 // resources serving it
 	UnitID      int64
 	Kind        string
+	BeforeID    int64 // keyset: ids below it (0: from the newest)
 	Limit       int
 }
 
@@ -179,7 +180,7 @@ func (s *Service) Resource(ctx context.Context, id int64) (Resource, error) {
 
 // Resources lists resources (public).
 func (s *Service) Resources(ctx context.Context, f ResourceFilter) ([]Resource, error) {
-	f.Limit = page.Within(f.Limit, 50)
+	f.Limit = page.WithinPeek(f.Limit, 50)
 	return s.resources.Resources(ctx, f)
 }
 

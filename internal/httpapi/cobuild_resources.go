@@ -60,8 +60,15 @@ func (a *API) listResources(c *gin.Context) {
 		fail(c, badFilter("kind"))
 		return
 	}
+	// Newest first, a page at a time: ?cursor= is the previous page's next_cursor.
+	var p idPage
+	if err = p.query("before_id", 50)(c); err != nil {
+		fail(c, err)
+		return
+	}
+	f.BeforeID, f.Limit = p.From, p.peek()
 	rs, err := a.d.Cobuild.Resources(c.Request.Context(), f)
-	respondItems(c, rs, toResourceDTO, err)
+	respondIDPage(c, p, rs, func(r cobuild.Resource) int64 { return r.ID }, toResourceDTO, err)
 }
 
 func (a *API) createResource(c *gin.Context) {

@@ -91,6 +91,9 @@ func (s *CobuildStore) Resources(ctx context.Context, f cobuild.ResourceFilter) 
 	}
 	q = whereEq(q, "unit_id", f.UnitID)
 	q = whereEq(q, "kind", f.Kind)
+	if f.BeforeID > 0 {
+		q = q.Where("id < ?", f.BeforeID)
+	}
 	var rows []cbResourceRow
 	if err := q.Order("id DESC").Limit(f.Limit).Find(&rows).Error; err != nil {
 		return nil, translate(err, nil)
