@@ -1,8 +1,11 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"testing"
+	"time"
 
 	"gongjian/config"
 )
@@ -153,5 +156,49 @@ func TestCobuildPublicListsPageWithNextCursor(t *testing.T) {
 		if len(items(rest)) != 1 || len(items(first)) != n-1 || items(rest)[0]["id"] != items(all)[n-1]["id"] {
 			t.Fatalf("%s pages: %s then %s", list, first.Raw, rest.Raw)
 		}
+	}
+}
+
+// TestWristbandReadingsNextCursor: the readings answer next_cursor (the
+// time and id of the last reading shown), which reaches every reading,
+// those sharing a time included, and is null on an exactly full last page.
+func TestWristbandReadingsNextCursor(t *testing.T) {
+	w := newWristbandApp(t)
+	owner, imei, path := w.selfWearer("owner", 0)
+	same := time.Now().UTC().Add(-time.Minute).Truncate(time.Second)
+	pushAt := func(at time.Time, bpm int) {
+		body, _ := json.Marshal(map[string]any{"event_id": fmt.Sprintf("ev-%d", evCounter.Add(1)), "imei": imei, "type": "heart_rate",
+			"at": at.Format(time.RFC3339Nano), "data": map[string]any{"heart_rate": bpm}})
+		if r := w.signed("acme", acmeSecret, time.Now(), body); r.Status != 200 {
+			t.Fatalf("push: %d %s", r.Status, r.Raw)
+		}
+	}
+	for i := 0; i < 3; i++ {
+		pushAt(same, 70+i)
+	}
+	pushAt(same.Add(-time.Minute), 60)
+	expectError(t, w.do("GET", path+"/readings?limit=101", owner, nil), 400, "BAD_QUERY")
+	expectError(t, w.do("GET", path+"/readings?cursor=x", owner, nil), 400, "BAD_CURSOR")
+	seen := map[float64]bool{}
+	q := ""
+	for pages := 1; ; pages++ {
+		r := w.do("GET", path+"/readings?kind=heart_rate&limit=2"+q, owner, nil)
+		for _, it := range items(r) {
+			if seen[it["heart_rate"].(float64)] {
+				t.Fatalf("reading %v shown twice", it)
+			}
+			seen[it["heart_rate"].(float64)] = true
+		}
+		cur := lastPage(t, r, pages < 2, fmt.Sprintf("page %d", pages))
+		if cur == "" {
+			if pages != 2 {
+				t.Fatalf("stopped at page %d", pages)
+			}
+			break
+		}
+		q = "&cursor=" + url.QueryEscape(cur)
+	}
+	if len(seen) != 4 {
+		t.Fatalf("reached %d of 4 readings: %v", len(seen), seen)
 	}
 }

@@ -138,7 +138,8 @@ func (a *API) removeGuardian(c *gin.Context) {
 }
 
 // readingFilter reads the readings' filter into *f: kind (a list),
-// before, limit.
+// cursor (the next_cursor of the previous page) or before and before_id,
+// limit.
 func readingFilter(f *wristband.ReadingFilter) fromRequest {
 	return func(c *gin.Context) (err error) {
 		if k := c.Query("kind"); k != "" {
@@ -160,6 +161,11 @@ func readingFilter(f *wristband.ReadingFilter) fromRequest {
 		if f.BeforeID != 0 && f.Before.IsZero() {
 			return errBadQuery.With("param", "before_id")
 		}
+		if cur, err := page.Decode(c.Query("cursor")); err != nil {
+			return err
+		} else if cur != nil {
+			f.Before, f.BeforeID = time.UnixMicro(cur.Key).UTC(), cur.ID
+		}
 		f.Limit, err = queryInt(c, "limit", 50, 1, page.MaxLimit)
 		return err
 	}
@@ -168,8 +174,10 @@ func readingFilter(f *wristband.ReadingFilter) fromRequest {
 func (a *API) readings(c *gin.Context, staff bool) {
 	var f wristband.ReadingFilter
 	if u, id, ok := a.meAndWith(c, "id", readingFilter(&f)); ok {
+		// The service reads one more than the page: whether another follows.
 		rs, err := a.d.Wristbands.Readings(c.Request.Context(), wristband.Actor{User: u, Staff: staff}, id, f)
-		respondItems(c, rs, toReadingDTO, err)
+		rs, next := page.Trim(rs, f.Limit, func(r wristband.Reading) page.Cursor { return page.Cursor{Key: r.At.UnixMicro(), ID: r.ID} })
+		respond(c, http.StatusOK, gin.H{"items": dtos(rs, toReadingDTO), "next_cursor": nextCursor(next)}, err)
 	}
 }
 
@@ -193,7 +201,7 @@ func (q *alarmQuery) query() fromRequest {
 func (a *API) deviceAlarms(c *gin.Context, staff bool) {
 	var q alarmQuery
 	if u, id, ok := a.meAndWith(c, "id", q.query()); ok {
-		as, err := a.d.Wristbands.Alarms(c.Request.Context(), wristband.Actor{User: u, Staff: staff}, id, q.statuses, q.From, q.peek())
+		as, err := a.d.Wristbands.Alarms(c.Request.Context(), wristband.Actor{User: u, Staff: staff}, id, q.statuses, q.From, q.Limit)
 		respondIDPage(c, q.idPage, as, alarmID, func(al wristband.Alarm) alarmDTO { return toAlarmDTO(al, staff) }, err)
 	}
 }

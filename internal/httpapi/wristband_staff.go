@@ -116,7 +116,7 @@ func wristbandStaff(u resident.User) wristband.Actor { return wristband.Actor{Us
 func (a *API) adminWristbandAlarms(c *gin.Context) {
 	var q alarmQuery
 	if u, ok := a.meWith(c, q.query()); ok {
-		as, err := a.d.Wristbands.StaffAlarms(c.Request.Context(), u, q.statuses, q.From, q.peek())
+		as, err := a.d.Wristbands.StaffAlarms(c.Request.Context(), u, q.statuses, q.From, q.Limit)
 		respondIDPage(c, q.idPage, as, alarmID, func(al wristband.Alarm) alarmDTO { return toAlarmDTO(al, true) }, err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"gongjian/internal/errs"
+	"gongjian/internal/page"
 	"gongjian/internal/resident"
 )
 
@@ -80,12 +81,15 @@ func (s *Service) Readings(ctx context.Context, a Actor, deviceID int64, f Readi
 	if len(f.Kinds) == 0 {
 		f.Kinds = Kinds
 	}
-	f.Limit = clampLimit(f.Limit)
+	// One more than the page: whether another follows (the caller trims
+	// it); only the page's readings count as viewed.
+	size := page.Within(f.Limit, 50)
+	f.Limit = size + 1
 	rs, err := s.store.Readings(ctx, b.ID, f)
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range rs {
+	for _, r := range rs[:min(len(rs), size)] {
 		if r.Kind == KindLocation {
 			if err := s.logView(ctx, a, ViewLocationHistory, b); err != nil {
 				return nil, err
@@ -169,11 +173,12 @@ func (s *Service) Alarms(ctx context.Context, a Actor, deviceID int64, statuses 
 	if err != nil {
 		return nil, err
 	}
-	as, err := s.store.Alarms(ctx, AlarmFilter{BindingID: b.ID, Statuses: statuses, BeforeID: beforeID, Limit: clampLimit(limit)})
+	size := page.Within(limit, 50)
+	as, err := s.store.Alarms(ctx, AlarmFilter{BindingID: b.ID, Statuses: statuses, BeforeID: beforeID, Limit: size + 1})
 	if err != nil {
 		return nil, err
 	}
-	return s.shape(ctx, a, as)
+	return s.shapePage(ctx, a, as, size)
 }
 
 // StaffAlarms lists the alarms of the communities the staff member serves.
@@ -182,11 +187,25 @@ func (s *Service) StaffAlarms(ctx context.Context, u resident.User, statuses []A
 	if !ok {
 		return nil, ErrNotStaff
 	}
-	as, err := s.store.Alarms(ctx, AlarmFilter{Scope: &sc, Statuses: statuses, BeforeID: beforeID, Limit: clampLimit(limit)})
+	size := page.Within(limit, 50)
+	as, err := s.store.Alarms(ctx, AlarmFilter{Scope: &sc, Statuses: statuses, BeforeID: beforeID, Limit: size + 1})
 	if err != nil {
 		return nil, err
 	}
-	return s.shape(ctx, StaffActor(u), as)
+	return s.shapePage(ctx, StaffActor(u), as, size)
+}
+
+// shapePage shapes a page of size alarms read with one more (whether
+// another page follows; the caller trims it): only the page's alarm
+// locations count as viewed, and the extra one never carries its location.
+func (s *Service) shapePage(ctx context.Context, a Actor, as []Alarm, size int) ([]Alarm, error) {
+	if _, err := s.shape(ctx, a, as[:min(len(as), size)]); err != nil {
+		return nil, err
+	}
+	for i := size; i < len(as); i++ {
+		as[i].Lat, as[i].Lng = nil, nil
+	}
+	return as, nil
 }
 
 // shape strips alarm locations for guardians and logs staff's views of them.
