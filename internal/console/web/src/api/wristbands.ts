@@ -18,7 +18,7 @@ export interface Unattached { id: number; vendor?: string; imei_masked: string; 
 export interface ImportLineError { line: number; imei: string; code: string; message: string }
 
 export const wristbandsApi = {
-  devices: (q: Query) => get<{ items: Device[] }>('/admin/wristbands', q),
+  devices: (q: Query) => get<{ items: Device[]; next_cursor: string | null }>('/admin/wristbands', q),
   importFile: (file: File) => {
     const fd = new FormData()
     fd.append('file', file)
