@@ -269,3 +269,27 @@ test('a series sign-up shows one result per person with the number of sessions',
   assert.deepEqual(w.toasts, ['报名成功'])
   page.detach()
 })
+
+test('a session that has already started cannot be chosen (the server refuses it: 报名已结束)', async () => {
+  const detail = fx.clinicDetail()
+  // the first slot began an hour ago and still has places
+  detail.sessions[0] = Object.assign({}, detail.sessions[0], { starts_at: new Date(Date.now() - 3600e3).toISOString(), ends_at: new Date(Date.now() + 3600e3).toISOString(), remaining: 5 })
+  h.installWx({ routes: routes({ 'GET /api/v1/activities/:id': detail }) })
+  const page = await h.renderPage('pages/activity/detail', { id: '102' })
+  assert.equal(page.data.sessionId, 1002)
+  const first = h.$$(page, '.session')[0]
+  assert.match(first.dom.textContent, /已开始，不能报名/)
+  await h.tap(page, first)
+  assert.equal(page.data.sessionId, 1002)
+  page.detach()
+})
+
+test('a series whose first session has started is closed for sign-up', async () => {
+  const detail = seriesDetail([8, 9])
+  detail.sessions[0] = Object.assign({}, detail.sessions[0], { starts_at: new Date(Date.now() - 3600e3).toISOString(), ends_at: new Date(Date.now() + 3600e3).toISOString() })
+  h.installWx({ routes: routes({ 'GET /api/v1/activities/:id': detail }) })
+  const page = await h.renderPage('pages/activity/detail', { id: '101' })
+  assert.match(h.text(page), /报名已结束/)
+  assert.equal(page.data.canSubmit, false)
+  page.detach()
+})

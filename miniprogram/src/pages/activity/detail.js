@@ -22,15 +22,28 @@ function eligibilityLines(a) {
   return lines
 }
 
-function sessionView(s) {
+/** Whether session s has begun at now (ms): the server takes no sign-up for it any more. */
+function started(s, now) {
+  const at = fmt.toDate(s.starts_at)
+  return !!at && at.getTime() <= now
+}
+
+/**
+ * @param {any} s
+ * @param {number} now
+ * @param {boolean} series a series is booked whole: its sessions are not chosen one by one
+ */
+function sessionView(s, now, series) {
   const full = s.remaining <= 0
   const canWait = full && s.waitlist_remaining > 0
+  const begun = !series && started(s, now)
   let remainingText = `剩余 ${s.remaining} / ${s.capacity} 个名额`
   if (full) remainingText = canWait ? `名额已满，可候补（候补剩 ${s.waitlist_remaining} 位）` : '名额已满，候补也已满'
+  if (begun) remainingText = '已开始，不能报名'
   return Object.assign({}, s, {
     timeText: fmt.formatRange(s.starts_at, s.ends_at),
     remainingText,
-    disabled: full && !canWait,
+    disabled: begun || (full && !canWait),
   })
 }
 
@@ -165,16 +178,16 @@ Component({
       if (opens && now < opens.getTime()) {
         signupOpen = false
         signupStatusText = `报名尚未开始，${fmt.formatDateTime(opens)} 开放报名`
-      } else if ((closes && now > closes.getTime()) || !signupOpen) {
+      } else if ((closes && now > closes.getTime()) || !signupOpen || this.allStarted(a, now)) {
         signupOpen = false
         signupStatusText = a.status === 'cancelled' ? '活动已取消' : '报名已结束'
       }
-      const sessions = (a.sessions || []).map(sessionView)
+      const sessions = (a.sessions || []).map((s) => sessionView(s, now, !!a.series))
       const series = a.series ? seriesSlot(sessions) : null
       let sessionId = this.data.sessionId
       if (series) sessionId = series.id
       else if (!sessions.some((s) => s.id === sessionId && !s.disabled)) {
-        const first = sessions.find((s) => s.remaining > 0) || sessions.find((s) => !s.disabled)
+        const first = sessions.find((s) => !s.disabled && s.remaining > 0) || sessions.find((s) => !s.disabled)
         sessionId = first ? first.id : null
       }
       this.setData({
@@ -254,6 +267,13 @@ Component({
       })
       this.setData({ attendeeOptions: opts })
       this.updateSubmit()
+    },
+    /** Sign-up has ended with the sessions: a series once its first session has begun, other
+     * activities once every session has. */
+    allStarted(a, now) {
+      const ss = a.sessions || []
+      if (!ss.length) return false
+      return a.series ? ss.some((s) => started(s, now)) : ss.every((s) => started(s, now))
     },
     /** The slot the sign-up is for: the chosen session, or the whole series. */
     signupSlot() {
