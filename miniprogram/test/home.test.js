@@ -6,7 +6,7 @@ function activity(id, over = {}) {
   return Object.assign({
     id, title: `活动${id}`, category: 'lecture', community_id: 1, host_org_name: '幸福里社区居委会', cover_url: '',
     place: { address: '幸福里社区活动中心二楼', lat: 31.2, lng: 121.4 }, signup_opens_at: '2026-11-20T08:00:00+08:00',
-    signup_closes_at: '2026-12-01T18:00:00+08:00', status: 'open', remaining: 12, sessions_count: 1, next_starts_at: '2026-11-28T16:30:00+08:00',
+    signup_closes_at: '2099-12-01T18:00:00+08:00', status: 'open', remaining: 12, sessions_count: 1, next_starts_at: '2026-11-28T16:30:00+08:00',
   }, over)
 }
 
