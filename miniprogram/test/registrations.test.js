@@ -153,3 +153,16 @@ test('cancelling a session of a series says the whole series is cancelled (the s
   await h.settle(10)
   assert.match(w.modals[1].content, /确定取消「三甲医院专家义诊（心血管·内分泌）」（王秀英）的报名吗/)
 })
+
+test('a waitlisted registration can leave the queue after the cancel deadline (only confirmed ones are held to it)', async () => {
+  const items = fx.registrations().map((r) => Object.assign({}, r, { cancel_deadline: new Date(Date.now() - 60000).toISOString() }))
+  const w = h.installWx({ routes: routes({ 'GET /api/v1/me/registrations': () => ({ items }) }) })
+  const page = await h.renderPage('pages/registrations/index')
+  // 503 is waitlisted: still cancellable; the confirmed ones are not
+  const buttons = h.$$(page, '.btn-cancel')
+  assert.equal(buttons.length, 1)
+  assert.doesNotMatch(h.text(page), /如不能参加，请在 .* 前取消/)
+  await h.tap(page, buttons[0])
+  await h.settle(10)
+  assert.equal(w.requests('POST', '/api/v1/registrations/503/cancel').length, 1)
+})

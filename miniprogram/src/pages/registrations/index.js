@@ -23,7 +23,8 @@ function view(r, past) {
     statusText: st.text,
     tagType: st.tag,
     canTicket: r.status === 'confirmed',
-    canCancel: (r.status === 'confirmed' || r.status === 'waitlisted') && beforeDeadline,
+    // the deadline holds confirmed places only: a waitlisted one can always leave the queue
+    canCancel: (r.status === 'confirmed' && beforeDeadline) || r.status === 'waitlisted',
     deadlineText: deadline && beforeDeadline && r.status !== 'cancelled' ? fmt.formatDateTime(deadline) : '',
     attendee: r.attendee || {},
   })
