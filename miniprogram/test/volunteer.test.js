@@ -278,3 +278,10 @@ test('service record shows its issuer and verification QR code, and opens the ve
   await h.tap(page, '.btn-verify')
   assert.deepEqual(w.navigations.map((n) => n.url), [`/pages/verify/record?number=${encodeURIComponent(fx.record().record_number)}`])
 })
+test('hours by month: the latest month first (this month without scrolling past years), a month net negative draws no bar', async () => {
+  const res = Object.assign(fx.hours(), { by_month: [{ month: '2025-01', minutes: 120 }, { month: '2025-02', minutes: -30 }, { month: '2026-11', minutes: 480 }] })
+  h.installWx({ routes: routes({ 'GET /api/v1/me/hours': res }) })
+  const page = await h.renderPage('pages/volunteer/index')
+  assert.deepEqual(page.data.months.map((m) => m.month), ['2026-11', '2025-02', '2025-01'])
+  assert.deepEqual(page.data.months.map((m) => m.percent), [100, 0, 25])
+})

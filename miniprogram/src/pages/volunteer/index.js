@@ -60,7 +60,11 @@ Component({
         this.setData({
           loading: false,
           totalText: fmt.formatMinutes(res.total_minutes),
-          months: byMonth.map((x) => ({ month: x.month, monthText: fmt.formatMonth(x.month), text: fmt.formatMinutes(x.minutes), percent: Math.round((x.minutes / max) * 100) })),
+          // the server lists months oldest first; the latest (this month) leads here
+          months: byMonth
+            .slice()
+            .reverse()
+            .map((x) => ({ month: x.month, monthText: fmt.formatMonth(x.month), text: fmt.formatMinutes(x.minutes), percent: Math.max(0, Math.round((x.minutes / max) * 100)) })),
           entries: ((res && res.entries) || []).slice(0, 10).map((x) => ({
             id: x.id,
             title: x.activity_title || '志愿服务',
