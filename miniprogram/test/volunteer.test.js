@@ -285,3 +285,21 @@ test('hours by month: the latest month first (this month without scrolling past 
   assert.deepEqual(page.data.months.map((m) => m.month), ['2026-11', '2025-02', '2025-01'])
   assert.deepEqual(page.data.months.map((m) => m.percent), [100, 0, 25])
 })
+
+test('check-in after the location permission was refused offers to open the settings (WeChat asks only once)', async () => {
+  const w = h.installWx({ routes: routes() })
+  w.scanResults.push('GJSC:1002:7f3a9c')
+  let settings = 0
+  globalThis.wx.getLocation = (o) => setTimeout(() => o.fail({ errMsg: 'getLocation:fail auth deny' }), 0)
+  globalThis.wx.openSetting = () => {
+    settings++
+  }
+  const page = await h.renderPage('pages/volunteer/index')
+  await h.tap(page, '.btn-checkin')
+  await h.settle(20)
+  assert.equal(w.requests('POST', '/api/v1/self-checkins').length, 0)
+  const m = w.modals.pop()
+  assert.match(m.content, /位置/)
+  assert.equal(m.title, '需要位置权限')
+  assert.equal(settings, 1)
+})
