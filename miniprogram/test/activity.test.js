@@ -282,6 +282,14 @@ test('a session that has already started cannot be chosen (the server refuses it
   await h.tap(page, first)
   assert.equal(page.data.sessionId, 1002)
   page.detach()
+  // one that has ended says so
+  const ended = fx.clinicDetail()
+  ended.sessions[0] = Object.assign({}, ended.sessions[0], { starts_at: new Date(Date.now() - 7200e3).toISOString(), ends_at: new Date(Date.now() - 3600e3).toISOString(), remaining: 5 })
+  h.installWx({ routes: routes({ 'GET /api/v1/activities/:id': ended }) })
+  const again = await h.renderPage('pages/activity/detail', { id: '102' })
+  assert.match(h.$$(again, '.session')[0].dom.textContent, /已结束/)
+  assert.equal(again.data.sessionId, 1002)
+  again.detach()
 })
 
 test('a series whose first session has started is closed for sign-up', async () => {

@@ -39,7 +39,10 @@ function sessionView(s, now, series) {
   const begun = !series && started(s, now)
   let remainingText = `剩余 ${s.remaining} / ${s.capacity} 个名额`
   if (full) remainingText = canWait ? `名额已满，可候补（候补剩 ${s.waitlist_remaining} 位）` : '名额已满，候补也已满'
-  if (begun) remainingText = '已开始，不能报名'
+  if (begun) {
+    const end = fmt.toDate(s.ends_at)
+    remainingText = end && end.getTime() <= now ? '已结束' : '已开始，不能报名'
+  }
   return Object.assign({}, s, {
     timeText: fmt.formatRange(s.starts_at, s.ends_at),
     remainingText,
