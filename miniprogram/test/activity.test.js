@@ -301,3 +301,32 @@ test('a series whose first session has started is closed for sign-up', async () 
   assert.equal(page.data.canSubmit, false)
   page.detach()
 })
+
+test('an answer changed after a network failure is sent under a new Idempotency-Key', async () => {
+  // the same key with another body would be refused IDEMPOTENCY_KEY_REUSED: a changed form is a new sign-up
+  let n = 0
+  const w = h.installWx({ routes: routes() })
+  const keys = []
+  globalThis.wx.request = ((orig) => (o) => {
+    if (o.url.endsWith('/api/v1/registrations')) {
+      keys.push(o.header['Idempotency-Key'])
+      if (n++ === 0) {
+        setTimeout(() => o.fail({ errMsg: 'request:fail timeout' }), 0)
+        return { abort() {} }
+      }
+    }
+    return orig(o)
+  })(globalThis.wx.request)
+  const page = await h.renderPage('pages/activity/detail', { id: '102' })
+  await h.tap(page, h.$$(page, '.option')[0])
+  await h.tap(page, '.btn-submit')
+  await h.settle(20)
+  assert.match(w.modals[0].content, /网络连接失败/)
+  const q = page.data.questions[0]
+  page.instance.onAnswer({ currentTarget: { dataset: { qid: q.id } }, detail: { value: '心内科' } })
+  await h.tap(page, '.btn-submit')
+  await h.settle(20)
+  assert.equal(keys.length, 2)
+  assert.notEqual(keys[0], keys[1])
+  page.detach()
+})

@@ -311,10 +311,12 @@ Component({
       this.updateSubmit()
     },
     onAnswer(e) {
+      local(this).idemKey = null // a changed form is a new sign-up, not a retry
       this.setData({ [`answers.${e.currentTarget.dataset.qid}`]: e.detail.value })
     },
     onChoice(e) {
       const { qid, value } = e.currentTarget.dataset
+      local(this).idemKey = null
       this.setData({ [`answers.${qid}`]: value })
     },
     onAddMember() {
