@@ -321,3 +321,39 @@ func TestRoomsDemoData(t *testing.T) {
 		t.Fatalf("rooms: %d %s", r.Status, r.Raw)
 	}
 }
+
+// TestFreeRoomsFollowTheCallerOverHTTP: GET /rooms/free reads the optional
+// token: a resident does not see a staff-only room, the community's staff
+// do, a visitor without a token sees the rooms open to residents.
+func TestFreeRoomsFollowTheCallerOverHTTP(t *testing.T) {
+	w, ta := newRegWorld(t)
+	mk := func(name string, audience ...string) int64 {
+		r := ta.do("POST", "/api/v1/admin/rooms", w.cStaf, map[string]any{"community_id": w.community, "name": name, "kind": "activity_room",
+			"capacity": 30, "rules": map[string]any{"audience": audience}})
+		if r.Status != 201 {
+			t.Fatalf("create room: %d %s", r.Status, r.Raw)
+		}
+		return num(r.Body["id"])
+	}
+	open, staffOnly := mk("居民活动室", "residents"), mk("工作人员会议室", "staff")
+	alice := roomResident(w, "alice")
+	day := roomDay(2)
+	path := fmt.Sprintf("/api/v1/rooms/free?community_id=%d&starts_at=%s&ends_at=%s", w.community, rfc(day.Add(10*time.Hour)), rfc(day.Add(11*time.Hour)))
+	for _, tc := range []struct {
+		name, token string
+		want        []int64
+	}{
+		{"resident", alice, []int64{open}},
+		{"community staff", w.cStaf, []int64{open, staffOnly}},
+		{"no token", "", []int64{open}},
+	} {
+		r := ta.do("GET", path, tc.token, nil)
+		var got []int64
+		for _, it := range items(r) {
+			got = append(got, num(it["id"]))
+		}
+		if r.Status != 200 || fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Fatalf("%s: %d %v, want %v (%s)", tc.name, r.Status, got, tc.want, r.Raw)
+		}
+	}
+}

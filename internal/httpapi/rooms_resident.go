@@ -80,6 +80,7 @@ func (a *API) freeRooms(c *gin.Context) {
 	var f rooms.RoomFilter
 	if read(c, timeParam(&q.StartsAt, "starts_at", false), timeParam(&q.EndsAt, "ends_at", false), roomFilter(&f)) {
 		q.CommunityID, q.Kind, q.MinCapacity = f.CommunityID, f.Kind, f.MinCapacity
+		q.Viewer = a.viewer(c) // only the rooms the caller may book
 		rs, err := a.d.Rooms.FreeRooms(c.Request.Context(), q)
 		respondItems(c, rs, toRoomDTO, err)
 	}

@@ -180,7 +180,7 @@ func (a *API) routes(r *gin.Engine) {
 
 	// Rooms and bookings (issue 16; rooms_resident.go).
 	v1.GET("/rooms", a.listRooms)
-	v1.GET("/rooms/free", a.freeRooms)
+	v1.GET("/rooms/free", a.optionalAuth, a.freeRooms)
 	v1.GET("/rooms/:id", byID(a.d.Rooms.Room, toRoomDTO))
 	v1.GET("/rooms/:id/availability", a.roomAvailability)
 	authed.GET("/rooms/:id/calendar", a.roomCalendar)

@@ -437,6 +437,26 @@ func candidates(tx *gorm.DB, sessionIDs []int64, exclude map[int64]bool) ([]acti
 	return out, nil
 }
 
+// notStarted drops the candidates with a row in a session that has started
+// by now (starts gives the sessions' starts): nobody is promoted into a
+// session under way; such a group stays waitlisted.
+func notStarted(cands []activity.Candidate, starts map[int64]time.Time, now time.Time) []activity.Candidate {
+	out := cands[:0:0]
+	for _, c := range cands {
+		ok := true
+		for sid := range c.Sizes {
+			if st, known := starts[sid]; known && !st.After(now) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // promote turns the chosen candidates' rows to confirmed and adds the notices.
 func promote(tx *gorm.DB, chosen []activity.Candidate, notices activity.NoticeFunc, now time.Time) ([]activity.Registration, error) {
 	var ids []int64
@@ -531,12 +551,14 @@ func (s *ActivityStore) UpdateSession(ctx context.Context, ss activity.Session, 
 			return err
 		}
 		avail := map[int64]int{}
+		starts := map[int64]time.Time{}
 		ids := make([]int64, 0, len(all))
 		for _, x := range all {
-			capacity := x.Capacity
+			capacity, start := x.Capacity, x.StartsAt
 			if x.ID == ss.ID {
-				capacity = ss.Capacity
+				capacity, start = ss.Capacity, ss.StartsAt
 			}
+			starts[x.ID] = start
 			avail[x.ID] = capacity - counts[x.ID].Confirmed
 			ids = append(ids, x.ID)
 		}
@@ -561,6 +583,7 @@ func (s *ActivityStore) UpdateSession(ctx context.Context, ss activity.Session, 
 				cands[i] = f
 			}
 		}
+		cands = notStarted(cands, starts, now)
 		var chosen []activity.Candidate
 		for _, i := range activity.PickPromotions(cands, avail) {
 			chosen = append(chosen, cands[i])

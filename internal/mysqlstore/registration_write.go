@@ -582,6 +582,11 @@ func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.Can
 	if err != nil {
 		return out, translate(err, nil)
 	}
+	starts := make(map[int64]time.Time, len(locked))
+	for _, x := range locked {
+		starts[x.ID] = x.StartsAt
+	}
+	cands = notStarted(cands, starts, now)
 	chosenIdx, err := prepare(freed, cands)
 	if err != nil {
 		return out, err

@@ -310,8 +310,10 @@ func (s *RoomStore) AddClosure(ctx context.Context, c *rooms.Closure, cancel roo
 			return err
 		}
 		c.ID, c.CreatedAt = row.ID, row.CreatedAt
+		// The closure takes the room from the granule after now: the
+		// current one is partly past, and a booking under way keeps it.
 		from := c.StartsAt
-		if now := rooms.SlotTime(rooms.SlotOf(cancel.At)); now.After(from) {
+		if now := rooms.SlotTime(rooms.SlotOf(cancel.At.Add(rooms.Granule - time.Nanosecond))); now.After(from) {
 			from = now
 		}
 		var slots []roomSlotRow
@@ -327,6 +329,19 @@ func (s *RoomStore) AddClosure(ctx context.Context, c *rooms.Closure, cancel roo
 				return err
 			}
 			for _, r := range rows {
+				if underWay(r, from, cancel.At) {
+					if !r.EndsAt.After(from) {
+						continue // over before the closure takes the room
+					}
+					b, err := cutShort(tx, r, from, cancel.At)
+					if err != nil {
+						return err
+					}
+					if err := AddNotices(tx, notice(b)); err != nil {
+						return err
+					}
+					continue
+				}
 				if err := changeStatus(tx, r.ID, rooms.Holding, cancel); err != nil {
 					return err
 				}
@@ -365,6 +380,44 @@ func (s *RoomStore) AddClosure(ctx context.Context, c *rooms.Closure, cancel roo
 		}
 	})
 	return cancelled, translate(err, nil)
+}
+
+// underWay reports whether a closure taking the room from `from` (at now)
+// leaves the booking's use in place: it has started, and it is checked in
+// or its check-in time ends before the closure begins (a confirmed booking
+// still in its check-in time, or a pending one, has not begun: cancelled).
+func underWay(r roomBookingRow, from, now time.Time) bool {
+	if r.StartsAt.After(now) || !r.StartsAt.Before(from) {
+		return false
+	}
+	return r.Status == rooms.StatusCheckedIn || r.Status == rooms.StatusConfirmed && r.ReleaseAt.Before(from)
+}
+
+// cutShort ends a booking under way at `to` (where a closure begins): its
+// later slots are freed and their minutes given back to the weekly count.
+func cutShort(tx *gorm.DB, r roomBookingRow, to, now time.Time) (rooms.Booking, error) {
+	cut := int(r.EndsAt.Sub(to) / time.Minute)
+	back := min(cut, r.CountedMinutes)
+	res := tx.Model(&roomBookingRow{}).Where("id = ? AND status = ? AND ends_at = ?", r.ID, r.Status, r.EndsAt).
+		Updates(map[string]any{"ends_at": to, "counted_minutes": r.CountedMinutes - back, "updated_at": now})
+	if res.Error != nil {
+		return rooms.Booking{}, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return rooms.Booking{}, rooms.ErrStateChanged
+	}
+	if err := tx.Where("room_id = ? AND holder = ? AND slot >= ?", r.RoomID, r.ID, rooms.SlotOf(to)).Delete(&roomSlotRow{}).Error; err != nil {
+		return rooms.Booking{}, err
+	}
+	if back > 0 {
+		if err := tx.Model(&roomWeeklyRow{}).Where("room_id = ? AND booker_key = ? AND week_start = ?", r.RoomID, r.BookerKey, r.WeekStart).
+			Update("minutes", gorm.Expr("minutes - ?", back)).Error; err != nil {
+			return rooms.Booking{}, err
+		}
+	}
+	b := toBooking(r)
+	b.EndsAt, b.ShortenedFrom = to, r.EndsAt
+	return b, nil
 }
 
 // DueNoShows lists confirmed bookings not checked in by their release time.

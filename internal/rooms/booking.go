@@ -102,8 +102,19 @@ func (s *Service) bookerOf(ctx context.Context, u resident.User, r Room, in Book
 		if !u.IsContactOf(in.OrgID) && !u.IsStaffOfOrg(in.OrgID) {
 			return b, errs.Forbidden("NOT_UNIT_CONTACT", "只有该共建单位的联系人可以为单位预约")
 		}
-		if !r.Rules.Opens(AudienceUnits) && r.OrgID != in.OrgID {
-			return b, errNotAllowed
+		if r.OrgID != in.OrgID {
+			if !r.Rules.Opens(AudienceUnits) {
+				return b, errNotAllowed
+			}
+			// Co-building units are tied to communities: a unit books
+			// rooms of those communities only (and its own rooms).
+			ok, err := s.unitServes(ctx, in.OrgID, r.CommunityID)
+			if err != nil {
+				return b, err
+			}
+			if !ok {
+				return b, errUnitElsewhere
+			}
 		}
 		b.kind, b.orgID, b.key = ForUnit, in.OrgID, fmt.Sprintf("unit:%d", in.OrgID)
 		b.unlimited = r.OrgID == in.OrgID // a unit using its own room

@@ -142,6 +142,9 @@ func (s *Service) Calendar(ctx context.Context, u resident.User, roomID int64, f
 
 // FreeQuery is a free-slot search across rooms.
 type FreeQuery struct {
+	// Viewer is who searches (nil: a visitor without a token): only the
+	// rooms they may book are listed.
+	Viewer      *resident.User
 	CommunityID int64
 	Kind        string
 	MinCapacity int
@@ -150,7 +153,11 @@ type FreeQuery struct {
 }
 
 // FreeRooms lists the active rooms matching q that are free for the whole
-// range and whose rules allow it (opening hours, slot boundaries, length).
+// range, whose rules allow it (opening hours, slot boundaries, length, how
+// far ahead) and that q.Viewer may book: residents their community's rooms
+// open to residents, team leaders and units the rooms open to them in
+// their communities, staff the rooms of their scope; a visitor without a
+// token the rooms open to residents.
 func (s *Service) FreeRooms(ctx context.Context, q FreeQuery) ([]Room, error) {
 	if q.StartsAt.IsZero() || !q.EndsAt.After(q.StartsAt) || q.EndsAt.Sub(q.StartsAt) > 24*time.Hour {
 		return nil, errBadRange
@@ -159,10 +166,14 @@ func (s *Service) FreeRooms(ctx context.Context, q FreeQuery) ([]Room, error) {
 	if err != nil {
 		return nil, err
 	}
+	who, err := s.bookableFor(ctx, q.Viewer)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now()
 	out := []Room{}
 	for _, r := range rs {
-		if r.checkRange(q.StartsAt, q.EndsAt, now, true) != nil {
+		if !who.allows(r) || r.checkRange(q.StartsAt, q.EndsAt, now, who.desk(r)) != nil {
 			continue
 		}
 		c, err := s.conflicts(ctx, r.ID, [][2]time.Time{{q.StartsAt, q.EndsAt}})

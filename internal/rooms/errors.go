@@ -14,9 +14,11 @@ var (
 	ErrTeamNotFound    = errs.NotFound("TEAM_NOT_FOUND", "队伍不存在")
 	ErrClosureNotFound = errs.NotFound("CLOSURE_NOT_FOUND", "闭馆安排不存在")
 
-	errForbidden      = errs.Forbidden("FORBIDDEN", "没有权限进行此操作")
-	errNotAllowed     = errs.Forbidden("BOOKING_NOT_ALLOWED", "该场地不对您开放预约")
-	errNotResident    = errs.Forbidden("BOOKING_NOT_ALLOWED", "该场地不对您开放预约：仅限本社区居民，请先在“我的—居住认证”中申请，社区审核通过后即可预约")
+	errForbidden   = errs.Forbidden("FORBIDDEN", "没有权限进行此操作")
+	errNotAllowed  = errs.Forbidden("BOOKING_NOT_ALLOWED", "该场地不对您开放预约")
+	errNotResident = errs.Forbidden("BOOKING_NOT_ALLOWED", "该场地不对您开放预约：仅限本社区居民，请先在“我的—居住认证”中申请，社区审核通过后即可预约")
+	// A unit books rooms only in the communities it is tied to.
+	errUnitElsewhere  = errs.Forbidden("BOOKING_NOT_ALLOWED", "该场地不对贵单位开放预约：共建单位只能预约其共建社区的场地")
 	errNotInCommunity = errs.Forbidden("NOT_IN_COMMUNITY", "只有本社区居民可以加入该队伍")
 	errJoinResident   = errs.Forbidden("NOT_IN_COMMUNITY", "只有本社区居民可以加入该队伍，请先在“我的—居住认证”中申请，社区审核通过后即可加入")
 	errNotApprover    = errs.Forbidden("NOT_ROOM_OWNER", "只有场地所属单位可以审批该预约")

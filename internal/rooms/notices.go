@@ -54,6 +54,14 @@ func (s *Service) cancelNotice(u resident.User, b Booking, r Room, reason string
 // closureNotice tells the booker that a closure cancelled the booking.
 func closureNotice(r Room, c Closure) func(Booking) []notify.Notice {
 	return func(b Booking) []notify.Notice {
+		if !b.ShortenedFrom.IsZero() {
+			// Under way: what already happened stays; it ends early.
+			end := b.EndsAt.In(cst.Zone).Format("15:04")
+			body := fmt.Sprintf("%s自%s起闭馆（%s），您正在使用的预约（原定%s–%s）提前到%s结束，请在此之前离场。", r.Name, end, c.Reason,
+				cst.Minute(b.StartsAt), b.ShortenedFrom.In(cst.Zone).Format("15:04"), end)
+			n := bookingNotice(b, r.Name, fmt.Sprintf("cut:%d", b.EndsAt.Unix()), "场地闭馆，预约提前结束", body, "提前结束")
+			return []notify.Notice{n}
+		}
 		body := fmt.Sprintf("%s在%s闭馆（%s），您的预约已取消，请另选时间。", r.Name, when(b), c.Reason)
 		return []notify.Notice{bookingNotice(b, r.Name, "closed", "场地闭馆，预约已取消", body, "已取消")}
 	}

@@ -158,6 +158,9 @@ type Booking struct {
 	OrgName     string
 	CommunityID int64
 	RoomOrgID   int64
+	// ShortenedFrom is the end a closure cut a booking under way short
+	// from (set on the booking its notice is built for; zero otherwise).
+	ShortenedFrom time.Time
 }
 
 // Minutes is the booking's length.
@@ -252,7 +255,10 @@ type Store interface {
 
 	// AddClosure cancels the bookings of the room overlapping the closure
 	// that have not ended by cancel.At (with their notices, built by
-	// notice) and occupies its slots from cancel.At on.
+	// notice) and occupies its slots from the granule after cancel.At on.
+	// A booking under way whose use has begun (checked in, or its check-in
+	// time over before the closure) is not cancelled: it ends where the
+	// closure begins (ShortenedFrom set for its notice) and is not returned.
 	AddClosure(ctx context.Context, c *Closure, cancel StatusChange, notice func(Booking) []notify.Notice) ([]Booking, error)
 	Closures(ctx context.Context, roomID int64, from, to time.Time) ([]Closure, error)
 	DeleteClosure(ctx context.Context, roomID, id int64) error

@@ -203,3 +203,130 @@ test('after the cancellation deadline the resident is asked to confirm, and the 
   assert.match(h.text(page), /王秀英：报名成功/)
   page.detach()
 })
+
+// A series (e.g. a week of the four-thirty school) books every session at once: the server takes
+// one session_id and signs the attendees up for all of them, confirmed only when every session has
+// a seat (activity.go Series, quota_reserve.lua).
+function seriesDetail(remainings) {
+  const a = fx.activities()[0]
+  const sessions = remainings.map((r, i) => ({
+    id: 2001 + i, starts_at: fx.at(2 + i, 16, 30), ends_at: fx.at(2 + i, 17, 30), capacity: 20, remaining: r, waitlist_capacity: 5, waitlist_remaining: 5,
+  }))
+  return Object.assign({}, a, {
+    series: true, description: '一期五天，报名即参加全部五天。', eligibility: {}, per_account_limit: 2, cancel_deadline_minutes: 60, questions: [], sessions,
+    remaining: Math.min(...remainings),
+  })
+}
+
+test('a series says every session is booked at once, and no session is chosen', async () => {
+  h.installWx({ routes: routes({ 'GET /api/v1/activities/:id': seriesDetail([8, 5, 9]) }) })
+  const page = await h.renderPage('pages/activity/detail', { id: '101' })
+  const t = h.text(page)
+  assert.match(t, /共 3 场，报名即参加全部场次/)
+  assert.doesNotMatch(t, /选择场次/)
+  assert.match(t, /剩余 5 个名额/)
+  // tapping a later session changes nothing: the sign-up names the first, the server books all
+  await h.tap(page, h.$$(page, '.session')[2])
+  assert.equal(page.data.sessionId, 2001)
+  assert.match(t, /立即报名/)
+  page.detach()
+})
+
+test('a series with one full session is a waitlist for the whole series', async () => {
+  const regs = [2001, 2002, 2003].map((sid, i) => ({ id: 9100 + i, session_id: sid, attendee: { self: true, name: '王秀英' }, status: 'waitlisted', waitlist_position: 1 }))
+  const w = h.installWx({
+    routes: routes({ 'GET /api/v1/activities/:id': seriesDetail([8, 0, 9]), 'POST /api/v1/registrations': { status: 201, body: { registrations: regs } } }),
+  })
+  const page = await h.renderPage('pages/activity/detail', { id: '101' })
+  // the first session has seats, but the series waits for the full one
+  assert.match(h.text(page), /名额已满，加入候补/)
+  await h.tap(page, '.btn-submit')
+  await h.settle(20)
+  assert.deepEqual(w.subscribeRequests, [['T_PROMOTED', 'T_REMINDER', 'T_CHANGED']])
+  assert.equal(w.requests('POST', '/api/v1/registrations')[0].data.session_id, 2001)
+  // one line per person, not one per session
+  assert.equal(h.$$(page, '.result-item').length, 1)
+  assert.match(h.text(page), /王秀英：候补第 1 位（共 3 场）/)
+  page.detach()
+})
+
+test('a series sign-up shows one result per person with the number of sessions', async () => {
+  const regs = []
+  ;[2001, 2002].forEach((sid, i) => {
+    regs.push({ id: 9200 + i, session_id: sid, attendee: { self: true, name: '王秀英' }, status: 'confirmed', waitlist_position: null })
+    regs.push({ id: 9300 + i, session_id: sid, attendee: { self: false, dependent_id: 11, name: '张小明' }, status: 'confirmed', waitlist_position: null })
+  })
+  const w = h.installWx({
+    routes: routes({ 'GET /api/v1/activities/:id': seriesDetail([8, 9]), 'POST /api/v1/registrations': { status: 201, body: { registrations: regs } } }),
+  })
+  const page = await h.renderPage('pages/activity/detail', { id: '101' })
+  await h.tap(page, h.$$(page, '.attendee')[1])
+  await h.tap(page, '.btn-submit')
+  await h.settle(20)
+  assert.deepEqual(w.requests('POST', '/api/v1/registrations')[0].data.attendees, [{ self: true }, { dependent_id: 11 }])
+  const lines = h.$$(page, '.result-item').map((el) => el.dom.textContent.trim())
+  assert.deepEqual(lines, ['王秀英：报名成功（共 2 场）', '张小明：报名成功（共 2 场）'])
+  assert.deepEqual(w.toasts, ['报名成功'])
+  page.detach()
+})
+
+test('a session that has already started cannot be chosen (the server refuses it: 报名已结束)', async () => {
+  const detail = fx.clinicDetail()
+  // the first slot began an hour ago and still has places
+  detail.sessions[0] = Object.assign({}, detail.sessions[0], { starts_at: new Date(Date.now() - 3600e3).toISOString(), ends_at: new Date(Date.now() + 3600e3).toISOString(), remaining: 5 })
+  h.installWx({ routes: routes({ 'GET /api/v1/activities/:id': detail }) })
+  const page = await h.renderPage('pages/activity/detail', { id: '102' })
+  assert.equal(page.data.sessionId, 1002)
+  const first = h.$$(page, '.session')[0]
+  assert.match(first.dom.textContent, /已开始，不能报名/)
+  await h.tap(page, first)
+  assert.equal(page.data.sessionId, 1002)
+  page.detach()
+  // one that has ended says so
+  const ended = fx.clinicDetail()
+  ended.sessions[0] = Object.assign({}, ended.sessions[0], { starts_at: new Date(Date.now() - 7200e3).toISOString(), ends_at: new Date(Date.now() - 3600e3).toISOString(), remaining: 5 })
+  h.installWx({ routes: routes({ 'GET /api/v1/activities/:id': ended }) })
+  const again = await h.renderPage('pages/activity/detail', { id: '102' })
+  assert.match(h.$$(again, '.session')[0].dom.textContent, /已结束/)
+  assert.equal(again.data.sessionId, 1002)
+  again.detach()
+})
+
+test('a series whose first session has started is closed for sign-up', async () => {
+  const detail = seriesDetail([8, 9])
+  detail.sessions[0] = Object.assign({}, detail.sessions[0], { starts_at: new Date(Date.now() - 3600e3).toISOString(), ends_at: new Date(Date.now() + 3600e3).toISOString() })
+  h.installWx({ routes: routes({ 'GET /api/v1/activities/:id': detail }) })
+  const page = await h.renderPage('pages/activity/detail', { id: '101' })
+  assert.match(h.text(page), /报名已结束/)
+  assert.equal(page.data.canSubmit, false)
+  page.detach()
+})
+
+test('an answer changed after a network failure is sent under a new Idempotency-Key', async () => {
+  // the same key with another body would be refused IDEMPOTENCY_KEY_REUSED: a changed form is a new sign-up
+  let n = 0
+  const w = h.installWx({ routes: routes() })
+  const keys = []
+  globalThis.wx.request = ((orig) => (o) => {
+    if (o.url.endsWith('/api/v1/registrations')) {
+      keys.push(o.header['Idempotency-Key'])
+      if (n++ === 0) {
+        setTimeout(() => o.fail({ errMsg: 'request:fail timeout' }), 0)
+        return { abort() {} }
+      }
+    }
+    return orig(o)
+  })(globalThis.wx.request)
+  const page = await h.renderPage('pages/activity/detail', { id: '102' })
+  await h.tap(page, h.$$(page, '.option')[0])
+  await h.tap(page, '.btn-submit')
+  await h.settle(20)
+  assert.match(w.modals[0].content, /网络连接失败/)
+  const q = page.data.questions[0]
+  page.instance.onAnswer({ currentTarget: { dataset: { qid: q.id } }, detail: { value: '心内科' } })
+  await h.tap(page, '.btn-submit')
+  await h.settle(20)
+  assert.equal(keys.length, 2)
+  assert.notEqual(keys[0], keys[1])
+  page.detach()
+})

@@ -90,3 +90,21 @@ test('activity-card prefers the server category name and shows finished activiti
   assert.match(h.text(c), /其他活动/)
   assert.match(h.text(c), /报名已结束/)
 })
+
+test('activity-card: a published activity whose sign-up has closed, or not opened yet, does not offer its places', async () => {
+  h.installWx()
+  const base = { category: 'lecture', remaining: 30, status: 'published', next_starts_at: new Date(Date.now() + 2 * 86400e3).toISOString(), sessions_count: 1, place: { address: '报告厅' }, host_org_name: '居委会' }
+  const closed = await h.renderPage('components/activity-card/index', null, {
+    activity: Object.assign({ id: 9, title: '防诈骗讲座', signup_opens_at: new Date(Date.now() - 5 * 86400e3).toISOString(), signup_closes_at: new Date(Date.now() - 3600e3).toISOString() }, base),
+  })
+  assert.match(h.text(closed), /报名已结束/)
+  assert.doesNotMatch(h.text(closed), /剩余 30 个名额/)
+  const soon = await h.renderPage('components/activity-card/index', null, {
+    activity: Object.assign({ id: 10, title: '养生讲座', signup_opens_at: '2099-12-08T09:00:00+08:00', signup_closes_at: '2099-12-10T18:00:00+08:00' }, base),
+  })
+  assert.match(h.text(soon), /12月8日 周二 09:00 开放报名/)
+  const open = await h.renderPage('components/activity-card/index', null, {
+    activity: Object.assign({ id: 11, title: '书法课', signup_opens_at: new Date(Date.now() - 86400e3).toISOString(), signup_closes_at: new Date(Date.now() + 86400e3).toISOString() }, base),
+  })
+  assert.match(h.text(open), /剩余 30 个名额/)
+})

@@ -6,7 +6,7 @@ function activity(id, over = {}) {
   return Object.assign({
     id, title: `活动${id}`, category: 'lecture', community_id: 1, host_org_name: '幸福里社区居委会', cover_url: '',
     place: { address: '幸福里社区活动中心二楼', lat: 31.2, lng: 121.4 }, signup_opens_at: '2026-11-20T08:00:00+08:00',
-    signup_closes_at: '2026-12-01T18:00:00+08:00', status: 'open', remaining: 12, sessions_count: 1, next_starts_at: '2026-11-28T16:30:00+08:00',
+    signup_closes_at: '2099-12-01T18:00:00+08:00', status: 'open', remaining: 12, sessions_count: 1, next_starts_at: '2026-11-28T16:30:00+08:00',
   }, over)
 }
 
@@ -90,4 +90,36 @@ test('an error shows the server message and a retry; the empty state has its own
   fail = false
   await h.tap(page, '.state-view >>> .btn-retry')
   assert.match(h.text(page), /暂时没有符合条件的活动/)
+})
+
+test('a slow answer for an earlier filter does not replace the list of the filter now chosen', async () => {
+  const w = h.installWx({
+    routes: {
+      'GET /api/v1/activities': (r) => {
+        const c = r.query.category || 'all'
+        const title = { all: '全部活动', clinic: '中医义诊', lecture: '防诈骗讲座' }[c]
+        return { items: [activity(c === 'clinic' ? 2 : c === 'lecture' ? 3 : 1, { title, category: c === 'all' ? 'lecture' : c })], page: 1, page_size: 20, total: 1 }
+      },
+    },
+  })
+  // the clinic list answers late (a slow network), after the lecture list
+  globalThis.wx.request = ((orig) => (o) => {
+    if (/category=clinic/.test(o.url)) {
+      setTimeout(() => orig(o), 80)
+      return { abort() {} }
+    }
+    return orig(o)
+  })(globalThis.wx.request)
+  const page = await h.renderPage('pages/index/index')
+  const chips = h.$$(page, '.category-chip')
+  await h.tap(page, chips[2]) // 义诊
+  await h.tap(page, chips[5]) // 讲座, while 义诊 is still loading
+  await h.simulate.sleep(150)
+  await h.settle()
+  assert.equal(page.data.category, 'lecture')
+  const t = h.text(page)
+  assert.match(t, /防诈骗讲座/)
+  assert.doesNotMatch(t, /中医义诊/)
+  assert.equal(w.requests('GET', '/api/v1/activities').length, 3)
+  page.detach()
 })

@@ -135,3 +135,34 @@ test('my registrations page through with page and page_size', async () => {
   assert.equal(h.$$(page, '.registration').length, 23)
   assert.deepEqual(w.requests('GET', '/api/v1/me/registrations').map((r) => [r.query.page, r.query.page_size]), [['1', '20'], ['2', '20']])
 })
+
+test('cancelling a session of a series says the whole series is cancelled (the server cancels every session)', async () => {
+  const series = Object.assign({}, fx.activities()[0], {
+    series: true,
+    sessions: [1011, 1012, 1013].map((id, i) => ({ id, starts_at: fx.at(2 + i, 16, 30), ends_at: fx.at(2 + i, 18, 0), capacity: 20, remaining: 5, waitlist_capacity: 5, waitlist_remaining: 5 })),
+  })
+  const { w, page } = await h.openPage({ routes: routes({ 'GET /api/v1/activities/:id': (r) => (r.path.endsWith('/101') ? series : fx.clinicDetail()) }) }, 'pages/registrations/index')
+  // the second card is 张小明's registration for the series (activity 101)
+  await h.tap(page, h.$$(page, '.btn-cancel')[1])
+  await h.settle(10)
+  assert.match(w.modals[0].content, /「四点半学校·秋季书法兴趣班」是系列活动/)
+  assert.match(w.modals[0].content, /张小明全部 3 场的报名都将取消/)
+  assert.equal(w.requests('POST', '/api/v1/registrations/502/cancel').length, 1)
+  // a single session's cancellation keeps its own text
+  await h.tap(page, h.$$(page, '.btn-cancel')[0])
+  await h.settle(10)
+  assert.match(w.modals[1].content, /确定取消「三甲医院专家义诊（心血管·内分泌）」（王秀英）的报名吗/)
+})
+
+test('a waitlisted registration can leave the queue after the cancel deadline (only confirmed ones are held to it)', async () => {
+  const items = fx.registrations().map((r) => Object.assign({}, r, { cancel_deadline: new Date(Date.now() - 60000).toISOString() }))
+  const w = h.installWx({ routes: routes({ 'GET /api/v1/me/registrations': () => ({ items }) }) })
+  const page = await h.renderPage('pages/registrations/index')
+  // 503 is waitlisted: still cancellable; the confirmed ones are not
+  const buttons = h.$$(page, '.btn-cancel')
+  assert.equal(buttons.length, 1)
+  assert.doesNotMatch(h.text(page), /如不能参加，请在 .* 前取消/)
+  await h.tap(page, buttons[0])
+  await h.settle(10)
+  assert.equal(w.requests('POST', '/api/v1/registrations/503/cancel').length, 1)
+})

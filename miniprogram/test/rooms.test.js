@@ -145,3 +145,34 @@ test('a team leader books for the team: the team is chosen as the booker and sen
   await h.settle(20)
   assert.equal(w.requests('POST', '/api/v1/rooms/11/bookings')[0].data.team_id, 5)
 })
+
+test('after a network failure the same booking retries under its key; a changed booking gets a new one', async () => {
+  let n = 0
+  const { w, page } = await h.openPage({ routes: routes() }, 'pages/rooms/detail', { id: '11' })
+  const keys = []
+  globalThis.wx.request = ((orig) => (o) => {
+    if (o.url.endsWith('/api/v1/rooms/11/bookings')) {
+      keys.push(o.header['Idempotency-Key'])
+      if (n++ < 2) {
+        setTimeout(() => o.fail({ errMsg: 'request:fail timeout' }), 0)
+        return { abort() {} }
+      }
+    }
+    return orig(o)
+  })(globalThis.wx.request)
+  await h.tap(page, h.$$(page, '.slot')[0])
+  await h.input(page, '.input-purpose', '读书会')
+  await h.input(page, '.input-attendance', '5')
+  await h.tap(page, '.btn-book >>> .van-button')
+  await h.settle(20)
+  await h.tap(page, '.btn-book >>> .van-button')
+  await h.settle(20)
+  await h.input(page, '.input-attendance', '8')
+  await h.tap(page, '.btn-book >>> .van-button')
+  await h.settle(20)
+  assert.equal(keys.length, 3)
+  assert.equal(keys[0], keys[1], 'the same booking retried keeps its key')
+  assert.notEqual(keys[1], keys[2], 'a changed booking is sent under a new key')
+  assert.match(h.text(page), /预约成功/)
+  assert.ok(w)
+})

@@ -390,3 +390,25 @@ test('offline: scans outside the session\'s check-in window are refused; coming 
   assert.deepEqual(w.requests('POST', '/api/v1/checkins/batch')[0].data.scans.map((s) => s.nonce), ['n1'])
   assert.match(h.text(page), /待同步 0 条/)
 })
+
+test('rotating code: a failed fetch (lost signal at the venue) is tried again by itself; a refusal is not', async () => {
+  let n = 0
+  const w = h.installWx({ routes: routes({ 'GET /api/v1/admin/sessions/:id/rotating-code': (r) => {
+    if (r.path.includes('/2002/')) return { status: 403, body: { code: 'NOT_ACTIVITY_STAFF', message: '只有主办单位或社区的工作人员可以进行此操作' } }
+    if (++n === 1) return { networkError: true }
+    return { code: 'C1', session_id: 1002, step_seconds: 30, expires_at: new Date(Date.now() + 30000).toISOString(), accepted_until: new Date(Date.now() + 60000).toISOString(), server_time: new Date().toISOString() }
+  } }) })
+  const page = await h.renderPage('pages/staff/rotating-code', { session_id: '1002', title: '', time: '' })
+  const refused = await h.renderPage('pages/staff/rotating-code', { session_id: '2002', title: '', time: '' })
+  await h.settle(10)
+  assert.match(h.text(page), /网络连接失败/)
+  assert.match(h.text(refused), /只有主办单位或社区的工作人员可以进行此操作/)
+  await h.simulate.sleep(3500)
+  await h.settle(10)
+  assert.equal(page.data.code, 'C1')
+  assert.equal(page.data.error, '')
+  assert.match(h.text(page), /(2[6-9]|30) 秒后自动更新/)
+  assert.equal(w.requests('GET', '/api/v1/admin/sessions/2002/rotating-code').length, 1)
+  page.detach()
+  refused.detach()
+})

@@ -109,3 +109,12 @@ test('user-facing text in templates is Chinese (no leftover English labels)', ()
   }
   assert.deepEqual(offenders, [])
 })
+
+test('a page that refreshes on pulling down (its own onPullDownRefresh) has pull-down refresh enabled', () => {
+  for (const p of pages) {
+    const js = fs.readFileSync(path.join(h.ROOT, `${p}.js`), 'utf8')
+    if (!/\bonPullDownRefresh\s*\(/.test(js)) continue
+    const conf = JSON.parse(fs.readFileSync(path.join(h.ROOT, `${p}.json`), 'utf8'))
+    assert.equal(conf.enablePullDownRefresh, true, `${p} refreshes on pulling down but its .json does not enable it`)
+  }
+})

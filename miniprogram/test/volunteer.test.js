@@ -278,3 +278,28 @@ test('service record shows its issuer and verification QR code, and opens the ve
   await h.tap(page, '.btn-verify')
   assert.deepEqual(w.navigations.map((n) => n.url), [`/pages/verify/record?number=${encodeURIComponent(fx.record().record_number)}`])
 })
+test('hours by month: the latest month first (this month without scrolling past years), a month net negative draws no bar', async () => {
+  const res = Object.assign(fx.hours(), { by_month: [{ month: '2025-01', minutes: 120 }, { month: '2025-02', minutes: -30 }, { month: '2026-11', minutes: 480 }] })
+  h.installWx({ routes: routes({ 'GET /api/v1/me/hours': res }) })
+  const page = await h.renderPage('pages/volunteer/index')
+  assert.deepEqual(page.data.months.map((m) => m.month), ['2026-11', '2025-02', '2025-01'])
+  assert.deepEqual(page.data.months.map((m) => m.percent), [100, 0, 25])
+})
+
+test('check-in after the location permission was refused offers to open the settings (WeChat asks only once)', async () => {
+  const w = h.installWx({ routes: routes() })
+  w.scanResults.push('GJSC:1002:7f3a9c')
+  let settings = 0
+  globalThis.wx.getLocation = (o) => setTimeout(() => o.fail({ errMsg: 'getLocation:fail auth deny' }), 0)
+  globalThis.wx.openSetting = () => {
+    settings++
+  }
+  const page = await h.renderPage('pages/volunteer/index')
+  await h.tap(page, '.btn-checkin')
+  await h.settle(20)
+  assert.equal(w.requests('POST', '/api/v1/self-checkins').length, 0)
+  const m = w.modals.pop()
+  assert.match(m.content, /位置/)
+  assert.equal(m.title, '需要位置权限')
+  assert.equal(settings, 1)
+})

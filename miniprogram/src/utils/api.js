@@ -25,6 +25,8 @@ module.exports = {
 
   // Family members (dependents)
   listDependents: () => get('/api/v1/me/dependents'),
+  /** The guardian consent in force for a family member under 14: {version, text}. */
+  guardianConsent: () => get('/api/v1/me/dependents/consent'),
   createDependent: (body) => post('/api/v1/me/dependents', body),
   updateDependent: (id, body) => patch(`/api/v1/me/dependents/${id}`, body),
   deleteDependent: (id) => del(`/api/v1/me/dependents/${id}`),

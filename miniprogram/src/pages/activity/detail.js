@@ -22,15 +22,76 @@ function eligibilityLines(a) {
   return lines
 }
 
-function sessionView(s) {
+/** Whether session s has begun at now (ms): the server takes no sign-up for it any more. */
+function started(s, now) {
+  const at = fmt.toDate(s.starts_at)
+  return !!at && at.getTime() <= now
+}
+
+/**
+ * @param {any} s
+ * @param {number} now
+ * @param {boolean} series a series is booked whole: its sessions are not chosen one by one
+ */
+function sessionView(s, now, series) {
   const full = s.remaining <= 0
   const canWait = full && s.waitlist_remaining > 0
+  const begun = !series && started(s, now)
   let remainingText = `剩余 ${s.remaining} / ${s.capacity} 个名额`
   if (full) remainingText = canWait ? `名额已满，可候补（候补剩 ${s.waitlist_remaining} 位）` : '名额已满，候补也已满'
+  if (begun) {
+    const end = fmt.toDate(s.ends_at)
+    remainingText = end && end.getTime() <= now ? '已结束' : '已开始，不能报名'
+  }
   return Object.assign({}, s, {
     timeText: fmt.formatRange(s.starts_at, s.ends_at),
     remainingText,
-    disabled: full && !canWait,
+    disabled: begun || (full && !canWait),
+  })
+}
+
+/**
+ * A series books every session at once (the server takes any one of its sessions): it has a seat
+ * only when every session has one, and a waitlist place only when every session has one. Answers
+ * the series as one slot: the id to send, its places and their text.
+ * @param {any[]} sessions
+ */
+function seriesSlot(sessions) {
+  if (!sessions.length) return null
+  const remaining = Math.max(0, Math.min(...sessions.map((s) => s.remaining)))
+  const waitlistRemaining = Math.max(0, Math.min(...sessions.map((s) => s.waitlist_remaining)))
+  const full = remaining <= 0
+  const canWait = full && waitlistRemaining > 0
+  let remainingText = `剩余 ${remaining} 个名额`
+  if (full) remainingText = canWait ? `名额已满，可候补（候补剩 ${waitlistRemaining} 位）` : '名额已满，候补也已满'
+  return { id: sessions[0].id, count: sessions.length, remaining, waitlist_remaining: waitlistRemaining, remainingText, disabled: full && !canWait }
+}
+
+/**
+ * The result lines of a sign-up: one per registration, or for a series one per person (the
+ * server answers a registration per person and session).
+ * @param {any[]} regs
+ * @param {boolean} series
+ */
+function resultLines(regs, series) {
+  const me = session.getUser()
+  const nameOf = (r) => (r.attendee && r.attendee.name) || (r.attendee && r.attendee.self ? (me && (me.real_name || me.nickname)) || '本人' : '')
+  /** @type {any[]} */
+  const people = []
+  const byKey = {}
+  regs.forEach((r) => {
+    const key = series ? (r.attendee && r.attendee.dependent_id ? `d${r.attendee.dependent_id}` : 'self') : `r${r.id}`
+    if (byKey[key]) {
+      byKey[key].count++
+      return
+    }
+    byKey[key] = { id: r.id, name: nameOf(r), waitlisted: r.status === 'waitlisted', position: r.waitlist_position, count: 1 }
+    people.push(byKey[key])
+  })
+  return people.map((p) => {
+    const times = series ? `（共 ${p.count} 场）` : ''
+    const text = p.waitlisted ? `候补第 ${p.position} 位${times}，有名额时自动递补并通知您` : `报名成功${times}`
+    return { id: p.id, name: p.name, waitlisted: p.waitlisted, text }
   })
 }
 
@@ -48,6 +109,8 @@ Component({
     eligibility: [],
     sessions: [],
     sessionId: null,
+    // a series: {id, count, remaining, waitlist_remaining, remainingText, disabled}; null otherwise
+    seriesSlot: null,
     dependents: [],
     attendeeOptions: [],
     questions: [],
@@ -118,14 +181,16 @@ Component({
       if (opens && now < opens.getTime()) {
         signupOpen = false
         signupStatusText = `报名尚未开始，${fmt.formatDateTime(opens)} 开放报名`
-      } else if ((closes && now > closes.getTime()) || !signupOpen) {
+      } else if ((closes && now > closes.getTime()) || !signupOpen || this.allStarted(a, now)) {
         signupOpen = false
         signupStatusText = a.status === 'cancelled' ? '活动已取消' : '报名已结束'
       }
-      const sessions = (a.sessions || []).map(sessionView)
+      const sessions = (a.sessions || []).map((s) => sessionView(s, now, !!a.series))
+      const series = a.series ? seriesSlot(sessions) : null
       let sessionId = this.data.sessionId
-      if (!sessions.some((s) => s.id === sessionId && !s.disabled)) {
-        const first = sessions.find((s) => s.remaining > 0) || sessions.find((s) => !s.disabled)
+      if (series) sessionId = series.id
+      else if (!sessions.some((s) => s.id === sessionId && !s.disabled)) {
+        const first = sessions.find((s) => !s.disabled && s.remaining > 0) || sessions.find((s) => !s.disabled)
         sessionId = first ? first.id : null
       }
       this.setData({
@@ -139,6 +204,7 @@ Component({
         eligibility: eligibilityLines(a),
         sessions,
         sessionId,
+        seriesSlot: series,
         questions: a.questions || [],
       })
       wx.setNavigationBarTitle({ title: a.title })
@@ -205,16 +271,31 @@ Component({
       this.setData({ attendeeOptions: opts })
       this.updateSubmit()
     },
+    /** Sign-up has ended with the sessions: a series once its first session has begun, other
+     * activities once every session has. */
+    allStarted(a, now) {
+      const ss = a.sessions || []
+      if (!ss.length) return false
+      return a.series ? ss.some((s) => started(s, now)) : ss.every((s) => started(s, now))
+    },
+    /** The slot the sign-up is for: the chosen session, or the whole series. */
+    signupSlot() {
+      if (this.data.seriesSlot) return this.data.seriesSlot
+      return this.data.sessions.find((x) => x.id === this.data.sessionId)
+    },
     updateSubmit() {
-      const s = this.data.sessions.find((x) => x.id === this.data.sessionId)
+      const s = this.signupSlot()
       const waitlist = !!(s && s.remaining <= 0)
       const any = this.data.attendeeOptions.some((o) => o.selected)
       let submitText = waitlist ? '名额已满，加入候补' : '立即报名'
+      if (s && s.disabled) submitText = '名额已满'
       if (!this.data.signupOpen) submitText = this.data.signupStatusText.indexOf('尚未开始') >= 0 ? '报名尚未开始' : '报名已结束'
-      this.setData({ canSubmit: !!s && any && this.data.signupOpen && !this.data.submitting, submitText })
+      this.setData({ canSubmit: !!s && !s.disabled && any && this.data.signupOpen && !this.data.submitting, submitText })
     },
 
     onSession(e) {
+      // a series is booked whole: there is no session to choose
+      if (this.data.seriesSlot) return
       const id = e.currentTarget.dataset.id
       const s = this.data.sessions.find((x) => x.id === id)
       if (!s || s.disabled) return
@@ -230,10 +311,12 @@ Component({
       this.updateSubmit()
     },
     onAnswer(e) {
+      local(this).idemKey = null // a changed form is a new sign-up, not a retry
       this.setData({ [`answers.${e.currentTarget.dataset.qid}`]: e.detail.value })
     },
     onChoice(e) {
       const { qid, value } = e.currentTarget.dataset
+      local(this).idemKey = null
       this.setData({ [`answers.${qid}`]: value })
     },
     onAddMember() {
@@ -280,7 +363,7 @@ Component({
     /** Sign-up tap: ask for subscribe messages first (must be in the tap), then submit. */
     onSubmit() {
       if (cannotSubmit(this)) return Promise.resolve()
-      const s = this.data.sessions.find((x) => x.id === this.data.sessionId)
+      const s = this.signupSlot()
       const waitlist = s.remaining <= 0
       const keys = waitlist ? ['waitlist_promoted', 'activity_reminder', 'activity_changed'] : ['registration_confirmed', 'activity_reminder', 'activity_changed']
       return subscribe.ask(keys).then(() => this.submit())
@@ -303,14 +386,9 @@ Component({
       return api.createRegistrations(body, l.idemKey).then(
         (res) => {
           l.idemKey = null
-          const me = session.getUser()
-          const results = ((res && res.registrations) || []).map((r) => ({
-            id: r.id,
-            name: (r.attendee && r.attendee.name) || (r.attendee && r.attendee.self ? (me && (me.real_name || me.nickname)) || '本人' : ''),
-            text: r.status === 'waitlisted' ? `候补第 ${r.waitlist_position} 位，有名额时自动递补并通知您` : '报名成功',
-          }))
+          const results = resultLines((res && res.registrations) || [], !!this.data.seriesSlot)
           this.setData({ submitting: false, results })
-          wx.showToast({ title: results.some((r) => r.text !== '报名成功') ? '已加入候补' : '报名成功', icon: 'success' })
+          wx.showToast({ title: results.some((r) => r.waitlisted) ? '已加入候补' : '报名成功', icon: 'success' })
           return this.refreshRemaining().then(() => this.updateSubmit())
         },
         (err) => {

@@ -4,7 +4,13 @@ const fmt = require('../../utils/format')
 const { showError, submitThenBack, confirmThenBack } = require('../../utils/request')
 
 const CONSENT_AGE = 14
+// The page shows the consent the server serves (api.guardianConsent) and sends back its version;
+// this copy (resident.CurrentConsentVersion and resident.ConsentText, a Go test keeps the version
+// equal) is shown only when that request fails.
 const CONSENT_VERSION = 'guardian-v1' // resident.CurrentConsentVersion on the server
+const CONSENT_TEXT =
+  '您正在为未满 14 周岁的儿童登记信息。我们仅将其姓名、性别、出生日期及证件号用于活动报名、入场核验和安全保障，' +
+  '不用于其他用途，您可随时在“家庭成员”中删除。根据《儿童个人信息网络保护规定》，需要您作为监护人同意。'
 
 Component({
   data: {
@@ -19,9 +25,23 @@ Component({
     step: 0,
     agreed: false,
     saving: false,
+    consentText: CONSENT_TEXT,
+    consentVersion: CONSENT_VERSION,
   },
   methods: {
     onLoad(query) {
+      return Promise.all([this.loadConsent(), this.loadMember(query)])
+    },
+    /** The guardian consent in force (the server's text and version; this copy when it fails). */
+    loadConsent() {
+      return api.guardianConsent().then(
+        (c) => {
+          if (c && typeof c.version === 'string' && c.version && typeof c.text === 'string' && c.text) this.setData({ consentText: c.text, consentVersion: c.version })
+        },
+        () => {},
+      )
+    },
+    loadMember(query) {
       if (!query || !query.id) return Promise.resolve()
       this.setData({ id: query.id })
       wx.setNavigationBarTitle({ title: '编辑家庭成员' })
@@ -91,9 +111,21 @@ Component({
       /** @type {Record<string, any>} */
       const body = { name: f.name.trim(), relation: f.relation, gender: f.gender, birth_date: f.birth_date }
       if (f.id_number.trim()) body.id_number = f.id_number.trim().toUpperCase()
-      if (this.data.needsConsent) body.guardian_consent = { version: CONSENT_VERSION }
+      if (this.data.needsConsent) body.guardian_consent = { version: this.data.consentVersion }
       const req = this.data.id ? api.updateDependent(this.data.id, body) : api.createDependent(body)
-      return submitThenBack(this, 'saving', req, { title: '已保存', icon: 'success' })
+      return submitThenBack(
+        this,
+        'saving',
+        req.catch((err) => {
+          // the text changed since it was shown: show the new one, to be agreed anew
+          if (err && err.code === 'CONSENT_VERSION_OUTDATED') return this.loadConsent().then(() => {
+            this.setData({ step: 1, agreed: false })
+            throw err
+          })
+          throw err
+        }),
+        { title: '已保存', icon: 'success' },
+      )
     },
     onDelete() {
       const modal = { title: '删除家庭成员', content: `删除后，其未开始的报名将被取消，名额让给其他居民；其佩戴的手环也将解绑。确定删除「${this.data.form.name}」吗？`, confirmText: '删除' }

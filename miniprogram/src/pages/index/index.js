@@ -2,6 +2,7 @@
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const subscribe = require('../../utils/subscribe')
+const local = require('../../utils/local')
 
 const PAGE_SIZE = 20
 
@@ -56,6 +57,11 @@ Component({
     },
     fetch(page) {
       const first = page === 1
+      // Only the latest request's answer shows: a slower answer for a filter changed since (or a
+      // next page asked before a reload) would list activities the chips no longer select.
+      const l = local(this)
+      const seq = (l.fetchSeq = (l.fetchSeq || 0) + 1)
+      const current = () => l.fetchSeq === seq
       this.setData(first ? { loading: true, error: '' } : { loadingMore: true })
       const community = this.data.communityOptions[this.data.communityIndex]
       return api
@@ -68,6 +74,7 @@ Component({
         })
         .then(
           (res) => {
+            if (!current()) return
             const items = (res && res.items) || []
             const activities = first ? items : this.data.activities.concat(items)
             const total = res && typeof res.total === 'number' ? res.total : activities.length
@@ -81,6 +88,7 @@ Component({
             })
           },
           (err) => {
+            if (!current()) return
             this.setData({ loading: false, loadingMore: false, error: first ? err.message || '加载失败' : '' })
             if (!first) wx.showToast({ title: '加载失败，请重试', icon: 'none' })
           },

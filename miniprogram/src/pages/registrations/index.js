@@ -23,10 +23,25 @@ function view(r, past) {
     statusText: st.text,
     tagType: st.tag,
     canTicket: r.status === 'confirmed',
-    canCancel: (r.status === 'confirmed' || r.status === 'waitlisted') && beforeDeadline,
+    // the deadline holds confirmed places only: a waitlisted one can always leave the queue
+    canCancel: (r.status === 'confirmed' && beforeDeadline) || r.status === 'waitlisted',
     deadlineText: deadline && beforeDeadline && r.status !== 'cancelled' ? fmt.formatDateTime(deadline) : '',
     attendee: r.attendee || {},
   })
+}
+
+/**
+ * How many sessions a cancellation of registration r takes away: a series' every session (its
+ * activity says so), else 0 (also when the activity cannot be read: the plain question is asked).
+ * @param {any} r
+ * @returns {Promise<number>}
+ */
+function seriesSessions(r) {
+  if (!r || !r.activity_id) return Promise.resolve(0)
+  return api.getActivity(r.activity_id).then(
+    (a) => (a && a.series ? (a.sessions || []).length : 0),
+    () => 0,
+  )
 }
 
 Component({
@@ -78,15 +93,19 @@ Component({
     onCancel(e) {
       const id = e.currentTarget.dataset.id
       const r = this.data.items.find((x) => x.id === id)
-      const modal = {
-        title: '取消报名',
-        content: `确定取消「${r ? r.activity_title : ''}」${r && r.attendee.name ? `（${r.attendee.name}）` : ''}的报名吗？名额将让给其他居民。`,
-        confirmText: '确定取消',
-        cancelText: '再想想',
-      }
-      return confirmThen(modal, () => api.cancelRegistration(id), () => {
-        wx.showToast({ title: '已取消', icon: 'success' })
-        return this.reload()
+      const title = r ? r.activity_title : ''
+      const name = (r && r.attendee.name) || ''
+      return seriesSessions(r).then((n) => {
+        // a series is cancelled whole: the server cancels the attendee's every session
+        const content =
+          n > 1
+            ? `「${title}」是系列活动，取消后${name}全部 ${n} 场的报名都将取消，名额让给其他居民。确定取消吗？`
+            : `确定取消「${title}」${name ? `（${name}）` : ''}的报名吗？名额将让给其他居民。`
+        const modal = { title: '取消报名', content, confirmText: '确定取消', cancelText: '再想想' }
+        return confirmThen(modal, () => api.cancelRegistration(id), () => {
+          wx.showToast({ title: '已取消', icon: 'success' })
+          return this.reload()
+        })
       })
     },
     onOpenActivity(e) {

@@ -2,6 +2,7 @@
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const { showError } = require('../../utils/request')
+const local = require('../../utils/local')
 
 function days(n) {
   const out = []
@@ -87,16 +88,23 @@ Component({
       if (from < 0) return wx.showToast({ title: '请先选择时段', icon: 'none' })
       if (!purpose.trim()) return wx.showToast({ title: '请填写用途', icon: 'none' })
       if (!(Number(attendance) > 0)) return wx.showToast({ title: '请填写预计人数', icon: 'none' })
-      this.setData({ submitting: true })
       const body = { starts_at: slots[from].starts_at, ends_at: slots[to].ends_at, purpose: purpose.trim(), attendance: Number(attendance) }
       if (this.data.teamId) body.team_id = this.data.teamId
-      return api.bookRoom(this.data.id, body, this.data.idem).then(
+      // A retry after a network failure keeps its key; a changed booking is a new one.
+      const sent = JSON.stringify(body)
+      const l = local(this)
+      const idem = l.idemBody && l.idemBody !== sent ? api.newIdempotencyKey() : this.data.idem
+      l.idemBody = sent
+      this.setData({ submitting: true, idem })
+      return api.bookRoom(this.data.id, body, idem).then(
         (b) => {
+          local(this).idemBody = ''
           this.setData({ idem: api.newIdempotencyKey(), submitting: false, done: { pending: b.status === 'pending', timeText: fmt.formatRange(b.starts_at, b.ends_at) } })
           return this.loadSlots()
         },
         (err) => {
           // A refusal is final for this key; after a network failure the same key retries safely.
+          if (err.status !== 0) local(this).idemBody = ''
           this.setData({ idem: err.status === 0 ? this.data.idem : api.newIdempotencyKey(), submitting: false })
           showError(err, '预约失败')
           if (err.code === 'SLOT_TAKEN') return this.loadSlots()

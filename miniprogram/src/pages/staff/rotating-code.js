@@ -6,12 +6,21 @@ const fmt = require('../../utils/format')
 const local = require('../../utils/local')
 
 const EARLY_MS = 3000
+// A fetch that failed for a reason that may pass (no signal at the venue, a busy server) is tried
+// again after this long, so the code does not stop changing until someone taps 重新加载.
+const RETRY_MS = 3000
+
+/** @param {any} err */
+function passing(err) {
+  return !err || err.status === 0 || err.status === 429 || err.status >= 500
+}
 
 Component({
   data: { sessionId: '', title: '', time: '', code: '', expiresAt: 0, secondsLeft: 0, loading: true, error: '' },
   // expiresAt is in the phone's clock: the server's expires_at shifted by (phone − server) time.
   lifetimes: {
     detached() {
+      local(this).gone = true
       this.stop()
     },
   },
@@ -22,12 +31,15 @@ Component({
       return this.refresh()
     },
     onUnload() {
+      local(this).gone = true
       this.stop()
     },
     stop() {
       const l = local(this)
       if (l.timer) clearInterval(l.timer)
       l.timer = null
+      if (l.retry) clearTimeout(l.retry)
+      l.retry = null
     },
     refresh() {
       this.stop()
@@ -42,7 +54,10 @@ Component({
           this.tick()
           local(this).timer = setInterval(() => this.tick(), 1000)
         },
-        (err) => this.setData({ loading: false, error: err.message || '签到码加载失败' }),
+        (err) => {
+          this.setData({ loading: false, error: err.message || '签到码加载失败' })
+          if (passing(err) && !local(this).gone) local(this).retry = setTimeout(() => this.refresh(), RETRY_MS)
+        },
       )
     },
     tick() {

@@ -31,13 +31,33 @@ function scan() {
   return privacy.scanCodeResult({ scanType: ['qrCode', 'wxCode'] }).then((r) => codeOf(r.path && /scene=/.test(r.path) ? r.path : r.result))
 }
 
+// The message of a location refused in the settings: WeChat asks for the permission only once, so
+// the page offers to open the settings (wx.openSetting) instead of failing on every tap.
+const LOCATION_REFUSED = '签到、签退需要确认您在活动现场。请在设置中打开“位置信息”后再试。'
+
 function locate() {
   return new Promise((resolve, reject) => {
     wx.getLocation({
       type: 'gcj02',
       success: (res) => resolve(res),
-      fail: () => reject(new Error('无法获取位置，请在设置中允许使用位置信息后重试')),
+      fail: (res) => {
+        const refused = /auth|deny|denied/i.test(String((res && res.errMsg) || ''))
+        reject(new Error(refused ? LOCATION_REFUSED : '无法获取位置，请在设置中允许使用位置信息后重试'))
+      },
     })
+  })
+}
+
+/** Asks to open the settings where the location permission is turned back on. */
+function offerSettings() {
+  wx.showModal({
+    title: '需要位置权限',
+    content: LOCATION_REFUSED,
+    confirmText: '去设置',
+    cancelText: '暂不',
+    success: (r) => {
+      if (r.confirm) wx.openSetting({})
+    },
   })
 }
 
@@ -60,7 +80,11 @@ Component({
         this.setData({
           loading: false,
           totalText: fmt.formatMinutes(res.total_minutes),
-          months: byMonth.map((x) => ({ month: x.month, monthText: fmt.formatMonth(x.month), text: fmt.formatMinutes(x.minutes), percent: Math.round((x.minutes / max) * 100) })),
+          // the server lists months oldest first; the latest (this month) leads here
+          months: byMonth
+            .slice()
+            .reverse()
+            .map((x) => ({ month: x.month, monthText: fmt.formatMonth(x.month), text: fmt.formatMinutes(x.minutes), percent: Math.max(0, Math.round((x.minutes / max) * 100)) })),
           entries: ((res && res.entries) || []).slice(0, 10).map((x) => ({
             id: x.id,
             title: x.activity_title || '志愿服务',
@@ -112,6 +136,7 @@ Component({
           (err) => {
             this.setData({ busy: false })
             if (err && err.message === '已取消扫码') return
+            if (err && err.message === LOCATION_REFUSED) return offerSettings()
             showError(err)
           },
         )

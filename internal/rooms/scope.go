@@ -1,0 +1,86 @@
+package rooms
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"gongjian/internal/resident"
+)
+
+// unitServes reports whether the co-building unit orgID is tied to the
+// community.
+func (s *Service) unitServes(ctx context.Context, orgID, communityID int64) (bool, error) {
+	cs, err := s.store.UnitCommunities(ctx, orgID)
+	if err != nil {
+		return false, err
+	}
+	return slices.Contains(cs, communityID), nil
+}
+
+// bookable says which rooms one caller may book in some way (the
+// free-room search lists only those); bookerOf is the rule it follows.
+type bookable struct {
+	u     *resident.User // nil: a visitor without a token
+	home  int64          // the community the caller lives in
+	teams map[int64]bool // communities of the active teams the caller leads
+	units map[int64]bool // communities of the units the caller books for
+	orgs  map[int64]bool // the units the caller books for
+}
+
+// bookableFor gathers what bookable needs about u (nil: a visitor).
+func (s *Service) bookableFor(ctx context.Context, u *resident.User) (bookable, error) {
+	b := bookable{u: u, teams: map[int64]bool{}, units: map[int64]bool{}, orgs: map[int64]bool{}}
+	if u == nil {
+		return b, nil
+	}
+	home, err := s.homeOf(ctx, *u)
+	if err != nil {
+		return b, err
+	}
+	if home == 0 {
+		// Not confirmed yet: the rooms of the community they chose (a
+		// booking then tells them how to have their residence confirmed).
+		home = u.CommunityID
+	}
+	b.home = home
+	ts, err := s.store.Teams(ctx, 0, u.ID)
+	if err != nil {
+		return b, err
+	}
+	for _, t := range ts {
+		if t.Active && t.LeaderID == u.ID {
+			b.teams[t.CommunityID] = true
+		}
+	}
+	for _, r := range u.Roles {
+		if r.OrgID == 0 || r.Role != resident.RoleUnitContact && r.Role != resident.RoleStaff || b.orgs[r.OrgID] {
+			continue
+		}
+		b.orgs[r.OrgID] = true
+		cs, err := s.store.UnitCommunities(ctx, r.OrgID)
+		if err != nil && !errors.Is(err, ErrUnitNotFound) {
+			return b, err
+		}
+		for _, c := range cs {
+			b.units[c] = true
+		}
+	}
+	return b, nil
+}
+
+// desk reports whether the caller books r as its staff or owner.
+func (b bookable) desk(r Room) bool { return b.u != nil && IsDesk(*b.u, r) }
+
+// allows reports whether the caller may book r in some way.
+func (b bookable) allows(r Room) bool {
+	if b.u == nil {
+		return r.Rules.Opens(AudienceResidents)
+	}
+	if b.desk(r) || r.OrgID != 0 && b.orgs[r.OrgID] {
+		return true
+	}
+	return r.Rules.Opens(AudienceResidents) && b.home == r.CommunityID ||
+		r.Rules.Opens(AudienceTeams) && b.teams[r.CommunityID] ||
+		r.Rules.Opens(AudienceUnits) && b.units[r.CommunityID]
+}
