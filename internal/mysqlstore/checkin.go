@@ -156,8 +156,15 @@ var errNotAppointed = errs.NotFound("NOT_APPOINTED", "该用户没有被指定")
 
 // RemoveChecker removes a checker.
 func (s *CheckinStore) RemoveChecker(ctx context.Context, activityID, userID int64) error {
+	return s.removeAppointment(ctx, &checkerRow{}, "activity_id = ? AND user_id = ?", activityID, userID)
+}
+
+// removeAppointment deletes the appointment rows of model matching the
+// condition in one transaction (the audit entry is written with it); none
+// matching is NOT_APPOINTED.
+func (s *CheckinStore) removeAppointment(ctx context.Context, model any, cond string, args ...any) error {
 	return translate(s.db.transaction(ctx, func(tx *gorm.DB) error {
-		res := tx.Where("activity_id = ? AND user_id = ?", activityID, userID).Delete(&checkerRow{})
+		res := tx.Where(cond, args...).Delete(model)
 		if res.Error != nil {
 			return res.Error
 		}
@@ -219,16 +226,7 @@ func (s *CheckinStore) AddVolunteer(ctx context.Context, activityID, sessionID, 
 
 // RemoveVolunteer removes a volunteer slot.
 func (s *CheckinStore) RemoveVolunteer(ctx context.Context, sessionID, userID int64) error {
-	return translate(s.db.transaction(ctx, func(tx *gorm.DB) error {
-		res := tx.Where("session_id = ? AND user_id = ?", sessionID, userID).Delete(&volunteerSlotRow{})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return errNotAppointed
-		}
-		return nil
-	}), nil)
+	return s.removeAppointment(ctx, &volunteerSlotRow{}, "session_id = ? AND user_id = ?", sessionID, userID)
 }
 
 // VolunteerSessions lists the user's volunteer slots in an activity.
