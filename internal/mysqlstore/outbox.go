@@ -102,6 +102,57 @@ func addNotices(tx *gorm.DB, notices []notify.Notice) error {
 	return err
 }
 
+// withdrawnText replaces withdrawn data in a notice's text and fields.
+const withdrawnText = "数据已删除"
+
+// withdrawNotices withdraws the notices whose dedup key starts with prefix
+// (no LIKE wildcards in it): those still pending are cancelled with why (a
+// notice a worker has claimed is left to finish), and secret, when not
+// empty, is taken out of every one's text and fields, sent or not.
+func withdrawNotices(tx *gorm.DB, prefix, secret, why string) error {
+	var rows []outboxRow
+	if err := tx.Select("id", "status", "title", "body", "fields").Where("dedup_key LIKE ?", prefix+"%").Find(&rows).Error; err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	for _, r := range rows {
+		upd := map[string]any{}
+		if r.Status == notify.StatusPending {
+			upd["status"], upd["last_error"] = notify.StatusCancelled, why
+		}
+		if secret != "" {
+			if strings.Contains(r.Title, secret) {
+				upd["title"] = strings.ReplaceAll(r.Title, secret, withdrawnText)
+			}
+			if strings.Contains(r.Body, secret) {
+				upd["body"] = strings.ReplaceAll(r.Body, secret, withdrawnText)
+			}
+			if strings.Contains(r.Fields, secret) {
+				var m map[string]string
+				if err := json.Unmarshal([]byte(r.Fields), &m); err != nil {
+					return err
+				}
+				for k, v := range m {
+					m[k] = strings.ReplaceAll(v, secret, withdrawnText)
+				}
+				f, err := fieldsJSON(m)
+				if err != nil {
+					return err
+				}
+				upd["fields"] = f
+			}
+		}
+		if len(upd) == 0 {
+			continue
+		}
+		upd["updated_at"] = now
+		if err := tx.Model(&outboxRow{}).Where("id = ?", r.ID).Updates(upd).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // fieldsJSON is the fields column of a notice: a JSON object that
 // json.Unmarshal reads back as m (TestFieldsJSONReadsBack). The usual
 // values (valid UTF-8 without quotes, backslashes or control characters)

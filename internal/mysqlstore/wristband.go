@@ -802,6 +802,20 @@ func (t *wbTx) DeleteWearerData(wearerKey string) (int64, error) {
 	if res.Error != nil {
 		return 0, res.Error
 	}
+	var alarms []struct {
+		ID     int64
+		Detail string
+	}
+	if err := t.db().Model(&wbAlarmRow{}).Where("binding_id IN ?", ids).Select("id, detail").Scan(&alarms).Error; err != nil {
+		return 0, err
+	}
+	for _, a := range alarms {
+		for _, prefix := range wristband.AlarmNoticePrefixes(a.ID) {
+			if err := withdrawNotices(t.db(), prefix, a.Detail, "佩戴人已撤回数据使用同意"); err != nil {
+				return 0, err
+			}
+		}
+	}
 	err := t.db().Model(&wbAlarmRow{}).Where("binding_id IN ?", ids).
 		Updates(map[string]any{"lat": nil, "lng": nil, "detail": ""}).Error
 	return res.RowsAffected, err

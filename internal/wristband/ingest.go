@@ -426,13 +426,20 @@ func (s *Service) attach(tx Tx, b Binding, p Push, now time.Time) (int64, error)
 
 func clock(t time.Time) string { return cst.Minute(t) }
 
+// AlarmNoticePrefixes are the dedup-key prefixes of every notice about the
+// alarm: to the guardians when it is raised, to staff when it escalates.
+// The store finds them by these when consent is revoked.
+func AlarmNoticePrefixes(alarmID int64) [2]string {
+	return [2]string{fmt.Sprintf("wristband:alarm:%d:", alarmID), fmt.Sprintf("wristband:escalate:%d:", alarmID)}
+}
+
 func alarmNotices(a Alarm, b Binding, userIDs []int64) []notify.Notice {
 	out := make([]notify.Notice, 0, len(userIDs))
 	label := a.Type.Label()
 	for _, uid := range userIDs {
 		out = append(out, notify.Notice{
 			UserID: uid, TemplateKey: notify.WristbandAlert,
-			DedupKey: fmt.Sprintf("wristband:alarm:%d:user:%d", a.ID, uid),
+			DedupKey: fmt.Sprintf("%suser:%d", AlarmNoticePrefixes(a.ID)[0], uid),
 			Title:    fmt.Sprintf("%s的手环：%s", b.WearerName, label),
 			Body:     fmt.Sprintf("%s的手环于 %s 报告%s：%s。请尽快联系确认，并在小程序中受理。", b.WearerName, clock(a.OpenedAt), label, a.Detail),
 			Fields:   map[string]string{"wearer": b.WearerName, "type": label, "time": clock(a.OpenedAt), "detail": a.Detail, "status": StatusOpen.Label()},

@@ -54,7 +54,7 @@ func (s *Service) escalationNotices(a Alarm, staff []int64) []notify.Notice {
 	for _, uid := range staff {
 		out = append(out, notify.Notice{
 			UserID: uid, TemplateKey: notify.WristbandAlert,
-			DedupKey: fmt.Sprintf("wristband:escalate:%d:user:%d", a.ID, uid),
+			DedupKey: fmt.Sprintf("%suser:%d", AlarmNoticePrefixes(a.ID)[1], uid),
 			Title:    fmt.Sprintf("告警超时未受理：%s %s", a.WearerName, label),
 			Body:     fmt.Sprintf("%s的手环于 %s 报告%s，已超过%d分钟无人受理，请尽快联系家属或上门查看。", a.WearerName, clock(a.OpenedAt), label, mins),
 			Fields:   map[string]string{"wearer": a.WearerName, "type": label, "time": clock(a.OpenedAt), "detail": a.Detail, "status": "超时未受理"},

@@ -439,8 +439,10 @@ type Tx interface {
 	EndBinding(id int64, at time.Time, by int64, reason, note string) error
 	SetConsent(bindingID int64, version string, at time.Time, by int64) error
 	RevokeConsent(bindingID int64, at time.Time, by int64, note string) error
-	// DeleteWearerData deletes the readings of every binding of the wearer and
-	// clears the location and values kept in their alarms.
+	// DeleteWearerData deletes the readings of every binding of the wearer,
+	// clears the location and values kept in their alarms, and withdraws
+	// the alarms' notices (AlarmNoticePrefixes): those not yet sent are
+	// cancelled, and none keeps the values in its text.
 	DeleteWearerData(wearerKey string) (int64, error)
 
 	// AddGuardian adds an active guardian; ErrAlreadyGuardian if already one.
