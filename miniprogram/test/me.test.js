@@ -141,3 +141,19 @@ test('messages: older ones load page by page with before_id', async () => {
   await page.instance.onReachBottom() // nothing more to load
   assert.equal(w.requests('GET', '/api/v1/me/messages').length, 2)
 })
+
+test('offline, 我的 says so on the page with a retry, keeps the known profile, and opens no modal', async () => {
+  let offline = true
+  const me = (r) => (offline ? { networkError: true } : fx.user)
+  const { w, page } = await h.openPage({ routes: routes({ 'GET /api/v1/me': me }) }, 'pages/me/index')
+  assert.equal(w.modals.length, 0)
+  assert.match(h.$(page, '.load-error').dom.textContent, /网络连接失败/)
+  // shown again (switching tabs) while still offline: still no modal
+  await page.instance.onShow()
+  await h.settle()
+  assert.equal(w.modals.length, 0)
+  offline = false
+  await h.tap(page, '.btn-retry')
+  assert.equal(h.$$(page, '.load-error').length, 0)
+  assert.match(h.text(page), /王阿姨/)
+})

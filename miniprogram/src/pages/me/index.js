@@ -4,6 +4,8 @@ const fmt = require('../../utils/format')
 const session = require('../../utils/session')
 const { showError } = require('../../utils/request')
 
+const LOAD_FAILED = '加载失败，请稍后重试'
+
 /** An activity I check tickets of, with its first session's time. */
 function checkingView(a) {
   return {
@@ -15,19 +17,32 @@ function checkingView(a) {
 }
 
 Component({
-  data: { user: {}, avatarSrc: '', avatarText: '我', communityName: '', roleNames: [], isStaff: false, unread: 0, checking: [] },
+  data: { user: {}, avatarSrc: '', avatarText: '我', communityName: '', roleNames: [], isStaff: false, unread: 0, checking: [], error: '' },
   methods: {
     onShow() {
       return Promise.all([this.loadMe(), this.loadUnread(), this.loadChecking()])
     },
+    /**
+     * The profile from the server. A failure (e.g. offline) is said on the page, above what is
+     * known of the user already, with a retry: this is a tab page, shown again and again, so a
+     * modal on every show would be in the way.
+     */
     loadMe() {
       return Promise.all([api.getMe(), api.listCommunities().catch(() => ({ items: [] }))]).then(
         ([user, communities]) => {
           session.setUser(user)
           this.applyUser(user, (communities && communities.items) || [])
+          if (this.data.error) this.setData({ error: '' })
         },
-        (err) => showError(err),
+        (err) => {
+          const known = session.getUser()
+          if (known && !this.data.user.id) this.applyUser(known, [])
+          this.setData({ error: (err && err.message) || LOAD_FAILED })
+        },
       )
+    },
+    onRetry() {
+      return this.onShow()
     },
     applyUser(user, communities) {
       const c = communities.find((x) => x.id === user.community_id)
