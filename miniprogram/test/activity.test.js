@@ -330,3 +330,27 @@ test('an answer changed after a network failure is sent under a new Idempotency-
   assert.notEqual(keys[0], keys[1])
   page.detach()
 })
+
+test('a child is judged by the age on the chosen session day, as the server does, not by today', async () => {
+  const DAY = 24 * 3600 * 1000
+  const detail = fx.clinicDetail()
+  detail.eligibility = { community_only: false, min_age: 10, max_age: 0, roles: [] }
+  detail.sessions = [
+    { id: 2001, starts_at: fx.at(3, 9, 0), ends_at: fx.at(3, 10, 0), capacity: 10, remaining: 5, waitlist_capacity: 0, waitlist_remaining: 0 },
+    { id: 2002, starts_at: fx.at(40, 9, 0), ends_at: fx.at(40, 10, 0), capacity: 10, remaining: 5, waitlist_capacity: 0, waitlist_remaining: 0 },
+  ]
+  // turns 10 twenty days from now: 9 today and on the first session, 10 on the second
+  const bday = new Date(Date.now() + 20 * DAY)
+  const birth = `${bday.getFullYear() - 10}-${String(bday.getMonth() + 1).padStart(2, '0')}-${String(bday.getDate()).padStart(2, '0')}`
+  const child = Object.assign({}, fx.dependents()[0], { birth_date: birth, age: 9 })
+  h.installWx({ routes: routes({ 'GET /api/v1/activities/:id': detail, 'GET /api/v1/me/dependents': { items: [child] } }) })
+  const page = await h.renderPage('pages/activity/detail', { id: '102' })
+  assert.equal(page.data.sessionId, 2001)
+  assert.match(h.text(page), /张小明（子女） 年龄不符/)
+  await h.tap(page, h.$$(page, '.session')[1])
+  assert.equal(page.data.sessionId, 2002)
+  assert.doesNotMatch(h.text(page), /年龄不符/)
+  const opt = page.data.attendeeOptions.find((o) => o.dependentId === child.id)
+  assert.equal(opt.disabled, false)
+  page.detach()
+})

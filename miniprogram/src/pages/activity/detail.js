@@ -249,8 +249,10 @@ Component({
       })
       const first = this.data.attendeeOptions.length === 0
       const opts = [{ key: 'self', label: '本人', selected: first ? true : !!chosen.self, disabled: false }]
+      const day = this.ageDay()
       this.data.dependents.forEach((d) => {
-        const age = typeof d.age === 'number' ? d.age : fmt.ageOn(d.birth_date)
+        // the age on the day, as the server counts it (d.age is today's)
+        const age = d.birth_date ? fmt.ageOn(d.birth_date, day) : typeof d.age === 'number' ? d.age : null
         const tooYoung = e.min_age && age !== null && age < e.min_age
         const tooOld = e.max_age && age !== null && age > e.max_age
         // usable=false: the server still waits for the guardian's consent for this child
@@ -278,6 +280,15 @@ Component({
       if (!ss.length) return false
       return a.series ? ss.some((s) => started(s, now)) : ss.every((s) => started(s, now))
     },
+    /** The day ages are counted on, as the server does: the chosen session's, a series' first. */
+    ageDay() {
+      const ss = this.data.sessions || []
+      if (this.data.seriesSlot) {
+        return ss.reduce((min, s) => (!min || fmt.toDate(s.starts_at) < fmt.toDate(min) ? s.starts_at : min), null) || undefined
+      }
+      const s = ss.find((x) => x.id === this.data.sessionId)
+      return s ? s.starts_at : undefined
+    },
     /** The slot the sign-up is for: the chosen session, or the whole series. */
     signupSlot() {
       if (this.data.seriesSlot) return this.data.seriesSlot
@@ -301,7 +312,8 @@ Component({
       if (!s || s.disabled) return
       local(this).idemKey = null
       this.setData({ sessionId: id })
-      this.updateSubmit()
+      // ages are counted on the chosen session's day
+      this.refreshAttendees()
     },
     onAttendee(e) {
       const key = e.currentTarget.dataset.key
