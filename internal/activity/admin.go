@@ -386,20 +386,28 @@ func (s *Service) Publish(ctx context.Context, u resident.User, id int64) (Activ
 	return s.store.Activity(dctx, id)
 }
 
-// Finish marks an activity over (it no longer takes sign-ups).
+// Finish marks an activity over (it no longer takes sign-ups). Finished
+// before its last session, the registrations of sessions not yet begun are
+// cancelled and their residents told, so that nobody comes to a session
+// that will not be held (or is reminded of it).
 func (s *Service) Finish(ctx context.Context, u resident.User, id int64) (Activity, error) {
-	if _, err := s.managed(ctx, u, id); err != nil {
+	a, err := s.managed(ctx, u, id)
+	if err != nil {
 		return Activity{}, err
 	}
 	dctx, cancel := s.detached(ctx)
 	defer cancel()
-	err := s.store.SetStatus(dctx, id, []string{StatusPublished}, StatusFinished)
+	_, err = s.store.FinishActivity(dctx, id, u.ID, s.now(), finishedEarly, noticesFor(&a, finishedEarly))
 	s.afterChange(dctx, id)
 	if err != nil {
 		return Activity{}, err
 	}
 	return s.store.Activity(dctx, id)
 }
+
+// finishedEarly is the reason residents read when an activity is finished
+// before a session they signed up for.
+const finishedEarly = "活动已提前结束，后续场次不再举行"
 
 // CancelActivity cancels an activity: every registration not checked in
 // yet is cancelled and each of those residents receives a notice with the

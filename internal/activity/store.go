@@ -273,6 +273,10 @@ type Store interface {
 	SetStatus(ctx context.Context, id int64, from []string, status string) error
 	// CancelActivity cancels the activity and every live registration.
 	CancelActivity(ctx context.Context, id int64, by int64, reason string, notices NoticeFunc) ([]Registration, error)
+	// FinishActivity marks a published activity finished and cancels the
+	// live registrations of its sessions starting after now (not checked
+	// in), with notices; those of sessions under way or over stay.
+	FinishActivity(ctx context.Context, id int64, by int64, now time.Time, reason string, notices NoticeFunc) ([]Registration, error)
 	// AddSession adds a session to an activity.
 	AddSession(ctx context.Context, s *Session) error
 	// UpdateSession changes a session's times and capacities: refused below

@@ -296,12 +296,48 @@ func (s *ActivityStore) CancelActivity(ctx context.Context, id, by int64, reason
 		if err := tx.Model(&activityRow{}).Where("id = ?", id).Updates(map[string]any{"status": activity.StatusCancelled, "cancel_reason": reason, "updated_at": now}).Error; err != nil {
 			return err
 		}
+		var err error
+		out, err = s.cancelLive(ctx, tx, id, by, reason, time.Time{}, notices)
+		return err
+	})
+	return out, err
+}
+
+// FinishActivity implements activity.Store.
+func (s *ActivityStore) FinishActivity(ctx context.Context, id, by int64, now time.Time, reason string, notices activity.NoticeFunc) ([]activity.Registration, error) {
+	var out []activity.Registration
+	err := s.fenced(ctx, id, func(tx *gorm.DB, a *activityRow) error {
+		if a.Status != activity.StatusPublished {
+			return errs.Unprocessable("ACTIVITY_STATUS", "活动当前状态（"+statusName(a.Status)+"）不能进行此操作")
+		}
+		if err := tx.Model(&activityRow{}).Where("id = ?", id).Updates(map[string]any{"status": activity.StatusFinished, "updated_at": time.Now().UTC()}).Error; err != nil {
+			return err
+		}
+		var err error
+		out, err = s.cancelLive(ctx, tx, id, by, reason, now, notices)
+		return err
+	})
+	return out, err
+}
+
+// cancelLive cancels the activity's live registrations not checked in,
+// of every session, or only of those starting after from when it is set,
+// and writes their notices.
+func (s *ActivityStore) cancelLive(ctx context.Context, tx *gorm.DB, id, by int64, reason string, from time.Time, notices activity.NoticeFunc) ([]activity.Registration, error) {
+	var out []activity.Registration
+	err := func() error {
+		now := time.Now().UTC()
 		// A locking read: a scan writing its check-in holds its
 		// registration's row (shared) until it commits, so what checkedIn
 		// reads next is final for every row read here.
 		var all []registrationRow
-		if err := s.db.forUpdate(tx.Session(&gorm.Session{NewDB: true})).Where("status IN ?", []string{activity.RegConfirmed, activity.RegWaitlisted}).
-			Where(bySessionsOf, id).Order("id").Find(&all).Error; err != nil {
+		q := s.db.forUpdate(tx.Session(&gorm.Session{NewDB: true})).Where("status IN ?", []string{activity.RegConfirmed, activity.RegWaitlisted})
+		if from.IsZero() {
+			q = q.Where(bySessionsOf, id)
+		} else {
+			q = q.Where("session_id IN (SELECT id FROM sessions WHERE activity_id = ? AND starts_at > ?)", id, from.UTC())
+		}
+		if err := q.Order("id").Find(&all).Error; err != nil {
 			return err
 		}
 		attended, err := checkedIn(tx, all)
@@ -341,7 +377,7 @@ func (s *ActivityStore) CancelActivity(ctx context.Context, id, by int64, reason
 			return AddNotices(tx, notices(activity.EventCancelled, out))
 		}
 		return nil
-	})
+	}()
 	return out, err
 }
 
