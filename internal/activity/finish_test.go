@@ -24,7 +24,7 @@ func TestFinishEarlyCancelsLaterSessionsAndTellsThem(t *testing.T) {
 		mustRegister(t, e, uid, later.ID)
 	}
 	// The first session has begun, the second has not.
-	e.offset.Store(int64(first.StartsAt.Add(10*time.Minute).Sub(time.Now())))
+	e.offset.Store(int64(first.StartsAt.Add(10 * time.Minute).Sub(time.Now())))
 	if _, err := e.svc.Finish(e.ctx, e.admin, a.ID); err != nil {
 		t.Fatal(err)
 	}
