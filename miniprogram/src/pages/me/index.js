@@ -36,7 +36,8 @@ Component({
         },
         (err) => {
           const known = session.getUser()
-          if (known && !this.data.user.id) this.applyUser(known, [])
+          const shown = /** @type {any} */ (this.data.user)
+          if (known && !shown.id) this.applyUser(known, [])
           this.setData({ error: (err && err.message) || LOAD_FAILED })
         },
       )
