@@ -9,6 +9,7 @@ import (
 
 	"gongjian/internal/errs"
 	"gongjian/internal/notify"
+	"gongjian/internal/page"
 	"gongjian/internal/resident"
 )
 
@@ -31,6 +32,7 @@ type ReportIn struct {
 	Note           string
 	ReviewedAt     *time.Time
 	CreatedAt      time.Time
+	UpdatedAt      time.Time // the last change (report-in or review): the staff's list order
 }
 
 // ReportInStore keeps report-ins.
@@ -38,7 +40,11 @@ type ReportInStore interface {
 	// SaveReportIn creates or replaces the member's report-in (pending).
 	SaveReportIn(ctx context.Context, r ReportIn) error
 	ReportIn(ctx context.Context, userID int64) (ReportIn, error)
-	ReportIns(ctx context.Context, communityIDs []int64, status string) ([]ReportIn, error)
+	// ReportIns lists report-ins of communities (nil: every one), newest
+	// change first (updated_at, user_id descending), after the keyset
+	// position after (Key: updated_at in Unix microseconds, ID: the user),
+	// at most limit.
+	ReportIns(ctx context.Context, communityIDs []int64, status string, after *page.Cursor, limit int) ([]ReportIn, error)
 	// ReviewReportIn sets a pending report-in's outcome; a confirmation
 	// also records the member's residential community and workplace
 	// organisation (their hours roll up to both), with the notices.
@@ -88,21 +94,28 @@ func (s *Service) MyReportIn(ctx context.Context, u resident.User) (ReportIn, er
 	return r, err
 }
 
-// ReportIns lists the report-ins of the communities u is staff of.
-func (s *Service) ReportIns(ctx context.Context, u resident.User, communityID int64, status string) ([]ReportIn, error) {
+// ReportIns lists a page of the report-ins of the communities u is staff
+// of, newest change first, and the cursor of the next page ("" on the last).
+func (s *Service) ReportIns(ctx context.Context, u resident.User, communityID int64, status string, req page.Request) ([]ReportIn, string, error) {
 	var comms []int64
 	switch {
 	case communityID != 0 && u.IsStaffOf(communityID):
 		comms = []int64{communityID}
 	case communityID != 0:
-		return nil, errNotStaff
+		return nil, "", errNotStaff
 	case u.IsStaffOf(0):
 	default:
 		if comms = staffCommunities(u); len(comms) == 0 {
-			return nil, errNotStaff
+			return nil, "", errNotStaff
 		}
 	}
-	return s.reportIns.ReportIns(ctx, comms, status)
+	limit := page.Within(req.Limit, 50)
+	rs, err := s.reportIns.ReportIns(ctx, comms, status, req.After, limit+1)
+	if err != nil {
+		return nil, "", err
+	}
+	rs, next := page.Trim(rs, limit, func(r ReportIn) page.Cursor { return page.Cursor{Key: r.UpdatedAt.UnixMicro(), ID: r.UserID} })
+	return rs, next, nil
 }
 
 // ReviewReportIn confirms or declines a member's report-in (staff of the

@@ -10,6 +10,7 @@ import (
 	"gongjian/internal/cobuild"
 	"gongjian/internal/errs"
 	"gongjian/internal/mysqlstore"
+	"gongjian/internal/page"
 	"gongjian/internal/resident"
 	"gongjian/internal/rooms"
 )
@@ -103,7 +104,7 @@ func TestResourcesAndReportIn(t *testing.T) {
 	if _, err := e.svc.ReviewReportIn(e.ctx, staffB, member.ID, true, ""); errs.KindOf(err) != errs.KindNotFound {
 		t.Fatalf("another community confirmed: %v", err)
 	}
-	if list, err := e.svc.ReportIns(e.ctx, e.staffA, 0, cobuild.ReportPending); err != nil || len(list) != 1 {
+	if list, _, err := e.svc.ReportIns(e.ctx, e.staffA, 0, cobuild.ReportPending, page.Request{}); err != nil || len(list) != 1 {
 		t.Fatalf("pending report-ins: %d %v", len(list), err)
 	}
 	ri, err = e.svc.ReviewReportIn(e.ctx, e.staffA, member.ID, true, "")

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gongjian/internal/cobuild"
+	"gongjian/internal/page"
 )
 
 type resourceDTO struct {
@@ -116,11 +117,12 @@ type reportInDTO struct {
 	Note           string     `json:"note,omitempty"`
 	ReviewedAt     *time.Time `json:"reviewed_at,omitempty"`
 	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
 }
 
 func toReportInDTO(r cobuild.ReportIn) reportInDTO {
 	return reportInDTO{UserID: r.UserID, UserName: r.UserName, CommunityID: r.CommunityID, WorkplaceOrgID: r.WorkplaceOrgID,
-		WorkplaceName: r.WorkplaceName, Status: r.Status, Note: r.Note, ReviewedAt: r.ReviewedAt, CreatedAt: r.CreatedAt}
+		WorkplaceName: r.WorkplaceName, Status: r.Status, Note: r.Note, ReviewedAt: r.ReviewedAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
 func (a *API) postReportIn(c *gin.Context) {
@@ -141,11 +143,14 @@ func (a *API) getReportIn(c *gin.Context) {
 	}
 }
 
+// listReportIns is a keyset page of the report-ins, newest change first
+// (?cursor=: their time and user; ?limit= 1..100, default 50).
 func (a *API) listReportIns(c *gin.Context) {
 	var community int64
-	if u, ok := a.meWith(c, communityParam(&community), statusParam(reportInStatuses)); ok {
-		rs, err := a.d.Cobuild.ReportIns(c.Request.Context(), u, community, c.Query("status"))
-		respondItems(c, rs, toReportInDTO, err)
+	var req page.Request
+	if u, ok := a.meWith(c, communityParam(&community), statusParam(reportInStatuses), cursorParam(&req, 50)); ok {
+		rs, next, err := a.d.Cobuild.ReportIns(c.Request.Context(), u, community, c.Query("status"), req)
+		respond(c, http.StatusOK, gin.H{"items": dtos(rs, toReportInDTO), "next_cursor": nextCursor(next)}, err)
 	}
 }
 

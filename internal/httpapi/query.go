@@ -59,6 +59,22 @@ func keysetParam(req *page.Request, def int) fromRequest {
 	}
 }
 
+// cursorParam reads ?cursor= (the next_cursor of the previous page, an
+// opaque page.Cursor: BAD_CURSOR when tampered) and ?limit= (1..100, def
+// when absent: BAD_QUERY otherwise, as the resident and cobuild lists)
+// into *req.
+func cursorParam(req *page.Request, def int) fromRequest {
+	return func(c *gin.Context) error {
+		after, err := page.Decode(c.Query("cursor"))
+		if err != nil {
+			return err
+		}
+		limit, err := queryInt(c, "limit", def, 1, page.MaxLimit)
+		*req = page.Request{After: after, Limit: limit}
+		return err
+	}
+}
+
 var errFormat = errs.Invalid("BAD_FORMAT", "导出格式无效，请重新选择")
 
 // formatParam reads an export's ?format=: json (the default) or xlsx.

@@ -9,6 +9,7 @@ import (
 
 	"gongjian/internal/cst"
 	"gongjian/internal/errs"
+	"gongjian/internal/page"
 	"gongjian/internal/rooms"
 )
 
@@ -182,9 +183,14 @@ func bookingStatuses(c *gin.Context) []string {
 	return nil
 }
 
+// myBookings is a keyset page of the user's bookings, newest first
+// (?cursor=, ?limit= 1..100, default 50; next_cursor null on the last page).
 func (a *API) myBookings(c *gin.Context) {
-	bs, err := a.d.Rooms.Mine(c.Request.Context(), userID(c), bookingStatuses(c))
-	respondItems(c, bs, toBookingDTO, err)
+	var req page.Request
+	if read(c, cursorParam(&req, 50)) {
+		bs, next, err := a.d.Rooms.Mine(c.Request.Context(), userID(c), bookingStatuses(c), req)
+		respond(c, http.StatusOK, gin.H{"items": dtos(bs, toBookingDTO), "next_cursor": nextCursor(next)}, err)
+	}
 }
 
 func (a *API) cancelBooking(c *gin.Context) {

@@ -9,6 +9,7 @@ import (
 	"gongjian/internal/cst"
 	"gongjian/internal/errs"
 	"gongjian/internal/hours"
+	"gongjian/internal/page"
 	"gongjian/internal/rooms"
 )
 
@@ -105,13 +106,16 @@ func (a *API) deleteClosure(c *gin.Context) {
 	}
 }
 
+// deskBookings is a keyset page of the desk's bookings from today on, in
+// time order (?cursor=, ?limit= 1..100, default 50).
 func (a *API) deskBookings(c *gin.Context) {
 	var community int64
-	u, ok := a.meWith(c, communityParam(&community))
+	var req page.Request
+	u, ok := a.meWith(c, communityParam(&community), cursorParam(&req, 50))
 	if !ok {
 		return
 	}
-	bs, rs, err := a.d.Rooms.Desk(c.Request.Context(), u, community, bookingStatuses(c))
+	bs, rs, next, err := a.d.Rooms.Desk(c.Request.Context(), u, community, bookingStatuses(c), req)
 	if err != nil {
 		fail(c, err)
 		return
@@ -128,7 +132,7 @@ func (a *API) deskBookings(c *gin.Context) {
 	for _, b := range bs {
 		items = append(items, item{toBookingDTO(b), owned[b.RoomID] && b.Status == rooms.StatusPending})
 	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
+	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": nextCursor(next)})
 }
 
 type decisionReq struct {

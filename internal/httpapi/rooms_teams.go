@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"gongjian/internal/page"
 	"gongjian/internal/pii"
 	"gongjian/internal/rooms"
 )
@@ -79,10 +80,13 @@ func (a *API) removeMember(c *gin.Context) {
 	}
 }
 
+// teamBookings is a keyset page of a team's bookings from now on, in time
+// order (?cursor=, ?limit= 1..100, default 50).
 func (a *API) teamBookings(c *gin.Context) {
-	if u, id, ok := a.meAnd(c, "id"); ok {
-		bs, err := a.d.Rooms.TeamBookings(c.Request.Context(), u, id)
-		respondItems(c, bs, toBookingDTO, err)
+	var req page.Request
+	if u, id, ok := a.meAndWith(c, "id", cursorParam(&req, 50)); ok {
+		bs, next, err := a.d.Rooms.TeamBookings(c.Request.Context(), u, id, req)
+		respond(c, http.StatusOK, gin.H{"items": dtos(bs, toBookingDTO), "next_cursor": nextCursor(next)}, err)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"gongjian/internal/cobuild"
 	"gongjian/internal/errs"
 	"gongjian/internal/notify"
+	"gongjian/internal/page"
 )
 
 // idList writes ids as "1,2,3".
@@ -156,7 +157,7 @@ func (s *CobuildStore) toReportIns(ctx context.Context, rows []cbReportInRow) ([
 	out := make([]cobuild.ReportIn, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, cobuild.ReportIn{UserID: r.UserID, UserName: people[r.UserID], CommunityID: r.CommunityID, WorkplaceOrgID: r.WorkplaceOrgID,
-			WorkplaceName: names[r.WorkplaceOrgID], Status: r.Status, Note: r.Note, ReviewedAt: utcPtr(r.ReviewedAt), CreatedAt: r.CreatedAt.UTC()})
+			WorkplaceName: names[r.WorkplaceOrgID], Status: r.Status, Note: r.Note, ReviewedAt: utcPtr(r.ReviewedAt), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()})
 	}
 	return out, nil
 }
@@ -183,8 +184,10 @@ func (s *CobuildStore) ReportIn(ctx context.Context, userID int64) (cobuild.Repo
 	return out[0], nil
 }
 
-// ReportIns lists report-ins of communities (nil: every one).
-func (s *CobuildStore) ReportIns(ctx context.Context, communityIDs []int64, status string) ([]cobuild.ReportIn, error) {
+// ReportIns lists report-ins of communities (nil: every one), newest
+// change first, keyset-paged (see cobuild.ReportInStore); indexes
+// idx_report_ins_community_status_updated and _community_updated.
+func (s *CobuildStore) ReportIns(ctx context.Context, communityIDs []int64, status string, after *page.Cursor, limit int) ([]cobuild.ReportIn, error) {
 	q := s.g(ctx).Model(&cbReportInRow{})
 	if communityIDs != nil {
 		q = q.Where("community_id IN ?", communityIDs)
@@ -192,8 +195,12 @@ func (s *CobuildStore) ReportIns(ctx context.Context, communityIDs []int64, stat
 	if status != "" {
 		q = q.Where("status = ?", status)
 	}
+	if after != nil {
+		at := time.UnixMicro(after.Key).UTC()
+		q = q.Where("(updated_at < ? OR (updated_at = ? AND user_id < ?))", at, at, after.ID)
+	}
 	var rows []cbReportInRow
-	if err := q.Order("updated_at DESC").Limit(200).Find(&rows).Error; err != nil {
+	if err := q.Order("updated_at DESC, user_id DESC").Limit(page.WithinPeek(limit, page.DefaultLimit)).Find(&rows).Error; err != nil {
 		return nil, translate(err, nil)
 	}
 	return s.toReportIns(ctx, rows)

@@ -262,4 +262,10 @@ var cobuildMigrations = []Migration{
 	{ID: "0901_cobuild_needs_projects", Up: createTables(&cbNeedRow{}, &cbClaimRow{}, &cbRefusalRow{}, &cbProjectRow{}, &cbPartyRow{}, &cbRatingRow{})},
 	{ID: "0902_cobuild_wishes_proposals", Up: createTables(&cbWishRow{}, &cbMediaCheckRow{}, &cbMediaRow{}, &cbProposalRow{}, &cbSupportRow{})},
 	{ID: "0903_cobuild_resources_report_ins", Up: createTables(&cbResourceRow{}, &cbReportInRow{})},
+	// The staff's report-ins page newest change first, of one community
+	// (by status or all of them); the primary key user_id closes each.
+	{ID: "1281_report_ins_page_indexes", Up: createIndexes(
+		index{"cobuild_report_ins", "idx_report_ins_community_status_updated", "community_id, status, updated_at, user_id"},
+		index{"cobuild_report_ins", "idx_report_ins_community_updated", "community_id, updated_at, user_id"},
+	)},
 }

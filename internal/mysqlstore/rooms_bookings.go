@@ -146,16 +146,19 @@ func (s *RoomStore) Booking(ctx context.Context, id int64) (rooms.Booking, error
 }
 
 // Bookings lists bookings by filter, by start time (newest first for one
-// booker's list, in time order otherwise).
+// booker's list, in time order otherwise), keyset-paged after f.After.
+// Indexes: idx_rb_booker_starts (booked_by, starts_at, id),
+// idx_rb_team_starts (team_id, starts_at, id), idx_rb_room (room_id,
+// starts_at; InnoDB appends id).
 func (s *RoomStore) Bookings(ctx context.Context, f rooms.BookingFilter) ([]rooms.Booking, error) {
 	q := s.g(ctx).Model(&roomBookingRow{})
-	order := "starts_at, id"
+	desc := false
 	if len(f.RoomIDs) > 0 {
 		q = q.Where("room_id IN ?", f.RoomIDs)
 	}
 	if f.BookedBy != 0 {
 		q = q.Where("booked_by = ?", f.BookedBy)
-		order = "starts_at DESC, id DESC"
+		desc = true
 	}
 	if len(f.TeamIDs) > 0 {
 		q = q.Where("team_id IN ?", f.TeamIDs)
@@ -164,12 +167,26 @@ func (s *RoomStore) Bookings(ctx context.Context, f rooms.BookingFilter) ([]room
 		q = q.Where("status IN ?", f.Statuses)
 	}
 	if !f.From.IsZero() {
-		q = q.Where("ends_at > ?", f.From.UTC())
+		// The second bound is implied by the first (no booking is longer
+		// than rooms.MaxSpan) and bounds the index range on starts_at.
+		q = q.Where("ends_at > ? AND starts_at > ?", f.From.UTC(), f.From.Add(-rooms.MaxSpan).UTC())
 	}
 	if !f.To.IsZero() {
 		q = q.Where("starts_at < ?", f.To.UTC())
 	}
 	q = whereEq(q, "series_id", f.SeriesID)
+	order := "starts_at, id"
+	if desc {
+		order = "starts_at DESC, id DESC"
+	}
+	if f.After != nil {
+		at := time.UnixMicro(f.After.Key).UTC()
+		if desc {
+			q = q.Where("(starts_at < ? OR (starts_at = ? AND id < ?))", at, at, f.After.ID)
+		} else {
+			q = q.Where("(starts_at > ? OR (starts_at = ? AND id > ?))", at, at, f.After.ID)
+		}
+	}
 	limit := f.Limit
 	if limit <= 0 || limit > 100000 {
 		limit = 5000

@@ -145,6 +145,12 @@ func (teamMemberRow) TableName() string { return "team_members" }
 var roomsMigrations = []Migration{
 	{ID: "1000_rooms", Up: createTables(&roomRow{}, &roomSlotRow{}, &roomBookingRow{}, &roomWeeklyRow{}, &roomSeriesRow{}, &roomClosureRow{})},
 	{ID: "1001_teams", Up: createTables(&teamRow{}, &teamMemberRow{})},
+	// A resident's and a team's bookings page by start time (issue 14):
+	// each page reads its own rows of the index, however long the history.
+	{ID: "1280_room_bookings_page_indexes", Up: createIndexes(
+		index{"room_bookings", "idx_rb_booker_starts", "booked_by, starts_at, id"},
+		index{"room_bookings", "idx_rb_team_starts", "team_id, starts_at, id"},
+	)},
 }
 
 func jsonText(v any) string {

@@ -10,6 +10,7 @@ import (
 	"gongjian/internal/activity"
 	"gongjian/internal/cst"
 	"gongjian/internal/errs"
+	"gongjian/internal/page"
 	"gongjian/internal/pii"
 	"gongjian/internal/resident"
 )
@@ -321,9 +322,24 @@ func (s *Service) Decide(ctx context.Context, u resident.User, id int64, approve
 	return out, err
 }
 
-// Mine lists the bookings the user made, newest first.
-func (s *Service) Mine(ctx context.Context, userID int64, statuses []string) ([]Booking, error) {
-	return s.store.Bookings(ctx, BookingFilter{BookedBy: userID, Statuses: statuses, Limit: 200})
+// Mine lists a page of the bookings the user made, newest first, and the
+// cursor of the next page ("" on the last).
+func (s *Service) Mine(ctx context.Context, userID int64, statuses []string, req page.Request) ([]Booking, string, error) {
+	return s.bookingPage(ctx, BookingFilter{BookedBy: userID, Statuses: statuses}, req)
+}
+
+// bookingPage reads one keyset page of f's list: at most req.Limit rows
+// (default 50, at most page.MaxLimit) after req.After, and the cursor of
+// the next page ("" on the last, also when it is exactly full).
+func (s *Service) bookingPage(ctx context.Context, f BookingFilter, req page.Request) ([]Booking, string, error) {
+	limit := page.Within(req.Limit, 50)
+	f.After, f.Limit = req.After, limit+1
+	bs, err := s.store.Bookings(ctx, f)
+	if err != nil {
+		return nil, "", err
+	}
+	bs, next := page.Trim(bs, limit, func(b Booking) page.Cursor { return page.Cursor{Key: b.StartsAt.UnixMicro(), ID: b.ID} })
+	return bs, next, nil
 }
 
 // dateOf is the CST date of t ("2006-01-02").

@@ -16,6 +16,7 @@ import (
 
 	"gongjian/internal/checkin"
 	"gongjian/internal/notify"
+	"gongjian/internal/page"
 )
 
 // Granule is the unit of occupancy: every booking and closure covers whole
@@ -212,7 +213,11 @@ type BookingFilter struct {
 	Statuses []string
 	From, To time.Time // overlapping [From, To)
 	SeriesID int64
-	Limit    int
+	// After is a keyset position (Key: starts_at in Unix microseconds, ID:
+	// the booking): the rows after it in the list's order (nil: from the
+	// start).
+	After *page.Cursor
+	Limit int
 }
 
 // RoomFilter selects rooms.

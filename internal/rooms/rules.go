@@ -14,6 +14,11 @@ var DefaultRules = Rules{
 	Audience: []string{AudienceResidents, AudienceTeams, AudienceUnits}, GraceMinutes: 15,
 }
 
+// MaxSpan is longer than any booking (a room's MaxMinutes is at most a
+// day): a list of the bookings still running at a time t reads only those
+// starting after t-MaxSpan, a bounded range of its index.
+const MaxSpan = 24 * time.Hour
+
 // DefaultHours: every day 08:00–21:00.
 func DefaultHours() []DayHours {
 	out := make([]DayHours, 0, 7)
@@ -103,7 +108,7 @@ func normalizeRules(x *Rules) error {
 	switch {
 	case x.SlotMinutes < 15 || x.SlotMinutes > 240 || x.SlotMinutes%15 != 0:
 		return errs.Invalid("INVALID_RULES", "时段长度应为15分钟的整数倍（15–240）")
-	case x.MinMinutes < x.SlotMinutes || x.MinMinutes%x.SlotMinutes != 0 || x.MaxMinutes < x.MinMinutes || x.MaxMinutes > 24*60 || x.MaxMinutes%x.SlotMinutes != 0:
+	case x.MinMinutes < x.SlotMinutes || x.MinMinutes%x.SlotMinutes != 0 || x.MaxMinutes < x.MinMinutes || x.MaxMinutes > int(MaxSpan/time.Minute) || x.MaxMinutes%x.SlotMinutes != 0:
 		return errs.Invalid("INVALID_RULES", "最短和最长预约时长应为时段长度的整数倍，且最短不超过最长")
 	case x.AheadDays < 1 || x.AheadDays > 365:
 		return errs.Invalid("INVALID_RULES", "可提前预约天数应为1到365天")

@@ -7,6 +7,7 @@ import (
 	"gongjian/internal/defaults"
 	"gongjian/internal/errs"
 	"gongjian/internal/imageurl"
+	"gongjian/internal/page"
 	"gongjian/internal/patch"
 	"gongjian/internal/pii"
 	"gongjian/internal/resident"
@@ -255,13 +256,14 @@ func (s *Service) Managed(ctx context.Context, u resident.User, communityID int6
 	return out, nil
 }
 
-// Desk lists the bookings of the rooms u runs the desk of, from the start
-// of today on (statuses empty: those holding slots); pending ones are the
-// approval list of the rooms u owns.
-func (s *Service) Desk(ctx context.Context, u resident.User, communityID int64, statuses []string) ([]Booking, []Room, error) {
+// Desk lists a page of the bookings of the rooms u runs the desk of, from
+// the start of today on (statuses empty: those holding slots), in time
+// order, with the rooms and the cursor of the next page ("" on the last);
+// pending ones are the approval list of the rooms u owns.
+func (s *Service) Desk(ctx context.Context, u resident.User, communityID int64, statuses []string, req page.Request) ([]Booking, []Room, string, error) {
 	rs, err := s.Managed(ctx, u, communityID)
 	if err != nil || len(rs) == 0 {
-		return []Booking{}, rs, err
+		return []Booking{}, rs, "", err
 	}
 	ids := make([]int64, 0, len(rs))
 	for _, r := range rs {
@@ -270,8 +272,8 @@ func (s *Service) Desk(ctx context.Context, u resident.User, communityID int64, 
 	if len(statuses) == 0 {
 		statuses = Holding
 	}
-	bs, err := s.store.Bookings(ctx, BookingFilter{RoomIDs: ids, Statuses: statuses, From: dayStart(s.now()), Limit: 1000})
-	return bs, rs, err
+	bs, next, err := s.bookingPage(ctx, BookingFilter{RoomIDs: ids, Statuses: statuses, From: dayStart(s.now())}, req)
+	return bs, rs, next, err
 }
 
 // ApplyPatch sets p's fields on r.

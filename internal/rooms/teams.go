@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"gongjian/internal/errs"
+	"gongjian/internal/page"
 	"gongjian/internal/resident"
 )
 
@@ -248,14 +249,16 @@ func (s *Service) LeaderActor(ctx context.Context, u resident.User, teamID int64
 	return t, actor, nil
 }
 
-// TeamBookings lists a team's bookings from now on (its members, leader, staff).
-func (s *Service) TeamBookings(ctx context.Context, u resident.User, teamID int64) ([]Booking, error) {
+// TeamBookings lists a page of a team's bookings from now on, in time
+// order, and the cursor of the next page ("" on the last) (its members,
+// leader, staff).
+func (s *Service) TeamBookings(ctx context.Context, u resident.User, teamID int64, req page.Request) ([]Booking, string, error) {
 	v, err := s.Team(ctx, u, teamID)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if !v.Leads && v.Mine != MemberActive {
-		return nil, errs.Forbidden("NOT_A_MEMBER", "只有队员可以查看队伍的预约")
+		return nil, "", errs.Forbidden("NOT_A_MEMBER", "只有队员可以查看队伍的预约")
 	}
-	return s.store.Bookings(ctx, BookingFilter{TeamIDs: []int64{teamID}, Statuses: Holding, From: s.now(), Limit: 500})
+	return s.bookingPage(ctx, BookingFilter{TeamIDs: []int64{teamID}, Statuses: Holding, From: s.now()}, req)
 }

@@ -133,3 +133,24 @@ test('staff accept a wish, decline a proposal with a reason, confirm a report-in
   await h.tap(page, '.btn-publish-need')
   assert.deepEqual(w.requests('POST', '/api/v1/needs')[0].data, { community_id: 1, category: 'elderly_care', title: '垃圾分类宣传', quantity: 4, quantity_unit: '场', shareable: true })
 })
+
+test('pending report-ins come a page at a time: 加载更多 follows next_cursor until the last page', async () => {
+  const ri = (id, name) => ({ user_id: id, user_name: name, community_id: 1, workplace_org_id: 12, workplace_name: '区人民检察院', status: 'pending' })
+  const { w, page } = await h.openPage({ routes: cbx.routes({
+    'GET /api/v1/me': cbx.user(['staff']),
+    'GET /api/v1/admin/report-ins': (r) => (r.query.cursor === 'r2' ? { items: [ri(75, '周敏')], next_cursor: null } : { items: [ri(77, '李红'), ri(76, '王刚')], next_cursor: 'r2' }),
+  }) }, 'pages/cobuild/review')
+  assert.equal(h.$$(page, '.report').length, 2)
+  assert.match(h.text(page), /待确认的党员报到 2\+/)
+  await h.tap(page, '.more-reports')
+  await h.settle()
+  const reqs = w.requests('GET', '/api/v1/admin/report-ins')
+  assert.equal(reqs.length, 2)
+  assert.deepEqual(reqs[1].query, Object.assign({}, reqs[0].query, { cursor: 'r2' }))
+  assert.equal(reqs[0].query.status, 'pending')
+  assert.equal(h.$$(page, '.report').length, 3)
+  assert.deepEqual(page.data.reports.map((x) => x.user_id), [77, 76, 75])
+  assert.match(h.text(page), /李红[\s\S]*王刚[\s\S]*周敏/)
+  assert.equal(h.$$(page, '.more-reports').length, 0)
+  assert.match(h.text(page), /待确认的党员报到 3\b/)
+})

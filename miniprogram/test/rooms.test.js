@@ -95,6 +95,30 @@ test('my bookings: statuses, the entry code of a confirmed booking opens the tic
   assert.equal(w.requests('POST', '/api/v1/bookings/901/cancel').length, 1)
 })
 
+test('my bookings come a page at a time: the next page (next_cursor) when scrolled to the bottom, none after the last', async () => {
+  const all = rx.bookings()
+  const { w, page } = await h.openPage({ routes: routes({
+    'GET /api/v1/me/bookings': (r) => (r.query.cursor === 'b-after-903' ? { items: all.slice(3), next_cursor: null } : { items: all.slice(0, 3), next_cursor: 'b-after-903' }),
+  }) }, 'pages/rooms/bookings')
+  const reqs = () => w.requests('GET', '/api/v1/me/bookings')
+  assert.deepEqual(reqs().map((r) => r.query), [{}])
+  assert.equal(h.$$(page, '.booking').length, 3)
+  assert.match(h.text(page), /上拉加载更多/)
+  await page.instance.onReachBottom()
+  await h.settle()
+  assert.deepEqual(reqs().map((r) => r.query), [{}, { cursor: 'b-after-903' }])
+  assert.deepEqual(page.data.items.map((b) => b.id), [901, 902, 903, 904, 905])
+  assert.doesNotMatch(h.text(page), /上拉加载更多/)
+  assert.match(h.text(page), /未通过/)
+  await page.instance.onReachBottom() // the last page: nothing more to ask
+  assert.equal(reqs().length, 2)
+  // Shown again (onShow), the list starts over from its first page.
+  await page.instance.onShow()
+  await h.settle()
+  assert.deepEqual(reqs().map((r) => r.query), [{}, { cursor: 'b-after-903' }, {}])
+  assert.deepEqual(page.data.items.map((b) => b.id), [901, 902, 903])
+})
+
 test('the ticket page draws a booking\'s ticket from the booking ticket route', async () => {
   const w = h.installWx({ routes: routes() })
   await h.renderPage('pages/ticket/ticket', { id: '901', kind: 'booking', title: encodeURIComponent('幸福里社区舞蹈室') })
@@ -122,6 +146,37 @@ test('a team leader sees members, requests to approve and the team\'s bookings',
   await h.tap(page, '.btn-approve >>> .van-button')
   await h.settle(10)
   assert.equal(w.requests('POST', '/api/v1/teams/5/members/44/approve').length, 1)
+})
+
+test('a team\'s bookings: 加载更多 follows next_cursor until the last page', async () => {
+  const all = rx.bookings()
+  const { w, page } = await h.openPage({ routes: routes({
+    'GET /api/v1/teams/:id/bookings': (r) => (r.query.cursor === 't2' ? { items: [all[1]], next_cursor: null } : { items: [all[0]], next_cursor: 't2' }),
+  }) }, 'pages/teams/detail', { id: '5' })
+  const reqs = () => w.requests('GET', '/api/v1/teams/5/bookings')
+  assert.equal(h.$$(page, '.team-booking').length, 1)
+  await h.tap(page, '.more-bookings')
+  await h.settle()
+  assert.deepEqual(reqs().map((r) => r.query), [{}, { cursor: 't2' }])
+  assert.equal(h.$$(page, '.team-booking').length, 2)
+  assert.match(h.text(page), /乒乓球友谊赛/)
+  assert.equal(h.$$(page, '.more-bookings').length, 0)
+  await page.instance.onReachBottom()
+  assert.equal(reqs().length, 2)
+})
+
+test('the approval list is read a page at a time, the status kept on the next page', async () => {
+  const all = rx.pendingBookings().items
+  const { w, page } = await h.openPage({ routes: routes({
+    'GET /api/v1/admin/bookings': (r) => (r.query.cursor === 'd2' ? { items: all.slice(2), next_cursor: null } : { items: all.slice(0, 2), next_cursor: 'd2' }),
+  }) }, 'pages/staff/bookings')
+  assert.equal(h.$$(page, '.pending-booking').length, 2)
+  await h.tap(page, '.load-more')
+  await h.settle()
+  assert.deepEqual(w.requests('GET', '/api/v1/admin/bookings').map((r) => r.query), [{ status: 'pending' }, { status: 'pending', cursor: 'd2' }])
+  assert.equal(h.$$(page, '.pending-booking').length, 3)
+  assert.match(h.text(page), /由场地所属单位审批/)
+  assert.equal(h.$$(page, '.load-more').length, 0)
 })
 
 test('the approval list: the owner approves; a unit\'s room booked at the desk is not community staff\'s to decide', async () => {

@@ -116,10 +116,11 @@ module.exports = {
   roomAvailability: (id, from, to) => get(`/api/v1/rooms/${id}/availability${qs({ from, to })}`),
   /** @param {any} body @param {string} idempotencyKey */
   bookRoom: (id, body, idempotencyKey) => post(`/api/v1/rooms/${id}/bookings`, body, { 'Idempotency-Key': idempotencyKey }),
-  myBookings: () => get('/api/v1/me/bookings'),
+  // Keyset pages (at most 100 a page): cursor is the previous page's next_cursor (null on the last).
+  myBookings: (cursor) => get(`/api/v1/me/bookings${qs({ cursor })}`),
   cancelBooking: (id, reason) => post(`/api/v1/bookings/${id}/cancel`, { reason }),
   bookingTicket: (id) => get(`/api/v1/bookings/${id}/ticket`),
-  deskBookings: (status) => get(`/api/v1/admin/bookings${qs({ status })}`),
+  deskBookings: (status, cursor) => get(`/api/v1/admin/bookings${qs({ status, cursor })}`),
   approveBooking: (id, note) => post(`/api/v1/admin/bookings/${id}/approve`, { note }),
   rejectBooking: (id, note) => post(`/api/v1/admin/bookings/${id}/reject`, { note }),
   listTeams: (communityId) => get(`/api/v1/teams${qs({ community_id: communityId })}`),
@@ -128,7 +129,7 @@ module.exports = {
   joinTeam: (id) => post(`/api/v1/teams/${id}/join`),
   approveMember: (id, userId) => post(`/api/v1/teams/${id}/members/${userId}/approve`),
   rejectMember: (id, userId) => post(`/api/v1/teams/${id}/members/${userId}/reject`),
-  teamBookings: (id) => get(`/api/v1/teams/${id}/bookings`),
+  teamBookings: (id, cursor) => get(`/api/v1/teams/${id}/bookings${qs({ cursor })}`),
 
   // Co-building (共建): needs, projects, wishes, proposals, units, resources, report-ins
   listNeeds: (params) => get(`/api/v1/needs${qs(params)}`),

@@ -3,12 +3,13 @@
 const fields = require('../../behaviors/fields')
 const api = require('../../utils/api')
 const cb = require('../../utils/cobuild')
+const local = require('../../utils/local')
 const { showError, submitThen } = require('../../utils/request')
 
 Component({
   behaviors: [fields],
   data: {
-    communityId: 0, wishes: [], proposals: [], reports: [], categories: cb.CATEGORIES, category: 'elderly_care',
+    communityId: 0, wishes: [], proposals: [], reports: [], reportsNext: '', loadingMore: false, categories: cb.CATEGORIES, category: 'elderly_care',
     needTitle: '', needQuantity: '', needUnit: '', shareable: true, busy: false, loading: true,
   },
   methods: {
@@ -20,16 +21,37 @@ Component({
     },
     load() {
       const c = this.data.communityId || undefined
+      const gen = (local(this).gen = (local(this).gen || 0) + 1)
       return Promise.all([
         api.reviewWishes({ community_id: c, status: 'pending' }).catch(() => ({ items: [] })),
         api.listProposals({ community_id: c }).catch(() => ({ items: [] })),
         api.listReportIns({ community_id: c, status: 'pending' }).catch(() => ({ items: [] })),
-      ]).then(([w, p, r]) => this.setData({
+      ]).then(([w, p, r]) => gen === local(this).gen && this.setData({
         wishes: (w.items || []),
         proposals: (p.items || []).filter((x) => x.status === 'open' || x.status === 'agenda').map((x) => Object.assign({}, x, { statusText: cb.PROPOSAL_STATUS[x.status] })),
+        // Report-ins come a keyset page at a time (newest change first); 加载更多 follows next_cursor.
         reports: r.items || [],
+        reportsNext: r.next_cursor || '',
+        loadingMore: false,
         loading: false,
       }))
+    },
+    /** The next page of pending report-ins, when there is one. */
+    onMoreReports() {
+      const cursor = this.data.reportsNext
+      if (!cursor || this.data.loadingMore) return Promise.resolve()
+      const gen = local(this).gen
+      this.setData({ loadingMore: true })
+      return api.listReportIns({ community_id: this.data.communityId || undefined, status: 'pending', cursor }).then(
+        (r) => {
+          if (gen !== local(this).gen) return // reloaded meanwhile
+          this.setData({ reports: this.data.reports.concat(r.items || []), reportsNext: r.next_cursor || '', loadingMore: false })
+        },
+        (err) => {
+          this.setData({ loadingMore: false })
+          showError(err, '加载失败')
+        },
+      )
     },
     /** Asks for a decline reason (shown to the resident). */
     reason(title) {

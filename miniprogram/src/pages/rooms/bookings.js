@@ -18,7 +18,8 @@ function view(b) {
 }
 
 Component({
-  behaviors: [list(() => api.myBookings(), view, 'onShow')],
+  // Newest first, a page at a time: scrolling to the bottom loads the next (next_cursor).
+  behaviors: [list((cursor) => api.myBookings(cursor), view, 'onShow', { paged: true })],
   methods: {
     onTicket(e) {
       const id = e.currentTarget.dataset.id

@@ -16,7 +16,8 @@ function view(b) {
 }
 
 Component({
-  behaviors: [list(() => api.deskBookings('pending'), view, 'onShow')],
+  // In time order, a page at a time: scrolling to the bottom loads the next (next_cursor).
+  behaviors: [list((cursor) => api.deskBookings('pending', cursor), view, 'onShow', { paged: true })],
   methods: {
     onApprove(e) {
       return api.approveBooking(e.currentTarget.dataset.id, '').then(

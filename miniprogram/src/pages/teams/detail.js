@@ -1,12 +1,16 @@
-// One team: its members (for members), joining, the leader's approvals, and its room bookings.
+// One team: its members (for members), joining, the leader's approvals, and its room bookings (a
+// keyset page at a time: 加载更多 or scrolling to the bottom follows next_cursor).
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
+const local = require('../../utils/local')
 const { showError } = require('../../utils/request')
+
+const bookingView = (b) => Object.assign({}, b, { timeText: fmt.formatRange(b.starts_at, b.ends_at) })
 
 const MEMBER_STATUS = { active: '队员', requested: '申请加入', invited: '已邀请' }
 
 Component({
-  data: { id: '', team: null, members: [], requests: [], bookings: [], loading: true, error: '' },
+  data: { id: '', team: null, members: [], requests: [], bookings: [], bookingsNext: '', loadingMore: false, loading: true, error: '' },
   methods: {
     onLoad(query) {
       this.setData({ id: query.id })
@@ -29,10 +33,34 @@ Component({
       )
     },
     loadBookings() {
+      const gen = (local(this).bookingsGen = (local(this).bookingsGen || 0) + 1)
       return api.teamBookings(this.data.id).then(
-        (res) => this.setData({ bookings: ((res && res.items) || []).map((b) => Object.assign({}, b, { timeText: fmt.formatRange(b.starts_at, b.ends_at) })) }),
+        (res) => {
+          if (gen !== local(this).bookingsGen) return
+          this.setData({ bookings: ((res && res.items) || []).map(bookingView), bookingsNext: (res && res.next_cursor) || '', loadingMore: false })
+        },
         () => {},
       )
+    },
+    /** The next page of the team's bookings, when there is one. */
+    onMoreBookings() {
+      const cursor = this.data.bookingsNext
+      if (!cursor || this.data.loadingMore) return Promise.resolve()
+      const gen = local(this).bookingsGen
+      this.setData({ loadingMore: true })
+      return api.teamBookings(this.data.id, cursor).then(
+        (res) => {
+          if (gen !== local(this).bookingsGen) return // reloaded meanwhile
+          this.setData({ bookings: this.data.bookings.concat(((res && res.items) || []).map(bookingView)), bookingsNext: (res && res.next_cursor) || '', loadingMore: false })
+        },
+        (err) => {
+          this.setData({ loadingMore: false })
+          showError(err, '加载失败')
+        },
+      )
+    },
+    onReachBottom() {
+      return this.onMoreBookings()
     },
     onJoin() {
       return api.joinTeam(this.data.id).then(

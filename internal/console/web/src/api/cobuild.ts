@@ -38,7 +38,7 @@ export interface Proposal {
 }
 export interface ReportIn {
   user_id: number; user_name?: string; community_id: number; workplace_org_id: number; workplace_name: string
-  status: string; note?: string; reviewed_at?: string; created_at: string
+  status: string; note?: string; reviewed_at?: string; created_at: string; updated_at?: string
 }
 export interface ImportRowError { row: number; message: string }
 export interface NeedInput {
@@ -83,6 +83,7 @@ export const cobuildApi = {
   reviewWish: (id: number, d: Decision) => post(`/admin/wishes/${id}/review`, d),
   proposals: (q: Query) => get<{ items: Proposal[] }>('/proposals', q),
   reviewProposal: (id: number, d: Decision) => post(`/admin/proposals/${id}/review`, d),
-  reportIns: (q: Query) => get<{ items: ReportIn[] }>('/admin/report-ins', q),
+  /** a keyset page, newest change first (limit up to 100; cursor: the next_cursor of the previous page, null on the last). */
+  reportIns: (q: Query) => get<{ items: ReportIn[]; next_cursor: string | null }>('/admin/report-ins', q),
   reviewReportIn: (userId: number, confirm: boolean, note = '') => post(`/admin/report-ins/${userId}/review`, { confirm, note }),
 }

@@ -45,7 +45,8 @@ export const roomsApi = {
   addClosure: (id: number, body: { starts_at: string; ends_at: string; reason: string }) =>
     post<{ closure: Closure; cancelled: Booking[] }>(`/admin/rooms/${id}/closures`, body),
   deleteClosure: (id: number, closureId: number) => del(`/admin/rooms/${id}/closures/${closureId}`),
-  bookings: (q: Query) => get<{ items: Booking[] }>('/admin/bookings', q),
+  /** a keyset page (limit up to 100; cursor: the next_cursor of the previous page, null on the last). */
+  bookings: (q: Query) => get<{ items: Booking[]; next_cursor: string | null }>('/admin/bookings', q),
   approve: (id: number, note = '') => post<Booking>(`/admin/bookings/${id}/approve`, { note }),
   reject: (id: number, reason: string) => post<Booking>(`/admin/bookings/${id}/reject`, { reason }),
   /** book on behalf of a resident without an account (desk booking): a reason is required. */

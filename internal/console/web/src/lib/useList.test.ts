@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { nextTick, ref } from 'vue'
-import { useCursorList, useLocalSearch } from './useList'
+import { useCursorList, useLocalSearch, useMoreList } from './useList'
 
 describe('useCursorList', () => {
   it('asks for the page of the cursor it walked to and starts over on reload', async () => {
@@ -30,6 +30,36 @@ describe('useCursorList', () => {
     await l.next()
     expect(l.rows.value).toEqual([1])
     expect(l.error.value).not.toBe('')
+  })
+})
+
+describe('useMoreList', () => {
+  it('appends the pages it follows through next_cursor until null, and starts over on load', async () => {
+    const pages: Record<string, { items: number[]; next_cursor: string | null }> = {
+      '': { items: [1, 2], next_cursor: 'c2' },
+      c2: { items: [3, 4], next_cursor: null },
+    }
+    const asked: string[] = []
+    const l = useMoreList<number>(async (cursor) => (asked.push(cursor ?? ''), pages[cursor ?? '']))
+    await l.load()
+    expect([l.rows.value, l.hasMore.value]).toEqual([[1, 2], true])
+    await l.more()
+    expect([l.rows.value, l.hasMore.value]).toEqual([[1, 2, 3, 4], false])
+    await l.more() // nothing follows: not asked again
+    await l.load()
+    expect(l.rows.value).toEqual([1, 2])
+    expect(asked).toEqual(['', 'c2', ''])
+  })
+  it('drops the reply of a load that a later one replaced', async () => {
+    let release: (v: { items: number[]; next_cursor: string | null }) => void = () => {}
+    const slow = new Promise<{ items: number[]; next_cursor: string | null }>((r) => (release = r))
+    let calls = 0
+    const l = useMoreList<number>(() => (++calls === 1 ? slow : Promise.resolve({ items: [9], next_cursor: null })))
+    const first = l.load()
+    await l.load()
+    release({ items: [1], next_cursor: 'c2' })
+    await first
+    expect([l.rows.value, l.hasMore.value]).toEqual([[9], false])
   })
 })
 

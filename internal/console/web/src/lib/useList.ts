@@ -1,7 +1,7 @@
 // What the list pages share: the communities in scope with their names, a
 // loader that keeps the loading flag and the error text, a list searched and
 // paged in the page, the filters and the tab kept in the address.
-import { reactive, ref, watch, type Ref, type WatchSource } from 'vue'
+import { computed, reactive, ref, watch, type Ref, type WatchSource } from 'vue'
 import { useRoute, useRouter } from 'vue-router'
 import { placesApi, type Community } from '../api/places'
 import { localPage } from './cobuild'
@@ -64,6 +64,31 @@ export function useCursorList<T>(fetch: (cursor: string) => Promise<{ items: T[]
   const next = () => (pager.forward(), load())
   const prev = () => (pager.back(), load())
   return { rows, pager, loading, error, load, reload, next, prev }
+}
+
+/**
+ * useMoreList runs a keyset-paged list read a page at a time into one list
+ * (加载更多): load starts over with the first page (after a filter changed),
+ * more appends the page after the last one read, following next_cursor
+ * (null on the last page, also when it is exactly full); hasMore says
+ * whether one follows. A reply to a load that a later load replaced is
+ * dropped.
+ */
+export function useMoreList<T>(fetch: (cursor: string | undefined) => Promise<{ items: T[]; next_cursor?: string | null }>) {
+  const rows = ref([]) as Ref<T[]>
+  const next = ref<string | null>(null)
+  let generation = 0
+  const { loading, error, run } = useLoader(async () => {
+    const mine = generation
+    const r = await fetch(next.value ?? undefined)
+    if (mine !== generation) return
+    rows.value = next.value ? [...rows.value, ...(r.items ?? [])] : (r.items ?? [])
+    next.value = r.next_cursor ?? null
+  })
+  const load = () => (generation++, (next.value = null), run())
+  const more = () => (next.value ? run() : Promise.resolve())
+  const hasMore = computed(() => next.value !== null)
+  return { rows, hasMore, loading, error, load, more }
 }
 
 /**
