@@ -262,4 +262,11 @@ var cobuildMigrations = []Migration{
 	{ID: "0901_cobuild_needs_projects", Up: createTables(&cbNeedRow{}, &cbClaimRow{}, &cbRefusalRow{}, &cbProjectRow{}, &cbPartyRow{}, &cbRatingRow{})},
 	{ID: "0902_cobuild_wishes_proposals", Up: createTables(&cbWishRow{}, &cbMediaCheckRow{}, &cbMediaRow{}, &cbProposalRow{}, &cbSupportRow{})},
 	{ID: "0903_cobuild_resources_report_ins", Up: createTables(&cbResourceRow{}, &cbReportInRow{})},
+	// Keyset pages newest first (issue 14): a community's wishes or
+	// proposals of one status (the staff's review queue, 议事厅 by status)
+	// read only their own rows, however many were decided before.
+	{ID: "1287_cobuild_wishes_proposals_list_indexes", Up: createIndexes(
+		index{"cobuild_wishes", "idx_cb_wishes_community_status", "community_id, status, id"},
+		index{"cobuild_proposals", "idx_cb_proposals_community_status", "community_id, status, id"},
+	)},
 }
