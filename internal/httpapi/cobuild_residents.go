@@ -234,7 +234,7 @@ func (a *API) listProposals(c *gin.Context) {
 	v := a.viewer(c)
 	staff := v != nil && community != 0 && v.IsStaffOf(community)
 	ps, err := a.d.Cobuild.Proposals(c.Request.Context(), community, c.Query("status"), staff, p.From, p.peek())
-	respondIDPage(c, p, ps, func(p cobuild.Proposal) int64 { return p.ID }, a.toProposalDTO, err)
+	respondIDPage(c, p, ps, func(x cobuild.Proposal) int64 { return x.ID }, a.toProposalDTO, err)
 }
 
 func (a *API) getProposal(c *gin.Context) {

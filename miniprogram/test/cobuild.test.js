@@ -138,7 +138,8 @@ test('staff review: every page of the pending wishes and undecided proposals is 
   assert.equal(h.$$(page, '.wish').length, 3)
   assert.deepEqual(w.requests('GET', '/api/v1/admin/wishes').map((r) => [r.query.status, r.query.limit, r.query.cursor]), [['pending', '100', undefined], ['pending', '100', '700']])
   assert.equal(h.$$(page, '.proposal').length, 4)
-  assert.deepEqual(w.requests('GET', '/api/v1/proposals').map((r) => [r.query.status, r.query.cursor]).sort(), [['agenda', undefined], ['open', '530'], ['open', undefined]])
+  assert.deepEqual(w.requests('GET', '/api/v1/proposals').map((r) => [r.query.status, r.query.cursor]).sort(), [['agenda', undefined], ['open', undefined], ['open', '530']])
+  assert.match(h.text(page), /议题520.*议题531.*议题530.*议题510/) // on the agenda first, then open, newest first
 })
 
 test('the unit desk lists claimable needs by category, its projects and resources, and publishes a resource', async () => {

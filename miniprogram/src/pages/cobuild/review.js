@@ -33,7 +33,7 @@ Component({
       return Promise.all([
         everyPage((cursor) => api.reviewWishes({ community_id: c, status: 'pending', limit: 100, cursor })).catch(() => ({ items: [] })),
         Promise.all(['agenda', 'open'].map((status) => everyPage((cursor) => api.listProposals({ community_id: c, status, limit: 100, cursor }))))
-          .then((lists) => ({ items: lists[0].items.concat(lists[1].items).sort((a, b) => b.id - a.id) }))
+          .then((lists) => ({ items: lists[0].items.concat(lists[1].items) })) // on the agenda first, each newest first
           .catch(() => ({ items: [] })),
         api.listReportIns({ community_id: c, status: 'pending' }).catch(() => ({ items: [] })),
       ]).then(([w, p, r]) => this.setData({
