@@ -9,6 +9,7 @@ import (
 
 	"gongjian/internal/errs"
 	"gongjian/internal/notify"
+	"gongjian/internal/page"
 	"gongjian/internal/resident"
 	"gongjian/internal/usertext"
 )
@@ -88,27 +89,22 @@ func (s *Service) Proposal(ctx context.Context, viewer *resident.User, id int64)
 	return Proposal{}, ErrProposalNotFound
 }
 
-// Proposals lists a community's public proposals (or, for staff with
-// review, also those flagged for review).
-func (s *Service) Proposals(ctx context.Context, communityID int64, status string, staff bool) ([]Proposal, error) {
-	f := WishFilter{Limit: 100}
+// Proposals lists a page of a community's public proposals (or, for
+// staff with review, also those flagged for review), newest first: those
+// with an id below beforeID (0: from the newest), at most limit. The
+// visibility is part of the query, so every page is full but the last.
+func (s *Service) Proposals(ctx context.Context, communityID int64, status string, staff bool, beforeID int64, limit int) ([]Proposal, error) {
+	f := WishFilter{SecStatuses: []string{SecPass}, BeforeID: beforeID, Limit: page.WithinPeek(limit, 50)}
+	if staff {
+		f.SecStatuses = append(f.SecStatuses, SecReview)
+	}
 	if communityID != 0 {
 		f.CommunityIDs = []int64{communityID}
 	}
 	if status != "" {
 		f.Statuses = []string{status}
 	}
-	ps, err := s.wishes.Proposals(ctx, f)
-	if err != nil {
-		return nil, err
-	}
-	out := ps[:0]
-	for _, p := range ps {
-		if p.Public() || (staff && p.SecStatus == SecReview) {
-			out = append(out, p)
-		}
-	}
-	return out, nil
+	return s.wishes.Proposals(ctx, f)
 }
 
 // Support adds a resident's support to a proposal of their community

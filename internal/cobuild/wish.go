@@ -9,6 +9,7 @@ import (
 
 	"gongjian/internal/errs"
 	"gongjian/internal/notify"
+	"gongjian/internal/page"
 	"gongjian/internal/pii"
 	"gongjian/internal/resident"
 	"gongjian/internal/usertext"
@@ -98,8 +99,12 @@ type WishFilter struct {
 	NeedID       int64   // wishes accepted or merged into the need (0 = any)
 	CommunityIDs []int64 // empty = any
 	Statuses     []string
-	VisibleOnly  bool // content check passed (or flagged for review)
-	Limit        int
+	VisibleOnly  bool     // content check passed (or flagged for review)
+	SecStatuses  []string // content-check states served (empty = any)
+	// Keyset page, newest first: rows with an id below BeforeID (0: from
+	// the newest), at most Limit.
+	BeforeID int64
+	Limit    int
 }
 
 // Photos checks that references are the author's uploads.
@@ -231,9 +236,11 @@ func (s *Service) CreateWish(ctx context.Context, u resident.User, in WishInput)
 	return w, nil
 }
 
-// MyWishes lists the resident's wishes, newest first.
-func (s *Service) MyWishes(ctx context.Context, u resident.User) ([]Wish, error) {
-	return s.wishes.Wishes(ctx, WishFilter{UserID: u.ID, Limit: 100})
+// MyWishes lists a page of the resident's wishes, newest first: those
+// with an id below beforeID (0: from the newest), at most limit (asked one
+// more than the page, so the caller knows whether another follows).
+func (s *Service) MyWishes(ctx context.Context, u resident.User, beforeID int64, limit int) ([]Wish, error) {
+	return s.wishes.Wishes(ctx, WishFilter{UserID: u.ID, BeforeID: beforeID, Limit: page.WithinPeek(limit, 50)})
 }
 
 // WishView is a wish as a viewer may see it: the contact only for the
@@ -314,9 +321,11 @@ func (s *Service) NeedWishes(ctx context.Context, u resident.User, needID int64)
 	return out, nil
 }
 
-// ReviewWishes lists the wishes staff may review (content checked).
-func (s *Service) ReviewWishes(ctx context.Context, u resident.User, communityID int64, status string) ([]Wish, error) {
-	f := WishFilter{VisibleOnly: true, Limit: 100}
+// ReviewWishes lists a page of the wishes staff may review (content
+// checked), newest first: those with an id below beforeID (0: from the
+// newest), at most limit.
+func (s *Service) ReviewWishes(ctx context.Context, u resident.User, communityID int64, status string, beforeID int64, limit int) ([]Wish, error) {
+	f := WishFilter{VisibleOnly: true, BeforeID: beforeID, Limit: page.WithinPeek(limit, 50)}
 	if status != "" {
 		f.Statuses = []string{status}
 	}

@@ -22,7 +22,7 @@ func TestWishLimitUnderConcurrency(t *testing.T) {
 	if len(made) != 3 || codes["WISH_LIMIT_REACHED"] != 7 {
 		t.Fatalf("%d wishes made, refusals %v; want 3 and 7 WISH_LIMIT_REACHED", len(made), codes)
 	}
-	ws, err := e.svc.MyWishes(e.ctx, u)
+	ws, err := e.svc.MyWishes(e.ctx, u, 0, 0)
 	if err != nil || len(ws) != 3 {
 		t.Fatalf("my wishes: %d %v", len(ws), err)
 	}
@@ -41,7 +41,7 @@ func TestWishLimitUnderConcurrency(t *testing.T) {
 	if _, err := e.svc.CreateWish(e.ctx, u, cobuild.WishInput{Title: "再一个", ContactPhone: "13800138000"}); errs.CodeOf(err) != "WISH_LIMIT_REACHED" {
 		t.Fatalf("a fourth open wish: %v", err)
 	}
-	mine, _ := e.svc.MyWishes(e.ctx, u)
+	mine, _ := e.svc.MyWishes(e.ctx, u, 0, 0)
 	for _, w := range mine {
 		if w.ID == ws[0].ID && (w.Status != cobuild.WishDeclined || w.DeclineReason != "超出社区服务范围") {
 			t.Fatalf("the resident does not see the reason: %+v", w)

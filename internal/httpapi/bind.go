@@ -338,7 +338,8 @@ var errBadIDCursor = errs.Invalid("BAD_CURSOR", "翻页位置无效，请从第�
 
 // query reads the page from the query parameters cursor (the next_cursor
 // of the previous page: a decimal id) or its older name (before_id or
-// after_id), and limit (1..page.MaxLimit, def when absent), for meWith.
+// after_id; "" for a list that never had one), and limit (1..page.MaxLimit,
+// def when absent), for meWith.
 func (p *idPage) query(name string, def int) fromRequest {
 	return func(c *gin.Context) (err error) {
 		if s := c.Query("cursor"); s != "" {

@@ -140,11 +140,26 @@ func (a *API) needWishes(c *gin.Context) {
 	}
 }
 
+// wishID is a wish's keyset position (its id).
+func wishID(w cobuild.Wish) int64 { return w.ID }
+
+// myWishes is a page of the resident's wishes, newest first; ?cursor= is
+// the previous page's next_cursor.
+func (a *API) myWishes(c *gin.Context) {
+	var p idPage
+	if u, ok := a.meWith(c, p.query("", 50)); ok {
+		ws, err := a.d.Cobuild.MyWishes(c.Request.Context(), u, p.From, p.peek())
+		respondIDPage(c, p, ws, wishID, toOwnWishDTO, err)
+	}
+}
+
+// reviewWishes is a page of the wishes staff may review, newest first.
 func (a *API) reviewWishes(c *gin.Context) {
 	var community int64
-	if u, ok := a.meWith(c, communityParam(&community), statusParam(wishStatuses)); ok {
-		ws, err := a.d.Cobuild.ReviewWishes(c.Request.Context(), u, community, c.DefaultQuery("status", cobuild.WishPending))
-		respondItems(c, ws, toReviewedWishDTO, err)
+	var p idPage
+	if u, ok := a.meWith(c, communityParam(&community), statusParam(wishStatuses), p.query("", 50)); ok {
+		ws, err := a.d.Cobuild.ReviewWishes(c.Request.Context(), u, community, c.DefaultQuery("status", cobuild.WishPending), p.From, p.peek())
+		respondIDPage(c, p, ws, wishID, toReviewedWishDTO, err)
 	}
 }
 
@@ -208,15 +223,18 @@ func (a *API) viewer(c *gin.Context) *resident.User {
 	return &u
 }
 
+// listProposals is a page of the 议事厅's proposals, newest first; ?cursor=
+// is the previous page's next_cursor.
 func (a *API) listProposals(c *gin.Context) {
 	var community int64
-	if !read(c, communityParam(&community), statusParam(proposalStatuses)) {
+	var p idPage
+	if !read(c, communityParam(&community), statusParam(proposalStatuses), p.query("", 50)) {
 		return
 	}
 	v := a.viewer(c)
 	staff := v != nil && community != 0 && v.IsStaffOf(community)
-	ps, err := a.d.Cobuild.Proposals(c.Request.Context(), community, c.Query("status"), staff)
-	respondItems(c, ps, a.toProposalDTO, err)
+	ps, err := a.d.Cobuild.Proposals(c.Request.Context(), community, c.Query("status"), staff, p.From, p.peek())
+	respondIDPage(c, p, ps, func(x cobuild.Proposal) int64 { return x.ID }, a.toProposalDTO, err)
 }
 
 func (a *API) getProposal(c *gin.Context) {

@@ -237,7 +237,7 @@ func (a *API) routes(r *gin.Engine) {
 	// Wishes and proposals, and WeChat's media-check push
 	// (cobuild_residents.go).
 	authed.POST("/wishes", a.createWish)
-	authed.GET("/me/wishes", userItems(a, a.d.Cobuild.MyWishes, toOwnWishDTO))
+	authed.GET("/me/wishes", a.myWishes)
 	authed.GET("/wishes/:id", a.getWish)
 	authed.GET("/needs/:id/wishes", a.needWishes)
 	staff.GET("/wishes", a.reviewWishes)

@@ -268,4 +268,11 @@ var cobuildMigrations = []Migration{
 		index{"cobuild_report_ins", "idx_report_ins_community_status_updated", "community_id, status, updated_at, user_id"},
 		index{"cobuild_report_ins", "idx_report_ins_community_updated", "community_id, updated_at, user_id"},
 	)},
+	// Keyset pages newest first (issue 14): a community's wishes or
+	// proposals of one status (the staff's review queue, 议事厅 by status)
+	// read only their own rows, however many were decided before.
+	{ID: "1287_cobuild_wishes_proposals_list_indexes", Up: createIndexes(
+		index{"cobuild_wishes", "idx_cb_wishes_community_status", "community_id, status, id"},
+		index{"cobuild_proposals", "idx_cb_proposals_community_status", "community_id, status, id"},
+	)},
 }

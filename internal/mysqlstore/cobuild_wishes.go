@@ -12,6 +12,7 @@ import (
 	"gongjian/internal/errs"
 	"gongjian/internal/media"
 	"gongjian/internal/notify"
+	"gongjian/internal/page"
 )
 
 func toWish(r cbWishRow) cobuild.Wish {
@@ -95,10 +96,13 @@ func wishQuery(q *gorm.DB, f cobuild.WishFilter, visible []string) *gorm.DB {
 	if f.VisibleOnly {
 		q = q.Where("sec_status IN ?", visible)
 	}
-	if f.Limit <= 0 {
-		f.Limit = 100
+	if len(f.SecStatuses) > 0 {
+		q = q.Where("sec_status IN ?", f.SecStatuses)
 	}
-	return q.Order("id DESC").Limit(f.Limit)
+	if f.BeforeID > 0 {
+		q = q.Where("id < ?", f.BeforeID)
+	}
+	return q.Order("id DESC").Limit(page.WithinPeek(f.Limit, 100))
 }
 
 // Wishes lists wishes newest first.

@@ -84,6 +84,64 @@ test('proposals show supports against the threshold; supporting and proposing po
   assert.deepEqual(w.requests('POST', '/api/v1/proposals')[0].data, { title: '楼道照明', description: '楼道灯坏了很久' })
 })
 
+test('my wishes: older ones load page by page through next_cursor on reaching the bottom', async () => {
+  const older = { id: 590, community_id: 1, title: '想修好楼下的路灯', status: 'declined', content_check: 'pass', decline_reason: '已报市政维修', contact_phone: '139****5678', photos: [], created_at: '2026-01-05T01:00:00Z' }
+  const { w, page } = await h.openPage({ routes: cbx.routes({
+    'GET /api/v1/me': cbx.user([]),
+    'GET /api/v1/me/wishes': (r) => (r.query.cursor === '601' ? { items: [older], next_cursor: null } : Object.assign(cbx.routes()['GET /api/v1/me/wishes'], { next_cursor: '601' })),
+  }) }, 'pages/cobuild/wish')
+  assert.equal(h.$$(page, '.my-wish').length, 3)
+  assert.match(h.text(page), /上拉加载更早的心愿/)
+  await page.instance.onReachBottom()
+  await h.settle()
+  assert.equal(w.requests('GET', '/api/v1/me/wishes').pop().query.cursor, '601')
+  assert.equal(h.$$(page, '.my-wish').length, 4)
+  assert.match(h.text(page), /想修好楼下的路灯\s*未采纳/)
+  assert.doesNotMatch(h.text(page), /上拉加载/)
+  await page.instance.onReachBottom() // the last page: nothing more to ask
+  assert.equal(w.requests('GET', '/api/v1/me/wishes').length, 2)
+})
+
+test('议事厅: older proposals load page by page through next_cursor, in the same community', async () => {
+  const older = { id: 480, community_id: 1, title: '增设快递柜', description: '快递堆在门口', status: 'accepted', content_check: 'pass', supports: 12, threshold: 10 }
+  const first = cbx.routes()['GET /api/v1/proposals']({ query: {} })
+  const { w, page } = await h.openPage({ routes: cbx.routes({
+    'GET /api/v1/me': cbx.user([]),
+    'GET /api/v1/proposals': (r) => (r.query.cursor === '502' ? { items: [older], next_cursor: null } : Object.assign(first, { next_cursor: '502' })),
+  }) }, 'pages/cobuild/proposals')
+  assert.equal(h.$$(page, '.proposal').length, 2)
+  assert.match(h.text(page), /上拉加载更早的议题/)
+  await page.instance.onReachBottom()
+  await h.settle()
+  const sent = w.requests('GET', '/api/v1/proposals')
+  assert.deepEqual(sent.map((r) => r.query.cursor), [undefined, '502'])
+  assert.equal(sent[1].query.community_id, sent[0].query.community_id)
+  assert.equal(h.$$(page, '.proposal').length, 3)
+  assert.match(h.text(page), /增设快递柜/)
+  assert.doesNotMatch(h.text(page), /上拉加载/)
+  await page.instance.onReachBottom()
+  assert.equal(w.requests('GET', '/api/v1/proposals').length, 2)
+})
+
+test('staff review: every page of the pending wishes and undecided proposals is read (next_cursor)', async () => {
+  const wish = (id, title) => ({ id, community_id: 1, title, description: '', status: 'pending', content_check: 'pass', photos: [] })
+  const proposal = (id, status) => ({ id, community_id: 1, title: `议题${id}`, description: '说明', status, content_check: 'pass', supports: 1, threshold: 10 })
+  const { w, page } = await h.openPage({ routes: cbx.routes({
+    'GET /api/v1/me': cbx.user(['staff']),
+    'GET /api/v1/admin/wishes': (r) => (r.query.cursor === '700' ? { items: [wish(650, '想学做饭')], next_cursor: null } : { items: [wish(701, '想学剪纸'), wish(700, '想学书法')], next_cursor: '700' }),
+    'GET /api/v1/proposals': (r) => {
+      if (r.query.status === 'agenda') return { items: [proposal(520, 'agenda')], next_cursor: null }
+      return r.query.cursor === '530' ? { items: [proposal(510, 'open')], next_cursor: null } : { items: [proposal(531, 'open'), proposal(530, 'open')], next_cursor: '530' }
+    },
+  }) }, 'pages/cobuild/review')
+  assert.match(h.text(page), /待处理的微心愿 3/)
+  assert.equal(h.$$(page, '.wish').length, 3)
+  assert.deepEqual(w.requests('GET', '/api/v1/admin/wishes').map((r) => [r.query.status, r.query.limit, r.query.cursor]), [['pending', '100', undefined], ['pending', '100', '700']])
+  assert.equal(h.$$(page, '.proposal').length, 4)
+  assert.deepEqual(w.requests('GET', '/api/v1/proposals').map((r) => [r.query.status, r.query.cursor]).sort(), [['agenda', undefined], ['open', undefined], ['open', '530']])
+  assert.match(h.text(page), /议题520.*议题531.*议题530.*议题510/) // on the agenda first, then open, newest first
+})
+
 test('the unit desk lists claimable needs by category, its projects and resources, and publishes a resource', async () => {
   const { w, page } = await h.openPage({ routes: cbx.routes() }, 'pages/cobuild/unit')
   const t = h.text(page)

@@ -142,7 +142,8 @@ module.exports = {
   projectProgress: (id, body) => post(`/api/v1/projects/${id}/progress`, body),
   rateProject: (id, body) => post(`/api/v1/projects/${id}/ratings`, body),
   createWish: (body) => post('/api/v1/wishes', body),
-  myWishes: () => get('/api/v1/me/wishes'),
+  // wishes and proposals come in keyset pages, newest first (next_cursor; null on the last)
+  myWishes: (cursor) => get(`/api/v1/me/wishes${qs({ cursor })}`),
   listProposals: (params) => get(`/api/v1/proposals${qs(params)}`),
   createProposal: (body) => post('/api/v1/proposals', body),
   supportProposal: (id) => post(`/api/v1/proposals/${id}/supports`),

@@ -15,7 +15,7 @@ function view(p, supported) {
 
 Component({
   behaviors: [fields],
-  data: { supported: {}, items: [], title: '', description: '', communityId: 0, busy: false, loading: true, error: '' },
+  data: { supported: {}, items: [], next: '', loadingMore: false, title: '', description: '', communityId: 0, busy: false, loading: true, error: '' },
   methods: {
     onLoad() {
       return api.getMe().then((u) => {
@@ -24,8 +24,21 @@ Component({
     },
     load() {
       return api.listProposals({ community_id: this.data.communityId || undefined }).then(
-        (res) => this.setData({ items: ((res && res.items) || []).map((p) => view(p, this.data.supported)), loading: false }),
+        (res) => this.setData({ items: ((res && res.items) || []).map((p) => view(p, this.data.supported)), next: (res && res.next_cursor) || '', loading: false }),
         (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
+      )
+    },
+    // Older proposals, a page at a time, on reaching the bottom.
+    onReachBottom() {
+      if (!this.data.next || this.data.loadingMore) return Promise.resolve()
+      this.setData({ loadingMore: true })
+      return api.listProposals({ community_id: this.data.communityId || undefined, cursor: this.data.next }).then(
+        (res) => this.setData({
+          items: this.data.items.concat(((res && res.items) || []).map((p) => view(p, this.data.supported))),
+          next: (res && res.next_cursor) || '',
+          loadingMore: false,
+        }),
+        () => this.setData({ loadingMore: false }),
       )
     },
     onSupport(e) {

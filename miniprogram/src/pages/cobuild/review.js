@@ -6,6 +6,16 @@ const cb = require('../../utils/cobuild')
 const local = require('../../utils/local')
 const { showError, submitThen } = require('../../utils/request')
 
+// everyPage reads a keyset list to its end (next_cursor, null on the last
+// page): the queues reviewed here are what is still undecided.
+function everyPage(fetch, cursor, got) {
+  const items = got || []
+  return fetch(cursor).then((res) => {
+    const all = items.concat((res && res.items) || [])
+    return res && res.next_cursor ? everyPage(fetch, res.next_cursor, all) : { items: all }
+  })
+}
+
 Component({
   behaviors: [fields],
   data: {
@@ -23,8 +33,10 @@ Component({
       const c = this.data.communityId || undefined
       const gen = (local(this).gen = (local(this).gen || 0) + 1)
       return Promise.all([
-        api.reviewWishes({ community_id: c, status: 'pending' }).catch(() => ({ items: [] })),
-        api.listProposals({ community_id: c }).catch(() => ({ items: [] })),
+        everyPage((cursor) => api.reviewWishes({ community_id: c, status: 'pending', limit: 100, cursor })).catch(() => ({ items: [] })),
+        Promise.all(['agenda', 'open'].map((status) => everyPage((cursor) => api.listProposals({ community_id: c, status, limit: 100, cursor }))))
+          .then((lists) => ({ items: lists[0].items.concat(lists[1].items) })) // on the agenda first, each newest first
+          .catch(() => ({ items: [] })),
         api.listReportIns({ community_id: c, status: 'pending' }).catch(() => ({ items: [] })),
       ]).then(([w, p, r]) => gen === local(this).gen && this.setData({
         wishes: (w.items || []),

@@ -15,15 +15,24 @@ function view(w) {
 
 Component({
   behaviors: [fields],
-  data: { title: '', description: '', phone: '', wishes: [], submitting: false, loading: true },
+  data: { title: '', description: '', phone: '', wishes: [], next: '', loadingMore: false, submitting: false, loading: true },
   methods: {
     onLoad() {
       return this.load()
     },
     load() {
       return api.myWishes().then(
-        (res) => this.setData({ wishes: ((res && res.items) || []).map(view), loading: false }),
+        (res) => this.setData({ wishes: ((res && res.items) || []).map(view), next: (res && res.next_cursor) || '', loading: false }),
         () => this.setData({ loading: false }),
+      )
+    },
+    // Older wishes, a page at a time, on reaching the bottom.
+    onReachBottom() {
+      if (!this.data.next || this.data.loadingMore) return Promise.resolve()
+      this.setData({ loadingMore: true })
+      return api.myWishes(this.data.next).then(
+        (res) => this.setData({ wishes: this.data.wishes.concat(((res && res.items) || []).map(view)), next: (res && res.next_cursor) || '', loadingMore: false }),
+        () => this.setData({ loadingMore: false }),
       )
     },
     onSubmit() {

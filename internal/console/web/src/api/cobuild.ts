@@ -79,9 +79,9 @@ export const cobuildApi = {
   project: (id: number) => get<Project>(`/projects/${id}`),
   progress: (id: number, body: { action: 'start' | 'deliver' | 'close' | 'progress'; plan?: string }) => post<Project>(`/projects/${id}/progress`, body),
   evaluate: (id: number, score: number, comment: string) => post<Project>(`/projects/${id}/evaluation`, { score, comment }),
-  wishes: (q: Query) => get<{ items: Wish[] }>('/admin/wishes', q),
+  wishes: (q: Query) => get<Keyset<Wish>>('/admin/wishes', q),
   reviewWish: (id: number, d: Decision) => post(`/admin/wishes/${id}/review`, d),
-  proposals: (q: Query) => get<{ items: Proposal[] }>('/proposals', q),
+  proposals: (q: Query) => get<Keyset<Proposal>>('/proposals', q),
   reviewProposal: (id: number, d: Decision) => post(`/admin/proposals/${id}/review`, d),
   /** a keyset page, newest change first (limit up to 100; cursor: the next_cursor of the previous page, null on the last). */
   reportIns: (q: Query) => get<{ items: ReportIn[]; next_cursor: string | null }>('/admin/report-ins', q),
