@@ -179,7 +179,7 @@ func (a *API) routes(r *gin.Engine) {
 	staff.POST("/presences/:id/reject", a.reviewPresence(false))
 
 	// Rooms and bookings (issue 16; rooms_resident.go).
-	v1.GET("/rooms", a.listRooms)
+	v1.GET("/rooms", a.optionalAuth, a.listRooms)
 	v1.GET("/rooms/free", a.optionalAuth, a.freeRooms)
 	v1.GET("/rooms/:id", byID(a.d.Rooms.Room, toRoomDTO))
 	v1.GET("/rooms/:id/availability", a.roomAvailability)
