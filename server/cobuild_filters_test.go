@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"testing"
+	"time"
 
 	"gongjian/internal/resident"
 )
@@ -19,6 +21,7 @@ func TestCobuildListFiltersRefuseUnknownValues(t *testing.T) {
 	}{
 		{"/api/v1/needs?status=zzz", "status"},
 		{"/api/v1/needs?status=open", ""},
+		{"/api/v1/needs?status=expired", ""},
 		{"/api/v1/projects?status=done", "status"},
 		{"/api/v1/projects?status=in_progress", ""},
 		{"/api/v1/projects?overdue=yes", "overdue"},
@@ -47,5 +50,55 @@ func TestCobuildListFiltersRefuseUnknownValues(t *testing.T) {
 		if d, _ := r.Body["details"].(map[string]any); d == nil || d["param"] != tc.param {
 			t.Errorf("%s: %s, want details.param %s", tc.path, r.Raw, tc.param)
 		}
+	}
+}
+
+// TestNeedsPastTheirDeadlineListAsExpired: a need whose deadline passed
+// (claims refused NEED_CLOSED) is shown expired by its page and the list,
+// is not listed under status=open (a page of one holds the older need
+// still open, next_cursor null) and is listed under status=expired.
+func TestNeedsPastTheirDeadlineListAsExpired(t *testing.T) {
+	w, ta := newRegWorld(t)
+	unitID, _, _, contact := w.claimedNeed("cbx-contact", true)
+	mk := func(title string) int64 {
+		r := ta.must(ta.do("POST", "/api/v1/needs", w.cStaf, map[string]any{"community_id": w.community, "category": "elderly_care",
+			"title": title, "quantity": 5, "quantity_unit": "次", "deadline": time.Now().Add(48 * time.Hour)}), 201, "need")
+		return num(r.Body["id"])
+	}
+	stillOpen, expired := mk("助浴服务"), mk("助洁服务")
+	// Its deadline passes.
+	if err := ta.app.db.G.Exec("UPDATE cobuild_needs SET deadline = ? WHERE id = ?", time.Now().Add(-time.Hour).UTC(), expired).Error; err != nil {
+		t.Fatal(err)
+	}
+	expectError(t, ta.do("POST", fmt.Sprintf("/api/v1/needs/%d/claims", expired), contact, map[string]any{"unit_id": unitID, "quantity": 1}), 409, "NEED_CLOSED")
+	if r := ta.must(ta.do("GET", fmt.Sprintf("/api/v1/needs/%d", expired), "", nil), 200, "need"); r.Body["status"] != "expired" {
+		t.Errorf("the need past its deadline shows %v, want expired", r.Body["status"])
+	}
+	if r := ta.must(ta.do("GET", fmt.Sprintf("/api/v1/needs/%d", stillOpen), "", nil), 200, "need"); r.Body["status"] != "open" {
+		t.Errorf("the need before its deadline shows %v, want open", r.Body["status"])
+	}
+	list := func(query string) (ids []int64, statuses []any, next any) {
+		r := ta.must(ta.do("GET", fmt.Sprintf("/api/v1/needs?community_id=%d&%s", w.community, query), "", nil), 200, query)
+		for _, it := range items(r) {
+			ids = append(ids, num(it["id"]))
+			statuses = append(statuses, it["status"])
+		}
+		return ids, statuses, r.Body["next_cursor"]
+	}
+	// The community's needs, newest first: expired, stillOpen, and the
+	// shareable need claimedNeed made (open, 90 of 100 left, no deadline).
+	if ids, statuses, _ := list("limit=2"); fmt.Sprint(ids) != fmt.Sprint([]int64{expired, stillOpen}) || fmt.Sprint(statuses) != "[expired open]" {
+		t.Errorf("all needs: %v %v, want [%d %d] [expired open]", ids, statuses, expired, stillOpen)
+	}
+	ids, _, next := list("status=open&limit=1")
+	if fmt.Sprint(ids) != fmt.Sprint([]int64{stillOpen}) || next == nil {
+		t.Fatalf("status=open first page: %v next %v, want [%d] and a next page", ids, next, stillOpen)
+	}
+	ids, statuses, _ := list(fmt.Sprintf("status=open&limit=1&cursor=%v", next))
+	if len(ids) != 1 || ids[0] >= stillOpen || fmt.Sprint(statuses) != "[open]" {
+		t.Errorf("status=open second page: %v %v, want the older open need", ids, statuses)
+	}
+	if ids, statuses, next := list("status=expired"); fmt.Sprint(ids) != fmt.Sprint([]int64{expired}) || fmt.Sprint(statuses) != "[expired]" || next != nil {
+		t.Errorf("status=expired: %v %v next %v, want [%d] [expired] and no next page", ids, statuses, next, expired)
 	}
 }

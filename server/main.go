@@ -306,6 +306,8 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 	})
 	app.closers = append(app.closers, app.activities.Close)
 	app.jobs = append(app.jobs, app.activities.RunReconciler)
+	// Waitlists of sessions that have started end, and their residents are told.
+	app.jobs = append(app.jobs, func(ctx context.Context) { app.activities.RunWaitlistEnder(ctx, time.Minute) })
 	// Sold-out refusals are remembered while every freeing change is heard.
 	app.jobs = append(app.jobs, func(ctx context.Context) { app.activities.FollowQuota(ctx, quota) })
 	residenceSvc := newResidence(app.db, app.activities)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -352,6 +353,45 @@ func TestFreeRoomsFollowTheCallerOverHTTP(t *testing.T) {
 		for _, it := range items(r) {
 			got = append(got, num(it["id"]))
 		}
+		if r.Status != 200 || fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Fatalf("%s: %d %v, want %v (%s)", tc.name, r.Status, got, tc.want, r.Raw)
+		}
+	}
+}
+
+// TestRoomsDirectoryFollowsTheCallerOverHTTP: GET /rooms reads the optional
+// token and lists, as the free-room search, only the rooms the caller may
+// book: a resident neither the staff-only room nor the room open to units,
+// a unit's staff the room open to units, the community's staff all three,
+// a visitor (or a token no longer valid) the room open to residents.
+func TestRoomsDirectoryFollowsTheCallerOverHTTP(t *testing.T) {
+	w, ta := newRegWorld(t)
+	mk := func(name string, audience ...string) int64 {
+		r := ta.do("POST", "/api/v1/admin/rooms", w.cStaf, map[string]any{"community_id": w.community, "name": name, "kind": "activity_room",
+			"capacity": 30, "rules": map[string]any{"audience": audience}})
+		if r.Status != 201 {
+			t.Fatalf("create room: %d %s", r.Status, r.Raw)
+		}
+		return num(r.Body["id"])
+	}
+	open, staffOnly, units := mk("居民活动室", "residents"), mk("工作人员会议室", "staff"), mk("单位会议室", "units")
+	alice := roomResident(w, "alice")
+	for _, tc := range []struct {
+		name, token string
+		want        []int64
+	}{
+		{"resident", alice, []int64{open}},
+		{"unit staff", w.orgStaff, []int64{units}},
+		{"community staff", w.cStaf, []int64{open, staffOnly, units}},
+		{"no token", "", []int64{open}},
+		{"a token no longer valid", "no-such-token", []int64{open}},
+	} {
+		r := ta.do("GET", fmt.Sprintf("/api/v1/rooms?community_id=%d", w.community), tc.token, nil)
+		var got []int64
+		for _, it := range items(r) {
+			got = append(got, num(it["id"]))
+		}
+		slices.Sort(got)
 		if r.Status != 200 || fmt.Sprint(got) != fmt.Sprint(tc.want) {
 			t.Fatalf("%s: %d %v, want %v (%s)", tc.name, r.Status, got, tc.want, r.Raw)
 		}

@@ -213,7 +213,7 @@ type Registration struct {
 	Source        string
 	Reason        string // why staff added it
 	CancelReason  string
-	CancelledBy   int64 // 0 = the resident
+	CancelledBy   int64 // 0 = the resident, or no one (a waitlist ended by EndStartedWaitlists: CancelReason says why)
 	CancelledAt   *time.Time
 	PromotedAt    *time.Time
 	CreatedAt     time.Time

@@ -118,6 +118,21 @@ func (s *Service) cancel(ctx context.Context, a *Activity, r Registration, by in
 			return CancelResult{}, errAlreadyCancelled
 		}
 	}
+	event := ""
+	if byStaff {
+		event = EventCancelled
+	}
+	return s.cancelRows(dctx, a, CancelOp{RegIDs: targets, By: by, Reason: reason, NoticeEvent: event})
+}
+
+// cancelRows runs the cancellation of the rows in.RegIDs of a (by
+// in.By, for in.Reason; the resident told of in.NoticeEvent unless empty;
+// in.StartedBy as CancelOp says): MySQL first (cancelled rows, promotions,
+// notices in one transaction, with the promotions' seats reserved in Redis
+// before the commit), then Redis frees the cancelled places. ctx should not
+// end midway (see detached).
+func (s *Service) cancelRows(dctx context.Context, a *Activity, in CancelOp) (CancelResult, error) {
+	targets := in.RegIDs
 	for attempt := 0; attempt < 6; attempt++ {
 		epoch, exists, err := s.quota.Epoch(dctx, a.ID)
 		if err != nil {
@@ -130,8 +145,8 @@ func (s *Service) cancel(ctx context.Context, a *Activity, r Registration, by in
 			continue
 		}
 		opKey := newKey()
-		op := CancelOp{ActivityID: a.ID, RegIDs: targets, By: by, Reason: reason, Epoch: epoch,
-			Notices: noticesFor(a, reason), NoticeCancelled: byStaff}
+		op := CancelOp{ActivityID: a.ID, RegIDs: targets, By: in.By, Reason: in.Reason, Epoch: epoch,
+			Notices: noticesFor(a, in.Reason), NoticeCancelled: in.NoticeEvent != "", NoticeEvent: in.NoticeEvent, StartedBy: in.StartedBy}
 		p := s.preparer(dctx, a.ID, epoch, opKey)
 		res, err := s.store.CancelRegistrations(dctx, op, p.prepare)
 		prepared, needRebuild := p.prepared, p.needRebuild

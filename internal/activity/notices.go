@@ -73,7 +73,7 @@ func noticesFor(a *Activity, reason string) NoticeFunc {
 
 // groupedEvent reports whether a group's registrations share one notice of event.
 func groupedEvent(event string) bool {
-	return event == EventConfirmed || event == EventWaitlisted || event == EventPromoted
+	return event == EventConfirmed || event == EventWaitlisted || event == EventPromoted || event == EventWaitlistEnded
 }
 
 // groupsOf splits regs by group key, in the order the groups first appear;
@@ -125,6 +125,8 @@ func groupBody(a *Activity, event string, r Registration, when string, people, s
 		return "您已" + who + "成功报名「" + a.Title + "」，时间：" + span + "，地点：" + a.Place.Address + "。请准时参加。"
 	case EventWaitlisted:
 		return fmt.Sprintf("「%s」（%s）名额已满，您%s已加入候补，第 %d 位。有人取消时将按顺序自动递补并通知您。", a.Title, span, who, r.FirstPosition)
+	case EventWaitlistEnded:
+		return fmt.Sprintf("您%s候补的「%s」（%s）%s，本次候补已自动结束。", who, a.Title, span, ReasonWaitlistLapsed)
 	default: // EventPromoted
 		return fmt.Sprintf("您%s候补的「%s」（%s）已递补成功，请准时参加。", who, a.Title, span)
 	}
@@ -154,6 +156,11 @@ func buildNotice(a *Activity, event string, r Registration, reason, when string)
 		n.Body = fmt.Sprintf("您报名的「%s」（%s）已被取消。原因：%s", a.Title, when, reason)
 		n.Fields["status"] = "已取消"
 		n.Fields["note"] = reason
+	case EventWaitlistEnded:
+		n.TemplateKey, n.Title = notify.ActivityChanged, "候补未成功"
+		n.Body = fmt.Sprintf("您候补的「%s」（%s）%s，本次候补已自动结束。", a.Title, when, ReasonWaitlistLapsed)
+		n.Fields["status"] = "候补未成功"
+		n.Fields["note"] = ReasonWaitlistLapsed
 	case EventChanged:
 		n.TemplateKey, n.Title = notify.ActivityChanged, "活动信息变更"
 		n.Body = fmt.Sprintf("您报名的「%s」有变更，最新时间：%s，地点：%s。%s。", a.Title, when, a.Place.Address, reason)

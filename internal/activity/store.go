@@ -18,6 +18,9 @@ const (
 	EventPromoted   = "promoted"
 	EventCancelled  = "cancelled" // by staff, or the whole activity
 	EventChanged    = "changed"
+	// EventWaitlistEnded: the session started while the group was still
+	// waitlisted (EndStartedWaitlists); one notice per group.
+	EventWaitlistEnded = "waitlist_ended"
 )
 
 // NoticeFunc builds the notices of an event for registrations whose ids are
@@ -115,12 +118,19 @@ type PrepareFunc func(freed map[int64]int, cands []Candidate) ([]int, error)
 type CancelOp struct {
 	ActivityID int64
 	RegIDs     []int64
-	By         int64 // 0 = the resident
+	By         int64 // 0 = the resident (or no one: EndStartedWaitlists)
 	Reason     string
 	Epoch      int64 // the quota epoch Prepare runs under
 	Notices    NoticeFunc
 	// NoticeCancelled: tell the resident (cancelled by staff).
 	NoticeCancelled bool
+	// NoticeEvent is the event the resident is told of with
+	// NoticeCancelled (empty: EventCancelled).
+	NoticeEvent string
+	// StartedBy (non-zero): cancel only when one of the targets' sessions
+	// has started by then, judged under the sessions' locks (a session
+	// moved later meanwhile keeps its waitlist).
+	StartedBy time.Time
 	// FillSessions (with no RegIDs): cancel nothing, give these sessions'
 	// free seats to their waitlist.
 	FillSessions []int64
@@ -293,6 +303,11 @@ type Store interface {
 	CancelRegistrations(ctx context.Context, op CancelOp, prepare PrepareFunc) (CancelResult, error)
 	// CancelOutcome reports, after an unclear commit, whether the rows are cancelled.
 	CancelOutcome(ctx context.Context, regIDs []int64) (bool, error)
+	// StartedWaitlists lists the waitlisted rows of up to limit groups
+	// that have a waitlisted row in a session started by now (with the
+	// group's waitlisted rows in later sessions: a series waits whole),
+	// oldest group first.
+	StartedWaitlists(ctx context.Context, now time.Time, limit int) ([]Registration, error)
 	// DependentRegistrations lists a family member's live registrations in
 	// sessions ending after t.
 	DependentRegistrations(ctx context.Context, userID, dependentID int64, t time.Time) ([]Registration, error)

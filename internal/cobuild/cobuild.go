@@ -100,6 +100,10 @@ const (
 	NeedOpen   = "open"   // quantity remains
 	NeedFull   = "full"   // fully claimed
 	NeedClosed = "closed" // closed by staff or delivered
+	// NeedExpired is how an open need whose deadline passed is shown and
+	// filtered (Need.StatusAt). It is never stored: the row stays open,
+	// and claims are refused NEED_CLOSED (Need.Claimable).
+	NeedExpired = "expired"
 )
 
 // Need sources.
@@ -141,6 +145,15 @@ var (
 	ErrAlreadyClaimed   = errs.Conflict("ALREADY_CLAIMED", "本单位已认领该需求，如需调整请先撤回原认领")
 	ErrBadQuantity      = errs.Invalid("INVALID_QUANTITY", "认领数量须为正整数")
 )
+
+// StatusAt is the need's status as shown at now: an open need whose
+// deadline passed is expired (a full one stays full: it was claimed whole).
+func (n Need) StatusAt(now time.Time) string {
+	if n.Status == NeedOpen && !n.Deadline.IsZero() && now.After(n.Deadline) {
+		return NeedExpired
+	}
+	return n.Status
+}
 
 // Claimable reports whether units may still claim the need at now: not
 // closed, and its deadline (if any) not passed.

@@ -201,6 +201,9 @@ func (s *Service) Needs(ctx context.Context, f NeedFilter) ([]Need, error) {
 		return nil, errBadCategory
 	}
 	f.Limit = page.WithinPeek(f.Limit, 20)
+	if f.At.IsZero() {
+		f.At = s.now()
+	}
 	return s.store.Needs(ctx, f)
 }
 

@@ -12,9 +12,13 @@ import (
 type NeedFilter struct {
 	CommunityIDs []int64 // empty = every community (and subdistrict-level ones)
 	Category     string
-	Statuses     []string // empty = any
-	Limit        int
-	AfterID      int64 // keyset: needs with a smaller id (newest first)
+	// Statuses are shown statuses (Need.StatusAt at At): open holds the
+	// needs open whose deadline has not passed at At, expired those open
+	// whose deadline passed. Empty = any.
+	Statuses []string
+	At       time.Time // zero: the service's now
+	Limit    int
+	AfterID  int64 // keyset: needs with a smaller id (newest first)
 }
 
 // ProjectFilter selects projects.

@@ -79,10 +79,12 @@ type needDTO struct {
 	CreatedAt     time.Time  `json:"created_at"`
 }
 
-func toNeedDTO(n cobuild.Need) needDTO {
+// toNeedDTO shows n as it stands at now: status is Need.StatusAt (an open
+// need past its deadline is expired).
+func toNeedDTO(n cobuild.Need, now time.Time) needDTO {
 	return needDTO{ID: n.ID, CommunityID: n.CommunityID, Category: n.Category, CategoryName: cobuild.Categories[n.Category], Title: n.Title,
 		Description: n.Description, Place: n.Place, Quantity: n.Quantity, QuantityUnit: n.QuantityUnit, Claimed: n.Claimed,
-		Remaining: n.Remaining(), Beneficiaries: n.Beneficiaries, Shareable: n.Shareable, Status: n.Status, Source: n.Source,
+		Remaining: n.Remaining(), Beneficiaries: n.Beneficiaries, Shareable: n.Shareable, Status: n.StatusAt(now), Source: n.Source,
 		ProjectID: n.ProjectID, CreatedAt: n.CreatedAt, Deadline: optionalTime(n.Deadline)}
 }
 

@@ -180,7 +180,7 @@ func (a *API) createNeed(c *gin.Context) {
 		in := req.input()
 		in.CommunityID = req.CommunityID
 		n, err := a.d.Cobuild.CreateNeed(c.Request.Context(), u, in)
-		respond(c, http.StatusCreated, toNeedDTO(n), err)
+		respond(c, http.StatusCreated, needNow(n), err)
 	}
 }
 
@@ -204,7 +204,7 @@ func statusParam(known []string) fromRequest {
 
 // Known statuses of the co-building lists' status filters.
 var (
-	needStatuses     = []string{cobuild.NeedOpen, cobuild.NeedFull, cobuild.NeedClosed}
+	needStatuses     = []string{cobuild.NeedOpen, cobuild.NeedFull, cobuild.NeedClosed, cobuild.NeedExpired}
 	projectStatuses  = []string{cobuild.ProjectClaimed, cobuild.ProjectInProgress, cobuild.ProjectDelivered, cobuild.ProjectEvaluated, cobuild.ProjectClosed, cobuild.ProjectWithdrawn}
 	wishStatuses     = []string{cobuild.WishPending, cobuild.WishAccepted, cobuild.WishMerged, cobuild.WishDeclined}
 	proposalStatuses = []string{cobuild.ProposalOpen, cobuild.ProposalAgenda, cobuild.WishAccepted, cobuild.WishMerged, cobuild.WishDeclined}
@@ -239,13 +239,19 @@ func (a *API) listNeeds(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	f := cobuild.NeedFilter{Category: c.Query("category"), Statuses: statuses, AfterID: after, Limit: limit + 1}
+	// One time judges the filter (in SQL) and the statuses shown.
+	now := time.Now()
+	f := cobuild.NeedFilter{Category: c.Query("category"), Statuses: statuses, At: now, AfterID: after, Limit: limit + 1}
 	if _, ok := c.GetQuery("community_id"); ok {
 		f.CommunityIDs = []int64{community}
 	}
 	ns, err := a.d.Cobuild.Needs(c.Request.Context(), f)
 	ns, next := trimIDs(ns, limit, func(n cobuild.Need) int64 { return n.ID })
-	respond(c, http.StatusOK, gin.H{"items": dtos(ns, toNeedDTO), "next_cursor": next}, err)
+	items := make([]needDTO, 0, len(ns))
+	for _, n := range ns {
+		items = append(items, toNeedDTO(n, now))
+	}
+	respond(c, http.StatusOK, gin.H{"items": items, "next_cursor": next}, err)
 }
 
 func (a *API) claimNeed(c *gin.Context) {
@@ -295,6 +301,9 @@ func (a *API) listProjects(c *gin.Context) {
 	}
 	respond(c, http.StatusOK, gin.H{"items": items, "next_cursor": next}, err)
 }
+
+// needNow shows a need as it stands now (expired once its deadline passed).
+func needNow(n cobuild.Need) needDTO { return toNeedDTO(n, time.Now()) }
 
 // projectNow shows a project as it stands now.
 func projectNow(p cobuild.Project) projectDTO { return toProjectDTO(p, time.Now()) }

@@ -32,7 +32,8 @@ func roomFilter(f *rooms.RoomFilter) fromRequest {
 func (a *API) listRooms(c *gin.Context) {
 	var f rooms.RoomFilter
 	if read(c, roomFilter(&f)) {
-		rs, err := a.d.Rooms.Rooms(c.Request.Context(), f)
+		// Only the rooms the caller may book, as the free-room search.
+		rs, err := a.d.Rooms.Directory(c.Request.Context(), a.viewer(c), f)
 		respondItems(c, rs, toRoomDTO, err)
 	}
 }

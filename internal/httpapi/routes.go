@@ -179,7 +179,7 @@ func (a *API) routes(r *gin.Engine) {
 	staff.POST("/presences/:id/reject", a.reviewPresence(false))
 
 	// Rooms and bookings (issue 16; rooms_resident.go).
-	v1.GET("/rooms", a.listRooms)
+	v1.GET("/rooms", a.optionalAuth, a.listRooms)
 	v1.GET("/rooms/free", a.optionalAuth, a.freeRooms)
 	v1.GET("/rooms/:id", byID(a.d.Rooms.Room, toRoomDTO))
 	v1.GET("/rooms/:id/availability", a.roomAvailability)
@@ -225,7 +225,7 @@ func (a *API) routes(r *gin.Engine) {
 	v1.GET("/units/:id", a.optionalAuth, a.getUnit)
 	authed.GET("/me/units", a.myUnits)
 	v1.GET("/needs", a.listNeeds)
-	v1.GET("/needs/:id", byID(a.d.Cobuild.Need, toNeedDTO))
+	v1.GET("/needs/:id", byID(a.d.Cobuild.Need, needNow))
 	authed.POST("/needs", a.createNeed)
 	authed.POST("/needs/:id/claims", a.claimNeed)
 	authed.POST("/claims/:id/withdraw", userAction(a, http.StatusOK, a.d.Cobuild.WithdrawClaim, toCbClaimDTO))

@@ -3,6 +3,7 @@ package mysqlstore
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -88,12 +89,36 @@ func (s *CobuildStore) Needs(ctx context.Context, f cobuild.NeedFilter) ([]cobui
 	}
 	q = whereEq(q, "category", f.Category)
 	if len(f.Statuses) > 0 {
-		q = q.Where("status IN ?", f.Statuses)
+		where, args := needStatusesAt(f.Statuses, f.At)
+		q = q.Where(where, args...)
 	}
 	if f.AfterID > 0 {
 		q = q.Where("id < ?", f.AfterID)
 	}
 	return findAs(q.Order("id DESC").Limit(f.Limit), toNeed)
+}
+
+// needStatusesAt is the condition of needs whose shown status
+// (cobuild.Need.StatusAt at at) is one of statuses: an open row is open
+// while its deadline has not passed, expired after. In SQL, so that keyset
+// pages hold only matching needs.
+func needStatusesAt(statuses []string, at time.Time) (string, []any) {
+	conds := make([]string, 0, len(statuses))
+	args := []any{}
+	for _, st := range statuses {
+		switch st {
+		case cobuild.NeedOpen:
+			conds = append(conds, "(status = ? AND (deadline IS NULL OR deadline >= ?))")
+			args = append(args, cobuild.NeedOpen, at.UTC())
+		case cobuild.NeedExpired:
+			conds = append(conds, "(status = ? AND deadline < ?)")
+			args = append(args, cobuild.NeedOpen, at.UTC())
+		default:
+			conds = append(conds, "status = ?")
+			args = append(args, st)
+		}
+	}
+	return "(" + strings.Join(conds, " OR ") + ")", args
 }
 
 // ClaimNeed applies cobuild.Need.Take to the locked need and writes the

@@ -431,3 +431,46 @@ func (s *ActivityStore) OutsideResidence(ctx context.Context, userID, communityI
 	}
 	return toRegs(rows), nil
 }
+
+// StartedWaitlists lists the waitlisted rows of up to limit groups that
+// have a waitlisted row in a session started by now, with the groups'
+// waitlisted rows in later sessions, oldest group first. The sessions are
+// found through their counters (one row a session), not through the
+// registrations of every past session.
+func (s *ActivityStore) StartedWaitlists(ctx context.Context, now time.Time, limit int) ([]activity.Registration, error) {
+	var groups []struct {
+		UserID   int64
+		GroupKey string
+	}
+	if err := s.g(ctx).Raw(`SELECT r.user_id, r.group_key FROM session_counters c
+		JOIN sessions s ON s.id = c.session_id
+		JOIN registrations r ON r.session_id = c.session_id AND r.status = ?
+		WHERE c.waitlisted > 0 AND s.starts_at <= ?
+		GROUP BY r.user_id, r.group_key ORDER BY MIN(r.id) LIMIT ?`, activity.RegWaitlisted, now.UTC(), limit).Scan(&groups).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	if len(groups) == 0 {
+		return nil, nil
+	}
+	type key struct {
+		user  int64
+		group string
+	}
+	want := make(map[key]bool, len(groups))
+	users, keys := make([]int64, 0, len(groups)), make([]string, 0, len(groups))
+	for _, g := range groups {
+		want[key{g.UserID, g.GroupKey}] = true
+		users, keys = append(users, g.UserID), append(keys, g.GroupKey)
+	}
+	var rows []registrationRow
+	if err := s.g(ctx).Where("user_id IN ? AND group_key IN ? AND status = ?", users, keys, activity.RegWaitlisted).Order("id").Find(&rows).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	out := rows[:0]
+	for _, r := range rows {
+		if want[key{r.UserID, r.GroupKey}] {
+			out = append(out, r)
+		}
+	}
+	return toRegs(out), nil
+}

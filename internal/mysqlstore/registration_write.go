@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -522,6 +523,13 @@ func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.Can
 	if err := s.db.forUpdate(tx.Session(&gorm.Session{NewDB: true})).Where("id IN ?", sessIDs).Order("id").Find(&locked).Error; err != nil {
 		return out, translate(err, nil)
 	}
+	if !op.StartedBy.IsZero() && !slices.ContainsFunc(locked, func(x sessionRow) bool { return !x.StartsAt.After(op.StartedBy) }) {
+		// No session of the targets has started (one was moved later):
+		// nothing to end.
+		committed = true
+		tx.Rollback()
+		return out, nil
+	}
 	// Re-read the targets now that the sessions are ours.
 	targets = nil
 	if len(op.RegIDs) > 0 {
@@ -600,7 +608,11 @@ func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.Can
 	}
 	out.Promoted = promoted
 	if op.NoticeCancelled && op.Notices != nil {
-		if err := AddNotices(tx, op.Notices(activity.EventCancelled, out.Cancelled)); err != nil {
+		event := op.NoticeEvent
+		if event == "" {
+			event = activity.EventCancelled
+		}
+		if err := AddNotices(tx, op.Notices(event, out.Cancelled)); err != nil {
 			return out, translate(err, nil)
 		}
 	}

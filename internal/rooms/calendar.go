@@ -162,18 +162,14 @@ func (s *Service) FreeRooms(ctx context.Context, q FreeQuery) ([]Room, error) {
 	if q.StartsAt.IsZero() || !q.EndsAt.After(q.StartsAt) || q.EndsAt.Sub(q.StartsAt) > 24*time.Hour {
 		return nil, errBadRange
 	}
-	rs, err := s.store.Rooms(ctx, RoomFilter{CommunityID: q.CommunityID, Kind: q.Kind, MinCapacity: q.MinCapacity})
-	if err != nil {
-		return nil, err
-	}
-	who, err := s.bookableFor(ctx, q.Viewer)
+	rs, who, err := s.bookableRooms(ctx, q.Viewer, RoomFilter{CommunityID: q.CommunityID, Kind: q.Kind, MinCapacity: q.MinCapacity})
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
 	out := []Room{}
 	for _, r := range rs {
-		if !who.allows(r) || r.checkRange(q.StartsAt, q.EndsAt, now, who.desk(r)) != nil {
+		if r.checkRange(q.StartsAt, q.EndsAt, now, who.desk(r)) != nil {
 			continue
 		}
 		c, err := s.conflicts(ctx, r.ID, [][2]time.Time{{q.StartsAt, q.EndsAt}})

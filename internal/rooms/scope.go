@@ -84,3 +84,25 @@ func (b bookable) allows(r Room) bool {
 		r.Rules.Opens(AudienceTeams) && b.teams[r.CommunityID] ||
 		r.Rules.Opens(AudienceUnits) && b.units[r.CommunityID]
 }
+
+// bookableRooms lists the active rooms matching f that viewer (nil: a
+// visitor) may book in some way, and the rule that chose them. The room
+// directory and the free-room search both list through it.
+func (s *Service) bookableRooms(ctx context.Context, viewer *resident.User, f RoomFilter) ([]Room, bookable, error) {
+	f.WithClosed = false
+	rs, err := s.store.Rooms(ctx, f)
+	if err != nil {
+		return nil, bookable{}, err
+	}
+	who, err := s.bookableFor(ctx, viewer)
+	if err != nil {
+		return nil, bookable{}, err
+	}
+	out := []Room{}
+	for _, r := range rs {
+		if who.allows(r) {
+			out = append(out, r)
+		}
+	}
+	return out, who, nil
+}

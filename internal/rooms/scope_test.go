@@ -55,6 +55,25 @@ func TestUnitBooksOnlyInItsCommunities(t *testing.T) {
 // communities, staff every room of their community, visitors without a
 // token the rooms open to residents.
 func TestFreeRoomsListsWhatTheCallerMayBook(t *testing.T) {
+	listsWhatTheCallerMayBook(t, func(e *env, viewer *resident.User) ([]rooms.Room, error) {
+		d := e.day(2)
+		return e.svc.FreeRooms(e.ctx, rooms.FreeQuery{Viewer: viewer, StartsAt: at(d, "10:00"), EndsAt: at(d, "11:00")})
+	})
+}
+
+// TestDirectoryListsWhatTheCallerMayBook: the room directory follows the
+// free-room search's rule: a staff-only room is listed to staff only, a
+// room open to units to the units of its community, another community's
+// rooms not to a resident.
+func TestDirectoryListsWhatTheCallerMayBook(t *testing.T) {
+	listsWhatTheCallerMayBook(t, func(e *env, viewer *resident.User) ([]rooms.Room, error) {
+		return e.svc.Directory(e.ctx, viewer, rooms.RoomFilter{})
+	})
+}
+
+// listsWhatTheCallerMayBook checks that list shows each caller the rooms
+// they may book, and no other.
+func listsWhatTheCallerMayBook(t *testing.T, list func(e *env, viewer *resident.User) ([]rooms.Room, error)) {
 	e := newEnv(t)
 	open := e.roomIn(e.community, "居民活动室", rooms.AudienceResidents)
 	staffOnly := e.roomIn(e.community, "工作人员会议室", rooms.AudienceStaff)
@@ -67,7 +86,6 @@ func TestFreeRoomsListsWhatTheCallerMayBook(t *testing.T) {
 		names[r.ID] = r.Name
 	}
 	otherResident := resident.User{ID: 1000 + userSeq.Add(1), CommunityID: e.other}
-	d := e.day(2)
 	for _, tc := range []struct {
 		name   string
 		viewer *resident.User
@@ -81,12 +99,12 @@ func TestFreeRoomsListsWhatTheCallerMayBook(t *testing.T) {
 		{"no token", nil, []rooms.Room{open, otherOpen}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			free, err := e.svc.FreeRooms(e.ctx, rooms.FreeQuery{Viewer: tc.viewer, StartsAt: at(d, "10:00"), EndsAt: at(d, "11:00")})
+			listed, err := list(e, tc.viewer)
 			if err != nil {
 				t.Fatal(err)
 			}
 			got := map[int64]bool{}
-			for _, r := range free {
+			for _, r := range listed {
 				if names[r.ID] != "" {
 					got[r.ID] = true
 				}

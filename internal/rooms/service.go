@@ -223,9 +223,22 @@ func (s *Service) Room(ctx context.Context, id int64) (Room, error) {
 	return r, nil
 }
 
-// Rooms lists active rooms (every room of theirs for owners: f.WithClosed).
+// Rooms lists the rooms matching f whoever may book them (seeding and
+// other internal uses; f.WithClosed: inactive ones too). What a caller is
+// shown is Directory.
 func (s *Service) Rooms(ctx context.Context, f RoomFilter) ([]Room, error) {
 	return s.store.Rooms(ctx, f)
+}
+
+// Directory lists the active rooms matching f that viewer (nil: a visitor
+// without a token) may book, by the rule of the free-room search:
+// residents their community's rooms open to residents, team leaders and
+// units the rooms open to them in their communities (units their own rooms
+// too), staff the rooms of their scope, visitors the rooms open to
+// residents. Staff-only rooms are not shown to anyone else.
+func (s *Service) Directory(ctx context.Context, viewer *resident.User, f RoomFilter) ([]Room, error) {
+	rs, _, err := s.bookableRooms(ctx, viewer, f)
+	return rs, err
 }
 
 // room loads a room for an action of its owners.
