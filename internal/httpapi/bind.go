@@ -338,13 +338,16 @@ var errBadIDCursor = errs.Invalid("BAD_CURSOR", "翻页位置无效，请从第�
 
 // query reads the page from the query parameters cursor (the next_cursor
 // of the previous page: a decimal id) or its older name (before_id or
-// after_id), and limit (1..page.MaxLimit, def when absent), for meWith.
+// after_id; "" for a list that never had one), and limit (1..page.MaxLimit,
+// def when absent), for meWith.
 func (p *idPage) query(name string, def int) fromRequest {
 	return func(c *gin.Context) (err error) {
 		if s := c.Query("cursor"); s != "" {
 			if p.From, err = strconv.ParseInt(s, 10, 64); err != nil || p.From <= 0 {
 				return errBadIDCursor
 			}
+		} else if name == "" {
+			p.From = 0
 		} else if p.From, err = queryID(c, name); err != nil {
 			return err
 		}
