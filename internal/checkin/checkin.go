@@ -145,6 +145,9 @@ type Presence struct {
 	ReviewedBy   int64
 	ReviewedAt   *time.Time
 	ReviewNote   string
+	// UpdatedAt is when the presence last changed (closed for review,
+	// decided): the review queue's order.
+	UpdatedAt time.Time
 	// Filled for the review queue.
 	UserName      string
 	ActivityTitle string
@@ -170,7 +173,11 @@ type ReviewScope struct {
 	OrgIDs       []int64 // host organisations
 	CommunityIDs []int64 // the activities' communities
 	Status       string  // "" = any reviewed or waiting
-	Limit        int
+	// A keyset page: the presences after (AfterAt, AfterID) in the queue's
+	// order (updated_at, id); AfterID 0 is the first page.
+	AfterAt time.Time
+	AfterID int64
+	Limit   int
 }
 
 // CreditFunc builds the ledger entry for a presence just closed. The store
@@ -223,7 +230,8 @@ type Store interface {
 	// is not waiting.
 	// rejected are the notices written with a rejection (in its transaction).
 	ReviewPresence(ctx context.Context, id, by int64, approve bool, note string, credit CreditFunc, rejected []notify.Notice) (Presence, error)
-	// ReviewQueue lists flagged presences in scope, oldest first.
+	// ReviewQueue lists flagged presences in scope, oldest first (by
+	// UpdatedAt and id), after the scope's position.
 	ReviewQueue(ctx context.Context, sc ReviewScope) ([]Presence, error)
 	// Overdue lists open presences of sessions that ended before t (by the
 	// session end stored at check-in), ordered by that end and id, after

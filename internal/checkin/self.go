@@ -14,6 +14,7 @@ import (
 	"gongjian/internal/errs"
 	"gongjian/internal/hours"
 	"gongjian/internal/notify"
+	"gongjian/internal/page"
 	"gongjian/internal/periodic"
 	"gongjian/internal/resident"
 )
@@ -440,8 +441,10 @@ func reviewScope(u resident.User) (ReviewScope, bool) {
 }
 
 // ReviewQueue lists the presences held for review that u may decide
-// (status "" or pending: waiting; approved, rejected: decided), oldest first.
-func (s *Service) ReviewQueue(ctx context.Context, u resident.User, status string) ([]Presence, error) {
+// (status "" or pending: waiting; approved, rejected: decided), oldest
+// first: a page of limit after the presence at (afterAt, afterID) in that
+// order (afterID 0: the first page; limit at most page.MaxLimit+1, else 50).
+func (s *Service) ReviewQueue(ctx context.Context, u resident.User, status string, afterAt time.Time, afterID int64, limit int) ([]Presence, error) {
 	switch status {
 	case "":
 		status = ReviewPending
@@ -453,7 +456,7 @@ func (s *Service) ReviewQueue(ctx context.Context, u resident.User, status strin
 	if !ok {
 		return nil, errNotStaff
 	}
-	sc.Status, sc.Limit = status, 500
+	sc.Status, sc.AfterAt, sc.AfterID, sc.Limit = status, afterAt, afterID, page.WithinPeek(limit, 50)
 	return s.store.ReviewQueue(ctx, sc)
 }
 

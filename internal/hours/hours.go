@@ -298,5 +298,6 @@ type ClaimFilter struct {
 	OrgIDs       []int64 // host organisations the reviewer is staff of
 	CommunityIDs []int64 // communities the reviewer is staff of
 	UserID       int64
+	BeforeID     int64 // the rows before this id (0: from the newest): keyset paging
 	Limit        int
 }

@@ -113,10 +113,10 @@ func TestCorrectionsOfOwnRecordRefusedAndLargeOnesNeedASecondApproval(t *testing
 	if _, err := svc.ApproveCorrection(ctx, carol, pending); errs.CodeOf(err) != "CORRECTION_ALREADY_REVIEWED" {
 		t.Fatalf("second approval: %v", err)
 	}
-	if xs, err := svc.Corrections(ctx, carol, hours.CorrectionPending); err != nil || len(xs) != 0 {
+	if xs, err := svc.Corrections(ctx, carol, hours.CorrectionPending, 0, 50); err != nil || len(xs) != 0 {
 		t.Fatalf("pending corrections left: %+v %v", xs, err)
 	}
-	if _, err := svc.Corrections(ctx, resident.User{ID: 900}, ""); errs.CodeOf(err) != "NOT_REVIEWER" {
+	if _, err := svc.Corrections(ctx, resident.User{ID: 900}, "", 0, 50); errs.CodeOf(err) != "NOT_REVIEWER" {
 		t.Fatalf("a volunteer listing corrections: %v", err)
 	}
 }
@@ -161,7 +161,7 @@ func TestSessionCreditedAtMostItsLength(t *testing.T) {
 	if _, err := claim(82, 30); errs.CodeOf(err) != "CLAIM_PENDING" {
 		t.Fatalf("second claim while one is pending: %v", err)
 	}
-	listed, err := svc.Claims(ctx, staff, hours.ClaimPending)
+	listed, err := svc.Claims(ctx, staff, hours.ClaimPending, 0, 50)
 	if err != nil || len(listed) != 1 || listed[0].CreditedMinutes != 120 || listed[0].SessionMinutes != 180 {
 		t.Fatalf("the reviewer's list: %+v %v", listed, err)
 	}

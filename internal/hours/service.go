@@ -341,8 +341,10 @@ func (s *Service) MyClaims(ctx context.Context, userID int64) ([]Claim, error) {
 var errNotReviewer = errs.Forbidden("NOT_REVIEWER", "只有主办单位或社区的工作人员可以审核")
 
 // reviewFilter is what u may review (claims or corrections) with status
-// ("" = any; else pending, approved or rejected), 500 at most.
-func reviewFilter(u resident.User, status string) (ClaimFilter, error) {
+// ("" = any; else pending, approved or rejected): the rows before beforeID
+// (0: from the newest), limit of them (the caller's page and one more, to
+// know whether another follows; at most page.MaxLimit+1, else 50).
+func reviewFilter(u resident.User, status string, beforeID int64, limit int) (ClaimFilter, error) {
 	switch status {
 	case "", ClaimPending, ClaimApproved, ClaimRejected:
 	default:
@@ -352,7 +354,7 @@ func reviewFilter(u resident.User, status string) (ClaimFilter, error) {
 	if !ok {
 		return ClaimFilter{}, errNotReviewer
 	}
-	f.Status, f.Limit = status, 500
+	f.Status, f.BeforeID, f.Limit = status, beforeID, page.WithinPeek(limit, 50)
 	return f, nil
 }
 
@@ -367,9 +369,10 @@ func canReview(u resident.User, c Claim) bool {
 	return u.IsStaffOfOrg(c.HostOrgID) || u.IsStaffOf(c.CommunityID)
 }
 
-// Claims lists the claims u may review, with status ("" = any).
-func (s *Service) Claims(ctx context.Context, u resident.User, status string) ([]Claim, error) {
-	f, err := reviewFilter(u, status)
+// Claims lists the claims u may review, with status ("" = any), newest
+// first: a page of limit before the claim beforeID (0: the newest).
+func (s *Service) Claims(ctx context.Context, u resident.User, status string, beforeID int64, limit int) ([]Claim, error) {
+	f, err := reviewFilter(u, status, beforeID, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -643,9 +646,10 @@ func (s *Service) reviewableCorrection(ctx context.Context, u resident.User, id 
 }
 
 // Corrections lists the corrections waiting for (or given) a second
-// approval that u may review, with status ("" = any).
-func (s *Service) Corrections(ctx context.Context, u resident.User, status string) ([]Correction, error) {
-	f, err := reviewFilter(u, status)
+// approval that u may review, with status ("" = any), newest first: a page
+// of limit before the correction beforeID (0: the newest).
+func (s *Service) Corrections(ctx context.Context, u resident.User, status string, beforeID int64, limit int) ([]Correction, error) {
+	f, err := reviewFilter(u, status, beforeID, limit)
 	if err != nil {
 		return nil, err
 	}

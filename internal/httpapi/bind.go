@@ -346,6 +346,8 @@ func (p *idPage) query(name string, def int) fromRequest {
 			if p.From, err = strconv.ParseInt(s, 10, 64); err != nil || p.From <= 0 {
 				return errBadIDCursor
 			}
+		} else if name == "" {
+			p.From = 0
 		} else if p.From, err = queryID(c, name); err != nil {
 			return err
 		}

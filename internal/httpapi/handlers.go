@@ -100,6 +100,20 @@ func statusItems[T, D any](a *API, list func(context.Context, resident.User, str
 	}
 }
 
+// statusPage is statusItems for a review queue kept newest first by id and
+// read a page at a time: ?status=, ?cursor= (the next_cursor of the
+// previous page: the id of its last row), ?limit= (1..100, default 50). It
+// answers items and next_cursor (null on the last page).
+func statusPage[T, D any](a *API, list func(context.Context, resident.User, string, int64, int) ([]T, error), id func(T) int64, to func(T) D) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var p idPage
+		if u, ok := a.meWith(c, p.query("", 50)); ok {
+			xs, err := list(c.Request.Context(), u, c.Query("status"), p.From, p.peek())
+			respondIDPage(c, p, xs, id, to, err)
+		}
+	}
+}
+
 // trimIDs cuts rows keyed by id, fetched with limit+1, to the page and
 // gives its next_cursor: the id of its last row (a decimal string) when
 // another row follows, else null (see cursorPageDTO), so that an exactly

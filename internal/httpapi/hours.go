@@ -189,6 +189,10 @@ type claimDTO struct {
 	MaxMinutes      int  `json:"max_minutes,omitempty"`
 }
 
+// claimID and correctionID key the review queues' pages (statusPage).
+func claimID(x hours.Claim) int64           { return x.ID }
+func correctionID(x hours.Correction) int64 { return x.ID }
+
 func toClaimDTO(x hours.Claim) claimDTO {
 	d := claimDTO{x.ID, x.UserID, x.UserName, x.ActivityID, x.SessionID, x.ActivityTitle, x.ServedAt, x.Minutes, x.Description,
 		x.PhotoURLs, x.Status, x.ReviewedBy, x.ReviewedAt, x.GrantedMinutes, x.RejectReason, x.EntryID, x.CreatedAt,

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gongjian/internal/checkin"
+	"gongjian/internal/page"
 )
 
 type presenceDTO struct {
@@ -32,6 +33,31 @@ func toPresenceDTO(p checkin.Presence) presenceDTO {
 	return presenceDTO{ID: p.ID, UserID: p.UserID, UserName: p.UserName, SessionID: p.SessionID, ActivityID: p.ActivityID,
 		ActivityTitle: p.ActivityTitle, InAt: p.InAt, OutAt: p.OutAt, Minutes: p.Minutes, AutoClosed: p.AutoClosed, Flagged: p.Flagged,
 		EntryID: p.EntryID, ReviewStatus: p.ReviewStatus, ReviewedBy: p.ReviewedBy, ReviewedAt: p.ReviewedAt, ReviewNote: p.ReviewNote}
+}
+
+// presenceQueue is the staff's review queue of presences, oldest first, a
+// page at a time: ?status=, ?cursor= (the next_cursor of the previous
+// page), ?limit= (1..100, default 50); items and next_cursor (null on the
+// last page).
+func (a *API) presenceQueue(c *gin.Context) {
+	var after *page.Cursor
+	var limit int
+	if u, ok := a.meWith(c, fromRequest(func(c *gin.Context) (err error) {
+		if after, err = page.Decode(c.Query("cursor")); err != nil {
+			return err
+		}
+		limit, err = queryInt(c, "limit", 50, 1, page.MaxLimit)
+		return err
+	})); ok {
+		var at time.Time
+		var id int64
+		if after != nil {
+			at, id = time.UnixMicro(after.Key).UTC(), after.ID
+		}
+		ps, err := a.d.Checkin.ReviewQueue(c.Request.Context(), u, c.Query("status"), at, id, limit+1)
+		ps, next := page.Trim(ps, limit, func(p checkin.Presence) page.Cursor { return page.Cursor{Key: p.UpdatedAt.UnixMicro(), ID: p.ID} })
+		respond(c, http.StatusOK, gin.H{"items": dtos(ps, toPresenceDTO), "next_cursor": nextCursor(next)}, err)
+	}
 }
 
 func (a *API) reviewPresence(approve bool) gin.HandlerFunc {

@@ -83,11 +83,11 @@ func (a *API) routes(r *gin.Engine) {
 	authed.GET("/me/party-membership", a.getMembership)
 	authed.POST("/me/party-membership", a.postMembership)
 	authed.POST("/hours/claims", a.createClaim)
-	staff.GET("/hours/claims", statusItems(a, a.d.Hours.Claims, toClaimDTO))
+	staff.GET("/hours/claims", statusPage(a, a.d.Hours.Claims, claimID, toClaimDTO))
 	staff.POST("/hours/claims/:id/approve", a.approveClaim)
 	staff.POST("/hours/claims/:id/reject", reasonAction(a, a.d.Hours.RejectClaim, toClaimDTO))
 	staff.POST("/hours/corrections", a.correctHours)
-	staff.GET("/hours/corrections", statusItems(a, a.d.Hours.Corrections, toCorrectionDTO))
+	staff.GET("/hours/corrections", statusPage(a, a.d.Hours.Corrections, correctionID, toCorrectionDTO))
 	staff.POST("/hours/corrections/:id/approve", userAction(a, http.StatusOK, a.d.Hours.ApproveCorrection, toCorrectionDTO))
 	staff.POST("/hours/corrections/:id/reject", reasonAction(a, a.d.Hours.RejectCorrection, toCorrectionDTO))
 	staff.GET("/hours", a.hoursReport)
@@ -174,7 +174,7 @@ func (a *API) routes(r *gin.Engine) {
 	// The review queue of volunteers' presences held for review (closed by
 	// the system, or checked out away from the place): they credit no
 	// hours until approved (presence_review.go).
-	staff.GET("/presences", statusItems(a, a.d.Checkin.ReviewQueue, toPresenceDTO))
+	staff.GET("/presences", a.presenceQueue)
 	staff.POST("/presences/:id/approve", a.reviewPresence(true))
 	staff.POST("/presences/:id/reject", a.reviewPresence(false))
 

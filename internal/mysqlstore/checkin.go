@@ -361,6 +361,7 @@ func toPresence(r presenceRow) checkin.Presence {
 		SessionStartsAt: r.SessionStartsAt.UTC(), SessionEndsAt: r.SessionEndsAt.UTC(), InAt: r.InAt.UTC(),
 		InLat: r.InLat, InLng: r.InLng, OutLat: r.OutLat, OutLng: r.OutLng, AutoClosed: r.AutoClosed, Flagged: r.Flagged,
 		Minutes: r.Minutes, EntryID: r.EntryID, ReviewStatus: r.ReviewStatus, ReviewedBy: r.ReviewedBy, ReviewNote: r.ReviewNote,
+		UpdatedAt: r.UpdatedAt.UTC(),
 	}
 	if r.ReviewedAt != nil {
 		t := r.ReviewedAt.UTC()

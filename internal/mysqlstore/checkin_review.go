@@ -61,7 +61,9 @@ func (s *CheckinStore) ReviewPresence(ctx context.Context, id, by int64, approve
 }
 
 // ReviewQueue lists flagged presences of activities in scope, oldest first,
-// with the volunteer's name and the activity's title.
+// with the volunteer's name and the activity's title: a keyset page after
+// (sc.AfterAt, sc.AfterID), which idx_presences_review (review_status,
+// updated_at and, implicitly, id) serves.
 func (s *CheckinStore) ReviewQueue(ctx context.Context, sc checkin.ReviewScope) ([]checkin.Presence, error) {
 	// The row is a named embedded field: GORM skips an anonymous field of
 	// an unexported type, which left every presence column unread.
@@ -77,6 +79,9 @@ func (s *CheckinStore) ReviewQueue(ctx context.Context, sc checkin.ReviewScope) 
 		Joins("LEFT JOIN users u ON u.id = p.user_id").
 		Where("p.review_status = ?", sc.Status)
 	q = inScope(q, "a.host_org_id", "a.community_id", sc.All, sc.OrgIDs, sc.CommunityIDs)
+	if sc.AfterID > 0 {
+		q = q.Where("(p.updated_at > ? OR (p.updated_at = ? AND p.id > ?))", sc.AfterAt, sc.AfterAt, sc.AfterID)
+	}
 	if sc.Limit > 0 {
 		q = q.Limit(sc.Limit)
 	}

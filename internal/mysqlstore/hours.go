@@ -56,13 +56,13 @@ type hourClaimRow struct {
 	Minutes        int       `gorm:"not null"`
 	Description    string    `gorm:"size:2000;not null"`
 	PhotoURLs      string    `gorm:"type:text"`
-	Status         string    `gorm:"size:12;not null;index:idx_claims_status,priority:1"`
+	Status         string    `gorm:"size:12;not null"` // indexed with id (idx_claims_status_id, 1273)
 	ReviewedBy     int64     `gorm:"not null;default:0"`
 	ReviewedAt     *time.Time
-	GrantedMinutes int       `gorm:"not null;default:0"`
-	RejectReason   string    `gorm:"size:800;not null;default:''"`
-	EntryID        int64     `gorm:"not null;default:0"`
-	CreatedAt      time.Time `gorm:"index:idx_claims_status,priority:2"`
+	GrantedMinutes int    `gorm:"not null;default:0"`
+	RejectReason   string `gorm:"size:800;not null;default:''"`
+	EntryID        int64  `gorm:"not null;default:0"`
+	CreatedAt      time.Time
 	UpdatedAt      time.Time
 }
 
@@ -375,9 +375,14 @@ func (s *HoursStore) Claims(ctx context.Context, f hours.ClaimFilter) ([]hours.C
 }
 
 // reviewQuery selects, newest first, the claims or corrections of a
-// review filter (its status and the reviewer's scope).
+// review filter (its status and the reviewer's scope), before its BeforeID
+// (a keyset page: idx_claims_status_id and idx_corrections_status_id serve
+// a status, the primary key any status).
 func reviewQuery(q *gorm.DB, f hours.ClaimFilter) *gorm.DB {
 	q = whereEq(q, "status", f.Status)
+	if f.BeforeID > 0 {
+		q = q.Where("id < ?", f.BeforeID)
+	}
 	q = inScope(q, "host_org_id", "community_id", f.All, f.OrgIDs, f.CommunityIDs)
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)

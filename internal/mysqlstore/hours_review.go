@@ -37,16 +37,33 @@ type hourCorrectionRow struct {
 	Minutes       int    `gorm:"not null"`
 	Reason        string `gorm:"size:800;not null"`
 	RequestedBy   int64  `gorm:"not null"`
-	Status        string `gorm:"size:12;not null;index:idx_corrections_status,priority:1"`
+	Status        string `gorm:"size:12;not null"` // indexed with id (idx_corrections_status_id, 1273)
 	ReviewedBy    int64  `gorm:"not null;default:0"`
 	ReviewedAt    *time.Time
 	RejectReason  string    `gorm:"size:800;not null;default:''"`
 	ResultEntryID int64     `gorm:"not null;default:0"`
-	CreatedAt     time.Time `gorm:"not null;index:idx_corrections_status,priority:2"`
+	CreatedAt     time.Time `gorm:"not null"`
 	UpdatedAt     time.Time
 }
 
 func (hourCorrectionRow) TableName() string { return "hour_corrections" }
+
+// reviewPagingMigration indexes the staff's review queues of claims and
+// corrections by status and id: a page of one status, newest first, reads
+// only its own rows (reviewQuery). The indexes by status and creation time
+// they replace served no query (the lists are ordered by id).
+var reviewPagingMigration = Migration{ID: "1273_hours_review_paging", Up: func(tx *gorm.DB) error {
+	if err := createIndexes(
+		index{"hour_claims", "idx_claims_status_id", "status, id"},
+		index{"hour_corrections", "idx_corrections_status_id", "status, id"},
+	)(tx); err != nil {
+		return err
+	}
+	return dropIndexes(
+		index{table: "hour_claims", name: "idx_claims_status"},
+		index{table: "hour_corrections", name: "idx_corrections_status"},
+	)(tx)
+}}
 
 var (
 	errCreditExceeds        = errs.Unprocessable("CREDIT_EXCEEDS_SESSION", "这个场次的服务时长将超过场次的时长，请核对分钟数")

@@ -35,6 +35,7 @@ var scaleMigrations = []Migration{
 	hoursRecordMigration,
 	redundantIndexesMigration,
 	unusedOutboxIndexesMigration,
+	reviewPagingMigration,
 	// The outbox retention purge walks old notices by time; a resident's
 	// messages page newest first.
 	{ID: "0804_outbox_purge_messages_indexes", Up: createIndexes(

@@ -161,7 +161,7 @@ function pendingClaims(base) {
     claim(base, { id: 61, user_id: 21, volunteer_name: '刘志强', activity_id: 202, activity_title: '垃圾分类宣传志愿服务', minutes: 180, description: '周末两天在小区东门值守垃圾分类投放点，指导居民分类投放。',
       photo_urls: ['/api/v1/uploads/3f1c0e4b9a2d4c6e8f0a1b2c3d4e5f60', '/api/v1/uploads/0a1b2c3d4e5f60718293a4b5c6d7e8f9'] }),
     claim(base, { id: 62, user_id: 22, volunteer_name: '陈晓燕', activity_id: 201, activity_title: '重阳节敬老包饺子', served_at: at(-20, 9, 0, base), minutes: 150, description: '帮厨并给行动不便的 6 位老人送餐上门。' }),
-  ] }
+  ], next_cursor: null }
 }
 
 /** A staff member's view of a registration (staffRegistrationDTO). */

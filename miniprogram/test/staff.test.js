@@ -326,6 +326,30 @@ test('claims: photos are fetched with the staff credentials; approve with edited
   assert.match(h.text(page), /没有待审核的申报/)
 })
 
+test('claims: the first page of 100 on load, the next one at the bottom through next_cursor', async () => {
+  // A long review queue: read a page at a time (the server answers at most 100), newest first.
+  const [a, b] = fx.pendingClaims().items
+  const first = { items: [a], next_cursor: '61' }
+  const second = { items: [b], next_cursor: null }
+  const { w, page } = await h.openPage({ routes: routes({ 'GET /api/v1/admin/hours/claims': (r) => (r.query.cursor === '61' ? second : first) }) },
+    'pages/staff/claims')
+  const reqs = () => w.requests('GET', '/api/v1/admin/hours/claims')
+  assert.deepEqual(reqs().map((r) => r.query), [{ status: 'pending', limit: '100' }])
+  assert.deepEqual(page.data.items.map((c) => c.id), [61])
+  assert.match(h.text(page), /上拉加载更多/)
+  await page.instance.onReachBottom()
+  await h.settle()
+  assert.deepEqual(reqs().map((r) => r.query), [{ status: 'pending', limit: '100' }, { status: 'pending', limit: '100', cursor: '61' }])
+  assert.deepEqual(page.data.items.map((c) => c.id), [61, 62])
+  assert.match(h.text(page), /陈晓燕/)
+  assert.doesNotMatch(h.text(page), /上拉加载更多/)
+  // the second page's claim is reviewable like the first
+  await h.tap(page, h.$$(page, '.btn-approve')[1])
+  assert.deepEqual(w.requests('POST', '/api/v1/admin/hours/claims/62/approve')[0].data, { minutes: 150 })
+  await page.instance.onReachBottom() // the last page: nothing more to ask
+  assert.equal(reqs().length, 2)
+})
+
 test('claims: a top-up shows the credit already recorded and proposes at most what is left', async () => {
   // The volunteer was credited 1 hour by check-in for a 3-hour session and
   // claims 2.5 hours more: the reviewer sees the existing credit (issue 13

@@ -82,7 +82,8 @@ module.exports = {
   uploadFile: (filePath) => upload('/api/v1/uploads', filePath),
   /** An uploaded photo (url as the upload answered) to a temporary file path, with the user's credentials. */
   downloadPhoto: (url) => download(url),
-  pendingClaims: () => get(`/api/v1/admin/hours/claims${qs({ status: 'pending' })}`),
+  // keyset pages of at most 100, newest first: follow next_cursor until it is null
+  pendingClaims: (cursor) => get(`/api/v1/admin/hours/claims${qs({ status: 'pending', limit: 100, cursor })}`),
   approveClaim: (id, minutes) => post(`/api/v1/admin/hours/claims/${id}/approve`, { minutes }),
   rejectClaim: (id, reason) => post(`/api/v1/admin/hours/claims/${id}/reject`, { reason }),
 

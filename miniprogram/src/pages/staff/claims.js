@@ -1,9 +1,10 @@
 // Staff: review volunteers' hours claims (approve with minutes, or reject with a reason). The
 // photos are private uploads: each is downloaded with the staff member's credentials and shown
 // from the local temporary file (an <image> cannot send the Authorization header).
-const list = require('../../behaviors/list')
+const loads = require('../../behaviors/loads')
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
+const local = require('../../utils/local')
 const { showError, confirmThen } = require('../../utils/request')
 
 function view(c) {
@@ -22,8 +23,48 @@ function view(c) {
 }
 
 Component({
-  behaviors: [list(() => api.pendingClaims(), view)],
+  behaviors: [loads],
+  data: { items: [], nextCursor: '', loadingMore: false },
   methods: {
+    onLoad() {
+      return this.load()
+    },
+    // The pending claims come in keyset pages of 100, newest first: the first one now, the next
+    // when the staff member reaches the bottom (next_cursor is null on the last).
+    load() {
+      const l = local(this)
+      const gen = (l.gen = (l.gen || 0) + 1)
+      return this.loadFrom(api.pendingClaims(), (res) => {
+        if (gen !== l.gen) return undefined // a newer load answered meanwhile
+        const items = ((res && res.items) || []).map(view)
+        this.setData({ items, loading: false, nextCursor: (res && res.next_cursor) || '' })
+        return this.listed(items)
+      })
+    },
+    /** The next page of claims, when there is one; claims reviewed meanwhile stay off the list. */
+    onReachBottom() {
+      if (!this.data.nextCursor || this.data.loadingMore) return Promise.resolve()
+      const l = local(this)
+      const gen = l.gen
+      this.setData({ loadingMore: true })
+      return api.pendingClaims(this.data.nextCursor).then(
+        (res) => {
+          if (gen !== l.gen) {
+            this.setData({ loadingMore: false }) // refreshed meanwhile
+            return []
+          }
+          const have = {}
+          this.data.items.forEach((c) => (have[c.id] = true))
+          const items = ((res && res.items) || []).filter((c) => !have[c.id]).map(view)
+          this.setData({ items: this.data.items.concat(items), nextCursor: (res && res.next_cursor) || '', loadingMore: false })
+          return this.listed(items)
+        },
+        (err) => {
+          this.setData({ loadingMore: false })
+          showError(err)
+        },
+      )
+    },
     /** Once listed, downloads every claim's photos; each shows as soon as it is there. */
     listed(items) {
       const jobs = []

@@ -22,16 +22,21 @@ export interface HoursReport {
   communities: Array<{ community_id: number; name: string; minutes: number; hours: number; persons: number }>
 }
 
+/** A page of a review queue: next_cursor is null on the last page (also when it is exactly full). */
+export interface ReviewPage<T> { items: T[]; next_cursor: string | null }
+/** The review queues are read 100 (the server's largest page) at a time. */
+const reviewPage = (status: string, cursor?: string | null) => ({ status, cursor: cursor || undefined, limit: 100 })
+
 export const hoursApi = {
-  claims: (status: string) => get<{ items: Claim[] }>('/admin/hours/claims', { status }),
+  claims: (status: string, cursor?: string | null) => get<ReviewPage<Claim>>('/admin/hours/claims', reviewPage(status, cursor)),
   approve: (id: number, minutes: number) => post<Claim>(`/admin/hours/claims/${id}/approve`, { minutes }),
   reject: (id: number, reason: string) => post<Claim>(`/admin/hours/claims/${id}/reject`, { reason }),
-  corrections: (status: string) => get<{ items: Correction[] }>('/admin/hours/corrections', { status }),
+  corrections: (status: string, cursor?: string | null) => get<ReviewPage<Correction>>('/admin/hours/corrections', reviewPage(status, cursor)),
   correct: (entryId: number, minutes: number, reason: string) =>
     post<{ status?: string }>('/admin/hours/corrections', { entry_id: entryId, minutes, reason }),
   approveCorrection: (id: number) => post(`/admin/hours/corrections/${id}/approve`),
   rejectCorrection: (id: number, reason: string) => post(`/admin/hours/corrections/${id}/reject`, { reason }),
-  presences: (status: string) => get<{ items: Presence[] }>('/admin/presences', { status }),
+  presences: (status: string, cursor?: string | null) => get<ReviewPage<Presence>>('/admin/presences', reviewPage(status, cursor)),
   approvePresence: (id: number) => post(`/admin/presences/${id}/approve`, {}),
   rejectPresence: (id: number, note: string) => post(`/admin/presences/${id}/reject`, { note }),
   report: (q: Query) => get<HoursReport>('/admin/hours', q),
