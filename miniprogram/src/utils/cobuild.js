@@ -2,7 +2,7 @@
 const fmt = require('./format')
 
 const CATEGORIES = fmt.options({ elderly_care: '养老助老', children_study: '儿童与学业', health: '医疗健康', culture: '文化活动', environment_repairs: '环境与维修', legal_aid: '法律援助', employment: '就业帮扶', other: '其他' })
-const NEED_STATUS = { open: '待认领', full: '已认领满', closed: '已完成' }
+const NEED_STATUS = { open: '待认领', full: '已认领满', closed: '已完成', expired: '已截止' }
 const PROJECT_STATUS = { claimed: '已认领', in_progress: '实施中', delivered: '已交付', evaluated: '已评价', closed: '已结项', withdrawn: '已撤回' }
 const WISH_STATUS = { pending: '待社区处理', accepted: '已纳入需求清单', merged: '已合并到社区需求', declined: '未采纳', hidden: '内容未通过审核' }
 const PROPOSAL_STATUS = { open: '征集支持中', agenda: '已提交联席会议', accepted: '已采纳', merged: '已采纳', declined: '未采纳' }

@@ -23,7 +23,7 @@ export const resourceKinds: Option[] = [
 ]
 
 const statusNames: Record<string, Record<string, [string, string]>> = {
-  need: { open: ['待认领', 'danger'], full: ['已认领满', 'success'], closed: ['已关闭', 'info'] },
+  need: { open: ['待认领', 'danger'], full: ['已认领满', 'success'], closed: ['已关闭', 'info'], expired: ['已截止', 'info'] },
   project: {
     claimed: ['已认领', 'warning'], in_progress: ['实施中', 'warning'], delivered: ['已交付', 'success'],
     evaluated: ['已评价', 'success'], closed: ['已结项', 'info'], withdrawn: ['已撤回', 'info'],
