@@ -102,3 +102,46 @@ func TestNeedsPastTheirDeadlineListAsExpired(t *testing.T) {
 		t.Errorf("status=expired: %v %v next %v, want [%d] [expired] and no next page", ids, statuses, next, expired)
 	}
 }
+
+// TestNeedsPastTheirDeadlineAreNotCountedOpen: the console dashboard's
+// open needs and the community report's needs_open count what
+// /needs?status=open lists (a need past its deadline is expired, not
+// open), and the report's 30-day unclaimed needs hold only needs still
+// open.
+func TestNeedsPastTheirDeadlineAreNotCountedOpen(t *testing.T) {
+	w, ta := newRegWorld(t)
+	mk := func(title string, deadline *time.Time, createdDaysAgo int) int64 {
+		t.Helper()
+		body := map[string]any{"community_id": w.community, "category": "elderly_care", "title": title, "quantity": 2, "quantity_unit": "次"}
+		id := num(ta.must(ta.do("POST", "/api/v1/needs", w.cStaf, body), 201, title).Body["id"])
+		if err := ta.app.db.G.Exec("UPDATE cobuild_needs SET deadline = ?, created_at = ? WHERE id = ?", deadline,
+			time.Now().AddDate(0, 0, -createdDaysAgo).UTC(), id).Error; err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	past, future := time.Now().Add(-time.Hour).UTC(), time.Now().Add(48*time.Hour).UTC()
+	oldOpen := mk("助浴服务", nil, 40)
+	mk("助洁服务", &past, 40) // old, unclaimed, but expired
+	mk("助行服务", &future, 1)
+	mk("助餐服务", &past, 1)
+	mk("理发服务", &past, 2)
+
+	r := ta.must(ta.do("GET", fmt.Sprintf("/api/v1/needs?community_id=%d&status=open&limit=100", w.community), "", nil), 200, "open needs")
+	listed := len(items(r))
+	if listed != 2 {
+		t.Fatalf("status=open lists %d needs, want 2", listed)
+	}
+	cb := ta.must(ta.do("GET", "/api/v1/console/dashboard/cobuild", w.cStaf, nil), 200, "dashboard").Body
+	if needs, _ := cb["needs"].(map[string]any); needs == nil || num(needs["open"]) != int64(listed) {
+		t.Errorf("dashboard needs %v, want open %d as listed", cb["needs"], listed)
+	}
+	rep := ta.must(ta.do("GET", fmt.Sprintf("/api/v1/admin/cobuild/report?community_id=%d", w.community), w.cStaf, nil), 200, "report").Body
+	if num(rep["needs_open"]) != int64(listed) {
+		t.Errorf("report needs_open %v, want %d as listed", rep["needs_open"], listed)
+	}
+	unclaimed, _ := rep["unclaimed_needs"].([]any)
+	if len(unclaimed) != 1 || num(unclaimed[0].(map[string]any)["id"]) != oldOpen || num(rep["needs_unclaimed_30_days"]) != 1 {
+		t.Errorf("report unclaimed %v (%v), want only need %d", unclaimed, rep["needs_unclaimed_30_days"], oldOpen)
+	}
+}

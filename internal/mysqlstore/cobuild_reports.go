@@ -158,7 +158,10 @@ func (s *CobuildStore) CommunityReport(ctx context.Context, communityID int64, f
 		return int(n), err
 	}
 	var err error
-	if out.NeedsOpen, err = count(&cbNeedRow{}, "status = ?", cobuild.NeedOpen); err != nil {
+	// Open as the needs lists show it at now (needStatusesAt): a need past
+	// its deadline is expired, neither open nor awaiting a claim.
+	open, openArgs := needStatusesAt([]string{cobuild.NeedOpen}, now)
+	if out.NeedsOpen, err = count(&cbNeedRow{}, open, openArgs...); err != nil {
 		return out, translate(err, nil)
 	}
 	if out.NeedsClaimed, err = count(&cbNeedRow{}, "claimed > 0"); err != nil {
@@ -168,7 +171,7 @@ func (s *CobuildStore) CommunityReport(ctx context.Context, communityID int64, f
 		return out, translate(err, nil)
 	}
 	var needs []cbNeedRow
-	if err := scope(g.Model(&cbNeedRow{})).Where("status = ? AND claimed = 0 AND created_at < ?", cobuild.NeedOpen, now.Add(-30*24*time.Hour).UTC()).
+	if err := scope(g.Model(&cbNeedRow{})).Where(open, openArgs...).Where("claimed = 0 AND created_at < ?", now.Add(-30*24*time.Hour).UTC()).
 		Order("created_at").Limit(500).Find(&needs).Error; err != nil {
 		return out, translate(err, nil)
 	}

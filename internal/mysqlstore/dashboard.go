@@ -125,8 +125,11 @@ func (s *DashboardStore) Cobuild(ctx context.Context, sc dashboard.Scope, now ti
 		return q.Where("community_id IN ?", append(sc.CommunityIDs, -1))
 	}
 	var needs struct{ Open, Quantity, Claimed int }
+	// Open counts the needs the lists show open at now (needStatusesAt):
+	// one past its deadline is expired.
+	open, openArgs := needStatusesAt([]string{cobuild.NeedOpen}, now)
 	if err := inComms(s.g(ctx).Model(&cbNeedRow{})).Where("status <> ?", cobuild.NeedClosed).
-		Select("COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0) AS open, COALESCE(SUM(quantity), 0) AS quantity, COALESCE(SUM(claimed), 0) AS claimed", cobuild.NeedOpen).
+		Select("COALESCE(SUM(CASE WHEN "+open+" THEN 1 ELSE 0 END), 0) AS open, COALESCE(SUM(quantity), 0) AS quantity, COALESCE(SUM(claimed), 0) AS claimed", openArgs...).
 		Scan(&needs).Error; err != nil {
 		return f, translate(err, nil)
 	}
