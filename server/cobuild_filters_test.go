@@ -145,3 +145,31 @@ func TestNeedsPastTheirDeadlineAreNotCountedOpen(t *testing.T) {
 		t.Errorf("report unclaimed %v (%v), want only need %d", unclaimed, rep["needs_unclaimed_30_days"], oldOpen)
 	}
 }
+
+// TestWishNotMergedIntoNeedPastItsDeadline: staff may not merge a wish
+// into a need whose deadline passed (409 NEED_CLOSED, as claims), the
+// wish stays pending and may then be merged into a need still open.
+func TestWishNotMergedIntoNeedPastItsDeadline(t *testing.T) {
+	w, ta := newRegWorld(t)
+	resTok, _ := ta.login("cbx-wisher")
+	wish := num(ta.must(ta.do("POST", "/api/v1/wishes", resTok, map[string]any{"community_id": w.community, "title": "想请人上门理发",
+		"description": "腿脚不便", "contact_name": "李奶奶", "contact_phone": "13900001111"}), 201, "wish").Body["id"])
+	mk := func(title string) int64 {
+		return num(ta.must(ta.do("POST", "/api/v1/needs", w.cStaf, map[string]any{"community_id": w.community, "category": "elderly_care",
+			"title": title, "quantity": 5, "quantity_unit": "次", "deadline": time.Now().Add(48 * time.Hour)}), 201, "need").Body["id"])
+	}
+	expired, open := mk("上门理发"), mk("上门理发（新）")
+	if err := ta.app.db.G.Exec("UPDATE cobuild_needs SET deadline = ? WHERE id = ?", time.Now().Add(-time.Hour).UTC(), expired).Error; err != nil {
+		t.Fatal(err)
+	}
+	review := func(need int64) resp {
+		return ta.do("POST", fmt.Sprintf("/api/v1/admin/wishes/%d/review", wish), w.cStaf, map[string]any{"decision": "merge", "need_id": need})
+	}
+	expectError(t, review(expired), 409, "NEED_CLOSED")
+	if r := ta.must(ta.do("GET", fmt.Sprintf("/api/v1/wishes/%d", wish), w.cStaf, nil), 200, "wish"); r.Body["status"] != "pending" {
+		t.Fatalf("the wish is %v after the refused merge, want pending", r.Body["status"])
+	}
+	if r := ta.must(review(open), 200, "merge"); r.Body["status"] != "merged" || num(r.Body["need_id"]) != open {
+		t.Errorf("merge into the open need: %s", r.Raw)
+	}
+}

@@ -385,6 +385,10 @@ func (s *Service) decide(ctx context.Context, u resident.User, communityID int64
 		if err != nil || n.CommunityID != communityID || n.Status == NeedClosed {
 			return nil, 0, errMergeTarget
 		}
+		if n.StatusAt(s.now()) == NeedExpired {
+			// Past its deadline no unit may claim it (as for claims).
+			return nil, 0, ErrNeedClosed
+		}
 		return nil, n.ID, nil
 	case "decline":
 		if !textLen(strings.TrimSpace(r.Reason), 200) {
