@@ -239,3 +239,44 @@ func TestProposalsPagedAfterVisibility(t *testing.T) {
 	}
 	lastPage(t, r, true, "first page")
 }
+
+// TestNeedWishesPaged: the wishes served by a need (accepted or merged
+// into it, content passed or flagged for review) page through next_cursor
+// for its community's staff and the unit that claimed it; another need's
+// wishes and those still being checked or found risky are never served.
+func TestNeedWishesPaged(t *testing.T) {
+	w := newCbPagingWorld(t)
+	_, needID, _, contact := w.claimedNeed("pg-need-contact", true)
+	other := num(w.ta.must(w.ta.do("POST", "/api/v1/needs", w.cStaf, map[string]any{"community_id": w.community, "category": "elderly_care",
+		"title": "上门理发", "quantity": 5, "quantity_unit": "次"}), 201, "other need").Body["id"])
+	needOf := map[int64]int64{}
+	for i := 0; i < 4; i++ {
+		for _, s := range []struct{ status, sec string }{{"accepted", "pass"}, {"merged", "pass"}, {"merged", "review"},
+			{"merged", "checking"}, {"hidden", "risky"}} {
+			w.insert("cobuild_wishes", []int64{w.author, w.other}[i%2], w.community, s.status, s.sec)
+			id := w.wishes[len(w.wishes)-1].id
+			needOf[id] = []int64{needID, needID, other, needID}[i]
+			if err := w.ta.app.db.G.Exec("UPDATE cobuild_wishes SET need_id = ? WHERE id = ?", needOf[id], id).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	served := want(w.wishes, func(r cbPagingRow) bool { return needOf[r.id] == needID && (r.sec == "pass" || r.sec == "review") })
+	path := fmt.Sprintf("/api/v1/needs/%d/wishes", needID)
+	for _, who := range []struct{ name, tok string }{{"staff", w.cStaf}, {"claiming unit", contact}} {
+		t.Run(who.name, func(t *testing.T) { checkPaged(t, w.ta, path, who.tok, served) })
+	}
+	// The default page is 50.
+	for i := 0; i < 50; i++ {
+		w.insert("cobuild_wishes", w.author, w.community, "merged", "pass")
+		if err := w.ta.app.db.G.Exec("UPDATE cobuild_wishes SET need_id = ? WHERE id = ?", needID, w.wishes[len(w.wishes)-1].id).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := w.ta.must(w.ta.do("GET", path, w.cStaf, nil), 200, "default page")
+	if len(items(r)) != 50 {
+		t.Fatalf("default page holds %d, want 50", len(items(r)))
+	}
+	lastPage(t, r, true, "default page")
+	expectError(t, w.ta.do("GET", path+"?limit=5", w.staff2, nil), 403, "NOT_CLAIMING_UNIT")
+}

@@ -288,8 +288,10 @@ var errNotClaimingUnit = errs.Forbidden("NOT_CLAIMING_UNIT", "认领该需求后
 // NeedWishes lists the wishes accepted or merged into a need, with their
 // contacts, for the units that claimed it (their contacts, only while the
 // claim stands) and the need's community staff: how a claiming unit
-// reaches the residents it serves.
-func (s *Service) NeedWishes(ctx context.Context, u resident.User, needID int64) ([]WishView, error) {
+// reaches the residents it serves. A page, newest first: those with an id
+// below beforeID (0: from the newest), at most limit (asked one more than
+// the page, so the caller knows whether another follows).
+func (s *Service) NeedWishes(ctx context.Context, u resident.User, needID, beforeID int64, limit int) ([]WishView, error) {
 	n, err := s.store.Need(ctx, needID)
 	if err != nil {
 		return nil, errs.NotFoundAs(err, ErrNeedNotFound)
@@ -306,7 +308,7 @@ func (s *Service) NeedWishes(ctx context.Context, u resident.User, needID int64)
 	if !allowed {
 		return nil, errNotClaimingUnit
 	}
-	ws, err := s.wishes.Wishes(ctx, WishFilter{NeedID: n.ID, VisibleOnly: true, Limit: 100})
+	ws, err := s.wishes.Wishes(ctx, WishFilter{NeedID: n.ID, VisibleOnly: true, BeforeID: beforeID, Limit: page.WithinPeek(limit, 50)})
 	if err != nil {
 		return nil, err
 	}

@@ -133,10 +133,13 @@ func toContactWishDTO(v cobuild.WishView) wishDTO {
 	return d
 }
 
+// needWishes is a page of the wishes served by a need, newest first;
+// ?cursor= is the previous page's next_cursor.
 func (a *API) needWishes(c *gin.Context) {
-	if u, id, ok := a.meAnd(c, "id"); ok {
-		ws, err := a.d.Cobuild.NeedWishes(c.Request.Context(), u, id)
-		respondItems(c, ws, toContactWishDTO, err)
+	var p idPage
+	if u, id, ok := a.meAndWith(c, "id", p.query("", 50)); ok {
+		ws, err := a.d.Cobuild.NeedWishes(c.Request.Context(), u, id, p.From, p.peek())
+		respondIDPage(c, p, ws, func(v cobuild.WishView) int64 { return v.ID }, toContactWishDTO, err)
 	}
 }
 
