@@ -134,8 +134,10 @@ func (w *authzWorld) roomsRows() []authzRow {
 			from, to := w.nextSlot()
 			return p2("/api/v1/rooms/free?starts_at=%s&ends_at=%s", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339))
 		}},
-		{"GET /api/v1/rooms/{id}", pub, roomPath("")},
-		{"GET /api/v1/rooms/{id}/availability", pub, roomPath("/availability")},
+		// A room by id as the directory lists it: community A's room open
+		// to residents is not shown to community B's staff.
+		{"GET /api/v1/rooms/{id}", st(ok, ok, ok, 404, ok, ok, ok), roomPath("")},
+		{"GET /api/v1/rooms/{id}/availability", st(ok, ok, ok, 404, ok, ok, ok), roomPath("/availability")},
 		{"GET /api/v1/rooms/{id}/calendar", loggedIn, roomPath("/calendar")},
 		// Residents of community A book; staff of another community and a
 		// unit's staff living nowhere are not residents of A.

@@ -397,3 +397,68 @@ func TestRoomsDirectoryFollowsTheCallerOverHTTP(t *testing.T) {
 		}
 	}
 }
+
+// TestRoomDetailFollowsTheCallerOverHTTP: GET /rooms/{id} and its
+// availability answer, by the directory's rule, only for a room the
+// caller may book; any other (staff-only, open to units only, another
+// community's) is 404 ROOM_NOT_FOUND as a room that does not exist. Staff
+// and admins see the rooms they run the desk of, and a resident who holds
+// a booking of a room keeps its page after it is no longer open to them.
+func TestRoomDetailFollowsTheCallerOverHTTP(t *testing.T) {
+	w, ta := newRegWorld(t)
+	mk := func(community int64, name string, audience ...string) int64 {
+		t.Helper()
+		return num(ta.must(ta.do("POST", "/api/v1/admin/rooms", w.admin, map[string]any{"community_id": community, "name": name, "kind": "activity_room",
+			"capacity": 30, "rules": map[string]any{"slot_minutes": 60, "audience": audience}}), 201, "room "+name).Body["id"])
+	}
+	elsewhere := num(ta.must(ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": "明月社区"}), 201, "community").Body["id"])
+	open, staffOnly, units := mk(w.community, "居民活动室", "residents"), mk(w.community, "工作人员会议室", "staff"), mk(w.community, "单位会议室", "units")
+	booked, other := mk(w.community, "书画室", "residents"), mk(elsewhere, "明月社区活动室", "residents")
+	alice, bob := roomResident(w, "alice"), roomResident(w, "bob")
+	day := roomDay(1)
+	ta.must(ta.do("POST", fmt.Sprintf("/api/v1/rooms/%d/bookings", booked), bob, map[string]any{"starts_at": day.Add(9 * time.Hour),
+		"ends_at": day.Add(10 * time.Hour), "purpose": "练字", "attendance": 3}), 201, "booking")
+	// The room is then kept for staff: bob's booking keeps its page.
+	ta.must(ta.do("PATCH", fmt.Sprintf("/api/v1/admin/rooms/%d", booked), w.cStaf, map[string]any{"rules": map[string]any{"audience": []string{"staff"}}}), 200, "staff only")
+
+	for _, tc := range []struct {
+		name, token string
+		room        int64
+		want        int
+	}{
+		{"resident, open room", alice, open, 200},
+		{"resident, staff-only room", alice, staffOnly, 404},
+		{"resident, room open to units", alice, units, 404},
+		{"resident, another community's room", alice, other, 404},
+		{"resident, room since kept for staff", alice, booked, 404},
+		{"its booker, room since kept for staff", bob, booked, 200},
+		{"no token, open room", "", open, 200},
+		{"no token, staff-only room", "", staffOnly, 404},
+		{"a token no longer valid, staff-only room", "no-such-token", staffOnly, 404},
+		{"unit staff, room open to units", w.orgStaff, units, 200},
+		{"unit staff, staff-only room", w.orgStaff, staffOnly, 404},
+		{"community staff, staff-only room", w.cStaf, staffOnly, 200},
+		{"community staff, room open to units", w.cStaf, units, 200},
+		{"community staff, another community's room", w.cStaf, other, 404},
+		{"admin, another community's room", w.admin, other, 200},
+		{"admin, staff-only room", w.admin, staffOnly, 200},
+		{"resident, no such room", alice, other + 1000, 404},
+	} {
+		for _, suffix := range []string{"", "/availability"} {
+			r := ta.do("GET", fmt.Sprintf("/api/v1/rooms/%d%s", tc.room, suffix), tc.token, nil)
+			if tc.want == 404 {
+				if r.Status != 404 || r.str("code") != "ROOM_NOT_FOUND" {
+					t.Errorf("%s%s: %d %s, want 404 ROOM_NOT_FOUND", tc.name, suffix, r.Status, r.Raw)
+				}
+				continue
+			}
+			id := num(r.Body["id"])
+			if suffix != "" {
+				id = num(r.Body["room_id"])
+			}
+			if r.Status != tc.want || id != tc.room {
+				t.Errorf("%s%s: %d %s, want %d with the room", tc.name, suffix, r.Status, r.Raw, tc.want)
+			}
+		}
+	}
+}

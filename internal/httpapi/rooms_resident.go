@@ -59,11 +59,20 @@ func rangeQuery(from, to *time.Time) fromRequest {
 	}
 }
 
+// getRoom is one room, to those who may see it (rooms.Service.RoomFor):
+// any other room is 404 ROOM_NOT_FOUND.
+func (a *API) getRoom(c *gin.Context) {
+	if id, ok := idParam(c, "id"); ok {
+		r, err := a.d.Rooms.RoomFor(c.Request.Context(), a.viewer(c), id)
+		respond(c, http.StatusOK, toRoomDTO(r), err)
+	}
+}
+
 func (a *API) roomAvailability(c *gin.Context) {
 	var id int64
 	var from, to time.Time
 	if read(c, pathParam(&id, "id"), rangeQuery(&from, &to)) {
-		av, err := a.d.Rooms.Availability(c.Request.Context(), id, from, to)
+		av, err := a.d.Rooms.AvailabilityFor(c.Request.Context(), a.viewer(c), id, from, to)
 		respond(c, http.StatusOK, toAvailabilityDTO(av), err)
 	}
 }

@@ -181,8 +181,8 @@ func (a *API) routes(r *gin.Engine) {
 	// Rooms and bookings (issue 16; rooms_resident.go).
 	v1.GET("/rooms", a.optionalAuth, a.listRooms)
 	v1.GET("/rooms/free", a.optionalAuth, a.freeRooms)
-	v1.GET("/rooms/:id", byID(a.d.Rooms.Room, toRoomDTO))
-	v1.GET("/rooms/:id/availability", a.roomAvailability)
+	v1.GET("/rooms/:id", a.optionalAuth, a.getRoom)
+	v1.GET("/rooms/:id/availability", a.optionalAuth, a.roomAvailability)
 	authed.GET("/rooms/:id/calendar", a.roomCalendar)
 	authed.POST("/rooms/:id/bookings", a.bookRoom)
 	authed.POST("/rooms/:id/series", a.bookSeries)

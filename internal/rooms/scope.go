@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
 
 	"gongjian/internal/resident"
 )
@@ -105,4 +106,44 @@ func (s *Service) bookableRooms(ctx context.Context, viewer *resident.User, f Ro
 		}
 	}
 	return out, who, nil
+}
+
+// RoomFor returns one room to viewer (nil: a visitor without a token): a
+// room the directory lists them (bookableRooms' rule: active and open to
+// them), one they run the desk of (staff and admins in scope, its owners;
+// inactive ones too), or one they hold a booking of (the resident's
+// bookings keep their room's page). Any other room is ROOM_NOT_FOUND, as
+// if it did not exist: staff-only rooms and other communities' rooms are
+// not shown by id either.
+func (s *Service) RoomFor(ctx context.Context, viewer *resident.User, id int64) (Room, error) {
+	r, err := s.store.Room(ctx, id)
+	if err != nil {
+		return Room{}, err
+	}
+	who, err := s.bookableFor(ctx, viewer)
+	if err != nil {
+		return Room{}, err
+	}
+	if who.desk(r) || r.Active && who.allows(r) {
+		return r, nil
+	}
+	if viewer != nil {
+		bs, err := s.store.Bookings(ctx, BookingFilter{RoomIDs: []int64{r.ID}, BookedBy: viewer.ID, Limit: 1})
+		if err != nil {
+			return Room{}, err
+		}
+		if len(bs) > 0 {
+			return r, nil
+		}
+	}
+	return Room{}, ErrRoomNotFound
+}
+
+// AvailabilityFor is Availability of a room viewer may see (RoomFor);
+// any other room is ROOM_NOT_FOUND.
+func (s *Service) AvailabilityFor(ctx context.Context, viewer *resident.User, id int64, from, to time.Time) (Availability, error) {
+	if _, err := s.RoomFor(ctx, viewer, id); err != nil {
+		return Availability{}, err
+	}
+	return s.Availability(ctx, id, from, to)
 }
