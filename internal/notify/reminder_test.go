@@ -451,3 +451,91 @@ func TestReminderHeldByRateLimitPastStartIsNotSent(t *testing.T) {
 		}
 	})
 }
+
+// A session moved and moved back: the resident is reminded once, for the
+// start that finally holds — whether the reminder of the original start was
+// already dropped as moved (its record and dedup key must not block a new
+// one) or was still waiting (it is sent; no second one is written) — also
+// with two runners scheduling and delivering at once.
+func TestReminderAfterSessionMovedBack(t *testing.T) {
+	cases := []struct {
+		name string
+		// dropFirst drains while the session is moved, so the reminder of
+		// the original start is dropped before the session comes back.
+		dropFirst bool
+	}{
+		{name: "moved back after its reminder was dropped", dropFirst: true},
+		{name: "moved back before its reminder was sent", dropFirst: false},
+	}
+	for _, tc := range cases {
+		for _, runners := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%s/%d runners", tc.name, runners), func(t *testing.T) {
+				eachSource(t, func(t *testing.T, e *reminderEnv) {
+					orig, moved := at(7, 15, 0), at(7, 16, 0)
+					e.regs.set(e.attendance(1, orig))
+					e.clock.Set(at(7, 13, 30))
+					if n := e.schedule(); n != 1 {
+						t.Fatalf("%d reminders for the original start", n)
+					}
+					e.regs.set(e.attendance(1, moved))
+					if tc.dropFirst {
+						e.drain(e.r)
+						if st := e.statuses(); st[notify.StatusCancelled] != 1 {
+							t.Fatalf("statuses %v: the reminder of the old start was not dropped", st)
+						}
+					}
+					e.clock.Set(at(7, 14, 10)) // the moved start's reminder is due
+					if n := e.schedule(); n != 1 {
+						t.Fatalf("%d reminders for the moved start", n)
+					}
+					e.regs.set(e.attendance(1, orig)) // moved back
+					rs := []*notify.Runner{e.r}
+					if runners == 2 {
+						rs = append(rs, e.runner("w2", func(_ *notify.RunnerConfig, d *notify.RunnerDeps) { d.Source = e.src }))
+					}
+					var wg sync.WaitGroup
+					for _, r := range rs {
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							for range 3 {
+								if _, err := r.ScheduleReminders(e.ctx); err != nil {
+									t.Error(err)
+								}
+								if _, err := r.Drain(e.ctx); err != nil {
+									t.Error(err)
+								}
+							}
+						}()
+					}
+					wg.Wait()
+					sent := e.tenant.SentTo(e.openID)
+					if len(sent) != 1 || sent[0].Data["time2"] != "2026年5月7日 15:00~16:30" {
+						t.Fatalf("sent %+v, want one reminder for 15:00", sent)
+					}
+					if st := e.statuses(); st[notify.StatusSent] != 1 || st[notify.StatusPending]+st[notify.StatusClaimed]+st[notify.StatusSending] != 0 {
+						t.Fatalf("statuses %v", st)
+					}
+					if done, err := e.store.Reminded(e.ctx, 1, orig); err != nil || !done {
+						t.Fatalf("the start that holds is not recorded as reminded: %v %v", done, err)
+					}
+					// Nothing more later, until the session begins.
+					for _, now := range []time.Time{at(7, 14, 30), at(7, 14, 59)} {
+						e.clock.Set(now)
+						if n := e.schedule(); n != 0 {
+							t.Fatalf("%d more reminders at %v", n, now)
+						}
+						e.drain(e.r)
+					}
+					if got := e.tenant.SentTo(e.openID); len(got) != 1 {
+						t.Fatalf("reminded %d times", len(got))
+					}
+					ms, _, err := e.store.Messages(e.ctx, e.uid, e.clock.Now(), 0, 10)
+					if err != nil || len(ms) != 1 {
+						t.Fatalf("in-app messages %+v %v, want the one reminder", ms, err)
+					}
+				})
+			})
+		}
+	}
+}
