@@ -109,7 +109,7 @@ func (s *NotifyStore) Recover(ctx context.Context, now time.Time) (requeued, unc
 }
 
 // Purge implements notify.Store: notices done with (sent, in-app only,
-// failed, uncertain, cancelled) created before before are deleted; pending
+// failed, uncertain, expired, cancelled) created before before are deleted; pending
 // and in-flight ones are never touched, however old.
 func (s *NotifyStore) Purge(ctx context.Context, before time.Time, batch int) (int64, error) {
 	return s.db.purge(ctx, &outboxRow{}, batch, "created_at", before, "status NOT IN ?",
@@ -403,8 +403,11 @@ func (s *NotifyStore) RecordGrants(ctx context.Context, userID int64, results []
 
 // ---- in-app messages and staff view ----
 
-// visible is the condition of notices shown in the in-app list.
-const visible = "status <> 'cancelled' AND due_at <= ?"
+// visible is the condition of notices shown in the in-app list: every
+// notice once due, whatever became of its WeChat message (also pending,
+// failed, expired), but those dropped as no longer applying (cancelled: the
+// reminder of a cancelled registration or a moved session).
+const visible = "status <> '" + notify.StatusCancelled + "' AND due_at <= ?"
 
 // Messages implements notify.Store.
 func (s *NotifyStore) Messages(ctx context.Context, userID int64, now time.Time, beforeID int64, limit int) ([]notify.Message, int, error) {

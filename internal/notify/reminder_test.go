@@ -13,6 +13,7 @@ import (
 
 	"gongjian/internal/mysqlstore"
 	"gongjian/internal/notify"
+	"gongjian/internal/wxemu"
 )
 
 func at(day, hour, min int) time.Time { return time.Date(2026, 5, day, hour, min, 0, 0, shanghai) }
@@ -295,7 +296,7 @@ func TestReminderNeverAfterStart(t *testing.T) {
 		if len(e.tenant.SentTo(e.openID)) != 0 {
 			t.Fatal("a reminder was sent after the session began")
 		}
-		if st := e.statuses(); st[notify.StatusCancelled] != 1 {
+		if st := e.statuses(); st[notify.StatusExpired] != 1 {
 			t.Fatalf("statuses %v", st)
 		}
 	})
@@ -443,7 +444,7 @@ func TestReminderHeldByRateLimitPastStartIsNotSent(t *testing.T) {
 		if len(e.tenant.SentTo(e.openID)) != 0 {
 			t.Fatal("a reminder was sent after the session began")
 		}
-		if st := e.statuses(); st[notify.StatusCancelled] != 1 {
+		if st := e.statuses(); st[notify.StatusExpired] != 1 {
 			t.Fatalf("statuses %v", st)
 		}
 		if b := e.balance(e.uid, notify.ActivityReminder); b != 10 {
@@ -537,5 +538,70 @@ func TestReminderAfterSessionMovedBack(t *testing.T) {
 				})
 			})
 		}
+	}
+}
+
+// A reminder that WeChat never took before the session began stays in the
+// resident's in-app list (expired) when the resident was entitled to it;
+// only a reminder that no longer applies (registration cancelled, session
+// moved) vanishes (cancelled).
+func TestExpiredReminderVisibility(t *testing.T) {
+	cases := []struct {
+		name    string
+		change  func(e *reminderEnv, a notify.Attendance) // what happens before the start (nil: nothing)
+		status  string
+		visible bool
+	}{
+		{name: "still confirmed", status: notify.StatusExpired, visible: true},
+		{name: "registration cancelled", change: func(e *reminderEnv, a notify.Attendance) {
+			a.Confirmed = false
+			e.regs.set(a)
+		}, status: notify.StatusCancelled},
+		{name: "session moved", change: func(e *reminderEnv, a notify.Attendance) {
+			e.regs.set(e.attendance(a.RegistrationID, at(9, 15, 0)))
+		}, status: notify.StatusCancelled},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			eachSource(t, func(t *testing.T, e *reminderEnv) {
+				a := e.attendance(1, at(7, 15, 0))
+				e.regs.set(a)
+				e.clock.Set(at(7, 13, 30))
+				if n := e.schedule(); n != 1 {
+					t.Fatalf("%d reminders", n)
+				}
+				e.tenant.Fail(wxemu.EndpointSubscribeSend, wxemu.Fault{ErrCode: -1}) // busy until further notice
+				defer e.tenant.ClearFaults()
+				e.drain(e.r)
+				if st := e.statuses(); st[notify.StatusPending] != 1 {
+					t.Fatalf("statuses %v, want the reminder waiting for a retry", st)
+				}
+				if tc.change != nil {
+					tc.change(e, a)
+				}
+				e.clock.Set(at(7, 15, 0)) // the session begins; WeChat still fails
+				e.drain(e.r)
+				if st := e.statuses(); st[tc.status] != 1 || len(st) != 1 {
+					t.Fatalf("statuses %v, want one %s", st, tc.status)
+				}
+				if len(e.tenant.SentTo(e.openID)) != 0 {
+					t.Fatal("a reminder was sent")
+				}
+				if b := e.balance(e.uid, notify.ActivityReminder); b != 10 {
+					t.Fatalf("grants left %d, want 10 (the failed attempt gave its grant back)", b)
+				}
+				ms, unread, err := e.store.Messages(e.ctx, e.uid, e.clock.Now(), 0, 10)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := len(ms) == 1 && ms[0].TemplateKey == notify.ActivityReminder && unread == 1; got != tc.visible {
+					t.Fatalf("in-app messages %+v (unread %d), want visible=%v", ms, unread, tc.visible)
+				}
+				_, counts, err := e.store.ActivityMessages(e.ctx, a.ActivityID, 0, 10)
+				if err != nil || counts[tc.status] != 1 {
+					t.Fatalf("staff counts %v %v, want one %s", counts, err, tc.status)
+				}
+			})
+		})
 	}
 }
