@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -108,7 +109,7 @@ func (s *NotifyStore) Recover(ctx context.Context, now time.Time) (requeued, unc
 }
 
 // Purge implements notify.Store: notices done with (sent, in-app only,
-// failed, uncertain, cancelled) created before before are deleted; pending
+// failed, uncertain, expired, cancelled) created before before are deleted; pending
 // and in-flight ones are never touched, however old.
 func (s *NotifyStore) Purge(ctx context.Context, before time.Time, batch int) (int64, error) {
 	return s.db.purge(ctx, &outboxRow{}, batch, "created_at", before, "status NOT IN ?",
@@ -306,12 +307,31 @@ func (s *NotifyStore) Finish(ctx context.Context, d notify.Delivery, worker stri
 	return translate(err, nil)
 }
 
-// Settle implements notify.Store.
+// Settle implements notify.Store. With o.ForgetReminder the notice gives
+// up its dedup key (suffixed ":dropped:<id>", unique as the id is) and the
+// reminder record of (registration, start) is deleted, in the transaction
+// that settles the notice — only when this worker's claim settled it.
 func (s *NotifyStore) Settle(ctx context.Context, d notify.Delivery, worker string, o notify.Outcome, now time.Time) error {
 	now = now.UTC()
-	err := s.g(ctx).Exec(`UPDATE outbox SET status = ?, err_code = ?, last_error = ?, claimed_by = '', claimed_until = NULL, updated_at = ?
-		WHERE id = ? AND status = ? AND claimed_by = ?`,
-		o.Status, o.ErrCode, o.Reason, now, d.ID, notify.StatusClaimed, worker).Error
+	const settle = `UPDATE outbox SET status = ?, err_code = ?, last_error = ?, claimed_by = '', claimed_until = NULL, updated_at = ?`
+	const where = ` WHERE id = ? AND status = ? AND claimed_by = ?`
+	if !o.ForgetReminder {
+		err := s.g(ctx).Exec(settle+where, o.Status, o.ErrCode, o.Reason, now, d.ID, notify.StatusClaimed, worker).Error
+		return translate(err, nil)
+	}
+	key := "dedup_key || ?"
+	if s.db.Dialect == "mysql" {
+		key = "CONCAT(dedup_key, ?)"
+	}
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		r := tx.Exec(settle+", dedup_key = "+key+where, o.Status, o.ErrCode, o.Reason, now,
+			":dropped:"+strconv.FormatInt(d.ID, 10), d.ID, notify.StatusClaimed, worker)
+		if r.Error != nil || r.RowsAffected != 1 || d.RegistrationID == 0 || d.ExpiresAt.IsZero() {
+			return r.Error
+		}
+		return tx.Exec("DELETE FROM notify_reminders WHERE registration_id = ? AND starts_at = ?",
+			d.RegistrationID, d.ExpiresAt.UTC()).Error
+	})
 	return translate(err, nil)
 }
 
@@ -383,8 +403,11 @@ func (s *NotifyStore) RecordGrants(ctx context.Context, userID int64, results []
 
 // ---- in-app messages and staff view ----
 
-// visible is the condition of notices shown in the in-app list.
-const visible = "status <> 'cancelled' AND due_at <= ?"
+// visible is the condition of notices shown in the in-app list: every
+// notice once due, whatever became of its WeChat message (also pending,
+// failed, expired), but those dropped as no longer applying (cancelled: the
+// reminder of a cancelled registration or a moved session).
+const visible = "status <> '" + notify.StatusCancelled + "' AND due_at <= ?"
 
 // Messages implements notify.Store.
 func (s *NotifyStore) Messages(ctx context.Context, userID int64, now time.Time, beforeID int64, limit int) ([]notify.Message, int, error) {

@@ -431,13 +431,16 @@ func (r *Runner) deliver(ctx context.Context, d Delivery) {
 	}
 }
 
-// expired settles d as cancelled when its expiry has come, and reports
-// whether it did.
+// expired settles d as expired when its expiry has come, and reports
+// whether it did. The resident keeps it in the in-app list: reminders that
+// no longer apply (cancelled registration, moved session) were dropped as
+// cancelled at the claim (checkReminders), so what expires here is one the
+// resident was entitled to and WeChat did not take in time.
 func (r *Runner) expired(ctx context.Context, d Delivery) bool {
 	if d.ExpiresAt.IsZero() || r.now().Before(d.ExpiresAt) {
 		return false
 	}
-	r.settle(ctx, d, Outcome{Status: StatusCancelled, Reason: "expired before it could be sent"})
+	r.settle(ctx, d, Outcome{Status: StatusExpired, Reason: "expired before it could be sent"})
 	return true
 }
 

@@ -21,7 +21,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gongjian_notify_outcomes_total",
-			Help: "Notice delivery outcomes by template and status (sent, no_grant, in_app, failed, cancelled, retry).",
+			Help: "Notice delivery outcomes by template and status (sent, no_grant, in_app, failed, expired, cancelled, retry).",
 		}, []string{"template", "status"}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gongjian_notify_rejected_total",

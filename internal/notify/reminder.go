@@ -211,6 +211,12 @@ func reminderNotice(a Attendance, now time.Time, loc *time.Location) Notice {
 // checkReminders cancels claimed reminders whose registration is no
 // longer confirmed or whose session moved (the scheduler writes a new
 // reminder for the new start when it is due), and returns the others.
+// A cancelled reminder forgets its record and frees its dedup key in the
+// same transaction: should the session move back to that start (or the
+// registration be confirmed again), the scheduler reminds it anew. The
+// settle is conditional on this worker's claim, so with several runners
+// one record is forgotten once, and the scheduler's record (primary key)
+// still lets one reminder be written per start.
 func (r *Runner) checkReminders(ctx context.Context, ds []Delivery) []Delivery {
 	if r.source == nil {
 		return ds
@@ -255,7 +261,7 @@ func (r *Runner) checkReminders(ctx context.Context, ds []Delivery) []Delivery {
 			kept = append(kept, d)
 			continue
 		}
-		r.settle(ctx, d, Outcome{Status: StatusCancelled, Reason: reason})
+		r.settle(ctx, d, Outcome{Status: StatusCancelled, Reason: reason, ForgetReminder: true})
 	}
 	return kept
 }

@@ -13,6 +13,7 @@ import (
 
 	"gongjian/internal/mysqlstore"
 	"gongjian/internal/notify"
+	"gongjian/internal/wxemu"
 )
 
 func at(day, hour, min int) time.Time { return time.Date(2026, 5, day, hour, min, 0, 0, shanghai) }
@@ -295,7 +296,7 @@ func TestReminderNeverAfterStart(t *testing.T) {
 		if len(e.tenant.SentTo(e.openID)) != 0 {
 			t.Fatal("a reminder was sent after the session began")
 		}
-		if st := e.statuses(); st[notify.StatusCancelled] != 1 {
+		if st := e.statuses(); st[notify.StatusExpired] != 1 {
 			t.Fatalf("statuses %v", st)
 		}
 	})
@@ -443,11 +444,164 @@ func TestReminderHeldByRateLimitPastStartIsNotSent(t *testing.T) {
 		if len(e.tenant.SentTo(e.openID)) != 0 {
 			t.Fatal("a reminder was sent after the session began")
 		}
-		if st := e.statuses(); st[notify.StatusCancelled] != 1 {
+		if st := e.statuses(); st[notify.StatusExpired] != 1 {
 			t.Fatalf("statuses %v", st)
 		}
 		if b := e.balance(e.uid, notify.ActivityReminder); b != 10 {
 			t.Fatalf("grants left %d, want 10 (nothing spent)", b)
 		}
 	})
+}
+
+// A session moved and moved back: the resident is reminded once, for the
+// start that finally holds — whether the reminder of the original start was
+// already dropped as moved (its record and dedup key must not block a new
+// one) or was still waiting (it is sent; no second one is written) — also
+// with two runners scheduling and delivering at once.
+func TestReminderAfterSessionMovedBack(t *testing.T) {
+	cases := []struct {
+		name string
+		// dropFirst drains while the session is moved, so the reminder of
+		// the original start is dropped before the session comes back.
+		dropFirst bool
+	}{
+		{name: "moved back after its reminder was dropped", dropFirst: true},
+		{name: "moved back before its reminder was sent", dropFirst: false},
+	}
+	for _, tc := range cases {
+		for _, runners := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%s/%d runners", tc.name, runners), func(t *testing.T) {
+				eachSource(t, func(t *testing.T, e *reminderEnv) {
+					orig, moved := at(7, 15, 0), at(7, 16, 0)
+					e.regs.set(e.attendance(1, orig))
+					e.clock.Set(at(7, 13, 30))
+					if n := e.schedule(); n != 1 {
+						t.Fatalf("%d reminders for the original start", n)
+					}
+					e.regs.set(e.attendance(1, moved))
+					if tc.dropFirst {
+						e.drain(e.r)
+						if st := e.statuses(); st[notify.StatusCancelled] != 1 {
+							t.Fatalf("statuses %v: the reminder of the old start was not dropped", st)
+						}
+					}
+					e.clock.Set(at(7, 14, 10)) // the moved start's reminder is due
+					if n := e.schedule(); n != 1 {
+						t.Fatalf("%d reminders for the moved start", n)
+					}
+					e.regs.set(e.attendance(1, orig)) // moved back
+					rs := []*notify.Runner{e.r}
+					if runners == 2 {
+						rs = append(rs, e.runner("w2", func(_ *notify.RunnerConfig, d *notify.RunnerDeps) { d.Source = e.src }))
+					}
+					var wg sync.WaitGroup
+					for _, r := range rs {
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							for range 3 {
+								if _, err := r.ScheduleReminders(e.ctx); err != nil {
+									t.Error(err)
+								}
+								if _, err := r.Drain(e.ctx); err != nil {
+									t.Error(err)
+								}
+							}
+						}()
+					}
+					wg.Wait()
+					sent := e.tenant.SentTo(e.openID)
+					if len(sent) != 1 || sent[0].Data["time2"] != "2026年5月7日 15:00~16:30" {
+						t.Fatalf("sent %+v, want one reminder for 15:00", sent)
+					}
+					if st := e.statuses(); st[notify.StatusSent] != 1 || st[notify.StatusPending]+st[notify.StatusClaimed]+st[notify.StatusSending] != 0 {
+						t.Fatalf("statuses %v", st)
+					}
+					if done, err := e.store.Reminded(e.ctx, 1, orig); err != nil || !done {
+						t.Fatalf("the start that holds is not recorded as reminded: %v %v", done, err)
+					}
+					// Nothing more later, until the session begins.
+					for _, now := range []time.Time{at(7, 14, 30), at(7, 14, 59)} {
+						e.clock.Set(now)
+						if n := e.schedule(); n != 0 {
+							t.Fatalf("%d more reminders at %v", n, now)
+						}
+						e.drain(e.r)
+					}
+					if got := e.tenant.SentTo(e.openID); len(got) != 1 {
+						t.Fatalf("reminded %d times", len(got))
+					}
+					ms, _, err := e.store.Messages(e.ctx, e.uid, e.clock.Now(), 0, 10)
+					if err != nil || len(ms) != 1 {
+						t.Fatalf("in-app messages %+v %v, want the one reminder", ms, err)
+					}
+				})
+			})
+		}
+	}
+}
+
+// A reminder that WeChat never took before the session began stays in the
+// resident's in-app list (expired) when the resident was entitled to it;
+// only a reminder that no longer applies (registration cancelled, session
+// moved) vanishes (cancelled).
+func TestExpiredReminderVisibility(t *testing.T) {
+	cases := []struct {
+		name    string
+		change  func(e *reminderEnv, a notify.Attendance) // what happens before the start (nil: nothing)
+		status  string
+		visible bool
+	}{
+		{name: "still confirmed", status: notify.StatusExpired, visible: true},
+		{name: "registration cancelled", change: func(e *reminderEnv, a notify.Attendance) {
+			a.Confirmed = false
+			e.regs.set(a)
+		}, status: notify.StatusCancelled},
+		{name: "session moved", change: func(e *reminderEnv, a notify.Attendance) {
+			e.regs.set(e.attendance(a.RegistrationID, at(9, 15, 0)))
+		}, status: notify.StatusCancelled},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			eachSource(t, func(t *testing.T, e *reminderEnv) {
+				a := e.attendance(1, at(7, 15, 0))
+				e.regs.set(a)
+				e.clock.Set(at(7, 13, 30))
+				if n := e.schedule(); n != 1 {
+					t.Fatalf("%d reminders", n)
+				}
+				e.tenant.Fail(wxemu.EndpointSubscribeSend, wxemu.Fault{ErrCode: -1}) // busy until further notice
+				defer e.tenant.ClearFaults()
+				e.drain(e.r)
+				if st := e.statuses(); st[notify.StatusPending] != 1 {
+					t.Fatalf("statuses %v, want the reminder waiting for a retry", st)
+				}
+				if tc.change != nil {
+					tc.change(e, a)
+				}
+				e.clock.Set(at(7, 15, 0)) // the session begins; WeChat still fails
+				e.drain(e.r)
+				if st := e.statuses(); st[tc.status] != 1 || len(st) != 1 {
+					t.Fatalf("statuses %v, want one %s", st, tc.status)
+				}
+				if len(e.tenant.SentTo(e.openID)) != 0 {
+					t.Fatal("a reminder was sent")
+				}
+				if b := e.balance(e.uid, notify.ActivityReminder); b != 10 {
+					t.Fatalf("grants left %d, want 10 (the failed attempt gave its grant back)", b)
+				}
+				ms, unread, err := e.store.Messages(e.ctx, e.uid, e.clock.Now(), 0, 10)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := len(ms) == 1 && ms[0].TemplateKey == notify.ActivityReminder && unread == 1; got != tc.visible {
+					t.Fatalf("in-app messages %+v (unread %d), want visible=%v", ms, unread, tc.visible)
+				}
+				_, counts, err := e.store.ActivityMessages(e.ctx, a.ActivityID, 0, 10)
+				if err != nil || counts[tc.status] != 1 {
+					t.Fatalf("staff counts %v %v, want one %s", counts, err, tc.status)
+				}
+			})
+		})
+	}
 }

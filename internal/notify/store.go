@@ -15,7 +15,8 @@ const (
 	StatusInApp     = "in_app"    // no WeChat template for it: in-app only by design
 	StatusFailed    = "failed"    // WeChat refused it for good, or retries ran out
 	StatusUncertain = "uncertain" // the process died during the WeChat call: maybe delivered, never resent
-	StatusCancelled = "cancelled" // dropped before sending (expired reminder, cancelled registration, moved session)
+	StatusExpired   = "expired"   // its expiry came before WeChat took it (a reminder at its session's start): in-app only
+	StatusCancelled = "cancelled" // dropped: the reminder of a cancelled registration or a moved session (not shown in-app)
 )
 
 // Terminal reports whether a notice in status s is done with.
@@ -85,6 +86,11 @@ type Outcome struct {
 	Reason    string // short English reason, for staff
 	Refund    bool   // give back the grant reserved by BeginSend
 	ZeroGrant bool   // WeChat says no subscription is left: set the balance to 0
+	// ForgetReminder (Settle of a reminder dropped at the check) removes
+	// the reminder record of the notice's registration and start
+	// (RegistrationID, ExpiresAt) and frees its dedup key, so that start is
+	// reminded again should the session come back to it.
+	ForgetReminder bool
 }
 
 // GrantState is what a user allowed for one template.
@@ -162,7 +168,8 @@ type Store interface {
 	// was never begun or is recorded already.
 	Finish(ctx context.Context, d Delivery, worker string, o Outcome, now time.Time) error
 	// Settle records the outcome of a claimed notice that needed no WeChat
-	// call (cancelled, in_app, failed).
+	// call (cancelled, expired, in_app, failed), with o.ForgetReminder in
+	// the same transaction.
 	Settle(ctx context.Context, d Delivery, worker string, o Outcome, now time.Time) error
 	// Release returns claimed, unsent notices to pending (at shutdown).
 	Release(ctx context.Context, worker string, ids []int64) error
