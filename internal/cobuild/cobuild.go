@@ -258,6 +258,10 @@ type Project struct {
 	EvaluatedAt  *time.Time
 	ClosedAt     *time.Time
 	CreatedAt    time.Time
+	// Version counts the project's updates (UpdateProject): an update is
+	// written only over the version it was decided on, so two updates
+	// made at once never silently overwrite each other.
+	Version int64
 }
 
 // Overdue reports whether the project is past its due date and not delivered.

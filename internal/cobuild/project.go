@@ -23,6 +23,9 @@ var (
 	errNotBeneficiary  = errs.Forbidden("NOT_BENEFICIARY", "只有该项目的受益居民可以评价")
 	errNotDelivered    = errs.Conflict("PROJECT_NOT_DELIVERED", "项目交付后才能评价")
 	errEvaluated       = errs.Conflict("EVALUATED_ALREADY", "社区已评价过该项目")
+	// ErrProjectChanged: the project was updated by someone else since it
+	// was read (its version or status moved on).
+	ErrProjectChanged = errs.Conflict("PROJECT_CHANGED", "项目已被他人更新，请刷新后查看最新进度再提交")
 )
 
 // Project returns a project (public: the board shows projects and their
@@ -55,6 +58,10 @@ type ProjectUpdate struct {
 	Evidence    *Evidence
 	ActivityIDs []int64
 	Plan        *string
+	// Version is the project's version the update was made on (nil: the
+	// version just read, for clients that do not send it); an older one
+	// is refused with PROJECT_CHANGED.
+	Version *int64
 }
 
 // UpdateProject moves a project along its lifecycle. The units' contacts
@@ -68,6 +75,9 @@ func (s *Service) UpdateProject(ctx context.Context, u resident.User, id int64, 
 	party, staff := isPartyContact(u, p), u.IsStaffOf(p.CommunityID)
 	if !party && !staff {
 		return Project{}, errs.Forbidden("NOT_PROJECT_PARTY", "只有项目的承接单位联系人或社区工作人员可以操作")
+	}
+	if in.Version != nil && *in.Version != p.Version {
+		return Project{}, ErrProjectChanged
 	}
 	from := p.Status
 	now := s.now()

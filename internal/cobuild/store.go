@@ -82,8 +82,9 @@ type Store interface {
 	Project(ctx context.Context, id int64) (Project, error) // ErrProjectNotFound when none
 	Projects(ctx context.Context, f ProjectFilter) ([]Project, error)
 	// UpdateProject writes the project's status, milestones, evidence,
-	// activities and times when its status is still from (optimistic:
-	// PROJECT_CHANGED otherwise), with the notices.
+	// activities and times when its status is still from and its version
+	// still p.Version (optimistic: ErrProjectChanged otherwise), bumping
+	// the version, with the notices.
 	UpdateProject(ctx context.Context, p Project, from string, notices []notify.Notice) error
 	// AddRating inserts a beneficiary's rating (RATED_ALREADY when the
 	// user rated the project).

@@ -141,6 +141,7 @@ type projectDTO struct {
 	EvaluatedAt  *time.Time          `json:"evaluated_at,omitempty"`
 	ClosedAt     *time.Time          `json:"closed_at,omitempty"`
 	CreatedAt    time.Time           `json:"created_at"`
+	Version      int64               `json:"version"`
 }
 
 func toProjectDTO(p cobuild.Project, now time.Time) projectDTO {
@@ -149,7 +150,7 @@ func toProjectDTO(p cobuild.Project, now time.Time) projectDTO {
 		Overdue: p.Overdue(now), Parties: []partyDTO{}, Milestones: p.Milestones, Evidence: p.Evidence, ActivityIDs: p.ActivityIDs,
 		RatingAvg: p.RatingAvg, RatingCount: p.RatingCount, UnitRating: p.UnitRating, UnitComment: p.UnitComment,
 		StartedAt: p.StartedAt, DeliveredAt: p.DeliveredAt, EvaluatedAt: p.EvaluatedAt, ClosedAt: p.ClosedAt, CreatedAt: p.CreatedAt,
-		DueAt: optionalTime(p.DueAt)}
+		DueAt: optionalTime(p.DueAt), Version: p.Version}
 	for _, x := range p.Parties {
 		d.Parties = append(d.Parties, partyDTO{UnitID: x.UnitID, UnitName: x.UnitName, Quantity: x.Quantity, ClaimID: x.ClaimID})
 	}

@@ -315,10 +315,11 @@ func (a *API) projectProgress(c *gin.Context) {
 		Evidence    *cobuild.Evidence   `json:"evidence"`
 		ActivityIDs []int64             `json:"activity_ids"`
 		Plan        *string             `json:"plan"`
+		Version     *int64              `json:"version"` // the project's version the update was made on (optional)
 	}
 	if u, id, ok := a.meAndWith(c, "id", &req); ok {
 		p, err := a.d.Cobuild.UpdateProject(c.Request.Context(), u, id, cobuild.ProjectUpdate{Action: req.Action, Milestones: req.Milestones,
-			Evidence: req.Evidence, ActivityIDs: req.ActivityIDs, Plan: req.Plan})
+			Evidence: req.Evidence, ActivityIDs: req.ActivityIDs, Plan: req.Plan, Version: req.Version})
 		respond(c, http.StatusOK, projectNow(p), err)
 	}
 }

@@ -21,8 +21,6 @@ func NewCobuildStore(db *DB) *CobuildStore { return &CobuildStore{base{db}} }
 
 var _ cobuild.Store = (*CobuildStore)(nil)
 
-var errCbProjectChanged = errs.Conflict("PROJECT_CHANGED", "项目状态已变化，请刷新后重试")
-
 func tptr(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil
@@ -370,7 +368,7 @@ func (s *CobuildStore) toProjects(ctx context.Context, rows []cbProjectRow) ([]c
 			Category: r.Category, Quantity: r.Quantity, QuantityUnit: r.QuantityUnit, Plan: r.Plan, Status: r.Status,
 			DueAt: tval(r.DueAt), Parties: byP[r.ID], UnitRating: r.UnitRating, UnitComment: r.UnitComment,
 			StartedAt: utcPtr(r.StartedAt), DeliveredAt: utcPtr(r.DeliveredAt), EvaluatedAt: utcPtr(r.EvaluatedAt),
-			ClosedAt: utcPtr(r.ClosedAt), CreatedAt: r.CreatedAt.UTC()}
+			ClosedAt: utcPtr(r.ClosedAt), CreatedAt: r.CreatedAt.UTC(), Version: r.Version}
 		_ = json.Unmarshal([]byte(r.Milestones), &p.Milestones)
 		_ = json.Unmarshal([]byte(r.Evidence), &p.Evidence)
 		p.Evidence.Served = r.Served
@@ -416,18 +414,25 @@ func (s *CobuildStore) Projects(ctx context.Context, f cobuild.ProjectFilter) ([
 	return s.toProjects(ctx, rows)
 }
 
-// UpdateProject writes the project's state when its status is still from.
+// UpdateProject writes the project's state when its status is still from
+// and its version still p.Version: a read-modify-write made on an older
+// read is refused, never written over the newer one.
 func (s *CobuildStore) UpdateProject(ctx context.Context, p cobuild.Project, from string, notices []notify.Notice) error {
 	ms, _ := json.Marshal(p.Milestones)
 	ev, _ := json.Marshal(p.Evidence)
 	return translate(s.db.transaction(ctx, func(tx *gorm.DB) error {
-		if err := fromStatus(tx, &cbProjectRow{}, p.ID, from, map[string]any{
-			"status": p.Status, "milestones": string(ms), "evidence": string(ev), "served": p.Evidence.Served,
+		res := tx.Model(&cbProjectRow{}).Where("id = ? AND status = ? AND version = ?", p.ID, from, p.Version).Updates(map[string]any{
+			"version": gorm.Expr("version + 1"),
+			"status":  p.Status, "milestones": string(ms), "evidence": string(ev), "served": p.Evidence.Served,
 			"activity_ids": idList(p.ActivityIDs), "plan": p.Plan, "unit_rating": p.UnitRating, "unit_comment": p.UnitComment,
 			"started_at": utcPtr(p.StartedAt), "delivered_at": utcPtr(p.DeliveredAt), "evaluated_at": utcPtr(p.EvaluatedAt),
 			"closed_at": utcPtr(p.ClosedAt), "updated_at": time.Now().UTC(),
-		}, errCbProjectChanged); err != nil {
-			return err
+		})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return cobuild.ErrProjectChanged
 		}
 		if p.Status == cobuild.ProjectDelivered && from != cobuild.ProjectDelivered {
 			// Evidence is public from delivery on.

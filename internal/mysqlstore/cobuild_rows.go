@@ -1,6 +1,10 @@
 package mysqlstore
 
-import "time"
+import (
+	"time"
+
+	"gorm.io/gorm"
+)
 
 // Co-building (issue 15): units, the three lists, claims, projects,
 // wishes, proposals, report-ins. GORM rows only; the stores are in
@@ -118,8 +122,10 @@ type cbProjectRow struct {
 	EvaluatedAt  *time.Time
 	ClosedAt     *time.Time
 	RemindedAt   *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Version counts UpdateProject's writes (optimistic concurrency).
+	Version   int64 `gorm:"not null;default:0"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 func (cbProjectRow) TableName() string { return "cobuild_projects" }
@@ -275,4 +281,12 @@ var cobuildMigrations = []Migration{
 		index{"cobuild_wishes", "idx_cb_wishes_community_status", "community_id, status, id"},
 		index{"cobuild_proposals", "idx_cb_proposals_community_status", "community_id, status, id"},
 	)},
+	// A project's progress is written over the version it was read at
+	// (two updates at once never overwrite each other silently).
+	{ID: "1312_cobuild_projects_version", Up: func(tx *gorm.DB) error {
+		if m := tx.Migrator(); !m.HasColumn(&cbProjectRow{}, "Version") {
+			return m.AddColumn(&cbProjectRow{}, "Version")
+		}
+		return nil
+	}},
 }
