@@ -45,6 +45,10 @@ const (
 // OrgTypeUnit is the organisation type of a co-building unit.
 const OrgTypeUnit = "co_building_unit"
 
+// OrgTypeParty is the organisation type of party organisations (the
+// party-organisation tree: a unit's party_org_id, a membership's org).
+const OrgTypeParty = "party_org"
+
 // Unit is a co-building unit: an organisation (its ID is the organisation's
 // id, the org_id of unit_contact roles).
 type Unit struct {

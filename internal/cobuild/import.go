@@ -167,7 +167,7 @@ func (s *Service) ImportUnits(ctx context.Context, u resident.User, rows []UnitR
 	if len(rows) > MaxImportUnits {
 		return 0, errImportLarge
 	}
-	comms, orgs, err := s.lookups(ctx)
+	l, err := s.lookups(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -183,9 +183,9 @@ func (s *Service) ImportUnits(ctx context.Context, u resident.User, rows []UnitR
 	units := make([]Unit, 0, len(rows))
 	seen := map[string]int{}
 	for _, r := range rows {
-		in, msg := r.resolve(commByName, orgs)
+		in, msg := r.resolve(commByName, l.orgs)
 		if msg == "" {
-			if err := s.checkUnit(&in, comms, orgs); err != nil {
+			if err := s.checkUnit(&in, l.comms, l.orgs, l.types); err != nil {
 				msg = errs.As(err).Message
 			} else if prev, dup := seen[in.Name]; dup {
 				msg = fmt.Sprintf("单位名称与第 %d 行重复", prev)

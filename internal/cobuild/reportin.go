@@ -49,7 +49,9 @@ type ReportInStore interface {
 	// also records the member's residential community and workplace
 	// organisation (their hours roll up to both), with the notices.
 	ReviewReportIn(ctx context.Context, r ReportIn, notices []notify.Notice) error
-	OrgName(ctx context.Context, id int64) (string, error)
+	// OrgName returns an organisation's name and type (ORG_NOT_FOUND,
+	// a NotFound, when none).
+	OrgName(ctx context.Context, id int64) (name, orgType string, err error)
 }
 
 var (
@@ -57,11 +59,15 @@ var (
 	errReportNotFound  = errs.NotFound("REPORT_IN_NOT_FOUND", "报到记录不存在")
 	errReportReviewed  = errs.Conflict("REPORT_IN_REVIEWED", "该报到已处理")
 	errWorkplaceNeeded = errs.Invalid("UNKNOWN_ORG", "请选择所在单位的党组织")
+	errWorkplaceGone   = errs.Invalid("UNKNOWN_ORG", "所选工作单位不存在，请重新选择")
+	errWorkplaceKind   = errs.Invalid("NOT_A_WORKPLACE_ORG", "所选组织不是共建单位或党组织，请重新选择工作单位")
 )
 
 // ReportInTo records a party member's report-in to their residential
-// community (default: the community they chose), naming their workplace
-// party organisation; the community's staff confirm it.
+// community (default: the community they chose), naming their workplace:
+// a co-building unit (the mini-program's list) or a party organisation,
+// the organisations party members belong to; the community's staff
+// confirm it.
 func (s *Service) ReportInTo(ctx context.Context, u resident.User, communityID, workplaceOrgID int64) (ReportIn, error) {
 	if !u.HasRole(resident.RolePartyMember) {
 		return ReportIn{}, errNotPartyMember
@@ -70,9 +76,17 @@ func (s *Service) ReportInTo(ctx context.Context, u resident.User, communityID, 
 	if err != nil {
 		return ReportIn{}, err
 	}
-	name, err := s.reportIns.OrgName(ctx, workplaceOrgID)
-	if err != nil || workplaceOrgID == 0 {
+	if workplaceOrgID <= 0 {
 		return ReportIn{}, errWorkplaceNeeded
+	}
+	name, orgType, err := s.reportIns.OrgName(ctx, workplaceOrgID)
+	switch {
+	case errs.KindOf(err) == errs.KindNotFound:
+		return ReportIn{}, errWorkplaceGone
+	case err != nil:
+		return ReportIn{}, err
+	case orgType != OrgTypeUnit && orgType != OrgTypeParty:
+		return ReportIn{}, errWorkplaceKind
 	}
 	if cur, err := s.reportIns.ReportIn(ctx, u.ID); err == nil && cur.Status == ReportConfirmed &&
 		cur.CommunityID == communityID && cur.WorkplaceOrgID == workplaceOrgID {

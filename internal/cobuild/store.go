@@ -58,8 +58,10 @@ type Store interface {
 	// SetUnitStatus sets a unit's status (UNIT_NOT_FOUND when none).
 	SetUnitStatus(ctx context.Context, id int64, status string) error
 	Units(ctx context.Context) ([]Unit, error)
-	// OrgExists reports an organisation of that name exists.
+	// OrgNames maps every organisation's name to its id.
 	OrgNames(ctx context.Context) (map[string]int64, error)
+	// OrgTypes maps every organisation's id to its type.
+	OrgTypes(ctx context.Context) (map[int64]string, error)
 
 	CreateNeed(ctx context.Context, n *Need, notices []notify.Notice) error
 	Need(ctx context.Context, id int64) (Need, error) // ErrNeedNotFound when none

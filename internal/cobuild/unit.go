@@ -44,8 +44,14 @@ type ImportError struct {
 // MaxImportUnits is the most rows one import takes.
 const MaxImportUnits = 1000
 
-// checkUnit validates in against the known communities and organisations.
-func (s *Service) checkUnit(in *UnitInput, communities map[int64]bool, orgs map[string]int64) error {
+var (
+	errUnknownPartyOrg = errs.Invalid("UNKNOWN_ORG", "所选党组织不存在")
+	errNotPartyOrg     = errs.Invalid("NOT_A_PARTY_ORG", "所选组织不是党组织，请选择单位所属的党组织")
+)
+
+// checkUnit validates in against the known communities and organisations
+// (orgs by name, their types by id).
+func (s *Service) checkUnit(in *UnitInput, communities map[int64]bool, orgs map[string]int64, types map[int64]string) error {
 	in.Name = usertext.Clean(in.Name)
 	switch {
 	case !textLen(in.Name, 50):
@@ -57,8 +63,13 @@ func (s *Service) checkUnit(in *UnitInput, communities map[int64]bool, orgs map[
 	case len(in.CommunityIDs) == 0:
 		return errs.Invalid("COMMUNITIES_REQUIRED", "请选择至少一个共建社区")
 	}
-	if in.PartyOrgID != 0 && !slices.Contains(mapValues(orgs), in.PartyOrgID) {
-		return errs.Invalid("UNKNOWN_ORG", "所选党组织不存在")
+	if in.PartyOrgID != 0 {
+		switch t, ok := types[in.PartyOrgID]; {
+		case !ok:
+			return errUnknownPartyOrg
+		case t != OrgTypeParty:
+			return errNotPartyOrg
+		}
 	}
 	for _, c := range in.CommunityIDs {
 		if !communities[c] {
@@ -86,14 +97,6 @@ func (s *Service) checkUnit(in *UnitInput, communities map[int64]bool, orgs map[
 	return nil
 }
 
-func mapValues(m map[string]int64) []int64 {
-	out := make([]int64, 0, len(m))
-	for _, v := range m {
-		out = append(out, v)
-	}
-	return out
-}
-
 func (s *Service) unitOf(in UnitInput) (Unit, error) {
 	u := Unit{Name: in.Name, Kind: in.Kind, PartyOrgID: in.PartyOrgID, Status: UnitActive, CommunityIDs: in.CommunityIDs, Agreements: in.Agreements}
 	for _, c := range in.Contacts {
@@ -107,17 +110,28 @@ func (s *Service) unitOf(in UnitInput) (Unit, error) {
 	return u, nil
 }
 
-func (s *Service) lookups(ctx context.Context) (map[int64]bool, map[string]int64, error) {
+// unitLookups are what units are checked against: the communities, the
+// organisations by name and their types by id.
+type unitLookups struct {
+	comms map[int64]bool
+	orgs  map[string]int64
+	types map[int64]string
+}
+
+func (s *Service) lookups(ctx context.Context) (unitLookups, error) {
 	cs, err := s.people.ListCommunities(ctx)
 	if err != nil {
-		return nil, nil, err
+		return unitLookups{}, err
 	}
-	comms := map[int64]bool{}
+	l := unitLookups{comms: map[int64]bool{}}
 	for _, c := range cs {
-		comms[c.ID] = true
+		l.comms[c.ID] = true
 	}
-	orgs, err := s.store.OrgNames(ctx)
-	return comms, orgs, err
+	if l.orgs, err = s.store.OrgNames(ctx); err != nil {
+		return unitLookups{}, err
+	}
+	l.types, err = s.store.OrgTypes(ctx)
+	return l, err
 }
 
 // CreateUnit creates a co-building unit (admins).
@@ -125,11 +139,11 @@ func (s *Service) CreateUnit(ctx context.Context, u resident.User, in UnitInput)
 	if !u.IsAdmin() {
 		return Unit{}, errNotStaff
 	}
-	comms, orgs, err := s.lookups(ctx)
+	l, err := s.lookups(ctx)
 	if err != nil {
 		return Unit{}, err
 	}
-	if err := s.checkUnit(&in, comms, orgs); err != nil {
+	if err := s.checkUnit(&in, l.comms, l.orgs, l.types); err != nil {
 		return Unit{}, err
 	}
 	unit, err := s.unitOf(in)

@@ -240,11 +240,11 @@ func (s *CobuildStore) ReviewReportIn(ctx context.Context, r cobuild.ReportIn, n
 	}), nil)
 }
 
-// OrgName returns an organisation's name.
-func (s *CobuildStore) OrgName(ctx context.Context, id int64) (string, error) {
+// OrgName returns an organisation's name and type.
+func (s *CobuildStore) OrgName(ctx context.Context, id int64) (string, string, error) {
 	var r organizationRow
 	if err := s.g(ctx).First(&r, id).Error; err != nil {
-		return "", translate(err, errs.NotFound("ORG_NOT_FOUND", "组织不存在"))
+		return "", "", translate(err, errs.NotFound("ORG_NOT_FOUND", "组织不存在"))
 	}
-	return r.Name, nil
+	return r.Name, r.Type, nil
 }

@@ -155,6 +155,19 @@ func (s *CobuildStore) OrgNames(ctx context.Context) (map[string]int64, error) {
 	return out, nil
 }
 
+// OrgTypes maps every organisation's id to its type.
+func (s *CobuildStore) OrgTypes(ctx context.Context) (map[int64]string, error) {
+	var rows []organizationRow
+	if err := s.g(ctx).Select("id, type").Find(&rows).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	out := make(map[int64]string, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.Type
+	}
+	return out, nil
+}
+
 // attachMedia records that an upload belongs to a co-building object.
 func attachMedia(tx *gorm.DB, ref, kind string, objectID, communityID, unitID int64, public bool) error {
 	id, ok := media.ParseRef(ref)
