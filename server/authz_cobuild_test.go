@@ -170,9 +170,7 @@ func (w *authzWorld) cobuildRows() []authzRow {
 	ok, created := 200, 201
 	pub := stu(st(ok, ok, ok, ok, ok, ok, ok), ok, ok)
 	loggedIn := stu(st(401, ok, ok, ok, ok, ok, ok), ok, ok)
-	// Residents whose residence community A confirmed (the staff personas
-	// have chosen no community).
-	confirmedA := func(code int) [personas]int { return stu(st(401, code, code, 403, 403, 403, 403), code, code) }
+	loggedIn2 := func(code int) [personas]int { return stu(st(401, code, code, code, code, code, code), code, code) }
 	adminOnly := stu(st(401, 403, 403, 403, 403, 403, created), 403, 403)
 	// Staff of community A (and admins) act on its needs and projects.
 	commStaff := func(code int) [personas]int { return stu(st(401, 403, 403, 403, code, 403, code), 403, 403) }
@@ -230,8 +228,7 @@ func (w *authzWorld) cobuildRows() []authzRow {
 			return authzCall{path: fmt.Sprintf("/api/v1/projects/%d/evaluation", project), body: map[string]any{"score": 5, "comment": "服务到位"}}
 		}},
 		// Wishes: the author, the community's staff and the claiming unit.
-		// Made by residents whose residence community A confirmed.
-		{"POST /api/v1/wishes", confirmedA(created), func(int) authzCall {
+		{"POST /api/v1/wishes", loggedIn2(created), func(int) authzCall {
 			return authzCall{path: "/api/v1/wishes", body: map[string]any{"community_id": w.commA, "title": "修门锁", "contact_phone": "13500001111"}}
 		}},
 		{"GET /api/v1/me/wishes", loggedIn, fixed("/api/v1/me/wishes", nil)},
@@ -243,7 +240,7 @@ func (w *authzWorld) cobuildRows() []authzRow {
 		{"POST /api/v1/admin/wishes/{id}/review", stu(st(401, 403, 403, 404, ok, 404, ok), 403, 403), w.cbDecline("wishes", &w.cb.wish, "wisher", w.cbWish, "已有类似服务")},
 		{"GET /api/v1/proposals", pub, fixed(fmt.Sprintf("/api/v1/proposals?community_id=%d", w.commA), nil)},
 		{"GET /api/v1/proposals/{id}", pub, func(int) authzCall { return p2("/api/v1/proposals/%d", w.cb.proposal) }},
-		{"POST /api/v1/proposals", confirmedA(created), fixed("/api/v1/proposals", map[string]any{"community_id": w.commA, "title": "楼道照明", "description": "楼道灯坏了很久"})},
+		{"POST /api/v1/proposals", loggedIn2(created), fixed("/api/v1/proposals", map[string]any{"community_id": w.commA, "title": "楼道照明", "description": "楼道灯坏了很久"})},
 		// Residents of community A other than the author (the staff
 		// personas have chosen no community).
 		{"POST /api/v1/proposals/{id}/supports", stu(st(401, 422, created, 403, 403, 403, 403), created, created), func(int) authzCall {

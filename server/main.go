@@ -388,7 +388,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 
 	push := wechatPush(cfg, app.emuTenant)
 	app.cobuild = newCobuild(cfg, app.db, app.store, box, wc, mediaSvc, push)
-	app.cobuild.UseResidences(residenceSvc) // wishes, proposals and supports: confirmed residents only
+	app.cobuild.UseResidences(residenceSvc) // supporting a proposal: confirmed residents only
 	if err := seedCobuild(ctx, app, cfg, box, mediaSvc, wcfg.AppID, migrate); err != nil {
 		return nil, err
 	}

@@ -48,18 +48,16 @@ var (
 	errNotResident      = errs.Forbidden("NOT_COMMUNITY_RESIDENT", "只有本社区居民可以支持该议题")
 	errSupportResident  = errs.Forbidden("NOT_COMMUNITY_RESIDENT", "只有本社区居民可以支持该议题，请先在“我的—居住认证”中申请，社区审核通过后即可支持")
 	errProposalClosed   = errs.Conflict("PROPOSAL_CLOSED", "该议题已处理，不能再支持")
-	errProposeResident  = errs.Forbidden("NOT_COMMUNITY_RESIDENT", "只有本社区居民可以提交议题，请先在“我的—居住认证”中申请，社区审核通过后即可提交")
-	errProposeElsewhere = errs.Forbidden("NOT_COMMUNITY_RESIDENT", "只能为您已认证居住的社区提交议题")
 )
 
 // SupportThreshold is the supports that put a proposal on the agenda.
 func (s *Service) SupportThreshold() int { return s.cfg.SupportThreshold }
 
-// CreateProposal records a resident's proposal for their community (where
-// their residence is confirmed, as for supports). Its text must pass the content check (text WeChat wants reviewed is seen by
+// CreateProposal records a resident's proposal for their community. Its
+// text must pass the content check (text WeChat wants reviewed is seen by
 // staff only until they decide).
 func (s *Service) CreateProposal(ctx context.Context, u resident.User, communityID int64, title, description string) (Proposal, error) {
-	communityID, err := s.homeCommunity(ctx, u, communityID, errProposeResident, errProposeElsewhere)
+	communityID, err := s.residentCommunity(ctx, u, communityID)
 	if err != nil {
 		return Proposal{}, err
 	}

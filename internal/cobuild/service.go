@@ -41,8 +41,8 @@ type Service struct {
 	checker   Checker
 	now       func() time.Time
 	cfg       Config
-	// residences says where residents' residence is confirmed: making a
-	// wish or a proposal and supporting a proposal look at it. Nil (tests of other things, the demo): the
+	// residences says where residents' residence is confirmed: supporting
+	// a proposal looks at it. Nil (tests of other things, the demo): the
 	// profile's community.
 	residences Residences
 }
@@ -174,28 +174,6 @@ func (s *Service) residentCommunity(ctx context.Context, u resident.User, id int
 		return 0, errNoCommunity
 	}
 	return id, s.checkCommunity(ctx, id)
-}
-
-// homeCommunity is the community a resident makes a wish or a proposal
-// for: the one their residence is confirmed in (the rule supports follow;
-// without residences, the profile's community). The one given (0: that
-// one) must be it: noHome when no residence is confirmed, elsewhere when
-// another community is given.
-func (s *Service) homeCommunity(ctx context.Context, u resident.User, id int64, noHome, elsewhere error) (int64, error) {
-	home := u.CommunityID
-	if s.residences != nil {
-		var err error
-		if home, err = s.residences.ConfirmedCommunity(ctx, u.ID); err != nil {
-			return 0, err
-		}
-	}
-	switch {
-	case home == 0:
-		return 0, noHome
-	case id != 0 && id != home:
-		return 0, elsewhere
-	}
-	return home, nil
 }
 
 func (s *Service) checkCommunity(ctx context.Context, id int64) error {

@@ -119,8 +119,6 @@ var (
 	ErrWishNotFound  = errs.NotFound("WISH_NOT_FOUND", "心愿不存在")
 	errContentRisky  = errs.Unprocessable("CONTENT_RISKY", "内容未通过微信内容安全检测，请修改后再提交")
 	errNoCommunity   = errs.Invalid("COMMUNITY_REQUIRED", "请先在“我的”中选择所在社区")
-	errWishResident  = errs.Forbidden("NOT_COMMUNITY_RESIDENT", "只有本社区居民可以许心愿，请先在“我的—居住认证”中申请，社区审核通过后即可提交")
-	errWishElsewhere = errs.Forbidden("NOT_COMMUNITY_RESIDENT", "只能为您已认证居住的社区许心愿")
 	errNoContact     = errs.Invalid("CONTACT_REQUIRED", "请填写联系电话，或先绑定手机号")
 	errReasonNeeded  = errs.Invalid("REASON_REQUIRED", "不采纳时请填写原因（不超过 200 字），居民会看到")
 	errBadDecision   = errs.Invalid("INVALID_DECISION", "处理方式无效，请选择纳入需求清单、合并到已有需求或不采纳")
@@ -163,13 +161,12 @@ func defaultContactName(u resident.User) string {
 	return "居民"
 }
 
-// CreateWish records a resident's wish for their community (where their
-// residence is confirmed, as for supports). Its text must pass the content
+// CreateWish records a resident's wish. Its text must pass the content
 // check; its photos are checked asynchronously and the wish is shown to
 // no one else until every verdict is back and none is risky.
 func (s *Service) CreateWish(ctx context.Context, u resident.User, in WishInput) (Wish, error) {
 	var err error
-	if in.CommunityID, err = s.homeCommunity(ctx, u, in.CommunityID, errWishResident, errWishElsewhere); err != nil {
+	if in.CommunityID, err = s.residentCommunity(ctx, u, in.CommunityID); err != nil {
 		return Wish{}, err
 	}
 	in.Title, in.Description = usertext.Clean(in.Title), strings.TrimSpace(in.Description)
