@@ -48,6 +48,7 @@ var (
 	errNotResident      = errs.Forbidden("NOT_COMMUNITY_RESIDENT", "只有本社区居民可以支持该议题")
 	errSupportResident  = errs.Forbidden("NOT_COMMUNITY_RESIDENT", "只有本社区居民可以支持该议题，请先在“我的—居住认证”中申请，社区审核通过后即可支持")
 	errProposalClosed   = errs.Conflict("PROPOSAL_CLOSED", "该议题已处理，不能再支持")
+	errProposeElsewhere = errs.Forbidden("NOT_COMMUNITY_RESIDENT", "只能为您已认证居住的社区提交议题")
 )
 
 // SupportThreshold is the supports that put a proposal on the agenda.
@@ -57,7 +58,7 @@ func (s *Service) SupportThreshold() int { return s.cfg.SupportThreshold }
 // text must pass the content check (text WeChat wants reviewed is seen by
 // staff only until they decide).
 func (s *Service) CreateProposal(ctx context.Context, u resident.User, communityID int64, title, description string) (Proposal, error) {
-	communityID, err := s.residentCommunity(ctx, u, communityID)
+	communityID, err := s.homeCommunity(ctx, u, communityID, errProposeElsewhere)
 	if err != nil {
 		return Proposal{}, err
 	}

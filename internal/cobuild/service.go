@@ -42,7 +42,8 @@ type Service struct {
 	now       func() time.Time
 	cfg       Config
 	// residences says where residents' residence is confirmed: supporting
-	// a proposal looks at it. Nil (tests of other things, the demo): the
+	// a proposal looks at it, and so do wishes and proposals of residents
+	// whose residence is confirmed. Nil (tests of other things, the demo): the
 	// profile's community.
 	residences Residences
 }
@@ -174,6 +175,28 @@ func (s *Service) residentCommunity(ctx context.Context, u resident.User, id int
 		return 0, errNoCommunity
 	}
 	return id, s.checkCommunity(ctx, id)
+}
+
+// homeCommunity is the community a resident makes a wish or a proposal
+// for. Once a community has confirmed their residence, it is that one (0:
+// that one; another named: elsewhere). Without a confirmed residence the
+// resident names theirs as before (residentCommunity: the profile's by
+// default), so that a new resident can speak up before the community has
+// reviewed their application.
+func (s *Service) homeCommunity(ctx context.Context, u resident.User, id int64, elsewhere error) (int64, error) {
+	if s.residences != nil {
+		home, err := s.residences.ConfirmedCommunity(ctx, u.ID)
+		if err != nil {
+			return 0, err
+		}
+		if home != 0 {
+			if id != 0 && id != home {
+				return 0, elsewhere
+			}
+			return home, nil
+		}
+	}
+	return s.residentCommunity(ctx, u, id)
 }
 
 func (s *Service) checkCommunity(ctx context.Context, id int64) error {

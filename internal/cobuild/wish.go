@@ -119,6 +119,7 @@ var (
 	ErrWishNotFound  = errs.NotFound("WISH_NOT_FOUND", "心愿不存在")
 	errContentRisky  = errs.Unprocessable("CONTENT_RISKY", "内容未通过微信内容安全检测，请修改后再提交")
 	errNoCommunity   = errs.Invalid("COMMUNITY_REQUIRED", "请先在“我的”中选择所在社区")
+	errWishElsewhere = errs.Forbidden("NOT_COMMUNITY_RESIDENT", "只能为您已认证居住的社区许心愿")
 	errNoContact     = errs.Invalid("CONTACT_REQUIRED", "请填写联系电话，或先绑定手机号")
 	errReasonNeeded  = errs.Invalid("REASON_REQUIRED", "不采纳时请填写原因（不超过 200 字），居民会看到")
 	errBadDecision   = errs.Invalid("INVALID_DECISION", "处理方式无效，请选择纳入需求清单、合并到已有需求或不采纳")
@@ -166,7 +167,7 @@ func defaultContactName(u resident.User) string {
 // no one else until every verdict is back and none is risky.
 func (s *Service) CreateWish(ctx context.Context, u resident.User, in WishInput) (Wish, error) {
 	var err error
-	if in.CommunityID, err = s.residentCommunity(ctx, u, in.CommunityID); err != nil {
+	if in.CommunityID, err = s.homeCommunity(ctx, u, in.CommunityID, errWishElsewhere); err != nil {
 		return Wish{}, err
 	}
 	in.Title, in.Description = usertext.Clean(in.Title), strings.TrimSpace(in.Description)
