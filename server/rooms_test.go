@@ -462,3 +462,107 @@ func TestRoomDetailFollowsTheCallerOverHTTP(t *testing.T) {
 		}
 	}
 }
+
+// TestRoomCalendarFollowsTheCallerOverHTTP: a room's calendar answers by
+// RoomFor's rule (as the room's page and availability): any room the
+// caller may not see is 404 ROOM_NOT_FOUND. Only desk staff in scope see
+// what other people's bookings are for and who made them (full true); a
+// resident sees the busy ranges of others' bookings and their own in full.
+func TestRoomCalendarFollowsTheCallerOverHTTP(t *testing.T) {
+	w, ta := newRegWorld(t)
+	mk := func(community int64, name string, audience ...string) int64 {
+		t.Helper()
+		return num(ta.must(ta.do("POST", "/api/v1/admin/rooms", w.admin, map[string]any{"community_id": community, "name": name, "kind": "activity_room",
+			"capacity": 30, "rules": map[string]any{"slot_minutes": 60, "audience": audience}}), 201, "room "+name).Body["id"])
+	}
+	elsewhere := num(ta.must(ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": "明月社区"}), 201, "community").Body["id"])
+	open, staffOnly, units := mk(w.community, "居民活动室", "residents"), mk(w.community, "工作人员会议室", "staff"), mk(w.community, "单位会议室", "units")
+	booked, other := mk(w.community, "书画室", "residents"), mk(elsewhere, "明月社区活动室", "residents")
+	alice, bob := roomResident(w, "alice"), roomResident(w, "bob")
+	day := roomDay(1)
+	book := func(tok string, room int64, hour int, purpose string) {
+		t.Helper()
+		ta.must(ta.do("POST", fmt.Sprintf("/api/v1/rooms/%d/bookings", room), tok, map[string]any{"starts_at": day.Add(time.Duration(hour) * time.Hour),
+			"ends_at": day.Add(time.Duration(hour+1) * time.Hour), "purpose": purpose, "attendance": 3}), 201, "booking "+purpose)
+	}
+	book(bob, booked, 9, "练字")
+	book(alice, open, 9, "商量离婚财产分割")
+	book(bob, open, 10, "戒酒互助小组")
+	ta.must(ta.do("PATCH", fmt.Sprintf("/api/v1/admin/rooms/%d", booked), w.cStaf, map[string]any{"rules": map[string]any{"audience": []string{"staff"}}}), 200, "staff only")
+	cal := func(tok string, room int64) resp {
+		return ta.do("GET", fmt.Sprintf("/api/v1/rooms/%d/calendar?from=%s&to=%s", room, rfc(day), rfc(day.Add(24*time.Hour))), tok, nil)
+	}
+
+	t.Run("visibility", func(t *testing.T) {
+		for _, tc := range []struct {
+			name, token string
+			room        int64
+			want        int
+		}{
+			{"resident, open room", alice, open, 200},
+			{"resident, staff-only room", alice, staffOnly, 404},
+			{"resident, room open to units", alice, units, 404},
+			{"resident, another community's room", alice, other, 404},
+			{"resident, room since kept for staff", alice, booked, 404},
+			{"its booker, room since kept for staff", bob, booked, 200},
+			{"unit staff, room open to units", w.orgStaff, units, 200},
+			{"unit staff, staff-only room", w.orgStaff, staffOnly, 404},
+			{"community staff, staff-only room", w.cStaf, staffOnly, 200},
+			{"community staff, another community's room", w.cStaf, other, 404},
+			{"admin, another community's room", w.admin, other, 200},
+			{"resident, no such room", alice, other + 1000, 404},
+		} {
+			r := cal(tc.token, tc.room)
+			if tc.want == 404 {
+				if r.Status != 404 || r.str("code") != "ROOM_NOT_FOUND" {
+					t.Errorf("%s: %d %s, want 404 ROOM_NOT_FOUND", tc.name, r.Status, r.Raw)
+				}
+				continue
+			}
+			if r.Status != tc.want || num(r.Body["room"].(map[string]any)["id"]) != tc.room {
+				t.Errorf("%s: %d %s, want %d with the room", tc.name, r.Status, r.Raw, tc.want)
+			}
+		}
+	})
+
+	t.Run("what each caller sees of the bookings", func(t *testing.T) {
+		// purposes by the booking's hour; "" where only the busy range shows.
+		for _, tc := range []struct {
+			name, token string
+			full        bool
+			purposes    map[int]string
+			names       bool // every booker's name shown
+		}{
+			{"a resident who booked one of them", alice, false, map[int]string{9: "商量离婚财产分割", 10: ""}, false},
+			{"the other booker", bob, false, map[int]string{9: "", 10: "戒酒互助小组"}, false},
+			{"the community's desk staff", w.cStaf, true, map[int]string{9: "商量离婚财产分割", 10: "戒酒互助小组"}, true},
+			{"an administrator", w.admin, true, map[int]string{9: "商量离婚财产分割", 10: "戒酒互助小组"}, true},
+		} {
+			r := cal(tc.token, open)
+			if r.Status != 200 || r.Body["full"] != tc.full {
+				t.Fatalf("%s: %d %s, want 200 with full %v", tc.name, r.Status, r.Raw, tc.full)
+			}
+			bs, _ := r.Body["bookings"].([]any)
+			if len(bs) != 2 {
+				t.Fatalf("%s: %d bookings, want both busy ranges: %s", tc.name, len(bs), r.Raw)
+			}
+			for _, x := range bs {
+				b := x.(map[string]any)
+				st, _ := time.Parse(time.RFC3339, b["starts_at"].(string))
+				hour := st.In(cst.Zone).Hour()
+				want, mine := tc.purposes[hour], tc.purposes[hour] != ""
+				if b["purpose"] != want {
+					t.Errorf("%s: the %d:00 booking's purpose %q, want %q", tc.name, hour, b["purpose"], want)
+				}
+				_, named := b["booker_name"]
+				_, by := b["booked_by"]
+				if tc.names && !named || !tc.names && !mine && (named || by) {
+					t.Errorf("%s: the %d:00 booking shows its booker %v, want %v: %v", tc.name, hour, named, tc.names, b)
+				}
+				if !tc.full && !mine && (b["booked_for"] != "" || b["team_name"] != nil || b["attendance"] != nil) {
+					t.Errorf("%s: someone else's booking shows more than its busy range: %v", tc.name, b)
+				}
+			}
+		}
+	})
+}
