@@ -124,6 +124,7 @@ func TestRoomBookingOverHTTP(t *testing.T) {
 	// A team's Tuesday evenings for four weeks; the third is taken.
 	leaderTok, leader := ta.login("leader")
 	ta.do("PATCH", "/api/v1/me", leaderTok, map[string]any{"community_id": w.community})
+	ta.confirmResidence(leader, w.community) // a team's leader lives in its community
 	team := ta.do("POST", "/api/v1/teams", w.cStaf, map[string]any{"community_id": w.community, "name": "阳光舞蹈队", "kind": "dance", "leader_id": leader})
 	if team.Status != 201 {
 		t.Fatalf("team: %d %s", team.Status, team.Raw)
@@ -565,4 +566,101 @@ func TestRoomCalendarFollowsTheCallerOverHTTP(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestTeamLeaderOverHTTP: a team's leader must be a resident whose
+// residence the team's community confirmed, as its members must; the
+// leadership passes (POST /teams/{id}/leader, by the leader or the
+// community's staff) to an active member only, the old leader stays a
+// member and may then leave, and staff's handovers are audited.
+func TestTeamLeaderOverHTTP(t *testing.T) {
+	w, ta := newRegWorld(t)
+	elsewhere := num(ta.must(ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": "明月社区"}), 201, "community").Body["id"])
+	user := func(name string) (string, int64) {
+		tok := roomResident(w, name)
+		return tok, num(ta.must(ta.do("GET", "/api/v1/me", tok, nil), 200, "me").Body["id"])
+	}
+	_, unconfirmed := ta.login("lead-unconfirmed")
+	_, away := ta.login("lead-away")
+	ta.confirmResidence(away, elsewhere)
+	newTeam := func(name string, leader int64) resp {
+		return ta.do("POST", "/api/v1/teams", w.cStaf, map[string]any{"community_id": w.community, "name": name, "kind": "dance", "leader_id": leader})
+	}
+	for _, tc := range []struct {
+		name, team string
+		leader     int64
+	}{
+		{"a leader without a confirmed residence", "未认证舞蹈队", unconfirmed},
+		{"a leader confirmed in another community", "外社区舞蹈队", away},
+	} {
+		if r := newTeam(tc.team, tc.leader); r.Status != 422 || r.str("code") != "LEADER_NOT_RESIDENT" {
+			t.Errorf("%s: %d %s, want 422 LEADER_NOT_RESIDENT", tc.name, r.Status, r.Raw)
+		}
+	}
+
+	leadTok, lead := user("old-leader")
+	nextTok, next := user("next-leader")
+	thirdTok, third := user("third-member")
+	moverTok, mover := user("mover")
+	_, outsider := user("outsider")
+	id := num(ta.must(newTeam("阳光秧歌队", lead), 201, "team").Body["id"])
+	for _, m := range []struct {
+		tok string
+		id  int64
+	}{{nextTok, next}, {thirdTok, third}, {moverTok, mover}} {
+		ta.must(ta.do("POST", fmt.Sprintf("/api/v1/teams/%d/join", id), m.tok, nil), 200, "join")
+		ta.must(ta.do("POST", fmt.Sprintf("/api/v1/teams/%d/members/%d/approve", id, m.id), leadTok, nil), 200, "approve")
+	}
+	path := fmt.Sprintf("/api/v1/teams/%d/leader", id)
+	hand := func(tok string, to int64) resp { return ta.do("POST", path, tok, map[string]any{"user_id": to}) }
+	for _, tc := range []struct {
+		name, token string
+		to          int64
+		status      int
+		code        string
+	}{
+		{"a member who does not lead", nextTok, third, 403, "NOT_TEAM_LEADER"},
+		{"another community's staff", w.orgStaff, next, 403, "NOT_TEAM_LEADER"},
+		{"to someone not in the team", leadTok, outsider, 422, "LEADER_NOT_MEMBER"},
+		{"to nobody", leadTok, 0, 400, "INVALID_USER"},
+	} {
+		if r := hand(tc.token, tc.to); r.Status != tc.status || r.str("code") != tc.code {
+			t.Errorf("%s: %d %s, want %d %s", tc.name, r.Status, r.Raw, tc.status, tc.code)
+		}
+	}
+
+	// The leader hands over; the old leader stays a member, then may leave.
+	if r := hand(leadTok, next); r.Status != 200 || num(r.Body["leader_id"]) != next {
+		t.Fatalf("handover by the leader: %d %s", r.Status, r.Raw)
+	}
+	view := ta.must(ta.do("GET", fmt.Sprintf("/api/v1/teams/%d", id), leadTok, nil), 200, "team")
+	if view.str("my_status") != "active" || view.Body["leads"] != nil {
+		t.Errorf("the old leader after the handover: %s", view.Raw)
+	}
+	if r := hand(leadTok, third); r.Status != 403 {
+		t.Errorf("the old leader hands over again: %d %s, want 403", r.Status, r.Raw)
+	}
+	if r := ta.do("GET", fmt.Sprintf("/api/v1/teams/%d", id), nextTok, nil); r.Body["leads"] != true {
+		t.Errorf("the new leader does not lead: %s", r.Raw)
+	}
+	ta.must(ta.do("DELETE", fmt.Sprintf("/api/v1/teams/%d/members/%d", id, next), nextTok, nil), 422, "the new leader leaves")
+	ta.must(ta.do("DELETE", fmt.Sprintf("/api/v1/teams/%d/members/%d", id, lead), leadTok, nil), 204, "the old leader leaves")
+	if r := hand(nextTok, lead); r.Status != 422 || r.str("code") != "LEADER_NOT_MEMBER" {
+		t.Errorf("to a member who left: %d %s, want 422 LEADER_NOT_MEMBER", r.Status, r.Raw)
+	}
+
+	// A member whose residence is now confirmed elsewhere (moved away) may not lead.
+	ta.confirmResidence(mover, elsewhere)
+	if r := hand(nextTok, mover); r.Status != 422 || r.str("code") != "LEADER_NOT_RESIDENT" {
+		t.Errorf("to a member who moved away: %d %s, want 422 LEADER_NOT_RESIDENT", r.Status, r.Raw)
+	}
+
+	// The community's staff hand over (a leader who moved away); audited.
+	if r := hand(w.cStaf, third); r.Status != 200 || num(r.Body["leader_id"]) != third {
+		t.Fatalf("handover by staff: %d %s", r.Status, r.Raw)
+	}
+	if e := findAudit(ta.auditItems(w.admin, ""), "team.leader_change", id); e == nil || e["actor_role"] != "staff" ||
+		num(e["changes"].(map[string]any)["user_id"]) != third {
+		t.Errorf("the staff handover is not in the audit log as team.leader_change: %v", e)
+	}
 }

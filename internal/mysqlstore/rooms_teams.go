@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"gongjian/internal/activity"
 	"gongjian/internal/errs"
@@ -146,6 +147,23 @@ func (s *RoomStore) SetMember(ctx context.Context, m rooms.Member, from []string
 			return createUnlessExists(tx, &teamMemberRow{TeamID: m.TeamID, UserID: m.UserID, Status: m.Status}).Error
 		}
 		res := tx.Model(&teamMemberRow{}).Where("team_id = ? AND user_id = ? AND status IN ?", m.TeamID, m.UserID, from).Update("status", m.Status)
+		if res.Error == nil && res.RowsAffected == 0 {
+			return rooms.ErrStateChanged
+		}
+		return res.Error
+	}), nil)
+}
+
+// SetLeader makes to the team's leader, if from still leads it and to is
+// an active member (locked, so a member leaving at once cannot lead).
+func (s *RoomStore) SetLeader(ctx context.Context, teamID, from, to int64) error {
+	return translate(s.db.transaction(ctx, func(tx *gorm.DB) error {
+		var m teamMemberRow
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("team_id = ? AND user_id = ? AND status = ?", teamID, to, rooms.MemberActive).
+			Take(&m).Error; err != nil {
+			return translate(err, rooms.ErrLeaderNotMember)
+		}
+		res := tx.Model(&teamRow{}).Where("id = ? AND leader_id = ?", teamID, from).Update("leader_id", to)
 		if res.Error == nil && res.RowsAffected == 0 {
 			return rooms.ErrStateChanged
 		}
