@@ -58,7 +58,8 @@ type TeamStore interface {
 	Members(ctx context.Context, teamID int64) ([]Member, error)
 	Member(ctx context.Context, teamID, userID int64) (Member, error)
 	// SetMember writes a membership; when from is not empty the current
-	// status must be one of them (ErrStateChanged otherwise).
+	// status must be one of them (ErrStateChanged otherwise). The team's
+	// leader never leaves (ErrLeaderStays).
 	SetMember(ctx context.Context, m Member, from []string) error
 	// SetLeader makes to the team's leader if from still leads it and to
 	// is an active member (ErrStateChanged, errLeaderNotMember otherwise).
@@ -105,6 +106,9 @@ func (s *Service) CreateTeam(ctx context.Context, u resident.User, t Team) (Team
 var (
 	errLeaderElsewhere   = errs.Unprocessable("LEADER_NOT_RESIDENT", "队长须是本社区的居民")
 	errLeaderUnconfirmed = errs.Unprocessable("LEADER_NOT_RESIDENT", "队长须是本社区已通过居住认证的居民，请让其先在“我的—居住认证”中申请")
+	// ErrLeaderStays: the leader does not leave the team (SetMember
+	// refuses it too, should the leadership pass to them meanwhile).
+	ErrLeaderStays = errs.Unprocessable("LEADER_STAYS", "队长不能退出队伍，请先将队长移交给其他队员")
 	// ErrLeaderNotMember: a new leader must already be an active member.
 	ErrLeaderNotMember = errs.Unprocessable("LEADER_NOT_MEMBER", "新队长须是本队的现有队员，请先邀请其入队")
 )
@@ -285,7 +289,7 @@ func (s *Service) RemoveMember(ctx context.Context, u resident.User, teamID, use
 		return errs.Forbidden("NOT_TEAM_LEADER", "只有队长或社区工作人员可以管理队员")
 	}
 	if userID == t.LeaderID {
-		return errs.Unprocessable("LEADER_STAYS", "队长不能退出队伍，请先将队长移交给其他队员")
+		return ErrLeaderStays
 	}
 	err = s.store.SetMember(ctx, Member{TeamID: teamID, UserID: userID, Status: MemberLeft}, []string{MemberActive, MemberInvited, MemberRequested})
 	if errs.CodeOf(err) == ErrStateChanged.Code {
