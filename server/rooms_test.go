@@ -377,11 +377,14 @@ func TestRoomsDirectoryFollowsTheCallerOverHTTP(t *testing.T) {
 	}
 	open, staffOnly, units := mk("居民活动室", "residents"), mk("工作人员会议室", "staff"), mk("单位会议室", "units")
 	alice := roomResident(w, "alice")
+	newcomer, _ := ta.login("newcomer-no-community")
 	for _, tc := range []struct {
 		name, token string
 		want        []int64
 	}{
 		{"resident", alice, []int64{open}},
+		// no community chosen yet: what a visitor sees, not nothing
+		{"resident without a community", newcomer, []int64{open}},
 		{"unit staff", w.orgStaff, []int64{units}},
 		{"community staff", w.cStaf, []int64{open, staffOnly, units}},
 		{"no token", "", []int64{open}},
