@@ -93,9 +93,6 @@ func (s *Service) CreateTeam(ctx context.Context, u resident.User, t Team) (Team
 	if t.LeaderID <= 0 {
 		return Team{}, errs.Invalid("LEADER_REQUIRED", "请指定队长")
 	}
-	if err := s.leaderResident(ctx, t.LeaderID, t.CommunityID); err != nil {
-		return Team{}, err
-	}
 	t.CreatedBy = u.ID
 	if err := s.store.CreateTeam(ctx, &t); err != nil {
 		return Team{}, err
