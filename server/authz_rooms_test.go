@@ -138,7 +138,8 @@ func (w *authzWorld) roomsRows() []authzRow {
 		// to residents is not shown to community B's staff.
 		{"GET /api/v1/rooms/{id}", st(ok, ok, ok, 404, ok, ok, ok), roomPath("")},
 		{"GET /api/v1/rooms/{id}/availability", st(ok, ok, ok, 404, ok, ok, ok), roomPath("/availability")},
-		{"GET /api/v1/rooms/{id}/calendar", loggedIn, roomPath("/calendar")},
+		// The calendar follows the room's page (a login needed).
+		{"GET /api/v1/rooms/{id}/calendar", st(401, ok, ok, 404, ok, ok, ok), roomPath("/calendar")},
 		// Residents of community A book; staff of another community and a
 		// unit's staff living nowhere are not residents of A.
 		{"POST /api/v1/rooms/{id}/bookings", st(401, created, created, 403, created, 403, created), func(int) authzCall {
@@ -205,6 +206,15 @@ func (w *authzWorld) roomsRows() []authzRow {
 		{"POST /api/v1/teams/{id}/members/{user_id}/approve", st(401, ok, 403, 403, ok, 403, ok), member("/approve")},
 		{"POST /api/v1/teams/{id}/members/{user_id}/reject", st(401, ok, 403, 403, ok, 403, ok), member("/reject")},
 		{"DELETE /api/v1/teams/{id}/members/{user_id}", st(401, 204, 403, 403, 204, 403, 204), member("")},
+		// A team of its own each call, led by the owner, handed to a member.
+		{"POST /api/v1/teams/{id}/leader", st(401, ok, 403, 403, ok, 403, ok), func(int) authzCall {
+			id := num(w.must(w.ta.do("POST", "/api/v1/teams", w.tok[admin], map[string]any{"community_id": w.commA, "name": w.name("秧歌队"),
+				"kind": "dance", "leader_id": w.id[owner]}), 201, "team").Body["id"])
+			tok, next := w.user("next-leader")
+			w.must(w.ta.do("POST", fmt.Sprintf("/api/v1/teams/%d/join", id), tok, nil), 200, "join")
+			w.must(w.ta.do("POST", fmt.Sprintf("/api/v1/teams/%d/members/%d/approve", id, next), w.tok[owner], nil), 200, "approve")
+			return authzCall{path: fmt.Sprintf("/api/v1/teams/%d/leader", id), body: map[string]int64{"user_id": next}}
+		}},
 		{"GET /api/v1/teams/{id}/bookings", st(401, ok, 403, 403, ok, 403, ok), team("/bookings")},
 		// Only the leader drafts the team's activities.
 		{"POST /api/v1/teams/{id}/activities", st(401, created, 403, 403, 403, 403, 403), func(int) authzCall {

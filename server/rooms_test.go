@@ -124,6 +124,7 @@ func TestRoomBookingOverHTTP(t *testing.T) {
 	// A team's Tuesday evenings for four weeks; the third is taken.
 	leaderTok, leader := ta.login("leader")
 	ta.do("PATCH", "/api/v1/me", leaderTok, map[string]any{"community_id": w.community})
+	ta.confirmResidence(leader, w.community) // a team's leader lives in its community
 	team := ta.do("POST", "/api/v1/teams", w.cStaf, map[string]any{"community_id": w.community, "name": "阳光舞蹈队", "kind": "dance", "leader_id": leader})
 	if team.Status != 201 {
 		t.Fatalf("team: %d %s", team.Status, team.Raw)
@@ -376,11 +377,14 @@ func TestRoomsDirectoryFollowsTheCallerOverHTTP(t *testing.T) {
 	}
 	open, staffOnly, units := mk("居民活动室", "residents"), mk("工作人员会议室", "staff"), mk("单位会议室", "units")
 	alice := roomResident(w, "alice")
+	newcomer, _ := ta.login("newcomer-no-community")
 	for _, tc := range []struct {
 		name, token string
 		want        []int64
 	}{
 		{"resident", alice, []int64{open}},
+		// no community chosen yet: what a visitor sees, not nothing
+		{"resident without a community", newcomer, []int64{open}},
 		{"unit staff", w.orgStaff, []int64{units}},
 		{"community staff", w.cStaf, []int64{open, staffOnly, units}},
 		{"no token", "", []int64{open}},
@@ -460,5 +464,191 @@ func TestRoomDetailFollowsTheCallerOverHTTP(t *testing.T) {
 				t.Errorf("%s%s: %d %s, want %d with the room", tc.name, suffix, r.Status, r.Raw, tc.want)
 			}
 		}
+	}
+}
+
+// TestRoomCalendarFollowsTheCallerOverHTTP: a room's calendar answers by
+// RoomFor's rule (as the room's page and availability): any room the
+// caller may not see is 404 ROOM_NOT_FOUND. Only desk staff in scope see
+// what other people's bookings are for and who made them (full true); a
+// resident sees the busy ranges of others' bookings and their own in full.
+func TestRoomCalendarFollowsTheCallerOverHTTP(t *testing.T) {
+	w, ta := newRegWorld(t)
+	mk := func(community int64, name string, audience ...string) int64 {
+		t.Helper()
+		return num(ta.must(ta.do("POST", "/api/v1/admin/rooms", w.admin, map[string]any{"community_id": community, "name": name, "kind": "activity_room",
+			"capacity": 30, "rules": map[string]any{"slot_minutes": 60, "audience": audience}}), 201, "room "+name).Body["id"])
+	}
+	elsewhere := num(ta.must(ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": "明月社区"}), 201, "community").Body["id"])
+	open, staffOnly, units := mk(w.community, "居民活动室", "residents"), mk(w.community, "工作人员会议室", "staff"), mk(w.community, "单位会议室", "units")
+	booked, other := mk(w.community, "书画室", "residents"), mk(elsewhere, "明月社区活动室", "residents")
+	alice, bob := roomResident(w, "alice"), roomResident(w, "bob")
+	day := roomDay(1)
+	book := func(tok string, room int64, hour int, purpose string) {
+		t.Helper()
+		ta.must(ta.do("POST", fmt.Sprintf("/api/v1/rooms/%d/bookings", room), tok, map[string]any{"starts_at": day.Add(time.Duration(hour) * time.Hour),
+			"ends_at": day.Add(time.Duration(hour+1) * time.Hour), "purpose": purpose, "attendance": 3}), 201, "booking "+purpose)
+	}
+	book(bob, booked, 9, "练字")
+	book(alice, open, 9, "商量离婚财产分割")
+	book(bob, open, 10, "戒酒互助小组")
+	ta.must(ta.do("PATCH", fmt.Sprintf("/api/v1/admin/rooms/%d", booked), w.cStaf, map[string]any{"rules": map[string]any{"audience": []string{"staff"}}}), 200, "staff only")
+	cal := func(tok string, room int64) resp {
+		return ta.do("GET", fmt.Sprintf("/api/v1/rooms/%d/calendar?from=%s&to=%s", room, rfc(day), rfc(day.Add(24*time.Hour))), tok, nil)
+	}
+
+	t.Run("visibility", func(t *testing.T) {
+		for _, tc := range []struct {
+			name, token string
+			room        int64
+			want        int
+		}{
+			{"resident, open room", alice, open, 200},
+			{"resident, staff-only room", alice, staffOnly, 404},
+			{"resident, room open to units", alice, units, 404},
+			{"resident, another community's room", alice, other, 404},
+			{"resident, room since kept for staff", alice, booked, 404},
+			{"its booker, room since kept for staff", bob, booked, 200},
+			{"unit staff, room open to units", w.orgStaff, units, 200},
+			{"unit staff, staff-only room", w.orgStaff, staffOnly, 404},
+			{"community staff, staff-only room", w.cStaf, staffOnly, 200},
+			{"community staff, another community's room", w.cStaf, other, 404},
+			{"admin, another community's room", w.admin, other, 200},
+			{"resident, no such room", alice, other + 1000, 404},
+		} {
+			r := cal(tc.token, tc.room)
+			if tc.want == 404 {
+				if r.Status != 404 || r.str("code") != "ROOM_NOT_FOUND" {
+					t.Errorf("%s: %d %s, want 404 ROOM_NOT_FOUND", tc.name, r.Status, r.Raw)
+				}
+				continue
+			}
+			if r.Status != tc.want || num(r.Body["room"].(map[string]any)["id"]) != tc.room {
+				t.Errorf("%s: %d %s, want %d with the room", tc.name, r.Status, r.Raw, tc.want)
+			}
+		}
+	})
+
+	t.Run("what each caller sees of the bookings", func(t *testing.T) {
+		// purposes by the booking's hour; "" where only the busy range shows.
+		for _, tc := range []struct {
+			name, token string
+			full        bool
+			purposes    map[int]string
+			names       bool // every booker's name shown
+		}{
+			{"a resident who booked one of them", alice, false, map[int]string{9: "商量离婚财产分割", 10: ""}, false},
+			{"the other booker", bob, false, map[int]string{9: "", 10: "戒酒互助小组"}, false},
+			{"the community's desk staff", w.cStaf, true, map[int]string{9: "商量离婚财产分割", 10: "戒酒互助小组"}, true},
+			{"an administrator", w.admin, true, map[int]string{9: "商量离婚财产分割", 10: "戒酒互助小组"}, true},
+		} {
+			r := cal(tc.token, open)
+			if r.Status != 200 || r.Body["full"] != tc.full {
+				t.Fatalf("%s: %d %s, want 200 with full %v", tc.name, r.Status, r.Raw, tc.full)
+			}
+			bs, _ := r.Body["bookings"].([]any)
+			if len(bs) != 2 {
+				t.Fatalf("%s: %d bookings, want both busy ranges: %s", tc.name, len(bs), r.Raw)
+			}
+			for _, x := range bs {
+				b := x.(map[string]any)
+				st, _ := time.Parse(time.RFC3339, b["starts_at"].(string))
+				hour := st.In(cst.Zone).Hour()
+				want, mine := tc.purposes[hour], tc.purposes[hour] != ""
+				if b["purpose"] != want {
+					t.Errorf("%s: the %d:00 booking's purpose %q, want %q", tc.name, hour, b["purpose"], want)
+				}
+				_, named := b["booker_name"]
+				_, by := b["booked_by"]
+				if tc.names && !named || !tc.names && !mine && (named || by) {
+					t.Errorf("%s: the %d:00 booking shows its booker %v, want %v: %v", tc.name, hour, named, tc.names, b)
+				}
+				if !tc.full && !mine && (b["booked_for"] != "" || b["team_name"] != nil || b["attendance"] != nil) {
+					t.Errorf("%s: someone else's booking shows more than its busy range: %v", tc.name, b)
+				}
+			}
+		}
+	})
+}
+
+// TestTeamLeaderOverHTTP: a team's leader must be a resident whose
+// residence the team's community confirmed, as its members must; the
+// leadership passes (POST /teams/{id}/leader, by the leader or the
+// community's staff) to an active member only, the old leader stays a
+// member and may then leave, and staff's handovers are audited.
+func TestTeamLeaderOverHTTP(t *testing.T) {
+	w, ta := newRegWorld(t)
+	elsewhere := num(ta.must(ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": "明月社区"}), 201, "community").Body["id"])
+	user := func(name string) (string, int64) {
+		tok := roomResident(w, name)
+		return tok, num(ta.must(ta.do("GET", "/api/v1/me", tok, nil), 200, "me").Body["id"])
+	}
+	newTeam := func(name string, leader int64) resp {
+		return ta.do("POST", "/api/v1/teams", w.cStaf, map[string]any{"community_id": w.community, "name": name, "kind": "dance", "leader_id": leader})
+	}
+	leadTok, lead := user("old-leader")
+	nextTok, next := user("next-leader")
+	thirdTok, third := user("third-member")
+	moverTok, mover := user("mover")
+	_, outsider := user("outsider")
+	id := num(ta.must(newTeam("阳光秧歌队", lead), 201, "team").Body["id"])
+	for _, m := range []struct {
+		tok string
+		id  int64
+	}{{nextTok, next}, {thirdTok, third}, {moverTok, mover}} {
+		ta.must(ta.do("POST", fmt.Sprintf("/api/v1/teams/%d/join", id), m.tok, nil), 200, "join")
+		ta.must(ta.do("POST", fmt.Sprintf("/api/v1/teams/%d/members/%d/approve", id, m.id), leadTok, nil), 200, "approve")
+	}
+	path := fmt.Sprintf("/api/v1/teams/%d/leader", id)
+	hand := func(tok string, to int64) resp { return ta.do("POST", path, tok, map[string]any{"user_id": to}) }
+	for _, tc := range []struct {
+		name, token string
+		to          int64
+		status      int
+		code        string
+	}{
+		{"a member who does not lead", nextTok, third, 403, "NOT_TEAM_LEADER"},
+		{"another community's staff", w.orgStaff, next, 403, "NOT_TEAM_LEADER"},
+		{"to someone not in the team", leadTok, outsider, 422, "LEADER_NOT_MEMBER"},
+		{"to nobody", leadTok, 0, 400, "INVALID_USER"},
+	} {
+		if r := hand(tc.token, tc.to); r.Status != tc.status || r.str("code") != tc.code {
+			t.Errorf("%s: %d %s, want %d %s", tc.name, r.Status, r.Raw, tc.status, tc.code)
+		}
+	}
+
+	// The leader hands over; the old leader stays a member, then may leave.
+	if r := hand(leadTok, next); r.Status != 200 || num(r.Body["leader_id"]) != next {
+		t.Fatalf("handover by the leader: %d %s", r.Status, r.Raw)
+	}
+	view := ta.must(ta.do("GET", fmt.Sprintf("/api/v1/teams/%d", id), leadTok, nil), 200, "team")
+	if view.str("my_status") != "active" || view.Body["leads"] != nil {
+		t.Errorf("the old leader after the handover: %s", view.Raw)
+	}
+	if r := hand(leadTok, third); r.Status != 403 {
+		t.Errorf("the old leader hands over again: %d %s, want 403", r.Status, r.Raw)
+	}
+	if r := ta.do("GET", fmt.Sprintf("/api/v1/teams/%d", id), nextTok, nil); r.Body["leads"] != true {
+		t.Errorf("the new leader does not lead: %s", r.Raw)
+	}
+	ta.must(ta.do("DELETE", fmt.Sprintf("/api/v1/teams/%d/members/%d", id, next), nextTok, nil), 422, "the new leader leaves")
+	ta.must(ta.do("DELETE", fmt.Sprintf("/api/v1/teams/%d/members/%d", id, lead), leadTok, nil), 204, "the old leader leaves")
+	if r := hand(nextTok, lead); r.Status != 422 || r.str("code") != "LEADER_NOT_MEMBER" {
+		t.Errorf("to a member who left: %d %s, want 422 LEADER_NOT_MEMBER", r.Status, r.Raw)
+	}
+
+	// A member whose residence is now confirmed elsewhere (moved away) may not lead.
+	ta.confirmResidence(mover, elsewhere)
+	if r := hand(nextTok, mover); r.Status != 422 || r.str("code") != "LEADER_NOT_RESIDENT" {
+		t.Errorf("to a member who moved away: %d %s, want 422 LEADER_NOT_RESIDENT", r.Status, r.Raw)
+	}
+
+	// The community's staff hand over (a leader who moved away); audited.
+	if r := hand(w.cStaf, third); r.Status != 200 || num(r.Body["leader_id"]) != third {
+		t.Fatalf("handover by staff: %d %s", r.Status, r.Raw)
+	}
+	if e := findAudit(ta.auditItems(w.admin, ""), "team.leader_change", id); e == nil || e["actor_role"] != "staff" ||
+		num(e["changes"].(map[string]any)["user_id"]) != third {
+		t.Errorf("the staff handover is not in the audit log as team.leader_change: %v", e)
 	}
 }

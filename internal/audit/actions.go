@@ -33,7 +33,7 @@ var Actions = []Action{
 	{"booking.create", "代为预约场地"}, {"booking.series", "重复预约场地"}, {"booking.approve", "批准场地预约"},
 	{"booking.reject", "驳回场地预约"}, {"booking.cancel", "取消场地预约"}, {"booking.checkin", "场地预约签到"},
 	{"team.create", "新建文体队伍"}, {"team.invite", "邀请队员"}, {"team.member_approve", "批准入队"},
-	{"team.member_reject", "拒绝入队"}, {"team.member_remove", "移除队员"},
+	{"team.member_reject", "拒绝入队"}, {"team.member_remove", "移除队员"}, {"team.leader_change", "更换队长"},
 }
 
 // Label names an action for staff (the name itself when unknown).

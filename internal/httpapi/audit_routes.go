@@ -98,6 +98,7 @@ var auditedRoutes = map[string]auditedRoute{
 	"POST /api/v1/teams/:id/members/:user_id/approve":     {action: "team.member_approve", object: "team", param: "id", staffOnly: true},
 	"POST /api/v1/teams/:id/members/:user_id/reject":      {action: "team.member_reject", object: "team", param: "id", staffOnly: true},
 	"DELETE /api/v1/teams/:id/members/:user_id":           {action: "team.member_remove", object: "team", param: "id", staffOnly: true},
+	"POST /api/v1/teams/:id/leader":                       {action: "team.leader_change", object: "team", param: "id", staffOnly: true},
 	"POST /api/v1/admin/communities":                      {}, // admin.go notes it
 	"POST /api/v1/admin/users/:id/roles":                  {},
 	"DELETE /api/v1/admin/users/:id/roles":                {},

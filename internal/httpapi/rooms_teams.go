@@ -80,6 +80,16 @@ func (a *API) removeMember(c *gin.Context) {
 	}
 }
 
+// changeLeader hands the team's leadership to one of its active members
+// (the leader or the community's staff); the old leader stays a member.
+func (a *API) changeLeader(c *gin.Context) {
+	var req userIDReq
+	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+		t, err := a.d.Rooms.ChangeLeader(c.Request.Context(), u, id, req.UserID)
+		respond(c, http.StatusOK, toTeamDTO(t), err)
+	}
+}
+
 // teamBookings is a keyset page of a team's bookings from now on, in time
 // order (?cursor=, ?limit= 1..100, default 50).
 func (a *API) teamBookings(c *gin.Context) {

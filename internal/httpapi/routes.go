@@ -213,6 +213,7 @@ func (a *API) routes(r *gin.Engine) {
 	authed.POST("/teams/:id/members/:user_id/approve", a.decideMember(true))
 	authed.POST("/teams/:id/members/:user_id/reject", a.decideMember(false))
 	authed.DELETE("/teams/:id/members/:user_id", a.removeMember)
+	authed.POST("/teams/:id/leader", a.changeLeader)
 	authed.GET("/teams/:id/bookings", a.teamBookings)
 	authed.POST("/teams/:id/activities", a.teamActivity)
 

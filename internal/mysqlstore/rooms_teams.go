@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"gongjian/internal/activity"
 	"gongjian/internal/errs"
@@ -145,7 +146,50 @@ func (s *RoomStore) SetMember(ctx context.Context, m rooms.Member, from []string
 			}
 			return createUnlessExists(tx, &teamMemberRow{TeamID: m.TeamID, UserID: m.UserID, Status: m.Status}).Error
 		}
+		if m.Status == rooms.MemberLeft {
+			// The team row is locked as SetLeader locks it: a member the
+			// leadership passes to at the same time does not leave.
+			t, err := lockTeam(tx, m.TeamID)
+			if err != nil {
+				return err
+			}
+			if t.LeaderID == m.UserID {
+				return rooms.ErrLeaderStays
+			}
+		}
 		res := tx.Model(&teamMemberRow{}).Where("team_id = ? AND user_id = ? AND status IN ?", m.TeamID, m.UserID, from).Update("status", m.Status)
+		if res.Error == nil && res.RowsAffected == 0 {
+			return rooms.ErrStateChanged
+		}
+		return res.Error
+	}), nil)
+}
+
+// lockTeam reads a team's row for update.
+func lockTeam(tx *gorm.DB, id int64) (teamRow, error) {
+	var t teamRow
+	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&t).Error
+	return t, translate(err, rooms.ErrTeamNotFound)
+}
+
+// SetLeader makes to the team's leader, if from still leads it and to is
+// an active member. The team row is locked first, as SetMember locks it
+// for a member leaving: the new leader cannot leave meanwhile.
+func (s *RoomStore) SetLeader(ctx context.Context, teamID, from, to int64) error {
+	return translate(s.db.transaction(ctx, func(tx *gorm.DB) error {
+		t, err := lockTeam(tx, teamID)
+		if err != nil {
+			return err
+		}
+		if t.LeaderID != from {
+			return rooms.ErrStateChanged
+		}
+		var m teamMemberRow
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("team_id = ? AND user_id = ? AND status = ?", teamID, to, rooms.MemberActive).
+			Take(&m).Error; err != nil {
+			return translate(err, rooms.ErrLeaderNotMember)
+		}
+		res := tx.Model(&teamRow{}).Where("id = ? AND leader_id = ?", teamID, from).Update("leader_id", to)
 		if res.Error == nil && res.RowsAffected == 0 {
 			return rooms.ErrStateChanged
 		}

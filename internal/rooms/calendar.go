@@ -108,14 +108,21 @@ type Calendar struct {
 	Availability
 	Bookings []Booking
 	Closures []Closure
-	// Full: the caller sees who booked (owners, desk staff); others see
-	// only when the room is taken.
+	// Full: the caller sees what each booking is for and who booked
+	// (desk staff in scope, the room's owners); others see only when the
+	// room is taken, and their own bookings in full.
 	Full bool
 }
 
-// Calendar returns a room's calendar. Residents see the taken ranges and
-// purposes; the room's owners and desk staff also see the bookers.
+// Calendar returns a room's calendar to u if u may see the room (RoomFor:
+// any other room is ROOM_NOT_FOUND). Desk staff in scope and the room's
+// owners see every booking in full; others see the busy ranges of other
+// people's bookings only (no purpose, team, unit or booker) and their
+// own bookings in full.
 func (s *Service) Calendar(ctx context.Context, u resident.User, roomID int64, from, to time.Time) (Calendar, error) {
+	if _, err := s.RoomFor(ctx, &u, roomID); err != nil {
+		return Calendar{}, err
+	}
 	av, err := s.Availability(ctx, roomID, from, to)
 	if err != nil {
 		return Calendar{}, err
@@ -132,12 +139,18 @@ func (s *Service) Calendar(ctx context.Context, u resident.User, roomID int64, f
 	if !full {
 		for i := range bs {
 			if bs[i].BookedBy != u.ID {
-				bs[i] = Booking{ID: bs[i].ID, RoomID: bs[i].RoomID, StartsAt: bs[i].StartsAt, EndsAt: bs[i].EndsAt, Status: bs[i].Status,
-					For: bs[i].For, TeamID: bs[i].TeamID, TeamName: bs[i].TeamName, Purpose: bs[i].Purpose}
+				bs[i] = busyOnly(bs[i])
 			}
 		}
 	}
 	return Calendar{Availability: av, Bookings: bs, Closures: cs, Full: full}, nil
+}
+
+// busyOnly is what a calendar shows of someone else's booking to a
+// caller who is not at the room's desk: when the room is taken, and
+// whether the booking is pending or held.
+func busyOnly(b Booking) Booking {
+	return Booking{ID: b.ID, RoomID: b.RoomID, StartsAt: b.StartsAt, EndsAt: b.EndsAt, Status: b.Status}
 }
 
 // FreeQuery is a free-slot search across rooms.

@@ -81,7 +81,11 @@ func (b bookable) allows(r Room) bool {
 	if b.desk(r) || r.OrgID != 0 && b.orgs[r.OrgID] {
 		return true
 	}
-	return r.Rules.Opens(AudienceResidents) && b.home == r.CommunityID ||
+	// A resident who has not chosen a community yet (and books for no unit
+	// or desk) sees the rooms open to residents as a visitor does; booking
+	// then asks for their residence.
+	newcomer := b.home == 0 && !b.u.IsAnyStaff() && !b.u.HasRole(resident.RoleUnitContact)
+	return r.Rules.Opens(AudienceResidents) && (b.home == r.CommunityID || newcomer) ||
 		r.Rules.Opens(AudienceTeams) && b.teams[r.CommunityID] ||
 		r.Rules.Opens(AudienceUnits) && b.units[r.CommunityID]
 }

@@ -58,8 +58,12 @@ type TeamStore interface {
 	Members(ctx context.Context, teamID int64) ([]Member, error)
 	Member(ctx context.Context, teamID, userID int64) (Member, error)
 	// SetMember writes a membership; when from is not empty the current
-	// status must be one of them (ErrStateChanged otherwise).
+	// status must be one of them (ErrStateChanged otherwise). The team's
+	// leader never leaves (ErrLeaderStays).
 	SetMember(ctx context.Context, m Member, from []string) error
+	// SetLeader makes to the team's leader if from still leads it and to
+	// is an active member (ErrStateChanged, errLeaderNotMember otherwise).
+	SetLeader(ctx context.Context, teamID, from, to int64) error
 }
 
 // canLead reports whether u acts for the team: its leader, the
@@ -94,6 +98,64 @@ func (s *Service) CreateTeam(ctx context.Context, u resident.User, t Team) (Team
 		return Team{}, err
 	}
 	return s.store.Team(ctx, t.ID)
+}
+
+var (
+	errLeaderElsewhere   = errs.Unprocessable("LEADER_NOT_RESIDENT", "队长须是本社区的居民")
+	errLeaderUnconfirmed = errs.Unprocessable("LEADER_NOT_RESIDENT", "队长须是本社区已通过居住认证的居民，请让其先在“我的—居住认证”中申请")
+	// ErrLeaderStays: the leader does not leave the team (SetMember
+	// refuses it too, should the leadership pass to them meanwhile).
+	ErrLeaderStays = errs.Unprocessable("LEADER_STAYS", "队长不能退出队伍，请先将队长移交给其他队员")
+	// ErrLeaderNotMember: a new leader must already be an active member.
+	ErrLeaderNotMember = errs.Unprocessable("LEADER_NOT_MEMBER", "新队长须是本队的现有队员，请先邀请其入队")
+)
+
+// leaderResident checks that userID may lead a team of the community: a
+// resident whose residence the community confirmed, as members must be
+// (without residences wired, tests of other things, nothing is checked).
+func (s *Service) leaderResident(ctx context.Context, userID, communityID int64) error {
+	if s.residences == nil {
+		return nil
+	}
+	return s.residentOf(ctx, resident.User{ID: userID}, communityID, errLeaderElsewhere, errLeaderUnconfirmed)
+}
+
+// ChangeLeader hands the team's leadership to one of its active members
+// (the current leader or the community's staff). The new leader must be
+// a confirmed resident of the team's community; the old leader stays a
+// member. Naming the current leader changes nothing.
+func (s *Service) ChangeLeader(ctx context.Context, u resident.User, teamID, userID int64) (Team, error) {
+	t, err := s.store.Team(ctx, teamID)
+	if err != nil {
+		return Team{}, err
+	}
+	if !canLead(u, t) {
+		return Team{}, errs.Forbidden("NOT_TEAM_LEADER", "只有队长或社区工作人员可以更换队长")
+	}
+	if userID <= 0 {
+		return Team{}, errs.Invalid("INVALID_USER", "请指定新队长")
+	}
+	if userID == t.LeaderID {
+		return t, nil
+	}
+	if !t.Active {
+		return Team{}, errs.Unprocessable("TEAM_INACTIVE", "该队伍已解散，不能更换队长")
+	}
+	if m, err := s.store.Member(ctx, teamID, userID); err != nil && errs.KindOf(err) != errs.KindNotFound {
+		return Team{}, err
+	} else if err != nil || m.Status != MemberActive {
+		return Team{}, ErrLeaderNotMember
+	}
+	if err := s.leaderResident(ctx, userID, t.CommunityID); err != nil {
+		return Team{}, err
+	}
+	if err := s.store.SetLeader(ctx, teamID, t.LeaderID, userID); err != nil {
+		if errs.CodeOf(err) == ErrStateChanged.Code {
+			return Team{}, errs.Conflict("LEADER_CHANGED", "队长刚刚已被更换，请刷新后重试")
+		}
+		return Team{}, err
+	}
+	return s.store.Team(ctx, teamID)
 }
 
 // Teams lists a community's teams (0: every community).
@@ -214,7 +276,7 @@ func (s *Service) DecideMember(ctx context.Context, u resident.User, teamID, use
 }
 
 // RemoveMember ends a membership: the member themself, the leader or staff.
-// The leader stays (staff appoint another leader first).
+// The leader stays (hand the leadership to another member first).
 func (s *Service) RemoveMember(ctx context.Context, u resident.User, teamID, userID int64) error {
 	t, err := s.store.Team(ctx, teamID)
 	if err != nil {
@@ -224,7 +286,7 @@ func (s *Service) RemoveMember(ctx context.Context, u resident.User, teamID, use
 		return errs.Forbidden("NOT_TEAM_LEADER", "只有队长或社区工作人员可以管理队员")
 	}
 	if userID == t.LeaderID {
-		return errs.Unprocessable("LEADER_STAYS", "队长不能退出队伍")
+		return ErrLeaderStays
 	}
 	err = s.store.SetMember(ctx, Member{TeamID: teamID, UserID: userID, Status: MemberLeft}, []string{MemberActive, MemberInvited, MemberRequested})
 	if errs.CodeOf(err) == ErrStateChanged.Code {
