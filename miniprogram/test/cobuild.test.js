@@ -49,7 +49,7 @@ test('a party contact delivers a project with a photo and the number served; a b
   await h.tap(page, '.thumb-add')
   await h.tap(page, '.btn-deliver')
   const body = w.requests('POST', '/api/v1/projects/402/progress')[0].data
-  assert.deepEqual(body, { action: 'deliver', evidence: { served: 15, photos: ['/api/v1/uploads/0123456789abcdef0123456789abcdef'], note: '' } })
+  assert.deepEqual(body, { action: 'deliver', evidence: { served: 15, photos: ['/api/v1/uploads/0123456789abcdef0123456789abcdef'], note: '' }, version: 3 })
   assert.match(h.text(page), /服务居民 15 人次/)
 
   const w2 = h.installWx({ routes: cbx.routes({ 'GET /api/v1/me': cbx.user([]) }) })
@@ -59,6 +59,38 @@ test('a party contact delivers a project with a photo and the number served; a b
   await h.input(rate, '.input-comment', '很及时')
   await h.tap(rate, '.btn-rate')
   assert.deepEqual(w2.requests('POST', '/api/v1/projects/403/ratings')[0].data, { score: 4, comment: '很及时' })
+})
+
+test('progress goes with the version shown; a stale one (409 PROJECT_CHANGED) shows the message and reloads, keeping what was typed', async () => {
+  // The project as the server has it; another contact updates it while this page is open.
+  let current = cbx.projects()[1]
+  const changed = { status: 409, body: { code: 'PROJECT_CHANGED', message: '项目已被他人更新，请刷新后查看最新进度再提交' } }
+  const { w, page } = await h.openPage({ routes: cbx.routes({
+    'GET /api/v1/projects/:id': () => current,
+    'POST /api/v1/projects/:id/progress': (r) => (r.data.version !== current.version ? changed
+      : Object.assign({}, current, { status: 'delivered', status_name: '已交付', evidence: r.data.evidence, version: current.version + 1 })),
+  }) }, 'pages/cobuild/project', { id: '402' })
+  current = Object.assign({}, current, { version: 4, milestones: [{ title: '首周送餐上门', done_at: '2026-12-01T01:00:00Z' }] })
+  await h.input(page, '.input-served', '15')
+  await h.input(page, '.input-note', '每日午餐送到家')
+  await h.tap(page, '.thumb-add')
+  await h.tap(page, '.btn-deliver')
+  await h.settle(10)
+  const sent = () => w.requests('POST', '/api/v1/projects/402/progress').map((r) => r.data.version)
+  assert.deepEqual(sent(), [3])
+  assert.equal(w.modals.pop().content, '项目已被他人更新，请刷新后查看最新进度再提交')
+  assert.equal(w.requests('GET', '/api/v1/projects/402').length, 2) // reloaded
+  assert.match(h.text(page), /首周送餐上门/)
+  assert.doesNotMatch(h.text(page), /服务居民 15 人次/)
+  assert.equal(page.instance.data.served, '15')
+  assert.equal(page.instance.data.note, '每日午餐送到家')
+  assert.equal(page.instance.data.photos.length, 1)
+  // Sent again, on the version now shown: it goes through.
+  await h.tap(page, '.btn-deliver')
+  await h.settle(10)
+  assert.deepEqual(sent(), [3, 4])
+  assert.deepEqual(w.requests('POST', '/api/v1/projects/402/progress')[1].data.evidence, { served: 15, photos: ['/api/v1/uploads/0123456789abcdef0123456789abcdef'], note: '每日午餐送到家' })
+  assert.match(h.text(page), /服务居民 15 人次/)
 })
 
 test('a resident makes a wish and follows it, with the reason of a decline', async () => {

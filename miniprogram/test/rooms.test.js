@@ -148,6 +148,55 @@ test('a team leader sees members, requests to approve and the team\'s bookings',
   assert.equal(w.requests('POST', '/api/v1/teams/5/members/44/approve').length, 1)
 })
 
+test('a team leader hands the leadership to a member after a confirmation naming them; the team reloads', async () => {
+  // The server's team: the leader is 7 until the handover names another active member.
+  let team = rx.teamAsLeader()
+  const { w, page } = await h.openPage({ routes: routes({
+    'GET /api/v1/teams/:id': () => team,
+    'POST /api/v1/teams/:id/leader': (r) => {
+      const to = team.member_list.find((m) => m.user_id === r.data.user_id)
+      team = Object.assign({}, team, { leader_id: to.user_id, leader_name: to.name, leads: false })
+      return team
+    },
+  }) }, 'pages/teams/detail', { id: '5' })
+  // Every active member but the leader has the action.
+  assert.equal(h.$$(page, '.btn-handover').length, 3)
+  assert.match(h.text(page), /王秀英（队长）/)
+  w.modalAnswers.push({ confirm: false })
+  await h.tap(page, h.$$(page, '.btn-handover')[1])
+  await h.settle(10)
+  assert.match(w.modals.pop().content, /张玉梅/)
+  assert.equal(w.requests('POST', '/api/v1/teams/5/leader').length, 0) // cancelled
+  await h.tap(page, h.$$(page, '.btn-handover')[1])
+  await h.settle(10)
+  assert.match(w.modals.pop().content, /确定将队长移交给「张玉梅」/)
+  assert.deepEqual(w.requests('POST', '/api/v1/teams/5/leader').map((r) => r.data), [{ user_id: 42 }])
+  assert.match(w.toasts.join(), /已移交队长/)
+  assert.equal(w.requests('GET', '/api/v1/teams/5').length, 2)
+  assert.match(h.text(page), /队长 张玉梅/)
+  assert.match(h.text(page), /张玉梅（队长）/)
+  assert.doesNotMatch(h.text(page), /王秀英（队长）/)
+  assert.match(h.text(page), /王秀英/) // the old leader stays a member
+  assert.equal(h.$$(page, '.btn-handover').length, 0) // no longer leads
+})
+
+test('移交队长: a refusal shows the server message; a leader changed meanwhile reloads the team', async () => {
+  let team = rx.teamAsLeader()
+  const { w, page } = await h.openPage({ routes: routes({
+    'GET /api/v1/teams/:id': () => team,
+    'POST /api/v1/teams/:id/leader': () => {
+      team = Object.assign({}, team, { leader_id: 41, leader_name: '李桂芳', leads: false })
+      return { status: 409, body: { code: 'LEADER_CHANGED', message: '队长刚刚已被更换，请刷新后重试' } }
+    },
+  }) }, 'pages/teams/detail', { id: '5' })
+  await h.tap(page, h.$$(page, '.btn-handover')[2])
+  await h.settle(10)
+  assert.equal(w.modals.pop().content, '队长刚刚已被更换，请刷新后重试')
+  assert.equal(w.requests('GET', '/api/v1/teams/5').length, 2)
+  assert.match(h.text(page), /队长 李桂芳/)
+  assert.equal(h.$$(page, '.btn-handover').length, 0)
+})
+
 test('a team\'s bookings: 加载更多 follows next_cursor until the last page', async () => {
   const all = rx.bookings()
   const { w, page } = await h.openPage({ routes: routes({

@@ -130,6 +130,8 @@ module.exports = {
   joinTeam: (id) => post(`/api/v1/teams/${id}/join`),
   approveMember: (id, userId) => post(`/api/v1/teams/${id}/members/${userId}/approve`),
   rejectMember: (id, userId) => post(`/api/v1/teams/${id}/members/${userId}/reject`),
+  /** hands the team's leadership to one of its active members (the leader or staff); the old leader stays a member */
+  changeTeamLeader: (id, userId) => post(`/api/v1/teams/${id}/leader`, { user_id: userId }),
   teamBookings: (id, cursor) => get(`/api/v1/teams/${id}/bookings${qs({ cursor })}`),
 
   // Co-building (共建): needs, projects, wishes, proposals, units, resources, report-ins

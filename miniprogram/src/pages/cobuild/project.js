@@ -23,11 +23,24 @@ Component({
         (err) => this.setData({ loading: false, error: err.message || '加载失败' }),
       )
     },
+    /**
+     * Posts a progress action on the version of the project shown. When someone else updated it
+     * meanwhile (409 PROJECT_CHANGED) the server's message shows and the project reloads, so the
+     * contact sees the latest progress; what they typed (served, note, photos) stays.
+     */
     act(body, done) {
-      return submitThen(this, 'busy', api.projectProgress(this.data.projectId, body), (p) => {
-        this.setData({ project: cb.projectView(p) })
-        wx.showToast({ title: done, icon: 'success' })
-      })
+      this.setData({ busy: true })
+      return api.projectProgress(this.data.projectId, Object.assign({}, body, { version: this.data.project.version })).then(
+        (p) => {
+          this.setData({ busy: false, project: cb.projectView(p) })
+          wx.showToast({ title: done, icon: 'success' })
+        },
+        (err) => {
+          this.setData({ busy: false })
+          showError(err)
+          if (err && err.code === 'PROJECT_CHANGED') return this.load()
+        },
+      )
     },
     onStart() {
       return this.act({ action: 'start' }, '已开始实施')

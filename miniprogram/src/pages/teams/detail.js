@@ -1,9 +1,10 @@
-// One team: its members (for members), joining, the leader's approvals, and its room bookings (a
-// keyset page at a time: 加载更多 or scrolling to the bottom follows next_cursor).
+// One team: its members (for members), joining, the leader's approvals and handing the leadership
+// on (移交队长), and its room bookings (a keyset page at a time: 加载更多 or scrolling to the bottom
+// follows next_cursor).
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const local = require('../../utils/local')
-const { showError } = require('../../utils/request')
+const { confirmThen, showError } = require('../../utils/request')
 
 const bookingView = (b) => Object.assign({}, b, { timeText: fmt.formatRange(b.starts_at, b.ends_at) })
 
@@ -76,6 +77,23 @@ Component({
     },
     onReject(e) {
       return api.rejectMember(this.data.id, e.currentTarget.dataset.user).then(() => this.load(), (err) => showError(err, '操作失败'))
+    },
+    /** Hands the leadership to a member after a confirmation naming them; the team reloads (the old leader is a member now). */
+    onHandover(e) {
+      const { user, name } = e.currentTarget.dataset
+      return confirmThen(
+        { title: '移交队长', content: `确定将队长移交给「${name}」吗？移交后原队长${this.data.team.leader_name}仍是队员。`, confirmText: '移交' },
+        () =>
+          api.changeTeamLeader(this.data.id, Number(user)).catch((err) => {
+            if (err && err.code === 'LEADER_CHANGED') this.load() // changed meanwhile: show who leads now
+            throw err
+          }),
+        () => {
+          wx.showToast({ title: '已移交队长', icon: 'success' })
+          return this.load()
+        },
+        '移交失败，请稍后再试',
+      )
     },
     onRooms() {
       wx.navigateTo({ url: '/pages/rooms/index' })
