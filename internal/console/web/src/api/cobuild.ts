@@ -27,6 +27,8 @@ export interface Project {
   evidence: { served?: number; photos?: string[]; note?: string }
   rating_avg: number; rating_count: number; unit_rating?: number; unit_comment?: string
   started_at?: string; delivered_at?: string; evaluated_at?: string; closed_at?: string; created_at: string
+  /** bumped by every update; sent back with a progress action (409 PROJECT_CHANGED when stale) */
+  version: number
 }
 export interface Wish {
   id: number; community_id: number; title: string; description: string; photos: string[]; status: string; content_check: string
@@ -77,7 +79,7 @@ export const cobuildApi = {
   claimResource: (id: number, body: { community_id: number; quantity: number; plan: string }) => post(`/resources/${id}/claims`, body),
   projects: (q: Query) => get<Keyset<Project>>('/projects', q),
   project: (id: number) => get<Project>(`/projects/${id}`),
-  progress: (id: number, body: { action: 'start' | 'deliver' | 'close' | 'progress'; plan?: string }) => post<Project>(`/projects/${id}/progress`, body),
+  progress: (id: number, body: { action: 'start' | 'deliver' | 'close' | 'progress'; plan?: string; version?: number }) => post<Project>(`/projects/${id}/progress`, body),
   evaluate: (id: number, score: number, comment: string) => post<Project>(`/projects/${id}/evaluation`, { score, comment }),
   wishes: (q: Query) => get<Keyset<Wish>>('/admin/wishes', q),
   reviewWish: (id: number, d: Decision) => post(`/admin/wishes/${id}/review`, d),

@@ -22,6 +22,9 @@ export interface Team {
   id: number; community_id: number; org_id: number; name: string; kind: string; kind_name: string; description: string
   leader_id: number; leader_name: string; members: number; created_at: string
 }
+export interface TeamMember { user_id: number; name: string; status: string; updated_at?: string }
+/** A team as GET /teams/{id} answers staff: with its member list (active, requested and invited). */
+export interface TeamDetail extends Team { my_status?: string; leads?: boolean; member_list?: TeamMember[] }
 export interface Slot { starts_at: string; ends_at: string; state: string }
 export interface Calendar {
   room: Room
@@ -52,4 +55,7 @@ export const roomsApi = {
   /** book on behalf of a resident without an account (desk booking): a reason is required. */
   bookForResident: (roomId: number, body: DeskBooking) => post<Booking>(`/rooms/${roomId}/bookings`, body),
   teams: (q: Query) => get<{ items: Team[] }>('/teams', q),
+  team: (id: number) => get<TeamDetail>(`/teams/${id}`),
+  /** hands the leadership to an active member (409 LEADER_CHANGED when it changed meanwhile); the old leader stays a member. */
+  changeLeader: (id: number, userId: number) => post<Team>(`/teams/${id}/leader`, { user_id: userId }),
 }

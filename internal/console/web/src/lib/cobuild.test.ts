@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ApiError } from '../api/http'
-import { claimedPercent, importErrorsOf, localPage, projectActions, statusOf } from './cobuild'
+import { advanceProject, claimedPercent, importErrorsOf, localPage, projectActions, statusOf } from './cobuild'
 
 describe('localPage', () => {
   const items = Array.from({ length: 45 }, (_, i) => ({ id: i + 1, name: i % 2 ? `区医院${i}` : `第${i}中学`, note: '' }))
@@ -53,5 +53,28 @@ describe('statuses and actions', () => {
     expect(claimedPercent({ quantity: 40, claimed: 32 })).toBe(80)
     expect(claimedPercent({ quantity: 10, claimed: 12 })).toBe(100)
     expect(claimedPercent({ quantity: 0, claimed: 0 })).toBe(0)
+  })
+})
+
+describe('advanceProject', () => {
+  const p = { id: 402, version: 7 }
+  it('posts the action on the version shown', async () => {
+    const sent: unknown[] = []
+    let reloads = 0
+    await advanceProject(p, 'deliver', async (id, body) => sent.push([id, body]), () => reloads++)
+    expect(sent).toEqual([[402, { action: 'deliver', version: 7 }]])
+    expect(reloads).toBe(0)
+  })
+  it('reloads when someone else updated the project (409 PROJECT_CHANGED) and passes the server message on', async () => {
+    const stale = new ApiError(409, 'PROJECT_CHANGED', '项目已被他人更新，请刷新后查看最新进度再提交')
+    let reloads = 0
+    await expect(advanceProject(p, 'start', async () => { throw stale }, () => reloads++)).rejects.toBe(stale)
+    expect(reloads).toBe(1)
+  })
+  it('does not reload on other refusals', async () => {
+    const refused = new ApiError(409, 'PROJECT_STATE', '项目当前状态不能进行此操作')
+    let reloads = 0
+    await expect(advanceProject(p, 'close', async () => { throw refused }, () => reloads++)).rejects.toBe(refused)
+    expect(reloads).toBe(0)
   })
 })

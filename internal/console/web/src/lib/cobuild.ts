@@ -3,7 +3,7 @@
 // mini-program name them), paging of the short lists the server gives whole,
 // and the rows an import refused.
 import { ApiError } from '../api/http'
-import type { ImportRowError } from '../api/cobuild'
+import type { ImportRowError, Project } from '../api/cobuild'
 
 export type Option = { key: string; name: string }
 
@@ -86,4 +86,24 @@ export function projectActions(status: string): Array<{ action: 'start' | 'deliv
       return [{ action: 'close', label: '结项' }]
   }
   return []
+}
+
+type ProgressAction = 'start' | 'deliver' | 'close'
+
+/**
+ * advanceProject posts a progress action on the version of the project the
+ * page shows. When someone else updated the project since (409
+ * PROJECT_CHANGED) it calls reload, so the page shows the latest progress,
+ * and rethrows: the caller shows the server's message.
+ */
+export async function advanceProject(
+  p: Pick<Project, 'id' | 'version'>, action: ProgressAction,
+  post: (id: number, body: { action: ProgressAction; version: number }) => Promise<unknown>, reload: () => unknown,
+): Promise<void> {
+  try {
+    await post(p.id, { action, version: p.version })
+  } catch (e) {
+    if (e instanceof ApiError && e.code === 'PROJECT_CHANGED') reload()
+    throw e
+  }
 }

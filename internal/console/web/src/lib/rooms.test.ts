@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { bookingStatus, deskErrors, hoursErrors, hoursText, weekOf } from './rooms'
+import { bookingStatus, deskErrors, hoursErrors, hoursText, leaderCandidates, weekOf } from './rooms'
 
 describe('opening hours', () => {
   it('joins days with the same hours, Monday first', () => {
@@ -39,5 +39,20 @@ describe('desk booking', () => {
   it('names booking statuses', () => {
     expect(bookingStatus('pending')).toEqual({ label: '待审批', type: 'warning' })
     expect(bookingStatus('x').label).toBe('x')
+  })
+})
+
+describe('leaderCandidates', () => {
+  it('is the active members but the leader, by name; requests and invitations are not members yet', () => {
+    const team = {
+      leader_id: 7,
+      member_list: [
+        { user_id: 7, name: '王秀英', status: 'active' }, { user_id: 42, name: '张玉梅', status: 'active' },
+        { user_id: 41, name: '李桂芳', status: 'active' }, { user_id: 44, name: '赵春兰', status: 'requested' },
+        { user_id: 45, name: '孙丽华', status: 'invited' },
+      ],
+    }
+    expect(leaderCandidates(team).map((m) => m.user_id)).toEqual([41, 42])
+    expect(leaderCandidates({ leader_id: 7 })).toEqual([])
   })
 })

@@ -1,7 +1,8 @@
 // Rooms' words and small rules for the console: opening hours in words and
 // their checks, the week a calendar shows, booking statuses, and what a desk
-// booking on behalf of a resident needs before it is sent.
-import type { DayHours } from '../api/rooms'
+// booking on behalf of a resident needs before it is sent, and whom a team's
+// leadership can go to.
+import type { DayHours, TeamDetail, TeamMember } from '../api/rooms'
 
 /** The server's weekdays: 1 = Monday … 7 = Sunday (ISO 8601). */
 export const weekdays: Array<{ day: number; name: string }> = ['周一', '周二', '周三', '周四', '周五', '周六', '周日'].map((name, i) => ({ day: i + 1, name }))
@@ -95,4 +96,9 @@ export function deskErrors(f: DeskForm): string[] {
   if (!f.starts_at || !f.ends_at) out.push('请选择开始和结束时间')
   else if (new Date(f.starts_at) >= new Date(f.ends_at)) out.push('结束时间应晚于开始时间')
   return out
+}
+
+/** leaderCandidates: the team's active members who could lead it instead of its leader, by name. */
+export function leaderCandidates(t: Pick<TeamDetail, 'leader_id' | 'member_list'>): TeamMember[] {
+  return (t.member_list ?? []).filter((m) => m.status === 'active' && m.user_id !== t.leader_id).sort((a, b) => a.name.localeCompare(b.name, 'zh-CN'))
 }
