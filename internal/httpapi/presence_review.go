@@ -40,22 +40,15 @@ func toPresenceDTO(p checkin.Presence) presenceDTO {
 // page), ?limit= (1..100, default 50); items and next_cursor (null on the
 // last page).
 func (a *API) presenceQueue(c *gin.Context) {
-	var after *page.Cursor
-	var limit int
-	if u, ok := a.meWith(c, fromRequest(func(c *gin.Context) (err error) {
-		if after, err = page.Decode(c.Query("cursor")); err != nil {
-			return err
-		}
-		limit, err = queryInt(c, "limit", 50, 1, page.MaxLimit)
-		return err
-	})); ok {
+	var req page.Request
+	if u, ok := a.meWith(c, cursorParam(&req, 50)); ok {
 		var at time.Time
 		var id int64
-		if after != nil {
-			at, id = time.UnixMicro(after.Key).UTC(), after.ID
+		if req.After != nil {
+			at, id = time.UnixMicro(req.After.Key).UTC(), req.After.ID
 		}
-		ps, err := a.d.Checkin.ReviewQueue(c.Request.Context(), u, c.Query("status"), at, id, limit+1)
-		ps, next := page.Trim(ps, limit, func(p checkin.Presence) page.Cursor { return page.Cursor{Key: p.UpdatedAt.UnixMicro(), ID: p.ID} })
+		ps, err := a.d.Checkin.ReviewQueue(c.Request.Context(), u, c.Query("status"), at, id, req.Limit+1)
+		ps, next := page.Trim(ps, req.Limit, func(p checkin.Presence) page.Cursor { return page.Cursor{Key: p.UpdatedAt.UnixMicro(), ID: p.ID} })
 		respond(c, http.StatusOK, gin.H{"items": dtos(ps, toPresenceDTO), "next_cursor": nextCursor(next)}, err)
 	}
 }
