@@ -3,12 +3,14 @@ package activity
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"gongjian/internal/errs"
+	"gongjian/internal/notify"
 	"gongjian/internal/patch"
 	"gongjian/internal/resident"
 )
@@ -433,7 +435,14 @@ func (s *Service) CancelActivity(ctx context.Context, u resident.User, id int64,
 	return out, len(regs), err
 }
 
-// AddSession adds a session to an activity.
+// AddSession adds a session to an activity. A series books all its
+// sessions at once: in the same transaction every attendee whose series
+// registration is live is booked into the new session, confirmed or
+// waitlisted as their group is (the waitlisted in their order), and each
+// group hears of it; a session with too few places for them is refused
+// (409) with nothing written. The quota is rebuilt from MySQL after the
+// change (afterChange): a sign-up reserved before it is fenced off and
+// decided again with the new session.
 func (s *Service) AddSession(ctx context.Context, u resident.User, activityID int64, in SessionInput) (Session, error) {
 	a, err := s.managed(ctx, u, activityID)
 	if err != nil {
@@ -448,9 +457,28 @@ func (s *Service) AddSession(ctx context.Context, u resident.User, activityID in
 	ss := Session{ActivityID: activityID, StartsAt: in.StartsAt, EndsAt: in.EndsAt, Capacity: in.Capacity, WaitlistCapacity: in.WaitlistCapacity}
 	dctx, cancel := s.detached(ctx)
 	defer cancel()
-	err = s.store.AddSession(dctx, &ss)
+	_, err = s.store.AddSession(dctx, &ss, func(event string, regs []Registration) []notify.Notice {
+		// The store asks once the session has its id.
+		with := a
+		with.Sessions = append(slices.Clone(a.Sessions), ss)
+		return seriesJoinedNotices(&with, event, regs)
+	})
 	s.afterChange(dctx, activityID)
 	return ss, err
+}
+
+// seriesJoinedNotices tells each group booked into a series' new session
+// once (one notice per group and account, naming the new session).
+func seriesJoinedNotices(a *Activity, event string, regs []Registration) []notify.Notice {
+	var out []notify.Notice
+	for _, g := range groupsOf(regs) {
+		note := "新增场次，您的报名已包含该场次"
+		if g[0].Status == RegWaitlisted {
+			note = "新增场次，您的候补已包含该场次，递补时将一并确认"
+		}
+		out = append(out, noticesFor(a, note)(event, g[:1])...)
+	}
+	return out
 }
 
 // UpdateSession changes a session's times or capacities. Raising the
