@@ -528,6 +528,16 @@ func (s *Service) UpdateSession(ctx context.Context, u resident.User, activityID
 func (s *Service) afterChange(ctx context.Context, activityID int64) {
 	s.defs.invalidate(activityID)
 	s.totals.forget()
+	// A quota whose epoch is MySQL's was loaded from a snapshot taken after
+	// every change (each change and each snapshot raises the epoch; only a
+	// snapshot sets Redis's): a sign-up fenced off by this change rebuilt
+	// it already, or the change wrote nothing. Dropping it again would
+	// fence off every sign-up reserved under it once more.
+	if ep, ok, err := s.quota.Epoch(ctx, activityID); err == nil && ok {
+		if cur, err := s.store.Activity(ctx, activityID); err == nil && cur.QuotaEpoch == ep {
+			return
+		}
+	}
 	if err := s.quota.Invalidate(ctx, activityID, 0); err != nil {
 		s.log.Warn("quota invalidate failed; writes under the old quota are fenced off", slog.Int64("activity_id", activityID), slog.String("err", err.Error()))
 		return

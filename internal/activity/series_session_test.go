@@ -228,3 +228,39 @@ func TestAddingSessionsWhileTheSeriesSignsUp(t *testing.T) {
 		}
 	}
 }
+
+// A refused change writes nothing, and the quota stays as it is: dropping
+// and rebuilding it would fence off every sign-up reserved under it for
+// nothing. A change made is followed at once.
+func TestARefusedChangeKeepsTheQuota(t *testing.T) {
+	e := newEnv(t, activity.Config{})
+	a, sid := e.publishOne(sess{2, 0})
+	u := e.newUsers(3)
+	mustRegister(t, e, u[0], sid)
+	mustRegister(t, e, u[1], sid)
+	epoch := func() int64 {
+		t.Helper()
+		ep, ok, err := e.quota.Epoch(e.ctx, a.ID)
+		if err != nil || !ok {
+			t.Fatalf("quota epoch: %v %v", ok, err)
+		}
+		return ep
+	}
+	before, rebuilds := epoch(), e.svc.Rebuilds()
+	if _, _, err := e.svc.UpdateSession(e.ctx, e.admin, a.ID, sid, activity.SessionInput{Capacity: 1}); code(err) != "CAPACITY_BELOW_CONFIRMED" {
+		t.Fatalf("lowering below the confirmed: %v", err)
+	}
+	if after := epoch(); after != before || e.svc.Rebuilds() != rebuilds {
+		t.Fatalf("a refused change rebuilt the quota: epoch %d -> %d, %d rebuilds", before, after, e.svc.Rebuilds()-rebuilds)
+	}
+	if _, _, err := e.svc.UpdateSession(e.ctx, e.admin, a.ID, sid, activity.SessionInput{Capacity: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if epoch() == before {
+		t.Fatal("the quota was not rebuilt after a change")
+	}
+	if r := mustRegister(t, e, u[2], sid); r[0].Status != activity.RegConfirmed {
+		t.Fatalf("the raised capacity: %+v", r)
+	}
+	e.assertConsistent(a.ID)
+}
