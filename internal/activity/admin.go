@@ -195,11 +195,8 @@ func (s *Service) normalize(a *Activity) error {
 	if a.Place.Lat < -90 || a.Place.Lat > 90 || a.Place.Lng < -180 || a.Place.Lng > 180 {
 		return errs.Invalid("INVALID_PLACE", "经纬度无效")
 	}
-	if a.SignupOpensAt.IsZero() || a.SignupClosesAt.IsZero() || !a.SignupClosesAt.After(a.SignupOpensAt) {
-		return errs.Invalid("INVALID_SIGNUP_WINDOW", "报名截止时间必须晚于报名开始时间")
-	}
-	if last := a.LastEnd(); !last.IsZero() && a.SignupClosesAt.After(last) {
-		return errs.Invalid("INVALID_SIGNUP_WINDOW", "报名截止时间不能晚于活动结束时间")
+	if err := signupWindow(a); err != nil {
+		return err
 	}
 	if a.CancelDeadlineMinutes < 0 || a.CancelDeadlineMinutes > 7*24*60 {
 		return errs.Invalid("INVALID_CANCEL_DEADLINE", "取消截止时间应为活动开始前0到10080分钟")
@@ -248,6 +245,18 @@ func (s *Service) normalize(a *Activity) error {
 		default:
 			return errs.Invalid("INVALID_QUESTIONS", "问题类型只能是填空题或选择题")
 		}
+	}
+	return nil
+}
+
+// signupWindow checks the sign-up window against itself and the sessions:
+// it closes after it opens, and no later than the activity's end.
+func signupWindow(a *Activity) error {
+	if a.SignupOpensAt.IsZero() || a.SignupClosesAt.IsZero() || !a.SignupClosesAt.After(a.SignupOpensAt) {
+		return errs.Invalid("INVALID_SIGNUP_WINDOW", "报名截止时间必须晚于报名开始时间")
+	}
+	if last := a.LastEnd(); !last.IsZero() && a.SignupClosesAt.After(last) {
+		return errs.Invalid("INVALID_SIGNUP_WINDOW", "报名截止时间不能晚于活动结束时间")
 	}
 	return nil
 }
@@ -502,8 +511,6 @@ func (s *Service) UpdateSession(ctx context.Context, u resident.User, activityID
 	if err := s.validateSession(in, !in.StartsAt.Equal(cur.StartsAt)); err != nil {
 		return Session{}, nil, err
 	}
-	dctx, cancel := s.detached(ctx)
-	defer cancel()
 	ss := Session{ID: sessionID, ActivityID: activityID, StartsAt: in.StartsAt, EndsAt: in.EndsAt, Capacity: in.Capacity, WaitlistCapacity: in.WaitlistCapacity}
 	// Notices (of the change and of promotions) name the session as it
 	// will be: the new times, the old start in the note.
@@ -514,6 +521,16 @@ func (s *Service) UpdateSession(ctx context.Context, u resident.User, activityID
 			moved.Sessions[i].StartsAt, moved.Sessions[i].EndsAt = in.StartsAt, in.EndsAt
 		}
 	}
+	// Moved, the activity must be one that could be created: sign-up does
+	// not close after its last session ends. (A change of capacities alone
+	// is not held to it.)
+	if !in.StartsAt.Equal(cur.StartsAt) || !in.EndsAt.Equal(cur.EndsAt) {
+		if err := signupWindow(&moved); err != nil {
+			return Session{}, nil, err
+		}
+	}
+	dctx, cancel := s.detached(ctx)
+	defer cancel()
 	note := "原定" + FormatTime(cur.StartsAt)
 	if in.StartsAt.Equal(cur.StartsAt) {
 		note = "结束时间调整为" + FormatTime(in.EndsAt)

@@ -264,3 +264,37 @@ func TestARefusedChangeKeepsTheQuota(t *testing.T) {
 	}
 	e.assertConsistent(a.ID)
 }
+
+// Moving a session is held to the rules of creating the activity: its
+// sign-up may not close after its last session ends (400
+// INVALID_SIGNUP_WINDOW, as on creation); one session of several moved
+// before sign-up closes is accepted, as it would be on creation.
+func TestMovingASessionKeepsTheSignupWindow(t *testing.T) {
+	e := newEnv(t, activity.Config{})
+	a, sid := e.publishOne(sess{5, 0})
+	s := a.Sessions[0]
+	early := a.SignupClosesAt.Add(-2 * time.Hour)
+	_, _, err := e.svc.UpdateSession(e.ctx, e.admin, a.ID, sid, activity.SessionInput{StartsAt: early, EndsAt: early.Add(time.Hour), Capacity: 5})
+	if code(err) != "INVALID_SIGNUP_WINDOW" || errs.KindOf(err) != errs.KindInvalid || errs.As(err).Message != "报名截止时间不能晚于活动结束时间" {
+		t.Fatalf("a session moved to end before sign-up closes: %v", err)
+	}
+	if got, _ := e.store.Activity(e.ctx, a.ID); !got.Sessions[0].StartsAt.Equal(s.StartsAt) {
+		t.Fatalf("the refused move was written: %v", got.Sessions[0].StartsAt)
+	}
+	// Ending only with the end moved is held to the same rule.
+	if _, _, err := e.svc.UpdateSession(e.ctx, e.admin, a.ID, sid, activity.SessionInput{StartsAt: early, EndsAt: a.SignupClosesAt.Add(-time.Minute), Capacity: 5}); code(err) != "INVALID_SIGNUP_WINDOW" {
+		t.Fatalf("a session ending a minute before sign-up closes: %v", err)
+	}
+	// Starting before sign-up closes is fine while it ends after.
+	if _, _, err := e.svc.UpdateSession(e.ctx, e.admin, a.ID, sid, activity.SessionInput{StartsAt: early, EndsAt: a.SignupClosesAt.Add(time.Hour), Capacity: 5}); err != nil {
+		t.Fatalf("a session spanning the close of sign-up: %v", err)
+	}
+	// A clinic's early slot may end before sign-up closes: a later one ends after.
+	c := e.publish(nil, sess{3, 0}, sess{3, 0})
+	if _, _, err := e.svc.UpdateSession(e.ctx, e.admin, c.ID, c.Sessions[0].ID, activity.SessionInput{StartsAt: early, EndsAt: early.Add(time.Hour), Capacity: 3}); err != nil {
+		t.Fatalf("moving the early slot of two: %v", err)
+	}
+	if _, _, err := e.svc.UpdateSession(e.ctx, e.admin, c.ID, c.Sessions[1].ID, activity.SessionInput{StartsAt: early.Add(time.Hour), EndsAt: early.Add(90 * time.Minute), Capacity: 3}); code(err) != "INVALID_SIGNUP_WINDOW" {
+		t.Fatalf("moving the last slot too: %v", err)
+	}
+}
