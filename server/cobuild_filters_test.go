@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -171,5 +172,36 @@ func TestWishNotMergedIntoNeedPastItsDeadline(t *testing.T) {
 	}
 	if r := ta.must(review(open), 200, "merge"); r.Body["status"] != "merged" || num(r.Body["need_id"]) != open {
 		t.Errorf("merge into the open need: %s", r.Raw)
+	}
+}
+
+// TestDashboardNeedSumsLeaveOutExpiredNeeds: the console dashboard's need
+// quantity and claimed are summed over the needs shown open or full. An
+// open need past its deadline (expired: its remainder can no longer be
+// claimed) is out, with what was claimed of it (its project still counts
+// among the projects); a need claimed whole stays full past its deadline
+// and is in.
+func TestDashboardNeedSumsLeaveOutExpiredNeeds(t *testing.T) {
+	w, ta := newRegWorld(t)
+	unit, partial, _, contact := w.claimedNeed("dash-expiry-contact", true) // 10 of 100 claimed
+	mk := func(title string) int64 {
+		t.Helper()
+		body := map[string]any{"community_id": w.community, "category": "elderly_care", "title": title, "quantity": 2, "quantity_unit": "次"}
+		return num(ta.must(ta.do("POST", "/api/v1/needs", w.cStaf, body), 201, title).Body["id"])
+	}
+	full := mk("助浴服务")
+	ta.must(ta.do("POST", fmt.Sprintf("/api/v1/needs/%d/claims", full), contact, map[string]any{"unit_id": unit, "quantity": 2}), 201, "claim whole")
+	lapsed := mk("助洁服务")
+	mk("助行服务") // open, no deadline
+	past := time.Now().Add(-time.Hour).UTC()
+	if err := ta.app.db.G.Exec("UPDATE cobuild_needs SET deadline = ? WHERE id IN ?", past, []int64{partial, full, lapsed}).Error; err != nil {
+		t.Fatal(err)
+	}
+	cb := ta.must(ta.do("GET", "/api/v1/console/dashboard/cobuild", w.cStaf, nil), 200, "dashboard").Body
+	if b, _ := json.Marshal(cb["needs"]); string(b) != `{"claimed":2,"open":1,"quantity":4}` {
+		t.Errorf("dashboard needs %s, want the open need and the full one only: {claimed 2, open 1, quantity 4}", b)
+	}
+	if b, _ := json.Marshal(cb["projects"]); string(b) != `{"active":2,"overdue":0}` {
+		t.Errorf("dashboard projects %s, want both projects active", b)
 	}
 }
