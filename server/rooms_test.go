@@ -470,8 +470,9 @@ func TestRoomDetailFollowsTheCallerOverHTTP(t *testing.T) {
 // TestRoomCalendarFollowsTheCallerOverHTTP: a room's calendar answers by
 // RoomFor's rule (as the room's page and availability): any room the
 // caller may not see is 404 ROOM_NOT_FOUND. Only desk staff in scope see
-// what other people's bookings are for and who made them (full true); a
-// resident sees the busy ranges of others' bookings and their own in full.
+// what other people's bookings are for and who made them (full true), their
+// ids and closures' reasons; a resident sees the busy ranges of others'
+// bookings (no id) and closures (no reason) and their own bookings in full.
 func TestRoomCalendarFollowsTheCallerOverHTTP(t *testing.T) {
 	w, ta := newRegWorld(t)
 	mk := func(community int64, name string, audience ...string) int64 {
@@ -493,6 +494,8 @@ func TestRoomCalendarFollowsTheCallerOverHTTP(t *testing.T) {
 	book(alice, open, 9, "商量离婚财产分割")
 	book(bob, open, 10, "戒酒互助小组")
 	ta.must(ta.do("PATCH", fmt.Sprintf("/api/v1/admin/rooms/%d", booked), w.cStaf, map[string]any{"rules": map[string]any{"audience": []string{"staff"}}}), 200, "staff only")
+	ta.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/rooms/%d/closures", open), w.cStaf, map[string]any{"starts_at": day.Add(15 * time.Hour),
+		"ends_at": day.Add(16 * time.Hour), "reason": "配合街道检查"}), 201, "closure")
 	cal := func(tok string, room int64) resp {
 		return ta.do("GET", fmt.Sprintf("/api/v1/rooms/%d/calendar?from=%s&to=%s", room, rfc(day), rfc(day.Add(24*time.Hour))), tok, nil)
 	}
@@ -566,6 +569,21 @@ func TestRoomCalendarFollowsTheCallerOverHTTP(t *testing.T) {
 				if !tc.full && !mine && (b["booked_for"] != "" || b["team_name"] != nil || b["attendance"] != nil) {
 					t.Errorf("%s: someone else's booking shows more than its busy range: %v", tc.name, b)
 				}
+				// Another resident's booking id is nothing a resident may use.
+				if _, id := b["id"]; id != (tc.full || mine) {
+					t.Errorf("%s: the %d:00 booking shows its id %v, want %v: %v", tc.name, hour, id, tc.full || mine, b)
+				}
+			}
+			// A closure: when the room is closed; its reason and id only at the desk.
+			cs, _ := r.Body["closures"].([]any)
+			if len(cs) != 1 {
+				t.Fatalf("%s: closures %s, want the one", tc.name, r.Raw)
+			}
+			c := cs[0].(map[string]any)
+			_, id := c["id"]
+			cs0, _ := time.Parse(time.RFC3339, fmt.Sprint(c["starts_at"]))
+			if !cs0.Equal(day.Add(15*time.Hour)) || id != tc.full || (c["reason"] == "配合街道检查") != tc.full {
+				t.Errorf("%s: closure %v, want its range, and its id and reason %v", tc.name, c, tc.full)
 			}
 		}
 	})
