@@ -402,6 +402,60 @@ func TestRoomsDirectoryFollowsTheCallerOverHTTP(t *testing.T) {
 	}
 }
 
+// TestRoomsListFiltersOverHTTP: GET /rooms filters by kind, capacity (at
+// least) and unit (org_id); with a time range (?starts_at=&ends_at=) it is
+// the free-room search, leaving out a room booked in the range (the range
+// was ignored: every room was listed); /rooms/free keeps to one unit's
+// rooms with org_id (ignored too).
+func TestRoomsListFiltersOverHTTP(t *testing.T) {
+	w, ta := newRegWorld(t)
+	mk := func(body map[string]any) int64 {
+		r := ta.do("POST", "/api/v1/admin/rooms", w.admin, body)
+		if r.Status != 201 {
+			t.Fatalf("create room: %d %s", r.Status, r.Raw)
+		}
+		return num(r.Body["id"])
+	}
+	gym := mk(map[string]any{"community_id": w.community, "name": "阳光社区健身房", "kind": "gym", "capacity": 10})
+	dance := mk(map[string]any{"community_id": w.community, "name": "阳光社区舞蹈室", "kind": "dance_room", "capacity": 30})
+	hall := mk(map[string]any{"community_id": w.community, "org_id": w.org, "name": "青少年宫体育馆", "kind": "sports_hall", "capacity": 100})
+	day := roomDay(2)
+	if r := ta.do("POST", fmt.Sprintf("/api/v1/rooms/%d/bookings", dance), roomResident(w, "alice"), map[string]any{
+		"starts_at": day.Add(10 * time.Hour), "ends_at": day.Add(11 * time.Hour), "purpose": "舞蹈排练", "attendance": 12}); r.Status != 201 {
+		t.Fatalf("book: %d %s", r.Status, r.Raw)
+	}
+	at := fmt.Sprintf("starts_at=%s&ends_at=%s", rfc(day.Add(10*time.Hour)), rfc(day.Add(11*time.Hour)))
+	later := fmt.Sprintf("starts_at=%s&ends_at=%s", rfc(day.Add(14*time.Hour)), rfc(day.Add(15*time.Hour)))
+	for _, tc := range []struct {
+		path string
+		want []int64
+	}{
+		{"/api/v1/rooms?kind=gym", []int64{gym}},
+		{"/api/v1/rooms?capacity=20", []int64{dance, hall}},
+		{fmt.Sprintf("/api/v1/rooms?org_id=%d", w.org), []int64{hall}},
+		{"/api/v1/rooms?" + later, []int64{gym, dance, hall}},
+		{"/api/v1/rooms?" + at, []int64{gym, hall}},
+		{"/api/v1/rooms?kind=dance_room&" + at, nil},
+		{"/api/v1/rooms?capacity=20&" + at, []int64{hall}},
+		{fmt.Sprintf("/api/v1/rooms?org_id=%d&%s", w.org, at), []int64{hall}},
+		{fmt.Sprintf("/api/v1/rooms/free?org_id=%d&%s", w.org, later), []int64{hall}},
+	} {
+		r := ta.do("GET", tc.path+fmt.Sprintf("&community_id=%d", w.community), "", nil)
+		var got []int64
+		for _, it := range items(r) {
+			got = append(got, num(it["id"]))
+		}
+		slices.Sort(got)
+		if r.Status != 200 || fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("%s: %d %v, want %v (%s)", tc.path, r.Status, got, tc.want, r.Raw)
+		}
+	}
+	// A range needs both ends.
+	if r := ta.do("GET", "/api/v1/rooms?starts_at="+rfc(day.Add(10*time.Hour)), "", nil); r.Status != 400 || r.str("code") != "INVALID_RANGE" {
+		t.Errorf("a range without its end: %d %s", r.Status, r.Raw)
+	}
+}
+
 // TestRoomDetailFollowsTheCallerOverHTTP: GET /rooms/{id} and its
 // availability answer, by the directory's rule, only for a room the
 // caller may book; any other (staff-only, open to units only, another

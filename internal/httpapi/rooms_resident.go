@@ -29,13 +29,22 @@ func roomFilter(f *rooms.RoomFilter) fromRequest {
 	}
 }
 
+// listRooms is the directory: the rooms the caller may book, as the
+// free-room search. With a time range (?starts_at=&ends_at=) it is that
+// search: only the rooms free for the whole range.
 func (a *API) listRooms(c *gin.Context) {
 	var f rooms.RoomFilter
-	if read(c, roomFilter(&f)) {
-		// Only the rooms the caller may book, as the free-room search.
-		rs, err := a.d.Rooms.Directory(c.Request.Context(), a.viewer(c), f)
-		respondItems(c, rs, toRoomDTO, err)
+	var q rooms.FreeQuery
+	if !read(c, roomFilter(&f), timeParam(&q.StartsAt, "starts_at", false), timeParam(&q.EndsAt, "ends_at", false)) {
+		return
 	}
+	if !q.StartsAt.IsZero() || !q.EndsAt.IsZero() {
+		rs, err := a.searchFreeRooms(c, q, f)
+		respondItems(c, rs, toRoomDTO, err)
+		return
+	}
+	rs, err := a.d.Rooms.Directory(c.Request.Context(), a.viewer(c), f)
+	respondItems(c, rs, toRoomDTO, err)
 }
 
 // rangeQuery reads from and to (dates or RFC 3339 times) into *from and
@@ -90,11 +99,28 @@ func (a *API) freeRooms(c *gin.Context) {
 	var q rooms.FreeQuery
 	var f rooms.RoomFilter
 	if read(c, timeParam(&q.StartsAt, "starts_at", false), timeParam(&q.EndsAt, "ends_at", false), roomFilter(&f)) {
-		q.CommunityID, q.Kind, q.MinCapacity = f.CommunityID, f.Kind, f.MinCapacity
-		q.Viewer = a.viewer(c) // only the rooms the caller may book
-		rs, err := a.d.Rooms.FreeRooms(c.Request.Context(), q)
+		rs, err := a.searchFreeRooms(c, q, f)
 		respondItems(c, rs, toRoomDTO, err)
 	}
+}
+
+// searchFreeRooms is the free-room search of q's range with the filter f
+// (org_id too: the rooms of one co-building unit), among the rooms the
+// caller may book.
+func (a *API) searchFreeRooms(c *gin.Context, q rooms.FreeQuery, f rooms.RoomFilter) ([]rooms.Room, error) {
+	q.CommunityID, q.Kind, q.MinCapacity = f.CommunityID, f.Kind, f.MinCapacity
+	q.Viewer = a.viewer(c) // only the rooms the caller may book
+	rs, err := a.d.Rooms.FreeRooms(c.Request.Context(), q)
+	if err != nil || f.OrgID == 0 {
+		return rs, err
+	}
+	out := rs[:0]
+	for _, r := range rs {
+		if r.OrgID == f.OrgID {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 type guestReq struct {
