@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"gongjian/internal/cst"
 	"gongjian/internal/resident"
 )
 
@@ -172,4 +173,40 @@ func TestWishNotMergedIntoNeedPastItsDeadline(t *testing.T) {
 	if r := ta.must(review(open), 200, "merge"); r.Body["status"] != "merged" || num(r.Body["need_id"]) != open {
 		t.Errorf("merge into the open need: %s", r.Raw)
 	}
+}
+
+// TestNeedDeadlineAsADate: a need's deadline may be given as a date
+// (2027-01-31, as staff think of it; it was 400 BAD_TIME): it holds
+// through the end of that day in China time. A time in RFC 3339 stays as
+// given; anything else is still BAD_TIME naming the field.
+func TestNeedDeadlineAsADate(t *testing.T) {
+	w, ta := newRegWorld(t)
+	day := time.Now().In(cst.Zone).AddDate(0, 0, 10)
+	post := func(deadline any) resp {
+		return ta.do("POST", "/api/v1/needs", w.cStaf, map[string]any{"community_id": w.community, "category": "elderly_care",
+			"title": "独居老人助浴", "quantity": 5, "quantity_unit": "次", "shareable": true, "deadline": deadline})
+	}
+	r := ta.must(post(day.Format("2006-01-02")), 201, "need")
+	got, err := time.Parse(time.RFC3339, r.str("deadline"))
+	want := time.Date(day.Year(), day.Month(), day.Day(), 23, 59, 59, 0, cst.Zone)
+	if err != nil || !got.Equal(want) {
+		t.Errorf("deadline %s: %q, want %s", day.Format("2006-01-02"), r.str("deadline"), want)
+	}
+	if g := ta.must(ta.do("GET", fmt.Sprintf("/api/v1/needs/%d", num(r.Body["id"])), "", nil), 200, "need"); g.str("deadline") == "" || g.Body["status"] != "open" {
+		t.Errorf("the need read back: %s", g.Raw)
+	}
+	exact := time.Date(day.Year(), day.Month(), day.Day(), 18, 30, 0, 0, cst.Zone)
+	r = ta.must(post(exact.Format(time.RFC3339)), 201, "need")
+	if got, err := time.Parse(time.RFC3339, r.str("deadline")); err != nil || !got.Equal(exact) {
+		t.Errorf("deadline %s: %q", exact.Format(time.RFC3339), r.str("deadline"))
+	}
+	for _, bad := range []string{"2027-02-30", "下个月", "2027/01/31"} {
+		r := post(bad)
+		expectError(t, r, 400, "BAD_TIME")
+		if d, _ := r.Body["details"].(map[string]any); d["field"] != "deadline" {
+			t.Errorf("%q: %s, want details.field deadline", bad, r.Raw)
+		}
+	}
+	// A date already past is refused as a past time is.
+	expectError(t, post(time.Now().In(cst.Zone).AddDate(0, 0, -1).Format("2006-01-02")), 400, "INVALID_DEADLINE")
 }

@@ -153,21 +153,23 @@ func (a *API) myUnits(c *gin.Context) {
 // needReq describes a need: one published, or what an accepted wish or
 // proposal becomes.
 type needReq struct {
-	Category      string     `json:"category"`
-	Title         string     `json:"title"`
-	Description   string     `json:"description"`
-	Place         string     `json:"place"`
-	Quantity      int        `json:"quantity"`
-	QuantityUnit  string     `json:"quantity_unit"`
-	Beneficiaries string     `json:"beneficiaries"`
-	Shareable     bool       `json:"shareable"`
-	Deadline      *time.Time `json:"deadline"`
+	Category      string      `json:"category"`
+	Title         string      `json:"title"`
+	Description   string      `json:"description"`
+	Place         string      `json:"place"`
+	Quantity      int         `json:"quantity"`
+	QuantityUnit  string      `json:"quantity_unit"`
+	Beneficiaries string      `json:"beneficiaries"`
+	Shareable     bool        `json:"shareable"`
+	Deadline      *dateOrTime `json:"deadline"` // a date: through its end (China time)
 }
 
 func (n needReq) input() cobuild.NeedInput {
 	in := cobuild.NeedInput{Category: n.Category, Title: n.Title, Description: n.Description, Place: n.Place, Quantity: n.Quantity,
 		QuantityUnit: n.QuantityUnit, Beneficiaries: n.Beneficiaries, Shareable: n.Shareable}
-	setIf(&in.Deadline, n.Deadline)
+	if n.Deadline != nil {
+		in.Deadline = n.Deadline.Time
+	}
 	return in
 }
 
