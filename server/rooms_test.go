@@ -9,6 +9,7 @@ import (
 
 	"gongjian/config"
 	"gongjian/internal/cst"
+	"gongjian/internal/resident"
 )
 
 // roomDay is 00:00 CST n days from today.
@@ -453,6 +454,66 @@ func TestRoomsListFiltersOverHTTP(t *testing.T) {
 	// A range needs both ends.
 	if r := ta.do("GET", "/api/v1/rooms?starts_at="+rfc(day.Add(10*time.Hour)), "", nil); r.Status != 400 || r.str("code") != "INVALID_RANGE" {
 		t.Errorf("a range without its end: %d %s", r.Status, r.Raw)
+	}
+}
+
+// TestUnitRoomOverHTTP: a co-building unit's contact adds the unit's room
+// naming the unit by unit_id (a unit's id is its organisation's, issue 15;
+// it was 400 UNKNOWN_FIELD) and without its community when the unit
+// co-builds with one only (it was 400 INVALID_COMMUNITY); bookings of the
+// room wait for the unit's approval, which the community's staff cannot
+// give; the contact books a community room for the unit by unit_id too.
+func TestUnitRoomOverHTTP(t *testing.T) {
+	w, ta := newRegWorld(t)
+	other := num(ta.must(ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": "幸福社区"}), 201, "community").Body["id"])
+	unit := func(name string, communities ...int64) int64 {
+		return num(ta.must(ta.do("POST", "/api/v1/admin/units", w.admin, map[string]any{"name": name, "kind": "school", "communities": communities}), 201, "unit").Body["id"])
+	}
+	school, hospital := unit("区实验小学", w.community), unit("区中心医院", w.community, other)
+	contact, _ := ta.login("school-contact")
+	ta.grant("school-contact", resident.RoleChange{Role: "unit_contact", OrgID: school})
+	ta.grant("school-contact", resident.RoleChange{Role: "unit_contact", OrgID: hospital})
+	room := func(body map[string]any) resp {
+		body["name"], body["kind"], body["capacity"] = "学校体育馆", "sports_hall", 200
+		body["rules"] = map[string]any{"slot_minutes": 60, "needs_approval": true}
+		return ta.do("POST", "/api/v1/admin/rooms", contact, body)
+	}
+	r := room(map[string]any{"unit_id": school})
+	if r.Status != 201 || num(r.Body["community_id"]) != w.community || num(r.Body["org_id"]) != school {
+		t.Fatalf("the unit's room by unit_id, no community: %d %s", r.Status, r.Raw)
+	}
+	hall := num(r.Body["id"])
+	if r := room(map[string]any{"org_id": school, "unit_id": hospital, "community_id": w.community}); r.Status != 400 || r.str("code") != "BAD_FIELD" {
+		t.Errorf("org_id and unit_id apart: %d %s", r.Status, r.Raw)
+	}
+	// A unit of two communities says which.
+	if r := room(map[string]any{"unit_id": hospital}); r.Status != 400 || r.str("code") != "INVALID_COMMUNITY" {
+		t.Errorf("a unit of two communities, no community: %d %s", r.Status, r.Raw)
+	}
+	if r := room(map[string]any{"unit_id": hospital, "community_id": other}); r.Status != 201 || num(r.Body["community_id"]) != other {
+		t.Errorf("a unit of two communities, one named: %d %s", r.Status, r.Raw)
+	}
+
+	day := roomDay(3)
+	p := ta.do("POST", fmt.Sprintf("/api/v1/rooms/%d/bookings", hall), roomResident(w, "alice"), map[string]any{
+		"starts_at": day.Add(15 * time.Hour), "ends_at": day.Add(17 * time.Hour), "purpose": "羽毛球", "attendance": 8})
+	if p.Status != 201 || p.str("status") != "pending" {
+		t.Fatalf("a booking of the unit's room: %d %s", p.Status, p.Raw)
+	}
+	approve := fmt.Sprintf("/api/v1/admin/bookings/%d/approve", num(p.Body["id"]))
+	if r := ta.do("POST", approve, w.cStaf, nil); r.Status != 403 || r.str("code") != "NOT_ROOM_OWNER" {
+		t.Errorf("the community's staff approve: %d %s", r.Status, r.Raw)
+	}
+	if r := ta.do("POST", approve, contact, nil); r.Status != 200 || r.str("status") != "confirmed" {
+		t.Errorf("the unit approves: %d %s", r.Status, r.Raw)
+	}
+
+	meeting := num(ta.must(ta.do("POST", "/api/v1/admin/rooms", w.cStaf, map[string]any{"community_id": w.community, "name": "社区会议室",
+		"kind": "meeting_room", "capacity": 20, "rules": map[string]any{"slot_minutes": 60}}), 201, "room").Body["id"])
+	b := ta.do("POST", fmt.Sprintf("/api/v1/rooms/%d/bookings", meeting), contact, map[string]any{"unit_id": school,
+		"starts_at": day.Add(9 * time.Hour), "ends_at": day.Add(10 * time.Hour), "purpose": "共建工作会", "attendance": 10})
+	if b.Status != 201 || b.str("booked_for") != "unit" || num(b.Body["org_id"]) != school {
+		t.Errorf("the unit books by unit_id: %d %s", b.Status, b.Raw)
 	}
 }
 

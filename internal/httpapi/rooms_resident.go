@@ -136,6 +136,7 @@ type bookReq struct {
 	Attendance int       `json:"attendance"`
 	TeamID     int64     `json:"team_id"`
 	OrgID      int64     `json:"org_id"`
+	UnitID     int64     `json:"unit_id"` // org_id by its co-building name
 	OnBehalfOf *guestReq `json:"on_behalf_of"`
 	// Reason: a desk booking's reason may also come beside on_behalf_of.
 	Reason string `json:"reason"`
@@ -144,16 +145,32 @@ type bookReq struct {
 	EveryWeeks int    `json:"every_weeks"`
 }
 
-func (r bookReq) input(c *gin.Context, roomID int64) rooms.BookInput {
+func (r bookReq) input(c *gin.Context, roomID int64) (rooms.BookInput, error) {
+	org, err := unitOrg(r.OrgID, r.UnitID)
+	if err != nil {
+		return rooms.BookInput{}, err
+	}
 	in := rooms.BookInput{RoomID: roomID, StartsAt: r.StartsAt, EndsAt: r.EndsAt, Purpose: r.Purpose, Attendance: r.Attendance,
-		TeamID: r.TeamID, OrgID: r.OrgID, IdemKey: strings.TrimSpace(c.GetHeader("Idempotency-Key"))}
+		TeamID: r.TeamID, OrgID: org, IdemKey: strings.TrimSpace(c.GetHeader("Idempotency-Key"))}
 	if g := r.OnBehalfOf; g != nil {
 		in.OnBehalf = &rooms.Guest{Name: g.Name, Phone: g.Phone, Reason: g.Reason}
 		if strings.TrimSpace(g.Reason) == "" {
 			in.OnBehalf.Reason = r.Reason
 		}
 	}
-	return in
+	return in, nil
+}
+
+// unitOrg is the co-building unit a body names by org_id or by unit_id
+// (a unit's id is its organisation's, issue 15); given both, they agree.
+func unitOrg(orgID, unitID int64) (int64, error) {
+	switch {
+	case unitID == 0:
+		return orgID, nil
+	case orgID == 0 || orgID == unitID:
+		return unitID, nil
+	}
+	return 0, errBadField.With("field", "unit_id")
 }
 
 func (a *API) bookRoom(c *gin.Context) {
@@ -166,7 +183,12 @@ func (a *API) bookRoom(c *gin.Context) {
 		fail(c, errs.Invalid("USE_SERIES", "每周重复的预约请使用“重复预约”功能"))
 		return
 	}
-	b, err := a.d.Rooms.Book(c.Request.Context(), u, req.input(c, id))
+	in, err := req.input(c, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	b, err := a.d.Rooms.Book(c.Request.Context(), u, in)
 	respondBooked(c, toBookingDTO(b), err)
 }
 
@@ -203,7 +225,12 @@ func (a *API) bookSeries(c *gin.Context) {
 			return
 		}
 	}
-	bs, err := a.d.Rooms.BookSeries(c.Request.Context(), u, rooms.SeriesInput{BookInput: req.input(c, id), Until: until, EveryWeeks: req.EveryWeeks})
+	in, err := req.input(c, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	bs, err := a.d.Rooms.BookSeries(c.Request.Context(), u, rooms.SeriesInput{BookInput: in, Until: until, EveryWeeks: req.EveryWeeks})
 	var series int64
 	if len(bs) > 0 {
 		series = bs[0].SeriesID
