@@ -210,3 +210,39 @@ func TestNeedDeadlineAsADate(t *testing.T) {
 	// A date already past is refused as a past time is.
 	expectError(t, post(time.Now().In(cst.Zone).AddDate(0, 0, -1).Format("2006-01-02")), 400, "INVALID_DEADLINE")
 }
+
+// TestUnitKindAndNeedCategoryByName: a unit's kind and a need's category
+// may be given by their Chinese names (as the XLSX import already read
+// kinds) or by the English words, and are answered with their
+// codes (they were 400 INVALID_UNIT_KIND / INVALID_CATEGORY); the needs
+// list filters by such a name too; an unknown one is still refused.
+func TestUnitKindAndNeedCategoryByName(t *testing.T) {
+	w, ta := newRegWorld(t)
+	for i, tc := range []struct{ given, want string }{
+		{"学校", "school"}, {"government_office", "government"}, {"public_institution", "institution"},
+		{"social_organisation", "social_org"}, {"hospital", "hospital"},
+	} {
+		r := ta.do("POST", "/api/v1/admin/units", w.admin, map[string]any{"name": fmt.Sprintf("共建单位%d", i), "kind": tc.given, "communities": []int64{w.community}})
+		if r.Status != 201 || r.str("kind") != tc.want {
+			t.Errorf("unit kind %q: %d %s, want kind %s", tc.given, r.Status, r.Raw, tc.want)
+		}
+	}
+	expectError(t, ta.do("POST", "/api/v1/admin/units", w.admin, map[string]any{"name": "某单位", "kind": "bank", "communities": []int64{w.community}}), 400, "INVALID_UNIT_KIND")
+	for _, tc := range []struct{ given, want string }{
+		{"养老助老", "elderly_care"}, {"children_and_study", "children_study"}, {"environment_and_repairs", "environment_repairs"}, {"health", "health"},
+	} {
+		r := ta.do("POST", "/api/v1/needs", w.cStaf, map[string]any{"community_id": w.community, "category": tc.given, "title": "社区需求",
+			"quantity": 3, "quantity_unit": "次"})
+		if r.Status != 201 || r.str("category") != tc.want {
+			t.Errorf("need category %q: %d %s, want %s", tc.given, r.Status, r.Raw, tc.want)
+		}
+	}
+	r := ta.must(ta.do("GET", "/api/v1/needs?category=children_and_study", "", nil), 200, "needs")
+	if len(items(r)) != 1 || items(r)[0]["category"] != "children_study" {
+		t.Errorf("needs by category name: %s", r.Raw)
+	}
+	r = ta.do("POST", "/api/v1/needs", w.cStaf, map[string]any{"community_id": w.community, "category": "sports", "title": "社区需求", "quantity": 3, "quantity_unit": "次"})
+	if r.Status != 400 {
+		t.Errorf("an unknown category: %d %s", r.Status, r.Raw)
+	}
+}
