@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"gongjian/config"
 	"gongjian/internal/resident"
@@ -115,4 +116,42 @@ func TestConcurrentNeedClaimsOverHTTP(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestResourceValidityAsDates: a unit's resource gives its validity as
+// dates (from the start of the first day to the end of the last, China
+// time; they were 400 BAD_TIME) or leaves its start out (from now; it was
+// 400 INVALID_VALIDITY); times in RFC 3339 stay as given; an end not after
+// the start is still INVALID_VALIDITY.
+func TestResourceValidityAsDates(t *testing.T) {
+	w, ta := newRegWorld(t)
+	units, contacts := w.claimingUnits("rv", 1)
+	post := func(validity map[string]any) resp {
+		body := map[string]any{"unit_id": units[0], "kind": "expert", "title": "律师法律咨询", "quantity": 12, "quantity_unit": "次",
+			"communities": []int64{w.community}}
+		for k, v := range validity {
+			body[k] = v
+		}
+		return ta.do("POST", "/api/v1/resources", contacts[0], body)
+	}
+	at := func(r resp, k string) time.Time {
+		v, err := time.Parse(time.RFC3339, r.str(k))
+		if err != nil {
+			t.Fatalf("%s: %s", k, r.Raw)
+		}
+		return v
+	}
+	first, last := roomDay(1), roomDay(200)
+	r := ta.must(post(map[string]any{"valid_from": first.Format("2006-01-02"), "valid_to": last.Format("2006-01-02")}), 201, "resource by dates")
+	if !at(r, "valid_from").Equal(first) || !at(r, "valid_to").Equal(last.Add(24*time.Hour-time.Second)) {
+		t.Errorf("validity by dates: %s – %s", r.str("valid_from"), r.str("valid_to"))
+	}
+	before := time.Now()
+	r = ta.must(post(map[string]any{"valid_to": last.Format(time.RFC3339)}), 201, "resource without a start")
+	if from := at(r, "valid_from"); from.Before(before.Add(-time.Second)) || from.After(time.Now()) || !at(r, "valid_to").Equal(last) {
+		t.Errorf("validity from now: %s – %s", r.str("valid_from"), r.str("valid_to"))
+	}
+	expectError(t, post(map[string]any{"valid_from": last.Format("2006-01-02"), "valid_to": first.Format("2006-01-02")}), 400, "INVALID_VALIDITY")
+	expectError(t, post(nil), 400, "INVALID_VALIDITY")
+	expectError(t, post(map[string]any{"valid_to": "明年"}), 400, "BAD_TIME")
 }

@@ -131,23 +131,43 @@ var (
 )
 
 // dateOrTime is a time a request body gives in RFC 3339 or as a date
-// (2027-01-31), which stands for the end of that day in China time (its
-// last second): a deadline given as a date holds through the whole day.
-type dateOrTime struct{ time.Time }
+// (2027-01-31) in China time: start and end read a date as its first
+// moment and its last second (a deadline given as a date holds through
+// the whole day); a time is itself.
+type dateOrTime struct {
+	t    time.Time
+	date bool
+}
 
 func (d *dateOrTime) UnmarshalJSON(b []byte) error {
-	err := d.Time.UnmarshalJSON(b)
+	err := d.t.UnmarshalJSON(b)
 	if err == nil {
 		return nil
 	}
 	var s string
 	if json.Unmarshal(b, &s) == nil {
 		if day, e := time.ParseInLocation(dateLayout, s, cst.Zone); e == nil {
-			d.Time = day.AddDate(0, 0, 1).Add(-time.Second)
+			d.t, d.date = day, true
 			return nil
 		}
 	}
 	return err // a *time.ParseError: BAD_TIME with the field's path
+}
+
+// start is the time, or the date's first moment (zero when not given).
+func (d *dateOrTime) start() time.Time {
+	if d == nil {
+		return time.Time{}
+	}
+	return d.t
+}
+
+// end is the time, or the date's last second (zero when not given).
+func (d *dateOrTime) end() time.Time {
+	if d == nil || !d.date {
+		return d.start()
+	}
+	return d.t.AddDate(0, 0, 1).Add(-time.Second)
 }
 
 // badTimeField is the path (as checkJSONText writes it: a.b[1].c) of the

@@ -167,9 +167,7 @@ type needReq struct {
 func (n needReq) input() cobuild.NeedInput {
 	in := cobuild.NeedInput{Category: n.Category, Title: n.Title, Description: n.Description, Place: n.Place, Quantity: n.Quantity,
 		QuantityUnit: n.QuantityUnit, Beneficiaries: n.Beneficiaries, Shareable: n.Shareable}
-	if n.Deadline != nil {
-		in.Deadline = n.Deadline.Time
-	}
+	in.Deadline = n.Deadline.end()
 	return in
 }
 
