@@ -155,3 +155,43 @@ func TestResourceValidityAsDates(t *testing.T) {
 	expectError(t, post(nil), 400, "INVALID_VALIDITY")
 	expectError(t, post(map[string]any{"valid_to": "明年"}), 400, "BAD_TIME")
 }
+
+// TestProjectRatingOverHTTP: the resident whose wish became a need rates
+// the delivered project once, the score given as rating (the word of the
+// route …/ratings; it was 400 UNKNOWN_FIELD) or score; a second rating is
+// 409 RATED_ALREADY, another resident's 403 NOT_BENEFICIARY, a score and
+// a rating that differ 400 BAD_FIELD; the community's evaluation reads
+// rating too.
+func TestProjectRatingOverHTTP(t *testing.T) {
+	w, ta := newRegWorld(t)
+	units, contacts := w.claimingUnits("pj", 1)
+	author, stranger := roomResident(w, "wish-author"), roomResident(w, "stranger")
+	authorID := num(ta.do("GET", "/api/v1/me", author, nil).Body["id"])
+	need := num(ta.must(ta.do("POST", "/api/v1/needs", w.cStaf, map[string]any{"community_id": w.community, "category": "children_study",
+		"title": "给孙子买书包", "quantity": 1, "quantity_unit": "个"}), 201, "need").Body["id"])
+	// Her wish, accepted into the need (the review itself is tested elsewhere).
+	if err := ta.app.db.G.Exec(`INSERT INTO cobuild_wishes (user_id, community_id, title, status, sec_status, need_id, created_at, updated_at)
+		VALUES (?, ?, '给孙子买书包', 'accepted', 'pass', ?, ?, ?)`, authorID, w.community, need, time.Now().UTC(), time.Now().UTC()).Error; err != nil {
+		t.Fatal(err)
+	}
+	claim := ta.must(ta.do("POST", fmt.Sprintf("/api/v1/needs/%d/claims", need), contacts[0], map[string]any{"unit_id": units[0], "quantity": 1}), 201, "claim")
+	project := num(claim.Body["project_id"])
+	progress := fmt.Sprintf("/api/v1/projects/%d/progress", project)
+	ta.must(ta.do("POST", progress, contacts[0], map[string]any{"action": "start"}), 200, "start")
+	photo := ta.must(ta.upload(contacts[0], testJPEG(t, 24, 24), false), 201, "evidence").str("url")
+	ta.must(ta.do("POST", progress, contacts[0], map[string]any{"action": "deliver", "evidence": map[string]any{"served": 1, "photos": []string{photo}}}), 200, "deliver")
+
+	rate := fmt.Sprintf("/api/v1/projects/%d/ratings", project)
+	expectError(t, ta.do("POST", rate, author, map[string]any{"score": 4, "rating": 5}), 400, "BAD_FIELD")
+	if r := ta.do("POST", rate, author, map[string]any{"rating": 5, "comment": "书包很好，谢谢"}); r.Status != 201 || num(r.Body["score"]) != 5 {
+		t.Fatalf("rating: %d %s", r.Status, r.Raw)
+	}
+	expectError(t, ta.do("POST", rate, author, map[string]any{"score": 4}), 409, "RATED_ALREADY")
+	expectError(t, ta.do("POST", rate, stranger, map[string]any{"rating": 3}), 403, "NOT_BENEFICIARY")
+	if p := ta.must(ta.do("GET", fmt.Sprintf("/api/v1/projects/%d", project), "", nil), 200, "project"); num(p.Body["rating_count"]) != 1 || p.Body["rating_avg"] != 5.0 {
+		t.Errorf("the project's ratings: %s", p.Raw)
+	}
+	if r := ta.do("POST", fmt.Sprintf("/api/v1/projects/%d/evaluation", project), w.cStaf, map[string]any{"rating": 4, "comment": "按时交付"}); r.Status != 200 || r.str("status") != "evaluated" {
+		t.Errorf("evaluation: %d %s", r.Status, r.Raw)
+	}
+}

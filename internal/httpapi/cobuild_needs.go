@@ -326,12 +326,28 @@ func (a *API) projectProgress(c *gin.Context) {
 
 type scoreReq struct {
 	Score   int    `json:"score"`
+	Rating  *int   `json:"rating"` // score by the word of the route (…/ratings)
 	Comment string `json:"comment"`
+}
+
+// read is a fromRequest reading the body into r: its score given as score
+// or rating (both: the same, else 400 BAD_FIELD).
+func (r *scoreReq) read(c *gin.Context) error {
+	if err := decode(c, r); err != nil {
+		return err
+	}
+	if r.Rating != nil {
+		if r.Score != 0 && r.Score != *r.Rating {
+			return errBadField.With("field", "rating")
+		}
+		r.Score = *r.Rating
+	}
+	return nil
 }
 
 func (a *API) evaluateProject(c *gin.Context) {
 	var req scoreReq
-	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+	if u, id, ok := a.meAndWith(c, "id", fromRequest(req.read)); ok {
 		p, err := a.d.Cobuild.EvaluateUnits(c.Request.Context(), u, id, req.Score, req.Comment)
 		respond(c, http.StatusOK, projectNow(p), err)
 	}
@@ -339,7 +355,7 @@ func (a *API) evaluateProject(c *gin.Context) {
 
 func (a *API) rateProject(c *gin.Context) {
 	var req scoreReq
-	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+	if u, id, ok := a.meAndWith(c, "id", fromRequest(req.read)); ok {
 		r, err := a.d.Cobuild.Rate(c.Request.Context(), u, id, req.Score, req.Comment)
 		respond(c, http.StatusCreated, gin.H{"project_id": r.ProjectID, "score": r.Score, "comment": r.Comment, "created_at": r.CreatedAt}, err)
 	}
