@@ -123,6 +123,7 @@ func canPublishFor(u resident.User, communityID int64) bool { return u.IsStaffOf
 func (in *NeedInput) normalize(now time.Time) error {
 	in.Title, in.Description = usertext.Clean(in.Title), strings.TrimSpace(in.Description)
 	in.QuantityUnit, in.Place = usertext.Clean(in.QuantityUnit), usertext.Clean(in.Place)
+	in.Category = CategoryOf(in.Category)
 	switch {
 	case Categories[in.Category] == "":
 		return errBadCategory
@@ -221,6 +222,9 @@ func (s *Service) Need(ctx context.Context, id int64) (Need, error) {
 
 // Needs lists needs, newest first.
 func (s *Service) Needs(ctx context.Context, f NeedFilter) ([]Need, error) {
+	if f.Category != "" {
+		f.Category = CategoryOf(f.Category)
+	}
 	if f.Category != "" && Categories[f.Category] == "" {
 		return nil, errBadCategory
 	}
