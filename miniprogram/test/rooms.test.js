@@ -137,6 +137,19 @@ test('teams: mine and my community\'s; a resident asks to join', async () => {
   assert.equal(w.requests('POST', '/api/v1/teams/6/join').length, 1)
 })
 
+test('joining a team refused for want of a confirmed residence offers 居住认证', async () => {
+  const msg = '只有本社区居民可以加入该队伍，请先在“我的—居住认证”中申请，社区审核通过后即可加入'
+  const { w } = await h.openPage({ routes: routes({
+    'GET /api/v1/teams/:id': Object.assign({}, rx.teams()[1], { leads: false }),
+    'POST /api/v1/teams/:id/join': { status: 403, body: { code: 'NOT_IN_COMMUNITY', message: msg, request_id: 'r1' } },
+  }) }, 'pages/teams/index')
+  const d = await h.renderPage('pages/teams/detail', { id: '6' })
+  await h.tap(d, '.btn-join >>> .van-button')
+  await h.settle(10)
+  assert.deepEqual(w.modals.map((m) => [m.content, m.confirmText, m.cancelText]), [[msg, '居住认证', '知道了']])
+  assert.deepEqual(w.navigations.map((n) => n.url), ['/pages/residence/index'])
+})
+
 test('a team leader sees members, requests to approve and the team\'s bookings', async () => {
   const { w, page } = await h.openPage({ routes: routes() }, 'pages/teams/detail', { id: '5' })
   assert.equal(h.$$(page, '.member').length, 4)

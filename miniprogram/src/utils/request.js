@@ -203,8 +203,9 @@ async function download(url) {
 }
 
 // Refusals that mean "a community has to confirm where you live first" (居住认证): wishes,
-// proposals, supports and report-ins of co-building answer 403 NOT_COMMUNITY_RESIDENT.
-const RESIDENCE_CODES = ['NOT_COMMUNITY_RESIDENT']
+// proposals, supports and report-ins of co-building answer 403 NOT_COMMUNITY_RESIDENT; joining
+// a cultural team answers 403 NOT_IN_COMMUNITY.
+const RESIDENCE_CODES = ['NOT_COMMUNITY_RESIDENT', 'NOT_IN_COMMUNITY']
 const RESIDENCE_PAGE = '/pages/residence/index'
 
 /**
