@@ -1,10 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
 
+	"gongjian/internal/cst"
 	"gongjian/internal/resident"
 )
 
@@ -171,5 +173,108 @@ func TestWishNotMergedIntoNeedPastItsDeadline(t *testing.T) {
 	}
 	if r := ta.must(review(open), 200, "merge"); r.Body["status"] != "merged" || num(r.Body["need_id"]) != open {
 		t.Errorf("merge into the open need: %s", r.Raw)
+	}
+}
+
+// TestDashboardNeedSumsLeaveOutExpiredNeeds: the console dashboard's need
+// quantity and claimed are summed over the needs shown open or full. An
+// open need past its deadline (expired: its remainder can no longer be
+// claimed) is out, with what was claimed of it (its project still counts
+// among the projects); a need claimed whole stays full past its deadline
+// and is in.
+func TestDashboardNeedSumsLeaveOutExpiredNeeds(t *testing.T) {
+	w, ta := newRegWorld(t)
+	unit, partial, _, contact := w.claimedNeed("dash-expiry-contact", true) // 10 of 100 claimed
+	mk := func(title string) int64 {
+		t.Helper()
+		body := map[string]any{"community_id": w.community, "category": "elderly_care", "title": title, "quantity": 2, "quantity_unit": "次"}
+		return num(ta.must(ta.do("POST", "/api/v1/needs", w.cStaf, body), 201, title).Body["id"])
+	}
+	full := mk("助浴服务")
+	ta.must(ta.do("POST", fmt.Sprintf("/api/v1/needs/%d/claims", full), contact, map[string]any{"unit_id": unit, "quantity": 2}), 201, "claim whole")
+	lapsed := mk("助洁服务")
+	mk("助行服务") // open, no deadline
+	past := time.Now().Add(-time.Hour).UTC()
+	if err := ta.app.db.G.Exec("UPDATE cobuild_needs SET deadline = ? WHERE id IN ?", past, []int64{partial, full, lapsed}).Error; err != nil {
+		t.Fatal(err)
+	}
+	cb := ta.must(ta.do("GET", "/api/v1/console/dashboard/cobuild", w.cStaf, nil), 200, "dashboard").Body
+	if b, _ := json.Marshal(cb["needs"]); string(b) != `{"claimed":2,"open":1,"quantity":4}` {
+		t.Errorf("dashboard needs %s, want the open need and the full one only: {claimed 2, open 1, quantity 4}", b)
+	}
+	if b, _ := json.Marshal(cb["projects"]); string(b) != `{"active":2,"overdue":0}` {
+		t.Errorf("dashboard projects %s, want both projects active", b)
+	}
+}
+
+// TestNeedDeadlineAsADate: a need's deadline may be given as a date
+// (2027-01-31, as staff think of it; it was 400 BAD_TIME): it holds
+// through the end of that day in China time. A time in RFC 3339 stays as
+// given; anything else is still BAD_TIME naming the field.
+func TestNeedDeadlineAsADate(t *testing.T) {
+	w, ta := newRegWorld(t)
+	day := time.Now().In(cst.Zone).AddDate(0, 0, 10)
+	post := func(deadline any) resp {
+		return ta.do("POST", "/api/v1/needs", w.cStaf, map[string]any{"community_id": w.community, "category": "elderly_care",
+			"title": "独居老人助浴", "quantity": 5, "quantity_unit": "次", "shareable": true, "deadline": deadline})
+	}
+	r := ta.must(post(day.Format("2006-01-02")), 201, "need")
+	got, err := time.Parse(time.RFC3339, r.str("deadline"))
+	want := time.Date(day.Year(), day.Month(), day.Day(), 23, 59, 59, 0, cst.Zone)
+	if err != nil || !got.Equal(want) {
+		t.Errorf("deadline %s: %q, want %s", day.Format("2006-01-02"), r.str("deadline"), want)
+	}
+	if g := ta.must(ta.do("GET", fmt.Sprintf("/api/v1/needs/%d", num(r.Body["id"])), "", nil), 200, "need"); g.str("deadline") == "" || g.Body["status"] != "open" {
+		t.Errorf("the need read back: %s", g.Raw)
+	}
+	exact := time.Date(day.Year(), day.Month(), day.Day(), 18, 30, 0, 0, cst.Zone)
+	r = ta.must(post(exact.Format(time.RFC3339)), 201, "need")
+	if got, err := time.Parse(time.RFC3339, r.str("deadline")); err != nil || !got.Equal(exact) {
+		t.Errorf("deadline %s: %q", exact.Format(time.RFC3339), r.str("deadline"))
+	}
+	for _, bad := range []string{"2027-02-30", "下个月", "2027/01/31"} {
+		r := post(bad)
+		expectError(t, r, 400, "BAD_TIME")
+		if d, _ := r.Body["details"].(map[string]any); d["field"] != "deadline" {
+			t.Errorf("%q: %s, want details.field deadline", bad, r.Raw)
+		}
+	}
+	// A date already past is refused as a past time is.
+	expectError(t, post(time.Now().In(cst.Zone).AddDate(0, 0, -1).Format("2006-01-02")), 400, "INVALID_DEADLINE")
+}
+
+// TestUnitKindAndNeedCategoryByName: a unit's kind and a need's category
+// may be given by their Chinese names (as the XLSX import already read
+// kinds) or by the issue's English words, and are answered with their
+// codes (they were 400 INVALID_UNIT_KIND / INVALID_CATEGORY); the needs
+// list filters by such a name too; an unknown one is still refused.
+func TestUnitKindAndNeedCategoryByName(t *testing.T) {
+	w, ta := newRegWorld(t)
+	for i, tc := range []struct{ given, want string }{
+		{"学校", "school"}, {"government_office", "government"}, {"public_institution", "institution"},
+		{"social_organisation", "social_org"}, {"hospital", "hospital"},
+	} {
+		r := ta.do("POST", "/api/v1/admin/units", w.admin, map[string]any{"name": fmt.Sprintf("共建单位%d", i), "kind": tc.given, "communities": []int64{w.community}})
+		if r.Status != 201 || r.str("kind") != tc.want {
+			t.Errorf("unit kind %q: %d %s, want kind %s", tc.given, r.Status, r.Raw, tc.want)
+		}
+	}
+	expectError(t, ta.do("POST", "/api/v1/admin/units", w.admin, map[string]any{"name": "某单位", "kind": "bank", "communities": []int64{w.community}}), 400, "INVALID_UNIT_KIND")
+	for _, tc := range []struct{ given, want string }{
+		{"养老助老", "elderly_care"}, {"children_and_study", "children_study"}, {"environment_and_repairs", "environment_repairs"}, {"health", "health"},
+	} {
+		r := ta.do("POST", "/api/v1/needs", w.cStaf, map[string]any{"community_id": w.community, "category": tc.given, "title": "社区需求",
+			"quantity": 3, "quantity_unit": "次"})
+		if r.Status != 201 || r.str("category") != tc.want {
+			t.Errorf("need category %q: %d %s, want %s", tc.given, r.Status, r.Raw, tc.want)
+		}
+	}
+	r := ta.must(ta.do("GET", "/api/v1/needs?category=children_and_study", "", nil), 200, "needs")
+	if len(items(r)) != 1 || items(r)[0]["category"] != "children_study" {
+		t.Errorf("needs by category name: %s", r.Raw)
+	}
+	r = ta.do("POST", "/api/v1/needs", w.cStaf, map[string]any{"community_id": w.community, "category": "sports", "title": "社区需求", "quantity": 3, "quantity_unit": "次"})
+	if r.Status != 400 {
+		t.Errorf("an unknown category: %d %s", r.Status, r.Raw)
 	}
 }

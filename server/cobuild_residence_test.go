@@ -2,16 +2,20 @@ package main
 
 import (
 	"testing"
+
+	"gongjian/internal/resident"
 )
 
-// Wishes and proposals of a resident whose residence a community has
-// confirmed are for that community: not for another one, even when their
-// profile now names it. A resident without a confirmed residence makes
-// them for their profile's community, as before.
-func TestWishesAndProposalsFollowAConfirmedResidence(t *testing.T) {
+// Wishes, proposals and party members' report-ins (双报到) of a resident
+// whose residence a community has confirmed are for that community: not
+// for another one, even when their profile now names it. A resident
+// without a confirmed residence makes them for their profile's community,
+// as before.
+func TestWishesProposalsAndReportInsFollowAConfirmedResidence(t *testing.T) {
 	w, ta := newRegWorld(t)
 	commB := num(ta.must(ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": "和平社区"}), 201, "community B").Body["id"])
 	tok, id := w.resident("res-dora", "钱多多") // profile: community A, not confirmed
+	ta.grant("res-dora", resident.RoleChange{Role: "party_member"})
 	wish := func(community int64) map[string]any {
 		b := map[string]any{"title": "想请人修门锁", "description": "家里门锁坏了", "contact_phone": "13800003333"}
 		if community != 0 {
@@ -26,10 +30,17 @@ func TestWishesAndProposalsFollowAConfirmedResidence(t *testing.T) {
 		}
 		return b
 	}
+	reportIn := func(community int64) map[string]any {
+		b := map[string]any{"workplace_org_id": w.org}
+		if community != 0 {
+			b["community_id"] = community
+		}
+		return b
+	}
 	kinds := []struct {
 		name, path string
 		body       func(int64) map[string]any
-	}{{"wish", "/api/v1/wishes", wish}, {"proposal", "/api/v1/proposals", proposal}}
+	}{{"wish", "/api/v1/wishes", wish}, {"proposal", "/api/v1/proposals", proposal}, {"report-in", "/api/v1/me/report-in", reportIn}}
 	for _, tc := range kinds {
 		r := ta.must(ta.do("POST", tc.path, tok, tc.body(0)), 201, tc.name+" without a confirmed residence")
 		if got := num(r.Body["community_id"]); got != w.community {

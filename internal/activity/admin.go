@@ -3,12 +3,14 @@ package activity
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"gongjian/internal/errs"
+	"gongjian/internal/notify"
 	"gongjian/internal/patch"
 	"gongjian/internal/resident"
 )
@@ -193,11 +195,8 @@ func (s *Service) normalize(a *Activity) error {
 	if a.Place.Lat < -90 || a.Place.Lat > 90 || a.Place.Lng < -180 || a.Place.Lng > 180 {
 		return errs.Invalid("INVALID_PLACE", "经纬度无效")
 	}
-	if a.SignupOpensAt.IsZero() || a.SignupClosesAt.IsZero() || !a.SignupClosesAt.After(a.SignupOpensAt) {
-		return errs.Invalid("INVALID_SIGNUP_WINDOW", "报名截止时间必须晚于报名开始时间")
-	}
-	if last := a.LastEnd(); !last.IsZero() && a.SignupClosesAt.After(last) {
-		return errs.Invalid("INVALID_SIGNUP_WINDOW", "报名截止时间不能晚于活动结束时间")
+	if err := signupWindow(a); err != nil {
+		return err
 	}
 	if a.CancelDeadlineMinutes < 0 || a.CancelDeadlineMinutes > 7*24*60 {
 		return errs.Invalid("INVALID_CANCEL_DEADLINE", "取消截止时间应为活动开始前0到10080分钟")
@@ -246,6 +245,18 @@ func (s *Service) normalize(a *Activity) error {
 		default:
 			return errs.Invalid("INVALID_QUESTIONS", "问题类型只能是填空题或选择题")
 		}
+	}
+	return nil
+}
+
+// signupWindow checks the sign-up window against itself and the sessions:
+// it closes after it opens, and no later than the activity's end.
+func signupWindow(a *Activity) error {
+	if a.SignupOpensAt.IsZero() || a.SignupClosesAt.IsZero() || !a.SignupClosesAt.After(a.SignupOpensAt) {
+		return errs.Invalid("INVALID_SIGNUP_WINDOW", "报名截止时间必须晚于报名开始时间")
+	}
+	if last := a.LastEnd(); !last.IsZero() && a.SignupClosesAt.After(last) {
+		return errs.Invalid("INVALID_SIGNUP_WINDOW", "报名截止时间不能晚于活动结束时间")
 	}
 	return nil
 }
@@ -433,7 +444,14 @@ func (s *Service) CancelActivity(ctx context.Context, u resident.User, id int64,
 	return out, len(regs), err
 }
 
-// AddSession adds a session to an activity.
+// AddSession adds a session to an activity. A series books all its
+// sessions at once: in the same transaction every attendee whose series
+// registration is live is booked into the new session, confirmed or
+// waitlisted as their group is (the waitlisted in their order), and each
+// group hears of it; a session with too few places for them is refused
+// (409) with nothing written. The quota is rebuilt from MySQL after the
+// change (afterChange): a sign-up reserved before it is fenced off and
+// decided again with the new session.
 func (s *Service) AddSession(ctx context.Context, u resident.User, activityID int64, in SessionInput) (Session, error) {
 	a, err := s.managed(ctx, u, activityID)
 	if err != nil {
@@ -448,9 +466,28 @@ func (s *Service) AddSession(ctx context.Context, u resident.User, activityID in
 	ss := Session{ActivityID: activityID, StartsAt: in.StartsAt, EndsAt: in.EndsAt, Capacity: in.Capacity, WaitlistCapacity: in.WaitlistCapacity}
 	dctx, cancel := s.detached(ctx)
 	defer cancel()
-	err = s.store.AddSession(dctx, &ss)
+	_, err = s.store.AddSession(dctx, &ss, func(event string, regs []Registration) []notify.Notice {
+		// The store asks once the session has its id.
+		with := a
+		with.Sessions = append(slices.Clone(a.Sessions), ss)
+		return seriesJoinedNotices(&with, event, regs)
+	})
 	s.afterChange(dctx, activityID)
 	return ss, err
+}
+
+// seriesJoinedNotices tells each group booked into a series' new session
+// once (one notice per group and account, naming the new session).
+func seriesJoinedNotices(a *Activity, event string, regs []Registration) []notify.Notice {
+	var out []notify.Notice
+	for _, g := range groupsOf(regs) {
+		note := "新增场次，您的报名已包含该场次"
+		if g[0].Status == RegWaitlisted {
+			note = "新增场次，您的候补已包含该场次，递补时将一并确认"
+		}
+		out = append(out, noticesFor(a, note)(event, g[:1])...)
+	}
+	return out
 }
 
 // UpdateSession changes a session's times or capacities. Raising the
@@ -474,8 +511,6 @@ func (s *Service) UpdateSession(ctx context.Context, u resident.User, activityID
 	if err := s.validateSession(in, !in.StartsAt.Equal(cur.StartsAt)); err != nil {
 		return Session{}, nil, err
 	}
-	dctx, cancel := s.detached(ctx)
-	defer cancel()
 	ss := Session{ID: sessionID, ActivityID: activityID, StartsAt: in.StartsAt, EndsAt: in.EndsAt, Capacity: in.Capacity, WaitlistCapacity: in.WaitlistCapacity}
 	// Notices (of the change and of promotions) name the session as it
 	// will be: the new times, the old start in the note.
@@ -486,6 +521,16 @@ func (s *Service) UpdateSession(ctx context.Context, u resident.User, activityID
 			moved.Sessions[i].StartsAt, moved.Sessions[i].EndsAt = in.StartsAt, in.EndsAt
 		}
 	}
+	// Moved, the activity must be one that could be created: sign-up does
+	// not close after its last session ends. (A change of capacities alone
+	// is not held to it.)
+	if !in.StartsAt.Equal(cur.StartsAt) || !in.EndsAt.Equal(cur.EndsAt) {
+		if err := signupWindow(&moved); err != nil {
+			return Session{}, nil, err
+		}
+	}
+	dctx, cancel := s.detached(ctx)
+	defer cancel()
 	note := "原定" + FormatTime(cur.StartsAt)
 	if in.StartsAt.Equal(cur.StartsAt) {
 		note = "结束时间调整为" + FormatTime(in.EndsAt)
@@ -500,6 +545,16 @@ func (s *Service) UpdateSession(ctx context.Context, u resident.User, activityID
 func (s *Service) afterChange(ctx context.Context, activityID int64) {
 	s.defs.invalidate(activityID)
 	s.totals.forget()
+	// A quota whose epoch is MySQL's was loaded from a snapshot taken after
+	// every change (each change and each snapshot raises the epoch; only a
+	// snapshot sets Redis's): a sign-up fenced off by this change rebuilt
+	// it already, or the change wrote nothing. Dropping it again would
+	// fence off every sign-up reserved under it once more.
+	if ep, ok, err := s.quota.Epoch(ctx, activityID); err == nil && ok {
+		if cur, err := s.store.Activity(ctx, activityID); err == nil && cur.QuotaEpoch == ep {
+			return
+		}
+	}
 	if err := s.quota.Invalidate(ctx, activityID, 0); err != nil {
 		s.log.Warn("quota invalidate failed; writes under the old quota are fenced off", slog.Int64("activity_id", activityID), slog.String("err", err.Error()))
 		return

@@ -287,8 +287,15 @@ type Store interface {
 	// live registrations of its sessions starting after now (not checked
 	// in), with notices; those of sessions under way or over stay.
 	FinishActivity(ctx context.Context, id int64, by int64, now time.Time, reason string, notices NoticeFunc) ([]Registration, error)
-	// AddSession adds a session to an activity.
-	AddSession(ctx context.Context, s *Session) error
+	// AddSession adds a session to an activity. A series books all its
+	// sessions at once, so in the same transaction every attendee of its
+	// live groups (an attendee with a live row and none cancelled in the
+	// group) is booked into the new session with the group's status and
+	// decision number (the waitlisted keep their order), and notices of
+	// EventChanged are written for the rows booked; a session that cannot
+	// hold them is refused (409 SERIES_CAPACITY_SHORT, SERIES_WAITLIST_SHORT)
+	// with nothing written. It returns the rows booked.
+	AddSession(ctx context.Context, s *Session, notices NoticeFunc) ([]Registration, error)
 	// UpdateSession changes a session's times and capacities: refused below
 	// the confirmed count; a raise promotes waitlisted groups that fit.
 	UpdateSession(ctx context.Context, s Session, notices NoticeFunc) (promoted []Registration, err error)

@@ -108,11 +108,38 @@ func ParseUnitsFile(data []byte) ([]UnitRow, error) {
 	return out, nil
 }
 
-func kindOf(s string) string {
-	if UnitKinds[s] != "" {
+// kindOf is the unit kind s names: a kind, its Chinese name or another
+// spelling of it (unitKindAliases); "" when none.
+func kindOf(s string) string { return codeOf(strings.TrimSpace(s), UnitKinds, unitKindAliases) }
+
+// Other spellings of the unit kinds and need categories: the issue's
+// English words.
+var (
+	unitKindAliases = map[string]string{"government_office": KindGovernment, "public_institution": KindInstitution,
+		"social_organisation": KindSocialOrg, "social_organization": KindSocialOrg}
+	categoryAliases = map[string]string{"elderly": CatElderly, "children_and_study": CatChildren, "children": CatChildren,
+		"environment_and_repairs": CatEnvironment, "environment": CatEnvironment, "repairs": CatEnvironment, "legal": CatLegal}
+)
+
+// CategoryOf is the need category s names: a category, its Chinese name
+// or another spelling of it; s itself when none (refused by the caller).
+func CategoryOf(s string) string {
+	if c := codeOf(strings.TrimSpace(s), Categories, categoryAliases); c != "" {
+		return c
+	}
+	return s
+}
+
+// codeOf is the code of names that s is, whose Chinese name s is, or
+// that aliases gives for s; "" when none.
+func codeOf(s string, names, aliases map[string]string) string {
+	if names[s] != "" {
 		return s
 	}
-	for k, name := range UnitKinds {
+	if c := aliases[s]; c != "" {
+		return c
+	}
+	for k, name := range names {
 		if name == s {
 			return k
 		}

@@ -61,10 +61,13 @@ var (
 	errWorkplaceNeeded = errs.Invalid("UNKNOWN_ORG", "请选择所在单位的党组织")
 	errWorkplaceGone   = errs.Invalid("UNKNOWN_ORG", "所选工作单位不存在，请重新选择")
 	errWorkplaceKind   = errs.Invalid("NOT_A_WORKPLACE_ORG", "所选组织不是共建单位或党组织，请重新选择工作单位")
+	errReportElsewhere = errs.Forbidden("NOT_COMMUNITY_RESIDENT", "只能到您已认证居住的社区报到")
 )
 
 // ReportInTo records a party member's report-in to their residential
-// community (default: the community they chose), naming their workplace:
+// community (homeCommunity, as for wishes and proposals: the one their
+// residence is confirmed in, else the one they name or their profile's),
+// naming their workplace:
 // a co-building unit (the mini-program's list) or a party organisation,
 // the organisations party members belong to; the community's staff
 // confirm it.
@@ -72,7 +75,7 @@ func (s *Service) ReportInTo(ctx context.Context, u resident.User, communityID, 
 	if !u.HasRole(resident.RolePartyMember) {
 		return ReportIn{}, errNotPartyMember
 	}
-	communityID, err := s.residentCommunity(ctx, u, communityID)
+	communityID, err := s.homeCommunity(ctx, u, communityID, errReportElsewhere)
 	if err != nil {
 		return ReportIn{}, err
 	}

@@ -42,9 +42,9 @@ type Service struct {
 	now       func() time.Time
 	cfg       Config
 	// residences says where residents' residence is confirmed: supporting
-	// a proposal looks at it, and so do wishes and proposals of residents
-	// whose residence is confirmed. Nil (tests of other things, the demo): the
-	// profile's community.
+	// a proposal looks at it, and so do wishes, proposals and report-ins
+	// of residents whose residence is confirmed. Nil (tests of other
+	// things, the demo): the profile's community.
 	residences Residences
 }
 
@@ -123,6 +123,7 @@ func canPublishFor(u resident.User, communityID int64) bool { return u.IsStaffOf
 func (in *NeedInput) normalize(now time.Time) error {
 	in.Title, in.Description = usertext.Clean(in.Title), strings.TrimSpace(in.Description)
 	in.QuantityUnit, in.Place = usertext.Clean(in.QuantityUnit), usertext.Clean(in.Place)
+	in.Category = CategoryOf(in.Category)
 	switch {
 	case Categories[in.Category] == "":
 		return errBadCategory
@@ -178,11 +179,12 @@ func (s *Service) residentCommunity(ctx context.Context, u resident.User, id int
 }
 
 // homeCommunity is the community a resident makes a wish or a proposal
-// for. Once a community has confirmed their residence, it is that one (0:
-// that one; another named: elsewhere). Without a confirmed residence the
-// resident names theirs as before (residentCommunity: the profile's by
-// default), so that a new resident can speak up before the community has
-// reviewed their application.
+// for, and the one a party member reports in to. Once a community has
+// confirmed their residence, it is that one (0: that one; another named:
+// elsewhere). Without a confirmed residence the resident names theirs as
+// before (residentCommunity: the profile's by default), so that a new
+// resident can speak up before the community has reviewed their
+// application.
 func (s *Service) homeCommunity(ctx context.Context, u resident.User, id int64, elsewhere error) (int64, error) {
 	if s.residences != nil {
 		home, err := s.residences.ConfirmedCommunity(ctx, u.ID)
@@ -220,6 +222,9 @@ func (s *Service) Need(ctx context.Context, id int64) (Need, error) {
 
 // Needs lists needs, newest first.
 func (s *Service) Needs(ctx context.Context, f NeedFilter) ([]Need, error) {
+	if f.Category != "" {
+		f.Category = CategoryOf(f.Category)
+	}
 	if f.Category != "" && Categories[f.Category] == "" {
 		return nil, errBadCategory
 	}

@@ -53,6 +53,9 @@ var (
 // (orgs by name, their types by id).
 func (s *Service) checkUnit(in *UnitInput, communities map[int64]bool, orgs map[string]int64, types map[int64]string) error {
 	in.Name = usertext.Clean(in.Name)
+	if k := kindOf(in.Kind); k != "" {
+		in.Kind = k
+	}
 	switch {
 	case !textLen(in.Name, 50):
 		return errs.Invalid("UNIT_NAME_REQUIRED", "请填写单位名称（不超过 50 字）")

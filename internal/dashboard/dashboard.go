@@ -69,7 +69,7 @@ type Figures struct {
 // Cobuild sums up co-building (issue 15) in a scope.
 type Cobuild struct {
 	OpenNeeds        int // needs with quantity left to claim
-	NeedQuantity     int // quantity asked by the needs not closed
+	NeedQuantity     int // quantity asked by the needs shown open or full (not closed or expired)
 	NeedClaimed      int // of it, claimed
 	ProjectsActive   int // claimed or in progress
 	ProjectsOverdue  int // of them, past their due time

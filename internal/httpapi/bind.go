@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"gongjian/internal/cst"
 	"gongjian/internal/errs"
 	"gongjian/internal/page"
 )
@@ -124,7 +125,50 @@ func decodeBytes(body []byte, v any) error {
 	return nil
 }
 
-var timeType = reflect.TypeFor[time.Time]()
+var (
+	timeType      = reflect.TypeFor[time.Time]()
+	dateOrTimeTyp = reflect.TypeFor[dateOrTime]()
+)
+
+// dateOrTime is a time a request body gives in RFC 3339 or as a date
+// (2027-01-31) in China time: start and end read a date as its first
+// moment and its last second (a deadline given as a date holds through
+// the whole day); a time is itself.
+type dateOrTime struct {
+	t    time.Time
+	date bool
+}
+
+func (d *dateOrTime) UnmarshalJSON(b []byte) error {
+	err := d.t.UnmarshalJSON(b)
+	if err == nil {
+		return nil
+	}
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		if day, e := time.ParseInLocation(dateLayout, s, cst.Zone); e == nil {
+			d.t, d.date = day, true
+			return nil
+		}
+	}
+	return err // a *time.ParseError: BAD_TIME with the field's path
+}
+
+// start is the time, or the date's first moment (zero when not given).
+func (d *dateOrTime) start() time.Time {
+	if d == nil {
+		return time.Time{}
+	}
+	return d.t
+}
+
+// end is the time, or the date's last second (zero when not given).
+func (d *dateOrTime) end() time.Time {
+	if d == nil || !d.date {
+		return d.start()
+	}
+	return d.t.AddDate(0, 0, 1).Add(-time.Second)
+}
 
 // badTimeField is the path (as checkJSONText writes it: a.b[1].c) of the
 // first time in raw, read as t, that does not parse; "" when there is none
@@ -139,6 +183,10 @@ func badTimeField(raw []byte, t reflect.Type, path string) string {
 		return ""
 	case t == timeType:
 		if json.Unmarshal(raw, new(time.Time)) != nil {
+			return path
+		}
+	case t == dateOrTimeTyp:
+		if json.Unmarshal(raw, new(dateOrTime)) != nil {
 			return path
 		}
 	case t.Kind() == reflect.Struct:

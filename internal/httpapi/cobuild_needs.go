@@ -153,21 +153,21 @@ func (a *API) myUnits(c *gin.Context) {
 // needReq describes a need: one published, or what an accepted wish or
 // proposal becomes.
 type needReq struct {
-	Category      string     `json:"category"`
-	Title         string     `json:"title"`
-	Description   string     `json:"description"`
-	Place         string     `json:"place"`
-	Quantity      int        `json:"quantity"`
-	QuantityUnit  string     `json:"quantity_unit"`
-	Beneficiaries string     `json:"beneficiaries"`
-	Shareable     bool       `json:"shareable"`
-	Deadline      *time.Time `json:"deadline"`
+	Category      string      `json:"category"`
+	Title         string      `json:"title"`
+	Description   string      `json:"description"`
+	Place         string      `json:"place"`
+	Quantity      int         `json:"quantity"`
+	QuantityUnit  string      `json:"quantity_unit"`
+	Beneficiaries string      `json:"beneficiaries"`
+	Shareable     bool        `json:"shareable"`
+	Deadline      *dateOrTime `json:"deadline"` // a date: through its end (China time)
 }
 
 func (n needReq) input() cobuild.NeedInput {
 	in := cobuild.NeedInput{Category: n.Category, Title: n.Title, Description: n.Description, Place: n.Place, Quantity: n.Quantity,
 		QuantityUnit: n.QuantityUnit, Beneficiaries: n.Beneficiaries, Shareable: n.Shareable}
-	setIf(&in.Deadline, n.Deadline)
+	in.Deadline = n.Deadline.end()
 	return in
 }
 
@@ -326,12 +326,28 @@ func (a *API) projectProgress(c *gin.Context) {
 
 type scoreReq struct {
 	Score   int    `json:"score"`
+	Rating  *int   `json:"rating"` // score by the word of the route (…/ratings)
 	Comment string `json:"comment"`
+}
+
+// read is a fromRequest reading the body into r: its score given as score
+// or rating (both: the same, else 400 BAD_FIELD).
+func (r *scoreReq) read(c *gin.Context) error {
+	if err := decode(c, r); err != nil {
+		return err
+	}
+	if r.Rating != nil {
+		if r.Score != 0 && r.Score != *r.Rating {
+			return errBadField.With("field", "rating")
+		}
+		r.Score = *r.Rating
+	}
+	return nil
 }
 
 func (a *API) evaluateProject(c *gin.Context) {
 	var req scoreReq
-	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+	if u, id, ok := a.meAndWith(c, "id", fromRequest(req.read)); ok {
 		p, err := a.d.Cobuild.EvaluateUnits(c.Request.Context(), u, id, req.Score, req.Comment)
 		respond(c, http.StatusOK, projectNow(p), err)
 	}
@@ -339,7 +355,7 @@ func (a *API) evaluateProject(c *gin.Context) {
 
 func (a *API) rateProject(c *gin.Context) {
 	var req scoreReq
-	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+	if u, id, ok := a.meAndWith(c, "id", fromRequest(req.read)); ok {
 		r, err := a.d.Cobuild.Rate(c.Request.Context(), u, id, req.Score, req.Comment)
 		respond(c, http.StatusCreated, gin.H{"project_id": r.ProjectID, "score": r.Score, "comment": r.Comment, "created_at": r.CreatedAt}, err)
 	}

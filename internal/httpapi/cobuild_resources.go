@@ -74,21 +74,25 @@ func (a *API) listResources(c *gin.Context) {
 
 func (a *API) createResource(c *gin.Context) {
 	var req struct {
-		UnitID       int64     `json:"unit_id"`
-		Kind         string    `json:"kind"`
-		Title        string    `json:"title"`
-		Description  string    `json:"description"`
-		Quantity     int       `json:"quantity"`
-		QuantityUnit string    `json:"quantity_unit"`
-		Communities  []int64   `json:"communities"`
-		RoomID       int64     `json:"room_id"`
-		ValidFrom    time.Time `json:"valid_from"`
-		ValidTo      time.Time `json:"valid_to"`
+		UnitID       int64       `json:"unit_id"`
+		Kind         string      `json:"kind"`
+		Title        string      `json:"title"`
+		Description  string      `json:"description"`
+		Quantity     int         `json:"quantity"`
+		QuantityUnit string      `json:"quantity_unit"`
+		Communities  []int64     `json:"communities"`
+		RoomID       int64       `json:"room_id"`
+		ValidFrom    *dateOrTime `json:"valid_from"` // left out: from now
+		ValidTo      *dateOrTime `json:"valid_to"`   // a date: through its end
 	}
 	if u, ok := a.meWith(c, &req); ok {
+		from := req.ValidFrom.start()
+		if from.IsZero() {
+			from = time.Now()
+		}
 		r, err := a.d.Cobuild.CreateResource(c.Request.Context(), u, cobuild.ResourceInput{UnitID: req.UnitID, Kind: req.Kind, Title: req.Title,
 			Description: req.Description, Quantity: req.Quantity, QuantityUnit: req.QuantityUnit, CommunityIDs: req.Communities, RoomID: req.RoomID,
-			ValidFrom: req.ValidFrom, ValidTo: req.ValidTo})
+			ValidFrom: from, ValidTo: req.ValidTo.end()})
 		respond(c, http.StatusCreated, toResourceDTO(r), err)
 	}
 }

@@ -68,7 +68,9 @@ func toRoomDTO(r rooms.Room) roomDTO {
 }
 
 type bookingDTO struct {
-	ID               int64      `json:"id"`
+	// ID is left out only where a calendar shows someone else's booking
+	// as a busy range (rooms.Calendar); every other booking has one.
+	ID               int64      `json:"id,omitempty"`
 	RoomID           int64      `json:"room_id"`
 	RoomName         string     `json:"room_name,omitempty"`
 	SeriesID         int64      `json:"series_id,omitempty"`
@@ -111,7 +113,9 @@ type slotDTO struct {
 }
 
 type closureDTO struct {
-	ID       int64     `json:"id"`
+	// ID (and Reason) are empty where a calendar shows a closure to a
+	// caller not at the room's desk (rooms.Calendar).
+	ID       int64     `json:"id,omitempty"`
 	RoomID   int64     `json:"room_id"`
 	StartsAt time.Time `json:"starts_at"`
 	EndsAt   time.Time `json:"ends_at"`

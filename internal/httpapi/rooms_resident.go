@@ -29,13 +29,22 @@ func roomFilter(f *rooms.RoomFilter) fromRequest {
 	}
 }
 
+// listRooms is the directory: the rooms the caller may book, as the
+// free-room search. With a time range (?starts_at=&ends_at=) it is that
+// search: only the rooms free for the whole range.
 func (a *API) listRooms(c *gin.Context) {
 	var f rooms.RoomFilter
-	if read(c, roomFilter(&f)) {
-		// Only the rooms the caller may book, as the free-room search.
-		rs, err := a.d.Rooms.Directory(c.Request.Context(), a.viewer(c), f)
-		respondItems(c, rs, toRoomDTO, err)
+	var q rooms.FreeQuery
+	if !read(c, roomFilter(&f), timeParam(&q.StartsAt, "starts_at", false), timeParam(&q.EndsAt, "ends_at", false)) {
+		return
 	}
+	if !q.StartsAt.IsZero() || !q.EndsAt.IsZero() {
+		rs, err := a.searchFreeRooms(c, q, f)
+		respondItems(c, rs, toRoomDTO, err)
+		return
+	}
+	rs, err := a.d.Rooms.Directory(c.Request.Context(), a.viewer(c), f)
+	respondItems(c, rs, toRoomDTO, err)
 }
 
 // rangeQuery reads from and to (dates or RFC 3339 times) into *from and
@@ -90,11 +99,28 @@ func (a *API) freeRooms(c *gin.Context) {
 	var q rooms.FreeQuery
 	var f rooms.RoomFilter
 	if read(c, timeParam(&q.StartsAt, "starts_at", false), timeParam(&q.EndsAt, "ends_at", false), roomFilter(&f)) {
-		q.CommunityID, q.Kind, q.MinCapacity = f.CommunityID, f.Kind, f.MinCapacity
-		q.Viewer = a.viewer(c) // only the rooms the caller may book
-		rs, err := a.d.Rooms.FreeRooms(c.Request.Context(), q)
+		rs, err := a.searchFreeRooms(c, q, f)
 		respondItems(c, rs, toRoomDTO, err)
 	}
+}
+
+// searchFreeRooms is the free-room search of q's range with the filter f
+// (org_id too: the rooms of one co-building unit), among the rooms the
+// caller may book.
+func (a *API) searchFreeRooms(c *gin.Context, q rooms.FreeQuery, f rooms.RoomFilter) ([]rooms.Room, error) {
+	q.CommunityID, q.Kind, q.MinCapacity = f.CommunityID, f.Kind, f.MinCapacity
+	q.Viewer = a.viewer(c) // only the rooms the caller may book
+	rs, err := a.d.Rooms.FreeRooms(c.Request.Context(), q)
+	if err != nil || f.OrgID == 0 {
+		return rs, err
+	}
+	out := rs[:0]
+	for _, r := range rs {
+		if r.OrgID == f.OrgID {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 type guestReq struct {
@@ -110,6 +136,7 @@ type bookReq struct {
 	Attendance int       `json:"attendance"`
 	TeamID     int64     `json:"team_id"`
 	OrgID      int64     `json:"org_id"`
+	UnitID     int64     `json:"unit_id"` // org_id by its co-building name
 	OnBehalfOf *guestReq `json:"on_behalf_of"`
 	// Reason: a desk booking's reason may also come beside on_behalf_of.
 	Reason string `json:"reason"`
@@ -118,16 +145,32 @@ type bookReq struct {
 	EveryWeeks int    `json:"every_weeks"`
 }
 
-func (r bookReq) input(c *gin.Context, roomID int64) rooms.BookInput {
+func (r bookReq) input(c *gin.Context, roomID int64) (rooms.BookInput, error) {
+	org, err := unitOrg(r.OrgID, r.UnitID)
+	if err != nil {
+		return rooms.BookInput{}, err
+	}
 	in := rooms.BookInput{RoomID: roomID, StartsAt: r.StartsAt, EndsAt: r.EndsAt, Purpose: r.Purpose, Attendance: r.Attendance,
-		TeamID: r.TeamID, OrgID: r.OrgID, IdemKey: strings.TrimSpace(c.GetHeader("Idempotency-Key"))}
+		TeamID: r.TeamID, OrgID: org, IdemKey: strings.TrimSpace(c.GetHeader("Idempotency-Key"))}
 	if g := r.OnBehalfOf; g != nil {
 		in.OnBehalf = &rooms.Guest{Name: g.Name, Phone: g.Phone, Reason: g.Reason}
 		if strings.TrimSpace(g.Reason) == "" {
 			in.OnBehalf.Reason = r.Reason
 		}
 	}
-	return in
+	return in, nil
+}
+
+// unitOrg is the co-building unit a body names by org_id or by unit_id
+// (a unit's id is its organisation's, issue 15); given both, they agree.
+func unitOrg(orgID, unitID int64) (int64, error) {
+	switch {
+	case unitID == 0:
+		return orgID, nil
+	case orgID == 0 || orgID == unitID:
+		return unitID, nil
+	}
+	return 0, errBadField.With("field", "unit_id")
 }
 
 func (a *API) bookRoom(c *gin.Context) {
@@ -140,7 +183,12 @@ func (a *API) bookRoom(c *gin.Context) {
 		fail(c, errs.Invalid("USE_SERIES", "每周重复的预约请使用“重复预约”功能"))
 		return
 	}
-	b, err := a.d.Rooms.Book(c.Request.Context(), u, req.input(c, id))
+	in, err := req.input(c, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	b, err := a.d.Rooms.Book(c.Request.Context(), u, in)
 	respondBooked(c, toBookingDTO(b), err)
 }
 
@@ -177,7 +225,12 @@ func (a *API) bookSeries(c *gin.Context) {
 			return
 		}
 	}
-	bs, err := a.d.Rooms.BookSeries(c.Request.Context(), u, rooms.SeriesInput{BookInput: req.input(c, id), Until: until, EveryWeeks: req.EveryWeeks})
+	in, err := req.input(c, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	bs, err := a.d.Rooms.BookSeries(c.Request.Context(), u, rooms.SeriesInput{BookInput: in, Until: until, EveryWeeks: req.EveryWeeks})
 	var series int64
 	if len(bs) > 0 {
 		series = bs[0].SeriesID

@@ -16,6 +16,7 @@ import (
 type roomReq struct {
 	CommunityID int64          `json:"community_id"`
 	OrgID       int64          `json:"org_id"`
+	UnitID      int64          `json:"unit_id"` // org_id by its co-building name
 	Name        *string        `json:"name"`
 	Kind        *string        `json:"kind"`
 	Place       *string        `json:"place"`
@@ -61,7 +62,12 @@ func (r roomReq) patch() rooms.RoomPatch {
 func (a *API) createRoom(c *gin.Context) {
 	var req roomReq
 	if u, ok := a.meWith(c, &req); ok {
-		r := rooms.Room{CommunityID: req.CommunityID, OrgID: req.OrgID}
+		org, err := unitOrg(req.OrgID, req.UnitID)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		r := rooms.Room{CommunityID: req.CommunityID, OrgID: org}
 		rooms.ApplyPatch(&r, req.patch())
 		out, err := a.d.Rooms.CreateRoom(c.Request.Context(), u, r)
 		respond(c, http.StatusCreated, toRoomDTO(out), err)

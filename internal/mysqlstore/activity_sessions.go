@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -402,11 +403,26 @@ func (s *ActivityStore) refreshSpan(tx *gorm.DB, activityID int64) error {
 		Updates(map[string]any{"first_starts_at": span.First.UTC(), "last_ends_at": span.Last.UTC()}).Error
 }
 
-// AddSession adds a session.
-func (s *ActivityStore) AddSession(ctx context.Context, ss *activity.Session) error {
-	return s.fenced(ctx, ss.ActivityID, func(tx *gorm.DB, a *activityRow) error {
+// AddSession adds a session; to a series, with its attendees booked into
+// it (see activity.Store).
+func (s *ActivityStore) AddSession(ctx context.Context, ss *activity.Session, notices activity.NoticeFunc) ([]activity.Registration, error) {
+	var booked []activity.Registration
+	err := s.fenced(ctx, ss.ActivityID, func(tx *gorm.DB, a *activityRow) error {
 		if a.Status != activity.StatusDraft && a.Status != activity.StatusPublished {
 			return errs.Unprocessable("ACTIVITY_STATUS", "活动当前状态（"+statusName(a.Status)+"）不能添加场次")
+		}
+		// Under the fence's exclusive lock no registration changes state
+		// (every write holds the activity row shared): what is read here
+		// is what the new session must hold.
+		var rows []registrationRow
+		if a.Series {
+			var err error
+			if rows, err = seriesBookings(tx, ss.ActivityID); err != nil {
+				return err
+			}
+			if err := seriesFits(rows, ss); err != nil {
+				return err
+			}
 		}
 		r := sessionRow{ActivityID: ss.ActivityID, StartsAt: ss.StartsAt.UTC(), EndsAt: ss.EndsAt.UTC(), Capacity: ss.Capacity, WaitlistCapacity: ss.WaitlistCapacity}
 		if err := tx.Create(&r).Error; err != nil {
@@ -416,8 +432,124 @@ func (s *ActivityStore) AddSession(ctx context.Context, ss *activity.Session) er
 		if err := newCounters(tx, r); err != nil {
 			return err
 		}
+		if len(rows) > 0 {
+			for i := range rows {
+				rows[i].SessionID = r.ID
+			}
+			if err := s.insertRegistrations(ctx, tx, rows, map[int64][2]time.Time{r.ID: {r.StartsAt, r.EndsAt}}); err != nil {
+				return err
+			}
+			d := counterDeltas{}
+			for _, x := range rows {
+				d.add(x.SessionID, x.Status, 1)
+			}
+			if err := d.apply(ctx, tx, func(int64) int64 { return ss.ActivityID }); err != nil {
+				return err
+			}
+			booked = toRegs(rows)
+			if notices != nil {
+				if err := AddNotices(tx, notices(activity.EventChanged, booked)); err != nil {
+					return err
+				}
+			}
+		}
 		return s.refreshSpan(tx, ss.ActivityID)
 	})
+	if err != nil {
+		return nil, err
+	}
+	return booked, nil
+}
+
+// seriesBookings lists the rows a new session of a series books, one per
+// attendee of every live group: an attendee with a live row in the group
+// and none cancelled (one who left, was removed or whose waitlist lapsed
+// keeps no place, even with a past session checked in). Each row has the
+// group's status (waitlisted while any of its rows waits), decision
+// number, source and reason; the confirmed come first, then the waitlisted
+// in waitlist order (decision, then their first row), numbered by their
+// place in the new session's queue.
+func seriesBookings(tx *gorm.DB, activityID int64) ([]registrationRow, error) {
+	var all []registrationRow
+	if err := tx.Session(&gorm.Session{NewDB: true}).Where(bySessionsOf, activityID).Order("id").Find(&all).Error; err != nil {
+		return nil, err
+	}
+	type attendee struct {
+		first            registrationRow // the attendee's first row in the group
+		live, out, waits bool
+	}
+	type key struct{ group, attendee string }
+	byKey := map[key]*attendee{}
+	var order []key
+	for _, r := range all {
+		k := key{r.GroupKey, r.AttendeeKey}
+		at, ok := byKey[k]
+		if !ok {
+			at = &attendee{first: r}
+			byKey[k] = at
+			order = append(order, k)
+		}
+		switch r.Status {
+		case activity.RegConfirmed:
+			at.live = true
+		case activity.RegWaitlisted:
+			at.live, at.waits = true, true
+		default:
+			at.out = true
+		}
+	}
+	var confirmed, waiting []registrationRow
+	seen := map[string]bool{} // an attendee is booked once (the unique key)
+	for _, k := range order {
+		at := byKey[k]
+		if !at.live || at.out || seen[k.attendee] {
+			continue
+		}
+		seen[k.attendee] = true
+		f := at.first
+		ak := f.AttendeeKey
+		row := registrationRow{ActivityID: activityID, GroupKey: f.GroupKey, UserID: f.UserID, DependentID: f.DependentID, AttendeeKey: ak, LiveKey: &ak,
+			Status: activity.RegConfirmed, FirstStatus: activity.RegConfirmed, Decision: f.Decision, Source: f.Source, Reason: f.Reason}
+		if at.waits {
+			row.Status, row.FirstStatus = activity.RegWaitlisted, activity.RegWaitlisted
+			row.ID = f.ID // the order among equal decisions; cleared below
+			waiting = append(waiting, row)
+			continue
+		}
+		confirmed = append(confirmed, row)
+	}
+	sort.SliceStable(waiting, func(i, j int) bool {
+		if waiting[i].Decision != waiting[j].Decision {
+			return waiting[i].Decision < waiting[j].Decision
+		}
+		return waiting[i].ID < waiting[j].ID
+	})
+	for i := range waiting {
+		waiting[i].ID, waiting[i].FirstPosition = 0, i+1
+	}
+	return append(confirmed, waiting...), nil
+}
+
+// seriesFits refuses a new session of a series that cannot hold the
+// attendees it books: a series' group is never split.
+func seriesFits(rows []registrationRow, ss *activity.Session) error {
+	var confirmed, waitlisted int
+	for _, r := range rows {
+		if r.Status == activity.RegConfirmed {
+			confirmed++
+		} else {
+			waitlisted++
+		}
+	}
+	if confirmed > ss.Capacity {
+		return errs.Conflict("SERIES_CAPACITY_SHORT", fmt.Sprintf("本系列活动已有 %d 人报名成功，每人都要参加新场次，新场次名额不能少于 %d", confirmed, confirmed)).
+			With("confirmed", confirmed)
+	}
+	if waitlisted > ss.WaitlistCapacity {
+		return errs.Conflict("SERIES_WAITLIST_SHORT", fmt.Sprintf("本系列活动有 %d 人正在候补，每人都要在新场次候补，新场次候补名额不能少于 %d", waitlisted, waitlisted)).
+			With("waitlisted", waitlisted)
+	}
+	return nil
 }
 
 type sessionCount struct {

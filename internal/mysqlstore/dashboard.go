@@ -126,9 +126,12 @@ func (s *DashboardStore) Cobuild(ctx context.Context, sc dashboard.Scope, now ti
 	}
 	var needs struct{ Open, Quantity, Claimed int }
 	// Open counts the needs the lists show open at now (needStatusesAt):
-	// one past its deadline is expired.
+	// one past its deadline is expired. Quantity and claimed are summed
+	// over the needs shown open or full: an expired need's remainder can
+	// no longer be claimed, so it is out of the figures like a closed one.
 	open, openArgs := needStatusesAt([]string{cobuild.NeedOpen}, now)
-	if err := inComms(s.g(ctx).Model(&cbNeedRow{})).Where("status <> ?", cobuild.NeedClosed).
+	live, liveArgs := needStatusesAt([]string{cobuild.NeedOpen, cobuild.NeedFull}, now)
+	if err := inComms(s.g(ctx).Model(&cbNeedRow{})).Where(live, liveArgs...).
 		Select("COALESCE(SUM(CASE WHEN "+open+" THEN 1 ELSE 0 END), 0) AS open, COALESCE(SUM(quantity), 0) AS quantity, COALESCE(SUM(claimed), 0) AS claimed", openArgs...).
 		Scan(&needs).Error; err != nil {
 		return f, translate(err, nil)

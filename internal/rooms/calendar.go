@@ -116,9 +116,9 @@ type Calendar struct {
 
 // Calendar returns a room's calendar to u if u may see the room (RoomFor:
 // any other room is ROOM_NOT_FOUND). Desk staff in scope and the room's
-// owners see every booking in full; others see the busy ranges of other
-// people's bookings only (no purpose, team, unit or booker) and their
-// own bookings in full.
+// owners see every booking and closure in full. Others see their own
+// bookings in full and, of everything else, only when the room is taken
+// (busyOnly) and when it is closed (closedOnly).
 func (s *Service) Calendar(ctx context.Context, u resident.User, roomID int64, from, to time.Time) (Calendar, error) {
 	if _, err := s.RoomFor(ctx, &u, roomID); err != nil {
 		return Calendar{}, err
@@ -137,20 +137,45 @@ func (s *Service) Calendar(ctx context.Context, u resident.User, roomID int64, f
 	}
 	full := IsDesk(u, av.Room)
 	if !full {
-		for i := range bs {
-			if bs[i].BookedBy != u.ID {
-				bs[i] = busyOnly(bs[i])
+		shown := bs[:0]
+		for _, b := range bs {
+			if b.BookedBy == u.ID {
+				shown = append(shown, b)
+			} else if b, ok := busyOnly(b); ok {
+				shown = append(shown, b)
 			}
+		}
+		bs = shown
+		for i := range cs {
+			cs[i] = closedOnly(cs[i])
 		}
 	}
 	return Calendar{Availability: av, Bookings: bs, Closures: cs, Full: full}, nil
 }
 
-// busyOnly is what a calendar shows of someone else's booking to a
-// caller who is not at the room's desk: when the room is taken, and
-// whether the booking is pending or held.
-func busyOnly(b Booking) Booking {
-	return Booking{ID: b.ID, RoomID: b.RoomID, StartsAt: b.StartsAt, EndsAt: b.EndsAt, Status: b.Status}
+// busyOnly is what a calendar shows of someone else's booking to a caller
+// who is not at the room's desk: the range it holds and whether it is
+// pending or held (confirmed, also once checked in) — no id (nothing a
+// resident may do with another's booking), purpose, team, unit or booker.
+// A no-show is left out (ok false): its slots were released, and whether
+// someone came is theirs.
+func busyOnly(b Booking) (Booking, bool) {
+	st := b.Status
+	switch st {
+	case StatusNoShow:
+		return Booking{}, false
+	case StatusCheckedIn:
+		st = StatusConfirmed
+	}
+	return Booking{RoomID: b.RoomID, StartsAt: b.StartsAt, EndsAt: b.EndsAt, Status: st}, true
+}
+
+// closedOnly is what a calendar shows of a closure to a caller who is not
+// at the room's desk: that the room is closed and when. Its reason is
+// written by staff for staff (a booker whose booking it cancels is told
+// it in their notice) and its id serves only the desk.
+func closedOnly(c Closure) Closure {
+	return Closure{RoomID: c.RoomID, StartsAt: c.StartsAt, EndsAt: c.EndsAt}
 }
 
 // FreeQuery is a free-slot search across rooms.

@@ -2,6 +2,7 @@ package rooms
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"gongjian/internal/defaults"
@@ -153,22 +154,25 @@ func (s *Service) CreateRoom(ctx context.Context, u resident.User, r Room) (Room
 	return r, nil
 }
 
+// checkOwner checks the room's owners: its community, and its unit (one
+// that co-builds with the community). A unit's room given without its
+// community is in the unit's community when the unit co-builds with one
+// only.
 func (s *Service) checkOwner(ctx context.Context, u resident.User, r *Room) error {
-	if r.CommunityID <= 0 {
-		return errs.Invalid("INVALID_COMMUNITY", "请选择场地所在社区")
-	}
 	if r.OrgID != 0 {
 		cs, err := s.store.UnitCommunities(ctx, r.OrgID)
 		if err != nil {
 			return err
 		}
-		in := false
-		for _, c := range cs {
-			in = in || c == r.CommunityID
+		if r.CommunityID <= 0 && len(cs) == 1 {
+			r.CommunityID = cs[0]
 		}
-		if !in {
+		if r.CommunityID > 0 && !slices.Contains(cs, r.CommunityID) {
 			return errs.Invalid("UNIT_NOT_IN_COMMUNITY", "该共建单位不在所选社区")
 		}
+	}
+	if r.CommunityID <= 0 {
+		return errs.Invalid("INVALID_COMMUNITY", "请选择场地所在社区")
 	}
 	if !Owns(u, *r) {
 		return errForbidden

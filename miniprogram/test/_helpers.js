@@ -245,7 +245,7 @@ function installWx(opts = {}) {
       if (o) ok(o)
     },
     showModal(o) {
-      h.modals.push({ title: o.title, content: o.content })
+      h.modals.push({ title: o.title, content: o.content, showCancel: o.showCancel !== false, confirmText: o.confirmText || '确定', cancelText: o.cancelText || '取消' })
       const a = h.modalAnswers.length ? h.modalAnswers.shift() : { confirm: true }
       ok(o, Object.assign({ confirm: false, cancel: false }, a))
     },

@@ -246,3 +246,43 @@ test('pending report-ins come a page at a time: 加载更多 follows next_cursor
   assert.equal(h.$$(page, '.more-reports').length, 0)
   assert.match(h.text(page), /待确认的党员报到 3\b/)
 })
+
+// NOT_COMMUNITY_RESIDENT (wishes, proposals, supports and report-ins need the residence a community
+// confirmed): the one error helper offers 居住认证 beside 知道了 and opens the residence page when
+// chosen; other refusals keep the single 知道了.
+test('a refusal for want of a confirmed residence leads to 居住认证 from every co-building form', async () => {
+  const refusal = (message) => ({ status: 403, body: { code: 'NOT_COMMUNITY_RESIDENT', message, request_id: 'r1' } })
+  const supportMsg = '只有本社区居民可以支持该议题，请先在“我的—居住认证”中申请，社区审核通过后即可支持'
+  const { w, page } = await h.openPage({ routes: cbx.routes({ 'GET /api/v1/me': cbx.user([]), 'POST /api/v1/proposals/:id/supports': refusal(supportMsg) }) }, 'pages/cobuild/proposals')
+  await h.tap(page, '.btn-support')
+  assert.deepEqual(w.modals.map((m) => [m.content, m.showCancel, m.confirmText, m.cancelText]), [[supportMsg, true, '居住认证', '知道了']])
+  assert.deepEqual(w.navigations.map((n) => [n.type, n.url]), [['navigateTo', '/pages/residence/index']])
+
+  // A wish for another community than the confirmed one; the resident chooses 知道了: nothing opens.
+  const w2 = h.installWx({ routes: cbx.routes({ 'GET /api/v1/me': cbx.user([]), 'POST /api/v1/wishes': refusal('只能为您已认证居住的社区许心愿') }) })
+  w2.modalAnswers.push({ cancel: true })
+  const wish = await h.renderPage('pages/cobuild/wish')
+  await h.input(wish, '.input-title', '请人帮忙换灯泡')
+  await h.tap(wish, '.btn-submit')
+  assert.deepEqual(w2.modals.map((m) => [m.content, m.confirmText]), [['只能为您已认证居住的社区许心愿', '居住认证']])
+  assert.deepEqual(w2.navigations, [])
+
+  // A report-in.
+  const w3 = h.installWx({ routes: cbx.routes({
+    'GET /api/v1/me/report-in': { status: 404, body: { code: 'REPORT_IN_NOT_FOUND', message: '报到记录不存在' } },
+    'POST /api/v1/me/report-in': refusal('只能到您已认证居住的社区报到'),
+  }) })
+  const report = await h.renderPage('pages/cobuild/reportin')
+  await h.input(report, '.unit-picker', '0', 'change')
+  await h.tap(report, '.btn-report')
+  assert.deepEqual(w3.modals.map((m) => [m.content, m.confirmText]), [['只能到您已认证居住的社区报到', '居住认证']])
+  assert.deepEqual(w3.navigations.map((n) => n.url), ['/pages/residence/index'])
+
+  // Any other refusal: one 知道了, and confirming it opens nothing.
+  const w4 = h.installWx({ routes: cbx.routes({ 'GET /api/v1/me': cbx.user([]), 'POST /api/v1/wishes': { status: 409, body: { code: 'WISH_LIMIT_REACHED', message: '您已有 3 个进行中的心愿' } } }) })
+  const wish2 = await h.renderPage('pages/cobuild/wish')
+  await h.input(wish2, '.input-title', '请人帮忙换灯泡')
+  await h.tap(wish2, '.btn-submit')
+  assert.deepEqual(w4.modals.map((m) => [m.content, m.showCancel, m.confirmText]), [['您已有 3 个进行中的心愿', false, '知道了']])
+  assert.deepEqual(w4.navigations, [])
+})

@@ -202,14 +202,32 @@ async function download(url) {
   throw toError({ statusCode: res.statusCode, data: {} })
 }
 
+// Refusals that mean "a community has to confirm where you live first" (居住认证): wishes,
+// proposals, supports and report-ins of co-building answer 403 NOT_COMMUNITY_RESIDENT.
+const RESIDENCE_CODES = ['NOT_COMMUNITY_RESIDENT']
+const RESIDENCE_PAGE = '/pages/residence/index'
+
 /**
  * Shows an error to the user: the server's Chinese message, in a modal (easy to read for
- * elderly users, does not vanish by itself).
+ * elderly users, does not vanish by itself). A refusal that needs a confirmed residence
+ * offers the way to the residence page (居住认证) beside 知道了.
  * @param {any} err
  * @param {string} [fallback]
  */
 function showError(err, fallback) {
   const message = (err && err instanceof ApiError && err.message) || (err && err.message && /[\u4e00-\u9fa5]/.test(err.message) ? err.message : '') || fallback || GENERIC_MESSAGE
+  if (err instanceof ApiError && RESIDENCE_CODES.includes(err.code)) {
+    wx.showModal({
+      title: '提示',
+      content: message,
+      cancelText: '知道了',
+      confirmText: '居住认证',
+      success: (res) => {
+        if (res.confirm) wx.navigateTo({ url: RESIDENCE_PAGE })
+      },
+    })
+    return
+  }
   wx.showModal({ title: '提示', content: message, showCancel: false, confirmText: '知道了' })
 }
 

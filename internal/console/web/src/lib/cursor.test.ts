@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { CursorPager, MoreList } from './cursor'
+import { CursorPager } from './cursor'
 
 describe('CursorPager', () => {
   it('walks forward and back over the cursors the server gave', () => {
@@ -26,24 +26,5 @@ describe('CursorPager', () => {
     p.forward()
     p.reset()
     expect([p.cursor, p.page]).toEqual(['', 1])
-  })
-})
-
-describe('MoreList', () => {
-  it('adds each later page to the kept rows until next_cursor is null', () => {
-    const l = new MoreList<number>()
-    expect(l.take({ items: [9, 8], next_cursor: '8' }, '')).toEqual([9, 8])
-    expect(l.more).toBe('8')
-    expect(l.take({ items: [7, 6], next_cursor: '6' }, l.more)).toEqual([9, 8, 7, 6])
-    // the last page, exactly full: null, nothing more to ask
-    expect(l.take({ items: [5, 4], next_cursor: null }, l.more)).toEqual([9, 8, 7, 6, 5, 4])
-    expect(l.more).toBe('')
-  })
-  it('starts over on the first page (a filter changed, a decision was taken)', () => {
-    const l = new MoreList<number>()
-    l.take({ items: [9, 8], next_cursor: '8' }, '')
-    l.take({ items: [7], next_cursor: null }, '8')
-    expect(l.take({ items: [3], next_cursor: '3' }, '')).toEqual([3])
-    expect(l.more).toBe('3')
   })
 })

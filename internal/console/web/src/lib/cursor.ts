@@ -36,20 +36,3 @@ export class CursorPager {
     this.next = ''
   }
 }
-
-/**
- * MoreList is a keyset list read a page at a time and kept whole (加载更早的…):
- * take(page, from) keeps the page read from cursor from ('' = the first page,
- * which replaces what was kept) and remembers its next_cursor (null on the
- * last page, also when it is exactly full) as more ('' when none follows).
- */
-export class MoreList<T> {
-  rows: T[] = []
-  more = ''
-  take(page: { items?: T[] | null; next_cursor?: string | null }, from: string): T[] {
-    const items = page.items ?? []
-    this.rows = from ? [...this.rows, ...items] : items
-    this.more = page.next_cursor ?? ''
-    return this.rows
-  }
-}

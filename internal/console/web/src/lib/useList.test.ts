@@ -50,6 +50,52 @@ describe('useMoreList', () => {
     expect(l.rows.value).toEqual([1, 2])
     expect(asked).toEqual(['', 'c2', ''])
   })
+  it('follows the new first page after starting over, not the cursor of the pages read before', async () => {
+    // (a filter changed, a decision was taken)
+    const first = [
+      { items: [9, 8], next_cursor: '8' },
+      { items: [7], next_cursor: null },
+      { items: [3], next_cursor: '3' },
+      { items: [2, 1], next_cursor: null },
+    ]
+    const asked: string[] = []
+    const l = useMoreList<number>(async (cursor) => (asked.push(cursor ?? ''), first.shift()!))
+    await l.load()
+    await l.more()
+    expect([l.rows.value, l.hasMore.value]).toEqual([[9, 8, 7], false])
+    await l.load()
+    expect([l.rows.value, l.hasMore.value]).toEqual([[3], true])
+    await l.more()
+    expect([l.rows.value, l.hasMore.value]).toEqual([[3, 2, 1], false])
+    expect(asked).toEqual(['', '8', '', '3'])
+  })
+  it('takes a page without items as empty, and an empty or missing next_cursor as the last page', async () => {
+    const pages: Array<{ items?: number[] | null; next_cursor?: string | null }> = [
+      { items: null, next_cursor: 'c2' },
+      { items: [1], next_cursor: '' },
+      { next_cursor: 'c3' },
+      { items: [2] },
+    ]
+    const l = useMoreList<number>(async () => pages.shift()!)
+    await l.load()
+    expect([l.rows.value, l.hasMore.value]).toEqual([[], true])
+    await l.more()
+    expect([l.rows.value, l.hasMore.value]).toEqual([[1], false])
+    await l.load()
+    expect([l.rows.value, l.hasMore.value]).toEqual([[], true])
+    await l.more()
+    expect([l.rows.value, l.hasMore.value]).toEqual([[2], false])
+  })
+  it('keeps the rows read and shows the error when a later page fails', async () => {
+    let calls = 0
+    const l = useMoreList<number>(async () => {
+      if (++calls === 2) throw new Error('boom')
+      return { items: [1, 2], next_cursor: 'c2' }
+    })
+    await l.load()
+    await l.more()
+    expect([l.rows.value, l.hasMore.value, l.error.value !== '']).toEqual([[1, 2], true, true])
+  })
   it('drops the reply of a load that a later one replaced', async () => {
     let release: (v: { items: number[]; next_cursor: string | null }) => void = () => {}
     const slow = new Promise<{ items: number[]; next_cursor: string | null }>((r) => (release = r))

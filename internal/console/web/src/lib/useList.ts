@@ -68,13 +68,16 @@ export function useCursorList<T>(fetch: (cursor: string) => Promise<{ items: T[]
 
 /**
  * useMoreList runs a keyset-paged list read a page at a time into one list
- * (加载更多): load starts over with the first page (after a filter changed),
- * more appends the page after the last one read, following next_cursor
- * (null on the last page, also when it is exactly full); hasMore says
- * whether one follows. A reply to a load that a later load replaced is
- * dropped.
+ * (加载更多, 加载更早的…): load starts over with the first page (after a
+ * filter changed, a decision was taken), more appends the page after the
+ * last one read, following next_cursor (null on the last page, also when it
+ * is exactly full; '' or none counts as null); hasMore says whether one
+ * follows. A page without items adds none. A reply to a load that a later
+ * load replaced is dropped.
  */
-export function useMoreList<T>(fetch: (cursor: string | undefined) => Promise<{ items: T[]; next_cursor?: string | null }>) {
+export function useMoreList<T>(
+  fetch: (cursor: string | undefined) => Promise<{ items?: T[] | null; next_cursor?: string | null }>,
+) {
   const rows = ref([]) as Ref<T[]>
   const next = ref<string | null>(null)
   let generation = 0
@@ -83,7 +86,7 @@ export function useMoreList<T>(fetch: (cursor: string | undefined) => Promise<{ 
     const r = await fetch(next.value ?? undefined)
     if (mine !== generation) return
     rows.value = next.value ? [...rows.value, ...(r.items ?? [])] : (r.items ?? [])
-    next.value = r.next_cursor ?? null
+    next.value = r.next_cursor || null
   })
   const load = () => (generation++, (next.value = null), run())
   const more = () => (next.value ? run() : Promise.resolve())
