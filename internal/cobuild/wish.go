@@ -120,7 +120,6 @@ var (
 	errContentRisky  = errs.Unprocessable("CONTENT_RISKY", "内容未通过微信内容安全检测，请修改后再提交")
 	errNoCommunity   = errs.Invalid("COMMUNITY_REQUIRED", "请先在“我的”中选择所在社区")
 	errWishElsewhere = errs.Forbidden("NOT_COMMUNITY_RESIDENT", "只能为您已认证居住的社区许心愿")
-	errNoContact     = errs.Invalid("CONTACT_REQUIRED", "请填写联系电话，或先绑定手机号")
 	errReasonNeeded  = errs.Invalid("REASON_REQUIRED", "不采纳时请填写原因（不超过 200 字），居民会看到")
 	errBadDecision   = errs.Invalid("INVALID_DECISION", "处理方式无效，请选择纳入需求清单、合并到已有需求或不采纳")
 	errMergeTarget   = errs.Invalid("MERGE_TARGET", "请选择本社区未关闭的需求进行合并")
@@ -197,9 +196,10 @@ func (s *Service) CreateWish(ctx context.Context, u resident.User, in WishInput)
 		w.PhoneSealed, w.PhoneMasked = sealed, pii.MaskPhone(phone)
 	case u.PhoneSealed != "":
 		w.PhoneSealed, w.PhoneMasked = u.PhoneSealed, u.PhoneMasked
-	default:
-		return Wish{}, errNoContact
 	}
+	// Neither given: the wish goes ahead without a phone (a resident need
+	// not bind one to speak up); the claiming unit reaches them through the
+	// community, and the resident hears of the claim in the app.
 	if len(in.Photos) > 0 {
 		if s.photos == nil || s.mediaURL == nil {
 			return Wish{}, errs.Invalid("PHOTOS_UNAVAILABLE", "暂不支持上传照片")

@@ -117,7 +117,7 @@ test('proposals show supports against the threshold; supporting and proposing po
 })
 
 test('my wishes: older ones load page by page through next_cursor on reaching the bottom', async () => {
-  const older = { id: 590, community_id: 1, title: '想修好楼下的路灯', status: 'declined', content_check: 'pass', decline_reason: '已报市政维修', contact_phone: '139****5678', photos: [], created_at: '2026-01-05T01:00:00Z' }
+  const older = { id: 590, community_id: 1, title: '想修好楼下的路灯', status: 'declined', content_check: 'pass', decline_reason: '已报市政维修', photos: [], created_at: '2026-01-05T01:00:00Z' }
   const { w, page } = await h.openPage({ routes: cbx.routes({
     'GET /api/v1/me': cbx.user([]),
     'GET /api/v1/me/wishes': (r) => (r.query.cursor === '601' ? { items: [older], next_cursor: null } : Object.assign(cbx.routes()['GET /api/v1/me/wishes'], { next_cursor: '601' })),
@@ -129,6 +129,8 @@ test('my wishes: older ones load page by page through next_cursor on reaching th
   assert.equal(w.requests('GET', '/api/v1/me/wishes').pop().query.cursor, '601')
   assert.equal(h.$$(page, '.my-wish').length, 4)
   assert.match(h.text(page), /想修好楼下的路灯\s*未采纳/)
+  assert.match(h.text(page), /想修好楼下的路灯\s*未采纳\s*[^·]+ · 未留联系电话/) // a wish made without a phone
+  assert.match(h.text(page), /修门锁\s*内容审核中\s*[^·]+ · 联系电话 139\*\*\*\*5678/)
   assert.doesNotMatch(h.text(page), /上拉加载/)
   await page.instance.onReachBottom() // the last page: nothing more to ask
   assert.equal(w.requests('GET', '/api/v1/me/wishes').length, 2)
