@@ -251,6 +251,17 @@ func spelledAs(read func(name string) fromRequest, names ...string) fromRequest 
 	}
 }
 
+// queryAs is the value of the first of names the query gives ("" when
+// none): a parameter with more than one accepted spelling.
+func queryAs(c *gin.Context, names ...string) string {
+	for _, n := range names {
+		if v := c.Query(n); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
 // pathParam reads the positive id in the path parameter name into *id.
 func pathParam(id *int64, name string) fromRequest { return param(id, pathID, name) }
 

@@ -304,7 +304,7 @@ func (a *API) hoursReport(c *gin.Context) {
 	var xlsx bool
 	var from, to time.Time
 	u, ok := a.meWith(c, formatParam(&xlsx), func(c *gin.Context) (err error) {
-		from, to, err = hours.ParseRange(c.Query("from"), c.Query("to"), time.Now())
+		from, to, err = hours.ParseRange(queryAs(c, "from", "date_from", "start_date"), queryAs(c, "to", "date_to", "end_date"), time.Now())
 		return err
 	})
 	if !ok {
