@@ -187,15 +187,58 @@ func (a *API) getPoster(c *gin.Context) {
 	}
 }
 
+// selfLocation is a phone's location: lat/lng, or latitude/longitude as
+// wx.getLocation gives them.
+type selfLocation struct {
+	Lat       *float64 `json:"lat"`
+	Lng       *float64 `json:"lng"`
+	Latitude  *float64 `json:"latitude"`
+	Longitude *float64 `json:"longitude"`
+}
+
+// point is the location given, ok false when a coordinate is missing.
+func (l selfLocation) point() (lat, lng float64, ok bool) {
+	la, lo := l.Lat, l.Lng
+	if la == nil {
+		la = l.Latitude
+	}
+	if lo == nil {
+		lo = l.Longitude
+	}
+	if la == nil || lo == nil {
+		return 0, 0, false
+	}
+	return *la, *lo, true
+}
+
+// selfAction reads a self check-in's action: in or out, also spelled
+// checkin/check_in/check-in and checkout/check_out/check-out (any case);
+// none is a check-in. Anything else goes on to be refused (BAD_ACTION).
+func selfAction(s string) string {
+	switch strings.ToLower(strings.NewReplacer("_", "", "-", "", " ", "").Replace(s)) {
+	case "", checkin.ActionIn, "checkin":
+		return checkin.ActionIn
+	case checkin.ActionOut, "checkout":
+		return checkin.ActionOut
+	}
+	return s
+}
+
 func (a *API) postSelfCheckin(c *gin.Context) {
 	var req struct {
-		Code   string   `json:"code"`
-		Lat    *float64 `json:"lat"`
-		Lng    *float64 `json:"lng"`
-		Action string   `json:"action"`
+		Code string `json:"code"`
+		selfLocation
+		Location *selfLocation `json:"location"`
+		Action   string        `json:"action"`
 	}
+	var lat, lng float64
 	u, ok := a.meWith(c, &req, func(*gin.Context) error {
-		if req.Lat == nil || req.Lng == nil {
+		var ok bool
+		lat, lng, ok = req.selfLocation.point()
+		if !ok && req.Location != nil {
+			lat, lng, ok = req.Location.point()
+		}
+		if !ok {
 			return errs.Invalid("BAD_LOCATION", "无法获取您的位置，请允许使用位置信息后重试")
 		}
 		return nil
@@ -203,7 +246,7 @@ func (a *API) postSelfCheckin(c *gin.Context) {
 	if !ok {
 		return
 	}
-	r, err := a.d.Checkin.SelfCheck(c.Request.Context(), u, checkin.SelfInput{Code: req.Code, Lat: *req.Lat, Lng: *req.Lng, Action: req.Action})
+	r, err := a.d.Checkin.SelfCheck(c.Request.Context(), u, checkin.SelfInput{Code: req.Code, Lat: lat, Lng: lng, Action: selfAction(req.Action)})
 	respond(c, http.StatusOK, gin.H{"action": r.Action, "at": r.At, "checked_in_at": r.CheckedInAt, "minutes": r.Minutes,
 		"session_id": r.SessionID, "activity_id": r.ActivityID, "activity_title": r.ActivityTitle, "repeated": r.Repeated,
 		"in_review": r.InReview}, err)
