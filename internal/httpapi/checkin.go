@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"strings"
@@ -99,17 +100,26 @@ type batchResultDTO struct {
 
 func (a *API) postCheckinBatch(c *gin.Context) {
 	var req struct {
-		Scans  []scanReq `json:"scans"`
-		SentAt string    `json:"sent_at"`
+		Scans    []scanReq `json:"scans"`
+		Checkins []scanReq `json:"checkins"` // another spelling of scans
+		SentAt   string    `json:"sent_at"`
+	}
+	// The body is {"scans":[…]} (or "checkins"), or the bare list of scans.
+	body := func(c *gin.Context) error {
+		return decodeFast(c, &req, func(b []byte) bool {
+			b = bytes.TrimLeft(b, " \t\r\n")
+			return len(b) > 0 && b[0] == '[' && decodeBytes(b, &req.Scans) == nil
+		})
 	}
 	var sentAt time.Time
-	u, ok := a.meWith(c, &req, func(*gin.Context) (err error) {
+	u, ok := a.meWith(c, fromRequest(body), func(*gin.Context) (err error) {
 		sentAt, err = parseTime(req.SentAt)
 		return err
 	})
 	if !ok {
 		return
 	}
+	req.Scans = append(req.Scans, req.Checkins...)
 	ins := make([]checkin.ScanInput, len(req.Scans))
 	for i, s := range req.Scans {
 		// A scan with an unreadable time is refused by the service (no time).
