@@ -3,7 +3,9 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,11 +24,39 @@ func (a *API) getTicket(c *gin.Context) {
 }
 
 type scanReq struct {
-	Ticket     string `json:"ticket"`
-	Nonce      string `json:"nonce"`
-	ScannedAt  string `json:"scanned_at"`
-	SessionID  int64  `json:"session_id"`
-	ActivityID int64  `json:"activity_id"`
+	Ticket     string   `json:"ticket"`
+	Nonce      string   `json:"nonce"`
+	ScannedAt  scanTime `json:"scanned_at"`
+	SessionID  int64    `json:"session_id"`
+	ActivityID int64    `json:"activity_id"`
+}
+
+// scanTime is a scan's time: an RFC 3339 string, or a number of Unix
+// milliseconds (what the phone's Date.now() gives; seconds when below
+// 10^11, which in milliseconds is 1973), read as the RFC 3339 string it
+// names.
+type scanTime string
+
+func (t *scanTime) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] != '"' && string(b) != "null" {
+		n, err := strconv.ParseInt(string(b), 10, 64)
+		if err != nil || n <= 0 {
+			*t = scanTime(b) // not a time: refused as BAD_SCANNED_AT
+			return nil
+		}
+		at := time.UnixMilli(n)
+		if n < 1e11 {
+			at = time.Unix(n, 0)
+		}
+		*t = scanTime(at.UTC().Format(time.RFC3339Nano))
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	*t = scanTime(s)
+	return nil
 }
 
 var errScannedAt = errs.Invalid("BAD_SCANNED_AT", "扫码时间格式无效")
@@ -43,7 +73,7 @@ func parseTime(s string) (time.Time, error) {
 }
 
 func (r scanReq) input() (checkin.ScanInput, error) {
-	at, err := parseTime(r.ScannedAt)
+	at, err := parseTime(string(r.ScannedAt))
 	return checkin.ScanInput{Ticket: strings.TrimSpace(r.Ticket), Nonce: r.Nonce, ScannedAt: at, SessionID: r.SessionID, ActivityID: r.ActivityID}, err
 }
 
