@@ -360,13 +360,18 @@ func (a *API) markNoShow(c *gin.Context) {
 	var req struct {
 		NoShow *bool `json:"no_show"`
 	}
-	u, id, ok := a.meAndWith(c, "id", &req)
+	u, id, ok := a.meAndWith(c, "id", optional(&req))
 	if !ok {
 		return
 	}
 	if req.NoShow == nil {
-		fail(c, errs.Invalid("INVALID_NO_SHOW", "请选择是否未到场"))
-		return
+		if c.Request.ContentLength != 0 {
+			fail(c, errs.Invalid("INVALID_NO_SHOW", "请选择是否未到场"))
+			return
+		}
+		// No body: the request marks the no-show, as its path says.
+		yes := true
+		req.NoShow = &yes
 	}
 	r, err := a.d.Activities.MarkNoShow(c.Request.Context(), u, id, *req.NoShow)
 	respond(c, http.StatusOK, gin.H{"id": r.ID, "no_show": r.NoShow, "status": r.Status}, err)

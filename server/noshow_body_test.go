@@ -1,0 +1,32 @@
+package main
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// Staff "mark no-shows" (issue 3): POST /admin/registrations/{id}/no-show
+// with no body marks it; {"no_show": false} clears it; {} says neither.
+func TestNoShowWithoutBody(t *testing.T) {
+	w, ta := newRegWorld(t)
+	_, sid := w.lecture()
+	alice, _ := w.resident("alice", "")
+	r := w.register(alice, sid, nil, nil)
+	if r.Status != 201 {
+		t.Fatalf("register: %d %s", r.Status, r.Raw)
+	}
+	reg := num(r.Body["registrations"].([]any)[0].(map[string]any)["id"])
+	ta.app.db.G.Exec("UPDATE sessions SET starts_at = ?, ends_at = ? WHERE id = ?", time.Now().Add(-2*time.Hour), time.Now().Add(-time.Hour), sid)
+	path := fmt.Sprintf("/api/v1/admin/registrations/%d/no-show", reg)
+	if r := ta.do("POST", path, w.cStaf, nil); r.Status != 200 || r.Body["no_show"] != true {
+		t.Fatalf("no body: %d %s", r.Status, r.Raw)
+	}
+	if ns := ta.do("GET", "/api/v1/me/no-shows", alice, nil); num(ns.Body["count"]) != 1 {
+		t.Fatalf("counted: %s", ns.Raw)
+	}
+	if r := ta.do("POST", path, w.cStaf, map[string]bool{"no_show": false}); r.Status != 200 || r.Body["no_show"] != false {
+		t.Fatalf("cleared: %d %s", r.Status, r.Raw)
+	}
+	expectError(t, ta.do("POST", path, w.cStaf, map[string]any{}), 400, "INVALID_NO_SHOW")
+}
