@@ -86,3 +86,32 @@ func TestActivityListFilterSpellings(t *testing.T) {
 	expectError(t, ta.do("GET", "/api/v1/activities?date_from=tomorrow", "", nil), 400, "BAD_QUERY")
 	expectError(t, ta.do("GET", "/api/v1/activities?community=x", "", nil), 400, "BAD_QUERY")
 }
+
+// GET /me/registrations shows "upcoming and past" (issue 3): the choice
+// is ?scope=upcoming|past, and the same under when, filter or status.
+func TestMyRegistrationsScopeSpellings(t *testing.T) {
+	w, ta := newRegWorld(t)
+	_, sid := w.lecture()
+	alice, _ := w.resident("alice", "")
+	r := w.register(alice, sid, nil, nil)
+	if r.Status != 201 {
+		t.Fatalf("register: %d %s", r.Status, r.Raw)
+	}
+	reg := num(r.Body["registrations"].([]any)[0].(map[string]any)["id"])
+	// Cancelled: it is among the past ones.
+	if c := ta.do("POST", fmt.Sprintf("/api/v1/registrations/%d/cancel", reg), alice, nil); c.Status != 200 {
+		t.Fatalf("cancel: %d %s", c.Status, c.Raw)
+	}
+	for _, q := range []string{"scope=past", "when=past", "filter=past", "status=past"} {
+		it := items(ta.do("GET", "/api/v1/me/registrations?"+q, alice, nil))
+		if len(it) != 1 || num(it[0]["id"]) != reg || it[0]["status"] != "cancelled" {
+			t.Errorf("%s: %v", q, it)
+		}
+	}
+	for _, q := range []string{"", "scope=upcoming", "when=upcoming", "status=upcoming"} {
+		if it := items(ta.do("GET", "/api/v1/me/registrations?"+q, alice, nil)); len(it) != 0 {
+			t.Errorf("%s: %v", q, it)
+		}
+	}
+	expectError(t, ta.do("GET", "/api/v1/me/registrations?when=later", alice, nil), 400, "BAD_QUERY")
+}

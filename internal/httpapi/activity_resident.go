@@ -120,7 +120,15 @@ func (a *API) cancelRegistration(c *gin.Context) {
 }
 
 func (a *API) myRegistrations(c *gin.Context) {
-	scope := c.DefaultQuery("scope", "upcoming")
+	// "upcoming and past" (issue 3): ?scope=, also spelled when or filter;
+	// ?status=upcoming|past says the same (another status is left alone).
+	scope := queryAs(c, "scope", "when", "filter")
+	if st := c.Query("status"); scope == "" && (st == "upcoming" || st == "past") {
+		scope = st
+	}
+	if scope == "" {
+		scope = "upcoming"
+	}
 	if scope != "upcoming" && scope != "past" {
 		fail(c, errs.Invalid("BAD_QUERY", "请选择查看即将开始或已结束的报名"))
 		return
