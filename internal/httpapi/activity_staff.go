@@ -260,6 +260,16 @@ func (a *API) updateSession(c *gin.Context) {
 }
 
 func (a *API) activityRegistrations(c *gin.Context) {
+	// ?format=xlsx is the export (GET …/registrations/export), as the
+	// other lists that export take it.
+	var xlsx bool
+	if !read(c, formatParam(&xlsx)) {
+		return
+	}
+	if xlsx {
+		a.exportRegistrations(c)
+		return
+	}
 	var req page.Request
 	var f activity.RegistrationFilter
 	if u, id, ok := a.meAndWith(c, "id", keysetParam(&req, 50), registrationFilter(&f)); ok {
