@@ -53,24 +53,31 @@ type Report struct {
 const LeaderboardSize = 20
 
 // ParseRange reads from/to dates (2025-03-01, inclusive, CST) into [From, To).
-// Empty from = the first day of the current month; empty to = today.
+// Either may also be an RFC 3339 time, taken as the instant it names (to
+// then ends the range there, exclusive).
 func ParseRange(from, to string, now time.Time) (time.Time, time.Time, error) {
 	bad := errs.Invalid("BAD_DATE_RANGE", "日期格式应为 2025-03-01，且开始日期不晚于结束日期")
 	n := now.In(cst.Zone)
 	f := time.Date(n.Year(), n.Month(), 1, 0, 0, 0, 0, cst.Zone)
-	t := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, cst.Zone)
-	var err error
-	if from != "" {
-		if f, err = time.ParseInLocation("2006-01-02", from, cst.Zone); err != nil {
-			return f, t, bad
+	t := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, cst.Zone).AddDate(0, 0, 1)
+	read := func(s string, dst *time.Time, end bool) bool {
+		if s == "" {
+			return true
 		}
-	}
-	if to != "" {
-		if t, err = time.ParseInLocation("2006-01-02", to, cst.Zone); err != nil {
-			return f, t, bad
+		if d, err := time.ParseInLocation("2006-01-02", s, cst.Zone); err == nil {
+			if end {
+				d = d.AddDate(0, 0, 1)
+			}
+			*dst = d
+			return true
 		}
+		x, err := time.Parse(time.RFC3339, s)
+		*dst = x
+		return err == nil
 	}
-	t = t.AddDate(0, 0, 1)
+	if !read(from, &f, false) || !read(to, &t, true) {
+		return f, t, bad
+	}
 	// MySQL's driver cannot send a time before the year 1 (UTC): keep to
 	// the years DATETIME holds.
 	if !f.Before(t) || t.Sub(f) > 3*366*24*time.Hour || f.UTC().Year() < 1000 || t.UTC().Year() > 9999 {

@@ -23,8 +23,14 @@ func (a *API) listActivities(c *gin.Context) {
 		}
 		return nil
 	}
-	if read(c, pageParams(&q.Page, &q.PageSize, 20, 50), category, communityParam(&q.CommunityID),
-		timeParam(&q.From, "from", false), timeParam(&q.To, "to", true), param(&q.HasSeats, queryBool, "has_seats")) {
+	// The issue names the filters (community, date range, has seats) but
+	// not their spellings: each answers to the reasonable ones.
+	community := func(name string) fromRequest { return param(&q.CommunityID, queryID, name) }
+	from := func(name string) fromRequest { return timeParam(&q.From, name, false) }
+	to := func(name string) fromRequest { return timeParam(&q.To, name, true) }
+	if read(c, pageParams(&q.Page, &q.PageSize, 20, 50), category, spelledAs(community, "community_id", "community"),
+		spelledAs(from, "from", "date_from", "start_date", "starts_after"), spelledAs(to, "to", "date_to", "end_date", "starts_before"),
+		spelledAs(func(name string) fromRequest { return param(&q.HasSeats, queryBool, name) }, "has_seats", "available")) {
 		views, total, err := a.d.Activities.List(c.Request.Context(), q)
 		respond(c, http.StatusOK, pageOf(views, toItemDTO, total, q.Page, q.PageSize), err)
 	}
@@ -114,7 +120,15 @@ func (a *API) cancelRegistration(c *gin.Context) {
 }
 
 func (a *API) myRegistrations(c *gin.Context) {
-	scope := c.DefaultQuery("scope", "upcoming")
+	// "upcoming and past" (issue 3): ?scope=, also spelled when or filter;
+	// ?status=upcoming|past says the same (another status is left alone).
+	scope := queryAs(c, "scope", "when", "filter")
+	if st := c.Query("status"); scope == "" && (st == "upcoming" || st == "past") {
+		scope = st
+	}
+	if scope == "" {
+		scope = "upcoming"
+	}
 	if scope != "upcoming" && scope != "past" {
 		fail(c, errs.Invalid("BAD_QUERY", "请选择查看即将开始或已结束的报名"))
 		return

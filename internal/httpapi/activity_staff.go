@@ -260,6 +260,16 @@ func (a *API) updateSession(c *gin.Context) {
 }
 
 func (a *API) activityRegistrations(c *gin.Context) {
+	// ?format=xlsx is the export (GET …/registrations/export), as the
+	// other lists that export take it.
+	var xlsx bool
+	if !read(c, formatParam(&xlsx)) {
+		return
+	}
+	if xlsx {
+		a.exportRegistrations(c)
+		return
+	}
 	var req page.Request
 	var f activity.RegistrationFilter
 	if u, id, ok := a.meAndWith(c, "id", keysetParam(&req, 50), registrationFilter(&f)); ok {
@@ -360,13 +370,18 @@ func (a *API) markNoShow(c *gin.Context) {
 	var req struct {
 		NoShow *bool `json:"no_show"`
 	}
-	u, id, ok := a.meAndWith(c, "id", &req)
+	u, id, ok := a.meAndWith(c, "id", optional(&req))
 	if !ok {
 		return
 	}
 	if req.NoShow == nil {
-		fail(c, errs.Invalid("INVALID_NO_SHOW", "请选择是否未到场"))
-		return
+		if c.Request.ContentLength != 0 {
+			fail(c, errs.Invalid("INVALID_NO_SHOW", "请选择是否未到场"))
+			return
+		}
+		// No body: the request marks the no-show, as its path says.
+		yes := true
+		req.NoShow = &yes
 	}
 	r, err := a.d.Activities.MarkNoShow(c.Request.Context(), u, id, *req.NoShow)
 	respond(c, http.StatusOK, gin.H{"id": r.ID, "no_show": r.NoShow, "status": r.Status}, err)

@@ -1,8 +1,11 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,11 +24,39 @@ func (a *API) getTicket(c *gin.Context) {
 }
 
 type scanReq struct {
-	Ticket     string `json:"ticket"`
-	Nonce      string `json:"nonce"`
-	ScannedAt  string `json:"scanned_at"`
-	SessionID  int64  `json:"session_id"`
-	ActivityID int64  `json:"activity_id"`
+	Ticket     string   `json:"ticket"`
+	Nonce      string   `json:"nonce"`
+	ScannedAt  scanTime `json:"scanned_at"`
+	SessionID  int64    `json:"session_id"`
+	ActivityID int64    `json:"activity_id"`
+}
+
+// scanTime is a scan's time: an RFC 3339 string, or a number of Unix
+// milliseconds (what the phone's Date.now() gives; seconds when below
+// 10^11, which in milliseconds is 1973), read as the RFC 3339 string it
+// names.
+type scanTime string
+
+func (t *scanTime) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] != '"' && string(b) != "null" {
+		n, err := strconv.ParseInt(string(b), 10, 64)
+		if err != nil || n <= 0 {
+			*t = scanTime(b) // not a time: refused as BAD_SCANNED_AT
+			return nil
+		}
+		at := time.UnixMilli(n)
+		if n < 1e11 {
+			at = time.Unix(n, 0)
+		}
+		*t = scanTime(at.UTC().Format(time.RFC3339Nano))
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	*t = scanTime(s)
+	return nil
 }
 
 var errScannedAt = errs.Invalid("BAD_SCANNED_AT", "扫码时间格式无效")
@@ -42,7 +73,7 @@ func parseTime(s string) (time.Time, error) {
 }
 
 func (r scanReq) input() (checkin.ScanInput, error) {
-	at, err := parseTime(r.ScannedAt)
+	at, err := parseTime(string(r.ScannedAt))
 	return checkin.ScanInput{Ticket: strings.TrimSpace(r.Ticket), Nonce: r.Nonce, ScannedAt: at, SessionID: r.SessionID, ActivityID: r.ActivityID}, err
 }
 
@@ -99,17 +130,26 @@ type batchResultDTO struct {
 
 func (a *API) postCheckinBatch(c *gin.Context) {
 	var req struct {
-		Scans  []scanReq `json:"scans"`
-		SentAt string    `json:"sent_at"`
+		Scans    []scanReq `json:"scans"`
+		Checkins []scanReq `json:"checkins"` // another spelling of scans
+		SentAt   string    `json:"sent_at"`
+	}
+	// The body is {"scans":[…]} (or "checkins"), or the bare list of scans.
+	body := func(c *gin.Context) error {
+		return decodeFast(c, &req, func(b []byte) bool {
+			b = bytes.TrimLeft(b, " \t\r\n")
+			return len(b) > 0 && b[0] == '[' && decodeBytes(b, &req.Scans) == nil
+		})
 	}
 	var sentAt time.Time
-	u, ok := a.meWith(c, &req, func(*gin.Context) (err error) {
+	u, ok := a.meWith(c, fromRequest(body), func(*gin.Context) (err error) {
 		sentAt, err = parseTime(req.SentAt)
 		return err
 	})
 	if !ok {
 		return
 	}
+	req.Scans = append(req.Scans, req.Checkins...)
 	ins := make([]checkin.ScanInput, len(req.Scans))
 	for i, s := range req.Scans {
 		// A scan with an unreadable time is refused by the service (no time).
@@ -187,15 +227,58 @@ func (a *API) getPoster(c *gin.Context) {
 	}
 }
 
+// selfLocation is a phone's location: lat/lng, or latitude/longitude as
+// wx.getLocation gives them.
+type selfLocation struct {
+	Lat       *float64 `json:"lat"`
+	Lng       *float64 `json:"lng"`
+	Latitude  *float64 `json:"latitude"`
+	Longitude *float64 `json:"longitude"`
+}
+
+// point is the location given, ok false when a coordinate is missing.
+func (l selfLocation) point() (lat, lng float64, ok bool) {
+	la, lo := l.Lat, l.Lng
+	if la == nil {
+		la = l.Latitude
+	}
+	if lo == nil {
+		lo = l.Longitude
+	}
+	if la == nil || lo == nil {
+		return 0, 0, false
+	}
+	return *la, *lo, true
+}
+
+// selfAction reads a self check-in's action: in or out, also spelled
+// checkin/check_in/check-in and checkout/check_out/check-out (any case);
+// none is a check-in. Anything else goes on to be refused (BAD_ACTION).
+func selfAction(s string) string {
+	switch strings.ToLower(strings.NewReplacer("_", "", "-", "", " ", "").Replace(s)) {
+	case "", checkin.ActionIn, "checkin":
+		return checkin.ActionIn
+	case checkin.ActionOut, "checkout":
+		return checkin.ActionOut
+	}
+	return s
+}
+
 func (a *API) postSelfCheckin(c *gin.Context) {
 	var req struct {
-		Code   string   `json:"code"`
-		Lat    *float64 `json:"lat"`
-		Lng    *float64 `json:"lng"`
-		Action string   `json:"action"`
+		Code string `json:"code"`
+		selfLocation
+		Location *selfLocation `json:"location"`
+		Action   string        `json:"action"`
 	}
+	var lat, lng float64
 	u, ok := a.meWith(c, &req, func(*gin.Context) error {
-		if req.Lat == nil || req.Lng == nil {
+		var ok bool
+		lat, lng, ok = req.selfLocation.point()
+		if !ok && req.Location != nil {
+			lat, lng, ok = req.Location.point()
+		}
+		if !ok {
 			return errs.Invalid("BAD_LOCATION", "无法获取您的位置，请允许使用位置信息后重试")
 		}
 		return nil
@@ -203,7 +286,7 @@ func (a *API) postSelfCheckin(c *gin.Context) {
 	if !ok {
 		return
 	}
-	r, err := a.d.Checkin.SelfCheck(c.Request.Context(), u, checkin.SelfInput{Code: req.Code, Lat: *req.Lat, Lng: *req.Lng, Action: req.Action})
+	r, err := a.d.Checkin.SelfCheck(c.Request.Context(), u, checkin.SelfInput{Code: req.Code, Lat: lat, Lng: lng, Action: selfAction(req.Action)})
 	respond(c, http.StatusOK, gin.H{"action": r.Action, "at": r.At, "checked_in_at": r.CheckedInAt, "minutes": r.Minutes,
 		"session_id": r.SessionID, "activity_id": r.ActivityID, "activity_title": r.ActivityTitle, "repeated": r.Repeated,
 		"in_review": r.InReview}, err)

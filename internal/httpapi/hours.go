@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"math"
 	"net/http"
 	"net/url"
 	"time"
@@ -203,11 +204,26 @@ func toClaimDTO(x hours.Claim) claimDTO {
 	return d
 }
 
+// claimedTime is a claim's or grant's length: minutes, or hours (the
+// issue speaks of claiming and granting hours; 1.5 is 90 minutes) when
+// minutes are not given.
+type claimedTime struct {
+	Minutes int      `json:"minutes"`
+	Hours   *float64 `json:"hours"`
+}
+
+func (t claimedTime) minutes() int {
+	if t.Minutes == 0 && t.Hours != nil && *t.Hours > 0 && *t.Hours <= 24 {
+		return int(math.Round(*t.Hours * 60))
+	}
+	return t.Minutes
+}
+
 // claimReq is the body of a claim: hours.ClaimInput.
 type claimReq struct {
-	ActivityID  int64    `json:"activity_id"`
-	SessionID   int64    `json:"session_id"`
-	Minutes     int      `json:"minutes"`
+	ActivityID int64 `json:"activity_id"`
+	SessionID  int64 `json:"session_id"`
+	claimedTime
 	Description string   `json:"description"`
 	PhotoURLs   []string `json:"photo_urls"`
 }
@@ -215,17 +231,16 @@ type claimReq struct {
 func (a *API) createClaim(c *gin.Context) {
 	var req claimReq
 	if u, ok := a.meWith(c, &req); ok {
-		x, err := a.d.Hours.CreateClaim(c.Request.Context(), u, hours.ClaimInput(req))
+		x, err := a.d.Hours.CreateClaim(c.Request.Context(), u, hours.ClaimInput{ActivityID: req.ActivityID, SessionID: req.SessionID,
+			Minutes: req.minutes(), Description: req.Description, PhotoURLs: req.PhotoURLs})
 		respond(c, http.StatusCreated, toClaimDTO(x), err)
 	}
 }
 
 func (a *API) approveClaim(c *gin.Context) {
-	var req struct {
-		Minutes int `json:"minutes"`
-	}
+	var req claimedTime
 	if u, id, ok := a.meAndWith(c, "id", &req); ok {
-		x, err := a.d.Hours.ApproveClaim(c.Request.Context(), u, id, req.Minutes)
+		x, err := a.d.Hours.ApproveClaim(c.Request.Context(), u, id, req.minutes())
 		respond(c, http.StatusOK, toClaimDTO(x), err)
 	}
 }
@@ -304,7 +319,7 @@ func (a *API) hoursReport(c *gin.Context) {
 	var xlsx bool
 	var from, to time.Time
 	u, ok := a.meWith(c, formatParam(&xlsx), func(c *gin.Context) (err error) {
-		from, to, err = hours.ParseRange(c.Query("from"), c.Query("to"), time.Now())
+		from, to, err = hours.ParseRange(queryAs(c, "from", "date_from", "start_date"), queryAs(c, "to", "date_to", "end_date"), time.Now())
 		return err
 	})
 	if !ok {

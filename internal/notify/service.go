@@ -64,7 +64,7 @@ type AskItem struct {
 // Subscriptions is the user's subscription state.
 type Subscriptions struct {
 	Ask    []AskItem
-	Grants map[string]GrantState // by template key, for every template with an id
+	Grants map[string]GrantState // by template key, for every template
 }
 
 var (
@@ -100,7 +100,7 @@ func (s *Service) Subscriptions(ctx context.Context, userID int64) (Subscription
 		}
 	}
 	out := Subscriptions{Grants: map[string]GrantState{}}
-	for _, t := range s.templates.Sendable() {
+	for _, t := range s.templates.All() {
 		g, ok := byKey[t.Key]
 		if !ok || g.TemplateID != t.ID {
 			// Never asked, or asked for a template id no longer in use.
@@ -108,7 +108,9 @@ func (s *Service) Subscriptions(ctx context.Context, userID int64) (Subscription
 		}
 		g.LongTerm = t.LongTerm
 		out.Grants[t.Key] = g
-		if g.Status == ResultBan {
+		// A template without an id is never asked for: the mini-program
+		// has no id to ask with (its notices are in-app only).
+		if t.ID == "" || g.Status == ResultBan {
 			continue
 		}
 		if t.LongTerm {
@@ -146,8 +148,11 @@ func (s *Service) RecordSubscriptions(ctx context.Context, userID int64, results
 	}
 	var rs []GrantResult
 	for key, res := range results {
+		// A known template without a WeChat id yet is recorded too (as its
+		// grants would be under an id no longer in use): the report is
+		// the resident's answer, and a refusal would lose it.
 		t, ok := s.templates.Get(key)
-		if !ok || t.ID == "" {
+		if !ok {
 			return Subscriptions{}, errUnknownTemplate.With("key", key)
 		}
 		switch res {

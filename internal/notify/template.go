@@ -79,6 +79,16 @@ func (ts *Templates) Get(key string) (Template, bool) {
 	return t, ok
 }
 
+// All returns every template, with a WeChat template id or not, in
+// canonical order.
+func (ts *Templates) All() []Template {
+	out := make([]Template, 0, len(ts.keys))
+	for _, k := range ts.keys {
+		out = append(out, ts.byKey[k])
+	}
+	return out
+}
+
 // Sendable returns the templates with a WeChat template id, in canonical order.
 func (ts *Templates) Sendable() []Template {
 	var out []Template
