@@ -37,6 +37,24 @@ func TestAuditFilters(t *testing.T) {
 			t.Errorf("actor_id=%d: entry of %v", staffID, e["actor_id"])
 		}
 	}
+	// Who, by the role they acted in; and one request by its id.
+	for _, role := range []string{"staff", "admin"} {
+		got := ta.auditItems(w.admin, "actor_role="+role)
+		if len(got) == 0 {
+			t.Errorf("actor_role=%s: no entries", role)
+		}
+		for _, e := range got {
+			if e["actor_role"] != role {
+				t.Errorf("actor_role=%s: entry %v", role, e)
+			}
+		}
+	}
+	if pub := findAudit(mine, "activity.publish", aid); pub != nil {
+		got := ta.auditItems(w.admin, "request_id="+url.QueryEscape(pub["request_id"].(string)))
+		if len(got) != 1 || num(got[0]["id"]) != num(pub["id"]) {
+			t.Errorf("request_id=%v: %v", pub["request_id"], got)
+		}
+	}
 	// What.
 	obj := ta.auditItems(w.admin, fmt.Sprintf("object_type=activity&object_id=%d", aid))
 	if findAudit(obj, "activity.create", aid) == nil || findAudit(obj, "activity.publish", aid) == nil {
