@@ -64,6 +64,11 @@ func (w *authzWorld) consoleRows() []authzRow {
 		{"GET /api/v1/console/people", stu(st(401, 403, 403, 403, ok, 403, ok), 403, 403), func(int) authzCall {
 			return p2("/api/v1/console/people?community_id=%d&q=%s", w.commA, "5678")
 		}},
+		// A person's service record: those whose people page lists the
+		// owner (community A's); other staff are told there is no such person.
+		{"GET /api/v1/console/people/{id}/record", stu(st(401, 403, 403, 404, ok, 404, ok), 403, 403), func(int) authzCall {
+			return p2("/api/v1/console/people/%d/record", w.id[owner])
+		}},
 		// The audit log: admins only.
 		{"GET /api/v1/console/audit", st(401, 403, 403, 403, 403, 403, ok), func(int) authzCall { return p2("/api/v1/console/audit") }},
 		{"GET /api/v1/console/audit/export", st(401, 403, 403, 403, 403, 403, ok), func(int) authzCall { return p2("/api/v1/console/audit/export") }},

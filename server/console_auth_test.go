@@ -302,6 +302,11 @@ func TestConsoleDevLogin(t *testing.T) {
 	if err != nil || !u.IsAdmin() {
 		t.Fatalf("dev:admin is not the emulator's user dev:admin: %v %+v", err, u)
 	}
+	// The login is named as the mini-program's code: "dev:admin" is admin too.
+	r = ta.must(ta.browser().do("POST", "/api/v1/console/login/dev", map[string]string{"name": "dev:admin"}), 200, "dev:admin spelled whole")
+	if r.Body["scope"].(map[string]any)["level"] != "district" || num(r.Body["user"].(map[string]any)["id"]) != u.ID {
+		t.Fatalf("dev:admin spelled whole: %s", r.Raw)
+	}
 	// A user without a console role does not get in.
 	expectError(t, ta.browser().do("POST", "/api/v1/console/login/dev", map[string]string{"name": "nobody"}), 403, "CONSOLE_FORBIDDEN")
 	// Production never offers it, whatever the setting.

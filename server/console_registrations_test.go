@@ -89,7 +89,7 @@ func TestConsoleRegistrations(t *testing.T) {
 	same("session and status", bySess, bob, alice)
 	byComm, _, _ := list(sw.admin, fmt.Sprintf("community_id=%d", sw.c3))
 	same("community", byComm, dave)
-	for _, q := range []string{"王小明", "小明", "5678", "139****5678"} {
+	for _, q := range []string{"王小明", "小明", "5678", "139****5678", "13912345678"} {
 		got, _, _ := list(sw.admin, "q="+url.QueryEscape(q))
 		same("search "+q, got, alice)
 	}

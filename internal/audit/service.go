@@ -16,6 +16,8 @@ type Filter struct {
 	// Narrowing inside the scope (0: none); outside it → 403 FORBIDDEN.
 	SubdistrictID, CommunityID int64
 	ActorID                    int64
+	ActorRole                  string // the role the actor acted in (actor_role)
+	RequestID                  string
 	Action                     string
 	ObjectType                 string
 	ObjectID                   int64

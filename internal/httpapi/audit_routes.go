@@ -55,7 +55,7 @@ var auditedRoutes = map[string]auditedRoute{
 	"DELETE /api/v1/admin/sessions/:id/volunteers/:user_id":    {action: "volunteer.remove", object: "session", param: "id"},
 	"POST /api/v1/admin/wristbands":                            {action: "wristband.import", object: "wristband"},
 	"POST /api/v1/admin/wristbands/import":                     {action: "wristband.import", object: "wristband"},
-	"POST /api/v1/admin/wristbands/bind":                       {action: "wristband.bind", object: "wristband"},
+	"POST /api/v1/admin/wristbands/bind":                       {action: "wristband.bind", object: "wristband", creates: true}, // the bound device (its binding's insert names it)
 	"POST /api/v1/admin/wristbands/:id/unbind":                 {action: "wristband.unbind", object: "wristband", param: "id"},
 	"POST /api/v1/admin/wristbands/:id/transfer":               {action: "wristband.transfer", object: "wristband", param: "id"},
 	"POST /api/v1/admin/wristbands/:id/bind-code":              {action: "wristband.bind_code", object: "wristband", param: "id"},

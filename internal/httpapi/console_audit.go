@@ -53,6 +53,7 @@ func auditFilter(f *audit.Filter) fromRequest {
 			*dst = int64(v)
 		}
 		f.Action, f.ObjectType = c.Query("action"), c.Query("object_type")
+		f.ActorRole, f.RequestID = c.Query("actor_role"), c.Query("request_id")
 		if f.From, err = queryTime(c, "from", false); err != nil {
 			return err
 		}
@@ -128,7 +129,7 @@ func (a *API) exportAudit(c *gin.Context) {
 	}
 	// The export itself is recorded (it hands out who did what).
 	a.note(c, u, audit.Entry{Action: "audit.export", ObjectType: "audit", Changes: map[string]any{"rows": row - 2,
-		"action": f.Action, "actor_id": f.ActorID, "object_type": f.ObjectType}})
+		"action": f.Action, "actor_id": f.ActorID, "actor_role": f.ActorRole, "object_type": f.ObjectType}})
 	if err := a.d.Audit.Record(ctx); err != nil {
 		fail(c, err)
 		return

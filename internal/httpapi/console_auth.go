@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -137,6 +138,8 @@ func (a *API) consoleDevLogin(c *gin.Context) {
 	if !read(c, &req) {
 		return
 	}
+	// The name may be given as the mini-program's login code, "dev:<name>".
+	req.Name = strings.TrimPrefix(req.Name, "dev:")
 	if req.Name == "" || len(req.Name) > 32 {
 		fail(c, errs.Invalid("INVALID_NAME", "请输入开发账号名"))
 		return

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -32,6 +33,36 @@ func (a *API) consolePeople(c *gin.Context) {
 	}
 	us, next, err := a.d.Residents.People(c.Request.Context(), resident.PeopleFilter{All: sc.All, CommunityIDs: sc.CommunityIDs, Query: q}, req)
 	respond(c, http.StatusOK, cursorPage(dtos(us, toPersonDTO), next, req.Limit), err)
+}
+
+var errPersonNotFound = errs.NotFound("USER_NOT_FOUND", "用户不存在")
+
+// consolePersonRecord is a person's service record at the desk (issue 17
+// point 5, hours: "a person's service record"), paged as the person's own
+// (GET /me/hours/record): for those whose people page lists the person
+// (district: everyone; otherwise the person's community in scope); anyone
+// else is told there is no such person.
+func (a *API) consolePersonRecord(c *gin.Context) {
+	var req page.Request
+	var id int64
+	sc, ok := a.dashboardScope(c, pathParam(&id, "id"), keysetParam(&req, 100))
+	if !ok {
+		return
+	}
+	if !sc.All && len(sc.CommunityIDs) == 0 && len(sc.OrgIDs) == 0 {
+		fail(c, errs.Forbidden("FORBIDDEN", "没有权限查看居民"))
+		return
+	}
+	p, err := a.d.Residents.Me(c.Request.Context(), id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if !sc.All && (p.CommunityID == 0 || !slices.Contains(sc.CommunityIDs, p.CommunityID)) {
+		fail(c, errPersonNotFound)
+		return
+	}
+	a.recordLines(c, id, req)
 }
 
 // consoleRegistrations is the console's registrations page: the

@@ -116,7 +116,12 @@ func (a *API) myRecord(c *gin.Context) {
 		attachment(c, "志愿服务记录-"+rec.Number+".xlsx", b)
 		return
 	}
-	rec, after, err := a.d.Hours.RecordPage(c.Request.Context(), userID(c), req.After, req.Limit)
+	a.recordLines(c, userID(c), req)
+}
+
+// recordLines answers a page of the service record of the person userID.
+func (a *API) recordLines(c *gin.Context, userID int64, req page.Request) {
+	rec, after, err := a.d.Hours.RecordPage(c.Request.Context(), userID, req.After, req.Limit)
 	if err != nil {
 		fail(c, err)
 		return

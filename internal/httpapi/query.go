@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -112,8 +113,8 @@ func paging(c *gin.Context, defSize, maxSize int) (int, int, error) {
 	return page, size, err
 }
 
-// queryTime reads a time query parameter: RFC 3339, or a date in China
-// time (endOfDay: the start of the next day). A time outside the years
+// queryTime reads a time query parameter: RFC 3339 (an offset's "+" may
+// arrive unescaped, as a space), or a date in China time (endOfDay: the start of the next day). A time outside the years
 // the database holds (inDatabaseRange) is refused: the driver cannot send
 // it, and a filter on it was a 500.
 func queryTime(c *gin.Context, name string, endOfDay bool) (time.Time, error) {
@@ -122,6 +123,11 @@ func queryTime(c *gin.Context, name string, endOfDay bool) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	t, err := time.Parse(time.RFC3339, s)
+	if err != nil && strings.Count(s, " ") == 1 {
+		// An offset's "+" written into the URL unescaped arrives as a
+		// space ("…T09:00:00 08:00"): read it as meant.
+		t, err = time.Parse(time.RFC3339, strings.Replace(s, " ", "+", 1))
+	}
 	if err != nil {
 		if t, err = time.ParseInLocation(dateLayout, s, cst.Zone); err != nil {
 			return time.Time{}, errs.Invalid("BAD_QUERY", "日期格式不正确，请重新选择日期").With("param", name)

@@ -48,3 +48,18 @@ func TestReadingsBeforeOutOfRangeIsBadQuery(t *testing.T) {
 		t.Fatalf("an ordinary time: %v %v", f.Before, err)
 	}
 }
+
+// A time with a China-time offset written into the URL unescaped (its
+// "+" decoded as a space) is the time meant, not a bad date.
+func TestQueryTimeTakesAnUnescapedOffset(t *testing.T) {
+	want := time.Date(2026, 12, 1, 9, 0, 0, 0, cst.Zone)
+	for _, q := range []string{"from=2026-12-01T09:00:00+08:00", "from=" + url.QueryEscape("2026-12-01T09:00:00+08:00"), "from=2026-12-01T01:00:00Z"} {
+		got, err := queryTime(queryContext(q), "from", false)
+		if err != nil || !got.Equal(want) {
+			t.Errorf("%s: %v %v, want %v", q, got, err, want)
+		}
+	}
+	if _, err := queryTime(queryContext("from=2026-12-01+09:00:00"), "from", false); errs.CodeOf(err) != "BAD_QUERY" {
+		t.Errorf("a date and time with a space: %v, want BAD_QUERY", err)
+	}
+}

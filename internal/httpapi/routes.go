@@ -296,6 +296,7 @@ func (a *API) routes(r *gin.Engine) {
 	// The list pages (console_lists.go).
 	con.GET("/registrations", a.consoleRegistrations)
 	con.GET("/people", a.consolePeople)
+	con.GET("/people/:id/record", a.consolePersonRecord)
 
 	// Confirmed residence: residents apply, community staff decide (issue
 	// 13 point 5; residence.go). Optional.

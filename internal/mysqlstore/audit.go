@@ -241,6 +241,8 @@ func (s *AuditStore) List(ctx context.Context, f audit.Filter) ([]audit.Entry, e
 	q = whereEq(q, "subdistrict_id", f.SubdistrictID)
 	q = whereEq(q, "community_id", f.CommunityID)
 	q = whereEq(q, "actor_id", f.ActorID)
+	q = whereEq(q, "actor_role", f.ActorRole)
+	q = whereEq(q, "request_id", f.RequestID)
 	q = whereEq(q, "action", f.Action)
 	q = whereEq(q, "object_type", f.ObjectType)
 	q = whereEq(q, "object_id", f.ObjectID)

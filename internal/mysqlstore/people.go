@@ -6,6 +6,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"gongjian/internal/pii"
 	"gongjian/internal/resident"
 )
 
@@ -57,8 +58,9 @@ func phoneTail(text string) string {
 
 // personMatch narrows a query of users to those named like text (the real
 // name, else the nickname) or, for phone digits, whose masked phone ends
-// with them ("5678") or is the masked form given ("139****5678"); phone
-// digits read the phone_tail index first.
+// with them ("5678"), is the masked form given ("139****5678") or that of
+// the whole number given ("13912345678"); phone digits read the
+// phone_tail index first.
 func personMatch(q *gorm.DB, text string) *gorm.DB {
 	if phoneSearch(text) {
 		if tail := phoneTail(text); tail != "" {
@@ -66,6 +68,11 @@ func personMatch(q *gorm.DB, text string) *gorm.DB {
 		}
 		if strings.Contains(text, "*") {
 			return q.Where("phone_masked = ?", text)
+		}
+		if len(text) == 11 && text[0] == '1' {
+			// A whole mainland number (as a resident tells it to the
+			// desk): the accounts showing its masked form.
+			return q.Where("phone_masked = ?", pii.MaskPhone(text))
 		}
 		return q.Where("phone_masked LIKE ?", "%"+text)
 	}

@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"gongjian/internal/audit"
 	"gongjian/internal/errs"
 	"gongjian/internal/notify"
 	"gongjian/internal/resident"
@@ -768,6 +769,9 @@ func (t *wbTx) InsertBinding(b *wristband.Binding) error {
 		return err
 	}
 	b.ID = r.ID
+	// A staff bind's audit entry names the device bound (its request
+	// names only the IMEI, which the entry does not keep).
+	audit.Created(t.g.Statement.Context, "wristband", b.DeviceID)
 	return nil
 }
 

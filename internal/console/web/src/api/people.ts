@@ -9,6 +9,17 @@ export interface RoleChange {
   role: string; community_id?: number; org_id?: number; subdistrict_id?: number; scope?: 'subdistrict' | 'community' | 'org'
 }
 
+/** One line of a service record (GET /console/people/{id}/record): an activity session's hours. */
+export interface RecordLine {
+  activity_id: number; session_id: number; activity_title: string; content: string; date: string
+  minutes: number; hours: number; sources: string[]
+}
+/** A page of a person's service record; next_cursor is null on the last page. */
+export interface ServiceRecord {
+  record_number: string; name: string; total_minutes: number; total_hours: number
+  entries: RecordLine[]; next_cursor?: string | null
+}
+
 /** The filters of the people search (GET /console/people); '' = not narrowed. */
 export interface PeopleFilter { q: string; subdistrict_id: number | ''; community_id: number | '' }
 /** One keyset page of the people search; next_cursor is absent on the last page. */
@@ -30,6 +41,8 @@ export function peopleQuery(f: PeopleFilter, cursor: string): Query {
 export const peopleApi = {
   search: (f: PeopleFilter, cursor: string) => get<PeoplePage>('/console/people', peopleQuery(f, cursor)),
   get: (id: number) => get<User>(`/admin/users/${id}`),
+  record: (id: number, cursor: string) =>
+    get<ServiceRecord>(`/console/people/${id}/record`, { cursor: cursor || undefined, limit: 50 }),
   grant: (id: number, r: RoleChange) => post<User>(`/admin/users/${id}/roles`, r),
   revoke: (id: number, r: RoleChange) => del<User>(`/admin/users/${id}/roles`, r),
 }

@@ -1,0 +1,71 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { flushPromises, mount } from '@vue/test-utils'
+import { createMemoryHistory, createRouter } from 'vue-router'
+import { installUI } from '../ui'
+import PeopleView from './PeopleView.vue'
+
+// A fake server as a community's staff member meets it: the people of their
+// community, a person's service record (two pages), and GET /admin/users/{id}
+// refused (only the district's admins read any account by id).
+function fakeServer() {
+  const person = { id: 42, nickname: '小王', real_name: '王秀英', phone_masked: '139****5678', community_id: 1, roles: [{ role: 'resident' }], created_at: '2026-03-01T01:00:00Z' }
+  const line = (n: number) => ({ activity_id: n, session_id: n, activity_title: `活动${n}`, content: '', date: '2026-11-0' + n + 'T00:00:00Z', minutes: 60, hours: 1, sources: ['claim'] })
+  const calls: string[] = []
+  const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
+  vi.stubGlobal('fetch', vi.fn(async (url: string) => {
+    calls.push(url)
+    const [path, query = ''] = url.split('?')
+    if (path === '/api/v1/console/people') return json(200, { items: [person], next_cursor: null, limit: 20 })
+    if (path === '/api/v1/console/people/42/record') {
+      const more = new URLSearchParams(query).get('cursor') === 'p2'
+      return json(200, { record_number: 'ZYJL-42', name: '王秀英', total_minutes: 180, total_hours: 3,
+        entries: more ? [line(3)] : [line(1), line(2)], next_cursor: more ? null : 'p2' })
+    }
+    if (path === '/api/v1/admin/users/42') return json(403, { code: 'FORBIDDEN', message: '只有管理员可以操作' })
+    if (path === '/api/v1/console/communities') return json(200, { items: [{ id: 1, name: '幸福里社区', address: '' }] })
+    return json(200, { items: [] })
+  }))
+  return calls
+}
+
+async function page(address: string) {
+  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/people', component: PeopleView }] })
+  await router.push(address)
+  const w = mount(PeopleView, { global: { plugins: [{ install: installUI }, router] }, attachTo: document.body })
+  await flushPromises()
+  return w
+}
+
+const recordRows = () => document.querySelectorAll('[data-test="person-record"] .el-table__body tr')
+const button = (text: string) => [...document.querySelectorAll<HTMLButtonElement>('button')].find((b) => b.textContent?.trim() === text)
+
+afterEach(() => {
+  vi.unstubAllGlobals()
+  document.body.innerHTML = ''
+})
+
+describe('PeopleView 服务记录', () => {
+  it("a person of the list opens with their service record, without reading the account by id", async () => {
+    const calls = fakeServer()
+    const w = await page('/people')
+    await w.find('[data-test="people"] .el-table__body tr').trigger('click')
+    await flushPromises()
+    expect(calls.some((c) => c.startsWith('/api/v1/admin/users/'))).toBe(false)
+    expect(document.body.textContent).toContain('合计 3 小时')
+    expect(recordRows().length).toBe(2)
+    button('加载更多')!.click()
+    await flushPromises()
+    expect(recordRows().length).toBe(3)
+    expect(button('加载更多')).toBeUndefined()
+    w.unmount()
+  })
+
+  it('the hours roll-up’s link (?user=) shows the record even when the account cannot be read by id', async () => {
+    fakeServer()
+    const w = await page('/people?user=42')
+    await flushPromises()
+    expect(document.body.textContent).toContain('王秀英（编号 42）')
+    expect(recordRows().length).toBe(2)
+    w.unmount()
+  })
+})
