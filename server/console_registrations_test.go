@@ -83,6 +83,8 @@ func TestConsoleRegistrations(t *testing.T) {
 	// Filters.
 	st, _, _ := list(sw.admin, "status=waitlisted")
 	same("status", st, carol)
+	stWord, _, _ := list(sw.admin, "status=waitlist") // the word
+	same("status=waitlist", stWord, carol)
 	byAct, _, _ := list(sw.admin, fmt.Sprintf("activity_id=%d", num(sw.act3["id"])))
 	same("activity", byAct, dave)
 	bySess, _, _ := list(sw.admin, fmt.Sprintf("session_id=%d&status=confirmed", sessionID(sw.act1, 0)))

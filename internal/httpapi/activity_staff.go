@@ -283,6 +283,12 @@ func (a *API) activityRegistrations(c *gin.Context) {
 func registrationFilter(f *activity.RegistrationFilter) fromRequest {
 	return func(c *gin.Context) (err error) {
 		f.Status = c.Query("status")
+		switch f.Status { // the issues' own words for two of them
+		case "waitlist":
+			f.Status = activity.RegWaitlisted
+		case "canceled":
+			f.Status = activity.RegCancelled
+		}
 		switch f.Status {
 		case "", activity.RegConfirmed, activity.RegWaitlisted, activity.RegCancelled:
 		default:
