@@ -202,3 +202,32 @@ func TestWristbandReadingsNextCursor(t *testing.T) {
 		t.Fatalf("reached %d of 4 readings: %v", len(seen), seen)
 	}
 }
+
+// TestPublicActivityListPagesUpTo100: issue 14's "at most 100 a page"
+// holds for the residents' activity list too (it refused page_size over 50):
+// 55 published activities come on one page of 100 with a true total, 101
+// is refused, and pages of 50 chain to the same activities.
+func TestPublicActivityListPagesUpTo100(t *testing.T) {
+	w, ta := newRegWorld(t)
+	const n = 55
+	for i := 0; i < n; i++ {
+		w.activity(w.cStaf, nil)
+	}
+	all := ta.must(ta.do("GET", "/api/v1/activities?page_size=100", "", nil), 200, "page_size=100")
+	if len(items(all)) != n || num(all.Body["total"]) != n || num(all.Body["page_size"]) != 100 {
+		t.Fatalf("page of 100: %d items, total %v, page_size %v", len(items(all)), all.Body["total"], all.Body["page_size"])
+	}
+	expectError(t, ta.do("GET", "/api/v1/activities?page_size=101", "", nil), 400, "BAD_QUERY")
+	seen := map[int64]bool{}
+	for p := 1; p <= 2; p++ {
+		r := ta.must(ta.do("GET", fmt.Sprintf("/api/v1/activities?page_size=50&page=%d", p), "", nil), 200, "page of 50")
+		for _, it := range items(r) {
+			seen[num(it["id"])] = true
+		}
+	}
+	for _, it := range items(all) {
+		if !seen[num(it["id"])] {
+			t.Fatalf("activity %v on the page of 100 but on no page of 50", it["id"])
+		}
+	}
+}
