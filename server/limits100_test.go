@@ -231,3 +231,51 @@ func TestPublicActivityListPagesUpTo100(t *testing.T) {
 		}
 	}
 }
+
+// TestMyClaimsPagedWithNextCursor: a volunteer's own claims grow without
+// end, so they are a keyset page of at most 100 with next_cursor (issue 14);
+// they were one answer of at most 200, the older ones unreachable.
+func TestMyClaimsPagedWithNextCursor(t *testing.T) {
+	ta := newTestApp(t)
+	tok, uid := ta.login("claims-pager")
+	const n = 230
+	now := time.Now().UTC().Truncate(time.Second)
+	rows := make([]map[string]any, 0, n)
+	for i := 0; i < n; i++ {
+		rows = append(rows, map[string]any{"user_id": uid, "activity_id": i + 1, "session_id": i + 1, "activity_title": "垃圾分类宣传",
+			"served_at": now.Add(-time.Duration(i) * time.Hour), "minutes": 60, "description": "宣传", "photo_urls": "[]", "status": "pending",
+			"created_at": now, "updated_at": now})
+	}
+	if err := ta.app.db.G.Table("hour_claims").CreateInBatches(rows, 100).Error; err != nil {
+		t.Fatal(err)
+	}
+	expectError(t, ta.do("GET", "/api/v1/me/hours/claims?limit=101", tok, nil), 400, "BAD_QUERY")
+	seen := map[int64]bool{}
+	last := int64(1 << 62)
+	path := "/api/v1/me/hours/claims"
+	for pages := 0; ; pages++ {
+		if pages > 5 {
+			t.Fatal("pages do not end")
+		}
+		r := ta.must(ta.do("GET", path, tok, nil), 200, path)
+		its := items(r)
+		if len(its) > 100 {
+			t.Fatalf("a page of %d claims", len(its))
+		}
+		for _, it := range its {
+			id := num(it["id"])
+			if seen[id] || id >= last {
+				t.Fatalf("claim %d repeated or out of order (newest first)", id)
+			}
+			seen[id], last = true, id
+		}
+		next := lastPage(t, r, len(seen) < n, path)
+		if next == "" {
+			break
+		}
+		path = "/api/v1/me/hours/claims?cursor=" + url.QueryEscape(next)
+	}
+	if len(seen) != n {
+		t.Fatalf("%d of %d claims reachable", len(seen), n)
+	}
+}
