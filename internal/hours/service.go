@@ -260,7 +260,7 @@ func (s *Service) CreateClaim(ctx context.Context, u resident.User, in ClaimInpu
 	if len(in.PhotoURLs) > MaxPhotos {
 		return Claim{}, errs.Invalid("TOO_MANY_PHOTOS", "照片最多9张")
 	}
-	if in.ActivityID <= 0 {
+	if in.ActivityID <= 0 && in.SessionID <= 0 { // a session alone names its activity
 		return Claim{}, errs.Invalid("ACTIVITY_REQUIRED", "请选择服务活动")
 	}
 	// Photos are only the claimant's own uploads (references the upload
