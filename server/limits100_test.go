@@ -309,3 +309,45 @@ func TestResidenceApplicationsFilterByCommunity(t *testing.T) {
 	}
 	expectError(t, ta.do("GET", "/api/v1/admin/residence/applications?community_id=abc", sw.admin, nil), 400, "BAD_QUERY")
 }
+
+// TestStaffActivityListFilters: at a district's size the staff list is
+// narrowed by community_id and category as the residents' list is (both
+// were ignored: every activity the caller manages came back), within what
+// the caller manages; a malformed filter is 400 BAD_QUERY.
+func TestStaffActivityListFilters(t *testing.T) {
+	w, ta := newRegWorld(t)
+	other := num(ta.must(ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": "和平社区"}), 201, "community").Body["id"])
+	lecture := num(w.activity(w.admin, nil)["id"])
+	otherOrg := num(ta.must(ta.do("POST", "/api/v1/admin/organizations", w.admin, map[string]any{"name": "和平卫生站", "type": "co_building_unit",
+		"community_ids": []int64{other}}), 201, "organisation").Body["id"])
+	elsewhere := num(w.activity(w.admin, func(b map[string]any) { b["community_id"], b["host_org_id"], b["category"] = other, otherOrg, "clinic" })["id"])
+	list := func(tok, q string) []int64 {
+		t.Helper()
+		r := ta.must(ta.do("GET", "/api/v1/admin/activities?"+q, tok, nil), 200, q)
+		var ids []int64
+		for _, it := range items(r) {
+			ids = append(ids, num(it["id"]))
+		}
+		if num(r.Body["total"]) != int64(len(ids)) {
+			t.Fatalf("%s: total %v for %v", q, r.Body["total"], ids)
+		}
+		return ids
+	}
+	for q, want := range map[string]string{
+		"": fmt.Sprint([]int64{elsewhere, lecture}),
+		fmt.Sprintf("community_id=%d", w.community): fmt.Sprint([]int64{lecture}),
+		fmt.Sprintf("community_id=%d", other):       fmt.Sprint([]int64{elsewhere}),
+		"category=clinic":                           fmt.Sprint([]int64{elsewhere}),
+		"category=lecture&status=published":         fmt.Sprint([]int64{lecture}),
+	} {
+		if got := fmt.Sprint(list(w.admin, q)); got != want {
+			t.Errorf("admin %q: %s, want %s", q, got, want)
+		}
+	}
+	// The community's staff see nothing of another community, filter or not.
+	if got := list(w.cStaf, fmt.Sprintf("community_id=%d", other)); len(got) != 0 {
+		t.Errorf("community staff asking for another community: %v", got)
+	}
+	expectError(t, ta.do("GET", "/api/v1/admin/activities?community_id=abc", w.admin, nil), 400, "BAD_QUERY")
+	expectError(t, ta.do("GET", "/api/v1/admin/activities?category=nonsense", w.admin, nil), 400, "BAD_QUERY")
+}
