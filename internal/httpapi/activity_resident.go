@@ -23,7 +23,7 @@ func (a *API) listActivities(c *gin.Context) {
 		}
 		return nil
 	}
-	if read(c, pageParams(&q.Page, &q.PageSize, 20, 50), category, communityParam(&q.CommunityID),
+	if read(c, pageParams(&q.Page, &q.PageSize, 20, page.MaxLimit), category, communityParam(&q.CommunityID),
 		timeParam(&q.From, "from", false), timeParam(&q.To, "to", true), param(&q.HasSeats, queryBool, "has_seats")) {
 		views, total, err := a.d.Activities.List(c.Request.Context(), q)
 		respond(c, http.StatusOK, pageOf(views, toItemDTO, total, q.Page, q.PageSize), err)
