@@ -202,3 +202,152 @@ func TestWristbandReadingsNextCursor(t *testing.T) {
 		t.Fatalf("reached %d of 4 readings: %v", len(seen), seen)
 	}
 }
+
+// TestPublicActivityListPagesUpTo100: issue 14's "at most 100 a page"
+// holds for the residents' activity list too (it refused page_size over 50):
+// 55 published activities come on one page of 100 with a true total, 101
+// is refused, and pages of 50 chain to the same activities.
+func TestPublicActivityListPagesUpTo100(t *testing.T) {
+	w, ta := newRegWorld(t)
+	const n = 55
+	for i := 0; i < n; i++ {
+		w.activity(w.cStaf, nil)
+	}
+	all := ta.must(ta.do("GET", "/api/v1/activities?page_size=100", "", nil), 200, "page_size=100")
+	if len(items(all)) != n || num(all.Body["total"]) != n || num(all.Body["page_size"]) != 100 {
+		t.Fatalf("page of 100: %d items, total %v, page_size %v", len(items(all)), all.Body["total"], all.Body["page_size"])
+	}
+	expectError(t, ta.do("GET", "/api/v1/activities?page_size=101", "", nil), 400, "BAD_QUERY")
+	seen := map[int64]bool{}
+	for p := 1; p <= 2; p++ {
+		r := ta.must(ta.do("GET", fmt.Sprintf("/api/v1/activities?page_size=50&page=%d", p), "", nil), 200, "page of 50")
+		for _, it := range items(r) {
+			seen[num(it["id"])] = true
+		}
+	}
+	for _, it := range items(all) {
+		if !seen[num(it["id"])] {
+			t.Fatalf("activity %v on the page of 100 but on no page of 50", it["id"])
+		}
+	}
+}
+
+// TestMyClaimsPagedWithNextCursor: a volunteer's own claims grow without
+// end, so they are a keyset page of at most 100 with next_cursor (issue 14);
+// they were one answer of at most 200, the older ones unreachable.
+func TestMyClaimsPagedWithNextCursor(t *testing.T) {
+	ta := newTestApp(t)
+	tok, uid := ta.login("claims-pager")
+	const n = 230
+	now := time.Now().UTC().Truncate(time.Second)
+	rows := make([]map[string]any, 0, n)
+	for i := 0; i < n; i++ {
+		rows = append(rows, map[string]any{"user_id": uid, "activity_id": i + 1, "session_id": i + 1, "activity_title": "垃圾分类宣传",
+			"served_at": now.Add(-time.Duration(i) * time.Hour), "minutes": 60, "description": "宣传", "photo_urls": "[]", "status": "pending",
+			"created_at": now, "updated_at": now})
+	}
+	if err := ta.app.db.G.Table("hour_claims").CreateInBatches(rows, 100).Error; err != nil {
+		t.Fatal(err)
+	}
+	expectError(t, ta.do("GET", "/api/v1/me/hours/claims?limit=101", tok, nil), 400, "BAD_QUERY")
+	seen := map[int64]bool{}
+	last := int64(1 << 62)
+	path := "/api/v1/me/hours/claims"
+	for pages := 0; ; pages++ {
+		if pages > 5 {
+			t.Fatal("pages do not end")
+		}
+		r := ta.must(ta.do("GET", path, tok, nil), 200, path)
+		its := items(r)
+		if len(its) > 100 {
+			t.Fatalf("a page of %d claims", len(its))
+		}
+		for _, it := range its {
+			id := num(it["id"])
+			if seen[id] || id >= last {
+				t.Fatalf("claim %d repeated or out of order (newest first)", id)
+			}
+			seen[id], last = true, id
+		}
+		next := lastPage(t, r, len(seen) < n, path)
+		if next == "" {
+			break
+		}
+		path = "/api/v1/me/hours/claims?cursor=" + url.QueryEscape(next)
+	}
+	if len(seen) != n {
+		t.Fatalf("%d of %d claims reachable", len(seen), n)
+	}
+}
+
+// TestResidenceApplicationsFilterByCommunity: staff who serve several
+// communities (an admin) narrow their applications list with community_id
+// (it was ignored: every community's came back); a community outside the
+// caller's scope lists nothing; a malformed id is 400 BAD_QUERY.
+func TestResidenceApplicationsFilterByCommunity(t *testing.T) {
+	sw, ta := newScopeWorld(t)
+	for i, c := range []int64{sw.c1, sw.c3} {
+		tok, _ := sw.resident(fmt.Sprintf("rescom-%d", i), "王丽")
+		ta.must(ta.do("POST", "/api/v1/me/residence/applications", tok, map[string]any{"community_id": c,
+			"address": "幸福路88号阳光小区", "building": "3号楼", "unit": "1单元101"}), 201, "apply")
+	}
+	list := func(tok, q string) []map[string]any {
+		t.Helper()
+		return items(ta.must(ta.do("GET", "/api/v1/admin/residence/applications?"+q, tok, nil), 200, q))
+	}
+	if all := list(sw.admin, ""); len(all) != 2 {
+		t.Fatalf("admin without a filter: %d applications, want 2", len(all))
+	}
+	for _, c := range []int64{sw.c1, sw.c3} {
+		got := list(sw.admin, fmt.Sprintf("community_id=%d", c))
+		if len(got) != 1 || num(got[0]["community_id"]) != c {
+			t.Fatalf("community_id=%d: %v", c, got)
+		}
+	}
+	if got := list(sw.cStaf, fmt.Sprintf("community_id=%d", sw.c3)); len(got) != 0 {
+		t.Fatalf("staff of another community asking for %d: %v", sw.c3, got)
+	}
+	expectError(t, ta.do("GET", "/api/v1/admin/residence/applications?community_id=abc", sw.admin, nil), 400, "BAD_QUERY")
+}
+
+// TestStaffActivityListFilters: at a district's size the staff list is
+// narrowed by community_id and category as the residents' list is (both
+// were ignored: every activity the caller manages came back), within what
+// the caller manages; a malformed filter is 400 BAD_QUERY.
+func TestStaffActivityListFilters(t *testing.T) {
+	w, ta := newRegWorld(t)
+	other := num(ta.must(ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": "和平社区"}), 201, "community").Body["id"])
+	lecture := num(w.activity(w.admin, nil)["id"])
+	otherOrg := num(ta.must(ta.do("POST", "/api/v1/admin/organizations", w.admin, map[string]any{"name": "和平卫生站", "type": "co_building_unit",
+		"community_ids": []int64{other}}), 201, "organisation").Body["id"])
+	elsewhere := num(w.activity(w.admin, func(b map[string]any) { b["community_id"], b["host_org_id"], b["category"] = other, otherOrg, "clinic" })["id"])
+	list := func(tok, q string) []int64 {
+		t.Helper()
+		r := ta.must(ta.do("GET", "/api/v1/admin/activities?"+q, tok, nil), 200, q)
+		var ids []int64
+		for _, it := range items(r) {
+			ids = append(ids, num(it["id"]))
+		}
+		if num(r.Body["total"]) != int64(len(ids)) {
+			t.Fatalf("%s: total %v for %v", q, r.Body["total"], ids)
+		}
+		return ids
+	}
+	for q, want := range map[string]string{
+		"": fmt.Sprint([]int64{elsewhere, lecture}),
+		fmt.Sprintf("community_id=%d", w.community): fmt.Sprint([]int64{lecture}),
+		fmt.Sprintf("community_id=%d", other):       fmt.Sprint([]int64{elsewhere}),
+		"category=clinic":                           fmt.Sprint([]int64{elsewhere}),
+		"category=lecture&status=published":         fmt.Sprint([]int64{lecture}),
+	} {
+		if got := fmt.Sprint(list(w.admin, q)); got != want {
+			t.Errorf("admin %q: %s, want %s", q, got, want)
+		}
+	}
+	// The community's staff see nothing of another community, filter or not.
+	if got := list(w.cStaf, fmt.Sprintf("community_id=%d", other)); len(got) != 0 {
+		t.Errorf("community staff asking for another community: %v", got)
+	}
+	expectError(t, ta.do("GET", "/api/v1/admin/activities?community_id=abc", w.admin, nil), 400, "BAD_QUERY")
+	expectError(t, ta.do("GET", "/api/v1/admin/activities?category=nonsense", w.admin, nil), 400, "BAD_QUERY")
+}

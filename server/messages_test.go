@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"gongjian/internal/testenv"
 )
@@ -59,4 +60,22 @@ func TestClaimForCancelledActivity(t *testing.T) {
 	w.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/activities/%d/cancel", act), w.staff, map[string]string{"reason": "下雨"}), 200)
 	r := ta.do("POST", "/api/v1/hours/claims", tok, map[string]any{"activity_id": act, "minutes": 60, "description": "打扫楼道"})
 	expectError(t, r, 422, "CLAIM_ACTIVITY_CANCELLED")
+}
+
+// Issue 13 point 2 speaks of claiming "the same session": a claim naming
+// only its session_id is read as that session's activity (it was 400
+// ACTIVITY_REQUIRED), checked like any other claim (a session already
+// credited is refused as with activity_id); an unknown session is 404.
+func TestClaimBySessionAlone(t *testing.T) {
+	w, ta := newCkWorld(t)
+	tok, _ := ta.login("claim-by-session")
+	w.shiftSessions(w.vol, -4*time.Hour) // the 3-hour session is over
+	body := map[string]any{"session_id": w.volS, "minutes": 60, "description": "分类宣传"}
+	r := w.must(ta.do("POST", "/api/v1/hours/claims", tok, body), 201)
+	if num(r.Body["activity_id"]) != w.vol || num(r.Body["session_id"]) != w.volS {
+		t.Fatalf("claim by session: %s", r.Raw)
+	}
+	expectError(t, ta.do("POST", "/api/v1/hours/claims", tok, body), 409, "CLAIM_PENDING")
+	expectError(t, ta.do("POST", "/api/v1/hours/claims", tok, map[string]any{"session_id": 987654321, "minutes": 60, "description": "分类宣传"}), 404, "SESSION_NOT_FOUND")
+	expectError(t, ta.do("POST", "/api/v1/hours/claims", tok, map[string]any{"minutes": 60, "description": "分类宣传"}), 400, "ACTIVITY_REQUIRED")
 }

@@ -153,6 +153,10 @@ func TestBookingListsPagedWithNextCursor(t *testing.T) {
 	confirmed := slices.DeleteFunc(slices.Clone(all), func(id int64) bool { return id == mine[2].id })
 	samePages(t, ta, "/api/v1/me/bookings?status=confirmed", alice, "id", confirmed, 1, 2, 3, 4)
 	samePages(t, ta, "/api/v1/me/bookings?status=cancelled", alice, "id", []int64{mine[2].id}, 1)
+	samePages(t, ta, "/api/v1/me/bookings?status=confirmed,cancelled", alice, "id", all, 2, 100)
+	// An unknown status is refused, not answered with an empty list.
+	expectError(t, ta.do("GET", "/api/v1/me/bookings?status=weird", alice, nil), 400, "BAD_QUERY")
+	expectError(t, ta.do("GET", "/api/v1/admin/bookings?status=confirmed,weird", w.cStaf, nil), 400, "BAD_QUERY")
 
 	// A team's: in time order, not another team's.
 	samePages(t, ta, fmt.Sprintf("/api/v1/teams/%d/bookings", team1), leadTok, "id", bookingOrder(teamRows, false), 1, 2, 3)

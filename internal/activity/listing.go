@@ -111,13 +111,22 @@ func (s *Service) listPage(ctx context.Context, f ActivityFilter, pageNo, size i
 	return views, total, nil
 }
 
+// AdminQuery narrows the staff list: a status, a community, a category
+// (each "" or 0 = any).
+type AdminQuery struct {
+	Status      string
+	CommunityID int64
+	Category    string
+}
+
 // AdminList lists the activities a staff member manages (drafts included),
 // newest first.
-func (s *Service) AdminList(ctx context.Context, u resident.User, status string, pageNo, size int) ([]ActivityView, int, error) {
+func (s *Service) AdminList(ctx context.Context, u resident.User, q AdminQuery, pageNo, size int) ([]ActivityView, int, error) {
 	sv := u.Serves()
-	f := ActivityFilter{ScopeAll: sv.All, ScopeOrgs: sv.OrgIDs, ScopeCommunities: sv.CommunityIDs, NewestFirst: true}
-	if status != "" {
-		f.Statuses = []string{status}
+	f := ActivityFilter{ScopeAll: sv.All, ScopeOrgs: sv.OrgIDs, ScopeCommunities: sv.CommunityIDs, NewestFirst: true,
+		CommunityID: q.CommunityID, Category: q.Category}
+	if q.Status != "" {
+		f.Statuses = []string{q.Status}
 	}
 	if !f.ScopeAll && len(f.ScopeOrgs) == 0 && len(f.ScopeCommunities) == 0 {
 		return nil, 0, errs.Forbidden("FORBIDDEN", "没有权限进行此操作")

@@ -158,7 +158,7 @@ func TestAdminListNewestFirst(t *testing.T) {
 	}
 	var got []int64
 	for p := 1; p <= 3; p++ {
-		vs, total, err := e.svc.AdminList(e.ctx, e.admin, "", p, 3)
+		vs, total, err := e.svc.AdminList(e.ctx, e.admin, activity.AdminQuery{}, p, 3)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,7 +172,7 @@ func TestAdminListNewestFirst(t *testing.T) {
 			t.Fatalf("staff list %v, want newest first of %v", got, made)
 		}
 	}
-	if _, total, err := e.svc.AdminList(e.ctx, e.admin, activity.StatusDraft, 1, 3); err != nil || total != 0 {
+	if _, total, err := e.svc.AdminList(e.ctx, e.admin, activity.AdminQuery{Status: activity.StatusDraft}, 1, 3); err != nil || total != 0 {
 		t.Fatalf("drafts: total %d, %v", total, err)
 	}
 }

@@ -14,7 +14,7 @@ import (
 type ActivityService interface {
 	Organizations(ctx context.Context) ([]activity.Organization, error)
 	CreateOrganization(ctx context.Context, u resident.User, in activity.OrganizationInput) (activity.Organization, error)
-	AdminList(ctx context.Context, u resident.User, status string, page, size int) ([]activity.ActivityView, int, error)
+	AdminList(ctx context.Context, u resident.User, q activity.AdminQuery, page, size int) ([]activity.ActivityView, int, error)
 	CreateActivity(ctx context.Context, u resident.User, in activity.ActivityInput) (activity.Activity, error)
 	Publish(ctx context.Context, u resident.User, id int64) (activity.Activity, error)
 }
@@ -176,7 +176,7 @@ func Activities(svc ActivityService, now func() time.Time) Step {
 			}
 			byName[o.Name] = o
 		}
-		existing, _, err := svc.AdminList(ctx, seedAdmin, activity.StatusPublished, 1, 1000)
+		existing, _, err := svc.AdminList(ctx, seedAdmin, activity.AdminQuery{Status: activity.StatusPublished}, 1, 1000)
 		if err != nil {
 			return err
 		}

@@ -187,7 +187,8 @@ func (a Activity) Minutes() int { return int(a.EndsAt.Sub(a.StartsAt) / time.Min
 // registration feature's tables).
 type Activities interface {
 	// Activity returns the activity; with sessionID != 0 the times are that
-	// session's (NotFound when the session is not the activity's).
+	// session's (NotFound when the session is not the activity's); with
+	// activityID 0, the session's activity.
 	Activity(ctx context.Context, activityID, sessionID int64) (Activity, error)
 }
 

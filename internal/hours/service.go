@@ -260,7 +260,7 @@ func (s *Service) CreateClaim(ctx context.Context, u resident.User, in ClaimInpu
 	if len(in.PhotoURLs) > MaxPhotos {
 		return Claim{}, errs.Invalid("TOO_MANY_PHOTOS", "照片最多9张")
 	}
-	if in.ActivityID <= 0 {
+	if in.ActivityID <= 0 && in.SessionID <= 0 { // a session alone names its activity
 		return Claim{}, errs.Invalid("ACTIVITY_REQUIRED", "请选择服务活动")
 	}
 	// Photos are only the claimant's own uploads (references the upload
@@ -333,9 +333,11 @@ func (s *Service) creditOf(ctx context.Context, userID, sessionID int64) (int, e
 	return s.store.SessionCredit(ctx, userID, sessionID)
 }
 
-// MyClaims lists the user's own claims, newest first.
-func (s *Service) MyClaims(ctx context.Context, userID int64) ([]Claim, error) {
-	return s.store.Claims(ctx, ClaimFilter{UserID: userID, All: true, Limit: 200})
+// MyClaims lists the user's own claims, newest first: those before
+// beforeID (0: from the newest), limit of them (a keyset page and one more,
+// to know whether another follows; at most page.MaxLimit+1, else 50).
+func (s *Service) MyClaims(ctx context.Context, userID, beforeID int64, limit int) ([]Claim, error) {
+	return s.store.Claims(ctx, ClaimFilter{UserID: userID, All: true, BeforeID: beforeID, Limit: page.WithinPeek(limit, 50)})
 }
 
 var errNotReviewer = errs.Forbidden("NOT_REVIEWER", "只有主办单位或社区的工作人员可以审核")

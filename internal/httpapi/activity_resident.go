@@ -28,7 +28,7 @@ func (a *API) listActivities(c *gin.Context) {
 	community := func(name string) fromRequest { return param(&q.CommunityID, queryID, name) }
 	from := func(name string) fromRequest { return timeParam(&q.From, name, false) }
 	to := func(name string) fromRequest { return timeParam(&q.To, name, true) }
-	if read(c, pageParams(&q.Page, &q.PageSize, 20, 50), category, spelledAs(community, "community_id", "community"),
+	if read(c, pageParams(&q.Page, &q.PageSize, 20, page.MaxLimit), category, spelledAs(community, "community_id", "community"),
 		spelledAs(from, "from", "date_from", "start_date", "starts_after"), spelledAs(to, "to", "date_to", "end_date", "starts_before"),
 		spelledAs(func(name string) fromRequest { return param(&q.HasSeats, queryBool, name) }, "has_seats", "available")) {
 		views, total, err := a.d.Activities.List(c.Request.Context(), q)

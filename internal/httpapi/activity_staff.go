@@ -129,17 +129,22 @@ func (a *API) createActivityAs(c *gin.Context, actor resident.User, in activity.
 
 func (a *API) adminActivities(c *gin.Context) {
 	var page, size int
+	q := activity.AdminQuery{Status: c.Query("status"), Category: c.Query("category")}
 	u, ok := a.meWith(c, pageParams(&page, &size, 20, 100), func(c *gin.Context) error {
-		switch c.Query("status") {
+		switch q.Status {
 		case "", activity.StatusDraft, activity.StatusPublished, activity.StatusFinished, activity.StatusCancelled:
-			return nil
+		default:
+			return errs.Invalid("BAD_QUERY", "状态无效，请重新选择")
 		}
-		return errs.Invalid("BAD_QUERY", "状态无效，请重新选择")
-	})
+		if q.Category != "" && activity.CategoryName(q.Category) == "" {
+			return errs.Invalid("BAD_QUERY", "活动类别无效，请从列表中选择")
+		}
+		return nil
+	}, communityParam(&q.CommunityID))
 	if !ok {
 		return
 	}
-	views, total, err := a.d.Activities.AdminList(c.Request.Context(), u, c.Query("status"), page, size)
+	views, total, err := a.d.Activities.AdminList(c.Request.Context(), u, q, page, size)
 	respond(c, http.StatusOK, pageOf(views, toStaffActivityDTO, total, page, size), err)
 }
 

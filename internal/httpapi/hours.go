@@ -233,6 +233,18 @@ type claimReq struct {
 	PhotoURLs   []string `json:"photo_urls"`
 }
 
+// myClaims is a keyset page of the caller's own claims, newest first
+// (?limit=&cursor=, next_cursor): they grow with every session served.
+// The default page is the largest (100): the mini-program reads the first
+// page only, and showed up to 200 before the list was paged.
+func (a *API) myClaims(c *gin.Context) {
+	var p idPage
+	if read(c, p.query("", page.MaxLimit)) {
+		xs, err := a.d.Hours.MyClaims(c.Request.Context(), userID(c), p.From, p.peek())
+		respondIDPage(c, p, xs, claimID, toClaimDTO, err)
+	}
+}
+
 func (a *API) createClaim(c *gin.Context) {
 	var req claimReq
 	if u, ok := a.meWith(c, &req); ok {

@@ -66,6 +66,10 @@ func (a *API) listResidenceApplications(c *gin.Context) {
 		return
 	}
 	f := residence.Filter{Status: c.Query("status")}
+	if err := communityParam(&f.CommunityID)(c); err != nil {
+		fail(c, err)
+		return
+	}
 	switch f.Status {
 	case "", residence.StatusPending, residence.StatusApproved, residence.StatusRejected, residence.StatusSuperseded:
 	default:

@@ -239,19 +239,36 @@ func (a *API) bookSeries(c *gin.Context) {
 }
 
 // bookingStatuses reads ?status=, a comma-separated list (none: all).
-func bookingStatuses(c *gin.Context) []string {
-	if s := c.Query("status"); s != "" {
-		return strings.Split(s, ",")
+// bookingStatuses reads ?status= (one booking status or several, comma
+// separated; none: all) into *out; an unknown one is 400 BAD_QUERY (it
+// used to list nothing, as if the caller had no bookings).
+func bookingStatuses(out *[]string) fromRequest {
+	return func(c *gin.Context) error {
+		*out = nil
+		s := c.Query("status")
+		if s == "" {
+			return nil
+		}
+		for _, st := range strings.Split(s, ",") {
+			switch st = strings.TrimSpace(st); st {
+			case rooms.StatusPending, rooms.StatusConfirmed, rooms.StatusCheckedIn, rooms.StatusNoShow,
+				rooms.StatusCancelled, rooms.StatusRejected, rooms.StatusExpired:
+				*out = append(*out, st)
+			default:
+				return errs.Invalid("BAD_QUERY", "预约状态无效").With("field", "status")
+			}
+		}
+		return nil
 	}
-	return nil
 }
 
 // myBookings is a keyset page of the user's bookings, newest first
 // (?cursor=, ?limit= 1..100, default 50; next_cursor null on the last page).
 func (a *API) myBookings(c *gin.Context) {
 	var req page.Request
-	if read(c, cursorParam(&req, 50)) {
-		bs, next, err := a.d.Rooms.Mine(c.Request.Context(), userID(c), bookingStatuses(c), req)
+	var statuses []string
+	if read(c, cursorParam(&req, 50), bookingStatuses(&statuses)) {
+		bs, next, err := a.d.Rooms.Mine(c.Request.Context(), userID(c), statuses, req)
 		respond(c, http.StatusOK, gin.H{"items": dtos(bs, toBookingDTO), "next_cursor": nextCursor(next)}, err)
 	}
 }

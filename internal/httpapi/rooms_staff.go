@@ -117,11 +117,12 @@ func (a *API) deleteClosure(c *gin.Context) {
 func (a *API) deskBookings(c *gin.Context) {
 	var community int64
 	var req page.Request
-	u, ok := a.meWith(c, communityParam(&community), cursorParam(&req, 50))
+	var statuses []string
+	u, ok := a.meWith(c, communityParam(&community), cursorParam(&req, 50), bookingStatuses(&statuses))
 	if !ok {
 		return
 	}
-	bs, rs, next, err := a.d.Rooms.Desk(c.Request.Context(), u, community, bookingStatuses(c), req)
+	bs, rs, next, err := a.d.Rooms.Desk(c.Request.Context(), u, community, statuses, req)
 	if err != nil {
 		fail(c, err)
 		return

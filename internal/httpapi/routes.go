@@ -79,7 +79,7 @@ func (a *API) routes(r *gin.Engine) {
 	authed.GET("/me/hours", a.myHours)
 	authed.GET("/me/hours/record", a.myRecord)
 	authed.PUT("/me/hours/identity", a.putIdentity)
-	authed.GET("/me/hours/claims", ownItems(a.d.Hours.MyClaims, toClaimDTO))
+	authed.GET("/me/hours/claims", a.myClaims)
 	authed.GET("/me/party-membership", a.getMembership)
 	authed.POST("/me/party-membership", a.postMembership)
 	authed.POST("/hours/claims", a.createClaim)

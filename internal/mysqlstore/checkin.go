@@ -626,8 +626,16 @@ func (s *ActivityView) ActivitySessions(ctx context.Context, activityID int64) (
 	return xs, nil
 }
 
-// Activity returns an activity (with the named session's times, else the first session's).
+// Activity returns an activity (with the named session's times, else the
+// first session's); activityID 0 with a session: that session's activity.
 func (s *ActivityView) Activity(ctx context.Context, activityID, sessionID int64) (hours.Activity, error) {
+	if activityID == 0 && sessionID != 0 {
+		x, err := s.Session(ctx, sessionID)
+		if err != nil {
+			return hours.Activity{}, err
+		}
+		activityID = x.ActivityID
+	}
 	xs, err := s.ActivitySessions(ctx, activityID)
 	if err != nil {
 		return hours.Activity{}, err

@@ -54,6 +54,7 @@ type Input struct {
 // Filter selects applications for staff.
 type Filter struct {
 	Status       string  // "" = every status
+	CommunityID  int64   // the one community asked for (0 = every one the staff member handles)
 	CommunityIDs []int64 // nil = every community
 	BeforeID     int64   // keyset paging: ids below this (0 = from the newest)
 	Limit        int

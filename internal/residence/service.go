@@ -106,8 +106,11 @@ func staffCommunities(u User) ([]int64, bool) {
 // List returns the applications staff handle: their communities' only.
 func (s *Service) List(ctx context.Context, u User, f Filter) ([]Application, error) {
 	cs, ok := staffCommunities(u)
-	if !ok {
+	if !ok || f.CommunityID != 0 && !u.IsStaffOf(f.CommunityID) {
 		return []Application{}, nil
+	}
+	if f.CommunityID != 0 {
+		cs = []int64{f.CommunityID}
 	}
 	f.CommunityIDs = cs
 	f.Limit = page.WithinPeek(f.Limit, 50)
