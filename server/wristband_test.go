@@ -855,3 +855,28 @@ func TestWristbandReadingsPageWithoutGaps(t *testing.T) {
 	}
 	expectError(t, w.do("GET", path+"/readings?before_id=5", owner, nil), 400, "BAD_QUERY")
 }
+
+// TestWristbandRegisterOneDeviceAsTheBody: staff register one wristband
+// through the API with the fields the issue names (IMEI, model, vendor,
+// batch) as the body itself, besides the {"items":[…]} list.
+func TestWristbandRegisterOneDeviceAsTheBody(t *testing.T) {
+	w := newWristbandApp(t)
+	staffTok, _ := w.staff("staff", 0)
+	imei := w.newIMEI()
+	r := w.do("POST", "/api/v1/admin/wristbands", staffTok, map[string]string{"imei": imei, "model": "W1", "vendor": "acme", "batch": "ONE-1"})
+	if r.Status != 201 || r.Body["imported"] != float64(1) {
+		t.Fatalf("one device: %d %s", r.Status, r.Raw)
+	}
+	list := okItems(t, w.do("GET", "/api/v1/admin/wristbands?batch=ONE-1", staffTok, nil))
+	if len(list) != 1 || list[0]["imei"] != imei || list[0]["model"] != "W1" || list[0]["vendor"] != "acme" {
+		t.Fatalf("list: %v", list)
+	}
+	// The same device again is reported like a file's line, nothing imported.
+	again := w.do("POST", "/api/v1/admin/wristbands", staffTok, map[string]string{"imei": imei, "model": "W1", "vendor": "acme", "batch": "ONE-1"})
+	expectError(t, again, 422, "IMPORT_REJECTED")
+	bad := imei[:14] + string('0'+(imei[14]-'0'+1)%10)
+	expectError(t, w.do("POST", "/api/v1/admin/wristbands", staffTok, map[string]string{"imei": bad, "model": "W1", "vendor": "acme", "batch": "ONE-1"}), 422, "IMPORT_REJECTED")
+	if n := w.count("wristband_devices"); n != 1 {
+		t.Fatalf("%d devices, want 1", n)
+	}
+}

@@ -34,11 +34,16 @@ type importItem struct {
 }
 
 func (a *API) adminAddWristbands(c *gin.Context) {
+	// {"items":[…]}, or one device as the body itself ({"imei":…,"model":…}).
 	var req struct {
 		Items []importItem `json:"items"`
+		importItem
 	}
 	if !read(c, &req) {
 		return
+	}
+	if req.importItem != (importItem{}) {
+		req.Items = append(req.Items, req.importItem)
 	}
 	rows := make([]wristband.ImportRow, 0, len(req.Items))
 	for i, it := range req.Items {
