@@ -880,3 +880,32 @@ func TestWristbandRegisterOneDeviceAsTheBody(t *testing.T) {
 		t.Fatalf("%d devices, want 1", n)
 	}
 }
+
+// TestWristbandAlarmsFilterAcknowledged: the word "acknowledge"
+// filters acknowledged alarms (status acked), for staff and guardians.
+func TestWristbandAlarmsFilterAcknowledged(t *testing.T) {
+	w := newWristbandApp(t)
+	c1 := w.community("阳光社区")
+	staffTok, _ := w.staff("staff1", c1)
+	tok, imei, path := w.selfWearer("李奶奶", c1)
+	sos := w.push(imei, "sos", nil)
+	w.push(imei, "fall", nil)
+	sosID := fmt.Sprint(int64(sos.Body["alarm_id"].(float64)))
+	if r := w.do("POST", "/api/v1/admin/wristbands/alarms/"+sosID+"/ack", staffTok, map[string]string{"note": "已电话联系"}); r.Status != 200 {
+		t.Fatalf("ack: %d %s", r.Status, r.Raw)
+	}
+	for _, q := range []string{"/api/v1/admin/wristbands/alarms?status=acknowledged", path + "/alarms?status=acknowledged", "/api/v1/admin/wristbands/alarms?status=acked"} {
+		by := staffTok
+		if strings.HasPrefix(q, path) {
+			by = tok
+		}
+		list := okItems(t, w.do("GET", q, by, nil))
+		if len(list) != 1 || fmt.Sprint(list[0]["id"]) != sosID || list[0]["status"] != "acked" {
+			t.Fatalf("%s: %v", q, list)
+		}
+	}
+	if list := okItems(t, w.do("GET", "/api/v1/admin/wristbands/alarms?status=open", staffTok, nil)); len(list) != 1 || list[0]["type"] != "fall" {
+		t.Fatalf("open: %v", list)
+	}
+	expectError(t, w.do("GET", "/api/v1/admin/wristbands/alarms?status=closed", staffTok, nil), 400, "BAD_QUERY")
+}
