@@ -909,3 +909,38 @@ func TestWristbandAlarmsFilterAcknowledged(t *testing.T) {
 	}
 	expectError(t, w.do("GET", "/api/v1/admin/wristbands/alarms?status=closed", staffTok, nil), 400, "BAD_QUERY")
 }
+
+// TestWristbandBindTakesFlatWearerAndConsent: a bind request may name the
+// wearer and the consent flat (dependent_id, consent_version, consent:
+// true for the text in force); naming no wearer binds the guardian
+// themself. The consent is recorded with the version in force.
+func TestWristbandBindTakesFlatWearerAndConsent(t *testing.T) {
+	w := newWristbandApp(t)
+	c1 := w.community("阳光社区")
+	staffTok, _ := w.staff("staff1", c1)
+	tok, _ := w.resident("赵女士", c1)
+	mother := w.dependent(tok, "赵奶奶")
+	imei := w.device()
+	r := w.do("POST", "/api/v1/wristbands/bind", tok, map[string]any{"imei": imei, "code": activationOf(imei), "dependent_id": mother, "consent_version": wristband.ConsentVersion})
+	if r.Status != 201 || r.str("wearer_name") != "赵奶奶" || r.Body["consent"].(map[string]any)["version"] != wristband.ConsentVersion {
+		t.Fatalf("flat bind: %d %s", r.Status, r.Raw)
+	}
+	mine := w.device()
+	r = w.do("POST", "/api/v1/wristbands/bind", tok, map[string]any{"imei": mine, "code": activationOf(mine), "consent": true})
+	if r.Status != 201 || r.str("wearer_name") != "赵女士" || r.Body["wearer"].(map[string]any)["self"] != true || r.Body["consent"].(map[string]any)["version"] != wristband.ConsentVersion {
+		t.Fatalf("consent true, no wearer: %d %s", r.Status, r.Raw)
+	}
+	other, otherID := w.resident("钱先生", c1)
+	spare := w.device()
+	expectError(t, w.do("POST", "/api/v1/wristbands/bind", other, map[string]any{"imei": spare, "code": activationOf(spare), "consent": false}), 400, "CONSENT_REQUIRED")
+	expectError(t, w.do("POST", "/api/v1/wristbands/bind", other, map[string]any{"imei": spare, "code": activationOf(spare), "consent": map[string]any{"version": "v1", "x": 1}}), 400, "UNKNOWN_FIELD")
+	expectError(t, w.do("POST", "/api/v1/wristbands/bind", other, map[string]any{"imei": spare, "code": activationOf(spare), "wearer": self, "dependent_id": mother, "consent": true}), 400, "INVALID_WEARER")
+	// Staff at the service centre, the same flat spelling.
+	r = w.do("POST", "/api/v1/admin/wristbands/bind", staffTok, map[string]any{"imei": spare, "user_id": otherID, "consent": true, "reason": "服务中心代办"})
+	if r.Status != 201 || r.str("wearer_name") != "钱先生" || r.Body["consent"].(map[string]any)["version"] != wristband.ConsentVersion {
+		t.Fatalf("staff flat bind: %d %s", r.Status, r.Raw)
+	}
+	if n := w.count("wristband_bindings"); n != 3 {
+		t.Fatalf("%d bindings, want 3", n)
+	}
+}

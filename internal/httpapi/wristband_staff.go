@@ -109,7 +109,7 @@ func (a *API) adminBindWristband(c *gin.Context) {
 	}
 	if u, ok := a.meWith(c, &req); ok {
 		b, err := a.d.Wristbands.Bind(c.Request.Context(), wristbandStaff(u), wristband.BindInput{
-			IMEI: req.IMEI, OwnerUserID: req.UserID, Wearer: req.Wearer.ref(), ConsentVersion: req.Consent.Version, Reason: req.Reason,
+			IMEI: req.IMEI, OwnerUserID: req.UserID, Wearer: req.wearer(), ConsentVersion: req.consentVersion(), Reason: req.Reason,
 		})
 		respond(c, http.StatusCreated, toBindingDTO(b), err)
 	}
