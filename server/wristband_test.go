@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"mime/multipart"
@@ -942,5 +945,58 @@ func TestWristbandBindTakesFlatWearerAndConsent(t *testing.T) {
 	}
 	if n := w.count("wristband_bindings"); n != 3 {
 		t.Fatalf("%d bindings, want 3", n)
+	}
+}
+
+// TestWristbandWebhookSignatureSpellings: "HMAC-SHA256 over timestamp and
+// body" also read as the two concatenated, and the timestamp given in
+// Unix milliseconds or RFC 3339; stale and replayed requests in those
+// spellings are still refused, and a wrong signature still is.
+func TestWristbandWebhookSignatureSpellings(t *testing.T) {
+	w := newWristbandApp(t)
+	_, imei, _ := w.selfWearer("owner", 0)
+	now := time.Now()
+	body := func(eventID string) []byte {
+		b, _ := json.Marshal(map[string]any{"event_id": eventID, "imei": imei, "type": "heart_rate", "at": now.UTC().Format(time.RFC3339), "data": map[string]any{"heart_rate": 70}})
+		return b
+	}
+	concat := func(ts string, b []byte) string {
+		m := hmac.New(sha256.New, []byte(acmeSecret))
+		m.Write([]byte(ts))
+		m.Write(b)
+		return hex.EncodeToString(m.Sum(nil))
+	}
+	send := func(ts, sig string, b []byte) resp {
+		return w.do("POST", "/api/v1/wristbands/webhook", "", b, "X-Vendor", "acme", "X-Timestamp", ts, "X-Signature", sig)
+	}
+	secs := strconv.FormatInt(now.Unix(), 10)
+	millis := strconv.FormatInt(now.UnixMilli(), 10)
+	rfc := now.UTC().Format(time.RFC3339)
+	for i, c := range []struct{ ts, sig string }{
+		{secs, concat(secs, body("s-1"))},
+		{millis, wristband.Sign(acmeSecret, millis, body("s-2"))},
+		{rfc, concat(rfc, body("s-3"))},
+	} {
+		b := body(fmt.Sprintf("s-%d", i+1))
+		if r := send(c.ts, c.sig, b); r.Status != 200 || r.str("status") != "stored" {
+			t.Fatalf("%s: %d %s", c.ts, r.Status, r.Raw)
+		}
+		expectError(t, send(c.ts, c.sig, b), 409, "WEBHOOK_REPLAYED")
+	}
+	// The same request signed the other way is the same request: a replay.
+	b1 := body("s-1")
+	expectError(t, send(secs, wristband.Sign(acmeSecret, secs, b1), b1), 409, "WEBHOOK_REPLAYED")
+	staleMs := strconv.FormatInt(now.Add(-6*time.Minute).UnixMilli(), 10)
+	expectError(t, send(staleMs, concat(staleMs, body("s-4")), body("s-4")), 401, "WEBHOOK_STALE")
+	staleRFC := now.Add(-6 * time.Minute).UTC().Format(time.RFC3339)
+	expectError(t, send(staleRFC, wristband.Sign(acmeSecret, staleRFC, body("s-5")), body("s-5")), 401, "WEBHOOK_STALE")
+	right := concat(secs, body("s-6"))
+	last := "0"
+	if right[63] == '0' {
+		last = "1"
+	}
+	expectError(t, send(secs, right[:63]+last, body("s-6")), 401, "WEBHOOK_BAD_SIGNATURE")
+	if n := w.count("wristband_readings"); n != 3 {
+		t.Fatalf("%d readings, want 3", n)
 	}
 }
