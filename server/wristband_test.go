@@ -882,6 +882,16 @@ func TestWristbandRegisterOneDeviceAsTheBody(t *testing.T) {
 	if n := w.count("wristband_devices"); n != 1 {
 		t.Fatalf("%d devices, want 1", n)
 	}
+	// The list as the body itself.
+	a, b := w.newIMEI(), w.newIMEI()
+	r = w.do("POST", "/api/v1/admin/wristbands", staffTok, []map[string]string{{"imei": a, "model": "W2", "vendor": "acme", "batch": "ONE-2"}, {"imei": b, "model": "W2", "vendor": "acme", "batch": "ONE-2"}})
+	if r.Status != 201 || r.Body["imported"] != float64(2) {
+		t.Fatalf("list body: %d %s", r.Status, r.Raw)
+	}
+	expectError(t, w.do("POST", "/api/v1/admin/wristbands", staffTok, `[{"imei":"`+w.newIMEI()+`","colour":"red"}]`), 400, "UNKNOWN_FIELD")
+	if n := w.count("wristband_devices"); n != 3 {
+		t.Fatalf("%d devices, want 3", n)
+	}
 }
 
 // TestWristbandAlarmsFilterAcknowledged: the issue's word "acknowledge"

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -34,12 +35,23 @@ type importItem struct {
 }
 
 func (a *API) adminAddWristbands(c *gin.Context) {
-	// {"items":[…]}, or one device as the body itself ({"imei":…,"model":…}).
+	// {"items":[…]}, one device as the body itself ({"imei":…,"model":…}),
+	// or the list as the body ([{…},{…}]).
 	var req struct {
 		Items []importItem `json:"items"`
 		importItem
 	}
-	if !read(c, &req) {
+	body, err := readBody(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Request.Body = io.NopCloser(bytes.NewReader(body))
+	into := any(&req)
+	if t := bytes.TrimSpace(body); len(t) > 0 && t[0] == '[' {
+		into = &req.Items
+	}
+	if !read(c, into) {
 		return
 	}
 	if req.importItem != (importItem{}) {
