@@ -132,6 +132,33 @@ func TestSubscriptionsAskAndRecord(t *testing.T) {
 	expectError(t, ta.do("GET", "/api/v1/subscriptions", "", nil), 401, "UNAUTHENTICATED")
 }
 
+// TestSubscriptionsTakeWeChatsAnswerAsIs: the mini-program may pass what
+// wx.requestSubscribeMessage returned unchanged — keyed by template id,
+// with its errMsg — and the grants are recorded under the template keys.
+func TestSubscriptionsTakeWeChatsAnswerAsIs(t *testing.T) {
+	ta := notifyApp(t)
+	tok, _ := ta.login("sub-raw")
+	r := ta.do("POST", "/api/v1/subscriptions", tok, map[string]any{"results": map[string]string{
+		"errMsg": "requestSubscribeMessage:ok", "tpl-registration_confirmed": "accept", "tpl-wristband_alert": "ban",
+	}})
+	if r.Status != 200 {
+		t.Fatalf("%d %s", r.Status, r.Raw)
+	}
+	grants := r.Body["grants"].(map[string]any)
+	rc := grants["registration_confirmed"].(map[string]any)
+	if rc["status"] != "accept" || rc["balance"].(float64) != 1 || grants["wristband_alert"].(map[string]any)["status"] != "ban" {
+		t.Fatalf("grants %v", grants)
+	}
+	// A key named directly wins over the id of the same template.
+	r = ta.do("POST", "/api/v1/subscriptions", tok, map[string]any{"results": map[string]string{
+		"registration_confirmed": "accept", "tpl-registration_confirmed": "reject"}})
+	if b := r.Body["grants"].(map[string]any)["registration_confirmed"].(map[string]any)["balance"].(float64); r.Status != 200 || b != 2 {
+		t.Fatalf("%d balance %v", r.Status, b)
+	}
+	expectError(t, ta.do("POST", "/api/v1/subscriptions", tok, map[string]any{"results": map[string]string{"tpl-nope": "accept"}}), 400, "UNKNOWN_TEMPLATE")
+	expectError(t, ta.do("POST", "/api/v1/subscriptions", tok, map[string]any{"results": map[string]string{"errMsg": "requestSubscribeMessage:ok"}}), 400, "EMPTY_RESULTS")
+}
+
 // A resident who granted registration_confirmed once gets exactly one
 // WeChat message for two sign-ups; both notices are in the in-app list.
 func TestOneGrantTwoSignUps(t *testing.T) {

@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"mime/multipart"
@@ -854,4 +857,156 @@ func TestWristbandReadingsPageWithoutGaps(t *testing.T) {
 		t.Fatalf("reached %d of 7 readings: %v", len(seen), seen)
 	}
 	expectError(t, w.do("GET", path+"/readings?before_id=5", owner, nil), 400, "BAD_QUERY")
+}
+
+// TestWristbandRegisterOneDeviceAsTheBody: staff register one wristband
+// through the API with the fields the issue names (IMEI, model, vendor,
+// batch) as the body itself, besides the {"items":[…]} list.
+func TestWristbandRegisterOneDeviceAsTheBody(t *testing.T) {
+	w := newWristbandApp(t)
+	staffTok, _ := w.staff("staff", 0)
+	imei := w.newIMEI()
+	r := w.do("POST", "/api/v1/admin/wristbands", staffTok, map[string]string{"imei": imei, "model": "W1", "vendor": "acme", "batch": "ONE-1"})
+	if r.Status != 201 || r.Body["imported"] != float64(1) {
+		t.Fatalf("one device: %d %s", r.Status, r.Raw)
+	}
+	list := okItems(t, w.do("GET", "/api/v1/admin/wristbands?batch=ONE-1", staffTok, nil))
+	if len(list) != 1 || list[0]["imei"] != imei || list[0]["model"] != "W1" || list[0]["vendor"] != "acme" {
+		t.Fatalf("list: %v", list)
+	}
+	// The same device again is reported like a file's line, nothing imported.
+	again := w.do("POST", "/api/v1/admin/wristbands", staffTok, map[string]string{"imei": imei, "model": "W1", "vendor": "acme", "batch": "ONE-1"})
+	expectError(t, again, 422, "IMPORT_REJECTED")
+	bad := imei[:14] + string('0'+(imei[14]-'0'+1)%10)
+	expectError(t, w.do("POST", "/api/v1/admin/wristbands", staffTok, map[string]string{"imei": bad, "model": "W1", "vendor": "acme", "batch": "ONE-1"}), 422, "IMPORT_REJECTED")
+	if n := w.count("wristband_devices"); n != 1 {
+		t.Fatalf("%d devices, want 1", n)
+	}
+	// The list as the body itself.
+	a, b := w.newIMEI(), w.newIMEI()
+	r = w.do("POST", "/api/v1/admin/wristbands", staffTok, []map[string]string{{"imei": a, "model": "W2", "vendor": "acme", "batch": "ONE-2"}, {"imei": b, "model": "W2", "vendor": "acme", "batch": "ONE-2"}})
+	if r.Status != 201 || r.Body["imported"] != float64(2) {
+		t.Fatalf("list body: %d %s", r.Status, r.Raw)
+	}
+	expectError(t, w.do("POST", "/api/v1/admin/wristbands", staffTok, `[{"imei":"`+w.newIMEI()+`","colour":"red"}]`), 400, "UNKNOWN_FIELD")
+	if n := w.count("wristband_devices"); n != 3 {
+		t.Fatalf("%d devices, want 3", n)
+	}
+}
+
+// TestWristbandAlarmsFilterAcknowledged: the issue's word "acknowledge"
+// filters acknowledged alarms (status acked), for staff and guardians.
+func TestWristbandAlarmsFilterAcknowledged(t *testing.T) {
+	w := newWristbandApp(t)
+	c1 := w.community("阳光社区")
+	staffTok, _ := w.staff("staff1", c1)
+	tok, imei, path := w.selfWearer("李奶奶", c1)
+	sos := w.push(imei, "sos", nil)
+	w.push(imei, "fall", nil)
+	sosID := fmt.Sprint(int64(sos.Body["alarm_id"].(float64)))
+	if r := w.do("POST", "/api/v1/admin/wristbands/alarms/"+sosID+"/ack", staffTok, map[string]string{"note": "已电话联系"}); r.Status != 200 {
+		t.Fatalf("ack: %d %s", r.Status, r.Raw)
+	}
+	for _, q := range []string{"/api/v1/admin/wristbands/alarms?status=acknowledged", path + "/alarms?status=acknowledged", "/api/v1/admin/wristbands/alarms?status=acked"} {
+		by := staffTok
+		if strings.HasPrefix(q, path) {
+			by = tok
+		}
+		list := okItems(t, w.do("GET", q, by, nil))
+		if len(list) != 1 || fmt.Sprint(list[0]["id"]) != sosID || list[0]["status"] != "acked" {
+			t.Fatalf("%s: %v", q, list)
+		}
+	}
+	if list := okItems(t, w.do("GET", "/api/v1/admin/wristbands/alarms?status=open", staffTok, nil)); len(list) != 1 || list[0]["type"] != "fall" {
+		t.Fatalf("open: %v", list)
+	}
+	expectError(t, w.do("GET", "/api/v1/admin/wristbands/alarms?status=closed", staffTok, nil), 400, "BAD_QUERY")
+}
+
+// TestWristbandBindTakesFlatWearerAndConsent: a bind request may name the
+// wearer and the consent flat (dependent_id, consent_version, consent:
+// true for the text in force); naming no wearer binds the guardian
+// themself. The consent is recorded with the version in force.
+func TestWristbandBindTakesFlatWearerAndConsent(t *testing.T) {
+	w := newWristbandApp(t)
+	c1 := w.community("阳光社区")
+	staffTok, _ := w.staff("staff1", c1)
+	tok, _ := w.resident("赵女士", c1)
+	mother := w.dependent(tok, "赵奶奶")
+	imei := w.device()
+	r := w.do("POST", "/api/v1/wristbands/bind", tok, map[string]any{"imei": imei, "code": activationOf(imei), "dependent_id": mother, "consent_version": wristband.ConsentVersion})
+	if r.Status != 201 || r.str("wearer_name") != "赵奶奶" || r.Body["consent"].(map[string]any)["version"] != wristband.ConsentVersion {
+		t.Fatalf("flat bind: %d %s", r.Status, r.Raw)
+	}
+	mine := w.device()
+	r = w.do("POST", "/api/v1/wristbands/bind", tok, map[string]any{"imei": mine, "code": activationOf(mine), "consent": true})
+	if r.Status != 201 || r.str("wearer_name") != "赵女士" || r.Body["wearer"].(map[string]any)["self"] != true || r.Body["consent"].(map[string]any)["version"] != wristband.ConsentVersion {
+		t.Fatalf("consent true, no wearer: %d %s", r.Status, r.Raw)
+	}
+	other, otherID := w.resident("钱先生", c1)
+	spare := w.device()
+	expectError(t, w.do("POST", "/api/v1/wristbands/bind", other, map[string]any{"imei": spare, "code": activationOf(spare), "consent": false}), 400, "CONSENT_REQUIRED")
+	expectError(t, w.do("POST", "/api/v1/wristbands/bind", other, map[string]any{"imei": spare, "code": activationOf(spare), "consent": map[string]any{"version": "v1", "x": 1}}), 400, "UNKNOWN_FIELD")
+	expectError(t, w.do("POST", "/api/v1/wristbands/bind", other, map[string]any{"imei": spare, "code": activationOf(spare), "wearer": self, "dependent_id": mother, "consent": true}), 400, "INVALID_WEARER")
+	// Staff at the service centre, the same flat spelling.
+	r = w.do("POST", "/api/v1/admin/wristbands/bind", staffTok, map[string]any{"imei": spare, "user_id": otherID, "consent": true, "reason": "服务中心代办"})
+	if r.Status != 201 || r.str("wearer_name") != "钱先生" || r.Body["consent"].(map[string]any)["version"] != wristband.ConsentVersion {
+		t.Fatalf("staff flat bind: %d %s", r.Status, r.Raw)
+	}
+	if n := w.count("wristband_bindings"); n != 3 {
+		t.Fatalf("%d bindings, want 3", n)
+	}
+}
+
+// TestWristbandWebhookSignatureSpellings: "HMAC-SHA256 over timestamp and
+// body" also read as the two concatenated, and the timestamp given in
+// Unix milliseconds or RFC 3339; stale and replayed requests in those
+// spellings are still refused, and a wrong signature still is.
+func TestWristbandWebhookSignatureSpellings(t *testing.T) {
+	w := newWristbandApp(t)
+	_, imei, _ := w.selfWearer("owner", 0)
+	now := time.Now()
+	body := func(eventID string) []byte {
+		b, _ := json.Marshal(map[string]any{"event_id": eventID, "imei": imei, "type": "heart_rate", "at": now.UTC().Format(time.RFC3339), "data": map[string]any{"heart_rate": 70}})
+		return b
+	}
+	concat := func(ts string, b []byte) string {
+		m := hmac.New(sha256.New, []byte(acmeSecret))
+		m.Write([]byte(ts))
+		m.Write(b)
+		return hex.EncodeToString(m.Sum(nil))
+	}
+	send := func(ts, sig string, b []byte) resp {
+		return w.do("POST", "/api/v1/wristbands/webhook", "", b, "X-Vendor", "acme", "X-Timestamp", ts, "X-Signature", sig)
+	}
+	secs := strconv.FormatInt(now.Unix(), 10)
+	millis := strconv.FormatInt(now.UnixMilli(), 10)
+	rfc := now.UTC().Format(time.RFC3339)
+	for i, c := range []struct{ ts, sig string }{
+		{secs, concat(secs, body("s-1"))},
+		{millis, wristband.Sign(acmeSecret, millis, body("s-2"))},
+		{rfc, concat(rfc, body("s-3"))},
+	} {
+		b := body(fmt.Sprintf("s-%d", i+1))
+		if r := send(c.ts, c.sig, b); r.Status != 200 || r.str("status") != "stored" {
+			t.Fatalf("%s: %d %s", c.ts, r.Status, r.Raw)
+		}
+		expectError(t, send(c.ts, c.sig, b), 409, "WEBHOOK_REPLAYED")
+	}
+	// The same request signed the other way is the same request: a replay.
+	b1 := body("s-1")
+	expectError(t, send(secs, wristband.Sign(acmeSecret, secs, b1), b1), 409, "WEBHOOK_REPLAYED")
+	staleMs := strconv.FormatInt(now.Add(-6*time.Minute).UnixMilli(), 10)
+	expectError(t, send(staleMs, concat(staleMs, body("s-4")), body("s-4")), 401, "WEBHOOK_STALE")
+	staleRFC := now.Add(-6 * time.Minute).UTC().Format(time.RFC3339)
+	expectError(t, send(staleRFC, wristband.Sign(acmeSecret, staleRFC, body("s-5")), body("s-5")), 401, "WEBHOOK_STALE")
+	right := concat(secs, body("s-6"))
+	last := "0"
+	if right[63] == '0' {
+		last = "1"
+	}
+	expectError(t, send(secs, right[:63]+last, body("s-6")), 401, "WEBHOOK_BAD_SIGNATURE")
+	if n := w.count("wristband_readings"); n != 3 {
+		t.Fatalf("%d readings, want 3", n)
+	}
 }

@@ -49,7 +49,7 @@ func (a *API) postSubscriptions(c *gin.Context) {
 		Results map[string]string `json:"results"`
 	}
 	if read(c, &req) {
-		s, err := a.d.Notify.RecordSubscriptions(c.Request.Context(), userID(c), req.Results)
+		s, err := a.d.Notify.RecordSubscriptions(c.Request.Context(), userID(c), a.d.Notify.WeChatResults(req.Results))
 		respond(c, http.StatusOK, toSubscriptionsDTO(s), err)
 	}
 }

@@ -34,6 +34,9 @@ func queryStatuses(c *gin.Context) ([]wristband.AlarmStatus, error) {
 	var out []wristband.AlarmStatus
 	for _, p := range strings.Split(s, ",") {
 		st := wristband.AlarmStatus(strings.TrimSpace(p))
+		if st == "acknowledged" { // the word for acked
+			st = wristband.StatusAcked
+		}
 		switch st {
 		case wristband.StatusOpen, wristband.StatusAcked, wristband.StatusResolved:
 			out = append(out, st)

@@ -1,6 +1,9 @@
 package httpapi
 
 import (
+	"bytes"
+	"encoding/json"
+	"strings"
 	"time"
 
 	"gongjian/internal/pii"
@@ -25,6 +28,24 @@ func (w wearerReq) ref() wristband.WearerRef {
 
 type consentReq struct {
 	Version string `json:"version"`
+}
+
+// UnmarshalJSON reads {"version":"v1"}, or the version alone ("v1"), or
+// true: consent to the text in force (false is no consent).
+func (r *consentReq) UnmarshalJSON(b []byte) error {
+	switch t := string(bytes.TrimSpace(b)); {
+	case t == "true":
+		r.Version = wristband.ConsentVersion
+		return nil
+	case t == "false" || t == "null":
+		return nil
+	case strings.HasPrefix(t, `"`):
+		return json.Unmarshal(b, &r.Version)
+	}
+	type plain consentReq
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode((*plain)(r))
 }
 
 type wbConsentDTO struct {

@@ -72,6 +72,33 @@ type bindReq struct {
 	Code    string     `json:"code"`
 	Wearer  wearerReq  `json:"wearer"`
 	Consent consentReq `json:"consent"`
+	// DependentID and ConsentVersion: the wearer and consent spelled flat.
+	DependentID    int64  `json:"dependent_id"`
+	ConsentVersion string `json:"consent_version"`
+}
+
+// wearer is the wearer the request names: wearer, or a dependent_id
+// beside it; naming none is the guardian themself.
+func (r bindReq) wearer() wristband.WearerRef {
+	w := r.Wearer.ref()
+	if w == (wristband.WearerRef{}) {
+		if r.DependentID != 0 {
+			return wristband.WearerRef{DependentID: r.DependentID}
+		}
+		return wristband.WearerRef{Self: true}
+	}
+	if r.DependentID != 0 && r.DependentID != w.DependentID {
+		return wristband.WearerRef{Self: true, DependentID: r.DependentID} // contradictory: INVALID_WEARER
+	}
+	return w
+}
+
+// consentVersion is the consent's version, nested or flat.
+func (r bindReq) consentVersion() string {
+	if r.Consent.Version != "" {
+		return r.Consent.Version
+	}
+	return r.ConsentVersion
 }
 
 func (a *API) bindWristband(c *gin.Context) {
@@ -81,7 +108,7 @@ func (a *API) bindWristband(c *gin.Context) {
 		return
 	}
 	b, err := a.d.Wristbands.Bind(c.Request.Context(), guardian(u), wristband.BindInput{
-		IMEI: req.IMEI, Code: req.Code, Wearer: req.Wearer.ref(), ConsentVersion: req.Consent.Version,
+		IMEI: req.IMEI, Code: req.Code, Wearer: req.wearer(), ConsentVersion: req.consentVersion(),
 	})
 	respond(c, http.StatusCreated, gin.H{
 		"id": b.DeviceID, "binding_id": b.ID, "imei_masked": pii.MaskIMEI(b.IMEI), "wearer_name": b.WearerName,

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -34,11 +35,27 @@ type importItem struct {
 }
 
 func (a *API) adminAddWristbands(c *gin.Context) {
+	// {"items":[…]}, one device as the body itself ({"imei":…,"model":…}),
+	// or the list as the body ([{…},{…}]).
 	var req struct {
 		Items []importItem `json:"items"`
+		importItem
 	}
-	if !read(c, &req) {
+	body, err := readBody(c)
+	if err != nil {
+		fail(c, err)
 		return
+	}
+	c.Request.Body = io.NopCloser(bytes.NewReader(body))
+	into := any(&req)
+	if t := bytes.TrimSpace(body); len(t) > 0 && t[0] == '[' {
+		into = &req.Items
+	}
+	if !read(c, into) {
+		return
+	}
+	if req.importItem != (importItem{}) {
+		req.Items = append(req.Items, req.importItem)
 	}
 	rows := make([]wristband.ImportRow, 0, len(req.Items))
 	for i, it := range req.Items {
@@ -104,7 +121,7 @@ func (a *API) adminBindWristband(c *gin.Context) {
 	}
 	if u, ok := a.meWith(c, &req); ok {
 		b, err := a.d.Wristbands.Bind(c.Request.Context(), wristbandStaff(u), wristband.BindInput{
-			IMEI: req.IMEI, OwnerUserID: req.UserID, Wearer: req.Wearer.ref(), ConsentVersion: req.Consent.Version, Reason: req.Reason,
+			IMEI: req.IMEI, OwnerUserID: req.UserID, Wearer: req.wearer(), ConsentVersion: req.consentVersion(), Reason: req.Reason,
 		})
 		respond(c, http.StatusCreated, toBindingDTO(b), err)
 	}

@@ -100,6 +100,42 @@ func (ts *Templates) Sendable() []Template {
 	return out
 }
 
+// WeChatResults reads a subscription report as wx.requestSubscribeMessage
+// answers it too: a key that is no template key but a template's WeChat id
+// stands for that template, and WeChat's "errMsg" entry is dropped. Keys
+// the report names directly win over ids of the same template.
+func (s *Service) WeChatResults(results map[string]string) map[string]string {
+	out := make(map[string]string, len(results))
+	for k, v := range results {
+		if k == "errMsg" {
+			continue
+		}
+		if _, ok := s.templates.Get(k); !ok {
+			if key, ok := s.templates.keyOfID(k); ok {
+				if _, named := results[key]; !named {
+					out[key] = v
+				}
+				continue
+			}
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// keyOfID returns the key of the template whose WeChat id is id.
+func (ts *Templates) keyOfID(id string) (string, bool) {
+	if id == "" {
+		return "", false
+	}
+	for _, k := range ts.keys {
+		if ts.byKey[k].ID == id {
+			return k, true
+		}
+	}
+	return "", false
+}
+
 // DataKeys returns the template's WeChat data keys, sorted.
 func (t Template) DataKeys() []string {
 	out := make([]string, 0, len(t.Fields))

@@ -19,10 +19,11 @@ import (
 )
 
 // Webhook request headers. The signature is the hex HMAC-SHA256, keyed with
-// the vendor's shared secret, of the timestamp, a dot and the raw body.
+// the vendor's shared secret, of the timestamp, a dot and the raw body (the
+// timestamp directly followed by the body is accepted too).
 const (
 	HeaderVendor    = "X-Vendor"
-	HeaderTimestamp = "X-Timestamp" // Unix seconds
+	HeaderTimestamp = "X-Timestamp" // Unix seconds (or milliseconds, or RFC 3339)
 	HeaderSignature = "X-Signature" // hex, optionally prefixed "sha256="
 )
 
@@ -33,6 +34,31 @@ func Sign(secret, timestamp string, body []byte) string {
 	m.Write([]byte{'.'})
 	m.Write(body)
 	return hex.EncodeToString(m.Sum(nil))
+}
+
+// signConcatenated is the signature over the timestamp and the body with
+// nothing between them, also accepted: the body is a JSON object, so the
+// two cannot be re-split into another valid request.
+func signConcatenated(secret, timestamp string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(timestamp))
+	m.Write(body)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// parseTimestamp reads X-Timestamp: Unix seconds, Unix milliseconds (13
+// digits) or an RFC 3339 time.
+func parseTimestamp(v string) (time.Time, bool) {
+	if ts, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if ts >= 1e12 || ts <= -1e12 {
+			return time.UnixMilli(ts), true
+		}
+		return time.Unix(ts, 0), true
+	}
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t, true
+	}
+	return time.Time{}, false
 }
 
 // SignedRequest is a webhook request as received.
@@ -73,18 +99,20 @@ func (s *Service) Webhook(ctx context.Context, r SignedRequest) (IngestResult, e
 		return IngestResult{}, errUnknownVendor
 	}
 	sig := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(r.Signature)), "sha256=")
-	if !hmac.Equal([]byte(sig), []byte(Sign(secret, r.Timestamp, r.Body))) {
+	canonical := Sign(secret, r.Timestamp, r.Body)
+	if !hmac.Equal([]byte(sig), []byte(canonical)) && !hmac.Equal([]byte(sig), []byte(signConcatenated(secret, r.Timestamp, r.Body))) {
 		return IngestResult{}, errBadSignature
 	}
-	ts, err := strconv.ParseInt(r.Timestamp, 10, 64)
-	if err != nil {
+	at, ok := parseTimestamp(r.Timestamp)
+	if !ok {
 		return IngestResult{}, errBadTimestamp
 	}
 	now := s.now()
-	if d := now.Sub(time.Unix(ts, 0)); d > s.cfg.ReplayWindow || d < -s.cfg.ReplayWindow {
+	if d := now.Sub(at); d > s.cfg.ReplayWindow || d < -s.cfg.ReplayWindow {
 		return IngestResult{}, errStale
 	}
-	key := "wristband:replay:" + r.Vendor + ":" + sig
+	// One key per request whichever form of signature it carries.
+	key := "wristband:replay:" + r.Vendor + ":" + canonical
 	first, err := s.replay.Claim(ctx, key, 2*s.cfg.ReplayWindow)
 	if err != nil {
 		return IngestResult{}, err
