@@ -1,0 +1,89 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"gongjian/internal/cst"
+	"gongjian/internal/resident"
+	"gongjian/internal/wxemu"
+)
+
+// Issue 2 describes a family member by name, relation, birth date and
+// gender, and a child under 14 by "the guardian's recorded consent
+// (version + time)". A client written from that text may send the birth
+// date as an RFC 3339 time, the gender in Chinese, and the consent with
+// its time, as the answer's own "consent" object or as its version alone:
+// each is accepted, and the answer keeps its one shape.
+func TestDependentRequestSpellingsFromTheIssue(t *testing.T) {
+	ta := newTestApp(t)
+	tok, _ := ta.login("fiona")
+	year := time.Now().In(cst.Zone).Year() - 6
+	at := time.Now().UTC().Format(time.RFC3339)
+
+	// A midnight in China given in UTC is the day before in UTC: the day
+	// recorded is China's.
+	r := ta.do("POST", "/api/v1/me/dependents", tok, map[string]any{
+		"name": "小雨", "relation": "child", "gender": "女",
+		"birth_date":       fmt.Sprintf("%d-05-31T16:30:00Z", year),
+		"guardian_consent": map[string]any{"version": resident.CurrentConsentVersion, "at": at},
+	})
+	if r.Status != 201 || r.str("birth_date") != fmt.Sprintf("%d-06-01", year) || r.str("gender") != "female" ||
+		r.Body["usable"] != true || r.Body["consent"] == nil {
+		t.Fatalf("guardian_consent with its time, RFC 3339 birth date, 女: %d %s", r.Status, r.Raw)
+	}
+
+	// The answer's consent object sent back.
+	r = ta.do("POST", "/api/v1/me/dependents", tok, map[string]any{
+		"name": "小雷", "relation": "child", "gender": "男", "birth_date": fmt.Sprintf("%d-02-03T00:00:00+08:00", year),
+		"consent": map[string]any{"version": resident.CurrentConsentVersion, "at": at},
+	})
+	if r.Status != 201 || r.str("birth_date") != fmt.Sprintf("%d-02-03", year) || r.str("gender") != "male" || r.Body["usable"] != true {
+		t.Fatalf("consent object: %d %s", r.Status, r.Raw)
+	}
+
+	// Without consent, then consent given by its version alone.
+	r = ta.do("POST", "/api/v1/me/dependents", tok, map[string]any{
+		"name": "小云", "relation": "child", "gender": "female", "birth_date": fmt.Sprintf("%d-07-08", year),
+	})
+	if r.Status != 201 || r.Body["usable"] != false {
+		t.Fatalf("child without consent: %d %s", r.Status, r.Raw)
+	}
+	id := fmt.Sprint(int64(r.Body["id"].(float64)))
+	r = ta.do("PATCH", "/api/v1/me/dependents/"+id, tok, map[string]any{"consent_version": resident.CurrentConsentVersion})
+	if r.Status != 200 || r.Body["usable"] != true {
+		t.Fatalf("consent_version: %d %s", r.Status, r.Raw)
+	}
+
+	// The rules stay: an outdated version, a bad date, an unknown gender.
+	expectError(t, ta.do("PATCH", "/api/v1/me/dependents/"+id, tok, map[string]any{"consent": map[string]any{"version": "old"}}), 400, "CONSENT_VERSION_OUTDATED")
+	expectError(t, ta.do("PATCH", "/api/v1/me/dependents/"+id, tok, map[string]any{"birth_date": "2016-13-01T00:00:00Z"}), 400, "INVALID_BIRTH_DATE")
+	expectError(t, ta.do("PATCH", "/api/v1/me/dependents/"+id, tok, map[string]any{"gender": "x"}), 400, "INVALID_GENDER")
+	if n := ta.count("dependents"); n != 3 {
+		t.Fatalf("want 3 family members, got %d", n)
+	}
+}
+
+// "every response shows it masked (138****1234)": the user's phone is
+// answered masked as phone (and phone_masked), never whole.
+func TestPhoneShownMaskedAsPhone(t *testing.T) {
+	ta := newTestApp(t)
+	tok, _ := ta.login("gina")
+	ta.remember("13812341234")
+	r := ta.do("POST", "/api/v1/me/phone", tok, map[string]string{"code": wxemu.PhoneCode("13812341234")})
+	if r.Status != 200 || r.str("phone") != "138****1234" || r.str("phone_masked") != "138****1234" {
+		t.Fatalf("phone binding: %d %s", r.Status, r.Raw)
+	}
+	for _, path := range []string{"/api/v1/me"} {
+		me := ta.do("GET", path, tok, nil)
+		if me.str("phone") != "138****1234" || strings.Contains(string(me.Raw), "13812341234") {
+			t.Fatalf("%s: %s", path, me.Raw)
+		}
+	}
+	r = ta.do("POST", "/api/v1/auth/login", "", map[string]string{"code": wxemu.LoginCode("gina")})
+	if u, _ := r.Body["user"].(map[string]any); r.Status != 200 || u["phone"] != "138****1234" {
+		t.Fatalf("login: %d %s", r.Status, r.Raw)
+	}
+}
