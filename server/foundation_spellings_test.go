@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -86,4 +87,25 @@ func TestPhoneShownMaskedAsPhone(t *testing.T) {
 	if u, _ := r.Body["user"].(map[string]any); r.Status != 200 || u["phone"] != "138****1234" {
 		t.Fatalf("login: %d %s", r.Status, r.Raw)
 	}
+}
+
+// "an admin API lets admins grant and revoke roles": a revocation may name
+// the role in the query, as clients that send no body with DELETE do.
+func TestRevokeRoleNamedInTheQuery(t *testing.T) {
+	ta := newTestApp(t)
+	adminTok, _ := ta.login("hadmin")
+	_, userID := ta.login("hvol")
+	if _, err := ta.app.residents.GrantRoleByOpenID(context.Background(), ta.openID("hadmin"), resident.RoleChange{Role: "admin"}); err != nil {
+		t.Fatal(err)
+	}
+	roles := fmt.Sprintf("/api/v1/admin/users/%d/roles", userID)
+	if r := ta.do("POST", roles, adminTok, map[string]any{"role": "volunteer"}); r.Status != 200 || !strings.Contains(string(r.Raw), `"volunteer"`) {
+		t.Fatalf("grant: %d %s", r.Status, r.Raw)
+	}
+	expectError(t, ta.do("DELETE", roles+"?role=volunteer&community_id=x", adminTok, nil), 400, "BAD_QUERY")
+	r := ta.do("DELETE", roles+"?role=volunteer", adminTok, nil)
+	if r.Status != 200 || strings.Contains(string(r.Raw), `"volunteer"`) {
+		t.Fatalf("revoke by query: %d %s", r.Status, r.Raw)
+	}
+	expectError(t, ta.do("DELETE", roles+"?role=king", adminTok, nil), 400, "INVALID_ROLE")
 }
