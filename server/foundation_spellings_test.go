@@ -109,3 +109,31 @@ func TestRevokeRoleNamedInTheQuery(t *testing.T) {
 	}
 	expectError(t, ta.do("DELETE", roles+"?role=king", adminTok, nil), 400, "INVALID_ROLE")
 }
+
+// "A dependent under 14 needs the guardian's recorded consent (version +
+// time) before it can be used anywhere": signing such a child up is
+// refused (422 CONSENT_REQUIRED, nothing written) until the consent is
+// recorded, then accepted.
+func TestChildWithoutConsentCannotBeSignedUp(t *testing.T) {
+	w, ta := newRegWorld(t)
+	_, sid := w.lecture()
+	tok, _ := w.resident("ivy", "李艾")
+	birth := time.Now().In(cst.Zone).AddDate(-8, 0, -30).Format("2006-01-02")
+	r := ta.do("POST", "/api/v1/me/dependents", tok, map[string]any{"name": "李小艾", "relation": "child", "birth_date": birth, "gender": "female"})
+	if r.Status != 201 || r.Body["usable"] != false {
+		t.Fatalf("child: %d %s", r.Status, r.Raw)
+	}
+	kid := num(r.Body["id"])
+	regs := ta.count("registrations")
+	expectError(t, w.register(tok, sid, []map[string]any{{"dependent_id": kid}}, nil), 422, "CONSENT_REQUIRED")
+	if ta.count("registrations") != regs {
+		t.Fatal("a refused sign-up wrote a registration")
+	}
+	r = ta.do("PATCH", fmt.Sprintf("/api/v1/me/dependents/%d", kid), tok, map[string]any{"guardian_consent": map[string]string{"version": resident.CurrentConsentVersion}})
+	if r.Status != 200 || r.Body["usable"] != true {
+		t.Fatalf("consent: %d %s", r.Status, r.Raw)
+	}
+	if r = w.register(tok, sid, []map[string]any{{"dependent_id": kid}}, nil); r.Status != 201 {
+		t.Fatalf("sign-up after consent: %d %s", r.Status, r.Raw)
+	}
+}
