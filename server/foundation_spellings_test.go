@@ -137,3 +137,28 @@ func TestChildWithoutConsentCannotBeSignedUp(t *testing.T) {
 		t.Fatalf("sign-up after consent: %d %s", r.Status, r.Raw)
 	}
 }
+
+// "a reused (already rotated) refresh token revokes that login": the access
+// tokens the login holds stop working too, not only its refresh token,
+// while another login of the same user can still refresh.
+func TestRefreshReuseEndsTheLoginsAccessTokens(t *testing.T) {
+	ta := newTestApp(t)
+	first := ta.do("POST", "/api/v1/auth/login", "", map[string]string{"code": wxemu.LoginCode("jack")})
+	other := ta.do("POST", "/api/v1/auth/login", "", map[string]string{"code": wxemu.LoginCode("jack")})
+	rotated := ta.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": first.str("refresh_token")})
+	if rotated.Status != 200 {
+		t.Fatalf("refresh: %d %s", rotated.Status, rotated.Raw)
+	}
+	if r := ta.do("GET", "/api/v1/me", rotated.str("token"), nil); r.Status != 200 {
+		t.Fatalf("me before reuse: %d %s", r.Status, r.Raw)
+	}
+	expectError(t, ta.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": first.str("refresh_token")}), 401, "REFRESH_TOKEN_REUSED")
+	if r := ta.do("GET", "/api/v1/me", rotated.str("token"), nil); r.Status != 401 {
+		t.Fatalf("the revoked login's access token still works: %d %s", r.Status, r.Raw)
+	}
+	// Another login of the same user keeps its refresh token (its access
+	// tokens end too: revocation is per user, by token version).
+	if r := ta.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": other.str("refresh_token")}); r.Status != 200 {
+		t.Fatalf("the other login's refresh: %d %s", r.Status, r.Raw)
+	}
+}
