@@ -38,10 +38,11 @@ func TestDependentRequestSpellingsFromTheIssue(t *testing.T) {
 
 	// The answer's consent object sent back.
 	r = ta.do("POST", "/api/v1/me/dependents", tok, map[string]any{
-		"name": "小雷", "relation": "child", "gender": "男", "birth_date": fmt.Sprintf("%d-02-03T00:00:00+08:00", year),
+		"name": "小雷", "relation": "子女", "gender": "男", "birth_date": fmt.Sprintf("%d-02-03T00:00:00+08:00", year),
 		"consent": map[string]any{"version": resident.CurrentConsentVersion, "at": at},
 	})
-	if r.Status != 201 || r.str("birth_date") != fmt.Sprintf("%d-02-03", year) || r.str("gender") != "male" || r.Body["usable"] != true {
+	if r.Status != 201 || r.str("birth_date") != fmt.Sprintf("%d-02-03", year) || r.str("gender") != "male" ||
+		r.str("relation") != "child" || r.Body["usable"] != true {
 		t.Fatalf("consent object: %d %s", r.Status, r.Raw)
 	}
 

@@ -107,6 +107,25 @@ func (r dependentReq) consentVersion() *string {
 	return r.ConsentVersion
 }
 
+// chineseRelations are the relations by the names the error message and
+// the mini-program use.
+var chineseRelations = map[string]string{
+	"子女": resident.RelationChild, "孩子": resident.RelationChild, "父母": resident.RelationParent,
+	"配偶": resident.RelationSpouse, "其他": resident.RelationOther,
+}
+
+// relation reads the request's relation, taking its Chinese names too.
+func (r dependentReq) relation() *string {
+	if r.Relation == nil {
+		return nil
+	}
+	v := *r.Relation
+	if code, ok := chineseRelations[strings.TrimSpace(v)]; ok {
+		v = code
+	}
+	return &v
+}
+
 // gender reads the request's gender, taking 男/女 for male/female.
 func (r dependentReq) gender() *string {
 	if r.Gender == nil {
@@ -162,7 +181,7 @@ func (a *API) addDependent(c *gin.Context) {
 	if !read(c, &req) {
 		return
 	}
-	in := resident.DependentInput{Name: str(req.Name), Relation: str(req.Relation), Gender: str(req.gender()), IDNumber: str(req.IDNumber)}
+	in := resident.DependentInput{Name: str(req.Name), Relation: str(req.relation()), Gender: str(req.gender()), IDNumber: str(req.IDNumber)}
 	// With an ID number, birth date and gender may be left out (they are
 	// read from it); without one they are required.
 	if req.BirthDate == nil && in.IDNumber == "" {
@@ -186,7 +205,7 @@ func (a *API) patchDependent(c *gin.Context) {
 	if !read(c, pathParam(&id, "id"), &req) {
 		return
 	}
-	p := resident.DependentPatch{Name: req.Name, Relation: req.Relation, Gender: req.gender(), IDNumber: req.IDNumber}
+	p := resident.DependentPatch{Name: req.Name, Relation: req.relation(), Gender: req.gender(), IDNumber: req.IDNumber}
 	bd, err := req.birthDate()
 	if err != nil {
 		fail(c, err)
