@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
 
+	"gongjian/config"
 	"gongjian/internal/cst"
 	"gongjian/internal/resident"
 	"gongjian/internal/wxemu"
@@ -161,5 +163,21 @@ func TestRefreshReuseEndsTheLoginsAccessTokens(t *testing.T) {
 	// tokens end too: revocation is per user, by token version).
 	if r := ta.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": other.str("refresh_token")}); r.Status != 200 {
 		t.Fatalf("the other login's refresh: %d %s", r.Status, r.Raw)
+	}
+}
+
+// "WeChat unreachable → 503": with nothing listening at the WeChat API
+// base, a login is 503 WECHAT_UNAVAILABLE and writes nothing.
+func TestLoginWeChatUnreachable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String()
+	l.Close()
+	ta := newTestApp(t, func(c *config.Config) { c.WeChat.APIBase = closed })
+	expectError(t, ta.do("POST", "/api/v1/auth/login", "", map[string]string{"code": "dev:kim"}), 503, "WECHAT_UNAVAILABLE")
+	if n := ta.count("users"); n != 0 {
+		t.Fatalf("a failed login wrote %d users", n)
 	}
 }
