@@ -84,9 +84,35 @@ func (a *API) grantRole(c *gin.Context) {
 	}
 }
 
+// roleFromQuery fills what the body left out of a role change from the
+// query (?role=staff&community_id=3): many clients send no body with DELETE.
+func roleFromQuery(r *roleReq) fromRequest {
+	return func(c *gin.Context) error {
+		if r.Role == "" {
+			r.Role = c.Query("role")
+		}
+		if r.Scope == "" {
+			r.Scope = c.Query("scope")
+		}
+		for _, f := range []struct {
+			name string
+			dst  *int64
+		}{{"community_id", &r.CommunityID}, {"org_id", &r.OrgID}, {"subdistrict_id", &r.SubdistrictID}} {
+			if *f.dst == 0 {
+				v, err := queryID(c, f.name)
+				if err != nil {
+					return err
+				}
+				*f.dst = v
+			}
+		}
+		return nil
+	}
+}
+
 func (a *API) revokeRole(c *gin.Context) {
 	var req roleReq
-	if me, id, ok := a.meAndWith(c, "id", &req); ok {
+	if me, id, ok := a.meAndWith(c, "id", optional(&req), roleFromQuery(&req)); ok {
 		a.note(c, me, audit.Entry{Action: "role.revoke", ObjectType: "user", ObjectID: id, CommunityID: req.CommunityID, Changes: req.changes()})
 		u, err := a.d.Residents.RevokeRole(c.Request.Context(), id, req.change())
 		if err == nil && resident.OpensStaffDoors(req.Role) {

@@ -23,19 +23,22 @@ type userDTO struct {
 	ID int64 `json:"id"`
 	// OpenID is shown to the user and to admins (the admin command grants
 	// roles by openid); lists of residents leave it out (toPersonDTO).
-	OpenID      string    `json:"openid,omitempty"`
-	Nickname    string    `json:"nickname"`
-	AvatarURL   string    `json:"avatar_url"`
-	RealName    string    `json:"real_name"`
-	CommunityID int64     `json:"community_id,omitempty"`
-	PhoneMasked string    `json:"phone_masked,omitempty"`
-	Roles       []roleDTO `json:"roles"`
-	CreatedAt   time.Time `json:"created_at"`
+	OpenID      string `json:"openid,omitempty"`
+	Nickname    string `json:"nickname"`
+	AvatarURL   string `json:"avatar_url"`
+	RealName    string `json:"real_name"`
+	CommunityID int64  `json:"community_id,omitempty"`
+	PhoneMasked string `json:"phone_masked,omitempty"`
+	// Phone is the bound phone number, masked as phone_masked: the issue
+	// says every answer shows the phone masked (138****1234).
+	Phone     string    `json:"phone,omitempty"`
+	Roles     []roleDTO `json:"roles"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 func toUserDTO(u resident.User) userDTO {
 	d := userDTO{ID: u.ID, OpenID: u.OpenID, Nickname: u.Nickname, AvatarURL: u.AvatarURL, RealName: u.RealName,
-		CommunityID: u.CommunityID, PhoneMasked: u.PhoneMasked, CreatedAt: u.CreatedAt,
+		CommunityID: u.CommunityID, PhoneMasked: u.PhoneMasked, Phone: u.PhoneMasked, CreatedAt: u.CreatedAt,
 		Roles: []roleDTO{{Role: resident.RoleResident}}}
 	for _, r := range u.Roles {
 		d.Roles = append(d.Roles, roleDTO{Role: r.Role, CommunityID: r.CommunityID, OrgID: r.OrgID, SubdistrictID: r.SubdistrictID})

@@ -2,10 +2,12 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"gongjian/internal/cst"
 	"gongjian/internal/errs"
 	"gongjian/internal/resident"
 )
@@ -72,14 +74,71 @@ func toDependentDTO(d resident.Dependent, now time.Time) dependentDTO {
 const dateLayout = "2006-01-02"
 
 type dependentReq struct {
-	Name            *string `json:"name"`
-	Relation        *string `json:"relation"`
-	BirthDate       *string `json:"birth_date"`
-	Gender          *string `json:"gender"`
-	IDNumber        *string `json:"id_number"`
-	GuardianConsent *struct {
-		Version string `json:"version"`
-	} `json:"guardian_consent"`
+	Name            *string             `json:"name"`
+	Relation        *string             `json:"relation"`
+	BirthDate       *string             `json:"birth_date"`
+	Gender          *string             `json:"gender"`
+	IDNumber        *string             `json:"id_number"`
+	GuardianConsent *guardianConsentReq `json:"guardian_consent"`
+	// Consent and ConsentVersion are other spellings of guardian_consent:
+	// the answer's own "consent" object sent back, or its version alone.
+	Consent        *guardianConsentReq `json:"consent"`
+	ConsentVersion *string             `json:"consent_version"`
+}
+
+// guardianConsentReq is the guardian's consent as a client sends it: the version
+// of the text agreed to. The time a client may add (at, time,
+// consented_at) is accepted but not trusted: the server records its own.
+type guardianConsentReq struct {
+	Version     string `json:"version"`
+	At          any    `json:"at"`
+	Time        any    `json:"time"`
+	ConsentedAt any    `json:"consented_at"`
+}
+
+// consentVersion is the consent version the request gives, in whichever
+// spelling, or nil when it gives none.
+func (r dependentReq) consentVersion() *string {
+	for _, c := range []*guardianConsentReq{r.GuardianConsent, r.Consent} {
+		if c != nil {
+			return &c.Version
+		}
+	}
+	return r.ConsentVersion
+}
+
+// chineseRelations are the relations by the names the error message and
+// the mini-program use.
+var chineseRelations = map[string]string{
+	"子女": resident.RelationChild, "孩子": resident.RelationChild, "父母": resident.RelationParent,
+	"配偶": resident.RelationSpouse, "其他": resident.RelationOther,
+}
+
+// relation reads the request's relation, taking its Chinese names too.
+func (r dependentReq) relation() *string {
+	if r.Relation == nil {
+		return nil
+	}
+	v := *r.Relation
+	if code, ok := chineseRelations[strings.TrimSpace(v)]; ok {
+		v = code
+	}
+	return &v
+}
+
+// gender reads the request's gender, taking 男/女 for male/female.
+func (r dependentReq) gender() *string {
+	if r.Gender == nil {
+		return nil
+	}
+	g := *r.Gender
+	switch strings.TrimSpace(g) {
+	case "男":
+		g = "male"
+	case "女":
+		g = "female"
+	}
+	return &g
 }
 
 // birthDate parses the request's birth date, when it has one.
@@ -89,7 +148,12 @@ func (r dependentReq) birthDate() (*time.Time, error) {
 	}
 	t, err := time.Parse(dateLayout, *r.BirthDate)
 	if err != nil {
-		return nil, errs.Invalid("INVALID_BIRTH_DATE", "出生日期格式应为 2016-05-01")
+		// An RFC 3339 time names its day in China.
+		ts, err2 := time.Parse(time.RFC3339Nano, *r.BirthDate)
+		if err2 != nil {
+			return nil, errs.Invalid("INVALID_BIRTH_DATE", "出生日期格式应为 2016-05-01")
+		}
+		t, _ = time.Parse(dateLayout, ts.In(cst.Zone).Format(dateLayout))
 	}
 	return &t, nil
 }
@@ -117,7 +181,7 @@ func (a *API) addDependent(c *gin.Context) {
 	if !read(c, &req) {
 		return
 	}
-	in := resident.DependentInput{Name: str(req.Name), Relation: str(req.Relation), Gender: str(req.Gender), IDNumber: str(req.IDNumber)}
+	in := resident.DependentInput{Name: str(req.Name), Relation: str(req.relation()), Gender: str(req.gender()), IDNumber: str(req.IDNumber)}
 	// With an ID number, birth date and gender may be left out (they are
 	// read from it); without one they are required.
 	if req.BirthDate == nil && in.IDNumber == "" {
@@ -130,9 +194,7 @@ func (a *API) addDependent(c *gin.Context) {
 		return
 	}
 	setIf(&in.BirthDate, bd)
-	if req.GuardianConsent != nil {
-		in.ConsentVersion = req.GuardianConsent.Version
-	}
+	in.ConsentVersion = str(req.consentVersion())
 	d, err := a.d.Residents.AddDependent(c.Request.Context(), userID(c), in)
 	respond(c, http.StatusCreated, dependentNow(d), err)
 }
@@ -143,16 +205,14 @@ func (a *API) patchDependent(c *gin.Context) {
 	if !read(c, pathParam(&id, "id"), &req) {
 		return
 	}
-	p := resident.DependentPatch{Name: req.Name, Relation: req.Relation, Gender: req.Gender, IDNumber: req.IDNumber}
+	p := resident.DependentPatch{Name: req.Name, Relation: req.relation(), Gender: req.gender(), IDNumber: req.IDNumber}
 	bd, err := req.birthDate()
 	if err != nil {
 		fail(c, err)
 		return
 	}
 	p.BirthDate = bd
-	if req.GuardianConsent != nil {
-		p.ConsentVersion = &req.GuardianConsent.Version
-	}
+	p.ConsentVersion = req.consentVersion()
 	d, err := a.d.Residents.UpdateDependent(c.Request.Context(), userID(c), id, p)
 	respond(c, http.StatusOK, dependentNow(d), err)
 }
