@@ -289,26 +289,23 @@ func param[T any](dst *T, parse func(*gin.Context, string) (T, error), name stri
 // spelling: with the first of names the request gives (names[0] when it
 // gives none), so a filter is never silently ignored for its spelling.
 func spelledAs(read func(name string) fromRequest, names ...string) fromRequest {
-	return func(c *gin.Context) error {
-		for _, n := range names {
-			if c.Query(n) != "" {
-				return read(n)(c)
-			}
+	return func(c *gin.Context) error { return read(givenName(c, names))(c) }
+}
+
+// givenName is the first of names the query gives a value under, else
+// the first of names (the usual spelling).
+func givenName(c *gin.Context, names []string) string {
+	for _, n := range names {
+		if c.Query(n) != "" {
+			return n
 		}
-		return read(names[0])(c)
 	}
+	return names[0]
 }
 
 // queryAs is the value of the first of names the query gives ("" when
 // none): a parameter with more than one accepted spelling.
-func queryAs(c *gin.Context, names ...string) string {
-	for _, n := range names {
-		if v := c.Query(n); v != "" {
-			return v
-		}
-	}
-	return ""
-}
+func queryAs(c *gin.Context, names ...string) string { return c.Query(givenName(c, names)) }
 
 // pathParam reads the positive id in the path parameter name into *id.
 func pathParam(id *int64, name string) fromRequest { return param(id, pathID, name) }
