@@ -230,6 +230,7 @@ func TestRedisDownEveryRequestAnsweredClearly(t *testing.T) {
 	if r := got["healthz"]; r.Status != 200 {
 		t.Errorf("healthz while Redis is down: %d", r.Status)
 	}
+	checkReady(t, ta, "Redis", 503)
 
 	// Redis comes back empty.
 	ctx := context.Background()
@@ -244,6 +245,7 @@ func TestRedisDownEveryRequestAnsweredClearly(t *testing.T) {
 		rdb.Del(ctx, keys...)
 	}
 	r := w.signUpAfter()
+	checkReady(t, ta, "Redis (back)", 200)
 	if s := r.Body["registrations"].([]any)[0].(map[string]any)["status"]; s != "confirmed" {
 		t.Fatalf("sign-up after Redis came back: %s", r.Raw)
 	}
@@ -274,6 +276,7 @@ func TestMariaDBDownEveryRequestAnsweredClearly(t *testing.T) {
 	if r := got["sign-up"]; r.Status != 503 || r.str("code") != "UNAVAILABLE" {
 		t.Errorf("sign-up while MariaDB is down: %d %s, want 503 UNAVAILABLE", r.Status, r.Raw)
 	}
+	checkReady(t, ta, "MariaDB", 503)
 	px.restore()
 	waitUntil(t, 30*time.Second, "MariaDB back", func() bool { return ta.app.db.G.Exec("SELECT 1").Error == nil })
 	w.must(ta.do("GET", "/api/v1/me", w.aliceTok, nil), 200)
@@ -296,6 +299,7 @@ func TestMariaDBDownEveryRequestAnsweredClearly(t *testing.T) {
 	}
 	waitUntil(t, 20*time.Second, "the seat of the refused sign-up is free again", func() bool { return remaining() == 100 })
 	w.signUpAfter()
+	checkReady(t, ta, "MariaDB (back)", 200)
 	if r := remaining(); r != 99 {
 		t.Errorf("after one sign-up: remaining %d, want 99", r)
 	}
@@ -316,6 +320,15 @@ func (w *outageWorld) signUpAfter() resp {
 		time.Sleep(300 * time.Millisecond)
 	}
 	return w.must(r, 201)
+}
+
+// checkReady: the load balancer's check says whether the process can
+// serve (503 while a backing server is down).
+func checkReady(t *testing.T, ta *testApp, what string, want int) {
+	t.Helper()
+	if r := ta.do("GET", "/readyz", "", nil); r.Status != want {
+		t.Errorf("readyz, %s: %d %s, want %d", what, r.Status, r.Raw, want)
+	}
 }
 
 func waitUntil(t *testing.T, d time.Duration, what string, ok func() bool) {
