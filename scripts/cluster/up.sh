@@ -20,7 +20,7 @@ n=${2:-2}
 http_base=${3:-8181}
 redis_base=${4:-7101}
 dir=${TMPDIR:-/tmp}/gongjian-cluster
-mysql_admin=${GONGJIAN_CLUSTER_MYSQL:-root@tcp(127.0.0.1:3306)/}
+mysql_admin="root@tcp(127.0.0.1:3306)/" # the machine's MariaDB, as the tests and the bench use it
 db=${GONGJIAN_CLUSTER_DB:-gjcluster}
 
 stop() {
