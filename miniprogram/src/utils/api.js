@@ -104,7 +104,8 @@ module.exports = {
   giveWristbandConsent: (id, version) => post(`/api/v1/wristbands/${id}/consent`, { version }),
 
   // Staff
-  adminAlarms: () => get('/api/v1/admin/wristbands/alarms'),
+  // keyset pages of 50, newest first: follow next_cursor until it is null
+  adminAlarms: (cursor) => get(`/api/v1/admin/wristbands/alarms${qs({ cursor })}`),
   ackAlarm: (id, note) => post(`/api/v1/admin/wristbands/alarms/${id}/ack`, { note }),
   resolveAlarm: (id, note) => post(`/api/v1/admin/wristbands/alarms/${id}/resolve`, { note }),
   adminActivities: (params) => get(`/api/v1/admin/activities${qs(params)}`),
