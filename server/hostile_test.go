@@ -362,6 +362,12 @@ func (r sweepRoute) hostileCalls() []sweepCall {
 				add("fields "+v.what, path, body)
 			}
 		}
+		if r.jsonBody {
+			out = append(out,
+				sweepCall{what: "text/plain body", method: r.method, path: path, body: "{}", headers: []string{"Content-Type", "text/plain"}},
+				sweepCall{what: "hostile Idempotency-Key", method: r.method, path: path, body: r.base,
+					headers: []string{"Idempotency-Key", "😀 " + strings.Repeat("k", 300)}})
+		}
 		if r.base != nil {
 			add("sample body", path, r.base)
 			var leaves [][]any
@@ -372,6 +378,29 @@ func (r sweepRoute) hostileCalls() []sweepCall {
 				}
 			}
 		}
+	}
+	if r.anyBody && !r.jsonBody { // multipart: torn, empty, wrong field, bare boundary
+		path := valid("1")
+		const b = "sweepBOUNDARY"
+		mp := func(what, body, ctype string) {
+			c := sweepCall{what: "multipart " + what, method: r.method, path: path, body: body, headers: []string{"Content-Type", ctype}}
+			out = append(out, c)
+		}
+		ct := "multipart/form-data; boundary=" + b
+		part := func(field, name, content string) string {
+			return "--" + b + "\r\nContent-Disposition: form-data; name=\"" + field + "\"; filename=\"" + name + "\"\r\n" +
+				"Content-Type: application/octet-stream\r\n\r\n" + content + "\r\n"
+		}
+		mp("no boundary", "x", "multipart/form-data")
+		mp("empty", "", ct)
+		mp("torn", part("file", "a.csv", "imei\n123")[:40], ct)
+		mp("no closing boundary", part("file", "a.csv", "imei\n123"), ct)
+		mp("other field", part("other", "a.csv", "x")+"--"+b+"--\r\n", ct)
+		mp("empty file", part("file", "", "")+"--"+b+"--\r\n", ct)
+		mp("NUL and emoji", part("file", "😀\x00.csv", "\x00😀\xff\xfe,,,\n\"\n")+"--"+b+"--\r\n", ct)
+		mp("long line", part("file", "a.csv", strings.Repeat("9", 200000))+"--"+b+"--\r\n", ct)
+		mp("two files", part("file", "a.csv", "x")+part("file", "b.csv", "y")+"--"+b+"--\r\n", ct)
+		mp("text/plain", "hello", "text/plain")
 	}
 	if len(out) == 0 { // nothing to vary: the route as documented
 		add("plain", valid("1"), emptyBody)
