@@ -1,9 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +19,7 @@ import (
 	"gongjian/internal/jsonhttp"
 	"gongjian/internal/resident"
 	"gongjian/internal/testenv"
+	"gongjian/internal/wristband"
 )
 
 // The robustness sweep: every route of the OpenAPI document is called as
@@ -259,6 +263,50 @@ type sweepCall struct {
 	what, method, path string
 	body               any
 	headers            []string
+	signed             bool // a wristband vendor's push, signed as sent
+}
+
+// signedWebhookCalls are vendor pushes, correctly signed, about a known
+// band: hostile bodies, and each event type with one hostile datum.
+func signedWebhookCalls(imei string) []sweepCall {
+	var out []sweepCall
+	n := 0
+	add := func(what string, body any) {
+		out = append(out, sweepCall{what: "signed " + what, method: "POST", path: "/api/v1/wristbands/webhook", body: body, signed: true})
+	}
+	for _, b := range []string{"", "null", "[]", `"x"`, "{}", "{", "1e308"} {
+		add(fmt.Sprintf("body %q", b), b)
+	}
+	event := func(typ string, data map[string]any) map[string]any {
+		n++
+		return map[string]any{"event_id": fmt.Sprintf("sweep-%d", n), "imei": imei, "type": typ,
+			"at": time.Now().UTC().Format(time.RFC3339), "data": data}
+	}
+	where := map[string]any{"lat": 31.23, "lng": 121.47, "battery": 50}
+	byType := []struct {
+		typ  string
+		data map[string]any
+	}{
+		{"location", map[string]any{"lat": 31.23, "lng": 121.47}}, {"heart_rate", map[string]any{"heart_rate": 80}},
+		{"blood_pressure", map[string]any{"systolic": 120, "diastolic": 80}}, {"blood_glucose", map[string]any{"glucose": 5.5}},
+		{"sos", where}, {"fall", where}, {"taken_off", where}, {"low_battery", map[string]any{"battery": 5}},
+		{"online", map[string]any{"battery": 50}}, {"offline", map[string]any{"battery": 50}},
+	}
+	for _, f := range []string{"event_id", "imei", "type", "at", "data"} {
+		for _, v := range oneFieldHostile {
+			add(fmt.Sprintf("field %s = %s", f, v.what), withAt(event("location", byType[0].data), []any{f}, v.val))
+		}
+	}
+	for _, bt := range byType {
+		add(bt.typ+" plain", event(bt.typ, bt.data))
+		for f := range bt.data {
+			for _, v := range oneFieldHostile {
+				d := withAt(bt.data, []any{f}, v.val)
+				add(fmt.Sprintf("%s data.%s = %s", bt.typ, f, v.what), event(bt.typ, d.(map[string]any)))
+			}
+		}
+	}
+	return out
 }
 
 // hostileCalls is the hostile set for one route: path ids (the body
@@ -435,6 +483,15 @@ func (j jsonRaw) MarshalJSON() ([]byte, error) { return []byte(j), nil }
 // sweepDo sends c; an event stream that opens (the console's alarm
 // stream, which stays open) is answered as soon as its headers come.
 func sweepDo(hc *http.Client, base, tok string, c sweepCall) (jsonhttp.Response, error) {
+	if c.signed { // the vendor's signature over the very bytes sent
+		raw, ok := c.body.(string)
+		if !ok {
+			b, _ := json.Marshal(c.body)
+			raw = string(b)
+		}
+		ts := strconv.FormatInt(time.Now().Unix(), 10)
+		c.body, c.headers = raw, []string{"X-Vendor", "acme", "X-Timestamp", ts, "X-Signature", wristband.Sign(acmeSecret, ts, []byte(raw))}
+	}
 	req, err := jsonhttp.NewRequest(c.method, base+c.path, tok, c.body, c.headers...)
 	if err != nil {
 		return jsonhttp.Response{}, err
@@ -472,7 +529,9 @@ func TestHostileInputNeverAnswered5xx(t *testing.T) {
 		c.Limits = config.Limits{}
 		c.Notify.Workers = false
 		c.MySQL.MaxOpenConns = 12
+		c.Wristband.Vendors = map[string]string{"acme": acmeSecret}
 	})
+	ta.remember(acmeSecret)
 	// The first rows (id 1) are a bystander's, so a hostile body sent to
 	// .../1 cannot take the sweep's own personas' roles or tokens away.
 	_, bystander := ta.login("sweep-bystander")
@@ -491,6 +550,10 @@ func TestHostileInputNeverAnswered5xx(t *testing.T) {
 		"place": ckPlace, "signup_opens_at": time.Now().Add(-time.Hour), "signup_closes_at": start,
 		"sessions": []map[string]any{{"starts_at": start, "ends_at": start.Add(3 * time.Hour), "capacity": 100}}}), 201, "activity")
 	ta.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/activities/%d/publish", num(act.Body["id"])), admin, nil), 200, "publish")
+	imeiBase := "86700000000001"
+	imei := imeiBase + string(wristband.LuhnDigit(imeiBase))
+	ta.must(ta.do("POST", "/api/v1/admin/wristbands", admin, map[string]any{"items": []map[string]string{
+		{"imei": imei, "model": "W1", "vendor": "acme", "batch": "2026-01", "activation_code": activationOf(imei)}}}), 201, "wristband")
 	staff, staffID := ta.login("sweep-staff")
 	ta.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/users/%d/roles", staffID), admin, map[string]any{"role": "staff", "org_id": org}), 200, "staff")
 
@@ -524,6 +587,9 @@ func TestHostileInputNeverAnswered5xx(t *testing.T) {
 			}
 		}
 	}
+	for _, c := range signedWebhookCalls(imei) {
+		jobs = append(jobs, job{"vendor", "", c})
+	}
 	t.Logf("%d routes, %d hostile requests", len(routes), len(jobs))
 
 	hc := &http.Client{Timeout: 20 * time.Second}
@@ -548,6 +614,9 @@ func TestHostileInputNeverAnswered5xx(t *testing.T) {
 				mu.Lock()
 				statuses[fmt.Sprintf("%s %d", j.who, r.Status)]++
 				mu.Unlock()
+				if os.Getenv("SWEEP_DEBUG") != "" && strings.Contains(j.c.what, os.Getenv("SWEEP_DEBUG")) {
+					t.Logf("%s %s as %s, %s: %d %.300s", j.c.method, j.c.path, j.who, j.c.what, r.Status, r.Raw)
+				}
 				if msg != "" {
 					mu.Lock()
 					bad = append(bad, fmt.Sprintf("%s %s as %s, %s: %s", j.c.method, j.c.path[:min(len(j.c.path), 160)], j.who, j.c.what, msg))
