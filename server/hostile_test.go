@@ -554,6 +554,9 @@ func TestHostileInputNeverAnswered5xx(t *testing.T) {
 	imei := imeiBase + string(wristband.LuhnDigit(imeiBase))
 	ta.must(ta.do("POST", "/api/v1/admin/wristbands", admin, map[string]any{"items": []map[string]string{
 		{"imei": imei, "model": "W1", "vendor": "acme", "batch": "2026-01", "activation_code": activationOf(imei)}}}), 201, "wristband")
+	// Worn by the resident (with consent), so pushes are stored and raise alarms.
+	ta.must(ta.do("PATCH", "/api/v1/me", res, map[string]any{"real_name": "张小花"}), 200, "real name")
+	ta.must(ta.do("POST", "/api/v1/wristbands/bind", res, bindBody(imei, self)), 201, "bind")
 	staff, staffID := ta.login("sweep-staff")
 	ta.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/users/%d/roles", staffID), admin, map[string]any{"role": "staff", "org_id": org}), 200, "staff")
 
@@ -562,6 +565,11 @@ func TestHostileInputNeverAnswered5xx(t *testing.T) {
 		c        sweepCall
 	}
 	var jobs []job
+	// First, while the band is worn (the sweep's unbind and transfer calls
+	// may take it off later).
+	for _, c := range signedWebhookCalls(imei) {
+		jobs = append(jobs, job{"vendor", "", c})
+	}
 	routes := sweepRoutes(t)
 	for ri, r := range routes {
 		if r.pattern == "/api/v1/console/logout" || r.pattern == "/metrics" {
@@ -586,9 +594,6 @@ func TestHostileInputNeverAnswered5xx(t *testing.T) {
 				jobs = append(jobs, job{"resident", res, c}, job{"anon", "", c})
 			}
 		}
-	}
-	for _, c := range signedWebhookCalls(imei) {
-		jobs = append(jobs, job{"vendor", "", c})
 	}
 	t.Logf("%d routes, %d hostile requests", len(routes), len(jobs))
 
