@@ -619,6 +619,8 @@ func TestHostileInputNeverAnswered5xx(t *testing.T) {
 				mu.Lock()
 				statuses[fmt.Sprintf("%s %d", j.who, r.Status)]++
 				mu.Unlock()
+				// SWEEP_DEBUG=text logs every answer to a call whose
+				// description contains text.
 				if os.Getenv("SWEEP_DEBUG") != "" && strings.Contains(j.c.what, os.Getenv("SWEEP_DEBUG")) {
 					t.Logf("%s %s as %s, %s: %d %.300s", j.c.method, j.c.path, j.who, j.c.what, r.Status, r.Raw)
 				}
