@@ -129,7 +129,8 @@ func (a *API) searchFreeRooms(c *gin.Context, q rooms.FreeQuery, f rooms.RoomFil
 // guestReq is whom desk staff book for (on_behalf_of): a person without an
 // account ({name, phone[, reason]}, or the name alone, whose phone is then
 // missing), or a registered resident by account id: the id itself (a
-// number, or a string of digits: a name is never digits), or {user_id}
+// number, or a string of digits: a name is never digits; eleven digits
+// starting with 1 are a mobile number, not an id), or {user_id}
 // (resident_id the same).
 type guestReq struct {
 	Name       string `json:"name"`
@@ -150,7 +151,9 @@ func (g *guestReq) UnmarshalJSON(b []byte) error {
 		if err := json.Unmarshal(t, &s); err != nil {
 			return err
 		}
-		if id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err == nil {
+		if d := strings.TrimSpace(s); len(d) == 11 && d[0] == '1' && digitsOnly(d) {
+			g.Phone = d // a mobile number, not an account id: the name is missing
+		} else if id, err := strconv.ParseInt(d, 10, 64); err == nil {
 			g.UserID = id
 		} else {
 			g.Name = s
@@ -161,6 +164,15 @@ func (g *guestReq) UnmarshalJSON(b []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(t))
 	dec.DisallowUnknownFields()
 	return dec.Decode((*plain)(g))
+}
+
+func digitsOnly(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // userID is the resident's account id the request names (0: none).
