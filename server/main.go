@@ -320,7 +320,9 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, migrate boo
 	// ticket is signed with the check-in key.
 	roomStore := mysqlstore.NewRoomStore(app.db)
 	roomsAt := func(now func() time.Time) *rooms.Service {
-		return rooms.NewService(roomStore, ticketKeys, box, rooms.Config{OpenBefore: cfg.Checkin.OpenBefore}, now)
+		s := rooms.NewService(roomStore, ticketKeys, box, rooms.Config{OpenBefore: cfg.Checkin.OpenBefore}, now)
+		s.UsePeople(app.store) // desk staff book for a resident by account id
+		return s
 	}
 	roomsSvc := roomsAt(nil)
 	app.jobs = append(app.jobs, func(ctx context.Context) { roomsSvc.RunReleaser(ctx, time.Minute, log) })

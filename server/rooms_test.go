@@ -875,3 +875,58 @@ func TestConcurrentBookingsOverHTTP(t *testing.T) {
 		})
 	}
 }
+
+// TestDeskBookingForARegisteredResident: desk staff name the resident they
+// book for by account id, as the wording invites (on_behalf_of: id,
+// {user_id}, or the id as a string): the booking carries the resident's
+// name and masked phone from their account and counts against that
+// resident's own weekly hours; an unknown id is 404 USER_NOT_FOUND; a bare
+// name is a guest whose phone is still required; {name, phone} unchanged.
+func TestDeskBookingForARegisteredResident(t *testing.T) {
+	w, ta := newRegWorld(t)
+	r := ta.do("POST", "/api/v1/admin/rooms", w.cStaf, map[string]any{"community_id": w.community, "name": "阳光社区阅览室", "kind": "reading_room",
+		"capacity": 20, "rules": map[string]any{"slot_minutes": 60, "weekly_hours": 3}})
+	if r.Status != 201 {
+		t.Fatalf("create room: %d %s", r.Status, r.Raw)
+	}
+	path := fmt.Sprintf("/api/v1/rooms/%d/bookings", num(r.Body["id"]))
+	wang := roomResident(w, "laowang")
+	ta.must(ta.do("PATCH", "/api/v1/me", wang, map[string]any{"real_name": "王建国"}), 200, "real name")
+	ta.must(ta.do("POST", "/api/v1/me/phone", wang, map[string]string{"code": "dev:phone:13900002222"}), 200, "phone")
+	wangID := num(ta.do("GET", "/api/v1/me", wang, nil).Body["id"])
+	day := roomDay(2)
+	at := func(b map[string]any, hour int) map[string]any {
+		b["starts_at"], b["ends_at"], b["purpose"], b["attendance"] = day.Add(time.Duration(hour)*time.Hour), day.Add(time.Duration(hour+1)*time.Hour), "读书会", 3
+		return b
+	}
+	// The resident books one hour themself: one of their three.
+	ta.must(ta.do("POST", path, wang, at(map[string]any{}, 8)), 201, "own booking")
+	for i, tc := range []struct {
+		body   map[string]any
+		status int
+		code   string
+	}{
+		{map[string]any{"on_behalf_of": wangID, "reason": "老人不会用手机"}, 201, ""},
+		{map[string]any{"on_behalf_of": map[string]any{"user_id": wangID, "reason": "老人不会用手机"}}, 201, ""},
+		// The resident's fourth hour: their own weekly limit, however booked.
+		{map[string]any{"on_behalf_of": fmt.Sprint(wangID), "reason": "老人不会用手机"}, 422, "WEEKLY_LIMIT"},
+		{map[string]any{"on_behalf_of": map[string]any{"user_id": 999999999}, "reason": "老人不会用手机"}, 404, "USER_NOT_FOUND"},
+		{map[string]any{"on_behalf_of": "李大爷", "reason": "老人没有智能手机"}, 400, "INVALID_PHONE"},
+		// A mobile number alone is not an account id: the name is missing.
+		{map[string]any{"on_behalf_of": "13811112222", "reason": "老人没有智能手机"}, 400, "INVALID_GUEST_NAME"},
+		{map[string]any{"on_behalf_of": map[string]any{"name": "李大爷", "phone": "13811112222"}, "reason": "老人没有智能手机"}, 201, ""},
+	} {
+		got := ta.do("POST", path, w.cStaf, at(tc.body, 10+i))
+		if got.Status != tc.status || (tc.code != "" && got.str("code") != tc.code) {
+			t.Fatalf("case %d: want %d %s, got %d %s", i, tc.status, tc.code, got.Status, got.Raw)
+		}
+		if tc.status == 201 && i < 2 && (got.str("booked_for") != "desk" || got.str("guest_name") != "王建国" ||
+			got.str("guest_phone_masked") != "139****2222" || got.str("reason") != "老人不会用手机") {
+			t.Fatalf("case %d: the booking is not the resident's: %s", i, got.Raw)
+		}
+	}
+	// The resident's own fourth hour is refused too: the desk's two count.
+	if got := ta.do("POST", path, wang, at(map[string]any{}, 18)); got.Status != 422 || got.str("code") != "WEEKLY_LIMIT" {
+		t.Fatalf("the resident's fourth hour: %d %s", got.Status, got.Raw)
+	}
+}

@@ -1,7 +1,10 @@
 package httpapi
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -123,10 +126,64 @@ func (a *API) searchFreeRooms(c *gin.Context, q rooms.FreeQuery, f rooms.RoomFil
 	return out, nil
 }
 
+// guestReq is whom desk staff book for (on_behalf_of): a person without an
+// account ({name, phone[, reason]}, or the name alone, whose phone is then
+// missing), or a registered resident by account id: the id itself (a
+// number, or a string of digits: a name is never digits; eleven digits
+// starting with 1 are a mobile number, not an id), or {user_id}
+// (resident_id the same).
 type guestReq struct {
-	Name   string `json:"name"`
-	Phone  string `json:"phone"`
-	Reason string `json:"reason"`
+	Name       string `json:"name"`
+	Phone      string `json:"phone"`
+	Reason     string `json:"reason"`
+	UserID     int64  `json:"user_id"`
+	ResidentID int64  `json:"resident_id"` // user_id by another name
+}
+
+func (g *guestReq) UnmarshalJSON(b []byte) error {
+	t := bytes.TrimSpace(b)
+	if len(t) > 0 && t[0] != '{' && t[0] != '"' {
+		// A bare number: the resident's account id.
+		return json.Unmarshal(t, &g.UserID)
+	}
+	if len(t) > 0 && t[0] == '"' {
+		var s string
+		if err := json.Unmarshal(t, &s); err != nil {
+			return err
+		}
+		if d := strings.TrimSpace(s); len(d) == 11 && d[0] == '1' && digitsOnly(d) {
+			g.Phone = d // a mobile number, not an account id: the name is missing
+		} else if id, err := strconv.ParseInt(d, 10, 64); err == nil {
+			g.UserID = id
+		} else {
+			g.Name = s
+		}
+		return nil
+	}
+	type plain guestReq
+	dec := json.NewDecoder(bytes.NewReader(t))
+	dec.DisallowUnknownFields()
+	return dec.Decode((*plain)(g))
+}
+
+func digitsOnly(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// userID is the resident's account id the request names (0: none).
+func (g *guestReq) userID() (int64, error) {
+	switch {
+	case g.ResidentID == 0:
+		return g.UserID, nil
+	case g.UserID == 0 || g.UserID == g.ResidentID:
+		return g.ResidentID, nil
+	}
+	return 0, errBadField.With("field", "on_behalf_of.resident_id")
 }
 
 type bookReq struct {
@@ -153,7 +210,14 @@ func (r bookReq) input(c *gin.Context, roomID int64) (rooms.BookInput, error) {
 	in := rooms.BookInput{RoomID: roomID, StartsAt: r.StartsAt, EndsAt: r.EndsAt, Purpose: r.Purpose, Attendance: r.Attendance,
 		TeamID: r.TeamID, OrgID: org, IdemKey: strings.TrimSpace(c.GetHeader("Idempotency-Key"))}
 	if g := r.OnBehalfOf; g != nil {
-		in.OnBehalf = &rooms.Guest{Name: g.Name, Phone: g.Phone, Reason: g.Reason}
+		uid, err := g.userID()
+		if err != nil {
+			return rooms.BookInput{}, err
+		}
+		if uid < 0 {
+			return rooms.BookInput{}, errBadField.With("field", "on_behalf_of")
+		}
+		in.OnBehalf = &rooms.Guest{Name: g.Name, Phone: g.Phone, Reason: g.Reason, UserID: uid}
 		if strings.TrimSpace(g.Reason) == "" {
 			in.OnBehalf.Reason = r.Reason
 		}

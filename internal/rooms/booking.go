@@ -15,11 +15,14 @@ import (
 	"gongjian/internal/resident"
 )
 
-// Guest is the person desk staff book for (no account, no smartphone).
+// Guest is the person desk staff book for: someone without an account
+// (Name, Phone), or a registered resident by account (UserID: their name
+// and phone come from the account, Name and Phone are not read).
 type Guest struct {
 	Name   string
 	Phone  string
 	Reason string
+	UserID int64
 }
 
 // BookInput is one booking request.
@@ -68,14 +71,17 @@ func (s *Service) bookerOf(ctx context.Context, u resident.User, r Room, in Book
 		}
 		g := *in.OnBehalf
 		var err error
-		if g.Name, err = text("guest_name", "被代约人姓名", g.Name, 1, 30); err != nil {
-			return b, err
-		}
 		if g.Reason, err = text("reason", "代约原因", g.Reason, 0, 200); err != nil {
 			return b, err
 		}
 		if g.Reason == "" {
 			return b, errReasonRequired
+		}
+		if g.UserID != 0 {
+			return s.deskForResident(ctx, u, r, g, b)
+		}
+		if g.Name, err = text("guest_name", "被代约人姓名", g.Name, 1, 30); err != nil {
+			return b, err
 		}
 		g.Phone = strings.TrimSpace(g.Phone)
 		if !phoneRE.MatchString(g.Phone) {
@@ -132,6 +138,51 @@ func (s *Service) bookerOf(ctx context.Context, u resident.User, r Room, in Book
 		}
 		b.kind, b.key = ForSelf, fmt.Sprintf("user:%d", u.ID)
 	}
+	return b, nil
+}
+
+// People finds residents' accounts (the resident store): desk staff may
+// name the resident they book for by account id.
+type People interface {
+	UserByID(ctx context.Context, id int64) (resident.User, error)
+}
+
+// UsePeople lets desk staff book for a registered resident by account id
+// (wiring; without it such a booking is refused).
+func (s *Service) UsePeople(p People) { s.people = p }
+
+var errResidentUnknown = errs.NotFound("USER_NOT_FOUND", "没有找到这位居民的账号，请核对后重试")
+
+// deskForResident is a desk booking for the registered resident g.UserID:
+// the booking carries the name and (sealed) phone of their account, and
+// counts against that resident's own weekly hours, as their own bookings
+// do ("user:<id>"), so booking at the desk is no way round the limit.
+// A resident whose community (confirmed residence, else profile) is one
+// the caller does not serve is unknown to them, as an unknown id.
+func (s *Service) deskForResident(ctx context.Context, u resident.User, r Room, g Guest, b booker) (booker, error) {
+	if s.people == nil {
+		return b, errs.Internal(fmt.Errorf("rooms: no resident store wired for desk bookings by account"))
+	}
+	p, err := s.people.UserByID(ctx, g.UserID)
+	if errs.KindOf(err) == errs.KindNotFound {
+		return b, errResidentUnknown
+	}
+	if err != nil {
+		return b, err
+	}
+	home, err := s.homeOf(ctx, p)
+	if err != nil {
+		return b, err
+	}
+	if home == 0 {
+		home = p.CommunityID
+	}
+	if home != 0 && home != r.CommunityID && !u.IsStaffOf(home) {
+		return b, errResidentUnknown
+	}
+	g.Name, g.Phone = p.DisplayName(), ""
+	b.kind, b.guest, b.sealed, b.masked = ForDesk, &g, p.PhoneSealed, p.PhoneMasked
+	b.key = fmt.Sprintf("user:%d", p.ID)
 	return b, nil
 }
 

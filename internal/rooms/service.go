@@ -44,6 +44,8 @@ type Service struct {
 	// to "residents of the community" and team joins look at it. Nil (tests
 	// of other things): the profile's community.
 	residences Residences
+	// people finds the resident desk staff book for by account id.
+	people People
 }
 
 // Residences tells the community a resident's residence is confirmed in

@@ -113,31 +113,3 @@ test('the consent step shows the server\'s guardian-consent text and sends its v
   await h.tap(page, '.btn-save')
   assert.deepEqual(w.requests('POST', '/api/v1/me/dependents')[0].data.guardian_consent, { version: 'guardian-v2' })
 })
-
-test('a consent text changed meanwhile (CONSENT_VERSION_OUTDATED) is shown again to be agreed anew', async () => {
-  let version = 'guardian-v1'
-  const w = h.installWx({ routes: routes({
-    'GET /api/v1/me/dependents/consent': () => ({ version, text: `同意书 ${version}` }),
-    'POST /api/v1/me/dependents': (r) => (r.data.guardian_consent.version === version ? { status: 201, body: Object.assign({ id: 99 }, r.data) }
-      : { status: 400, body: { code: 'CONSENT_VERSION_OUTDATED', message: '监护人同意书已更新，请阅读最新版本后重新确认', details: { version } } }),
-  }) })
-  const page = await h.renderPage('pages/family/edit', {})
-  await h.input(page, '.input-name', '李小雨')
-  await h.tap(page, '.gender-female')
-  await h.input(page, '.birth-picker', `${y - 7}-03-15`, 'change')
-  await h.tap(page, '.btn-save')
-  version = 'guardian-v2' // the server's text changes while the guardian reads
-  await h.tap(page, '.consent-check')
-  await h.tap(page, '.btn-save')
-  await h.settle(10)
-  assert.deepEqual(w.modals.map((m) => m.content), ['监护人同意书已更新，请阅读最新版本后重新确认'])
-  assert.match(h.text(page), /同意书 guardian-v2/)
-  assert.equal(page.data.agreed, false)
-  await h.tap(page, '.consent-check')
-  await h.tap(page, '.btn-save')
-  await h.settle(10)
-  const posts = w.requests('POST', '/api/v1/me/dependents')
-  assert.equal(posts.length, 2)
-  assert.deepEqual(posts[1].data.guardian_consent, { version: 'guardian-v2' })
-  assert.deepEqual(w.navigations, [{ type: 'navigateBack' }])
-})

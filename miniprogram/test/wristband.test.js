@@ -304,14 +304,14 @@ test('detail: the server\'s refusal to record the consent is shown', async () =>
   const w = h.installWx({
     routes: routes({
       'GET /api/v1/me/wristbands': { items: bands },
-      'POST /api/v1/wristbands/:id/consent': { status: 400, body: { code: 'CONSENT_VERSION_OUTDATED', message: '数据使用说明已更新，请阅读最新版本后重新确认' } },
+      'POST /api/v1/wristbands/:id/consent': { status: 403, body: { code: 'NOT_PRIMARY_GUARDIAN', message: '只有绑定人可以进行此操作' } },
     }),
   })
   const page = await h.renderPage('pages/wristband/detail', { id: '31' })
   await h.tap(page, '.consent-check')
   await h.tap(page, '.btn-give-consent')
   await h.settle(10)
-  assert.equal(w.modals[0].content, '数据使用说明已更新，请阅读最新版本后重新确认')
+  assert.equal(w.modals[0].content, '只有绑定人可以进行此操作')
   assert.equal(page.data.consentBusy, false)
 })
 

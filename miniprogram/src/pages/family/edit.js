@@ -113,19 +113,7 @@ Component({
       if (f.id_number.trim()) body.id_number = f.id_number.trim().toUpperCase()
       if (this.data.needsConsent) body.guardian_consent = { version: this.data.consentVersion }
       const req = this.data.id ? api.updateDependent(this.data.id, body) : api.createDependent(body)
-      return submitThenBack(
-        this,
-        'saving',
-        req.catch((err) => {
-          // the text changed since it was shown: show the new one, to be agreed anew
-          if (err && err.code === 'CONSENT_VERSION_OUTDATED') return this.loadConsent().then(() => {
-            this.setData({ step: 1, agreed: false })
-            throw err
-          })
-          throw err
-        }),
-        { title: '已保存', icon: 'success' },
-      )
+      return submitThenBack(this, 'saving', req, { title: '已保存', icon: 'success' })
     },
     onDelete() {
       const modal = { title: '删除家庭成员', content: `删除后，其未开始的报名将被取消，名额让给其他居民；其佩戴的手环也将解绑。确定删除「${this.data.form.name}」吗？`, confirmText: '删除' }
