@@ -39,10 +39,10 @@ type wbApp struct {
 	seq   atomic.Int64
 }
 
-func newWristbandApp(t *testing.T) *wbApp {
-	ta := newTestApp(t, func(c *config.Config) {
+func newWristbandApp(t *testing.T, opts ...appOption) *wbApp {
+	ta := newTestApp(t, append([]appOption{func(c *config.Config) {
 		c.Wristband.Vendors = map[string]string{"acme": acmeSecret, "other": otherSecret}
-	})
+	}}, opts...)...)
 	ta.remember(acmeSecret, otherSecret)
 	w := &wbApp{testApp: ta}
 	tok, id := ta.login("wb-admin")

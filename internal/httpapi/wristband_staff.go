@@ -209,6 +209,6 @@ func (a *API) adminRevokeWristbandConsent(c *gin.Context) { a.revokeConsent(c, t
 func (a *API) adminIssueBindCode(c *gin.Context) {
 	if u, id, ok := a.meAnd(c, "id"); ok {
 		code, err := a.d.Wristbands.IssueBindCode(c.Request.Context(), u, id)
-		respond(c, http.StatusCreated, gin.H{"id": code.DeviceID, "code": code.Code, "expires_at": code.ExpiresAt}, err)
+		respond(c, http.StatusCreated, gin.H{"id": code.DeviceID, "code": code.Code, "bind_code": code.Code, "expires_at": code.ExpiresAt}, err)
 	}
 }
