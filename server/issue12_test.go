@@ -252,3 +252,78 @@ func TestIssue12UnboundPushesForTheRegistryOnly(t *testing.T) {
 		}
 	}
 }
+
+// Point 3: auto-closed and out-of-fence self check-in presences wait in the
+// staff's review queue and credit nothing until approved; staff never
+// approve their own.
+func TestIssue12HeldPresencesCreditNothingUntilApproved(t *testing.T) {
+	w, ta := newCkWorld(t)
+	second, secondID := ta.login("ck-staff2")
+	w.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/users/%d/roles", secondID), w.admin, map[string]any{"role": "staff", "org_id": w.org}), 200)
+	awayTok, awayID, _ := w.resident("i12-away", "吴志愿", w.volS)
+	goneTok, goneID, _ := w.resident("i12-gone", "郑志愿", w.volS)
+	w.must(ta.do("PATCH", "/api/v1/me", w.staff, map[string]any{"real_name": "王干事"}), 200)
+	w.signUp(w.staff, w.volS)
+	code := w.must(ta.do("GET", fmt.Sprintf("/api/v1/admin/sessions/%d/rotating-code", w.volS), w.staff, nil), 200).str("code")
+	self := func(tok string, lat float64, action string) resp {
+		return w.must(ta.do("POST", "/api/v1/self-checkins", tok, map[string]any{"code": code, "lat": lat, "lng": 121.4737, "action": action}), 200)
+	}
+	for _, tok := range []string{awayTok, goneTok, w.staff} {
+		self(tok, 31.2305, "in")
+	}
+	// The session began 90 minutes ago; everyone checked in two hours ago.
+	w.shiftSessions(w.vol, -2*time.Hour)
+	if err := ta.app.db.G.Exec("UPDATE self_presences SET in_at = ? WHERE session_id = ?", time.Now().UTC().Add(-2*time.Hour), w.volS).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{awayTok, w.staff} {
+		if out := self(tok, 31.3304, "out"); out.Body["in_review"] != true { // 11 km away
+			t.Fatalf("an away check-out not held for review: %s", out.Raw)
+		}
+	}
+	// The other forgot to check out: the session ended long ago, the
+	// sweeper closes the presence.
+	w.shiftSessions(w.vol, -4*time.Hour)
+	var sess struct{ StartsAt, EndsAt time.Time }
+	ta.app.db.G.Table("sessions").Select("starts_at, ends_at").Where("id = ?", w.volS).Scan(&sess)
+	if err := ta.app.db.G.Exec("UPDATE self_presences SET session_starts_at = ?, session_ends_at = ? WHERE session_id = ?", sess.StartsAt, sess.EndsAt, w.volS).Error; err != nil {
+		t.Fatal(err)
+	}
+	// Time passed for the presences too: in six hours ago, the away ones out four hours ago.
+	now := time.Now().UTC()
+	if err := ta.app.db.G.Exec("UPDATE self_presences SET in_at = ? WHERE session_id = ?", now.Add(-6*time.Hour), w.volS).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := ta.app.db.G.Exec("UPDATE self_presences SET out_at = ? WHERE session_id = ? AND out_at IS NOT NULL", now.Add(-4*time.Hour), w.volS).Error; err != nil {
+		t.Fatal(err)
+	}
+	if n, err := ta.app.checkin.CloseForgotten(t.Context()); err != nil || n != 1 {
+		t.Fatalf("closed %d, %v", n, err)
+	}
+	for _, tok := range []string{awayTok, goneTok, w.staff} {
+		if n := w.totalMinutes(tok); n != 0 {
+			t.Fatalf("a held presence credited %d minutes", n)
+		}
+	}
+	queue := w.must(ta.do("GET", "/api/v1/admin/presences?status=pending", second, nil), 200)
+	held := map[int64]map[string]any{}
+	for _, x := range queue.Body["items"].([]any) {
+		m := x.(map[string]any)
+		held[num(m["user_id"])] = m
+	}
+	if len(held) != 3 || held[goneID]["auto_closed"] != true || held[awayID]["auto_closed"] != false || held[w.staffID] == nil {
+		t.Fatalf("review queue %s", queue.Raw)
+	}
+	approve := func(tok string, user int64) resp {
+		return ta.do("POST", fmt.Sprintf("/api/v1/admin/presences/%d/approve", num(held[user]["id"])), tok, nil)
+	}
+	expectError(t, approve(w.staff, w.staffID), 403, "OWN_RECORD")
+	for user, tok := range map[int64]string{awayID: awayTok, goneID: goneTok, w.staffID: w.staff} {
+		if r := approve(second, user); r.Status != 200 || r.str("review_status") != "approved" {
+			t.Fatalf("approve: %d %s", r.Status, r.Raw)
+		}
+		if n := w.totalMinutes(tok); n < 90 {
+			t.Fatalf("an approved presence of %d credited %d minutes (%v), want the session's served part", user, n, held[user])
+		}
+	}
+}
