@@ -327,3 +327,23 @@ func TestIssue12HeldPresencesCreditNothingUntilApproved(t *testing.T) {
 		}
 	}
 }
+
+// Point 3: a poster code ends with its activity's last session (and the
+// check-out grace after it).
+func TestIssue12PosterCodeEndsWithTheLastSession(t *testing.T) {
+	w, ta := newCkWorld(t)
+	aTok, _, _ := w.resident("i12-pa", "孙一", w.volS)
+	bTok, _, _ := w.resident("i12-pb", "孙二", w.volS)
+	poster := ta.app.checkin.Keys().PosterCode(w.vol) // the scene of the printed code
+	self := func(tok, action string) resp {
+		return ta.do("POST", "/api/v1/self-checkins", tok, map[string]any{"code": poster, "lat": 31.2305, "lng": 121.4737, "action": action})
+	}
+	w.must(self(aTok, "in"), 200)
+	w.must(self(bTok, "in"), 200)
+	w.shiftSessions(w.vol, -3*time.Hour) // under way: ends in 30 minutes
+	w.must(self(aTok, "out"), 200)
+	w.shiftSessions(w.vol, -2*time.Hour) // ended 90 minutes ago
+	expectError(t, self(bTok, "out"), 422, "CODE_EXPIRED")
+	cTok, _ := ta.login("i12-pc")
+	expectError(t, self(cTok, "in"), 422, "CODE_EXPIRED")
+}
