@@ -1,10 +1,15 @@
 package main
 
 import (
+	"archive/zip"
+	"bytes"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"gongjian/config"
 	"gongjian/internal/pii"
@@ -346,4 +351,56 @@ func TestIssue12PosterCodeEndsWithTheLastSession(t *testing.T) {
 	expectError(t, self(bTok, "out"), 422, "CODE_EXPIRED")
 	cTok, _ := ta.login("i12-pc")
 	expectError(t, self(cTok, "in"), 422, "CODE_EXPIRED")
+}
+
+// Point 6: the XLSX import of devices is bounded by what it unpacks to and
+// by its rows, over HTTP as well.
+func TestIssue12DeviceImportBounded(t *testing.T) {
+	w := newWristbandApp(t)
+	// A small workbook whose sheet unpacks to 40 MiB of white space.
+	f := excelize.NewFile()
+	_ = f.SetSheetRow("Sheet1", "A1", &[]string{"IMEI", "型号", "厂商", "批次", "激活码"})
+	_ = f.SetSheetRow("Sheet1", "A2", &[]string{w.newIMEI(), "W1", "acme", "2026-01", "K7P2QX91"})
+	var small bytes.Buffer
+	if err := f.Write(&small); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(small.Bytes()), int64(small.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bomb bytes.Buffer
+	zw := zip.NewWriter(&bomb)
+	for _, zf := range zr.File {
+		out, _ := zw.CreateHeader(&zip.FileHeader{Name: zf.Name, Method: zip.Deflate})
+		rc, _ := zf.Open()
+		body, _ := io.ReadAll(rc)
+		rc.Close()
+		if strings.HasPrefix(zf.Name, "xl/worksheets/sheet") {
+			body = bytes.Replace(body, []byte("</worksheet>"), append(bytes.Repeat([]byte(" "), 40<<20), []byte("</worksheet>")...), 1)
+		}
+		out.Write(body)
+	}
+	zw.Close()
+	if bomb.Len() > 1<<20 {
+		t.Fatalf("the bomb is %d bytes", bomb.Len())
+	}
+	expectError(t, w.upload(w.admin, "bands.xlsx", bomb.Bytes()), 413, "IMPORT_TOO_LARGE")
+
+	// 10,001 device rows.
+	big := excelize.NewFile()
+	sw, _ := big.NewStreamWriter("Sheet1")
+	_ = sw.SetRow("A1", []any{"IMEI", "型号", "厂商"})
+	for i := 0; i <= wristband.MaxImportRows; i++ {
+		_ = sw.SetRow(fmt.Sprintf("A%d", i+2), []any{w.newIMEI(), "W1", "acme"})
+	}
+	_ = sw.Flush()
+	var many bytes.Buffer
+	if err := big.Write(&many); err != nil {
+		t.Fatal(err)
+	}
+	expectError(t, w.upload(w.admin, "bands.xlsx", many.Bytes()), 400, "IMPORT_TOO_MANY_ROWS")
+	if n := w.count("wristband_devices"); n != 0 {
+		t.Fatalf("a refused file imported %d devices", n)
+	}
 }
