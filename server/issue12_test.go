@@ -420,3 +420,27 @@ func TestIssue12RecordVerificationNames(t *testing.T) {
 		t.Fatalf("verify: %s", r.Raw)
 	}
 }
+
+// Point 4: pushes kept aside for devices bound to nobody are purged after 7
+// days (the hourly purge job), not before.
+func TestIssue12UnboundPushesPurgedAfterAWeek(t *testing.T) {
+	w := newWristbandApp(t)
+	w.push(w.device(), "location", map[string]any{"lat": 31.23, "lng": 121.47})
+	w.push(w.newIMEI(), "location", map[string]any{"lat": 31.23, "lng": 121.47})
+	list := func() int { return len(okItems(t, w.do("GET", "/api/v1/admin/wristbands/unattached", w.admin, nil))) }
+	if n := list(); n != 2 {
+		t.Fatalf("%d pushes kept aside, want 2", n)
+	}
+	if _, err := w.app.wristbands.Purge(t.Context(), time.Now().AddDate(0, 0, 6)); err != nil {
+		t.Fatal(err)
+	}
+	if n := list(); n != 2 {
+		t.Fatalf("purged after 6 days: %d left", n)
+	}
+	if _, err := w.app.wristbands.Purge(t.Context(), time.Now().AddDate(0, 0, 7).Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if n := list(); n != 0 {
+		t.Fatalf("%d pushes left after 7 days", n)
+	}
+}
