@@ -182,7 +182,21 @@ func TestIssue12WristbandBindNeedsTheHoldersSecret(t *testing.T) {
 		t.Fatalf("bind code: %d %s", issued.Status, issued.Raw)
 	}
 	w.remember(issued.str("code"))
+	// Staff may name the wristband by the IMEI printed on it; issuing again
+	// replaces the code.
+	again := w.do("POST", "/api/v1/admin/wristbands/"+spare+"/bind-code", w.admin, nil)
+	if again.Status != 201 || num(again.Body["id"]) != id || again.str("code") == "" {
+		t.Fatalf("bind code by IMEI: %d %s", again.Status, again.Raw)
+	}
+	w.remember(again.str("code"))
+	if d := w.do("GET", "/api/v1/admin/wristbands/"+spare, w.admin, nil); d.Status != 200 || num(d.Body["device"].(map[string]any)["id"]) != id {
+		t.Fatalf("device by IMEI: %d %s", d.Status, d.Raw)
+	}
 	bob, _ := w.resident("乙", 0)
+	if again.str("code") != issued.str("code") {
+		expectError(t, bind(bob, map[string]any{"imei": spare, "bind_code": issued.str("code")}), 422, "BIND_CODE_INVALID")
+	}
+	issued = again
 	if r := bind(bob, map[string]any{"imei": spare, "bind_code": issued.str("code")}); r.Status != 201 {
 		t.Fatalf("bind with the staff's bind code: %d %s", r.Status, r.Raw)
 	}
