@@ -169,10 +169,33 @@ func (s *ActivityStore) SessionActivity(ctx context.Context, sessionID int64) (i
 // fenced runs fn in a transaction that first bumps the activity's quota
 // epoch: the exclusive lock waits for every registration write holding the
 // shared lock, and every later write made under the old epoch is refused.
+// A deadlock victim or a lock wait timeout is run again whole (as
+// transaction does): the staff change is not refused for a lock it lost.
 func (s *ActivityStore) fenced(ctx context.Context, activityID int64, fn func(tx *gorm.DB, a *activityRow) error) error {
+	var notes int
+	err := retry(ctx, func() error {
+		mark := audit.Savepoint(ctx)
+		n, err := s.fencedOnce(ctx, activityID, fn)
+		if err != nil {
+			audit.Rollback(ctx, mark)
+			return err
+		}
+		notes = n
+		return nil
+	})
+	if err != nil {
+		return translate(err, nil)
+	}
+	audit.Written(ctx, notes)
+	return nil
+}
+
+// fencedOnce is one try of fenced; it returns the number of audit notes
+// written, and errors untranslated (retry looks for MySQL's own).
+func (s *ActivityStore) fencedOnce(ctx context.Context, activityID int64, fn func(tx *gorm.DB, a *activityRow) error) (int, error) {
 	tx := s.begin(ctx, true)
 	if tx.Error != nil {
-		return translate(tx.Error, nil)
+		return 0, tx.Error
 	}
 	done := false
 	defer func() {
@@ -183,37 +206,36 @@ func (s *ActivityStore) fenced(ctx context.Context, activityID int64, fn func(tx
 	// The staff change's audit entry is written in this transaction too.
 	before, err := auditStart(ctx, tx)
 	if err != nil {
-		return translate(err, nil)
+		return 0, err
 	}
 	res := tx.Exec("UPDATE activities SET quota_epoch = quota_epoch + 1 WHERE id = ?", activityID)
 	if res.Error != nil {
-		return translate(res.Error, nil)
+		return 0, res.Error
 	}
 	if res.RowsAffected == 0 {
-		return errActivityNotFound
+		return 0, errActivityNotFound
 	}
 	var a activityRow
 	if err := tx.First(&a, activityID).Error; err != nil {
-		return translate(err, errActivityNotFound)
+		return 0, translate(err, errActivityNotFound)
 	}
 	if err := fn(tx, &a); err != nil {
-		return translate(err, nil)
+		return 0, err
 	}
 	// The activity's row is locked here already: its seats are refreshed
 	// in the change's own transaction.
 	if err := refreshSeats(ctx, tx, activityID); err != nil {
-		return translate(err, nil)
+		return 0, err
 	}
 	notes, err := auditFinish(ctx, tx, before)
 	if err != nil {
-		return translate(err, nil)
+		return 0, err
 	}
 	done = true
 	if err := tx.Commit().Error; err != nil {
-		return translate(err, nil)
+		return 0, err
 	}
-	audit.Written(ctx, notes)
-	return nil
+	return notes, nil
 }
 
 // bySessionsOf selects an activity's registrations through the unique

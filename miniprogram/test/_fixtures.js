@@ -152,7 +152,7 @@ function myClaims(base) {
     claim(base, { id: 63, user_id: 7, activity_id: 202, activity_title: '垃圾分类宣传志愿服务', minutes: 60, description: '活动结束后留下整理宣传物料', status: 'pending' }),
     claim(base, { id: 58, user_id: 7, activity_id: 206, activity_title: '疫苗接种点秩序维护', minutes: 240, description: '协助接种点排队和登记', status: 'approved', granted_minutes: 210, reviewed_by: 9, reviewed_at: at(-25, 9, 0, base), entry_id: 3 }),
     claim(base, { id: 55, user_id: 7, activity_id: 201, activity_title: '重阳节敬老包饺子', minutes: 300, description: '包饺子', status: 'rejected', reject_reason: '签到记录已计入该次服务时长', reviewed_by: 9, reviewed_at: at(-18, 9, 0, base) }),
-  ] }
+  ], next_cursor: null }
 }
 
 /** GET /admin/hours/claims?status=pending (photos: references the upload endpoint answered). */
@@ -230,7 +230,7 @@ function staffAlarms(base) {
       at: at(0, 9, 40, base), last_event_at: at(0, 9, 40, base), repeats: 2, location: { lat: 31.2306, lng: 121.4741 }, imei: '862012345674471', community_id: 1 },
     { id: 72, device_id: 35, type: 'low_battery', type_text: '电量低', status: 'acked', status_text: '处理中', detail: '电量 8%', wearer_name: '周玉珍',
       at: at(0, 8, 10, base), last_event_at: at(0, 8, 10, base), repeats: 1, acked_at: at(0, 8, 20, base), ack_note: '已电话提醒家属充电', imei: '862012345670088', community_id: 1 },
-  ] }
+  ], next_cursor: null }
 }
 
 /** GET /me/messages */

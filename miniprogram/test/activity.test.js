@@ -354,3 +354,43 @@ test('a child is judged by the age on the chosen session day, as the server does
   assert.equal(opt.disabled, false)
   page.detach()
 })
+
+test('remaining places are live: refreshed on a timer while the page shows, not once it is hidden', async () => {
+  // Capture the page's timer instead of waiting for it: the tick is run by hand.
+  const timers = []
+  const realSet = globalThis.setInterval
+  const realClear = globalThis.clearInterval
+  globalThis.setInterval = (fn, ms) => {
+    const t = { fn, ms, cleared: false }
+    timers.push(t)
+    return t
+  }
+  globalThis.clearInterval = (t) => {
+    if (t && typeof t === 'object' && 'cleared' in t) t.cleared = true
+    else realClear(t)
+  }
+  try {
+    let detail = fx.clinicDetail()
+    const w = h.installWx({ routes: routes({ 'GET /api/v1/activities/:id': () => detail }) })
+    const page = await h.renderPage('pages/activity/detail', { id: '102' })
+    assert.match(h.text(page), /剩余 6 \/ 10 个名额/)
+    const live = timers.filter((t) => !t.cleared)
+    assert.equal(live.length, 1, 'one refresh timer while the page shows')
+    assert.ok(live[0].ms > 0 && live[0].ms <= 30000, `refreshed at least every 30 s (every ${live[0].ms} ms)`)
+    // others signed up meanwhile: the next tick shows the server's new count
+    detail = fx.clinicDetail()
+    detail.sessions[1] = Object.assign({}, detail.sessions[1], { remaining: 2 })
+    const before = w.requests('GET', '/api/v1/activities/102').length
+    live[0].fn()
+    await h.settle()
+    assert.equal(w.requests('GET', '/api/v1/activities/102').length, before + 1)
+    assert.match(h.text(page), /剩余 2 \/ 10 个名额/)
+    // hidden (another page on top, or the app in the background): no more polling
+    page.instance.onHide()
+    assert.equal(timers.filter((t) => !t.cleared).length, 0)
+    page.detach()
+  } finally {
+    globalThis.setInterval = realSet
+    globalThis.clearInterval = realClear
+  }
+})

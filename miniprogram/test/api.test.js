@@ -186,3 +186,24 @@ test('every URL is built in utils/api.js: no page or component calls wx.request 
   walk(h.ROOT)
   assert.deepEqual(offenders, [])
 })
+
+test('a refused download shows the server\'s Chinese message and code (read from the file WeChat saved)', async () => {
+  // wx.downloadFile saves the body whatever the status: a refusal's body is the server's JSON error.
+  const w = h.installWx({ routes: {
+    'GET /api/v1/me/hours/record': { status: 429, body: { code: 'RATE_LIMITED', message: '操作太频繁，请稍后再试', request_id: 'r-9' } },
+  } })
+  wx.getFileSystemManager = () => ({
+    readFileSync: (p, enc) => {
+      assert.equal(enc, 'utf8')
+      if (!(p in w.downloads)) throw new Error('readFileSync:fail no such file')
+      const b = w.downloads[p]
+      return typeof b === 'string' ? b : JSON.stringify(b)
+    },
+  })
+  await assert.rejects(req('api').downloadHoursRecord(), (e) => e.status === 429 && e.code === 'RATE_LIMITED' && e.message === '操作太频繁，请稍后再试' && e.requestId === 'r-9')
+  // a body that is not the server's JSON error (a proxy's page): the status's Chinese fallback
+  h.resetModules()
+  const w2 = h.installWx({ routes: { 'GET /api/v1/uploads/:id': { status: 404, body: '<html>not found</html>' } } })
+  wx.getFileSystemManager = () => ({ readFileSync: (p) => w2.downloads[p] })
+  await assert.rejects(req('api').downloadPhoto('/api/v1/uploads/00000000000000000000000000000000'), (e) => e.status === 404 && /内容不存在/.test(e.message))
+})

@@ -396,6 +396,32 @@ test('alarms: acknowledge and resolve with a note', async () => {
   assert.deepEqual(w.requests('POST', '/api/v1/admin/wristbands/alarms/72/resolve')[0].data, { note: '家属已接回' })
 })
 
+test('alarms: the server answers 50 at a time, newest first; an older open alarm on the next page is loaded at the bottom', async () => {
+  // GET /admin/wristbands/alarms is keyset-paged (items, next_cursor): a busy community's resolved
+  // alarms must not hide an older one still open.
+  const [open, acked] = fx.staffAlarms().items
+  const older = Object.assign({}, open, { id: 12, type: 'sos', type_text: '紧急呼叫', status: 'open', status_text: '待处理', wearer_name: '周玉珍', repeats: 1 })
+  const first = { items: [open, acked], next_cursor: '72' }
+  const second = { items: [older], next_cursor: null }
+  const { w, page } = await h.openPage({ routes: routes({ 'GET /api/v1/admin/wristbands/alarms': (r) => (r.query.cursor === '72' ? second : first) }) },
+    'pages/staff/alarms')
+  const reqs = () => w.requests('GET', '/api/v1/admin/wristbands/alarms')
+  assert.deepEqual(reqs().map((r) => r.query), [{}])
+  assert.match(h.text(page), /上拉加载更多/)
+  await page.instance.onReachBottom()
+  await h.settle()
+  assert.deepEqual(reqs().map((r) => r.query), [{}, { cursor: '72' }])
+  assert.deepEqual(page.data.items.map((a) => a.id), [71, 72, 12])
+  assert.match(h.text(page), /紧急呼叫\s*待处理/)
+  assert.doesNotMatch(h.text(page), /上拉加载更多/)
+  // the older alarm is handled like the others
+  w.modalAnswers.push({ confirm: true, content: '已上门' })
+  await h.tap(page, h.$$(page, '.btn-ack')[1])
+  assert.deepEqual(w.requests('POST', '/api/v1/admin/wristbands/alarms/12/ack')[0].data, { note: '已上门' })
+  // the acknowledgement reloads the list from its first page
+  assert.deepEqual(reqs().map((r) => r.query), [{}, { cursor: '72' }, {}])
+})
+
 test('offline: scans outside the session\'s check-in window are refused; coming back online syncs by itself', async () => {
   const w = h.installWx({ routes: routes() })
   const closed = kit()

@@ -314,3 +314,25 @@ test('detail: the server\'s refusal to record the consent is shown', async () =>
   assert.equal(w.modals[0].content, '数据使用说明已更新，请阅读最新版本后重新确认')
   assert.equal(page.data.consentBusy, false)
 })
+
+test('detail: older alarms (the server answers 50 a page) load with 查看更早的告警 through next_cursor', async () => {
+  const [recent, resolved] = fx.bandAlarms()
+  const older = { id: 12, device_id: 31, type: 'taken_off', type_text: '手环被摘下', status: 'open', status_text: '待处理', detail: '手环已摘下超过 30 分钟', wearer_name: '王德福',
+    at: fx.at(-40, 9, 0), last_event_at: fx.at(-40, 9, 0), repeats: 1 }
+  const w = h.installWx({
+    routes: routes({
+      'GET /api/v1/wristbands/:id/alarms': (r) => (r.query.cursor === '70' ? { items: [older], next_cursor: null } : { items: [recent, resolved], next_cursor: '70' }),
+    }),
+  })
+  const page = await h.renderPage('pages/wristband/detail', { id: '31' })
+  const reqs = () => w.requests('GET', '/api/v1/wristbands/31/alarms')
+  assert.deepEqual(reqs().map((r) => r.query), [{}])
+  assert.doesNotMatch(h.text(page), /手环被摘下/)
+  await h.tap(page, '.btn-more-alarms')
+  assert.deepEqual(reqs().map((r) => r.query), [{}, { cursor: '70' }])
+  assert.match(h.text(page), /手环被摘下\s*待处理/)
+  assert.equal(h.$$(page, '.btn-more-alarms').length, 0, 'the last page: no more button')
+  // the older open alarm is acknowledged like the others
+  await h.tap(page, h.$$(page, '.btn-ack-alarm')[1])
+  assert.deepEqual(w.requests('POST', '/api/v1/wristbands/31/alarms/12/ack')[0].data, { note: '家属已知晓，正在处理' })
+})

@@ -92,7 +92,8 @@ module.exports = {
   bindWristband: (body) => post('/api/v1/wristbands/bind', body),
   unbindWristband: (id) => post(`/api/v1/wristbands/${id}/unbind`),
   myWristbands: () => get('/api/v1/me/wristbands'),
-  wristbandAlarms: (id) => get(`/api/v1/wristbands/${id}/alarms`),
+  // keyset pages of 50, newest first: cursor is the previous page's next_cursor (null on the last)
+  wristbandAlarms: (id, cursor) => get(`/api/v1/wristbands/${id}/alarms${qs({ cursor })}`),
   inviteGuardian: (id) => post(`/api/v1/wristbands/${id}/invitations`),
   acceptInvitation: (code) => post('/api/v1/wristbands/invitations/accept', { code }),
   ackBandAlarm: (id, alarmId, note) => post(`/api/v1/wristbands/${id}/alarms/${alarmId}/ack`, { note }),
@@ -104,7 +105,8 @@ module.exports = {
   giveWristbandConsent: (id, version) => post(`/api/v1/wristbands/${id}/consent`, { version }),
 
   // Staff
-  adminAlarms: () => get('/api/v1/admin/wristbands/alarms'),
+  // keyset pages of 50, newest first: follow next_cursor until it is null
+  adminAlarms: (cursor) => get(`/api/v1/admin/wristbands/alarms${qs({ cursor })}`),
   ackAlarm: (id, note) => post(`/api/v1/admin/wristbands/alarms/${id}/ack`, { note }),
   resolveAlarm: (id, note) => post(`/api/v1/admin/wristbands/alarms/${id}/resolve`, { note }),
   adminActivities: (params) => get(`/api/v1/admin/activities${qs(params)}`),

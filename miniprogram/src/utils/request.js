@@ -199,7 +199,24 @@ async function upload(url, filePath) {
 async function download(url) {
   const res = await transfer((o) => wx.downloadFile(o), { url }, (r) => r)
   if (res.statusCode >= 200 && res.statusCode < 300) return res.tempFilePath
-  throw toError({ statusCode: res.statusCode, data: {} })
+  throw toError({ statusCode: res.statusCode, data: savedError(res.tempFilePath) })
+}
+
+/**
+ * The server's JSON error in the file wx.downloadFile saved for a refused download (it saves the
+ * body whatever the status), so that its Chinese message shows; {} when there is none.
+ * @param {string} [filePath]
+ * @returns {Record<string, any>}
+ */
+function savedError(filePath) {
+  if (!filePath || typeof wx.getFileSystemManager !== 'function') return {}
+  try {
+    const text = wx.getFileSystemManager().readFileSync(filePath, 'utf8')
+    const body = JSON.parse(/** @type {string} */ (text))
+    return body && typeof body === 'object' && typeof body.message === 'string' ? body : {}
+  } catch (e) {
+    return {} // no file, or not the server's JSON (a proxy's page)
+  }
 }
 
 // Refusals that mean "a community has to confirm where you live first" (居住认证): wishes,

@@ -1,4 +1,4 @@
-// Staff: wristband alarms of the community; acknowledge, resolve with a note, open location.
+// Staff: wristband alarms of the community, page by page; acknowledge, resolve with a note, open location.
 const list = require('../../behaviors/list')
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
@@ -15,7 +15,8 @@ function view(a) {
 }
 
 Component({
-  behaviors: [list(() => api.adminAlarms(), view)],
+  // the server answers 50 alarms a page, newest first: an older one still open is on a later page
+  behaviors: [list((cursor) => api.adminAlarms(cursor), view, 'onLoad', { paged: true })],
   methods: {
     onMap(e) {
       const a = this.data.items.find((x) => x.id === e.currentTarget.dataset.id)

@@ -56,6 +56,8 @@ Component({
     revoked: false, consentInfo: '', consentText: consent.CONSENT_TEXT, consentTitle: consent.CONSENT_TITLE, consentVersion: consent.CONSENT_VERSION, agreed: false, consentBusy: false,
     // recent readings, newest first; more: the last page was full
     history: /** @type {any[]} */ ([]), historyMore: false, historyError: '', historyLoading: false,
+    // alarms come 50 a page, newest first: alarmsCursor is the next page's (empty on the last)
+    alarmsCursor: '', alarmsLoading: false,
   },
   methods: {
     onLoad(query) {
@@ -88,6 +90,7 @@ Component({
           markers: hasLocation ? [{ id: 1, latitude: Number(loc.lat), longitude: Number(loc.lng), title: band.wearer_name, width: 32, height: 40, callout: { content: `${band.wearer_name} ${fmt.formatTime(loc.at)}`, display: 'ALWAYS', fontSize: 16, padding: 8, borderRadius: 8 } }] : [],
           readings: readingList(band.latest_readings),
           alarms: ((alarms && alarms.items) || []).map(fmt.alarmView),
+          alarmsCursor: (alarms && alarms.next_cursor) || '',
           isOwner: band.owner !== false,
           revoked,
           consentInfo: revoked
@@ -169,6 +172,25 @@ Component({
       )
     },
     /** A guardian confirms they are dealing with an open alarm. */
+    /** Appends the next page of older alarms. */
+    onMoreAlarms() {
+      const cursor = this.data.alarmsCursor
+      if (!cursor || this.data.alarmsLoading) return Promise.resolve()
+      this.setData({ alarmsLoading: true })
+      return api.wristbandAlarms(this.data.id, cursor).then(
+        (res) => {
+          this.setData({
+            alarmsLoading: false,
+            alarms: this.data.alarms.concat(((res && res.items) || []).map(fmt.alarmView)),
+            alarmsCursor: (res && res.next_cursor) || '',
+          })
+        },
+        (err) => {
+          this.setData({ alarmsLoading: false })
+          showError(err)
+        },
+      )
+    },
     onAckAlarm(e) {
       const alarmId = e.currentTarget.dataset.id
       return api.ackBandAlarm(this.data.id, alarmId, '家属已知晓，正在处理').then(
