@@ -39,7 +39,8 @@ func (s *Service) prepareBinding(ctx context.Context, a Actor, in BindInput) (Bi
 	if in.Wearer.DependentID < 0 || in.Wearer.Self == (in.Wearer.DependentID != 0) {
 		return Binding{}, 0, errInvalidWearer
 	}
-	if err := checkConsent(in.ConsentVersion); err != nil {
+	version, err := consentVersion(in.ConsentVersion)
+	if err != nil {
 		return Binding{}, 0, err
 	}
 	owner, reason := a.User.ID, ""
@@ -47,7 +48,6 @@ func (s *Service) prepareBinding(ctx context.Context, a Actor, in BindInput) (Bi
 		if !IsStaff(a.User) {
 			return Binding{}, 0, ErrNotStaff
 		}
-		var err error
 		if reason, err = text(in.Reason, true, errReasonRequired); err != nil {
 			return Binding{}, 0, err
 		}
@@ -74,7 +74,7 @@ func (s *Service) prepareBinding(ctx context.Context, a Actor, in BindInput) (Bi
 	now := s.now().UTC()
 	return Binding{
 		OwnerUserID: owner, WearerDependentID: in.Wearer.DependentID, WearerName: name,
-		ConsentVersion: ConsentVersion, ConsentAt: now, ConsentBy: a.User.ID,
+		ConsentVersion: version, ConsentAt: now, ConsentBy: a.User.ID,
 		BoundBy: a.User.ID, BindReason: reason, StartedAt: now,
 	}, u.CommunityID, nil
 }
@@ -269,7 +269,8 @@ func (s *Service) GiveConsent(ctx context.Context, a Actor, deviceID int64, vers
 	if err != nil {
 		return Binding{}, err
 	}
-	if err := checkConsent(version); err != nil {
+	version, err = consentVersion(version)
+	if err != nil {
 		return Binding{}, err
 	}
 	now := s.now().UTC()
@@ -278,11 +279,11 @@ func (s *Service) GiveConsent(ctx context.Context, a Actor, deviceID int64, vers
 		if err != nil {
 			return err
 		}
-		return tx.SetConsent(cur.ID, ConsentVersion, now, a.User.ID)
+		return tx.SetConsent(cur.ID, version, now, a.User.ID)
 	})
 	if err != nil {
 		return Binding{}, err
 	}
-	b.ConsentVersion, b.ConsentAt, b.ConsentBy, b.ConsentRevokedAt = ConsentVersion, now, a.User.ID, nil
+	b.ConsentVersion, b.ConsentAt, b.ConsentBy, b.ConsentRevokedAt = version, now, a.User.ID, nil
 	return b, nil
 }
