@@ -28,9 +28,11 @@ type TransferInput struct {
 }
 
 var (
-	errOutOfScope     = errs.Forbidden("OUT_OF_SCOPE", "该居民不属于您服务的社区")
-	errBindingChanged = errs.Conflict("BINDING_CHANGED", "手环的绑定刚刚发生了变化，请刷新后重试")
-	errAlreadyWearer  = errs.Conflict("ALREADY_WEARER", "这只手环已由该佩戴人佩戴，无需转移")
+	errOutOfScope = errs.Forbidden("OUT_OF_SCOPE", "该居民不属于您服务的社区")
+	// errCommunityOutOfScope: a staff list narrowed to a community not served.
+	errCommunityOutOfScope = errs.Forbidden("OUT_OF_SCOPE", "该社区不在您的服务范围内")
+	errBindingChanged      = errs.Conflict("BINDING_CHANGED", "手环的绑定刚刚发生了变化，请刷新后重试")
+	errAlreadyWearer       = errs.Conflict("ALREADY_WEARER", "这只手环已由该佩戴人佩戴，无需转移")
 )
 
 // prepareBinding validates who binds for whom and returns the new binding
