@@ -195,6 +195,11 @@ func readingFilter(f *wristband.ReadingFilter) fromRequest {
 				return errDateRange.With("param", "before")
 			}
 		}
+		// since: the oldest reading shown (RFC 3339, or a date: from its
+		// start in China); the paging cursor keeps it as the lower bound.
+		if f.Since, err = queryTime(c, "since", false); err != nil {
+			return err
+		}
 		if f.BeforeID, err = queryID(c, "before_id"); err != nil {
 			return err
 		}

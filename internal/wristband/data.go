@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"gongjian/internal/errs"
@@ -183,10 +184,17 @@ func (s *Service) Alarms(ctx context.Context, a Actor, deviceID int64, statuses 
 }
 
 // StaffAlarms lists the alarms of the communities the staff member serves.
-func (s *Service) StaffAlarms(ctx context.Context, u resident.User, statuses []AlarmStatus, beforeID int64, limit int) ([]Alarm, error) {
+func (s *Service) StaffAlarms(ctx context.Context, u resident.User, communityID int64, statuses []AlarmStatus, beforeID int64, limit int) ([]Alarm, error) {
 	sc, ok := ScopeOf(u)
 	if !ok {
 		return nil, ErrNotStaff
+	}
+	if communityID != 0 {
+		// Narrowing to one community: only within the scope.
+		if !sc.All && !slices.Contains(sc.Communities, communityID) {
+			return nil, errCommunityOutOfScope
+		}
+		sc = Scope{Communities: []int64{communityID}}
 	}
 	size := page.Within(limit, 50)
 	as, err := s.store.Alarms(ctx, AlarmFilter{Scope: &sc, Statuses: statuses, BeforeID: beforeID, Limit: size + 1})
