@@ -95,7 +95,8 @@ func TestActivityListFilterSpellings(t *testing.T) {
 }
 
 // GET /me/registrations shows "upcoming and past" (issue 3): the choice
-// is ?scope=upcoming|past, and the same under when, filter or status.
+// is ?scope=upcoming|past, and the same under when, filter or status;
+// without one, both.
 func TestMyRegistrationsScopeSpellings(t *testing.T) {
 	w, ta := newRegWorld(t)
 	_, sid := w.lecture()
@@ -115,7 +116,11 @@ func TestMyRegistrationsScopeSpellings(t *testing.T) {
 			t.Errorf("%s: %v", q, it)
 		}
 	}
-	for _, q := range []string{"", "scope=upcoming", "when=upcoming", "status=upcoming"} {
+	// Without a scope, upcoming and past together.
+	if it := items(ta.do("GET", "/api/v1/me/registrations", alice, nil)); len(it) != 1 || num(it[0]["id"]) != reg {
+		t.Errorf("no scope: %v", it)
+	}
+	for _, q := range []string{"scope=upcoming", "when=upcoming", "status=upcoming"} {
 		if it := items(ta.do("GET", "/api/v1/me/registrations?"+q, alice, nil)); len(it) != 0 {
 			t.Errorf("%s: %v", q, it)
 		}

@@ -61,8 +61,8 @@ func TestDependentRequestSpellingsFromTheIssue(t *testing.T) {
 		t.Fatalf("consent_version: %d %s", r.Status, r.Raw)
 	}
 
-	// The rules stay: an outdated version, a bad date, an unknown gender.
-	expectError(t, ta.do("PATCH", "/api/v1/me/dependents/"+id, tok, map[string]any{"consent": map[string]any{"version": "old"}}), 400, "CONSENT_VERSION_OUTDATED")
+	// The rules stay: too long a version, a bad date, an unknown gender.
+	expectError(t, ta.do("PATCH", "/api/v1/me/dependents/"+id, tok, map[string]any{"consent": map[string]any{"version": strings.Repeat("v", 33)}}), 400, "INVALID_CONSENT_VERSION")
 	expectError(t, ta.do("PATCH", "/api/v1/me/dependents/"+id, tok, map[string]any{"birth_date": "2016-13-01T00:00:00Z"}), 400, "INVALID_BIRTH_DATE")
 	expectError(t, ta.do("PATCH", "/api/v1/me/dependents/"+id, tok, map[string]any{"gender": "x"}), 400, "INVALID_GENDER")
 	if n := ta.count("dependents"); n != 3 {

@@ -39,10 +39,10 @@ type wbApp struct {
 	seq   atomic.Int64
 }
 
-func newWristbandApp(t *testing.T) *wbApp {
-	ta := newTestApp(t, func(c *config.Config) {
+func newWristbandApp(t *testing.T, opts ...appOption) *wbApp {
+	ta := newTestApp(t, append([]appOption{func(c *config.Config) {
 		c.Wristband.Vendors = map[string]string{"acme": acmeSecret, "other": otherSecret}
-	})
+	}}, opts...)...)
 	ta.remember(acmeSecret, otherSecret)
 	w := &wbApp{testApp: ta}
 	tok, id := ta.login("wb-admin")
@@ -729,7 +729,7 @@ func TestWristbandThresholdsAndConsent(t *testing.T) {
 	if p := w.push(imei, "fall", map[string]any{"lat": 30.5, "lng": 114.3}); p.str("status") != "no_consent" || w.count("wristband_readings")+w.count("wristband_unattached") != 0 {
 		t.Fatalf("push after revocation: %s", p.Raw)
 	}
-	expectError(t, w.do("POST", path+"/consent", owner, map[string]string{"version": "v0"}), 400, "CONSENT_VERSION_OUTDATED")
+	expectError(t, w.do("POST", path+"/consent", owner, map[string]string{"version": strings.Repeat("v", 33)}), 400, "INVALID_CONSENT_VERSION")
 	// The text in force is served with its version: what the bind page shows and sends back.
 	if c := w.do("GET", "/api/v1/wristbands/consent", owner, nil); c.Status != 200 || c.Body["version"] != wristband.ConsentVersion || c.Body["text"] != wristband.ConsentText {
 		t.Fatalf("consent text: %d %s", c.Status, c.Raw)

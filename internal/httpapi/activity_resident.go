@@ -122,15 +122,20 @@ func (a *API) cancelRegistration(c *gin.Context) {
 func (a *API) myRegistrations(c *gin.Context) {
 	// "upcoming and past" (issue 3): ?scope=, also spelled when or filter;
 	// ?status=upcoming|past says the same (another status is left alone).
+	// Without one (or with scope=all), both: upcoming first, then past.
 	scope := queryAs(c, "scope", "when", "filter")
 	if st := c.Query("status"); scope == "" && (st == "upcoming" || st == "past") {
 		scope = st
 	}
 	if scope == "" {
-		scope = "upcoming"
+		scope = "all"
 	}
-	if scope != "upcoming" && scope != "past" {
+	if scope != "upcoming" && scope != "past" && scope != "all" {
 		fail(c, errs.Invalid("BAD_QUERY", "请选择查看即将开始或已结束的报名"))
+		return
+	}
+	if scope == "all" {
+		a.myAllRegistrations(c)
 		return
 	}
 	if c.Query("cursor") != "" || c.Query("limit") != "" {
@@ -145,6 +150,27 @@ func (a *API) myRegistrations(c *gin.Context) {
 	var pg, size int
 	if read(c, pageParams(&pg, &size, 20, 100)) {
 		ds, total, err := a.d.Activities.MyRegistrations(c.Request.Context(), userID(c), scope == "upcoming", pg, size)
+		respond(c, http.StatusOK, pageOf(ds, toMyRegistrationDTO, total, pg, size), err)
+	}
+}
+
+// myAllRegistrations lists the account's registrations upcoming and past:
+// by keyset with ?cursor= or ?limit= (the cursor knows which part it is
+// in), else numbered pages.
+func (a *API) myAllRegistrations(c *gin.Context) {
+	if c.Query("cursor") != "" || c.Query("limit") != "" {
+		limit, err := keysetLimit(c, 20)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		ds, next, err := a.d.Activities.MyAllRegistrationsPage(c.Request.Context(), userID(c), c.Query("cursor"), limit)
+		respond(c, http.StatusOK, cursorPage(dtos(ds, toMyRegistrationDTO), next, limit), err)
+		return
+	}
+	var pg, size int
+	if read(c, pageParams(&pg, &size, 20, 100)) {
+		ds, total, err := a.d.Activities.MyAllRegistrations(c.Request.Context(), userID(c), pg, size)
 		respond(c, http.StatusOK, pageOf(ds, toMyRegistrationDTO, total, pg, size), err)
 	}
 }

@@ -262,11 +262,25 @@ func (a *API) approveClaim(c *gin.Context) {
 	}
 }
 
-// correctionReq is the body of a correction: hours.CorrectionInput.
+// correctionReq is the body of a correction: hours.CorrectionInput. Its
+// size may be given in hours (the issue speaks of "8 hours"; -0.5 is minus
+// 30 minutes) when minutes are not given.
 type correctionReq struct {
-	EntryID int64  `json:"entry_id"`
-	Minutes int    `json:"minutes"`
-	Reason  string `json:"reason"`
+	EntryID int64    `json:"entry_id"`
+	Minutes int      `json:"minutes"`
+	Hours   *float64 `json:"hours"`
+	Reason  string   `json:"reason"`
+}
+
+// input is the correction the request asks for; hours beyond a day are
+// passed on as such, for the service to refuse.
+func (r correctionReq) input() hours.CorrectionInput {
+	in := hours.CorrectionInput{EntryID: r.EntryID, Minutes: r.Minutes, Reason: r.Reason}
+	if in.Minutes == 0 && r.Hours != nil {
+		h := max(min(*r.Hours, 25), -25) // out of range either way; no overflow
+		in.Minutes = int(math.Round(h * 60))
+	}
+	return in
 }
 
 func (a *API) correctHours(c *gin.Context) {
@@ -275,7 +289,7 @@ func (a *API) correctHours(c *gin.Context) {
 	if !ok {
 		return
 	}
-	res, err := a.d.Hours.Correct(c.Request.Context(), u, hours.CorrectionInput(req))
+	res, err := a.d.Hours.Correct(c.Request.Context(), u, req.input())
 	if err != nil {
 		fail(c, err)
 		return

@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -94,6 +96,24 @@ type guardianConsentReq struct {
 	At          any    `json:"at"`
 	Time        any    `json:"time"`
 	ConsentedAt any    `json:"consented_at"`
+}
+
+// UnmarshalJSON reads the consent object, or the version alone ("1.0"), or
+// true: consent to the text in force (false is no consent).
+func (r *guardianConsentReq) UnmarshalJSON(b []byte) error {
+	switch t := string(bytes.TrimSpace(b)); {
+	case t == "true":
+		r.Version = resident.CurrentConsentVersion
+		return nil
+	case t == "false" || t == "null":
+		return nil
+	case strings.HasPrefix(t, `"`):
+		return json.Unmarshal(b, &r.Version)
+	}
+	type plain guardianConsentReq
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode((*plain)(r))
 }
 
 // consentVersion is the consent version the request gives, in whichever

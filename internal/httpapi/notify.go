@@ -2,11 +2,14 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"gongjian/internal/errs"
 	"gongjian/internal/notify"
 	"gongjian/internal/page"
 )
@@ -133,11 +136,12 @@ type messageRecordDTO struct {
 
 func (a *API) activityMessages(c *gin.Context) {
 	var p idPage
-	u, id, ok := a.meAndWith(c, "id", p.query("after_id", 50))
+	var statuses []string
+	u, id, ok := a.meAndWith(c, "id", p.query("after_id", 50), messageStatuses(&statuses))
 	if !ok {
 		return
 	}
-	rs, counts, err := a.d.Notify.ActivityMessages(c.Request.Context(), u, id, p.From, p.peek())
+	rs, counts, err := a.d.Notify.ActivityMessages(c.Request.Context(), u, id, p.From, p.peek(), statuses...)
 	rs, cursor := trimIDs(rs, p.Limit, func(r notify.MessageRecord) int64 { return r.ID })
 	// next_after_id is the older name of next_cursor (0 on the last page).
 	var next int64
@@ -146,6 +150,26 @@ func (a *API) activityMessages(c *gin.Context) {
 	}
 	respond(c, http.StatusOK, gin.H{"activity_id": id, "counts": counts, "items": dtos(rs, toMessageRecordDTO),
 		"next_cursor": cursor, "next_after_id": next}, err)
+}
+
+// messageStatuses reads ?status=: the delivery states to list (comma
+// separated, or the parameter repeated; none: all).
+func messageStatuses(out *[]string) fromRequest {
+	return func(c *gin.Context) error {
+		for _, v := range c.QueryArray("status") {
+			for _, p := range strings.Split(v, ",") {
+				st := strings.ToLower(strings.TrimSpace(p))
+				if st == "" {
+					continue
+				}
+				if !slices.Contains(notify.Statuses, st) {
+					return errs.Invalid("BAD_QUERY", "消息状态无效，请重新选择").With("param", "status")
+				}
+				*out = append(*out, st)
+			}
+		}
+		return nil
+	}
 }
 
 func toMessageRecordDTO(r notify.MessageRecord) messageRecordDTO {

@@ -41,15 +41,24 @@ func nextCursor(next string) *string {
 
 // keyset reads ?cursor= and ?limit= (page_size is accepted for limit).
 func keyset(c *gin.Context, def int) (page.Request, error) {
+	limit, err := keysetLimit(c, def)
+	if err != nil {
+		return page.Request{}, err
+	}
+	return page.Parse(c.Query("cursor"), limit, def)
+}
+
+// keysetLimit reads keyset's ?limit= (or page_size) alone.
+func keysetLimit(c *gin.Context, def int) (int, error) {
 	name := "limit"
 	if c.Query(name) == "" && c.Query("page_size") != "" {
 		name = "page_size"
 	}
 	limit, err := queryInt(c, name, def, 1, page.MaxLimit)
 	if err != nil {
-		return page.Request{}, errs.Invalid("BAD_LIMIT", "每页条数应在 1 到 100 之间")
+		return 0, errs.Invalid("BAD_LIMIT", "每页条数应在 1 到 100 之间")
 	}
-	return page.Parse(c.Query("cursor"), limit, def)
+	return limit, nil
 }
 
 // keysetParam reads ?cursor= and ?limit= into *req (see keyset).

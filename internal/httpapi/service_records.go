@@ -30,6 +30,13 @@ type recordCheckDTO struct {
 	AsOf         *time.Time `json:"as_of"`
 	Issuer       string     `json:"issuer"`
 	Superseded   bool       `json:"superseded"`
+	// The same facts under the names a reader of the issue may look for:
+	// holder_masked (holder), hours (total_hours), record_number (number),
+	// and valid: the number is a record this service issued.
+	HolderMasked string  `json:"holder_masked"`
+	Hours        float64 `json:"hours"`
+	RecordNumber string  `json:"record_number"`
+	Valid        bool    `json:"valid"`
 }
 
 type periodDTO struct {
@@ -39,7 +46,8 @@ type periodDTO struct {
 
 func toRecordCheckDTO(rc hours.RecordCheck) recordCheckDTO {
 	d := recordCheckDTO{Number: rc.Number, Holder: rc.HolderMasked, TotalMinutes: rc.TotalMinutes, TotalHours: hours.Hours(rc.TotalMinutes),
-		Services: rc.Services, Issuer: rc.Issuer, Superseded: rc.Superseded}
+		Services: rc.Services, Issuer: rc.Issuer, Superseded: rc.Superseded,
+		HolderMasked: rc.HolderMasked, Hours: hours.Hours(rc.TotalMinutes), RecordNumber: rc.Number, Valid: rc.Number != ""}
 	if !rc.From.IsZero() {
 		d.Period = &periodDTO{From: rc.From.In(cst.Zone).Format(time.DateOnly), To: rc.To.In(cst.Zone).Format(time.DateOnly)}
 	}

@@ -68,10 +68,13 @@ func guardian(u resident.User) wristband.Actor { return wristband.Actor{User: u,
 
 type bindReq struct {
 	IMEI string `json:"imei"`
-	// Code: the activation code in the box, or the bind code staff gave.
-	Code    string     `json:"code"`
-	Wearer  wearerReq  `json:"wearer"`
-	Consent consentReq `json:"consent"`
+	// Code: the activation code in the box, or the bind code staff gave;
+	// also accepted as activation_code or bind_code (the issue's names).
+	Code           string     `json:"code"`
+	ActivationCode string     `json:"activation_code"`
+	BindCode       string     `json:"bind_code"`
+	Wearer         wearerReq  `json:"wearer"`
+	Consent        consentReq `json:"consent"`
 	// DependentID and ConsentVersion: the wearer and consent spelled flat.
 	DependentID    int64  `json:"dependent_id"`
 	ConsentVersion string `json:"consent_version"`
@@ -93,6 +96,16 @@ func (r bindReq) wearer() wristband.WearerRef {
 	return w
 }
 
+// code is the secret given, under whichever name.
+func (r bindReq) code() string {
+	for _, c := range []string{r.Code, r.ActivationCode, r.BindCode} {
+		if c != "" {
+			return c
+		}
+	}
+	return ""
+}
+
 // consentVersion is the consent's version, nested or flat.
 func (r bindReq) consentVersion() string {
 	if r.Consent.Version != "" {
@@ -108,7 +121,7 @@ func (a *API) bindWristband(c *gin.Context) {
 		return
 	}
 	b, err := a.d.Wristbands.Bind(c.Request.Context(), guardian(u), wristband.BindInput{
-		IMEI: req.IMEI, Code: req.Code, Wearer: req.wearer(), ConsentVersion: req.consentVersion(),
+		IMEI: req.IMEI, Code: req.code(), Wearer: req.wearer(), ConsentVersion: req.consentVersion(),
 	})
 	respond(c, http.StatusCreated, gin.H{
 		"id": b.DeviceID, "binding_id": b.ID, "imei_masked": pii.MaskIMEI(b.IMEI), "wearer_name": b.WearerName,
@@ -181,6 +194,11 @@ func readingFilter(f *wristband.ReadingFilter) fromRequest {
 			if !inDatabaseRange(f.Before) {
 				return errDateRange.With("param", "before")
 			}
+		}
+		// since: the oldest reading shown (RFC 3339, or a date: from its
+		// start in China); the paging cursor keeps it as the lower bound.
+		if f.Since, err = queryTime(c, "since", false); err != nil {
+			return err
 		}
 		if f.BeforeID, err = queryID(c, "before_id"); err != nil {
 			return err

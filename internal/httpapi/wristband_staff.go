@@ -132,8 +132,9 @@ func wristbandStaff(u resident.User) wristband.Actor { return wristband.Actor{Us
 
 func (a *API) adminWristbandAlarms(c *gin.Context) {
 	var q alarmQuery
-	if u, ok := a.meWith(c, q.query()); ok {
-		as, err := a.d.Wristbands.StaffAlarms(c.Request.Context(), u, q.statuses, q.From, q.Limit)
+	var community int64
+	if u, ok := a.meWith(c, q.query(), communityParam(&community)); ok {
+		as, err := a.d.Wristbands.StaffAlarms(c.Request.Context(), u, community, q.statuses, q.From, q.Limit)
 		respondIDPage(c, q.idPage, as, alarmID, func(al wristband.Alarm) alarmDTO { return toAlarmDTO(al, true) }, err)
 	}
 }
@@ -209,6 +210,6 @@ func (a *API) adminRevokeWristbandConsent(c *gin.Context) { a.revokeConsent(c, t
 func (a *API) adminIssueBindCode(c *gin.Context) {
 	if u, id, ok := a.meAnd(c, "id"); ok {
 		code, err := a.d.Wristbands.IssueBindCode(c.Request.Context(), u, id)
-		respond(c, http.StatusCreated, gin.H{"id": code.DeviceID, "code": code.Code, "expires_at": code.ExpiresAt}, err)
+		respond(c, http.StatusCreated, gin.H{"id": code.DeviceID, "code": code.Code, "bind_code": code.Code, "expires_at": code.ExpiresAt}, err)
 	}
 }

@@ -452,9 +452,15 @@ func (s *NotifyStore) MarkRead(ctx context.Context, userID, id int64, now time.T
 }
 
 // ActivityMessages implements notify.Store.
-func (s *NotifyStore) ActivityMessages(ctx context.Context, activityID, afterID int64, limit int) ([]notify.MessageRecord, map[string]int, error) {
+// The counts are by status over all the activity's messages, whatever
+// statuses the page is limited to (none: all).
+func (s *NotifyStore) ActivityMessages(ctx context.Context, activityID, afterID int64, limit int, statuses []string) ([]notify.MessageRecord, map[string]int, error) {
 	var rows []outboxRow
-	if err := s.g(ctx).Where("activity_id = ? AND id > ?", activityID, afterID).Order("id").Limit(limit).Find(&rows).Error; err != nil {
+	q := s.g(ctx).Where("activity_id = ? AND id > ?", activityID, afterID)
+	if len(statuses) > 0 {
+		q = q.Where("status IN ?", statuses)
+	}
+	if err := q.Order("id").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, nil, translate(err, nil)
 	}
 	out := make([]notify.MessageRecord, len(rows))

@@ -478,6 +478,9 @@ func (s *WristbandStore) Readings(ctx context.Context, bindingID int64, f wristb
 	case !f.Before.IsZero():
 		q = q.Where("measured_at < ?", f.Before.UTC())
 	}
+	if !f.Since.IsZero() {
+		q = q.Where("measured_at >= ?", f.Since.UTC())
+	}
 	return findAs(q.Order("measured_at DESC, id DESC").Limit(f.Limit), toReading)
 }
 

@@ -597,7 +597,7 @@ func TestExpiredReminderVisibility(t *testing.T) {
 				if got := len(ms) == 1 && ms[0].TemplateKey == notify.ActivityReminder && unread == 1; got != tc.visible {
 					t.Fatalf("in-app messages %+v (unread %d), want visible=%v", ms, unread, tc.visible)
 				}
-				_, counts, err := e.store.ActivityMessages(e.ctx, a.ActivityID, 0, 10)
+				_, counts, err := e.store.ActivityMessages(e.ctx, a.ActivityID, 0, 10, nil)
 				if err != nil || counts[tc.status] != 1 {
 					t.Fatalf("staff counts %v %v, want one %s", counts, err, tc.status)
 				}

@@ -201,7 +201,7 @@ func (s *Service) MarkRead(ctx context.Context, userID, id int64) (int, error) {
 // after notice id afterID, and the count of its notices by status. Admins
 // may see every activity; staff of the activity's community or
 // organisation theirs (when an ActivityDirectory is wired).
-func (s *Service) ActivityMessages(ctx context.Context, viewer resident.User, activityID, afterID int64, limit int) ([]MessageRecord, map[string]int, error) {
+func (s *Service) ActivityMessages(ctx context.Context, viewer resident.User, activityID, afterID int64, limit int, statuses ...string) ([]MessageRecord, map[string]int, error) {
 	if !viewer.IsAdmin() && (s.activities == nil || !viewer.IsAnyStaff()) {
 		return nil, nil, errNotStaff
 	}
@@ -218,5 +218,5 @@ func (s *Service) ActivityMessages(ctx context.Context, viewer resident.User, ac
 	if limit <= 0 || limit > MaxPage+1 { // one more than a page: whether another follows
 		limit = 50
 	}
-	return s.store.ActivityMessages(ctx, activityID, afterID, limit)
+	return s.store.ActivityMessages(ctx, activityID, afterID, limit, statuses)
 }

@@ -19,6 +19,10 @@ const (
 	StatusCancelled = "cancelled" // dropped: the reminder of a cancelled registration or a moved session (not shown in-app)
 )
 
+// Statuses are the delivery states, in the order a notice may pass them.
+var Statuses = []string{StatusPending, StatusClaimed, StatusSending, StatusSent, StatusNoGrant, StatusInApp,
+	StatusFailed, StatusUncertain, StatusExpired, StatusCancelled}
+
 // Terminal reports whether a notice in status s is done with.
 func Terminal(s string) bool {
 	switch s {
@@ -186,7 +190,7 @@ type Store interface {
 
 	Messages(ctx context.Context, userID int64, now time.Time, beforeID int64, limit int) (items []Message, unread int, err error)
 	MarkRead(ctx context.Context, userID, id int64, now time.Time) (unread int, err error)
-	ActivityMessages(ctx context.Context, activityID, afterID int64, limit int) ([]MessageRecord, map[string]int, error)
+	ActivityMessages(ctx context.Context, activityID, afterID int64, limit int, statuses []string) ([]MessageRecord, map[string]int, error)
 
 	// --- reminders ---
 

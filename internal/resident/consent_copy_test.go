@@ -7,7 +7,7 @@ import (
 )
 
 // The family page sends the guardian-consent version it shows; it must be
-// the one the server records (another is refused CONSENT_VERSION_OUTDATED).
+// the one the server serves as in force.
 func TestMiniProgramGuardianConsentVersionIsTheServers(t *testing.T) {
 	src, err := os.ReadFile("../../miniprogram/src/pages/family/edit.js")
 	if err != nil {

@@ -198,13 +198,19 @@ func (s *Service) AddDependent(ctx context.Context, userID int64, in DependentIn
 	return d, nil
 }
 
+// MaxConsentVersionLen is the longest consent version recorded (in characters).
+const MaxConsentVersionLen = 32
+
+// applyConsent records the guardian's consent: the version of the text the
+// client says was agreed to (as sent, trimmed) and the server's time. No
+// version records nothing; the family member then stays unusable under 14.
 func (s *Service) applyConsent(d *Dependent, version string) error {
 	version = strings.TrimSpace(version)
 	if version == "" {
 		return nil
 	}
-	if version != CurrentConsentVersion {
-		return errs.Invalid("CONSENT_VERSION_OUTDATED", "监护人同意书已更新，请阅读最新版本后重新确认").With("version", CurrentConsentVersion)
+	if utf8.RuneCountInString(version) > MaxConsentVersionLen {
+		return errs.Invalid("INVALID_CONSENT_VERSION", "同意书版本号不能超过32个字符")
 	}
 	now := s.now().UTC()
 	d.ConsentVersion, d.ConsentAt = version, &now

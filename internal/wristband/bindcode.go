@@ -128,6 +128,7 @@ func (s *Service) IssueBindCode(ctx context.Context, u resident.User, deviceID i
 	if err != nil {
 		return IssuedCode{}, err
 	}
+	deviceID = dev.ID // the device may have been named by its IMEI
 	if b, err := s.store.ActiveBinding(ctx, deviceID); err == nil {
 		// Staff of another community learn nothing of the wearer.
 		if !u.IsStaffOf(b.CommunityID) {

@@ -28,9 +28,11 @@ type TransferInput struct {
 }
 
 var (
-	errOutOfScope     = errs.Forbidden("OUT_OF_SCOPE", "该居民不属于您服务的社区")
-	errBindingChanged = errs.Conflict("BINDING_CHANGED", "手环的绑定刚刚发生了变化，请刷新后重试")
-	errAlreadyWearer  = errs.Conflict("ALREADY_WEARER", "这只手环已由该佩戴人佩戴，无需转移")
+	errOutOfScope = errs.Forbidden("OUT_OF_SCOPE", "该居民不属于您服务的社区")
+	// errCommunityOutOfScope: a staff list narrowed to a community not served.
+	errCommunityOutOfScope = errs.Forbidden("OUT_OF_SCOPE", "该社区不在您的服务范围内")
+	errBindingChanged      = errs.Conflict("BINDING_CHANGED", "手环的绑定刚刚发生了变化，请刷新后重试")
+	errAlreadyWearer       = errs.Conflict("ALREADY_WEARER", "这只手环已由该佩戴人佩戴，无需转移")
 )
 
 // prepareBinding validates who binds for whom and returns the new binding
@@ -39,7 +41,8 @@ func (s *Service) prepareBinding(ctx context.Context, a Actor, in BindInput) (Bi
 	if in.Wearer.DependentID < 0 || in.Wearer.Self == (in.Wearer.DependentID != 0) {
 		return Binding{}, 0, errInvalidWearer
 	}
-	if err := checkConsent(in.ConsentVersion); err != nil {
+	version, err := consentVersion(in.ConsentVersion)
+	if err != nil {
 		return Binding{}, 0, err
 	}
 	owner, reason := a.User.ID, ""
@@ -47,7 +50,6 @@ func (s *Service) prepareBinding(ctx context.Context, a Actor, in BindInput) (Bi
 		if !IsStaff(a.User) {
 			return Binding{}, 0, ErrNotStaff
 		}
-		var err error
 		if reason, err = text(in.Reason, true, errReasonRequired); err != nil {
 			return Binding{}, 0, err
 		}
@@ -74,7 +76,7 @@ func (s *Service) prepareBinding(ctx context.Context, a Actor, in BindInput) (Bi
 	now := s.now().UTC()
 	return Binding{
 		OwnerUserID: owner, WearerDependentID: in.Wearer.DependentID, WearerName: name,
-		ConsentVersion: ConsentVersion, ConsentAt: now, ConsentBy: a.User.ID,
+		ConsentVersion: version, ConsentAt: now, ConsentBy: a.User.ID,
 		BoundBy: a.User.ID, BindReason: reason, StartedAt: now,
 	}, u.CommunityID, nil
 }
@@ -269,7 +271,8 @@ func (s *Service) GiveConsent(ctx context.Context, a Actor, deviceID int64, vers
 	if err != nil {
 		return Binding{}, err
 	}
-	if err := checkConsent(version); err != nil {
+	version, err = consentVersion(version)
+	if err != nil {
 		return Binding{}, err
 	}
 	now := s.now().UTC()
@@ -278,11 +281,11 @@ func (s *Service) GiveConsent(ctx context.Context, a Actor, deviceID int64, vers
 		if err != nil {
 			return err
 		}
-		return tx.SetConsent(cur.ID, ConsentVersion, now, a.User.ID)
+		return tx.SetConsent(cur.ID, version, now, a.User.ID)
 	})
 	if err != nil {
 		return Binding{}, err
 	}
-	b.ConsentVersion, b.ConsentAt, b.ConsentBy, b.ConsentRevokedAt = ConsentVersion, now, a.User.ID, nil
+	b.ConsentVersion, b.ConsentAt, b.ConsentBy, b.ConsentRevokedAt = version, now, a.User.ID, nil
 	return b, nil
 }

@@ -2,7 +2,9 @@ package wristband
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"gongjian/internal/errs"
@@ -182,10 +184,17 @@ func (s *Service) Alarms(ctx context.Context, a Actor, deviceID int64, statuses 
 }
 
 // StaffAlarms lists the alarms of the communities the staff member serves.
-func (s *Service) StaffAlarms(ctx context.Context, u resident.User, statuses []AlarmStatus, beforeID int64, limit int) ([]Alarm, error) {
+func (s *Service) StaffAlarms(ctx context.Context, u resident.User, communityID int64, statuses []AlarmStatus, beforeID int64, limit int) ([]Alarm, error) {
 	sc, ok := ScopeOf(u)
 	if !ok {
 		return nil, ErrNotStaff
+	}
+	if communityID != 0 {
+		// Narrowing to one community: only within the scope.
+		if !sc.All && !slices.Contains(sc.Communities, communityID) {
+			return nil, errCommunityOutOfScope
+		}
+		sc = Scope{Communities: []int64{communityID}}
 	}
 	size := page.Within(limit, 50)
 	as, err := s.store.Alarms(ctx, AlarmFilter{Scope: &sc, Statuses: statuses, BeforeID: beforeID, Limit: size + 1})
@@ -300,8 +309,24 @@ func (s *Service) staffDevice(ctx context.Context, u resident.User, deviceID int
 	if !IsStaff(u) {
 		return Device{}, ErrNotStaff
 	}
+	if imei, ok := imeiAsID(deviceID); ok {
+		// The device named by its IMEI in place of its id (staff read it
+		// off the wristband or its box).
+		dev, err := s.store.DeviceByIMEI(ctx, imei)
+		return dev, notFound(err)
+	}
 	dev, err := s.store.DeviceByID(ctx, deviceID)
 	return dev, notFound(err)
+}
+
+// imeiAsID reads a device "id" of 14 or 15 digits as the IMEI it is (with
+// its leading zero restored): no device id grows that large.
+func imeiAsID(id int64) (string, bool) {
+	if id < 1e13 || id >= 1e15 {
+		return "", false
+	}
+	imei := fmt.Sprintf("%015d", id)
+	return imei, ValidateIMEI(imei) == nil
 }
 
 // Device returns a device with its binding history for staff. Bindings of
@@ -312,6 +337,7 @@ func (s *Service) Device(ctx context.Context, u resident.User, deviceID int64) (
 	if err != nil {
 		return DeviceDetail{}, err
 	}
+	deviceID = dev.ID // the device may have been named by its IMEI
 	hist, err := s.store.BindingsOfDevice(ctx, deviceID)
 	if err != nil {
 		return DeviceDetail{}, err

@@ -118,24 +118,24 @@ var (
 	ErrNotOwner        = errs.Forbidden("NOT_PRIMARY_GUARDIAN", "只有绑定人可以进行此操作")
 	ErrNotStaff        = errs.Forbidden("FORBIDDEN", "没有权限进行此操作")
 
-	errInvalidWearer     = errs.Invalid("INVALID_WEARER", "请选择佩戴人：本人或一位家庭成员")
-	errConsentRequired   = errs.Invalid("CONSENT_REQUIRED", "请先阅读并同意《智能手环数据使用说明》")
-	errConsentOutdated   = errs.Invalid("CONSENT_VERSION_OUTDATED", "数据使用说明已更新，请阅读最新版本后重新确认")
-	errConsentRevoked    = errs.Conflict("CONSENT_ALREADY_REVOKED", "佩戴人已撤回同意，当前不采集数据")
-	errReasonRequired    = errs.Invalid("REASON_REQUIRED", "请填写办理原因（不超过200个字）")
-	errNoteRequired      = errs.Invalid("NOTE_REQUIRED", "请填写处理说明（不超过200个字）")
-	errNoteTooLong       = errs.Invalid("NOTE_TOO_LONG", "说明不能超过200个字")
-	errUserNotFound      = errs.NotFound("USER_NOT_FOUND", "居民账号不存在")
-	errDependentNotFound = errs.NotFound("DEPENDENT_NOT_FOUND", "家庭成员不存在")
-	errInviteNotFound    = errs.NotFound("INVITATION_NOT_FOUND", "邀请码不正确，请核对后重新输入")
-	errInviteUsed        = errs.Conflict("INVITATION_USED", "该邀请码已被使用，请让家人重新邀请")
-	errInviteExpired     = errs.Unprocessable("INVITATION_EXPIRED", "邀请码已过期或手环已解绑，请让家人重新邀请")
-	errTooManyGuardians  = errs.Unprocessable("TOO_MANY_GUARDIANS", "这只手环的监护人已达上限")
-	errCannotRemoveOwner = errs.Unprocessable("CANNOT_REMOVE_OWNER", "绑定人不能被移除；如不再使用，请解绑手环")
-	errGuardianNotFound  = errs.NotFound("GUARDIAN_NOT_FOUND", "该用户不是这只手环的监护人")
-	errAlarmNotFound     = errs.NotFound("ALARM_NOT_FOUND", "告警不存在或您无权处理")
-	errAlarmAcked        = errs.Conflict("ALARM_ALREADY_ACKED", "该告警已被受理")
-	errAlarmResolved     = errs.Conflict("ALARM_ALREADY_RESOLVED", "该告警已处理完毕")
+	errInvalidWearer      = errs.Invalid("INVALID_WEARER", "请选择佩戴人：本人或一位家庭成员")
+	errConsentRequired    = errs.Invalid("CONSENT_REQUIRED", "请先阅读并同意《智能手环数据使用说明》")
+	errConsentVersionLong = errs.Invalid("INVALID_CONSENT_VERSION", "同意书版本号不能超过32个字符")
+	errConsentRevoked     = errs.Conflict("CONSENT_ALREADY_REVOKED", "佩戴人已撤回同意，当前不采集数据")
+	errReasonRequired     = errs.Invalid("REASON_REQUIRED", "请填写办理原因（不超过200个字）")
+	errNoteRequired       = errs.Invalid("NOTE_REQUIRED", "请填写处理说明（不超过200个字）")
+	errNoteTooLong        = errs.Invalid("NOTE_TOO_LONG", "说明不能超过200个字")
+	errUserNotFound       = errs.NotFound("USER_NOT_FOUND", "居民账号不存在")
+	errDependentNotFound  = errs.NotFound("DEPENDENT_NOT_FOUND", "家庭成员不存在")
+	errInviteNotFound     = errs.NotFound("INVITATION_NOT_FOUND", "邀请码不正确，请核对后重新输入")
+	errInviteUsed         = errs.Conflict("INVITATION_USED", "该邀请码已被使用，请让家人重新邀请")
+	errInviteExpired      = errs.Unprocessable("INVITATION_EXPIRED", "邀请码已过期或手环已解绑，请让家人重新邀请")
+	errTooManyGuardians   = errs.Unprocessable("TOO_MANY_GUARDIANS", "这只手环的监护人已达上限")
+	errCannotRemoveOwner  = errs.Unprocessable("CANNOT_REMOVE_OWNER", "绑定人不能被移除；如不再使用，请解绑手环")
+	errGuardianNotFound   = errs.NotFound("GUARDIAN_NOT_FOUND", "该用户不是这只手环的监护人")
+	errAlarmNotFound      = errs.NotFound("ALARM_NOT_FOUND", "告警不存在或您无权处理")
+	errAlarmAcked         = errs.Conflict("ALARM_ALREADY_ACKED", "该告警已被受理")
+	errAlarmResolved      = errs.Conflict("ALARM_ALREADY_RESOLVED", "该告警已处理完毕")
 )
 
 // Actor is who calls: a resident acting as a guardian, or staff acting for
@@ -224,15 +224,20 @@ func text(v string, required bool, missing *errs.Error) (string, error) {
 	return v, nil
 }
 
-func checkConsent(version string) error {
+// maxConsentVersionLen is the longest consent version recorded (in characters).
+const maxConsentVersionLen = 32
+
+// consentVersion is the version of the consent text the client says was
+// agreed to, trimmed; it is recorded as sent.
+func consentVersion(version string) (string, error) {
 	version = strings.TrimSpace(version)
 	if version == "" {
-		return errConsentRequired
+		return "", errConsentRequired
 	}
-	if version != ConsentVersion {
-		return errConsentOutdated
+	if utf8.RuneCountInString(version) > maxConsentVersionLen {
+		return "", errConsentVersionLong
 	}
-	return nil
+	return version, nil
 }
 
 // logView writes access-log entries; a failure is returned so a view that

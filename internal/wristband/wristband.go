@@ -351,6 +351,7 @@ type ReadingFilter struct {
 	// BeforeID, with Before, continues a page: readings measured at Before
 	// with a smaller id come next (several kinds share one push's time).
 	BeforeID int64
+	Since    time.Time // inclusive; zero = no lower bound
 	Limit    int
 }
 

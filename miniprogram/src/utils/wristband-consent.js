@@ -3,7 +3,7 @@
 // through inForce) and send back its version; this copy is shown only
 // when that request fails. It is the server's wristband.ConsentVersion and wristband.ConsentText
 // (internal/wristband/wristband.go; a Go test keeps them equal): change both together, and a new
-// text needs a new version (the server records the version sent).
+// text needs a new version (the server records the version sent with each consent).
 
 const CONSENT_VERSION = 'v1'
 
