@@ -88,6 +88,32 @@ func looksLikeJSONObject(body []byte) bool {
 	return len(b) > 0 && b[0] == '{'
 }
 
+// consentShorthand reads the short spellings of a consent: true (the text
+// in force, inForce), false or null (none), or the version alone as a
+// string. It reports whether b was one of them; if not, b is the consent
+// object, which strictObject reads.
+func consentShorthand(b []byte, inForce string, version *string) (bool, error) {
+	switch t := string(bytes.TrimSpace(b)); {
+	case t == "true":
+		*version = inForce
+		return true, nil
+	case t == "false" || t == "null":
+		return true, nil
+	case strings.HasPrefix(t, `"`):
+		return true, json.Unmarshal(b, version)
+	}
+	return false, nil
+}
+
+// strictObject decodes b into v, refusing fields v does not have (for a
+// nested object's own UnmarshalJSON, where the body's decoder's setting
+// does not reach).
+func strictObject(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}
+
 // decodeBytes is decode's reading of the body's bytes.
 func decodeBytes(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {

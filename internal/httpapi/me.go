@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -101,19 +99,11 @@ type guardianConsentReq struct {
 // UnmarshalJSON reads the consent object, or the version alone ("1.0"), or
 // true: consent to the text in force (false is no consent).
 func (r *guardianConsentReq) UnmarshalJSON(b []byte) error {
-	switch t := string(bytes.TrimSpace(b)); {
-	case t == "true":
-		r.Version = resident.CurrentConsentVersion
-		return nil
-	case t == "false" || t == "null":
-		return nil
-	case strings.HasPrefix(t, `"`):
-		return json.Unmarshal(b, &r.Version)
+	if short, err := consentShorthand(b, resident.CurrentConsentVersion, &r.Version); short {
+		return err
 	}
 	type plain guardianConsentReq
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	return dec.Decode((*plain)(r))
+	return strictObject(b, (*plain)(r))
 }
 
 // consentVersion is the consent version the request gives, in whichever

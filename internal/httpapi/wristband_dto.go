@@ -1,9 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
-	"encoding/json"
-	"strings"
 	"time"
 
 	"gongjian/internal/pii"
@@ -33,19 +30,11 @@ type consentReq struct {
 // UnmarshalJSON reads {"version":"v1"}, or the version alone ("v1"), or
 // true: consent to the text in force (false is no consent).
 func (r *consentReq) UnmarshalJSON(b []byte) error {
-	switch t := string(bytes.TrimSpace(b)); {
-	case t == "true":
-		r.Version = wristband.ConsentVersion
-		return nil
-	case t == "false" || t == "null":
-		return nil
-	case strings.HasPrefix(t, `"`):
-		return json.Unmarshal(b, &r.Version)
+	if short, err := consentShorthand(b, wristband.ConsentVersion, &r.Version); short {
+		return err
 	}
 	type plain consentReq
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	return dec.Decode((*plain)(r))
+	return strictObject(b, (*plain)(r))
 }
 
 type wbConsentDTO struct {
