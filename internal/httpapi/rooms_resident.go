@@ -161,9 +161,7 @@ func (g *guestReq) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	type plain guestReq
-	dec := json.NewDecoder(bytes.NewReader(t))
-	dec.DisallowUnknownFields()
-	return dec.Decode((*plain)(g))
+	return strictObject(t, (*plain)(g))
 }
 
 func digitsOnly(s string) bool {

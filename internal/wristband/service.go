@@ -224,9 +224,6 @@ func text(v string, required bool, missing *errs.Error) (string, error) {
 	return v, nil
 }
 
-// maxConsentVersionLen is the longest consent version recorded (in characters).
-const maxConsentVersionLen = 32
-
 // consentVersion is the version of the consent text the client says was
 // agreed to, trimmed; it is recorded as sent.
 func consentVersion(version string) (string, error) {
@@ -234,7 +231,7 @@ func consentVersion(version string) (string, error) {
 	if version == "" {
 		return "", errConsentRequired
 	}
-	if utf8.RuneCountInString(version) > maxConsentVersionLen {
+	if utf8.RuneCountInString(version) > resident.MaxConsentVersionLen {
 		return "", errConsentVersionLong
 	}
 	return version, nil
