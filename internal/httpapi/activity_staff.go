@@ -63,7 +63,7 @@ type activityReq struct {
 	Description           *string         `json:"description"`
 	CommunityID           int64           `json:"community_id"`
 	HostOrgID             int64           `json:"host_org_id"`
-	Place                 *placeDTO       `json:"place"`
+	Place                 *placeReq       `json:"place"`
 	CoverURL              *string         `json:"cover_url"`
 	SignupOpensAt         *time.Time      `json:"signup_opens_at"`
 	SignupClosesAt        *time.Time      `json:"signup_closes_at"`
@@ -74,6 +74,41 @@ type activityReq struct {
 	Eligibility           *eligibilityReq `json:"eligibility"`
 	Questions             *[]questionDTO  `json:"questions"`
 	Sessions              []sessionReq    `json:"sessions"`
+	// OpensAt and ClosesAt: the sign-up window as issue 3 names it
+	// ("sign-up window (opens_at, closes_at)"); signup_* win when both are sent.
+	OpensAt  *time.Time `json:"opens_at"`
+	ClosesAt *time.Time `json:"closes_at"`
+}
+
+// placeReq is a place as sent: lat/lng, also spelled latitude/longitude
+// (issue 3: "place (address, latitude, longitude)"); lat/lng win.
+type placeReq struct {
+	Address   string   `json:"address"`
+	Lat       *float64 `json:"lat"`
+	Lng       *float64 `json:"lng"`
+	Latitude  *float64 `json:"latitude"`
+	Longitude *float64 `json:"longitude"`
+}
+
+func (p placeReq) place() activity.Place {
+	out := activity.Place{Address: p.Address}
+	setIf(&out.Lat, p.Latitude)
+	setIf(&out.Lat, p.Lat)
+	setIf(&out.Lng, p.Longitude)
+	setIf(&out.Lng, p.Lng)
+	return out
+}
+
+// window is the sign-up window under whichever name it was sent.
+func (req activityReq) window() (opens, closes *time.Time) {
+	opens, closes = req.SignupOpensAt, req.SignupClosesAt
+	if opens == nil {
+		opens = req.OpensAt
+	}
+	if closes == nil {
+		closes = req.ClosesAt
+	}
+	return opens, closes
 }
 
 func questionsOf(qs []questionDTO) []activity.Question {
@@ -89,10 +124,11 @@ func (req activityReq) input() activity.ActivityInput {
 	in := activity.ActivityInput{CommunityID: req.CommunityID, HostOrgID: req.HostOrgID, Series: req.Series,
 		Title: str(req.Title), Category: str(req.Category), Description: str(req.Description), CoverURL: str(req.CoverURL)}
 	if req.Place != nil {
-		in.Place = activity.Place{Address: req.Place.Address, Lat: req.Place.Lat, Lng: req.Place.Lng}
+		in.Place = req.Place.place()
 	}
-	setIf(&in.SignupOpensAt, req.SignupOpensAt)
-	setIf(&in.SignupClosesAt, req.SignupClosesAt)
+	opens, closes := req.window()
+	setIf(&in.SignupOpensAt, opens)
+	setIf(&in.SignupClosesAt, closes)
 	setIf(&in.CancelDeadlineMinutes, req.CancelDeadlineMinutes)
 	setIf(&in.PerAccountLimit, req.PerAccountLimit)
 	setIf(&in.Popular, req.Popular)
@@ -180,11 +216,13 @@ func (a *API) updateActivity(c *gin.Context) {
 		fail(c, errs.Invalid("IMMUTABLE_FIELD", "社区、主办组织、系列活动和场次不能在这里修改（场次请用场次接口）"))
 		return
 	}
+	opens, closes := req.window()
 	p := activity.ActivityPatch{Title: req.Title, Category: req.Category, Description: req.Description, CoverURL: req.CoverURL,
-		SignupOpensAt: req.SignupOpensAt, SignupClosesAt: req.SignupClosesAt, CancelDeadlineMinutes: req.CancelDeadlineMinutes,
+		SignupOpensAt: opens, SignupClosesAt: closes, CancelDeadlineMinutes: req.CancelDeadlineMinutes,
 		PerAccountLimit: req.PerAccountLimit, Popular: req.Popular}
 	if req.Place != nil {
-		p.Place = &activity.Place{Address: req.Place.Address, Lat: req.Place.Lat, Lng: req.Place.Lng}
+		pl := req.Place.place()
+		p.Place = &pl
 	}
 	if e := req.Eligibility; e != nil {
 		p.Eligibility = &activity.Eligibility{CommunityOnly: e.CommunityOnly, MinAge: e.MinAge, MaxAge: e.MaxAge, Roles: e.Roles}
