@@ -49,6 +49,28 @@ func TestActivityWindowAndPlaceAsIssue3NamesThem(t *testing.T) {
 	expectError(t, ta.do("PATCH", fmt.Sprintf("/api/v1/admin/activities/%d", id), w.orgStaff, map[string]any{"opening_at": rfc(later)}), 400, "UNKNOWN_FIELD")
 }
 
+// flag that is not a truth value is refused, not ignored.
+func TestMyRegistrationsUpcomingAndPastFlags(t *testing.T) {
+	w, ta := newRegWorld(t)
+	_, sid := w.lecture()
+	tok, _ := w.resident("flags", "钱七")
+	if r := w.register(tok, sid, nil, nil); r.Status != 201 {
+		t.Fatalf("sign-up: %d %s", r.Status, r.Raw)
+	}
+	for _, c := range []struct {
+		query string
+		n     int
+	}{
+		{"", 1}, {"?upcoming=true", 1}, {"?upcoming=1", 1}, {"?past=true", 0}, {"?past=false", 1}, {"?scope=past", 0},
+	} {
+		r := ta.do("GET", "/api/v1/me/registrations"+c.query, tok, nil)
+		if r.Status != 200 || len(items(r)) != c.n {
+			t.Fatalf("%q: want %d registrations, got %d %s", c.query, c.n, r.Status, r.Raw)
+		}
+	}
+	expectError(t, ta.do("GET", "/api/v1/me/registrations?past=maybe", tok, nil), 400, "BAD_QUERY")
+}
+
 // each was already accepted; kept here so that none is lost.
 func TestIssues3And4And13WordsAccepted(t *testing.T) {
 	w, ta := newRegWorld(t)

@@ -127,6 +127,19 @@ func (a *API) myRegistrations(c *gin.Context) {
 	if st := c.Query("status"); scope == "" && (st == "upcoming" || st == "past") {
 		scope = st
 	}
+	// ?upcoming=true or ?past=true: the two words as flags.
+	for _, w := range []string{"upcoming", "past"} {
+		if v, ok := c.GetQuery(w); ok && scope == "" {
+			on, err := strconv.ParseBool(v)
+			if err != nil {
+				fail(c, errs.Invalid("BAD_QUERY", "请选择查看即将开始或已结束的报名").With("param", w))
+				return
+			}
+			if on {
+				scope = w
+			}
+		}
+	}
 	if scope == "" {
 		scope = "all"
 	}
