@@ -448,10 +448,33 @@ func validateAnswers(qs []Question, in map[string]string, requireAll bool) (map[
 	for _, q := range qs {
 		byID[q.ID] = q
 	}
+	// An answer may also name its question by title (issue 3 says "questions
+	// to answer" without naming their keys); a question's id wins over a
+	// title that names it too. Answers leave keyed by id.
+	var byTitle map[string]Question
+	for k := range in {
+		if _, ok := byID[k]; !ok && byTitle == nil {
+			byTitle = map[string]Question{}
+			for _, q := range qs {
+				if _, dup := byTitle[q.Title]; dup {
+					byTitle[q.Title] = Question{} // ambiguous: refused below
+					continue
+				}
+				byTitle[q.Title] = q
+			}
+		}
+	}
 	out := map[string]string{}
 	for k, v := range in {
 		q, ok := byID[k]
 		if !ok {
+			if q, ok = byTitle[k]; ok && q.ID != "" {
+				if _, named := in[q.ID]; named {
+					continue
+				}
+			}
+		}
+		if !ok || q.ID == "" {
 			return nil, errs.Invalid("INVALID_ANSWERS", "报名问题已更新，请刷新后重新填写").With("question", k)
 		}
 		v = strings.TrimSpace(v)
@@ -470,7 +493,7 @@ func validateAnswers(qs []Question, in map[string]string, requireAll bool) (map[
 				return nil, errs.Invalid("INVALID_ANSWERS", "「"+q.Title+"」请从给出的选项中选择")
 			}
 		}
-		out[k] = v
+		out[q.ID] = v
 	}
 	if requireAll {
 		for _, q := range qs {
