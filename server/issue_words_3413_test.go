@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -163,5 +164,51 @@ func TestIssues3And4And13WordsAccepted(t *testing.T) {
 	}
 	if r := ta.do("POST", fmt.Sprintf("/api/v1/admin/activities/%d/cancel", aid), w.orgStaff, map[string]any{"reason": "场地维修"}); r.Status != 200 || r.str("status") != "cancelled" {
 		t.Fatalf("cancel with reason: %d %s", r.Status, r.Raw)
+	}
+}
+
+// Issue 3's "has seats" filter (and every other yes/no query parameter)
+// reads a truth value as clients send it: Python's requests sends a bool
+// as True/False, which was refused as BAD_QUERY; a word that is no truth
+// value stays refused.
+func TestYesNoQueryParametersReadEveryTruthSpelling(t *testing.T) {
+	w, ta := newRegWorld(t)
+	open, _ := w.lecture()
+	full := w.activity(w.orgStaff, func(b map[string]any) {
+		b["sessions"] = []map[string]any{{"starts_at": rfc(time.Now().Add(50 * time.Hour)), "ends_at": rfc(time.Now().Add(51 * time.Hour)), "capacity": 1, "waitlist_capacity": 0}}
+	})
+	tok, _ := w.resident("yesno", "吴十")
+	if r := w.register(tok, sessionID(full, 0), nil, nil); r.Status != 201 {
+		t.Fatalf("sign-up: %d %s", r.Status, r.Raw)
+	}
+	// The filter may lag a sign-up by a moment (seats_until is refreshed
+	// after the writer commits): wait for it with the usual spelling.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if len(items(ta.do("GET", "/api/v1/activities?has_seats=true", "", nil))) == 1 || time.Now().After(deadline) {
+			break
+		}
+	}
+	for _, c := range []struct {
+		query string
+		ids   []int64
+	}{
+		{"has_seats=True", []int64{open}}, {"has_seats=TRUE", []int64{open}}, {"has_seats=true", []int64{open}},
+		{"has_seats=False", []int64{open, num(full["id"])}},
+	} {
+		r := ta.do("GET", "/api/v1/activities?"+c.query, "", nil)
+		it := items(r)
+		if r.Status != 200 || len(it) != len(c.ids) || num(r.Body["total"]) != int64(len(c.ids)) {
+			t.Fatalf("?%s: want %v, got %d %s", c.query, c.ids, r.Status, r.Raw)
+		}
+		for _, a := range it {
+			if !slices.Contains(c.ids, num(a["id"])) {
+				t.Fatalf("?%s: %v listed", c.query, a["id"])
+			}
+		}
+	}
+	expectError(t, ta.do("GET", "/api/v1/activities?has_seats=yes", "", nil), 400, "BAD_QUERY")
+	r := ta.do("GET", fmt.Sprintf("/api/v1/admin/activities/%d/registrations?no_show=False", num(full["id"])), w.orgStaff, nil)
+	if r.Status != 200 || len(items(r)) != 1 {
+		t.Fatalf("no_show=False: %d %s", r.Status, r.Raw)
 	}
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -161,12 +162,16 @@ func inDatabaseRange(t time.Time) bool {
 	return y >= 1000 && y <= 9998
 }
 
+// queryBool reads a yes/no query parameter: absent or empty is no; 1/0,
+// true/false in any of Go's spellings (True, TRUE, t, F: what Python's
+// requests sends for a bool is True/False), else BAD_QUERY.
 func queryBool(c *gin.Context, name string) (bool, error) {
-	switch c.Query(name) {
-	case "", "0", "false":
+	v := c.Query(name)
+	if v == "" {
 		return false, nil
-	case "1", "true":
-		return true, nil
+	}
+	if b, err := strconv.ParseBool(v); err == nil {
+		return b, nil
 	}
 	return false, errBadQuery.With("param", name)
 }
