@@ -86,10 +86,12 @@ func (a *API) consoleRegistrations(c *gin.Context) {
 }
 
 // searchText reads the console lists' search box into *q: ?q=, a name
-// fragment or phone digits, at most 30 characters.
+// fragment or phone digits, at most 30 characters. Issue 17 searches
+// residents "by masked phone or name": ?name= and ?phone= are other
+// spellings of it.
 func searchText(q *string) fromRequest {
 	return func(c *gin.Context) error {
-		*q = strings.TrimSpace(c.Query("q"))
+		*q = strings.TrimSpace(queryAs(c, "q", "name", "phone"))
 		if len([]rune(*q)) > 30 {
 			return errs.Invalid("BAD_QUERY", "搜索内容不超过 30 个字")
 		}
