@@ -144,3 +144,16 @@ func TestRegistrationsCheckedInFilter(t *testing.T) {
 	}
 	expectError(t, ta.do("GET", fmt.Sprintf("/api/v1/admin/activities/%d/registrations?checked_in=maybe", w.clinic), w.staff, nil), 400, "BAD_QUERY")
 }
+
+// Issue 17 point 2: "In the embedded/development mode a `dev:<name>`
+// login is also offered": the console's development login reads it as the
+// mini-program's login sends it, {"code": "dev:<name>"}, beside {"name"}.
+func TestConsoleDevLoginByCode(t *testing.T) {
+	ta := newTestApp(t, devConsole)
+	r := ta.must(ta.browser().do("POST", "/api/v1/console/login/dev", map[string]string{"code": "dev:admin"}), 200, "dev login by code")
+	if r.Body["scope"].(map[string]any)["level"] != "district" || setCookie(r, "gj_console") == nil || r.str("csrf_token") == "" {
+		t.Fatalf("{code: dev:admin}: %s", r.Raw)
+	}
+	expectError(t, ta.browser().do("POST", "/api/v1/console/login/dev", map[string]string{"code": "dev:nobody"}), 403, "CONSOLE_FORBIDDEN")
+	expectError(t, ta.browser().do("POST", "/api/v1/console/login/dev", map[string]string{"code": ""}), 400, "INVALID_NAME")
+}
