@@ -246,6 +246,7 @@ type RegistrationFilter struct {
 	SessionID  int64
 	Status     string
 	NoShow     *bool
+	CheckedIn  *bool // nil: either; true: checked in; false: not checked in
 	// The activities' scope (ScopeAll: all; else those of the communities
 	// or hosted by the organisations).
 	ScopeAll         bool

@@ -322,7 +322,7 @@ func (a *API) activityRegistrations(c *gin.Context) {
 }
 
 // registrationFilter reads the registrations lists' common filters into
-// *f: status, session_id, no_show.
+// *f: status, session_id, checked_in, no_show.
 func registrationFilter(f *activity.RegistrationFilter) fromRequest {
 	return func(c *gin.Context) (err error) {
 		f.Status = c.Query("status")
@@ -337,8 +337,19 @@ func registrationFilter(f *activity.RegistrationFilter) fromRequest {
 		default:
 			return errs.Invalid("BAD_QUERY", "状态无效，请选择已报名、候补中或已取消")
 		}
-		if f.SessionID, err = queryID(c, "session_id"); err != nil || c.Query("no_show") == "" {
+		if f.SessionID, err = queryID(c, "session_id"); err != nil {
 			return err
+		}
+		// The check-in state (issue 17 point 5): checked_in=true|false.
+		if c.Query("checked_in") != "" {
+			b, err := queryBool(c, "checked_in")
+			if err != nil {
+				return err
+			}
+			f.CheckedIn = &b
+		}
+		if c.Query("no_show") == "" {
+			return nil
 		}
 		b, err := queryBool(c, "no_show")
 		f.NoShow = &b

@@ -44,6 +44,18 @@ type roleReq struct {
 	Scope       string `json:"scope"`
 	// SubdistrictID limits an admin role to one subdistrict.
 	SubdistrictID int64 `json:"subdistrict_id"`
+	// Community is community_id as `server admin grant --community ID`
+	// spells it (issue 2).
+	Community int64 `json:"community"`
+}
+
+// merged is the request with its other spellings folded in.
+func (r roleReq) merged() roleReq {
+	if r.CommunityID == 0 {
+		r.CommunityID = r.Community
+	}
+	r.Community = 0
+	return r
 }
 
 func (r roleReq) change() resident.RoleChange {
@@ -62,6 +74,7 @@ var (
 func (a *API) grantRole(c *gin.Context) {
 	var req roleReq
 	if me, id, ok := a.meAndWith(c, "id", &req); ok {
+		req = req.merged()
 		if req.OrgID != 0 {
 			// A unit contact's organisation must be a co-building unit; any
 			// other role's an organisation that exists.
@@ -88,6 +101,7 @@ func (a *API) grantRole(c *gin.Context) {
 // query (?role=staff&community_id=3): many clients send no body with DELETE.
 func roleFromQuery(r *roleReq) fromRequest {
 	return func(c *gin.Context) error {
+		*r = r.merged()
 		if r.Role == "" {
 			r.Role = c.Query("role")
 		}
@@ -97,7 +111,7 @@ func roleFromQuery(r *roleReq) fromRequest {
 		for _, f := range []struct {
 			name string
 			dst  *int64
-		}{{"community_id", &r.CommunityID}, {"org_id", &r.OrgID}, {"subdistrict_id", &r.SubdistrictID}} {
+		}{{"community_id", &r.CommunityID}, {"community", &r.CommunityID}, {"org_id", &r.OrgID}, {"subdistrict_id", &r.SubdistrictID}} {
 			if *f.dst == 0 {
 				v, err := queryID(c, f.name)
 				if err != nil {

@@ -53,7 +53,8 @@ func auditFilter(f *audit.Filter) fromRequest {
 			*dst = int64(v)
 		}
 		f.Action, f.ObjectType = c.Query("action"), c.Query("object_type")
-		f.ActorRole, f.RequestID = c.Query("actor_role"), c.Query("request_id")
+		// "which role" (issue 17) is the actor's: role is another spelling.
+		f.ActorRole, f.RequestID = queryAs(c, "actor_role", "role"), c.Query("request_id")
 		if f.From, err = queryTime(c, "from", false); err != nil {
 			return err
 		}

@@ -134,9 +134,15 @@ func (a *API) consoleDevLogin(c *gin.Context) {
 	}
 	var req struct {
 		Name string `json:"name"`
+		// Code: the name as the mini-program's login sends it,
+		// {"code": "dev:<name>"} (issue 17: "a `dev:<name>` login").
+		Code string `json:"code"`
 	}
 	if !read(c, &req) {
 		return
+	}
+	if req.Name == "" {
+		req.Name = req.Code
 	}
 	// The name may be given as the mini-program's login code, "dev:<name>".
 	req.Name = strings.TrimPrefix(req.Name, "dev:")

@@ -22,8 +22,8 @@ import (
 // phone digits; with their roles and masked phones.
 func (a *API) consolePeople(c *gin.Context) {
 	var req page.Request
-	var q string
-	sc, ok := a.dashboardScope(c, keysetParam(&req, 20), searchText(&q))
+	var q, role string
+	sc, ok := a.dashboardScope(c, keysetParam(&req, 20), searchText(&q), peopleRole(&role))
 	if !ok {
 		return
 	}
@@ -31,8 +31,20 @@ func (a *API) consolePeople(c *gin.Context) {
 		fail(c, errs.Forbidden("FORBIDDEN", "没有权限查看居民"))
 		return
 	}
-	us, next, err := a.d.Residents.People(c.Request.Context(), resident.PeopleFilter{All: sc.All, CommunityIDs: sc.CommunityIDs, Query: q}, req)
+	us, next, err := a.d.Residents.People(c.Request.Context(), resident.PeopleFilter{All: sc.All, CommunityIDs: sc.CommunityIDs, Query: q, Role: role}, req)
 	respond(c, http.StatusOK, cursorPage(dtos(us, toPersonDTO), next, req.Limit), err)
+}
+
+// peopleRole reads ?role= (issue 17: "people (..., roles)"): only the
+// holders of a role; resident (everyone's) or none lists everyone.
+func peopleRole(role *string) fromRequest {
+	return func(c *gin.Context) error {
+		*role = c.Query("role")
+		if *role != "" && *role != resident.RoleResident && !resident.IsGrantable(*role) {
+			return errBadQuery.With("param", "role")
+		}
+		return nil
+	}
 }
 
 var errPersonNotFound = errs.NotFound("USER_NOT_FOUND", "用户不存在")
@@ -86,10 +98,12 @@ func (a *API) consoleRegistrations(c *gin.Context) {
 }
 
 // searchText reads the console lists' search box into *q: ?q=, a name
-// fragment or phone digits, at most 30 characters.
+// fragment or phone digits, at most 30 characters. Issue 17 searches
+// residents "by masked phone or name": ?name= and ?phone= are other
+// spellings of it.
 func searchText(q *string) fromRequest {
 	return func(c *gin.Context) error {
-		*q = strings.TrimSpace(c.Query("q"))
+		*q = strings.TrimSpace(queryAs(c, "q", "name", "phone"))
 		if len([]rune(*q)) > 30 {
 			return errs.Invalid("BAD_QUERY", "搜索内容不超过 30 个字")
 		}

@@ -24,10 +24,19 @@ func (a *API) patchMe(c *gin.Context) {
 		AvatarURL   *string `json:"avatar_url"`
 		RealName    *string `json:"real_name"`
 		CommunityID *int64  `json:"community_id"`
+		// Other spellings: issue 2 names the fields "nickname, avatar URL,
+		// real name, community"; WeChat's user info says nickName and
+		// avatarUrl.
+		Community  *int64  `json:"community"`
+		NickName   *string `json:"nickName"`
+		AvatarURL2 *string `json:"avatarUrl"`
+		Avatar     *string `json:"avatar"`
+		RealName2  *string `json:"realName"`
 	}
 	if read(c, &req) {
 		u, err := a.d.Residents.UpdateProfile(c.Request.Context(), userID(c), resident.ProfilePatch{
-			Nickname: req.Nickname, AvatarURL: req.AvatarURL, RealName: req.RealName, CommunityID: req.CommunityID,
+			Nickname: firstSet(req.Nickname, req.NickName), AvatarURL: firstSet(req.AvatarURL, req.AvatarURL2, req.Avatar),
+			RealName: firstSet(req.RealName, req.RealName2), CommunityID: firstSet(req.CommunityID, req.Community),
 		})
 		respond(c, http.StatusOK, toUserDTO(u), err)
 	}
@@ -225,4 +234,15 @@ func (a *API) patchDependent(c *gin.Context) {
 	p.ConsentVersion = req.consentVersion()
 	d, err := a.d.Residents.UpdateDependent(c.Request.Context(), userID(c), id, p)
 	respond(c, http.StatusOK, dependentNow(d), err)
+}
+
+// firstSet is the first of vs the request gave (a field with more than
+// one accepted spelling), or nil.
+func firstSet[T any](vs ...*T) *T {
+	for _, v := range vs {
+		if v != nil {
+			return v
+		}
+	}
+	return nil
 }

@@ -90,6 +90,9 @@ func (s *ResidentStore) People(ctx context.Context, f resident.PeopleFilter) ([]
 	if text := strings.TrimSpace(f.Query); text != "" {
 		q = personMatch(q, text)
 	}
+	if f.Role != "" && f.Role != resident.RoleResident {
+		q = q.Where("id IN (?)", s.g(ctx).Model(&roleRow{}).Select("user_id").Where("role = ?", f.Role))
+	}
 	if f.After != nil {
 		q = q.Where("id < ?", f.After.ID)
 	}

@@ -272,6 +272,13 @@ func (s *ActivityStore) Registrations(ctx context.Context, f activity.Registrati
 	if f.NoShow != nil {
 		q = q.Where("no_show = ?", *f.NoShow)
 	}
+	if f.CheckedIn != nil {
+		in := "id IN (?)"
+		if !*f.CheckedIn {
+			in = "id NOT IN (?)"
+		}
+		q = q.Where(in, s.g(ctx).Model(&checkinRow{}).Select("registration_id"))
+	}
 	if !f.ScopeAll {
 		acts := activityScope(s.g(ctx).Model(&activityRow{}).Select("id"), f.ScopeCommunities, f.ScopeOrgs)
 		q = q.Where("activity_id IN (?)", acts)

@@ -14,6 +14,8 @@ type PeopleFilter struct {
 	// Query: a name fragment (real name, else nickname) or phone digits:
 	// the last digits ("5678") or the masked form ("139****5678").
 	Query string
+	// Role: only those holding this granted role ("" or resident: everyone).
+	Role  string
 	After *page.Cursor // nil = the first page
 	Limit int          // rows to read (the service asks one more than it serves)
 }
