@@ -37,13 +37,15 @@ type Session struct {
 	ActivityTitle  string
 	Category       string
 	ActivityStatus string
-	StartsAt       time.Time
-	EndsAt         time.Time
-	HostOrgID      int64
-	HostOrgName    string
-	CommunityID    int64
-	Place          string
-	Lat, Lng       float64
+	// Cancelled: staff cancelled this session alone; nobody checks in.
+	Cancelled   bool
+	StartsAt    time.Time
+	EndsAt      time.Time
+	HostOrgID   int64
+	HostOrgName string
+	CommunityID int64
+	Place       string
+	Lat, Lng    float64
 }
 
 // HasPlace reports whether the activity's place has coordinates.

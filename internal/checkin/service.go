@@ -296,7 +296,7 @@ func (s *Service) admit(ctx context.Context, u resident.User, in ScanInput, at t
 	}
 	d := detailsOf(r)
 	switch {
-	case r.Status == StatusCancelled || r.Session.ActivityStatus == ActivityCancelled || r.Status != StatusConfirmed:
+	case r.Status == StatusCancelled || r.Session.ActivityStatus == ActivityCancelled || r.Session.Cancelled || r.Status != StatusConfirmed:
 		return r, withDetails(errRevoked, d)
 	case t.SessionID != r.Session.ID || mismatch:
 		return r, withDetails(errWrongSession, d)

@@ -529,6 +529,7 @@ type sessionView struct {
 	Title          string
 	Category       string
 	ActivityStatus string
+	CancelledAt    *time.Time
 	HostOrgID      int64
 	HostOrgName    string
 	CommunityID    int64
@@ -537,7 +538,7 @@ type sessionView struct {
 	Lng            float64
 }
 
-const sessionViewCols = "s.id AS session_id, s.activity_id, s.starts_at, s.ends_at, a.title, a.category, a.status AS activity_status, " +
+const sessionViewCols = "s.id AS session_id, s.activity_id, s.starts_at, s.ends_at, a.title, a.category, a.status AS activity_status, s.cancelled_at, " +
 	"a.host_org_id, COALESCE(o.name, '') AS host_org_name, a.community_id, a.address, a.lat, a.lng"
 
 const sessionViewFrom = "sessions s JOIN activities a ON a.id = s.activity_id LEFT JOIN organizations o ON o.id = a.host_org_id"
@@ -545,7 +546,7 @@ const sessionViewFrom = "sessions s JOIN activities a ON a.id = s.activity_id LE
 func (v sessionView) session() checkin.Session {
 	return checkin.Session{
 		ID: v.SessionID, ActivityID: v.ActivityID, ActivityTitle: v.Title, Category: v.Category, ActivityStatus: v.ActivityStatus,
-		StartsAt: v.StartsAt.UTC(), EndsAt: v.EndsAt.UTC(), HostOrgID: v.HostOrgID, HostOrgName: v.HostOrgName,
+		Cancelled: v.CancelledAt != nil, StartsAt: v.StartsAt.UTC(), EndsAt: v.EndsAt.UTC(), HostOrgID: v.HostOrgID, HostOrgName: v.HostOrgName,
 		CommunityID: v.CommunityID, Place: v.Address, Lat: v.Lat, Lng: v.Lng,
 	}
 }
