@@ -43,10 +43,14 @@ function sessionView(s, now, series) {
     const end = fmt.toDate(s.ends_at)
     remainingText = end && end.getTime() <= now ? '已结束' : '已开始，不能报名'
   }
+  // staff cancelled this session alone: it is shown, never chosen
+  const cancelled = s.status === 'cancelled'
+  if (cancelled) remainingText = s.cancel_reason ? `已取消：${s.cancel_reason}` : '已取消'
   return Object.assign({}, s, {
     timeText: fmt.formatRange(s.starts_at, s.ends_at),
     remainingText,
-    disabled: begun || (full && !canWait),
+    cancelled,
+    disabled: cancelled || begun || (full && !canWait),
   })
 }
 
@@ -56,7 +60,9 @@ function sessionView(s, now, series) {
  * the series as one slot: the id to send, its places and their text.
  * @param {any[]} sessions
  */
-function seriesSlot(sessions) {
+function seriesSlot(all) {
+  // a cancelled session of a series is not booked: the series is the sessions still held
+  const sessions = all.filter((s) => !s.cancelled)
   if (!sessions.length) return null
   const remaining = Math.max(0, Math.min(...sessions.map((s) => s.remaining)))
   const waitlistRemaining = Math.max(0, Math.min(...sessions.map((s) => s.waitlist_remaining)))
