@@ -107,6 +107,11 @@ func TestSessionCancel(t *testing.T) {
 		map[string]any{"session_id": s1, "user_id": aliceID, "reason": "电话报名"}), 409, "SESSION_CANCELLED")
 	expectError(t, ta.do("PATCH", fmt.Sprintf("/api/v1/admin/activities/%d/sessions/%d", aid, s1), w.orgStaff, map[string]int{"capacity": 3}), 409, "SESSION_CANCELLED")
 	outbox := ta.count("outbox")
+	var audited int64
+	ta.app.db.G.Table("audit_log").Where("action = ?", "session.cancel").Count(&audited)
+	if audited != 1 {
+		t.Fatalf("audit entries of session.cancel: %d", audited)
+	}
 	for _, again := range []resp{
 		ta.do("DELETE", fmt.Sprintf("/api/v1/admin/activities/%d/sessions/%d?reason=%s", aid, s1, "again"), w.cStaf, nil),
 		ta.do("POST", fmt.Sprintf("/api/v1/admin/sessions/%d/cancel", s1), w.admin, map[string]string{"reason": "再取消一次"}),
@@ -118,15 +123,11 @@ func TestSessionCancel(t *testing.T) {
 	if n := ta.count("outbox"); n != outbox {
 		t.Fatalf("a second cancellation wrote %d notices", n-outbox)
 	}
+	if ta.app.db.G.Table("audit_log").Where("action = ?", "session.cancel").Count(&audited); audited != 1 {
+		t.Fatalf("a second cancellation was recorded: %d entries", audited)
+	}
 	// Check-in into the cancelled session: no rotating code.
 	expectError(t, ta.do("GET", fmt.Sprintf("/api/v1/admin/sessions/%d/rotating-code", s1), w.cStaf, nil), 409, "SESSION_CANCELLED")
-
-	// The audit log names the change.
-	var audited int64
-	ta.app.db.G.Table("audit_log").Where("action = ?", "session.cancel").Count(&audited)
-	if audited == 0 {
-		t.Fatal("no audit entry of session.cancel")
-	}
 
 	// A session under way is not cancelled (DELETE, no body, by the
 	// community's staff), nor is a draft's refused.
@@ -203,4 +204,23 @@ func TestSessionCancelRacingSignUps(t *testing.T) {
 	if rec.Status != 200 || num(rec.Body["drift"]) != 0 || num(rec.Body["seats"]) != 0 {
 		t.Fatalf("Redis and MySQL disagree: %s", rec.Raw)
 	}
+}
+
+// Nobody checks into a cancelled session: its tickets are revoked, its
+// rotating code is no longer given, and a code taken before (by a volunteer
+// appointed to it, who has no registration to lose) is refused.
+func TestSessionCancelStopsCheckIn(t *testing.T) {
+	w, ta := newCkWorld(t)
+	regTok, _, reg := w.resident("sc-resident", "赵敏", w.volS)
+	ticket := w.ticket(regTok, reg)
+	volTok, volID := ta.login("sc-vol")
+	if r := ta.do("POST", fmt.Sprintf("/api/v1/admin/sessions/%d/volunteers", w.volS), w.staff, map[string]any{"user_id": volID}); r.Status >= 300 {
+		t.Fatalf("appoint: %d %s", r.Status, r.Raw)
+	}
+	code := w.must(ta.do("GET", fmt.Sprintf("/api/v1/admin/sessions/%d/rotating-code", w.volS), w.staff, nil), 200).str("code")
+
+	w.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/sessions/%d/cancel", w.volS), w.staff, map[string]string{"reason": "暴雨预警"}), 200)
+	expectError(t, ta.do("POST", "/api/v1/checkins", w.staff, scanBody(ticket, "sc-1")), 422, "REVOKED")
+	expectError(t, ta.do("GET", fmt.Sprintf("/api/v1/admin/sessions/%d/rotating-code", w.volS), w.staff, nil), 409, "SESSION_CANCELLED")
+	expectError(t, ta.do("POST", "/api/v1/self-checkins", volTok, map[string]any{"code": code, "lat": 31.2305, "lng": 121.4737, "action": "in"}), 409, "SESSION_CANCELLED")
 }

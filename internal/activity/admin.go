@@ -462,8 +462,14 @@ const sessionCancelled = "主办方取消了该场次"
 // each group hears of it once, with the reason (a default when empty). The
 // activity and its other sessions go on, even when no session is left:
 // staff cancel the activity themselves. Cancelling a cancelled session
-// again changes nothing and answers the activity as it is.
-func (s *Service) CancelSession(ctx context.Context, u resident.User, activityID, sessionID int64, reason string) (Activity, int, error) {
+// again changes nothing and answers the activity as it is, with already
+// set. It returns how many registrations were cancelled.
+func (s *Service) CancelSession(ctx context.Context, u resident.User, activityID, sessionID int64, reason string) (a Activity, n int, already bool, err error) {
+	a, n, err = s.cancelSession(ctx, u, activityID, sessionID, reason, &already)
+	return a, n, already, err
+}
+
+func (s *Service) cancelSession(ctx context.Context, u resident.User, activityID, sessionID int64, reason string, already *bool) (Activity, int, error) {
 	reason = strings.TrimSpace(reason)
 	if utf8.RuneCountInString(reason) > 200 {
 		return Activity{}, 0, errReasonRequired
@@ -480,6 +486,7 @@ func (s *Service) CancelSession(ctx context.Context, u resident.User, activityID
 		return Activity{}, 0, errSessionNotFound
 	}
 	if sess.Cancelled() {
+		*already = true
 		return a, 0, nil
 	}
 	dctx, cancel := s.detached(ctx)
@@ -487,7 +494,7 @@ func (s *Service) CancelSession(ctx context.Context, u resident.User, activityID
 	regs, err := s.store.CancelSession(dctx, activityID, sessionID, u.ID, reason, s.now(), noticesFor(&a, reason))
 	if errors.Is(err, ErrSessionCancelled) {
 		// Cancelled meanwhile by someone else: nothing was written.
-		err = nil
+		err, *already = nil, true
 	}
 	s.afterChange(dctx, activityID)
 	if err != nil {

@@ -35,14 +35,14 @@ func TestCancelSession(t *testing.T) {
 
 	orgStaff := resident.User{ID: 99, Roles: []resident.Role{{Role: resident.RoleStaff, OrgID: e.org.ID}}}
 	stranger := resident.User{ID: 98, Roles: []resident.Role{{Role: resident.RoleStaff, OrgID: e.org.ID + 1000}}}
-	if _, _, err := e.svc.CancelSession(e.ctx, stranger, a.ID, s1, "场地检修"); code(err) != "ACTIVITY_NOT_FOUND" && code(err) != "FORBIDDEN" {
+	if _, _, _, err := e.svc.CancelSession(e.ctx, stranger, a.ID, s1, "场地检修"); code(err) != "ACTIVITY_NOT_FOUND" && code(err) != "FORBIDDEN" {
 		t.Fatalf("staff of another organisation: %v", err)
 	}
-	if _, _, err := e.svc.CancelSession(e.ctx, orgStaff, a.ID, s1+1000, "场地检修"); code(err) != "SESSION_NOT_FOUND" {
+	if _, _, _, err := e.svc.CancelSession(e.ctx, orgStaff, a.ID, s1+1000, "场地检修"); code(err) != "SESSION_NOT_FOUND" {
 		t.Fatalf("unknown session: %v", err)
 	}
 	before := e.outbox("activity_changed", a.ID)
-	got, n, err := e.svc.CancelSession(e.ctx, orgStaff, a.ID, s1, "场地检修")
+	got, n, _, err := e.svc.CancelSession(e.ctx, orgStaff, a.ID, s1, "场地检修")
 	if err != nil || n != 4 {
 		t.Fatalf("cancel session: %v, %d cancelled", err, n)
 	}
@@ -101,7 +101,7 @@ func TestCancelSession(t *testing.T) {
 	}
 	epoch := mustActivity(t, e, a.ID).QuotaEpoch
 	notices := e.outbox("activity_changed", a.ID)
-	if _, n, err := e.svc.CancelSession(e.ctx, orgStaff, a.ID, s1, "再次取消"); err != nil || n != 0 {
+	if _, n, already, err := e.svc.CancelSession(e.ctx, orgStaff, a.ID, s1, "再次取消"); err != nil || n != 0 || !already {
 		t.Fatalf("cancel again: %v %d", err, n)
 	}
 	if again := mustActivity(t, e, a.ID); again.QuotaEpoch != epoch || e.outbox("activity_changed", a.ID) != notices {
@@ -132,7 +132,7 @@ func TestCancelSession(t *testing.T) {
 
 	// A session under way is not cancelled.
 	e.offset.Store(int64(a.Sessions[1].StartsAt.Sub(time.Now()) + time.Minute))
-	if _, _, err := e.svc.CancelSession(e.ctx, orgStaff, a.ID, s2, "太晚了"); code(err) != "SESSION_STARTED" {
+	if _, _, _, err := e.svc.CancelSession(e.ctx, orgStaff, a.ID, s2, "太晚了"); code(err) != "SESSION_STARTED" {
 		t.Fatalf("cancel a started session: %v", err)
 	}
 	e.offset.Store(0)
@@ -142,7 +142,7 @@ func TestCancelSession(t *testing.T) {
 
 	// Every session cancelled: the activity keeps its status.
 	for _, sid := range []int64{s2, s3} {
-		if _, _, err := e.svc.CancelSession(e.ctx, orgStaff, a.ID, sid, ""); err != nil {
+		if _, _, _, err := e.svc.CancelSession(e.ctx, orgStaff, a.ID, sid, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -173,7 +173,7 @@ func TestCancelSessionOfDraft(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, n, err := e.svc.CancelSession(e.ctx, e.admin, a.ID, a.Sessions[0].ID, "")
+	got, n, _, err := e.svc.CancelSession(e.ctx, e.admin, a.ID, a.Sessions[0].ID, "")
 	if err != nil || n != 0 || got.Status != activity.StatusDraft || !got.Sessions[0].Cancelled() {
 		t.Fatalf("cancel a draft's session: %v %d %+v", err, n, got)
 	}
@@ -190,7 +190,7 @@ func TestCancelSessionOfSeries(t *testing.T) {
 	mustRegister(t, e, u[0], s1)
 	mustRegister(t, e, u[1], s1)
 	before := e.outbox("activity_changed", a.ID)
-	if _, n, err := e.svc.CancelSession(e.ctx, e.admin, a.ID, s2, "老师请假"); err != nil || n != 2 {
+	if _, n, _, err := e.svc.CancelSession(e.ctx, e.admin, a.ID, s2, "老师请假"); err != nil || n != 2 {
 		t.Fatalf("cancel a series' session: %v %d", err, n)
 	}
 	if n := e.outbox("activity_changed", a.ID) - before; n != 2 {
@@ -242,7 +242,7 @@ func TestCancelSessionRacingSignUps(t *testing.T) {
 			}, func() {
 				close(start)
 				time.Sleep(time.Duration(round*3) * time.Millisecond)
-				if _, _, err := e.svc.CancelSession(e.ctx, e.admin, a.ID, s1, "场地检修"); err != nil {
+				if _, _, _, err := e.svc.CancelSession(e.ctx, e.admin, a.ID, s1, "场地检修"); err != nil {
 					t.Error(err)
 				}
 			})

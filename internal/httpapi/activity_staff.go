@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"gongjian/internal/audit"
 	"io"
 	"log/slog"
 	"net/http"
@@ -248,9 +249,14 @@ func (a *API) cancelSession(byActivity bool) gin.HandlerFunc {
 				return
 			}
 		}
-		if _, _, err := a.d.Activities.CancelSession(ctx, u, aid, sid, req.Reason); err != nil {
+		_, _, already, err := a.d.Activities.CancelSession(ctx, u, aid, sid, req.Reason)
+		if err != nil {
 			fail(c, err)
 			return
+		}
+		if already {
+			// Cancelled before: nothing changed, nothing to record.
+			audit.Discard(ctx)
 		}
 		v, err := a.d.Activities.AdminGet(ctx, u, aid)
 		respond(c, http.StatusOK, toStaffActivityDTO(v), err)
