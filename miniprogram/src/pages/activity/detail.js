@@ -58,7 +58,7 @@ function sessionView(s, now, series) {
  * A series books every session at once (the server takes any one of its sessions): it has a seat
  * only when every session has one, and a waitlist place only when every session has one. Answers
  * the series as one slot: the id to send, its places and their text.
- * @param {any[]} sessions
+ * @param {any[]} all the sessions (a cancelled one is left out)
  */
 function seriesSlot(all) {
   // a cancelled session of a series is not booked: the series is the sessions still held
