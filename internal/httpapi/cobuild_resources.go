@@ -57,6 +57,9 @@ func (a *API) listResources(c *gin.Context) {
 		}
 	}
 	f.Kind = c.Query("kind")
+	if f.Kind != "" {
+		f.Kind = cobuild.ResourceKindOf(f.Kind)
+	}
 	if f.Kind != "" && cobuild.ResourceKinds[f.Kind] == "" {
 		fail(c, badFilter("kind"))
 		return

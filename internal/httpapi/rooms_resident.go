@@ -20,7 +20,9 @@ import (
 // community_id, org_id, kind, capacity (at least).
 func roomFilter(f *rooms.RoomFilter) fromRequest {
 	return func(c *gin.Context) (err error) {
-		f.Kind = c.Query("kind")
+		if f.Kind = c.Query("kind"); f.Kind != "" {
+			f.Kind = rooms.KindOf(f.Kind)
+		}
 		if f.CommunityID, err = queryID(c, "community_id"); err != nil {
 			return err
 		}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"gongjian/internal/resident"
+)
+
+// TestIssueWordsForKindsAndCategories: the kinds and categories the issues
+// write in words are accepted so (issue 15: "elderly care", "government
+// office", the resources' "venues", "experts and services", "materials",
+// "funds", "volunteer teams"; issue 16: "reading room", "chess-and-card
+// room", "activity room", "staff only", Chinese names), stored and
+// answered as the codes, and the lists filter by them.
+func TestIssueWordsForKindsAndCategories(t *testing.T) {
+	w, ta := newRegWorld(t)
+	for i, tc := range []struct{ given, want string }{
+		{"government office", "government"}, {"Commercial complex", "commercial_complex"}, {"social-organisation", "social_org"},
+	} {
+		r := ta.do("POST", "/api/v1/admin/units", w.admin, map[string]any{"name": fmt.Sprintf("词单位%d", i), "kind": tc.given, "communities": []int64{w.community}})
+		if r.Status != 201 || r.str("kind") != tc.want {
+			t.Errorf("unit kind %q: %d %s, want %s", tc.given, r.Status, r.Raw, tc.want)
+		}
+	}
+	for _, tc := range []struct{ given, want string }{
+		{"elderly care", "elderly_care"}, {"children and study", "children_study"}, {"legal aid", "legal_aid"}, {"Environment and repairs", "environment_repairs"},
+	} {
+		r := ta.do("POST", "/api/v1/needs", w.cStaf, map[string]any{"community_id": w.community, "category": tc.given, "title": "社区需求", "quantity": 3, "quantity_unit": "次"})
+		if r.Status != 201 || r.str("category") != tc.want {
+			t.Errorf("need category %q: %d %s, want %s", tc.given, r.Status, r.Raw, tc.want)
+		}
+	}
+	if r := ta.must(ta.do("GET", "/api/v1/needs?category=legal+aid", "", nil), 200, "needs"); len(items(r)) != 1 {
+		t.Errorf("needs by a category in words: %s", r.Raw)
+	}
+
+	unit := num(ta.must(ta.do("POST", "/api/v1/admin/units", w.admin, map[string]any{"name": "区图书馆", "kind": "institution", "communities": []int64{w.community}}), 201, "unit").Body["id"])
+	contact, _ := ta.login("words-contact")
+	ta.grant("words-contact", resident.RoleChange{Role: "unit_contact", OrgID: unit})
+	validTo := time.Now().In(time.UTC).AddDate(0, 3, 0).Format("2006-01-02")
+	for _, tc := range []struct{ given, want string }{
+		{"venues", "venue"}, {"experts and services", "expert"}, {"materials", "material"}, {"funds", "fund"}, {"volunteer teams", "team"}, {"场地", "venue"},
+	} {
+		r := ta.do("POST", "/api/v1/resources", contact, map[string]any{"unit_id": unit, "kind": tc.given, "title": "可提供", "quantity": 5, "quantity_unit": "次",
+			"communities": []int64{w.community}, "valid_to": validTo})
+		if r.Status != 201 || r.str("kind") != tc.want {
+			t.Errorf("resource kind %q: %d %s, want %s", tc.given, r.Status, r.Raw, tc.want)
+		}
+	}
+	if r := ta.must(ta.do("GET", "/api/v1/resources?kind=volunteer+teams", "", nil), 200, "resources"); len(items(r)) != 1 {
+		t.Errorf("resources by a kind in words: %s", r.Raw)
+	}
+	expectError(t, ta.do("POST", "/api/v1/resources", contact, map[string]any{"unit_id": unit, "kind": "cars", "title": "可提供", "quantity": 5,
+		"quantity_unit": "次", "valid_to": validTo}), 400, "INVALID_RESOURCE_KIND")
+
+	for i, tc := range []struct {
+		kind, want string
+		audience   []string
+		wantAud    string
+	}{
+		{"reading room", "reading_room", []string{"residents"}, "[residents]"},
+		{"chess-and-card room", "chess_room", []string{"staff only"}, "[staff]"},
+		{"activity room", "activity_room", []string{"resident", "team", "unit"}, "[residents teams units]"},
+		{"舞蹈室", "dance_room", nil, "[residents teams units]"},
+	} {
+		body := map[string]any{"community_id": w.community, "name": fmt.Sprintf("词场地%d", i), "kind": tc.kind, "capacity": 10}
+		if tc.audience != nil {
+			body["rules"] = map[string]any{"audience": tc.audience}
+		}
+		r := ta.do("POST", "/api/v1/admin/rooms", w.cStaf, body)
+		if r.Status != 201 || r.str("kind") != tc.want || fmt.Sprint(r.Body["rules"].(map[string]any)["audience"]) != tc.wantAud {
+			t.Errorf("room kind %q audience %v: %d %s, want %s %s", tc.kind, tc.audience, r.Status, r.Raw, tc.want, tc.wantAud)
+		}
+	}
+	if r := ta.must(ta.do("GET", "/api/v1/admin/rooms", w.cStaf, nil), 200, "rooms"); len(items(r)) != 4 {
+		t.Fatalf("rooms: %s", r.Raw)
+	}
+	if r := ta.must(ta.do("GET", fmt.Sprintf("/api/v1/rooms?community_id=%d&kind=reading+room", w.community), roomResident(w, "words-resident"), nil), 200, "rooms"); len(items(r)) != 1 {
+		t.Errorf("rooms by a kind in words: %s", r.Raw)
+	}
+	expectError(t, ta.do("POST", "/api/v1/admin/rooms", w.cStaf, map[string]any{"community_id": w.community, "name": "词场地x", "kind": "garage", "capacity": 10}), 400, "INVALID_KIND")
+
+	leaderTok, leader := ta.login("words-leader")
+	ta.do("PATCH", "/api/v1/me", leaderTok, map[string]any{"community_id": w.community})
+	ta.confirmResidence(leader, w.community)
+	if r := ta.do("POST", "/api/v1/teams", w.cStaf, map[string]any{"community_id": w.community, "name": "夕阳红合唱团", "kind": "合唱团", "leader_id": leader}); r.Status != 201 || r.str("kind") != "choir" {
+		t.Errorf("team kind by its Chinese name: %d %s", r.Status, r.Raw)
+	}
+}
