@@ -89,3 +89,21 @@ func TestIssueWordsForKindsAndCategories(t *testing.T) {
 		t.Errorf("team kind by its Chinese name: %d %s", r.Status, r.Raw)
 	}
 }
+
+// TestUnitReportGivesMembersServiceHours: the unit's yearly report names
+// its members' service hours (issue 15 point 6) beside the minutes, as the
+// XLSX does: 90 minutes served for the unit are 1.5 hours.
+func TestUnitReportGivesMembersServiceHours(t *testing.T) {
+	w, ta := newRegWorld(t)
+	unit := num(ta.must(ta.do("POST", "/api/v1/admin/units", w.admin, map[string]any{"name": "区税务局", "kind": "government", "communities": []int64{w.community}}), 201, "unit").Body["id"])
+	_, member := ta.login("report-member")
+	now := time.Now().UTC()
+	if err := ta.app.db.G.Exec(`INSERT INTO hours_ledger (user_id, minutes, source, served_at, org_id, created_at) VALUES (?, 90, 'manual', ?, ?, ?)`,
+		member, now, unit, now).Error; err != nil {
+		t.Fatal(err)
+	}
+	r := ta.must(ta.do("GET", fmt.Sprintf("/api/v1/units/%d/report", unit), w.admin, nil), 200, "report")
+	if num(r.Body["member_service_minutes"]) != 90 || r.Body["member_service_hours"] != 1.5 {
+		t.Fatalf("the unit's members' service: %s", r.Raw)
+	}
+}
