@@ -107,3 +107,46 @@ func TestUnitReportGivesMembersServiceHours(t *testing.T) {
 		t.Fatalf("the unit's members' service: %s", r.Raw)
 	}
 }
+
+// TestReviewDecisionSpellings: staff review a wish or a proposal by the
+// decision's word (accept, merge, decline) or by the status it leads to
+// (accepted, merged, declined; rejected), given as decision or action;
+// the resident sees the reason of a decline in their list.
+func TestReviewDecisionSpellings(t *testing.T) {
+	w, ta := newRegWorld(t)
+	author := roomResident(w, "review-author")
+	need := num(ta.must(ta.do("POST", "/api/v1/needs", w.cStaf, map[string]any{"community_id": w.community, "category": "other", "title": "修路灯",
+		"quantity": 1, "quantity_unit": "盏"}), 201, "need").Body["id"])
+	wish := func(title string) int64 {
+		return num(ta.must(ta.do("POST", "/api/v1/wishes", author, map[string]any{"community_id": w.community, "title": title, "description": "请帮忙"}), 201, "wish").Body["id"])
+	}
+	for _, tc := range []struct {
+		body   map[string]any
+		status string
+	}{
+		{map[string]any{"decision": "declined", "reason": "不属于社区服务范围"}, "declined"},
+		{map[string]any{"action": "accept"}, "accepted"},
+		{map[string]any{"decision": "merged", "need_id": need}, "merged"},
+	} {
+		id := wish("心愿" + tc.status)
+		r := ta.do("POST", fmt.Sprintf("/api/v1/admin/wishes/%d/review", id), w.cStaf, tc.body)
+		if r.Status != 200 || r.str("status") != tc.status {
+			t.Errorf("review %v: %d %s, want %s", tc.body, r.Status, r.Raw, tc.status)
+		}
+	}
+	mine := ta.must(ta.do("GET", "/api/v1/me/wishes", author, nil), 200, "my wishes")
+	var reason any
+	for _, it := range items(mine) {
+		if it["status"] == "declined" {
+			reason = it["decline_reason"]
+		}
+	}
+	if reason != "不属于社区服务范围" {
+		t.Errorf("the author sees the decline's reason: %s", mine.Raw)
+	}
+	expectError(t, ta.do("POST", fmt.Sprintf("/api/v1/admin/wishes/%d/review", wish("心愿x")), w.cStaf, map[string]any{"decision": "maybe"}), 400, "INVALID_DECISION")
+	p := num(ta.must(ta.do("POST", "/api/v1/proposals", author, map[string]any{"community_id": w.community, "title": "加装电梯", "description": "老楼"}), 201, "proposal").Body["id"])
+	if r := ta.do("POST", fmt.Sprintf("/api/v1/admin/proposals/%d/review", p), w.cStaf, map[string]any{"decision": "rejected", "reason": "条件不具备"}); r.Status != 200 || r.str("status") != "declined" {
+		t.Errorf("proposal rejected: %d %s", r.Status, r.Raw)
+	}
+}
