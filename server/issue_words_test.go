@@ -150,3 +150,33 @@ func TestReviewDecisionSpellings(t *testing.T) {
 		t.Errorf("proposal rejected: %d %s", r.Status, r.Raw)
 	}
 }
+
+// TestOpeningHoursAndWorkplacePartyOrgByTheIssuesWords: a room's opening
+// hours may be given as opening_hours (issue 16 point 1), a party
+// member's workplace party organisation as workplace_party_org_id (issue
+// 15 point 5); each beside its other name only when the same.
+func TestOpeningHoursAndWorkplacePartyOrgByTheIssuesWords(t *testing.T) {
+	w, ta := newRegWorld(t)
+	weekdays := []map[string]any{{"weekday": 2, "opens": "09:00", "closes": "17:00"}}
+	r := ta.do("POST", "/api/v1/admin/rooms", w.cStaf, map[string]any{"community_id": w.community, "name": "阅览室", "kind": "reading_room", "capacity": 20,
+		"opening_hours": weekdays})
+	if hs, _ := r.Body["hours"].([]any); r.Status != 201 || len(hs) != 1 || hs[0].(map[string]any)["opens"] != "09:00" {
+		t.Fatalf("a room with opening_hours: %d %s", r.Status, r.Raw)
+	}
+	room := num(r.Body["id"])
+	p := ta.do("PATCH", fmt.Sprintf("/api/v1/admin/rooms/%d", room), w.cStaf, map[string]any{"opening_hours": []map[string]any{{"weekday": 3, "opens": "08:00", "closes": "12:00"}}})
+	if hs, _ := p.Body["hours"].([]any); p.Status != 200 || len(hs) != 1 || num(hs[0].(map[string]any)["weekday"]) != 3 {
+		t.Fatalf("opening_hours patched: %d %s", p.Status, p.Raw)
+	}
+	expectError(t, ta.do("PATCH", fmt.Sprintf("/api/v1/admin/rooms/%d", room), w.cStaf, map[string]any{"hours": weekdays,
+		"opening_hours": []map[string]any{{"weekday": 3, "opens": "08:00", "closes": "12:00"}}}), 400, "BAD_FIELD")
+
+	unit := num(ta.must(ta.do("POST", "/api/v1/admin/units", w.admin, map[string]any{"name": "区税务局", "kind": "government", "communities": []int64{w.community}}), 201, "unit").Body["id"])
+	member := roomResident(w, "workplace-member")
+	ta.grant("workplace-member", resident.RoleChange{Role: "party_member"})
+	expectError(t, ta.do("POST", "/api/v1/me/report-in", member, map[string]any{"community_id": w.community, "workplace_org_id": w.org, "workplace_party_org_id": unit}), 400, "BAD_FIELD")
+	r = ta.do("POST", "/api/v1/me/report-in", member, map[string]any{"community_id": w.community, "workplace_party_org_id": unit})
+	if r.Status != 201 || num(r.Body["workplace_org_id"]) != unit {
+		t.Fatalf("report-in naming workplace_party_org_id: %d %s", r.Status, r.Raw)
+	}
+}
