@@ -180,3 +180,35 @@ func TestOpeningHoursAndWorkplacePartyOrgByTheIssuesWords(t *testing.T) {
 		t.Fatalf("report-in naming workplace_party_org_id: %d %s", r.Status, r.Raw)
 	}
 }
+
+// TestProjectStepsByTheirStatus: a unit's contact moves its project along
+// by the step (start, deliver) or by the status it leads to (in_progress,
+// delivered), and gives the numbers served as served, numbers_served or
+// residents_served (issue 15 point 4: "evidence: photos, documents,
+// numbers served").
+func TestProjectStepsByTheirStatus(t *testing.T) {
+	w, ta := newRegWorld(t)
+	units, contacts := w.claimingUnits("steps", 1)
+	need := func() int64 {
+		return num(ta.must(ta.do("POST", "/api/v1/needs", w.cStaf, map[string]any{"community_id": w.community, "category": "health", "title": "义诊",
+			"quantity": 2, "quantity_unit": "场"}), 201, "need").Body["id"])
+	}
+	photo := ta.must(ta.upload(contacts[0], testJPEG(t, 24, 24), false), 201, "evidence").str("url")
+	for i, ev := range []map[string]any{
+		{"numbers_served": 30, "photos": []string{photo}},
+		{"residents_served": 12, "served": 12, "photos": []string{photo}},
+	} {
+		claim := ta.must(ta.do("POST", fmt.Sprintf("/api/v1/needs/%d/claims", need()), contacts[0], map[string]any{"unit_id": units[0], "quantity": 2}), 201, "claim")
+		progress := fmt.Sprintf("/api/v1/projects/%d/progress", num(claim.Body["project_id"]))
+		if r := ta.do("POST", progress, contacts[0], map[string]any{"action": "in_progress"}); r.Status != 200 || r.str("status") != "in_progress" {
+			t.Fatalf("case %d: start by the status word: %d %s", i, r.Status, r.Raw)
+		}
+		r := ta.do("POST", progress, contacts[0], map[string]any{"action": "delivered", "evidence": ev})
+		if r.Status != 200 || r.str("status") != "delivered" || num(r.Body["evidence"].(map[string]any)["served"]) == 0 {
+			t.Fatalf("case %d: deliver with %v: %d %s", i, ev, r.Status, r.Raw)
+		}
+	}
+	claim := ta.must(ta.do("POST", fmt.Sprintf("/api/v1/needs/%d/claims", need()), contacts[0], map[string]any{"unit_id": units[0], "quantity": 2}), 201, "claim")
+	expectError(t, ta.do("POST", fmt.Sprintf("/api/v1/projects/%d/progress", num(claim.Body["project_id"])), contacts[0], map[string]any{"action": "deliver",
+		"evidence": map[string]any{"served": 3, "numbers_served": 4, "photos": []string{photo}}}), 400, "BAD_FIELD")
+}
