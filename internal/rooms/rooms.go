@@ -17,6 +17,7 @@ import (
 	"gongjian/internal/checkin"
 	"gongjian/internal/notify"
 	"gongjian/internal/page"
+	"gongjian/internal/usertext"
 )
 
 // Granule is the unit of occupancy: every booking and closure covers whole
@@ -47,6 +48,21 @@ const (
 var Kinds = map[string]string{
 	KindLibrary: "图书室", KindReadingRoom: "阅览室", KindChessRoom: "棋牌室", KindGym: "健身房", KindDanceRoom: "舞蹈室",
 	KindActivity: "活动室", KindMeeting: "会议室", KindClassroom: "教室", KindSports: "体育馆", KindOther: "其他",
+}
+
+// kindAliases are the issue's other words for the room kinds.
+var kindAliases = map[string]string{"chess_and_card_room": KindChessRoom, "chess_and_card": KindChessRoom, "chess_card_room": KindChessRoom,
+	"chess": KindChessRoom, "reading": KindReadingRoom, "dance": KindDanceRoom, "activity": KindActivity, "meeting": KindMeeting,
+	"sports": KindSports, "fitness_room": KindGym, "fitness": KindGym}
+
+// KindOf is the room kind s names: a kind, written in words ("reading
+// room", "chess-and-card room"), another spelling of it or its Chinese
+// name; s itself when none (refused by the caller).
+func KindOf(s string) string {
+	if k := usertext.Code(s, Kinds, kindAliases); k != "" {
+		return k
+	}
+	return s
 }
 
 // Who may book (Rules.Audience).
