@@ -9,7 +9,7 @@ import (
 // TestDeskBookingIsTheResidents: a booking desk staff make for a
 // registered resident (on_behalf_of their account id) is the resident's
 // as if they had made it: it is in their GET /me/bookings (booked_by_desk,
-// for_user_id), they read it and its QR ticket, the desk admits them with
+// for_user_id; paged with their own), they read it and its QR ticket, the desk admits them with
 // that ticket, and they cancel it, which frees its slots at once (and
 // tells nobody: they cancelled it themself). Another resident sees none of
 // it, and a guest's desk booking ({name, phone}, no account) stays the
@@ -37,6 +37,8 @@ func TestDeskBookingIsTheResidents(t *testing.T) {
 	guest := num(ta.must(ta.do("POST", path, w.cStaf, at(map[string]any{"on_behalf_of": map[string]any{"name": "李大爷", "phone": "13811112222"},
 		"reason": "老人没有智能手机"}, 4*time.Hour)), 201, "guest booking").Body["id"])
 
+	own := num(ta.must(ta.do("POST", path, wang, at(map[string]any{}, 6*time.Hour)), 201, "老王's own booking").Body["id"])
+
 	mine := func(tok string) map[int64]map[string]any {
 		t.Helper()
 		out := map[int64]map[string]any{}
@@ -56,8 +58,26 @@ func TestDeskBookingIsTheResidents(t *testing.T) {
 			t.Errorf("booking %d as 老王 sees it: %v", id, b)
 		}
 	}
-	if got[guest] != nil || len(got) != 2 {
-		t.Errorf("老王's bookings: want his two, got %v", got)
+	if got[guest] != nil || got[own] == nil || got[own]["booked_by_desk"] != nil || len(got) != 3 {
+		t.Errorf("老王's bookings: want his own and the desk's two, got %v", got)
+	}
+	// A page at a time, newest first, across his own and the desk's.
+	var paged []int64
+	for cursor, n := "", 0; n < 5; n++ {
+		q := "/api/v1/me/bookings?limit=1"
+		if cursor != "" {
+			q += "&cursor=" + cursor
+		}
+		r := ta.must(ta.do("GET", q, wang, nil), 200, "a page")
+		for _, x := range r.Body["items"].([]any) {
+			paged = append(paged, num(x.(map[string]any)["id"]))
+		}
+		if cursor = r.str("next_cursor"); cursor == "" {
+			break
+		}
+	}
+	if fmt.Sprint(paged) != fmt.Sprint([]int64{own, later, use}) {
+		t.Errorf("老王's bookings page by page: %v, want %v", paged, []int64{own, later, use})
 	}
 	if other := mine(li); len(other) != 0 {
 		t.Errorf("老李 sees others' bookings: %v", other)
