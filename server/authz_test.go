@@ -449,6 +449,7 @@ func (w *authzWorld) rows() []authzRow {
 		{"GET /api/v1/me/registrations", loggedIn, fixed("/api/v1/me/registrations", nil)},
 		{"GET /api/v1/me/no-shows", loggedIn, fixed("/api/v1/me/no-shows", nil)},
 		{"GET /api/v1/me/checking", loggedIn, fixed("/api/v1/me/checking", nil)},
+		{"GET /api/v1/me/volunteer-sessions", loggedIn, fixed("/api/v1/me/volunteer-sessions", nil)},
 		{"GET /api/v1/me/messages", loggedIn, fixed("/api/v1/me/messages", nil)},
 		{"POST /api/v1/me/messages/{id}/read", ownerOnly, func(int) authzCall { return p2("/api/v1/me/messages/%d/read", w.message) }},
 		{"GET /api/v1/subscriptions", loggedIn, fixed("/api/v1/subscriptions", nil)},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -131,9 +132,24 @@ func (s *Service) cancel(ctx context.Context, a *Activity, r Registration, by in
 // notices in one transaction, with the promotions' seats reserved in Redis
 // before the commit), then Redis frees the cancelled places. ctx should not
 // end midway (see detached).
+//
+// A transaction that lost a deadlock or a lock wait (ErrLockLost) is run
+// again whole, here and not in the store: prepare, inside the transaction,
+// has already reserved in Redis the seats of the candidates that try read,
+// under its operation key. Running only the MySQL transaction again could
+// read other candidates (a sign-up joined the queue, another cancellation
+// promoted) and would call prepare a second time under the same key, which
+// reserves the seats again while unprepare gives them back once. So the
+// prepared seats are given back (nothing was committed: no seat was freed,
+// nobody promoted, no notice written) and the operation starts afresh with
+// the current epoch and a new key, as after ErrFenced; apply then frees the
+// cancelled seats and moves the promoted attendees once, for the one try
+// that committed.
 func (s *Service) cancelRows(dctx context.Context, a *Activity, in CancelOp) (CancelResult, error) {
 	targets := in.RegIDs
+	var lost error // the last try's ErrLockLost, answered when no try is left
 	for attempt := 0; attempt < 6; attempt++ {
+		lost = nil
 		epoch, exists, err := s.quota.Epoch(dctx, a.ID)
 		if err != nil {
 			return CancelResult{}, err
@@ -174,6 +190,13 @@ func (s *Service) cancelRows(dctx context.Context, a *Activity, in CancelOp) (Ca
 				_ = s.quota.Invalidate(dctx, a.ID, epoch)
 			}
 			continue
+		case errors.Is(err, ErrLockLost):
+			if prepared {
+				s.unprepare(dctx, a.ID, epoch, opKey, res.Chosen)
+			}
+			lost = err
+			backOff(attempt)
+			continue
 		case errors.Is(err, ErrUnclear):
 			done, oerr := s.store.CancelOutcome(dctx, targets)
 			if oerr != nil {
@@ -198,7 +221,17 @@ func (s *Service) cancelRows(dctx context.Context, a *Activity, in CancelOp) (Ca
 			return CancelResult{}, err
 		}
 	}
+	if lost != nil {
+		return CancelResult{}, lost
+	}
 	return CancelResult{}, errBusy
+}
+
+// backOff pauses before the next try of an operation that lost a lock: a
+// short growing pause with jitter, so that the transactions it collided with
+// finish first.
+func backOff(attempt int) {
+	time.Sleep(time.Duration(3*(attempt+1)+rand.IntN(10*(attempt+1))) * time.Millisecond)
 }
 
 func seatsOf(regs []Registration) []Seat {

@@ -65,6 +65,10 @@ var (
 	ErrDuplicateIdem = errors.New("activity: idempotency key already used")
 	// ErrUnclear: the outcome could not be settled (the database is away).
 	ErrUnclear = errors.New("activity: write outcome unclear")
+	// ErrLockLost: the transaction lost a deadlock or timed out waiting for
+	// a lock and was rolled back whole; nothing was written and the
+	// operation may be run again.
+	ErrLockLost = errors.New("activity: transaction lost a lock")
 )
 
 // Candidate is a waitlisted group that a freed seat may promote.

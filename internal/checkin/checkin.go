@@ -70,6 +70,8 @@ type Registrations interface {
 	OwnRegistrations(ctx context.Context, userID, activityID int64) ([]Registration, error)
 	// Session loads a session (NotFound when absent).
 	Session(ctx context.Context, id int64) (Session, error)
+	// Sessions loads the sessions of ids that exist, in no given order.
+	Sessions(ctx context.Context, ids []int64) ([]Session, error)
 	// ActivitySessions lists an activity's sessions (NotFound when the activity is absent).
 	ActivitySessions(ctx context.Context, activityID int64) ([]Session, error)
 	// Cancelled lists an activity's cancelled registrations.
@@ -202,6 +204,9 @@ type Store interface {
 	// VolunteerSessions lists the sessions of an activity the user holds a volunteer slot in.
 	VolunteerSessions(ctx context.Context, userID, activityID int64) ([]int64, error)
 	Volunteers(ctx context.Context, sessionID int64) ([]Appointee, error)
+	// UserVolunteerSlots lists the user's volunteer slots, the latest
+	// appointed first, at most limit.
+	UserVolunteerSlots(ctx context.Context, userID int64, limit int) ([]Appointee, error)
 
 	// Scan stores an accepted scan. A registration's first scan becomes its
 	// check-in (with the notices); a later one is a duplicate, except that

@@ -608,6 +608,52 @@ func (s *Service) MyChecking(ctx context.Context, userID int64) ([]Checking, err
 	return out, nil
 }
 
+// MaxVolunteerSessions bounds MyVolunteerSessions: the latest
+// appointments.
+const MaxVolunteerSessions = 200
+
+// VolunteerSession is a session the user was appointed to serve in
+// (POST /admin/sessions/{id}/volunteers), whether or not they signed up.
+type VolunteerSession struct {
+	Session
+	AppointedAt time.Time
+	Ended       bool // the session is over: hours may be claimed for it
+}
+
+// MyVolunteerSessions lists the sessions userID holds a volunteer slot
+// in, the latest first (by start; at most MaxVolunteerSessions
+// appointments): appointed volunteers did not sign up, so their
+// registrations do not show these, yet they check in to them and claim
+// hours for them. Sessions of activities that no longer exist are left
+// out; cancelled ones are listed with their status.
+func (s *Service) MyVolunteerSessions(ctx context.Context, userID int64) ([]VolunteerSession, error) {
+	slots, err := s.store.UserVolunteerSlots(ctx, userID, MaxVolunteerSessions)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, 0, len(slots))
+	for _, a := range slots {
+		ids = append(ids, a.SessionID)
+	}
+	xs, err := s.regs.Sessions(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]Session, len(xs))
+	for _, x := range xs {
+		byID[x.ID] = x
+	}
+	now := s.now()
+	out := []VolunteerSession{}
+	for _, a := range slots {
+		if x, ok := byID[a.SessionID]; ok {
+			out = append(out, VolunteerSession{Session: x, AppointedAt: a.CreatedAt, Ended: !now.Before(x.EndsAt)})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].StartsAt.After(out[j].StartsAt) })
+	return out, nil
+}
+
 // kitSession is a session with the window its tickets are accepted in.
 func (s *Service) kitSession(x Session) KitSession {
 	from, until := s.window(x)

@@ -61,7 +61,8 @@ func (a *API) routes(r *gin.Engine) {
 	authed.POST("/checkins", scanLimit, a.postCheckin)
 	authed.POST("/checkins/batch", scanLimit, a.postCheckinBatch)
 	authed.GET("/activities/:id/checkin-kit", userAction(a, http.StatusOK, a.d.Checkin.Kit, toKitDTO))
-	authed.GET("/me/checking", ownItems(a.d.Checkin.MyChecking, toCheckingDTO)) // the activities the caller is appointed to check
+	authed.GET("/me/checking", ownItems(a.d.Checkin.MyChecking, toCheckingDTO))                            // the activities the caller is appointed to check
+	authed.GET("/me/volunteer-sessions", ownItems(a.d.Checkin.MyVolunteerSessions, toVolunteerSessionDTO)) // the sessions the caller is appointed to serve in
 	authed.GET("/activities/:id/poster", a.getPoster)
 	authed.POST("/self-checkins", scanLimit, a.postSelfCheckin)
 	staff.GET("/activities/:id/checkers", a.listAppointees(a.checkers()))

@@ -236,6 +236,16 @@ func (s *CheckinStore) VolunteerSessions(ctx context.Context, userID, activityID
 	return ids, translate(err, nil)
 }
 
+// UserVolunteerSlots lists the user's volunteer slots, the latest first
+// (idx_slots_user).
+func (s *CheckinStore) UserVolunteerSlots(ctx context.Context, userID int64, limit int) ([]checkin.Appointee, error) {
+	var rows []volunteerSlotRow
+	if err := s.g(ctx).Where("user_id = ?", userID).Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	return convert(rows, volunteerSlotRow.appointee), nil
+}
+
 // Volunteers lists a session's volunteer slots.
 func (s *CheckinStore) Volunteers(ctx context.Context, sessionID int64) ([]checkin.Appointee, error) {
 	var rows []volunteerSlotRow
@@ -613,6 +623,14 @@ func (s *ActivityView) sessions(ctx context.Context, where string, args ...any) 
 func (s *ActivityView) Session(ctx context.Context, id int64) (checkin.Session, error) {
 	xs, err := s.sessions(ctx, "s.id = ?", id)
 	return first(xs, err, errViewSessionNotFound)
+}
+
+// Sessions loads the sessions of ids that exist, with their activities.
+func (s *ActivityView) Sessions(ctx context.Context, ids []int64) ([]checkin.Session, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return s.sessions(ctx, "s.id IN ?", ids)
 }
 
 // ActivitySessions lists an activity's sessions, earliest first.

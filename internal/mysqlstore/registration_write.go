@@ -11,10 +11,12 @@ import (
 	"strings"
 	"time"
 
+	mysqldrv "github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 
 	"gongjian/internal/activity"
 	"gongjian/internal/audit"
+	"gongjian/internal/errs"
 	"gongjian/internal/notify"
 )
 
@@ -472,8 +474,15 @@ func (s *ActivityStore) SettleGroup(ctx context.Context, g activity.Group) (bool
 // CancelRegistrations cancels live rows and promotes from the waitlist, in
 // one transaction that holds the session rows: cancellations and promotions
 // of a session are serialised, sign-ups (inserts) go on beside them.
-func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.CancelOp, prepare activity.PrepareFunc) (activity.CancelResult, error) {
-	var out activity.CancelResult
+//
+// A deadlock victim or a lock wait timeout is not run again here (unlike
+// transaction and fenced): prepare has told Redis, under the operation's
+// key, which candidates this try read and promotes, and running prepare a
+// second time under that key would reserve their seats twice. The error
+// says activity.ErrLockLost; the service gives the prepared seats back and
+// runs the whole operation again (see Service.cancelRows).
+func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.CancelOp, prepare activity.PrepareFunc) (out activity.CancelResult, err error) {
+	defer func() { err = lockLost(err) }()
 	tx := s.begin(ctx, true)
 	if tx.Error != nil {
 		return out, translate(tx.Error, nil)
@@ -628,6 +637,20 @@ func (s *ActivityStore) CancelRegistrations(ctx context.Context, op activity.Can
 	}
 	audit.Written(ctx, notes)
 	return out, nil
+}
+
+// lockLost marks a deadlock victim or a lock wait timeout (whatever
+// translate made of it) with activity.ErrLockLost: the transaction was
+// rolled back whole (CancelRegistrations' deferred Rollback ends one that
+// lost only its last statement to the timeout), nothing was written, and
+// the operation may be run again. It is still a 503 UNAVAILABLE, as
+// before, when it is not.
+func lockLost(err error) error {
+	var me *mysqldrv.MySQLError
+	if err == nil || errors.Is(err, activity.ErrLockLost) || !retryable(err) || !errors.As(err, &me) {
+		return err
+	}
+	return errs.Unavailable(fmt.Errorf("%w: %w", activity.ErrLockLost, me), "数据库暂时不可用，请稍后再试")
 }
 
 // checkedIn returns which of the confirmed rows have a check-in.

@@ -135,6 +135,12 @@ const (
 	ForStaff = "staff"    // staff for the community's own use
 )
 
+// HeldBy reports whether the booking is userID's own: they made it, or
+// desk staff made it for them (ForUser).
+func (b Booking) HeldBy(userID int64) bool {
+	return userID != 0 && (b.BookedBy == userID || b.ForUser == userID)
+}
+
 // Booking is one booked time range of one room.
 type Booking struct {
 	ID         int64
@@ -154,6 +160,10 @@ type Booking struct {
 	GuestPhoneSealed string
 	GuestPhoneMasked string
 	Reason           string // why desk staff booked on someone's behalf
+	// ForUser is the registered resident desk staff booked for (0: none):
+	// the booking is theirs to see, show at the door and cancel, as if
+	// they had made it.
+	ForUser int64
 	// BookerKey names whose weekly hours the booking counts against.
 	BookerKey    string
 	IdemKey      string
@@ -225,6 +235,7 @@ type NewBooking struct {
 type BookingFilter struct {
 	RoomIDs  []int64
 	BookedBy int64
+	ForUser  int64 // desk bookings for this registered resident
 	TeamIDs  []int64
 	Statuses []string
 	From, To time.Time // overlapping [From, To)
