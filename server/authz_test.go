@@ -449,6 +449,7 @@ func (w *authzWorld) rows() []authzRow {
 		{"GET /api/v1/me/registrations", loggedIn, fixed("/api/v1/me/registrations", nil)},
 		{"GET /api/v1/me/no-shows", loggedIn, fixed("/api/v1/me/no-shows", nil)},
 		{"GET /api/v1/me/checking", loggedIn, fixed("/api/v1/me/checking", nil)},
+		{"GET /api/v1/me/volunteer-sessions", loggedIn, fixed("/api/v1/me/volunteer-sessions", nil)},
 		{"GET /api/v1/me/messages", loggedIn, fixed("/api/v1/me/messages", nil)},
 		{"POST /api/v1/me/messages/{id}/read", ownerOnly, func(int) authzCall { return p2("/api/v1/me/messages/%d/read", w.message) }},
 		{"GET /api/v1/subscriptions", loggedIn, fixed("/api/v1/subscriptions", nil)},
@@ -537,6 +538,20 @@ func (w *authzWorld) rows() []authzRow {
 		}},
 		{"PATCH /api/v1/admin/activities/{id}/sessions/{session_id}", activityStaff, func(int) authzCall {
 			return authzCall{path: fmt.Sprintf("/api/v1/admin/activities/%d/sessions/%d", w.future, w.futureS), body: map[string]any{"capacity": 100}}
+		}},
+		// Cancelling one session: a fresh activity each call (a session
+		// cancelled already would answer 200 to anybody who may).
+		{"POST /api/v1/admin/activities/{id}/sessions/{session_id}/cancel", activityStaff, func(int) authzCall {
+			id, sid := w.activity(time.Now().Add(72*time.Hour).Truncate(time.Minute), false)
+			return authzCall{path: fmt.Sprintf("/api/v1/admin/activities/%d/sessions/%d/cancel", id, sid), body: map[string]string{"reason": "场地检修"}}
+		}},
+		{"DELETE /api/v1/admin/activities/{id}/sessions/{session_id}", activityStaff, func(int) authzCall {
+			id, sid := w.activity(time.Now().Add(72*time.Hour).Truncate(time.Minute), false)
+			return p2("/api/v1/admin/activities/%d/sessions/%d", id, sid)
+		}},
+		{"POST /api/v1/admin/sessions/{id}/cancel", activityStaff, func(int) authzCall {
+			_, sid := w.activity(time.Now().Add(72*time.Hour).Truncate(time.Minute), false)
+			return authzCall{path: fmt.Sprintf("/api/v1/admin/sessions/%d/cancel", sid), body: map[string]string{"reason": "场地检修"}}
 		}},
 		{"GET /api/v1/admin/activities/{id}/registrations", activityStaff, act("/registrations")},
 		{"POST /api/v1/admin/activities/{id}/registrations", st(401, 403, 403, 404, created, created, created), func(int) authzCall {

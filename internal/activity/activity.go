@@ -152,6 +152,21 @@ func (a *Activity) Session(id int64) (Session, bool) {
 	return Session{}, false
 }
 
+// booked lists the sessions a sign-up for sessionID books: that session,
+// or for a series every session not cancelled.
+func (a *Activity) booked(sessionID int64) []int64 {
+	if !a.Series {
+		return []int64{sessionID}
+	}
+	out := make([]int64, 0, len(a.Sessions))
+	for _, x := range a.Sessions {
+		if !x.Cancelled() {
+			out = append(out, x.ID)
+		}
+	}
+	return out
+}
+
 // FirstStart is the start of the earliest session (zero when none).
 func (a *Activity) FirstStart() time.Time {
 	var t time.Time
@@ -182,6 +197,28 @@ type Session struct {
 	EndsAt           time.Time
 	Capacity         int
 	WaitlistCapacity int
+	// CancelledAt is set when staff cancelled this one session (its
+	// registrations were cancelled with CancelReason); the activity and
+	// its other sessions go on.
+	CancelledAt  *time.Time
+	CancelReason string
+}
+
+// Session statuses (a session has no status of its own beyond these).
+const (
+	SessionOpen      = "open"
+	SessionCancelled = "cancelled"
+)
+
+// Cancelled reports whether staff cancelled the session.
+func (s Session) Cancelled() bool { return s.CancelledAt != nil }
+
+// Status is the session's status: SessionOpen or SessionCancelled.
+func (s Session) Status() string {
+	if s.Cancelled() {
+		return SessionCancelled
+	}
+	return SessionOpen
 }
 
 // Registration statuses.

@@ -2,6 +2,7 @@ package activity
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -444,6 +445,65 @@ func (s *Service) CancelActivity(ctx context.Context, u resident.User, id int64,
 	return out, len(regs), err
 }
 
+// SessionActivity returns the id of the session's activity.
+func (s *Service) SessionActivity(ctx context.Context, sessionID int64) (int64, error) {
+	if sessionID <= 0 {
+		return 0, errSessionNotFound
+	}
+	return s.activityOf(ctx, sessionID)
+}
+
+// sessionCancelled is the reason residents read when staff cancel a
+// session without giving one.
+const sessionCancelled = "主办方取消了该场次"
+
+// CancelSession cancels one session of an activity (draft or published)
+// that has not started: its registrations not checked in are cancelled and
+// each group hears of it once, with the reason (a default when empty). The
+// activity and its other sessions go on, even when no session is left:
+// staff cancel the activity themselves. Cancelling a cancelled session
+// again changes nothing and answers the activity as it is, with already
+// set. It returns how many registrations were cancelled.
+func (s *Service) CancelSession(ctx context.Context, u resident.User, activityID, sessionID int64, reason string) (a Activity, n int, already bool, err error) {
+	a, n, err = s.cancelSession(ctx, u, activityID, sessionID, reason, &already)
+	return a, n, already, err
+}
+
+func (s *Service) cancelSession(ctx context.Context, u resident.User, activityID, sessionID int64, reason string, already *bool) (Activity, int, error) {
+	reason = strings.TrimSpace(reason)
+	if utf8.RuneCountInString(reason) > 200 {
+		return Activity{}, 0, errReasonRequired
+	}
+	if reason == "" {
+		reason = sessionCancelled
+	}
+	a, err := s.managed(ctx, u, activityID)
+	if err != nil {
+		return Activity{}, 0, err
+	}
+	sess, ok := a.Session(sessionID)
+	if !ok {
+		return Activity{}, 0, errSessionNotFound
+	}
+	if sess.Cancelled() {
+		*already = true
+		return a, 0, nil
+	}
+	dctx, cancel := s.detached(ctx)
+	defer cancel()
+	regs, err := s.store.CancelSession(dctx, activityID, sessionID, u.ID, reason, s.now(), noticesFor(&a, reason))
+	if errors.Is(err, ErrSessionCancelled) {
+		// Cancelled meanwhile by someone else: nothing was written.
+		err, *already = nil, true
+	}
+	s.afterChange(dctx, activityID)
+	if err != nil {
+		return Activity{}, 0, err
+	}
+	out, err := s.store.Activity(dctx, activityID)
+	return out, len(regs), err
+}
+
 // AddSession adds a session to an activity. A series books all its
 // sessions at once: in the same transaction every attendee whose series
 // registration is live is booked into the new session, confirmed or
@@ -501,6 +561,9 @@ func (s *Service) UpdateSession(ctx context.Context, u resident.User, activityID
 	cur, ok := a.Session(sessionID)
 	if !ok {
 		return Session{}, nil, errSessionNotFound
+	}
+	if cur.Cancelled() {
+		return Session{}, nil, ErrSessionCancelled
 	}
 	if in.StartsAt.IsZero() {
 		in.StartsAt = cur.StartsAt

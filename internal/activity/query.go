@@ -65,8 +65,13 @@ func (s *Service) view(a Activity, counts map[int64]Counts) ActivityView {
 	for _, x := range a.Sessions {
 		c := counts[x.ID]
 		c.Capacity, c.WaitlistCapacity = x.Capacity, x.WaitlistCapacity
+		if x.Cancelled() {
+			// A cancelled session has no place left (its Session keeps
+			// the capacities it had).
+			c.Capacity, c.WaitlistCapacity = 0, 0
+		}
 		v.Sessions = append(v.Sessions, SessionView{Session: x, Counts: c})
-		if x.StartsAt.After(now) {
+		if x.StartsAt.After(now) && !x.Cancelled() {
 			v.Remaining += c.Remaining()
 			if v.NextStartsAt.IsZero() || x.StartsAt.Before(v.NextStartsAt) {
 				v.NextStartsAt = x.StartsAt
@@ -80,6 +85,9 @@ func (s *Service) view(a Activity, counts map[int64]Counts) ActivityView {
 		// A series books every session: the seats left are the fewest of any.
 		v.Remaining = -1
 		for _, x := range v.Sessions {
+			if x.Cancelled() {
+				continue
+			}
 			if v.Remaining < 0 || x.Remaining() < v.Remaining {
 				v.Remaining = x.Remaining()
 			}

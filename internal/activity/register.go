@@ -59,11 +59,16 @@ var (
 	errSignupClosed      = errs.Unprocessable("SIGNUP_CLOSED", "报名已结束")
 	errSignupNotOpen     = errs.Unprocessable("SIGNUP_NOT_OPEN", "报名尚未开始")
 	errSessionNotFound   = errs.NotFound("SESSION_NOT_FOUND", "场次不存在")
-	errIdemReused        = errs.Unprocessable("IDEMPOTENCY_KEY_REUSED", "该请求编号已用于另一次报名，请刷新页面后重试")
-	errInProgress        = errs.Conflict("REQUEST_IN_PROGRESS", "报名正在处理中，请稍后在“我的报名”中查看结果")
-	errIdemKey           = errs.Invalid("INVALID_IDEMPOTENCY_KEY", "请求编号无效，请更新小程序后重试")
-	errAttendees         = errs.Invalid("INVALID_ATTENDEES", "请选择报名人：本人或家庭成员，每次最多10人且不能重复")
-	errRetryFresh        = errors.New("activity: the earlier request failed; decide again")
+	// ErrSessionCancelled refuses a sign-up to, or a change of, a session
+	// staff cancelled.
+	ErrSessionCancelled = errs.Conflict("SESSION_CANCELLED", "该场次已取消")
+	// ErrSessionStarted refuses to cancel a session under way or over.
+	ErrSessionStarted = errs.Conflict("SESSION_STARTED", "场次已开始，不能取消")
+	errIdemReused     = errs.Unprocessable("IDEMPOTENCY_KEY_REUSED", "该请求编号已用于另一次报名，请刷新页面后重试")
+	errInProgress     = errs.Conflict("REQUEST_IN_PROGRESS", "报名正在处理中，请稍后在“我的报名”中查看结果")
+	errIdemKey        = errs.Invalid("INVALID_IDEMPOTENCY_KEY", "请求编号无效，请更新小程序后重试")
+	errAttendees      = errs.Invalid("INVALID_ATTENDEES", "请选择报名人：本人或家庭成员，每次最多10人且不能重复")
+	errRetryFresh     = errors.New("activity: the earlier request failed; decide again")
 )
 
 // ValidIdemKey reports whether k is an acceptable Idempotency-Key: 1 to 64
@@ -215,6 +220,11 @@ func (s *Service) checkOpen(a *Activity, in RegisterInput) error {
 	if a.Status != StatusPublished {
 		return errSignupClosed
 	}
+	// A series books its sessions not cancelled: it is refused only when
+	// none is left.
+	if sess.Cancelled() && (!a.Series || len(a.booked(sess.ID)) == 0) {
+		return ErrSessionCancelled
+	}
 	if in.StaffID != 0 {
 		return nil
 	}
@@ -269,13 +279,7 @@ func (s *Service) resolveAttendees(ctx context.Context, in RegisterInput) ([]att
 // has already signed up for the session (both parents adding the same
 // child): a person is one attendee whichever record names them.
 func (s *Service) checkSamePerson(ctx context.Context, a *Activity, in RegisterInput, atts []attendee) error {
-	sessions := []int64{in.SessionID}
-	if a.Series {
-		sessions = sessions[:0]
-		for _, x := range a.Sessions {
-			sessions = append(sessions, x.ID)
-		}
-	}
+	sessions := a.booked(in.SessionID)
 	for _, at := range atts {
 		if at.dep == nil || at.dep.IDNumberHash == "" {
 			continue
@@ -544,13 +548,7 @@ func fingerprint(sessionID int64, attendeeKeys []string) string {
 // decision (a changed quota, a rebuild, a fenced write).
 func (s *Service) decide(ctx context.Context, ap **Activity, in RegisterInput, atts []attendee, answers map[string]string, fp, memo string) (RegisterResult, error) {
 	a := *ap
-	sessions := []int64{in.SessionID}
-	if a.Series {
-		sessions = sessions[:0]
-		for _, x := range a.Sessions {
-			sessions = append(sessions, x.ID)
-		}
-	}
+	sessions := a.booked(in.SessionID)
 	keys := attendeeKeys(atts)
 	limit := a.PerAccountLimit
 	if in.StaffID != 0 {
@@ -578,6 +576,16 @@ func (s *Service) decide(ctx context.Context, ap **Activity, in RegisterInput, a
 	case Reserved:
 		return s.write(ctx, ap, in, atts, answers, fp, r, res)
 	case Full:
+		if res.Epoch > a.QuotaEpoch {
+			// The quota was rebuilt after a change this definition misses
+			// (a session cancelled: it takes nobody): say why.
+			if fresh, err := s.defs.reload(ctx, a.ID); err == nil {
+				*ap = fresh
+				if err := s.checkOpen(fresh, in); err != nil {
+					return RegisterResult{}, err
+				}
+			}
+		}
 		if in.StaffID == 0 {
 			s.full.remember(a.ID, a.QuotaEpoch, memo, gen, s.now())
 		}

@@ -288,6 +288,13 @@ type Store interface {
 	SetStatus(ctx context.Context, id int64, from []string, status string) error
 	// CancelActivity cancels the activity and every live registration.
 	CancelActivity(ctx context.Context, id int64, by int64, reason string, notices NoticeFunc) ([]Registration, error)
+	// CancelSession cancels one session of a draft or published activity
+	// that has not started by now: the session is marked cancelled with the
+	// reason, and its live registrations not checked in are cancelled (by,
+	// reason) with notices of EventCancelled. A session already cancelled is
+	// ErrSessionCancelled with nothing written; one started by now is
+	// refused (409 SESSION_STARTED). It returns the rows cancelled.
+	CancelSession(ctx context.Context, activityID, sessionID, by int64, reason string, now time.Time, notices NoticeFunc) ([]Registration, error)
 	// FinishActivity marks a published activity finished and cancels the
 	// live registrations of its sessions starting after now (not checked
 	// in), with notices; those of sessions under way or over stay.

@@ -7,7 +7,7 @@ type Action struct{ Name, Label string }
 var Actions = []Action{
 	{"activity.create", "创建活动"}, {"activity.update", "修改活动"}, {"activity.publish", "发布活动"},
 	{"activity.cancel", "取消活动"}, {"activity.finish", "结束活动"},
-	{"session.create", "新增场次"}, {"session.update", "修改场次"}, {"session.delete", "删除场次"},
+	{"session.create", "新增场次"}, {"session.update", "修改场次"}, {"session.delete", "删除场次"}, {"session.cancel", "取消场次"},
 	{"registration.add", "代为报名"}, {"registration.remove", "移除报名"}, {"registration.no_show", "标记未到场"},
 	{"registration.export", "导出报名名单"},
 	{"claim.approve", "通过时长申请"}, {"claim.reject", "驳回时长申请"}, {"hours.correct", "更正服务时长"},

@@ -37,13 +37,15 @@ type Session struct {
 	ActivityTitle  string
 	Category       string
 	ActivityStatus string
-	StartsAt       time.Time
-	EndsAt         time.Time
-	HostOrgID      int64
-	HostOrgName    string
-	CommunityID    int64
-	Place          string
-	Lat, Lng       float64
+	// Cancelled: staff cancelled this session alone; nobody checks in.
+	Cancelled   bool
+	StartsAt    time.Time
+	EndsAt      time.Time
+	HostOrgID   int64
+	HostOrgName string
+	CommunityID int64
+	Place       string
+	Lat, Lng    float64
 }
 
 // HasPlace reports whether the activity's place has coordinates.
@@ -68,6 +70,8 @@ type Registrations interface {
 	OwnRegistrations(ctx context.Context, userID, activityID int64) ([]Registration, error)
 	// Session loads a session (NotFound when absent).
 	Session(ctx context.Context, id int64) (Session, error)
+	// Sessions loads the sessions of ids that exist, in no given order.
+	Sessions(ctx context.Context, ids []int64) ([]Session, error)
 	// ActivitySessions lists an activity's sessions (NotFound when the activity is absent).
 	ActivitySessions(ctx context.Context, activityID int64) ([]Session, error)
 	// Cancelled lists an activity's cancelled registrations.
@@ -200,6 +204,9 @@ type Store interface {
 	// VolunteerSessions lists the sessions of an activity the user holds a volunteer slot in.
 	VolunteerSessions(ctx context.Context, userID, activityID int64) ([]int64, error)
 	Volunteers(ctx context.Context, sessionID int64) ([]Appointee, error)
+	// UserVolunteerSlots lists the user's volunteer slots, the latest
+	// appointed first, at most limit.
+	UserVolunteerSlots(ctx context.Context, userID int64, limit int) ([]Appointee, error)
 
 	// Scan stores an accepted scan. A registration's first scan becomes its
 	// check-in (with the notices); a later one is a duplicate, except that

@@ -30,4 +30,5 @@ var (
 	errBadAction    = errs.Invalid("BAD_ACTION", "请选择签到或签退")
 
 	errActivityCancelled = errs.Unprocessable("ACTIVITY_CANCELLED", "活动已取消，不能签到")
+	errSessionCancelled  = errs.Conflict("SESSION_CANCELLED", "该场次已取消，不能签到")
 )

@@ -39,8 +39,12 @@ type RotatingCode struct {
 
 // RotatingCode returns the session's current code to its staff and checkers.
 func (s *Service) RotatingCode(ctx context.Context, u resident.User, sessionID int64) (RotatingCode, error) {
-	if _, err := s.checkedSession(ctx, u, sessionID, errNotStaff); err != nil {
+	sess, err := s.checkedSession(ctx, u, sessionID, errNotStaff)
+	if err != nil {
 		return RotatingCode{}, err
+	}
+	if sess.Cancelled {
+		return RotatingCode{}, errSessionCancelled
 	}
 	now := s.now()
 	step := StepAt(now)
@@ -174,6 +178,20 @@ func (s *Service) SelfCheck(ctx context.Context, u resident.User, in SelfInput) 
 	}
 	if in.Action == ActionIn && candidates[0].ActivityStatus == ActivityCancelled {
 		return SelfResult{}, errActivityCancelled
+	}
+	if in.Action == ActionIn {
+		// Nobody checks into a session staff cancelled; a poster names
+		// the activity's sessions still held.
+		open := candidates[:0:0]
+		for _, x := range candidates {
+			if !x.Cancelled {
+				open = append(open, x)
+			}
+		}
+		if len(open) == 0 {
+			return SelfResult{}, errSessionCancelled
+		}
+		candidates = open
 	}
 	activityID := candidates[0].ActivityID
 	own, err := s.regs.OwnRegistrations(ctx, u.ID, activityID)

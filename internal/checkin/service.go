@@ -296,7 +296,7 @@ func (s *Service) admit(ctx context.Context, u resident.User, in ScanInput, at t
 	}
 	d := detailsOf(r)
 	switch {
-	case r.Status == StatusCancelled || r.Session.ActivityStatus == ActivityCancelled || r.Status != StatusConfirmed:
+	case r.Status == StatusCancelled || r.Session.ActivityStatus == ActivityCancelled || r.Session.Cancelled || r.Status != StatusConfirmed:
 		return r, withDetails(errRevoked, d)
 	case t.SessionID != r.Session.ID || mismatch:
 		return r, withDetails(errWrongSession, d)
@@ -605,6 +605,52 @@ func (s *Service) MyChecking(ctx context.Context, userID int64) ([]Checking, err
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Sessions[0].StartsAt.Before(out[j].Sessions[0].StartsAt) })
+	return out, nil
+}
+
+// MaxVolunteerSessions bounds MyVolunteerSessions: the latest
+// appointments.
+const MaxVolunteerSessions = 200
+
+// VolunteerSession is a session the user was appointed to serve in
+// (POST /admin/sessions/{id}/volunteers), whether or not they signed up.
+type VolunteerSession struct {
+	Session
+	AppointedAt time.Time
+	Ended       bool // the session is over: hours may be claimed for it
+}
+
+// MyVolunteerSessions lists the sessions userID holds a volunteer slot
+// in, the latest first (by start; at most MaxVolunteerSessions
+// appointments): appointed volunteers did not sign up, so their
+// registrations do not show these, yet they check in to them and claim
+// hours for them. Sessions of activities that no longer exist are left
+// out; cancelled ones are listed with their status.
+func (s *Service) MyVolunteerSessions(ctx context.Context, userID int64) ([]VolunteerSession, error) {
+	slots, err := s.store.UserVolunteerSlots(ctx, userID, MaxVolunteerSessions)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, 0, len(slots))
+	for _, a := range slots {
+		ids = append(ids, a.SessionID)
+	}
+	xs, err := s.regs.Sessions(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]Session, len(xs))
+	for _, x := range xs {
+		byID[x.ID] = x
+	}
+	now := s.now()
+	out := []VolunteerSession{}
+	for _, a := range slots {
+		if x, ok := byID[a.SessionID]; ok {
+			out = append(out, VolunteerSession{Session: x, AppointedAt: a.CreatedAt, Ended: !now.Before(x.EndsAt)})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].StartsAt.After(out[j].StartsAt) })
 	return out, nil
 }
 

@@ -61,6 +61,18 @@ func (t *regTable) Session(_ context.Context, id int64) (checkin.Session, error)
 	return s, nil
 }
 
+func (t *regTable) Sessions(_ context.Context, ids []int64) ([]checkin.Session, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []checkin.Session
+	for _, id := range ids {
+		if s, ok := t.sessions[id]; ok {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
 func (t *regTable) ActivitySessions(_ context.Context, activityID int64) ([]checkin.Session, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -10,6 +10,7 @@ import (
 
 	"gongjian/internal/errs"
 	"gongjian/internal/resident"
+	"gongjian/internal/usertext"
 )
 
 // UnitRow is one row of a units import file, as written.
@@ -116,10 +117,23 @@ func kindOf(s string) string { return codeOf(strings.TrimSpace(s), UnitKinds, un
 // English words.
 var (
 	unitKindAliases = map[string]string{"government_office": KindGovernment, "public_institution": KindInstitution,
-		"social_organisation": KindSocialOrg, "social_organization": KindSocialOrg}
+		"social_organisation": KindSocialOrg, "social_organization": KindSocialOrg, "complex": KindComplex, "商业综合体": KindComplex}
 	categoryAliases = map[string]string{"elderly": CatElderly, "children_and_study": CatChildren, "children": CatChildren,
 		"environment_and_repairs": CatEnvironment, "environment": CatEnvironment, "repairs": CatEnvironment, "legal": CatLegal}
+	// resourceKindAliases: the words for what a unit offers.
+	resourceKindAliases = map[string]string{"venues": ResVenue, "experts": ResExpert, "services": ResExpert, "service": ResExpert,
+		"experts_and_services": ResExpert, "expert_service": ResExpert, "materials": ResMaterial, "materials_and_funds": ResMaterial,
+		"funds": ResFund, "volunteer_team": ResTeam, "volunteer_teams": ResTeam, "teams": ResTeam}
 )
+
+// ResourceKindOf is the resource kind s names: a kind, its Chinese name
+// or another spelling of it; s itself when none (refused by the caller).
+func ResourceKindOf(s string) string {
+	if c := codeOf(s, ResourceKinds, resourceKindAliases); c != "" {
+		return c
+	}
+	return s
+}
 
 // CategoryOf is the need category s names: a category, its Chinese name
 // or another spelling of it; s itself when none (refused by the caller).
@@ -130,21 +144,10 @@ func CategoryOf(s string) string {
 	return s
 }
 
-// codeOf is the code of names that s is, whose Chinese name s is, or
-// that aliases gives for s; "" when none.
+// codeOf is the code of names that s spells (usertext.Code); "" when
+// none.
 func codeOf(s string, names, aliases map[string]string) string {
-	if names[s] != "" {
-		return s
-	}
-	if c := aliases[s]; c != "" {
-		return c
-	}
-	for k, name := range names {
-		if name == s {
-			return k
-		}
-	}
-	return ""
+	return usertext.Code(s, names, aliases)
 }
 
 // resolve turns a written row into a unit to create.

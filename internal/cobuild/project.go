@@ -68,6 +68,9 @@ type ProjectUpdate struct {
 // start it, report progress and deliver it (with evidence); the
 // community's staff close it after evaluating it.
 func (s *Service) UpdateProject(ctx context.Context, u resident.User, id int64, in ProjectUpdate) (Project, error) {
+	if a, ok := actionAliases[in.Action]; ok {
+		in.Action = a
+	}
 	p, err := s.Project(ctx, id)
 	if err != nil {
 		return Project{}, err
@@ -156,6 +159,11 @@ func (s *Service) UpdateProject(ctx context.Context, u resident.User, id int64, 
 	}
 	return s.Project(ctx, id)
 }
+
+// actionAliases are the statuses of the lifecycle (claimed → in progress
+// → delivered → closed) and other words for the action leading to each.
+var actionAliases = map[string]string{ProjectInProgress: "start", "started": "start", "in progress": "start", ProjectDelivered: "deliver",
+	ProjectClosed: "close", "update": "progress"}
 
 // maxProjectActivities is how many activities a project links.
 const maxProjectActivities = 20

@@ -140,6 +140,7 @@ func (s *Service) Support(ctx context.Context, u resident.User, id int64) (Propo
 // ReviewProposal accepts a proposal into the needs list, merges it into a
 // need, or declines it with a reason; the author is told.
 func (s *Service) ReviewProposal(ctx context.Context, u resident.User, id int64, r Review) (Proposal, error) {
+	r.Decision = decisionOf(r.Decision)
 	p, err := s.wishes.Proposal(ctx, id)
 	if err != nil || p.SecStatus == SecRisky || !u.IsStaffOf(p.CommunityID) {
 		if err == nil || errs.KindOf(err) == errs.KindNotFound {

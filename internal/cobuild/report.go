@@ -39,6 +39,7 @@ type UnitReport struct {
 	RatingCount       int           `json:"rating_count"`
 	CommunityRating   float64       `json:"community_rating_avg"`
 	MemberMinutes     int           `json:"member_service_minutes"`
+	MemberHours       float64       `json:"member_service_hours"` // the minutes in hours, one decimal (as the XLSX shows them)
 	Members           int           `json:"party_members"`
 	ReportedIn        int           `json:"reported_in"`
 	ReportInRate      float64       `json:"report_in_rate"`
@@ -123,6 +124,7 @@ func (s *Service) UnitReport(ctx context.Context, u resident.User, unitID int64,
 	from, to := yearSpan(year)
 	r, err := s.reports.UnitReport(ctx, unit, from, to, s.now())
 	r.UnitID, r.UnitName, r.Year = unit.ID, unit.Name, year
+	r.MemberHours = round1(float64(r.MemberMinutes) / 60)
 	return r, err
 }
 
@@ -193,7 +195,7 @@ func (r UnitReport) XLSX() ([]byte, error) {
 	return workbook([]sheet{
 		{"年度概况", []any{"单位", "年度", "认领项目", "交付项目", "认领数量", "服务居民", "居民评分", "评价数", "社区评分", "党员服务时长（小时）", "党员人数", "已报到", "报到率"},
 			[][]any{{r.UnitName, r.Year, r.ProjectsClaimed, r.ProjectsDelivered, r.Quantity, r.Served, round1(r.RatingAvg), r.RatingCount,
-				round1(r.CommunityRating), round1(float64(r.MemberMinutes) / 60), r.Members, r.ReportedIn, fmt.Sprintf("%.0f%%", r.ReportInRate*100)}}},
+				round1(r.CommunityRating), r.MemberHours, r.Members, r.ReportedIn, fmt.Sprintf("%.0f%%", r.ReportInRate*100)}}},
 		{"项目明细", projectHeader, projectRows(r.Projects)},
 	})
 }

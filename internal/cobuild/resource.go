@@ -135,6 +135,7 @@ func (s *Service) CreateResource(ctx context.Context, u resident.User, in Resour
 		return Resource{}, errUnitInactive
 	}
 	in.Title, in.Description, in.QuantityUnit = usertext.Clean(in.Title), strings.TrimSpace(in.Description), usertext.Clean(in.QuantityUnit)
+	in.Kind = ResourceKindOf(in.Kind)
 	switch {
 	case ResourceKinds[in.Kind] == "":
 		return Resource{}, errs.Invalid("INVALID_RESOURCE_KIND", "资源类型只能是场地、专家与服务、物资、资金或志愿服务队")

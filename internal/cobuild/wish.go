@@ -402,11 +402,27 @@ func (s *Service) decide(ctx context.Context, u resident.User, communityID int64
 	return nil, 0, errBadDecision
 }
 
+// decisionAliases are other words staff's review may use: the statuses it
+// leads to, and reject for decline.
+var decisionAliases = map[string]string{WishAccepted: "accept", WishMerged: "merge", WishDeclined: "decline",
+	"reject": "decline", "rejected": "decline", "merge_into": "merge"}
+
+// decisionOf is the decision d names (accept, merge, decline, in another
+// spelling or in Chinese); d itself when none (refused by decide).
+func decisionOf(d string) string {
+	names := map[string]string{"accept": "纳入需求清单", "merge": "合并到已有需求", "decline": "不采纳"}
+	if c := usertext.Code(d, names, decisionAliases); c != "" {
+		return c
+	}
+	return d
+}
+
 var reviewStatus = map[string]string{"accept": WishAccepted, "merge": WishMerged, "decline": WishDeclined}
 
 // ReviewWish accepts a wish into the needs list, merges it into a need, or
 // declines it with a reason; the resident is told.
 func (s *Service) ReviewWish(ctx context.Context, u resident.User, id int64, r Review) (Wish, error) {
+	r.Decision = decisionOf(r.Decision)
 	w, err := s.wishes.Wish(ctx, id)
 	if err != nil || !w.Visible() || !u.IsStaffOf(w.CommunityID) {
 		if err == nil || errs.KindOf(err) == errs.KindNotFound {

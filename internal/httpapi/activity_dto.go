@@ -39,6 +39,11 @@ type sessionDTO struct {
 	WaitlistRemaining int       `json:"waitlist_remaining"`
 	Confirmed         *int      `json:"confirmed,omitempty"`
 	Waitlisted        *int      `json:"waitlisted,omitempty"`
+	// Status is "open", or "cancelled" once staff cancelled the session
+	// alone (then with when and why).
+	Status       string     `json:"status"`
+	CancelledAt  *time.Time `json:"cancelled_at,omitempty"`
+	CancelReason string     `json:"cancel_reason,omitempty"`
 }
 
 type activityItemDTO struct {
@@ -99,7 +104,8 @@ func toActivityDTO(v activity.ActivityView, staff bool) activityDTO {
 	}
 	for _, s := range v.Sessions {
 		sd := sessionDTO{ID: s.ID, StartsAt: s.StartsAt, EndsAt: s.EndsAt, Capacity: s.Session.Capacity, WaitlistCapacity: s.Session.WaitlistCapacity,
-			Remaining: s.Remaining(), WaitlistRemaining: s.WaitlistRemaining()}
+			Remaining: s.Remaining(), WaitlistRemaining: s.WaitlistRemaining(),
+			Status: s.Session.Status(), CancelledAt: s.CancelledAt, CancelReason: s.Session.CancelReason}
 		if staff {
 			c, w := s.Confirmed, s.Waitlisted
 			sd.Confirmed, sd.Waitlisted = &c, &w

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"gongjian/internal/audit"
 	"io"
 	"log/slog"
 	"net/http"
@@ -254,6 +255,50 @@ func (a *API) cancelActivity(c *gin.Context) {
 		_, _, err := a.d.Activities.CancelActivity(c.Request.Context(), u, id, req.Reason)
 		return err
 	})
+}
+
+// cancelSession cancels one session (three spellings: POST
+// /activities/:id/sessions/:session_id/cancel, DELETE
+// /activities/:id/sessions/:session_id, POST /sessions/:id/cancel) and
+// answers the activity as staff see it, as cancelActivity does. The
+// reason is optional: in the body, or ?reason= (a DELETE has no body).
+func (a *API) cancelSession(byActivity bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var req reasonReq
+		var aid, sid int64
+		var u resident.User
+		var ok bool
+		if byActivity {
+			u, aid, ok = a.meAndWith(c, "id", pathParam(&sid, "session_id"), optional(&req))
+		} else {
+			u, sid, ok = a.meAndWith(c, "id", optional(&req))
+		}
+		if !ok {
+			return
+		}
+		if req.Reason == "" {
+			req.Reason = c.Query("reason")
+		}
+		ctx := c.Request.Context()
+		if !byActivity {
+			var err error
+			if aid, err = a.d.Activities.SessionActivity(ctx, sid); err != nil {
+				fail(c, err)
+				return
+			}
+		}
+		_, _, already, err := a.d.Activities.CancelSession(ctx, u, aid, sid, req.Reason)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		if already {
+			// Cancelled before: nothing changed, nothing to record.
+			audit.Discard(ctx)
+		}
+		v, err := a.d.Activities.AdminGet(ctx, u, aid)
+		respond(c, http.StatusOK, toStaffActivityDTO(v), err)
+	}
 }
 
 func (a *API) addSession(c *gin.Context) {

@@ -210,6 +210,24 @@ func toCheckingDTO(x checkin.Checking) checkingDTO {
 	return checkingDTO{x.ActivityID, x.ActivityTitle, x.Category, x.Place, toKitSessions(x.Sessions)}
 }
 
+// volunteerSessionDTO is a session the caller was appointed to serve in.
+type volunteerSessionDTO struct {
+	SessionID      int64     `json:"session_id"`
+	ActivityID     int64     `json:"activity_id"`
+	ActivityTitle  string    `json:"activity_title"`
+	ActivityStatus string    `json:"activity_status"`
+	Category       string    `json:"category"`
+	Place          string    `json:"place"`
+	StartsAt       time.Time `json:"starts_at"`
+	EndsAt         time.Time `json:"ends_at"`
+	Ended          bool      `json:"ended"`
+	AppointedAt    time.Time `json:"appointed_at"`
+}
+
+func toVolunteerSessionDTO(x checkin.VolunteerSession) volunteerSessionDTO {
+	return volunteerSessionDTO{x.ID, x.ActivityID, x.ActivityTitle, x.ActivityStatus, x.Category, x.Place, x.StartsAt, x.EndsAt, x.Ended, x.AppointedAt}
+}
+
 // toKitDTO is a checker's offline kit.
 func toKitDTO(k checkin.Kit) gin.H {
 	return gin.H{

@@ -312,16 +312,59 @@ func (a *API) projectProgress(c *gin.Context) {
 	var req struct {
 		Action      string              `json:"action"`
 		Milestones  []cobuild.Milestone `json:"milestones"`
-		Evidence    *cobuild.Evidence   `json:"evidence"`
+		Evidence    *evidenceReq        `json:"evidence"`
 		ActivityIDs []int64             `json:"activity_ids"`
 		Plan        *string             `json:"plan"`
 		Version     *int64              `json:"version"` // the project's version the update was made on (optional)
 	}
 	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+		ev, err := req.Evidence.evidence()
+		if err != nil {
+			fail(c, err)
+			return
+		}
 		p, err := a.d.Cobuild.UpdateProject(c.Request.Context(), u, id, cobuild.ProjectUpdate{Action: req.Action, Milestones: req.Milestones,
-			Evidence: req.Evidence, ActivityIDs: req.ActivityIDs, Plan: req.Plan, Version: req.Version})
+			Evidence: ev, ActivityIDs: req.ActivityIDs, Plan: req.Plan, Version: req.Version})
 		respond(c, http.StatusOK, projectNow(p), err)
 	}
+}
+
+// evidenceReq is a delivery's evidence (cobuild.Evidence): how many were
+// served given as served or by the issue's and the report's words
+// (numbers_served, residents_served); several: the same, else 400
+// BAD_FIELD.
+type evidenceReq struct {
+	Photos          []string `json:"photos"`
+	Documents       []string `json:"documents"`
+	Served          *int     `json:"served"`
+	NumbersServed   *int     `json:"numbers_served"`
+	ResidentsServed *int     `json:"residents_served"`
+	Note            string   `json:"note"`
+}
+
+// evidence is the evidence e gives (nil: none).
+func (e *evidenceReq) evidence() (*cobuild.Evidence, error) {
+	if e == nil {
+		return nil, nil
+	}
+	out := &cobuild.Evidence{Photos: e.Photos, Documents: e.Documents, Note: e.Note}
+	var given *int
+	for _, f := range []struct {
+		name string
+		v    *int
+	}{{"served", e.Served}, {"numbers_served", e.NumbersServed}, {"residents_served", e.ResidentsServed}} {
+		if f.v == nil {
+			continue
+		}
+		if given != nil && *given != *f.v {
+			return nil, errBadField.With("field", "evidence."+f.name)
+		}
+		given = f.v
+	}
+	if given != nil {
+		out.Served = *given
+	}
+	return out, nil
 }
 
 type scoreReq struct {

@@ -168,6 +168,7 @@ func (a *API) reviewWishes(c *gin.Context) {
 
 type reviewReq struct {
 	Decision string `json:"decision"`
+	Action   string `json:"action"` // decision by another name (when decision is left out)
 	NeedID   int64  `json:"need_id"`
 	Reason   string `json:"reason"`
 	// Need: the need an accepted wish or proposal becomes.
@@ -176,6 +177,9 @@ type reviewReq struct {
 
 func (r reviewReq) review() cobuild.Review {
 	out := cobuild.Review{Decision: r.Decision, NeedID: r.NeedID, Reason: r.Reason}
+	if out.Decision == "" {
+		out.Decision = r.Action
+	}
 	if r.Need != nil {
 		in := r.Need.input()
 		out.Need = &in

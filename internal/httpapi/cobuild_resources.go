@@ -57,6 +57,9 @@ func (a *API) listResources(c *gin.Context) {
 		}
 	}
 	f.Kind = c.Query("kind")
+	if f.Kind != "" {
+		f.Kind = cobuild.ResourceKindOf(f.Kind)
+	}
 	if f.Kind != "" && cobuild.ResourceKinds[f.Kind] == "" {
 		fail(c, badFilter("kind"))
 		return
@@ -133,9 +136,16 @@ func (a *API) postReportIn(c *gin.Context) {
 	var req struct {
 		CommunityID    int64 `json:"community_id"`
 		WorkplaceOrgID int64 `json:"workplace_org_id"`
+		// The workplace party organisation by the issue's words.
+		WorkplacePartyOrgID int64 `json:"workplace_party_org_id"`
 	}
 	if u, ok := a.meWith(c, &req); ok {
-		r, err := a.d.Cobuild.ReportInTo(c.Request.Context(), u, req.CommunityID, req.WorkplaceOrgID)
+		org, err := unitOrg(req.WorkplaceOrgID, req.WorkplacePartyOrgID)
+		if err != nil {
+			fail(c, errBadField.With("field", "workplace_party_org_id"))
+			return
+		}
+		r, err := a.d.Cobuild.ReportInTo(c.Request.Context(), u, req.CommunityID, org)
 		respond(c, http.StatusCreated, toReportInDTO(r), err)
 	}
 }

@@ -70,16 +70,20 @@ func toRoomDTO(r rooms.Room) roomDTO {
 type bookingDTO struct {
 	// ID is left out only where a calendar shows someone else's booking
 	// as a busy range (rooms.Calendar); every other booking has one.
-	ID               int64      `json:"id,omitempty"`
-	RoomID           int64      `json:"room_id"`
-	RoomName         string     `json:"room_name,omitempty"`
-	SeriesID         int64      `json:"series_id,omitempty"`
-	StartsAt         time.Time  `json:"starts_at"`
-	EndsAt           time.Time  `json:"ends_at"`
-	Purpose          string     `json:"purpose"`
-	Attendance       int        `json:"attendance,omitempty"`
-	Status           string     `json:"status"`
-	BookedFor        string     `json:"booked_for"`
+	ID         int64     `json:"id,omitempty"`
+	RoomID     int64     `json:"room_id"`
+	RoomName   string    `json:"room_name,omitempty"`
+	SeriesID   int64     `json:"series_id,omitempty"`
+	StartsAt   time.Time `json:"starts_at"`
+	EndsAt     time.Time `json:"ends_at"`
+	Purpose    string    `json:"purpose"`
+	Attendance int       `json:"attendance,omitempty"`
+	Status     string    `json:"status"`
+	BookedFor  string    `json:"booked_for"`
+	// BookedByDesk: desk staff made it (on_behalf_of); ForUserID is the
+	// registered resident they made it for, whose own it is.
+	BookedByDesk     bool       `json:"booked_by_desk,omitempty"`
+	ForUserID        int64      `json:"for_user_id,omitempty"`
 	TeamID           int64      `json:"team_id,omitempty"`
 	TeamName         string     `json:"team_name,omitempty"`
 	OrgID            int64      `json:"org_id,omitempty"`
@@ -96,7 +100,7 @@ type bookingDTO struct {
 
 func toBookingDTO(b rooms.Booking) bookingDTO {
 	return bookingDTO{ID: b.ID, RoomID: b.RoomID, RoomName: b.RoomName, SeriesID: b.SeriesID, StartsAt: b.StartsAt, EndsAt: b.EndsAt,
-		Purpose: b.Purpose, Attendance: b.Attendance, Status: b.Status, BookedFor: b.For, TeamID: b.TeamID, TeamName: b.TeamName,
+		Purpose: b.Purpose, Attendance: b.Attendance, Status: b.Status, BookedFor: b.For, BookedByDesk: b.For == rooms.ForDesk, ForUserID: b.ForUser, TeamID: b.TeamID, TeamName: b.TeamName,
 		OrgID: b.OrgID, BookedBy: b.BookedBy, BookerName: b.BookerName, GuestName: b.GuestName, GuestPhoneMasked: b.GuestPhoneMasked,
 		Reason: b.Reason, DecisionNote: b.DecisionNote, CancelReason: b.CancelReason, CheckedInAt: b.CheckedInAt,
 		CreatedAt: optionalTime(b.CreatedAt)}

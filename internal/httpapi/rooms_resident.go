@@ -20,7 +20,9 @@ import (
 // community_id, org_id, kind, capacity (at least).
 func roomFilter(f *rooms.RoomFilter) fromRequest {
 	return func(c *gin.Context) (err error) {
-		f.Kind = c.Query("kind")
+		if f.Kind = c.Query("kind"); f.Kind != "" {
+			f.Kind = rooms.KindOf(f.Kind)
+		}
 		if f.CommunityID, err = queryID(c, "community_id"); err != nil {
 			return err
 		}
@@ -89,9 +91,35 @@ func (a *API) roomAvailability(c *gin.Context) {
 	}
 }
 
+// calendarRange reads the calendar's range: from and to (rangeQuery), or
+// the day or week (?view=day|week, default week) from ?date= (a date or a
+// time; a week from that day).
+func calendarRange(from, to *time.Time) fromRequest {
+	return func(c *gin.Context) error {
+		if err := queryOneOf(c, "view", "day", "week"); err != nil {
+			return err
+		}
+		if c.Query("date") == "" || c.Query("from") != "" || c.Query("to") != "" {
+			return rangeQuery(from, to)(c)
+		}
+		d, err := queryTime(c, "date", false)
+		if err != nil {
+			return err
+		}
+		l := d.In(cst.Zone)
+		*from = time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, cst.Zone)
+		if c.Query("view") == "day" {
+			*to = from.AddDate(0, 0, 1)
+		} else {
+			*to = from.AddDate(0, 0, 7)
+		}
+		return nil
+	}
+}
+
 func (a *API) roomCalendar(c *gin.Context) {
 	var from, to time.Time
-	if u, id, ok := a.meAndWith(c, "id", rangeQuery(&from, &to)); ok {
+	if u, id, ok := a.meAndWith(c, "id", calendarRange(&from, &to)); ok {
 		cal, err := a.d.Rooms.Calendar(c.Request.Context(), u, id, from, to)
 		respond(c, http.StatusOK, gin.H{"room": toRoomDTO(cal.Room), "availability": toAvailabilityDTO(cal.Availability),
 			"bookings": bookingDTOs(cal.Bookings), "closures": dtos(cal.Closures, toClosureDTO), "full": cal.Full}, err)

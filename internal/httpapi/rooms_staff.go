@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -25,8 +26,10 @@ type roomReq struct {
 	Photos      *[]string      `json:"photos"`
 	Description *string        `json:"description"`
 	Hours       *[]dayHoursDTO `json:"hours"`
-	Rules       *rulesReq      `json:"rules"`
-	Active      *bool          `json:"active"`
+	// OpeningHours: hours by the issue's word ("opening hours per weekday").
+	OpeningHours *[]dayHoursDTO `json:"opening_hours"`
+	Rules        *rulesReq      `json:"rules"`
+	Active       *bool          `json:"active"`
 }
 
 // rulesReq are the rules a request gives; those left out keep their value
@@ -40,6 +43,21 @@ type rulesReq struct {
 	Audience      *[]string `json:"audience"`
 	NeedsApproval *bool     `json:"needs_approval"`
 	GraceMinutes  *int      `json:"grace_minutes"`
+}
+
+// read is a fromRequest reading the body into r, its hours given as hours
+// or opening_hours (both: the same, else 400 BAD_FIELD).
+func (r *roomReq) read(c *gin.Context) error {
+	if err := decode(c, r); err != nil {
+		return err
+	}
+	if r.OpeningHours != nil {
+		if r.Hours != nil && !slices.Equal(*r.Hours, *r.OpeningHours) {
+			return errBadField.With("field", "opening_hours")
+		}
+		r.Hours = r.OpeningHours
+	}
+	return nil
 }
 
 func (r roomReq) patch() rooms.RoomPatch {
@@ -61,7 +79,7 @@ func (r roomReq) patch() rooms.RoomPatch {
 
 func (a *API) createRoom(c *gin.Context) {
 	var req roomReq
-	if u, ok := a.meWith(c, &req); ok {
+	if u, ok := a.meWith(c, fromRequest(req.read)); ok {
 		org, err := unitOrg(req.OrgID, req.UnitID)
 		if err != nil {
 			fail(c, err)
@@ -76,7 +94,7 @@ func (a *API) createRoom(c *gin.Context) {
 
 func (a *API) patchRoom(c *gin.Context) {
 	var req roomReq
-	if u, id, ok := a.meAndWith(c, "id", &req); ok {
+	if u, id, ok := a.meAndWith(c, "id", fromRequest(req.read)); ok {
 		out, err := a.d.Rooms.UpdateRoom(c.Request.Context(), u, id, req.patch())
 		respond(c, http.StatusOK, toRoomDTO(out), err)
 	}

@@ -61,7 +61,8 @@ func (a *API) routes(r *gin.Engine) {
 	authed.POST("/checkins", scanLimit, a.postCheckin)
 	authed.POST("/checkins/batch", scanLimit, a.postCheckinBatch)
 	authed.GET("/activities/:id/checkin-kit", userAction(a, http.StatusOK, a.d.Checkin.Kit, toKitDTO))
-	authed.GET("/me/checking", ownItems(a.d.Checkin.MyChecking, toCheckingDTO)) // the activities the caller is appointed to check
+	authed.GET("/me/checking", ownItems(a.d.Checkin.MyChecking, toCheckingDTO))                            // the activities the caller is appointed to check
+	authed.GET("/me/volunteer-sessions", ownItems(a.d.Checkin.MyVolunteerSessions, toVolunteerSessionDTO)) // the sessions the caller is appointed to serve in
 	authed.GET("/activities/:id/poster", a.getPoster)
 	authed.POST("/self-checkins", scanLimit, a.postSelfCheckin)
 	staff.GET("/activities/:id/checkers", a.listAppointees(a.checkers()))
@@ -157,6 +158,9 @@ func (a *API) routes(r *gin.Engine) {
 	staff.POST("/activities/:id/cancel", a.cancelActivity)
 	staff.POST("/activities/:id/sessions", a.addSession)
 	staff.PATCH("/activities/:id/sessions/:session_id", a.updateSession)
+	staff.POST("/activities/:id/sessions/:session_id/cancel", a.cancelSession(true))
+	staff.DELETE("/activities/:id/sessions/:session_id", a.cancelSession(true))
+	staff.POST("/sessions/:id/cancel", a.cancelSession(false))
 	staff.GET("/activities/:id/registrations", a.activityRegistrations)
 	staff.POST("/activities/:id/registrations", a.addRegistration)
 	staff.GET("/activities/:id/registrations/export", a.exportRegistrations)

@@ -69,11 +69,30 @@ type sessionRow struct {
 	EndsAt           time.Time `gorm:"not null"`
 	Capacity         int       `gorm:"not null"`
 	WaitlistCapacity int       `gorm:"not null;default:0"`
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// Set when staff cancelled the session alone (CancelSession).
+	CancelledAt  *time.Time
+	CancelReason string `gorm:"size:200;not null;default:''"`
+	CancelledBy  int64  `gorm:"not null;default:0"`
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 func (sessionRow) TableName() string { return "sessions" }
+
+// sessionCancelMigration adds the columns of a cancelled session (on a
+// database created before them; a new one has them from 0100).
+var sessionCancelMigration = Migration{ID: "1330_sessions_cancelled", Up: func(tx *gorm.DB) error {
+	m := tx.Session(&gorm.Session{NewDB: true}).Migrator()
+	for _, f := range []string{"CancelledAt", "CancelReason", "CancelledBy"} {
+		if m.HasColumn(&sessionRow{}, f) {
+			continue
+		}
+		if err := m.AddColumn(&sessionRow{}, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}}
 
 // registrationGroupRow is one sign-up request. A void row is a tombstone
 // written when settling a write whose commit was unclear: it makes sure the
@@ -131,6 +150,7 @@ func (registrationRow) TableName() string { return "registrations" }
 
 var activityMigrations = []Migration{
 	{ID: "0100_activities", Up: createTables(&organizationRow{}, &orgCommunityRow{}, &activityRow{}, &sessionRow{}, &registrationGroupRow{}, &registrationRow{})},
+	sessionCancelMigration,
 }
 
 // ActivityStore implements activity.Store.

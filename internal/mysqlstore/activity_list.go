@@ -46,8 +46,9 @@ func (s *ActivityStore) filtered(ctx context.Context, f activity.ActivityFilter)
 	return q, true
 }
 
-// seatsLeft is true for a session s with a confirmed seat free.
-const seatsLeft = "s.capacity > COALESCE((SELECT c.confirmed FROM session_counters c WHERE c.session_id = s.id), 0)"
+// seatsLeft is true for a session s with a confirmed seat free (a
+// cancelled session has none).
+const seatsLeft = "s.cancelled_at IS NULL AND s.capacity > COALESCE((SELECT c.confirmed FROM session_counters c WHERE c.session_id = s.id), 0)"
 
 // ListActivities lists one page of the activities matching f (with their
 // sessions): by first session, or newest first. The page's ids come from

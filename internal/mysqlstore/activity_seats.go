@@ -53,7 +53,9 @@ var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 // seatsUntil is an activity's seats_until computed from its sessions and
 // counters (one parameter: farFuture).
 const seatsUntil = `CASE WHEN series THEN
-  (CASE WHEN NOT EXISTS (SELECT 1 FROM sessions s WHERE s.activity_id = activities.id AND NOT (` + seatsLeft + `)) THEN ? END)
+  (CASE WHEN NOT EXISTS (SELECT 1 FROM sessions s WHERE s.activity_id = activities.id AND s.cancelled_at IS NULL AND NOT (` + seatsLeft + `))
+    AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.activity_id = activities.id AND s.cancelled_at IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM sessions o WHERE o.activity_id = activities.id AND o.cancelled_at IS NULL)) THEN ? END)
   ELSE (SELECT MAX(s.starts_at) FROM sessions s WHERE s.activity_id = activities.id AND ` + seatsLeft + `) END`
 
 const refreshSeatsSQL = `UPDATE activities SET seats_until = ` + seatsUntil + `

@@ -76,7 +76,8 @@ func toActivity(r activityRow, sessions []sessionRow, hostName string) activity.
 }
 
 func toSession(r sessionRow) activity.Session {
-	return activity.Session{ID: r.ID, ActivityID: r.ActivityID, StartsAt: r.StartsAt, EndsAt: r.EndsAt, Capacity: r.Capacity, WaitlistCapacity: r.WaitlistCapacity}
+	return activity.Session{ID: r.ID, ActivityID: r.ActivityID, StartsAt: r.StartsAt, EndsAt: r.EndsAt, Capacity: r.Capacity, WaitlistCapacity: r.WaitlistCapacity,
+		CancelledAt: r.CancelledAt, CancelReason: r.CancelReason}
 }
 
 // CreateActivity inserts the activity and its sessions.
@@ -326,6 +327,39 @@ func (s *ActivityStore) CancelActivity(ctx context.Context, id, by int64, reason
 	return out, err
 }
 
+// CancelSession implements activity.Store: in one fenced transaction the
+// session is marked cancelled and its live registrations not checked in
+// are cancelled with their notices; the counters follow and the fence
+// refreshes seats_until (a cancelled session never has seats).
+func (s *ActivityStore) CancelSession(ctx context.Context, activityID, sessionID, by int64, reason string, now time.Time, notices activity.NoticeFunc) ([]activity.Registration, error) {
+	var out []activity.Registration
+	err := s.fenced(ctx, activityID, func(tx *gorm.DB, a *activityRow) error {
+		var cur sessionRow
+		if err := tx.Where("id = ? AND activity_id = ?", sessionID, activityID).First(&cur).Error; err != nil {
+			return translate(err, errSessionNotFound)
+		}
+		if cur.CancelledAt != nil {
+			return activity.ErrSessionCancelled
+		}
+		if a.Status != activity.StatusDraft && a.Status != activity.StatusPublished {
+			return errs.Unprocessable("ACTIVITY_STATUS", "活动当前状态（"+statusName(a.Status)+"）不能取消场次")
+		}
+		if !cur.StartsAt.After(now) {
+			return activity.ErrSessionStarted.With("starts_at", cur.StartsAt.UTC().Format(time.RFC3339))
+		}
+		at := time.Now().UTC()
+		if err := tx.Model(&sessionRow{}).Where("id = ?", sessionID).Updates(map[string]any{
+			"cancelled_at": at, "cancel_reason": reason, "cancelled_by": by, "updated_at": at,
+		}).Error; err != nil {
+			return err
+		}
+		var err error
+		out, err = s.cancelLiveWhere(ctx, tx, activityID, by, reason, notices, "session_id = ?", sessionID)
+		return err
+	})
+	return out, err
+}
+
 // FinishActivity implements activity.Store.
 func (s *ActivityStore) FinishActivity(ctx context.Context, id, by int64, now time.Time, reason string, notices activity.NoticeFunc) ([]activity.Registration, error) {
 	var out []activity.Registration
@@ -347,6 +381,15 @@ func (s *ActivityStore) FinishActivity(ctx context.Context, id, by int64, now ti
 // of every session, or only of those starting after from when it is set,
 // and writes their notices.
 func (s *ActivityStore) cancelLive(ctx context.Context, tx *gorm.DB, id, by int64, reason string, from time.Time, notices activity.NoticeFunc) ([]activity.Registration, error) {
+	if from.IsZero() {
+		return s.cancelLiveWhere(ctx, tx, id, by, reason, notices, bySessionsOf, id)
+	}
+	return s.cancelLiveWhere(ctx, tx, id, by, reason, notices, "session_id IN (SELECT id FROM sessions WHERE activity_id = ? AND starts_at > ?)", id, from.UTC())
+}
+
+// cancelLiveWhere cancels the live registrations not checked in that
+// where selects (of the activity id) and writes their notices.
+func (s *ActivityStore) cancelLiveWhere(ctx context.Context, tx *gorm.DB, id, by int64, reason string, notices activity.NoticeFunc, where string, args ...any) ([]activity.Registration, error) {
 	var out []activity.Registration
 	err := func() error {
 		now := time.Now().UTC()
@@ -354,12 +397,8 @@ func (s *ActivityStore) cancelLive(ctx context.Context, tx *gorm.DB, id, by int6
 		// registration's row (shared) until it commits, so what checkedIn
 		// reads next is final for every row read here.
 		var all []registrationRow
-		q := s.db.forUpdate(tx.Session(&gorm.Session{NewDB: true})).Where("status IN ?", []string{activity.RegConfirmed, activity.RegWaitlisted})
-		if from.IsZero() {
-			q = q.Where(bySessionsOf, id)
-		} else {
-			q = q.Where("session_id IN (SELECT id FROM sessions WHERE activity_id = ? AND starts_at > ?)", id, from.UTC())
-		}
+		q := s.db.forUpdate(tx.Session(&gorm.Session{NewDB: true})).Where("status IN ?", []string{activity.RegConfirmed, activity.RegWaitlisted}).
+			Where(where, args...)
 		if err := q.Order("id").Find(&all).Error; err != nil {
 			return err
 		}
@@ -493,7 +532,10 @@ func (s *ActivityStore) AddSession(ctx context.Context, ss *activity.Session, no
 // place in the new session's queue.
 func seriesBookings(tx *gorm.DB, activityID int64) ([]registrationRow, error) {
 	var all []registrationRow
-	if err := tx.Session(&gorm.Session{NewDB: true}).Where(bySessionsOf, activityID).Order("id").Find(&all).Error; err != nil {
+	// The rows of a cancelled session say nothing of who left: staff
+	// cancelled them all.
+	if err := tx.Session(&gorm.Session{NewDB: true}).Where("session_id IN (SELECT id FROM sessions WHERE activity_id = ? AND cancelled_at IS NULL)", activityID).
+		Order("id").Find(&all).Error; err != nil {
 		return nil, err
 	}
 	type attendee struct {
@@ -695,6 +737,9 @@ func (s *ActivityStore) UpdateSession(ctx context.Context, ss activity.Session, 
 		}
 		if a.Status == activity.StatusCancelled || a.Status == activity.StatusFinished {
 			return errs.Unprocessable("ACTIVITY_STATUS", "活动当前状态（"+statusName(a.Status)+"）不能修改场次")
+		}
+		if cur.CancelledAt != nil {
+			return activity.ErrSessionCancelled
 		}
 		counts, err := countLive(tx, bySessionsOf, ss.ActivityID)
 		if err != nil {

@@ -236,6 +236,16 @@ func (s *CheckinStore) VolunteerSessions(ctx context.Context, userID, activityID
 	return ids, translate(err, nil)
 }
 
+// UserVolunteerSlots lists the user's volunteer slots, the latest first
+// (idx_slots_user).
+func (s *CheckinStore) UserVolunteerSlots(ctx context.Context, userID int64, limit int) ([]checkin.Appointee, error) {
+	var rows []volunteerSlotRow
+	if err := s.g(ctx).Where("user_id = ?", userID).Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	return convert(rows, volunteerSlotRow.appointee), nil
+}
+
 // Volunteers lists a session's volunteer slots.
 func (s *CheckinStore) Volunteers(ctx context.Context, sessionID int64) ([]checkin.Appointee, error) {
 	var rows []volunteerSlotRow
@@ -529,6 +539,7 @@ type sessionView struct {
 	Title          string
 	Category       string
 	ActivityStatus string
+	CancelledAt    *time.Time
 	HostOrgID      int64
 	HostOrgName    string
 	CommunityID    int64
@@ -537,7 +548,7 @@ type sessionView struct {
 	Lng            float64
 }
 
-const sessionViewCols = "s.id AS session_id, s.activity_id, s.starts_at, s.ends_at, a.title, a.category, a.status AS activity_status, " +
+const sessionViewCols = "s.id AS session_id, s.activity_id, s.starts_at, s.ends_at, a.title, a.category, a.status AS activity_status, s.cancelled_at, " +
 	"a.host_org_id, COALESCE(o.name, '') AS host_org_name, a.community_id, a.address, a.lat, a.lng"
 
 const sessionViewFrom = "sessions s JOIN activities a ON a.id = s.activity_id LEFT JOIN organizations o ON o.id = a.host_org_id"
@@ -545,7 +556,7 @@ const sessionViewFrom = "sessions s JOIN activities a ON a.id = s.activity_id LE
 func (v sessionView) session() checkin.Session {
 	return checkin.Session{
 		ID: v.SessionID, ActivityID: v.ActivityID, ActivityTitle: v.Title, Category: v.Category, ActivityStatus: v.ActivityStatus,
-		StartsAt: v.StartsAt.UTC(), EndsAt: v.EndsAt.UTC(), HostOrgID: v.HostOrgID, HostOrgName: v.HostOrgName,
+		Cancelled: v.CancelledAt != nil, StartsAt: v.StartsAt.UTC(), EndsAt: v.EndsAt.UTC(), HostOrgID: v.HostOrgID, HostOrgName: v.HostOrgName,
 		CommunityID: v.CommunityID, Place: v.Address, Lat: v.Lat, Lng: v.Lng,
 	}
 }
@@ -612,6 +623,14 @@ func (s *ActivityView) sessions(ctx context.Context, where string, args ...any) 
 func (s *ActivityView) Session(ctx context.Context, id int64) (checkin.Session, error) {
 	xs, err := s.sessions(ctx, "s.id = ?", id)
 	return first(xs, err, errViewSessionNotFound)
+}
+
+// Sessions loads the sessions of ids that exist, with their activities.
+func (s *ActivityView) Sessions(ctx context.Context, ids []int64) ([]checkin.Session, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return s.sessions(ctx, "s.id IN ?", ids)
 }
 
 // ActivitySessions lists an activity's sessions, earliest first.

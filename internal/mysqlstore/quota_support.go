@@ -48,7 +48,12 @@ func (s *ActivityStore) QuotaSnapshot(ctx context.Context, activityID int64, ide
 		snap.Idem = idem
 		counts := map[int64]*activity.SessionQuota{}
 		for _, x := range ss {
-			snap.Sessions = append(snap.Sessions, activity.SessionQuota{ID: x.ID, Capacity: x.Capacity, WaitlistCapacity: x.WaitlistCapacity})
+			q := activity.SessionQuota{ID: x.ID, Capacity: x.Capacity, WaitlistCapacity: x.WaitlistCapacity}
+			if x.CancelledAt != nil {
+				// A cancelled session takes nobody, nor any waitlist.
+				q.Capacity, q.WaitlistCapacity = 0, 0
+			}
+			snap.Sessions = append(snap.Sessions, q)
 		}
 		for i := range snap.Sessions {
 			counts[snap.Sessions[i].ID] = &snap.Sessions[i]

@@ -70,7 +70,7 @@ func (s *RoomStore) CreateBookings(ctx context.Context, ser *rooms.Series, bs []
 			row := roomBookingRow{RoomID: b.RoomID, SeriesID: seriesID, StartsAt: b.StartsAt.UTC(), EndsAt: b.EndsAt.UTC(), Purpose: b.Purpose,
 				Attendance: b.Attendance, Status: b.Status, For: b.For, BookedBy: b.BookedBy, TeamID: b.TeamID, OrgID: b.OrgID,
 				GuestName: b.GuestName, GuestPhoneSealed: b.GuestPhoneSealed, GuestPhoneMasked: b.GuestPhoneMasked, Reason: b.Reason,
-				BookerKey: b.BookerKey, WeekStart: nb.WeekStart.UTC(), ReleaseAt: b.ReleaseAt.UTC()}
+				ForUserID: b.ForUser, BookerKey: b.BookerKey, WeekStart: nb.WeekStart.UTC(), ReleaseAt: b.ReleaseAt.UTC()}
 			if i == 0 && b.IdemKey != "" {
 				k := b.IdemKey
 				row.IdemKey = &k
@@ -146,8 +146,9 @@ func (s *RoomStore) Booking(ctx context.Context, id int64) (rooms.Booking, error
 }
 
 // Bookings lists bookings by filter, by start time (newest first for one
-// booker's list, in time order otherwise), keyset-paged after f.After.
+// booker's or resident's list, in time order otherwise), keyset-paged after f.After.
 // Indexes: idx_rb_booker_starts (booked_by, starts_at, id),
+// idx_rb_for_user_starts (for_user_id, starts_at, id),
 // idx_rb_team_starts (team_id, starts_at, id), idx_rb_room (room_id,
 // starts_at; InnoDB appends id).
 func (s *RoomStore) Bookings(ctx context.Context, f rooms.BookingFilter) ([]rooms.Booking, error) {
@@ -158,6 +159,10 @@ func (s *RoomStore) Bookings(ctx context.Context, f rooms.BookingFilter) ([]room
 	}
 	if f.BookedBy != 0 {
 		q = q.Where("booked_by = ?", f.BookedBy)
+		desc = true
+	}
+	if f.ForUser != 0 {
+		q = q.Where("for_user_id = ?", f.ForUser)
 		desc = true
 	}
 	if len(f.TeamIDs) > 0 {

@@ -2,7 +2,11 @@ package mysqlstore
 
 import (
 	"encoding/json"
+	"strconv"
+	"strings"
 	"time"
+
+	"gorm.io/gorm"
 
 	"gongjian/internal/rooms"
 )
@@ -65,6 +69,7 @@ type roomBookingRow struct {
 	GuestPhoneSealed string    `gorm:"size:255;not null;default:''"`
 	GuestPhoneMasked string    `gorm:"size:20;not null;default:''"`
 	Reason           string    `gorm:"size:200;not null;default:''"`
+	ForUserID        int64     `gorm:"not null;default:0"` // the registered resident a desk booking is for (1340)
 	BookerKey        string    `gorm:"size:80;not null"`
 	IdemKey          *string   `gorm:"size:64;uniqueIndex:uq_rb_idem,priority:2"`
 	WeekStart        time.Time `gorm:"not null"`
@@ -151,6 +156,40 @@ var roomsMigrations = []Migration{
 		index{"room_bookings", "idx_rb_booker_starts", "booked_by, starts_at, id"},
 		index{"room_bookings", "idx_rb_team_starts", "team_id, starts_at, id"},
 	)},
+	// Desk bookings for a registered resident are the resident's too: they
+	// list them among their own (for_user_id, filled from the booker key
+	// those bookings already count against, "user:<id>").
+	{ID: "1340_room_bookings_for_user", Up: func(tx *gorm.DB) error {
+		if m := tx.Migrator(); !m.HasColumn(&roomBookingRow{}, "ForUserID") {
+			if err := m.AddColumn(&roomBookingRow{}, "ForUserID"); err != nil {
+				return err
+			}
+		}
+		if err := backfillForUser(tx.Session(&gorm.Session{NewDB: true})); err != nil {
+			return err
+		}
+		return createIndexes(index{"room_bookings", "idx_rb_for_user_starts", "for_user_id, starts_at, id"})(tx)
+	}},
+}
+
+// backfillForUser sets for_user_id of the desk bookings made for a
+// registered resident before 1340 (idempotent).
+func backfillForUser(tx *gorm.DB) error {
+	var rows []roomBookingRow
+	err := tx.Select("id, booker_key").Where("booked_for = ? AND for_user_id = 0 AND booker_key LIKE ?", rooms.ForDesk, "user:%").Find(&rows).Error
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		id, err := strconv.ParseInt(strings.TrimPrefix(r.BookerKey, "user:"), 10, 64)
+		if err != nil || id <= 0 {
+			continue
+		}
+		if err := tx.Session(&gorm.Session{NewDB: true}).Model(&roomBookingRow{}).Where("id = ?", r.ID).Update("for_user_id", id).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func jsonText(v any) string {
@@ -183,7 +222,7 @@ func toBooking(r roomBookingRow) rooms.Booking {
 	b := rooms.Booking{ID: r.ID, RoomID: r.RoomID, SeriesID: r.SeriesID, StartsAt: r.StartsAt.UTC(), EndsAt: r.EndsAt.UTC(), Purpose: r.Purpose,
 		Attendance: r.Attendance, Status: r.Status, For: r.For, BookedBy: r.BookedBy, TeamID: r.TeamID, OrgID: r.OrgID,
 		GuestName: r.GuestName, GuestPhoneSealed: r.GuestPhoneSealed, GuestPhoneMasked: r.GuestPhoneMasked, Reason: r.Reason,
-		BookerKey: r.BookerKey, ReleaseAt: r.ReleaseAt.UTC(), DecidedBy: r.DecidedBy, DecidedAt: r.DecidedAt, DecisionNote: r.DecisionNote,
+		ForUser: r.ForUserID, BookerKey: r.BookerKey, ReleaseAt: r.ReleaseAt.UTC(), DecidedBy: r.DecidedBy, DecidedAt: r.DecidedAt, DecisionNote: r.DecisionNote,
 		CheckedInAt: r.CheckedInAt, CheckedInBy: r.CheckedInBy, CancelledBy: r.CancelledBy, CancelReason: r.CancelReason, CreatedAt: r.CreatedAt}
 	if r.IdemKey != nil {
 		b.IdemKey = *r.IdemKey

@@ -140,10 +140,15 @@ type counterRow struct {
 	Waitlisted       *int
 }
 
+// effectiveCapacities selects a session's capacities as the quota holds
+// them: a cancelled session's are 0 (QuotaSnapshot).
+const effectiveCapacities = "CASE WHEN sessions.cancelled_at IS NULL THEN sessions.capacity ELSE 0 END AS capacity, " +
+	"CASE WHEN sessions.cancelled_at IS NULL THEN sessions.waitlist_capacity ELSE 0 END AS waitlist_capacity"
+
 // counterRows reads the sessions of at most maxIn activities with their counters.
 func (s *ActivityStore) counterRows(ctx context.Context, activityIDs []int64) ([]counterRow, error) {
 	var rows []counterRow
-	err := s.g(ctx).Table("sessions").Select("sessions.id, sessions.activity_id, sessions.capacity, sessions.waitlist_capacity, c.confirmed, c.waitlisted").
+	err := s.g(ctx).Table("sessions").Select("sessions.id, sessions.activity_id, "+effectiveCapacities+", c.confirmed, c.waitlisted").
 		Joins("LEFT JOIN session_counters c ON c.session_id = sessions.id").Where("sessions.activity_id IN ?", activityIDs).Scan(&rows).Error
 	return rows, translate(err, nil)
 }

@@ -19,13 +19,14 @@ type IssuedTicket struct {
 	ValidUntil time.Time
 }
 
-// Ticket returns the signed ticket of a confirmed booking to its booker.
+// Ticket returns the signed ticket of a confirmed booking to its booker
+// (and to the resident desk staff booked it for).
 func (s *Service) Ticket(ctx context.Context, u resident.User, id int64) (IssuedTicket, error) {
 	b, err := s.store.Booking(ctx, id)
 	if err != nil {
 		return IssuedTicket{}, err
 	}
-	if b.BookedBy != u.ID {
+	if !b.HeldBy(u.ID) {
 		return IssuedTicket{}, ErrBookingNotFound
 	}
 	if b.Status != StatusConfirmed && b.Status != StatusCheckedIn {

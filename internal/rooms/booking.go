@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -47,6 +48,7 @@ type booker struct {
 	teamID    int64
 	orgID     int64
 	guest     *Guest
+	forUser   int64 // the registered resident desk staff book for
 	sealed    string
 	masked    string
 	decides   bool // the caller owns the room: no approval needed
@@ -182,7 +184,7 @@ func (s *Service) deskForResident(ctx context.Context, u resident.User, r Room, 
 	}
 	g.Name, g.Phone = p.DisplayName(), ""
 	b.kind, b.guest, b.sealed, b.masked = ForDesk, &g, p.PhoneSealed, p.PhoneMasked
-	b.key = fmt.Sprintf("user:%d", p.ID)
+	b.key, b.forUser = fmt.Sprintf("user:%d", p.ID), p.ID
 	return b, nil
 }
 
@@ -218,6 +220,7 @@ func (s *Service) prepare(ctx context.Context, u resident.User, in BookInput) (R
 		Status: StatusConfirmed}
 	if bk.guest != nil {
 		b.GuestName, b.GuestPhoneSealed, b.GuestPhoneMasked, b.Reason = bk.guest.Name, bk.sealed, bk.masked, bk.guest.Reason
+		b.ForUser = bk.forUser
 	}
 	if r.Rules.NeedsApproval && !bk.decides {
 		b.Status = StatusPending
@@ -293,8 +296,8 @@ func sameBooking(ex Booking, b *Booking, series bool) bool {
 		(ex.SeriesID != 0) == series
 }
 
-// visible loads a booking the user may see: its booker, the room's owners
-// and the community's desk staff.
+// visible loads a booking the user may see: its booker, the resident desk
+// staff booked it for, the room's owners and the community's desk staff.
 func (s *Service) visible(ctx context.Context, u resident.User, id int64) (Booking, Room, error) {
 	b, err := s.store.Booking(ctx, id)
 	if err != nil {
@@ -304,7 +307,7 @@ func (s *Service) visible(ctx context.Context, u resident.User, id int64) (Booki
 	if err != nil {
 		return Booking{}, Room{}, err
 	}
-	if b.BookedBy != u.ID && !IsDesk(u, r) {
+	if !b.HeldBy(u.ID) && !IsDesk(u, r) {
 		return Booking{}, Room{}, ErrBookingNotFound
 	}
 	return b, r, nil
@@ -316,7 +319,8 @@ func (s *Service) Booking(ctx context.Context, u resident.User, id int64) (Booki
 	return b, err
 }
 
-// Cancel cancels a booking (its booker, desk staff, the room's owners):
+// Cancel cancels a booking (its booker, the resident desk staff booked it
+// for, desk staff, the room's owners):
 // its slots are free at once. Cancelled before its start, it gives its
 // hours back to the weekly limit.
 func (s *Service) Cancel(ctx context.Context, u resident.User, id int64, reason string) (Booking, error) {
@@ -373,10 +377,35 @@ func (s *Service) Decide(ctx context.Context, u resident.User, id int64, approve
 	return out, err
 }
 
-// Mine lists a page of the bookings the user made, newest first, and the
-// cursor of the next page ("" on the last).
+// Mine lists a page of the user's bookings, newest first, and the cursor
+// of the next page ("" on the last): those they made and those desk staff
+// made for them (ForUser). Each list reads its own index page; the page
+// is the newest of both.
 func (s *Service) Mine(ctx context.Context, userID int64, statuses []string, req page.Request) ([]Booking, string, error) {
-	return s.bookingPage(ctx, BookingFilter{BookedBy: userID, Statuses: statuses}, req)
+	limit := page.Within(req.Limit, 50)
+	var all []Booking
+	seen := map[int64]bool{}
+	for _, f := range []BookingFilter{{BookedBy: userID}, {ForUser: userID}} {
+		f.Statuses, f.After, f.Limit = statuses, req.After, limit+1
+		bs, err := s.store.Bookings(ctx, f)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, b := range bs {
+			if !seen[b.ID] { // desk staff booking for themself by account
+				seen[b.ID] = true
+				all = append(all, b)
+			}
+		}
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if !all[i].StartsAt.Equal(all[j].StartsAt) {
+			return all[i].StartsAt.After(all[j].StartsAt)
+		}
+		return all[i].ID > all[j].ID
+	})
+	bs, next := page.Trim(all, limit, func(b Booking) page.Cursor { return page.Cursor{Key: b.StartsAt.UnixMicro(), ID: b.ID} })
+	return bs, next, nil
 }
 
 // bookingPage reads one keyset page of f's list: at most req.Limit rows

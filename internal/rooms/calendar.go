@@ -139,7 +139,7 @@ func (s *Service) Calendar(ctx context.Context, u resident.User, roomID int64, f
 	if !full {
 		shown := bs[:0]
 		for _, b := range bs {
-			if b.BookedBy == u.ID {
+			if b.HeldBy(u.ID) {
 				shown = append(shown, b)
 			} else if b, ok := busyOnly(b); ok {
 				shown = append(shown, b)

@@ -39,9 +39,11 @@ func (s *Service) decisionNotice(b Booking, r Room, approve bool, note string) [
 	return []notify.Notice{bookingNotice(b, r.Name, "rejected", "场地预约未通过", body, "未通过")}
 }
 
-// cancelNotice tells the booker that someone else cancelled the booking.
+// cancelNotice tells the booker that someone else cancelled the booking:
+// neither its booker nor the resident desk staff booked it for, who see
+// and cancel it as their own.
 func (s *Service) cancelNotice(u resident.User, b Booking, r Room, reason string) []notify.Notice {
-	if u.ID == b.BookedBy {
+	if b.HeldBy(u.ID) {
 		return nil
 	}
 	body := fmt.Sprintf("您预约的%s（%s）已被管理方取消。", r.Name, when(b))

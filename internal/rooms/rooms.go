@@ -17,6 +17,7 @@ import (
 	"gongjian/internal/checkin"
 	"gongjian/internal/notify"
 	"gongjian/internal/page"
+	"gongjian/internal/usertext"
 )
 
 // Granule is the unit of occupancy: every booking and closure covers whole
@@ -47,6 +48,21 @@ const (
 var Kinds = map[string]string{
 	KindLibrary: "图书室", KindReadingRoom: "阅览室", KindChessRoom: "棋牌室", KindGym: "健身房", KindDanceRoom: "舞蹈室",
 	KindActivity: "活动室", KindMeeting: "会议室", KindClassroom: "教室", KindSports: "体育馆", KindOther: "其他",
+}
+
+// kindAliases are the issue's other words for the room kinds.
+var kindAliases = map[string]string{"chess_and_card_room": KindChessRoom, "chess_and_card": KindChessRoom, "chess_card_room": KindChessRoom,
+	"chess": KindChessRoom, "reading": KindReadingRoom, "dance": KindDanceRoom, "activity": KindActivity, "meeting": KindMeeting,
+	"sports": KindSports, "fitness_room": KindGym, "fitness": KindGym}
+
+// KindOf is the room kind s names: a kind, written in words ("reading
+// room", "chess-and-card room"), another spelling of it or its Chinese
+// name; s itself when none (refused by the caller).
+func KindOf(s string) string {
+	if k := usertext.Code(s, Kinds, kindAliases); k != "" {
+		return k
+	}
+	return s
 }
 
 // Who may book (Rules.Audience).
@@ -119,6 +135,12 @@ const (
 	ForStaff = "staff"    // staff for the community's own use
 )
 
+// HeldBy reports whether the booking is userID's own: they made it, or
+// desk staff made it for them (ForUser).
+func (b Booking) HeldBy(userID int64) bool {
+	return userID != 0 && (b.BookedBy == userID || b.ForUser == userID)
+}
+
 // Booking is one booked time range of one room.
 type Booking struct {
 	ID         int64
@@ -138,6 +160,10 @@ type Booking struct {
 	GuestPhoneSealed string
 	GuestPhoneMasked string
 	Reason           string // why desk staff booked on someone's behalf
+	// ForUser is the registered resident desk staff booked for (0: none):
+	// the booking is theirs to see, show at the door and cancel, as if
+	// they had made it.
+	ForUser int64
 	// BookerKey names whose weekly hours the booking counts against.
 	BookerKey    string
 	IdemKey      string
@@ -209,6 +235,7 @@ type NewBooking struct {
 type BookingFilter struct {
 	RoomIDs  []int64
 	BookedBy int64
+	ForUser  int64 // desk bookings for this registered resident
 	TeamIDs  []int64
 	Statuses []string
 	From, To time.Time // overlapping [From, To)

@@ -6,6 +6,7 @@ import (
 
 	"gongjian/internal/cst"
 	"gongjian/internal/errs"
+	"gongjian/internal/usertext"
 )
 
 // Defaults of a room's rules when the owner gives none.
@@ -56,6 +57,7 @@ func normalizeRoom(r *Room) error {
 	if r.Description, err = text("description", "简介", r.Description, 0, 1000); err != nil {
 		return err
 	}
+	r.Kind = KindOf(r.Kind)
 	if _, ok := Kinds[r.Kind]; !ok {
 		return errs.Invalid("INVALID_KIND", "场地类型无效")
 	}
@@ -83,6 +85,21 @@ func normalizeRoom(r *Room) error {
 		seen[h.Weekday] = true
 	}
 	return normalizeRules(&r.Rules)
+}
+
+// audienceAliases are other spellings of who may book: the singular, and
+// the "staff only".
+var audienceAliases = map[string]string{"resident": AudienceResidents, "residents_of_the_community": AudienceResidents,
+	"community_residents": AudienceResidents, "team": AudienceTeams, "unit": AudienceUnits, "staff_only": AudienceStaff}
+
+// audienceOf is the audience a names (audienceAliases, case and spaces
+// aside); a itself when none (refused by the caller).
+func audienceOf(a string) string {
+	names := map[string]string{AudienceResidents: "居民", AudienceTeams: "队伍", AudienceUnits: "共建单位", AudienceStaff: "工作人员"}
+	if c := usertext.Code(a, names, audienceAliases); c != "" {
+		return c
+	}
+	return a
 }
 
 func normalizeRules(x *Rules) error {
@@ -120,6 +137,7 @@ func normalizeRules(x *Rules) error {
 	seen := map[string]bool{}
 	var aud []string
 	for _, a := range x.Audience {
+		a = audienceOf(a)
 		switch a {
 		case AudienceResidents, AudienceTeams, AudienceUnits, AudienceStaff:
 		default:

@@ -132,12 +132,16 @@ func (s *Service) RoomFor(ctx context.Context, viewer *resident.User, id int64) 
 		return r, nil
 	}
 	if viewer != nil {
-		bs, err := s.store.Bookings(ctx, BookingFilter{RoomIDs: []int64{r.ID}, BookedBy: viewer.ID, Limit: 1})
-		if err != nil {
-			return Room{}, err
-		}
-		if len(bs) > 0 {
-			return r, nil
+		// A room the viewer holds a booking of (made, or made for them).
+		for _, f := range []BookingFilter{{BookedBy: viewer.ID}, {ForUser: viewer.ID}} {
+			f.RoomIDs, f.Limit = []int64{r.ID}, 1
+			bs, err := s.store.Bookings(ctx, f)
+			if err != nil {
+				return Room{}, err
+			}
+			if len(bs) > 0 {
+				return r, nil
+			}
 		}
 	}
 	return Room{}, ErrRoomNotFound

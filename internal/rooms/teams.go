@@ -7,6 +7,7 @@ import (
 	"gongjian/internal/errs"
 	"gongjian/internal/page"
 	"gongjian/internal/resident"
+	"gongjian/internal/usertext"
 )
 
 // Team kinds (文体队伍).
@@ -14,6 +15,11 @@ var TeamKinds = map[string]string{
 	"dance": "舞蹈队", "choir": "合唱团", "calligraphy": "书画社", "drum": "腰鼓队", "opera": "戏曲队",
 	"sports": "健身队", "instrument": "器乐队", "other": "其他",
 }
+
+// teamKindAliases are other words for the team kinds (the among
+// them).
+var teamKindAliases = map[string]string{"chorus": "choir", "singing": "choir", "drums": "drum", "waist_drum": "drum",
+	"music": "instrument", "fitness": "sports", "dancing": "dance"}
 
 // Team is a community's cultural team. Each team has an organisation of
 // its own (OrgID) that hosts the team's activities.
@@ -86,6 +92,9 @@ func (s *Service) CreateTeam(ctx context.Context, u resident.User, t Team) (Team
 	}
 	if t.Description, err = text("description", "队伍简介", t.Description, 0, 1000); err != nil {
 		return Team{}, err
+	}
+	if k := usertext.Code(t.Kind, TeamKinds, teamKindAliases); k != "" {
+		t.Kind = k
 	}
 	if _, ok := TeamKinds[t.Kind]; !ok {
 		return Team{}, errs.Invalid("INVALID_KIND", "队伍类型无效")

@@ -39,3 +39,28 @@ func Clean(s string) string {
 	}
 	return strings.TrimSpace(s)
 }
+
+// Code is the code among names (code → Chinese name) that s spells: the
+// code itself, or written in words ("elderly care", "Chess-and-card
+// room": case, spaces and hyphens aside), one of aliases (spelling →
+// code, keyed by the underscored lower-case spelling), or the Chinese name.
+// It is "" when s spells none.
+func Code(s string, names, aliases map[string]string) string {
+	s = strings.TrimSpace(s)
+	if names[s] != "" {
+		return s
+	}
+	key := strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return r == ' ' || r == '-' || r == '_' }), "_")
+	if names[key] != "" {
+		return key
+	}
+	if c := aliases[key]; c != "" {
+		return c
+	}
+	for k, name := range names {
+		if name == s {
+			return k
+		}
+	}
+	return ""
+}

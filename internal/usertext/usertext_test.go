@@ -26,3 +26,16 @@ func TestClean(t *testing.T) {
 		}
 	}
 }
+
+func TestCode(t *testing.T) {
+	names := map[string]string{"elderly_care": "养老助老", "chess_room": "棋牌室"}
+	aliases := map[string]string{"chess_and_card_room": "chess_room"}
+	for _, c := range []struct{ in, want string }{
+		{"elderly_care", "elderly_care"}, {" Elderly care ", "elderly_care"}, {"elderly-care", "elderly_care"},
+		{"Chess-and-card room", "chess_room"}, {"棋牌室", "chess_room"}, {"养老", ""}, {"", ""}, {"elderly  care", "elderly_care"},
+	} {
+		if got := Code(c.in, names, aliases); got != c.want {
+			t.Errorf("Code(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

@@ -292,6 +292,34 @@ test('a session that has already started cannot be chosen (the server refuses it
   again.detach()
 })
 
+test('a session staff cancelled shows 已取消 with the reason and cannot be chosen', async () => {
+  const detail = fx.clinicDetail()
+  // the second slot (the one that would be preselected) was cancelled
+  detail.sessions[1] = Object.assign({}, detail.sessions[1], { status: 'cancelled', cancelled_at: new Date().toISOString(), cancel_reason: '专家临时出诊', remaining: 0, waitlist_remaining: 0 })
+  h.installWx({ routes: routes({ 'GET /api/v1/activities/:id': detail }) })
+  const page = await h.renderPage('pages/activity/detail', { id: '102' })
+  const second = h.$$(page, '.session')[1]
+  assert.match(second.dom.textContent, /已取消/)
+  assert.match(second.dom.textContent, /专家临时出诊/)
+  assert.equal(page.data.sessionId, 1003)
+  await h.tap(page, second)
+  assert.equal(page.data.sessionId, 1003)
+  page.detach()
+})
+
+test('a series books the sessions not cancelled: its places are theirs', async () => {
+  const detail = Object.assign(fx.clinicDetail(), { series: true })
+  // the first session is full but cancelled: the series still has seats in the others
+  detail.sessions[0] = Object.assign({}, detail.sessions[0], { status: 'cancelled', cancel_reason: '场地检修', remaining: 0, waitlist_remaining: 0 })
+  h.installWx({ routes: routes({ 'GET /api/v1/activities/:id': detail }) })
+  const page = await h.renderPage('pages/activity/detail', { id: '102' })
+  assert.equal(page.data.seriesSlot.remaining, 6)
+  assert.equal(page.data.seriesSlot.count, 2)
+  assert.notEqual(page.data.seriesSlot.id, 1001)
+  assert.match(h.$$(page, '.session')[0].dom.textContent, /已取消/)
+  page.detach()
+})
+
 test('a series whose first session has started is closed for sign-up', async () => {
   const detail = seriesDetail([8, 9])
   detail.sessions[0] = Object.assign({}, detail.sessions[0], { starts_at: new Date(Date.now() - 3600e3).toISOString(), ends_at: new Date(Date.now() + 3600e3).toISOString() })

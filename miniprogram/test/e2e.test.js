@@ -5,7 +5,8 @@
 // `admin grant`) publishes an activity starting soon; alice signs up for it and opens her entry
 // ticket; the staff member checks the ticket in through the scan page (offline with the kit and
 // the phone's own signature check, then synced; then online, which says it is already in) and
-// sees it in the registrations; alice uploads a claim photo and loads her volunteer pages.
+// sees it in the registrations; alice uploads a claim photo and loads her volunteer pages; a
+// volunteer the staff member appoints to the session finds it among their volunteer sessions.
 //
 // Skips (with the reason) when `go` is missing or the server does not build, or when the server
 // does not serve the activity API yet. GONGJIAN_SERVER_BIN=/path uses a prebuilt server;
@@ -341,5 +342,22 @@ test('front to back: sign-up, cancel, ticket, staff check-in online and offline,
   // A photo not attached to a claim this staff member reviews stays private.
   await assert.rejects(api2.downloadPhoto(photoURL), /内容不存在或已删除/)
   t.diagnostic(`ticket of registration ${soonReg.id} checked in offline (synced) and refused online as a repeat; unattached photo ${photoURL} kept from staff`)
+
+  // 11. A volunteer the staff member appoints to the session (no sign-up of theirs) finds it among
+  //     their volunteer sessions; the claim page offers it once it is over (it starts in 30 minutes).
+  const volLogin = await api('POST', '/api/v1/auth/login', '', { code: 'dev:e2e-vol' })
+  assert.equal(volLogin.status, 200)
+  const volID = (await api('GET', '/api/v1/me', volLogin.body.token)).body.id
+  const appointed = await api('POST', `/api/v1/admin/sessions/${soon.sessions[0].id}/volunteers`, staffToken, { user_id: volID })
+  assert.equal(appointed.status, 201, JSON.stringify(appointed.body))
+  const slots = await api('GET', '/api/v1/me/volunteer-sessions', volLogin.body.token)
+  assert.equal(slots.status, 200)
+  assert.deepEqual(slots.body.items.map((v) => [v.session_id, v.activity_id, v.activity_title, v.ended]), [[soon.sessions[0].id, soon.id, '消防安全演练（前后端联调）', false]])
+  const wv = phoneOf(base, 'dev:e2e-vol')
+  const volClaim = await h.renderPage('pages/volunteer/claim', {})
+  await h.settle(50)
+  assert.equal(wv.calls.filter((c) => c.path === '/api/v1/me/volunteer-sessions').length, 1)
+  assert.deepEqual(volClaim.data.activities, [])
+  assert.equal(wv.modals.length, 0, JSON.stringify(wv.modals))
 
 })

@@ -95,6 +95,20 @@ test('my bookings: statuses, the entry code of a confirmed booking opens the tic
   assert.equal(w.requests('POST', '/api/v1/bookings/901/cancel').length, 1)
 })
 
+test('my bookings: one the community desk made for me shows as such, with its entry code and cancel', async () => {
+  const desk = { id: 908, room_id: 13, room_name: '幸福里社区阅览室', starts_at: fx.at(2, 9, 0), ends_at: fx.at(2, 10, 0), purpose: '读书会', attendance: 3,
+    status: 'confirmed', booked_for: 'desk', booked_by_desk: true, for_user_id: 7, booked_by: 31, guest_name: '王建国', guest_phone_masked: '139****2222', reason: '老人不会用手机' }
+  const { w, page } = await h.openPage({ routes: routes({ 'GET /api/v1/me/bookings': { items: [desk], next_cursor: null } }) }, 'pages/rooms/bookings')
+  assert.match(h.text(page), /社区前台代为预约：王建国/)
+  assert.doesNotMatch(h.text(page), /代约：王建国/)
+  await h.tap(page, '.btn-ticket')
+  assert.match(w.navigations.pop().url, /^\/pages\/ticket\/ticket\?kind=booking&id=908&title=/)
+  await h.tap(page, '.btn-cancel')
+  await h.settle(10)
+  assert.match(w.modals.pop().content, /确定取消「幸福里社区阅览室」/)
+  assert.equal(w.requests('POST', '/api/v1/bookings/908/cancel').length, 1)
+})
+
 test('my bookings come a page at a time: the next page (next_cursor) when scrolled to the bottom, none after the last', async () => {
   const all = rx.bookings()
   const { w, page } = await h.openPage({ routes: routes({

@@ -196,6 +196,50 @@ test('claim: an activity with several sessions is listed once per session and th
   assert.equal(body.session_id, 2072)
 })
 
+test('claim: an appointed volunteer (no sign-up) finds the ended session staff appointed them to and files the claim for it', async () => {
+  // POST /admin/sessions/:id/volunteers gives a slot without a registration: /me/registrations has none
+  const slot = (o) => Object.assign({ session_id: 0, activity_id: 0, activity_title: '', activity_status: 'published', category: 'clinic', place: '幸福里社区卫生服务站',
+    starts_at: fx.at(-3, 8, 0), ends_at: fx.at(-3, 11, 0), ended: true, appointed_at: fx.at(-6, 10, 0) }, o)
+  const slots = [
+    slot({ session_id: 2091, activity_id: 209, activity_title: '健康义诊现场引导', starts_at: fx.at(-3, 8, 0), ends_at: fx.at(-3, 11, 0) }),
+    // not over yet: no claim before the session ends (the server's CLAIM_TOO_EARLY)
+    slot({ session_id: 2101, activity_id: 210, activity_title: '周末助老送餐', starts_at: fx.at(2, 10, 0), ends_at: fx.at(2, 12, 0), ended: false }),
+    // cancelled: the server refuses claims for it (CLAIM_ACTIVITY_CANCELLED)
+    slot({ session_id: 2111, activity_id: 211, activity_title: '河道清洁行动', activity_status: 'cancelled', starts_at: fx.at(-9, 9, 0), ends_at: fx.at(-9, 11, 0) }),
+    // appointed to a session they also signed up for: listed once
+    slot({ session_id: 2021, activity_id: 202, activity_title: '垃圾分类宣传志愿服务', category: 'volunteer_service', starts_at: fx.at(-12, 14, 0), ends_at: fx.at(-12, 16, 0) }),
+  ]
+  const w = h.installWx({ routes: routes({ 'GET /api/v1/me/registrations': { items: [], total: 0, page: 1, page_size: 100 }, 'GET /api/v1/me/volunteer-sessions': { items: slots } }) })
+  let page = await h.renderPage('pages/volunteer/claim', { activity_id: '209' })
+  assert.equal(w.requests('GET', '/api/v1/me/volunteer-sessions').length, 1)
+  assert.deepEqual(page.data.activities.map((a) => [a.id, a.sessionId, a.title]), [[209, 2091, '健康义诊现场引导'], [202, 2021, '垃圾分类宣传志愿服务']])
+  // opened for that activity, it is chosen and shown
+  assert.equal(page.data.activityIndex, 0)
+  assert.match(h.text(page), /健康义诊现场引导 · /)
+  await h.input(page, '.input-hours', '3')
+  await h.input(page, '.input-description', '在义诊现场引导老人排队、测量血压')
+  await h.tap(page, '.btn-submit')
+  await h.settle(10)
+  assert.deepEqual(w.requests('POST', '/api/v1/hours/claims')[0].data, {
+    activity_id: 209, session_id: 2091, description: '在义诊现场引导老人排队、测量血压', minutes: 180, photo_urls: [],
+  })
+  assert.deepEqual(w.navigations, [{ type: 'navigateBack' }])
+
+  // With past registrations too, each session is one line: registrations first, then appointments.
+  h.resetModules()
+  const w2 = h.installWx({ routes: routes({ 'GET /api/v1/me/volunteer-sessions': { items: slots } }) })
+  page = await h.renderPage('pages/volunteer/claim', {})
+  assert.deepEqual(page.data.activities.map((a) => a.sessionId), [2011, 2021, 2031, 2091])
+  assert.equal(w2.modals.length, 0)
+})
+
+test('claim: without the appointments list (an older server) the past registrations are still offered', async () => {
+  const w = h.installWx({ routes: routes({ 'GET /api/v1/me/volunteer-sessions': { status: 404, body: { code: 'NOT_FOUND', message: '接口不存在' } } }) })
+  const page = await h.renderPage('pages/volunteer/claim', {})
+  assert.deepEqual(page.data.activities.map((a) => a.sessionId), [2011, 2021, 2031])
+  assert.equal(w.modals.length, 0)
+})
+
 test('claim: a refused upload (too large, not a photo) shows the server message and adds nothing', async () => {
   const { w, page } = await h.openPage({ routes: routes({ 'POST /api/v1/uploads': { status: 413, body: { code: 'UPLOAD_TOO_LARGE', message: '照片不能超过5MB，请压缩后再上传', request_id: 'r1' } } }) }, 'pages/volunteer/claim', {})
   await h.tap(page, '.photo-add')

@@ -77,6 +77,8 @@ module.exports = {
   /** Verifies a service record by its number (public: no login). */
   verifyServiceRecord: (number) => request({ url: `/api/v1/service-records/${encodeURIComponent(number)}`, auth: false }),
   myClaims: () => get('/api/v1/me/hours/claims'),
+  /** Sessions staff appointed me to serve in (no sign-up of mine), latest first: {items: [{session_id, activity_id, activity_title, activity_status, starts_at, ends_at, ended, …}]}. */
+  myVolunteerSessions: () => get('/api/v1/me/volunteer-sessions'),
   createClaim: (body) => post('/api/v1/hours/claims', body),
   /** Uploads a photo; resolves with {url, id, content_type, size, width, height} (url: the path to put in photo_urls). */
   uploadFile: (filePath) => upload('/api/v1/uploads', filePath),

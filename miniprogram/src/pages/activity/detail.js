@@ -43,10 +43,14 @@ function sessionView(s, now, series) {
     const end = fmt.toDate(s.ends_at)
     remainingText = end && end.getTime() <= now ? '已结束' : '已开始，不能报名'
   }
+  // staff cancelled this session alone: it is shown, never chosen
+  const cancelled = s.status === 'cancelled'
+  if (cancelled) remainingText = s.cancel_reason ? `已取消：${s.cancel_reason}` : '已取消'
   return Object.assign({}, s, {
     timeText: fmt.formatRange(s.starts_at, s.ends_at),
     remainingText,
-    disabled: begun || (full && !canWait),
+    cancelled,
+    disabled: cancelled || begun || (full && !canWait),
   })
 }
 
@@ -54,9 +58,11 @@ function sessionView(s, now, series) {
  * A series books every session at once (the server takes any one of its sessions): it has a seat
  * only when every session has one, and a waitlist place only when every session has one. Answers
  * the series as one slot: the id to send, its places and their text.
- * @param {any[]} sessions
+ * @param {any[]} all the sessions (a cancelled one is left out)
  */
-function seriesSlot(sessions) {
+function seriesSlot(all) {
+  // a cancelled session of a series is not booked: the series is the sessions still held
+  const sessions = all.filter((s) => !s.cancelled)
   if (!sessions.length) return null
   const remaining = Math.max(0, Math.min(...sessions.map((s) => s.remaining)))
   const waitlistRemaining = Math.max(0, Math.min(...sessions.map((s) => s.waitlist_remaining)))

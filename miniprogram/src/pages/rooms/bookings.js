@@ -1,8 +1,17 @@
-// My room bookings: status, the entry QR of a confirmed booking (ticket page), cancel.
+// My room bookings: status, the entry QR of a confirmed booking (ticket page), cancel. Bookings
+// the community's desk made for me (on_behalf_of my account: booked_by_desk) are among them.
 const list = require('../../behaviors/list')
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
 const { confirmThen } = require('../../utils/request')
+
+/** Whom the booking is for: a team, a resident the desk booked for by account (it is theirs to
+ * show at the door and cancel, as their own), or a guest without an account. */
+function forText(b) {
+  if (b.team_name) return `队伍：${b.team_name}`
+  if (b.booked_by_desk && b.for_user_id) return `社区前台代为预约${b.guest_name ? `：${b.guest_name}` : ''}`
+  return b.guest_name ? `代约：${b.guest_name}` : ''
+}
 
 function view(b) {
   const st = fmt.BOOKING_STATUS[b.status] || { text: b.status, tag: 'default' }
@@ -13,7 +22,7 @@ function view(b) {
     tagType: st.tag,
     canTicket: b.status === 'confirmed' && !ended,
     canCancel: (b.status === 'confirmed' || b.status === 'pending') && !ended,
-    forText: b.team_name ? `队伍：${b.team_name}` : b.guest_name ? `代约：${b.guest_name}` : '',
+    forText: forText(b),
   })
 }
 

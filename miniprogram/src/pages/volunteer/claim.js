@@ -1,6 +1,7 @@
 // Hours claim (补录): activity, minutes, description and photos (wx.chooseMedia, each uploaded first
 // to POST /uploads, whose answer `url` goes into photo_urls); below, my earlier claims and how
-// they were reviewed.
+// they were reviewed. The activities offered are my past registrations and the ended sessions
+// staff appointed me to serve in as a volunteer (GET /me/volunteer-sessions).
 const fields = require('../../behaviors/fields')
 const api = require('../../utils/api')
 const fmt = require('../../utils/format')
@@ -32,17 +33,28 @@ Component({
     onLoad(query) {
       subscribe.prefetch()
       this.loadClaims()
-      return api.myRegistrations('past', 1, 100).then(
-        (res) => {
+      // Sessions staff appointed me to as a volunteer are mine to claim for too, though I never
+      // signed up for them; without that list (an older server) the registrations still serve.
+      const appointed = api.myVolunteerSessions().then((res) => (res && res.items) || [], () => [])
+      return Promise.all([api.myRegistrations('past', 1, 100), appointed]).then(
+        ([res, slots]) => {
           const seen = {}
           const activities = []
+          const add = (activityID, sessionID, title, startsAt) => {
+            // a claim is for one session (the server asks for session_id when the activity has
+            // several), so one line each
+            if (seen[sessionID]) return
+            seen[sessionID] = true
+            const when = fmt.formatDateTime(startsAt)
+            activities.push({ id: activityID, sessionId: sessionID, title, label: when ? `${title} · ${when}` : title })
+          }
           ;((res && res.items) || []).forEach((r) => {
-            // a cancelled registration is no service to claim for; a claim is for one session
-            // (the server asks for session_id when the activity has several), so one line each
-            if (seen[r.session_id] || r.status === 'cancelled') return
-            seen[r.session_id] = true
-            const when = fmt.formatDateTime(r.starts_at)
-            activities.push({ id: r.activity_id, sessionId: r.session_id, title: r.activity_title, label: when ? `${r.activity_title} · ${when}` : r.activity_title })
+            // a cancelled registration is no service to claim for
+            if (r.status !== 'cancelled') add(r.activity_id, r.session_id, r.activity_title, r.starts_at)
+          })
+          slots.forEach((v) => {
+            // claims open once the session is over; a cancelled activity takes none
+            if (v.ended && v.activity_status !== 'cancelled') add(v.activity_id, v.session_id, v.activity_title, v.starts_at)
           })
           let activityIndex = -1
           if (query && query.activity_id) activityIndex = activities.findIndex((a) => String(a.id) === String(query.activity_id))

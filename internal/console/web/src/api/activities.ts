@@ -6,6 +6,8 @@ export interface Question { id: string; type: 'text' | 'choice'; title: string; 
 export interface Session {
   id: number; starts_at: string; ends_at: string; capacity: number; waitlist_capacity: number
   remaining?: number; waitlist_remaining?: number; confirmed?: number; waitlisted?: number
+  /** open, or cancelled once staff cancelled this session alone */
+  status?: 'open' | 'cancelled'; cancelled_at?: string; cancel_reason?: string
 }
 export interface SessionInput { starts_at: string; ends_at: string; capacity: number; waitlist_capacity: number }
 export interface Activity {
@@ -46,6 +48,7 @@ export const activitiesApi = {
   finish: (id: number) => post<Activity>(a(id, '/finish')),
   cancel: (id: number, reason: string) => post<Activity>(a(id, '/cancel'), { reason }),
   addSession: (id: number, s: SessionInput) => post<Activity>(a(id, '/sessions'), s),
+  cancelSession: (id: number, sid: number, reason: string) => post<Activity>(a(id, `/sessions/${sid}/cancel`), { reason }),
   updateSession: (id: number, sid: number, s: Partial<SessionInput>) =>
     patch<{ session: Session; promoted: number }>(a(id, `/sessions/${sid}`), s),
   registrations: (id: number, q: Query) => get<Page<StaffRegistration>>(a(id, '/registrations'), q),

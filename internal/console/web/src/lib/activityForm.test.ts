@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { allowedActions, emptyForm, formOf, inputOf, nextSession, problems, soleCommunity } from './activityForm'
+import { allowedActions, emptyForm, formOf, inputOf, nextSession, problems, sessionCancellable, soleCommunity } from './activityForm'
 
 function filled() {
   const f = emptyForm()
@@ -104,5 +104,15 @@ describe('soleCommunity', () => {
     expect(soleCommunity([1, 2, 3], [])).toBeNull()
     expect(soleCommunity([1, 2, 3], [2, 3])).toBeNull()
     expect(soleCommunity([1, 2], [9])).toBeNull()
+  })
+})
+
+describe('sessionCancellable', () => {
+  const now = new Date('2026-05-01T10:00:00+08:00')
+  it('offers to cancel a session not started and not cancelled only', () => {
+    expect(sessionCancellable({ starts_at: '2026-05-02T09:00:00+08:00', status: 'open' }, now)).toBe(true)
+    expect(sessionCancellable({ starts_at: '2026-05-02T09:00:00+08:00' }, now)).toBe(true)
+    expect(sessionCancellable({ starts_at: '2026-05-02T09:00:00+08:00', status: 'cancelled' }, now)).toBe(false)
+    expect(sessionCancellable({ starts_at: '2026-05-01T09:00:00+08:00', status: 'open' }, now)).toBe(false)
   })
 })

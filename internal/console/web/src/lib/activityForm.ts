@@ -135,3 +135,8 @@ export function soleCommunity(listed: number[], scoped: number[]): number | null
   const inList = scoped.filter((id) => listed.includes(id))
   return inList.length === 1 ? inList[0] : null
 }
+
+/** sessionCancellable: staff may cancel a session not cancelled yet that has not started by now. */
+export function sessionCancellable(s: { starts_at: string; status?: string }, now = new Date()): boolean {
+  return s.status !== 'cancelled' && new Date(s.starts_at).getTime() > now.getTime()
+}
