@@ -39,6 +39,7 @@ type env struct {
 	residents *resident.Service
 	quota     *redisstore.Quota
 	rdb       redis.UniversalClient
+	prefix    string // the test's Redis key space
 	svc       *activity.Service
 	deps      activity.Deps // what svc was built from (tests build variants)
 	offset    atomic.Int64  // added to the service's clock
@@ -56,7 +57,7 @@ func newEnv(t *testing.T, cfg activity.Config) *env {
 	// its connection limit (requests queue in the pool instead).
 	e.db.SQL().SetMaxOpenConns(16)
 	rdb, prefix := testenv.Redis(t)
-	e.rdb = rdb
+	e.rdb, e.prefix = rdb, prefix
 	key := make([]byte, 32)
 	rand.Read(key)
 	box, err := pii.NewBox(key)

@@ -18,7 +18,32 @@ const (
 	LimitExceeded                 // the per-account limit would be passed
 	Full                          // no seat and no waitlist place for the whole group
 	UnknownSession                // a session is not in the quota (definition is stale)
+	RateLimited                   // the attempt's rate-limit count (Reservation.Count) is over a limit
 )
+
+// RateCount is an attempt's rate-limit count in a form a quota can make
+// in its decision's own Redis call (see CountingQuota): one round trip for
+// the count and the decision instead of one each. Keys (the limiter's,
+// ready to use) are counted in order, each up to Limits in a window of
+// Window that its key names, up to and including the first over its
+// limit; the keys after that one are not counted.
+type RateCount struct {
+	Keys   []string
+	Limits []int
+	Window time.Duration
+	// Refuse answers an attempt over a limit.
+	Refuse func() error
+
+	made bool // counted (or sent to be counted) once already
+}
+
+// CountingQuota is a Quota that can count an attempt's rate limit in its
+// decision (Reservation.Count). A quota on a Redis Cluster cannot (the
+// limiter's keys and the activity's are in different slots): it says so,
+// and the count is made on its own (RegisterInput.Admit).
+type CountingQuota interface {
+	CountsInDecision() bool
+}
 
 // Reservation asks the quota for places: every attendee in every session,
 // all or nothing.
@@ -33,6 +58,9 @@ type Reservation struct {
 	Sessions   []int64
 	Attendees  []string // attendee keys
 	Now        time.Time
+	// Count, when set, is counted first, in the same script run: over a
+	// limit, nothing is reserved and the outcome is RateLimited.
+	Count *RateCount
 }
 
 // ReserveResult is the quota's answer.
@@ -47,6 +75,7 @@ type ReserveResult struct {
 	Decision int64
 	GroupKey string // IdemHit: the earlier group
 	Attendee string // Duplicate: the attendee key
+	Over     int    // RateLimited: the index of the key over its limit
 }
 
 // Seat is one registration's place, for applying a committed change.

@@ -44,6 +44,10 @@ type RegisterInput struct {
 	// memory (a retry of one it has just refused as full: see
 	// refusedFromMemory), which costs less than the count would.
 	Admit func(context.Context) error
+	// Count, when set with Admit, is the same count in a form the quota
+	// can make in its decision's Redis call (see ratecount.go); a quota
+	// that cannot leaves it to Admit.
+	Count *RateCount
 }
 
 // RegisterResult is the answer to a sign-up.
@@ -118,11 +122,21 @@ func (s *Service) register(ctx context.Context, in RegisterInput) (RegisterResul
 	if s.refusedFromMemory(in) {
 		return RegisterResult{}, ErrQuotaFull
 	}
-	if in.Admit != nil {
-		if err := in.Admit(ctx); err != nil {
-			return RegisterResult{}, err
+	if late, err := s.admitFirst(ctx, &in); err != nil {
+		return RegisterResult{}, err
+	} else if late {
+		res, err := s.decideCounted(ctx, in)
+		if err != nil {
+			err = s.admitLate(ctx, in, err)
 		}
+		return res, err
 	}
+	return s.decideCounted(ctx, in)
+}
+
+// decideCounted is register after the rate limit: counted already, or to
+// be counted in the decision (in.Count).
+func (s *Service) decideCounted(ctx context.Context, in RegisterInput) (RegisterResult, error) {
 	if in.IdemKey != "" && !ValidIdemKey(in.IdemKey) {
 		return RegisterResult{}, errIdemKey
 	}
@@ -562,6 +576,9 @@ func (s *Service) decide(ctx context.Context, ap **Activity, in RegisterInput, a
 		ActivityID: a.ID, Epoch: a.QuotaEpoch, UserID: in.UserID, Limit: limit, GroupKey: newKey(), IdemKey: in.IdemKey,
 		IdemTTL: s.cfg.IdemTTL, Sessions: sessions, Attendees: keys, Now: s.now(),
 	}
+	if in.Count != nil && !in.Count.made {
+		r.Count, in.Count.made = in.Count, true // counted once, even if the decision is retried
+	}
 	res, err := s.quota.Reserve(ctx, r)
 	if err != nil || res.Outcome == Reserved {
 		s.touched(a.ID)
@@ -647,6 +664,8 @@ func (s *Service) refused(ctx context.Context, ap **Activity, in RegisterInput, 
 		return RegisterResult{}, errAlreadyRegistered.With("attendee", res.Attendee)
 	case LimitExceeded:
 		return RegisterResult{}, limitError(a.PerAccountLimit)
+	case RateLimited:
+		return RegisterResult{}, s.rateLimited(r.Count, res.Over)
 	}
 	return RegisterResult{}, errs.Internal(fmt.Errorf("quota outcome %d", res.Outcome))
 }

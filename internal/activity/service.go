@@ -116,6 +116,10 @@ type Service struct {
 	touchedIDs sync.Map
 	// full remembers sold-out refusals (see FollowQuota).
 	full *soldOut
+	// countsInDecision: the quota counts a sign-up's rate limit in its
+	// decision (RegisterInput.Count); overLimit remembers keys over theirs.
+	countsInDecision bool
+	overLimit        overLimits
 }
 
 // UseImages sets which addresses an activity's cover may be
@@ -151,6 +155,9 @@ func NewService(d Deps) *Service {
 	s.full = newSoldOut(s.cfg.SoldOutMemo, 100_000)
 	s.defs = newDefCache(d.Store, s.cfg.DefinitionTTL, d.Now)
 	s.writer = newWriter(d.Store, d.Quota, d.Log, s.cfg.Writers, s.cfg.WriteBatch, s.cfg.WriteTimeout, s.metrics)
+	if cq, ok := d.Quota.(CountingQuota); ok {
+		s.countsInDecision = cq.CountsInDecision()
+	}
 	return s
 }
 

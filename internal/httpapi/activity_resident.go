@@ -64,7 +64,7 @@ func (a *API) register(c *gin.Context) {
 		return
 	}
 	in := activity.RegisterInput{UserID: userID(c), SessionID: req.SessionID, Answers: req.Answers, IdemKey: key, AcceptNoCancel: req.AcceptNoCancel,
-		Admit: admit}
+		Admit: admit, Count: a.signUpCount(c)}
 	for _, at := range req.Attendees {
 		in.Attendees = append(in.Attendees, activity.AttendeeRef{Self: at.Self, DependentID: at.DependentID})
 	}

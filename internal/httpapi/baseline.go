@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -38,6 +39,23 @@ func (a *API) registrationLimit() gin.HandlerFunc {
 // memory is not counted: the count would cost more than the answer. A
 // request refused before it reaches the Registrar (no Idempotency-Key, a
 // body that does not decode) is counted by the handler, as before.
+//
+// signUpCount is the same count for the decision to make in its own Redis
+// call (activity.RegisterInput.Count; nil when the limiter cannot).
+func (a *API) signUpCount(c *gin.Context) *activity.RateCount {
+	cl, ok := a.d.Limiter.(countingLimiter)
+	if !ok {
+		return nil
+	}
+	keys, limits := limitKeys(c, "registration", a.d.Limits.RegistrationPerUser, a.d.Limits.RegistrationPerIP)
+	if len(keys) == 0 {
+		return nil
+	}
+	return cl.Count(keys, limits, time.Minute, refuseSignUp)
+}
+
+func refuseSignUp() error { return errRateLimited.RetryIn(untilNextMinute()) }
+
 func (a *API) admitSignUp(c *gin.Context) func(context.Context) error {
 	return func(context.Context) error {
 		if a.overLimit(c, "registration", a.d.Limits.RegistrationPerUser, a.d.Limits.RegistrationPerIP) {

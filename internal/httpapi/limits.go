@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"gongjian/internal/activity"
 	"gongjian/internal/errs"
 )
 
@@ -50,26 +51,35 @@ func (a *API) overLimit(c *gin.Context, name string, perUser, perIP int) bool {
 	}
 	// The user's and the address's counts travel to Redis together:
 	// every request counts against both.
-	var keys [2]string
-	var limits [2]int
-	n := 0
-	if uid := userID(c); uid != 0 && perUser > 0 {
-		keys[n], limits[n] = name+":u:"+strconv.FormatInt(uid, 10), perUser
-		n++
-	}
-	if perIP > 0 {
-		keys[n], limits[n] = name+":ip:"+c.ClientIP(), perIP
-		n++
-	}
-	if n == 0 {
+	keys, limits := limitKeys(c, name, perUser, perIP)
+	if len(keys) == 0 {
 		return false
 	}
-	ok, err := a.d.Limiter.AllowAll(c.Request.Context(), keys[:n], limits[:n], time.Minute)
+	ok, err := a.d.Limiter.AllowAll(c.Request.Context(), keys, limits, time.Minute)
 	if err != nil {
 		logger(c).Warn("rate limit not counted", slog.String("limit", name), slog.String("err", err.Error()))
 		return false
 	}
 	return !ok
+}
+
+// limitKeys are the keys a request counts against (its user's, then its
+// address's) and their limits a minute.
+func limitKeys(c *gin.Context, name string, perUser, perIP int) ([]string, []int) {
+	keys, limits := make([]string, 0, 2), make([]int, 0, 2)
+	if uid := userID(c); uid != 0 && perUser > 0 {
+		keys, limits = append(keys, name+":u:"+strconv.FormatInt(uid, 10)), append(limits, perUser)
+	}
+	if perIP > 0 {
+		keys, limits = append(keys, name+":ip:"+c.ClientIP()), append(limits, perIP)
+	}
+	return keys, limits
+}
+
+// countingLimiter is a limiter whose counts a sign-up's decision can make
+// (redisstore.Limiter with the quota's Redis).
+type countingLimiter interface {
+	Count(keys []string, limits []int, window time.Duration, refuse func() error) *activity.RateCount
 }
 
 // allowMinute counts one attempt of key against limit a minute and fails

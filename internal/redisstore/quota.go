@@ -40,6 +40,8 @@ import (
 var (
 	//go:embed lua/quota_reserve.lua
 	reserveSrc string
+	//go:embed lua/quota_count.lua
+	countSrc string
 	//go:embed lua/quota_release.lua
 	releaseSrc string
 	//go:embed lua/quota_prepare.lua
@@ -56,6 +58,7 @@ var (
 	unlockSrc string
 
 	reserveScript    = redis.NewScript(reserveSrc)
+	reserveCounted   = redis.NewScript(countSrc + reserveSrc)
 	releaseScript    = redis.NewScript(releaseSrc)
 	prepareScript    = redis.NewScript(prepareSrc)
 	unprepareScript  = redis.NewScript(unprepareSrc)
@@ -71,6 +74,9 @@ type Quota struct {
 
 	// Decisions from concurrent requests are sent together (batcher).
 	decisions *batcher
+	// counts: a decision may count a rate limit (Reservation.Count): the
+	// limiter's keys are in the same server (not a Cluster).
+	counts bool
 }
 
 var _ activity.Quota = (*Quota)(nil)
@@ -82,8 +88,15 @@ const (
 
 // NewQuota builds the quota store; Close stops its dispatchers.
 func NewQuota(rdb redis.UniversalClient, prefix string) *Quota {
-	return &Quota{keyed: newKeyed(rdb, prefix), decisions: newBatcher(rdb, dispatchers, reserveBudget)}
+	_, cluster := rdb.(*redis.ClusterClient)
+	return &Quota{keyed: newKeyed(rdb, prefix), decisions: newBatcher(rdb, dispatchers, reserveBudget), counts: !cluster}
 }
+
+// CountsInDecision reports whether Reserve counts a Reservation's rate
+// limit in its own script run (activity.CountingQuota): not on a Redis
+// Cluster, where the limiter's keys and the activity's are in different
+// slots.
+func (q *Quota) CountsInDecision() bool { return q.counts }
 
 // Close stops the dispatchers after the decisions queued are sent.
 func (q *Quota) Close() { q.decisions.close() }
@@ -189,7 +202,16 @@ func (q *Quota) Reserve(_ context.Context, r activity.Reservation) (activity.Res
 	args = append(args, i64(r.Epoch), i64(r.UserID), r.Limit, r.GroupKey, r.Now.UnixMilli(), idem, ttl)
 	args = withGroup(args, r.Sessions, r.Attendees)
 	keys := []string{q.HashKey(r.ActivityID), q.pendingKey(r.ActivityID), q.idemKey(r.ActivityID, r.UserID, r.IdemKey)}
-	v, err := q.decisions.run(reserveScript, keys, args)
+	script := reserveScript
+	if c := r.Count; c != nil && q.counts {
+		script = reserveCounted
+		keys = append(keys, c.Keys...)
+		for _, l := range c.Limits {
+			args = append(args, l)
+		}
+		args = append(args, c.Window.Milliseconds(), len(c.Keys))
+	}
+	v, err := q.decisions.run(script, keys, args)
 	if err != nil {
 		return activity.ReserveResult{}, unavailable(err)
 	}
@@ -228,6 +250,8 @@ func (q *Quota) Reserve(_ context.Context, r activity.Reservation) (activity.Res
 		res.Outcome = activity.LimitExceeded
 	case "FULL":
 		res.Outcome = activity.Full
+	case "RATE":
+		res.Outcome, res.Over, res.Epoch = activity.RateLimited, int(asInt(arr[1])), 0
 	default:
 		return res, errs.Internal(fmt.Errorf("quota: unknown answer %v", arr))
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"gongjian/internal/activity"
 	"gongjian/internal/errs"
 )
 
@@ -88,6 +89,21 @@ func (l *Limiter) AllowAll(ctx context.Context, keys []string, limits []int, win
 		}
 	}
 	return true, nil
+}
+
+// Count is the count AllowAll would make for keys, in a form the quota
+// can make in a sign-up's decision (activity.RateCount, Quota.Reserve):
+// the same Redis keys, counted the same way. Nil for a limiter not built
+// on the quota (NewLimiterWith).
+func (l *Limiter) Count(keys []string, limits []int, window time.Duration, refuse func() error) *activity.RateCount {
+	if l.own {
+		return nil // the quota may count in another Redis: only a limiter sharing its (NewLimiterWith) hands counts over
+	}
+	c := &activity.RateCount{Keys: make([]string, len(keys)), Limits: limits, Window: window, Refuse: refuse}
+	for i, k := range keys {
+		c.Keys[i] = l.windowKey(k, window)
+	}
+	return c
 }
 
 func (l *Limiter) windowKey(key string, window time.Duration) string {
