@@ -14,13 +14,10 @@ import (
 )
 
 // CancelDeadline is the last moment a confirmed registration of the
-// activity may be cancelled by the resident.
+// activity may be cancelled by the resident: CancelDeadlineMinutes before
+// the session starts (a series: before its first session still held).
 func CancelDeadline(a *Activity, sess Session) time.Time {
-	start := sess.StartsAt
-	if a.Series {
-		start = a.FirstStart()
-	}
-	return start.Add(-time.Duration(a.CancelDeadlineMinutes) * time.Minute)
+	return a.attendsFrom(sess).Add(-time.Duration(a.CancelDeadlineMinutes) * time.Minute)
 }
 
 var (
