@@ -178,6 +178,35 @@ func (a *Activity) FirstStart() time.Time {
 	return t
 }
 
+// HeldStart is the start of the earliest session still held (not
+// cancelled by staff): where a series really begins. When every session is
+// cancelled it is FirstStart (such a series takes no sign-up anyway).
+func (a *Activity) HeldStart() time.Time {
+	var t time.Time
+	for _, s := range a.Sessions {
+		if !s.Cancelled() && (t.IsZero() || s.StartsAt.Before(t)) {
+			t = s.StartsAt
+		}
+	}
+	if t.IsZero() {
+		return a.FirstStart()
+	}
+	return t
+}
+
+// attendsFrom is when an attendee of sess starts attending: the session's
+// start, or for a series (booked whole) the start of its first session
+// still held. Sign-up closes then, the cancellation deadline counts back
+// from it, and ages are taken on its day. A session cancelled by staff is
+// not attended, so it moves none of them: they follow the definition as
+// loaded, and every session cancel drops the cached definition.
+func (a *Activity) attendsFrom(sess Session) time.Time {
+	if a.Series {
+		return a.HeldStart()
+	}
+	return sess.StartsAt
+}
+
 // LastEnd is the end of the latest session (zero when none).
 func (a *Activity) LastEnd() time.Time {
 	var t time.Time

@@ -14,13 +14,10 @@ import (
 )
 
 // CancelDeadline is the last moment a confirmed registration of the
-// activity may be cancelled by the resident.
+// activity may be cancelled by the resident: CancelDeadlineMinutes before
+// the session starts (a series: before its first session still held).
 func CancelDeadline(a *Activity, sess Session) time.Time {
-	start := sess.StartsAt
-	if a.Series {
-		start = a.FirstStart()
-	}
-	return start.Add(-time.Duration(a.CancelDeadlineMinutes) * time.Minute)
+	return a.attendsFrom(sess).Add(-time.Duration(a.CancelDeadlineMinutes) * time.Minute)
 }
 
 var (
@@ -286,10 +283,21 @@ func (p *preparation) prepare(freed map[int64]int, cands []Candidate) ([]int, er
 	return nil, ErrFenced
 }
 
+// fillTries bounds fillIfFree's transactions (fenced or lock lost), as
+// cancelRows is bounded.
+const fillTries = 6
+
 // fillIfFree gives seats left free while residents wait to the waitlist.
 // A cancellation can free a seat while a waitlisted sign-up is still being
 // written (it is not yet a candidate); whichever of the two finishes last
 // finds the free seat and the waiting resident in Redis and promotes.
+//
+// A transaction that lost a deadlock or a lock wait (ErrLockLost) is run
+// again whole, as cancelRows runs a cancellation again: nothing was
+// committed, so the seats prepare reserved in Redis under the try's key
+// are given back first, and the next try reads the candidates afresh under
+// a new key. Nobody else would fill the seat soon otherwise (the next
+// cancellation, or the reconciler).
 func (s *Service) fillIfFree(ctx context.Context, a *Activity) {
 	want := make([]int64, 0, len(a.Sessions))
 	now := s.now()
@@ -314,7 +322,9 @@ func (s *Service) fillIfFree(ctx context.Context, a *Activity) {
 	if !free {
 		return
 	}
-	for attempt := 0; attempt < 3; attempt++ {
+	var lost error // the last try's ErrLockLost, logged when no try is left
+	for attempt := 0; attempt < fillTries; attempt++ {
+		lost = nil
 		epoch, exists, err := s.quota.Epoch(ctx, a.ID)
 		if err != nil || !exists {
 			return // a rebuild reads MySQL afresh; nothing to give now
@@ -334,6 +344,13 @@ func (s *Service) fillIfFree(ctx context.Context, a *Activity) {
 				s.unprepare(ctx, a.ID, epoch, opKey, res.Chosen)
 			}
 			continue
+		case errors.Is(err, ErrLockLost):
+			if p.prepared {
+				s.unprepare(ctx, a.ID, epoch, opKey, res.Chosen)
+			}
+			lost = err
+			backOff(attempt)
+			continue
 		default:
 			if p.prepared && !errors.Is(err, ErrUnclear) {
 				s.unprepare(ctx, a.ID, epoch, opKey, res.Chosen)
@@ -341,5 +358,8 @@ func (s *Service) fillIfFree(ctx context.Context, a *Activity) {
 			s.log.Warn("giving free seats to the waitlist failed; the next cancellation or the reconciler tries again", slog.Int64("activity_id", a.ID), slog.String("err", err.Error()))
 			return
 		}
+	}
+	if lost != nil {
+		s.log.Warn("giving free seats to the waitlist lost its locks on every try; the next cancellation or the reconciler tries again", slog.Int64("activity_id", a.ID), slog.String("err", lost.Error()))
 	}
 }

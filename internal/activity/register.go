@@ -246,11 +246,7 @@ func (s *Service) checkOpen(a *Activity, in RegisterInput) error {
 	if now.Before(a.SignupOpensAt) {
 		return errSignupNotOpen.With("opens_at", a.SignupOpensAt.UTC().Format(time.RFC3339))
 	}
-	start := sess.StartsAt
-	if a.Series {
-		start = a.FirstStart()
-	}
-	if !now.Before(a.SignupClosesAt) || !now.Before(start) {
+	if !now.Before(a.SignupClosesAt) || !now.Before(a.attendsFrom(sess)) {
 		return errSignupClosed
 	}
 	if deadline := CancelDeadline(a, sess); !now.Before(deadline) && !in.AcceptNoCancel {
@@ -386,8 +382,8 @@ func RoleName(r string) string {
 
 // checkEligibility applies community, role and age rules. The user is
 // loaded only when a rule needs it. Ages are taken on the day the
-// attendee attends (the session's; a series: its first session's), in
-// China's calendar.
+// attendee attends (the session's; a series: its first session still held),
+// in China's calendar.
 func (s *Service) checkEligibility(ctx context.Context, a *Activity, userID, sessionID int64, atts []attendee) error {
 	e := a.Eligibility
 	if e.CommunityOnly || len(e.Roles) > 0 {
@@ -425,11 +421,7 @@ func (s *Service) checkEligibility(ctx context.Context, a *Activity, userID, ses
 	}
 	if e.MinAge > 0 || e.MaxAge > 0 {
 		sess, _ := a.Session(sessionID) // checkOpen found it
-		on := sess.StartsAt
-		if a.Series {
-			on = a.FirstStart()
-		}
-		on = on.In(cst.Zone)
+		on := a.attendsFrom(sess).In(cst.Zone)
 		for _, at := range atts {
 			if at.dep == nil {
 				return notEligible("本活动有年龄要求，需按出生日期核验：请将参加人添加为家庭成员并填写出生日期后报名")

@@ -330,6 +330,21 @@ test('a series whose first session has started is closed for sign-up', async () 
   page.detach()
 })
 
+test('a series whose first session was cancelled stays open once that session\'s time has come', async () => {
+  // the server closes a series' sign-up at its first session still held
+  const detail = seriesDetail([8, 9, 7])
+  detail.sessions[0] = Object.assign({}, detail.sessions[0], {
+    status: 'cancelled', cancel_reason: '场地检修', remaining: 0, waitlist_remaining: 0,
+    starts_at: new Date(Date.now() - 3600e3).toISOString(), ends_at: new Date(Date.now() + 3600e3).toISOString(),
+  })
+  h.installWx({ routes: routes({ 'GET /api/v1/activities/:id': detail }) })
+  const page = await h.renderPage('pages/activity/detail', { id: '101' })
+  assert.equal(page.data.signupOpen, true)
+  assert.doesNotMatch(h.text(page), /报名已结束/)
+  assert.equal(page.data.seriesSlot.count, 2)
+  page.detach()
+})
+
 test('an answer changed after a network failure is sent under a new Idempotency-Key', async () => {
   // the same key with another body would be refused IDEMPOTENCY_KEY_REUSED: a changed form is a new sign-up
   let n = 0

@@ -255,6 +255,16 @@ test('the approval list is read a page at a time, the status kept on the next pa
   assert.equal(h.$$(page, '.load-more').length, 0)
 })
 
+test('the approval list tells a desk booking for a resident from one for a guest', async () => {
+  const items = rx.pendingBookings().items.map((b) => (b.id === 907 ? Object.assign({}, b, { booked_by_desk: true }) : b))
+  items.push(Object.assign({}, items.find((b) => b.id === 907), { id: 908, for_user_id: 31, guest_name: '钱桂兰', reason: '' }))
+  const { page } = await h.openPage({ routes: routes({ 'GET /api/v1/admin/bookings': { items, next_cursor: null } }) }, 'pages/staff/bookings')
+  const rows = h.$$(page, '.pending-booking').map((r) => h.text(r))
+  assert.match(rows.find((t) => /赵德明/.test(t)), /代访客预约/)
+  assert.match(rows.find((t) => /钱桂兰/.test(t)), /代居民预约/)
+  assert.doesNotMatch(h.text(page), /前台代约/)
+})
+
 test('the approval list: the owner approves; a unit\'s room booked at the desk is not community staff\'s to decide', async () => {
   const { w, page } = await h.openPage({ routes: routes() }, 'pages/staff/bookings')
   assert.equal(h.$$(page, '.pending-booking').length, 3)

@@ -279,18 +279,23 @@ Component({
       this.setData({ attendeeOptions: opts })
       this.updateSubmit()
     },
-    /** Sign-up has ended with the sessions: a series once its first session has begun, other
-     * activities once every session has. */
+    /** Sign-up has ended with the sessions: a series once its first session still held has begun
+     * (one staff cancelled is not attended, as the server counts), other activities once every
+     * session has. */
     allStarted(a, now) {
-      const ss = a.sessions || []
-      if (!ss.length) return false
-      return a.series ? ss.some((s) => started(s, now)) : ss.every((s) => started(s, now))
+      const all = a.sessions || []
+      if (!all.length) return false
+      if (!a.series) return all.every((s) => started(s, now))
+      const held = all.filter((s) => s.status !== 'cancelled')
+      return (held.length ? held : all).some((s) => started(s, now))
     },
-    /** The day ages are counted on, as the server does: the chosen session's, a series' first. */
+    /** The day ages are counted on, as the server does: the chosen session's, a series' first
+     * session still held. */
     ageDay() {
       const ss = this.data.sessions || []
       if (this.data.seriesSlot) {
-        return ss.reduce((min, s) => (!min || fmt.toDate(s.starts_at) < fmt.toDate(min) ? s.starts_at : min), null) || undefined
+        const held = ss.filter((s) => !s.cancelled)
+        return (held.length ? held : ss).reduce((min, s) => (!min || fmt.toDate(s.starts_at) < fmt.toDate(min) ? s.starts_at : min), null) || undefined
       }
       const s = ss.find((x) => x.id === this.data.sessionId)
       return s ? s.starts_at : undefined

@@ -7,11 +7,17 @@ const { showError, confirmThen } = require('../../utils/request')
 
 const FOR_TEXT = { resident: '居民', team: '文体队伍', unit: '共建单位', desk: '前台代约', staff: '社区自用' }
 
+// A desk booking is made for a registered resident (for_user_id) or for a guest without an account.
+function forText(b) {
+  if (b.booked_for === 'desk') return b.for_user_id ? '代居民预约' : '代访客预约'
+  return FOR_TEXT[b.booked_for] || ''
+}
+
 function view(b) {
   return Object.assign({}, b, {
     timeText: fmt.formatRange(b.starts_at, b.ends_at),
     who: b.team_name || b.guest_name || b.booker_name || '',
-    forText: FOR_TEXT[b.booked_for] || '',
+    forText: forText(b),
   })
 }
 
