@@ -13,10 +13,10 @@ import (
 // take whatever runs are queued and send them as one pipeline (one write
 // and one read for many requests instead of one each; every run is still
 // its own atomic script run). An idle server sends each at once, without
-// waiting for company. Sign-up decisions and rate-limit counts, the two
-// Redis calls of every sign-up, share one (NewLimiterWith): in a release
-// one round trip carries both kinds, which cost Redis and the server fewer
-// reads and writes than a round trip for each.
+// waiting for company. Sign-up decisions and rate-limit counts share one
+// (NewLimiterWith): in a release one round trip carries both kinds. A
+// sign-up's own count usually travels inside its decision's script run
+// (activity.RateCount); the limiter's runs here are the other limits'.
 type batcher struct {
 	rdb    redis.UniversalClient
 	budget time.Duration // a run's own deadline: it is not abandoned with its caller
