@@ -40,6 +40,7 @@ func TestPerCommunitySupportThreshold(t *testing.T) {
 		want     int
 	}{
 		{"c3's staff on c1", sw.staff3, c1, map[string]any{"support_threshold": 2}, 403},
+		{"c3's staff on c1, a bad value", sw.staff3, c1, map[string]any{"support_threshold": 0}, 403},
 		{"sub2's admin on c1", sw.sub2, c1, map[string]any{"support_threshold": 2}, 403},
 		{"c1's staff on c3", w.cStaf, c3, map[string]any{"proposal_threshold": 2}, 403},
 		{"c1's staff renaming c1", w.cStaf, c1, map[string]any{"name": "改名社区", "support_threshold": 2}, 403},

@@ -81,11 +81,7 @@ func (a *API) patchCommunity(c *gin.Context) {
 	if raw == nil {
 		raw = req.ProposalThreshold
 	}
-	threshold, err := supportThresholdOf(raw)
-	if err != nil {
-		fail(c, err)
-		return
-	}
+	threshold := supportThresholdOf(raw)
 	ch := map[string]any{}
 	changed(ch, "name", req.Name)
 	changed(ch, "address", req.Address)
@@ -109,23 +105,25 @@ func (a *API) patchCommunity(c *gin.Context) {
 }
 
 // supportThresholdOf reads a requested support threshold: nil when not
-// given, 0 for null (back to the default), else an integer 1..10000 (a
-// number, or a string holding one, as forms send it).
-func supportThresholdOf(raw json.RawMessage) (*int, error) {
+// given, 0 for null (back to the default), else the integer given (a
+// number, or a string holding one, as forms send it); -1 for anything
+// else or outside 1..10000, which the service refuses (400
+// INVALID_SUPPORT_THRESHOLD) once it has checked who asks.
+func supportThresholdOf(raw json.RawMessage) *int {
 	if raw == nil {
-		return nil, nil
+		return nil
 	}
+	n := -1
 	s := strings.TrimSpace(string(raw))
 	if s == "null" {
-		zero := 0
-		return &zero, nil
+		n = 0
+	} else {
+		if uq, err := strconv.Unquote(s); err == nil {
+			s = strings.TrimSpace(uq)
+		}
+		if v, err := strconv.Atoi(s); err == nil && v >= 1 && v <= resident.MaxSupportThreshold {
+			n = v
+		}
 	}
-	if uq, err := strconv.Unquote(s); err == nil {
-		s = strings.TrimSpace(uq)
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > resident.MaxSupportThreshold {
-		return nil, resident.ErrBadSupportThreshold
-	}
-	return &n, nil
+	return &n
 }
