@@ -225,7 +225,7 @@ func (r CommunityReport) XLSX() ([]byte, error) {
 		needs = append(needs, []any{n.ID, n.Title, n.CommunityID, Categories[n.Category], n.Remaining, n.CreatedAt})
 	}
 	for _, p := range r.Agenda {
-		props = append(props, []any{p.ID, p.Title, p.CommunityID, p.Supports, p.Threshold, p.AgendaAt})
+		props = append(props, []any{p.ID, p.Title, p.CommunityID, p.Supports, p.AgendaAt, p.Threshold})
 	}
 	for i, u := range r.Units {
 		units = append(units, []any{i + 1, u.Name, u.Delivered, round1(u.RatingAvg), u.Members, u.ReportedIn, fmt.Sprintf("%.0f%%", u.ReportInRate*100)})
@@ -235,7 +235,7 @@ func (r CommunityReport) XLSX() ([]byte, error) {
 			[][]any{{r.CommunityID, r.Year, r.NeedsOpen, r.NeedsClaimed, r.NeedsUnclaimed, r.ProjectsOverdue, r.PendingWishes}}},
 		{"逾期项目", projectHeader, projectRows(r.Overdue)},
 		{"30天未认领需求", []any{"需求编号", "需求名称", "社区编号", "类别", "剩余数量", "发布日期"}, needs},
-		{"上会议题", []any{"议题编号", "议题", "社区编号", "支持人数", "上会门槛", "达到上会标准时间"}, props},
+		{"上会议题", []any{"议题编号", "议题", "社区编号", "支持人数", "达到上会标准时间", "议事厅附议门槛"}, props},
 		{"单位排名", []any{"名次", "单位", "交付项目", "评分", "党员人数", "已报到", "报到率"}, units},
 	})
 }
