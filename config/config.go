@@ -162,7 +162,7 @@ type WeChat struct {
 // Cobuild configures co-building (issue 15).
 type Cobuild struct {
 	WishesPerResident int `yaml:"wishes_per_resident" env:"GONGJIAN_COBUILD_WISHES_PER_RESIDENT"` // open wishes at once (3)
-	SupportThreshold  int `yaml:"support_threshold" env:"GONGJIAN_COBUILD_SUPPORT_THRESHOLD"`     // supports that put a proposal on the agenda (10)
+	SupportThreshold  int `yaml:"support_threshold" env:"GONGJIAN_COBUILD_SUPPORT_THRESHOLD"`     // supports that put a proposal on the agenda (10); the default of communities without their own (PATCH /api/v1/console/communities/{id} support_threshold)
 }
 
 // Template is one subscribe-message template. Its id can be set from

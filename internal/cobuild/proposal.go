@@ -3,6 +3,7 @@ package cobuild
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -24,14 +25,17 @@ const (
 
 // Proposal is a resident's problem or idea for the community.
 type Proposal struct {
-	ID            int64
-	UserID        int64
-	CommunityID   int64
-	Title         string
-	Description   string
-	Status        string
-	SecStatus     string
-	Supports      int
+	ID          int64
+	UserID      int64
+	CommunityID int64
+	Title       string
+	Description string
+	Status      string
+	SecStatus   string
+	Supports    int
+	// Threshold is the supports that put it on the agenda: its
+	// community's support threshold (filled by the service).
+	Threshold     int
 	NeedID        int64
 	DeclineReason string
 	AgendaAt      *time.Time
@@ -51,8 +55,69 @@ var (
 	errProposeElsewhere = errs.Forbidden("NOT_COMMUNITY_RESIDENT", "只能为您已认证居住的社区提交议题")
 )
 
-// SupportThreshold is the supports that put a proposal on the agenda.
+// SupportThreshold is the default supports that put a proposal on the
+// agenda (communities without their own threshold).
 func (s *Service) SupportThreshold() int { return s.cfg.SupportThreshold }
+
+// SupportThresholdOf is the community's support threshold: its own, or
+// the default.
+func (s *Service) SupportThresholdOf(ctx context.Context, communityID int64) (int, error) {
+	own, err := s.wishes.SupportThresholds(ctx, []int64{communityID})
+	if err != nil {
+		return 0, err
+	}
+	return s.thresholdIn(own, communityID), nil
+}
+
+func (s *Service) thresholdIn(own map[int64]int, communityID int64) int {
+	if t := own[communityID]; t > 0 {
+		return t
+	}
+	return s.cfg.SupportThreshold
+}
+
+// withThresholds fills each proposal's Threshold from its community.
+func (s *Service) withThresholds(ctx context.Context, ps []Proposal) ([]Proposal, error) {
+	var ids []int64
+	for _, p := range ps {
+		if p.Threshold == 0 && !slices.Contains(ids, p.CommunityID) {
+			ids = append(ids, p.CommunityID)
+		}
+	}
+	if len(ids) == 0 {
+		return ps, nil
+	}
+	own, err := s.wishes.SupportThresholds(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ps {
+		if ps[i].Threshold == 0 {
+			ps[i].Threshold = s.thresholdIn(own, ps[i].CommunityID)
+		}
+	}
+	return ps, nil
+}
+
+func (s *Service) withThreshold(ctx context.Context, p Proposal, err error) (Proposal, error) {
+	if err != nil {
+		return p, err
+	}
+	ps, err := s.withThresholds(ctx, []Proposal{p})
+	if err != nil {
+		return Proposal{}, err
+	}
+	return ps[0], nil
+}
+
+// ApplySupportThreshold puts the community's open proposals that already
+// have its (new) support threshold on the agenda at once, as a support
+// reaching it would; a proposal already on the agenda stays there when the
+// threshold was raised. It returns how many it put on the agenda. Call it
+// after the community's threshold changed.
+func (s *Service) ApplySupportThreshold(ctx context.Context, communityID int64) (int, error) {
+	return s.wishes.PutOnAgenda(ctx, communityID, s.cfg.SupportThreshold, s.now())
+}
 
 // CreateProposal records a resident's proposal for their community. Its
 // text must pass the content check (text WeChat wants reviewed is seen by
@@ -74,7 +139,7 @@ func (s *Service) CreateProposal(ctx context.Context, u resident.User, community
 	if err := s.wishes.CreateProposal(ctx, &p); err != nil {
 		return Proposal{}, err
 	}
-	return p, nil
+	return s.withThreshold(ctx, p, nil)
 }
 
 // Proposal returns a proposal: public ones to anyone, others to their
@@ -85,7 +150,7 @@ func (s *Service) Proposal(ctx context.Context, viewer *resident.User, id int64)
 		return Proposal{}, errs.NotFoundAs(err, ErrProposalNotFound)
 	}
 	if p.Public() || (viewer != nil && (viewer.ID == p.UserID || (p.SecStatus == SecReview && viewer.IsStaffOf(p.CommunityID)))) {
-		return p, nil
+		return s.withThreshold(ctx, p, nil)
 	}
 	return Proposal{}, ErrProposalNotFound
 }
@@ -105,7 +170,11 @@ func (s *Service) Proposals(ctx context.Context, communityID int64, status strin
 	if status != "" {
 		f.Statuses = []string{status}
 	}
-	return s.wishes.Proposals(ctx, f)
+	ps, err := s.wishes.Proposals(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return s.withThresholds(ctx, ps)
 }
 
 // Support adds a resident's support to a proposal of their community
@@ -134,7 +203,8 @@ func (s *Service) Support(ctx context.Context, u resident.User, id int64) (Propo
 	case p.Status != ProposalOpen && p.Status != ProposalAgenda:
 		return Proposal{}, errProposalClosed
 	}
-	return s.wishes.Support(ctx, id, u.ID, s.cfg.SupportThreshold, s.now())
+	p, err = s.wishes.Support(ctx, id, u.ID, s.cfg.SupportThreshold, s.now())
+	return s.withThreshold(ctx, p, err)
 }
 
 // ReviewProposal accepts a proposal into the needs list, merges it into a
@@ -167,5 +237,6 @@ func (s *Service) ReviewProposal(ctx context.Context, u resident.User, id int64,
 	}
 	notice := notify.Notice{UserID: p.UserID, TemplateKey: NoticeTemplate, DedupKey: fmt.Sprintf("cb:proposal:%d:reviewed", p.ID),
 		Title: "议题处理结果", Body: msg, Fields: map[string]string{"activity": p.Title, "status": "已处理", "note": "可在议事厅查看"}, Page: "pages/cobuild/proposals"}
-	return s.wishes.ReviewProposal(ctx, p, from, need, []notify.Notice{notice})
+	p, err = s.wishes.ReviewProposal(ctx, p, from, need, []notify.Notice{notice})
+	return s.withThreshold(ctx, p, err)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -62,7 +63,9 @@ type ProposalLine struct {
 	Title       string `json:"title"`
 	CommunityID int64  `json:"community_id"`
 	Supports    int    `json:"supports"`
-	AgendaAt    string `json:"agenda_at,omitempty"`
+	// Threshold is its community's support threshold (filled by the service).
+	Threshold int    `json:"threshold"`
+	AgendaAt  string `json:"agenda_at,omitempty"`
 }
 
 // UnitRank ranks units by delivered projects, then rating.
@@ -140,6 +143,21 @@ func (s *Service) CommunityReport(ctx context.Context, u resident.User, communit
 	from, to := yearSpan(year)
 	r, err := s.reports.CommunityReport(ctx, communityID, from, to, s.now())
 	r.CommunityID, r.Year = communityID, year
+	if err != nil {
+		return r, err
+	}
+	// Each proposal with its own community's threshold (the subdistrict's
+	// report holds several communities).
+	var ids []int64
+	for _, p := range r.Agenda {
+		if !slices.Contains(ids, p.CommunityID) {
+			ids = append(ids, p.CommunityID)
+		}
+	}
+	own, err := s.wishes.SupportThresholds(ctx, ids)
+	for i := range r.Agenda {
+		r.Agenda[i].Threshold = s.thresholdIn(own, r.Agenda[i].CommunityID)
+	}
 	return r, err
 }
 
@@ -207,7 +225,7 @@ func (r CommunityReport) XLSX() ([]byte, error) {
 		needs = append(needs, []any{n.ID, n.Title, n.CommunityID, Categories[n.Category], n.Remaining, n.CreatedAt})
 	}
 	for _, p := range r.Agenda {
-		props = append(props, []any{p.ID, p.Title, p.CommunityID, p.Supports, p.AgendaAt})
+		props = append(props, []any{p.ID, p.Title, p.CommunityID, p.Supports, p.AgendaAt, p.Threshold})
 	}
 	for i, u := range r.Units {
 		units = append(units, []any{i + 1, u.Name, u.Delivered, round1(u.RatingAvg), u.Members, u.ReportedIn, fmt.Sprintf("%.0f%%", u.ReportInRate*100)})
@@ -217,7 +235,7 @@ func (r CommunityReport) XLSX() ([]byte, error) {
 			[][]any{{r.CommunityID, r.Year, r.NeedsOpen, r.NeedsClaimed, r.NeedsUnclaimed, r.ProjectsOverdue, r.PendingWishes}}},
 		{"逾期项目", projectHeader, projectRows(r.Overdue)},
 		{"30天未认领需求", []any{"需求编号", "需求名称", "社区编号", "类别", "剩余数量", "发布日期"}, needs},
-		{"上会议题", []any{"议题编号", "议题", "社区编号", "支持人数", "达到上会标准时间"}, props},
+		{"上会议题", []any{"议题编号", "议题", "社区编号", "支持人数", "达到上会标准时间", "议事厅附议门槛"}, props},
 		{"单位排名", []any{"名次", "单位", "交付项目", "评分", "党员人数", "已报到", "报到率"}, units},
 	})
 }
@@ -226,7 +244,7 @@ func (r CommunityReport) XLSX() ([]byte, error) {
 func (r CommunityReport) AgendaXLSX() ([]byte, error) {
 	var rows [][]any
 	for _, p := range r.Agenda {
-		rows = append(rows, []any{"居民议题", p.Title, p.CommunityID, fmt.Sprintf("%d 位居民支持", p.Supports)})
+		rows = append(rows, []any{"居民议题", p.Title, p.CommunityID, fmt.Sprintf("%d 位居民支持（本社区议事厅附议门槛 %d）", p.Supports, p.Threshold)})
 	}
 	for _, n := range r.Unclaimed {
 		rows = append(rows, []any{"超过30天未认领的需求", n.Title, n.CommunityID, fmt.Sprintf("剩余 %d，发布于 %s", n.Remaining, n.CreatedAt)})

@@ -27,6 +27,10 @@ type Config struct {
 	SupportThreshold int
 }
 
+// DefaultSupportThreshold is the support threshold when the configuration
+// names none.
+const DefaultSupportThreshold = 10
+
 // Service holds co-building's rules.
 type Service struct {
 	store     Store
@@ -65,7 +69,7 @@ func NewService(store Store, people People, box *pii.Box, checker Checker, cfg C
 		now = time.Now
 	}
 	defaults.Fill(&cfg, Config{
-		WishesPerResident: 3, SupportThreshold: 10,
+		WishesPerResident: 3, SupportThreshold: DefaultSupportThreshold,
 	})
 	return &Service{store: store, wishes: store, resources: store, reportIns: store, reports: store, people: people, box: box, checker: checker, now: now, cfg: cfg}
 }

@@ -86,8 +86,18 @@ type WishStore interface {
 	Proposal(ctx context.Context, id int64) (Proposal, error)
 	Proposals(ctx context.Context, f WishFilter) ([]Proposal, error)
 	// Support adds userID's support (SUPPORTED_ALREADY the second time)
-	// and puts the proposal on the agenda when it reaches threshold.
-	Support(ctx context.Context, proposalID, userID int64, threshold int, now time.Time) (Proposal, error)
+	// and puts the proposal on the agenda when it reaches its community's
+	// support threshold (read in the same transaction; defaultThreshold
+	// when the community has none of its own). The proposal's Threshold
+	// is the one applied.
+	Support(ctx context.Context, proposalID, userID int64, defaultThreshold int, now time.Time) (Proposal, error)
+	// SupportThresholds returns the communities' own support thresholds
+	// (communities on the default are left out).
+	SupportThresholds(ctx context.Context, communityIDs []int64) (map[int64]int, error)
+	// PutOnAgenda puts the community's open, public proposals that have at
+	// least its support threshold (defaultThreshold when it has none) on
+	// the agenda at now, and returns how many.
+	PutOnAgenda(ctx context.Context, communityID int64, defaultThreshold int, now time.Time) (int, error)
 	// ReviewProposal sets the outcome while the proposal is undecided:
 	// still from, or put on the agenda since (PROPOSAL_REVIEWED otherwise).
 	ReviewProposal(ctx context.Context, p Proposal, from string, need *Need, notices []notify.Notice) (Proposal, error)

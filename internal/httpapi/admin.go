@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gongjian/internal/audit"
+	"gongjian/internal/cobuild"
 	"gongjian/internal/errs"
 	"gongjian/internal/resident"
 )
@@ -17,10 +18,29 @@ type communityDTO struct {
 	SubdistrictID int64  `json:"subdistrict_id,omitempty"`
 	// SubdistrictName is served by the console's communities list.
 	SubdistrictName string `json:"subdistrict_name,omitempty"`
+	// SupportThreshold is the supports that put one of the community's
+	// 议事厅 proposals on the joint meeting's agenda (its own, or the
+	// configured default when SupportThresholdDefault).
+	SupportThreshold        int  `json:"support_threshold"`
+	SupportThresholdDefault bool `json:"support_threshold_is_default"`
 }
 
-func toCommunityDTO(x resident.Community) communityDTO {
-	return communityDTO{ID: x.ID, Name: x.Name, Address: x.Address, SubdistrictID: x.SubdistrictID, SubdistrictName: x.SubdistrictName}
+func (a *API) toCommunityDTO(x resident.Community) communityDTO {
+	d := communityDTO{ID: x.ID, Name: x.Name, Address: x.Address, SubdistrictID: x.SubdistrictID, SubdistrictName: x.SubdistrictName,
+		SupportThreshold: x.SupportThreshold}
+	if d.SupportThreshold == 0 {
+		d.SupportThreshold, d.SupportThresholdDefault = a.defaultSupportThreshold(), true
+	}
+	return d
+}
+
+// defaultSupportThreshold is the configured support threshold of
+// communities without their own.
+func (a *API) defaultSupportThreshold() int {
+	if a.d.Cobuild == nil {
+		return cobuild.DefaultSupportThreshold
+	}
+	return a.d.Cobuild.SupportThreshold()
 }
 
 func (a *API) createCommunity(c *gin.Context) {
@@ -33,7 +53,7 @@ func (a *API) createCommunity(c *gin.Context) {
 		a.note(c, u, audit.Entry{Action: "community.create", ObjectType: "community", Creates: true,
 			Changes: map[string]any{"name": req.Name, "address": req.Address, "subdistrict_id": req.SubdistrictID}})
 		x, err := a.d.Residents.AddCommunityIn(c.Request.Context(), req.Name, req.Address, req.SubdistrictID)
-		respond(c, http.StatusCreated, toCommunityDTO(x), err)
+		respond(c, http.StatusCreated, a.toCommunityDTO(x), err)
 	}
 }
 

@@ -213,8 +213,11 @@ type proposalDTO struct {
 }
 
 func (a *API) toProposalDTO(p cobuild.Proposal) proposalDTO {
+	if p.Threshold == 0 {
+		p.Threshold = a.defaultSupportThreshold()
+	}
 	return proposalDTO{ID: p.ID, CommunityID: p.CommunityID, Title: p.Title, Description: p.Description, Status: p.Status,
-		ContentCheck: p.SecStatus, Supports: p.Supports, Threshold: a.d.Cobuild.SupportThreshold(), NeedID: p.NeedID,
+		ContentCheck: p.SecStatus, Supports: p.Supports, Threshold: p.Threshold, NeedID: p.NeedID,
 		DeclineReason: p.DeclineReason, AgendaAt: p.AgendaAt, CreatedAt: p.CreatedAt}
 }
 

@@ -33,7 +33,7 @@ func (a *API) routes(r *gin.Engine) {
 	v1 := r.Group("/api/v1")
 	v1.POST("/auth/login", a.loginLimit, a.login)
 	v1.POST("/auth/refresh", a.loginLimit, a.refresh)
-	v1.GET("/communities", items(a.d.Residents.Communities, toCommunityDTO))
+	v1.GET("/communities", items(a.d.Residents.Communities, a.toCommunityDTO))
 
 	authed := v1.Group("", a.authenticate)
 	staff := authed.Group("/admin", a.requireStaff)

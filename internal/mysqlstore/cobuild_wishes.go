@@ -254,13 +254,70 @@ func (s *CobuildStore) Proposals(ctx context.Context, f cobuild.WishFilter) ([]c
 	return findAs(wishQuery(s.g(ctx).Model(&cbProposalRow{}), f, []string{cobuild.SecPass}), toProposal)
 }
 
+// supportThreshold reads the community's support threshold (def when it
+// has none of its own).
+func supportThreshold(g *gorm.DB, communityID int64, def int) (int, error) {
+	own, err := supportThresholds(g, []int64{communityID})
+	if t := own[communityID]; t > 0 {
+		return t, err
+	}
+	return def, err
+}
+
+func supportThresholds(g *gorm.DB, communityIDs []int64) (map[int64]int, error) {
+	var rows []communityRow
+	if err := g.Model(&communityRow{}).Select("id, support_threshold").
+		Where("id IN ? AND support_threshold IS NOT NULL", communityIDs).Find(&rows).Error; err != nil {
+		return nil, translate(err, nil)
+	}
+	out := make(map[int64]int, len(rows))
+	for _, r := range rows {
+		out[r.ID] = *r.SupportThreshold
+	}
+	return out, nil
+}
+
+// SupportThresholds returns the communities' own support thresholds.
+func (s *CobuildStore) SupportThresholds(ctx context.Context, communityIDs []int64) (map[int64]int, error) {
+	if len(communityIDs) == 0 {
+		return map[int64]int{}, nil
+	}
+	return supportThresholds(s.g(ctx), communityIDs)
+}
+
+// PutOnAgenda puts the community's open public proposals that have its
+// support threshold on the agenda. One statement: each row it moves is
+// locked, so a support counted meanwhile (which locks the row and reads
+// the threshold after) is either seen here or sees the new threshold.
+func (s *CobuildStore) PutOnAgenda(ctx context.Context, communityID int64, def int, now time.Time) (int, error) {
+	var n int64
+	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
+		threshold, err := supportThreshold(tx, communityID, def)
+		if err != nil {
+			return err
+		}
+		res := tx.Model(&cbProposalRow{}).
+			Where("community_id = ? AND status = ? AND sec_status = ? AND supports >= ?", communityID, cobuild.ProposalOpen, cobuild.SecPass, threshold).
+			Updates(map[string]any{"status": cobuild.ProposalAgenda, "agenda_at": now.UTC(), "updated_at": now.UTC()})
+		n = res.RowsAffected
+		return res.Error
+	})
+	return int(n), translate(err, nil)
+}
+
 // Support adds one support per resident; the count and the agenda move in
-// the same transaction (the proposal's row is locked first).
-func (s *CobuildStore) Support(ctx context.Context, proposalID, userID int64, threshold int, now time.Time) (cobuild.Proposal, error) {
+// the same transaction (the proposal's row is locked first, then its
+// community's threshold is read).
+func (s *CobuildStore) Support(ctx context.Context, proposalID, userID int64, def int, now time.Time) (cobuild.Proposal, error) {
 	var out cbProposalRow
+	threshold := def
 	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
 		if err := s.db.forUpdate(tx).First(&out, proposalID).Error; err != nil {
 			return translate(err, cobuild.ErrProposalNotFound)
+		}
+		var err error
+		if threshold, err = supportThreshold(tx, out.CommunityID, def); err != nil {
+			return err
 		}
 		if out.Status != cobuild.ProposalOpen && out.Status != cobuild.ProposalAgenda {
 			return errs.Conflict("PROPOSAL_CLOSED", "该议题已处理，不能再支持")
@@ -280,7 +337,9 @@ func (s *CobuildStore) Support(ctx context.Context, proposalID, userID int64, th
 		}
 		return tx.Model(&cbProposalRow{}).Where("id = ?", proposalID).Updates(upd).Error
 	})
-	return toProposal(out), translate(err, nil)
+	p := toProposal(out)
+	p.Threshold = threshold
+	return p, translate(err, nil)
 }
 
 // ReviewProposal records staff's decision while the proposal is undecided:

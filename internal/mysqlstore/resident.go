@@ -75,11 +75,18 @@ type communityRow struct {
 	// SubdistrictID: the subdistrict (1100_subdistricts moved every
 	// existing community into 默认街道).
 	SubdistrictID int64 `gorm:"not null;default:0;index"`
-	CreatedAt     time.Time
+	// SupportThreshold is the community's own 议事厅 support threshold
+	// (NULL: the configured default; 1350_communities_support_threshold).
+	SupportThreshold *int `gorm:"column:support_threshold"`
+	CreatedAt        time.Time
 }
 
 func toCommunity(r communityRow) resident.Community {
-	return resident.Community{ID: r.ID, Name: r.Name, Address: r.Address, SubdistrictID: r.SubdistrictID, CreatedAt: r.CreatedAt}
+	c := resident.Community{ID: r.ID, Name: r.Name, Address: r.Address, SubdistrictID: r.SubdistrictID, CreatedAt: r.CreatedAt}
+	if r.SupportThreshold != nil {
+		c.SupportThreshold = *r.SupportThreshold
+	}
+	return c
 }
 
 func (communityRow) TableName() string { return "communities" }

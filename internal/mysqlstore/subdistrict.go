@@ -49,6 +49,14 @@ var subdistrictMigrations = []Migration{
 		}
 		return m.CreateIndex(&roleRow{}, "uq_user_roles")
 	}},
+	// A community's own 议事厅 support threshold (NULL: the configured
+	// default).
+	{ID: "1350_communities_support_threshold", Up: func(tx *gorm.DB) error {
+		if m := tx.Migrator(); !m.HasColumn(&communityRow{}, "SupportThreshold") {
+			return m.AddColumn(&communityRow{}, "SupportThreshold")
+		}
+		return nil
+	}},
 }
 
 var errSubdistrictNotFound = errs.NotFound("SUBDISTRICT_NOT_FOUND", "街道不存在")
@@ -137,15 +145,20 @@ func (s *ResidentStore) RenameSubdistrict(ctx context.Context, id int64, name st
 	return translate(err, nil)
 }
 
-// UpdateCommunity changes a community's name, address or subdistrict.
+// UpdateCommunity changes a community's name, address, subdistrict or
+// support threshold (0: back to the default).
 func (s *ResidentStore) UpdateCommunity(ctx context.Context, c resident.Community) error {
+	var threshold *int
+	if c.SupportThreshold > 0 {
+		threshold = &c.SupportThreshold
+	}
 	err := s.db.transaction(ctx, func(tx *gorm.DB) error {
 		var r communityRow
 		if err := tx.First(&r, c.ID).Error; err != nil {
 			return translate(err, errs.NotFound("COMMUNITY_NOT_FOUND", "社区不存在"))
 		}
 		return tx.Model(&communityRow{}).Where("id = ?", c.ID).
-			Updates(map[string]any{"name": c.Name, "address": c.Address, "subdistrict_id": c.SubdistrictID}).Error
+			Updates(map[string]any{"name": c.Name, "address": c.Address, "subdistrict_id": c.SubdistrictID, "support_threshold": threshold}).Error
 	})
 	if IsDuplicate(err) {
 		return errs.Conflict("COMMUNITY_EXISTS", "同名社区已存在")

@@ -224,7 +224,11 @@ type Community struct {
 	Name          string
 	Address       string
 	SubdistrictID int64 // 0 on creation: the default subdistrict
-	CreatedAt     time.Time
+	// SupportThreshold is the supports that put one of the community's
+	// 议事厅 proposals on the joint meeting's agenda; 0: the configured
+	// default (co-building's Config.SupportThreshold).
+	SupportThreshold int
+	CreatedAt        time.Time
 
 	// SubdistrictName is filled by the console's scoped list only.
 	SubdistrictName string

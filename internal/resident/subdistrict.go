@@ -184,16 +184,43 @@ type CommunityPatch struct {
 	Name          *string
 	Address       *string
 	SubdistrictID *int64
+	// SupportThreshold sets the community's own 议事厅 support threshold
+	// (1..MaxSupportThreshold); 0 (an explicit null in the request) puts
+	// the community back on the configured default.
+	SupportThreshold *int
 }
 
-// UpdateCommunity changes a community (district admins only).
+// settings reports whether the patch changes only the community's own
+// settings (its support threshold), which its staff may change.
+func (p CommunityPatch) settings() bool {
+	return p.SupportThreshold != nil && p.Name == nil && p.Address == nil && p.SubdistrictID == nil
+}
+
+// MaxSupportThreshold is the largest support threshold a community may set.
+const MaxSupportThreshold = 10000
+
+// ErrBadSupportThreshold refuses a support threshold outside 1..10000.
+var ErrBadSupportThreshold = errs.Invalid("INVALID_SUPPORT_THRESHOLD", "议事厅附议门槛须为 1 到 10000 之间的整数")
+
+// UpdateCommunity changes a community: its name, address and subdistrict
+// (district admins only) and its support threshold (also the community's
+// staff and the admins of its subdistrict).
 func (s *Service) UpdateCommunity(ctx context.Context, u User, id int64, p CommunityPatch) (Community, error) {
-	if !u.IsDistrictAdmin() {
+	if !u.IsDistrictAdmin() && !(p.settings() && u.IsStaffOf(id)) {
+		if p.settings() {
+			return Community{}, errs.Forbidden("FORBIDDEN", "只有本社区工作人员或上级管理员可以修改本社区的议事厅附议门槛")
+		}
 		return Community{}, errDistrictOnly
+	}
+	if p.SupportThreshold != nil && (*p.SupportThreshold < 0 || *p.SupportThreshold > MaxSupportThreshold) {
+		return Community{}, ErrBadSupportThreshold
 	}
 	c, err := s.store.Community(ctx, id)
 	if err != nil {
 		return Community{}, err
+	}
+	if p.SupportThreshold != nil {
+		c.SupportThreshold = *p.SupportThreshold
 	}
 	if p.Name != nil {
 		if err := checkText("name", "社区名称", p.Name, 64); err != nil {

@@ -1,7 +1,19 @@
 import { get, patch, post } from './http'
 
 export interface Subdistrict { id: number; name: string; community_count: number; created_at: string }
-export interface Community { id: number; name: string; address: string; subdistrict_id?: number; subdistrict_name?: string }
+export interface Community {
+  id: number
+  name: string
+  address: string
+  subdistrict_id?: number
+  subdistrict_name?: string
+  /** the 议事厅 support threshold in force: the community's own, or the configured default */
+  support_threshold?: number
+  support_threshold_is_default?: boolean
+}
+
+/** A community's changes; support_threshold null puts it back on the default. */
+export interface CommunityPatch { name?: string; address?: string; subdistrict_id?: number; support_threshold?: number | null }
 
 export const placesApi = {
   subdistricts: () => get<{ items: Subdistrict[] }>('/console/subdistricts'),
@@ -18,6 +30,6 @@ export const placesApi = {
     }
   },
   createCommunity: (body: { name: string; address: string; subdistrict_id?: number }) => post<Community>('/admin/communities', body),
-  updateCommunity: (id: number, body: { name?: string; address?: string; subdistrict_id?: number }) =>
+  updateCommunity: (id: number, body: CommunityPatch) =>
     patch<Community>(`/console/communities/${id}`, body),
 }
