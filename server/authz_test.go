@@ -428,6 +428,18 @@ func (w *authzWorld) rows() []authzRow {
 			return authzCall{path: "/api/v1/auth/refresh", body: map[string]string{"refresh_token": r.str("refresh_token")}}
 		}},
 
+		{"POST /api/v1/auth/logout", st(401, 204, 204, 204, 204, 204, 204), func(p int) authzCall {
+			if p == anon {
+				return authzCall{path: "/api/v1/auth/logout"}
+			}
+			// Every signed-in user may end their own login. A login of a
+			// fresh user, so that the personas' tokens used by the other
+			// rows stay alive.
+			r := w.ta.loginAnswer(w.name("logout"))
+			return authzCall{path: "/api/v1/auth/logout", body: map[string]string{"refresh_token": r.str("refresh_token")},
+				headers: []string{"Authorization", "Bearer " + r.str("token")}}
+		}},
+
 		// ---- the caller's own account ----
 		{"GET /api/v1/me", loggedIn, fixed("/api/v1/me", nil)},
 		{"PATCH /api/v1/me", loggedIn, fixed("/api/v1/me", map[string]any{"nickname": "街坊"})},

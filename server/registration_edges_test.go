@@ -101,6 +101,10 @@ func TestSignupAfterCancelDeadlineIsConfirmedFirst(t *testing.T) {
 	if err != nil || !deadline.Equal(start.Add(-time.Hour)) {
 		t.Fatalf("deadline in the answer: %v (%v), want %v", d["deadline"], err, start.Add(-time.Hour))
 	}
+	// The answer names the field to resend the sign-up with.
+	if d["field"] != "accept_no_cancel" {
+		t.Fatalf("details name no field to resend with: %s", r.Raw)
+	}
 	var n int64
 	ta.app.db.G.Table("registrations").Where("activity_id = ?", aid).Count(&n)
 	if n != 0 {

@@ -421,10 +421,15 @@ func (s *Service) Finish(ctx context.Context, u resident.User, id int64) (Activi
 // before a session they signed up for.
 const finishedEarly = "活动已提前结束，后续场次不再举行"
 
+// ActivityCancelled is the reason residents read when staff cancel an
+// activity without giving one (as sessionCancelled for a session).
+const ActivityCancelled = "主办方取消了该活动"
+
 // CancelActivity cancels an activity: every registration not checked in
 // yet is cancelled and each of those residents receives a notice with the
 // reason; a registration already checked in stays confirmed (its
-// attendance and hours happened).
+// attendance and hours happened). A reason given must not be blank (the
+// API passes ActivityCancelled when none is given).
 func (s *Service) CancelActivity(ctx context.Context, u resident.User, id int64, reason string) (Activity, int, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" || utf8.RuneCountInString(reason) > 200 {

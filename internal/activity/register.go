@@ -252,7 +252,7 @@ func (s *Service) checkOpen(a *Activity, in RegisterInput) error {
 	if deadline := CancelDeadline(a, sess); !now.Before(deadline) && !in.AcceptNoCancel {
 		return errs.Unprocessable("CANCEL_DEADLINE_CONFIRM",
 			"取消截止时间（"+FormatTime(deadline)+"）已过，报名成功后将不能自行取消。确认报名请再次提交").
-			With("deadline", deadline.UTC().Format(time.RFC3339))
+			With("deadline", deadline.UTC().Format(time.RFC3339)).With("field", "accept_no_cancel")
 	}
 	return nil
 }

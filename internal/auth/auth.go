@@ -57,6 +57,12 @@ type Store interface {
 	// Unknown or expired → NotFound; already rotated → ErrRefreshReused
 	// (after revoking every token of the family); revoked family → NotFound.
 	RotateRefresh(ctx context.Context, old string, next RefreshToken, now time.Time) (userID int64, err error)
+	// RevokeRefresh revokes the user's login family (every login of the
+	// user when family is empty), as a reused token revokes its family;
+	// another user's family is left alone.
+	RevokeRefresh(ctx context.Context, userID int64, family string, now time.Time) error
+	// RefreshFamilyOwner returns the user of a login family (0: none).
+	RefreshFamilyOwner(ctx context.Context, family string) (int64, error)
 	UserByID(ctx context.Context, id int64) (resident.User, error)
 }
 
@@ -246,6 +252,43 @@ func (s *Service) Refresh(ctx context.Context, presented string) (Tokens, error)
 	return Tokens{Token: tok, RefreshToken: family + "." + newRaw, ExpiresIn: int(s.cfg.AccessTTL.Seconds()), User: u}, nil
 }
 
+// Logout ends a login of the user. With the login's refresh token (any
+// token of its family, rotated or not) only that login's refresh tokens
+// are revoked; without one (or with one that is malformed or not the
+// user's own) every login of the user is. A revoked login answers refresh
+// as a login revoked after reuse does (INVALID_REFRESH_TOKEN). Access
+// tokens carry only the user's token version, so the user's access
+// tokens are all retired (TOKEN_REVOKED) through Revoke: the user's other
+// logins keep their refresh tokens and go on after one refresh. Logging
+// out twice is not an error.
+//
+// retire is false when the caller's access token is already revoked
+// (a second logout, or a login ended elsewhere): the user's access tokens
+// are then not retired again.
+func (s *Service) Logout(ctx context.Context, userID int64, refreshToken string, retire bool) error {
+	family := ""
+	if f, raw, ok := strings.Cut(strings.TrimSpace(refreshToken), "."); ok && f != "" && raw != "" && len(refreshToken) <= 200 {
+		family = f
+	}
+	now := s.now()
+	if family != "" {
+		owner, err := s.store.RefreshFamilyOwner(ctx, family)
+		if err != nil {
+			return err
+		}
+		if owner != userID {
+			family = "" // not a login of the caller's: end all of the caller's own
+		}
+	}
+	if err := s.store.RevokeRefresh(ctx, userID, family, now); err != nil {
+		return err
+	}
+	if !retire {
+		return nil
+	}
+	return s.Revoke(ctx, userID)
+}
+
 // HashRefresh hashes a raw refresh token for storage.
 func HashRefresh(raw string) string {
 	h := sha256.Sum256([]byte(raw))
@@ -315,28 +358,38 @@ var errRevoked = errs.Unauthorized("TOKEN_REVOKED", "登录已失效，请重新
 // before is not parsed again (verifiedTokens); the version is asked of
 // Versions, which answers from memory.
 func (s *Service) Verify(ctx context.Context, token string) (int64, error) {
+	uid, revoked, err := s.Identify(ctx, token)
+	if err != nil {
+		return 0, err
+	}
+	if revoked {
+		return 0, errRevoked
+	}
+	return uid, nil
+}
+
+// Identify is Verify that also names the user of a token revoked since it
+// was signed (revoked is then true), for logout: logging out with a
+// revoked token is not an error.
+func (s *Service) Identify(ctx context.Context, token string) (userID int64, revoked bool, err error) {
 	now := s.now()
 	t, ok := s.verified.get(token, now)
 	if !ok {
 		if t, ok = fastVerify(token, s.cfg.JWTSecret, &s.macs, now); !ok {
-			var err error
 			if t, err = s.parse(token); err != nil {
-				return 0, err
+				return 0, false, err
 			}
 		}
 		s.verified.put(token, t)
 	}
 	if s.versions == nil {
-		return t.userID, nil
+		return t.userID, false, nil
 	}
 	cur, err := s.versions.Version(ctx, t.userID)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	if t.ver < cur {
-		return 0, errRevoked
-	}
-	return t.userID, nil
+	return t.userID, t.ver < cur, nil
 }
 
 // parse verifies a token's signature, issuer and expiry.

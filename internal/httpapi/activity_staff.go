@@ -249,10 +249,19 @@ func (a *API) activityStep(step func(context.Context, resident.User, int64) (act
 	}
 }
 
+// cancelActivity cancels an activity. The body is optional: without one,
+// or without "reason", residents read activity.ActivityCancelled; a reason
+// given must be 1–200 characters (REASON_REQUIRED), as before.
 func (a *API) cancelActivity(c *gin.Context) {
-	var req reasonReq
-	a.staffActivity(c, http.StatusOK, &req, func(u resident.User, id int64) error {
-		_, _, err := a.d.Activities.CancelActivity(c.Request.Context(), u, id, req.Reason)
+	var req struct {
+		Reason *string `json:"reason"`
+	}
+	a.staffActivity(c, http.StatusOK, optional(&req), func(u resident.User, id int64) error {
+		reason := activity.ActivityCancelled
+		if req.Reason != nil {
+			reason = *req.Reason
+		}
+		_, _, err := a.d.Activities.CancelActivity(c.Request.Context(), u, id, reason)
 		return err
 	})
 }

@@ -108,6 +108,7 @@ var auditedRoutes = map[string]auditedRoute{
 	"PATCH /api/v1/console/subdistricts/:id":              {},
 	"PATCH /api/v1/console/communities/:id":               {},
 	"POST /api/v1/console/logout":                         {},
+	"POST /api/v1/auth/logout":                            {}, // never noted: its body holds a refresh token
 	"POST /api/v1/console/qr/:ticket/scan":                {},
 	"POST /api/v1/console/qr/:ticket/confirm":             {},
 	"POST /api/v1/console/qr/:ticket/refuse":              {},

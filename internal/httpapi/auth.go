@@ -86,3 +86,36 @@ func grantTokens(c *gin.Context, body any, credential *string, grant func(contex
 		respond(c, http.StatusOK, toTokensDTO(t), err)
 	}
 }
+
+// logout ends the caller's mini-program login: POST /api/v1/auth/logout
+// with the access token and, optionally, {"refresh_token"} of the login to
+// end (without it every login of the caller ends). The refresh token then
+// answers INVALID_REFRESH_TOKEN and the caller's access tokens
+// TOKEN_REVOKED (auth.Service.Logout). A token already revoked still
+// logs out, so a second logout answers 204 as the first (as console
+// logout does).
+func (a *API) logout(c *gin.Context) {
+	token, ok := bearerToken(c.GetHeader("Authorization"))
+	if !ok {
+		fail(c, errNoToken)
+		return
+	}
+	ctx := c.Request.Context()
+	uid, revoked, err := a.d.Auth.Identify(ctx, token)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Set(ctxUserID, uid)
+	var req struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	if !read(c, optional(&req)) {
+		return
+	}
+	if err := a.d.Auth.Logout(ctx, uid, req.RefreshToken, !revoked); err != nil {
+		fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}

@@ -33,6 +33,7 @@ func (a *API) routes(r *gin.Engine) {
 	v1 := r.Group("/api/v1")
 	v1.POST("/auth/login", a.loginLimit, a.login)
 	v1.POST("/auth/refresh", a.loginLimit, a.refresh)
+	v1.POST("/auth/logout", a.logout) // authenticates itself: a revoked token may still log out
 	v1.GET("/communities", items(a.d.Residents.Communities, a.toCommunityDTO))
 
 	authed := v1.Group("", a.authenticate)

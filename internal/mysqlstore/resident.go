@@ -411,6 +411,31 @@ func (s *ResidentStore) SaveRefresh(ctx context.Context, t auth.RefreshToken) er
 	return translate(s.g(ctx).Create(&refreshTokenRow{Hash: t.Hash, UserID: t.UserID, FamilyID: t.FamilyID, ExpiresAt: t.ExpiresAt.UTC()}).Error, nil)
 }
 
+// RefreshFamilyOwner returns the user whose login the refresh-token family
+// is (revoked or not), or 0 when no such family is stored.
+func (s *ResidentStore) RefreshFamilyOwner(ctx context.Context, family string) (int64, error) {
+	var ids []int64
+	if err := s.g(ctx).Model(&refreshTokenRow{}).Where("family_id = ?", family).Limit(1).Pluck("user_id", &ids).Error; err != nil {
+		return 0, translate(err, nil)
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	return ids[0], nil
+}
+
+// RevokeRefresh revokes the refresh tokens of one login of the user (its
+// family), or of every login of the user when family is empty. Tokens of
+// another user's family are left alone; revoking a revoked login changes
+// nothing.
+func (s *ResidentStore) RevokeRefresh(ctx context.Context, userID int64, family string, now time.Time) error {
+	q := s.g(ctx).Model(&refreshTokenRow{}).Where("user_id = ? AND revoked_at IS NULL", userID)
+	if family != "" {
+		q = q.Where("family_id = ?", family)
+	}
+	return translate(q.Update("revoked_at", now.UTC()).Error, nil)
+}
+
 // RotateRefresh replaces a refresh token atomically; reuse revokes the family.
 func (s *ResidentStore) RotateRefresh(ctx context.Context, old string, next auth.RefreshToken, now time.Time) (int64, error) {
 	var userID int64

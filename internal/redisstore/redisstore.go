@@ -30,15 +30,27 @@ type Conn struct {
 // Open connects to Redis, or starts the embedded server when Addr is empty.
 func Open(ctx context.Context, o Options) (*Conn, error) {
 	c := &Conn{}
+	// Fail fast when Redis is away: go-redis's defaults retry a command
+	// 3 times and dial 5 times 100 ms apart for each try, so a call met a
+	// dead Redis for ≈1.7 s before its 503, and a sign-up (several calls)
+	// for ≈6 s. One retry still covers a pooled connection that was
+	// dropped (it is retried once on a new one); one dial per try answers
+	// a refused connection at once; a short back-off and dial timeout
+	// bound an unreachable host. Read and write timeouts are unchanged
+	// (a busy Redis must not look dead). TestRedisDownFailsFast.
 	uo := &redis.UniversalOptions{
-		Password:     o.Password,
-		DB:           o.DB,
-		MasterName:   o.MasterName,
-		DialTimeout:  3 * time.Second,
-		ReadTimeout:  2 * time.Second,
-		WriteTimeout: 2 * time.Second,
-		PoolSize:     128,
-		MinIdleConns: 8,
+		Password:        o.Password,
+		DB:              o.DB,
+		MasterName:      o.MasterName,
+		MaxRetries:      1,
+		MinRetryBackoff: 5 * time.Millisecond,
+		MaxRetryBackoff: 50 * time.Millisecond,
+		DialTimeout:     time.Second,
+		DialerRetries:   1,
+		ReadTimeout:     2 * time.Second,
+		WriteTimeout:    2 * time.Second,
+		PoolSize:        128,
+		MinIdleConns:    8,
 	}
 	if o.Addr == "" {
 		m := miniredis.NewMiniRedis()
