@@ -270,6 +270,17 @@ func TestConsoleEndToEnd(t *testing.T) {
 		t.Fatalf("the export lacks the resident: %v", rows)
 	}
 	f.Close()
+	// The check-in state filter (签到状态): she has not checked in; the choice is kept in the address.
+	p.choose(`[data-test=checked-in]`, "已签到")
+	p.waitText("暂无报名")
+	if loc := p.path(); !strings.Contains(loc, "checked_in=true") || !strings.Contains(loc, "tab=registrations") {
+		t.Errorf("the check-in filter is not in the address: %s", loc)
+	}
+	p.choose(`[data-test=checked-in]`, "未签到")
+	p.waitText("李秀英")
+	if loc := p.path(); !strings.Contains(loc, "checked_in=false") {
+		t.Errorf("the check-in filter is not in the address: %s", loc)
+	}
 
 	// 4. A volunteer's claim for a past session is approved on the claims page.
 	pastStart := time.Now().Add(24 * time.Hour).Truncate(time.Minute)

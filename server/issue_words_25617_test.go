@@ -95,6 +95,10 @@ func TestConsolePeopleByNameAndPhoneWords(t *testing.T) {
 		{"phone=" + url.QueryEscape("139****5678"), wang},
 		{"role=volunteer", wang},
 		{"role=volunteer&name=" + url.QueryEscape("李四"), 0},
+		// The console's 姓名 and 手机号 boxes given together: each narrows.
+		{"name=" + url.QueryEscape("王") + "&phone=5678", wang},
+		{"name=" + url.QueryEscape("李四") + "&phone=5678", 0},
+		{"q=" + url.QueryEscape("李四") + "&phone=5678", 0},
 	} {
 		list := items(ta.must(ta.do("GET", "/api/v1/console/people?"+c.query, sw.admin, nil), 200, "people "+c.query))
 		if c.want == 0 && len(list) == 0 {

@@ -22,8 +22,11 @@ import (
 // phone digits; with their roles and masked phones.
 func (a *API) consolePeople(c *gin.Context) {
 	var req page.Request
-	var q, role string
-	sc, ok := a.dashboardScope(c, keysetParam(&req, 20), searchText(&q), peopleRole(&role))
+	var q, name, phone, role string
+	// ?q=, ?name= and ?phone= each narrow the list (the console's search,
+	// 姓名 and 手机号 boxes): given together, none is ignored.
+	sc, ok := a.dashboardScope(c, keysetParam(&req, 20), searchParam(&q, "q"), searchParam(&name, "name"), searchParam(&phone, "phone"),
+		peopleRole(&role))
 	if !ok {
 		return
 	}
@@ -31,7 +34,8 @@ func (a *API) consolePeople(c *gin.Context) {
 		fail(c, errs.Forbidden("FORBIDDEN", "没有权限查看居民"))
 		return
 	}
-	us, next, err := a.d.Residents.People(c.Request.Context(), resident.PeopleFilter{All: sc.All, CommunityIDs: sc.CommunityIDs, Query: q, Role: role}, req)
+	f := resident.PeopleFilter{All: sc.All, CommunityIDs: sc.CommunityIDs, Query: q, Name: name, Phone: phone, Role: role}
+	us, next, err := a.d.Residents.People(c.Request.Context(), f, req)
 	respond(c, http.StatusOK, cursorPage(dtos(us, toPersonDTO), next, req.Limit), err)
 }
 
@@ -103,10 +107,20 @@ func (a *API) consoleRegistrations(c *gin.Context) {
 // spellings of it.
 func searchText(q *string) fromRequest {
 	return func(c *gin.Context) error {
-		*q = strings.TrimSpace(queryAs(c, "q", "name", "phone"))
-		if len([]rune(*q)) > 30 {
-			return errs.Invalid("BAD_QUERY", "搜索内容不超过 30 个字")
-		}
-		return nil
+		return searchLimit(q, queryAs(c, "q", "name", "phone"))
 	}
+}
+
+// searchParam reads one search text, the query parameter name, into *q
+// (at most 30 characters, as searchText).
+func searchParam(q *string, name string) fromRequest {
+	return func(c *gin.Context) error { return searchLimit(q, c.Query(name)) }
+}
+
+func searchLimit(q *string, text string) error {
+	*q = strings.TrimSpace(text)
+	if len([]rune(*q)) > 30 {
+		return errs.Invalid("BAD_QUERY", "搜索内容不超过 30 个字")
+	}
+	return nil
 }

@@ -63,19 +63,31 @@ func phoneTail(text string) string {
 // phone_tail index first.
 func personMatch(q *gorm.DB, text string) *gorm.DB {
 	if phoneSearch(text) {
-		if tail := phoneTail(text); tail != "" {
-			q = q.Where("phone_tail LIKE ?", tail+"%")
-		}
-		if strings.Contains(text, "*") {
-			return q.Where("phone_masked = ?", text)
-		}
-		if len(text) == 11 && text[0] == '1' {
-			// A whole mainland number (as a resident tells it to the
-			// desk): the accounts showing its masked form.
-			return q.Where("phone_masked = ?", pii.MaskPhone(text))
-		}
-		return q.Where("phone_masked LIKE ?", "%"+text)
+		return phoneMatch(q, text)
 	}
+	return nameMatch(q, text)
+}
+
+// phoneMatch narrows a query of users to those whose masked phone matches
+// the phone digits text (see personMatch).
+func phoneMatch(q *gorm.DB, text string) *gorm.DB {
+	if tail := phoneTail(text); tail != "" {
+		q = q.Where("phone_tail LIKE ?", tail+"%")
+	}
+	if strings.Contains(text, "*") {
+		return q.Where("phone_masked = ?", text)
+	}
+	if len(text) == 11 && text[0] == '1' {
+		// A whole mainland number (as a resident tells it to the
+		// desk): the accounts showing its masked form.
+		return q.Where("phone_masked = ?", pii.MaskPhone(text))
+	}
+	return q.Where("phone_masked LIKE ?", "%"+text)
+}
+
+// nameMatch narrows a query of users to those named like text: the real
+// name, else the nickname, holds it.
+func nameMatch(q *gorm.DB, text string) *gorm.DB {
 	like := likePattern(text)
 	return q.Where("(real_name LIKE ? ESCAPE '!' OR (real_name = '' AND nickname LIKE ? ESCAPE '!'))", like, like)
 }
@@ -87,8 +99,12 @@ func (s *ResidentStore) People(ctx context.Context, f resident.PeopleFilter) ([]
 	if !f.All {
 		q = q.Where("community_id IN ?", append(f.CommunityIDs, -1))
 	}
-	if text := strings.TrimSpace(f.Query); text != "" {
-		q = personMatch(q, text)
+	// Each text given narrows further; each is read as ?q= is (a name
+	// field given digits still finds the phone, as it did alone).
+	for _, text := range []string{f.Query, f.Name, f.Phone} {
+		if text = strings.TrimSpace(text); text != "" {
+			q = personMatch(q, text)
+		}
 	}
 	if f.Role != "" && f.Role != resident.RoleResident {
 		q = q.Where("id IN (?)", s.g(ctx).Model(&roleRow{}).Select("user_id").Where("role = ?", f.Role))

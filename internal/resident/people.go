@@ -14,6 +14,10 @@ type PeopleFilter struct {
 	// Query: a name fragment (real name, else nickname) or phone digits:
 	// the last digits ("5678") or the masked form ("139****5678").
 	Query string
+	// Name and Phone (issue 17: "residents search by masked phone or
+	// name"): the console's 姓名 and 手机号 boxes, each read as Query is;
+	// every text given (Query, Name, Phone) narrows the list further.
+	Name, Phone string
 	// Role: only those holding this granted role ("" or resident: everyone).
 	Role  string
 	After *page.Cursor // nil = the first page

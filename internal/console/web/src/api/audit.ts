@@ -6,6 +6,9 @@ export interface AuditEntry {
   changes?: Record<string, unknown>; ip: string; request_id: string
 }
 
+/** The roles an entry's actor acted in (actor_role; GET /console/audit?role=), widest first. */
+export const auditRoles = ['admin', 'subdistrict_admin', 'staff', 'org_staff', 'unit_contact', 'resident'] as const
+
 export const auditApi = {
   list: (q: Query) => get<Cursor<AuditEntry>>('/console/audit', q),
   actions: () => get<{ items: Array<{ action: string; label: string }> }>('/console/audit/actions'),

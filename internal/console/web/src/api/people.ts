@@ -20,22 +20,40 @@ export interface ServiceRecord {
   entries: RecordLine[]; next_cursor?: string | null
 }
 
-/** The filters of the people search (GET /console/people); '' = not narrowed. */
-export interface PeopleFilter { q: string; subdistrict_id: number | ''; community_id: number | '' }
+/**
+ * The filters of the people search (GET /console/people); '' = not narrowed. name: a name fragment (姓名);
+ * phone: phone digits, the last ones or the masked form (手机号); role: the holders of a role (角色). Each
+ * given narrows the list.
+ */
+export interface PeopleFilter { name: string; phone: string; role: string; subdistrict_id: number | ''; community_id: number | '' }
 /** One keyset page of the people search; next_cursor is absent on the last page. */
 export interface PeoplePage { items: User[]; limit: number; next_cursor?: string }
 
 export const PEOPLE_PAGE_SIZE = 20
 
-/** peopleQuery: the query of one page of the people search (the server knows q, subdistrict_id, community_id, cursor, limit). */
+/** The roles the people search filters by (GET /console/people?role=), in the order the role grant offers them. */
+export const peopleRoles = ['admin', 'staff', 'unit_contact', 'volunteer', 'party_member'] as const
+
+/** peopleQuery: the query of one page of the people search (the server knows name, phone, role, subdistrict_id, community_id, cursor, limit). */
 export function peopleQuery(f: PeopleFilter, cursor: string): Query {
   return {
-    q: f.q.trim() || undefined,
+    name: f.name.trim() || undefined,
+    phone: f.phone.trim() || undefined,
+    role: f.role || undefined,
     subdistrict_id: f.subdistrict_id || undefined,
     community_id: f.community_id || undefined,
     cursor: cursor || undefined,
     limit: PEOPLE_PAGE_SIZE,
   }
+}
+
+/**
+ * searchBoxes: where a single search text (?q= of an older link: a name or phone digits) goes among the
+ * 姓名 and 手机号 boxes: digits (with the mask's *) are a phone, anything else a name.
+ */
+export function searchBoxes(q: string): { name: string; phone: string } {
+  const t = q.trim()
+  return /^[\d*]*\d[\d*]*$/.test(t) ? { name: '', phone: t } : { name: t, phone: '' }
 }
 
 export const peopleApi = {

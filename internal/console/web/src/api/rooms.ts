@@ -14,7 +14,9 @@ export interface Room {
 export interface Closure { id: number; room_id: number; starts_at: string; ends_at: string; reason: string }
 export interface Booking {
   id: number; room_id: number; room_name?: string; series_id?: number; starts_at: string; ends_at: string; purpose: string
-  attendance?: number; status: string; booked_for: string; team_id?: number; team_name?: string; org_id?: number
+  attendance?: number; status: string; booked_for: string
+  /** desk staff made it (on_behalf_of); for_user_id: the registered resident it is for (none: a guest without an account) */
+  booked_by_desk?: boolean; for_user_id?: number; team_id?: number; team_name?: string; org_id?: number
   booked_by?: number; booker_name?: string; guest_name?: string; guest_phone_masked?: string; reason?: string
   decision_note?: string; cancel_reason?: string; checked_in_at?: string; created_at?: string; can_decide?: boolean
 }
@@ -35,9 +37,10 @@ export interface Calendar {
 export type RoomInput = Partial<Pick<Room, 'name' | 'kind' | 'place' | 'capacity' | 'facilities' | 'description' | 'hours' | 'rules' | 'active'>> & {
   community_id?: number; org_id?: number
 }
+/** A desk booking: for a guest without an account ({name, phone, reason}) or a registered resident by account id ({user_id, reason}). */
 export interface DeskBooking {
   starts_at: string; ends_at: string; purpose: string; attendance?: number
-  on_behalf_of: { name: string; phone: string; reason: string }
+  on_behalf_of: { name: string; phone: string; reason: string } | { user_id: number; reason: string }
 }
 
 export const roomsApi = {
@@ -52,7 +55,7 @@ export const roomsApi = {
   bookings: (q: Query) => get<{ items: Booking[]; next_cursor: string | null }>('/admin/bookings', q),
   approve: (id: number, note = '') => post<Booking>(`/admin/bookings/${id}/approve`, { note }),
   reject: (id: number, reason: string) => post<Booking>(`/admin/bookings/${id}/reject`, { reason }),
-  /** book on behalf of a resident without an account (desk booking): a reason is required. */
+  /** book on behalf of a registered resident or a guest without an account (desk booking): a reason is required. */
   bookForResident: (roomId: number, body: DeskBooking) => post<Booking>(`/rooms/${roomId}/bookings`, body),
   teams: (q: Query) => get<{ items: Team[] }>('/teams', q),
   team: (id: number) => get<TeamDetail>(`/teams/${id}`),

@@ -75,3 +75,10 @@ export function status(s: string): { label: string; type: string } {
 
 /** registrationStatuses: the statuses a list of registrations is filtered by. */
 export const registrationStatuses = ['confirmed', 'waitlisted', 'cancelled'] as const
+
+/** checkedInChoices: the check-in state filter of a registrations list (?checked_in=; '' = 全部). */
+export const checkedInChoices = [
+  { label: '全部', value: '' },
+  { label: '已签到', value: 'true' },
+  { label: '未签到', value: 'false' },
+] as const

@@ -62,6 +62,8 @@ describe('labels', () => {
   it('names scopes and roles in Chinese, passing unknown ones through', () => {
     expect(scopeLabel('subdistrict')).toBe('街道')
     expect(roleLabel('unit_contact')).toBe('单位联络员')
+    expect(roleLabel('subdistrict_admin')).toBe('街道管理员')
+    expect(roleLabel('org_staff')).toBe('组织工作人员')
     expect(roleLabel('mystery')).toBe('mystery')
   })
 })

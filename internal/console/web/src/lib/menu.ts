@@ -63,6 +63,9 @@ const roleNames: Record<string, string> = {
   checker: '签到员',
   volunteer: '志愿者',
   party_member: '党员',
+  // The roles an audit entry's actor acted in (actor_role) beside the granted ones.
+  subdistrict_admin: '街道管理员',
+  org_staff: '组织工作人员',
 }
 
 export function roleLabel(role: string): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { bookingStatus, deskErrors, hoursErrors, hoursText, leaderCandidates, weekOf } from './rooms'
+import { bookedForText, bookingStatus, deskBody, deskErrors, hoursErrors, hoursText, leaderCandidates, weekOf } from './rooms'
 
 describe('opening hours', () => {
   it('joins days with the same hours, Monday first', () => {
@@ -32,9 +32,20 @@ describe('desk booking', () => {
   })
   it('requires the reason, a name, an 11-digit phone and a time range that runs forward', () => {
     expect(deskErrors({ ...ok, reason: '  ' })).toEqual(['请填写代订原因'])
-    expect(deskErrors({ ...ok, name: '', phone: '1380000' })).toEqual(['请填写居民姓名', '请填写 11 位手机号'])
+    expect(deskErrors({ ...ok, name: '', phone: '1380000' })).toEqual(['请填写访客姓名', '请填写 11 位手机号'])
+  })
+  it('for a registered resident requires their account id instead of a name and phone', () => {
+    expect(deskErrors({ ...ok, kind: 'resident', name: '', phone: '', user_id: 42 })).toEqual([])
+    expect(deskErrors({ ...ok, kind: 'resident', name: '', phone: '', user_id: null })).toEqual(['请填写居民的用户编号'])
+    expect(deskErrors({ ...ok, kind: 'resident', user_id: 0, reason: '' })).toEqual(['请填写居民的用户编号', '请填写代订原因'])
     expect(deskErrors({ ...ok, ends_at: ok.starts_at })).toEqual(['结束时间应晚于开始时间'])
     expect(deskErrors({ ...ok, starts_at: '' })).toEqual(['请选择开始和结束时间'])
+  })
+  it('sends a registered resident by account id, a guest by name and phone', () => {
+    expect(deskBody({ ...ok, kind: 'resident', user_id: 42, reason: ' 老人不会用手机 ', purpose: ' 合唱排练 ' }, 12)).toEqual({
+      starts_at: ok.starts_at, ends_at: ok.ends_at, purpose: '合唱排练', attendance: 12, on_behalf_of: { user_id: 42, reason: '老人不会用手机' },
+    })
+    expect(deskBody({ ...ok, name: ' 王秀英 ' }, 3).on_behalf_of).toEqual({ name: '王秀英', phone: '13800001234', reason: '老人不会用手机' })
   })
   it('names booking statuses', () => {
     expect(bookingStatus('pending')).toEqual({ label: '待审批', type: 'warning' })
@@ -54,5 +65,18 @@ describe('leaderCandidates', () => {
     }
     expect(leaderCandidates(team).map((m) => m.user_id)).toEqual([41, 42])
     expect(leaderCandidates({ leader_id: 7 })).toEqual([])
+  })
+})
+
+describe('bookedForText', () => {
+  it('tells a desk booking for a registered resident from one for a guest', () => {
+    expect(bookedForText({ booked_for: 'desk', booked_by_desk: true, for_user_id: 7 })).toBe('代居民预约')
+    expect(bookedForText({ booked_for: 'desk', booked_by_desk: true })).toBe('代访客预约')
+    expect(bookedForText({ booked_for: 'desk' })).toBe('代访客预约')
+  })
+  it('names other bookings by their kind', () => {
+    expect(bookedForText({ booked_for: 'resident' })).toBe('居民')
+    expect(bookedForText({ booked_for: 'team' })).toBe('文体团队')
+    expect(bookedForText({ booked_for: 'staff' })).toBe('社区自用')
   })
 })

@@ -2,7 +2,7 @@
 // their checks, the week a calendar shows, booking statuses, and what a desk
 // booking on behalf of a resident needs before it is sent, and whom a team's
 // leadership can go to.
-import type { DayHours, TeamDetail, TeamMember } from '../api/rooms'
+import type { Booking, DayHours, DeskBooking, TeamDetail, TeamMember } from '../api/rooms'
 
 /** The server's weekdays: 1 = Monday … 7 = Sunday (ISO 8601). */
 export const weekdays: Array<{ day: number; name: string }> = ['周一', '周二', '周三', '周四', '周五', '周六', '周日'].map((name, i) => ({ day: i + 1, name }))
@@ -34,6 +34,16 @@ export function bookingStatus(s: string): { label: string; type: string } {
 const bookedFor: Record<string, string> = { resident: '居民', team: '文体团队', unit: '共建单位', desk: '窗口代订', staff: '社区自用' }
 export function bookedForLabel(s: string): string {
   return bookedFor[s] ?? s
+}
+
+/**
+ * bookedForText: whom a booking is for, as the desk reads it: a desk booking made for a registered
+ * resident (for_user_id; the booking is theirs) is 代居民预约, one for a guest without an account
+ * 代访客预约; any other booking by its kind (bookedForLabel).
+ */
+export function bookedForText(b: Pick<Booking, 'booked_for' | 'booked_by_desk' | 'for_user_id'>): string {
+  if (b.booked_by_desk || b.booked_for === 'desk') return b.for_user_id ? '代居民预约' : '代访客预约'
+  return bookedForLabel(b.booked_for)
 }
 
 const hhmm = /^([01]\d|2[0-3]):[0-5]\d$/
@@ -84,18 +94,38 @@ export function weekOf(day: string): { from: string; to: string; days: string[] 
   return { from: days[0], to: next, days }
 }
 
-export interface DeskForm { name: string; phone: string; reason: string; purpose: string; starts_at: string; ends_at: string }
+/**
+ * A desk booking's form: for a guest without an account (kind guest, the default: name and phone) or a
+ * registered resident (kind resident: their account id, user_id).
+ */
+export interface DeskForm {
+  kind?: 'guest' | 'resident'; user_id?: number | null
+  name: string; phone: string; reason: string; purpose: string; starts_at: string; ends_at: string
+}
 
-/** deskErrors: what a desk booking on behalf of a resident still lacks (the reason is required and audited). */
+/** deskErrors: what a desk booking on behalf of a resident or a guest still lacks (the reason is required and audited). */
 export function deskErrors(f: DeskForm): string[] {
   const out: string[] = []
-  if (!f.name.trim()) out.push('请填写居民姓名')
-  if (!/^1\d{10}$/.test(f.phone.trim())) out.push('请填写 11 位手机号')
+  if (f.kind === 'resident') {
+    if (!f.user_id || f.user_id < 1) out.push('请填写居民的用户编号')
+  } else {
+    if (!f.name.trim()) out.push('请填写访客姓名')
+    if (!/^1\d{10}$/.test(f.phone.trim())) out.push('请填写 11 位手机号')
+  }
   if (!f.reason.trim()) out.push('请填写代订原因')
   if (!f.purpose.trim()) out.push('请填写用途')
   if (!f.starts_at || !f.ends_at) out.push('请选择开始和结束时间')
   else if (new Date(f.starts_at) >= new Date(f.ends_at)) out.push('结束时间应晚于开始时间')
   return out
+}
+
+/** deskBody: the body of a desk booking (deskErrors found nothing): a registered resident by account id, else the guest's name and phone. */
+export function deskBody(f: DeskForm, attendance: number): DeskBooking {
+  const reason = f.reason.trim()
+  return {
+    starts_at: f.starts_at, ends_at: f.ends_at, purpose: f.purpose.trim(), attendance,
+    on_behalf_of: f.kind === 'resident' ? { user_id: Number(f.user_id), reason } : { name: f.name.trim(), phone: f.phone.trim(), reason },
+  }
 }
 
 /** leaderCandidates: the team's active members who could lead it instead of its leader, by name. */

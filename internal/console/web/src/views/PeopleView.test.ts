@@ -33,8 +33,15 @@ async function page(address: string) {
   await router.push(address)
   const w = mount(PeopleView, { global: { plugins: [{ install: installUI }, router] }, attachTo: document.body })
   await flushPromises()
-  return w
+  return Object.assign(w, { router })
 }
+
+// The 姓名 or 手机号 box (Element Plus hands data-test to the input itself).
+const box = (w: { find: (s: string) => ReturnType<ReturnType<typeof mount>['find']> }, name: string) => w.find(`input[data-test="people-${name}"]`)
+
+// The query of the last people search the page sent.
+const lastSearch = (calls: string[]) =>
+  new URLSearchParams([...calls].reverse().find((c) => c.startsWith('/api/v1/console/people?'))?.split('?')[1] ?? '')
 
 const recordRows = () => document.querySelectorAll('[data-test="person-record"] .el-table__body tr')
 const button = (text: string) => [...document.querySelectorAll<HTMLButtonElement>('button')].find((b) => b.textContent?.trim() === text)
@@ -66,6 +73,46 @@ describe('PeopleView 服务记录', () => {
     await flushPromises()
     expect(document.body.textContent).toContain('王秀英（编号 42）')
     expect(recordRows().length).toBe(2)
+    w.unmount()
+  })
+})
+
+describe('PeopleView 筛选', () => {
+  it('sends the 姓名, 手机号 and 角色 filters of the address to the server and shows them', async () => {
+    const calls = fakeServer()
+    const w = await page('/people?name=%E7%8E%8B&phone=5678&role=volunteer')
+    const q = lastSearch(calls)
+    expect([q.get('name'), q.get('phone'), q.get('role'), q.get('q')]).toEqual(['王', '5678', 'volunteer', null])
+    expect((box(w, 'name').element as HTMLInputElement).value).toBe('王')
+    expect((box(w, 'phone').element as HTMLInputElement).value).toBe('5678')
+    expect(w.find('[data-test="people-role"]').text()).toContain('志愿者')
+    w.unmount()
+  })
+
+  it('a box changed searches again and is kept in the address; every role is offered by its Chinese name', async () => {
+    const calls = fakeServer()
+    const w = await page('/people')
+    await box(w, 'name').setValue('王秀英')
+    await box(w, 'name').trigger('change')
+    await box(w, 'phone').setValue('139****5678')
+    await box(w, 'phone').trigger('change')
+    await flushPromises()
+    const q = lastSearch(calls)
+    expect([q.get('name'), q.get('phone'), q.get('role')]).toEqual(['王秀英', '139****5678', null])
+    expect(w.router.currentRoute.value.query).toMatchObject({ name: '王秀英', phone: '139****5678' })
+    await w.find('[data-test="people-role"] .el-select__wrapper').trigger('click')
+    await flushPromises()
+    const options = [...document.querySelectorAll('.el-select-dropdown__item')].map((o) => o.textContent?.trim())
+    expect(options).toEqual(expect.arrayContaining(['管理员', '工作人员', '单位联络员', '志愿者', '党员']))
+    expect(options).not.toContain('volunteer')
+    w.unmount()
+  })
+
+  it('an older link’s ?q= fills the box it belongs in', async () => {
+    const calls = fakeServer()
+    const w = await page('/people?q=5678')
+    expect(lastSearch(calls).get('phone')).toBe('5678')
+    expect((box(w, 'phone').element as HTMLInputElement).value).toBe('5678')
     w.unmount()
   })
 })

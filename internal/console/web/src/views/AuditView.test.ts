@@ -1,0 +1,56 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { flushPromises, mount } from '@vue/test-utils'
+import { installUI } from '../ui'
+import AuditView from './AuditView.vue'
+
+// A fake server: one audit entry, the actions, and the export; every call is kept.
+function fakeServer() {
+  const calls: string[] = []
+  const json = (body: unknown) => new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } })
+  vi.stubGlobal('fetch', vi.fn(async (url: string) => {
+    calls.push(url)
+    if (url.startsWith('/api/v1/console/audit/export')) return new Response(new Blob(['xlsx']), { status: 200 })
+    if (url.startsWith('/api/v1/console/audit/actions')) return json({ items: [] })
+    if (url.startsWith('/api/v1/console/audit')) {
+      return json({ items: [{ id: 1, at: '2026-12-01T02:00:00Z', actor_id: 7, actor_name: '张晓岚', actor_role: 'subdistrict_admin', action: 'activity.publish',
+        object_type: 'activity', object_id: 3, ip: '127.0.0.1', request_id: 'r1' }], next_cursor: '' })
+    }
+    return json({ items: [] })
+  }))
+  vi.stubGlobal('URL', Object.assign(URL, { createObjectURL: () => 'blob:x', revokeObjectURL: () => {} }))
+  return calls
+}
+
+const query = (calls: string[], path: string) =>
+  new URLSearchParams([...calls].reverse().find((c) => c.split('?')[0] === path)?.split('?')[1] ?? '')
+
+afterEach(() => {
+  vi.unstubAllGlobals()
+  document.body.innerHTML = ''
+})
+
+describe('AuditView 操作人角色', () => {
+  it('filters the list and the export by the role the actor acted in, named in Chinese', async () => {
+    const calls = fakeServer()
+    const w = mount(AuditView, { global: { plugins: [{ install: installUI }] }, attachTo: document.body })
+    await flushPromises()
+    expect(w.find('[data-test="audit"]').text()).toContain('街道管理员')
+    expect(query(calls, '/api/v1/console/audit').has('role')).toBe(false)
+
+    await w.find('[data-test="audit-role"] .el-select__wrapper').trigger('click')
+    await flushPromises()
+    const options = [...document.querySelectorAll<HTMLElement>('.el-select-dropdown__item')]
+    const labels = options.map((o) => o.textContent?.trim())
+    expect(labels).toEqual(expect.arrayContaining(['管理员', '街道管理员', '工作人员', '组织工作人员', '单位联络员']))
+    options.find((o) => o.textContent?.trim() === '工作人员')!.click()
+    await flushPromises()
+    const button = (text: string) => [...document.querySelectorAll<HTMLButtonElement>('button')].find((b) => b.textContent?.trim() === text)!
+    button('查询').click()
+    await flushPromises()
+    expect(query(calls, '/api/v1/console/audit').get('role')).toBe('staff')
+    button('导出 Excel').click()
+    await flushPromises()
+    expect(query(calls, '/api/v1/console/audit/export').get('role')).toBe('staff')
+    w.unmount()
+  })
+})

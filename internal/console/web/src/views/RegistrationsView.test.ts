@@ -1,0 +1,68 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { flushPromises, mount } from '@vue/test-utils'
+import { createMemoryHistory, createRouter } from 'vue-router'
+import { installUI } from '../ui'
+import RegistrationsView from './RegistrationsView.vue'
+
+// A fake server: one registration on the console's registrations list; every call is kept.
+function fakeServer() {
+  const calls: string[] = []
+  const json = (body: unknown) => new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } })
+  vi.stubGlobal('fetch', vi.fn(async (url: string) => {
+    calls.push(url)
+    if (url.startsWith('/api/v1/console/registrations')) {
+      return json({ items: [{ id: 1, activity_id: 3, session_id: 4, user_id: 5, attendee: { self: true, name: '李秀英' }, status: 'confirmed' }], limit: 20 })
+    }
+    return json({ items: [] })
+  }))
+  return calls
+}
+
+async function page(address: string) {
+  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/registrations', component: RegistrationsView }] })
+  await router.push(address)
+  const w = mount(RegistrationsView, { global: { plugins: [{ install: installUI }, router] }, attachTo: document.body })
+  await flushPromises()
+  return Object.assign(w, { router })
+}
+
+const lastList = (calls: string[]) =>
+  new URLSearchParams([...calls].reverse().find((c) => c.startsWith('/api/v1/console/registrations'))?.split('?')[1] ?? '')
+
+afterEach(() => {
+  vi.unstubAllGlobals()
+  document.body.innerHTML = ''
+})
+
+describe('RegistrationsView 签到状态', () => {
+  it('sends ?checked_in= of the address to the server and shows the choice', async () => {
+    const calls = fakeServer()
+    const w = await page('/registrations?checked_in=false&status=confirmed')
+    expect(lastList(calls).get('checked_in')).toBe('false')
+    expect(lastList(calls).get('status')).toBe('confirmed')
+    expect(w.find('[data-test="checked-in"]').text()).toContain('未签到')
+    w.unmount()
+  })
+
+  it('choosing 已签到 asks again and keeps it in the address; 全部 leaves it out', async () => {
+    const calls = fakeServer()
+    const w = await page('/registrations')
+    expect(lastList(calls).has('checked_in')).toBe(false)
+    await w.find('[data-test="checked-in"] .el-select__wrapper').trigger('click')
+    await flushPromises()
+    const option = (label: string) =>
+      [...document.querySelectorAll<HTMLElement>('.el-select-dropdown__item')].find((o) => o.textContent?.trim() === label)!
+    expect(['全部', '已签到', '未签到'].every((l) => option(l))).toBe(true)
+    option('已签到').click()
+    await flushPromises()
+    expect(lastList(calls).get('checked_in')).toBe('true')
+    expect(w.router.currentRoute.value.query.checked_in).toBe('true')
+    await w.find('[data-test="checked-in"] .el-select__wrapper').trigger('click')
+    await flushPromises()
+    option('全部').click()
+    await flushPromises()
+    expect(lastList(calls).has('checked_in')).toBe(false)
+    expect(w.router.currentRoute.value.query.checked_in).toBeUndefined()
+    w.unmount()
+  })
+})
