@@ -62,6 +62,19 @@ func sizeName(c *gin.Context, name string) string {
 	return name
 }
 
+// querySize reads a page's size as queryInt does, under the list's own
+// name or another of sizeSpellings (sizeName). A size over max under
+// another spelling is served as max, not refused: those spellings were
+// once ignored (answered with the default page), and "at most 100 a page"
+// (issue 14) is kept either way; under the list's own name it stays a 400.
+func querySize(c *gin.Context, name string, def, min, max int) (int, error) {
+	n := sizeName(c, name)
+	if v, err := strconv.Atoi(c.Query(n)); n != name && err == nil && v > max {
+		return max, nil
+	}
+	return queryInt(c, n, def, min, max)
+}
+
 // keyset reads ?cursor= and ?limit= (or another of sizeSpellings).
 func keyset(c *gin.Context, def int) (page.Request, error) {
 	limit, err := keysetLimit(c, def)
@@ -73,7 +86,7 @@ func keyset(c *gin.Context, def int) (page.Request, error) {
 
 // keysetLimit reads keyset's ?limit= (or another of sizeSpellings) alone.
 func keysetLimit(c *gin.Context, def int) (int, error) {
-	limit, err := queryInt(c, sizeName(c, "limit"), def, 1, page.MaxLimit)
+	limit, err := querySize(c, "limit", def, 1, page.MaxLimit)
 	if err != nil {
 		return 0, errs.Invalid("BAD_LIMIT", "每页条数应在 1 到 100 之间")
 	}
@@ -98,7 +111,7 @@ func cursorParam(req *page.Request, def int) fromRequest {
 		if err != nil {
 			return err
 		}
-		limit, err := queryInt(c, sizeName(c, "limit"), def, 1, page.MaxLimit)
+		limit, err := querySize(c, "limit", def, 1, page.MaxLimit)
 		*req = page.Request{After: after, Limit: limit}
 		return err
 	}
@@ -137,7 +150,7 @@ func paging(c *gin.Context, defSize, maxSize int) (int, int, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	size, err := queryInt(c, sizeName(c, "page_size"), defSize, 1, maxSize)
+	size, err := querySize(c, "page_size", defSize, 1, maxSize)
 	return page, size, err
 }
 
