@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -220,4 +221,39 @@ func TestIssue7MiniProgramServerWords(t *testing.T) {
 	if r := ta.do("POST", fmt.Sprintf("/api/v1/registrations/%d/cancel", rid), tok, nil); r.Status != 200 {
 		t.Errorf("cancel: %d %s", r.Status, r.Raw)
 	}
+}
+
+// Issue 7 point 2: "Home / activity list by category (四点半学校, 义诊,
+// 文艺演出, 青少年快乐营地, 讲座, 志愿服务)". A category may be named by its
+// Chinese name (or its key in words, "after school") wherever a category
+// is given: the lists' filter, and an activity's creation and edit; the
+// answer keeps the key. An unknown category stays refused.
+func TestIssue7CategoriesByTheirChineseNames(t *testing.T) {
+	w, ta := newRegWorld(t)
+	for _, c := range []struct{ given, key string }{
+		{"四点半学校", "after_school"}, {"义诊", "clinic"}, {"文艺演出", "performance"}, {"青少年快乐营地", "youth_camp"},
+		{"讲座", "lecture"}, {"志愿服务", "volunteer_service"}, {"after school", "after_school"}, {"Youth-Camp", "youth_camp"},
+	} {
+		act := w.activity(w.orgStaff, func(b map[string]any) { b["category"] = c.given }) // created and published
+		if act["category"] != c.key {
+			t.Errorf("create with category %q: %v", c.given, act["category"])
+		}
+	}
+	aid, _ := w.lecture()
+	for _, c := range []struct{ given, key string }{{"义诊", "clinic"}, {"讲座/培训", "lecture"}, {"培训", "lecture"}} {
+		r := ta.do("PATCH", fmt.Sprintf("/api/v1/admin/activities/%d", aid), w.orgStaff, map[string]any{"category": c.given})
+		if r.Status != 200 || r.str("category") != c.key {
+			t.Errorf("edit to category %q: %d %s", c.given, r.Status, r.Raw)
+		}
+	}
+	for q, n := range map[string]int{"义诊": 1, "clinic": 1, "四点半学校": 2} { // 四点半学校 and "after school"
+		for _, list := range []struct{ path, tok string }{{"/api/v1/activities", ""}, {"/api/v1/admin/activities", w.orgStaff}} {
+			r := ta.do("GET", list.path+"?category="+url.QueryEscape(q), list.tok, nil)
+			if r.Status != 200 || len(items(r)) != n {
+				t.Errorf("%s?category=%s: %d %s", list.path, q, r.Status, r.Raw)
+			}
+		}
+	}
+	expectError(t, ta.do("GET", "/api/v1/activities?category="+url.QueryEscape("相亲会"), "", nil), 400, "BAD_QUERY")
+	expectError(t, ta.do("PATCH", fmt.Sprintf("/api/v1/admin/activities/%d", aid), w.orgStaff, map[string]any{"category": "相亲会"}), 400, "INVALID_CATEGORY")
 }
