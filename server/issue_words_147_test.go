@@ -160,6 +160,15 @@ func TestIssue7MiniProgramServerWords(t *testing.T) {
 	} else {
 		tok = r.str("token")
 	}
+	// "Activity detail: sessions … with live remaining places,
+	// eligibility, the questions"; "Me: profile, … roles".
+	d := ta.do("GET", fmt.Sprintf("/api/v1/activities/%d", aid), tok, nil)
+	if ss, _ := d.Body["sessions"].([]any); d.Status != 200 || len(ss) != 1 || ss[0].(map[string]any)["remaining"] == nil || d.Body["eligibility"] == nil || d.Body["questions"] == nil {
+		t.Errorf("detail: %d %s", d.Status, d.Raw)
+	}
+	if r := ta.do("GET", "/api/v1/me", tok, nil); r.Status != 200 || r.Body["roles"] == nil {
+		t.Errorf("me: %d %s", r.Status, r.Raw)
+	}
 	// "`Idempotency-Key` on sign-up": required, and a replay is the same
 	// registration, not a second one.
 	body := map[string]any{"session_id": sid, "attendees": []map[string]any{{"self": true}}, "answers": map[string]string{"q1": "一年级"}}
