@@ -91,6 +91,10 @@ func TestIssue14ListsPageByEverySizeSpelling(t *testing.T) {
 			}
 		}
 	}
+	// A numbered page past the last is empty and its total still true.
+	if r := ta.do("GET", "/api/v1/activities?page=99&page_size=1", "", nil); r.Status != 200 || len(items(r)) != 0 || num(r.Body["total"]) != 2 {
+		t.Errorf("past the last page: %d %s", r.Status, r.Raw)
+	}
 	// The last keyset page says so: next_cursor null, not left out.
 	r := ta.must(ta.do("GET", regs+"?limit=100", w.orgStaff, nil), 200, "registrations")
 	if v, ok := r.Body["next_cursor"]; !ok || v != nil || len(items(r)) != 2 {
