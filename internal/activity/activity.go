@@ -23,7 +23,9 @@
 package activity
 
 import (
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -71,6 +73,24 @@ func CategoryName(key string) string {
 	for _, c := range Categories {
 		if c.Key == key {
 			return c.Name
+		}
+	}
+	return ""
+}
+
+// CategoryKey returns the key of the category s names: its key, its
+// Chinese name or one part of a two-part name (讲座, 培训: issue 7 lists the
+// categories so), or its key in words ("after school", "Youth-Camp");
+// "" when s names none.
+func CategoryKey(s string) string {
+	if CategoryName(s) != "" {
+		return s
+	}
+	s = strings.TrimSpace(s)
+	words := strings.ToLower(strings.NewReplacer(" ", "_", "-", "_").Replace(s))
+	for _, c := range Categories {
+		if c.Key == words || c.Name == s || slices.Contains(strings.Split(c.Name, "/"), s) {
+			return c.Key
 		}
 	}
 	return ""

@@ -17,7 +17,7 @@ import (
 func (a *API) listActivities(c *gin.Context) {
 	var q activity.ListQuery
 	category := func(c *gin.Context) error {
-		q.Category = c.Query("category")
+		q.Category = categoryQuery(c)
 		if q.Category != "" && activity.CategoryName(q.Category) == "" {
 			return errs.Invalid("BAD_QUERY", "活动类别无效，请从列表中选择")
 		}

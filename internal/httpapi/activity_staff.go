@@ -123,7 +123,7 @@ func questionsOf(qs []questionDTO) []activity.Question {
 // input is the activity the request describes.
 func (req activityReq) input() activity.ActivityInput {
 	in := activity.ActivityInput{CommunityID: req.CommunityID, HostOrgID: req.HostOrgID, Series: req.Series,
-		Title: str(req.Title), Category: str(req.Category), Description: str(req.Description), CoverURL: str(req.CoverURL)}
+		Title: str(req.Title), Category: categoryWord(str(req.Category)), Description: str(req.Description), CoverURL: str(req.CoverURL)}
 	if req.Place != nil {
 		in.Place = req.Place.place()
 	}
@@ -166,7 +166,7 @@ func (a *API) createActivityAs(c *gin.Context, actor resident.User, in activity.
 
 func (a *API) adminActivities(c *gin.Context) {
 	var page, size int
-	q := activity.AdminQuery{Status: c.Query("status"), Category: c.Query("category")}
+	q := activity.AdminQuery{Status: c.Query("status"), Category: categoryQuery(c)}
 	u, ok := a.meWith(c, pageParams(&page, &size, 20, 100), func(c *gin.Context) error {
 		switch q.Status {
 		case "", activity.StatusDraft, activity.StatusPublished, activity.StatusFinished, activity.StatusCancelled:
@@ -218,6 +218,10 @@ func (a *API) updateActivity(c *gin.Context) {
 		return
 	}
 	opens, closes := req.window()
+	if req.Category != nil {
+		k := categoryWord(*req.Category)
+		req.Category = &k
+	}
 	p := activity.ActivityPatch{Title: req.Title, Category: req.Category, Description: req.Description, CoverURL: req.CoverURL,
 		SignupOpensAt: opens, SignupClosesAt: closes, CancelDeadlineMinutes: req.CancelDeadlineMinutes,
 		PerAccountLimit: req.PerAccountLimit, Popular: req.Popular}
@@ -505,3 +509,16 @@ func (a *API) reconcile(c *gin.Context) {
 	rep, err := a.d.Activities.Reconcile(c.Request.Context())
 	respond(c, http.StatusOK, gin.H{"checked": rep.Checked, "busy": rep.Busy, "drift": rep.Drift, "seats": rep.Seats}, err)
 }
+
+// categoryWord is the key of the category s names by its key, Chinese name
+// or words (activity.CategoryKey); s itself when it names none, for the
+// service to refuse as before.
+func categoryWord(s string) string {
+	if k := activity.CategoryKey(s); k != "" {
+		return k
+	}
+	return s
+}
+
+// categoryQuery reads a list's ?category= as categoryWord does.
+func categoryQuery(c *gin.Context) string { return categoryWord(c.Query("category")) }

@@ -447,7 +447,7 @@ func (p *idPage) query(name string, def int) fromRequest {
 		} else if p.From, err = queryID(c, name); err != nil {
 			return err
 		}
-		p.Limit, err = queryInt(c, "limit", def, 1, page.MaxLimit)
+		p.Limit, err = querySize(c, "limit", def, 1, page.MaxLimit)
 		return err
 	}
 }

@@ -229,7 +229,7 @@ func listFilter(c *gin.Context, known []string) (community int64, statuses []str
 			return 0, nil, 0, 0, errs.Invalid("BAD_CURSOR", "翻页位置无效，请从第一页重新加载")
 		}
 	}
-	limit, err = queryInt(c, "limit", 20, 1, 100)
+	limit, err = querySize(c, "limit", 20, 1, 100)
 	return community, statuses, after, limit, err
 }
 

@@ -87,7 +87,7 @@ func (a *API) listMessages(c *gin.Context) {
 	} else if cur != nil {
 		before = cur.ID
 	}
-	limit, err := queryInt(c, "limit", 20, 1, notify.MaxPage)
+	limit, err := querySize(c, "limit", 20, 1, notify.MaxPage)
 	if err != nil {
 		fail(c, err)
 		return

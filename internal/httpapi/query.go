@@ -40,7 +40,42 @@ func nextCursor(next string) *string {
 	return &next
 }
 
-// keyset reads ?cursor= and ?limit= (page_size is accepted for limit).
+// sizeSpellings are the names a page's size is asked by on every list,
+// keyset or numbered: limit (the keyset lists' name), page_size (the
+// numbered pages'), and size and per_page, which clients written from
+// issue 14's "at most 100 a page" also send. Each keeps its list's range
+// (over 100 stays refused).
+var sizeSpellings = []string{"limit", "page_size", "size", "per_page"}
+
+// sizeName is the query parameter that gives a page's size: name (the
+// list's own spelling) when given, else the first other spelling given,
+// else name (the default applies).
+func sizeName(c *gin.Context, name string) string {
+	if c.Query(name) != "" {
+		return name
+	}
+	for _, n := range sizeSpellings {
+		if c.Query(n) != "" {
+			return n
+		}
+	}
+	return name
+}
+
+// querySize reads a page's size as queryInt does, under the list's own
+// name or another of sizeSpellings (sizeName). A size over max under
+// another spelling is served as max, not refused: those spellings were
+// once ignored (answered with the default page), and "at most 100 a page"
+// (issue 14) is kept either way; under the list's own name it stays a 400.
+func querySize(c *gin.Context, name string, def, min, max int) (int, error) {
+	n := sizeName(c, name)
+	if v, err := strconv.Atoi(c.Query(n)); n != name && err == nil && v > max {
+		return max, nil
+	}
+	return queryInt(c, n, def, min, max)
+}
+
+// keyset reads ?cursor= and ?limit= (or another of sizeSpellings).
 func keyset(c *gin.Context, def int) (page.Request, error) {
 	limit, err := keysetLimit(c, def)
 	if err != nil {
@@ -49,13 +84,9 @@ func keyset(c *gin.Context, def int) (page.Request, error) {
 	return page.Parse(c.Query("cursor"), limit, def)
 }
 
-// keysetLimit reads keyset's ?limit= (or page_size) alone.
+// keysetLimit reads keyset's ?limit= (or another of sizeSpellings) alone.
 func keysetLimit(c *gin.Context, def int) (int, error) {
-	name := "limit"
-	if c.Query(name) == "" && c.Query("page_size") != "" {
-		name = "page_size"
-	}
-	limit, err := queryInt(c, name, def, 1, page.MaxLimit)
+	limit, err := querySize(c, "limit", def, 1, page.MaxLimit)
 	if err != nil {
 		return 0, errs.Invalid("BAD_LIMIT", "每页条数应在 1 到 100 之间")
 	}
@@ -80,7 +111,7 @@ func cursorParam(req *page.Request, def int) fromRequest {
 		if err != nil {
 			return err
 		}
-		limit, err := queryInt(c, "limit", def, 1, page.MaxLimit)
+		limit, err := querySize(c, "limit", def, 1, page.MaxLimit)
 		*req = page.Request{After: after, Limit: limit}
 		return err
 	}
@@ -119,7 +150,7 @@ func paging(c *gin.Context, defSize, maxSize int) (int, int, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	size, err := queryInt(c, "page_size", defSize, 1, maxSize)
+	size, err := querySize(c, "page_size", defSize, 1, maxSize)
 	return page, size, err
 }
 

@@ -93,7 +93,7 @@ func (a *API) listResidenceApplications(c *gin.Context) {
 	}
 	// limit: the console asks for one row more than it shows, to know
 	// whether a next page exists (the mini-program takes the default 50).
-	limit, err := queryInt(c, "limit", 50, 1, page.MaxLimit)
+	limit, err := querySize(c, "limit", 50, 1, page.MaxLimit)
 	if err != nil {
 		fail(c, err)
 		return

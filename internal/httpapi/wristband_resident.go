@@ -211,7 +211,7 @@ func readingFilter(f *wristband.ReadingFilter) fromRequest {
 		} else if cur != nil {
 			f.Before, f.BeforeID = time.UnixMicro(cur.Key).UTC(), cur.ID
 		}
-		f.Limit, err = queryInt(c, "limit", 50, 1, page.MaxLimit)
+		f.Limit, err = querySize(c, "limit", 50, 1, page.MaxLimit)
 		return err
 	}
 }
