@@ -69,7 +69,8 @@ func sizeName(c *gin.Context, name string) string {
 // (issue 14) is kept either way; under the list's own name it stays a 400.
 func querySize(c *gin.Context, name string, def, min, max int) (int, error) {
 	n := sizeName(c, name)
-	if v, err := strconv.Atoi(c.Query(n)); n != name && err == nil && v > max {
+	own := n == name || (name == "limit" && n == "page_size") // keyset lists took page_size for limit before: over max it stays refused
+	if v, err := strconv.Atoi(c.Query(n)); !own && err == nil && v > max {
 		return max, nil
 	}
 	return queryInt(c, n, def, min, max)
