@@ -18,6 +18,28 @@ import (
 // review_test.go, records_test.go) do not already ask the way the texts
 // put it. Each row quotes the issue's words.
 
+// Points of the two issues already asked over HTTP elsewhere, not repeated:
+//   - 12.1 own claim, own record, reason, 8-hour second approval, hours as
+//     "hours": TestIssue12StaffNeverGiveThemselvesHours, TestIssue12CorrectionInHours.
+//   - 12.2 activation/bind code, same answer, per-account and per-device
+//     limits: TestIssue12WristbandBindNeedsTheHoldersSecret.
+//   - 12.3 poster code end, review queue, batch scan dates:
+//     TestIssue12PosterCodeEndsWithTheLastSession,
+//     TestIssue12HeldPresencesCreditNothingUntilApproved,
+//     TestIssue12BatchScansDatedOutsideTheirWindow.
+//   - 12.4 registry staff only, masked, purged after 7 days:
+//     TestIssue12UnboundPushesForTheRegistryOnly, TestIssue12UnboundPushesPurgedAfterAWeek.
+//   - 12.5 every process within the delay: TestRevocationReachesEveryProcess.
+//   - 12.6 import bounds: TestIssue12DeviceImportBounded; verification:
+//     TestServiceRecordVerification, TestIssue12RecordVerificationNames.
+//   - 12.7: TestNoBigTrackedFiles.
+//   - 8.2 Redis/MariaDB down answer 503 UNAVAILABLE: TestRedisDownEveryRequestAnsweredClearly,
+//     TestMariaDBDownEveryRequestAnsweredClearly, TestRedisDownFailsFast; WeChat slow:
+//     TestLoginBreakerFailsFast.
+//   - 8.3: TestAuthorizationMatrix. 8.4: the Fuzz* seed corpora.
+//   - 8.5 body size, rate limits across processes, slow clients:
+//     limits_test.go, limits8_test.go.
+
 // probe128 is one point of the issues, tried over HTTP.
 type probe128 struct {
 	point string // the issue and point, and its words
@@ -47,6 +69,9 @@ func TestIssues12And8WordsOverHTTP(t *testing.T) {
 		// IMEI ... the refusal tells whether an IMEI is registered ... the
 		// answer for 'unknown IMEI' and 'wrong code' is the same".
 		{"12.2 no answer to a bind tells whether an IMEI is registered", bindRevealsNoRegistration},
+		// Issue 12.2: "a one-time, expiring bind code that staff print or
+		// show when they hand the wristband over".
+		{"12.2 an expired bind code binds nothing", expiredBindCodeRefused},
 		// Issue 8.4: "the JSON decoding of registration requests ... the
 		// wristband webhook's signature and payload parsing, ID-number and
 		// IMEI validation ... no panic, no 500".
@@ -213,4 +238,31 @@ func bindRevealsNoRegistration(t *testing.T) {
 			t.Errorf("wrong code, %s: %s; unknown IMEI: %s", imei, got, wrong)
 		}
 	}
+}
+
+func expiredBindCodeRefused(t *testing.T) {
+	w := newWristbandApp(t)
+	imei := w.newIMEI()
+	w.must(w.do("POST", "/api/v1/admin/wristbands", w.admin, map[string]any{"items": []map[string]string{{"imei": imei, "model": "W1", "vendor": "acme"}}}), 201, "register")
+	issued := w.must(w.do("POST", "/api/v1/admin/wristbands/"+imei+"/bind-code", w.admin, nil), 201, "bind code")
+	code := issued.str("code")
+	w.remember(code)
+	expires, err := time.Parse(time.RFC3339, issued.str("expires_at"))
+	if err != nil || time.Until(expires) < time.Hour {
+		t.Fatalf("expires_at: %s", issued.Raw)
+	}
+	// The hand-over was long ago: the code expired.
+	if err := w.app.db.G.Exec("UPDATE wristband_bind_codes SET expires_at = ?", time.Now().UTC().Add(-time.Minute)).Error; err != nil {
+		t.Fatal(err)
+	}
+	tok, _ := w.resident("甲", 0)
+	body := func() map[string]any {
+		return map[string]any{"imei": imei, "bind_code": code, "wearer": self, "consent": map[string]string{"version": wristband.ConsentVersion}}
+	}
+	expectError(t, w.do("POST", "/api/v1/wristbands/bind", tok, body()), 422, "BIND_CODE_INVALID")
+	// A new code, handed over now, binds once.
+	again := w.must(w.do("POST", "/api/v1/admin/wristbands/"+imei+"/bind-code", w.admin, nil), 201, "bind code")
+	code = again.str("code")
+	w.remember(code)
+	w.must(w.do("POST", "/api/v1/wristbands/bind", tok, body()), 201, "bind")
 }
