@@ -11,6 +11,8 @@ func (w *authzWorld) recordsRows() []authzRow {
 	pub := st(ok, ok, ok, ok, ok, ok, ok)
 	return []authzRow{
 		{"GET /api/v1/service-records/{number}", pub, func(int) authzCall { return p2("/api/v1/service-records/%s", w.recordNumber()) }},
+		{"GET /api/v1/service-records", pub, func(int) authzCall { return p2("/api/v1/service-records?number=%s", url.QueryEscape(w.recordNumber())) }},
+		{"GET /service-records/{number}", pub, func(int) authzCall { return p2("/service-records/%s", url.PathEscape(w.recordNumber())) }},
 		{"GET /service-records", pub, func(int) authzCall { return p2("/service-records?number=%s", url.QueryEscape(w.recordNumber())) }},
 		{"GET /api/v1/me/hours/record/code", st(401, ok, ok, ok, ok, ok, ok), func(int) authzCall { return p2("/api/v1/me/hours/record/code") }},
 	}

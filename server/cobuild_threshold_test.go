@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"testing"
+
+	"gongjian/internal/resident"
 )
 
 // Each community has its own 议事厅 support threshold (issue 15, point
@@ -154,5 +157,51 @@ func TestPerCommunitySupportThreshold(t *testing.T) {
 	}
 	if x := ta.must(ta.do("PATCH", path(c1), w.cStaf, map[string]any{"support_threshold": nil}), 200, "reset c1").Body; num(x["support_threshold"]) != 10 || x["support_threshold_is_default"] != true {
 		t.Fatalf("c1 reset: %v", x)
+	}
+}
+
+// A community may be created with its own threshold (POST
+// /admin/communities takes support_threshold or proposal_threshold as the
+// community edit does); a bad value creates nothing.
+func TestCommunityCreatedWithItsThreshold(t *testing.T) {
+	ta := newTestApp(t)
+	adminTok, _ := ta.login("admin1")
+	if _, err := ta.app.residents.GrantRoleByOpenID(context.Background(), ta.openID("admin1"), resident.RoleChange{Role: "admin"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		body      map[string]any
+		want      int
+		threshold int64
+		isDefault bool
+	}{
+		{map[string]any{"name": "门槛社区一", "support_threshold": 6}, 201, 6, false},
+		{map[string]any{"name": "门槛社区二", "proposal_threshold": "7"}, 201, 7, false},
+		{map[string]any{"name": "门槛社区三", "support_threshold": nil}, 201, 10, true},
+		{map[string]any{"name": "门槛社区四"}, 201, 10, true},
+		{map[string]any{"name": "门槛社区五", "support_threshold": 0}, 400, 0, false},
+		{map[string]any{"name": "门槛社区六", "support_threshold": 10001}, 400, 0, false},
+		{map[string]any{"name": "门槛社区七", "proposal_threshold": "abc"}, 400, 0, false},
+	} {
+		r := ta.do("POST", "/api/v1/admin/communities", adminTok, c.body)
+		if c.want == 400 {
+			expectError(t, r, 400, "INVALID_SUPPORT_THRESHOLD")
+			continue
+		}
+		if r.Status != c.want || num(r.Body["support_threshold"]) != c.threshold || r.Body["support_threshold_is_default"] != c.isDefault {
+			t.Fatalf("%v: got %d %s", c.body, r.Status, r.Raw)
+		}
+	}
+	names := map[string]bool{}
+	for _, x := range items(ta.must(ta.do("GET", "/api/v1/communities", adminTok, nil), 200, "communities")) {
+		names[x["name"].(string)] = true
+		if x["name"] == "门槛社区一" && num(x["support_threshold"]) != 6 {
+			t.Fatalf("listed: %v", x)
+		}
+	}
+	for _, n := range []string{"门槛社区五", "门槛社区六", "门槛社区七"} {
+		if names[n] {
+			t.Fatalf("%s was created despite its bad threshold", n)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -48,11 +49,27 @@ func (a *API) createCommunity(c *gin.Context) {
 		Name          string `json:"name"`
 		Address       string `json:"address"`
 		SubdistrictID int64  `json:"subdistrict_id"`
+		// The community's own 议事厅 support threshold (alias
+		// proposal_threshold), as the community edit takes it.
+		SupportThreshold  json.RawMessage `json:"support_threshold"`
+		ProposalThreshold json.RawMessage `json:"proposal_threshold"`
 	}
 	if u, ok := a.meWith(c, &req); ok {
-		a.note(c, u, audit.Entry{Action: "community.create", ObjectType: "community", Creates: true,
-			Changes: map[string]any{"name": req.Name, "address": req.Address, "subdistrict_id": req.SubdistrictID}})
-		x, err := a.d.Residents.AddCommunityIn(c.Request.Context(), req.Name, req.Address, req.SubdistrictID)
+		raw := req.SupportThreshold
+		if raw == nil {
+			raw = req.ProposalThreshold
+		}
+		threshold := 0 // not given, or null: the default
+		if t := supportThresholdOf(raw); t != nil {
+			threshold = *t
+		}
+		ch := map[string]any{"name": req.Name, "address": req.Address, "subdistrict_id": req.SubdistrictID}
+		if threshold != 0 {
+			ch["support_threshold"] = threshold
+		}
+		a.note(c, u, audit.Entry{Action: "community.create", ObjectType: "community", Creates: true, Changes: ch})
+		x, err := a.d.Residents.AddCommunityIn(c.Request.Context(), resident.Community{Name: req.Name, Address: req.Address,
+			SubdistrictID: req.SubdistrictID, SupportThreshold: threshold})
 		respond(c, http.StatusCreated, a.toCommunityDTO(x), err)
 	}
 }

@@ -317,8 +317,13 @@ func (a *API) routes(r *gin.Engine) {
 	// Verifying a service record by its number (issue 12 point 6): a
 	// public JSON route and a plain page for whoever scans the record's
 	// QR code with a phone camera (service_records.go).
-	v1.GET("/service-records/:number", a.rateLimit(recordLimit, 0, recordPerIPLimit), a.verifyRecord)
+	// Either spelling of the number is read, the path's and the page's
+	// ?number=, on the JSON route and on the page.
+	recordLimited := a.rateLimit(recordLimit, 0, recordPerIPLimit)
+	v1.GET("/service-records/:number", recordLimited, a.verifyRecord)
+	v1.GET("/service-records", recordLimited, a.verifyRecord)
 	r.GET("/service-records", a.recordPage)
+	r.GET("/service-records/:number", a.recordPage)
 	authed.GET("/me/hours/record/code", a.myRecordCode)
 
 	// The desk console's web app (optional).

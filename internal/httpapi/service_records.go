@@ -55,8 +55,17 @@ func toRecordCheckDTO(rc hours.RecordCheck) recordCheckDTO {
 	return d
 }
 
+// recordNumber is the number asked for: in the path, or as ?number= (the
+// page's own spelling, which a client of the JSON route may use too).
+func recordNumber(c *gin.Context) string {
+	if n := c.Param("number"); n != "" {
+		return n
+	}
+	return c.Query("number")
+}
+
 func (a *API) verifyRecord(c *gin.Context) {
-	rc, err := a.d.Hours.VerifyRecord(c.Request.Context(), c.Param("number"))
+	rc, err := a.d.Hours.VerifyRecord(c.Request.Context(), recordNumber(c))
 	if err == nil {
 		c.Header("Cache-Control", "no-store")
 	}
@@ -84,6 +93,9 @@ type recordPageView struct {
 
 func (a *API) recordPage(c *gin.Context) {
 	v := recordPageView{Number: c.Query("number")}
+	if v.Number == "" {
+		v.Number = c.Param("number") // /service-records/{number}
+	}
 	status := http.StatusOK
 	switch {
 	case v.Number == "":

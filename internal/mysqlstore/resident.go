@@ -344,6 +344,10 @@ func (s *ResidentStore) CreateCommunity(ctx context.Context, c *resident.Communi
 		c.SubdistrictID = def
 	}
 	r := communityRow{Name: c.Name, Address: c.Address, SubdistrictID: c.SubdistrictID}
+	if c.SupportThreshold > 0 {
+		t := c.SupportThreshold
+		r.SupportThreshold = &t
+	}
 	if err := s.db.transaction(ctx, func(tx *gorm.DB) error { return tx.Create(&r).Error }); err != nil {
 		return translate(err, nil)
 	}

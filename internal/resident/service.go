@@ -317,12 +317,17 @@ func (s *Service) Communities(ctx context.Context) ([]Community, error) {
 
 // AddCommunity creates a community in the default subdistrict (admin).
 func (s *Service) AddCommunity(ctx context.Context, name, address string) (Community, error) {
-	return s.AddCommunityIn(ctx, name, address, 0)
+	return s.AddCommunityIn(ctx, Community{Name: name, Address: address})
 }
 
-// AddCommunityIn creates a community in subdistrict subdistrictID (0: the
-// default subdistrict).
-func (s *Service) AddCommunityIn(ctx context.Context, name, address string, subdistrictID int64) (Community, error) {
+// AddCommunityIn creates a community from in's name, address, subdistrict
+// (0: the default subdistrict) and support threshold (0: the configured
+// default; else 1..MaxSupportThreshold).
+func (s *Service) AddCommunityIn(ctx context.Context, in Community) (Community, error) {
+	name, address, subdistrictID := in.Name, in.Address, in.SubdistrictID
+	if in.SupportThreshold != 0 && (in.SupportThreshold < 1 || in.SupportThreshold > MaxSupportThreshold) {
+		return Community{}, ErrBadSupportThreshold
+	}
 	if err := checkText("name", "社区名称", &name, 64); err != nil {
 		return Community{}, err
 	}
@@ -337,7 +342,7 @@ func (s *Service) AddCommunityIn(ctx context.Context, name, address string, subd
 			return Community{}, err
 		}
 	}
-	c := Community{Name: name, Address: address, SubdistrictID: subdistrictID}
+	c := Community{Name: name, Address: address, SubdistrictID: subdistrictID, SupportThreshold: in.SupportThreshold}
 	if err := s.store.CreateCommunity(ctx, &c); err != nil {
 		if errs.KindOf(err) == errs.KindConflict {
 			return Community{}, errs.Conflict("COMMUNITY_EXISTS", "同名社区已存在")
