@@ -1,7 +1,6 @@
 package activity_test
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
@@ -57,18 +56,7 @@ func TestACancellationSurvivesADeadlock(t *testing.T) {
 			before := e.outboxByTemplate(a.ID)
 
 			g := e.db.G
-			table := fmt.Sprintf("deadlock_ballast_%d", time.Now().UnixNano())
-			if err := g.Exec("CREATE TABLE " + table + " (id INT PRIMARY KEY)").Error; err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { g.Exec("DROP TABLE " + table) })
-			other := g.Begin()
-			defer other.Rollback()
-			for i := 0; i < 200; i++ {
-				if err := other.Exec("INSERT INTO "+table+" (id) VALUES (?)", i).Error; err != nil {
-					t.Fatal(err)
-				}
-			}
+			other := e.heavierTransaction(t)
 			now := time.Now().UTC()
 			// The row the other transaction takes first, the statement the
 			// cancellation then waits in, and the row that closes the cycle.

@@ -1,7 +1,6 @@
 package activity_test
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
@@ -19,19 +18,7 @@ func TestAStaffChangeSurvivesADeadlock(t *testing.T) {
 	}
 	a, sid := e.publishOne(sess{1, 2})
 	g := e.db.G
-	table := fmt.Sprintf("deadlock_ballast_%d", time.Now().UnixNano())
-	if err := g.Exec("CREATE TABLE " + table + " (id INT PRIMARY KEY)").Error; err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { g.Exec("DROP TABLE " + table) })
-
-	other := g.Begin()
-	defer other.Rollback()
-	for i := 0; i < 200; i++ {
-		if err := other.Exec("INSERT INTO "+table+" (id) VALUES (?)", i).Error; err != nil {
-			t.Fatal(err)
-		}
-	}
+	other := e.heavierTransaction(t)
 	if err := other.Exec("UPDATE sessions SET updated_at = ? WHERE id = ?", time.Now().UTC(), sid).Error; err != nil {
 		t.Fatal(err)
 	}
