@@ -2,6 +2,7 @@ package mysqlstore
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"sync"
 	"time"
@@ -139,7 +140,7 @@ func (r *seatsRefresher) loop() {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			stale, err := r.db.staleSeats(ctx, ids)
 			if err == nil && len(stale) > 0 {
-				err = r.db.G.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return refreshSeats(ctx, tx, stale...) })
+				err = r.db.G.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return refreshSeats(ctx, tx, stale...) }, r.db.readCommitted())
 			}
 			cancel()
 			if err == nil || !retryable(err) {
@@ -150,6 +151,20 @@ func (r *seatsRefresher) loop() {
 		// quiet spell is refreshed at once (this goroutine has ended).
 		time.Sleep(seatsRefreshGap - time.Since(start))
 	}
+}
+
+// readCommitted is the isolation of the seats refresh on MySQL: under
+// REPEATABLE READ its UPDATE reads the sessions and counters with shared
+// locks, so one session row held by a long transaction (a cancellation, a
+// staff edit) kept the refresh waiting while it held the activity row,
+// and everything reading that row under a lock (the next sign-up batch, a
+// cancellation) queued behind it. Under READ COMMITTED those reads take no
+// locks and see what is committed, which is what the refresh wants.
+func (db *DB) readCommitted() *sql.TxOptions {
+	if db.Dialect != "mysql" {
+		return nil
+	}
+	return &sql.TxOptions{Isolation: sql.LevelReadCommitted}
 }
 
 // seatsRefreshGap is the least time between two passes while changes keep

@@ -36,6 +36,10 @@ type DB struct {
 	// lock mode 0 or 1, the default); 0 when they need not be evenly spaced
 	// (lock mode 2, or SQLite) and inserted rows are read back instead.
 	idStep int64
+	// writer is a second pool, MySQL only, whose connections send several
+	// statements in one round trip: the registration writer's (see
+	// commitBatchMulti). nil: the writer uses G's transactions.
+	writer *sql.DB
 }
 
 // Options configure Open.
@@ -59,10 +63,11 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		g       *gorm.DB
 		err     error
 		dialect string
+		dsn     string
 	)
 	if o.DSN != "" {
-		dsn, derr := normalizeDSN(o.DSN)
-		if derr != nil {
+		var derr error
+		if dsn, derr = normalizeDSN(o.DSN); derr != nil {
 			return nil, derr
 		}
 		dialect = "mysql"
@@ -73,8 +78,8 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 			return nil, err
 		}
 		// WAL and a busy timeout let readers run beside the single writer.
-		dsn := o.SQLitePath + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(0)&_pragma=synchronous(NORMAL)&_txlock=immediate"
-		g, err = gorm.Open(sqlite.Open(dsn), gcfg)
+		sdsn := o.SQLitePath + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(0)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		g, err = gorm.Open(sqlite.Open(sdsn), gcfg)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("mysqlstore: open %s: %w", dialect, err)
@@ -107,9 +112,39 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if dialect == "mysql" {
 		// A server that does not say keeps the read-back (idStep 0).
 		db.idStep, _ = insertIDStep(pctx, sqlDB)
+		if db.writer, err = openWriterPool(dsn); err != nil {
+			_ = sqlDB.Close()
+			return nil, err
+		}
 	}
 	return db, nil
 }
+
+// openWriterPool opens the registration writer's pool: the same server
+// and settings, and several statements a round trip. Only the writer's
+// statements, built from placeholders with the arguments interpolated and
+// escaped by the driver, go through it.
+func openWriterPool(dsn string) (*sql.DB, error) {
+	cfg, err := mysqldrv.ParseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	cfg.MultiStatements = true
+	conn, err := mysqldrv.NewConnector(cfg)
+	if err != nil {
+		return nil, err
+	}
+	w := sql.OpenDB(conn)
+	w.SetMaxOpenConns(writerConns)
+	w.SetMaxIdleConns(writerConns)
+	w.SetConnMaxLifetime(30 * time.Minute)
+	return w, nil
+}
+
+// writerConns bounds the writer pool: one connection per writer goroutine
+// (registration.writers, 64 at most) would do; a batch holds one for its
+// transaction and a settle after a failed commit reads through G.
+const writerConns = 64
 
 // insertIDStep reads how MySQL numbers a multi-row INSERT: in
 // auto-increment lock modes 0 and 1 an INSERT … VALUES of n rows takes n
@@ -154,8 +189,11 @@ func normalizeDSN(dsn string) (string, error) {
 	return cfg.FormatDSN(), nil
 }
 
-// Close closes the pool.
+// Close closes the pools.
 func (db *DB) Close() error {
+	if db.writer != nil {
+		_ = db.writer.Close()
+	}
 	s, err := db.G.DB()
 	if err != nil {
 		return err

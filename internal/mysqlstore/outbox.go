@@ -50,15 +50,18 @@ var outboxMigrations = []Migration{
 	{ID: "0010_outbox", Up: createTables(&outboxRow{})},
 }
 
+// noticeChunk is the most notices one INSERT carries: 16,000 placeholders,
+// well under MySQL's 65,535.
+const noticeChunk = 1000
+
 // AddNotices writes notices to the outbox inside tx (the caller's
 // transaction). Notices whose DedupKey already exists are skipped.
 func AddNotices(tx *gorm.DB, notices []notify.Notice) error {
-	const chunk = 1000 // 16,000 placeholders, well under MySQL's 65,535
-	for len(notices) > chunk {
-		if err := addNotices(tx, notices[:chunk]); err != nil {
+	for len(notices) > noticeChunk {
+		if err := addNotices(tx, notices[:noticeChunk]); err != nil {
 			return err
 		}
-		notices = notices[chunk:]
+		notices = notices[noticeChunk:]
 	}
 	if len(notices) == 0 {
 		return nil
@@ -67,6 +70,16 @@ func AddNotices(tx *gorm.DB, notices []notify.Notice) error {
 }
 
 func addNotices(tx *gorm.DB, notices []notify.Notice) error {
+	q, args, err := noticesInsert(notices, tx.Dialector.Name() == "mysql")
+	if err != nil {
+		return err
+	}
+	_, err = tx.Statement.ConnPool.ExecContext(tx.Statement.Context, q, args...)
+	return err
+}
+
+// noticesInsert is the multi-row INSERT of at most 1,000 notices.
+func noticesInsert(notices []notify.Notice, mysql bool) (string, []any, error) {
 	// One hand-written multi-row statement: notices are written in every
 	// sign-up's batch, and GORM's reflection over this wide row was a tenth
 	// of the server's CPU in the sustained benchmark. A notice already in the
@@ -75,7 +88,7 @@ func addNotices(tx *gorm.DB, notices []notify.Notice) error {
 	var b strings.Builder
 	b.WriteString("INSERT INTO outbox (user_id, template_key, dedup_key, title, body, fields, page, activity_id, registration_id, status, due_at, priority, next_at, expires_at, created_at, updated_at) VALUES ")
 	placeholders(&b, len(notices), 16)
-	if tx.Dialector.Name() == "mysql" {
+	if mysql {
 		b.WriteString(" ON DUPLICATE KEY UPDATE id = id")
 	} else {
 		b.WriteString(" ON CONFLICT DO NOTHING")
@@ -84,7 +97,7 @@ func addNotices(tx *gorm.DB, notices []notify.Notice) error {
 	for _, n := range notices {
 		fields, err := fieldsJSON(n.Fields)
 		if err != nil {
-			return err
+			return "", nil, err
 		}
 		due := n.DueAt.UTC()
 		if n.DueAt.IsZero() {
@@ -98,8 +111,7 @@ func addNotices(tx *gorm.DB, notices []notify.Notice) error {
 		args = append(args, n.UserID, n.TemplateKey, n.DedupKey, runeCut(n.Title, 100), runeCut(n.Body, 500), fields, n.Page,
 			n.ActivityID, n.RegistrationID, "pending", due, notify.PriorityOf(n.TemplateKey), due, expires, now, now)
 	}
-	_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, b.String(), args...)
-	return err
+	return b.String(), args, nil
 }
 
 // withdrawnText replaces withdrawn data in a notice's text and fields.

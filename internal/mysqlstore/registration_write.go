@@ -149,6 +149,9 @@ func classifyWrite(err error) error {
 }
 
 func (s *ActivityStore) commitBatch(ctx context.Context, ws []activity.Write, res []activity.WriteResult) error {
+	if s.db.writer != nil && s.db.idStep > 0 {
+		return s.commitBatchMulti(ctx, ws, res)
+	}
 	tx := s.g(ctx).Begin()
 	if tx.Error != nil {
 		return tx.Error
@@ -159,7 +162,43 @@ func (s *ActivityStore) commitBatch(ctx context.Context, ws []activity.Write, re
 			tx.Rollback()
 		}
 	}()
-	ids, sids := make([]int64, 0, 1), make([]int64, 0, 1)
+	ids, sids := batchKeys(ws)
+	epoch, times, err := s.lockBatch(ctx, tx, ids, sids)
+	if err != nil {
+		return err
+	}
+	okIdx, groups, regs, err := batchRows(ws, epoch, res)
+	if err != nil || len(okIdx) == 0 {
+		return err
+	}
+	if err := s.insertGroups(ctx, tx, groups); err != nil {
+		return err
+	}
+	if err := s.insertRegistrations(ctx, tx, regs, times); err != nil {
+		return err
+	}
+	d, actOf := batchCounters(regs)
+	if err := d.apply(ctx, tx, func(sid int64) int64 { return actOf[sid] }); err != nil {
+		return err
+	}
+	if err := AddNotices(tx, batchAnswers(ws, okIdx, regs, res)); err != nil {
+		return err
+	}
+	if err := tx.Commit().Error; err != nil {
+		committed = true // nothing to roll back: the connection decides
+		for _, i := range okIdx {
+			res[i].Regs = nil
+		}
+		return errCommit{err}
+	}
+	committed = true
+	s.seats.mark(ids...)
+	return nil
+}
+
+// batchKeys lists a batch's activities and sessions, each once.
+func batchKeys(ws []activity.Write) (ids, sids []int64) {
+	ids, sids = make([]int64, 0, 1), make([]int64, 0, 1)
 	seen := map[int64]bool{}
 	seenSession := map[int64]bool{}
 	for _, w := range ws {
@@ -174,17 +213,20 @@ func (s *ActivityStore) commitBatch(ctx context.Context, ws []activity.Write, re
 			}
 		}
 	}
-	epoch, times, err := s.lockBatch(ctx, tx, ids, sids)
-	if err != nil {
-		return err
-	}
+	return ids, sids
+}
+
+// batchRows fences the batch's writes against the quota epochs read under
+// lock (a write decided on another epoch gets ErrFenced in res) and builds
+// the rows of the others, whose indexes it returns.
+func batchRows(ws []activity.Write, epoch map[int64]int64, res []activity.WriteResult) (okIdx []int, groups []registrationGroupRow, regs []registrationRow, err error) {
 	nregs := 0
 	for _, w := range ws {
 		nregs += len(w.Regs)
 	}
-	okIdx := make([]int, 0, len(ws))
-	groups := make([]registrationGroupRow, 0, len(ws))
-	regs := make([]registrationRow, 0, nregs)
+	okIdx = make([]int, 0, len(ws))
+	groups = make([]registrationGroupRow, 0, len(ws))
+	regs = make([]registrationRow, 0, nregs)
 	for i, w := range ws {
 		if epoch[w.Group.ActivityID] != w.Epoch {
 			res[i].Err = activity.ErrFenced
@@ -192,7 +234,7 @@ func (s *ActivityStore) commitBatch(ctx context.Context, ws []activity.Write, re
 		}
 		gr, err := groupRow(w.Group)
 		if err != nil {
-			return err
+			return nil, nil, nil, err
 		}
 		okIdx = append(okIdx, i)
 		groups = append(groups, gr)
@@ -205,24 +247,24 @@ func (s *ActivityStore) commitBatch(ctx context.Context, ws []activity.Write, re
 			})
 		}
 	}
-	if len(okIdx) == 0 {
-		return nil
-	}
-	if err := s.insertGroups(ctx, tx, groups); err != nil {
-		return err
-	}
-	if err := s.insertRegistrations(ctx, tx, regs, times); err != nil {
-		return err
-	}
+	return okIdx, groups, regs, nil
+}
+
+// batchCounters is what the rows add to their sessions' counters, and
+// each session's activity.
+func batchCounters(regs []registrationRow) (counterDeltas, map[int64]int64) {
 	d := counterDeltas{}
 	actOf := map[int64]int64{}
 	for _, r := range regs {
 		d.add(r.SessionID, r.Status, 1)
 		actOf[r.SessionID] = r.ActivityID
 	}
-	if err := d.apply(ctx, tx, func(sid int64) int64 { return actOf[sid] }); err != nil {
-		return err
-	}
+	return d, actOf
+}
+
+// batchAnswers sets each written write's registrations in res (the rows
+// numbered by now) and returns the notices to queue with them.
+func batchAnswers(ws []activity.Write, okIdx []int, regs []registrationRow, res []activity.WriteResult) []notify.Notice {
 	notices := make([]notify.Notice, 0, len(regs))
 	k := 0
 	for _, i := range okIdx {
@@ -242,19 +284,7 @@ func (s *ActivityStore) commitBatch(ctx context.Context, ws []activity.Write, re
 			notices = append(notices, w.Notices(ev, out)...)
 		}
 	}
-	if err := AddNotices(tx, notices); err != nil {
-		return err
-	}
-	if err := tx.Commit().Error; err != nil {
-		committed = true // nothing to roll back: the connection decides
-		for _, i := range okIdx {
-			res[i].Regs = nil
-		}
-		return errCommit{err}
-	}
-	committed = true
-	s.seats.mark(ids...)
-	return nil
+	return notices
 }
 
 // lockBatch reads the activities' quota epochs under a shared lock (a
@@ -273,18 +303,26 @@ func (s *ActivityStore) lockBatch(ctx context.Context, tx *gorm.DB, ids, sids []
 		times, err := sessionTimes(ctx, tx, sids)
 		return epochs, times, err
 	}
+	q, args := s.lockBatchSQL(ids, sids)
+	return scanLockBatch(tx.Statement.ConnPool.QueryContext(ctx, q, args...))
+}
+
+// lockBatchSQL is lockBatch's statement on MySQL.
+func (s *ActivityStore) lockBatchSQL(ids, sids []int64) (string, []any) {
 	in, args := idParams(ids)
 	sin, sargs := idParams(sids)
-	rows, err := tx.Statement.ConnPool.QueryContext(ctx,
-		"(SELECT 0, id, quota_epoch, NULL, NULL FROM activities WHERE id IN "+in+s.shareLock()+
-			") UNION ALL (SELECT 1, id, 0, starts_at, ends_at FROM sessions WHERE id IN "+sin+")",
-		append(args, sargs...)...)
+	return "(SELECT 0, id, quota_epoch, NULL, NULL FROM activities WHERE id IN " + in + s.shareLock() +
+		") UNION ALL (SELECT 1, id, 0, starts_at, ends_at FROM sessions WHERE id IN " + sin + ")", append(args, sargs...)
+}
+
+// scanLockBatch reads lockBatch's rows: the epochs and the sessions' times.
+func scanLockBatch(rows *sql.Rows, err error) (map[int64]int64, map[int64][2]time.Time, error) {
 	if err != nil {
 		return nil, nil, err
 	}
 	defer rows.Close()
-	epochs := make(map[int64]int64, len(ids))
-	times := make(map[int64][2]time.Time, len(sids))
+	epochs := map[int64]int64{}
+	times := map[int64][2]time.Time{}
 	for rows.Next() {
 		var kind, id, e int64
 		var from, to sql.NullTime
@@ -344,6 +382,13 @@ func placeholders(b *strings.Builder, rows, cols int) {
 }
 
 func (s *ActivityStore) insertGroups(ctx context.Context, tx *gorm.DB, rows []registrationGroupRow) error {
+	q, args := groupsInsert(rows)
+	_, err := tx.Statement.ConnPool.ExecContext(ctx, q, args...)
+	return err
+}
+
+// groupsInsert is the multi-row INSERT of the groups.
+func groupsInsert(rows []registrationGroupRow) (string, []any) {
 	var b strings.Builder
 	b.WriteString("INSERT INTO registration_groups (group_key, user_id, idem_key, activity_id, fingerprint, answers, source, created_by, reason, void, created_at) VALUES ")
 	placeholders(&b, len(rows), 11)
@@ -356,8 +401,7 @@ func (s *ActivityStore) insertGroups(ctx context.Context, tx *gorm.DB, rows []re
 		}
 		args = append(args, r.GroupKey, r.UserID, idem, r.ActivityID, r.Fingerprint, r.Answers, r.Source, r.CreatedBy, r.Reason, false, now)
 	}
-	_, err := tx.Statement.ConnPool.ExecContext(ctx, b.String(), args...)
-	return err
+	return b.String(), args
 }
 
 // insertRegistrations inserts the rows, each with its session's times
@@ -365,6 +409,20 @@ func (s *ActivityStore) insertGroups(ctx context.Context, tx *gorm.DB, rows []re
 // numbered from the statement's insert id where MySQL spaces them evenly
 // (DB.idStep), else read back (SQLite, or MySQL in interleaved lock mode).
 func (s *ActivityStore) insertRegistrations(ctx context.Context, tx *gorm.DB, rows []registrationRow, times map[int64][2]time.Time) error {
+	q, args := registrationsInsert(rows, times)
+	res, err := tx.Statement.ConnPool.ExecContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	if s.db.idStep > 0 {
+		return numberRows(rows, res, s.db.idStep)
+	}
+	return readBackIDs(ctx, tx, rows)
+}
+
+// registrationsInsert is the multi-row INSERT of the rows, each with its
+// session's times; it sets the rows' created and updated times.
+func registrationsInsert(rows []registrationRow, times map[int64][2]time.Time) (string, []any) {
 	var b strings.Builder
 	b.WriteString("INSERT INTO registrations (activity_id, session_id, group_key, user_id, dependent_id, attendee_key, live_key, status, first_status, first_position, decision, no_show, source, reason, cancel_reason, cancelled_by, created_at, updated_at, starts_at, ends_at) VALUES ")
 	placeholders(&b, len(rows), 20)
@@ -377,24 +435,24 @@ func (s *ActivityStore) insertRegistrations(ctx context.Context, tx *gorm.DB, ro
 		args = append(args, r.ActivityID, r.SessionID, r.GroupKey, r.UserID, r.DependentID, r.AttendeeKey, *r.LiveKey, r.Status, r.FirstStatus,
 			r.FirstPosition, r.Decision, false, r.Source, r.Reason, "", 0, now, now, t[0], t[1])
 	}
-	res, err := tx.Statement.ConnPool.ExecContext(ctx, b.String(), args...)
+	return b.String(), args
+}
+
+// numberRows sets the IDs of rows inserted by one multi-row INSERT (res is
+// its result, or a multi-statement's ending with it) from its first insert
+// id, MySQL numbering them step apart (DB.idStep).
+func numberRows(rows []registrationRow, res sql.Result, step int64) error {
+	first, err := res.LastInsertId()
 	if err != nil {
 		return err
 	}
-	if s.db.idStep > 0 {
-		first, err := res.LastInsertId()
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n != int64(len(rows)) {
-			return fmt.Errorf("registrations: inserted %d rows of %d (%v)", n, len(rows), err)
-		}
-		for i := range rows {
-			rows[i].ID = first + int64(i)*s.db.idStep
-		}
-		return nil
+	if n, err := res.RowsAffected(); err != nil || n != int64(len(rows)) {
+		return fmt.Errorf("registrations: inserted %d rows of %d (%v)", n, len(rows), err)
 	}
-	return readBackIDs(ctx, tx, rows)
+	for i := range rows {
+		rows[i].ID = first + int64(i)*step
+	}
+	return nil
 }
 
 // readBackIDs sets inserted rows' IDs by reading them through the live key

@@ -1,0 +1,108 @@
+package activity_test
+
+import (
+	"testing"
+
+	"gongjian/internal/activity"
+)
+
+// refuseOutbox adds a trigger that refuses new outbox rows while the fault
+// is on: on MySQL the writer's last round trip (notices, counters, COMMIT)
+// then fails after its first two wrote the groups and registrations.
+func refuseOutbox(t *testing.T, e *env) func(on bool) {
+	t.Helper()
+	must := func(sql string) {
+		if err := e.db.G.Exec(sql).Error; err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	must("CREATE TABLE outbox_fault (id INTEGER PRIMARY KEY)")
+	if e.db.Dialect == "mysql" {
+		must(`CREATE TRIGGER refuse_outbox BEFORE INSERT ON outbox FOR EACH ROW
+BEGIN IF (SELECT COUNT(*) FROM outbox_fault) > 0 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'notices refused'; END IF; END`)
+	} else {
+		must(`CREATE TRIGGER refuse_outbox BEFORE INSERT ON outbox
+BEGIN SELECT RAISE(ABORT, 'notices refused') WHERE EXISTS (SELECT 1 FROM outbox_fault); END`)
+	}
+	return func(on bool) {
+		if on {
+			must("INSERT INTO outbox_fault (id) VALUES (1)")
+		} else {
+			must("DELETE FROM outbox_fault")
+		}
+	}
+}
+
+// A sign-up batch whose notices cannot be written leaves nothing behind:
+// no group (a void tombstone at most, settling it), no registration, no counted seat, none committed later by the
+// next batch on the same connection, and every seat given back.
+func TestAFailedLastWriteLeavesNothingHalfWritten(t *testing.T) {
+	e := newEnv(t, activity.Config{})
+	a, sid := e.publishOne(sess{100, 0})
+	fault := refuseOutbox(t, e)
+	refused := e.newUsers(40)
+	fault(true)
+	codes := tally(len(refused), func(i int) string {
+		_, err := e.register(e.ctx, refused[i], sid)
+		return code(err)
+	}, nil)
+	if codes["OK"] != 0 {
+		t.Fatalf("sign-ups without their notices were confirmed: %v", codes)
+	}
+	fault(false)
+	later := e.newUsers(40)
+	codes = tally(len(later), func(i int) string {
+		_, err := e.register(e.ctx, later[i], sid)
+		return code(err)
+	}, nil)
+	if codes["OK"] != len(later) {
+		t.Fatalf("after the fault every sign-up is confirmed: %v", codes)
+	}
+	var groups, regs int64
+	e.db.G.Table("registration_groups").Where("activity_id = ? AND user_id IN ? AND void = ?", a.ID, refused, false).Count(&groups)
+	e.db.G.Table("registrations").Where("activity_id = ? AND user_id IN ?", a.ID, refused).Count(&regs)
+	if groups != 0 || regs != 0 {
+		t.Fatalf("refused sign-ups left %d groups and %d registrations", groups, regs)
+	}
+	if n := len(e.liveRows(a.ID)); n != len(later) {
+		t.Fatalf("%d live registrations, want %d", n, len(later))
+	}
+	if n := e.outbox("registration_confirmed", a.ID); n != int64(len(later)) {
+		t.Fatalf("%d confirmations queued, want %d", n, len(later))
+	}
+	e.assertConsistent(a.ID)
+}
+
+// A session whose counter row is missing gets it back, counted from the
+// rows, when the next batch writes to it.
+func TestAMissingCounterRowIsCountedAgain(t *testing.T) {
+	e := newEnv(t, activity.Config{})
+	a, sid := e.publishOne(sess{10, 0})
+	users := e.newUsers(5)
+	for _, uid := range users[:3] {
+		if _, err := e.register(e.ctx, uid, sid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.db.G.Exec("DELETE FROM session_counters WHERE session_id = ?", sid).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, uid := range users[3:] {
+		if _, err := e.register(e.ctx, uid, sid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	counts, err := e.store.SessionCounts(e.ctx, []int64{a.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := counts[sid]; c.Confirmed != 5 {
+		t.Fatalf("counter %+v, want 5 confirmed", c)
+	}
+	var n int64
+	e.db.G.Table("session_counters").Where("session_id = ? AND confirmed = 5", sid).Count(&n)
+	if n != 1 {
+		t.Fatalf("the counter row was not written back (%d rows)", n)
+	}
+	e.assertConsistent(a.ID)
+}
