@@ -441,7 +441,7 @@ func Defaults() Config {
 		},
 		Registration: Registration{
 			NoShowStrikes: 3, NoShowWindow: 90 * 24 * time.Hour, NoShowSuspension: 30 * 24 * time.Hour,
-			Writers: 2, WriteBatch: 200, ReconcileInterval: 30 * time.Second,
+			Writers: 1, WriteBatch: 200, ReconcileInterval: 30 * time.Second,
 			StaleAfter: 30 * time.Second,
 		},
 		Limits:  Limits{RegistrationPerUser: 30, RegistrationPerIP: 3000, CheckinPerUser: 600, CheckinPerIP: 6000},
