@@ -66,7 +66,8 @@ func (t *totals) get(key string, now time.Time, count func() (int, error)) (int,
 	return n, nil
 }
 
-// List lists published activities that are not over, by first session.
+// List lists published activities that are not over, by first session
+// still held (Activity.HeldStart); q.From and q.To match held sessions only.
 func (s *Service) List(ctx context.Context, q ListQuery) ([]ActivityView, int, error) {
 	now := s.now()
 	f := ActivityFilter{

@@ -79,7 +79,10 @@ func (s *Service) view(a Activity, counts map[int64]Counts) ActivityView {
 		}
 	}
 	if v.NextStartsAt.IsZero() {
-		v.NextStartsAt = a.FirstStart()
+		// Nothing held lies ahead (a session under way, or only cancelled
+		// ones left): the first session held, as the list sorts by
+		// (every session cancelled: the first one).
+		v.NextStartsAt = a.HeldStart()
 	}
 	if a.Series {
 		// A series books every session: the seats left are the fewest of any.

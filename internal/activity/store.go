@@ -217,7 +217,7 @@ func (c Counts) WaitlistRemaining() int { return max(0, c.WaitlistCapacity-c.Wai
 type ActivityFilter struct {
 	Category    string
 	CommunityID int64
-	From, To    time.Time // sessions starting in [From, To)
+	From, To    time.Time // a session still held (not cancelled) starting in [From, To)
 	Statuses    []string
 	EndsAfter   time.Time // the last session ends after it (zero = any)
 	// Staff scope (admin lists): any of these communities or host orgs; nil = no restriction.
@@ -227,7 +227,7 @@ type ActivityFilter struct {
 	// HasSeatsAt: only activities with a seat left at that time (zero = any).
 	HasSeatsAt time.Time
 	// NewestFirst orders by creation, newest first (staff); otherwise by
-	// first session, soonest first.
+	// first session still held (Activity.HeldStart), soonest first.
 	NewestFirst bool
 }
 

@@ -151,6 +151,7 @@ func (registrationRow) TableName() string { return "registrations" }
 var activityMigrations = []Migration{
 	{ID: "0100_activities", Up: createTables(&organizationRow{}, &orgCommunityRow{}, &activityRow{}, &sessionRow{}, &registrationGroupRow{}, &registrationRow{})},
 	sessionCancelMigration,
+	firstHeldMigration,
 }
 
 // ActivityStore implements activity.Store.

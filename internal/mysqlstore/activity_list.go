@@ -30,7 +30,9 @@ func (s *ActivityStore) filtered(ctx context.Context, f activity.ActivityFilter)
 		if to.IsZero() {
 			to = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 		}
-		q = q.Where("EXISTS (SELECT 1 FROM sessions s WHERE s.activity_id = activities.id AND s.starts_at >= ? AND s.starts_at < ?)", from.UTC(), to.UTC())
+		// Only a session still held matches: one cancelled by staff does
+		// not take place on its date.
+		q = q.Where("EXISTS (SELECT 1 FROM sessions s WHERE s.activity_id = activities.id AND s.cancelled_at IS NULL AND s.starts_at >= ? AND s.starts_at < ?)", from.UTC(), to.UTC())
 	}
 	if !f.HasSeatsAt.IsZero() {
 		// Seats left: in a session not started yet, or, for a series (every
@@ -51,8 +53,9 @@ func (s *ActivityStore) filtered(ctx context.Context, f activity.ActivityFilter)
 const seatsLeft = "s.cancelled_at IS NULL AND s.capacity > COALESCE((SELECT c.confirmed FROM session_counters c WHERE c.session_id = s.id), 0)"
 
 // ListActivities lists one page of the activities matching f (with their
-// sessions): by first session, or newest first. The page's ids come from
-// the index alone; only those rows are read.
+// sessions): by first session still held (first_starts_at, see
+// refreshSpan), or newest first. The page's ids come from the index alone;
+// only those rows are read.
 func (s *ActivityStore) ListActivities(ctx context.Context, f activity.ActivityFilter, offset, limit int) ([]activity.Activity, error) {
 	q, ok := s.filtered(ctx, f)
 	if !ok || limit <= 0 {

@@ -29,7 +29,7 @@ func fromActivity(a activity.Activity) (activityRow, error) {
 		CancelDeadlineMinutes: a.CancelDeadlineMinutes, PerAccountLimit: a.PerAccountLimit, Series: a.Series, Popular: a.Popular,
 		CommunityOnly: a.Eligibility.CommunityOnly, MinAge: a.Eligibility.MinAge, MaxAge: a.Eligibility.MaxAge,
 		Roles: strings.Join(a.Eligibility.Roles, ","), Questions: string(qs),
-		FirstStartsAt: a.FirstStart().UTC(), LastEndsAt: a.LastEnd().UTC(), CancelReason: a.CancelReason,
+		FirstStartsAt: a.HeldStart().UTC(), LastEndsAt: a.LastEnd().UTC(), CancelReason: a.CancelReason,
 		QuotaEpoch: a.QuotaEpoch, CreatedBy: a.CreatedBy,
 	}, nil
 }
@@ -329,7 +329,8 @@ func (s *ActivityStore) CancelActivity(ctx context.Context, id, by int64, reason
 
 // CancelSession implements activity.Store: in one fenced transaction the
 // session is marked cancelled and its live registrations not checked in
-// are cancelled with their notices; the counters follow and the fence
+// are cancelled with their notices; the counters follow, first_starts_at
+// moves to the first session still held (refreshSpan) and the fence
 // refreshes seats_until (a cancelled session never has seats).
 func (s *ActivityStore) CancelSession(ctx context.Context, activityID, sessionID, by int64, reason string, now time.Time, notices activity.NoticeFunc) ([]activity.Registration, error) {
 	var out []activity.Registration
@@ -354,8 +355,11 @@ func (s *ActivityStore) CancelSession(ctx context.Context, activityID, sessionID
 			return err
 		}
 		var err error
-		out, err = s.cancelLiveWhere(ctx, tx, activityID, by, reason, notices, "session_id = ?", sessionID)
-		return err
+		if out, err = s.cancelLiveWhere(ctx, tx, activityID, by, reason, notices, "session_id = ?", sessionID); err != nil {
+			return err
+		}
+		// The activity's first session held may have moved.
+		return s.refreshSpan(tx, activityID)
 	})
 	return out, err
 }
@@ -443,26 +447,41 @@ func (s *ActivityStore) cancelLiveWhere(ctx context.Context, tx *gorm.DB, id, by
 	return out, err
 }
 
+// refreshSpan writes the activity's span from its sessions: last_ends_at,
+// the end of its latest session, and first_starts_at, the start of its
+// first session still held (activity.HeldStart: when every session is
+// cancelled, its first session all the same). first_starts_at is what the
+// public list sorts by from its indexes (migration 0800), so a session
+// cancelled alone must not keep its activity in front: every change of a
+// session (added, moved, cancelled) refreshes it in its transaction.
 func (s *ActivityStore) refreshSpan(tx *gorm.DB, activityID int64) error {
-	var span struct {
-		First time.Time
-		Last  time.Time
-	}
 	var ss []sessionRow
 	if err := tx.Session(&gorm.Session{NewDB: true}).Where("activity_id = ?", activityID).Find(&ss).Error; err != nil {
 		return err
 	}
+	a := activity.Activity{ID: activityID}
 	for _, x := range ss {
-		if span.First.IsZero() || x.StartsAt.Before(span.First) {
-			span.First = x.StartsAt
-		}
-		if x.EndsAt.After(span.Last) {
-			span.Last = x.EndsAt
-		}
+		a.Sessions = append(a.Sessions, toSession(x))
 	}
 	return tx.Session(&gorm.Session{NewDB: true}).Model(&activityRow{}).Where("id = ?", activityID).
-		Updates(map[string]any{"first_starts_at": span.First.UTC(), "last_ends_at": span.Last.UTC()}).Error
+		Updates(map[string]any{"first_starts_at": a.HeldStart().UTC(), "last_ends_at": a.LastEnd().UTC()}).Error
 }
+
+// firstHeldStart is an activity's first_starts_at computed from its
+// sessions in SQL (as refreshSpan writes it).
+const firstHeldStart = `COALESCE(
+  (SELECT MIN(s.starts_at) FROM sessions s WHERE s.activity_id = activities.id AND s.cancelled_at IS NULL),
+  (SELECT MIN(s.starts_at) FROM sessions s WHERE s.activity_id = activities.id),
+  first_starts_at)`
+
+// firstHeldMigration rewrites first_starts_at of the activities with a
+// cancelled session: before it, a session cancelled alone left the
+// activity's first_starts_at at that session's start, and the public list
+// sorted the activity by a session that does not take place. Idempotent.
+var firstHeldMigration = Migration{ID: "1360_activities_first_held_start", Up: func(tx *gorm.DB) error {
+	return tx.Session(&gorm.Session{NewDB: true}).Exec(`UPDATE activities SET first_starts_at = ` + firstHeldStart + `
+WHERE id IN (SELECT c.activity_id FROM sessions c WHERE c.cancelled_at IS NOT NULL)`).Error
+}}
 
 // AddSession adds a session; to a series, with its attendees booked into
 // it (see activity.Store).
