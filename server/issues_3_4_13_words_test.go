@@ -1,0 +1,120 @@
+package main
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// Issue 3 gives an activity "questions to answer (text/choice, required or
+// not)" without naming a question's keys: besides title and options, a
+// question's text is read as label, question, prompt or text, and its
+// options as choices. The answer keeps its one shape (title, options);
+// title wins when both are sent; an unknown key stays refused.
+func TestIssue3QuestionsByOtherWords(t *testing.T) {
+	w, ta := newRegWorld(t)
+	act := w.activity(w.orgStaff, func(b map[string]any) {
+		b["questions"] = []map[string]any{
+			{"type": "text", "label": "家长电话", "required": true},
+			{"type": "choice", "question": "孩子年级", "choices": []string{"一年级", "二年级"}, "required": true},
+			{"type": "text", "prompt": "过敏史"},
+			{"type": "text", "text": "备注"},
+			{"type": "text", "title": "紧急联系人", "label": "联系人"},
+		}
+	})
+	qs, _ := act["questions"].([]any)
+	want := []string{"家长电话", "孩子年级", "过敏史", "备注", "紧急联系人"}
+	if len(qs) != len(want) {
+		t.Fatalf("questions: %v", act["questions"])
+	}
+	ids := map[string]string{}
+	for i, q := range qs {
+		m := q.(map[string]any)
+		if m["title"] != want[i] {
+			t.Fatalf("question %d: title %v, want %s", i, m["title"], want[i])
+		}
+		ids[want[i]] = m["id"].(string)
+	}
+	if opts, _ := qs[1].(map[string]any)["options"].([]any); len(opts) != 2 || opts[1] != "二年级" {
+		t.Fatalf("choices not kept as options: %v", qs[1])
+	}
+	tok, _ := w.resident("qwords", "陈一")
+	r := w.register(tok, sessionID(act, 0), nil, map[string]string{ids["家长电话"]: "13800000000", ids["孩子年级"]: "二年级"})
+	if r.Status != 201 {
+		t.Fatalf("sign-up answering them: %d %s", r.Status, r.Raw)
+	}
+	expectError(t, w.register(tok, sessionID(act, 0), nil, map[string]string{ids["家长电话"]: "13800000000"}), 422, "ANSWER_REQUIRED")
+	expectError(t, ta.do("PATCH", fmt.Sprintf("/api/v1/admin/activities/%d", num(act["id"])), w.orgStaff,
+		map[string]any{"questions": []map[string]any{{"type": "text", "caption": "x"}}}), 400, "UNKNOWN_FIELD")
+	// On edit too.
+	r = ta.do("PATCH", fmt.Sprintf("/api/v1/admin/activities/%d", num(act["id"])), w.orgStaff,
+		map[string]any{"questions": []map[string]any{{"type": "choice", "label": "上衣尺码", "choices": []string{"S", "M"}}}})
+	if qs, _ := r.Body["questions"].([]any); r.Status != 200 || len(qs) != 1 || qs[0].(map[string]any)["title"] != "上衣尺码" {
+		t.Fatalf("patch questions by label: %d %s", r.Status, r.Raw)
+	}
+}
+
+// Issue 13 point 1: staff "move a session (PATCH its times)". Besides
+// PATCH /admin/activities/{id}/sessions/{session_id}, the session's own
+// path PATCH /admin/sessions/{id} (as POST /admin/sessions/{id}/cancel)
+// changes it, with the same answer, rules and scope.
+func TestIssue13SessionPatchedByItsOwnPath(t *testing.T) {
+	w, ta := newRegWorld(t)
+	aid, sid := w.lecture() // capacity 2, waitlist 1
+	a, _ := w.resident("own1", "陈二")
+	b, _ := w.resident("own2", "陈三")
+	c, _ := w.resident("own3", "陈四")
+	for _, tok := range []string{a, b, c} {
+		if r := w.register(tok, sid, nil, nil); r.Status != 201 {
+			t.Fatalf("sign-up: %d %s", r.Status, r.Raw)
+		}
+	}
+	start := time.Now().Add(120 * time.Hour).Truncate(time.Minute)
+	r := ta.do("PATCH", fmt.Sprintf("/api/v1/admin/sessions/%d", sid), w.orgStaff,
+		map[string]any{"starts_at": rfc(start), "ends_at": rfc(start.Add(90 * time.Minute)), "capacity": 3})
+	s, _ := r.Body["session"].(map[string]any)
+	if r.Status != 200 || s == nil || num(s["id"]) != sid || s["starts_at"] != rfc(start) || num(r.Body["promoted"]) != 1 || num(s["capacity"]) != 3 {
+		t.Fatalf("PATCH /admin/sessions/%d: %d %s", sid, r.Status, r.Raw)
+	}
+	d := ta.do("GET", fmt.Sprintf("/api/v1/activities/%d", aid), "", nil)
+	if s0 := d.Body["sessions"].([]any)[0].(map[string]any); s0["starts_at"] != rfc(start) {
+		t.Fatalf("moved: %s", d.Raw)
+	}
+	expectError(t, ta.do("PATCH", fmt.Sprintf("/api/v1/admin/sessions/%d", sid), w.orgStaff, map[string]any{"capacity": 1}), 422, "CAPACITY_BELOW_CONFIRMED")
+	expectError(t, ta.do("PATCH", "/api/v1/admin/sessions/99999999", w.orgStaff, map[string]any{"capacity": 5}), 404, "SESSION_NOT_FOUND")
+	// Staff of another community see no such session.
+	other, _ := ta.staffUser("own-other")
+	if r := ta.do("PATCH", fmt.Sprintf("/api/v1/admin/sessions/%d", sid), other, map[string]any{"capacity": 5}); r.Status != 404 {
+		t.Fatalf("another community's staff: %d %s", r.Status, r.Raw)
+	}
+}
+
+// Issue 3: staff "add ... one by hand with a reason". The sign-up's own
+// words for whom it is for ("attendees":[{"self":true}|{"dependent_id":N}])
+// are read there too, beside dependent_id; both at once is refused.
+func TestIssue3StaffAddsByTheSignUpWords(t *testing.T) {
+	w, ta := newRegWorld(t)
+	aid, sid := w.activity(w.orgStaff, func(b map[string]any) { b["questions"] = []any{} })["id"], int64(0)
+	act := ta.do("GET", fmt.Sprintf("/api/v1/activities/%d", num(aid)), "", nil)
+	sid = sessionID(act.Body, 0)
+	tok, uid := w.resident("byhand", "陈五")
+	kid := w.child(tok, "陈小五", 8)
+	path := fmt.Sprintf("/api/v1/admin/activities/%d/registrations", num(aid))
+	r := ta.do("POST", path, w.orgStaff, map[string]any{"session_id": sid, "user_id": uid, "reason": "电话报名",
+		"attendees": []map[string]any{{"self": true}, {"dependent_id": kid}}})
+	regs, _ := r.Body["registrations"].([]any)
+	if r.Status != 201 || len(regs) != 2 || regs[1].(map[string]any)["attendee"].(map[string]any)["name"] != "陈小五" {
+		t.Fatalf("attendees: %d %s", r.Status, r.Raw)
+	}
+	tok2, uid2 := w.resident("byhand2", "陈六")
+	kid2 := w.child(tok2, "陈小六", 9)
+	expectError(t, ta.do("POST", path, w.orgStaff, map[string]any{"session_id": sid, "user_id": uid2, "reason": "电话报名",
+		"dependent_id": kid2, "attendees": []map[string]any{{"self": true}}}), 400, "INVALID_ATTENDEES")
+	// Someone else's family member stays out of reach.
+	expectError(t, ta.do("POST", path, w.orgStaff, map[string]any{"session_id": sid, "user_id": uid2, "reason": "电话报名",
+		"attendees": []map[string]any{{"dependent_id": kid}}}), 404, "DEPENDENT_NOT_FOUND")
+	r = ta.do("POST", path, w.orgStaff, map[string]any{"session_id": sid, "user_id": uid2, "reason": "电话报名", "attendees": []map[string]any{{"dependent_id": kid2}}})
+	if r.Status != 201 {
+		t.Fatalf("dependent by attendees: %d %s", r.Status, r.Raw)
+	}
+}
