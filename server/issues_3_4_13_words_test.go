@@ -118,3 +118,52 @@ func TestIssue3StaffAddsByTheSignUpWords(t *testing.T) {
 		t.Fatalf("dependent by attendees: %d %s", r.Status, r.Raw)
 	}
 }
+
+// Issue 3's "has seats" filter answers what a resident just did: the
+// activity whose last seat was just taken is gone from ?has_seats=true at
+// once, and back at once when the seat is given up (it used to lag the
+// sign-up every time: the filter's column was refreshed after the answer).
+func TestIssue3HasSeatsRightAfterSignUpAndCancel(t *testing.T) {
+	w, ta := newRegWorld(t)
+	listed := func(id int64) (bool, int64) {
+		r := ta.do("GET", "/api/v1/activities?has_seats=true&page_size=100", "", nil)
+		if r.Status != 200 {
+			t.Fatalf("list: %d %s", r.Status, r.Raw)
+		}
+		for _, it := range items(r) {
+			if num(it["id"]) == id {
+				return true, num(r.Body["total"])
+			}
+		}
+		return false, num(r.Body["total"])
+	}
+	for i := 0; i < 5; i++ {
+		act := w.activity(w.orgStaff, func(b map[string]any) {
+			b["questions"] = []any{}
+			b["sessions"] = []map[string]any{{"starts_at": rfc(time.Now().Add(50 * time.Hour)), "ends_at": rfc(time.Now().Add(51 * time.Hour)), "capacity": 1, "waitlist_capacity": 0}}
+		})
+		id := num(act["id"])
+		tok, _ := w.resident(fmt.Sprintf("seats%d", i), "")
+		r := w.register(tok, sessionID(act, 0), nil, map[string]string{})
+		if r.Status != 201 {
+			t.Fatalf("sign-up: %d %s", r.Status, r.Raw)
+		}
+		if in, total := listed(id); in || total != 0 {
+			t.Fatalf("round %d: the full activity is listed with seats (total %d)", i, total)
+		}
+		rid := num(r.Body["registrations"].([]any)[0].(map[string]any)["id"])
+		if c := ta.do("POST", fmt.Sprintf("/api/v1/registrations/%d/cancel", rid), tok, nil); c.Status != 200 {
+			t.Fatalf("cancel: %d %s", c.Status, c.Raw)
+		}
+		if in, total := listed(id); !in || total != 1 {
+			t.Fatalf("round %d: the freed seat is not listed (total %d)", i, total)
+		}
+		// Taken again for the next round: this activity stays full.
+		if r := w.register(tok, sessionID(act, 0), nil, map[string]string{}); r.Status != 201 {
+			t.Fatalf("sign-up again: %d %s", r.Status, r.Raw)
+		}
+		if in, _ := listed(id); in {
+			t.Fatalf("round %d: listed after the second sign-up", i)
+		}
+	}
+}

@@ -75,6 +75,12 @@ func (s *Service) List(ctx context.Context, q ListQuery) ([]ActivityView, int, e
 	}
 	if q.HasSeats {
 		f.HasSeatsAt = now
+		// The filter's column is refreshed just after a sign-up or a
+		// cancellation commits: a store that can wait for the changes
+		// this process answered before the list does, briefly.
+		if st, ok := s.store.(interface{ SettleSeats(context.Context) }); ok {
+			st.SettleSeats(ctx)
+		}
 	}
 	return s.listPage(ctx, f, q.Page, q.PageSize)
 }
