@@ -167,3 +167,54 @@ func TestIssue3HasSeatsRightAfterSignUpAndCancel(t *testing.T) {
 		}
 	}
 }
+
+// Issue 3 lists a sign-up window among an activity's fields but does not
+// make it required: an activity created without one opens for sign-up at
+// once and closes when its last session starts (each session still takes
+// no sign-up once it has started). Given, it is kept as given; one side
+// given takes the other's default.
+func TestIssue3ActivityWithoutSignUpWindow(t *testing.T) {
+	w, ta := newRegWorld(t)
+	first := time.Now().Add(48 * time.Hour).Truncate(time.Minute)
+	last := first.Add(7 * 24 * time.Hour)
+	before := time.Now().Add(-time.Second)
+	act := w.activity(w.orgStaff, func(b map[string]any) {
+		delete(b, "signup_opens_at")
+		delete(b, "signup_closes_at")
+		b["sessions"] = []map[string]any{
+			{"starts_at": rfc(last), "ends_at": rfc(last.Add(time.Hour)), "capacity": 5, "waitlist_capacity": 0},
+			{"starts_at": rfc(first), "ends_at": rfc(first.Add(time.Hour)), "capacity": 5, "waitlist_capacity": 0},
+		}
+	})
+	opens, err1 := time.Parse(time.RFC3339, act["signup_opens_at"].(string))
+	closes, err2 := time.Parse(time.RFC3339, act["signup_closes_at"].(string))
+	if err1 != nil || err2 != nil || opens.Before(before.Truncate(time.Second)) || opens.After(time.Now()) || !closes.Equal(last) {
+		t.Fatalf("default window: opens %v closes %v (want now and %v)", act["signup_opens_at"], act["signup_closes_at"], rfc(last))
+	}
+	tok, _ := w.resident("nowindow", "孙一")
+	if r := w.register(tok, sessionID(act, 0), nil, nil); r.Status != 201 {
+		t.Fatalf("sign-up in the default window: %d %s", r.Status, r.Raw)
+	}
+	// One side given: the other defaults.
+	closesAt := first.Add(-time.Hour)
+	act = w.activity(w.orgStaff, func(b map[string]any) {
+		delete(b, "signup_opens_at")
+		b["signup_closes_at"] = rfc(closesAt)
+	})
+	if act["signup_closes_at"] != rfc(closesAt) {
+		t.Fatalf("closes_at given: %v", act["signup_closes_at"])
+	}
+	opensAt := time.Now().Add(time.Hour).Truncate(time.Second)
+	act = w.activity(w.orgStaff, func(b map[string]any) {
+		delete(b, "signup_closes_at")
+		b["signup_opens_at"] = rfc(opensAt)
+	})
+	if act["signup_opens_at"] != rfc(opensAt) || act["signup_closes_at"] != rfc(first) {
+		t.Fatalf("opens_at given: %v %v", act["signup_opens_at"], act["signup_closes_at"])
+	}
+	// A window given wrong is still refused.
+	r := ta.do("POST", "/api/v1/admin/activities", w.orgStaff, map[string]any{"title": "讲座", "category": "lecture", "community_id": w.community, "host_org_id": w.org,
+		"place": map[string]any{"address": "活动室"}, "signup_opens_at": rfc(first), "signup_closes_at": rfc(first.Add(-time.Hour)),
+		"sessions": []map[string]any{{"starts_at": rfc(first), "ends_at": rfc(first.Add(time.Hour)), "capacity": 5}}})
+	expectError(t, r, 400, "INVALID_SIGNUP_WINDOW")
+}
