@@ -218,3 +218,23 @@ func TestIssue3ActivityWithoutSignUpWindow(t *testing.T) {
 		"sessions": []map[string]any{{"starts_at": rfc(first), "ends_at": rfc(first.Add(time.Hour)), "capacity": 5}}})
 	expectError(t, r, 400, "INVALID_SIGNUP_WINDOW")
 }
+
+// Issue 4: the in-app message list comes "with unread counts": the count
+// is given as unread and, in the words a client may look for, as
+// unread_count, in the list and in the answer to reading one.
+func TestIssue4MessagesUnreadCount(t *testing.T) {
+	w, ta := newRegWorld(t)
+	_, sid := w.lecture()
+	tok, _ := w.resident("unread", "郑一")
+	if r := w.register(tok, sid, nil, nil); r.Status != 201 {
+		t.Fatalf("sign-up: %d %s", r.Status, r.Raw)
+	}
+	r := ta.do("GET", "/api/v1/me/messages", tok, nil)
+	if r.Status != 200 || len(items(r)) != 1 || num(r.Body["unread"]) != 1 || num(r.Body["unread_count"]) != 1 {
+		t.Fatalf("messages: %d %s", r.Status, r.Raw)
+	}
+	read := ta.do("POST", fmt.Sprintf("/api/v1/me/messages/%d/read", num(items(r)[0]["id"])), tok, nil)
+	if _, ok := read.Body["unread_count"]; read.Status != 200 || !ok || num(read.Body["unread_count"]) != 0 || num(read.Body["unread"]) != 0 {
+		t.Fatalf("read: %d %s", read.Status, read.Raw)
+	}
+}
