@@ -238,3 +238,35 @@ func TestIssue4MessagesUnreadCount(t *testing.T) {
 		t.Fatalf("read: %d %s", read.Status, read.Raw)
 	}
 }
+
+// The "has seats" list's total follows the seats too: a page full of
+// activities with seats, asked again after one of them filled up, counts
+// it out at once (the total was reused for two seconds).
+func TestIssue3HasSeatsTotalRightAfterSignUp(t *testing.T) {
+	w, ta := newRegWorld(t)
+	var sids []int64
+	for i := 0; i < 3; i++ {
+		act := w.activity(w.orgStaff, func(b map[string]any) {
+			b["questions"] = []any{}
+			b["sessions"] = []map[string]any{{"starts_at": rfc(time.Now().Add(time.Duration(50+i) * time.Hour)), "ends_at": rfc(time.Now().Add(time.Duration(51+i) * time.Hour)), "capacity": 1, "waitlist_capacity": 0}}
+		})
+		sids = append(sids, sessionID(act, 0))
+	}
+	total := func() int64 {
+		r := ta.do("GET", "/api/v1/activities?has_seats=true&page=1&page_size=2", "", nil)
+		if r.Status != 200 || len(items(r)) != 2 {
+			t.Fatalf("list: %d %s", r.Status, r.Raw)
+		}
+		return num(r.Body["total"])
+	}
+	if n := total(); n != 3 {
+		t.Fatalf("total %d, want 3", n)
+	}
+	tok, _ := w.resident("fills", "冯一")
+	if r := w.register(tok, sids[2], nil, map[string]string{}); r.Status != 201 {
+		t.Fatalf("sign-up: %d %s", r.Status, r.Raw)
+	}
+	if n := total(); n != 2 {
+		t.Fatalf("total %d after one filled up, want 2", n)
+	}
+}

@@ -183,30 +183,37 @@ func (r *seatsRefresher) endPass(gen uint64) {
 // settle waits, at most maxWait, until every change marked before the
 // call is refreshed: a list filtered by seats then shows what this
 // process's sign-ups and cancellations answered before it. Nothing
-// pending (the usual case) returns at once.
-func (r *seatsRefresher) settle(ctx context.Context, maxWait time.Duration) {
+// pending (the usual case) returns at once. It returns the marks settled
+// by then: the version of the seats the list reads.
+func (r *seatsRefresher) settle(ctx context.Context, maxWait time.Duration) uint64 {
 	r.mu.Lock()
 	target := r.marked
+	if r.settled >= target {
+		r.mu.Unlock()
+		return target
+	}
 	r.mu.Unlock()
 	timer := time.NewTimer(maxWait)
 	defer timer.Stop()
 	for {
 		r.mu.Lock()
 		if r.settled >= target {
+			v := r.settled
 			r.mu.Unlock()
-			return
+			return v
 		}
 		if r.passDone == nil {
 			r.passDone = make(chan struct{})
 		}
 		ch := r.passDone
+		v := r.settled
 		r.mu.Unlock()
 		select {
 		case <-ch:
 		case <-timer.C:
-			return
+			return v
 		case <-ctx.Done():
-			return
+			return v
 		}
 	}
 }
@@ -217,5 +224,8 @@ func (r *seatsRefresher) settle(ctx context.Context, maxWait time.Duration) {
 const seatsSettleWait = 250 * time.Millisecond
 
 // SettleSeats waits (at most seatsSettleWait) until the seats_until of
-// the activities this process changed before the call is refreshed.
-func (s *ActivityStore) SettleSeats(ctx context.Context) { s.seats.settle(ctx, seatsSettleWait) }
+// the activities this process changed before the call is refreshed, and
+// returns the version of the seats then (it grows with every refresh).
+func (s *ActivityStore) SettleSeats(ctx context.Context) uint64 {
+	return s.seats.settle(ctx, seatsSettleWait)
+}
