@@ -561,6 +561,9 @@ func (w *authzWorld) rows() []authzRow {
 			id, sid := w.activity(time.Now().Add(72*time.Hour).Truncate(time.Minute), false)
 			return p2("/api/v1/admin/activities/%d/sessions/%d", id, sid)
 		}},
+		{"PATCH /api/v1/admin/sessions/{id}", activityStaff, func(int) authzCall {
+			return authzCall{path: fmt.Sprintf("/api/v1/admin/sessions/%d", w.futureS), body: map[string]any{"capacity": 100}}
+		}},
 		{"POST /api/v1/admin/sessions/{id}/cancel", activityStaff, func(int) authzCall {
 			_, sid := w.activity(time.Now().Add(72*time.Hour).Truncate(time.Minute), false)
 			return authzCall{path: fmt.Sprintf("/api/v1/admin/sessions/%d/cancel", sid), body: map[string]string{"reason": "场地检修"}}

@@ -252,6 +252,23 @@ func (s *Service) normalize(a *Activity) error {
 
 // signupWindow checks the sign-up window against itself and the sessions:
 // it closes after it opens, and no later than the activity's end.
+// defaultWindow fills a sign-up window left out on creation (issue 3 lists
+// it but does not require it): sign-up opens now and closes when the last
+// session starts (each session still takes no sign-up once it has
+// started). A side given is kept.
+func defaultWindow(a *Activity, now time.Time) {
+	if a.SignupOpensAt.IsZero() {
+		a.SignupOpensAt = now.Truncate(time.Second)
+	}
+	if a.SignupClosesAt.IsZero() {
+		for _, ss := range a.Sessions {
+			if ss.StartsAt.After(a.SignupClosesAt) {
+				a.SignupClosesAt = ss.StartsAt
+			}
+		}
+	}
+}
+
 func signupWindow(a *Activity) error {
 	if a.SignupOpensAt.IsZero() || a.SignupClosesAt.IsZero() || !a.SignupClosesAt.After(a.SignupOpensAt) {
 		return errs.Invalid("INVALID_SIGNUP_WINDOW", "报名截止时间必须晚于报名开始时间")
@@ -300,6 +317,7 @@ func (s *Service) CreateActivity(ctx context.Context, u resident.User, in Activi
 		}
 		a.Sessions = append(a.Sessions, Session{StartsAt: si.StartsAt, EndsAt: si.EndsAt, Capacity: si.Capacity, WaitlistCapacity: si.WaitlistCapacity})
 	}
+	defaultWindow(&a, s.now())
 	if err := s.normalize(&a); err != nil {
 		return Activity{}, err
 	}

@@ -66,6 +66,14 @@ func (t *totals) get(key string, now time.Time, count func() (int, error)) (int,
 	return n, nil
 }
 
+// seatsSettler is a store whose "has seats" column is refreshed after the
+// changes commit: SettleSeats waits (briefly) for the refresh of the
+// changes this process made before the call and returns the version of
+// the seats then.
+type seatsSettler interface {
+	SettleSeats(context.Context) uint64
+}
+
 // List lists published activities that are not over, by first session
 // still held (Activity.HeldStart); q.From and q.To match held sessions only.
 func (s *Service) List(ctx context.Context, q ListQuery) ([]ActivityView, int, error) {
@@ -76,6 +84,13 @@ func (s *Service) List(ctx context.Context, q ListQuery) ([]ActivityView, int, e
 	}
 	if q.HasSeats {
 		f.HasSeatsAt = now
+		// The filter's column is refreshed just after a sign-up or a
+		// cancellation commits: a store that can wait for the changes
+		// this process answered before the list does, briefly, and a
+		// total counted before the last refresh is not reused.
+		if st, ok := s.store.(seatsSettler); ok {
+			f.seatsVersion = st.SettleSeats(ctx)
+		}
 	}
 	return s.listPage(ctx, f, q.Page, q.PageSize)
 }

@@ -229,13 +229,17 @@ type ActivityFilter struct {
 	// NewestFirst orders by creation, newest first (staff); otherwise by
 	// first session still held (Activity.HeldStart), soonest first.
 	NewestFirst bool
+	// seatsVersion: with HasSeatsAt, the version of the seats the list
+	// was read after (seatsSettler), so that a total counted before this
+	// process's last refresh is not reused.
+	seatsVersion uint64
 }
 
 // key identifies the filter for the totals cache (EndsAfter and HasSeatsAt
 // are "now" and left out).
 func (f ActivityFilter) key() string {
 	return fmt.Sprint(f.Category, "|", f.CommunityID, "|", f.From.Unix(), "|", f.To.Unix(), "|", f.Statuses, "|", !f.EndsAfter.IsZero(), "|",
-		!f.HasSeatsAt.IsZero(), "|", f.NewestFirst, "|", f.ScopeAll, "|", f.ScopeCommunities, "|", f.ScopeOrgs)
+		!f.HasSeatsAt.IsZero(), "|", f.NewestFirst, "|", f.ScopeAll, "|", f.ScopeCommunities, "|", f.ScopeOrgs, "|", f.seatsVersion)
 }
 
 // RegistrationFilter selects registrations for staff, one keyset page at

@@ -73,7 +73,7 @@ type activityReq struct {
 	Series                bool            `json:"series"`
 	Popular               *bool           `json:"popular"`
 	Eligibility           *eligibilityReq `json:"eligibility"`
-	Questions             *[]questionDTO  `json:"questions"`
+	Questions             *[]questionReq  `json:"questions"`
 	Sessions              []sessionReq    `json:"sessions"`
 	// OpensAt and ClosesAt: the sign-up window as issue 3 names it
 	// ("sign-up window (opens_at, closes_at)"); signup_* win when both are sent.
@@ -112,10 +112,41 @@ func (req activityReq) window() (opens, closes *time.Time) {
 	return opens, closes
 }
 
-func questionsOf(qs []questionDTO) []activity.Question {
+// questionReq is a question as sent. Issue 3 names "questions to answer
+// (text/choice, required or not)" but not a question's keys: its text is
+// also read as label, question, prompt or text, and its options as
+// choices; title and options win when both are sent.
+type questionReq struct {
+	ID       string   `json:"id"`
+	Type     string   `json:"type"`
+	Title    *string  `json:"title"`
+	Label    *string  `json:"label"`
+	Question *string  `json:"question"`
+	Prompt   *string  `json:"prompt"`
+	Text     *string  `json:"text"`
+	Options  []string `json:"options"`
+	Choices  []string `json:"choices"`
+	Required bool     `json:"required"`
+}
+
+// title is the question's text under the first spelling sent.
+func (q questionReq) title() string {
+	for _, s := range []*string{q.Title, q.Label, q.Question, q.Prompt, q.Text} {
+		if s != nil {
+			return *s
+		}
+	}
+	return ""
+}
+
+func questionsOf(qs []questionReq) []activity.Question {
 	out := make([]activity.Question, 0, len(qs))
 	for _, q := range qs {
-		out = append(out, activity.Question{ID: q.ID, Type: q.Type, Title: q.Title, Options: q.Options, Required: q.Required})
+		opts := q.Options
+		if opts == nil {
+			opts = q.Choices
+		}
+		out = append(out, activity.Question{ID: q.ID, Type: q.Type, Title: q.title(), Options: opts, Required: q.Required})
 	}
 	return out
 }
@@ -322,13 +353,36 @@ func (a *API) addSession(c *gin.Context) {
 	})
 }
 
-func (a *API) updateSession(c *gin.Context) {
-	var sid int64
-	var req sessionReq
-	u, id, ok := a.meAndWith(c, "id", pathParam(&sid, "session_id"), &req)
-	if !ok {
-		return
+// updateSession changes one session's times or capacities (two
+// spellings: PATCH /activities/:id/sessions/:session_id, and the session's
+// own path PATCH /sessions/:id, as its cancel has) and answers the session
+// and how many were promoted.
+func (a *API) updateSession(byActivity bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var sid, id int64
+		var req sessionReq
+		var u resident.User
+		var ok bool
+		if byActivity {
+			u, id, ok = a.meAndWith(c, "id", pathParam(&sid, "session_id"), &req)
+		} else {
+			u, sid, ok = a.meAndWith(c, "id", &req)
+		}
+		if !ok {
+			return
+		}
+		if !byActivity {
+			var err error
+			if id, err = a.d.Activities.SessionActivity(c.Request.Context(), sid); err != nil {
+				fail(c, err)
+				return
+			}
+		}
+		a.updateSessionOf(c, u, id, sid, req)
 	}
+}
+
+func (a *API) updateSessionOf(c *gin.Context, u resident.User, id, sid int64, req sessionReq) {
 	cur, err := a.d.Activities.AdminGet(c.Request.Context(), u, id)
 	if err != nil {
 		fail(c, err)
@@ -415,6 +469,10 @@ func registrationFilter(f *activity.RegistrationFilter) fromRequest {
 	}
 }
 
+// errStaffAttendees: a hand-made sign-up named its attendees twice
+// (dependent_id and attendees).
+var errStaffAttendees = errs.Invalid("INVALID_ATTENDEES", "请选择报名人：本人或家庭成员，只需填写一种").With("field", "attendees")
+
 func (a *API) addRegistration(c *gin.Context) {
 	var req struct {
 		SessionID   int64             `json:"session_id"`
@@ -422,6 +480,9 @@ func (a *API) addRegistration(c *gin.Context) {
 		DependentID int64             `json:"dependent_id"`
 		Answers     map[string]string `json:"answers"`
 		Reason      string            `json:"reason"`
+		// Attendees: the resident sign-up's words for whom it is for
+		// (issue 3), instead of dependent_id.
+		Attendees []attendeeReq `json:"attendees"`
 	}
 	u, id, ok := a.meAndWith(c, "id", &req)
 	if !ok {
@@ -433,6 +494,16 @@ func (a *API) addRegistration(c *gin.Context) {
 	}
 	in := activity.RegisterInput{UserID: req.UserID, SessionID: req.SessionID, Answers: req.Answers, Reason: req.Reason, IdemKey: key,
 		Attendees: []activity.AttendeeRef{{Self: req.DependentID == 0, DependentID: req.DependentID}}}
+	if req.Attendees != nil {
+		if req.DependentID != 0 {
+			fail(c, errStaffAttendees)
+			return
+		}
+		in.Attendees = make([]activity.AttendeeRef, 0, len(req.Attendees))
+		for _, at := range req.Attendees {
+			in.Attendees = append(in.Attendees, activity.AttendeeRef{Self: at.Self, DependentID: at.DependentID})
+		}
+	}
 	res, err := a.d.Activities.AddByStaff(c.Request.Context(), u, id, in)
 	writeRegistered(c, res, err)
 }

@@ -37,6 +37,7 @@ var auditedRoutes = map[string]auditedRoute{
 	"DELETE /api/v1/admin/activities/:id/sessions/:session_id":      {action: "session.cancel", object: "session", param: "session_id"},
 	"POST /api/v1/admin/activities/:id/sessions/:session_id/cancel": {action: "session.cancel", object: "session", param: "session_id"},
 	"POST /api/v1/admin/sessions/:id/cancel":                        {action: "session.cancel", object: "session", param: "id"},
+	"PATCH /api/v1/admin/sessions/:id":                              {action: "session.update", object: "session", param: "id"},
 	"POST /api/v1/admin/activities/:id/registrations":               {action: "registration.add", object: "activity", param: "id"},
 	"GET /api/v1/admin/activities/:id/registrations/export":         {action: "registration.export", object: "activity", param: "id"},
 	"POST /api/v1/admin/activities/:id/messages":                    {action: "message.send", object: "activity", param: "id"},

@@ -108,13 +108,14 @@ func (a *API) listMessages(c *gin.Context) {
 		cursor = &s
 	}
 	items := dtos(ms, toMessageDTO)
-	c.JSON(http.StatusOK, gin.H{"items": items, "unread": unread, "next_before_id": next, "next_cursor": cursor})
+	// unread_count: the count as issue 4 words it ("with unread counts").
+	c.JSON(http.StatusOK, gin.H{"items": items, "unread": unread, "unread_count": unread, "next_before_id": next, "next_cursor": cursor})
 }
 
 func (a *API) readMessage(c *gin.Context) {
 	if id, ok := idParam(c, "id"); ok {
 		unread, err := a.d.Notify.MarkRead(c.Request.Context(), userID(c), id)
-		respond(c, http.StatusOK, gin.H{"id": id, "read": true, "unread": unread}, err)
+		respond(c, http.StatusOK, gin.H{"id": id, "read": true, "unread": unread, "unread_count": unread}, err)
 	}
 }
 

@@ -98,11 +98,19 @@ func refreshSeats(ctx context.Context, tx *gorm.DB, activityIDs ...int64) error 
 // every few milliseconds) change nothing here, and updating the hot
 // activity's row after each of them waited for the writers' shared locks
 // and held up the next batches.
+//
+// settle lets the "has seats" list wait (briefly) for the passes that
+// carry the changes this process made before it: marked counts the
+// marks, settled the marks whose pass has ended, and passDone is closed
+// at the end of each pass.
 type seatsRefresher struct {
-	db      *DB
-	mu      sync.Mutex
-	dirty   map[int64]struct{}
-	running bool
+	db       *DB
+	mu       sync.Mutex
+	dirty    map[int64]struct{}
+	running  bool
+	marked   uint64
+	settled  uint64
+	passDone chan struct{}
 }
 
 func (r *seatsRefresher) mark(activityIDs ...int64) {
@@ -114,6 +122,7 @@ func (r *seatsRefresher) mark(activityIDs ...int64) {
 	for _, id := range activityIDs {
 		r.dirty[id] = struct{}{}
 	}
+	r.marked++
 	if !r.running {
 		r.running = true
 		go r.loop()
@@ -125,6 +134,7 @@ func (r *seatsRefresher) loop() {
 		r.mu.Lock()
 		if len(r.dirty) == 0 {
 			r.running = false
+			r.endPass(r.marked)
 			r.mu.Unlock()
 			return
 		}
@@ -133,6 +143,7 @@ func (r *seatsRefresher) loop() {
 			ids = append(ids, id)
 		}
 		clear(r.dirty)
+		gen := r.marked // the marks this pass carries
 		r.mu.Unlock()
 		slices.Sort(ids)
 		start := time.Now()
@@ -147,6 +158,9 @@ func (r *seatsRefresher) loop() {
 				break
 			}
 		}
+		r.mu.Lock()
+		r.endPass(gen)
+		r.mu.Unlock()
 		// Changes marked meanwhile wait for the next pass; one after a
 		// quiet spell is refreshed at once (this goroutine has ended).
 		time.Sleep(seatsRefreshGap - time.Since(start))
@@ -170,3 +184,63 @@ func (db *DB) readCommitted() *sql.TxOptions {
 // seatsRefreshGap is the least time between two passes while changes keep
 // coming: each pass reads the activities' sessions and counters.
 const seatsRefreshGap = 50 * time.Millisecond
+
+// endPass records that the marks up to gen are refreshed and wakes the
+// waiters (r.mu held).
+func (r *seatsRefresher) endPass(gen uint64) {
+	r.settled = max(r.settled, gen)
+	if r.passDone != nil {
+		close(r.passDone)
+		r.passDone = nil
+	}
+}
+
+// settle waits, at most maxWait, until every change marked before the
+// call is refreshed: a list filtered by seats then shows what this
+// process's sign-ups and cancellations answered before it. Nothing
+// pending (the usual case) returns at once. It returns the marks settled
+// by then: the version of the seats the list reads.
+func (r *seatsRefresher) settle(ctx context.Context, maxWait time.Duration) uint64 {
+	r.mu.Lock()
+	target := r.marked
+	if r.settled >= target {
+		r.mu.Unlock()
+		return target
+	}
+	r.mu.Unlock()
+	timer := time.NewTimer(maxWait)
+	defer timer.Stop()
+	for {
+		r.mu.Lock()
+		if r.settled >= target {
+			v := r.settled
+			r.mu.Unlock()
+			return v
+		}
+		if r.passDone == nil {
+			r.passDone = make(chan struct{})
+		}
+		ch := r.passDone
+		v := r.settled
+		r.mu.Unlock()
+		select {
+		case <-ch:
+		case <-timer.C:
+			return v
+		case <-ctx.Done():
+			return v
+		}
+	}
+}
+
+// seatsSettleWait bounds how long a "has seats" list waits for the
+// refresh of changes made just before it (one pass and the gap between
+// passes, with room to spare).
+const seatsSettleWait = 250 * time.Millisecond
+
+// SettleSeats waits (at most seatsSettleWait) until the seats_until of
+// the activities this process changed before the call is refreshed, and
+// returns the version of the seats then (it grows with every refresh).
+func (s *ActivityStore) SettleSeats(ctx context.Context) uint64 {
+	return s.seats.settle(ctx, seatsSettleWait)
+}
