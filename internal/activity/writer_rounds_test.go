@@ -1,6 +1,7 @@
 package activity_test
 
 import (
+	"fmt"
 	"testing"
 
 	"gongjian/internal/activity"
@@ -105,4 +106,68 @@ func TestAMissingCounterRowIsCountedAgain(t *testing.T) {
 		t.Fatalf("the counter row was not written back (%d rows)", n)
 	}
 	e.assertConsistent(a.ID)
+}
+
+// Each confirmation in the outbox names its registration's real id (in
+// registration_id and in its dedup key), the batch written in one round
+// trip with the ids computed in SQL or, when the activity's text holds
+// what looks like a provisional id, in the longer way.
+func TestNoticesNameTheirRegistrationsRealIDs(t *testing.T) {
+	for _, tc := range []struct{ name, title string }{
+		{"ids computed in SQL", "测试活动"},
+		{"a title that looks like a provisional id", "编号1125899906842624的讲座"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, activity.Config{})
+			a := e.publish(func(in *activity.ActivityInput) { in.Title = tc.title }, sess{60, 0})
+			sid := a.Sessions[0].ID
+			users := e.newUsers(40)
+			ids := make([]int64, len(users))
+			codes := tally(len(users), func(i int) string {
+				res, err := e.register(e.ctx, users[i], sid)
+				if err == nil {
+					ids[i] = res.Registrations[0].ID
+				}
+				return code(err)
+			}, nil)
+			if codes["OK"] != len(users) {
+				t.Fatalf("every sign-up is confirmed: %v", codes)
+			}
+			var rows []struct {
+				ID     int64
+				UserID int64
+			}
+			if err := e.db.G.Table("registrations").Select("id, user_id").Where("activity_id = ?", a.ID).Scan(&rows).Error; err != nil {
+				t.Fatal(err)
+			}
+			byUser := map[int64]int64{}
+			for _, r := range rows {
+				byUser[r.UserID] = r.ID
+			}
+			for i, uid := range users {
+				if ids[i] != byUser[uid] || ids[i] == 0 {
+					t.Fatalf("user %d was answered registration %d, MySQL has %d", uid, ids[i], byUser[uid])
+				}
+			}
+			var notices []struct {
+				UserID         int64
+				RegistrationID int64
+				DedupKey       string
+			}
+			if err := e.db.G.Table("outbox").Select("user_id, registration_id, dedup_key").
+				Where("activity_id = ? AND template_key = ?", a.ID, "registration_confirmed").Scan(&notices).Error; err != nil {
+				t.Fatal(err)
+			}
+			if len(notices) != len(users) {
+				t.Fatalf("%d confirmations, want %d", len(notices), len(users))
+			}
+			for _, n := range notices {
+				want := byUser[n.UserID]
+				if n.RegistrationID != want || n.DedupKey != fmt.Sprintf("reg:%d:confirmed", want) {
+					t.Fatalf("user %d's confirmation names registration %d (%s), want %d", n.UserID, n.RegistrationID, n.DedupKey, want)
+				}
+			}
+			e.assertConsistent(a.ID)
+		})
+	}
 }

@@ -86,7 +86,7 @@ func noticesInsert(notices []notify.Notice, mysql bool) (string, []any, error) {
 	// outbox (same dedup key) is skipped, as before.
 	now := time.Now().UTC()
 	var b strings.Builder
-	b.WriteString("INSERT INTO outbox (user_id, template_key, dedup_key, title, body, fields, page, activity_id, registration_id, status, due_at, priority, next_at, expires_at, created_at, updated_at) VALUES ")
+	b.WriteString(noticeColumns)
 	placeholders(&b, len(notices), 16)
 	if mysql {
 		b.WriteString(" ON DUPLICATE KEY UPDATE id = id")
@@ -95,24 +95,36 @@ func noticesInsert(notices []notify.Notice, mysql bool) (string, []any, error) {
 	}
 	args := make([]any, 0, 16*len(notices))
 	for _, n := range notices {
-		fields, err := fieldsJSON(n.Fields)
+		row, err := noticeRow(n, now)
 		if err != nil {
 			return "", nil, err
 		}
-		due := n.DueAt.UTC()
-		if n.DueAt.IsZero() {
-			due = now
-		}
-		var expires *time.Time
-		if !n.ExpiresAt.IsZero() {
-			e := n.ExpiresAt.UTC()
-			expires = &e
-		}
-		args = append(args, n.UserID, n.TemplateKey, n.DedupKey, runeCut(n.Title, 100), runeCut(n.Body, 500), fields, n.Page,
-			n.ActivityID, n.RegistrationID, "pending", due, notify.PriorityOf(n.TemplateKey), due, expires, now, now)
+		args = append(args, row[:]...)
 	}
 	return b.String(), args, nil
 }
+
+// noticeRow is a notice's values in noticesInsert's column order.
+func noticeRow(n notify.Notice, now time.Time) ([16]any, error) {
+	fields, err := fieldsJSON(n.Fields)
+	if err != nil {
+		return [16]any{}, err
+	}
+	due := n.DueAt.UTC()
+	if n.DueAt.IsZero() {
+		due = now
+	}
+	var expires *time.Time
+	if !n.ExpiresAt.IsZero() {
+		e := n.ExpiresAt.UTC()
+		expires = &e
+	}
+	return [16]any{n.UserID, n.TemplateKey, n.DedupKey, runeCut(n.Title, 100), runeCut(n.Body, 500), fields, n.Page,
+		n.ActivityID, n.RegistrationID, "pending", due, notify.PriorityOf(n.TemplateKey), due, expires, now, now}, nil
+}
+
+// noticeColumns is noticesInsert's column list.
+const noticeColumns = "INSERT INTO outbox (user_id, template_key, dedup_key, title, body, fields, page, activity_id, registration_id, status, due_at, priority, next_at, expires_at, created_at, updated_at) VALUES "
 
 // withdrawnText replaces withdrawn data in a notice's text and fields.
 const withdrawnText = "数据已删除"

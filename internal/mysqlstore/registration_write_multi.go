@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,23 +14,33 @@ import (
 	"gorm.io/gorm"
 
 	"gongjian/internal/activity"
+	"gongjian/internal/notify"
 )
 
-// commitBatchMulti is commitBatch on MySQL in three round trips instead of
+// commitBatchMulti is commitBatch on MySQL in two round trips instead of
 // seven (BEGIN, the epoch read, two INSERTs, the counters, the outbox,
 // COMMIT), through the writer pool whose connections take several
 // statements at once:
 //
 //  1. START TRANSACTION and the epoch and session-time read (lockBatch);
-//  2. the groups' and the registrations' INSERTs, the latter last so that
-//     the answer's insert id numbers the rows;
-//  3. the notices (which name the rows' ids), the counters and COMMIT.
+//  2. the groups, the registrations, the notices, the counters and COMMIT.
+//
+// The notices name their registrations' ids, which MySQL numbers only in
+// the second round trip: they are built with provisional ids and written
+// with the real ones computed in SQL from the registrations' insert id
+// (LAST_INSERT_ID(), the rows step apart: DB.idStep). Should a notice
+// carry a provisional id anywhere else (never, today), the batch takes a
+// third round trip instead: the rows first, then the notices with their
+// ids, the counters and COMMIT.
 //
 // Every sign-up batch pays for these round trips, and on a busy server
 // they were a third of the writer's CPU and most of its time. A failed
 // statement stops its round trip there (MySQL runs none of the rest) and
-// the transaction is rolled back; a failure of the third round trip, which
-// may have committed, is settled like a failed COMMIT (errCommit).
+// the transaction is rolled back. A unique-key violation is answered as
+// before (the caller retries the batch's writes one by one, and tells an
+// attendee or an Idempotency-Key already written); any other failure of
+// the round trip that carries COMMIT is settled like a failed COMMIT
+// (errCommit: each group's primary key decides).
 func (s *ActivityStore) commitBatchMulti(ctx context.Context, ws []activity.Write, res []activity.WriteResult) error {
 	conn, err := s.db.writer.Conn(ctx)
 	if err != nil {
@@ -51,16 +63,63 @@ func (s *ActivityStore) commitBatchMulti(ctx context.Context, ws []activity.Writ
 	if err != nil || len(okIdx) == 0 {
 		return err
 	}
+	step := s.db.idStep
 	gq, gargs := groupsInsert(groups)
 	rq, rargs := registrationsInsert(regs, times)
+	for i := range regs {
+		regs[i].ID = provisionalID + int64(i)
+	}
+	notices := batchAnswers(ws, okIdx, regs, res)
+	nq, nargs, ok, err := noticesAtInsertID(notices, len(regs), step)
+	if err != nil {
+		return err
+	}
+	cq, cargs, sessions, actOf := counterUpdates(regs)
+	if ok {
+		var b strings.Builder
+		b.WriteString(gq)
+		b.WriteString("; ")
+		b.WriteString(rq)
+		b.WriteString("; SET @gj_first_reg = LAST_INSERT_ID(); ")
+		b.WriteString(nq)
+		b.WriteString(cq)
+		b.WriteString("COMMIT")
+		all := append(append(append(gargs, rargs...), nargs...), cargs...)
+		affected, insertIDs, err := execAll(ctx, conn, b.String(), all)
+		if err != nil {
+			return failedCommit(err, okIdx, res)
+		}
+		open = false
+		if len(insertIDs) < 2 || affected[1] != int64(len(regs)) {
+			return fmt.Errorf("registrations: inserted %v rows of %d", affected, len(regs))
+		}
+		first := insertIDs[1]
+		for i := range regs {
+			regs[i].ID = first + int64(i)*step
+		}
+		for _, i := range okIdx {
+			for j := range res[i].Regs {
+				res[i].Regs[j].ID = first + (res[i].Regs[j].ID-provisionalID)*step
+			}
+		}
+		s.countersAfter(ctx, affected, sessions, actOf)
+		s.seats.mark(ids...)
+		return nil
+	}
+
+	// A notice names a provisional id beyond its registration and dedup
+	// key: the rows first, then the notices numbered for real.
+	for _, i := range okIdx {
+		res[i].Regs = nil
+	}
 	r, err := conn.ExecContext(ctx, gq+"; "+rq, append(gargs, rargs...)...)
 	if err != nil {
 		return err
 	}
-	if err := numberRows(regs, r, s.db.idStep); err != nil {
+	if err := numberRows(regs, r, step); err != nil {
 		return err
 	}
-	notices := batchAnswers(ws, okIdx, regs, res)
+	notices = batchAnswers(ws, okIdx, regs, res)
 	var b strings.Builder
 	args = args[:0]
 	for len(notices) > 0 {
@@ -74,8 +133,91 @@ func (s *ActivityStore) commitBatchMulti(ctx context.Context, ws []activity.Writ
 		args = append(args, nargs...)
 		notices = notices[n:]
 	}
-	// The counters last: their rows are the batches' one point of contact,
-	// locked from here to the COMMIT that follows in the same round trip.
+	b.WriteString(cq)
+	b.WriteString("COMMIT")
+	affected, _, err := execAll(ctx, conn, b.String(), append(args, cargs...))
+	if err != nil {
+		return failedCommit(err, okIdx, res)
+	}
+	open = false
+	s.countersAfter(ctx, affected, sessions, actOf)
+	s.seats.mark(ids...)
+	return nil
+}
+
+// provisionalID numbers a batch's registrations until MySQL has: far
+// above any real id, and exact in every form a notice may hold it.
+const provisionalID int64 = 1 << 50
+
+// provisionalDigits is what every provisional id's decimal form starts
+// with (for the first 157,376 rows of a batch, far more than a batch has).
+var provisionalDigits = strconv.FormatInt(provisionalID, 10)[:10]
+
+// noticesAtInsertID is the outbox INSERT of notices built on provisional
+// registration ids, with each registration id (and the dedup key that
+// contains it) computed from @gj_first_reg, the first registration's real
+// id. ok is false when a notice holds a provisional id anywhere else.
+func noticesAtInsertID(notices []notify.Notice, rows int, step int64) (q string, args []any, ok bool, err error) {
+	if len(notices) == 0 {
+		return "", nil, true, nil
+	}
+	now := time.Now().UTC()
+	var b strings.Builder
+	args = make([]any, 0, 16*len(notices))
+	for start := 0; start < len(notices); start += noticeChunk {
+		chunk := notices[start:min(len(notices), start+noticeChunk)]
+		b.WriteString(noticeColumns)
+		for i, n := range chunk {
+			row, err := noticeRow(n, now)
+			if err != nil {
+				return "", nil, false, err
+			}
+			for c, v := range row {
+				if c == 2 || c == 8 {
+					continue
+				}
+				if str, isStr := v.(string); isStr && strings.Contains(str, provisionalDigits) {
+					return "", nil, false, nil
+				}
+			}
+			k := n.RegistrationID - provisionalID
+			idExpr := "@gj_first_reg + " + strconv.FormatInt(k*step, 10)
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(?,?,")
+			switch prov := strconv.FormatInt(n.RegistrationID, 10); {
+			case k >= 0 && k < int64(rows) && strings.Count(n.DedupKey, prov) == 1:
+				at := strings.Index(n.DedupKey, prov)
+				b.WriteString("CONCAT(?, " + idExpr + ", ?)")
+				args = append(args, row[0], row[1], n.DedupKey[:at], n.DedupKey[at+len(prov):])
+			case strings.Contains(n.DedupKey, provisionalDigits):
+				return "", nil, false, nil
+			default:
+				b.WriteByte('?')
+				args = append(args, row[0], row[1], row[2])
+			}
+			b.WriteString(",?,?,?,?,?,")
+			args = append(args, row[3], row[4], row[5], row[6], row[7])
+			if k >= 0 && k < int64(rows) {
+				b.WriteString(idExpr)
+			} else {
+				b.WriteByte('?')
+				args = append(args, row[8])
+			}
+			b.WriteString(",?,?,?,?,?,?,?)")
+			args = append(args, row[9:]...)
+		}
+		b.WriteString(" ON DUPLICATE KEY UPDATE id = id; ")
+	}
+	return b.String(), args, true, nil
+}
+
+// counterUpdates is the counters' UPDATEs (each ended by "; "), in session
+// order (one lock order for every writer), the sessions in that order, and
+// each session's activity. They go last, just before COMMIT: the counter
+// rows are the batches' one point of contact.
+func counterUpdates(regs []registrationRow) (string, []any, []int64, map[int64]int64) {
 	d, actOf := batchCounters(regs)
 	sessions := make([]int64, 0, len(d))
 	for sid, c := range d {
@@ -85,24 +227,23 @@ func (s *ActivityStore) commitBatchMulti(ctx context.Context, ws []activity.Writ
 	}
 	sort.Slice(sessions, func(i, j int) bool { return sessions[i] < sessions[j] })
 	now := time.Now().UTC()
+	var b strings.Builder
+	args := make([]any, 0, 4*len(sessions))
 	for _, sid := range sessions {
 		c := d[sid]
 		b.WriteString("UPDATE session_counters SET confirmed = confirmed + ?, waitlisted = waitlisted + ?, updated_at = ? WHERE session_id = ?; ")
 		args = append(args, c.confirmed, c.waitlisted, now, sid)
 	}
-	b.WriteString("COMMIT")
-	affected, err := execAll(ctx, conn, b.String(), args)
-	if err != nil {
-		for _, i := range okIdx {
-			res[i].Regs = nil
-		}
-		return errCommit{err}
-	}
-	open = false
-	// A session without its counter row (never expected: sessions are
-	// created with one) gets one counted from the rows, committed ones
-	// included; a failure leaves the drift to the next quota rebuild,
-	// which rewrites the counters.
+	return b.String(), args, sessions, actOf
+}
+
+// countersAfter gives a session whose counter row was missing (its UPDATE,
+// among the last statements before COMMIT, changed no row; never expected:
+// sessions are created with one) a row counted from the registrations,
+// the committed batch's included. A failure leaves the drift to the next
+// quota rebuild, which rewrites the counters.
+func (s *ActivityStore) countersAfter(ctx context.Context, affected []int64, sessions []int64, actOf map[int64]int64) {
+	now := time.Now().UTC()
 	for k, sid := range sessions {
 		if i := len(affected) - 1 - len(sessions) + k; i >= 0 && affected[i] == 0 {
 			_ = s.g(context.WithoutCancel(ctx)).Transaction(func(tx *gorm.DB) error {
@@ -110,31 +251,41 @@ func (s *ActivityStore) commitBatchMulti(ctx context.Context, ws []activity.Writ
 			})
 		}
 	}
-	s.seats.mark(ids...)
-	return nil
+}
+
+// failedCommit answers a failure of the round trip that carries COMMIT: a
+// unique-key violation comes before COMMIT and is returned as it is; any
+// other failure may have committed and is settled group by group.
+func failedCommit(err error, okIdx []int, res []activity.WriteResult) error {
+	for _, i := range okIdx {
+		res[i].Regs = nil
+	}
+	if IsDuplicate(err) {
+		return err
+	}
+	return errCommit{err}
 }
 
 // execAll runs a multi-statement on conn and returns the rows each
-// statement affected.
-func execAll(ctx context.Context, conn *sql.Conn, query string, args []any) ([]int64, error) {
+// statement affected and its insert id.
+func execAll(ctx context.Context, conn *sql.Conn, query string, args []any) (affected, insertIDs []int64, err error) {
 	nv := make([]driver.NamedValue, len(args))
 	for i, a := range args {
 		v, err := driver.DefaultParameterConverter.ConvertValue(a)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		nv[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
 	}
-	var affected []int64
-	err := conn.Raw(func(dc any) error {
+	err = conn.Raw(func(dc any) error {
 		r, err := dc.(driver.ExecerContext).ExecContext(ctx, query, nv)
 		if err != nil {
 			return err
 		}
-		affected = r.(mysqldrv.Result).AllRowsAffected()
+		affected, insertIDs = r.(mysqldrv.Result).AllRowsAffected(), r.(mysqldrv.Result).AllLastInsertIds()
 		return nil
 	})
-	return affected, err
+	return affected, insertIDs, err
 }
 
 // rollbackOrDrop rolls back whatever transaction conn has open; a
