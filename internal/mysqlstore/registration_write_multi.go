@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -36,11 +37,12 @@ import (
 // Every sign-up batch pays for these round trips, and on a busy server
 // they were a third of the writer's CPU and most of its time. A failed
 // statement stops its round trip there (MySQL runs none of the rest) and
-// the transaction is rolled back. A unique-key violation is answered as
+// the transaction is rolled back: an error MySQL answers is returned as
 // before (the caller retries the batch's writes one by one, and tells an
-// attendee or an Idempotency-Key already written); any other failure of
-// the round trip that carries COMMIT is settled like a failed COMMIT
-// (errCommit: each group's primary key decides).
+// attendee or an Idempotency-Key already written). A round trip that
+// carries COMMIT and gets no answer (the connection lost, a timeout) is
+// settled like a failed COMMIT (errCommit: each group's primary key
+// decides).
 func (s *ActivityStore) commitBatchMulti(ctx context.Context, ws []activity.Write, res []activity.WriteResult) error {
 	conn, err := s.db.writer.Conn(ctx)
 	if err != nil {
@@ -253,14 +255,18 @@ func (s *ActivityStore) countersAfter(ctx context.Context, affected []int64, ses
 	}
 }
 
-// failedCommit answers a failure of the round trip that carries COMMIT: a
-// unique-key violation comes before COMMIT and is returned as it is; any
-// other failure may have committed and is settled group by group.
+// failedCommit answers a failure of the round trip that carries COMMIT.
+// An error MySQL answered stopped the round trip at its statement: COMMIT
+// did not run, or ran and failed, and nothing is committed; it is
+// returned as it is (a unique-key violation told apart, the batch's writes
+// retried one by one). Anything else (the connection lost, a timeout) may
+// have committed and is settled group by group, like a failed COMMIT.
 func failedCommit(err error, okIdx []int, res []activity.WriteResult) error {
 	for _, i := range okIdx {
 		res[i].Regs = nil
 	}
-	if IsDuplicate(err) {
+	var answered *mysqldrv.MySQLError
+	if errors.As(err, &answered) {
 		return err
 	}
 	return errCommit{err}
