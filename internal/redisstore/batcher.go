@@ -21,7 +21,7 @@ type batcher struct {
 	rdb    redis.UniversalClient
 	budget time.Duration // a run's own deadline: it is not abandoned with its caller
 
-	calls  chan *scriptCall
+	calls  chan []*scriptCall // the runs of one caller, queued together
 	mu     sync.RWMutex
 	closed bool
 	wg     sync.WaitGroup
@@ -44,7 +44,7 @@ const maxPipeline = 128
 var errBatcherClosed = errors.New("redisstore: closed")
 
 func newBatcher(rdb redis.UniversalClient, dispatchers int, budget time.Duration) *batcher {
-	b := &batcher{rdb: rdb, budget: budget, calls: make(chan *scriptCall, 4096)}
+	b := &batcher{rdb: rdb, budget: budget, calls: make(chan []*scriptCall, 4096)}
 	for range dispatchers {
 		b.wg.Add(1)
 		go b.dispatch()
@@ -65,15 +65,15 @@ func (b *batcher) run(script *redis.Script, keys []string, args []any) (any, err
 // runEach queues one run per key set at once (so that they usually travel
 // in one pipeline) and waits for every answer.
 func (b *batcher) runEach(script *redis.Script, keys [][]string, args []any) ([]scriptReply, error) {
-	calls := make([]scriptCall, len(keys))
+	calls := make([]*scriptCall, len(keys))
 	for i := range calls {
-		calls[i] = scriptCall{script: script, keys: keys[i], args: args, res: make(chan scriptReply, 1)}
-		if err := b.queue(&calls[i]); err != nil {
-			for _, c := range calls[:i] {
-				<-c.res
-			}
-			return nil, err
-		}
+		calls[i] = &scriptCall{script: script, keys: keys[i], args: args, res: make(chan scriptReply, 1)}
+	}
+	// Queued as one: a dispatcher takes them all into one pipeline (queued
+	// one by one, a dispatcher could send the first before the second
+	// arrived: two round trips).
+	if err := b.queue(calls...); err != nil {
+		return nil, err
 	}
 	out := make([]scriptReply, len(calls))
 	for i := range calls {
@@ -82,13 +82,13 @@ func (b *batcher) runEach(script *redis.Script, keys [][]string, args []any) ([]
 	return out, nil
 }
 
-func (b *batcher) queue(call *scriptCall) error {
+func (b *batcher) queue(calls ...*scriptCall) error {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	if b.closed {
 		return errBatcherClosed
 	}
-	b.calls <- call
+	b.calls <- calls
 	return nil
 }
 
@@ -105,20 +105,21 @@ func (b *batcher) close() {
 
 func (b *batcher) dispatch() {
 	defer b.wg.Done()
-	for call := range b.calls {
-		batch := []*scriptCall{call}
+	for first := range b.calls {
+		batch := append(make([]*scriptCall, 0, len(first)), first...)
 	drain:
 		for len(batch) < maxPipeline {
 			select {
-			case c, ok := <-b.calls:
+			case more, ok := <-b.calls:
 				if !ok {
 					break drain
 				}
-				batch = append(batch, c)
+				batch = append(batch, more...)
 			default:
 				break drain
 			}
 		}
+		call := batch[0]
 		ctx, cancel := context.WithTimeout(context.Background(), b.budget)
 		if len(batch) == 1 {
 			v, err := call.script.Run(ctx, b.rdb, call.keys, call.args...).Result()
