@@ -69,6 +69,15 @@ func (p *dropProxy) up() {
 				continue
 			}
 			p.mu.Lock()
+			if p.ln != ln {
+				// down ran while this connection was being set up: it
+				// must not outlive it (a pool dialling in the background
+				// kept one, and a command "with Redis gone" succeeded).
+				p.mu.Unlock()
+				c.Close()
+				s.Close()
+				return
+			}
 			p.conns[c], p.conns[s] = true, true
 			p.mu.Unlock()
 			go p.forward(c, s)
