@@ -351,28 +351,35 @@ func TestMySQLRefusingWrites(t *testing.T) {
 // registrations while the fault is on (this test's database only).
 func installWriteFault(t *testing.T, e *env) func(on bool) {
 	t.Helper()
+	return installFault(t, e, "write_fault", "writes refused", "INSERT ON registration_groups", "UPDATE ON registrations")
+}
+
+// installFault adds triggers that refuse the statements (such as "INSERT
+// ON outbox") with message while the fault is on; table holds the switch.
+func installFault(t *testing.T, e *env, table, message string, statements ...string) func(on bool) {
+	t.Helper()
 	g := e.db.G
 	must := func(sql string) {
 		if err := g.Exec(sql).Error; err != nil {
 			t.Fatalf("%s: %v", sql, err)
 		}
 	}
-	must("CREATE TABLE write_fault (id INTEGER PRIMARY KEY)")
-	for _, on := range []string{"INSERT ON registration_groups", "UPDATE ON registrations"} {
+	must("CREATE TABLE " + table + " (id INTEGER PRIMARY KEY)")
+	for _, on := range statements {
 		name := "refuse_" + strings.Fields(on)[0] + "_" + strings.Fields(on)[2]
 		if e.db.Dialect == "mysql" {
 			must(`CREATE TRIGGER ` + name + ` BEFORE ` + on + ` FOR EACH ROW
-BEGIN IF (SELECT COUNT(*) FROM write_fault) > 0 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'writes refused'; END IF; END`)
+BEGIN IF (SELECT COUNT(*) FROM ` + table + `) > 0 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '` + message + `'; END IF; END`)
 		} else {
 			must(`CREATE TRIGGER ` + name + ` BEFORE ` + on + `
-BEGIN SELECT RAISE(ABORT, 'writes refused') WHERE EXISTS (SELECT 1 FROM write_fault); END`)
+BEGIN SELECT RAISE(ABORT, '` + message + `') WHERE EXISTS (SELECT 1 FROM ` + table + `); END`)
 		}
 	}
 	return func(on bool) {
 		if on {
-			must("INSERT INTO write_fault (id) VALUES (1)")
+			must("INSERT INTO " + table + " (id) VALUES (1)")
 		} else {
-			must("DELETE FROM write_fault")
+			must("DELETE FROM " + table)
 		}
 	}
 }

@@ -12,26 +12,7 @@ import (
 // then fails after its first two wrote the groups and registrations.
 func refuseOutbox(t *testing.T, e *env) func(on bool) {
 	t.Helper()
-	must := func(sql string) {
-		if err := e.db.G.Exec(sql).Error; err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-	}
-	must("CREATE TABLE outbox_fault (id INTEGER PRIMARY KEY)")
-	if e.db.Dialect == "mysql" {
-		must(`CREATE TRIGGER refuse_outbox BEFORE INSERT ON outbox FOR EACH ROW
-BEGIN IF (SELECT COUNT(*) FROM outbox_fault) > 0 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'notices refused'; END IF; END`)
-	} else {
-		must(`CREATE TRIGGER refuse_outbox BEFORE INSERT ON outbox
-BEGIN SELECT RAISE(ABORT, 'notices refused') WHERE EXISTS (SELECT 1 FROM outbox_fault); END`)
-	}
-	return func(on bool) {
-		if on {
-			must("INSERT INTO outbox_fault (id) VALUES (1)")
-		} else {
-			must("DELETE FROM outbox_fault")
-		}
-	}
+	return installFault(t, e, "outbox_fault", "notices refused", "INSERT ON outbox")
 }
 
 // A sign-up batch whose notices cannot be written leaves nothing behind:
