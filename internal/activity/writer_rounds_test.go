@@ -1,6 +1,7 @@
 package activity_test
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 
@@ -150,5 +151,80 @@ func TestNoticesNameTheirRegistrationsRealIDs(t *testing.T) {
 			}
 			e.assertConsistent(a.ID)
 		})
+	}
+}
+
+// A batch is written only under the quota epochs its writes were decided
+// on. After a rebuild or a staff change raised an activity's epoch, a write
+// decided before is refused (ErrFenced) and leaves nothing, whether its
+// batch holds only such writes, writes for the same activity decided
+// after, or writes for another activity; the others are written, each row
+// with its session's times, and counted once.
+func TestABatchIsFencedByItsEpoch(t *testing.T) {
+	e := newEnv(t, activity.Config{})
+	a, sa := e.publishOne(sess{100, 0})
+	b, sb := e.publishOne(sess{100, 0})
+	epoch := func(id int64) int64 {
+		var ep int64
+		if err := e.db.G.Table("activities").Select("quota_epoch").Where("id = ?", id).Scan(&ep).Error; err != nil {
+			t.Fatal(err)
+		}
+		return ep
+	}
+	oldA, oldB := epoch(a.ID), epoch(b.ID)
+	if err := e.db.G.Exec("UPDATE activities SET quota_epoch = quota_epoch + 1 WHERE id IN ?", []int64{a.ID, b.ID}).Error; err != nil {
+		t.Fatal(err)
+	}
+	curA, curB := oldA+1, oldB+1
+	type w struct {
+		act, sid, epoch int64
+		written         bool
+	}
+	next := 0
+	for _, tc := range []struct {
+		name   string
+		writes []w
+	}{
+		{"every write decided before", []w{{a.ID, sa, oldA, false}, {a.ID, sa, oldA, false}}},
+		{"one activity, before and after", []w{{a.ID, sa, oldA, false}, {a.ID, sa, curA, true}, {a.ID, sa, curA, true}}},
+		{"two activities, one decided before", []w{{a.ID, sa, curA, true}, {b.ID, sb, oldB, false}, {a.ID, sa, curA, true}}},
+		{"every write decided after", []w{{a.ID, sa, curA, true}, {b.ID, sb, curB, true}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			users := e.newUsers(len(tc.writes))
+			ws := make([]activity.Write, len(tc.writes))
+			for i, x := range tc.writes {
+				next++
+				ws[i] = activity.Write{
+					Group: activity.Group{Key: fmt.Sprintf("%032x", 0xfe0000+next), UserID: users[i], ActivityID: x.act, Source: activity.SourceSelf},
+					Regs:  []activity.Registration{{ActivityID: x.act, SessionID: x.sid, UserID: users[i], Status: activity.RegConfirmed, Decision: int64(next)}},
+					Epoch: x.epoch,
+				}
+			}
+			res := e.store.CommitRegistrations(e.ctx, ws)
+			for i, x := range tc.writes {
+				var regs, groups int64
+				e.db.G.Table("registrations").Where("user_id = ?", users[i]).Count(&regs)
+				e.db.G.Table("registration_groups").Where("user_id = ? AND void = ?", users[i], false).Count(&groups)
+				switch {
+				case x.written && (res[i].Err != nil || len(res[i].Regs) != 1 || res[i].Regs[0].ID == 0):
+					t.Fatalf("write %d (epoch %d) was answered %+v, want it written", i, x.epoch, res[i])
+				case !x.written && !errors.Is(res[i].Err, activity.ErrFenced):
+					t.Fatalf("write %d (epoch %d) was answered %+v, want ErrFenced", i, x.epoch, res[i])
+				case x.written && (regs != 1 || groups != 1), !x.written && (regs != 0 || groups != 0):
+					t.Fatalf("write %d (written %v) left %d registrations and %d groups", i, x.written, regs, groups)
+				}
+			}
+		})
+	}
+	for _, sid := range []int64{sa, sb} {
+		var bad, live, counted int64
+		e.db.G.Table("registrations r").Joins("JOIN sessions s ON s.id = r.session_id").
+			Where("r.session_id = ? AND NOT (r.starts_at <=> s.starts_at AND r.ends_at <=> s.ends_at)", sid).Count(&bad)
+		e.db.G.Table("registrations").Where("session_id = ? AND status = ?", sid, activity.RegConfirmed).Count(&live)
+		e.db.G.Table("session_counters").Select("confirmed").Where("session_id = ?", sid).Scan(&counted)
+		if bad != 0 || live != counted {
+			t.Fatalf("session %d: %d rows without its times; %d confirmed rows, %d counted", sid, bad, live, counted)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -423,17 +424,39 @@ func (s *ActivityStore) insertRegistrations(ctx context.Context, tx *gorm.DB, ro
 // registrationsInsert is the multi-row INSERT of the rows, each with its
 // session's times; it sets the rows' created and updated times.
 func registrationsInsert(rows []registrationRow, times map[int64][2]time.Time) (string, []any) {
+	return registrationsInsertAt(rows, times, nil)
+}
+
+// registrationsInsertAt is registrationsInsert with each row's times from
+// times or, when times is nil, from the variables sessionTimesSet sets for
+// sids (the session's index in it).
+func registrationsInsertAt(rows []registrationRow, times map[int64][2]time.Time, sids []int64) (string, []any) {
 	var b strings.Builder
 	b.WriteString("INSERT INTO registrations (activity_id, session_id, group_key, user_id, dependent_id, attendee_key, live_key, status, first_status, first_position, decision, no_show, source, reason, cancel_reason, cancelled_by, created_at, updated_at, starts_at, ends_at) VALUES ")
-	placeholders(&b, len(rows), 20)
+	cols := 20
+	if times == nil {
+		cols = 18
+	}
+	row := "(" + strings.Repeat("?,", cols-1) + "?"
 	now := time.Now().UTC()
-	args := make([]any, 0, 20*len(rows))
+	args := make([]any, 0, cols*len(rows))
 	for i := range rows {
 		r := &rows[i]
 		r.CreatedAt, r.UpdatedAt = now, now
-		t := times[r.SessionID]
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(row)
 		args = append(args, r.ActivityID, r.SessionID, r.GroupKey, r.UserID, r.DependentID, r.AttendeeKey, *r.LiveKey, r.Status, r.FirstStatus,
-			r.FirstPosition, r.Decision, false, r.Source, r.Reason, "", 0, now, now, t[0], t[1])
+			r.FirstPosition, r.Decision, false, r.Source, r.Reason, "", 0, now, now)
+		if times != nil {
+			t := times[r.SessionID]
+			args = append(args, t[0], t[1])
+			b.WriteByte(')')
+			continue
+		}
+		k := strconv.Itoa(slices.Index(sids, r.SessionID))
+		b.WriteString(",@gj_s" + k + ",@gj_e" + k + ")")
 	}
 	return b.String(), args
 }

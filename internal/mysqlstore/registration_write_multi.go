@@ -18,16 +18,17 @@ import (
 	"gongjian/internal/notify"
 )
 
-// commitBatchMulti is commitBatch on MySQL in two round trips instead of
+// commitBatchMulti is commitBatch on MySQL in one round trip instead of
 // seven (BEGIN, the epoch read, two INSERTs, the counters, the outbox,
 // COMMIT), through the writer pool whose connections take several
-// statements at once:
+// statements at once (commitFenced). A batch the one round trip does not
+// fit takes two, on the path below:
 //
 //  1. START TRANSACTION and the epoch and session-time read (lockBatch);
 //  2. the groups, the registrations, the notices, the counters and COMMIT.
 //
 // The notices name their registrations' ids, which MySQL numbers only in
-// the second round trip: they are built with provisional ids and written
+// the last round trip: they are built with provisional ids and written
 // with the real ones computed in SQL from the registrations' insert id
 // (LAST_INSERT_ID(), the rows step apart: DB.idStep). Should a notice
 // carry a provisional id anywhere else (never, today), the batch takes a
@@ -56,6 +57,23 @@ func (s *ActivityStore) commitBatchMulti(ctx context.Context, ws []activity.Writ
 		_ = conn.Close()
 	}()
 	ids, sids := batchKeys(ws)
+	if epochs, one := writeEpochs(ws); one {
+		err := s.commitFenced(ctx, conn, ws, res, ids, sids, epochs)
+		switch {
+		case err == nil:
+			open = false
+			return nil
+		case errors.Is(err, errFenceMoved), errors.Is(err, errTwoTrips):
+			// Nothing was written: decide each write's fence on the path
+			// below (a rolled-back fence moved; the rows go as before).
+			if errors.Is(err, errFenceMoved) {
+				rollbackOrDrop(conn)
+			}
+			clear(res)
+		default:
+			return err
+		}
+	}
 	q, args := s.lockBatchSQL(ids, sids)
 	epoch, times, err := scanLockBatch(conn.QueryContext(ctx, "START TRANSACTION; "+q, args...))
 	if err != nil {
@@ -95,15 +113,7 @@ func (s *ActivityStore) commitBatchMulti(ctx context.Context, ws []activity.Writ
 		if len(insertIDs) < 2 || affected[1] != int64(len(regs)) {
 			return fmt.Errorf("registrations: inserted %v rows of %d", affected, len(regs))
 		}
-		first := insertIDs[1]
-		for i := range regs {
-			regs[i].ID = first + int64(i)*step
-		}
-		for _, i := range okIdx {
-			for j := range res[i].Regs {
-				res[i].Regs[j].ID = first + (res[i].Regs[j].ID-provisionalID)*step
-			}
-		}
+		renumber(regs, okIdx, res, insertIDs[1], step)
 		s.countersAfter(ctx, affected, sessions, actOf)
 		s.seats.mark(ids...)
 		return nil
@@ -145,6 +155,152 @@ func (s *ActivityStore) commitBatchMulti(ctx context.Context, ws []activity.Writ
 	s.countersAfter(ctx, affected, sessions, actOf)
 	s.seats.mark(ids...)
 	return nil
+}
+
+// errFenceMoved: commitFenced's fence found an activity's quota epoch
+// other than its writes' (the round trip stopped there, nothing written).
+// errTwoTrips: the batch does not fit one round trip (nothing sent).
+var (
+	errFenceMoved = errors.New("registrations: a quota epoch moved")
+	errTwoTrips   = errors.New("registrations: the batch takes two round trips")
+)
+
+// errFenceNumber is what the fence's failure answers: MySQL's "subquery
+// returns more than 1 row", which no other statement of the round trip
+// can raise (every other subquery reads a primary key).
+const errFenceNumber = 1242
+
+// writeEpochs is each activity's quota epoch the batch's writes were
+// decided on; one is false when two writes for one activity were decided
+// on different epochs (one of them is fenced for sure).
+func writeEpochs(ws []activity.Write) (epochs map[int64]int64, one bool) {
+	epochs = make(map[int64]int64, 1)
+	for _, w := range ws {
+		if e, seen := epochs[w.Group.ActivityID]; seen && e != w.Epoch {
+			return nil, false
+		}
+		epochs[w.Group.ActivityID] = w.Epoch
+	}
+	return epochs, true
+}
+
+// commitFenced writes a batch whose writes agree on each activity's quota
+// epoch in one round trip:
+//
+//	START TRANSACTION; the fence; the sessions' times; the groups; the
+//	registrations; the notices; the counters; COMMIT
+//
+// The fence reads the activities' epochs under the shared lock that
+// lockBatch takes, first, and fails the round trip (errFenceMoved) unless
+// every one is its writes'; the sessions' times, copied into each
+// registration, are then read as lockBatch reads them. errTwoTrips: the
+// batch's notices do not fit (nothing sent). Any other error is
+// failedCommit's.
+func (s *ActivityStore) commitFenced(ctx context.Context, conn *sql.Conn, ws []activity.Write, res []activity.WriteResult, ids, sids []int64, epochs map[int64]int64) error {
+	okIdx, groups, regs, err := batchRows(ws, epochs, res)
+	if err != nil || len(okIdx) == 0 {
+		return err
+	}
+	step := s.db.idStep
+	for i := range regs {
+		regs[i].ID = provisionalID + int64(i)
+	}
+	notices := batchAnswers(ws, okIdx, regs, res)
+	nq, nargs, ok, err := noticesAtInsertID(notices, len(regs), step)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errTwoTrips
+	}
+	fq, fargs := s.fenceSQL(ids, epochs)
+	tq, targs := sessionTimesSet(sids)
+	gq, gargs := groupsInsert(groups)
+	rq, rargs := registrationsInsertAt(regs, nil, sids)
+	cq, cargs, sessions, actOf := counterUpdates(regs)
+	var b strings.Builder
+	b.WriteString("START TRANSACTION; ")
+	b.WriteString(fq)
+	b.WriteString("; ")
+	b.WriteString(tq)
+	b.WriteString("; ")
+	b.WriteString(gq)
+	b.WriteString("; ")
+	b.WriteString(rq)
+	b.WriteString("; SET @gj_first_reg = LAST_INSERT_ID(); ")
+	b.WriteString(nq)
+	b.WriteString(cq)
+	b.WriteString("COMMIT")
+	all := make([]any, 0, len(fargs)+len(targs)+len(gargs)+len(rargs)+len(nargs)+len(cargs))
+	all = append(append(append(append(append(append(all, fargs...), targs...), gargs...), rargs...), nargs...), cargs...)
+	affected, insertIDs, err := execAll(ctx, conn, b.String(), all)
+	if err != nil {
+		var answered *mysqldrv.MySQLError
+		if errors.As(err, &answered) && answered.Number == errFenceNumber {
+			return errFenceMoved
+		}
+		return failedCommit(err, okIdx, res)
+	}
+	// One entry a statement (the driver's; the fence's row adds zeros):
+	// START TRANSACTION, the fence, the times, the groups, then the
+	// registrations.
+	const regsAt = 4
+	if len(insertIDs) <= regsAt || affected[regsAt] != int64(len(regs)) {
+		return fmt.Errorf("registrations: inserted %v rows of %d", affected, len(regs))
+	}
+	renumber(regs, okIdx, res, insertIDs[regsAt], step)
+	s.countersAfter(ctx, affected, sessions, actOf)
+	s.seats.mark(ids...)
+	return nil
+}
+
+// renumber gives the batch's rows and answers, numbered from provisionalID,
+// their real ids: MySQL numbered the rows from first, step apart.
+func renumber(regs []registrationRow, okIdx []int, res []activity.WriteResult, first, step int64) {
+	for i := range regs {
+		regs[i].ID = first + int64(i)*step
+	}
+	for _, i := range okIdx {
+		for j := range res[i].Regs {
+			res[i].Regs[j].ID = first + (res[i].Regs[j].ID-provisionalID)*step
+		}
+	}
+}
+
+// fenceSQL is commitFenced's fence: the activities' rows read under the
+// shared lock, and an error ("more than 1 row") unless each one's quota
+// epoch is epochs'.
+func (s *ActivityStore) fenceSQL(ids []int64, epochs map[int64]int64) (string, []any) {
+	var b strings.Builder
+	args := make([]any, 0, 3*len(ids)+1)
+	b.WriteString("SELECT IF(SUM(CASE id")
+	for _, id := range ids {
+		b.WriteString(" WHEN ? THEN quota_epoch = ?")
+		args = append(args, id, epochs[id])
+	}
+	in, inArgs := idParams(ids)
+	b.WriteString(" END) <=> ?, 0, (SELECT 1 UNION ALL SELECT 2)) FROM activities WHERE id IN ")
+	b.WriteString(in)
+	b.WriteString(s.shareLock())
+	args = append(append(args, len(ids)), inArgs...)
+	return b.String(), args
+}
+
+// sessionTimesSet reads the sessions' times into @gj_s<k> and @gj_e<k>,
+// k the session's index in sids, for registrationsInsertAt.
+func sessionTimesSet(sids []int64) (string, []any) {
+	var b strings.Builder
+	args := make([]any, 0, 2*len(sids))
+	b.WriteString("SET ")
+	for k, sid := range sids {
+		if k > 0 {
+			b.WriteByte(',')
+		}
+		n := strconv.Itoa(k)
+		b.WriteString("@gj_s" + n + " = (SELECT starts_at FROM sessions WHERE id = ?), @gj_e" + n + " = (SELECT ends_at FROM sessions WHERE id = ?)")
+		args = append(args, sid, sid)
+	}
+	return b.String(), args
 }
 
 // provisionalID numbers a batch's registrations until MySQL has: far
