@@ -343,12 +343,16 @@ func scanLockBatch(rows *sql.Rows, err error) (map[int64]int64, map[int64][2]tim
 // the database has one).
 func (s *ActivityStore) lockEpochs(ctx context.Context, tx *gorm.DB, ids []int64) (map[int64]int64, error) {
 	in, args := idParams(ids)
-	rows, err := tx.Statement.ConnPool.QueryContext(ctx, "SELECT id, quota_epoch FROM activities WHERE id IN "+in+s.shareLock(), args...)
+	return scanEpochs(tx.Statement.ConnPool.QueryContext(ctx, "SELECT id, quota_epoch FROM activities WHERE id IN "+in+s.shareLock(), args...))
+}
+
+// scanEpochs reads rows of (activity id, quota epoch).
+func scanEpochs(rows *sql.Rows, err error) (map[int64]int64, error) {
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := make(map[int64]int64, len(ids))
+	out := map[int64]int64{}
 	for rows.Next() {
 		var id, e int64
 		if err := rows.Scan(&id, &e); err != nil {

@@ -21,19 +21,22 @@ import (
 // commitBatchMulti is commitBatch on MySQL in one round trip instead of
 // seven (BEGIN, the epoch read, two INSERTs, the counters, the outbox,
 // COMMIT), through the writer pool whose connections take several
-// statements at once (commitFenced). A batch the one round trip does not
-// fit takes two, on the path below:
+// statements at once: commitFenced, which checks under lock that each
+// activity's quota epoch is still the one its writes were decided on.
 //
-//  1. START TRANSACTION and the epoch and session-time read (lockBatch);
-//  2. the groups, the registrations, the notices, the counters and COMMIT.
-//
-// The notices name their registrations' ids, which MySQL numbers only in
-// the last round trip: they are built with provisional ids and written
-// with the real ones computed in SQL from the registrations' insert id
-// (LAST_INSERT_ID(), the rows step apart: DB.idStep). Should a notice
-// carry a provisional id anywhere else (never, today), the batch takes a
-// third round trip instead: the rows first, then the notices with their
-// ids, the counters and COMMIT.
+//   - A batch whose writes for one activity were decided on different
+//     epochs, or whose fence found an epoch moved (nothing written), is
+//     fenced against the epochs read anew (a write decided on another one
+//     gets ErrFenced) and the others go in one round trip again; should
+//     the epochs move once more, every write gets ErrFenced.
+//   - The notices name their registrations' ids, which MySQL numbers only
+//     in that round trip: they are built with provisional ids and written
+//     with the real ones computed in SQL from the registrations' insert id
+//     (LAST_INSERT_ID(), the rows step apart: DB.idStep). Should a notice
+//     carry a provisional id anywhere else (never, today), the batch takes
+//     three round trips instead: START TRANSACTION and the epochs and
+//     session times read under lock (lockBatch); the rows; the notices
+//     with their ids, the counters and COMMIT.
 //
 // Every sign-up batch pays for these round trips, and on a busy server
 // they were a third of the writer's CPU and most of its time. A failed
@@ -57,22 +60,38 @@ func (s *ActivityStore) commitBatchMulti(ctx context.Context, ws []activity.Writ
 		_ = conn.Close()
 	}()
 	ids, sids := batchKeys(ws)
-	if epochs, one := writeEpochs(ws); one {
+	epochs, one := writeEpochs(ws)
+	for attempt := 0; ; attempt++ {
+		if !one {
+			// Fence each write against the epochs as they are now (the
+			// round trip's fence checks them again, under lock).
+			if epochs, err = readEpochs(ctx, conn, ids); err != nil {
+				return err
+			}
+		}
 		err := s.commitFenced(ctx, conn, ws, res, ids, sids, epochs)
-		switch {
-		case err == nil:
+		if err == nil {
 			open = false
 			return nil
-		case errors.Is(err, errFenceMoved), errors.Is(err, errTwoTrips):
-			// Nothing was written: decide each write's fence on the path
-			// below (a rolled-back fence moved; the rows go as before).
-			if errors.Is(err, errFenceMoved) {
-				rollbackOrDrop(conn)
+		}
+		if !errors.Is(err, errFenceMoved) {
+			if !errors.Is(err, errTwoTrips) {
+				return err
 			}
 			clear(res)
-		default:
-			return err
+			break
 		}
+		// Nothing was written; an epoch moved meanwhile.
+		rollbackOrDrop(conn)
+		clear(res)
+		if attempt > 0 {
+			// Moved again: every write is decided afresh.
+			for i := range res {
+				res[i].Err = activity.ErrFenced
+			}
+			return nil
+		}
+		one = false
 	}
 	q, args := s.lockBatchSQL(ids, sids)
 	epoch, times, err := scanLockBatch(conn.QueryContext(ctx, "START TRANSACTION; "+q, args...))
@@ -86,44 +105,11 @@ func (s *ActivityStore) commitBatchMulti(ctx context.Context, ws []activity.Writ
 	step := s.db.idStep
 	gq, gargs := groupsInsert(groups)
 	rq, rargs := registrationsInsert(regs, times)
-	for i := range regs {
-		regs[i].ID = provisionalID + int64(i)
-	}
-	notices := batchAnswers(ws, okIdx, regs, res)
-	nq, nargs, ok, err := noticesAtInsertID(notices, len(regs), step)
-	if err != nil {
-		return err
-	}
 	cq, cargs, sessions, actOf := counterUpdates(regs)
-	if ok {
-		var b strings.Builder
-		b.WriteString(gq)
-		b.WriteString("; ")
-		b.WriteString(rq)
-		b.WriteString("; SET @gj_first_reg = LAST_INSERT_ID(); ")
-		b.WriteString(nq)
-		b.WriteString(cq)
-		b.WriteString("COMMIT")
-		all := append(append(append(gargs, rargs...), nargs...), cargs...)
-		affected, insertIDs, err := execAll(ctx, conn, b.String(), all)
-		if err != nil {
-			return failedCommit(err, okIdx, res)
-		}
-		open = false
-		if len(insertIDs) < 2 || affected[1] != int64(len(regs)) {
-			return fmt.Errorf("registrations: inserted %v rows of %d", affected, len(regs))
-		}
-		renumber(regs, okIdx, res, insertIDs[1], step)
-		s.countersAfter(ctx, affected, sessions, actOf)
-		s.seats.mark(ids...)
-		return nil
-	}
 
 	// A notice names a provisional id beyond its registration and dedup
-	// key: the rows first, then the notices numbered for real.
-	for _, i := range okIdx {
-		res[i].Regs = nil
-	}
+	// key: the epochs and times read under lock, the rows, then the
+	// notices numbered for real and COMMIT.
 	r, err := conn.ExecContext(ctx, gq+"; "+rq, append(gargs, rargs...)...)
 	if err != nil {
 		return err
@@ -131,7 +117,7 @@ func (s *ActivityStore) commitBatchMulti(ctx context.Context, ws []activity.Writ
 	if err := numberRows(regs, r, step); err != nil {
 		return err
 	}
-	notices = batchAnswers(ws, okIdx, regs, res)
+	notices := batchAnswers(ws, okIdx, regs, res)
 	var b strings.Builder
 	args = args[:0]
 	for len(notices) > 0 {
@@ -252,6 +238,12 @@ func (s *ActivityStore) commitFenced(ctx context.Context, conn *sql.Conn, ws []a
 	s.countersAfter(ctx, affected, sessions, actOf)
 	s.seats.mark(ids...)
 	return nil
+}
+
+// readEpochs is the activities' quota epochs, read without a lock.
+func readEpochs(ctx context.Context, conn *sql.Conn, ids []int64) (map[int64]int64, error) {
+	in, args := idParams(ids)
+	return scanEpochs(conn.QueryContext(ctx, "SELECT id, quota_epoch FROM activities WHERE id IN "+in, args...))
 }
 
 // renumber gives the batch's rows and answers, numbered from provisionalID,
