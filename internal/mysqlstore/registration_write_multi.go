@@ -28,7 +28,8 @@ import (
 //     epochs, or whose fence found an epoch moved (nothing written), is
 //     fenced against the epochs read anew (a write decided on another one
 //     gets ErrFenced) and the others go in one round trip again; should
-//     the epochs move once more, every write gets ErrFenced.
+//     the fence fail once more, the batch takes the three round trips
+//     below, whose epochs are read under the lock.
 //   - The notices name their registrations' ids, which MySQL numbers only
 //     in that round trip: they are built with provisional ids and written
 //     with the real ones computed in SQL from the registrations' insert id
@@ -74,22 +75,17 @@ func (s *ActivityStore) commitBatchMulti(ctx context.Context, ws []activity.Writ
 			open = false
 			return nil
 		}
-		if !errors.Is(err, errFenceMoved) {
-			if !errors.Is(err, errTwoTrips) {
-				return err
-			}
-			clear(res)
+		if !errors.Is(err, errFenceMoved) && !errors.Is(err, errTwoTrips) {
+			return err
+		}
+		clear(res)
+		if errors.Is(err, errTwoTrips) {
 			break
 		}
 		// Nothing was written; an epoch moved meanwhile.
 		rollbackOrDrop(conn)
-		clear(res)
 		if attempt > 0 {
-			// Moved again: every write is decided afresh.
-			for i := range res {
-				res[i].Err = activity.ErrFenced
-			}
-			return nil
+			break // moved again: the epochs are read under lock below
 		}
 		one = false
 	}
