@@ -75,11 +75,11 @@ func (s *ActivityStore) commitBatchMulti(ctx context.Context, ws []activity.Writ
 			open = false
 			return nil
 		}
-		if !errors.Is(err, errFenceMoved) && !errors.Is(err, errTwoTrips) {
+		if !errors.Is(err, errFenceMoved) && !errors.Is(err, errThreeTrips) {
 			return err
 		}
 		clear(res)
-		if errors.Is(err, errTwoTrips) {
+		if errors.Is(err, errThreeTrips) {
 			break
 		}
 		// Nothing was written; an epoch moved meanwhile.
@@ -141,10 +141,11 @@ func (s *ActivityStore) commitBatchMulti(ctx context.Context, ws []activity.Writ
 
 // errFenceMoved: commitFenced's fence found an activity's quota epoch
 // other than its writes' (the round trip stopped there, nothing written).
-// errTwoTrips: the batch does not fit one round trip (nothing sent).
+// errThreeTrips: the batch does not fit one round trip and takes the
+// three of the locked path (nothing sent).
 var (
 	errFenceMoved = errors.New("registrations: a quota epoch moved")
-	errTwoTrips   = errors.New("registrations: the batch takes two round trips")
+	errThreeTrips = errors.New("registrations: the batch takes three round trips")
 )
 
 // errFenceNumber is what the fence's failure answers: MySQL's "subquery
@@ -175,7 +176,7 @@ func writeEpochs(ws []activity.Write) (epochs map[int64]int64, one bool) {
 // The fence reads the activities' epochs under the shared lock that
 // lockBatch takes, first, and fails the round trip (errFenceMoved) unless
 // every one is its writes'; the sessions' times, copied into each
-// registration, are then read as lockBatch reads them. errTwoTrips: the
+// registration, are then read as lockBatch reads them. errThreeTrips: the
 // batch's notices do not fit (nothing sent). Any other error is
 // failedCommit's.
 func (s *ActivityStore) commitFenced(ctx context.Context, conn *sql.Conn, ws []activity.Write, res []activity.WriteResult, ids, sids []int64, epochs map[int64]int64) error {
@@ -193,7 +194,7 @@ func (s *ActivityStore) commitFenced(ctx context.Context, conn *sql.Conn, ws []a
 		return err
 	}
 	if !ok {
-		return errTwoTrips
+		return errThreeTrips
 	}
 	fq, fargs := s.fenceSQL(ids, epochs)
 	tq, targs := sessionTimesSet(sids)
