@@ -465,7 +465,7 @@ func (a *App) serveOn(ctx context.Context, ln net.Listener) error {
 	stopWorkers := a.startWorkers(ctx)
 	defer stopWorkers() // after the HTTP shutdown below: WeChat calls under way finish and are recorded
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(httpapi.WarmListener(ln)) }()
 	select {
 	case err := <-errc:
 		return err
