@@ -103,12 +103,26 @@ func machineCPU() (busy, total int64) {
 	return busy, total
 }
 
+// cpuUse is what one round cost per request: the server processes' CPU,
+// and every measured process's together (server, bench, Redis, MariaDB).
+type cpuUse struct {
+	server, all time.Duration
+}
+
+// bound is the most requests a second the machine's cores could serve at
+// this cost per request, were they never idle.
+func (u cpuUse) bound() float64 {
+	if u.all <= 0 {
+		return 0
+	}
+	return float64(numCPU()) * float64(time.Second) / float64(u.all)
+}
+
 // report prints the CPU each process used per request between two samples,
 // and how much of the machine's CPU the rest of the machine took.
-// It returns the server processes' CPU per request.
-func (m *cpuMeter) report(label string, before, after cpuSample, requests int, wall time.Duration, busy0, total0 int64) time.Duration {
+func (m *cpuMeter) report(label string, before, after cpuSample, requests int, wall time.Duration, busy0, total0 int64) cpuUse {
 	if requests == 0 {
-		return 0
+		return cpuUse{}
 	}
 	var parts []string
 	var ours time.Duration
@@ -127,5 +141,5 @@ func (m *cpuMeter) report(label string, before, after cpuSample, requests int, w
 		others += fmt.Sprintf("; the machine was %.0f%% idle", 100*float64((total1-busy1)-(total0-busy0))/float64(total1-total0))
 	}
 	fmt.Printf("  CPU per request (%s): %s%s\n", label, strings.Join(parts, ", "), others)
-	return (after[m.names[0]] - before[m.names[0]]) / time.Duration(requests)
+	return cpuUse{server: (after[m.names[0]] - before[m.names[0]]) / time.Duration(requests), all: ours / time.Duration(requests)}
 }

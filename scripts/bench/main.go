@@ -113,7 +113,7 @@ type bench struct {
 
 // measure runs fn (which returns how many requests it sent), prints the
 // CPU every process spent per request and returns the server's.
-func (b *bench) measure(label string, fn func() int) time.Duration {
+func (b *bench) measure(label string, fn func() int) cpuUse {
 	busy0, total0 := machineCPU()
 	before := b.cpu.sample()
 	t0 := time.Now()
