@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
+import { createMemoryHistory, createRouter } from 'vue-router'
 import { installUI } from '../ui'
 import AuditView from './AuditView.vue'
 
@@ -24,6 +25,17 @@ function fakeServer() {
 const query = (calls: string[], path: string) =>
   new URLSearchParams([...calls].reverse().find((c) => c.split('?')[0] === path)?.split('?')[1] ?? '')
 
+// mountAt opens the page at address (its filters in the query), with a router.
+async function mountAt(address: string) {
+  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/audit', component: AuditView }] })
+  await router.push(address)
+  const w = mount(AuditView, { global: { plugins: [{ install: installUI }, router] }, attachTo: document.body })
+  await flushPromises()
+  return Object.assign(w, { router })
+}
+
+const button = (text: string) => [...document.querySelectorAll<HTMLButtonElement>('button')].find((b) => b.textContent?.trim() === text)!
+
 afterEach(() => {
   vi.unstubAllGlobals()
   document.body.innerHTML = ''
@@ -32,8 +44,7 @@ afterEach(() => {
 describe('AuditView 操作人角色', () => {
   it('filters the list and the export by the role the actor acted in, named in Chinese', async () => {
     const calls = fakeServer()
-    const w = mount(AuditView, { global: { plugins: [{ install: installUI }] }, attachTo: document.body })
-    await flushPromises()
+    const w = await mountAt('/audit')
     expect(w.find('[data-test="audit"]').text()).toContain('街道管理员')
     expect(query(calls, '/api/v1/console/audit').has('role')).toBe(false)
 
@@ -44,13 +55,34 @@ describe('AuditView 操作人角色', () => {
     expect(labels).toEqual(expect.arrayContaining(['管理员', '街道管理员', '工作人员', '组织工作人员', '单位联络员']))
     options.find((o) => o.textContent?.trim() === '工作人员')!.click()
     await flushPromises()
-    const button = (text: string) => [...document.querySelectorAll<HTMLButtonElement>('button')].find((b) => b.textContent?.trim() === text)!
     button('查询').click()
     await flushPromises()
     expect(query(calls, '/api/v1/console/audit').get('role')).toBe('staff')
     button('导出 Excel').click()
     await flushPromises()
     expect(query(calls, '/api/v1/console/audit/export').get('role')).toBe('staff')
+    w.unmount()
+  })
+})
+
+describe('AuditView 筛选条件在地址中', () => {
+  it('opens with the filters the address names, and writes a search back into the address', async () => {
+    const calls = fakeServer()
+    const w = await mountAt('/audit?object_type=activity&object_id=3&role=staff&from=2026-12-01&to=2026-12-02')
+    const first = query(calls, '/api/v1/console/audit')
+    expect(Object.fromEntries(first)).toMatchObject({ object_type: 'activity', object_id: '3', role: 'staff', from: '2026-12-01', to: '2026-12-02' })
+    expect((w.find('input[aria-label="对象编号"]').element as HTMLInputElement).value).toBe('3')
+
+    await w.find('input[aria-label="对象编号"]').setValue('')
+    await w.find('input[aria-label="操作人编号"]').setValue('7')
+    button('查询').click()
+    await flushPromises()
+    expect(query(calls, '/api/v1/console/audit').get('actor_id')).toBe('7')
+    expect(query(calls, '/api/v1/console/audit').has('object_id')).toBe(false)
+    expect(w.router.currentRoute.value.query).toEqual({ object_type: 'activity', actor_id: '7', role: 'staff', from: '2026-12-01', to: '2026-12-02' })
+    button('导出 Excel').click()
+    await flushPromises()
+    expect(query(calls, '/api/v1/console/audit/export').get('actor_id')).toBe('7')
     w.unmount()
   })
 })

@@ -1,1 +1,0 @@
-import{$t as e,Gt as t,It as n,Lt as r,Nt as i,Yt as a}from"./element-plus-DIMLK0gL.js";import{t as o}from"./index-DDNjG-9I.js";var s={};function c(o,s){let c=a(`router-link`),l=a(`el-empty`);return t(),i(l,{description:`页面不存在，或您无权查看。`},{default:e(()=>[r(c,{to:`/`},{default:e(()=>[...s[0]||=[n(`回到首页`,-1)]]),_:1})]),_:1})}var l=o(s,[[`render`,c]]);export{l as default};
