@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount } from '@vue/test-utils'
-import { createMemoryHistory, createRouter } from 'vue-router'
-import { installUI } from '../ui'
+import { flushPromises } from '@vue/test-utils'
 import AuditView from './AuditView.vue'
+import { mountPage } from './mountPage'
 
 // A fake server: one audit entry, the actions, and the export; every call is kept.
 function fakeServer() {
@@ -25,14 +24,7 @@ function fakeServer() {
 const query = (calls: string[], path: string) =>
   new URLSearchParams([...calls].reverse().find((c) => c.split('?')[0] === path)?.split('?')[1] ?? '')
 
-// mountAt opens the page at address (its filters in the query), with a router.
-async function mountAt(address: string) {
-  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/audit', component: AuditView }] })
-  await router.push(address)
-  const w = mount(AuditView, { global: { plugins: [{ install: installUI }, router] }, attachTo: document.body })
-  await flushPromises()
-  return Object.assign(w, { router })
-}
+const mountAt = (address: string) => mountPage(AuditView, '/audit', address)
 
 const button = (text: string) => [...document.querySelectorAll<HTMLButtonElement>('button')].find((b) => b.textContent?.trim() === text)!
 

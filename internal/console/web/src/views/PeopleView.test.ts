@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount } from '@vue/test-utils'
-import { createMemoryHistory, createRouter } from 'vue-router'
-import { installUI } from '../ui'
+import { flushPromises, type mount } from '@vue/test-utils'
 import PeopleView from './PeopleView.vue'
+import { mountPage } from './mountPage'
 
 // A fake server as a community's staff member meets it: the people of their
 // community, a person's service record (two pages), and GET /admin/users/{id}
@@ -28,13 +27,7 @@ function fakeServer() {
   return calls
 }
 
-async function page(address: string) {
-  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/people', component: PeopleView }] })
-  await router.push(address)
-  const w = mount(PeopleView, { global: { plugins: [{ install: installUI }, router] }, attachTo: document.body })
-  await flushPromises()
-  return Object.assign(w, { router })
-}
+const page = (address: string) => mountPage(PeopleView, '/people', address)
 
 // The 姓名 or 手机号 box (Element Plus hands data-test to the input itself).
 const box = (w: { find: (s: string) => ReturnType<ReturnType<typeof mount>['find']> }, name: string) => w.find(`input[data-test="people-${name}"]`)

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount } from '@vue/test-utils'
-import { createMemoryHistory, createRouter } from 'vue-router'
-import { installUI } from '../ui'
+import { flushPromises } from '@vue/test-utils'
 import RegistrationsView from './RegistrationsView.vue'
+import { mountPage } from './mountPage'
 
 // A fake server: one registration on the console's registrations list; every call is kept.
 function fakeServer() {
@@ -18,13 +17,7 @@ function fakeServer() {
   return calls
 }
 
-async function page(address: string) {
-  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/registrations', component: RegistrationsView }] })
-  await router.push(address)
-  const w = mount(RegistrationsView, { global: { plugins: [{ install: installUI }, router] }, attachTo: document.body })
-  await flushPromises()
-  return Object.assign(w, { router })
-}
+const page = (address: string) => mountPage(RegistrationsView, '/registrations', address)
 
 const lastList = (calls: string[]) =>
   new URLSearchParams([...calls].reverse().find((c) => c.startsWith('/api/v1/console/registrations'))?.split('?')[1] ?? '')
