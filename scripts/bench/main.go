@@ -112,7 +112,8 @@ type bench struct {
 }
 
 // measure runs fn (which returns how many requests it sent), prints the
-// CPU every process spent per request and returns the server's.
+// CPU every process spent per request and returns it (the server's, and
+// every measured process's together).
 func (b *bench) measure(label string, fn func() int) cpuUse {
 	busy0, total0 := machineCPU()
 	before := b.cpu.sample()
