@@ -187,14 +187,6 @@ func (r reviewReq) review() cobuild.Review {
 	return out
 }
 
-func (a *API) reviewWish(c *gin.Context) {
-	var req reviewReq
-	if u, id, ok := a.meAndWith(c, "id", &req); ok {
-		w, err := a.d.Cobuild.ReviewWish(c.Request.Context(), u, id, req.review())
-		respond(c, http.StatusOK, toWishDTO(w), err)
-	}
-}
-
 // ---- proposals ----
 
 type proposalDTO struct {
@@ -263,14 +255,6 @@ func (a *API) createProposal(c *gin.Context) {
 	if u, ok := a.meWith(c, &req); ok {
 		p, err := a.d.Cobuild.CreateProposal(c.Request.Context(), u, req.CommunityID, req.Title, req.Description)
 		respond(c, http.StatusCreated, a.toProposalDTO(p), err)
-	}
-}
-
-func (a *API) reviewProposal(c *gin.Context) {
-	var req reviewReq
-	if u, id, ok := a.meAndWith(c, "id", &req); ok {
-		p, err := a.d.Cobuild.ReviewProposal(c.Request.Context(), u, id, req.review())
-		respond(c, http.StatusOK, a.toProposalDTO(p), err)
 	}
 }
 

@@ -25,7 +25,26 @@ type (
 	userIDReq struct {
 		UserID int64 `json:"user_id"`
 	}
+	// decisionReq is an approval's or a rejection's optional body: the
+	// decision's text is "note"; "reason", as every other rejection names
+	// it, is taken as well.
+	decisionReq struct {
+		Note   string `json:"note"`
+		Reason string `json:"reason"`
+	}
 )
+
+func (r reasonReq) reason() string { return r.Reason }
+
+func (r userIDReq) userID() int64 { return r.UserID }
+
+// text is the decision's note, or its reason when the note is left out.
+func (r decisionReq) text() string {
+	if r.Note == "" {
+		return r.Reason
+	}
+	return r.Note
+}
 
 // byID answers the object the path's id names: get finds it, to shows it.
 func byID[T, D any](get func(context.Context, int64) (T, error), to func(T) D) gin.HandlerFunc {
@@ -48,14 +67,43 @@ func userAction[T, D any](a *API, status int, act func(context.Context, resident
 	}
 }
 
+// bodyAction is userAction for actions that take a JSON body: read into
+// an R, it is passed on as arg gives it.
+func bodyAction[R, A, T, D any](a *API, arg func(R) A, act func(context.Context, resident.User, int64, A) (T, error), to func(T) D) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var req R
+		if u, id, ok := a.meAndWith(c, "id", &req); ok {
+			x, err := act(c.Request.Context(), u, id, arg(req))
+			respond(c, http.StatusOK, to(x), err)
+		}
+	}
+}
+
 // reasonAction is userAction for actions that take a reason: the body
 // {"reason": "..."}.
 func reasonAction[T, D any](a *API, act func(context.Context, resident.User, int64, string) (T, error), to func(T) D) gin.HandlerFunc {
+	return bodyAction(a, reasonReq.reason, act, to)
+}
+
+// decision has the current user approve or reject the object the path's
+// id names, with the optional body's text (see decisionReq).
+func decision[T, D any](a *API, approve bool, decide func(context.Context, resident.User, int64, bool, string) (T, error), to func(T) D) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		var req reasonReq
-		if u, id, ok := a.meAndWith(c, "id", &req); ok {
-			x, err := act(c.Request.Context(), u, id, req.Reason)
+		var req decisionReq
+		if u, id, ok := a.meAndWith(c, "id", optional(&req)); ok {
+			x, err := decide(c.Request.Context(), u, id, approve, req.text())
 			respond(c, http.StatusOK, to(x), err)
+		}
+	}
+}
+
+// removeFrom has the current user remove what the path parameter param
+// names from the object the path's id names, and answers 204 No Content.
+func removeFrom(a *API, param string, remove func(context.Context, resident.User, int64, int64) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var sub int64
+		if u, id, ok := a.meAndWith(c, "id", pathParam(&sub, param)); ok {
+			noContent(c, remove(c.Request.Context(), u, id, sub))
 		}
 	}
 }

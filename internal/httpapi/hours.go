@@ -254,14 +254,6 @@ func (a *API) createClaim(c *gin.Context) {
 	}
 }
 
-func (a *API) approveClaim(c *gin.Context) {
-	var req claimedTime
-	if u, id, ok := a.meAndWith(c, "id", &req); ok {
-		x, err := a.d.Hours.ApproveClaim(c.Request.Context(), u, id, req.minutes())
-		respond(c, http.StatusOK, toClaimDTO(x), err)
-	}
-}
-
 // correctionReq is the body of a correction: hours.CorrectionInput. Its
 // size may be given in hours (the issue speaks of "8 hours"; -0.5 is minus
 // 30 minutes) when minutes are not given.

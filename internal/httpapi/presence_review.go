@@ -52,22 +52,3 @@ func (a *API) presenceQueue(c *gin.Context) {
 		respond(c, http.StatusOK, gin.H{"items": dtos(ps, toPresenceDTO), "next_cursor": nextCursor(next)}, err)
 	}
 }
-
-func (a *API) reviewPresence(approve bool) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		// The decision's text is "note"; "reason", as every other
-		// rejection names it, is taken as well.
-		var req struct {
-			Note   string `json:"note"`
-			Reason string `json:"reason"`
-		}
-		if u, id, ok := a.meAndWith(c, "id", optional(&req)); ok {
-			note := req.Note
-			if note == "" {
-				note = req.Reason
-			}
-			p, err := a.d.Checkin.ReviewPresence(c.Request.Context(), u, id, approve, note)
-			respond(c, http.StatusOK, toPresenceDTO(p), err)
-		}
-	}
-}

@@ -123,13 +123,6 @@ func (a *API) addClosure(c *gin.Context) {
 	}
 }
 
-func (a *API) deleteClosure(c *gin.Context) {
-	var cid int64
-	if u, id, ok := a.meAndWith(c, "id", pathParam(&cid, "closure_id")); ok {
-		noContent(c, a.d.Rooms.DeleteClosure(c.Request.Context(), u, id, cid))
-	}
-}
-
 // deskBookings is a keyset page of the desk's bookings from today on, in
 // time order (?cursor=, ?limit= 1..100, default 50).
 func (a *API) deskBookings(c *gin.Context) {
@@ -159,26 +152,6 @@ func (a *API) deskBookings(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": nextCursor(next)})
 }
-
-type decisionReq struct {
-	Note   string `json:"note"`
-	Reason string `json:"reason"`
-}
-
-func (a *API) decideBooking(c *gin.Context, approve bool) {
-	var req decisionReq
-	if u, id, ok := a.meAndWith(c, "id", optional(&req)); ok {
-		note := req.Note
-		if note == "" {
-			note = req.Reason
-		}
-		b, err := a.d.Rooms.Decide(c.Request.Context(), u, id, approve, note)
-		respond(c, http.StatusOK, toBookingDTO(b), err)
-	}
-}
-
-func (a *API) approveBooking(c *gin.Context) { a.decideBooking(c, true) }
-func (a *API) rejectBooking(c *gin.Context)  { a.decideBooking(c, false) }
 
 func (a *API) checkInBooking(c *gin.Context) {
 	var req struct {

@@ -55,14 +55,6 @@ func toTeamViewDTO(v rooms.TeamView) teamDTO {
 	return d
 }
 
-func (a *API) inviteMember(c *gin.Context) {
-	var req userIDReq
-	if u, id, ok := a.meAndWith(c, "id", &req); ok {
-		m, err := a.d.Rooms.Invite(c.Request.Context(), u, id, req.UserID)
-		respond(c, http.StatusOK, toMemberDTO(m), err)
-	}
-}
-
 func (a *API) decideMember(approve bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		var uid int64
@@ -70,23 +62,6 @@ func (a *API) decideMember(approve bool) gin.HandlerFunc {
 			m, err := a.d.Rooms.DecideMember(c.Request.Context(), u, id, uid, approve)
 			respond(c, http.StatusOK, toMemberDTO(m), err)
 		}
-	}
-}
-
-func (a *API) removeMember(c *gin.Context) {
-	var uid int64
-	if u, id, ok := a.meAndWith(c, "id", pathParam(&uid, "user_id")); ok {
-		noContent(c, a.d.Rooms.RemoveMember(c.Request.Context(), u, id, uid))
-	}
-}
-
-// changeLeader hands the team's leadership to one of its active members
-// (the leader or the community's staff); the old leader stays a member.
-func (a *API) changeLeader(c *gin.Context) {
-	var req userIDReq
-	if u, id, ok := a.meAndWith(c, "id", &req); ok {
-		t, err := a.d.Rooms.ChangeLeader(c.Request.Context(), u, id, req.UserID)
-		respond(c, http.StatusOK, toTeamDTO(t), err)
 	}
 }
 

@@ -23,8 +23,8 @@ import (
 //     the user's scope).
 //
 // A route that only passes the request to one service call names that
-// call here (handlers.go: byID, userAction, reasonAction, items, ownItems,
-// userItems, statusItems). Routes are registered in area order; the areas'
+// call here (handlers.go: byID, userAction, bodyAction, reasonAction,
+// decision, removeFrom, items, ownItems, userItems, statusItems). Routes are registered in area order; the areas'
 // handlers live in the files named in the comments.
 func (a *API) routes(r *gin.Engine) {
 	r.GET("/metrics", a.metricsAllowed(), gin.WrapH(promhttp.HandlerFor(a.d.Registry, promhttp.HandlerOpts{})))
@@ -86,7 +86,7 @@ func (a *API) routes(r *gin.Engine) {
 	authed.POST("/me/party-membership", a.postMembership)
 	authed.POST("/hours/claims", a.createClaim)
 	staff.GET("/hours/claims", statusPage(a, a.d.Hours.Claims, claimID, toClaimDTO))
-	staff.POST("/hours/claims/:id/approve", a.approveClaim)
+	staff.POST("/hours/claims/:id/approve", bodyAction(a, claimedTime.minutes, a.d.Hours.ApproveClaim, toClaimDTO))
 	staff.POST("/hours/claims/:id/reject", reasonAction(a, a.d.Hours.RejectClaim, toClaimDTO))
 	staff.POST("/hours/corrections", a.correctHours)
 	staff.GET("/hours/corrections", statusPage(a, a.d.Hours.Corrections, correctionID, toCorrectionDTO))
@@ -181,8 +181,8 @@ func (a *API) routes(r *gin.Engine) {
 	// the system, or checked out away from the place): they credit no
 	// hours until approved (presence_review.go).
 	staff.GET("/presences", a.presenceQueue)
-	staff.POST("/presences/:id/approve", a.reviewPresence(true))
-	staff.POST("/presences/:id/reject", a.reviewPresence(false))
+	staff.POST("/presences/:id/approve", decision(a, true, a.d.Checkin.ReviewPresence, toPresenceDTO))
+	staff.POST("/presences/:id/reject", decision(a, false, a.d.Checkin.ReviewPresence, toPresenceDTO))
 
 	// Rooms and bookings (issue 16; rooms_resident.go).
 	v1.GET("/rooms", a.optionalAuth, a.listRooms)
@@ -203,10 +203,10 @@ func (a *API) routes(r *gin.Engine) {
 	authed.GET("/admin/rooms", a.managedRooms)
 	authed.PATCH("/admin/rooms/:id", a.patchRoom)
 	authed.POST("/admin/rooms/:id/closures", a.addClosure)
-	authed.DELETE("/admin/rooms/:id/closures/:closure_id", a.deleteClosure)
+	authed.DELETE("/admin/rooms/:id/closures/:closure_id", removeFrom(a, "closure_id", a.d.Rooms.DeleteClosure))
 	authed.GET("/admin/bookings", a.deskBookings)
-	authed.POST("/admin/bookings/:id/approve", a.approveBooking)
-	authed.POST("/admin/bookings/:id/reject", a.rejectBooking)
+	authed.POST("/admin/bookings/:id/approve", decision(a, true, a.d.Rooms.Decide, toBookingDTO))
+	authed.POST("/admin/bookings/:id/reject", decision(a, false, a.d.Rooms.Decide, toBookingDTO))
 	authed.POST("/admin/bookings/checkins", a.checkInBooking)
 	authed.GET("/admin/rooms/report", a.roomsReport)
 	// Cultural teams (rooms_teams.go).
@@ -215,11 +215,13 @@ func (a *API) routes(r *gin.Engine) {
 	authed.GET("/me/teams", userItems(a, a.d.Rooms.MyTeams, toListedTeamDTO))
 	authed.GET("/teams/:id", userAction(a, http.StatusOK, a.d.Rooms.Team, toTeamViewDTO))
 	authed.POST("/teams/:id/join", userAction(a, http.StatusOK, a.d.Rooms.Join, toMemberDTO))
-	authed.POST("/teams/:id/members", a.inviteMember)
+	authed.POST("/teams/:id/members", bodyAction(a, userIDReq.userID, a.d.Rooms.Invite, toMemberDTO))
 	authed.POST("/teams/:id/members/:user_id/approve", a.decideMember(true))
 	authed.POST("/teams/:id/members/:user_id/reject", a.decideMember(false))
-	authed.DELETE("/teams/:id/members/:user_id", a.removeMember)
-	authed.POST("/teams/:id/leader", a.changeLeader)
+	authed.DELETE("/teams/:id/members/:user_id", removeFrom(a, "user_id", a.d.Rooms.RemoveMember))
+	// The leader or the community's staff hand the team's leadership to
+	// one of its active members; the old leader stays a member.
+	authed.POST("/teams/:id/leader", bodyAction(a, userIDReq.userID, a.d.Rooms.ChangeLeader, toTeamDTO))
 	authed.GET("/teams/:id/bookings", a.teamBookings)
 	authed.POST("/teams/:id/activities", a.teamActivity)
 
@@ -248,12 +250,12 @@ func (a *API) routes(r *gin.Engine) {
 	authed.GET("/wishes/:id", a.getWish)
 	authed.GET("/needs/:id/wishes", a.needWishes)
 	staff.GET("/wishes", a.reviewWishes)
-	staff.POST("/wishes/:id/review", a.reviewWish)
+	staff.POST("/wishes/:id/review", bodyAction(a, reviewReq.review, a.d.Cobuild.ReviewWish, toWishDTO))
 	v1.GET("/proposals", a.optionalAuth, a.listProposals)
 	v1.GET("/proposals/:id", a.optionalAuth, a.getProposal)
 	authed.POST("/proposals", a.createProposal)
 	authed.POST("/proposals/:id/supports", userAction(a, http.StatusCreated, a.d.Cobuild.Support, a.toProposalDTO))
-	staff.POST("/proposals/:id/review", a.reviewProposal)
+	staff.POST("/proposals/:id/review", bodyAction(a, reviewReq.review, a.d.Cobuild.ReviewProposal, a.toProposalDTO))
 	v1.GET("/wechat/push", a.verifyPushURL)
 	v1.POST("/wechat/push", a.wechatPush)
 	v1.GET("/wechat/media/:id", a.wechatMedia)
