@@ -211,47 +211,50 @@ var (
 	reportInStatuses = []string{cobuild.ReportPending, cobuild.ReportConfirmed, cobuild.ReportDeclined}
 )
 
-// listFilter reads community_id, status (one of known) and cursor (an id).
-func listFilter(c *gin.Context, known []string) (community int64, statuses []string, after int64, limit int, err error) {
+// listFilter reads community_id, status (one of known) and the page p
+// (cursor: an id; limit).
+func listFilter(c *gin.Context, known []string, p *idPage) (community int64, statuses []string, err error) {
 	if s := c.Query("community_id"); s != "" {
 		if community, err = strconv.ParseInt(s, 10, 64); err != nil || community < 0 {
-			return 0, nil, 0, 0, errs.Invalid("INVALID_COMMUNITY", "社区参数无效")
+			return 0, nil, errs.Invalid("INVALID_COMMUNITY", "社区参数无效")
 		}
 	}
 	if err := queryOneOf(c, "status", known...); err != nil {
-		return 0, nil, 0, 0, err
+		return 0, nil, err
 	}
 	if s := c.Query("status"); s != "" {
 		statuses = []string{s}
 	}
-	if s := c.Query("cursor"); s != "" {
-		if after, err = strconv.ParseInt(s, 10, 64); err != nil || after <= 0 {
-			return 0, nil, 0, 0, errs.Invalid("BAD_CURSOR", "翻页位置无效，请从第一页重新加载")
+	return community, statuses, p.query("", 20)(c)
+}
+
+// filterID parses the optional id filter name: 0 when absent.
+func filterID(c *gin.Context, name string) (int64, error) {
+	var n int64
+	if s := c.Query(name); s != "" {
+		var err error
+		if n, err = strconv.ParseInt(s, 10, 64); err != nil || n < 0 {
+			return 0, badFilter(name)
 		}
 	}
-	limit, err = querySize(c, "limit", 20, 1, 100)
-	return community, statuses, after, limit, err
+	return n, nil
 }
 
 func (a *API) listNeeds(c *gin.Context) {
-	community, statuses, after, limit, err := listFilter(c, needStatuses)
+	var p idPage
+	community, statuses, err := listFilter(c, needStatuses, &p)
 	if err != nil {
 		fail(c, err)
 		return
 	}
 	// One time judges the filter (in SQL) and the statuses shown.
 	now := time.Now()
-	f := cobuild.NeedFilter{Category: c.Query("category"), Statuses: statuses, At: now, AfterID: after, Limit: limit + 1}
+	f := cobuild.NeedFilter{Category: c.Query("category"), Statuses: statuses, At: now, AfterID: p.From, Limit: p.peek()}
 	if _, ok := c.GetQuery("community_id"); ok {
 		f.CommunityIDs = []int64{community}
 	}
 	ns, err := a.d.Cobuild.Needs(c.Request.Context(), f)
-	ns, next := trimIDs(ns, limit, func(n cobuild.Need) int64 { return n.ID })
-	items := make([]needDTO, 0, len(ns))
-	for _, n := range ns {
-		items = append(items, toNeedDTO(n, now))
-	}
-	respond(c, http.StatusOK, gin.H{"items": items, "next_cursor": next}, err)
+	respondIDPage(c, p, ns, func(n cobuild.Need) int64 { return n.ID }, func(n cobuild.Need) needDTO { return toNeedDTO(n, now) }, err)
 }
 
 func (a *API) claimNeed(c *gin.Context) {
@@ -269,23 +272,22 @@ func (a *API) claimNeed(c *gin.Context) {
 // ---- projects ----
 
 func (a *API) listProjects(c *gin.Context) {
-	community, statuses, after, limit, err := listFilter(c, projectStatuses)
+	var p idPage
+	var unit int64
+	community, statuses, err := listFilter(c, projectStatuses, &p)
 	if err == nil {
 		err = queryOneOf(c, "overdue", "true", "false")
+	}
+	if err == nil {
+		unit, err = filterID(c, "unit_id")
 	}
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	f := cobuild.ProjectFilter{Statuses: statuses, AfterID: after, Limit: limit + 1}
+	f := cobuild.ProjectFilter{Statuses: statuses, UnitID: unit, AfterID: p.From, Limit: p.peek()}
 	if community != 0 {
 		f.CommunityIDs = []int64{community}
-	}
-	if s := c.Query("unit_id"); s != "" {
-		if f.UnitID, err = strconv.ParseInt(s, 10, 64); err != nil || f.UnitID < 0 {
-			fail(c, badFilter("unit_id"))
-			return
-		}
 	}
 	now := time.Now()
 	if c.Query("overdue") == "true" {
@@ -294,12 +296,7 @@ func (a *API) listProjects(c *gin.Context) {
 		f.OverdueAt = now
 	}
 	ps, err := a.d.Cobuild.Projects(c.Request.Context(), f)
-	ps, next := trimIDs(ps, limit, func(p cobuild.Project) int64 { return p.ID })
-	items := make([]projectDTO, 0, len(ps))
-	for _, p := range ps {
-		items = append(items, toProjectDTO(p, now))
-	}
-	respond(c, http.StatusOK, gin.H{"items": items, "next_cursor": next}, err)
+	respondIDPage(c, p, ps, func(p cobuild.Project) int64 { return p.ID }, func(p cobuild.Project) projectDTO { return toProjectDTO(p, now) }, err)
 }
 
 // needNow shows a need as it stands now (expired once its deadline passed).

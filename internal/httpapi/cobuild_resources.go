@@ -3,7 +3,6 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -44,30 +43,18 @@ func toResourceDTO(r cobuild.Resource) resourceDTO {
 
 func (a *API) listResources(c *gin.Context) {
 	var f cobuild.ResourceFilter
-	var err error
-	for _, q := range []struct {
-		name string
-		dst  *int64
-	}{{"community_id", &f.CommunityID}, {"unit_id", &f.UnitID}} {
-		if s := c.Query(q.name); s != "" {
-			if *q.dst, err = strconv.ParseInt(s, 10, 64); err != nil || *q.dst < 0 {
-				fail(c, badFilter(q.name))
-				return
-			}
+	kind := func(c *gin.Context) error {
+		if f.Kind = c.Query("kind"); f.Kind != "" {
+			f.Kind = cobuild.ResourceKindOf(f.Kind)
 		}
-	}
-	f.Kind = c.Query("kind")
-	if f.Kind != "" {
-		f.Kind = cobuild.ResourceKindOf(f.Kind)
-	}
-	if f.Kind != "" && cobuild.ResourceKinds[f.Kind] == "" {
-		fail(c, badFilter("kind"))
-		return
+		if f.Kind != "" && cobuild.ResourceKinds[f.Kind] == "" {
+			return badFilter("kind")
+		}
+		return nil
 	}
 	// Newest first, a page at a time: ?cursor= is the previous page's next_cursor.
 	var p idPage
-	if err = p.query("before_id", 50)(c); err != nil {
-		fail(c, err)
+	if !read(c, param(&f.CommunityID, filterID, "community_id"), param(&f.UnitID, filterID, "unit_id"), kind, p.query("before_id", 50)) {
 		return
 	}
 	f.BeforeID, f.Limit = p.From, p.peek()
