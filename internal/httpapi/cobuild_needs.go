@@ -296,7 +296,7 @@ func (a *API) listProjects(c *gin.Context) {
 		f.OverdueAt = now
 	}
 	ps, err := a.d.Cobuild.Projects(c.Request.Context(), f)
-	respondIDPage(c, p, ps, func(p cobuild.Project) int64 { return p.ID }, func(p cobuild.Project) projectDTO { return toProjectDTO(p, now) }, err)
+	respondIDPage(c, p, ps, func(x cobuild.Project) int64 { return x.ID }, func(x cobuild.Project) projectDTO { return toProjectDTO(x, now) }, err)
 }
 
 // needNow shows a need as it stands now (expired once its deadline passed).
