@@ -93,6 +93,21 @@ func StartServer(bin string, env []string, logPath string) (*exec.Cmd, error) {
 	return cmd, nil
 }
 
+// StartServerOnFreeAddr starts the server binary bin as StartServer does,
+// listening on a free loopback address (GONGJIAN_HTTP_ADDR added to env),
+// and returns the process and its base URL, http://host:port.
+func StartServerOnFreeAddr(bin string, env []string, logPath string) (*exec.Cmd, string, error) {
+	addr, err := FreeAddr()
+	if err != nil {
+		return nil, "", err
+	}
+	cmd, err := StartServer(bin, append(env[:len(env):len(env)], "GONGJIAN_HTTP_ADDR="+addr), logPath)
+	if err != nil {
+		return nil, "", err
+	}
+	return cmd, "http://" + addr, nil
+}
+
 // ServerCommand runs a command of the server binary (migrate, admin grant …)
 // with env and returns its output with the error when it fails.
 func ServerCommand(bin string, env []string, args ...string) error {

@@ -22,6 +22,20 @@ func BuildServer(dir string) (string, error) {
 	return bin, nil
 }
 
+// BuildServerInTemp builds ./server (as BuildServer does) into a new
+// temporary directory named after pattern (as os.MkdirTemp names it) and
+// returns the directory, which the caller removes, and the binary's path.
+func BuildServerInTemp(pattern string) (dir, bin string, err error) {
+	if dir, err = os.MkdirTemp("", pattern); err != nil {
+		return "", "", err
+	}
+	if bin, err = BuildServer(dir); err != nil {
+		os.RemoveAll(dir)
+		return "", "", err
+	}
+	return dir, bin, nil
+}
+
 // ServerEnv is the environment a bench's server processes share: the
 // development mode with fresh keys on the given data directory, database
 // and Redis key prefix, the built-in WeChat emulator, quiet logs, no demo

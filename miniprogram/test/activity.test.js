@@ -129,10 +129,10 @@ test('server errors show the server message; QUOTA_FULL reloads remaining places
   page.detach()
 })
 
-test('after a network failure the retry reuses the same Idempotency-Key', async () => {
+// Makes the first sign-up request fail as a network timeout (the later ones
+// go through) and returns the Idempotency-Key of every sign-up request sent.
+function failFirstSignUp() {
   let n = 0
-  const w = h.installWx({ routes: routes() })
-  const handle = w.server.handle
   const keys = []
   globalThis.wx.request = ((orig) => (o) => {
     if (o.url.endsWith('/api/v1/registrations')) {
@@ -144,12 +144,24 @@ test('after a network failure the retry reuses the same Idempotency-Key', async 
     }
     return orig(o)
   })(globalThis.wx.request)
-  void handle
+  return keys
+}
+
+// Opens the clinic, picks its first session and submits; the sign-up fails
+// on the network, as the modal says. Returns the page.
+async function submitThroughNetworkFailure(w) {
   const page = await h.renderPage('pages/activity/detail', { id: '102' })
   await h.tap(page, h.$$(page, '.option')[0])
   await h.tap(page, '.btn-submit')
   await h.settle(20)
   assert.match(w.modals[0].content, /网络连接失败/)
+  return page
+}
+
+test('after a network failure the retry reuses the same Idempotency-Key', async () => {
+  const w = h.installWx({ routes: routes() })
+  const keys = failFirstSignUp()
+  const page = await submitThroughNetworkFailure(w)
   await h.tap(page, '.btn-submit')
   await h.settle(20)
   assert.equal(keys.length, 2)
@@ -347,24 +359,9 @@ test('a series whose first session was cancelled stays open once that session\'s
 
 test('an answer changed after a network failure is sent under a new Idempotency-Key', async () => {
   // the same key with another body would be refused IDEMPOTENCY_KEY_REUSED: a changed form is a new sign-up
-  let n = 0
   const w = h.installWx({ routes: routes() })
-  const keys = []
-  globalThis.wx.request = ((orig) => (o) => {
-    if (o.url.endsWith('/api/v1/registrations')) {
-      keys.push(o.header['Idempotency-Key'])
-      if (n++ === 0) {
-        setTimeout(() => o.fail({ errMsg: 'request:fail timeout' }), 0)
-        return { abort() {} }
-      }
-    }
-    return orig(o)
-  })(globalThis.wx.request)
-  const page = await h.renderPage('pages/activity/detail', { id: '102' })
-  await h.tap(page, h.$$(page, '.option')[0])
-  await h.tap(page, '.btn-submit')
-  await h.settle(20)
-  assert.match(w.modals[0].content, /网络连接失败/)
+  const keys = failFirstSignUp()
+  const page = await submitThroughNetworkFailure(w)
   const q = page.data.questions[0]
   page.instance.onAnswer({ currentTarget: { dataset: { qid: q.id } }, detail: { value: '心内科' } })
   await h.tap(page, '.btn-submit')

@@ -114,15 +114,11 @@ func (c *client) login(name string) (string, int64) {
 
 func benchHTTP(adminDSN, redisAddr string, n, phones int) (err error) {
 	ctx := context.Background()
-	tmp, err := os.MkdirTemp("", "bench-checkin-")
+	tmp, bin, err := benchkit.BuildServerInTemp("bench-checkin-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	bin, err := benchkit.BuildServer(tmp)
-	if err != nil {
-		return err
-	}
 
 	// A fresh database and a private Redis prefix, both removed at the end.
 	scratch, err := benchkit.NewScratch(adminDSN)
@@ -138,16 +134,12 @@ func benchHTTP(adminDSN, redisAddr string, n, phones int) (err error) {
 	}
 	defer redisstore.DeletePrefix(ctx, rdb, prefix)
 
-	addr, err := benchkit.FreeAddr()
-	if err != nil {
-		return err
-	}
 	env := append(os.Environ(),
-		"GONGJIAN_DATA_DIR="+tmp, "GONGJIAN_HTTP_ADDR="+addr, "GONGJIAN_MYSQL_DSN="+scratch.DSN,
+		"GONGJIAN_DATA_DIR="+tmp, "GONGJIAN_MYSQL_DSN="+scratch.DSN,
 		"GONGJIAN_REDIS_ADDR="+redisAddr, "GONGJIAN_REDIS_KEY_PREFIX="+prefix, "GONGJIAN_SEED_DEMO=never",
 		"GONGJIAN_LOG_LEVEL=info", "GONGJIAN_LOG_FORMAT=json", "GONGJIAN_LOGIN_PER_IP_PER_MINUTE=100000", "GONGJIAN_LOGIN_PER_USER_PER_MINUTE=100000",
 		"GONGJIAN_WECHAT_APP_ID=", "GONGJIAN_SEED_COMMUNITIES=阳光社区")
-	srv, err := benchkit.StartServer(bin, env, filepath.Join(tmp, "server.log"))
+	srv, base, err := benchkit.StartServerOnFreeAddr(bin, env, filepath.Join(tmp, "server.log"))
 	if err != nil {
 		return err
 	}
@@ -158,7 +150,7 @@ func benchHTTP(adminDSN, redisAddr string, n, phones int) (err error) {
 			fmt.Fprintf(os.Stderr, "server log:\n%s\n", b)
 		}
 	}()
-	c := &client{base: "http://" + addr, hc: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+	c := &client{base: base, hc: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
 	if !benchkit.WaitReady(c.base, 30*time.Second) {
 		return fmt.Errorf("the server did not come up (log in %s)", tmp)
 	}

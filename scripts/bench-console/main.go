@@ -80,28 +80,19 @@ func run(n, requests, conns int, adminDSN, redisAddr string, target time.Duratio
 	cfg.InterpolateParams = true
 	dsn := cfg.FormatDSN()
 
-	dir, err := os.MkdirTemp("", "bench-console")
+	dir, bin, err := benchkit.BuildServerInTemp("bench-console")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bin, err := benchkit.BuildServer(dir)
-	if err != nil {
-		return err
-	}
-	addr, err := benchkit.FreeAddr()
-	if err != nil {
-		return err
-	}
 	logPath := filepath.Join(dir, "server.log")
-	srv, err := benchkit.StartServer(bin, append(os.Environ(), "GONGJIAN_MYSQL_DSN="+dsn, "GONGJIAN_REDIS_ADDR="+redisAddr,
-		"GONGJIAN_REDIS_KEY_PREFIX=gjbc"+randHex(3)+":", "GONGJIAN_HTTP_ADDR="+addr, "GONGJIAN_DATA_DIR="+dir,
+	srv, base, err := benchkit.StartServerOnFreeAddr(bin, append(os.Environ(), "GONGJIAN_MYSQL_DSN="+dsn, "GONGJIAN_REDIS_ADDR="+redisAddr,
+		"GONGJIAN_REDIS_KEY_PREFIX=gjbc"+randHex(3)+":", "GONGJIAN_DATA_DIR="+dir,
 		"GONGJIAN_SEED_DEMO=never", "GONGJIAN_LOG_LEVEL=warn", "GONGJIAN_WECHAT_APP_ID="), logPath)
 	if err != nil {
 		return err
 	}
 	defer func() { srv.Process.Kill(); srv.Wait() }()
-	base := "http://" + addr
 	if !benchkit.WaitReady(base, 30*time.Second) {
 		logs, _ := os.ReadFile(logPath)
 		return fmt.Errorf("the server did not get ready\n%s", logs)

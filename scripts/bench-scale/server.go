@@ -69,15 +69,10 @@ func (s *server) start() error {
 	if err := benchkit.ServerCommand(bin, env, "admin", "grant", "--openid", wxemu.OpenID(appID, adminName), "--role", "admin"); err != nil {
 		return err
 	}
-	addr, err := benchkit.FreeAddr()
-	if err != nil {
-		return err
-	}
 	logPath := filepath.Join(s.dir, "server.log")
-	if s.cmd, err = benchkit.StartServer(bin, append(env, "GONGJIAN_HTTP_ADDR="+addr), logPath); err != nil {
+	if s.cmd, s.base, err = benchkit.StartServerOnFreeAddr(bin, env, logPath); err != nil {
 		return err
 	}
-	s.base = "http://" + addr
 	if benchkit.WaitReady(s.base, 90*time.Second) {
 		fmt.Printf("server on %s (pid %d), database %s\n", s.base, s.cmd.Process.Pid, s.db)
 		return nil

@@ -262,27 +262,19 @@ type server struct {
 }
 
 func startServer(dsn, redisAddr, prefix string) (*server, error) {
-	dir, err := os.MkdirTemp("", "gjbench")
+	dir, bin, err := benchkit.BuildServerInTemp("gjbench")
 	if err != nil {
 		return nil, err
 	}
-	bin, err := benchkit.BuildServer(dir)
-	if err != nil {
-		return nil, err
-	}
-	addr, err := benchkit.FreeAddr()
-	if err != nil {
-		return nil, err
-	}
-	cmd, err := benchkit.StartServer(bin, append(os.Environ(),
+	cmd, base, err := benchkit.StartServerOnFreeAddr(bin, append(os.Environ(),
 		"GONGJIAN_MYSQL_DSN="+dsn, "GONGJIAN_REDIS_ADDR="+redisAddr, "GONGJIAN_REDIS_KEY_PREFIX="+prefix,
-		"GONGJIAN_HTTP_ADDR="+addr, "GONGJIAN_DATA_DIR="+dir, "GONGJIAN_LOG_LEVEL=warn", "GONGJIAN_SEED_DEMO=never",
+		"GONGJIAN_DATA_DIR="+dir, "GONGJIAN_LOG_LEVEL=warn", "GONGJIAN_SEED_DEMO=never",
 		"GONGJIAN_WRISTBAND_VENDOR_SECRETS="+vendor+":"+secret,
 	), filepath.Join(dir, "server.log"))
 	if err != nil {
 		return nil, err
 	}
-	s := &server{cmd: cmd, base: "http://" + addr, dir: dir}
+	s := &server{cmd: cmd, base: base, dir: dir}
 	if benchkit.WaitReady(s.base, 10*time.Second) {
 		return s, nil
 	}

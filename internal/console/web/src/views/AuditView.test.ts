@@ -1,58 +1,45 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises } from '@vue/test-utils'
 import AuditView from './AuditView.vue'
-import { mountPage } from './mountPage'
+import { buttonNamed, cleanUpPage, fakeFetch, json, lastQuery, mountPage, openSelect, optionNamed } from './mountPage'
 
 // A fake server: one audit entry, the actions, and the export; every call is kept.
 function fakeServer() {
-  const calls: string[] = []
-  const json = (body: unknown) => new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } })
-  vi.stubGlobal('fetch', vi.fn(async (url: string) => {
-    calls.push(url)
+  const calls = fakeFetch(({ url }) => {
     if (url.startsWith('/api/v1/console/audit/export')) return new Response(new Blob(['xlsx']), { status: 200 })
-    if (url.startsWith('/api/v1/console/audit/actions')) return json({ items: [] })
+    if (url.startsWith('/api/v1/console/audit/actions')) return json(200, { items: [] })
     if (url.startsWith('/api/v1/console/audit')) {
-      return json({ items: [{ id: 1, at: '2026-12-01T02:00:00Z', actor_id: 7, actor_name: '张晓岚', actor_role: 'subdistrict_admin', action: 'activity.publish',
+      return json(200, { items: [{ id: 1, at: '2026-12-01T02:00:00Z', actor_id: 7, actor_name: '张晓岚', actor_role: 'subdistrict_admin', action: 'activity.publish',
         object_type: 'activity', object_id: 3, ip: '127.0.0.1', request_id: 'r1' }], next_cursor: '' })
     }
-    return json({ items: [] })
-  }))
+    return json(200, { items: [] })
+  })
   vi.stubGlobal('URL', Object.assign(URL, { createObjectURL: () => 'blob:x', revokeObjectURL: () => {} }))
   return calls
 }
 
-const query = (calls: string[], path: string) =>
-  new URLSearchParams([...calls].reverse().find((c) => c.split('?')[0] === path)?.split('?')[1] ?? '')
-
 const mountAt = (address: string) => mountPage(AuditView, '/audit', address)
 
-const button = (text: string) => [...document.querySelectorAll<HTMLButtonElement>('button')].find((b) => b.textContent?.trim() === text)!
-
-afterEach(() => {
-  vi.unstubAllGlobals()
-  document.body.innerHTML = ''
-})
+afterEach(cleanUpPage)
 
 describe('AuditView 操作人角色', () => {
   it('filters the list and the export by the role the actor acted in, named in Chinese', async () => {
     const calls = fakeServer()
     const w = await mountAt('/audit')
     expect(w.find('[data-test="audit"]').text()).toContain('街道管理员')
-    expect(query(calls, '/api/v1/console/audit').has('role')).toBe(false)
+    expect(lastQuery(calls, '/api/v1/console/audit').has('role')).toBe(false)
 
-    await w.find('[data-test="audit-role"] .el-select__wrapper').trigger('click')
-    await flushPromises()
-    const options = [...document.querySelectorAll<HTMLElement>('.el-select-dropdown__item')]
+    const options = await openSelect(w, 'audit-role')
     const labels = options.map((o) => o.textContent?.trim())
     expect(labels).toEqual(expect.arrayContaining(['管理员', '街道管理员', '工作人员', '组织工作人员', '单位联络员']))
-    options.find((o) => o.textContent?.trim() === '工作人员')!.click()
+    optionNamed('工作人员')!.click()
     await flushPromises()
-    button('查询').click()
+    buttonNamed('查询')!.click()
     await flushPromises()
-    expect(query(calls, '/api/v1/console/audit').get('role')).toBe('staff')
-    button('导出 Excel').click()
+    expect(lastQuery(calls, '/api/v1/console/audit').get('role')).toBe('staff')
+    buttonNamed('导出 Excel')!.click()
     await flushPromises()
-    expect(query(calls, '/api/v1/console/audit/export').get('role')).toBe('staff')
+    expect(lastQuery(calls, '/api/v1/console/audit/export').get('role')).toBe('staff')
     w.unmount()
   })
 })
@@ -61,20 +48,20 @@ describe('AuditView 筛选条件在地址中', () => {
   it('opens with the filters the address names, and writes a search back into the address', async () => {
     const calls = fakeServer()
     const w = await mountAt('/audit?object_type=activity&object_id=3&role=staff&from=2026-12-01&to=2026-12-02')
-    const first = query(calls, '/api/v1/console/audit')
+    const first = lastQuery(calls, '/api/v1/console/audit')
     expect(Object.fromEntries(first)).toMatchObject({ object_type: 'activity', object_id: '3', role: 'staff', from: '2026-12-01', to: '2026-12-02' })
     expect((w.find('input[aria-label="对象编号"]').element as HTMLInputElement).value).toBe('3')
 
     await w.find('input[aria-label="对象编号"]').setValue('')
     await w.find('input[aria-label="操作人编号"]').setValue('7')
-    button('查询').click()
+    buttonNamed('查询')!.click()
     await flushPromises()
-    expect(query(calls, '/api/v1/console/audit').get('actor_id')).toBe('7')
-    expect(query(calls, '/api/v1/console/audit').has('object_id')).toBe(false)
+    expect(lastQuery(calls, '/api/v1/console/audit').get('actor_id')).toBe('7')
+    expect(lastQuery(calls, '/api/v1/console/audit').has('object_id')).toBe(false)
     expect(w.router.currentRoute.value.query).toEqual({ object_type: 'activity', actor_id: '7', role: 'staff', from: '2026-12-01', to: '2026-12-02' })
-    button('导出 Excel').click()
+    buttonNamed('导出 Excel')!.click()
     await flushPromises()
-    expect(query(calls, '/api/v1/console/audit/export').get('actor_id')).toBe('7')
+    expect(lastQuery(calls, '/api/v1/console/audit/export').get('actor_id')).toBe('7')
     w.unmount()
   })
 })

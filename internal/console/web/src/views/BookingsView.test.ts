@@ -1,43 +1,31 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount } from '@vue/test-utils'
-import { createMemoryHistory, createRouter } from 'vue-router'
-import { installUI } from '../ui'
+import { afterEach, describe, expect, it } from 'vitest'
+import { flushPromises } from '@vue/test-utils'
 import BookingsView from './BookingsView.vue'
+import { cleanUpPage, fakeFetch, json, mountPage } from './mountPage'
 
 // A fake server as the desk meets it: one room, two pending desk bookings (one for a registered
 // resident, one for a guest without an account); a desk booking's body is kept.
 function fakeServer() {
   const sent: unknown[] = []
-  const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
   const booking = (id: number, extra: object) => ({ id, room_id: 1, room_name: '多功能活动室', starts_at: '2026-12-08T02:00:00Z', ends_at: '2026-12-08T03:00:00Z',
     purpose: '合唱排练', status: 'pending', booked_for: 'desk', booked_by_desk: true, booked_by: 31, booker_name: '张晓岚', can_decide: true, ...extra })
-  vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
-    const path = url.split('?')[0]
+  fakeFetch(({ method, path, body }) => {
     if (path === '/api/v1/admin/rooms') return json(200, { items: [{ id: 1, name: '多功能活动室' }] })
     if (path === '/api/v1/admin/bookings') {
       return json(200, { items: [booking(1, { for_user_id: 7, guest_name: '王建国' }), booking(2, { guest_name: '陈阿姨' })], next_cursor: null })
     }
-    if (path === '/api/v1/rooms/1/bookings' && init?.method === 'POST') {
-      sent.push(JSON.parse(String(init.body)))
+    if (path === '/api/v1/rooms/1/bookings' && method === 'POST') {
+      sent.push(body)
       return json(201, booking(3, { for_user_id: 7, guest_name: '王建国', status: 'confirmed' }))
     }
     return json(200, { items: [] })
-  }))
+  })
   return sent
 }
 
-async function page() {
-  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/rooms/bookings', component: BookingsView }] })
-  await router.push('/rooms/bookings')
-  const w = mount(BookingsView, { global: { plugins: [{ install: installUI }, router] }, attachTo: document.body })
-  await flushPromises()
-  return w
-}
+const page = () => mountPage(BookingsView, '/rooms/bookings', '/rooms/bookings')
 
-afterEach(() => {
-  vi.unstubAllGlobals()
-  document.body.innerHTML = ''
-})
+afterEach(cleanUpPage)
 
 describe('BookingsView 窗口代订', () => {
   it('tells a desk booking for a registered resident (代居民预约, with their name) from one for a guest (代访客预约)', async () => {

@@ -1,8 +1,7 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount } from '@vue/test-utils'
-import { createMemoryHistory, createRouter } from 'vue-router'
-import { installUI } from '../ui'
+import { afterEach, describe, expect, it } from 'vitest'
+import { flushPromises } from '@vue/test-utils'
 import CobuildBoardView from './CobuildBoardView.vue'
+import { callsTo, cleanUpPage, fakeFetch, json, mountPage } from './mountPage'
 
 // A fake server for the projects tab: one project in progress, whose version
 // another desk bumps (it is delivered there) before this one acts on it; a
@@ -13,13 +12,7 @@ function fakeServer() {
     overdue: false, parties: [{ unit_id: 11, unit_name: '区疾控中心', quantity: 15, claim_id: 110 }], evidence: {},
     rating_avg: 0, rating_count: 0, created_at: '2026-11-01T01:00:00Z', version: 3,
   }
-  const calls: Array<{ method: string; url: string; body?: unknown }> = []
-  const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
-  vi.stubGlobal('fetch', vi.fn(async (url: string, init: RequestInit) => {
-    const method = init?.method ?? 'GET'
-    const body = init?.body ? JSON.parse(String(init.body)) : undefined
-    calls.push({ method, url, body })
-    const path = url.split('?')[0]
+  const calls = fakeFetch(({ path, body }) => {
     if (path === '/api/v1/console/communities') return json(200, { items: [{ id: 1, name: '幸福里社区', address: '' }] })
     if (path === '/api/v1/me/units') return json(200, { items: [] })
     if (path === '/api/v1/projects') return json(200, { items: [{ ...project }], next_cursor: null })
@@ -31,23 +24,17 @@ function fakeServer() {
       return json(200, project)
     }
     return json(404, { code: 'NOT_FOUND', message: '内容不存在' })
-  }))
+  })
   return { calls, project }
 }
 
-afterEach(() => {
-  vi.unstubAllGlobals()
-  document.body.innerHTML = ''
-})
+afterEach(cleanUpPage)
 
 describe('CobuildBoardView project progress', () => {
   it('sends the version shown; a stale one shows the server message and reloads, after which the action goes through', async () => {
     const { calls, project } = fakeServer()
-    const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/cobuild', component: CobuildBoardView }] })
-    await router.push('/cobuild?tab=projects')
-    const w = mount(CobuildBoardView, { global: { plugins: [{ install: installUI }, router] }, attachTo: document.body })
-    await flushPromises()
-    const lists = () => calls.filter((c) => c.url.split('?')[0] === '/api/v1/projects')
+    const w = await mountPage(CobuildBoardView, '/cobuild', '/cobuild?tab=projects')
+    const lists = () => callsTo(calls, '/api/v1/projects')
     const progress = () => calls.filter((c) => c.method === 'POST').map((c) => c.body)
     const deliver = () => w.findAll('[data-test="projects"] .el-table__body button').find((b) => b.text() === '确认交付')!
     expect(lists()).toHaveLength(1)

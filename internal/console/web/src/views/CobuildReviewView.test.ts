@@ -1,8 +1,7 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount } from '@vue/test-utils'
-import { createMemoryHistory, createRouter } from 'vue-router'
-import { installUI } from '../ui'
+import { afterEach, describe, expect, it } from 'vitest'
+import { flushPromises } from '@vue/test-utils'
 import CobuildReviewView from './CobuildReviewView.vue'
+import { cleanUpPage, fakeFetch, json, mountPage } from './mountPage'
 
 // A fake server with two keyset pages of wishes and two of report-ins
 // (next_cursor null on the last), recording the cursors asked for.
@@ -14,33 +13,22 @@ function fakeServer() {
     '/api/v1/admin/report-ins': { '': { items: [report(5)], next_cursor: 'r5' }, r5: { items: [report(4)], next_cursor: null } },
   }
   const asked: string[] = []
-  const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
-  vi.stubGlobal('fetch', vi.fn(async (url: string) => {
-    const u = new URL(url, 'http://console.test')
-    if (u.pathname === '/api/v1/console/communities') return json(200, { items: [{ id: 1, name: '幸福里社区', address: '' }] })
-    const list = pages[u.pathname]
+  fakeFetch(({ path, query }) => {
+    if (path === '/api/v1/console/communities') return json(200, { items: [{ id: 1, name: '幸福里社区', address: '' }] })
+    const list = pages[path]
     if (list) {
-      const cursor = u.searchParams.get('cursor') ?? ''
-      asked.push(`${u.pathname.split('/').pop()}:${cursor}`)
+      const cursor = new URLSearchParams(query).get('cursor') ?? ''
+      asked.push(`${path.split('/').pop()}:${cursor}`)
       return json(200, list[cursor])
     }
     return json(404, { code: 'NOT_FOUND', message: '内容不存在' })
-  }))
+  })
   return { asked }
 }
 
-afterEach(() => {
-  vi.unstubAllGlobals()
-  document.body.innerHTML = ''
-})
+afterEach(cleanUpPage)
 
-async function open(tab: string) {
-  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/cobuild/review', component: CobuildReviewView }] })
-  await router.push(`/cobuild/review?tab=${tab}`)
-  const w = mount(CobuildReviewView, { global: { plugins: [{ install: installUI }, router] }, attachTo: document.body })
-  await flushPromises()
-  return w
-}
+const open = (tab: string) => mountPage(CobuildReviewView, '/cobuild/review', `/cobuild/review?tab=${tab}`)
 
 describe('CobuildReviewView review queues', () => {
   it('adds the earlier wishes after the ones shown, following next_cursor until the last page', async () => {

@@ -1,9 +1,9 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount } from '@vue/test-utils'
-import { installUI } from '../ui'
+import { afterEach, describe, expect, it } from 'vitest'
+import { flushPromises } from '@vue/test-utils'
 import { auth } from '../lib/store'
 import type { Session } from '../api/session'
 import CommunitiesView from './CommunitiesView.vue'
+import { buttonsNamed, cleanUpPage, fakeFetch, json, mountView } from './mountPage'
 
 // A fake server: one community on the default threshold (10) and one with
 // its own (3); PATCH changes it as the server does (null: the default).
@@ -12,13 +12,7 @@ function fakeServer() {
     { id: 1, name: '幸福里社区', address: '幸福路1号', subdistrict_id: 1, subdistrict_name: '默认街道', support_threshold: 10, support_threshold_is_default: true },
     { id: 2, name: '和平社区', address: '', subdistrict_id: 1, subdistrict_name: '默认街道', support_threshold: 3, support_threshold_is_default: false },
   ]
-  const calls: Array<{ method: string; url: string; body?: Record<string, unknown> }> = []
-  const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
-  vi.stubGlobal('fetch', vi.fn(async (url: string, init: RequestInit) => {
-    const method = init?.method ?? 'GET'
-    const body = init?.body ? JSON.parse(String(init.body)) : undefined
-    calls.push({ method, url, body })
-    const path = url.split('?')[0]
+  const calls = fakeFetch(({ method, path, body }) => {
     if (path === '/api/v1/console/subdistricts') return json(200, { items: [{ id: 1, name: '默认街道', community_count: 2, created_at: '' }] })
     if (path === '/api/v1/console/communities') return json(200, { items: communities })
     const m = path.match(/^\/api\/v1\/console\/communities\/(\d+)$/)
@@ -31,7 +25,7 @@ function fakeServer() {
       return json(200, c)
     }
     return json(404, { code: 'NOT_FOUND', message: '内容不存在' })
-  }))
+  })
   return { calls }
 }
 
@@ -42,17 +36,28 @@ function signIn(permissions: string[]) {
   } as Session
 }
 
-async function page() {
-  const w = mount(CommunitiesView, { global: { plugins: [{ install: installUI }] }, attachTo: document.body })
+const page = () => mountView(CommunitiesView)
+
+const thresholdInput = () => document.querySelector('[data-test="threshold-input"] input') as HTMLInputElement
+
+// Types value into the threshold box of the dialog open.
+async function enterThreshold(value: string) {
+  const input = thresholdInput()
+  input.value = value
+  input.dispatchEvent(new Event('input'))
+  input.dispatchEvent(new Event('change'))
   await flushPromises()
-  return w
 }
-const button = (text: string) => [...document.querySelectorAll<HTMLButtonElement>('button')].filter((b) => b.textContent?.trim() === text)
+
+// Saves the (first) community dialog.
+async function saveCommunity() {
+  ;(document.querySelector('[data-test="save-community"]') as HTMLButtonElement).click()
+  await flushPromises()
+}
 
 afterEach(() => {
-  vi.unstubAllGlobals()
+  cleanUpPage()
   auth.session = null
-  document.body.innerHTML = ''
 })
 
 describe('CommunitiesView 议事厅附议门槛', () => {
@@ -70,26 +75,21 @@ describe('CommunitiesView 议事厅附议门槛', () => {
     const { calls } = fakeServer()
     signIn(['orgs', 'cobuild.review'])
     const w = await page()
-    expect(button('编辑')).toHaveLength(0)
-    button('设置门槛')[0].click()
+    expect(buttonsNamed('编辑')).toHaveLength(0)
+    buttonsNamed('设置门槛')[0].click()
     await flushPromises()
     expect(document.body.textContent).toContain('议事厅附议门槛')
     ;(document.querySelector('[data-test="threshold-default"] input') as HTMLInputElement).click()
     await flushPromises()
-    const input = document.querySelector('[data-test="threshold-input"] input') as HTMLInputElement
-    input.value = '20'
-    input.dispatchEvent(new Event('input'))
-    input.dispatchEvent(new Event('change'))
-    await flushPromises()
-    ;(document.querySelector('[data-test="save-community"]') as HTMLButtonElement).click()
-    await flushPromises()
+    await enterThreshold('20')
+    await saveCommunity()
     const patch = calls.find((c) => c.method === 'PATCH')
     expect(patch?.url).toBe('/api/v1/console/communities/1')
     expect(patch?.body).toEqual({ support_threshold: 20 })
     expect(w.findAll('[data-test="threshold"]').map((c) => c.text())).toEqual(['20', '3'])
 
     // Back to the default: null.
-    button('设置门槛')[1].click()
+    buttonsNamed('设置门槛')[1].click()
     await flushPromises()
     const boxes = document.querySelectorAll<HTMLInputElement>('[data-test="threshold-default"] input')
     boxes[boxes.length - 1].click()
@@ -104,16 +104,11 @@ describe('CommunitiesView 议事厅附议门槛', () => {
     const { calls } = fakeServer()
     signIn(['orgs', 'cobuild.review', 'communities.manage'])
     await page()
-    button('编辑')[1].click()
+    buttonsNamed('编辑')[1].click()
     await flushPromises()
-    const input = document.querySelector('[data-test="threshold-input"] input') as HTMLInputElement
-    expect(input.value).toBe('3')
-    input.value = '8'
-    input.dispatchEvent(new Event('input'))
-    input.dispatchEvent(new Event('change'))
-    await flushPromises()
-    ;(document.querySelector('[data-test="save-community"]') as HTMLButtonElement).click()
-    await flushPromises()
+    expect(thresholdInput().value).toBe('3')
+    await enterThreshold('8')
+    await saveCommunity()
     expect(calls.find((c) => c.method === 'PATCH')).toMatchObject({
       url: '/api/v1/console/communities/2', body: { name: '和平社区', subdistrict_id: 1, support_threshold: 8 },
     })

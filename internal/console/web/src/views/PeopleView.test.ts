@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { flushPromises, type mount } from '@vue/test-utils'
 import PeopleView from './PeopleView.vue'
-import { mountPage } from './mountPage'
+import { buttonNamed, cleanUpPage, fakeFetch, json, lastQuery, mountPage, openSelect, type Call } from './mountPage'
 
 // A fake server as a community's staff member meets it: the people of their
 // community, a person's service record (two pages), and GET /admin/users/{id}
@@ -9,11 +9,7 @@ import { mountPage } from './mountPage'
 function fakeServer() {
   const person = { id: 42, nickname: '小王', real_name: '王秀英', phone_masked: '139****5678', community_id: 1, roles: [{ role: 'resident' }], created_at: '2026-03-01T01:00:00Z' }
   const line = (n: number) => ({ activity_id: n, session_id: n, activity_title: `活动${n}`, content: '', date: '2026-11-0' + n + 'T00:00:00Z', minutes: 60, hours: 1, sources: ['claim'] })
-  const calls: string[] = []
-  const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
-  vi.stubGlobal('fetch', vi.fn(async (url: string) => {
-    calls.push(url)
-    const [path, query = ''] = url.split('?')
+  return fakeFetch(({ path, query }) => {
     if (path === '/api/v1/console/people') return json(200, { items: [person], next_cursor: null, limit: 20 })
     if (path === '/api/v1/console/people/42/record') {
       const more = new URLSearchParams(query).get('cursor') === 'p2'
@@ -23,8 +19,7 @@ function fakeServer() {
     if (path === '/api/v1/admin/users/42') return json(403, { code: 'FORBIDDEN', message: '只有管理员可以操作' })
     if (path === '/api/v1/console/communities') return json(200, { items: [{ id: 1, name: '幸福里社区', address: '' }] })
     return json(200, { items: [] })
-  }))
-  return calls
+  })
 }
 
 const page = (address: string) => mountPage(PeopleView, '/people', address)
@@ -33,16 +28,11 @@ const page = (address: string) => mountPage(PeopleView, '/people', address)
 const box = (w: { find: (s: string) => ReturnType<ReturnType<typeof mount>['find']> }, name: string) => w.find(`input[data-test="people-${name}"]`)
 
 // The query of the last people search the page sent.
-const lastSearch = (calls: string[]) =>
-  new URLSearchParams([...calls].reverse().find((c) => c.startsWith('/api/v1/console/people?'))?.split('?')[1] ?? '')
+const lastSearch = (calls: Call[]) => lastQuery(calls, '/api/v1/console/people')
 
 const recordRows = () => document.querySelectorAll('[data-test="person-record"] .el-table__body tr')
-const button = (text: string) => [...document.querySelectorAll<HTMLButtonElement>('button')].find((b) => b.textContent?.trim() === text)
 
-afterEach(() => {
-  vi.unstubAllGlobals()
-  document.body.innerHTML = ''
-})
+afterEach(cleanUpPage)
 
 describe('PeopleView 服务记录', () => {
   it("a person of the list opens with their service record, without reading the account by id", async () => {
@@ -50,13 +40,13 @@ describe('PeopleView 服务记录', () => {
     const w = await page('/people')
     await w.find('[data-test="people"] .el-table__body tr').trigger('click')
     await flushPromises()
-    expect(calls.some((c) => c.startsWith('/api/v1/admin/users/'))).toBe(false)
+    expect(calls.some((c) => c.url.startsWith('/api/v1/admin/users/'))).toBe(false)
     expect(document.body.textContent).toContain('合计 3 小时')
     expect(recordRows().length).toBe(2)
-    button('加载更多')!.click()
+    buttonNamed('加载更多')!.click()
     await flushPromises()
     expect(recordRows().length).toBe(3)
-    expect(button('加载更多')).toBeUndefined()
+    expect(buttonNamed('加载更多')).toBeUndefined()
     w.unmount()
   })
 
@@ -93,9 +83,7 @@ describe('PeopleView 筛选', () => {
     const q = lastSearch(calls)
     expect([q.get('name'), q.get('phone'), q.get('role')]).toEqual(['王秀英', '139****5678', null])
     expect(w.router.currentRoute.value.query).toMatchObject({ name: '王秀英', phone: '139****5678' })
-    await w.find('[data-test="people-role"] .el-select__wrapper').trigger('click')
-    await flushPromises()
-    const options = [...document.querySelectorAll('.el-select-dropdown__item')].map((o) => o.textContent?.trim())
+    const options = (await openSelect(w, 'people-role')).map((o) => o.textContent?.trim())
     expect(options).toEqual(expect.arrayContaining(['管理员', '工作人员', '单位联络员', '志愿者', '党员']))
     expect(options).not.toContain('volunteer')
     w.unmount()

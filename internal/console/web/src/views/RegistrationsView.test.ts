@@ -1,31 +1,23 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { flushPromises } from '@vue/test-utils'
 import RegistrationsView from './RegistrationsView.vue'
-import { mountPage } from './mountPage'
+import { cleanUpPage, fakeFetch, json, lastQuery, mountPage, openSelect, optionNamed, type Call } from './mountPage'
 
 // A fake server: one registration on the console's registrations list; every call is kept.
 function fakeServer() {
-  const calls: string[] = []
-  const json = (body: unknown) => new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } })
-  vi.stubGlobal('fetch', vi.fn(async (url: string) => {
-    calls.push(url)
+  return fakeFetch(({ url }) => {
     if (url.startsWith('/api/v1/console/registrations')) {
-      return json({ items: [{ id: 1, activity_id: 3, session_id: 4, user_id: 5, attendee: { self: true, name: '李秀英' }, status: 'confirmed' }], limit: 20 })
+      return json(200, { items: [{ id: 1, activity_id: 3, session_id: 4, user_id: 5, attendee: { self: true, name: '李秀英' }, status: 'confirmed' }], limit: 20 })
     }
-    return json({ items: [] })
-  }))
-  return calls
+    return json(200, { items: [] })
+  })
 }
 
 const page = (address: string) => mountPage(RegistrationsView, '/registrations', address)
 
-const lastList = (calls: string[]) =>
-  new URLSearchParams([...calls].reverse().find((c) => c.startsWith('/api/v1/console/registrations'))?.split('?')[1] ?? '')
+const lastList = (calls: Call[]) => lastQuery(calls, '/api/v1/console/registrations')
 
-afterEach(() => {
-  vi.unstubAllGlobals()
-  document.body.innerHTML = ''
-})
+afterEach(cleanUpPage)
 
 describe('RegistrationsView 签到状态', () => {
   it('sends ?checked_in= of the address to the server and shows the choice', async () => {
@@ -41,18 +33,14 @@ describe('RegistrationsView 签到状态', () => {
     const calls = fakeServer()
     const w = await page('/registrations')
     expect(lastList(calls).has('checked_in')).toBe(false)
-    await w.find('[data-test="checked-in"] .el-select__wrapper').trigger('click')
-    await flushPromises()
-    const option = (label: string) =>
-      [...document.querySelectorAll<HTMLElement>('.el-select-dropdown__item')].find((o) => o.textContent?.trim() === label)!
-    expect(['全部', '已签到', '未签到'].every((l) => option(l))).toBe(true)
-    option('已签到').click()
+    await openSelect(w, 'checked-in')
+    expect(['全部', '已签到', '未签到'].every((l) => optionNamed(l))).toBe(true)
+    optionNamed('已签到')!.click()
     await flushPromises()
     expect(lastList(calls).get('checked_in')).toBe('true')
     expect(w.router.currentRoute.value.query.checked_in).toBe('true')
-    await w.find('[data-test="checked-in"] .el-select__wrapper').trigger('click')
-    await flushPromises()
-    option('全部').click()
+    await openSelect(w, 'checked-in')
+    optionNamed('全部')!.click()
     await flushPromises()
     expect(lastList(calls).has('checked_in')).toBe(false)
     expect(w.router.currentRoute.value.query.checked_in).toBeUndefined()

@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import { flushPromises, mount } from '@vue/test-utils'
+import { afterEach, describe, expect, it } from 'vitest'
+import { flushPromises, type VueWrapper } from '@vue/test-utils'
 import { ElOption, ElSelect } from 'element-plus'
-import { installUI } from '../ui'
 import TeamsView from './TeamsView.vue'
+import { buttonNamed, callsTo, cleanUpPage, fakeFetch, json, mountView } from './mountPage'
 
 // A fake server for the page's routes: the teams of a community, a team with
 // its members as staff read it, and the leadership handover, which changes the
@@ -16,13 +16,7 @@ function fakeServer(handover: (userId: number) => { status: number; body: unknow
     leader_id: 7, leader_name: '王秀英', members: 3, created_at: '2026-03-01T01:00:00Z',
     member_list: [member(7, '王秀英'), member(41, '李桂芳'), member(42, '张玉梅'), member(44, '赵春兰', 'requested')],
   }
-  const calls: Array<{ method: string; url: string; body?: unknown }> = []
-  const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
-  vi.stubGlobal('fetch', vi.fn(async (url: string, init: RequestInit) => {
-    const method = init?.method ?? 'GET'
-    const body = init?.body ? JSON.parse(String(init.body)) : undefined
-    calls.push({ method, url, body })
-    const path = url.split('?')[0]
+  const calls = fakeFetch(({ method, path, body }) => {
     if (path === '/api/v1/console/communities') return json(200, { items: [{ id: 1, name: '幸福里社区', address: '' }] })
     if (path === '/api/v1/teams') {
       const { member_list: _, ...row } = team
@@ -37,23 +31,22 @@ function fakeServer(handover: (userId: number) => { status: number; body: unknow
       return json(200, team)
     }
     return json(404, { code: 'NOT_FOUND', message: '内容不存在' })
-  }))
+  })
   return { calls, team }
 }
 
-async function page() {
-  const w = mount(TeamsView, { global: { plugins: [{ install: installUI }] }, attachTo: document.body })
+const page = () => mountView(TeamsView)
+
+const rows = (w: VueWrapper) => w.findAll('[data-test="teams"] .el-table__body tr')
+const leaderSelect = (w: VueWrapper) => w.findAllComponents(ElSelect).find((s) => s.attributes('data-test') === 'new-leader')!
+
+// Opens the 移交队长 dialog of the first team.
+async function openHandover(w: VueWrapper) {
+  await rows(w)[0].findAll('button').find((b) => b.text() === '移交队长')!.trigger('click')
   await flushPromises()
-  return w
 }
 
-const rows = (w: ReturnType<typeof mount>) => w.findAll('[data-test="teams"] .el-table__body tr')
-const button = (text: string) => [...document.querySelectorAll<HTMLButtonElement>('button')].find((b) => b.textContent?.trim() === text)
-
-afterEach(() => {
-  vi.unstubAllGlobals()
-  document.body.innerHTML = ''
-})
+afterEach(cleanUpPage)
 
 describe('TeamsView 移交队长', () => {
   it('staff pick a member of the team and hand the leadership over; the list shows the new leader', async () => {
@@ -61,20 +54,19 @@ describe('TeamsView 移交队长', () => {
     const w = await page()
     expect(rows(w)).toHaveLength(2)
     expect(rows(w)[1].text()).not.toContain('移交队长') // a team of one has nobody to hand over to
-    await rows(w)[0].findAll('button').find((b) => b.text() === '移交队长')!.trigger('click')
-    await flushPromises()
+    await openHandover(w)
     expect(calls.filter((c) => c.url === '/api/v1/teams/5')).toHaveLength(1)
     // The choice is the active members but the leader: not the leader, not a request to join.
-    const select = w.findAllComponents(ElSelect).find((s) => s.attributes('data-test') === 'new-leader')!
+    const select = leaderSelect(w)
     expect(select.findAllComponents(ElOption).map((o) => [o.props('label'), o.props('value')])).toEqual([['李桂芳', 41], ['张玉梅', 42]])
-    expect(button('移交')!.disabled).toBe(true)
+    expect(buttonNamed('移交')!.disabled).toBe(true)
     select.vm.$emit('update:modelValue', 42)
     await flushPromises()
     expect(document.body.textContent).toContain('移交后，张玉梅 将成为「幸福里舞蹈队」的队长')
-    button('移交')!.click()
+    buttonNamed('移交')!.click()
     await flushPromises()
     expect(calls.filter((c) => c.method === 'POST')).toEqual([{ method: 'POST', url: '/api/v1/teams/5/leader', body: { user_id: 42 } }])
-    expect(calls.filter((c) => c.url.split('?')[0] === '/api/v1/teams')).toHaveLength(2) // reloaded
+    expect(callsTo(calls, '/api/v1/teams')).toHaveLength(2) // reloaded
     expect(rows(w)[0].text()).toContain('张玉梅')
     expect(rows(w)[0].text()).not.toContain('王秀英')
     expect(document.body.textContent).toContain('已将队长移交给 张玉梅')
@@ -88,21 +80,20 @@ describe('TeamsView 移交队长', () => {
       return { status: 409, body: { code: 'LEADER_CHANGED', message: '队长刚刚已被更换，请刷新后重试' } }
     })
     const w = await page()
-    await rows(w)[0].findAll('button').find((b) => b.text() === '移交队长')!.trigger('click')
-    await flushPromises()
-    const pick = (id: number) => w.findAllComponents(ElSelect).find((s) => s.attributes('data-test') === 'new-leader')!.vm.$emit('update:modelValue', id)
+    await openHandover(w)
+    const pick = (id: number) => leaderSelect(w).vm.$emit('update:modelValue', id)
     pick(41)
     await flushPromises()
-    button('移交')!.click()
+    buttonNamed('移交')!.click()
     await flushPromises()
     expect(document.body.textContent).toContain('新队长须是社区确认的居民（请求编号 r1）')
-    expect(calls.filter((c) => c.url.split('?')[0] === '/api/v1/teams')).toHaveLength(1) // nothing changed: no reload
+    expect(callsTo(calls, '/api/v1/teams')).toHaveLength(1) // nothing changed: no reload
     pick(42)
     await flushPromises()
-    button('移交')!.click()
+    buttonNamed('移交')!.click()
     await flushPromises()
     expect(document.body.textContent).toContain('队长刚刚已被更换，请刷新后重试')
-    expect(calls.filter((c) => c.url.split('?')[0] === '/api/v1/teams')).toHaveLength(2)
+    expect(callsTo(calls, '/api/v1/teams')).toHaveLength(2)
     expect(rows(w)[0].text()).toContain('李桂芳')
     w.unmount()
   })
