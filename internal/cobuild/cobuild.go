@@ -183,15 +183,23 @@ func (n Need) Take(unitID int64, qty int, unitHasClaim bool, now time.Time) (int
 		}
 		return n.Quantity, nil
 	}
+	return takeQuantity(qty, n.Remaining(), n.QuantityUnit, ErrNeedFullyClaimed, "需求")
+}
+
+// takeQuantity decides a claim of qty from what remains of a need or a
+// resource (what names it): it gives what is asked while enough remains,
+// and refuses a claim larger than what remains with full's code, naming
+// the remainder, so the claimant decides.
+func takeQuantity(qty, remaining int, unit string, full *errs.Error, what string) (int, error) {
 	if qty <= 0 {
 		return 0, ErrBadQuantity
 	}
-	if n.Remaining() == 0 {
-		return 0, ErrNeedFullyClaimed
+	if remaining == 0 {
+		return 0, full
 	}
-	if qty > n.Remaining() {
-		return 0, errs.Conflict(ErrNeedFullyClaimed.Code, fmt.Sprintf("该需求只剩 %d%s可认领，请减少认领数量", n.Remaining(), n.QuantityUnit)).
-			With("remaining", n.Remaining())
+	if qty > remaining {
+		return 0, errs.Conflict(full.Code, fmt.Sprintf("该%s只剩 %d%s可认领，请减少认领数量", what, remaining, unit)).
+			With("remaining", remaining)
 	}
 	return qty, nil
 }

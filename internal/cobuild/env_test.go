@@ -1,12 +1,15 @@
 package cobuild_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"gongjian/internal/cobuild"
 	"gongjian/internal/mysqlstore"
@@ -107,6 +110,22 @@ func (e *env) need(qty int, shareable bool) cobuild.Need {
 		e.t.Fatal(err)
 	}
 	return n
+}
+
+// openRendered opens the workbook render makes; it is closed when the
+// test ends.
+func openRendered(t *testing.T, render func() ([]byte, error)) *excelize.File {
+	t.Helper()
+	b, err := render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
 }
 
 // fakeChecker judges text by words and records photo checks.

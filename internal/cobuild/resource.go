@@ -2,7 +2,6 @@ package cobuild
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -64,17 +63,7 @@ func (r Resource) Take(communityID int64, qty int, now time.Time) (int, error) {
 	if len(r.CommunityIDs) > 0 && !slices.Contains(r.CommunityIDs, communityID) {
 		return 0, errResourceNotServed
 	}
-	if qty <= 0 {
-		return 0, ErrBadQuantity
-	}
-	if r.Remaining() == 0 {
-		return 0, ErrResourceFullyClaimed
-	}
-	if qty > r.Remaining() {
-		return 0, errs.Conflict(ErrResourceFullyClaimed.Code, fmt.Sprintf("该资源只剩 %d%s可认领，请减少认领数量", r.Remaining(), r.QuantityUnit)).
-			With("remaining", r.Remaining())
-	}
-	return qty, nil
+	return takeQuantity(qty, r.Remaining(), r.QuantityUnit, ErrResourceFullyClaimed, "资源")
 }
 
 // ResourceInput is what a unit's contact publishes.

@@ -1,11 +1,8 @@
 package cobuild_test
 
 import (
-	"bytes"
 	"testing"
 	"time"
-
-	"github.com/xuri/excelize/v2"
 
 	"gongjian/internal/cobuild"
 	"gongjian/internal/errs"
@@ -207,14 +204,7 @@ func TestCobuildReports(t *testing.T) {
 		{cr.XLSX, []string{"概况", "逾期项目", "30天未认领需求", "上会议题", "单位排名"}, "", ""},
 		{cr.AgendaXLSX, []string{"联席会议议程"}, "A2", "居民议题"},
 	} {
-		b, err := x.render()
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := excelize.OpenReader(bytes.NewReader(b))
-		if err != nil {
-			t.Fatal(err)
-		}
+		f := openRendered(t, x.render)
 		if got := f.GetSheetList(); len(got) != len(x.sheets) || got[0] != x.sheets[0] || got[len(got)-1] != x.sheets[len(x.sheets)-1] {
 			t.Fatalf("sheets %v, want %v", got, x.sheets)
 		}
@@ -223,7 +213,6 @@ func TestCobuildReports(t *testing.T) {
 				t.Fatalf("%s!%s = %q, want %q", x.sheets[0], x.cell, v, x.want)
 			}
 		}
-		f.Close()
 	}
 }
 

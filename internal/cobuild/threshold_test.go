@@ -1,12 +1,9 @@
 package cobuild_test
 
 import (
-	"bytes"
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/xuri/excelize/v2"
 
 	"gongjian/internal/cobuild"
 	"gongjian/internal/resident"
@@ -98,15 +95,7 @@ func TestPerCommunitySupportThresholds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := r.AgendaXLSX()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := excelize.OpenReader(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := openRendered(t, r.AgendaXLSX)
 	if v, _ := f.GetCellValue("联席会议议程", "D2"); !strings.Contains(v, "门槛 50") {
 		t.Fatalf("agenda export: %q", v)
 	}

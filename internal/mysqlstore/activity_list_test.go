@@ -2,6 +2,7 @@ package mysqlstore_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -97,7 +98,7 @@ func TestFirstStartsAtBackfilledForCancelledSessions(t *testing.T) {
 				{"a cancelled middle session", h(5), h(7), []string{}},
 				{"its held sessions around it", h(5), h(9), []string{"middle-cancelled"}},
 			} {
-				if got := list(tc.from, tc.to); !sameStrings(got, tc.want) {
+				if got := list(tc.from, tc.to); !slices.Equal(got, tc.want) {
 					t.Errorf("%s: listed %v, want %v", tc.name, got, tc.want)
 				}
 			}
@@ -108,21 +109,9 @@ func TestFirstStartsAtBackfilledForCancelledSessions(t *testing.T) {
 			if _, err := db.Migrate(ctx); err != nil {
 				t.Fatalf("migrate again: %v", err)
 			}
-			if got, want := list(time.Time{}, time.Time{}), []string{"all-cancelled", "first-cancelled", "plain", "middle-cancelled"}; !sameStrings(got, want) {
+			if got, want := list(time.Time{}, time.Time{}), []string{"all-cancelled", "first-cancelled", "plain", "middle-cancelled"}; !slices.Equal(got, want) {
 				t.Fatalf("after running 1360 again: %v, want %v", got, want)
 			}
 		})
 	}
-}
-
-func sameStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

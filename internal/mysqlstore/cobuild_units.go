@@ -144,26 +144,25 @@ func (s *CobuildStore) units(ctx context.Context, ids []int64) ([]cobuild.Unit, 
 
 // OrgNames maps every organisation's name to its id.
 func (s *CobuildStore) OrgNames(ctx context.Context) (map[string]int64, error) {
-	var rows []organizationRow
-	if err := s.g(ctx).Select("id, name").Find(&rows).Error; err != nil {
-		return nil, translate(err, nil)
-	}
-	out := make(map[string]int64, len(rows))
-	for _, r := range rows {
-		out[r.Name] = r.ID
-	}
-	return out, nil
+	return orgMap(s.g(ctx), "id, name", func(r organizationRow) (string, int64) { return r.Name, r.ID })
 }
 
 // OrgTypes maps every organisation's id to its type.
 func (s *CobuildStore) OrgTypes(ctx context.Context) (map[int64]string, error) {
+	return orgMap(s.g(ctx), "id, type", func(r organizationRow) (int64, string) { return r.ID, r.Type })
+}
+
+// orgMap reads the columns cols of every organisation and maps each by
+// entry's key to its value.
+func orgMap[K comparable, V any](g *gorm.DB, cols string, entry func(organizationRow) (K, V)) (map[K]V, error) {
 	var rows []organizationRow
-	if err := s.g(ctx).Select("id, type").Find(&rows).Error; err != nil {
+	if err := g.Select(cols).Find(&rows).Error; err != nil {
 		return nil, translate(err, nil)
 	}
-	out := make(map[int64]string, len(rows))
+	out := make(map[K]V, len(rows))
 	for _, r := range rows {
-		out[r.ID] = r.Type
+		k, v := entry(r)
+		out[k] = v
 	}
 	return out, nil
 }

@@ -241,6 +241,19 @@ func wantCode(t *testing.T, err error, code string) {
 	}
 }
 
+// wantStatusOrCode checks a call's outcome: with code "" it succeeded and
+// left the status want, otherwise it was refused with code.
+func wantStatusOrCode(t *testing.T, status string, err error, want, code string) {
+	t.Helper()
+	if code != "" {
+		wantCode(t, err, code)
+		return
+	}
+	if err != nil || status != want {
+		t.Fatalf("want %s, got %s %v", want, status, err)
+	}
+}
+
 // slots counts the slot rows held by a holder.
 func (e *env) slots(holder int64) int {
 	var n int64

@@ -76,6 +76,21 @@ type TeamStore interface {
 // community's staff, administrators.
 func canLead(u resident.User, t Team) bool { return t.LeaderID == u.ID || u.IsStaffOf(t.CommunityID) }
 
+var errNotMemberManager = errs.Forbidden("NOT_TEAM_LEADER", "只有队长或社区工作人员可以管理队员")
+
+// ledTeam returns the team when u acts for it (canLead); anyone else is
+// refused with notLeader.
+func (s *Service) ledTeam(ctx context.Context, u resident.User, teamID int64, notLeader error) (Team, error) {
+	t, err := s.store.Team(ctx, teamID)
+	switch {
+	case err != nil:
+		return Team{}, err
+	case !canLead(u, t):
+		return Team{}, notLeader
+	}
+	return t, nil
+}
+
 // CreateTeam founds a team (the community's staff): it gets an
 // organisation of its own to host its activities, and its leader is its
 // first member.
@@ -134,12 +149,9 @@ func (s *Service) leaderResident(ctx context.Context, userID, communityID int64)
 // a confirmed resident of the team's community; the old leader stays a
 // member. Naming the current leader changes nothing.
 func (s *Service) ChangeLeader(ctx context.Context, u resident.User, teamID, userID int64) (Team, error) {
-	t, err := s.store.Team(ctx, teamID)
+	t, err := s.ledTeam(ctx, u, teamID, errs.Forbidden("NOT_TEAM_LEADER", "只有队长或社区工作人员可以更换队长"))
 	if err != nil {
 		return Team{}, err
-	}
-	if !canLead(u, t) {
-		return Team{}, errs.Forbidden("NOT_TEAM_LEADER", "只有队长或社区工作人员可以更换队长")
 	}
 	if userID <= 0 {
 		return Team{}, errs.Invalid("INVALID_USER", "请指定新队长")
@@ -221,12 +233,8 @@ func (s *Service) Join(ctx context.Context, u resident.User, teamID int64) (Memb
 
 // Invite invites a resident (the leader or staff); a request already made is approved at once.
 func (s *Service) Invite(ctx context.Context, u resident.User, teamID, userID int64) (Member, error) {
-	t, err := s.store.Team(ctx, teamID)
-	if err != nil {
+	if _, err := s.ledTeam(ctx, u, teamID, errNotMemberManager); err != nil {
 		return Member{}, err
-	}
-	if !canLead(u, t) {
-		return Member{}, errs.Forbidden("NOT_TEAM_LEADER", "只有队长或社区工作人员可以管理队员")
 	}
 	if userID <= 0 {
 		return Member{}, errs.Invalid("INVALID_USER", "请指定居民")
@@ -264,12 +272,8 @@ func (s *Service) meet(ctx context.Context, m Member, other, mine string) (Membe
 
 // DecideMember approves or declines a request to join (the leader or staff).
 func (s *Service) DecideMember(ctx context.Context, u resident.User, teamID, userID int64, approve bool) (Member, error) {
-	t, err := s.store.Team(ctx, teamID)
-	if err != nil {
+	if _, err := s.ledTeam(ctx, u, teamID, errNotMemberManager); err != nil {
 		return Member{}, err
-	}
-	if !canLead(u, t) {
-		return Member{}, errs.Forbidden("NOT_TEAM_LEADER", "只有队长或社区工作人员可以管理队员")
 	}
 	to := MemberActive
 	if !approve {
@@ -292,7 +296,7 @@ func (s *Service) RemoveMember(ctx context.Context, u resident.User, teamID, use
 		return err
 	}
 	if u.ID != userID && !canLead(u, t) {
-		return errs.Forbidden("NOT_TEAM_LEADER", "只有队长或社区工作人员可以管理队员")
+		return errNotMemberManager
 	}
 	if userID == t.LeaderID {
 		return ErrLeaderStays
