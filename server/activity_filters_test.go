@@ -99,13 +99,7 @@ func TestActivityListFilterSpellings(t *testing.T) {
 // without one, both.
 func TestMyRegistrationsScopeSpellings(t *testing.T) {
 	w, ta := newRegWorld(t)
-	_, sid := w.lecture()
-	alice, _ := w.resident("alice", "")
-	r := w.register(alice, sid, nil, nil)
-	if r.Status != 201 {
-		t.Fatalf("register: %d %s", r.Status, r.Raw)
-	}
-	reg := num(r.Body["registrations"].([]any)[0].(map[string]any)["id"])
+	alice, _, reg := w.signedUpForLecture("alice")
 	// Cancelled: it is among the past ones.
 	if c := ta.do("POST", fmt.Sprintf("/api/v1/registrations/%d/cancel", reg), alice, nil); c.Status != 200 {
 		t.Fatalf("cancel: %d %s", c.Status, c.Raw)

@@ -95,6 +95,20 @@ func (w *regWorld) lecture() (aid, sid int64) {
 	return num(act["id"]), sessionID(act, 0)
 }
 
+// signedUpForLecture is a resident of the community (named name) signed
+// up as themself for a new lecture: their token, the lecture's session and
+// the registration.
+func (w *regWorld) signedUpForLecture(name string) (tok string, sid, reg int64) {
+	w.ta.t.Helper()
+	_, sid = w.lecture()
+	tok, _ = w.resident(name, "")
+	r := w.register(tok, sid, nil, nil)
+	if r.Status != 201 {
+		w.ta.t.Fatalf("register: %d %s", r.Status, r.Raw)
+	}
+	return tok, sid, num(r.Body["registrations"].([]any)[0].(map[string]any)["id"])
+}
+
 func sessionID(act map[string]any, i int) int64 {
 	return num(act["sessions"].([]any)[i].(map[string]any)["id"])
 }

@@ -518,6 +518,65 @@ func TestUnitRoomOverHTTP(t *testing.T) {
 	}
 }
 
+// roomVisibility is a community's rooms open to different audiences (and
+// one of another community's), two residents, and a room bob booked
+// (练字, at 9:00 tomorrow) that is since kept for staff.
+type roomVisibility struct {
+	t                                     *testing.T
+	w                                     *regWorld
+	ta                                    *testApp
+	open, staffOnly, units, booked, other int64
+	alice, bob                            string
+	day                                   time.Time
+}
+
+func newRoomVisibility(t *testing.T) *roomVisibility {
+	w, ta := newRegWorld(t)
+	v := &roomVisibility{t: t, w: w, ta: ta, day: roomDay(1)}
+	mk := func(community int64, name string, audience ...string) int64 {
+		t.Helper()
+		return num(ta.must(ta.do("POST", "/api/v1/admin/rooms", w.admin, map[string]any{"community_id": community, "name": name, "kind": "activity_room",
+			"capacity": 30, "rules": map[string]any{"slot_minutes": 60, "audience": audience}}), 201, "room "+name).Body["id"])
+	}
+	elsewhere := num(ta.must(ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": "明月社区"}), 201, "community").Body["id"])
+	v.open, v.staffOnly, v.units = mk(w.community, "居民活动室", "residents"), mk(w.community, "工作人员会议室", "staff"), mk(w.community, "单位会议室", "units")
+	v.booked, v.other = mk(w.community, "书画室", "residents"), mk(elsewhere, "明月社区活动室", "residents")
+	v.alice, v.bob = roomResident(w, "alice"), roomResident(w, "bob")
+	v.book(v.bob, v.booked, 9, "练字")
+	// The room is then kept for staff: bob's booking keeps its page.
+	ta.must(ta.do("PATCH", fmt.Sprintf("/api/v1/admin/rooms/%d", v.booked), w.cStaf, map[string]any{"rules": map[string]any{"audience": []string{"staff"}}}), 200, "staff only")
+	return v
+}
+
+// book books room for an hour of the day from hour on, as tok.
+func (v *roomVisibility) book(tok string, room int64, hour int, purpose string) {
+	v.t.Helper()
+	v.ta.must(v.ta.do("POST", fmt.Sprintf("/api/v1/rooms/%d/bookings", room), tok, map[string]any{"starts_at": v.day.Add(time.Duration(hour) * time.Hour),
+		"ends_at": v.day.Add(time.Duration(hour+1) * time.Hour), "purpose": purpose, "attendance": 3}), 201, "booking "+purpose)
+}
+
+// roomVisibilityCase is a caller asking for a room: want 200 with the
+// room, or 404 ROOM_NOT_FOUND.
+type roomVisibilityCase struct {
+	name, token string
+	room        int64
+	want        int
+}
+
+// check asserts the answer r; roomID reads the room's id from a 200.
+func (tc roomVisibilityCase) check(t *testing.T, what string, r resp, roomID func() int64) {
+	t.Helper()
+	if tc.want == 404 {
+		if r.Status != 404 || r.str("code") != "ROOM_NOT_FOUND" {
+			t.Errorf("%s: %d %s, want 404 ROOM_NOT_FOUND", what, r.Status, r.Raw)
+		}
+		return
+	}
+	if r.Status != tc.want || roomID() != tc.room {
+		t.Errorf("%s: %d %s, want %d with the room", what, r.Status, r.Raw, tc.want)
+	}
+}
+
 // TestRoomDetailFollowsTheCallerOverHTTP: GET /rooms/{id} and its
 // availability answer, by the directory's rule, only for a room the
 // caller may book; any other (staff-only, open to units only, another
@@ -525,27 +584,11 @@ func TestUnitRoomOverHTTP(t *testing.T) {
 // and admins see the rooms they run the desk of, and a resident who holds
 // a booking of a room keeps its page after it is no longer open to them.
 func TestRoomDetailFollowsTheCallerOverHTTP(t *testing.T) {
-	w, ta := newRegWorld(t)
-	mk := func(community int64, name string, audience ...string) int64 {
-		t.Helper()
-		return num(ta.must(ta.do("POST", "/api/v1/admin/rooms", w.admin, map[string]any{"community_id": community, "name": name, "kind": "activity_room",
-			"capacity": 30, "rules": map[string]any{"slot_minutes": 60, "audience": audience}}), 201, "room "+name).Body["id"])
-	}
-	elsewhere := num(ta.must(ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": "明月社区"}), 201, "community").Body["id"])
-	open, staffOnly, units := mk(w.community, "居民活动室", "residents"), mk(w.community, "工作人员会议室", "staff"), mk(w.community, "单位会议室", "units")
-	booked, other := mk(w.community, "书画室", "residents"), mk(elsewhere, "明月社区活动室", "residents")
-	alice, bob := roomResident(w, "alice"), roomResident(w, "bob")
-	day := roomDay(1)
-	ta.must(ta.do("POST", fmt.Sprintf("/api/v1/rooms/%d/bookings", booked), bob, map[string]any{"starts_at": day.Add(9 * time.Hour),
-		"ends_at": day.Add(10 * time.Hour), "purpose": "练字", "attendance": 3}), 201, "booking")
-	// The room is then kept for staff: bob's booking keeps its page.
-	ta.must(ta.do("PATCH", fmt.Sprintf("/api/v1/admin/rooms/%d", booked), w.cStaf, map[string]any{"rules": map[string]any{"audience": []string{"staff"}}}), 200, "staff only")
+	v := newRoomVisibility(t)
+	w, ta := v.w, v.ta
+	open, staffOnly, units, booked, other, alice, bob := v.open, v.staffOnly, v.units, v.booked, v.other, v.alice, v.bob
 
-	for _, tc := range []struct {
-		name, token string
-		room        int64
-		want        int
-	}{
+	for _, tc := range []roomVisibilityCase{
 		{"resident, open room", alice, open, 200},
 		{"resident, staff-only room", alice, staffOnly, 404},
 		{"resident, room open to units", alice, units, 404},
@@ -566,19 +609,11 @@ func TestRoomDetailFollowsTheCallerOverHTTP(t *testing.T) {
 	} {
 		for _, suffix := range []string{"", "/availability"} {
 			r := ta.do("GET", fmt.Sprintf("/api/v1/rooms/%d%s", tc.room, suffix), tc.token, nil)
-			if tc.want == 404 {
-				if r.Status != 404 || r.str("code") != "ROOM_NOT_FOUND" {
-					t.Errorf("%s%s: %d %s, want 404 ROOM_NOT_FOUND", tc.name, suffix, r.Status, r.Raw)
-				}
-				continue
-			}
-			id := num(r.Body["id"])
+			idKey := "id"
 			if suffix != "" {
-				id = num(r.Body["room_id"])
+				idKey = "room_id"
 			}
-			if r.Status != tc.want || id != tc.room {
-				t.Errorf("%s%s: %d %s, want %d with the room", tc.name, suffix, r.Status, r.Raw, tc.want)
-			}
+			tc.check(t, tc.name+suffix, r, func() int64 { return num(r.Body[idKey]) })
 		}
 	}
 }
@@ -590,26 +625,11 @@ func TestRoomDetailFollowsTheCallerOverHTTP(t *testing.T) {
 // ids and closures' reasons; a resident sees the busy ranges of others'
 // bookings (no id) and closures (no reason) and their own bookings in full.
 func TestRoomCalendarFollowsTheCallerOverHTTP(t *testing.T) {
-	w, ta := newRegWorld(t)
-	mk := func(community int64, name string, audience ...string) int64 {
-		t.Helper()
-		return num(ta.must(ta.do("POST", "/api/v1/admin/rooms", w.admin, map[string]any{"community_id": community, "name": name, "kind": "activity_room",
-			"capacity": 30, "rules": map[string]any{"slot_minutes": 60, "audience": audience}}), 201, "room "+name).Body["id"])
-	}
-	elsewhere := num(ta.must(ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": "明月社区"}), 201, "community").Body["id"])
-	open, staffOnly, units := mk(w.community, "居民活动室", "residents"), mk(w.community, "工作人员会议室", "staff"), mk(w.community, "单位会议室", "units")
-	booked, other := mk(w.community, "书画室", "residents"), mk(elsewhere, "明月社区活动室", "residents")
-	alice, bob := roomResident(w, "alice"), roomResident(w, "bob")
-	day := roomDay(1)
-	book := func(tok string, room int64, hour int, purpose string) {
-		t.Helper()
-		ta.must(ta.do("POST", fmt.Sprintf("/api/v1/rooms/%d/bookings", room), tok, map[string]any{"starts_at": day.Add(time.Duration(hour) * time.Hour),
-			"ends_at": day.Add(time.Duration(hour+1) * time.Hour), "purpose": purpose, "attendance": 3}), 201, "booking "+purpose)
-	}
-	book(bob, booked, 9, "练字")
-	book(alice, open, 9, "商量离婚财产分割")
-	book(bob, open, 10, "戒酒互助小组")
-	ta.must(ta.do("PATCH", fmt.Sprintf("/api/v1/admin/rooms/%d", booked), w.cStaf, map[string]any{"rules": map[string]any{"audience": []string{"staff"}}}), 200, "staff only")
+	v := newRoomVisibility(t)
+	w, ta, day := v.w, v.ta, v.day
+	open, staffOnly, units, booked, other, alice, bob := v.open, v.staffOnly, v.units, v.booked, v.other, v.alice, v.bob
+	v.book(alice, open, 9, "商量离婚财产分割")
+	v.book(bob, open, 10, "戒酒互助小组")
 	ta.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/rooms/%d/closures", open), w.cStaf, map[string]any{"starts_at": day.Add(15 * time.Hour),
 		"ends_at": day.Add(16 * time.Hour), "reason": "配合街道检查"}), 201, "closure")
 	cal := func(tok string, room int64) resp {
@@ -617,11 +637,7 @@ func TestRoomCalendarFollowsTheCallerOverHTTP(t *testing.T) {
 	}
 
 	t.Run("visibility", func(t *testing.T) {
-		for _, tc := range []struct {
-			name, token string
-			room        int64
-			want        int
-		}{
+		for _, tc := range []roomVisibilityCase{
 			{"resident, open room", alice, open, 200},
 			{"resident, staff-only room", alice, staffOnly, 404},
 			{"resident, room open to units", alice, units, 404},
@@ -636,15 +652,7 @@ func TestRoomCalendarFollowsTheCallerOverHTTP(t *testing.T) {
 			{"resident, no such room", alice, other + 1000, 404},
 		} {
 			r := cal(tc.token, tc.room)
-			if tc.want == 404 {
-				if r.Status != 404 || r.str("code") != "ROOM_NOT_FOUND" {
-					t.Errorf("%s: %d %s, want 404 ROOM_NOT_FOUND", tc.name, r.Status, r.Raw)
-				}
-				continue
-			}
-			if r.Status != tc.want || num(r.Body["room"].(map[string]any)["id"]) != tc.room {
-				t.Errorf("%s: %d %s, want %d with the room", tc.name, r.Status, r.Raw, tc.want)
-			}
+			tc.check(t, tc.name, r, func() int64 { return num(r.Body["room"].(map[string]any)["id"]) })
 		}
 	})
 
