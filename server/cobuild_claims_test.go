@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,18 +29,9 @@ func (w *regWorld) claimingUnits(prefix string, n int) (units []int64, contacts 
 // same instant and returns the answers.
 func (w *regWorld) claimAtOnce(need int64, units []int64, contacts []string, qty int) []resp {
 	out := make([]resp, len(units))
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range units {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			<-start
-			out[i] = w.ta.do("POST", fmt.Sprintf("/api/v1/needs/%d/claims", need), contacts[i], map[string]any{"unit_id": units[i], "quantity": qty, "plan": "每周派人"})
-		}(i)
-	}
-	close(start)
-	wg.Wait()
+	atTheSameInstant(len(units), func(i int) {
+		out[i] = w.ta.do("POST", fmt.Sprintf("/api/v1/needs/%d/claims", need), contacts[i], map[string]any{"unit_id": units[i], "quantity": qty, "plan": "每周派人"})
+	})
 	return out
 }
 

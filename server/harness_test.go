@@ -188,6 +188,23 @@ func hasHan(s string) bool {
 	return false
 }
 
+// atTheSameInstant calls f(0) … f(n-1) each in its own goroutine, all
+// released at the same instant, and returns when every call has.
+func atTheSameInstant(n int, f func(i int)) {
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			f(i)
+		}()
+	}
+	close(start)
+	wg.Wait()
+}
+
 // count returns the number of rows in table.
 func (ta *testApp) count(table string) int64 {
 	var n int64

@@ -304,7 +304,7 @@ func TestResidenceApplicationsFilterByCommunity(t *testing.T) {
 // the caller manages; a malformed filter is 400 BAD_QUERY.
 func TestStaffActivityListFilters(t *testing.T) {
 	w, ta := newRegWorld(t)
-	other := num(ta.must(ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": "和平社区"}), 201, "community").Body["id"])
+	other := w.newCommunity("和平社区")
 	lecture := num(w.activity(w.admin, nil)["id"])
 	otherOrg := num(ta.must(ta.do("POST", "/api/v1/admin/organizations", w.admin, map[string]any{"name": "和平卫生站", "type": "co_building_unit",
 		"community_ids": []int64{other}}), 201, "organisation").Body["id"])

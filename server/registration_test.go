@@ -61,6 +61,12 @@ func newRegWorld(t *testing.T, opts ...appOption) (*regWorld, *testApp) {
 	return w, ta
 }
 
+// newCommunity adds (as the admin) a community named name: its id.
+func (w *regWorld) newCommunity(name string) int64 {
+	w.ta.t.Helper()
+	return num(w.ta.must(w.ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": name}), 201, "community "+name).Body["id"])
+}
+
 // activity creates (as token) and publishes an activity; mod changes the body.
 func (w *regWorld) activity(token string, mod func(map[string]any)) map[string]any {
 	w.ta.t.Helper()
