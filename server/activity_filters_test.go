@@ -95,7 +95,7 @@ func TestActivityListFilterSpellings(t *testing.T) {
 // without one, both.
 func TestMyRegistrationsScopeSpellings(t *testing.T) {
 	w, ta := newRegWorld(t)
-	alice, _, reg := w.signedUpForLecture("alice")
+	alice, _, _, reg := w.signedUpForLecture("alice", "")
 	// Cancelled: it is among the past ones.
 	if c := ta.do("POST", fmt.Sprintf("/api/v1/registrations/%d/cancel", reg), alice, nil); c.Status != 200 {
 		t.Fatalf("cancel: %d %s", c.Status, c.Raw)

@@ -101,18 +101,18 @@ func (w *regWorld) lecture() (aid, sid int64) {
 	return num(act["id"]), sessionID(act, 0)
 }
 
-// signedUpForLecture is a resident of the community (named name) signed
-// up as themself for a new lecture: their token, the lecture's session and
-// the registration.
-func (w *regWorld) signedUpForLecture(name string) (tok string, sid, reg int64) {
+// signedUpForLecture is a resident of the community (named name, real
+// name real if given) signed up as themself for a new lecture: their
+// token, the lecture, its session and the registration.
+func (w *regWorld) signedUpForLecture(name, real string) (tok string, aid, sid, reg int64) {
 	w.ta.t.Helper()
-	_, sid = w.lecture()
-	tok, _ = w.resident(name, "")
+	aid, sid = w.lecture()
+	tok, _ = w.resident(name, real)
 	r := w.register(tok, sid, nil, nil)
 	if r.Status != 201 {
-		w.ta.t.Fatalf("register: %d %s", r.Status, r.Raw)
+		w.ta.t.Fatalf("sign-up: %d %s", r.Status, r.Raw)
 	}
-	return tok, sid, num(r.Body["registrations"].([]any)[0].(map[string]any)["id"])
+	return tok, aid, sid, num(r.Body["registrations"].([]any)[0].(map[string]any)["id"])
 }
 
 func sessionID(act map[string]any, i int) int64 {

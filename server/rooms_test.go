@@ -790,77 +790,72 @@ func TestTeamLeaderOverHTTP(t *testing.T) {
 // range a confirmed booking holds (no 5xx under contention), and the
 // room's availability shows exactly the confirmed ranges booked.
 func TestConcurrentBookingsOverHTTP(t *testing.T) {
-	for name, opt := range map[string]appOption{
-		"configured": func(*config.Config) {},
-		"embedded":   func(c *config.Config) { c.MySQL.DSN = "" },
-	} {
-		t.Run(name, func(t *testing.T) {
-			w, ta := newRegWorld(t, opt)
-			room := num(ta.must(ta.do("POST", "/api/v1/admin/rooms", w.cStaf, map[string]any{"community_id": w.community, "name": "阳光社区活动室",
-				"kind": "activity_room", "capacity": 50, "rules": map[string]any{"slot_minutes": 30, "max_minutes": 120}}), 201, "room").Body["id"])
-			toks := make([]string, 20)
-			for i := range toks {
-				toks[i] = roomResident(w, fmt.Sprintf("booker-%d", i))
-			}
-			day := roomDay(2)
-			type rng struct{ from, to time.Time }
-			reqs := make([]rng, 200)
-			for i := range reqs {
-				// 08:00–13:00: every range overlaps many others.
-				from := day.Add(8*time.Hour + time.Duration(i*7%9)*30*time.Minute)
-				reqs[i] = rng{from, from.Add(time.Duration(1+i*3%4) * 30 * time.Minute)}
-			}
-			path := fmt.Sprintf("/api/v1/rooms/%d/bookings", room)
-			answers := make([]resp, len(reqs))
-			atTheSameInstant(len(reqs), func(i int) {
-				answers[i] = ta.do("POST", path, toks[i%len(toks)], map[string]any{"starts_at": reqs[i].from, "ends_at": reqs[i].to,
-					"purpose": "活动", "attendance": 10})
-			})
-			var won []rng
-			var lost []int
-			for i, a := range answers {
-				switch {
-				case a.Status == 201 && a.str("status") == "confirmed":
-					won = append(won, reqs[i])
-				case a.Status == 409 && a.str("code") == "SLOT_TAKEN":
-					lost = append(lost, i)
-				default:
-					t.Fatalf("request %d: %d %s", i, a.Status, a.Raw)
-				}
-			}
-			if len(won) == 0 {
-				t.Fatal("no booking confirmed")
-			}
-			slices.SortFunc(won, func(a, b rng) int { return a.from.Compare(b.from) })
-			booked := map[time.Time]bool{}
-			for i, b := range won {
-				if i > 0 && b.from.Before(won[i-1].to) {
-					t.Errorf("confirmed %v–%v overlaps %v–%v", won[i-1].from, won[i-1].to, b.from, b.to)
-				}
-				for s := b.from; s.Before(b.to); s = s.Add(30 * time.Minute) {
-					booked[s] = true
-				}
-			}
-			for _, i := range lost {
-				hit := false
-				for s := reqs[i].from; s.Before(reqs[i].to); s = s.Add(30 * time.Minute) {
-					hit = hit || booked[s]
-				}
-				if !hit {
-					t.Errorf("%v–%v refused SLOT_TAKEN but no confirmed booking holds it", reqs[i].from, reqs[i].to)
-				}
-			}
-			a := ta.must(ta.do("GET", fmt.Sprintf("/api/v1/rooms/%d/availability?from=%s&to=%s", room, rfc(day), rfc(day.Add(24*time.Hour))), "", nil), 200, "availability")
-			for _, x := range a.Body["slots"].([]any) {
-				s := x.(map[string]any)
-				at, _ := time.Parse(time.RFC3339, s["starts_at"].(string))
-				if (s["state"] == "booked") != booked[at.In(cst.Zone)] {
-					t.Errorf("slot %s is %v", at.In(cst.Zone).Format("15:04"), s["state"])
-				}
-			}
-			t.Logf("%s: %d confirmed, %d refused", name, len(won), len(lost))
+	onEachDatabase(t, func(t *testing.T, opt appOption) {
+		w, ta := newRegWorld(t, opt)
+		room := num(ta.must(ta.do("POST", "/api/v1/admin/rooms", w.cStaf, map[string]any{"community_id": w.community, "name": "阳光社区活动室",
+			"kind": "activity_room", "capacity": 50, "rules": map[string]any{"slot_minutes": 30, "max_minutes": 120}}), 201, "room").Body["id"])
+		toks := make([]string, 20)
+		for i := range toks {
+			toks[i] = roomResident(w, fmt.Sprintf("booker-%d", i))
+		}
+		day := roomDay(2)
+		type rng struct{ from, to time.Time }
+		reqs := make([]rng, 200)
+		for i := range reqs {
+			// 08:00–13:00: every range overlaps many others.
+			from := day.Add(8*time.Hour + time.Duration(i*7%9)*30*time.Minute)
+			reqs[i] = rng{from, from.Add(time.Duration(1+i*3%4) * 30 * time.Minute)}
+		}
+		path := fmt.Sprintf("/api/v1/rooms/%d/bookings", room)
+		answers := make([]resp, len(reqs))
+		atTheSameInstant(len(reqs), func(i int) {
+			answers[i] = ta.do("POST", path, toks[i%len(toks)], map[string]any{"starts_at": reqs[i].from, "ends_at": reqs[i].to,
+				"purpose": "活动", "attendance": 10})
 		})
-	}
+		var won []rng
+		var lost []int
+		for i, a := range answers {
+			switch {
+			case a.Status == 201 && a.str("status") == "confirmed":
+				won = append(won, reqs[i])
+			case a.Status == 409 && a.str("code") == "SLOT_TAKEN":
+				lost = append(lost, i)
+			default:
+				t.Fatalf("request %d: %d %s", i, a.Status, a.Raw)
+			}
+		}
+		if len(won) == 0 {
+			t.Fatal("no booking confirmed")
+		}
+		slices.SortFunc(won, func(a, b rng) int { return a.from.Compare(b.from) })
+		booked := map[time.Time]bool{}
+		for i, b := range won {
+			if i > 0 && b.from.Before(won[i-1].to) {
+				t.Errorf("confirmed %v–%v overlaps %v–%v", won[i-1].from, won[i-1].to, b.from, b.to)
+			}
+			for s := b.from; s.Before(b.to); s = s.Add(30 * time.Minute) {
+				booked[s] = true
+			}
+		}
+		for _, i := range lost {
+			hit := false
+			for s := reqs[i].from; s.Before(reqs[i].to); s = s.Add(30 * time.Minute) {
+				hit = hit || booked[s]
+			}
+			if !hit {
+				t.Errorf("%v–%v refused SLOT_TAKEN but no confirmed booking holds it", reqs[i].from, reqs[i].to)
+			}
+		}
+		a := ta.must(ta.do("GET", fmt.Sprintf("/api/v1/rooms/%d/availability?from=%s&to=%s", room, rfc(day), rfc(day.Add(24*time.Hour))), "", nil), 200, "availability")
+		for _, x := range a.Body["slots"].([]any) {
+			s := x.(map[string]any)
+			at, _ := time.Parse(time.RFC3339, s["starts_at"].(string))
+			if (s["state"] == "booked") != booked[at.In(cst.Zone)] {
+				t.Errorf("slot %s is %v", at.In(cst.Zone).Format("15:04"), s["state"])
+			}
+		}
+		t.Logf("%s: %d confirmed, %d refused", t.Name(), len(won), len(lost))
+	})
 }
 
 // TestDeskBookingForARegisteredResident: desk staff name the resident they
