@@ -24,9 +24,7 @@ func (w *ckWorld) oneCheckedIn(prefix string) checkedInPair {
 	c.aliceTok, _, c.aliceReg = w.resident(prefix+"-alice", "张小花", w.clinicS1)
 	_, c.bobID, c.bobReg = w.resident(prefix+"-bob", "李大壮", w.clinicS1)
 	c.alice = w.ticket(c.aliceTok, c.aliceReg)
-	var checkerID int64
-	c.checkerTok, checkerID = w.ta.login(prefix + "-checker")
-	w.must(w.ta.do("POST", fmt.Sprintf("/api/v1/admin/activities/%d/checkers", w.clinic), w.staff, map[string]any{"user_id": checkerID}), 201)
+	c.checkerTok = w.clinicChecker(prefix + "-checker")
 	w.must(w.ta.do("POST", "/api/v1/checkins", c.checkerTok, scanBody(c.alice, prefix+"-n1")), 200)
 	return c
 }
