@@ -15,8 +15,8 @@ import (
 )
 
 // withinOneMinute waits for the next clock minute when less than need is
-// left of this one: limits count per clock minute, so a test that needs
-// need to run stays within one.
+// left of this one, so that the next need of the test runs within one
+// clock minute (limits count per clock minute).
 func withinOneMinute(need time.Duration) {
 	if left := time.Until(time.Now().Truncate(time.Minute).Add(time.Minute)); left < need {
 		time.Sleep(left)
