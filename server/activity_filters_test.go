@@ -13,11 +13,7 @@ import (
 // every reasonable spelling, and none is silently ignored.
 func TestActivityListFilterSpellings(t *testing.T) {
 	w, ta := newRegWorld(t)
-	other := ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": "明月社区"})
-	if other.Status != 201 {
-		t.Fatalf("community: %d %s", other.Status, other.Raw)
-	}
-	otherCommunity := num(other.Body["id"])
+	otherCommunity := w.newCommunity("明月社区")
 	org := ta.do("POST", "/api/v1/admin/organizations", w.admin, map[string]any{"name": "明月志愿队", "type": "social_org", "community_ids": []int64{otherCommunity}})
 	day := time.Now().In(cst.Zone).AddDate(0, 0, 3)
 	soon := time.Date(day.Year(), day.Month(), day.Day(), 9, 0, 0, 0, cst.Zone)
@@ -99,13 +95,7 @@ func TestActivityListFilterSpellings(t *testing.T) {
 // without one, both.
 func TestMyRegistrationsScopeSpellings(t *testing.T) {
 	w, ta := newRegWorld(t)
-	_, sid := w.lecture()
-	alice, _ := w.resident("alice", "")
-	r := w.register(alice, sid, nil, nil)
-	if r.Status != 201 {
-		t.Fatalf("register: %d %s", r.Status, r.Raw)
-	}
-	reg := num(r.Body["registrations"].([]any)[0].(map[string]any)["id"])
+	alice, _, _, reg := w.signedUpForLecture("alice", "")
 	// Cancelled: it is among the past ones.
 	if c := ta.do("POST", fmt.Sprintf("/api/v1/registrations/%d/cancel", reg), alice, nil); c.Status != 200 {
 		t.Fatalf("cancel: %d %s", c.Status, c.Raw)

@@ -115,10 +115,7 @@ func TestAuditRecordsBeforeAndAfter(t *testing.T) {
 	act := w.activity(w.cStaf, nil)
 	aid := num(act["id"])
 	resTok, _ := ta.login("audit-before-after")
-	if r := w.register(resTok, sessionID(act, 0), nil, nil); r.Status != 201 && r.Status != 200 {
-		t.Fatalf("sign-up: %d %s", r.Status, r.Raw)
-	}
-	regID := num(items(ta.must(ta.do("GET", fmt.Sprintf("/api/v1/admin/activities/%d/registrations", aid), w.cStaf, nil), 200, "regs"))[0]["id"])
+	regID := w.signUpAsStaffSee(resTok, act)
 	ta.must(ta.do("PATCH", fmt.Sprintf("/api/v1/admin/activities/%d", aid), w.cStaf, map[string]any{"title": "亲子科学讲座（第二期）"}), 200, "rename")
 	ta.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/registrations/%d/remove", regID), w.cStaf, map[string]string{"reason": "重复报名"}), 200, "remove")
 
@@ -165,10 +162,7 @@ func TestAuditOfActivityChangesInTheirTransaction(t *testing.T) {
 	act := w.activity(w.cStaf, nil)
 	aid := num(act["id"])
 	resTok, _ := ta.login("audit-tx-resident")
-	if r := w.register(resTok, sessionID(act, 0), nil, nil); r.Status != 201 && r.Status != 200 {
-		t.Fatalf("sign-up: %d %s", r.Status, r.Raw)
-	}
-	regID := num(items(ta.must(ta.do("GET", fmt.Sprintf("/api/v1/admin/activities/%d/registrations", aid), w.cStaf, nil), 200, "regs"))[0]["id"])
+	regID := w.signUpAsStaffSee(resTok, act)
 
 	if err := ta.app.db.G.Exec("ALTER TABLE audit_log RENAME TO audit_log_away").Error; err != nil {
 		t.Fatal(err)

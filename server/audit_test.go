@@ -23,17 +23,24 @@ func findAudit(list []map[string]any, action string, objectID int64) map[string]
 	return nil
 }
 
+// signUpAsStaffSee signs tok up for act's first session and returns the
+// registration, the first in the list the community's staff see.
+func (w *regWorld) signUpAsStaffSee(tok string, act map[string]any) int64 {
+	w.ta.t.Helper()
+	if r := w.register(tok, sessionID(act, 0), nil, nil); r.Status != 201 && r.Status != 200 {
+		w.ta.t.Fatalf("sign-up: %d %s", r.Status, r.Raw)
+	}
+	regs := w.ta.must(w.ta.do("GET", fmt.Sprintf("/api/v1/admin/activities/%d/registrations", num(act["id"])), w.cStaf, nil), 200, "regs")
+	return num(items(regs)[0]["id"])
+}
+
 func TestAuditRecordsStaffChanges(t *testing.T) {
 	w, ta := newRegWorld(t)
 	act := w.activity(w.cStaf, nil) // created and published by the community's staff
 	aid := num(act["id"])
 	resTok, resID := ta.login("audit-resident")
 	ta.must(ta.do("POST", "/api/v1/me/phone", resTok, map[string]string{"code": "dev:phone:13912345678"}), 200, "phone")
-	reg := w.register(resTok, sessionID(act, 0), nil, nil)
-	if reg.Status != 201 && reg.Status != 200 {
-		t.Fatalf("sign-up: %d %s", reg.Status, reg.Raw)
-	}
-	regID := num(items(ta.must(ta.do("GET", fmt.Sprintf("/api/v1/admin/activities/%d/registrations", aid), w.cStaf, nil), 200, "regs"))[0]["id"])
+	regID := w.signUpAsStaffSee(resTok, act)
 	ta.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/registrations/%d/remove", regID), w.cStaf, map[string]string{"reason": "重复报名"}), 200, "remove")
 	ta.must(ta.do("GET", fmt.Sprintf("/api/v1/admin/activities/%d/registrations/export", aid), w.cStaf, nil), 200, "export")
 	ta.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/users/%d/roles", resID), w.admin, map[string]any{"role": "volunteer"}), 200, "grant")

@@ -13,8 +13,7 @@ func TestOfflineBatchBodySpellings(t *testing.T) {
 	w, ta := newCkWorld(t)
 	aTok, _, aReg := w.resident("bs-a", "孙一", w.clinicS1)
 	bTok, _, bReg := w.resident("bs-b", "孙二", w.clinicS1)
-	phone, phoneID := ta.login("bs-phone")
-	w.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/activities/%d/checkers", w.clinic), w.staff, map[string]any{"user_id": phoneID}), 201)
+	phone := w.clinicChecker("bs-phone")
 	at := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
 	scan := func(ticket, nonce string) map[string]any {
 		return map[string]any{"ticket": ticket, "nonce": nonce, "scanned_at": at}

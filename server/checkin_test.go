@@ -115,6 +115,15 @@ func (w *ckWorld) shiftSessions(activityID int64, d time.Duration) {
 	}
 }
 
+// clinicChecker logs name in, appointed by the staff a checker of the
+// clinic: their token.
+func (w *ckWorld) clinicChecker(name string) string {
+	w.ta.t.Helper()
+	tok, id := w.ta.login(name)
+	w.must(w.ta.do("POST", fmt.Sprintf("/api/v1/admin/activities/%d/checkers", w.clinic), w.staff, map[string]any{"user_id": id}), 201)
+	return tok
+}
+
 func scanBody(ticket, nonce string) map[string]any {
 	return map[string]any{"ticket": ticket, "nonce": nonce, "scanned_at": time.Now().UTC().Format(time.RFC3339Nano)}
 }
@@ -195,9 +204,7 @@ func TestTicketScanningEndToEnd(t *testing.T) {
 	// 50 checkers scan Alice's ticket at once: one check-in.
 	toks := make([]string, 50)
 	for i := range toks {
-		var id int64
-		toks[i], id = ta.login(fmt.Sprintf("ck-door-%d", i))
-		w.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/activities/%d/checkers", w.clinic), w.staff, map[string]any{"user_id": id}), 201)
+		toks[i] = w.clinicChecker(fmt.Sprintf("ck-door-%d", i))
 	}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -262,8 +269,7 @@ func TestOfflineBatchEndToEnd(t *testing.T) {
 	aTok, _, aReg := w.resident("ck-a", "孙一", w.clinicS1)
 	bTok, _, bReg := w.resident("ck-b", "孙二", w.clinicS1)
 	ta1, tb := w.ticket(aTok, aReg), w.ticket(bTok, bReg)
-	phone, phoneID := ta.login("ck-phone")
-	w.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/activities/%d/checkers", w.clinic), w.staff, map[string]any{"user_id": phoneID}), 201)
+	phone := w.clinicChecker("ck-phone")
 
 	// Online now: ticket A by the staff member.
 	w.must(ta.do("POST", "/api/v1/checkins", w.staff, scanBody(ta1, "online-a")), 200)

@@ -2,11 +2,9 @@ package main
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
-	"gongjian/config"
 	"gongjian/internal/resident"
 )
 
@@ -30,18 +28,9 @@ func (w *regWorld) claimingUnits(prefix string, n int) (units []int64, contacts 
 // same instant and returns the answers.
 func (w *regWorld) claimAtOnce(need int64, units []int64, contacts []string, qty int) []resp {
 	out := make([]resp, len(units))
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range units {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			<-start
-			out[i] = w.ta.do("POST", fmt.Sprintf("/api/v1/needs/%d/claims", need), contacts[i], map[string]any{"unit_id": units[i], "quantity": qty, "plan": "每周派人"})
-		}(i)
-	}
-	close(start)
-	wg.Wait()
+	atTheSameInstant(len(units), func(i int) {
+		out[i] = w.ta.do("POST", fmt.Sprintf("/api/v1/needs/%d/claims", need), contacts[i], map[string]any{"unit_id": units[i], "quantity": qty, "plan": "每周派人"})
+	})
 	return out
 }
 
@@ -52,70 +41,65 @@ func (w *regWorld) claimAtOnce(need int64, units []int64, contacts []string, qty
 // need shows 0 remaining; a withdrawn claim returns its 5; 20 units
 // claiming an unshareable need at once make exactly one project.
 func TestConcurrentNeedClaimsOverHTTP(t *testing.T) {
-	for name, opt := range map[string]appOption{
-		"configured": func(*config.Config) {},
-		"embedded":   func(c *config.Config) { c.MySQL.DSN = "" },
-	} {
-		t.Run(name, func(t *testing.T) {
-			w, ta := newRegWorld(t, opt)
-			units, contacts := w.claimingUnits("cc", 50)
-			need := func(qty int, shareable bool) int64 {
-				return num(ta.must(ta.do("POST", "/api/v1/needs", w.cStaf, map[string]any{"community_id": w.community, "category": "elderly_care",
-					"title": "独居老人助餐", "description": "每日午餐送到家", "quantity": qty, "quantity_unit": "份", "shareable": shareable}), 201, "need").Body["id"])
-			}
-			shared := need(100, true)
-			var won []resp
-			for i, a := range w.claimAtOnce(shared, units, contacts, 5) {
-				switch {
-				case a.Status == 201:
-					if num(a.Body["need_id"]) != shared || num(a.Body["unit_id"]) != units[i] || num(a.Body["quantity"]) != 5 || num(a.Body["project_id"]) == 0 {
-						t.Errorf("claim answer: %s", a.Raw)
-					}
-					won = append(won, a)
-				case a.Status != 409 || a.str("code") != "NEED_FULLY_CLAIMED":
-					t.Fatalf("claim %d: %d %s", i, a.Status, a.Raw)
+	onEachDatabase(t, func(t *testing.T, opt appOption) {
+		w, ta := newRegWorld(t, opt)
+		units, contacts := w.claimingUnits("cc", 50)
+		need := func(qty int, shareable bool) int64 {
+			return num(ta.must(ta.do("POST", "/api/v1/needs", w.cStaf, map[string]any{"community_id": w.community, "category": "elderly_care",
+				"title": "独居老人助餐", "description": "每日午餐送到家", "quantity": qty, "quantity_unit": "份", "shareable": shareable}), 201, "need").Body["id"])
+		}
+		shared := need(100, true)
+		var won []resp
+		for i, a := range w.claimAtOnce(shared, units, contacts, 5) {
+			switch {
+			case a.Status == 201:
+				if num(a.Body["need_id"]) != shared || num(a.Body["unit_id"]) != units[i] || num(a.Body["quantity"]) != 5 || num(a.Body["project_id"]) == 0 {
+					t.Errorf("claim answer: %s", a.Raw)
 				}
+				won = append(won, a)
+			case a.Status != 409 || a.str("code") != "NEED_FULLY_CLAIMED":
+				t.Fatalf("claim %d: %d %s", i, a.Status, a.Raw)
 			}
-			if len(won) != 20 {
-				t.Fatalf("%d claims of 5 granted of a need of 100, want 20", len(won))
+		}
+		if len(won) != 20 {
+			t.Fatalf("%d claims of 5 granted of a need of 100, want 20", len(won))
+		}
+		n := ta.must(ta.do("GET", fmt.Sprintf("/api/v1/needs/%d", shared), "", nil), 200, "need")
+		if num(n.Body["remaining"]) != 0 || num(n.Body["claimed"]) != 100 || n.str("status") != "full" {
+			t.Fatalf("the need after the crowd: %s", n.Raw)
+		}
+		// A withdrawn claim returns its quantity.
+		first := won[0]
+		var by string
+		for i, u := range units {
+			if u == num(first.Body["unit_id"]) {
+				by = contacts[i]
 			}
-			n := ta.must(ta.do("GET", fmt.Sprintf("/api/v1/needs/%d", shared), "", nil), 200, "need")
-			if num(n.Body["remaining"]) != 0 || num(n.Body["claimed"]) != 100 || n.str("status") != "full" {
-				t.Fatalf("the need after the crowd: %s", n.Raw)
-			}
-			// A withdrawn claim returns its quantity.
-			first := won[0]
-			var by string
-			for i, u := range units {
-				if u == num(first.Body["unit_id"]) {
-					by = contacts[i]
-				}
-			}
-			ta.must(ta.do("POST", fmt.Sprintf("/api/v1/claims/%d/withdraw", num(first.Body["id"])), by, nil), 200, "withdraw")
-			n = ta.must(ta.do("GET", fmt.Sprintf("/api/v1/needs/%d", shared), "", nil), 200, "need")
-			if num(n.Body["remaining"]) != 5 || n.str("status") != "open" {
-				t.Fatalf("the need after a withdrawal: %s", n.Raw)
-			}
+		}
+		ta.must(ta.do("POST", fmt.Sprintf("/api/v1/claims/%d/withdraw", num(first.Body["id"])), by, nil), 200, "withdraw")
+		n = ta.must(ta.do("GET", fmt.Sprintf("/api/v1/needs/%d", shared), "", nil), 200, "need")
+		if num(n.Body["remaining"]) != 5 || n.str("status") != "open" {
+			t.Fatalf("the need after a withdrawal: %s", n.Raw)
+		}
 
-			single := need(1, false)
-			projects := map[int64]bool{}
-			granted := 0
-			for i, a := range w.claimAtOnce(single, units[:20], contacts[:20], 1) {
-				switch {
-				case a.Status == 201:
-					granted++
-					projects[num(a.Body["project_id"])] = true
-				case a.Status != 409 || a.str("code") != "NEED_FULLY_CLAIMED":
-					t.Fatalf("unshareable claim %d: %d %s", i, a.Status, a.Raw)
-				}
+		single := need(1, false)
+		projects := map[int64]bool{}
+		granted := 0
+		for i, a := range w.claimAtOnce(single, units[:20], contacts[:20], 1) {
+			switch {
+			case a.Status == 201:
+				granted++
+				projects[num(a.Body["project_id"])] = true
+			case a.Status != 409 || a.str("code") != "NEED_FULLY_CLAIMED":
+				t.Fatalf("unshareable claim %d: %d %s", i, a.Status, a.Raw)
 			}
-			var rows int64
-			ta.app.db.G.Table("cobuild_projects").Where("need_id = ?", single).Count(&rows)
-			if granted != 1 || len(projects) != 1 || rows != 1 {
-				t.Fatalf("20 units on an unshareable need: %d granted, %d projects answered, %d project rows", granted, len(projects), rows)
-			}
-		})
-	}
+		}
+		var rows int64
+		ta.app.db.G.Table("cobuild_projects").Where("need_id = ?", single).Count(&rows)
+		if granted != 1 || len(projects) != 1 || rows != 1 {
+			t.Fatalf("20 units on an unshareable need: %d granted, %d projects answered, %d project rows", granted, len(projects), rows)
+		}
+	})
 }
 
 // TestResourceValidityAsDates: a unit's resource gives its validity as

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -77,51 +76,19 @@ func want(rows []cbPagingRow, keep func(cbPagingRow) bool) []int64 {
 }
 
 // walkPages follows next_cursor from the first page of path (limit a
-// page) to the null on the last one: every page but the last is full, no
-// row is shown twice; it returns the ids in the order served.
+// page) to the null on the last one (chainPages): every page but the last
+// is full, no row is shown twice; it returns the ids in the order served.
 func walkPages(t *testing.T, ta *testApp, path, tok string, limit int) []int64 {
 	t.Helper()
-	sep := "?"
-	if strings.Contains(path, "?") {
-		sep = "&"
-	}
-	var ids []int64
+	ids := chainPages(t, ta, path, tok, limit, "id")
 	seen := map[int64]bool{}
-	cursor := ""
-	for pages := 1; ; pages++ {
-		q := fmt.Sprintf("%s%slimit=%d", path, sep, limit)
-		if cursor != "" {
-			q += "&cursor=" + url.QueryEscape(cursor)
+	for _, id := range ids {
+		if seen[id] {
+			t.Fatalf("%s limit %d: %d served twice", path, limit, id)
 		}
-		r := ta.must(ta.do("GET", q, tok, nil), 200, q)
-		page := items(r)
-		next, present := r.Body["next_cursor"]
-		if !present {
-			t.Fatalf("%s: no next_cursor in %s", q, r.Raw)
-		}
-		for _, it := range page {
-			id := num(it["id"])
-			if seen[id] {
-				t.Fatalf("%s: %d served twice", q, id)
-			}
-			seen[id] = true
-			ids = append(ids, id)
-		}
-		if next == nil {
-			return ids
-		}
-		if len(page) != limit {
-			t.Fatalf("%s: page %d holds %d of %d yet next_cursor %v follows", q, pages, len(page), limit, next)
-		}
-		s, ok := next.(string)
-		if !ok || s == "" {
-			t.Fatalf("%s: next_cursor %#v", q, next)
-		}
-		if pages > 100 {
-			t.Fatalf("%s: no end after %d pages", path, pages)
-		}
-		cursor = s
+		seen[id] = true
 	}
+	return ids
 }
 
 // checkPaged checks a list's limits and paging: 101 and 0 are refused with

@@ -13,7 +13,7 @@ import (
 // as before.
 func TestWishesProposalsAndReportInsFollowAConfirmedResidence(t *testing.T) {
 	w, ta := newRegWorld(t)
-	commB := num(ta.must(ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": "和平社区"}), 201, "community B").Body["id"])
+	commB := w.newCommunity("和平社区")
 	tok, id := w.resident("res-dora", "钱多多") // profile: community A, not confirmed
 	ta.grant("res-dora", resident.RoleChange{Role: "party_member"})
 	wish := func(community int64) map[string]any {

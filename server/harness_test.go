@@ -188,6 +188,34 @@ func hasHan(s string) bool {
 	return false
 }
 
+// onEachDatabase runs test as subtests "configured" (on the configured
+// database) and "embedded" (on the embedded SQLite); opt selects it.
+func onEachDatabase(t *testing.T, test func(t *testing.T, opt appOption)) {
+	for name, opt := range map[string]appOption{
+		"configured": func(*config.Config) {},
+		"embedded":   func(c *config.Config) { c.MySQL.DSN = "" },
+	} {
+		t.Run(name, func(t *testing.T) { test(t, opt) })
+	}
+}
+
+// atTheSameInstant calls f(0) … f(n-1) each in its own goroutine, all
+// released at the same instant, and returns when every call has.
+func atTheSameInstant(n int, f func(i int)) {
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			f(i)
+		}()
+	}
+	close(start)
+	wg.Wait()
+}
+
 // count returns the number of rows in table.
 func (ta *testApp) count(table string) int64 {
 	var n int64

@@ -422,12 +422,7 @@ func TestIssue12DeviceImportBounded(t *testing.T) {
 // Point 6: the public verification answers the masked holder, the hours and
 // the issuer also under the names the issue's words suggest.
 func TestIssue12RecordVerificationNames(t *testing.T) {
-	ta := newTestApp(t, func(c *config.Config) { c.Hours.RecordIssuer = "幸福街道办事处" })
-	tok, uid := ta.login("i12-holder")
-	ta.must(ta.do("PATCH", "/api/v1/me", tok, map[string]any{"real_name": "李梅花"}), 200, "real name")
-	ta.remember("李梅花")
-	ta.credit(uid, 11, time.Date(2026, 5, 3, 2, 0, 0, 0, time.UTC), 90)
-	number := ta.must(ta.do("GET", "/api/v1/me/hours/record", tok, nil), 200, "record").str("record_number")
+	ta, number := recordOfOneAndAHalfHours(t, "i12-holder")
 	r := ta.must(ta.do("GET", "/api/v1/service-records/"+number, "", nil), 200, "verify")
 	if r.str("holder_masked") != "李**" || r.str("holder") != "李**" || r.Body["hours"] != 1.5 || r.Body["total_hours"] != 1.5 ||
 		r.str("issuer") != "幸福街道办事处" || r.str("record_number") != number || r.Body["valid"] != true {

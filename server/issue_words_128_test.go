@@ -100,9 +100,7 @@ func metricsOnlyToConfiguredAddresses(t *testing.T) {
 
 func crowdLogsInFromOneAddress(t *testing.T) {
 	ta := newTestApp(t, func(c *config.Config) { c.Login = config.Defaults().Login })
-	if left := time.Until(time.Now().Truncate(time.Minute).Add(time.Minute)); left < 20*time.Second {
-		time.Sleep(left) // the limit counts per clock minute: 61+ logins within one
-	}
+	withinOneMinute(20 * time.Second) // the limit counts per clock minute: 61+ logins within one
 	for i := 0; i < 70; i++ {
 		if r := ta.loginAnswer(fmt.Sprintf("crowd-%d", i)); r.Status != 200 {
 			t.Fatalf("login %d of a morning's crowd from one address: %d %s", i+1, r.Status, r.Raw)
@@ -134,12 +132,7 @@ func revocationAtOnce(t *testing.T) {
 }
 
 func recordVerifiedByNumber(t *testing.T) {
-	ta := newTestApp(t, func(c *config.Config) { c.Hours.RecordIssuer = "幸福街道办事处" })
-	tok, uid := ta.login("holder")
-	ta.must(ta.do("PATCH", "/api/v1/me", tok, map[string]any{"real_name": "李梅花"}), 200, "real name")
-	ta.remember("李梅花")
-	ta.credit(uid, 11, time.Date(2026, 5, 3, 2, 0, 0, 0, time.UTC), 90)
-	number := ta.must(ta.do("GET", "/api/v1/me/hours/record", tok, nil), 200, "record").str("record_number")
+	ta, number := recordOfOneAndAHalfHours(t, "holder")
 	for _, path := range []string{"/api/v1/service-records/" + url.PathEscape(number), "/api/v1/service-records?number=" + url.QueryEscape(number)} {
 		r := ta.do("GET", path, "", nil)
 		if r.Status != 200 || r.str("holder_masked") != "李**" || r.Body["hours"] != 1.5 || r.str("issuer") != "幸福街道办事处" {

@@ -119,11 +119,7 @@ func TestIssue14ListsPageByEverySizeSpelling(t *testing.T) {
 // ?format=xlsx.
 func TestIssue14ReconcilerMetricAndExport(t *testing.T) {
 	w, ta := newRegWorld(t)
-	aid, sid := w.lecture()
-	tok, _ := w.resident("e147", "王五")
-	if r := w.register(tok, sid, nil, nil); r.Status != 201 {
-		t.Fatalf("sign-up: %d %s", r.Status, r.Raw)
-	}
+	_, aid, _, _ := w.signedUpForLecture("e147", "王五")
 	if r := ta.do("POST", "/api/v1/admin/quota/reconcile", w.admin, nil); r.Status != 200 {
 		t.Errorf("reconcile: %d %s", r.Status, r.Raw)
 	}

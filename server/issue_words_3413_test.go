@@ -58,11 +58,7 @@ func TestActivityWindowAndPlaceAsIssue3NamesThem(t *testing.T) {
 // flag that is not a truth value is refused, not ignored.
 func TestMyRegistrationsUpcomingAndPastFlags(t *testing.T) {
 	w, ta := newRegWorld(t)
-	_, sid := w.lecture()
-	tok, _ := w.resident("flags", "钱七")
-	if r := w.register(tok, sid, nil, nil); r.Status != 201 {
-		t.Fatalf("sign-up: %d %s", r.Status, r.Raw)
-	}
+	tok, _, _, _ := w.signedUpForLecture("flags", "钱七")
 	for _, c := range []struct {
 		query string
 		n     int

@@ -224,11 +224,7 @@ func TestIssue3ActivityWithoutSignUpWindow(t *testing.T) {
 // unread_count, in the list and in the answer to reading one.
 func TestIssue4MessagesUnreadCount(t *testing.T) {
 	w, ta := newRegWorld(t)
-	_, sid := w.lecture()
-	tok, _ := w.resident("unread", "郑一")
-	if r := w.register(tok, sid, nil, nil); r.Status != 201 {
-		t.Fatalf("sign-up: %d %s", r.Status, r.Raw)
-	}
+	tok, _, _, _ := w.signedUpForLecture("unread", "郑一")
 	r := ta.do("GET", "/api/v1/me/messages", tok, nil)
 	if r.Status != 200 || len(items(r)) != 1 || num(r.Body["unread"]) != 1 || num(r.Body["unread_count"]) != 1 {
 		t.Fatalf("messages: %d %s", r.Status, r.Raw)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"testing"
@@ -165,18 +164,7 @@ func TestCobuildPublicListsPageWithNextCursor(t *testing.T) {
 func TestWristbandReadingsNextCursor(t *testing.T) {
 	w := newWristbandApp(t)
 	owner, imei, path := w.selfWearer("owner", 0)
-	same := time.Now().UTC().Add(-time.Minute).Truncate(time.Second)
-	pushAt := func(at time.Time, bpm int) {
-		body, _ := json.Marshal(map[string]any{"event_id": fmt.Sprintf("ev-%d", evCounter.Add(1)), "imei": imei, "type": "heart_rate",
-			"at": at.Format(time.RFC3339Nano), "data": map[string]any{"heart_rate": bpm}})
-		if r := w.signed("acme", acmeSecret, time.Now(), body); r.Status != 200 {
-			t.Fatalf("push: %d %s", r.Status, r.Raw)
-		}
-	}
-	for i := 0; i < 3; i++ {
-		pushAt(same, 70+i)
-	}
-	pushAt(same.Add(-time.Minute), 60)
+	w.readingsSharingATime(imei, 3)
 	expectError(t, w.do("GET", path+"/readings?limit=101", owner, nil), 400, "BAD_QUERY")
 	expectError(t, w.do("GET", path+"/readings?cursor=x", owner, nil), 400, "BAD_CURSOR")
 	seen := map[float64]bool{}
@@ -316,7 +304,7 @@ func TestResidenceApplicationsFilterByCommunity(t *testing.T) {
 // the caller manages; a malformed filter is 400 BAD_QUERY.
 func TestStaffActivityListFilters(t *testing.T) {
 	w, ta := newRegWorld(t)
-	other := num(ta.must(ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": "和平社区"}), 201, "community").Body["id"])
+	other := w.newCommunity("和平社区")
 	lecture := num(w.activity(w.admin, nil)["id"])
 	otherOrg := num(ta.must(ta.do("POST", "/api/v1/admin/organizations", w.admin, map[string]any{"name": "和平卫生站", "type": "co_building_unit",
 		"community_ids": []int64{other}}), 201, "organisation").Body["id"])

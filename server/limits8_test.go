@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"gongjian/config"
-	"gongjian/internal/testenv"
 )
 
 // Issue 8's request-body limit holds on the routes it names (login,
@@ -45,18 +44,8 @@ func TestOversizeBodiesRefusedOnLoginSignUpCheckin(t *testing.T) {
 // different users from one address through two server processes share one
 // count, and the one over it is 429 RATE_LIMITED with Retry-After.
 func TestLoginAddressLimitHoldsAcrossProcesses(t *testing.T) {
-	if !testenv.RealRedis() {
-		t.Skip("two processes share limits through a real Redis; the embedded one is per process")
-	}
-	var cfg config.Config
-	a := newTestApp(t, func(c *config.Config) {
-		c.Login.PerIPPerMinute = 4
-		cfg = *c
-	})
-	b := startApp(t, cfg, a.appID)
-	if left := time.Until(time.Now().Truncate(time.Minute).Add(time.Minute)); left < 5*time.Second {
-		time.Sleep(left)
-	}
+	a, b, _ := twoProcesses(t, func(c *config.Config) { c.Login.PerIPPerMinute = 4 })
+	withinOneMinute(5 * time.Second)
 	for i, p := range []*testApp{a, b, a, b} {
 		if r := p.loginAnswer(fmt.Sprintf("nat-user-%d", i)); r.Status != 200 {
 			t.Fatalf("login %d: %d %s", i+1, r.Status, r.Raw)

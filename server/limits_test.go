@@ -14,6 +14,31 @@ import (
 	"gongjian/internal/testenv"
 )
 
+// withinOneMinute waits for the next clock minute when less than need is
+// left of this one, so that the next need of the test runs within one
+// clock minute (limits count per clock minute).
+func withinOneMinute(need time.Duration) {
+	if left := time.Until(time.Now().Truncate(time.Minute).Add(time.Minute)); left < need {
+		time.Sleep(left)
+	}
+}
+
+// twoProcesses starts two server processes of one deployment (the same
+// database, the same Redis), configured by opt, and returns their
+// configuration; without a real Redis the test is skipped, as the embedded
+// one is per process.
+func twoProcesses(t *testing.T, opt appOption) (a, b *testApp, cfg config.Config) {
+	t.Helper()
+	if !testenv.RealRedis() {
+		t.Skip("two processes share limits through a real Redis; the embedded one is per process")
+	}
+	a = newTestApp(t, func(c *config.Config) {
+		opt(c)
+		cfg = *c
+	})
+	return a, startApp(t, cfg, a.appID), cfg
+}
+
 // Sign-up limits are counted in Redis: two server processes of one
 // deployment share them. Over the per-account limit an account gets 429
 // RATE_LIMITED with Retry-After, other accounts go on; over the per-address
@@ -21,20 +46,11 @@ import (
 // X-Forwarded-For does not give a fresh address unless it comes from a
 // trusted load balancer.
 func TestSignUpLimitsHoldAcrossProcesses(t *testing.T) {
-	if !testenv.RealRedis() {
-		t.Skip("two processes share limits through a real Redis; the embedded one is per process")
-	}
-	var cfg config.Config
-	a := newTestApp(t, func(c *config.Config) {
-		c.Limits = config.Limits{RegistrationPerUser: 3, RegistrationPerIP: 8}
-		cfg = *c
-	})
-	b := startApp(t, cfg, a.appID) // a second process: same database, same Redis
+	// b is a second process: same database, same Redis.
+	a, b, cfg := twoProcesses(t, func(c *config.Config) { c.Limits = config.Limits{RegistrationPerUser: 3, RegistrationPerIP: 8} })
 	procs := []*testApp{a, b}
 	// The limits count per clock minute: start where the test ends within one.
-	if left := time.Until(time.Now().Truncate(time.Minute).Add(time.Minute)); left < 10*time.Second {
-		time.Sleep(left)
-	}
+	withinOneMinute(10 * time.Second)
 	try := func(p *testApp, tok string, headers ...string) resp {
 		t.Helper()
 		return p.do("POST", "/api/v1/registrations", tok, map[string]any{"session_id": 999999, "attendees": []map[string]any{{"self": true}}},
@@ -149,9 +165,7 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 // at the same door goes on.
 func TestCheckinLimits(t *testing.T) {
 	ta := newTestApp(t, func(c *config.Config) { c.Limits = config.Limits{CheckinPerUser: 3} })
-	if left := time.Until(time.Now().Truncate(time.Minute).Add(time.Minute)); left < 5*time.Second {
-		time.Sleep(left)
-	}
+	withinOneMinute(5 * time.Second)
 	checker, _ := ta.login("checker")
 	for _, p := range []string{"/api/v1/checkins", "/api/v1/checkins/batch", "/api/v1/self-checkins"} {
 		if r := ta.do("POST", p, checker, `{"ticket":1}`); r.Status != 400 {
@@ -168,18 +182,8 @@ func TestCheckinLimits(t *testing.T) {
 // The per-address check-in limit is counted in Redis too: scans from one
 // address through two server processes, by two checkers, share one count.
 func TestCheckinAddressLimitHoldsAcrossProcesses(t *testing.T) {
-	if !testenv.RealRedis() {
-		t.Skip("two processes share limits through a real Redis; the embedded one is per process")
-	}
-	var cfg config.Config
-	a := newTestApp(t, func(c *config.Config) {
-		c.Limits = config.Limits{CheckinPerIP: 4}
-		cfg = *c
-	})
-	b := startApp(t, cfg, a.appID)
-	if left := time.Until(time.Now().Truncate(time.Minute).Add(time.Minute)); left < 5*time.Second {
-		time.Sleep(left)
-	}
+	a, b, _ := twoProcesses(t, func(c *config.Config) { c.Limits = config.Limits{CheckinPerIP: 4} })
+	withinOneMinute(5 * time.Second)
 	one, _ := a.login("door-1")
 	two, _ := b.login("door-2")
 	for i, p := range []*testApp{a, b, a, b} {
@@ -197,18 +201,8 @@ func TestCheckinAddressLimitHoldsAcrossProcesses(t *testing.T) {
 // Retry-After) after login.per_user_per_minute logins, while another user
 // from the same address goes on.
 func TestLoginAccountLimitHoldsAcrossProcesses(t *testing.T) {
-	if !testenv.RealRedis() {
-		t.Skip("two processes share limits through a real Redis; the embedded one is per process")
-	}
-	var cfg config.Config
-	a := newTestApp(t, func(c *config.Config) {
-		c.Login.PerUserPerMinute = 3
-		cfg = *c
-	})
-	b := startApp(t, cfg, a.appID)
-	if left := time.Until(time.Now().Truncate(time.Minute).Add(time.Minute)); left < 5*time.Second {
-		time.Sleep(left)
-	}
+	a, b, _ := twoProcesses(t, func(c *config.Config) { c.Login.PerUserPerMinute = 3 })
+	withinOneMinute(5 * time.Second)
 	for i, p := range []*testApp{a, b, a} {
 		if r := p.loginAnswer("lina"); r.Status != 200 {
 			t.Fatalf("login %d: %d %s", i+1, r.Status, r.Raw)
@@ -231,9 +225,7 @@ func TestRefusedSignUpsAreCounted(t *testing.T) {
 		t.Skip("limits are counted in a real Redis")
 	}
 	a := newTestApp(t, func(c *config.Config) { c.Limits = config.Limits{RegistrationPerUser: 2} })
-	if left := time.Until(time.Now().Truncate(time.Minute).Add(time.Minute)); left < 5*time.Second {
-		time.Sleep(left)
-	}
+	withinOneMinute(5 * time.Second)
 	erin, _ := a.login("erin")
 	expectError(t, a.do("POST", "/api/v1/registrations", erin, map[string]any{"session_id": 1, "attendees": []map[string]any{{"self": true}}}), 400, "IDEMPOTENCY_KEY_REQUIRED")
 	expectError(t, a.do("POST", "/api/v1/registrations", erin, `{"session_id":`, "Idempotency-Key", "bad-body"), 400, "BAD_JSON")

@@ -14,13 +14,7 @@ import (
 // with no body marks it; {"no_show": false} clears it; {} says neither.
 func TestNoShowWithoutBody(t *testing.T) {
 	w, ta := newRegWorld(t)
-	_, sid := w.lecture()
-	alice, _ := w.resident("alice", "")
-	r := w.register(alice, sid, nil, nil)
-	if r.Status != 201 {
-		t.Fatalf("register: %d %s", r.Status, r.Raw)
-	}
-	reg := num(r.Body["registrations"].([]any)[0].(map[string]any)["id"])
+	alice, _, sid, reg := w.signedUpForLecture("alice", "")
 	ta.app.db.G.Exec("UPDATE sessions SET starts_at = ?, ends_at = ? WHERE id = ?", time.Now().Add(-2*time.Hour), time.Now().Add(-time.Hour), sid)
 	path := fmt.Sprintf("/api/v1/admin/registrations/%d/no-show", reg)
 	if r := ta.do("POST", path, w.cStaf, nil); r.Status != 200 || r.Body["no_show"] != true {
@@ -39,11 +33,7 @@ func TestNoShowWithoutBody(t *testing.T) {
 // the export, as …/registrations/export; another format is refused.
 func TestRegistrationListAsXLSX(t *testing.T) {
 	w, ta := newRegWorld(t)
-	aid, sid := w.lecture()
-	alice, _ := w.resident("alice", "王丽")
-	if r := w.register(alice, sid, nil, nil); r.Status != 201 {
-		t.Fatalf("register: %d %s", r.Status, r.Raw)
-	}
+	alice, aid, _, _ := w.signedUpForLecture("alice", "王丽")
 	path := fmt.Sprintf("/api/v1/admin/activities/%d/registrations", aid)
 	x := ta.do("GET", path+"?format=xlsx", w.orgStaff, nil)
 	if x.Status != 200 || !strings.Contains(x.Header.Get("Content-Type"), "spreadsheetml") {

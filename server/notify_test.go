@@ -104,14 +104,7 @@ func TestSubscriptionsAskAndRecord(t *testing.T) {
 	r = ta.do("POST", "/api/v1/subscriptions", tok, map[string]any{"results": map[string]string{
 		"registration_confirmed": "accept", "activity_reminder": "reject", "wristband_alert": "ban",
 	}})
-	if r.Status != 200 {
-		t.Fatalf("%d %s", r.Status, r.Raw)
-	}
-	grants := r.Body["grants"].(map[string]any)
-	rc := grants["registration_confirmed"].(map[string]any)
-	if rc["status"] != "accept" || rc["balance"].(float64) != 1 || grants["wristband_alert"].(map[string]any)["status"] != "ban" {
-		t.Fatalf("grants %v", grants)
-	}
+	expectAcceptedAndBanned(t, r)
 	keys := strings.Join(askKeys(r), ",")
 	if strings.Contains(keys, "registration_confirmed") || strings.Contains(keys, "wristband_alert") || !strings.Contains(keys, "activity_reminder") {
 		t.Fatalf("ask after answers: %s", keys)
@@ -132,6 +125,21 @@ func TestSubscriptionsAskAndRecord(t *testing.T) {
 	expectError(t, ta.do("GET", "/api/v1/subscriptions", "", nil), 401, "UNAUTHENTICATED")
 }
 
+// expectAcceptedAndBanned asserts a 200 answer to subscription results
+// that accepted registration_confirmed (one send granted) and banned
+// wristband_alert.
+func expectAcceptedAndBanned(t *testing.T, r resp) {
+	t.Helper()
+	if r.Status != 200 {
+		t.Fatalf("%d %s", r.Status, r.Raw)
+	}
+	grants := r.Body["grants"].(map[string]any)
+	rc := grants["registration_confirmed"].(map[string]any)
+	if rc["status"] != "accept" || rc["balance"].(float64) != 1 || grants["wristband_alert"].(map[string]any)["status"] != "ban" {
+		t.Fatalf("grants %v", grants)
+	}
+}
+
 // TestSubscriptionsTakeWeChatsAnswerAsIs: the mini-program may pass what
 // wx.requestSubscribeMessage returned unchanged — keyed by template id,
 // with its errMsg — and the grants are recorded under the template keys.
@@ -141,14 +149,7 @@ func TestSubscriptionsTakeWeChatsAnswerAsIs(t *testing.T) {
 	r := ta.do("POST", "/api/v1/subscriptions", tok, map[string]any{"results": map[string]string{
 		"errMsg": "requestSubscribeMessage:ok", "tpl-registration_confirmed": "accept", "tpl-wristband_alert": "ban",
 	}})
-	if r.Status != 200 {
-		t.Fatalf("%d %s", r.Status, r.Raw)
-	}
-	grants := r.Body["grants"].(map[string]any)
-	rc := grants["registration_confirmed"].(map[string]any)
-	if rc["status"] != "accept" || rc["balance"].(float64) != 1 || grants["wristband_alert"].(map[string]any)["status"] != "ban" {
-		t.Fatalf("grants %v", grants)
-	}
+	expectAcceptedAndBanned(t, r)
 	// A key named directly wins over the id of the same template.
 	r = ta.do("POST", "/api/v1/subscriptions", tok, map[string]any{"results": map[string]string{
 		"registration_confirmed": "accept", "tpl-registration_confirmed": "reject"}})
@@ -219,26 +220,35 @@ func TestOneGrantTwoSignUps(t *testing.T) {
 	expectError(t, ta.do("POST", "/api/v1/me/messages/abc/read", tok, nil), 400, "BAD_ID")
 }
 
-func TestActivityMessagesStaffView(t *testing.T) {
-	ta := notifyApp(t)
+// activityMessages is a notify app where a resident's two notices
+// about activity 42 went out once the resident granted sends: the first
+// refused for good by WeChat (47003; its grant is given back), the second
+// sent. The activities with ids activityIDs exist; it returns the
+// resident's token and an admin's.
+func activityMessages(t *testing.T, activityIDs ...int64) (ta *testApp, resTok, adminTok string) {
+	t.Helper()
+	ta = notifyApp(t)
 	resTok, uid := ta.login("villager")
-	adminTok, _ := ta.login("boss")
+	adminTok, _ = ta.login("boss")
 	ta.grant("boss", resident.RoleChange{Role: "admin"})
 	t0 := time.Now().UTC()
-	for _, id := range []int64{42, 43} { // the activities the notices are about
+	for _, id := range activityIDs { // the activities the notices are about
 		if err := ta.app.db.G.Exec(`INSERT INTO activities (id, title, category, community_id, host_org_id, address, status, signup_opens_at, signup_closes_at, first_starts_at, last_ends_at)
 			VALUES (?, '文艺演出', 'lecture', 1, 2, '阳光社区', 'published', ?, ?, ?, ?)`, id, t0, t0, t0, t0).Error; err != nil {
 			t.Fatal(err)
 		}
 	}
 	ta.addNotices(confirmedNotice(uid, 1, "文艺演出"), confirmedNotice(uid, 2, "文艺演出加场"))
-	// The first send is refused for good (its grant is given back), the
-	// second goes out.
 	ta.tenant.Fail(wxemu.EndpointSubscribeSend, wxemu.Fault{ErrCode: 47003, Times: 1})
 	if r := ta.do("POST", "/api/v1/subscriptions", resTok, map[string]any{"results": map[string]string{"registration_confirmed": "accept"}}); r.Status != 200 {
 		t.Fatal(r.Status)
 	}
 	ta.drain()
+	return ta, resTok, adminTok
+}
+
+func TestActivityMessagesStaffView(t *testing.T) {
+	ta, resTok, adminTok := activityMessages(t, 42, 43)
 
 	expectError(t, ta.do("GET", "/api/v1/admin/activities/42/messages", resTok, nil), 403, "FORBIDDEN")
 	r := ta.do("GET", "/api/v1/admin/activities/42/messages", adminTok, nil)

@@ -101,7 +101,7 @@ func TestBookingListsPagedWithNextCursor(t *testing.T) {
 			"capacity": 30, "rules": map[string]any{"slot_minutes": 60, "max_minutes": 180}}), 201, "room").Body["id"])
 	}
 	roomA, roomB := room(w.cStaf, w.community, "阅览室"), room(w.cStaf, w.community, "棋牌室")
-	other := num(ta.must(ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": "幸福社区"}), 201, "community").Body["id"])
+	other := w.newCommunity("幸福社区")
 	roomC := room(w.admin, other, "幸福社区活动室")
 
 	alice, bob := roomResident(w, "page-alice"), roomResident(w, "page-bob")
@@ -187,7 +187,7 @@ func TestBookingListsPagedWithNextCursor(t *testing.T) {
 // the status filter and the community scoping hold on every page.
 func TestReportInsPagedByUpdateTime(t *testing.T) {
 	w, ta := newRegWorld(t)
-	other := num(ta.must(ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": "幸福社区"}), 201, "community").Body["id"])
+	other := w.newCommunity("幸福社区")
 	otherStaff, _ := ta.login("page-other-staff")
 	ta.grant("page-other-staff", resident.RoleChange{Role: "staff", CommunityID: other})
 	member := func(i int, community int64) int64 {

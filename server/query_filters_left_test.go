@@ -1,15 +1,12 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"testing"
 	"time"
 
 	"gongjian/internal/cst"
-	"gongjian/internal/resident"
-	"gongjian/internal/wxemu"
 )
 
 // A wristband's readings from ?since= on (RFC 3339, or a date: from its
@@ -21,16 +18,9 @@ func TestWristbandReadingsSince(t *testing.T) {
 	staffTok, _ := w.staff("staff1", c1)
 	owner, imei, path := w.selfWearer("吴奶奶", c1)
 	now := time.Now().UTC().Truncate(time.Second)
-	pushAt := func(at time.Time, bpm int) {
-		body, _ := json.Marshal(map[string]any{"event_id": fmt.Sprintf("ev-%d", evCounter.Add(1)), "imei": imei, "type": "heart_rate",
-			"at": at.Format(time.RFC3339Nano), "data": map[string]any{"heart_rate": bpm}})
-		if r := w.signed("acme", acmeSecret, time.Now(), body); r.Status != 200 {
-			t.Fatalf("push: %d %s", r.Status, r.Raw)
-		}
-	}
-	pushAt(now.Add(-72*time.Hour), 60)
-	pushAt(now.Add(-2*time.Hour), 70)
-	pushAt(now.Add(-time.Minute), 80)
+	w.pushHeartRate(imei, now.Add(-72*time.Hour), 60)
+	w.pushHeartRate(imei, now.Add(-2*time.Hour), 70)
+	w.pushHeartRate(imei, now.Add(-time.Minute), 80)
 	bpms := func(tok, q string) []float64 {
 		t.Helper()
 		var out []float64
@@ -117,21 +107,7 @@ func TestWristbandStaffAlarmsByCommunity(t *testing.T) {
 // repeated); the counts stay those of every message; an unknown status
 // is 400 BAD_QUERY.
 func TestActivityMessagesByStatus(t *testing.T) {
-	ta := notifyApp(t)
-	resTok, uid := ta.login("villager")
-	adminTok, _ := ta.login("boss")
-	ta.grant("boss", resident.RoleChange{Role: "admin"})
-	t0 := time.Now().UTC()
-	if err := ta.app.db.G.Exec(`INSERT INTO activities (id, title, category, community_id, host_org_id, address, status, signup_opens_at, signup_closes_at, first_starts_at, last_ends_at)
-		VALUES (42, '文艺演出', 'lecture', 1, 2, '阳光社区', 'published', ?, ?, ?, ?)`, t0, t0, t0, t0).Error; err != nil {
-		t.Fatal(err)
-	}
-	ta.addNotices(confirmedNotice(uid, 1, "文艺演出"), confirmedNotice(uid, 2, "文艺演出加场"))
-	ta.tenant.Fail(wxemu.EndpointSubscribeSend, wxemu.Fault{ErrCode: 47003, Times: 1})
-	if r := ta.do("POST", "/api/v1/subscriptions", resTok, map[string]any{"results": map[string]string{"registration_confirmed": "accept"}}); r.Status != 200 {
-		t.Fatal(r.Status)
-	}
-	ta.drain()
+	ta, _, adminTok := activityMessages(t, 42)
 	statuses := func(q string) string {
 		t.Helper()
 		r := ta.do("GET", "/api/v1/admin/activities/42/messages"+q, adminTok, nil)

@@ -26,6 +26,19 @@ func (ta *testApp) credit(userID, sessionID int64, at time.Time, minutes int) {
 	}
 }
 
+// recordOfOneAndAHalfHours is an app whose records 幸福街道办事处 issues
+// and the number of the service record of its user holder (real name
+// 李梅花), credited 90 minutes in May 2026.
+func recordOfOneAndAHalfHours(t *testing.T, holder string) (ta *testApp, number string) {
+	t.Helper()
+	ta = newTestApp(t, func(c *config.Config) { c.Hours.RecordIssuer = "幸福街道办事处" })
+	tok, uid := ta.login(holder)
+	ta.must(ta.do("PATCH", "/api/v1/me", tok, map[string]any{"real_name": "李梅花"}), 200, "real name")
+	ta.remember("李梅花")
+	ta.credit(uid, 11, time.Date(2026, 5, 3, 2, 0, 0, 0, time.UTC), 90)
+	return ta, ta.must(ta.do("GET", "/api/v1/me/hours/record", tok, nil), 200, "record").str("record_number")
+}
+
 // A service record is verified by its number, without logging in: the
 // JSON route and the page a phone camera opens from the record's QR code
 // show the masked holder, the hours, the period and the issuer; a record
@@ -120,9 +133,7 @@ func TestServiceRecordVerification(t *testing.T) {
 func TestServiceRecordVerificationRateLimited(t *testing.T) {
 	ta := newTestApp(t)
 	// The limit counts per clock minute: run within one.
-	if left := time.Until(time.Now().Truncate(time.Minute).Add(time.Minute)); left < 15*time.Second {
-		time.Sleep(left)
-	}
+	withinOneMinute(15 * time.Second)
 	for i := 0; i < 60; i++ {
 		path := "/api/v1/service-records/ZYJL-000001-1-AAAAAA"
 		if i%2 == 1 {

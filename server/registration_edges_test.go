@@ -8,17 +8,34 @@ import (
 	"gongjian/internal/testenv"
 )
 
+// checkedInPair is two residents signed up for the clinic's first
+// session: alice, checked in by a checker the staff appointed, and bob,
+// not checked in.
+type checkedInPair struct {
+	aliceTok, alice, checkerTok string // alice is her ticket
+	aliceReg, bobID, bobReg     int64
+}
+
+// oneCheckedIn signs up alice and bob (users named prefix-alice, …) and
+// checks alice in.
+func (w *ckWorld) oneCheckedIn(prefix string) checkedInPair {
+	w.ta.t.Helper()
+	var c checkedInPair
+	c.aliceTok, _, c.aliceReg = w.resident(prefix+"-alice", "张小花", w.clinicS1)
+	_, c.bobID, c.bobReg = w.resident(prefix+"-bob", "李大壮", w.clinicS1)
+	c.alice = w.ticket(c.aliceTok, c.aliceReg)
+	c.checkerTok = w.clinicChecker(prefix + "-checker")
+	w.must(w.ta.do("POST", "/api/v1/checkins", c.checkerTok, scanBody(c.alice, prefix+"-n1")), 200)
+	return c
+}
+
 // A checked-in attendance happened: staff cannot remove it and the resident
 // cannot cancel it (409 REGISTRATION_CHECKED_IN); it stays confirmed and
 // its ticket never enters the check-in kit's revoked list.
 func TestRemovingACheckedInRegistrationIsRefused(t *testing.T) {
 	w, ta := newCkWorld(t)
-	aliceTok, _, aliceReg := w.resident("edge-alice", "张小花", w.clinicS1)
-	_, _, bobReg := w.resident("edge-bob", "李大壮", w.clinicS1)
-	alice := w.ticket(aliceTok, aliceReg)
-	checkerTok, checkerID := ta.login("edge-checker")
-	w.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/activities/%d/checkers", w.clinic), w.staff, map[string]any{"user_id": checkerID}), 201)
-	w.must(ta.do("POST", "/api/v1/checkins", checkerTok, scanBody(alice, "edge-n1")), 200)
+	c := w.oneCheckedIn("edge")
+	aliceTok, aliceReg, bobReg, alice, checkerTok := c.aliceTok, c.aliceReg, c.bobReg, c.alice, c.checkerTok
 
 	r := ta.do("POST", fmt.Sprintf("/api/v1/admin/registrations/%d/remove", aliceReg), w.staff, map[string]any{"reason": "名单调整"})
 	expectError(t, r, 409, "REGISTRATION_CHECKED_IN")
@@ -45,12 +62,8 @@ func TestRemovingACheckedInRegistrationIsRefused(t *testing.T) {
 // attendance happened), as removing it alone is refused.
 func TestCancellingAnActivityKeepsCheckedInAttendance(t *testing.T) {
 	w, ta := newCkWorld(t)
-	aliceTok, _, aliceReg := w.resident("cx-alice", "张小花", w.clinicS1)
-	_, bobID, bobReg := w.resident("cx-bob", "李大壮", w.clinicS1)
-	alice := w.ticket(aliceTok, aliceReg)
-	checkerTok, checkerID := ta.login("cx-checker")
-	w.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/activities/%d/checkers", w.clinic), w.staff, map[string]any{"user_id": checkerID}), 201)
-	w.must(ta.do("POST", "/api/v1/checkins", checkerTok, scanBody(alice, "cx-n1")), 200)
+	c := w.oneCheckedIn("cx")
+	aliceReg, bobID, bobReg := c.aliceReg, c.bobID, c.bobReg
 
 	w.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/activities/%d/cancel", w.clinic), w.staff, map[string]any{"reason": "场地维修"}), 200)
 	status := func(id int64) string {

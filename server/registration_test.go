@@ -61,6 +61,12 @@ func newRegWorld(t *testing.T, opts ...appOption) (*regWorld, *testApp) {
 	return w, ta
 }
 
+// newCommunity adds (as the admin) a community named name: its id.
+func (w *regWorld) newCommunity(name string) int64 {
+	w.ta.t.Helper()
+	return num(w.ta.must(w.ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": name}), 201, "community "+name).Body["id"])
+}
+
 // activity creates (as token) and publishes an activity; mod changes the body.
 func (w *regWorld) activity(token string, mod func(map[string]any)) map[string]any {
 	w.ta.t.Helper()
@@ -93,6 +99,20 @@ func (w *regWorld) lecture() (aid, sid int64) {
 	w.ta.t.Helper()
 	act := w.activity(w.orgStaff, nil)
 	return num(act["id"]), sessionID(act, 0)
+}
+
+// signedUpForLecture is a resident of the community (named name, real
+// name real if given) signed up as themself for a new lecture: their
+// token, the lecture, its session and the registration.
+func (w *regWorld) signedUpForLecture(name, real string) (tok string, aid, sid, reg int64) {
+	w.ta.t.Helper()
+	aid, sid = w.lecture()
+	tok, _ = w.resident(name, real)
+	r := w.register(tok, sid, nil, nil)
+	if r.Status != 201 {
+		w.ta.t.Fatalf("sign-up: %d %s", r.Status, r.Raw)
+	}
+	return tok, aid, sid, num(r.Body["registrations"].([]any)[0].(map[string]any)["id"])
 }
 
 func sessionID(act map[string]any, i int) int64 {

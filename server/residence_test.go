@@ -34,11 +34,7 @@ func (ta *testApp) confirmResidence(userID, community int64) {
 // registrations it no longer allows, telling the resident.
 func TestResidenceIsConfirmedByTheCommunity(t *testing.T) {
 	w, ta := newRegWorld(t)
-	r := ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": "和平社区"})
-	if r.Status != 201 {
-		t.Fatalf("community B: %d %s", r.Status, r.Raw)
-	}
-	commB := num(r.Body["id"])
+	commB := w.newCommunity("和平社区")
 	staffB, _ := ta.login("staff-b")
 	ta.grant("staff-b", resident.RoleChange{Role: "staff", CommunityID: commB})
 	onlyA := w.activity(w.admin, func(b map[string]any) { b["eligibility"] = map[string]any{"community_only": true} })
@@ -105,7 +101,7 @@ func TestResidenceIsConfirmedByTheCommunity(t *testing.T) {
 	// She moves: community B confirms; her community-A-only registration is
 	// cancelled and she is told.
 	third := apply(commB)
-	r = ta.do("POST", fmt.Sprintf("/api/v1/admin/residence/applications/%d/approve", third), staffB, nil)
+	r := ta.do("POST", fmt.Sprintf("/api/v1/admin/residence/applications/%d/approve", third), staffB, nil)
 	if r.Status != 200 || num(r.Body["cancelled_registrations"]) != 1 {
 		t.Fatalf("approve the move: %d %s", r.Status, r.Raw)
 	}
@@ -138,7 +134,7 @@ func TestResidenceIsConfirmedByTheCommunity(t *testing.T) {
 // changing her profile to another community afterwards changes nothing.
 func TestConfirmedResidenceOpensRoomsTeamsAndSupports(t *testing.T) {
 	w, ta := newRegWorld(t)
-	commB := num(ta.must(ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": "和平社区"}), 201, "community B").Body["id"])
+	commB := w.newCommunity("和平社区")
 	room := func(community int64, name string) string {
 		id := num(ta.must(ta.do("POST", "/api/v1/admin/rooms", w.admin, map[string]any{"community_id": community, "name": name, "kind": "reading_room",
 			"place": "一楼", "capacity": 20, "rules": map[string]any{"slot_minutes": 60, "max_minutes": 180, "ahead_days": 60}}), 201, "room").Body["id"])
@@ -194,7 +190,7 @@ func TestConfirmedResidenceOpensRoomsTeamsAndSupports(t *testing.T) {
 // makes the confirmed community the resident's profile community.
 func TestResidenceDecisionIsToldAndSetsTheProfile(t *testing.T) {
 	w, ta := newRegWorld(t)
-	commB := num(ta.must(ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": "和平社区"}), 201, "community B").Body["id"])
+	commB := w.newCommunity("和平社区")
 	dave, _ := w.resident("res-dave", "孙强") // profile: community A
 	apply := func() int64 {
 		return num(ta.must(ta.do("POST", "/api/v1/me/residence/applications", dave, map[string]any{"community_id": commB, "address": "和平路6号",

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +27,27 @@ func roomResident(w *regWorld, name string) string {
 	}
 	w.ta.confirmResidence(id, w.community)
 	return tok
+}
+
+// audienceRoom is an activity room of the community, added by its staff,
+// open to audience.
+func audienceRoom(w *regWorld, name string, audience ...string) int64 {
+	w.ta.t.Helper()
+	r := w.ta.do("POST", "/api/v1/admin/rooms", w.cStaf, map[string]any{"community_id": w.community, "name": name, "kind": "activity_room",
+		"capacity": 30, "rules": map[string]any{"audience": audience}})
+	if r.Status != 201 {
+		w.ta.t.Fatalf("create room: %d %s", r.Status, r.Raw)
+	}
+	return num(r.Body["id"])
+}
+
+// listedIDs is the ids of a list answer's items, in its order.
+func listedIDs(r resp) []int64 {
+	var ids []int64
+	for _, it := range items(r) {
+		ids = append(ids, num(it["id"]))
+	}
+	return ids
 }
 
 // TestRoomBookingOverHTTP walks a room's life over HTTP: staff add it, a
@@ -331,15 +351,7 @@ func TestRoomsDemoData(t *testing.T) {
 // do, a visitor without a token sees the rooms open to residents.
 func TestFreeRoomsFollowTheCallerOverHTTP(t *testing.T) {
 	w, ta := newRegWorld(t)
-	mk := func(name string, audience ...string) int64 {
-		r := ta.do("POST", "/api/v1/admin/rooms", w.cStaf, map[string]any{"community_id": w.community, "name": name, "kind": "activity_room",
-			"capacity": 30, "rules": map[string]any{"audience": audience}})
-		if r.Status != 201 {
-			t.Fatalf("create room: %d %s", r.Status, r.Raw)
-		}
-		return num(r.Body["id"])
-	}
-	open, staffOnly := mk("居民活动室", "residents"), mk("工作人员会议室", "staff")
+	open, staffOnly := audienceRoom(w, "居民活动室", "residents"), audienceRoom(w, "工作人员会议室", "staff")
 	alice := roomResident(w, "alice")
 	day := roomDay(2)
 	path := fmt.Sprintf("/api/v1/rooms/free?community_id=%d&starts_at=%s&ends_at=%s", w.community, rfc(day.Add(10*time.Hour)), rfc(day.Add(11*time.Hour)))
@@ -352,10 +364,7 @@ func TestFreeRoomsFollowTheCallerOverHTTP(t *testing.T) {
 		{"no token", "", []int64{open}},
 	} {
 		r := ta.do("GET", path, tc.token, nil)
-		var got []int64
-		for _, it := range items(r) {
-			got = append(got, num(it["id"]))
-		}
+		got := listedIDs(r)
 		if r.Status != 200 || fmt.Sprint(got) != fmt.Sprint(tc.want) {
 			t.Fatalf("%s: %d %v, want %v (%s)", tc.name, r.Status, got, tc.want, r.Raw)
 		}
@@ -369,15 +378,7 @@ func TestFreeRoomsFollowTheCallerOverHTTP(t *testing.T) {
 // a visitor (or a token no longer valid) the room open to residents.
 func TestRoomsDirectoryFollowsTheCallerOverHTTP(t *testing.T) {
 	w, ta := newRegWorld(t)
-	mk := func(name string, audience ...string) int64 {
-		r := ta.do("POST", "/api/v1/admin/rooms", w.cStaf, map[string]any{"community_id": w.community, "name": name, "kind": "activity_room",
-			"capacity": 30, "rules": map[string]any{"audience": audience}})
-		if r.Status != 201 {
-			t.Fatalf("create room: %d %s", r.Status, r.Raw)
-		}
-		return num(r.Body["id"])
-	}
-	open, staffOnly, units := mk("居民活动室", "residents"), mk("工作人员会议室", "staff"), mk("单位会议室", "units")
+	open, staffOnly, units := audienceRoom(w, "居民活动室", "residents"), audienceRoom(w, "工作人员会议室", "staff"), audienceRoom(w, "单位会议室", "units")
 	alice := roomResident(w, "alice")
 	newcomer, _ := ta.login("newcomer-no-community")
 	for _, tc := range []struct {
@@ -393,10 +394,7 @@ func TestRoomsDirectoryFollowsTheCallerOverHTTP(t *testing.T) {
 		{"a token no longer valid", "no-such-token", []int64{open}},
 	} {
 		r := ta.do("GET", fmt.Sprintf("/api/v1/rooms?community_id=%d", w.community), tc.token, nil)
-		var got []int64
-		for _, it := range items(r) {
-			got = append(got, num(it["id"]))
-		}
+		got := listedIDs(r)
 		slices.Sort(got)
 		if r.Status != 200 || fmt.Sprint(got) != fmt.Sprint(tc.want) {
 			t.Fatalf("%s: %d %v, want %v (%s)", tc.name, r.Status, got, tc.want, r.Raw)
@@ -443,10 +441,7 @@ func TestRoomsListFiltersOverHTTP(t *testing.T) {
 		{fmt.Sprintf("/api/v1/rooms/free?org_id=%d&%s", w.org, later), []int64{hall}},
 	} {
 		r := ta.do("GET", tc.path+fmt.Sprintf("&community_id=%d", w.community), "", nil)
-		var got []int64
-		for _, it := range items(r) {
-			got = append(got, num(it["id"]))
-		}
+		got := listedIDs(r)
 		slices.Sort(got)
 		if r.Status != 200 || fmt.Sprint(got) != fmt.Sprint(tc.want) {
 			t.Errorf("%s: %d %v, want %v (%s)", tc.path, r.Status, got, tc.want, r.Raw)
@@ -466,7 +461,7 @@ func TestRoomsListFiltersOverHTTP(t *testing.T) {
 // give; the contact books a community room for the unit by unit_id too.
 func TestUnitRoomOverHTTP(t *testing.T) {
 	w, ta := newRegWorld(t)
-	other := num(ta.must(ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": "幸福社区"}), 201, "community").Body["id"])
+	other := w.newCommunity("幸福社区")
 	unit := func(name string, communities ...int64) int64 {
 		return num(ta.must(ta.do("POST", "/api/v1/admin/units", w.admin, map[string]any{"name": name, "kind": "school", "communities": communities}), 201, "unit").Body["id"])
 	}
@@ -518,6 +513,85 @@ func TestUnitRoomOverHTTP(t *testing.T) {
 	}
 }
 
+// roomVisibility is a community's rooms open to different audiences (and
+// one of another community's), two residents, and a room bob booked
+// (练字, at 9:00 tomorrow) that is since kept for staff.
+type roomVisibility struct {
+	t                                     *testing.T
+	w                                     *regWorld
+	ta                                    *testApp
+	open, staffOnly, units, booked, other int64
+	alice, bob                            string
+	day                                   time.Time
+}
+
+func newRoomVisibility(t *testing.T) *roomVisibility {
+	w, ta := newRegWorld(t)
+	v := &roomVisibility{t: t, w: w, ta: ta, day: roomDay(1)}
+	mk := func(community int64, name string, audience ...string) int64 {
+		t.Helper()
+		return num(ta.must(ta.do("POST", "/api/v1/admin/rooms", w.admin, map[string]any{"community_id": community, "name": name, "kind": "activity_room",
+			"capacity": 30, "rules": map[string]any{"slot_minutes": 60, "audience": audience}}), 201, "room "+name).Body["id"])
+	}
+	elsewhere := w.newCommunity("明月社区")
+	v.open, v.staffOnly, v.units = mk(w.community, "居民活动室", "residents"), mk(w.community, "工作人员会议室", "staff"), mk(w.community, "单位会议室", "units")
+	v.booked, v.other = mk(w.community, "书画室", "residents"), mk(elsewhere, "明月社区活动室", "residents")
+	v.alice, v.bob = roomResident(w, "alice"), roomResident(w, "bob")
+	v.book(v.bob, v.booked, 9, "练字")
+	// The room is then kept for staff: bob's booking keeps its page.
+	ta.must(ta.do("PATCH", fmt.Sprintf("/api/v1/admin/rooms/%d", v.booked), w.cStaf, map[string]any{"rules": map[string]any{"audience": []string{"staff"}}}), 200, "staff only")
+	return v
+}
+
+// book books room for an hour of the day from hour on, as tok.
+func (v *roomVisibility) book(tok string, room int64, hour int, purpose string) {
+	v.t.Helper()
+	v.ta.must(v.ta.do("POST", fmt.Sprintf("/api/v1/rooms/%d/bookings", room), tok, map[string]any{"starts_at": v.day.Add(time.Duration(hour) * time.Hour),
+		"ends_at": v.day.Add(time.Duration(hour+1) * time.Hour), "purpose": purpose, "attendance": 3}), 201, "booking "+purpose)
+}
+
+// roomVisibilityCase is a caller asking for a room: want 200 with the
+// room, or 404 ROOM_NOT_FOUND.
+type roomVisibilityCase struct {
+	name, token string
+	room        int64
+	want        int
+}
+
+// cases are the callers every view of a room answers alike: 200 with the
+// room for one they may see, else 404 ROOM_NOT_FOUND.
+func (v *roomVisibility) cases() []roomVisibilityCase {
+	w := v.w
+	return []roomVisibilityCase{
+		{"resident, open room", v.alice, v.open, 200},
+		{"resident, staff-only room", v.alice, v.staffOnly, 404},
+		{"resident, room open to units", v.alice, v.units, 404},
+		{"resident, another community's room", v.alice, v.other, 404},
+		{"resident, room since kept for staff", v.alice, v.booked, 404},
+		{"its booker, room since kept for staff", v.bob, v.booked, 200},
+		{"unit staff, room open to units", w.orgStaff, v.units, 200},
+		{"unit staff, staff-only room", w.orgStaff, v.staffOnly, 404},
+		{"community staff, staff-only room", w.cStaf, v.staffOnly, 200},
+		{"community staff, another community's room", w.cStaf, v.other, 404},
+		{"admin, another community's room", w.admin, v.other, 200},
+		{"resident, no such room", v.alice, v.other + 1000, 404},
+	}
+}
+
+// check asserts the answer r; roomID reads the room's id from a 200.
+func (tc roomVisibilityCase) check(t *testing.T, what string, r resp, roomID func() int64) {
+	t.Helper()
+	if tc.want == 404 {
+		if r.Status != 404 || r.str("code") != "ROOM_NOT_FOUND" {
+			t.Errorf("%s: %d %s, want 404 ROOM_NOT_FOUND", what, r.Status, r.Raw)
+		}
+		return
+	}
+	if r.Status != tc.want || roomID() != tc.room {
+		t.Errorf("%s: %d %s, want %d with the room", what, r.Status, r.Raw, tc.want)
+	}
+}
+
 // TestRoomDetailFollowsTheCallerOverHTTP: GET /rooms/{id} and its
 // availability answer, by the directory's rule, only for a room the
 // caller may book; any other (staff-only, open to units only, another
@@ -525,60 +599,22 @@ func TestUnitRoomOverHTTP(t *testing.T) {
 // and admins see the rooms they run the desk of, and a resident who holds
 // a booking of a room keeps its page after it is no longer open to them.
 func TestRoomDetailFollowsTheCallerOverHTTP(t *testing.T) {
-	w, ta := newRegWorld(t)
-	mk := func(community int64, name string, audience ...string) int64 {
-		t.Helper()
-		return num(ta.must(ta.do("POST", "/api/v1/admin/rooms", w.admin, map[string]any{"community_id": community, "name": name, "kind": "activity_room",
-			"capacity": 30, "rules": map[string]any{"slot_minutes": 60, "audience": audience}}), 201, "room "+name).Body["id"])
-	}
-	elsewhere := num(ta.must(ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": "明月社区"}), 201, "community").Body["id"])
-	open, staffOnly, units := mk(w.community, "居民活动室", "residents"), mk(w.community, "工作人员会议室", "staff"), mk(w.community, "单位会议室", "units")
-	booked, other := mk(w.community, "书画室", "residents"), mk(elsewhere, "明月社区活动室", "residents")
-	alice, bob := roomResident(w, "alice"), roomResident(w, "bob")
-	day := roomDay(1)
-	ta.must(ta.do("POST", fmt.Sprintf("/api/v1/rooms/%d/bookings", booked), bob, map[string]any{"starts_at": day.Add(9 * time.Hour),
-		"ends_at": day.Add(10 * time.Hour), "purpose": "练字", "attendance": 3}), 201, "booking")
-	// The room is then kept for staff: bob's booking keeps its page.
-	ta.must(ta.do("PATCH", fmt.Sprintf("/api/v1/admin/rooms/%d", booked), w.cStaf, map[string]any{"rules": map[string]any{"audience": []string{"staff"}}}), 200, "staff only")
-
-	for _, tc := range []struct {
-		name, token string
-		room        int64
-		want        int
-	}{
-		{"resident, open room", alice, open, 200},
-		{"resident, staff-only room", alice, staffOnly, 404},
-		{"resident, room open to units", alice, units, 404},
-		{"resident, another community's room", alice, other, 404},
-		{"resident, room since kept for staff", alice, booked, 404},
-		{"its booker, room since kept for staff", bob, booked, 200},
-		{"no token, open room", "", open, 200},
-		{"no token, staff-only room", "", staffOnly, 404},
-		{"a token no longer valid, staff-only room", "no-such-token", staffOnly, 404},
-		{"unit staff, room open to units", w.orgStaff, units, 200},
-		{"unit staff, staff-only room", w.orgStaff, staffOnly, 404},
-		{"community staff, staff-only room", w.cStaf, staffOnly, 200},
-		{"community staff, room open to units", w.cStaf, units, 200},
-		{"community staff, another community's room", w.cStaf, other, 404},
-		{"admin, another community's room", w.admin, other, 200},
-		{"admin, staff-only room", w.admin, staffOnly, 200},
-		{"resident, no such room", alice, other + 1000, 404},
-	} {
+	v := newRoomVisibility(t)
+	w, ta := v.w, v.ta
+	for _, tc := range append(v.cases(),
+		roomVisibilityCase{"no token, open room", "", v.open, 200},
+		roomVisibilityCase{"no token, staff-only room", "", v.staffOnly, 404},
+		roomVisibilityCase{"a token no longer valid, staff-only room", "no-such-token", v.staffOnly, 404},
+		roomVisibilityCase{"community staff, room open to units", w.cStaf, v.units, 200},
+		roomVisibilityCase{"admin, staff-only room", w.admin, v.staffOnly, 200},
+	) {
 		for _, suffix := range []string{"", "/availability"} {
 			r := ta.do("GET", fmt.Sprintf("/api/v1/rooms/%d%s", tc.room, suffix), tc.token, nil)
-			if tc.want == 404 {
-				if r.Status != 404 || r.str("code") != "ROOM_NOT_FOUND" {
-					t.Errorf("%s%s: %d %s, want 404 ROOM_NOT_FOUND", tc.name, suffix, r.Status, r.Raw)
-				}
-				continue
-			}
-			id := num(r.Body["id"])
+			idKey := "id"
 			if suffix != "" {
-				id = num(r.Body["room_id"])
+				idKey = "room_id"
 			}
-			if r.Status != tc.want || id != tc.room {
-				t.Errorf("%s%s: %d %s, want %d with the room", tc.name, suffix, r.Status, r.Raw, tc.want)
-			}
+			tc.check(t, tc.name+suffix, r, func() int64 { return num(r.Body[idKey]) })
 		}
 	}
 }
@@ -590,26 +626,11 @@ func TestRoomDetailFollowsTheCallerOverHTTP(t *testing.T) {
 // ids and closures' reasons; a resident sees the busy ranges of others'
 // bookings (no id) and closures (no reason) and their own bookings in full.
 func TestRoomCalendarFollowsTheCallerOverHTTP(t *testing.T) {
-	w, ta := newRegWorld(t)
-	mk := func(community int64, name string, audience ...string) int64 {
-		t.Helper()
-		return num(ta.must(ta.do("POST", "/api/v1/admin/rooms", w.admin, map[string]any{"community_id": community, "name": name, "kind": "activity_room",
-			"capacity": 30, "rules": map[string]any{"slot_minutes": 60, "audience": audience}}), 201, "room "+name).Body["id"])
-	}
-	elsewhere := num(ta.must(ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": "明月社区"}), 201, "community").Body["id"])
-	open, staffOnly, units := mk(w.community, "居民活动室", "residents"), mk(w.community, "工作人员会议室", "staff"), mk(w.community, "单位会议室", "units")
-	booked, other := mk(w.community, "书画室", "residents"), mk(elsewhere, "明月社区活动室", "residents")
-	alice, bob := roomResident(w, "alice"), roomResident(w, "bob")
-	day := roomDay(1)
-	book := func(tok string, room int64, hour int, purpose string) {
-		t.Helper()
-		ta.must(ta.do("POST", fmt.Sprintf("/api/v1/rooms/%d/bookings", room), tok, map[string]any{"starts_at": day.Add(time.Duration(hour) * time.Hour),
-			"ends_at": day.Add(time.Duration(hour+1) * time.Hour), "purpose": purpose, "attendance": 3}), 201, "booking "+purpose)
-	}
-	book(bob, booked, 9, "练字")
-	book(alice, open, 9, "商量离婚财产分割")
-	book(bob, open, 10, "戒酒互助小组")
-	ta.must(ta.do("PATCH", fmt.Sprintf("/api/v1/admin/rooms/%d", booked), w.cStaf, map[string]any{"rules": map[string]any{"audience": []string{"staff"}}}), 200, "staff only")
+	v := newRoomVisibility(t)
+	w, ta, day := v.w, v.ta, v.day
+	open, alice, bob := v.open, v.alice, v.bob
+	v.book(alice, open, 9, "商量离婚财产分割")
+	v.book(bob, open, 10, "戒酒互助小组")
 	ta.must(ta.do("POST", fmt.Sprintf("/api/v1/admin/rooms/%d/closures", open), w.cStaf, map[string]any{"starts_at": day.Add(15 * time.Hour),
 		"ends_at": day.Add(16 * time.Hour), "reason": "配合街道检查"}), 201, "closure")
 	cal := func(tok string, room int64) resp {
@@ -617,34 +638,9 @@ func TestRoomCalendarFollowsTheCallerOverHTTP(t *testing.T) {
 	}
 
 	t.Run("visibility", func(t *testing.T) {
-		for _, tc := range []struct {
-			name, token string
-			room        int64
-			want        int
-		}{
-			{"resident, open room", alice, open, 200},
-			{"resident, staff-only room", alice, staffOnly, 404},
-			{"resident, room open to units", alice, units, 404},
-			{"resident, another community's room", alice, other, 404},
-			{"resident, room since kept for staff", alice, booked, 404},
-			{"its booker, room since kept for staff", bob, booked, 200},
-			{"unit staff, room open to units", w.orgStaff, units, 200},
-			{"unit staff, staff-only room", w.orgStaff, staffOnly, 404},
-			{"community staff, staff-only room", w.cStaf, staffOnly, 200},
-			{"community staff, another community's room", w.cStaf, other, 404},
-			{"admin, another community's room", w.admin, other, 200},
-			{"resident, no such room", alice, other + 1000, 404},
-		} {
+		for _, tc := range v.cases() {
 			r := cal(tc.token, tc.room)
-			if tc.want == 404 {
-				if r.Status != 404 || r.str("code") != "ROOM_NOT_FOUND" {
-					t.Errorf("%s: %d %s, want 404 ROOM_NOT_FOUND", tc.name, r.Status, r.Raw)
-				}
-				continue
-			}
-			if r.Status != tc.want || num(r.Body["room"].(map[string]any)["id"]) != tc.room {
-				t.Errorf("%s: %d %s, want %d with the room", tc.name, r.Status, r.Raw, tc.want)
-			}
+			tc.check(t, tc.name, r, func() int64 { return num(r.Body["room"].(map[string]any)["id"]) })
 		}
 	})
 
@@ -712,7 +708,7 @@ func TestRoomCalendarFollowsTheCallerOverHTTP(t *testing.T) {
 // member and may then leave, and staff's handovers are audited.
 func TestTeamLeaderOverHTTP(t *testing.T) {
 	w, ta := newRegWorld(t)
-	elsewhere := num(ta.must(ta.do("POST", "/api/v1/admin/communities", w.admin, map[string]string{"name": "明月社区"}), 201, "community").Body["id"])
+	elsewhere := w.newCommunity("明月社区")
 	user := func(name string) (string, int64) {
 		tok := roomResident(w, name)
 		return tok, num(ta.must(ta.do("GET", "/api/v1/me", tok, nil), 200, "me").Body["id"])
@@ -794,86 +790,72 @@ func TestTeamLeaderOverHTTP(t *testing.T) {
 // range a confirmed booking holds (no 5xx under contention), and the
 // room's availability shows exactly the confirmed ranges booked.
 func TestConcurrentBookingsOverHTTP(t *testing.T) {
-	for name, opt := range map[string]appOption{
-		"configured": func(*config.Config) {},
-		"embedded":   func(c *config.Config) { c.MySQL.DSN = "" },
-	} {
-		t.Run(name, func(t *testing.T) {
-			w, ta := newRegWorld(t, opt)
-			room := num(ta.must(ta.do("POST", "/api/v1/admin/rooms", w.cStaf, map[string]any{"community_id": w.community, "name": "阳光社区活动室",
-				"kind": "activity_room", "capacity": 50, "rules": map[string]any{"slot_minutes": 30, "max_minutes": 120}}), 201, "room").Body["id"])
-			toks := make([]string, 20)
-			for i := range toks {
-				toks[i] = roomResident(w, fmt.Sprintf("booker-%d", i))
-			}
-			day := roomDay(2)
-			type rng struct{ from, to time.Time }
-			reqs := make([]rng, 200)
-			for i := range reqs {
-				// 08:00–13:00: every range overlaps many others.
-				from := day.Add(8*time.Hour + time.Duration(i*7%9)*30*time.Minute)
-				reqs[i] = rng{from, from.Add(time.Duration(1+i*3%4) * 30 * time.Minute)}
-			}
-			path := fmt.Sprintf("/api/v1/rooms/%d/bookings", room)
-			answers := make([]resp, len(reqs))
-			start := make(chan struct{})
-			var wg sync.WaitGroup
-			for i := range reqs {
-				wg.Add(1)
-				go func(i int) {
-					defer wg.Done()
-					<-start
-					answers[i] = ta.do("POST", path, toks[i%len(toks)], map[string]any{"starts_at": reqs[i].from, "ends_at": reqs[i].to,
-						"purpose": "活动", "attendance": 10})
-				}(i)
-			}
-			close(start)
-			wg.Wait()
-			var won []rng
-			var lost []int
-			for i, a := range answers {
-				switch {
-				case a.Status == 201 && a.str("status") == "confirmed":
-					won = append(won, reqs[i])
-				case a.Status == 409 && a.str("code") == "SLOT_TAKEN":
-					lost = append(lost, i)
-				default:
-					t.Fatalf("request %d: %d %s", i, a.Status, a.Raw)
-				}
-			}
-			if len(won) == 0 {
-				t.Fatal("no booking confirmed")
-			}
-			slices.SortFunc(won, func(a, b rng) int { return a.from.Compare(b.from) })
-			booked := map[time.Time]bool{}
-			for i, b := range won {
-				if i > 0 && b.from.Before(won[i-1].to) {
-					t.Errorf("confirmed %v–%v overlaps %v–%v", won[i-1].from, won[i-1].to, b.from, b.to)
-				}
-				for s := b.from; s.Before(b.to); s = s.Add(30 * time.Minute) {
-					booked[s] = true
-				}
-			}
-			for _, i := range lost {
-				hit := false
-				for s := reqs[i].from; s.Before(reqs[i].to); s = s.Add(30 * time.Minute) {
-					hit = hit || booked[s]
-				}
-				if !hit {
-					t.Errorf("%v–%v refused SLOT_TAKEN but no confirmed booking holds it", reqs[i].from, reqs[i].to)
-				}
-			}
-			a := ta.must(ta.do("GET", fmt.Sprintf("/api/v1/rooms/%d/availability?from=%s&to=%s", room, rfc(day), rfc(day.Add(24*time.Hour))), "", nil), 200, "availability")
-			for _, x := range a.Body["slots"].([]any) {
-				s := x.(map[string]any)
-				at, _ := time.Parse(time.RFC3339, s["starts_at"].(string))
-				if (s["state"] == "booked") != booked[at.In(cst.Zone)] {
-					t.Errorf("slot %s is %v", at.In(cst.Zone).Format("15:04"), s["state"])
-				}
-			}
-			t.Logf("%s: %d confirmed, %d refused", name, len(won), len(lost))
+	onEachDatabase(t, func(t *testing.T, opt appOption) {
+		w, ta := newRegWorld(t, opt)
+		room := num(ta.must(ta.do("POST", "/api/v1/admin/rooms", w.cStaf, map[string]any{"community_id": w.community, "name": "阳光社区活动室",
+			"kind": "activity_room", "capacity": 50, "rules": map[string]any{"slot_minutes": 30, "max_minutes": 120}}), 201, "room").Body["id"])
+		toks := make([]string, 20)
+		for i := range toks {
+			toks[i] = roomResident(w, fmt.Sprintf("booker-%d", i))
+		}
+		day := roomDay(2)
+		type rng struct{ from, to time.Time }
+		reqs := make([]rng, 200)
+		for i := range reqs {
+			// 08:00–13:00: every range overlaps many others.
+			from := day.Add(8*time.Hour + time.Duration(i*7%9)*30*time.Minute)
+			reqs[i] = rng{from, from.Add(time.Duration(1+i*3%4) * 30 * time.Minute)}
+		}
+		path := fmt.Sprintf("/api/v1/rooms/%d/bookings", room)
+		answers := make([]resp, len(reqs))
+		atTheSameInstant(len(reqs), func(i int) {
+			answers[i] = ta.do("POST", path, toks[i%len(toks)], map[string]any{"starts_at": reqs[i].from, "ends_at": reqs[i].to,
+				"purpose": "活动", "attendance": 10})
 		})
-	}
+		var won []rng
+		var lost []int
+		for i, a := range answers {
+			switch {
+			case a.Status == 201 && a.str("status") == "confirmed":
+				won = append(won, reqs[i])
+			case a.Status == 409 && a.str("code") == "SLOT_TAKEN":
+				lost = append(lost, i)
+			default:
+				t.Fatalf("request %d: %d %s", i, a.Status, a.Raw)
+			}
+		}
+		if len(won) == 0 {
+			t.Fatal("no booking confirmed")
+		}
+		slices.SortFunc(won, func(a, b rng) int { return a.from.Compare(b.from) })
+		booked := map[time.Time]bool{}
+		for i, b := range won {
+			if i > 0 && b.from.Before(won[i-1].to) {
+				t.Errorf("confirmed %v–%v overlaps %v–%v", won[i-1].from, won[i-1].to, b.from, b.to)
+			}
+			for s := b.from; s.Before(b.to); s = s.Add(30 * time.Minute) {
+				booked[s] = true
+			}
+		}
+		for _, i := range lost {
+			hit := false
+			for s := reqs[i].from; s.Before(reqs[i].to); s = s.Add(30 * time.Minute) {
+				hit = hit || booked[s]
+			}
+			if !hit {
+				t.Errorf("%v–%v refused SLOT_TAKEN but no confirmed booking holds it", reqs[i].from, reqs[i].to)
+			}
+		}
+		a := ta.must(ta.do("GET", fmt.Sprintf("/api/v1/rooms/%d/availability?from=%s&to=%s", room, rfc(day), rfc(day.Add(24*time.Hour))), "", nil), 200, "availability")
+		for _, x := range a.Body["slots"].([]any) {
+			s := x.(map[string]any)
+			at, _ := time.Parse(time.RFC3339, s["starts_at"].(string))
+			if (s["state"] == "booked") != booked[at.In(cst.Zone)] {
+				t.Errorf("slot %s is %v", at.In(cst.Zone).Format("15:04"), s["state"])
+			}
+		}
+		t.Logf("%s: %d confirmed, %d refused", t.Name(), len(won), len(lost))
+	})
 }
 
 // TestDeskBookingForARegisteredResident: desk staff name the resident they

@@ -165,6 +165,29 @@ func (w *wbApp) pushAt(ts time.Time, imei, typ string, data map[string]any) resp
 	return w.signed("acme", acmeSecret, ts, body)
 }
 
+// readingsSharingATime pushes n heart-rate readings (70, 71, … bpm) taken
+// at one time a minute ago, and one (60 bpm) a minute before; it returns
+// the time they share.
+func (w *wbApp) readingsSharingATime(imei string, n int) time.Time {
+	w.t.Helper()
+	same := time.Now().UTC().Add(-time.Minute).Truncate(time.Second)
+	for i := 0; i < n; i++ {
+		w.pushHeartRate(imei, same, 70+i)
+	}
+	w.pushHeartRate(imei, same.Add(-time.Minute), 60)
+	return same
+}
+
+// pushHeartRate pushes (now) a heart-rate reading of bpm taken at at.
+func (w *wbApp) pushHeartRate(imei string, at time.Time, bpm int) {
+	w.t.Helper()
+	body, _ := json.Marshal(map[string]any{"event_id": fmt.Sprintf("ev-%d", evCounter.Add(1)), "imei": imei, "type": "heart_rate",
+		"at": at.Format(time.RFC3339Nano), "data": map[string]any{"heart_rate": bpm}})
+	if r := w.signed("acme", acmeSecret, time.Now(), body); r.Status != 200 {
+		w.t.Fatalf("push: %d %s", r.Status, r.Raw)
+	}
+}
+
 func (w *wbApp) push(imei, typ string, data map[string]any) resp {
 	w.t.Helper()
 	r := w.pushAt(time.Now(), imei, typ, data)
@@ -824,19 +847,8 @@ func TestWristbandImportFiles(t *testing.T) {
 func TestWristbandReadingsPageWithoutGaps(t *testing.T) {
 	w := newWristbandApp(t)
 	owner, imei, path := w.selfWearer("owner", 0)
-	same := time.Now().UTC().Add(-time.Minute).Truncate(time.Second)
-	pushAt := func(at time.Time, bpm int) {
-		body, _ := json.Marshal(map[string]any{"event_id": fmt.Sprintf("ev-%d", evCounter.Add(1)), "imei": imei, "type": "heart_rate",
-			"at": at.Format(time.RFC3339Nano), "data": map[string]any{"heart_rate": bpm}})
-		if r := w.signed("acme", acmeSecret, time.Now(), body); r.Status != 200 {
-			t.Fatalf("push: %d %s", r.Status, r.Raw)
-		}
-	}
-	for i := 0; i < 5; i++ {
-		pushAt(same, 70+i)
-	}
-	pushAt(same.Add(-time.Minute), 60)
-	pushAt(same.Add(-2*time.Minute), 61)
+	same := w.readingsSharingATime(imei, 5)
+	w.pushHeartRate(imei, same.Add(-2*time.Minute), 61)
 	seen := map[float64]bool{}
 	q := ""
 	for pages := 0; pages < 10; pages++ {
