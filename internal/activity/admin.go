@@ -390,11 +390,7 @@ func (s *Service) UpdateActivity(ctx context.Context, u resident.User, id int64,
 	dctx, cancel := s.detached(ctx)
 	defer cancel()
 	err = s.store.UpdateActivity(dctx, a, noticesFor(&a, "活动地点变更为："+a.Place.Address), moved)
-	s.afterChange(dctx, id)
-	if err != nil {
-		return Activity{}, err
-	}
-	return s.store.Activity(dctx, id)
+	return s.reloadAfterChange(dctx, id, err)
 }
 
 // Publish opens a draft activity to residents.
@@ -409,11 +405,7 @@ func (s *Service) Publish(ctx context.Context, u resident.User, id int64) (Activ
 	dctx, cancel := s.detached(ctx)
 	defer cancel()
 	err = s.store.SetStatus(dctx, id, []string{StatusDraft}, StatusPublished)
-	s.afterChange(dctx, id)
-	if err != nil {
-		return Activity{}, err
-	}
-	return s.store.Activity(dctx, id)
+	return s.reloadAfterChange(dctx, id, err)
 }
 
 // Finish marks an activity over (it no longer takes sign-ups). Finished
@@ -428,11 +420,7 @@ func (s *Service) Finish(ctx context.Context, u resident.User, id int64) (Activi
 	dctx, cancel := s.detached(ctx)
 	defer cancel()
 	_, err = s.store.FinishActivity(dctx, id, u.ID, s.now(), finishedEarly, noticesFor(&a, finishedEarly))
-	s.afterChange(dctx, id)
-	if err != nil {
-		return Activity{}, err
-	}
-	return s.store.Activity(dctx, id)
+	return s.reloadAfterChange(dctx, id, err)
 }
 
 // finishedEarly is the reason residents read when an activity is finished
@@ -624,6 +612,17 @@ func (s *Service) UpdateSession(ctx context.Context, u resident.User, activityID
 	promoted, err := s.store.UpdateSession(dctx, ss, noticesFor(&moved, note))
 	s.afterChange(dctx, activityID)
 	return ss, promoted, err
+}
+
+// reloadAfterChange follows a fenced change of the activity whose write
+// answered err: afterChange, then the activity as it now is, unless the
+// write failed.
+func (s *Service) reloadAfterChange(ctx context.Context, id int64, err error) (Activity, error) {
+	s.afterChange(ctx, id)
+	if err != nil {
+		return Activity{}, err
+	}
+	return s.store.Activity(ctx, id)
 }
 
 // afterChange follows every fenced change: the quota built before it is

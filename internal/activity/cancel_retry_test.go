@@ -2,7 +2,6 @@ package activity_test
 
 import (
 	"testing"
-	"time"
 
 	"gongjian/internal/activity"
 	"gongjian/internal/errs"
@@ -43,81 +42,25 @@ func TestACancellationSurvivesADeadlock(t *testing.T) {
 			}
 			a, sid := e.publishOne(sess{1, 1})
 			users := e.newUsers(2)
-			first, err := e.register(e.ctx, users[0], sid)
-			if err != nil || first.Registrations[0].Status != activity.RegConfirmed {
-				t.Fatalf("setup: %+v %v", first, err)
-			}
-			second, err := e.register(e.ctx, users[1], sid)
-			if err != nil || second.Registrations[0].Status != activity.RegWaitlisted {
-				t.Fatalf("setup: %+v %v", second, err)
-			}
+			first := e.signUpAs(t, e.svc, users[0], sid, activity.RegConfirmed)
+			second := e.signUpAs(t, e.svc, users[1], sid, activity.RegWaitlisted)
 			regID, waitID := first.Registrations[0].ID, second.Registrations[0].ID
 			e.assertConsistent(a.ID) // the sign-ups are acknowledged: nothing pending
 			before := e.outboxByTemplate(a.ID)
 
-			g := e.db.G
-			other := e.heavierTransaction(t)
-			now := time.Now().UTC()
-			// The row the other transaction takes first, the statement the
-			// cancellation then waits in, and the row that closes the cycle.
-			held, waitsIn, closing := "UPDATE sessions SET updated_at = ? WHERE id = ?", "SELECT%FROM `sessions`%FOR UPDATE", "UPDATE activities SET updated_at = ? WHERE id = ?"
-			heldID, closingID := sid, a.ID
-			if tc.when == afterPrepare {
-				held, waitsIn, closing = "UPDATE registrations SET updated_at = ? WHERE id = ?", "UPDATE `registrations`%promoted_at%", "UPDATE sessions SET updated_at = ? WHERE id = ?"
-				heldID, closingID = waitID, sid
-			}
-			if err := other.Exec(held, now, heldID).Error; err != nil {
-				t.Fatal(err)
-			}
-			type answer struct {
-				res activity.CancelResult
-				err error
-			}
-			done := make(chan answer, 1)
-			go func() {
-				var x answer
+			d := e.startDeadlock(t, promotionCycle(tc.when == afterPrepare, a.ID, sid, waitID))
+			done := inBackground(func() (activity.CancelResult, error) {
 				if tc.staff {
-					x.res, x.err = e.svc.Remove(e.ctx, e.admin, regID, "场地调整")
-				} else {
-					x.res, x.err = e.svc.Cancel(e.ctx, users[0], regID)
+					return e.svc.Remove(e.ctx, e.admin, regID, "场地调整")
 				}
-				done <- x
-			}()
-			deadline := time.Now().Add(40 * time.Second) // a loaded CI machine (every package at once) can take more than 10 s to get there
-			for {
-				var waiting int
-				// (The test's database is its own: only the cancellation runs this statement.)
-				g.Raw("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID() AND INFO LIKE ?", waitsIn).Scan(&waiting)
-				if waiting > 0 {
-					break
-				}
-				select {
-				case x := <-done:
-					t.Fatalf("the cancellation did not wait for the held row: %+v %v", x.res, x.err)
-				default:
-				}
-				if time.Now().After(deadline) {
-					t.Fatal("the cancellation never waited for the held row")
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
+				return e.svc.Cancel(e.ctx, users[0], regID)
+			})
+			awaitWaiting(d, "the cancellation", "the held row", done)
 			if tc.when == afterPrepare {
 				// Redis was told: the promotion's seat is reserved, pending.
-				st, err := e.quota.State(e.ctx, a.ID, []int64{sid})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(st.Pending) != 1 || st.Sessions[sid].Confirmed != 2 {
-					t.Fatalf("the seat was not reserved before the deadlock: %+v", st)
-				}
+				e.assertSeatReserved(a.ID, sid, 2)
 			}
-			// Closing the cycle: MySQL rolls back the lighter transaction, the cancellation.
-			if err := other.Exec(closing, now, closingID).Error; err != nil {
-				t.Fatalf("the heavier transaction was the victim, the test proves nothing: %v", err)
-			}
-			if err := other.Commit().Error; err != nil {
-				t.Fatal(err)
-			}
+			d.close()
 			x := <-done
 			if x.err != nil {
 				t.Fatalf("the cancellation was refused for a deadlock it lost: %s %v", errs.CodeOf(x.err), x.err)
@@ -125,24 +68,13 @@ func TestACancellationSurvivesADeadlock(t *testing.T) {
 			if len(x.res.Cancelled) != 1 || x.res.Cancelled[0].ID != regID || len(x.res.Promoted) != 1 || x.res.Promoted[0].ID != waitID {
 				t.Fatalf("answer: %+v", x.res)
 			}
-			var rows []struct {
-				ID         int64
-				Status     string
-				PromotedAt *time.Time
-			}
-			g.Table("registrations").Select("id, status, promoted_at").Where("activity_id = ?", a.ID).Order("id").Scan(&rows)
+			rows := e.registrationRows(a.ID)
 			if len(rows) != 2 || rows[0].ID != regID || rows[0].Status != activity.RegCancelled ||
 				rows[1].ID != waitID || rows[1].Status != activity.RegConfirmed || rows[1].PromotedAt == nil {
 				t.Fatalf("registrations: %+v", rows)
 			}
 			e.assertConsistent(a.ID)
-			st, err := e.quota.State(e.ctx, a.ID, []int64{sid})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if c := st.Sessions[sid]; c.Confirmed != 1 || c.Waitlisted != 0 {
-				t.Fatalf("redis counts %+v, want 1 confirmed and nobody waiting", c)
-			}
+			e.assertOneConfirmedNoneWaiting(a.ID, sid)
 			after := e.outboxByTemplate(a.ID)
 			for k := range after {
 				if after[k]-before[k] != tc.notices[k] {

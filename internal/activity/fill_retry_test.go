@@ -68,25 +68,15 @@ func TestFillingAFreeSeatSurvivesADeadlock(t *testing.T) {
 
 			a, sid := e.publishOne(sess{1, 1})
 			users := e.newUsers(2)
-			first, err := registerOn(e.ctx, svc, users[0], sid)
-			if err != nil || first.Registrations[0].Status != activity.RegConfirmed {
-				t.Fatalf("setup: %+v %v", first, err)
-			}
+			first := e.signUpAs(t, svc, users[0], sid, activity.RegConfirmed)
 			e.assertConsistent(a.ID)
 			before := e.outboxByTemplate(a.ID)
 
 			// The second resident is waitlisted in Redis; the write waits.
 			held.armed.Store(true)
-			type answer struct {
-				res activity.RegisterResult
-				err error
-			}
-			signedUp := make(chan answer, 1)
-			go func() {
-				var x answer
-				x.res, x.err = registerOn(e.ctx, svc, users[1], sid)
-				signedUp <- x
-			}()
+			signedUp := inBackground(func() (activity.RegisterResult, error) {
+				return registerOn(e.ctx, svc, users[1], sid)
+			})
 			select {
 			case <-held.arrived:
 			case x := <-signedUp:
@@ -107,78 +97,25 @@ func TestFillingAFreeSeatSurvivesADeadlock(t *testing.T) {
 				t.Fatal("the waitlisted row was not written")
 			}
 
-			g := e.db.G
-			other := e.heavierTransaction(t)
-			now := time.Now().UTC()
-			// The row the other transaction takes first, the statement the
-			// fill then waits in, and the row that closes the cycle.
-			lock, waitsIn, closing := "UPDATE sessions SET updated_at = ? WHERE id = ?", "SELECT%FROM `sessions`%FOR UPDATE", "UPDATE activities SET updated_at = ? WHERE id = ?"
-			lockID, closingID := sid, a.ID
-			if afterPrepare {
-				lock, waitsIn, closing = "UPDATE registrations SET updated_at = ? WHERE id = ?", "UPDATE `registrations`%promoted_at%", "UPDATE sessions SET updated_at = ? WHERE id = ?"
-				lockID, closingID = waitID, sid
-			}
-			if err := other.Exec(lock, now, lockID).Error; err != nil {
-				t.Fatal(err)
-			}
+			d := e.startDeadlock(t, promotionCycle(afterPrepare, a.ID, sid, waitID))
 			// The sign-up answers: its write is done, and it fills the free seat.
 			close(held.answer)
-			deadline := time.Now().Add(40 * time.Second) // a loaded CI machine (every package at once) can take more than 10 s to get there
-			for {
-				var waiting int
-				// (The test's database is its own: only the fill runs this statement now.)
-				g.Raw("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID() AND INFO LIKE ?", waitsIn).Scan(&waiting)
-				if waiting > 0 {
-					break
-				}
-				select {
-				case x := <-signedUp:
-					t.Fatalf("the fill did not wait for the held row: %+v %v", x.res, x.err)
-				default:
-				}
-				if time.Now().After(deadline) {
-					t.Fatal("the fill never waited for the held row")
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
+			awaitWaiting(d, "the fill", "the held row", signedUp)
 			if afterPrepare {
-				st, err := e.quota.State(e.ctx, a.ID, []int64{sid})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(st.Pending) != 1 || st.Sessions[sid].Confirmed != 1 {
-					t.Fatalf("the seat was not reserved before the deadlock: %+v", st)
-				}
+				e.assertSeatReserved(a.ID, sid, 1)
 			}
-			// Closing the cycle: MySQL rolls back the lighter transaction, the fill.
-			if err := other.Exec(closing, now, closingID).Error; err != nil {
-				t.Fatalf("the heavier transaction was the victim, the test proves nothing: %v", err)
-			}
-			if err := other.Commit().Error; err != nil {
-				t.Fatal(err)
-			}
+			d.close()
 			x := <-signedUp
 			if x.err != nil || len(x.res.Registrations) != 1 || x.res.Registrations[0].Status != activity.RegWaitlisted {
 				t.Fatalf("the sign-up answers waitlisted, as decided: %+v %s %v", x.res, errs.CodeOf(x.err), x.err)
 			}
-			var rows []struct {
-				ID         int64
-				Status     string
-				PromotedAt *time.Time
-			}
-			g.Table("registrations").Select("id, status, promoted_at").Where("activity_id = ?", a.ID).Order("id").Scan(&rows)
+			rows := e.registrationRows(a.ID)
 			if len(rows) != 2 || rows[0].Status != activity.RegCancelled ||
 				rows[1].ID != waitID || rows[1].Status != activity.RegConfirmed || rows[1].PromotedAt == nil {
 				t.Fatalf("the waitlisted resident was not promoted: %+v", rows)
 			}
 			e.assertConsistent(a.ID)
-			st, err := e.quota.State(e.ctx, a.ID, []int64{sid})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if c := st.Sessions[sid]; c.Confirmed != 1 || c.Waitlisted != 0 || len(st.Pending) != 0 {
-				t.Fatalf("redis %+v (pending %v), want 1 confirmed, nobody waiting, nothing pending", c, st.Pending)
-			}
+			e.assertOneConfirmedNoneWaiting(a.ID, sid)
 			after := e.outboxByTemplate(a.ID)
 			if n := after[notify.WaitlistPromoted] - before[notify.WaitlistPromoted]; n != 1 {
 				t.Fatalf("promotion notices: %d, want 1 (before %v, after %v)", n, before, after)

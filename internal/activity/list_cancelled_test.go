@@ -1,6 +1,7 @@
 package activity_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -39,23 +40,7 @@ func (e *env) publishSessions(title string, starts []time.Time, cancelled ...int
 
 // titles names a page of the list by the activities' titles.
 func titles(vs []activity.ActivityView) []string {
-	out := make([]string, 0, len(vs))
-	for _, v := range vs {
-		out = append(out, v.Title)
-	}
-	return out
-}
-
-func sameStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
+	return eachView(vs, func(v activity.ActivityView) string { return v.Title })
 }
 
 // The list's date filter (from/to) matches an activity only by a session
@@ -95,7 +80,7 @@ func TestListDateFilterSkipsCancelledSessions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := titles(vs); !sameStrings(got, tc.want) || total != len(tc.want) {
+			if got := titles(vs); !slices.Equal(got, tc.want) || total != len(tc.want) {
 				t.Fatalf("listed %v (total %d), want %v", got, total, tc.want)
 			}
 			// The same filter counted on a page of one (the total is
@@ -144,7 +129,7 @@ func TestListSortsByFirstHeldSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := titles(vs); !sameStrings(got, want) || total != len(want) {
+	if got := titles(vs); !slices.Equal(got, want) || total != len(want) {
 		t.Fatalf("order %v (total %d), want %v", got, total, want)
 	}
 	// Paged one by one, the order is the same (it is the database's).
@@ -156,7 +141,7 @@ func TestListSortsByFirstHeldSession(t *testing.T) {
 		}
 		paged = append(paged, vs[0].Title)
 	}
-	if !sameStrings(paged, want) {
+	if !slices.Equal(paged, want) {
 		t.Fatalf("paged order %v, want %v", paged, want)
 	}
 	for i, v := range vs {
@@ -194,7 +179,7 @@ func TestListSortsByFirstHeldSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	want = []string{"all-cancelled", "second-cancelled", "first-cancelled", "later", "first-two-cancelled", "plain"}
-	if got := titles(vs); !sameStrings(got, want) {
+	if got := titles(vs); !slices.Equal(got, want) {
 		t.Fatalf("after cancelling plain's first session: %v, want %v", got, want)
 	}
 	if last := vs[len(vs)-1]; !last.NextStartsAt.Equal(h(48)) {

@@ -22,10 +22,16 @@ func (e *env) publishAt(start time.Time, series bool, sessions ...sess) activity
 	}, sessions...)
 }
 
+// ids names a page of the list by the activities' ids.
 func ids(vs []activity.ActivityView) []int64 {
-	out := make([]int64, 0, len(vs))
+	return eachView(vs, func(v activity.ActivityView) int64 { return v.ID })
+}
+
+// eachView is field of every activity of a page of the list, in order.
+func eachView[T any](vs []activity.ActivityView, field func(activity.ActivityView) T) []T {
+	out := make([]T, 0, len(vs))
 	for _, v := range vs {
-		out = append(out, v.ID)
+		out = append(out, field(v))
 	}
 	return out
 }

@@ -15,40 +15,30 @@ import (
 // MySQL. Before the start the same changes promote.
 func TestNoPromotionIntoAStartedSession(t *testing.T) {
 	e := newEnv(t, activity.Config{})
+	removeConfirmed := func(_ activity.Activity, _, reg int64) error {
+		_, err := e.svc.Remove(e.ctx, e.admin, reg, "临时有事")
+		return err
+	}
+	raiseCapacity := func(a activity.Activity, sid, _ int64) error {
+		_, _, err := e.svc.UpdateSession(e.ctx, e.admin, a.ID, sid, activity.SessionInput{Capacity: 2, WaitlistCapacity: 2})
+		return err
+	}
 	cases := []struct {
 		name    string
 		started bool
 		change  func(a activity.Activity, sid, confirmedReg int64) error
 	}{
-		{"staff removal after the start", true, func(_ activity.Activity, _, reg int64) error {
-			_, err := e.svc.Remove(e.ctx, e.admin, reg, "临时有事")
-			return err
-		}},
-		{"capacity raised after the start", true, func(a activity.Activity, sid, _ int64) error {
-			_, _, err := e.svc.UpdateSession(e.ctx, e.admin, a.ID, sid, activity.SessionInput{Capacity: 2, WaitlistCapacity: 2})
-			return err
-		}},
-		{"staff removal before the start", false, func(_ activity.Activity, _, reg int64) error {
-			_, err := e.svc.Remove(e.ctx, e.admin, reg, "临时有事")
-			return err
-		}},
-		{"capacity raised before the start", false, func(a activity.Activity, sid, _ int64) error {
-			_, _, err := e.svc.UpdateSession(e.ctx, e.admin, a.ID, sid, activity.SessionInput{Capacity: 2, WaitlistCapacity: 2})
-			return err
-		}},
+		{"staff removal after the start", true, removeConfirmed},
+		{"capacity raised after the start", true, raiseCapacity},
+		{"staff removal before the start", false, removeConfirmed},
+		{"capacity raised before the start", false, raiseCapacity},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			a, sid := e.publishOne(sess{1, 2})
 			us := e.newUsers(2)
-			first, err := e.register(e.ctx, us[0], sid)
-			if err != nil || first.Registrations[0].Status != activity.RegConfirmed {
-				t.Fatalf("first sign-up: %+v %v", first, err)
-			}
-			second, err := e.register(e.ctx, us[1], sid)
-			if err != nil || second.Registrations[0].Status != activity.RegWaitlisted {
-				t.Fatalf("second sign-up: %+v %v", second, err)
-			}
+			first := e.signUpAs(t, e.svc, us[0], sid, activity.RegConfirmed)
+			second := e.signUpAs(t, e.svc, us[1], sid, activity.RegWaitlisted)
 			if tc.started {
 				start := time.Now().Add(-10 * time.Minute).UTC()
 				for _, table := range []string{"sessions", "registrations"} {

@@ -510,14 +510,9 @@ func (s *Service) ReviewPresence(ctx context.Context, u resident.User, id int64,
 	if !approve {
 		// The volunteer is told why, as a rejected claim is; an approval
 		// tells them the hours credited (the ledger's own notice).
-		rejected = []notify.Notice{{
-			UserID: p.UserID, TemplateKey: notify.ClaimReviewed, DedupKey: fmt.Sprintf("presence:%d:reviewed", p.ID),
-			Title: "签到时长未认定",
-			Body:  fmt.Sprintf("您在「%s」的签到签退经工作人员审核，未认定服务时长，原因：%s", sess.ActivityTitle, note),
-			Fields: map[string]string{"activity": sess.ActivityTitle, "status": "未通过", "note": note,
-				"time": s.now().In(cst.Zone).Format("2006-01-02 15:04")},
-			Page: "pages/volunteer/index", ActivityID: p.ActivityID,
-		}}
+		rejected = []notify.Notice{hours.RejectedNotice(p.UserID, p.ActivityID, sess.ActivityTitle, note,
+			fmt.Sprintf("presence:%d:reviewed", p.ID), "签到时长未认定",
+			fmt.Sprintf("您在「%s」的签到签退经工作人员审核，未认定服务时长，原因：%s", sess.ActivityTitle, note), s.now())}
 	}
 	return s.store.ReviewPresence(ctx, id, u.ID, approve, note, credit(sess, p.UserID, u.ID), rejected)
 }

@@ -119,37 +119,31 @@ func TestHoursOfOneSessionCreditedOnce(t *testing.T) {
 	}
 	// 20 phones (or taps) at once, in and out mixed, 1 h 30 min 20 s in.
 	f.clock.set(f.start.Add(90*time.Minute + 20*time.Second))
-	var wg sync.WaitGroup
 	var mu sync.Mutex
 	outs := 0
-	for i := 0; i < 20; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			action := "out"
-			if i%3 == 0 {
-				action = "in"
+	atOnce(20, func(i int) {
+		action := "out"
+		if i%3 == 0 {
+			action = "in"
+		}
+		res, err := self(action)
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case err == nil && res.Action == "out":
+			outs++
+			if res.Minutes != 90 {
+				t.Errorf("check-out minutes %d, want 90", res.Minutes)
 			}
-			res, err := self(action)
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err == nil && res.Action == "out":
-				outs++
-				if res.Minutes != 90 {
-					t.Errorf("check-out minutes %d, want 90", res.Minutes)
-				}
-			case err == nil && res.Action == "in":
-				if !res.CheckedInAt.Equal(first.CheckedInAt) {
-					t.Errorf("a second check-in moved the first: %v", res.CheckedInAt)
-				}
-			case errs.CodeOf(err) == "ALREADY_CHECKED_OUT":
-			default:
-				t.Error(err)
+		case err == nil && res.Action == "in":
+			if !res.CheckedInAt.Equal(first.CheckedInAt) {
+				t.Errorf("a second check-in moved the first: %v", res.CheckedInAt)
 			}
-		}(i)
-	}
-	wg.Wait()
+		case errs.CodeOf(err) == "ALREADY_CHECKED_OUT":
+		default:
+			t.Error(err)
+		}
+	})
 	// Later: in again (refused), out again (same answer).
 	f.clock.add(30 * time.Minute)
 	_, err = self("in")

@@ -212,6 +212,13 @@ func newFixture(t *testing.T) *fixture {
 		staff: resident.User{ID: 1, Roles: []resident.Role{{Role: resident.RoleStaff, OrgID: 10}}}}
 }
 
+// newFixtureAtStart is newFixture with the clock at the sessions' start.
+func newFixtureAtStart(t *testing.T) *fixture {
+	f := newFixture(t)
+	f.clock.set(f.start)
+	return f
+}
+
 // seq is from, from+1, ..., to-1.
 func seq(from, to int64) []int64 {
 	out := make([]int64, 0, to-from)
@@ -239,6 +246,16 @@ func wantCode(t *testing.T, err error, code string) {
 	if errs.CodeOf(err) != code {
 		t.Fatalf("want %s, got %v", code, err)
 	}
+}
+
+// atOnce calls fn(i) for every i < n, each in its own goroutine, and
+// waits for them all.
+func atOnce(n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { fn(i) })
+	}
+	wg.Wait()
 }
 
 func (f *fixture) count(t *testing.T, table, where string, args ...any) int64 {
@@ -346,9 +363,8 @@ func TestTicketsAndTheirRefusals(t *testing.T) {
 // 50 checkers scanning one ticket at once give one check-in and one notice;
 // the others hear ALREADY_CHECKED_IN with the first time.
 func TestConcurrentScansOfOneTicket(t *testing.T) {
-	f := newFixture(t)
+	f := newFixtureAtStart(t)
 	ctx := context.Background()
-	f.clock.set(f.start)
 	tk := f.ticket(t, 3)
 	checkers := make([]resident.User, 50)
 	for i := range checkers {
@@ -357,27 +373,21 @@ func TestConcurrentScansOfOneTicket(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var wg sync.WaitGroup
 	var ok, already atomic.Int64
 	var firsts sync.Map
-	for _, u := range checkers {
-		wg.Add(1)
-		go func(u resident.User) {
-			defer wg.Done()
-			res, err := f.svc.Scan(ctx, u, checkin.ScanInput{Ticket: tk, Nonce: nonce(), ScannedAt: f.clock.now()})
-			switch {
-			case err == nil:
-				ok.Add(1)
-				firsts.Store(res.CheckedInAt.UnixMilli(), true)
-			case errs.CodeOf(err) == "ALREADY_CHECKED_IN":
-				already.Add(1)
-				firsts.Store(errs.As(err).Details["first_checked_in_at"].(time.Time).UnixMilli(), true)
-			default:
-				t.Error(err)
-			}
-		}(u)
-	}
-	wg.Wait()
+	atOnce(len(checkers), func(i int) {
+		res, err := f.svc.Scan(ctx, checkers[i], checkin.ScanInput{Ticket: tk, Nonce: nonce(), ScannedAt: f.clock.now()})
+		switch {
+		case err == nil:
+			ok.Add(1)
+			firsts.Store(res.CheckedInAt.UnixMilli(), true)
+		case errs.CodeOf(err) == "ALREADY_CHECKED_IN":
+			already.Add(1)
+			firsts.Store(errs.As(err).Details["first_checked_in_at"].(time.Time).UnixMilli(), true)
+		default:
+			t.Error(err)
+		}
+	})
 	distinct := 0
 	firsts.Range(func(any, any) bool { distinct++; return true })
 	if ok.Load() != 1 || already.Load() != 49 || distinct != 1 {
@@ -394,21 +404,14 @@ func TestConcurrentScansOfOneTicket(t *testing.T) {
 // The same nonce sent twice (a retry), even at once, is one check-in and
 // the same answer; a nonce reused for another ticket is refused.
 func TestSameNonceIsOneCheckin(t *testing.T) {
-	f := newFixture(t)
+	f := newFixtureAtStart(t)
 	ctx := context.Background()
-	f.clock.set(f.start)
 	tk := f.ticket(t, 4)
 	n := nonce()
-	var wg sync.WaitGroup
 	results := make([]error, 8)
-	for i := range results {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			_, results[i] = f.svc.Scan(ctx, f.staff, checkin.ScanInput{Ticket: tk, Nonce: n})
-		}(i)
-	}
-	wg.Wait()
+	atOnce(len(results), func(i int) {
+		_, results[i] = f.svc.Scan(ctx, f.staff, checkin.ScanInput{Ticket: tk, Nonce: n})
+	})
 	for i, err := range results {
 		if err != nil {
 			t.Fatalf("retry %d of one nonce: %v", i, err)
@@ -578,9 +581,8 @@ func (c cancelling) Registration(ctx context.Context, id int64) (checkin.Registr
 // the cancellation committed first (online and offline). (The other way
 // round, the cancellation finds the check-in: REGISTRATION_CHECKED_IN.)
 func TestCancelledWhileBeingScannedIsNotCheckedIn(t *testing.T) {
-	f := newFixture(t)
+	f := newFixtureAtStart(t)
 	ctx := context.Background()
-	f.clock.set(f.start)
 	online, offline := f.ticket(t, 5), f.ticket(t, 6)
 
 	svc := checkin.NewService(f.svc.Keys(), cancelling{f.regs, 5}, f.store, nil, nil, fixtureConfig, f.clock.now)

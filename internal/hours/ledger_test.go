@@ -169,6 +169,16 @@ func TestRollUpEqualsLedgerSumsProperty(t *testing.T) {
 	}
 }
 
+// atOnce calls fn(i) for every i < n, each in its own goroutine, and
+// waits for them all.
+func atOnce(n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { fn(i) })
+	}
+	wg.Wait()
+}
+
 // ledgerStore opens the hours store on the test database, with few
 // connections: the machine's MariaDB is shared by every test running.
 func ledgerStore(t *testing.T) (*mysqlstore.DB, *mysqlstore.HoursStore) {
@@ -185,23 +195,17 @@ func TestCreditKeyCreditsOnce(t *testing.T) {
 	ctx := context.Background()
 	e := hours.Entry{UserID: 7, ActivityID: 3, SessionID: 9, Minutes: 95, Source: hours.SourceCheckin,
 		ServedAt: time.Now(), CreditKey: "checkin:s9:u7", ActivityTitle: "垃圾分类宣传"}
-	var wg sync.WaitGroup
 	created := make(chan int64, 50)
-	for i := 0; i < 50; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			got, ok, err := store.Append(ctx, e, []notify.Notice{hours.CreditedNotice(e, "hours:s9:u7")})
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			if ok {
-				created <- got.ID
-			}
-		}()
-	}
-	wg.Wait()
+	atOnce(50, func(int) {
+		got, ok, err := store.Append(ctx, e, []notify.Notice{hours.CreditedNotice(e, "hours:s9:u7")})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if ok {
+			created <- got.ID
+		}
+	})
 	close(created)
 	if n := len(created); n != 1 {
 		t.Fatalf("%d appends reported created, want 1", n)
@@ -224,29 +228,23 @@ func TestCorrectionsAppendAndStayNonNegative(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
 	var mu sync.Mutex
 	ok, refused := 0, 0
-	for i := 0; i < 10; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c := orig
-			c.ID, c.Source, c.CreditKey, c.ReversesID, c.Minutes, c.Reason = 0, hours.SourceCorrection, "", orig.ID, -30, "提前离开"
-			_, err := store.Correct(ctx, c, nil)
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err == nil:
-				ok++
-			case errs.CodeOf(err) == "NET_NEGATIVE":
-				refused++
-			default:
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
+	atOnce(10, func(int) {
+		c := orig
+		c.ID, c.Source, c.CreditKey, c.ReversesID, c.Minutes, c.Reason = 0, hours.SourceCorrection, "", orig.ID, -30, "提前离开"
+		_, err := store.Correct(ctx, c, nil)
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case err == nil:
+			ok++
+		case errs.CodeOf(err) == "NET_NEGATIVE":
+			refused++
+		default:
+			t.Error(err)
+		}
+	})
 	if ok != 4 || refused != 6 {
 		t.Fatalf("%d corrections accepted, %d refused; want 4 and 6", ok, refused)
 	}
@@ -270,29 +268,23 @@ func TestClaimApprovedOnce(t *testing.T) {
 	if err := store.CreateClaim(ctx, &c); err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
 	var mu sync.Mutex
 	approved, already := 0, 0
-	for i := 0; i < 8; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			e := hours.Entry{UserID: 8, ActivityID: 4, Minutes: 60 + i, Source: hours.SourceClaim, ServedAt: c.ServedAt,
-				CreditKey: fmt.Sprintf("claim:%d", c.ID), ClaimID: c.ID, ApprovedBy: int64(100 + i)}
-			n := []notify.Notice{{UserID: 8, TemplateKey: notify.ClaimReviewed, DedupKey: fmt.Sprintf("claim:%d:reviewed", c.ID), Title: "t"}}
-			_, err := store.ApproveClaim(ctx, c.ID, int64(100+i), e, n)
-			mu.Lock()
-			defer mu.Unlock()
-			if err == nil {
-				approved++
-			} else if errs.CodeOf(err) == "CLAIM_ALREADY_REVIEWED" {
-				already++
-			} else {
-				t.Error(err)
-			}
-		}(i)
-	}
-	wg.Wait()
+	atOnce(8, func(i int) {
+		e := hours.Entry{UserID: 8, ActivityID: 4, Minutes: 60 + i, Source: hours.SourceClaim, ServedAt: c.ServedAt,
+			CreditKey: fmt.Sprintf("claim:%d", c.ID), ClaimID: c.ID, ApprovedBy: int64(100 + i)}
+		n := []notify.Notice{{UserID: 8, TemplateKey: notify.ClaimReviewed, DedupKey: fmt.Sprintf("claim:%d:reviewed", c.ID), Title: "t"}}
+		_, err := store.ApproveClaim(ctx, c.ID, int64(100+i), e, n)
+		mu.Lock()
+		defer mu.Unlock()
+		if err == nil {
+			approved++
+		} else if errs.CodeOf(err) == "CLAIM_ALREADY_REVIEWED" {
+			already++
+		} else {
+			t.Error(err)
+		}
+	})
 	got, _ := store.Claim(ctx, c.ID)
 	es, _ := store.Entries(ctx, 8)
 	if approved != 1 || already != 7 || len(es) != 1 || got.Status != hours.ClaimApproved || got.EntryID != es[0].ID ||

@@ -35,6 +35,14 @@ func (s sessions) Activity(_ context.Context, id, sessionID int64) (hours.Activi
 		SessionID: sessionID, Sessions: len(s)}, nil
 }
 
+// reviewService is the hours service on the test database (ledgerStore)
+// over an activity with the given sessions.
+func reviewService(t *testing.T, acts sessions) (*mysqlstore.HoursStore, *hours.Service) {
+	t.Helper()
+	_, store := ledgerStore(t)
+	return store, hours.NewService(store, acts, nil, nil, nil, testenv.Box(t), nil)
+}
+
 func staffOf(id int64) resident.User {
 	return resident.User{ID: id, Roles: []resident.Role{{Role: resident.RoleStaff, OrgID: 2}}}
 }
@@ -43,11 +51,9 @@ func staffOf(id int64) resident.User {
 // size (8 hours by default) is not written until a second staff member
 // approves it — not the one who asked, not the person whose hours they are.
 func TestCorrectionsOfOwnRecordRefusedAndLargeOnesNeedASecondApproval(t *testing.T) {
-	db := testenv.DB(t)
-	store := mysqlstore.NewHoursStore(db)
 	ctx := context.Background()
 	start := time.Now().Add(-30 * time.Hour).Truncate(time.Minute)
-	svc := hours.NewService(store, sessions{71: {start, start.Add(20 * time.Hour)}}, nil, nil, nil, testenv.Box(t), nil)
+	store, svc := reviewService(t, sessions{71: {start, start.Add(20 * time.Hour)}})
 	alice, bob, carol := staffOf(501), staffOf(502), staffOf(503)
 	entry := func(user int64) hours.Entry {
 		e, _, err := store.Append(ctx, hours.Entry{UserID: user, ActivityID: 40, SessionID: 71, Minutes: 60, Source: hours.SourceCheckin,
@@ -126,13 +132,11 @@ func TestCorrectionsOfOwnRecordRefusedAndLargeOnesNeedASecondApproval(t *testing
 // its length, tops up existing credit only (the reviewer is shown it), and a
 // fully credited session takes no claim at all.
 func TestSessionCreditedAtMostItsLength(t *testing.T) {
-	db := testenv.DB(t)
-	store := mysqlstore.NewHoursStore(db)
 	ctx := context.Background()
 	now := time.Now()
 	start := now.Add(-2 * time.Hour).Truncate(time.Minute)
 	acts := sessions{81: {start, start.Add(3 * time.Hour)}, 82: {start.Add(-48 * time.Hour), start.Add(-45 * time.Hour)}}
-	svc := hours.NewService(store, acts, nil, nil, nil, testenv.Box(t), nil)
+	store, svc := reviewService(t, acts)
 	vol, staff := resident.User{ID: 910}, staffOf(511)
 	claim := func(session int64, minutes int) (hours.Claim, error) {
 		return svc.CreateClaim(ctx, vol, hours.ClaimInput{ActivityID: 40, SessionID: session, Minutes: minutes, Description: "值守"})
@@ -189,35 +193,24 @@ func TestSessionCreditedAtMostItsLength(t *testing.T) {
 // signal) is one pending claim: the others are CLAIM_PENDING. Two pending
 // claims of one session could both be approved, crediting one service twice.
 func TestClaimSentTwiceAtOnceIsOneClaim(t *testing.T) {
-	db := testenv.DB(t)
-	db.SQL().SetMaxOpenConns(16)
-	store := mysqlstore.NewHoursStore(db)
 	ctx := context.Background()
 	start := time.Now().Add(-5 * time.Hour).Truncate(time.Minute)
-	svc := hours.NewService(store, sessions{91: {start, start.Add(3 * time.Hour)}}, nil, nil, nil, testenv.Box(t), nil)
+	store, svc := reviewService(t, sessions{91: {start, start.Add(3 * time.Hour)}})
 	const volunteers, copies = 6, 8
-	var wg sync.WaitGroup
 	var mu sync.Mutex
 	created := map[int64]int{}
-	for v := int64(0); v < volunteers; v++ {
-		vol := resident.User{ID: 930 + v}
-		for range copies {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_, err := svc.CreateClaim(ctx, vol, hours.ClaimInput{ActivityID: 40, SessionID: 91, Minutes: 120, Description: "值守"})
-				switch {
-				case err == nil:
-					mu.Lock()
-					created[vol.ID]++
-					mu.Unlock()
-				case errs.CodeOf(err) != "CLAIM_PENDING":
-					t.Error(err)
-				}
-			}()
+	atOnce(volunteers*copies, func(i int) {
+		vol := resident.User{ID: 930 + int64(i/copies)}
+		_, err := svc.CreateClaim(ctx, vol, hours.ClaimInput{ActivityID: 40, SessionID: 91, Minutes: 120, Description: "值守"})
+		switch {
+		case err == nil:
+			mu.Lock()
+			created[vol.ID]++
+			mu.Unlock()
+		case errs.CodeOf(err) != "CLAIM_PENDING":
+			t.Error(err)
 		}
-	}
-	wg.Wait()
+	})
 	for v := int64(0); v < volunteers; v++ {
 		cs, err := store.Claims(ctx, hours.ClaimFilter{UserID: 930 + v, All: true})
 		if err != nil {
@@ -234,9 +227,7 @@ func TestClaimSentTwiceAtOnceIsOneClaim(t *testing.T) {
 // session's length: whichever comes second gets only what is left (the
 // check-out) or is refused (the approval).
 func TestClaimApprovalAndCheckoutTogetherStayWithinTheSession(t *testing.T) {
-	db := testenv.DB(t)
-	db.SQL().SetMaxOpenConns(16)
-	store := mysqlstore.NewHoursStore(db)
+	db, store := ledgerStore(t)
 	presences := mysqlstore.NewCheckinStore(db)
 	ctx := context.Background()
 	start := time.Now().Add(-4 * time.Hour).Truncate(time.Minute)
@@ -292,12 +283,9 @@ func TestClaimApprovalAndCheckoutTogetherStayWithinTheSession(t *testing.T) {
 // configured size (8 hours), the next waits for a second staff member —
 // also when staff send them at the same moment.
 func TestSmallCorrectionsAddUpToTheApprovalSize(t *testing.T) {
-	db := testenv.DB(t)
-	db.SQL().SetMaxOpenConns(16)
-	store := mysqlstore.NewHoursStore(db)
 	ctx := context.Background()
 	start := time.Now().Add(-30 * time.Hour).Truncate(time.Minute)
-	svc := hours.NewService(store, sessions{71: {start, start.Add(20 * time.Hour)}}, nil, nil, nil, testenv.Box(t), nil)
+	store, svc := reviewService(t, sessions{71: {start, start.Add(20 * time.Hour)}})
 	alice, bob := staffOf(521), staffOf(522)
 	entry := func(user int64) hours.Entry {
 		// No session named: nothing else caps the corrections.
@@ -340,25 +328,20 @@ func TestSmallCorrectionsAddUpToTheApprovalSize(t *testing.T) {
 	e = entry(921)
 	var mu sync.Mutex
 	written, waiting := 0, 0
-	var wg sync.WaitGroup
-	for i := 0; i < 10; i++ {
-		wg.Add(1)
-		go func(by resident.User) {
-			defer wg.Done()
-			res, err := svc.Correct(ctx, by, hours.CorrectionInput{EntryID: e.ID, Minutes: 100, Reason: "补记"})
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err != nil:
-				t.Errorf("correction: %v", err)
-			case res.Pending != nil:
-				waiting++
-			default:
-				written++
-			}
-		}(staffOf(int64(530 + i)))
-	}
-	wg.Wait()
+	atOnce(10, func(i int) {
+		by := staffOf(int64(530 + i))
+		res, err := svc.Correct(ctx, by, hours.CorrectionInput{EntryID: e.ID, Minutes: 100, Reason: "补记"})
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case err != nil:
+			t.Errorf("correction: %v", err)
+		case res.Pending != nil:
+			waiting++
+		default:
+			written++
+		}
+	})
 	if written != 4 || waiting != 6 {
 		t.Fatalf("%d written at once, %d waiting; want 4 and 6", written, waiting)
 	}

@@ -114,6 +114,19 @@ func CreditedNotice(e Entry, dedup string) notify.Notice {
 	}
 }
 
+// RejectedNotice tells a volunteer that staff did not credit the hours
+// they asked for (a claim, a self check-in's presence), and why (reason),
+// with the notice's dedup key, title and body; at is when it was decided.
+func RejectedNotice(userID, activityID int64, activityTitle, reason, dedup, title, body string, at time.Time) notify.Notice {
+	return notify.Notice{
+		UserID: userID, TemplateKey: notify.ClaimReviewed, DedupKey: dedup,
+		Title: title, Body: body,
+		Fields: map[string]string{"activity": activityTitle, "status": "未通过", "note": reason,
+			"time": at.In(cst.Zone).Format("2006-01-02 15:04")},
+		Page: "pages/volunteer/index", ActivityID: activityID,
+	}
+}
+
 // ---- my hours ----
 
 // Month is the minutes of one calendar month (CST), "2025-03".
@@ -479,14 +492,8 @@ func (s *Service) RejectClaim(ctx context.Context, u resident.User, id int64, re
 	if err != nil {
 		return Claim{}, err
 	}
-	n := notify.Notice{
-		UserID: c.UserID, TemplateKey: notify.ClaimReviewed, DedupKey: fmt.Sprintf("claim:%d:reviewed", c.ID),
-		Title: "补录申请未通过",
-		Body:  fmt.Sprintf("您申报的「%s」服务时长未通过审核，原因：%s", c.ActivityTitle, reason),
-		Fields: map[string]string{"activity": c.ActivityTitle, "status": "未通过", "note": reason,
-			"time": s.now().In(cst.Zone).Format("2006-01-02 15:04")},
-		Page: "pages/volunteer/index", ActivityID: c.ActivityID,
-	}
+	n := RejectedNotice(c.UserID, c.ActivityID, c.ActivityTitle, reason, fmt.Sprintf("claim:%d:reviewed", c.ID),
+		"补录申请未通过", fmt.Sprintf("您申报的「%s」服务时长未通过审核，原因：%s", c.ActivityTitle, reason), s.now())
 	return s.store.RejectClaim(ctx, id, u.ID, reason, []notify.Notice{n})
 }
 

@@ -248,6 +248,16 @@ func (e *reminderEnv) attendance(id int64, start time.Time) notify.Attendance {
 	}
 }
 
+// scheduleAt moves the clock to now and schedules reminders, failing
+// unless want of them are written.
+func (e *reminderEnv) scheduleAt(now time.Time, want int) {
+	e.t.Helper()
+	e.clock.Set(now)
+	if n := e.schedule(); n != want {
+		e.t.Fatalf("%d reminders at %v, want %d", n, now, want)
+	}
+}
+
 func (e *reminderEnv) schedule() int {
 	e.t.Helper()
 	n, err := e.r.ScheduleReminders(e.ctx)
@@ -263,10 +273,7 @@ func TestReminderMissedWhileDown(t *testing.T) {
 	eachSource(t, func(t *testing.T, e *reminderEnv) {
 		e.regs.set(e.attendance(1, at(7, 15, 0))) // due 13:00
 		e.regs.set(e.attendance(2, at(7, 9, 0)))  // due the evening before; already begun at 14:30
-		e.clock.Set(at(7, 14, 30))                // back up
-		if n := e.schedule(); n != 1 {
-			t.Fatalf("%d reminders, want 1", n)
-		}
+		e.scheduleAt(at(7, 14, 30), 1)            // back up
 		e.drain(e.r)
 		sent := e.tenant.SentTo(e.openID)
 		if len(sent) != 1 || sent[0].TemplateID != "tpl-"+notify.ActivityReminder || sent[0].Data["time2"] != "2026年5月7日 15:00~16:30" {
@@ -287,10 +294,7 @@ func TestReminderMissedWhileDown(t *testing.T) {
 func TestReminderNeverAfterStart(t *testing.T) {
 	eachSource(t, func(t *testing.T, e *reminderEnv) {
 		e.regs.set(e.attendance(1, at(7, 15, 0)))
-		e.clock.Set(at(7, 13, 5))
-		if n := e.schedule(); n != 1 {
-			t.Fatalf("%d reminders", n)
-		}
+		e.scheduleAt(at(7, 13, 5), 1)
 		e.clock.Set(at(7, 15, 0)) // the workers come back as it starts
 		e.drain(e.r)
 		if len(e.tenant.SentTo(e.openID)) != 0 {
@@ -309,24 +313,15 @@ func TestReminderRescheduledWhenSessionMoves(t *testing.T) {
 		e.regs.set(e.attendance(1, at(7, 15, 0)))
 		// Moved before its reminder time: nothing at the old time.
 		e.regs.set(e.attendance(2, at(7, 16, 0)))
-		e.clock.Set(at(7, 13, 30))
-		if n := e.schedule(); n != 1 { // registration 1 only (2 is due at 14:00)
-			t.Fatalf("%d reminders", n)
-		}
+		e.scheduleAt(at(7, 13, 30), 1)            // registration 1 only (2 is due at 14:00)
 		e.regs.set(e.attendance(1, at(8, 19, 0))) // moved after its reminder was written, before it was sent
 		e.regs.set(e.attendance(2, at(9, 19, 0))) // moved before its reminder time
 		e.drain(e.r)
 		if len(e.tenant.SentTo(e.openID)) != 0 {
 			t.Fatal("a reminder for the old time was sent")
 		}
-		e.clock.Set(at(7, 14, 30))
-		if n := e.schedule(); n != 0 {
-			t.Fatalf("%d reminders at the old time of registration 2", n)
-		}
-		e.clock.Set(at(8, 17, 0)) // 1's new reminder time
-		if n := e.schedule(); n != 1 {
-			t.Fatalf("%d reminders at the new time", n)
-		}
+		e.scheduleAt(at(7, 14, 30), 0) // none at the old time of registration 2
+		e.scheduleAt(at(8, 17, 0), 1)  // 1's new reminder time
 		e.drain(e.r)
 		sent := e.tenant.SentTo(e.openID)
 		if len(sent) != 1 || sent[0].Data["time2"] != "2026年5月8日 19:00~20:30" {
@@ -350,10 +345,7 @@ func TestReminderDroppedWhenCancelled(t *testing.T) {
 		e.regs.set(a2)
 		a1.Confirmed = false // cancelled before its reminder time
 		e.regs.set(a1)
-		e.clock.Set(at(7, 13, 0))
-		if n := e.schedule(); n != 1 {
-			t.Fatalf("%d reminders", n)
-		}
+		e.scheduleAt(at(7, 13, 0), 1)
 		a2.Confirmed = false // cancelled after the reminder was written
 		e.regs.set(a2)
 		e.drain(e.r)
@@ -375,10 +367,7 @@ func TestReminderAtOnceWhenConfirmedAfterItsTime(t *testing.T) {
 		a := e.attendance(1, at(8, 9, 0)) // due 7th 18:00
 		a.ConfirmedAt = at(7, 20, 0)      // signed up at 20:00: still reminded
 		e.regs.set(a)
-		e.clock.Set(at(7, 20, 1))
-		if n := e.schedule(); n != 1 {
-			t.Fatalf("%d reminders, want 1", n)
-		}
+		e.scheduleAt(at(7, 20, 1), 1)
 		if n := e.schedule(); n != 0 {
 			t.Fatalf("written again: %d", n)
 		}
@@ -432,10 +421,7 @@ func (l clockLimiter) Take(context.Context) (time.Duration, error) {
 func TestReminderHeldByRateLimitPastStartIsNotSent(t *testing.T) {
 	eachSource(t, func(t *testing.T, e *reminderEnv) {
 		e.regs.set(e.attendance(1, at(7, 15, 0)))
-		e.clock.Set(at(7, 14, 59))
-		if n := e.schedule(); n != 1 {
-			t.Fatalf("%d reminders", n)
-		}
+		e.scheduleAt(at(7, 14, 59), 1)
 		r := e.runner("w2", func(_ *notify.RunnerConfig, d *notify.RunnerDeps) {
 			d.Source = e.src
 			d.Limiter = clockLimiter{clock: e.clock, wait: 2 * time.Minute}
@@ -474,10 +460,7 @@ func TestReminderAfterSessionMovedBack(t *testing.T) {
 				eachSource(t, func(t *testing.T, e *reminderEnv) {
 					orig, moved := at(7, 15, 0), at(7, 16, 0)
 					e.regs.set(e.attendance(1, orig))
-					e.clock.Set(at(7, 13, 30))
-					if n := e.schedule(); n != 1 {
-						t.Fatalf("%d reminders for the original start", n)
-					}
+					e.scheduleAt(at(7, 13, 30), 1) // for the original start
 					e.regs.set(e.attendance(1, moved))
 					if tc.dropFirst {
 						e.drain(e.r)
@@ -485,10 +468,7 @@ func TestReminderAfterSessionMovedBack(t *testing.T) {
 							t.Fatalf("statuses %v: the reminder of the old start was not dropped", st)
 						}
 					}
-					e.clock.Set(at(7, 14, 10)) // the moved start's reminder is due
-					if n := e.schedule(); n != 1 {
-						t.Fatalf("%d reminders for the moved start", n)
-					}
+					e.scheduleAt(at(7, 14, 10), 1)    // the moved start's reminder is due
 					e.regs.set(e.attendance(1, orig)) // moved back
 					rs := []*notify.Runner{e.r}
 					if runners == 2 {
@@ -522,10 +502,7 @@ func TestReminderAfterSessionMovedBack(t *testing.T) {
 					}
 					// Nothing more later, until the session begins.
 					for _, now := range []time.Time{at(7, 14, 30), at(7, 14, 59)} {
-						e.clock.Set(now)
-						if n := e.schedule(); n != 0 {
-							t.Fatalf("%d more reminders at %v", n, now)
-						}
+						e.scheduleAt(now, 0) // no more reminders
 						e.drain(e.r)
 					}
 					if got := e.tenant.SentTo(e.openID); len(got) != 1 {
@@ -566,10 +543,7 @@ func TestExpiredReminderVisibility(t *testing.T) {
 			eachSource(t, func(t *testing.T, e *reminderEnv) {
 				a := e.attendance(1, at(7, 15, 0))
 				e.regs.set(a)
-				e.clock.Set(at(7, 13, 30))
-				if n := e.schedule(); n != 1 {
-					t.Fatalf("%d reminders", n)
-				}
+				e.scheduleAt(at(7, 13, 30), 1)
 				e.tenant.Fail(wxemu.EndpointSubscribeSend, wxemu.Fault{ErrCode: -1}) // busy until further notice
 				defer e.tenant.ClearFaults()
 				e.drain(e.r)
