@@ -52,6 +52,14 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
+// newTwoServerDeployment starts a private Redis and, on it, a deployment
+// of two server processes (extra as for newDeployment).
+func newTwoServerDeployment(t *testing.T, extra ...string) (*deployment, *redisServer) {
+	t.Helper()
+	rds := startRedis(t, "redis", false)
+	return newDeployment(t, rds.addr(), 2, extra...), rds
+}
+
 // newDeployment migrates a fresh database, makes "admin" an admin and
 // starts n server processes. extra environment variables override the
 // defaults (quick notice retries, a 1s WeChat timeout, a 1s reconciler).

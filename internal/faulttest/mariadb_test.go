@@ -12,8 +12,7 @@ import (
 // nothing is half-written, the session ends exactly full, the quota agrees
 // with MySQL and every confirmation is sent once.
 func TestMariaDBKilledDuringHotRelease(t *testing.T) {
-	rds := startRedis(t, "redis", false)
-	d := newDeployment(t, rds.addr(), 2)
+	d, _ := newTwoServerDeployment(t)
 	killedDuringHotRelease(t, d, "m", "MariaDB", d.maria, func() {
 		// Logging in needs the database too: a clear 503, not a hang.
 		if r, err := d.call(0, "POST", "/api/v1/auth/login", "", map[string]string{"code": "dev:newcomer"}); err != nil || r.Status != 503 {

@@ -13,6 +13,16 @@ const (
 	waitlistN  = 10
 )
 
+// newScenarioRelease makes, as d's admin, the fault scenarios' hot
+// activity (capacityN seats, waitlistN waitlist places) and residentsN
+// residents, named with prefix, to rush its session.
+func newScenarioRelease(d *deployment, prefix string) (admin resident, activityID int64, h *hotRelease) {
+	d.t.Helper()
+	admin = d.login(0, "admin")
+	activityID, sid := d.hotActivity(admin, "新春文艺演出", capacityN, waitlistN)
+	return admin, activityID, newHotRelease(d, sid, d.residents(prefix, residentsN, 1))
+}
+
 // checkFull: the session ended exactly full — every seat and waitlist
 // place taken once, none twice (demand was larger than both).
 func checkFull(t *testing.T, lives []live, capacity, waitlist int) {
@@ -34,8 +44,7 @@ func checkFull(t *testing.T, lives []live, capacity, waitlist int) {
 // is rebuilt from MySQL, the session fills exactly to capacity, the
 // quota agrees with MySQL and every confirmation is sent once.
 func TestRedisKilledDuringHotRelease(t *testing.T) {
-	rds := startRedis(t, "redis", false)
-	d := newDeployment(t, rds.addr(), 2)
+	d, rds := newTwoServerDeployment(t)
 	killedDuringHotRelease(t, d, "r", "Redis", rds, func() {})
 }
 
@@ -53,9 +62,7 @@ type backing interface {
 // every confirmation is sent once.
 func killedDuringHotRelease(t *testing.T, d *deployment, prefix, name string, srv backing, down func()) {
 	t.Helper()
-	admin := d.login(0, "admin")
-	aid, sid := d.hotActivity(admin, "新春文艺演出", capacityN, waitlistN)
-	h := newHotRelease(d, sid, d.residents(prefix, residentsN, 1))
+	admin, aid, h := newScenarioRelease(d, prefix)
 	both := []int{0, 1}
 
 	// The first third rushes in; the server dies when a third of them are answered.

@@ -17,12 +17,8 @@ import (
 // whose WeChat call was under way at the kill, which are marked uncertain
 // and never resent.
 func TestServerKilledDuringHotRelease(t *testing.T) {
-	rds := startRedis(t, "redis", false)
-	d := newDeployment(t, rds.addr(), 2, "GONGJIAN_NOTIFY_CONCURRENCY", "4")
-	admin := d.login(0, "admin")
-	aid, sid := d.hotActivity(admin, "新春文艺演出", capacityN, waitlistN)
-	res := d.residents("k", residentsN, 1)
-	h := newHotRelease(d, sid, res)
+	d, _ := newTwoServerDeployment(t, "GONGJIAN_NOTIFY_CONCURRENCY", "4")
+	admin, aid, h := newScenarioRelease(d, "k")
 	both := []int{0, 1}
 	// WeChat answers after 30 ms so sends are under way when the process dies.
 	d.tenant.Fail(wxemu.EndpointSubscribeSend, wxemu.Fault{Delay: 30 * time.Millisecond})

@@ -15,8 +15,7 @@ import (
 // those sign-ups wait in the outbox and are delivered exactly once when
 // WeChat is back.
 func TestWeChatSlowThenDown(t *testing.T) {
-	rds := startRedis(t, "redis", false)
-	d := newDeployment(t, rds.addr(), 2, "GONGJIAN_WECHAT_TIMEOUT", "1s")
+	d, _ := newTwoServerDeployment(t, "GONGJIAN_WECHAT_TIMEOUT", "1s")
 	admin := d.login(0, "admin")
 	aid, sid := d.hotActivity(admin, "社区义诊", 20, 0)
 	res := d.residents("w", 16, 1)
