@@ -3,11 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,106 +13,6 @@ import (
 	"gongjian/internal/testenv"
 	"gongjian/internal/wxemu"
 )
-
-// cutProxy is a TCP proxy in front of a backing server (Redis or MariaDB)
-// that a test can cut, as if the server had died: every open connection
-// is closed and new ones are refused until it is restored.
-type cutProxy struct {
-	t      *testing.T
-	target string
-	addr   string
-
-	mu    sync.Mutex
-	ln    net.Listener
-	conns map[net.Conn]struct{}
-}
-
-func newCutProxy(t *testing.T, target string) *cutProxy {
-	t.Helper()
-	p := &cutProxy{t: t, target: target, conns: map[net.Conn]struct{}{}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.addr = ln.Addr().String()
-	p.serve(ln)
-	t.Cleanup(p.cut)
-	return p
-}
-
-func (p *cutProxy) serve(ln net.Listener) {
-	p.mu.Lock()
-	p.ln = ln
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go p.pipe(c)
-		}
-	}()
-}
-
-func (p *cutProxy) pipe(c net.Conn) {
-	s, err := net.DialTimeout("tcp", p.target, 5*time.Second)
-	if err != nil {
-		c.Close()
-		return
-	}
-	p.mu.Lock()
-	if p.ln == nil { // cut meanwhile
-		p.mu.Unlock()
-		c.Close()
-		s.Close()
-		return
-	}
-	p.conns[c], p.conns[s] = struct{}{}, struct{}{}
-	p.mu.Unlock()
-	done := make(chan struct{}, 2)
-	go func() { io.Copy(s, c); done <- struct{}{} }()
-	go func() { io.Copy(c, s); done <- struct{}{} }()
-	<-done
-	c.Close()
-	s.Close()
-	p.mu.Lock()
-	delete(p.conns, c)
-	delete(p.conns, s)
-	p.mu.Unlock()
-}
-
-// cut closes the listener and every connection: the server is "down"
-// (connections are refused).
-func (p *cutProxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln != nil {
-		p.ln.Close()
-		p.ln = nil
-	}
-	for c := range p.conns {
-		c.Close()
-		delete(p.conns, c)
-	}
-}
-
-// restore listens again on the same address.
-func (p *cutProxy) restore() {
-	p.t.Helper()
-	var ln net.Listener
-	var err error
-	for i := 0; i < 50; i++ {
-		if ln, err = net.Listen("tcp", p.addr); err == nil {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if err != nil {
-		p.t.Fatalf("proxy: listen again on %s: %v", p.addr, err)
-	}
-	p.serve(ln)
-}
 
 // outageCall is one request a tester makes while a backing server is down.
 type outageCall struct {
@@ -215,11 +112,11 @@ func TestRedisDownEveryRequestAnsweredClearly(t *testing.T) {
 	if !testenv.RealRedis() {
 		t.Skip("cuts the connection to a real Redis")
 	}
-	px := newCutProxy(t, testenv.RedisAddr())
-	w, ta := newOutageWorld(t, func(c *config.Config) { c.Redis.Addr = px.addr })
+	px := testenv.NewProxy(t, testenv.RedisAddr())
+	w, ta := newOutageWorld(t, func(c *config.Config) { c.Redis.Addr = px.Addr() })
 	regs := ta.count("registrations")
 
-	px.cut()
+	px.Cut()
 	got := probeOutage(t, ta, "Redis", w.calls("redis"))
 	if r := got["sign-up"]; r.Status != 503 || r.str("code") != "UNAVAILABLE" {
 		t.Errorf("sign-up while Redis is down: %d %s, want 503 UNAVAILABLE", r.Status, r.Raw)
@@ -236,7 +133,7 @@ func TestRedisDownEveryRequestAnsweredClearly(t *testing.T) {
 	// Redis comes back empty.
 	ctx := context.Background()
 	rdb := ta.app.redis.Client
-	px.restore()
+	px.Restore()
 	waitUntil(t, 20*time.Second, "Redis back", func() bool { return rdb.Ping(ctx).Err() == nil })
 	keys, err := rdb.Keys(ctx, ta.app.cfg.Redis.KeyPrefix+"*").Result()
 	if err != nil {
@@ -267,19 +164,19 @@ func TestMariaDBDownEveryRequestAnsweredClearly(t *testing.T) {
 	}
 	host := dsn[strings.Index(dsn, "tcp(")+4:]
 	host = host[:strings.Index(host, ")")]
-	px := newCutProxy(t, host)
+	px := testenv.NewProxy(t, host)
 	w, ta := newOutageWorld(t, func(c *config.Config) {
-		c.MySQL.DSN = strings.Replace(c.MySQL.DSN, "tcp("+host+")", "tcp("+px.addr+")", 1)
+		c.MySQL.DSN = strings.Replace(c.MySQL.DSN, "tcp("+host+")", "tcp("+px.Addr()+")", 1)
 		c.Registration.ReconcileInterval, c.Registration.StaleAfter = time.Second, time.Second
 	})
-	px.cut()
+	px.Cut()
 	got := probeOutage(t, ta, "MariaDB", w.calls("mariadb"))
 	if r := got["sign-up"]; r.Status != 503 || r.str("code") != "UNAVAILABLE" {
 		t.Errorf("sign-up while MariaDB is down: %d %s, want 503 UNAVAILABLE", r.Status, r.Raw)
 	}
 	checkReady(t, ta, "MariaDB", 503)
 	probeOutage(t, ta, "MariaDB", w.everyRoute(t, true))
-	px.restore()
+	px.Restore()
 	waitUntil(t, 30*time.Second, "MariaDB back", func() bool { return ta.app.db.G.Exec("SELECT 1").Error == nil })
 	w.must(ta.do("GET", "/api/v1/me", w.aliceTok, nil), 200)
 

@@ -26,8 +26,8 @@ func TestRedisDownFailsFast(t *testing.T) {
 	if !testenv.RealRedis() {
 		t.Skip("cuts the connection to a real Redis")
 	}
-	px := newCutProxy(t, testenv.RedisAddr())
-	w, ta := newOutageWorld(t, func(c *config.Config) { c.Redis.Addr = px.addr })
+	px := testenv.NewProxy(t, testenv.RedisAddr())
+	w, ta := newOutageWorld(t, func(c *config.Config) { c.Redis.Addr = px.Addr() })
 	hc := &http.Client{Timeout: 15 * time.Second}
 	timed := func(what string, c outageCall, ok ...int) time.Duration {
 		t.Helper()
@@ -48,7 +48,7 @@ func TestRedisDownFailsFast(t *testing.T) {
 	}
 	back := func() {
 		t.Helper()
-		px.restore()
+		px.Restore()
 		ctx := context.Background()
 		waitUntil(t, 20*time.Second, "Redis back", func() bool { return ta.app.redis.Client.Ping(ctx).Err() == nil })
 		w.must(ta.do("GET", "/api/v1/me", w.bobTok, nil), 200)
@@ -58,10 +58,10 @@ func TestRedisDownFailsFast(t *testing.T) {
 		calls[c.name] = c
 	}
 
-	px.cut()
+	px.Cut()
 	timed("sign-up", calls["sign-up"])
 	back()
-	px.cut()
+	px.Cut()
 	// A check-in may go through on MySQL alone (200) or be refused (503).
 	timed("check-in", calls["check-in"], 200)
 	back()
