@@ -9,7 +9,6 @@ import (
 
 	"gorm.io/gorm"
 
-	"gongjian/config"
 	"gongjian/internal/mysqlstore"
 	"gongjian/internal/notify"
 	"gongjian/internal/testenv"
@@ -72,13 +71,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	tenant := emu.Tenant(appID)
-	var ts []notify.Template
-	for key, c := range config.DefaultTemplates() {
-		tpl := notify.Template{Key: key, ID: "tpl-" + key, Page: c.Page, Fields: c.Fields}
-		tenant.AddTemplate(tpl.ID, tpl.DataKeys()...)
-		ts = append(ts, tpl)
-	}
-	templates, err := notify.NewTemplates(ts)
+	templates, err := testenv.NoticeTemplates(tenant)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,11 +28,11 @@ import (
 
 	"gorm.io/gorm"
 
-	"gongjian/config"
 	"gongjian/internal/benchkit"
 	"gongjian/internal/mysqlstore"
 	"gongjian/internal/notify"
 	"gongjian/internal/redisstore"
+	"gongjian/internal/testenv"
 	"gongjian/internal/wechat"
 	"gongjian/internal/wxemu"
 )
@@ -92,13 +92,7 @@ func run(notices, personal, rate, burst, sets, concurrency, batch int, latency t
 	if err != nil {
 		return err
 	}
-	var ts []notify.Template
-	for key, c := range config.DefaultTemplates() {
-		t := notify.Template{Key: key, ID: "tpl-" + key, Page: c.Page, Fields: c.Fields}
-		tenant.AddTemplate(t.ID, t.DataKeys()...)
-		ts = append(ts, t)
-	}
-	templates, err := notify.NewTemplates(ts)
+	templates, err := testenv.NoticeTemplates(tenant)
 	if err != nil {
 		return err
 	}
