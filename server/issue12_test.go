@@ -1,10 +1,8 @@
 package main
 
 import (
-	"archive/zip"
 	"bytes"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +11,7 @@ import (
 
 	"gongjian/config"
 	"gongjian/internal/pii"
+	"gongjian/internal/testenv"
 	"gongjian/internal/wristband"
 )
 
@@ -379,23 +378,7 @@ func TestIssue12DeviceImportBounded(t *testing.T) {
 	if err := f.Write(&small); err != nil {
 		t.Fatal(err)
 	}
-	zr, err := zip.NewReader(bytes.NewReader(small.Bytes()), int64(small.Len()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var bomb bytes.Buffer
-	zw := zip.NewWriter(&bomb)
-	for _, zf := range zr.File {
-		out, _ := zw.CreateHeader(&zip.FileHeader{Name: zf.Name, Method: zip.Deflate})
-		rc, _ := zf.Open()
-		body, _ := io.ReadAll(rc)
-		rc.Close()
-		if strings.HasPrefix(zf.Name, "xl/worksheets/sheet") {
-			body = bytes.Replace(body, []byte("</worksheet>"), append(bytes.Repeat([]byte(" "), 40<<20), []byte("</worksheet>")...), 1)
-		}
-		out.Write(body)
-	}
-	zw.Close()
+	bomb := testenv.XLSXBomb(t, small.Bytes())
 	if bomb.Len() > 1<<20 {
 		t.Fatalf("the bomb is %d bytes", bomb.Len())
 	}

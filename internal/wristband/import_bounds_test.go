@@ -1,10 +1,8 @@
 package wristband_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"fmt"
-	"io"
 	"runtime"
 	"strings"
 	"testing"
@@ -12,6 +10,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"gongjian/internal/errs"
+	"gongjian/internal/testenv"
 	"gongjian/internal/wristband"
 )
 
@@ -33,9 +32,7 @@ func TestImportXLSXBounded(t *testing.T) {
 	}
 
 	// The same workbook whose sheet unpacks to 40 MiB (whitespace).
-	bomb := withSheet(t, small.Bytes(), func(body []byte) []byte {
-		return bytes.Replace(body, []byte("</worksheet>"), append(bytes.Repeat([]byte(" "), 40<<20), []byte("</worksheet>")...), 1)
-	})
+	bomb := testenv.XLSXBomb(t, small.Bytes())
 	if bomb.Len() > 1<<20 {
 		t.Fatalf("the bomb is %d bytes: not a bomb", bomb.Len())
 	}
@@ -78,7 +75,7 @@ func TestImportXLSXRowWidthBounded(t *testing.T) {
 		fmt.Fprintf(&rows, `<row r="%d"><c r="A%d" t="inlineStr"><is><t>86%013d</t></is></c><c r="B%d" t="inlineStr"><is><t>W1</t></is></c>`+
 			`<c r="C%d" t="inlineStr"><is><t>acme</t></is></c><c r="XFD%d" t="inlineStr"><is><t>x</t></is></c></row>`, i, i, i, i, i, i)
 	}
-	wide := withSheet(t, small.Bytes(), func(body []byte) []byte {
+	wide := testenv.EditXLSXSheets(t, small.Bytes(), func(body []byte) []byte {
 		i, j := bytes.Index(body, []byte("<sheetData>")), bytes.Index(body, []byte("</sheetData>"))
 		if i < 0 || j < 0 {
 			t.Fatalf("sheet without sheetData: %s", body)
@@ -96,30 +93,4 @@ func TestImportXLSXRowWidthBounded(t *testing.T) {
 	if got := after.TotalAlloc - before.TotalAlloc; got > 64<<20 {
 		t.Fatalf("reading a %d-byte file allocated %d MiB", wide.Len(), got>>20)
 	}
-}
-
-// withSheet is the workbook xlsx with its worksheets' XML rewritten by edit.
-func withSheet(t *testing.T, xlsx []byte, edit func([]byte) []byte) *bytes.Buffer {
-	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(xlsx), int64(len(xlsx)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	zw := zip.NewWriter(&out)
-	for _, zf := range zr.File {
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: zf.Name, Method: zip.Deflate})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rc, _ := zf.Open()
-		body, _ := io.ReadAll(rc)
-		rc.Close()
-		if strings.HasPrefix(zf.Name, "xl/worksheets/sheet") {
-			body = edit(body)
-		}
-		w.Write(body)
-	}
-	zw.Close()
-	return &out
 }
