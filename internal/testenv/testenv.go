@@ -6,6 +6,11 @@
 // "embedded" (never use them), or empty (use them when reachable).
 // GONGJIAN_TEST_MYSQL_DSN (default root@tcp(127.0.0.1:3306)/) and
 // GONGJIAN_TEST_REDIS_ADDR (default 127.0.0.1:6379) locate them.
+//
+// It also holds what the tests of several packages share around those
+// services: a TCP proxy that cuts a backing server (Proxy), the notice
+// templates registered with the fake WeChat (NoticeTemplates) and XLSX
+// files rewritten into bombs (EditXLSXSheets, XLSXBomb).
 package testenv
 
 import (
