@@ -354,3 +354,45 @@ func TestSmallCorrectionsAddUpToTheApprovalSize(t *testing.T) {
 		t.Fatalf("ledger nets %d minutes, want 460", net)
 	}
 }
+
+// Staff reject a pending claim with a reason: the claim keeps the reason
+// and who decided, the volunteer is told why (one 未通过 notice, in the
+// same transaction), a blank reason is refused and a second decision finds
+// the claim already reviewed.
+func TestClaimRejectedWithItsReason(t *testing.T) {
+	ctx := context.Background()
+	start := time.Now().Add(-5 * time.Hour).Truncate(time.Minute)
+	db, store := ledgerStore(t)
+	svc := hours.NewService(store, sessions{91: {start, start.Add(3 * time.Hour)}}, nil, nil, nil, testenv.Box(t), nil)
+	vol, staff := resident.User{ID: 960}, staffOf(5)
+	c, err := svc.CreateClaim(ctx, vol, hours.ClaimInput{ActivityID: 40, SessionID: 91, Minutes: 120, Description: "值守"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.RejectClaim(ctx, staff, c.ID, "  "); errs.CodeOf(err) != "INVALID_REASON" {
+		t.Fatalf("blank reason: %v, want INVALID_REASON", err)
+	}
+	if _, err := svc.RejectClaim(ctx, vol, c.ID, "不对"); err == nil {
+		t.Fatal("the volunteer rejected their own claim")
+	}
+	got, err := svc.RejectClaim(ctx, staff, c.ID, " 照片与活动不符 ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != hours.ClaimRejected || got.RejectReason != "照片与活动不符" || got.ReviewedBy != staff.ID || got.ReviewedAt == nil {
+		t.Fatalf("rejected claim %+v", got)
+	}
+	if es, err := store.Entries(ctx, vol.ID); err != nil || len(es) != 0 {
+		t.Fatalf("a rejected claim credited %+v (%v)", es, err)
+	}
+	msgs, _, err := mysqlstore.NewNotifyStore(db).Messages(ctx, vol.ID, time.Now().Add(time.Minute), 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 1 || msgs[0].Title != "补录申请未通过" || msgs[0].Body != "您申报的「社区值守」服务时长未通过审核，原因：照片与活动不符" {
+		t.Fatalf("the volunteer was told %+v", msgs)
+	}
+	if _, err := svc.RejectClaim(ctx, staff, c.ID, "再驳回一次"); errs.CodeOf(err) != "CLAIM_ALREADY_REVIEWED" {
+		t.Fatalf("second rejection: %v, want CLAIM_ALREADY_REVIEWED", err)
+	}
+}
