@@ -41,7 +41,7 @@ export type FakeRequest = Call & { path: string; query: string }
 export const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
 
-/** fakeFetch stands respond in for the server: every request is answered by it and kept, in order, in the calls returned. */
+/** fakeFetch stands in for the server: respond answers every request, and each request is kept, in order, in the calls returned. */
 export function fakeFetch(respond: (req: FakeRequest) => Response | Promise<Response>): Call[] {
   const calls: Call[] = []
   vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
