@@ -238,6 +238,24 @@ func (a *Activity) LastEnd() time.Time {
 	return t
 }
 
+// HeldEnd is the end of the activity's last session still held, or, when
+// every session is cancelled, of its last session all the same (as
+// HeldStart). The public list keeps an activity while it has not passed:
+// a later session cancelled alone must not keep an activity that is over
+// among the coming ones.
+func (a *Activity) HeldEnd() time.Time {
+	var t time.Time
+	for _, s := range a.Sessions {
+		if !s.Cancelled() && s.EndsAt.After(t) {
+			t = s.EndsAt
+		}
+	}
+	if t.IsZero() {
+		return a.LastEnd()
+	}
+	return t
+}
+
 // Session is one occurrence (场次) of an activity.
 type Session struct {
 	ID               int64

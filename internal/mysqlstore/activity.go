@@ -152,6 +152,7 @@ var activityMigrations = []Migration{
 	{ID: "0100_activities", Up: createTables(&organizationRow{}, &orgCommunityRow{}, &activityRow{}, &sessionRow{}, &registrationGroupRow{}, &registrationRow{})},
 	sessionCancelMigration,
 	firstHeldMigration,
+	lastHeldMigration,
 }
 
 // ActivityStore implements activity.Store.

@@ -29,7 +29,7 @@ func fromActivity(a activity.Activity) (activityRow, error) {
 		CancelDeadlineMinutes: a.CancelDeadlineMinutes, PerAccountLimit: a.PerAccountLimit, Series: a.Series, Popular: a.Popular,
 		CommunityOnly: a.Eligibility.CommunityOnly, MinAge: a.Eligibility.MinAge, MaxAge: a.Eligibility.MaxAge,
 		Roles: strings.Join(a.Eligibility.Roles, ","), Questions: string(qs),
-		FirstStartsAt: a.HeldStart().UTC(), LastEndsAt: a.LastEnd().UTC(), CancelReason: a.CancelReason,
+		FirstStartsAt: a.HeldStart().UTC(), LastEndsAt: a.HeldEnd().UTC(), CancelReason: a.CancelReason,
 		QuotaEpoch: a.QuotaEpoch, CreatedBy: a.CreatedBy,
 	}, nil
 }
@@ -447,13 +447,15 @@ func (s *ActivityStore) cancelLiveWhere(ctx context.Context, tx *gorm.DB, id, by
 	return out, err
 }
 
-// refreshSpan writes the activity's span from its sessions: last_ends_at,
-// the end of its latest session, and first_starts_at, the start of its
-// first session still held (activity.HeldStart: when every session is
-// cancelled, its first session all the same). first_starts_at is what the
-// public list sorts by from its indexes (migration 0800), so a session
-// cancelled alone must not keep its activity in front: every change of a
-// session (added, moved, cancelled) refreshes it in its transaction.
+// refreshSpan writes the activity's span from its sessions held
+// (activity.HeldStart and HeldEnd: when every session is cancelled, its
+// first and last sessions all the same): first_starts_at, the start of its
+// first one, and last_ends_at, the end of its last one. The public list
+// sorts by first_starts_at from its indexes (migration 0800) and keeps only
+// activities whose last_ends_at has not passed, so a session cancelled
+// alone must neither keep its activity in front nor keep it listed once
+// the rest is over: every change of a session (added, moved, cancelled)
+// refreshes both in its transaction.
 func (s *ActivityStore) refreshSpan(tx *gorm.DB, activityID int64) error {
 	var ss []sessionRow
 	if err := tx.Session(&gorm.Session{NewDB: true}).Where("activity_id = ?", activityID).Find(&ss).Error; err != nil {
@@ -464,24 +466,35 @@ func (s *ActivityStore) refreshSpan(tx *gorm.DB, activityID int64) error {
 		a.Sessions = append(a.Sessions, toSession(x))
 	}
 	return tx.Session(&gorm.Session{NewDB: true}).Model(&activityRow{}).Where("id = ?", activityID).
-		Updates(map[string]any{"first_starts_at": a.HeldStart().UTC(), "last_ends_at": a.LastEnd().UTC()}).Error
+		Updates(map[string]any{"first_starts_at": a.HeldStart().UTC(), "last_ends_at": a.HeldEnd().UTC()}).Error
 }
 
-// firstHeldStart is an activity's first_starts_at computed from its
-// sessions in SQL (as refreshSpan writes it).
-const firstHeldStart = `COALESCE(
-  (SELECT MIN(s.starts_at) FROM sessions s WHERE s.activity_id = activities.id AND s.cancelled_at IS NULL),
-  (SELECT MIN(s.starts_at) FROM sessions s WHERE s.activity_id = activities.id),
-  first_starts_at)`
-
-// firstHeldMigration rewrites first_starts_at of the activities with a
-// cancelled session: before it, a session cancelled alone left the
-// activity's first_starts_at at that session's start, and the public list
-// sorted the activity by a session that does not take place. Idempotent.
-var firstHeldMigration = Migration{ID: "1360_activities_first_held_start", Up: func(tx *gorm.DB) error {
-	return tx.Session(&gorm.Session{NewDB: true}).Exec(`UPDATE activities SET first_starts_at = ` + firstHeldStart + `
+// spanBackfill rewrites one column of the span of the activities with a
+// cancelled session from their sessions in SQL, as refreshSpan writes it:
+// agg (MIN or MAX) of the sessions' col still held, or of all of them when
+// every one is cancelled. Idempotent.
+func spanBackfill(id, column, agg, col string) Migration {
+	of := `(SELECT ` + agg + `(s.` + col + `) FROM sessions s WHERE s.activity_id = activities.id`
+	return Migration{ID: id, Up: func(tx *gorm.DB) error {
+		return tx.Session(&gorm.Session{NewDB: true}).Exec(`UPDATE activities SET ` + column + ` = COALESCE(
+  ` + of + ` AND s.cancelled_at IS NULL),
+  ` + of + `),
+  ` + column + `)
 WHERE id IN (SELECT c.activity_id FROM sessions c WHERE c.cancelled_at IS NOT NULL)`).Error
-}}
+	}}
+}
+
+// firstHeldMigration rewrites first_starts_at: before it, a session
+// cancelled alone left the activity's first_starts_at at that session's
+// start, and the public list sorted the activity by a session that does
+// not take place.
+var firstHeldMigration = spanBackfill("1360_activities_first_held_start", "first_starts_at", "MIN", "starts_at")
+
+// lastHeldMigration rewrites last_ends_at: before it, last_ends_at was the
+// end of the last session, cancelled or not, and an activity whose last
+// session was cancelled stayed on the public list of coming activities
+// after the rest of it was over.
+var lastHeldMigration = spanBackfill("1370_activities_last_held_end", "last_ends_at", "MAX", "ends_at")
 
 // AddSession adds a session; to a series, with its attendees booked into
 // it (see activity.Store).
