@@ -893,7 +893,10 @@ func TestDeskBookingForARegisteredResident(t *testing.T) {
 		// The resident's fourth hour: their own weekly limit, however booked.
 		{map[string]any{"on_behalf_of": fmt.Sprint(wangID), "reason": "老人不会用手机"}, 422, "WEEKLY_LIMIT"},
 		{map[string]any{"on_behalf_of": map[string]any{"user_id": 999999999}, "reason": "老人不会用手机"}, 404, "USER_NOT_FOUND"},
-		{map[string]any{"on_behalf_of": "李大爷", "reason": "老人没有智能手机"}, 400, "INVALID_PHONE"},
+		// A person without an account and without a phone: the name and
+		// the reason are enough; a phone given must be one.
+		{map[string]any{"on_behalf_of": "李大爷", "reason": "老人没有智能手机"}, 201, ""},
+		{map[string]any{"on_behalf_of": map[string]any{"name": "张奶奶", "phone": "12345"}, "reason": "老人没有智能手机"}, 400, "INVALID_PHONE"},
 		// A mobile number alone is not an account id: the name is missing.
 		{map[string]any{"on_behalf_of": "13811112222", "reason": "老人没有智能手机"}, 400, "INVALID_GUEST_NAME"},
 		{map[string]any{"on_behalf_of": map[string]any{"name": "李大爷", "phone": "13811112222"}, "reason": "老人没有智能手机"}, 201, ""},

@@ -85,16 +85,21 @@ func (s *Service) bookerOf(ctx context.Context, u resident.User, r Room, in Book
 		if g.Name, err = text("guest_name", "被代约人姓名", g.Name, 1, 30); err != nil {
 			return b, err
 		}
+		// A resident without a smartphone may have no phone at all: the
+		// phone is optional, and without it the weekly hours count by the
+		// name the desk gave.
 		g.Phone = strings.TrimSpace(g.Phone)
-		if !phoneRE.MatchString(g.Phone) {
-			return b, errs.Invalid("INVALID_PHONE", "请填写被代约人的11位手机号")
+		b.kind, b.guest, b.key = ForDesk, &g, "guest-name:"+s.box.Hash(g.Name)
+		if g.Phone != "" {
+			if !phoneRE.MatchString(g.Phone) {
+				return b, errs.Invalid("INVALID_PHONE", "被代约人的手机号应为11位数字，没有手机可不填")
+			}
+			sealed, err := s.box.Seal(g.Phone)
+			if err != nil {
+				return b, errs.Internal(err)
+			}
+			b.sealed, b.masked, b.key = sealed, pii.MaskPhone(g.Phone), "guest:"+s.box.Hash(g.Phone)
 		}
-		sealed, err := s.box.Seal(g.Phone)
-		if err != nil {
-			return b, errs.Internal(err)
-		}
-		b.kind, b.guest, b.sealed, b.masked = ForDesk, &g, sealed, pii.MaskPhone(g.Phone)
-		b.key = "guest:" + s.box.Hash(g.Phone)
 	case in.TeamID != 0:
 		t, err := s.store.Team(ctx, in.TeamID)
 		if err != nil {
