@@ -215,7 +215,7 @@ func (s *Service) ImportUnits(ctx context.Context, u resident.User, rows []UnitR
 	for _, r := range rows {
 		in, msg := r.resolve(commByName, l.orgs)
 		if msg == "" {
-			if err := s.checkUnit(&in, l.comms, l.orgs, l.types); err != nil {
+			if err := s.checkUnit(&in, l); err != nil {
 				msg = errs.As(err).Message
 			} else if prev, dup := seen[in.Name]; dup {
 				msg = fmt.Sprintf("单位名称与第 %d 行重复", prev)
