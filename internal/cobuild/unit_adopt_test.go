@@ -19,17 +19,9 @@ import (
 // (409 UNIT_EXISTS); an import adopts the same way.
 func TestUnitRegisteredForAnExistingOrganisationKeepsItsID(t *testing.T) {
 	e := newEnv(t, cobuild.Config{})
-	orgs := mysqlstore.NewActivityStore(e.db)
-	org := func(name, typ string, communities ...int64) int64 {
-		o := activity.Organization{Name: name, Type: typ, CommunityIDs: communities}
-		if err := orgs.CreateOrganization(e.ctx, &o); err != nil {
-			t.Fatal(err)
-		}
-		return o.ID
-	}
-	hospital := org("市第一人民医院", activity.OrgCoBuilding, e.commB)
-	library := org("区图书馆", activity.OrgSocial)
-	org("阳光社区党支部", activity.OrgParty)
+	hospital := e.org("市第一人民医院", activity.OrgCoBuilding, e.commB)
+	library := e.org("区图书馆", activity.OrgSocial)
+	e.org("阳光社区党支部", activity.OrgParty)
 
 	u, err := e.svc.CreateUnit(e.ctx, e.admin, cobuild.UnitInput{Name: "市第一人民医院", Kind: cobuild.KindHospital, CommunityIDs: []int64{e.commA},
 		Contacts: []cobuild.ContactInput{{Name: "周主任", Phone: "13811110007"}}})
@@ -39,7 +31,7 @@ func TestUnitRegisteredForAnExistingOrganisationKeepsItsID(t *testing.T) {
 	if !slices.Contains(u.CommunityIDs, e.commA) || !slices.Contains(u.CommunityIDs, e.commB) {
 		t.Errorf("communities %v: want the unit's (%d) and those the organisation served (%d)", u.CommunityIDs, e.commA, e.commB)
 	}
-	got, err := orgs.Organization(e.ctx, hospital)
+	got, err := mysqlstore.NewActivityStore(e.db).Organization(e.ctx, hospital)
 	if err != nil || got.Type != cobuild.OrgTypeUnit {
 		t.Errorf("the organisation after: %+v %v, want type %s", got, err, cobuild.OrgTypeUnit)
 	}
