@@ -171,17 +171,19 @@ func (w *authzWorld) cobuildRows() []authzRow {
 	pub := stu(st(ok, ok, ok, ok, ok, ok, ok), ok, ok)
 	loggedIn := stu(st(401, ok, ok, ok, ok, ok, ok), ok, ok)
 	loggedIn2 := func(code int) [personas]int { return stu(st(401, code, code, code, code, code, code), code, code) }
-	adminOnly := stu(st(401, 403, 403, 403, 403, 403, created), 403, 403)
 	// Staff of community A (and admins) act on its needs and projects.
 	commStaff := func(code int) [personas]int { return stu(st(401, 403, 403, 403, code, 403, code), 403, 403) }
 	fixed := func(path string, body any) func(int) authzCall {
 		return func(int) authzCall { return authzCall{path: path, body: body} }
 	}
 	return []authzRow{
-		{"POST /api/v1/admin/units", adminOnly, func(int) authzCall {
+		// Admins and the staff of the unit's communities register units
+		// (community A here); staff of B import a file of A's units: its
+		// row is refused, nothing is imported.
+		{"POST /api/v1/admin/units", commStaff(created), func(int) authzCall {
 			return authzCall{path: "/api/v1/admin/units", body: map[string]any{"name": w.name("共建单位"), "kind": "school", "communities": []int64{w.commA}}}
 		}},
-		{"POST /api/v1/admin/units/import", adminOnly, func(int) authzCall {
+		{"POST /api/v1/admin/units/import", stu(st(401, 403, 403, 422, created, 403, created), 403, 403), func(int) authzCall {
 			body, h := w.unitsXLSX()
 			return authzCall{path: "/api/v1/admin/units/import", body: body, headers: h}
 		}},

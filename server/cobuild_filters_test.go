@@ -146,6 +146,14 @@ func TestNeedsPastTheirDeadlineAreNotCountedOpen(t *testing.T) {
 	if len(unclaimed) != 1 || num(unclaimed[0].(map[string]any)["id"]) != oldOpen || num(rep["needs_unclaimed_30_days"]) != 1 {
 		t.Errorf("report unclaimed %v (%v), want only need %d", unclaimed, rep["needs_unclaimed_30_days"], oldOpen)
 	}
+	// The reports answer JSON or XLSX; another format is refused, not
+	// answered as JSON.
+	for _, path := range []string{"/api/v1/admin/cobuild/report", "/api/v1/admin/cobuild/agenda"} {
+		expectError(t, ta.do("GET", fmt.Sprintf("%s?community_id=%d&format=pdf", path, w.community), w.cStaf, nil), 400, "BAD_FORMAT")
+		if r := ta.do("GET", fmt.Sprintf("%s?community_id=%d&format=json", path, w.community), w.cStaf, nil); r.Status != 200 || r.Body == nil {
+			t.Errorf("%s as json: %d %s", path, r.Status, r.Raw)
+		}
+	}
 }
 
 // TestWishNotMergedIntoNeedPastItsDeadline: staff may not merge a wish

@@ -79,3 +79,27 @@ func TestClaimBySessionAlone(t *testing.T) {
 	expectError(t, ta.do("POST", "/api/v1/hours/claims", tok, map[string]any{"session_id": 987654321, "minutes": 60, "description": "分类宣传"}), 404, "SESSION_NOT_FOUND")
 	expectError(t, ta.do("POST", "/api/v1/hours/claims", tok, map[string]any{"minutes": 60, "description": "分类宣传"}), 400, "ACTIVITY_REQUIRED")
 }
+
+// A wrong type is named in details by the field the body gave: fields of
+// a handler's embedded part were named through its Go type
+// (claimedTime.minutes, selfLocation.lat).
+func TestBadFieldNamedAsSent(t *testing.T) {
+	ta := newTestApp(t)
+	tok, _ := ta.login("bad-field")
+	for _, c := range []struct {
+		path  string
+		body  map[string]any
+		field string
+	}{
+		{"/api/v1/hours/claims", map[string]any{"session_id": 1, "minutes": "ten", "description": "打扫楼道"}, "minutes"},
+		{"/api/v1/hours/claims", map[string]any{"session_id": 1, "hours": "x", "description": "打扫楼道"}, "hours"},
+		{"/api/v1/self-checkins", map[string]any{"code": "x", "lat": "north", "lng": 116.4}, "lat"},
+		{"/api/v1/self-checkins", map[string]any{"code": "x", "location": map[string]any{"lat": "north", "lng": 116.4}}, "location.lat"},
+	} {
+		r := ta.do("POST", c.path, tok, c.body)
+		expectError(t, r, 400, "BAD_FIELD")
+		if d, _ := r.Body["details"].(map[string]any); d == nil || d["field"] != c.field {
+			t.Errorf("%s %v: details %v, want field %q", c.path, c.body, r.Body["details"], c.field)
+		}
+	}
+}

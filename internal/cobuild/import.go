@@ -187,8 +187,10 @@ func (r UnitRow) resolve(comms map[string]int64, orgs map[string]int64) (UnitInp
 // ImportUnits creates every unit of rows or none: every row is checked
 // (also against the other rows: a name twice) and when any is bad nothing
 // is written and every bad row is named (422 IMPORT_REJECTED, details.errors).
+// Who may import is who may create (CreateUnit): a row co-building with a
+// community the importer does not serve is a bad row.
 func (s *Service) ImportUnits(ctx context.Context, u resident.User, rows []UnitRow) (int, error) {
-	if !u.IsAdmin() {
+	if !registersUnits(u) {
 		return 0, errNotStaff
 	}
 	if len(rows) == 0 {
@@ -217,6 +219,8 @@ func (s *Service) ImportUnits(ctx context.Context, u resident.User, rows []UnitR
 		if msg == "" {
 			if err := s.checkUnit(&in, l); err != nil {
 				msg = errs.As(err).Message
+			} else if !registersUnitFor(u, in.CommunityIDs) {
+				msg = errUnitCommunity.Message
 			} else if prev, dup := seen[in.Name]; dup {
 				msg = fmt.Sprintf("单位名称与第 %d 行重复", prev)
 			}

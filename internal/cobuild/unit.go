@@ -155,9 +155,31 @@ func (s *Service) lookups(ctx context.Context) (unitLookups, error) {
 	return l, err
 }
 
-// CreateUnit creates a co-building unit (admins).
+// registersUnits reports whether u may register co-building units at all:
+// the district's admins for any community, a subdistrict's admins and a
+// community's staff for the communities they serve (registersUnitFor).
+func registersUnits(u resident.User) bool { return u.ConsoleScope().ServesCommunities() }
+
+// registersUnitFor reports whether u serves every community a unit is to
+// co-build with.
+func registersUnitFor(u resident.User, communities []int64) bool {
+	for _, c := range communities {
+		if !u.IsStaffOf(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// errUnitCommunity refuses a unit co-building with a community its
+// registrant does not serve.
+var errUnitCommunity = errs.Forbidden("FORBIDDEN", "只能为您服务的社区登记共建单位")
+
+// CreateUnit creates a co-building unit: district admins for any
+// communities, a subdistrict's admins and a community's staff for the
+// communities they serve.
 func (s *Service) CreateUnit(ctx context.Context, u resident.User, in UnitInput) (Unit, error) {
-	if !u.IsAdmin() {
+	if !registersUnits(u) {
 		return Unit{}, errNotStaff
 	}
 	l, err := s.lookups(ctx)
@@ -166,6 +188,9 @@ func (s *Service) CreateUnit(ctx context.Context, u resident.User, in UnitInput)
 	}
 	if err := s.checkUnit(&in, l); err != nil {
 		return Unit{}, err
+	}
+	if !registersUnitFor(u, in.CommunityIDs) {
+		return Unit{}, errUnitCommunity
 	}
 	unit, err := s.unitOf(in)
 	if err != nil {

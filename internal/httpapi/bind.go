@@ -131,7 +131,7 @@ func decodeBytes(body []byte, v any) error {
 			if ute.Field == "" {
 				return errBadField
 			}
-			return errBadField.With("field", ute.Field)
+			return errBadField.With("field", wireField(reflect.TypeOf(v), ute.Field))
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
 			return errUnknownField.With("field", name)
@@ -149,6 +149,46 @@ func decodeBytes(body []byte, v any) error {
 		return errBadJSON
 	}
 	return nil
+}
+
+// wireField is the path of a field encoding/json could not decode, as the
+// body spells it. encoding/json names the fields of an embedded struct
+// through the struct's Go type ("claimedTime.minutes"), a name the client
+// never sent: such segments are dropped.
+func wireField(t reflect.Type, field string) string {
+	var out []string
+	for _, seg := range strings.Split(field, ".") {
+		for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map) {
+			t = t.Elem()
+		}
+		if t == nil || t.Kind() != reflect.Struct {
+			out = append(out, seg)
+			t = nil
+			continue
+		}
+		next := reflect.Type(nil)
+		embedded := false
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if f.Anonymous && name == "" && ft.Name() == seg {
+				next, embedded = ft, true
+				break
+			}
+			if name == seg || (name == "" && f.Name == seg) {
+				next = f.Type
+			}
+		}
+		if !embedded {
+			out = append(out, seg)
+		}
+		t = next
+	}
+	return strings.Join(out, ".")
 }
 
 var (

@@ -168,9 +168,10 @@ func (a *API) reviewReportIn(c *gin.Context) {
 
 // ---- reports ----
 
-// sendReport answers JSON, or XLSX with ?format=xlsx.
-func sendReport(c *gin.Context, v any, name string, xlsx func() ([]byte, error)) {
-	if c.Query("format") != "xlsx" {
+// sendReport answers JSON, or XLSX when asked (formatParam: ?format=xlsx;
+// another format was refused with 400 BAD_FORMAT).
+func sendReport(c *gin.Context, asXLSX bool, v any, name string, xlsx func() ([]byte, error)) {
+	if !asXLSX {
 		c.JSON(http.StatusOK, v)
 		return
 	}
@@ -192,7 +193,8 @@ func yearParam(year *int) fromRequest {
 
 func (a *API) unitReport(c *gin.Context) {
 	var year int
-	u, id, ok := a.meAndWith(c, "id", yearParam(&year))
+	var asXLSX bool
+	u, id, ok := a.meAndWith(c, "id", yearParam(&year), formatParam(&asXLSX))
 	if !ok {
 		return
 	}
@@ -201,33 +203,36 @@ func (a *API) unitReport(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	sendReport(c, r, fmt.Sprintf("%s%d年度共建报告", r.UnitName, r.Year), r.XLSX)
+	sendReport(c, asXLSX, r, fmt.Sprintf("%s%d年度共建报告", r.UnitName, r.Year), r.XLSX)
 }
 
-func (a *API) communityReportOf(c *gin.Context) (cobuild.CommunityReport, bool) {
+// communityReportOf reads the community report the request asks for, and
+// whether as XLSX.
+func (a *API) communityReportOf(c *gin.Context) (cobuild.CommunityReport, bool, bool) {
 	var year int
 	var community int64
-	u, ok := a.meWith(c, yearParam(&year), communityParam(&community))
+	var asXLSX bool
+	u, ok := a.meWith(c, yearParam(&year), communityParam(&community), formatParam(&asXLSX))
 	if !ok {
-		return cobuild.CommunityReport{}, false
+		return cobuild.CommunityReport{}, false, false
 	}
 	r, err := a.d.Cobuild.CommunityReport(c.Request.Context(), u, community, year)
 	if err != nil {
 		fail(c, err)
-		return cobuild.CommunityReport{}, false
+		return cobuild.CommunityReport{}, false, false
 	}
-	return r, true
+	return r, asXLSX, true
 }
 
 func (a *API) communityReport(c *gin.Context) {
-	if r, ok := a.communityReportOf(c); ok {
-		sendReport(c, r, fmt.Sprintf("共建联席会议报告%d", r.Year), r.XLSX)
+	if r, asXLSX, ok := a.communityReportOf(c); ok {
+		sendReport(c, asXLSX, r, fmt.Sprintf("共建联席会议报告%d", r.Year), r.XLSX)
 	}
 }
 
 func (a *API) agenda(c *gin.Context) {
-	if r, ok := a.communityReportOf(c); ok {
-		sendReport(c, gin.H{"community_id": r.CommunityID, "proposals": r.Agenda, "unclaimed_needs": r.Unclaimed, "overdue_projects": r.Overdue,
+	if r, asXLSX, ok := a.communityReportOf(c); ok {
+		sendReport(c, asXLSX, gin.H{"community_id": r.CommunityID, "proposals": r.Agenda, "unclaimed_needs": r.Unclaimed, "overdue_projects": r.Overdue,
 			"pending_wishes": r.PendingWishes}, "联席会议议程", r.AgendaXLSX)
 	}
 }

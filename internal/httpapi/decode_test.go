@@ -96,6 +96,36 @@ func TestDecodeStrictJSON(t *testing.T) {
 			t.Errorf("%s: %+v, want field %q and a Chinese message", tc.body, e, tc.field)
 		}
 	}
+	// A wrong type is named by the field the body gave, also inside an
+	// embedded struct (which encoding/json names by its Go type), an
+	// array or a nested object.
+	type inner struct {
+		Minutes int `json:"minutes"`
+	}
+	type place struct {
+		Lat float64 `json:"lat"`
+	}
+	type withEmbedded struct {
+		inner
+		place
+		Code  string  `json:"code"`
+		Items []inner `json:"items"`
+		Where place   `json:"where"`
+	}
+	for _, tc := range []struct{ body, field string }{
+		{`{"minutes":"ten"}`, "minutes"},
+		{`{"lat":"north"}`, "lat"},
+		{`{"code":1}`, "code"},
+		{`{"items":[{"minutes":1},{"minutes":"x"}]}`, "items.minutes"},
+		{`{"where":{"lat":"x"}}`, "where.lat"},
+	} {
+		c, _ := testContext("POST", "application/json", tc.body, 1<<10)
+		var v withEmbedded
+		err := decode(c, &v)
+		if e := errs.As(err); errs.CodeOf(err) != "BAD_FIELD" || e.Details["field"] != tc.field {
+			t.Errorf("%s: %v %v, want BAD_FIELD naming %q", tc.body, err, e.Details, tc.field)
+		}
+	}
 	// An optional body may be absent; present, it is as strict.
 	c, _ := testContext("POST", "application/json", "", 1<<10)
 	var v target

@@ -227,8 +227,8 @@ func (a *API) routes(r *gin.Engine) {
 
 	// Co-building (issue 15): units, the needs, resources and projects
 	// lists, claims (cobuild_needs.go).
-	admin.POST("/units", a.createUnit)
-	admin.POST("/units/import", a.importUnits)
+	staff.POST("/units", a.createUnit) // the service checks the communities served
+	staff.POST("/units/import", a.importUnits)
 	admin.PATCH("/units/:id", a.patchUnit)
 	v1.GET("/units", a.listUnits)
 	v1.GET("/units/:id", a.optionalAuth, a.getUnit)

@@ -135,9 +135,13 @@ var (
 )
 
 // errImageTooLarge answers an image whose declared dimensions are over the
-// limits (whatever its size in bytes).
+// limits (whatever its size in bytes), saying which limit it is over.
 func (s *Service) errImageTooLarge(w, h int) error {
-	return errs.Unprocessable("IMAGE_TOO_LARGE", fmt.Sprintf("照片尺寸太大，长边不能超过%d像素，请缩小后再上传", s.cfg.MaxSide)).
+	msg := fmt.Sprintf("照片尺寸太大，长边不能超过%d像素，请缩小后再上传", s.cfg.MaxSide)
+	if w <= s.cfg.MaxSide && h <= s.cfg.MaxSide {
+		msg = fmt.Sprintf("照片像素太多，不能超过%d万像素，请缩小后再上传", s.cfg.MaxPixels/10000)
+	}
+	return errs.Unprocessable("IMAGE_TOO_LARGE", msg).
 		With("width", w).With("height", h).With("max_side", s.cfg.MaxSide).With("max_pixels", s.cfg.MaxPixels)
 }
 

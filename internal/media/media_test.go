@@ -459,6 +459,10 @@ func TestSaveStripsMetadataAndBoundsDimensions(t *testing.T) {
 		if errs.CodeOf(err) != "IMAGE_TOO_LARGE" || errs.KindOf(err) != errs.KindUnprocessable {
 			t.Errorf("%s: %v, want IMAGE_TOO_LARGE", name, err)
 		}
+		// The message names the limit the image is over.
+		if msg := errs.As(err).Message; (name == "too many pixels") != strings.Contains(msg, "万像素") || (name == "too many pixels") == strings.Contains(msg, "长边") {
+			t.Errorf("%s: %q names the wrong limit", name, msg)
+		}
 	}
 	var after int64
 	e.db.G.Table("uploads").Where("owner_id = ?", 9).Count(&after)

@@ -85,6 +85,14 @@ func (s Scope) SeesCommunity(id int64) bool {
 	return s.Level == LevelDistrict || slices.Contains(s.CommunityIDs, id)
 }
 
+// ServesCommunities reports whether the scope serves communities as their
+// staff: the district's admins and unscoped staff (every community), a
+// subdistrict's admins and a community's staff (theirs). An organisation's
+// staff and a unit's contacts do not.
+func (s Scope) ServesCommunities() bool {
+	return s.Admin || s.Level == LevelDistrict || len(s.CommunityIDs) > 0
+}
+
 // SeesSubdistrict reports whether the scope covers the whole subdistrict id.
 func (s Scope) SeesSubdistrict(id int64) bool {
 	return s.Level == LevelDistrict || slices.Contains(s.SubdistrictIDs, id)
@@ -105,12 +113,13 @@ func (s Scope) Permissions() []string {
 	}
 	// Co-building and rooms: unit contacts claim needs, offer resources
 	// and own their unit's rooms; staff review residents' wishes and
-	// proposals; admins register and import units.
+	// proposals; admins and the communities' staff register and import
+	// units (for the communities they serve).
 	p = append(p, "cobuild", "rooms")
 	if staff {
 		p = append(p, "cobuild.review")
 	}
-	if s.Admin {
+	if s.ServesCommunities() {
 		p = append(p, "cobuild.units")
 	}
 	// Residence applications are decided by the staff of a community
