@@ -13,8 +13,26 @@ import (
 // members, and the demo logins see their part of it.
 func TestCobuildDemoLoop(t *testing.T) {
 	ta := newTestApp(t, func(c *config.Config) { c.Seed.Demo = "always" })
-	if r := ta.do("GET", "/api/v1/units", "", nil); len(items(r)) < 6 {
-		t.Fatalf("units: %s", r.Raw)
+	units := map[int64]string{}
+	for _, u := range items(ta.do("GET", "/api/v1/units", "", nil)) {
+		units[num(u["id"])] = u["name"].(string)
+	}
+	if len(units) < 6 {
+		t.Fatalf("units: %v", units)
+	}
+	// Every co-building organisation hosting a demo activity is a unit
+	// (a unit is an organisation: the same id).
+	hosts := 0
+	for _, a := range items(ta.do("GET", "/api/v1/activities?page_size=100", "", nil)) {
+		if a["host_org_type"] == "co_building_unit" || a["host_org_name"] == "市第一人民医院" || a["host_org_name"] == "区青少年宫" || a["host_org_name"] == "区文化馆" {
+			hosts++
+			if units[num(a["host_org_id"])] != a["host_org_name"] {
+				t.Errorf("activity %v is hosted by %v (%v), not a unit", a["title"], a["host_org_name"], a["host_org_id"])
+			}
+		}
+	}
+	if hosts == 0 {
+		t.Error("no demo activity is hosted by a co-building organisation")
 	}
 	statuses := map[string]int{}
 	overdue := 0
@@ -56,11 +74,11 @@ func TestCobuildDemoLoop(t *testing.T) {
 		t.Fatalf("wang's wishes: %s", r.Raw)
 	}
 	contact, _ := ta.login("cb-contact-cdc")
-	units := items(ta.do("GET", "/api/v1/me/units", contact, nil))
-	if len(units) != 1 {
-		t.Fatalf("the contact's units: %v", units)
+	mine := items(ta.do("GET", "/api/v1/me/units", contact, nil))
+	if len(mine) != 1 {
+		t.Fatalf("the contact's units: %v", mine)
 	}
-	ur := ta.do("GET", fmt.Sprintf("/api/v1/units/%d/report", num(units[0]["id"])), contact, nil)
+	ur := ta.do("GET", fmt.Sprintf("/api/v1/units/%d/report", num(mine[0]["id"])), contact, nil)
 	if ur.Status != 200 || num(ur.Body["projects_delivered"]) < 2 || num(ur.Body["reported_in"]) != 1 {
 		t.Fatalf("the unit's report: %d %s", ur.Status, ur.Raw)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"gongjian/internal/activity"
 	"gongjian/internal/cobuild"
 	"gongjian/internal/mysqlstore"
 	"gongjian/internal/pii"
@@ -100,6 +101,17 @@ func (e *env) unit(name string) (cobuild.Unit, resident.User) {
 	c := e.user("contact", resident.Role{Role: resident.RoleUnitContact, OrgID: u.ID})
 	e.contacts[u.ID] = c
 	return u, c
+}
+
+// org creates an organisation of type typ (an activity host) serving
+// communities.
+func (e *env) org(name, typ string, communities ...int64) int64 {
+	e.t.Helper()
+	o := activity.Organization{Name: name, Type: typ, CommunityIDs: communities}
+	if err := mysqlstore.NewActivityStore(e.db).CreateOrganization(e.ctx, &o); err != nil {
+		e.t.Fatal(err)
+	}
+	return o.ID
 }
 
 func (e *env) need(qty int, shareable bool) cobuild.Need {

@@ -217,7 +217,7 @@ func (s *Service) ImportUnits(ctx context.Context, u resident.User, rows []UnitR
 	for _, r := range rows {
 		in, msg := r.resolve(commByName, l.orgs)
 		if msg == "" {
-			if err := s.checkUnit(&in, l.comms, l.orgs, l.types); err != nil {
+			if err := s.checkUnit(&in, l); err != nil {
 				msg = errs.As(err).Message
 			} else if !registersUnitFor(u, in.CommunityIDs) {
 				msg = errUnitCommunity.Message

@@ -8,7 +8,6 @@ import (
 	"gongjian/internal/activity"
 	"gongjian/internal/cobuild"
 	"gongjian/internal/errs"
-	"gongjian/internal/mysqlstore"
 	"gongjian/internal/resident"
 )
 
@@ -19,15 +18,7 @@ import (
 // refused with 400 and a code, and nothing is stored.
 func TestUnitPartyOrgAndWorkplaceAreOrganisationsOfTheirKind(t *testing.T) {
 	e := newEnv(t, cobuild.Config{})
-	orgs := mysqlstore.NewActivityStore(e.db)
-	org := func(name, typ string) int64 {
-		o := activity.Organization{Name: name, Type: typ}
-		if err := orgs.CreateOrganization(e.ctx, &o); err != nil {
-			t.Fatal(err)
-		}
-		return o.ID
-	}
-	party, social := org("阳光社区党支部", activity.OrgParty), org("阳光志愿者协会", activity.OrgSocial)
+	party, social := e.org("阳光社区党支部", activity.OrgParty), e.org("阳光志愿者协会", activity.OrgSocial)
 	other, _ := e.unit("区税务局")
 	const missing = 987654321
 

@@ -49,7 +49,9 @@ type Store interface {
 	ReportInStore
 	ReportStore
 	// CreateUnit inserts the organisation and the unit with its
-	// communities, contacts and agreements in one transaction.
+	// communities, contacts and agreements in one transaction; u.ID set:
+	// that existing organisation becomes the unit (UNIT_EXISTS when it is
+	// one already).
 	CreateUnit(ctx context.Context, u *Unit) error
 	// CreateUnits inserts every unit or none (an import).
 	CreateUnits(ctx context.Context, us []Unit) error

@@ -25,6 +25,10 @@ type UnitInput struct {
 	CommunityIDs []int64
 	Contacts     []ContactInput
 	Agreements   []Agreement
+
+	// adopt is the organisation of that name that becomes the unit (set
+	// by checkUnit; 0: a new organisation).
+	adopt int64
 }
 
 // ContactInput is a contact as entered.
@@ -49,25 +53,31 @@ var (
 	errNotPartyOrg     = errs.Invalid("NOT_A_PARTY_ORG", "所选组织不是党组织，请选择单位所属的党组织")
 )
 
-// checkUnit validates in against the known communities and organisations
-// (orgs by name, their types by id).
-func (s *Service) checkUnit(in *UnitInput, communities map[int64]bool, orgs map[string]int64, types map[int64]string) error {
+// checkUnit validates in against the known communities and organisations.
+// A unit is an organisation: registering one under the name of an
+// organisation that hosts activities already (and is neither a unit nor a
+// party organisation) makes that organisation the unit, its id, staff
+// roles and activities kept.
+func (s *Service) checkUnit(in *UnitInput, l unitLookups) error {
 	in.Name = usertext.Clean(in.Name)
 	if k := kindOf(in.Kind); k != "" {
 		in.Kind = k
 	}
+	existing := l.orgs[in.Name]
+	in.adopt = 0
 	switch {
 	case !textLen(in.Name, 50):
 		return errs.Invalid("UNIT_NAME_REQUIRED", "请填写单位名称（不超过 50 字）")
-	case orgs[in.Name] != 0:
+	case existing != 0 && (l.units[existing] || l.types[existing] == OrgTypeParty):
 		return errs.Conflict("UNIT_EXISTS", "同名单位或组织已存在")
 	case UnitKinds[in.Kind] == "":
 		return errs.Invalid("INVALID_UNIT_KIND", "单位类型只能是机关、事业单位、学校、医院、企业、商务楼宇或社会组织")
 	case len(in.CommunityIDs) == 0:
 		return errs.Invalid("COMMUNITIES_REQUIRED", "请选择至少一个共建社区")
 	}
+	in.adopt = existing
 	if in.PartyOrgID != 0 {
-		switch t, ok := types[in.PartyOrgID]; {
+		switch t, ok := l.types[in.PartyOrgID]; {
 		case !ok:
 			return errUnknownPartyOrg
 		case t != OrgTypeParty:
@@ -75,7 +85,7 @@ func (s *Service) checkUnit(in *UnitInput, communities map[int64]bool, orgs map[
 		}
 	}
 	for _, c := range in.CommunityIDs {
-		if !communities[c] {
+		if !l.comms[c] {
 			return errs.Invalid("UNKNOWN_COMMUNITY", "所选社区不存在")
 		}
 	}
@@ -101,7 +111,7 @@ func (s *Service) checkUnit(in *UnitInput, communities map[int64]bool, orgs map[
 }
 
 func (s *Service) unitOf(in UnitInput) (Unit, error) {
-	u := Unit{Name: in.Name, Kind: in.Kind, PartyOrgID: in.PartyOrgID, Status: UnitActive, CommunityIDs: in.CommunityIDs, Agreements: in.Agreements}
+	u := Unit{ID: in.adopt, Name: in.Name, Kind: in.Kind, PartyOrgID: in.PartyOrgID, Status: UnitActive, CommunityIDs: in.CommunityIDs, Agreements: in.Agreements}
 	for _, c := range in.Contacts {
 		phone := strings.TrimSpace(c.Phone)
 		sealed, err := s.box.Seal(phone)
@@ -114,11 +124,12 @@ func (s *Service) unitOf(in UnitInput) (Unit, error) {
 }
 
 // unitLookups are what units are checked against: the communities, the
-// organisations by name and their types by id.
+// organisations by name, their types by id and the units among them.
 type unitLookups struct {
 	comms map[int64]bool
 	orgs  map[string]int64
 	types map[int64]string
+	units map[int64]bool
 }
 
 func (s *Service) lookups(ctx context.Context) (unitLookups, error) {
@@ -133,7 +144,14 @@ func (s *Service) lookups(ctx context.Context) (unitLookups, error) {
 	if l.orgs, err = s.store.OrgNames(ctx); err != nil {
 		return unitLookups{}, err
 	}
-	l.types, err = s.store.OrgTypes(ctx)
+	if l.types, err = s.store.OrgTypes(ctx); err != nil {
+		return unitLookups{}, err
+	}
+	units, err := s.store.Units(ctx)
+	l.units = make(map[int64]bool, len(units))
+	for _, u := range units {
+		l.units[u.ID] = true
+	}
 	return l, err
 }
 
@@ -168,7 +186,7 @@ func (s *Service) CreateUnit(ctx context.Context, u resident.User, in UnitInput)
 	if err != nil {
 		return Unit{}, err
 	}
-	if err := s.checkUnit(&in, l.comms, l.orgs, l.types); err != nil {
+	if err := s.checkUnit(&in, l); err != nil {
 		return Unit{}, err
 	}
 	if !registersUnitFor(u, in.CommunityIDs) {

@@ -49,6 +49,11 @@ var demoUnits = []struct {
 	{"区中医医院", cobuild.KindHospital, []int{0, 1, 2}, "孙医生", "13811110004"},
 	{"万象商业广场", cobuild.KindComplex, []int{1}, "钱经理", "13811110005"},
 	{"幸福街道社工服务社", cobuild.KindSocialOrg, []int{0, 1, 2}, "李社工", "13811110006"},
+	// The activities' co-building hosts (demo.Activities) become units
+	// under their own ids.
+	{"市第一人民医院", cobuild.KindHospital, []int{0, 1, 2}, "周主任", "13811110007"},
+	{"区青少年宫", cobuild.KindInstitution, []int{0, 1, 2}, "吴老师", "13811110008"},
+	{"区文化馆", cobuild.KindInstitution, []int{0, 1, 2}, "郑馆长", "13811110009"},
 }
 
 // Cobuild is the demo step of co-building: units with agreements and

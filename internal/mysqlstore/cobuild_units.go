@@ -38,15 +38,22 @@ func (s *CobuildStore) CreateUnits(ctx context.Context, us []cobuild.Unit) error
 	return translate(err, nil)
 }
 
+// createUnitIn inserts u with a new organisation, or, when u.ID is set,
+// makes that existing organisation the unit (its type becomes a unit's;
+// the communities it served stay, the unit's are added).
 func createUnitIn(tx *gorm.DB, u *cobuild.Unit) error {
 	now := time.Now().UTC()
-	org := organizationRow{Name: u.Name, Type: cobuild.OrgTypeUnit, CreatedAt: now}
-	if err := tx.Create(&org).Error; err != nil {
+	org := organizationRow{ID: u.ID, Name: u.Name, Type: cobuild.OrgTypeUnit, CreatedAt: now}
+	if u.ID != 0 {
+		if err := tx.Model(&organizationRow{}).Where("id = ? AND type <> ?", u.ID, cobuild.OrgTypeParty).Update("type", cobuild.OrgTypeUnit).Error; err != nil {
+			return err
+		}
+	} else if err := tx.Create(&org).Error; err != nil {
 		return err
 	}
 	u.ID, u.CreatedAt = org.ID, now
 	for _, c := range u.CommunityIDs {
-		if err := tx.Create(&orgCommunityRow{OrgID: org.ID, CommunityID: c}).Error; err != nil {
+		if err := createUnlessExists(tx, &orgCommunityRow{OrgID: org.ID, CommunityID: c}).Error; err != nil {
 			return err
 		}
 	}
