@@ -60,6 +60,8 @@ type Store interface {
 	// SetUnitStatus sets a unit's status (UNIT_NOT_FOUND when none).
 	SetUnitStatus(ctx context.Context, id int64, status string) error
 	Units(ctx context.Context) ([]Unit, error)
+	// UnitIDs lists the ids of every unit (no details).
+	UnitIDs(ctx context.Context) ([]int64, error)
 	// OrgNames maps every organisation's name to its id.
 	OrgNames(ctx context.Context) (map[string]int64, error)
 	// OrgTypes maps every organisation's id to its type.

@@ -147,10 +147,10 @@ func (s *Service) lookups(ctx context.Context) (unitLookups, error) {
 	if l.types, err = s.store.OrgTypes(ctx); err != nil {
 		return unitLookups{}, err
 	}
-	units, err := s.store.Units(ctx)
-	l.units = make(map[int64]bool, len(units))
-	for _, u := range units {
-		l.units[u.ID] = true
+	ids, err := s.store.UnitIDs(ctx)
+	l.units = make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		l.units[id] = true
 	}
 	return l, err
 }

@@ -94,6 +94,13 @@ func (s *CobuildStore) Unit(ctx context.Context, id int64) (cobuild.Unit, error)
 // Units lists every unit by id.
 func (s *CobuildStore) Units(ctx context.Context) ([]cobuild.Unit, error) { return s.units(ctx, nil) }
 
+// UnitIDs lists every unit's id.
+func (s *CobuildStore) UnitIDs(ctx context.Context) ([]int64, error) {
+	var ids []int64
+	err := s.g(ctx).Model(&cbUnitRow{}).Pluck("org_id", &ids).Error
+	return ids, translate(err, nil)
+}
+
 func (s *CobuildStore) units(ctx context.Context, ids []int64) ([]cobuild.Unit, error) {
 	g := s.g(ctx)
 	var rows []struct {
